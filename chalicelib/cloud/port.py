@@ -1,0 +1,86 @@
+"""The cloud port: what the deploy engine needs from AWS, and nothing more.
+
+Domain code (chalicelib/deploys) depends on this Protocol only; settings.get_cloud()
+returns an AwsCloud (real AWS) or a SandboxCloud (same boto3 code against the moto
+server, plus a rollout simulator). Every method is idempotent: calling it twice
+with the same arguments leaves AWS as one call would, so a redelivered task is safe.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Protocol, TypedDict
+
+
+class ContainerSpec(TypedDict, total=False):
+    name: str                  # container name (the service slug)
+    image: str
+    port: Optional[int]        # None for workers and cron jobs
+    command: Optional[list[str]]
+    cpu: int                   # CPU units (256 = 0.25 vCPU)
+    memory: int                # MiB
+    env: dict[str, str]        # plain run-time environment
+    secrets: dict[str, str]    # NAME -> valueFrom (SSM parameter ARN); never a value
+    log_group: str
+    log_stream_prefix: str
+    health_check_path: Optional[str]
+
+
+class HealthCheckSpec(TypedDict, total=False):
+    path: str
+    interval_seconds: int
+    timeout_seconds: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+    matcher: str               # e.g. "200-399"
+
+
+class Network(TypedDict):
+    vpc_id: str
+    subnets: list[str]
+    security_groups: list[str]
+
+
+class RolloutStatus(TypedDict, total=False):
+    state: Literal["in_progress", "completed", "failed"]
+    reason: str                # words a person can act on, e.g. "health check on /healthz returned 502 for 3 of 3 tasks"
+    desired: int
+    running: int
+    healthy: int
+    failed_tasks: int
+
+
+class Cloud(Protocol):
+    sandbox: bool
+
+    def ping(self) -> dict[str, Any]: ...
+    def ensure_cluster(self) -> str: ...
+    def ensure_network(self) -> Network: ...
+    def ensure_log_group(self, name: str, retention_days: int = 30) -> str: ...
+    def put_secret(self, name: str, value: str) -> dict[str, Any]: ...
+    def delete_secret(self, name: str) -> None: ...
+    def register_task_definition(self, family: str, container: ContainerSpec) -> dict[str, Any]: ...
+    def ensure_load_balancer(self, name: str, network: Network) -> dict[str, Any]: ...
+    def ensure_target_group(self, name: str, port: int, health: HealthCheckSpec, vpc_id: str,
+                            deregistration_delay: int = 30) -> str: ...
+    def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str) -> str: ...
+    def ensure_service(self, name: str, task_definition_arn: str, desired_count: int, network: Network,
+                       target_group_arn: Optional[str] = None, container_name: Optional[str] = None,
+                       container_port: Optional[int] = None) -> dict[str, Any]: ...
+    def describe_service(self, name: str) -> Optional[dict[str, Any]]: ...
+    def delete_service(self, name: str) -> None: ...
+    def ensure_schedule(self, rule_name: str, schedule_expression: str, task_definition_arn: str,
+                        network: Network) -> str: ...
+    def delete_schedule(self, rule_name: str) -> None: ...
+    def ensure_autoscaling(self, service_name: str, min_count: int, max_count: int, cpu_target: float = 60.0,
+                           requests_per_target: Optional[int] = None,
+                           target_group_arn: Optional[str] = None,
+                           load_balancer_arn: Optional[str] = None) -> None: ...
+    def request_certificate(self, domain: str) -> dict[str, Any]: ...
+    def describe_certificate(self, arn: str) -> dict[str, Any]: ...
+    def upsert_dns_records(self, domain: str, records: list[dict[str, str]]) -> bool: ...
+    def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],
+                        started_at: float) -> RolloutStatus: ...
+    def run_task(self, task_definition_arn: str, network: Network) -> dict[str, Any]: ...
+    def read_logs(self, group: str, stream_prefix: str, start_ms: Optional[int] = None,
+                  next_token: Optional[str] = None, limit: int = 100) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+    def list_task_definitions(self, family: str) -> list[str]: ...
+    def deregister_task_definition(self, arn: str) -> None: ...

@@ -1,0 +1,147 @@
+"""Every environment variable Launchbay reads, validated in one place.
+
+This is also the one module that chooses adapters (store, search, queue, cloud):
+domain code receives them from here and never imports an adapter itself.
+Heavy clients are imported inside the factory functions so that importing the
+API stays cheap on Lambda.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # --- identity and secrets -------------------------------------------------
+    stage: Literal["local", "dev", "prod", "test"] = Field("local", alias="LAUNCHBAY_STAGE")
+    # HS256 key for access tokens. The local default is only accepted outside prod.
+    jwt_secret: str = Field("launchbay-local-dev-secret-change-me", alias="LAUNCHBAY_JWT_SECRET", min_length=16)
+    jwt_ttl_seconds: int = Field(3600, alias="LAUNCHBAY_JWT_TTL_SECONDS", gt=0)
+    # Fernet key (urlsafe base64, 32 bytes) for secrets at rest. Empty: derived from
+    # the JWT secret in local mode only; prod must set it (or a KMS data key).
+    secrets_key: str = Field("", alias="LAUNCHBAY_SECRETS_KEY")
+
+    # --- document store -------------------------------------------------------
+    mongodb_uri: str = Field("", alias="MONGODB_URI")
+    mongodb_db: str = Field("launchbay", alias="MONGODB_DB")
+    data_dir: Path = Field(Path(".launchbay"), alias="LAUNCHBAY_DATA_DIR")
+
+    # --- search ---------------------------------------------------------------
+    opensearch_url: str = Field("", alias="OPENSEARCH_URL")
+    search_index_prefix: str = Field("launchbay", alias="LAUNCHBAY_SEARCH_PREFIX")
+    log_retention_days: int = Field(14, alias="LAUNCHBAY_LOG_RETENTION_DAYS", gt=0)
+
+    # --- queue ----------------------------------------------------------------
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    queue_prefix: str = Field("launchbay", alias="LAUNCHBAY_QUEUE_PREFIX")
+
+    # --- AWS ------------------------------------------------------------------
+    aws_region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
+    # Set (by `make run`) to the moto server when no AWS credentials are configured:
+    # the same boto3 code then talks to the local sandbox.
+    aws_endpoint_url: str = Field("", alias="AWS_ENDPOINT_URL")
+    cluster_name: str = Field("launchbay", alias="LAUNCHBAY_CLUSTER")
+    subnets: str = Field("", alias="LAUNCHBAY_SUBNETS")  # comma separated; empty: default VPC
+    security_groups: str = Field("", alias="LAUNCHBAY_SECURITY_GROUPS")
+    # Seconds the sandbox simulator takes to "roll out" a service.
+    sandbox_delay_seconds: float = Field(1.0, alias="LAUNCHBAY_SANDBOX_DELAY", ge=0)
+
+    # --- deploys --------------------------------------------------------------
+    deploy_timeout_seconds: int = Field(900, alias="LAUNCHBAY_DEPLOY_TIMEOUT", gt=0)
+    rollout_poll_seconds: float = Field(5.0, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
+
+    # --- HTTP -----------------------------------------------------------------
+    max_body_bytes: int = Field(1024 * 1024, alias="LAUNCHBAY_MAX_BODY_BYTES", gt=0)
+    xray: bool = Field(False, alias="LAUNCHBAY_XRAY")
+
+    @field_validator("mongodb_uri", "opensearch_url", "aws_endpoint_url")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        return v.strip()
+
+    @property
+    def sandbox(self) -> bool:
+        return bool(self.aws_endpoint_url)
+
+    @property
+    def store_kind(self) -> str:
+        return "mongodb" if self.mongodb_uri else "sqlite"
+
+    @property
+    def search_kind(self) -> str:
+        return "opensearch" if self.opensearch_url else "embedded"
+
+    def fernet_key(self) -> bytes:
+        if self.secrets_key:
+            return self.secrets_key.encode()
+        if self.stage == "prod":
+            raise RuntimeError("LAUNCHBAY_SECRETS_KEY must be set in prod")
+        import base64
+        import hashlib
+
+        return base64.urlsafe_b64encode(hashlib.sha256(b"fernet:" + self.jwt_secret.encode()).digest())
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    s = Settings()
+    if s.stage == "prod" and s.jwt_secret.startswith("launchbay-local"):
+        raise RuntimeError("LAUNCHBAY_JWT_SECRET must be set in prod")
+    return s
+
+
+# --- adapter selection: the one place that knows which adapter runs ----------
+
+@functools.lru_cache(maxsize=1)
+def get_store():
+    s = get_settings()
+    if s.mongodb_uri:
+        from chalicelib.store.mongo import MongoStore
+
+        return MongoStore.from_uri(s.mongodb_uri, s.mongodb_db)
+    from chalicelib.store.sqlite import SqliteStore
+
+    return SqliteStore(s.data_dir / "launchbay.db")
+
+
+@functools.lru_cache(maxsize=1)
+def get_search():
+    s = get_settings()
+    if s.opensearch_url:
+        from chalicelib.search.opensearch import OpenSearchIndex
+
+        return OpenSearchIndex.from_url(s.opensearch_url, prefix=s.search_index_prefix)
+    from chalicelib.search.embedded import EmbeddedIndex
+
+    return EmbeddedIndex(s.data_dir / "search")
+
+
+@functools.lru_cache(maxsize=1)
+def get_queue():
+    from chalicelib.queue import CeleryQueue
+
+    return CeleryQueue(get_settings())
+
+
+@functools.lru_cache(maxsize=1)
+def get_cloud():
+    s = get_settings()
+    if s.sandbox:
+        from chalicelib.cloud.sandbox import SandboxCloud
+
+        return SandboxCloud(s)
+    from chalicelib.cloud.aws import AwsCloud
+
+    return AwsCloud(s)
+
+
+def reset() -> None:
+    """Forget cached settings and adapters (tests change the environment)."""
+    for f in (get_settings, get_store, get_search, get_queue, get_cloud):
+        f.cache_clear()

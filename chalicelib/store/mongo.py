@@ -1,0 +1,180 @@
+"""MongoDB adapter (pymongo; MongoDB Atlas in production).
+
+Indexes are created at start from schema.py. Every status change is one
+`find_one_and_update` whose filter carries the expected values, so it is atomic.
+Documents keep our string `id` as `_id`. `transaction()` uses a session
+transaction when the server supports it (Atlas replica sets do); on a standalone
+server or mongomock it only groups the writes.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any, Iterator, Optional
+
+from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
+from chalicelib.store.schema import COLLECTIONS, indexes_for
+
+_session: contextvars.ContextVar = contextvars.ContextVar("launchbay_mongo_session", default=None)
+
+
+def _out(raw: Optional[dict]) -> Optional[Doc]:
+    if raw is None:
+        return None
+    raw = dict(raw)
+    raw["id"] = raw.pop("_id")
+    return raw
+
+
+def _filter(where: Doc) -> Doc:
+    return {("_id" if k == "id" else k): v for k, v in where.items()}
+
+
+class MongoCollection:
+    def __init__(self, store: "MongoStore", name: str):
+        self.store = store
+        self.name = name
+        self.coll = store.db[name]
+        self._unique = indexes_for(name).unique
+
+    def _kw(self) -> dict:
+        s = _session.get()
+        return {"session": s} if s is not None else {}
+
+    def _conflict(self, exc: Any, body: Doc) -> Conflict:
+        """Name the clashing field: servers say so in keyPattern; otherwise look for the twin."""
+        pattern = (getattr(exc, "details", None) or {}).get("keyPattern") or {}
+        if pattern:
+            key = list(pattern)[-1]
+            return Conflict(self.name, "id" if key == "_id" else key)
+        for fields in self._unique:
+            if all(f in body for f in fields):
+                twin = self.coll.find_one({f: body[f] for f in fields}, **self._kw())
+                if twin is not None and twin["_id"] != body.get("_id"):
+                    return Conflict(self.name, fields[-1])
+        return Conflict(self.name, "id")
+
+    def insert(self, doc: Doc) -> Doc:
+        from pymongo.errors import DuplicateKeyError
+
+        body = dict(doc)
+        body["_id"] = body.pop("id")
+        try:
+            self.coll.insert_one(body, **self._kw())
+        except DuplicateKeyError as exc:
+            raise self._conflict(exc, body) from None
+        return doc
+
+    def get(self, id: str) -> Optional[Doc]:
+        return _out(self.coll.find_one({"_id": id}, **self._kw()))
+
+    def find_one(self, where: Doc) -> Optional[Doc]:
+        return _out(self.coll.find_one(_filter(where), **self._kw()))
+
+    def find(self, where: Doc, order: str = "-created", limit: int = 50,
+             after: Optional[str] = None) -> tuple[list[Doc], Optional[str]]:
+        field, desc = parse_order(order)
+        key = "_id" if field == "id" else field
+        query = _filter(where)
+        if after:
+            value, last_id = decode_cursor(after)
+            op = "$lt" if desc else "$gt"
+            keyset = {"$or": [{key: {op: value}}, {key: value, "_id": {op: last_id}}]}
+            query = {"$and": [query, keyset]} if query else keyset
+        direction = -1 if desc else 1
+        sort = [(key, direction)] if key == "_id" else [(key, direction), ("_id", direction)]
+        raw = list(self.coll.find(query, **self._kw()).sort(sort).limit(limit + 1))
+        docs = [_out(r) for r in raw[:limit]]
+        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(raw) > limit else None
+        return docs, nxt
+
+    def update(self, id: str, changes: Doc, expect: Optional[Doc] = None) -> Optional[Doc]:
+        from pymongo import ReturnDocument
+        from pymongo.errors import DuplicateKeyError
+
+        query = {"_id": id, **_filter(expect or {})}
+        try:
+            raw = self.coll.find_one_and_update(query, {"$set": changes},
+                                                return_document=ReturnDocument.AFTER, **self._kw())
+        except DuplicateKeyError as exc:
+            raise self._conflict(exc, {**changes, "_id": id}) from None
+        return _out(raw)
+
+    def delete(self, id: str, expect: Optional[Doc] = None) -> bool:
+        return self.coll.delete_one({"_id": id, **_filter(expect or {})}, **self._kw()).deleted_count > 0
+
+    def delete_many(self, where: Doc) -> int:
+        return self.coll.delete_many(_filter(where), **self._kw()).deleted_count
+
+    def count(self, where: Doc) -> int:
+        return self.coll.count_documents(_filter(where), **self._kw())
+
+
+class MongoStore:
+    kind = "mongodb"
+
+    def __init__(self, client: Any, db_name: str):
+        self.client = client
+        self.db = client[db_name]
+        self._collections: dict[str, MongoCollection] = {}
+        self._transactions = self._supports_transactions()
+        self._create_indexes()
+
+    @classmethod
+    def from_uri(cls, uri: str, db_name: str) -> "MongoStore":
+        from pymongo import MongoClient
+
+        # Short server selection: /v1/health must answer quickly when Atlas is unreachable.
+        return cls(MongoClient(uri, serverSelectionTimeoutMS=5000, retryWrites=True, tz_aware=False), db_name)
+
+    def _supports_transactions(self) -> bool:
+        try:
+            hello = self.client.admin.command("hello")
+        except Exception:
+            return False
+        return bool(hello.get("setName") or hello.get("msg") == "isdbgrid")
+
+    def _create_indexes(self) -> None:
+        from pymongo import ASCENDING
+
+        for name, ix in COLLECTIONS.items():
+            coll = self.db[name]
+            for fields in ix.unique:
+                # sparse: optional unique fields (an idempotency key) may be absent
+                coll.create_index([(f, ASCENDING) for f in fields], unique=True, sparse=len(fields) == 1)
+            for fields in ix.index:
+                coll.create_index([(f, ASCENDING) for f in fields])
+
+    def collection(self, name: str) -> MongoCollection:
+        coll = self._collections.get(name)
+        if coll is None:
+            indexes_for(name)
+            coll = self._collections.setdefault(name, MongoCollection(self, name))
+        return coll
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if not self._transactions or _session.get() is not None:
+            yield
+            return
+        with self.client.start_session() as session:
+            with session.start_transaction():
+                token = _session.set(session)
+                try:
+                    yield
+                finally:
+                    _session.reset(token)
+
+    def next_number(self, key: str) -> int:
+        from pymongo import ReturnDocument
+
+        doc = self.db["counters"].find_one_and_update(
+            {"_id": key}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
+        return int(doc["value"])
+
+    def ping(self) -> dict[str, Any]:
+        try:
+            self.client.admin.command("ping")
+            return {"ok": True, "kind": self.kind}
+        except Exception as exc:
+            return {"ok": False, "kind": self.kind, "detail": type(exc).__name__}

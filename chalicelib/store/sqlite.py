@@ -1,0 +1,253 @@
+"""Embedded document store: SQLite (stdlib) in WAL mode, one table per collection,
+JSON bodies, expression indexes for lookups and unique constraints.
+
+Safe across processes (the API and several Celery workers share the file): every
+write runs in `BEGIN IMMEDIATE`, which takes SQLite's single write lock, so a
+compare-and-set reads and writes under that lock. Each thread of each process
+gets its own connection (connections must not cross a fork).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from chalicelib.store.port import (OPERATORS, Conflict, Doc, decode_cursor, encode_cursor, parse_order)
+from chalicelib.store.schema import indexes_for
+
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SQL_OPS = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=", "$ne": "IS NOT"}
+
+
+def _col(field: str) -> str:
+    if not _FIELD.match(field):  # field names come from code, but never splice anything odd into SQL
+        raise ValueError(f"bad field name {field!r}")
+    return "id" if field == "id" else f"json_extract(body, '$.{field}')"
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        raise ValueError("only scalar values can be compared")
+    return value
+
+
+def _where(where: Doc) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for field, cond in where.items():
+        col = _col(field)
+        if isinstance(cond, dict):
+            for op, value in cond.items():
+                if op not in OPERATORS:
+                    raise ValueError(f"unsupported operator {op}")
+                if op == "$in":
+                    values = list(value)
+                    if not values:
+                        clauses.append("0")
+                        continue
+                    clauses.append(f"{col} IN ({','.join('?' * len(values))})")
+                    params.extend(_param(v) for v in values)
+                else:
+                    clauses.append(f"{col} {_SQL_OPS[op]} ?")
+                    params.append(_param(value))
+        elif cond is None:
+            clauses.append(f"{col} IS NULL")
+        else:
+            clauses.append(f"{col} = ?")
+            params.append(_param(cond))
+    return (" AND ".join(clauses) or "1"), params
+
+
+def _matches(doc: Doc, expect: Doc) -> bool:
+    for field, cond in expect.items():
+        value = doc.get(field)
+        if isinstance(cond, dict):
+            for op, arg in cond.items():
+                ok = {
+                    "$in": lambda: value in arg,
+                    "$ne": lambda: value != arg,
+                    "$lt": lambda: value is not None and value < arg,
+                    "$lte": lambda: value is not None and value <= arg,
+                    "$gt": lambda: value is not None and value > arg,
+                    "$gte": lambda: value is not None and value >= arg,
+                }[op]()
+                if not ok:
+                    return False
+        elif value != cond:
+            return False
+    return True
+
+
+class SqliteCollection:
+    def __init__(self, store: "SqliteStore", name: str):
+        self.store = store
+        self.name = name
+        self.table = f"c_{name}"
+        # index name -> the field a client should change (the last of a compound key)
+        self._unique_fields = {f"ux_{name}__{'__'.join(f)}": f[-1] for f in indexes_for(name).unique}
+
+    # -- reads ----------------------------------------------------------------
+    def get(self, id: str) -> Optional[Doc]:
+        row = self.store._conn().execute(f"SELECT body FROM {self.table} WHERE id = ?", (id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def find_one(self, where: Doc) -> Optional[Doc]:
+        sql, params = _where(where)
+        row = self.store._conn().execute(f"SELECT body FROM {self.table} WHERE {sql} LIMIT 1", params).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def find(self, where: Doc, order: str = "-created", limit: int = 50,
+             after: Optional[str] = None) -> tuple[list[Doc], Optional[str]]:
+        field, desc = parse_order(order)
+        sql, params = _where(where)
+        col = _col(field)
+        if after:
+            value, last_id = decode_cursor(after)
+            cmp = "<" if desc else ">"
+            sql += f" AND ({col}, id) {cmp} (?, ?)"
+            params += [value, last_id]
+        direction = "DESC" if desc else "ASC"
+        rows = self.store._conn().execute(
+            f"SELECT body FROM {self.table} WHERE {sql} ORDER BY {col} {direction}, id {direction} LIMIT ?",
+            params + [limit + 1]).fetchall()
+        docs = [json.loads(r[0]) for r in rows[:limit]]
+        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(rows) > limit else None
+        return docs, nxt
+
+    def count(self, where: Doc) -> int:
+        sql, params = _where(where)
+        return self.store._conn().execute(f"SELECT COUNT(*) FROM {self.table} WHERE {sql}", params).fetchone()[0]
+
+    # -- writes ---------------------------------------------------------------
+    def insert(self, doc: Doc) -> Doc:
+        body = json.dumps(doc, separators=(",", ":"))
+        try:
+            with self.store.transaction():
+                self.store._conn().execute(f"INSERT INTO {self.table}(id, body) VALUES (?, ?)", (doc["id"], body))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(self.name, self._conflict_field(str(exc))) from None
+        return doc
+
+    def _conflict_field(self, message: str) -> str:
+        for index, field in self._unique_fields.items():
+            if index in message:
+                return field
+        return "id"
+
+    def update(self, id: str, changes: Doc, expect: Optional[Doc] = None) -> Optional[Doc]:
+        try:
+            with self.store.transaction():
+                conn = self.store._conn()
+                row = conn.execute(f"SELECT body FROM {self.table} WHERE id = ?", (id,)).fetchone()
+                if not row:
+                    return None
+                doc = json.loads(row[0])
+                if expect and not _matches(doc, expect):
+                    return None
+                doc.update(changes)
+                conn.execute(f"UPDATE {self.table} SET body = ? WHERE id = ?",
+                             (json.dumps(doc, separators=(",", ":")), id))
+                return doc
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(self.name, self._conflict_field(str(exc))) from None
+
+    def delete(self, id: str, expect: Optional[Doc] = None) -> bool:
+        with self.store.transaction():
+            conn = self.store._conn()
+            if expect:
+                doc = self.get(id)
+                if not doc or not _matches(doc, expect):
+                    return False
+            return conn.execute(f"DELETE FROM {self.table} WHERE id = ?", (id,)).rowcount > 0
+
+    def delete_many(self, where: Doc) -> int:
+        sql, params = _where(where)
+        with self.store.transaction():
+            return self.store._conn().execute(f"DELETE FROM {self.table} WHERE {sql}", params).rowcount
+
+
+class SqliteStore:
+    kind = "sqlite"
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._collections: dict[str, SqliteCollection] = {}
+        self._lock = threading.Lock()
+        self._create_schema()
+
+    def _conn(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():  # a forked child must not reuse the parent's handle
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            local.conn, local.pid, local.depth = conn, os.getpid(), 0
+        return local.conn
+
+    def _create_schema(self) -> None:
+        from chalicelib.store.schema import COLLECTIONS
+
+        conn = self._conn()
+        with self.transaction():
+            conn.execute("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+            for name, ix in COLLECTIONS.items():
+                table = f"c_{name}"
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+                for fields in ix.unique:
+                    cols = ", ".join(_col(f) for f in fields)
+                    conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS ux_{name}__{'__'.join(fields)} ON {table}({cols})")
+                for fields in ix.index:
+                    cols = ", ".join(_col(f) for f in fields)
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{name}__{'__'.join(fields)} ON {table}({cols})")
+
+    def collection(self, name: str) -> SqliteCollection:
+        coll = self._collections.get(name)
+        if coll is None:
+            indexes_for(name)  # unknown names fail loudly
+            with self._lock:
+                coll = self._collections.setdefault(name, SqliteCollection(self, name))
+        return coll
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Nested calls join the outermost transaction; IMMEDIATE takes the write lock up front."""
+        conn = self._conn()
+        local = self._local
+        if local.depth:
+            local.depth += 1
+            try:
+                yield
+            finally:
+                local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        local.depth = 1
+        try:
+            yield
+        except BaseException:
+            local.depth = 0
+            conn.execute("ROLLBACK")
+            raise
+        local.depth = 0
+        conn.execute("COMMIT")
+
+    def next_number(self, key: str) -> int:
+        with self.transaction():
+            row = self._conn().execute(
+                "INSERT INTO counters(key, value) VALUES (?, 1) "
+                "ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value", (key,)).fetchone()
+        return int(row[0])
+
+    def ping(self) -> dict[str, Any]:
+        try:
+            self._conn().execute("SELECT 1").fetchone()
+            return {"ok": True, "kind": self.kind}
+        except sqlite3.Error as exc:
+            return {"ok": False, "kind": self.kind, "detail": str(exc)}

@@ -1,0 +1,239 @@
+"""One contract for every document-store adapter.
+
+SQLite always runs; pymongo runs against a real server when MONGODB_URI is set and
+against mongomock otherwise (the test id says which).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+
+import pytest
+
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.store.port import BadCursor, Conflict, iter_all
+
+
+def _sqlite(tmp_path):
+    from chalicelib.store.sqlite import SqliteStore
+    return SqliteStore(tmp_path / "db.sqlite")
+
+
+def _mongomock(tmp_path):
+    import mongomock
+    from chalicelib.store.mongo import MongoStore
+    return MongoStore(mongomock.MongoClient(), "t" + uuid.uuid4().hex[:8])
+
+
+def _mongodb(tmp_path):
+    uri = os.environ.get("MONGODB_URI")
+    if not uri:
+        pytest.skip("MONGODB_URI not set: no MongoDB server on this machine (the mongomock variant ran instead)")
+    from chalicelib.store.mongo import MongoStore
+    store = MongoStore.from_uri(uri, "launchbay_test_" + uuid.uuid4().hex[:8])
+    yield store
+    store.client.drop_database(store.db.name)
+
+
+@pytest.fixture(params=["sqlite", "pymongo-mongomock", "pymongo-server"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield _sqlite(tmp_path)
+    elif request.param == "pymongo-mongomock":
+        yield _mongomock(tmp_path)
+    else:
+        yield from _mongodb(tmp_path)
+
+
+def project(org="org_a", name=None, **kw):
+    return {"id": new_id("prj"), "org_id": org, "name": name or uuid.uuid4().hex[:6], "created": now_iso(), **kw}
+
+
+def test_insert_get_roundtrip(store):
+    p = project(description="x", tags=["a"], nested={"k": 1})
+    store.collection("projects").insert(p)
+    assert store.collection("projects").get(p["id"]) == p
+    assert store.collection("projects").get("prj_missing") is None
+
+
+def test_unique_constraints_name_the_field(store):
+    projects = store.collection("projects")
+    projects.insert(project(name="api"))
+    with pytest.raises(Conflict) as err:
+        projects.insert(project(name="api"))
+    assert err.value.field == "name"
+    projects.insert(project(org="org_b", name="api"))  # unique per org only
+    users = store.collection("users")
+    users.insert({"id": new_id("usr"), "email": "a@x.io", "created": now_iso()})
+    with pytest.raises(Conflict) as err:
+        users.insert({"id": new_id("usr"), "email": "a@x.io", "created": now_iso()})
+    assert err.value.field == "email"
+    assert users.count({"email": "a@x.io"}) == 1
+
+
+def test_duplicate_id_conflicts(store):
+    p = project()
+    store.collection("projects").insert(p)
+    with pytest.raises(Conflict):
+        store.collection("projects").insert(dict(p, name="other"))
+
+
+def test_optional_unique_field_may_be_absent_many_times(store):
+    deps = store.collection("deployments")
+    for n in range(3):
+        deps.insert({"id": new_id("dep"), "service_id": "svc_1", "number": n, "created": now_iso()})
+    deps.insert({"id": new_id("dep"), "service_id": "svc_1", "number": 9, "idempotency_scope": "k1", "created": now_iso()})
+    with pytest.raises(Conflict) as err:
+        deps.insert({"id": new_id("dep"), "service_id": "svc_1", "number": 10, "idempotency_scope": "k1", "created": now_iso()})
+    assert err.value.field == "idempotency_scope"
+
+
+def test_find_filters_and_operators(store):
+    coll = store.collection("services")
+    for i in range(6):
+        coll.insert({"id": new_id("svc"), "org_id": "org_a" if i < 4 else "org_b", "project_id": "p",
+                     "name": f"s{i}", "n": i, "status": "live" if i % 2 else "idle", "created": now_iso()})
+    assert coll.count({"org_id": "org_a"}) == 4
+    assert {d["name"] for d in coll.find({"org_id": "org_a", "status": "live"})[0]} == {"s1", "s3"}
+    assert {d["name"] for d in coll.find({"n": {"$in": [0, 5]}})[0]} == {"s0", "s5"}
+    assert {d["name"] for d in coll.find({"n": {"$gte": 4}})[0]} == {"s4", "s5"}
+    assert {d["name"] for d in coll.find({"n": {"$lt": 1}})[0]} == {"s0"}
+    assert coll.count({"status": {"$ne": "live"}}) == 3
+    assert coll.find({"n": {"$in": []}})[0] == []
+    assert coll.find_one({"name": "s2"})["n"] == 2
+    assert coll.find_one({"name": "nope"}) is None
+
+
+def test_keyset_pagination_walks_every_doc_once_in_order(store):
+    coll = store.collection("log_lines")
+    for seq in range(1, 26):
+        coll.insert({"id": new_id("log"), "deployment_id": "dep_1", "seq": seq, "created": now_iso()})
+    coll.insert({"id": new_id("log"), "deployment_id": "dep_2", "seq": 1, "created": now_iso()})
+    seen, after = [], None
+    while True:
+        docs, after = coll.find({"deployment_id": "dep_1"}, order="seq", limit=10, after=after)
+        seen += [d["seq"] for d in docs]
+        if not after:
+            break
+    assert seen == list(range(1, 26))
+    newest, _ = coll.find({"deployment_id": "dep_1"}, order="-seq", limit=3)
+    assert [d["seq"] for d in newest] == [25, 24, 23]
+    assert [d["seq"] for d in iter_all(coll, {"deployment_id": "dep_1"}, order="seq", page=7)] == list(range(1, 26))
+
+
+def test_pagination_with_equal_sort_values_uses_id_as_tiebreak(store):
+    coll = store.collection("audit_events")
+    same = now_iso()
+    ids = sorted(coll.insert({"id": new_id("aud"), "org_id": "o", "created": same})["id"] for _ in range(7))
+    seen, after = [], None
+    while True:
+        docs, after = coll.find({"org_id": "o"}, order="-created", limit=3, after=after)
+        seen += [d["id"] for d in docs]
+        if not after:
+            break
+    assert seen == list(reversed(ids))
+
+
+def test_bad_cursor_is_rejected(store):
+    with pytest.raises(BadCursor):
+        store.collection("projects").find({}, after="not-a-cursor!!")
+
+
+def test_compare_and_set_update(store):
+    deps = store.collection("deployments")
+    d = deps.insert({"id": new_id("dep"), "service_id": "s", "number": 1, "status": "queued", "created": now_iso()})
+    won = deps.update(d["id"], {"status": "provisioning"}, expect={"status": "queued"})
+    assert won["status"] == "provisioning"
+    assert deps.update(d["id"], {"status": "provisioning"}, expect={"status": "queued"}) is None
+    assert deps.update(d["id"], {"status": "live"}, expect={"status": {"$in": ["provisioning", "deploying"]}})["status"] == "live"
+    assert deps.update("dep_missing", {"status": "x"}) is None
+    assert deps.get(d["id"])["number"] == 1  # untouched fields survive
+
+
+def test_update_respects_unique_indexes(store):
+    projects = store.collection("projects")
+    projects.insert(project(name="one"))
+    two = projects.insert(project(name="two"))
+    with pytest.raises(Conflict):
+        projects.update(two["id"], {"name": "one"})
+    assert projects.get(two["id"])["name"] == "two"
+
+
+def test_delete_and_delete_many(store):
+    coll = store.collection("outbox")
+    a = coll.insert({"id": new_id("obx"), "op": "upsert", "created": now_iso()})
+    coll.insert({"id": new_id("obx"), "op": "delete", "created": now_iso()})
+    assert coll.delete(a["id"], expect={"op": "delete"}) is False
+    assert coll.delete(a["id"]) is True
+    assert coll.delete(a["id"]) is False
+    assert coll.delete_many({"op": "delete"}) == 1
+    assert coll.count({}) == 0
+
+
+def test_counters_are_monotonic_per_key(store):
+    assert [store.next_number("svc_1") for _ in range(3)] == [1, 2, 3]
+    assert store.next_number("svc_2") == 1
+
+
+def test_transaction_groups_writes(store):
+    with store.transaction():
+        store.collection("projects").insert(project(name="t1"))
+        store.collection("outbox").insert({"id": new_id("obx"), "op": "upsert", "created": now_iso()})
+    assert store.collection("projects").count({"name": "t1"}) == 1
+    assert store.ping()["ok"] is True
+
+
+def test_unknown_collection_fails_loudly(store):
+    with pytest.raises(KeyError):
+        store.collection("nope")
+
+
+# --- SQLite specifics: several processes share one file --------------------------
+
+def _sqlite_transaction_rolls_back(tmp_path):
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(tmp_path / "db.sqlite")
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.collection("projects").insert(project(name="gone"))
+            raise RuntimeError("boom")
+    return store.collection("projects").count({"name": "gone"})
+
+
+def test_sqlite_transaction_rolls_back(tmp_path):
+    assert _sqlite_transaction_rolls_back(tmp_path) == 0
+
+
+def _worker(path, n, queue):
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(path)
+    numbers, wins = [], 0
+    deps = store.collection("deployments")
+    for _ in range(n):
+        numbers.append(store.next_number("shared"))
+    for d in deps.find({"service_id": "race"}, limit=1000)[0]:
+        if deps.update(d["id"], {"status": "claimed", "by": os.getpid()}, expect={"status": "queued"}):
+            wins += 1
+    queue.put((numbers, wins))
+
+
+def test_sqlite_is_safe_across_processes(tmp_path):
+    from chalicelib.store.sqlite import SqliteStore
+    path = tmp_path / "db.sqlite"
+    store = SqliteStore(path)
+    deps = store.collection("deployments")
+    for i in range(40):
+        deps.insert({"id": new_id("dep"), "service_id": "race", "number": i, "status": "queued", "created": now_iso()})
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(path, 50, queue)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(60)
+    numbers = sorted(n for r in results for n in r[0])
+    assert numbers == list(range(1, 201))          # no counter value handed out twice
+    assert sum(r[1] for r in results) == 40          # each deployment claimed exactly once
+    assert deps.count({"status": "claimed"}) == 40
