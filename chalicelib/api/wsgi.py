@@ -1,0 +1,451 @@
+"""Serve the Chalice app from a WSGI server (gunicorn) instead of Lambda.
+
+    gunicorn -c gunicorn.conf.py chalicelib.api.wsgi:application
+
+`make_wsgi_app(chalice_app)` wraps any Chalice app; the module-level `application`
+imports `app.app` lazily (first request, or `application.load()`, which
+gunicorn.conf.py calls when a worker boots) so that importing this module stays
+cheap and tests can use the adapter without the real API.
+
+Each request is turned into the API Gateway (REST, v1) event that Lambda would
+see and dispatched through `chalice.local.LocalGateway` (internal API of chalice,
+pinned to 1.34.0 in requirements.txt; tests/unit/test_wsgi_adapter.py covers the
+parts used here): routing, path parameters, authorizers, CORS preflight.
+
+What the adapter adds on top:
+
+* Body limit: a request body larger than `max_body_bytes` (settings
+  LAUNCHBAY_MAX_BODY_BYTES, 1 MiB by default) is answered 413 with the project's
+  error shape, from Content-Length before reading anything, or after reading at
+  most max+1 bytes of a chunked body.
+* No stack trace ever leaves the process: an exception in the adapter or the app,
+  and any 5xx the app did not shape itself (Chalice's default body, or its
+  debug-mode text/plain traceback), becomes `500 {"error": {"code":
+  "internal_error", ...}}`; the traceback goes to the `launchbay.wsgi` logger.
+* Unknown routes answer 404 `not_found` (API Gateway answers 403 "Missing
+  Authentication Token", which confuses API clients).
+
+Thread safety -- why each thread gets its own view rather than a lock:
+Chalice stores `app.current_request` and `app.lambda_context` as plain attributes
+of the one shared app object, so with threads (gunicorn `gthread`, the stdlib
+threading server, a test) one request can read another request's headers, the
+Authorization token included. We serve with process workers (`-k sync`, see
+gunicorn.conf.py), and in addition the adapter makes those two attributes
+thread-local: on first use it swaps the app's class for a subclass whose
+`current_request` / `lambda_context` are properties backed by a
+`threading.local` (the same technique `chalice local` uses in
+`chalice.local.LocalChalice`, but per app instead of a module-global class).
+A lock per app would also be correct, but it would serialise every request of
+a worker process, including the time a handler waits on Redis/Mongo, so a
+threaded worker would be no faster than one thread; the per-thread view keeps
+threads useful and costs one attribute lookup. Everything else on the request
+path (LocalGateway, the event converter, RestAPIEventHandler) is created per
+request or holds no per-request state.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+from http import HTTPStatus
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+log = logging.getLogger("launchbay.wsgi")
+
+__all__ = ["make_wsgi_app", "application", "WSGIAdapter", "LazyApplication", "error_body"]
+
+_JSON = "application/json"
+
+
+def error_body(code: str, message: str, field: Optional[str] = None) -> bytes:
+    """The project's error shape: {"error": {"code", "message", "field"}}."""
+    return json.dumps(
+        {"error": {"code": code, "message": message, "field": field}}, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _status_line(code: int) -> str:
+    try:
+        return "%d %s" % (code, HTTPStatus(code).phrase)
+    except ValueError:
+        return "%d Unknown" % code
+
+
+# --- per-thread current_request / lambda_context --------------------------------------
+
+_TLS_KEY = "_launchbay_tls"
+_PATCH_LOCK = threading.Lock()
+
+
+def _tls_property(name: str) -> property:
+    def fget(self: Any) -> Any:
+        return getattr(self.__dict__[_TLS_KEY], name, None)
+
+    def fset(self: Any, value: Any) -> None:
+        setattr(self.__dict__[_TLS_KEY], name, value)
+
+    def fdel(self: Any) -> None:
+        try:
+            delattr(self.__dict__[_TLS_KEY], name)
+        except AttributeError:
+            pass
+
+    return property(fget, fset, fdel, "Per-thread %s (see chalicelib.api.wsgi)" % name)
+
+
+def make_thread_local(chalice_app: Any) -> Any:
+    """Give each thread its own `current_request` and `lambda_context` on this app.
+
+    Idempotent. The app keeps its identity and stays an instance of its original
+    class (the new class derives from it), so blueprints and `chalice.test.Client`
+    keep working.
+    """
+    with _PATCH_LOCK:
+        if _TLS_KEY in chalice_app.__dict__:
+            return chalice_app
+        cls = type(chalice_app)
+        patched = type(
+            cls.__name__,
+            (cls,),
+            {
+                "__module__": cls.__module__,
+                "__qualname__": getattr(cls, "__qualname__", cls.__name__),
+                "current_request": _tls_property("current_request"),
+                "lambda_context": _tls_property("lambda_context"),
+            },
+        )
+        tls = threading.local()
+        chalice_app.__dict__[_TLS_KEY] = tls
+        # The values set before the swap (if any) stay visible to this thread only.
+        for name in ("current_request", "lambda_context"):
+            if name in chalice_app.__dict__:
+                setattr(tls, name, chalice_app.__dict__.pop(name))
+        chalice_app.__class__ = patched
+        return chalice_app
+
+
+# --- the adapter -------------------------------------------------------------------
+
+
+def _gateway_class() -> type:
+    from chalice.local import LocalGateway
+
+    class _WSGIGateway(LocalGateway):
+        """LocalGateway whose events carry the real client address and a str body.
+
+        Lambda hands the app a str body (or base64 + isBase64Encoded for binary);
+        LocalGateway hands it bytes. We mirror Lambda. '?' and '#' that were
+        percent-encoded in the path are escaped for the route matcher (it runs
+        urlparse on the path) and restored afterwards.
+        """
+
+        source_ip = "127.0.0.1"
+
+        def _generate_lambda_event(self, method, path, headers, body):  # type: ignore[override]
+            event = super()._generate_lambda_event(method, path, headers, body)
+            ctx = event["requestContext"]
+            ctx["identity"]["sourceIp"] = _REQUEST.source_ip
+            ctx["requestId"] = _REQUEST.request_id
+            if _REQUEST.escaped:
+                ctx["path"] = _unescape(ctx["path"])
+                event["pathParameters"] = {k: _unescape(v) for k, v in event["pathParameters"].items()}
+            raw = event.get("body")
+            if isinstance(raw, (bytes, bytearray)):
+                try:
+                    event["body"] = bytes(raw).decode("utf-8")
+                except UnicodeDecodeError:
+                    event["body"] = base64.b64encode(raw).decode("ascii")
+                    event["isBase64Encoded"] = True
+            event.setdefault("isBase64Encoded", False)
+            return event
+
+    return _WSGIGateway
+
+
+class _RequestInfo(threading.local):
+    source_ip = "127.0.0.1"
+    request_id = ""
+    escaped = False
+
+
+_REQUEST = _RequestInfo()
+
+
+_UNESCAPE = re.compile(r"%(25|3F|23)")
+_UNESCAPED = {"25": "%", "3F": "?", "23": "#"}
+
+
+def _escape(path: str) -> str:
+    return path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+
+
+def _unescape(value: str) -> str:
+    return _UNESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], value)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class WSGIAdapter:
+    """WSGI callable dispatching to one Chalice app through LocalGateway."""
+
+    def __init__(
+        self,
+        chalice_app: Any,
+        *,
+        max_body_bytes: Optional[int] = None,
+        trusted_proxy_hops: int = 0,
+        config: Any = None,
+    ) -> None:
+        from chalice.config import Config
+
+        self.chalice_app = make_thread_local(chalice_app)
+        self._max_body_bytes = max_body_bytes
+        self.trusted_proxy_hops = max(0, int(trusted_proxy_hops))
+        if config is None:
+            config = Config.create(app_name=getattr(chalice_app, "app_name", "app"), lambda_timeout=None)
+        self.gateway = _gateway_class()(self.chalice_app, config)
+        self._request_seq = 0
+        self._seq_lock = threading.Lock()
+
+    @property
+    def max_body_bytes(self) -> int:
+        if self._max_body_bytes is None:
+            from chalicelib.settings import get_settings
+
+            self._max_body_bytes = int(get_settings().max_body_bytes)
+        return self._max_body_bytes
+
+    # -- request side ---------------------------------------------------------------
+
+    @staticmethod
+    def _path(environ: Dict[str, Any]) -> str:
+        # PEP 3333: PATH_INFO is the percent-decoded path, bytes carried as latin-1.
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        try:
+            path = path.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        return path or "/"
+
+    @staticmethod
+    def _headers(environ: Dict[str, Any]) -> Dict[str, str]:
+        headers: Dict[str, str] = {}
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                name = key[5:].replace("_", "-").lower()
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                if not value:
+                    continue
+                name = key.replace("_", "-").lower()
+            else:
+                continue
+            if isinstance(value, str):
+                try:
+                    value = value.encode("latin-1").decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    pass
+            headers[name] = value
+        return headers
+
+    def _read_body(self, environ: Dict[str, Any]) -> Optional[bytes]:
+        limit = self.max_body_bytes
+        stream = environ.get("wsgi.input")
+        length_header = (environ.get("CONTENT_LENGTH") or "").strip()
+        if length_header:
+            try:
+                length = int(length_header)
+            except ValueError:
+                raise _BadRequest("Content-Length is not a number.")
+            if length < 0:
+                raise _BadRequest("Content-Length is negative.")
+            if length > limit:
+                raise _TooLarge()
+            if length == 0 or stream is None:
+                return None
+            body = stream.read(length)
+            return body or None
+        if "chunked" in (environ.get("HTTP_TRANSFER_ENCODING") or "").lower() and stream is not None:
+            # The server de-chunks; read at most limit + 1 bytes to tell "too large".
+            chunks: List[bytes] = []
+            remaining = limit + 1
+            while remaining > 0:
+                chunk = stream.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            body = b"".join(chunks)
+            if len(body) > limit:
+                raise _TooLarge()
+            return body or None
+        return None
+
+    def _source_ip(self, environ: Dict[str, Any]) -> str:
+        peer = environ.get("REMOTE_ADDR") or "127.0.0.1"
+        if self.trusted_proxy_hops:
+            hops = [h.strip() for h in (environ.get("HTTP_X_FORWARDED_FOR") or "").split(",") if h.strip()]
+            if len(hops) >= self.trusted_proxy_hops:
+                return hops[-self.trusted_proxy_hops]
+        return peer
+
+    def _next_request_id(self, environ: Dict[str, Any]) -> str:
+        rid = environ.get("HTTP_X_REQUEST_ID", "")
+        if rid and len(rid) <= 128 and rid.isprintable():
+            return rid
+        import uuid
+
+        return uuid.uuid4().hex
+
+    # -- response side --------------------------------------------------------------
+
+    @staticmethod
+    def _error(start_response: Callable, status: int, code: str, message: str,
+               extra: Iterable[Tuple[str, str]] = ()) -> List[bytes]:
+        body = error_body(code, message)
+        headers = [("Content-Type", _JSON), ("Content-Length", str(len(body)))]
+        headers.extend(extra)
+        start_response(_status_line(status), headers)
+        return [body]
+
+    @staticmethod
+    def _is_shaped_error(body: bytes) -> bool:
+        try:
+            doc = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(doc, dict) and isinstance(doc.get("error"), dict) and "code" in doc["error"]
+
+    def _respond(self, start_response: Callable, response: Dict[str, Any], method: str) -> List[bytes]:
+        status = int(response.get("statusCode") or 200)
+        body = response.get("body")
+        if body is None:
+            data = b""
+        elif response.get("isBase64Encoded"):
+            data = base64.b64decode(body)
+        elif isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        else:
+            data = str(body).encode("utf-8")
+        if status == 500 and not self._is_shaped_error(data):
+            # Chalice's default 500 body, or its debug-mode traceback: never sent.
+            return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+        headers: List[Tuple[str, str]] = []
+        seen_type = False
+        for name, value in (response.get("headers") or {}).items():
+            lname = name.lower()
+            if lname in ("content-length", "connection", "transfer-encoding", "keep-alive"):
+                continue
+            seen_type = seen_type or lname == "content-type"
+            headers.append((name, str(value)))
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            lname = name.lower()
+            if lname in ("content-length", "connection", "transfer-encoding", "keep-alive"):
+                continue
+            seen_type = seen_type or lname == "content-type"
+            for value in values:
+                headers.append((name, str(value)))
+        if not seen_type and data:
+            headers.append(("Content-Type", _JSON))
+        headers.append(("Content-Length", str(len(data))))
+        start_response(_status_line(status), headers)
+        return [] if method == "HEAD" else [data]
+
+    # -- entry point ------------------------------------------------------------------
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
+        from chalice.local import LocalGatewayException
+
+        method = (environ.get("REQUEST_METHOD") or "GET").upper()
+        try:
+            try:
+                body = self._read_body(environ)
+            except _TooLarge:
+                return self._error(
+                    start_response, 413, "payload_too_large",
+                    "Request body exceeds the limit of %d bytes." % self.max_body_bytes)
+            except _BadRequest as e:
+                return self._error(start_response, 400, "bad_request", str(e))
+            path = self._path(environ)
+            query = environ.get("QUERY_STRING", "")
+            _REQUEST.escaped = "?" in path or "#" in path
+            target = (_escape(path) if _REQUEST.escaped else path) + ("?" + query if query else "")
+            _REQUEST.source_ip = self._source_ip(environ)
+            _REQUEST.request_id = self._next_request_id(environ)
+            try:
+                headers = self._headers(environ)
+                if body is None:
+                    # Some servers (wsgiref) invent "text/plain" for requests without a
+                    # Content-Type; with no body the type means nothing, and Chalice
+                    # would answer 415 on routes that accept JSON only.
+                    headers.pop("content-type", None)
+                response = self.gateway.handle_request(method=method, path=target, headers=headers, body=body)
+            except LocalGatewayException as e:
+                if e.CODE == 403 and b"Missing Authentication Token" in (e.body or b""):
+                    return self._error(start_response, 404, "not_found", "No route for %s %s." % (method, path))
+                if e.CODE == 403 and b"Authorization header requires" in (e.body or b""):
+                    # LocalGateway's answer to an unknown route when a token is sent.
+                    return self._error(start_response, 404, "not_found", "No route for %s %s." % (method, path))
+                if e.CODE == 401:
+                    return self._error(start_response, 401, "unauthorized", "Authentication required.")
+                if e.CODE == 403:
+                    return self._error(start_response, 403, "forbidden", "Not allowed.")
+                log.error("authorizer failed for %s %s", method, path)
+                return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+            return self._respond(start_response, response, method)
+        except Exception:
+            log.exception("unhandled error serving %s %s", method, environ.get("PATH_INFO", ""))
+            return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+        finally:
+            # Do not keep the last request (its token) reachable from an idle thread.
+            try:
+                del self.chalice_app.current_request
+                del self.chalice_app.lambda_context
+            except Exception:  # pragma: no cover - app without the patched class
+                pass
+
+
+def make_wsgi_app(chalice_app: Any, **options: Any) -> WSGIAdapter:
+    """Wrap a Chalice app as a WSGI callable (options: max_body_bytes, trusted_proxy_hops)."""
+    return WSGIAdapter(chalice_app, **options)
+
+
+class LazyApplication:
+    """WSGI callable that imports `module:attr` (default `app:app`) on first use."""
+
+    def __init__(self, target: str = "app:app", **options: Any) -> None:
+        self.target = target
+        self.options = options
+        self._adapter: Optional[WSGIAdapter] = None
+        self._lock = threading.Lock()
+
+    def load(self) -> WSGIAdapter:
+        adapter = self._adapter
+        if adapter is None:
+            with self._lock:
+                if self._adapter is None:
+                    import importlib
+
+                    module_name, _, attr = self.target.partition(":")
+                    module = importlib.import_module(module_name)
+                    self._adapter = make_wsgi_app(getattr(module, attr or "app"), **self.options)
+                adapter = self._adapter
+        return adapter
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
+        try:
+            adapter = self.load()
+        except Exception:
+            log.exception("could not load the API application %s", self.target)
+            return WSGIAdapter._error(start_response, 500, "internal_error", "An internal server error occurred.")
+        return adapter(environ, start_response)
+
+
+application = LazyApplication("app:app")
