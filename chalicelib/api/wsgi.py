@@ -435,7 +435,9 @@ class LazyApplication:
 
                     module_name, _, attr = self.target.partition(":")
                     module = importlib.import_module(module_name)
-                    self._adapter = make_wsgi_app(getattr(module, attr or "app"), **self.options)
+                    adapter = make_wsgi_app(getattr(module, attr or "app"), **self.options)
+                    adapter.max_body_bytes  # read settings now: fail at boot, not per request
+                    self._adapter = adapter
                 adapter = self._adapter
         return adapter
 

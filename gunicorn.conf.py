@@ -1,0 +1,90 @@
+"""Gunicorn settings for the Launchbay API.
+
+    gunicorn -c gunicorn.conf.py chalicelib.api.wsgi:application
+
+Process workers (`sync`) on purpose: Chalice keeps the current request on the
+shared app object, so the API is served one request per process at a time (the
+WSGI adapter also makes that state thread-local, as a second line of defence).
+The sync worker closes the connection after each response (no keep-alive): put
+a proxy or load balancer in front for client keep-alive.
+
+Environment (all optional):
+  LAUNCHBAY_BIND           address to listen on (default 127.0.0.1:8000; the container sets 0.0.0.0:8000)
+  PORT                     if LAUNCHBAY_BIND is unset and PORT is set: bind 0.0.0.0:$PORT
+  LAUNCHBAY_WEB_WORKERS    worker processes (else WEB_CONCURRENCY, else 2 x cores + 1, at most 8)
+  LAUNCHBAY_WEB_TIMEOUT    seconds a request may take before its worker is restarted (default 30)
+  LAUNCHBAY_WEB_KEEPALIVE  keep-alive seconds (ignored by sync workers; default 5)
+  LAUNCHBAY_ACCESS_LOG     access log file, "-" for stdout (default), "off" for none
+  LAUNCHBAY_LOG_LEVEL      gunicorn log level (default info)
+"""
+import os
+
+
+def _int(name, default, low=1, high=None):
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SystemExit("%s must be an integer, got %r" % (name, raw))
+    if value < low or (high is not None and value > high):
+        raise SystemExit("%s must be between %s and %s, got %d" % (name, low, high, value))
+    return value
+
+
+def default_workers(cores=None):
+    """2 x cores + 1, capped at 8 (each sync worker is a full copy of the app)."""
+    cores = cores or os.cpu_count() or 1
+    return max(2, min(2 * cores + 1, 8))
+
+
+def _bind():
+    bind = os.environ.get("LAUNCHBAY_BIND", "").strip()
+    if bind:
+        return [b.strip() for b in bind.split(",") if b.strip()]
+    port = os.environ.get("PORT", "").strip()
+    if port:
+        return ["0.0.0.0:%d" % _int("PORT", 8000, 1, 65535)]
+    return ["127.0.0.1:8000"]
+
+
+wsgi_app = "chalicelib.api.wsgi:application"
+bind = _bind()
+worker_class = "sync"
+workers = _int("LAUNCHBAY_WEB_WORKERS", _int("WEB_CONCURRENCY", default_workers()), 1, 64)
+threads = 1
+timeout = _int("LAUNCHBAY_WEB_TIMEOUT", 30, 1, 3600)
+graceful_timeout = min(timeout, 30)
+keepalive = _int("LAUNCHBAY_WEB_KEEPALIVE", 5, 0, 300)
+backlog = 2048
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+# Request limits (the body limit is enforced by the adapter: LAUNCHBAY_MAX_BODY_BYTES).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+# Heartbeat files in RAM: on a container's overlay filesystem fchmod can stall workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+# Gunicorn >= 25 opens a control socket at a fixed path in $HOME by default; two
+# servers on one machine (make run + a bench) would fight over it.
+control_socket_disable = True
+proc_name = "launchbay-api"
+
+_access = os.environ.get("LAUNCHBAY_ACCESS_LOG", "-").strip()
+accesslog = None if _access.lower() in ("off", "none", "0", "false", "") else _access
+errorlog = "-"
+loglevel = os.environ.get("LAUNCHBAY_LOG_LEVEL", "info").strip().lower() or "info"
+# remote address, request line, status, response bytes, duration in ms, request id, user agent
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}i)s "%(a)s"'
+
+
+def post_worker_init(worker):
+    """Import the API when a worker boots, not on its first request.
+
+    An import error then stops the server at start-up ("Worker failed to boot")
+    instead of turning every request into a 500.
+    """
+    app = worker.wsgi
+    load = getattr(app, "load", None)
+    if callable(load):
+        load()
