@@ -1,0 +1,473 @@
+"""The user query language, parsed here once so that both adapters behave alike.
+
+    deploy failed            words: all must match (each also with typos; the last also as a word beginning)
+    "connection refused"     phrase: the words next to each other, in this order
+    kube*                    prefix: words that begin with "kube" (at least 2 characters)
+    error OR timeout         either (OR binds tighter than the implicit AND: `a b OR c` = a AND (b OR c))
+    -canceled  NOT canceled  exclude
+    ( ... )                  grouping
+    type:log status:failed image:nginx*    filters on a whitelist of fields
+
+Punctuation inside a word splits it into a phrase (`api-gateway`, `svc_123`), the way the
+index tokenizer splits text. Anything else that cannot be understood raises SearchSyntaxError
+with a message meant for the user; this module never raises anything else for a query string.
+The adapters turn the tree into tantivy queries or OpenSearch DSL; none of them ever sees the
+raw string, so there is no engine syntax to smuggle an `org_id:` clause through.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional, Union
+
+from chalicelib.search.port import SearchSyntaxError
+
+TYPES = ("service", "deployment", "log", "audit")
+FIELDS = ("type", "status", "image")   # the only fields a user may name
+MAX_QUERY_CHARS = 512
+MAX_CLAUSES = 32
+MAX_DEPTH = 8
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000     # deep offsets get slow on the embedded engine (OpenSearch uses search_after)
+MIN_PREFIX = 2
+MAX_TOKEN_BYTES = 40    # tantivy's default tokenizer drops longer tokens; OpenSearch is told the same
+
+# Same split as tantivy's SimpleTokenizer (runs of alphanumeric characters), lowercased.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def tokenize(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text) if len(w.encode()) < MAX_TOKEN_BYTES]
+
+
+def fuzziness(word: str) -> int:
+    """Edits allowed for a word (like OpenSearch's AUTO:4,8): none below 4 characters, 2 from 8."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+# --- the tree ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+    prefix: bool = False     # also match as a word beginning (the word being typed)
+
+
+@dataclass(frozen=True)
+class Prefix:
+    word: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    prefix: bool = False     # the last word is a prefix (`api-gate*`)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+
+
+Node = Union[Term, Prefix, Phrase, Field, Not, And, Or]
+
+
+def is_scored(node: Optional[Node]) -> bool:
+    """True when the query has text to rank by (filters and negations alone do not)."""
+    if node is None or isinstance(node, (Field, Not)):
+        return False
+    if isinstance(node, (And, Or)):
+        return any(is_scored(c) for c in node.children)
+    return True
+
+
+# --- lexer and parser ----------------------------------------------------------
+
+_SPECIAL = set('()"')
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.s = text
+        self.i = 0
+        self.clauses = 0
+
+    def fail(self, msg: str) -> SearchSyntaxError:
+        return SearchSyntaxError(f"{msg} (at character {self.i + 1})")
+
+    def skip_ws(self) -> None:
+        while self.i < len(self.s) and self.s[self.i].isspace():
+            self.i += 1
+
+    def peek_keyword(self, kw: str) -> bool:
+        j = self.i + len(kw)
+        return (self.s.startswith(kw, self.i)
+                and (j == len(self.s) or self.s[j].isspace() or self.s[j] in '()"'))
+
+    def parse(self) -> Optional[Node]:
+        node = self.parse_and(0)
+        self.skip_ws()
+        if self.i < len(self.s):  # only a stray ')' can stop parse_and early
+            raise self.fail("unexpected ')' without a matching '('")
+        return node
+
+    def parse_and(self, depth: int) -> Optional[Node]:
+        items: list[Node] = []
+        while True:
+            self.skip_ws()
+            if self.i >= len(self.s) or self.s[self.i] == ")":
+                break
+            if self.peek_keyword("AND"):  # explicit AND is the default anyway
+                self.i += 3
+                continue
+            node = self.parse_or(depth)
+            if node is not None:
+                items.append(node)
+        if not items:
+            return None
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def parse_or(self, depth: int) -> Optional[Node]:
+        if self.peek_keyword("OR"):
+            raise self.fail("OR needs a word on each side")
+        items = [self.parse_unary(depth)]
+        while True:
+            save = self.i
+            self.skip_ws()
+            if not self.peek_keyword("OR"):
+                self.i = save
+                break
+            self.i += 2
+            self.skip_ws()
+            if self.i >= len(self.s) or self.s[self.i] == ")" or self.peek_keyword("OR"):
+                raise self.fail("OR needs a word on each side")
+            items.append(self.parse_unary(depth))
+        kept = [n for n in items if n is not None]
+        if len(kept) != len(items) and len(items) > 1:
+            raise self.fail("OR needs a word on each side")
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else Or(tuple(kept))
+
+    def parse_unary(self, depth: int) -> Optional[Node]:
+        self.skip_ws()
+        negate = False
+        if self.peek_keyword("NOT"):
+            self.i += 3
+            self.skip_ws()
+            negate = True
+        elif self.s.startswith("-", self.i):
+            if self.i + 1 >= len(self.s) or self.s[self.i + 1].isspace():
+                raise self.fail("'-' must be followed directly by what to exclude")
+            self.i += 1
+            negate = True
+        if negate and (self.i >= len(self.s) or self.s[self.i] == ")"):
+            raise self.fail("nothing to exclude after NOT")
+        node = self.parse_primary(depth)
+        if negate:
+            if node is None:
+                raise self.fail("nothing to exclude")
+            if isinstance(node, Not):
+                return node.child
+            return Not(node)
+        return node
+
+    def count(self) -> None:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise SearchSyntaxError(f"query has too many parts (at most {MAX_CLAUSES})")
+
+    def parse_primary(self, depth: int) -> Optional[Node]:
+        c = self.s[self.i]
+        if c == "(":
+            if depth >= MAX_DEPTH:
+                raise self.fail(f"parentheses nested too deep (at most {MAX_DEPTH})")
+            self.i += 1
+            node = self.parse_and(depth + 1)
+            self.skip_ws()
+            if self.i >= len(self.s):
+                raise self.fail("missing ')'")
+            self.i += 1
+            if node is None:
+                raise self.fail("empty parentheses")
+            return node
+        if c == ")":
+            raise self.fail("unexpected ')'")
+        if c == '"':
+            return self.phrase(self.quoted())
+        return self.bare()
+
+    def quoted(self) -> str:
+        end = self.s.find('"', self.i + 1)
+        if end < 0:
+            raise self.fail("missing closing quote")
+        text = self.s[self.i + 1:end]
+        self.i = end + 1
+        return text
+
+    def phrase(self, text: str) -> Optional[Node]:
+        words = tokenize(text)
+        if not words:
+            return None
+        self.count()
+        return Term(words[0]) if len(words) == 1 else Phrase(tuple(words))
+
+    def bare(self) -> Optional[Node]:
+        start = self.i
+        while self.i < len(self.s) and not self.s[self.i].isspace() and self.s[self.i] not in _SPECIAL:
+            if self.s[self.i] == ":":
+                return self.field(self.s[start:self.i])
+            self.i += 1
+        chunk = self.s[start:self.i]
+        at_end = self.i >= len(self.s)
+        star = chunk.endswith("*")
+        if "*" in chunk.rstrip("*") or "?" in chunk or chunk.endswith("**"):
+            raise self.fail("a wildcard '*' may only end a word")
+        words = tokenize(chunk)
+        if star:
+            if not words or len(words[-1]) < MIN_PREFIX or not _WORD.search(chunk[-2:-1] or " "):
+                raise self.fail(f"'*' must follow at least {MIN_PREFIX} letters or digits")
+            self.count()
+            return Prefix(words[0]) if len(words) == 1 else Phrase(tuple(words), prefix=True)
+        if not words:
+            return None  # punctuation only: the index ignores it too
+        self.count()
+        if len(words) == 1:
+            return Term(words[0], prefix=at_end)
+        return Phrase(tuple(words), prefix=at_end)
+
+    def field(self, name: str) -> Node:
+        if name not in FIELDS:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            raise self.fail(f"unknown field '{shown}': you can filter by {', '.join(FIELDS)}")
+        self.i += 1  # the ':'
+        if self.i < len(self.s) and self.s[self.i] == '"':
+            value, star = self.quoted(), False
+        else:
+            start = self.i
+            while self.i < len(self.s) and not self.s[self.i].isspace() and self.s[self.i] not in _SPECIAL:
+                self.i += 1
+            value = self.s[start:self.i]
+            star = value.endswith("*")
+            if star:
+                value = value[:-1]
+            if "*" in value:
+                raise self.fail("a wildcard '*' may only end a value")
+        if not value:
+            raise self.fail(f"'{name}:' needs a value")
+        if star and len(value) < MIN_PREFIX:
+            raise self.fail(f"'*' must follow at least {MIN_PREFIX} characters")
+        if name == "type":
+            value = value.lower()
+            if value not in TYPES or star:
+                raise self.fail(f"type must be one of {', '.join(TYPES)}")
+        self.count()
+        return Field(name, value, prefix=star)
+
+
+def parse(q: Optional[str]) -> Optional[Node]:
+    """Parse a user query; None means "no text query" (match everything the filters allow)."""
+    if q is None:
+        return None
+    if not isinstance(q, str):
+        raise SearchSyntaxError("query must be a string")
+    if len(q) > MAX_QUERY_CHARS:
+        raise SearchSyntaxError(f"query is too long (at most {MAX_QUERY_CHARS} characters)")
+    if "\x00" in q:
+        raise SearchSyntaxError("query contains a NUL character")
+    return _Parser(q.strip()).parse()
+
+
+# --- the whole request, validated once ---------------------------------------
+
+@dataclass
+class Request:
+    org_id: str
+    node: Optional[Node]
+    types: Optional[list[str]] = None
+    project_id: Optional[str] = None
+    status: Optional[str] = None
+    since: Optional[str] = None   # normalised ISO strings (UTC, microseconds, Z)
+    until: Optional[str] = None
+    since_us: Optional[int] = None
+    until_us: Optional[int] = None
+    cursor: dict[str, Any] = field(default_factory=dict)
+    limit: int = 20
+
+    @property
+    def scored(self) -> bool:
+        return is_scored(self.node)
+
+
+def to_micros(ts: str) -> int:
+    """ISO-8601 -> microseconds since the epoch (naive times are UTC)."""
+    dt = datetime.fromisoformat(ts.replace("z", "Z"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _time(name: str, value: Optional[str]) -> tuple[Optional[str], Optional[int]]:
+    if value in (None, ""):
+        return None, None
+    try:
+        us = to_micros(str(value))
+        return from_micros(us), us
+    except (ValueError, OverflowError, OSError, TypeError):
+        raise SearchSyntaxError(f"{name} must be an ISO-8601 timestamp, like 2026-11-25T15:00:00Z") from None
+
+
+def from_micros(us: int) -> str:
+    secs, frac = divmod(us, 1_000_000)
+    return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:06d}Z"
+
+
+def prepare(org_id: str, q: Optional[str], *, types: Optional[list[str]] = None,
+            project_id: Optional[str] = None, status: Optional[str] = None,
+            since: Optional[str] = None, until: Optional[str] = None,
+            cursor: Optional[str] = None, limit: int = 20) -> Request:
+    if not org_id or not isinstance(org_id, str):
+        raise ValueError("org_id is required")  # a caller bug, not the user's
+    if types is not None:
+        if isinstance(types, str):
+            types = [types]
+        bad = [t for t in types if t not in TYPES]
+        if bad:
+            raise SearchSyntaxError(f"unknown type {bad[0]!r}: types are {', '.join(TYPES)}")
+        types = sorted(set(types)) or None
+    since_iso, since_us = _time("since", since)
+    until_iso, until_us = _time("until", until)
+    try:
+        limit = max(1, min(MAX_LIMIT, int(limit)))
+    except (TypeError, ValueError):
+        raise SearchSyntaxError("limit must be a number") from None
+    return Request(org_id=org_id, node=parse(q), types=types, project_id=project_id or None,
+                   status=status or None, since=since_iso, until=until_iso, since_us=since_us,
+                   until_us=until_us, cursor=decode_cursor(cursor) if cursor else {}, limit=limit)
+
+
+def encode_cursor(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(value, dict):
+            raise ValueError
+        return value
+    except Exception:  # garbage from a client is a 400, never a 500
+        raise SearchSyntaxError("cursor is not valid") from None
+
+
+# --- highlighting (the embedded engine; OpenSearch highlights itself) ---------
+
+@dataclass(frozen=True)
+class _Matcher:
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    fuzzy: tuple[tuple[str, int], ...]
+
+    def __call__(self, tok: str) -> bool:
+        if tok in self.exact or any(tok.startswith(p) for p in self.prefixes):
+            return True
+        return any(abs(len(tok) - len(w)) <= d and _osa_within(tok, w, d) for w, d in self.fuzzy)
+
+
+def matcher(node: Optional[Node]) -> _Matcher:
+    """What to highlight: the words of the positive (not negated) parts of the query."""
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    fuzzy: list[tuple[str, int]] = []
+
+    def walk(n: Optional[Node]) -> None:
+        if isinstance(n, Term):
+            exact.add(n.word)
+            if fuzziness(n.word):
+                fuzzy.append((n.word, fuzziness(n.word)))
+            if n.prefix:
+                prefixes.append(n.word)
+        elif isinstance(n, Prefix):
+            prefixes.append(n.word)
+        elif isinstance(n, Phrase):
+            exact.update(n.words)
+            if n.prefix:
+                prefixes.append(n.words[-1])
+        elif isinstance(n, (And, Or)):
+            for c in n.children:
+                walk(c)
+
+    walk(node)
+    return _Matcher(frozenset(exact), tuple(prefixes), tuple(fuzzy))
+
+
+def _osa_within(a: str, b: str, d: int) -> bool:
+    """Optimal-string-alignment distance (a transposition costs 1, as in both engines) <= d."""
+    if a == b:
+        return True
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > d:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= d
+
+
+def highlight(text: str, match: _Matcher, size: int = 160) -> tuple[str, bool]:
+    """HTML-escaped fragment of about `size` characters around the densest matches,
+    with <mark>…</mark> around matching words; returns (fragment, matched anything)."""
+    text = text or ""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if match(m.group().lower())]
+    if not spans:
+        frag = text[:size]
+        return html.escape(frag) + ("…" if len(text) > size else ""), False
+    # window starting at the match that has the most matches within `size` characters
+    best, best_n = 0, 0
+    for k, (s, _) in enumerate(spans):
+        n = sum(1 for s2, e2 in spans[k:] if e2 - s <= size)
+        if n > best_n:
+            best, best_n = k, n
+    start = spans[best][0]
+    start = max(0, start - max(0, (size - (spans[best][1] - start)) // 4))  # a little context before
+    if start and (ws := text.rfind(" ", 0, start)) >= 0 and start - ws < 20:
+        start = ws + 1
+    end = min(len(text), start + size)
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    return ("…" if start else "") + "".join(out) + ("…" if end < len(text) else ""), True
