@@ -190,10 +190,9 @@ class EmbeddedIndex:
     def delete_older_than(self, type: str, before: str) -> int:
         if type not in Q.TYPES:
             raise SearchSyntaxError(f"unknown type {type!r}")
-        try:
-            cutoff = Q.to_micros(before)
-        except (ValueError, OverflowError):
-            raise SearchSyntaxError("before must be an ISO-8601 timestamp") from None
+        _, cutoff = Q.parse_time("before", before)
+        if cutoff is None:
+            raise SearchSyntaxError("before is required")
         w = self._get_writer()
         old = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "type", type)),

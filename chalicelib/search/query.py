@@ -329,7 +329,8 @@ def to_micros(ts: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _time(name: str, value: Optional[str]) -> tuple[Optional[str], Optional[int]]:
+def parse_time(name: str, value: Optional[str]) -> tuple[Optional[str], Optional[int]]:
+    """A user-given timestamp -> (normalised ISO string, microseconds); SearchSyntaxError if not one."""
     if value in (None, ""):
         return None, None
     try:
@@ -357,8 +358,8 @@ def prepare(org_id: str, q: Optional[str], *, types: Optional[list[str]] = None,
         if bad:
             raise SearchSyntaxError(f"unknown type {bad[0]!r}: types are {', '.join(TYPES)}")
         types = sorted(set(types)) or None
-    since_iso, since_us = _time("since", since)
-    until_iso, until_us = _time("until", until)
+    since_iso, since_us = parse_time("since", since)
+    until_iso, until_us = parse_time("until", until)
     try:
         limit = max(1, min(MAX_LIMIT, int(limit)))
     except (TypeError, ValueError):
