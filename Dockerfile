@@ -1,0 +1,37 @@
+# Launchbay API container: the Chalice app behind gunicorn (sync workers).
+#   docker build -t launchbay-api .
+#   docker run -p 8000:8000 -e LAUNCHBAY_JWT_SECRET=... -e REDIS_URL=redis://redis:6379/0 launchbay-api
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LAUNCHBAY_BIND=0.0.0.0:8000 \
+    LAUNCHBAY_DATA_DIR=/var/lib/launchbay
+
+WORKDIR /app
+
+# Lambda provides boto3; a container must bring it. tantivy backs the embedded
+# search index when OPENSEARCH_URL is not set. Pins as in requirements-dev.txt.
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt \
+        gunicorn==27.0.1 boto3==1.44.8 tantivy==0.27.0
+
+RUN groupadd --gid 10001 launchbay \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin launchbay \
+    && mkdir -p /var/lib/launchbay \
+    && chown 10001:10001 /var/lib/launchbay
+
+COPY app.py gunicorn.conf.py ./
+COPY chalicelib/ ./chalicelib/
+
+# launchbay, numeric so that runAsNonRoot checks can verify it
+USER 10001:10001
+VOLUME ["/var/lib/launchbay"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/v1/health', timeout=4)"]
+
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "chalicelib.api.wsgi:application"]
