@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     # --- identity and secrets -------------------------------------------------
     stage: Literal["local", "dev", "prod", "test"] = Field("local", alias="LAUNCHBAY_STAGE")
     # HS256 key for access tokens. The local default is only accepted outside prod.
-    jwt_secret: str = Field("launchbay-local-dev-secret-change-me", alias="LAUNCHBAY_JWT_SECRET", min_length=16)
+    jwt_secret: str = Field("launchbay-local-dev-secret-change-me", alias="LAUNCHBAY_JWT_SECRET", min_length=32)
     jwt_ttl_seconds: int = Field(3600, alias="LAUNCHBAY_JWT_TTL_SECONDS", gt=0)
     # Fernet key (urlsafe base64, 32 bytes) for secrets at rest. Empty: derived from
     # the JWT secret in local mode only; prod must set it (or a KMS data key).
@@ -39,7 +39,10 @@ class Settings(BaseSettings):
 
     # --- queue ----------------------------------------------------------------
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
-    queue_prefix: str = Field("launchbay", alias="LAUNCHBAY_QUEUE_PREFIX")
+    queue_prefix: str = Field("launchbay", alias="LAUNCHBAY_QUEUE_PREFIX", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # Seconds before Redis hands an unacknowledged task (its worker died) to another worker.
+    # Tasks never block longer than a step, so this can be short.
+    visibility_timeout: int = Field(120, alias="LAUNCHBAY_VISIBILITY_TIMEOUT", ge=10)
 
     # --- AWS ------------------------------------------------------------------
     aws_region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
@@ -139,6 +142,14 @@ def get_cloud():
     from chalicelib.cloud.aws import AwsCloud
 
     return AwsCloud(s)
+
+
+def get_ports():
+    """The adapters bundled for domain services (API requests and worker tasks alike)."""
+    from chalicelib.core.context import Ports
+
+    return Ports(store=get_store(), queue=get_queue(), settings=get_settings(),
+                 cloud_factory=get_cloud, search_factory=get_search)
 
 
 def reset() -> None:

@@ -1,0 +1,20 @@
+"""Roles, highest first. A permission names the lowest role allowed."""
+from __future__ import annotations
+
+ROLES = ("owner", "admin", "developer", "viewer")
+RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
+
+# action -> lowest role that may do it
+PERMISSIONS = {
+    "read": "viewer",
+    "deploy": "developer",
+    "service.write": "developer",
+    "secret.write": "developer",
+    "project.write": "admin",
+    "project.delete": "admin",
+    "member.write": "admin",
+}
+
+
+def allows(role: str, action: str) -> bool:
+    return RANK.get(role, 0) >= RANK[PERMISSIONS[action]]

@@ -1,0 +1,88 @@
+"""Deployments, releases, rollback and deploy logs."""
+from chalice import Blueprint
+
+from chalicelib.deploys import rules, service
+from chalicelib.deploys.models import DeploymentIn, RollbackIn
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
+from chalicelib.core.errors import BadRequest
+
+bp = Blueprint(__name__)
+ORG = "/orgs/{org}"
+TAG = "deployments"
+
+
+def _out(dep: dict) -> dict:
+    out = service.public(dep)
+    out["sandbox"] = ports().settings.sandbox
+    return out
+
+
+def _idempotency_key():
+    return (request(bp).headers or {}).get("idempotency-key")
+
+
+def _optional_body(model):
+    raw = request(bp).raw_body or b""
+    return parse_body(bp, model) if raw.strip() else model()
+
+
+@endpoint(bp, ORG + "/services/{svc}/deployments", "POST", "Deploy the service (honours Idempotency-Key)", 202,
+          DeploymentIn, tag=TAG)
+def create(org, svc):
+    who = actor(bp)
+    body = _optional_body(DeploymentIn)
+    dep, created = service.create_deployment(ports(), who, org, svc, body.image, _idempotency_key())
+    return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
+
+
+@endpoint(bp, ORG + "/services/{svc}/deployments", "GET", "List deployments, newest first", tag=TAG,
+          query={"status": "filter by status", "limit": "1-200", "cursor": "from `next`"})
+def list_(org, svc):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    status = query(bp).get("status")
+    if status and status not in rules.STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(rules.STATUSES)}", field="status")
+    docs, nxt = service.list_deployments(ports(), who, org, svc, limit, cursor, status)
+    return paged([_out(d) for d in docs], nxt)
+
+
+@endpoint(bp, ORG + "/services/{svc}/releases", "GET", "Releases (deployments that went live) to roll back to", tag=TAG)
+def releases(org, svc):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    return paged(*service.list_releases(ports(), who, org, svc, limit, cursor))
+
+
+@endpoint(bp, ORG + "/services/{svc}/rollback", "POST", "Redeploy an earlier release exactly", 202, RollbackIn, tag=TAG)
+def rollback(org, svc):
+    who = actor(bp)
+    body = parse_body(bp, RollbackIn)
+    dep, created = service.rollback(ports(), who, org, svc, body.deployment_id, _idempotency_key())
+    return (202 if created else 200), _out(dep)
+
+
+@endpoint(bp, ORG + "/deployments/{dep}", "GET", "Read a deployment with its steps", tag=TAG)
+def get(org, dep):
+    return _out(service.get_deployment(ports(), actor(bp), org, dep))
+
+
+@endpoint(bp, ORG + "/deployments/{dep}/cancel", "POST", "Cancel a queued or provisioning deployment", tag=TAG)
+def cancel(org, dep):
+    return _out(service.cancel(ports(), actor(bp), org, dep))
+
+
+@endpoint(bp, ORG + "/deployments/{dep}/logs", "GET", "Deployment log lines after a cursor", tag=TAG,
+          query={"after": "the `next` of the previous page", "limit": "1-1000"})
+def logs(org, dep):
+    who = actor(bp)
+    q = query(bp)
+    try:
+        limit = int(q.get("limit", "200"))
+    except ValueError:
+        raise BadRequest("limit must be a whole number", field="limit") from None
+    if not 1 <= limit <= 1000:
+        raise BadRequest("limit must be between 1 and 1000", field="limit")
+    lines, nxt, more = service.read_logs(ports(), who, org, dep, q.get("after"), limit)
+    current = service.get_deployment(ports(), who, org, dep)
+    return {"lines": lines, "next": nxt, "more": more, "status": current["status"], "final": rules.settled(current)}

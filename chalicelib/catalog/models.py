@@ -1,0 +1,153 @@
+"""Request bodies for projects, services and secrets. Unknown fields are refused."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+SLUG = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Fargate's allowed CPU units -> memory (MiB) range and step
+FARGATE = {256: (512, 2048, 512), 512: (1024, 4096, 1024), 1024: (2048, 8192, 1024),
+           2048: (4096, 16384, 1024), 4096: (8192, 30720, 1024)}
+SCHEDULE = re.compile(r"^(cron\([^()]{9,120}\)|rate\(\d{1,5} (minute|minutes|hour|hours|day|days)\))$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]{0,511}$")
+RESERVED_ENV = ("AWS_", "ECS_")
+
+
+class ProjectIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=1000)
+
+
+class ProjectPatch(BaseModel):
+    model_config = _STRICT
+    name: Optional[str] = Field(None, min_length=1, max_length=100)
+    description: Optional[str] = Field(None, max_length=1000)
+
+
+class HealthCheck(BaseModel):
+    model_config = _STRICT
+    path: str = Field("/", max_length=512, pattern=r"^/[^\s]*$")
+    interval_seconds: int = Field(30, ge=5, le=300)
+    timeout_seconds: int = Field(5, ge=2, le=120)
+    healthy_threshold: int = Field(3, ge=2, le=10)
+    unhealthy_threshold: int = Field(3, ge=2, le=10)
+    grace_period_seconds: int = Field(60, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self):
+        if self.timeout_seconds >= self.interval_seconds:
+            raise ValueError("health_check.timeout_seconds must be less than interval_seconds")
+        return self
+
+
+class Autoscaling(BaseModel):
+    model_config = _STRICT
+    cpu_target: float = Field(60.0, ge=10, le=95)
+    requests_per_target: Optional[int] = Field(None, ge=1, le=100000)
+
+
+def _check_env(env: dict[str, str]) -> dict[str, str]:
+    if len(env) > 200:
+        raise ValueError("at most 200 environment variables")
+    for key, value in env.items():
+        if not ENV_NAME.match(key):
+            raise ValueError(f"env name {key!r} must match [A-Za-z_][A-Za-z0-9_]*")
+        if key.upper().startswith(RESERVED_ENV):
+            raise ValueError(f"env name {key!r} uses a prefix AWS reserves")
+        if len(value) > 32768:
+            raise ValueError(f"env {key!r} is longer than 32 KiB")
+    return env
+
+
+class _ServiceFields(BaseModel):
+    model_config = _STRICT
+    image: Optional[str] = Field(None, max_length=512)
+    port: Optional[int] = Field(None, ge=1, le=65535)
+    command: Optional[list[str]] = Field(None, max_length=64)
+    cpu: Optional[Literal[256, 512, 1024, 2048, 4096]] = None
+    memory: Optional[int] = Field(None, ge=512, le=30720)
+    env: Optional[dict[str, str]] = None
+    build_env: Optional[dict[str, str]] = Field(None, description="build-time values, never given to the running task")
+    health_check: Optional[HealthCheck] = None
+    min_instances: Optional[int] = Field(None, ge=0, le=100)
+    max_instances: Optional[int] = Field(None, ge=1, le=100)
+    schedule: Optional[str] = Field(None, max_length=140)
+    domain: Optional[str] = Field(None, max_length=253)
+    deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
+    autoscaling: Optional[Autoscaling] = None
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v):
+        if v is not None and not IMAGE.match(v):
+            raise ValueError("image must be a container image reference such as nginx:1.27 or 123.dkr.ecr.../app@sha256:...")
+        return v
+
+    @field_validator("env", "build_env")
+    @classmethod
+    def _env(cls, v):
+        return None if v is None else _check_env(v)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, v):
+        if v is not None and not SCHEDULE.match(v):
+            raise ValueError("schedule must be cron(min hour day month weekday year) or rate(N minutes|hours|days)")
+        return v
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v):
+        if v is not None:
+            v = v.lower()
+            if not HOSTNAME.match(v):
+                raise ValueError("domain must be a host name such as api.example.com")
+        return v
+
+
+class ServiceIn(_ServiceFields):
+    name: str = Field(min_length=1, max_length=40, pattern=SLUG)
+    kind: Literal["web", "worker", "cron"] = "web"
+    image: str = Field(max_length=512)
+
+
+class ServicePatch(_ServiceFields):
+    pass
+
+
+DEFAULTS = {"port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
+            "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
+            "deregistration_delay": 30, "autoscaling": None}
+
+
+def validate_service(doc: dict) -> Optional[tuple[str, str]]:
+    """Rules across fields, checked on the merged document: -> (field, message) or None."""
+    kind = doc["kind"]
+    if kind == "web" and not doc.get("port"):
+        return "port", "a web service needs a port"
+    if kind == "cron" and not doc.get("schedule"):
+        return "schedule", "a cron service needs a schedule"
+    if kind != "cron" and doc.get("schedule"):
+        return "schedule", "only cron services take a schedule"
+    if kind != "web" and doc.get("domain"):
+        return "domain", "only web services take a domain"
+    lo, hi, step = FARGATE[doc["cpu"]]
+    if not (lo <= doc["memory"] <= hi and doc["memory"] % step == 0):
+        return "memory", f"with cpu {doc['cpu']}, memory must be {lo}-{hi} MiB in steps of {step}"
+    if doc["min_instances"] > doc["max_instances"]:
+        return "min_instances", "min_instances must not exceed max_instances"
+    return None
+
+
+class SecretIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    value: str = Field(min_length=1, max_length=65536)
+
+
+SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")

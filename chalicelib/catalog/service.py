@@ -1,0 +1,207 @@
+"""Projects, services and secrets, always scoped to the caller's organization."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from chalicelib.accounts.service import authorize
+from chalicelib.audit import service as audit
+from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, validate_service
+from chalicelib.core import outbox, security
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.store.port import Conflict
+
+# Fields whose change only takes effect when a new task definition / infrastructure is rolled out.
+DEPLOY_FIELDS = {"image", "port", "command", "cpu", "memory", "env", "health_check", "min_instances",
+                 "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling", "build_env"}
+
+
+# --- projects ----------------------------------------------------------------
+
+def create_project(ports: Ports, actor: Actor, org_id: str, name: str, description: str) -> dict[str, Any]:
+    authorize(ports, actor, org_id, "project.write")
+    now = now_iso()
+    project = {"id": new_id("prj"), "org_id": org_id, "name": name, "description": description,
+               "created": now, "updated": now}
+    try:
+        with ports.store.transaction():
+            ports.store.collection("projects").insert(project)
+            audit.record(ports, actor, org_id, "project.create", "project", project["id"], {"name": name})
+    except Conflict:
+        raise AlreadyExists(f"a project named {name!r} already exists", field="name") from None
+    return project
+
+
+def get_project(ports: Ports, actor: Actor, org_id: str, project_id: str, action: str = "read") -> dict[str, Any]:
+    authorize(ports, actor, org_id, action)
+    project = ports.store.collection("projects").get(project_id)
+    if project is None or project["org_id"] != org_id:
+        raise NotFound("project not found", field="project")
+    return project
+
+
+def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+    authorize(ports, actor, org_id, "read")
+    return ports.store.collection("projects").find({"org_id": org_id}, limit=limit, after=after)
+
+
+def update_project(ports: Ports, actor: Actor, org_id: str, project_id: str, changes: dict) -> dict[str, Any]:
+    get_project(ports, actor, org_id, project_id, "project.write")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    try:
+        with ports.store.transaction():
+            project = ports.store.collection("projects").update(project_id, {**changes, "updated": now_iso()},
+                                                                expect={"org_id": org_id})
+            audit.record(ports, actor, org_id, "project.update", "project", project_id, {"fields": sorted(changes)})
+    except Conflict:
+        raise AlreadyExists(f"a project named {changes.get('name')!r} already exists", field="name") from None
+    if project is None:
+        raise NotFound("project not found", field="project")
+    return project
+
+
+def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> None:
+    get_project(ports, actor, org_id, project_id, "project.delete")
+    if ports.store.collection("services").count({"project_id": project_id}):
+        raise StateConflict("the project still has services: delete them first", field="project")
+    with ports.store.transaction():
+        ports.store.collection("projects").delete(project_id)
+        audit.record(ports, actor, org_id, "project.delete", "project", project_id)
+
+
+# --- services ----------------------------------------------------------------
+
+def _check(doc: dict) -> None:
+    problem = validate_service(doc)
+    if problem:
+        raise Invalid(problem[1], field=problem[0])
+
+
+def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spec: dict) -> dict[str, Any]:
+    get_project(ports, actor, org_id, project_id, "service.write")
+    now = now_iso()
+    service = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    if service["kind"] == "web":
+        service["port"] = service["port"] or 8080
+        service["health_check"] = service["health_check"] or {"path": "/", "interval_seconds": 30,
+                                                              "timeout_seconds": 5, "healthy_threshold": 3,
+                                                              "unhealthy_threshold": 3, "grace_period_seconds": 60}
+    _check(service)
+    service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id, "status": "new",
+                    "needs_deploy": True, "live_deployment_id": None, "created": now, "updated": now})
+    try:
+        with ports.store.transaction():
+            ports.store.collection("services").insert(service)
+            outbox.record(ports.store, "services", service["id"], org_id)
+            audit.record(ports, actor, org_id, "service.create", "service", service["id"], {"name": service["name"]})
+    except Conflict:
+        raise AlreadyExists(f"a service named {service['name']!r} already exists in this project", field="name") from None
+    return service
+
+
+def get_service(ports: Ports, actor: Actor, org_id: str, service_id: str, action: str = "read") -> dict[str, Any]:
+    authorize(ports, actor, org_id, action)
+    service = ports.store.collection("services").get(service_id)
+    if service is None or service["org_id"] != org_id:
+        raise NotFound("service not found", field="service")
+    return service
+
+
+def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):
+    get_project(ports, actor, org_id, project_id)
+    return ports.store.collection("services").find({"org_id": org_id, "project_id": project_id},
+                                                   limit=limit, after=after)
+
+
+def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, changes: dict) -> dict[str, Any]:
+    """Every setting can change after creation; runtime ones apply on the next deploy."""
+    current = get_service(ports, actor, org_id, service_id, "service.write")
+    if current["status"] == "deleting":
+        raise StateConflict("the service is being deleted", field="service")
+    merged = {**current, **changes}
+    _check(merged)
+    needs_deploy = current.get("needs_deploy", False) or any(
+        current.get(k) != v for k, v in changes.items() if k in DEPLOY_FIELDS)
+    with ports.store.transaction():
+        service = ports.store.collection("services").update(
+            service_id, {**changes, "needs_deploy": needs_deploy, "updated": now_iso()},
+            expect={"org_id": org_id, "updated": current["updated"]})
+        if service is None:
+            raise StateConflict("the service changed meanwhile: read it again and retry", field="service")
+        outbox.record(ports.store, "services", service_id, org_id)
+        audit.record(ports, actor, org_id, "service.update", "service", service_id, {"fields": sorted(changes)})
+    return service
+
+
+def delete_service(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
+    """Marks the service `deleting`; a worker tears its AWS resources down, then removes it."""
+    current = get_service(ports, actor, org_id, service_id, "service.write")
+    with ports.store.transaction():
+        service = ports.store.collection("services").update(
+            service_id, {"status": "deleting", "updated": now_iso()}, expect={"status": {"$ne": "deleting"}})
+        if service is not None:
+            outbox.record(ports.store, "services", service_id, org_id)
+            audit.record(ports, actor, org_id, "service.delete", "service", service_id, {"name": current["name"]})
+    ports.queue.publish("launchbay.teardown_service", service_id)
+    return service or current
+
+
+# --- secrets -----------------------------------------------------------------
+
+def _secret_name(name: str) -> str:
+    if not SECRET_NAME.match(name):
+        raise Invalid("secret names are upper case letters, digits and _ (e.g. DATABASE_URL)", field="name")
+    return name
+
+
+def put_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: str, value: str) -> dict[str, Any]:
+    service = get_service(ports, actor, org_id, service_id, "secret.write")
+    _secret_name(name)
+    if name in (service.get("env") or {}):
+        raise Invalid(f"{name} is already a plain env var of this service", field="name")
+    coll = ports.store.collection("secrets")
+    ciphertext = security.encrypt(ports.settings.fernet_key(), value)
+    now = now_iso()
+    with ports.store.transaction():
+        existing = coll.find_one({"service_id": service_id, "name": name})
+        if existing:
+            version = existing["version"] + 1
+            coll.update(existing["id"], {"ciphertext": ciphertext, "version": version, "updated": now})
+            secret = {**existing, "version": version, "updated": now}
+        else:
+            secret = coll.insert({"id": new_id("sec"), "org_id": org_id, "service_id": service_id, "name": name,
+                                  "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
+        ports.store.collection("services").update(service_id, {"needs_deploy": True})
+        audit.record(ports, actor, org_id, "secret.put", "service", service_id, {"name": name, "version": secret["version"]})
+    return {**public_secret(secret), "redeploy_needed": True,
+            "message": "the new value reaches running tasks with the next deploy: POST .../deployments"}
+
+
+def public_secret(secret: dict[str, Any]) -> dict[str, Any]:
+    return {k: secret[k] for k in ("name", "version", "created", "updated")}
+
+
+def list_secrets(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list[dict[str, Any]]:
+    get_service(ports, actor, org_id, service_id)
+    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
+    return [public_secret(s) for s in docs]
+
+
+def delete_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: str) -> None:
+    get_service(ports, actor, org_id, service_id, "secret.write")
+    coll = ports.store.collection("secrets")
+    existing = coll.find_one({"service_id": service_id, "name": _secret_name(name)})
+    if existing is None:
+        raise NotFound("secret not found", field="name")
+    with ports.store.transaction():
+        coll.delete(existing["id"])
+        ports.store.collection("services").update(service_id, {"needs_deploy": True})
+        audit.record(ports, actor, org_id, "secret.delete", "service", service_id, {"name": name})
+
+
+def secret_values(ports: Ports, service_id: str) -> dict[str, tuple[int, str]]:
+    """For the deploy engine only: NAME -> (version, plaintext). Never returned by the API."""
+    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
+    key = ports.settings.fernet_key()
+    return {s["name"]: (s["version"], security.decrypt(key, s["ciphertext"])) for s in docs}

@@ -1,0 +1,94 @@
+"""Passwords (argon2), access tokens (JWT, HS256), API tokens (random, stored as SHA-256),
+and encryption of secrets at rest (Fernet). Libraries are imported on first use so the
+Lambda import path stays light."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+
+from chalicelib.core.errors import Unauthorized
+
+API_TOKEN_PREFIX = "lb_"
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed hash to verify against when the e-mail is unknown, so log-in takes as long
+# either way and does not reveal which addresses have accounts.
+@functools.lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
+def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None) -> str:
+    import jwt
+
+    now = time.time() if now is None else now
+    return jwt.encode({"sub": user_id, "iat": int(now), "exp": int(now + ttl), "typ": "access"},
+                      secret, algorithm="HS256")
+
+
+def decode_jwt(token: str, secret: str) -> dict[str, Any]:
+    import jwt
+
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("token is not valid") from None
+    if claims.get("typ") != "access":
+        raise Unauthorized("token is not valid")
+    return claims
+
+
+def new_api_token() -> tuple[str, str, str]:
+    """-> (plaintext shown once, its SHA-256 hex stored, a short prefix to recognise it)."""
+    plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return plain, hash_api_token(plain), plain[:10]
+
+
+def hash_api_token(plain: str) -> str:
+    # 256 random bits need no slow hash: SHA-256 is enough and keeps auth fast.
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(key: bytes):
+    from cryptography.fernet import Fernet
+
+    return Fernet(key)
+
+
+def encrypt(key: bytes, plaintext: str) -> str:
+    return _fernet(key).encrypt(plaintext.encode()).decode()
+
+
+def decrypt(key: bytes, ciphertext: str) -> str:
+    return _fernet(key).decrypt(ciphertext.encode()).decode()

@@ -1,0 +1,289 @@
+"""Runs one deployment: claim it, run its steps in order, record each result before the
+next starts, and end `live`, or `failed` and then rolled back to the last live release.
+
+Exactly-once rests on three things:
+- a lease on the deployment (owner + expiry, compare-and-set): a duplicate delivery
+  of the task finds it held and stops; a redelivery after a crash carries the same
+  owner and resumes, or takes over once the lease has expired;
+- a per-service lock, so deploys of one service run one at a time;
+- step results recorded in the deployment: finished steps are never run again.
+The Celery task (worker/tasks/deploys.py) is a thin shell around `run`.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from chalicelib.core.ids import iso_from_epoch, now_iso
+from chalicelib.deploys import rules, steps
+from chalicelib.deploys.service import append_log, transition
+from chalicelib.store.port import Conflict
+
+LEASE_SECONDS = 120       # longer than any single step; renewed after each one
+LOCK_SECONDS = 180
+MAX_STEP_ATTEMPTS = 5
+
+
+@dataclass
+class Outcome:
+    state: str                      # "done" | "later" | "busy" | "retry"
+    countdown: float = 0.0
+    owner: Optional[str] = None
+    detail: str = ""
+
+
+class Retryable(Exception):
+    """A transient error (throttling, network): the task retries with backoff."""
+
+    def __init__(self, message: str, owner: str, attempts: int):
+        super().__init__(message)
+        self.owner = owner
+        self.attempts = attempts
+
+
+def _now() -> str:
+    return now_iso()
+
+
+def _later(seconds: float) -> str:
+    return iso_from_epoch(time.time() + seconds)
+
+
+def _acquire_lease(deps, dep_id: str, owner: str) -> Optional[dict]:
+    lease = {"lease_owner": owner, "lease_expires": _later(LEASE_SECONDS)}
+    for expect in ({"lease_owner": owner}, {"lease_owner": None}, {"lease_expires": {"$lt": _now()}}):
+        got = deps.update(dep_id, lease, expect=expect)
+        if got is not None:
+            return got
+    return None
+
+
+def _service_lock(store, dep: dict) -> Optional[str]:
+    """Take the per-service lock for this deployment; -> None, or the id of the holder."""
+    locks = store.collection("locks")
+    lock_id = f"svc:{dep['service_id']}"
+    doc = {"id": lock_id, "holder": dep["id"], "expires": _later(LOCK_SECONDS)}
+    try:
+        locks.insert(doc)
+        return None
+    except Conflict:
+        pass
+    for expect in ({"holder": dep["id"]}, {"expires": {"$lt": _now()}}):
+        if locks.update(lock_id, {"holder": dep["id"], "expires": doc["expires"]}, expect=expect):
+            return None
+    current = locks.get(lock_id)
+    return current["holder"] if current else "unknown"
+
+
+def _release_lock(store, dep: dict) -> None:
+    store.collection("locks").delete(f"svc:{dep['service_id']}", expect={"holder": dep["id"]})
+
+
+def is_retryable(ports, exc: Exception) -> bool:
+    try:
+        from chalicelib.cloud.errors import is_retryable as cloud_retryable
+    except ImportError:  # pragma: no cover - the cloud package always ships it
+        return False
+    return cloud_retryable(exc)
+
+
+def run(ports, dep_id: str, owner: Optional[str] = None) -> Outcome:
+    store = ports.store
+    deps = store.collection("deployments")
+    dep = deps.get(dep_id)
+    if dep is None:
+        return Outcome("done", detail="no such deployment")
+    if rules.settled(dep):
+        return Outcome("done", detail=f"already {dep['status']}")
+    owner = owner or uuid.uuid4().hex
+    dep = _acquire_lease(deps, dep_id, owner)
+    if dep is None:
+        return Outcome("busy", detail="another worker holds this deployment")
+    try:
+        return _run_leased(ports, dep, owner)
+    except LostLease:
+        return Outcome("done", detail="another worker took the deployment over")
+    finally:
+        deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
+
+
+def _run_leased(ports, dep: dict, owner: str) -> Outcome:
+    store = ports.store
+    if dep["status"] == "queued":
+        newer = store.collection("deployments").find(
+            {"service_id": dep["service_id"], "number": {"$gt": dep["number"]},
+             "status": {"$in": sorted(rules.ACTIVE | {"live"})}}, order="-number", limit=1)[0]
+        if newer:
+            transition(ports, dep, "superseded", f"superseded by deployment #{newer[0]['number']}")
+            return Outcome("done", detail="superseded")
+    holder = _service_lock(store, dep)
+    if holder is not None:
+        if dep["status"] == "queued":
+            store.collection("deployments").update(
+                dep["id"], {"reason": "waiting for the previous deployment of this service to finish"},
+                expect={"status": "queued"})
+        return Outcome("later", countdown=2.0, owner=owner, detail=f"service locked by {holder}")
+    # On an exception the lock is kept: the retry (same owner) resumes while it holds it.
+    if dep["status"] == "queued":
+        dep = transition(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
+        if dep is None:
+            return Outcome("done", detail="lost the claim")
+        store.collection("services").update(dep["service_id"], {"status": "deploying"})
+        append_log(ports, dep, f"deployment #{dep['number']} of {dep['service_name']} started "
+                               f"({'sandbox' if ports.settings.sandbox else 'AWS'}), image {dep['image']}", "start")
+    outcome = _run_steps(ports, dep, owner)
+    if outcome.state == "done":
+        _release_lock(store, dep)
+    return outcome
+
+
+def _record(ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:
+    got = ports.store.collection("deployments").update(
+        dep["id"], {"steps": steps_doc, "updated": _now(), "lease_expires": _later(LEASE_SECONDS), **fields},
+        expect={"lease_owner": owner})
+    if got is None:
+        raise LostLease(dep["id"])
+    ports.store.collection("locks").update(f"svc:{dep['service_id']}", {"expires": _later(LOCK_SECONDS)},
+                                           expect={"holder": dep["id"]})
+    return got
+
+
+class LostLease(Exception):
+    """Another worker took the deployment over (our lease expired): stop quietly."""
+
+
+def _plan(ports, dep: dict) -> list[steps.Step]:
+    if dep["status"] in ("rolling_back", "failed"):
+        previous = ports.store.collection("deployments").get(dep["rollback_to"])
+        return steps.rollback_plan(previous)
+    return steps.PLANS[dep["kind"]]
+
+
+def _run_steps(ports, dep: dict, owner: str) -> Outcome:
+    if dep["status"] == "failed":  # failed after touching ECS; the rollback has not started yet
+        return _start_rollback(ports, dep, owner)
+    ctx = steps.Ctx(ports=ports, dep=dep,
+                    results={s["name"]: s.get("result") for s in dep["steps"] if s["status"] == "done"})
+    for name, fn, status in _plan(ports, dep):
+        if name in ctx.results:
+            continue
+        if dep.get("deadline") and dep["deadline"] < _now() and name != "rollout":
+            return _fail(ports, dep, owner, [dict(s) for s in dep["steps"]],
+                         {"name": name, "started": _now()}, f"{name} did not finish before the deadline")
+        if dep.get("cancel_requested") and dep["status"] == "provisioning":
+            dep = transition(ports, dep, "cancelled", f"cancelled by {dep['cancel_requested']}") or dep
+            append_log(ports, dep, f"cancelled by {dep['cancel_requested']} before {name}", name)
+            return Outcome("done", detail="cancelled")
+        if status == "deploying" and dep["status"] == "provisioning":
+            dep = transition(ports, dep, "deploying", "rolling out on ECS")
+            if dep is None:
+                raise LostLease(ctx.dep["id"])
+            ctx.dep = dep
+        steps_doc = [dict(s) for s in dep["steps"]]
+        entry = next((s for s in steps_doc if s["name"] == name), None)
+        if entry is None:
+            entry = {"name": name, "status": "running", "started": _now(), "started_ts": time.time(), "attempts": 0}
+            steps_doc.append(entry)
+            append_log(ports, dep, f"{name}: started", name)
+        entry["attempts"] = entry.get("attempts", 0) + 1
+        dep = ctx.dep = _record(ports, dep, owner, steps_doc, reason=f"{name} (attempt {entry['attempts']})")
+        ctx.step_started = entry["started_ts"]
+        t0 = time.perf_counter()
+        try:
+            result = fn(ctx)
+        except steps.StepFailed as exc:
+            return _fail(ports, dep, owner, steps_doc, entry, str(exc))
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            if is_retryable(ports, exc) and entry["attempts"] < MAX_STEP_ATTEMPTS:
+                append_log(ports, dep, f"{name}: transient error, will retry: {message}", name, "warning")
+                raise Retryable(message, owner, entry["attempts"]) from exc
+            ports_log_trace(exc)
+            return _fail(ports, dep, owner, steps_doc, entry, f"{name} failed: {message}")
+        if isinstance(result, steps.Pending):
+            append_log(ports, dep, f"{name}: {result.message}", name)
+            entry["attempts"] -= 1  # waiting is not a failed attempt
+            _record(ports, dep, owner, steps_doc, reason=result.message)
+            return Outcome("later", countdown=result.seconds, owner=owner, detail=result.message)
+        entry.update(status="done", finished=_now(), result=result, ms=round((time.perf_counter() - t0) * 1000, 1))
+        extra = {"task_definition": result["arn"]} if name == "task_definition" else {}
+        if name == "secrets":
+            extra["secret_refs"] = result["refs"]
+        dep = ctx.dep = _record(ports, dep, owner, steps_doc, **extra)
+        ctx.results[name] = result
+        append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_summary(result)}", name)
+    return _finish(ports, dep, owner)
+
+
+def ports_log_trace(exc: Exception) -> None:
+    # Unexpected errors keep their trace in the worker log (never in the API or deploy log).
+    traceback.print_exception(exc)
+
+
+def _summary(result: Any) -> str:
+    if not isinstance(result, dict):
+        return ""
+    for key in ("arn", "rule_arn", "name", "host", "state", "skipped"):
+        if result.get(key):
+            return f": {result[key]}"
+    return ""
+
+
+def _finish(ports, dep: dict, owner: str) -> Outcome:
+    store = ports.store
+    if dep["status"] == "rolling_back":
+        new = transition(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}",
+                         rollback_done=True)
+        if new:
+            append_log(ports, new, f"rolled back to deployment #{dep['rollback_to_number']}", "rollback")
+            store.collection("services").update(dep["service_id"], {"status": "live", "last_error": dep.get("error")})
+        return Outcome("done", detail="rolled_back")
+    new = transition(ports, dep, "live", "serving")
+    if new:
+        store.collection("services").update(dep["service_id"], {
+            "status": "live", "live_deployment_id": dep["id"], "live_image": dep["image"], "last_error": None,
+            "updated": _now()})
+        from chalicelib.core import outbox
+        outbox.record(store, "services", dep["service_id"], dep["org_id"])
+        append_log(ports, new, f"deployment #{dep['number']} is live", "live")
+    return Outcome("done", detail="live")
+
+
+def _fail(ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: str) -> Outcome:
+    store = ports.store
+    entry.update(status="failed", finished=_now(), error=reason)
+    dep = _record(ports, dep, owner, steps_doc)
+    append_log(ports, dep, f"{entry['name']}: {reason}", entry["name"], "error")
+    if dep["status"] == "rolling_back":
+        new = transition(ports, dep, "failed", f"rollback failed: {reason}", error=reason, rollback_done=True)
+        if new:
+            store.collection("services").update(dep["service_id"], {"status": "failed", "last_error": reason})
+        return Outcome("done", detail="rollback failed")
+    touched = any(s["name"] in steps.TOUCHES_RUNTIME for s in steps_doc)
+    service = store.collection("services").get(dep["service_id"]) or {}
+    previous_id = service.get("live_deployment_id")
+    previous = store.collection("deployments").get(previous_id) if previous_id else None
+    can_roll_back = bool(touched and previous and previous.get("task_definition") and previous["id"] != dep["id"])
+    extra = {"rollback_to": previous["id"], "rollback_to_number": previous["number"]} if can_roll_back else {}
+    new = transition(ports, dep, "failed", reason, error=reason, **extra)
+    if new is None:
+        return Outcome("done", detail="status changed meanwhile")
+    store.collection("services").update(dep["service_id"], {
+        "status": "live" if previous else "failed", "last_error": reason})
+    if not can_roll_back:
+        why = "nothing reached ECS" if not touched else "there is no earlier live release"
+        append_log(ports, new, f"deployment failed; no rollback ({why})", "failed", "error")
+        return Outcome("done", detail="failed")
+    return _start_rollback(ports, new, owner)
+
+
+def _start_rollback(ports, dep: dict, owner: str) -> Outcome:
+    new = transition(ports, dep, "rolling_back",
+                     f"rolling back to deployment #{dep['rollback_to_number']} after: {dep.get('error')}")
+    if new is None:
+        return Outcome("done", detail="status changed meanwhile")
+    append_log(ports, new, f"rolling back to deployment #{dep['rollback_to_number']}", "rollback", "warning")
+    return _run_steps(ports, new, owner)

@@ -1,0 +1,41 @@
+"""The stuck-deployment reaper (beat, every 30 s).
+
+Nothing may sit in a non-final status unnoticed: a task lost before a worker took it
+(Redis restarted, publish failed) is published again; a deployment whose worker died
+(its lease expired) is published again and resumes after its last finished step; a
+queued deployment past its deadline fails with the reason."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chalicelib.core.ids import iso_from_epoch, now_iso
+from chalicelib.deploys import rules
+from chalicelib.deploys.service import RUN_TASK, transition
+
+QUIET_SECONDS = 60     # untouched this long with no live lease: its task is presumed lost
+
+
+def reap(ports) -> dict[str, Any]:
+    deps = ports.store.collection("deployments")
+    now = now_iso()
+    quiet = iso_from_epoch(time.time() - QUIET_SECONDS)
+    out = {"republished": 0, "failed": 0}
+    candidates, _ = deps.find({"status": {"$in": sorted(rules.ACTIVE)}, "updated": {"$lt": quiet}},
+                              order="updated", limit=500)
+    stuck_rollbacks, _ = deps.find({"status": "failed", "rollback_to": {"$ne": None}, "updated": {"$lt": quiet}},
+                                   order="updated", limit=100)
+    for dep in candidates + [d for d in stuck_rollbacks if not d.get("rollback_done")]:
+        if dep.get("lease_expires") and dep["lease_expires"] > now:
+            continue  # a live worker holds it
+        if dep["status"] == "queued" and dep.get("deadline") and dep["deadline"] < now:
+            if transition(ports, dep, "failed", "no worker started this deployment before its deadline",
+                          error="not started within the queue deadline"):
+                out["failed"] += 1
+            continue
+        # touch `updated` first so the next reaper run does not publish it again at once
+        if deps.update(dep["id"], {"updated": now, "enqueued": dep.get("enqueued", 1) + 1},
+                       expect={"updated": dep["updated"]}):
+            ports.queue.publish(RUN_TASK, dep["id"], queue="deploys")
+            out["republished"] += 1
+    return out

@@ -1,0 +1,40 @@
+"""The Celery app: Redis broker and result backend, routes, beat schedule.
+
+Run: celery -A worker.celery_app:celery worker -Q launchbay.deploys,launchbay.default
+     celery -A worker.celery_app:celery worker -Q launchbay.search --concurrency 1   (single index writer)
+     celery -A worker.celery_app:celery beat
+"""
+from __future__ import annotations
+
+from celery import Celery
+
+from chalicelib.queue import QUEUES, ROUTES, queue_name
+from chalicelib.settings import get_settings
+
+_s = get_settings()
+PREFIX = _s.queue_prefix
+# Queue names with the prefix, for `celery worker -Q` (scripts/dev.py reads this).
+QUEUES = tuple(queue_name(PREFIX, q) for q in QUEUES)
+
+celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
+                include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search"])
+celery.conf.update(
+    task_acks_late=True,                 # a task is acknowledged only once it has finished ...
+    task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies
+    worker_prefetch_multiplier=1,
+    broker_transport_options={"visibility_timeout": _s.visibility_timeout},
+    result_expires=3600,
+    task_default_queue=queue_name(PREFIX, "default"),
+    task_routes={name: {"queue": queue_name(PREFIX, q)} for name, q in ROUTES.items()},
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+    beat_schedule={
+        "reap-deployments": {"task": "launchbay.reap_deployments", "schedule": 30.0},
+        "relay-outbox": {"task": "launchbay.relay_outbox", "schedule": 2.0},
+        "health-watch": {"task": "launchbay.health_watch", "schedule": 60.0},
+        "detect-drift": {"task": "launchbay.detect_drift", "schedule": 300.0},
+        "cleanup": {"task": "launchbay.cleanup", "schedule": 3600.0},
+        "search-retention": {"task": "launchbay.search_retention", "schedule": 3600.0},
+    },
+)

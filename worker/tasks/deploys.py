@@ -1,0 +1,27 @@
+"""Deploy tasks: thin shells that load by id and call the engine (chalicelib/deploys)."""
+from __future__ import annotations
+
+from chalicelib.deploys import engine
+from chalicelib.settings import get_ports
+from worker.celery_app import celery
+
+
+@celery.task(name="launchbay.run_deployment", bind=True, max_retries=engine.MAX_STEP_ATTEMPTS)
+def run_deployment(self, deployment_id: str, owner: str | None = None) -> str:
+    ports = get_ports()
+    try:
+        outcome = engine.run(ports, deployment_id, owner)
+    except engine.Retryable as exc:
+        # transient AWS error: back off 2, 4, 8 ... s; the same owner resumes at the same step
+        raise self.retry(args=[deployment_id, exc.owner], countdown=min(2 ** exc.attempts, 60), exc=exc)
+    if outcome.state == "later":
+        # Waiting (rollout, or the service's lock) must not hold a worker slot: look again later.
+        ports.queue.publish("launchbay.run_deployment", deployment_id, outcome.owner, countdown=outcome.countdown)
+    return f"{outcome.state}: {outcome.detail}"
+
+
+@celery.task(name="launchbay.teardown_service")
+def teardown_service(service_id: str) -> str:
+    from chalicelib.deploys import teardown
+
+    return teardown.run(get_ports(), service_id)
