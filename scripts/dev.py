@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -71,14 +72,20 @@ def normalize_queues(value) -> List[str]:
     return names or list(DEFAULT_QUEUES)
 
 
+def is_search_queue(name: str) -> bool:
+    """"search", or "search" after a prefix ("launchbay.search", "lb:search")."""
+    return re.split(r"[.:/]", name)[-1] == SEARCH_QUEUE
+
+
 def worker_plan(queues: Sequence[str]) -> List[Dict[str, object]]:
-    """Celery workers to start: the search queue alone, at concurrency 1."""
-    others = [q for q in queues if q != SEARCH_QUEUE]
+    """Celery workers to start: the search queue alone, at concurrency 1 (one index writer)."""
+    others = [q for q in queues if not is_search_queue(q)]
+    search = [q for q in queues if is_search_queue(q)]
     plan: List[Dict[str, object]] = []
     if others:
         plan.append({"name": "worker", "queues": others, "concurrency": 2})
-    if SEARCH_QUEUE in queues:
-        plan.append({"name": "search", "queues": [SEARCH_QUEUE], "concurrency": 1})
+    if search:
+        plan.append({"name": "search", "queues": search, "concurrency": 1})
     return plan
 
 
@@ -141,6 +148,21 @@ def http_answers(url: str, timeout: float = 1.0) -> Optional[int]:
         return None
 
 
+def health_check(url: str, timeout: float = 5.0):
+    """(status, JSON body) of GET url; (None, None) when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            status, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    except (OSError, ValueError):
+        return None, None
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, None
+
+
 # --- the supervisor ----------------------------------------------------------------
 
 @dataclass
@@ -176,13 +198,13 @@ class Supervisor:
     def start(self, name: str, cmd: List[str], env: Optional[Dict[str, str]] = None) -> Child:
         child = Child(name=name, cmd=cmd, color=COLORS[len(self.children) % len(COLORS)])
         self._width = max(self._width, len(name))
-        self.say("starting %s: %s" % (name, " ".join(shlex.quote(c) for c in cmd)))
         child.proc = subprocess.Popen(
             cmd, cwd=str(ROOT), env=env or self.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             # Own process group: Ctrl-C reaches only us, and we stop children in order.
             start_new_session=True,
         )
+        self.say("started %s (pid %d): %s" % (name, child.proc.pid, " ".join(shlex.quote(c) for c in cmd)))
         child.thread = threading.Thread(target=self._pump, args=(child,), daemon=True)
         child.thread.start()
         self.children.append(child)
@@ -357,16 +379,25 @@ def main(argv: Sequence[str]) -> int:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
         base = "http://%s:%d" % (host, args.port)
         deadline = time.monotonic() + args.ready_timeout
-        while http_answers(base + "/v1/health") != 200:
+        while True:
+            status, health = health_check(base + "/v1/health")
+            if status in (200, 503):
+                break
             dead = sup.dead()
             if dead:
                 raise Stop(1)
             if time.monotonic() > deadline:
-                sup.say("the API did not answer GET /v1/health with 200 within %.0f s" % args.ready_timeout)
+                sup.say("the API did not answer GET /v1/health within %.0f s" % args.ready_timeout)
                 raise Stop(1)
             time.sleep(0.2)
         sup.say("")
-        sup.say("Launchbay is ready: %s" % base)
+        if status == 200:
+            sup.say("Launchbay is ready: %s" % base)
+        else:
+            failing = sorted(k for k, v in ((health or {}).get("checks") or {}).items()
+                             if isinstance(v, dict) and not v.get("ok"))
+            sup.say("Launchbay is up but degraded (health 503, failing: %s): %s"
+                    % (", ".join(failing) or "?", base))
         sup.say("mode: %s" % mode_text)
         sup.say("data: %s   redis: %s" % (data_dir, redis.url))
         sup.say("try:  " + signup_example(base))
