@@ -7,7 +7,7 @@ with the same arguments leaves AWS as one call would, so a redelivered task is s
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Optional, Protocol, TypedDict
 
 
 class ContainerSpec(TypedDict, total=False):
@@ -37,6 +37,10 @@ class Network(TypedDict):
     vpc_id: str
     subnets: list[str]
     security_groups: list[str]
+    # True when the subnets are public (default VPC): tasks then need a public IP to
+    # pull images. ensure_network() sets it; when absent, adapters assume the default VPC
+    # unless LAUNCHBAY_SUBNETS is set.
+    assign_public_ip: NotRequired[bool]
 
 
 class RolloutStatus(TypedDict, total=False):
@@ -49,6 +53,27 @@ class RolloutStatus(TypedDict, total=False):
 
 
 class Cloud(Protocol):
+    """Return shapes (extra keys may appear; ignore what you do not use):
+      ping -> {"ok", "mode": "sandbox"|"aws", "region", "detail"}; never raises
+      put_secret -> {"arn", "version", "changed"}; names must start with /launchbay/
+      register_task_definition -> {"arn", "revision", "reused"}
+      ensure_load_balancer -> {"arn", "dns_name", "zone_id", "listener_arn", "security_group",
+                               "https_listener_arn" (with a certificate)}
+      ensure_service -> {"arn", "deployment_id"}: the PRIMARY deployment's id, or
+                        "taskdef:<task definition ARN>" when ECS shows none for it (moto)
+      describe_service -> {"arn", "name", "status", "task_definition", "desired", "running",
+                           "pending", "load_balancers", "deployments", "events"} | None
+      request_certificate / describe_certificate -> {"arn", "status" (ACM's, e.g.
+                           PENDING_VALIDATION), "domain", "validation_records": [{"name","type","value"}]}
+      run_task -> {"task_arn", "started"}; the sandbox adds "exit_code" and "simulated"
+      read_logs -> ([{"ts", "message", "stream"}], next_token); a missing group -> ([], None)
+    Optional additions to the first contract: Network.assign_public_ip,
+    ensure_load_balancer(certificate_arn=), ensure_service(force_new_deployment=; not
+    idempotent by nature), run_task(env=, client_token=), upsert_dns_records records with
+    "ttl" or "alias": {"dns_name", "zone_id"}. AwsCloud also has delete_listener_rule().
+    Resource names, SSM paths and what the sandbox simulates: docs/cloud.md.
+    """
+
     sandbox: bool
 
     def ping(self) -> dict[str, Any]: ...
@@ -58,13 +83,15 @@ class Cloud(Protocol):
     def put_secret(self, name: str, value: str) -> dict[str, Any]: ...
     def delete_secret(self, name: str) -> None: ...
     def register_task_definition(self, family: str, container: ContainerSpec) -> dict[str, Any]: ...
-    def ensure_load_balancer(self, name: str, network: Network) -> dict[str, Any]: ...
+    def ensure_load_balancer(self, name: str, network: Network,
+                             certificate_arn: Optional[str] = None) -> dict[str, Any]: ...
     def ensure_target_group(self, name: str, port: int, health: HealthCheckSpec, vpc_id: str,
                             deregistration_delay: int = 30) -> str: ...
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str) -> str: ...
     def ensure_service(self, name: str, task_definition_arn: str, desired_count: int, network: Network,
                        target_group_arn: Optional[str] = None, container_name: Optional[str] = None,
-                       container_port: Optional[int] = None) -> dict[str, Any]: ...
+                       container_port: Optional[int] = None,
+                       force_new_deployment: bool = False) -> dict[str, Any]: ...
     def describe_service(self, name: str) -> Optional[dict[str, Any]]: ...
     def delete_service(self, name: str) -> None: ...
     def ensure_schedule(self, rule_name: str, schedule_expression: str, task_definition_arn: str,
@@ -79,7 +106,8 @@ class Cloud(Protocol):
     def upsert_dns_records(self, domain: str, records: list[dict[str, str]]) -> bool: ...
     def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],
                         started_at: float) -> RolloutStatus: ...
-    def run_task(self, task_definition_arn: str, network: Network) -> dict[str, Any]: ...
+    def run_task(self, task_definition_arn: str, network: Network, env: Optional[dict[str, str]] = None,
+                 client_token: Optional[str] = None) -> dict[str, Any]: ...
     def read_logs(self, group: str, stream_prefix: str, start_ms: Optional[int] = None,
                   next_token: Optional[str] = None, limit: int = 100) -> tuple[list[dict[str, Any]], Optional[str]]: ...
     def list_task_definitions(self, family: str) -> list[str]: ...

@@ -1,0 +1,95 @@
+"""Things AWS does on its own later: cron jobs (EventBridge) and autoscaling."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from chalicelib.cloud import naming
+from chalicelib.cloud.base import aws_tags, ignoring
+from chalicelib.cloud.foundation import FoundationMixin
+from chalicelib.cloud.port import Network
+
+SCHEDULE_TARGET_ID = "launchbay-run-task"
+_SCHEDULE = re.compile(r"^(cron|rate)\(.+\)$")
+SCALE_OUT_COOLDOWN = 60
+SCALE_IN_COOLDOWN = 300  # scale in slowly: a dip in traffic should not drop capacity at once
+DIMENSION = "ecs:service:DesiredCount"
+
+
+class AutomationMixin(FoundationMixin):
+    # --- schedules -----------------------------------------------------------------
+    def ensure_schedule(self, rule_name: str, schedule_expression: str, task_definition_arn: str,
+                        network: Network) -> str:
+        """An EventBridge rule that RunTasks the task definition on the cluster.
+
+        PutRule and PutTargets (same target Id) are upserts, so calling again
+        updates the schedule or the task definition in place.
+        """
+        if not _SCHEDULE.match(schedule_expression.strip()):
+            raise ValueError("schedule must be cron(...) or rate(...), e.g. cron(0 3 * * ? *) or rate(5 minutes)")
+        events = self.client("events")
+        arn = events.put_rule(Name=rule_name, ScheduleExpression=schedule_expression.strip(), State="ENABLED",
+                              Description="Launchbay cron job", Tags=aws_tags())["RuleArn"]
+        events.put_targets(Rule=rule_name, Targets=[{
+            "Id": SCHEDULE_TARGET_ID,
+            "Arn": self.cluster_arn(),
+            "RoleArn": self.events_role_arn(),
+            "EcsParameters": {
+                "TaskDefinitionArn": task_definition_arn,
+                "TaskCount": 1,
+                "LaunchType": "FARGATE",
+                "PlatformVersion": "LATEST",
+                "NetworkConfiguration": {"awsvpcConfiguration": self._awsvpc(network, capitalized=True)},
+                "PropagateTags": "TASK_DEFINITION",
+            },
+        }])
+        return arn
+
+    def delete_schedule(self, rule_name: str) -> None:
+        events = self.client("events")
+        with ignoring("ResourceNotFoundException"):
+            ids = [t["Id"] for t in events.list_targets_by_rule(Rule=rule_name).get("Targets", [])]
+            if ids:
+                events.remove_targets(Rule=rule_name, Ids=ids, Force=True)
+            events.delete_rule(Name=rule_name, Force=True)
+
+    # --- autoscaling ---------------------------------------------------------------
+    def ensure_autoscaling(self, service_name: str, min_count: int, max_count: int, cpu_target: float = 60.0,
+                           requests_per_target: Optional[int] = None,
+                           target_group_arn: Optional[str] = None,
+                           load_balancer_arn: Optional[str] = None) -> None:
+        """Scalable target plus target-tracking on CPU and (behind an ALB) requests per task.
+
+        Register/PutScalingPolicy are upserts keyed by resource and policy name; a
+        requests policy left from an earlier call is removed when no longer wanted.
+        """
+        if min_count < 0 or max_count < min_count:
+            raise ValueError(f"autoscaling needs 0 <= min <= max, got {min_count}..{max_count}")
+        aas = self.client("application-autoscaling")
+        resource = naming.scaling_resource_id(self.cluster, service_name)
+        aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
+                                     MinCapacity=int(min_count), MaxCapacity=int(max_count))
+        self._put_policy(resource, f"launchbay-{service_name}-cpu", float(cpu_target),
+                         {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"})
+        requests_policy = f"launchbay-{service_name}-requests"
+        if requests_per_target and target_group_arn and load_balancer_arn:
+            label = naming.request_count_resource_label(load_balancer_arn, target_group_arn)
+            self._put_policy(resource, requests_policy, float(requests_per_target),
+                             {"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label})
+        elif aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
+                                           PolicyNames=[requests_policy]).get("ScalingPolicies"):
+            with ignoring("ObjectNotFoundException"):
+                aas.delete_scaling_policy(PolicyName=requests_policy, ServiceNamespace="ecs",
+                                          ResourceId=resource, ScalableDimension=DIMENSION)
+
+    def _put_policy(self, resource: str, name: str, target: float, metric: dict[str, str]) -> None:
+        self.client("application-autoscaling").put_scaling_policy(
+            PolicyName=name, ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": target,
+                "PredefinedMetricSpecification": metric,
+                "ScaleOutCooldown": SCALE_OUT_COOLDOWN,
+                "ScaleInCooldown": SCALE_IN_COOLDOWN,
+            },
+        )

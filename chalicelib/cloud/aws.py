@@ -1,0 +1,32 @@
+"""AwsCloud: the Cloud port on real AWS, with boto3 (imported lazily by session.py).
+
+The methods live in one mixin per AWS area:
+  foundation.py  cluster, network, IAM roles, log groups, secrets, logs
+  compute.py     task definitions, services, run_task, observe_rollout
+  edge.py        load balancer, target groups, listener rules, certificates, DNS
+  automation.py  EventBridge schedules, Application Auto Scaling
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.cloud.automation import AutomationMixin
+from chalicelib.cloud.compute import ComputeMixin
+from chalicelib.cloud.edge import EdgeMixin
+from chalicelib.cloud.errors import describe
+
+
+class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin):
+    sandbox = False
+
+    def ping(self) -> dict[str, Any]:
+        """Cheap reachability check (STS GetCallerIdentity, one attempt, short timeouts); never raises."""
+        mode = "sandbox" if self.sandbox else "aws"
+        try:
+            ident = self.clients.get("sts", fast=True).get_caller_identity()
+            detail = f"account {ident.get('Account')}"
+            if self.clients.endpoint_url:
+                detail += f" at {self.clients.endpoint_url}"
+            return {"ok": True, "mode": mode, "region": self.region, "detail": detail}
+        except Exception as exc:  # ping reports, it does not raise
+            return {"ok": False, "mode": mode, "region": self.region, "detail": describe(exc)}

@@ -1,0 +1,309 @@
+"""The way in: the shared ALB, target groups, host rules, certificates and DNS."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from chalicelib.cloud import naming
+from chalicelib.cloud.base import aws_tags, ignoring
+from chalicelib.cloud.errors import error_code
+from chalicelib.cloud.foundation import FoundationMixin
+from chalicelib.cloud.port import HealthCheckSpec, Network
+
+NOT_FOUND_ACTION = [{"Type": "fixed-response", "FixedResponseConfig": {
+    "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "No Launchbay service answers this host."}}]
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HEALTH_DEFAULTS: HealthCheckSpec = {"path": "/", "interval_seconds": 15, "timeout_seconds": 5,
+                                    "healthy_threshold": 2, "unhealthy_threshold": 3, "matcher": "200-399"}
+# Rules with a path condition are more specific than host-only rules, so they get
+# the lower (earlier-evaluated) priorities; each kind takes the lowest free number
+# in its band.
+PATH_RULE_PRIORITIES = (1, 24999)
+HOST_RULE_PRIORITIES = (25000, 50000)
+
+
+def health_settings(health: HealthCheckSpec) -> dict[str, Any]:
+    """HealthCheckSpec -> ELBv2 health check kwargs, clamped to what ELBv2 accepts."""
+    h = {**HEALTH_DEFAULTS, **{k: v for k, v in health.items() if v is not None}}
+    interval = max(5, min(int(h["interval_seconds"]), 300))
+    timeout = max(2, min(int(h["timeout_seconds"]), 120, interval - 1))  # must be < interval
+    path = str(h["path"]) or "/"
+    return {
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPath": path if path.startswith("/") else "/" + path,
+        "HealthCheckIntervalSeconds": interval,
+        "HealthCheckTimeoutSeconds": timeout,
+        "HealthyThresholdCount": max(2, min(int(h["healthy_threshold"]), 10)),
+        "UnhealthyThresholdCount": max(2, min(int(h["unhealthy_threshold"]), 10)),
+        "Matcher": {"HttpCode": str(h["matcher"])},
+    }
+
+
+def rule_conditions(host: str, path: str) -> list[dict[str, Any]]:
+    """host-header (+ path-pattern). A path of '', '/' or '/*' means the whole host."""
+    conditions = []
+    if host:
+        conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [host.lower().rstrip(".")]}})
+    if path and path not in ("/", "/*", "*"):
+        conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}})
+    if not conditions:
+        raise ValueError("a listener rule needs a host or a path")
+    return conditions
+
+
+def conditions_key(conditions: list[dict[str, Any]]) -> frozenset[tuple[str, tuple[str, ...]]]:
+    """Comparable form of rule conditions (AWS answers both the old Values and the *Config form)."""
+    out = set()
+    for c in conditions:
+        field = c.get("Field", "")
+        config = c.get("HostHeaderConfig") or c.get("PathPatternConfig") or {}
+        values = config.get("Values") or c.get("Values") or []
+        if field == "host-header":
+            values = [v.lower() for v in values]
+        out.add((field, tuple(sorted(values))))
+    return frozenset(out)
+
+
+def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
+    for a in actions:
+        if a.get("Type") == "forward":
+            if a.get("TargetGroupArn"):
+                return a["TargetGroupArn"]
+            groups = (a.get("ForwardConfig") or {}).get("TargetGroups") or []
+            if len(groups) == 1:
+                return groups[0].get("TargetGroupArn")
+    return None
+
+
+def lowest_free(used: set[int], band: tuple[int, int]) -> int:
+    for p in range(band[0], band[1] + 1):
+        if p not in used:
+            return p
+    raise ValueError(f"no free listener rule priority in {band}")
+
+
+class EdgeMixin(FoundationMixin):
+    # --- load balancer -------------------------------------------------------------
+    def ensure_load_balancer(self, name: str, network: Network,
+                             certificate_arn: Optional[str] = None) -> dict[str, Any]:
+        """Internet-facing ALB with HTTP :80 (and HTTPS :443 when certificate_arn is given);
+        both default to a 404. Rules go on listener_arn (and https_listener_arn)."""
+        elb = self.client("elbv2")
+        lb_name = naming.elb_name(name)
+        lb = self._find_load_balancer(lb_name)
+        lb_sg = self.ensure_security_group(
+            network["vpc_id"], naming.load_balancer_security_group(lb_name), f"Launchbay load balancer {lb_name}",
+            ingress=[("tcp", 80, 80, "cidr", "0.0.0.0/0"), ("tcp", 443, 443, "cidr", "0.0.0.0/0"),
+                     ("tcp", 80, 80, "cidr6", "::/0"), ("tcp", 443, 443, "cidr6", "::/0")])
+        if lb is None:
+            try:
+                lb = elb.create_load_balancer(
+                    Name=lb_name, Subnets=list(network["subnets"]), SecurityGroups=[lb_sg],
+                    Scheme="internet-facing", Type="application", IpAddressType="ipv4", Tags=aws_tags(),
+                )["LoadBalancers"][0]
+            except Exception as exc:
+                if error_code(exc) != "DuplicateLoadBalancerName":
+                    raise
+                lb = self._find_load_balancer(lb_name)
+                assert lb is not None
+        self._allow_load_balancer_into_tasks(network, lb.get("SecurityGroups") or [lb_sg])
+        listeners = {l["Port"]: l for l in self._listeners(lb["LoadBalancerArn"])}
+        http = listeners.get(80) or elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=NOT_FOUND_ACTION,
+        )["Listeners"][0]
+        out = {"arn": lb["LoadBalancerArn"], "dns_name": lb["DNSName"], "zone_id": lb.get("CanonicalHostedZoneId"),
+               "listener_arn": http["ListenerArn"], "security_group": lb_sg}
+        if certificate_arn:
+            https = listeners.get(443)
+            if https is None:
+                https = elb.create_listener(
+                    LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, SslPolicy=TLS_POLICY,
+                    Certificates=[{"CertificateArn": certificate_arn}], DefaultActions=NOT_FOUND_ACTION,
+                )["Listeners"][0]
+            else:
+                self._attach_certificate(https["ListenerArn"], certificate_arn)
+            out["https_listener_arn"] = https["ListenerArn"]
+        elif 443 in listeners:
+            out["https_listener_arn"] = listeners[443]["ListenerArn"]
+        return out
+
+    def _find_load_balancer(self, lb_name: str) -> Optional[dict[str, Any]]:
+        try:
+            return self.client("elbv2").describe_load_balancers(Names=[lb_name])["LoadBalancers"][0]
+        except Exception as exc:
+            if error_code(exc) == "LoadBalancerNotFound":
+                return None
+            raise
+
+    def _listeners(self, lb_arn: str) -> list[dict[str, Any]]:
+        pages = self.client("elbv2").get_paginator("describe_listeners").paginate(LoadBalancerArn=lb_arn)
+        return [l for page in pages for l in page.get("Listeners", [])]
+
+    def _attach_certificate(self, listener_arn: str, certificate_arn: str) -> None:
+        elb = self.client("elbv2")
+        have = elb.describe_listener_certificates(ListenerArn=listener_arn).get("Certificates", [])
+        if not any(c.get("CertificateArn") == certificate_arn for c in have):
+            # Extra certificates are chosen by SNI; the default one stays as it is.
+            elb.add_listener_certificates(ListenerArn=listener_arn, Certificates=[{"CertificateArn": certificate_arn}])
+
+    def _allow_load_balancer_into_tasks(self, network: Network, lb_groups: list[str]) -> None:
+        """Open our managed task group to the ALB. Groups given in settings are the
+        operator's: we do not edit them."""
+        groups = self.client("ec2").describe_security_groups(GroupIds=list(network["security_groups"]))
+        for g in groups.get("SecurityGroups", []):
+            if g.get("GroupName") == naming.SERVICES_SECURITY_GROUP:
+                self.authorize_ingress(g["GroupId"], {("tcp", 0, 65535, "group", sg) for sg in lb_groups})
+
+    # --- target groups -------------------------------------------------------------
+    def ensure_target_group(self, name: str, port: int, health: HealthCheckSpec, vpc_id: str,
+                            deregistration_delay: int = 30) -> str:
+        """An ip/HTTP target group named naming.elb_name(name) (<= 32 chars, hashed when longer).
+
+        If it exists, the health check and deregistration delay are brought in line.
+        The port of an existing group is left as is: ECS registers each task with the
+        container port, so the group's own port is only a default.
+        """
+        elb = self.client("elbv2")
+        tg_name = naming.elb_name(name)
+        settings = health_settings(health)
+        tg = self._find_target_group(tg_name)
+        if tg is None:
+            try:
+                tg = elb.create_target_group(
+                    Name=tg_name, Protocol="HTTP", Port=int(port), VpcId=vpc_id, TargetType="ip",
+                    HealthCheckEnabled=True, Tags=aws_tags({"launchbay:name": name[:256]}), **settings,
+                )["TargetGroups"][0]
+            except Exception as exc:
+                if error_code(exc) != "DuplicateTargetGroupName":
+                    raise
+                tg = self._find_target_group(tg_name)
+                assert tg is not None
+        if tg.get("VpcId") and tg["VpcId"] != vpc_id:
+            raise ValueError(f"target group {tg_name} already exists in {tg['VpcId']}, not {vpc_id}")
+        arn = tg["TargetGroupArn"]
+        drift = {k: v for k, v in settings.items() if tg.get(k) != v and k != "HealthCheckProtocol"}
+        if drift:
+            elb.modify_target_group(TargetGroupArn=arn, **settings)
+        attrs = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+        if attrs.get("deregistration_delay.timeout_seconds") != str(int(deregistration_delay)):
+            elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
+                {"Key": "deregistration_delay.timeout_seconds", "Value": str(int(deregistration_delay))}])
+        return arn
+
+    def _find_target_group(self, tg_name: str) -> Optional[dict[str, Any]]:
+        try:
+            return self.client("elbv2").describe_target_groups(Names=[tg_name])["TargetGroups"][0]
+        except Exception as exc:
+            if error_code(exc) == "TargetGroupNotFound":
+                return None
+            raise
+
+    # --- listener rules ------------------------------------------------------------
+    def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str) -> str:
+        """Forward host (+ path) to the target group; reuses (and re-points) a rule with the
+        same conditions, otherwise takes the lowest free priority of its band."""
+        elb = self.client("elbv2")
+        conditions = rule_conditions(host, path)
+        key = conditions_key(conditions)
+        forward = [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+        band = PATH_RULE_PRIORITIES if any(c["Field"] == "path-pattern" for c in conditions) else HOST_RULE_PRIORITIES
+        for _ in range(5):  # another worker may take the same priority first
+            rules = self._rules(listener_arn)
+            for r in rules:
+                if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
+                    if forward_target(r.get("Actions", [])) != target_group_arn:
+                        elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
+                    return r["RuleArn"]
+            used = {int(r["Priority"]) for r in rules if str(r.get("Priority", "")).isdigit()}
+            try:
+                return elb.create_rule(ListenerArn=listener_arn, Priority=lowest_free(used, band),
+                                       Conditions=conditions, Actions=forward, Tags=aws_tags())["Rules"][0]["RuleArn"]
+            except Exception as exc:
+                if error_code(exc) != "PriorityInUse":
+                    raise
+        raise RuntimeError("could not find a free listener rule priority after 5 tries")
+
+    def _rules(self, listener_arn: str) -> list[dict[str, Any]]:
+        pages = self.client("elbv2").get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
+        return [r for page in pages for r in page.get("Rules", [])]
+
+    def delete_listener_rule(self, listener_arn: str, host: str, path: str) -> None:
+        """Remove the rule for host (+ path), if any."""
+        key = conditions_key(rule_conditions(host, path))
+        for r in self._rules(listener_arn):
+            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
+                with ignoring("RuleNotFound"):
+                    self.client("elbv2").delete_rule(RuleArn=r["RuleArn"])
+
+    # --- certificates and DNS ----------------------------------------------------------
+    def request_certificate(self, domain: str) -> dict[str, Any]:
+        """A DNS-validated ACM certificate; reuses a pending or issued one for the domain."""
+        acm = self.client("acm")
+        domain = domain.lower().rstrip(".")
+        statuses = ["PENDING_VALIDATION", "ISSUED"]
+        found: list[dict[str, Any]] = []
+        for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=statuses):
+            found.extend(c for c in page.get("CertificateSummaryList", []) if c.get("DomainName", "").lower() == domain)
+        found.sort(key=lambda c: c.get("Status") != "ISSUED")  # an issued one first
+        if found:
+            return self.describe_certificate(found[0]["CertificateArn"])
+        arn = acm.request_certificate(
+            DomainName=domain, ValidationMethod="DNS",
+            IdempotencyToken=naming.idempotency_token("acm", domain),  # same answer for an hour of retries
+            Tags=aws_tags(),
+        )["CertificateArn"]
+        return self.describe_certificate(arn)
+
+    def describe_certificate(self, arn: str) -> dict[str, Any]:
+        """{"arn", "status", "domain", "validation_records"}. Records can be empty for a few
+        seconds after the request: poll again."""
+        cert = self.client("acm").describe_certificate(CertificateArn=arn)["Certificate"]
+        records, seen = [], set()
+        for option in cert.get("DomainValidationOptions", []):
+            rr = option.get("ResourceRecord")
+            if rr and (rr["Name"], rr["Type"]) not in seen:  # SANs can share one record
+                seen.add((rr["Name"], rr["Type"]))
+                records.append({"name": rr["Name"], "type": rr["Type"], "value": rr["Value"]})
+        return {"arn": cert["CertificateArn"], "status": cert.get("Status", "PENDING_VALIDATION"),
+                "domain": cert.get("DomainName"), "validation_records": records,
+                "in_use": bool(cert.get("InUseBy"))}
+
+    def upsert_dns_records(self, domain: str, records: list[dict[str, Any]]) -> bool:
+        """UPSERT records in the longest public hosted zone that contains domain.
+
+        A record is {"name", "type", "value", "ttl"?} or, for an alias to the ALB,
+        {"name", "type": "A", "alias": {"dns_name", "zone_id"}}. False when we host
+        no zone for the domain (the user adds the records at their DNS provider).
+        """
+        zone = self._hosted_zone_for(domain)
+        if zone is None:
+            return False
+        zone_name = zone["Name"].rstrip(".").lower()
+        changes = []
+        for r in records:
+            name = r["name"].rstrip(".").lower()
+            if name != zone_name and not name.endswith("." + zone_name):
+                raise ValueError(f"record {name} is outside the hosted zone {zone_name}")
+            rrset: dict[str, Any] = {"Name": name + ".", "Type": r["type"]}
+            if r.get("alias"):
+                rrset["AliasTarget"] = {"DNSName": r["alias"]["dns_name"], "HostedZoneId": r["alias"]["zone_id"],
+                                        "EvaluateTargetHealth": False}
+            else:
+                rrset.update(TTL=int(r.get("ttl", 300)), ResourceRecords=[{"Value": r["value"]}])
+            changes.append({"Action": "UPSERT", "ResourceRecordSet": rrset})
+        if changes:
+            self.client("route53").change_resource_record_sets(
+                HostedZoneId=zone["Id"], ChangeBatch={"Comment": "Launchbay", "Changes": changes})
+        return True
+
+    def _hosted_zone_for(self, domain: str) -> Optional[dict[str, Any]]:
+        domain = domain.lower().rstrip(".")
+        best: Optional[dict[str, Any]] = None
+        for page in self.client("route53").get_paginator("list_hosted_zones").paginate():
+            for z in page.get("HostedZones", []):
+                if (z.get("Config") or {}).get("PrivateZone"):
+                    continue
+                name = z["Name"].rstrip(".").lower()
+                if (domain == name or domain.endswith("." + name)) and \
+                        (best is None or len(name) > len(best["Name"].rstrip("."))):
+                    best = z
+        return best

@@ -1,0 +1,82 @@
+"""Names of the AWS resources Launchbay creates, in one place.
+
+Callers pass logical names; these helpers make them legal for each service
+deterministically, so a repeated call finds the resource the first call made.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
+EVENTS_ROLE_NAME = "launchbay-events-run-task"     # lets EventBridge RunTask the cron jobs
+SERVICES_SECURITY_GROUP = "launchbay-services"     # attached to every task
+SECRET_PREFIX = "/launchbay"                       # SSM parameters live under this path
+
+ELB_NAME_MAX = 32
+_ELB_BAD = re.compile(r"[^A-Za-z0-9-]+")
+
+
+def _digest(text: str, n: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def elb_name(name: str) -> str:
+    """A legal ELBv2 load balancer / target group name (<= 32 chars, [A-Za-z0-9-]).
+
+    Names that are already legal are kept. Longer or illegal ones keep a readable
+    prefix and end with 8 hex chars of a SHA-256 of the *original* name, so two
+    long names sharing a prefix still differ, and the same input always maps to
+    the same output.
+    """
+    clean = _ELB_BAD.sub("-", name).strip("-")
+    clean = re.sub(r"-{2,}", "-", clean)
+    if clean.lower().startswith("internal-"):  # reserved prefix for load balancers
+        clean = "lb-" + clean
+    if clean == name and 0 < len(clean) <= ELB_NAME_MAX:
+        return clean
+    suffix = _digest(name)
+    head = clean[: ELB_NAME_MAX - len(suffix) - 1].rstrip("-")
+    return f"{head}-{suffix}" if head else f"lb-{suffix}"
+
+
+def secret_parameter_name(org_id: str, service_id: str, key: str) -> str:
+    """SSM parameter path for one secret: /launchbay/{org}/{service}/{KEY}.
+
+    The execution role may read /launchbay/* only, so secrets must live here.
+    """
+    parts = [org_id, service_id, key]
+    for p in parts:
+        if not p or "/" in p or not re.fullmatch(r"[A-Za-z0-9_.-]+", p):
+            raise ValueError(f"illegal secret name part {p!r}")
+    return "/".join([SECRET_PREFIX, *parts])
+
+
+def load_balancer_security_group(lb_name: str) -> str:
+    return f"launchbay-lb-{lb_name}"
+
+
+def scaling_resource_id(cluster: str, service: str) -> str:
+    return f"service/{cluster}/{service}"
+
+
+def idempotency_token(*parts: str, n: int = 32) -> str:
+    """A \\w+ token (ACM: <= 32 chars) stable for the same inputs."""
+    return _digest("\x1f".join(parts), n)
+
+
+def request_count_resource_label(load_balancer_arn: str, target_group_arn: str) -> str:
+    """app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id> for ALBRequestCountPerTarget."""
+    try:
+        lb = load_balancer_arn.split(":loadbalancer/", 1)[1]
+        tg = target_group_arn.split(":", 5)[5]
+    except IndexError:
+        raise ValueError("expected an ALB ARN and a target group ARN") from None
+    if not lb.startswith("app/") or not tg.startswith("targetgroup/"):
+        raise ValueError("expected an application load balancer and a target group ARN")
+    return f"{lb}/{tg}"
+
+
+def task_definition_family(arn: str) -> str:
+    """'arn:...:task-definition/web:3' -> 'web'."""
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
