@@ -22,7 +22,10 @@ celery.conf.update(
     task_acks_late=True,                 # a task is acknowledged only once it has finished ...
     task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies
     worker_prefetch_multiplier=1,
-    broker_transport_options={"visibility_timeout": _s.visibility_timeout},
+    # A killed worker's unacknowledged tasks return to their queue after visibility_timeout;
+    # sweep for them every few seconds rather than kombu's default of about 100 s.
+    broker_transport_options={"visibility_timeout": _s.visibility_timeout, "unacked_restore_interval": 5,
+                              "unacked_restore_throttle": 1},
     result_expires=3600,
     task_default_queue=queue_name(PREFIX, "default"),
     task_routes={name: {"queue": queue_name(PREFIX, q)} for name, q in ROUTES.items()},

@@ -1,0 +1,80 @@
+"""Deploys through a real Redis and real Celery worker processes, against the moto sandbox."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chalicelib.core.context import Actor
+from chalicelib.accounts import service as accounts
+from chalicelib.catalog import service as catalog
+from chalicelib.deploys import rules, service as deploys
+from tests.support.processes import CeleryWorker, wait_for
+
+
+@pytest.fixture
+def org(ports):
+    s = accounts.signup(ports, "ops@example.com", "x" * 12, "Acme", None)
+    actor = Actor(user_id=s["user"]["id"], email="ops@example.com")
+    project = catalog.create_project(ports, actor, s["organization"]["id"], "shop", "")
+    return actor, s["organization"]["id"], project["id"]
+
+
+def settle(ports, dep_id, timeout=60):
+    deps = ports.store.collection("deployments")
+    return wait_for(lambda: (d := deps.get(dep_id)) and rules.settled(d) and d, timeout, what=f"{dep_id} to settle")
+
+
+def step_starts(ports, dep_id):
+    lines, _ = ports.store.collection("log_lines").find({"deployment_id": dep_id}, order="seq", limit=1000)
+    return [l["step"] for l in lines if l["message"].endswith(": started")]
+
+
+def test_worker_deploys_each_kind_and_fails_cleanly(ports, org, launchbay_env):
+    actor, org_id, project_id = org
+    worker = CeleryWorker(launchbay_env, ["deploys", "default"]).start()
+    try:
+        web = catalog.create_service(ports, actor, org_id, project_id, {"name": "web", "kind": "web", "image": "nginx:1.27", "port": 80})
+        job = catalog.create_service(ports, actor, org_id, project_id, {"name": "jobs", "kind": "worker", "image": "busybox"})
+        bad = catalog.create_service(ports, actor, org_id, project_id, {"name": "bad", "kind": "web", "image": "nginx",
+                                                                        "port": 80, "env": {"LAUNCHBAY_SANDBOX_FAIL": "1"}})
+        deps = [deploys.create_deployment(ports, actor, org_id, s["id"], None)[0] for s in (web, job, bad)]
+        done = [settle(ports, d["id"]) for d in deps]
+        assert [d["status"] for d in done] == ["live", "live", "failed"], worker.output()[-3000:]
+        assert "exited with code 1" in done[2]["error"]
+        assert ports.store.collection("services").get(web["id"])["live_deployment_id"] == deps[0]["id"]
+        # every step ran exactly once
+        for d in deps[:2]:
+            starts = step_starts(ports, d["id"])
+            assert len(starts) == len(set(starts)) and "rollout" in starts
+    finally:
+        worker.stop()
+
+
+def test_killed_worker_resumes_and_finishes_exactly_once(ports, org, launchbay_env, monkeypatch):
+    actor, org_id, project_id = org
+    env = {**launchbay_env, "LAUNCHBAY_VISIBILITY_TIMEOUT": "10", "LAUNCHBAY_ROLLOUT_POLL": "1"}
+    svc = catalog.create_service(ports, actor, org_id, project_id, {"name": "slow", "kind": "web", "image": "nginx:1.27",
+                                                                   "port": 80, "env": {"LAUNCHBAY_SANDBOX_DELAY": "6"}})
+    first = CeleryWorker(env, ["deploys", "default"], name="first").start()
+    dep, _ = deploys.create_deployment(ports, actor, org_id, svc["id"], None)
+    coll = ports.store.collection("deployments")
+    try:
+        wait_for(lambda: coll.get(dep["id"])["status"] == "deploying"
+                 and any(s["name"] == "rollout" for s in coll.get(dep["id"])["steps"]), 60, what="the rollout to start")
+    finally:
+        first.kill()  # SIGKILL the whole worker, pool included, in the middle of the rollout
+    assert not rules.settled(coll.get(dep["id"]))
+    second = CeleryWorker(env, ["deploys", "default"], name="second").start()
+    try:
+        final = settle(ports, dep["id"], timeout=90)
+    finally:
+        second.stop()
+    assert final["status"] == "live", second.output()[-3000:]
+    starts = step_starts(ports, dep["id"])
+    assert len(starts) == len(set(starts)), starts           # no step started twice
+    live_lines = [l for l in ports.store.collection("log_lines").find({"deployment_id": dep["id"]}, limit=1000)[0]
+                  if l["step"] == "live"]
+    assert len(live_lines) == 1                               # finished exactly once
+    audit = ports.store.collection("audit_events").find({"org_id": org_id, "action": "deployment.live"}, limit=50)[0]
+    assert len(audit) == 1
