@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Optional
 
 EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
 EVENTS_ROLE_NAME = "launchbay-events-run-task"     # lets EventBridge RunTask the cron jobs
@@ -40,16 +41,19 @@ def elb_name(name: str) -> str:
     return f"{head}-{suffix}" if head else f"lb-{suffix}"
 
 
-def secret_parameter_name(org_id: str, service_id: str, key: str) -> str:
-    """SSM parameter path for one secret: /launchbay/{org}/{service}/{KEY}.
+def secret_parameter_name(org_id: str, service_id: str, key: str, version: Optional[int] = None) -> str:
+    """SSM parameter path for one secret: /launchbay/{org}/{service}/{KEY}[/v{version}].
 
-    The execution role may read /launchbay/* only, so secrets must live here.
+    The execution role may read /launchbay/* only, so secrets must live here. With a
+    version, each value gets its own (immutable) parameter, so a rollback can point a
+    task definition at the exact value an older release ran with.
     """
     parts = [org_id, service_id, key]
     for p in parts:
-        if not p or "/" in p or not re.fullmatch(r"[A-Za-z0-9_.-]+", p):
+        if not p or not re.fullmatch(r"[A-Za-z0-9_.-]+", p) or p in (".", ".."):
             raise ValueError(f"illegal secret name part {p!r}")
-    return "/".join([SECRET_PREFIX, *parts])
+    name = "/".join([SECRET_PREFIX, *parts])
+    return f"{name}/v{int(version)}" if version is not None else name
 
 
 def load_balancer_security_group(lb_name: str) -> str:

@@ -97,6 +97,7 @@ def test_resource_label_from_arns() -> None:
 
 def test_secret_parameter_name() -> None:
     assert naming.secret_parameter_name("org_1", "svc_2", "DB_URL") == "/launchbay/org_1/svc_2/DB_URL"
+    assert naming.secret_parameter_name("org_1", "svc_2", "DB_URL", 3) == "/launchbay/org_1/svc_2/DB_URL/v3"
     with pytest.raises(ValueError):
         naming.secret_parameter_name("org", "../x", "K")
 
