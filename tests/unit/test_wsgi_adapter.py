@@ -77,6 +77,11 @@ def build_app(debug: bool = False, barrier: threading.Barrier | None = None) -> 
                                                "Set-Cookie": ["a=1", "b=2"], "X-One": "1"},
                         status_code=202)
 
+    @app.route("/request-id")
+    def request_id():
+        return {"context": app.current_request.context.get("requestId"),
+                "lambda": app.lambda_context.aws_request_id}
+
     @app.route("/unavailable")
     def unavailable():
         return Response(body={"status": "degraded"}, status_code=503)
@@ -209,6 +214,15 @@ def test_head_request_sends_no_body(app):
     status, headers, body = call(validator(make_wsgi_app(app, max_body_bytes=10)), environ("/head", method="HEAD"))
     assert status == 200 and body == b""
     assert int(header(headers, "content-length")) > 0
+
+
+def test_request_id_from_client_header_or_generated(wsgi_app):
+    doc = json.loads(call(wsgi_app, environ("/request-id", headers={"X-Request-Id": "req-123"}))[2])
+    assert doc == {"context": "req-123", "lambda": "req-123"}
+    first = json.loads(call(wsgi_app, environ("/request-id"))[2])
+    second = json.loads(call(wsgi_app, environ("/request-id"))[2])
+    assert first["context"] == first["lambda"] and len(first["context"]) >= 32
+    assert first["context"] != second["context"]
 
 
 # --- errors ------------------------------------------------------------------------
