@@ -21,6 +21,8 @@ _CODES = re.compile(r"\[([0-9, ]+)\]")
 
 def find_deployment(svc: dict[str, Any], deployment_id: str) -> Optional[dict[str, Any]]:
     deployments = svc.get("deployments", [])
+    if not deployment_id:  # caller lost the id: judge the service's current (PRIMARY) rollout
+        return next((d for d in deployments if d.get("status") == "PRIMARY"), None)
     if deployment_id.startswith(TASKDEF_MARKER):
         td = deployment_id[len(TASKDEF_MARKER):]
         mine = [d for d in deployments if d.get("taskDefinition") == td]
@@ -154,7 +156,7 @@ def _lost(svc: dict[str, Any], deployment_id: str) -> RolloutStatus:
     key = deployment_id[len(TASKDEF_MARKER):] if deployment_id.startswith(TASKDEF_MARKER) else deployment_id
     for e in svc.get("events", [])[:50]:  # newest first
         msg = e.get("message", "")
-        if key in msg and ("fail" in msg or "rolling back" in msg):
+        if key and key in msg and ("fail" in msg or "rolling back" in msg):
             status["reason"] = "deployment circuit breaker rolled back: " + msg
             return status
     status["reason"] = (f"deployment {deployment_id} is no longer active; the service now runs "

@@ -225,3 +225,10 @@ def test_ensure_service_update_returns_new_primary(cloud, stubs) -> None:
     with aas:
         out = cloud.ensure_service("web", TD_NEW, 3, network)
     assert out["deployment_id"] == DEP_NEW
+
+
+def test_empty_deployment_id_judges_the_primary(cloud, stubs) -> None:
+    ecs, _ = stubs
+    expect_service(ecs, service([deployment(DEP_NEW, TD_NEW, "PRIMARY", "COMPLETED", running=3)],
+                                events=["(service web) (deployment ecs-svc/9) deployment failed: x"]))
+    assert cloud.observe_rollout("web", "", {}, 0.0)["state"] == "completed"

@@ -401,3 +401,45 @@ def test_read_logs(sandbox, uid) -> None:
     assert events[0] == {"ts": now, "message": "line 0", "stream": "web/web/task1"}
     more, _ = sandbox.read_logs(group, "web/", start_ms=now - 1000, next_token=token, limit=10)
     assert [e["message"] for e in more] == ["line 2"]
+
+
+READ_PREFIXES = ("Describe", "List", "Get")
+# Upserts by design (no cheaper way to compare): PutRule/PutTargets, RegisterScalableTarget, PutScalingPolicy.
+UPSERTS = {"PutRule", "PutTargets", "RegisterScalableTarget", "PutScalingPolicy"}
+
+
+def test_second_pass_makes_no_writes(sandbox, network, uid) -> None:
+    """A redelivered deploy re-runs every step: once converged, only reads (and upserts) go out."""
+    def deploy() -> None:
+        net = sandbox.ensure_network()
+        sandbox.ensure_cluster()
+        sandbox.ensure_log_group(f"/launchbay/redo/{uid}", 30)
+        secret = sandbox.put_secret(naming.secret_parameter_name("org", uid, "KEY", 1), "v")
+        td = sandbox.register_task_definition(f"redo-{uid}", _container(uid, secrets={"KEY": secret["arn"]}))
+        lb = sandbox.ensure_load_balancer(f"redo-{uid}", net)
+        tg = sandbox.ensure_target_group(f"redo-{uid}", 8080, {"path": "/healthz"}, net["vpc_id"])
+        sandbox.ensure_listener_rule(lb["listener_arn"], f"redo-{uid}.example.com", "/*", tg)
+        sandbox.ensure_service(f"redo-{uid}", td["arn"], 1, net, tg, "web", 8080)
+        sandbox.ensure_autoscaling(f"redo-{uid}", 1, 3, requests_per_target=100, target_group_arn=tg,
+                                   load_balancer_arn=lb["arn"])
+        sandbox.ensure_schedule(f"redo-{uid}", "rate(1 hour)", td["arn"], net)
+
+    deploy()
+    calls: list[str] = []
+
+    def record(model, **_):
+        calls.append(model.name)
+
+    services = ["ec2", "ecs", "logs", "ssm", "elbv2", "application-autoscaling", "events", "iam", "sts"]
+    clients = [sandbox.client(s) for s in services]
+    for c in clients:
+        c.meta.events.register("provide-client-params.*.*", record)
+    try:
+        deploy()
+    finally:
+        for c in clients:
+            c.meta.events.unregister("provide-client-params.*.*", record)
+    writes = [op for op in calls if not op.startswith(READ_PREFIXES) and op not in UPSERTS]
+    assert calls and writes == []
+    sandbox.delete_schedule(f"redo-{uid}")
+    sandbox.delete_service(f"redo-{uid}")
