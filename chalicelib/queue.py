@@ -10,6 +10,7 @@ from typing import Any, Optional
 ROUTES = {
     "launchbay.run_deployment": "deploys",
     "launchbay.teardown_service": "deploys",
+    "launchbay.start_run": "deploys",
     "launchbay.relay_outbox": "search",
     "launchbay.reindex": "search",
     "launchbay.search_retention": "search",

@@ -76,8 +76,10 @@ class AutomationMixin(FoundationMixin):
             label = naming.request_count_resource_label(load_balancer_arn, target_group_arn)
             self._put_policy(resource, requests_policy, float(requests_per_target),
                              {"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label})
-        elif aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
-                                           PolicyNames=[requests_policy]).get("ScalingPolicies"):
+        elif any(p.get("PolicyName") == requests_policy for p in aas.describe_scaling_policies(
+                ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
+                PolicyNames=[requests_policy]).get("ScalingPolicies", [])):
+            # check the name ourselves: moto ignores the PolicyNames filter
             with ignoring("ObjectNotFoundException"):
                 aas.delete_scaling_policy(PolicyName=requests_policy, ServiceNamespace="ecs",
                                           ResourceId=resource, ScalableDimension=DIMENSION)

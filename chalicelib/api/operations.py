@@ -1,0 +1,63 @@
+"""What runs: run-time logs from CloudWatch, cron runs, custom-domain status."""
+from chalice import Blueprint
+
+from chalicelib.api.http import actor, endpoint, page, paged, ports, query
+from chalicelib.catalog.service import get_service
+from chalicelib.core.errors import BadRequest, NotFound
+from chalicelib.core.ids import epoch_from_iso
+from chalicelib.deploys import runs
+from chalicelib.deploys.steps import names
+
+bp = Blueprint(__name__)
+SVC = "/orgs/{org}/services/{svc}"
+
+
+@endpoint(bp, SVC + "/logs", "GET", "Run-time log lines from CloudWatch Logs", tag="operations",
+          query={"after": "the `next` of the previous page", "since": "ISO time (default: the last hour)",
+                 "limit": "1-1000"})
+def service_logs(org, svc):
+    service = get_service(ports(), actor(bp), org, svc)
+    q = query(bp)
+    start_ms = None
+    if q.get("since"):
+        try:
+            start_ms = int(epoch_from_iso(q["since"]) * 1000)
+        except ValueError:
+            raise BadRequest("since must look like 2026-01-31T12:00:00.000000Z", field="since") from None
+    try:
+        limit = int(q.get("limit", "200"))
+    except ValueError:
+        raise BadRequest("limit must be a whole number", field="limit") from None
+    if not 1 <= limit <= 1000:
+        raise BadRequest("limit must be between 1 and 1000", field="limit")
+    n = names({"service_id": service["id"], "org_id": org, "service_name": service["name"]})
+    events, nxt = ports().cloud.read_logs(n["log_group"], service["name"], start_ms, q.get("after") or None, limit)
+    return {"lines": events, "next": nxt, "sandbox": ports().settings.sandbox}
+
+
+@endpoint(bp, SVC + "/runs", "POST", "Run a cron service now", 202, tag="operations")
+def run_now(org, svc):
+    return 202, runs.run_now(ports(), actor(bp), org, svc)
+
+
+@endpoint(bp, SVC + "/runs", "GET", "Run history of a cron service (start, end, exit code)", tag="operations")
+def list_runs(org, svc):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    return paged(*runs.list_runs(ports(), who, org, svc, limit, cursor))
+
+
+@endpoint(bp, SVC + "/domain", "GET", "Custom domain: certificate status and the DNS records to create", tag="operations")
+def domain(org, svc):
+    service = get_service(ports(), actor(bp), org, svc)
+    if not service.get("domain"):
+        raise NotFound("the service has no custom domain", field="domain")
+    live = ports().store.collection("deployments").get(service.get("live_deployment_id") or "")
+    cert = next((s.get("result") for s in (live or {}).get("steps", []) if s["name"] == "certificate"), None)
+    if not cert or not cert.get("arn"):
+        return {"domain": service["domain"], "status": "pending_deploy",
+                "message": "the certificate is requested by the next deploy"}
+    current = ports().cloud.describe_certificate(cert["arn"])
+    return {"domain": service["domain"], "certificate_arn": cert["arn"], "status": current.get("status"),
+            "validation_records": current.get("validation_records"), "dns_managed": cert.get("dns_managed"),
+            "message": None if cert.get("dns_managed") else "create these CNAME records at your DNS provider"}

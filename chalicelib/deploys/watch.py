@@ -1,0 +1,75 @@
+"""Periodic checks of what runs (Celery beat): health of live services, drift from the
+last live release, and clean-up of old task-definition revisions."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core import outbox
+from chalicelib.core.ids import now_iso
+from chalicelib.deploys.steps import names
+from chalicelib.store.port import iter_all
+
+KEEP_REVISIONS = 10   # task-definition revisions kept per service besides those of recent releases
+
+
+def _ref(service: dict[str, Any]) -> dict[str, str]:
+    return names({"service_id": service["id"], "org_id": service["org_id"], "service_name": service["name"]})
+
+
+def health_watch(ports) -> dict[str, int]:
+    """Status and last-checked time on every live service."""
+    store, cloud = ports.store, ports.cloud
+    counts = {"healthy": 0, "degraded": 0, "missing": 0}
+    for service in iter_all(store.collection("services"), {"status": "live"}):
+        if service["kind"] == "cron":
+            continue  # a cron job has no standing tasks; its runs carry their own outcome
+        desc = cloud.describe_service(_ref(service)["service"])
+        if desc is None:
+            health = {"status": "missing", "detail": "the ECS service no longer exists"}
+        elif ports.settings.sandbox:
+            health = {"status": "healthy", "detail": "sandbox: tasks are simulated"}
+        elif desc["running"] >= max(desc["desired"], 1):
+            health = {"status": "healthy", "detail": f"{desc['running']} of {desc['desired']} tasks running"}
+        else:
+            health = {"status": "degraded", "detail": f"{desc['running']} of {desc['desired']} tasks running"}
+        health["checked"] = now_iso()
+        store.collection("services").update(service["id"], {"health": health})
+        counts[health["status"]] += 1
+    return counts
+
+
+def detect_drift(ports) -> dict[str, int]:
+    """Flags services whose ECS service no longer runs the last live release's task definition."""
+    store, cloud = ports.store, ports.cloud
+    counts = {"checked": 0, "drifted": 0}
+    for service in iter_all(store.collection("services"), {"status": "live"}):
+        live = store.collection("deployments").get(service.get("live_deployment_id") or "")
+        if not live or service["kind"] == "cron" or not live.get("task_definition"):
+            continue
+        desc = cloud.describe_service(_ref(service)["service"])
+        actual = desc and desc.get("task_definition")
+        drift = None
+        if actual != live["task_definition"]:
+            drift = {"expected": live["task_definition"], "actual": actual, "detected": now_iso(),
+                     "detail": "the ECS service was changed outside Launchbay; redeploy to restore the release"}
+            counts["drifted"] += 1
+        if drift != service.get("drift"):
+            store.collection("services").update(service["id"], {"drift": drift})
+            outbox.record(store, "services", service["id"], service["org_id"])
+        counts["checked"] += 1
+    return counts
+
+
+def cleanup(ports) -> dict[str, int]:
+    """Deregisters task-definition revisions no recent release uses, keeping the newest few."""
+    store, cloud = ports.store, ports.cloud
+    removed = 0
+    for service in iter_all(store.collection("services"), {"status": "live"}):
+        releases, _ = store.collection("deployments").find({"service_id": service["id"], "status": "live"},
+                                                            order="-number", limit=KEEP_REVISIONS)
+        keep = {d.get("task_definition") for d in releases}
+        for arn in cloud.list_task_definitions(_ref(service)["family"])[KEEP_REVISIONS:]:
+            if arn not in keep:
+                cloud.deregister_task_definition(arn)
+                removed += 1
+    return {"deregistered": removed}

@@ -1,0 +1,180 @@
+"""The deploy engine's user-facing behaviour, driven in-process against the moto sandbox."""
+from __future__ import annotations
+
+import boto3
+
+from chalicelib.deploys import watch
+from tests.api.conftest import Api, signup
+from tests.support.deploying import run_to_end
+
+
+def setup_service(api, **over):
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
+    spec = {"name": "web", "image": "nginx:1.27", "port": 80, **over}
+    status, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", spec)
+    assert status == 201, svc
+    return a, org, svc
+
+
+def deploy(a, ports, org, svc_id, **body):
+    status, dep = a.call("POST", f"/orgs/{org}/services/{svc_id}/deployments", body)
+    assert status == 202, dep
+    return run_to_end(ports, dep["id"])
+
+
+def ecs(launchbay_env):
+    return boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_secrets_reach_the_task_definition_as_value_from_only(api, ports, launchbay_env):
+    a, org, svc = setup_service(api, env={"PLAIN": "visible"})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/DB_PASSWORD", {"value": "pa55-w0rd-xyz"})
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "live"
+    td = ecs(launchbay_env).describe_task_definition(taskDefinition=dep["task_definition"])["taskDefinition"]
+    container = td["containerDefinitions"][0]
+    assert {"name": "PLAIN", "value": "visible"} in container["environment"]
+    assert [s["name"] for s in container["secrets"]] == ["DB_PASSWORD"]
+    assert ":parameter/" in container["secrets"][0]["valueFrom"] and container["secrets"][0]["valueFrom"].endswith("/v1")
+    assert "pa55-w0rd-xyz" not in str(td)
+    assert td["requiresCompatibilities"] == ["FARGATE"] and td["networkMode"] == "awsvpc"
+
+
+def test_rollback_to_an_older_release_reuses_its_image_and_secret_versions(api, ports, launchbay_env):
+    a, org, svc = setup_service(api)
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "one"})
+    first = deploy(a, ports, org, svc["id"])
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "two"})
+    second = deploy(a, ports, org, svc["id"], image="nginx:1.28")
+    assert second["image"] == "nginx:1.28" and second["secret_refs"]["TOKEN"]["version"] == 2
+    status, releases = a.call("GET", f"/orgs/{org}/services/{svc['id']}/releases")
+    assert [r["number"] for r in releases["items"]] == [2, 1] and releases["items"][0]["current"]
+    status, rb = a.call("POST", f"/orgs/{org}/services/{svc['id']}/rollback", {"deployment_id": first["id"]})
+    assert status == 202 and rb["rollback_of"] == first["id"]
+    done = run_to_end(ports, rb["id"])
+    assert done["status"] == "live" and done["image"] == "nginx:1.27"
+    assert done["secret_refs"]["TOKEN"] == first["secret_refs"]["TOKEN"]
+    td = ecs(launchbay_env).describe_task_definition(taskDefinition=done["task_definition"])["taskDefinition"]
+    assert td["containerDefinitions"][0]["image"] == "nginx:1.27"
+    assert a.call("POST", f"/orgs/{org}/services/{svc['id']}/rollback", {"deployment_id": "dep_nope"})[0] == 404
+
+
+def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatch):
+    a, org, svc = setup_service(api, health_check={"path": "/healthz"})
+    good = deploy(a, ports, org, svc["id"])
+    expectations = {"health": "health check on /healthz", "crash": "exited with code 1"}
+    for mode, words in expectations.items():
+        a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": mode}})
+        dep = deploy(a, ports, org, svc["id"])
+        assert dep["status"] == "rolled_back", (mode, dep["error"])
+        assert words in dep["error"] and dep["rollback_to"] == good["id"]
+        assert [s["name"] for s in dep["steps"]][-2:] == ["rollback.service", "rollback.rollout"]
+    # timeout: the rollout never completes; the deadline turns it into a failure
+    monkeypatch.setenv("LAUNCHBAY_DEPLOY_TIMEOUT", "1")
+    from chalicelib import settings
+    settings.reset()
+    from chalicelib.settings import get_ports
+    ports = get_ports()
+    a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": "timeout"}})
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "rolled_back" and "did not finish within 1 s" in dep["error"]
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    assert service["live_deployment_id"] == good["id"] and service["status"] == "live"
+
+
+def test_first_deploy_failing_has_nothing_to_roll_back_to(api, ports):
+    a, org, svc = setup_service(api, env={"LAUNCHBAY_SANDBOX_FAIL": "crash"})
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "failed" and "exited with code 1" in dep["error"]
+    _, logs = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs")
+    assert logs["final"] and any("no earlier live release" in l["message"] for l in logs["lines"])
+
+
+def test_worker_and_cron_kinds_with_runs(api, ports):
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
+    _, cron = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+                     {"name": "nightly", "kind": "cron", "image": "busybox", "schedule": "cron(0 3 * * ? *)"})
+    assert a.call("POST", f"/orgs/{org}/services/{cron['id']}/runs")[0] == 409   # nothing live yet
+    dep = deploy(a, ports, org, cron["id"])
+    assert dep["status"] == "live" and [s["name"] for s in dep["steps"]][-1] == "schedule"
+    status, run = a.call("POST", f"/orgs/{org}/services/{cron['id']}/runs")
+    assert status == 202 and run["status"] == "starting"
+    from chalicelib.deploys import runs
+    finished = runs.start(ports, run["id"])
+    assert finished["status"] == "succeeded" and finished["exit_code"] == 0
+    _, history = a.call("GET", f"/orgs/{org}/services/{cron['id']}/runs")
+    assert [r["id"] for r in history["items"]] == [run["id"]]
+    _, worker = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+                       {"name": "jobs", "kind": "worker", "image": "busybox", "min_instances": 1, "max_instances": 4,
+                        "autoscaling": {"cpu_target": 70}})
+    dep = deploy(a, ports, org, worker["id"])
+    assert dep["status"] == "live"
+    scaling = next(s for s in dep["steps"] if s["name"] == "autoscaling")
+    assert scaling["result"] == {"min": 1, "max": 4}
+
+
+def test_custom_domain_certificate_and_validation_records(api, ports):
+    a, org, svc = setup_service(api, domain="app.example.com")
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")[1]["status"] == "pending_deploy"
+    deploy(a, ports, org, svc["id"])
+    status, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    assert status == 200 and dom["certificate_arn"].startswith("arn:aws:acm:")
+    assert dom["status"] in ("PENDING_VALIDATION", "ISSUED")
+
+
+def test_health_drift_and_cleanup_watchers(api, ports, launchbay_env):
+    a, org, svc = setup_service(api)
+    dep = deploy(a, ports, org, svc["id"])
+    assert watch.health_watch(ports)["healthy"] >= 1
+    service = ports.store.collection("services").get(svc["id"])
+    assert service["health"]["status"] == "healthy" and service["health"]["checked"]
+    assert watch.detect_drift(ports)["drifted"] == 0
+    # someone changes the ECS service by hand: drift is flagged
+    client = ecs(launchbay_env)
+    td = client.describe_task_definition(taskDefinition=dep["task_definition"])["taskDefinition"]
+    other = client.register_task_definition(family="manual-change", containerDefinitions=td["containerDefinitions"],
+                                            requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                            cpu="256", memory="512")["taskDefinition"]["taskDefinitionArn"]
+    from chalicelib.deploys.steps import names
+    n = names(dep)
+    client.update_service(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], service=n["service"], taskDefinition=other)
+    assert watch.detect_drift(ports)["drifted"] == 1
+    assert ports.store.collection("services").get(svc["id"])["drift"]["actual"] == other
+    assert watch.cleanup(ports) == {"deregistered": 0}
+
+
+def test_service_runtime_logs_endpoint(api, ports, launchbay_env):
+    a, org, svc = setup_service(api)
+    dep = deploy(a, ports, org, svc["id"])
+    logs = boto3.client("logs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    group = f"/launchbay/{org}/web"
+    logs.create_log_stream(logGroupName=group, logStreamName="web/web/task1")
+    import time
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="web/web/task1",
+                        logEvents=[{"timestamp": now + i, "message": f"GET / 200 #{i}"} for i in range(3)])
+    status, out = a.call("GET", f"/orgs/{org}/services/{svc['id']}/logs")
+    assert status == 200, out
+    assert [e["message"] for e in out["lines"]] == ["GET / 200 #0", "GET / 200 #1", "GET / 200 #2"]
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/logs?since=yesterday")[1]["error"]["field"] == "since"
+
+
+def test_scheduled_handlers_enqueue_tasks(client, launchbay_env, redis_url):
+    import redis
+
+    r = redis.Redis.from_url(redis_url)
+    prefix = launchbay_env["LAUNCHBAY_QUEUE_PREFIX"]
+    for name, queue in (("reap_deployments", "default"), ("relay_outbox", "search")):
+        before = r.llen(f"{prefix}.{queue}")
+        out = client.lambda_.invoke(name, client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+        assert out.payload["enqueued"].startswith("launchbay.")
+        assert r.llen(f"{prefix}.{queue}") == before + 1
