@@ -2,12 +2,12 @@
 Routes come from the blueprints in chalicelib/api; scheduled handlers only enqueue work."""
 from chalice import Chalice
 
-from chalicelib.api import accounts, catalog, deploys, operations, platform
+from chalicelib.api import accounts, catalog, deploys, operations, platform, search
 from chalicelib.api.scheduled import register as register_scheduled
 
 app = Chalice(app_name="launchbay")
 app.api.binary_types = []  # everything is JSON
 
-for blueprint in (accounts.bp, catalog.bp, deploys.bp, operations.bp, platform.bp):
+for blueprint in (accounts.bp, catalog.bp, deploys.bp, operations.bp, platform.bp, search.bp):
     app.register_blueprint(blueprint, url_prefix="/v1")
 register_scheduled(app)

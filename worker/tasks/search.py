@@ -17,3 +17,23 @@ def relay_outbox() -> int:
         total += n
         if n < 500:
             return total
+
+
+@celery.task(name="launchbay.search_retention")
+def search_retention() -> int:
+    """Log documents older than LAUNCHBAY_LOG_RETENTION_DAYS leave the index."""
+    import time
+
+    from chalicelib.core.ids import iso_from_epoch
+
+    ports = get_ports()
+    before = iso_from_epoch(time.time() - ports.settings.log_retention_days * 86400)
+    return ports.search.delete_older_than("log", before)
+
+
+@celery.task(name="launchbay.reindex")
+def reindex() -> int:
+    from chalicelib.search.indexer import reindex_all
+
+    ports = get_ports()
+    return reindex_all(ports.store, ports.search)
