@@ -171,8 +171,12 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
         if name in ctx.results:
             continue
         if dep.get("deadline") and dep["deadline"] < _now() and name != "rollout":
-            return _fail(ports, dep, owner, [dict(s) for s in dep["steps"]],
-                         {"name": name, "started": _now()}, f"{name} did not finish before the deadline")
+            steps_doc = [dict(s) for s in dep["steps"]]
+            entry = next((s for s in steps_doc if s["name"] == name), None)
+            if entry is None:
+                entry = {"name": name, "started": _now(), "attempts": 0}
+                steps_doc.append(entry)
+            return _fail(ports, dep, owner, steps_doc, entry, f"{name} did not finish before the {dep['status']} deadline")
         if dep.get("cancel_requested") and dep["status"] == "provisioning":
             dep = transition(ports, dep, "cancelled", f"cancelled by {dep['cancel_requested']}") or dep
             append_log(ports, dep, f"cancelled by {dep['cancel_requested']} before {name}", name)

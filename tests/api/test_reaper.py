@@ -1,0 +1,36 @@
+"""The stuck-deployment reaper: lost tasks are published again, overdue ones fail with a reason."""
+from chalicelib.core.ids import iso_from_epoch
+from chalicelib.deploys import reaper
+from tests.api.conftest import Api, signup
+
+import time
+
+
+def queued_deployment(api):
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
+    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", {"name": "w", "image": "nginx", "port": 80})
+    _, dep = a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
+    return dep
+
+
+def test_reaper_republishes_lost_tasks_and_fails_overdue_ones(api, ports, redis_url, launchbay_env):
+    import redis
+
+    r = redis.Redis.from_url(redis_url)
+    queue = f"{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}.deploys"
+    dep = queued_deployment(api)
+    deps = ports.store.collection("deployments")
+    assert reaper.reap(ports) == {"republished": 0, "failed": 0}          # fresh: left alone
+    before = r.llen(queue)
+    deps.update(dep["id"], {"updated": iso_from_epoch(time.time() - 600)})
+    assert reaper.reap(ports)["republished"] == 1
+    assert r.llen(queue) == before + 1
+    assert reaper.reap(ports)["republished"] == 0                          # not again right away
+    deps.update(dep["id"], {"updated": iso_from_epoch(time.time() - 600),
+                            "deadline": iso_from_epoch(time.time() - 1)})
+    assert reaper.reap(ports)["failed"] == 1
+    failed = deps.get(dep["id"])
+    assert failed["status"] == "failed" and "deadline" in failed["reason"]
