@@ -31,7 +31,10 @@ USER 10001:10001
 VOLUME ["/var/lib/launchbay"]
 EXPOSE 8000
 
+# Liveness: the server answers. 503 (a dependency such as Redis or AWS is down) still
+# counts as alive, or every replica would be killed at once on a dependency blip;
+# the load balancer's target-group check on /v1/health handles readiness.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/v1/health', timeout=4)"]
+    CMD ["python", "-c", "import sys, urllib.request, urllib.error\ntry:\n    urllib.request.urlopen('http://127.0.0.1:8000/v1/health', timeout=4)\nexcept urllib.error.HTTPError as e:\n    sys.exit(0 if e.code == 503 else 1)"]
 
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "chalicelib.api.wsgi:application"]

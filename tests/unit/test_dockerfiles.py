@@ -147,3 +147,48 @@ def test_hadolint_reports_nothing(name):
     findings = json.loads(proc.stdout or "[]")
     assert [f for f in findings if f["level"] in ("error", "warning")] == []
     assert findings == [], findings
+
+
+def _healthcheck_code() -> str:
+    value = instructions(parse("Dockerfile"), "HEALTHCHECK")[0]["value"]
+    cmd = json.loads(value[value.index("CMD") + 3:].strip())
+    assert cmd[:2] == ["python", "-c"]
+    return cmd[2]
+
+
+def test_healthcheck_treats_503_as_alive_and_500_or_silence_as_dead():
+    import http.server
+    import threading
+
+    answers = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(answers["status"])
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    code = _healthcheck_code()
+    assert "http://127.0.0.1:8000/v1/health" in code
+    try:
+        local = code.replace(":8000/", ":%d/" % server.server_address[1])
+        for status, expected in ((200, 0), (503, 0), (500, 1), (404, 1)):
+            answers["status"] = status
+            rc = subprocess.run([sys.executable, "-c", local], capture_output=True, timeout=60).returncode
+            assert rc == expected, (status, rc)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    rc = subprocess.run([sys.executable, "-c", code.replace(":8000/", ":%d/" % closed)], capture_output=True,
+                        timeout=60).returncode
+    assert rc == 1
