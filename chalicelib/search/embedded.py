@@ -21,6 +21,8 @@ import fcntl
 import os
 import shutil
 import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -35,6 +37,18 @@ _TEXT_BOOST = {"title": 2.0, "body": 1.0}
 _FUZZY_WEIGHT = 0.3   # fuzzy and prefix matches score a constant: keep them below exact (BM25) hits
 _PREFIX_WEIGHT = 0.5
 POINTER = "CURRENT"
+_FACET_CACHE = 256  # facet results kept per process, keyed by the index state and the match
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One helper thread per process (created after any fork, never inherited)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools.clear()
+        _pools[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-facets")
+    return _pools[pid]
 
 
 def _schema() -> tantivy.Schema:
@@ -43,6 +57,9 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in _FACET_FIELDS)
     sb.add_text_field("title", stored=True)   # default tokenizer: alphanumeric runs, lowercased
     sb.add_text_field("body", stored=True)
+    # title + body again, documents only (no positions): one field for the fuzzy and prefix
+    # automata instead of one per field, which is what a query word costs most
+    sb.add_text_field("text", index_option="basic")
     sb.add_integer_field("ts", indexed=True, fast=True)  # created, microseconds: sort and range
     return sb.build()
 
@@ -63,6 +80,7 @@ class EmbeddedIndex:
         self._writer_version: Optional[str] = None
         self._writer_index: Optional[Any] = None
         self._lock_fd: Optional[int] = None
+        self._facet_cache: OrderedDict[tuple, dict[str, dict[str, int]]] = OrderedDict()
 
     # --- versions ---------------------------------------------------------------
     def _current(self) -> Optional[str]:
@@ -161,6 +179,8 @@ class EmbeddedIndex:
         for name in ("title", "body"):
             if d.get(name):
                 doc.add_text(name, str(d[name]))
+        if d.get("title") or d.get("body"):
+            doc.add_text("text", f"{d.get('title') or ''} {d.get('body') or ''}")
         try:
             ts = Q.to_micros(d["created"]) if d.get("created") else 0
         except (ValueError, OverflowError):
@@ -250,13 +270,20 @@ class EmbeddedIndex:
         req = Q.prepare(org_id, q, types=types, project_id=project_id, status=status, since=since,
                         until=until, cursor=cursor, limit=limit)
         offset = req.cursor.get("o", 0)
-        if not isinstance(offset, int) or not 0 <= offset <= Q.MAX_OFFSET:
+        if (req.cursor and set(req.cursor) != {"o"}) or not isinstance(offset, int) \
+                or not 0 <= offset <= Q.MAX_OFFSET:
             raise SearchSyntaxError("cursor is not valid")
         empty: SearchPage = {"results": [], "facets": {"type": {}, "status": {}}, "total": 0, "next": None}
         searcher = self._searcher()
         if searcher is None:
             return empty
         query = self._query(req)
+        # Facets run the query a second time (an aggregation): in parallel with the top-k search
+        # (tantivy releases the GIL), and not at all when the same match was just counted (paging).
+        key = (self._reader[0] if self._reader else None, self._meta_sig, req.org_id, req.node,
+               tuple(req.types or ()), req.project_id, req.status, req.since_us, req.until_us)
+        facets = self._facet_cache.get(key)
+        pending = None if facets is not None else _pool().submit(self._facets, searcher, query)
         if req.scored:
             res = searcher.search(query, req.limit + 1, count=True, offset=offset)
         else:
@@ -267,8 +294,15 @@ class EmbeddedIndex:
         match = Q.matcher(req.node)
         results = [self._result(searcher.doc(addr), score if req.scored else None, match)
                    for score, addr in hits]
-        return {"results": results, "facets": self._facets(searcher, query) if res.count else empty["facets"],
-                "total": res.count, "next": Q.encode_cursor({"o": offset + req.limit}) if more else None}
+        if pending is not None:
+            facets = pending.result()
+            self._facet_cache[key] = facets
+            while len(self._facet_cache) > _FACET_CACHE:
+                self._facet_cache.popitem(last=False)
+        else:
+            self._facet_cache.move_to_end(key)
+        return {"results": results, "facets": facets, "total": res.count,
+                "next": Q.encode_cursor({"o": offset + req.limit}) if more else None}
 
     def _facets(self, searcher: Any, query: Any) -> dict[str, dict[str, int]]:
         aggs = searcher.aggregate(query, {f: {"terms": {"field": f, "size": 50}} for f in _FACET_FIELDS})
@@ -290,8 +324,9 @@ class EmbeddedIndex:
     def _query(self, req: Q.Request) -> Any:
         T, O, s = tantivy.Query, tantivy.Occur, self.schema
         filters = [T.term_query(s, "org_id", req.org_id)]   # always, whatever the query says
-        if req.types:
-            filters.append(T.term_set_query(s, "type", req.types))
+        if req.types:  # a plain term is cheaper than a term set for the usual single type
+            filters.append(T.term_query(s, "type", req.types[0]) if len(req.types) == 1
+                           else T.term_set_query(s, "type", req.types))
         if req.project_id:
             filters.append(T.term_query(s, "project_id", req.project_id))
         if req.status:
@@ -307,19 +342,17 @@ class EmbeddedIndex:
     def _node(self, n: Q.Node) -> Any:
         T, O, s = tantivy.Query, tantivy.Occur, self.schema
         if isinstance(n, Q.Term):
-            subs = []
-            for f, boost in _TEXT_BOOST.items():
-                subs.append(T.boost_query(T.term_query(s, f, n.word), boost))
-                d = Q.fuzziness(n.word)
-                if d:
-                    subs.append(T.boost_query(T.fuzzy_term_query(s, f, n.word, d, True, False), boost * _FUZZY_WEIGHT))
-                if n.prefix:
-                    subs.append(T.boost_query(T.fuzzy_term_query(s, f, n.word, 0, True, True), boost * _PREFIX_WEIGHT))
+            # exact matches are ranked by BM25 per field; typo and prefix matches score a constant
+            subs = [T.boost_query(T.term_query(s, f, n.word), boost) for f, boost in _TEXT_BOOST.items()]
+            d = Q.fuzziness(n.word)
+            if d:
+                subs.append(T.boost_query(T.fuzzy_term_query(s, "text", n.word, d, True, False), _FUZZY_WEIGHT))
+            if n.prefix:
+                subs.append(T.boost_query(T.fuzzy_term_query(s, "text", n.word, 0, True, True), _PREFIX_WEIGHT))
             return T.boolean_query([(O.Should, q) for q in subs])
         if isinstance(n, Q.Prefix):
             # NOTES.md: parse_query('kuber*') matches nothing; a distance-0 fuzzy prefix query does
-            return T.boolean_query([(O.Should, T.boost_query(T.fuzzy_term_query(s, f, n.word, 0, True, True), b))
-                                    for f, b in _TEXT_BOOST.items()])
+            return T.fuzzy_term_query(s, "text", n.word, 0, True, True)
         if isinstance(n, Q.Phrase):
             make = T.phrase_prefix_query if n.prefix else T.phrase_query
             return T.boolean_query([(O.Should, T.boost_query(make(s, f, list(n.words)), b))

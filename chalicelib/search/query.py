@@ -386,16 +386,23 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 # --- highlighting (the embedded engine; OpenSearch highlights itself) ---------
 
-@dataclass(frozen=True)
 class _Matcher:
-    exact: frozenset[str]
-    prefixes: tuple[str, ...]
-    fuzzy: tuple[tuple[str, int], ...]
+    """Decides whether a token matches the query; remembers answers (text repeats words a lot)."""
+
+    def __init__(self, exact: set[str], prefixes: list[str], fuzzy: list[tuple[str, int]]):
+        self.exact, self.prefixes, self.fuzzy = frozenset(exact), tuple(prefixes), tuple(fuzzy)
+        self.memo: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.prefixes)
 
     def __call__(self, tok: str) -> bool:
-        if tok in self.exact or any(tok.startswith(p) for p in self.prefixes):
-            return True
-        return any(abs(len(tok) - len(w)) <= d and _osa_within(tok, w, d) for w, d in self.fuzzy)
+        hit = self.memo.get(tok)
+        if hit is None:
+            hit = (tok in self.exact or any(tok.startswith(p) for p in self.prefixes)
+                   or any(abs(len(tok) - len(w)) <= d and _osa_within(tok, w, d) for w, d in self.fuzzy))
+            self.memo[tok] = hit
+        return hit
 
 
 def matcher(node: Optional[Node]) -> _Matcher:
@@ -422,22 +429,40 @@ def matcher(node: Optional[Node]) -> _Matcher:
                 walk(c)
 
     walk(node)
-    return _Matcher(frozenset(exact), tuple(prefixes), tuple(fuzzy))
+    return _Matcher(exact, prefixes, fuzzy)
 
 
 def _osa_within(a: str, b: str, d: int) -> bool:
-    """Optimal-string-alignment distance (a transposition costs 1, as in both engines) <= d."""
+    """Optimal-string-alignment distance (a transposition costs 1, as in both engines) <= d.
+    Highlighting calls this for every word of every shown result: it must be cheap."""
     if a == b:
         return True
+    if abs(len(a) - len(b)) > d:
+        return False
+    # strip the common prefix and suffix: what is left holds all the edits
+    i = 0
+    while i < len(a) and i < len(b) and a[i] == b[i]:
+        i += 1
+    a, b = a[i:], b[i:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    if max(len(a), len(b)) <= d or (len(a) == len(b) == 2 and a == b[::-1]):
+        return True  # substitutions/insertions of each leftover character, or one transposition
+    if d == 1:
+        return False  # one edit leaves at most those cases
+    inf = d + 1
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
+    prev = [j if j <= d else inf for j in range(len(b) + 1)]
     for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
+        cur = [inf] * (len(b) + 1)
+        if i <= d:
+            cur[0] = i
+        for j in range(max(1, i - d), min(len(b), i + d) + 1):  # only the diagonal band can stay <= d
             cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
         if min(cur) > d:
             return False
         prev2, prev = prev, cur
@@ -448,7 +473,7 @@ def highlight(text: str, match: _Matcher, size: int = 160) -> tuple[str, bool]:
     """HTML-escaped fragment of about `size` characters around the densest matches,
     with <mark>…</mark> around matching words; returns (fragment, matched anything)."""
     text = text or ""
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if match(m.group().lower())]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if match(m.group().lower())] if match else []
     if not spans:
         frag = text[:size]
         return html.escape(frag) + ("…" if len(text) > size else ""), False

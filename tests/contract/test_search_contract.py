@@ -245,7 +245,8 @@ def test_syntax_errors_say_what_is_wrong(loaded, q, msg):
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"cursor": "not-a-cursor"}, {"cursor": encode_cursor({"o": -5, "a": "x"})}, {"cursor": "W10"},
+    {"cursor": "not-a-cursor"}, {"cursor": encode_cursor({"o": -5})}, {"cursor": encode_cursor({"a": [1, "x"]})},
+    {"cursor": "W10"},
     {"since": "yesterday"}, {"until": "2026-13-45"}, {"types": ["secret"]}, {"limit": "many"},
 ])
 def test_bad_parameters_are_syntax_errors(loaded, kwargs):
