@@ -3,7 +3,7 @@ from chalice import Blueprint
 
 from chalicelib.deploys import rules, service
 from chalicelib.deploys.models import DeploymentIn, RollbackIn
-from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
+from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.core.errors import BadRequest
 
 bp = Blueprint(__name__)
@@ -77,12 +77,7 @@ def cancel(org, dep):
 def logs(org, dep):
     who = actor(bp)
     q = query(bp)
-    try:
-        limit = int(q.get("limit", "200"))
-    except ValueError:
-        raise BadRequest("limit must be a whole number", field="limit") from None
-    if not 1 <= limit <= 1000:
-        raise BadRequest("limit must be between 1 and 1000", field="limit")
+    limit = limit_param(bp, 200, 1000)
     lines, nxt, more = service.read_logs(ports(), who, org, dep, q.get("after"), limit)
     current = service.get_deployment(ports(), who, org, dep)
     return {"lines": lines, "next": nxt, "more": more, "status": current["status"], "final": rules.settled(current)}

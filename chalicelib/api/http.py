@@ -131,16 +131,19 @@ def query(bp: Blueprint) -> dict[str, str]:
     return dict(request(bp).query_params or {})
 
 
-def page(bp: Blueprint, default: int = 50) -> tuple[int, Optional[str]]:
-    q = query(bp)
-    raw = q.get("limit", str(default))
+def limit(bp: Blueprint, default: int = 50, maximum: int = 200) -> int:
+    raw = query(bp).get("limit", str(default))
     try:
-        limit = int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest("limit must be a whole number", field="limit") from None
-    if not 1 <= limit <= 200:
-        raise BadRequest("limit must be between 1 and 200", field="limit")
-    return limit, q.get("cursor") or None
+    if not 1 <= value <= maximum:
+        raise BadRequest(f"limit must be between 1 and {maximum}", field="limit")
+    return value
+
+
+def page(bp: Blueprint, default: int = 50) -> tuple[int, Optional[str]]:
+    return limit(bp, default), query(bp).get("cursor") or None
 
 
 def paged(items: list, nxt: Optional[str]) -> dict[str, Any]:

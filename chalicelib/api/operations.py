@@ -1,7 +1,7 @@
 """What runs: run-time logs from CloudWatch, cron runs, custom-domain status."""
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, page, paged, ports, query
+from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, ports, query
 from chalicelib.catalog.service import get_service
 from chalicelib.core.errors import BadRequest, NotFound
 from chalicelib.core.ids import epoch_from_iso
@@ -24,12 +24,7 @@ def service_logs(org, svc):
             start_ms = int(epoch_from_iso(q["since"]) * 1000)
         except ValueError:
             raise BadRequest("since must look like 2026-01-31T12:00:00.000000Z", field="since") from None
-    try:
-        limit = int(q.get("limit", "200"))
-    except ValueError:
-        raise BadRequest("limit must be a whole number", field="limit") from None
-    if not 1 <= limit <= 1000:
-        raise BadRequest("limit must be between 1 and 1000", field="limit")
+    limit = limit_param(bp, 200, 1000)
     n = names({"service_id": service["id"], "org_id": org, "service_name": service["name"]})
     events, nxt = ports().cloud.read_logs(n["log_group"], service["name"], start_ms, q.get("after") or None, limit)
     return {"lines": events, "next": nxt, "sandbox": ports().settings.sandbox}

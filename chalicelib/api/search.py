@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib.accounts.service import authorize
-from chalicelib.api.http import actor, endpoint, ports, query
+from chalicelib.api.http import limit as limit_param, actor, endpoint, ports, query
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import epoch_from_iso
 
@@ -33,12 +33,7 @@ def search(org):
     bad = [t for t in types if t not in TYPES]
     if bad:
         raise BadRequest(f"type must be one of {', '.join(TYPES)}", field="type")
-    try:
-        limit = int(q.get("limit", "20"))
-    except ValueError:
-        raise BadRequest("limit must be a whole number", field="limit") from None
-    if not 1 <= limit <= 100:
-        raise BadRequest("limit must be between 1 and 100", field="limit")
+    limit = limit_param(bp, 20, 100)
     if len(q.get("q") or "") > 500:
         raise BadRequest("q is longer than 500 characters", field="q")
     from chalicelib.search.port import SearchSyntaxError
