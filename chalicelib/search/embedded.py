@@ -37,6 +37,9 @@ _TEXT_BOOST = {"title": 2.0, "body": 1.0}
 _FUZZY_WEIGHT = 0.3   # fuzzy and prefix matches score a constant: keep them below exact (BM25) hits
 _PREFIX_WEIGHT = 0.5
 POINTER = "CURRENT"
+# Bump when _schema() changes: a version directory built by older code is then never opened
+# (readers answer empty, the writer starts a fresh version); run indexer.reindex_all() after.
+SCHEMA_VERSION = "2"
 _FACET_CACHE = 256  # facet results kept per process, keyed by the index state and the match
 
 _pools: dict[int, ThreadPoolExecutor] = {}
@@ -94,6 +97,12 @@ class EmbeddedIndex:
         tmp.write_text(version)
         os.replace(tmp, self.root / POINTER)  # atomic: readers see the old or the new name
 
+    def _compatible(self, version: str) -> bool:
+        try:
+            return (self.root / version / "SCHEMA").read_text().strip() == SCHEMA_VERSION
+        except FileNotFoundError:
+            return False
+
     def _versions(self) -> list[str]:
         return sorted(p.name for p in self.root.glob("v[0-9]*") if p.is_dir())
 
@@ -107,6 +116,8 @@ class EmbeddedIndex:
         if version is None:
             return None  # nothing indexed yet
         if self._reader is None or self._reader[0] != version:
+            if not self._compatible(version):
+                return None  # built by older code: empty until the writer starts a new version
             ix = tantivy.Index.open(str(self.root / version))
             ix.config_reader(reload_policy="manual")  # we reload on our own signal below
             self._reader, self._meta_sig = (version, ix), None
@@ -145,13 +156,15 @@ class EmbeddedIndex:
         if path.exists():  # leftover of a rebuild that crashed before its swap
             shutil.rmtree(path)
         path.mkdir(parents=True)
-        return tantivy.Index(self.schema, path=str(path))
+        ix = tantivy.Index(self.schema, path=str(path))
+        (path / "SCHEMA").write_text(SCHEMA_VERSION)
+        return ix
 
     def _get_writer(self) -> Any:
         if self._writer is None:
             self._lock()
             version = self._current()
-            if version is None:
+            if version is None or not self._compatible(version):
                 version = self._next_version()
                 ix = self._new_index(version)
                 self._swap_pointer(version)
@@ -257,8 +270,11 @@ class EmbeddedIndex:
 
     def ping(self) -> dict[str, Any]:
         try:
-            s = self._searcher()
-            return {"ok": True, "kind": self.kind, "version": self._current(), "docs": s.num_docs if s else 0}
+            s, version = self._searcher(), self._current()
+            if s is None and version is not None:
+                return {"ok": False, "kind": self.kind, "version": version,
+                        "error": "search index was built by an older version: reindex"}
+            return {"ok": True, "kind": self.kind, "version": version, "docs": s.num_docs if s else 0}
         except Exception as exc:  # health checks report, they do not raise
             return {"ok": False, "kind": self.kind, "error": str(exc)}
 
