@@ -378,7 +378,8 @@ class EmbeddedIndex:
                  else T.term_query(s, n.name, n.value))
             return T.const_score_query(q, 0.0)
         if isinstance(n, Q.Not):
-            return T.boolean_query([(O.Must, T.const_score_query(T.all_query(), 0.0)), (O.MustNot, self._node(n.child))])
+            everything = T.const_score_query(T.all_query(), 0.0)  # tantivy: MustNot alone matches nothing
+            return T.boolean_query([(O.Must, everything), (O.MustNot, self._node(n.child))])
         if isinstance(n, Q.And):
             clauses = [(O.MustNot, self._node(c.child)) if isinstance(c, Q.Not) else (O.Must, self._node(c))
                        for c in n.children]

@@ -364,9 +364,10 @@ def prepare(org_id: str, q: Optional[str], *, types: Optional[list[str]] = None,
         limit = max(1, min(MAX_LIMIT, int(limit)))
     except (TypeError, ValueError):
         raise SearchSyntaxError("limit must be a number") from None
-    return Request(org_id=org_id, node=parse(q), types=types, project_id=project_id or None,
-                   status=status or None, since=since_iso, until=until_iso, since_us=since_us,
-                   until_us=until_us, cursor=decode_cursor(cursor) if cursor else {}, limit=limit)
+    return Request(org_id=org_id, node=parse(q), types=types,
+                   project_id=str(project_id) if project_id else None, status=str(status) if status else None,
+                   since=since_iso, until=until_iso, since_us=since_us, until_us=until_us,
+                   cursor=decode_cursor(cursor) if cursor else {}, limit=limit)
 
 
 def encode_cursor(state: dict[str, Any]) -> str:

@@ -19,8 +19,8 @@ SERVICE = {
 }
 DEPLOYMENT = {
     "id": "dep_1", "org_id": ORG, "project_id": "prj_1", "service_id": "svc_1", "service_name": "api", "number": 7,
-    "image": "nginx:1.26", "status": "failed", "steps": [{"name": "pull", "status": "ok"},
-                                                          {"name": "rollout", "status": "failed", "error": "unhealthy"}],
+    "image": "nginx:1.26", "status": "failed",
+    "steps": [{"name": "pull", "status": "ok"}, {"name": "rollout", "status": "failed", "error": "unhealthy"}],
     "actor": "alice@example.com", "error": "health check failed", "reason": "new image",
     "created": "2026-11-25T15:01:00.000000Z", "updated": "2026-11-25T15:02:00.000000Z",
 }
