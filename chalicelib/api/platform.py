@@ -31,3 +31,15 @@ def audit_log(org):
     authorize(ports(), who, org, "read")
     limit, cursor = page(bp)
     return paged(*audit.list_events(ports(), org, limit, cursor))
+
+
+@endpoint(bp, "/orgs/{org}/audit-events/{event}", "GET", "One audit event (search results link here)", tag="audit")
+def audit_event(org, event):
+    from chalicelib.core.errors import NotFound
+
+    who = actor(bp)
+    authorize(ports(), who, org, "read")
+    doc = ports().store.collection("audit_events").get(event)
+    if doc is None or doc["org_id"] != org:
+        raise NotFound("audit event not found", field="event")
+    return doc

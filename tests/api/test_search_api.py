@@ -43,6 +43,9 @@ def test_search_finds_services_deployments_logs_and_audit(api, ports):
     assert logs["results"] and all(r["type"] == "log" for r in logs["results"])
     _, audit = a.call("GET", f"/orgs/{org}/search?q=service.create&type=audit")
     assert audit["results"], audit
+    for result in audit["results"][:2] + out["results"][:3]:   # every link leads somewhere
+        assert result["link"].startswith("/v1/")
+        assert a.call("GET", result["link"][3:])[0] == 200, result["link"]
 
 
 def test_search_never_crosses_organizations(api, ports):
