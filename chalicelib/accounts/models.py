@@ -1,7 +1,7 @@
 """Request bodies for accounts. defer_build keeps import time low on Lambda."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -36,3 +36,19 @@ class TokenIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
     organization_id: Optional[str] = Field(None, max_length=64, description="limit the token to one organization")
+
+
+class MemberIn(BaseModel):
+    model_config = _STRICT
+    email: str = Field(min_length=3, max_length=254)
+    role: Literal["owner", "admin", "developer", "viewer"] = "developer"
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class MemberPatch(BaseModel):
+    model_config = _STRICT
+    role: Literal["owner", "admin", "developer", "viewer"]
