@@ -148,6 +148,10 @@ def get_ports():
     """The adapters bundled for domain services (API requests and worker tasks alike)."""
     from chalicelib.core.context import Ports
 
+    if get_settings().xray:
+        from chalicelib.core import tracing
+
+        tracing.enable()
     return Ports(store=get_store(), queue=get_queue(), settings=get_settings(),
                  cloud_factory=get_cloud, search_factory=get_search)
 

@@ -6,7 +6,9 @@ Run: celery -A worker.celery_app:celery worker -Q launchbay.deploys,launchbay.de
 """
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
+
+from chalicelib.core import tracing
 
 from chalicelib.queue import QUEUES, ROUTES, queue_name
 from chalicelib.settings import get_settings
@@ -41,3 +43,7 @@ celery.conf.update(
         "search-retention": {"task": "launchbay.search_retention", "schedule": 3600.0},
     },
 )
+
+tracing.connect_celery(signals)
+if _s.xray:
+    tracing.enable("launchbay-worker")

@@ -441,10 +441,10 @@ class LazyApplication:
     def __init__(self, target: str = "app:app", **options: Any) -> None:
         self.target = target
         self.options = options
-        self._adapter: Optional[WSGIAdapter] = None
+        self._adapter: Optional[Callable] = None  # the adapter, wrapped for tracing
         self._lock = threading.Lock()
 
-    def load(self) -> WSGIAdapter:
+    def load(self) -> Callable:
         adapter = self._adapter
         if adapter is None:
             with self._lock:
@@ -455,6 +455,12 @@ class LazyApplication:
                     module = importlib.import_module(module_name)
                     adapter = make_wsgi_app(getattr(module, attr or "app"), **self.options)
                     adapter.max_body_bytes  # read settings now: fail at boot, not per request
+                    from chalicelib.core import tracing
+                    from chalicelib.settings import get_settings
+
+                    if get_settings().xray:
+                        tracing.enable("launchbay-api")
+                    adapter = tracing.wsgi_middleware(adapter)
                     self._adapter = adapter
                 adapter = self._adapter
         return adapter
