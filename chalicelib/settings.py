@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # Fernet key (urlsafe base64, 32 bytes) for secrets at rest. Empty: derived from
     # the JWT secret in local mode only; prod must set it (or a KMS data key).
     secrets_key: str = Field("", alias="LAUNCHBAY_SECRETS_KEY")
+    # Production: a KMS-encrypted data key (base64 CiphertextBlob from kms:GenerateDataKey,
+    # see scripts/new_data_key.py). Only its ciphertext is configured; KMS decrypts it at start.
+    secrets_data_key: str = Field("", alias="LAUNCHBAY_SECRETS_DATA_KEY")
 
     # --- document store -------------------------------------------------------
     mongodb_uri: str = Field("", alias="MONGODB_URI")
@@ -81,14 +84,30 @@ class Settings(BaseSettings):
         return "opensearch" if self.opensearch_url else "embedded"
 
     def fernet_key(self) -> bytes:
+        if self.secrets_data_key:
+            return _kms_data_key(self.secrets_data_key, self.aws_region, self.aws_endpoint_url)
         if self.secrets_key:
             return self.secrets_key.encode()
         if self.stage == "prod":
-            raise RuntimeError("LAUNCHBAY_SECRETS_KEY must be set in prod")
+            raise RuntimeError("set LAUNCHBAY_SECRETS_DATA_KEY (or LAUNCHBAY_SECRETS_KEY) in prod")
         import base64
         import hashlib
 
         return base64.urlsafe_b64encode(hashlib.sha256(b"fernet:" + self.jwt_secret.encode()).digest())
+
+
+@functools.lru_cache(maxsize=4)
+def _kms_data_key(ciphertext_b64: str, region: str, endpoint: str) -> bytes:
+    """Envelope encryption: KMS decrypts the data key once per process; it lives only in memory."""
+    import base64
+
+    import boto3
+
+    kms = boto3.client("kms", region_name=region, endpoint_url=endpoint or None)
+    plain = kms.decrypt(CiphertextBlob=base64.b64decode(ciphertext_b64))["Plaintext"]
+    if len(plain) != 32:
+        raise RuntimeError("LAUNCHBAY_SECRETS_DATA_KEY must be a 256-bit data key (kms GenerateDataKey, AES_256)")
+    return base64.urlsafe_b64encode(plain)
 
 
 @functools.lru_cache(maxsize=1)
