@@ -5,6 +5,7 @@ The methods live in one mixin per AWS area:
   compute.py     task definitions, services, run_task, observe_rollout
   edge.py        load balancer, target groups, listener rules, certificates, DNS
   automation.py  EventBridge schedules, Application Auto Scaling
+  registry.py    ECR image digests
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe
+from chalicelib.cloud.registry import RegistryMixin
 
 
-class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin):
+class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin):
     sandbox = False
 
     def ping(self) -> dict[str, Any]:

@@ -216,6 +216,9 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
         extra = {"task_definition": result["arn"]} if name == "task_definition" else {}
         if name == "secrets":
             extra["secret_refs"] = result["refs"]
+        if name == "image" and result.get("digest"):
+            extra["image_digest"] = result["digest"]
+            extra["spec"] = {**dep["spec"], "image": result["image"]}  # a rollback to this release runs these bytes
         dep = ctx.dep = _record(ports, dep, owner, steps_doc, **extra)
         ctx.results[name] = result
         append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_summary(result)}", name)

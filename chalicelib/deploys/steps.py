@@ -76,10 +76,16 @@ def secrets(ctx: Ctx):
     return {"refs": refs, "names": sorted(refs)}
 
 
+def image(ctx: Ctx):
+    """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks."""
+    return ctx.cloud.resolve_image(ctx.spec["image"])
+
+
 def task_definition(ctx: Ctx):
     spec, n = ctx.spec, names(ctx.dep)
     refs = ctx.results["secrets"]["refs"]
-    container = {"name": spec["name"], "image": spec["image"], "port": spec.get("port"),
+    pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
+    container = {"name": spec["name"], "image": pinned, "port": spec.get("port"),
                  "command": spec.get("command"), "cpu": spec["cpu"], "memory": spec["memory"],
                  "env": dict(spec.get("env") or {}), "secrets": {k: v["arn"] for k, v in refs.items()},
                  "log_group": ctx.results["log_group"]["name"], "log_stream_prefix": spec["name"],
@@ -178,7 +184,8 @@ def schedule(ctx: Ctx):
 Step = tuple[str, Callable[[Ctx], Any], str]   # (name, function, the status it runs in)
 
 _COMMON: list[Step] = [("cluster", cluster, "provisioning"), ("network", network, "provisioning"),
-                       ("log_group", log_group, "provisioning"), ("secrets", secrets, "provisioning"),
+                       ("log_group", log_group, "provisioning"), ("image", image, "provisioning"),
+                       ("secrets", secrets, "provisioning"),
                        ("task_definition", task_definition, "provisioning")]
 PLANS: dict[str, list[Step]] = {
     "web": _COMMON + [("load_balancer", load_balancer, "provisioning"), ("target_group", target_group, "provisioning"),

@@ -178,3 +178,34 @@ def test_scheduled_handlers_enqueue_tasks(client, launchbay_env, redis_url):
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
         assert out.payload["enqueued"].startswith("launchbay.")
         assert r.llen(f"{prefix}.{queue}") == before + 1
+
+
+def test_rollback_runs_the_exact_digest_even_after_the_tag_moved(api, ports, launchbay_env):
+    import hashlib
+    import json
+
+    ecr = boto3.client("ecr", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    uri = ecr.create_repository(repositoryName=f"app-{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}")["repository"]["repositoryUri"]
+    repo = uri.split("/", 1)[1]
+
+    def push(marker):
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"digest": "sha256:" + marker * 64}, "layers": []})
+        # moto does not hash the manifest itself: give the digest, as a registry would compute it
+        ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="stable",
+                      imageDigest="sha256:" + hashlib.sha256(manifest.encode()).hexdigest())
+        return next(d["imageDigest"] for d in ecr.describe_images(repositoryName=repo)["imageDetails"]
+                    if "stable" in d.get("imageTags", []))
+
+    first_digest = push("a")
+    a, org, svc = setup_service(api, image=f"{uri}:stable")
+    first = deploy(a, ports, org, svc["id"])
+    assert first["image_digest"] == first_digest
+    push("b")                                            # the tag moves to other bytes
+    second = deploy(a, ports, org, svc["id"])
+    assert second["image_digest"] != first_digest
+    _, rb = a.call("POST", f"/orgs/{org}/services/{svc['id']}/rollback", {"deployment_id": first["id"]})
+    done = run_to_end(ports, rb["id"])
+    td = ecs(launchbay_env).describe_task_definition(taskDefinition=done["task_definition"])["taskDefinition"]
+    assert td["containerDefinitions"][0]["image"] == f"{uri}@{first_digest}"
