@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # --- HTTP -----------------------------------------------------------------
     max_body_bytes: int = Field(1024 * 1024, alias="LAUNCHBAY_MAX_BODY_BYTES", gt=0)
     xray: bool = Field(False, alias="LAUNCHBAY_XRAY")
+    # Proxies in front of the API container (a load balancer: 1). The client address for the
+    # audit log is then taken from X-Forwarded-For, that many hops from the right.
+    trusted_proxy_hops: int = Field(0, alias="LAUNCHBAY_TRUSTED_PROXY_HOPS", ge=0, le=5)
 
     @field_validator("mongodb_uri", "opensearch_url", "aws_endpoint_url")
     @classmethod

@@ -453,10 +453,12 @@ class LazyApplication:
 
                     module_name, _, attr = self.target.partition(":")
                     module = importlib.import_module(module_name)
-                    adapter = make_wsgi_app(getattr(module, attr or "app"), **self.options)
-                    adapter.max_body_bytes  # read settings now: fail at boot, not per request
                     from chalicelib.core import tracing
                     from chalicelib.settings import get_settings
+
+                    options = {"trusted_proxy_hops": get_settings().trusted_proxy_hops, **self.options}
+                    adapter = make_wsgi_app(getattr(module, attr or "app"), **options)
+                    adapter.max_body_bytes  # read settings now: fail at boot, not per request
 
                     if get_settings().xray:
                         tracing.enable("launchbay-api")

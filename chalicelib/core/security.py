@@ -42,15 +42,25 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None) -> str:
+def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None, email: str = "") -> str:
     import jwt
 
     now = time.time() if now is None else now
-    return jwt.encode({"sub": user_id, "iat": int(now), "exp": int(now + ttl), "typ": "access"},
+    return jwt.encode({"sub": user_id, "email": email, "iat": int(now), "exp": int(now + ttl), "typ": "access"},
                       secret, algorithm="HS256")
 
 
 def decode_jwt(token: str, secret: str) -> dict[str, Any]:
+    claims = _verified_claims(token, secret)
+    if claims["exp"] <= time.time():  # checked on every call: the cache must not outlive a token
+        raise Unauthorized("token expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str) -> dict[str, Any]:
+    """Signature checks are cached per process (a client sends the same token many times);
+    failures raise and so are never cached."""
     import jwt
 
     try:

@@ -1,0 +1,41 @@
+import time
+
+import pytest
+
+from chalicelib.core import security
+from chalicelib.core.errors import Unauthorized
+
+SECRET = "s" * 40
+
+
+def test_jwt_roundtrip_and_cached_tokens_still_expire(monkeypatch):
+    token = security.issue_jwt("usr_1", SECRET, ttl=60, email="a@b.io")
+    claims = security.decode_jwt(token, SECRET)
+    assert claims["sub"] == "usr_1" and claims["email"] == "a@b.io"
+    real = time.time
+    monkeypatch.setattr(security.time, "time", lambda: real() + 120)   # the cached token is now past exp
+    with pytest.raises(Unauthorized, match="expired"):
+        security.decode_jwt(token, SECRET)
+
+
+def test_jwt_rejects_other_secrets_and_garbage():
+    token = security.issue_jwt("usr_1", SECRET, ttl=60)
+    for bad, secret in ((token, "t" * 40), ("not.a.jwt", SECRET), (token + "x", SECRET)):
+        with pytest.raises(Unauthorized):
+            security.decode_jwt(bad, secret)
+
+
+def test_passwords_and_api_tokens_are_hashed():
+    h = security.hash_password("correct horse")
+    assert h.startswith("$argon2") and security.verify_password(h, "correct horse")
+    assert not security.verify_password(h, "wrong horse") and not security.verify_password("garbage", "x")
+    plain, digest, prefix = security.new_api_token()
+    assert plain.startswith("lb_") and digest == security.hash_api_token(plain) and plain not in digest
+    assert plain.startswith(prefix)
+
+
+def test_fernet_roundtrip():
+    import base64
+    key = base64.urlsafe_b64encode(b"k" * 32)
+    token = security.encrypt(key, "value")
+    assert token != "value" and security.decrypt(key, token) == "value"
