@@ -14,12 +14,17 @@ from typing import Any
 from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
-from chalicelib.cloud.errors import describe
+from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.registry import RegistryMixin
 
 
 class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin):
     sandbox = False
+
+    @staticmethod
+    def is_retryable(exc: BaseException) -> bool:
+        """Throttling, network and 5xx errors are worth retrying; validation and access errors are not."""
+        return is_retryable(exc)
 
     def ping(self) -> dict[str, Any]:
         """Cheap reachability check (STS GetCallerIdentity, one attempt, short timeouts); never raises."""

@@ -29,19 +29,21 @@ MAX_STEP_ATTEMPTS = 5
 
 @dataclass
 class Outcome:
-    state: str                      # "done" | "later" | "busy" | "retry"
+    state: str                      # "done" | "later" | "busy"
     countdown: float = 0.0
     owner: Optional[str] = None
+    seq: int = 0                    # the chain's next message number (see run)
     detail: str = ""
 
 
 class Retryable(Exception):
     """A transient error (throttling, network): the task retries with backoff."""
 
-    def __init__(self, message: str, owner: str, attempts: int):
+    def __init__(self, message: str, owner: str, attempts: int, seq: int = 0):
         super().__init__(message)
         self.owner = owner
         self.attempts = attempts
+        self.seq = seq
 
 
 def _now() -> str:
@@ -52,13 +54,21 @@ def _later(seconds: float) -> str:
     return iso_from_epoch(time.time() + seconds)
 
 
-def _acquire_lease(deps, dep_id: str, owner: str) -> Optional[dict]:
-    lease = {"lease_owner": owner, "lease_expires": _later(LEASE_SECONDS)}
-    for expect in ({"lease_owner": owner}, {"lease_owner": None}, {"lease_expires": {"$lt": _now()}}):
-        got = deps.update(dep_id, lease, expect=expect)
+def _acquire_lease(deps, dep_id: str, owner: Optional[str], seq: int) -> tuple[Optional[dict], str, int]:
+    """The chain that holds the lease continues only with its newest message (owner, seq);
+    a stale copy of an older message finds seq moved on. A free or expired lease is taken
+    by a new chain."""
+    renew = {"lease_expires": _later(LEASE_SECONDS)}
+    if owner:
+        got = deps.update(dep_id, renew, expect={"lease_owner": owner, "lease_seq": seq})
         if got is not None:
-            return got
-    return None
+            return got, owner, seq
+    owner = uuid.uuid4().hex
+    for expect in ({"lease_owner": None}, {"lease_expires": {"$lt": _now()}}):
+        got = deps.update(dep_id, {**renew, "lease_owner": owner, "lease_seq": 0}, expect=expect)
+        if got is not None:
+            return got, owner, 0
+    return None, owner, 0
 
 
 def _service_lock(store, dep: dict) -> Optional[str]:
@@ -82,32 +92,42 @@ def _release_lock(store, dep: dict) -> None:
     store.collection("locks").delete(f"svc:{dep['service_id']}", expect={"holder": dep["id"]})
 
 
-def is_retryable(ports, exc: Exception) -> bool:
-    try:
-        from chalicelib.cloud.errors import is_retryable as cloud_retryable
-    except ImportError:  # pragma: no cover - the cloud package always ships it
-        return False
-    return cloud_retryable(exc)
-
-
-def run(ports, dep_id: str, owner: Optional[str] = None) -> Outcome:
-    store = ports.store
-    deps = store.collection("deployments")
+def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcome:
+    deps = ports.store.collection("deployments")
     dep = deps.get(dep_id)
     if dep is None:
         return Outcome("done", detail="no such deployment")
     if rules.settled(dep):
         return Outcome("done", detail=f"already {dep['status']}")
-    owner = owner or uuid.uuid4().hex
-    dep = _acquire_lease(deps, dep_id, owner)
+    dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq)
     if dep is None:
         return Outcome("busy", detail="another worker holds this deployment")
     try:
-        return _run_leased(ports, dep, owner)
+        outcome = _run_leased(ports, dep, owner)
     except LostLease:
         return Outcome("done", detail="another worker took the deployment over")
-    finally:
-        deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
+    except Retryable as exc:
+        try:
+            exc.seq = _next_message(deps, dep_id, owner, seq)
+        except LostLease:
+            return Outcome("done", detail="another worker took the deployment over")
+        raise
+    if outcome.state == "later":
+        # Keep the lease across the wait, and number the next message so that only it continues.
+        try:
+            outcome.seq = _next_message(deps, dep_id, owner, seq)
+        except LostLease:
+            return Outcome("done", detail="another worker took the deployment over")
+        return outcome
+    deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
+    return outcome
+
+
+def _next_message(deps, dep_id: str, owner: str, seq: int) -> int:
+    if deps.update(dep_id, {"lease_seq": seq + 1, "lease_expires": _later(LEASE_SECONDS)},
+                   expect={"lease_owner": owner, "lease_seq": seq}) is None:
+        raise LostLease(dep_id)
+    return seq + 1
 
 
 def _run_leased(ports, dep: dict, owner: str) -> Outcome:
@@ -202,7 +222,7 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
             return _fail(ports, dep, owner, steps_doc, entry, str(exc))
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
-            if is_retryable(ports, exc) and entry["attempts"] < MAX_STEP_ATTEMPTS:
+            if ports.cloud.is_retryable(exc) and entry["attempts"] < MAX_STEP_ATTEMPTS:
                 append_log(ports, dep, f"{name}: transient error, will retry: {message}", name, "warning")
                 raise Retryable(message, owner, entry["attempts"]) from exc
             ports_log_trace(exc)

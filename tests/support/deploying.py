@@ -8,13 +8,13 @@ from chalicelib.deploys import engine, rules
 
 
 def run_to_end(ports, dep_id: str, timeout: float = 60.0) -> dict:
-    owner, deadline = None, time.time() + timeout
+    owner, seq, deadline = None, 0, time.time() + timeout
     while time.time() < deadline:
-        out = engine.run(ports, dep_id, owner)
+        out = engine.run(ports, dep_id, owner, seq)
         dep = ports.store.collection("deployments").get(dep_id)
         if rules.settled(dep):
             return dep
         if out.state == "later":
-            owner = out.owner
+            owner, seq = out.owner, out.seq
             time.sleep(min(out.countdown, 0.5))
     raise AssertionError(f"{dep_id} did not settle")

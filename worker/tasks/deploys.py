@@ -7,16 +7,17 @@ from worker.celery_app import celery
 
 
 @celery.task(name="launchbay.run_deployment", bind=True, max_retries=engine.MAX_STEP_ATTEMPTS)
-def run_deployment(self, deployment_id: str, owner: str | None = None) -> str:
+def run_deployment(self, deployment_id: str, owner: str | None = None, seq: int = 0) -> str:
     ports = get_ports()
     try:
-        outcome = engine.run(ports, deployment_id, owner)
+        outcome = engine.run(ports, deployment_id, owner, seq)
     except engine.Retryable as exc:
-        # transient AWS error: back off 2, 4, 8 ... s; the same owner resumes at the same step
-        raise self.retry(args=[deployment_id, exc.owner], countdown=min(2 ** exc.attempts, 60), exc=exc)
+        # transient AWS error: back off 2, 4, 8 ... s; the same chain resumes at the same step
+        raise self.retry(args=[deployment_id, exc.owner, exc.seq], countdown=min(2 ** exc.attempts, 60), exc=exc)
     if outcome.state == "later":
         # Waiting (rollout, or the service's lock) must not hold a worker slot: look again later.
-        ports.queue.publish("launchbay.run_deployment", deployment_id, outcome.owner, countdown=outcome.countdown)
+        ports.queue.publish("launchbay.run_deployment", deployment_id, outcome.owner, outcome.seq,
+                            countdown=outcome.countdown)
     return f"{outcome.state}: {outcome.detail}"
 
 
