@@ -39,3 +39,47 @@ def test_settled_deployments_are_never_run_again(api, ports):
     assert done["status"] == "live"
     assert engine.run(ports, dep["id"]).detail == "already live"
     assert ports.store.collection("deployments").get(dep["id"])["steps"] == done["steps"]
+
+
+def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, ports):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from chalicelib.cloud.sandbox import SandboxCloud
+
+    class Throttled(SandboxCloud):
+        """AWS answering 'slow down' twice, then as usual."""
+        left = 2
+
+        def register_task_definition(self, family, container):
+            if Throttled.left:
+                Throttled.left -= 1
+                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                                  "RegisterTaskDefinition")
+            return super().register_task_definition(family, container)
+
+    ports.cloud_factory = lambda cloud=Throttled(ports.settings): cloud
+    dep = queued(api)
+    ports.store.collection("deployments").update(dep["id"], {"spec": {**dep["spec"], "env": {}}})
+    owner, seq = None, 0
+    for _ in range(2):
+        with pytest.raises(engine.Retryable) as err:
+            engine.run(ports, dep["id"], owner, seq)
+        owner, seq = err.value.owner, err.value.seq
+    out = engine.run(ports, dep["id"], owner, seq)
+    while out.state == "later":
+        out = engine.run(ports, dep["id"], out.owner, out.seq)
+    final = ports.store.collection("deployments").get(dep["id"])
+    assert final["status"] == "live"
+    td_step = next(s for s in final["steps"] if s["name"] == "task_definition")
+    assert td_step["attempts"] == 3 and td_step["status"] == "done"
+
+    class Denied(SandboxCloud):
+        def ensure_cluster(self):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "CreateCluster")
+
+    ports.cloud_factory = lambda cloud=Denied(ports.settings): cloud
+    dep2 = queued(api)
+    assert engine.run(ports, dep2["id"]).state == "done"
+    failed = ports.store.collection("deployments").get(dep2["id"])
+    assert failed["status"] == "failed" and "AccessDenied" in failed["error"]
