@@ -102,6 +102,9 @@ def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcom
     dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq)
     if dep is None:
         return Outcome("busy", detail="another worker holds this deployment")
+    if rules.settled(dep):  # superseded or cancelled between the read above and the lease
+        _release_lease(deps, dep_id, owner)
+        return Outcome("done", detail=f"already {dep['status']}")
     try:
         outcome = _run_leased(ports, dep, owner)
     except LostLease:
@@ -112,6 +115,12 @@ def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcom
         except LostLease:
             return Outcome("done", detail="another worker took the deployment over")
         raise
+    except Exception:
+        # Unexpected (a store error, a bug): free the lease so a retry or the reaper can take
+        # over at once. The service lock stays with this deployment, so no other deploy of the
+        # service starts while it is unfinished.
+        _release_lease(deps, dep_id, owner)
+        raise
     if outcome.state == "later":
         # Keep the lease across the wait, and number the next message so that only it continues.
         try:
@@ -119,8 +128,12 @@ def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcom
         except LostLease:
             return Outcome("done", detail="another worker took the deployment over")
         return outcome
-    deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
+    _release_lease(deps, dep_id, owner)
     return outcome
+
+
+def _release_lease(deps, dep_id: str, owner: str) -> None:
+    deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
 
 
 def _next_message(deps, dep_id: str, owner: str, seq: int) -> int:
@@ -146,11 +159,13 @@ def _run_leased(ports, dep: dict, owner: str) -> Outcome:
                 dep["id"], {"reason": "waiting for the previous deployment of this service to finish"},
                 expect={"status": "queued"})
         return Outcome("later", countdown=2.0, owner=owner, detail=f"service locked by {holder}")
-    # On an exception the lock is kept: the retry (same owner) resumes while it holds it.
+    # On an exception the lock is kept: a retry of this deployment resumes while it holds it.
     if dep["status"] == "queued":
-        dep = transition(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
-        if dep is None:
+        claimed = transition(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
+        if claimed is None:  # superseded or cancelled meanwhile: leave the service to the others
+            _release_lock(store, dep)
             return Outcome("done", detail="lost the claim")
+        dep = claimed
         store.collection("services").update(dep["service_id"], {"status": "deploying"})
         append_log(ports, dep, f"deployment #{dep['number']} of {dep['service_name']} started "
                                f"({'sandbox' if ports.settings.sandbox else 'AWS'}), image {dep['image']}", "start")

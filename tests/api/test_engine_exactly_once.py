@@ -83,3 +83,27 @@ def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, p
     assert engine.run(ports, dep2["id"]).state == "done"
     failed = ports.store.collection("deployments").get(dep2["id"])
     assert failed["status"] == "failed" and "AccessDenied" in failed["error"]
+
+
+def test_a_deployment_superseded_after_it_was_read_does_not_run(api, ports):
+    dep = queued(api)
+    deps = ports.store.collection("deployments")
+    # the API supersedes it between the engine's first read and its lease
+    original_get = deps.get
+
+    def get_then_supersede(dep_id):
+        doc = original_get(dep_id)
+        from chalicelib.deploys.service import transition
+        transition(ports, doc, "superseded", "superseded by deployment #2")
+        deps.get = original_get
+        return doc
+
+    deps.get = get_then_supersede
+    try:
+        out = engine.run(ports, dep["id"])
+    finally:
+        deps.get = original_get
+    final = original_get(dep["id"])
+    assert out.state == "done" and final["status"] == "superseded" and final["steps"] == []
+    assert final["lease_owner"] is None
+    assert ports.store.collection("locks").get(f"svc:{dep['service_id']}") is None
