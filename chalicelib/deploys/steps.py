@@ -49,12 +49,30 @@ def names(dep: dict[str, Any]) -> dict[str, str]:
 
 # --- provisioning -------------------------------------------------------------
 
+SHARED_TTL = 300.0   # seconds a worker trusts what it learnt about shared resources
+_shared: dict[tuple, tuple[float, Any]] = {}
+
+
+def _shared_resource(ctx: Ctx, name: str, make: Callable[[], Any]) -> Any:
+    """The cluster, the network and the load balancer are shared by every service of an
+    environment: one worker process ensures each once per SHARED_TTL instead of on every
+    deploy (fewer AWS calls, no throttling at hundreds of deploys a minute)."""
+    s = ctx.ports.settings
+    key = (name, s.aws_endpoint_url, s.aws_region, s.cluster_name)
+    hit = _shared.get(key)
+    if hit and time.monotonic() - hit[0] < SHARED_TTL:
+        return hit[1]
+    value = make()
+    _shared[key] = (time.monotonic(), value)
+    return value
+
+
 def cluster(ctx: Ctx):
-    return {"arn": ctx.cloud.ensure_cluster()}
+    return _shared_resource(ctx, "cluster", lambda: {"arn": ctx.cloud.ensure_cluster()})
 
 
 def network(ctx: Ctx):
-    return dict(ctx.cloud.ensure_network())
+    return _shared_resource(ctx, "network", lambda: dict(ctx.cloud.ensure_network()))
 
 
 def log_group(ctx: Ctx):
@@ -95,7 +113,8 @@ def task_definition(ctx: Ctx):
 
 
 def load_balancer(ctx: Ctx):
-    return dict(ctx.cloud.ensure_load_balancer("launchbay", ctx.results["network"]))
+    return _shared_resource(ctx, "load_balancer",
+                            lambda: dict(ctx.cloud.ensure_load_balancer("launchbay", ctx.results["network"])))
 
 
 def target_group(ctx: Ctx):

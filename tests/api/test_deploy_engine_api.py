@@ -209,3 +209,26 @@ def test_rollback_runs_the_exact_digest_even_after_the_tag_moved(api, ports, lau
     done = run_to_end(ports, rb["id"])
     td = ecs(launchbay_env).describe_task_definition(taskDefinition=done["task_definition"])["taskDefinition"]
     assert td["containerDefinitions"][0]["image"] == f"{uri}@{first_digest}"
+
+
+def test_shared_resources_are_ensured_once_per_worker_process(api, ports):
+    from chalicelib.cloud.sandbox import SandboxCloud
+    from chalicelib.deploys import steps
+
+    calls = []
+
+    class Counting(SandboxCloud):
+        def ensure_cluster(self):
+            calls.append("cluster")
+            return super().ensure_cluster()
+
+        def ensure_load_balancer(self, name, network, **kw):
+            calls.append("load_balancer")
+            return super().ensure_load_balancer(name, network, **kw)
+
+    steps._shared.clear()
+    ports.cloud_factory = lambda cloud=Counting(ports.settings): cloud
+    a, org, svc = setup_service(api)
+    for _ in range(3):
+        assert deploy(a, ports, org, svc["id"])["status"] == "live"
+    assert calls == ["cluster", "load_balancer"]

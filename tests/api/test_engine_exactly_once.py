@@ -75,8 +75,9 @@ def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, p
     assert td_step["attempts"] == 3 and td_step["status"] == "done"
 
     class Denied(SandboxCloud):
-        def ensure_cluster(self):
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "CreateCluster")
+        def register_task_definition(self, family, container):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                              "RegisterTaskDefinition")
 
     ports.cloud_factory = lambda cloud=Denied(ports.settings): cloud
     dep2 = queued(api)
