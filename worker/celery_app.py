@@ -38,6 +38,7 @@ celery.conf.update(
         "reap-deployments": {"task": "launchbay.reap_deployments", "schedule": 30.0},
         "relay-outbox": {"task": "launchbay.relay_outbox", "schedule": 2.0},
         "health-watch": {"task": "launchbay.health_watch", "schedule": 60.0},
+        "sync-runs": {"task": "launchbay.sync_runs", "schedule": 60.0},
         "detect-drift": {"task": "launchbay.detect_drift", "schedule": 300.0},
         "cleanup": {"task": "launchbay.cleanup", "schedule": 3600.0},
         "search-retention": {"task": "launchbay.search_retention", "schedule": 3600.0},

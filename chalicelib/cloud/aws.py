@@ -6,6 +6,7 @@ The methods live in one mixin per AWS area:
   edge.py        load balancer, target groups, listener rules, certificates, DNS
   automation.py  EventBridge schedules, Application Auto Scaling
   registry.py    ECR image digests
+  runs.py        cron run history read back from ECS
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.registry import RegistryMixin
+from chalicelib.cloud.runs import RunsMixin
 
 
-class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin):
+class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin):
     sandbox = False
 
     @staticmethod

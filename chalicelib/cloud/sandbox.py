@@ -8,6 +8,7 @@ real boto3 code, which is the point of the sandbox.
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any, Optional
@@ -57,3 +58,23 @@ class SandboxCloud(AwsCloud):
         family = td.get("family", naming.task_definition_family(task_definition_arn))
         return {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
                 "exit_code": simulator.exit_code(env), "simulated": True}
+
+    def list_task_runs(self, family: str, rule_name: str, started_after_ms: int,
+                       env: Optional[dict[str, str]] = None, now_ms: Optional[int] = None) -> list[dict[str, Any]]:
+        """moto's EventBridge never fires, so the sandbox derives the runs a rate(...) rule would
+        have started since the last sync (each instant and finished, exit code per env).
+        cron(...) rules are not simulated here: use POST .../runs to run one now."""
+        rule = self.client("events").describe_rule(Name=rule_name)
+        if rule.get("State") != "ENABLED":
+            return []
+        m = re.match(r"rate\((\d+) (minute|hour|day)s?\)", rule.get("ScheduleExpression", ""))
+        if not m:
+            return []
+        every = int(m.group(1)) * {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000}[m.group(2)]
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        first = (started_after_ms // every + 1) * every
+        fires = range(first, now_ms + 1, every)
+        code = simulator.exit_code(env)
+        return [{"task_arn": f"sandbox:task/{self.cluster}/{family}/scheduled-{t}", "status": "STOPPED",
+                 "started_ms": t, "finished_ms": t, "exit_code": code, "reason": "sandbox: simulated scheduled run",
+                 "trigger": "schedule"} for t in list(fires)[-50:]]   # a long gap: the latest 50 only

@@ -7,7 +7,9 @@ from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import StateConflict
-from chalicelib.core.ids import new_id, now_iso
+from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
+from chalicelib.deploys.steps import names
+from chalicelib.store.port import Conflict, iter_all
 
 
 def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
@@ -17,7 +19,7 @@ def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
         raise StateConflict("only a cron service with a live release can be run", field="service")
     run = {"id": new_id("run"), "org_id": org_id, "service_id": service_id, "deployment_id": live["id"],
            "trigger": "manual", "actor": actor.label, "status": "starting", "created": now_iso(),
-           "started": None, "finished": None, "exit_code": None, "task_arn": None}
+           "started": None, "finished": None, "exit_code": None}   # task_arn once started (unique when set)
     with ports.store.transaction():
         ports.store.collection("runs").insert(run)
         audit.record(ports, actor, org_id, "service.run", "service", service_id, {"run": run["id"]})
@@ -45,3 +47,46 @@ def start(ports: Ports, run_id: str) -> dict[str, Any]:
 def list_runs(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int, after: Optional[str]):
     get_service(ports, actor, org_id, service_id)
     return ports.store.collection("runs").find({"service_id": service_id}, limit=limit, after=after)
+
+
+def sync(ports: Ports) -> dict[str, int]:
+    """Beat: record the runs the schedules started (and the end of manual ones) in each cron
+    service's history. Idempotent: a run is known by its ECS task ARN."""
+    store = ports.store
+    runs = store.collection("runs")
+    added = updated = 0
+    for service in iter_all(store.collection("services"), {"status": "live", "kind": "cron"}):
+        live = store.collection("deployments").get(service.get("live_deployment_id") or "")
+        if not live:
+            continue
+        since = service.get("runs_synced_ms") or int(epoch_from_iso(live.get("finished") or live["created"]) * 1000)
+        n = names({"service_id": service["id"], "org_id": service["org_id"], "service_name": service["name"]})
+        found = ports.cloud.list_task_runs(n["family"], n["rule"], since, env=(live.get("spec") or {}).get("env"))
+        for r in found:
+            fields = {"status": _status(r), "exit_code": r.get("exit_code"), "reason": r.get("reason"),
+                      "started": iso_from_epoch(r["started_ms"] / 1000) if r.get("started_ms") else None,
+                      "finished": iso_from_epoch(r["finished_ms"] / 1000) if r.get("finished_ms") else None}
+            known = runs.find_one({"task_arn": r["task_arn"]})
+            if known:
+                if known["status"] != fields["status"]:
+                    runs.update(known["id"], fields)
+                    updated += 1
+                continue
+            try:
+                runs.insert({"id": new_id("run"), "org_id": service["org_id"], "service_id": service["id"],
+                             "deployment_id": live["id"], "trigger": r.get("trigger", "schedule"), "actor": "schedule",
+                             "task_arn": r["task_arn"], "created": fields["started"] or now_iso(), **fields})
+                added += 1
+            except Conflict:  # another sync got there first
+                pass
+        # the newest run still going is looked at again next time
+        open_runs = [r["started_ms"] for r in found if r.get("finished_ms") is None and r.get("started_ms")]
+        latest = max([r["started_ms"] for r in found if r.get("started_ms")] or [since])
+        store.collection("services").update(service["id"], {"runs_synced_ms": min(open_runs) - 1 if open_runs else latest})
+    return {"added": added, "updated": updated}
+
+
+def _status(run: dict) -> str:
+    if run.get("finished_ms") is None:
+        return "running"
+    return "succeeded" if run.get("exit_code") == 0 else "failed"

@@ -31,7 +31,7 @@ COLLECTIONS: dict[str, Indexes] = {
     "audit_events": Indexes(index=(("org_id", "created"),)),
     "outbox": Indexes(index=(("created",),)),
     "locks": Indexes(),
-    "runs": Indexes(index=(("service_id", "created"),)),
+    "runs": Indexes(index=(("service_id", "created"),), unique=(("task_arn",),)),
 }
 
 

@@ -232,3 +232,30 @@ def test_shared_resources_are_ensured_once_per_worker_process(api, ports):
     for _ in range(3):
         assert deploy(a, ports, org, svc["id"])["status"] == "live"
     assert calls == ["cluster", "load_balancer"]
+
+
+def test_scheduled_runs_reach_the_run_history(api, ports):
+    import time as _time
+
+    from chalicelib.deploys import runs
+
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
+    _, cron = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+                     {"name": "tick", "kind": "cron", "image": "busybox", "schedule": "rate(1 minute)",
+                      "env": {"LAUNCHBAY_SANDBOX_FAIL": "crash"}})
+    deploy(a, ports, org, cron["id"])
+    _, manual = a.call("POST", f"/orgs/{org}/services/{cron['id']}/runs")   # a manual run too
+    runs.start(ports, manual["id"])
+    five_minutes_ago = int((_time.time() - 300) * 1000)
+    ports.store.collection("services").update(cron["id"], {"runs_synced_ms": five_minutes_ago})
+    first = runs.sync(ports)
+    assert 4 <= first["added"] <= 5
+    assert runs.sync(ports)["added"] == 0                      # idempotent
+    _, history = a.call("GET", f"/orgs/{org}/services/{cron['id']}/runs?limit=20")
+    scheduled = [r for r in history["items"] if r["trigger"] == "schedule"]
+    assert len(scheduled) == first["added"]
+    assert all(r["status"] == "failed" and r["exit_code"] == 1 and r["started"] for r in scheduled)
+    assert any(r["trigger"] == "manual" for r in history["items"])

@@ -37,3 +37,10 @@ def start_run(run_id: str) -> dict:
     from chalicelib.deploys import runs
 
     return runs.start(get_ports(), run_id)
+
+
+@celery.task(name="launchbay.sync_runs")
+def sync_runs() -> dict:
+    from chalicelib.deploys import runs
+
+    return runs.sync(get_ports())
