@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from chalicelib.deploys import watch
 from tests.api.conftest import Api, signup
@@ -259,3 +260,25 @@ def test_scheduled_runs_reach_the_run_history(api, ports):
     assert len(scheduled) == first["added"]
     assert all(r["status"] == "failed" and r["exit_code"] == 1 and r["started"] for r in scheduled)
     assert any(r["trigger"] == "manual" for r in history["items"])
+
+
+def test_deleting_a_service_removes_what_it_ran_on_aws(api, ports, launchbay_env):
+    from chalicelib.deploys import teardown
+
+    a, org, svc = setup_service(api)
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/KEY", {"value": "v1"})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/KEY", {"value": "v2"})
+    dep = deploy(a, ports, org, svc["id"])
+    ssm = boto3.client("ssm", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    param = dep["secret_refs"]["KEY"]["arn"].split(":parameter", 1)[1]
+    assert ssm.get_parameter(Name=param)["Parameter"]["Name"] == param
+    status, out = a.call("DELETE", f"/orgs/{org}/services/{svc['id']}")
+    assert status == 202 and out["status"] == "deleting"
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[0] == 404
+    with pytest.raises(ssm.exceptions.ParameterNotFound):
+        ssm.get_parameter(Name=param)
+    from chalicelib.deploys.steps import names
+    desc = ecs(launchbay_env).describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], services=[names(dep)["service"]])
+    assert all(s["status"] != "ACTIVE" for s in desc["services"])
