@@ -60,7 +60,8 @@ class Settings(BaseSettings):
 
     # --- deploys --------------------------------------------------------------
     deploy_timeout_seconds: int = Field(900, alias="LAUNCHBAY_DEPLOY_TIMEOUT", gt=0)
-    rollout_poll_seconds: float = Field(5.0, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
+    # Seconds between looks at a rollout; unset: 5 on AWS, 1 in the sandbox (its rollouts are quick).
+    rollout_poll: Optional[float] = Field(None, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
 
     # --- HTTP -----------------------------------------------------------------
     max_body_bytes: int = Field(1024 * 1024, alias="LAUNCHBAY_MAX_BODY_BYTES", gt=0)
@@ -77,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def sandbox(self) -> bool:
         return bool(self.aws_endpoint_url)
+
+    @property
+    def rollout_poll_seconds(self) -> float:
+        return self.rollout_poll or (1.0 if self.sandbox else 5.0)
 
     @property
     def store_kind(self) -> str:
