@@ -6,6 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.core.types import ImageRef
+
 _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
 SLUG = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -14,7 +16,6 @@ FARGATE = {256: (512, 2048, 512), 512: (1024, 4096, 1024), 1024: (2048, 8192, 10
            2048: (4096, 16384, 1024), 4096: (8192, 30720, 1024)}
 SCHEDULE = re.compile(r"^(cron\([^()]{9,120}\)|rate\(\d{1,5} (minute|minutes|hour|hours|day|days)\))$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]{0,511}$")
 RESERVED_ENV = ("AWS_", "ECS_")
 
 
@@ -67,7 +68,7 @@ def _check_env(env: dict[str, str]) -> dict[str, str]:
 
 class _ServiceFields(BaseModel):
     model_config = _STRICT
-    image: Optional[str] = Field(None, max_length=512)
+    image: Optional[ImageRef] = None
     port: Optional[int] = Field(None, ge=1, le=65535)
     command: Optional[list[str]] = Field(None, max_length=64)
     cpu: Optional[Literal[256, 512, 1024, 2048, 4096]] = None
@@ -81,13 +82,6 @@ class _ServiceFields(BaseModel):
     domain: Optional[str] = Field(None, max_length=253)
     deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
     autoscaling: Optional[Autoscaling] = None
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, v):
-        if v is not None and not IMAGE.match(v):
-            raise ValueError("image must be a container image reference such as nginx:1.27 or 123.dkr.ecr.../app@sha256:...")
-        return v
 
     @field_validator("env", "build_env")
     @classmethod
@@ -114,7 +108,7 @@ class _ServiceFields(BaseModel):
 class ServiceIn(_ServiceFields):
     name: str = Field(min_length=1, max_length=40, pattern=SLUG)
     kind: Literal["web", "worker", "cron"] = "web"
-    image: str = Field(max_length=512)
+    image: ImageRef
 
 
 class ServicePatch(_ServiceFields):

@@ -3,21 +3,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.catalog.models import IMAGE
+from chalicelib.core.types import ImageRef
 
 
 class DeploymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
-    image: Optional[str] = Field(None, max_length=512, description="defaults to the service's image")
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, v):
-        if v is not None and not IMAGE.match(v):
-            raise ValueError("image must be a container image reference such as nginx:1.27")
-        return v
+    image: Optional[ImageRef] = Field(None, description="defaults to the service's image")
 
 
 class RollbackIn(BaseModel):
