@@ -12,11 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Lambda provides boto3; a container must bring it. tantivy backs the embedded
+# Lambda provides boto3; a container must bring it (and the X-Ray SDK for per-request segments). tantivy backs the embedded
 # search index when OPENSEARCH_URL is not set. Pins as in requirements-dev.txt.
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt \
-        gunicorn==27.0.1 boto3==1.44.8 tantivy==0.27.0
+        chalice==1.34.0 gunicorn==27.0.1 boto3==1.44.8 tantivy==0.27.0 aws-xray-sdk==2.15.0
 
 RUN groupadd --gid 10001 launchbay \
     && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin launchbay \

@@ -7,6 +7,7 @@ only when tracing is on (it costs about 0.6 s to import)."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from typing import Any, Callable
 
@@ -20,7 +21,11 @@ def enabled() -> bool:
 @functools.lru_cache(maxsize=1)
 def enable(service: str = "launchbay") -> None:
     global _enabled
-    from aws_xray_sdk.core import patch, xray_recorder
+    try:
+        from aws_xray_sdk.core import patch, xray_recorder
+    except ImportError:  # the Lambda bundle leaves the SDK out: the runtime's own tracing applies
+        logging.getLogger("launchbay").warning("LAUNCHBAY_XRAY is on but aws-xray-sdk is not installed")
+        return
 
     # LOG_ERROR: a call outside any segment (start-up, a shell) must never fail because of tracing.
     xray_recorder.configure(service=service, context_missing="LOG_ERROR", sampling=False,
