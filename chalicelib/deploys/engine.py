@@ -240,7 +240,7 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
             if ports.cloud.is_retryable(exc) and entry["attempts"] < MAX_STEP_ATTEMPTS:
                 append_log(ports, dep, f"{name}: transient error, will retry: {message}", name, "warning")
                 raise Retryable(message, owner, entry["attempts"]) from exc
-            ports_log_trace(exc)
+            _log_trace(exc)
             return _fail(ports, dep, owner, steps_doc, entry, f"{name} failed: {message}")
         if isinstance(result, steps.Pending):
             append_log(ports, dep, f"{name}: {result.message}", name)
@@ -260,7 +260,7 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
     return _finish(ports, dep, owner)
 
 
-def ports_log_trace(exc: Exception) -> None:
+def _log_trace(exc: Exception) -> None:
     # Unexpected errors keep their trace in the worker log (never in the API or deploy log).
     traceback.print_exception(exc)
 
