@@ -130,3 +130,31 @@ def test_http_edges(stack):
     assert status == 413 and body["error"]["code"] == "payload_too_large"
     status, body = http.call("POST", "/auth/signup", raw=b"{oops")
     assert status == 400 and body["error"]["field"] == "body"
+
+
+def test_every_kind_and_failure_mode_over_http(stack, monkeypatch):
+    http = stack
+    _, body = http.call("POST", "/auth/signup", {"email": "kinds@user.io", "password": "a long password", "organization": "K"})
+    http.token = body["token"]
+    org = body["organization"]["id"]
+    _, prj = http.call("POST", f"/orgs/{org}/projects", {"name": "all"})
+    specs = {"web": {"port": 80}, "worker": {"kind": "worker"}, "cron": {"kind": "cron", "schedule": "rate(5 minutes)"}}
+    services = {}
+    for name, extra in specs.items():
+        status, svc = http.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", {"name": name, "image": "busybox", **extra})
+        assert status == 201, svc
+        services[name] = svc
+        _, final, _, _ = _deploy_and_follow(http, org, svc["id"])
+        assert final["status"] == "live", (name, final)
+    status, run = http.call("POST", f"/orgs/{org}/services/{services['cron']['id']}/runs")
+    assert status == 202
+    wait_for(lambda: http.call("GET", f"/orgs/{org}/services/{services['cron']['id']}/runs")[1]["items"][0]["status"]
+             == "succeeded", 30, what="the cron run to finish")
+    # failure modes on the live web service: each ends rolled back to the live release, with the reason
+    web = services["web"]["id"]
+    for mode, words in (("crash", "exited with code 1"), ("health", "health check")):
+        http.call("PATCH", f"/orgs/{org}/services/{web}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": mode}})
+        dep, final, lines, _ = _deploy_and_follow(http, org, web)
+        _, got = http.call("GET", f"/orgs/{org}/deployments/{dep['id']}")
+        assert got["status"] == "rolled_back" and words in got["error"], got
+        assert any("rolling back" in l["message"] for l in lines)
