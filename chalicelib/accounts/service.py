@@ -93,6 +93,16 @@ def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
     return role
 
 
+def load_in_org(ports: Ports, actor: Actor, org_id: str, action: str, collection: str, doc_id: str,
+                label: str) -> dict[str, Any]:
+    """The one way to read an org's resource by id: authorized, and another org's id is a 404."""
+    authorize(ports, actor, org_id, action)
+    doc = ports.store.collection(collection).get(doc_id)
+    if doc is None or doc.get("org_id") != org_id:
+        raise NotFound(f"{label.replace('_', ' ')} not found", field=label)
+    return doc
+
+
 def me(ports: Ports, actor: Actor) -> dict[str, Any]:
     user = ports.store.collection("users").get(actor.user_id)
     if user is None:

@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, ports
-from chalicelib.accounts.service import authorize
+from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 
 bp = Blueprint(__name__)
@@ -35,11 +35,4 @@ def audit_log(org):
 
 @endpoint(bp, "/orgs/{org}/audit-events/{event}", "GET", "One audit event (search results link here)", tag="audit")
 def audit_event(org, event):
-    from chalicelib.core.errors import NotFound
-
-    who = actor(bp)
-    authorize(ports(), who, org, "read")
-    doc = ports().store.collection("audit_events").get(event)
-    if doc is None or doc["org_id"] != org:
-        raise NotFound("audit event not found", field="event")
-    return doc
+    return load_in_org(ports(), actor(bp), org, "read", "audit_events", event, "event")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from chalicelib.accounts.service import authorize
+from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, validate_service
 from chalicelib.core import outbox, security
@@ -34,11 +34,7 @@ def create_project(ports: Ports, actor: Actor, org_id: str, name: str, descripti
 
 
 def get_project(ports: Ports, actor: Actor, org_id: str, project_id: str, action: str = "read") -> dict[str, Any]:
-    authorize(ports, actor, org_id, action)
-    project = ports.store.collection("projects").get(project_id)
-    if project is None or project["org_id"] != org_id:
-        raise NotFound("project not found", field="project")
-    return project
+    return load_in_org(ports, actor, org_id, action, "projects", project_id, "project")
 
 
 def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
@@ -101,11 +97,7 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
 
 
 def get_service(ports: Ports, actor: Actor, org_id: str, service_id: str, action: str = "read") -> dict[str, Any]:
-    authorize(ports, actor, org_id, action)
-    service = ports.store.collection("services").get(service_id)
-    if service is None or service["org_id"] != org_id:
-        raise NotFound("service not found", field="service")
-    return service
+    return load_in_org(ports, actor, org_id, action, "services", service_id, "service")
 
 
 def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):

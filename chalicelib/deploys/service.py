@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from chalicelib.accounts.service import authorize
+from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
 from chalicelib.core import outbox
@@ -109,11 +109,7 @@ def supersede_older(ports: Ports, newest: dict[str, Any]) -> None:
 
 
 def get_deployment(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
-    authorize(ports, actor, org_id, "read")
-    dep = ports.store.collection("deployments").get(deployment_id)
-    if dep is None or dep["org_id"] != org_id:
-        raise NotFound("deployment not found", field="deployment")
-    return dep
+    return load_in_org(ports, actor, org_id, "read", "deployments", deployment_id, "deployment")
 
 
 def list_deployments(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int, after: Optional[str],
