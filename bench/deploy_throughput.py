@@ -172,14 +172,16 @@ class Timers:
 TIMERS = Timers()
 
 
-class TimedCloud:
-    """Times every public method of the cloud adapter (its own calls to itself are not re-counted)."""
+class Timed:
+    """Times every public method of the wrapped object under `label.method` (its own calls
+    to itself are not re-counted)."""
 
-    def __init__(self, cloud: Any):
-        self._cloud = cloud
+    def __init__(self, target: Any, label: str):
+        self._target = target
+        self._label = label
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._cloud, name)
+        attr = getattr(self._target, name)
         if name.startswith("_") or not callable(attr):
             return attr
 
@@ -188,26 +190,16 @@ class TimedCloud:
             try:
                 return attr(*a, **kw)
             finally:
-                TIMERS.add("cloud." + name, time.perf_counter() - t0)
+                TIMERS.add(f"{self._label}.{name}", time.perf_counter() - t0)
         return timed
 
 
-class TimedCollection:
-    def __init__(self, coll: Any):
-        self._coll = coll
+def TimedCloud(cloud: Any) -> Timed:
+    return Timed(cloud, "cloud")
 
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._coll, name)
-        if name.startswith("_") or not callable(attr):
-            return attr
 
-        def timed(*a: Any, **kw: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return attr(*a, **kw)
-            finally:
-                TIMERS.add(f"store.{self._coll.name}.{name}", time.perf_counter() - t0)
-        return timed
+def TimedCollection(coll: Any) -> Timed:
+    return Timed(coll, f"store.{coll.name}")
 
 
 class TimedStore:

@@ -221,11 +221,7 @@ class EmbeddedIndex:
         w.commit()
 
     def delete_older_than(self, type: str, before: str) -> int:
-        if type not in Q.TYPES:
-            raise SearchSyntaxError(f"unknown type {type!r}")
-        _, cutoff = Q.parse_time("before", before)
-        if cutoff is None:
-            raise SearchSyntaxError("before is required")
+        _, cutoff = Q.retention_cutoff(type, before)
         w = self._get_writer()
         old = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "type", type)),

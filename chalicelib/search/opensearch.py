@@ -123,11 +123,7 @@ class OpenSearchIndex:
         helpers.bulk(self.client, actions, chunk_size=self.chunk_size, ignore_status=(404,), refresh=self.refresh)
 
     def delete_older_than(self, type: str, before: str) -> int:
-        if type not in Q.TYPES:
-            raise SearchSyntaxError(f"unknown type {type!r}")
-        cutoff, _ = Q.parse_time("before", before)
-        if cutoff is None:
-            raise SearchSyntaxError("before is required")
+        cutoff, _ = Q.retention_cutoff(type, before)
         self._ensure()
         body = {"query": {"bool": {"filter": [{"term": {"type": type}}, {"range": {"created": {"lt": cutoff}}}]}}}
         res = self.client.delete_by_query(index=self.alias, body=body, conflicts="proceed",

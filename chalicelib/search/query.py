@@ -340,6 +340,16 @@ def parse_time(name: str, value: Optional[str]) -> tuple[Optional[str], Optional
         raise SearchSyntaxError(f"{name} must be an ISO-8601 timestamp, like 2026-11-25T15:00:00Z") from None
 
 
+def retention_cutoff(type: str, before: str) -> tuple[str, int]:
+    """delete_older_than's arguments, checked once for both adapters -> (ISO string, microseconds)."""
+    if type not in TYPES:
+        raise SearchSyntaxError(f"unknown type {type!r}")
+    iso, us = parse_time("before", before)
+    if us is None:
+        raise SearchSyntaxError("before is required")
+    return iso, us
+
+
 def from_micros(us: int) -> str:
     secs, frac = divmod(us, 1_000_000)
     return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:06d}Z"
