@@ -303,7 +303,7 @@ class Env:
         for key in ("MONGODB_URI", "OPENSEARCH_URL"):
             os.environ.pop(key, None)
         os.environ.update(self.values)
-        from chalicelib import settings as settings_module
+        from chalicelib import wiring as settings_module
 
         settings_module.reset()
         self.ports = settings_module.get_ports()
@@ -422,9 +422,10 @@ def dep_breakdown(dep: dict) -> dict[str, Any]:
 
 def phase_inprocess(env: Env, actor: Any, org_id: str, services: list[dict], n: int, profile: bool,
                     budget: Budget) -> dict[str, Any]:
-    from chalicelib import settings as settings_module
+    from chalicelib import wiring as settings_module
     from chalicelib.core.context import Ports
-    from chalicelib.deploys import engine, rules, service as deploys
+    from chalicelib.deploys import engine, service as deploys
+    from chalicelib.lifecycle import states as rules
 
     say(f"\n== Phase 1a: {n} deployments in process (engine.run, timing proxies around cloud and store)")
     patch_botocore_send()
@@ -523,7 +524,7 @@ def phase_inprocess(env: Env, actor: Any, org_id: str, services: list[dict], n: 
 # --- phase 1b: sequential through the workers ---------------------------------------------
 
 def wait_settled(store: Any, dep_id: str, timeout: float, interval: float = 0.02) -> Optional[dict]:
-    from chalicelib.deploys import rules
+    from chalicelib.lifecycle import states as rules
 
     deps = store.collection("deployments")
     limit = time.monotonic() + timeout
@@ -618,7 +619,8 @@ def phase_sequential(env: Env, actor: Any, org_id: str, services: list[dict], n:
 
 def phase_closed_loop(env: Env, actor: Any, org_id: str, services: list[dict], window: float,
                       budget: Budget) -> dict[str, Any]:
-    from chalicelib.deploys import rules, service as deploys
+    from chalicelib.deploys import service as deploys
+    from chalicelib.lifecycle import states as rules
 
     window = min(window, max(budget.left() - 30, 0))
     say(f"\n== Phase 2a: closed loop for {window:.0f} s, one deployment in flight per service "
@@ -681,13 +683,11 @@ def phase_closed_loop(env: Env, actor: Any, org_id: str, services: list[dict], w
 def status_counts(store: Any, ids: set[str]) -> collections.Counter:
     """Statuses of the given deployments (one SQL pass on the sqlite store)."""
     if getattr(store, "kind", "") == "sqlite":
-        rows = store._conn().execute(
-            "SELECT id, json_extract(body, '$.status'), json_extract(body, '$.rollback_to'), "
-            "json_extract(body, '$.rollback_done') FROM c_deployments").fetchall()
+        rows = store._conn().execute("SELECT id, json_extract(body, '$.status') FROM c_deployments").fetchall()
         out: collections.Counter = collections.Counter()
-        for i, status, rb_to, rb_done in rows:
+        for i, status in rows:
             if i in ids:
-                out[status if not (status == "failed" and rb_to and not rb_done) else "failed (rollback due)"] += 1
+                out[status] += 1
         return out
     out = collections.Counter()
     coll = store.collection("deployments")
@@ -791,7 +791,7 @@ def verify(env: Env, org_id: str, ids: list[str], label: str, expect_total: Opti
     counts: collections.Counter = collections.Counter()
     unsettled, dup_steps, dup_live_lines, missing, attempts_gt1, ran_anyway = [], [], [], [], 0, []
     walls: list[float] = []
-    from chalicelib.deploys import rules
+    from chalicelib.lifecycle import states as rules
 
     for did in ids:
         d = deps.get(did)

@@ -5,17 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Optional
 
-# task name -> queue (without the prefix). The search index has one writer: its queue
-# is consumed by a single worker process with concurrency 1.
-ROUTES = {
-    "launchbay.run_deployment": "deploys",
-    "launchbay.teardown_service": "deploys",
-    "launchbay.start_run": "deploys",
-    "launchbay.relay_outbox": "search",
-    "launchbay.reindex": "search",
-    "launchbay.search_retention": "search",
-}
-QUEUES = ("deploys", "default", "search")
+from chalicelib.tasks import QUEUES, ROUTES  # noqa: F401  (re-exported for the worker)
 
 
 def queue_name(prefix: str, short: str) -> str:

@@ -1,10 +1,5 @@
-"""Every environment variable Launchbay reads, validated in one place.
-
-This is also the one module that chooses adapters (store, search, queue, cloud):
-domain code receives them from here and never imports an adapter itself.
-Heavy clients are imported inside the factory functions so that importing the
-API stays cheap on Lambda.
-"""
+"""Every environment variable Launchbay reads, validated in one place: configuration
+only. The adapters are chosen and built from these settings in chalicelib/wiring.py."""
 from __future__ import annotations
 
 import functools
@@ -126,64 +121,7 @@ def get_settings() -> Settings:
     return s
 
 
-# --- adapter selection: the one place that knows which adapter runs ----------
-
-@functools.lru_cache(maxsize=1)
-def get_store():
-    s = get_settings()
-    if s.mongodb_uri:
-        from chalicelib.store.mongo import MongoStore
-
-        return MongoStore.from_uri(s.mongodb_uri, s.mongodb_db)
-    from chalicelib.store.sqlite import SqliteStore
-
-    return SqliteStore(s.data_dir / "launchbay.db")
-
-
-@functools.lru_cache(maxsize=1)
-def get_search():
-    s = get_settings()
-    if s.opensearch_url:
-        from chalicelib.search.opensearch import OpenSearchIndex
-
-        return OpenSearchIndex.from_url(s.opensearch_url, prefix=s.search_index_prefix)
-    from chalicelib.search.embedded import EmbeddedIndex
-
-    return EmbeddedIndex(s.data_dir / "search")
-
-
-@functools.lru_cache(maxsize=1)
-def get_queue():
-    from chalicelib.queue import CeleryQueue
-
-    return CeleryQueue(get_settings())
-
-
-@functools.lru_cache(maxsize=1)
-def get_cloud():
-    s = get_settings()
-    if s.sandbox:
-        from chalicelib.cloud.sandbox import SandboxCloud
-
-        return SandboxCloud(s)
-    from chalicelib.cloud.aws import AwsCloud
-
-    return AwsCloud(s)
-
-
-def get_ports():
-    """The adapters bundled for domain services (API requests and worker tasks alike)."""
-    from chalicelib.core.context import Ports
-
-    if get_settings().xray:
-        from chalicelib.core import tracing
-
-        tracing.enable()
-    return Ports(store=get_store(), queue=get_queue(), settings=get_settings(),
-                 cloud_factory=get_cloud, search_factory=get_search)
-
-
 def reset() -> None:
-    """Forget cached settings and adapters (tests change the environment)."""
-    for f in (get_settings, get_store, get_search, get_queue, get_cloud):
-        f.cache_clear()
+    """Forget the cached settings (tests change the environment); chalicelib.wiring.reset()
+    also forgets the adapters built from them."""
+    get_settings.cache_clear()

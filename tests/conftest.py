@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from chalicelib import settings as settings_module
+from chalicelib import wiring as settings_module
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,14 @@ from celery import Celery, signals
 
 from chalicelib.core import tracing
 
-from chalicelib.queue import QUEUES, ROUTES, queue_name
+from chalicelib import tasks as names
+from chalicelib.queue import queue_name
 from chalicelib.settings import get_settings
 
 _s = get_settings()
 PREFIX = _s.queue_prefix
 # Queue names with the prefix, for `celery worker -Q` (scripts/dev.py reads this).
-QUEUES = tuple(queue_name(PREFIX, q) for q in QUEUES)
+QUEUES = tuple(queue_name(PREFIX, q) for q in names.QUEUES)
 
 celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
                 include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search"])
@@ -30,18 +31,18 @@ celery.conf.update(
                               "unacked_restore_throttle": 1},
     result_expires=3600,
     task_default_queue=queue_name(PREFIX, "default"),
-    task_routes={name: {"queue": queue_name(PREFIX, q)} for name, q in ROUTES.items()},
+    task_routes={name: {"queue": queue_name(PREFIX, q)} for name, q in names.ROUTES.items()},
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     timezone="UTC",
     beat_schedule={
-        "reap-deployments": {"task": "launchbay.reap_deployments", "schedule": 30.0},
-        "relay-outbox": {"task": "launchbay.relay_outbox", "schedule": 2.0},
-        "health-watch": {"task": "launchbay.health_watch", "schedule": 60.0},
-        "sync-runs": {"task": "launchbay.sync_runs", "schedule": 60.0},
-        "detect-drift": {"task": "launchbay.detect_drift", "schedule": 300.0},
-        "cleanup": {"task": "launchbay.cleanup", "schedule": 3600.0},
-        "search-retention": {"task": "launchbay.search_retention", "schedule": 3600.0},
+        "reap-deployments": {"task": names.REAP_DEPLOYMENTS, "schedule": 30.0},
+        "relay-outbox": {"task": names.RELAY_OUTBOX, "schedule": 2.0},
+        "health-watch": {"task": names.HEALTH_WATCH, "schedule": 60.0},
+        "sync-runs": {"task": names.SYNC_RUNS, "schedule": 60.0},
+        "detect-drift": {"task": names.DETECT_DRIFT, "schedule": 300.0},
+        "cleanup": {"task": names.CLEANUP, "schedule": 3600.0},
+        "search-retention": {"task": names.SEARCH_RETENTION, "schedule": 3600.0},
     },
 )
 

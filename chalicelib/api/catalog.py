@@ -10,9 +10,9 @@ ORG = "/orgs/{org}"
 
 
 def _service_out(svc: dict) -> dict:
-    out = dict(svc)
+    out = service.public_service(svc)
     out["sandbox"] = ports().settings.sandbox  # where it runs: the local AWS sandbox or real AWS
-    if svc.get("needs_deploy") and svc.get("status") != "new":
+    if out["needs_deploy"] and svc.get("live_deployment_id"):
         out["pending_changes"] = "saved; they take effect with the next deploy"
     return out
 

@@ -1,7 +1,8 @@
 """Deployments, releases, rollback and deploy logs."""
 from chalice import Blueprint
 
-from chalicelib.deploys import rules, service
+from chalicelib.deploys import service
+from chalicelib.lifecycle import states
 from chalicelib.deploys.models import DeploymentIn, RollbackIn
 from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.core.errors import BadRequest
@@ -41,8 +42,8 @@ def list_(org, svc):
     who = actor(bp)
     limit, cursor = page(bp)
     status = query(bp).get("status")
-    if status and status not in rules.STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(rules.STATUSES)}", field="status")
+    if status and status not in states.DEPLOYMENT_STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(states.DEPLOYMENT_STATUSES)}", field="status")
     docs, nxt = service.list_deployments(ports(), who, org, svc, limit, cursor, status)
     return paged([_out(d) for d in docs], nxt)
 
@@ -67,7 +68,7 @@ def get(org, dep):
     return _out(service.get_deployment(ports(), actor(bp), org, dep))
 
 
-@endpoint(bp, ORG + "/deployments/{dep}/cancel", "POST", "Cancel a queued or provisioning deployment", tag=TAG)
+@endpoint(bp, ORG + "/deployments/{dep}/cancel", "POST", "Cancel a deployment: queued ones at once; provisioning or deploying ones stop and roll back", tag=TAG)
 def cancel(org, dep):
     return _out(service.cancel(ports(), actor(bp), org, dep))
 
@@ -80,4 +81,4 @@ def logs(org, dep):
     limit = limit_param(bp, 200, 1000)
     lines, nxt, more = service.read_logs(ports(), who, org, dep, q.get("after"), limit)
     current = service.get_deployment(ports(), who, org, dep)
-    return {"lines": lines, "next": nxt, "more": more, "status": current["status"], "final": rules.settled(current)}
+    return {"lines": lines, "next": nxt, "more": more, "status": current["status"], "final": states.settled(current)}

@@ -42,7 +42,7 @@ def error_response(status: int, code: str, message: str, field_name: Optional[st
 
 
 def ports():
-    from chalicelib.settings import get_ports
+    from chalicelib.wiring import get_ports
 
     return get_ports()
 

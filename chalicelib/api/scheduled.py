@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from chalice import Chalice, Rate
 
+from chalicelib import tasks
 from chalicelib.api.http import ports
 
 # handler name -> (task, minutes between runs)
-SCHEDULES = {"reap_deployments": ("launchbay.reap_deployments", 1),
-             "relay_outbox": ("launchbay.relay_outbox", 1)}
+SCHEDULES = {"reap_deployments": (tasks.REAP_DEPLOYMENTS, 1),
+             "relay_outbox": (tasks.RELAY_OUTBOX, 1)}
 
 
 def register(app: Chalice) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from chalicelib.core import outbox
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.ids import new_id, now_iso
 
@@ -15,7 +14,6 @@ def record(ports: Ports, actor: Actor, org_id: str, action: str, target_type: st
              "action": action, "target_type": target_type, "target_id": target_id,
              "source_ip": actor.source_ip, "created": now_iso(), "details": details or {}}
     ports.store.collection("audit_events").insert(event)
-    outbox.record(ports.store, "audit_events", event["id"], org_id)
     return event
 
 

@@ -3,18 +3,49 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, validate_service
-from chalicelib.core import outbox, security
+from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict
 
-# Fields whose change only takes effect when a new task definition / infrastructure is rolled out.
-DEPLOY_FIELDS = {"image", "port", "command", "cpu", "memory", "env", "health_check", "min_instances",
-                 "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling", "build_env"}
+# What a release freezes: rolling back to it reproduces exactly this. A change to any of
+# these (or to a secret) takes effect with the next deploy.
+SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env", "health_check",
+               "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
+
+
+def config_hash(service: dict[str, Any], secret_versions: dict[str, int]) -> str:
+    """Fingerprint of what a deploy of this configuration would run: compared with the live
+    release's to tell whether the service needs a deploy (rollbacks included)."""
+    import hashlib
+    import json
+
+    body = {"spec": {k: service.get(k) for k in SPEC_FIELDS}, "secrets": dict(sorted(secret_versions.items()))}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _secret_versions(ports: Ports, service_id: str) -> dict[str, int]:
+    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
+    return {s["name"]: s["version"] for s in docs}
+
+
+def _refresh_config_hash(ports: Ports, service_id: str) -> None:
+    service = ports.store.collection("services").get(service_id)
+    if service:
+        ports.store.collection("services").update(
+            service_id, {"config_hash": config_hash(service, _secret_versions(ports, service_id))})
+
+
+def public_service(service: dict[str, Any]) -> dict[str, Any]:
+    out = dict(service)
+    # the configuration differs from what runs (after a rollback too), or nothing runs yet
+    out["needs_deploy"] = service.get("config_hash") != service.get("live_config_hash") or not service.get("live_deployment_id")
+    return out
 
 
 # --- projects ----------------------------------------------------------------
@@ -84,12 +115,12 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
                                                               "timeout_seconds": 5, "healthy_threshold": 3,
                                                               "unhealthy_threshold": 3, "grace_period_seconds": 60}
     _check(service)
-    service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id, "status": "new",
-                    "needs_deploy": True, "live_deployment_id": None, "created": now, "updated": now})
+    service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id,
+                    "status": lifecycle.states.SERVICE_STATUSES[0], "live_deployment_id": None,
+                    "config_hash": config_hash(service, {}), "live_config_hash": None, "created": now, "updated": now})
     try:
         with ports.store.transaction():
             ports.store.collection("services").insert(service)
-            outbox.record(ports.store, "services", service["id"], org_id)
             audit.record(ports, actor, org_id, "service.create", "service", service["id"], {"name": service["name"]})
     except Conflict:
         raise AlreadyExists(f"a service named {service['name']!r} already exists in this project", field="name") from None
@@ -113,15 +144,13 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         raise StateConflict("the service is being deleted", field="service")
     merged = {**current, **changes}
     _check(merged)
-    needs_deploy = current.get("needs_deploy", False) or any(
-        current.get(k) != v for k, v in changes.items() if k in DEPLOY_FIELDS)
     with ports.store.transaction():
+        fingerprint = config_hash(merged, _secret_versions(ports, service_id))
         service = ports.store.collection("services").update(
-            service_id, {**changes, "needs_deploy": needs_deploy, "updated": now_iso()},
+            service_id, {**changes, "config_hash": fingerprint, "updated": now_iso()},
             expect={"org_id": org_id, "updated": current["updated"]})
         if service is None:
             raise StateConflict("the service changed meanwhile: read it again and retry", field="service")
-        outbox.record(ports.store, "services", service_id, org_id)
         audit.record(ports, actor, org_id, "service.update", "service", service_id, {"fields": sorted(changes)})
     return service
 
@@ -130,12 +159,12 @@ def delete_service(ports: Ports, actor: Actor, org_id: str, service_id: str) -> 
     """Marks the service `deleting`; a worker tears its AWS resources down, then removes it."""
     current = get_service(ports, actor, org_id, service_id, "service.write")
     with ports.store.transaction():
-        service = ports.store.collection("services").update(
-            service_id, {"status": "deleting", "updated": now_iso()}, expect={"status": {"$ne": "deleting"}})
+        service = None
+        if current["status"] != "deleting":
+            service = lifecycle.set_service(ports, service_id, "deleting")
         if service is not None:
-            outbox.record(ports.store, "services", service_id, org_id)
             audit.record(ports, actor, org_id, "service.delete", "service", service_id, {"name": current["name"]})
-    ports.queue.publish("launchbay.teardown_service", service_id)
+    ports.queue.publish(tasks.TEARDOWN_SERVICE, service_id)
     return service or current
 
 
@@ -164,7 +193,7 @@ def put_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: s
         else:
             secret = coll.insert({"id": new_id("sec"), "org_id": org_id, "service_id": service_id, "name": name,
                                   "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
-        ports.store.collection("services").update(service_id, {"needs_deploy": True})
+        _refresh_config_hash(ports, service_id)
         audit.record(ports, actor, org_id, "secret.put", "service", service_id, {"name": name, "version": secret["version"]})
     return {**public_secret(secret), "redeploy_needed": True,
             "message": "the new value reaches running tasks with the next deploy: POST .../deployments"}
@@ -188,7 +217,7 @@ def delete_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name
         raise NotFound("secret not found", field="name")
     with ports.store.transaction():
         coll.delete(existing["id"])
-        ports.store.collection("services").update(service_id, {"needs_deploy": True})
+        _refresh_config_hash(ports, service_id)
         audit.record(ports, actor, org_id, "secret.delete", "service", service_id, {"name": name})
 
 

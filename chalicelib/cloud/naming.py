@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
@@ -84,3 +85,35 @@ def request_count_resource_label(load_balancer_arn: str, target_group_arn: str) 
 def task_definition_family(arn: str) -> str:
     """'arn:...:task-definition/web:3' -> 'web'."""
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class ServiceNames:
+    """Every AWS name one Launchbay service uses: stable across retries, unique per service."""
+    family: str          # task definition family
+    service: str         # ECS service
+    log_group: str
+    target_group: str    # ELBv2 target group (<= 32 chars)
+    rule: str            # EventBridge rule of a cron service
+    org_id: str
+    service_id: str
+
+    def secret(self, name: str, version: int) -> str:
+        """The SSM parameter of one secret version (immutable, so rollbacks can use it)."""
+        return secret_parameter_name(self.org_id, self.service_id, name, version)
+
+
+def for_service(org_id: str, service_id: str, service_name: str) -> ServiceNames:
+    slug = service_id.split("_", 1)[-1]
+    short = hashlib.sha1(service_id.encode()).hexdigest()[:10]
+    return ServiceNames(family=f"lb-{slug}", service=f"lb-{slug}", log_group=f"/launchbay/{org_id}/{service_name}",
+                        target_group=f"lb-{short}", rule=f"lb-{slug}",
+                        org_id=org_id, service_id=service_id)
+
+
+def of_service(service: dict) -> ServiceNames:
+    return for_service(service["org_id"], service["id"], service["name"])
+
+
+def of_deployment(dep: dict) -> ServiceNames:
+    return for_service(dep["org_id"], dep["service_id"], dep["service_name"])

@@ -1,6 +1,6 @@
 """The cloud port: what the deploy engine needs from AWS, and nothing more.
 
-Domain code (chalicelib/deploys) depends on this Protocol only; settings.get_cloud()
+Domain code (chalicelib/deploys) depends on this Protocol only; chalicelib.wiring.get_cloud()
 returns an AwsCloud (real AWS) or a SandboxCloud (same boto3 code against the moto
 server, plus a rollout simulator). Every method is idempotent: calling it twice
 with the same arguments leaves AWS as one call would, so a redelivered task is safe.

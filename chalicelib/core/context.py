@@ -1,8 +1,14 @@
-"""What a service function receives: the ports (adapters behind interfaces) and the actor."""
+"""What a service function receives: the ports (adapters behind typed interfaces) and the actor."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+
+if TYPE_CHECKING:  # types only: importing the ports' modules must stay cheap on Lambda
+    from chalicelib.cloud.port import Cloud
+    from chalicelib.search.port import SearchIndex
+    from chalicelib.settings import Settings
+    from chalicelib.store.port import Store
 
 
 class Queue(Protocol):
@@ -10,21 +16,25 @@ class Queue(Protocol):
     def ping(self) -> dict[str, Any]: ...
 
 
+def _none() -> Any:
+    raise RuntimeError("this port was built without that adapter")
+
+
 @dataclass
 class Ports:
-    """Adapters chosen by chalicelib.settings; cloud and search are built on first use."""
-    store: Any
+    """Adapters chosen by chalicelib.wiring; cloud and search are built on first use."""
+    store: "Store"
     queue: Queue
-    settings: Any
-    cloud_factory: Callable[[], Any] = field(default=lambda: None)
-    search_factory: Callable[[], Any] = field(default=lambda: None)
+    settings: "Settings"
+    cloud_factory: Callable[[], "Cloud"] = field(default=_none)
+    search_factory: Callable[[], "SearchIndex"] = field(default=_none)
 
     @property
-    def cloud(self) -> Any:
+    def cloud(self) -> "Cloud":
         return self.cloud_factory()
 
     @property
-    def search(self) -> Any:
+    def search(self) -> "SearchIndex":
         return self.search_factory()
 
 

@@ -1,5 +1,7 @@
 """Runs one deployment: claim it, run its steps in order, record each result before the
-next starts, and end `live`, or `failed` and then rolled back to the last live release.
+next starts, and end `live`; or `failed`, or `rollback_pending` and then rolled back to the
+last live release. Every status change goes through chalicelib.lifecycle, which also does
+what entering a status means (service document, log line, audit event, lock release).
 
 Exactly-once rests on three things:
 - a lease on the deployment (owner + expiry, compare-and-set): a duplicate delivery
@@ -18,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib.core.ids import iso_from_epoch, now_iso
-from chalicelib.deploys import rules, steps
-from chalicelib.deploys.service import append_log, transition
+from chalicelib import lifecycle
+from chalicelib.deploys import steps
+from chalicelib.deploys.logs import append_log
+from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
 
 LEASE_SECONDS = 120       # longer than any single step; renewed after each one
@@ -97,12 +101,12 @@ def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcom
     dep = deps.get(dep_id)
     if dep is None:
         return Outcome("done", detail="no such deployment")
-    if rules.settled(dep):
+    if states.settled(dep):
         return Outcome("done", detail=f"already {dep['status']}")
     dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq)
     if dep is None:
         return Outcome("busy", detail="another worker holds this deployment")
-    if rules.settled(dep):  # superseded or cancelled between the read above and the lease
+    if states.settled(dep):  # superseded or cancelled between the read above and the lease
         _release_lease(deps, dep_id, owner)
         return Outcome("done", detail=f"already {dep['status']}")
     try:
@@ -148,9 +152,9 @@ def _run_leased(ports, dep: dict, owner: str) -> Outcome:
     if dep["status"] == "queued":
         newer = store.collection("deployments").find(
             {"service_id": dep["service_id"], "number": {"$gt": dep["number"]},
-             "status": {"$in": sorted(rules.ACTIVE | {"live"})}}, order="-number", limit=1)[0]
+             "status": {"$in": sorted(states.ACTIVE | {"live"})}}, order="-number", limit=1)[0]
         if newer:
-            transition(ports, dep, "superseded", f"superseded by deployment #{newer[0]['number']}")
+            lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newer[0]['number']}")
             return Outcome("done", detail="superseded")
     holder = _service_lock(store, dep)
     if holder is not None:
@@ -161,14 +165,11 @@ def _run_leased(ports, dep: dict, owner: str) -> Outcome:
         return Outcome("later", countdown=2.0, owner=owner, detail=f"service locked by {holder}")
     # On an exception the lock is kept: a retry of this deployment resumes while it holds it.
     if dep["status"] == "queued":
-        claimed = transition(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
+        claimed = lifecycle.move(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
         if claimed is None:  # superseded or cancelled meanwhile: leave the service to the others
             _release_lock(store, dep)
             return Outcome("done", detail="lost the claim")
         dep = claimed
-        store.collection("services").update(dep["service_id"], {"status": "deploying"})
-        append_log(ports, dep, f"deployment #{dep['number']} of {dep['service_name']} started "
-                               f"({'sandbox' if ports.settings.sandbox else 'AWS'}), image {dep['image']}", "start")
     outcome = _run_steps(ports, dep, owner)
     if outcome.state == "done":
         _release_lock(store, dep)
@@ -191,14 +192,14 @@ class LostLease(Exception):
 
 
 def _plan(ports, dep: dict) -> list[steps.Step]:
-    if dep["status"] in ("rolling_back", "failed"):
+    if dep["status"] == "rolling_back":
         previous = ports.store.collection("deployments").get(dep["rollback_to"])
         return steps.rollback_plan(previous)
     return steps.PLANS[dep["kind"]]
 
 
 def _run_steps(ports, dep: dict, owner: str) -> Outcome:
-    if dep["status"] == "failed":  # failed after touching ECS; the rollback has not started yet
+    if dep["status"] == "rollback_pending":  # failed after touching ECS; the rollback has not started yet
         return _start_rollback(ports, dep, owner)
     ctx = steps.Ctx(ports=ports, dep=dep,
                     results={s["name"]: s.get("result") for s in dep["steps"] if s["status"] == "done"})
@@ -212,12 +213,10 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
                 entry = {"name": name, "started": _now(), "attempts": 0}
                 steps_doc.append(entry)
             return _fail(ports, dep, owner, steps_doc, entry, f"{name} did not finish before the {dep['status']} deadline")
-        if dep.get("cancel_requested") and dep["status"] == "provisioning":
-            dep = transition(ports, dep, "cancelled", f"cancelled by {dep['cancel_requested']}") or dep
-            append_log(ports, dep, f"cancelled by {dep['cancel_requested']} before {name}", name)
-            return Outcome("done", detail="cancelled")
+        if dep.get("cancel_requested") and dep["status"] in states.CANCELLABLE:
+            return _cancel(ports, dep, owner, before=name)
         if status == "deploying" and dep["status"] == "provisioning":
-            dep = transition(ports, dep, "deploying", "rolling out on ECS")
+            dep = lifecycle.move(ports, dep, "deploying", "rolling out on ECS")
             if dep is None:
                 raise LostLease(ctx.dep["id"])
             ctx.dep = dep
@@ -243,11 +242,16 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
             _log_trace(exc)
             return _fail(ports, dep, owner, steps_doc, entry, f"{name} failed: {message}")
         if isinstance(result, steps.Pending):
-            append_log(ports, dep, f"{name}: {result.message}", name)
             entry["attempts"] -= 1  # waiting is not a failed attempt
-            _record(ports, dep, owner, steps_doc, reason=result.message)
+            if result.message != entry.get("waiting"):  # log what changes, not every look
+                append_log(ports, dep, f"{name}: {result.message}", name)
+                entry["waiting"] = result.message
+            _record(ports, dep, owner, steps_doc, reason=f"{result.message} ({time.time() - entry['started_ts']:.0f} s)")
             return Outcome("later", countdown=result.seconds, owner=owner, detail=result.message)
-        entry.update(status="done", finished=_now(), result=result, ms=round((time.perf_counter() - t0) * 1000, 1))
+        # from the step's first start: a rollout spans many looks
+        ms = max((time.time() - entry["started_ts"]) * 1000, (time.perf_counter() - t0) * 1000)
+        entry.pop("waiting", None)
+        entry.update(status="done", finished=_now(), result=result, ms=round(ms, 1))
         extra = {"task_definition": result["arn"]} if name == "task_definition" else {}
         if name == "secrets":
             extra["secret_refs"] = result["refs"]
@@ -275,57 +279,61 @@ def _summary(result: Any) -> str:
 
 
 def _finish(ports, dep: dict, owner: str) -> Outcome:
-    store = ports.store
     if dep["status"] == "rolling_back":
-        new = transition(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}",
-                         rollback_done=True)
-        if new:
-            append_log(ports, new, f"rolled back to deployment #{dep['rollback_to_number']}", "rollback")
-            store.collection("services").update(dep["service_id"], {"status": "live", "last_error": dep.get("error")})
+        lifecycle.move(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}")
         return Outcome("done", detail="rolled_back")
-    new = transition(ports, dep, "live", "serving")
-    if new:
-        store.collection("services").update(dep["service_id"], {
-            "status": "live", "live_deployment_id": dep["id"], "live_image": dep["image"], "last_error": None,
-            "updated": _now()})
-        from chalicelib.core import outbox
-        outbox.record(store, "services", dep["service_id"], dep["org_id"])
-        append_log(ports, new, f"deployment #{dep['number']} is live", "live")
+    lifecycle.move(ports, dep, "live", "serving")
     return Outcome("done", detail="live")
 
 
+def _touched(steps_doc: list) -> bool:
+    return any(s["name"] in steps.TOUCHES_RUNTIME for s in steps_doc)
+
+
 def _fail(ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: str) -> Outcome:
-    store = ports.store
     entry.update(status="failed", finished=_now(), error=reason)
     dep = _record(ports, dep, owner, steps_doc)
     append_log(ports, dep, f"{entry['name']}: {reason}", entry["name"], "error")
     if dep["status"] == "rolling_back":
-        new = transition(ports, dep, "failed", f"rollback failed: {reason}", error=reason, rollback_done=True)
-        if new:
-            store.collection("services").update(dep["service_id"], {"status": "failed", "last_error": reason})
+        lifecycle.move(ports, dep, "failed", f"rollback failed: {reason}")
         return Outcome("done", detail="rollback failed")
-    touched = any(s["name"] in steps.TOUCHES_RUNTIME for s in steps_doc)
-    service = store.collection("services").get(dep["service_id"]) or {}
-    previous_id = service.get("live_deployment_id")
-    previous = store.collection("deployments").get(previous_id) if previous_id else None
-    can_roll_back = bool(touched and previous and previous.get("task_definition") and previous["id"] != dep["id"])
-    extra = {"rollback_to": previous["id"], "rollback_to_number": previous["number"]} if can_roll_back else {}
-    new = transition(ports, dep, "failed", reason, error=reason, **extra)
+    new = lifecycle.fail(ports, dep, reason, _touched(steps_doc))
     if new is None:
         return Outcome("done", detail="status changed meanwhile")
-    store.collection("services").update(dep["service_id"], {
-        "status": "live" if previous else "failed", "last_error": reason})
-    if not can_roll_back:
-        why = "nothing reached ECS" if not touched else "there is no earlier live release"
-        append_log(ports, new, f"deployment failed; no rollback ({why})", "failed", "error")
-        return Outcome("done", detail="failed")
-    return _start_rollback(ports, new, owner)
+    if new["status"] == "rollback_pending":
+        return _start_rollback(ports, new, owner)
+    return Outcome("done", detail="failed")
+
+
+def _cancel(ports, dep: dict, owner: str, before: str) -> Outcome:
+    """A user's cancel, or a rollback that takes over, seen at a step boundary."""
+    who = dep["cancel_requested"]
+    if dep.get("superseded_by_number"):
+        # the user's rollback deployment puts the service right; this one just stops
+        lifecycle.move(ports, dep, "superseded", f"stopped before {before}: rollback deployment "
+                                                 f"#{dep['superseded_by_number']} took over (by {who})")
+        return Outcome("done", detail="superseded")
+    touched = _touched(dep["steps"])
+    service = ports.store.collection("services").get(dep["service_id"]) or {}
+    if touched and not service.get("live_deployment_id"):
+        # a first release has nothing to return to: stop what it started
+        stopped = steps.stop_release(ports, dep)
+        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} during {before}; {stopped}")
+        return Outcome("done", detail="cancelled")
+    if not touched:
+        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; nothing reached ECS")
+        return Outcome("done", detail="cancelled")
+    new = lifecycle.fail(ports, dep, f"cancelled by {who}", touched)
+    if new is not None and new["status"] == "rollback_pending":
+        return _start_rollback(ports, new, owner)
+    if new is not None and new["status"] == "failed":
+        return Outcome("done", detail="cancelled; no earlier release to return to")
+    return Outcome("done", detail="status changed meanwhile")
 
 
 def _start_rollback(ports, dep: dict, owner: str) -> Outcome:
-    new = transition(ports, dep, "rolling_back",
-                     f"rolling back to deployment #{dep['rollback_to_number']} after: {dep.get('error')}")
+    new = lifecycle.move(ports, dep, "rolling_back",
+                         f"rolling back to deployment #{dep['rollback_to_number']} after: {dep.get('error')}")
     if new is None:
         return Outcome("done", detail="status changed meanwhile")
-    append_log(ports, new, f"rolling back to deployment #{dep['rollback_to_number']}", "rollback", "warning")
     return _run_steps(ports, new, owner)

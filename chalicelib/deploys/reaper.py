@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 from chalicelib.core.ids import iso_from_epoch, now_iso
-from chalicelib.deploys import rules
-from chalicelib.deploys.service import RUN_TASK, transition
+from chalicelib import lifecycle, tasks
+from chalicelib.lifecycle import states
 
 QUIET_SECONDS = 60     # untouched this long with no live lease: its task is presumed lost
 
@@ -21,21 +21,19 @@ def reap(ports) -> dict[str, Any]:
     now = now_iso()
     quiet = iso_from_epoch(time.time() - QUIET_SECONDS)
     out = {"republished": 0, "failed": 0}
-    candidates, _ = deps.find({"status": {"$in": sorted(rules.ACTIVE)}, "updated": {"$lt": quiet}},
+    candidates, _ = deps.find({"status": {"$in": sorted(states.ACTIVE)}, "updated": {"$lt": quiet}},
                               order="updated", limit=500)
-    stuck_rollbacks, _ = deps.find({"status": "failed", "rollback_to": {"$ne": None}, "updated": {"$lt": quiet}},
-                                   order="updated", limit=100)
-    for dep in candidates + [d for d in stuck_rollbacks if not d.get("rollback_done")]:
+    for dep in candidates:
         if dep.get("lease_expires") and dep["lease_expires"] > now:
             continue  # a live worker holds it
         if dep["status"] == "queued" and dep.get("deadline") and dep["deadline"] < now:
-            if transition(ports, dep, "failed", "no worker started this deployment before its deadline",
-                          error="not started within the queue deadline"):
+            if lifecycle.move(ports, dep, "failed", "no worker started this deployment before its deadline",
+                              error="not started within the queue deadline"):
                 out["failed"] += 1
             continue
         # touch `updated` first so the next reaper run does not publish it again at once
         if deps.update(dep["id"], {"updated": now, "enqueued": dep.get("enqueued", 1) + 1},
                        expect={"updated": dep["updated"]}):
-            ports.queue.publish(RUN_TASK, dep["id"], queue="deploys")
+            ports.queue.publish(tasks.RUN_DEPLOYMENT, dep["id"])
             out["republished"] += 1
     return out

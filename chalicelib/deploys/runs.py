@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from chalicelib import tasks
 from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
 from chalicelib.core.context import Actor, Ports
@@ -23,7 +24,7 @@ def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     with ports.store.transaction():
         ports.store.collection("runs").insert(run)
         audit.record(ports, actor, org_id, "service.run", "service", service_id, {"run": run["id"]})
-    ports.queue.publish("launchbay.start_run", run["id"])
+    ports.queue.publish(tasks.START_RUN, run["id"])
     return run
 
 

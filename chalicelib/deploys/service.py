@@ -1,57 +1,24 @@
 """Deployments: creating them (with idempotency keys), reading them, their logs,
-cancelling, rolling back, and the one function that changes their status."""
+cancelling, rolling back. Status changes go through chalicelib.lifecycle."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib.catalog.service import get_service
-from chalicelib.core import outbox
-from chalicelib.core.context import SYSTEM, Actor, Ports
+from chalicelib import lifecycle, tasks
+from chalicelib.catalog.service import SPEC_FIELDS, get_service
+from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
-from chalicelib.core.ids import iso_from_epoch, new_id, now_iso
-from chalicelib.deploys import rules
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.deploys.logs import append_log  # noqa: F401  (re-exported for callers of the old path)
+from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
-
-import time
-
-RUN_TASK = "launchbay.run_deployment"
-# What a release freezes: rolling back to it reproduces exactly this.
-SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env", "health_check",
-               "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 
 
 def public(dep: dict[str, Any]) -> dict[str, Any]:
     hidden = {"lease_owner", "lease_expires", "idempotency_scope"}
     return {k: v for k, v in dep.items() if k not in hidden}
-
-
-def deadline_for(ports: Ports, status: str) -> Optional[str]:
-    if status in rules.FINAL:
-        return None
-    seconds = rules.DEADLINES.get(status) or ports.settings.deploy_timeout_seconds
-    return iso_from_epoch(time.time() + seconds)
-
-
-def transition(ports: Ports, dep: dict[str, Any], to: str, reason: str, actor: Actor = SYSTEM,
-               **fields: Any) -> Optional[dict[str, Any]]:
-    """Compare-and-set the status; audit and outbox in the same transaction.
-    Returns the new document, or None when another writer changed the status first."""
-    if not rules.allowed(dep["status"], to):
-        raise StateConflict(f"a deployment cannot go from {dep['status']} to {to}", field="status")
-    now = now_iso()
-    changes = {"status": to, "reason": reason, "updated": now, "deadline": deadline_for(ports, to), **fields}
-    if to in rules.FINAL:
-        changes["finished"] = now
-    with ports.store.transaction():
-        new = ports.store.collection("deployments").update(dep["id"], changes, expect={"status": dep["status"]})
-        if new is None:
-            return None
-        outbox.record(ports.store, "deployments", dep["id"], dep["org_id"])
-        audit.record(ports, actor, dep["org_id"], f"deployment.{to}", "deployment", dep["id"],
-                     {"from": dep["status"], "reason": reason, "number": dep["number"]})
-    return new
 
 
 def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, image: Optional[str],
@@ -70,25 +37,26 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
             return first, False
     if rollback_of:
         spec, secret_refs = dict(rollback_of["spec"]), dict(rollback_of.get("secret_refs") or {})
+        config_hash = rollback_of.get("config_hash")
     else:
         spec = {k: service.get(k) for k in SPEC_FIELDS}
         spec["image"] = image or service["image"]
         secret_refs = None  # resolved by the engine from the current secret versions
+        config_hash = service.get("config_hash")
     now = now_iso()
     dep = {"id": new_id("dep"), "org_id": org_id, "project_id": service["project_id"], "service_id": service_id,
            "service_name": service["name"], "kind": service["kind"], "number": ports.store.next_number(f"deploy:{service_id}"),
            "image": spec["image"], "spec": spec, "secret_refs": secret_refs,
-           "rollback_of": rollback_of["id"] if rollback_of else None, "status": "queued",
-           "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
-           "created": now, "updated": now, "deadline": deadline_for(ports, "queued"), "lease_owner": None,
+           "rollback_of": rollback_of["id"] if rollback_of else None,
+           "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
+           "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
+           "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
            "lease_expires": None, "enqueued": 1}
     if scope:
         dep["idempotency_scope"] = scope
     try:
         with ports.store.transaction():
             deps.insert(dep)
-            ports.store.collection("services").update(service_id, {"needs_deploy": False, "updated": now})
-            outbox.record(ports.store, "deployments", dep["id"], org_id)
             audit.record(ports, actor, org_id, "deployment.create", "deployment", dep["id"],
                          {"number": dep["number"], "image": dep["image"], "rollback_of": dep["rollback_of"]})
     except Conflict as exc:
@@ -96,8 +64,10 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
             return deps.find_one({"idempotency_scope": scope}), False
         raise
     supersede_older(ports, dep)
+    if rollback_of:
+        take_over(ports, actor, dep)
     # Published after commit; if Redis is down the reaper publishes it again.
-    ports.queue.publish(RUN_TASK, dep["id"], queue="deploys")
+    ports.queue.publish(tasks.RUN_DEPLOYMENT, dep["id"])
     return dep, True
 
 
@@ -105,7 +75,19 @@ def supersede_older(ports: Ports, newest: dict[str, Any]) -> None:
     older, _ = ports.store.collection("deployments").find(
         {"service_id": newest["service_id"], "status": "queued", "number": {"$lt": newest["number"]}}, limit=100)
     for dep in older:
-        transition(ports, dep, "superseded", f"superseded by deployment #{newest['number']}")
+        lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newest['number']}")
+
+
+def take_over(ports: Ports, actor: Actor, rollback_dep: dict[str, Any]) -> None:
+    """A user's rollback does not queue behind a hung deploy: the running one is asked to stop
+    at its next step boundary (without rolling back itself) and frees the service."""
+    running, _ = ports.store.collection("deployments").find(
+        {"service_id": rollback_dep["service_id"], "status": {"$in": sorted(states.CANCELLABLE)}}, limit=10)
+    for dep in running:
+        if dep["number"] < rollback_dep["number"]:
+            ports.store.collection("deployments").update(
+                dep["id"], {"cancel_requested": actor.label, "superseded_by_number": rollback_dep["number"]},
+                expect={"status": {"$in": sorted(states.CANCELLABLE)}})
 
 
 def get_deployment(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
@@ -144,37 +126,29 @@ def rollback(ports: Ports, actor: Actor, org_id: str, service_id: str, deploymen
 
 
 def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
+    """Queued: cancelled at once. Provisioning or deploying: the engine stops at its next step
+    boundary (within a rollout poll), rolls back to the last live release if anything reached
+    ECS, or stops a first release."""
     dep = get_deployment(ports, actor, org_id, deployment_id)
     authorize(ports, actor, org_id, "deploy")
     if dep["status"] == "queued":
-        new = transition(ports, dep, "cancelled", f"cancelled by {actor.label}", actor)
+        new = lifecycle.move(ports, dep, "cancelled", f"cancelled by {actor.label}", actor)
         if new:
             return new
         dep = ports.store.collection("deployments").get(deployment_id)
-    if dep["status"] == "provisioning":
-        # The engine stops at its next step boundary, before anything reaches ECS.
+    if dep["status"] in states.CANCELLABLE:
         new = ports.store.collection("deployments").update(
-            deployment_id, {"cancel_requested": actor.label}, expect={"status": "provisioning"})
+            deployment_id, {"cancel_requested": actor.label}, expect={"status": {"$in": sorted(states.CANCELLABLE)}})
         if new:
             audit.record(ports, actor, org_id, "deployment.cancel_requested", "deployment", deployment_id)
             return new
         dep = ports.store.collection("deployments").get(deployment_id)
     raise StateConflict(f"a {dep['status']} deployment cannot be cancelled"
-                        + ("; roll back to an earlier release instead" if dep["status"] in ("deploying", "live") else ""),
+                        + ("; roll back to an earlier release instead" if dep["status"] == "live" else ""),
                         field="status")
 
 
 # --- log lines ---------------------------------------------------------------
-
-def append_log(ports: Ports, dep: dict[str, Any], message: str, step: str = "", level: str = "info") -> None:
-    seq = ports.store.next_number(f"log:{dep['id']}")
-    line = {"id": new_id("log"), "org_id": dep["org_id"], "deployment_id": dep["id"], "service_id": dep["service_id"],
-            "project_id": dep.get("project_id"), "seq": seq, "ts": now_iso(), "created": now_iso(),
-            "level": level, "step": step, "message": message[:4000]}
-    with ports.store.transaction():
-        ports.store.collection("log_lines").insert(line)
-        outbox.record(ports.store, "log_lines", line["id"], dep["org_id"])
-
 
 def read_logs(ports: Ports, actor: Actor, org_id: str, deployment_id: str, after: Optional[str], limit: int):
     get_deployment(ports, actor, org_id, deployment_id)

@@ -219,6 +219,22 @@ PLANS: dict[str, list[Step]] = {
 TOUCHES_RUNTIME = {"service", "schedule"}
 
 
+def stop_release(ports: Any, dep: dict[str, Any]) -> str:
+    """Stop a cancelled first release: no tasks keep running, no schedule keeps firing."""
+    done = {s["name"]: s.get("result") for s in dep["steps"] if s.get("status") == "done"}
+    if dep["kind"] == "cron":
+        ports.cloud.delete_schedule(names(dep)["rule"])
+        return "its schedule was removed"
+    if done.get("task_definition") and done.get("network"):
+        web = dep["kind"] == "web" and done.get("target_group")
+        ports.cloud.ensure_service(names(dep)["service"], done["task_definition"]["arn"], 0, done["network"],
+                                   target_group_arn=done["target_group"]["arn"] if web else None,
+                                   container_name=dep["spec"]["name"] if web else None,
+                                   container_port=dep["spec"].get("port") if web else None)
+        return "its ECS service was scaled to 0 tasks"
+    return "nothing was running yet"
+
+
 def rollback_plan(previous: dict[str, Any]) -> list[Step]:
     """Put the previous release's task definition back and wait for it to settle."""
     prev_td = previous.get("task_definition")

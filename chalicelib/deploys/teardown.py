@@ -1,7 +1,6 @@
 """Deleting a service: remove what it runs on AWS, then its documents."""
 from __future__ import annotations
 
-from chalicelib.core import outbox
 from chalicelib.deploys.steps import names
 
 
@@ -30,6 +29,5 @@ def run(ports, service_id: str) -> str:
     with store.transaction():
         for s in secrets:
             store.collection("secrets").delete(s["id"])
-        store.collection("services").delete(service_id)
-        outbox.record(store, "services", service_id, service["org_id"], op="delete")
+        store.collection("services").delete(service_id)   # the store tells search
     return "deleted"

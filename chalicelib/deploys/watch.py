@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import outbox
 from chalicelib.core.ids import now_iso
 from chalicelib.deploys.steps import names
 from chalicelib.store.port import iter_all
@@ -55,7 +54,6 @@ def detect_drift(ports) -> dict[str, int]:
             counts["drifted"] += 1
         if drift != service.get("drift"):
             store.collection("services").update(service["id"], {"drift": drift})
-            outbox.record(store, "services", service["id"], service["org_id"])
         counts["checked"] += 1
     return counts
 

@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional
 
 from chalicelib.search.port import SearchDoc
 
-INDEXED = ("services", "deployments", "log_lines", "audit_events")
+from chalicelib.store.schema import SEARCHABLE as INDEXED  # one list: the store writes their outbox
+
 TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log", "audit_events": "audit"}
 FIELDS = ("id", "type", "org_id", "project_id", "title", "body", "status", "image", "actor", "created", "link")
 
@@ -49,7 +50,7 @@ def _service(doc: dict) -> dict:
         # env KEYS help find a service ("DATABASE_URL"); env VALUES are never indexed.
         "body": _text(doc.get("name"), doc.get("kind"), doc.get("image"), doc.get("domain"),
                       doc.get("command") if isinstance(doc.get("command"), str) else _text(*(doc.get("command") or [])),
-                      doc.get("schedule"), doc.get("health_check_path"), _text(*sorted(doc.get("env") or {}))),
+                      doc.get("schedule"), _text(*sorted(doc.get("env") or {}))),
         "status": doc.get("status"),
         "image": doc.get("image"),
         "created": doc.get("created"),

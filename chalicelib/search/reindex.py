@@ -12,7 +12,8 @@ def main() -> int:
     from tqdm import tqdm
 
     from chalicelib.search.indexer import reindex_all
-    from chalicelib.settings import get_search, get_settings, get_store
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_search, get_store
 
     store, index = get_store(), get_search()
     kinds = {"services", "deployments", "log_lines", "audit_events"}

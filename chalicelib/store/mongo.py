@@ -13,7 +13,7 @@ import contextvars
 from typing import Any, Iterator, Optional
 
 from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
-from chalicelib.store.schema import COLLECTIONS, indexes_for
+from chalicelib.store.schema import COLLECTIONS, OUTBOX, indexes_for, outbox_record, touches_search
 
 _session: contextvars.ContextVar = contextvars.ContextVar("launchbay_mongo_session", default=None)
 
@@ -36,6 +36,13 @@ class MongoCollection:
         self.name = name
         self.coll = store.db[name]
         self._unique = indexes_for(name).unique
+        self.searchable = bool(indexes_for(name).search)
+
+    def _outbox(self, doc: Doc, op: str) -> None:
+        """Inside the write's session transaction (Atlas); the record commits with the change."""
+        rec = outbox_record(self.name, doc.get("_id") or doc["id"], doc.get("org_id") or "", op)
+        rec["_id"] = rec.pop("id")
+        self.store.db[OUTBOX].insert_one(rec, **self._kw())
 
     def _kw(self) -> dict:
         s = _session.get()
@@ -59,10 +66,13 @@ class MongoCollection:
 
         body = dict(doc)
         body["_id"] = body.pop("id")
-        try:
-            self.coll.insert_one(body, **self._kw())
-        except DuplicateKeyError as exc:
-            raise self._conflict(exc, body) from None
+        with self.store.transaction():
+            try:
+                self.coll.insert_one(body, **self._kw())
+            except DuplicateKeyError as exc:
+                raise self._conflict(exc, body) from None
+            if self.searchable:
+                self._outbox(body, "upsert")
         return doc
 
     def get(self, id: str) -> Optional[Doc]:
@@ -93,18 +103,29 @@ class MongoCollection:
         from pymongo.errors import DuplicateKeyError
 
         query = {"_id": id, **_filter(expect or {})}
-        try:
-            raw = self.coll.find_one_and_update(query, {"$set": changes},
-                                                return_document=ReturnDocument.AFTER, **self._kw())
-        except DuplicateKeyError as exc:
-            raise self._conflict(exc, {**changes, "_id": id}) from None
+        with self.store.transaction():
+            try:
+                raw = self.coll.find_one_and_update(query, {"$set": changes},
+                                                    return_document=ReturnDocument.AFTER, **self._kw())
+            except DuplicateKeyError as exc:
+                raise self._conflict(exc, {**changes, "_id": id}) from None
+            if raw is not None and self.searchable and touches_search(self.name, changes):
+                self._outbox(raw, "upsert")
         return _out(raw)
 
     def delete(self, id: str, expect: Optional[Doc] = None) -> bool:
-        return self.coll.delete_one({"_id": id, **_filter(expect or {})}, **self._kw()).deleted_count > 0
+        with self.store.transaction():
+            raw = self.coll.find_one_and_delete({"_id": id, **_filter(expect or {})}, **self._kw())
+            if raw is not None and self.searchable:
+                self._outbox(raw, "delete")
+        return raw is not None
 
     def delete_many(self, where: Doc) -> int:
-        return self.coll.delete_many(_filter(where), **self._kw()).deleted_count
+        with self.store.transaction():
+            if self.searchable:
+                for raw in self.coll.find(_filter(where), {"org_id": 1}, **self._kw()):
+                    self._outbox(raw, "delete")
+            return self.coll.delete_many(_filter(where), **self._kw()).deleted_count
 
     def count(self, where: Doc) -> int:
         return self.coll.count_documents(_filter(where), **self._kw())

@@ -2,6 +2,11 @@
 
 `unique` entries are enforced by the store (MongoDB unique indexes, SQLite unique
 expression indexes); `index` entries serve the queries the services make.
+
+`search` names the fields a collection's search documents are built from
+(chalicelib/search/documents.py). For such a collection the store itself writes an
+outbox record in the same transaction as every insert and delete, and every update
+that touches one of those fields: no domain code writes outbox records by hand.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ class Indexes:
     unique: tuple[tuple[str, ...], ...] = ()
     index: tuple[tuple[str, ...], ...] = ()
     fields: tuple[str, ...] = field(default=())  # extra fields queried often (documentation)
+    search: frozenset[str] = frozenset()  # fields the search index reads; empty: not searchable
 
 
 COLLECTIONS: dict[str, Indexes] = {
@@ -22,17 +28,41 @@ COLLECTIONS: dict[str, Indexes] = {
     "tokens": Indexes(unique=(("token_hash",),), index=(("user_id", "created"),)),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "services": Indexes(unique=(("project_id", "name"),),
-                        index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created"))),
+                        index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created")),
+                        search=frozenset({"org_id", "project_id", "name", "kind", "image", "domain", "command",
+                                          "schedule", "env", "status", "created"})),
     "secrets": Indexes(unique=(("service_id", "name"),), index=(("service_id", "created"),)),
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),
-                                  ("service_id", "status", "created"))),
-    "log_lines": Indexes(index=(("deployment_id", "seq"),)),
-    "audit_events": Indexes(index=(("org_id", "created"),)),
+                                  ("service_id", "status", "created")),
+                           search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
+                                             "reason", "error", "actor", "steps", "created"})),
+    "log_lines": Indexes(index=(("deployment_id", "seq"),),
+                         search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
+    "audit_events": Indexes(index=(("org_id", "created"),),
+                            search=frozenset({"org_id", "action", "actor", "target_type", "target_id", "project_id",
+                                              "source_ip", "details", "created"})),
     "outbox": Indexes(index=(("created",),)),
     "locks": Indexes(),
     "runs": Indexes(index=(("service_id", "created"),), unique=(("task_arn",),)),
 }
+
+
+SEARCHABLE: tuple[str, ...] = tuple(name for name, ix in COLLECTIONS.items() if ix.search)
+OUTBOX = "outbox"
+
+
+def outbox_record(collection: str, doc_id: str, org_id: str, op: str) -> dict:
+    """The outbox record both adapters write: the indexer re-reads the document by id."""
+    from chalicelib.core.ids import new_id, now_iso
+
+    return {"id": new_id("obx"), "op": op, "collection": collection, "doc_id": doc_id, "org_id": org_id,
+            "created": now_iso()}
+
+
+def touches_search(name: str, changes: dict) -> bool:
+    fields = COLLECTIONS[name].search
+    return bool(fields) and not fields.isdisjoint(changes)
 
 
 def indexes_for(name: str) -> Indexes:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from chalicelib.store.port import (OPERATORS, Conflict, Doc, decode_cursor, encode_cursor, parse_order)
-from chalicelib.store.schema import indexes_for
+from chalicelib.store.schema import OUTBOX, indexes_for, outbox_record, touches_search
 
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SQL_OPS = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=", "$ne": "IS NOT"}
@@ -89,6 +89,7 @@ class SqliteCollection:
         self.table = f"c_{name}"
         # index name -> the field a client should change (the last of a compound key)
         self._unique_fields = {f"ux_{name}__{'__'.join(f)}": f[-1] for f in indexes_for(name).unique}
+        self.searchable = bool(indexes_for(name).search)
 
     # -- reads ----------------------------------------------------------------
     def get(self, id: str) -> Optional[Doc]:
@@ -128,9 +129,17 @@ class SqliteCollection:
         try:
             with self.store.transaction():
                 self.store._conn().execute(f"INSERT INTO {self.table}(id, body) VALUES (?, ?)", (doc["id"], body))
+                if self.searchable:
+                    self._outbox(doc, "upsert")
         except sqlite3.IntegrityError as exc:
             raise Conflict(self.name, self._conflict_field(str(exc))) from None
         return doc
+
+    def _outbox(self, doc: Doc, op: str) -> None:
+        """Called inside the write's transaction: the record commits or rolls back with it."""
+        rec = outbox_record(self.name, doc["id"], doc.get("org_id") or "", op)
+        self.store._conn().execute(f"INSERT INTO c_{OUTBOX}(id, body) VALUES (?, ?)",
+                                   (rec["id"], json.dumps(rec, separators=(",", ":"))))
 
     def _conflict_field(self, message: str) -> str:
         for index, field in self._unique_fields.items():
@@ -151,6 +160,8 @@ class SqliteCollection:
                 doc.update(changes)
                 conn.execute(f"UPDATE {self.table} SET body = ? WHERE id = ?",
                              (json.dumps(doc, separators=(",", ":")), id))
+                if self.searchable and touches_search(self.name, changes):
+                    self._outbox(doc, "upsert")
                 return doc
         except sqlite3.IntegrityError as exc:
             raise Conflict(self.name, self._conflict_field(str(exc))) from None
@@ -158,16 +169,22 @@ class SqliteCollection:
     def delete(self, id: str, expect: Optional[Doc] = None) -> bool:
         with self.store.transaction():
             conn = self.store._conn()
-            if expect:
-                doc = self.get(id)
-                if not doc or not _matches(doc, expect):
-                    return False
-            return conn.execute(f"DELETE FROM {self.table} WHERE id = ?", (id,)).rowcount > 0
+            doc = self.get(id) if (expect or self.searchable) else None
+            if expect and (not doc or not _matches(doc, expect)):
+                return False
+            gone = conn.execute(f"DELETE FROM {self.table} WHERE id = ?", (id,)).rowcount > 0
+            if gone and doc and self.searchable:
+                self._outbox(doc, "delete")
+            return gone
 
     def delete_many(self, where: Doc) -> int:
         sql, params = _where(where)
         with self.store.transaction():
-            return self.store._conn().execute(f"DELETE FROM {self.table} WHERE {sql}", params).rowcount
+            conn = self.store._conn()
+            if self.searchable:
+                for (body,) in conn.execute(f"SELECT body FROM {self.table} WHERE {sql}", params).fetchall():
+                    self._outbox(json.loads(body), "delete")
+            return conn.execute(f"DELETE FROM {self.table} WHERE {sql}", params).rowcount
 
 
 class SqliteStore:

@@ -76,9 +76,9 @@ def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatc
         assert [s["name"] for s in dep["steps"]][-2:] == ["rollback.service", "rollback.rollout"]
     # timeout: the rollout never completes; the deadline turns it into a failure
     monkeypatch.setenv("LAUNCHBAY_DEPLOY_TIMEOUT", "1")
-    from chalicelib import settings
+    from chalicelib import wiring as settings
     settings.reset()
-    from chalicelib.settings import get_ports
+    from chalicelib.wiring import get_ports
     ports = get_ports()
     a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": "timeout"}})
     dep = deploy(a, ports, org, svc["id"])

@@ -94,7 +94,7 @@ def test_a_deployment_superseded_after_it_was_read_does_not_run(api, ports):
 
     def get_then_supersede(dep_id):
         doc = original_get(dep_id)
-        from chalicelib.deploys.service import transition
+        from chalicelib.lifecycle import move as transition
         transition(ports, doc, "superseded", "superseded by deployment #2")
         deps.get = original_get
         return doc

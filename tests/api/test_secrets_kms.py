@@ -4,7 +4,7 @@ import base64
 import boto3
 from cryptography.fernet import Fernet, InvalidToken
 
-from chalicelib import settings as settings_module
+from chalicelib import wiring as settings_module
 from tests.api.conftest import Api, signup
 
 

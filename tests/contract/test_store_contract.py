@@ -237,3 +237,50 @@ def test_sqlite_is_safe_across_processes(tmp_path):
     assert numbers == list(range(1, 201))          # no counter value handed out twice
     assert sum(r[1] for r in results) == 40          # each deployment claimed exactly once
     assert deps.count({"status": "claimed"}) == 40
+
+
+# --- the outbox is the store's job ------------------------------------------------------
+
+def _outbox(store, doc_id):
+    docs, _ = store.collection("outbox").find({"doc_id": doc_id}, order="created", limit=50)
+    return [(d["collection"], d["op"], d["org_id"]) for d in docs]
+
+
+def test_writes_to_searchable_collections_carry_their_outbox_record(store):
+    svc = {"id": new_id("svc"), "org_id": "org_a", "project_id": "p", "name": "web", "status": "new",
+           "created": now_iso()}
+    services = store.collection("services")
+    services.insert(svc)
+    assert _outbox(store, svc["id"]) == [("services", "upsert", "org_a")]
+    services.update(svc["id"], {"health": {"status": "healthy"}})        # not a searched field: no record
+    assert len(_outbox(store, svc["id"])) == 1
+    services.update(svc["id"], {"status": "live"}, expect={"status": "nope"})   # refused: no record
+    assert len(_outbox(store, svc["id"])) == 1
+    services.update(svc["id"], {"status": "live"})
+    assert _outbox(store, svc["id"])[-1] == ("services", "upsert", "org_a")
+    services.delete(svc["id"])
+    assert _outbox(store, svc["id"])[-1] == ("services", "delete", "org_a")
+    assert len(_outbox(store, svc["id"])) == 3
+
+
+def test_delete_many_records_each_document_and_other_collections_record_nothing(store):
+    lines = [{"id": new_id("log"), "org_id": "org_b", "deployment_id": "d", "seq": i, "created": now_iso()}
+             for i in range(3)]
+    for line in lines:
+        store.collection("log_lines").insert(line)
+    assert store.collection("log_lines").delete_many({"deployment_id": "d"}) == 3
+    assert [op for line in lines for (_, op, _) in _outbox(store, line["id"])] == ["upsert", "delete"] * 3
+    p = project()
+    store.collection("projects").insert(p)
+    store.collection("projects").update(p["id"], {"name": "x"})
+    assert _outbox(store, p["id"]) == []
+
+
+def test_a_rolled_back_write_leaves_no_outbox_record(tmp_path):
+    store = _sqlite(tmp_path)
+    svc_id = new_id("svc")
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.collection("services").insert({"id": svc_id, "org_id": "o", "name": "w", "created": now_iso()})
+            raise RuntimeError("crash before commit")
+    assert store.collection("services").get(svc_id) is None and _outbox(store, svc_id) == []

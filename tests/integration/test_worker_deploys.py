@@ -8,7 +8,8 @@ import pytest
 from chalicelib.core.context import Actor
 from chalicelib.accounts import service as accounts
 from chalicelib.catalog import service as catalog
-from chalicelib.deploys import rules, service as deploys
+from chalicelib.deploys import service as deploys
+from chalicelib.lifecycle import states as rules
 from tests.support.processes import CeleryWorker, wait_for
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.deploys import engine, rules
+from chalicelib.deploys import engine
+from chalicelib.lifecycle import states as rules
 
 
 def run_to_end(ports, dep_id: str, timeout: float = 60.0) -> dict:

@@ -350,7 +350,7 @@ def test_bad_content_length_is_400(app):
 
 
 def test_default_limit_comes_from_settings(app, monkeypatch):
-    from chalicelib import settings
+    from chalicelib import wiring as settings
 
     monkeypatch.setenv("LAUNCHBAY_MAX_BODY_BYTES", "64")
     settings.reset()

@@ -1,12 +1,13 @@
 """Deploy tasks: thin shells that load by id and call the engine (chalicelib/deploys)."""
 from __future__ import annotations
 
+from chalicelib import tasks as names
 from chalicelib.deploys import engine
-from chalicelib.settings import get_ports
+from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
 
-@celery.task(name="launchbay.run_deployment", bind=True, max_retries=engine.MAX_STEP_ATTEMPTS)
+@celery.task(name=names.RUN_DEPLOYMENT, bind=True, max_retries=engine.MAX_STEP_ATTEMPTS)
 def run_deployment(self, deployment_id: str, owner: str | None = None, seq: int = 0) -> str:
     ports = get_ports()
     try:
@@ -20,12 +21,12 @@ def run_deployment(self, deployment_id: str, owner: str | None = None, seq: int 
         raise self.retry(args=[deployment_id], countdown=5, exc=exc, max_retries=3)
     if outcome.state == "later":
         # Waiting (rollout, or the service's lock) must not hold a worker slot: look again later.
-        ports.queue.publish("launchbay.run_deployment", deployment_id, outcome.owner, outcome.seq,
+        ports.queue.publish(names.RUN_DEPLOYMENT, deployment_id, outcome.owner, outcome.seq,
                             countdown=outcome.countdown)
     return f"{outcome.state}: {outcome.detail}"
 
 
-@celery.task(name="launchbay.teardown_service")
+@celery.task(name=names.TEARDOWN_SERVICE)
 def teardown_service(service_id: str) -> str:
     from chalicelib.deploys import teardown
 

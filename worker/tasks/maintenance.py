@@ -1,45 +1,46 @@
 """Periodic work scheduled by beat (and enqueued by the Chalice scheduled handlers)."""
 from __future__ import annotations
 
+from chalicelib import tasks as names
 from chalicelib.deploys import reaper
-from chalicelib.settings import get_ports
+from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
 
-@celery.task(name="launchbay.reap_deployments")
+@celery.task(name=names.REAP_DEPLOYMENTS)
 def reap_deployments() -> dict:
     return reaper.reap(get_ports())
 
 
-@celery.task(name="launchbay.health_watch")
+@celery.task(name=names.HEALTH_WATCH)
 def health_watch() -> dict:
     from chalicelib.deploys import watch
 
     return watch.health_watch(get_ports())
 
 
-@celery.task(name="launchbay.detect_drift")
+@celery.task(name=names.DETECT_DRIFT)
 def detect_drift() -> dict:
     from chalicelib.deploys import watch
 
     return watch.detect_drift(get_ports())
 
 
-@celery.task(name="launchbay.cleanup")
+@celery.task(name=names.CLEANUP)
 def cleanup() -> dict:
     from chalicelib.deploys import watch
 
     return watch.cleanup(get_ports())
 
 
-@celery.task(name="launchbay.start_run")
+@celery.task(name=names.START_RUN)
 def start_run(run_id: str) -> dict:
     from chalicelib.deploys import runs
 
     return runs.start(get_ports(), run_id)
 
 
-@celery.task(name="launchbay.sync_runs")
+@celery.task(name=names.SYNC_RUNS)
 def sync_runs() -> dict:
     from chalicelib.deploys import runs
 

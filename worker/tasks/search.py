@@ -2,11 +2,12 @@
 because the embedded index allows one writer."""
 from __future__ import annotations
 
-from chalicelib.settings import get_ports
+from chalicelib import tasks as names
+from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
 
-@celery.task(name="launchbay.relay_outbox")
+@celery.task(name=names.RELAY_OUTBOX)
 def relay_outbox() -> int:
     from chalicelib.search.indexer import relay_outbox as relay
 
@@ -19,7 +20,7 @@ def relay_outbox() -> int:
             return total
 
 
-@celery.task(name="launchbay.search_retention")
+@celery.task(name=names.SEARCH_RETENTION)
 def search_retention() -> int:
     """Log documents older than LAUNCHBAY_LOG_RETENTION_DAYS leave the index."""
     import time
@@ -31,7 +32,7 @@ def search_retention() -> int:
     return ports.search.delete_older_than("log", before)
 
 
-@celery.task(name="launchbay.reindex")
+@celery.task(name=names.REINDEX)
 def reindex() -> int:
     from chalicelib.search.indexer import reindex_all
 

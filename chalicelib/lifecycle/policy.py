@@ -1,0 +1,191 @@
+"""What entering each status does, as rules in one policy (after Prefect's orchestration
+rules): a rule names the moves it governs (from, to) and hooks into them.
+
+  before(move)   adds fields to the status write, or refuses the move (inside the transaction)
+  commit(move)   further writes in the same transaction: the service document, the audit event
+  after(move)    once committed: log lines, the service lock, notifications
+
+The outbox record that keeps search in step is written by the store with each write.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from chalicelib.audit import service as audit
+from chalicelib.core.context import Actor, Ports
+from chalicelib.deploys.logs import append_log
+from chalicelib.lifecycle import states
+
+ANY = frozenset({"*"})
+
+
+@dataclass
+class Move:
+    """One status change under way. `note` carries words for the hooks (not stored)."""
+    ports: Ports
+    doc: dict[str, Any]
+    to: str
+    reason: str
+    actor: Actor
+    fields: dict[str, Any] = field(default_factory=dict)
+    note: dict[str, Any] = field(default_factory=dict)
+    new: Optional[dict[str, Any]] = None
+
+    @property
+    def frm(self) -> str:
+        return self.doc["status"]
+
+
+class Rule:
+    from_states: frozenset[str] = ANY
+    to_states: frozenset[str] = ANY
+
+    def applies(self, move: Move) -> bool:
+        return ((self.from_states is ANY or move.frm in self.from_states)
+                and (self.to_states is ANY or move.to in self.to_states))
+
+    def before(self, move: Move) -> None: ...
+    def commit(self, move: Move) -> None: ...
+    def after(self, move: Move) -> None: ...
+
+
+# --- deployment rules --------------------------------------------------------------
+
+class AuditEveryMove(Rule):
+    def commit(self, move: Move) -> None:
+        d = move.doc
+        audit.record(move.ports, move.actor, d["org_id"], f"deployment.{move.to}", "deployment", d["id"],
+                     {"from": move.frm, "reason": move.reason, "number": d["number"]})
+
+
+class StartTheService(Rule):
+    """A claimed deployment marks its service as deploying and opens the log."""
+    to_states = frozenset({"provisioning"})
+
+    def commit(self, move: Move) -> None:
+        set_service(move.ports, move.doc["service_id"], "deploying")
+
+    def after(self, move: Move) -> None:
+        d = move.new or move.doc
+        where = "sandbox" if move.ports.settings.sandbox else "AWS"
+        what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        append_log(move.ports, d, f"deployment #{d['number']} of {d['service_name']} started ({where}), {what}", "start")
+
+
+class GoLive(Rule):
+    to_states = frozenset({"live"})
+
+    def commit(self, move: Move) -> None:
+        d = move.doc
+        set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
+                    live_config_hash=d.get("config_hash"), last_error=None)
+
+    def after(self, move: Move) -> None:
+        append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
+
+
+class Fail(Rule):
+    """A failure with nothing to roll back to: the service keeps its live release if it has one."""
+    to_states = frozenset({"failed"})
+
+    def before(self, move: Move) -> None:
+        move.fields.setdefault("error", move.reason)
+
+    def commit(self, move: Move) -> None:
+        service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
+        resting = "live" if service.get("live_deployment_id") else "failed"
+        set_service(move.ports, move.doc["service_id"], resting, last_error=move.reason)
+
+    def after(self, move: Move) -> None:
+        words = move.note.get("log") or f"deployment failed: {move.reason}"
+        append_log(move.ports, move.new or move.doc, words, "failed", "error")
+
+
+class AwaitRollback(Rule):
+    to_states = frozenset({"rollback_pending"})
+
+    def before(self, move: Move) -> None:
+        if not move.fields.get("rollback_to"):
+            raise ValueError("rollback_pending needs rollback_to")
+        move.fields.setdefault("error", move.reason)
+
+    def commit(self, move: Move) -> None:
+        set_service(move.ports, move.doc["service_id"], None, last_error=move.reason)
+
+    def after(self, move: Move) -> None:
+        append_log(move.ports, move.new or move.doc,
+                   f"{move.reason}; rolling back to deployment #{move.fields['rollback_to_number']}", "rollback", "warning")
+
+
+class RolledBack(Rule):
+    to_states = frozenset({"rolled_back"})
+
+    def commit(self, move: Move) -> None:
+        target = move.ports.store.collection("deployments").get(move.doc["rollback_to"]) or {}
+        set_service(move.ports, move.doc["service_id"], "live", live_deployment_id=target.get("id"),
+                    live_image=target.get("image"), live_config_hash=target.get("config_hash"),
+                    last_error=move.doc.get("error"))
+
+    def after(self, move: Move) -> None:
+        append_log(move.ports, move.new or move.doc,
+                   f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")
+
+
+class RollbackFailed(Rule):
+    from_states = frozenset({"rollback_pending", "rolling_back"})
+    to_states = frozenset({"failed"})
+
+    def commit(self, move: Move) -> None:
+        set_service(move.ports, move.doc["service_id"], "failed", last_error=move.reason)
+
+
+class StoppedEarly(Rule):
+    """Superseded or cancelled: if it had started, the service rests where it was."""
+    to_states = frozenset({"superseded", "cancelled"})
+
+    def commit(self, move: Move) -> None:
+        if move.frm in ("provisioning", "deploying"):
+            service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
+            resting = "live" if service.get("live_deployment_id") else ("failed" if service.get("last_error") else "new")
+            set_service(move.ports, move.doc["service_id"], resting)
+
+    def after(self, move: Move) -> None:
+        append_log(move.ports, move.new or move.doc, move.reason, move.to, "warning" if move.to == "cancelled" else "info")
+
+
+class FreeTheServiceLock(Rule):
+    """A final status frees the per-service lock, so the next deploy of the service may start."""
+    to_states = states.FINAL
+
+    def after(self, move: Move) -> None:
+        move.ports.store.collection("locks").delete(f"svc:{move.doc['service_id']}", expect={"holder": move.doc["id"]})
+
+
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), GoLive(), Fail(), AwaitRollback(),
+                                       RolledBack(), RollbackFailed(), StoppedEarly(), FreeTheServiceLock())
+
+
+# --- services -----------------------------------------------------------------------
+
+def set_service(ports: Ports, service_id: str, status: Optional[str], **fields: Any) -> Optional[dict[str, Any]]:
+    """The one writer of a service's status (and its live-release fields). A move the table
+    does not allow (e.g. a deploy finishing while the service is being deleted) leaves the
+    status alone but still records the fields."""
+    services = ports.store.collection("services")
+    from chalicelib.core.ids import now_iso
+
+    for _ in range(3):
+        current = services.get(service_id)
+        if current is None:
+            return None
+        changes = dict(fields)
+        if status and status != current["status"] and states.service_allowed(current["status"], status):
+            changes["status"] = status
+        if not changes:
+            return current
+        changes["updated"] = now_iso()
+        new = services.update(service_id, changes, expect={"status": current["status"]})
+        if new is not None:
+            return new
+    raise RuntimeError(f"service {service_id} kept changing status")

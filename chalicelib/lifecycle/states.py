@@ -1,0 +1,59 @@
+"""The status tables: which moves exist, for deployments and for services.
+
+Deployment:
+    queued -> provisioning -> deploying -> live
+                    |             |------> failed              (nothing to roll back to)
+                    |             |------> rollback_pending -> rolling_back -> rolled_back | failed
+                    |             |------> cancelled           (first release: stopped)
+                    |             '------> superseded          (a user's rollback took over)
+                    '-> failed | cancelled | superseded
+    queued -> superseded (a newer deploy was queued) | cancelled (by a user) | failed (never started)
+Final means final: nothing leaves live, failed, rolled_back, superseded or cancelled.
+
+Service:  new -> deploying -> live | failed | new;  live/failed -> deploying;  any -> deleting
+"""
+from __future__ import annotations
+
+DEPLOYMENT_MOVES: dict[str, frozenset[str]] = {
+    "queued": frozenset({"provisioning", "superseded", "cancelled", "failed"}),
+    "provisioning": frozenset({"deploying", "failed", "cancelled", "superseded"}),
+    "deploying": frozenset({"live", "failed", "rollback_pending", "cancelled", "superseded"}),
+    "rollback_pending": frozenset({"rolling_back", "failed"}),
+    "rolling_back": frozenset({"rolled_back", "failed"}),
+    "live": frozenset(),
+    "failed": frozenset(),
+    "rolled_back": frozenset(),
+    "superseded": frozenset(),
+    "cancelled": frozenset(),
+}
+DEPLOYMENT_STATUSES = tuple(DEPLOYMENT_MOVES)
+FINAL = frozenset(s for s, to in DEPLOYMENT_MOVES.items() if not to)
+ACTIVE = frozenset(s for s in DEPLOYMENT_STATUSES if s not in FINAL)
+# A user's cancel (or a rollback taking over) is honoured in these, at the next step boundary.
+CANCELLABLE = frozenset({"provisioning", "deploying"})
+
+# Seconds a deployment may stay in a status before it fails (None: the deploy timeout setting).
+DEADLINES: dict[str, int | None] = {"queued": 3600, "provisioning": 600, "deploying": None,
+                                     "rollback_pending": None, "rolling_back": None}
+
+SERVICE_MOVES: dict[str, frozenset[str]] = {
+    "new": frozenset({"deploying", "deleting"}),
+    "deploying": frozenset({"live", "failed", "new", "deleting"}),
+    "live": frozenset({"deploying", "deleting"}),
+    "failed": frozenset({"deploying", "deleting"}),
+    "deleting": frozenset(),          # the teardown task removes the document
+}
+SERVICE_STATUSES = tuple(SERVICE_MOVES)
+
+
+def allowed(current: str, target: str) -> bool:
+    return target in DEPLOYMENT_MOVES.get(current, frozenset())
+
+
+def service_allowed(current: str, target: str) -> bool:
+    return target in SERVICE_MOVES.get(current, frozenset())
+
+
+def settled(dep: dict) -> bool:
+    """Nothing more will happen to this deployment."""
+    return dep["status"] in FINAL
