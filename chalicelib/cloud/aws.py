@@ -16,11 +16,12 @@ from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
+from chalicelib.cloud.inspect import InspectMixin
 from chalicelib.cloud.registry import RegistryMixin
 from chalicelib.cloud.runs import RunsMixin
 
 
-class AwsCloud(ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin):
+class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin):
     sandbox = False
 
     @staticmethod
