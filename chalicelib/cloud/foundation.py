@@ -231,8 +231,10 @@ class FoundationMixin(CloudBase):
     def read_logs(self, group: str, stream_prefix: str, start_ms: Optional[int] = None,
                   next_token: Optional[str] = None, limit: int = 100) -> tuple[list[dict[str, Any]], Optional[str]]:
         kwargs: dict[str, Any] = {"logGroupName": group, "limit": max(1, min(limit, 10000))}
-        if stream_prefix:
-            kwargs["logStreamNamePrefix"] = stream_prefix
+        streams = self._log_streams_filter(group, stream_prefix)
+        if streams is None:  # no stream of that prefix (sandbox only)
+            return [], None
+        kwargs.update(streams)
         if start_ms is not None:
             kwargs["startTime"] = int(start_ms)
         if next_token:
@@ -243,10 +245,14 @@ class FoundationMixin(CloudBase):
             if error_code(exc) == "ResourceNotFoundException":  # no task has logged yet
                 return [], None
             raise
-        # Filter again here: moto forgets logStreamNamePrefix on pages after the first.
+        # Filter again here: moto ignores logStreamNamePrefix (SandboxCloud names the streams instead).
         events = [{"ts": e["timestamp"], "message": e["message"], "stream": e.get("logStreamName", "")}
                   for e in resp.get("events", []) if e.get("logStreamName", "").startswith(stream_prefix or "")]
         return events, resp.get("nextToken")
+
+    def _log_streams_filter(self, group: str, stream_prefix: str) -> Optional[dict[str, Any]]:
+        """FilterLogEvents arguments that pick the streams (None: no stream can match)."""
+        return {"logStreamNamePrefix": stream_prefix} if stream_prefix else {}
 
     # --- secrets (SSM Parameter Store) -------------------------------------------
     def put_secret(self, name: str, value: str) -> dict[str, Any]:

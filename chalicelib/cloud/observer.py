@@ -1,5 +1,8 @@
 """Turn ECS/ELB answers into a RolloutStatus with a reason a person can act on.
 
+Reasons say what happened and nothing more: "rolled back" only when ECS really put an
+earlier deployment back, and never the task counts (the engine prints those itself).
+
 observe() makes the calls; the other functions are pure, so they can be tested
 on recorded responses. Call order (tests stub it): describe_services, then only
 when tasks failed: list_tasks(STOPPED), describe_tasks, and for health-check
@@ -14,6 +17,7 @@ from typing import Any, Optional
 from chalicelib.cloud.port import RolloutStatus
 
 TASKDEF_MARKER = "taskdef:"
+BREAKER = "the deployment circuit breaker stopped the rollout"
 _START_FAILURES = ("CannotPullContainerError", "ResourceInitializationError", "CannotStartContainerError",
                    "CannotCreateContainerError", "TaskFailedToStart", "InternalError")
 _CODES = re.compile(r"\[([0-9, ]+)\]")
@@ -36,10 +40,39 @@ def _counts(dep: dict[str, Any]) -> RolloutStatus:
             "failed_tasks": dep.get("failedTasks", 0)}
 
 
-def _rolled_back(svc: dict[str, Any], dep: dict[str, Any]) -> bool:
-    if dep.get("status") != "PRIMARY":
-        return True
-    return any("rolling back" in e.get("message", "") for e in svc.get("events", [])[:20])
+def _short(td: Optional[str]) -> str:
+    """'arn:...:task-definition/web:6' -> 'web:6'."""
+    return (td or "an earlier task definition").rsplit("/", 1)[-1]
+
+
+def _restored(svc: dict[str, Any], dep: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The deployment the circuit breaker put back in place of ours, if it did.
+
+    A rollback makes the earlier revision the PRIMARY deployment and says "rolling back to
+    deployment <its id>". A first deployment has nothing to go back to: it stays PRIMARY."""
+    if dep is not None and dep.get("status") == "PRIMARY":
+        return None
+    primary = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), None)
+    if primary is None or primary is dep:
+        return None
+    said = any("rolling back" in e.get("message", "") and primary.get("id", "?") in e.get("message", "")
+               for e in svc.get("events", [])[:50])
+    return primary if said else None
+
+
+def _breaker(svc: dict[str, Any], dep: Optional[dict[str, Any]]) -> str:
+    restored = _restored(svc, dep)
+    return f"{BREAKER} and rolled back to {_short(restored.get('taskDefinition'))}" if restored else BREAKER
+
+
+def _ecs_words(dep: dict[str, Any]) -> str:
+    """ECS's rolloutStateReason without its own 'ECS deployment circuit breaker:' prefix."""
+    reason = (dep.get("rolloutStateReason") or "").strip().rstrip(".")
+    reason = re.sub(r"^ECS deployment circuit breaker:\s*", "", reason)
+    n = dep.get("failedTasks", 0)
+    if n and reason.startswith("tasks "):
+        reason = f"{n} task{'s' if n != 1 else ''} {reason[len('tasks '):]}"
+    return reason or "tasks failed"
 
 
 def status_without_diagnosis(svc: dict[str, Any], dep: dict[str, Any]) -> RolloutStatus:
@@ -51,12 +84,13 @@ def status_without_diagnosis(svc: dict[str, Any], dep: dict[str, Any]) -> Rollou
                                   and running >= desired and len(svc.get("deployments", [])) == 1):
         status.update(state="completed", reason=f"{running} of {desired} tasks running", healthy=running)
     elif rollout == "FAILED":
-        status.update(state="failed", reason=dep.get("rolloutStateReason") or "deployment failed")
+        status.update(state="failed", reason=f"{_breaker(svc, dep)}: {_ecs_words(dep)}")
     elif dep.get("status") != "PRIMARY":  # still rolling, but a newer deployment took over
         primary = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
         status.update(state="failed", reason=f"superseded by a newer deployment ({primary.get('id', 'unknown')})")
-    else:
-        status.update(state="in_progress", reason=f"{running} of {desired} tasks running")
+    else:  # the caller prints "N of M tasks running": say what else there is to know
+        pending = dep.get("pendingCount", 0)
+        status.update(state="in_progress", reason=(f"{pending} pending, " if pending else "") + "no task failed so far")
     return status
 
 
@@ -139,12 +173,13 @@ def observe(ecs: Any, elbv2: Any, cluster: str, service_name: str, deployment_id
         status["healthy"] = sum(1 for t in health if t.get("TargetHealth", {}).get("State") == "healthy")
     words = diagnose(stopped, path, health)
     if status["state"] == "failed":
-        words = words or status.get("reason") or "deployment failed"
-        prefix = "deployment circuit breaker rolled back: " if _rolled_back(svc, dep) else "deployment failed: "
-        status["reason"] = prefix + words
+        if words:
+            status["reason"] = f"{_breaker(svc, dep)}: {words}"
     elif words:
         n = status.get("failed_tasks", 0)
-        status["reason"] = f"{status['reason']}; {n} task{'s' if n != 1 else ''} failed so far: {words}"
+        pending = dep.get("pendingCount", 0)
+        status["reason"] = (f"{pending} pending, " if pending else "") + \
+            f"{n} task{'s' if n != 1 else ''} failed so far: {words}"
     return status
 
 
@@ -156,8 +191,8 @@ def _lost(svc: dict[str, Any], deployment_id: str) -> RolloutStatus:
     key = deployment_id[len(TASKDEF_MARKER):] if deployment_id.startswith(TASKDEF_MARKER) else deployment_id
     for e in svc.get("events", [])[:50]:  # newest first
         msg = e.get("message", "")
-        if key and key in msg and ("fail" in msg or "rolling back" in msg):
-            status["reason"] = "deployment circuit breaker rolled back: " + msg
+        if key and key in msg and "fail" in msg:
+            status["reason"] = f"{_breaker(svc, None)}: {msg}"
             return status
     status["reason"] = (f"deployment {deployment_id} is no longer active; the service now runs "
                         f"{primary.get('taskDefinition', 'another task definition')} (rolled back or replaced)")

@@ -1,10 +1,12 @@
 """SandboxCloud: AwsCloud against the moto server, except where moto cannot follow.
 
 moto 5.2.5 runs no containers: update_service keeps the old deployments (no new
-PRIMARY, runningCount 0), and Fargate run_task answers 500. So only two methods
-differ: observe_rollout asks simulator.py (after checking the service really
-exists in moto), and run_task records a simulated run. Everything else is the
-real boto3 code, which is the point of the sandbox.
+PRIMARY), runningCount equals desiredCount whatever runs, and Fargate run_task
+answers 500. So a few methods differ: observe_rollout asks simulator.py (after
+checking the service really exists in moto) and writes the simulated tasks' log
+lines as the awslogs driver would; run_task records a simulated run (and its log);
+describe_service reports the counts the simulated tasks would give. Everything
+else is the real boto3 code, which is the point of the sandbox.
 """
 from __future__ import annotations
 
@@ -13,27 +15,65 @@ import time
 import uuid
 from typing import Any, Optional
 
-from chalicelib.cloud import naming, simulator, taskdef
+from chalicelib.cloud import awslogs, naming, simulator, taskdef
 from chalicelib.cloud.aws import AwsCloud
+from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.observer import TASKDEF_MARKER
 from chalicelib.cloud.port import Network, RolloutStatus
+
+
+def _env(td: dict[str, Any]) -> dict[str, str]:
+    c = (td.get("containerDefinitions") or [{}])[0]
+    return {e["name"]: e.get("value", "") for e in c.get("environment") or []}
 
 
 class SandboxCloud(AwsCloud):
     sandbox = True
 
+    def describe_service(self, name: str) -> Optional[dict[str, Any]]:
+        digest = super().describe_service(name)
+        if digest is None or not digest.get("task_definition"):
+            return digest
+        return simulator.simulate_service(digest, _env(self._task_definition(digest["task_definition"])))
+
+    def _log_streams_filter(self, group: str, stream_prefix: str) -> Optional[dict[str, Any]]:
+        """moto ignores logStreamNamePrefix and lists one stream after the other: name the
+        matching streams and ask for time order, so the answer reads as CloudWatch's does."""
+        if not stream_prefix:
+            return {"interleaved": True}
+        names: list[str] = []
+        try:
+            for page in self.client("logs").get_paginator("describe_log_streams").paginate(
+                    logGroupName=group, logStreamNamePrefix=stream_prefix):
+                names += [s["logStreamName"] for s in page.get("logStreams", [])]
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+        return {"logStreamNames": names[-100:], "interleaved": True} if names else None  # AWS takes <= 100
+
     def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],
                         started_at: float, now: Optional[float] = None) -> RolloutStatus:
-        service = self.describe_service(service_name)
+        now = time.time() if now is None else now
+        service = super().describe_service(service_name)  # moto's own digest
         td = deployment_id[len(TASKDEF_MARKER):] if deployment_id.startswith(TASKDEF_MARKER) else None
         if service is not None and td is None:
             # A real deployment id (from create_service): find its task definition.
             td = next((d["task_definition"] for d in service["deployments"] if d["id"] == deployment_id), None)
-        path = self._health_path(service) if service is not None else None
-        return simulator.simulate_rollout(service, env, started_at, time.time() if now is None else now,
-                                          self.settings.sandbox_delay_seconds, path, td)
+        current = self._task_definition(service["task_definition"]) if service and service.get("task_definition") \
+            else None
+        path = self._health_path(service, current) if service is not None else None
+        status = simulator.simulate_rollout(service, env, started_at, now, self.settings.sandbox_delay_seconds,
+                                            path, td)
+        ours = service is not None and current is not None and td in (None, service["task_definition"])
+        if ours and status["state"] != "in_progress":
+            self._log_rollout_tasks(service, current, deployment_id, env, started_at, path, status)
+        return status
 
-    def _health_path(self, service: dict[str, Any]) -> Optional[str]:
+    def _task_definition(self, arn: str) -> dict[str, Any]:
+        return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+
+    def _health_path(self, service: dict[str, Any], td: Optional[dict[str, Any]]) -> Optional[str]:
         """The target group's health check path, else the task definition's label."""
         for lb in service.get("load_balancers", []):
             if lb.get("target_group_arn"):
@@ -41,23 +81,49 @@ class SandboxCloud(AwsCloud):
                     TargetGroupArns=[lb["target_group_arn"]]).get("TargetGroups", [])
                 if groups and groups[0].get("HealthCheckPath"):
                     return groups[0]["HealthCheckPath"]
-        if service.get("task_definition"):
-            td = self.client("ecs").describe_task_definition(taskDefinition=service["task_definition"])
-            for c in td["taskDefinition"].get("containerDefinitions", []):
-                label = (c.get("dockerLabels") or {}).get(taskdef.HEALTH_LABEL)
-                if label:
-                    return label
+        for c in (td or {}).get("containerDefinitions", []):
+            label = (c.get("dockerLabels") or {}).get(taskdef.HEALTH_LABEL)
+            if label:
+                return label
         return None
+
+    def _log_rollout_tasks(self, service: dict[str, Any], td: dict[str, Any], deployment_id: str,
+                           env: dict[str, str], started_at: float, path: Optional[str],
+                           status: RolloutStatus) -> None:
+        """One log stream per task the rollout started (the failed ones, or the running ones),
+        keyed by a task id derived from this rollout, so observing it again writes nothing."""
+        target = awslogs.target(td)
+        if target is None:
+            return
+        count = status.get("failed_tasks") or status.get("running") or 0
+        lines = simulator.task_lines(simulator.mode(env), target["container"], target["image"], target["port"],
+                                     path, env)
+        start_ms = int(started_at * 1000)
+        end_ms = int((started_at + simulator.delay(env, self.settings.sandbox_delay_seconds)) * 1000)
+        for i in range(count):
+            task_id = naming.idempotency_token("sandbox-task", service["arn"], deployment_id, repr(started_at), str(i))
+            # tasks start a little apart, as ECS places them one by one
+            awslogs.write_stream(self.client("logs"), target["group"], awslogs.stream_name(target, task_id),
+                                 awslogs.spread(lines, start_ms + 50 * i, end_ms + 50 * i))
 
     def run_task(self, task_definition_arn: str, network: Network, env: Optional[dict[str, str]] = None,
                  client_token: Optional[str] = None) -> dict[str, Any]:
         """A simulated run: checks the task definition exists in moto, then reports the exit
         code the env convention asks for (LAUNCHBAY_SANDBOX_FAIL)."""
-        td = self.client("ecs").describe_task_definition(taskDefinition=task_definition_arn)["taskDefinition"]
+        td = self._task_definition(task_definition_arn)
         run_id = naming.idempotency_token("run", client_token) if client_token else uuid.uuid4().hex
         family = td.get("family", naming.task_definition_family(task_definition_arn))
+        self._log_run(td, run_id, env, int(time.time() * 1000))
         return {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
                 "exit_code": simulator.exit_code(env), "simulated": True}
+
+    def _log_run(self, td: dict[str, Any], task_id: str, env: Optional[dict[str, str]], at_ms: int) -> None:
+        """A simulated run's start and exit lines (a redelivered run finds its stream and skips)."""
+        target = awslogs.target(td)
+        if target is not None:
+            lines = simulator.run_lines(target["container"], target["image"], env)
+            awslogs.write_stream(self.client("logs"), target["group"], awslogs.stream_name(target, task_id),
+                                 awslogs.spread(lines, at_ms, at_ms))
 
     def list_task_runs(self, family: str, rule_name: str, started_after_ms: int,
                        env: Optional[dict[str, str]] = None, now_ms: Optional[int] = None) -> list[dict[str, Any]]:
@@ -75,6 +141,13 @@ class SandboxCloud(AwsCloud):
         first = (started_after_ms // every + 1) * every
         fires = range(first, now_ms + 1, every)
         code = simulator.exit_code(env)
+        fires = list(fires)[-50:]  # a long gap: the latest 50 only
+        targets = self.client("events").list_targets_by_rule(Rule=rule_name).get("Targets", [])
+        td_arn = next((t["EcsParameters"]["TaskDefinitionArn"] for t in targets if t.get("EcsParameters")), None)
+        if td_arn and fires:
+            td = self._task_definition(td_arn)
+            for t in fires:
+                self._log_run(td, f"scheduled-{t}", env, t)
         return [{"task_arn": f"sandbox:task/{self.cluster}/{family}/scheduled-{t}", "status": "STOPPED",
                  "started_ms": t, "finished_ms": t, "exit_code": code, "reason": "sandbox: simulated scheduled run",
-                 "trigger": "schedule"} for t in list(fires)[-50:]]   # a long gap: the latest 50 only
+                 "trigger": "schedule"} for t in fires]

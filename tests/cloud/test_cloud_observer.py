@@ -97,7 +97,7 @@ def test_in_progress_makes_one_call(cloud, stubs) -> None:
                                  deployment(DEP_OLD, TD_OLD, "ACTIVE", "COMPLETED", running=3)]))
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
     assert status["state"] == "in_progress"
-    assert status["reason"] == "1 of 3 tasks running"
+    assert status["reason"] == "no task failed so far"  # the engine prints "1 of 3 tasks running" itself
     assert (status["desired"], status["running"], status["failed_tasks"]) == (3, 1, 0)
 
 
@@ -123,7 +123,7 @@ def test_failed_by_health_check_rolled_back(cloud, stubs) -> None:
     expect_target_health(elb, [mismatch, mismatch, mismatch, ("healthy", "", "")])
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
     assert status["state"] == "failed"
-    assert status["reason"] == ("deployment circuit breaker rolled back: "
+    assert status["reason"] == ("the deployment circuit breaker stopped the rollout and rolled back to web:6: "
                                 "health check on /healthz returned 502 for 3 of 3 tasks")
     assert status["failed_tasks"] == 3 and status["healthy"] == 1
 
@@ -137,8 +137,8 @@ def test_failed_by_crash(cloud, stubs) -> None:
                                       stop_code="EssentialContainerExited") for i in range(2)])
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
     assert status["state"] == "failed"
-    assert status["reason"] == ("deployment failed: container web exited with code 1: "
-                                "Essential container in task exited (2 of 2 stopped tasks)")
+    assert status["reason"] == ("the deployment circuit breaker stopped the rollout: container web exited with "
+                                "code 1: Essential container in task exited (2 of 2 stopped tasks)")
 
 
 def test_out_of_memory_names_the_container_reason(cloud, stubs) -> None:
@@ -147,8 +147,8 @@ def test_out_of_memory_names_the_container_reason(cloud, stubs) -> None:
     expect_stopped(ecs, [stopped_task(1, DEP_NEW, "Essential container in task exited", exit_code=137,
                                       container_reason="OutOfMemoryError: Container killed due to memory usage")])
     reason = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)["reason"]
-    assert reason == "deployment failed: container web exited with code 137: OutOfMemoryError: " \
-                     "Container killed due to memory usage"
+    assert reason == "the deployment circuit breaker stopped the rollout: container web exited with code 137: " \
+                     "OutOfMemoryError: Container killed due to memory usage"
 
 
 def test_in_progress_with_start_failures_says_why(cloud, stubs) -> None:
@@ -158,7 +158,7 @@ def test_in_progress_with_start_failures_says_why(cloud, stubs) -> None:
                                       "retried 5 time(s): not found", stop_code="TaskFailedToStart")])
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
     assert status["state"] == "in_progress"
-    assert status["reason"] == ("0 of 3 tasks running; 1 task failed so far: task failed to start: "
+    assert status["reason"] == ("1 task failed so far: task failed to start: "
                                 "CannotPullContainerError: pull image manifest has been retried 5 time(s): not found")
 
 
@@ -169,7 +169,8 @@ def test_health_timeouts_from_target_health_when_tasks_are_forgotten(cloud, stub
     timeout = ("unhealthy", "Target.Timeout", "Request timed out")
     expect_target_health(elb, [timeout, timeout, ("draining", "Target.DeregistrationInProgress", "")], "/ready")
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
-    assert status["reason"] == "deployment failed: health check on /ready timed out for 2 of 2 tasks"
+    assert status["reason"] == ("the deployment circuit breaker stopped the rollout: "
+                                "health check on /ready timed out for 2 of 2 tasks")
 
 
 def test_deployment_gone_after_rollback(cloud, stubs) -> None:
@@ -180,8 +181,41 @@ def test_deployment_gone_after_rollback(cloud, stubs) -> None:
                 f"(service web) (deployment {DEP_NEW}) deployment failed: tasks failed to start."]))
     status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
     assert status["state"] == "failed"
-    assert status["reason"] == (f"deployment circuit breaker rolled back: (service web) (deployment {DEP_NEW}) "
-                                "deployment failed: tasks failed to start.")
+    assert status["reason"] == ("the deployment circuit breaker stopped the rollout and rolled back to web:6: "
+                                f"(service web) (deployment {DEP_NEW}) deployment failed: tasks failed to start.")
+
+
+def test_first_deployment_failing_rolled_nothing_back(cloud, stubs) -> None:
+    """Nothing to go back to: the failed deployment stays PRIMARY. An older rollback's event
+    in the service's history must not make the reason claim one."""
+    ecs, _ = stubs
+    expect_service(ecs, service([deployment(DEP_NEW, TD_NEW, "PRIMARY", "FAILED", failed=3,
+                                            reason="ECS deployment circuit breaker: tasks failed to start.")],
+                                lb=False, events=["(service web) rolling back to deployment ecs-svc/0000."]))
+    expect_stopped(ecs, [])  # stopped tasks already forgotten: ECS's own words, without repeating them
+    status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
+    assert status["state"] == "failed"
+    assert status["reason"] == "the deployment circuit breaker stopped the rollout: 3 tasks failed to start"
+
+
+def test_no_rollback_claimed_unless_ecs_says_so(cloud, stubs) -> None:
+    """Another deployment is PRIMARY, but no "rolling back to" event names it: say no more than we know."""
+    ecs, _ = stubs
+    expect_service(ecs, service([deployment(DEP_OLD, TD_OLD, "PRIMARY", "IN_PROGRESS"),
+                                 deployment(DEP_NEW, TD_NEW, "ACTIVE", "FAILED", failed=1)], lb=False))
+    expect_stopped(ecs, [stopped_task(1, DEP_NEW, "Essential container in task exited", exit_code=2)])
+    reason = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)["reason"]
+    assert reason == "the deployment circuit breaker stopped the rollout: container web exited with code 2: " \
+                     "Essential container in task exited"
+
+
+def test_in_progress_names_pending_tasks_not_the_counts(cloud, stubs) -> None:
+    ecs, _ = stubs
+    dep = deployment(DEP_NEW, TD_NEW, "PRIMARY", "IN_PROGRESS", running=1)
+    dep["pendingCount"] = 2
+    expect_service(ecs, service([dep]))
+    status = cloud.observe_rollout("web", DEP_NEW, {}, 0.0)
+    assert status["reason"] == "2 pending, no task failed so far" and "of 3" not in status["reason"]
 
 
 def test_superseded_by_newer_deployment(cloud, stubs) -> None:

@@ -61,3 +61,63 @@ def test_exit_code() -> None:
     assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "1"}) == 1
     assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "health"}) == 1
     assert simulator.exit_code(None) == 0
+
+
+@pytest.mark.parametrize("fail", ["crash", "health"])
+def test_failure_claims_no_rollback(fail: str) -> None:
+    """moto restores nothing (the engine rolls back on its own and says so in the deploy log)."""
+    reason = run({"LAUNCHBAY_SANDBOX_FAIL": fail})["reason"]
+    assert reason.startswith("the deployment circuit breaker stopped the rollout: ")
+    assert "rolled back" not in reason and "rolling back" not in reason
+
+
+@pytest.mark.parametrize("env, now", [({"LAUNCHBAY_SANDBOX_FAIL": "timeout"}, 1e12), ({}, 0.0)])
+def test_waiting_reasons_do_not_repeat_the_counts(env, now) -> None:
+    """The engine writes "(0 of 2 tasks running; <reason>)": the reason must not say it again."""
+    out = run(env, now=now, delay=10.0)
+    assert out["state"] == "in_progress" and "tasks running" not in out["reason"]
+    assert "of 2" not in out["reason"]
+
+
+def test_timeout_says_the_tasks_never_start() -> None:
+    out = run({"LAUNCHBAY_SANDBOX_FAIL": "timeout"}, now=1e12)
+    assert out["reason"] == "the new tasks never start; this rollout never finishes " \
+                            "(sandbox: LAUNCHBAY_SANDBOX_FAIL=timeout)"
+
+
+DIGEST = {"name": "web", "desired": 3, "running": 3, "pending": 0, "task_definition": SERVICE["task_definition"],
+          "deployments": [{"id": "ecs-svc/1", "task_definition": SERVICE["task_definition"], "running": 0,
+                           "rollout_state": "IN_PROGRESS"},
+                          {"id": "ecs-svc/0", "task_definition": "old", "running": 0, "rollout_state": "COMPLETED"}]}
+
+
+@pytest.mark.parametrize("fail, running, pending, state", [
+    ("", 3, 0, "COMPLETED"), ("crash", 0, 0, "FAILED"), ("health", 0, 0, "FAILED"), ("timeout", 0, 3, "IN_PROGRESS"),
+])
+def test_simulate_service_counts_follow_the_outcome(fail, running, pending, state) -> None:
+    out = simulator.simulate_service(DIGEST, {"LAUNCHBAY_SANDBOX_FAIL": fail})
+    assert (out["desired"], out["running"], out["pending"]) == (3, running, pending)
+    current, old = out["deployments"]
+    assert (current["running"], current["rollout_state"]) == (running, state)
+    assert old == DIGEST["deployments"][1]  # other revisions are left as moto reports them
+    assert out["simulated"].startswith("sandbox: tasks are simulated")
+    assert (f"LAUNCHBAY_SANDBOX_FAIL={fail}" in out["simulated"]) == bool(fail)
+
+
+def test_task_lines_per_mode() -> None:
+    ok = simulator.task_lines("ok", "web", "nginx:1", 8080, "/healthz", {})
+    assert ok[0].startswith("[sandbox] web started from nginx:1")
+    assert ok[1:] == ["[sandbox] listening on port 8080"] + ["[sandbox] GET /healthz -> 200 (ELB-HealthChecker/2.0)"] * 3
+    crash = simulator.task_lines("crash", "web", "nginx:1", 8080, "/healthz", {"LAUNCHBAY_SANDBOX_FAIL": "1"})
+    assert len(crash) == 2 and crash[1] == "[sandbox] web exited with code 1 (sandbox: LAUNCHBAY_SANDBOX_FAIL=1)"
+    sick = simulator.task_lines("health", "web", "nginx:1", 8080, "/healthz", {"LAUNCHBAY_SANDBOX_FAIL": "health"})
+    assert sick.count("[sandbox] GET /healthz -> 502 (ELB-HealthChecker/2.0)") == 3
+    assert "listening on port 8080" in sick[1] and "stopped by ECS" in sick[-1]
+    worker = simulator.task_lines("ok", "jobs", "busybox", None, None, {})
+    assert len(worker) == 1  # no port: nothing listens and nothing is checked
+
+
+def test_run_lines() -> None:
+    assert simulator.run_lines("job", "busybox", {})[-1] == "[sandbox] job exited with code 0"
+    assert simulator.run_lines("job", "busybox", {"LAUNCHBAY_SANDBOX_FAIL": "crash"})[-1] == \
+        "[sandbox] job exited with code 1 (sandbox: LAUNCHBAY_SANDBOX_FAIL=crash)"
