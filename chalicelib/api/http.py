@@ -74,22 +74,16 @@ def shape_errors(event: Any, get_response: Callable[[Any], Response]) -> Respons
     return response
 
 
-def _no_route(**_: Any) -> Response:
-    """API Gateway (and Chalice's local gateway) answer an unknown path 403 "Missing Authentication
-    Token"; a greedy catch-all route brings such requests to the app, which says 404."""
-    req = _fallback.current_request
-    path = (req.context or {}).get("path") or "/"
-    return error_response(404, "not_found", f"no route for {req.method} {path}")
-
-
-_fallback = Blueprint(__name__)
-_fallback.route("/{proxy+}", methods=ALL_METHODS, content_types=CONTENT_TYPES)(_no_route)
-
-
 def install(app: Any) -> None:
     """Make every answer of the app use the project's error shape (app.py calls this once)."""
     app.register_middleware(shape_errors, "http")
-    app.register_blueprint(_fallback)
+
+    @app.route("/{proxy+}", methods=ALL_METHODS, content_types=CONTENT_TYPES)
+    def no_route(**_: Any) -> Response:
+        """API Gateway (and Chalice's local gateway) answer an unknown path 403 "Missing
+        Authentication Token"; this greedy catch-all brings such requests to the app: a 404."""
+        req = app.current_request
+        return error_response(404, "not_found", f"no route for {req.method} {(req.context or {}).get('path') or '/'}")
 
 
 def ports():
