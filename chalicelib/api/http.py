@@ -166,7 +166,7 @@ def parse_body(bp: Blueprint, model: Any):
     except RecursionError:  # nested deeper than validation can walk
         raise BadRequest("the body is nested too deeply", field="body") from None
     except ValidationError as exc:
-        raise invalid(exc.errors(include_url=False, include_input=False)) from None
+        raise invalid(exc.errors(include_url=False, include_input=False), order=list(data)) from None
 
 
 def _problem(err: dict) -> dict[str, str]:
@@ -184,8 +184,11 @@ def _problem(err: dict) -> dict[str, str]:
     return {"field": loc, "message": message}
 
 
-def invalid(errors: list[dict]) -> Invalid:
-    problems = [_problem(e) for e in errors] or [{"field": "body", "message": "invalid value"}]
+def invalid(errors: list[dict], order: Optional[list[str]] = None) -> Invalid:
+    """Every problem, in the order the request gave its fields (missing ones last)."""
+    rank = {name: i for i, name in enumerate(order or [])}
+    problems = [_problem(e) for e in sorted(errors, key=lambda e: rank.get(str((e.get("loc") or ("",))[0]), len(rank)))]
+    problems = problems or [{"field": "body", "message": "invalid value"}]
     first = problems[0]
     message = first["message"]
     if len(problems) > 1:

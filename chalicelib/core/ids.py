@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import datetime, timezone
 
@@ -33,6 +34,7 @@ def iso_from_epoch(ts: float) -> str:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_ISO_CHARS = 64
+_SPACE_OFFSET = re.compile(r"^(.+[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?) (\d\d(?::?\d\d)?)$")
 ISO_EXAMPLE = "2026-01-31, 2026-01-31T12:00Z or 2026-01-31T14:00:00.5+02:00"
 
 
@@ -42,7 +44,8 @@ def parse_iso(value: str) -> datetime:
     ValueError (with a message for the user) when it is not one."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ISO_CHARS:
         raise ValueError(f"not an ISO-8601 time (like {ISO_EXAMPLE})")
-    text = value.strip()
+    # an unencoded "+02:00" in a URL query arrives as " 02:00"
+    text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
     if text[-1:] in "zZ":
         text = text[:-1] + "+00:00"
     try:

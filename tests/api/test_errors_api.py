@@ -107,3 +107,22 @@ def test_deeply_nested_json_is_400_on_authenticated_routes(api):
     a, org, _ = owner(api)
     status, body = a.call("POST", f"/orgs/{org}/projects", raw=b'{"name": ' + DEEP + b"}")
     assert status == 400 and shaped(body, "bad_request")["field"] == "body"
+
+
+def test_log_cursors_and_times_that_are_not_ours_are_400(api):
+    a, org, _ = owner(api)
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
+    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", {"name": "web", "image": "nginx", "port": 80})
+    status, dep = a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
+    assert status == 202, dep
+    for after in ("1" * 23, "-1", "+1", "1_0", "١٢", "x"):
+        status, out = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs?after={after}")
+        assert status == 400 and shaped(out, "bad_request")["field"] == "after", (after, out)
+    status, out = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs?after=0")
+    assert status == 200, out
+    for since in ("2026-01-31", "2026-01-31T12:00Z", "2026-01-31T12:00:00%2B02:00", "2026-01-31T12:00:00.5Z",
+                  "1900-01-01"):
+        status, out = a.call("GET", f"/orgs/{org}/services/{svc['id']}/logs?since={since}")
+        assert status == 200 and out["lines"] == [], (since, out)
+    status, out = a.call("GET", f"/orgs/{org}/services/{svc['id']}/logs?since=last-week")
+    assert status == 400 and shaped(out, "bad_request")["field"] == "since"
