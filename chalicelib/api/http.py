@@ -109,7 +109,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 from chalicelib.store.port import BadCursor
 
                 if isinstance(exc, BadCursor):
-                    return error_response(400, "bad_cursor", str(exc), "cursor")
+                    return error_response(400, "bad_request", str(exc), "cursor")  # as the search cursor
                 log.exception("unhandled error on %s %s", method, path)
                 return error_response(500, *INTERNAL)
             if isinstance(out, Response):

@@ -213,3 +213,4 @@ def test_cursors_that_are_not_ours_are_400(api):
         cursor = base64.urlsafe_b64encode(value).decode().rstrip("=")
         status, out = a.call("GET", f"/orgs/{org}/projects?cursor={cursor}")
         assert status == 400 and out["error"]["field"] == "cursor", (value[:20], out)
+        assert out["error"]["code"] == "bad_request"
