@@ -3,6 +3,7 @@ Routes come from the blueprints in chalicelib/api; scheduled handlers only enque
 from chalice import Chalice
 
 from chalicelib.api import accounts, catalog, deploys, operations, platform, search
+from chalicelib.api.http import install as install_error_shape
 from chalicelib.api.scheduled import register as register_scheduled
 
 app = Chalice(app_name="launchbay")
@@ -11,3 +12,4 @@ app.api.binary_types = []  # everything is JSON
 for blueprint in (accounts.bp, catalog.bp, deploys.bp, operations.bp, platform.bp, search.bp):
     app.register_blueprint(blueprint, url_prefix="/v1")
 register_scheduled(app)
+install_error_shape(app)  # framework errors (405, 415, unknown routes) in the project's error shape

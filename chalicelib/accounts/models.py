@@ -4,9 +4,8 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import Annotated
 
-from chalicelib.core.types import Email
+from chalicelib.core.types import Email, EmailAddress
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
 Role = Literal["owner", "admin", "developer", "viewer"]  # chalicelib/accounts/roles.py ranks them
@@ -14,7 +13,7 @@ Role = Literal["owner", "admin", "developer", "viewer"]  # chalicelib/accounts/r
 
 class SignupIn(BaseModel):
     model_config = _STRICT
-    email: Annotated[Email, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: EmailAddress
     password: str = Field(min_length=10, max_length=256)
     organization: str = Field(min_length=1, max_length=100)
     name: Optional[str] = Field(None, max_length=100)

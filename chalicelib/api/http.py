@@ -1,23 +1,26 @@
 """What every endpoint shares: request parsing and validation, authentication, paging,
 error mapping, and the route registry that the OpenAPI document is built from.
 
-Chalice catches exceptions inside views itself, so errors are mapped here, by the
-`endpoint` decorator, rather than in middleware."""
+Chalice catches exceptions inside views itself, so a view's errors are mapped here, by the
+`endpoint` decorator; what Chalice answers on its own (405, 415, its `{"Code", "Message"}`
+bodies) is reshaped by the `shape_errors` middleware that `install` registers on the app."""
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from chalice import Blueprint, Response
 
-from chalicelib.core.errors import BadRequest, DomainError, TooLarge
+from chalicelib.core.errors import INTERNAL, BadRequest, DomainError, Invalid, TooLarge, error_document
 
 log = logging.getLogger("launchbay.api")
 # Chalice answers 415 for any content type not listed; clients often omit it or send form types.
 CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 @dataclass
@@ -36,9 +39,51 @@ ROUTES: list[RouteInfo] = []
 
 
 def error_response(status: int, code: str, message: str, field_name: Optional[str] = None,
-                   headers: Optional[dict] = None) -> Response:
-    return Response({"error": {"code": code, "message": message, "field": field_name}}, status_code=status,
+                   headers: Optional[dict] = None, fields: Optional[list[dict[str, str]]] = None) -> Response:
+    return Response(error_document(code, message, field_name, fields), status_code=status,
                     headers={"Content-Type": "application/json", **(headers or {})})
+
+
+# --- what Chalice (not a view) answers -------------------------------------------------
+
+_CHALICE_CODES = {"MethodNotAllowedError": "method_not_allowed", "UnsupportedMediaType": "unsupported_media_type",
+                  "BadRequest": "bad_request", "BadRequestError": "bad_request", "NotFoundError": "not_found",
+                  "UnauthorizedError": "unauthorized", "ForbiddenError": "forbidden", "ConflictError": "conflict",
+                  "UnprocessableEntityError": "invalid", "TooManyRequestsError": "too_many_requests",
+                  "RequestTimeoutError": "timeout"}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Error")).lower() or "error"
+
+
+def shape_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice's own error bodies ({"Code", "Message"}, or a debug traceback) -> the project's shape.
+    Views already answer in that shape, so the usual cost is one status comparison."""
+    response = get_response(event)
+    if response.status_code < 400:
+        return response
+    body = response.body
+    if response.status_code >= 500 and not (isinstance(body, dict) and "error" in body):
+        return error_response(500, *INTERNAL)  # Chalice's default 500 or its debug traceback: never sent
+    if isinstance(body, dict) and "Code" in body and "error" not in body:
+        code = _CHALICE_CODES.get(str(body["Code"])) or _snake(str(body["Code"]))
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        return error_response(response.status_code, code, str(body.get("Message") or code.replace("_", " ")),
+                              headers=headers)
+    return response
+
+
+def install(app: Any) -> None:
+    """Make every answer of the app use the project's error shape (app.py calls this once)."""
+    app.register_middleware(shape_errors, "http")
+
+    @app.route("/{proxy+}", methods=ALL_METHODS, content_types=CONTENT_TYPES)
+    def no_route(**_: Any) -> Response:
+        """API Gateway (and Chalice's local gateway) answer an unknown path 403 "Missing
+        Authentication Token"; this greedy catch-all brings such requests to the app: a 404."""
+        req = app.current_request
+        return error_response(404, "not_found", f"no route for {req.method} {(req.context or {}).get('path') or '/'}")
 
 
 def ports():
@@ -59,14 +104,14 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 out = view(*args, **kwargs)
             except DomainError as exc:
                 headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-                return error_response(exc.status, exc.code, exc.message, exc.field, headers)
+                return error_response(exc.status, exc.code, exc.message, exc.field, headers, exc.fields)
             except Exception as exc:  # never a stack trace to the client
                 from chalicelib.store.port import BadCursor
 
                 if isinstance(exc, BadCursor):
-                    return error_response(400, "bad_cursor", str(exc), "cursor")
+                    return error_response(400, "bad_request", str(exc), "cursor")  # as the search cursor
                 log.exception("unhandled error on %s %s", method, path)
-                return error_response(500, "internal", "internal error; it has been logged")
+                return error_response(500, *INTERNAL)
             if isinstance(out, Response):
                 return out
             code, payload, headers = status, out, {}
@@ -100,7 +145,7 @@ def actor(bp: Blueprint):
 
 
 def parse_body(bp: Blueprint, model: Any):
-    """JSON body -> validated model; 400 for malformed JSON, 422 naming the field otherwise."""
+    """JSON body -> validated model; 400 for malformed JSON, 422 naming every invalid field otherwise."""
     from pydantic import ValidationError
 
     raw = request(bp).raw_body or b""
@@ -110,21 +155,46 @@ def parse_body(bp: Blueprint, model: Any):
         raise BadRequest("a JSON object body is required", field="body")
     try:
         data = json.loads(raw)
+    except RecursionError:  # json.loads recurses per nesting level
+        raise BadRequest("malformed JSON: nested too deeply", field="body") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"malformed JSON: {exc}", field="body") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", field="body")
     try:
         return model.model_validate(data)
+    except RecursionError:  # nested deeper than validation can walk
+        raise BadRequest("the body is nested too deeply", field="body") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        message = first.get("msg", "invalid value")
-        if first.get("type") == "extra_forbidden":
-            message = f"unknown field {loc!r}"
-        from chalicelib.core.errors import Invalid
+        raise invalid(exc.errors(include_url=False, include_input=False), order=list(data)) from None
 
-        raise Invalid(message.removeprefix("Value error, "), field=loc) from None
+
+def _problem(err: dict) -> dict[str, str]:
+    """One pydantic error -> {"field", "message"}, with the field as the request spells it
+    (pydantic's loc holds the alias when a field has one) and the message in words."""
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
+    kind = err.get("type")
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        message = f"unknown field {loc!r}"
+    elif kind == "missing":
+        message = f"{loc} is required"
+    elif kind == "string_pattern_mismatch":  # a raw regular expression means nothing to a person
+        message = f"{loc} has the wrong format"
+    return {"field": loc, "message": message}
+
+
+def invalid(errors: list[dict], order: Optional[list[str]] = None) -> Invalid:
+    """Every problem, in the order the request gave its fields (missing ones last)."""
+    rank = {name: i for i, name in enumerate(order or [])}
+    problems = [_problem(e) for e in sorted(errors, key=lambda e: rank.get(str((e.get("loc") or ("",))[0]), len(rank)))]
+    problems = problems or [{"field": "body", "message": "invalid value"}]
+    first = problems[0]
+    message = first["message"]
+    if len(problems) > 1:
+        message = f"{len(problems)} problems: " + "; ".join(
+            p["message"] if p["message"].startswith(p["field"]) else f"{p['field']}: {p['message']}" for p in problems)
+    return Invalid(message, field=first["field"], fields=problems)
 
 
 def query(bp: Blueprint) -> dict[str, str]:

@@ -8,9 +8,15 @@ from typing import Any
 
 from chalicelib.api.http import ROUTES
 
-ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
-    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {
+    "code": {"type": "string"}, "message": {"type": "string"},
+    "field": {"type": ["string", "null"], "description": "the (first) field at fault, as the request names it"},
+    "fields": {"type": "array", "description": "invalid input (422): every field at fault, in the request's order",
+               "items": {"type": "object", "required": ["field", "message"],
+                         "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}},
     "required": ["code", "message", "field"]}}}
+
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
 @functools.lru_cache(maxsize=1)
@@ -22,8 +28,9 @@ def document() -> dict[str, Any]:
         op: dict[str, Any] = {"summary": r.summary, "tags": [r.tag] if r.tag else [],
                               "operationId": f"{r.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', r.path.lower()).strip('_')}",
                               "responses": {str(r.status): {"description": "success"},
-                                            "4XX": {"description": "error",
-                                                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+                                            "4XX": {"description": "error", "content": _ERROR_BODY},
+                                            "5XX": {"description": "internal_error or unavailable",
+                                                    "content": _ERROR_BODY}}}
         params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                   for n in re.findall(r"{(\w+)}", r.path)]
         params += [{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}

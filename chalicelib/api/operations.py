@@ -4,7 +4,7 @@ from chalice import Blueprint
 from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, ports, query
 from chalicelib.catalog.service import get_service
 from chalicelib.core.errors import BadRequest, NotFound
-from chalicelib.core.ids import epoch_from_iso
+from chalicelib.core.ids import micros_from_iso
 from chalicelib.deploys import runs
 from chalicelib.deploys.steps import names
 
@@ -13,7 +13,8 @@ SVC = "/orgs/{org}/services/{svc}"
 
 
 @endpoint(bp, SVC + "/logs", "GET", "Run-time log lines from CloudWatch Logs", tag="operations",
-          query={"after": "the `next` of the previous page", "since": "ISO time (default: the last hour)",
+          query={"after": "the `next` of the previous page",
+                 "since": "ISO-8601 time: 2026-01-31, 2026-01-31T12:00Z, +02:00 offsets (default: the last hour)",
                  "limit": "1-1000"})
 def service_logs(org, svc):
     service = get_service(ports(), actor(bp), org, svc)
@@ -21,9 +22,9 @@ def service_logs(org, svc):
     start_ms = None
     if q.get("since"):
         try:
-            start_ms = int(epoch_from_iso(q["since"]) * 1000)
-        except ValueError:
-            raise BadRequest("since must look like 2026-01-31T12:00:00.000000Z", field="since") from None
+            start_ms = max(0, micros_from_iso(q["since"]) // 1000)  # CloudWatch refuses times before 1970
+        except ValueError as exc:
+            raise BadRequest(f"since: {exc}", field="since") from None
     limit = limit_param(bp, 200, 1000)
     n = names({"service_id": service["id"], "org_id": org, "service_name": service["name"]})
     events, nxt = ports().cloud.read_logs(n["log_group"], service["name"], start_ms, q.get("after") or None, limit)

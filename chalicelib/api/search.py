@@ -1,48 +1,38 @@
-"""GET /v1/orgs/{org}/search: one box over services, deployments, logs and audit events."""
+"""GET /v1/orgs/{org}/search: one box over services, deployments, logs and audit events.
+The limits (query length, types, page size) and the time format are search/query.py's, the
+same definitions both search adapters check against."""
 from chalice import Blueprint
 
 from chalicelib.accounts.service import authorize
 from chalicelib.api.http import limit as limit_param, actor, endpoint, ports, query
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.ids import epoch_from_iso
+from chalicelib.search import query as Q
+from chalicelib.search.port import SearchSyntaxError
 
 bp = Blueprint(__name__)
-TYPES = ("service", "deployment", "log", "audit")
-
-
-def _time(q: dict, name: str):
-    value = q.get(name)
-    if not value:
-        return None
-    try:
-        epoch_from_iso(value)
-    except ValueError:
-        raise BadRequest(f"{name} must look like 2026-01-31T12:00:00.000000Z", field=name) from None
-    return value
+TYPES = Q.TYPES
+API_NAMES = {"since": "from", "until": "to"}  # the adapters' argument -> this endpoint's parameter
 
 
 @endpoint(bp, "/orgs/{org}/search", "GET", "Search services, deployments, log lines and audit events", tag="search",
-          query={"q": "words, \"phrases\", prefix*, type:/status:/image: filters", "type": "service|deployment|log|audit (comma separated)",
-                 "project": "project id", "status": "status", "from": "ISO time", "to": "ISO time",
-                 "cursor": "from `next`", "limit": "1-100"})
+          query={"q": f"words, \"phrases\", prefix*, type:/status:/image: filters (at most {Q.MAX_QUERY_CHARS} characters)",
+                 "type": "|".join(Q.TYPES) + " (comma separated)",
+                 "project": "project id", "status": "status",
+                 "from": "ISO-8601 time, inclusive (2026-01-31, 2026-01-31T12:00Z, +02:00 offsets, fractions)",
+                 "to": "ISO-8601 time, exclusive", "cursor": "from `next`", "limit": f"1-{Q.MAX_LIMIT}"})
 def search(org):
     who = actor(bp)
     authorize(ports(), who, org, "read")
     q = query(bp)
     types = [t for t in (q.get("type") or "").split(",") if t]
-    bad = [t for t in types if t not in TYPES]
-    if bad:
-        raise BadRequest(f"type must be one of {', '.join(TYPES)}", field="type")
-    limit = limit_param(bp, 20, 100)
-    if len(q.get("q") or "") > 500:
-        raise BadRequest("q is longer than 500 characters", field="q")
-    from chalicelib.search.port import SearchSyntaxError
-
+    if any(t not in Q.TYPES for t in types):
+        raise BadRequest(f"type must be one of {', '.join(Q.TYPES)}", field="type")
+    limit = limit_param(bp, Q.DEFAULT_LIMIT, Q.MAX_LIMIT)
     try:
+        since, _ = Q.parse_time("from", q.get("from"))
+        until, _ = Q.parse_time("to", q.get("to"))
         return ports().search.search(org, q.get("q") or "", types=types or None, project_id=q.get("project"),
-                                     status=q.get("status"), since=_time(q, "from"), until=_time(q, "to"),
+                                     status=q.get("status"), since=since, until=until,
                                      cursor=q.get("cursor"), limit=limit)
     except SearchSyntaxError as exc:
-        raise BadRequest(str(exc), field="q") from None
-    except ValueError as exc:  # an unreadable cursor
-        raise BadRequest(str(exc) or "cursor is not valid", field="cursor") from None
+        raise BadRequest(str(exc), field=API_NAMES.get(exc.field, exc.field)) from None

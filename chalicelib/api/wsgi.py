@@ -21,7 +21,8 @@ What the adapter adds on top:
 * No stack trace ever leaves the process: an exception in the adapter or the app,
   and any 5xx the app did not shape itself (Chalice's default body, or its
   debug-mode text/plain traceback), becomes `500 {"error": {"code":
-  "internal_error", ...}}`; the traceback goes to the `launchbay.wsgi` logger.
+  "internal_error", ...}}` (the code the app uses too); the traceback goes to the
+  `launchbay.wsgi` logger.
 * Unknown routes answer 404 `not_found` (API Gateway answers 403 "Missing
   Authentication Token", which confuses API clients).
 
@@ -52,6 +53,8 @@ import threading
 from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from chalicelib.core.errors import INTERNAL, error_document
+
 log = logging.getLogger("launchbay.wsgi")
 
 __all__ = ["make_wsgi_app", "application", "WSGIAdapter", "LazyApplication", "error_body"]
@@ -60,10 +63,8 @@ _JSON = "application/json"
 
 
 def error_body(code: str, message: str, field: Optional[str] = None) -> bytes:
-    """The project's error shape: {"error": {"code", "message", "field"}}."""
-    return json.dumps(
-        {"error": {"code": code, "message": message, "field": field}}, separators=(",", ":")
-    ).encode("utf-8")
+    """The project's error shape, from the builder the Chalice app uses too (core/errors.py)."""
+    return json.dumps(error_document(code, message, field), separators=(",", ":")).encode("utf-8")
 
 
 def _status_line(code: int) -> str:
@@ -354,7 +355,7 @@ class WSGIAdapter:
             data = str(body).encode("utf-8")
         if status == 500 and not self._is_shaped_error(data):
             # Chalice's default 500 body, or its debug-mode traceback: never sent.
-            return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+            return self._error(start_response, 500, *INTERNAL)
         headers: List[Tuple[str, str]] = []
         seen_type = False
         for name, value in (response.get("headers") or {}).items():
@@ -407,20 +408,20 @@ class WSGIAdapter:
                 response = self.gateway.handle_request(method=method, path=target, headers=headers, body=body)
             except LocalGatewayException as e:
                 if e.CODE == 403 and b"Missing Authentication Token" in (e.body or b""):
-                    return self._error(start_response, 404, "not_found", "No route for %s %s." % (method, path))
+                    return self._error(start_response, 404, "not_found", "no route for %s %s" % (method, path))
                 if e.CODE == 403 and b"Authorization header requires" in (e.body or b""):
                     # LocalGateway's answer to an unknown route when a token is sent.
-                    return self._error(start_response, 404, "not_found", "No route for %s %s." % (method, path))
+                    return self._error(start_response, 404, "not_found", "no route for %s %s" % (method, path))
                 if e.CODE == 401:
-                    return self._error(start_response, 401, "unauthorized", "Authentication required.")
+                    return self._error(start_response, 401, "unauthorized", "authentication required")
                 if e.CODE == 403:
-                    return self._error(start_response, 403, "forbidden", "Not allowed.")
+                    return self._error(start_response, 403, "forbidden", "not allowed")
                 log.error("authorizer failed for %s %s", method, path)
-                return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+                return self._error(start_response, 500, *INTERNAL)
             return self._respond(start_response, response, method)
         except Exception:
             log.exception("unhandled error serving %s %s", method, environ.get("PATH_INFO", ""))
-            return self._error(start_response, 500, "internal_error", "An internal server error occurred.")
+            return self._error(start_response, 500, *INTERNAL)
         finally:
             # Do not keep the last request (its token) reachable from an idle thread.
             try:
@@ -472,7 +473,7 @@ class LazyApplication:
             adapter = self.load()
         except Exception:
             log.exception("could not load the API application %s", self.target)
-            return WSGIAdapter._error(start_response, 500, "internal_error", "An internal server error occurred.")
+            return WSGIAdapter._error(start_response, 500, *INTERNAL)
         return adapter(environ, start_response)
 
 

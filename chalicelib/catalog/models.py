@@ -6,17 +6,24 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.core.types import ImageRef
+from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
+from chalicelib.core.types import ImageRef, ServiceName
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
-SLUG = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # Fargate's allowed CPU units -> memory (MiB) range and step
 FARGATE = {256: (512, 2048, 512), 512: (1024, 4096, 1024), 1024: (2048, 8192, 1024),
            2048: (4096, 16384, 1024), 4096: (8192, 30720, 1024)}
-SCHEDULE = re.compile(r"^(cron\([^()]{9,120}\)|rate\(\d{1,5} (minute|minutes|hour|hours|day|days)\))$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 RESERVED_ENV = ("AWS_", "ECS_")
+SCHEDULE_HELP = (
+    "Cron services only; times are UTC. Accepted: standard five-field cron `minute hour day-of-month month "
+    "day-of-week` (e.g. `0 3 * * *` daily at 03:00, `*/15 * * * *`, `0 9 * * 1-5`; day-of-week 0-7 with "
+    "Sunday 0 or 7, names `mon`-`sun` and `jan`-`dec` allowed; day-of-month and day-of-week cannot both be "
+    "set); `@hourly`, `@daily`/`@midnight`, `@weekly`, `@monthly`, `@yearly`/`@annually`; or EventBridge's "
+    "`cron(min hour day-of-month month day-of-week year)` (one of the two day fields `?`, day-of-week 1-7 "
+    "with Sunday 1) and `rate(N minutes|hours|days)`. Stored and returned in EventBridge's form: "
+    "`0 3 * * *` becomes `cron(0 3 * * ? *)`.")
 
 
 class ProjectIn(BaseModel):
@@ -33,12 +40,19 @@ class ProjectPatch(BaseModel):
 
 class HealthCheck(BaseModel):
     model_config = _STRICT
-    path: str = Field("/", max_length=512, pattern=r"^/[^\s]*$")
+    path: str = Field("/", max_length=512, json_schema_extra={"pattern": r"^/[^\s]*$"})
     interval_seconds: int = Field(30, ge=5, le=300)
     timeout_seconds: int = Field(5, ge=2, le=120)
     healthy_threshold: int = Field(3, ge=2, le=10)
     unhealthy_threshold: int = Field(3, ge=2, le=10)
     grace_period_seconds: int = Field(60, ge=0, le=3600)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v):
+        if not v.startswith("/") or any(c.isspace() for c in v):
+            raise ValueError("health_check.path must start with / and contain no spaces, e.g. /healthz")
+        return v
 
     @model_validator(mode="after")
     def _timeout_below_interval(self):
@@ -58,7 +72,8 @@ def _check_env(env: dict[str, str]) -> dict[str, str]:
         raise ValueError("at most 200 environment variables")
     for key, value in env.items():
         if not ENV_NAME.match(key):
-            raise ValueError(f"env name {key!r} must match [A-Za-z_][A-Za-z0-9_]*")
+            raise ValueError(f"env name {key!r}: env names are letters, digits and _, not starting with a digit, "
+                             "at most 128 characters")
         if key.upper().startswith(RESERVED_ENV):
             raise ValueError(f"env name {key!r} uses a prefix AWS reserves")
         if len(value) > 32768:
@@ -78,7 +93,7 @@ class _ServiceFields(BaseModel):
     health_check: Optional[HealthCheck] = None
     min_instances: Optional[int] = Field(None, ge=0, le=100)
     max_instances: Optional[int] = Field(None, ge=1, le=100)
-    schedule: Optional[str] = Field(None, max_length=140)
+    schedule: Optional[str] = Field(None, max_length=140, description=SCHEDULE_HELP)
     domain: Optional[str] = Field(None, max_length=253)
     deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
     autoscaling: Optional[Autoscaling] = None
@@ -91,9 +106,12 @@ class _ServiceFields(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, v):
-        if v is not None and not SCHEDULE.match(v):
-            raise ValueError("schedule must be cron(min hour day month weekday year) or rate(N minutes|hours|days)")
-        return v
+        if v is None:
+            return v
+        try:
+            return to_eventbridge(v)  # stored in EventBridge's form: what the deploy engine hands on
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("domain")
     @classmethod
@@ -106,7 +124,7 @@ class _ServiceFields(BaseModel):
 
 
 class ServiceIn(_ServiceFields):
-    name: str = Field(min_length=1, max_length=40, pattern=SLUG)
+    name: ServiceName
     kind: Literal["web", "worker", "cron"] = "web"
     image: ImageRef
 
@@ -120,23 +138,23 @@ DEFAULTS = {"port": None, "command": None, "cpu": 256, "memory": 512, "env": {},
             "deregistration_delay": 30, "autoscaling": None}
 
 
-def validate_service(doc: dict) -> Optional[tuple[str, str]]:
-    """Rules across fields, checked on the merged document: -> (field, message) or None."""
-    kind = doc["kind"]
+def service_problems(doc: dict) -> list[tuple[str, str]]:
+    """Rules across fields, checked on the merged document: every (field, message) that fails."""
+    kind, out = doc["kind"], []
     if kind == "web" and not doc.get("port"):
-        return "port", "a web service needs a port"
+        out.append(("port", "a web service needs a port"))
     if kind == "cron" and not doc.get("schedule"):
-        return "schedule", "a cron service needs a schedule"
+        out.append(("schedule", "a cron service needs a schedule"))
     if kind != "cron" and doc.get("schedule"):
-        return "schedule", "only cron services take a schedule"
+        out.append(("schedule", "only cron services take a schedule"))
     if kind != "web" and doc.get("domain"):
-        return "domain", "only web services take a domain"
+        out.append(("domain", "only web services take a domain"))
     lo, hi, step = FARGATE[doc["cpu"]]
     if not (lo <= doc["memory"] <= hi and doc["memory"] % step == 0):
-        return "memory", f"with cpu {doc['cpu']}, memory must be {lo}-{hi} MiB in steps of {step}"
+        out.append(("memory", f"with cpu {doc['cpu']}, memory must be {lo}-{hi} MiB in steps of {step}"))
     if doc["min_instances"] > doc["max_instances"]:
-        return "min_instances", "min_instances must not exceed max_instances"
-    return None
+        out.append(("min_instances", "min_instances must not exceed max_instances"))
+    return out
 
 
 class SecretIn(BaseModel):

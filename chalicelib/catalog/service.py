@@ -6,7 +6,7 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, validate_service
+from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, service_problems
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
@@ -100,9 +100,10 @@ def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> 
 # --- services ----------------------------------------------------------------
 
 def _check(doc: dict) -> None:
-    problem = validate_service(doc)
-    if problem:
-        raise Invalid(problem[1], field=problem[0])
+    problems = service_problems(doc)
+    if problems:
+        message = "; ".join(m for _, m in problems)
+        raise Invalid(message, field=problems[0][0], fields=[{"field": f, "message": m} for f, m in problems])
 
 
 def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spec: dict) -> dict[str, Any]:

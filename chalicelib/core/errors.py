@@ -1,18 +1,33 @@
 """Domain errors. The API maps each to one HTTP status with a JSON body
-{"error": {"code", "message", "field"}}; nothing else escapes as a 500."""
+{"error": {"code", "message", "field"}} (built by `error_document`, the one builder both the
+Chalice app and the WSGI adapter use); nothing else escapes as a 500."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
+
+# What a client sees for a bug of ours; the traceback goes to the log only.
+INTERNAL = ("internal_error", "internal error; it has been logged")
+
+
+def error_document(code: str, message: str, field: Optional[str] = None,
+                   fields: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
+    """The error body. `fields` lists every invalid field when there is more than one problem."""
+    error: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
 
 
 class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, field: Optional[str] = None):
+    def __init__(self, message: str, field: Optional[str] = None,
+                 fields: Optional[list[dict[str, str]]] = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.fields = fields
 
 
 class Invalid(DomainError):

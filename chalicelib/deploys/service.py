@@ -152,10 +152,13 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
 
 def read_logs(ports: Ports, actor: Actor, org_id: str, deployment_id: str, after: Optional[str], limit: int):
     get_deployment(ports, actor, org_id, deployment_id)
-    try:
-        after_seq = int(after) if after else 0
-    except ValueError:
-        raise Invalid("after must be the `next` value of an earlier page", field="after") from None
+    from chalicelib.core.errors import BadRequest
+
+    # `next` values are sequence numbers: a few ASCII digits (int() would also take "+1", "1_0"
+    # and numbers too large for the store): anything else is a malformed parameter, a 400
+    if after and not (after.isascii() and after.isdigit() and len(after) <= 18):
+        raise BadRequest("after must be the `next` value of an earlier page", field="after")
+    after_seq = int(after) if after else 0
     docs, more = ports.store.collection("log_lines").find(
         {"deployment_id": deployment_id, "seq": {"$gt": after_seq}}, order="seq", limit=limit)
     lines = [{k: d[k] for k in ("seq", "ts", "level", "step", "message")} for d in docs]

@@ -278,13 +278,13 @@ class EmbeddedIndex:
     def search(self, org_id: str, q: str, *, types: Optional[list[str]] = None,
                project_id: Optional[str] = None, status: Optional[str] = None,
                since: Optional[str] = None, until: Optional[str] = None,
-               cursor: Optional[str] = None, limit: int = 20) -> SearchPage:
+               cursor: Optional[str] = None, limit: int = Q.DEFAULT_LIMIT) -> SearchPage:
         req = Q.prepare(org_id, q, types=types, project_id=project_id, status=status, since=since,
                         until=until, cursor=cursor, limit=limit)
         offset = req.cursor.get("o", 0)
         if (req.cursor and set(req.cursor) != {"o"}) or not isinstance(offset, int) \
                 or not 0 <= offset <= Q.MAX_OFFSET:
-            raise SearchSyntaxError("cursor is not valid")
+            raise SearchSyntaxError("cursor is not valid", field="cursor")
         empty: SearchPage = {"results": [], "facets": {"type": {}, "status": {}}, "total": 0, "next": None}
         searcher = self._searcher()
         if searcher is None:

@@ -14,6 +14,7 @@ thing on both adapters.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any, Callable, Iterable, Iterator, Optional
 from urllib.parse import unquote, urlsplit
@@ -47,6 +48,17 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 _VERSION = re.compile(r"-v(\d+)$")
+
+
+def _sort_value(v: Any) -> bool:
+    """A search_after value as OpenSearch sent it (a score, a date in ms, an id): a sane scalar."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return -2 ** 63 <= v < 2 ** 63  # a missing date sorts as Long.MIN_VALUE
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return isinstance(v, str) and len(v) <= 512
 
 
 class OpenSearchIndex:
@@ -197,15 +209,16 @@ class OpenSearchIndex:
         }
         after = req.cursor.get("a")
         if req.cursor:
-            if not isinstance(after, list) or len(after) != len(sort) or set(req.cursor) != {"a"}:
-                raise SearchSyntaxError("cursor is not valid")
+            if not isinstance(after, list) or len(after) != len(sort) or set(req.cursor) != {"a"} \
+                    or not all(_sort_value(v) for v in after):
+                raise SearchSyntaxError("cursor is not valid", field="cursor")
             body["search_after"] = after
         return body
 
     def search(self, org_id: str, q: str, *, types: Optional[list[str]] = None,
                project_id: Optional[str] = None, status: Optional[str] = None,
                since: Optional[str] = None, until: Optional[str] = None,
-               cursor: Optional[str] = None, limit: int = 20) -> SearchPage:
+               cursor: Optional[str] = None, limit: int = Q.DEFAULT_LIMIT) -> SearchPage:
         req = Q.prepare(org_id, q, types=types, project_id=project_id, status=status, since=since,
                         until=until, cursor=cursor, limit=limit)
         body = self.build_search(req)

@@ -13,7 +13,12 @@ SearchDoc = dict[str, Any]  # flat search document, see documents.py
 
 
 class SearchSyntaxError(ValueError):
-    """The query (or a filter or cursor) is not valid: the API answers 400 with this message."""
+    """The query (or a filter or cursor) is not valid: the API answers 400 with this message.
+    `field` names the argument at fault ("q", "since", "until", "cursor", "type", "limit")."""
+
+    def __init__(self, message: str, field: str = "q"):
+        super().__init__(message)
+        self.field = field
 
 
 class SearchResult(TypedDict):

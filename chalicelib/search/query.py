@@ -21,14 +21,17 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any, Optional, Union
 
+from chalicelib.core.ids import ISO_EXAMPLE, micros_from_iso
 from chalicelib.search.port import SearchSyntaxError
 
+# The limits of a search request: the one definition the API and both adapters use.
 TYPES = ("service", "deployment", "log", "audit")
 FIELDS = ("type", "status", "image")   # the only fields a user may name
 MAX_QUERY_CHARS = 512
+DEFAULT_LIMIT = 20
 MAX_CLAUSES = 32
 MAX_DEPTH = 8
 MAX_LIMIT = 100
@@ -45,8 +48,10 @@ def tokenize(text: str) -> list[str]:
 
 
 def fuzziness(word: str) -> int:
-    """Edits allowed for a word (like OpenSearch's AUTO:4,8): none below 4 characters, 2 from 8."""
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+    """Edits allowed for a word, OpenSearch's `AUTO` (AUTO:3,6): 1-2 characters exact, 3-5 one
+    edit, more two; a transposition counts as one edit on both adapters (`wbe` finds `web`)."""
+    n = len(word)
+    return 0 if n < 3 else 1 if n < 6 else 2
 
 
 # --- the tree ----------------------------------------------------------------
@@ -321,44 +326,41 @@ class Request:
 
 
 def to_micros(ts: str) -> int:
-    """ISO-8601 -> microseconds since the epoch (naive times are UTC)."""
-    dt = datetime.fromisoformat(ts.replace("z", "Z"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """ISO-8601 -> microseconds since the epoch (naive times are UTC); core/ids.py reads it."""
+    return micros_from_iso(ts)
 
 
 def parse_time(name: str, value: Optional[str]) -> tuple[Optional[str], Optional[int]]:
-    """A user-given timestamp -> (normalised ISO string, microseconds); SearchSyntaxError if not one."""
+    """A user-given time -> (normalised ISO string, microseconds); SearchSyntaxError if not one.
+    Any ISO-8601 form is understood: 2026-01-31, 2026-01-31T12:00Z, offsets, fractions."""
     if value in (None, ""):
         return None, None
     try:
         us = to_micros(str(value))
         return from_micros(us), us
     except (ValueError, OverflowError, OSError, TypeError):
-        raise SearchSyntaxError(f"{name} must be an ISO-8601 timestamp, like 2026-11-25T15:00:00Z") from None
+        raise SearchSyntaxError(f"{name} must be an ISO-8601 time, like {ISO_EXAMPLE}", field=name) from None
 
 
 def retention_cutoff(type: str, before: str) -> tuple[str, int]:
     """delete_older_than's arguments, checked once for both adapters -> (ISO string, microseconds)."""
     if type not in TYPES:
-        raise SearchSyntaxError(f"unknown type {type!r}")
+        raise SearchSyntaxError(f"unknown type {type!r}", field="type")
     iso, us = parse_time("before", before)
     if us is None:
-        raise SearchSyntaxError("before is required")
+        raise SearchSyntaxError("before is required", field="before")
     return iso, us
 
 
 def from_micros(us: int) -> str:
-    secs, frac = divmod(us, 1_000_000)
-    return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:06d}Z"
+    when = datetime(1970, 1, 1) + timedelta(microseconds=us)
+    return when.isoformat(timespec="microseconds") + "Z"
 
 
 def prepare(org_id: str, q: Optional[str], *, types: Optional[list[str]] = None,
             project_id: Optional[str] = None, status: Optional[str] = None,
             since: Optional[str] = None, until: Optional[str] = None,
-            cursor: Optional[str] = None, limit: int = 20) -> Request:
+            cursor: Optional[str] = None, limit: int = DEFAULT_LIMIT) -> Request:
     if not org_id or not isinstance(org_id, str):
         raise ValueError("org_id is required")  # a caller bug, not the user's
     if types is not None:
@@ -366,14 +368,14 @@ def prepare(org_id: str, q: Optional[str], *, types: Optional[list[str]] = None,
             types = [types]
         bad = [t for t in types if t not in TYPES]
         if bad:
-            raise SearchSyntaxError(f"unknown type {bad[0]!r}: types are {', '.join(TYPES)}")
+            raise SearchSyntaxError(f"type must be one of {', '.join(TYPES)}", field="type")
         types = sorted(set(types)) or None
     since_iso, since_us = parse_time("since", since)
     until_iso, until_us = parse_time("until", until)
     try:
         limit = max(1, min(MAX_LIMIT, int(limit)))
     except (TypeError, ValueError):
-        raise SearchSyntaxError("limit must be a number") from None
+        raise SearchSyntaxError("limit must be a number", field="limit") from None
     return Request(org_id=org_id, node=parse(q), types=types,
                    project_id=str(project_id) if project_id else None, status=str(status) if status else None,
                    since=since_iso, until=until_iso, since_us=since_us, until_us=until_us,
@@ -385,14 +387,19 @@ def encode_cursor(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_CURSOR_CHARS = 2048
+
+
 def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
+        if len(cursor) > MAX_CURSOR_CHARS:
+            raise ValueError
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(value, dict):
             raise ValueError
         return value
     except Exception:  # garbage from a client is a 400, never a 500
-        raise SearchSyntaxError("cursor is not valid") from None
+        raise SearchSyntaxError("cursor is not valid", field="cursor") from None
 
 
 # --- highlighting (the embedded engine; OpenSearch highlights itself) ---------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any, ContextManager, Iterator, Optional, Protocol
 
 Doc = dict[str, Any]
@@ -55,14 +56,32 @@ class BadCursor(ValueError):
     pass
 
 
+MAX_CURSOR_CHARS = 2048
+MAX_CURSOR_TEXT = 512   # a sort value that is text (names, ISO times) is far shorter
+MAX_CURSOR_INT = 2 ** 63 - 1  # what both SQLite and MongoDB store as an integer
+
+
+def _sane(value: Any) -> bool:
+    """A keyset value is one scalar, as encode_cursor wrote it: never a list, object or huge number."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -MAX_CURSOR_INT - 1 <= value <= MAX_CURSOR_INT
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= MAX_CURSOR_TEXT
+
+
 def decode_cursor(cursor: str) -> tuple[Any, str]:
     try:
+        if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_CHARS:
+            raise ValueError
         pad = "=" * (-len(cursor) % 4)
         value, id = json.loads(base64.urlsafe_b64decode(cursor + pad))
-        if not isinstance(id, str):
+        if not isinstance(id, str) or not id or len(id) > MAX_CURSOR_TEXT or not _sane(value):
             raise ValueError
         return value, id
-    except Exception as exc:  # any garbage from a client is a 400, not a 500
+    except Exception as exc:  # any garbage from a client is a 400, not a 500 (RecursionError included)
         raise BadCursor("cursor is not valid") from exc
 
 

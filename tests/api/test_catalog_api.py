@@ -151,3 +151,66 @@ def test_health_and_openapi(api):
     op = doc["paths"]["/v1/orgs/{org}/projects/{project}/services"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("ServiceIn")
     assert "memory" in doc["components"]["schemas"]["ServiceIn"]["properties"]
+
+
+def test_schedules_as_people_type_them_are_stored_for_eventbridge(api):
+    a, org, _ = owner_api(api)
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "jobs"})
+    base = f"/orgs/{org}/projects/{prj['id']}/services"
+    status, cron = a.call("POST", base, {"name": "nightly", "image": "busybox", "kind": "cron", "schedule": "0 3 * * *"})
+    assert status == 201 and cron["schedule"] == "cron(0 3 * * ? *)", cron
+    status, cron = a.call("PATCH", f"/orgs/{org}/services/{cron['id']}", {"schedule": "0 9 * * 1-5"})
+    assert status == 200 and cron["schedule"] == "cron(0 9 ? * 2-6 *)"
+    status, cron = a.call("PATCH", f"/orgs/{org}/services/{cron['id']}", {"schedule": "@hourly"})
+    assert status == 200 and cron["schedule"] == "cron(0 * * * ? *)"
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{cron['id']}", {"schedule": "0 3 1 * 1"})
+    assert status == 422 and out["error"]["field"] == "schedule" and "not both" in out["error"]["message"]
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{cron['id']}", {"schedule": "61 3 * * *"})
+    assert status == 422 and out["error"]["message"] == "minute must be 0-59, not 61"
+    status, doc = a.call("GET", "/openapi.json")
+    described = doc["components"]["schemas"]["ServiceIn"]["properties"]["schedule"]
+    assert "0 3 * * *" in json.dumps(described) and "@daily" in json.dumps(described)
+
+
+def test_every_invalid_field_is_reported_in_words(api):
+    a, org, _ = owner_api(api)
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
+    base = f"/orgs/{org}/projects/{prj['id']}/services"
+    status, out = a.call("POST", base, {"name": "Web App", "port": 0, "cpu": 300, "env": {"1X": "y"}})
+    assert status == 422
+    err = out["error"]
+    assert err["field"] == "name"  # the first one, as the request gave them
+    assert [f["field"] for f in err["fields"]] == ["name", "port", "cpu", "env", "image"]
+    by_field = {f["field"]: f["message"] for f in err["fields"]}
+    assert by_field["name"].startswith("service names are lower case letters, digits and hyphens, starting with a letter")
+    assert by_field["image"] == "image is required"
+    assert "letters, digits and _" in by_field["env"]
+    assert not any("[a-z" in m or "^" in m for m in by_field.values()), by_field
+    # rules across fields: all of them too
+    status, out = a.call("POST", base, {"name": "w", "image": "nginx", "kind": "worker", "schedule": "@daily",
+                                        "memory": 4096, "min_instances": 3, "max_instances": 2})
+    assert status == 422 and out["error"]["field"] == "schedule"
+    assert [f["field"] for f in out["error"]["fields"]] == ["schedule", "memory", "min_instances"]
+    # one problem: `fields` lists it too
+    status, out = a.call("POST", base, {"name": "ok", "image": "nginx", "port": 70000})
+    assert status == 422 and out["error"]["fields"] == [{"field": "port", "message": out["error"]["message"]}]
+
+
+def test_signup_email_message_is_in_words(api):
+    status, out = api.call("POST", "/auth/signup", {"email": "not-an-address", "password": "x", "organization": ""})
+    assert status == 422 and out["error"]["field"] == "email"
+    by_field = {f["field"]: f["message"] for f in out["error"]["fields"]}
+    assert set(by_field) == {"email", "password", "organization"}
+    assert by_field["email"].startswith("an e-mail address looks like name@example.com")
+
+
+def test_cursors_that_are_not_ours_are_400(api):
+    import base64
+
+    a, org, _ = owner_api(api)
+    for value in (b'[[1,2],"prj_1"]', b'[{"$gt":""},"prj_1"]', b'[100000000000000000000000,"prj_1"]',
+                  b"[" * 5000 + b"]" * 5000):
+        cursor = base64.urlsafe_b64encode(value).decode().rstrip("=")
+        status, out = a.call("GET", f"/orgs/{org}/projects?cursor={cursor}")
+        assert status == 400 and out["error"]["field"] == "cursor", (value[:20], out)
+        assert out["error"]["code"] == "bad_request"

@@ -67,3 +67,32 @@ def test_bad_search_input_is_400(api, ports):
         status, out = a.call("GET", f"/orgs/{org}/search?{query}")
         assert status == 400, (query, out)
         assert out["error"]["field"] == field
+
+
+def test_times_in_any_iso_form_and_the_shared_query_limit(api, ports):
+    from chalicelib.search import query as Q
+
+    a, org, _, svc = org_with_service(api, "A", "web", "nginx")
+    relay(ports)
+    for when in ("2020-01-31", "2020-01-31T12:00Z", "2020-01-31T12:00:00%2B02:00", "2020-01-31T12:00:00.5Z",
+                 "2020-01-31T12:00:00.123456789Z"):
+        status, out = a.call("GET", f"/orgs/{org}/search?q=web&type=service&from={when}")
+        assert status == 200 and [r["id"] for r in out["results"]] == [svc["id"]], (when, out)
+    status, out = a.call("GET", f"/orgs/{org}/search?q=web&type=service&to=2020-01-31")
+    assert status == 200 and out["results"] == []
+    status, out = a.call("GET", f"/orgs/{org}/search?to=2026-02-30")
+    assert status == 400 and out["error"]["field"] == "to" and "2026-01-31T12:00Z" in out["error"]["message"]
+    # the same limit as the search layer's, not a second one
+    assert a.call("GET", f"/orgs/{org}/search?q={'w' * Q.MAX_QUERY_CHARS}")[0] == 200
+    status, out = a.call("GET", f"/orgs/{org}/search?q={'w' * (Q.MAX_QUERY_CHARS + 1)}")
+    assert status == 400 and out["error"]["field"] == "q" and str(Q.MAX_QUERY_CHARS) in out["error"]["message"]
+    for cursor in ("garbage", "W1sxXV0", "eyJvIjogWzFdfQ", "eyJvIjogMWUzMDB9"):  # [[1]], {"o": [1]}, {"o": 1e300}
+        status, out = a.call("GET", f"/orgs/{org}/search?q=web&cursor={cursor}")
+        assert status == 400 and out["error"]["field"] == "cursor", (cursor, out)
+
+
+def test_a_short_word_with_a_typo_is_found(api, ports):
+    a, org, _, svc = org_with_service(api, "A", "web", "nginx")
+    relay(ports)
+    _, out = a.call("GET", f"/orgs/{org}/search?q=wbe&type=service")
+    assert [r["id"] for r in out["results"]] == [svc["id"]]

@@ -122,6 +122,27 @@ def test_typo_tolerance(loaded):
     assert "svc_k8s" in ids(loaded.search(ORG, "kubernets"))
 
 
+def test_typo_tolerance_is_opensearch_auto_with_transpositions(search):
+    search.index([doc("svc_web", title="web", body="the web frontend on api"),
+                  doc("svc_wide", title="wide", body="gateway"),
+                  doc("svc_go", title="go", body="a go worker")])
+    # 3-5 letters: one edit, a transposition counting as one (earlier words are whole words: no prefix)
+    assert ids(search.search(ORG, "wbe frontend")) == ["svc_web"]
+    assert ids(search.search(ORG, "wev frontend")) == ["svc_web"]
+    assert ids(search.search(ORG, "frontend wbe")) == ["svc_web"]
+    assert ids(search.search(ORG, "gatewya")) == ["svc_wide"]        # 7 letters: a transposition
+    assert ids(search.search(ORG, "gtaewya")) == ["svc_wide"]        # ... and two edits
+    assert ids(search.search(ORG, "webb frontend")) == ["svc_web"]   # 4 letters: one edit (an insertion)
+    assert ids(search.search(ORG, "wxbe frontend")) == []            # two edits are too many below 6 letters
+    # 1-2 letters: exact only
+    assert ids(search.search(ORG, "go worker")) == ["svc_go"]
+    assert ids(search.search(ORG, "og worker")) == []
+    assert ids(search.search(ORG, "ga worker")) == []
+    # the snippet marks the word the typo found
+    [r] = search.search(ORG, "wbe frontend")["results"]
+    assert "<mark>web</mark>" in r["snippet"]
+
+
 def test_prefix_while_typing_and_explicit_prefix(loaded):
     assert ids(loaded.search(ORG, "kube")) == ["svc_k8s"]
     assert ids(loaded.search(ORG, "kube*")) == ["svc_k8s"]

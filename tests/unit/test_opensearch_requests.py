@@ -252,6 +252,17 @@ def test_words_are_exact_fuzzy_and_the_last_one_a_prefix(ix, server):
     assert _body(server)["sort"][0] == {"_score": "desc"}
 
 
+@pytest.mark.parametrize("word, edits", [("go", 0), ("wbe", 1), ("deplo", 1), ("deploy", 2), ("deplyoment", 2)])
+def test_fuzziness_follows_opensearch_auto(ix, server, word, edits):
+    ix.search(ORG, f"{word} x")
+    should = _body(server)["query"]["bool"]["must"][0]["bool"]["must"][0]["bool"]["should"]
+    fuzzy = [c["fuzzy"]["body"] for c in should if "fuzzy" in c and "body" in c["fuzzy"]]
+    if edits:
+        assert [(f["fuzziness"], f["transpositions"]) for f in fuzzy] == [(edits, True)]
+    else:
+        assert fuzzy == []  # 1-2 letters: exact only
+
+
 def test_phrases_fields_and_negation(ix, server):
     ix.search(ORG, '"connection refused" image:nginx* -type:log')
     must = _body(server)["query"]["bool"]["must"][0]["bool"]
@@ -298,6 +309,10 @@ def test_cursor_of_the_wrong_shape_is_a_syntax_error(ix, server):
         ix.search(ORG, "x", cursor=encode_cursor({"o": 20}))      # an embedded-engine cursor
     with pytest.raises(SearchSyntaxError):
         ix.search(ORG, "", cursor=encode_cursor({"a": [1, 2, 3]}))  # wrong length for this sort
+    for after in ([[1], "x"], [{"a": 1}, "x"], [10 ** 30, "x"], [1, "x" * 600]):   # not what OpenSearch sent
+        with pytest.raises(SearchSyntaxError) as err:
+            ix.search(ORG, "", cursor=encode_cursor({"a": after}))
+        assert err.value.field == "cursor"
 
 
 def test_search_before_anything_is_indexed_is_empty(ix, server):

@@ -245,7 +245,7 @@ def test_view_exception_is_500_json_without_traceback(wsgi_app):
     assert status == 500
     assert header(headers, "content-type") == "application/json"
     assert json.loads(body) == {"error": {"code": "internal_error",
-                                          "message": "An internal server error occurred.", "field": None}}
+                                          "message": "internal error; it has been logged", "field": None}}
     assert b"secret-internal-detail" not in body and b"Traceback" not in body
 
 
@@ -256,6 +256,27 @@ def test_debug_mode_traceback_never_leaves_the_process():
     assert header(headers, "content-type") == "application/json"
     assert b"Traceback" not in body and b"secret-internal-detail" not in body
     assert json.loads(body)["error"]["code"] == "internal_error"
+
+
+def test_installed_error_shape_reshapes_what_chalice_answers_itself():
+    from chalicelib.api.http import install
+
+    app = build_app(debug=True)
+    install(app)
+    wsgi_app = validator(make_wsgi_app(app, max_body_bytes=1024))
+    status, headers, body = call(wsgi_app, environ("/query", method="DELETE"))
+    assert status == 405 and header(headers, "allow") == "GET"
+    assert json.loads(body) == {"error": {"code": "method_not_allowed", "message": "Unsupported method: DELETE",
+                                          "field": None}}
+    status, _, body = call(wsgi_app, environ("/bad"))  # a view raising Chalice's own BadRequestError
+    assert status == 400 and json.loads(body)["error"] == {"code": "bad_request", "message": "nope", "field": None}
+    status, _, body = call(wsgi_app, environ("/upload", method="POST", body=b"{}", content_type="image/png"))
+    assert status == 415 and json.loads(body)["error"]["code"] == "unsupported_media_type"
+    status, _, body = call(wsgi_app, environ("/boom"))  # debug mode: Chalice's traceback body
+    assert status == 500 and json.loads(body)["error"]["code"] == "internal_error" and b"Traceback" not in body
+    status, _, body = call(wsgi_app, environ("/nowhere"))  # the catch-all route
+    assert status == 404 and json.loads(body)["error"] == {"code": "not_found", "message": "no route for GET /nowhere",
+                                                           "field": None}
 
 
 def test_exception_inside_the_adapter_is_500_json(app, monkeypatch):
