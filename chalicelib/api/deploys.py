@@ -48,6 +48,14 @@ def list_(org, svc):
     return paged([_out(d) for d in docs], nxt)
 
 
+@endpoint(bp, ORG + "/services/{svc}/plan", "GET",
+          "What the next deploy would create or change in AWS, field by field, without touching anything", tag=TAG)
+def plan(org, svc):
+    from chalicelib.deploys.preview import preview
+
+    return preview(ports(), actor(bp), org, svc)
+
+
 @endpoint(bp, ORG + "/services/{svc}/releases", "GET", "Releases (deployments that went live) to roll back to", tag=TAG)
 def releases(org, svc):
     who = actor(bp)

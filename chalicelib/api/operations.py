@@ -2,11 +2,9 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, ports, query
-from chalicelib.catalog.service import get_service
-from chalicelib.core.errors import BadRequest, NotFound
+from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import micros_from_iso
-from chalicelib.deploys import runs
-from chalicelib.deploys.steps import names
+from chalicelib.deploys import operations, runs
 
 bp = Blueprint(__name__)
 SVC = "/orgs/{org}/services/{svc}"
@@ -17,7 +15,6 @@ SVC = "/orgs/{org}/services/{svc}"
                  "since": "ISO-8601 time: 2026-01-31, 2026-01-31T12:00Z, +02:00 offsets (default: the last hour)",
                  "limit": "1-1000"})
 def service_logs(org, svc):
-    service = get_service(ports(), actor(bp), org, svc)
     q = query(bp)
     start_ms = None
     if q.get("since"):
@@ -26,9 +23,7 @@ def service_logs(org, svc):
         except ValueError as exc:
             raise BadRequest(f"since: {exc}", field="since") from None
     limit = limit_param(bp, 200, 1000)
-    n = names({"service_id": service["id"], "org_id": org, "service_name": service["name"]})
-    events, nxt = ports().cloud.read_logs(n["log_group"], service["name"], start_ms, q.get("after") or None, limit)
-    return {"lines": events, "next": nxt, "sandbox": ports().settings.sandbox}
+    return operations.service_logs(ports(), actor(bp), org, svc, start_ms, q.get("after") or None, limit)
 
 
 @endpoint(bp, SVC + "/runs", "POST", "Run a cron service now", 202, tag="operations")
@@ -45,15 +40,4 @@ def list_runs(org, svc):
 
 @endpoint(bp, SVC + "/domain", "GET", "Custom domain: certificate status and the DNS records to create", tag="operations")
 def domain(org, svc):
-    service = get_service(ports(), actor(bp), org, svc)
-    if not service.get("domain"):
-        raise NotFound("the service has no custom domain", field="domain")
-    live = ports().store.collection("deployments").get(service.get("live_deployment_id") or "")
-    cert = next((s.get("result") for s in (live or {}).get("steps", []) if s["name"] == "certificate"), None)
-    if not cert or not cert.get("arn"):
-        return {"domain": service["domain"], "status": "pending_deploy",
-                "message": "the certificate is requested by the next deploy"}
-    current = ports().cloud.describe_certificate(cert["arn"])
-    return {"domain": service["domain"], "certificate_arn": cert["arn"], "status": current.get("status"),
-            "validation_records": current.get("validation_records"), "dns_managed": cert.get("dns_managed"),
-            "message": None if cert.get("dns_managed") else "create these CNAME records at your DNS provider"}
+    return operations.domain_status(ports(), actor(bp), org, svc)

@@ -3,10 +3,10 @@ The limits (query length, types, page size) and the time format are search/query
 same definitions both search adapters check against."""
 from chalice import Blueprint
 
-from chalicelib.accounts.service import authorize
 from chalicelib.api.http import limit as limit_param, actor, endpoint, ports, query
 from chalicelib.core.errors import BadRequest
 from chalicelib.search import query as Q
+from chalicelib.search import service
 from chalicelib.search.port import SearchSyntaxError
 
 bp = Blueprint(__name__)
@@ -22,7 +22,7 @@ API_NAMES = {"since": "from", "until": "to"}  # the adapters' argument -> this e
                  "to": "ISO-8601 time, exclusive", "cursor": "from `next`", "limit": f"1-{Q.MAX_LIMIT}"})
 def search(org):
     who = actor(bp)
-    authorize(ports(), who, org, "read")
+    service.reader(ports(), who, org)
     q = query(bp)
     types = [t for t in (q.get("type") or "").split(",") if t]
     if any(t not in Q.TYPES for t in types):
@@ -31,8 +31,7 @@ def search(org):
     try:
         since, _ = Q.parse_time("from", q.get("from"))
         until, _ = Q.parse_time("to", q.get("to"))
-        return ports().search.search(org, q.get("q") or "", types=types or None, project_id=q.get("project"),
-                                     status=q.get("status"), since=since, until=until,
-                                     cursor=q.get("cursor"), limit=limit)
+        return service.search(ports(), who, org, q.get("q") or "", types=types or None, project_id=q.get("project"),
+                              status=q.get("status"), since=since, until=until, cursor=q.get("cursor"), limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc), field=API_NAMES.get(exc.field, exc.field)) from None

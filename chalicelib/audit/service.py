@@ -17,5 +17,14 @@ def record(ports: Ports, actor: Actor, org_id: str, action: str, target_type: st
     return event
 
 
-def list_events(ports: Ports, org_id: str, limit: int, after: Optional[str]):
+def list_events(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+    from chalicelib.accounts.service import authorize  # accounts records audit events: import late
+
+    authorize(ports, actor, org_id, "read")
     return ports.store.collection("audit_events").find({"org_id": org_id}, order="-created", limit=limit, after=after)
+
+
+def get_event(ports: Ports, actor: Actor, org_id: str, event_id: str) -> dict[str, Any]:
+    from chalicelib.accounts.service import load_in_org
+
+    return load_in_org(ports, actor, org_id, "read", "audit_events", event_id, "event")

@@ -98,6 +98,10 @@ class ServiceNames:
     org_id: str
     service_id: str
 
+    @property
+    def secret_prefix(self) -> str:
+        return f"{SECRET_PREFIX}/{self.org_id}/{self.service_id}"
+
     def secret(self, name: str, version: int) -> str:
         """The SSM parameter of one secret version (immutable, so rollbacks can use it)."""
         return secret_parameter_name(self.org_id, self.service_id, name, version)

@@ -21,7 +21,8 @@ from typing import Any, Optional
 
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib import lifecycle
-from chalicelib.deploys import steps
+from chalicelib.catalog.service import secret_values
+from chalicelib.deploys import plan, steps
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
@@ -191,11 +192,30 @@ class LostLease(Exception):
     """Another worker took the deployment over (our lease expired): stop quietly."""
 
 
-def _plan(ports, dep: dict) -> list[steps.Step]:
+def _steps(ports, dep: dict) -> list[steps.Step]:
     if dep["status"] == "rolling_back":
         previous = ports.store.collection("deployments").get(dep["rollback_to"])
-        return steps.rollback_plan(previous)
-    return steps.PLANS[dep["kind"]]
+        return steps.rollback_steps(previous)
+    return steps.STEPS[dep["kind"]]
+
+
+def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
+    """A waiting step looks; any other plans its cloud calls (kept in the step's entry), then
+    the one executor runs the plan."""
+    if step.wait is not None:
+        return step.wait(ctx)
+    assert step.plan is not None
+    planned = step.plan(ctx)
+    entry["plan"] = planned.public()
+    return plan.execute(ctx.cloud, planned, lambda ref: _reveal(ctx.ports, ref))
+
+
+def _reveal(ports, ref: plan.SecretValue) -> str:
+    version, value = secret_values(ports, ref.service_id).get(ref.name, (None, ""))
+    if version != ref.version:
+        raise steps.StepFailed(f"secret {ref.name} changed while this deployment ran (v{ref.version} -> "
+                               f"v{version}); deploy again to use the new value")
+    return value
 
 
 def _run_steps(ports, dep: dict, owner: str) -> Outcome:
@@ -203,7 +223,8 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
         return _start_rollback(ports, dep, owner)
     ctx = steps.Ctx(ports=ports, dep=dep,
                     results={s["name"]: s.get("result") for s in dep["steps"] if s["status"] == "done"})
-    for name, fn, status in _plan(ports, dep):
+    for step in _steps(ports, dep):
+        name, status = step.name, step.status
         if name in ctx.results:
             continue
         if dep.get("deadline") and dep["deadline"] < _now() and name != "rollout":
@@ -231,7 +252,7 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
         ctx.step_started = entry["started_ts"]
         t0 = time.perf_counter()
         try:
-            result = fn(ctx)
+            result = _do(ctx, step, entry)
         except steps.StepFailed as exc:
             return _fail(ports, dep, owner, steps_doc, entry, str(exc))
         except Exception as exc:
@@ -260,13 +281,24 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
             extra["spec"] = {**dep["spec"], "image": result["image"]}  # a rollback to this release runs these bytes
         dep = ctx.dep = _record(ports, dep, owner, steps_doc, **extra)
         ctx.results[name] = result
-        append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_summary(result)}", name)
+        append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_said(entry.get('plan'))}{_summary(result)}", name)
     return _finish(ports, dep, owner)
 
 
 def _log_trace(exc: Exception) -> None:
     # Unexpected errors keep their trace in the worker log (never in the API or deploy log).
     traceback.print_exception(exc)
+
+
+def _said(planned: Optional[dict]) -> str:
+    """'; updated target group (port, health)' from a step's plan."""
+    if not planned:
+        return ""
+    verb = {"create": "created", "update": "updated", "no-op": "unchanged", "skip": "skipped"}.get(planned["action"])
+    if not verb:
+        return ""
+    fields = f" ({', '.join(planned['changes'])})" if planned["action"] == "update" and planned["changes"] else ""
+    return f"; {verb} {planned['resource']}{fields}"
 
 
 def _summary(result: Any) -> str:

@@ -9,7 +9,8 @@ from chalicelib.catalog.service import get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
-from chalicelib.deploys.steps import names
+from chalicelib.cloud import naming
+from chalicelib.deploys.steps import step_result
 from chalicelib.store.port import Conflict, iter_all
 
 
@@ -35,7 +36,7 @@ def start(ports: Ports, run_id: str) -> dict[str, Any]:
     if run is None or run["status"] != "starting":
         return run or {}
     live = ports.store.collection("deployments").get(run["deployment_id"])
-    network = next((s["result"] for s in live["steps"] if s["name"] == "network"), None) or ports.cloud.ensure_network()
+    network = step_result(live, "network") or ports.cloud.ensure_network()
     out = ports.cloud.run_task(live["task_definition"], network, env=(live.get("spec") or {}).get("env"),
                                client_token=run_id)
     changes: dict[str, Any] = {"status": "running", "started": now_iso(), "task_arn": out.get("task_arn")}
@@ -61,8 +62,8 @@ def sync(ports: Ports) -> dict[str, int]:
         if not live:
             continue
         since = service.get("runs_synced_ms") or int(epoch_from_iso(live.get("finished") or live["created"]) * 1000)
-        n = names({"service_id": service["id"], "org_id": service["org_id"], "service_name": service["name"]})
-        found = ports.cloud.list_task_runs(n["family"], n["rule"], since, env=(live.get("spec") or {}).get("env"))
+        n = naming.of_service(service)
+        found = ports.cloud.list_task_runs(n.family, n.rule, since, env=(live.get("spec") or {}).get("env"))
         for r in found:
             fields = {"status": _status(r), "exit_code": r.get("exit_code"), "reason": r.get("reason"),
                       "started": iso_from_epoch(r["started_ms"] / 1000) if r.get("started_ms") else None,

@@ -1,20 +1,23 @@
-"""The steps of a deploy. Each takes the run context and returns a JSON-able result
-(recorded before the next step starts) or `Pending` to be looked at again later.
-Every step is idempotent: the cloud port's ensure_* calls converge, so a step
-that was interrupted before its result was recorded can simply run again."""
+"""The steps of a deploy. Most steps *plan* (plan.py): they look at what exists in AWS
+and return a StepPlan of Cloud port calls, which the engine's executor then runs and
+records before the next step starts. The rollout step *waits*: it looks at ECS and
+returns `Pending` until the rollout settles. Every call converges (ensure_*), so a step
+interrupted before its result was recorded can be planned and run again."""
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from chalicelib.catalog.service import secret_values
+from chalicelib.cloud import naming
+from chalicelib.deploys.plan import Call, FromCall, KnownAfterApply, SecretValue, StepPlan, known
+
+LOG_RETENTION_DAYS = 30
 
 
 @dataclass
 class Pending:
-    """Not done yet: look again in `seconds`; `message` goes to the deploy log."""
+    """Not done yet: look again in `seconds`; `message` goes to the deploy log when it changes."""
     seconds: float
     message: str
 
@@ -29,6 +32,7 @@ class Ctx:
     dep: dict[str, Any]
     results: dict[str, Any] = field(default_factory=dict)   # name -> result of finished steps
     step_started: float = 0.0
+    preview: bool = False            # a display-only plan: nothing may be changed
 
     @property
     def cloud(self):
@@ -38,218 +42,378 @@ class Ctx:
     def spec(self) -> dict[str, Any]:
         return self.dep["spec"]
 
-
-def names(dep: dict[str, Any]) -> dict[str, str]:
-    """AWS resource names derived from ids: stable across retries, unique per service."""
-    svc = dep["service_id"].split("_", 1)[-1]
-    short = hashlib.sha1(dep["service_id"].encode()).hexdigest()[:10]
-    return {"family": f"lb-{svc}", "service": f"lb-{svc}", "log_group": f"/launchbay/{dep['org_id']}/{dep['service_name']}",
-            "target_group": f"lb-{short}", "rule": f"lb-{svc}", "secret_prefix": f"/launchbay/{dep['org_id']}/{dep['service_id']}"}
+    @property
+    def names(self) -> naming.ServiceNames:
+        return naming.of_deployment(self.dep)
 
 
-# --- provisioning -------------------------------------------------------------
+def step_result(dep: dict[str, Any], name: str) -> Optional[dict[str, Any]]:
+    """The recorded result of a finished step of a deployment (None if it did not finish)."""
+    return next((s.get("result") for s in dep.get("steps") or [] if s["name"] == name and s.get("status") == "done"),
+                None)
+
+
+def _plan(step: str, resource: str, name: str, current: Optional[dict], changes: dict, calls: list[Call],
+          result: Any, shape: Optional[Callable[[list[Any]], Any]] = None, always: bool = False) -> StepPlan:
+    action = "create" if current is None else ("update" if changes else "no-op")
+    return StepPlan(step, resource, name, action, changes, calls, result if action == "no-op" else None, shape, always)
+
+
+# --- shared resources (one cluster, network and load balancer per environment) ---------
 
 SHARED_TTL = 300.0   # seconds a worker trusts what it learnt about shared resources
 _shared: dict[tuple, tuple[float, Any]] = {}
 
 
-def _shared_resource(ctx: Ctx, name: str, make: Callable[[], Any]) -> Any:
-    """The cluster, the network and the load balancer are shared by every service of an
-    environment: one worker process ensures each once per SHARED_TTL instead of on every
-    deploy (fewer AWS calls, no throttling at hundreds of deploys a minute)."""
+def _shared_key(ctx: Ctx, name: str) -> tuple:
     s = ctx.ports.settings
-    key = (name, s.aws_endpoint_url, s.aws_region, s.cluster_name)
-    hit = _shared.get(key)
-    if hit and time.monotonic() - hit[0] < SHARED_TTL:
-        return hit[1]
-    value = make()
-    _shared[key] = (time.monotonic(), value)
-    return value
+    return (name, s.aws_endpoint_url, s.aws_region, s.cluster_name)
 
 
-def cluster(ctx: Ctx):
-    return _shared_resource(ctx, "cluster", lambda: {"arn": ctx.cloud.ensure_cluster()})
+def _cached(ctx: Ctx, name: str) -> Any:
+    """The cluster, network and load balancer are shared by every service: one worker process
+    looks each up once per SHARED_TTL instead of on every deploy (no throttling at hundreds of
+    deploys a minute)."""
+    hit = _shared.get(_shared_key(ctx, name))
+    return hit[1] if hit and time.monotonic() - hit[0] < SHARED_TTL else None
 
 
-def network(ctx: Ctx):
-    return _shared_resource(ctx, "network", lambda: dict(ctx.cloud.ensure_network()))
+def _look(ctx: Ctx, name: str, find: Callable[[], Any]) -> Any:
+    """The cached answer, or a fresh lookup (remembered when it found the resource complete)."""
+    hit = _cached(ctx, name)
+    if hit is not None:
+        return hit
+    found = find()
+    if found and not ctx.preview:
+        _shared[_shared_key(ctx, name)] = (time.monotonic(), dict(found))
+    return found
 
 
-def log_group(ctx: Ctx):
-    name = names(ctx.dep)["log_group"]
-    ctx.cloud.ensure_log_group(name, 30)
-    return {"name": name}
+def _remember(ctx: Ctx, name: str) -> Callable[[list[Any]], Any]:
+    def shape(outs: list[Any]) -> Any:
+        value = outs[-1] if name != "cluster" else {"arn": outs[-1]}
+        value = dict(value)
+        _shared[_shared_key(ctx, name)] = (time.monotonic(), value)
+        return value
+    return shape
 
 
-def secrets(ctx: Ctx):
-    """One SSM SecureString per secret *version*: immutable, so a rollback can point at
-    the exact value an older release ran with. Values never leave this function."""
+def cluster(ctx: Ctx) -> StepPlan:
+    found = _look(ctx, "cluster", ctx.cloud.find_cluster)
+    current = {"arn": found["arn"]} if found else None
+    return _plan("cluster", "ECS cluster", ctx.ports.settings.cluster_name, current, {},
+                 [Call("ensure_cluster", {})], current, _remember(ctx, "cluster"))
+
+
+def network(ctx: Ctx) -> StepPlan:
+    found = _look(ctx, "network", ctx.cloud.find_network)
+    return _plan("network", "network (VPC, subnets, security group)", "launchbay", found,
+                 {}, [Call("ensure_network", {})], dict(found) if found else None, _remember(ctx, "network"))
+
+
+def load_balancer(ctx: Ctx) -> StepPlan:
+    found = _look(ctx, "load_balancer", lambda: _complete(ctx.cloud.find_load_balancer("launchbay")))
+    return _plan("load_balancer", "load balancer", "launchbay", found, {},
+                 [Call("ensure_load_balancer", {"name": "launchbay", "network": ctx.results["network"]})],
+                 dict(found) if found else None, _remember(ctx, "load_balancer"))
+
+
+def _complete(lb: Optional[dict]) -> Optional[dict]:
+    return lb if lb and lb.get("listener_arn") else None   # no listener yet: ensure_* finishes it
+
+
+# --- per service ---------------------------------------------------------------------------
+
+def log_group(ctx: Ctx) -> StepPlan:
+    from chalicelib.cloud.foundation import allowed_retention
+
+    name = ctx.names.log_group
+    found = ctx.cloud.find_log_group(name)
+    changes = {} if not found or found.get("retention_days") == allowed_retention(LOG_RETENTION_DAYS) else \
+        {"retention_days": [found.get("retention_days"), allowed_retention(LOG_RETENTION_DAYS)]}
+    return _plan("log_group", "log group", name, found, changes,
+                 [Call("ensure_log_group", {"name": name, "retention_days": LOG_RETENTION_DAYS})],
+                 {"name": name}, lambda outs: {"name": name})
+
+
+def image(ctx: Ctx) -> StepPlan:
+    """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks (a read)."""
+    wanted = ctx.spec["image"]
+    resolved = ctx.cloud.resolve_image(wanted)
+    changes = {"image": [wanted, resolved["image"]]} if resolved["image"] != wanted else {}
+    return StepPlan("image", "container image", wanted, "no-op", changes, [], resolved)
+
+
+def secrets(ctx: Ctx) -> StepPlan:
+    """One SSM SecureString per secret *version*: immutable, so a rollback can point at the
+    exact value an older release ran with. Values are read only by the executor."""
     if ctx.dep.get("secret_refs") is not None:       # a rollback reuses the release's parameters
-        return {"refs": ctx.dep["secret_refs"], "reused": True}
-    prefix = names(ctx.dep)["secret_prefix"]
-    refs = {}
-    for name, (version, value) in secret_values(ctx.ports, ctx.dep["service_id"]).items():
-        put = ctx.cloud.put_secret(f"{prefix}/{name}/v{version}", value)
-        refs[name] = {"arn": put["arn"], "version": version}
-    return {"refs": refs, "names": sorted(refs)}
+        refs = ctx.dep["secret_refs"]
+        return StepPlan("secrets", "secrets (SSM parameters)", ctx.names.secret_prefix, "no-op",
+                        {}, [], {"refs": refs, "reused": True})
+    versions = _secret_versions(ctx)
+    refs: dict[str, Any] = {}
+    calls: list[Call] = []
+    missing: list[str] = []
+    for secret, version in sorted(versions.items()):
+        param = ctx.names.secret(secret, version)
+        found = ctx.cloud.find_secret(param)
+        if found:
+            refs[secret] = {"arn": found["arn"], "version": version}
+        else:
+            missing.append(secret)
+            calls.append(Call("put_secret", {"name": param, "value": SecretValue(ctx.dep["service_id"], secret, version)}))
+
+    def shape(outs: list[Any]) -> Any:
+        out = dict(refs)
+        for secret, put in zip(missing, outs):
+            out[secret] = {"arn": put["arn"], "version": versions[secret]}
+        return {"refs": out, "names": sorted(out)}
+
+    changes = {"added": missing} if missing else {}
+    step = StepPlan("secrets", "secrets (SSM parameters)", ctx.names.secret_prefix,
+                    "create" if missing else "no-op", changes, calls, {"refs": refs, "names": sorted(refs)}, shape)
+    if ctx.preview and missing:
+        step.result = KnownAfterApply("secrets")
+    return step
 
 
-def image(ctx: Ctx):
-    """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks."""
-    return ctx.cloud.resolve_image(ctx.spec["image"])
+def _secret_versions(ctx: Ctx) -> dict[str, int]:
+    docs, _ = ctx.ports.store.collection("secrets").find({"service_id": ctx.dep["service_id"]}, order="name", limit=1000)
+    return {s["name"]: s["version"] for s in docs}
 
 
-def task_definition(ctx: Ctx):
-    spec, n = ctx.spec, names(ctx.dep)
-    refs = ctx.results["secrets"]["refs"]
-    pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
-    container = {"name": spec["name"], "image": pinned, "port": spec.get("port"),
-                 "command": spec.get("command"), "cpu": spec["cpu"], "memory": spec["memory"],
-                 "env": dict(spec.get("env") or {}), "secrets": {k: v["arn"] for k, v in refs.items()},
-                 "log_group": ctx.results["log_group"]["name"], "log_stream_prefix": spec["name"],
-                 "health_check_path": (spec.get("health_check") or {}).get("path")}
-    out = ctx.cloud.register_task_definition(n["family"], container)
-    return {"arn": out["arn"], "revision": out.get("revision")}
-
-
-def load_balancer(ctx: Ctx):
-    return _shared_resource(ctx, "load_balancer",
-                            lambda: dict(ctx.cloud.ensure_load_balancer("launchbay", ctx.results["network"])))
-
-
-def target_group(ctx: Ctx):
-    hc = ctx.spec.get("health_check") or {}
-    health = {"path": hc.get("path", "/"), "interval_seconds": hc.get("interval_seconds", 30),
-              "timeout_seconds": hc.get("timeout_seconds", 5), "healthy_threshold": hc.get("healthy_threshold", 3),
-              "unhealthy_threshold": hc.get("unhealthy_threshold", 3), "matcher": "200-399"}
-    arn = ctx.cloud.ensure_target_group(names(ctx.dep)["target_group"], ctx.spec["port"], health,
-                                        ctx.results["network"]["vpc_id"], ctx.spec.get("deregistration_delay", 30))
-    return {"arn": arn}
-
-
-def listener_rule(ctx: Ctx):
-    host = ctx.spec.get("domain") or f"{ctx.spec['name']}.{ctx.dep['org_id']}.launchbay.internal"
-    arn = ctx.cloud.ensure_listener_rule(ctx.results["load_balancer"]["listener_arn"], host, "/*",
-                                         ctx.results["target_group"]["arn"])
-    return {"arn": arn, "host": host}
-
-
-# --- rollout ------------------------------------------------------------------
-
-def ecs_service(ctx: Ctx, task_definition_arn: Optional[str] = None):
+def _container(ctx: Ctx) -> dict[str, Any]:
     spec = ctx.spec
-    web = ctx.dep["kind"] == "web"
-    out = ctx.cloud.ensure_service(
-        names(ctx.dep)["service"], task_definition_arn or ctx.results["task_definition"]["arn"],
-        max(spec.get("min_instances", 1), 1) if ctx.dep["kind"] != "cron" else 0, ctx.results["network"],
-        target_group_arn=ctx.results["target_group"]["arn"] if web else None,
-        container_name=spec["name"] if web else None, container_port=spec.get("port") if web else None)
-    return {"arn": out.get("arn"), "deployment_id": out.get("deployment_id")}
+    refs = (ctx.results.get("secrets") or {}).get("refs") or {}
+    pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
+    return {"name": spec["name"], "image": pinned, "port": spec.get("port"),
+            "command": spec.get("command"), "cpu": spec["cpu"], "memory": spec["memory"],
+            "env": dict(spec.get("env") or {}), "secrets": {k: v["arn"] for k, v in refs.items()},
+            "log_group": ctx.names.log_group, "log_stream_prefix": spec["name"],
+            "health_check_path": (spec.get("health_check") or {}).get("path")}
 
+
+def task_definition(ctx: Ctx) -> StepPlan:
+    family, container = ctx.names.family, _container(ctx)
+    if isinstance(ctx.results.get("secrets"), KnownAfterApply):
+        return StepPlan("task_definition", "task definition", family, "create",
+                        {"secrets": "new secret versions (known after apply)"}, [], KnownAfterApply("task_definition"))
+    found = ctx.cloud.find_task_definition(family, container)
+    current = {"arn": found["latest_arn"], "revision": _revision(found["latest_arn"])} if found["latest_arn"] else None
+    changes = {} if found["matches"] else (found["changes"] or {"revision": "new"})
+    return _plan("task_definition", "task definition", family, current, changes,
+                 [Call("register_task_definition", {"family": family, "container": container})], current,
+                 lambda outs: {"arn": outs[0]["arn"], "revision": outs[0].get("revision")})
+
+
+def _revision(arn: Optional[str]) -> Optional[int]:
+    try:
+        return int(str(arn).rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _health(spec: dict[str, Any]) -> dict[str, Any]:
+    hc = spec.get("health_check") or {}
+    return {"path": hc.get("path", "/"), "interval_seconds": hc.get("interval_seconds", 30),
+            "timeout_seconds": hc.get("timeout_seconds", 5), "healthy_threshold": hc.get("healthy_threshold", 3),
+            "unhealthy_threshold": hc.get("unhealthy_threshold", 3), "matcher": "200-399"}
+
+
+def target_group(ctx: Ctx) -> StepPlan:
+    from chalicelib.cloud.inspect import diff, expected_health
+
+    name, health = ctx.names.target_group, _health(ctx.spec)
+    desired = {"port": ctx.spec["port"], "health": expected_health(health),  # type: ignore[arg-type]
+               "deregistration_delay": ctx.spec.get("deregistration_delay", 30)}
+    found = ctx.cloud.find_target_group(name)
+    return _plan("target_group", "target group", name, found, diff(found, desired, desired) if found else {},
+                 [Call("ensure_target_group", {"name": name, "port": ctx.spec["port"], "health": health,
+                                               "vpc_id": ctx.results["network"]["vpc_id"],
+                                               "deregistration_delay": ctx.spec.get("deregistration_delay", 30)})],
+                 {"arn": found["arn"]} if found else None, lambda outs: {"arn": outs[0]})
+
+
+def _host(ctx: Ctx) -> str:
+    return ctx.spec.get("domain") or f"{ctx.spec['name']}.{ctx.dep['org_id']}.launchbay.internal"
+
+
+def listener_rule(ctx: Ctx) -> StepPlan:
+    host, listener, tg = _host(ctx), ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
+    found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
+    changes = {"target_group": [found["target_group_arn"], tg]} if found and found["target_group_arn"] != tg else {}
+    return _plan("listener_rule", "listener rule", host, found, changes,
+                 [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
+                                                "target_group_arn": tg})],
+                 {"arn": found["arn"], "host": host} if found else None, lambda outs: {"arn": outs[0], "host": host})
+
+
+def ecs_service(ctx: Ctx) -> StepPlan:
+    spec, web = ctx.spec, ctx.dep["kind"] == "web"
+    td = ctx.results["task_definition"]["arn"]
+    desired = max(spec.get("min_instances", 1), 1)
+    # no cluster yet (a preview before the first deploy): there is no service either
+    found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else ctx.cloud.describe_service(ctx.names.service)
+    changes = {}
+    if found:
+        changes = {k: v for k, v in {"task_definition": [found.get("task_definition"), td],
+                                     "desired": [found.get("desired"), desired]}.items() if v[0] != v[1]}
+        if "desired" in changes and not changes.get("task_definition") and found.get("desired", 0) >= desired:
+            changes.pop("desired")   # autoscaling owns the count between min and max
+    kwargs = {"name": ctx.names.service, "task_definition_arn": td, "desired_count": desired,
+              "network": ctx.results["network"],
+              "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
+              "container_name": spec["name"] if web else None, "container_port": spec.get("port") if web else None}
+    # always run: ECS names the rollout (its deployment id) only in the answer
+    return _plan("service", "ECS service", ctx.names.service, found, changes, [Call("ensure_service", kwargs)],
+                 None, lambda outs: {"arn": outs[0].get("arn"), "deployment_id": outs[0].get("deployment_id")},
+                 always=True)
+
+
+def autoscaling(ctx: Ctx) -> StepPlan:
+    spec, web = ctx.spec, ctx.dep["kind"] == "web"
+    scaling = spec.get("autoscaling") or {}
+    lo, hi = max(spec.get("min_instances", 1), 1), spec.get("max_instances", 1)
+    if hi <= spec.get("min_instances", 1) and not scaling:
+        return StepPlan("autoscaling", "autoscaling", ctx.names.service, "skip", {}, [],
+                        {"skipped": "min_instances equals max_instances"})
+    requests = scaling.get("requests_per_target") if web else None
+    found = ctx.cloud.find_autoscaling(ctx.names.service)
+    current = {"min": found["min"], "max": found["max"]} if found else None
+    changes = {k: v for k, v in {"min": [current and current["min"], lo], "max": [current and current["max"], hi]}.items()
+               if current and v[0] != v[1]}
+    if found and sorted((found.get("targets") or {}).values()) != sorted(
+            [float(scaling.get("cpu_target", 60.0))] + ([float(requests)] if requests else [])):
+        changes["targets"] = [found.get("targets"), {"cpu": scaling.get("cpu_target", 60.0), "requests": requests}]
+    kwargs = {"service_name": ctx.names.service, "min_count": lo, "max_count": hi,
+              "cpu_target": scaling.get("cpu_target", 60.0), "requests_per_target": requests,
+              "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
+              "load_balancer_arn": ctx.results["load_balancer"]["arn"] if web else None}
+    result = {"min": spec.get("min_instances"), "max": hi}
+    return _plan("autoscaling", "autoscaling", ctx.names.service, current, changes,
+                 [Call("ensure_autoscaling", kwargs)], result, lambda outs: result)
+
+
+def certificate(ctx: Ctx) -> StepPlan:
+    """Requested, not awaited: DNS validation can take hours, and the service already serves."""
+    domain = ctx.spec.get("domain")
+    if not domain:
+        return StepPlan("certificate", "certificate", "-", "skip", {}, [], {"skipped": "no custom domain"})
+    found = ctx.cloud.find_certificate(domain)
+
+    def shape(outs: list[Any]) -> Any:
+        cert, in_route53 = outs
+        return {"arn": cert["arn"], "status": cert.get("status"),
+                "validation_records": cert.get("validation_records"), "dns_managed": in_route53}
+
+    # request_certificate is idempotent and returns the validation records the DNS call needs
+    plan = _plan("certificate", "certificate", domain, found, {}, [Call("request_certificate", {"domain": domain})],
+                 None, shape, always=True)
+    plan.calls.append(Call("upsert_dns_records", {"domain": domain, "records": FromCall(0, "validation_records")}))
+    return plan
+
+
+def schedule(ctx: Ctx) -> StepPlan:
+    from chalicelib.cloud.inspect import diff
+
+    td = ctx.results["task_definition"]["arn"]
+    found = ctx.cloud.find_schedule(ctx.names.rule)
+    desired = {"schedule": ctx.spec["schedule"], "task_definition": td}
+    return _plan("schedule", "EventBridge schedule", ctx.names.rule, found,
+                 diff(found, desired, desired) if found else {},
+                 [Call("ensure_schedule", {"rule_name": ctx.names.rule, "schedule_expression": ctx.spec["schedule"],
+                                           "task_definition_arn": td, "network": ctx.results["network"]})],
+                 {"rule_arn": found["arn"], "schedule": ctx.spec["schedule"]} if found else None,
+                 lambda outs: {"rule_arn": outs[0], "schedule": ctx.spec["schedule"]})
+
+
+# --- the rollout: a wait, not a change --------------------------------------------------
 
 def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service"):
     deadline = ctx.step_started + ctx.ports.settings.deploy_timeout_seconds
-    status = ctx.cloud.observe_rollout(names(ctx.dep)["service"], ctx.results[service_step].get("deployment_id") or "",
+    status = ctx.cloud.observe_rollout(ctx.names.service, ctx.results[service_step].get("deployment_id") or "",
                                        env if env is not None else (ctx.spec.get("env") or {}), ctx.step_started)
     state = status.get("state")
     if state == "completed":
         return {"state": "completed", "running": status.get("running"), "desired": status.get("desired")}
     if state == "failed":
         raise StepFailed(status.get("reason") or "the rollout failed")
-    waited = time.time() - ctx.step_started
+    counts = f"{status.get('running', 0)} of {status.get('desired', '?')} tasks running"
     if time.time() > deadline:
         raise StepFailed(f"the rollout did not finish within {ctx.ports.settings.deploy_timeout_seconds} s "
-                         f"({status.get('running', 0)} of {status.get('desired', '?')} tasks running; "
-                         f"{status.get('reason') or 'no reason given by ECS'})")
+                         f"({counts}; {status.get('reason') or 'no reason given by ECS'})")
+    why = f": {status['reason']}" if status.get("reason") else ""
     return Pending(min(ctx.ports.settings.rollout_poll_seconds, max(deadline - time.time(), 0.05)),
-                   f"waiting for the rollout: {status.get('running', 0)} of {status.get('desired', '?')} tasks "
-                   f"running, {waited:.0f} s elapsed")
+                   f"waiting for the rollout: {counts}{why}")
 
 
-def autoscaling(ctx: Ctx):
-    spec = ctx.spec
-    scaling = spec.get("autoscaling") or {}
-    if spec.get("max_instances", 1) <= spec.get("min_instances", 1) and not scaling:
-        return {"skipped": "min_instances equals max_instances"}
-    web = ctx.dep["kind"] == "web"
-    ctx.cloud.ensure_autoscaling(
-        names(ctx.dep)["service"], max(spec.get("min_instances", 1), 1), spec["max_instances"],
-        cpu_target=scaling.get("cpu_target", 60.0),
-        requests_per_target=scaling.get("requests_per_target") if web else None,
-        target_group_arn=ctx.results["target_group"]["arn"] if web else None,
-        load_balancer_arn=ctx.results["load_balancer"]["arn"] if web else None)
-    return {"min": spec.get("min_instances"), "max": spec["max_instances"]}
+# --- the steps of each kind --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    status: str                                      # the deployment status it runs in
+    plan: Optional[Callable[[Ctx], StepPlan]] = None  # a change to AWS: planned, then executed
+    wait: Optional[Callable[[Ctx], Any]] = None       # a look at AWS until something settles
 
 
-def certificate(ctx: Ctx):
-    """Requested, not awaited: DNS validation can take hours, and the service already serves."""
-    domain = ctx.spec.get("domain")
-    if not domain:
-        return {"skipped": "no custom domain"}
-    cert = ctx.cloud.request_certificate(domain)
-    in_route53 = ctx.cloud.upsert_dns_records(domain, cert.get("validation_records") or [])
-    return {"arn": cert["arn"], "status": cert.get("status"), "validation_records": cert.get("validation_records"),
-            "dns_managed": in_route53}
-
-
-def schedule(ctx: Ctx):
-    arn = ctx.cloud.ensure_schedule(names(ctx.dep)["rule"], ctx.spec["schedule"],
-                                    ctx.results["task_definition"]["arn"], ctx.results["network"])
-    return {"rule_arn": arn, "schedule": ctx.spec["schedule"]}
-
-
-# --- plans ----------------------------------------------------------------------
-
-Step = tuple[str, Callable[[Ctx], Any], str]   # (name, function, the status it runs in)
-
-_COMMON: list[Step] = [("cluster", cluster, "provisioning"), ("network", network, "provisioning"),
-                       ("log_group", log_group, "provisioning"), ("image", image, "provisioning"),
-                       ("secrets", secrets, "provisioning"),
-                       ("task_definition", task_definition, "provisioning")]
-PLANS: dict[str, list[Step]] = {
-    "web": _COMMON + [("load_balancer", load_balancer, "provisioning"), ("target_group", target_group, "provisioning"),
-                      ("listener_rule", listener_rule, "provisioning"), ("service", ecs_service, "deploying"),
-                      ("rollout", rollout, "deploying"), ("autoscaling", autoscaling, "deploying"),
-                      ("certificate", certificate, "deploying")],
-    "worker": _COMMON + [("service", ecs_service, "deploying"), ("rollout", rollout, "deploying"),
-                         ("autoscaling", autoscaling, "deploying")],
-    "cron": _COMMON + [("schedule", schedule, "deploying")],
+_COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
+           Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
+           Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+STEPS: dict[str, list[Step]] = {
+    "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
+                      Step("target_group", "provisioning", target_group),
+                      Step("listener_rule", "provisioning", listener_rule),
+                      Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),
+                      Step("autoscaling", "deploying", autoscaling), Step("certificate", "deploying", certificate)],
+    "worker": _COMMON + [Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),
+                         Step("autoscaling", "deploying", autoscaling)],
+    "cron": _COMMON + [Step("schedule", "deploying", schedule)],
 }
 # Steps after which AWS runs something new: a failure from here on needs a rollback.
 TOUCHES_RUNTIME = {"service", "schedule"}
 
 
-def stop_release(ports: Any, dep: dict[str, Any]) -> str:
-    """Stop a cancelled first release: no tasks keep running, no schedule keeps firing."""
-    done = {s["name"]: s.get("result") for s in dep["steps"] if s.get("status") == "done"}
-    if dep["kind"] == "cron":
-        ports.cloud.delete_schedule(names(dep)["rule"])
-        return "its schedule was removed"
-    if done.get("task_definition") and done.get("network"):
-        web = dep["kind"] == "web" and done.get("target_group")
-        ports.cloud.ensure_service(names(dep)["service"], done["task_definition"]["arn"], 0, done["network"],
-                                   target_group_arn=done["target_group"]["arn"] if web else None,
-                                   container_name=dep["spec"]["name"] if web else None,
-                                   container_port=dep["spec"].get("port") if web else None)
-        return "its ECS service was scaled to 0 tasks"
-    return "nothing was running yet"
-
-
-def rollback_plan(previous: dict[str, Any]) -> list[Step]:
+def rollback_steps(previous: dict[str, Any]) -> list[Step]:
     """Put the previous release's task definition back and wait for it to settle."""
     prev_td = previous.get("task_definition")
     prev_env = (previous.get("spec") or {}).get("env") or {}
 
-    def restore(ctx: Ctx):
+    def restore(ctx: Ctx) -> StepPlan:
         if ctx.dep["kind"] == "cron":
-            arn = ctx.cloud.ensure_schedule(names(ctx.dep)["rule"], previous["spec"]["schedule"], prev_td,
-                                            ctx.results["network"])
-            return {"rule_arn": arn, "task_definition": prev_td}
-        return {**ecs_service(ctx, prev_td), "task_definition": prev_td}
+            ctx.results["task_definition"] = {"arn": prev_td}
+            ctx.spec["schedule"] = previous["spec"]["schedule"]
+            plan = schedule(ctx)
+            plan.shape = lambda outs: {"rule_arn": outs[0], "task_definition": prev_td}
+        else:
+            ctx.results["task_definition"] = {"arn": prev_td}
+            plan = ecs_service(ctx)
+            inner = plan.shape
+            plan.shape = lambda outs: {**(inner(outs) if inner else {}), "task_definition": prev_td}
+        plan.step, plan.always = "rollback.service", True
+        return plan
 
     def settle(ctx: Ctx):
         if ctx.dep["kind"] == "cron":
             return {"state": "completed"}
         return rollout(ctx, env=prev_env, service_step="rollback.service")
 
-    return [("rollback.service", restore, "rolling_back"), ("rollback.rollout", settle, "rolling_back")]
+    return [Step("rollback.service", "rolling_back", restore), Step("rollback.rollout", "rolling_back", wait=settle)]
+
+
+def stop_release(ports: Any, dep: dict[str, Any]) -> str:
+    """Stop a cancelled first release: no tasks keep running, no schedule keeps firing."""
+    names = naming.of_deployment(dep)
+    if dep["kind"] == "cron":
+        ports.cloud.delete_schedule(names.rule)
+        return "its schedule was removed"
+    td, net, tg = (step_result(dep, n) for n in ("task_definition", "network", "target_group"))
+    if td and net:
+        web = dep["kind"] == "web" and tg
+        ports.cloud.ensure_service(names.service, td["arn"], 0, net,
+                                   target_group_arn=tg["arn"] if web else None,
+                                   container_name=dep["spec"]["name"] if web else None,
+                                   container_port=dep["spec"].get("port") if web else None)
+        return "its ECS service was scaled to 0 tasks"
+    return "nothing was running yet"

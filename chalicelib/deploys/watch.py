@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.ids import now_iso
-from chalicelib.deploys.steps import names
+from chalicelib.cloud import naming
 from chalicelib.store.port import iter_all
 
 KEEP_REVISIONS = 10   # task-definition revisions kept per service besides those of recent releases
 
 
-def _ref(service: dict[str, Any]) -> dict[str, str]:
-    return names({"service_id": service["id"], "org_id": service["org_id"], "service_name": service["name"]})
+def _ref(service: dict[str, Any]) -> naming.ServiceNames:
+    return naming.of_service(service)
 
 
 def health_watch(ports) -> dict[str, int]:
@@ -22,15 +22,13 @@ def health_watch(ports) -> dict[str, int]:
     for service in iter_all(store.collection("services"), {"status": "live"}):
         if service["kind"] == "cron":
             continue  # a cron job has no standing tasks; its runs carry their own outcome
-        desc = cloud.describe_service(_ref(service)["service"])
+        desc = cloud.describe_service(_ref(service).service)
         if desc is None:
             health = {"status": "missing", "detail": "the ECS service no longer exists"}
-        elif ports.settings.sandbox:
-            health = {"status": "healthy", "detail": "sandbox: tasks are simulated"}
-        elif desc["running"] >= max(desc["desired"], 1):
-            health = {"status": "healthy", "detail": f"{desc['running']} of {desc['desired']} tasks running"}
-        else:
-            health = {"status": "degraded", "detail": f"{desc['running']} of {desc['desired']} tasks running"}
+        else:  # the sandbox reports the counts its simulated tasks would give
+            words = f"{desc['running']} of {desc['desired']} tasks running" + (
+                f" ({desc['simulated']})" if desc.get("simulated") else "")
+            health = {"status": "healthy" if desc["running"] >= max(desc["desired"], 1) else "degraded", "detail": words}
         health["checked"] = now_iso()
         store.collection("services").update(service["id"], {"health": health})
         counts[health["status"]] += 1
@@ -45,7 +43,7 @@ def detect_drift(ports) -> dict[str, int]:
         live = store.collection("deployments").get(service.get("live_deployment_id") or "")
         if not live or service["kind"] == "cron" or not live.get("task_definition"):
             continue
-        desc = cloud.describe_service(_ref(service)["service"])
+        desc = cloud.describe_service(_ref(service).service)
         actual = desc and desc.get("task_definition")
         drift = None
         if actual != live["task_definition"]:
@@ -66,7 +64,7 @@ def cleanup(ports) -> dict[str, int]:
         releases, _ = store.collection("deployments").find({"service_id": service["id"], "status": "live"},
                                                             order="-number", limit=KEEP_REVISIONS)
         keep = {d.get("task_definition") for d in releases}
-        for arn in cloud.list_task_definitions(_ref(service)["family"])[KEEP_REVISIONS:]:
+        for arn in cloud.list_task_definitions(_ref(service).family)[KEEP_REVISIONS:]:
             if arn not in keep:
                 cloud.deregister_task_definition(arn)
                 removed += 1

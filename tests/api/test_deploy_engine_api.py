@@ -143,9 +143,9 @@ def test_health_drift_and_cleanup_watchers(api, ports, launchbay_env):
     other = client.register_task_definition(family="manual-change", containerDefinitions=td["containerDefinitions"],
                                             requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
                                             cpu="256", memory="512")["taskDefinition"]["taskDefinitionArn"]
-    from chalicelib.deploys.steps import names
-    n = names(dep)
-    client.update_service(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], service=n["service"], taskDefinition=other)
+    from chalicelib.cloud.naming import of_deployment
+    client.update_service(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], service=of_deployment(dep).service,
+                          taskDefinition=other)
     assert watch.detect_drift(ports)["drifted"] == 1
     assert ports.store.collection("services").get(svc["id"])["drift"]["actual"] == other
     assert watch.cleanup(ports) == {"deregistered": 0}
@@ -230,12 +230,22 @@ def test_shared_resources_are_ensured_once_per_worker_process(api, ports):
             calls.append("load_balancer")
             return super().ensure_load_balancer(name, network, **kw)
 
+        def find_cluster(self):
+            calls.append("cluster?")
+            return super().find_cluster()
+
+        def find_load_balancer(self, name):
+            calls.append("load_balancer?")
+            return super().find_load_balancer(name)
+
     steps._shared.clear()
     ports.cloud_factory = lambda cloud=Counting(ports.settings): cloud
     a, org, svc = setup_service(api)
     for _ in range(3):
         assert deploy(a, ports, org, svc["id"])["status"] == "live"
-    assert calls == ["cluster", "load_balancer"]
+    # looked up once (and created if missing), then trusted for SHARED_TTL: not once per deploy
+    assert calls.count("cluster?") == 1 and calls.count("load_balancer?") == 1, calls
+    assert calls.count("cluster") <= 1 and calls.count("load_balancer") <= 1, calls
 
 
 def test_scheduled_runs_reach_the_run_history(api, ports):
@@ -282,6 +292,7 @@ def test_deleting_a_service_removes_what_it_ran_on_aws(api, ports, launchbay_env
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[0] == 404
     with pytest.raises(ssm.exceptions.ParameterNotFound):
         ssm.get_parameter(Name=param)
-    from chalicelib.deploys.steps import names
-    desc = ecs(launchbay_env).describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], services=[names(dep)["service"]])
+    from chalicelib.cloud.naming import of_deployment
+    desc = ecs(launchbay_env).describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"],
+                                                services=[of_deployment(dep).service])
     assert all(s["status"] != "ACTIVE" for s in desc["services"])

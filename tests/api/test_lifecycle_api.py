@@ -6,6 +6,7 @@ import time
 
 import boto3
 
+from chalicelib.cloud import naming
 from chalicelib.deploys import engine, runs, teardown, watch
 from chalicelib.lifecycle.states import settled
 from chalicelib.search.indexer import relay_outbox
@@ -145,7 +146,7 @@ def test_cancelling_a_first_release_stops_it(api, ports, launchbay_env):
     ecs = boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     [described] = ecs.describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"],
-                                        services=[watch._ref(ports.store.collection("services").get(svc["id"]))["service"]])["services"]
+                                        services=[naming.of_service(ports.store.collection("services").get(svc["id"])).service])["services"]
     assert described["desiredCount"] == 0
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["status"] == "new"
 
@@ -178,3 +179,46 @@ def test_step_times_are_true(api, ports):
     _, logs = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs?limit=1000")
     done = next(line["message"] for line in logs["lines"] if line["message"].startswith("rollout: done"))
     assert int(done.split("done in ")[1].split(" ms")[0]) >= 1500
+
+
+def test_plan_shows_what_the_next_deploy_would_do_without_touching_aws(api, ports, launchbay_env):
+    a, org, _, svc = setup(api, env={"A": "1"})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "plan-secret-value"})
+    status, first = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    assert status == 200, first
+    by_step = {s["step"]: s for s in first["steps"]}
+    for step in ("log_group", "task_definition", "target_group", "listener_rule", "service"):
+        assert by_step[step]["action"] == "create", (step, by_step[step])
+    assert by_step["secrets"]["changes"] == {"added": ["TOKEN"]}
+    assert by_step["rollout"]["action"] == "wait" and first["sandbox"] is True
+    assert "plan-secret-value" not in str(first)
+    ecs = boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    clusters = ecs.describe_clusters(clusters=[launchbay_env["LAUNCHBAY_CLUSTER"]])["clusters"]
+    assert not [c for c in clusters if c["status"] == "ACTIVE"]                # the plan created nothing
+    logs = boto3.client("logs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    group = naming.of_service(ports.store.collection("services").get(svc["id"])).log_group
+    assert not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "live"
+    recorded = {s["name"]: s.get("plan") for s in dep["steps"]}
+    assert recorded["target_group"]["action"] == "create" and recorded["rollout"] is None
+    # after the deploy: nothing to do but the rollout
+    _, same = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    actions = {s["step"]: s["action"] for s in same["steps"]}
+    assert {actions[s] for s in ("log_group", "secrets", "task_definition", "target_group", "listener_rule")} == {"no-op"}
+    # a change shows field by field, env values never
+    a.call("PATCH", f"/orgs/{org}/services/{svc['id']}",
+           {"env": {"A": "2", "B": "x"}, "memory": 1024, "health_check": {"path": "/healthz"}})
+    _, changed = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    steps_ = {s["step"]: s for s in changed["steps"]}
+    td = steps_["task_definition"]
+    assert td["action"] == "update" and td["changes"]["memory"] == [512, 1024]   # a new revision
+    assert td["changes"]["env"] == {"added": ["B"], "removed": [], "changed": ["A"]}
+    assert steps_["target_group"]["action"] == "update" and "health" in steps_["target_group"]["changes"]
+    assert steps_["service"]["action"] == "update" and "task_definition" in steps_["service"]["changes"]
+    again = deploy(a, ports, org, svc["id"])
+    logs = a.call("GET", f"/orgs/{org}/deployments/{again['id']}/logs?limit=1000")[1]["lines"]
+    assert any("; updated target group (health)" in line["message"] for line in logs)
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan", token="")[0] == 401

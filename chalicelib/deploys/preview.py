@@ -1,0 +1,40 @@
+"""What the next deploy of a service would do in AWS, field by field, without touching
+anything: the display executor over the same step planners the engine runs."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.catalog.service import SPEC_FIELDS, get_service
+from chalicelib.core.context import Actor, Ports
+from chalicelib.deploys import plan, steps
+
+
+def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
+    service = get_service(ports, actor, org_id, service_id)
+    spec = {k: service.get(k) for k in SPEC_FIELDS}
+    dep = {"id": "(next deployment)", "org_id": org_id, "service_id": service_id, "service_name": service["name"],
+           "project_id": service["project_id"], "kind": service["kind"], "spec": spec, "image": spec["image"],
+           "secret_refs": None, "steps": []}
+    ctx = steps.Ctx(ports=ports, dep=dep, preview=True)
+    out: list[dict[str, Any]] = []
+    for step in steps.STEPS[service["kind"]]:
+        if step.wait is not None:
+            out.append({"step": step.name, "resource": "rollout", "name": ctx.names.service, "action": "wait",
+                        "changes": {}, "calls": []})
+            continue
+        assert step.plan is not None
+        try:
+            planned = step.plan(ctx)
+        except Exception as exc:  # e.g. an ECR tag that does not exist: the deploy would fail here
+            out.append({"step": step.name, "resource": step.name, "name": "", "action": "error", "changes": {},
+                        "calls": [], "error": f"{type(exc).__name__}: {exc}"})
+            ctx.results[step.name] = plan.KnownAfterApply(step.name)
+            continue
+        out.append(planned.public())
+        ctx.results[step.name] = planned.result if planned.result is not None else plan.KnownAfterApply(step.name)
+    counts: dict[str, int] = {}
+    for entry in out:
+        counts[entry["action"]] = counts.get(entry["action"], 0) + 1
+    return {"service_id": service_id, "sandbox": ports.settings.sandbox, "steps": out, "summary": counts,
+            "message": "nothing would change in AWS but the rollout" if not counts.get("create") and not counts.get("update")
+            else f"{counts.get('create', 0)} to create, {counts.get('update', 0)} to change"}
