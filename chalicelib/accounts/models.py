@@ -12,10 +12,14 @@ _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True
 Role = Literal["owner", "admin", "developer", "viewer"]  # chalicelib/accounts/roles.py ranks them
 
 
+EmailAddress = Annotated[Email, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+NewPassword = Annotated[str, Field(min_length=10, max_length=256)]
+
+
 class SignupIn(BaseModel):
     model_config = _STRICT
-    email: Annotated[Email, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    password: str = Field(min_length=10, max_length=256)
+    email: EmailAddress
+    password: NewPassword
     organization: str = Field(min_length=1, max_length=100)
     name: Optional[str] = Field(None, max_length=100)
 
@@ -26,6 +30,12 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class PasswordIn(BaseModel):
+    model_config = _STRICT
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: NewPassword
+
+
 class TokenIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
@@ -34,7 +44,7 @@ class TokenIn(BaseModel):
 
 class MemberIn(BaseModel):
     model_config = _STRICT
-    email: Email
+    email: EmailAddress
     role: Role = "developer"
 
 
