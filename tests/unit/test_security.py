@@ -18,6 +18,12 @@ def test_jwt_roundtrip_and_cached_tokens_still_expire(monkeypatch):
         security.decode_jwt(token, SECRET)
 
 
+def test_jwt_names_its_session():
+    claims = security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60, session_id="ses_1"), SECRET)
+    assert claims["sid"] == "ses_1"
+    assert "sid" not in security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60), SECRET)
+
+
 def test_jwt_rejects_other_secrets_and_garbage():
     token = security.issue_jwt("usr_1", SECRET, ttl=60)
     for bad, secret in ((token, "t" * 40), ("not.a.jwt", SECRET), (token + "x", SECRET)):
