@@ -81,11 +81,8 @@ def test_owner_race_with_threads_on_sqlite(ports, kind, counter):
         _race_threads(ports, kind, counter)
 
 
-def _child(kind, org, me, other, barrier, out):
-    from chalicelib import settings as settings_module
-
-    ports = settings_module.get_ports()  # the store opens its own connection after the fork
-    barrier.wait()
+def _child(ports, kind, org, me, other, barrier, out):
+    barrier.wait()  # the store opens its own connection in this process (it checks the pid)
     out.put(_attempt(ports, kind, org, me, other))
 
 
@@ -95,7 +92,7 @@ def test_owner_race_with_processes_on_one_sqlite_file(ports, kind):
     for _ in range(10):
         org, a, b = _two_owners(ports)
         barrier, out = ctx.Barrier(2), ctx.Queue()
-        procs = [ctx.Process(target=_child, args=(kind, org, me, other, barrier, out)) for me, other in ((a, b), (b, a))]
+        procs = [ctx.Process(target=_child, args=(ports, kind, org, me, other, barrier, out)) for me, other in ((a, b), (b, a))]
         for p in procs:
             p.start()
         results = [out.get(timeout=60) for _ in procs]
@@ -106,30 +103,28 @@ def test_owner_race_with_processes_on_one_sqlite_file(ports, kind):
 
 
 @pytest.mark.parametrize("kind", ["demote", "leave"])
-def test_owner_race_with_threads_on_mongodb(launchbay_env, kind):
+def test_owner_race_with_threads_on_mongodb(ports, kind):
     uri = os.environ.get("MONGODB_URI")
     if not uri:
         pytest.skip("MONGODB_URI not set (mongomock has no atomic find_one_and_update to race against)")
-    from chalicelib import settings as settings_module
     from chalicelib.store.mongo import MongoStore
 
     store = MongoStore.from_uri(uri, "launchbay_test_" + uuid.uuid4().hex[:8])
     try:
-        ports = _ports(store, settings_module.get_settings())
+        ports = _ports(store, ports.settings)
         for _ in range(ROUNDS):
             _race_threads(ports, kind, counter=True)
     finally:
         store.client.drop_database(store.db.name)
 
 
-def test_the_guard_on_mongodb_without_transactions(launchbay_env):
+def test_the_guard_on_mongodb_without_transactions(ports):
     """mongomock: no transactions, so the counter's compare-and-set alone keeps the rule."""
     import mongomock
 
-    from chalicelib import settings as settings_module
     from chalicelib.store.mongo import MongoStore
 
-    ports = _ports(MongoStore(mongomock.MongoClient(), "t" + uuid.uuid4().hex[:8]), settings_module.get_settings())
+    ports = _ports(MongoStore(mongomock.MongoClient(), "t" + uuid.uuid4().hex[:8]), ports.settings)
     for counter in (True, False):
         org, a, b = _two_owners(ports, counter)
         assert _attempt(ports, "demote", org, a, b) == "ok"

@@ -3,8 +3,8 @@ answering 429 with Retry-After; with Redis unreachable they fail open and log it
 import json
 import logging
 
-from chalicelib import settings as settings_module
 from tests.api.conftest import Api, signup
+from tests.conftest import settings_module  # the module whose reset() forgets settings and adapters
 
 PW = "correct horse battery"
 
