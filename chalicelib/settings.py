@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     # HS256 key for access tokens. The local default is only accepted outside prod.
     jwt_secret: str = Field("launchbay-local-dev-secret-change-me", alias="LAUNCHBAY_JWT_SECRET", min_length=32)
     jwt_ttl_seconds: int = Field(3600, alias="LAUNCHBAY_JWT_TTL_SECONDS", gt=0)
+    # Throttles (Redis counters, fixed windows). Failed log-ins count per account and per
+    # client address; sign-ups per address; API token creation per user.
+    login_failures_per_account: int = Field(10, alias="LAUNCHBAY_LOGIN_FAILURES_PER_ACCOUNT", ge=1)
+    login_failures_per_address: int = Field(50, alias="LAUNCHBAY_LOGIN_FAILURES_PER_ADDRESS", ge=1)
+    login_window_seconds: int = Field(900, alias="LAUNCHBAY_LOGIN_WINDOW_SECONDS", ge=1)
+    signups_per_address: int = Field(20, alias="LAUNCHBAY_SIGNUPS_PER_ADDRESS", ge=1)
+    tokens_per_user: int = Field(30, alias="LAUNCHBAY_TOKENS_PER_USER", ge=1)
+    rate_window_seconds: int = Field(3600, alias="LAUNCHBAY_RATE_WINDOW_SECONDS", ge=1)
     # Fernet key (urlsafe base64, 32 bytes) for secrets at rest. Empty: derived from
     # the JWT secret in local mode only; prod must set it (or a KMS data key).
     secrets_key: str = Field("", alias="LAUNCHBAY_SECRETS_KEY")
@@ -116,8 +124,14 @@ def _kms_data_key(ciphertext_b64: str, region: str, endpoint: str) -> bytes:
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
     s = Settings()
-    if s.stage == "prod" and s.jwt_secret.startswith("launchbay-local"):
-        raise RuntimeError("LAUNCHBAY_JWT_SECRET must be set in prod")
+    # Built-in keys are public (they are in this file): only a developer's machine and the
+    # tests may run on them. dev shares a deployed API with other people, so it refuses them too.
+    if s.stage not in ("local", "test"):
+        if s.jwt_secret.startswith("launchbay-local"):
+            raise RuntimeError(f"LAUNCHBAY_JWT_SECRET must be set (stage {s.stage!r} refuses the built-in key)")
+        if not (s.secrets_data_key or s.secrets_key):
+            raise RuntimeError(f"LAUNCHBAY_SECRETS_DATA_KEY (or LAUNCHBAY_SECRETS_KEY) must be set "
+                               f"(stage {s.stage!r} refuses the key derived from the JWT secret)")
     return s
 
 

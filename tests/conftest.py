@@ -2,6 +2,7 @@
 server for the AWS sandbox, and per-test settings pointing at temporary storage."""
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 
@@ -39,7 +40,10 @@ def launchbay_env(tmp_path, monkeypatch, redis_url, moto_url):
               "LAUNCHBAY_STAGE": "test", "REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_url,
               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
               "AWS_DEFAULT_REGION": "us-east-1", "LAUNCHBAY_SANDBOX_DELAY": "0",
-              "LAUNCHBAY_ROLLOUT_POLL": "0.2", "LAUNCHBAY_CLUSTER": "lb-" + prefix}
+              "LAUNCHBAY_ROLLOUT_POLL": "0.2", "LAUNCHBAY_CLUSTER": "lb-" + prefix,
+              # chalice.test.Client runs requests as stage "dev", which refuses the built-in keys
+              "LAUNCHBAY_JWT_SECRET": "test-jwt-" + uuid.uuid4().hex,
+              "LAUNCHBAY_SECRETS_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
     for key in ("MONGODB_URI", "OPENSEARCH_URL"):
         monkeypatch.delenv(key, raising=False)
     for key, value in values.items():

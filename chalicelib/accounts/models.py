@@ -1,7 +1,7 @@
 """Request bodies for accounts. defer_build keeps import time low on Lambda."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,10 +11,13 @@ _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True
 Role = Literal["owner", "admin", "developer", "viewer"]  # chalicelib/accounts/roles.py ranks them
 
 
+NewPassword = Annotated[str, Field(min_length=10, max_length=256)]
+
+
 class SignupIn(BaseModel):
     model_config = _STRICT
     email: EmailAddress
-    password: str = Field(min_length=10, max_length=256)
+    password: NewPassword
     organization: str = Field(min_length=1, max_length=100)
     name: Optional[str] = Field(None, max_length=100)
 
@@ -25,6 +28,12 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class PasswordIn(BaseModel):
+    model_config = _STRICT
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: NewPassword
+
+
 class TokenIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
@@ -33,7 +42,7 @@ class TokenIn(BaseModel):
 
 class MemberIn(BaseModel):
     model_config = _STRICT
-    email: Email
+    email: EmailAddress
     role: Role = "developer"
 
 

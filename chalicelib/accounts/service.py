@@ -1,14 +1,15 @@
-"""Sign-up, log-in, authentication, API tokens and the organization scope check."""
+"""Sign-up, log-in, sessions, authentication, API tokens and the organization scope check."""
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
-from chalicelib.accounts import roles
+from chalicelib.accounts import roles, throttle
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Forbidden, NotFound, Unauthorized
-from chalicelib.core.ids import new_id, now_iso
+from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
 from chalicelib.store.port import Conflict
 
 
@@ -23,13 +24,33 @@ def public_org(org: dict[str, Any], role: Optional[str] = None) -> dict[str, Any
     return out
 
 
+LAST_USED_EVERY = 60  # seconds: an API token's last_used is written at most this often
+
+
+def _new_session(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
+    """A session per log-in; the access token names it, and authentication checks it exists."""
+    ttl, now = ports.settings.jwt_ttl_seconds, time.time()
+    sessions = ports.store.collection("sessions")
+    sid = new_id("ses")
+    sessions.insert({"id": sid, "user_id": user["id"], "created": now_iso(), "expires": iso_from_epoch(now + ttl)})
+    sessions.delete_many({"user_id": user["id"], "expires": {"$lt": now_iso()}})  # tidy as we go
+    token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ttl, now=now, email=user["email"],
+                               session_id=sid)
+    return {"token": token, "expires_in": ttl}
+
+
 def signup(ports: Ports, email: str, password: str, organization: str, name: Optional[str],
            source_ip: str = "") -> dict[str, Any]:
+    from chalicelib.accounts import invitations
+
+    s = ports.settings
+    throttle.hit(s, "signup-address", source_ip, s.signups_per_address, s.rate_window_seconds,
+                 "too many sign-ups from this address: try again later")
     store = ports.store
     now = now_iso()
     user = {"id": new_id("usr"), "email": email, "name": name or email.split("@")[0],
             "password_hash": security.hash_password(password), "created": now}
-    org = {"id": new_id("org"), "name": organization, "created": now}
+    org = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
     try:
         with store.transaction():
             store.collection("users").insert(user)
@@ -40,40 +61,111 @@ def signup(ports: Ports, email: str, password: str, organization: str, name: Opt
             audit.record(ports, actor, org["id"], "user.signup", "user", user["id"])
     except Conflict:
         raise AlreadyExists("an account with this email already exists", field="email") from None
-    token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ports.settings.jwt_ttl_seconds, email=email)
-    return {"token": token, "user": public_user(user), "organization": public_org(org, "owner")}
+    invitations.accept_pending(ports, user, source_ip)
+    session = _new_session(ports, user)
+    return {"token": session["token"], "user": public_user(user), "organization": public_org(org, "owner")}
 
 
-def login(ports: Ports, email: str, password: str) -> dict[str, Any]:
+def _count_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
+    """Counted before the password check (see throttle.py); a success refunds it."""
+    s = ports.settings
+    throttle.hit(s, "login-account", email, s.login_failures_per_account, s.login_window_seconds,
+                 "too many failed log-ins for this account: try again later", field="email")
+    throttle.hit(s, "login-address", source_ip, s.login_failures_per_address, s.login_window_seconds,
+                 "too many failed log-ins from this address: try again later")
+
+
+def _refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
+    throttle.refund(ports.settings, "login-account", email)
+    throttle.refund(ports.settings, "login-address", source_ip)
+
+
+def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[str, Any]:
+    from chalicelib.accounts import invitations
+
+    _count_login_attempt(ports, email, source_ip)
     user = ports.store.collection("users").find_one({"email": email})
     if user is None:
         security.verify_password(security.dummy_hash(), password)  # same cost as a real check
         raise Unauthorized("email or password is wrong")
     if not security.verify_password(user["password_hash"], password):
         raise Unauthorized("email or password is wrong")
-    token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ports.settings.jwt_ttl_seconds,
-                               email=user["email"])
-    return {"token": token, "expires_in": ports.settings.jwt_ttl_seconds}
+    _refund_login_attempt(ports, email, source_ip)
+    invitations.accept_pending(ports, user, source_ip)
+    return _new_session(ports, user)
+
+
+def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[str, Any]:
+    """Revokes every session and API token of the user; answers with a fresh session."""
+    if actor.token_org_id:  # the fresh session would reach beyond the token's organization
+        raise Forbidden("a token limited to one organization cannot change the password", field="authorization")
+    store = ports.store
+    user = store.collection("users").get(actor.user_id)
+    if user is None:
+        raise Unauthorized("token is not valid")
+    _count_login_attempt(ports, user["email"], actor.source_ip)  # no password oracle around log-in's limit
+    if not security.verify_password(user["password_hash"], current):
+        raise Forbidden("the current password is wrong", field="current_password")
+    _refund_login_attempt(ports, user["email"], actor.source_ip)
+    with store.transaction():
+        store.collection("users").update(user["id"], {"password_hash": security.hash_password(new),
+                                                      "password_changed": now_iso()})
+        store.collection("sessions").delete_many({"user_id": user["id"]})
+        revoked = store.collection("tokens").delete_many({"user_id": user["id"]})
+    return {**_new_session(ports, user), "revoked_api_tokens": revoked}
+
+
+def _bearer(authorization: Optional[str]) -> str:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized("missing bearer token")
+    return authorization[7:].strip()
+
+
+def _api_token(ports: Ports, raw: str) -> dict[str, Any]:
+    tokens = ports.store.collection("tokens")
+    tok = tokens.find_one({"token_hash": security.hash_api_token(raw)})
+    if tok is None:
+        raise Unauthorized("token is not valid")
+    now, last = time.time(), tok.get("last_used")
+    if last is None or epoch_from_iso(last) < now - LAST_USED_EVERY:
+        # compare-and-set: of many concurrent requests, one writes
+        tokens.update(tok["id"], {"last_used": iso_from_epoch(now)}, expect={"last_used": last})
+    return tok
+
+
+def _session_claims(ports: Ports, raw: str) -> dict[str, Any]:
+    """A signed, unexpired access token whose session still exists (not logged out, no
+    password change since): one read by primary key, so revocation holds at once everywhere."""
+    claims = security.decode_jwt(raw, ports.settings.jwt_secret)
+    sid = claims.get("sid")
+    session = ports.store.collection("sessions").get(sid) if isinstance(sid, str) else None
+    if session is None or session["user_id"] != claims["sub"]:
+        raise Unauthorized("the session has ended: log in again")
+    return claims
 
 
 def authenticate(ports: Ports, authorization: Optional[str], source_ip: str = "") -> Actor:
     """`Authorization: Bearer <JWT or API token>` -> Actor, or Unauthorized."""
-    if not authorization or not authorization.startswith("Bearer "):
-        raise Unauthorized("missing bearer token")
-    raw = authorization[7:].strip()
+    raw = _bearer(authorization)
     if raw.startswith(security.API_TOKEN_PREFIX):
-        tok = ports.store.collection("tokens").find_one({"token_hash": security.hash_api_token(raw)})
-        if tok is None:
-            raise Unauthorized("token is not valid")
+        tok = _api_token(ports, raw)
         user = ports.store.collection("users").get(tok["user_id"])
         if user is None:
             raise Unauthorized("token is not valid")
         return Actor(user_id=user["id"], email=user["email"], token_id=tok["id"],
                      token_org_id=tok.get("org_id"), source_ip=source_ip)
-    # Access tokens are stateless and short-lived: no store read here. What a user may
-    # reach is still decided per request by their memberships.
-    claims = security.decode_jwt(raw, ports.settings.jwt_secret)
+    # What a user may reach is still decided per request by their memberships.
+    claims = _session_claims(ports, raw)
     return Actor(user_id=claims["sub"], email=claims.get("email", ""), source_ip=source_ip)
+
+
+def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> None:
+    """Ends what the request presented: the access token's session, or the API token."""
+    actor = authenticate(ports, authorization, source_ip)
+    if actor.token_id:
+        ports.store.collection("tokens").delete(actor.token_id)
+    else:
+        ports.store.collection("sessions").delete(_session_claims(ports, _bearer(authorization))["sid"])
 
 
 def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
@@ -123,6 +215,15 @@ def _public_token(tok: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str]) -> dict[str, Any]:
+    if actor.token_org_id:  # a token never makes a token wider than itself
+        if org_id is None:
+            org_id = actor.token_org_id
+        elif org_id != actor.token_org_id:
+            raise Forbidden("a token limited to one organization can only create tokens limited to it",
+                            field="organization_id")
+    s = ports.settings
+    throttle.hit(s, "token-user", actor.user_id, s.tokens_per_user, s.rate_window_seconds,
+                 "too many API tokens created: try again later")
     if org_id is not None and role_in(ports, actor, org_id) is None:
         raise NotFound("organization not found", field="organization_id")
     plain, digest, prefix = security.new_api_token()
@@ -135,14 +236,22 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str]) -
     return {**_public_token(tok), "token": plain}  # the only time the plaintext is shown
 
 
+def _visible_tokens(actor: Actor) -> dict[str, Any]:
+    """A limited token sees only the user's tokens limited to the same organization."""
+    where: dict[str, Any] = {"user_id": actor.user_id}
+    if actor.token_org_id:
+        where["org_id"] = actor.token_org_id
+    return where
+
+
 def list_tokens(ports: Ports, actor: Actor, limit: int, after: Optional[str]):
-    docs, nxt = ports.store.collection("tokens").find({"user_id": actor.user_id}, limit=limit, after=after)
+    docs, nxt = ports.store.collection("tokens").find(_visible_tokens(actor), limit=limit, after=after)
     return [_public_token(t) for t in docs], nxt
 
 
 def delete_token(ports: Ports, actor: Actor, token_id: str) -> None:
     tok = ports.store.collection("tokens").get(token_id)
-    if tok is None or tok["user_id"] != actor.user_id:
+    if tok is None or any(tok.get(k) != v for k, v in _visible_tokens(actor).items()):
         raise NotFound("token not found", field="token")
     with ports.store.transaction():
         ports.store.collection("tokens").delete(token_id)

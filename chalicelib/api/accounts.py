@@ -1,24 +1,61 @@
-"""/v1/auth, /v1/me, /v1/tokens"""
+"""/v1/auth, /v1/me, /v1/tokens, /v1/orgs/{org}/members and .../invitations"""
+import functools
+
 from chalice import Blueprint
 
-from chalicelib.accounts import members, service
-from chalicelib.accounts.models import LoginIn, MemberIn, MemberPatch, SignupIn, TokenIn
-from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, source_ip
+from chalicelib.accounts import invitations, members, service
+from chalicelib.accounts.models import LoginIn, MemberIn, MemberPatch, PasswordIn, SignupIn, TokenIn
+from chalicelib.accounts.throttle import Throttled
+from chalicelib.api.http import (actor, endpoint, error_response, page, paged, parse_body, ports, request,
+                                 source_ip)
 
 bp = Blueprint(__name__)
 TAG = "accounts"
 
 
+def throttled(view):
+    """429 with Retry-After (the shared error mapping only adds headers to 401s)."""
+    @functools.wraps(view)
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Throttled as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.field,
+                                  {"Retry-After": str(exc.retry_after)})
+    return run
+
+
+def _authorization() -> str:
+    return (request(bp).headers or {}).get("authorization") or ""
+
+
 @endpoint(bp, "/auth/signup", "POST", "Create a user and its organization", 201, SignupIn, auth=False, tag=TAG)
+@throttled
 def signup():
     body = parse_body(bp, SignupIn)
     return 201, service.signup(ports(), body.email, body.password, body.organization, body.name, source_ip(bp))
 
 
 @endpoint(bp, "/auth/login", "POST", "Exchange email and password for an access token", 200, LoginIn, auth=False, tag=TAG)
+@throttled
 def login():
     body = parse_body(bp, LoginIn)
-    return service.login(ports(), body.email, body.password)
+    return service.login(ports(), body.email, body.password, source_ip(bp))
+
+
+@endpoint(bp, "/auth/password", "POST", "Change the password; ends every session and API token", 200, PasswordIn,
+          tag=TAG)
+@throttled
+def change_password():
+    who = actor(bp)
+    body = parse_body(bp, PasswordIn)
+    return service.change_password(ports(), who, body.current_password, body.new_password)
+
+
+@endpoint(bp, "/auth/logout", "POST", "End the presented session (or revoke the presented API token)", 204, tag=TAG)
+def logout():
+    service.logout(ports(), _authorization(), source_ip(bp))
+    return 204, None
 
 
 @endpoint(bp, "/me", "GET", "The caller and their organizations", tag=TAG)
@@ -27,6 +64,7 @@ def me():
 
 
 @endpoint(bp, "/tokens", "POST", "Create an API token (shown once)", 201, TokenIn, tag=TAG)
+@throttled
 def create_token():
     who = actor(bp)
     body = parse_body(bp, TokenIn)
@@ -46,11 +84,25 @@ def delete_token(token_id):
     return 204, None
 
 
-@endpoint(bp, "/orgs/{org}/members", "POST", "Add a member by email with a role", 201, MemberIn, tag=TAG)
+@endpoint(bp, "/orgs/{org}/members", "POST",
+          "Invite a member by email with a role (joins at their next sign-up or log-in)", 201, MemberIn, tag=TAG)
 def add_member(org):
     who = actor(bp)
     body = parse_body(bp, MemberIn)
-    return 201, members.add(ports(), who, org, body.email, body.role)
+    return 201, invitations.invite(ports(), who, org, body.email, body.role)
+
+
+@endpoint(bp, "/orgs/{org}/invitations", "GET", "List invitations not yet accepted", tag=TAG)
+def list_invitations(org):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    return paged(*invitations.list_invitations(ports(), who, org, limit, cursor))
+
+
+@endpoint(bp, "/orgs/{org}/invitations/{invitation}", "DELETE", "Revoke an invitation", 204, tag=TAG)
+def revoke_invitation(org, invitation):
+    invitations.revoke(ports(), actor(bp), org, invitation)
+    return 204, None
 
 
 @endpoint(bp, "/orgs/{org}/members", "GET", "List members and their roles", tag=TAG)

@@ -42,12 +42,17 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None, email: str = "") -> str:
+def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None, email: str = "",
+              session_id: str | None = None) -> str:
+    """`sid` names the server-side session the token belongs to: authentication checks it
+    still exists, which is what makes log-out and password changes revoke the token."""
     import jwt
 
     now = time.time() if now is None else now
-    return jwt.encode({"sub": user_id, "email": email, "iat": int(now), "exp": int(now + ttl), "typ": "access"},
-                      secret, algorithm="HS256")
+    claims = {"sub": user_id, "email": email, "iat": int(now), "exp": int(now + ttl), "typ": "access"}
+    if session_id:
+        claims["sid"] = session_id
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 def decode_jwt(token: str, secret: str) -> dict[str, Any]:

@@ -26,6 +26,10 @@ COLLECTIONS: dict[str, Indexes] = {
     "users": Indexes(unique=(("email",),)),
     "memberships": Indexes(unique=(("org_id", "user_id"),), index=(("user_id", "created"), ("org_id", "created"))),
     "tokens": Indexes(unique=(("token_hash",),), index=(("user_id", "created"),)),
+    # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
+    "sessions": Indexes(index=(("user_id", "expires"),)),
+    # pending "add member by email": accepted when that email signs up or logs in
+    "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"))),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "services": Indexes(unique=(("project_id", "name"),),
                         index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created")),

@@ -35,7 +35,7 @@ def test_missing_bad_and_expired_tokens_are_401(api, launchbay_env):
     assert api.call("GET", "/me")[0] == 401
     assert api.call("GET", "/me", token="garbage")[0] == 401
     assert api.call("GET", "/me", token="lb_notarealtoken")[0] == 401
-    expired = security.issue_jwt("usr_x", "launchbay-local-dev-secret-change-me", 60, now=time.time() - 3600)
+    expired = security.issue_jwt("usr_x", launchbay_env["LAUNCHBAY_JWT_SECRET"], 60, now=time.time() - 3600)
     status, body = api.call("GET", "/me", token=expired)
     assert status == 401 and "expired" in body["error"]["message"]
     forged = security.issue_jwt("usr_x", "another-secret-of-some-length-0123456789", 60)

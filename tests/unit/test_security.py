@@ -18,6 +18,12 @@ def test_jwt_roundtrip_and_cached_tokens_still_expire(monkeypatch):
         security.decode_jwt(token, SECRET)
 
 
+def test_jwt_names_its_session():
+    claims = security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60, session_id="ses_1"), SECRET)
+    assert claims["sid"] == "ses_1"
+    assert "sid" not in security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60), SECRET)
+
+
 def test_jwt_rejects_other_secrets_and_garbage():
     token = security.issue_jwt("usr_1", SECRET, ttl=60)
     for bad, secret in ((token, "t" * 40), ("not.a.jwt", SECRET), (token + "x", SECRET)):
@@ -39,3 +45,39 @@ def test_fernet_roundtrip():
     key = base64.urlsafe_b64encode(b"k" * 32)
     token = security.encrypt(key, "value")
     assert token != "value" and security.decrypt(key, token) == "value"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_deployed_stages_refuse_the_built_in_keys(stage, monkeypatch):
+    from chalicelib import settings as settings_module
+
+    for key in ("LAUNCHBAY_JWT_SECRET", "LAUNCHBAY_SECRETS_KEY", "LAUNCHBAY_SECRETS_DATA_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LAUNCHBAY_STAGE", stage)
+    settings_module.reset()
+    try:
+        with pytest.raises(RuntimeError, match="LAUNCHBAY_JWT_SECRET"):
+            settings_module.get_settings()
+        monkeypatch.setenv("LAUNCHBAY_JWT_SECRET", "j" * 40)   # the secrets key is still derived from it
+        settings_module.reset()
+        with pytest.raises(RuntimeError, match="LAUNCHBAY_SECRETS_DATA_KEY"):
+            settings_module.get_settings()
+        monkeypatch.setenv("LAUNCHBAY_SECRETS_KEY", "k" * 44)
+        settings_module.reset()
+        assert settings_module.get_settings().stage == stage
+    finally:
+        settings_module.reset()
+
+
+@pytest.mark.parametrize("stage", ["local", "test"])
+def test_local_and_test_stages_may_use_the_built_in_keys(stage, monkeypatch):
+    from chalicelib import settings as settings_module
+
+    for key in ("LAUNCHBAY_JWT_SECRET", "LAUNCHBAY_SECRETS_KEY", "LAUNCHBAY_SECRETS_DATA_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LAUNCHBAY_STAGE", stage)
+    settings_module.reset()
+    try:
+        assert settings_module.get_settings().fernet_key()
+    finally:
+        settings_module.reset()

@@ -1,0 +1,92 @@
+"""Issue #9, hole 4: adding a member by e-mail no longer says whether the address has an
+account. It creates an invitation, the same answer either way, accepted at sign-up or log-in."""
+from datetime import datetime, timedelta, timezone
+
+from tests.api.conftest import Api, signup
+
+PW = "correct horse battery"
+
+
+def login(api, email, password=PW):
+    status, body = api.call("POST", "/auth/login", {"email": email, "password": password})
+    assert status == 200, body
+    return Api(api.client, body["token"])
+
+
+def owner(api, org="A"):
+    body = signup(api, org=org)
+    return Api(api.client, body["token"]), body["organization"]["id"], body
+
+
+def test_the_answer_does_not_reveal_who_has_an_account(api):
+    o, org, _ = owner(api)
+    signup(api, "has-account@x.io", org="Mine")
+    answers = [o.call("POST", f"/orgs/{org}/members", {"email": e, "role": "viewer"})
+               for e in ("has-account@x.io", "no-account@x.io")]
+    assert [s for s, _ in answers] == [201, 201]
+    shape = [{k: v for k, v in body.items() if k not in ("id", "email", "created", "expires")} for _, body in answers]
+    assert shape[0] == shape[1] == {"role": "viewer", "status": "pending"}
+    assert sorted(answers[0][1]) == sorted(answers[1][1])
+    _, listing = o.call("GET", f"/orgs/{org}/members")                  # neither is a member yet
+    assert len(listing["items"]) == 1
+
+
+def test_invitations_are_accepted_at_log_in_and_at_sign_up(api):
+    o, org, _ = owner(api)
+    signup(api, "existing@x.io", org="Mine")
+    o.call("POST", f"/orgs/{org}/members", {"email": "existing@x.io", "role": "admin"})
+    o.call("POST", f"/orgs/{org}/members", {"email": "New@x.io", "role": "viewer"})
+    _, pending = o.call("GET", f"/orgs/{org}/invitations")
+    assert sorted(i["email"] for i in pending["items"]) == ["existing@x.io", "new@x.io"]
+    existing = login(api, "existing@x.io")
+    assert existing.call("POST", f"/orgs/{org}/projects", {"name": "p"})[0] == 201   # an admin
+    new = Api(api.client, signup(api, "new@x.io", org="NewHome")["token"])
+    assert new.call("GET", f"/orgs/{org}/projects")[0] == 200
+    assert new.call("POST", f"/orgs/{org}/projects", {"name": "q"})[0] == 403          # a viewer
+    _, members = o.call("GET", f"/orgs/{org}/members")
+    assert sorted(m["role"] for m in members["items"]) == ["admin", "owner", "viewer"]
+    assert o.call("GET", f"/orgs/{org}/invitations")[1]["items"] == []
+
+
+def test_admins_list_and_revoke_invitations_others_cannot(api, ports):
+    o, org, _ = owner(api)
+    _, inv = o.call("POST", f"/orgs/{org}/members", {"email": "later@x.io", "role": "developer"})
+    outsider, other_org, _ = owner(api, "B")
+    assert outsider.call("GET", f"/orgs/{org}/invitations")[0] == 404
+    assert outsider.call("DELETE", f"/orgs/{org}/invitations/{inv['id']}")[0] == 404
+    _, other_inv = outsider.call("POST", f"/orgs/{other_org}/members", {"email": "z@x.io"})
+    assert o.call("DELETE", f"/orgs/{org}/invitations/{other_inv['id']}")[1]["error"]["field"] == "invitation"
+    o.call("POST", f"/orgs/{org}/members", {"email": "dev@x.io", "role": "developer"})
+    dev = Api(api.client, signup(api, "dev@x.io", org="DevHome")["token"])
+    assert dev.call("GET", f"/orgs/{org}/invitations")[0] == 403
+    assert dev.call("POST", f"/orgs/{org}/members", {"email": "friend@x.io"})[0] == 403
+    assert o.call("DELETE", f"/orgs/{org}/invitations/{inv['id']}")[0] == 204
+    assert o.call("DELETE", f"/orgs/{org}/invitations/{inv['id']}")[0] == 404
+    late = Api(api.client, signup(api, "later@x.io", org="L")["token"])
+    assert late.call("GET", f"/orgs/{org}/projects")[0] == 404          # revoked: not a member
+
+
+def test_expired_invitations_are_not_accepted_and_can_be_renewed(api, ports):
+    o, org, _ = owner(api)
+    _, inv = o.call("POST", f"/orgs/{org}/members", {"email": "slow@x.io"})
+    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    ports.store.collection("invitations").update(inv["id"], {"expires": past})
+    assert o.call("GET", f"/orgs/{org}/invitations")[1]["items"][0]["status"] == "expired"
+    slow = Api(api.client, signup(api, "slow@x.io", org="S")["token"])
+    assert slow.call("GET", f"/orgs/{org}/projects")[0] == 404
+    o.call("POST", f"/orgs/{org}/members", {"email": "slow@x.io"})     # invited again
+    assert login(api, "slow@x.io").call("GET", f"/orgs/{org}/projects")[0] == 200
+
+
+def test_only_owners_invite_owners_and_an_accepted_owner_counts(api):
+    o, org, body = owner(api)
+    o.call("POST", f"/orgs/{org}/members", {"email": "adm@x.io", "role": "admin"})
+    adm = Api(api.client, signup(api, "adm@x.io", org="AdmHome")["token"])
+    status, out = adm.call("POST", f"/orgs/{org}/members", {"email": "boss@x.io", "role": "owner"})
+    assert status == 403 and out["error"]["field"] == "role"
+    assert o.call("POST", f"/orgs/{org}/members", {"email": "boss@x.io", "role": "owner"})[0] == 201
+    boss = Api(api.client, signup(api, "boss@x.io", org="BossHome")["token"])
+    # two owners now, so the first may step down
+    assert boss.call("PATCH", f"/orgs/{org}/members/{body['user']['id']}", {"role": "viewer"})[0] == 200
+    me = boss.call("GET", "/me")[1]["user"]["id"]
+    assert boss.call("DELETE", f"/orgs/{org}/members/{me}")[0] == 409   # the last owner stays

@@ -1,0 +1,73 @@
+"""Issue #9, holes 1 and 6: an organization-limited API token cannot mint a wider token or
+touch the user's other tokens; API tokens record when they were last used, cheaply."""
+from chalicelib.core.ids import iso_from_epoch
+from tests.api.conftest import Api, signup
+
+
+def two_orgs(api):
+    """A user who owns org A and is a developer in org B (invited by B's owner)."""
+    a = signup(api, org="A")
+    b = signup(api, org="B")
+    b_api = Api(api.client, b["token"])
+    assert b_api.call("POST", f"/orgs/{b['organization']['id']}/members", {"email": a["user"]["email"]})[0] == 201
+    status, login = api.call("POST", "/auth/login", {"email": a["user"]["email"], "password": "correct horse battery"})
+    assert status == 200
+    return Api(api.client, login["token"]), a["organization"]["id"], b["organization"]["id"]
+
+
+def test_a_limited_token_cannot_create_a_wider_token(api):
+    user, org_a, org_b = two_orgs(api)
+    assert user.call("GET", f"/orgs/{org_b}/projects")[0] == 200
+    _, limited = user.call("POST", "/tokens", {"name": "ci-a", "organization_id": org_a})
+    lim = Api(api.client, limited["token"])
+    assert lim.call("GET", f"/orgs/{org_b}/projects")[0] == 404
+    # The attack: no organization_id -> used to be an unlimited token that reached org B.
+    status, child = lim.call("POST", "/tokens", {"name": "escalate"})
+    assert status == 201 and child["org_id"] == org_a              # the caller's limit is inherited
+    assert api.call("GET", f"/orgs/{org_b}/projects", token=child["token"])[0] == 404
+    assert api.call("GET", f"/orgs/{org_a}/projects", token=child["token"])[0] == 200
+    status, out = lim.call("POST", "/tokens", {"name": "escalate", "organization_id": org_b})
+    assert status == 403 and out["error"]["field"] == "organization_id"
+    # nor through a password change, which would hand out a full session
+    status, out = lim.call("POST", "/auth/password", {"current_password": "correct horse battery",
+                                                      "new_password": "another long password"})
+    assert status == 403 and out["error"]["field"] == "authorization"
+
+
+def test_a_limited_token_sees_and_deletes_only_tokens_of_its_organization(api):
+    user, org_a, org_b = two_orgs(api)
+    _, full = user.call("POST", "/tokens", {"name": "full"})
+    _, in_b = user.call("POST", "/tokens", {"name": "b", "organization_id": org_b})
+    _, in_a = user.call("POST", "/tokens", {"name": "a", "organization_id": org_a})
+    _, limited = user.call("POST", "/tokens", {"name": "a2", "organization_id": org_a})
+    lim = Api(api.client, limited["token"])
+    _, listing = lim.call("GET", "/tokens")
+    assert sorted(t["name"] for t in listing["items"]) == ["a", "a2"]
+    for other in (full, in_b):
+        status, out = lim.call("DELETE", f"/tokens/{other['id']}")
+        assert status == 404 and out["error"]["field"] == "token"
+        assert api.call("GET", "/me", token=other["token"])[0] == 200   # still works
+    assert lim.call("DELETE", f"/tokens/{in_a['id']}")[0] == 204
+    _, everything = user.call("GET", "/tokens")                        # a session sees them all
+    assert sorted(t["name"] for t in everything["items"]) == ["a2", "b", "full"]
+
+
+def test_api_tokens_record_last_used_at_most_once_a_minute(api, ports):
+    owner = signup(api)
+    _, tok = Api(api.client, owner["token"]).call("POST", "/tokens", {"name": "ci"})
+    tokens = ports.store.collection("tokens")
+    assert tokens.get(tok["id"])["last_used"] is None
+    assert api.call("GET", "/me", token=tok["token"])[0] == 200
+    first = tokens.get(tok["id"])["last_used"]
+    assert first is not None
+    for _ in range(5):
+        assert api.call("GET", "/me", token=tok["token"])[0] == 200
+    assert tokens.get(tok["id"])["last_used"] == first                 # no write per request
+    import time
+
+    tokens.update(tok["id"], {"last_used": iso_from_epoch(time.time() - 61)})
+    assert api.call("GET", "/me", token=tok["token"])[0] == 200
+    later = tokens.get(tok["id"])["last_used"]
+    assert later > first
+    _, listing = Api(api.client, owner["token"]).call("GET", "/tokens")
+    assert listing["items"][0]["last_used"] == later
