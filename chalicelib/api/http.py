@@ -6,6 +6,7 @@ Chalice catches exceptions inside views itself, so a view's errors are mapped he
 bodies) is reshaped by the `shape_errors` middleware that `install` registers on the app."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
@@ -36,6 +37,8 @@ class RouteInfo:
 
 
 ROUTES: list[RouteInfo] = []
+# The authenticated caller of the request being served (one per thread/context).
+_ACTOR: contextvars.ContextVar = contextvars.ContextVar("launchbay_actor", default=None)
 
 
 def error_response(status: int, code: str, message: str, field_name: Optional[str] = None,
@@ -100,7 +103,10 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
     def wrap(view: Callable) -> Callable:
         @functools.wraps(view)
         def handler(*args: Any, **kwargs: Any) -> Response:
+            token = _ACTOR.set(None)
             try:
+                if auth:  # the declaration enforces it: a view cannot forget to authenticate
+                    _ACTOR.set(_authenticate(bp))
                 out = view(*args, **kwargs)
             except DomainError as exc:
                 headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -112,6 +118,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                     return error_response(400, "bad_request", str(exc), "cursor")  # as the search cursor
                 log.exception("unhandled error on %s %s", method, path)
                 return error_response(500, *INTERNAL)
+            finally:
+                _ACTOR.reset(token)
             if isinstance(out, Response):
                 return out
             code, payload, headers = status, out, {}
@@ -137,11 +145,16 @@ def source_ip(bp: Blueprint) -> str:
     return ((ctx.get("identity") or {}).get("sourceIp")) or ""
 
 
-def actor(bp: Blueprint):
+def _authenticate(bp: Blueprint):
     from chalicelib.accounts.service import authenticate
 
     headers = request(bp).headers or {}
     return authenticate(ports(), headers.get("authorization"), source_ip(bp))
+
+
+def actor(bp: Blueprint):
+    """The caller, authenticated once per request by `endpoint` (auth=True routes)."""
+    return _ACTOR.get() or _authenticate(bp)
 
 
 def parse_body(bp: Blueprint, model: Any):
