@@ -62,3 +62,20 @@ def _drop_queues(url: str, prefix: str) -> None:
 @pytest.fixture
 def ports(launchbay_env):
     return settings_module.get_ports()
+
+
+@pytest.fixture
+def client(launchbay_env):
+    from chalice.test import Client
+
+    import app as app_module
+
+    with Client(app_module.app) as c:
+        yield c
+
+
+@pytest.fixture
+def api(client):
+    from tests.support.api import Api
+
+    return Api(client)
