@@ -276,21 +276,25 @@ def _summary(result: Any) -> str:
 
 def _finish(ports, dep: dict, owner: str) -> Outcome:
     store = ports.store
+    # Each settling status commits with its last log line (nested transactions join), so a log
+    # follower that sees the deployment settled has every line (api/deploys.py logs).
     if dep["status"] == "rolling_back":
-        new = transition(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}",
-                         rollback_done=True)
-        if new:
-            append_log(ports, new, f"rolled back to deployment #{dep['rollback_to_number']}", "rollback")
-            store.collection("services").update(dep["service_id"], {"status": "live", "last_error": dep.get("error")})
+        with store.transaction():
+            new = transition(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}",
+                             rollback_done=True)
+            if new:
+                append_log(ports, new, f"rolled back to deployment #{dep['rollback_to_number']}", "rollback")
+                store.collection("services").update(dep["service_id"], {"status": "live", "last_error": dep.get("error")})
         return Outcome("done", detail="rolled_back")
-    new = transition(ports, dep, "live", "serving")
-    if new:
-        store.collection("services").update(dep["service_id"], {
-            "status": "live", "live_deployment_id": dep["id"], "live_image": dep["image"], "last_error": None,
-            "updated": _now()})
-        from chalicelib.core import outbox
-        outbox.record(store, "services", dep["service_id"], dep["org_id"])
-        append_log(ports, new, f"deployment #{dep['number']} is live", "live")
+    with store.transaction():
+        new = transition(ports, dep, "live", "serving")
+        if new:
+            store.collection("services").update(dep["service_id"], {
+                "status": "live", "live_deployment_id": dep["id"], "live_image": dep["image"], "last_error": None,
+                "updated": _now()})
+            from chalicelib.core import outbox
+            outbox.record(store, "services", dep["service_id"], dep["org_id"])
+            append_log(ports, new, f"deployment #{dep['number']} is live", "live")
     return Outcome("done", detail="live")
 
 
@@ -310,15 +314,16 @@ def _fail(ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: st
     previous = store.collection("deployments").get(previous_id) if previous_id else None
     can_roll_back = bool(touched and previous and previous.get("task_definition") and previous["id"] != dep["id"])
     extra = {"rollback_to": previous["id"], "rollback_to_number": previous["number"]} if can_roll_back else {}
-    new = transition(ports, dep, "failed", reason, error=reason, **extra)
-    if new is None:
-        return Outcome("done", detail="status changed meanwhile")
-    store.collection("services").update(dep["service_id"], {
-        "status": "live" if previous else "failed", "last_error": reason})
-    if not can_roll_back:
-        why = "nothing reached ECS" if not touched else "there is no earlier live release"
-        append_log(ports, new, f"deployment failed; no rollback ({why})", "failed", "error")
-        return Outcome("done", detail="failed")
+    with store.transaction():  # settled when there is nothing to roll back to: its last line commits with it
+        new = transition(ports, dep, "failed", reason, error=reason, **extra)
+        if new is None:
+            return Outcome("done", detail="status changed meanwhile")
+        store.collection("services").update(dep["service_id"], {
+            "status": "live" if previous else "failed", "last_error": reason})
+        if not can_roll_back:
+            why = "nothing reached ECS" if not touched else "there is no earlier live release"
+            append_log(ports, new, f"deployment failed; no rollback ({why})", "failed", "error")
+            return Outcome("done", detail="failed")
     return _start_rollback(ports, new, owner)
 
 
