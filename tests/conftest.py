@@ -20,6 +20,7 @@ import pytest
 
 from chalicelib import settings as settings_module
 from tests.support.api import Api
+from tests.support.factories import new_org
 
 # Fixtures that bring up real services: a test using any of them is in the slow tier.
 SERVICE_FIXTURES = frozenset({"launchbay_env", "redis_url", "moto_url"})
@@ -135,3 +136,21 @@ def client(request, app_env):
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def make_org(api):
+    """make_org(name="Acme", email=None) -> tests.support.factories.Org, its owner signed in."""
+    return lambda name="Acme", email=None: new_org(api, name, email)
+
+
+@pytest.fixture
+def deployed_service(make_org, ports):
+    """deployed_service(**spec) -> (org, service, deployment): an org with a service deployed
+    (run in-process against the sandbox until settled; `live` unless the spec makes it fail)."""
+    def make(**spec):
+        org = make_org()
+        svc = org.service(**spec)
+        return org, svc, org.deploy(ports, svc)
+
+    return make
