@@ -23,6 +23,7 @@ from tests.support.api import Api
 from tests.support.factories import new_org
 
 # Fixtures that bring up real services: a test using any of them is in the slow tier.
+FAILED = pytest.StashKey[bool]()
 SERVICE_FIXTURES = frozenset({"launchbay_env", "redis_url", "moto_url"})
 
 # Tests that ask only for `api`/`client` yet need the real services. Listed here, not marked in
@@ -44,6 +45,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if report.failed:
+        item.stash[FAILED] = True  # launchbay_env then keeps the test's worker logs
     if report.failed and not item.get_closest_marker("slow"):
         report.sections.append(("fast tier", "This test ran without Redis and moto (REDIS_URL and AWS_ENDPOINT_URL "
                                 "refuse connections). If it needs them, use the `launchbay_env` or `ports` "
@@ -104,16 +107,20 @@ def app_env(tmp_path, monkeypatch, refused_url):
 
 
 @pytest.fixture
-def launchbay_env(app_env, monkeypatch, redis_url, moto_url):
+def launchbay_env(request, app_env, monkeypatch, redis_url, moto_url):
     """`app_env` with the real Redis and the moto sandbox. At teardown it stops the test's
-    workers and removes every Redis key the test made (its queues, kombu bindings, task results)."""
+    workers and removes every Redis key the test made (its queues, kombu bindings, task results).
+    The workers' logs are deleted too, unless the test failed: their paths are printed then."""
     from tests.support.redis_keys import forget_test_keys
 
     values = {**app_env, "REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_url}
     _apply(monkeypatch, values)
     yield values
     settings_module.reset()
-    forget_test_keys(redis_url, values["LAUNCHBAY_QUEUE_PREFIX"])
+    kept = forget_test_keys(redis_url, values["LAUNCHBAY_QUEUE_PREFIX"],
+                            keep_logs=request.node.stash.get(FAILED, False))
+    for path in kept:
+        print(f"worker log kept: {path}")
 
 
 @pytest.fixture

@@ -20,8 +20,9 @@ return 0
 """
 
 
-def forget_test_keys(url: str, prefix: str) -> int:
-    """Stop the prefix's workers still running, then delete its keys. Returns how many went."""
+def forget_test_keys(url: str, prefix: str, keep_logs: bool = False) -> list[str]:
+    """Stop the prefix's workers still running, then delete its keys and (unless keep_logs)
+    the workers' log files. Returns the paths of the logs kept."""
     import redis
 
     from tests.support.processes import CeleryWorker
@@ -31,37 +32,37 @@ def forget_test_keys(url: str, prefix: str) -> int:
     for worker in workers:
         worker.stop()  # a running worker would write results after they were deleted
         task_ids |= worker.task_ids()
-        worker.discard_log()
+        if not keep_logs:
+            worker.discard_log()
     r = redis.Redis.from_url(url)
     keys = set()
     for pattern in (f"{prefix}.*", f"_kombu.binding.{prefix}.*", f"_kombu.binding_permanent.{prefix}.*"):
         keys.update(r.scan_iter(pattern, count=1000))
     keys.update(f"celery-task-meta-{task_id}".encode() for task_id in task_ids)
-    removed = r.delete(*keys) if keys else 0
+    if keys:
+        r.delete(*keys)
     exchanges = [k.decode().split(".", 2)[2] for k in keys if k.startswith(b"_kombu.binding")]
     if exchanges:
         r.zrem(DEADLINES, *exchanges)
-    removed += _forget_unacked(r, prefix)
+    _forget_unacked(r, prefix)
     if workers:
         names = [w.node.encode() for w in workers]
         mine = [m for m in r.sscan_iter(PIDBOX) if any(name in m for name in names)]
         if mine:  # a killed worker's entry (one stopped cleanly removes its own)
-            removed += r.srem(PIDBOX, *mine)
+            r.srem(PIDBOX, *mine)
         # A table's deadline outlives it once its last worker has gone; a worker
         # starting meanwhile re-creates both, hence one atomic step.
-        removed += r.eval(_DROP_ORPHAN_DEADLINE, 2, PIDBOX, DEADLINES, "celery.pidbox")
-    return removed
+        r.eval(_DROP_ORPHAN_DEADLINE, 2, PIDBOX, DEADLINES, "celery.pidbox")
+    return [w.log.name for w in workers] if keep_logs else []
 
 
-def _forget_unacked(r, prefix: str) -> int:
+def _forget_unacked(r, prefix: str) -> None:
     """Entries are delivery tag -> JSON [message, exchange, routing key]."""
-    gone = 0
     for tag, raw in r.hscan_iter("unacked", count=1000):
         try:
             _, exchange, routing_key = json.loads(raw)
         except (ValueError, TypeError):
             continue
         if any(str(name).startswith(prefix + ".") for name in (exchange, routing_key)):
-            gone += r.hdel("unacked", tag)
+            r.hdel("unacked", tag)
             r.zrem("unacked_index", tag)
-    return gone
