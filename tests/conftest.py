@@ -22,8 +22,8 @@ from chalicelib import settings as settings_module
 from tests.support.api import Api
 from tests.support.factories import new_org
 
-# Fixtures that bring up real services: a test using any of them is in the slow tier.
 FAILED = pytest.StashKey[bool]()
+# Fixtures that bring up real services: a test using any of them is in the slow tier.
 SERVICE_FIXTURES = frozenset({"launchbay_env", "redis_url", "moto_url"})
 
 # Tests that ask only for `api`/`client` yet need the real services. Listed here, not marked in
