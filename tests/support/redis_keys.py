@@ -6,7 +6,8 @@ nothing is flushed. Per test queue prefix `test-<hex>` (LAUNCHBAY_QUEUE_PREFIX):
   made by whoever declares the queue (the API's producer as well as workers);
 - results `celery-task-meta-<task id>` of the tasks the test's workers ran (ids from their logs);
 - its messages still in kombu's shared `unacked` hash (a killed worker's);
-- its workers' entries in the shared remote-control table `_kombu.binding.celery.pidbox`.
+- its workers' entries in the shared remote-control table `_kombu.binding.celery.pidbox`;
+- entries of the shared `_kombu.binding_deadlines` whose binding table is gone.
 """
 from __future__ import annotations
 
@@ -14,17 +15,22 @@ import json
 
 PIDBOX = "_kombu.binding.celery.pidbox"
 DEADLINES = "_kombu.binding_deadlines"
-_DROP_ORPHAN_DEADLINE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('ZREM', KEYS[2], ARGV[1]) end
-return 0
+# Deadlines of binding tables that no longer exist (kombu's own sweep does the same once they
+# are overdue, an hour on). One script, so a worker re-creating a table meanwhile keeps both.
+_DROP_ORPHAN_DEADLINES = """
+local gone = 0
+for _, exchange in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if redis.call('EXISTS', ARGV[1] .. exchange) == 0 then
+        gone = gone + redis.call('ZREM', KEYS[1], exchange)
+    end
+end
+return gone
 """
 
 
 def forget_test_keys(url: str, prefix: str, keep_logs: bool = False) -> list[str]:
     """Stop the prefix's workers still running, then delete its keys and (unless keep_logs)
     the workers' log files. Returns the paths of the logs kept."""
-    import redis
-
     from tests.support.processes import CeleryWorker
 
     workers = CeleryWorker.started.pop(prefix, [])
@@ -34,6 +40,15 @@ def forget_test_keys(url: str, prefix: str, keep_logs: bool = False) -> list[str
         task_ids |= worker.task_ids()
         if not keep_logs:
             worker.discard_log()
+    forget_prefix(url, prefix, task_ids, [w.node for w in workers], workers_ran=bool(workers))
+    return [w.log.name for w in workers] if keep_logs else []
+
+
+def forget_prefix(url: str, prefix: str, task_ids=(), nodes=(), workers_ran: bool = True) -> None:
+    """Delete the keys of queues named `<prefix>.*`, the given task results, and the pidbox
+    entries of the given worker node names. Call it once those workers have stopped."""
+    import redis
+
     r = redis.Redis.from_url(url)
     keys = set()
     for pattern in (f"{prefix}.*", f"_kombu.binding.{prefix}.*", f"_kombu.binding_permanent.{prefix}.*"):
@@ -45,15 +60,12 @@ def forget_test_keys(url: str, prefix: str, keep_logs: bool = False) -> list[str
     if exchanges:
         r.zrem(DEADLINES, *exchanges)
     _forget_unacked(r, prefix)
-    if workers:
-        names = [w.node.encode() for w in workers]
-        mine = [m for m in r.sscan_iter(PIDBOX) if any(name in m for name in names)]
-        if mine:  # a killed worker's entry (one stopped cleanly removes its own)
-            r.srem(PIDBOX, *mine)
-        # A table's deadline outlives it once its last worker has gone; a worker
-        # starting meanwhile re-creates both, hence one atomic step.
-        r.eval(_DROP_ORPHAN_DEADLINE, 2, PIDBOX, DEADLINES, "celery.pidbox")
-    return [w.log.name for w in workers] if keep_logs else []
+    names = [n.encode() for n in nodes]
+    mine = [m for m in r.sscan_iter(PIDBOX) if any(name in m for name in names)] if names else []
+    if mine:  # a killed worker's entry (one stopped cleanly removes its own)
+        r.srem(PIDBOX, *mine)
+    if workers_ran:  # a table's deadline outlives the table once its last worker has gone
+        r.eval(_DROP_ORPHAN_DEADLINES, 1, DEADLINES, "_kombu.binding.")
 
 
 def _forget_unacked(r, prefix: str) -> None:

@@ -451,6 +451,9 @@ def test_dev_supervisor_stops_everything_when_a_child_dies(tmp_path, tiny_app_di
         if run.proc.poll() is None:
             run.proc.send_signal(signal.SIGTERM)
             run.finish()
+        from tests.support.redis_keys import forget_prefix
+
+        forget_prefix(redis_url, prefix)  # the workers' queue bindings
     assert rc == 1
     assert "beat exited with code -9: stopping everything" in run.text()
     assert wait_until(lambda: not any(pid_alive(p) for p in pids.values()), timeout=30)
