@@ -3,7 +3,8 @@
 # only when a requirements*.txt file changes.
 #
 #   make run       API + Celery workers + beat + Redis + AWS sandbox (scripts/dev.py)
-#   make test      Python tests with a Redis (scripts/with_redis.py), then UI tests if ui/ exists
+#   make test      every Python test with the real parts (Redis via scripts/with_redis.py, moto, workers), then UI tests if ui/ exists
+#   make test-fast the fast tier only: API and domain tests that need no Redis, moto or worker process (pytest -m "not slow")
 #   make bench     bench/api_throughput.py and bench/cold_import.py
 #   make reindex   rebuild the search index (python -m chalicelib.search.reindex)
 #   make lint      hadolint on the Dockerfiles, byte-compile the Python sources
@@ -19,8 +20,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 REQS   := $(wildcard requirements*.txt)
 PYTEST_ARGS ?= tests/
+# The fast tier: tests/conftest.py marks `slow` every test whose fixtures bring up Redis or moto.
+FAST_ARGS   ?= -m "not slow" tests/
 
-.PHONY: help venv run test test-python test-ui bench reindex lint clean distclean
+.PHONY: help venv run test test-fast test-python test-ui bench reindex lint clean distclean
 
 help:
 	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
@@ -43,6 +46,12 @@ test: test-python test-ui
 test-python: $(STAMP)
 	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+# No Redis needed, so no with_redis.py; exit 5 (nothing collected) is a failure here too.
+test-fast: $(STAMP)
+	@rc=0; $(PY) -m pytest -q -p no:cacheprovider $(FAST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
 test-ui:

@@ -1,14 +1,66 @@
-"""Shared fixtures: a real Redis (started by `make test` when none answers), a real moto
-server for the AWS sandbox, and per-test settings pointing at temporary storage."""
+"""Shared fixtures and the two test tiers.
+
+Fast tier (`make test-fast`, i.e. `pytest -m "not slow"`): no Redis, no moto, no worker
+processes. `app_env` gives a test its own data dir and queue prefix; the queue and the AWS
+endpoint point at a local port that refuses connections, so a fast test that publishes a task
+or calls AWS fails at once instead of quietly depending on a service.
+
+Slow tier: a test whose fixtures include `launchbay_env` (directly or through `ports`, `stack`,
+...), `redis_url` or `moto_url`, or that carries the `services` marker, runs against the real
+Redis (started by `make test` when none answers) and a real moto server. Such tests are marked
+`slow` at collection; nothing else needs marking by hand.
+"""
 from __future__ import annotations
 
 import base64
 import os
+import socket
 import uuid
 
 import pytest
 
 from chalicelib import wiring as settings_module
+from tests.support.api import Api
+from tests.support.factories import new_org
+
+FAILED = pytest.StashKey[bool]()
+# Fixtures that bring up real services: a test using any of them is in the slow tier.
+SERVICE_FIXTURES = frozenset({"launchbay_env", "redis_url", "moto_url"})
+
+# Tests that ask only for `api`/`client` yet need the real services. Listed here, not marked in
+# their modules, so that the tier stays automatic; prefer `@pytest.mark.services` in new tests.
+NEEDS_SERVICES = {
+    "tests/api/test_catalog_api.py::test_health_and_openapi": "the health check pings Redis and the sandbox",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid in NEEDS_SERVICES:
+            item.add_marker(pytest.mark.services)
+        if item.get_closest_marker("services") or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        item.stash[FAILED] = True  # launchbay_env then keeps the test's worker logs
+    if report.failed and not item.get_closest_marker("slow"):
+        report.sections.append(("fast tier", "This test ran without Redis and moto (REDIS_URL and AWS_ENDPOINT_URL "
+                                "refuse connections). If it needs them, use the `launchbay_env` or `ports` "
+                                "fixture, or mark it `@pytest.mark.services`."))
+
+
+@pytest.fixture(scope="session")
+def refused_url() -> str:
+    """host:port that refuses connections: bound for the whole session but never listening."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield "127.0.0.1:%d" % sock.getsockname()[1]
+    sock.close()
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +84,19 @@ def moto_url() -> str:
     stop()
 
 
+def _apply(monkeypatch, values: dict) -> None:
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    settings_module.reset()
+
+
 @pytest.fixture
-def launchbay_env(tmp_path, monkeypatch, redis_url, moto_url):
-    """Settings for one test: its own data dir and queue names, the sandbox, no delays."""
+def app_env(tmp_path, monkeypatch, refused_url):
+    """Settings for one fast test: its own data dir and queue names; no Redis, no AWS."""
     prefix = "test-" + uuid.uuid4().hex[:10]
     values = {"LAUNCHBAY_DATA_DIR": str(tmp_path / "data"), "LAUNCHBAY_QUEUE_PREFIX": prefix,
-              "LAUNCHBAY_STAGE": "test", "REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_url,
+              "LAUNCHBAY_STAGE": "test", "REDIS_URL": f"redis://{refused_url}/0",
+              "AWS_ENDPOINT_URL": f"http://{refused_url}",
               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
               "AWS_DEFAULT_REGION": "us-east-1", "LAUNCHBAY_SANDBOX_DELAY": "0",
               "LAUNCHBAY_ROLLOUT_POLL": "0.2", "LAUNCHBAY_CLUSTER": "lb-" + prefix,
@@ -46,23 +105,63 @@ def launchbay_env(tmp_path, monkeypatch, redis_url, moto_url):
               "LAUNCHBAY_SECRETS_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
     for key in ("MONGODB_URI", "OPENSEARCH_URL"):
         monkeypatch.delenv(key, raising=False)
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    settings_module.reset()
+    _apply(monkeypatch, values)
     yield values
     settings_module.reset()
-    _drop_queues(redis_url, prefix)
 
 
-def _drop_queues(url: str, prefix: str) -> None:
-    import redis
+@pytest.fixture
+def launchbay_env(request, app_env, monkeypatch, redis_url, moto_url):
+    """`app_env` with the real Redis and the moto sandbox. At teardown it stops the test's
+    workers and removes every Redis key the test made (its queues, kombu bindings, task results).
+    The workers' logs are deleted too, unless the test failed: their paths are printed then."""
+    from tests.support.redis_keys import forget_test_keys
 
-    r = redis.Redis.from_url(url)
-    keys = list(r.scan_iter(f"{prefix}.*"))
-    if keys:
-        r.delete(*keys)
+    values = {**app_env, "REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_url}
+    _apply(monkeypatch, values)
+    yield values
+    settings_module.reset()
+    kept = forget_test_keys(redis_url, values["LAUNCHBAY_QUEUE_PREFIX"],
+                            keep_logs=request.node.stash.get(FAILED, False))
+    for path in kept:
+        print(f"worker log kept: {path}")
 
 
 @pytest.fixture
 def ports(launchbay_env):
     return settings_module.get_ports()
+
+
+@pytest.fixture
+def client(request, app_env):
+    from chalice.test import Client
+
+    import app as app_module
+
+    if request.node.get_closest_marker("services"):
+        request.getfixturevalue("launchbay_env")
+    with Client(app_module.app) as c:
+        yield c
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+@pytest.fixture
+def make_org(api):
+    """make_org(name="Acme", email=None) -> tests.support.factories.Org, its owner signed in."""
+    return lambda name="Acme", email=None: new_org(api, name, email)
+
+
+@pytest.fixture
+def deployed_service(make_org, ports):
+    """deployed_service(**spec) -> (org, service, deployment): an org with a service deployed
+    (run in-process against the sandbox until settled; `live` unless the spec makes it fail)."""
+    def make(**spec):
+        org = make_org()
+        svc = org.service(**spec)
+        return org, svc, org.deploy(ports, svc)
+
+    return make

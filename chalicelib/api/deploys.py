@@ -87,6 +87,9 @@ def logs(org, dep):
     who = actor(bp)
     q = query(bp)
     limit = limit_param(bp, 200, 1000)
-    lines, nxt, more = service.read_logs(ports(), who, org, dep, q.get("after"), limit)
+    # Status first: the engine commits a deployment's last line with its settling status, so
+    # lines read after a settled status include it (read the other way round, a follower
+    # could stop at `final` without the last line).
     current = service.get_deployment(ports(), who, org, dep)
+    lines, nxt, more = service.read_logs(ports(), who, org, dep, q.get("after"), limit)
     return {"lines": lines, "next": nxt, "more": more, "status": current["status"], "final": states.settled(current)}

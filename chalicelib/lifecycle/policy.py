@@ -3,7 +3,10 @@ rules): a rule names the moves it governs (from, to) and hooks into them.
 
   before(move)   adds fields to the status write, or refuses the move (inside the transaction)
   commit(move)   further writes in the same transaction: the service document, the audit event
-  after(move)    once committed: log lines, the service lock, notifications
+  after(move)    once committed: the service lock, notifications
+
+Log lines are written in `commit`, with the status: a log follower that sees a deployment
+settled has already got its last line (api/deploys.py reads the status before the lines).
 
 The outbox record that keeps search in step is written by the store with each write.
 """
@@ -65,8 +68,6 @@ class StartTheService(Rule):
 
     def commit(self, move: Move) -> None:
         set_service(move.ports, move.doc["service_id"], "deploying")
-
-    def after(self, move: Move) -> None:
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
@@ -80,8 +81,6 @@ class GoLive(Rule):
         d = move.doc
         set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
                     live_config_hash=d.get("config_hash"), last_error=None)
-
-    def after(self, move: Move) -> None:
         append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
 
 
@@ -96,8 +95,6 @@ class Fail(Rule):
         service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
         resting = "live" if service.get("live_deployment_id") else "failed"
         set_service(move.ports, move.doc["service_id"], resting, last_error=move.reason)
-
-    def after(self, move: Move) -> None:
         words = move.note.get("log") or f"deployment failed: {move.reason}"
         append_log(move.ports, move.new or move.doc, words, "failed", "error")
 
@@ -112,8 +109,6 @@ class AwaitRollback(Rule):
 
     def commit(self, move: Move) -> None:
         set_service(move.ports, move.doc["service_id"], None, last_error=move.reason)
-
-    def after(self, move: Move) -> None:
         append_log(move.ports, move.new or move.doc,
                    f"{move.reason}; rolling back to deployment #{move.fields['rollback_to_number']}", "rollback", "warning")
 
@@ -126,8 +121,6 @@ class RolledBack(Rule):
         set_service(move.ports, move.doc["service_id"], "live", live_deployment_id=target.get("id"),
                     live_image=target.get("image"), live_config_hash=target.get("config_hash"),
                     last_error=move.doc.get("error"))
-
-    def after(self, move: Move) -> None:
         append_log(move.ports, move.new or move.doc,
                    f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")
 
@@ -149,8 +142,6 @@ class StoppedEarly(Rule):
             service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
             resting = "live" if service.get("live_deployment_id") else ("failed" if service.get("last_error") else "new")
             set_service(move.ports, move.doc["service_id"], resting)
-
-    def after(self, move: Move) -> None:
         append_log(move.ports, move.new or move.doc, move.reason, move.to, "warning" if move.to == "cancelled" else "info")
 
 

@@ -5,10 +5,9 @@ import boto3
 from cryptography.fernet import Fernet, InvalidToken
 
 from chalicelib import wiring as settings_module
-from tests.api.conftest import Api, signup
 
 
-def test_secrets_are_encrypted_with_the_kms_data_key(api, launchbay_env, monkeypatch):
+def test_secrets_are_encrypted_with_the_kms_data_key(make_org, launchbay_env, monkeypatch):
     kms = boto3.client("kms", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     key_id = kms.create_key(Description="launchbay secrets")["KeyMetadata"]["KeyId"]
@@ -16,12 +15,9 @@ def test_secrets_are_encrypted_with_the_kms_data_key(api, launchbay_env, monkeyp
     monkeypatch.setenv("LAUNCHBAY_SECRETS_DATA_KEY", base64.b64encode(data_key["CiphertextBlob"]).decode())
     settings_module.reset()
     ports = settings_module.get_ports()
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
-    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", {"name": "w", "image": "nginx", "port": 80})
-    assert a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "kms-protected"})[0] == 200
+    org = make_org()
+    svc = org.service(name="w", image="nginx")
+    assert org.call("PUT", f"/services/{svc['id']}/secrets/TOKEN", {"value": "kms-protected"})[0] == 200
     stored = ports.store.collection("secrets").find_one({"service_id": svc["id"]})
     right = Fernet(base64.urlsafe_b64encode(data_key["Plaintext"]))
     assert right.decrypt(stored["ciphertext"].encode()) == b"kms-protected"

@@ -451,6 +451,9 @@ def test_dev_supervisor_stops_everything_when_a_child_dies(tmp_path, tiny_app_di
         if run.proc.poll() is None:
             run.proc.send_signal(signal.SIGTERM)
             run.finish()
+        from tests.support.redis_keys import forget_prefix
+
+        forget_prefix(redis_url, prefix)  # the workers' queue bindings
     assert rc == 1
     assert "beat exited with code -9: stopping everything" in run.text()
     assert wait_until(lambda: not any(pid_alive(p) for p in pids.values()), timeout=30)
@@ -470,9 +473,20 @@ def test_dev_refuses_a_busy_port(tmp_path, redis_url, fake_aws_endpoint):
 
 # --- Makefile and .ci/run -----------------------------------------------------------
 
-def make(*args, cwd=ROOT):
+# Set by an outer `make test PYTEST_ARGS=...` that runs this file: make passes its command-line
+# variables down in MAKEFLAGS and the environment, and the make (and pytest) started here would
+# take them as their own.
+INHERITED = ("MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEOVERRIDES", "MAKELEVEL", "MAKEFILES",
+             "PYTHON", "VENV", "PYTEST_ARGS", "FAST_ARGS", "ARGS", "BENCH_ARGS", "PYTEST_ADDOPTS")
+
+
+def make_env(base=None):
+    return {k: v for k, v in (os.environ if base is None else base).items() if k not in INHERITED}
+
+
+def make(*args, cwd=ROOT, env=None):
     return subprocess.run(["make", "--no-print-directory", "-f", str(ROOT / "Makefile")] + list(args),
-                          cwd=str(cwd), capture_output=True, text=True, timeout=WAIT)
+                          cwd=str(cwd), capture_output=True, text=True, timeout=WAIT, env=make_env(env))
 
 
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
@@ -495,6 +509,21 @@ def test_make_creates_the_venv_and_installs_only_when_requirements_change(tmp_pa
     # Pretend requirements-dev.txt changed: reinstall.
     dry = make("-n", "-W", "requirements-dev.txt", "test-python", "VENV=%s" % venv)
     assert "pip install --quiet -r requirements-dev.txt" in dry.stdout
+
+
+@needs_make
+def test_make_runs_here_ignore_an_outer_makes_variables():
+    outer = dict(os.environ, MAKEFLAGS=" -- PYTEST_ARGS=-k\\ outer", MAKELEVEL="1", PYTEST_ARGS="-k outer")
+    dry = make("-n", "test-python", "-o", ".venv/.installed", env=outer)
+    assert "-m pytest -q -p no:cacheprovider tests/" in dry.stdout and "outer" not in dry.stdout
+
+
+@needs_make
+def test_make_test_fast_runs_the_fast_tier_without_redis():
+    dry = make("-n", "test-fast", "-o", ".venv/.installed")
+    assert dry.returncode == 0, dry.stderr
+    assert '-m pytest -q -p no:cacheprovider -m "not slow" tests/' in dry.stdout
+    assert "with_redis" not in dry.stdout and "collected no tests" in dry.stdout
 
 
 @needs_make
@@ -535,7 +564,7 @@ def test_make_ui_tests_are_skipped_without_ui_and_run_with_it(tmp_path):
 
 @needs_make
 def test_make_targets_exist():
-    for target in ("run", "test", "bench", "reindex", "clean", "lint"):
+    for target in ("run", "test", "test-fast", "bench", "reindex", "clean", "lint"):
         result = make("-n", target, "VENV=%s" % Path(PY).parents[1], "-o", "%s/.installed" % Path(PY).parents[1])
         assert result.returncode == 0, (target, result.stderr)
     assert "-m chalicelib.search.reindex" in make("-n", "reindex", "-o", ".venv/.installed").stdout

@@ -63,6 +63,10 @@ def test_killed_worker_resumes_and_finishes_exactly_once(ports, org, launchbay_e
     try:
         wait_for(lambda: coll.get(dep["id"])["status"] == "deploying"
                  and any(s["name"] == "rollout" for s in coll.get(dep["id"])["steps"]), 60, what="the rollout to start")
+        # ... and its chain's next message is out (the first worker holds it until due). Killed
+        # before that, only the owner-less first message is redelivered: it finds the dead
+        # worker's lease and stops, and the reaper resumes the deploy once the lease expires.
+        wait_for(lambda: len(first.task_ids()) >= 2, 60, what="the chain's next message")
     finally:
         first.kill()  # SIGKILL the whole worker, pool included, in the middle of the rollout
     assert not rules.settled(coll.get(dep["id"]))

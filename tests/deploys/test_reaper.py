@@ -1,27 +1,17 @@
 """The stuck-deployment reaper: lost tasks are published again, overdue ones fail with a reason."""
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import reaper
-from tests.api.conftest import Api, signup
 
 import time
 
 
-def queued_deployment(api):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
-    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", {"name": "w", "image": "nginx", "port": 80})
-    _, dep = a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
-    return dep
-
-
-def test_reaper_republishes_lost_tasks_and_fails_overdue_ones(api, ports, redis_url, launchbay_env):
+def test_reaper_republishes_lost_tasks_and_fails_overdue_ones(make_org, ports, redis_url, launchbay_env):
     import redis
 
     r = redis.Redis.from_url(redis_url)
     queue = f"{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}.deploys"
-    dep = queued_deployment(api)
+    org = make_org()
+    dep = org.queue_deployment(org.service(name="w", image="nginx"))
     deps = ports.store.collection("deployments")
     assert reaper.reap(ports) == {"republished": 0, "failed": 0}          # fresh: left alone
     before = r.llen(queue)

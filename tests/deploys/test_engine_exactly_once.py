@@ -1,19 +1,12 @@
 """Duplicate and stale task deliveries: only the newest message of the chain that holds the
 lease continues a deployment; copies stop without touching it."""
 from chalicelib.deploys import engine
-from tests.api.conftest import Api, signup
-from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
 
 
 def queued(api):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
-    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services",
-                    {"name": "w", "image": "nginx", "port": 80, "env": {"LAUNCHBAY_SANDBOX_DELAY": "30"}})
-    _, dep = a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
-    return dep
+    org = new_org(api)
+    return org.queue_deployment(org.service(name="w", image="nginx", env={"LAUNCHBAY_SANDBOX_DELAY": "30"}))
 
 
 def test_stale_and_duplicate_messages_do_nothing(api, ports):
@@ -31,14 +24,11 @@ def test_stale_and_duplicate_messages_do_nothing(api, ports):
     assert nxt.state == "later" and nxt.seq == 2 and nxt.owner == first.owner
 
 
-def test_settled_deployments_are_never_run_again(api, ports):
-    dep = queued(api)
-    ports.store.collection("services").update(dep["service_id"], {"env": {}})
-    ports.store.collection("deployments").update(dep["id"], {"spec": {**dep["spec"], "env": {}}})
-    done = run_to_end(ports, dep["id"])
+def test_settled_deployments_are_never_run_again(deployed_service, ports):
+    _, _, done = deployed_service(name="w", image="nginx")
     assert done["status"] == "live"
-    assert engine.run(ports, dep["id"]).detail == "already live"
-    assert ports.store.collection("deployments").get(dep["id"])["steps"] == done["steps"]
+    assert engine.run(ports, done["id"]).detail == "already live"
+    assert ports.store.collection("deployments").get(done["id"])["steps"] == done["steps"]
 
 
 def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, ports):
