@@ -24,6 +24,8 @@ from tests.support.api import Api
 from tests.support.factories import new_org
 
 FAILED = pytest.StashKey[bool]()
+# Read before any fixture points REDIS_URL at the refusing port of the fast tier.
+_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Fixtures that bring up real services: a test using any of them is in the slow tier.
 SERVICE_FIXTURES = frozenset({"launchbay_env", "redis_url", "moto_url"})
 
@@ -67,7 +69,7 @@ def refused_url() -> str:
 def redis_url() -> str:
     import redis
 
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = _REDIS_URL
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except Exception as exc:  # make test starts one; a bare `pytest` needs one too

@@ -2,18 +2,20 @@
 cancelling, rolling back. Status changes go through chalicelib.lifecycle."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
 
+from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib import lifecycle, tasks
 from chalicelib.catalog.service import SPEC_FIELDS, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
-from chalicelib.deploys.logs import append_log  # noqa: F401  (re-exported for callers of the old path)
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
+
+log = logging.getLogger("launchbay.deploys")
 
 
 def public(dep: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +68,13 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
     supersede_older(ports, dep)
     if rollback_of:
         take_over(ports, actor, dep)
-    # Published after commit; if Redis is down the reaper publishes it again.
-    ports.queue.publish(tasks.RUN_DEPLOYMENT, dep["id"])
+    # Published after commit. The deployment is stored either way: if Redis is down, the reaper
+    # (beat, every 30 s) publishes it again once Redis is back, so the caller still gets its 202.
+    try:
+        ports.queue.publish(tasks.RUN_DEPLOYMENT, dep["id"])
+    except Exception as exc:  # kombu/redis errors: the broker is unreachable
+        log.warning("deployment %s stored but not published (%s); the reaper will publish it", dep["id"],
+                    type(exc).__name__)
     return dep, True
 
 

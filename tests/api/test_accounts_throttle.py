@@ -3,8 +3,12 @@ answering 429 with Retry-After; with Redis unreachable they fail open and log it
 import json
 import logging
 
+import pytest
+
 from tests.api.conftest import Api, signup
 from tests.conftest import settings_module  # the module whose reset() forgets settings and adapters
+
+pytestmark = pytest.mark.services   # the counters live in the real Redis
 
 PW = "correct horse battery"
 

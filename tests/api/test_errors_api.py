@@ -109,6 +109,7 @@ def test_deeply_nested_json_is_400_on_authenticated_routes(api):
     assert status == 400 and shaped(body, "bad_request")["field"] == "body"
 
 
+@pytest.mark.services   # it queues a deployment (Redis) and reads the sandbox's logs (moto)
 def test_log_cursors_and_times_that_are_not_ours_are_400(api):
     a, org, _ = owner(api)
     _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
