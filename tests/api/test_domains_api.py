@@ -249,3 +249,20 @@ def test_changing_or_deleting_releases_the_claim_and_its_rule(api, ports, launch
     assert ports.store.collection("domains").count({"service_id": svc["id"]}) == 0
     assert create(b, org_b, prj_b, name="second", domain=new)[0] == 201
     assert live_rule(ports, old)["owner"] == svc_b["id"]
+
+
+def test_a_deploy_refuses_a_rule_another_service_owns(api, ports):
+    # Two services named "web" in two projects of one org share the internal host name: the
+    # second deploy used to re-point the first one's rule; now its plan refuses and fails clearly.
+    a, org, prj = org_with_project(api)
+    _, first = create(a, org, prj)
+    assert deploy(a, ports, org, first["id"])["status"] == "live"
+    host = internal_host("web", org)
+    before = live_rule(ports, host)
+    _, prj2 = a.call("POST", f"/orgs/{org}/projects", {"name": "p2"})
+    _, second = create(a, org, prj2["id"])
+    dep = deploy(a, ports, org, second["id"])
+    assert dep["status"] == "failed"
+    assert step(dep, "listener_rule")["error"] == \
+        f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed"
+    assert live_rule(ports, host) == before and before["owner"] == first["id"]
