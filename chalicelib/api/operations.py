@@ -38,6 +38,13 @@ def list_runs(org, svc):
     return paged(*runs.list_runs(ports(), who, org, svc, limit, cursor))
 
 
-@endpoint(bp, SVC + "/domain", "GET", "Custom domain: certificate status and the DNS records to create", tag="operations")
+@endpoint(bp, SVC + "/domain", "GET", "Custom domain: the TXT record that proves it, routing and certificate",
+          tag="operations")
 def domain(org, svc):
     return operations.domain_status(ports(), actor(bp), org, svc)
+
+
+@endpoint(bp, SVC + "/domain/verify", "POST", "Check the domain's TXT record; once verified, deploys route it",
+          tag="operations")
+def verify_domain(org, svc):
+    return operations.verify_domain(ports(), actor(bp), org, svc)

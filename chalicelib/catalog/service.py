@@ -6,6 +6,7 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
+from chalicelib.catalog import domains
 from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, service_problems
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
@@ -122,6 +123,8 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
     try:
         with ports.store.transaction():
             ports.store.collection("services").insert(service)
+            if service.get("domain"):  # 409 when another service holds it, whichever org
+                domains.claim(ports, org_id, service["id"], service["domain"])
             audit.record(ports, actor, org_id, "service.create", "service", service["id"], {"name": service["name"]})
     except Conflict:
         raise AlreadyExists(f"a service named {service['name']!r} already exists in this project", field="name") from None
@@ -152,7 +155,12 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
             expect={"org_id": org_id, "updated": current["updated"]})
         if service is None:
             raise StateConflict("the service changed meanwhile: read it again and retry", field="service")
+        if "domain" in changes:  # frees the old claim; a new domain needs a new proof
+            domains.change(ports, org_id, service_id, current.get("domain"), changes["domain"])
         audit.record(ports, actor, org_id, "service.update", "service", service_id, {"fields": sorted(changes)})
+    old = domains.normalize(current.get("domain") or "")
+    if old and "domain" in changes and old != domains.normalize(changes["domain"] or ""):
+        domains.stop_routing(ports, current, old)  # the old domain is free for another service now
     return service
 
 

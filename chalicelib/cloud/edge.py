@@ -14,6 +14,9 @@ NOT_FOUND_ACTION = [{"Type": "fixed-response", "FixedResponseConfig": {
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HEALTH_DEFAULTS: HealthCheckSpec = {"path": "/", "interval_seconds": 15, "timeout_seconds": 5,
                                     "healthy_threshold": 2, "unhealthy_threshold": 3, "matcher": "200-399"}
+# The service a listener rule or certificate belongs to. Only that service re-points,
+# reuses or deletes it: a host name is never taken over by another service.
+OWNER_TAG = "launchbay:service"
 # Rules with a path condition are more specific than host-only rules, so they get
 # the lower (earlier-evaluated) priorities; each kind takes the lowest free number
 # in its band.
@@ -72,6 +75,30 @@ def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
             if len(groups) == 1:
                 return groups[0].get("TargetGroupArn")
     return None
+
+
+class DnsUnavailable(Exception):
+    """DNS did not answer (timeout, no name server): try again later; not "no record"."""
+
+
+class NotOwned(ValueError):
+    """The resource for this host belongs to another service (a permanent error: a
+    ValueError is never retried). The message never names the other service."""
+
+
+def owned_by(owner_tag: Optional[str], owner: Optional[str], forward: Optional[str] = None,
+             target_group_arn: Optional[str] = None) -> bool:
+    """May `owner` re-point or delete a rule whose owner tag is `owner_tag`? A tagged rule is its
+    tagged service's only. An untagged one was made before ownership tags: a caller without an
+    owner may act on it (as before), a service only when it already forwards to that service's
+    own target group (its own rule from before the tags)."""
+    if owner_tag is not None:
+        return owner_tag == owner
+    return owner is None or (target_group_arn is not None and forward == target_group_arn)
+
+
+def owner_tags(owner: Optional[str]) -> list[dict[str, str]]:
+    return aws_tags({OWNER_TAG: owner} if owner else None)
 
 
 def lowest_free(used: set[int], band: tuple[int, int]) -> int:
@@ -198,9 +225,12 @@ class EdgeMixin(FoundationMixin):
             raise
 
     # --- listener rules ------------------------------------------------------------
-    def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str) -> str:
+    def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
+                             owner: Optional[str] = None) -> str:
         """Forward host (+ path) to the target group; reuses (and re-points) a rule with the
-        same conditions, otherwise takes the lowest free priority of its band."""
+        same conditions when `owner` owns it (owned_by), otherwise takes the lowest free
+        priority of its band and tags the new rule with its owner. A rule of another service
+        raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
         conditions = rule_conditions(host, path)
         key = conditions_key(conditions)
@@ -210,13 +240,20 @@ class EdgeMixin(FoundationMixin):
             rules = self._rules(listener_arn)
             for r in rules:
                 if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
-                    if forward_target(r.get("Actions", [])) != target_group_arn:
+                    tag, current = self._rule_owner(r["RuleArn"]), forward_target(r.get("Actions", []))
+                    if not owned_by(tag, owner, current, target_group_arn):
+                        raise NotOwned(f"the listener rule for {host.lower().rstrip('.')} belongs to another "
+                                       "Launchbay service: it is not re-pointed")
+                    if tag is None and owner:  # our own rule from before ownership tags: say so now
+                        elb.add_tags(ResourceArns=[r["RuleArn"]], Tags=[{"Key": OWNER_TAG, "Value": owner}])
+                    if current != target_group_arn:
                         elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
                     return r["RuleArn"]
             used = {int(r["Priority"]) for r in rules if str(r.get("Priority", "")).isdigit()}
             try:
                 return elb.create_rule(ListenerArn=listener_arn, Priority=lowest_free(used, band),
-                                       Conditions=conditions, Actions=forward, Tags=aws_tags())["Rules"][0]["RuleArn"]
+                                       Conditions=conditions, Actions=forward,
+                                       Tags=owner_tags(owner))["Rules"][0]["RuleArn"]
             except Exception as exc:
                 if error_code(exc) != "PriorityInUse":
                     raise
@@ -226,32 +263,61 @@ class EdgeMixin(FoundationMixin):
         pages = self.client("elbv2").get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
         return [r for page in pages for r in page.get("Rules", [])]
 
-    def delete_listener_rule(self, listener_arn: str, host: str, path: str) -> None:
-        """Remove the rule for host (+ path), if any."""
+    def _rule_owner(self, rule_arn: str) -> Optional[str]:
+        """The rule's launchbay:service tag (None: untagged)."""
+        found = self.client("elbv2").describe_tags(ResourceArns=[rule_arn]).get("TagDescriptions", [])
+        tags = {t["Key"]: t["Value"] for d in found for t in d.get("Tags", [])}
+        return tags.get(OWNER_TAG)
+
+    def delete_listener_rule(self, listener_arn: str, host: str, path: str, owner: Optional[str] = None,
+                             target_group_arn: Optional[str] = None) -> bool:
+        """Remove the rule for host (+ path) if `owner` owns it (owned_by; target_group_arn
+        recognises an untagged rule of ours). Another service's rule is left alone. True when
+        a rule was deleted."""
         key = conditions_key(rule_conditions(host, path))
+        deleted = False
         for r in self._rules(listener_arn):
-            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
+            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key and \
+                    owned_by(self._rule_owner(r["RuleArn"]), owner, forward_target(r.get("Actions", [])),
+                             target_group_arn):
                 with ignoring("RuleNotFound"):
                     self.client("elbv2").delete_rule(RuleArn=r["RuleArn"])
+                    deleted = True
+        return deleted
 
     # --- certificates and DNS ----------------------------------------------------------
-    def request_certificate(self, domain: str) -> dict[str, Any]:
-        """A DNS-validated ACM certificate; reuses a pending or issued one for the domain."""
-        acm = self.client("acm")
+    def request_certificate(self, domain: str, owner: Optional[str] = None) -> dict[str, Any]:
+        """A DNS-validated ACM certificate tagged with its owner; reuses a pending or issued one
+        of the same owner only (a certificate of another service is never handed over;
+        without an owner, only an untagged one)."""
         domain = domain.lower().rstrip(".")
-        statuses = ["PENDING_VALIDATION", "ISSUED"]
-        found: list[dict[str, Any]] = []
-        for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=statuses):
-            found.extend(c for c in page.get("CertificateSummaryList", []) if c.get("DomainName", "").lower() == domain)
-        found.sort(key=lambda c: c.get("Status") != "ISSUED")  # an issued one first
+        found = self._certificates(domain, owner)
         if found:
             return self.describe_certificate(found[0]["CertificateArn"])
-        arn = acm.request_certificate(
+        arn = self.client("acm").request_certificate(
             DomainName=domain, ValidationMethod="DNS",
-            IdempotencyToken=naming.idempotency_token("acm", domain),  # same answer for an hour of retries
-            Tags=aws_tags(),
+            # same answer for an hour of retries; per owner, or ACM would hand back another's request
+            IdempotencyToken=naming.idempotency_token("acm", domain, *([owner] if owner else [])),
+            Tags=owner_tags(owner),
         )["CertificateArn"]
         return self.describe_certificate(arn)
+
+    def _certificates(self, domain: str, owner: Optional[str]) -> list[dict[str, Any]]:
+        """Pending or issued certificates for the domain whose owner tag is `owner` (None:
+        untagged), an issued one first; each summary gains "owner"."""
+        acm = self.client("acm")
+        found: list[dict[str, Any]] = []
+        for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=["PENDING_VALIDATION",
+                                                                                          "ISSUED"]):
+            for c in page.get("CertificateSummaryList", []):
+                if c.get("DomainName", "").lower() != domain:
+                    continue
+                tags = acm.list_tags_for_certificate(CertificateArn=c["CertificateArn"]).get("Tags", [])
+                tag = next((t.get("Value") for t in tags if t.get("Key") == OWNER_TAG), None)
+                if tag == owner:
+                    found.append({**c, "owner": tag})
+        found.sort(key=lambda c: c.get("Status") != "ISSUED")  # an issued one first
+        return found
 
     def describe_certificate(self, arn: str) -> dict[str, Any]:
         """{"arn", "status", "domain", "validation_records"}. Records can be empty for a few
@@ -266,6 +332,20 @@ class EdgeMixin(FoundationMixin):
         return {"arn": cert["CertificateArn"], "status": cert.get("Status", "PENDING_VALIDATION"),
                 "domain": cert.get("DomainName"), "validation_records": records,
                 "in_use": bool(cert.get("InUseBy"))}
+
+    def lookup_txt(self, name: str) -> list[str]:
+        """The TXT strings published at `name` in public DNS, each record's strings joined;
+        [] when there is no such name or record. Raises DnsUnavailable when DNS does not answer."""
+        import dns.exception
+        import dns.resolver
+
+        try:
+            answer = dns.resolver.resolve(name.rstrip(".") + ".", "TXT", lifetime=5.0)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except (dns.resolver.NoNameservers, dns.exception.Timeout) as exc:
+            raise DnsUnavailable(f"the DNS lookup of {name} did not get an answer") from exc
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
 
     def upsert_dns_records(self, domain: str, records: list[dict[str, Any]]) -> bool:
         """UPSERT records in the longest public hosted zone that contains domain.

@@ -214,8 +214,10 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
                 "deregistration_delay": int(delay) if delay is not None else None}
 
     def find_listener_rule(self, listener_arn: str, host: str, path: str) -> Optional[dict[str, Any]]:
-        """{"arn", "target_group_arn", "priority" (int)} of the rule ensure_listener_rule would
-        reuse; None when there is none (or no such listener)."""
+        """{"arn", "target_group_arn", "priority" (int), "owner"} of the rule for host (+ path);
+        None when there is none (or no such listener). "owner" is its launchbay:service tag
+        (None: untagged): ensure_listener_rule re-points it only for that owner (edge.owned_by),
+        so a planner refuses another service's rule before it runs."""
         key = conditions_key(rule_conditions(host, path))
         try:
             rules = self._rules(listener_arn)
@@ -227,24 +229,20 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
                 prio = str(r.get("Priority", ""))
                 return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
-                        "priority": int(prio) if prio.isdigit() else prio}
+                        "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
         return None
 
-    def find_certificate(self, domain: str) -> Optional[dict[str, Any]]:
-        """{"arn", "status"} of the certificate request_certificate would reuse (an issued one
-        before a pending one)."""
-        acm = self.client("acm")
-        domain = domain.lower().rstrip(".")
-        found: list[dict[str, Any]] = []
-        for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=["PENDING_VALIDATION",
-                                                                                          "ISSUED"]):
-            found.extend(c for c in page.get("CertificateSummaryList", []) if c.get("DomainName", "").lower() == domain)
+    def find_certificate(self, domain: str, owner: Optional[str] = None) -> Optional[dict[str, Any]]:
+        """{"arn", "status", "owner"} of the certificate request_certificate(domain, owner) would
+        reuse: one tagged with this owner (untagged when owner is None), an issued one before a
+        pending one. Another service's certificate is never the answer."""
+        found = self._certificates(domain.lower().rstrip("."), owner)
         if not found:
             return None
-        found.sort(key=lambda c: c.get("Status") != "ISSUED")
+        arn = found[0]["CertificateArn"]
         status = found[0].get("Status") or \
-            acm.describe_certificate(CertificateArn=found[0]["CertificateArn"])["Certificate"].get("Status")
-        return {"arn": found[0]["CertificateArn"], "status": status}
+            self.client("acm").describe_certificate(CertificateArn=arn)["Certificate"].get("Status")
+        return {"arn": arn, "status": status, "owner": found[0]["owner"]}
 
     # --- automation ----------------------------------------------------------------------
     def find_schedule(self, rule_name: str) -> Optional[dict[str, Any]]:

@@ -151,3 +151,23 @@ class SandboxCloud(AwsCloud):
         return [{"task_arn": f"sandbox:task/{self.cluster}/{family}/scheduled-{t}", "status": "STOPPED",
                  "started_ms": t, "finished_ms": t, "exit_code": code, "reason": "sandbox: simulated scheduled run",
                  "trigger": "schedule"} for t in fires]
+
+    def lookup_txt(self, name: str) -> list[str]:
+        """The sandbox has no public DNS: TXT records are read from the sandbox's Route 53, in the
+        longest public hosted zone that contains the name ([] without one). See docs/cloud.md."""
+        name = name.lower().rstrip(".")
+        zone = self._hosted_zone_for(name)
+        if zone is None:
+            return []
+        answer = self.client("route53").list_resource_record_sets(
+            HostedZoneId=zone["Id"], StartRecordName=name + ".", StartRecordType="TXT", MaxItems="1")
+        for rrset in answer.get("ResourceRecordSets", []):
+            if rrset["Name"].rstrip(".").lower() == name and rrset["Type"] == "TXT":
+                return [txt_value(r["Value"]) for r in rrset.get("ResourceRecords", [])]
+        return []
+
+
+def txt_value(value: str) -> str:
+    """Route 53 stores TXT values as quoted strings ('"a" "b"'): join them as DNS answers would."""
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"', value)
+    return "".join(p.replace('\\"', '"') for p in parts) if parts else value

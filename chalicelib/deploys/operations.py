@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from chalicelib.catalog import domains
 from chalicelib.catalog.service import get_service
 from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
@@ -18,15 +19,34 @@ def service_logs(ports: Ports, actor: Actor, org_id: str, service_id: str, start
 
 
 def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
+    """The domain's claim (the TXT record that proves it), whether traffic reaches it, and its
+    certificate once a deploy requested one."""
     service = get_service(ports, actor, org_id, service_id)
     if not service.get("domain"):
         raise NotFound("the service has no custom domain", field="domain")
+    claim = domains.claim_of(ports, service_id, service["domain"])
+    if claim is None:  # set before domains were claimed: verify claims it
+        return {"domain": service["domain"], "status": "unclaimed", "routed": False, "certificate": None,
+                "message": f"domain {service['domain']} is not claimed: POST .../domain/verify to claim it"}
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
-    cert = step_result(live or {}, "certificate")
-    if not cert or not cert.get("arn"):
-        return {"domain": service["domain"], "status": "pending_deploy",
-                "message": "the certificate is requested by the next deploy"}
-    current = ports.cloud.describe_certificate(cert["arn"])
-    return {"domain": service["domain"], "certificate_arn": cert["arn"], "status": current.get("status"),
-            "validation_records": current.get("validation_records"), "dns_managed": cert.get("dns_managed"),
-            "message": None if cert.get("dns_managed") else "create these CNAME records at your DNS provider"}
+    rule, cert = step_result(live or {}, "domain_rule"), step_result(live or {}, "certificate")
+    out = {**domains.public(claim), "routed": bool(rule and rule.get("host") == claim["name"]), "certificate": None}
+    if cert and cert.get("arn"):
+        current = ports.cloud.describe_certificate(cert["arn"])
+        out["certificate"] = {"arn": cert["arn"], "status": current.get("status"),
+                              "validation_records": current.get("validation_records"),
+                              "dns_managed": cert.get("dns_managed")}
+    if claim["status"] != "verified":
+        out["message"] = f"domain {claim['name']} is not verified: {domains.how_to_verify(claim)}; until then " \
+                         "the service answers on its internal host only"
+    elif not out["routed"]:
+        out["message"] = "verified: the next deploy routes it and requests its certificate"
+    elif out["certificate"] and not out["certificate"]["dns_managed"] and out["certificate"]["status"] != "ISSUED":
+        out["message"] = "create the certificate's CNAME validation records at your DNS provider"
+    else:
+        out["message"] = None
+    return out
+
+
+def verify_domain(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
+    return domains.verify(ports, actor, org_id, get_service(ports, actor, org_id, service_id, "service.write"))

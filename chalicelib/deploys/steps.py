@@ -235,18 +235,69 @@ def target_group(ctx: Ctx) -> StepPlan:
                  {"arn": found["arn"]} if found else None, lambda outs: {"arn": outs[0]})
 
 
-def _host(ctx: Ctx) -> str:
-    return ctx.spec.get("domain") or f"{ctx.spec['name']}.{ctx.dep['org_id']}.launchbay.internal"
+def internal_host(name: str, org_id: str) -> str:
+    """Every web service answers on this host; a custom domain is routed only once verified."""
+    return f"{name}.{org_id}.launchbay.internal"
+
+
+def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None) -> StepPlan:
+    """Route host to this service's target group, in a rule tagged with this service: the
+    rule of another service for the same host is refused here, before anything runs (the
+    adapter refuses too)."""
+    from chalicelib.cloud.edge import owned_by
+
+    owner, listener, tg = ctx.dep["service_id"], ctx.results["load_balancer"]["listener_arn"], \
+        ctx.results["target_group"]["arn"]
+    found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
+    if found and not owned_by(found.get("owner"), owner, found["target_group_arn"], tg if known(tg) else None):
+        raise StepFailed(f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed")
+    changes = dict(extra or {})
+    if found and found["target_group_arn"] != tg:
+        changes["target_group"] = [found["target_group_arn"], tg]
+    if found and found.get("owner") is None:  # ours from before ownership tags: tagged now
+        changes["owner"] = [None, owner]
+    return _plan(step, resource, host, found, changes,
+                 [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
+                                                "target_group_arn": tg, "owner": owner})],
+                 {"arn": found["arn"], "host": host} if found else None,
+                 lambda outs: {"arn": outs[-1], "host": host})
 
 
 def listener_rule(ctx: Ctx) -> StepPlan:
-    host, listener, tg = _host(ctx), ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
-    found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
-    changes = {"target_group": [found["target_group_arn"], tg]} if found and found["target_group_arn"] != tg else {}
-    return _plan("listener_rule", "listener rule", host, found, changes,
-                 [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
-                                                "target_group_arn": tg})],
-                 {"arn": found["arn"], "host": host} if found else None, lambda outs: {"arn": outs[0], "host": host})
+    return _rule(ctx, "listener_rule", "listener rule", internal_host(ctx.spec["name"], ctx.dep["org_id"]))
+
+
+def _routed_before(ctx: Ctx) -> set[str]:
+    """The hosts the live release routed (its internal host and any custom domain)."""
+    service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}
+    live = ctx.ports.store.collection("deployments").get(service.get("live_deployment_id") or "") or {}
+    return {r["host"] for r in (step_result(live, "listener_rule"), step_result(live, "domain_rule"))
+            if r and r.get("host")}
+
+
+def domain_rule(ctx: Ctx) -> StepPlan:
+    """The custom domain's rule, once the service holds the domain verified (catalog/domains.py);
+    until then the service answers on its internal host only, and the result says why. Rules of
+    hosts this service no longer routes (a changed domain, a rename) are removed: only its own."""
+    from chalicelib.catalog import domains
+
+    domain = domains.normalize(ctx.spec.get("domain") or "")
+    why = domains.not_routed_because(ctx.ports, ctx.dep["service_id"], domain) if domain else "no custom domain"
+    wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"])} | ({domain} if not why else set())
+    stale = sorted(_routed_before(ctx) - wanted)
+    listener, tg = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
+    removals = [Call("delete_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
+                                              "owner": ctx.dep["service_id"], "target_group_arn": tg})
+                for host in stale]
+    if why:
+        result = {"skipped": why, **({"removed": stale} if stale else {})}
+        if not stale:
+            return StepPlan("domain_rule", "listener rule (custom domain)", domain or "-", "skip", {}, [], result)
+        return StepPlan("domain_rule", "listener rule (custom domain)", ", ".join(stale), "update",
+                        {"removed": stale}, removals, None, lambda outs: result)
+    plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, {"removed": stale} if stale else None)
+    plan.calls = removals + plan.calls
+    return plan
 
 
 def ecs_service(ctx: Ctx) -> StepPlan:
@@ -296,11 +347,16 @@ def autoscaling(ctx: Ctx) -> StepPlan:
 
 
 def certificate(ctx: Ctx) -> StepPlan:
-    """Requested, not awaited: DNS validation can take hours, and the service already serves."""
-    domain = ctx.spec.get("domain")
-    if not domain:
-        return StepPlan("certificate", "certificate", "-", "skip", {}, [], {"skipped": "no custom domain"})
-    found = ctx.cloud.find_certificate(domain)
+    """Requested, not awaited: DNS validation can take hours, and the service already serves.
+    Only for a verified domain, and only this service's own certificate is ever reused."""
+    from chalicelib.catalog import domains
+
+    domain, owner = ctx.spec.get("domain"), ctx.dep["service_id"]
+    why = domains.not_routed_because(ctx.ports, owner, domain) if domain else "no custom domain"
+    if why:
+        return StepPlan("certificate", "certificate", domain or "-", "skip", {}, [], {"skipped": why})
+    domain = domains.normalize(domain or "")
+    found = ctx.cloud.find_certificate(domain, owner=owner)
 
     def shape(outs: list[Any]) -> Any:
         cert, in_route53 = outs
@@ -308,8 +364,8 @@ def certificate(ctx: Ctx) -> StepPlan:
                 "validation_records": cert.get("validation_records"), "dns_managed": in_route53}
 
     # request_certificate is idempotent and returns the validation records the DNS call needs
-    plan = _plan("certificate", "certificate", domain, found, {}, [Call("request_certificate", {"domain": domain})],
-                 None, shape, always=True)
+    plan = _plan("certificate", "certificate", domain, found, {},
+                 [Call("request_certificate", {"domain": domain, "owner": owner})], None, shape, always=True)
     plan.calls.append(Call("upsert_dns_records", {"domain": domain, "records": FromCall(0, "validation_records")}))
     return plan
 
@@ -365,6 +421,7 @@ STEPS: dict[str, list[Step]] = {
     "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
                       Step("target_group", "provisioning", target_group),
                       Step("listener_rule", "provisioning", listener_rule),
+                      Step("domain_rule", "provisioning", domain_rule),
                       Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),
                       Step("autoscaling", "deploying", autoscaling), Step("certificate", "deploying", certificate)],
     "worker": _COMMON + [Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),

@@ -1,8 +1,9 @@
 """Deleting a service: remove what it runs on AWS, then its documents."""
 from __future__ import annotations
 
+from chalicelib.catalog import domains
 from chalicelib.cloud import naming
-from chalicelib.deploys.steps import step_result
+from chalicelib.deploys.steps import internal_host, step_result
 
 
 def run(ports, service_id: str) -> str:
@@ -19,9 +20,14 @@ def run(ports, service_id: str) -> str:
     else:
         cloud.delete_service(n.service)
     live = store.collection("deployments").get(service.get("live_deployment_id") or "")
-    rule, listener = step_result(live or {}, "listener_rule"), step_result(live or {}, "load_balancer")
-    if rule and listener:  # stop routing the host name to a service that is gone
-        cloud.delete_listener_rule(listener["listener_arn"], rule["host"], "/*")
+    listener, tg = step_result(live or {}, "load_balancer"), step_result(live or {}, "target_group")
+    if listener:  # stop routing its host names; only rules tagged with this service are deleted
+        hosts = {internal_host(service["name"], service["org_id"]), domains.normalize(service.get("domain") or "")} | \
+            {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
+             if r and r.get("host")}
+        for host in sorted(h for h in hosts if h):
+            cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
+                                       target_group_arn=(tg or {}).get("arn"))
     secrets, _ = store.collection("secrets").find({"service_id": service_id}, limit=1000)
     for s in secrets:  # every version's parameter: releases kept them for rollbacks
         for version in range(1, s["version"] + 1):
@@ -29,5 +35,6 @@ def run(ports, service_id: str) -> str:
     with store.transaction():
         for s in secrets:
             store.collection("secrets").delete(s["id"])
+        domains.release(ports, service_id)   # the domain is free for another service now
         store.collection("services").delete(service_id)   # the store tells search
     return "deleted"

@@ -35,6 +35,8 @@ COLLECTIONS: dict[str, Indexes] = {
                         index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created")),
                         search=frozenset({"org_id", "project_id", "name", "kind", "image", "domain", "command",
                                           "schedule", "env", "status", "created"})),
+    # custom domain claims: one service on the whole platform per domain (chalicelib/catalog/domains.py)
+    "domains": Indexes(unique=(("name",),), index=(("service_id", "created"),)),
     "secrets": Indexes(unique=(("service_id", "name"),), index=(("service_id", "created"),)),
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),

@@ -205,7 +205,14 @@ def test_find_certificate(sandbox, uid) -> None:
     domain = f"cert-{uid}.example.net"
     assert sandbox.find_certificate(domain) is None
     cert = sandbox.request_certificate(domain)
-    assert sandbox.find_certificate(domain.upper() + ".") == {"arn": cert["arn"], "status": "PENDING_VALIDATION"}
+    assert sandbox.find_certificate(domain.upper() + ".") == {"arn": cert["arn"], "status": "PENDING_VALIDATION",
+                                                              "owner": None}
+    # a service's own certificate is another one, and only that service is given it
+    mine = sandbox.request_certificate(domain, owner="svc_mine")
+    assert mine["arn"] != cert["arn"]
+    assert sandbox.find_certificate(domain, owner="svc_mine") == {"arn": mine["arn"], "status": "PENDING_VALIDATION",
+                                                                  "owner": "svc_mine"}
+    assert sandbox.find_certificate(domain, owner="svc_other") is None
 
 
 def test_lookups_make_no_mutating_call(fresh, sandbox, network, uid) -> None:

@@ -121,13 +121,26 @@ def test_worker_and_cron_kinds_with_runs(api, ports):
     assert scaling["result"] == {"min": 1, "max": 4}
 
 
-def test_custom_domain_certificate_and_validation_records(api, ports):
-    a, org, svc = setup_service(api, domain="app.example.com")
-    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")[1]["status"] == "pending_deploy"
+def test_custom_domain_certificate_and_validation_records(api, ports, launchbay_env):
+    import uuid
+
+    domain = f"app-{uuid.uuid4().hex[:8]}.example.com"
+    a, org, svc = setup_service(api, domain=domain)
+    _, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    assert dom["status"] == "pending" and dom["certificate"] is None
+    # the proof: the TXT record in the sandbox's Route 53 (tests/api/test_domains_api.py has the rest)
+    r53 = boto3.client("route53", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    zone = r53.create_hosted_zone(Name=domain, CallerReference=uuid.uuid4().hex)["HostedZone"]["Id"]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": dom["verification"]["name"], "Type": "TXT", "TTL": 60,
+        "ResourceRecords": [{"Value": f'"{dom["verification"]["value"]}"'}]}}]})
+    assert a.call("POST", f"/orgs/{org}/services/{svc['id']}/domain/verify")[0] == 200
     deploy(a, ports, org, svc["id"])
     status, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
-    assert status == 200 and dom["certificate_arn"].startswith("arn:aws:acm:")
-    assert dom["status"] in ("PENDING_VALIDATION", "ISSUED")
+    assert status == 200 and dom["certificate"]["arn"].startswith("arn:aws:acm:")
+    assert dom["certificate"]["status"] in ("PENDING_VALIDATION", "ISSUED")
+    assert dom["certificate"]["validation_records"] and dom["certificate"]["dns_managed"] is True
 
 
 def test_health_drift_and_cleanup_watchers(api, ports, launchbay_env):
