@@ -15,7 +15,7 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 FARGATE = {256: (512, 2048, 512), 512: (1024, 4096, 1024), 1024: (2048, 8192, 1024),
            2048: (4096, 16384, 1024), 4096: (8192, 30720, 1024)}
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-INTERNAL_DOMAIN = "launchbay.internal"   # every web service's default host: <name>.<org>.launchbay.internal
+INTERNAL_DOMAIN = "launchbay.internal"   # every web service's default host: <name>-<id tail>.<org>.launchbay.internal
 RESERVED_ENV = ("AWS_", "ECS_")
 SCHEDULE_HELP = (
     "Cron services only; times are UTC. Accepted: standard five-field cron `minute hour day-of-month month "

@@ -235,9 +235,10 @@ def target_group(ctx: Ctx) -> StepPlan:
                  {"arn": found["arn"]} if found else None, lambda outs: {"arn": outs[0]})
 
 
-def internal_host(name: str, org_id: str) -> str:
-    """Every web service answers on this host; a custom domain is routed only once verified."""
-    return f"{name}.{org_id}.launchbay.internal"
+def internal_host(name: str, org_id: str, service_id: str) -> str:
+    """Every web service answers on this host; a custom domain is routed only once verified.
+    The id's tail keeps two services of one name (in two projects) apart."""
+    return f"{name}-{service_id.rsplit('_', 1)[-1][-6:]}.{org_id}.launchbay.internal"
 
 
 def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None) -> StepPlan:
@@ -264,7 +265,7 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
 
 
 def listener_rule(ctx: Ctx) -> StepPlan:
-    return _rule(ctx, "listener_rule", "listener rule", internal_host(ctx.spec["name"], ctx.dep["org_id"]))
+    return _rule(ctx, "listener_rule", "listener rule", internal_host(ctx.spec["name"], ctx.dep["org_id"], ctx.dep["service_id"]))
 
 
 def _routed_before(ctx: Ctx) -> set[str]:
@@ -283,7 +284,7 @@ def domain_rule(ctx: Ctx) -> StepPlan:
 
     domain = domains.normalize(ctx.spec.get("domain") or "")
     why = domains.not_routed_because(ctx.ports, ctx.dep["service_id"], domain) if domain else "no custom domain"
-    wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"])} | ({domain} if not why else set())
+    wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"], ctx.dep["service_id"])} | ({domain} if not why else set())
     stale = sorted(_routed_before(ctx) - wanted)
     listener, tg = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
     removals = [Call("delete_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",

@@ -22,7 +22,7 @@ def run(ports, service_id: str) -> str:
     live = store.collection("deployments").get(service.get("live_deployment_id") or "")
     listener, tg = step_result(live or {}, "load_balancer"), step_result(live or {}, "target_group")
     if listener:  # stop routing its host names; only rules tagged with this service are deleted
-        hosts = {internal_host(service["name"], service["org_id"]), domains.normalize(service.get("domain") or "")} | \
+        hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \
             {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
              if r and r.get("host")}
         for host in sorted(h for h in hosts if h):

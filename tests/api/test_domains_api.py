@@ -106,7 +106,7 @@ def test_another_org_cannot_take_route_or_delete_a_verified_live_domain(api, por
     dep_b = deploy(b, ports, org_b, svc_b["id"])
     assert dep_b["status"] == "live"
     tg_b = step(dep_b, "target_group")["result"]["arn"]
-    assert step(dep_b, "listener_rule")["result"]["host"] == internal_host("web", org_b)
+    assert step(dep_b, "listener_rule")["result"]["host"] == internal_host("web", org_b, svc_b["id"])
     assert live_rule(ports, domain)["target_group_arn"] == tg_a
 
     # even if B's service somehow carried the domain, its deploy neither routes it nor gets a certificate
@@ -134,7 +134,7 @@ def test_another_org_cannot_take_route_or_delete_a_verified_live_domain(api, por
     assert b.call("DELETE", f"/orgs/{org_b}/services/{svc_b['id']}")[0] == 202
     assert teardown.run(ports, svc_b["id"]) == "deleted"
     assert live_rule(ports, domain) == rule_a
-    assert live_rule(ports, internal_host("web", org_b)) is None          # B's own rule is gone
+    assert live_rule(ports, internal_host("web", org_b, svc_b["id"])) is None          # B's own rule is gone
     assert domains.claim_of(ports, svc_a["id"], domain)["status"] == "verified"
     assert a.call("GET", f"/orgs/{org_a}/services/{svc_a['id']}/domain")[1]["routed"] is True
 
@@ -152,7 +152,7 @@ def test_unverified_domain_runs_on_the_internal_host_and_says_why(api, ports, la
 
     _, plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
     steps = {s["step"]: s for s in plan["steps"]}
-    assert steps["listener_rule"]["name"] == internal_host("web", org)
+    assert steps["listener_rule"]["name"] == internal_host("web", org, svc["id"])
     assert steps["domain_rule"]["action"] == "skip" and steps["certificate"]["action"] == "skip"
 
     dep = deploy(a, ports, org, svc["id"])
@@ -160,7 +160,7 @@ def test_unverified_domain_runs_on_the_internal_host_and_says_why(api, ports, la
     why = f"domain {domain} is not verified: create TXT {record['name']} = {record['value']}"
     assert step(dep, "domain_rule")["result"]["skipped"].startswith(why)
     assert step(dep, "certificate")["result"]["skipped"].startswith(why)
-    assert live_rule(ports, internal_host("web", org))["owner"] == svc["id"]
+    assert live_rule(ports, internal_host("web", org, svc["id"]))["owner"] == svc["id"]
     assert live_rule(ports, domain) is None
     assert ports.cloud.find_certificate(domain, owner=svc["id"]) is None
     _, logs = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs?limit=1000")
@@ -251,18 +251,26 @@ def test_changing_or_deleting_releases_the_claim_and_its_rule(api, ports, launch
     assert live_rule(ports, old)["owner"] == svc_b["id"]
 
 
-def test_a_deploy_refuses_a_rule_another_service_owns(api, ports):
-    # Two services named "web" in two projects of one org share the internal host name: the
-    # second deploy used to re-point the first one's rule; now its plan refuses and fails clearly.
+def test_same_named_services_get_their_own_hosts_and_a_foreign_rule_is_refused(api, ports):
+    # Two services named "web" in two projects of one org: each answers on its own internal host.
     a, org, prj = org_with_project(api)
     _, first = create(a, org, prj)
     assert deploy(a, ports, org, first["id"])["status"] == "live"
-    host = internal_host("web", org)
-    before = live_rule(ports, host)
     _, prj2 = a.call("POST", f"/orgs/{org}/projects", {"name": "p2"})
     _, second = create(a, org, prj2["id"])
-    dep = deploy(a, ports, org, second["id"])
+    assert deploy(a, ports, org, second["id"])["status"] == "live"
+    host1, host2 = internal_host("web", org, first["id"]), internal_host("web", org, second["id"])
+    assert host1 != host2
+    assert live_rule(ports, host1)["owner"] == first["id"] and live_rule(ports, host2)["owner"] == second["id"]
+    # A rule for this service's host that another service owns is never re-pointed: the plan refuses.
+    _, third = create(a, org, prj2["id"], name="api")
+    host3 = internal_host("api", org, third["id"])
+    dep1 = ports.store.collection("deployments").get(ports.store.collection("services").get(first["id"])["live_deployment_id"])
+    listener = step(dep1, "load_balancer")["result"]["listener_arn"]
+    ports.cloud.ensure_listener_rule(listener, host3, "/*", step(dep1, "target_group")["result"]["arn"], owner=first["id"])
+    before = live_rule(ports, host3)
+    dep = deploy(a, ports, org, third["id"])
     assert dep["status"] == "failed"
     assert step(dep, "listener_rule")["error"] == \
-        f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed"
-    assert live_rule(ports, host) == before and before["owner"] == first["id"]
+        f"the listener rule for {host3} belongs to another Launchbay service: it is not re-pointed"
+    assert live_rule(ports, host3) == before and before["owner"] == first["id"]
