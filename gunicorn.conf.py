@@ -25,7 +25,7 @@ def _int(name, default, low=1, high=None):
     try:
         value = int(raw) if raw else default
     except ValueError:
-        raise SystemExit("%s must be an integer, got %r" % (name, raw))
+        raise SystemExit("%s must be an integer, got %r" % (name, raw)) from None
     if value < low or (high is not None and value > high):
         raise SystemExit("%s must be between %s and %s, got %d" % (name, low, high, value))
     return value

@@ -318,7 +318,7 @@ def main(argv=None) -> int:
                     rounds[name].append(python_load(server.port, target, headers, args.concurrency,
                                                     per_round, warm))
         results = {}
-        for name, server, target, headers in targets:
+        for name, _server, target, _headers in targets:
             r = results[name] = combine(rounds[name], measured)
             print("%-6s %-34s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   (%d requests, %d errors)"
                   % (name, ("GET " + target)[:34], r["rps"], r["p50_ms"], r["p99_ms"], r["requests"], r["errors"]),

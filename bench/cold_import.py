@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         print("  %7.1f ms own  %7.1f ms cumulative  %s" % (self_us / 1000, cum_us / 1000, name))
     # Per top-level package, its largest cumulative line (the import that pulled it in).
     top = {}
-    for self_us, cum_us, indent, name in rows:
+    for _self_us, cum_us, _indent, name in rows:
         pkg = name.split(".")[0]
         if pkg != "app":
             top[pkg] = max(top.get(pkg, 0), cum_us)

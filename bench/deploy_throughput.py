@@ -52,7 +52,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,7 +123,7 @@ def cpu_by_role() -> dict[str, float]:
         procs[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, cmd)
     me = os.getpid()
     out: collections.Counter = collections.Counter()
-    for pid, (ppid, cpu, cmd) in procs.items():
+    for pid, (_ppid, cpu, cmd) in procs.items():
         p, ours = pid, False
         while p in procs and p > 1:
             if p == me:
@@ -424,7 +424,8 @@ def phase_inprocess(env: Env, actor: Any, org_id: str, services: list[dict], n: 
                     budget: Budget) -> dict[str, Any]:
     from chalicelib import wiring as settings_module
     from chalicelib.core.context import Ports
-    from chalicelib.deploys import engine, service as deploys
+    from chalicelib.deploys import engine
+    from chalicelib.deploys import service as deploys
     from chalicelib.lifecycle import states as rules
 
     say(f"\n== Phase 1a: {n} deployments in process (engine.run, timing proxies around cloud and store)")
@@ -773,9 +774,9 @@ def phase_drain(env: Env, actor: Any, org_id: str, services: list[dict], total: 
     say(f"  worker tasks: {len(tasks['runtimes_ms'])} run_deployment tasks logged, run time "
         f"{fmt_ms(tasks['runtimes_ms'])}")
     say(f"  task outcomes: {tasks['outcomes']}; tracebacks in worker logs: {tasks['tracebacks']}")
-    say(f"  CPU seconds while queueing: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_enqueue.items()))
-        + f"; whole phase: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_total.items()))
-        + f"  (bench = the create_deployment calls, i.e. the API side)")
+    say("  CPU seconds while queueing: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_enqueue.items()))
+        + "; whole phase: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_total.items()))
+        + "  (bench = the create_deployment calls, i.e. the API side)")
     out["cpu_s"] = cpu_total
     out["cpu_s_enqueue"] = cpu_enqueue
     return out

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from celery import Celery, signals
 
-from chalicelib.core import tracing
-
 from chalicelib import tasks as names
+from chalicelib.core import tracing
 from chalicelib.queue import queue_name
 from chalicelib.settings import get_settings
 

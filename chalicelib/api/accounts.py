@@ -6,8 +6,7 @@ from chalice import Blueprint
 from chalicelib.accounts import invitations, members, service
 from chalicelib.accounts.models import LoginIn, MemberIn, MemberPatch, PasswordIn, SignupIn, TokenIn
 from chalicelib.accounts.throttle import Throttled
-from chalicelib.api.http import (actor, endpoint, error_response, page, paged, parse_body, ports, request,
-                                 source_ip)
+from chalicelib.api.http import actor, endpoint, error_response, page, paged, parse_body, ports, request, source_ip
 
 bp = Blueprint(__name__)
 TAG = "accounts"

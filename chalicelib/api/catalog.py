@@ -1,9 +1,9 @@
 """Projects, services and secrets under /v1/orgs/{org}."""
 from chalice import Blueprint
 
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports
 from chalicelib.catalog import service
 from chalicelib.catalog.models import ProjectIn, ProjectPatch, SecretIn, ServiceIn, ServicePatch
-from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports
 
 bp = Blueprint(__name__)
 ORG = "/orgs/{org}"

@@ -1,11 +1,12 @@
 """Deployments, releases, rollback and deploy logs."""
 from chalice import Blueprint
 
-from chalicelib.deploys import service
-from chalicelib.lifecycle import states
-from chalicelib.deploys.models import DeploymentIn, RollbackIn
-from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, parse_body, ports, query, request
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
+from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
+from chalicelib.deploys import service
+from chalicelib.deploys.models import DeploymentIn, RollbackIn
+from chalicelib.lifecycle import states
 
 bp = Blueprint(__name__)
 ORG = "/orgs/{org}"

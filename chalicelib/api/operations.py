@@ -1,7 +1,8 @@
 """What runs: run-time logs from CloudWatch, cron runs, custom-domain status."""
 from chalice import Blueprint
 
-from chalicelib.api.http import limit as limit_param, actor, endpoint, page, paged, ports, query
+from chalicelib.api.http import actor, endpoint, page, paged, ports, query
+from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import micros_from_iso
 from chalicelib.deploys import operations, runs

@@ -3,7 +3,8 @@ The limits (query length, types, page size) and the time format are search/query
 same definitions both search adapters check against."""
 from chalice import Blueprint
 
-from chalicelib.api.http import limit as limit_param, actor, endpoint, ports, query
+from chalicelib.api.http import actor, endpoint, ports, query
+from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
 from chalicelib.search import query as Q
 from chalicelib.search import service

@@ -19,9 +19,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib import lifecycle
 from chalicelib.catalog.service import secret_values
+from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys import plan, steps
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib import lifecycle, tasks
+from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.lifecycle import states
 
 QUIET_SECONDS = 60     # untouched this long with no live lease: its task is presumed lost

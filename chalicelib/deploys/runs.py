@@ -6,10 +6,10 @@ from typing import Any, Optional
 from chalicelib import tasks
 from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
+from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
-from chalicelib.cloud import naming
 from chalicelib.deploys.steps import step_result
 from chalicelib.store.port import Conflict, iter_all
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.ids import now_iso
 from chalicelib.cloud import naming
+from chalicelib.core.ids import now_iso
 from chalicelib.store.port import iter_all
 
 KEEP_REVISIONS = 10   # task-definition revisions kept per service besides those of recent releases

@@ -11,8 +11,6 @@ from typing import Any, Callable, Optional
 
 from chalicelib.search.port import SearchDoc
 
-from chalicelib.store.schema import SEARCHABLE as INDEXED  # one list: the store writes their outbox
-
 TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log", "audit_events": "audit"}
 FIELDS = ("id", "type", "org_id", "project_id", "title", "body", "status", "image", "actor", "created", "link")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import re
 import sqlite3
@@ -17,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from chalicelib.store.port import (OPERATORS, Conflict, Doc, decode_cursor, encode_cursor, parse_order)
+from chalicelib.store.port import OPERATORS, Conflict, Doc, decode_cursor, encode_cursor, parse_order
 from chalicelib.store.schema import OUTBOX, indexes_for, outbox_record, touches_search
 
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -62,21 +63,24 @@ def _where(where: Doc) -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "1"), params
 
 
+_COMPARE = {"$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
+
+
+def _holds(op: str, value: Any, arg: Any) -> bool:
+    """One operator of an `expect` condition, as the SQL in _where() would judge it."""
+    if op == "$in":
+        return value in arg
+    if op == "$ne":
+        return value != arg
+    return value is not None and _COMPARE[op](value, arg)
+
+
 def _matches(doc: Doc, expect: Doc) -> bool:
     for field, cond in expect.items():
         value = doc.get(field)
         if isinstance(cond, dict):
-            for op, arg in cond.items():
-                ok = {
-                    "$in": lambda: value in arg,
-                    "$ne": lambda: value != arg,
-                    "$lt": lambda: value is not None and value < arg,
-                    "$lte": lambda: value is not None and value <= arg,
-                    "$gt": lambda: value is not None and value > arg,
-                    "$gte": lambda: value is not None and value >= arg,
-                }[op]()
-                if not ok:
-                    return False
+            if not all(_holds(op, value, arg) for op, arg in cond.items()):
+                return False
         elif value != cond:
             return False
     return True

@@ -9,7 +9,6 @@ from chalicelib.cloud import naming, taskdef
 from chalicelib.cloud.errors import RetryLater, describe, is_retryable
 from chalicelib.cloud.foundation import allowed_retention
 from chalicelib.cloud.session import Clients
-
 from tests.support.cloud import make_settings
 
 SSM_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/launchbay/org/svc/DB_PASSWORD"

@@ -22,6 +22,7 @@ def _sqlite(tmp_path):
 
 def _mongomock(tmp_path):
     import mongomock
+
     from chalicelib.store.mongo import MongoStore
     return MongoStore(mongomock.MongoClient(), "t" + uuid.uuid4().hex[:8])
 

@@ -166,7 +166,7 @@ def test_health_drift_and_cleanup_watchers(api, ports, launchbay_env):
 
 def test_service_runtime_logs_endpoint(api, ports, launchbay_env):
     a, org, svc = setup_service(api)
-    dep = deploy(a, ports, org, svc["id"])
+    assert deploy(a, ports, org, svc["id"])["status"] == "live"
     logs = boto3.client("logs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
     group = f"/launchbay/{org}/web"

@@ -1,8 +1,8 @@
 """The stuck-deployment reaper: lost tasks are published again, overdue ones fail with a reason."""
+import time
+
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import reaper
-
-import time
 
 
 def test_reaper_republishes_lost_tasks_and_fails_overdue_ones(make_org, ports, redis_url, launchbay_env):

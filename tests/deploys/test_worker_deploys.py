@@ -1,13 +1,11 @@
 """Deploys through a real Redis and real Celery worker processes, against the moto sandbox."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from chalicelib.core.context import Actor
 from chalicelib.accounts import service as accounts
 from chalicelib.catalog import service as catalog
+from chalicelib.core.context import Actor
 from chalicelib.deploys import service as deploys
 from chalicelib.lifecycle import states as rules
 from tests.support.processes import CeleryWorker, wait_for

@@ -2,7 +2,6 @@
 subsegments) to the daemon address; here a UDP socket stands in for the daemon."""
 from __future__ import annotations
 
-import io
 import json
 import socket
 import subprocess

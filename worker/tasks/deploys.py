@@ -14,11 +14,11 @@ def run_deployment(self, deployment_id: str, owner: str | None = None, seq: int 
         outcome = engine.run(ports, deployment_id, owner, seq)
     except engine.Retryable as exc:
         # transient AWS error: back off 2, 4, 8 ... s; the same chain resumes at the same step
-        raise self.retry(args=[deployment_id, exc.owner, exc.seq], countdown=min(2 ** exc.attempts, 60), exc=exc)
+        raise self.retry(args=[deployment_id, exc.owner, exc.seq], countdown=min(2 ** exc.attempts, 60), exc=exc) from exc
     except Exception as exc:
         # unexpected (e.g. the store briefly unavailable): a new chain tries again soon; after
         # that the reaper, and the deployment's deadline, bound it
-        raise self.retry(args=[deployment_id], countdown=5, exc=exc, max_retries=3)
+        raise self.retry(args=[deployment_id], countdown=5, exc=exc, max_retries=3) from exc
     if outcome.state == "later":
         # Waiting (rollout, or the service's lock) must not hold a worker slot: look again later.
         ports.queue.publish(names.RUN_DEPLOYMENT, deployment_id, outcome.owner, outcome.seq,
