@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from chalicelib.search.port import SearchDoc
+from chalicelib.store.schema import SEARCHABLE
 
+INDEXED = SEARCHABLE  # one list (store/schema.py): the store writes these collections' outbox records
 TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log", "audit_events": "audit"}
 FIELDS = ("id", "type", "org_id", "project_id", "title", "body", "status", "image", "actor", "created", "link")
 
