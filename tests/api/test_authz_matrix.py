@@ -163,7 +163,6 @@ def world(tmp_path_factory, redis_url, moto_url):
 
     import app as app_module
     from chalicelib.search.indexer import relay_outbox
-    from tests.conftest import _drop_queues
 
     prefix, values = _module_env(tmp_path_factory, redis_url, moto_url)
     with pytest.MonkeyPatch.context() as mp:
@@ -181,7 +180,18 @@ def world(tmp_path_factory, redis_url, moto_url):
                 yield w
         finally:
             wiring.reset()
-            _drop_queues(redis_url, prefix)
+            _forget_queues(redis_url, prefix)
+
+
+def _forget_queues(url: str, prefix: str) -> None:
+    """The module's queues and kombu's bindings for them (no worker ran: nothing else is left)."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    for pattern in (f"{prefix}.*", f"_kombu.binding.{prefix}.*", f"_kombu.binding_permanent.{prefix}.*"):
+        keys = list(r.scan_iter(pattern))
+        if keys:
+            r.delete(*keys)
 
 
 def _build(w: World) -> None:
