@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Proxies in front of the API container (a load balancer: 1). The client address for the
     # audit log is then taken from X-Forwarded-For, that many hops from the right.
     trusted_proxy_hops: int = Field(0, alias="LAUNCHBAY_TRUSTED_PROXY_HOPS", ge=0, le=5)
+    # Browser origins of the web UI allowed by CORS (comma separated, exact match). Unset: the
+    # Vite dev server on stage local, none elsewhere (chalicelib/api/http.py reads it).
+    ui_origins: Optional[str] = Field(None, alias="LAUNCHBAY_UI_ORIGINS")
 
     @field_validator("mongodb_uri", "opensearch_url", "aws_endpoint_url")
     @classmethod

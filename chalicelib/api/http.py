@@ -77,9 +77,91 @@ def shape_errors(event: Any, get_response: Callable[[Any], Response]) -> Respons
     return response
 
 
+# --- headers on every answer: security and CORS ------------------------------------------
+
+# A JSON API: nothing may render, frame or cache it, nor learn where the request came from.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+HSTS = "max-age=31536000; includeSubDomains"
+LOCAL_UI_ORIGINS = "http://127.0.0.1:5173,http://localhost:5173"  # the Vite dev server
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSED_HEADERS = "Location, Retry-After, WWW-Authenticate"
+CORS_MAX_AGE = "600"
+
+
+@functools.lru_cache(maxsize=8)
+def _origins(raw: Optional[str], stage: str) -> frozenset[str]:
+    if raw is None:
+        raw = LOCAL_UI_ORIGINS if stage == "local" else ""
+    # exact origins only: "*" (or "null") would open the API to any page
+    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip() not in ("", "*", "null"))
+
+
+def allowed_origin(settings: Any, origin: Optional[str]) -> bool:
+    return bool(origin) and origin in _origins(settings.ui_origins, settings.stage)
+
+
+def response_headers(settings: Any, origin: Optional[str]) -> dict[str, str]:
+    """What every answer carries (the app's middleware and the WSGI adapter's own errors)."""
+    headers = dict(SECURITY_HEADERS)
+    if settings.stage not in ("local", "test"):  # only ever served over HTTPS there
+        headers["Strict-Transport-Security"] = HSTS
+    headers["Vary"] = "Origin"  # the CORS answer depends on it
+    if allowed_origin(settings, origin):
+        # the exact origin, never "*"; no cookies are used, so no Allow-Credentials either
+        headers["Access-Control-Allow-Origin"] = origin  # type: ignore[assignment]
+        headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+    return headers
+
+
+class _Strictest:
+    """Stands in when the settings cannot load (the answer is then an error anyway)."""
+    stage = "prod"
+    ui_origins = ""
+
+
+def header_settings() -> Any:
+    from chalicelib.settings import get_settings
+
+    try:
+        return get_settings()
+    except Exception:  # the settings' own error is reported by whatever needs them
+        return _Strictest()
+
+
+def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    response = get_response(event)
+    extra = response_headers(header_settings(), (event.headers or {}).get("origin"))
+    have = {k.lower() for k in response.headers}
+    response.headers.update({k: v for k, v in extra.items() if k.lower() not in have})
+    return response
+
+
+def _preflight(app: Any) -> Callable[..., Response]:
+    def preflight(**_: Any) -> Response:
+        """CORS preflight: the methods of this path and the headers the UI sends, to allowed
+        origins only (the middleware adds Access-Control-Allow-Origin for those)."""
+        req = app.current_request
+        methods = ", ".join(sorted(m for m in app.routes.get((req.context or {}).get("resourcePath"), {})
+                                   if m != "OPTIONS") + ["OPTIONS"])
+        headers = {"Allow": methods}
+        if allowed_origin(header_settings(), (req.headers or {}).get("origin")):
+            headers.update({"Access-Control-Allow-Methods": methods, "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+                            "Access-Control-Max-Age": CORS_MAX_AGE})
+        return Response(body="", status_code=204, headers=headers)
+    return preflight
+
+
 def install(app: Any) -> None:
-    """Make every answer of the app use the project's error shape (app.py calls this once)."""
+    """Make every answer of the app use the project's error shape and carry the security and
+    CORS headers; answer CORS preflights (app.py calls this once, after the blueprints)."""
+    app.register_middleware(secure_headers, "http")  # first: outermost, so error answers get them too
     app.register_middleware(shape_errors, "http")
+    # API Gateway (and LocalGateway) route OPTIONS to the app only where a path declares it.
+    preflight = _preflight(app)
+    for path in list(app.routes):
+        if "OPTIONS" not in app.routes[path]:
+            app.route(path, methods=["OPTIONS"], content_types=CONTENT_TYPES, name="preflight")(preflight)
 
     @app.route("/{proxy+}", methods=ALL_METHODS, content_types=CONTENT_TYPES)
     def no_route(**_: Any) -> Response:

@@ -25,6 +25,9 @@ What the adapter adds on top:
   `launchbay.wsgi` logger.
 * Unknown routes answer 404 `not_found` (API Gateway answers 403 "Missing
   Authentication Token", which confuses API clients).
+* Every answer, the adapter's own errors included, carries the security and
+  CORS headers of `chalicelib.api.http.response_headers` (those the app set
+  already are kept).
 
 Thread safety -- why each thread gets its own view rather than a lock:
 Chalice stores `app.current_request` and `app.lambda_context` as plain attributes
@@ -382,6 +385,7 @@ class WSGIAdapter:
     def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
         from chalice.local import LocalGatewayException
 
+        start_response = with_headers(environ, start_response)
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
         try:
             try:
@@ -431,6 +435,20 @@ class WSGIAdapter:
                 pass
 
 
+def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
+    """start_response that adds the security and CORS headers the answer lacks."""
+    from chalicelib.api.http import header_settings, response_headers
+
+    extra = response_headers(header_settings(), environ.get("HTTP_ORIGIN"))
+
+    def start(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
+        have = {name.lower() for name, _ in headers}
+        headers = list(headers) + [(k, v) for k, v in extra.items() if k.lower() not in have]
+        return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
+
+    return start
+
+
 def make_wsgi_app(chalice_app: Any, **options: Any) -> WSGIAdapter:
     """Wrap a Chalice app as a WSGI callable (options: max_body_bytes, trusted_proxy_hops)."""
     return WSGIAdapter(chalice_app, **options)
@@ -473,7 +491,7 @@ class LazyApplication:
             adapter = self.load()
         except Exception:
             log.exception("could not load the API application %s", self.target)
-            return WSGIAdapter._error(start_response, 500, *INTERNAL)
+            return WSGIAdapter._error(with_headers(environ, start_response), 500, *INTERNAL)
         return adapter(environ, start_response)
 
 

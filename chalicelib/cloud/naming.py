@@ -109,7 +109,7 @@ class ServiceNames:
 
 def for_service(org_id: str, service_id: str, service_name: str) -> ServiceNames:
     slug = service_id.split("_", 1)[-1]
-    short = hashlib.sha1(service_id.encode()).hexdigest()[:10]
+    short = hashlib.sha1(service_id.encode(), usedforsecurity=False).hexdigest()[:10]  # a name, not a digest
     return ServiceNames(family=f"lb-{slug}", service=f"lb-{slug}", log_group=f"/launchbay/{org_id}/{service_name}",
                         target_group=f"lb-{short}", rule=f"lb-{slug}",
                         org_id=org_id, service_id=service_id)

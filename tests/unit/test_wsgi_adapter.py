@@ -265,7 +265,7 @@ def test_installed_error_shape_reshapes_what_chalice_answers_itself():
     install(app)
     wsgi_app = validator(make_wsgi_app(app, max_body_bytes=1024))
     status, headers, body = call(wsgi_app, environ("/query", method="DELETE"))
-    assert status == 405 and header(headers, "allow") == "GET"
+    assert status == 405 and header(headers, "allow") == "GET, OPTIONS"  # install() answers CORS preflights
     assert json.loads(body) == {"error": {"code": "method_not_allowed", "message": "Unsupported method: DELETE",
                                           "field": None}}
     status, _, body = call(wsgi_app, environ("/bad"))  # a view raising Chalice's own BadRequestError
@@ -549,3 +549,41 @@ def test_lazy_application_that_fails_to_import_answers_500_json():
 def test_module_level_application_targets_app_py():
     assert isinstance(wsgi.application, LazyApplication)
     assert wsgi.application.target == "app:app"
+
+
+# --- security and CORS headers (issue #9) -------------------------------------------
+
+def test_every_answer_carries_the_security_headers_even_the_adapters_own(app, monkeypatch):
+    from chalicelib import wiring
+
+    monkeypatch.setenv("LAUNCHBAY_STAGE", "local")
+    monkeypatch.setenv("LAUNCHBAY_UI_ORIGINS", "https://ui.example.com")
+    wiring.reset()
+    wsgi_app = validator(make_wsgi_app(app, max_body_bytes=8))
+
+    def explode(**kwargs):
+        raise KeyError("internal detail")
+
+    broken = make_wsgi_app(app, max_body_bytes=8)
+    monkeypatch.setattr(broken.gateway, "handle_request", explode)
+    cases = [(wsgi_app, environ("/cookies"), 202), (wsgi_app, environ("/nowhere"), 404),
+             (wsgi_app, environ("/upload", method="POST", body=b"x" * 9, content_type="text/plain"), 413),
+             (make_wsgi_app(app), {**environ("/query", method="POST", body=b"{}"), "CONTENT_LENGTH": "nan"}, 400),
+             (validator(broken), environ("/query"), 500)]
+    try:
+        for adapter, env, expected in cases:
+            env["HTTP_ORIGIN"] = "https://ui.example.com"
+            status, headers, _ = call(adapter, env)
+            assert status == expected
+            assert header(headers, "x-content-type-options") == "nosniff"
+            assert header(headers, "x-frame-options") == "DENY"
+            assert header(headers, "cache-control") == "no-store"
+            assert header(headers, "referrer-policy") == "no-referrer"
+            assert header(headers, "content-security-policy") == "default-src 'none'; frame-ancestors 'none'"
+            assert header(headers, "strict-transport-security") is None  # stage local: plain HTTP
+            assert header(headers, "access-control-allow-origin") == "https://ui.example.com"
+        status, headers, _ = call(wsgi_app, environ("/cookies", headers={"Origin": "https://evil.example"}))
+        assert header(headers, "access-control-allow-origin") is None
+        assert header(headers, "set-cookie") == ["a=1", "b=2"] and header(headers, "x-one") == "1"  # the app's kept
+    finally:
+        wiring.reset()

@@ -1,0 +1,395 @@
+"""Issue #9: the authorization matrix, generated from GET /v1/openapi.json, so a route is
+covered the day it is added (an operation missing from REQUIRED fails the test).
+
+Every authenticated operation is called by:
+  * org A's owner, admin, developer and viewer: allowed roles never get 401/403 (nor 5xx),
+    lower roles get 403;
+  * the owner of org B, with org A's ids in the path, under org A and under org B;
+  * an API token limited to org B, held by a user who is an *owner* of org A, the same way.
+Outsiders must never get a 2xx for a request that names anything of org A, and no answer to
+an outsider may contain org A's ids, names, e-mails or the canaries placed in its project
+description, service env and (for everyone) a secret value."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.accounts.roles import RANK
+from tests.support.deploying import run_to_end
+
+PW = "correct horse battery"
+SELF = "self"  # operations on the caller's own account: every authenticated caller may call them
+
+# The lowest role each operation needs (chalicelib/accounts/roles.py). A new route must be
+# added here: the matrix fails on any operation it does not know.
+REQUIRED = {
+    "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
+    "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
+    "POST /orgs/{org}/members": "admin", "GET /orgs/{org}/members": "viewer",
+    "PATCH /orgs/{org}/members/{user}": "admin", "DELETE /orgs/{org}/members/{user}": "admin",
+    "GET /orgs/{org}/invitations": "admin", "DELETE /orgs/{org}/invitations/{invitation}": "admin",
+    "POST /orgs/{org}/projects": "admin", "GET /orgs/{org}/projects": "viewer",
+    "GET /orgs/{org}/projects/{project}": "viewer", "PATCH /orgs/{org}/projects/{project}": "admin",
+    "DELETE /orgs/{org}/projects/{project}": "admin",
+    "POST /orgs/{org}/projects/{project}/services": "developer",
+    "GET /orgs/{org}/projects/{project}/services": "viewer",
+    "GET /orgs/{org}/services/{svc}": "viewer", "PATCH /orgs/{org}/services/{svc}": "developer",
+    "DELETE /orgs/{org}/services/{svc}": "developer",
+    "GET /orgs/{org}/services/{svc}/secrets": "viewer",
+    "PUT /orgs/{org}/services/{svc}/secrets/{name}": "developer",
+    "DELETE /orgs/{org}/services/{svc}/secrets/{name}": "developer",
+    "POST /orgs/{org}/services/{svc}/deployments": "developer",
+    "GET /orgs/{org}/services/{svc}/deployments": "viewer",
+    "GET /orgs/{org}/services/{svc}/plan": "viewer", "GET /orgs/{org}/services/{svc}/releases": "viewer",
+    "POST /orgs/{org}/services/{svc}/rollback": "developer",
+    "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
+    "GET /orgs/{org}/deployments/{dep}/logs": "viewer",
+    "GET /orgs/{org}/services/{svc}/logs": "viewer",
+    "POST /orgs/{org}/services/{svc}/runs": "developer", "GET /orgs/{org}/services/{svc}/runs": "viewer",
+    "GET /orgs/{org}/services/{svc}/domain": "viewer",
+    "GET /orgs/{org}/search": "viewer",
+    "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
+}
+# Documented exceptions for outsiders, by operation and identity kind.
+OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
+# Statuses an allowed caller may get besides 2xx: a conflict with the fixtures' state
+# (cancelling a live deployment, a deploy already running).
+ALLOWED_CONFLICT = {409}
+
+
+def _hex() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@dataclass
+class Who:
+    name: str
+    kind: str                   # "member" (of org A), "foreign" (org B's owner), "limited" (B-limited token)
+    role: Optional[str]         # role in org A for members
+    token: str
+    org: str                    # the org id placed in {org}
+    email: str
+    fresh: Callable[[], str]    # a new credential of the same kind (for logout and password change)
+
+
+@dataclass
+class World:
+    """Org A's fixtures and the strings that must never reach an outsider."""
+    client: Any
+    ports: Any
+    ids: dict[str, str] = field(default_factory=dict)
+    markers: set[str] = field(default_factory=set)
+    secret_value: str = ""
+    owner_token: str = ""
+    dual_token: str = ""        # the session of the user behind the limited token
+    identities: list[Who] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)  # e-mail -> password, once changed
+    n: int = 0
+
+    def call(self, method, path, body=None, token=None, query=None):
+        h = {"Content-Type": "application/json"}
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        url = "/v1" + path + ("?" + query if query else "")
+        data = json.dumps(body) if body is not None else None
+        r = getattr(self.client.http, method.lower())(url, headers=h, body=data)
+        raw = r.body.decode() if isinstance(r.body, bytes) else str(r.body or "")
+        return r.status_code, raw, r.headers
+
+    def ok(self, method, path, body=None, token=None, status=(200, 201, 202, 204)):
+        code, raw, _ = self.call(method, path, body, self.owner_token if token is None else token)
+        assert code in status, (method, path, code, raw)
+        return json.loads(raw) if raw else None
+
+    # --- fresh org A resources, so DELETE checks never consume the shared fixtures ---
+
+    def fresh_project(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/projects", {"name": "tmp-" + _hex()})["id"]
+
+    def fresh_service(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/services",
+                       {"name": "tmp-" + _hex(), "image": "nginx:1.27", "port": 80})["id"]
+
+    def fresh_secret(self) -> str:
+        name = "TMP_" + _hex().upper()
+        self.ok("PUT", f"/orgs/{self.ids['org']}/services/{self.ids['web']}/secrets/{name}", {"value": "x"})
+        return name
+
+    def fresh_invitation(self, email=None) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/members",
+                       {"email": email or f"inv-{_hex()}@a.test", "role": "viewer"})["id"]
+
+    def fresh_member(self, role="viewer") -> tuple[str, str]:
+        email = f"m-{_hex()}@a.test"
+        self.ok("POST", f"/orgs/{self.ids['org']}/members", {"email": email, "role": role})
+        body = self.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": "home-" + _hex()},
+                       token="")
+        return body["user"]["id"], body["token"]
+
+    def fresh_token(self, token, org_id=None) -> str:
+        return self.ok("POST", "/tokens", {"name": "t-" + _hex(), "organization_id": org_id}, token=token)["id"]
+
+    def login(self, email) -> str:
+        return self.ok("POST", "/auth/login", {"email": email, "password": self.passwords.get(email, PW)},
+                       token="")["token"]
+
+
+def _module_env(tmp_path_factory, redis_url, moto_url):
+    """tests/conftest.py launchbay_env, once for the module (the fixtures take a while to build)."""
+    prefix = "test-" + _hex()
+    values = {"LAUNCHBAY_DATA_DIR": str(tmp_path_factory.mktemp("authz") / "data"), "LAUNCHBAY_QUEUE_PREFIX": prefix,
+              "LAUNCHBAY_STAGE": "test", "REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_url,
+              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+              "AWS_DEFAULT_REGION": "us-east-1", "LAUNCHBAY_SANDBOX_DELAY": "0",
+              "LAUNCHBAY_ROLLOUT_POLL": "0.2", "LAUNCHBAY_CLUSTER": "lb-" + prefix,
+              "LAUNCHBAY_JWT_SECRET": "test-jwt-" + uuid.uuid4().hex,
+              "LAUNCHBAY_SECRETS_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+              # the matrix signs up and makes tokens far more often than a person would
+              "LAUNCHBAY_SIGNUPS_PER_ADDRESS": "100000", "LAUNCHBAY_TOKENS_PER_USER": "100000"}
+    return prefix, values
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, redis_url, moto_url):
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.search.indexer import relay_outbox
+
+    prefix, values = _module_env(tmp_path_factory, redis_url, moto_url)
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("MONGODB_URI", "OPENSEARCH_URL"):
+            mp.delenv(key, raising=False)
+        for key, value in values.items():
+            mp.setenv(key, value)
+        wiring.reset()
+        try:
+            with Client(app_module.app) as client:
+                w = World(client, wiring.get_ports())
+                _build(w)
+                while relay_outbox(w.ports.store, w.ports.search, batch_size=500):
+                    pass  # org A's documents are in the search index, where a leak would show
+                yield w
+        finally:
+            wiring.reset()
+            _forget_queues(redis_url, prefix)
+
+
+def _forget_queues(url: str, prefix: str) -> None:
+    """The module's queues and kombu's bindings for them (no worker ran: nothing else is left)."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    for pattern in (f"{prefix}.*", f"_kombu.binding.{prefix}.*", f"_kombu.binding_permanent.{prefix}.*"):
+        keys = list(r.scan_iter(pattern))
+        if keys:
+            r.delete(*keys)
+
+
+def _build(w: World) -> None:
+    tag = _hex()
+    canary = f"CANARY-{tag}"
+    w.secret_value = f"SECRET-VALUE-{tag}"
+    owner = w.ok("POST", "/auth/signup", {"email": f"owner-{tag}@a.test", "password": PW,
+                                          "organization": f"OrgA-{tag}"}, token="")
+    w.owner_token = owner["token"]
+    org = owner["organization"]["id"]
+    w.ids.update(org=org, owner_email=owner["user"]["email"], owner_id=owner["user"]["id"])
+    prj = w.ok("POST", f"/orgs/{org}/projects", {"name": f"proj-{tag}", "description": f"about {canary}"})
+    web = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+               {"name": f"web-{tag}", "image": "nginx:1.27", "port": 80, "env": {"CANARY": canary},
+                "domain": f"app-{tag}.example.com"})
+    cron = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+                {"name": f"cron-{tag}", "kind": "cron", "image": "busybox", "schedule": "@daily",
+                 "env": {"CANARY": canary}})
+    w.ok("PUT", f"/orgs/{org}/services/{web['id']}/secrets/DB_PASSWORD", {"value": w.secret_value})
+    deps = {}
+    for svc in (web, cron):
+        dep = w.ok("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
+        deps[svc["id"]] = run_to_end(w.ports, dep["id"])
+        assert deps[svc["id"]]["status"] == "live", deps[svc["id"]]
+    w.ids.update(project=prj["id"], web=web["id"], cron=cron["id"], dep=deps[web["id"]]["id"], secret="DB_PASSWORD",
+                 canary=canary, web_name=web["name"])
+    # members with each role; an invitation is accepted by signing up (or logging in) with its address
+    roles = {}
+    for role in ("admin", "developer", "viewer"):
+        email = f"{role}-{tag}@a.test"
+        w.ok("POST", f"/orgs/{org}/members", {"email": email, "role": role})
+        roles[role] = w.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": f"{role}home-{tag}"},
+                           token="")
+    victim, _ = w.fresh_member("viewer")  # PATCH .../members/{user} changes this viewer's role
+    w.ids.update(victim=victim, invitation=w.fresh_invitation(f"pending-{tag}@a.test"))
+    # org B, and "dual": an owner of org A who is also an admin of org B
+    b = w.ok("POST", "/auth/signup", {"email": f"bowner-{tag}@b.test", "password": PW, "organization": f"OrgB-{tag}"},
+             token="")
+    dual_email = f"dual-{tag}@a.test"
+    w.ok("POST", f"/orgs/{org}/members", {"email": dual_email, "role": "owner"})
+    w.ok("POST", f"/orgs/{b['organization']['id']}/members", {"email": dual_email, "role": "admin"}, token=b["token"])
+    dual = w.ok("POST", "/auth/signup", {"email": dual_email, "password": PW, "organization": f"dualhome-{tag}"},
+                token="")
+    w.dual_token = dual["token"]
+    w.fresh_token(w.dual_token, org)  # a token of dual's limited to org A: the B-limited token must not see it
+    limited = w.ok("POST", "/tokens", {"name": "b-only", "organization_id": b["organization"]["id"]},
+                   token=w.dual_token)
+    w.ids.update(org_b=b["organization"]["id"], b_owner_email=b["user"]["email"], dual_email=dual_email,
+                 dual_id=dual["user"]["id"])
+    audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
+    w.ids["event"] = audit[0]["id"]
+
+    # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
+    w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
+                 canary, f"app-{tag}.example.com", w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
+                 *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
+    b_org = b["organization"]["id"]
+    w.identities = [Who("owner", "member", "owner", w.owner_token, org, owner["user"]["email"],
+                        lambda e=owner["user"]["email"]: w.login(e))]
+    for role, body in roles.items():
+        w.identities.append(Who(role, "member", role, body["token"], org, body["user"]["email"],
+                                lambda e=body["user"]["email"]: w.login(e)))
+    fresh_b = lambda: w.login(b["user"]["email"])  # noqa: E731
+    fresh_limited = lambda: w.ok("POST", "/tokens", {"name": "b-" + _hex(), "organization_id": b_org},  # noqa: E731
+                                 token=w.dual_token)["token"]
+    w.identities += [Who("foreign", "foreign", None, b["token"], org, b["user"]["email"], fresh_b),
+                     Who("foreign@B", "foreign", None, b["token"], b_org, b["user"]["email"], fresh_b),
+                     Who("limited", "limited", None, limited["token"], org, dual_email, fresh_limited),
+                     Who("limited@B", "limited", None, limited["token"], b_org, dual_email, fresh_limited)]
+
+
+# --- one call of the matrix -----------------------------------------------------------
+
+def _operations(w: World):
+    code, raw, _ = w.call("GET", "/openapi.json")
+    assert code == 200
+    for path, item in json.loads(raw)["paths"].items():
+        for method, op in item.items():
+            yield method.upper(), path.removeprefix("/v1"), op
+
+
+def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[Optional[str], bool]:
+    """(value, names org A's resource) for one path parameter; `delete`: a fresh target."""
+    if name == "org":
+        return who.org, who.org == w.ids["org"]
+    if name == "token_id":
+        if who.kind == "member":   # their own token
+            return w.fresh_token(who.token), False
+        holder = w.dual_token if who.kind == "limited" else w.owner_token
+        return w.fresh_token(holder, w.ids["org"]), True   # a token of org A's (limited to A)
+    fresh = {"project": w.fresh_project, "svc": w.fresh_service, "name": w.fresh_secret,
+             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0]}
+    if delete and name in fresh:
+        return fresh[name](), True
+    if name == "svc":
+        return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
+    value = {"project": "project", "name": "secret", "invitation": "invitation", "user": "victim",
+             "dep": "dep", "event": "event"}.get(name)
+    return (w.ids[value], True) if value else (None, False)
+
+
+def _body(w: World, who: Who, key: str) -> Optional[dict]:
+    a = w.ids
+    bodies: dict[str, Callable[[], dict]] = {
+        "POST /auth/password": lambda: {"current_password": w.passwords.get(who.email, PW),
+                                        "new_password": "new password " + _hex()},
+        "POST /tokens": lambda: {"name": "m-" + _hex(), "organization_id": a["org"]},
+        "POST /orgs/{org}/members": lambda: {"email": f"new-{_hex()}@x.test", "role": "viewer"},
+        "PATCH /orgs/{org}/members/{user}": lambda: {"role": "viewer"},
+        "POST /orgs/{org}/projects": lambda: {"name": "new-" + _hex()},
+        "PATCH /orgs/{org}/projects/{project}": lambda: {"description": f"about {a['canary']}"},
+        "POST /orgs/{org}/projects/{project}/services":
+            lambda: {"name": "new-" + _hex(), "image": "nginx:1.27", "port": 80},
+        "PATCH /orgs/{org}/services/{svc}": lambda: {"env": {"CANARY": a["canary"]}},
+        "PUT /orgs/{org}/services/{svc}/secrets/{name}": lambda: {"value": w.secret_value},
+        "POST /orgs/{org}/services/{svc}/deployments": dict,
+        "POST /orgs/{org}/services/{svc}/rollback": lambda: {"deployment_id": a["dep"]},
+    }
+    make = bodies.get(key)
+    return make() if make else None
+
+
+def _names_a(w: World, body: dict) -> bool:
+    """A body naming org A's organization or deployment (POST /tokens, rollback) targets org A."""
+    return bool(set(map(str, body.values())) & {w.ids["org"], w.ids["dep"]})
+
+
+def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[str]) -> None:
+    required = REQUIRED.get(key)
+    if required is None:
+        problems.append(f"{key}: not in REQUIRED; declare the lowest role it needs")
+        return
+    names_a = False
+    path = key.split(" ", 1)[1]
+    params = re.findall(r"{(\w+)}", key)
+    for name in params:  # a DELETE removes a fresh resource (its last parameter), never a shared fixture
+        value, is_a = _path_value(w, who, key, name, method == "DELETE" and name == params[-1])
+        if value is None:
+            problems.append(f"{key}: no org A value for path parameter {name!r}; add one to _path_value")
+            return
+        names_a = names_a or is_a
+        path = path.replace("{" + name + "}", value)
+    body = _body(w, who, key)
+    if op.get("requestBody") and body is None:
+        problems.append(f"{key}: takes a body; add a valid one to _body")
+        return
+    if body and _names_a(w, body):
+        names_a = True
+    token = who.token
+    if key in ("POST /auth/logout", "POST /auth/password"):
+        token = who.fresh()  # they end the credential they are called with
+    query = f"q={w.ids['web_name']}" if key == "GET /orgs/{org}/search" else None  # would find org A's service
+    status, raw, headers = w.call(method, path, body, token, query)
+    w.n += 1
+    if key == "POST /auth/password" and status == 200:
+        w.passwords[who.email] = body["new_password"]
+    seen = f"{who.name:>10} {key} -> {status}"
+    if status >= 500:
+        problems.append(f"{seen}: server error {raw[:200]}")
+    if w.secret_value in raw:
+        problems.append(f"{seen}: LEAK of a secret value")
+    if who.kind == "member":
+        if required == SELF or RANK[who.role] >= RANK[required]:
+            if not (200 <= status < 300 or status in ALLOWED_CONFLICT):
+                problems.append(f"{seen}: allowed ({required}) but refused: {raw[:200]}")
+        elif status != 403:
+            problems.append(f"{seen}: needs {required}, expected 403: {raw[:200]}")
+        return
+    expected = OUTSIDER_STATUS.get((key, who.kind))
+    if expected and status != expected:
+        problems.append(f"{seen}: expected {expected}")
+    if names_a and 200 <= status < 300:
+        problems.append(f"{seen}: LEAK: an outsider got a 2xx for org A's resource")
+    text = raw + " " + " ".join(f"{k}: {v}" for k, v in headers.items())
+    found = sorted(m for m in w.markers if m in text)
+    if found:
+        problems.append(f"{seen}: LEAK of org A data {found}: {raw[:300]}")
+
+
+def _phase(method: str, key: str) -> int:
+    """Calls that end the caller's credentials run last: deletes, log-out, password change."""
+    return {"DELETE": 1}.get(method, 0) + (2 if key == "POST /auth/logout" else 3 if key == "POST /auth/password" else 0)
+
+
+def test_authorization_matrix(world):
+    w = world
+    ops = [(m, k, op) for m, k, op in _operations(w) if op.get("security")]
+    assert len(ops) >= 35, len(ops)
+    stale = set(REQUIRED) - {f"{m} {k}" for m, k, _ in ops}
+    problems = [f"{k}: in REQUIRED but no longer in the OpenAPI document" for k in sorted(stale)]
+    for method, path, op in sorted(ops, key=lambda o: _phase(o[0], f"{o[0]} {o[1]}")):
+        key = f"{method} {path}"
+        for who in w.identities:
+            _check(w, who, method, key, op, problems)
+    leaks = [p for p in problems if "LEAK" in p]
+    print(f"\nauthz matrix: {len(ops)} operations x {len(w.identities)} identities = {w.n} calls; "
+          f"{len(leaks)} leaks, {len(problems) - len(leaks)} other findings")
+    for p in problems:
+        print("  " + p)
+    assert leaks == [] and problems == []
