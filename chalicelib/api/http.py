@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
 
@@ -144,7 +144,7 @@ def _preflight(app: Any) -> Callable[..., Response]:
         req = app.current_request
         methods = ", ".join(sorted(m for m in app.routes.get((req.context or {}).get("resourcePath"), {})
                                    if m != "OPTIONS") + ["OPTIONS"])
-        headers = {"Allow": methods}
+        headers: dict[str, str | list[str]] = {"Allow": methods}
         if allowed_origin(header_settings(), (req.headers or {}).get("origin")):
             headers.update({"Access-Control-Allow-Methods": methods, "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
                             "Access-Control-Max-Age": CORS_MAX_AGE})
@@ -191,8 +191,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                     _ACTOR.set(_authenticate(bp))
                 out = view(*args, **kwargs)
             except DomainError as exc:
-                headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-                return error_response(exc.status, exc.code, exc.message, exc.field, headers, exc.fields)
+                challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+                return error_response(exc.status, exc.code, exc.message, exc.field, challenge, exc.fields)
             except Exception as exc:  # never a stack trace to the client
                 from chalicelib.store.port import BadCursor
 
@@ -204,10 +204,11 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 _ACTOR.reset(token)
             if isinstance(out, Response):
                 return out
-            code, payload, headers = status, out, {}
+            code, payload = status, out
+            headers: dict[str, str | list[str]] = {}
             if isinstance(out, tuple):
                 code, payload = out[0], out[1]
-                headers = out[2] if len(out) > 2 else {}
+                headers = dict(out[2]) if len(out) > 2 else {}
             if code == 204:
                 return Response(body="", status_code=204, headers=headers)
             return Response(payload, status_code=code, headers={"Content-Type": "application/json", **headers})
@@ -264,7 +265,7 @@ def parse_body(bp: Blueprint, model: Any):
         raise invalid(exc.errors(include_url=False, include_input=False), order=list(data)) from None
 
 
-def _problem(err: dict) -> dict[str, str]:
+def _problem(err: Mapping[str, Any]) -> dict[str, str]:
     """One pydantic error -> {"field", "message"}, with the field as the request spells it
     (pydantic's loc holds the alias when a field has one) and the message in words."""
     loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
@@ -279,7 +280,7 @@ def _problem(err: dict) -> dict[str, str]:
     return {"field": loc, "message": message}
 
 
-def invalid(errors: list[dict], order: Optional[list[str]] = None) -> Invalid:
+def invalid(errors: Sequence[Mapping[str, Any]], order: Optional[list[str]] = None) -> Invalid:
     """Every problem, in the order the request gave its fields (missing ones last)."""
     rank = {name: i for i, name in enumerate(order or [])}
     problems = [_problem(e) for e in sorted(errors, key=lambda e: rank.get(str((e.get("loc") or ("",))[0]), len(rank)))]

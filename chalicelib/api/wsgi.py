@@ -147,7 +147,7 @@ def _gateway_class() -> type:
 
         _context_args: Optional[Dict[str, Any]] = None
 
-        def _generate_lambda_context(self):  # type: ignore[override]
+        def _generate_lambda_context(self):
             # Same as LocalGateway's, with the config looked up once (not twice per
             # request) and the client's X-Request-Id, if any, as aws_request_id.
             args = self._context_args
@@ -165,7 +165,7 @@ def _gateway_class() -> type:
                 _REQUEST.request_id = context.aws_request_id
             return context
 
-        def _generate_lambda_event(self, method, path, headers, body):  # type: ignore[override]
+        def _generate_lambda_event(self, method, path, headers, body):
             event = super()._generate_lambda_event(method, path, headers, body)
             ctx = event["requestContext"]
             ctx["identity"]["sourceIp"] = _REQUEST.source_ip
@@ -285,7 +285,7 @@ class WSGIAdapter:
             try:
                 length = int(length_header)
             except ValueError:
-                raise _BadRequest("Content-Length is not a number.")
+                raise _BadRequest("Content-Length is not a number.") from None
             if length < 0:
                 raise _BadRequest("Content-Length is negative.")
             if length > limit:
@@ -477,7 +477,7 @@ class LazyApplication:
 
                     options = {"trusted_proxy_hops": get_settings().trusted_proxy_hops, **self.options}
                     adapter = make_wsgi_app(getattr(module, attr or "app"), **options)
-                    adapter.max_body_bytes  # read settings now: fail at boot, not per request
+                    _ = adapter.max_body_bytes  # read settings now: fail at boot, not per request
 
                     if get_settings().xray:
                         tracing.enable("launchbay-api")
