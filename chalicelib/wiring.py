@@ -24,10 +24,15 @@ def get_store() -> "Store":
     if s.mongodb_uri:
         from chalicelib.store.mongo import MongoStore
 
-        return MongoStore.from_uri(s.mongodb_uri, s.mongodb_db)
-    from chalicelib.store.sqlite import SqliteStore
+        store: "Store" = MongoStore.from_uri(s.mongodb_uri, s.mongodb_db)
+    else:
+        from chalicelib.store.sqlite import SqliteStore
 
-    return SqliteStore(s.data_dir / "launchbay.db")
+        store = SqliteStore(s.data_dir / "launchbay.db")
+    from chalicelib.store.migrations import migrate
+
+    migrate(store)   # once per process: a get by id when nothing is pending
+    return store
 
 
 @functools.lru_cache(maxsize=1)

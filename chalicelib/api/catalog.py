@@ -1,7 +1,7 @@
 """Projects, services and secrets under /v1/orgs/{org}."""
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
 from chalicelib.catalog import service
 from chalicelib.catalog.models import ProjectIn, ProjectPatch, SecretIn, ServiceIn, ServicePatch
 
@@ -56,11 +56,12 @@ def create_service(org, project):
     return 201, _service_out(service.create_service(ports(), who, org, project, body.model_dump()))
 
 
-@endpoint(bp, ORG + "/projects/{project}/services", "GET", "List a project's services", tag="services")
+@endpoint(bp, ORG + "/projects/{project}/services", "GET", "List a project's services", tag="services",
+          query={"environment": "only this environment's (name or id)", "limit": "1-200", "cursor": "from `next`"})
 def list_services(org, project):
     who = actor(bp)
     limit, cursor = page(bp)
-    docs, nxt = service.list_services(ports(), who, org, project, limit, cursor)
+    docs, nxt = service.list_services(ports(), who, org, project, limit, cursor, query(bp).get("environment"))
     return paged([_service_out(d) for d in docs], nxt)
 
 

@@ -130,6 +130,8 @@ class ServiceIn(_ServiceFields):
     name: ServiceName
     kind: Literal["web", "worker", "cron"] = "web"
     image: ImageRef
+    environment: Optional[str] = Field(None, max_length=32, pattern=r"^[a-z][a-z0-9-]{0,31}$",
+                                       description="the project environment it belongs to (default: production)")
 
 
 class ServicePatch(_ServiceFields):
@@ -166,3 +168,51 @@ class SecretIn(BaseModel):
 
 
 SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+
+
+ENVIRONMENT_NAME = r"^[a-z][a-z0-9-]{0,31}$"
+
+
+def _suffix(v: Optional[str]) -> Optional[str]:
+    if v is not None:
+        v = v.lower().strip(".")
+        if not HOSTNAME.match(v):
+            raise ValueError("domain_suffix must be a domain such as staging.example.com")
+        if v == INTERNAL_DOMAIN or v.endswith("." + INTERNAL_DOMAIN):
+            raise ValueError(f"domain_suffix: names under {INTERNAL_DOMAIN} are Launchbay's own")
+    return v
+
+
+class EnvironmentIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=32, pattern=ENVIRONMENT_NAME,
+                      description="lower-case letters, digits and hyphens, starting with a letter")
+    domain_suffix: Optional[str] = Field(None, max_length=200,
+                                         description="web services created here without a domain get <name>.<suffix>")
+    env: Optional[dict[str, str]] = Field(None, description="variables every service of the environment inherits")
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v):
+        return None if v is None else _check_env(v)
+
+    @field_validator("domain_suffix")
+    @classmethod
+    def _domain_suffix(cls, v):
+        return _suffix(v)
+
+
+class EnvironmentPatch(EnvironmentIn):
+    name: Optional[str] = Field(None, min_length=1, max_length=32, pattern=ENVIRONMENT_NAME)  # type: ignore[assignment]
+
+
+class CloneIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=32, pattern=ENVIRONMENT_NAME)
+    with_secrets: bool = Field(False, description="copy secret values too (otherwise names are listed to set)")
+    domain_suffix: Optional[str] = Field(None, max_length=200)
+
+    @field_validator("domain_suffix")
+    @classmethod
+    def _domain_suffix(cls, v):
+        return _suffix(v)

@@ -1,4 +1,5 @@
-"""Projects, services and secrets, always scoped to the caller's organization."""
+"""Projects, services and secrets, always scoped to the caller's organization. A service
+belongs to one environment of its project (chalicelib/catalog/environments.py)."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -6,9 +7,8 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib.catalog import domains
-from chalicelib.catalog.models import DEFAULTS, SECRET_NAME, service_problems
-from chalicelib.core import security
+from chalicelib.catalog import domains, environments
+from chalicelib.catalog.models import DEFAULTS, service_problems
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
@@ -20,26 +20,30 @@ SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env
                "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 
 
-def config_hash(service: dict[str, Any], secret_versions: dict[str, int]) -> str:
-    """Fingerprint of what a deploy of this configuration would run: compared with the live
-    release's to tell whether the service needs a deploy (rollbacks included)."""
+def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
+    """What a deploy of the service runs: its settings, with its environment's variables
+    under its own."""
+    spec = {k: service.get(k) for k in SPEC_FIELDS}
+    spec["env"] = environments.effective_env(ports, service)
+    return spec
+
+
+def config_hash(ports: Ports, service: dict[str, Any]) -> str:
+    """Fingerprint of what a deploy of this configuration would run (effective settings and
+    secret versions of both scopes): compared with the live release's to tell whether the
+    service needs a deploy (rollbacks included)."""
     import hashlib
     import json
 
-    body = {"spec": {k: service.get(k) for k in SPEC_FIELDS}, "secrets": dict(sorted(secret_versions.items()))}
+    secrets = {k: [v["scope_id"], v["version"]] for k, v in environments.secret_scopes(ports, service).items()}
+    body = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _secret_versions(ports: Ports, service_id: str) -> dict[str, int]:
-    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
-    return {s["name"]: s["version"] for s in docs}
-
-
-def _refresh_config_hash(ports: Ports, service_id: str) -> None:
+def refresh_config_hash(ports: Ports, service_id: str) -> None:
     service = ports.store.collection("services").get(service_id)
     if service:
-        ports.store.collection("services").update(
-            service_id, {"config_hash": config_hash(service, _secret_versions(ports, service_id))})
+        ports.store.collection("services").update(service_id, {"config_hash": config_hash(ports, service)})
 
 
 def public_service(service: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +63,7 @@ def create_project(ports: Ports, actor: Actor, org_id: str, name: str, descripti
     try:
         with ports.store.transaction():
             ports.store.collection("projects").insert(project)
+            environments.ensure_default(ports, org_id, project["id"])
             audit.record(ports, actor, org_id, "project.create", "project", project["id"], {"name": name})
     except Conflict:
         raise AlreadyExists(f"a project named {name!r} already exists", field="name") from None
@@ -94,6 +99,9 @@ def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> 
     if ports.store.collection("services").count({"project_id": project_id}):
         raise StateConflict("the project still has services: delete them first", field="project")
     with ports.store.transaction():
+        for env in ports.store.collection("environments").find({"project_id": project_id}, limit=1000)[0]:
+            ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
+            ports.store.collection("environments").delete(env["id"])
         ports.store.collection("projects").delete(project_id)
         audit.record(ports, actor, org_id, "project.delete", "project", project_id)
 
@@ -109,17 +117,26 @@ def _check(doc: dict) -> None:
 
 def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spec: dict) -> dict[str, Any]:
     get_project(ports, actor, org_id, project_id, "service.write")
+    env_name = spec.get("environment") or environments.DEFAULT
+    env = environments.find(ports, project_id, env_name)
+    if env is None and env_name == environments.DEFAULT:
+        env = environments.ensure_default(ports, org_id, project_id)
+    if env is None:
+        raise NotFound(f"environment {env_name!r} not found in this project", field="environment")
     now = now_iso()
-    service = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    service = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None and k != "environment"}}
+    if not service.get("domain") and env.get("domain_suffix") and service["kind"] == "web":
+        service["domain"] = f"{service['name']}.{env['domain_suffix']}"   # the environment's suffix
     if service["kind"] == "web":
         service["port"] = service["port"] or 8080
         service["health_check"] = service["health_check"] or {"path": "/", "interval_seconds": 30,
                                                               "timeout_seconds": 5, "healthy_threshold": 3,
                                                               "unhealthy_threshold": 3, "grace_period_seconds": 60}
     _check(service)
-    service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id,
-                    "status": lifecycle.states.SERVICE_STATUSES[0], "live_deployment_id": None,
-                    "config_hash": config_hash(service, {}), "live_config_hash": None, "created": now, "updated": now})
+    service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id, "environment_id": env["id"],
+                    "environment": env["name"], "status": lifecycle.states.SERVICE_STATUSES[0],
+                    "live_deployment_id": None, "live_config_hash": None, "created": now, "updated": now})
+    service["config_hash"] = config_hash(ports, service)
     try:
         with ports.store.transaction():
             ports.store.collection("services").insert(service)
@@ -127,7 +144,8 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
                 domains.claim(ports, org_id, service["id"], service["domain"])
             audit.record(ports, actor, org_id, "service.create", "service", service["id"], {"name": service["name"]})
     except Conflict:
-        raise AlreadyExists(f"a service named {service['name']!r} already exists in this project", field="name") from None
+        raise AlreadyExists(f"a service named {service['name']!r} already exists in environment {env['name']!r}",
+                            field="name") from None
     return service
 
 
@@ -135,10 +153,16 @@ def get_service(ports: Ports, actor: Actor, org_id: str, service_id: str, action
     return load_in_org(ports, actor, org_id, action, "services", service_id, "service")
 
 
-def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):
+def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str],
+                  environment: Optional[str] = None):
     get_project(ports, actor, org_id, project_id)
-    return ports.store.collection("services").find({"org_id": org_id, "project_id": project_id},
-                                                   limit=limit, after=after)
+    where: dict[str, Any] = {"org_id": org_id, "project_id": project_id}
+    if environment:
+        env = environments.find(ports, project_id, environment)
+        if env is None:
+            raise NotFound(f"environment {environment!r} not found in this project", field="environment")
+        where["environment_id"] = env["id"]
+    return ports.store.collection("services").find(where, limit=limit, after=after)
 
 
 def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, changes: dict) -> dict[str, Any]:
@@ -149,7 +173,7 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
     merged = {**current, **changes}
     _check(merged)
     with ports.store.transaction():
-        fingerprint = config_hash(merged, _secret_versions(ports, service_id))
+        fingerprint = config_hash(ports, merged)
         service = ports.store.collection("services").update(
             service_id, {**changes, "config_hash": fingerprint, "updated": now_iso()},
             expect={"org_id": org_id, "updated": current["updated"]})
@@ -179,59 +203,36 @@ def delete_service(ports: Ports, actor: Actor, org_id: str, service_id: str) -> 
 
 # --- secrets -----------------------------------------------------------------
 
-def _secret_name(name: str) -> str:
-    if not SECRET_NAME.match(name):
-        raise Invalid("secret names are upper case letters, digits and _ (e.g. DATABASE_URL)", field="name")
-    return name
-
-
 def put_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: str, value: str) -> dict[str, Any]:
     service = get_service(ports, actor, org_id, service_id, "secret.write")
-    _secret_name(name)
+    environments.check_secret_name(name)
     if name in (service.get("env") or {}):
         raise Invalid(f"{name} is already a plain env var of this service", field="name")
-    coll = ports.store.collection("secrets")
-    ciphertext = security.encrypt(ports.settings.fernet_key(), value)
-    now = now_iso()
     with ports.store.transaction():
-        existing = coll.find_one({"service_id": service_id, "name": name})
-        if existing:
-            version = existing["version"] + 1
-            coll.update(existing["id"], {"ciphertext": ciphertext, "version": version, "updated": now})
-            secret = {**existing, "version": version, "updated": now}
-        else:
-            secret = coll.insert({"id": new_id("sec"), "org_id": org_id, "service_id": service_id, "name": name,
-                                  "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
-        _refresh_config_hash(ports, service_id)
-        audit.record(ports, actor, org_id, "secret.put", "service", service_id, {"name": name, "version": secret["version"]})
-    return {**public_secret(secret), "redeploy_needed": True,
+        secret = environments.put_secret_value(ports, actor, org_id, service_id, name, value)
+        refresh_config_hash(ports, service_id)
+    return {**environments.public_secret(secret), "scope": "service", "redeploy_needed": True,
             "message": "the new value reaches running tasks with the next deploy: POST .../deployments"}
 
 
-def public_secret(secret: dict[str, Any]) -> dict[str, Any]:
-    return {k: secret[k] for k in ("name", "version", "created", "updated")}
-
-
 def list_secrets(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list[dict[str, Any]]:
-    get_service(ports, actor, org_id, service_id)
-    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
-    return [public_secret(s) for s in docs]
+    """The service's secrets and those it inherits from its environment (names, versions, scope)."""
+    service = get_service(ports, actor, org_id, service_id)
+    out = []
+    for name, ref in sorted(environments.secret_scopes(ports, service).items()):
+        doc = ports.store.collection("secrets").find_one({"scope_id": ref["scope_id"], "name": name}) or {}
+        out.append({**environments.public_secret({**doc, "name": name}),
+                    "scope": "service" if ref["scope_id"] == service_id else "environment"})
+    return out
 
 
 def delete_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: str) -> None:
     get_service(ports, actor, org_id, service_id, "secret.write")
     coll = ports.store.collection("secrets")
-    existing = coll.find_one({"service_id": service_id, "name": _secret_name(name)})
+    existing = coll.find_one({"scope_id": service_id, "name": environments.check_secret_name(name)})
     if existing is None:
         raise NotFound("secret not found", field="name")
     with ports.store.transaction():
         coll.delete(existing["id"])
-        _refresh_config_hash(ports, service_id)
+        refresh_config_hash(ports, service_id)
         audit.record(ports, actor, org_id, "secret.delete", "service", service_id, {"name": name})
-
-
-def secret_values(ports: Ports, service_id: str) -> dict[str, tuple[int, str]]:
-    """For the deploy engine only: NAME -> (version, plaintext). Never returned by the API."""
-    docs, _ = ports.store.collection("secrets").find({"service_id": service_id}, order="name", limit=1000)
-    key = ports.settings.fernet_key()
-    return {s["name"]: (s["version"], security.decrypt(key, s["ciphertext"])) for s in docs}

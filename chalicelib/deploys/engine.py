@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib import lifecycle
-from chalicelib.catalog.service import secret_values
+from chalicelib.catalog.environments import secret_value
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys import plan, steps
 from chalicelib.deploys.logs import append_log
@@ -211,7 +211,7 @@ def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
 
 
 def _reveal(ports, ref: plan.SecretValue) -> str:
-    version, value = secret_values(ports, ref.service_id).get(ref.name, (None, ""))
+    version, value = secret_value(ports, ref.scope_id, ref.name)
     if version != ref.version:
         raise steps.StepFailed(f"secret {ref.name} changed while this deployment ran (v{ref.version} -> "
                                f"v{version}); deploy again to use the new value")

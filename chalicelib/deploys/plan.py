@@ -19,7 +19,7 @@ Action = Literal["create", "update", "no-op", "wait", "skip"]
 @dataclass(frozen=True)
 class SecretValue:
     """Stands for a secret's plaintext in a call; resolved by the executor only."""
-    service_id: str
+    scope_id: str          # the environment or service the secret belongs to
     name: str
     version: int
 

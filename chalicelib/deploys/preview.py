@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.catalog.service import SPEC_FIELDS, get_service
+from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.deploys import plan, steps
 
 
 def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
     service = get_service(ports, actor, org_id, service_id)
-    spec = {k: service.get(k) for k in SPEC_FIELDS}
+    spec = effective_spec(ports, service)
     dep = {"id": "(next deployment)", "org_id": org_id, "service_id": service_id, "service_name": service["name"],
-           "project_id": service["project_id"], "kind": service["kind"], "spec": spec, "image": spec["image"],
+           "project_id": service["project_id"], "environment_id": service.get("environment_id"), "kind": service["kind"], "spec": spec, "image": spec["image"],
            "secret_refs": None, "steps": []}
     ctx = steps.Ctx(ports=ports, dep=dep, preview=True)
     out: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib.catalog.service import SPEC_FIELDS, get_service
+from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
@@ -41,12 +41,13 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         spec, secret_refs = dict(rollback_of["spec"]), dict(rollback_of.get("secret_refs") or {})
         config_hash = rollback_of.get("config_hash")
     else:
-        spec = {k: service.get(k) for k in SPEC_FIELDS}
+        spec = effective_spec(ports, service)   # the environment's variables under the service's own
         spec["image"] = image or service["image"]
         secret_refs = None  # resolved by the engine from the current secret versions
         config_hash = service.get("config_hash")
     now = now_iso()
     dep = {"id": new_id("dep"), "org_id": org_id, "project_id": service["project_id"], "service_id": service_id,
+           "environment_id": service.get("environment_id"), "environment": service.get("environment"),
            "service_name": service["name"], "kind": service["kind"], "number": ports.store.next_number(f"deploy:{service_id}"),
            "image": spec["image"], "spec": spec, "secret_refs": secret_refs,
            "rollback_of": rollback_of["id"] if rollback_of else None,

@@ -151,23 +151,25 @@ def secrets(ctx: Ctx) -> StepPlan:
         refs = ctx.dep["secret_refs"]
         return StepPlan("secrets", "secrets (SSM parameters)", ctx.names.secret_prefix, "no-op",
                         {}, [], {"refs": refs, "reused": True})
-    versions = _secret_versions(ctx)
+    scopes = _secret_scopes(ctx)   # the environment's secrets, overridden by the service's
     refs: dict[str, Any] = {}
     calls: list[Call] = []
     missing: list[str] = []
-    for secret, version in sorted(versions.items()):
-        param = ctx.names.secret(secret, version)
+    for secret, ref in sorted(scopes.items()):
+        param = naming.secret_parameter_name(ctx.dep["org_id"], ref["scope_id"], secret, ref["version"])
         found = ctx.cloud.find_secret(param)
         if found:
-            refs[secret] = {"arn": found["arn"], "version": version}
+            refs[secret] = {"arn": found["arn"], "version": ref["version"], "scope_id": ref["scope_id"]}
         else:
             missing.append(secret)
-            calls.append(Call("put_secret", {"name": param, "value": SecretValue(ctx.dep["service_id"], secret, version)}))
+            calls.append(Call("put_secret", {"name": param,
+                                             "value": SecretValue(ref["scope_id"], secret, ref["version"])}))
 
     def shape(outs: list[Any]) -> Any:
         out = dict(refs)
         for secret, put in zip(missing, outs):
-            out[secret] = {"arn": put["arn"], "version": versions[secret]}
+            out[secret] = {"arn": put["arn"], "version": scopes[secret]["version"],
+                           "scope_id": scopes[secret]["scope_id"]}
         return {"refs": out, "names": sorted(out)}
 
     changes = {"added": missing} if missing else {}
@@ -178,9 +180,12 @@ def secrets(ctx: Ctx) -> StepPlan:
     return step
 
 
-def _secret_versions(ctx: Ctx) -> dict[str, int]:
-    docs, _ = ctx.ports.store.collection("secrets").find({"service_id": ctx.dep["service_id"]}, order="name", limit=1000)
-    return {s["name"]: s["version"] for s in docs}
+def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:
+    from chalicelib.catalog.environments import secret_scopes
+
+    service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or \
+        {"id": ctx.dep["service_id"], "environment_id": ctx.dep.get("environment_id")}
+    return secret_scopes(ctx.ports, service)
 
 
 def _container(ctx: Ctx) -> dict[str, Any]:

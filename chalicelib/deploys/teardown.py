@@ -28,7 +28,7 @@ def run(ports, service_id: str) -> str:
         for host in sorted(h for h in hosts if h):
             cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
                                        target_group_arn=(tg or {}).get("arn"))
-    secrets, _ = store.collection("secrets").find({"service_id": service_id}, limit=1000)
+    secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
     for s in secrets:  # every version's parameter: releases kept them for rollbacks
         for version in range(1, s["version"] + 1):
             cloud.delete_secret(n.secret(s["name"], version))

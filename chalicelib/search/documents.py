@@ -46,9 +46,11 @@ def _service(doc: dict) -> dict:
     org = doc["org_id"]
     return {
         "project_id": doc.get("project_id"),
-        "title": doc.get("name") or doc["id"],
+        # the default environment goes unsaid; others are part of the name people see
+        "title": _text(doc.get("name") or doc["id"], f"({doc['environment']})"
+                       if doc.get("environment") not in (None, "production") else None),
         # env KEYS help find a service ("DATABASE_URL"); env VALUES are never indexed.
-        "body": _text(doc.get("name"), doc.get("kind"), doc.get("image"), doc.get("domain"),
+        "body": _text(doc.get("name"), doc.get("environment"), doc.get("kind"), doc.get("image"), doc.get("domain"),
                       doc.get("command") if isinstance(doc.get("command"), str) else _text(*(doc.get("command") or [])),
                       doc.get("schedule"), _text(*sorted(doc.get("env") or {}))),
         "status": doc.get("status"),
@@ -75,7 +77,7 @@ def _deployment(doc: dict) -> dict:
     return {
         "project_id": doc.get("project_id"),
         "title": f"{name} deployment #{number}" if number is not None else f"{name} deployment",
-        "body": _text(doc.get("service_name"), doc.get("image"), doc.get("status"), doc.get("reason"),
+        "body": _text(doc.get("service_name"), doc.get("environment"), doc.get("image"), doc.get("status"), doc.get("reason"),
                       doc.get("error"), doc.get("actor"), _steps_text(doc.get("steps"))),
         "status": doc.get("status"),
         "image": doc.get("image"),

@@ -13,7 +13,7 @@ import contextvars
 from typing import Any, Iterator, Optional
 
 from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
-from chalicelib.store.schema import COLLECTIONS, OUTBOX, indexes_for, outbox_record, touches_search
+from chalicelib.store.schema import COLLECTIONS, OUTBOX, RETIRED_UNIQUE, indexes_for, outbox_record, touches_search
 
 _session: contextvars.ContextVar = contextvars.ContextVar("launchbay_mongo_session", default=None)
 
@@ -158,11 +158,20 @@ class MongoStore:
     def _create_indexes(self) -> None:
         from pymongo import ASCENDING
 
+        for name, retired in RETIRED_UNIQUE.items():
+            existing = self.db[name].index_information()
+            for fields in retired:
+                index_name = "_".join(f"{f}_1" for f in fields)
+                if index_name in existing:
+                    self.db[name].drop_index(index_name)
         for name, ix in COLLECTIONS.items():
             coll = self.db[name]
             for fields in ix.unique:
-                # sparse: optional unique fields (an idempotency key) may be absent
-                coll.create_index([(f, ASCENDING) for f in fields], unique=True, sparse=len(fields) == 1)
+                if len(fields) == 1:  # sparse: optional unique fields (an idempotency key) may be absent
+                    coll.create_index([(fields[0], ASCENDING)], unique=True, sparse=True)
+                else:  # documents from before a field existed (migrated at start) do not collide
+                    coll.create_index([(f, ASCENDING) for f in fields], unique=True,
+                                      partialFilterExpression={fields[0]: {"$type": "string"}})
             for fields in ix.index:
                 coll.create_index([(f, ASCENDING) for f in fields])
 

@@ -31,18 +31,21 @@ COLLECTIONS: dict[str, Indexes] = {
     # pending "add member by email": accepted when that email signs up or logs in
     "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"))),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
-    "services": Indexes(unique=(("project_id", "name"),),
-                        index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created")),
+    "services": Indexes(unique=(("environment_id", "name"),),
+                        index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created"),
+                               ("environment_id", "created")),
                         search=frozenset({"org_id", "project_id", "name", "kind", "image", "domain", "command",
-                                          "schedule", "env", "status", "created"})),
+                                          "schedule", "env", "status", "created", "environment"})),
     # custom domain claims: one service on the whole platform per domain (chalicelib/catalog/domains.py)
     "domains": Indexes(unique=(("name",),), index=(("service_id", "created"),)),
-    "secrets": Indexes(unique=(("service_id", "name"),), index=(("service_id", "created"),)),
+    "secrets": Indexes(unique=(("scope_id", "name"),), index=(("service_id", "created"), ("scope_id", "created"))),
+    "environments": Indexes(unique=(("project_id", "name"),), index=(("org_id", "created"),)),
+    "migrations": Indexes(),
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),
                                   ("service_id", "status", "created")),
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
-                                             "reason", "error", "actor", "steps", "created"})),
+                                             "reason", "error", "actor", "steps", "created", "environment"})),
     "log_lines": Indexes(index=(("deployment_id", "seq"),),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
     "audit_events": Indexes(index=(("org_id", "created"),),
@@ -53,6 +56,13 @@ COLLECTIONS: dict[str, Indexes] = {
     "runs": Indexes(index=(("service_id", "created"),), unique=(("task_arn",),)),
 }
 
+
+# Unique indexes an earlier schema had: dropped at start (a service name is unique per
+# environment now, a secret name per scope).
+RETIRED_UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "services": (("project_id", "name"),),
+    "secrets": (("service_id", "name"),),
+}
 
 SEARCHABLE: tuple[str, ...] = tuple(name for name, ix in COLLECTIONS.items() if ix.search)
 OUTBOX = "outbox"

@@ -216,11 +216,14 @@ class SqliteStore:
         return local.conn
 
     def _create_schema(self) -> None:
-        from chalicelib.store.schema import COLLECTIONS
+        from chalicelib.store.schema import COLLECTIONS, RETIRED_UNIQUE
 
         conn = self._conn()
         with self.transaction():
             conn.execute("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+            for name, retired in RETIRED_UNIQUE.items():
+                for fields in retired:
+                    conn.execute(f"DROP INDEX IF EXISTS ux_{name}__{'__'.join(fields)}")
             for name, ix in COLLECTIONS.items():
                 table = f"c_{name}"
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, body TEXT NOT NULL)")

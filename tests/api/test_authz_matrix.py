@@ -55,6 +55,16 @@ REQUIRED = {
     "GET /orgs/{org}/services/{svc}/logs": "viewer",
     "POST /orgs/{org}/services/{svc}/runs": "developer", "GET /orgs/{org}/services/{svc}/runs": "viewer",
     "GET /orgs/{org}/services/{svc}/domain": "viewer",
+    "POST /orgs/{org}/services/{svc}/domain/verify": "developer",
+    "GET /orgs/{org}/projects/{project}/environments": "viewer",
+    "POST /orgs/{org}/projects/{project}/environments": "admin",
+    "GET /orgs/{org}/projects/{project}/environments/{env}": "viewer",
+    "PATCH /orgs/{org}/projects/{project}/environments/{env}": "admin",
+    "DELETE /orgs/{org}/projects/{project}/environments/{env}": "admin",
+    "POST /orgs/{org}/projects/{project}/environments/{env}/clone": "admin",
+    "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
+    "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
+    "DELETE /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
     "GET /orgs/{org}/search": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
 }
@@ -121,6 +131,16 @@ class World:
     def fresh_secret(self) -> str:
         name = "TMP_" + _hex().upper()
         self.ok("PUT", f"/orgs/{self.ids['org']}/services/{self.ids['web']}/secrets/{name}", {"value": "x"})
+        return name
+
+    def fresh_environment(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/environments",
+                       {"name": "tmp-" + _hex()})["id"]
+
+    def fresh_env_secret(self) -> str:
+        name = "TMP_" + _hex().upper()
+        self.ok("PUT", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/environments/{self.ids['env']}"
+                       f"/secrets/{name}", {"value": "x"})
         return name
 
     def fresh_invitation(self, email=None) -> str:
@@ -216,8 +236,10 @@ def _build(w: World) -> None:
         dep = w.ok("POST", f"/orgs/{org}/services/{svc['id']}/deployments", {})
         deps[svc["id"]] = run_to_end(w.ports, dep["id"])
         assert deps[svc["id"]]["status"] == "live", deps[svc["id"]]
+    env = w.ok("GET", f"/orgs/{org}/projects/{prj['id']}/environments/production")
+    w.ok("PUT", f"/orgs/{org}/projects/{prj['id']}/environments/production/secrets/SHARED_KEY", {"value": w.secret_value})
     w.ids.update(project=prj["id"], web=web["id"], cron=cron["id"], dep=deps[web["id"]]["id"], secret="DB_PASSWORD",
-                 canary=canary, web_name=web["name"])
+                 canary=canary, web_name=web["name"], env=env["id"], env_secret="SHARED_KEY")
     # members with each role; an invitation is accepted by signing up (or logging in) with its address
     roles = {}
     for role in ("admin", "developer", "viewer"):
@@ -246,7 +268,7 @@ def _build(w: World) -> None:
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -283,14 +305,16 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
             return w.fresh_token(who.token), False
         holder = w.dual_token if who.kind == "limited" else w.owner_token
         return w.fresh_token(holder, w.ids["org"]), True   # a token of org A's (limited to A)
-    fresh = {"project": w.fresh_project, "svc": w.fresh_service, "name": w.fresh_secret,
+    env_route = "/environments/" in key
+    fresh = {"project": w.fresh_project, "svc": w.fresh_service,
+             "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
              "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0]}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
-    value = {"project": "project", "name": "secret", "invitation": "invitation", "user": "victim",
-             "dep": "dep", "event": "event"}.get(name)
+    value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
+             "user": "victim", "dep": "dep", "event": "event", "env": "env"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -310,6 +334,10 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PUT /orgs/{org}/services/{svc}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/services/{svc}/deployments": dict,
         "POST /orgs/{org}/services/{svc}/rollback": lambda: {"deployment_id": a["dep"]},
+        "POST /orgs/{org}/projects/{project}/environments": lambda: {"name": "e-" + _hex()},
+        "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},
+        "POST /orgs/{org}/projects/{project}/environments/{env}/clone": lambda: {"name": "c-" + _hex()},
+        "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": lambda: {"value": w.secret_value},
     }
     make = bodies.get(key)
     return make() if make else None

@@ -87,7 +87,7 @@ def test_secrets_are_encrypted_and_never_returned(api, ports):
     a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/DATABASE_URL", {"value": "postgres://u:hunter3@db"})
     status, listing = a.call("GET", f"/orgs/{org}/services/{svc['id']}/secrets")
     assert listing["items"] == [{"name": "DATABASE_URL", "version": 2, "created": listing["items"][0]["created"],
-                                 "updated": listing["items"][0]["updated"]}]
+                                 "updated": listing["items"][0]["updated"], "scope": "service"}]
     stored = ports.store.collection("secrets").find_one({"service_id": svc["id"]})
     assert "hunter3" not in json.dumps(stored) and stored["ciphertext"]
     assert a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/lower", {"value": "x"})[1]["error"]["field"] == "name"

@@ -1,0 +1,73 @@
+"""Environments of a project, their variables and secrets, and cloning."""
+from chalice import Blueprint
+
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports
+from chalicelib.catalog import environments as envs
+from chalicelib.catalog.models import CloneIn, EnvironmentIn, EnvironmentPatch, SecretIn
+
+bp = Blueprint(__name__)
+ENVS = "/orgs/{org}/projects/{project}/environments"
+TAG = "environments"
+
+
+@endpoint(bp, ENVS, "GET", "List a project's environments", tag=TAG)
+def list_(org, project):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    docs, nxt = envs.list_environments(ports(), who, org, project, limit, cursor)
+    return paged([envs.public(d) for d in docs], nxt)
+
+
+@endpoint(bp, ENVS, "POST", "Add an environment (e.g. staging)", 201, EnvironmentIn, tag=TAG)
+def create(org, project):
+    who = actor(bp)
+    body = parse_body(bp, EnvironmentIn)
+    return 201, envs.public(envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
+                                                    body.env))
+
+
+@endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)
+def get(org, project, env):
+    return envs.public(envs.get_environment(ports(), actor(bp), org, project, env))
+
+
+@endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables or domain suffix", 200,
+          EnvironmentPatch, tag=TAG)
+def patch(org, project, env):
+    who = actor(bp)
+    body = parse_body(bp, EnvironmentPatch)
+    return envs.public(envs.update_environment(ports(), who, org, project, env, body.model_dump(exclude_unset=True)))
+
+
+@endpoint(bp, ENVS + "/{env}", "DELETE", "Delete an environment without services", 204, tag=TAG)
+def delete(org, project, env):
+    envs.delete_environment(ports(), actor(bp), org, project, env)
+    return 204, None
+
+
+@endpoint(bp, ENVS + "/{env}/clone", "POST", "Copy an environment with its services (secret values only if asked)",
+          201, CloneIn, tag=TAG)
+def clone(org, project, env):
+    who = actor(bp)
+    body = parse_body(bp, CloneIn)
+    return 201, envs.clone_environment(ports(), who, org, project, env, body.name, body.with_secrets,
+                                       body.domain_suffix)
+
+
+@endpoint(bp, ENVS + "/{env}/secrets", "GET", "Environment secret names and versions (never values)", tag="secrets")
+def list_secrets(org, project, env):
+    return {"items": envs.list_env_secrets(ports(), actor(bp), org, project, env)}
+
+
+@endpoint(bp, ENVS + "/{env}/secrets/{name}", "PUT", "Set an environment secret, inherited by its services", 200,
+          SecretIn, tag="secrets")
+def put_secret(org, project, env, name):
+    who = actor(bp)
+    body = parse_body(bp, SecretIn)
+    return envs.put_env_secret(ports(), who, org, project, env, name, body.value)
+
+
+@endpoint(bp, ENVS + "/{env}/secrets/{name}", "DELETE", "Delete an environment secret", 204, tag="secrets")
+def delete_secret(org, project, env, name):
+    envs.delete_env_secret(ports(), actor(bp), org, project, env, name)
+    return 204, None

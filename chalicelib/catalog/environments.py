@@ -1,0 +1,270 @@
+"""Environments of a project (production, staging, previews...). Each has its own variables,
+secrets and domain suffix; its services inherit them, and a service's own values win.
+
+Secrets of both scopes live in the `secrets` collection, keyed by `scope_id` (the environment's
+or the service's id): names and versions go out, values never do.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from chalicelib.accounts.service import authorize, load_in_org
+from chalicelib.audit import service as audit
+from chalicelib.core import security
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.store.port import Conflict, iter_all
+
+DEFAULT = "production"
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+NAME_HELP = "environment names are lower-case letters, digits and hyphens, starting with a letter (at most 32)"
+SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+
+
+def check_name(name: str, field: str = "name") -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise Invalid(NAME_HELP, field=field)
+    return name
+
+
+def public(env: dict[str, Any]) -> dict[str, Any]:
+    return {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "created", "updated")}
+
+
+# --- reading -----------------------------------------------------------------------
+
+def find(ports: Ports, project_id: str, ref: str) -> Optional[dict[str, Any]]:
+    """By id (env_...) or by name within the project."""
+    envs = ports.store.collection("environments")
+    doc = envs.get(ref) if ref.startswith("env_") else envs.find_one({"project_id": project_id, "name": ref})
+    return doc if doc and doc["project_id"] == project_id else None
+
+
+def get_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str,
+                    action: str = "read") -> dict[str, Any]:
+    load_in_org(ports, actor, org_id, action, "projects", project_id, "project")
+    env = find(ports, project_id, ref)
+    if env is None or env["org_id"] != org_id:
+        raise NotFound(f"environment {ref!r} not found in this project", field="environment")
+    return env
+
+
+def list_environments(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):
+    load_in_org(ports, actor, org_id, "read", "projects", project_id, "project")
+    return ports.store.collection("environments").find({"project_id": project_id}, order="name", limit=limit,
+                                                       after=after)
+
+
+def of_service(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
+    env = ports.store.collection("environments").get(service.get("environment_id") or "")
+    return env or {"id": None, "name": DEFAULT, "env": {}, "domain_suffix": None}
+
+
+# --- writing -----------------------------------------------------------------------
+
+def _insert(ports: Ports, org_id: str, project_id: str, name: str, domain_suffix: Optional[str],
+            env: Optional[dict[str, str]]) -> dict[str, Any]:
+    now = now_iso()
+    doc = {"id": new_id("env"), "org_id": org_id, "project_id": project_id, "name": check_name(name),
+           "domain_suffix": domain_suffix, "env": dict(env or {}), "created": now, "updated": now}
+    try:
+        return ports.store.collection("environments").insert(doc)
+    except Conflict:
+        raise AlreadyExists(f"an environment named {name!r} already exists in this project", field="name") from None
+
+
+def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]:
+    """The project's `production` environment, made when the project is (and by the migration)."""
+    existing = find(ports, project_id, DEFAULT)
+    if existing:
+        return existing
+    try:
+        return _insert(ports, org_id, project_id, DEFAULT, None, None)
+    except AlreadyExists:  # made concurrently
+        return find(ports, project_id, DEFAULT)  # type: ignore[return-value]
+
+
+def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
+                       domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    authorize(ports, actor, org_id, "project.write")
+    load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
+    with ports.store.transaction():
+        doc = _insert(ports, org_id, project_id, name, domain_suffix, env)
+        audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
+                     {"name": name, "project_id": project_id})
+    return doc
+
+
+def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str,
+                       changes: dict[str, Any]) -> dict[str, Any]:
+    current = get_environment(ports, actor, org_id, project_id, ref, "project.write")
+    if "name" in changes:
+        check_name(changes["name"])
+    try:
+        with ports.store.transaction():
+            doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
+            if doc is None:
+                raise NotFound("environment not found", field="environment")
+            if {"name", "env"} & set(changes):
+                refresh_services(ports, doc)
+            audit.record(ports, actor, org_id, "environment.update", "environment", current["id"],
+                         {"fields": sorted(changes)})
+    except Conflict:
+        raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
+    return doc
+
+
+def refresh_services(ports: Ports, env: dict[str, Any]) -> None:
+    """What the environment gives its services changed: their name and fingerprint follow
+    (so `needs_deploy` turns true where the running release differs)."""
+    from chalicelib.catalog.service import refresh_config_hash
+
+    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
+        if svc.get("environment") != env["name"]:
+            ports.store.collection("services").update(svc["id"], {"environment": env["name"]})
+        refresh_config_hash(ports, svc["id"])
+
+
+def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> None:
+    env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
+    if ports.store.collection("services").count({"environment_id": env["id"]}):
+        raise StateConflict(f"environment {env['name']!r} still has services: delete them first (or plan and "
+                            "apply a launchbay.yaml without it, with allow_delete)", field="environment")
+    with ports.store.transaction():
+        ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
+        ports.store.collection("environments").delete(env["id"])
+        audit.record(ports, actor, org_id, "environment.delete", "environment", env["id"], {"name": env["name"]})
+
+
+def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str,
+                      with_secrets: bool = False, domain_suffix: Optional[str] = None) -> dict[str, Any]:
+    """A new environment with the same variables and services (configuration, not releases).
+    Secret values are copied only when asked; otherwise the names come without values."""
+    from chalicelib.catalog.service import SPEC_FIELDS, create_service
+
+    source = get_environment(ports, actor, org_id, project_id, ref, "project.write")
+    authorize(ports, actor, org_id, "service.write")
+    if with_secrets:
+        authorize(ports, actor, org_id, "secret.write")
+    target = create_environment(ports, actor, org_id, project_id, name, domain_suffix, source.get("env"))
+    services = list(iter_all(ports.store.collection("services"), {"environment_id": source["id"]}))
+    copied = []
+    for svc in services:
+        spec = {k: svc.get(k) for k in SPEC_FIELDS}
+        if spec.get("domain"):  # a domain belongs to one service: the clone gets none (or the new suffix's)
+            spec["domain"] = f"{svc['name']}.{domain_suffix}" if domain_suffix else None
+        made = create_service(ports, actor, org_id, project_id, {**spec, "environment": target["name"]})
+        copied.append(made)
+        if with_secrets:
+            _copy_secrets(ports, actor, org_id, svc["id"], made["id"])
+    if with_secrets:
+        _copy_secrets(ports, actor, org_id, source["id"], target["id"])
+    audit.record(ports, actor, org_id, "environment.clone", "environment", target["id"],
+                 {"from": source["name"], "services": len(copied), "with_secrets": with_secrets})
+    return {**public(target), "services": [s["id"] for s in copied], "with_secrets": with_secrets,
+            "secrets_to_set": [] if with_secrets else secret_names(ports, source, services)}
+
+
+def secret_names(ports: Ports, env: dict[str, Any], services: list[dict[str, Any]]) -> list[str]:
+    names = {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": env["id"]})}
+    for svc in services:
+        names |= {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": svc["id"]})}
+    return sorted(names)
+
+
+def _copy_secrets(ports: Ports, actor: Actor, org_id: str, from_scope: str, to_scope: str) -> None:
+    key = ports.settings.fernet_key()
+    for s in iter_all(ports.store.collection("secrets"), {"scope_id": from_scope}):
+        put_secret_value(ports, actor, org_id, to_scope, s["name"], security.decrypt(key, s["ciphertext"]))
+
+
+# --- secrets of either scope ----------------------------------------------------------
+
+def check_secret_name(name: str) -> str:
+    if not SECRET_NAME.match(name or ""):
+        raise Invalid("secret names are upper case letters, digits and _ (e.g. DATABASE_URL)", field="name")
+    return name
+
+
+def put_secret_value(ports: Ports, actor: Actor, org_id: str, scope_id: str, name: str, value: str) -> dict[str, Any]:
+    """Store a new version (encrypted); call with the scope already authorized."""
+    check_secret_name(name)
+    coll = ports.store.collection("secrets")
+    ciphertext = security.encrypt(ports.settings.fernet_key(), value)
+    now = now_iso()
+    with ports.store.transaction():
+        existing = coll.find_one({"scope_id": scope_id, "name": name})
+        if existing:
+            version = existing["version"] + 1
+            coll.update(existing["id"], {"ciphertext": ciphertext, "version": version, "updated": now})
+            secret = {**existing, "version": version, "updated": now}
+        else:
+            secret = coll.insert({"id": new_id("sec"), "org_id": org_id, "scope_id": scope_id,
+                                  "service_id": scope_id if scope_id.startswith("svc_") else None,
+                                  "name": name, "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
+        scope = "environment" if scope_id.startswith("env_") else "service"
+        audit.record(ports, actor, org_id, "secret.put", scope, scope_id, {"name": name, "version": secret["version"]})
+    return secret
+
+
+def public_secret(secret: dict[str, Any]) -> dict[str, Any]:
+    return {k: secret[k] for k in ("name", "version", "created", "updated")}
+
+
+def put_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str,
+                   value: str) -> dict[str, Any]:
+    env = get_environment(ports, actor, org_id, project_id, ref)
+    authorize(ports, actor, org_id, "secret.write")
+    if name in (env.get("env") or {}):
+        raise Invalid(f"{name} is already a plain variable of this environment", field="name")
+    with ports.store.transaction():
+        secret = put_secret_value(ports, actor, org_id, env["id"], name, value)
+        refresh_services(ports, env)
+    return {**public_secret(secret), "scope": "environment", "redeploy_needed": True,
+            "message": "the new value reaches the environment's services with their next deploy"}
+
+
+def list_env_secrets(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> list[dict[str, Any]]:
+    env = get_environment(ports, actor, org_id, project_id, ref)
+    docs, _ = ports.store.collection("secrets").find({"scope_id": env["id"]}, order="name", limit=1000)
+    return [public_secret(s) for s in docs]
+
+
+def delete_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str) -> None:
+    env = get_environment(ports, actor, org_id, project_id, ref)
+    authorize(ports, actor, org_id, "secret.write")
+    existing = ports.store.collection("secrets").find_one({"scope_id": env["id"], "name": check_secret_name(name)})
+    if existing is None:
+        raise NotFound("secret not found", field="name")
+    with ports.store.transaction():
+        ports.store.collection("secrets").delete(existing["id"])
+        refresh_services(ports, env)
+        audit.record(ports, actor, org_id, "secret.delete", "environment", env["id"], {"name": name})
+
+
+# --- what a service gets ------------------------------------------------------------------
+
+def effective_env(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
+    """The environment's variables, overridden by the service's own."""
+    return {**(of_service(ports, service).get("env") or {}), **(service.get("env") or {})}
+
+
+def secret_scopes(ports: Ports, service: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """NAME -> {"scope_id", "version"}: the environment's secrets, overridden by the service's."""
+    out: dict[str, dict[str, Any]] = {}
+    env_id = service.get("environment_id")
+    for scope in ([env_id] if env_id else []) + [service["id"]]:
+        docs, _ = ports.store.collection("secrets").find({"scope_id": scope}, order="name", limit=1000)
+        out.update({s["name"]: {"scope_id": scope, "version": s["version"]} for s in docs})
+    return out
+
+
+def secret_value(ports: Ports, scope_id: str, name: str) -> tuple[Optional[int], str]:
+    """For the deploy engine's executor only: (version, plaintext). Never returned by the API."""
+    doc = ports.store.collection("secrets").find_one({"scope_id": scope_id, "name": name})
+    if doc is None:
+        return None, ""
+    return doc["version"], security.decrypt(ports.settings.fernet_key(), doc["ciphertext"])
+
