@@ -25,12 +25,13 @@ class ContainerSpec(TypedDict, total=False):
 
 
 class HealthCheckSpec(TypedDict, total=False):
-    path: str
-    interval_seconds: int
-    timeout_seconds: int
-    healthy_threshold: int
-    unhealthy_threshold: int
-    matcher: str               # e.g. "200-399"
+    # None (or absent): the default (edge.HEALTH_DEFAULTS); a target group read back may lack a field
+    path: Optional[str]
+    interval_seconds: Optional[int]
+    timeout_seconds: Optional[int]
+    healthy_threshold: Optional[int]
+    unhealthy_threshold: Optional[int]
+    matcher: Optional[str]     # e.g. "200-399"
 
 
 class Network(TypedDict):

@@ -13,7 +13,7 @@ from chalicelib.cloud import naming
 from chalicelib.deploys.plan import Action, Call, FromCall, KnownAfterApply, SecretValue, StepPlan, known
 
 if TYPE_CHECKING:
-    from chalicelib.cloud.port import Cloud, ContainerSpec, Network
+    from chalicelib.cloud.port import Cloud, ContainerSpec, HealthCheckSpec, Network
     from chalicelib.core.context import Ports
 
 LOG_RETENTION_DAYS = 30
@@ -222,7 +222,7 @@ def _revision(arn: Optional[str]) -> Optional[int]:
         return None
 
 
-def _health(spec: dict[str, Any]) -> dict[str, Any]:
+def _health(spec: dict[str, Any]) -> HealthCheckSpec:
     hc = spec.get("health_check") or {}
     return {"path": hc.get("path", "/"), "interval_seconds": hc.get("interval_seconds", 30),
             "timeout_seconds": hc.get("timeout_seconds", 5), "healthy_threshold": hc.get("healthy_threshold", 3),
@@ -233,7 +233,7 @@ def target_group(ctx: Ctx) -> StepPlan:
     from chalicelib.cloud.inspect import diff, expected_health
 
     name, health = ctx.names.target_group, _health(ctx.spec)
-    desired = {"port": ctx.spec["port"], "health": expected_health(health),  # type: ignore[arg-type]
+    desired = {"port": ctx.spec["port"], "health": expected_health(health),
                "deregistration_delay": ctx.spec.get("deregistration_delay", 30)}
     found = ctx.cloud.find_target_group(name)
     return _plan("target_group", "target group", name, found, diff(found, desired, desired) if found else {},
