@@ -244,7 +244,8 @@ def _visible_tokens(actor: Actor) -> dict[str, Any]:
     return where
 
 
-def list_tokens(ports: Ports, actor: Actor, limit: int, after: Optional[str]):
+def list_tokens(ports: Ports, actor: Actor, limit: int,
+                after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     docs, nxt = ports.store.collection("tokens").find(_visible_tokens(actor), limit=limit, after=after)
     return [_public_token(t) for t in docs], nxt
 

@@ -69,7 +69,8 @@ def get_project(ports: Ports, actor: Actor, org_id: str, project_id: str, action
     return load_in_org(ports, actor, org_id, action, "projects", project_id, "project")
 
 
-def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int,
+                  after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     authorize(ports, actor, org_id, "read")
     return ports.store.collection("projects").find({"org_id": org_id}, limit=limit, after=after)
 
@@ -135,7 +136,8 @@ def get_service(ports: Ports, actor: Actor, org_id: str, service_id: str, action
     return load_in_org(ports, actor, org_id, action, "services", service_id, "service")
 
 
-def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):
+def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int,
+                  after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     get_project(ports, actor, org_id, project_id)
     return ports.store.collection("services").find({"org_id": org_id, "project_id": project_id},
                                                    limit=limit, after=after)
