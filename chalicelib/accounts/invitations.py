@@ -47,7 +47,8 @@ def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str) -> di
     return _public(inv, now)
 
 
-def list_invitations(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+def list_invitations(ports: Ports, actor: Actor, org_id: str, limit: int,
+                     after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     authorize(ports, actor, org_id, "member.write")
     docs, nxt = ports.store.collection("invitations").find({"org_id": org_id}, limit=limit, after=after)
     now = now_iso()

@@ -29,7 +29,8 @@ def _guard_owner_role(caller_role: str, current: Optional[str], new: Optional[st
         raise Forbidden("only an owner may grant or remove the owner role")
 
 
-def list_members(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+def list_members(ports: Ports, actor: Actor, org_id: str, limit: int,
+                 after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     authorize(ports, actor, org_id, "read")
     docs, nxt = ports.store.collection("memberships").find({"org_id": org_id}, limit=limit, after=after)
     return [_out(ports, m) for m in docs], nxt

@@ -50,7 +50,7 @@ def signup(ports: Ports, email: str, password: str, organization: str, name: Opt
     now = now_iso()
     user = {"id": new_id("usr"), "email": email, "name": name or email.split("@")[0],
             "password_hash": security.hash_password(password), "created": now}
-    org = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
+    org: dict[str, Any] = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
     try:
         with store.transaction():
             store.collection("users").insert(user)
@@ -227,7 +227,7 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str]) -
     if org_id is not None and role_in(ports, actor, org_id) is None:
         raise NotFound("organization not found", field="organization_id")
     plain, digest, prefix = security.new_api_token()
-    tok = {"id": new_id("tok"), "user_id": actor.user_id, "org_id": org_id, "name": name,
+    tok: dict[str, Any] = {"id": new_id("tok"), "user_id": actor.user_id, "org_id": org_id, "name": name,
            "token_hash": digest, "prefix": prefix, "created": now_iso(), "last_used": None}
     with ports.store.transaction():
         ports.store.collection("tokens").insert(tok)
@@ -244,7 +244,8 @@ def _visible_tokens(actor: Actor) -> dict[str, Any]:
     return where
 
 
-def list_tokens(ports: Ports, actor: Actor, limit: int, after: Optional[str]):
+def list_tokens(ports: Ports, actor: Actor, limit: int,
+                after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     docs, nxt = ports.store.collection("tokens").find(_visible_tokens(actor), limit=limit, after=after)
     return [_public_token(t) for t in docs], nxt
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from chalicelib.settings import Settings
 
 log = logging.getLogger("launchbay.throttle")
 
@@ -27,20 +31,20 @@ class Throttled(DomainError):
 
 
 @functools.lru_cache(maxsize=4)
-def _client(url: str):
+def _client(url: str) -> Any:  # redis.Redis (imported on first use)
     import redis
 
     # Short timeouts: a throttle must never make log-in hang when Redis is in trouble.
     return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
-def _key(settings, kind: str, ident: str) -> str:
+def _key(settings: Settings, kind: str, ident: str) -> str:
     digest = hashlib.sha256(ident.strip().lower().encode()).hexdigest()[:32]
     # The queue prefix keeps deployments (and test runs) sharing one Redis apart.
     return f"{settings.queue_prefix}.throttle.{kind}.{digest}"
 
 
-def hit(settings, kind: str, ident: str, limit: int, window: int, message: str,
+def hit(settings: Settings, kind: str, ident: str, limit: int, window: int, message: str,
         field: str | None = None) -> None:
     """Count one attempt; Throttled once more than `limit` fall in the current window."""
     key = _key(settings, kind, ident)
@@ -57,7 +61,7 @@ def hit(settings, kind: str, ident: str, limit: int, window: int, message: str,
         raise Throttled(message, ttl if ttl and ttl > 0 else window, field)
 
 
-def refund(settings, kind: str, ident: str) -> None:
+def refund(settings: Settings, kind: str, ident: str) -> None:
     """Give back one attempt (it succeeded). Never below zero, never extends the window."""
     key = _key(settings, kind, ident)
     try:

@@ -17,7 +17,8 @@ def record(ports: Ports, actor: Actor, org_id: str, action: str, target_type: st
     return event
 
 
-def list_events(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+def list_events(ports: Ports, actor: Actor, org_id: str, limit: int,
+                after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     from chalicelib.accounts.service import authorize  # accounts records audit events: import late
 
     authorize(ports, actor, org_id, "read")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -138,7 +138,7 @@ class ServicePatch(_ServiceFields):
     pass
 
 
-DEFAULTS = {"port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
+DEFAULTS: dict[str, Any] = {"port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
             "deregistration_delay": 30, "autoscaling": None}
 

@@ -74,7 +74,8 @@ def get_project(ports: Ports, actor: Actor, org_id: str, project_id: str, action
     return load_in_org(ports, actor, org_id, action, "projects", project_id, "project")
 
 
-def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int, after: Optional[str]):
+def list_projects(ports: Ports, actor: Actor, org_id: str, limit: int,
+                  after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     authorize(ports, actor, org_id, "read")
     return ports.store.collection("projects").find({"org_id": org_id}, limit=limit, after=after)
 
@@ -154,7 +155,7 @@ def get_service(ports: Ports, actor: Actor, org_id: str, service_id: str, action
 
 
 def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str],
-                  environment: Optional[str] = None):
+                  environment: Optional[str] = None) -> tuple[list[dict[str, Any]], Optional[str]]:
     get_project(ports, actor, org_id, project_id)
     where: dict[str, Any] = {"org_id": org_id, "project_id": project_id}
     if environment:

@@ -26,7 +26,7 @@ HOST_RULE_PRIORITIES = (25000, 50000)
 
 def health_settings(health: HealthCheckSpec) -> dict[str, Any]:
     """HealthCheckSpec -> ELBv2 health check kwargs, clamped to what ELBv2 accepts."""
-    h = {**HEALTH_DEFAULTS, **{k: v for k, v in health.items() if v is not None}}
+    h: dict[str, Any] = {**HEALTH_DEFAULTS, **{k: v for k, v in health.items() if v is not None}}
     interval = max(5, min(int(h["interval_seconds"]), 300))
     timeout = max(2, min(int(h["timeout_seconds"]), 120, interval - 1))  # must be < interval
     path = str(h["path"]) or "/"

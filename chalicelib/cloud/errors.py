@@ -54,7 +54,7 @@ def is_retryable(exc: BaseException) -> bool:
     try:
         from botocore import exceptions as bce
     except ImportError:  # pragma: no cover - botocore is a hard dependency of the adapter
-        bce = None  # type: ignore[assignment]
+        bce = None
 
     if bce is not None:
         # Connection refused/reset, DNS, read/connect timeouts, proxy trouble.

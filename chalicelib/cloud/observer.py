@@ -82,15 +82,15 @@ def status_without_diagnosis(svc: dict[str, Any], dep: dict[str, Any]) -> Rollou
     running, desired = status["running"], status["desired"]
     if rollout == "COMPLETED" or (rollout is None and dep.get("status") == "PRIMARY"
                                   and running >= desired and len(svc.get("deployments", [])) == 1):
-        status.update(state="completed", reason=f"{running} of {desired} tasks running", healthy=running)
+        status.update({"state": "completed", "reason": f"{running} of {desired} tasks running", "healthy": running})
     elif rollout == "FAILED":
-        status.update(state="failed", reason=f"{_breaker(svc, dep)}: {_ecs_words(dep)}")
+        status.update({"state": "failed", "reason": f"{_breaker(svc, dep)}: {_ecs_words(dep)}"})
     elif dep.get("status") != "PRIMARY":  # still rolling, but a newer deployment took over
-        primary = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
-        status.update(state="failed", reason=f"superseded by a newer deployment ({primary.get('id', 'unknown')})")
+        primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+        status.update({"state": "failed", "reason": f"superseded by a newer deployment ({primary.get('id', 'unknown')})"})
     else:  # the caller prints "N of M tasks running": say what else there is to know
         pending = dep.get("pendingCount", 0)
-        status.update(state="in_progress", reason=(f"{pending} pending, " if pending else "") + "no task failed so far")
+        status.update({"state": "in_progress", "reason": (f"{pending} pending, " if pending else "") + "no task failed so far"})
     return status
 
 
@@ -167,7 +167,8 @@ def observe(ecs: Any, elbv2: Any, cluster: str, service_name: str, deployment_id
     stopped = _stopped_tasks(ecs, cluster, service_name, dep)
     target_group = next((lb.get("targetGroupArn") for lb in svc.get("loadBalancers", [])
                          if lb.get("targetGroupArn")), None)
-    path, health = None, []
+    path: Optional[str] = None
+    health: list[dict[str, Any]] = []
     if target_group and (not stopped or any(classify_task(t)[0] == "health" for t in stopped)):
         path, health = _target_health(elbv2, target_group)
         status["healthy"] = sum(1 for t in health if t.get("TargetHealth", {}).get("State") == "healthy")
@@ -185,7 +186,7 @@ def observe(ecs: Any, elbv2: Any, cluster: str, service_name: str, deployment_id
 
 def _lost(svc: dict[str, Any], deployment_id: str) -> RolloutStatus:
     """Our deployment is gone from the service: rolled back or replaced."""
-    primary = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
     status: RolloutStatus = {"state": "failed", "desired": svc.get("desiredCount", 0),
                              "running": svc.get("runningCount", 0)}
     key = deployment_id[len(TASKDEF_MARKER):] if deployment_id.startswith(TASKDEF_MARKER) else deployment_id

@@ -65,8 +65,8 @@ class SandboxCloud(AwsCloud):
         path = self._health_path(service, current) if service is not None else None
         status = simulator.simulate_rollout(service, env, started_at, now, self.settings.sandbox_delay_seconds,
                                             path, td)
-        ours = service is not None and current is not None and td in (None, service["task_definition"])
-        if ours and status["state"] != "in_progress":
+        if service is not None and current is not None and td in (None, service["task_definition"]) \
+                and status["state"] != "in_progress":  # our rollout, settled
             self._log_rollout_tasks(service, current, deployment_id, env, started_at, path, status)
         return status
 
@@ -139,9 +139,8 @@ class SandboxCloud(AwsCloud):
         every = int(m.group(1)) * {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000}[m.group(2)]
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         first = (started_after_ms // every + 1) * every
-        fires = range(first, now_ms + 1, every)
+        fires = list(range(first, now_ms + 1, every))[-50:]  # a long gap: the latest 50 only
         code = simulator.exit_code(env)
-        fires = list(fires)[-50:]  # a long gap: the latest 50 only
         targets = self.client("events").list_targets_by_rule(Rule=rule_name).get("Targets", [])
         td_arn = next((t["EcsParameters"]["TaskDefinitionArn"] for t in targets if t.get("EcsParameters")), None)
         if td_arn and fires:

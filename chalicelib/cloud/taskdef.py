@@ -61,10 +61,11 @@ def build_request(family: str, container: ContainerSpec, region: str, execution_
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "secrets": [{"name": k, "valueFrom": secrets[k]} for k in sorted(secrets)],
     }
-    if container.get("port"):
-        definition["portMappings"] = [{"containerPort": int(container["port"]), "protocol": "tcp"}]
-    if container.get("command"):
-        definition["command"] = list(container["command"])  # type: ignore[arg-type]
+    port, command = container.get("port"), container.get("command")
+    if port:
+        definition["portMappings"] = [{"containerPort": int(port), "protocol": "tcp"}]
+    if command:
+        definition["command"] = list(command)
     if container.get("log_group"):
         definition["logConfiguration"] = {"logDriver": "awslogs", "options": {
             "awslogs-group": container["log_group"],

@@ -21,11 +21,12 @@ from typing import Any, Optional
 
 from chalicelib import lifecycle
 from chalicelib.catalog.environments import secret_value
+from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys import plan, steps
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
-from chalicelib.store.port import Conflict
+from chalicelib.store.port import Collection, Conflict, Doc, Store
 
 LEASE_SECONDS = 120       # longer than any single step; renewed after each one
 LOCK_SECONDS = 180
@@ -59,7 +60,7 @@ def _later(seconds: float) -> str:
     return iso_from_epoch(time.time() + seconds)
 
 
-def _acquire_lease(deps, dep_id: str, owner: Optional[str], seq: int) -> tuple[Optional[dict], str, int]:
+def _acquire_lease(deps: Collection, dep_id: str, owner: Optional[str], seq: int) -> tuple[Optional[Doc], str, int]:
     """The chain that holds the lease continues only with its newest message (owner, seq);
     a stale copy of an older message finds seq moved on. A free or expired lease is taken
     by a new chain."""
@@ -76,7 +77,7 @@ def _acquire_lease(deps, dep_id: str, owner: Optional[str], seq: int) -> tuple[O
     return None, owner, 0
 
 
-def _service_lock(store, dep: dict) -> Optional[str]:
+def _service_lock(store: Store, dep: Doc) -> Optional[str]:
     """Take the per-service lock for this deployment; -> None, or the id of the holder."""
     locks = store.collection("locks")
     lock_id = f"svc:{dep['service_id']}"
@@ -93,11 +94,11 @@ def _service_lock(store, dep: dict) -> Optional[str]:
     return current["holder"] if current else "unknown"
 
 
-def _release_lock(store, dep: dict) -> None:
+def _release_lock(store: Store, dep: Doc) -> None:
     store.collection("locks").delete(f"svc:{dep['service_id']}", expect={"holder": dep["id"]})
 
 
-def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcome:
+def run(ports: Ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcome:
     deps = ports.store.collection("deployments")
     dep = deps.get(dep_id)
     if dep is None:
@@ -137,18 +138,18 @@ def run(ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) -> Outcom
     return outcome
 
 
-def _release_lease(deps, dep_id: str, owner: str) -> None:
+def _release_lease(deps: Collection, dep_id: str, owner: str) -> None:
     deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
 
 
-def _next_message(deps, dep_id: str, owner: str, seq: int) -> int:
+def _next_message(deps: Collection, dep_id: str, owner: str, seq: int) -> int:
     if deps.update(dep_id, {"lease_seq": seq + 1, "lease_expires": _later(LEASE_SECONDS)},
                    expect={"lease_owner": owner, "lease_seq": seq}) is None:
         raise LostLease(dep_id)
     return seq + 1
 
 
-def _run_leased(ports, dep: dict, owner: str) -> Outcome:
+def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
     store = ports.store
     if dep["status"] == "queued":
         newer = store.collection("deployments").find(
@@ -177,7 +178,7 @@ def _run_leased(ports, dep: dict, owner: str) -> Outcome:
     return outcome
 
 
-def _record(ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:
+def _record(ports: Ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:
     got = ports.store.collection("deployments").update(
         dep["id"], {"steps": steps_doc, "updated": _now(), "lease_expires": _later(LEASE_SECONDS), **fields},
         expect={"lease_owner": owner})
@@ -192,9 +193,11 @@ class LostLease(Exception):
     """Another worker took the deployment over (our lease expired): stop quietly."""
 
 
-def _steps(ports, dep: dict) -> list[steps.Step]:
+def _steps(ports: Ports, dep: dict) -> list[steps.Step]:
     if dep["status"] == "rolling_back":
         previous = ports.store.collection("deployments").get(dep["rollback_to"])
+        if previous is None:
+            raise LookupError(f"the release to roll back to ({dep['rollback_to']}) no longer exists")
         return steps.rollback_steps(previous)
     return steps.STEPS[dep["kind"]]
 
@@ -210,7 +213,7 @@ def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
     return plan.execute(ctx.cloud, planned, lambda ref: _reveal(ctx.ports, ref))
 
 
-def _reveal(ports, ref: plan.SecretValue) -> str:
+def _reveal(ports: Ports, ref: plan.SecretValue) -> str:
     version, value = secret_value(ports, ref.scope_id, ref.name)
     if version != ref.version:
         raise steps.StepFailed(f"secret {ref.name} changed while this deployment ran (v{ref.version} -> "
@@ -218,7 +221,7 @@ def _reveal(ports, ref: plan.SecretValue) -> str:
     return value
 
 
-def _run_steps(ports, dep: dict, owner: str) -> Outcome:
+def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
     if dep["status"] == "rollback_pending":  # failed after touching ECS; the rollback has not started yet
         return _start_rollback(ports, dep, owner)
     ctx = steps.Ctx(ports=ports, dep=dep,
@@ -237,10 +240,10 @@ def _run_steps(ports, dep: dict, owner: str) -> Outcome:
         if dep.get("cancel_requested") and dep["status"] in states.CANCELLABLE:
             return _cancel(ports, dep, owner, before=name)
         if status == "deploying" and dep["status"] == "provisioning":
-            dep = lifecycle.move(ports, dep, "deploying", "rolling out on ECS")
-            if dep is None:
+            moved = lifecycle.move(ports, dep, "deploying", "rolling out on ECS")
+            if moved is None:
                 raise LostLease(ctx.dep["id"])
-            ctx.dep = dep
+            dep = ctx.dep = moved
         steps_doc = [dict(s) for s in dep["steps"]]
         entry = next((s for s in steps_doc if s["name"] == name), None)
         if entry is None:
@@ -310,7 +313,7 @@ def _summary(result: Any) -> str:
     return ""
 
 
-def _finish(ports, dep: dict, owner: str) -> Outcome:
+def _finish(ports: Ports, dep: dict, owner: str) -> Outcome:
     if dep["status"] == "rolling_back":
         lifecycle.move(ports, dep, "rolled_back", f"rolled back to deployment #{dep['rollback_to_number']}")
         return Outcome("done", detail="rolled_back")
@@ -322,7 +325,7 @@ def _touched(steps_doc: list) -> bool:
     return any(s["name"] in steps.TOUCHES_RUNTIME for s in steps_doc)
 
 
-def _fail(ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: str) -> Outcome:
+def _fail(ports: Ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: str) -> Outcome:
     entry.update(status="failed", finished=_now(), error=reason)
     dep = _record(ports, dep, owner, steps_doc)
     append_log(ports, dep, f"{entry['name']}: {reason}", entry["name"], "error")
@@ -337,7 +340,7 @@ def _fail(ports, dep: dict, owner: str, steps_doc: list, entry: dict, reason: st
     return Outcome("done", detail="failed")
 
 
-def _cancel(ports, dep: dict, owner: str, before: str) -> Outcome:
+def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     """A user's cancel, or a rollback that takes over, seen at a step boundary."""
     who = dep["cancel_requested"]
     if dep.get("superseded_by_number"):
@@ -363,7 +366,7 @@ def _cancel(ports, dep: dict, owner: str, before: str) -> Outcome:
     return Outcome("done", detail="status changed meanwhile")
 
 
-def _start_rollback(ports, dep: dict, owner: str) -> Outcome:
+def _start_rollback(ports: Ports, dep: dict, owner: str) -> Outcome:
     new = lifecycle.move(ports, dep, "rolling_back",
                          f"rolling back to deployment #{dep['rollback_to_number']} after: {dep.get('error')}")
     if new is None:

@@ -70,7 +70,7 @@ class KnownAfterApply(dict):
     def __missing__(self, key: str) -> str:
         return f"(known after apply: {self.step}.{key})"
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return self[key]
 
 

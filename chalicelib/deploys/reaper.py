@@ -7,16 +7,16 @@ queued deployment past its deadline fails with the reason."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from chalicelib import lifecycle, tasks
+from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.lifecycle import states
 
 QUIET_SECONDS = 60     # untouched this long with no live lease: its task is presumed lost
 
 
-def reap(ports) -> dict[str, Any]:
+def reap(ports: Ports) -> dict[str, int]:
     deps = ports.store.collection("deployments")
     now = now_iso()
     quiet = iso_from_epoch(time.time() - QUIET_SECONDS)

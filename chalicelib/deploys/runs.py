@@ -10,7 +10,7 @@ from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
-from chalicelib.deploys.steps import step_result
+from chalicelib.deploys.steps import recorded_network
 from chalicelib.store.port import Conflict, iter_all
 
 
@@ -36,17 +36,20 @@ def start(ports: Ports, run_id: str) -> dict[str, Any]:
     if run is None or run["status"] != "starting":
         return run or {}
     live = ports.store.collection("deployments").get(run["deployment_id"])
-    network = step_result(live, "network") or ports.cloud.ensure_network()
+    if live is None:
+        raise LookupError(f"run {run_id}: its deployment {run['deployment_id']} no longer exists")
+    network = recorded_network(live) or ports.cloud.ensure_network()
     out = ports.cloud.run_task(live["task_definition"], network, env=(live.get("spec") or {}).get("env"),
                                client_token=run_id)
     changes: dict[str, Any] = {"status": "running", "started": now_iso(), "task_arn": out.get("task_arn")}
     if out.get("simulated"):  # the sandbox knows the outcome at once
         changes.update(status="succeeded" if out.get("exit_code") == 0 else "failed",
                        finished=now_iso(), exit_code=out.get("exit_code"))
-    return runs.update(run_id, changes, expect={"status": "starting"}) or runs.get(run_id)
+    return runs.update(run_id, changes, expect={"status": "starting"}) or runs.get(run_id) or {}
 
 
-def list_runs(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int, after: Optional[str]):
+def list_runs(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int,
+              after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     get_service(ports, actor, org_id, service_id)
     return ports.store.collection("runs").find({"service_id": service_id}, limit=limit, after=after)
 

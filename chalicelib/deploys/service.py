@@ -30,10 +30,11 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     deps = ports.store.collection("deployments")
-    scope = f"{service_id}:{idempotency_key}" if idempotency_key else None
-    if scope:
+    scope = None
+    if idempotency_key:
         if len(idempotency_key) > 200:
             raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
+        scope = f"{service_id}:{idempotency_key}"
         first = deps.find_one({"idempotency_scope": scope})
         if first:
             return first, False
@@ -64,7 +65,9 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
                          {"number": dep["number"], "image": dep["image"], "rollback_of": dep["rollback_of"]})
     except Conflict as exc:
         if exc.field == "idempotency_scope":  # a concurrent request with the same key won
-            return deps.find_one({"idempotency_scope": scope}), False
+            first = deps.find_one({"idempotency_scope": scope})
+            if first is not None:  # (gone again only if deleted meanwhile: the Conflict stands)
+                return first, False
         raise
     supersede_older(ports, dep)
     if rollback_of:
@@ -103,7 +106,7 @@ def get_deployment(ports: Ports, actor: Actor, org_id: str, deployment_id: str) 
 
 
 def list_deployments(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int, after: Optional[str],
-                     status: Optional[str] = None):
+                     status: Optional[str] = None) -> tuple[list[dict[str, Any]], Optional[str]]:
     get_service(ports, actor, org_id, service_id)
     where: dict[str, Any] = {"service_id": service_id}
     if status:
@@ -111,7 +114,8 @@ def list_deployments(ports: Ports, actor: Actor, org_id: str, service_id: str, l
     return ports.store.collection("deployments").find(where, order="-number", limit=limit, after=after)
 
 
-def list_releases(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int, after: Optional[str]):
+def list_releases(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int,
+                  after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     """Releases are the deployments that reached `live`: each can be rolled back to."""
     service = get_service(ports, actor, org_id, service_id)
     docs, nxt = ports.store.collection("deployments").find({"service_id": service_id, "status": "live"},
@@ -143,22 +147,31 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
         new = lifecycle.move(ports, dep, "cancelled", f"cancelled by {actor.label}", actor)
         if new:
             return new
-        dep = ports.store.collection("deployments").get(deployment_id)
+        dep = _reload(ports, deployment_id)
     if dep["status"] in states.CANCELLABLE:
         new = ports.store.collection("deployments").update(
             deployment_id, {"cancel_requested": actor.label}, expect={"status": {"$in": sorted(states.CANCELLABLE)}})
         if new:
             audit.record(ports, actor, org_id, "deployment.cancel_requested", "deployment", deployment_id)
             return new
-        dep = ports.store.collection("deployments").get(deployment_id)
+        dep = _reload(ports, deployment_id)
     raise StateConflict(f"a {dep['status']} deployment cannot be cancelled"
                         + ("; roll back to an earlier release instead" if dep["status"] == "live" else ""),
                         field="status")
 
 
+def _reload(ports: Ports, deployment_id: str) -> dict[str, Any]:
+    """The deployment as it is now (its status changed under us)."""
+    dep = ports.store.collection("deployments").get(deployment_id)
+    if dep is None:
+        raise NotFound("deployment not found", field="deployment")
+    return dep
+
+
 # --- log lines ---------------------------------------------------------------
 
-def read_logs(ports: Ports, actor: Actor, org_id: str, deployment_id: str, after: Optional[str], limit: int):
+def read_logs(ports: Ports, actor: Actor, org_id: str, deployment_id: str, after: Optional[str],
+              limit: int) -> tuple[list[dict[str, Any]], str, bool]:
     get_deployment(ports, actor, org_id, deployment_id)
     from chalicelib.core.errors import BadRequest
 

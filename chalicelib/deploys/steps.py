@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 
 from chalicelib.cloud import naming
-from chalicelib.deploys.plan import Call, FromCall, KnownAfterApply, SecretValue, StepPlan, known
+from chalicelib.deploys.plan import Action, Call, FromCall, KnownAfterApply, SecretValue, StepPlan, known
+
+if TYPE_CHECKING:
+    from chalicelib.cloud.port import Cloud, ContainerSpec, HealthCheckSpec, Network
+    from chalicelib.core.context import Ports
 
 LOG_RETENTION_DAYS = 30
 
@@ -28,14 +32,14 @@ class StepFailed(Exception):
 
 @dataclass
 class Ctx:
-    ports: Any
+    ports: Ports
     dep: dict[str, Any]
     results: dict[str, Any] = field(default_factory=dict)   # name -> result of finished steps
     step_started: float = 0.0
     preview: bool = False            # a display-only plan: nothing may be changed
 
     @property
-    def cloud(self):
+    def cloud(self) -> Cloud:
         return self.ports.cloud
 
     @property
@@ -53,9 +57,14 @@ def step_result(dep: dict[str, Any], name: str) -> Optional[dict[str, Any]]:
                 None)
 
 
+def recorded_network(dep: dict[str, Any]) -> Optional[Network]:
+    """The network step's recorded result: the Network that ensure_network() returned."""
+    return cast("Optional[Network]", step_result(dep, "network"))
+
+
 def _plan(step: str, resource: str, name: str, current: Optional[dict], changes: dict, calls: list[Call],
           result: Any, shape: Optional[Callable[[list[Any]], Any]] = None, always: bool = False) -> StepPlan:
-    action = "create" if current is None else ("update" if changes else "no-op")
+    action: Action = "create" if current is None else ("update" if changes else "no-op")
     return StepPlan(step, resource, name, action, changes, calls, result if action == "no-op" else None, shape, always)
 
 
@@ -148,9 +157,8 @@ def secrets(ctx: Ctx) -> StepPlan:
     """One SSM SecureString per secret *version*: immutable, so a rollback can point at the
     exact value an older release ran with. Values are read only by the executor."""
     if ctx.dep.get("secret_refs") is not None:       # a rollback reuses the release's parameters
-        refs = ctx.dep["secret_refs"]
         return StepPlan("secrets", "secrets (SSM parameters)", ctx.names.secret_prefix, "no-op",
-                        {}, [], {"refs": refs, "reused": True})
+                        {}, [], {"refs": ctx.dep["secret_refs"], "reused": True})
     scopes = _secret_scopes(ctx)   # the environment's secrets, overridden by the service's
     refs: dict[str, Any] = {}
     calls: list[Call] = []
@@ -188,7 +196,7 @@ def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:
     return secret_scopes(ctx.ports, service)
 
 
-def _container(ctx: Ctx) -> dict[str, Any]:
+def _container(ctx: Ctx) -> ContainerSpec:
     spec = ctx.spec
     refs = (ctx.results.get("secrets") or {}).get("refs") or {}
     pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
@@ -219,7 +227,7 @@ def _revision(arn: Optional[str]) -> Optional[int]:
         return None
 
 
-def _health(spec: dict[str, Any]) -> dict[str, Any]:
+def _health(spec: dict[str, Any]) -> HealthCheckSpec:
     hc = spec.get("health_check") or {}
     return {"path": hc.get("path", "/"), "interval_seconds": hc.get("interval_seconds", 30),
             "timeout_seconds": hc.get("timeout_seconds", 5), "healthy_threshold": hc.get("healthy_threshold", 3),
@@ -230,7 +238,7 @@ def target_group(ctx: Ctx) -> StepPlan:
     from chalicelib.cloud.inspect import diff, expected_health
 
     name, health = ctx.names.target_group, _health(ctx.spec)
-    desired = {"port": ctx.spec["port"], "health": expected_health(health),  # type: ignore[arg-type]
+    desired = {"port": ctx.spec["port"], "health": expected_health(health),
                "deregistration_delay": ctx.spec.get("deregistration_delay", 30)}
     found = ctx.cloud.find_target_group(name)
     return _plan("target_group", "target group", name, found, diff(found, desired, desired) if found else {},
@@ -392,7 +400,7 @@ def schedule(ctx: Ctx) -> StepPlan:
 
 # --- the rollout: a wait, not a change --------------------------------------------------
 
-def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service"):
+def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service") -> dict[str, Any] | Pending:
     deadline = ctx.step_started + ctx.ports.settings.deploy_timeout_seconds
     status = ctx.cloud.observe_rollout(ctx.names.service, ctx.results[service_step].get("deployment_id") or "",
                                        env if env is not None else (ctx.spec.get("env") or {}), ctx.step_started)
@@ -457,7 +465,7 @@ def rollback_steps(previous: dict[str, Any]) -> list[Step]:
         plan.step, plan.always = "rollback.service", True
         return plan
 
-    def settle(ctx: Ctx):
+    def settle(ctx: Ctx) -> dict[str, Any] | Pending:
         if ctx.dep["kind"] == "cron":
             return {"state": "completed"}
         return rollout(ctx, env=prev_env, service_step="rollback.service")
@@ -465,18 +473,18 @@ def rollback_steps(previous: dict[str, Any]) -> list[Step]:
     return [Step("rollback.service", "rolling_back", restore), Step("rollback.rollout", "rolling_back", wait=settle)]
 
 
-def stop_release(ports: Any, dep: dict[str, Any]) -> str:
+def stop_release(ports: Ports, dep: dict[str, Any]) -> str:
     """Stop a cancelled first release: no tasks keep running, no schedule keeps firing."""
     names = naming.of_deployment(dep)
     if dep["kind"] == "cron":
         ports.cloud.delete_schedule(names.rule)
         return "its schedule was removed"
-    td, net, tg = (step_result(dep, n) for n in ("task_definition", "network", "target_group"))
+    td, net, tg = step_result(dep, "task_definition"), recorded_network(dep), step_result(dep, "target_group")
     if td and net:
-        web = dep["kind"] == "web" and tg
+        web_tg = tg if dep["kind"] == "web" and tg else None
         ports.cloud.ensure_service(names.service, td["arn"], 0, net,
-                                   target_group_arn=tg["arn"] if web else None,
-                                   container_name=dep["spec"]["name"] if web else None,
-                                   container_port=dep["spec"].get("port") if web else None)
+                                   target_group_arn=web_tg["arn"] if web_tg else None,
+                                   container_name=dep["spec"]["name"] if web_tg else None,
+                                   container_port=dep["spec"].get("port") if web_tg else None)
         return "its ECS service was scaled to 0 tasks"
     return "nothing was running yet"

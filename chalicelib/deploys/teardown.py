@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from chalicelib.catalog import domains
 from chalicelib.cloud import naming
+from chalicelib.core.context import Ports
 from chalicelib.deploys.steps import internal_host, step_result
 
 
-def run(ports, service_id: str) -> str:
+def run(ports: Ports, service_id: str) -> str:
     store = ports.store
     service = store.collection("services").get(service_id)
     if service is None:

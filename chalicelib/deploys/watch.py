@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.cloud import naming
+from chalicelib.core.context import Ports
 from chalicelib.core.ids import now_iso
 from chalicelib.store.port import iter_all
 
@@ -15,7 +16,7 @@ def _ref(service: dict[str, Any]) -> naming.ServiceNames:
     return naming.of_service(service)
 
 
-def health_watch(ports) -> dict[str, int]:
+def health_watch(ports: Ports) -> dict[str, int]:
     """Status and last-checked time on every live service."""
     store, cloud = ports.store, ports.cloud
     counts = {"healthy": 0, "degraded": 0, "missing": 0}
@@ -35,7 +36,7 @@ def health_watch(ports) -> dict[str, int]:
     return counts
 
 
-def detect_drift(ports) -> dict[str, int]:
+def detect_drift(ports: Ports) -> dict[str, int]:
     """Flags services whose ECS service no longer runs the last live release's task definition."""
     store, cloud = ports.store, ports.cloud
     counts = {"checked": 0, "drifted": 0}
@@ -56,7 +57,7 @@ def detect_drift(ports) -> dict[str, int]:
     return counts
 
 
-def cleanup(ports) -> dict[str, int]:
+def cleanup(ports: Ports) -> dict[str, int]:
     """Deregisters task-definition revisions no recent release uses, keeping the newest few."""
     store, cloud = ports.store, ports.cloud
     removed = 0

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Optional
 import tantivy
 
 from chalicelib.search import query as Q
-from chalicelib.search.port import SearchDoc, SearchPage, SearchSyntaxError
+from chalicelib.search.port import SearchDoc, SearchPage, SearchResult, SearchSyntaxError
 
 _KEYWORDS = ("id", "type", "org_id", "project_id", "status", "image", "actor", "link", "created")
 _FACET_FIELDS = ("type", "status")
@@ -223,13 +223,15 @@ class EmbeddedIndex:
     def delete_older_than(self, type: str, before: str) -> int:
         _, cutoff = Q.retention_cutoff(type, before)
         w = self._get_writer()
+        ix = self._writer_index
+        assert ix is not None  # opened with the writer
         old = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "type", type)),
             (tantivy.Occur.Must, tantivy.Query.range_query(self.schema, "ts", tantivy.FieldType.Integer,
                                                            None, cutoff, include_upper=False)),
         ])
-        self._writer_index.reload()
-        n = self._writer_index.searcher().search(old, 1, count=True).count
+        ix.reload()
+        n = ix.searcher().search(old, 1, count=True).count
         if n:
             w.delete_documents_by_query(old)
             w.commit()
@@ -237,7 +239,7 @@ class EmbeddedIndex:
 
     def rebuild(self, docs_iter: Iterable[SearchDoc], progress: Optional[Callable[[int], None]] = None,
                 *, batch: int = 10_000) -> int:
-        self._get_writer()  # takes writer.lock: no one else writes while we build
+        writer = self._get_writer()  # takes writer.lock: no one else writes while we build
         version = self._next_version()
         ix = self._new_index(version)
         w = ix.writer(max(self.writer_heap, 128_000_000), 0)  # bulk: more heap, all cores
@@ -254,7 +256,7 @@ class EmbeddedIndex:
         if progress and pending:
             progress(pending)
         old = self._writer_version
-        self._writer.wait_merging_threads()  # let go of the old version's tantivy lock
+        writer.wait_merging_threads()  # let go of the old version's tantivy lock
         self._swap_pointer(version)
         self._writer_index, self._writer_version = ix, version
         self._writer = ix.writer(self.writer_heap, self.writer_threads)
@@ -313,6 +315,7 @@ class EmbeddedIndex:
                 self._facet_cache.popitem(last=False)
         else:
             self._facet_cache.move_to_end(key)
+        assert facets is not None  # cached, or just computed
         return {"results": results, "facets": facets, "total": res.count,
                 "next": Q.encode_cursor({"o": offset + req.limit}) if more else None}
 
@@ -320,9 +323,12 @@ class EmbeddedIndex:
         aggs = searcher.aggregate(query, {f: {"terms": {"field": f, "size": 50}} for f in _FACET_FIELDS})
         return {f: {b["key"]: b["doc_count"] for b in aggs[f]["buckets"] if b["key"]} for f in _FACET_FIELDS}
 
-    def _result(self, doc: Any, score: Optional[float], match: Any) -> dict[str, Any]:
+    def _result(self, doc: Any, score: Optional[float], match: Any) -> SearchResult:
         d = doc.to_dict()
-        get = lambda k: d[k][0] if d.get(k) else None  # noqa: E731
+
+        def get(k: str) -> Any:  # the stored value (documents.py gives every doc id, type, link, created)
+            return d[k][0] if d.get(k) else None
+
         snippet, hit = Q.highlight(get("body") or "", match)
         if not hit:
             title, title_hit = Q.highlight(get("title") or "", match)

@@ -23,7 +23,7 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError, RequestError
 
 from chalicelib.search import query as Q
-from chalicelib.search.port import SearchDoc, SearchPage, SearchSyntaxError
+from chalicelib.search.port import SearchDoc, SearchPage, SearchResult, SearchSyntaxError
 
 _TEXT_BOOST = {"title": 2.0, "body": 1.0}
 _FUZZY_WEIGHT = 0.3
@@ -144,7 +144,8 @@ class OpenSearchIndex:
 
     def rebuild(self, docs_iter: Iterable[SearchDoc], progress: Optional[Callable[[int], None]] = None) -> int:
         current = self._current()
-        n = int(_VERSION.search(current).group(1)) + 1 if current and _VERSION.search(current) else 1
+        found = _VERSION.search(current) if current else None
+        n = int(found.group(1)) + 1 if found else 1
         new = self._name(n)
         self.client.indices.delete(index=new, ignore=[404])  # leftover of a rebuild that died before its swap
         self._create(new, alias=False)
@@ -238,7 +239,7 @@ class OpenSearchIndex:
         }
 
     @staticmethod
-    def _result(hit: dict[str, Any], scored: bool) -> dict[str, Any]:
+    def _result(hit: dict[str, Any], scored: bool) -> SearchResult:
         src, hl = hit["_source"], hit.get("highlight", {})
         snippet = (hl.get("body") or hl.get("title") or [None])[0]
         if snippet is None:

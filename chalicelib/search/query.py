@@ -347,7 +347,7 @@ def retention_cutoff(type: str, before: str) -> tuple[str, int]:
     if type not in TYPES:
         raise SearchSyntaxError(f"unknown type {type!r}", field="type")
     iso, us = parse_time("before", before)
-    if us is None:
+    if iso is None or us is None:  # (both or neither)
         raise SearchSyntaxError("before is required", field="before")
     return iso, us
 

@@ -18,12 +18,14 @@ from chalicelib.store.schema import COLLECTIONS, OUTBOX, RETIRED_UNIQUE, indexes
 _session: contextvars.ContextVar = contextvars.ContextVar("launchbay_mongo_session", default=None)
 
 
+def _doc(raw: dict) -> Doc:
+    doc = dict(raw)
+    doc["id"] = doc.pop("_id")
+    return doc
+
+
 def _out(raw: Optional[dict]) -> Optional[Doc]:
-    if raw is None:
-        return None
-    raw = dict(raw)
-    raw["id"] = raw.pop("_id")
-    return raw
+    return None if raw is None else _doc(raw)
 
 
 def _filter(where: Doc) -> Doc:
@@ -94,7 +96,7 @@ class MongoCollection:
         direction = -1 if desc else 1
         sort = [(key, direction)] if key == "_id" else [(key, direction), ("_id", direction)]
         raw = list(self.coll.find(query, **self._kw()).sort(sort).limit(limit + 1))
-        docs = [_out(r) for r in raw[:limit]]
+        docs = [_doc(r) for r in raw[:limit]]
         nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(raw) > limit else None
         return docs, nxt
 

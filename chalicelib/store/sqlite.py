@@ -41,7 +41,8 @@ def _param(value: Any) -> Any:
 
 
 def _where(where: Doc) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for field, cond in where.items():
         col = _col(field)
         if isinstance(cond, dict):

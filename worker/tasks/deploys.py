@@ -1,6 +1,8 @@
 """Deploy tasks: thin shells that load by id and call the engine (chalicelib/deploys)."""
 from __future__ import annotations
 
+from celery import Task
+
 from chalicelib import tasks as names
 from chalicelib.deploys import engine
 from chalicelib.wiring import get_ports
@@ -8,7 +10,7 @@ from worker.celery_app import celery
 
 
 @celery.task(name=names.RUN_DEPLOYMENT, bind=True, max_retries=engine.MAX_STEP_ATTEMPTS)
-def run_deployment(self, deployment_id: str, owner: str | None = None, seq: int = 0) -> str:
+def run_deployment(self: Task, deployment_id: str, owner: str | None = None, seq: int = 0) -> str:
     ports = get_ports()
     try:
         outcome = engine.run(ports, deployment_id, owner, seq)
