@@ -1,0 +1,132 @@
+"""Environments: production by default, more on demand; services inherit an environment's
+variables and secrets (their own win), clone copies configuration, and pre-environment data
+migrates into production."""
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from tests.api.conftest import Api, signup
+from tests.support.deploying import run_to_end
+
+
+def owner(api):
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
+    return a, org, prj["id"]
+
+
+def test_a_project_starts_with_production_and_takes_more(api):
+    a, org, prj = owner(api)
+    status, page = a.call("GET", f"/orgs/{org}/projects/{prj}/environments")
+    assert status == 200 and [e["name"] for e in page["items"]] == ["production"]
+    status, staging = a.call("POST", f"/orgs/{org}/projects/{prj}/environments",
+                             {"name": "staging", "env": {"LOG_LEVEL": "debug"}, "domain_suffix": "staging.example.com"})
+    assert status == 201 and staging["name"] == "staging" and staging["env"] == {"LOG_LEVEL": "debug"}
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/environments", {"name": "staging"})[0] == 409
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/environments", {"name": "Bad Name"})
+    assert status == 422 and err["error"]["field"] == "name"
+    # the same service name in two environments; not twice in one
+    for env in ("production", "staging"):
+        status, svc = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+                             {"name": "web", "image": "nginx:1.27", "port": 80, "environment": env})
+        assert status == 201 and svc["environment"] == env
+    assert svc["domain"] == "web.staging.example.com"          # the environment's suffix
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+                         {"name": "web", "image": "nginx:1.27", "port": 80, "environment": "staging"})
+    assert status == 409 and "staging" in err["error"]["message"]
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+                         {"name": "api", "image": "nginx:1.27", "port": 80, "environment": "qa"})
+    assert status == 404 and err["error"]["field"] == "environment"
+    _, only = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")
+    assert [s["environment"] for s in only["items"]] == ["staging"]
+    # an environment with services is not deleted; an empty one is
+    assert a.call("DELETE", f"/orgs/{org}/projects/{prj}/environments/staging")[0] == 409
+    a.call("POST", f"/orgs/{org}/projects/{prj}/environments", {"name": "scratch"})
+    assert a.call("DELETE", f"/orgs/{org}/projects/{prj}/environments/scratch")[0] == 204
+
+
+def test_services_inherit_environment_variables_and_secrets(api, ports, launchbay_env):
+    a, org, prj = owner(api)
+    base = f"/orgs/{org}/projects/{prj}/environments/production"
+    a.call("PATCH", base, {"env": {"LOG_LEVEL": "info", "REGION": "eu"}})
+    a.call("PUT", base + "/secrets/SHARED_TOKEN", {"value": "env-secret-value"})
+    a.call("PUT", base + "/secrets/DB_PASSWORD", {"value": "env-db-password"})
+    _, svc = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+                    {"name": "web", "image": "nginx:1.27", "port": 80, "env": {"LOG_LEVEL": "debug"}})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/DB_PASSWORD", {"value": "service-db-password"})
+    _, listing = a.call("GET", f"/orgs/{org}/services/{svc['id']}/secrets")
+    assert {(s["name"], s["scope"]) for s in listing["items"]} == {("DB_PASSWORD", "service"),
+                                                                    ("SHARED_TOKEN", "environment")}
+    _, dep = a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments")
+    dep = run_to_end(ports, dep["id"])
+    assert dep["status"] == "live" and dep["environment"] == "production"
+    assert dep["spec"]["env"] == {"LOG_LEVEL": "debug", "REGION": "eu"}          # the service's own value wins
+    ecs = boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ssm = boto3.client("ssm", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    td = ecs.describe_task_definition(taskDefinition=dep["task_definition"])["taskDefinition"]
+    secrets = {s["name"]: s["valueFrom"] for s in td["containerDefinitions"][0]["secrets"]}
+    assert set(secrets) == {"DB_PASSWORD", "SHARED_TOKEN"}
+    value = lambda arn: ssm.get_parameter(Name=arn.split(":parameter", 1)[1], WithDecryption=True)["Parameter"]["Value"]  # noqa: E731
+    assert value(secrets["DB_PASSWORD"]) == "service-db-password" and value(secrets["SHARED_TOKEN"]) == "env-secret-value"
+    assert "env-secret-value" not in json.dumps(td) and "env-secret-value" not in json.dumps(listing)
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["needs_deploy"] is False
+    # a change to the environment makes its services need a deploy
+    a.call("PATCH", base, {"env": {"LOG_LEVEL": "info", "REGION": "us"}})
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["needs_deploy"] is True
+    assert run_to_end(ports, a.call("POST", f"/orgs/{org}/services/{svc['id']}/deployments")[1]["id"])["status"] == "live"
+    a.call("PUT", base + "/secrets/SHARED_TOKEN", {"value": "rotated"})
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["needs_deploy"] is True
+
+
+def test_clone_copies_configuration_and_secrets_only_when_asked(api):
+    a, org, prj = owner(api)
+    base = f"/orgs/{org}/projects/{prj}/environments"
+    a.call("PATCH", base + "/production", {"env": {"A": "1"}})
+    a.call("PUT", base + "/production/secrets/ENV_KEY", {"value": "v1"})
+    _, web = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+                    {"name": "web", "image": "nginx:1.27", "port": 80, "domain": "shop.example.com"})
+    a.call("PUT", f"/orgs/{org}/services/{web['id']}/secrets/SVC_KEY", {"value": "v2"})
+    a.call("POST", f"/orgs/{org}/projects/{prj}/services",
+           {"name": "nightly", "kind": "cron", "image": "busybox:1", "schedule": "@daily"})
+    status, clone = a.call("POST", base + "/production/clone", {"name": "staging"})
+    assert status == 201 and clone["env"] == {"A": "1"} and len(clone["services"]) == 2
+    assert clone["secrets_to_set"] == ["ENV_KEY", "SVC_KEY"]
+    _, services = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")
+    by_name = {s["name"]: s for s in services["items"]}
+    assert by_name["web"]["domain"] is None and by_name["nightly"]["schedule"] == "cron(0 0 * * ? *)"
+    assert a.call("GET", f"/orgs/{org}/services/{by_name['web']['id']}/secrets")[1]["items"] == []
+    status, full = a.call("POST", base + "/production/clone",
+                          {"name": "preview", "with_secrets": True, "domain_suffix": "preview.example.com"})
+    assert status == 201 and full["secrets_to_set"] == []
+    _, services = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=preview")
+    web2 = next(s for s in services["items"] if s["name"] == "web")
+    assert web2["domain"] == "web.preview.example.com"
+    names = {(s["name"], s["scope"]) for s in a.call("GET", f"/orgs/{org}/services/{web2['id']}/secrets")[1]["items"]}
+    assert names == {("ENV_KEY", "environment"), ("SVC_KEY", "service")}
+
+
+def test_data_from_before_environments_migrates_into_production(tmp_path):
+    from chalicelib.core.ids import new_id, now_iso
+    from chalicelib.store.migrations import migrate
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    prj = {"id": new_id("prj"), "org_id": "org_1", "name": "p", "created": now_iso()}
+    store.collection("projects").insert(prj)
+    svc = {"id": new_id("svc"), "org_id": "org_1", "project_id": prj["id"], "name": "web", "created": now_iso()}
+    store.collection("services").insert(svc)
+    store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
+                                        "version": 1, "ciphertext": "x", "created": now_iso()})
+    assert migrate(store) == ["2026-11-environments"]
+    env = store.collection("environments").find_one({"project_id": prj["id"]})
+    assert env["name"] == "production"
+    moved = store.collection("services").get(svc["id"])
+    assert moved["environment_id"] == env["id"] and moved["environment"] == "production"
+    assert store.collection("secrets").find_one({"name": "K"})["scope_id"] == svc["id"]
+    assert migrate(store) == []                       # recorded: runs once
