@@ -1,0 +1,455 @@
+"""Docker Compose (compose.yaml / docker-compose.yml, an override file, env_files and .env)
+-> launchbay.yaml: one `production` environment. Services that publish a port become web
+services, the rest workers; well-known data stores are left to managed resources (issue #16)."""
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any, Optional
+
+from chalicelib.configfile.importers.common import (
+    DEFAULT_ENVIRONMENT,
+    ImportFileError,
+    ImportResult,
+    Notes,
+    apply_size,
+    build_document,
+    duration_seconds,
+    health_check,
+    join_entrypoint,
+    load_yaml,
+    service_name,
+    split_command,
+    split_env,
+    valid_image,
+)
+
+MAIN_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml",
+                  "docker-compose.override.yml")
+# image name (last path part, tag removed) -> (what replaces it, the variable apps usually read)
+DATA_STORES = {"postgres": ("PostgreSQL", "DATABASE_URL"), "postgresql": ("PostgreSQL", "DATABASE_URL"),
+               "postgis": ("PostgreSQL", "DATABASE_URL"), "mysql": ("MySQL", "DATABASE_URL"),
+               "mariadb": ("MariaDB", "DATABASE_URL"), "mongo": ("MongoDB", "MONGO_URL"),
+               "mongodb": ("MongoDB", "MONGO_URL"), "redis": ("Redis", "REDIS_URL"), "valkey": ("Redis", "REDIS_URL"),
+               "memcached": ("Memcached", "MEMCACHED_URL"), "rabbitmq": ("RabbitMQ", "AMQP_URL"),
+               "elasticsearch": ("Elasticsearch", "ELASTICSEARCH_URL")}
+SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
+    "depends_on": "start order is not imported: Launchbay starts services independently; make the service retry "
+                  "until what it needs answers",
+    "volumes": "volumes are not imported: Launchbay services are stateless containers (use a managed resource or "
+               "object storage for data)",
+    "networks": "networks are not imported: Launchbay manages the network",
+    "links": "links are not imported: Launchbay has no private service discovery yet",
+    "restart": "the restart policy is not imported: Launchbay always replaces a stopped task",
+    "secrets": "Compose secrets (files) are not imported: declare secret names in launchbay.yaml and set values "
+               "with the API or CLI",
+    "configs": "configs (mounted files) are not imported: bake them into the image or pass them as env",
+    "labels": "labels are not imported",
+    "container_name": "container_name is not imported: the service name is used",
+    "hostname": "hostname is not imported",
+    "stdin_open": "stdin_open is not imported: tasks have no terminal",
+    "tty": "tty is not imported: tasks have no terminal",
+    "init": "init is not imported: add an init (e.g. tini) to the image if the process needs one",
+    "stop_signal": "stop_signal is not imported: ECS sends SIGTERM; set STOPSIGNAL in the Dockerfile",
+    "stop_grace_period": "stop_grace_period is not imported",
+    "logging": "logging drivers are not imported: Launchbay collects stdout/stderr",
+    "privileged": "privileged mode is not available on Fargate",
+    "cap_add": "added capabilities are not imported", "cap_drop": "dropped capabilities are not imported",
+    "ulimits": "ulimits are not imported", "user": "user is not imported: set USER in the Dockerfile",
+    "working_dir": "working_dir is not imported: set WORKDIR in the Dockerfile",
+    "extra_hosts": "extra_hosts is not imported", "dns": "dns settings are not imported",
+    "platform": "platform is not imported: build the image for linux/amd64",
+    "pull_policy": "pull_policy is not imported", "devices": "devices are not available on Fargate",
+    "network_mode": "network_mode is not imported", "read_only": "read_only is not imported",
+    "tmpfs": "tmpfs mounts are not imported", "shm_size": "shm_size is not imported",
+    "sysctls": "sysctls are not imported", "security_opt": "security_opt is not imported",
+    "develop": "develop (watch) settings are for local development; not imported",
+}
+
+
+def import_compose(files: dict[str, str]) -> ImportResult:
+    notes = Notes()
+    main = next((p for p in sorted(files, key=lambda p: (p.count("/"), p)) if posixpath.basename(p) in MAIN_FILES), None)
+    if main is None:
+        raise ImportFileError(next(iter(sorted(files)), "compose.yaml"),
+                              f"no Compose file ({', '.join(MAIN_FILES)}) among the files")
+    root = posixpath.dirname(main)
+    data = load_yaml(main, files[main])
+    origin = {main: data}
+    for name in OVERRIDE_FILES:
+        path = posixpath.join(root, name)
+        if path in files:
+            override = load_yaml(path, files[path])
+            origin[path] = override
+            data = _merge(data, override)
+            notes.add(path, "", "override file merged into the main file as `docker compose` does by default")
+    dotenv_path = posixpath.join(root, ".env")
+    dotenv = _parse_env_file(files[dotenv_path]) if dotenv_path in files else {}
+    data = _interpolate(data, dotenv, notes, main, "")
+    services = data.get("services")
+    if not isinstance(services, dict) or not services:
+        raise ImportFileError(main, "no services: a Compose file lists its containers under `services:`", key="services")
+    for key in data:
+        if key in ("services", "version", "name"):
+            continue  # version is obsolete; the project name is not part of launchbay.yaml
+        if key.startswith("x-"):
+            notes.add(main, key, "extension field: not imported (anchors that use it were resolved)")
+        elif key in ("volumes", "networks", "secrets", "configs"):
+            notes.add(main, key, f"top-level {key} are not imported: {SERVICE_KEYS[key].split(': ', 1)[1]}")
+        elif key == "include":
+            notes.add(main, key, "included Compose files are not read: import them separately")
+        else:
+            notes.add(main, key, f"{key!r} is not imported")
+    out: dict[str, dict] = {}
+    stores: dict[str, tuple[str, str, str]] = {}   # compose name -> (image, product, usual variable)
+    for raw, spec in services.items():
+        if not isinstance(spec, dict):
+            notes.add(main, f"services.{raw}", "not a mapping; not imported")
+            continue
+        store = _data_store(spec.get("image"))
+        if store:
+            stores[str(raw)] = (str(spec["image"]), *store)
+            continue
+        name = service_name(str(raw), notes, main, f"services.{raw}")
+        svc = _service(str(raw), spec, notes, main, root, files, dotenv)
+        if svc is not None:
+            out[name] = svc
+    _host_references(services, stores, notes, main)
+    for raw, (image, product, variable) in stores.items():
+        notes.add(main, f"services.{raw}", _store_message(raw, image, product, variable, services, out))
+    if not out:
+        raise ImportFileError(main, "nothing to import: every service is a data store or lacks an image/build",
+                              key="services")
+    return ImportResult(build_document({DEFAULT_ENVIRONMENT: {"services": out}}), notes.items)
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = _merge(base.get(k), v)
+        return out
+    return override
+
+
+_INTERP = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _interpolate(value: Any, dotenv: dict[str, str], notes: Notes, file: str, key: str) -> Any:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR:+alt}, $VAR and $$, resolved
+    from the project's .env when it has the variable, else from the default (the deploying shell is unknown)."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, dotenv, notes, file, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, dotenv, notes, file, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+
+    def sub(m: re.Match) -> str:
+        if m.group(1):
+            return "$"
+        var = m.group(2) or m.group(5)
+        op, arg = m.group(3), m.group(4) or ""
+        if var in dotenv:
+            present = dotenv[var] != "" or not (op or "").startswith(":")
+            if op and op.endswith("+"):
+                return arg if present else ""
+            return dotenv[var] if present or not op or op.endswith("?") else arg
+        if op and op.endswith("-"):
+            notes.add(file, key, f"${{{var}}} is not in .env: its default {arg!r} was used; the value from the "
+                                 "shell running compose, if any, is unknown here")
+            return arg
+        notes.add(file, key, f"${{{var}}} has no value here (not in .env, no default): replaced by an empty "
+                             "string; set the real value in launchbay.yaml")
+        return ""
+    return _INTERP.sub(sub, value)
+
+
+def _parse_env_file(text: str) -> dict[str, str]:
+    """KEY=VALUE lines as Compose reads env files: comments, `export`, single or double quotes."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            continue
+        if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+            quote = value[0]
+            value = value[1:value.find(quote, 1)]   # anything after the closing quote is a comment
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[key] = value
+    return out
+
+
+def _data_store(image: Any) -> Optional[tuple[str, str]]:
+    if not image:
+        return None
+    base = str(image).split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
+    return DATA_STORES.get(base)
+
+
+def _store_message(raw: str, image: str, product: str, variable: str, services: dict, imported: dict) -> str:
+    host = _host_pattern(raw)
+    users = []
+    for other, spec in services.items():
+        if other != raw and isinstance(spec, dict):
+            users += [f"{k} of {other}" for k, v in _env_pairs(spec) if v is not None and host.search(str(v))]
+    where = (f"{', '.join(users)} point{'s' if len(users) == 1 else ''} at it: give "
+             f"{'it' if len(users) == 1 else 'them'} the managed resource's address (as a secret if it holds a password)"
+             if users else f"No imported variable names host {raw!r}; apps usually read {variable} (set it to the "
+                           "managed resource's address)")
+    return (f"{raw} runs {image}: not imported as a service; a managed {product} resource will replace it "
+            f"(issue #16). {where}")
+
+
+def _env_pairs(spec: dict) -> list[tuple[str, Any]]:
+    env = spec.get("environment") or {}
+    if isinstance(env, dict):
+        return list(env.items())
+    return [(str(e).partition("=")[0], str(e).partition("=")[2]) for e in env]
+
+
+def _host_pattern(name: str) -> re.Pattern:
+    """`name` used as a host: db:5432, postgres://u:p@db/x, http://backend, =backend."""
+    return re.compile(rf"(?:^|[/@=,\s]){re.escape(name)}(?=[:/,\s]|$)")
+
+
+def _host_references(services: dict, stores: dict, notes: Notes, file: str) -> None:
+    """Compose's network lets a service call another by its name; Launchbay has no such names yet."""
+    apps = [str(n) for n, s in services.items() if isinstance(s, dict) and str(n) not in stores]
+    for raw in apps:
+        for var, value in _env_pairs(services[raw]):
+            for other in apps:
+                if other != raw and value is not None and _host_pattern(other).search(str(value)):
+                    notes.add(file, f"services.{raw}.environment.{var}",
+                              f"{var} calls service {other!r} by its Compose host name: Launchbay has no private "
+                              f"service discovery yet; point it at {other}'s domain (make {other} a web service)")
+
+
+def _port(entry: Any, notes: Notes, file: str, key: str) -> Optional[int]:
+    """Container port of one `ports` entry: '8080:80', '127.0.0.1:8080:80/tcp', 80, {target: 80, ...}."""
+    if isinstance(entry, dict):
+        target, published, proto = entry.get("target"), entry.get("published"), entry.get("protocol", "tcp")
+    else:
+        text = str(entry)
+        text, _, proto = text.partition("/")
+        parts = text.rsplit(":", 2) if text.count(":") <= 2 else [text]
+        target = parts[-1]
+        published = parts[-2] if len(parts) >= 2 else None
+    proto = proto or "tcp"
+    if proto != "tcp":
+        notes.add(file, key, f"{proto} port {entry!r} not imported: Launchbay routes HTTP")
+        return None
+    target_text = str(target)
+    if "-" in target_text:
+        notes.add(file, key, f"port range {target_text} not imported: the first port is used")
+        target_text = target_text.split("-")[0]
+    try:
+        port = int(target_text)
+    except ValueError:
+        notes.add(file, key, f"port {entry!r} is not readable; not imported")
+        return None
+    if published not in (None, "") and str(published).split("-")[0] != str(port):
+        notes.add(file, key, f"host port {published} not imported: the service answers on HTTPS (443) at its "
+                             f"domain and its container port {port} is what the load balancer calls")
+    return port
+
+
+def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: dict[str, str],
+             dotenv: dict[str, str]) -> Optional[dict]:
+    key = f"services.{raw}"
+    svc: dict[str, Any] = {}
+    image, build = spec.get("image"), spec.get("build")
+    if build is not None:
+        b = {"context": build} if isinstance(build, str) else dict(build)
+        context = posixpath.normpath(posixpath.join(root, str(b.get("context") or ".")))
+        dockerfile = posixpath.normpath(posixpath.join(context, str(b.get("dockerfile") or "Dockerfile")))
+        svc["source"] = {"dockerfile": dockerfile, "context": context}
+        notes.add(file, f"{key}.build", "built from source: set source.repo (owner/name) and source.branch in "
+                                        "launchbay.yaml; paths are relative to the repository root")
+        if image:
+            notes.add(file, f"{key}.image", f"image {image!r} is the tag Compose gives the build; the source is used")
+        for k in b:
+            if k == "args":
+                notes.add(file, f"{key}.build.args", "build args are not imported: Launchbay runs a plain docker "
+                                                     "build (give them defaults with ARG in the Dockerfile)")
+            elif k == "target":
+                notes.add(file, f"{key}.build.target", f"build target {b['target']!r} is not imported: Launchbay "
+                                                       "builds the Dockerfile's last stage")
+            elif k not in ("context", "dockerfile"):
+                notes.add(file, f"{key}.build.{k}", f"build option {k!r} is not imported")
+    elif image:
+        if not valid_image(str(image)):
+            notes.add(file, f"{key}.image", f"image {image!r} is not an image reference Launchbay accepts; "
+                                            "service not imported")
+            return None
+        svc["image"] = str(image)
+    else:
+        notes.add(file, key, "neither image nor build: not imported")
+        return None
+    ports = [p for i, e in enumerate(spec.get("ports") or [])
+             if (p := _port(e, notes, file, f"{key}.ports[{i}]")) is not None]
+    exposed = [str(e).split("/")[0].split("-")[0] for e in spec.get("expose") or []]
+    if ports:
+        svc = {"kind": "web", **svc, "port": ports[0]}
+        if len(set(ports)) > 1:
+            notes.add(file, f"{key}.ports", f"a web service has one port: {ports[0]} kept, "
+                                            f"{', '.join(map(str, sorted(set(ports[1:]))))} not imported")
+        if exposed:
+            notes.add(file, f"{key}.expose", "expose is not imported: only the published port is served")
+    else:
+        svc = {"kind": "worker", **svc}
+        if exposed:
+            notes.add(file, f"{key}.expose", f"port {', '.join(exposed)} is open only to other services in Compose: "
+                                             "imported as a worker so nothing private becomes public. Launchbay has "
+                                             "no private service discovery yet; if other services call it over "
+                                             "HTTP, make it a web service (it will be public)")
+    cmd = split_command(spec.get("command"), notes, file, f"{key}.command")
+    entry = split_command(spec.get("entrypoint"), notes, file, f"{key}.entrypoint")
+    cmd = join_entrypoint(entry, cmd, notes, file, f"{key}.entrypoint")
+    if cmd:
+        svc["command"] = cmd
+    env = _environment(raw, spec, notes, file, root, files, dotenv)
+    env_vars, secrets = split_env(env, notes, file, f"{key}.environment")
+    if env_vars:
+        svc["env"] = env_vars
+    if secrets:
+        svc["secrets"] = sorted(secrets)
+    if "healthcheck" in spec:
+        _healthcheck(svc, spec["healthcheck"], notes, file, f"{key}.healthcheck")
+    _deploy(svc, spec, notes, file, key)
+    handled = {"image", "build", "ports", "expose", "command", "entrypoint", "environment", "env_file", "healthcheck",
+               "deploy", "cpus", "mem_limit", "scale", "profiles"}
+    for k in spec:
+        if k in handled:
+            continue
+        if k.startswith("x-"):
+            notes.add(file, f"{key}.{k}", "extension field: not imported")
+        else:
+            notes.add(file, f"{key}.{k}", SERVICE_KEYS.get(k, f"{k!r} is not imported"))
+    if spec.get("profiles"):
+        notes.add(file, f"{key}.profiles", f"Compose starts this service only with profile(s) "
+                                           f"{', '.join(map(str, spec['profiles']))}; it was imported into "
+                                           "production anyway: remove it there if it is a development helper")
+    return svc
+
+
+def _environment(raw: str, spec: dict, notes: Notes, file: str, root: str, files: dict[str, str],
+                 dotenv: dict[str, str]) -> dict[str, Any]:
+    key = f"services.{raw}"
+    env: dict[str, Any] = {}
+    env_files = spec.get("env_file")
+    for i, item in enumerate([env_files] if isinstance(env_files, str) else (env_files or [])):
+        path, required = (item.get("path"), item.get("required", True)) if isinstance(item, dict) else (item, True)
+        full = posixpath.normpath(posixpath.join(root, str(path)))
+        if full in files:
+            env.update(_parse_env_file(files[full]))
+        else:
+            notes.add(file, f"{key}.env_file[{i}]", f"env file {full} was not given{'' if required else ' (optional)'}"
+                                                    ": its variables are not imported")
+    listed = spec.get("environment") or {}
+    pairs = listed.items() if isinstance(listed, dict) else ((str(e).partition("=")[0], str(e).partition("=")[2]
+                                                               if "=" in str(e) else None) for e in listed)
+    for name, value in pairs:
+        if value is None:
+            if name in dotenv:
+                value = dotenv[name]
+            else:
+                notes.add(file, f"{key}.environment.{name}", f"{name} takes its value from the shell running "
+                                                             "compose: not imported; set it in launchbay.yaml")
+                continue
+        env[name] = value
+    return env
+
+
+_HTTP_URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(/[^\s'\"|;&)]*)?")
+
+
+def _healthcheck(svc: dict, hc: Any, notes: Notes, file: str, key: str) -> None:
+    if not isinstance(hc, dict):
+        return
+    test = hc.get("test")
+    if hc.get("disable") or test == ["NONE"] or test == "NONE":
+        notes.add(file, key, "health check disabled in Compose: Launchbay's default HTTP check applies to web services")
+        return
+    text = " ".join(map(str, test[1:] if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL")
+                        else test if isinstance(test, list) else [test]))
+    if svc["kind"] != "web":
+        notes.add(file, key, f"container health check {text!r} not imported: Launchbay checks only web services, "
+                             "over HTTP")
+        return
+    m = _HTTP_URL.search(text)
+    path = (m.group(1) or "/") if m else "/"
+    notes.add(file, key, f"container health check {text!r} replaced by an HTTP check of path {path}"
+                         f"{' (found in the command)' if m else ' (no URL in the command: check the path)'} on the "
+                         "service port")
+    values: dict[str, Any] = {"path": path}
+    for src, dst in (("interval", "interval_seconds"), ("timeout", "timeout_seconds"),
+                     ("start_period", "grace_period_seconds")):
+        if src in hc:
+            values[dst] = duration_seconds(hc[src])
+    if "retries" in hc:
+        values["unhealthy_threshold"] = hc["retries"]
+    for k in hc:
+        if k not in ("test", "interval", "timeout", "start_period", "retries", "disable"):
+            notes.add(file, f"{key}.{k}", f"health check setting {k!r} is not imported")
+    svc["health_check"] = health_check(values, notes, file, key)
+
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?\s*$", re.I)
+
+
+def _mib(value: Any) -> Optional[float]:
+    """'512M', '1g', '1.5gb', 536870912 (bytes) -> MiB."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value / 1048576
+    m = _MEMORY.match(str(value))
+    if not m:
+        return None
+    scale = {"": 1 / 1048576, "b": 1 / 1048576, "k": 1 / 1024, "m": 1, "g": 1024}[m.group(2).lower()]
+    return float(m.group(1)) * scale
+
+
+def _deploy(svc: dict, spec: dict, notes: Notes, file: str, key: str) -> None:
+    deploy = spec.get("deploy") or {}
+    limits = ((deploy.get("resources") or {}).get("limits") or {}) if isinstance(deploy, dict) else {}
+    cpus = limits.get("cpus", spec.get("cpus"))
+    memory = limits.get("memory", spec.get("mem_limit"))
+    cpu_units = mib = None
+    try:
+        cpu_units = float(cpus) * 1024 if cpus is not None else None
+    except (TypeError, ValueError):
+        notes.add(file, f"{key}.deploy.resources.limits.cpus", f"cpus {cpus!r} is not a number; not imported")
+    if memory is not None:
+        mib = _mib(memory)
+        if mib is None:
+            notes.add(file, f"{key}.deploy.resources.limits.memory", f"memory {memory!r} is not readable; not imported")
+    size_key = f"{key}.deploy.resources.limits" if limits else f"{key}.{'cpus' if 'cpus' in spec else 'mem_limit'}"
+    apply_size(svc, cpu_units, mib, notes, file, size_key)
+    replicas = deploy.get("replicas", spec.get("scale")) if isinstance(deploy, dict) else spec.get("scale")
+    if replicas is not None:
+        n = max(0, min(int(replicas), 100))
+        svc["min_instances"], svc["max_instances"] = n, max(1, n)
+    for k, v in (deploy.items() if isinstance(deploy, dict) else []):
+        if k == "replicas":
+            continue
+        if k == "resources":
+            for part in v or {}:
+                if part == "limits":
+                    for lk in v[part] or {}:
+                        if lk not in ("cpus", "memory"):
+                            notes.add(file, f"{key}.deploy.resources.limits.{lk}", f"limit {lk!r} is not imported")
+                else:
+                    notes.add(file, f"{key}.deploy.resources.{part}", f"resource {part} are not imported: Fargate "
+                                                                      "reserves the task size (limits) in full")
+            continue
+        notes.add(file, f"{key}.deploy.{k}", f"deploy.{k} is not imported")

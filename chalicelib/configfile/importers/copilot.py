@@ -1,0 +1,386 @@
+"""AWS Copilot manifests (copilot/<service>/manifest.yml, copilot/environments/<env>/manifest.yml)
+-> launchbay.yaml. Every environment named in any manifest gets every service, with that
+environment's overrides merged in as Copilot merges them (maps merged, lists and scalars replaced)."""
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any, Callable, Optional
+
+from chalicelib.configfile.importers.common import (
+    DEFAULT_ENVIRONMENT,
+    ImportFileError,
+    ImportResult,
+    Notes,
+    apply_size,
+    build_document,
+    duration_seconds,
+    environment_name,
+    health_check,
+    join_entrypoint,
+    load_yaml,
+    schedule,
+    service_name,
+    split_command,
+    split_env,
+    valid_domain,
+    valid_image,
+)
+
+SERVICE_MANIFEST = re.compile(r"^(?:.*/)?copilot/([^/]+)/manifest\.ya?ml$")
+ENV_MANIFEST = re.compile(r"^(?:.*/)?copilot/environments/([^/]+)/manifest\.ya?ml$")
+KINDS = {"Load Balanced Web Service": "web", "Backend Service": "worker", "Worker Service": "worker",
+         "Scheduled Job": "cron", "Request-Driven Web Service": "web"}
+# Keys with no Launchbay equivalent, and why (the warning's message)
+UNSUPPORTED = {
+    "network": "VPC placement, security groups and service connect are not imported: Launchbay manages the network",
+    "storage": "volumes, EFS and ephemeral storage are not imported: Launchbay services are stateless containers",
+    "logging": "FireLens log routing is not imported: Launchbay collects the container's stdout/stderr",
+    "publish": "SNS topics are not imported: Launchbay has no managed pub/sub yet",
+    "subscribe": "SQS/SNS subscriptions are not imported: Launchbay has no managed queues yet; the worker runs "
+                 "but receives no messages from Copilot's queue",
+    "observability": "X-Ray tracing settings are not imported",
+    "taskdef_overrides": "CloudFormation task-definition overrides are not imported",
+    "exec": "ECS Exec is not imported: Launchbay has no shell access to tasks",
+    "platform": "the platform (OS/architecture) is not imported: build the image for linux/amd64",
+    "sidecars": "sidecar containers are not imported: a Launchbay service runs one container",
+    "deployment": "deployment settings (rolling strategy, rollback alarms) are not imported: Launchbay's deploy "
+                  "strategy applies",
+    "retries": "job retries are not imported: a failed run is not retried",
+    "timeout": "the job timeout is not imported",
+    "healthcheck": "the container health-check command is not imported: Launchbay checks web services over HTTP "
+                   "(health_check.path)",
+    "instance_role": "the App Runner instance role is not imported: grant AWS access through Launchbay's service role",
+    "tags": "resource tags are not imported",
+    "variables_from_cfn": "CloudFormation outputs are not imported",
+}
+ENV_KEYS = {"network": "the VPC settings of the environment are not imported: Launchbay manages the network",
+            "http": "load balancer settings (certificates, ingress, access logs) are not imported: set a domain per "
+                    "web service and Launchbay issues its certificate",
+            "observability": "container insights settings are not imported",
+            "cdn": "the CloudFront distribution is not imported"}
+
+
+def import_copilot(files: dict[str, str]) -> ImportResult:
+    notes = Notes()
+    env_names: list[str] = []
+    manifests: list[tuple[str, str, dict]] = []   # (file, directory name, manifest)
+    for path in sorted(files):
+        m_env, m_svc = ENV_MANIFEST.match(path), SERVICE_MANIFEST.match(path)
+        if m_env:
+            data = load_yaml(path, files[path])
+            name = environment_name(str(data.get("name") or m_env.group(1)), notes, path, "name")
+            if name not in env_names:
+                env_names.append(name)
+            for key in data:
+                if key not in ("name", "type"):
+                    notes.add(path, key, ENV_KEYS.get(key, f"environment setting {key!r} is not imported"))
+        elif m_svc and m_svc.group(1) not in ("environments", "pipelines"):
+            manifests.append((path, m_svc.group(1), load_yaml(path, files[path])))
+        elif posixpath.basename(path) == ".workspace":
+            continue  # the application's name only
+        elif "/addons/" in path or path.startswith("copilot/addons/"):
+            notes.add(path, "", "Copilot addon templates (CloudFormation) are not imported: managed resources "
+                                "will replace databases and buckets (issue #16)")
+        else:
+            notes.add(path, "", "not a Copilot service or environment manifest; not read")
+    if not manifests:
+        raise ImportFileError(next(iter(sorted(files)), "copilot/"), "no Copilot service manifest "
+                              "(copilot/<service>/manifest.yml) among the files")
+    for path, _, data in manifests:
+        for raw in (data.get("environments") or {}):
+            name = environment_name(str(raw), notes, path, f"environments.{raw}")
+            if name not in env_names:
+                env_names.append(name)
+    env_names = env_names or [DEFAULT_ENVIRONMENT]
+    environments: dict[str, dict] = {name: {"services": {}} for name in env_names}
+    for path, folder, data in manifests:
+        kind = KINDS.get(str(data.get("type")))
+        raw_name = str(data.get("name") or folder)
+        if data.get("type") == "Static Site":
+            notes.add(path, "type", "Static Site is not supported: Launchbay runs containers; serve the files "
+                                    "from a web service (e.g. an nginx image) or a CDN")
+            continue
+        if kind is None:
+            notes.add(path, "type", f"manifest type {data.get('type')!r} is not a Copilot service type; not imported")
+            continue
+        name = service_name(raw_name, notes, path, "name")
+        overrides_by_env = {environment_name(str(k), Notes(), path, ""): v or {}
+                            for k, v in (data.get("environments") or {}).items()}
+        base = {k: v for k, v in data.items() if k != "environments"}
+        for env in env_names:
+            override = overrides_by_env.get(env) or {}
+            if not isinstance(override, dict):
+                notes.add(path, f"environments.{env}", "override is not a mapping; ignored")
+                override = {}
+            where = _origin(override, env)
+            merged = _interpolate(_merge(base, override), env, notes, path, where)
+            service = _service(merged, kind, name, notes, path, where, env)
+            if service is not None:
+                environments[env]["services"][name] = service
+    return ImportResult(build_document(environments), notes.items)
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            if v is not None:
+                out[k] = _merge(base.get(k), v)
+        return out
+    return base if override is None else override
+
+
+def _origin(override: dict, env: str) -> Callable[[str], str]:
+    """Names a key after the block it came from: `environments.prod.count` when prod's override set it."""
+    def where(key: str) -> str:
+        node: Any = override
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return key
+            node = node[part]
+        return f"environments.{env}.{key}"
+    return where
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _interpolate(value: Any, env: str, notes: Notes, file: str, where: Callable[[str], str], key: str = "") -> Any:
+    """Copilot substitutes ${VAR} from the deploying shell; the environment's name is known here."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, env, notes, file, where, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, env, notes, file, where, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def sub(m: re.Match) -> str:
+        if m.group(1) == "COPILOT_ENVIRONMENT_NAME":
+            notes.add(file, where(key), f"${{COPILOT_ENVIRONMENT_NAME}} replaced by the environment name {env!r}")
+            return env
+        notes.add(file, where(key), f"${{{m.group(1)}}} is read from the shell running `copilot deploy`: "
+                                    "left as written; put the real value in launchbay.yaml")
+        return m.group(0)
+    return _VAR.sub(sub, value)
+
+
+def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Callable[[str], str],
+             env: str) -> Optional[dict]:
+    svc: dict[str, Any] = {"kind": kind}
+    kind_note = {"Backend Service": "Backend Service has no public endpoint in Copilot: imported as a worker so "
+                                    "that nothing private becomes public. Launchbay has no private service "
+                                    "discovery yet; if other services call it over HTTP, make it a web service "
+                                    "(it will then be reachable from the internet)",
+                 "Request-Driven Web Service": "Request-Driven Web Service (App Runner) imported as a web service on "
+                                               "Fargate: it no longer scales to zero between requests",
+                 "Worker Service": "Worker Service imported as a worker; its SQS queue is not"}
+    if m.get("type") in kind_note:
+        notes.add(file, "type", kind_note[m["type"]])
+    image = m.get("image") or {}
+    if isinstance(image, str):
+        image = {"location": image}
+    _image(svc, image, notes, file, where)
+    if "image" not in svc and "source" not in svc:
+        notes.add(file, where("image"), f"service {name!r} has no usable image.location or image.build; not imported")
+        return None
+    port = image.get("port")
+    if port is not None:
+        try:
+            port = int(port)
+        except (TypeError, ValueError):
+            notes.add(file, where("image.port"), f"port {port!r} is not a number; not imported")
+            port = None
+    if kind == "web":
+        if port is None:
+            port = 8080 if m.get("type") == "Request-Driven Web Service" else 80
+            notes.add(file, where("image.port"), f"no image.port: port {port} assumed (Copilot's default)")
+        svc["port"] = port
+    elif port is not None:
+        notes.add(file, where("image.port"), f"port {port} not imported: a {kind} takes no traffic in Launchbay")
+    if kind == "web":
+        _http(svc, m.get("http"), notes, file, where)
+    elif m.get("http") not in (None, False):
+        notes.add(file, where("http"), "http settings (internal load balancer) are not imported for a worker")
+    if kind == "cron":
+        on = m.get("on") or {}
+        value = schedule(on.get("schedule") if isinstance(on, dict) else None, notes, file, where("on.schedule"))
+        if value is None:
+            notes.add(file, where("on.schedule"), f"job {name!r} has no schedule Launchbay can run; not imported")
+            return None
+        svc["schedule"] = value
+        for k in (on if isinstance(on, dict) else {}):
+            if k != "schedule":
+                notes.add(file, where(f"on.{k}"), f"trigger {k!r} is not imported")
+    if "cpu" in m or "memory" in m:
+        try:
+            apply_size(svc, float(m["cpu"]) if m.get("cpu") is not None else None,
+                       float(m["memory"]) if m.get("memory") is not None else None, notes, file, where("cpu"))
+        except (TypeError, ValueError):
+            notes.add(file, where("cpu"), "cpu/memory are not numbers; Launchbay's default size used")
+    _count(svc, m.get("count"), kind, notes, file, where)
+    cmd = split_command(m.get("command"), notes, file, where("command"))
+    entry = split_command(m.get("entrypoint"), notes, file, where("entrypoint"))
+    cmd = join_entrypoint(entry, cmd, notes, file, where("entrypoint"))
+    if cmd:
+        svc["command"] = cmd
+    env_vars, secret_names = split_env({k: v for k, v in (m.get("variables") or {}).items()
+                                        if not isinstance(v, dict)}, notes, file, where("variables"))
+    for k, v in (m.get("variables") or {}).items():
+        if isinstance(v, dict):
+            notes.add(file, where(f"variables.{k}"), f"{k} comes from a CloudFormation output ({v}); not imported")
+    if env_vars:
+        svc["env"] = env_vars
+    for k, v in (m.get("secrets") or {}).items():
+        secret_names.append(str(k))
+        source = "Secrets Manager" if isinstance(v, dict) and "secretsmanager" in v else "SSM Parameter Store"
+        notes.add(file, where(f"secrets.{k}"), f"secret {k} (from {source}) listed by name: set its value with the "
+                                               "Launchbay API or CLI before deploying")
+    if secret_names:
+        svc["secrets"] = sorted(set(secret_names))
+    handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
+               "secrets"}
+    for key, value in m.items():
+        if key in handled:
+            continue
+        if key == "healthcheck" or key == "image.healthcheck":
+            notes.add(file, where(key), UNSUPPORTED["healthcheck"])
+        elif key in UNSUPPORTED:
+            if value not in (None, False, {}):
+                notes.add(file, where(key), UNSUPPORTED[key])
+        else:
+            notes.add(file, where(key), f"{key!r} is not imported")
+    return svc
+
+
+def _image(svc: dict, image: dict, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+    location, build = image.get("location"), image.get("build")
+    if location:
+        if valid_image(str(location)):
+            svc["image"] = str(location)
+        else:
+            notes.add(file, where("image.location"), f"image {location!r} is not an image reference Launchbay accepts")
+    elif build:
+        if isinstance(build, str):
+            dockerfile = posixpath.normpath(build)
+            context = posixpath.dirname(dockerfile) or "."
+        else:
+            context = posixpath.normpath(str(build.get("context") or "."))
+            dockerfile = posixpath.normpath(str(build.get("dockerfile") or posixpath.join(context, "Dockerfile")))
+            for k in build:
+                if k not in ("context", "dockerfile"):
+                    notes.add(file, where(f"image.build.{k}"), f"build option {k!r} is not imported (Launchbay runs "
+                                                               "a plain docker build of the Dockerfile)")
+        svc["source"] = {"dockerfile": dockerfile, "context": context}
+        notes.add(file, where("image.build"), "built from source: set source.repo (owner/name) and source.branch "
+                                              "in launchbay.yaml; paths are relative to the repository root")
+    for k in image:
+        if k == "healthcheck":
+            notes.add(file, where("image.healthcheck"), UNSUPPORTED["healthcheck"])
+        elif k not in ("location", "build", "port"):
+            notes.add(file, where(f"image.{k}"), f"image setting {k!r} is not imported")
+
+
+def _http(svc: dict, http: Any, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+    if http is False:
+        notes.add(file, where("http"), "http: false (no load balancer) has no equivalent: a Launchbay web service "
+                                       "is always behind the load balancer")
+        return
+    if not isinstance(http, dict):
+        return
+    for key, value in http.items():
+        if key == "path":
+            if str(value).strip("/"):
+                notes.add(file, where("http.path"), f"path prefix {value!r} not imported: Launchbay routes by host "
+                                                    "name, so the service receives every path of its domain")
+        elif key == "healthcheck":
+            hc = {"path": value} if isinstance(value, str) else dict(value or {})
+            values: dict[str, Any] = {"path": hc.get("path")}
+            for src, dst in (("interval", "interval_seconds"), ("timeout", "timeout_seconds"),
+                             ("grace_period", "grace_period_seconds")):
+                if src in hc:
+                    values[dst] = duration_seconds(hc[src])
+            for k in ("healthy_threshold", "unhealthy_threshold"):
+                if k in hc:
+                    values[k] = hc[k]
+            for k in hc:
+                if k not in ("path", "interval", "timeout", "grace_period", "healthy_threshold", "unhealthy_threshold"):
+                    notes.add(file, where(f"http.healthcheck.{k}"), f"health check setting {k!r} is not imported "
+                                                                    "(Launchbay checks the service port for a 2xx/3xx)")
+            svc["health_check"] = health_check(values, notes, file, where("http.healthcheck"))
+        elif key == "alias":
+            aliases = value if isinstance(value, list) else [value]
+            names = [str(n) for n in (a.get("name") if isinstance(a, dict) else a for a in aliases) if n]
+            if names and valid_domain(names[0]):
+                svc["domain"] = names[0].lower()
+            elif names:
+                notes.add(file, where("http.alias"), f"alias {names[0]!r} is not a host name; not imported")
+            if len(names) > 1:
+                notes.add(file, where("http.alias"), f"a service has one domain in Launchbay: {names[0]} kept, "
+                                                     f"{', '.join(names[1:])} not imported")
+            if any(isinstance(a, dict) and a.get("hosted_zone") for a in aliases):
+                notes.add(file, where("http.alias"), "hosted_zone not imported: Launchbay tells you the DNS record "
+                                                     "to create for the domain")
+        elif key == "hosted_zone":
+            notes.add(file, where("http.hosted_zone"), "hosted_zone not imported: Launchbay tells you the DNS record "
+                                                       "to create for the domain")
+        else:
+            notes.add(file, where(f"http.{key}"), f"load balancer setting {key!r} is not imported")
+
+
+def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+    if count is None:
+        return
+    if isinstance(count, (int, float)) and not isinstance(count, bool):
+        n = max(0, int(count))
+        svc["min_instances"], svc["max_instances"] = n, max(1, n)
+        return
+    if not isinstance(count, dict):
+        notes.add(file, where("count"), f"count {count!r} is not a number or a mapping; not imported")
+        return
+    rng = count.get("range")
+    lo = hi = None
+    if isinstance(rng, str) and re.fullmatch(r"\s*\d+\s*-\s*\d+\s*", rng):
+        lo, hi = (int(x) for x in rng.split("-"))
+    elif isinstance(rng, dict):
+        lo, hi = rng.get("min"), rng.get("max")
+        if rng.get("spot_from") is not None:
+            notes.add(file, where("count.range.spot_from"), "Fargate Spot is not imported: tasks run on demand")
+    elif rng is not None:
+        notes.add(file, where("count.range"), f"range {rng!r} is not 'min-max'; not imported")
+    if lo is None and count.get("spot") is not None:
+        lo = hi = int(count["spot"])
+        notes.add(file, where("count.spot"), "Fargate Spot is not imported: tasks run on demand")
+    if lo is not None and hi is not None:
+        lo, hi = max(0, min(int(lo), 100)), max(1, min(int(hi), 100))
+        svc["min_instances"], svc["max_instances"] = min(lo, hi), hi
+    scaling: dict[str, Any] = {}
+    cpu_pct = count.get("cpu_percentage")
+    if isinstance(cpu_pct, dict):
+        cpu_pct = cpu_pct.get("value")
+    if cpu_pct is not None:
+        scaling["cpu_target"] = float(min(max(float(cpu_pct), 10), 95))
+        if scaling["cpu_target"] != float(cpu_pct):
+            notes.add(file, where("count.cpu_percentage"), f"cpu target {cpu_pct}% set to {scaling['cpu_target']:g}% "
+                                                           "(Launchbay accepts 10-95)")
+    requests = count.get("requests")
+    if isinstance(requests, dict):
+        requests = requests.get("value")
+    if requests is not None:
+        if kind == "web":
+            scaling["requests_per_target"] = int(min(max(int(requests), 1), 100000))
+            scaling.setdefault("cpu_target", 60.0)
+        else:
+            notes.add(file, where("count.requests"), "request-based scaling applies to web services only")
+    if scaling:
+        svc["autoscaling"] = scaling
+        if svc.get("max_instances", 1) <= svc.get("min_instances", 1):
+            notes.add(file, where("count"), "autoscaling targets given without a range: nothing to scale between")
+    elif lo is not None and hi is not None and hi > lo:
+        notes.add(file, where("count.range"), f"range {lo}-{hi} has no scaling metric: Launchbay scales on CPU (60%)")
+    for k in count:
+        if k in ("range", "cpu_percentage", "requests", "spot"):
+            if isinstance(count[k], dict) and "cooldown" in count[k]:
+                notes.add(file, where(f"count.{k}.cooldown"), "scaling cooldowns are not imported")
+            continue
+        notes.add(file, where(f"count.{k}"), f"scaling on {k!r} is not imported: Launchbay scales on CPU and requests")

@@ -1,0 +1,154 @@
+"""Compose importer on the real samples and on a fixture covering the Compose specification."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.configfile.importers import ImportFileError, document_problems, import_files
+from tests.configfile.samples import FIXTURES, keys_of, message, read_case, sample, sample_cases
+
+
+def services(result):
+    assert document_problems(result.document) == []
+    assert list(result.document["environments"]) == ["production"]
+    return result.document["environments"]["production"]["services"]
+
+
+def test_every_real_sample_has_its_own_test():
+    assert sample_cases("compose") in ([], ["django", "nginx-flask-mongo", "react-express-mongodb", "umami"])
+
+
+def test_django():
+    result = import_files("compose", sample("compose", "django"))
+    assert services(result) == {"web": {"kind": "web", "source": {"dockerfile": "app/Dockerfile", "context": "app"},
+                                        "port": 8000}}
+    assert keys_of(result, "compose.yaml") == {"services.web.build", "services.web.build.target"}
+
+
+def test_nginx_flask_mongo():
+    result = import_files("compose", sample("compose", "nginx-flask-mongo"))
+    svcs = services(result)
+    assert sorted(svcs) == ["backend", "web"]   # mongo is left to a managed resource
+    web, backend = svcs["web"], svcs["backend"]
+    assert (web["kind"], web["image"], web["port"]) == ("web", "nginx", 80)   # `80:80` read as YAML 1.2
+    assert web["command"] == ["/bin/bash", "-c", "envsubst < /tmp/nginx.conf > /etc/nginx/conf.d/default.conf "
+                              "&& nginx -g 'daemon off;'"]
+    assert web["env"] == {"FLASK_SERVER_ADDR": "backend:9091"}
+    assert backend == {"kind": "worker", "source": {"dockerfile": "flask/Dockerfile", "context": "flask"},
+                       "env": {"FLASK_SERVER_PORT": "9091"}}
+    assert keys_of(result, "compose.yaml") == {
+        "services.web.volumes", "services.web.depends_on", "services.web.environment.FLASK_SERVER_ADDR",
+        "services.backend.build", "services.backend.build.target", "services.backend.stop_signal",
+        "services.backend.volumes", "services.backend.depends_on", "services.mongo"}
+    assert "managed MongoDB" in message(result, "compose.yaml", "services.mongo")
+    assert "MONGO_URL" in message(result, "compose.yaml", "services.mongo")
+    assert "service discovery" in message(result, "compose.yaml", "services.web.environment.FLASK_SERVER_ADDR")
+
+
+def test_react_express_mongodb():
+    result = import_files("compose", sample("compose", "react-express-mongodb"))
+    svcs = services(result)
+    assert svcs == {
+        "frontend": {"kind": "web", "source": {"dockerfile": "frontend/Dockerfile", "context": "frontend"}, "port": 3000},
+        "backend": {"kind": "worker", "source": {"dockerfile": "backend/Dockerfile", "context": "backend"}}}
+    keys = keys_of(result, "compose.yaml")
+    assert keys == {"networks", "volumes", "services.mongo"} | {
+        f"services.frontend.{k}" for k in ("build", "build.target", "stdin_open", "volumes", "restart", "networks",
+                                           "depends_on")} | {
+        f"services.backend.{k}" for k in ("build", "build.target", "expose", "restart", "volumes", "depends_on",
+                                          "networks")}
+    assert "port 3000" in message(result, "compose.yaml", "services.backend.expose")
+
+
+def test_umami():
+    result = import_files("compose", sample("compose", "umami"))
+    svcs = services(result)
+    assert svcs == {"umami": {
+        "kind": "web", "image": "ghcr.io/umami-software/umami:latest", "port": 3000,
+        "secrets": ["APP_SECRET", "DATABASE_URL"],   # a password in a URL and a *_SECRET are not copied
+        "health_check": {"path": "/api/heartbeat", "interval_seconds": 5, "timeout_seconds": 4,
+                         "unhealthy_threshold": 5}}}
+    assert "umami:umami" not in repr(result.document) + repr(result.warnings)
+    file = "docker-compose.yml"
+    assert keys_of(result, file) == {
+        "volumes", "services.umami.environment.DATABASE_URL", "services.umami.environment.APP_SECRET",
+        "services.umami.healthcheck", "services.umami.depends_on", "services.umami.init", "services.umami.restart",
+        "services.db"}
+    assert "timeout set to 4s" in message(result, file, "services.umami.healthcheck")
+    db = message(result, file, "services.db")
+    assert "managed PostgreSQL" in db and "DATABASE_URL of umami" in db
+
+
+@pytest.fixture(scope="module")
+def full():
+    return import_files("compose", read_case(FIXTURES / "compose/full"))
+
+
+def test_full_web(full):
+    web = services(full)["web"]
+    assert web["source"] == {"dockerfile": "web/docker/Dockerfile.prod", "context": "web"}
+    assert web["port"] == 8000                      # "127.0.0.1:8080:8000/tcp": the container port
+    assert web["command"] == ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+    assert web["env"] == {"SENTRY_ENVIRONMENT": "production", "GREETING": "hello world", "TIMEOUT": "30",
+                          "LOG_LEVEL": "warning",        # ${LOG_LEVEL:-info} resolved from .env
+                          "CACHE_URL": "redis://cache:6379/0", "API_BASE": "http://api:5000"}
+    assert web["secrets"] == ["DATABASE_URL"]       # user:${DB_PASSWORD}@ is a credential slot
+    assert web["health_check"] == {"path": "/healthz", "interval_seconds": 90, "timeout_seconds": 10,
+                                   "unhealthy_threshold": 3, "grace_period_seconds": 40}
+    assert (web["cpu"], web["memory"]) == (1024, 2048)   # 0.75 CPU / 1 GiB snapped
+    assert (web["min_instances"], web["max_instances"]) == (2, 2)
+
+
+def test_full_other_services(full):
+    svcs = services(full)
+    assert sorted(svcs) == ["api", "jobs", "web"]
+    api = svcs["api"]
+    assert api["image"] == "ghcr.io/shop/api:1.4.0" and api["port"] == 5000
+    assert api["command"] == ["/docker-entrypoint.sh", "serve", "--port", "5000"]
+    assert api["env"] == {"PORT": "5000"} and api["secrets"] == ["STRIPE_API_KEY"]
+    assert (api["cpu"], api["memory"]) == (2048, 4096)
+    assert api["health_check"] == {"path": "/"}
+    jobs = svcs["jobs"]
+    assert jobs == {"kind": "worker", "image": "ghcr.io/shop/web:latest", "command": ["celery", "-A", "shop", "worker"],
+                    "env": {"LOG_LEVEL": "warning", "CACHE_URL": "redis://cache:6379/0"},
+                    "min_instances": 3, "max_instances": 3}
+
+
+def test_full_warnings(full):
+    keys = keys_of(full, "compose.yaml")
+    expected = {"x-common-env", "x-logging", "volumes", "secrets", "configs", "networks", "services.db", "services.cache",
+                "services.web.environment.DATABASE_URL", "services.api.image", "services.web.image", "services.web.build",
+                "services.web.build.args", "services.web.ports[0]", "services.web.ports[1]", "services.web.env_file[1]",
+                "services.web.environment.FEATURE_FLAG", "services.web.healthcheck",
+                "services.web.deploy.resources.limits", "services.web.deploy.resources.reservations",
+                "services.web.deploy.placement", "services.web.deploy.restart_policy", "services.web.depends_on",
+                "services.web.secrets", "services.web.configs", "services.web.labels", "services.web.logging",
+                "services.web.x-internal", "services.api.entrypoint", "services.api.environment.RACK_ENV",
+                "services.api.environment.STRIPE_API_KEY", "services.api.healthcheck",
+                "services.api.cpus", "services.api.profiles", "services.jobs.healthcheck",
+                "services.jobs.restart", "services.web.environment.API_BASE"}
+    assert keys == expected
+    assert "udp" in message(full, "compose.yaml", "services.web.ports[1]")
+    assert "'1.4.0'" in message(full, "compose.yaml", "services.api.image")
+    assert "CACHE_URL of web, CACHE_URL of jobs" in message(full, "compose.yaml", "services.cache")
+    assert "sk_test_123" not in repr(full.document) + repr(full.warnings)
+
+
+def test_override_file_is_merged():
+    result = import_files("compose", {
+        "docker-compose.yml": "services:\n  web:\n    image: nginx\n    ports: ['80']\n",
+        "docker-compose.override.yml": "services:\n  web:\n    environment: {MODE: dev}\n"})
+    assert services(result)["web"]["env"] == {"MODE": "dev"}
+    assert keys_of(result, "docker-compose.override.yml") == {""}
+
+
+def test_unreadable_files():
+    with pytest.raises(ImportFileError) as err:
+        import_files("compose", {"compose.yaml": "services:\n  web:\n    image: nginx\n   ports: [80]\n"})
+    assert err.value.file == "compose.yaml" and err.value.line == 4
+    with pytest.raises(ImportFileError, match="no services"):
+        import_files("compose", {"compose.yaml": "volumes: {}\n"})
+    with pytest.raises(ImportFileError, match="data store") as err:
+        import_files("compose", {"compose.yaml": "services:\n  db:\n    image: postgres\n"})
+    assert err.value.key == "services"
+    with pytest.raises(ImportFileError, match="no Compose file"):
+        import_files("compose", {"app.json": "{}"})
