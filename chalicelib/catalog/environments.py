@@ -138,6 +138,27 @@ def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         audit.record(ports, actor, org_id, "environment.delete", "environment", env["id"], {"name": env["name"]})
 
 
+def retire_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
+    """Delete the environment once its services are gone: now if it has none, otherwise when
+    the teardown of its last service finishes (chalicelib/deploys/teardown.py)."""
+    env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
+    ports.store.collection("environments").update(env["id"], {"retiring": True, "updated": now_iso()})
+    audit.record(ports, actor, org_id, "environment.retire", "environment", env["id"], {"name": env["name"]})
+    if not ports.store.collection("services").count({"environment_id": env["id"]}):
+        remove_if_retired(ports, env["id"])
+    return env
+
+
+def remove_if_retired(ports: Ports, env_id: str) -> bool:
+    env = ports.store.collection("environments").get(env_id)
+    if not env or not env.get("retiring") or ports.store.collection("services").count({"environment_id": env_id}):
+        return False
+    with ports.store.transaction():
+        ports.store.collection("secrets").delete_many({"scope_id": env_id})
+        ports.store.collection("environments").delete(env_id)
+    return True
+
+
 def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str,
                       with_secrets: bool = False, domain_suffix: Optional[str] = None) -> dict[str, Any]:
     """A new environment with the same variables and services (configuration, not releases).

@@ -23,7 +23,7 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, field: Optional[str] = None,
-                 fields: Optional[list[dict[str, str]]] = None):
+                 fields: Optional[list[dict[str, Any]]] = None):
         super().__init__(message)
         self.message = message
         self.field = field

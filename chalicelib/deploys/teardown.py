@@ -38,4 +38,8 @@ def run(ports: Ports, service_id: str) -> str:
             store.collection("secrets").delete(s["id"])
         domains.release(ports, service_id)   # the domain is free for another service now
         store.collection("services").delete(service_id)   # the store tells search
+    if service.get("environment_id"):   # an environment removed by an apply goes with its last service
+        from chalicelib.catalog.environments import remove_if_retired
+
+        remove_if_retired(ports, service["environment_id"])
     return "deleted"

@@ -1,0 +1,53 @@
+"""Export: a project's environments and services as a launchbay.yaml document. Values equal
+to what a new service would get anyway are left out; applying the export changes nothing."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from chalicelib.catalog.models import DEFAULTS
+from chalicelib.configfile.plan import SERVICE_FIELDS, WEB_HEALTH, current_state
+from chalicelib.core.context import Ports
+
+HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"
+          "# Secret values are never here: set them with `launchbay secrets set`.\n")
+
+
+def document(ports: Ports, project_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"version": 1, "environments": {}}
+    for env_name, have in sorted(current_state(ports, project_id).items()):
+        env_doc = have["doc"]
+        block: dict[str, Any] = {}
+        if env_doc.get("domain_suffix"):
+            block["domain_suffix"] = env_doc["domain_suffix"]
+        if env_doc.get("env"):
+            block["env"] = dict(env_doc["env"])
+        if have["secrets"]:
+            block["secrets"] = sorted(have["secrets"])
+        services: dict[str, Any] = {}
+        for name, svc in sorted(have["services"].items()):
+            services[name] = _service(svc, env_doc.get("domain_suffix"), have["service_secrets"].get(name, set()))
+        block["services"] = services
+        out["environments"][env_name] = block
+    return out
+
+
+def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"kind": svc["kind"], "image": svc["image"]}
+    for field in SERVICE_FIELDS:
+        value = svc.get(field)
+        if field in ("kind", "image") or value in (None, {}, []) or value == DEFAULTS.get(field):
+            continue
+        if field == "health_check" and svc["kind"] == "web" and value == WEB_HEALTH:
+            continue
+        if field == "domain" and suffix and value == f"{svc['name']}.{suffix}":
+            continue
+        spec[field] = value
+    if secrets:
+        spec["secrets"] = sorted(secrets)
+    return spec
+
+
+def to_yaml(doc: dict[str, Any]) -> str:
+    return HEADER + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)

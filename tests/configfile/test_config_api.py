@@ -1,0 +1,147 @@
+"""launchbay.yaml through the API: plan per environment, apply as one change, export back
+(export then apply changes nothing), errors that name file, line and field, and imports."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.api.conftest import Api, signup
+from tests.configfile.samples import sample
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SHOP = """\
+version: 1
+environments:
+  production:
+    env: {LOG_LEVEL: info}
+    secrets: [DATABASE_URL]
+    services:
+      web:
+        kind: web
+        image: nginx:1.27
+        port: 8080
+        min_instances: 2
+        max_instances: 4
+        health_check: {path: /healthz}
+        env: {FEATURE: "on"}
+      nightly:
+        kind: cron
+        image: busybox:1
+        schedule: "0 3 * * *"
+  staging:
+    domain_suffix: staging.example.com
+    services:
+      web:
+        kind: web
+        image: nginx:1.27
+        port: 8080
+"""
+
+
+def owner(api):
+    body = signup(api)
+    a = Api(api.client, body["token"])
+    org = body["organization"]["id"]
+    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
+    return a, org, prj["id"]
+
+
+def files(text: str, name: str = "launchbay.yaml") -> dict:
+    return {"files": {name: text}}
+
+
+@pytest.mark.services   # apply's service deletes queue their teardown (Redis)
+def test_plan_apply_export_round_trip(api):
+    a, org, prj = owner(api)
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(SHOP))
+    assert status == 200, plan
+    created = {(c["type"], c["environment"], c["name"]) for c in plan["changes"] if c["action"] == "create"}
+    assert created == {("environment", "staging", "staging"), ("service", "production", "web"),
+                       ("service", "production", "nightly"), ("service", "staging", "web")}
+    assert {c["action"] for c in plan["changes"]} == {"create", "update"}   # production exists: its env changes
+    web = next(c for c in plan["changes"] if c["name"] == "web" and c["environment"] == "production")
+    assert web["fields"]["min_instances"] == 2 and web["fields"]["health_check"]["path"] == "/healthz"
+    assert any("DATABASE_URL" in w["message"] for w in plan["warnings"])
+    assert a.call("GET", f"/orgs/{org}/projects/{prj}/services")[1]["items"] == []      # a plan changes nothing
+
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(SHOP))
+    assert status == 200 and len(out["applied"]) == len(plan["changes"]) and out["audit_event"], out
+    services = a.call("GET", f"/orgs/{org}/projects/{prj}/services")[1]["items"]
+    assert sorted((s["environment"], s["name"]) for s in services) == [("production", "nightly"),
+                                                                     ("production", "web"), ("staging", "web")]
+    staging_web = next(s for s in services if s["environment"] == "staging")
+    assert staging_web["domain"] == "web.staging.example.com"
+    audit = a.call("GET", f"/orgs/{org}/audit")[1]["items"]
+    assert any(e["action"] == "project.apply" and e["details"]["applied"] == len(plan["changes"]) for e in audit)
+
+    # the same file again, and the export, both plan nothing
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(SHOP))[1]["changes"] == []
+    status, exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")
+    assert status == 200 and exported["yaml"].startswith("# launchbay.yaml")
+    assert yaml.safe_load(exported["yaml"]) == exported["document"]
+    assert exported["document"]["environments"]["production"]["services"]["nightly"]["schedule"] == "cron(0 3 * * ? *)"
+    again = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]
+    assert again["changes"] == [], again["changes"]
+
+    # a field-by-field change, and deletes only with allow_delete
+    edited = SHOP.replace("max_instances: 4", "max_instances: 6").replace(
+        "  staging:\n    domain_suffix: staging.example.com\n    services:\n      web:\n        kind: web\n"
+        "        image: nginx:1.27\n        port: 8080\n", "")
+    plan2 = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]
+    update = next(c for c in plan2["changes"] if c["action"] == "update")
+    assert update["fields"] == {"max_instances": [4, 6]}
+    deletes = {(c["type"], c["name"]) for c in plan2["changes"] if c["action"] == "delete"}
+    assert deletes == {("service", "web"), ("environment", "staging")}
+    out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(edited))[1]
+    assert len(out["skipped"]) == 2 and "allow_delete" in out["message"]
+    assert len(a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")[1]["items"]) == 1
+    out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", {**files(edited), "allow_delete": True})[1]
+    assert out["skipped"] == [] and len(out["applied"]) == 2      # the update went in with the first apply
+    staging = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")[1]["items"]
+    assert [s["status"] for s in staging] == ["deleting"]      # torn down by a worker; the environment follows
+
+
+def test_errors_name_the_file_the_line_and_the_field(api):
+    a, org, prj = owner(api)
+    bad = SHOP.replace("port: 8080\n        min_instances: 2", "port: eighty\n        min_instances: 2")
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(bad))
+    assert status == 422, err
+    assert err["error"]["field"] == "environments.production.services.web.port"
+    assert err["error"]["message"].startswith("launchbay.yaml:10: environments.production.services.web.port")
+    assert err["error"]["fields"][0]["line"] == 10
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments:\n  prod: {servics: {}}\n"))
+    assert status == 422 and "unknown field 'servics'" in err["error"]["message"] and ":3:" in err["error"]["message"]
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments: [\n"))
+    assert status == 400 and err["error"]["message"].startswith("launchbay.yaml:") and err["error"]["field"] == "files"
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", {"format": "launchbay"})
+    assert status == 400 and err["error"]["field"] == "files"
+
+
+def test_imports_go_through_the_plan(api):
+    a, org, prj = owner(api)
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan",
+                          {"format": "compose", "files": sample("compose", "umami")})
+    assert status == 200, plan
+    created = [c for c in plan["changes"] if c["action"] == "create" and c["type"] == "service"]
+    assert [c["name"] for c in created] == ["umami"] and created[0]["fields"]["kind"] == "web"
+    assert any(w["key"].startswith("services.db") for w in plan["warnings"])      # never silently dropped
+    for fmt, case in (("heroku", "python-getting-started"), ("copilot", "job-mymove-migrate")):
+        status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", {"format": fmt, "files": sample(fmt, case)})
+        assert status == 200 and out["warnings"], (fmt, out)
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply",
+                         {"format": "compose", "files": sample("compose", "umami")})
+    assert status == 200 and [c["name"] for c in out["applied"] if c["type"] == "service"] == ["umami"]
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan",
+                         {"format": "compose", "files": {"compose.yaml": "services: ["}})
+    assert status == 400 and err["error"]["message"].startswith("compose.yaml:")
+
+
+def test_the_schema_is_published_and_checked_in(api):
+    status, schema = api.call("GET", "/schema/launchbay.json")
+    assert status == 200 and schema["title"] == "launchbay.yaml" and "environments" in schema["properties"]
+    checked_in = json.loads((ROOT / "schema" / "launchbay.json").read_text())
+    assert checked_in == schema, "schema/launchbay.json is stale: run `python -m chalicelib.configfile.model`"
