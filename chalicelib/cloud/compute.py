@@ -99,7 +99,12 @@ class ComputeMixin(FoundationMixin):
 
     # --- services ------------------------------------------------------------------
     def _raw_service(self, name: str) -> Optional[dict[str, Any]]:
-        resp = self.client("ecs").describe_services(cluster=self.cluster, services=[name])
+        try:
+            resp = self.client("ecs").describe_services(cluster=self.cluster, services=[name])
+        except Exception as exc:  # no cluster (nothing was ever deployed, or it was removed): no service
+            if error_code(exc) == "ClusterNotFoundException":
+                return None
+            raise
         for svc in resp.get("services", []):
             if svc.get("status") != "INACTIVE":  # deleted services linger as INACTIVE
                 return svc

@@ -55,7 +55,7 @@ def files(text: str, name: str = "launchbay.yaml") -> dict:
 
 
 @pytest.mark.services   # apply's service deletes queue their teardown (Redis)
-def test_plan_apply_export_round_trip(api):
+def test_plan_apply_export_round_trip(api, ports):
     a, org, prj = owner(api)
     status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(SHOP))
     assert status == 200, plan
@@ -103,6 +103,11 @@ def test_plan_apply_export_round_trip(api):
     assert out["skipped"] == [] and len(out["applied"]) == 2      # the update went in with the first apply
     staging = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")[1]["items"]
     assert [s["status"] for s in staging] == ["deleting"]      # torn down by a worker; the environment follows
+    from chalicelib.deploys import teardown
+
+    assert teardown.run(ports, staging[0]["id"]) == "deleted"
+    names = [e["name"] for e in a.call("GET", f"/orgs/{org}/projects/{prj}/environments")[1]["items"]]
+    assert names == ["production"]
 
 
 def test_errors_name_the_file_the_line_and_the_field(api):
