@@ -363,12 +363,12 @@ def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Cal
         if scaling["cpu_target"] != float(cpu_pct):
             notes.add(file, where("count.cpu_percentage"), f"cpu target {cpu_pct}% set to {scaling['cpu_target']:g}% "
                                                            "(Launchbay accepts 10-95)")
-    requests = count.get("requests")
-    if isinstance(requests, dict):
-        requests = requests.get("value")
-    if requests is not None:
+    per_task = count.get("requests")
+    if isinstance(per_task, dict):
+        per_task = per_task.get("value")
+    if per_task is not None:
         if kind == "web":
-            scaling["requests_per_target"] = int(min(max(int(requests), 1), 100000))
+            scaling["requests_per_target"] = int(min(max(int(per_task), 1), 100000))
             scaling.setdefault("cpu_target", 60.0)
         else:
             notes.add(file, where("count.requests"), "request-based scaling applies to web services only")
@@ -383,4 +383,4 @@ def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Cal
             if isinstance(count[k], dict) and "cooldown" in count[k]:
                 notes.add(file, where(f"count.{k}.cooldown"), "scaling cooldowns are not imported")
             continue
-        notes.add(file, where(f"count.{k}"), f"scaling on {k!r} is not imported: Launchbay scales on CPU and requests")
+        notes.add(file, where(f"count.{k}"), f"scaling on {k!r} is not imported: Launchbay scales on CPU and per_task")
