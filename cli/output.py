@@ -63,11 +63,11 @@ class Out:
 
     def note(self, message: str, style: str = "") -> None:
         """A message for people: stdout in human mode, stderr with --json (stdout stays machine-only)."""
-        (self.err if self.json else self.out).print(Text(message, style=style))
+        (self.err if self.json else self.out).print(Text(message, style=style), soft_wrap=True)
 
     # --- human mode --------------------------------------------------------------
     def line(self, message: str | Text, style: str = "") -> None:
-        self.out.print(message if isinstance(message, Text) else Text(message, style=style))
+        self.out.print(message if isinstance(message, Text) else Text(message, style=style), soft_wrap=True)
 
     def table(self, rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], empty: str = "nothing yet") -> None:
         rows = list(rows)

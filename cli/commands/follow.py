@@ -82,7 +82,19 @@ class Progress:
     def line(self, line: dict[str, Any]) -> None:
         if self.out.json:
             return
-        (self.live.console if self.live else self.out.out).print(log_text(line))
+        if self.live:
+            self.live.console.print(log_text(line), soft_wrap=True)
+            return
+        # Plain lines: a step's "<step>: done ..." line is where that step completes; mark it.
+        step, message = line.get("step") or "", str(line.get("message", ""))
+        status = "done" if message.startswith(f"{step}: done") else "failed" if line.get("level") == "error" and step else ""
+        if step and status and self.seen.get(step) != status:
+            self.seen[step] = status
+            mark, style = STEP_STYLE[status]
+            self.out.out.print(Text.assemble((clock(line.get("ts")) + " ", "dim"), (f"{mark} {message}", style)),
+                               soft_wrap=True)
+            return
+        self.out.out.print(log_text(line), soft_wrap=True)
 
     def poll(self, dep: dict[str, Any]) -> None:
         self.dep = dep
@@ -91,13 +103,13 @@ class Progress:
         if self.live:
             self.live.update(self._render())
             return
-        for step in dep.get("steps") or []:
+        for step in dep.get("steps") or []:  # steps that completed without a log line saying so
             status = step.get("status") or "running"
             if status in ("done", "failed") and self.seen.get(step["name"]) != status:
                 self.seen[step["name"]] = status
                 mark, style = STEP_STYLE[status]
                 took = f" ({step['ms']:.0f} ms)" if isinstance(step.get("ms"), (int, float)) else ""
-                self.out.line(Text(f"{mark} step {step['name']}: {status}{took}", style=style))
+                self.out.line(Text(f"{mark} {step['name']}: {status}{took}", style=style))
 
     def _render(self) -> Table:
         table = Table(box=None, show_header=False, pad_edge=False)

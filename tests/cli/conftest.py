@@ -82,10 +82,10 @@ class Cli:
     def config_file(self) -> Path:
         return self.home / "launchbay" / "config.json"
 
-    def __call__(self, *args: str, input: str | None = None, ok: bool | None = True) -> Run:
+    def __call__(self, *args: str, input: str | None = None, ok: bool | None = True, env: dict | None = None) -> Run:
         from cli.main import app
 
-        result = CliRunner().invoke(app, list(args), input=input, env=self.env, prog_name="launchbay")
+        result = CliRunner().invoke(app, list(args), input=input, env={**self.env, **(env or {})}, prog_name="launchbay")
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         run = Run(result.exit_code, result.stdout, result.stderr)

@@ -82,8 +82,9 @@ def test_wrong_password_and_usage_errors_exit_1_with_a_clear_message(cli):
 
 
 def test_every_command_has_help_with_examples(cli):
-    from cli.main import app
     from typer.main import get_command
+
+    from cli.main import app
 
     root = get_command(app)
     paths = []
