@@ -1,0 +1,80 @@
+"""The root typer app, the options every command shares, and the exit-code contract."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+from typer._click.exceptions import UsageError  # typer vendors click; pinned in requirements-cli.txt
+from typer.core import TyperGroup
+
+from cli.client import ApiError
+from cli.output import Out, dumps
+from cli.session import JSON_MODE, CliError
+
+EXIT_OK, EXIT_ERROR, EXIT_DEPLOY_FAILED = 0, 1, 2
+
+HELP = """Launchbay from the command line: log in, describe services, deploy and watch them.
+
+[bold]Exit codes[/bold]: [bold]0[/bold] success (for `deploy --wait` / `rollback --wait`: the deployment is live);
+[bold]1[/bold] an API error, a usage error or a timeout; [bold]2[/bold] the deployment ended failed,
+rolled_back, cancelled or superseded.
+
+Every command takes [bold]--json[/bold]: one JSON document on stdout and nothing else (log
+streams: one JSON object per line). Errors go to stderr (as `{"error": {...}}` with --json).
+
+The API is --api, else $LAUNCHBAY_API, else the one saved by `login`, else http://127.0.0.1:8000/v1.
+$LAUNCHBAY_TOKEN, $LAUNCHBAY_ORG, $LAUNCHBAY_PROJECT and $LAUNCHBAY_ENV override the saved login and defaults."""
+
+EPILOG = """[bold]Examples[/bold]
+
+  launchbay login --email me@example.com
+
+  launchbay projects use shop
+
+  launchbay services create web --image nginx:1.27 --port 80
+
+  launchbay deploy web --wait
+
+  launchbay logs web --follow --timeout 60"""
+
+
+class Group(TyperGroup):
+    """Click exits 2 on usage errors; here 2 means "the deployment failed", so usage errors
+    exit 1, and API/CLI errors are reported in one place (text, or JSON with --json)."""
+
+    def make_context(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            exc.exit_code = EXIT_ERROR
+            raise
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            exc.exit_code = EXIT_ERROR
+            raise
+        except (ApiError, CliError) as exc:
+            report(exc)
+            raise typer.Exit(EXIT_ERROR) from None
+
+
+def report(exc: Exception) -> None:
+    out = Out(JSON_MODE.get())
+    if out.json:
+        doc = exc.document() if isinstance(exc, ApiError) else {"error": {"code": "usage", "message": str(exc), "field": None}}
+        out.err.print(dumps(doc), markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.err.print(f"Error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+
+
+app = typer.Typer(cls=Group, name="launchbay", help=HELP, epilog=EPILOG, rich_markup_mode="rich",
+                  no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+# --- options shared by the commands ---------------------------------------------------
+Json = Annotated[bool, typer.Option("--json", help="Machine output: JSON on stdout, nothing else.")]
+Org = Annotated[Optional[str], typer.Option("--org", help="Organization id or name (default: `orgs use`).")]
+Project = Annotated[Optional[str], typer.Option("--project", "-p", help="Project id or name (default: `projects use`).")]
+Env = Annotated[Optional[str], typer.Option("--env", "-e", help="Environment id or name (default: `envs use`).")]
+Api = Annotated[Optional[str], typer.Option("--api", help="API base URL, e.g. http://127.0.0.1:8000/v1.")]

@@ -1,0 +1,284 @@
+"""projects, envs, services, secrets."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli import config
+from cli.app import Env, Json, Org, Project, app
+from cli.client import segment
+from cli.commands.prompts import secret_input
+from cli.session import CliError, Session
+
+
+def _pairs(values: Optional[list[str]], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"{what} {item!r}: write KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def _group(name: str, help: str, lister, epilog: str) -> typer.Typer:
+    sub = typer.Typer(help=help, no_args_is_help=False)
+
+    @sub.callback(invoke_without_command=True, epilog=epilog)
+    def _default(ctx: typer.Context, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+        if ctx.invoked_subcommand is None:
+            lister(Session(json, org=org, project=project, env=env))
+
+    _default.__doc__ = f"List {name} (the same as `{name} list`)."
+    app.add_typer(sub, name=name)
+    return sub
+
+
+# --- projects --------------------------------------------------------------------------
+
+PROJECT_COLUMNS = [("id", "ID"), ("name", "NAME"), ("description", "DESCRIPTION"), ("created", "CREATED")]
+
+
+def _list_projects(s: Session) -> None:
+    items = s.client.items(s.org_path("/projects"))
+    s.out.result({"items": items}, lambda: s.out.table(items, PROJECT_COLUMNS, "no projects yet: `launchbay projects create NAME`"))
+
+
+projects_app = _group("projects", "Projects of the organization; `projects use` picks the default.", _list_projects,
+                      "[bold]Examples[/bold]\n\n  launchbay projects\n\n  launchbay projects create shop\n\n  launchbay projects use shop")
+
+
+@projects_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay projects list --json")
+def projects_list(org: Org = None, json: Json = False) -> None:
+    """List the organization's projects."""
+    _list_projects(Session(json, org=org))
+
+
+@projects_app.command("create", epilog="[bold]Example[/bold]\n\n  launchbay projects create shop --description 'the web shop' --use")
+def projects_create(
+    name: Annotated[str, typer.Argument(help="Project name.")],
+    description: Annotated[str, typer.Option("--description", "-d", help="What it is.")] = "",
+    use: Annotated[bool, typer.Option("--use", help="Make it the default project.")] = False,
+    org: Org = None, json: Json = False,
+) -> None:
+    """Create a project."""
+    s = Session(json, org=org)
+    project = s.client.post(s.org_path("/projects"), {"name": name, "description": description})
+    if use:
+        config.save({**s.saved, "org": s.org(), "project": project["id"], "env": None})
+    s.out.result(project, lambda: s.out.line(f"Created project {project['name']} ({project['id']})"
+                                             + (", now the default" if use else "")))
+
+
+@projects_app.command("use", epilog="[bold]Example[/bold]\n\n  launchbay projects use shop")
+def projects_use(ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Project id or name.")],
+                 org: Org = None, json: Json = False) -> None:
+    """Make PROJECT the default project (forgets the default environment)."""
+    s = Session(json, org=org, project=ref)
+    project = s.project()
+    config.save({**s.saved, "org": s.org(), "project": project["id"], "env": None})
+    s.out.result(project, lambda: s.out.line(f"Default project: {project['name']} ({project['id']})"))
+
+
+# --- environments ----------------------------------------------------------------------
+
+ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("domain_suffix", "DOMAIN SUFFIX"), ("env", "VARIABLES"), ("updated", "UPDATED")]
+
+
+def _list_envs(s: Session) -> None:
+    items = s.client.items(s.project_path("/environments"))
+    s.out.result({"items": items}, lambda: s.out.table(items, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
+
+
+envs_app = _group("envs", "Environments of the project (production, staging, ...); `envs use` picks the default.", _list_envs,
+                  "[bold]Examples[/bold]\n\n  launchbay envs\n\n  launchbay envs create staging --domain-suffix staging.example.com"
+                  "\n\n  launchbay envs clone production preview-42")
+
+
+@envs_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay envs list --project shop --json")
+def envs_list(org: Org = None, project: Project = None, json: Json = False) -> None:
+    """List the project's environments."""
+    _list_envs(Session(json, org=org, project=project))
+
+
+@envs_app.command("create", epilog="[bold]Example[/bold]\n\n  launchbay envs create staging --domain-suffix staging.example.com --var LOG_LEVEL=debug")
+def envs_create(
+    name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
+    domain_suffix: Annotated[Optional[str], typer.Option("--domain-suffix", help="Services answer on <service>.<suffix>.")] = None,
+    var: Annotated[Optional[list[str]], typer.Option("--var", help="KEY=VALUE every service inherits (repeatable).")] = None,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Create an environment."""
+    s = Session(json, org=org, project=project)
+    body: dict[str, Any] = {"name": name}
+    if domain_suffix:
+        body["domain_suffix"] = domain_suffix
+    if var:
+        body["env"] = _pairs(var, "--var")
+    env = s.client.post(s.project_path("/environments"), body)
+    s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')})"))
+
+
+@envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")
+def envs_clone(
+    source: Annotated[str, typer.Argument(help="Environment to copy (id or name).")],
+    name: Annotated[str, typer.Argument(help="Name of the new environment.")],
+    with_secrets: Annotated[bool, typer.Option("--with-secrets", help="Copy secret values too (default: names only).")] = False,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Copy an environment: its variables and services (and, with --with-secrets, its secrets)."""
+    s = Session(json, org=org, project=project)
+    src = s.environment(source)
+    env = s.client.post(s.project_path(f"/environments/{segment(src['id'])}/clone"), {"name": name, "with_secrets": with_secrets})
+    s.out.result(env, lambda: s.out.line(f"Cloned {src['name']} into {env.get('name')} ({env.get('id')})"))
+
+
+@envs_app.command("use", epilog="[bold]Example[/bold]\n\n  launchbay envs use staging")
+def envs_use(ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+             org: Org = None, project: Project = None, json: Json = False) -> None:
+    """Make ENV the default environment."""
+    s = Session(json, org=org, project=project)
+    env = s.environment(ref)
+    config.save({**s.saved, "org": s.org(), "project": s.project()["id"], "env": env["name"]})
+    s.out.result(env, lambda: s.out.line(f"Default environment: {env['name']} ({env['id']})"))
+
+
+# --- services --------------------------------------------------------------------------
+
+SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
+                   ("needs_deploy", "NEEDS DEPLOY")]
+SERVICE_FIELDS = ["id", "name", "kind", "status", "image", "live_image", "port", "cpu", "memory", "command", "env",
+                  "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
+                  "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
+
+
+def _list_services(s: Session) -> None:
+    items = s.services()
+    s.out.result({"items": items}, lambda: s.out.table(items, SERVICE_COLUMNS, "no services yet: `launchbay services create NAME --image IMAGE`"))
+
+
+services_app = _group("services", "Services of the project: web services, workers and cron jobs.", _list_services,
+                      "[bold]Examples[/bold]\n\n  launchbay services\n\n  launchbay services show web"
+                      "\n\n  launchbay services create web --image nginx:1.27 --port 80 --health-path /healthz")
+
+
+@services_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay services list --project shop --json")
+def services_list(org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """List the project's services."""
+    _list_services(Session(json, org=org, project=project, env=env))
+
+
+@services_app.command("show", epilog="[bold]Example[/bold]\n\n  launchbay services show web --json")
+def services_show(service: Annotated[str, typer.Argument(help="Service id or name.")],
+                  org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """Show one service's settings and state."""
+    s = Session(json, org=org, project=project, env=env)
+    svc = s.service(service)
+    s.out.result(svc, lambda: s.out.fields(svc, [k for k in SERVICE_FIELDS if k in svc]))
+
+
+@services_app.command("create", epilog="""[bold]Examples[/bold]
+
+  launchbay services create web --image nginx:1.27 --port 80 --health-path /healthz
+
+  launchbay services create jobs --kind worker --image ghcr.io/acme/jobs:1.4 --var QUEUE=default
+
+  launchbay services create nightly --kind cron --image busybox --schedule '0 3 * * *' --command 'sh -c "echo hi"'""")
+def services_create(
+    name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
+    image: Annotated[str, typer.Option("--image", help="Container image, e.g. nginx:1.27.")],
+    kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
+    port: Annotated[Optional[int], typer.Option("--port", help="Container port (web services).")] = None,
+    cpu: Annotated[Optional[int], typer.Option("--cpu", help="Fargate CPU units: 256, 512, 1024, 2048, 4096.")] = None,
+    memory: Annotated[Optional[int], typer.Option("--memory", help="MiB; must fit the CPU.")] = None,
+    var: Annotated[Optional[list[str]], typer.Option("--var", help="Environment variable KEY=VALUE (repeatable).")] = None,
+    command: Annotated[Optional[str], typer.Option("--command", help="The container's command, split like a shell would.")] = None,
+    health_path: Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")] = None,
+    min_instances: Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")] = None,
+    max_instances: Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")] = None,
+    schedule: Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")] = None,
+    domain: Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")] = None,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Create a service from flags (secrets are set afterwards with `launchbay secrets set`)."""
+    if kind not in ("web", "worker", "cron"):
+        raise typer.BadParameter("must be web, worker or cron", param_hint="--kind")
+    s = Session(json, org=org, project=project)
+    body: dict[str, Any] = {"name": name, "kind": kind, "image": image}
+    optional = {"port": port, "cpu": cpu, "memory": memory, "min_instances": min_instances,
+                "max_instances": max_instances, "schedule": schedule, "domain": domain}
+    body.update({k: v for k, v in optional.items() if v is not None})
+    if var:
+        body["env"] = _pairs(var, "--var")
+    if command:
+        body["command"] = shlex.split(command)
+    if health_path:
+        body["health_check"] = {"path": health_path}
+    svc = s.client.post(s.project_path("/services"), body)
+    s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
+                                         f"deploy it with `launchbay deploy {svc['name']}`"))
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+secrets_app = typer.Typer(help="A service's secrets: set from stdin or a file, never from the command line; listed by name and version only.")
+app.add_typer(secrets_app, name="secrets")
+Service = Annotated[str, typer.Option("--service", "-s", help="Service id or name.")]
+
+
+@secrets_app.command("set", epilog="""[bold]Examples[/bold]
+
+  launchbay secrets set DATABASE_URL -s web                 [dim]# asks for the value (no echo)[/dim]
+
+  printf '%s' "$DATABASE_URL" | launchbay secrets set DATABASE_URL -s web
+
+  launchbay secrets set TLS_KEY -s web --from-file key.pem""")
+def secrets_set(
+    name: Annotated[str, typer.Argument(help="Upper-case letters, digits and _.")],
+    service: Service,
+    from_file: Annotated[Optional[Path], typer.Option("--from-file", help="Read the value from this file ('-': stdin).",
+                                                      dir_okay=False)] = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Set a secret: the value comes from stdin (hidden prompt on a terminal) or --from-file.
+
+    The value is never printed, logged or accepted as an argument."""
+    s = Session(json, org=org, project=project, env=env)
+    if from_file is not None and str(from_file) != "-":
+        try:
+            value = from_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"--from-file: cannot read {from_file}: {exc.__class__.__name__}") from None
+        if not value:
+            raise CliError(f"--from-file: {from_file} is empty")
+    else:
+        value = secret_input(f"Value for {name}: ", whole=True)
+    path = s.service_path(service, f"/secrets/{segment(name)}")
+    got = s.client.put(path, {"value": value})
+    del value
+    s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} (version {got.get('version')}); "
+                                         "it reaches the containers with the next deploy"))
+
+
+@secrets_app.command("unset", epilog="[bold]Example[/bold]\n\n  launchbay secrets unset DATABASE_URL -s web")
+def secrets_unset(name: Annotated[str, typer.Argument(help="Secret name.")], service: Service,
+                  org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """Delete a secret."""
+    s = Session(json, org=org, project=project, env=env)
+    s.client.delete(s.service_path(service, f"/secrets/{segment(name)}"))
+    s.out.result({"name": name, "deleted": True}, lambda: s.out.line(f"Deleted {name}"))
+
+
+@secrets_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay secrets list -s web --json")
+def secrets_list(service: Service, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """List secret names and versions (values never leave the server)."""
+    s = Session(json, org=org, project=project, env=env)
+    got = s.client.get(s.service_path(service, "/secrets"))
+    items = got.get("items") or []
+    s.out.result({"items": items}, lambda: s.out.table(
+        items, [("name", "NAME"), ("version", "VERSION"), ("updated", "UPDATED")], "no secrets"))
+
+

@@ -1,0 +1,206 @@
+"""deploy, status, rollback, releases, cancel, logs."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.app import Env, Json, Org, Project, app
+from cli.client import segment
+from cli.commands.catalog import SERVICE_COLUMNS
+from cli.commands.follow import Progress, log_text, read_deployment_logs, settle_exit, summary
+from cli.output import text
+from cli.session import CliError, Session
+
+Wait = Annotated[bool, typer.Option("--wait", "-w", help="Follow the deployment until it settles; exit 0 when live, 2 when not.")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)]
+SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="Service id or name.")]
+
+
+def _wait(s: Session, dep: dict[str, Any], service_name: str, timeout: float) -> None:
+    with Progress(s.out, dep) as progress:
+        final = read_deployment_logs(s, dep["id"], progress.line, follow=True, timeout=timeout, on_poll=progress.poll)
+    s.out.result(final, lambda: s.out.line(summary(final, service_name)))
+    raise typer.Exit(settle_exit(final))
+
+
+def _started(s: Session, dep: dict[str, Any], what: str) -> None:
+    s.out.result(dep, lambda: s.out.line(
+        f"{what} #{dep.get('number')} ({dep['id']}) is {dep.get('status')}. "
+        f"Follow it: launchbay logs --deployment {dep['id']} --follow"))
+
+
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay deploy web --wait
+
+  launchbay deploy web --image nginx:1.27.1 --wait --timeout 600
+
+  launchbay deploy svc_01j... --json        [dim]# queue it; print the deployment[/dim]
+
+[bold]Exit codes[/bold]: 0 queued (or, with --wait, live); 1 API/usage error or timeout; 2 failed, rolled back, cancelled or superseded.""")
+def deploy(
+    service: SERVICE_ARG,
+    image: Annotated[Optional[str], typer.Option("--image", help="Deploy this image instead of the service's.")] = None,
+    wait: Wait = False,
+    timeout: Timeout = 900,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Deploy a service; with --wait, show the steps as they complete and the deploy log."""
+    s = Session(json, org=org, project=project, env=env)
+    svc = s.service(service)
+    body = {"image": image} if image else {}
+    # one key per invocation: a retried request never starts a second deployment
+    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/deployments"), body,
+                        headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    if wait:
+        s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})")
+        _wait(s, dep, svc["name"], timeout)
+    _started(s, dep, f"Deployment of {svc['name']}")
+
+
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay status               [dim]# every service of the project[/dim]
+
+  launchbay status web --json    [dim]# one service and its latest deployment[/dim]""")
+def status(
+    service: Annotated[Optional[str], typer.Argument(metavar="[SERVICE]", help="Service id or name.")] = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Where services stand: status, live image, pending changes, last error."""
+    s = Session(json, org=org, project=project, env=env)
+    if service is None:
+        items = s.services()
+        s.out.result({"items": items}, lambda: s.out.table(
+            items, SERVICE_COLUMNS + [("live_image", "LIVE IMAGE"), ("last_error", "LAST ERROR")], "no services"))
+        return
+    svc = s.service(service)
+    deps = s.client.get(s.org_path(f"/services/{segment(svc['id'])}/deployments"), limit=1).get("items") or []
+    latest = deps[0] if deps else None
+
+    def human() -> None:
+        s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "image", "live_image", "needs_deploy",
+                                       "pending_changes", "live_deployment_id", "last_error", "url") if k in svc])
+        if latest:
+            s.out.line(f"latest deployment: #{latest.get('number')} {latest.get('status')} ({latest['id']}, "
+                       f"{text(latest.get('created'))})" + (f": {latest['error']}" if latest.get("error") else ""))
+
+    s.out.result({"service": svc, "latest_deployment": latest}, human)
+
+
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay rollback web                    [dim]# to the release before the live one[/dim]
+
+  launchbay rollback web --to-release 3 --wait
+
+  launchbay rollback web --to dep_01j...""")
+def rollback(
+    service: SERVICE_ARG,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="DEPLOYMENT", help="A deployment id that went live.")] = None,
+    to_release: Annotated[Optional[int], typer.Option("--to-release", metavar="N", help="Release number (see `releases`).")] = None,
+    wait: Wait = False,
+    timeout: Timeout = 900,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Redeploy an earlier release exactly (image digest, env, secret versions)."""
+    if to and to_release is not None:
+        raise typer.BadParameter("give --to or --to-release, not both", param_hint="--to")
+    s = Session(json, org=org, project=project, env=env)
+    svc = s.service(service)
+    base = f"/services/{segment(svc['id'])}"
+    target = to
+    if not target:
+        releases = s.client.items(s.org_path(base + "/releases"), most=1000)
+        if to_release is not None:
+            match = [r for r in releases if r.get("number") == to_release]
+            if not match:
+                raise CliError(f"{svc['name']} has no release #{to_release} (releases: "
+                               f"{', '.join(str(r.get('number')) for r in releases) or 'none'})")
+        else:
+            current = next((r for r in releases if r.get("current")), None)
+            below = current["number"] if current else None
+            match = [r for r in releases if not r.get("current") and (below is None or r["number"] < below)]
+            if not match:
+                raise CliError(f"{svc['name']} has no earlier release to roll back to")
+        target = match[0]["deployment_id"]
+    dep = s.client.post(s.org_path(base + "/rollback"), {"deployment_id": target},
+                        headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    if wait:
+        s.out.note(f"Rolling {svc['name']} back to {target}: deployment #{dep.get('number')} ({dep['id']})")
+        _wait(s, dep, svc["name"], timeout)
+    _started(s, dep, f"Rollback of {svc['name']}")
+
+
+@app.command(epilog="[bold]Example[/bold]\n\n  launchbay releases web")
+def releases(service: SERVICE_ARG, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """Releases (deployments that went live), newest first: what `rollback` can return to."""
+    s = Session(json, org=org, project=project, env=env)
+    items = s.client.items(s.service_path(service, "/releases"), most=1000)
+    s.out.result({"items": items}, lambda: s.out.table(
+        items, [("number", "#"), ("deployment_id", "DEPLOYMENT"), ("image", "IMAGE"), ("actor", "BY"),
+                ("finished", "LIVE SINCE"), ("current", "CURRENT")], "no releases yet"))
+
+
+@app.command(epilog="[bold]Example[/bold]\n\n  launchbay cancel dep_01j...")
+def cancel(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="Deployment id.")],
+           org: Org = None, json: Json = False) -> None:
+    """Cancel a deployment: a queued one at once; a running one stops at its next step and rolls back."""
+    s = Session(json, org=org)
+    dep = s.client.post(s.org_path(f"/deployments/{segment(deployment)}/cancel"))
+    s.out.result(dep, lambda: s.out.line(
+        f"Deployment #{dep.get('number')} ({dep['id']}): {dep.get('status')}"
+        + (" (stop requested)" if dep.get("cancel_requested") and dep.get("status") not in ("cancelled",) else "")))
+
+
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay logs web                         [dim]# the last hour of run-time logs[/dim]
+
+  launchbay logs web --follow --timeout 300  [dim]# keep reading (Ctrl-C stops)[/dim]
+
+  launchbay logs web --since 2026-01-31T12:00Z
+
+  launchbay logs --deployment dep_01j... --follow   [dim]# a deploy log, until the deployment settles[/dim]
+
+With --json: one JSON object per log line.""")
+def logs(
+    service: Annotated[Optional[str], typer.Argument(metavar="[SERVICE]", help="Service id or name (run-time logs).")] = None,
+    deployment: Annotated[Optional[str], typer.Option("--deployment", "-d", help="A deployment id: its deploy log.")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep reading new lines.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", help="ISO-8601 start (run-time logs; default: the last hour).")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Stop following after this many seconds.", min=0)] = None,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between reads when following.", min=0.1)] = 2.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Run-time logs of a service, or the deploy log of a deployment."""
+    if (service is None) == (deployment is None):
+        raise typer.BadParameter("give a SERVICE or --deployment ID (one of the two)", param_hint="SERVICE")
+    s = Session(json, org=org, project=project, env=env)
+    show = s.out.json_line if json else (lambda line: s.out.line(log_text(line)))
+    if deployment:
+        dep = read_deployment_logs(s, deployment, show, follow=follow, timeout=timeout, interval=min(interval, 1.0))
+        if follow and not json:
+            s.out.line(summary(dep))
+        return
+    path = s.service_path(service or "", "/logs")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    cursor: Optional[str] = None
+    try:
+        while True:
+            page = s.client.get(path, after=cursor, since=None if cursor else since, limit=1000)
+            lines = page.get("lines") or []
+            for line in lines:
+                show(line)
+            moved = page.get("next") and page.get("next") != cursor
+            cursor = page.get("next") or cursor
+            if lines and moved:
+                continue  # more may be waiting: read on before sleeping
+            if not follow or (deadline is not None and time.monotonic() >= deadline):
+                return
+            time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        return

@@ -1,0 +1,143 @@
+"""Following a deployment: its log lines by cursor and its steps, until it settles.
+
+On a terminal the steps are a rich Live table and the log tail scrolls above it; otherwise
+(a pipe, CI) each finished step and each log line is one plain line."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Optional
+
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from cli.output import Out
+from cli.session import CliError, Session
+
+GOOD = {"live"}
+BAD = {"failed", "rolled_back", "cancelled", "superseded"}
+STEP_STYLE = {"done": ("✓", "green"), "failed": ("✗", "red"), "running": ("…", "yellow")}
+
+
+def clock(ts: Optional[str]) -> str:
+    """HH:MM:SS of an ISO time (the log's own time, in UTC as the API gives it)."""
+    if not ts or "T" not in ts:
+        return ts or ""
+    return ts.split("T", 1)[1][:8]
+
+
+def log_text(line: dict[str, Any]) -> Text:
+    level = line.get("level") or "info"
+    style = {"error": "red", "warning": "yellow"}.get(level, "")
+    return Text.assemble((clock(line.get("ts")) + " ", "dim"), (str(line.get("message", "")), style))
+
+
+def read_deployment_logs(s: Session, dep_id: str, on_line: Callable[[dict], None], follow: bool,
+                         timeout: Optional[float], on_poll: Optional[Callable[[dict], None]] = None,
+                         interval: float = 0.5) -> dict[str, Any]:
+    """Print every log line once (cursor paging); with `follow`, until the deployment is final.
+    Returns the deployment as read last. `on_poll(deployment)` sees each fresh read."""
+    path = s.org_path(f"/deployments/{dep_id}")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    cursor: Optional[str] = None
+    while True:
+        page = s.client.get(path + "/logs", after=cursor, limit=1000)
+        for line in page.get("lines") or []:
+            on_line(line)
+        cursor = page.get("next") or cursor
+        if page.get("more"):
+            continue
+        dep = s.client.get(path)
+        if on_poll:
+            on_poll(dep)
+        if page.get("final") or not follow:
+            return dep
+        if deadline is not None and time.monotonic() >= deadline:
+            raise CliError(f"timed out after {timeout:.0f} s: deployment {dep_id} is still {dep.get('status')}")
+        time.sleep(interval)
+
+
+class Progress:
+    """Steps as they complete plus the log tail, on a terminal or as plain lines."""
+
+    def __init__(self, out: Out, dep: dict[str, Any]):
+        self.out = out
+        self.dep = dep
+        self.seen: dict[str, str] = {}
+        self.live: Optional[Live] = None
+        if not out.json and out.out.is_terminal:
+            self.live = Live(self._render(), console=out.out, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> "Progress":
+        if self.live:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live:
+            self.live.update(self._render())
+            self.live.__exit__(*exc)
+
+    def line(self, line: dict[str, Any]) -> None:
+        if self.out.json:
+            return
+        if self.live:
+            self.live.console.print(log_text(line), soft_wrap=True)
+            return
+        # Plain lines: a step's "<step>: done ..." line is where that step completes; mark it.
+        step, message = line.get("step") or "", str(line.get("message", ""))
+        status = "done" if message.startswith(f"{step}: done") else "failed" if line.get("level") == "error" and step else ""
+        if step and status and self.seen.get(step) != status:
+            self.seen[step] = status
+            mark, style = STEP_STYLE[status]
+            self.out.out.print(Text.assemble((clock(line.get("ts")) + " ", "dim"), (f"{mark} {message}", style)),
+                               soft_wrap=True)
+            return
+        self.out.out.print(log_text(line), soft_wrap=True)
+
+    def poll(self, dep: dict[str, Any]) -> None:
+        self.dep = dep
+        if self.out.json:
+            return
+        if self.live:
+            self.live.update(self._render())
+            return
+        for step in dep.get("steps") or []:  # steps that completed without a log line saying so
+            status = step.get("status") or "running"
+            if status in ("done", "failed") and self.seen.get(step["name"]) != status:
+                self.seen[step["name"]] = status
+                mark, style = STEP_STYLE[status]
+                took = f" ({step['ms']:.0f} ms)" if isinstance(step.get("ms"), (int, float)) else ""
+                self.out.line(Text(f"{mark} {step['name']}: {status}{took}", style=style))
+
+    def _render(self) -> Table:
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column(width=2)
+        table.add_column()
+        table.add_column(style="dim")
+        for step in self.dep.get("steps") or []:
+            status = step.get("status") or "running"
+            took = f"{step['ms']:.0f} ms" if isinstance(step.get("ms"), (int, float)) else ""
+            if status == "running":
+                table.add_row(Spinner("dots"), Text(step["name"]), Text(step.get("waiting") or ""))
+            else:
+                mark, style = STEP_STYLE.get(status, ("?", ""))
+                table.add_row(Text(mark, style=style), Text(step["name"]), Text(took))
+        status = self.dep.get("status", "")
+        style = "green" if status in GOOD else "red" if status in BAD else "yellow"
+        table.add_row(Text(""), Text(f"deployment #{self.dep.get('number')}: {status}", style=style), Text(""))
+        return table
+
+
+def settle_exit(dep: dict[str, Any]) -> int:
+    return 0 if dep.get("status") in GOOD else 2
+
+
+def summary(dep: dict[str, Any], service_name: str = "") -> Text:
+    status = dep.get("status")
+    head = f"Deployment #{dep.get('number')}" + (f" of {service_name}" if service_name else "") + f" ({dep.get('id')})"
+    if status in GOOD:
+        return Text(f"{head} is live.", style="green")
+    why = f": {dep['error']}" if dep.get("error") else ""
+    return Text(f"{head} ended {status}{why}", style="red")

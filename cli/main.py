@@ -1,0 +1,13 @@
+"""The `launchbay` command line (issue #10). `launchbay --help` lists the commands.
+
+Installed as a console script by scripts/install_cli.py; `python -m cli` runs it too."""
+from __future__ import annotations
+
+from cli.app import app
+from cli.commands import accounts, catalog, deploys, find, iac  # noqa: F401  (they register their commands)
+
+__all__ = ["app", "run"]
+
+
+def run() -> None:
+    app(prog_name="launchbay")

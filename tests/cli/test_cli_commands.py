@@ -1,0 +1,138 @@
+"""Projects, services, secrets, status, search and audit through the real CLI and API; every
+--json output parses; secret values never appear in any output."""
+from __future__ import annotations
+
+import base64
+import json
+
+from cryptography.fernet import Fernet
+
+from chalicelib import wiring
+
+
+def test_every_command_json_output_parses(cli, account):
+    projects = cli("projects", "--json").json()["items"]
+    assert [p["name"] for p in projects] == ["shop"]
+    assert cli("projects", "list", "--json").json()["items"][0]["id"] == account.project_id
+    svc = cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--var", "LOG_LEVEL=info",
+              "--health-path", "/healthz", "--command", "nginx -g 'daemon off;'", "--json").json()
+    assert svc["name"] == "web" and svc["env"] == {"LOG_LEVEL": "info"}
+    assert svc["command"] == ["nginx", "-g", "daemon off;"] and svc["health_check"]["path"] == "/healthz"
+    cli("services", "create", "jobs", "--kind", "worker", "--image", "busybox", "--json")
+
+    assert [s["name"] for s in cli("services", "--json").json()["items"]] == ["web", "jobs"] or \
+        {s["name"] for s in cli("services", "--json").json()["items"]} == {"web", "jobs"}
+    assert cli("services", "show", "web", "--json").json()["id"] == svc["id"]
+    assert cli("services", "show", svc["id"], "--json").json()["name"] == "web"      # by id too
+    assert {s["name"] for s in cli("status", "--json").json()["items"]} == {"web", "jobs"}
+    st = cli("status", "web", "--json").json()
+    assert st["service"]["status"] == "new" and st["latest_deployment"] is None
+    assert cli("secrets", "list", "-s", "web", "--json").json() == {"items": []}
+    assert cli("releases", "web", "--json").json() == {"items": []}
+    assert cli("orgs", "--json").json()["items"][0]["id"] == account.org_id
+
+    # deploy without --wait (no worker here): queued; then cancelled at once
+    dep = cli("deploy", "web", "--json").json()
+    assert dep["status"] == "queued" and dep["service_id"] == svc["id"]
+    lines = cli("logs", "--deployment", dep["id"], "--json").json_lines()
+    assert all("message" in line for line in lines)
+    cancelled = cli("cancel", dep["id"], "--json").json()
+    assert cancelled["status"] == "cancelled"
+    followed = cli("logs", "--deployment", dep["id"], "--follow", "--json", "--timeout", "20").json_lines()
+    assert [l["seq"] for l in followed] == sorted({l["seq"] for l in followed})   # each line once, in order
+    assert cli("status", "web", "--json").json()["latest_deployment"]["status"] == "cancelled"
+
+    # run-time logs: nothing ran, so no lines; --follow stops at its --timeout
+    assert cli("logs", "web", "--json").json_lines() == []
+    assert cli("logs", "web", "--follow", "--timeout", "1", "--interval", "0.2", "--json").exit_code == 0
+
+    events = cli("audit", "--json").json()["items"]
+    assert {"project.create", "service.create"} <= {e["action"] for e in events}
+    assert len(cli("audit", "--limit", "2", "--json").json()["items"]) == 2
+    found = cli("search", "web", "--json").json()
+    assert "results" in found and "total" in found
+    assert "results" in cli("search", "web", "--type", "service", "--project", "shop", "--json").json()
+    assert cli("projects", "use", "shop", "--json").json()["id"] == account.project_id
+
+
+def test_human_output_names_things(cli, account):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    table = cli("services").stdout
+    assert "NAME" in table and "web" in table and "nginx:1.27" in table
+    assert "web" in cli("status").stdout
+    show = cli("services", "show", "web").stdout
+    assert "image" in show and "nginx:1.27" in show
+    dep = cli("deploy", "web").stdout
+    assert "Follow it: launchbay logs --deployment dep_" in dep
+
+
+def test_usage_and_api_errors_exit_1_with_a_clear_message(cli, account):
+    small = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--memory", "100", ok=False)
+    assert small.exit_code == 1 and "memory" in small.stderr and small.stdout == ""
+    as_json = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--memory", "100", "--json", ok=False)
+    err = json.loads(as_json.stderr)["error"]
+    assert as_json.exit_code == 1 and as_json.stdout == "" and err["field"] == "memory" and err["status"] in (400, 422)
+
+    bad_kind = cli("services", "create", "web", "--image", "nginx", "--kind", "daemon", ok=False)
+    assert bad_kind.exit_code == 1 and "web, worker or cron" in bad_kind.stderr
+    bad_var = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--var", "NOEQUALS", ok=False)
+    assert bad_var.exit_code == 1 and "KEY=VALUE" in bad_var.stderr
+    unknown = cli("deploy", "nope", ok=False)
+    assert unknown.exit_code == 1 and "no service 'nope'" in unknown.stderr
+    not_int = cli("services", "create", "web", "--image", "nginx", "--port", "eighty", ok=False)
+    assert not_int.exit_code == 1 and "--port" in not_int.stderr
+    both = cli("logs", ok=False)
+    assert both.exit_code == 1 and "SERVICE or --deployment" in both.stderr
+    no_project = cli("services", "--project", "missing", ok=False)
+    assert no_project.exit_code == 1 and "no project 'missing'" in no_project.stderr
+    gone = cli("cancel", "dep_00000000000000000000000000", ok=False)
+    assert gone.exit_code == 1 and "404" in gone.stderr
+    rollback = cli("services", "create", "api", "--image", "nginx", "--port", "80")
+    assert rollback.exit_code == 0
+    nothing = cli("rollback", "api", ok=False)
+    assert nothing.exit_code == 1 and "no earlier release" in nothing.stderr
+
+
+def _stored_secret(service_id: str, name: str) -> str:
+    ports = wiring.get_ports()
+    doc = ports.store.collection("secrets").find_one({"service_id": service_id, "name": name})
+    return Fernet(ports.settings.fernet_key()).decrypt(doc["ciphertext"].encode()).decode()
+
+
+def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_path):
+    value = "postgres://app:S3cr3t-" + base64.b32encode(b"never-print").decode() + "@db/app"
+    svc = cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--json").json()
+    outputs = []
+
+    def run(*args, **kw):
+        r = cli(*args, **kw)
+        outputs.append(r.stdout + r.stderr)
+        return r
+
+    got = run("secrets", "set", "DATABASE_URL", "-s", "web", "--json", input=value + "\n").json()
+    assert got["name"] == "DATABASE_URL" and got["version"] == 1
+    assert _stored_secret(svc["id"], "DATABASE_URL") == value            # one trailing newline dropped, nothing else
+    run("secrets", "set", "DATABASE_URL", "-s", "web", input=value + "\n")
+    pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----\n"
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(pem)
+    run("secrets", "set", "TLS_KEY", "--service", svc["id"], "--from-file", str(key_file))
+    assert _stored_secret(svc["id"], "TLS_KEY") == pem                   # a file is taken exactly
+    listed = run("secrets", "list", "-s", "web", "--json").json()["items"]
+    assert {(s["name"], s["version"]) for s in listed} == {("DATABASE_URL", 2), ("TLS_KEY", 1)}
+    run("secrets", "list", "-s", "web")
+    run("services", "show", "web", "--json")
+    run("status", "web")
+    run("audit", "--json")
+    run("search", "DATABASE_URL", "--json")
+    empty = run("secrets", "set", "EMPTY", "-s", "web", input="", ok=False)
+    assert empty.exit_code == 1 and "nothing was given" in empty.stderr
+    run("secrets", "unset", "TLS_KEY", "-s", "web")
+    assert [s["name"] for s in run("secrets", "list", "-s", "web", "--json").json()["items"]] == ["DATABASE_URL"]
+
+    for text in outputs:
+        assert value not in text and "S3cr3t" not in text and "abc\n-----END" not in text
+    assert value not in cli.config_file.read_text()
+    # the value is never an argument: there is no option that takes it
+    refused = cli("secrets", "set", "X", "-s", "web", "--value", value, ok=False)
+    assert refused.exit_code == 1 and value not in refused.stdout + refused.stderr

@@ -1,0 +1,82 @@
+"""deploy --wait, rollback and logs through the real CLI, the real API and a real Celery worker
+against the moto sandbox."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.support.processes import CeleryWorker
+
+
+@pytest.fixture
+def worker(launchbay_env):
+    w = CeleryWorker(launchbay_env, ["deploys", "default"]).start()
+    yield w
+    w.stop()
+
+
+def test_deploy_wait_shows_steps_and_exits_0_live_2_failed(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("services", "create", "bad", "--image", "nginx:1.27", "--port", "80", "--var", "LAUNCHBAY_SANDBOX_FAIL=crash")
+
+    live = cli("deploy", "web", "--wait", "--timeout", "120", ok=None)
+    assert live.exit_code == 0, worker.output()[-3000:] + live.stdout + live.stderr
+    out = live.stdout
+    assert "Deploying web: deployment #1" in out
+    assert "✓ task_definition: done in" in out and "✓ rollout: done in" in out     # steps as they complete
+    assert "rollout: started" in out and "deployment #1 is live" in out           # the log tail
+    assert out.rstrip().endswith("is live.")
+    steps = [line.split("✓ ", 1)[1].split(":")[0] for line in out.splitlines() if "✓ " in line]
+    assert len(steps) >= 10 and len(steps) == len(set(steps))                       # each step once
+
+    failed = cli("deploy", "bad", "--wait", "--timeout", "120", ok=None)
+    assert failed.exit_code == 2, failed.stdout + failed.stderr
+    assert "ended failed" in failed.stdout and "exited with code" in failed.stdout
+    assert "✗ " in failed.stdout                                                    # the step that failed
+
+    as_json = cli("deploy", "bad", "--wait", "--json", "--timeout", "120", ok=None)
+    assert as_json.exit_code == 2 and as_json.json()["status"] == "failed"           # stdout: the deployment only
+
+    # a second release of web, then a rollback to the first, followed to the end
+    second = cli("deploy", "web", "--image", "nginx:1.27.1", "--wait", "--json", "--timeout", "120", ok=None)
+    assert second.exit_code == 0 and second.json()["status"] == "live"
+    releases = cli("releases", "web", "--json").json()["items"]
+    assert [(r["number"], r["current"]) for r in releases] == [(2, True), (1, False)]
+    back = cli("rollback", "web", "--wait", "--timeout", "120", ok=None)
+    assert back.exit_code == 0, back.stdout + back.stderr
+    assert "Rolling web back to " + releases[1]["deployment_id"] in back.stdout
+    status = cli("status", "web", "--json").json()
+    assert status["service"]["live_image"].startswith("nginx:1.27") and status["latest_deployment"]["status"] == "live"
+    assert status["service"]["live_image"] != "nginx:1.27.1"
+    to_release = cli("rollback", "web", "--to-release", "2", "--json").json()
+    assert to_release["status"] in ("queued", "provisioning", "deploying", "live")
+
+    # on a terminal: a rich Live display of the steps, the log scrolling above it
+    tty = cli("deploy", "web", "--wait", "--timeout", "120", ok=None, env={"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"})
+    assert tty.exit_code == 0, tty.stdout + tty.stderr
+    assert "\x1b[" in tty.stdout                                                     # drawn with terminal codes
+    assert "✓" in tty.stdout and "rollout" in tty.stdout and ": live" in tty.stdout, tty.stdout
+    assert "is live." in tty.stdout
+
+    # the deploy log of a finished deployment: --follow stops at once, since it is final
+    t0 = time.monotonic()
+    logged = cli("logs", "--deployment", second.json()["id"], "--follow")
+    assert time.monotonic() - t0 < 30 and "is live." in logged.stdout
+    assert "rollout: done in" in logged.stdout
+
+
+def test_logs_follow_stops_when_the_deployment_is_final(cli, account, worker):
+    cli("services", "create", "slow", "--image", "nginx:1.27", "--port", "80", "--var", "LAUNCHBAY_SANDBOX_DELAY=2")
+    dep = cli("deploy", "slow", "--json").json()
+    followed = cli("logs", "--deployment", dep["id"], "--follow", "--json", "--timeout", "120", ok=None)
+    assert followed.exit_code == 0, followed.stderr
+    lines = followed.json_lines()
+    seqs = [l["seq"] for l in lines]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+    assert any("is live" in l["message"] for l in lines)
+    # the run-time log of the live service: read, and --follow ends at its timeout
+    t0 = time.monotonic()
+    run_logs = cli("logs", "slow", "--follow", "--timeout", "2", "--interval", "0.5", "--json")
+    assert 1.5 <= time.monotonic() - t0 < 20
+    assert all("message" in l for l in run_logs.json_lines())
