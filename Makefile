@@ -33,6 +33,7 @@ $(PY):
 
 $(STAMP): $(REQS) | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) scripts/install_cli.py $(VENV)
 	@touch $@
 
 venv: $(STAMP)

@@ -42,14 +42,14 @@ class Group(TyperGroup):
     """Click exits 2 on usage errors; here 2 means "the deployment failed", so usage errors
     exit 1, and API/CLI errors are reported in one place (text, or JSON with --json)."""
 
-    def make_context(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def make_context(self, *args: Any, **kwargs: Any):
         try:
             return super().make_context(*args, **kwargs)
         except UsageError as exc:
             exc.exit_code = EXIT_ERROR
             raise
 
-    def invoke(self, ctx):  # type: ignore[override]
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except UsageError as exc:

@@ -86,13 +86,11 @@ class Session:
 
     # --- service ---------------------------------------------------------------------
     def services(self) -> list[dict[str, Any]]:
-        """The project's services; with an environment chosen, those of that environment
-        (services that name no environment are kept: the API adds the field with environments)."""
-        items = self.client.items(self.project_path("/services"))
+        """The project's services; with an environment chosen, that environment's (the API filters)."""
         env = self._env_ref
-        if not env:
-            return items
-        return [s for s in items if _env_of(s) is None or env in _env_of(s)]
+        if env:
+            return self.client.items(self.project_path("/services"), environment=env)
+        return self.client.items(self.project_path("/services"))
 
     def service(self, ref: str) -> dict[str, Any]:
         if ref.startswith("svc_"):
@@ -101,11 +99,6 @@ class Session:
 
     def service_path(self, ref: str, tail: str = "") -> str:
         return self.org_path(f"/services/{segment(self.service(ref)['id'])}{tail}")
-
-
-def _env_of(service: dict[str, Any]) -> Optional[set]:
-    values = {service.get(k) for k in ("environment", "environment_id", "environment_name")} - {None}
-    return values or None
 
 
 def pick(items: list[dict[str, Any]], ref: str, what: str, hint: str = "") -> dict[str, Any]:

@@ -201,13 +201,15 @@ def services_create(
     max_instances: Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")] = None,
     schedule: Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")] = None,
     domain: Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")] = None,
-    org: Org = None, project: Project = None, json: Json = False,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from flags (secrets are set afterwards with `launchbay secrets set`)."""
     if kind not in ("web", "worker", "cron"):
         raise typer.BadParameter("must be web, worker or cron", param_hint="--kind")
-    s = Session(json, org=org, project=project)
+    s = Session(json, org=org, project=project, env=env)
     body: dict[str, Any] = {"name": name, "kind": kind, "image": image}
+    if s._env_ref:
+        body["environment"] = s.environment()["name"]
     optional = {"port": port, "cpu": cpu, "memory": memory, "min_instances": min_instances,
                 "max_instances": max_instances, "schedule": schedule, "domain": domain}
     body.update({k: v for k, v in optional.items() if v is not None})

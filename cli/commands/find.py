@@ -33,9 +33,12 @@ def search(
     got = s.client.get(s.org_path("/search"), q=query, type=type, status=status, project=project_id,
                        limit=limit, **{"from": since, "to": until})
     results = got.get("results") or []
-    s.out.result(got, lambda: (s.out.table(results, [("type", "TYPE"), ("title", "TITLE"), ("status", "STATUS"),
-                                                     ("id", "ID"), ("created", "WHEN")], "no matches"),
-                               s.out.line(f"{got.get('total', len(results))} match(es)", style="dim")))
+    def human() -> None:
+        s.out.table(results, [("type", "TYPE"), ("title", "TITLE"), ("status", "STATUS"), ("id", "ID"),
+                              ("created", "WHEN")], "no matches")
+        s.out.line(f"{got.get('total', len(results))} match(es)", style="dim")
+
+    s.out.result(got, human)
 
 
 @app.command(epilog="""[bold]Examples[/bold]
