@@ -20,7 +20,7 @@ ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", 
 
 def apply(ports: Ports, actor: Actor, org_id: str, project_id: str, doc: LaunchbayFile,
           allow_delete: bool = False, source: str = "launchbay") -> dict[str, Any]:
-    catalog.get_project(ports, actor, org_id, project_id)
+    catalog.get_project(ports, actor, org_id, project_id, "service.write")   # each change checks its own role too
     planned = plan(ports, project_id, doc)
     applied, skipped = [], []
     with ports.store.transaction():

@@ -56,6 +56,8 @@ REQUIRED = {
     "POST /orgs/{org}/services/{svc}/runs": "developer", "GET /orgs/{org}/services/{svc}/runs": "viewer",
     "GET /orgs/{org}/services/{svc}/domain": "viewer",
     "POST /orgs/{org}/services/{svc}/domain/verify": "developer",
+    "POST /orgs/{org}/projects/{project}/plan": "viewer", "POST /orgs/{org}/projects/{project}/apply": "developer",
+    "GET /orgs/{org}/projects/{project}/export": "viewer",
     "GET /orgs/{org}/projects/{project}/environments": "viewer",
     "POST /orgs/{org}/projects/{project}/environments": "admin",
     "GET /orgs/{org}/projects/{project}/environments/{env}": "viewer",
@@ -338,9 +340,21 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},
         "POST /orgs/{org}/projects/{project}/environments/{env}/clone": lambda: {"name": "c-" + _hex()},
         "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": lambda: {"value": w.secret_value},
+        "POST /orgs/{org}/projects/{project}/plan": lambda: _apply_doc(w),
+        "POST /orgs/{org}/projects/{project}/apply": lambda: _apply_doc(w),
     }
     make = bodies.get(key)
     return make() if make else None
+
+
+def _apply_doc(w: World) -> dict:
+    """A launchbay document that adds one worker to production and changes nothing else there
+    (what the document leaves out would be deleted only with allow_delete)."""
+    a = w.ids
+    env = w.ok("GET", f"/orgs/{a['org']}/projects/{a['project']}/environments/production")
+    block = {"env": env["env"], "domain_suffix": env.get("domain_suffix"),
+             "services": {"m-" + _hex(): {"kind": "worker", "image": "busybox:1"}}}
+    return {"document": {"version": 1, "environments": {"production": block}}}
 
 
 def _names_a(w: World, body: dict) -> bool:
