@@ -111,7 +111,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                     warnings.append({"file": "launchbay.yaml",
                                      "key": f"environments.{env_name}.services.{svc_name}.secrets",
                                      "message": f"secret {secret} of {svc_name} ({env_name}) has no value yet: set it "
-                                                f"with `launchbay secrets set {secret} --service {svc_name}`"})
+                                                f"with `launchbay secrets set {secret} -s {svc_name} --env {env_name}`"})
             for secret in sorted(have_secrets - set(spec.secrets)):
                 changes.append({"action": "delete", "type": "secret", "name": secret, "environment": env_name,
                                 "fields": {"scope": "service", "service": svc_name}})

@@ -226,9 +226,19 @@ def services_create(
 
 # --- secrets ---------------------------------------------------------------------------
 
-secrets_app = typer.Typer(help="A service's secrets: set from stdin or a file, never from the command line; listed by name and version only.")
+secrets_app = typer.Typer(help="Secrets of a service (-s) or of an environment (no -s: the --env or default one, "
+                               "inherited by its services): set from stdin or a file, never from the command line; "
+                               "listed by name and version only.")
 app.add_typer(secrets_app, name="secrets")
-Service = Annotated[str, typer.Option("--service", "-s", help="Service id or name.")]
+Service = Annotated[Optional[str], typer.Option("--service", "-s", help="Service id or name; without it, the "
+                                                "environment's secrets.")]
+
+
+def _secrets_path(s: Session, service: Optional[str], tail: str = "") -> str:
+    if service:
+        return s.service_path(service, "/secrets" + tail)
+    env = s.environment(s._env_ref or "production")
+    return s.project_path(f"/environments/{segment(env['name'])}/secrets{tail}")
 
 
 @secrets_app.command("set", epilog="""[bold]Examples[/bold]
@@ -237,10 +247,12 @@ Service = Annotated[str, typer.Option("--service", "-s", help="Service id or nam
 
   printf '%s' "$DATABASE_URL" | launchbay secrets set DATABASE_URL -s web
 
-  launchbay secrets set TLS_KEY -s web --from-file key.pem""")
+  launchbay secrets set TLS_KEY -s web --from-file key.pem
+
+  launchbay secrets set SENTRY_DSN --env staging           [dim]# every service of staging inherits it[/dim]""")
 def secrets_set(
     name: Annotated[str, typer.Argument(help="Upper-case letters, digits and _.")],
-    service: Service,
+    service: Service = None,
     from_file: Annotated[Optional[Path], typer.Option("--from-file", help="Read the value from this file ('-': stdin).",
                                                       dir_okay=False)] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -258,29 +270,28 @@ def secrets_set(
             raise CliError(f"--from-file: {from_file} is empty")
     else:
         value = secret_input(f"Value for {name}: ", whole=True)
-    path = s.service_path(service, f"/secrets/{segment(name)}")
-    got = s.client.put(path, {"value": value})
+    got = s.client.put(_secrets_path(s, service, f"/{segment(name)}"), {"value": value})
     del value
     s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} (version {got.get('version')}); "
                                          "it reaches the containers with the next deploy"))
 
 
 @secrets_app.command("unset", epilog="[bold]Example[/bold]\n\n  launchbay secrets unset DATABASE_URL -s web")
-def secrets_unset(name: Annotated[str, typer.Argument(help="Secret name.")], service: Service,
+def secrets_unset(name: Annotated[str, typer.Argument(help="Secret name.")], service: Service = None,
                   org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
     """Delete a secret."""
     s = Session(json, org=org, project=project, env=env)
-    s.client.delete(s.service_path(service, f"/secrets/{segment(name)}"))
+    s.client.delete(_secrets_path(s, service, f"/{segment(name)}"))
     s.out.result({"name": name, "deleted": True}, lambda: s.out.line(f"Deleted {name}"))
 
 
 @secrets_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay secrets list -s web --json")
-def secrets_list(service: Service, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+def secrets_list(service: Service = None, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
     """List secret names and versions (values never leave the server)."""
     s = Session(json, org=org, project=project, env=env)
-    got = s.client.get(s.service_path(service, "/secrets"))
+    got = s.client.get(_secrets_path(s, service))
     items = got.get("items") or []
     s.out.result({"items": items}, lambda: s.out.table(
-        items, [("name", "NAME"), ("version", "VERSION"), ("updated", "UPDATED")], "no secrets"))
+        items, [("name", "NAME"), ("version", "VERSION"), ("scope", "SCOPE"), ("updated", "UPDATED")], "no secrets"))
 
 

@@ -204,12 +204,16 @@ def export(
 
   launchbay import --format copilot ../legacy    [dim]# copilot/**/manifest.yml[/dim]
 
-  launchbay import --format heroku --yes         [dim]# app.json + Procfile[/dim]""")
+  launchbay import --format heroku --yes         [dim]# app.json + Procfile[/dim]
+
+  launchbay import --format heroku --write launchbay.yaml   [dim]# only convert: edit it, then `launchbay apply`[/dim]""")
 def import_(
     format: Annotated[ImportFormat, typer.Option("--format", "-f", help="copilot, compose or heroku.")],
     path: Annotated[Path, typer.Argument(help="The folder holding the files.")] = Path("."),
     allow_delete: Annotated[bool, typer.Option("--allow-delete", help="Let the plan delete services or environments.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    write: Annotated[Optional[Path], typer.Option("--write", "-w", help="Only convert: write the launchbay.yaml "
+                                                  "(with the warnings as comments) instead of applying.")] = None,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Bring an app described for AWS Copilot, Docker Compose or Heroku into the project: plan, confirm, apply."""
@@ -217,4 +221,14 @@ def import_(
     files = collect(format.value, path)
     if not json:
         s.out.line(f"Read {', '.join(sorted(files))}", style="dim")
+    if write is not None:
+        got = s.client.post(s.project_path("/plan"), {"format": format.value, "files": files})
+        notes = "".join(f"# {w.get('file')}:{w.get('key')}: {w.get('message')}\n" for w in got.get("warnings") or [])
+        import yaml
+
+        write.write_text(f"# launchbay.yaml converted from {format.value}; review, then `launchbay apply {write.name}`\n"
+                         + notes + yaml.safe_dump(got.get("document") or {}, sort_keys=False))
+        s.out.result({"written": str(write), "warnings": got.get("warnings") or []},
+                     lambda: s.out.line(f"Wrote {write} ({len(got.get('warnings') or [])} warnings as comments)"))
+        return
     _apply(s, format.value, files, allow_delete, yes)
