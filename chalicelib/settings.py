@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     cluster_name: str = Field("launchbay", alias="LAUNCHBAY_CLUSTER")
     subnets: str = Field("", alias="LAUNCHBAY_SUBNETS")  # comma separated; empty: default VPC
     security_groups: str = Field("", alias="LAUNCHBAY_SECURITY_GROUPS")
+    # IAM roles made by the operator (e.g. by infra/); empty: Launchbay creates its own roles.
+    task_execution_role_arn: str = Field("", alias="LAUNCHBAY_TASK_EXECUTION_ROLE_ARN")
+    events_role_arn: str = Field("", alias="LAUNCHBAY_EVENTS_ROLE_ARN")
     # Seconds the sandbox simulator takes to "roll out" a service.
     sandbox_delay_seconds: float = Field(1.0, alias="LAUNCHBAY_SANDBOX_DELAY", ge=0)
 

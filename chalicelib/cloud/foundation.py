@@ -153,7 +153,7 @@ class FoundationMixin(CloudBase):
     # --- IAM roles ---------------------------------------------------------------
     def execution_role_arn(self) -> str:
         """The task execution role: settings (if the field exists) or launchbay-task-execution."""
-        configured = getattr(self.settings, "task_execution_role_arn", "") or ""
+        configured = self.settings.task_execution_role_arn
         if configured:
             return configured
         p, r = self.partition, self.region
@@ -173,7 +173,7 @@ class FoundationMixin(CloudBase):
 
     def events_role_arn(self) -> str:
         """The role EventBridge assumes to RunTask scheduled jobs on our cluster."""
-        configured = getattr(self.settings, "events_role_arn", "") or ""
+        configured = self.settings.events_role_arn
         if configured:
             return configured
         p, r = self.partition, self.region

@@ -145,7 +145,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
     def _execution_role_lookup(self) -> tuple[str, bool]:
         """(ARN, exists) of the execution role, without creating it. A missing role's ARN is
         the one ensure_role would create (name at path /)."""
-        configured = getattr(self.settings, "task_execution_role_arn", "") or ""
+        configured = self.settings.task_execution_role_arn
         if configured:
             return configured, True
         memo = self._memo.get(f"role:{naming.EXECUTION_ROLE_NAME}")
