@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     cluster_name: str = Field("launchbay", alias="LAUNCHBAY_CLUSTER")
     subnets: str = Field("", alias="LAUNCHBAY_SUBNETS")  # comma separated; empty: default VPC
     security_groups: str = Field("", alias="LAUNCHBAY_SECURITY_GROUPS")
+    # The connection role's CloudFormation template published on S3 (GET /v1/aws/template.json gives
+    # it): quick-create links point there. Empty: connections return the template without a link.
+    access_template_url: str = Field("", alias="LAUNCHBAY_ACCESS_TEMPLATE_URL")
     # Seconds the sandbox simulator takes to "roll out" a service.
     sandbox_delay_seconds: float = Field(1.0, alias="LAUNCHBAY_SANDBOX_DELAY", ge=0)
 
