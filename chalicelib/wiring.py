@@ -72,6 +72,7 @@ def get_cloud() -> "Cloud":
 # per process, a few hundred at most (the oldest are dropped; they rebuild on the next use).
 _CACHE_SIZE = 256
 _clients: "OrderedDict[tuple, Any]" = OrderedDict()
+_adapters: "OrderedDict[tuple, Any]" = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -114,12 +115,10 @@ def make_cloud_for(cls: Optional[type] = None) -> Callable[[Optional[dict[str, A
     from chalicelib.cloud.base import Place
     from chalicelib.cloud.naming import SERVICES_SECURITY_GROUP
 
-    adapters: "OrderedDict[tuple, Any]" = OrderedDict()
-
     def cloud_for(target: Optional[dict[str, Any]]) -> "Cloud":
         s = get_settings()
         if not target:
-            return _remember(adapters, ("platform",), lambda: cls(s)) if cls else get_cloud()
+            return _remember(_adapters, ("platform", cls), lambda: cls(s)) if cls else get_cloud()
         region = target.get("region") or s.aws_region
         conn_id = target.get("aws_account_id")
         place = Place(cluster=target.get("cluster"), services_group=target.get("security_group") or SERVICES_SECURITY_GROUP,
@@ -138,7 +137,7 @@ def make_cloud_for(cls: Optional[type] = None) -> Callable[[Optional[dict[str, A
             clients = platform.clients if region == s.aws_region else _remember(  # type: ignore[attr-defined]
                 _clients, ckey, lambda: _platform_clients(region))
         kind = cls or _adapter_class()
-        return _remember(adapters, (ckey, place, kind), lambda: kind(s, clients, place))
+        return _remember(_adapters, (ckey, place, kind), lambda: kind(s, clients, place))
 
     return cloud_for
 
@@ -181,5 +180,11 @@ def reset() -> None:
     settings_module.reset()
     for f in (get_store, get_search, get_queue, get_cloud, get_cloud_for):
         f.cache_clear()
+    reset_clients()
+
+
+def reset_clients() -> None:
+    """Forget the connected accounts' credentials and adapters: the next use assumes the roles again."""
     with _lock:
         _clients.clear()
+        _adapters.clear()
