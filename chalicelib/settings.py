@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # IAM roles made by the operator (e.g. by infra/); empty: Launchbay creates its own roles.
     task_execution_role_arn: str = Field("", alias="LAUNCHBAY_TASK_EXECUTION_ROLE_ARN")
     events_role_arn: str = Field("", alias="LAUNCHBAY_EVENTS_ROLE_ARN")
+    # The connection role's CloudFormation template published on S3 (GET /v1/aws/template.json gives
+    # it): quick-create links point there. Empty: connections return the template without a link.
+    access_template_url: str = Field("", alias="LAUNCHBAY_ACCESS_TEMPLATE_URL")
     # Seconds the sandbox simulator takes to "roll out" a service.
     sandbox_delay_seconds: float = Field(1.0, alias="LAUNCHBAY_SANDBOX_DELAY", ge=0)
 

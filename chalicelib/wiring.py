@@ -6,7 +6,9 @@ factories so that importing the API stays cheap on Lambda."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from chalicelib import settings as settings_module
 from chalicelib.settings import get_settings
@@ -66,6 +68,101 @@ def get_cloud() -> "Cloud":
     return AwsCloud(s)
 
 
+# Adapters per target, and boto3 clients per (connection, role, external id, region): built once
+# per process, a few hundred at most (the oldest are dropped; they rebuild on the next use).
+_CACHE_SIZE = 256
+_clients: "OrderedDict[tuple, Any]" = OrderedDict()
+_adapters: "OrderedDict[tuple, Any]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def _remember(cache: "OrderedDict[tuple, Any]", key: tuple, build: Callable[[], Any]) -> Any:
+    with _lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    value = build()
+    with _lock:
+        value = cache.setdefault(key, value)
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
+
+
+def _connected_clients(conn: dict[str, Any], region: str) -> Any:
+    """boto3 clients acting as the connection's role: AssumeRole with its external id on first
+    use, renewed by botocore before expiry. A broken role marks the connection broken."""
+    from chalicelib.accounts import aws_accounts
+    from chalicelib.cloud.assumed import AccessBroken, refreshable
+    from chalicelib.cloud.session import Clients
+
+    def fetch() -> dict[str, Any]:
+        try:
+            meta = get_cloud().assume_access(conn["role_arn"], conn["external_id"], f"launchbay-{conn['id']}",
+                                             conn.get("account_id"))
+        except AccessBroken as exc:
+            aws_accounts.record_access(get_store(), conn["id"], str(exc))
+            raise AccessBroken(f"AWS account connection {conn['name']!r}: {exc}") from exc
+        aws_accounts.record_access(get_store(), conn["id"], None)
+        return meta
+
+    return Clients(get_settings(), region=region, credentials=refreshable(fetch))
+
+
+def make_cloud_for(cls: Optional[type] = None) -> Callable[[Optional[dict[str, Any]]], "Cloud"]:
+    """target -> adapter (see Ports.cloud_for), cached per target. `cls` (tests): an adapter class
+    to build instead of the settings' choice."""
+    from chalicelib.cloud.base import Place
+    from chalicelib.cloud.naming import SERVICES_SECURITY_GROUP
+
+    def cloud_for(target: Optional[dict[str, Any]]) -> "Cloud":
+        s = get_settings()
+        if not target:
+            return _remember(_adapters, ("platform", cls), lambda: cls(s)) if cls else get_cloud()
+        region = target.get("region") or s.aws_region
+        conn_id = target.get("aws_account_id")
+        place = Place(cluster=target.get("cluster"), services_group=target.get("security_group") or SERVICES_SECURITY_GROUP,
+                      configured_network=not conn_id)
+        if conn_id:
+            from chalicelib.cloud.assumed import AccessBroken
+
+            conn = get_store().collection("aws_accounts").get(conn_id)
+            if conn is None or not conn.get("role_arn"):
+                raise AccessBroken(f"the AWS account connection {conn_id} no longer exists or was never verified")
+            ckey: tuple = (conn_id, conn["role_arn"], conn["external_id"], conn.get("account_id"), region)
+            clients = _remember(_clients, ckey, lambda: _connected_clients(conn, region))
+        else:
+            ckey = (None, region)
+            platform = get_cloud()
+            clients = platform.clients if region == s.aws_region else _remember(  # type: ignore[attr-defined]
+                _clients, ckey, lambda: _platform_clients(region))
+        kind = cls or _adapter_class()
+        return _remember(_adapters, (ckey, place, kind), lambda: kind(s, clients, place))
+
+    return cloud_for
+
+
+def _platform_clients(region: str) -> Any:
+    from chalicelib.cloud.session import Clients
+
+    return Clients(get_settings(), region=region)
+
+
+def _adapter_class() -> type:
+    if get_settings().sandbox:
+        from chalicelib.cloud.sandbox import SandboxCloud
+
+        return SandboxCloud
+    from chalicelib.cloud.aws import AwsCloud
+
+    return AwsCloud
+
+
+@functools.lru_cache(maxsize=1)
+def get_cloud_for() -> Callable[[Optional[dict[str, Any]]], "Cloud"]:
+    return make_cloud_for()
+
+
 def get_ports() -> "Ports":
     """The adapters bundled for domain services (API requests and worker tasks alike)."""
     from chalicelib.core.context import Ports
@@ -75,11 +172,19 @@ def get_ports() -> "Ports":
 
         tracing.enable()
     return Ports(store=get_store(), queue=get_queue(), settings=get_settings(),
-                 cloud_factory=get_cloud, search_factory=get_search)
+                 cloud_factory=get_cloud, search_factory=get_search, cloud_for_factory=get_cloud_for())
 
 
 def reset() -> None:
     """Forget cached settings and adapters (tests change the environment)."""
     settings_module.reset()
-    for f in (get_store, get_search, get_queue, get_cloud):
+    for f in (get_store, get_search, get_queue, get_cloud, get_cloud_for):
         f.cache_clear()
+    reset_clients()
+
+
+def reset_clients() -> None:
+    """Forget the connected accounts' credentials and adapters: the next use assumes the roles again."""
+    with _lock:
+        _clients.clear()
+        _adapters.clear()

@@ -13,6 +13,7 @@ PERMISSIONS = {
     "project.write": "admin",
     "project.delete": "admin",
     "member.write": "admin",
+    "aws_account.write": "admin",   # connections to AWS accounts: where the organization's code runs
 }
 
 

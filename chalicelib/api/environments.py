@@ -22,8 +22,9 @@ def list_(org, project):
 def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
+    place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
     return 201, envs.public(envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
-                                                    body.env))
+                                                    body.env, place))
 
 
 @endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)
@@ -31,7 +32,8 @@ def get(org, project, env):
     return envs.public(envs.get_environment(ports(), actor(bp), org, project, env))
 
 
-@endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables or domain suffix", 200,
+@endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, or the AWS "
+          "account connection and region it deploys to", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)

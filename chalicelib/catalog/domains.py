@@ -78,7 +78,7 @@ def stop_routing(ports: Ports, service: dict[str, Any], host: str) -> bool:
             not done.get("load_balancer"):
         return False
     try:
-        return ports.cloud.delete_listener_rule(done["load_balancer"]["listener_arn"], host, "/*", owner=service["id"],
+        return ports.cloud_for(live.get("target")).delete_listener_rule(done["load_balancer"]["listener_arn"], host, "/*", owner=service["id"],
                                                 target_group_arn=done.get("target_group", {}).get("arn"))
     except Exception:  # AWS unreachable: the rule stays until the next deploy of this service
         log.warning("could not remove the listener rule of released domain %s", host, exc_info=True)

@@ -30,7 +30,10 @@ def check_name(name: str, field: str = "name") -> str:
 
 
 def public(env: dict[str, Any]) -> dict[str, Any]:
-    return {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "created", "updated")}
+    out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
+                                   "region", "created", "updated")}
+    out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
+    return out
 
 
 # --- reading -----------------------------------------------------------------------
@@ -87,11 +90,15 @@ def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]
 
 
 def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
-                       domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None) -> dict[str, Any]:
+                       domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
+                       place: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
+    where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env)
+        if where:
+            doc = ports.store.collection("environments").update(doc["id"], where) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
                      {"name": name, "project_id": project_id})
     return doc
@@ -102,6 +109,8 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     current = get_environment(ports, actor, org_id, project_id, ref, "project.write")
     if "name" in changes:
         check_name(changes["name"])
+    if {"aws_account_id", "region"} & set(changes):
+        changes = {**changes, **_where(ports, org_id, current, changes)}
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
@@ -110,10 +119,34 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
             if {"name", "env"} & set(changes):
                 refresh_services(ports, doc)
             audit.record(ports, actor, org_id, "environment.update", "environment", current["id"],
-                         {"fields": sorted(changes)})
+                         {"fields": sorted(changes), **({"aws_account_id": changes.get("aws_account_id"),
+                                                         "region": changes.get("region")}
+                                                        if "region" in changes else {})})
     except Conflict:
         raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
     return doc
+
+
+def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The account connection and region an environment deploys to, checked: this organization's
+    verified connection (another's is a 404), a region it allows (422). Moving an environment
+    whose services were deployed is refused: their resources stay where they are."""
+    from chalicelib.accounts import aws_accounts
+
+    conn_id = changes.get("aws_account_id", current.get("aws_account_id"))
+    region = changes.get("region", current.get("region"))
+    if region is not None and not aws_accounts.REGION.match(region):
+        raise Invalid(f"{region!r} is not an AWS region name", field="region")
+    if conn_id:
+        conn = aws_accounts.usable(ports, org_id, conn_id, region)
+        region = region or conn["regions"][0]
+    where = {"aws_account_id": conn_id or None, "region": region}
+    moved = {k for k, v in where.items() if v != current.get(k)}
+    if moved and current.get("id") and ports.store.collection("services").count(
+            {"environment_id": current["id"], "status": {"$ne": "new"}}):
+        raise StateConflict(f"the environment's services have been deployed where it is now: delete them before "
+                            f"changing its {' and '.join(sorted(moved))}", field=sorted(moved)[0])
+    return where
 
 
 def refresh_services(ports: Ports, env: dict[str, Any]) -> None:
@@ -169,7 +202,8 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     authorize(ports, actor, org_id, "service.write")
     if with_secrets:
         authorize(ports, actor, org_id, "secret.write")
-    target = create_environment(ports, actor, org_id, project_id, name, domain_suffix, source.get("env"))
+    place = {k: source[k] for k in ("aws_account_id", "region") if source.get(k)}   # deploys where the source does
+    target = create_environment(ports, actor, org_id, project_id, name, domain_suffix, source.get("env"), place)
     services = list(iter_all(ports.store.collection("services"), {"environment_id": source["id"]}))
     copied = []
     for svc in services:

@@ -190,6 +190,10 @@ class EnvironmentIn(BaseModel):
     domain_suffix: Optional[str] = Field(None, max_length=200,
                                          description="web services created here without a domain get <name>.<suffix>")
     env: Optional[dict[str, str]] = Field(None, description="variables every service of the environment inherits")
+    aws_account_id: Optional[str] = Field(None, max_length=64, description="the AWS account connection its services "
+                                          "deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own")
+    region: Optional[str] = Field(None, max_length=32, description="the AWS region (one the connection allows); "
+                                  "null: the connection's first region, or the platform's")
 
     @field_validator("env")
     @classmethod

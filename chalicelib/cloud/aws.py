@@ -10,7 +10,7 @@ The methods live in one mixin per AWS area:
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
@@ -28,6 +28,14 @@ class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryM
     def is_retryable(exc: BaseException) -> bool:
         """Throttling, network and 5xx errors are worth retrying; validation and access errors are not."""
         return is_retryable(exc)
+
+    def assume_access(self, role_arn: str, external_id: str, session_name: str,
+                      expected_account: Optional[str] = None) -> dict[str, Any]:
+        """Credentials of a connected account's role, from this (the platform's) account; raises
+        assumed.AccessBroken when the role refuses or breaks Launchbay's trust rules."""
+        from chalicelib.cloud.assumed import assume
+
+        return assume(self.clients, role_arn, external_id, self.account_id(), session_name, expected_account)
 
     def ping(self) -> dict[str, Any]:
         """Cheap reachability check (STS GetCallerIdentity, one attempt, short timeouts); never raises."""

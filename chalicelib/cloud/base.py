@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+from chalicelib.cloud import naming
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.session import Clients
 
@@ -13,25 +15,41 @@ if TYPE_CHECKING:
 MANAGED_TAG = "launchbay:managed"
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an adapter acts, besides the account and region its Clients carry: the names of the
+    shared resources (one cluster per organization, one task security group per environment)."""
+    cluster: Optional[str] = None                       # None: settings.cluster_name
+    services_group: str = naming.SERVICES_SECURITY_GROUP
+    # LAUNCHBAY_SUBNETS / LAUNCHBAY_SECURITY_GROUPS describe the platform's own account: a
+    # connected account never gets them (its default VPC is used).
+    configured_network: bool = True
+
+
 class CloudBase:
     sandbox: bool = False
 
-    def __init__(self, settings: "Settings", clients: Optional[Clients] = None) -> None:
+    def __init__(self, settings: "Settings", clients: Optional[Clients] = None, place: Optional[Place] = None) -> None:
         self.settings = settings
         self.clients = clients or Clients(settings)
+        self.place = place or Place()
         # Values that never change for a process: role ARNs, the account id.
         self._memo: dict[str, Any] = {}
+
+    def configured(self, value: str) -> list[str]:
+        """A comma-separated network setting, when this adapter acts in the platform's own account."""
+        return [v.strip() for v in value.split(",") if v.strip()] if self.place.configured_network else []
 
     def client(self, service: str) -> Any:
         return self.clients.get(service)
 
     @property
     def cluster(self) -> str:
-        return self.settings.cluster_name
+        return self.place.cluster or self.settings.cluster_name
 
     @property
     def region(self) -> str:
-        return self.settings.aws_region
+        return self.clients.region
 
     @property
     def partition(self) -> str:

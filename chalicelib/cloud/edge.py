@@ -177,7 +177,7 @@ class EdgeMixin(FoundationMixin):
         operator's: we do not edit them."""
         groups = self.client("ec2").describe_security_groups(GroupIds=list(network["security_groups"]))
         for g in groups.get("SecurityGroups", []):
-            if g.get("GroupName") == naming.SERVICES_SECURITY_GROUP:
+            if g.get("GroupName") == self.place.services_group:
                 self.authorize_ingress(g["GroupId"], {("tcp", 0, 65535, "group", sg) for sg in lb_groups})
 
     # --- target groups -------------------------------------------------------------

@@ -68,7 +68,7 @@ class FoundationMixin(CloudBase):
     # --- network -----------------------------------------------------------------
     def ensure_network(self) -> Network:
         ec2 = self.client("ec2")
-        wanted = [s.strip() for s in self.settings.subnets.split(",") if s.strip()]
+        wanted = self.configured(self.settings.subnets)
         if wanted:
             subnets = ec2.describe_subnets(SubnetIds=wanted)["Subnets"]
             vpcs = {s["VpcId"] for s in subnets}
@@ -90,9 +90,9 @@ class FoundationMixin(CloudBase):
         # Tasks need a public IP to pull images when the subnets route through an
         # internet gateway without NAT (the default VPC); private subnets must not get one.
         public = bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
-        groups = [g.strip() for g in self.settings.security_groups.split(",") if g.strip()]
+        groups = self.configured(self.settings.security_groups)
         if not groups:
-            sg = self.ensure_security_group(vpc_id, naming.SERVICES_SECURITY_GROUP,
+            sg = self.ensure_security_group(vpc_id, self.place.services_group,
                                             "Launchbay service tasks", self_ingress=True)
             groups = [sg]
         return {"vpc_id": vpc_id, "subnets": subnet_ids, "security_groups": groups, "assign_public_ip": public}
@@ -143,7 +143,7 @@ class FoundationMixin(CloudBase):
         """The awsvpcConfiguration ECS wants (EventBridge wants the same keys capitalized)."""
         public = network.get("assign_public_ip")
         if public is None:  # callers that built a Network by hand: default VPC semantics
-            public = not self.settings.subnets
+            public = not self.configured(self.settings.subnets)
         cfg = {"subnets": list(network["subnets"]), "securityGroups": list(network["security_groups"]),
                "assignPublicIp": "ENABLED" if public else "DISABLED"}
         if capitalized:
@@ -179,7 +179,8 @@ class FoundationMixin(CloudBase):
         p, r = self.partition, self.region
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": f"arn:{p}:ecs:{r}:*:task-definition/*",
-             "Condition": {"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:*:cluster/{self.cluster}"}}},
+             # every organization's cluster in this account (one role, shared by name, per account)
+             "Condition": {"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:*:cluster/{self.settings.cluster_name}*"}}},
             {"Effect": "Allow", "Action": ["ecs:TagResource"], "Resource": "*"},
             {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": "*",
              "Condition": {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},

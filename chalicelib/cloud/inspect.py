@@ -96,7 +96,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         security group all exist. A configuration ensure_network rejects (subnets in two
         VPCs) raises the same ValueError."""
         ec2 = self.client("ec2")
-        wanted = [s.strip() for s in self.settings.subnets.split(",") if s.strip()]
+        wanted = self.configured(self.settings.subnets)
         if wanted:
             try:
                 subnets = ec2.describe_subnets(SubnetIds=wanted)["Subnets"]
@@ -120,9 +120,9 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             if not subnet_ids:
                 return None
         public = bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
-        groups = [g.strip() for g in self.settings.security_groups.split(",") if g.strip()]
+        groups = self.configured(self.settings.security_groups)
         if not groups:  # configured groups are the operator's and are used as given, like ensure_network
-            sg = self._find_security_group(vpc_id, naming.SERVICES_SECURITY_GROUP)
+            sg = self._find_security_group(vpc_id, self.place.services_group)
             if sg is None:
                 return None
             groups = [sg["GroupId"]]

@@ -151,6 +151,28 @@ class SandboxCloud(AwsCloud):
                  "started_ms": t, "finished_ms": t, "exit_code": code, "reason": "sandbox: simulated scheduled run",
                  "trigger": "schedule"} for t in fires]
 
+    def create_demo_role(self, account: str, template: dict[str, Any]) -> str:
+        """The sandbox's stand-in for a customer creating the connection role: the same template,
+        run by moto's CloudFormation in a sandbox account of its own (moto acts in whichever
+        account a role ARN names, and checks no trust: Launchbay's verify checks it). -> role ARN."""
+        import json
+
+        import boto3
+
+        creds = self.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/sandbox-customer-admin",
+                                               RoleSessionName="launchbay-demo")["Credentials"]
+        cfn = boto3.client("cloudformation", region_name=self.region, endpoint_url=self.clients.endpoint_url,
+                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+        try:
+            cfn.create_stack(StackName="launchbay-access", TemplateBody=json.dumps(template),
+                             Capabilities=["CAPABILITY_NAMED_IAM"])
+        except Exception as exc:
+            if error_code(exc) != "AlreadyExistsException":
+                raise
+        outputs = cfn.describe_stacks(StackName="launchbay-access")["Stacks"][0].get("Outputs") or []
+        return next(o["OutputValue"] for o in outputs if o["OutputKey"] == "RoleArn")
+
     def lookup_txt(self, name: str) -> list[str]:
         """The sandbox has no public DNS: TXT records are read from the sandbox's Route 53, in the
         longest public hosted zone that contains the name ([] without one). See docs/cloud.md."""

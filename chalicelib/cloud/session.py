@@ -45,10 +45,14 @@ class Clients:
     Session) is not: creation happens under a lock.
     """
 
-    def __init__(self, settings: "Settings", max_attempts: Optional[int] = None) -> None:
-        self.region = settings.aws_region
+    def __init__(self, settings: "Settings", max_attempts: Optional[int] = None, region: Optional[str] = None,
+                 credentials: Any = None) -> None:
+        self.region = region or settings.aws_region
         self.endpoint_url = settings.aws_endpoint_url or None
         self.max_attempts = max_attempts
+        # botocore credentials of an assumed role (a connected AWS account: see assumed.py);
+        # None: the platform's own credential chain (or the sandbox's keys).
+        self.credentials = credentials
         self._session: Any = None
         self._clients: dict[tuple[str, bool], Any] = {}
         self._lock = threading.Lock()
@@ -61,7 +65,10 @@ class Clients:
         if self._session is None:
             import boto3
 
-            if self.sandbox:
+            if self.credentials is not None:
+                self._session = boto3.session.Session(botocore_session=_botocore_session(self.credentials),
+                                                      region_name=self.region)
+            elif self.sandbox:
                 # Never resolve the real credential chain (profiles, SSO, instance
                 # metadata) for the sandbox: moto accepts any key, and a profile
                 # lookup could block or leak into a local run.
@@ -91,3 +98,20 @@ class Clients:
                 client = self._get_session().client(service, **kwargs)
                 self._clients[key] = client
         return client
+
+
+def _botocore_session(credentials: Any) -> Any:
+    """A botocore session whose only credential source is `credentials` (refreshable ones keep
+    refreshing themselves: botocore renews them shortly before they expire, under a lock)."""
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class Given(CredentialProvider):
+        METHOD = "launchbay-assume-role"
+
+        def load(self) -> Any:
+            return credentials
+
+    session = botocore.session.Session()
+    session.register_component("credential_provider", CredentialResolver([Given()]))
+    return session

@@ -28,10 +28,22 @@ class Ports:
     settings: "Settings"
     cloud_factory: Callable[[], "Cloud"] = field(default=_none)
     search_factory: Callable[[], "SearchIndex"] = field(default=_none)
+    # target -> the adapter acting there (chalicelib/deploys/placement.py makes targets);
+    # unset: every target is the platform's own adapter
+    cloud_for_factory: Optional[Callable[[Optional[dict[str, Any]]], "Cloud"]] = None
 
     @property
     def cloud(self) -> "Cloud":
+        """The platform's own account and region (or the sandbox), with the default names."""
         return self.cloud_factory()
+
+    def cloud_for(self, target: Optional[dict[str, Any]]) -> "Cloud":
+        """The adapter for a deployment's target: {"aws_account_id" (a connection, or None for
+        the platform's own credentials), "region", "cluster", "security_group", ...}; None: the
+        names from before targets were recorded."""
+        if target is None or self.cloud_for_factory is None:
+            return self.cloud
+        return self.cloud_for_factory(target)
 
     @property
     def search(self) -> "SearchIndex":

@@ -8,13 +8,14 @@ from chalicelib.catalog.service import get_service
 from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import NotFound
+from chalicelib.deploys.placement import cloud_of
 from chalicelib.deploys.steps import step_result
 
 
 def service_logs(ports: Ports, actor: Actor, org_id: str, service_id: str, start_ms: Optional[int],
                  after: Optional[str], limit: int) -> dict[str, Any]:
     service = get_service(ports, actor, org_id, service_id)
-    events, nxt = ports.cloud.read_logs(naming.of_service(service).log_group, service["name"], start_ms, after, limit)
+    events, nxt = cloud_of(ports, service).read_logs(naming.of_service(service).log_group, service["name"], start_ms, after, limit)
     return {"lines": events, "next": nxt, "sandbox": ports.settings.sandbox}
 
 
@@ -32,7 +33,7 @@ def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> d
     rule, cert = step_result(live or {}, "domain_rule"), step_result(live or {}, "certificate")
     out = {**domains.public(claim), "routed": bool(rule and rule.get("host") == claim["name"]), "certificate": None}
     if cert and cert.get("arn"):
-        current = ports.cloud.describe_certificate(cert["arn"])
+        current = ports.cloud_for((live or {}).get("target")).describe_certificate(cert["arn"])
         out["certificate"] = {"arn": cert["arn"], "status": current.get("status"),
                               "validation_records": current.get("validation_records"),
                               "dns_managed": cert.get("dns_managed")}

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
-from chalicelib.deploys import plan, steps
+from chalicelib.deploys import placement, plan, steps
 
 
 def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
@@ -14,7 +14,7 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     spec = effective_spec(ports, service)
     dep = {"id": "(next deployment)", "org_id": org_id, "service_id": service_id, "service_name": service["name"],
            "project_id": service["project_id"], "environment_id": service.get("environment_id"), "kind": service["kind"], "spec": spec, "image": spec["image"],
-           "secret_refs": None, "steps": []}
+           "secret_refs": None, "steps": [], "target": placement.for_new_deployment(ports, service)}
     ctx = steps.Ctx(ports=ports, dep=dep, preview=True)
     out: list[dict[str, Any]] = []
     for step in steps.STEPS[service["kind"]]:
@@ -35,6 +35,7 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     counts: dict[str, int] = {}
     for entry in out:
         counts[entry["action"]] = counts.get(entry["action"], 0) + 1
-    return {"service_id": service_id, "sandbox": ports.settings.sandbox, "steps": out, "summary": counts,
+    return {"service_id": service_id, "sandbox": ports.settings.sandbox, "target": placement.public(dep["target"]),
+            "steps": out, "summary": counts,
             "message": "nothing would change in AWS but the rollout" if not counts.get("create") and not counts.get("update")
             else f"{counts.get('create', 0)} to create, {counts.get('update', 0)} to change"}

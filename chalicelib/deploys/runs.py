@@ -7,6 +7,7 @@ from chalicelib import tasks
 from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
 from chalicelib.cloud import naming
+from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
@@ -38,8 +39,9 @@ def start(ports: Ports, run_id: str) -> dict[str, Any]:
     live = ports.store.collection("deployments").get(run["deployment_id"])
     if live is None:
         raise LookupError(f"run {run_id}: its deployment {run['deployment_id']} no longer exists")
-    network = recorded_network(live) or ports.cloud.ensure_network()
-    out = ports.cloud.run_task(live["task_definition"], network, env=(live.get("spec") or {}).get("env"),
+    cloud = ports.cloud_for(live.get("target"))   # where its release runs
+    network = recorded_network(live) or cloud.ensure_network()
+    out = cloud.run_task(live["task_definition"], network, env=(live.get("spec") or {}).get("env"),
                                client_token=run_id)
     changes: dict[str, Any] = {"status": "running", "started": now_iso(), "task_arn": out.get("task_arn")}
     if out.get("simulated"):  # the sandbox knows the outcome at once
@@ -66,7 +68,11 @@ def sync(ports: Ports) -> dict[str, int]:
             continue
         since = service.get("runs_synced_ms") or int(epoch_from_iso(live.get("finished") or live["created"]) * 1000)
         n = naming.of_service(service)
-        found = ports.cloud.list_task_runs(n.family, n.rule, since, env=(live.get("spec") or {}).get("env"))
+        try:
+            found = ports.cloud_for(live.get("target")).list_task_runs(n.family, n.rule, since,
+                                                                       env=(live.get("spec") or {}).get("env"))
+        except AccessBroken:  # the connection shows as broken; the next sync catches up
+            continue
         for r in found:
             fields = {"status": _status(r), "exit_code": r.get("exit_code"), "reason": r.get("reason"),
                       "started": iso_from_epoch(r["started_ms"] / 1000) if r.get("started_ms") else None,

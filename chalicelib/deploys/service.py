@@ -12,6 +12,7 @@ from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
+from chalicelib.deploys import placement
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
 
@@ -56,6 +57,9 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
            "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
            "lease_expires": None, "enqueued": 1}
+    target = placement.for_new_deployment(ports, service)
+    if target is not None:   # where every cloud call of this deployment goes (deploys/placement.py)
+        dep["target"] = target
     if scope:
         dep["idempotency_scope"] = scope
     try:

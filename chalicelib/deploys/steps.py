@@ -39,8 +39,19 @@ class Ctx:
     preview: bool = False            # a display-only plan: nothing may be changed
 
     @property
+    def target(self) -> Optional[dict[str, Any]]:
+        """Where this deployment acts (placement.py); None: the names from before targets."""
+        return self.dep.get("target")
+
+    @property
     def cloud(self) -> Cloud:
-        return self.ports.cloud
+        return self.ports.cloud_for(self.target)
+
+    @property
+    def load_balancer_name(self) -> str:
+        from chalicelib.deploys.placement import load_balancer_name
+
+        return load_balancer_name(self.target)
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -68,15 +79,17 @@ def _plan(step: str, resource: str, name: str, current: Optional[dict], changes:
     return StepPlan(step, resource, name, action, changes, calls, result if action == "no-op" else None, shape, always)
 
 
-# --- shared resources (one cluster, network and load balancer per environment) ---------
+# --- shared resources (a cluster per organization, a network and load balancer per environment) --
 
 SHARED_TTL = 300.0   # seconds a worker trusts what it learnt about shared resources
 _shared: dict[tuple, tuple[float, Any]] = {}
 
 
 def _shared_key(ctx: Ctx, name: str) -> tuple:
-    s = ctx.ports.settings
-    return (name, s.aws_endpoint_url, s.aws_region, s.cluster_name)
+    """Per account and region, and per name there: two targets never share an answer."""
+    s, t = ctx.ports.settings, ctx.target or {}
+    return (name, s.aws_endpoint_url, t.get("aws_account_id"), t.get("region") or s.aws_region,
+            t.get("cluster") or s.cluster_name, t.get("security_group"), ctx.load_balancer_name)
 
 
 def _cached(ctx: Ctx, name: str) -> Any:
@@ -110,20 +123,23 @@ def _remember(ctx: Ctx, name: str) -> Callable[[list[Any]], Any]:
 def cluster(ctx: Ctx) -> StepPlan:
     found = _look(ctx, "cluster", ctx.cloud.find_cluster)
     current = {"arn": found["arn"]} if found else None
-    return _plan("cluster", "ECS cluster", ctx.ports.settings.cluster_name, current, {},
+    return _plan("cluster", "ECS cluster", (ctx.target or {}).get("cluster") or ctx.ports.settings.cluster_name,
+                 current, {},
                  [Call("ensure_cluster", {})], current, _remember(ctx, "cluster"))
 
 
 def network(ctx: Ctx) -> StepPlan:
     found = _look(ctx, "network", ctx.cloud.find_network)
-    return _plan("network", "network (VPC, subnets, security group)", "launchbay", found,
+    return _plan("network", "network (VPC, subnets, security group)",
+                 (ctx.target or {}).get("security_group") or naming.SERVICES_SECURITY_GROUP, found,
                  {}, [Call("ensure_network", {})], dict(found) if found else None, _remember(ctx, "network"))
 
 
 def load_balancer(ctx: Ctx) -> StepPlan:
-    found = _look(ctx, "load_balancer", lambda: _complete(ctx.cloud.find_load_balancer("launchbay")))
-    return _plan("load_balancer", "load balancer", "launchbay", found, {},
-                 [Call("ensure_load_balancer", {"name": "launchbay", "network": ctx.results["network"]})],
+    name = ctx.load_balancer_name
+    found = _look(ctx, "load_balancer", lambda: _complete(ctx.cloud.find_load_balancer(name)))
+    return _plan("load_balancer", "load balancer", name, found, {},
+                 [Call("ensure_load_balancer", {"name": name, "network": ctx.results["network"]})],
                  dict(found) if found else None, _remember(ctx, "load_balancer"))
 
 
@@ -475,14 +491,14 @@ def rollback_steps(previous: dict[str, Any]) -> list[Step]:
 
 def stop_release(ports: Ports, dep: dict[str, Any]) -> str:
     """Stop a cancelled first release: no tasks keep running, no schedule keeps firing."""
-    names = naming.of_deployment(dep)
+    names, cloud = naming.of_deployment(dep), ports.cloud_for(dep.get("target"))
     if dep["kind"] == "cron":
-        ports.cloud.delete_schedule(names.rule)
+        cloud.delete_schedule(names.rule)
         return "its schedule was removed"
     td, net, tg = step_result(dep, "task_definition"), recorded_network(dep), step_result(dep, "target_group")
     if td and net:
         web_tg = tg if dep["kind"] == "web" and tg else None
-        ports.cloud.ensure_service(names.service, td["arn"], 0, net,
+        cloud.ensure_service(names.service, td["arn"], 0, net,
                                    target_group_arn=web_tg["arn"] if web_tg else None,
                                    container_name=dep["spec"]["name"] if web_tg else None,
                                    container_port=dep["spec"].get("port") if web_tg else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalicelib.catalog import domains
 from chalicelib.cloud import naming
 from chalicelib.core.context import Ports
+from chalicelib.deploys.placement import cloud_of
 from chalicelib.deploys.steps import internal_host, step_result
 
 
@@ -15,7 +16,7 @@ def run(ports: Ports, service_id: str) -> str:
     if service["status"] != "deleting":
         return f"not deleting ({service['status']})"
     n = naming.of_service(service)
-    cloud = ports.cloud
+    cloud = cloud_of(ports, service)   # the account and region it runs in
     if service["kind"] == "cron":
         cloud.delete_schedule(n.rule)
     else:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.cloud import naming
+from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import now_iso
+from chalicelib.deploys.placement import cloud_of
 from chalicelib.store.port import iter_all
 
 KEEP_REVISIONS = 10   # task-definition revisions kept per service besides those of recent releases
@@ -18,12 +20,18 @@ def _ref(service: dict[str, Any]) -> naming.ServiceNames:
 
 def health_watch(ports: Ports) -> dict[str, int]:
     """Status and last-checked time on every live service."""
-    store, cloud = ports.store, ports.cloud
-    counts = {"healthy": 0, "degraded": 0, "missing": 0}
+    store = ports.store
+    counts = {"healthy": 0, "degraded": 0, "missing": 0, "unreachable": 0}
     for service in iter_all(store.collection("services"), {"status": "live"}):
         if service["kind"] == "cron":
             continue  # a cron job has no standing tasks; its runs carry their own outcome
-        desc = cloud.describe_service(_ref(service).service)
+        try:   # in the account and region the service runs in
+            desc = cloud_of(ports, service).describe_service(_ref(service).service)
+        except AccessBroken as exc:  # the connection shows as broken; the service says why
+            store.collection("services").update(service["id"], {"health": {
+                "status": "unreachable", "detail": str(exc), "checked": now_iso()}})
+            counts["unreachable"] += 1
+            continue
         if desc is None:
             health = {"status": "missing", "detail": "the ECS service no longer exists"}
         else:  # the sandbox reports the counts its simulated tasks would give
@@ -38,13 +46,16 @@ def health_watch(ports: Ports) -> dict[str, int]:
 
 def detect_drift(ports: Ports) -> dict[str, int]:
     """Flags services whose ECS service no longer runs the last live release's task definition."""
-    store, cloud = ports.store, ports.cloud
+    store = ports.store
     counts = {"checked": 0, "drifted": 0}
     for service in iter_all(store.collection("services"), {"status": "live"}):
         live = store.collection("deployments").get(service.get("live_deployment_id") or "")
         if not live or service["kind"] == "cron" or not live.get("task_definition"):
             continue
-        desc = cloud.describe_service(_ref(service).service)
+        try:
+            desc = cloud_of(ports, service).describe_service(_ref(service).service)
+        except AccessBroken:  # health_watch reports it on the service
+            continue
         actual = desc and desc.get("task_definition")
         drift = None
         if actual != live["task_definition"]:
@@ -59,13 +70,18 @@ def detect_drift(ports: Ports) -> dict[str, int]:
 
 def cleanup(ports: Ports) -> dict[str, int]:
     """Deregisters task-definition revisions no recent release uses, keeping the newest few."""
-    store, cloud = ports.store, ports.cloud
+    store = ports.store
     removed = 0
     for service in iter_all(store.collection("services"), {"status": "live"}):
+        try:
+            cloud = cloud_of(ports, service)
+            arns = cloud.list_task_definitions(_ref(service).family)
+        except AccessBroken:
+            continue
         releases, _ = store.collection("deployments").find({"service_id": service["id"], "status": "live"},
                                                             order="-number", limit=KEEP_REVISIONS)
         keep = {d.get("task_definition") for d in releases}
-        for arn in cloud.list_task_definitions(_ref(service).family)[KEEP_REVISIONS:]:
+        for arn in arns[KEEP_REVISIONS:]:
             if arn not in keep:
                 cloud.deregister_task_definition(arn)
                 removed += 1

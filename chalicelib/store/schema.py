@@ -39,7 +39,9 @@ COLLECTIONS: dict[str, Indexes] = {
     # custom domain claims: one service on the whole platform per domain (chalicelib/catalog/domains.py)
     "domains": Indexes(unique=(("name",),), index=(("service_id", "created"),)),
     "secrets": Indexes(unique=(("scope_id", "name"),), index=(("service_id", "created"), ("scope_id", "created"))),
-    "environments": Indexes(unique=(("project_id", "name"),), index=(("org_id", "created"),)),
+    "environments": Indexes(unique=(("project_id", "name"),), index=(("org_id", "created"), ("aws_account_id", "created"))),
+    # connections to customers' AWS accounts (chalicelib/accounts/aws_accounts.py)
+    "aws_accounts": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "migrations": Indexes(),
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),

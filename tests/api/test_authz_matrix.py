@@ -67,6 +67,10 @@ REQUIRED = {
     "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
     "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
+    "POST /orgs/{org}/aws-accounts": "admin", "GET /orgs/{org}/aws-accounts": "viewer",
+    "GET /orgs/{org}/aws-accounts/{account}": "viewer", "PATCH /orgs/{org}/aws-accounts/{account}": "admin",
+    "DELETE /orgs/{org}/aws-accounts/{account}": "admin", "POST /orgs/{org}/aws-accounts/{account}/verify": "admin",
+    "POST /orgs/{org}/sandbox/aws-account": "admin",
     "GET /orgs/{org}/search": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
 }
@@ -144,6 +148,9 @@ class World:
         self.ok("PUT", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/environments/{self.ids['env']}"
                        f"/secrets/{name}", {"value": "x"})
         return name
+
+    def fresh_aws_account(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/aws-accounts", {"name": "tmp-" + _hex()})["id"]
 
     def fresh_invitation(self, email=None) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/members",
@@ -265,12 +272,14 @@ def _build(w: World) -> None:
                    token=w.dual_token)
     w.ids.update(org_b=b["organization"]["id"], b_owner_email=b["user"]["email"], dual_email=dual_email,
                  dual_id=dual["user"]["id"])
+    conn = w.ok("POST", f"/orgs/{org}/sandbox/aws-account")    # a verified connection (sandbox account)
+    w.ids.update(aws_account=conn["id"], aws_external_id=conn["external_id"])
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -310,13 +319,13 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
     env_route = "/environments/" in key
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
              "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
-             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0]}
+             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
-             "user": "victim", "dep": "dep", "event": "event", "env": "env"}.get(name)
+             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -342,6 +351,9 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/projects/{project}/plan": lambda: _apply_doc(w),
         "POST /orgs/{org}/projects/{project}/apply": lambda: _apply_doc(w),
+        "POST /orgs/{org}/aws-accounts": lambda: {"name": "c-" + _hex()},
+        "PATCH /orgs/{org}/aws-accounts/{account}": lambda: {"name": "conn-" + _hex()},
+        "POST /orgs/{org}/aws-accounts/{account}/verify": dict,   # verify the recorded role again
     }
     make = bodies.get(key)
     return make() if make else None

@@ -157,7 +157,7 @@ def test_health_drift_and_cleanup_watchers(api, ports, launchbay_env):
                                             requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
                                             cpu="256", memory="512")["taskDefinition"]["taskDefinitionArn"]
     from chalicelib.cloud.naming import of_deployment
-    client.update_service(cluster=launchbay_env["LAUNCHBAY_CLUSTER"], service=of_deployment(dep).service,
+    client.update_service(cluster=dep["target"]["cluster"], service=of_deployment(dep).service,
                           taskDefinition=other)
     assert watch.detect_drift(ports)["drifted"] == 1
     assert ports.store.collection("services").get(svc["id"])["drift"]["actual"] == other
@@ -251,8 +251,10 @@ def test_shared_resources_are_ensured_once_per_worker_process(api, ports):
             calls.append("load_balancer?")
             return super().find_load_balancer(name)
 
+    from chalicelib.wiring import make_cloud_for
+
     steps._shared.clear()
-    ports.cloud_factory = lambda cloud=Counting(ports.settings): cloud
+    ports.cloud_for_factory = make_cloud_for(Counting)
     a, org, svc = setup_service(api)
     for _ in range(3):
         assert deploy(a, ports, org, svc["id"])["status"] == "live"
@@ -306,6 +308,6 @@ def test_deleting_a_service_removes_what_it_ran_on_aws(api, ports, launchbay_env
     with pytest.raises(ssm.exceptions.ParameterNotFound):
         ssm.get_parameter(Name=param)
     from chalicelib.cloud.naming import of_deployment
-    desc = ecs(launchbay_env).describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"],
+    desc = ecs(launchbay_env).describe_services(cluster=dep["target"]["cluster"],  # the organization's cluster
                                                 services=[of_deployment(dep).service])
     assert all(s["status"] != "ACTIVE" for s in desc["services"])

@@ -36,6 +36,7 @@ def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, p
     from botocore.exceptions import ClientError
 
     from chalicelib.cloud.sandbox import SandboxCloud
+    from chalicelib.wiring import make_cloud_for
 
     class Throttled(SandboxCloud):
         """AWS answering 'slow down' twice, then as usual."""
@@ -48,7 +49,7 @@ def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, p
                                   "RegisterTaskDefinition")
             return super().register_task_definition(family, container)
 
-    ports.cloud_factory = lambda cloud=Throttled(ports.settings): cloud
+    ports.cloud_for_factory = make_cloud_for(Throttled)
     dep = queued(api)
     ports.store.collection("deployments").update(dep["id"], {"spec": {**dep["spec"], "env": {}}})
     owner, seq = None, 0
@@ -69,7 +70,7 @@ def test_throttling_is_retried_at_the_same_step_and_permanent_errors_fail(api, p
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
                               "RegisterTaskDefinition")
 
-    ports.cloud_factory = lambda cloud=Denied(ports.settings): cloud
+    ports.cloud_for_factory = make_cloud_for(Denied)
     dep2 = queued(api)
     assert engine.run(ports, dep2["id"]).state == "done"
     failed = ports.store.collection("deployments").get(dep2["id"])

@@ -145,7 +145,7 @@ def test_cancelling_a_first_release_stops_it(api, ports, launchbay_env):
     assert done["status"] == "cancelled" and "scaled to 0" in done["reason"]
     ecs = boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    [described] = ecs.describe_services(cluster=launchbay_env["LAUNCHBAY_CLUSTER"],
+    [described] = ecs.describe_services(cluster=done["target"]["cluster"],
                                         services=[naming.of_service(ports.store.collection("services").get(svc["id"])).service])["services"]
     assert described["desiredCount"] == 0
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["status"] == "new"
@@ -194,7 +194,7 @@ def test_plan_shows_what_the_next_deploy_would_do_without_touching_aws(api, port
     assert "plan-secret-value" not in str(first)
     ecs = boto3.client("ecs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    clusters = ecs.describe_clusters(clusters=[launchbay_env["LAUNCHBAY_CLUSTER"]])["clusters"]
+    clusters = ecs.describe_clusters(clusters=[f"{launchbay_env['LAUNCHBAY_CLUSTER']}-{org.split('_', 1)[1]}"])["clusters"]
     assert not [c for c in clusters if c["status"] == "ACTIVE"]                # the plan created nothing
     logs = boto3.client("logs", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")

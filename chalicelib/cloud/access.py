@@ -1,0 +1,167 @@
+"""The IAM role a customer creates in their AWS account so Launchbay can deploy there: its
+least-privilege policy (exactly the calls chalicelib/cloud makes; tests/cloud/test_cloud_access.py
+records every call of a full deploy, run, log read and teardown and checks each is allowed
+here), the trust policy (the platform's account, with the connection's external id), the
+CloudFormation template that creates it, and the check Launchbay makes of that trust itself.
+Pure functions: no AWS call happens here."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from typing import Any, Optional
+
+from chalicelib.cloud import naming
+
+ROLE_PREFIX = "launchbay-access"
+ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+STACK_NAME = "launchbay-access"
+# The roles the adapter creates in the account (foundation.py) and hands to ECS and EventBridge.
+MANAGED_ROLES = (naming.EXECUTION_ROLE_NAME, naming.EVENTS_ROLE_NAME)
+
+# Actions per statement; resources are narrowed where the service supports it.
+_READ = [
+    "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks",
+    "ecs:ListTasks", "ecs:ListTaskDefinitions",
+    "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth",
+    "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents",
+    "ssm:DescribeParameters",
+    "acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate",
+    "route53:ListHostedZones", "route53:ListResourceRecordSets",
+    "events:DescribeRule", "events:ListTargetsByRule",
+    "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+    "ecr:DescribeImages",
+]
+_WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
+    "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource",
+    "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:RunTask",
+    "ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags",
+    "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateListener",
+    "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
+    "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:AddTags",
+    "acm:RequestCertificate", "acm:AddTagsToCertificate",
+    "route53:ChangeResourceRecordSets",
+    "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+]
+
+
+def policy_document(partition: str = "aws") -> dict[str, Any]:
+    """The role's permissions policy: what the Cloud adapters call, and nothing else."""
+    p = partition
+    roles = [f"arn:{p}:iam::*:role/{name}" for name in MANAGED_ROLES]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Read", "Effect": "Allow", "Action": _READ, "Resource": "*"},
+        {"Sid": "Deploy", "Effect": "Allow", "Action": _WRITE_ANY, "Resource": "*"},
+        {"Sid": "LogGroups", "Effect": "Allow",
+         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:TagLogGroup"],
+         "Resource": f"arn:{p}:logs:*:*:log-group:{naming.SECRET_PREFIX}/*"},
+        {"Sid": "Secrets", "Effect": "Allow", "Action": ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"],
+         "Resource": f"arn:{p}:ssm:*:*:parameter{naming.SECRET_PREFIX}/*"},
+        {"Sid": "Schedules", "Effect": "Allow",
+         "Action": ["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"],
+         "Resource": f"arn:{p}:events:*:*:rule/lb-*"},
+        {"Sid": "OwnRoles", "Effect": "Allow", "Action": ["iam:GetRole", "iam:CreateRole", "iam:PutRolePolicy",
+                                                          "iam:TagRole"], "Resource": roles},
+        {"Sid": "ReadAccessRole", "Effect": "Allow", "Action": ["iam:GetRole"],
+         "Resource": f"arn:{p}:iam::*:role/{ROLE_PREFIX}*"},
+        {"Sid": "PassOwnRoles", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": roles,
+         "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]}}},
+        {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole"], "Resource": "*",
+         "Condition": {"StringEquals": {"iam:AWSServiceName": [
+             "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"]}}},
+    ]}
+
+
+def allowed_actions(partition: str = "aws") -> set[str]:
+    return {a for s in policy_document(partition)["Statement"] for a in s["Action"]}
+
+
+def trust_document(platform_account: str, external_id: str, partition: str = "aws") -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{platform_account}:root"},
+        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]}
+
+
+def role_name(connection_id: str) -> str:
+    return f"{ROLE_PREFIX}-{connection_id.rsplit('_', 1)[-1][-12:]}"
+
+
+def template(platform_account: str, external_id: str, name: str, partition: str = "aws") -> dict[str, Any]:
+    """CloudFormation: the role, trusting the platform's account with this external id. The values
+    are parameters (with this connection's as defaults), so one published copy serves everyone."""
+    trust = trust_document("${PlatformAccountId}", "${ExternalId}", partition)
+    stmt = trust["Statement"][0]
+    stmt["Principal"]["AWS"] = {"Fn::Sub": stmt["Principal"]["AWS"]}
+    stmt["Condition"]["StringEquals"]["sts:ExternalId"] = {"Ref": "ExternalId"}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Lets Launchbay deploy containers in this account (ECS Fargate behind an ALB)",
+        "Parameters": {
+            "PlatformAccountId": {"Type": "String", "Default": platform_account, "AllowedPattern": r"\d{12}",
+                                  "Description": "the AWS account Launchbay runs in"},
+            "ExternalId": {"Type": "String", "Default": external_id, "MinLength": 16,
+                           "Description": "the connection's external id (Launchbay gives it)"},
+            "RoleName": {"Type": "String", "Default": name, "AllowedPattern": ROLE_PREFIX + r"[\w+=,.@-]{0,47}"},
+        },
+        "Resources": {"LaunchbayAccessRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": {"Ref": "RoleName"}, "AssumeRolePolicyDocument": trust, "MaxSessionDuration": 3600,
+            "Description": "Launchbay deploys here: see GET /v1/aws/policy.json",
+            "Policies": [{"PolicyName": "launchbay", "PolicyDocument": policy_document(partition)}],
+            "Tags": [{"Key": "launchbay:managed", "Value": "true"}]}}},
+        "Outputs": {"RoleArn": {"Description": "paste this into Launchbay to finish the connection",
+                                "Value": {"Fn::GetAtt": ["LaunchbayAccessRole", "Arn"]}}},
+    }
+
+
+def quick_create_url(template_url: str, region: str, external_id: str, platform_account: str, name: str) -> str:
+    """The console's one-click stack creation; template_url must be the template published on S3."""
+    query = urllib.parse.urlencode({"templateURL": template_url, "stackName": STACK_NAME,
+                                    "param_ExternalId": external_id, "param_PlatformAccountId": platform_account,
+                                    "param_RoleName": name})
+    return f"https://console.aws.amazon.com/cloudformation/home?region={region}#/stacks/quickcreate?{query}"
+
+
+def parse_role_arn(arn: str) -> Optional[tuple[str, str, str]]:
+    """(partition, account, role name) of a role ARN, or None."""
+    m = ROLE_ARN.match(arn or "")
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def trust_problem(trust: Any, platform_account: str, external_id: str) -> Optional[str]:
+    """Why this trust policy is not the one Launchbay asks for (None when it is): every statement
+    that lets the platform's account (or anyone: "*") assume the role requires this external id,
+    and at least one does. AWS enforces the trust on AssumeRole; Launchbay checks it too, so a
+    role that skips the external id (the confused deputy) is refused, and the sandbox, whose
+    AssumeRole checks nothing, follows the same rules. Other principals are the customer's own."""
+    if isinstance(trust, str):
+        trust = json.loads(urllib.parse.unquote(trust))
+    ours = re.compile(rf"^({platform_account}|arn:[\w-]+:iam::{platform_account}:.*)$")
+    found = False
+    for stmt in _as_list((trust or {}).get("Statement") or []):
+        if stmt.get("Effect") != "Allow" or not {"sts:AssumeRole", "sts:*", "*"} & set(_as_list(stmt.get("Action"))):
+            continue
+        principal = stmt.get("Principal")
+        principals = _as_list(principal.get("AWS") if isinstance(principal, dict) else principal)
+        if "*" in principals:
+            return "the role's trust policy lets anyone (\"*\") assume it"
+        if not any(ours.match(str(p)) for p in principals if p is not None):
+            continue
+        ids = _as_list(((stmt.get("Condition") or {}).get("StringEquals") or {}).get("sts:ExternalId"))
+        if ids != [external_id]:
+            return ("the role's trust policy lets Launchbay's account assume it without this connection's "
+                    "external id (sts:ExternalId condition)")
+        found = True
+    if not found:
+        return f"the role does not trust Launchbay's account {platform_account}"
+    return None
