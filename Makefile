@@ -4,6 +4,10 @@
 #
 #   make run       API + Celery workers + beat + Redis + AWS sandbox (scripts/dev.py)
 #   make test      every Python test with the real parts (Redis via scripts/with_redis.py, moto, workers), then UI tests if ui/ exists
+#   make ui        build the web UI (ui/dist, served by the API at /) when its sources changed
+#   make ui-dev    Vite dev server with hot reload on :5173, proxying /v1 to `make run`'s API
+#   make ui-types  regenerate ui/src/api/schema.d.ts from the API's OpenAPI document (make test fails when stale)
+#   make test-ui   UI unit tests (Vitest), the stale-types check, then the browser e2e (chromium)
 #   make test-fast the fast tier only: API and domain tests that need no Redis, moto or worker process (pytest -m "not slow")
 #   make bench     bench/api_throughput.py and bench/cold_import.py
 #   make reindex   rebuild the search index (python -m chalicelib.search.reindex)
@@ -19,11 +23,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 REQS   := $(wildcard requirements*.txt)
-PYTEST_ARGS ?= tests/
+# the browser e2e runs in test-ui, after the UI is built
+PYTEST_ARGS ?= tests/ --ignore=tests/e2e/test_ui_e2e.py
 # The fast tier: tests/conftest.py marks `slow` every test whose fixtures bring up Redis or moto.
 FAST_ARGS   ?= -m "not slow" tests/
 
-.PHONY: help venv run test test-fast test-python test-ui bench reindex lint clean distclean
+.PHONY: help venv run test test-fast test-python test-ui ui ui-dev ui-types chromium bench reindex lint clean distclean
 
 help:
 	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
@@ -38,7 +43,7 @@ $(STAMP): $(REQS) | $(PY)
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(if $(shell command -v npm),ui)
 	$(PY) scripts/dev.py $(ARGS)
 
 # pytest exit code 5 means "no tests collected": a failure here, not a pass.
@@ -56,12 +61,35 @@ test-fast: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-test-ui:
-	@if [ -f ui/package.json ]; then \
-		cd ui && { [ -d node_modules ] || { if [ -f package-lock.json ]; then npm ci; else npm install; fi; }; } && npm test; \
-	else \
-		echo "make test: no ui/package.json, skipping UI tests"; \
-	fi
+# --- the web UI (ui/, docs/ui.md) -------------------------------------------------------
+UI_SRC := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json -type f 2>/dev/null)
+
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+# Rebuilt only when a source changed; WhiteNoise serves the .gz files it finds next to each asset.
+ui/dist/index.html: ui/node_modules/.installed $(UI_SRC) | $(STAMP)
+	cd ui && npm run build
+	$(PY) -m whitenoise.compress -q --no-brotli ui/dist
+
+ui: ui/dist/index.html
+
+ui-dev: ui/node_modules/.installed
+	cd ui && npm run dev
+
+ui-types: ui/node_modules/.installed | $(STAMP)
+	cd ui && PYTHON=$(abspath $(PY)) npm run gen:api
+
+# CI runs as root on Debian: chromium from apt when missing (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test-ui: ui chromium
+	cd ui && PYTHON=$(abspath $(PY)) npm test
+	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_ui_e2e.py || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-ui: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
 
 bench: $(STAMP)
 	$(PY) scripts/with_redis.py -- $(PY) bench/api_throughput.py $(BENCH_ARGS)
@@ -79,7 +107,7 @@ lint: $(STAMP)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
-	rm -rf .pytest_cache chalice.out dist build *.egg-info
+	rm -rf .pytest_cache chalice.out dist build *.egg-info ui/dist
 
 distclean: clean
 	rm -rf $(VENV) .launchbay

@@ -54,13 +54,14 @@ import logging
 import re
 import threading
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from chalicelib.core.errors import INTERNAL, error_document
 
 log = logging.getLogger("launchbay.wsgi")
 
-__all__ = ["make_wsgi_app", "application", "WSGIAdapter", "LazyApplication", "error_body"]
+__all__ = ["make_wsgi_app", "application", "WSGIAdapter", "LazyApplication", "StaticUI", "error_body"]
 
 _JSON = "application/json"
 
@@ -457,8 +458,9 @@ def make_wsgi_app(chalice_app: Any, **options: Any) -> WSGIAdapter:
 class LazyApplication:
     """WSGI callable that imports `module:attr` (default `app:app`) on first use."""
 
-    def __init__(self, target: str = "app:app", **options: Any) -> None:
+    def __init__(self, target: str = "app:app", ui: Optional["StaticUI"] = None, **options: Any) -> None:
         self.target = target
+        self.ui = ui  # the built web UI in front of the API (StaticUI), if any
         self.options = options
         self._adapter: Optional[Callable] = None  # the adapter, wrapped for tracing
         self._lock = threading.Lock()
@@ -486,7 +488,11 @@ class LazyApplication:
                 adapter = self._adapter
         return adapter
 
-    def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
+    def __call__(self, environ: Dict[str, Any], start_response: Callable) -> Any:
+        if self.ui is not None:
+            served = self.ui.serve(environ, start_response)
+            if served is not None:
+                return served
         try:
             adapter = self.load()
         except Exception:
@@ -495,4 +501,61 @@ class LazyApplication:
         return adapter(environ, start_response)
 
 
-application = LazyApplication("app:app")
+# --- the web UI from the same origin ---------------------------------------------------
+
+UI_DIST = Path(__file__).resolve().parents[2] / "ui" / "dist"
+# The UI's own policy: its scripts, styles and API calls come from this origin only.
+UI_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+              "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
+
+
+class StaticUI:
+    """The built UI (`make ui` -> ui/dist) from the API's origin, with WhiteNoise.
+
+    `/v1/...` always goes to the API. Files under `/assets/` carry a content hash in their
+    name (Vite), so they are cached for a year as immutable; everything else (index.html)
+    is revalidated on every load (`no-cache`), so a new build shows at once. A GET for a
+    path without a file extension that is not a file (`/orgs/x/services/y`) gets
+    index.html: the app routes deep links itself. Without a build, only the API is served
+    (the production container: nginx serves the UI there).
+    """
+
+    def __init__(self, root: Path = UI_DIST) -> None:
+        self.root = root
+        self._files: Any = None
+
+    def _static(self) -> Any:
+        if self._files is None:
+            if not (self.root / "index.html").is_file():
+                self._files = False
+            else:
+                from whitenoise import WhiteNoise
+
+                def headers(h: Any, path: str, url: str) -> None:
+                    for name, value in UI_HEADERS.items():
+                        h[name] = value
+                    if not url.startswith("/assets/"):
+                        h["Cache-Control"] = "no-cache"
+
+                self._files = WhiteNoise(None, root=str(self.root), index_file=True, max_age=0, allow_all_origins=False,
+                                         immutable_file_test=lambda path, url: url.startswith("/assets/"),
+                                         add_headers_function=headers)
+        return self._files
+
+    def serve(self, environ: Dict[str, Any], start_response: Callable) -> Any:
+        """The file's answer, or None: the API answers (always for /v1/...)."""
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/v1" or path.startswith("/v1/"):
+            return None
+        files = self._static()
+        found = files and files.files.get(path)
+        if not found and files and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
+                and "." not in path.rsplit("/", 1)[-1]:
+            found = files.files.get("/")  # a deep link: the app's router takes it from here
+        if not found:
+            return None
+        return files.serve(found, environ, start_response)
+
+
+application = LazyApplication("app:app", ui=StaticUI())

@@ -1,0 +1,79 @@
+import { lazy, Suspense, type ReactNode } from "react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createBrowserRouter, Navigate, RouterProvider, useLocation, type RouteObject } from "react-router";
+import { ApiError, session, setUnauthorizedHandler } from "./api/client";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/Empty";
+import { Login, Signup } from "./pages/Auth";
+import { Home, Projects } from "./pages/Projects";
+import { ProjectServices } from "./pages/ProjectServices";
+
+// The screens used less often load on demand, to keep the first download small.
+const NewService = lazy(() => import("./pages/NewService"));
+const ServicePage = lazy(() => import("./pages/ServicePage"));
+const DeploymentPage = lazy(() => import("./pages/DeploymentPage"));
+const AuditPage = lazy(() => import("./pages/Audit"));
+const TokensPage = lazy(() => import("./pages/Tokens"));
+const MembersPage = lazy(() => import("./pages/Members"));
+
+export function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        refetchOnWindowFocus: false,
+        // a 4xx will not change by asking again
+        retry: (n, e) => !(e instanceof ApiError && e.status < 500) && n < 2,
+      },
+    },
+  });
+}
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const location = useLocation();
+  if (!session.token) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+const page = (el: ReactNode) => <Suspense fallback={<Loading what="page" />}>{el}</Suspense>;
+
+export const routes: RouteObject[] = [
+  { path: "/login", element: <Login /> },
+  { path: "/signup", element: <Signup /> },
+  {
+    element: (
+      <RequireAuth>
+        <Layout />
+      </RequireAuth>
+    ),
+    children: [
+      { path: "/", element: <Home /> },
+      { path: "/tokens", element: page(<TokensPage />) },
+      { path: "/orgs/:org", element: <Projects /> },
+      { path: "/orgs/:org/projects/:project", element: <ProjectServices /> },
+      { path: "/orgs/:org/projects/:project/new", element: page(<NewService />) },
+      { path: "/orgs/:org/services/:svc", element: page(<ServicePage />) },
+      { path: "/orgs/:org/services/:svc/:tab", element: page(<ServicePage />) },
+      { path: "/orgs/:org/deployments/:dep", element: page(<DeploymentPage />) },
+      { path: "/orgs/:org/audit", element: page(<AuditPage />) },
+      { path: "/orgs/:org/members", element: page(<MembersPage />) },
+      { path: "*", element: <p>Nothing here. <a href="/">Back to your projects</a></p> },
+    ],
+  },
+];
+
+const queryClient = makeQueryClient();
+const router = createBrowserRouter(routes);
+
+setUnauthorizedHandler(() => {
+  queryClient.clear();
+  void router.navigate("/login", { state: { expired: true } });
+});
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,76 @@
+// The thin typed client: openapi-fetch checks every path, path/query parameter and request
+// body against the generated schema (schema.d.ts). The API's OpenAPI document does not
+// describe response bodies yet, so those are typed by hand in models.ts.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type ErrorBody = components["schemas"]["Error"];
+
+const TOKEN_KEY = "launchbay.token";
+
+export const session = {
+  get token(): string | null {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  set(token: string | null) {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** An API answer that was not 2xx, with the API's field errors by field name. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+  readonly fields: Record<string, string>;
+
+  constructor(status: number, body: unknown) {
+    const err = (body as Partial<ErrorBody> | undefined)?.error;
+    super(err?.message ?? `request failed (HTTP ${status})`);
+    this.status = status;
+    this.code = err?.code ?? "http_" + status;
+    this.field = err?.field ?? null;
+    const fields: Record<string, string> = {};
+    for (const f of err?.fields ?? []) fields[f.field] ??= f.message;
+    if (this.field && !fields[this.field]) fields[this.field] = this.message;
+    this.fields = fields;
+  }
+
+  /** The message for one form field ("health_check.path" also matches "health_check"). */
+  forField(name: string): string | undefined {
+    return this.fields[name] ?? Object.entries(this.fields).find(([k]) => k.startsWith(name + "."))?.[1];
+  }
+}
+
+const origin = typeof location !== "undefined" && location.origin !== "null" ? location.origin : "http://localhost";
+
+export const api = createClient<paths>({ baseUrl: origin, fetch: (req) => globalThis.fetch(req) });
+
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(fn: () => void) {
+  onUnauthorized = fn;
+}
+
+api.use({
+  onRequest({ request }) {
+    const token = session.token;
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+});
+
+type Result = { data?: unknown; error?: unknown; response: Response };
+
+/** The body of a 2xx answer as T, or an ApiError. A 401 ends the session. */
+export async function unwrap<T>(call: Promise<Result>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) {
+    if (response.status === 401 && session.token) {
+      session.set(null);
+      onUnauthorized();
+    }
+    throw new ApiError(response.status, error);
+  }
+  return data as T;
+}

@@ -1,0 +1,71 @@
+// Response bodies, as the API returns them (see the note in client.ts).
+import type { components } from "./schema";
+
+export type ServiceIn = components["schemas"]["ServiceIn"];
+export type ServicePatch = components["schemas"]["ServicePatch"];
+export type HealthCheck = components["schemas"]["HealthCheck"];
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+export interface User { id: string; email: string; name: string; created: string }
+export type Role = "owner" | "admin" | "developer" | "viewer";
+export interface Org { id: string; name: string; created: string; role: Role }
+export interface Me { user: User; organizations: Org[] }
+export interface AuthAnswer { token: string; user: User; organization?: Org }
+export interface Project { id: string; org_id: string; name: string; description: string; created: string; updated: string }
+export interface Environment { id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string> }
+
+export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "deleting" | "deleted";
+export type Kind = "web" | "worker" | "cron";
+export interface Service {
+  id: string; org_id: string; project_id: string; environment_id: string | null; environment: string | null;
+  name: string; kind: Kind; image: string; port: number | null; command: string[] | null;
+  cpu: number; memory: number; env: Record<string, string>; build_env: Record<string, string>;
+  health_check: Required<HealthCheck> | null; min_instances: number; max_instances: number;
+  schedule: string | null; domain: string | null; deregistration_delay: number;
+  autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
+  status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
+  needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
+}
+
+export type DeployStatus =
+  | "queued" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
+  | "rolling_back" | "rolled_back" | "superseded" | "cancelled";
+export interface StepPlan { resource?: string; action?: string; changes?: Record<string, [unknown, unknown]> }
+export interface Step {
+  name: string; status: string; started?: string | null; finished?: string | null;
+  error?: string | null; detail?: string | null; plan?: StepPlan | null; result?: unknown;
+}
+export interface Deployment {
+  id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;
+  image: string; status: DeployStatus; reason: string | null; error: string | null; steps: Step[];
+  rollback_of: string | null; rollback_of_number: number | null; actor: string; created: string; updated: string;
+  finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
+  rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
+}
+export interface LogLine { seq: number; ts: string; level?: string; message: string; step?: string | null }
+export interface LogPage { lines: LogLine[]; next: string | null; more: boolean; status: DeployStatus; final: boolean }
+export interface Release {
+  deployment_id: string; number: number; image: string; actor: string; created: string;
+  finished: string | null; current: boolean; secret_versions: Record<string, number>;
+}
+export interface Secret { name: string; version: number; created: string; updated: string; scope: "service" | "environment" }
+export interface ApiToken { id: string; name: string; prefix: string; org_id: string | null; created: string; last_used: string | null; token?: string }
+export interface Member { user: User; role: Role; created: string }
+export interface Invitation { id: string; email: string; role: Role; status: string; created: string; expires: string }
+export interface AuditEvent {
+  id: string; actor: string; action: string; target_type: string; target_id: string;
+  source_ip: string; created: string; details: Record<string, unknown>;
+}
+export interface SearchHit {
+  id: string; type: "service" | "deployment" | "log" | "audit"; title: string; body?: string | null;
+  status?: string | null; created?: string | null; link?: string | null; snippet?: string | null;
+  highlights?: Record<string, string[]> | string[]; project_id?: string | null; score?: number | null;
+}
+export interface SearchAnswer {
+  results: SearchHit[]; total: number; next: string | null;
+  facets: { type?: Record<string, number>; status?: Record<string, number> };
+}
+export interface Health { status?: string; mode?: string; sandbox?: boolean; [k: string]: unknown }

@@ -1,0 +1,136 @@
+// Every server read the UI makes, as TanStack Query hooks with their cache keys and polling.
+import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
+import { api, unwrap } from "./client";
+import type {
+  ApiToken, AuditEvent, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
+  Release, SearchAnswer, Secret, Service,
+} from "./models";
+import { isFinal } from "../lib/format";
+
+type Opts<T> = Omit<UseQueryOptions<T>, "queryKey" | "queryFn">;
+
+export const keys = {
+  me: ["me"] as const,
+  health: ["health"] as const,
+  projects: (org: string) => ["projects", org] as const,
+  project: (org: string, p: string) => ["project", org, p] as const,
+  envs: (org: string, p: string) => ["envs", org, p] as const,
+  services: (org: string, p: string, env?: string) => ["services", org, p, env ?? ""] as const,
+  service: (org: string, s: string) => ["service", org, s] as const,
+  deployments: (org: string, s: string) => ["deployments", org, s] as const,
+  releases: (org: string, s: string) => ["releases", org, s] as const,
+  secrets: (org: string, s: string) => ["secrets", org, s] as const,
+  deployment: (org: string, d: string) => ["deployment", org, d] as const,
+  tokens: ["tokens"] as const,
+  members: (org: string) => ["members", org] as const,
+  invitations: (org: string) => ["invitations", org] as const,
+  audit: (org: string) => ["audit", org] as const,
+  search: (org: string, q: string, type: string) => ["search", org, q, type] as const,
+};
+
+export const useMe = (o?: Opts<Me>) => useQuery({ queryKey: keys.me, queryFn: () => unwrap<Me>(api.GET("/v1/me")), ...o });
+
+export const useHealth = () =>
+  useQuery({ queryKey: keys.health, queryFn: () => unwrap<Health>(api.GET("/v1/health")).catch(() => ({}) as Health), staleTime: 60_000 });
+
+export const useProjects = (org: string) =>
+  useQuery({
+    queryKey: keys.projects(org),
+    queryFn: () => unwrap<Page<Project>>(api.GET("/v1/orgs/{org}/projects", { params: { path: { org } } })),
+  });
+
+export const useProject = (org: string, project: string) =>
+  useQuery({
+    queryKey: keys.project(org, project),
+    queryFn: () => unwrap<Project>(api.GET("/v1/orgs/{org}/projects/{project}", { params: { path: { org, project } } })),
+  });
+
+export const useEnvironments = (org: string, project: string) =>
+  useQuery({
+    queryKey: keys.envs(org, project),
+    queryFn: () =>
+      unwrap<Page<Environment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
+  });
+
+const busy = (status: string) => status === "deploying" || status === "deleting";
+
+/** A project's services; polls every 2 s while one of them is changing, else every 15 s. */
+export const useServices = (org: string, project: string, environment?: string) =>
+  useQuery({
+    queryKey: keys.services(org, project, environment),
+    queryFn: () =>
+      unwrap<Page<Service>>(
+        api.GET("/v1/orgs/{org}/projects/{project}/services", {
+          params: { path: { org, project }, query: { environment, limit: "200" } },
+        }),
+      ),
+    refetchInterval: (q) => (q.state.data?.items.some((s) => busy(s.status)) ? 2000 : 15000),
+  });
+
+export const useService = (org: string, svc: string) =>
+  useQuery({
+    queryKey: keys.service(org, svc),
+    queryFn: () => unwrap<Service>(api.GET("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc } } })),
+    refetchInterval: (q) => (q.state.data && busy(q.state.data.status) ? 1500 : false),
+  });
+
+export const useDeployments = (org: string, svc: string) =>
+  useQuery({
+    queryKey: keys.deployments(org, svc),
+    queryFn: () =>
+      unwrap<Page<Deployment>>(api.GET("/v1/orgs/{org}/services/{svc}/deployments", { params: { path: { org, svc } } })),
+    refetchInterval: (q) => (q.state.data?.items.some((d) => !isFinal(d.status)) ? 1500 : false),
+  });
+
+export const useReleases = (org: string, svc: string) =>
+  useQuery({
+    queryKey: keys.releases(org, svc),
+    queryFn: () => unwrap<Page<Release>>(api.GET("/v1/orgs/{org}/services/{svc}/releases", { params: { path: { org, svc } } })),
+  });
+
+export const useSecrets = (org: string, svc: string) =>
+  useQuery({
+    queryKey: keys.secrets(org, svc),
+    queryFn: () => unwrap<{ items: Secret[] }>(api.GET("/v1/orgs/{org}/services/{svc}/secrets", { params: { path: { org, svc } } })),
+  });
+
+/** One deployment; polls every second until it reaches a final status. */
+export const useDeployment = (org: string, dep: string) =>
+  useQuery({
+    queryKey: keys.deployment(org, dep),
+    queryFn: () => unwrap<Deployment>(api.GET("/v1/orgs/{org}/deployments/{dep}", { params: { path: { org, dep } } })),
+    refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
+  });
+
+export const useTokens = () =>
+  useQuery({ queryKey: keys.tokens, queryFn: () => unwrap<Page<ApiToken>>(api.GET("/v1/tokens")) });
+
+export const useMembers = (org: string) =>
+  useQuery({
+    queryKey: keys.members(org),
+    queryFn: () => unwrap<Page<Member>>(api.GET("/v1/orgs/{org}/members", { params: { path: { org } } })),
+  });
+
+export const useInvitations = (org: string, enabled: boolean) =>
+  useQuery({
+    queryKey: keys.invitations(org),
+    enabled,
+    queryFn: () => unwrap<Page<Invitation>>(api.GET("/v1/orgs/{org}/invitations", { params: { path: { org } } })),
+  });
+
+export const useAudit = (org: string) =>
+  useQuery({
+    queryKey: keys.audit(org),
+    queryFn: () => unwrap<Page<AuditEvent>>(api.GET("/v1/orgs/{org}/audit", { params: { path: { org } } })),
+  });
+
+export const useSearch = (org: string, q: string, type: string) =>
+  useQuery({
+    queryKey: keys.search(org, q, type),
+    enabled: q.trim().length > 0,
+    placeholderData: (prev) => prev,
+    queryFn: () =>
+      unwrap<SearchAnswer>(
+        api.GET("/v1/orgs/{org}/search", { params: { path: { org }, query: { q, type: type || undefined, limit: "20" } } }),
+      ),
+  });

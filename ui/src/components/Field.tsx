@@ -1,0 +1,28 @@
+import { useId, type ReactElement, type ReactNode, cloneElement } from "react";
+
+/** A labelled control with its hint and the API's error for that field next to it. */
+export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<Record<string, unknown>> }) {
+  const id = useId();
+  const hintId = hint ? id + "-hint" : undefined;
+  const errId = error ? id + "-err" : undefined;
+  const control = cloneElement(children, {
+    id,
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": [hintId, errId].filter(Boolean).join(" ") || undefined,
+  });
+  return (
+    <div className={"field" + (error ? " field-error" : "")}>
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {hint && <small id={hintId} className="hint">{hint}</small>}
+      {error && <small id={errId} className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+/** An error that belongs to no single field (or to a field not on this form). */
+export function FormError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return <p className="form-error" role="alert">{message}</p>;
+}

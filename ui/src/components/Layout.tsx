@@ -1,0 +1,74 @@
+import { useEffect, useState } from "react";
+import { Link, NavLink, Outlet, useNavigate, useParams } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, session } from "../api/client";
+import { useHealth, useMe } from "../api/queries";
+import { SearchPalette } from "./SearchPalette";
+
+/** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, Ctrl-K. */
+export function Layout() {
+  const { org: orgParam } = useParams();
+  const me = useMe();
+  const health = useHealth();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [searching, setSearching] = useState(false);
+  const orgs = me.data?.organizations ?? [];
+  const org = orgParam ?? orgs[0]?.id;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setSearching(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const logout = async () => {
+    await api.POST("/v1/auth/logout").catch(() => undefined);
+    session.set(null);
+    qc.clear();
+    navigate("/login");
+  };
+
+  const sandbox = health.data?.mode === "sandbox" || health.data?.sandbox === true;
+  return (
+    <div className="shell">
+      {sandbox && (
+        <div className="sandbox-banner" role="status">
+          Sandbox: deploys go to the local AWS simulator (moto), not to a real AWS account.
+        </div>
+      )}
+      <header className="topbar">
+        <Link to={org ? `/orgs/${org}` : "/"} className="brand">Launchbay</Link>
+        {orgs.length > 0 && (
+          <label className="org-switch">
+            <span className="sr-only">Organization</span>
+            <select value={org ?? ""} onChange={(e) => navigate(`/orgs/${e.target.value}`)} aria-label="Organization">
+              {orgs.map((o) => (
+                <option key={o.id} value={o.id}>{o.name}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        <nav aria-label="Main" className="mainnav">
+          {org && <NavLink to={`/orgs/${org}`} end>Projects</NavLink>}
+          {org && <NavLink to={`/orgs/${org}/members`}>Members</NavLink>}
+          {org && <NavLink to={`/orgs/${org}/audit`}>Audit log</NavLink>}
+          <NavLink to="/tokens">API tokens</NavLink>
+        </nav>
+        <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K">
+          Search <kbd>Ctrl K</kbd>
+        </button>
+        <button type="button" className="link" onClick={logout} title={me.data?.user.email}>Log out</button>
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+      {searching && org && <SearchPalette org={org} onClose={() => setSearching(false)} />}
+    </div>
+  );
+}

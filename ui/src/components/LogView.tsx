@@ -1,0 +1,59 @@
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import type { LogLine } from "../api/models";
+
+const ROW = 20;
+
+function time(ts: string) {
+  const d = new Date(ts);
+  return isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour12: false });
+}
+
+/** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast.
+ * It follows new lines unless paused (or scrolled up); the filter shows matching lines only. */
+export function LogView({ lines, live, label = "Log" }: { lines: LogLine[]; live: boolean; label?: string }) {
+  const [query, setQuery] = useState("");
+  const [paused, setPaused] = useState(false);
+  const q = useDeferredValue(query.trim().toLowerCase());
+  const shown = useMemo(() => (q ? lines.filter((l) => l.message.toLowerCase().includes(q)) : lines), [lines, q]);
+  const parent = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: shown.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 20 });
+
+  useEffect(() => {
+    if (!paused && shown.length) v.scrollToIndex(shown.length - 1, { align: "end" });
+  }, [shown.length, paused, v]);
+
+  const onScroll = () => {
+    const el = parent.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
+    if (!atBottom && !paused && live) setPaused(true);
+  };
+
+  return (
+    <div className="logview">
+      <div className="log-toolbar">
+        <label className="log-search">
+          <span className="sr-only">Search the log</span>
+          <input type="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
+        </label>
+        <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}{live ? " · live" : ""}</span>
+        <button type="button" onClick={() => setPaused((p) => !p)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
+      </div>
+      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}>
+        <div style={{ height: v.getTotalSize(), position: "relative" }}>
+          {v.getVirtualItems().map((item) => {
+            const l = shown[item.index]!;
+            return (
+              <div key={l.seq} className={`log-line lvl-${l.level ?? "info"}`} style={{ transform: `translateY(${item.start}px)` }}>
+                <span className="ts">{time(l.ts)}</span>
+                {l.step && <span className="step">{l.step}</span>}
+                <span className="msg">{l.message}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,188 @@
+import { useState, type FormEvent } from "react";
+import { ApiError } from "../api/client";
+import type { Environment, Kind, Service, ServiceIn } from "../api/models";
+import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
+import { Field, FormError } from "./Field";
+
+export interface FormState {
+  name: string; kind: Kind; environment: string; image: string; port: string; command: string;
+  cpu: number; memory: number; env: string; schedule: string; domain: string;
+  min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
+  hc_path: string; hc_interval: string; hc_grace: string;
+}
+
+export function initialState(s?: Service, environment?: string): FormState {
+  return {
+    name: s?.name ?? "", kind: s?.kind ?? "web", environment: s?.environment ?? environment ?? "",
+    image: s?.image ?? "", port: s?.port != null ? String(s.port) : s ? "" : "80",
+    command: (s?.command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
+    env: Object.entries(s?.env ?? {}).map(([k, v]) => `${k}=${v}`).join("\n"),
+    schedule: s?.schedule ?? "", domain: s?.domain ?? "",
+    min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
+    autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
+    hc_path: s?.health_check?.path ?? "/", hc_interval: String(s?.health_check?.interval_seconds ?? 30),
+    hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
+  };
+}
+
+/** KEY=value lines -> object; a line without "=" is reported against `env` by the caller. */
+export function parseEnv(text: string): { env: Record<string, string>; bad: string | null } {
+  const env: Record<string, string> = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 1) return { env, bad: `"${line}" is not KEY=value` };
+    env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return { env, bad: null };
+}
+
+const num = (v: string) => (v.trim() === "" ? null : Number(v));
+
+/** The request body for these values, with the fields that apply to the kind only. */
+export function toBody(f: FormState): ServiceIn {
+  const body: ServiceIn = {
+    name: f.name.trim(), kind: f.kind, image: f.image.trim(), cpu: f.cpu as ServiceIn["cpu"], memory: f.memory,
+    env: parseEnv(f.env).env, min_instances: num(f.min_instances), max_instances: num(f.max_instances),
+  };
+  if (f.environment) body.environment = f.environment;
+  const command = f.command.split("\n").map((s) => s.trim()).filter(Boolean);
+  if (f.kind !== "web" && command.length) body.command = command;
+  if (f.kind === "web") {
+    body.port = num(f.port);
+    body.health_check = { path: f.hc_path || "/", interval_seconds: Number(f.hc_interval) || 30, grace_period_seconds: Number(f.hc_grace) || 0 };
+    if (f.domain.trim()) body.domain = f.domain.trim();
+    if (f.autoscale) body.autoscaling = { cpu_target: Number(f.cpu_target) || 60 };
+  }
+  if (f.kind === "cron") body.schedule = f.schedule.trim();
+  return body;
+}
+
+interface Props {
+  initial: FormState;
+  editing?: boolean;
+  environments?: Environment[];
+  pending: boolean;
+  error: unknown;
+  submitLabel: string;
+  onSubmit: (f: FormState) => void;
+}
+
+/** Every setting of a service, kind-specific fields for web, worker and cron; the API's field errors next to each field. */
+export function ServiceForm({ initial, editing, environments, pending, error, submitLabel, onSubmit }: Props) {
+  const [f, setF] = useState(initial);
+  const [localErr, setLocalErr] = useState<Record<string, string>>({});
+  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((old) => ({ ...old, [k]: v }));
+  const text = (k: keyof FormState) => ({ value: f[k] as string, onChange: (e: { target: { value: string } }) => set(k, e.target.value as never) });
+  const api = error instanceof ApiError ? error : null;
+  const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
+  const shownFields = ["name", "kind", "environment", "image", "port", "command", "cpu", "memory", "env", "schedule", "domain",
+    "min_instances", "max_instances", "autoscaling", "health_check"];
+  const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const bad = parseEnv(f.env).bad;
+    setLocalErr(bad ? { env: bad } : {});
+    if (!bad) onSubmit(f);
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="service-form">
+      <fieldset>
+        <legend>Service</legend>
+        <Field label="Name" hint="Lower-case letters, digits and hyphens, e.g. web or api-v2." error={err("name")}>
+          <input {...text("name")} disabled={editing} required autoComplete="off" />
+        </Field>
+        <Field label="Kind" error={err("kind")}>
+          <select value={f.kind} disabled={editing} onChange={(e) => set("kind", e.target.value as Kind)}>
+            <option value="web">Web service (behind the load balancer)</option>
+            <option value="worker">Worker (no inbound traffic)</option>
+            <option value="cron">Cron job (runs on a schedule)</option>
+          </select>
+        </Field>
+        {!editing && environments && environments.length > 0 && (
+          <Field label="Environment" error={err("environment")}>
+            <select value={f.environment} onChange={(e) => set("environment", e.target.value)}>
+              <option value="">production (default)</option>
+              {environments.filter((e) => e.name !== "production").map((e) => <option key={e.id} value={e.name}>{e.name}</option>)}
+            </select>
+          </Field>
+        )}
+        <Field label="Image" hint="A container image reference, e.g. nginx:1.27." error={err("image")}>
+          <input {...text("image")} required autoComplete="off" className="mono" />
+        </Field>
+        {f.kind === "web" && (
+          <Field label="Port" hint="The port the container listens on." error={err("port")}>
+            <input {...text("port")} inputMode="numeric" />
+          </Field>
+        )}
+        {f.kind !== "web" && (
+          <Field label="Command" hint="One argument per line; empty: the image's own command." error={err("command")}>
+            <textarea {...text("command")} rows={3} className="mono" />
+          </Field>
+        )}
+        {f.kind === "cron" && (
+          <Field label="Schedule (UTC)" hint="Cron, e.g. 0 3 * * * (daily at 03:00), @hourly, or rate(15 minutes)." error={err("schedule")}>
+            <input {...text("schedule")} className="mono" />
+          </Field>
+        )}
+      </fieldset>
+
+      <fieldset>
+        <legend>Size and scaling</legend>
+        <div className="row">
+          <Field label="CPU" error={err("cpu")}>
+            <select value={f.cpu} onChange={(e) => { const cpu = Number(e.target.value); setF((o) => ({ ...o, cpu, memory: fitMemory(cpu, o.memory) })); }}>
+              {CPU_CHOICES.map((c) => <option key={c} value={c}>{cpuLabel(c)}</option>)}
+            </select>
+          </Field>
+          <Field label="Memory" hint="The sizes Fargate allows with this CPU." error={err("memory")}>
+            <select value={f.memory} onChange={(e) => set("memory", Number(e.target.value))}>
+              {memoryChoices(f.cpu).map((m) => <option key={m} value={m}>{memoryLabel(m)}</option>)}
+            </select>
+          </Field>
+        </div>
+        {f.kind !== "cron" && (
+          <div className="row">
+            <Field label="Min instances" error={err("min_instances")}><input {...text("min_instances")} inputMode="numeric" /></Field>
+            <Field label="Max instances" error={err("max_instances")}><input {...text("max_instances")} inputMode="numeric" /></Field>
+          </div>
+        )}
+        {f.kind === "web" && (
+          <>
+            <label className="check"><input type="checkbox" checked={f.autoscale} onChange={(e) => set("autoscale", e.target.checked)} /> Scale on CPU</label>
+            {f.autoscale && (
+              <Field label="Target CPU %" error={err("autoscaling")}><input {...text("cpu_target")} inputMode="numeric" /></Field>
+            )}
+          </>
+        )}
+      </fieldset>
+
+      {f.kind === "web" && (
+        <fieldset>
+          <legend>Health check and domain</legend>
+          <div className="row">
+            <Field label="Health check path" error={err("health_check.path", "health_check")}><input {...text("hc_path")} className="mono" /></Field>
+            <Field label="Interval (s)" error={err("health_check.interval_seconds")}><input {...text("hc_interval")} inputMode="numeric" /></Field>
+            <Field label="Grace period (s)" error={err("health_check.grace_period_seconds")}><input {...text("hc_grace")} inputMode="numeric" /></Field>
+          </div>
+          <Field label="Custom domain" hint="Optional, e.g. shop.example.com; you add its DNS records afterwards." error={err("domain")}>
+            <input {...text("domain")} autoComplete="off" />
+          </Field>
+        </fieldset>
+      )}
+
+      <fieldset>
+        <legend>Environment variables</legend>
+        <Field label="Variables" hint="One KEY=value per line. Use secrets for passwords and keys." error={err("env")}>
+          <textarea {...text("env")} rows={4} className="mono" spellCheck={false} />
+        </Field>
+      </fieldset>
+
+      <FormError error={unplaced} />
+      <button className="primary" disabled={pending}>{pending ? "Saving…" : submitLabel}</button>
+    </form>
+  );
+}

@@ -1,0 +1,18 @@
+const TONE: Record<string, string> = {
+  live: "ok", rolled_back: "warn", new: "idle", queued: "idle", provisioning: "busy", deploying: "busy",
+  rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
+  deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle",
+};
+
+const WORDS: Record<string, string> = { rolled_back: "rolled back", rollback_pending: "rollback pending", rolling_back: "rolling back" };
+
+/** A status in words with a colour, announced politely when it changes. */
+export function StatusBadge({ status }: { status: string }) {
+  const tone = TONE[status] ?? "idle";
+  return (
+    <span className={`badge badge-${tone}`} data-status={status}>
+      {tone === "busy" && <span className="pulse" aria-hidden="true" />}
+      {WORDS[status] ?? status}
+    </span>
+  );
+}

@@ -1,0 +1,20 @@
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "";
+  const s = Math.round((now - Date.parse(iso)) / 1000);
+  if (s < 5) return "just now";
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function duration(from?: string | null, to?: string | null): string {
+  if (!from) return "";
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
+  if (ms < 1000) return `${Math.max(0, ms)} ms`;
+  const s = ms / 1000;
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
+}
+
+export const FINAL = new Set(["live", "failed", "rolled_back", "superseded", "cancelled"]);
+export const isFinal = (status: string) => FINAL.has(status);

@@ -1,0 +1,86 @@
+import { useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, session, unwrap } from "../api/client";
+import type { AuthAnswer } from "../api/models";
+import { Field, FormError } from "../components/Field";
+
+function useAuth(kind: "login" | "signup") {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Record<string, string>) =>
+      kind === "login"
+        ? unwrap<AuthAnswer>(api.POST("/v1/auth/login", { body: body as { email: string; password: string } }))
+        : unwrap<AuthAnswer>(api.POST("/v1/auth/signup", { body: body as { email: string; password: string; organization: string } })),
+    onSuccess: (answer) => {
+      session.set(answer.token);
+      qc.clear();
+      const from = (location.state as { from?: string } | null)?.from;
+      navigate(from ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
+    },
+  });
+}
+
+const fieldError = (e: unknown, name: string) => (e instanceof ApiError ? e.forField(name) : undefined);
+const generalError = (e: unknown, fields: string[]) =>
+  e instanceof ApiError && fields.some((f) => e.forField(f)) ? null : e;
+
+export function Login() {
+  const auth = useAuth("login");
+  const location = useLocation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    auth.mutate({ email, password });
+  };
+  const expired = (location.state as { expired?: boolean } | null)?.expired;
+  return (
+    <div className="auth">
+      <h1>Sign in to Launchbay</h1>
+      {expired && <p className="notice">Your session ended. Sign in again.</p>}
+      <form onSubmit={submit} noValidate>
+        <Field label="Email" error={fieldError(auth.error, "email")}>
+          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </Field>
+        <Field label="Password" error={fieldError(auth.error, "password")}>
+          <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        </Field>
+        <FormError error={generalError(auth.error, ["email", "password"])} />
+        <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Signing in…" : "Sign in"}</button>
+      </form>
+      <p>New here? <Link to="/signup">Create an account</Link></p>
+    </div>
+  );
+}
+
+export function Signup() {
+  const auth = useAuth("signup");
+  const [form, setForm] = useState({ email: "", password: "", organization: "" });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    auth.mutate(form);
+  };
+  return (
+    <div className="auth">
+      <h1>Create your Launchbay account</h1>
+      <form onSubmit={submit} noValidate>
+        <Field label="Email" error={fieldError(auth.error, "email")}>
+          <input type="email" autoComplete="username" value={form.email} onChange={set("email")} required />
+        </Field>
+        <Field label="Password" hint="At least 10 characters." error={fieldError(auth.error, "password")}>
+          <input type="password" autoComplete="new-password" value={form.password} onChange={set("password")} required />
+        </Field>
+        <Field label="Organization" hint="Your team or company; you can invite others later." error={fieldError(auth.error, "organization")}>
+          <input value={form.organization} onChange={set("organization")} required />
+        </Field>
+        <FormError error={generalError(auth.error, ["email", "password", "organization"])} />
+        <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Creating…" : "Create account"}</button>
+      </form>
+      <p>Already have an account? <Link to="/login">Sign in</Link></p>
+    </div>
+  );
+}

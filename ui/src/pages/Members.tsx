@@ -1,0 +1,70 @@
+import { useState, type FormEvent } from "react";
+import { useParams } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../api/client";
+import type { Role } from "../api/models";
+import { keys, useInvitations, useMe, useMembers } from "../api/queries";
+import { ErrorNote } from "../components/Empty";
+import { Field } from "../components/Field";
+
+const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
+
+export default function MembersPage() {
+  const { org = "" } = useParams();
+  const me = useMe();
+  const myRole = me.data?.organizations.find((o) => o.id === org)?.role;
+  const manager = myRole === "owner" || myRole === "admin";
+  const members = useMembers(org);
+  const invitations = useInvitations(org, manager);
+  const qc = useQueryClient();
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("developer");
+  const invite = useMutation({
+    mutationFn: () => unwrap(api.POST("/v1/orgs/{org}/members", { params: { path: { org } }, body: { email, role } })),
+    onSuccess: () => { setEmail(""); void qc.invalidateQueries({ queryKey: keys.invitations(org) }); },
+  });
+  const change = useMutation({
+    mutationFn: ({ user, role }: { user: string; role: Role }) =>
+      unwrap(api.PATCH("/v1/orgs/{org}/members/{user}", { params: { path: { org, user } }, body: { role } })),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.members(org) }),
+  });
+  const err = invite.error instanceof ApiError ? invite.error : null;
+  const submit = (e: FormEvent) => { e.preventDefault(); invite.mutate(); };
+  return (
+    <section className="narrow">
+      <h1>Members</h1>
+      <p className="muted">Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.</p>
+      {manager && (
+        <form className="inline-form" onSubmit={submit} noValidate>
+          <Field label="Invite by email" error={err?.forField("email")}><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} /></Field>
+          <Field label="Role" error={err?.forField("role")}>
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+          </Field>
+          <button className="primary" disabled={!email || invite.isPending}>Invite</button>
+        </form>
+      )}
+      {err && !err.forField("email") && !err.forField("role") && <p className="form-error" role="alert">{err.message}</p>}
+      <ErrorNote error={members.error ?? change.error} />
+      <table className="table" aria-label="Members">
+        <tbody>
+          {members.data?.items.map((m) => (
+            <tr key={m.user.id}><td>{m.user.email}</td>
+              <td>{manager ? (
+                <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => change.mutate({ user: m.user.id, role: e.target.value as Role })}>
+                  {ROLES.map((r) => <option key={r}>{r}</option>)}
+                </select>
+              ) : m.role}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      {manager && (invitations.data?.items.length ?? 0) > 0 && (
+        <>
+          <h2>Invitations</h2>
+          <table className="table"><tbody>
+            {invitations.data?.items.map((i) => <tr key={i.id}><td>{i.email}</td><td>{i.role}</td><td>{i.status}</td></tr>)}
+          </tbody></table>
+        </>
+      )}
+    </section>
+  );
+}

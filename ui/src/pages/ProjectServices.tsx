@@ -1,0 +1,61 @@
+import { Link, useParams, useSearchParams } from "react-router";
+import { useEnvironments, useProject, useServices } from "../api/queries";
+import { Empty, ErrorNote, Loading } from "../components/Empty";
+import { StatusBadge } from "../components/StatusBadge";
+import { ago } from "../lib/format";
+
+/** A project's services for one environment, with live status badges (polled while deploying). */
+export function ProjectServices() {
+  const { org = "", project = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const env = params.get("env") ?? undefined;
+  const proj = useProject(org, project);
+  const envs = useEnvironments(org, project);
+  const services = useServices(org, project, env);
+  const newLink = `/orgs/${org}/projects/${project}/new${env ? `?env=${env}` : ""}`;
+
+  return (
+    <section>
+      <nav className="crumbs" aria-label="Breadcrumb"><Link to={`/orgs/${org}`}>Projects</Link> / <span>{proj.data?.name ?? "…"}</span></nav>
+      <div className="heading">
+        <h1>{proj.data?.name ?? "Project"}</h1>
+        <Link className="button primary" to={newLink}>New service</Link>
+      </div>
+      {(envs.data?.items.length ?? 0) > 0 && (
+        <div className="tabs" role="tablist" aria-label="Environment">
+          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+          {envs.data?.items.map((e) => (
+            <button key={e.id} role="tab" aria-selected={env === e.name} onClick={() => setParams({ env: e.name })}>{e.name}</button>
+          ))}
+        </div>
+      )}
+      {services.isPending && <Loading what="services" />}
+      <ErrorNote error={services.error} />
+      {services.data && services.data.items.length === 0 && (
+        <Empty title={env ? `No services in ${env} yet` : "No services yet"}>
+          A service runs one container image: a web service behind a load balancer, a worker, or a cron job.{" "}
+          <Link to={newLink}>Create your first service</Link>.
+        </Empty>
+      )}
+      {services.data && services.data.items.length > 0 && (
+        <table className="table" aria-label="Services">
+          <thead>
+            <tr><th>Service</th><th>Status</th><th className="hide-narrow">Kind</th><th className="hide-narrow">Image</th><th className="hide-narrow">Environment</th><th className="hide-narrow">Updated</th></tr>
+          </thead>
+          <tbody>
+            {services.data.items.map((s) => (
+              <tr key={s.id}>
+                <td><Link to={`/orgs/${org}/services/${s.id}`}>{s.name}</Link>{s.needs_deploy && s.status !== "new" && <small className="muted"> · changes to deploy</small>}</td>
+                <td><StatusBadge status={s.status} /></td>
+                <td className="hide-narrow">{s.kind}</td>
+                <td className="hide-narrow mono">{s.image}</td>
+                <td className="hide-narrow">{s.environment ?? "—"}</td>
+                <td className="hide-narrow">{ago(s.updated)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

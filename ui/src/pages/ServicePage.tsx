@@ -1,0 +1,89 @@
+import { Link, NavLink, useNavigate, useParams } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import type { Deployment, Service } from "../api/models";
+import { keys, useProject, useService } from "../api/queries";
+import { ErrorNote, Loading } from "../components/Empty";
+import { StatusBadge } from "../components/StatusBadge";
+import { cpuLabel, memoryLabel } from "../lib/fargate";
+import { Deploys } from "./service/Deploys";
+import { Secrets } from "./service/Secrets";
+import { Settings } from "./service/Settings";
+import { Domain } from "./service/Domain";
+import { Runs } from "./service/Runs";
+
+export function useDeploy(org: string, svc: string) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return useMutation({
+    mutationFn: () =>
+      unwrap<Deployment>(
+        api.POST("/v1/orgs/{org}/services/{svc}/deployments", {
+          params: { path: { org, svc } },
+          headers: { "Idempotency-Key": crypto.randomUUID() },
+          body: {},
+        }),
+      ),
+    onSuccess: (dep) => {
+      void qc.invalidateQueries({ queryKey: keys.deployments(org, svc) });
+      void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
+      navigate(`/orgs/${org}/deployments/${dep.id}`);
+    },
+  });
+}
+
+export default function ServicePage() {
+  const { org = "", svc = "", tab = "deploys" } = useParams();
+  const service = useService(org, svc);
+  const s = service.data;
+  const project = useProject(org, s?.project_id ?? "");
+  const deploy = useDeploy(org, svc);
+  if (service.isPending) return <Loading what="service" />;
+  if (!s) return <ErrorNote error={service.error} />;
+  const base = `/orgs/${org}/services/${svc}`;
+  const tabs: [string, string][] = [["deploys", "Deployments"], ["variables", "Variables & secrets"], ["settings", "Settings"]];
+  if (s.kind === "web") tabs.push(["domain", "Domain"]);
+  if (s.kind === "cron") tabs.push(["runs", "Runs"]);
+
+  return (
+    <section>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${s.project_id}`}>{project.data?.name ?? "project"}</Link> / <span>{s.name}</span>
+      </nav>
+      <div className="heading">
+        <h1>{s.name} <StatusBadge status={s.status} /></h1>
+        <button className="primary" onClick={() => deploy.mutate()} disabled={deploy.isPending || s.status === "deleting"}>
+          {deploy.isPending ? "Starting…" : "Deploy"}
+        </button>
+      </div>
+      <ErrorNote error={deploy.error} />
+      <Summary s={s} />
+      <nav className="tabs" aria-label="Service sections">
+        {tabs.map(([id, label]) => (
+          <NavLink key={id} to={id === "deploys" ? base : `${base}/${id}`} end>{label}</NavLink>
+        ))}
+      </nav>
+      {tab === "deploys" && <Deploys org={org} service={s} />}
+      {tab === "variables" && <Secrets org={org} service={s} />}
+      {tab === "settings" && <Settings org={org} service={s} />}
+      {tab === "domain" && <Domain org={org} service={s} />}
+      {tab === "runs" && <Runs org={org} service={s} />}
+    </section>
+  );
+}
+
+function Summary({ s }: { s: Service }) {
+  return (
+    <dl className="summary">
+      <div><dt>Kind</dt><dd>{s.kind}</dd></div>
+      <div><dt>Environment</dt><dd>{s.environment ?? "—"}</dd></div>
+      <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>
+      <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
+      <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)} · {s.min_instances}–{s.max_instances} instances</dd></div>
+      {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
+      {s.kind === "cron" && <div><dt>Schedule</dt><dd className="mono">{s.schedule}</dd></div>}
+      {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
+      {s.last_error && <div className="bad"><dt>Last error</dt><dd>{s.last_error}</dd></div>}
+    </dl>
+  );
+}

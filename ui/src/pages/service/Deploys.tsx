@@ -1,0 +1,109 @@
+import { useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+import type { Deployment, Release, Service } from "../../api/models";
+import { keys, useDeployments, useReleases } from "../../api/queries";
+import { Empty, ErrorNote, Loading } from "../../components/Empty";
+import { StatusBadge } from "../../components/StatusBadge";
+import { ago, duration } from "../../lib/format";
+
+export function Deploys({ org, service }: { org: string; service: Service }) {
+  const deps = useDeployments(org, service.id);
+  const releases = useReleases(org, service.id);
+  return (
+    <div className="split">
+      <section aria-labelledby="hist">
+        <h2 id="hist">Deployment history</h2>
+        {deps.isPending && <Loading what="deployments" />}
+        <ErrorNote error={deps.error} />
+        {deps.data?.items.length === 0 && <Empty title="Never deployed">Press Deploy to put this service on AWS; you will see every step as it runs.</Empty>}
+        <ol className="deploy-list">
+          {deps.data?.items.map((d) => (
+            <li key={d.id}>
+              <Link to={`/orgs/${org}/deployments/${d.id}`} className="deploy-row">
+                <span className="num">#{d.number}</span>
+                <StatusBadge status={d.status} />
+                <span className="mono grow">{d.image}</span>
+                <small className="muted">{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
+              </Link>
+              {d.error && <p className="reason">{d.error}</p>}
+            </li>
+          ))}
+        </ol>
+      </section>
+      <section aria-labelledby="rel">
+        <h2 id="rel">Releases</h2>
+        <p className="muted">Every deployment that went live. Rolling back redeploys that release exactly: its image digest, variables and secret versions.</p>
+        {releases.data?.items.length === 0 && <Empty title="No releases yet">A release appears here once a deployment goes live.</Empty>}
+        <ul className="release-list">
+          {releases.data?.items.map((r) => (
+            <ReleaseRow key={r.deployment_id} org={org} service={service} release={r} current={releases.data?.items.find((x) => x.current)} />
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
+  const [confirming, setConfirming] = useState(false);
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const rollback = useMutation({
+    mutationFn: () =>
+      unwrap<Deployment>(
+        api.POST("/v1/orgs/{org}/services/{svc}/rollback", {
+          params: { path: { org, svc: service.id } },
+          headers: { "Idempotency-Key": crypto.randomUUID() },
+          body: { deployment_id: release.deployment_id },
+        }),
+      ),
+    onSuccess: (dep) => {
+      void qc.invalidateQueries({ queryKey: keys.deployments(org, service.id) });
+      navigate(`/orgs/${org}/deployments/${dep.id}`);
+    },
+  });
+  const changes = current ? releaseChanges(current, release) : [];
+  return (
+    <li className="release">
+      <div className="deploy-row">
+        <span className="num">#{release.number}</span>
+        <span className="mono grow">{release.image}</span>
+        {release.current ? <span className="badge badge-ok">current</span> : (
+          <button onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
+        )}
+      </div>
+      <small className="muted">{release.actor} · {ago(release.finished ?? release.created)}</small>
+      {confirming && (
+        <div className="confirm" role="dialog" aria-label={`Roll back to #${release.number}`}>
+          <strong>Roll back to release #{release.number}?</strong>
+          {changes.length ? (
+            <ul>{changes.map((c) => <li key={c}>{c}</li>)}</ul>
+          ) : (
+            <p>Same image and secret versions as the current release; the task definition of #{release.number} is redeployed.</p>
+          )}
+          <ErrorNote error={rollback.error} />
+          <div className="actions">
+            <button className="primary" onClick={() => rollback.mutate()} disabled={rollback.isPending}>Roll back</button>
+            <button onClick={() => setConfirming(false)}>Keep current</button>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** What a rollback from `current` to `target` changes, in words. */
+export function releaseChanges(current: Release, target: Release): string[] {
+  const out: string[] = [];
+  if (current.image !== target.image) out.push(`image: ${current.image} → ${target.image}`);
+  const names = new Set([...Object.keys(current.secret_versions), ...Object.keys(target.secret_versions)]);
+  for (const n of [...names].sort()) {
+    const a = current.secret_versions[n];
+    const b = target.secret_versions[n];
+    if (a !== b) out.push(`secret ${n}: ${a ? `v${a}` : "absent"} → ${b ? `v${b}` : "absent"}`);
+  }
+  out.push(`release: #${current.number} → #${target.number} (its variables and settings)`);
+  return out;
+}

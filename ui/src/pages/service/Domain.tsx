@@ -1,0 +1,69 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../../api/client";
+import type { Service } from "../../api/models";
+import { Empty, ErrorNote, Loading } from "../../components/Empty";
+import { StatusBadge } from "../../components/StatusBadge";
+
+interface Record_ { name: string; type?: string; value: string }
+interface DomainStatus {
+  domain: string; status: string; routed: boolean; verification?: Record_; message?: string | null;
+  certificate: { status: string; validation_records?: Record_[] | null; dns_managed?: boolean } | null;
+}
+
+function Copy({ text, label }: { text: string; label: string }) {
+  return <button type="button" className="link" onClick={() => void navigator.clipboard?.writeText(text)} aria-label={`Copy ${label}`}>Copy</button>;
+}
+
+function RecordRow({ r, kind }: { r: Record_; kind: string }) {
+  return (
+    <tr>
+      <td>{r.type ?? kind}</td>
+      <td className="mono">{r.name} <Copy text={r.name} label="record name" /></td>
+      <td className="mono break">{r.value} <Copy text={r.value} label="record value" /></td>
+    </tr>
+  );
+}
+
+/** The custom domain: the TXT record that proves it is yours, verification, and certificate records. */
+export function Domain({ org, service }: { org: string; service: Service }) {
+  const qc = useQueryClient();
+  const key = ["domain", org, service.id];
+  const domain = useQuery({
+    queryKey: key,
+    enabled: !!service.domain,
+    queryFn: () => unwrap<DomainStatus>(api.GET("/v1/orgs/{org}/services/{svc}/domain", { params: { path: { org, svc: service.id } } })),
+  });
+  const verify = useMutation({
+    mutationFn: () => unwrap<DomainStatus>(api.POST("/v1/orgs/{org}/services/{svc}/domain/verify", { params: { path: { org, svc: service.id } } })),
+    onSettled: () => void qc.invalidateQueries({ queryKey: key }),
+  });
+  if (!service.domain) return <Empty title="No custom domain">Set one under Settings; this tab then shows the DNS records to create.</Empty>;
+  if (domain.isPending) return <Loading what="domain" />;
+  const d = domain.data;
+  return (
+    <section className="narrow">
+      <h2>{service.domain} {d && <StatusBadge status={d.status === "verified" ? "live" : d.status} />}</h2>
+      <ErrorNote error={domain.error} />
+      {d?.message && <p className="notice">{d.message}</p>}
+      {d?.verification && (
+        <>
+          <h3>Prove the domain is yours</h3>
+          <table className="table"><thead><tr><th>Type</th><th>Name</th><th>Value</th></tr></thead>
+            <tbody><RecordRow r={d.verification} kind="TXT" /></tbody></table>
+        </>
+      )}
+      {d?.status !== "verified" && (
+        <button className="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>Check DNS and verify</button>
+      )}
+      {verify.error instanceof ApiError && <p className="form-error" role="alert">{verify.error.message}</p>}
+      {verify.data?.message && <p className="notice" role="status">{verify.data.message}</p>}
+      {d?.certificate?.validation_records?.length ? (
+        <>
+          <h3>Certificate ({d.certificate.status})</h3>
+          <table className="table"><thead><tr><th>Type</th><th>Name</th><th>Value</th></tr></thead>
+            <tbody>{d.certificate.validation_records.map((r) => <RecordRow key={r.name} r={r} kind="CNAME" />)}</tbody></table>
+        </>
+      ) : null}
+    </section>
+  );
+}

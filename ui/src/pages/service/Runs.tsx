@@ -1,0 +1,39 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+import type { Page, Service } from "../../api/models";
+import { Empty, ErrorNote } from "../../components/Empty";
+import { StatusBadge } from "../../components/StatusBadge";
+import { ago, duration } from "../../lib/format";
+
+interface Run { id: string; status: string; started?: string | null; ended?: string | null; exit_code?: number | null; trigger?: string; created: string }
+
+/** A cron job's runs (start, end, exit code) and run-now. */
+export function Runs({ org, service }: { org: string; service: Service }) {
+  const qc = useQueryClient();
+  const key = ["runs", org, service.id];
+  const runs = useQuery({
+    queryKey: key,
+    refetchInterval: 5000,
+    queryFn: () => unwrap<Page<Run>>(api.GET("/v1/orgs/{org}/services/{svc}/runs", { params: { path: { org, svc: service.id } } })),
+  });
+  const runNow = useMutation({
+    mutationFn: () => unwrap<Run>(api.POST("/v1/orgs/{org}/services/{svc}/runs", { params: { path: { org, svc: service.id } } })),
+    onSettled: () => void qc.invalidateQueries({ queryKey: key }),
+  });
+  return (
+    <section>
+      <div className="heading"><h2>Runs</h2><button onClick={() => runNow.mutate()} disabled={runNow.isPending || !service.live_deployment_id}>Run now</button></div>
+      {!service.live_deployment_id && <p className="muted">Deploy the job once before running it by hand.</p>}
+      <ErrorNote error={runNow.error ?? runs.error} />
+      {runs.data?.items.length === 0 && <Empty title="No runs yet">Runs appear here when the schedule fires or you press Run now.</Empty>}
+      <table className="table">
+        <tbody>
+          {runs.data?.items.map((r) => (
+            <tr key={r.id}><td><StatusBadge status={r.status} /></td><td>{ago(r.started ?? r.created)}</td>
+              <td>{duration(r.started, r.ended)}</td><td>{r.exit_code != null ? `exit ${r.exit_code}` : ""}</td><td>{r.trigger}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,95 @@
+import { useState, type FormEvent } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../../api/client";
+import type { Secret, Service } from "../../api/models";
+import { keys, useSecrets } from "../../api/queries";
+import { Empty, ErrorNote } from "../../components/Empty";
+import { Field } from "../../components/Field";
+import { ago } from "../../lib/format";
+import { Settings } from "./Settings";
+
+/** Variables (edited with the other settings) and write-only secrets: set, replace, delete. */
+export function Secrets({ org, service }: { org: string; service: Service }) {
+  const secrets = useSecrets(org, service.id);
+  const qc = useQueryClient();
+  const key = keys.secrets(org, service.id);
+  const remove = useMutation({
+    mutationFn: (name: string) => unwrap(api.DELETE("/v1/orgs/{org}/services/{svc}/secrets/{name}", { params: { path: { org, svc: service.id, name } } })),
+    // optimistic: the row goes at once, and comes back if the API refuses
+    onMutate: async (name) => {
+      await qc.cancelQueries({ queryKey: key });
+      const before = qc.getQueryData<{ items: Secret[] }>(key);
+      qc.setQueryData<{ items: Secret[] }>(key, (old) => old && { items: old.items.filter((s) => s.name !== name) });
+      return { before };
+    },
+    onError: (_e, _n, ctx) => qc.setQueryData(key, ctx?.before),
+    onSettled: () => { void qc.invalidateQueries({ queryKey: key }); void qc.invalidateQueries({ queryKey: keys.service(org, service.id) }); },
+  });
+  return (
+    <div className="split">
+      <section aria-labelledby="sec">
+        <h2 id="sec">Secrets</h2>
+        <p className="muted">Write-only: values are encrypted and reach the containers at the next deploy; nobody can read them back here.</p>
+        <SecretForm org={org} service={service} />
+        <ErrorNote error={remove.error} />
+        {secrets.data?.items.length === 0 && <Empty title="No secrets">Add database URLs, API keys and other values that must not appear in the settings.</Empty>}
+        <table className="table" aria-label="Secrets">
+          <tbody>
+            {secrets.data?.items.map((s) => (
+              <tr key={s.name + s.scope}>
+                <td className="mono">{s.name}</td>
+                <td>v{s.version}{s.scope === "environment" && <small className="muted"> · from the environment</small>}</td>
+                <td className="muted">{ago(s.updated)}</td>
+                <td className="mono muted" aria-label="value hidden">••••••</td>
+                <td>{s.scope === "service" && <button className="link danger" onClick={() => remove.mutate(s.name)} aria-label={`Delete secret ${s.name}`}>Delete</button>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="vars">
+        <h2 id="vars">Variables</h2>
+        <Settings org={org} service={service} only="env" />
+      </section>
+    </div>
+  );
+}
+
+function SecretForm({ org, service }: { org: string; service: Service }) {
+  const [name, setName] = useState("");
+  const [value, setValue] = useState("");
+  const [saved, setSaved] = useState<string | null>(null);
+  const qc = useQueryClient();
+  const put = useMutation({
+    mutationFn: () =>
+      unwrap<Secret & { message?: string }>(
+        api.PUT("/v1/orgs/{org}/services/{svc}/secrets/{name}", { params: { path: { org, svc: service.id, name: name.trim() } }, body: { value } }),
+      ),
+    onSuccess: (s) => {
+      setSaved(`${s.name} saved as v${s.version}. ${s.message ?? ""}`);
+      setName("");
+      setValue("");  // the value leaves the page as soon as it is stored
+      void qc.invalidateQueries({ queryKey: keys.secrets(org, service.id) });
+      void qc.invalidateQueries({ queryKey: keys.service(org, service.id) });
+    },
+  });
+  const err = put.error instanceof ApiError ? put.error : null;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(null);
+    put.mutate();
+  };
+  return (
+    <form onSubmit={submit} className="secret-form" noValidate>
+      <Field label="Secret name" hint="Upper case, e.g. DATABASE_URL. An existing name is replaced." error={err?.forField("name")}>
+        <input value={name} onChange={(e) => setName(e.target.value.toUpperCase())} className="mono" autoComplete="off" />
+      </Field>
+      <Field label="Secret value" error={err?.forField("value")}>
+        <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" />
+      </Field>
+      {err && !err.forField("name") && !err.forField("value") && <p className="form-error" role="alert">{err.message}</p>}
+      <button className="primary" disabled={put.isPending || !name.trim() || !value}>Set secret</button>
+      {saved && <p className="notice" role="status">{saved}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,40 @@
+import { useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+import type { Service, ServicePatch } from "../../api/models";
+import { keys } from "../../api/queries";
+import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
+import { EnvEditor } from "./EnvEditor";
+
+/** Edit every setting (PATCH sends the fields that changed); `only="env"` edits the variables alone. */
+export function Settings({ org, service, only }: { org: string; service: Service; only?: "env" }) {
+  const qc = useQueryClient();
+  const [saved, setSaved] = useState(false);
+  const patch = useMutation({
+    mutationFn: (body: ServicePatch) =>
+      unwrap<Service>(api.PATCH("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } }, body })),
+    onSuccess: (s) => {
+      qc.setQueryData(keys.service(org, service.id), s);
+      void qc.invalidateQueries({ queryKey: ["services", org, s.project_id] });
+      setSaved(true);
+    },
+  });
+  if (only === "env") return <EnvEditor service={service} mutation={patch} saved={saved} />;
+  const submit = (f: FormState) => {
+    setSaved(false);
+    const before = toBody(initialState(service));
+    const after = toBody(f);
+    const body: Record<string, unknown> = {};
+    for (const k of Object.keys({ ...before, ...after }) as (keyof typeof after)[]) {
+      if (k === "name" || k === "kind" || k === "environment") continue;
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) body[k] = after[k] ?? null;
+    }
+    patch.mutate(body as ServicePatch);
+  };
+  return (
+    <div className="narrow">
+      <ServiceForm key={service.updated} initial={initialState(service)} editing pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
+      {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
+    </div>
+  );
+}
