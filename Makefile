@@ -48,7 +48,7 @@ run: $(STAMP) $(if $(shell command -v npm),ui)
 
 # pytest exit code 5 means "no tests collected": a failure here, not a pass.
 # Lint first: CI (`.ci/run` -> make test) enforces ruff, mypy, bandit and hadolint too.
-test: lint test-python test-ui
+test: lint test-ui test-python
 
 test-python: $(STAMP)
 	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
