@@ -70,6 +70,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aws/policy.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exact IAM policy of the connection role (for security review) */
+        get: operations["get_aws_policy_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aws/template.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The connection role's CloudFormation template, to publish on S3 for quick-create links */
+        get: operations["get_aws_template_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -149,6 +183,60 @@ export interface paths {
         get: operations["get_orgs_org_audit_events_event"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/aws-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's AWS account connections */
+        get: operations["get_orgs_org_aws_accounts"];
+        put?: never;
+        /** Start connecting an AWS account: an external id and the role's CloudFormation template */
+        post: operations["post_orgs_org_aws_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/aws-accounts/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One connection, with its template and setup steps */
+        get: operations["get_orgs_org_aws_accounts_account"];
+        put?: never;
+        post?: never;
+        /** Remove a connection no environment uses */
+        delete: operations["delete_orgs_org_aws_accounts_account"];
+        options?: never;
+        head?: never;
+        /** Rename a connection or change its regions */
+        patch: operations["patch_orgs_org_aws_accounts_account"];
+        trace?: never;
+    };
+    "/v1/orgs/{org}/aws-accounts/{account}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the role: AssumeRole with the external id, GetCallerIdentity, and the trust checked */
+        post: operations["post_orgs_org_aws_accounts_account_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -363,7 +451,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables or domain suffix */
+        /** Rename an environment or change its variables, domain suffix, or the AWS account connection and region it deploys to */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };
@@ -465,6 +553,23 @@ export interface paths {
         put?: never;
         /** Create a service */
         post: operations["post_orgs_org_projects_project_services"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/sandbox/aws-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sandbox only: a verified demo connection to a fresh sandbox account (its role made from the real template) */
+        post: operations["post_orgs_org_sandbox_aws_account"];
         delete?: never;
         options?: never;
         head?: never;
@@ -749,6 +854,36 @@ export interface components {
              */
             requests_per_target?: number | null;
         };
+        /** AwsAccountIn */
+        AwsAccountIn: {
+            /**
+             * Account Id
+             * @description the 12-digit account the role must be in (checked on verify)
+             * @default null
+             */
+            account_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Regions
+             * @description regions environments may deploy to (default: the platform's region)
+             * @default null
+             */
+            regions?: string[] | null;
+        };
+        /** AwsAccountPatch */
+        AwsAccountPatch: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Regions
+             * @default null
+             */
+            regions?: string[] | null;
+        };
         /** CloneIn */
         CloneIn: {
             /**
@@ -808,6 +943,12 @@ export interface components {
         /** EnvironmentIn */
         EnvironmentIn: {
             /**
+             * Aws Account Id
+             * @description the AWS account connection its services deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own
+             * @default null
+             */
+            aws_account_id?: string | null;
+            /**
              * Domain Suffix
              * @description web services created here without a domain get <name>.<suffix>
              * @default null
@@ -826,9 +967,21 @@ export interface components {
              * @description lower-case letters, digits and hyphens, starting with a letter
              */
             name: string;
+            /**
+             * Region
+             * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
+             * @default null
+             */
+            region?: string | null;
         };
         /** EnvironmentPatch */
         EnvironmentPatch: {
+            /**
+             * Aws Account Id
+             * @description the AWS account connection its services deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own
+             * @default null
+             */
+            aws_account_id?: string | null;
             /**
              * Domain Suffix
              * @description web services created here without a domain get <name>.<suffix>
@@ -848,6 +1001,12 @@ export interface components {
              * @default null
              */
             name?: string | null;
+            /**
+             * Region
+             * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
+             * @default null
+             */
+            region?: string | null;
         };
         Error: {
             error: {
@@ -1152,6 +1311,15 @@ export interface components {
              */
             organization_id?: string | null;
         };
+        /** VerifyIn */
+        VerifyIn: {
+            /**
+             * Role Arn
+             * @description the stack's RoleArn output; omitted: verify the recorded role again
+             * @default null
+             */
+            role_arn?: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1292,6 +1460,78 @@ export interface operations {
         responses: {
             /** @description success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_aws_policy_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_aws_template_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1474,6 +1714,250 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_aws_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_aws_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AwsAccountIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_aws_accounts_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_aws_accounts_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_orgs_org_aws_accounts_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AwsAccountPatch"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_aws_accounts_account_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyIn"];
+            };
+        };
         responses: {
             /** @description success */
             200: {
@@ -2626,6 +3110,44 @@ export interface operations {
                 "application/json": components["schemas"]["ServiceIn"];
             };
         };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_sandbox_aws_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description success */
             201: {
