@@ -40,7 +40,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from with_redis import RedisHandle, ensure_redis  # noqa: E402
+from with_redis import RedisHandle, die_with_parent, ensure_redis  # noqa: E402
 
 DEFAULT_QUEUES = ("deploys", "default", "search")
 SEARCH_QUEUE = "search"
@@ -128,6 +128,83 @@ def signup_example(base_url: str) -> str:
     return "curl -s -X POST %s/v1/auth/signup -H 'Content-Type: application/json' -d '%s'" % (base_url, body)
 
 
+class DataDirBusy(Exception):
+    pass
+
+
+def lock_data_dir(data_dir: Path, url: str):
+    """One stack per data directory: a second `make run` on it is refused (they would share the
+    store, the search index's single writer and the sandbox recording). -> the open lock file,
+    held for the supervisor's life."""
+    import fcntl
+
+    path = data_dir / ".lock"
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise DataDirBusy("data dir %s is in use by another Launchbay stack (%s): stop it, or give this one "
+                          "its own LAUNCHBAY_DATA_DIR" % (data_dir, holder)) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write("pid %d, %s" % (os.getpid(), url))
+    handle.flush()
+    return handle
+
+
+READ_ONLY = ("Describe", "List", "Get", "BatchGet", "Lookup", "Search", "Head")
+
+
+def _read_only(entry: Dict[str, object]) -> bool:
+    """A recorded sandbox request that changed nothing (describe/list/get), left out of the replay."""
+    headers = {str(k).lower(): str(v) for k, v in dict(entry.get("headers") or {}).items()}  # type: ignore[call-overload]
+    if str(entry.get("method", "")).upper() in ("GET", "HEAD"):
+        return True
+    target = headers.get("x-amz-target", "")
+    if target:
+        return target.rsplit(".", 1)[-1].startswith(READ_ONLY)
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        import base64
+
+        try:
+            body = base64.b64decode(str(body)).decode("utf-8", "replace")
+        except ValueError:
+            return False
+    m = re.search(r"(?:^|&)Action=([A-Za-z]+)", str(body))
+    return bool(m and m.group(1).startswith(READ_ONLY))
+
+
+def compact_recording(path: Path) -> int:
+    """Keep only the requests that changed the sandbox; -> how many remain."""
+    if not path.exists():
+        return 0
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not _read_only(entry):
+            kept.append(line)
+    path.write_text("".join(k + "\n" for k in kept))
+    return len(kept)
+
+
+def restore_sandbox(endpoint: str, recording: Path) -> int:
+    """Replay what earlier runs did to the sandbox, so a restarted stack finds its clusters,
+    services, load balancers and parameters again (moto keeps nothing on disk). -> requests replayed."""
+    n = compact_recording(recording)
+    if n:
+        req = urllib.request.Request(endpoint + "/moto-api/recorder/replay-recording", data=b"", method="POST")
+        with urllib.request.urlopen(req, timeout=600):  # nosec B310  # the local sandbox's own address
+            pass
+    return n
+
+
 def port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -203,6 +280,7 @@ class Supervisor:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             # Own process group: Ctrl-C reaches only us, and we stop children in order.
             start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509  (no threads are started in the child)
         )
         self.say("started %s (pid %d): %s" % (name, child.proc.pid, " ".join(shlex.quote(c) for c in cmd)))
         child.thread = threading.Thread(target=self._pump, args=(child,), daemon=True)
@@ -333,6 +411,7 @@ def main(argv: Sequence[str]) -> int:
             sup.say("port %s:%d is already in use: stop what runs there or pass --port" % (args.host, args.port))
             return 1
 
+        lock = lock_data_dir(data_dir, "http://%s:%d" % (args.host, args.port))  # noqa: F841  (held until exit)
         redis = ensure_redis(env)
         env["REDIS_URL"] = redis.url
         sup.say("redis: %s (%s)" % (redis.url, {"REDIS_URL": "from REDIS_URL", "local": "already running",
@@ -348,7 +427,9 @@ def main(argv: Sequence[str]) -> int:
 
                     moto_port = free_port()
                 endpoint = "http://127.0.0.1:%d" % moto_port
-                sup.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)])
+                recording = data_dir / "sandbox-aws.jsonl"   # what runs did to the sandbox: replayed at start
+                sup.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+                          env=dict(env, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(recording)))
                 deadline = time.monotonic() + 30
                 while http_answers(endpoint + "/moto-api/") is None:
                     if sup.dead():
@@ -357,6 +438,9 @@ def main(argv: Sequence[str]) -> int:
                         sup.say("the AWS sandbox did not answer within 30 s")
                         raise Stop(1)
                     time.sleep(0.2)
+                replayed = restore_sandbox(endpoint, recording)
+                if replayed:
+                    sup.say("sandbox: restored from %s (%d requests replayed)" % (recording, replayed))
             env["AWS_ENDPOINT_URL"] = endpoint
             env["AWS_ACCESS_KEY_ID"] = "testing"
             env["AWS_SECRET_ACCESS_KEY"] = "testing"
@@ -410,6 +494,9 @@ def main(argv: Sequence[str]) -> int:
             time.sleep(0.3)
     except Stop as s:
         code = s.code
+    except DataDirBusy as e:
+        sup.say(str(e))
+        return 1
     except Exception as e:  # start-up failure: report it, stop what was started
         sup.say("error: %s" % e)
         code = 1

@@ -142,13 +142,24 @@ class RedisHandle:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def die_with_parent() -> None:
+    """preexec_fn of every child we start: the kernel sends it SIGTERM when its parent dies, even
+    by SIGKILL (PR_SET_PDEATHSIG), so no redis-server, worker or API outlives its supervisor."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the supervisors still stop their children on a clean exit
+        pass
+
+
 def start_redis_server(binary: str, port: Optional[int] = None, wait: float = 15.0) -> RedisHandle:
     port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="launchbay-redis-")
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
            "--dir", workdir, "--daemonize", "no", "--loglevel", "warning"]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=die_with_parent)
     url = "redis://127.0.0.1:%d/0" % port
     handle = RedisHandle(url=url, source="started", process=proc, workdir=workdir)
     deadline = time.monotonic() + wait

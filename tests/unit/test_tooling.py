@@ -470,6 +470,80 @@ def test_dev_refuses_a_busy_port(tmp_path, redis_url, fake_aws_endpoint):
     assert "already in use" in proc.stdout
 
 
+def test_dev_children_do_not_outlive_a_killed_supervisor(tmp_path, tiny_app_dir, redis_url, fake_aws_endpoint):
+    path, name = tiny_app_dir
+    port = free_port()
+    run = DevRun(["--port", str(port), "--no-celery", "--wsgi", name + ":application"],
+                 dev_env(tmp_path, path, redis_url, fake_aws_endpoint))
+    try:
+        run.wait_ready()
+        pids = run.pids()
+        os.kill(run.proc.pid, signal.SIGKILL)      # no chance to stop anything itself
+        run.finish()
+        assert wait_until(lambda: not any(pid_alive(p) for p in pids.values()), timeout=30), pids
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+
+
+def test_dev_refuses_a_second_stack_on_the_same_data_dir(tmp_path, tiny_app_dir, redis_url, fake_aws_endpoint):
+    path, name = tiny_app_dir
+    env = dev_env(tmp_path, path, redis_url, fake_aws_endpoint)
+    first = DevRun(["--port", str(free_port()), "--no-celery", "--wsgi", name + ":application"], env)
+    try:
+        first.wait_ready()
+        second = subprocess.run([PY, str(ROOT / "scripts" / "dev.py"), "--port", str(free_port()), "--no-celery",
+                                 "--wsgi", name + ":application"], cwd=str(ROOT), env=env, capture_output=True,
+                                text=True, timeout=WAIT)
+        assert second.returncode == 1
+        assert "is in use by another Launchbay stack (pid %d" % first.proc.pid in second.stdout, second.stdout
+    finally:
+        first.proc.send_signal(signal.SIGTERM)
+        first.finish()
+
+
+def test_the_sandbox_comes_back_after_a_restart(tmp_path):
+    """moto keeps nothing on disk: the supervisor records what changed the sandbox and replays it
+    (without the reads) into the next moto, so clusters, parameters and load balancers survive."""
+    import boto3
+
+    recording = tmp_path / "sandbox-aws.jsonl"
+
+    def moto(env):
+        port = free_port()
+        proc = subprocess.Popen([PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = "http://127.0.0.1:%d" % port
+        assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
+        return proc, url
+
+    def clients(url):
+        kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                  aws_secret_access_key="testing")
+        return boto3.client("ecs", **kw), boto3.client("ssm", **kw)
+
+    rec = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
+    proc, url = moto(rec)
+    try:
+        ecs, ssm = clients(url)
+        ecs.create_cluster(clusterName="kept")
+        ssm.put_parameter(Name="/launchbay/o/s/K/v1", Value="v", Type="SecureString")
+        for _ in range(20):
+            ecs.describe_clusters(clusters=["kept"])       # reads: left out of the replay
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    proc, url = moto(rec)
+    try:
+        assert dev.restore_sandbox(url, recording) == 2
+        ecs, ssm = clients(url)
+        assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["kept"])["clusters"]] == ["kept"]
+        assert ssm.get_parameter(Name="/launchbay/o/s/K/v1", WithDecryption=True)["Parameter"]["Value"] == "v"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 # --- Makefile and .ci/run -----------------------------------------------------------
 
 # Set by an outer `make test PYTEST_ARGS=...` that runs this file: make passes its command-line
