@@ -133,7 +133,11 @@ def list_releases(ports: Ports, actor: Actor, org_id: str, service_id: str, limi
 
 def rollback(ports: Ports, actor: Actor, org_id: str, service_id: str, deployment_id: str,
              idempotency_key: Optional[str] = None) -> tuple[dict, bool]:
-    target = get_deployment(ports, actor, org_id, deployment_id)
+    get_service(ports, actor, org_id, service_id, "deploy")
+    try:
+        target = get_deployment(ports, actor, org_id, deployment_id)
+    except NotFound:  # named as the request names it
+        raise NotFound("deployment not found for this service", field="deployment_id") from None
     if target["service_id"] != service_id:
         raise NotFound("deployment not found for this service", field="deployment_id")
     if target["status"] != "live":

@@ -61,7 +61,8 @@ def test_rollback_to_an_older_release_reuses_its_image_and_secret_versions(api, 
     assert done["secret_refs"]["TOKEN"] == first["secret_refs"]["TOKEN"]
     td = ecs(launchbay_env).describe_task_definition(taskDefinition=done["task_definition"])["taskDefinition"]
     assert td["containerDefinitions"][0]["image"] == "nginx:1.27"
-    assert a.call("POST", f"/orgs/{org}/services/{svc['id']}/rollback", {"deployment_id": "dep_nope"})[0] == 404
+    status, err = a.call("POST", f"/orgs/{org}/services/{svc['id']}/rollback", {"deployment_id": "dep_nope"})
+    assert status == 404 and err["error"]["field"] == "deployment_id"   # named as the request names it
 
 
 def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatch):
