@@ -12,16 +12,13 @@ from chalicelib.catalog import domains
 from chalicelib.cloud.edge import NotOwned
 from chalicelib.deploys import teardown
 from chalicelib.deploys.steps import internal_host
-from tests.api.conftest import Api, signup
 from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
 
 
 def org_with_project(api):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
-    return a, org, prj["id"]
+    org = new_org(api)
+    return org.api, org.id, org.project()["id"]
 
 
 def create(a, org, prj, **over):

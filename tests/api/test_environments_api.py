@@ -7,16 +7,14 @@ import json
 
 import boto3
 
-from tests.api.conftest import Api, signup
 from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
 
 
 def owner(api):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
-    return a, org, prj["id"]
+    """(owner's api, org id, id of project "shop")."""
+    org = new_org(api)
+    return org.api, org.id, org.project("shop")["id"]
 
 
 def test_a_project_starts_with_production_and_takes_more(api):

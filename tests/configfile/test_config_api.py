@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.api.conftest import Api, signup
 from tests.configfile.samples import sample
+from tests.support.factories import new_org
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,11 +43,9 @@ environments:
 
 
 def owner(api):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
-    return a, org, prj["id"]
+    """(owner's api, org id, id of project "shop")."""
+    org = new_org(api)
+    return org.api, org.id, org.project("shop")["id"]
 
 
 def files(text: str, name: str = "launchbay.yaml") -> dict:

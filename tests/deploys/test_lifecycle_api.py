@@ -11,19 +11,15 @@ from chalicelib.deploys import engine, runs, teardown, watch
 from chalicelib.lifecycle.states import settled
 from chalicelib.search.indexer import relay_outbox
 from chalicelib.store.port import iter_all
-from tests.api.conftest import Api, signup
 from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
 
 
 def setup(api, **over):
-    body = signup(api)
-    a = Api(api.client, body["token"])
-    org = body["organization"]["id"]
-    _, prj = a.call("POST", f"/orgs/{org}/projects", {"name": "p"})
-    spec = {"name": "web", "image": "nginx:1.27", "port": 80, **over}
-    status, svc = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services", spec)
-    assert status == 201, svc
-    return a, org, prj["id"], svc
+    """(owner's api, org id, project id, a web service): the shared factory, unpacked."""
+    org = new_org(api)
+    svc = org.service(**over)
+    return org.api, org.id, org.project()["id"], svc
 
 
 def deploy(a, ports, org, svc_id, **body):
