@@ -46,13 +46,19 @@ def _document(body: ConfigIn) -> tuple[LaunchbayFile, list[dict[str, Any]]]:
     return parse.validate(result.document, f"(imported from {body.format})"), result.warnings
 
 
-@endpoint(bp, PRJ + "/plan", "POST", "What applying a launchbay.yaml (or an import) would change, per environment",
-          200, ConfigIn, tag=TAG)
-def plan(org, project):
+def _request(org: str, project: str):
+    """The caller, the body, and the document it carries (validated, imported if need be)."""
     who = actor(bp)
     body = parse_body(bp, ConfigIn)
     get_project(ports(), who, org, project)
     doc, warnings = _document(body)
+    return who, body, doc, warnings
+
+
+@endpoint(bp, PRJ + "/plan", "POST", "What applying a launchbay.yaml (or an import) would change, per environment",
+          200, ConfigIn, tag=TAG)
+def plan(org, project):
+    _, _, doc, warnings = _request(org, project)
     out = planner.plan(ports(), project, doc)
     return {**out, "warnings": warnings + out["warnings"], "document": doc.model_dump(exclude_none=True)}
 
@@ -60,10 +66,7 @@ def plan(org, project):
 @endpoint(bp, PRJ + "/apply", "POST", "Apply a launchbay.yaml (or an import) as one change; deletes need allow_delete",
           200, ConfigIn, tag=TAG)
 def apply(org, project):
-    who = actor(bp)
-    body = parse_body(bp, ConfigIn)
-    get_project(ports(), who, org, project)
-    doc, warnings = _document(body)
+    who, body, doc, warnings = _request(org, project)
     out = applier.apply(ports(), who, org, project, doc, body.allow_delete, source=body.format)
     return {**out, "warnings": warnings + out["warnings"]}
 
