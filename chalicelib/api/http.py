@@ -211,12 +211,24 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 headers = dict(out[2]) if len(out) > 2 else {}
             if code == 204:
                 return Response(body="", status_code=204, headers=headers)
-            return Response(payload, status_code=code, headers={"Content-Type": "application/json", **headers})
+            return Response(_encode(payload), status_code=code, headers={"Content-Type": "application/json", **headers})
 
         bp.route(path, methods=[method], content_types=CONTENT_TYPES)(handler)
         return handler
 
     return wrap
+
+
+def _encode(payload: Any) -> Any:
+    """A view's JSON body, encoded here with orjson (about 10x the stdlib encoder: a page of 50
+    deployments with their steps is 250 KB); Chalice passes a str body through as it is. What
+    orjson refuses (an integer beyond 64 bits, say) is left to Chalice's json.dumps."""
+    import orjson
+
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return payload
 
 
 def request(bp: Blueprint):

@@ -174,8 +174,8 @@ class MongoStore:
                 else:  # documents from before a field existed (migrated at start) do not collide
                     coll.create_index([(f, ASCENDING) for f in fields], unique=True,
                                       partialFilterExpression={fields[0]: {"$type": "string"}})
-            for fields in ix.index:
-                coll.create_index([(f, ASCENDING) for f in fields])
+            for fields in ix.index:  # our `id` is MongoDB's `_id` (keyset indexes end with it)
+                coll.create_index([("_id" if f == "id" else f, ASCENDING) for f in fields])
 
     def collection(self, name: str) -> MongoCollection:
         coll = self._collections.get(name)

@@ -1,7 +1,9 @@
 """Indexes per collection, declared once and created by each adapter at start.
 
 `unique` entries are enforced by the store (MongoDB unique indexes, SQLite unique
-expression indexes); `index` entries serve the queries the services make.
+expression indexes); `index` entries serve the queries the services make. The entries that
+end in `id` serve keyset pages (`find`: the filter's fields, the sort field, then `id`, the
+tie-break), so a page is one index range with no sort step (bench/endpoints.py prints the plans).
 
 `search` names the fields a collection's search documents are built from
 (chalicelib/search/documents.py). For such a collection the store itself writes an
@@ -24,38 +26,45 @@ class Indexes:
 COLLECTIONS: dict[str, Indexes] = {
     "organizations": Indexes(index=(("created",),)),
     "users": Indexes(unique=(("email",),)),
-    "memberships": Indexes(unique=(("org_id", "user_id"),), index=(("user_id", "created"), ("org_id", "created"))),
-    "tokens": Indexes(unique=(("token_hash",),), index=(("user_id", "created"),)),
+    "memberships": Indexes(unique=(("org_id", "user_id"),), index=(("user_id", "created"), ("org_id", "created"),
+                                                                    ("org_id", "created", "id"),
+                                                                    ("user_id", "created", "id"))),
+    "tokens": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("user_id", "created", "id"))),
     # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
     "sessions": Indexes(index=(("user_id", "expires"),)),
     # pending "add member by email": accepted when that email signs up or logs in
-    "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"))),
-    "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
+    "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"),
+                                                                   ("org_id", "created", "id"))),
+    "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"), ("org_id", "created", "id"))),
     "services": Indexes(unique=(("environment_id", "name"),),
                         index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created"),
-                               ("environment_id", "created")),
+                               ("environment_id", "created"), ("org_id", "project_id", "created", "id"),
+                               ("environment_id", "created", "id")),
                         search=frozenset({"org_id", "project_id", "name", "kind", "image", "domain", "command",
                                           "schedule", "env", "status", "created", "environment"})),
     # custom domain claims: one service on the whole platform per domain (chalicelib/catalog/domains.py)
     "domains": Indexes(unique=(("name",),), index=(("service_id", "created"),)),
-    "secrets": Indexes(unique=(("scope_id", "name"),), index=(("service_id", "created"), ("scope_id", "created"))),
-    "environments": Indexes(unique=(("project_id", "name"),), index=(("org_id", "created"), ("aws_account_id", "created"))),
+    "secrets": Indexes(unique=(("scope_id", "name"),), index=(("service_id", "created"), ("scope_id", "created"),
+                                                             ("scope_id", "name", "id"))),
+    "environments": Indexes(unique=(("project_id", "name"),),
+                            index=(("org_id", "created"), ("aws_account_id", "created"), ("project_id", "name", "id"))),
     # connections to customers' AWS accounts (chalicelib/accounts/aws_accounts.py)
     "aws_accounts": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "migrations": Indexes(),
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),
-                                  ("service_id", "status", "created")),
+                                  ("service_id", "status", "created"), ("service_id", "number", "id"),
+                                  ("service_id", "status", "number", "id")),
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
                                              "reason", "error", "actor", "steps", "created", "environment"})),
-    "log_lines": Indexes(index=(("deployment_id", "seq"),),
+    "log_lines": Indexes(index=(("deployment_id", "seq"), ("deployment_id", "seq", "id")),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
-    "audit_events": Indexes(index=(("org_id", "created"),),
+    "audit_events": Indexes(index=(("org_id", "created"), ("org_id", "created", "id")),
                             search=frozenset({"org_id", "action", "actor", "target_type", "target_id", "project_id",
                                               "source_ip", "details", "created"})),
     "outbox": Indexes(index=(("created",),)),
     "locks": Indexes(),
-    "runs": Indexes(index=(("service_id", "created"),), unique=(("task_arn",),)),
+    "runs": Indexes(index=(("service_id", "created"), ("service_id", "created", "id")), unique=(("task_arn",),)),
 }
 
 

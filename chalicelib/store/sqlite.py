@@ -117,8 +117,10 @@ class SqliteCollection:
         if after:
             value, last_id = decode_cursor(after)
             cmp = "<" if desc else ">"
-            sql += f" AND ({col}, id) {cmp} (?, ?)"
-            params += [value, last_id]
+            # (col, id) < (v, last) spelled so that SQLite takes a range of the (..., col, id)
+            # index (it does not for the row value with expression columns); same result, NULLs too
+            sql += f" AND {col} {cmp}= ? AND ({col} {cmp} ? OR id {cmp} ?)"
+            params += [value, value, last_id]
         direction = "DESC" if desc else "ASC"
         rows = self.store._conn().execute(
             f"SELECT body FROM {self.table} WHERE {sql} ORDER BY {col} {direction}, id {direction} LIMIT ?",  # nosec B608  # see _col

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Load on the API container at rising concurrency, side by side with a bare WSGI hello-world
+and a Flask hello-world under the same gunicorn settings, in the same run.
+
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/load.py [--data-dir /tmp/lb-scale] \
+        [--levels 1,4,16,64] [--duration 3] [--rounds 2]
+
+Three gunicorn servers with gunicorn.conf.py (sync workers, the same worker count, access log
+off): bench/hello_wsgi.py, a one-route Flask app (`make_flask_app` below) and the API
+(chalicelib.api.wsgi:application). With --data-dir (filled by bench/scale_data.py) the API serves
+that store and the bench logs in as its sample organization's owner; without it, a temporary
+store with one signed-up user and one project. At each concurrency level, every target is
+loaded for --duration seconds per round, targets alternating within a round so that they share
+the machine's background load; --rounds rounds. wrk from Debian if on PATH (`apt-get install
+wrk`), else the Python generator of bench/api_throughput.py. Prints requests/s, p50 and p99 per
+route and level (requests/s: mean of rounds; p99: worst round, and the spread), the load average,
+and the goals for the authenticated list route (`GET /v1/orgs/{org}/projects`): requests/s at or
+above Flask's hello-world and at least 50 % of the bare hello-world's, p99 < 25 ms.
+Loopback only; every run is bounded in time. Exit 1 if setup fails or a request fails.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api_throughput import Server, default_workers, python_load, request, wrk_load  # noqa: E402
+from bench.endpoints import bench_env  # noqa: E402
+
+GOAL_P99_MS = 25.0
+LIST_ROUTE = "projects list"
+
+
+def make_flask_app() -> Any:
+    """Flask's hello-world returning the same JSON as bench/hello_wsgi.py (gunicorn factory)."""
+    from flask import Flask, jsonify
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello() -> Any:
+        return jsonify(hello="world")
+
+    return app
+
+
+def api_routes(port: int, data_dir: Optional[Path]) -> Tuple[Dict[str, str], List[Tuple[str, str]]]:
+    """-> (auth headers, [(label, path)]) for the API's main routes."""
+    if data_dir is not None:
+        scale = json.loads((data_dir / "scale.json").read_text())
+        sample = scale["sample"]
+        status, doc = request(port, "POST", "/v1/auth/login",
+                              {"email": sample["owner_email"], "password": scale["password"]})
+        if status != 200:
+            raise RuntimeError(f"log-in answered {status}: {doc}")
+        token, org, svc = doc["token"], sample["org"], sample["services"][0]
+    else:
+        status, doc = request(port, "POST", "/v1/auth/signup",
+                              {"email": "load-%s@example.com" % uuid.uuid4().hex[:10],
+                               "password": "load-password-%s" % uuid.uuid4().hex[:8], "organization": "Load Org"})
+        if status != 201:
+            raise RuntimeError(f"sign-up answered {status}: {doc}")
+        token, org = doc["token"], doc["organization"]["id"]
+        status, prj = request(port, "POST", f"/v1/orgs/{org}/projects", {"name": "load"}, token)
+        status, created = request(port, "POST", f"/v1/orgs/{org}/projects/{prj['id']}/services",
+                                  {"name": "web", "image": "nginx:1.27", "port": 80}, token)
+        if status != 201:
+            raise RuntimeError(f"creating a service answered {status}: {created}")
+        svc = created["id"]
+    o = f"/v1/orgs/{org}"
+    status, deps = request(port, "GET", f"{o}/services/{svc}/deployments?limit=1", token=token)
+    status, audit = request(port, "GET", f"{o}/audit?limit=1", token=token)
+    routes = [(LIST_ROUTE, f"{o}/projects"), ("service detail", f"{o}/services/{svc}"),
+              ("deployments list", f"{o}/services/{svc}/deployments"), ("audit list", f"{o}/audit")]
+    if deps.get("items"):
+        routes.append(("deployment detail", f"{o}/deployments/{deps['items'][0]['id']}"))
+    if audit.get("items"):
+        routes.append(("audit detail", f"{o}/audit-events/{audit['items'][0]['id']}"))
+    return {"Authorization": "Bearer " + token}, routes
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", help="a data dir filled by bench/scale_data.py (default: a fresh temporary store)")
+    p.add_argument("--levels", default="1,4,16,64", help="concurrent connections, comma-separated (default 1,4,16,64)")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds per target, level and round (default 3)")
+    p.add_argument("--rounds", type=int, default=2, help="rounds per level (default 2)")
+    p.add_argument("--workers", type=int, default=default_workers())
+    p.add_argument("--python-client", action="store_true", help="the Python load generator even if wrk exists")
+    args = p.parse_args(argv)
+    levels = [min(max(int(x), 1), 256) for x in args.levels.split(",") if x.strip()]
+    args.duration = min(max(args.duration, 1.0), 30.0)
+    args.rounds = min(max(args.rounds, 1), 10)
+    wrk = None if args.python_client else shutil.which("wrk")
+    scale_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    tmp = None if scale_dir else tempfile.mkdtemp(prefix="launchbay-load-")
+    env = bench_env(scale_dir or Path(tmp or ""))
+    print("load average before: %.2f %.2f %.2f (on %d cores)" % (os.getloadavg() + (os.cpu_count() or 1,)))
+    servers: List[Server] = []
+    try:
+        hello = Server("hello", "bench.hello_wsgi:application", env, args.workers)
+        flask = Server("flask", "bench.load:make_flask_app()", env, args.workers)
+        api = Server("api", "chalicelib.api.wsgi:application", env, args.workers)
+        servers += [hello, flask, api]
+        hello.wait_ready("/")
+        flask.wait_ready("/")
+        api.wait_ready("/v1/openapi.json")  # /v1/health would try AWS, which this bench never reaches
+        headers, routes = api_routes(api.port, scale_dir)
+        targets = [("hello (bare WSGI)", hello, "/", {}), ("hello (Flask)", flask, "/", {})]
+        targets += [(label, api, path, headers) for label, path in routes]
+        print("%s; %d gunicorn sync workers per server; %.0f s per target x %d rounds per level; store: %s\n"
+              % ("wrk" if wrk else "python load generator", args.workers, args.duration, args.rounds,
+                 scale_dir or "fresh"), flush=True)
+        results: Dict[Tuple[str, int], List[Dict[str, float]]] = {}
+        for c in levels:
+            for i in range(args.rounds):
+                for label, server, path, hdrs in targets:
+                    warm = 1.0 if i == 0 else 0.0
+                    if wrk:
+                        r = wrk_load(wrk, server.port, path, hdrs, c, args.duration, warm)
+                    else:
+                        r = python_load(server.port, path, hdrs, c, args.duration, warm)
+                        r.pop("latencies", None)
+                    results.setdefault((label, c), []).append(r)
+            print("level %d done; load average %.2f %.2f %.2f" % ((c,) + os.getloadavg()), flush=True)
+        print("\n| connections | route | req/s | p50 ms | p99 ms (worst) | p99 per round | errors |")
+        print("|---|---|---|---|---|---|---|")
+        summary: Dict[Tuple[str, int], Dict[str, float]] = {}
+        errors = 0
+        for c in levels:
+            for label, _s, _p, _h in targets:
+                rs = results[(label, c)]
+                s = summary[(label, c)] = {"rps": sum(r["rps"] for r in rs) / len(rs),
+                                           "p50": sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
+                                           "p99": max(r["p99_ms"] for r in rs)}
+                errors += sum(int(r["errors"]) for r in rs)
+                print("| %d | %s | %.0f | %.2f | %.2f | %s | %d |" % (
+                    c, label, s["rps"], s["p50"], s["p99"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
+                    sum(int(r["errors"]) for r in rs)))
+        print("\nload average after: %.2f %.2f %.2f (on %d cores; other work on the machine skews the figures)"
+              % (os.getloadavg() + (os.cpu_count() or 1,)))
+        print("\n%s (GET /v1/orgs/{org}/projects, authenticated) against the goals:" % LIST_ROUTE)
+        for c in levels:
+            api_s, bare, fl = summary[(LIST_ROUTE, c)], summary[("hello (bare WSGI)", c)], summary[("hello (Flask)", c)]
+            ratio = api_s["rps"] / bare["rps"] if bare["rps"] else float("nan")
+            print("  %3d connections: %.0f req/s = %.0f %% of bare (goal >= 50 %%: %s), %.0f %% of Flask "
+                  "(goal >= 100 %%: %s), p99 %.1f ms (goal < %.0f: %s)"
+                  % (c, api_s["rps"], ratio * 100, "met" if ratio >= 0.5 else "NOT met",
+                     100 * api_s["rps"] / fl["rps"] if fl["rps"] else float("nan"),
+                     "met" if api_s["rps"] >= fl["rps"] else "NOT met", api_s["p99"], GOAL_P99_MS,
+                     "met" if api_s["p99"] < GOAL_P99_MS else "NOT met"))
+        return 1 if errors else 0
+    except (RuntimeError, KeyError, OSError, ValueError) as e:
+        print("bench failed: %s" % e, file=sys.stderr)
+        for s in servers:
+            print("--- %s server log ---\n%s" % (s.name, s.tail()), file=sys.stderr)
+        return 1
+    finally:
+        for s in servers:
+            s.stop()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
