@@ -37,7 +37,8 @@ def create(org, svc):
     return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
 
 
-@endpoint(bp, ORG + "/services/{svc}/deployments", "GET", "List deployments, newest first", tag=TAG,
+@endpoint(bp, ORG + "/services/{svc}/deployments", "GET",
+          "List deployments, newest first (summaries: GET one deployment for its steps)", tag=TAG,
           query={"status": "filter by status", "limit": "1-200", "cursor": "from `next`"})
 def list_(org, svc):
     who = actor(bp)
@@ -46,7 +47,8 @@ def list_(org, svc):
     if status and status not in states.DEPLOYMENT_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(states.DEPLOYMENT_STATUSES)}", field="status")
     docs, nxt = service.list_deployments(ports(), who, org, svc, limit, cursor, status)
-    return paged([_out(d) for d in docs], nxt)
+    sandbox = ports().settings.sandbox
+    return paged([{**service.summary(d), "sandbox": sandbox} for d in docs], nxt)
 
 
 @endpoint(bp, ORG + "/services/{svc}/plan", "GET",

@@ -67,7 +67,7 @@ def shape_errors(event: Any, get_response: Callable[[Any], Response]) -> Respons
     if response.status_code < 400:
         return response
     body = response.body
-    if response.status_code >= 500 and not (isinstance(body, dict) and "error" in body):
+    if response.status_code >= 500 and _chalice_own(body):
         return error_response(500, *INTERNAL)  # Chalice's default 500 or its debug traceback: never sent
     if isinstance(body, dict) and "Code" in body and "error" not in body:
         code = _CHALICE_CODES.get(str(body["Code"])) or _snake(str(body["Code"]))
@@ -75,6 +75,16 @@ def shape_errors(event: Any, get_response: Callable[[Any], Response]) -> Respons
         return error_response(response.status_code, code, str(body.get("Message") or code.replace("_", " ")),
                               headers=headers)
     return response
+
+
+def _chalice_own(body: Any) -> bool:
+    """A 5xx body Chalice made ({"Code", "Message"} or a traceback), not one a view answered
+    (views answer a dict, or JSON text already encoded: /v1/health's 503 with its checks)."""
+    if isinstance(body, dict):
+        return "error" not in body and ("Code" in body or "Message" in body)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    return not (isinstance(body, str) and body.lstrip().startswith("{"))
 
 
 # --- headers on every answer: security and CORS ------------------------------------------

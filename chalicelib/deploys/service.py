@@ -19,6 +19,18 @@ from chalicelib.store.port import Conflict
 log = logging.getLogger("launchbay.deploys")
 
 
+LIST_HIDDEN = {"steps", "spec", "secret_refs"}   # a page of 50 stays small; GET one deployment for them
+
+
+def summary(dep: dict[str, Any]) -> dict[str, Any]:
+    """A deployment as lists show it: no steps or spec, but how far it got."""
+    out = {k: v for k, v in public(dep).items() if k not in LIST_HIDDEN}
+    steps = dep.get("steps") or []
+    out["steps_done"] = sum(1 for s in steps if s.get("status") == "done")
+    out["failed_step"] = next((s["name"] for s in steps if s.get("status") == "failed"), None)
+    return out
+
+
 def public(dep: dict[str, Any]) -> dict[str, Any]:
     hidden = {"lease_owner", "lease_expires", "idempotency_scope"}
     return {k: v for k, v in dep.items() if k not in hidden}

@@ -127,3 +127,12 @@ def test_log_cursors_and_times_that_are_not_ours_are_400(api):
         assert status == 200 and out["lines"] == [], (since, out)
     status, out = a.call("GET", f"/orgs/{org}/services/{svc['id']}/logs?since=last-week")
     assert status == 400 and shaped(out, "bad_request")["field"] == "since"
+
+
+def test_health_says_what_is_down_with_a_503(api):
+    """The fast tier's Redis and AWS addresses refuse connections: health answers 503 naming them
+    (a view's own 5xx is kept; only Chalice's own 500s are reshaped)."""
+    status, body = api.call("GET", "/health")
+    assert status == 503, body
+    assert body["ok"] is False and body["checks"]["store"]["ok"] is True
+    assert body["checks"]["redis"]["ok"] is False and body["checks"]["aws"]["ok"] is False
