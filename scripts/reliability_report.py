@@ -87,10 +87,9 @@ def render(faults: dict, fuzz: dict) -> str:
         for task, j in b["jobs"].items():
             lines.append(_row(task, f"{j['period_s']:g}", j["runs"], j["twice_in_a_period"]))
         lines.append("")
-        lines.append("Jobs with a period longer than a beat lifetime never come due in this run (0 runs): "
-                     "an interval entry first runs one period after beat starts, and a restart without the "
-                     "schedule file's last sync starts that wait again, so a kill delays such a job and never "
-                     "repeats it.")
+        lines.append("A job whose period is longer than the whole run has not come due (0 runs). Beat keeps "
+                     "each job's last run in its schedule file (`--schedule`, as scripts/dev.py and "
+                     "Dockerfile.worker run it), so a restarted beat goes on from there.")
     lines += ["", "## Store locked or slow", "",
               "`tests/api/test_store_unavailable.py` (in `make test`): with SQLite's write lock held by another "
               "connection, four write routes answer 503 `unavailable` with `Retry-After` within the API budget "
