@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     mongodb_uri: str = Field("", alias="MONGODB_URI")
     mongodb_db: str = Field("launchbay", alias="MONGODB_DB")
     data_dir: Path = Field(Path(".launchbay"), alias="LAUNCHBAY_DATA_DIR")
+    # Seconds an API request waits for the store (SQLite's write lock, a MongoDB server) before
+    # answering 503 + Retry-After; workers keep the store's own 30 s.
+    api_store_wait: float = Field(2.0, alias="LAUNCHBAY_API_STORE_WAIT", gt=0, le=30)
 
     # --- search ---------------------------------------------------------------
     opensearch_url: str = Field("", alias="OPENSEARCH_URL")

@@ -16,7 +16,16 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
 
-from chalicelib.core.errors import INTERNAL, BadRequest, DomainError, Invalid, TooLarge, error_document
+from chalicelib.core.errors import (
+    INTERNAL,
+    BadRequest,
+    DomainError,
+    Invalid,
+    TooLarge,
+    Unavailable,
+    error_document,
+    store_budget,
+)
 
 log = logging.getLogger("launchbay.api")
 # Chalice answers 415 for any content type not listed; clients often omit it or send form types.
@@ -197,12 +206,17 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
         def handler(*args: Any, **kwargs: Any) -> Response:
             token = _ACTOR.set(None)
             try:
-                if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                    _ACTOR.set(_authenticate(bp))
-                out = view(*args, **kwargs)
+                with store_budget(_store_wait()):  # a locked or slow store: 503 in seconds, not 30
+                    if auth:  # the declaration enforces it: a view cannot forget to authenticate
+                        _ACTOR.set(_authenticate(bp))
+                    out = view(*args, **kwargs)
             except DomainError as exc:
-                challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-                return error_response(exc.status, exc.code, exc.message, exc.field, challenge, exc.fields)
+                extra: Optional[dict] = None
+                if exc.status == 401:
+                    extra = {"WWW-Authenticate": "Bearer"}
+                elif isinstance(exc, Unavailable):
+                    extra = {"Retry-After": str(exc.retry_after)}
+                return error_response(exc.status, exc.code, exc.message, exc.field, extra, exc.fields)
             except Exception as exc:  # never a stack trace to the client
                 from chalicelib.store.port import BadCursor
 
@@ -239,6 +253,11 @@ def _encode(payload: Any) -> Any:
         return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
         return payload
+
+
+def _store_wait() -> Optional[float]:
+    # header_settings() falls back to a stand-in when the settings themselves are broken
+    return getattr(header_settings(), "api_store_wait", None)
 
 
 def request(bp: Blueprint):

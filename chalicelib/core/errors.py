@@ -3,7 +3,9 @@
 Chalice app and the WSGI adapter use); nothing else escapes as a 500."""
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+import contextvars
+from typing import Any, Iterator, Optional
 
 # What a client sees for a bug of ours; the traceback goes to the log only.
 INTERNAL = ("internal_error", "internal error; it has been logged")
@@ -65,3 +67,25 @@ class TooLarge(DomainError):
 
 class Unavailable(DomainError):
     status, code = 503, "unavailable"
+    retry_after = 5  # seconds; the API sends it as Retry-After
+
+
+class StoreUnavailable(Unavailable):
+    """The store did not answer within the budget: locked by another writer (SQLite) or
+    unreachable (MongoDB). Nothing of the failed write is kept, so the request can be retried."""
+    retry_after = 2
+
+
+# How long a store call may wait for a lock or a server in this context (seconds); None: the
+# store's own patience (30 s, what workers use). API requests set a short budget (`store_budget`)
+# so that a locked or slow store answers 503 quickly instead of holding a web worker.
+STORE_WAIT: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("launchbay_store_wait", default=None)
+
+
+@contextlib.contextmanager
+def store_budget(seconds: Optional[float]) -> Iterator[None]:
+    token = STORE_WAIT.set(seconds)
+    try:
+        yield
+    finally:
+        STORE_WAIT.reset(token)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any, Iterator, Optional
+import functools
+from typing import Any, Callable, Iterator, Optional
 
+from chalicelib.core.errors import STORE_WAIT, StoreUnavailable
 from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
 from chalicelib.store.schema import COLLECTIONS, OUTBOX, RETIRED_UNIQUE, indexes_for, outbox_record, touches_search
 
@@ -30,6 +32,35 @@ def _out(raw: Optional[dict]) -> Optional[Doc]:
 
 def _filter(where: Doc) -> Doc:
     return {("_id" if k == "id" else k): v for k, v in where.items()}
+
+
+@contextlib.contextmanager
+def _within_budget(outermost: bool = True) -> Iterator[None]:
+    """The context's budget (pymongo's client-side timeout), and an unreachable or slow server
+    as StoreUnavailable: the API answers 503 + Retry-After instead of a 500 after 30 s."""
+    import pymongo
+    from pymongo.errors import ConnectionFailure, PyMongoError
+
+    wait = STORE_WAIT.get()
+    try:
+        if wait is None or not outermost:  # inside a transaction: the budget it began with
+            yield
+        else:
+            with pymongo.timeout(wait):
+                yield
+    except PyMongoError as exc:
+        if isinstance(exc, ConnectionFailure) or getattr(exc, "timeout", False):
+            raise StoreUnavailable(f"the store did not answer in time ({type(exc).__name__}); "
+                                   "try again shortly") from None
+        raise
+
+
+def _available(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with _within_budget(_session.get() is None):
+            return method(*args, **kwargs)
+    return call
 
 
 class MongoCollection:
@@ -133,6 +164,10 @@ class MongoCollection:
         return self.coll.count_documents(_filter(where), **self._kw())
 
 
+for _name in ("insert", "get", "find_one", "find", "update", "delete", "delete_many", "count"):
+    setattr(MongoCollection, _name, _available(getattr(MongoCollection, _name)))
+
+
 class MongoStore:
     kind = "mongodb"
 
@@ -186,6 +221,11 @@ class MongoStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        with _within_budget(_session.get() is None), self._transaction():
+            yield
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         if not self._transactions or _session.get() is not None:
             yield
             return
@@ -197,6 +237,7 @@ class MongoStore:
                 finally:
                     _session.reset(token)
 
+    @_available
     def next_number(self, key: str) -> int:
         from pymongo import ReturnDocument
 

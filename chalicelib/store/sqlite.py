@@ -18,10 +18,12 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from chalicelib.core.errors import STORE_WAIT, StoreUnavailable
 from chalicelib.store.port import OPERATORS, Conflict, Doc, decode_cursor, encode_cursor, parse_order
 from chalicelib.store.schema import OUTBOX, indexes_for, outbox_record, touches_search
 
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BUSY_TIMEOUT_MS = 30000  # a writer's patience for the lock, unless the context sets a budget (STORE_WAIT)
 _SQL_OPS = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=", "$ne": "IS NOT"}
 
 
@@ -88,6 +90,10 @@ def _matches(doc: Doc, expect: Doc) -> bool:
         elif value != cond:
             return False
     return True
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class SqliteCollection:
@@ -211,12 +217,28 @@ class SqliteStore:
     def _conn(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():  # a forked child must not reuse the parent's handle
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=True)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            local.conn, local.pid, local.depth = conn, os.getpid(), 0
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            local.conn, local.pid, local.depth, local.busy_ms = conn, os.getpid(), 0, BUSY_TIMEOUT_MS
         return local.conn
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE, waiting for the write lock at most the context's budget."""
+        wait = STORE_WAIT.get()
+        busy_ms = BUSY_TIMEOUT_MS if wait is None else max(0, int(wait * 1000))
+        if busy_ms != self._local.busy_ms:  # one PRAGMA when the budget changes, not per write
+            conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+            self._local.busy_ms = busy_ms
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise StoreUnavailable(f"the store is busy (no write lock within {busy_ms / 1000:g} s); "
+                                       "try again shortly") from None
+            raise
 
     def _create_schema(self) -> None:
         from chalicelib.store.schema import COLLECTIONS, RETIRED_UNIQUE
@@ -257,16 +279,19 @@ class SqliteStore:
             finally:
                 local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         local.depth = 1
         try:
             yield
-        except BaseException:
+            conn.execute("COMMIT")
+        except BaseException as exc:
             local.depth = 0
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _busy(exc):  # rolled back: nothing half-written
+                raise StoreUnavailable("the store is busy; try again shortly") from None
             raise
         local.depth = 0
-        conn.execute("COMMIT")
 
     def next_number(self, key: str) -> int:
         with self.transaction():
