@@ -619,7 +619,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List deployments, newest first */
+        /** List deployments, newest first (summaries: GET one deployment for its steps) */
         get: operations["get_orgs_org_services_svc_deployments"];
         put?: never;
         /** Deploy the service (honours Idempotency-Key) */
