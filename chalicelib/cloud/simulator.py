@@ -172,13 +172,14 @@ def stopped_tasks(m: str, key: str, since_s: float, now: float, container: str, 
                   target_group: Optional[str], env: Optional[dict[str, str]]) -> list[dict[str, Any]]:
     """The tasks ECS would have stopped since `since_s` (at most the last hour), newest first, in
     the shape cloud/metrics.summarize_stopped gives: a crash every 2 minutes, a failed health
-    check every 3."""
+    check every 3, the first as the revision starts."""
     every = STOP_EVERY.get(m)
     if every is None:
         return []
-    first = int(max(since_s, now - STOPPED_KEPT) // every + 1) * every
     out = []
-    for t in range(first, int(now) + 1, every):
+    for t in range(int(since_s), int(now) + 1, every):   # the first stop ends the rollout
+        if t < now - STOPPED_KEPT:
+            continue
         task_id = _hash(key, t)[:32]
         if m == "crash":
             out.append({"task_arn": f"sandbox:task/{task_id}", "stopped_ms": t * 1000, "stopCode": "EssentialContainerExited",

@@ -19,7 +19,7 @@ from chalicelib.catalog.service import get_service
 from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.ids import new_id, now_iso
+from chalicelib.core.ids import new_id, now_iso, parse_iso
 from chalicelib.observe import events, metrics
 from chalicelib.store.port import Conflict, iter_all
 
@@ -160,7 +160,7 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
         return "opened"
     # no data keeps an open alert open (a gap is not a recovery)
     resolve = not rule["enabled"] or not rule["applies"] or \
-        (value is not None and value <= current["threshold"] * RESOLVE_RATIO)
+        (value is not None and value <= rule["threshold"] * RESOLVE_RATIO)   # the rule as it is now
     if resolve:
         with ports.store.transaction():
             done = coll.update(current["id"], {"status": "resolved", "open_key": current["id"], "resolved": now_iso(),
@@ -173,7 +173,8 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
         return "resolved"
     if value is not None and value != current.get("value"):
         coll.update(current["id"], {"value": value, "peak": max(value, current.get("peak") or value),
-                                    "message": _message(service, rule, value), "updated": now_iso()})
+                                    "threshold": rule["threshold"], "message": _message(service, rule, value),
+                                    "updated": now_iso()})
         return "updated"
     return None
 
@@ -185,7 +186,11 @@ def publish_sandbox_metrics(ports: Ports, service: dict[str, Any], now: float) -
     cloud = where["cloud"]
     if not cloud.sandbox:
         return
-    after = int(service.get("sandbox_metrics_until") or 0)
+    placed = metrics.placed(ports, service)
+    if placed is None:
+        return
+    born = int(parse_iso(placed["created"]).timestamp()) // 60 * 60 - 60   # no minute before the deploy
+    after = max(int(service.get("sandbox_metrics_until") or 0), born)
     until = cloud.publish_simulated_metrics(where["service"], where["target_group"], where["load_balancer"],
                                             after, now=now)
     if until != after:
@@ -200,7 +205,7 @@ def evaluate_service(ports: Ports, service: dict[str, Any], now: Optional[float]
     longest = max(r["window_minutes"] for r in rules)
     start, end = int(now // 60 * 60) - longest * 60, int(now // 60 * 60)
     data = metrics.fetch(ports, service, start, end, 60)
-    raw = events.read(ports, service) or {}
+    raw = events.read(ports, service, now) or {}
     stopped = [t["stopped_ms"] for t in raw.get("stopped", []) if t.get("stopped_ms")]
     out = {}
     for rule in rules:

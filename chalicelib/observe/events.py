@@ -119,12 +119,16 @@ def timeline(raw: dict[str, Any], service: dict[str, Any], limit: int = 50) -> l
     return out
 
 
-def read(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """ECS's raw answer for the service (None: no ECS service, a cron job, or no access)."""
+def read(ports: Ports, service: dict[str, Any], now: Optional[float] = None) -> Optional[dict[str, Any]]:
+    """ECS's raw answer for the service (None: no ECS service, or a cron job). `now`: the
+    sandbox's simulated tasks at that time (alert evaluation passes its clock)."""
     if service["kind"] == "cron":
         return None
     where = locate(ports, service)
-    return where["cloud"].service_events(where["service"])
+    cloud = where["cloud"]
+    if cloud.sandbox and now is not None:
+        return cloud.service_events(where["service"], now=now)
+    return cloud.service_events(where["service"])
 
 
 def service_events(ports: Ports, actor: Actor, org_id: str, service_id: str, limit: int) -> dict[str, Any]:

@@ -57,7 +57,8 @@ def _time(name: str, value: str) -> float:
 
 # --- where the service's metrics are --------------------------------------------------------
 
-def _placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
+def placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The live release, else the newest deployment (a failed first release still made things)."""
     deps = ports.store.collection("deployments")
     live = deps.get(service.get("live_deployment_id") or "")
     if live:
@@ -69,7 +70,7 @@ def _placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
 def locate(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     """The adapter for the service's account and region, its ECS service name, and for a web
     service its target group and load balancer ARNs (from the deployment that made them)."""
-    dep = _placed(ports, service)
+    dep = placed(ports, service)
     tg, lb = step_result(dep or {}, "target_group"), step_result(dep or {}, "load_balancer")
     web = service["kind"] == "web" and bool(tg and tg.get("arn") and lb and lb.get("arn"))
     return {"cloud": ports.cloud_for((dep or {}).get("target")), "service": naming.of_service(service).service,
