@@ -35,6 +35,7 @@ _READ = [
     "events:DescribeRule", "events:ListTargetsByRule",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
     "ecr:DescribeImages",
+    "cloudwatch:GetMetricData",
 ]
 _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
     "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource",

@@ -7,6 +7,7 @@ The methods live in one mixin per AWS area:
   automation.py  EventBridge schedules, Application Auto Scaling
   registry.py    ECR image digests
   runs.py        cron run history read back from ECS
+  metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
 """
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.inspect import InspectMixin
+from chalicelib.cloud.metrics import MetricsMixin
 from chalicelib.cloud.registry import RegistryMixin
 from chalicelib.cloud.runs import RunsMixin
 
 
-class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin):
+class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
+               MetricsMixin):
     sandbox = False
 
     @staticmethod

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from chalicelib.cloud import awslogs, naming, simulator, taskdef
+from chalicelib.cloud import metrics as cw
 from chalicelib.cloud.aws import AwsCloud
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.observer import TASKDEF_MARKER
@@ -186,6 +188,74 @@ class SandboxCloud(AwsCloud):
             if rrset["Name"].rstrip(".").lower() == name and rrset["Type"] == "TXT":
                 return [txt_value(r["Value"]) for r in rrset.get("ResourceRecords", [])]
         return []
+
+
+    # --- metrics and events (moto stores metric data; it runs no tasks and computes no percentiles)
+
+    def get_metric_data(self, queries: list[cw.MetricQuery], start: Any, end: Any,
+                        period: int) -> dict[str, dict[int, float]]:
+        """moto answers no percentile statistic: the sandbox publishes each percentile as its own
+        series (an extra `Percentile` dimension) and asks for that series' average instead."""
+        asked: list[cw.MetricQuery] = [
+            q if not q["stat"].startswith("p") else
+            cw.MetricQuery(id=q["id"], namespace=q["namespace"], metric=q["metric"], stat="Average",
+                           dimensions={**q["dimensions"], "Percentile": q["stat"]}) for q in queries]
+        return super().get_metric_data(asked, start, end, period)
+
+    def publish_simulated_metrics(self, service_name: str, target_group_arn: Optional[str],
+                                  load_balancer_arn: Optional[str], after_s: int, now: Optional[float] = None) -> int:
+        """PutMetricData for each whole minute after `after_s` (at most the last hour) with what the
+        service's simulated tasks would report, in the namespaces and dimensions AWS uses. Values
+        are a function of (service, minute): the caller keeps `after_s` so no minute is sent twice.
+        -> the last minute published (after_s when there was none, or no such service)."""
+        now = time.time() if now is None else now
+        digest = super().describe_service(service_name)
+        if digest is None or not digest.get("task_definition"):
+            return after_s
+        env = _env(self._task_definition(digest["task_definition"]))
+        m, web = simulator.mode(env), bool(target_group_arn and load_balancer_arn)
+        last = int(now // 60 * 60) - 60   # the minute that just ended
+        minutes = range(max(after_s + 60, last - 3600) // 60 * 60, last + 1, 60)
+        dims = {"service": cw.service_dimensions(self.cluster, service_name),
+                "target": cw.target_dimensions(target_group_arn, load_balancer_arn)
+                if target_group_arn and load_balancer_arn else {}}
+        data: dict[str, list[dict[str, Any]]] = {}
+        for minute in minutes:
+            at = datetime.fromtimestamp(minute, timezone.utc)
+            for name, value in simulator.metric_values(m, digest["arn"], minute, int(digest["desired"]), web).items():
+                series = "latency_" + name if name in ("p50", "p95", "p99") else name
+                namespace, metric, stat, kind = cw.SERIES[series]
+                extra = {"Percentile": stat} if stat.startswith("p") else {}
+                data.setdefault(namespace, []).append({
+                    "MetricName": metric, "Timestamp": at, "Value": value,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in sorted({**dims[kind], **extra}.items())]})
+        for namespace, items in data.items():
+            for i in range(0, len(items), 1000):
+                self.client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=items[i:i + 1000])
+        return minutes[-1] if len(minutes) else after_s
+
+    def service_events(self, name: str, limit: int = 100, now: Optional[float] = None) -> Optional[dict[str, Any]]:
+        """moto's answer (no events, no stopped tasks: it runs nothing) plus what ECS would say
+        about the simulated tasks of the service's current task definition."""
+        out = super().service_events(name, limit)
+        if out is None or not out.get("task_definition"):
+            return out
+        now = time.time() if now is None else now
+        svc = self._raw_service(name) or {}
+        td = self._task_definition(out["task_definition"])
+        env, target = _env(td), awslogs.target(td)
+        m = simulator.mode(env)
+        born: Any = td.get("registeredAt") or svc.get("createdAt")   # since this revision runs
+        since = born.timestamp() if hasattr(born, "timestamp") else now - 3600
+        tg = next((lb.get("targetGroupArn") for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")), None)
+        digest: dict[str, Any] = {"load_balancers": [{"target_group_arn": tg}]} if tg else {}
+        path = self._health_path(digest, td)
+        stopped = simulator.stopped_tasks(m, svc.get("serviceArn", name), since, now,
+                                          target["container"] if target else name, path, tg, env)
+        for t in stopped:
+            t.update(task_definition=out["task_definition"], memory=td.get("memory"))
+        events = [{"at_ms": int(now * 1000), "message": msg} for msg in simulator.service_event_messages(m, name, env)]
+        return {**out, "events": events + out["events"], "stopped": stopped + out["stopped"]}
 
 
 def txt_value(value: str) -> str:

@@ -126,3 +126,78 @@ def run_lines(container: str, image: str, env: Optional[dict[str, str]]) -> list
     why = "" if code == 0 else f" {_note(env)}"
     return [f"[sandbox] {container} started from {image} (simulated run: no container runs)",
             f"[sandbox] {container} exited with code {code}{why}"]
+
+
+# --- what CloudWatch and ECS would say about a running service --------------------------
+
+STOP_EVERY = {"crash": 120, "health": 180}   # seconds between simulated task replacements
+STOPPED_KEPT = 3600                         # ECS keeps stopped tasks for about an hour
+
+
+def _hash(key: str, at: int) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{key}:{at}".encode()).hexdigest()
+
+
+def _jitter(key: str, minute: int) -> float:
+    """A stable value in [0, 1) per (service, minute): republishing a minute gives the same value."""
+    return int(_hash(key, minute)[:8], 16) / 0xFFFFFFFF
+
+
+def metric_values(m: str, key: str, minute: int, desired: int, web: bool) -> dict[str, float]:
+    """One minute of a simulated service's metrics, by name (percentiles in seconds, as the
+    load balancer reports TargetResponseTime). A crashing service's tasks come and go, one
+    failing its health check answers mostly 5xx, one that never starts reports no usage."""
+    j = _jitter(key, minute)
+    out: dict[str, float] = {"desired": float(desired)}
+    if m == "timeout":
+        return {**out, "running": 0.0}
+    up = m != "crash" or (minute // 60) % 2 == 0
+    out["running"] = float(desired if up else 0)
+    if up:
+        out["cpu"] = {"crash": 3 + 4 * j, "health": 25 + 10 * j}.get(m, 18 + 12 * j)
+        out["memory"] = {"crash": 70 + 25 * j}.get(m, 35 + 6 * j)
+    if web:
+        requests = {"crash": 40 + 20 * j, "health": 100 + 50 * j}.get(m, 120 + 80 * j) if up else 0.0
+        slow = 12.0 if m == "health" else 1.0
+        out.update(requests=round(requests), http_4xx=round(requests * 0.02 * j),
+                   http_5xx=round(requests * (0.6 + 0.2 * j)) if m == "health" else 0.0)
+        if requests:
+            out.update(p50=(0.020 + 0.010 * j) * slow, p95=(0.080 + 0.040 * j) * slow, p99=(0.150 + 0.100 * j) * slow)
+    return out
+
+
+def stopped_tasks(m: str, key: str, since_s: float, now: float, container: str, health_path: Optional[str],
+                  target_group: Optional[str], env: Optional[dict[str, str]]) -> list[dict[str, Any]]:
+    """The tasks ECS would have stopped since `since_s` (at most the last hour), newest first, in
+    the shape cloud/metrics.summarize_stopped gives: a crash every 2 minutes, a failed health
+    check every 3, the first as the revision starts."""
+    every = STOP_EVERY.get(m)
+    if every is None:
+        return []
+    out = []
+    for t in range(int(since_s), int(now) + 1, every):   # the first stop ends the rollout
+        if t < now - STOPPED_KEPT:
+            continue
+        task_id = _hash(key, t)[:32]
+        if m == "crash":
+            out.append({"task_arn": f"sandbox:task/{task_id}", "stopped_ms": t * 1000, "stopCode": "EssentialContainerExited",
+                        "stoppedReason": "Essential container in task exited",
+                        "containers": [{"name": container, "exitCode": 1, "reason": None}]})
+        else:
+            out.append({"task_arn": f"sandbox:task/{task_id}", "stopped_ms": t * 1000, "stopCode": "ServiceSchedulerInitiated",
+                        "stoppedReason": f"Task failed ELB health checks in (target-group {target_group or 'unknown'})",
+                        "containers": [{"name": container, "exitCode": 137, "reason": None}],
+                        "health_path": health_path or "/"})
+    return out[::-1][:100]
+
+
+def service_event_messages(m: str, service_name: str, env: Optional[dict[str, str]]) -> list[str]:
+    """What describe_services' events would say about the simulated tasks (newest first)."""
+    if m == "timeout":
+        return [f"(service {service_name}) was unable to place a task. Reason: Capacity is unavailable at this "
+                f"time. Please try again later or in a different availability zone. {_note(env)}"]
+    if m == "ok":
+        return [f"(service {service_name}) has reached a steady state."]
+    return [f"(service {service_name}) has started 1 tasks: (task sandbox)."]

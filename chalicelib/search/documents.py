@@ -13,7 +13,8 @@ from chalicelib.search.port import SearchDoc
 from chalicelib.store.schema import SEARCHABLE
 
 INDEXED = SEARCHABLE  # one list (store/schema.py): the store writes these collections' outbox records
-TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log", "audit_events": "audit"}
+TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log", "audit_events": "audit",
+           "alerts": "alert"}
 FIELDS = ("id", "type", "org_id", "project_id", "title", "body", "status", "image", "actor", "created", "link")
 
 # Keys in free-form audit details whose values are never indexed.
@@ -113,8 +114,15 @@ def _audit(doc: dict) -> dict:
     }
 
 
+def _alert(doc: dict) -> dict:
+    return {"project_id": doc.get("project_id"), "title": _text(doc.get("service_name"), "alert", doc.get("rule")),
+            "body": _text(doc.get("message"), doc.get("rule"), doc.get("status")), "status": doc.get("status"),
+            "created": doc.get("created"),
+            "link": f"/v1/orgs/{doc['org_id']}/services/{doc.get('service_id')}/alerts"}
+
+
 _CONVERT: dict[str, Callable[[dict], dict]] = {
-    "services": _service, "deployments": _deployment, "log_lines": _log, "audit_events": _audit,
+    "services": _service, "deployments": _deployment, "log_lines": _log, "audit_events": _audit, "alerts": _alert,
 }
 
 

@@ -65,6 +65,11 @@ COLLECTIONS: dict[str, Indexes] = {
     "outbox": Indexes(index=(("created",),)),
     "locks": Indexes(),
     "runs": Indexes(index=(("service_id", "created"), ("service_id", "created", "id")), unique=(("task_arn",),)),
+    # alerts (chalicelib/observe/alerts.py): one open per (service, rule) through the unique open_key
+    "alerts": Indexes(unique=(("open_key",),), index=(("service_id", "created"), ("service_id", "status", "created")),
+                      search=frozenset({"org_id", "project_id", "service_name", "rule", "status", "message",
+                                        "created"})),
+    "alert_rules": Indexes(unique=(("service_id",),)),
 }
 
 

@@ -55,6 +55,9 @@ REQUIRED = {
     "GET /orgs/{org}/services/{svc}/logs": "viewer",
     "POST /orgs/{org}/services/{svc}/runs": "developer", "GET /orgs/{org}/services/{svc}/runs": "viewer",
     "GET /orgs/{org}/services/{svc}/domain": "viewer",
+    "GET /orgs/{org}/services/{svc}/metrics": "viewer", "GET /orgs/{org}/services/{svc}/events": "viewer",
+    "GET /orgs/{org}/services/{svc}/alerts": "viewer", "GET /orgs/{org}/services/{svc}/alert-rules": "viewer",
+    "PUT /orgs/{org}/services/{svc}/alert-rules": "developer",
     "POST /orgs/{org}/services/{svc}/domain/verify": "developer",
     "POST /orgs/{org}/projects/{project}/plan": "viewer", "POST /orgs/{org}/projects/{project}/apply": "developer",
     "GET /orgs/{org}/projects/{project}/export": "viewer",
@@ -354,6 +357,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /orgs/{org}/aws-accounts": lambda: {"name": "c-" + _hex()},
         "PATCH /orgs/{org}/aws-accounts/{account}": lambda: {"name": "conn-" + _hex()},
         "POST /orgs/{org}/aws-accounts/{account}/verify": dict,   # verify the recorded role again
+        "PUT /orgs/{org}/services/{svc}/alert-rules": lambda: {"rules": [{"metric": "cpu", "threshold": 80}]},
     }
     make = bodies.get(key)
     return make() if make else None

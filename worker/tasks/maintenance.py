@@ -47,3 +47,10 @@ def sync_runs() -> dict[str, int]:
     from chalicelib.deploys import runs
 
     return runs.sync(get_ports())
+
+
+@celery.task(name=names.EVALUATE_ALERTS)
+def evaluate_alerts() -> dict[str, int]:
+    from chalicelib.observe import alerts
+
+    return alerts.evaluate_all(get_ports())

@@ -69,3 +69,18 @@ export interface SearchAnswer {
   facets: { type?: Record<string, number>; status?: Record<string, number> };
 }
 export interface Health { status?: string; mode?: string; sandbox?: boolean; [k: string]: unknown }
+
+// GET …/services/{svc}/metrics, …/events, …/alerts (chalicelib/observe)
+export interface DeployMarker { id: string; number: number; status: string; image: string; at: number; created: string; link: string }
+export interface Metrics {
+  timestamps: number[]; series: Record<string, (number | null)[]>; units: Record<string, string>;
+  deployments: DeployMarker[]; from: string; to: string; period: number; sandbox?: boolean;
+}
+export interface ServiceEvent {
+  kind: string; severity: "info" | "warning" | "error"; title: string; explanation: string; fix: string | null;
+  source: string; count: number; first: string; at: string; tasks: string[];
+}
+export interface Alert {
+  id: string; rule: string; status: "open" | "resolved"; value: number; peak: number; threshold: number; unit: string;
+  message: string; opened: string; updated: string; resolved: string | null;
+}

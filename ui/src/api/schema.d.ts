@@ -612,6 +612,41 @@ export interface paths {
         patch: operations["patch_orgs_org_services_svc"];
         trace?: never;
     };
+    "/v1/orgs/{org}/services/{svc}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules: the defaults with the service's own settings */
+        get: operations["get_orgs_org_services_svc_alert_rules"];
+        /** Set the service's alert rules (rules left out use the defaults) */
+        put: operations["put_orgs_org_services_svc_alert_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's alerts, newest first */
+        get: operations["get_orgs_org_services_svc_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/services/{svc}/deployments": {
         parameters: {
             query?: never;
@@ -664,6 +699,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/services/{svc}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ECS service events and stopped tasks in words, with the likely fix */
+        get: operations["get_orgs_org_services_svc_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/services/{svc}/logs": {
         parameters: {
             query?: never;
@@ -673,6 +725,23 @@ export interface paths {
         };
         /** Run-time log lines from CloudWatch Logs */
         get: operations["get_orgs_org_services_svc_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CPU, memory, task counts and (web) requests, latency and 4xx/5xx as aligned series, with deployments as markers */
+        get: operations["get_orgs_org_services_svc_metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1120,6 +1189,31 @@ export interface components {
              * @description an earlier live deployment of the service
              */
             deployment_id: string;
+        };
+        /** RuleIn */
+        RuleIn: {
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "http_5xx_rate" | "latency_p95" | "cpu" | "memory" | "restarts";
+            /** Threshold */
+            threshold: number;
+            /**
+             * Window Minutes
+             * @default 5
+             */
+            window_minutes?: number;
+        };
+        /** RulesIn */
+        RulesIn: {
+            /** Rules */
+            rules: components["schemas"]["RuleIn"][];
         };
         /** SecretIn */
         SecretIn: {
@@ -3352,6 +3446,134 @@ export interface operations {
             };
         };
     };
+    get_orgs_org_services_svc_alert_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_services_svc_alert_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_services_svc_alerts: {
+        parameters: {
+            query?: {
+                /** @description open or resolved */
+                status?: string;
+                /** @description 1-200 */
+                limit?: string;
+                /** @description from `next` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_orgs_org_services_svc_deployments: {
         parameters: {
             query?: {
@@ -3519,6 +3741,48 @@ export interface operations {
             };
         };
     };
+    get_orgs_org_services_svc_events: {
+        parameters: {
+            query?: {
+                /** @description 1-200 */
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_orgs_org_services_svc_logs: {
         parameters: {
             query?: {
@@ -3528,6 +3792,52 @@ export interface operations {
                 since?: string;
                 /** @description 1-1000 */
                 limit?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_services_svc_metrics: {
+        parameters: {
+            query?: {
+                /** @description ISO-8601 time (default: 3 hours before `to`) */
+                from?: string;
+                /** @description ISO-8601 time (default: now) */
+                to?: string;
+                /** @description seconds, a multiple of 60 (default 60); at most 1440 points */
+                period?: string;
             };
             header?: never;
             path: {

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { Link, NavLink, useNavigate, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
@@ -11,6 +12,8 @@ import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
 import { Domain } from "./service/Domain";
 import { Runs } from "./service/Runs";
+
+const Observe = lazy(() => import("./service/Observe"));  // its own chunk: charts load with their tab
 
 export function useDeploy(org: string, svc: string) {
   const qc = useQueryClient();
@@ -44,6 +47,7 @@ export default function ServicePage() {
   const tabs: [string, string][] = [["deploys", "Deployments"], ["variables", "Variables & secrets"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
   if (s.kind === "cron") tabs.push(["runs", "Runs"]);
+  else tabs.push(["metrics", "Metrics"]);
 
   return (
     <section>
@@ -68,6 +72,7 @@ export default function ServicePage() {
       {tab === "settings" && <Settings org={org} service={s} />}
       {tab === "domain" && <Domain org={org} service={s} />}
       {tab === "runs" && <Runs org={org} service={s} />}
+      {tab === "metrics" && <Suspense fallback={<Loading what="metrics" />}><Observe org={org} service={s} /></Suspense>}
     </section>
   );
 }
