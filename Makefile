@@ -28,7 +28,7 @@ INFRA_STAMP := $(VENV)/.infra-installed
 # the browser e2e runs in test-ui, after the UI is built
 PYTEST_ARGS ?= tests/ --ignore=tests/e2e/test_ui_e2e.py --ignore=tests/infra
 # The fast tier: tests/conftest.py marks `slow` every test whose fixtures bring up Redis or moto.
-FAST_ARGS   ?= -m "not slow" tests/
+FAST_ARGS   ?= -m "not slow" tests/ --ignore=tests/infra
 
 .PHONY: help venv run test infra-test test-fast test-python test-ui ui ui-dev ui-types chromium bench reindex lint clean distclean
 
