@@ -11,6 +11,7 @@
 #   make test-fast the fast tier only: API and domain tests that need no Redis, moto or worker process (pytest -m "not slow")
 #   make bench     bench/api_throughput.py and bench/cold_import.py
 #   make reindex   rebuild the search index (python -m chalicelib.search.reindex)
+#   make infra-test synthesize infra/ (CDK, offline) and check the templates: assertions, cfn-lint, settings coverage
 #   make lint      ruff, mypy (typed ports), bandit and hadolint; `make test` runs it first
 #   make clean     caches and build output (keeps .venv and .launchbay data)
 #   make distclean clean + .venv + .launchbay
@@ -22,13 +23,14 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-REQS   := $(wildcard requirements*.txt)
+REQS   := requirements.txt requirements-dev.txt requirements-cli.txt requirements-worker.txt
+INFRA_STAMP := $(VENV)/.infra-installed
 # the browser e2e runs in test-ui, after the UI is built
-PYTEST_ARGS ?= tests/ --ignore=tests/e2e/test_ui_e2e.py
+PYTEST_ARGS ?= tests/ --ignore=tests/e2e/test_ui_e2e.py --ignore=tests/infra
 # The fast tier: tests/conftest.py marks `slow` every test whose fixtures bring up Redis or moto.
-FAST_ARGS   ?= -m "not slow" tests/
+FAST_ARGS   ?= -m "not slow" tests/ --ignore=tests/infra
 
-.PHONY: help venv run test test-fast test-python test-ui ui ui-dev ui-types chromium bench reindex lint clean distclean
+.PHONY: help venv run test infra-test test-fast test-python test-ui ui ui-dev ui-types chromium bench reindex lint clean distclean
 
 help:
 	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
@@ -48,7 +50,19 @@ run: $(STAMP) $(if $(shell command -v npm),ui)
 
 # pytest exit code 5 means "no tests collected": a failure here, not a pass.
 # Lint first: CI (`.ci/run` -> make test) enforces ruff, mypy, bandit and hadolint too.
-test: lint test-ui test-python
+test: lint test-ui infra-test test-python
+
+# aws-cdk-lib (about 430 MB) only for the infra tests, installed once into the same venv.
+$(INFRA_STAMP): requirements-infra.txt | $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-infra.txt
+	@touch $@
+
+# `cdk synth` without the CLI: the tests call infra/app.py's build() and App.synth(), which write
+# the same cloud assembly; no AWS credentials or network (region and zones pinned in cdk.json).
+infra-test: $(INFRA_STAMP)
+	@rc=0; JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(PY) -m pytest -q -p no:cacheprovider tests/infra || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make infra-test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
 
 test-python: $(STAMP)
 	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
@@ -107,7 +121,7 @@ lint: $(STAMP)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
-	rm -rf .pytest_cache chalice.out dist build *.egg-info ui/dist
+	rm -rf .pytest_cache chalice.out infra/cdk.out dist build *.egg-info ui/dist
 
 distclean: clean
 	rm -rf $(VENV) .launchbay

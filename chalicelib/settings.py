@@ -135,6 +135,9 @@ def _kms_data_key(ciphertext_b64: str, region: str, endpoint: str) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    from chalicelib.core import secret_env
+
+    secret_env.load()  # in AWS: the secrets named by LAUNCHBAY_SECRET_ARNS, before anything reads them
     s = Settings()
     # Built-in keys are public (they are in this file): only a developer's machine and the
     # tests may run on them. dev shares a deployed API with other people, so it refuses them too.

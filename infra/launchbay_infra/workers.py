@@ -1,0 +1,93 @@
+"""Celery on EC2: an Auto Scaling group of workers (deploys and default queues) scaled on
+the queue depth that beat publishes (CloudWatch Launchbay/QueueDepth), and one host, exactly
+one, for beat and the single consumer of the search queue."""
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from chalicelib.cloud.access import ROLE_PREFIX, policy_document
+
+from .config import StageConfig
+from .data import DataStack
+from .network import NetworkStack
+from .registry import RegistryStack
+from .services import docker_host, environment, host_role, launch_template
+
+METRICS_NAMESPACE = "Launchbay"
+CELERY = "celery -A worker.celery_app:celery"
+
+
+def queue_metric(name: str, queue: str, statistic: str = "Maximum") -> cloudwatch.Metric:
+    return cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name=name, dimensions_map={"Queue": queue},
+                             statistic=statistic, period=Duration.minutes(1))
+
+
+class WorkersStack(Stack):
+    def __init__(self, scope: Construct, cid: str, cfg: StageConfig, net: NetworkStack, data: DataStack,
+                 registry: RegistryStack, image_tag: str, **kwargs) -> None:
+        super().__init__(scope, cid, **kwargs)
+        sizes = cfg.sizes
+        image = registry.repos["worker"].repository_uri_for_tag(image_tag)
+        self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/{cfg.prefix}/workers",
+                                       retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY)
+        env = environment(cfg, data)
+        xray = env["LAUNCHBAY_XRAY"] == "true"
+        self.deploys_queue = "launchbay.deploys"
+
+        def role(cid: str) -> iam.Role:
+            r = host_role(self, cid, data)
+            registry.repos["worker"].grant_pull(r)
+            self.log_group.grant_write(r)
+            return r
+
+        # --- workers: deploys run here, with what the platform does in AWS (the same policy the
+        # connection template gives a connected account) and the right to act in connected accounts.
+        worker_role = role("WorkerRole")
+        worker_role.attach_inline_policy(iam.Policy(self, "Deploy", document=iam.PolicyDocument.from_json(
+            policy_document(self.partition))))
+        worker_role.add_to_policy(iam.PolicyStatement(
+            actions=["sts:AssumeRole"], resources=[f"arn:{self.partition}:iam::*:role/{ROLE_PREFIX}*"]))
+        worker_ud = docker_host(self, cfg, [{
+            "name": "worker", "image": image,
+            "args": f"{CELERY} worker -Q launchbay.deploys,launchbay.default --concurrency=2 -n worker@%h"}],
+            env, self.log_group.log_group_name, xray)
+        self.workers = autoscaling.AutoScalingGroup(
+            self, "Workers", vpc=net.vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            launch_template=launch_template(self, "WorkerTemplate", instance_type=sizes["worker_instance"],
+                                            role=worker_role, sg=net.worker, user_data=worker_ud),
+            min_capacity=sizes["workers_min"], max_capacity=sizes["workers_max"],
+            update_policy=autoscaling.UpdatePolicy.rolling_update(max_batch_size=1,
+                                                                  min_instances_in_service=sizes["workers_min"]),
+            # a scale-in waits for running tasks: Celery's warm shutdown on SIGTERM
+            default_instance_warmup=Duration.minutes(2))
+        self.workers.scale_on_metric(
+            "QueueDepth", metric=queue_metric("QueueDepth", self.deploys_queue),
+            adjustment_type=autoscaling.AdjustmentType.CHANGE_IN_CAPACITY, estimated_instance_warmup=Duration.minutes(2),
+            scaling_steps=[autoscaling.ScalingInterval(upper=2, change=-1),
+                           autoscaling.ScalingInterval(lower=10, change=+1),
+                           autoscaling.ScalingInterval(lower=50, change=+3)])
+
+        # --- beat and the search consumer: one host, never two (a second beat would double every
+        # periodic task; the embedded search index takes one writer).
+        beat_role = role("BeatRole")
+        beat_role.add_to_policy(iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"], resources=["*"],  # PutMetricData takes no resource ARN
+            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}))
+        beat_ud = docker_host(self, cfg, [
+            {"name": "beat", "image": image, "args": f"{CELERY} beat --schedule /var/lib/launchbay/celerybeat-schedule"},
+            {"name": "search", "image": image,
+             "args": f"{CELERY} worker -Q launchbay.search --concurrency=1 -n search@%h"}],
+            env, self.log_group.log_group_name, xray)
+        self.beat = autoscaling.AutoScalingGroup(
+            self, "Beat", vpc=net.vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            launch_template=launch_template(self, "BeatTemplate", instance_type=sizes["beat_instance"],
+                                            role=beat_role, sg=net.beat, user_data=beat_ud),
+            min_capacity=1, max_capacity=1, desired_capacity=1,
+            # replace by stopping the old host first: two beats must never run at once
+            update_policy=autoscaling.UpdatePolicy.rolling_update(max_batch_size=1, min_instances_in_service=0))
