@@ -330,12 +330,25 @@ def domain_rule(ctx: Ctx) -> StepPlan:
     return plan
 
 
+def _current_service(ctx: Ctx) -> Optional[dict[str, Any]]:
+    """What the ECS service runs now. A deploy (not a preview) of a service with a live release
+    reads it from that release: ensure_service describes the service anyway, so the plan need not
+    ask ECS a second time (drift detection tells when ECS was changed behind Launchbay's back)."""
+    if not ctx.preview:
+        service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}
+        live = ctx.ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
+        if live and live.get("task_definition") and live["id"] != ctx.dep["id"]:
+            return {"task_definition": live["task_definition"],
+                    "desired": max((live.get("spec") or {}).get("min_instances", 1), 1)}
+    return ctx.cloud.describe_service(ctx.names.service)
+
+
 def ecs_service(ctx: Ctx) -> StepPlan:
     spec, web = ctx.spec, ctx.dep["kind"] == "web"
     td = ctx.results["task_definition"]["arn"]
     desired = max(spec.get("min_instances", 1), 1)
     # no cluster yet (a preview before the first deploy): there is no service either
-    found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else ctx.cloud.describe_service(ctx.names.service)
+    found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else _current_service(ctx)
     changes = {}
     if found:
         changes = {k: v for k, v in {"task_definition": [found.get("task_definition"), td],

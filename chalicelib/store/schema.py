@@ -5,10 +5,11 @@ expression indexes); `index` entries serve the queries the services make. The en
 end in `id` serve keyset pages (`find`: the filter's fields, the sort field, then `id`, the
 tie-break), so a page is one index range with no sort step (bench/endpoints.py prints the plans).
 
-`search` names the fields a collection's search documents are built from
-(chalicelib/search/documents.py). For such a collection the store itself writes an
-outbox record in the same transaction as every insert and delete, and every update
-that touches one of those fields: no domain code writes outbox records by hand.
+`search` names the fields whose change re-indexes a document (its search document is built
+from the whole stored document at that moment: chalicelib/search/documents.py). For such a
+collection the store itself writes an outbox record in the same transaction as every insert
+and delete, and every update that touches one of those fields: no domain code writes outbox
+records by hand.
 """
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ COLLECTIONS: dict[str, Indexes] = {
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),
                                   ("service_id", "status", "created"), ("service_id", "number", "id"),
                                   ("service_id", "status", "number", "id")),
+                           # not `steps` or `reason`: they change at every step; the index reads the whole
+                           # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
-                                             "reason", "error", "actor", "steps", "created", "environment"})),
+                                             "error", "actor", "created", "environment"})),
     "log_lines": Indexes(index=(("deployment_id", "seq"), ("deployment_id", "seq", "id")),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
     "audit_events": Indexes(index=(("org_id", "created"), ("org_id", "created", "id")),
