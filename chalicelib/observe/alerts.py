@@ -129,7 +129,10 @@ def values(series: dict[str, list[Optional[float]]], stopped_ms: list[int], now:
 
 def _message(service: dict[str, Any], rule: dict[str, Any], value: float) -> str:
     words = {"http_5xx_rate": "5xx responses", "latency_p95": "p95 latency", "cpu": "CPU", "memory": "memory",
-             "restarts": "tasks stopped"}[rule["metric"]]
+             "restarts": "stopped tasks"}[rule["metric"]]
+    if rule["metric"] == "restarts":   # the unit says it: "web: 6 tasks stopped over 15 min"
+        return (f"{service['name']}: {value:g} {rule['unit']} over {rule['window_minutes']} min "
+                f"(threshold {rule['threshold']:g})")
     return (f"{service['name']}: {words} {value:g} {rule['unit']} over {rule['window_minutes']} min "
             f"(threshold {rule['threshold']:g} {rule['unit']})")
 
