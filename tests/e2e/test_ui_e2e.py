@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -20,7 +21,10 @@ import pytest
 from tests.e2e.ui_stack import DIST, ROOT, stack_env, ui_stack
 
 CHROMIUM = os.environ.get("LAUNCHBAY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed only when asked (LAUNCHBAY_SCREENSHOTS=1 make test-ui):
+# an ordinary run must not rewrite tracked files. Otherwise they go to a scratch folder.
+SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("LAUNCHBAY_SCREENSHOTS") else \
+    Path(tempfile.gettempdir()) / "launchbay-ui-screenshots"
 
 pytestmark = [
     pytest.mark.skipif(not (DIST / "index.html").exists(), reason="ui/dist is missing: run `make ui`"),
