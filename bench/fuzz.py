@@ -35,13 +35,9 @@ class _TmpFactory:
 
 
 def run(per_operation: int) -> dict:
-    import pytest
-    from chalice.test import Client
-
     import app as app_module
-    from chalicelib import wiring
     from chalicelib.api.wsgi import make_wsgi_app
-    from tests.api.test_authz_matrix import World, _build, _forget_queues
+    from tests.api.test_authz_matrix import built_world
     from tests.api.test_fuzz import fuzz, fuzz_env
     from tests.support.moto_server import start_moto_server
 
@@ -50,20 +46,10 @@ def run(per_operation: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="lb-fuzz-") as tmp:
         prefix, values = fuzz_env(_TmpFactory(Path(tmp)), redis_url, moto_url)
         try:
-            with pytest.MonkeyPatch.context() as mp:
-                for key in ("MONGODB_URI", "OPENSEARCH_URL"):
-                    mp.delenv(key, raising=False)
-                for key, value in values.items():
-                    mp.setenv(key, value)
-                wiring.reset()
-                with Client(app_module.app) as client:
-                    w = World(client, wiring.get_ports())
-                    _build(w)
-                    report = fuzz(w, make_wsgi_app(app_module.app), per_operation,
-                                  progress=lambda line: print("  " + line, file=sys.stderr, flush=True))
+            with built_world(prefix, values, redis_url) as w:
+                report = fuzz(w, make_wsgi_app(app_module.app), per_operation,
+                              progress=lambda line: print("  " + line, file=sys.stderr, flush=True))
         finally:
-            wiring.reset()
-            _forget_queues(redis_url, prefix)
             stop_moto()
     statuses: Counter = Counter()
     for c in report.counts.values():

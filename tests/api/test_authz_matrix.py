@@ -12,6 +12,7 @@ description, service env and (for everyone) a secret value."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -189,14 +190,14 @@ def _module_env(tmp_path_factory, redis_url, moto_url):
     return prefix, values
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, redis_url, moto_url):
+@contextlib.contextmanager
+def built_world(prefix: str, values: dict, redis_url: str):
+    """The module's environment applied, org A and the outsiders built through the API; undone
+    (settings, adapters, the module's queues) afterwards. Shared with tests/api/test_fuzz.py."""
     from chalice.test import Client
 
     import app as app_module
-    from chalicelib.search.indexer import relay_outbox
 
-    prefix, values = _module_env(tmp_path_factory, redis_url, moto_url)
     with pytest.MonkeyPatch.context() as mp:
         for key in ("MONGODB_URI", "OPENSEARCH_URL"):
             mp.delenv(key, raising=False)
@@ -207,12 +208,21 @@ def world(tmp_path_factory, redis_url, moto_url):
             with Client(app_module.app) as client:
                 w = World(client, wiring.get_ports())
                 _build(w)
-                while relay_outbox(w.ports.store, w.ports.search, batch_size=500):
-                    pass  # org A's documents are in the search index, where a leak would show
                 yield w
         finally:
             wiring.reset()
             _forget_queues(redis_url, prefix)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, redis_url, moto_url):
+    from chalicelib.search.indexer import relay_outbox
+
+    prefix, values = _module_env(tmp_path_factory, redis_url, moto_url)
+    with built_world(prefix, values, redis_url) as w:
+        while relay_outbox(w.ports.store, w.ports.search, batch_size=500):
+            pass  # org A's documents are in the search index, where a leak would show
+        yield w
 
 
 def _forget_queues(url: str, prefix: str) -> None:

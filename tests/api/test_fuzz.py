@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from tests.api.test_authz_matrix import PW, World, _build, _module_env
+from tests.api.test_authz_matrix import PW, World, _module_env, built_world
 
 # Statuses a documented error body goes with; 2xx/3xx bodies are the operation's own.
 ERROR_KEYS = {"code", "message", "field", "fields"}
@@ -200,28 +200,12 @@ def fuzz_env(tmp_path_factory, redis_url, moto_url) -> tuple[str, dict[str, str]
 
 @pytest.fixture(scope="module")
 def fuzz_world(tmp_path_factory, redis_url, moto_url):
-    from chalice.test import Client
-
     import app as app_module
-    from chalicelib import wiring
     from chalicelib.api.wsgi import make_wsgi_app
-    from tests.api.test_authz_matrix import _forget_queues
 
     prefix, values = fuzz_env(tmp_path_factory, redis_url, moto_url)
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("MONGODB_URI", "OPENSEARCH_URL"):
-            mp.delenv(key, raising=False)
-        for key, value in values.items():
-            mp.setenv(key, value)
-        wiring.reset()
-        try:
-            with Client(app_module.app) as client:
-                w = World(client, wiring.get_ports())
-                _build(w)
-                yield w, make_wsgi_app(app_module.app)
-        finally:
-            wiring.reset()
-            _forget_queues(redis_url, prefix)
+    with built_world(prefix, values, redis_url) as w:
+        yield w, make_wsgi_app(app_module.app)
 
 
 PER_OPERATION = 6  # ~55 operations x 6: a few hundred cases, well under a minute
