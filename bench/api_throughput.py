@@ -237,6 +237,26 @@ def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrenc
 
 # --- main -------------------------------------------------------------------------
 
+def bench_env(data_dir, sqlite_only: bool = False) -> Dict[str, str]:
+    """The servers' environment: the data dir, Redis, and an AWS endpoint nothing can reach.
+    sqlite_only: the benches that read a data dir they filled ignore MONGODB_URI."""
+    env = dict(os.environ)
+    env.update({
+        "LAUNCHBAY_DATA_DIR": str(data_dir),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "LAUNCHBAY_STAGE": env.get("LAUNCHBAY_STAGE", "local"),
+        # Nothing here may reach AWS: the sandbox endpoint is a closed local port.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "PYTHONPATH": os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH", "")) if x),
+    })
+    env.pop("AWS_PROFILE", None)
+    if sqlite_only:
+        env.pop("MONGODB_URI", None)
+    return env
+
+
 def main(argv=None) -> int:
     workers_default = default_workers()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -258,18 +278,7 @@ def main(argv=None) -> int:
         return 1
     wrk = None if args.python_client else shutil.which("wrk")
     data_dir = tempfile.mkdtemp(prefix="launchbay-bench-")
-    env = dict(os.environ)
-    env.update({
-        "LAUNCHBAY_DATA_DIR": data_dir,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "LAUNCHBAY_STAGE": env.get("LAUNCHBAY_STAGE", "local"),
-        # Nothing here may reach AWS: the sandbox endpoint is a closed local port.
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "PYTHONPATH": os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH", "")) if x),
-    })
-    env.pop("AWS_PROFILE", None)
+    env = bench_env(data_dir)
     servers: List[Server] = []
     try:
         hello = Server("hello", "bench.hello_wsgi:application", env, args.workers)

@@ -33,26 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api_throughput import Server, default_workers, python_load, request, wrk_load  # noqa: E402
+from bench.api_throughput import bench_env as api_bench_env  # noqa: E402
 
 GOAL_P99_MS = 25.0
 Endpoint = Tuple[str, str]   # (label, path)
 
 
 def bench_env(data_dir: Path) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "LAUNCHBAY_DATA_DIR": str(data_dir),
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "LAUNCHBAY_STAGE": env.get("LAUNCHBAY_STAGE", "local"),
-        # Nothing here may reach AWS: the sandbox endpoint is a closed local port.
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "PYTHONPATH": os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH", "")) if x),
-    })
-    env.pop("AWS_PROFILE", None)
-    env.pop("MONGODB_URI", None)
-    return env
+    return api_bench_env(data_dir, sqlite_only=True)   # the data dir scale_data.py filled
 
 
 def endpoints(get: Callable[[str], Tuple[int, dict]], sample: Dict[str, Any]) -> List[Endpoint]:
