@@ -143,6 +143,23 @@ DEFAULTS: dict[str, Any] = {"port": None, "command": None, "cpu": 256, "memory":
             "deregistration_delay": 30, "autoscaling": None}
 
 
+WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,
+              "unhealthy_threshold": 3, "grace_period_seconds": 60}
+
+
+def with_defaults(spec: dict, domain_suffix: Optional[str] = None) -> dict:
+    """A new service's settings: DEFAULTS under what was given; a web service also gets port 8080,
+    the default health check and, in an environment with a domain suffix, <name>.<suffix>.
+    The API's create and launchbay.yaml's plan (which must predict it exactly) both use this."""
+    service = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    if service["kind"] == "web":
+        service["port"] = service["port"] or 8080
+        service["health_check"] = service["health_check"] or dict(WEB_HEALTH)
+        if not service.get("domain") and domain_suffix:
+            service["domain"] = f"{service['name']}.{domain_suffix}"
+    return service
+
+
 def service_problems(doc: dict) -> list[tuple[str, str]]:
     """Rules across fields, checked on the merged document: every (field, message) that fails."""
     kind, out = doc["kind"], []

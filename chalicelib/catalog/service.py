@@ -8,7 +8,7 @@ from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog import domains, environments
-from chalicelib.catalog.models import DEFAULTS, service_problems
+from chalicelib.catalog.models import service_problems, with_defaults
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
@@ -125,14 +125,7 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
     if env is None:
         raise NotFound(f"environment {env_name!r} not found in this project", field="environment")
     now = now_iso()
-    service = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None and k != "environment"}}
-    if not service.get("domain") and env.get("domain_suffix") and service["kind"] == "web":
-        service["domain"] = f"{service['name']}.{env['domain_suffix']}"   # the environment's suffix
-    if service["kind"] == "web":
-        service["port"] = service["port"] or 8080
-        service["health_check"] = service["health_check"] or {"path": "/", "interval_seconds": 30,
-                                                              "timeout_seconds": 5, "healthy_threshold": 3,
-                                                              "unhealthy_threshold": 3, "grace_period_seconds": 60}
+    service = with_defaults({k: v for k, v in spec.items() if k != "environment"}, env.get("domain_suffix"))
     _check(service)
     service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id, "environment_id": env["id"],
                     "environment": env["name"], "status": lifecycle.states.SERVICE_STATUSES[0],

@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from chalicelib.catalog.models import DEFAULTS
-from chalicelib.configfile.plan import SERVICE_FIELDS, WEB_HEALTH, current_state
+from chalicelib.catalog.models import DEFAULTS, WEB_HEALTH
+from chalicelib.configfile.plan import SERVICE_FIELDS, current_state
 from chalicelib.core.context import Ports
 
 HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"

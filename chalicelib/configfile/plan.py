@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from chalicelib.catalog.models import DEFAULTS
+from chalicelib.catalog.models import with_defaults
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.configfile.model import LaunchbayFile, ServiceSpec
 from chalicelib.core.context import Ports
@@ -19,21 +19,13 @@ from chalicelib.store.port import iter_all
 SERVICE_FIELDS = ("kind", "image", "port", "command", "cpu", "memory", "env", "health_check", "min_instances",
                   "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 ENV_FIELDS = ("domain_suffix", "env")
-WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,
-              "unhealthy_threshold": 3, "grace_period_seconds": 60}
 
 
 def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> dict[str, Any]:
     """The service as the store would hold it once created from this spec (defaults filled in),
     so that comparing with the store is exact: export then apply changes nothing."""
     raw = spec.model_dump(exclude={"source", "secrets"}, exclude_none=True)
-    out = {**DEFAULTS, **{k: v for k, v in raw.items() if k in SERVICE_FIELDS}}
-    out.pop("build_env", None)
-    if out["kind"] == "web":
-        out["port"] = out.get("port") or 8080
-        out["health_check"] = out.get("health_check") or dict(WEB_HEALTH)
-        if not out.get("domain") and env_suffix:
-            out["domain"] = f"{name}.{env_suffix}"
+    out = with_defaults({**{k: v for k, v in raw.items() if k in SERVICE_FIELDS}, "name": name}, env_suffix)
     if out.get("schedule"):
         try:
             out["schedule"] = to_eventbridge(out["schedule"])
