@@ -7,7 +7,7 @@ from typing import Any, Optional
 import yaml
 from pydantic import ValidationError
 
-from chalicelib.configfile.importers.common import Yaml12Loader
+from chalicelib.configfile.importers.common import error_line, parse_yaml
 from chalicelib.configfile.model import LaunchbayFile
 from chalicelib.core.errors import BadRequest, Invalid
 
@@ -27,16 +27,12 @@ def _lines(node: Any, path: tuple = ()) -> dict[tuple, int]:
 
 
 def load(file: str, text: str) -> tuple[dict, dict[tuple, int]]:
-    loader = Yaml12Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise BadRequest(f"{file}{line}: not valid YAML: {exc.problem or exc}", field="files") from None
-    finally:
-        loader.dispose()
+        data, node = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        line = error_line(exc)
+        problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) and exc.problem else exc
+        raise BadRequest(f"{file}{f':{line}' if line else ''}: not valid YAML: {problem}", field="files") from None
     if not isinstance(data, dict):
         raise BadRequest(f"{file}: expected a mapping with `version` and `environments` at the top", field="files")
     return data, (_lines(node) if node is not None else {})

@@ -73,19 +73,30 @@ Yaml12Loader.add_implicit_resolver(
     list("-+0123456789."))
 
 
-def load_yaml(file: str, text: str, want: type = dict) -> Any:
-    """Parsed with the safe loader above; the node is kept so that a wrong top-level type has a line too."""
+def parse_yaml(text: str) -> tuple[Any, Any]:
+    """(data, root node) read with the safe loader above; the node keeps every line number.
+    yaml.YAMLError propagates: see error_line()."""
     loader = Yaml12Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ImportFileError(file, f"not valid YAML: {exc.problem or exc}", line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise ImportFileError(file, f"not valid YAML: {exc}") from None
+        return (loader.construct_document(node) if node is not None else None), node
     finally:
         loader.dispose()
+
+
+def error_line(exc: yaml.YAMLError) -> Optional[int]:
+    """The 1-based line a YAML error points at, if it points at one."""
+    mark = (exc.problem_mark or exc.context_mark) if isinstance(exc, yaml.MarkedYAMLError) else None
+    return mark.line + 1 if mark else None
+
+
+def load_yaml(file: str, text: str, want: type = dict) -> Any:
+    """Parsed with the safe loader above; the node is kept so that a wrong top-level type has a line too."""
+    try:
+        data, node = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) and exc.problem else exc
+        raise ImportFileError(file, f"not valid YAML: {problem}", line=error_line(exc)) from None
     if not isinstance(data, want):
         line = node.start_mark.line + 1 if node is not None else None
         raise ImportFileError(file, f"expected a {'mapping' if want is dict else want.__name__} at the top level, "
