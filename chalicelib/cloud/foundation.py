@@ -51,6 +51,10 @@ def _ip_permission(perm: Permission) -> dict[str, Any]:
     return p
 
 
+class NoNetwork(ValueError):
+    """No default VPC (or no default subnets) and no LAUNCHBAY_SUBNETS."""
+
+
 class FoundationMixin(CloudBase):
     # --- cluster -----------------------------------------------------------------
     def ensure_cluster(self) -> str:
@@ -66,7 +70,10 @@ class FoundationMixin(CloudBase):
         )["cluster"]["clusterArn"]
 
     # --- network -----------------------------------------------------------------
-    def ensure_network(self) -> Network:
+    def vpc_and_subnets(self) -> tuple[str, list[str], bool]:
+        """(VPC id, subnet ids, whether tasks need a public IP) from LAUNCHBAY_SUBNETS, else the
+        default VPC's default subnets; read-only, shared by ensure_network and find_network.
+        Raises NoNetwork when there is no default VPC or it has no default subnets."""
         ec2 = self.client("ec2")
         wanted = self.configured(self.settings.subnets)
         if wanted:
@@ -79,17 +86,20 @@ class FoundationMixin(CloudBase):
         else:
             vpcs_found = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
             if not vpcs_found:
-                raise ValueError(f"no default VPC in {self.region}: set LAUNCHBAY_SUBNETS and LAUNCHBAY_SECURITY_GROUPS")
+                raise NoNetwork(f"no default VPC in {self.region}: set LAUNCHBAY_SUBNETS and LAUNCHBAY_SECURITY_GROUPS")
             vpc_id = vpcs_found[0]["VpcId"]
             subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                     {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
             subnets.sort(key=lambda s: s.get("AvailabilityZone", ""))
             subnet_ids = [s["SubnetId"] for s in subnets]
             if not subnet_ids:
-                raise ValueError(f"the default VPC {vpc_id} has no default subnets")
+                raise NoNetwork(f"the default VPC {vpc_id} has no default subnets")
         # Tasks need a public IP to pull images when the subnets route through an
         # internet gateway without NAT (the default VPC); private subnets must not get one.
-        public = bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
+        return vpc_id, subnet_ids, bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
+
+    def ensure_network(self) -> Network:
+        vpc_id, subnet_ids, public = self.vpc_and_subnets()
         groups = self.configured(self.settings.security_groups)
         if not groups:
             sg = self.ensure_security_group(vpc_id, self.place.services_group,

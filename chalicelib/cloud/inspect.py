@@ -14,6 +14,7 @@ from chalicelib.cloud.automation import DIMENSION, SCHEDULE_TARGET_ID, Automatio
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin, conditions_key, forward_target, health_settings, rule_conditions
 from chalicelib.cloud.errors import error_code
+from chalicelib.cloud.foundation import NoNetwork
 from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
 
 # Container fields find_task_definition compares; env and secrets report key names only.
@@ -95,31 +96,14 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         """What ensure_network() would return, when the VPC, the subnets and the services
         security group all exist. A configuration ensure_network rejects (subnets in two
         VPCs) raises the same ValueError."""
-        ec2 = self.client("ec2")
-        wanted = self.configured(self.settings.subnets)
-        if wanted:
-            try:
-                subnets = ec2.describe_subnets(SubnetIds=wanted)["Subnets"]
-            except Exception as exc:
-                if error_code(exc) == "InvalidSubnetID.NotFound":
-                    return None
-                raise
-            vpcs = {s["VpcId"] for s in subnets}
-            if len(vpcs) != 1:
-                raise ValueError(f"LAUNCHBAY_SUBNETS must all be in one VPC, found {sorted(vpcs)}")
-            vpc_id, subnet_ids = vpcs.pop(), wanted
-        else:
-            found = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
-            if not found:
+        try:
+            vpc_id, subnet_ids, public = self.vpc_and_subnets()
+        except NoNetwork:
+            return None
+        except Exception as exc:
+            if error_code(exc) == "InvalidSubnetID.NotFound":
                 return None
-            vpc_id = found[0]["VpcId"]
-            subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
-                                                    {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
-            subnets.sort(key=lambda s: s.get("AvailabilityZone", ""))
-            subnet_ids = [s["SubnetId"] for s in subnets]
-            if not subnet_ids:
-                return None
-        public = bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
+            raise
         groups = self.configured(self.settings.security_groups)
         if not groups:  # configured groups are the operator's and are used as given, like ensure_network
             sg = self._find_security_group(vpc_id, self.place.services_group)
