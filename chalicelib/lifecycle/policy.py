@@ -85,7 +85,8 @@ class GoLive(Rule):
 
 
 class Fail(Rule):
-    """A failure with nothing to roll back to: the service keeps its live release if it has one."""
+    """A failure with nothing to roll back to, or a failed rollback: the service keeps its live
+    release if it has one (with the reason in last_error)."""
     to_states = frozenset({"failed"})
 
     def before(self, move: Move) -> None:
@@ -125,14 +126,6 @@ class RolledBack(Rule):
                    f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")
 
 
-class RollbackFailed(Rule):
-    from_states = frozenset({"rollback_pending", "rolling_back"})
-    to_states = frozenset({"failed"})
-
-    def commit(self, move: Move) -> None:
-        set_service(move.ports, move.doc["service_id"], "failed", last_error=move.reason)
-
-
 class StoppedEarly(Rule):
     """Superseded or cancelled: if it had started, the service rests where it was."""
     to_states = frozenset({"superseded", "cancelled"})
@@ -154,7 +147,7 @@ class FreeTheServiceLock(Rule):
 
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), GoLive(), Fail(), AwaitRollback(),
-                                       RolledBack(), RollbackFailed(), StoppedEarly(), FreeTheServiceLock())
+                                       RolledBack(), StoppedEarly(), FreeTheServiceLock())
 
 
 # --- services -----------------------------------------------------------------------
