@@ -26,7 +26,7 @@ STAMP  := $(VENV)/.installed
 REQS   := requirements.txt requirements-dev.txt requirements-cli.txt requirements-worker.txt
 INFRA_STAMP := $(VENV)/.infra-installed
 # the browser e2e runs in test-ui, after the UI is built
-PYTEST_ARGS ?= tests/ --ignore=tests/e2e/test_ui_e2e.py --ignore=tests/infra
+PYTEST_ARGS ?= tests/ --ignore-glob=tests/e2e/test_ui_*.py --ignore=tests/infra
 # The fast tier: tests/conftest.py marks `slow` every test whose fixtures bring up Redis or moto.
 FAST_ARGS   ?= -m "not slow" tests/ --ignore=tests/infra
 
@@ -101,7 +101,7 @@ chromium:
 
 test-ui: ui chromium
 	cd ui && PYTHON=$(abspath $(PY)) npm test
-	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_ui_e2e.py || rc=$$?; \
+	@rc=0; $(PY) scripts/with_redis.py -- $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_ui_*.py || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-ui: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 

@@ -9,65 +9,12 @@ otherwise. Never `playwright install`: we launch /usr/bin/chromium.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 import uuid
-from pathlib import Path
 
-import pytest
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
 
-from tests.e2e.ui_stack import DIST, ROOT, stack_env, ui_stack
-
-CHROMIUM = os.environ.get("LAUNCHBAY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# The README's screenshots are refreshed only when asked (LAUNCHBAY_SCREENSHOTS=1 make test-ui):
-# an ordinary run must not rewrite tracked files. Otherwise they go to a scratch folder.
-SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("LAUNCHBAY_SCREENSHOTS") else \
-    Path(tempfile.gettempdir()) / "launchbay-ui-screenshots"
-
-pytestmark = [
-    pytest.mark.skipif(not (DIST / "index.html").exists(), reason="ui/dist is missing: run `make ui`"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it with apt-get)"),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-@pytest.fixture
-def base(launchbay_env, tmp_path):
-    env = stack_env(launchbay_env["REDIS_URL"], launchbay_env["AWS_ENDPOINT_URL"], str(tmp_path / "data"))
-    # launchbay_env's teardown forgets the Redis keys of its own prefix: use that one
-    env["LAUNCHBAY_QUEUE_PREFIX"] = launchbay_env["LAUNCHBAY_QUEUE_PREFIX"]
-    with ui_stack(env) as url:
-        yield url
-
-
-@pytest.fixture
-def page(base):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860})
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.set_default_timeout(20_000)
-        yield pg
-        browser.close()
-        assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def deploy_and_wait(page, final: str, timeout: int = 90_000):
-    page.get_by_role("button", name="Deploy", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/deployments/dep_"))
-    expect(page.locator("h1 .badge")).to_have_attribute("data-status", final, timeout=timeout)
-    return page.url
+pytestmark = BROWSER_MARKS
 
 
 def test_signup_create_deploy_fail_rollback_and_search(page, base):
