@@ -1,9 +1,8 @@
-import { lazy, Suspense } from "react";
-import { Link, NavLink, useNavigate, useParams } from "react-router";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
-import type { Deployment, Service } from "../api/models";
-import { keys, useProject, useService } from "../api/queries";
+import { lazy, Suspense, useState } from "react";
+import { Link, NavLink, useParams } from "react-router";
+import type { Service } from "../api/models";
+import { useProject, useService } from "../api/queries";
+import { DeployDialog } from "../components/DeployDialog";
 import { ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
@@ -12,39 +11,20 @@ import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
 import { Domain } from "./service/Domain";
 import { Runs } from "./service/Runs";
+import { Logs } from "./service/Logs";
 
 const Observe = lazy(() => import("./service/Observe"));  // its own chunk: charts load with their tab
-
-export function useDeploy(org: string, svc: string) {
-  const qc = useQueryClient();
-  const navigate = useNavigate();
-  return useMutation({
-    mutationFn: () =>
-      unwrap<Deployment>(
-        api.POST("/v1/orgs/{org}/services/{svc}/deployments", {
-          params: { path: { org, svc } },
-          headers: { "Idempotency-Key": crypto.randomUUID() },
-          body: {},
-        }),
-      ),
-    onSuccess: (dep) => {
-      void qc.invalidateQueries({ queryKey: keys.deployments(org, svc) });
-      void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
-      navigate(`/orgs/${org}/deployments/${dep.id}`);
-    },
-  });
-}
 
 export default function ServicePage() {
   const { org = "", svc = "", tab = "deploys" } = useParams();
   const service = useService(org, svc);
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
-  const deploy = useDeploy(org, svc);
+  const [confirming, setConfirming] = useState(false);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <ErrorNote error={service.error} />;
   const base = `/orgs/${org}/services/${svc}`;
-  const tabs: [string, string][] = [["deploys", "Deployments"], ["variables", "Variables & secrets"], ["settings", "Settings"]];
+  const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
   if (s.kind === "cron") tabs.push(["runs", "Runs"]);
   else tabs.push(["metrics", "Metrics"]);
@@ -56,11 +36,11 @@ export default function ServicePage() {
       </nav>
       <div className="heading">
         <h1>{s.name} <StatusBadge status={s.status} /></h1>
-        <button className="primary" onClick={() => deploy.mutate()} disabled={deploy.isPending || s.status === "deleting"}>
-          {deploy.isPending ? "Starting…" : "Deploy"}
+        <button className="primary" onClick={() => setConfirming(true)} disabled={confirming || s.status === "deleting"} aria-haspopup="dialog">
+          Deploy
         </button>
       </div>
-      <ErrorNote error={deploy.error} />
+      {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       <Summary s={s} />
       <nav className="tabs" aria-label="Service sections">
         {tabs.map(([id, label]) => (
@@ -68,6 +48,7 @@ export default function ServicePage() {
         ))}
       </nav>
       {tab === "deploys" && <Deploys org={org} service={s} />}
+      {tab === "logs" && <Logs org={org} service={s} />}
       {tab === "variables" && <Secrets org={org} service={s} />}
       {tab === "settings" && <Settings org={org} service={s} />}
       {tab === "domain" && <Domain org={org} service={s} />}

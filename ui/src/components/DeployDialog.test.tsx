@@ -1,0 +1,104 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { makeQueryClient, routes } from "../App";
+import { session } from "../api/client";
+import { fakeApi, me, service } from "../test/fakeApi";
+import { changeWords, stepWords, summaryWords, type ServicePlan } from "./planWords";
+
+// The shape chalicelib/deploys/preview.py answers (tests/deploys/test_lifecycle_api.py).
+const plan: ServicePlan = {
+  service_id: "s", sandbox: true, summary: { "no-op": 2, update: 2, wait: 1, skip: 1, error: 1 },
+  message: "0 to create, 2 to change",
+  steps: [
+    { step: "log_group", resource: "log group", name: "/launchbay/o/web", action: "no-op", changes: {}, calls: [] },
+    { step: "secrets", resource: "secrets (SSM parameters)", name: "/launchbay/o/s", action: "no-op", changes: {}, calls: [] },
+    { step: "task_definition", resource: "task definition", name: "web", action: "update", calls: [],
+      changes: { memory: [512, 1024], env: { added: ["B"], removed: [], changed: ["A"] } } },
+    { step: "service", resource: "ECS service", name: "web", action: "update", calls: [], changes: { task_definition: ["web:1", "(known after apply: task_definition.arn)"] } },
+    { step: "certificate", resource: "certificate", name: "-", action: "skip", changes: {}, calls: [] },
+    { step: "domain_rule", resource: "listener rule (custom domain)", name: "", action: "error", changes: {}, calls: [], error: "ClientError: denied" },
+    { step: "rollout", resource: "rollout", name: "web", action: "wait", changes: {}, calls: [] },
+  ],
+};
+
+function renderAt(path: string) {
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={router} /></QueryClientProvider>);
+  return router;
+}
+
+const serviceApi = {
+  "GET /v1/me": me,
+  "GET /v1/health": (): [number, unknown] => [200, { mode: "sandbox" }],
+  "GET /v1/orgs/o/services/s": (): [number, unknown] => [200, service],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }],
+  "GET /v1/orgs/o/services/s/(deployments|releases)": (): [number, unknown] => [200, { items: [], next: null }],
+  "GET /v1/orgs/o/deployments/d1.*": (): [number, unknown] => [404, { error: { code: "not_found", message: "gone", field: null } }],
+};
+
+test("Deploy shows the plan in words; Cancel deploys nothing; Deploy now deploys once", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...serviceApi,
+    "GET /v1/orgs/o/services/s/plan": () => [200, plan],
+    "POST /v1/orgs/o/services/s/deployments": () => [202, { id: "d1", number: 2, status: "queued" }],
+  });
+  const router = renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+
+  await user.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  const steps = within(dialog).getByRole("list", { name: "What this deploy does" });
+  expect(await within(steps).findByText("Change task definition web")).toBeTruthy();
+  expect(within(dialog).getByText("memory: 512 → 1024")).toBeTruthy();
+  expect(within(dialog).getByText("env: added B; changed A")).toBeTruthy();
+  expect(within(dialog).getByText("Keep log group /launchbay/o/web as it is")).toBeTruthy();
+  expect(within(dialog).getByText("Skip certificate")).toBeTruthy();
+  expect(within(dialog).getByText("Cannot plan listener rule (custom domain): ClientError: denied")).toBeTruthy();
+  expect(within(dialog).getByText("Roll out web and wait until it is healthy")).toBeTruthy();
+  expect(within(dialog).getByText("2 to change, 2 unchanged, 1 skipped, 1 cannot be planned")).toBeTruthy();
+  expect(document.activeElement?.textContent).toBe("Deploy now");   // Enter confirms, Escape leaves
+
+  await user.keyboard("{Escape}");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(calls.filter((r) => r.method === "POST")).toHaveLength(0);
+
+  await user.click(screen.getByRole("button", { name: "Deploy" }));
+  await user.click(await screen.findByRole("button", { name: "Deploy now" }));
+  await vi.waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d1"));
+  const posts = calls.filter((r) => r.method === "POST");
+  expect(posts).toHaveLength(1);
+  expect(posts[0]!.headers.get("Idempotency-Key")).toMatch(/^[0-9a-f-]{36}$/);
+  expect(calls.filter((r) => r.url.endsWith("/plan"))).toHaveLength(2);   // read again each time it opens
+});
+
+test("a plan that cannot be read says why and still lets you deploy", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...serviceApi,
+    "GET /v1/orgs/o/services/s/plan": () => [409, { error: { code: "conflict", message: "the service is being deleted", field: null } }],
+    "POST /v1/orgs/o/services/s/deployments": () => [409, { error: { code: "conflict", message: "a deploy is already running", field: null } }],
+  });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const dialog = await screen.findByRole("dialog");
+  expect(await within(dialog).findByText("the service is being deleted")).toBeTruthy();
+  await user.click(within(dialog).getByRole("button", { name: "Deploy now" }));
+  expect(await within(dialog).findByText("a deploy is already running")).toBeTruthy();
+  expect(calls.filter((r) => r.method === "POST")).toHaveLength(1);
+});
+
+test("plan changes in words: pairs, name lists, words", () => {
+  expect(changeWords("memory", [512, 1024])).toBe("memory: 512 → 1024");
+  expect(changeWords("owner", [null, "svc_1"])).toBe("owner: none → svc_1");
+  expect(changeWords("added", ["A", "B"])).toBe("added: A, B");   // secrets: names, never a pair
+  expect(changeWords("revision", "new")).toBe("revision: new");
+  expect(changeWords("targets", [null, { cpu: 60, requests: null }])).toBe('targets: none → {"cpu":60,"requests":null}');
+  expect(changeWords("spec", ["a".repeat(100), "b"]).length).toBeLessThan(100);
+  expect(stepWords({ step: "x", resource: "target group", name: "-", action: "create", changes: {}, calls: [] })).toBe("Create target group");
+  expect(summaryWords({ ...plan, summary: { wait: 1 }, message: "nothing would change in AWS but the rollout" }))
+    .toBe("nothing would change in AWS but the rollout");
+});

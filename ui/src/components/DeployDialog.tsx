@@ -1,0 +1,82 @@
+import { useEffect, useRef } from "react";
+import { useNavigate } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import type { Deployment, Service } from "../api/models";
+import { keys } from "../api/queries";
+import { ErrorNote, Loading } from "./Empty";
+import { changeWords, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
+
+export function useDeploy(org: string, svc: string) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return useMutation({
+    mutationFn: () =>
+      unwrap<Deployment>(
+        api.POST("/v1/orgs/{org}/services/{svc}/deployments", {
+          params: { path: { org, svc } },
+          headers: { "Idempotency-Key": crypto.randomUUID() },
+          body: {},
+        }),
+      ),
+    onSuccess: (dep) => {
+      void qc.invalidateQueries({ queryKey: keys.deployments(org, svc) });
+      void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
+      navigate(`/orgs/${org}/deployments/${dep.id}`);
+    },
+  });
+}
+
+/** Deploy, after seeing the plan: what the deploy would create, change or leave alone in AWS,
+ * field by field (GET .../plan touches nothing). The plan is advisory: when it cannot be read,
+ * the reason is shown and deploying stays possible. */
+export function DeployDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
+  const plan = useQuery({
+    queryKey: ["plan", org, service.id],
+    staleTime: 0, gcTime: 0,   // always the current state of AWS
+    queryFn: () => unwrap<ServicePlan>(api.GET("/v1/orgs/{org}/services/{svc}/plan", { params: { path: { org, svc: service.id } } })),
+  });
+  const deploy = useDeploy(org, service.id);
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => confirm.current?.focus(), []);
+  const p = plan.data;
+  const title = `Deploy ${service.name}?`;
+  return (
+    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="deploy-title">
+        <h2 id="deploy-title">{title}</h2>
+        <p className="muted">Image <span className="mono break">{service.image}</span>{p?.sandbox ? " · into the sandbox" : ""}</p>
+        {plan.isPending && <Loading what="the plan" />}
+        {plan.error ? <ErrorNote error={plan.error} /> : null}
+        {p && (
+          <>
+            <p><strong>{summaryWords(p)}</strong></p>
+            <ol className="plan-steps" aria-label="What this deploy does">
+              {p.steps.map((s) => <PlanStep key={s.step} s={s} />)}
+            </ol>
+          </>
+        )}
+        <ErrorNote error={deploy.error} />
+        <div className="actions">
+          <button ref={confirm} className="primary" onClick={() => deploy.mutate()} disabled={deploy.isPending}>
+            {deploy.isPending ? "Starting…" : "Deploy now"}
+          </button>
+          <button onClick={onClose}>Cancel</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function PlanStep({ s }: { s: PlannedStep }) {
+  const changes = Object.entries(s.changes ?? {});
+  return (
+    <li className={`plan-step plan-${s.action}`} data-step={s.step} data-action={s.action}>
+      <span className="plan-action">{s.action}</span>
+      <span className="plan-what">{stepWords(s)}</span>
+      {changes.length > 0 && (
+        <ul className="plan-changes">{changes.map(([k, v]) => <li key={k}>{changeWords(k, v)}</li>)}</ul>
+      )}
+    </li>
+  );
+}
