@@ -10,10 +10,18 @@ function time(ts: string) {
 }
 
 /** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast.
- * It follows new lines unless paused (or scrolled up); the filter shows matching lines only. */
-export function LogView({ lines, live, label = "Log" }: { lines: LogLine[]; live: boolean; label?: string }) {
+ * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
+ * Pass `paused`/`onPausedChange` when pausing must also stop the reads (run-time logs). */
+export function LogView({ lines, live, label = "Log", paused: controlled, onPausedChange }: {
+  lines: LogLine[]; live: boolean; label?: string; paused?: boolean; onPausedChange?: (paused: boolean) => void;
+}) {
   const [query, setQuery] = useState("");
-  const [paused, setPaused] = useState(false);
+  const [own, setOwn] = useState(false);
+  const paused = controlled ?? own;
+  const setPaused = (p: boolean) => {
+    setOwn(p);
+    onPausedChange?.(p);
+  };
   const q = useDeferredValue(query.trim().toLowerCase());
   const shown = useMemo(() => (q ? lines.filter((l) => l.message.toLowerCase().includes(q)) : lines), [lines, q]);
   const parent = useRef<HTMLDivElement>(null);
@@ -38,7 +46,7 @@ export function LogView({ lines, live, label = "Log" }: { lines: LogLine[]; live
           <input type="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
         <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}{live ? " · live" : ""}</span>
-        <button type="button" onClick={() => setPaused((p) => !p)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
+        <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
       </div>
       <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
