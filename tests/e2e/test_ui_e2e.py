@@ -1,7 +1,7 @@
 """The web UI in a real browser (Debian's chromium driven by Playwright) against the whole
 stack: gunicorn serving the API and the built UI from one origin, Celery workers, beat, Redis
 and the moto sandbox. A new user signs up, creates a web service, sets a secret, deploys and
-watches it go live, makes a deploy fail and sees the reason and the automatic rollback, rolls
+watches it go live (after the plan of what the deploy creates), makes a deploy fail and sees the reason and the automatic rollback, rolls
 back by hand and finds the deployment with Ctrl-K. Screenshots go to docs/screenshots/.
 
 Needs `make ui` (ui/dist) and chromium (`make test` provides both); skipped with the reason
@@ -69,8 +69,14 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
     expect(page.get_by_label("Secret value")).to_have_value("")
 
     # deploy #1: the timeline advances live and ends live
+    # Deploy shows the plan first: everything to create, the secret by name only
     page.goto(svc_url)
     page.get_by_role("button", name="Deploy", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Deploy web?")
+    expect(dialog.locator("[data-step=service]")).to_contain_text("Create ECS service", timeout=30_000)
+    expect(dialog.locator("[data-step=secrets]")).to_contain_text("added: API_KEY")
+    assert "sk-live-123" not in page.content()
+    dialog.get_by_role("button", name="Deploy now").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(page.locator("[data-phase=provisioning][data-state=active], [data-phase=deploying][data-state=active]").first) \
         .to_be_visible(timeout=30_000)

@@ -58,7 +58,11 @@ def shot(page, name: str) -> None:
 
 
 def deploy_and_wait(page, final: str, timeout: int = 90_000):
+    """Deploy from a service page: Deploy opens the plan, "Deploy now" confirms it."""
     page.get_by_role("button", name="Deploy", exact=True).click()
+    dialog = page.get_by_role("dialog", name=re.compile("^Deploy "))
+    expect(dialog.get_by_role("list", name="What this deploy does")).to_be_visible(timeout=30_000)   # the plan first
+    dialog.get_by_role("button", name="Deploy now").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(page.locator("h1 .badge")).to_have_attribute("data-status", final, timeout=timeout)
     return page.url

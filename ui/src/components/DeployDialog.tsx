@@ -28,8 +28,8 @@ export function useDeploy(org: string, svc: string) {
 }
 
 /** Deploy, after seeing the plan: what the deploy would create, change or leave alone in AWS,
- * field by field (GET .../plan touches nothing). The plan is advisory: when it cannot be read,
- * the reason is shown and deploying stays possible. */
+ * field by field (GET .../plan touches nothing). "Deploy now" waits for the plan; when it cannot
+ * be read, the reason is shown and deploying stays possible. */
 export function DeployDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
   const plan = useQuery({
     queryKey: ["plan", org, service.id],
@@ -37,13 +37,16 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
     queryFn: () => unwrap<ServicePlan>(api.GET("/v1/orgs/{org}/services/{svc}/plan", { params: { path: { org, svc: service.id } } })),
   });
   const deploy = useDeploy(org, service.id);
+  const box = useRef<HTMLDivElement>(null);
   const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirm.current?.focus(), []);
+  useEffect(() => {   // focus inside at once (Escape leaves), on the confirm button once usable (Enter deploys)
+    (plan.isPending ? box.current : confirm.current)?.focus();
+  }, [plan.isPending]);
   const p = plan.data;
   const title = `Deploy ${service.name}?`;
   return (
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="deploy-title">
+      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-labelledby="deploy-title">
         <h2 id="deploy-title">{title}</h2>
         <p className="muted">Image <span className="mono break">{service.image}</span>{p?.sandbox ? " · into the sandbox" : ""}</p>
         {plan.isPending && <Loading what="the plan" />}
@@ -58,7 +61,7 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
         )}
         <ErrorNote error={deploy.error} />
         <div className="actions">
-          <button ref={confirm} className="primary" onClick={() => deploy.mutate()} disabled={deploy.isPending}>
+          <button ref={confirm} className="primary" onClick={() => deploy.mutate()} disabled={deploy.isPending || plan.isPending}>
             {deploy.isPending ? "Starting…" : "Deploy now"}
           </button>
           <button onClick={onClose}>Cancel</button>
