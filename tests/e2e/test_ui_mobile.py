@@ -14,7 +14,8 @@ import uuid
 
 import boto3
 
-from tests.e2e.ui_browser import BROWSER_MARKS, base, deploy_and_wait, expect, page, shot  # noqa: F401
+# the `page` (and `base`) fixtures come from tests/e2e/conftest.py, out of ui_browser.py
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
 
 pytestmark = BROWSER_MARKS
 WIDTH = 375
@@ -38,7 +39,7 @@ def on_screen(page, locator) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, box
 
 
-def test_main_screens_fit_375px_with_logs_tab_and_plan_dialog(page, base, launchbay_env):
+def test_main_screens_fit_375px_with_logs_tab_and_plan_dialog(page, launchbay_env):
     page.set_viewport_size({"width": WIDTH, "height": 740})
     page.goto("/login")
     expect(page.get_by_role("heading", name="Sign in to Launchbay")).to_be_visible()
