@@ -19,7 +19,8 @@ PREFIX = _s.queue_prefix
 QUEUES = tuple(queue_name(PREFIX, q) for q in names.QUEUES)
 
 celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
-                include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search"])
+                include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search",
+                         "worker.tasks.resources"])
 celery.conf.update(
     task_acks_late=True,                 # a task is acknowledged only once it has finished ...
     task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies

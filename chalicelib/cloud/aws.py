@@ -8,6 +8,7 @@ The methods live in one mixin per AWS area:
   registry.py    ECR image digests
   runs.py        cron run history read back from ECS
   metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
+  datastores.py  managed resources: RDS, ElastiCache, S3, their groups and connection secrets
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Optional
 
 from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
+from chalicelib.cloud.datastores import DatastoresMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.inspect import InspectMixin
@@ -24,7 +26,7 @@ from chalicelib.cloud.runs import RunsMixin
 
 
 class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
-               MetricsMixin):
+               MetricsMixin, DatastoresMixin):
     sandbox = False
 
     @staticmethod

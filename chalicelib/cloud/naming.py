@@ -121,3 +121,27 @@ def of_service(service: dict) -> ServiceNames:
 
 def of_deployment(dep: dict) -> ServiceNames:
     return for_service(dep["org_id"], dep["service_id"], dep["service_name"])
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Every AWS name one managed resource (database, cache, bucket) uses."""
+    ident: str            # RDS instance / ElastiCache replication group (<= 40) / S3 bucket id, subnet group
+    security_group: str
+    secret: str           # Secrets Manager: the connection a linked service receives (launchbay/...)
+    username: str
+    db_name: str
+    tags: dict
+
+    def final_snapshot(self, at: str) -> str:
+        """A snapshot name per delete request (`at`: when it was asked), so a retried delete reuses it."""
+        return f"{self.ident}-final-{_digest(at)}"
+
+
+def resource_names(doc: dict) -> ResourceNames:
+    tail = doc["id"].split("_", 1)[-1]
+    ident = f"launchbay-{tail}"   # letters, digits and hyphens, 36 chars: legal for RDS, ElastiCache and S3
+    return ResourceNames(ident=ident, security_group=f"launchbay-res-{tail}",
+                         secret=f"launchbay/{doc['org_id']}/resources/{tail}", username="launchbay", db_name="app",
+                         tags={"launchbay:org": doc["org_id"], "launchbay:resource": doc["id"],
+                               "launchbay:environment": doc.get("environment_id") or ""})

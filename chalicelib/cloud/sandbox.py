@@ -72,6 +72,16 @@ class SandboxCloud(AwsCloud):
             self._log_rollout_tasks(service, current, deployment_id, env, started_at, path, status)
         return status
 
+    def observe_datastore(self, aws: str, ident: str, started_at: float = 0.0,
+                          now: Optional[float] = None) -> dict[str, Any]:
+        """moto answers `available` at once: say `in_progress` for the simulated creation or
+        resize time first (LAUNCHBAY_SANDBOX_DELAY seconds, like a rollout), as AWS would."""
+        seen = super().observe_datastore(aws, ident, started_at)
+        now = time.time() if now is None else now
+        if seen["state"] == "available" and started_at and now - started_at < self.settings.sandbox_delay_seconds:
+            return {**seen, "state": "in_progress", "reason": f"sandbox: {aws} is still creating or modifying {ident}"}
+        return seen
+
     def _task_definition(self, arn: str) -> dict[str, Any]:
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
 

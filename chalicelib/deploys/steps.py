@@ -188,6 +188,7 @@ def secrets(ctx: Ctx) -> StepPlan:
             missing.append(secret)
             calls.append(Call("put_secret", {"name": param,
                                              "value": SecretValue(ref["scope_id"], secret, ref["version"])}))
+    refs.update(_linked(ctx))
 
     def shape(outs: list[Any]) -> Any:
         out = dict(refs)
@@ -202,6 +203,17 @@ def secrets(ctx: Ctx) -> StepPlan:
     if ctx.preview and missing:
         step.result = KnownAfterApply("secrets")
     return step
+
+
+def _linked(ctx: Ctx) -> dict[str, dict[str, Any]]:
+    """Linked resources' connections: the `url` key of each one's Secrets Manager secret, by
+    reference (valueFrom), never a value in the task definition."""
+    from chalicelib.resources.links import connection_refs
+
+    refs, waiting = connection_refs(ctx.ports, ctx.dep["service_id"])
+    if waiting and not ctx.preview:
+        raise StepFailed("; ".join(waiting))
+    return refs
 
 
 def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:

@@ -73,6 +73,12 @@ COLLECTIONS: dict[str, Indexes] = {
                       search=frozenset({"org_id", "project_id", "service_name", "rule", "status", "message",
                                         "created"})),
     "alert_rules": Indexes(unique=(("service_id",),)),
+    # managed resources (chalicelib/resources/): one name per environment; services link them
+    "resources": Indexes(unique=(("environment_id", "name"),),
+                         index=(("project_id", "created"), ("project_id", "created", "id"),
+                                ("project_id", "environment_id", "created", "id"), ("environment_id", "created"))),
+    "resource_links": Indexes(unique=(("service_id", "resource_id"), ("service_id", "variable")),
+                              index=(("resource_id", "created"), ("service_id", "created"))),
 }
 
 

@@ -76,6 +76,10 @@ REQUIRED = {
     "DELETE /orgs/{org}/aws-accounts/{account}": "admin", "POST /orgs/{org}/aws-accounts/{account}/verify": "admin",
     "POST /orgs/{org}/sandbox/aws-account": "admin",
     "GET /orgs/{org}/search": "viewer",
+    "POST /orgs/{org}/projects/{project}/resources": "admin", "GET /orgs/{org}/projects/{project}/resources": "viewer",
+    "GET /orgs/{org}/resources/{res}": "viewer", "PATCH /orgs/{org}/resources/{res}": "admin",
+    "DELETE /orgs/{org}/resources/{res}": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
+    "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
@@ -152,6 +156,15 @@ class World:
         self.ok("PUT", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/environments/{self.ids['env']}"
                        f"/secrets/{name}", {"value": "x"})
         return name
+
+    def fresh_resource(self, linked: bool = False) -> str:
+        """A bucket (unprotected; no worker runs, so it stays `creating`), linked to the web service if asked."""
+        res = self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/resources",
+                      {"name": "tmp-" + _hex(), "kind": "bucket", "deletion_protection": False})
+        if linked:
+            self.ok("PUT", f"/orgs/{self.ids['org']}/services/{self.ids['web']}/links/{res['id']}",
+                    {"variable": "B_" + _hex().upper()})
+        return res["id"]
 
     def fresh_aws_account(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/aws-accounts", {"name": "tmp-" + _hex()})["id"]
@@ -287,12 +300,16 @@ def _build(w: World) -> None:
                  dual_id=dual["user"]["id"])
     conn = w.ok("POST", f"/orgs/{org}/sandbox/aws-account")    # a verified connection (sandbox account)
     w.ids.update(aws_account=conn["id"], aws_external_id=conn["external_id"])
+    db = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/resources", {"name": f"db-{tag[:6]}", "kind": "postgres"})
+    _settle_resource(w, db["id"])
+    w.ok("PUT", f"/orgs/{org}/services/{web['id']}/links/{db['id']}", {})
+    w.ids.update(resource=db["id"])
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -308,6 +325,13 @@ def _build(w: World) -> None:
                      Who("foreign@B", "foreign", None, b["token"], b_org, b["user"]["email"], fresh_b),
                      Who("limited", "limited", None, limited["token"], org, dual_email, fresh_limited),
                      Who("limited@B", "limited", None, limited["token"], b_org, dual_email, fresh_limited)]
+
+
+def _settle_resource(w: World, res_id: str) -> None:
+    from chalicelib.resources import engine
+
+    while engine.run(w.ports, res_id).state == "later":
+        pass
 
 
 # --- one call of the matrix -----------------------------------------------------------
@@ -332,13 +356,15 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
     env_route = "/environments/" in key
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
              "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
-             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account}
+             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account,
+             "res": lambda: w.fresh_resource(linked="/links/" in key)}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
-             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account"}.get(name)
+             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
+             "res": "resource"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -368,6 +394,9 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/aws-accounts/{account}": lambda: {"name": "conn-" + _hex()},
         "POST /orgs/{org}/aws-accounts/{account}/verify": dict,   # verify the recorded role again
         "PUT /orgs/{org}/services/{svc}/alert-rules": lambda: {"rules": [{"metric": "cpu", "threshold": 80}]},
+        "POST /orgs/{org}/projects/{project}/resources": lambda: {"name": "r-" + _hex(), "kind": "bucket"},
+        "PATCH /orgs/{org}/resources/{res}": lambda: {"backup_retention_days": 3},
+        "PUT /orgs/{org}/services/{svc}/links/{res}": dict,
     }
     make = bodies.get(key)
     return make() if make else None
@@ -413,6 +442,8 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
     if key in ("POST /auth/logout", "POST /auth/password"):
         token = who.fresh()  # they end the credential they are called with
     query = f"q={w.ids['web_name']}" if key == "GET /orgs/{org}/search" else None  # would find org A's service
+    if key == "DELETE /orgs/{org}/resources/{res}":   # confirmed by name, as a person would
+        query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 1)[-1]) or {}).get("name", "")
     status, raw, headers = w.call(method, path, body, token, query)
     w.n += 1
     if key == "POST /auth/password" and status == 200:

@@ -541,6 +541,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/projects/{project}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's resources, oldest first */
+        get: operations["get_orgs_org_projects_project_resources"];
+        put?: never;
+        /** Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache) or an S3 bucket in an environment; it is ready when its status is available */
+        post: operations["post_orgs_org_projects_project_resources"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/projects/{project}/services": {
         parameters: {
             query?: never;
@@ -557,6 +575,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/resources/{res}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a resource (never its credentials) */
+        get: operations["get_orgs_org_resources_res"];
+        put?: never;
+        post?: never;
+        /** Delete a resource no service links: its data goes, after a final snapshot (databases, caches); needs ?confirm=<its name> and deletion protection off */
+        delete: operations["delete_orgs_org_resources_res"];
+        options?: never;
+        head?: never;
+        /** Resize a resource, change its backups or deletion protection */
+        patch: operations["patch_orgs_org_resources_res"];
         trace?: never;
     };
     "/v1/orgs/{org}/sandbox/aws-account": {
@@ -711,6 +748,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resources a service links, and the variables it gets */
+        get: operations["get_orgs_org_services_svc_links"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/links/{res}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager */
+        put: operations["put_orgs_org_services_svc_links_res"];
+        post?: never;
+        /** Unlink a resource (the next deploy drops the variable) */
+        delete: operations["delete_orgs_org_services_svc_links_res"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1123,6 +1195,15 @@ export interface components {
              */
             unhealthy_threshold?: number;
         };
+        /** LinkIn */
+        LinkIn: {
+            /**
+             * Variable
+             * @description the variable the service receives (default DATABASE_URL, REDIS_URL or S3_BUCKET)
+             * @default null
+             */
+            variable?: string | null;
+        };
         /** LoginIn */
         LoginIn: {
             /** Email */
@@ -1181,6 +1262,82 @@ export interface components {
              * @default null
              */
             name?: string | null;
+        };
+        /** ResourceIn */
+        ResourceIn: {
+            /**
+             * Backup Retention Days
+             * @description automated backups kept (default 7)
+             * @default null
+             */
+            backup_retention_days?: number | null;
+            /**
+             * Deletion Protection
+             * @description default: on in production environments
+             * @default null
+             */
+            deletion_protection?: boolean | null;
+            /**
+             * Environment
+             * @description the environment it belongs to (name or id)
+             * @default production
+             */
+            environment?: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "postgres" | "mysql" | "redis" | "bucket";
+            /**
+             * Name
+             * @description lower-case letters, digits and hyphens; unique in the environment
+             */
+            name: string;
+            /**
+             * Size
+             * @description instance class (databases) or node type (redis); default the smallest
+             * @default null
+             */
+            size?: string | null;
+            /**
+             * Storage Gb
+             * @description databases: 20 by default
+             * @default null
+             */
+            storage_gb?: number | null;
+            /**
+             * Version
+             * @description engine version; default the kind's current one
+             * @default null
+             */
+            version?: string | null;
+        };
+        /**
+         * ResourcePatch
+         * @description Resize or change protection; the engine and version stay (a new resource changes them).
+         */
+        ResourcePatch: {
+            /**
+             * Backup Retention Days
+             * @default null
+             */
+            backup_retention_days?: number | null;
+            /**
+             * Deletion Protection
+             * @default null
+             */
+            deletion_protection?: boolean | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: string | null;
+            /**
+             * Storage Gb
+             * @description can only grow
+             * @default null
+             */
+            storage_gb?: number | null;
         };
         /** RollbackIn */
         RollbackIn: {
@@ -3143,6 +3300,95 @@ export interface operations {
             };
         };
     };
+    get_orgs_org_projects_project_resources: {
+        parameters: {
+            query?: {
+                /** @description only this environment (name or id) */
+                environment?: string;
+                /** @description 1-200 */
+                limit?: string;
+                /** @description from `next` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_projects_project_resources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourceIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_orgs_org_projects_project_services: {
         parameters: {
             query?: {
@@ -3207,6 +3453,130 @@ export interface operations {
         responses: {
             /** @description success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_resources_res: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_resources_res: {
+        parameters: {
+            query?: {
+                /** @description the resource's name, typed again */
+                confirm?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_orgs_org_resources_res: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourcePatch"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3758,6 +4128,129 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_services_svc_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_services_svc_links_res: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_services_svc_links_res: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,72 @@
+"""Managed resources (databases, caches, buckets) of a project's environments, and links."""
+from chalice import Blueprint
+
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
+from chalicelib.resources import service as resources
+from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch
+
+bp = Blueprint(__name__)
+ORG = "/orgs/{org}"
+TAG = "resources"
+
+
+@endpoint(bp, ORG + "/projects/{project}/resources", "POST",
+          "Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache) or an S3 bucket in an "
+          "environment; it is ready when its status is available", 202, ResourceIn, tag=TAG)
+def create(org, project):
+    who = actor(bp)
+    body = parse_body(bp, ResourceIn)
+    return 202, resources.public(resources.create_resource(ports(), who, org, project, body.model_dump()))
+
+
+@endpoint(bp, ORG + "/projects/{project}/resources", "GET", "A project's resources, oldest first", tag=TAG,
+          query={"environment": "only this environment (name or id)", "limit": "1-200", "cursor": "from `next`"})
+def list_(org, project):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    docs, nxt = resources.list_resources(ports(), who, org, project, query(bp).get("environment"), limit, cursor)
+    return paged([resources.public(d) for d in docs], nxt)
+
+
+@endpoint(bp, ORG + "/resources/{res}", "GET", "Read a resource (never its credentials)", tag=TAG)
+def get(org, res):
+    return resources.public(resources.get_resource(ports(), actor(bp), org, res))
+
+
+@endpoint(bp, ORG + "/resources/{res}", "PATCH", "Resize a resource, change its backups or deletion protection",
+          202, ResourcePatch, tag=TAG)
+def patch(org, res):
+    who = actor(bp)
+    body = parse_body(bp, ResourcePatch)
+    return 202, resources.public(resources.update_resource(ports(), who, org, res, body.model_dump(exclude_unset=True)))
+
+
+@endpoint(bp, ORG + "/resources/{res}", "DELETE",
+          "Delete a resource no service links: its data goes, after a final snapshot (databases, caches); "
+          "needs ?confirm=<its name> and deletion protection off", 202, tag=TAG,
+          query={"confirm": "the resource's name, typed again"})
+def delete(org, res):
+    who = actor(bp)
+    return 202, resources.public(resources.delete_resource(ports(), who, org, res, query(bp).get("confirm")))
+
+
+@endpoint(bp, ORG + "/services/{svc}/links", "GET", "The resources a service links, and the variables it gets",
+          tag=TAG)
+def links(org, svc):
+    return {"items": resources.list_links(ports(), actor(bp), org, svc)}
+
+
+@endpoint(bp, ORG + "/services/{svc}/links/{res}", "PUT",
+          "Link a resource of the service's environment: the next deploy gives the service its connection "
+          "(DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager", 200, LinkIn, tag=TAG)
+def link(org, svc, res):
+    who = actor(bp)
+    body = parse_body(bp, LinkIn)
+    return resources.link(ports(), who, org, svc, res, body.variable)
+
+
+@endpoint(bp, ORG + "/services/{svc}/links/{res}", "DELETE", "Unlink a resource (the next deploy drops the variable)",
+          204, tag=TAG)
+def unlink(org, svc, res):
+    resources.unlink(ports(), actor(bp), org, svc, res)
+    return 204, None

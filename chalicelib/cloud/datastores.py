@@ -1,0 +1,202 @@
+"""Managed resources on AWS: RDS instances, ElastiCache replication groups, S3 buckets, their
+security groups and the Secrets Manager secret that carries each one's connection.
+
+Every method is idempotent (a redelivered task is safe) and never waits: the resource engine
+(chalicelib/resources/engine.py) looks again later with observe_datastore().
+
+Shapes: observe_datastore -> {"state": "in_progress" | "available" | "failed" | "missing",
+"reason", "address", "port", "size", "storage_gb"}.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from chalicelib.cloud.base import aws_tags, ignoring
+from chalicelib.cloud.errors import error_code
+from chalicelib.cloud.foundation import FoundationMixin
+
+RDS_BUSY = {"creating", "modifying", "backing-up", "rebooting", "resetting-master-credentials", "upgrading",
+            "configuring-enhanced-monitoring", "storage-optimization", "starting", "renaming"}
+RDS_BROKEN = {"failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
+              "inaccessible-encryption-credentials", "storage-full", "restore-error"}
+CACHE_BUSY = {"creating", "modifying", "snapshotting"}
+
+
+class DatastoresMixin(FoundationMixin):
+    # --- network --------------------------------------------------------------------
+    def ensure_datastore_group(self, vpc_id: str, name: str, port: int, client_group_id: str) -> str:
+        """A security group that admits the environment's task group on the resource's port, and nothing else."""
+        return self.ensure_security_group(vpc_id, name, "Launchbay managed resource",
+                                          ingress={("tcp", port, port, "group", client_group_id)})
+
+    def delete_security_group_named(self, vpc_id: str, name: str) -> bool:
+        ec2 = self.client("ec2")
+        groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]},
+                                                       {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        for g in groups:
+            with ignoring("InvalidGroup.NotFound"):
+                ec2.delete_security_group(GroupId=g["GroupId"])
+        return bool(groups)
+
+    def _subnet_group(self, aws: str, name: str, subnets: list[str]) -> None:
+        if aws == "rds":
+            with ignoring("DBSubnetGroupAlreadyExists"):
+                self.client("rds").create_db_subnet_group(
+                    DBSubnetGroupName=name, DBSubnetGroupDescription="Launchbay managed resource",
+                    SubnetIds=subnets, Tags=aws_tags())
+        else:
+            with ignoring("CacheSubnetGroupAlreadyExists"):
+                self.client("elasticache").create_cache_subnet_group(
+                    CacheSubnetGroupName=name, CacheSubnetGroupDescription="Launchbay managed resource",
+                    SubnetIds=subnets, Tags=aws_tags())
+
+    # --- create ---------------------------------------------------------------------
+    def ensure_datastore(self, spec: dict[str, Any]) -> None:
+        """spec: {aws, ident, engine, version, size, storage_gb, backup_retention_days,
+        deletion_protection, subnets, security_group, username, password, db_name, tags}."""
+        aws, ident, tags = spec["aws"], spec["ident"], aws_tags(spec.get("tags"))
+        if aws == "s3":
+            self._ensure_bucket(ident, tags)
+            return
+        self._subnet_group(aws, ident, spec["subnets"])
+        if aws == "rds":
+            with ignoring("DBInstanceAlreadyExists"):
+                self.client("rds").create_db_instance(
+                    DBInstanceIdentifier=ident, Engine=spec["engine"], EngineVersion=spec["version"],
+                    DBInstanceClass=spec["size"], AllocatedStorage=spec["storage_gb"], StorageType="gp3",
+                    DBName=spec["db_name"], MasterUsername=spec["username"], MasterUserPassword=spec["password"],
+                    DBSubnetGroupName=ident, VpcSecurityGroupIds=[spec["security_group"]],
+                    PubliclyAccessible=False, StorageEncrypted=True,
+                    BackupRetentionPeriod=spec["backup_retention_days"],
+                    DeletionProtection=spec["deletion_protection"], CopyTagsToSnapshot=True, Tags=tags)
+        else:
+            with ignoring("ReplicationGroupAlreadyExists"):
+                self.client("elasticache").create_replication_group(
+                    ReplicationGroupId=ident, ReplicationGroupDescription="Launchbay managed Redis",
+                    Engine="redis", EngineVersion=spec["version"], CacheNodeType=spec["size"], NumCacheClusters=1,
+                    CacheSubnetGroupName=ident, SecurityGroupIds=[spec["security_group"]],
+                    AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True, AuthToken=spec["password"],
+                    SnapshotRetentionLimit=spec["backup_retention_days"], Tags=tags)
+
+    def _ensure_bucket(self, name: str, tags: list[dict[str, str]]) -> None:
+        s3 = self.client("s3")
+        region = s3.meta.region_name
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        with ignoring("BucketAlreadyOwnedByYou"):
+            s3.create_bucket(**kwargs)
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+
+    # --- read back ------------------------------------------------------------------
+    def observe_datastore(self, aws: str, ident: str, started_at: float = 0.0) -> dict[str, Any]:
+        try:
+            if aws == "rds":
+                db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+                status, ep = db.get("DBInstanceStatus", ""), db.get("Endpoint") or {}
+                pending = db.get("PendingModifiedValues") or {}
+                out = {"address": ep.get("Address"), "port": ep.get("Port"), "size": db.get("DBInstanceClass"),
+                       "storage_gb": db.get("AllocatedStorage"), "deletion_protection": db.get("DeletionProtection")}
+                if status in RDS_BROKEN:
+                    return {**out, "state": "failed", "reason": f"RDS reports the instance {status}"}
+                busy = status in RDS_BUSY or bool(pending)
+                return {**out, "state": "in_progress" if busy else "available", "reason": f"RDS: {status}"}
+            if aws == "elasticache":
+                rg = self.client("elasticache").describe_replication_groups(
+                    ReplicationGroupId=ident)["ReplicationGroups"][0]
+                status = rg.get("Status", "")
+                ep = ((rg.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")) or {}
+                out = {"address": ep.get("Address"), "port": ep.get("Port") or 6379, "size": rg.get("CacheNodeType")}
+                if status == "create-failed":
+                    return {**out, "state": "failed", "reason": "ElastiCache could not create the cluster"}
+                return {**out, "state": "in_progress" if status in CACHE_BUSY else "available",
+                        "reason": f"ElastiCache: {status}"}
+            self.client("s3").head_bucket(Bucket=ident)
+            return {"state": "available", "reason": "bucket exists", "address": ident, "port": None}
+        except Exception as exc:
+            if error_code(exc) in ("DBInstanceNotFound", "DBInstanceNotFoundFault", "ReplicationGroupNotFoundFault",
+                                   "404", "NoSuchBucket", "NotFound"):
+                return {"state": "missing", "reason": "not found"}
+            raise
+
+    # --- change ---------------------------------------------------------------------
+    def modify_datastore(self, aws: str, ident: str, changes: dict[str, Any]) -> None:
+        """changes: size, storage_gb, backup_retention_days, deletion_protection (applied now)."""
+        if aws == "rds":
+            kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "ApplyImmediately": True}
+            for key, name in (("size", "DBInstanceClass"), ("storage_gb", "AllocatedStorage"),
+                              ("backup_retention_days", "BackupRetentionPeriod"),
+                              ("deletion_protection", "DeletionProtection")):
+                if key in changes:
+                    kw[name] = changes[key]
+            self.client("rds").modify_db_instance(**kw)
+        elif aws == "elasticache":
+            kw = {"ReplicationGroupId": ident, "ApplyImmediately": True}
+            if "size" in changes:
+                kw["CacheNodeType"] = changes["size"]
+            if "backup_retention_days" in changes:
+                kw["SnapshotRetentionLimit"] = changes["backup_retention_days"]
+            if len(kw) > 2:
+                self.client("elasticache").modify_replication_group(**kw)
+
+    # --- delete ---------------------------------------------------------------------
+    def delete_datastore(self, aws: str, ident: str, final_snapshot: Optional[str]) -> str:
+        """-> what happened, in words. A protected instance raises (the API refuses first); a
+        non-empty bucket raises ValueError: Launchbay never deletes objects."""
+        if aws == "rds":
+            try:
+                kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "DeleteAutomatedBackups": False}
+                kw.update({"FinalDBSnapshotIdentifier": final_snapshot} if final_snapshot else {"SkipFinalSnapshot": True})
+                self.client("rds").delete_db_instance(**kw)
+            except Exception as exc:
+                if error_code(exc) not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
+                    raise
+                return "instance already gone"
+            return f"instance deleted, final snapshot {final_snapshot}" if final_snapshot else "instance deleted"
+        if aws == "elasticache":
+            try:
+                kw = {"ReplicationGroupId": ident, **({"FinalSnapshotIdentifier": final_snapshot} if final_snapshot else {})}
+                self.client("elasticache").delete_replication_group(**kw)
+            except Exception as exc:
+                if error_code(exc) != "ReplicationGroupNotFoundFault":
+                    raise
+                return "cluster already gone"
+            return f"cluster deleted, final snapshot {final_snapshot}" if final_snapshot else "cluster deleted"
+        s3 = self.client("s3")
+        try:
+            listed = s3.list_objects_v2(Bucket=ident, MaxKeys=1)
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchBucket", "404"):
+                return "bucket already gone"
+            raise
+        if listed.get("KeyCount"):
+            raise ValueError(f"bucket {ident} still holds objects: empty it first (Launchbay never deletes data)")
+        s3.delete_bucket(Bucket=ident)
+        return "bucket deleted"
+
+    def delete_subnet_group(self, aws: str, name: str) -> None:
+        if aws == "rds":
+            with ignoring("DBSubnetGroupNotFoundFault", "InvalidDBSubnetGroupStateFault"):
+                self.client("rds").delete_db_subnet_group(DBSubnetGroupName=name)
+        elif aws == "elasticache":
+            with ignoring("CacheSubnetGroupNotFoundFault", "CacheSubnetGroupInUse"):
+                self.client("elasticache").delete_cache_subnet_group(CacheSubnetGroupName=name)
+
+    # --- the connection, for linked services ----------------------------------------
+    def put_connection(self, name: str, value: str) -> str:
+        """A Secrets Manager secret (names start launchbay/: the execution role may read those) -> its ARN."""
+        sm = self.client("secretsmanager")
+        try:
+            return sm.put_secret_value(SecretId=name, SecretString=value) and sm.describe_secret(SecretId=name)["ARN"]
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+        return sm.create_secret(Name=name, SecretString=value, Tags=aws_tags())["ARN"]
+
+    def delete_connection(self, name: str) -> None:
+        with ignoring("ResourceNotFoundException"):
+            self.client("secretsmanager").delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)

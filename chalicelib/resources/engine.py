@@ -1,0 +1,159 @@
+"""The resource task: one step of a resource's create, resize or delete per run, then "look
+again later" (the worker republishes with a countdown), so no worker waits while AWS works.
+
+Every step is idempotent: a killed worker's redelivered task repeats the step harmlessly (the
+cloud calls are find-or-create; the password was fixed at creation, see service.py).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.cloud.naming import resource_names
+from chalicelib.core.context import Ports
+from chalicelib.lifecycle.resources import move_resource
+from chalicelib.resources.kinds import KINDS
+from chalicelib.resources.service import credential
+
+if TYPE_CHECKING:
+    from chalicelib.cloud.port import Cloud
+
+POLL_SECONDS = 5.0
+
+
+@dataclass
+class Outcome:
+    state: str          # "done" | "later"
+    detail: str
+    countdown: float = 0.0
+
+
+def _later(ports: Ports, detail: str) -> Outcome:
+    return Outcome("later", detail, 1.0 if ports.settings.sandbox else POLL_SECONDS)
+
+
+def connection_value(doc: dict[str, Any], password: str, address: str, port: int | None) -> str:
+    """The URL a linked service receives (JSON {"url"} in Secrets Manager; valueFrom picks `url`)."""
+    kind = doc["kind"]
+    n = resource_names(doc)
+    if kind == "postgres":
+        url = f"postgresql://{n.username}:{password}@{address}:{port}/{n.db_name}?sslmode=require"
+    elif kind == "mysql":
+        url = f"mysql://{n.username}:{password}@{address}:{port}/{n.db_name}?ssl-mode=REQUIRED"
+    elif kind == "redis":
+        url = f"rediss://:{password}@{address}:{port}/0"
+    else:
+        url = address   # a bucket: its name
+    return json.dumps({"url": url})
+
+
+def run(ports: Ports, resource_id: str) -> Outcome:
+    doc = ports.store.collection("resources").get(resource_id)
+    if doc is None:
+        return Outcome("done", "already gone")
+    step = {"creating": _create, "modifying": _modify, "deleting": _delete}.get(doc["status"])
+    if step is None:
+        return Outcome("done", f"nothing to do ({doc['status']})")
+    try:
+        return step(ports, doc)
+    except Exception as exc:
+        if _cloud(ports, doc).is_retryable(exc):
+            raise   # the task retries the same step with backoff
+        why = f"{type(exc).__name__}: {exc}"
+        now = ports.store.collection("resources").get(resource_id) or doc
+        if now["status"] == "modifying":   # the resource is still there as it was
+            move_resource(ports, now, "available", "the change failed", last_error=why, pending=None, applied=None)
+        else:
+            move_resource(ports, now, "failed", why)
+        return Outcome("done", why)
+
+
+def _cloud(ports: Ports, doc: dict[str, Any]) -> "Cloud":
+    return ports.cloud_for(doc.get("target"))
+
+
+def _aws(ports: Ports, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    aws = {**(doc.get("aws") or {}), **changes}
+    return ports.store.collection("resources").update(doc["id"], {"aws": aws}) or doc
+
+
+def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
+    cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
+    aws = doc.get("aws") or {}
+    if not aws.get("requested"):
+        network = cloud.ensure_network()
+        spec: dict[str, Any] = {"aws": kind.aws, "ident": n.ident, "tags": n.tags}
+        if kind.aws != "s3":
+            group = cloud.ensure_datastore_group(network["vpc_id"], n.security_group, kind.port or 0,
+                                                 network["security_groups"][0])
+            spec.update(engine=kind.engine, version=doc["version"], size=doc["size"], storage_gb=doc.get("storage_gb"),
+                        backup_retention_days=doc.get("backup_retention_days") or 0,
+                        deletion_protection=bool(doc.get("deletion_protection")), subnets=network["subnets"],
+                        security_group=group, username=n.username, password=credential(ports, doc),
+                        db_name=n.db_name)
+            doc = _aws(ports, doc, vpc_id=network["vpc_id"], security_group=group)
+        cloud.ensure_datastore(spec)
+        doc = _aws(ports, doc, ident=n.ident, requested=True, requested_at=time.time())
+    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
+    if seen["state"] == "in_progress":
+        return _later(ports, seen["reason"])
+    if seen["state"] in ("failed", "missing"):
+        why = seen["reason"] if seen["state"] == "failed" else f"{n.ident} disappeared while it was being created"
+        move_resource(ports, doc, "failed", why)
+        return Outcome("done", why)
+    arn = cloud.put_connection(n.secret, connection_value(doc, credential(ports, doc), seen["address"], seen["port"]))
+    doc = _aws(ports, doc, address=seen["address"], port=seen["port"], secret_arn=arn, secret_name=n.secret)
+    move_resource(ports, doc, "available", f"{doc['kind']} {doc['name']} is available")
+    return Outcome("done", "available")
+
+
+def _modify(ports: Ports, doc: dict[str, Any]) -> Outcome:
+    cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
+    pending = dict(doc.get("pending") or {})
+    if not doc.get("applied"):
+        cloud.modify_datastore(kind.aws, n.ident, pending)
+        doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
+                                                                     "aws": {**doc["aws"], "requested_at": time.time()}}) or doc
+    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
+    if seen["state"] == "in_progress":
+        return _later(ports, seen["reason"])
+    if seen["state"] != "available":
+        move_resource(ports, doc, "available", "the change did not apply", last_error=seen["reason"],
+                      pending=None, applied=None)
+        return Outcome("done", seen["reason"])
+    move_resource(ports, doc, "available", "changed: " + ", ".join(f"{k} {v}" for k, v in sorted(pending.items())),
+                  pending=None, applied=None, **pending)
+    return Outcome("done", "changed")
+
+
+def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
+    cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
+    aws = doc.get("aws") or {}
+    if aws.get("requested") and not aws.get("delete_sent"):
+        snapshot = n.final_snapshot(doc["updated"]) if kind.aws != "s3" else None
+        try:
+            said = cloud.delete_datastore(kind.aws, n.ident, snapshot)
+        except ValueError as exc:   # a bucket with objects: keep it, say why
+            move_resource(ports, doc, "failed", str(exc))
+            return Outcome("done", str(exc))
+        doc = _aws(ports, doc, delete_sent=True, final_snapshot=snapshot, said=said)
+    if aws.get("requested"):
+        seen = cloud.observe_datastore(kind.aws, n.ident)
+        if seen["state"] != "missing":
+            return _later(ports, f"waiting for {n.ident} to be deleted ({seen['reason']})")
+        cloud.delete_connection(n.secret)
+        if kind.aws != "s3":
+            cloud.delete_subnet_group(kind.aws, n.ident)
+            if doc["aws"].get("vpc_id"):
+                cloud.delete_security_group_named(doc["aws"]["vpc_id"], n.security_group)
+    from chalicelib.audit import service as audit
+    from chalicelib.core.context import SYSTEM
+
+    with ports.store.transaction():
+        ports.store.collection("resources").delete(doc["id"])
+        audit.record(ports, SYSTEM, doc["org_id"], "resource.deleted", "resource", doc["id"],
+                     {"name": doc["name"], "final_snapshot": doc["aws"].get("final_snapshot")})
+    return Outcome("done", "deleted")
+

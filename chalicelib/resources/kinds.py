@@ -1,0 +1,38 @@
+"""What each kind of resource is made of: engine, versions, sizes, port, the variables a linked
+service receives, and the defaults. One table, read by validation, provisioning and cost."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    aws: str                          # "rds" | "elasticache" | "s3"
+    engine: Optional[str]
+    versions: tuple[str, ...]
+    default_version: Optional[str]
+    sizes: tuple[str, ...]            # instance / node classes offered (small to large)
+    default_size: Optional[str]
+    port: Optional[int]
+    variable: str                     # what a linked service receives (the connection URL or name)
+    holds_data: bool = True
+    storage: bool = False             # has allocated storage (GB)
+
+
+_DB_SIZES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
+             "db.r7g.large", "db.r7g.xlarge")
+KINDS: dict[str, Kind] = {
+    "postgres": Kind("postgres", "rds", "postgres", ("17", "16", "15", "14"), "16", _DB_SIZES, "db.t4g.micro",
+                     5432, "DATABASE_URL", storage=True),
+    "mysql": Kind("mysql", "rds", "mysql", ("8.4", "8.0"), "8.0", _DB_SIZES, "db.t4g.micro", 3306, "DATABASE_URL",
+                  storage=True),
+    "redis": Kind("redis", "elasticache", "redis", ("7.1", "6.2"), "7.1",
+                  ("cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large", "cache.r7g.large"),
+                  "cache.t4g.micro", 6379, "REDIS_URL"),
+    "bucket": Kind("bucket", "s3", None, (), None, (), None, None, "S3_BUCKET"),
+}
+STORAGE_GB = (20, 16384)       # RDS gp3 limits
+BACKUP_DAYS = (0, 35)          # RDS/ElastiCache automated backup retention
+PRODUCTION_NAMES = frozenset({"production", "prod"})   # deletion protection on by default there

@@ -1,0 +1,63 @@
+"""Request bodies for managed resources. Unknown fields are refused; `problems` lists what a
+kind does not offer, each with its field."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, STORAGE_GB
+
+_STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+NAME = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+VARIABLE = r"^[A-Z_][A-Z0-9_]{0,127}$"
+
+
+def problems(kind: str, size: Optional[str] = None, version: Optional[str] = None, storage: Optional[int] = None,
+             backups: Optional[int] = None) -> list[tuple[str, str]]:
+    """(field, message) for each setting the kind does not offer (the service raises them as a 422)."""
+    k, out = KINDS[kind], []
+    if size is not None and size not in k.sizes:
+        out.append(("size", f"{kind} offers {', '.join(k.sizes)}" if k.sizes else f"a {kind} has no size"))
+    if version is not None and version not in k.versions:
+        out.append(("version", f"{kind} offers {', '.join(k.versions)}" if k.versions else f"a {kind} has no version"))
+    if storage is not None and not k.storage:
+        out.append(("storage_gb", f"a {kind} has no allocated storage"))
+    if backups is not None and k.aws == "s3":
+        out.append(("backup_retention_days", "buckets have no automated backups"))
+    return out
+
+
+class ResourceIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=2, max_length=32, pattern=NAME,
+                      description="lower-case letters, digits and hyphens; unique in the environment")
+    kind: Literal["postgres", "mysql", "redis", "bucket"]
+    environment: str = Field("production", max_length=32, description="the environment it belongs to (name or id)")
+    size: Optional[str] = Field(None, description="instance class (databases) or node type (redis); default the smallest")
+    version: Optional[str] = Field(None, description="engine version; default the kind's current one")
+    storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="databases: 20 by default")
+    backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1],
+                                                 description="automated backups kept (default 7)")
+    deletion_protection: Optional[bool] = Field(None, description="default: on in production environments")
+
+
+class ResourcePatch(BaseModel):
+    """Resize or change protection; the engine and version stay (a new resource changes them)."""
+    model_config = _STRICT
+    size: Optional[str] = None
+    storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="can only grow")
+    backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1])
+    deletion_protection: Optional[bool] = None
+
+
+class ResourceDelete(BaseModel):
+    model_config = _STRICT
+    confirm: str = Field(min_length=1, max_length=64, description="the resource's name, typed again")
+
+
+class LinkIn(BaseModel):
+    model_config = _STRICT
+    variable: Optional[str] = Field(None, pattern=VARIABLE,
+                                    description="the variable the service receives (default DATABASE_URL, "
+                                                "REDIS_URL or S3_BUCKET)")

@@ -1,0 +1,208 @@
+"""Managed resources of a project's environments, and the services' links to them.
+
+Create, resize and delete only record the wish and move the status (chalicelib/lifecycle/
+resources.py); the resource task (engine.py) does the AWS work without holding a worker while
+AWS works. Credentials are generated here, encrypted at rest, and reach the services only
+through Secrets Manager (a task definition's secrets[].valueFrom): the API never returns them.
+"""
+from __future__ import annotations
+
+import secrets as pysecrets
+from typing import Any, Optional
+
+from chalicelib import tasks
+from chalicelib.accounts.service import load_in_org
+from chalicelib.audit import service as audit
+from chalicelib.catalog import environments as envs
+from chalicelib.core import security
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.lifecycle.resources import BUSY, move_resource
+from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES
+from chalicelib.resources.models import problems
+from chalicelib.store.port import Conflict
+
+PUBLIC = ("id", "org_id", "project_id", "environment_id", "environment", "name", "kind", "size", "version",
+          "storage_gb", "backup_retention_days", "deletion_protection", "status", "reason", "last_error",
+          "variable", "created", "updated")
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: doc.get(k) for k in PUBLIC}
+    aws = doc.get("aws") or {}
+    out["endpoint"] = {"address": aws.get("address"), "port": aws.get("port")} if aws.get("address") else None
+    out["where"] = {"account": (doc.get("target") or {}).get("account"), "region": (doc.get("target") or {}).get("region")}
+    return out  # never the credential or the connection secret's value
+
+
+def _raise(found: list[tuple[str, str]]) -> None:
+    if found:
+        raise Invalid("; ".join(f"{f}: {m}" for f, m in found), field=found[0][0],
+                      fields=[{"field": f, "message": m} for f, m in found])
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _start(ports: Ports, doc: dict[str, Any]) -> None:
+    ports.queue.publish(tasks.RUN_RESOURCE, doc["id"])
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def get_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: str = "read") -> dict[str, Any]:
+    return load_in_org(ports, actor, org_id, action, "resources", resource_id, "resource")
+
+
+def list_resources(ports: Ports, actor: Actor, org_id: str, project_id: str, environment: Optional[str],
+                   limit: int, after: Optional[str]):
+    load_in_org(ports, actor, org_id, "read", "projects", project_id, "project")
+    where: dict[str, Any] = {"project_id": project_id}
+    if environment:
+        where["environment_id"] = envs.get_environment(ports, actor, org_id, project_id, environment)["id"]
+    return ports.store.collection("resources").find(where, order="created", limit=limit, after=after)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    from chalicelib.deploys.placement import target_for
+
+    load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
+    kind = KINDS[body["kind"]]
+    _raise(problems(kind.name, body.get("size"), body.get("version"), body.get("storage_gb"),
+                    body.get("backup_retention_days")))
+    env = envs.get_environment(ports, actor, org_id, project_id, body.get("environment") or envs.DEFAULT)
+    now = now_iso()
+    rid = new_id("res")
+    protect = body.get("deletion_protection")
+    doc: dict[str, Any] = {
+        "id": rid, "org_id": org_id, "project_id": project_id, "environment_id": env["id"],
+        "environment": env["name"], "name": body["name"], "kind": kind.name,
+        "size": body.get("size") or kind.default_size, "version": body.get("version") or kind.default_version,
+        "storage_gb": (body.get("storage_gb") or 20) if kind.storage else None,
+        "backup_retention_days": None if kind.aws == "s3" else _or(body.get("backup_retention_days"), 7),
+        "deletion_protection": env["name"] in PRODUCTION_NAMES if protect is None else protect,
+        "variable": kind.variable, "status": "creating", "reason": "queued", "last_error": None,
+        # where it lives: the environment's account and region, fixed at creation like a deployment's target
+        "target": target_for(ports, {"org_id": org_id, "project_id": project_id, "environment_id": env["id"]}),
+        "aws": {}, "credential": security.encrypt(ports.settings.fernet_key(), pysecrets.token_urlsafe(24)),
+        "created": now, "updated": now,
+    }
+    with ports.store.transaction():
+        try:
+            ports.store.collection("resources").insert(doc)
+        except Conflict:
+            raise AlreadyExists(f"a resource named {body['name']!r} already exists in {env['name']}",
+                                field="name") from None
+        audit.record(ports, actor, org_id, "resource.create", "resource", rid,
+                     {"name": doc["name"], "kind": doc["kind"], "environment": env["name"], "size": doc["size"]})
+    _start(ports, doc)
+    return doc
+
+
+def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    doc = get_resource(ports, actor, org_id, resource_id, "project.write")
+    kind = KINDS[doc["kind"]]
+    _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days")))
+    if body.get("storage_gb") is not None and body["storage_gb"] < (doc.get("storage_gb") or 0):
+        raise Invalid(f"storage can only grow (now {doc['storage_gb']} GB)", field="storage_gb")
+    changes = {k: v for k, v in body.items() if v is not None and doc.get(k) != v}
+    if not changes:
+        return doc
+    if doc["status"] != "available":
+        raise StateConflict(f"the resource is {doc['status']}: change it once it is available", field="status")
+    new = move_resource(ports, doc, "modifying", "resize requested", actor, pending=changes, applied=False)
+    if new is None:
+        raise StateConflict("the resource changed meanwhile: try again", field="status")
+    _start(ports, new)
+    return new
+
+
+def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str]) -> dict[str, Any]:
+    doc = get_resource(ports, actor, org_id, resource_id, "project.delete")
+    if KINDS[doc["kind"]].holds_data and confirm != doc["name"]:
+        raise Invalid(f"deleting {doc['name']!r} deletes its data (after a final snapshot): "
+                      f"confirm with ?confirm={doc['name']}", field="confirm")
+    if doc.get("deletion_protection"):
+        raise StateConflict(f"{doc['name']!r} has deletion protection: turn it off first "
+                            "(PATCH deletion_protection=false)", field="deletion_protection")
+    linked = ports.store.collection("resource_links").count({"resource_id": doc["id"]})
+    if linked:
+        raise StateConflict(f"{linked} service(s) link {doc['name']!r}: unlink them first", field="resource")
+    if doc["status"] == "deleting":
+        return doc
+    if doc["status"] in BUSY - {"deleting"} and doc["status"] != "creating":
+        raise StateConflict(f"the resource is {doc['status']}: delete it once that is done", field="status")
+    new = move_resource(ports, doc, "deleting", "delete requested", actor)
+    if new is None:
+        raise StateConflict("the resource changed meanwhile: try again", field="status")
+    _start(ports, new)
+    return new
+
+
+# --- links -----------------------------------------------------------------------------
+
+def _service(ports: Ports, actor: Actor, org_id: str, service_id: str, action: str) -> dict[str, Any]:
+    return load_in_org(ports, actor, org_id, action, "services", service_id, "service")
+
+
+def list_links(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list[dict[str, Any]]:
+    _service(ports, actor, org_id, service_id, "read")
+    links, _ = ports.store.collection("resource_links").find({"service_id": service_id}, limit=100)
+    out = []
+    for link in links:
+        res = ports.store.collection("resources").get(link["resource_id"]) or {}
+        out.append({"resource_id": link["resource_id"], "resource": res.get("name"), "kind": res.get("kind"),
+                    "variable": link["variable"], "status": res.get("status"), "created": link["created"]})
+    return out
+
+
+def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str,
+         variable: Optional[str]) -> dict[str, Any]:
+    service = _service(ports, actor, org_id, service_id, "service.write")
+    res = get_resource(ports, actor, org_id, resource_id)
+    if res["environment_id"] != service.get("environment_id"):
+        raise StateConflict(f"{res['name']!r} belongs to {res['environment']}, the service to "
+                            f"{service.get('environment')}: a service links its own environment's resources",
+                            field="resource")
+    variable = variable or res["variable"]
+    if variable in (service.get("env") or {}):
+        raise StateConflict(f"the service already sets {variable} as a variable: pick another name",
+                            field="variable")
+    links = ports.store.collection("resource_links")
+    existing = links.find_one({"service_id": service_id, "resource_id": resource_id})
+    doc = {"id": (existing or {}).get("id") or new_id("lnk"), "org_id": org_id, "service_id": service_id,
+           "resource_id": resource_id, "variable": variable, "created": now_iso()}
+    with ports.store.transaction():
+        try:
+            if existing:
+                links.update(existing["id"], {"variable": variable})
+            else:
+                links.insert(doc)
+        except Conflict:
+            raise AlreadyExists(f"the service already receives {variable} from another resource",
+                                field="variable") from None
+        audit.record(ports, actor, org_id, "resource.link", "service", service_id,
+                     {"resource": res["name"], "variable": variable})
+    return {"resource_id": resource_id, "resource": res["name"], "kind": res["kind"], "variable": variable,
+            "status": res["status"], "created": doc["created"], "redeploy": "deploy the service to apply"}
+
+
+def unlink(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str) -> None:
+    _service(ports, actor, org_id, service_id, "service.write")
+    links = ports.store.collection("resource_links")
+    existing = links.find_one({"service_id": service_id, "resource_id": resource_id})
+    if existing is None:
+        raise NotFound("the service does not link that resource", field="resource")
+    with ports.store.transaction():
+        links.delete(existing["id"])
+        audit.record(ports, actor, org_id, "resource.unlink", "service", service_id, {"resource_id": resource_id})
+
+
+def credential(ports: Ports, doc: dict[str, Any]) -> str:
+    return security.decrypt(ports.settings.fernet_key(), doc["credential"])
+
+

@@ -1,0 +1,246 @@
+"""Managed resources against the moto sandbox: databases, caches and buckets are created in the
+environment's place, encrypted and private; linked services get the connection as a Secrets
+Manager reference in the task definition; deletes need a confirmation and keep a final snapshot."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from chalicelib.resources import engine
+from tests.support.processes import CeleryWorker, wait_for
+
+pytestmark = pytest.mark.services
+
+
+def settle(ports, res_id: str, timeout: float = 30.0) -> dict | None:
+    """Drive the resource task in-process (the worker does the same loop through Celery)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = engine.run(ports, res_id)
+        doc = ports.store.collection("resources").get(res_id)
+        if out.state == "done":
+            return doc
+        time.sleep(min(out.countdown, 0.3))
+    raise AssertionError(f"{res_id} did not settle")
+
+
+def create(org, **body) -> dict:
+    prj = org.project()
+    status, res = org.call("POST", f"/projects/{prj['id']}/resources", {"name": "db", "kind": "postgres", **body})
+    assert status == 202, res
+    return res
+
+
+def aws(ports, res: dict, service: str):
+    doc = ports.store.collection("resources").get(res["id"])
+    return ports.cloud_for(doc["target"]).client(service)
+
+
+def group_rules(ec2, group_id: str) -> list[tuple]:
+    g = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    return [(p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), pair["GroupId"])
+            for p in g["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])] + \
+        [(p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), r["CidrIp"])
+         for p in g["IpPermissions"] for r in p.get("IpRanges", [])]
+
+
+def test_postgres_is_private_encrypted_and_reaches_the_task_as_value_from(make_org, ports):
+    org = make_org()
+    res = create(org)
+    assert res["status"] == "creating" and res["deletion_protection"] is True   # production: protected by default
+    done = settle(ports, res["id"])
+    assert done["status"] == "available", done
+
+    rds = aws(ports, res, "rds")
+    db = rds.describe_db_instances(DBInstanceIdentifier=done["aws"]["ident"])["DBInstances"][0]
+    assert db["StorageEncrypted"] and not db["PubliclyAccessible"] and db["DeletionProtection"]
+    assert db["Engine"] == "postgres" and db["DBInstanceClass"] == "db.t4g.micro" and db["AllocatedStorage"] == 20
+    assert db["BackupRetentionPeriod"] == 7
+    (group,) = [g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]]
+
+    web = org.service()
+    status, linked = org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})
+    assert status == 200 and linked["variable"] == "DATABASE_URL", linked
+    dep = org.deploy(ports, web)
+    assert dep["status"] == "live", dep.get("error")
+
+    ecs = ports.cloud_for(dep.get("target")).client("ecs")
+    td = ecs.describe_task_definition(taskDefinition=dep["task_definition"])["taskDefinition"]
+    container = td["containerDefinitions"][0]
+    secrets = {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
+    assert secrets["DATABASE_URL"] == done["aws"]["secret_arn"] + ":url::"
+    assert "DATABASE_URL" not in {e["name"] for e in container.get("environment", [])}
+    assert "postgresql://" not in json.dumps(td)           # no connection string in the task definition
+
+    # the connection in Secrets Manager points at the instance, with the generated password
+    value = json.loads(aws(ports, res, "secretsmanager").get_secret_value(SecretId=done["aws"]["secret_arn"])["SecretString"])
+    assert value["url"].startswith("postgresql://launchbay:") and db["Endpoint"]["Address"] in value["url"]
+
+    # only the environment's task group reaches it, on 5432
+    ec2 = aws(ports, res, "ec2")
+    env_group = ec2.describe_security_groups(Filters=[{"Name": "group-name",
+                                                       "Values": [dep["target"]["security_group"]]}])["SecurityGroups"][0]
+    assert group_rules(ec2, group) == [("tcp", 5432, 5432, env_group["GroupId"])]
+
+    # nothing the API answers carries the password
+    password = value["url"].split(":")[2].split("@")[0]
+    for path in (f"/resources/{res['id']}", f"/projects/{org.project()['id']}/resources", f"/services/{web['id']}/links"):
+        status, body = org.call("GET", path)
+        assert status == 200 and password not in json.dumps(body) and "credential" not in json.dumps(body)
+
+
+def test_another_environment_cannot_link_or_reach_it(make_org, ports):
+    org = make_org()
+    prj = org.project()
+    assert org.call("POST", f"/projects/{prj['id']}/environments", {"name": "staging"})[0] == 201
+    res = create(org)
+    settle(ports, res["id"])
+    staging_web = org.service(environment="staging")
+    status, err = org.call("PUT", f"/services/{staging_web['id']}/links/{res['id']}", {})
+    assert status == 409 and err["error"]["field"] == "resource", err
+
+    # a staging deploy's task group is not among the groups the database admits
+    dep = org.deploy(ports, staging_web)
+    doc = ports.store.collection("resources").get(res["id"])
+    ec2 = aws(ports, res, "ec2")
+    staging_group = ec2.describe_security_groups(Filters=[{"Name": "group-name",
+                                                           "Values": [dep["target"]["security_group"]]}])["SecurityGroups"][0]
+    admitted = {r[3] for r in group_rules(ec2, doc["aws"]["security_group"])}
+    assert staging_group["GroupId"] not in admitted and len(admitted) == 1
+
+
+def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snapshot(make_org, ports):
+    org = make_org()
+    res = create(org)
+    done = settle(ports, res["id"])
+    web = org.service()
+    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+
+    status, err = org.call("DELETE", f"/resources/{res['id']}")
+    assert status == 422 and err["error"]["field"] == "confirm"
+    status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
+    assert status == 409 and err["error"]["field"] == "deletion_protection"
+    status, patched = org.call("PATCH", f"/resources/{res['id']}", {"deletion_protection": False})
+    assert status == 202 and patched["status"] == "modifying"
+    assert settle(ports, res["id"])["deletion_protection"] is False
+    status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
+    assert status == 409 and err["error"]["field"] == "resource"          # still linked
+    assert org.call("DELETE", f"/services/{web['id']}/links/{res['id']}")[0] == 204
+
+    status, gone = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
+    assert status == 202 and gone["status"] == "deleting"
+    assert settle(ports, res["id"]) is None
+    rds, ident = aws_after(ports, done, "rds"), done["aws"]["ident"]
+    assert not [d for d in rds.describe_db_instances()["DBInstances"] if d["DBInstanceIdentifier"] == ident]
+    snaps = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]]
+    assert any(s.startswith(f"{ident}-final-") for s in snaps)
+    sm = aws_after(ports, done, "secretsmanager")
+    assert done["aws"]["secret_name"] not in {s["Name"] for s in sm.list_secrets()["SecretList"]}
+    ec2 = aws_after(ports, done, "ec2")
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-id",
+                                                      "Values": [done["aws"]["security_group"]]}])["SecurityGroups"]
+    assert org.call("GET", f"/resources/{res['id']}")[0] == 404
+    actions = [e["action"] for e in org.call("GET", "/audit?limit=200")[1]["items"]]
+    assert {"resource.create", "resource.available", "resource.modifying", "resource.deleting",
+            "resource.deleted"} <= set(actions)
+
+
+def aws_after(ports, doc: dict, service: str):
+    return ports.cloud_for(doc["target"]).client(service)
+
+
+def test_redis_and_bucket(make_org, ports):
+    org = make_org()
+    prj = org.project()
+    assert org.call("POST", f"/projects/{prj['id']}/environments", {"name": "dev"})[0] == 201
+    cache = create(org, name="cache", kind="redis", environment="dev")
+    bucket = create(org, name="files", kind="bucket", environment="dev")
+    assert cache["deletion_protection"] is False                    # not production
+    cache, bucket = settle(ports, cache["id"]), settle(ports, bucket["id"])
+    assert cache["status"] == bucket["status"] == "available"
+
+    rg = aws(ports, cache, "elasticache").describe_replication_groups(
+        ReplicationGroupId=cache["aws"]["ident"])["ReplicationGroups"][0]
+    assert rg["AtRestEncryptionEnabled"] and rg["TransitEncryptionEnabled"] and rg["AuthTokenEnabled"]
+    sm = aws(ports, cache, "secretsmanager")
+    assert json.loads(sm.get_secret_value(SecretId=cache["aws"]["secret_arn"])["SecretString"])["url"].startswith("rediss://:")
+
+    s3 = aws(ports, bucket, "s3")
+    name = bucket["aws"]["ident"]
+    enc = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert all(s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"].values())
+
+    # a bucket that holds objects is never emptied by Launchbay: the delete fails, in words, and nothing is lost
+    s3.put_object(Bucket=name, Key="report.csv", Body=b"a,b\n")
+    assert org.call("DELETE", f"/resources/{bucket['id']}?confirm=files")[0] == 202
+    failed = settle(ports, bucket["id"])
+    assert failed["status"] == "failed" and "still holds objects" in failed["last_error"]
+    assert s3.get_object(Bucket=name, Key="report.csv")["Body"].read() == b"a,b\n"
+    s3.delete_object(Bucket=name, Key="report.csv")
+    assert org.call("DELETE", f"/resources/{bucket['id']}?confirm=files")[0] == 202
+    assert settle(ports, bucket["id"]) is None
+    assert name not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def test_resize_goes_through_modifying(make_org, ports):
+    org = make_org()
+    res = settle(ports, create(org, deletion_protection=False)["id"])
+    status, err = org.call("PATCH", f"/resources/{res['id']}", {"storage_gb": 10})
+    assert status == 422 and err["error"]["field"] == "storage_gb"
+    status, err = org.call("PATCH", f"/resources/{res['id']}", {"size": "cache.t4g.micro"})
+    assert status == 422 and err["error"]["field"] == "size" and "db.t4g.small" in err["error"]["message"]
+    status, body = org.call("PATCH", f"/resources/{res['id']}", {"size": "db.t4g.small", "storage_gb": 50})
+    assert status == 202 and body["status"] == "modifying"
+    status, err = org.call("PATCH", f"/resources/{res['id']}", {"size": "db.t4g.medium"})
+    assert status == 409                                             # one change at a time
+    done = settle(ports, res["id"])
+    assert (done["status"], done["size"], done["storage_gb"]) == ("available", "db.t4g.small", 50)
+    db = aws(ports, res, "rds").describe_db_instances(DBInstanceIdentifier=done["aws"]["ident"])["DBInstances"][0]
+    assert (db["DBInstanceClass"], db["AllocatedStorage"]) == ("db.t4g.small", 50)
+
+
+def test_deploy_fails_in_words_while_a_linked_resource_is_not_ready(make_org, ports):
+    org = make_org()
+    res = create(org, name="db2")          # still creating: nobody ran its task
+    web = org.service()
+    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {"variable": "PRIMARY_DB"})[0] == 200
+    dep = org.deploy(ports, web)
+    assert dep["status"] == "failed" and "PRIMARY_DB: the linked resource 'db2' is creating" in dep["error"]
+
+
+def test_validation_and_isolation(make_org, ports):
+    org, other = make_org(), make_org("Other")
+    prj = org.project()
+    for body, field in (({"name": "db", "kind": "redis", "storage_gb": 50}, "storage_gb"),
+                        ({"name": "db", "kind": "postgres", "version": "9.6"}, "version"),
+                        ({"name": "db", "kind": "bucket", "size": "db.t4g.micro"}, "size"),
+                        ({"name": "DB", "kind": "postgres"}, "name"),
+                        ({"name": "db", "kind": "oracle"}, "kind"),
+                        ({"name": "db", "kind": "postgres", "environment": "nope"}, "environment")):
+        status, err = org.call("POST", f"/projects/{prj['id']}/resources", body)
+        assert status in (404, 422) and err["error"]["field"] == field, (body, err)
+    res = create(org)
+    assert org.call("POST", f"/projects/{prj['id']}/resources",
+                                        {"name": "db", "kind": "postgres"})[0] == 409
+    for method, path in (("GET", f"/resources/{res['id']}"), ("PATCH", f"/resources/{res['id']}"),
+                         ("DELETE", f"/resources/{res['id']}?confirm=db")):
+        status, _ = other.call(method, path, {"size": "db.t4g.small"} if method == "PATCH" else None)
+        assert status == 404
+    other_web = other.service()
+    assert other.call("PUT", f"/services/{other_web['id']}/links/{res['id']}", {})[0] == 404
+
+
+def test_a_real_worker_creates_it(make_org, ports, launchbay_env):
+    worker = CeleryWorker(launchbay_env, ["deploys", "default"]).start()
+    try:
+        org = make_org()
+        res = create(org, name="cache", kind="redis")
+        coll = ports.store.collection("resources")
+        done = wait_for(lambda: (d := coll.get(res["id"])) and d["status"] != "creating" and d, 60,
+                        what="the resource task")
+        assert done["status"] == "available", worker.output()[-3000:]
+    finally:
+        worker.stop()

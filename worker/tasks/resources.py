@@ -1,0 +1,22 @@
+"""Managed resource tasks: a thin shell around chalicelib/resources/engine.py."""
+from __future__ import annotations
+
+from celery import Task
+
+from chalicelib import tasks as names
+from chalicelib.resources import engine
+from chalicelib.wiring import get_ports
+from worker.celery_app import celery
+
+
+@celery.task(name=names.RUN_RESOURCE, bind=True, max_retries=8)
+def run_resource(self: Task, resource_id: str) -> str:
+    ports = get_ports()
+    try:
+        outcome = engine.run(ports, resource_id)
+    except Exception as exc:
+        # transient AWS or store trouble: try the same step again with backoff (each step is idempotent)
+        raise self.retry(countdown=min(2 ** self.request.retries * 2, 60), exc=exc) from exc
+    if outcome.state == "later":   # AWS is working: look again later without holding this worker
+        ports.queue.publish(names.RUN_RESOURCE, resource_id, countdown=outcome.countdown)
+    return f"{outcome.state}: {outcome.detail}"
