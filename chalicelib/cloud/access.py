@@ -52,6 +52,19 @@ _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a gener
     "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
 ]
 
+# Managed resources (cloud/datastores.py): databases, caches and buckets named launchbay-*, and the
+# Secrets Manager secrets (launchbay/*) that carry their connections to the tasks.
+_RESOURCES = [
+    "rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:CreateDBInstance", "rds:ModifyDBInstance",
+    "rds:DeleteDBInstance", "rds:DescribeDBInstances", "rds:AddTagsToResource", "rds:CreateDBSnapshot",
+    "elasticache:CreateCacheSubnetGroup", "elasticache:DeleteCacheSubnetGroup", "elasticache:CreateReplicationGroup",
+    "elasticache:ModifyReplicationGroup", "elasticache:DeleteReplicationGroup",
+    "elasticache:DescribeReplicationGroups", "elasticache:AddTagsToResource", "elasticache:CreateSnapshot",
+    "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:PutBucketPublicAccessBlock",
+    "s3:PutEncryptionConfiguration", "s3:PutBucketTagging",
+    "ec2:DeleteSecurityGroup",
+]
+
 
 def policy_document(partition: str = "aws") -> dict[str, Any]:
     """The role's permissions policy: what the Cloud adapters call, and nothing else."""
@@ -76,7 +89,13 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
          "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]}}},
         {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole"], "Resource": "*",
          "Condition": {"StringEquals": {"iam:AWSServiceName": [
-             "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"]}}},
+             "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com",
+             "rds.amazonaws.com", "elasticache.amazonaws.com"]}}},
+        {"Sid": "ManagedResources", "Effect": "Allow", "Action": _RESOURCES, "Resource": "*"},
+        {"Sid": "ResourceConnections", "Effect": "Allow",
+         "Action": ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret",
+                    "secretsmanager:DeleteSecret", "secretsmanager:TagResource"],
+         "Resource": f"arn:{p}:secretsmanager:*:*:secret:launchbay/*"},
     ]}
 
 

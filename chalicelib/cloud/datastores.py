@@ -99,7 +99,7 @@ class DatastoresMixin(FoundationMixin):
                 db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
                 status, ep = db.get("DBInstanceStatus", ""), db.get("Endpoint") or {}
                 pending = db.get("PendingModifiedValues") or {}
-                out = {"address": ep.get("Address"), "port": ep.get("Port"), "size": db.get("DBInstanceClass"),
+                out = {"address": ep.get("Address"), "port": ep.get("Port"), "size": db.get("DBInstanceClass"), "status": status,
                        "storage_gb": db.get("AllocatedStorage"), "deletion_protection": db.get("DeletionProtection")}
                 if status in RDS_BROKEN:
                     return {**out, "state": "failed", "reason": f"RDS reports the instance {status}"}
@@ -110,7 +110,8 @@ class DatastoresMixin(FoundationMixin):
                     ReplicationGroupId=ident)["ReplicationGroups"][0]
                 status = rg.get("Status", "")
                 ep = ((rg.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")) or {}
-                out = {"address": ep.get("Address"), "port": ep.get("Port") or 6379, "size": rg.get("CacheNodeType")}
+                out = {"address": ep.get("Address"), "port": ep.get("Port") or 6379, "size": rg.get("CacheNodeType"),
+                       "status": status}
                 if status == "create-failed":
                     return {**out, "state": "failed", "reason": "ElastiCache could not create the cluster"}
                 return {**out, "state": "in_progress" if status in CACHE_BUSY else "available",

@@ -23,7 +23,7 @@ def settle(ports, res_id: str, timeout: float = 30.0) -> dict | None:
         if out.state == "done":
             return doc
         time.sleep(min(out.countdown, 0.3))
-    raise AssertionError(f"{res_id} did not settle")
+    raise AssertionError(f"{res_id} did not settle: {out.detail}")
 
 
 def create(org, **body) -> dict:
@@ -244,3 +244,44 @@ def test_a_real_worker_creates_it(make_org, ports, launchbay_env):
         assert done["status"] == "available", worker.output()[-3000:]
     finally:
         worker.stop()
+
+
+# API operation -> IAM action where the two differ (S3 names its actions after what they do)
+_S3_ACTIONS = {"s3:HeadBucket": "s3:ListBucket", "s3:ListObjectsV2": "s3:ListBucket",
+               "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+               "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration"}
+
+
+def test_the_connection_policy_allows_every_resource_call(make_org, ports):
+    """Create, resize, link, deploy and delete a database, a cache and a bucket through a connected
+    (sandbox demo) account: every AWS call is one the published role policy allows."""
+    from chalicelib import wiring
+    from chalicelib.cloud import access
+
+    org = make_org()
+    status, conn = org.call("POST", "/sandbox/aws-account")
+    assert status == 201
+    prj = org.project()["id"]
+    assert org.call("PATCH", f"/projects/{prj}/environments/production", {"aws_account_id": conn["id"]})[0] == 200
+    seen: set[str] = set()
+
+    def record(model, **_):
+        name = f"{model.service_model.signing_name}:{model.name}"
+        seen.add(_S3_ACTIONS.get(name, name))
+
+    wiring.reset_clients()
+    ports.cloud_for({"aws_account_id": conn["id"], "region": "us-east-1"}).clients._get_session().events.register(
+        "before-call", record)
+    made = [settle(ports, create(org, name=n, kind=k, deletion_protection=False)["id"])
+            for n, k in (("db", "postgres"), ("cache", "redis"), ("files", "bucket"))]
+    assert all(m["status"] == "available" and m["target"]["account"] == conn["account_id"] for m in made)
+    assert org.call("PATCH", f"/resources/{made[0]['id']}", {"size": "db.t4g.small"})[0] == 202
+    assert org.call("PATCH", f"/resources/{made[1]['id']}", {"size": "cache.t4g.small"})[0] == 202
+    settle(ports, made[0]["id"]), settle(ports, made[1]["id"])
+    for m in made:
+        assert org.call("DELETE", f"/resources/{m['id']}?confirm={m['name']}")[0] == 202
+        left = settle(ports, m["id"])
+        assert left is None, (left["status"], left["last_error"])
+    assert {"rds:CreateDBInstance", "elasticache:CreateReplicationGroup", "s3:CreateBucket",
+            "secretsmanager:CreateSecret", "rds:DeleteDBInstance"} <= seen
+    assert seen - access.allowed_actions() - {"sts:GetCallerIdentity"} == set()
