@@ -15,7 +15,7 @@ test("password change: the API's field errors next to their fields; success ends
       if (attempt === 1) return [422, { error: { code: "invalid", message: "1 problem", field: "new_password",
         fields: [{ field: "new_password", message: "at least 10 characters" }] } }];
       if (attempt === 2) return [403, err("forbidden", "the current password is wrong", "current_password")];
-      return [200, { token: "fresh-token", user: { id: "u", email: "me@example.com" }, revoked_api_tokens: 2 }];
+      return [200, { token: "fresh-token", expires_in: 3600, revoked_api_tokens: 2 }];
     },
     "POST /v1/auth/logout": () => [204, null],
   });
@@ -34,7 +34,7 @@ test("password change: the API's field errors next to their fields; success ends
   expect((await within(fieldOf("Current password")).findByRole("alert")).textContent).toBe("the current password is wrong");
 
   await user.click(screen.getByRole("button", { name: "Change password" }));
-  expect(await screen.findByText(/Your password was changed and every session ended/)).toBeTruthy();
+  expect((await screen.findByText(/Your password was changed and every session ended/)).textContent).toContain("(2 API tokens revoked)");
   expect(router.state.location.pathname).toBe("/login");
   expect(session.token).toBeNull();
   expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("me@example.com");

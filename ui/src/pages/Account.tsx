@@ -2,11 +2,12 @@ import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
-import type { AuthAnswer } from "../api/models";
 import { useMe } from "../api/queries";
 import { Field, FormError } from "../components/Field";
 
 const FIELDS = ["current_password", "new_password"];
+/** POST /v1/auth/password: a fresh session, and how many API tokens it revoked. */
+interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
 
 /** The signed-in user's account: the password change, which ends every session and API token. */
 export default function AccountPage() {
@@ -15,15 +16,16 @@ export default function AccountPage() {
   const qc = useQueryClient();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
+  const email = me.data?.user.email;
   const change = useMutation({
-    mutationFn: () => unwrap<AuthAnswer>(api.POST("/v1/auth/password", { body: { current_password: current, new_password: next } })),
+    mutationFn: () => unwrap<PasswordAnswer>(api.POST("/v1/auth/password", { body: { current_password: current, new_password: next } })),
     onSuccess: async (answer) => {
       // The API answers with a fresh session; we end it too so that signing in again with the
       // new password is what proves it works (and no session is left behind unused).
       session.set(null);
       await api.POST("/v1/auth/logout", { headers: { Authorization: `Bearer ${answer.token}` } }).catch(() => undefined);
       qc.clear();
-      navigate("/login", { replace: true, state: { passwordChanged: true, email: answer.user.email } });
+      navigate("/login", { replace: true, state: { passwordChanged: true, email, revoked: answer.revoked_api_tokens } });
     },
   });
   const err = change.error instanceof ApiError ? change.error : null;
@@ -35,7 +37,7 @@ export default function AccountPage() {
   return (
     <section className="narrow">
       <h1>Your account</h1>
-      <p className="muted">Signed in as <strong>{me.data?.user.email ?? "…"}</strong>.</p>
+      <p className="muted">Signed in as <strong>{email ?? "…"}</strong>.</p>
       <h2>Change password</h2>
       <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
       <form onSubmit={submit} noValidate>

@@ -30,7 +30,7 @@ const generalError = (e: unknown, fields: string[]) =>
 export function Login() {
   const auth = useAuth("login");
   const location = useLocation();
-  const state = location.state as { expired?: boolean; passwordChanged?: boolean; signedOut?: boolean; email?: string } | null;
+  const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
   const [email, setEmail] = useState(state?.email ?? "");
   const [password, setPassword] = useState("");
   const submit = (e: FormEvent) => {
@@ -41,7 +41,10 @@ export function Login() {
     <div className="auth">
       <h1>Sign in to Launchbay</h1>
       {state?.passwordChanged ? (
-        <p className="notice" role="status">Your password was changed and every session ended. Sign in with your new password.</p>
+        <p className="notice" role="status">
+          Your password was changed and every session ended
+          {state.revoked ? ` (${state.revoked} API token${state.revoked === 1 ? "" : "s"} revoked)` : ""}. Sign in with your new password.
+        </p>
       ) : state?.signedOut ? (
         <p className="notice" role="status">You are signed out.</p>
       ) : state?.expired && <p className="notice">Your session ended. Sign in again.</p>}

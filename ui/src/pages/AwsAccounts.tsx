@@ -137,7 +137,7 @@ function Row({ org, account: a, onSetup }: { org: string; account: AwsAccount; o
       ) : <>{a.name}{a.demo && <small className="muted"> · demo</small>}</>}</td>
       <td>
         <span className={`badge badge-${TONE[a.status]}`} data-status={a.status}>{a.status}</span>
-        {a.status_reason && <div className="reason"><small>{a.status_reason}</small></div>}
+        {a.status_reason && <div className={a.status === "broken" ? "reason" : "muted"}><small>{a.status_reason}</small></div>}
       </td>
       <td>{mode === "edit" ? (
         <Field label="Regions" error={err?.forField("regions")}><input value={regions} onChange={(e) => setRegions(e.target.value)} /></Field>

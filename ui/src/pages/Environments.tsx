@@ -101,7 +101,11 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const qc = useQueryClient();
   const [mode, setMode] = useState<"view" | "clone" | "move" | "delete">("view");
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
-  const refresh = () => void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) });
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) });
+    // a clone copies services: the project's service lists (every environment tab) change too
+    void qc.invalidateQueries({ queryKey: ["services", ctx.org, ctx.project] });
+  };
   const conn = ctx.accounts.find((a) => a.id === env.aws_account_id);
   const where = env.aws_account_id ? `${conn?.name ?? "a connection"} · ${env.region ?? ""}` : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account";
   return (
