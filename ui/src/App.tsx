@@ -15,6 +15,8 @@ const DeploymentPage = lazy(() => import("./pages/DeploymentPage"));
 const AuditPage = lazy(() => import("./pages/Audit"));
 const TokensPage = lazy(() => import("./pages/Tokens"));
 const MembersPage = lazy(() => import("./pages/Members"));
+const AccountPage = lazy(() => import("./pages/Account"));
+const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -49,6 +51,7 @@ export const routes: RouteObject[] = [
     children: [
       { path: "/", element: <Home /> },
       { path: "/tokens", element: page(<TokensPage />) },
+      { path: "/account", element: page(<AccountPage />) },
       { path: "/orgs/:org", element: <Projects /> },
       { path: "/orgs/:org/projects/:project", element: <ProjectServices /> },
       { path: "/orgs/:org/projects/:project/new", element: page(<NewService />) },
@@ -57,6 +60,7 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/deployments/:dep", element: page(<DeploymentPage />) },
       { path: "/orgs/:org/audit", element: page(<AuditPage />) },
       { path: "/orgs/:org/members", element: page(<MembersPage />) },
+      { path: "/orgs/:org/aws-accounts", element: page(<AwsAccountsPage />) },
       { path: "*", element: <p>Nothing here. <a href="/">Back to your projects</a></p> },
     ],
   },

@@ -134,3 +134,36 @@ export const useSearch = (org: string, q: string, type: string) =>
         api.GET("/v1/orgs/{org}/search", { params: { path: { org }, query: { q, type: type || undefined, limit: "20" } } }),
       ),
   });
+
+// --- account-level screens (AWS connections, environments with their placement) ---
+// (imported here, not at the top, so this block stays an append)
+import type { AwsAccount, PlacedEnvironment } from "./accountModels";
+
+export const accountKeys = {
+  awsAccounts: (org: string) => ["aws-accounts", org] as const,
+  awsAccount: (org: string, id: string) => ["aws-account", org, id] as const,
+};
+
+export const useAwsAccounts = (org: string) =>
+  useQuery({
+    queryKey: accountKeys.awsAccounts(org),
+    queryFn: () =>
+      unwrap<Page<AwsAccount>>(api.GET("/v1/orgs/{org}/aws-accounts", { params: { path: { org } } })),
+  });
+
+/** One connection with its setup (template, external id, quick-create link). */
+export const useAwsAccount = (org: string, account: string | null) =>
+  useQuery({
+    queryKey: accountKeys.awsAccount(org, account ?? ""),
+    enabled: !!account,
+    queryFn: () =>
+      unwrap<AwsAccount>(api.GET("/v1/orgs/{org}/aws-accounts/{account}", { params: { path: { org, account: account ?? "" } } })),
+  });
+
+/** The same cache entry as useEnvironments, typed with the placement fields. */
+export const usePlacedEnvironments = (org: string, project: string) =>
+  useQuery({
+    queryKey: keys.envs(org, project),
+    queryFn: () =>
+      unwrap<Page<PlacedEnvironment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
+  });

@@ -28,10 +28,11 @@ export function Layout() {
   }, []);
 
   const logout = async () => {
+    // the session ends server-side first; the token is forgotten here even if that call fails
     await api.POST("/v1/auth/logout").catch(() => undefined);
     session.set(null);
     qc.clear();
-    navigate("/login");
+    navigate("/login", { replace: true, state: { signedOut: true } });
   };
 
   const sandbox = health.data?.mode === "sandbox" || health.data?.sandbox === true;
@@ -57,13 +58,17 @@ export function Layout() {
         <nav aria-label="Main" className="mainnav">
           {org && <NavLink to={`/orgs/${org}`} end>Projects</NavLink>}
           {org && <NavLink to={`/orgs/${org}/members`}>Members</NavLink>}
+          {org && <NavLink to={`/orgs/${org}/aws-accounts`}>AWS accounts</NavLink>}
           {org && <NavLink to={`/orgs/${org}/audit`}>Audit log</NavLink>}
           <NavLink to="/tokens">API tokens</NavLink>
         </nav>
         <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K">
           Search <kbd>Ctrl K</kbd>
         </button>
-        <button type="button" className="link" onClick={logout} title={me.data?.user.email}>Log out</button>
+        <nav aria-label="User" className="usermenu">
+          <NavLink to="/account" title="Your account and password">{me.data?.user.email ?? "Account"}</NavLink>
+          <button type="button" className="link" onClick={() => void logout()}>Log out</button>
+        </nav>
       </header>
       <main className="content">
         <Outlet />

@@ -30,17 +30,24 @@ const generalError = (e: unknown, fields: string[]) =>
 export function Login() {
   const auth = useAuth("login");
   const location = useLocation();
-  const [email, setEmail] = useState("");
+  const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
+  const [email, setEmail] = useState(state?.email ?? "");
   const [password, setPassword] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
     auth.mutate({ email, password });
   };
-  const expired = (location.state as { expired?: boolean } | null)?.expired;
   return (
     <div className="auth">
       <h1>Sign in to Launchbay</h1>
-      {expired && <p className="notice">Your session ended. Sign in again.</p>}
+      {state?.passwordChanged ? (
+        <p className="notice" role="status">
+          Your password was changed and every session ended
+          {state.revoked ? ` (${state.revoked} API token${state.revoked === 1 ? "" : "s"} revoked)` : ""}. Sign in with your new password.
+        </p>
+      ) : state?.signedOut ? (
+        <p className="notice" role="status">You are signed out.</p>
+      ) : state?.expired && <p className="notice">Your session ended. Sign in again.</p>}
       <form onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />

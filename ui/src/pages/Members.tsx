@@ -2,9 +2,9 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import type { Role } from "../api/models";
+import type { Invitation, Role } from "../api/models";
 import { keys, useInvitations, useMe, useMembers } from "../api/queries";
-import { ErrorNote } from "../components/Empty";
+import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
 
 const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
@@ -19,9 +19,10 @@ export default function MembersPage() {
   const qc = useQueryClient();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("developer");
+  const [sent, setSent] = useState<Invitation | null>(null);
   const invite = useMutation({
-    mutationFn: () => unwrap(api.POST("/v1/orgs/{org}/members", { params: { path: { org } }, body: { email, role } })),
-    onSuccess: () => { setEmail(""); void qc.invalidateQueries({ queryKey: keys.invitations(org) }); },
+    mutationFn: () => unwrap<Invitation>(api.POST("/v1/orgs/{org}/members", { params: { path: { org } }, body: { email, role } })),
+    onSuccess: (inv) => { setSent(inv); setEmail(""); void qc.invalidateQueries({ queryKey: keys.invitations(org) }); },
   });
   const change = useMutation({
     mutationFn: ({ user, role }: { user: string; role: Role }) =>
@@ -44,6 +45,11 @@ export default function MembersPage() {
         </form>
       )}
       {err && !err.forField("email") && !err.forField("role") && <p className="form-error" role="alert">{err.message}</p>}
+      {sent && (
+        <p className="notice" role="status">
+          Invitation for <strong>{sent.email}</strong> ({sent.role}) is pending: it becomes a membership when that address signs up or signs in.
+        </p>
+      )}
       <ErrorNote error={members.error ?? change.error} />
       <table className="table" aria-label="Members">
         <tbody>
@@ -57,14 +63,51 @@ export default function MembersPage() {
           ))}
         </tbody>
       </table>
-      {manager && (invitations.data?.items.length ?? 0) > 0 && (
-        <>
-          <h2>Invitations</h2>
-          <table className="table"><tbody>
-            {invitations.data?.items.map((i) => <tr key={i.id}><td>{i.email}</td><td>{i.role}</td><td>{i.status}</td></tr>)}
-          </tbody></table>
-        </>
-      )}
+      {manager && <Invitations org={org} items={invitations.data?.items} error={invitations.error} />}
     </section>
+  );
+}
+
+/** Pending invitations, each revocable after a confirmation. */
+function Invitations({ org, items, error }: { org: string; items: Invitation[] | undefined; error: unknown }) {
+  const qc = useQueryClient();
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const revoke = useMutation({
+    mutationFn: (invitation: string) =>
+      unwrap(api.DELETE("/v1/orgs/{org}/invitations/{invitation}", { params: { path: { org, invitation } } })),
+    onSuccess: () => setConfirming(null),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.invitations(org) }),
+  });
+  return (
+    <>
+      <h2>Invitations</h2>
+      <ErrorNote error={error ?? revoke.error} />
+      {items && items.length === 0 && <Empty title="No pending invitations">Invite someone by email above.</Empty>}
+      {items && items.length > 0 && (
+        <table className="table" aria-label="Invitations">
+          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th /></tr></thead>
+          <tbody>
+            {items.map((i) => (
+              <tr key={i.id}>
+                <td>{i.email}</td><td>{i.role}</td>
+                <td><span className={`badge badge-${i.status === "pending" ? "busy" : "idle"}`} data-status={i.status}>{i.status}</span></td>
+                <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
+                <td>
+                  {confirming === i.id ? (
+                    <span className="confirm" role="group" aria-label={`Revoke the invitation for ${i.email}?`}>
+                      Revoke it?{" "}
+                      <button className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(i.id)}>Yes, revoke</button>{" "}
+                      <button className="link" onClick={() => setConfirming(null)}>Keep</button>
+                    </span>
+                  ) : (
+                    <button className="link danger" onClick={() => setConfirming(i.id)} aria-label={`Revoke the invitation for ${i.email}`}>Revoke</button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }

@@ -1,8 +1,12 @@
+import { lazy, Suspense } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useEnvironments, useProject, useServices } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
 import { ago } from "../lib/format";
+
+// managing environments is rarer than looking at services: its code loads on demand
+const EnvironmentsPanel = lazy(() => import("./Environments"));
 
 /** A project's services for one environment, with live status badges (polled while deploying). */
 export function ProjectServices() {
@@ -56,6 +60,7 @@ export function ProjectServices() {
           </tbody>
         </table>
       )}
+      <Suspense fallback={<Loading what="environments" />}><EnvironmentsPanel org={org} project={project} /></Suspense>
     </section>
   );
 }

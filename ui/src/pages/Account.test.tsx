@@ -1,0 +1,61 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { session } from "../api/client";
+import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
+
+const fieldOf = (label: string) => screen.getByLabelText(label).closest(".field") as HTMLElement;
+
+test("password change: the API's field errors next to their fields; success ends the sessions and asks to sign in again", async () => {
+  session.set("old-token");
+  let attempt = 0;
+  const calls = fakeApi({
+    ...signedIn(),
+    "POST /v1/auth/password": () => {
+      attempt += 1;
+      if (attempt === 1) return [422, { error: { code: "invalid", message: "1 problem", field: "new_password",
+        fields: [{ field: "new_password", message: "at least 10 characters" }] } }];
+      if (attempt === 2) return [403, err("forbidden", "the current password is wrong", "current_password")];
+      return [200, { token: "fresh-token", expires_in: 3600, revoked_api_tokens: 2 }];
+    },
+    "POST /v1/auth/logout": () => [204, null],
+  });
+  const router = renderAt("/account");
+  const user = userEvent.setup();
+
+  await user.type(await screen.findByLabelText("Current password"), "a long password");
+  await user.type(screen.getByLabelText("New password"), "short");
+  await user.click(screen.getByRole("button", { name: "Change password" }));
+  expect((await within(fieldOf("New password")).findByRole("alert")).textContent).toBe("at least 10 characters");
+  expect(within(fieldOf("Current password")).queryByRole("alert")).toBeNull();
+
+  await user.clear(screen.getByLabelText("New password"));
+  await user.type(screen.getByLabelText("New password"), "another long password");
+  await user.click(screen.getByRole("button", { name: "Change password" }));
+  expect((await within(fieldOf("Current password")).findByRole("alert")).textContent).toBe("the current password is wrong");
+
+  await user.click(screen.getByRole("button", { name: "Change password" }));
+  expect((await screen.findByText(/Your password was changed and every session ended/)).textContent).toContain("(2 API tokens revoked)");
+  expect(router.state.location.pathname).toBe("/login");
+  expect(session.token).toBeNull();
+  expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("me@example.com");
+  const change = calls.filter((c) => c.path === "/v1/auth/password").at(-1)!;
+  expect(change.body).toEqual({ current_password: "a long password", new_password: "another long password" });
+  expect(change.auth).toBe("Bearer old-token");
+  // the fresh session the API answered with is ended too: signing in again is the proof
+  const logout = calls.find((c) => c.path === "/v1/auth/logout")!;
+  expect(logout.auth).toBe("Bearer fresh-token");
+}, 30_000);
+
+test("log out from the user menu: ends the session at the API, forgets the token, back to sign in", async () => {
+  session.set("my-token");
+  const calls = fakeApi({ ...signedIn(), "GET /v1/orgs/o/projects": () => [200, { items: [], next: null }], "POST /v1/auth/logout": () => [204, null] });
+  const router = renderAt("/orgs/o");
+  const user = userEvent.setup();
+  const menu = await screen.findByRole("navigation", { name: "User" });
+  expect(await within(menu).findByRole("link", { name: "me@example.com" })).toHaveProperty("pathname", "/account");
+  await user.click(within(menu).getByRole("button", { name: "Log out" }));
+  expect(await screen.findByText("You are signed out.")).toBeTruthy();
+  expect(router.state.location.pathname).toBe("/login");
+  expect(session.token).toBeNull();
+  expect(calls.find((c) => c.path === "/v1/auth/logout")?.auth).toBe("Bearer my-token");
+}, 30_000);

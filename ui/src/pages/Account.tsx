@@ -1,0 +1,57 @@
+import { useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, session, unwrap } from "../api/client";
+import { useMe } from "../api/queries";
+import { Field, FormError } from "../components/Field";
+
+const FIELDS = ["current_password", "new_password"];
+/** POST /v1/auth/password: a fresh session, and how many API tokens it revoked. */
+interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
+
+/** The signed-in user's account: the password change, which ends every session and API token. */
+export default function AccountPage() {
+  const me = useMe();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const email = me.data?.user.email;
+  const change = useMutation({
+    mutationFn: () => unwrap<PasswordAnswer>(api.POST("/v1/auth/password", { body: { current_password: current, new_password: next } })),
+    onSuccess: async (answer) => {
+      // The API answers with a fresh session; we end it too so that signing in again with the
+      // new password is what proves it works (and no session is left behind unused).
+      session.set(null);
+      await api.POST("/v1/auth/logout", { headers: { Authorization: `Bearer ${answer.token}` } }).catch(() => undefined);
+      qc.clear();
+      navigate("/login", { replace: true, state: { passwordChanged: true, email, revoked: answer.revoked_api_tokens } });
+    },
+  });
+  const err = change.error instanceof ApiError ? change.error : null;
+  const general = err && FIELDS.some((f) => err.forField(f)) ? null : change.error;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    change.mutate();
+  };
+  return (
+    <section className="narrow">
+      <h1>Your account</h1>
+      <p className="muted">Signed in as <strong>{email ?? "…"}</strong>.</p>
+      <h2>Change password</h2>
+      <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
+      <form onSubmit={submit} noValidate>
+        <Field label="Current password" error={err?.forField("current_password")}>
+          <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
+        </Field>
+        <Field label="New password" hint="At least 10 characters." error={err?.forField("new_password")}>
+          <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />
+        </Field>
+        <FormError error={general} />
+        <button className="primary" disabled={change.isPending || !current || !next}>
+          {change.isPending ? "Changing…" : "Change password"}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { session } from "../api/client";
+import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
+
+const ENVS = "/v1/orgs/o/projects/p/environments";
+const env = (name: string, over: Record<string, unknown> = {}) => ({
+  id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, aws_account_id: null, region: null,
+  deploys_to: "platform account", created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
+});
+const accounts = [
+  { id: "awsacc_d", name: "sandbox demo", regions: ["us-east-1", "eu-west-1"], status: "connected" },
+  { id: "awsacc_p", name: "later", regions: ["eu-west-1"], status: "pending" },
+];
+
+test("environments on the project page: create on a connection and region, clone with secret values, delete shows the 409", async () => {
+  session.set("t");
+  let items = [env("production")];
+  const calls = fakeApi({
+    ...signedIn(true),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: accounts, next: null }],
+    [`GET ${ENVS}`]: () => [200, { items, next: null }],
+    [`POST ${ENVS}`]: () => {
+      const e = env("staging", { aws_account_id: "awsacc_d", region: "eu-west-1", deploys_to: "connected account" });
+      items = [...items, e];
+      return [201, e];
+    },
+    [`POST ${ENVS}/staging/clone`]: () => {
+      const e = env("preview", { aws_account_id: "awsacc_d", region: "eu-west-1" });
+      items = [...items, e];
+      return [201, { ...e, services: ["svc_1", "svc_2"], with_secrets: true, secrets_to_set: [] }];
+    },
+    [`DELETE ${ENVS}/production`]: () =>
+      [409, err("conflict", "environment 'production' still has services: delete them first", "environment")],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  expect(within(table).getByText("the sandbox")).toBeTruthy(); // no connection, in the sandbox
+
+  // the connection picker: the pending connection cannot be chosen; regions follow the connection
+  const form = screen.getByRole("form", { name: "New environment" });
+  const account = within(form).getByLabelText("AWS account") as HTMLSelectElement;
+  await within(account).findByRole("option", { name: "sandbox demo" });
+  expect([...account.options].map((o) => [o.textContent, o.disabled])).toEqual(
+    [["The sandbox (no connection)", false], ["sandbox demo", false], ["later (pending)", true]]);
+  const region = within(form).getByLabelText("Region") as HTMLSelectElement;
+  expect(region.disabled).toBe(true);
+  await user.type(within(form).getByLabelText("Environment name"), "staging");
+  await user.type(within(form).getByLabelText("Domain suffix"), "staging.example.com");
+  await user.selectOptions(account, "awsacc_d");
+  expect([...region.options].map((o) => o.value)).toEqual(["", "us-east-1", "eu-west-1"]);
+  await user.selectOptions(region, "eu-west-1");
+  await user.click(within(form).getByRole("button", { name: "Create environment" }));
+  const staging = await within(table).findByText("staging");
+  expect(staging.closest("tr")?.textContent).toContain("sandbox demo · eu-west-1");
+  expect(calls.find((c) => c.method === "POST" && c.path === ENVS)?.body).toEqual(
+    { name: "staging", domain_suffix: "staging.example.com", aws_account_id: "awsacc_d", region: "eu-west-1" });
+
+  await user.click(within(table).getByRole("button", { name: "Clone staging" }));
+  const clone = screen.getByRole("form", { name: "Clone staging" });
+  await user.type(within(clone).getByLabelText("New environment name"), "preview");
+  await user.click(within(clone).getByLabelText("Copy secret values"));
+  await user.click(within(clone).getByRole("button", { name: "Clone" }));
+  expect(await screen.findByText(/with 2 services and their secret values/)).toBeTruthy();
+  expect(await within(table).findByText("preview")).toBeTruthy();
+  expect(calls.find((c) => c.path.endsWith("/clone"))?.body).toEqual({ name: "preview", with_secrets: true, domain_suffix: null });
+
+  await user.click(within(table).getByRole("button", { name: "Delete production" }));
+  await user.click(within(screen.getByRole("group", { name: "Delete production?" })).getByRole("button", { name: "Yes, delete" }));
+  expect((await screen.findByText(/still has services: delete them first/)).getAttribute("role")).toBe("alert");
+  expect(within(table).getByText("production")).toBeTruthy();
+}, 30_000);
+
+test("changing where an environment deploys sends the connection and region; the API's 409 shows by its field", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...signedIn(false),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: accounts, next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+    [`PATCH ${ENVS}/production`]: () =>
+      [409, err("conflict", "the environment's services have been deployed where it is now: delete them before changing its aws_account_id", "aws_account_id")],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  expect(within(table).getByText("the platform's own account")).toBeTruthy();
+  await user.click(within(table).getByRole("button", { name: "Change where production deploys" }));
+  const form = screen.getByRole("form", { name: "Where production deploys" });
+  await within(form).findByRole("option", { name: "sandbox demo" });
+  await user.selectOptions(within(form).getByLabelText("AWS account"), "awsacc_d");
+  await user.click(within(form).getByRole("button", { name: "Save" }));
+  const field = within(form).getByLabelText("AWS account").closest(".field") as HTMLElement;
+  expect((await within(field).findByRole("alert")).textContent).toMatch(/have been deployed where it is now/);
+  expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ aws_account_id: "awsacc_d", region: null });
+}, 30_000);

@@ -1,0 +1,196 @@
+import { useState, type FormEvent } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../api/client";
+import type { AwsAccount, CloneAnswer, PlacedEnvironment } from "../api/accountModels";
+import { keys, useAwsAccounts, useHealth, usePlacedEnvironments } from "../api/queries";
+import { Empty, ErrorNote } from "../components/Empty";
+import { Field, FormError } from "../components/Field";
+
+interface Place { account: string; region: string }
+
+/** A project's environments: where each deploys (AWS connection and region), create, clone, move, delete. */
+export default function EnvironmentsPanel({ org, project }: { org: string; project: string }) {
+  const envs = usePlacedEnvironments(org, project);
+  const accounts = useAwsAccounts(org);
+  const health = useHealth();
+  const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
+  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account" };
+  const [cloned, setCloned] = useState<CloneAnswer | null>(null);
+  const items = envs.data?.items;
+  return (
+    <section aria-labelledby="envs-h">
+      <h2 id="envs-h">Environments</h2>
+      <ErrorNote error={envs.error ?? accounts.error} />
+      {cloned && (
+        <p className="notice" role="status">
+          Cloned into <strong>{cloned.name}</strong> with {cloned.services.length} service{cloned.services.length === 1 ? "" : "s"}
+          {cloned.with_secrets ? " and their secret values." : cloned.secrets_to_set.length
+            ? <>; secrets to set there: {cloned.secrets_to_set.map((s) => <code key={s}>{s} </code>)}</> : "."}
+        </p>
+      )}
+      {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
+      {items && items.length > 0 && (
+        <table className="table" aria-label="Environments">
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th /></tr></thead>
+          <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
+        </table>
+      )}
+      <NewEnvironment ctx={ctx} />
+    </section>
+  );
+}
+
+interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string }
+
+/** Connection and region pickers; regions are those the chosen connection allows. */
+function PlacePicker({ ctx, value, onChange, error }: { ctx: Ctx; value: Place; onChange: (p: Place) => void; error: ApiError | null }) {
+  const conn = ctx.accounts.find((a) => a.id === value.account);
+  return (
+    <>
+      <Field label="AWS account" error={error?.forField("aws_account_id")}>
+        <select value={value.account} onChange={(e) => onChange({ account: e.target.value, region: "" })}>
+          <option value="">{ctx.fallback === "sandbox" ? "The sandbox (no connection)" : "The platform's own account"}</option>
+          {ctx.accounts.map((a) => (
+            <option key={a.id} value={a.id} disabled={a.status === "pending"}>{a.name}{a.status === "connected" ? "" : ` (${a.status})`}</option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Region" error={error?.forField("region")}>
+        <select value={value.region} onChange={(e) => onChange({ ...value, region: e.target.value })} disabled={!conn}>
+          <option value="">{conn ? `${conn.regions[0]} (first allowed)` : "The platform's region"}</option>
+          {conn?.regions.map((r) => <option key={r} value={r}>{r}</option>)}
+        </select>
+      </Field>
+    </>
+  );
+}
+
+const placeBody = (p: Place) => ({ aws_account_id: p.account || null, region: p.region || null });
+const otherError = (err: ApiError | null, fields: string[]) => (err && !fields.some((f) => err.forField(f)) ? err : null);
+
+function NewEnvironment({ ctx }: { ctx: Ctx }) {
+  const qc = useQueryClient();
+  const [name, setName] = useState("");
+  const [suffix, setSuffix] = useState("");
+  const [place, setPlace] = useState<Place>({ account: "", region: "" });
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap<PlacedEnvironment>(api.POST("/v1/orgs/{org}/projects/{project}/environments", {
+        params: { path: { org: ctx.org, project: ctx.project } },
+        body: { name, domain_suffix: suffix.trim() || null, ...placeBody(place) },
+      })),
+    onSuccess: () => { setName(""); setSuffix(""); void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) }); },
+  });
+  const err = create.error instanceof ApiError ? create.error : null;
+  const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
+  return (
+    <form onSubmit={submit} noValidate aria-label="New environment">
+      <h3>New environment</h3>
+      <div className="inline-form">
+        <Field label="Environment name" error={err?.forField("name")}><input value={name} onChange={(e) => setName(e.target.value)} placeholder="staging" /></Field>
+        <Field label="Domain suffix" error={err?.forField("domain_suffix")}><input value={suffix} onChange={(e) => setSuffix(e.target.value)} placeholder="staging.example.com" /></Field>
+        <PlacePicker ctx={ctx} value={place} onChange={setPlace} error={err} />
+        <button className="primary" disabled={!name.trim() || create.isPending}>Create environment</button>
+      </div>
+      <FormError error={otherError(err, ["name", "domain_suffix", "aws_account_id", "region"])} />
+    </form>
+  );
+}
+
+function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCloned: (c: CloneAnswer) => void }) {
+  const qc = useQueryClient();
+  const [mode, setMode] = useState<"view" | "clone" | "move" | "delete">("view");
+  const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) });
+    // a clone copies services: the project's service lists (every environment tab) change too
+    void qc.invalidateQueries({ queryKey: ["services", ctx.org, ctx.project] });
+  };
+  const conn = ctx.accounts.find((a) => a.id === env.aws_account_id);
+  const where = env.aws_account_id ? `${conn?.name ?? "a connection"} · ${env.region ?? ""}` : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account";
+  return (
+    <tr data-environment={env.name}>
+      <td><strong>{env.name}</strong></td>
+      <td>{where}</td>
+      <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
+      <td>
+        {mode === "view" && (
+          <span className="row">
+            <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
+            <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>
+            <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
+          </span>
+        )}
+        {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "delete" && <DeleteConfirm env={env.name} call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))}
+          onDone={refresh} onCancel={() => setMode("view")} />}
+      </td>
+    </tr>
+  );
+}
+
+function CloneForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnvironment; onDone: (c: CloneAnswer) => void; onCancel: () => void }) {
+  const [name, setName] = useState("");
+  const [suffix, setSuffix] = useState("");
+  const [withSecrets, setWithSecrets] = useState(false);
+  const clone = useMutation({
+    mutationFn: () =>
+      unwrap<CloneAnswer>(api.POST("/v1/orgs/{org}/projects/{project}/environments/{env}/clone", {
+        params: { path: { org: ctx.org, project: ctx.project, env: env.name } },
+        body: { name, with_secrets: withSecrets, domain_suffix: suffix.trim() || null },
+      })),
+    onSuccess: onDone,
+  });
+  const err = clone.error instanceof ApiError ? clone.error : null;
+  const submit = (e: FormEvent) => { e.preventDefault(); clone.mutate(); };
+  return (
+    <form onSubmit={submit} noValidate aria-label={`Clone ${env.name}`}>
+      <Field label="New environment name" error={err?.forField("name")}><input value={name} onChange={(e) => setName(e.target.value)} /></Field>
+      <Field label="Its domain suffix" error={err?.forField("domain_suffix")}><input value={suffix} onChange={(e) => setSuffix(e.target.value)} /></Field>
+      <label className="check"><input type="checkbox" checked={withSecrets} onChange={(e) => setWithSecrets(e.target.checked)} /> Copy secret values</label>
+      <FormError error={otherError(err, ["name", "domain_suffix"])} />
+      <span className="row">
+        <button className="primary" disabled={!name.trim() || clone.isPending}>Clone</button>
+        <button type="button" className="link" onClick={onCancel}>Cancel</button>
+      </span>
+    </form>
+  );
+}
+
+function MoveForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnvironment; onDone: () => void; onCancel: () => void }) {
+  const [place, setPlace] = useState<Place>({ account: env.aws_account_id ?? "", region: env.aws_account_id ? env.region ?? "" : "" });
+  const move = useMutation({
+    mutationFn: () =>
+      unwrap<PlacedEnvironment>(api.PATCH("/v1/orgs/{org}/projects/{project}/environments/{env}", {
+        params: { path: { org: ctx.org, project: ctx.project, env: env.name } }, body: placeBody(place),
+      })),
+    onSuccess: onDone,
+  });
+  const err = move.error instanceof ApiError ? move.error : null;
+  const submit = (e: FormEvent) => { e.preventDefault(); move.mutate(); };
+  return (
+    <form onSubmit={submit} noValidate aria-label={`Where ${env.name} deploys`}>
+      <PlacePicker ctx={ctx} value={place} onChange={setPlace} error={err} />
+      <FormError error={otherError(err, ["aws_account_id", "region"])} />
+      <span className="row">
+        <button className="primary" disabled={move.isPending}>Save</button>
+        <button type="button" className="link" onClick={onCancel}>Cancel</button>
+      </span>
+    </form>
+  );
+}
+
+function DeleteConfirm({ env, call, onDone, onCancel }: { env: string; call: () => Promise<unknown>; onDone: () => void; onCancel: () => void }) {
+  const del = useMutation({ mutationFn: call, onSuccess: onDone });
+  return (
+    <div role="group" aria-label={`Delete ${env}?`}>
+      <span className="row">
+        Delete {env}?
+        <button className="danger" disabled={del.isPending} onClick={() => del.mutate()}>Yes, delete</button>
+        <button className="link" onClick={onCancel}>Keep</button>
+      </span>
+      <ErrorNote error={del.error} />
+    </div>
+  );
+}

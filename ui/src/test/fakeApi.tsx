@@ -1,0 +1,46 @@
+// The network is the one thing replaced in component tests: fetch answers like the API would
+// (its paths, status codes and error shape), and every request is kept for assertions.
+import { render } from "@testing-library/react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { makeQueryClient, routes } from "../App";
+
+export type Answer = (req: Request) => [number, unknown] | Promise<[number, unknown]>;
+export interface Call { method: string; url: string; path: string; headers: Headers; auth: string | null; body: unknown }
+
+export function fakeApi(answers: Record<string, Answer>): Call[] {
+  const calls: Call[] = [];
+  globalThis.fetch = (async (input: Request) => {
+    const path = new URL(input.url).pathname;
+    const text = input.method === "GET" ? "" : await input.clone().text();
+    calls.push({ method: input.method, url: input.url, path, headers: input.headers, auth: input.headers.get("Authorization"), body: text ? JSON.parse(text) : null });
+    const key = `${input.method} ${path}`;
+    const hit = Object.entries(answers).find(([k]) => new RegExp(`^${k}$`).test(key));
+    const [status, body] = hit ? await hit[1](input) : [404, { error: { code: "not_found", message: key, field: null } }];
+    if (status === 204) return new Response(null, { status });
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  }) as typeof fetch;
+  return calls;
+}
+
+export const err = (code: string, message: string, field: string | null) => ({ error: { code, message, field } });
+
+/** What every signed-in screen asks: who am I (an owner of org "o") and the health (sandbox or not). */
+export const signedIn = (sandbox = true): Record<string, Answer> => ({
+  "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }],
+  "GET /v1/health": () => [200, { mode: sandbox ? "sandbox" : "aws", sandbox }],
+});
+
+export function renderAt(path: string) {
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={router} /></QueryClientProvider>);
+  return router;
+}
+
+export const me = (): [number, unknown] => [200, { user: { id: "u", email: "a@b.c" }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }];
+
+export const service = {
+  id: "s", name: "web", kind: "web", project_id: "p", status: "live", image: "nginx:1.27", cpu: 256, memory: 512,
+  min_instances: 1, max_instances: 1, port: 80, health_check: { path: "/" }, env: {}, environment: "production",
+  live_deployment_id: "d0", live_image: "nginx:1.26", needs_deploy: true, last_error: null,
+};
