@@ -16,6 +16,15 @@ from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
 pytestmark = BROWSER_MARKS
 
 
+def fits_375(page, screen: str) -> None:
+    """The screen at 375 px wide does not scroll sideways (as tests/e2e/test_ui_mobile.py checks the others)."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    assert width <= 375, f"{screen}: {width} px wide at 375 px"
+
+
 def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
     page.goto("/signup")
     page.get_by_label("Email").fill(f"res-{uuid.uuid4().hex[:6]}@example.com")
@@ -61,6 +70,10 @@ def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
     expect(row).to_contain_text("db.t4g.micro · v16 · 20 GB · backups 7 days")
     expect(row).to_contain_text("protected")
     shot(page, "resources")
+    fits_375(page, "resources page")
+    page.get_by_role("button", name="Add a resource").click()
+    fits_375(page, "add a resource")
+    form.get_by_role("button", name="Cancel").click()
 
     # link it to the service (default variable), see the note about the next deploy
     page.goto(svc_url + "/resources")
@@ -73,6 +86,7 @@ def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
     expect(links).to_contain_text("DATABASE_URL")
     expect(links.locator(".badge")).to_have_attribute("data-status", "available")
     assert "postgresql://" not in page.content()
+    fits_375(page, "service resources tab")
 
     # deploy: the plan names the secret, the deploy goes live
     page.goto(svc_url)
