@@ -17,6 +17,7 @@ const TokensPage = lazy(() => import("./pages/Tokens"));
 const MembersPage = lazy(() => import("./pages/Members"));
 const AccountPage = lazy(() => import("./pages/Account"));
 const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
+const ResourcesPage = lazy(() => import("./pages/Resources"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -55,6 +56,7 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org", element: <Projects /> },
       { path: "/orgs/:org/projects/:project", element: <ProjectServices /> },
       { path: "/orgs/:org/projects/:project/new", element: page(<NewService />) },
+      { path: "/orgs/:org/projects/:project/resources", element: page(<ResourcesPage />) },
       { path: "/orgs/:org/services/:svc", element: page(<ServicePage />) },
       { path: "/orgs/:org/services/:svc/:tab", element: page(<ServicePage />) },
       { path: "/orgs/:org/deployments/:dep", element: page(<DeploymentPage />) },

@@ -23,6 +23,7 @@ export function ProjectServices() {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to={`/orgs/${org}`}>Projects</Link> / <span>{proj.data?.name ?? "…"}</span></nav>
       <div className="heading">
         <h1>{proj.data?.name ?? "Project"}</h1>
+        <Link className="button resources-link" to={`/orgs/${org}/projects/${project}/resources`}>Resources</Link>
         <Link className="button primary" to={newLink}>New service</Link>
       </div>
       {(envs.data?.items.length ?? 0) > 0 && (

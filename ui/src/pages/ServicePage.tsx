@@ -12,6 +12,7 @@ import { Settings } from "./service/Settings";
 import { Domain } from "./service/Domain";
 import { Runs } from "./service/Runs";
 import { Logs } from "./service/Logs";
+import { Links } from "./service/Links";
 
 const Observe = lazy(() => import("./service/Observe"));  // its own chunk: charts load with their tab
 
@@ -24,7 +25,7 @@ export default function ServicePage() {
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <ErrorNote error={service.error} />;
   const base = `/orgs/${org}/services/${svc}`;
-  const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["settings", "Settings"]];
+  const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["resources", "Resources"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
   if (s.kind === "cron") tabs.push(["runs", "Runs"]);
   else tabs.push(["metrics", "Metrics"]);
@@ -50,6 +51,7 @@ export default function ServicePage() {
       {tab === "deploys" && <Deploys org={org} service={s} />}
       {tab === "logs" && <Logs org={org} service={s} />}
       {tab === "variables" && <Secrets org={org} service={s} />}
+      {tab === "resources" && <Links org={org} service={s} />}
       {tab === "settings" && <Settings org={org} service={s} />}
       {tab === "domain" && <Domain org={org} service={s} />}
       {tab === "runs" && <Runs org={org} service={s} />}

@@ -1,0 +1,85 @@
+import {
+  BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, KINDS, patchBody,
+  resizeForm, resizeProblem, sizeText, STORAGE_GB, withEnvironment, withKind, type Resource,
+} from "./resources";
+
+const db: Resource = {
+  id: "res_1", org_id: "o", project_id: "p", environment_id: "env_1", environment: "production", name: "main",
+  kind: "postgres", size: "db.t4g.micro", version: "16", storage_gb: 50, backup_retention_days: 7,
+  deletion_protection: true, status: "available", reason: "created", last_error: null, variable: "DATABASE_URL",
+  created: "2026-11-26T10:00:00Z", updated: "2026-11-26T10:00:00Z", endpoint: { address: "main.rds.local", port: 5432 },
+};
+
+// The table is a copy of chalicelib/resources/kinds.py: read that file and compare, so the two cannot drift.
+// (Read with node's fs at run time: Vite will not import a file outside ui/, and tsc has no node types here.)
+async function readKindsPy(): Promise<string> {
+  const fs = (await import(/* @vite-ignore */ "node:" + "fs")) as { readFileSync(p: string, enc: "utf8"): string };
+  return fs.readFileSync("../chalicelib/resources/kinds.py", "utf8")   // vitest runs in ui/;
+}
+
+test("the kinds, sizes, versions and limits are the API's (chalicelib/resources/kinds.py)", async () => {
+  const kindsPy = await readKindsPy();
+  const tuple = (src: string) => [...src.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  const dbSizes = tuple(/_DB_SIZES = \(([^)]*)\)/.exec(kindsPy)![1]!);
+  for (const [name, info] of Object.entries(KINDS)) {
+    const line = new RegExp(`"${name}": Kind\\(([\\s\\S]*?)\\),\\n    "|"${name}": Kind\\(([\\s\\S]*?)\\),\\n}`).exec(kindsPy);
+    expect(line, name).not.toBeNull();
+    const body = (line![1] ?? line![2])!;
+    const groups = [...body.matchAll(/\(([^()]*)\)/g)].map((m) => tuple(m[1]!));
+    expect(groups[0], `${name} versions`).toEqual(info.versions);
+    const sizes = body.includes("_DB_SIZES") ? dbSizes : groups[1];
+    expect(sizes, `${name} sizes`).toEqual(info.sizes);
+    expect(body, `${name} variable`).toContain(`"${info.variable}"`);
+    if (info.defaultVersion) expect(body).toContain(`"${info.defaultVersion}"`);
+    expect(body.includes("storage=True"), `${name} storage`).toBe(info.storage);
+  }
+  expect(kindsPy).toContain(`STORAGE_GB = (${STORAGE_GB[0]}, ${STORAGE_GB[1]})`);
+  expect(kindsPy).toContain(`BACKUP_DAYS = (${BACKUP_DAYS[0]}, ${BACKUP_DAYS[1]})`);
+});
+
+test("the add form sends only what the kind has", () => {
+  const pg = { ...emptyForm("production"), name: " main " };
+  expect(pg.protection).toBe(true);
+  expect(createBody(pg)).toEqual({ name: "main", kind: "postgres", environment: "production", size: "db.t4g.micro",
+    version: "16", storage_gb: 20, backup_retention_days: 7, deletion_protection: true });
+
+  const redis = withKind({ ...pg, size: "db.m7g.large" }, "redis");
+  expect(redis.size).toBe("cache.t4g.micro");   // a database class is no node type
+  expect(redis.name).toBe(" main ");
+  expect(createBody(redis)).toEqual({ name: "main", kind: "redis", environment: "production", size: "cache.t4g.micro",
+    version: "7.1", backup_retention_days: 7, deletion_protection: true });
+
+  const bucket = withKind(pg, "bucket");
+  expect(createBody(bucket)).toEqual({ name: "main", kind: "bucket", environment: "production" });
+
+  // staging: protection off by default, like the API; blank numbers are left to the API's default
+  const staging = withEnvironment({ ...pg, storage: "", backups: "0" }, "staging");
+  expect(staging.protection).toBe(false);
+  expect(createBody(staging)).toEqual({ name: "main", kind: "postgres", environment: "staging", size: "db.t4g.micro",
+    version: "16", backup_retention_days: 0, deletion_protection: false });
+});
+
+test("resize sends the changed fields only, and storage only grows", () => {
+  const form = resizeForm(db);
+  expect(patchBody(db, form)).toEqual({});
+  expect(patchBody(db, { ...form, size: "db.t4g.large", storage: "100" })).toEqual({ size: "db.t4g.large", storage_gb: 100 });
+  expect(patchBody(db, { ...form, protection: false, backups: "14" })).toEqual({ deletion_protection: false, backup_retention_days: 14 });
+  expect(resizeProblem(db, { ...form, storage: "40" })).toEqual({ field: "storage_gb", message: "storage can only grow (now 50 GB)" });
+  expect(resizeProblem(db, { ...form, storage: "50" })).toBeNull();
+  const bucket: Resource = { ...db, kind: "bucket", size: null, version: null, storage_gb: null, backup_retention_days: null };
+  expect(patchBody(bucket, { ...resizeForm(bucket), protection: false })).toEqual({ deletion_protection: false });
+});
+
+test("what a row says: size, endpoint, error in words, confirmation", () => {
+  expect(sizeText(db)).toBe("db.t4g.micro · v16 · 50 GB · backups 7 days");
+  expect(sizeText({ ...db, kind: "redis", storage_gb: null, backup_retention_days: 0 })).toBe("db.t4g.micro · v16 · no backups");
+  expect(endpointText(db)).toBe("main.rds.local:5432");
+  expect(endpointText({ endpoint: null })).toBeNull();
+  expect(errorWords(db)).toBeNull();
+  expect(errorWords({ status: "failed", last_error: "InsufficientDBInstanceCapacity." })).toBe("It failed: InsufficientDBInstanceCapacity.");
+  expect(errorWords({ status: "available", last_error: "resize refused" })).toBe("The last change failed: resize refused.");
+  expect(confirmMatches(db, "main")).toBe(true);
+  expect(confirmMatches(db, "Main")).toBe(false);
+  const groups = byEnvironment([db, { ...db, id: "r2", environment: "staging" }, { ...db, id: "r3" }]);
+  expect(groups.map(([e, items]) => [e, items.map((r) => r.id)])).toEqual([["production", ["res_1", "r3"]], ["staging", ["r2"]]]);
+});

@@ -1,0 +1,183 @@
+// Managed resources: what each kind offers (the same table as chalicelib/resources/kinds.py
+// KINDS, STORAGE_GB, BACKUP_DAYS, PRODUCTION_NAMES: keep them in step), the response bodies
+// (the OpenAPI document does not describe them yet) and the form logic, kept free of React
+// so it is tested on its own.
+import type { components } from "../api/schema";
+
+export type ResourceIn = components["schemas"]["ResourceIn"];
+export type ResourcePatch = components["schemas"]["ResourcePatch"];
+export type ResourceKind = ResourceIn["kind"];
+export type ResourceStatus = "creating" | "available" | "modifying" | "deleting" | "failed";
+
+/** GET …/resources/{res} (chalicelib/resources/service.py public(): never the credential). */
+export interface Resource {
+  id: string; org_id: string; project_id: string; environment_id: string; environment: string;
+  name: string; kind: ResourceKind; size: string | null; version: string | null; storage_gb: number | null;
+  backup_retention_days: number | null; deletion_protection: boolean; status: ResourceStatus;
+  reason: string | null; last_error: string | null; variable: string; created: string; updated: string;
+  endpoint: { address: string; port: number | null } | null;
+}
+
+/** GET …/services/{svc}/links items. */
+export interface ResourceLink {
+  resource_id: string; resource: string | null; kind: ResourceKind | null; variable: string;
+  status: ResourceStatus | null; created: string;
+}
+
+interface KindInfo {
+  label: string;
+  icon: string;        // a short mark shown before the name (no icon font: the budget)
+  versions: string[];  // newest first
+  defaultVersion: string | null;
+  sizes: string[];     // small to large
+  sizeLabel: string;
+  storage: boolean;
+  backups: boolean;
+  variable: string;
+}
+
+const DB_SIZES = ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
+  "db.r7g.large", "db.r7g.xlarge"];
+
+export const KINDS: Record<ResourceKind, KindInfo> = {
+  postgres: { label: "PostgreSQL", icon: "PG", versions: ["17", "16", "15", "14"], defaultVersion: "16", sizes: DB_SIZES,
+    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL" },
+  mysql: { label: "MySQL", icon: "My", versions: ["8.4", "8.0"], defaultVersion: "8.0", sizes: DB_SIZES,
+    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL" },
+  redis: { label: "Redis", icon: "Rd", versions: ["7.1", "6.2"], defaultVersion: "7.1",
+    sizes: ["cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large", "cache.r7g.large"],
+    sizeLabel: "Node type", storage: false, backups: true, variable: "REDIS_URL" },
+  bucket: { label: "S3 bucket", icon: "S3", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
+    storage: false, backups: false, variable: "S3_BUCKET" },
+};
+export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
+export const STORAGE_GB = [20, 16384] as const;
+export const BACKUP_DAYS = [0, 35] as const;
+export const DEFAULT_STORAGE = 20;
+export const DEFAULT_BACKUPS = 7;
+const PRODUCTION_NAMES = new Set(["production", "prod"]);
+
+export const BUSY: ReadonlySet<string> = new Set(["creating", "modifying", "deleting"]);
+export const isBusy = (status: string | null | undefined) => !!status && BUSY.has(status);
+
+/** The add form's state: strings as the inputs hold them. */
+export interface ResourceForm {
+  name: string; kind: ResourceKind; environment: string; size: string; version: string;
+  storage: string; backups: string; protection: boolean;
+}
+
+/** Production environments protect their resources by default (as the API does). */
+export const protectedByDefault = (environment: string) => PRODUCTION_NAMES.has(environment);
+
+export function emptyForm(environment = "production", kind: ResourceKind = "postgres"): ResourceForm {
+  const k = KINDS[kind];
+  return {
+    name: "", kind, environment, size: k.sizes[0] ?? "", version: k.defaultVersion ?? "",
+    storage: String(DEFAULT_STORAGE), backups: String(DEFAULT_BACKUPS), protection: protectedByDefault(environment),
+  };
+}
+
+/** A new kind resets the kind's own choices (a node type is no instance class); name, environment and protection stay. */
+export function withKind(form: ResourceForm, kind: ResourceKind): ResourceForm {
+  const fresh = emptyForm(form.environment, kind);
+  return { ...fresh, name: form.name, protection: form.protection };
+}
+
+/** Changing environment follows its default protection, as the API would. */
+export function withEnvironment(form: ResourceForm, environment: string): ResourceForm {
+  return { ...form, environment, protection: protectedByDefault(environment) };
+}
+
+// A number as typed; a blank input is left out of the body (the API's default then).
+const num = (s: string) => (s.trim() === "" ? NaN : Number(s));
+const given = (s: string) => !Number.isNaN(num(s));
+
+/** POST body: only the fields the kind has (the API refuses the others with a 422). */
+export function createBody(form: ResourceForm): ResourceIn {
+  const k = KINDS[form.kind];
+  const body: ResourceIn = { name: form.name.trim(), kind: form.kind, environment: form.environment };
+  if (form.kind !== "bucket") body.deletion_protection = form.protection;   // a bucket's form is its name only
+  if (k.sizes.length) body.size = form.size;
+  if (k.versions.length) body.version = form.version;
+  if (k.storage && given(form.storage)) body.storage_gb = num(form.storage);
+  if (k.backups && given(form.backups)) body.backup_retention_days = num(form.backups);
+  return body;
+}
+
+/** The resize form's state, started from the resource as it is. */
+export interface ResizeForm { size: string; storage: string; backups: string; protection: boolean }
+
+export function resizeForm(r: Resource): ResizeForm {
+  return {
+    size: r.size ?? "", storage: r.storage_gb == null ? "" : String(r.storage_gb),
+    backups: r.backup_retention_days == null ? "" : String(r.backup_retention_days), protection: r.deletion_protection,
+  };
+}
+
+/** PATCH body: the changed fields only ({} when nothing changed). */
+export function patchBody(r: Resource, form: ResizeForm): ResourcePatch {
+  const k = KINDS[r.kind];
+  const body: ResourcePatch = {};
+  if (k.sizes.length && form.size !== r.size) body.size = form.size;
+  if (k.storage && given(form.storage) && num(form.storage) !== r.storage_gb) body.storage_gb = num(form.storage);
+  if (k.backups && given(form.backups) && num(form.backups) !== r.backup_retention_days)
+    body.backup_retention_days = num(form.backups);
+  if (form.protection !== r.deletion_protection) body.deletion_protection = form.protection;
+  return body;
+}
+
+/** Why the resize form cannot be sent yet, before asking the API (storage can only grow). */
+export function resizeProblem(r: Resource, form: ResizeForm): { field: string; message: string } | null {
+  if (r.storage_gb != null && num(form.storage) < r.storage_gb)
+    return { field: "storage_gb", message: `storage can only grow (now ${r.storage_gb} GB)` };
+  return null;
+}
+
+/** Sizes offered on resize: all of the kind's (a database can also shrink its class). */
+export const sizeChoices = (kind: ResourceKind) => KINDS[kind].sizes;
+
+/** "host:port" once AWS gave an endpoint. */
+export function endpointText(r: Pick<Resource, "endpoint">): string | null {
+  if (!r.endpoint?.address) return null;
+  return r.endpoint.port ? `${r.endpoint.address}:${r.endpoint.port}` : r.endpoint.address;
+}
+
+/** One line on what the resource is: "db.t4g.micro · 16 · 20 GB · backups 7 days". */
+export function sizeText(r: Resource): string {
+  const parts: string[] = [];
+  if (r.size) parts.push(r.size);
+  if (r.version) parts.push(`v${r.version}`);
+  if (r.storage_gb != null) parts.push(`${r.storage_gb} GB`);
+  if (r.backup_retention_days != null)
+    parts.push(r.backup_retention_days === 0 ? "no backups" : `backups ${r.backup_retention_days} day${r.backup_retention_days === 1 ? "" : "s"}`);
+  return parts.join(" · ");
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  creating: "creating", available: "available", modifying: "modifying", deleting: "deleting", failed: "failed",
+};
+const TONE: Record<string, string> = { creating: "busy", modifying: "busy", deleting: "busy", available: "ok", failed: "bad" };
+export const statusTone = (status: string | null | undefined) => TONE[status ?? ""] ?? "idle";
+export const statusWords = (status: string | null | undefined) => STATUS_WORDS[status ?? ""] ?? status ?? "gone";
+
+/** The last error in a sentence: what failed, and what to do. */
+export function errorWords(r: Pick<Resource, "status" | "last_error">): string | null {
+  if (!r.last_error) return null;
+  const what = r.status === "failed" ? "It failed" : "The last change failed";
+  const text = r.last_error.trim().replace(/\.$/, "");
+  return `${what}: ${text}.`;
+}
+
+/** Whether a delete confirmation matches (the API compares the name exactly). */
+export const confirmMatches = (r: Pick<Resource, "name">, typed: string) => typed === r.name;
+
+/** Resources grouped by environment, environments in first-seen order. */
+export function byEnvironment(items: Resource[]): [string, Resource[]][] {
+  const groups = new Map<string, Resource[]>();
+  for (const r of items) {
+    const list = groups.get(r.environment) ?? [];
+    list.push(r);
+    groups.set(r.environment, list);
+  }
+  return [...groups.entries()];
+}

@@ -1,0 +1,168 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { makeQueryClient, routes } from "../App";
+import { session } from "../api/client";
+import type { Resource } from "../lib/resources";
+import { fakeApi, me } from "../test/fakeApi";
+
+// A resource as chalicelib/resources/service.py public() answers it.
+const main: Resource = {
+  id: "res_1", org_id: "o", project_id: "p", environment_id: "env_p", environment: "production", name: "main",
+  kind: "postgres", size: "db.t4g.micro", version: "16", storage_gb: 50, backup_retention_days: 7,
+  deletion_protection: true, status: "available", reason: "created", last_error: null, variable: "DATABASE_URL",
+  created: "2026-11-26T10:00:00Z", updated: "2026-11-26T10:00:00Z", endpoint: { address: "lb-main.abc.rds.local", port: 5432 },
+};
+
+const projectApi = {
+  "GET /v1/me": me,
+  "GET /v1/health": (): [number, unknown] => [200, { mode: "sandbox" }],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }],
+  "GET /v1/orgs/o/projects/p/environments": (): [number, unknown] =>
+    [200, { items: [{ id: "env_p", name: "production" }, { id: "env_s", name: "staging" }], next: null }],
+};
+
+function renderAt(path: string) {
+  session.set("t");
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={createMemoryRouter(routes, { initialEntries: [path] })} /></QueryClientProvider>);
+}
+
+test("add a resource: the kind's own fields with offered values only; the API's field errors next to them", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/resources": () => [422, { error: { code: "invalid", message: "2 problems", field: "name",
+      fields: [{ field: "name", message: "string should match pattern" }, { field: "storage_gb", message: "at least 20" }] } }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  expect(await screen.findByText("No resources yet")).toBeTruthy();
+  await user.click(screen.getByRole("button", { name: "Add a resource" }));
+  const form = screen.getByRole("form", { name: "Add a resource" });
+
+  // redis: node types, no storage
+  await user.selectOptions(within(form).getByLabelText("Kind"), "redis");
+  const nodes = within(form).getByLabelText("Node type") as HTMLSelectElement;
+  expect([...nodes.options].map((o) => o.value)).toEqual(["cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large", "cache.r7g.large"]);
+  expect(within(form).queryByLabelText("Storage (GB)")).toBeNull();
+  // a bucket: its name only
+  await user.selectOptions(within(form).getByLabelText("Kind"), "bucket");
+  expect(within(form).queryByLabelText("Version")).toBeNull();
+  expect(within(form).queryByRole("checkbox")).toBeNull();
+  // postgres in production: protected by default; staging is not
+  await user.selectOptions(within(form).getByLabelText("Kind"), "postgres");
+  const protect = within(form).getByRole("checkbox", { name: /Deletion protection/ }) as HTMLInputElement;
+  expect(protect.checked).toBe(true);
+  await user.selectOptions(within(form).getByLabelText("Environment"), "staging");
+  expect(protect.checked).toBe(false);
+  await user.selectOptions(within(form).getByLabelText("Environment"), "production");
+  expect([...(within(form).getByLabelText("Version") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["17", "16", "15", "14"]);
+
+  await user.type(within(form).getByLabelText("Name"), "Main DB");
+  await user.selectOptions(within(form).getByLabelText("Instance class"), "db.t4g.small");
+  await user.clear(within(form).getByLabelText("Storage (GB)"));
+  await user.type(within(form).getByLabelText("Storage (GB)"), "10");
+  await user.click(within(form).getByRole("button", { name: "Add PostgreSQL" }));
+
+  const nameField = within(form).getByLabelText("Name").closest(".field") as HTMLElement;
+  expect((await within(nameField).findByRole("alert")).textContent).toBe("string should match pattern");
+  const storageField = within(form).getByLabelText("Storage (GB)").closest(".field") as HTMLElement;
+  expect(within(storageField).getByRole("alert").textContent).toBe("at least 20");
+  const post = calls.find((r) => r.method === "POST")!;
+  expect(post.body).toEqual({ name: "Main DB", kind: "postgres", environment: "production", size: "db.t4g.small",
+    version: "16", storage_gb: 10, backup_retention_days: 7, deletion_protection: true });
+});
+
+test("the list per environment: endpoint, error in words, and a busy status polled until it settles", async () => {
+  let reads = 0;
+  const cache: Resource = { ...main, id: "res_2", name: "cache", kind: "redis", size: "cache.t4g.micro", version: "7.1", storage_gb: null,
+    status: "creating", reason: "queued", endpoint: null, variable: "REDIS_URL" };
+  const broken: Resource = { ...main, id: "res_3", name: "files", environment: "staging", environment_id: "env_s", kind: "bucket",
+    size: null, version: null, storage_gb: null, backup_retention_days: null, status: "failed", endpoint: null,
+    last_error: "BucketAlreadyExists: the name is taken", variable: "S3_BUCKET" };
+  fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => {
+      reads += 1;
+      const now = reads > 1 ? { ...cache, status: "available", reason: "created", endpoint: { address: "cache.local", port: 6379 } } : cache;
+      return [200, { items: [main, now, broken], next: null }];
+    },
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const prod = await screen.findByRole("table", { name: "Resources in production" });
+  const mainRow = within(prod).getByText("main").closest("tr") as HTMLElement;
+  expect(mainRow.textContent).toContain("lb-main.abc.rds.local:5432");
+  expect(mainRow.textContent).toContain("db.t4g.micro · v16 · 50 GB · backups 7 days");
+  expect(within(mainRow).getByText("available").getAttribute("data-status")).toBe("available");
+  const cacheRow = within(prod).getByText("cache").closest("tr") as HTMLElement;
+  expect(cacheRow.querySelector(".badge")?.getAttribute("data-status")).toBe("creating");
+  expect((within(cacheRow).getByRole("button", { name: "Change cache" }) as HTMLButtonElement).disabled).toBe(true);
+  const staging = screen.getByRole("table", { name: "Resources in staging" });
+  expect(staging.textContent).toContain("It failed: BucketAlreadyExists: the name is taken.");
+
+  await waitFor(() => expect(cacheRow.querySelector(".badge")?.getAttribute("data-status")).toBe("available"), { timeout: 4000 });
+  expect(cacheRow.textContent).toContain("cache.local:6379");
+  const before = reads;
+  await new Promise((r) => setTimeout(r, 2500));   // nothing busy any more: no more reads
+  expect(reads).toBe(before);
+});
+
+test("resize offers the same classes, storage only grows, and only changes are sent", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [main], next: null }],
+    "PATCH /v1/orgs/o/resources/res_1": () => [202, { ...main, status: "modifying" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Change main" }));
+  const dialog = screen.getByRole("dialog", { name: "Change main" });
+  const save = within(dialog).getByRole("button", { name: "Save changes" }) as HTMLButtonElement;
+  expect(save.disabled).toBe(true);   // nothing changed yet
+  expect((within(dialog).getByLabelText("Instance class") as HTMLSelectElement).options).toHaveLength(8);
+  const storage = within(dialog).getByLabelText("Storage (GB)");
+  await user.clear(storage);
+  await user.type(storage, "30");
+  expect(within(storage.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe("storage can only grow (now 50 GB)");
+  expect(save.disabled).toBe(true);
+  await user.clear(storage);
+  await user.type(storage, "100");
+  await user.selectOptions(within(dialog).getByLabelText("Instance class"), "db.m7g.large");
+  await user.click(within(dialog).getByRole("checkbox", { name: "Deletion protection" }));
+  await user.click(save);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  const patch = calls.find((r) => r.method === "PATCH")!;
+  expect(patch.body).toEqual({ size: "db.m7g.large", storage_gb: 100, deletion_protection: false });
+});
+
+test("delete: the name typed again, and the API's refusal shown in its words", async () => {
+  let protectedNow = true;
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [main], next: null }],
+    "DELETE /v1/orgs/o/resources/res_1": () => protectedNow
+      ? [409, { error: { code: "conflict", message: "'main' has deletion protection: turn it off first (PATCH deletion_protection=false)", field: "deletion_protection" } }]
+      : [202, { ...main, status: "deleting" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete main" }));
+  const dialog = screen.getByRole("dialog", { name: "Delete main?" });
+  expect(dialog.textContent).toContain("final snapshot");
+  expect(dialog.textContent).toContain("main has deletion protection on.");
+  const confirm = within(dialog).getByRole("button", { name: "Delete main" }) as HTMLButtonElement;
+  expect(confirm.disabled).toBe(true);
+  await user.type(within(dialog).getByLabelText("Type main to confirm"), "mai");
+  expect(confirm.disabled).toBe(true);
+  await user.type(within(dialog).getByLabelText("Type main to confirm"), "n");
+  await user.click(confirm);
+  expect((await within(dialog).findByRole("alert")).textContent).toBe(
+    "'main' has deletion protection: turn it off first (PATCH deletion_protection=false)");
+  expect(new URL(calls.find((r) => r.method === "DELETE")!.url).searchParams.get("confirm")).toBe("main");
+
+  protectedNow = false;
+  await user.click(confirm);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.filter((r) => r.method === "DELETE")).toHaveLength(2);
+});

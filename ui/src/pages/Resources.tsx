@@ -1,0 +1,279 @@
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../api/client";
+import { useEnvironments, useProject } from "../api/queries";
+import { resourceKeys, useResources } from "../api/resources";
+import { Empty, ErrorNote, Loading } from "../components/Empty";
+import { Field, FormError } from "../components/Field";
+import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import {
+  BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
+  patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, withEnvironment, withKind,
+  type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
+} from "../lib/resources";
+
+/** A project's managed resources (databases, caches, buckets) per environment: add, resize, delete. */
+export default function ResourcesPage() {
+  const { org = "", project = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const env = params.get("env") ?? undefined;
+  const proj = useProject(org, project);
+  const envs = useEnvironments(org, project);
+  const resources = useResources(org, project, env);
+  const [adding, setAdding] = useState(false);
+  const [resizing, setResizing] = useState<Resource | null>(null);
+  const [deleting, setDeleting] = useState<Resource | null>(null);
+  const envNames = envs.data?.items.map((e) => e.name) ?? [];
+  const groups = byEnvironment(resources.data?.items ?? []);
+
+  return (
+    <section>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${project}`}>{proj.data?.name ?? "…"}</Link> / <span>Resources</span>
+      </nav>
+      <div className="heading">
+        <h1>Resources</h1>
+        <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
+      </div>
+      <p className="muted">Databases, caches and buckets in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
+      {adding && (
+        <AddResource org={org} project={project} environments={envNames.length ? envNames : ["production"]}
+          initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
+      )}
+      {envNames.length > 0 && (
+        <div className="tabs" role="tablist" aria-label="Environment">
+          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+          {envNames.map((name) => (
+            <button key={name} role="tab" aria-selected={env === name} onClick={() => setParams({ env: name })}>{name}</button>
+          ))}
+        </div>
+      )}
+      {resources.isPending && <Loading what="resources" />}
+      <ErrorNote error={resources.error} />
+      {resources.data && groups.length === 0 && (
+        <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
+          Add a PostgreSQL or MySQL database, a Redis cache or an S3 bucket; link it to a service and its next deploy receives the connection.
+        </Empty>
+      )}
+      {groups.map(([environment, items]) => (
+        <section key={environment} aria-labelledby={`env-${environment}`}>
+          <h2 id={`env-${environment}`}>{environment}</h2>
+          <table className="table" aria-label={`Resources in ${environment}`}>
+            <thead>
+              <tr><th>Resource</th><th>Status</th><th className="hide-narrow">Size</th><th className="hide-narrow">Endpoint</th><th><span className="sr-only">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <ResourceRow key={r.id} r={r} onResize={() => setResizing(r)} onDelete={() => setDeleting(r)} />
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+      {resizing && <ResizeDialog org={org} project={project} r={resizing} onClose={() => setResizing(null)} />}
+      {deleting && <DeleteDialog org={org} project={project} r={deleting} onClose={() => setDeleting(null)} />}
+    </section>
+  );
+}
+
+function ResourceRow({ r, onResize, onDelete }: { r: Resource; onResize: () => void; onDelete: () => void }) {
+  const endpoint = endpointText(r);
+  const error = errorWords(r);
+  return (
+    <tr data-resource={r.name}>
+      <td>
+        <strong>{r.name}</strong> <small className="muted"><KindLabel kind={r.kind} /></small>
+        {r.deletion_protection && <small className="muted"> · protected</small>}
+        <div className="muted small">gives <span className="mono">{r.variable}</span> to the services that link it</div>
+        {error && <p className="reason">{error}</p>}
+      </td>
+      <td>
+        <ResourceBadge status={r.status} />
+        {isBusy(r.status) && r.reason && <div className="muted small">{r.reason}</div>}
+      </td>
+      <td className="hide-narrow">{sizeText(r) || "—"}</td>
+      <td className="hide-narrow mono break">{endpoint ?? (r.status === "available" ? "—" : "once available")}</td>
+      <td className="row-actions">
+        <button className="link" onClick={onResize} disabled={r.status !== "available"} aria-label={`Change ${r.name}`}>Change</button>
+        <button className="link danger" onClick={onDelete} disabled={r.status === "deleting"} aria-label={`Delete ${r.name}`}>Delete</button>
+      </td>
+    </tr>
+  );
+}
+
+function useInvalidate(org: string, project: string) {
+  const qc = useQueryClient();
+  return () => void qc.invalidateQueries({ queryKey: resourceKeys.all(org, project) });
+}
+
+/** The add form: the fields of the chosen kind, with the values it offers; API errors next to their field. */
+export function AddResource({ org, project, environments, initialEnv, onDone }: {
+  org: string; project: string; environments: string[]; initialEnv: string; onDone: () => void;
+}) {
+  const [form, setForm] = useState<ResourceForm>(() => emptyForm(initialEnv));
+  const invalidate = useInvalidate(org, project);
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap<Resource>(api.POST("/v1/orgs/{org}/projects/{project}/resources", { params: { path: { org, project } }, body: createBody(form) })),
+    onSuccess: () => { invalidate(); onDone(); },
+  });
+  const err = create.error instanceof ApiError ? create.error : null;
+  const k = KINDS[form.kind];
+  const set = (patch: Partial<ResourceForm>) => setForm((f) => ({ ...f, ...patch }));
+  const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection"];
+  const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
+  return (
+    <form onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
+      <div className="row">
+        <Field label="Kind" error={err?.forField("kind")}>
+          <select value={form.kind} onChange={(e) => setForm((f) => withKind(f, e.target.value as ResourceKind))}>
+            {KIND_NAMES.map((n) => <option key={n} value={n}>{KINDS[n].label}</option>)}
+          </select>
+        </Field>
+        <Field label="Name" hint="Lower-case letters, digits and hyphens, e.g. main-db." error={err?.forField("name")}>
+          <input value={form.name} onChange={(e) => set({ name: e.target.value })} autoComplete="off" />
+        </Field>
+        <Field label="Environment" error={err?.forField("environment")}>
+          <select value={form.environment} onChange={(e) => setForm((f) => withEnvironment(f, e.target.value))}>
+            {environments.map((n) => <option key={n} value={n}>{n}</option>)}
+          </select>
+        </Field>
+      </div>
+      {k.sizes.length > 0 && (
+        <div className="row">
+          <Field label={k.sizeLabel} error={err?.forField("size")}>
+            <select value={form.size} onChange={(e) => set({ size: e.target.value })}>
+              {k.sizes.map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          </Field>
+          <Field label="Version" error={err?.forField("version")}>
+            <select value={form.version} onChange={(e) => set({ version: e.target.value })}>
+              {k.versions.map((v) => <option key={v} value={v}>{v}</option>)}
+            </select>
+          </Field>
+          {k.storage && (
+            <Field label="Storage (GB)" hint={`${STORAGE_GB[0]} to ${STORAGE_GB[1]}; it can grow later, never shrink.`} error={err?.forField("storage_gb")}>
+              <input type="number" min={STORAGE_GB[0]} max={STORAGE_GB[1]} value={form.storage} onChange={(e) => set({ storage: e.target.value })} />
+            </Field>
+          )}
+          <Field label="Backups (days)" hint={`${BACKUP_DAYS[0]} (none) to ${BACKUP_DAYS[1]}.`} error={err?.forField("backup_retention_days")}>
+            <input type="number" min={BACKUP_DAYS[0]} max={BACKUP_DAYS[1]} value={form.backups} onChange={(e) => set({ backups: e.target.value })} />
+          </Field>
+        </div>
+      )}
+      {form.kind !== "bucket" && (
+        <label className="check">
+          <input type="checkbox" checked={form.protection} onChange={(e) => set({ protection: e.target.checked })} />
+          Deletion protection (on by default in production: the resource cannot be deleted until it is turned off)
+        </label>
+      )}
+      {err?.fields.deletion_protection && <p className="form-error" role="alert">{err.fields.deletion_protection}</p>}
+      {err && !onField.some((f) => err.forField(f)) && <FormError error={err} />}
+      {create.error && !err && <FormError error={create.error} />}
+      <div className="actions">
+        <button className="primary" disabled={create.isPending}>{create.isPending ? "Adding…" : `Add ${k.label}`}</button>
+        <button type="button" onClick={onDone}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
+/** A modal box: focus inside at once, Escape or a click outside closes it. */
+function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => { box.current?.querySelector<HTMLElement>("input, select, button")?.focus(); }, []);
+  return (
+    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
+        <h2>{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** Resize (PATCH of the changed fields only): the same choices as the add form; storage only grows. */
+export function ResizeDialog({ org, project, r, onClose }: { org: string; project: string; r: Resource; onClose: () => void }) {
+  const [form, setForm] = useState<ResizeForm>(() => resizeForm(r));
+  const invalidate = useInvalidate(org, project);
+  const body = patchBody(r, form);
+  const problem = resizeProblem(r, form);
+  const patch = useMutation({
+    mutationFn: () => unwrap<Resource>(api.PATCH("/v1/orgs/{org}/resources/{res}", { params: { path: { org, res: r.id } }, body })),
+    onSuccess: () => { invalidate(); onClose(); },
+  });
+  const err = patch.error instanceof ApiError ? patch.error : null;
+  const k = KINDS[r.kind];
+  const set = (p: Partial<ResizeForm>) => setForm((f) => ({ ...f, ...p }));
+  const fieldError = (f: string) => (problem?.field === f ? problem.message : err?.forField(f));
+  const onField = ["size", "storage_gb", "backup_retention_days"];
+  return (
+    <Dialog title={`Change ${r.name}`} onClose={onClose}>
+      <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
+        <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}. The engine and version stay; AWS applies a resize within minutes and the status says when it is done.</p>
+        {k.sizes.length > 0 && (
+          <Field label={k.sizeLabel} error={fieldError("size")}>
+            <select value={form.size} onChange={(e) => set({ size: e.target.value })}>
+              {sizeChoices(r.kind).map((s) => <option key={s} value={s}>{s}{s === r.size ? " (now)" : ""}</option>)}
+            </select>
+          </Field>
+        )}
+        {k.storage && (
+          <Field label="Storage (GB)" hint={`Can only grow: now ${r.storage_gb} GB, at most ${STORAGE_GB[1]}.`} error={fieldError("storage_gb")}>
+            <input type="number" min={r.storage_gb ?? STORAGE_GB[0]} max={STORAGE_GB[1]} value={form.storage} onChange={(e) => set({ storage: e.target.value })} />
+          </Field>
+        )}
+        {k.backups && (
+          <Field label="Backups (days)" hint={`${BACKUP_DAYS[0]} (none) to ${BACKUP_DAYS[1]}.`} error={fieldError("backup_retention_days")}>
+            <input type="number" min={BACKUP_DAYS[0]} max={BACKUP_DAYS[1]} value={form.backups} onChange={(e) => set({ backups: e.target.value })} />
+          </Field>
+        )}
+        <label className="check">
+          <input type="checkbox" checked={form.protection} onChange={(e) => set({ protection: e.target.checked })} />
+          Deletion protection
+        </label>
+        {err && !onField.some((f) => err.forField(f)) && <FormError error={err} />}
+        <div className="actions">
+          <button className="primary" disabled={patch.isPending || !!problem || Object.keys(body).length === 0}>Save changes</button>
+          <button type="button" onClick={onClose}>Cancel</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Delete after typing the name. The API refuses while protection is on or a service links the
+ * resource: its reason is shown as it is, since it says what to do. */
+export function DeleteDialog({ org, project, r, onClose }: { org: string; project: string; r: Resource; onClose: () => void }) {
+  const [typed, setTyped] = useState("");
+  const invalidate = useInvalidate(org, project);
+  const remove = useMutation({
+    mutationFn: () => unwrap<Resource>(api.DELETE("/v1/orgs/{org}/resources/{res}", { params: { path: { org, res: r.id }, query: { confirm: typed } } })),
+    onSuccess: () => { invalidate(); onClose(); },
+  });
+  const err = remove.error instanceof ApiError ? remove.error : null;
+  const holdsData = r.kind !== "bucket";
+  return (
+    <Dialog title={`Delete ${r.name}?`} onClose={onClose}>
+      <form onSubmit={(e) => { e.preventDefault(); if (confirmMatches(r, typed)) remove.mutate(); }} noValidate>
+        <ul className="delete-notes">
+          {holdsData
+            ? <li>Its data goes. AWS takes a <strong>final snapshot</strong> first, which stays in your account: a new resource can be restored from it.</li>
+            : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
+          <li>It is refused while <strong>deletion protection</strong> is on (turn it off with Change) or while a <strong>service links</strong> it (unlink it on the service's Resources tab).</li>
+        </ul>
+        {r.deletion_protection && <p className="notice">{r.name} has deletion protection on.</p>}
+        <Field label={`Type ${r.name} to confirm`} error={err?.forField("confirm")}>
+          <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="mono" />
+        </Field>
+        {err && !err.forField("confirm") && <p className="form-error" role="alert" data-refusal={err.field ?? ""}>{err.message}</p>}
+        {remove.error && !err && <FormError error={remove.error} />}
+        <div className="actions">
+          <button className="danger" disabled={remove.isPending || !confirmMatches(r, typed)}>Delete {r.name}</button>
+          <button type="button" onClick={onClose}>Cancel</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
