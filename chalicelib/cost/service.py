@@ -56,7 +56,7 @@ def environment_cost(ports: Ports, env: dict[str, Any], services: list[dict[str,
     items = [{"id": s.get("id"), "name": s["name"], "kind": s["kind"], **service_estimate(priced(s), place)}
              for s in services]
     return {"id": env.get("id"), "name": env["name"], "region": place.region, **total(items),
-            "services": [{k: v for k, v in i.items() if k not in ("lines", "assumptions", "currency")}
+            "services": [{k: v for k, v in i.items() if k not in ("lines", "assumptions")}
                          for i in items]}
 
 
