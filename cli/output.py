@@ -141,3 +141,19 @@ def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) ->
         where = ":".join(str(p) for p in (w.get("file"), w.get("key")) if p)
         lines.append(Text(f"warning: {where + ': ' if where else ''}{w.get('message', '')}", style="yellow"))
     return lines
+
+
+def cost_lines(cost: Optional[dict[str, Any]]) -> list[Text]:
+    """A plan's cost part ({before, after, delta} of monthly min/max) in one line (none without it)."""
+    if not cost or "delta" not in cost:
+        return []
+
+    def money(v: float, signed: bool) -> str:
+        return ("-" if v < 0 else "+" if signed else "") + f"${abs(v):,.2f}"
+
+    def span(m: dict[str, Any], signed: bool = False) -> str:
+        lo, hi = money(m["monthly_min"], signed), money(m["monthly_max"], signed)
+        return lo if lo == hi else f"{lo}–{hi}"
+
+    return [Text(f"Estimated monthly cost: {span(cost['before'])} → {span(cost['after'])} "
+                 f"({span(cost['delta'], True)} a month, {cost['after'].get('currency', 'USD')})", style="bold")]

@@ -13,6 +13,7 @@ from chalicelib.catalog.models import with_defaults
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.configfile.model import LaunchbayFile, ServiceSpec
 from chalicelib.core.context import Ports
+from chalicelib.cost.plans import project_change
 from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
@@ -121,4 +122,4 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
     summary: dict[str, int] = {}
     for c in changes:
         summary[c["action"]] = summary.get(c["action"], 0) + 1
-    return {"changes": changes, "warnings": warnings, "summary": summary}
+    return {"changes": changes, "warnings": warnings, "summary": summary, "cost": project_change(ports, project_id, doc)}

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
+from chalicelib.cost.plans import service_change
 from chalicelib.deploys import placement, plan, steps
 
 
@@ -36,6 +37,6 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     for entry in out:
         counts[entry["action"]] = counts.get(entry["action"], 0) + 1
     return {"service_id": service_id, "sandbox": ports.settings.sandbox, "target": placement.public(dep["target"]),
-            "steps": out, "summary": counts,
+            "steps": out, "summary": counts, "cost": service_change(ports, service),
             "message": "nothing would change in AWS but the rollout" if not counts.get("create") and not counts.get("update")
             else f"{counts.get('create', 0)} to create, {counts.get('update', 0)} to change"}

@@ -10,7 +10,7 @@ import typer
 import yaml
 
 from cli.app import Json, Org, Project, app
-from cli.output import plan_lines
+from cli.output import cost_lines, plan_lines
 from cli.session import CliError, Session
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -110,7 +110,7 @@ def files_from(args: Optional[list[Path]], fmt: str) -> dict[str, str]:
 # --- plan / apply -------------------------------------------------------------------
 
 def _show_plan(s: Session, plan: dict[str, Any]) -> None:
-    for line in plan_lines(plan.get("changes") or [], plan.get("warnings") or []):
+    for line in plan_lines(plan.get("changes") or [], plan.get("warnings") or []) + cost_lines(plan.get("cost")):
         s.out.line(line)
 
 

@@ -1,6 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useEnvironments, useProject, useServices } from "../api/queries";
+import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
 import { ago } from "../lib/format";
@@ -34,6 +35,7 @@ export function ProjectServices() {
           ))}
         </div>
       )}
+      <CostEstimate org={org} project={project} environment={env} version={services.dataUpdatedAt.toString()} />
       {services.isPending && <Loading what="services" />}
       <ErrorNote error={services.error} />
       {services.data && services.data.items.length === 0 && (

@@ -3,6 +3,7 @@ import { Link, NavLink, useParams } from "react-router";
 import type { Service } from "../api/models";
 import { useProject, useService } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
+import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
@@ -43,6 +44,7 @@ export default function ServicePage() {
       </div>
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       <Summary s={s} />
+      <CostEstimate org={org} service={s.id} version={s.updated} />
       <nav className="tabs" aria-label="Service sections">
         {tabs.map(([id, label]) => (
           <NavLink key={id} to={id === "deploys" ? base : `${base}/${id}`} end>{label}</NavLink>

@@ -1,0 +1,118 @@
+"""Monthly cost arithmetic, pure: a service's settings and where it runs -> its estimate; sums
+for environments and projects. Everything is priced on-demand for 730 hours a month.
+
+A service estimate: {"monthly_min", "monthly_max", "currency", "region", "prices_region",
+"lines": [{"item", "unit", "unit_price", "quantity", "monthly", "quantity_max", "monthly_max"}],
+"assumptions": [...]}; min and max come from the service's min_instances and max_instances."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+from chalicelib.cost import prices
+from chalicelib.cost.runs import HOURS_PER_MONTH, runs_per_month
+
+ARCHITECTURE = "x86_64"         # the service model has no architecture yet: every task is Linux/x86_64
+LOG_GB_PER_TASK_MONTH = 1.0     # log volume of one task running all month (we do not measure it yet)
+LB_LCU = 1.0                    # load balancer capacity units used on average (light traffic)
+LB_PUBLIC_IPS = 2               # an internet-facing ALB holds one public IPv4 per subnet (two zones)
+CRON_RUN_MINUTES = 5            # how long one run of a cron service lasts
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a service runs, as far as its price goes."""
+    region: str
+    public_ip: bool = True      # tasks get a public IPv4 (the default VPC); private subnets: none
+    web_services: int = 1       # web services sharing the environment's load balancer
+
+
+def _line(item: str, unit: str, unit_price: float, qty_min: float, qty_max: float) -> dict[str, Any]:
+    return {"item": item, "unit": unit, "unit_price": unit_price, "quantity": round(qty_min, 4),
+            "monthly": round(qty_min * unit_price, 2), "quantity_max": round(qty_max, 4),
+            "monthly_max": round(qty_max * unit_price, 2), "_min": qty_min * unit_price, "_max": qty_max * unit_price}
+
+
+def _task_lines(p: dict[str, Any], spec: dict[str, Any], hours_min: float, hours_max: float,
+                public_ip: bool) -> list[dict[str, Any]]:
+    """Compute, public addresses and logs of `hours` task-hours a month."""
+    vcpu, gb = spec["cpu"] / 1024, spec["memory"] / 1024
+    fargate = p["fargate"][ARCHITECTURE]
+    lines = [_line(f"Fargate vCPU ({vcpu:g} vCPU per task, {ARCHITECTURE})", "vCPU-hour", fargate["vcpu_hour"],
+                   vcpu * hours_min, vcpu * hours_max),
+             _line(f"Fargate memory ({gb:g} GB per task)", "GB-hour", fargate["gb_hour"], gb * hours_min, gb * hours_max)]
+    if public_ip:
+        lines.append(_line("public IPv4 address of each task", "IPv4-hour", p["public_ipv4_hour"], hours_min, hours_max))
+    logs_min = hours_min / HOURS_PER_MONTH * LOG_GB_PER_TASK_MONTH
+    logs_max = hours_max / HOURS_PER_MONTH * LOG_GB_PER_TASK_MONTH
+    lines.append(_line("CloudWatch Logs ingestion", "GB", p["logs"]["ingest_gb"], logs_min, logs_max))
+    lines.append(_line("CloudWatch Logs storage (30-day retention: about one month kept)", "GB-month",
+                       p["logs"]["store_gb_month"], logs_min, logs_max))
+    return lines
+
+
+def _lb_lines(p: dict[str, Any], share: int) -> list[dict[str, Any]]:
+    """This service's share of its environment's load balancer: 1/share of it."""
+    hours = HOURS_PER_MONTH / share
+    return [_line(f"load balancer hours (1/{share} of the environment's ALB)", "ALB-hour", p["alb"]["hour"], hours, hours),
+            _line(f"load balancer capacity ({LB_LCU:g} LCU, 1/{share})", "LCU-hour", p["alb"]["lcu_hour"],
+                  hours * LB_LCU, hours * LB_LCU),
+            _line(f"load balancer public IPv4 ({LB_PUBLIC_IPS}, 1/{share})", "IPv4-hour", p["public_ipv4_hour"],
+                  hours * LB_PUBLIC_IPS, hours * LB_PUBLIC_IPS)]
+
+
+def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
+    """`spec`: the service's kind, cpu (units), memory (MiB), min/max_instances and schedule."""
+    priced, p, assumptions = prices.for_region(place.region)
+    assumptions = assumptions + [
+        f"{HOURS_PER_MONTH} hours a month, on-demand list prices of {prices.table()['date']}, Linux/{ARCHITECTURE}",
+        f"logs: {LOG_GB_PER_TASK_MONTH:g} GB per task running all month, kept 30 days"]
+    if not place.public_ip:
+        assumptions.append("private subnets: tasks have no public IPv4; the VPC's NAT gateway is not counted here")
+    kind = spec["kind"]
+    if kind == "cron":
+        runs = _runs(spec.get("schedule"), assumptions)
+        hours = runs * CRON_RUN_MINUTES / 60
+        assumptions.append(f"cron: {runs:.1f} runs a month of {CRON_RUN_MINUTES} minutes each "
+                           f"({hours:.2f} task-hours)")
+        lines = _task_lines(p, spec, hours, hours, place.public_ip)
+    else:
+        lo, hi = spec.get("min_instances") or 0, max(spec.get("max_instances") or 0, spec.get("min_instances") or 0)
+        assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, all month")
+        lines = _task_lines(p, spec, lo * HOURS_PER_MONTH, hi * HOURS_PER_MONTH, place.public_ip)
+        if kind == "web":
+            share = max(place.web_services, 1)
+            assumptions.append(f"web: 1/{share} of the environment's load balancer ({share} web service(s) share it), "
+                               f"{LB_LCU:g} LCU on average")
+            lines += _lb_lines(p, share)
+    return {"monthly_min": round(sum(x["_min"] for x in lines), 2),
+            "monthly_max": round(sum(x["_max"] for x in lines), 2),
+            "currency": prices.table()["currency"], "region": place.region, "prices_region": priced,
+            "lines": [{k: v for k, v in x.items() if not k.startswith("_")} for x in lines],
+            "assumptions": assumptions}
+
+
+def _runs(schedule: Optional[str], assumptions: list[str]) -> float:
+    try:
+        return runs_per_month(schedule or "")
+    except (ValueError, KeyError):
+        assumptions.append(f"schedule {schedule!r} could not be counted: priced as one run a day")
+        return runs_per_month("rate(1 day)")
+
+
+def total(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The sum of estimates (services of an environment, environments of a project, and later the
+    managed resources, which are estimates of the same shape)."""
+    items = list(parts)
+    return {"monthly_min": round(sum(x["monthly_min"] for x in items), 2),
+            "monthly_max": round(sum(x["monthly_max"] for x in items), 2),
+            "currency": prices.table()["currency"]}
+
+
+def difference(before: Optional[dict[str, Any]], after: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """{before, after, delta} of two totals (None: nothing, e.g. before a first deploy)."""
+    zero = {"monthly_min": 0.0, "monthly_max": 0.0, "currency": prices.table()["currency"]}
+    b, a = total([before]) if before else zero, total([after]) if after else zero
+    return {"before": b, "after": a,
+            "delta": {"monthly_min": round(a["monthly_min"] - b["monthly_min"], 2),
+                      "monthly_max": round(a["monthly_max"] - b["monthly_max"], 2), "currency": a["currency"]}}

@@ -1,0 +1,121 @@
+"""The estimate arithmetic against figures worked out by hand from the published prices
+(us-east-1: Fargate $0.04048 per vCPU-hour and $0.004445 per GB-hour, ALB $0.0225/h + $0.008
+per LCU-hour, public IPv4 $0.005/h, CloudWatch Logs $0.50/GB ingested + $0.03/GB-month;
+eu-central-1: $0.04656, $0.00511, $0.027 + $0.0096, $0.005, $0.63 + $0.0324), 730 hours."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.cost import prices
+from chalicelib.cost.estimate import Placement, difference, service_estimate, total
+from chalicelib.cost.runs import runs_per_month
+
+WEB = {"kind": "web", "cpu": 256, "memory": 512, "min_instances": 1, "max_instances": 3, "schedule": None}
+CENT = pytest.approx
+
+
+def lines(est):
+    return {line["unit"] + ":" + line["item"].split(" (")[0]: line for line in est["lines"]}
+
+
+def test_small_web_service_alone_in_us_east_1():
+    est = service_estimate(WEB, Placement("us-east-1", public_ip=True, web_services=1))
+    # one task: 182.5 vCPU-h * 0.04048 = 7.3876; 365 GB-h * 0.004445 = 1.622425; IPv4 730 * 0.005 = 3.65;
+    # logs 1 GB * (0.50 + 0.03) = 0.53; the whole ALB: 16.425 + 5.84 + 2 * 3.65 = 29.565  -> 42.755
+    assert est["monthly_min"] == CENT(42.76, abs=0.005)
+    # three tasks: 22.1628 + 4.867275 + 10.95 + 1.59, and the same ALB  -> 69.135
+    assert est["monthly_max"] == CENT(69.14, abs=0.005)
+    assert est["currency"] == "USD" and est["prices_region"] == "us-east-1"
+    vcpu = lines(est)["vCPU-hour:Fargate vCPU"]
+    assert (vcpu["quantity"], vcpu["unit_price"], vcpu["monthly"]) == (182.5, 0.04048, 7.39)
+    assert (vcpu["quantity_max"], vcpu["monthly_max"]) == (547.5, 22.16)
+    assert any("730 hours" in a for a in est["assumptions"])
+
+
+def test_region_changes_the_price():
+    est = service_estimate(WEB, Placement("eu-central-1", public_ip=True, web_services=1))
+    # 182.5 * 0.04656 = 8.4972; 365 * 0.00511 = 1.86515; 3.65; 0.63 + 0.0324; ALB 19.71 + 7.008 + 7.30
+    assert est["monthly_min"] == CENT(48.69, abs=0.005)
+    assert est["prices_region"] == "eu-central-1"
+    assert est["monthly_min"] > service_estimate(WEB, Placement("us-east-1"))["monthly_min"]
+
+
+def test_bigger_worker_without_load_balancer_or_public_address():
+    worker = {"kind": "worker", "cpu": 1024, "memory": 2048, "min_instances": 2, "max_instances": 2}
+    est = service_estimate(worker, Placement("us-east-1", public_ip=False, web_services=5))
+    # 2 tasks: 1460 vCPU-h * 0.04048 = 59.1008; 2920 GB-h * 0.004445 = 12.9794; logs 2 GB * 0.53 = 1.06
+    assert est["monthly_min"] == est["monthly_max"] == CENT(73.14, abs=0.005)
+    assert not any("load balancer" in line["item"] or "IPv4" in line["item"] for line in est["lines"])
+    assert any("NAT" in a for a in est["assumptions"])
+
+
+def test_load_balancer_is_split_across_the_environments_web_services():
+    alone = service_estimate(WEB, Placement("us-east-1", web_services=1))
+    shared = service_estimate(WEB, Placement("us-east-1", web_services=4))
+    # a quarter of 29.565 instead of all of it
+    assert alone["monthly_min"] - shared["monthly_min"] == CENT(29.565 * 3 / 4, abs=0.01)
+    four = total([shared] * 4)
+    assert four["monthly_min"] == CENT(4 * (42.755 - 29.565) + 29.565, abs=0.02)   # one ALB in all
+
+
+def test_scaling_to_zero_leaves_only_the_load_balancer_share():
+    est = service_estimate({**WEB, "min_instances": 0, "max_instances": 2}, Placement("us-east-1"))
+    assert est["monthly_min"] == CENT(29.57, abs=0.005)
+    # two tasks: 14.7752 + 3.24485 + 7.30 + 1.06 + 29.565
+    assert est["monthly_max"] == CENT(55.95, abs=0.005)
+
+
+def test_cron_is_priced_from_its_runs():
+    every5 = {"kind": "cron", "cpu": 256, "memory": 512, "schedule": "rate(5 minutes)"}
+    est = service_estimate(every5, Placement("us-east-1"))
+    # 8,760 runs of 5 minutes = 730 task-hours: one task all month without a load balancer
+    assert est["monthly_min"] == est["monthly_max"] == CENT(7.3876 + 1.622425 + 3.65 + 0.53, abs=0.005)
+    daily = service_estimate({**every5, "cpu": 512, "memory": 1024, "schedule": "cron(0 3 * * ? *)"},
+                             Placement("us-east-1", public_ip=False))
+    # 30.42 runs * 5 min = 2.535 task-hours: 0.5 vCPU -> 0.0513, 1 GB -> 0.01127, logs 0.00347 GB -> 0.0018
+    assert daily["monthly_min"] == CENT(0.06, abs=0.005)
+    assert any("5 minutes" in a and "30.4 runs" in a for a in daily["assumptions"])
+
+
+@pytest.mark.parametrize("schedule,runs", [
+    ("rate(1 hour)", 730), ("rate(2 days)", 15.2083), ("cron(0/15 * * * ? *)", 2920),
+    ("cron(0 9 ? * MON-FRI *)", 21.7262), ("cron(0 0 1 * ? *)", 1), ("cron(0 0 1 JAN ? *)", 1 / 12),
+    ("cron(0 6,18 L * ? *)", 2), ("cron(30 8 ? * 2#1 *)", 1)])
+def test_runs_per_month(schedule, runs):
+    assert runs_per_month(schedule) == CENT(runs, abs=0.001)
+
+
+def test_unknown_region_falls_back_and_says_so():
+    est = service_estimate(WEB, Placement("sa-east-1"))
+    assert est["region"] == "sa-east-1" and est["prices_region"] == "us-east-1"
+    assert est["monthly_min"] == CENT(42.76, abs=0.005)
+    assert any("no prices for sa-east-1" in a for a in est["assumptions"])
+
+
+def test_difference_signs():
+    small = service_estimate(WEB, Placement("us-east-1"))
+    big = service_estimate({**WEB, "cpu": 1024, "memory": 2048}, Placement("us-east-1"))
+    up = difference(small, big)
+    assert up["delta"]["monthly_min"] > 0 and up["delta"]["monthly_max"] > 0
+    assert difference(big, small)["delta"]["monthly_min"] == -up["delta"]["monthly_min"]
+    assert difference(None, small)["delta"]["monthly_max"] == small["monthly_max"]
+
+
+def test_price_table_is_dated_sourced_and_complete():
+    data = json.loads(prices.TABLE_PATH.read_text())
+    assert data["date"] and all(s.startswith("https://aws.amazon.com/") for s in data["sources"])
+    for region in ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"):
+        p = data["regions"][region]
+        assert p["fargate"]["x86_64"]["vcpu_hour"] > 0 and p["fargate"]["arm64"]["gb_hour"] > 0
+        assert p["alb"]["hour"] > 0 and p["logs"]["ingest_gb"] > 0 and p["public_ipv4_hour"] > 0
+        assert p["managed"] == {}   # RDS, ElastiCache and S3 prices arrive with managed resources
+
+
+def test_us_east_1_matches_the_platform_cost_table():
+    """docs/deploy-aws.md prices the API container fallback (0.5 vCPU, 1 GB) at $18.02 a month
+    and the ALB at $22.27 (hour + 1 LCU): the same prices must give the same figures."""
+    p = prices.for_region("us-east-1")[1]
+    assert round((0.5 * p["fargate"]["x86_64"]["vcpu_hour"] + 1 * p["fargate"]["x86_64"]["gb_hour"]) * 730, 2) == 18.02
+    assert round((p["alb"]["hour"] + p["alb"]["lcu_hour"]) * 730, 2) == 22.27
