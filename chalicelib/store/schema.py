@@ -73,6 +73,10 @@ COLLECTIONS: dict[str, Indexes] = {
                       search=frozenset({"org_id", "project_id", "service_name", "rule", "status", "message",
                                         "created"})),
     "alert_rules": Indexes(unique=(("service_id",),)),
+    # notifications (chalicelib/notify): subscriptions per project, one delivery per (event, subscription)
+    "notify_subscriptions": Indexes(index=(("project_id", "created"), ("project_id", "created", "id"),
+                                           ("project_id", "enabled", "created"))),
+    "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"))),
 }
 
 
