@@ -60,7 +60,7 @@ def headers_for(ports: Ports, sub: dict[str, Any], delivery: dict[str, Any], bod
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                "Launchbay-Delivery": delivery["id"], "Launchbay-Event": delivery["event"]}
     if sub["kind"] == "webhook" and sub.get("secret_cipher"):
-        secret = security.decrypt(ports.settings.fernet_key, sub["secret_cipher"])
+        secret = security.decrypt(ports.settings.fernet_key(), sub["secret_cipher"])
         headers[signing.HEADER] = signing.sign(secret, body)
     return headers
 
@@ -88,7 +88,7 @@ def attempt(ports: Ports, delivery_id: str, n: int) -> Outcome:
         return _settle(ports, delivery, n, "failed", Sent(None, "the subscription was deleted", 0))
     body = body_for(sub, delivery["payload"])
     try:
-        url = security.decrypt(ports.settings.fernet_key, sub["url_cipher"])
+        url = security.decrypt(ports.settings.fernet_key(), sub["url_cipher"])
         sent = send(url, body, headers_for(ports, sub, delivery, body), urls.local_mode(ports.settings))
     except urls.Refused as exc:  # the guard's answer will not change by trying again
         return _settle(ports, delivery, n, "failed", Sent(None, f"refused: {exc}", 0))

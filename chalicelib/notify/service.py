@@ -88,7 +88,7 @@ def _checked_url(ports: Ports, url: str) -> str:
 
 
 def _key(ports: Ports) -> bytes:
-    return ports.settings.fernet_key
+    return ports.settings.fernet_key()
 
 
 def create_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def resolve(target: Target, local: bool) -> str:
         try:
             check_address(addr, local)
         except Refused as exc:
-            raise Refused(f"{target.host} resolves to {exc}") from None
+            raise Refused(f"{target.host} resolves to a refused address: {exc}") from None
         addresses.append(str(addr))
     if not addresses:
         raise LookupError(f"{target.host} has no usable address")

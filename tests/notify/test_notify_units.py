@@ -58,7 +58,7 @@ def test_resolution_is_checked_at_delivery_time():
     with pytest.raises(LookupError):
         urls.resolve(target, local=False)
     loop = urls.parse("https://localhost/")
-    with pytest.raises(urls.Refused, match="resolves to"):
+    with pytest.raises(urls.Refused, match="resolves to a refused address"):
         urls.resolve(loop, local=False)
     assert urls.resolve(loop, local=True) in ("127.0.0.1", "::1")
 
