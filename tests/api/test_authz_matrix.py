@@ -77,6 +77,14 @@ REQUIRED = {
     "POST /orgs/{org}/sandbox/aws-account": "admin",
     "GET /orgs/{org}/search": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
+    "POST /orgs/{org}/projects/{project}/notifications": "admin",
+    "GET /orgs/{org}/projects/{project}/notifications": "viewer",
+    "GET /orgs/{org}/projects/{project}/notifications/{sub}": "viewer",
+    "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": "admin",
+    "DELETE /orgs/{org}/projects/{project}/notifications/{sub}": "admin",
+    "POST /orgs/{org}/projects/{project}/notifications/{sub}/test": "admin",
+    "POST /orgs/{org}/projects/{project}/notifications/{sub}/rotate-secret": "admin",
+    "GET /orgs/{org}/projects/{project}/notifications/{sub}/deliveries": "viewer",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -155,6 +163,10 @@ class World:
 
     def fresh_aws_account(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/aws-accounts", {"name": "tmp-" + _hex()})["id"]
+
+    def fresh_subscription(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/notifications",
+                       {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()})["id"]
 
     def fresh_invitation(self, email=None) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/members",
@@ -287,12 +299,13 @@ def _build(w: World) -> None:
                  dual_id=dual["user"]["id"])
     conn = w.ok("POST", f"/orgs/{org}/sandbox/aws-account")    # a verified connection (sandbox account)
     w.ids.update(aws_account=conn["id"], aws_external_id=conn["external_id"])
+    w.ids["sub"] = w.fresh_subscription()
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -332,13 +345,15 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
     env_route = "/environments/" in key
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
              "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
-             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account}
+             "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account,
+             "sub": w.fresh_subscription}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
-             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account"}.get(name)
+             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
+             "sub": "sub"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -368,6 +383,9 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/aws-accounts/{account}": lambda: {"name": "conn-" + _hex()},
         "POST /orgs/{org}/aws-accounts/{account}/verify": dict,   # verify the recorded role again
         "PUT /orgs/{org}/services/{svc}/alert-rules": lambda: {"rules": [{"metric": "cpu", "threshold": 80}]},
+        "POST /orgs/{org}/projects/{project}/notifications":
+            lambda: {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()},
+        "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": lambda: {"name": a["canary"]},
     }
     make = bodies.get(key)
     return make() if make else None

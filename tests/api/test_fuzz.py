@@ -87,7 +87,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
     fixed = {"org": w.ids["org"], "project": w.ids["project"], "env": w.ids["env"], "dep": w.ids["dep"],
              "event": w.ids["event"], "invitation": w.ids["invitation"], "user": w.ids["victim"],
              "svc": w.ids["cron"] if key.endswith("/runs") else w.ids["web"],
-             "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"]}
+             "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
+                 "sub": w.ids["sub"]}
     out = {}
     for name in params:
         if method == "DELETE" and name == params[-1]:
@@ -95,7 +96,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
                 "project": w.fresh_project, "svc": w.fresh_service, "env": w.fresh_environment,
                 "name": w.fresh_env_secret if env_route else w.fresh_secret,
                 "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0],
-                "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account}
+                "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account,
+                    "sub": w.fresh_subscription}
             out[name] = fresh[name]()
         elif name == "token_id":
             out[name] = _fresh_token(w)
