@@ -150,7 +150,8 @@ class FreeTheServiceLock(Rule):
 class Notify(Rule):
     """Once committed, the project's notification subscriptions hear of it (chalicelib/notify):
     one task published, or nothing when the project has no subscription; never raises."""
-    to_states = frozenset(notify_events.STATUS_EVENTS)
+    # the statuses with an event that the table has (`building` joins when the table gets it)
+    to_states = frozenset(notify_events.STATUS_EVENTS) & frozenset(states.DEPLOYMENT_STATUSES)
 
     def after(self, move: Move) -> None:
         from chalicelib.notify import service as notify
