@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from typing import Any, Optional
 
 from chalicelib import tasks
@@ -25,6 +26,7 @@ log = logging.getLogger("launchbay.notify")
 SUBS = "notify_subscriptions"
 DELIVERIES = "notify_deliveries"
 MAX_PER_PROJECT = 50
+PUBLISH_WAIT = 0.5  # seconds a status move waits for its event to be queued (see _publish_briefly)
 
 
 # --- shaping --------------------------------------------------------------------------
@@ -190,11 +192,26 @@ def emit(ports: Ports, org_id: str, project_id: Optional[str], event: str, data:
         if not subs:
             return None
         doc = new_event(ports, org_id, project_id, event, data)
-        ports.queue.publish(tasks.NOTIFY_EVENT, doc)
-        return doc["id"]
     except Exception:  # a notification must never fail (or slow) what it reports on
         log.exception("could not publish the %s event of project %s", event, project_id)
         return None
+    _publish_briefly(ports, doc)
+    return doc["id"]
+
+
+def _publish_briefly(ports: Ports, doc: dict[str, Any]) -> None:
+    """Publish, waiting at most PUBLISH_WAIT: with Redis healthy that is a few milliseconds; with
+    Redis down the producer's own connection retries (seconds) go on in the background and end
+    in the log, while the deploy that emitted the event carries on."""
+    def publish() -> None:
+        try:
+            ports.queue.publish(tasks.NOTIFY_EVENT, doc)
+        except Exception:
+            log.exception("could not publish the %s event of project %s", doc["type"], doc["project_id"])
+
+    thread = threading.Thread(target=publish, name=f"notify-{doc['id']}", daemon=True)
+    thread.start()
+    thread.join(PUBLISH_WAIT)
 
 
 def deployment_moved(ports: Ports, dep: dict[str, Any], status: str) -> Optional[str]:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from chalicelib import wiring
-from chalicelib.notify import delivery, events, signing
+from chalicelib.notify import delivery, events, service, signing
 from tests.notify.receiver import Receiver
 from tests.support.processes import CeleryWorker, wait_for
 
@@ -99,13 +99,12 @@ def test_a_slow_receiver_never_slows_a_deploy(make_org, ports, notify_worker):
     prj = org.project()
     with Receiver(delay=delivery.READ_TIMEOUT + 3) as hook:
         sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url(), events=[events.STARTED])
-        started = time.monotonic()
         dep = org.deploy(ports, org.service())
-        took = time.monotonic() - started
+        live_at = time.time()
         assert dep["status"] == "live"
         first = hook.wait(1)[0]
-        # the deploy went live while the receiver still sat on its request
-        assert took < delivery.READ_TIMEOUT, took
+        # the deploy went live while the receiver still sat on the request of its start
+        assert live_at < first.at + hook.delay, (live_at, first.at)
         item = wait_for(lambda: next((d for d in _deliveries(org, prj["id"], sub["id"])
                                       if d["status"] == "retrying"), None), 30, what="the timed-out attempt")
     assert first.headers["launchbay-event"] == events.STARTED
@@ -130,3 +129,29 @@ def test_the_guard_checks_the_address_again_at_delivery(make_org, launchbay_env,
     (doc,) = _deliveries(org, prj["id"], sub["id"])
     assert doc["id"] == queued["id"] and doc["status"] == "failed" and doc["attempts"] == 1
     assert doc["error"] == "refused: localhost is a loopback name"
+
+
+def test_a_broken_queue_never_fails_a_deploy(make_org, launchbay_env, refused_url, monkeypatch, caplog):
+    """Publishing the event after the status commit fails (Redis unreachable): logged, and the
+    deployment still goes live."""
+    from tests.support.deploying import run_to_end
+
+    org = make_org()
+    prj = org.project()
+    _subscribe(org, prj["id"], kind="webhook", url="https://hooks.example.com/x")
+    dep = org.queue_deployment(org.service())
+    monkeypatch.setenv("REDIS_URL", f"redis://{refused_url}/0")
+    wiring.reset()
+    ports = wiring.get_ports()
+    with caplog.at_level("ERROR", logger="launchbay.notify"):
+        final = run_to_end(ports, dep["id"])
+        assert final["status"] == "live"
+        # emitting waits at most PUBLISH_WAIT for the queue; the producer's retries go on aside
+        started = time.monotonic()
+        assert service.emit(ports, org.id, prj["id"], events.PREVIEW_CREATED, {"name": "pr-1"})
+        assert time.monotonic() - started < service.PUBLISH_WAIT + 0.5
+        expected = [f"could not publish the {kind} event of project {prj['id']}"
+                    for kind in (events.STARTED, events.LIVE, events.PREVIEW_CREATED)]
+        wait_for(lambda: sorted(r.getMessage() for r in caplog.records
+                                if r.name == "launchbay.notify") == sorted(expected),
+                 30, what="the three failures in the log")
