@@ -45,8 +45,8 @@ class InvalidSignature(ValueError):
 def verify(secret: str, body: bytes, header: str, tolerance: int = TOLERANCE_SECONDS,
            now: Optional[float] = None) -> int:
     """Check a Launchbay-Signature header against the raw body; -> its timestamp.
-    InvalidSignature when malformed, outside the tolerance, or no v1 signature matches
-    (several v1 entries may appear while a secret is rotated)."""
+    InvalidSignature when malformed, outside the tolerance, or no v1 signature matches (any of
+    several v1 entries may match, as in Stripe's scheme; Launchbay sends one)."""
     parts: dict[str, list[str]] = {}
     for item in (header or "").split(","):
         key, _, value = item.strip().partition("=")

@@ -27,7 +27,7 @@ def test_signature_round_trip_and_what_it_refuses():
         signing.verify(secret, body, old)
     with pytest.raises(signing.InvalidSignature):
         signing.verify(secret, body, "v1=abc")
-    # during a rotation a receiver may get two v1 entries: either matching is enough
+    # several v1 entries (Stripe's scheme): one matching is enough
     assert signing.verify(secret, body, header + ",v1=" + "0" * 64) == t
 
 
@@ -98,3 +98,23 @@ def test_events_filter():
     assert events.wanted(sub.events, events.TEST)  # the test send always goes
     with pytest.raises(ValueError, match="unknown event type"):
         SubscriptionIn(kind="webhook", url="https://x.example", events=["deployment.exploded"])
+
+
+def test_the_readme_recipe_verifies_what_launchbay_signs():
+    """The six lines receivers copy from README.md ("Notifications") accept our signature and
+    nothing else."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    section = readme.read_text().split("## Notifications", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) == 6
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # nosec B102  # our own README's example
+    secret, body = signing.new_secret(), b'{"type":"deployment.failed"}'
+    header = signing.sign(secret, body)
+    assert scope["verify"](secret, body, header) is True
+    assert scope["verify"](secret, body + b"x", header) is False
+    assert scope["verify"](signing.new_secret(), body, header) is False
+    assert scope["verify"](secret, body, signing.sign(secret, body, timestamp=int(time.time()) - 600)) is False
