@@ -19,7 +19,13 @@ def notify_event(event: dict[str, Any]) -> int:
 
 @celery.task(name=names.DELIVER_NOTIFICATION, bind=True, max_retries=delivery.MAX_ATTEMPTS)
 def deliver_notification(self: Task, delivery_id: str, attempt: int = 1) -> str:
-    outcome = delivery.attempt(get_ports(), delivery_id, attempt)
+    try:
+        outcome = delivery.attempt(get_ports(), delivery_id, attempt)
+    except Exception as exc:
+        # unexpected (the store briefly unavailable, say): the same attempt again, once its claim
+        # (if it got that far) is stale enough to be taken over
+        raise self.retry(args=[delivery_id, attempt], countdown=delivery.STALE_CLAIM + 5, exc=exc,
+                         max_retries=3) from exc
     if outcome.state == "retry":
         # the next attempt is a new message due later: no worker slot is held while waiting
         raise self.retry(args=[delivery_id, attempt + 1], countdown=outcome.retry_in)
