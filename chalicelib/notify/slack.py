@@ -43,7 +43,7 @@ def text(event: dict[str, Any]) -> str:
         lines.append(f"Reason: {_escape(reason)}")
     link = data.get("link")
     if link:
-        label = f"View deployment #{dep['number']}" if dep.get("number") else "Open in Launchbay"
+        label = f"View deployment #{dep['number']}" if dep.get("number") else "Open"
         lines.append(f"<{link}|{label}>")
     return "\n".join(lines)
 

@@ -83,6 +83,8 @@ def test_slack_text_is_readable():
         "Reason: health check failed &lt;3 times&gt;",
         "<https://lb.example.com/orgs/o/deployments/d|View deployment #7>"]
     assert "this subscription works" in slack.text({"type": events.TEST, "data": {}})
+    preview = {"type": events.PREVIEW_CREATED, "data": {"name": "pr-42", "link": "https://pr-42.example.com"}}
+    assert slack.text(preview) == ":eyes: *pr-42*: preview environment created\n<https://pr-42.example.com|Open>"
 
 
 def test_backoff_grows_and_stays_under_the_visibility_timeout():
