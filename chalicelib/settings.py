@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Browser origins of the web UI allowed by CORS (comma separated, exact match). Unset: the
     # Vite dev server on stage local, none elsewhere (chalicelib/api/http.py reads it).
     ui_origins: Optional[str] = Field(None, alias="LAUNCHBAY_UI_ORIGINS")
+    # The web UI's address (https://launchbay.example.com): links in notifications start with it.
+    # Empty: they are paths (/orgs/.../deployments/...).
+    public_url: str = Field("", alias="LAUNCHBAY_PUBLIC_URL")
 
     @field_validator("mongodb_uri", "opensearch_url", "aws_endpoint_url")
     @classmethod

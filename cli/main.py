@@ -4,7 +4,7 @@ Installed as a console script by scripts/install_cli.py; `python -m cli` runs it
 from __future__ import annotations
 
 from cli.app import app
-from cli.commands import accounts, catalog, deploys, find, iac  # noqa: F401  (they register their commands)
+from cli.commands import accounts, catalog, deploys, find, iac, notify  # noqa: F401  (they register their commands)
 
 __all__ = ["app", "run"]
 

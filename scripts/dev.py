@@ -11,8 +11,9 @@ A small process supervisor:
     AWS_ENDPOINT_URL already answers), and the children get AWS_ENDPOINT_URL and
     fake keys. With credentials and no AWS_ENDPOINT_URL: real AWS.
   * Celery: one worker for the queues of worker.celery_app.QUEUES (default
-    deploys,default,search) except "search", which gets its own worker with
-    --concurrency=1 so the search index has exactly one consumer; and beat.
+    deploys,default,search,notify) except "search", which gets its own worker with
+    --concurrency=1 so the search index has exactly one consumer, and "notify"
+    (webhook deliveries), which gets its own worker too; and beat.
   * The API: gunicorn -c gunicorn.conf.py chalicelib.api.wsgi:application.
 Every child's output is prefixed with its name. Ctrl-C / SIGTERM stops all
 children (SIGTERM, then SIGKILL after a grace period) and whatever this script
@@ -44,6 +45,7 @@ from with_redis import RedisHandle, die_with_parent, ensure_redis  # noqa: E402
 
 DEFAULT_QUEUES = ("deploys", "default", "search")
 SEARCH_QUEUE = "search"
+NOTIFY_QUEUE = "notify"
 MOTO_PORT = 5055
 STOP_TIMEOUT = float(os.environ.get("LAUNCHBAY_DEV_STOP_TIMEOUT", "15"))
 COLORS = ["36", "33", "35", "32", "34", "31", "96", "93"]
@@ -77,15 +79,23 @@ def is_search_queue(name: str) -> bool:
     return re.split(r"[.:/]", name)[-1] == SEARCH_QUEUE
 
 
+def is_notify_queue(name: str) -> bool:
+    return re.split(r"[.:/]", name)[-1] == NOTIFY_QUEUE
+
+
 def worker_plan(queues: Sequence[str]) -> List[Dict[str, object]]:
-    """Celery workers to start: the search queue alone, at concurrency 1 (one index writer)."""
-    others = [q for q in queues if not is_search_queue(q)]
+    """Celery workers to start: the search queue alone, at concurrency 1 (one index writer); the
+    notify queue alone too, so slow webhook receivers never take a deploy's worker slot."""
+    others = [q for q in queues if not is_search_queue(q) and not is_notify_queue(q)]
     search = [q for q in queues if is_search_queue(q)]
+    notify = [q for q in queues if is_notify_queue(q)]
     plan: List[Dict[str, object]] = []
     if others:
         plan.append({"name": "worker", "queues": others, "concurrency": 2})
     if search:
         plan.append({"name": "search", "queues": search, "concurrency": 1})
+    if notify:
+        plan.append({"name": "notify", "queues": notify, "concurrency": 2})
     return plan
 
 

@@ -2,6 +2,7 @@
 
 Run: celery -A worker.celery_app:celery worker -Q launchbay.deploys,launchbay.default
      celery -A worker.celery_app:celery worker -Q launchbay.search --concurrency 1   (single index writer)
+     celery -A worker.celery_app:celery worker -Q launchbay.notify --concurrency 4     (webhook deliveries)
      celery -A worker.celery_app:celery beat
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ QUEUES = tuple(queue_name(PREFIX, q) for q in names.QUEUES)
 
 celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
                 include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search",
-                         "worker.tasks.resources"])
+                         "worker.tasks.resources",
+                         "worker.tasks.notify"])
 celery.conf.update(
     task_acks_late=True,                 # a task is acknowledged only once it has finished ...
     task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies

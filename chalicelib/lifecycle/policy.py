@@ -19,6 +19,7 @@ from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
+from chalicelib.notify import events as notify_events
 
 ANY = frozenset({"*"})
 
@@ -146,8 +147,20 @@ class FreeTheServiceLock(Rule):
         move.ports.store.collection("locks").delete(f"svc:{move.doc['service_id']}", expect={"holder": move.doc["id"]})
 
 
+class Notify(Rule):
+    """Once committed, the project's notification subscriptions hear of it (chalicelib/notify):
+    one task published, or nothing when the project has no subscription; never raises."""
+    # the statuses with an event that the table has (`building` joins when the table gets it)
+    to_states = frozenset(notify_events.STATUS_EVENTS) & frozenset(states.DEPLOYMENT_STATUSES)
+
+    def after(self, move: Move) -> None:
+        from chalicelib.notify import service as notify
+
+        notify.deployment_moved(move.ports, move.new or move.doc, move.to)
+
+
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), GoLive(), Fail(), AwaitRollback(),
-                                       RolledBack(), StoppedEarly(), FreeTheServiceLock())
+                                       RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 
 # --- services -----------------------------------------------------------------------

@@ -79,6 +79,10 @@ COLLECTIONS: dict[str, Indexes] = {
                                 ("project_id", "environment_id", "created", "id"), ("environment_id", "created"))),
     "resource_links": Indexes(unique=(("service_id", "resource_id"), ("service_id", "variable")),
                               index=(("resource_id", "created"), ("service_id", "created"))),
+    # notifications (chalicelib/notify): subscriptions per project, one delivery per (event, subscription)
+    "notify_subscriptions": Indexes(index=(("project_id", "created"), ("project_id", "created", "id"),
+                                           ("project_id", "enabled", "created"))),
+    "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"))),
 }
 
 

@@ -55,7 +55,10 @@ class WorkersStack(Stack):
             actions=["sts:AssumeRole"], resources=[f"arn:{self.partition}:iam::*:role/{ROLE_PREFIX}*"]))
         worker_ud = docker_host(self, cfg, [{
             "name": "worker", "image": image,
-            "args": f"{CELERY} worker -Q launchbay.deploys,launchbay.default --concurrency=2 -n worker@%h"}],
+            "args": f"{CELERY} worker -Q launchbay.deploys,launchbay.default --concurrency=2 -n worker@%h"},
+            # webhook deliveries: their own consumer, so slow receivers never take a deploy's slot
+            {"name": "notify", "image": image,
+             "args": f"{CELERY} worker -Q launchbay.notify --concurrency=4 -n notify@%h"}],
             env, self.log_group.log_group_name, xray)
         self.workers = autoscaling.AutoScalingGroup(
             self, "Workers", vpc=net.vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),

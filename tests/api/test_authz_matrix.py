@@ -82,6 +82,14 @@ REQUIRED = {
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
+    "POST /orgs/{org}/projects/{project}/notifications": "admin",
+    "GET /orgs/{org}/projects/{project}/notifications": "viewer",
+    "GET /orgs/{org}/projects/{project}/notifications/{sub}": "viewer",
+    "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": "admin",
+    "DELETE /orgs/{org}/projects/{project}/notifications/{sub}": "admin",
+    "POST /orgs/{org}/projects/{project}/notifications/{sub}/test": "admin",
+    "POST /orgs/{org}/projects/{project}/notifications/{sub}/rotate-secret": "admin",
+    "GET /orgs/{org}/projects/{project}/notifications/{sub}/deliveries": "viewer",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -169,6 +177,10 @@ class World:
 
     def fresh_aws_account(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/aws-accounts", {"name": "tmp-" + _hex()})["id"]
+
+    def fresh_subscription(self) -> str:
+        return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/notifications",
+                       {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()})["id"]
 
     def fresh_invitation(self, email=None) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/members",
@@ -305,12 +317,13 @@ def _build(w: World) -> None:
     _settle_resource(w, db["id"])
     w.ok("PUT", f"/orgs/{org}/services/{web['id']}/links/{db['id']}", {})
     w.ids.update(resource=db["id"])
+    w.ids["sub"] = w.fresh_subscription()
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -358,14 +371,15 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
              "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
              "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account,
-             "res": lambda: w.fresh_resource(linked="/links/" in key)}
+             "res": lambda: w.fresh_resource(linked="/links/" in key),
+             "sub": w.fresh_subscription}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
              "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
-             "res": "resource"}.get(name)
+             "res": "resource", "sub": "sub"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -398,6 +412,9 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /orgs/{org}/projects/{project}/resources": lambda: {"name": "r-" + _hex(), "kind": "bucket"},
         "PATCH /orgs/{org}/resources/{res}": lambda: {"backup_retention_days": 3},
         "PUT /orgs/{org}/services/{svc}/links/{res}": dict,
+        "POST /orgs/{org}/projects/{project}/notifications":
+            lambda: {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()},
+        "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": lambda: {"name": a["canary"]},
     }
     make = bodies.get(key)
     return make() if make else None

@@ -88,7 +88,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
              "event": w.ids["event"], "invitation": w.ids["invitation"], "user": w.ids["victim"],
              "svc": w.ids["cron"] if key.endswith("/runs") else w.ids["web"],
              "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
-             "res": w.ids["resource"]}
+             "res": w.ids["resource"],
+             "sub": w.ids["sub"]}
     out = {}
     for name in params:
         if method == "DELETE" and name == params[-1]:
@@ -97,7 +98,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
                 "name": w.fresh_env_secret if env_route else w.fresh_secret,
                 "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0],
                 "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account,
-                "res": lambda: w.fresh_resource(linked="/links/" in key)}
+                "res": lambda: w.fresh_resource(linked="/links/" in key),
+                "sub": w.fresh_subscription}
             out[name] = fresh[name]()
         elif name == "token_id":
             out[name] = _fresh_token(w)

@@ -32,6 +32,7 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_DEPLOY_TIMEOUT": "900 s",
     "LAUNCHBAY_ROLLOUT_POLL": "5 s on AWS",
     "LAUNCHBAY_MAX_BODY_BYTES": "1 MiB",
+    "LAUNCHBAY_PUBLIC_URL": "links in notifications are paths until the operator sets the UI's address",
     "LAUNCHBAY_API_STORE_WAIT": "2 s before a locked or slow store answers 503 (Atlas: server selection)",
 }
 # The Lambda runtime sets these itself (and refuses them in the function's configuration).

@@ -297,6 +297,8 @@ def test_worker_plan_gives_the_search_queue_its_own_single_consumer():
         {"name": "worker", "queues": ["deploys", "default"], "concurrency": 2}]
     assert dev.worker_plan(["search"]) == [{"name": "search", "queues": ["search"], "concurrency": 1}]
     assert not dev.is_search_queue("research") and dev.is_search_queue("lb:search")
+    assert dev.worker_plan(["lb.deploys", "lb.notify"])[1] == {"name": "notify", "queues": ["lb.notify"],
+                                                               "concurrency": 2}
 
 
 def test_celery_commands():

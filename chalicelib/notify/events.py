@@ -1,0 +1,50 @@
+"""The events a subscription can receive, and which deployment status emits which event.
+
+The lifecycle's Notify rule (chalicelib/lifecycle/policy.py) looks a status up in
+STATUS_EVENTS; statuses not listed (deploying, superseded, ...) notify nobody."""
+from __future__ import annotations
+
+from typing import Optional
+
+STARTED = "deployment.started"
+BUILDING = "deployment.building"
+LIVE = "deployment.live"
+FAILED = "deployment.failed"
+ROLLED_BACK = "deployment.rolled_back"
+PREVIEW_CREATED = "preview.created"
+PREVIEW_DELETED = "preview.deleted"
+TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
+
+EVENTS = (STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED)
+ALL = "*"
+
+# deployment status entered -> event. `queued` is how a deployment is created, not a move:
+# the deploy "starts" when a worker claims it (provisioning).
+STATUS_EVENTS: dict[str, str] = {
+    "provisioning": STARTED,
+    "building": BUILDING,
+    "live": LIVE,
+    "failed": FAILED,
+    "rolled_back": ROLLED_BACK,
+}
+
+# status / event in words, for Slack and the delivery log
+WORDS: dict[str, str] = {
+    STARTED: "started deploying",
+    BUILDING: "is building",
+    LIVE: "is live",
+    FAILED: "failed to deploy",
+    ROLLED_BACK: "was rolled back",
+    PREVIEW_CREATED: "preview environment created",
+    PREVIEW_DELETED: "preview environment deleted",
+    TEST: "test notification",
+}
+
+
+def for_status(status: str) -> Optional[str]:
+    return STATUS_EVENTS.get(status)
+
+
+def wanted(filter_: list[str], event: str) -> bool:
+    """Whether a subscription's events filter takes this event (the test event always goes)."""
+    return event == TEST or ALL in filter_ or event in filter_

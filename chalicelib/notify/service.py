@@ -1,0 +1,266 @@
+"""Subscriptions (CRUD scoped to an organization's project: admins manage, every member reads),
+the delivery log, and emitting events.
+
+The receiver URL may carry a token (Slack's does) and the webhook signing secret is one:
+both are stored encrypted (Fernet, the secrets key) and never returned, except the secret
+once, when it is made (create, rotate). Answers show the URL's scheme and host only.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from typing import Any, Optional
+
+from chalicelib import tasks
+from chalicelib.accounts.service import load_in_org
+from chalicelib.audit import service as audit
+from chalicelib.core import security
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import Invalid, NotFound
+from chalicelib.core.ids import new_id, now_iso
+from chalicelib.notify import events, signing, urls
+from chalicelib.store.port import Conflict, iter_all
+
+log = logging.getLogger("launchbay.notify")
+SUBS = "notify_subscriptions"
+DELIVERIES = "notify_deliveries"
+MAX_PER_PROJECT = 50
+PUBLISH_WAIT = 0.5  # seconds a status move waits for its event to be queued (see _publish_briefly)
+
+
+# --- shaping --------------------------------------------------------------------------
+
+def url_hint(url: str) -> str:
+    """What an answer shows of a receiver URL: scheme, host and port (the path may hold a token)."""
+    t = urls.parse(url)
+    default = 443 if t.scheme == "https" else 80
+    host = f"[{t.host}]" if ":" in t.host else t.host
+    return f"{t.scheme}://{host}{'' if t.port == default else f':{t.port}'}/…"
+
+
+def public(sub: dict[str, Any]) -> dict[str, Any]:
+    out = {k: sub.get(k) for k in ("id", "org_id", "project_id", "kind", "name", "url_hint", "events", "enabled",
+                                   "created", "updated", "secret_rotated")}
+    out["signed"] = sub.get("kind") == "webhook"
+    return out
+
+
+def public_delivery(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: d.get(k) for k in ("id", "subscription_id", "event_id", "event", "status", "attempts", "response_code",
+                                  "error", "duration_ms", "history", "next_attempt", "created", "updated")}
+
+
+# --- reading --------------------------------------------------------------------------
+
+def _project(ports: Ports, actor: Actor, org_id: str, project_id: str, action: str) -> dict[str, Any]:
+    return load_in_org(ports, actor, org_id, action, "projects", project_id, "project")
+
+
+def get_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str,
+                     action: str = "read") -> dict[str, Any]:
+    _project(ports, actor, org_id, project_id, action)
+    sub = ports.store.collection(SUBS).get(sub_id)
+    if sub is None or sub["org_id"] != org_id or sub["project_id"] != project_id:
+        raise NotFound("notification subscription not found", field="sub")
+    return sub
+
+
+def list_subscriptions(ports: Ports, actor: Actor, org_id: str, project_id: str, limit: int, after: Optional[str]):
+    _project(ports, actor, org_id, project_id, "read")
+    return ports.store.collection(SUBS).find({"project_id": project_id}, order="created", limit=limit, after=after)
+
+
+def list_deliveries(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str, limit: int,
+                    after: Optional[str]):
+    """Newest first, by cursor."""
+    get_subscription(ports, actor, org_id, project_id, sub_id)
+    return ports.store.collection(DELIVERIES).find({"subscription_id": sub_id}, order="-created", limit=limit,
+                                                   after=after)
+
+
+# --- writing --------------------------------------------------------------------------
+
+def _checked_url(ports: Ports, url: str) -> str:
+    try:
+        urls.check_url(url, urls.local_mode(ports.settings))
+    except urls.Refused as exc:
+        raise Invalid(str(exc), field="url") from None
+    return url
+
+
+def _key(ports: Ports) -> bytes:
+    return ports.settings.fernet_key()
+
+
+def create_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """-> the subscription, with its signing secret (webhooks) this once."""
+    _project(ports, actor, org_id, project_id, "project.write")
+    url = _checked_url(ports, body["url"])
+    if ports.store.collection(SUBS).count({"project_id": project_id}) >= MAX_PER_PROJECT:
+        raise Invalid(f"a project has at most {MAX_PER_PROJECT} notification subscriptions", field="project")
+    secret = signing.new_secret() if body["kind"] == "webhook" else None
+    now = now_iso()
+    doc = {"id": new_id("ntf"), "org_id": org_id, "project_id": project_id, "kind": body["kind"],
+           "name": body.get("name") or "", "events": body.get("events") or [events.ALL],
+           "enabled": bool(body.get("enabled", True)), "url_cipher": security.encrypt(_key(ports), url),
+           "url_hint": url_hint(url), "secret_cipher": security.encrypt(_key(ports), secret) if secret else None,
+           "secret_rotated": now if secret else None, "created": now, "updated": now}
+    with ports.store.transaction():
+        ports.store.collection(SUBS).insert(doc)
+        audit.record(ports, actor, org_id, "notification.create", "notification", doc["id"],
+                     {"project_id": project_id, "kind": doc["kind"], "url": doc["url_hint"]})
+    out = public(doc)
+    if secret:
+        out["secret"] = secret
+    return out
+
+
+def update_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str,
+                        changes: dict[str, Any]) -> dict[str, Any]:
+    current = get_subscription(ports, actor, org_id, project_id, sub_id, "project.write")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    write: dict[str, Any] = {k: changes[k] for k in ("name", "events", "enabled") if k in changes}
+    if "url" in changes:
+        url = _checked_url(ports, changes["url"])
+        write.update(url_cipher=security.encrypt(_key(ports), url), url_hint=url_hint(url))
+    if not write:
+        return public(current)
+    with ports.store.transaction():
+        doc = ports.store.collection(SUBS).update(sub_id, {**write, "updated": now_iso()})
+        if doc is None:
+            raise NotFound("notification subscription not found", field="sub")
+        audit.record(ports, actor, org_id, "notification.update", "notification", sub_id,
+                      {"project_id": project_id, "fields": sorted(changes)})
+    return public(doc)
+
+
+def rotate_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str) -> dict[str, Any]:
+    """A new signing secret, shown this once; the old one stops signing at once."""
+    current = get_subscription(ports, actor, org_id, project_id, sub_id, "project.write")
+    if current["kind"] != "webhook":
+        raise Invalid("only webhook subscriptions are signed; a Slack webhook has no secret", field="sub")
+    secret = signing.new_secret()
+    now = now_iso()
+    with ports.store.transaction():
+        doc = ports.store.collection(SUBS).update(sub_id, {"secret_cipher": security.encrypt(_key(ports), secret),
+                                                           "secret_rotated": now, "updated": now})
+        if doc is None:
+            raise NotFound("notification subscription not found", field="sub")
+        audit.record(ports, actor, org_id, "notification.rotate_secret", "notification", sub_id,
+                     {"project_id": project_id})
+    return {**public(doc), "secret": secret}
+
+
+def delete_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str) -> None:
+    get_subscription(ports, actor, org_id, project_id, sub_id, "project.write")
+    with ports.store.transaction():
+        ports.store.collection(SUBS).delete(sub_id)
+        ports.store.collection(DELIVERIES).delete_many({"subscription_id": sub_id})
+        audit.record(ports, actor, org_id, "notification.delete", "notification", sub_id, {"project_id": project_id})
+
+
+def send_test(ports: Ports, actor: Actor, org_id: str, project_id: str, sub_id: str) -> dict[str, Any]:
+    """Queue a `notification.test` event to this subscription alone (enabled or not); the
+    delivery log shows the outcome."""
+    sub = get_subscription(ports, actor, org_id, project_id, sub_id, "project.write")
+    event = new_event(ports, org_id, project_id, events.TEST, {"subscription_id": sub_id, "requested_by": actor.label})
+    delivery = _new_delivery(ports, sub, event)
+    ports.queue.publish(tasks.DELIVER_NOTIFICATION, delivery["id"], 1)
+    return public_delivery(delivery)
+
+
+# --- events ---------------------------------------------------------------------------
+
+def new_event(ports: Ports, org_id: str, project_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": new_id("evt"), "type": kind, "created": now_iso(), "org_id": org_id, "project_id": project_id,
+            "data": data}
+
+
+def emit(ports: Ports, org_id: str, project_id: Optional[str], event: str, data: dict[str, Any]) -> Optional[str]:
+    """Publish an event to the project's subscriptions. Preview environments call this with
+    preview.created / preview.deleted and data such as {"name": "pr-42", "environment": "pr-42",
+    "link": <the preview's URL>} (Slack's text reads `name`, `environment` and `link`; webhooks
+    get `data` as given). Never raises and never waits on a receiver: one
+    indexed read (does the project have an enabled subscription?) and, if so, one task
+    published; the fan-out and the deliveries happen in the worker. -> the event id, or None."""
+    if not project_id:
+        return None
+    try:
+        if event not in events.EVENTS:
+            raise ValueError(f"unknown event type {event!r}")
+        subs, _ = ports.store.collection(SUBS).find({"project_id": project_id, "enabled": True}, limit=1)
+        if not subs:
+            return None
+        doc = new_event(ports, org_id, project_id, event, data)
+    except Exception:  # a notification must never fail (or slow) what it reports on
+        log.exception("could not publish the %s event of project %s", event, project_id)
+        return None
+    _publish_briefly(ports, doc)
+    return doc["id"]
+
+
+def _publish_briefly(ports: Ports, doc: dict[str, Any]) -> None:
+    """Publish, waiting at most PUBLISH_WAIT: with Redis healthy that is a few milliseconds; with
+    Redis down the producer's own connection retries (seconds) go on in the background and end
+    in the log, while the deploy that emitted the event carries on."""
+    def publish() -> None:
+        try:
+            ports.queue.publish(tasks.NOTIFY_EVENT, doc)
+        except Exception:
+            log.exception("could not publish the %s event of project %s", doc["type"], doc["project_id"])
+
+    thread = threading.Thread(target=publish, name=f"notify-{doc['id']}", daemon=True)
+    thread.start()
+    thread.join(PUBLISH_WAIT)
+
+
+def deployment_moved(ports: Ports, dep: dict[str, Any], status: str) -> Optional[str]:
+    """The lifecycle's hook: the event for a deployment entering `status`, if it has one."""
+    kind = events.for_status(status)
+    if kind is None:
+        return None
+    return emit(ports, dep["org_id"], dep.get("project_id"), kind, deployment_data(ports, dep))
+
+
+def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
+    path = f"/orgs/{dep['org_id']}/deployments/{dep['id']}"
+    base = (ports.settings.public_url or "").rstrip("/")
+    return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image",
+                                                   "rollback_to", "rollback_of", "created", "updated")},
+            "service": {"id": dep.get("service_id"), "name": dep.get("service_name"), "kind": dep.get("kind")},
+            "environment": dep.get("environment") or "production", "link": base + path}
+
+
+def _delivery_id(event_id: str, sub_id: str) -> str:
+    """One delivery per (event, subscription): a fan-out run twice makes no second delivery.
+    The event id's time part comes first, so ids still sort by time."""
+    tail = hashlib.sha256(f"{event_id}:{sub_id}".encode()).hexdigest()[:16]
+    return f"dlv_{event_id.removeprefix('evt_')[:10]}{tail}"
+
+
+def _new_delivery(ports: Ports, sub: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    now = now_iso()
+    doc = {"id": _delivery_id(event["id"], sub["id"]), "org_id": sub["org_id"], "project_id": sub["project_id"],
+           "subscription_id": sub["id"], "event_id": event["id"], "event": event["type"], "payload": event,
+           "status": "queued", "attempts": 0, "response_code": None, "error": None, "duration_ms": None,
+           "history": [], "next_attempt": now, "claimed": None, "created": now, "updated": now}
+    return ports.store.collection(DELIVERIES).insert(doc)
+
+
+def fan_out(ports: Ports, event: dict[str, Any]) -> list[str]:
+    """One delivery per enabled subscription of the project that wants the event, each with its
+    own task (a slow receiver holds up only its own). Safe to run twice. -> delivery ids."""
+    ids = []
+    for sub in iter_all(ports.store.collection(SUBS), {"project_id": event["project_id"], "enabled": True}):
+        if sub["org_id"] != event["org_id"] or not events.wanted(sub.get("events") or [events.ALL], event["type"]):
+            continue
+        try:
+            delivery = _new_delivery(ports, sub, event)
+        except Conflict:  # this fan-out ran before: publish again only what never started
+            delivery = ports.store.collection(DELIVERIES).get(_delivery_id(event["id"], sub["id"])) or {}
+            if delivery.get("status") != "queued" or delivery.get("attempts"):
+                continue
+        ports.queue.publish(tasks.DELIVER_NOTIFICATION, delivery["id"], 1)
+        ids.append(delivery["id"])
+    return ids

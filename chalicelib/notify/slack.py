@@ -1,0 +1,52 @@
+"""The message a Slack-compatible incoming webhook gets (Slack, Mattermost, Rocket.Chat,
+Discord's /slack endpoint): one readable `text` in Slack's mrkdwn, e.g.
+
+    :white_check_mark: *web* (production) is live: deployment #4, image nginx:1.27
+    <https://launchbay.example.com/orgs/.../deployments/dep_...|View deployment #4>
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.notify import events
+
+ICONS = {events.STARTED: ":rocket:", events.BUILDING: ":hammer_and_wrench:", events.LIVE: ":white_check_mark:",
+         events.FAILED: ":x:", events.ROLLED_BACK: ":leftwards_arrow_with_hook:",
+         events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:"}
+
+
+def _escape(text: Any) -> str:
+    # Slack's three control characters; everything else is shown as written
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text(event: dict[str, Any]) -> str:
+    kind = event["type"]
+    data = event.get("data") or {}
+    icon = ICONS.get(kind, ":bell:")
+    if kind == events.TEST:
+        return f"{icon} Test notification from Launchbay: this subscription works."
+    service = data.get("service") or {}
+    dep = data.get("deployment") or {}
+    name = _escape(service.get("name") or data.get("name") or "a service")
+    where = f" ({_escape(data['environment'])})" if data.get("environment") else ""
+    words = events.WORDS.get(kind, kind)
+    if kind.startswith("deployment."):
+        head = f"{icon} *{name}*{where} {words}: deployment #{dep.get('number')}"
+        if dep.get("image"):
+            head += f", image {_escape(dep['image'])}"
+    else:
+        head = f"{icon} *{name}*{where}: {words}"
+    lines = [head]
+    reason = dep.get("error") if kind in (events.FAILED, events.ROLLED_BACK) else None
+    if reason:
+        lines.append(f"Reason: {_escape(reason)}")
+    link = data.get("link")
+    if link:
+        label = f"View deployment #{dep['number']}" if dep.get("number") else "Open"
+        lines.append(f"<{link}|{label}>")
+    return "\n".join(lines)
+
+
+def payload(event: dict[str, Any]) -> dict[str, Any]:
+    return {"text": text(event)}

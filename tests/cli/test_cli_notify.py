@@ -1,0 +1,32 @@
+"""`launchbay notify` against the real API, a real notify worker and a loopback receiver."""
+from __future__ import annotations
+
+from chalicelib.notify import signing
+from tests.notify.receiver import Receiver
+from tests.support.processes import CeleryWorker, wait_for
+
+
+def test_notify_add_test_deliveries_remove(cli, account, launchbay_env):
+    worker = CeleryWorker(launchbay_env, ["notify"], name="notify").start()
+    try:
+        with Receiver() as hook:
+            added = cli("notify", "add", hook.url("/cli"), "--event", "deployment.live", "--name", "ci")
+            secret = next(line.split(": ", 1)[1] for line in added.stdout.splitlines() if "shown once" in line)
+            assert secret.startswith("whsec_")
+            (sub,) = cli("notify", "list", "--json").json()["items"]
+            assert sub["events"] == ["deployment.live"] and "secret" not in sub
+            assert secret not in cli("notify").stdout
+            queued = cli("notify", "test", sub["id"], "--json").json()
+            (req,) = hook.wait(1)
+            signing.verify(secret, req.body, req.headers["launchbay-signature"])
+            assert req.headers["launchbay-delivery"] == queued["id"]
+            done = wait_for(lambda: (items := cli("notify", "deliveries", sub["id"], "--json").json()["items"])
+                            and items[0]["status"] == "delivered" and items, 30, what="the delivery")
+            assert done[0]["response_code"] == 200 and done[0]["attempts"] == 1
+            assert "delivered" in cli("notify", "deliveries", sub["id"]).stdout
+        bad = cli("notify", "add", "http://10.0.0.1/x", ok=False)
+        assert bad.exit_code == 1 and "url" in bad.stderr
+        cli("notify", "remove", sub["id"])
+        assert cli("notify", "list", "--json").json()["items"] == []
+    finally:
+        worker.stop()

@@ -1,0 +1,157 @@
+"""Notifications end to end: deployments in the sandbox, a real Celery worker on the notify
+queue, and a real HTTP receiver on 127.0.0.1."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.notify import delivery, events, service, signing
+from tests.notify.receiver import Receiver
+from tests.support.processes import CeleryWorker, wait_for
+
+
+@pytest.fixture
+def notify_worker(launchbay_env):
+    worker = CeleryWorker(launchbay_env, ["notify"], name="notify").start()
+    yield worker
+    worker.stop()
+
+
+def _subscribe(org, project_id, **body):
+    status, sub = org.call("POST", f"/projects/{project_id}/notifications", body)
+    assert status == 201, sub
+    return sub
+
+
+def _deliveries(org, project_id, sub_id):
+    status, page = org.call("GET", f"/projects/{project_id}/notifications/{sub_id}/deliveries")
+    assert status == 200, page
+    return page["items"]
+
+
+def _settled(org, project_id, sub_id, count):
+    def done():
+        items = _deliveries(org, project_id, sub_id)
+        return len(items) >= count and all(d["status"] in ("delivered", "failed") for d in items) and items
+    return wait_for(done, 60, what=f"{count} settled deliveries")
+
+
+def test_a_deploy_reaches_signed_webhooks_and_slack(make_org, ports, notify_worker):
+    org = make_org()
+    prj = org.project()
+    with Receiver() as hook, Receiver() as chat:
+        sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url("/launchbay"))
+        slack_sub = _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"), events=[events.LIVE])
+        _subscribe(org, prj["id"], kind="webhook", url=hook.url("/off"), enabled=False)
+        dep = org.deploy(ports, org.service())
+        assert dep["status"] == "live"
+        got = hook.wait(2)
+        chat_got = chat.wait(1)
+        time.sleep(1)   # nothing more arrives: the disabled subscription and the Slack filter hold
+        assert len(hook.requests) == 2 and len(chat.requests) == 1, (hook.events(), chat.events())
+    by_event = {r.headers["launchbay-event"]: r for r in got}
+    assert set(by_event) == {events.STARTED, events.LIVE}, notify_worker.output()[-2000:]
+    for kind, req in by_event.items():
+        assert req.path == "/launchbay"
+        signing.verify(sub["secret"], req.body, req.headers["launchbay-signature"])  # raises when invalid
+        body = req.json()
+        assert body["type"] == kind and body["project_id"] == prj["id"] and body["org_id"] == org.id
+        assert body["data"]["deployment"]["id"] == dep["id"] and body["data"]["service"]["name"] == "web"
+        assert body["data"]["link"] == f"/orgs/{org.id}/deployments/{dep['id']}"
+        assert req.headers["launchbay-delivery"].startswith("dlv_")
+    assert by_event[events.LIVE].json()["data"]["deployment"]["status"] == "live"
+    # Slack: readable text, no signature
+    text = chat_got[0].json()["text"]
+    assert text.startswith(":white_check_mark: *web* (production) is live: deployment #1, image nginx:1.27"), text
+    assert "launchbay-signature" not in chat_got[0].headers
+    # the delivery log
+    log = _settled(org, prj["id"], sub["id"], 2)
+    assert {d["event"] for d in log} == {events.STARTED, events.LIVE}
+    assert all(d["status"] == "delivered" and d["attempts"] == 1 and d["response_code"] == 200 for d in log)
+    assert _settled(org, prj["id"], slack_sub["id"], 1)[0]["response_code"] == 200
+
+
+def test_a_failing_receiver_is_retried_with_the_same_delivery_id(make_org, notify_worker, launchbay_env):
+    org = make_org()
+    prj = org.project()
+    with Receiver(answers=[500, 503, 200]) as hook:
+        sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url())
+        status, queued = org.call("POST", f"/projects/{prj['id']}/notifications/{sub['id']}/test")
+        assert status == 202 and queued["status"] == "queued" and queued["event"] == events.TEST
+        got = hook.wait(3)
+        (final,) = _settled(org, prj["id"], sub["id"], 1)
+    assert {r.headers["launchbay-delivery"] for r in got} == {queued["id"]}          # idempotency key
+    assert len({r.body for r in got}) == 1                                            # the same body each time
+    for r in got:
+        signing.verify(sub["secret"], r.body, r.headers["launchbay-signature"])
+    # backed off: about 2 s, then about 8 s
+    gaps = [b.at - a.at for a, b in zip(got, got[1:])]
+    assert 1.5 <= gaps[0] < 6 and 7 <= gaps[1] < 14, gaps
+    assert final["status"] == "delivered" and final["attempts"] == 3 and final["response_code"] == 200
+    assert [h["response_code"] for h in final["history"]] == [500, 503, 200]
+    assert final["history"][0]["error"] == "the receiver answered HTTP 500: receiver is unhappy"
+
+
+def test_a_slow_receiver_never_slows_a_deploy(make_org, ports, notify_worker):
+    org = make_org()
+    prj = org.project()
+    with Receiver(delay=delivery.READ_TIMEOUT + 3) as hook:
+        sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url(), events=[events.STARTED])
+        dep = org.deploy(ports, org.service())
+        live_at = time.time()
+        assert dep["status"] == "live"
+        first = hook.wait(1)[0]
+        # the deploy went live while the receiver still sat on the request of its start
+        assert live_at < first.at + hook.delay, (live_at, first.at)
+        item = wait_for(lambda: next((d for d in _deliveries(org, prj["id"], sub["id"])
+                                      if d["status"] == "retrying"), None), 30, what="the timed-out attempt")
+    assert first.headers["launchbay-event"] == events.STARTED
+    assert item["attempts"] == 1 and item["response_code"] is None
+    assert item["error"] == f"no answer within {delivery.READ_TIMEOUT:g} s" and item["next_attempt"]
+
+
+def test_the_guard_checks_the_address_again_at_delivery(make_org, launchbay_env, monkeypatch):
+    """Saved in local mode (loopback allowed), attempted in a process configured as production
+    (no worker consumes the queued task here: the test runs the attempt itself): refused, not sent."""
+    org = make_org()
+    prj = org.project()
+    with Receiver() as hook:
+        sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url().replace("127.0.0.1", "localhost"))
+        status, queued = org.call("POST", f"/projects/{prj['id']}/notifications/{sub['id']}/test")
+        assert status == 202
+        monkeypatch.setenv("LAUNCHBAY_STAGE", "prod")
+        wiring.reset()
+        outcome = delivery.attempt(wiring.get_ports(), queued["id"], 1)
+        assert outcome.state == "failed"
+        assert hook.requests == []
+    (doc,) = _deliveries(org, prj["id"], sub["id"])
+    assert doc["id"] == queued["id"] and doc["status"] == "failed" and doc["attempts"] == 1
+    assert doc["error"] == "refused: localhost is a loopback name"
+
+
+def test_a_broken_queue_never_fails_a_deploy(make_org, launchbay_env, refused_url, monkeypatch, caplog):
+    """Publishing the event after the status commit fails (Redis unreachable): logged, and the
+    deployment still goes live."""
+    from tests.support.deploying import run_to_end
+
+    org = make_org()
+    prj = org.project()
+    _subscribe(org, prj["id"], kind="webhook", url="https://hooks.example.com/x")
+    dep = org.queue_deployment(org.service())
+    monkeypatch.setenv("REDIS_URL", f"redis://{refused_url}/0")
+    wiring.reset()
+    ports = wiring.get_ports()
+    with caplog.at_level("ERROR", logger="launchbay.notify"):
+        final = run_to_end(ports, dep["id"])
+        assert final["status"] == "live"
+        # emitting waits at most PUBLISH_WAIT for the queue; the producer's retries go on aside
+        started = time.monotonic()
+        assert service.emit(ports, org.id, prj["id"], events.PREVIEW_CREATED, {"name": "pr-1"})
+        assert time.monotonic() - started < service.PUBLISH_WAIT + 0.5
+        expected = [f"could not publish the {kind} event of project {prj['id']}"
+                    for kind in (events.STARTED, events.LIVE, events.PREVIEW_CREATED)]
+        wait_for(lambda: sorted(r.getMessage() for r in caplog.records
+                                if r.name == "launchbay.notify") == sorted(expected),
+                 30, what="the three failures in the log")

@@ -1,0 +1,122 @@
+"""The pieces of notifications that need no services: signatures, the SSRF guard, Slack's
+text, the backoff, the events filter."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import pytest
+
+from chalicelib.notify import delivery, events, signing, slack, urls
+from chalicelib.notify.models import SubscriptionIn
+
+
+def test_signature_round_trip_and_what_it_refuses():
+    secret, body = signing.new_secret(), b'{"type":"deployment.live"}'
+    header = signing.sign(secret, body)
+    t = signing.verify(secret, body, header)
+    # the documented recipe (README "Notifications") gives the same digest
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    assert header == f"t={t},v1={mac}"
+    for bad_body, bad_secret in ((body + b" ", secret), (body, signing.new_secret())):
+        with pytest.raises(signing.InvalidSignature):
+            signing.verify(bad_secret, bad_body, header)
+    old = signing.sign(secret, body, timestamp=int(time.time()) - 301)
+    with pytest.raises(signing.InvalidSignature, match="tolerance"):
+        signing.verify(secret, body, old)
+    with pytest.raises(signing.InvalidSignature):
+        signing.verify(secret, body, "v1=abc")
+    # several v1 entries (Stripe's scheme): one matching is enough
+    assert signing.verify(secret, body, header + ",v1=" + "0" * 64) == t
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com/hook",                  # not https
+    "https://10.0.0.5/hook", "https://192.168.1.1/", "https://172.16.0.1/",
+    "https://169.254.169.254/latest/meta-data",  # the metadata endpoint
+    "https://[fe80::1]/", "https://[::ffff:10.0.0.1]/", "https://0.0.0.0/", "https://224.0.0.1/",
+    "https://user:pw@example.com/", "ftp://example.com/", "https://", "not a url",
+])
+def test_guard_refuses_everywhere(url):
+    for local in (True, False):
+        with pytest.raises(urls.Refused):
+            urls.check_url(url, local)
+
+
+def test_loopback_only_in_local_mode():
+    for url in ("http://127.0.0.1:9000/hook", "http://localhost:9000/", "https://[::1]/x"):
+        urls.check_url(url, local=True)
+        with pytest.raises(urls.Refused, match="loopback"):
+            urls.check_url(url, local=False)
+    assert urls.check_url("https://hooks.example.com/a?b=1", local=False).path == "/a?b=1"
+
+
+def test_resolution_is_checked_at_delivery_time():
+    # a name passes the save-time check (no DNS there) but resolves to loopback: refused outside local mode
+    target = urls.check_url("https://localhost.localdomain.example/", local=False)
+    with pytest.raises(LookupError):
+        urls.resolve(target, local=False)
+    loop = urls.parse("https://localhost/")
+    with pytest.raises(urls.Refused, match="resolves to a refused address"):
+        urls.resolve(loop, local=False)
+    assert urls.resolve(loop, local=True) in ("127.0.0.1", "::1")
+
+
+def test_local_mode_is_the_sandbox_outside_prod():
+    class S:
+        sandbox, stage = True, "dev"
+    assert urls.local_mode(S())
+    S.stage = "prod"
+    assert not urls.local_mode(S())
+    S.stage, S.sandbox = "dev", False
+    assert not urls.local_mode(S())
+
+
+def test_slack_text_is_readable():
+    event = {"type": events.ROLLED_BACK, "data": {
+        "service": {"name": "web"}, "environment": "staging", "link": "https://lb.example.com/orgs/o/deployments/d",
+        "deployment": {"number": 7, "image": "nginx:1.27", "error": "health check failed <3 times>"}}}
+    text = slack.text(event)
+    assert text.splitlines() == [
+        ":leftwards_arrow_with_hook: *web* (staging) was rolled back: deployment #7, image nginx:1.27",
+        "Reason: health check failed &lt;3 times&gt;",
+        "<https://lb.example.com/orgs/o/deployments/d|View deployment #7>"]
+    assert "this subscription works" in slack.text({"type": events.TEST, "data": {}})
+    preview = {"type": events.PREVIEW_CREATED, "data": {"name": "pr-42", "link": "https://pr-42.example.com"}}
+    assert slack.text(preview) == ":eyes: *pr-42*: preview environment created\n<https://pr-42.example.com|Open>"
+
+
+def test_backoff_grows_and_stays_under_the_visibility_timeout():
+    waits = [delivery.backoff(n) for n in range(1, delivery.MAX_ATTEMPTS)]
+    assert waits == [2, 8, 32, 100, 100]
+
+
+def test_events_filter():
+    assert SubscriptionIn(kind="webhook", url="https://x.example").events == ["*"]
+    sub = SubscriptionIn(kind="slack", url="https://x.example", events=[events.LIVE, events.FAILED, events.LIVE])
+    assert sub.events == [events.LIVE, events.FAILED]
+    assert events.wanted(sub.events, events.LIVE) and not events.wanted(sub.events, events.STARTED)
+    assert events.wanted(sub.events, events.TEST)  # the test send always goes
+    with pytest.raises(ValueError, match="unknown event type"):
+        SubscriptionIn(kind="webhook", url="https://x.example", events=["deployment.exploded"])
+
+
+def test_the_readme_recipe_verifies_what_launchbay_signs():
+    """The six lines receivers copy from README.md ("Notifications") accept our signature and
+    nothing else."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    section = readme.read_text().split("## Notifications", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) == 6
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # nosec B102  # our own README's example
+    secret, body = signing.new_secret(), b'{"type":"deployment.failed"}'
+    header = signing.sign(secret, body)
+    assert scope["verify"](secret, body, header) is True
+    assert scope["verify"](secret, body + b"x", header) is False
+    assert scope["verify"](signing.new_secret(), body, header) is False
+    assert scope["verify"](secret, body, signing.sign(secret, body, timestamp=int(time.time()) - 600)) is False

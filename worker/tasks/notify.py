@@ -1,0 +1,32 @@
+"""Notification tasks (the `notify` queue): fan an event out to its subscriptions, and
+deliver, one task per (subscription, event), retried with backoff."""
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+
+from chalicelib import tasks as names
+from chalicelib.notify import delivery, service
+from chalicelib.wiring import get_ports
+from worker.celery_app import celery
+
+
+@celery.task(name=names.NOTIFY_EVENT)
+def notify_event(event: dict[str, Any]) -> int:
+    return len(service.fan_out(get_ports(), event))
+
+
+@celery.task(name=names.DELIVER_NOTIFICATION, bind=True, max_retries=delivery.MAX_ATTEMPTS)
+def deliver_notification(self: Task, delivery_id: str, attempt: int = 1) -> str:
+    try:
+        outcome = delivery.attempt(get_ports(), delivery_id, attempt)
+    except Exception as exc:
+        # unexpected (the store briefly unavailable, say): the same attempt again, once its claim
+        # (if it got that far) is stale enough to be taken over
+        raise self.retry(args=[delivery_id, attempt], countdown=delivery.STALE_CLAIM + 5, exc=exc,
+                         max_retries=3) from exc
+    if outcome.state == "retry":
+        # the next attempt is a new message due later: no worker slot is held while waiting
+        raise self.retry(args=[delivery_id, attempt + 1], countdown=outcome.retry_in)
+    return f"{outcome.state}: {outcome.detail}"
