@@ -59,7 +59,7 @@ COLLECTIONS: dict[str, Indexes] = {
                            # not `steps` or `reason`: they change at every step; the index reads the whole
                            # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
-                                             "error", "actor", "created", "environment"})),
+                                             "error", "actor", "created", "environment", "commit"})),
     "log_lines": Indexes(index=(("deployment_id", "seq"), ("deployment_id", "seq", "id")),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
     "audit_events": Indexes(index=(("org_id", "created"), ("org_id", "created", "id")),
@@ -73,6 +73,11 @@ COLLECTIONS: dict[str, Indexes] = {
                       search=frozenset({"org_id", "project_id", "service_name", "rule", "status", "message",
                                         "created"})),
     "alert_rules": Indexes(unique=(("service_id",),)),
+    # a project's git webhook (chalicelib/hooks): one per project, its secret encrypted
+    "hooks": Indexes(unique=(("project_id",),)),
+    # each delivery once: GitHub's X-GitHub-Delivery id is unique per project, so a replay is refused
+    "hook_deliveries": Indexes(unique=(("project_id", "delivery"),), index=(("project_id", "created"),
+                                                                            ("status", "created"))),
 }
 
 
