@@ -15,14 +15,16 @@ RELAY_OUTBOX = "launchbay.relay_outbox"
 REINDEX = "launchbay.reindex"
 SEARCH_RETENTION = "launchbay.search_retention"
 EVALUATE_ALERTS = "launchbay.evaluate_alerts"
+PROCESS_HOOK = "launchbay.process_hook"
+EXPIRE_PREVIEWS = "launchbay.expire_previews"
 
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, START_RUN, REAP_DEPLOYMENTS, HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT,
-       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS)
+       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS, PROCESS_HOOK, EXPIRE_PREVIEWS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
-    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", START_RUN: "deploys",
+    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", START_RUN: "deploys", PROCESS_HOOK: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
 }
 QUEUES = ("deploys", "default", "search")
