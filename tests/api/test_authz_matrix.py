@@ -77,6 +77,8 @@ REQUIRED = {
     "POST /orgs/{org}/sandbox/aws-account": "admin",
     "GET /orgs/{org}/search": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
+    "POST /orgs/{org}/projects/{project}/hooks/github": "admin",
+    "GET /orgs/{org}/projects/{project}/hooks/github": "viewer",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -285,6 +287,7 @@ def _build(w: World) -> None:
                    token=w.dual_token)
     w.ids.update(org_b=b["organization"]["id"], b_owner_email=b["user"]["email"], dual_email=dual_email,
                  dual_id=dual["user"]["id"])
+    w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/hooks/github")   # so that reading it answers 200
     conn = w.ok("POST", f"/orgs/{org}/sandbox/aws-account")    # a verified connection (sandbox account)
     w.ids.update(aws_account=conn["id"], aws_external_id=conn["external_id"])
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
