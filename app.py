@@ -2,7 +2,18 @@
 Routes come from the blueprints in chalicelib/api; scheduled handlers only enqueue work."""
 from chalice import Chalice
 
-from chalicelib.api import accounts, aws_accounts, catalog, config, deploys, environments, hooks, operations, platform, search
+from chalicelib.api import (
+    accounts,
+    aws_accounts,
+    catalog,
+    config,
+    deploys,
+    environments,
+    hooks,
+    operations,
+    platform,
+    search,
+)
 from chalicelib.api import observe as observe_api
 from chalicelib.api.http import install as install_error_shape
 from chalicelib.api.scheduled import register as register_scheduled

@@ -6,8 +6,15 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.catalog.models import (ENVIRONMENT_NAME, Autoscaling, HealthCheck, _check_env, _ServiceFields, _suffix,
-                                       check_branch)
+from chalicelib.catalog.models import (
+    ENVIRONMENT_NAME,
+    Autoscaling,
+    HealthCheck,
+    _check_env,
+    _ServiceFields,
+    _suffix,
+    check_branch,
+)
 from chalicelib.core.types import ServiceName
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
