@@ -69,8 +69,8 @@ def receive(ports: Ports, project_id: str, headers: dict[str, str], raw: bytes) 
         raise TooLarge(f"delivery larger than {ports.settings.max_body_bytes} bytes")
     hook = ports.store.collection("hooks").find_one({"project_id": project_id}) if project_id.startswith("prj_") else None
     # an unknown project and a wrong signature look the same: nothing tells which ids exist
-    secret = security.decrypt(ports.settings.fernet_key(), hook["ciphertext"]) if hook else None
-    if secret is None or not github.signature_ok(secret, raw, headers.get("x-hub-signature-256")):
+    secret = security.decrypt(ports.settings.fernet_key(), hook["ciphertext"]) if hook else ""
+    if hook is None or not github.signature_ok(secret, raw, headers.get("x-hub-signature-256")):
         raise Unauthorized(BAD_SIGNATURE, field="X-Hub-Signature-256")
     event = (headers.get("x-github-event") or "").strip()
     delivery = (headers.get("x-github-delivery") or "").strip()
@@ -83,7 +83,7 @@ def receive(ports: Ports, project_id: str, headers: dict[str, str], raw: bytes) 
         return 200, {"ignored": f"event {event!r}: this hook acts on {' and '.join(EVENTS)} only"}
     data = github.payload(raw, headers.get("content-type") or "application/json")
     parsed = github.parse(event, data)
-    doc = {"id": new_id("dlv"), "org_id": hook["org_id"], "project_id": project_id, "hook_id": hook["id"],  # type: ignore[index]
+    doc = {"id": new_id("dlv"), "org_id": hook["org_id"], "project_id": project_id, "hook_id": hook["id"],
            "delivery": delivery, "event": event, "payload": parsed.model_dump(mode="json"),
            "status": "received", "result": None, "created": now_iso()}
     try:
@@ -119,6 +119,9 @@ def process(ports: Ports, delivery_id: str) -> dict[str, Any]:
         status = "done"
     except DomainError as exc:   # e.g. the hook's admin lost the role: recorded, not retried
         result, status = {"error": exc.message}, "failed"
+    except Exception:   # e.g. the store briefly unavailable: back to `received`, republished by beat
+        deliveries.update(delivery_id, {"status": "received"}, expect={"status": "processing"})
+        raise
     if result.get("skipped") or result.get("error"):
         log.info("hook delivery %s (%s): %s", doc["delivery"], doc["event"], result.get("skipped") or result.get("error"))
     deliveries.update(delivery_id, {"status": status, "result": result, "finished": now_iso()})
