@@ -2,7 +2,18 @@
 Routes come from the blueprints in chalicelib/api; scheduled handlers only enqueue work."""
 from chalice import Chalice
 
-from chalicelib.api import accounts, aws_accounts, catalog, config, deploys, environments, operations, platform, search
+from chalicelib.api import (
+    accounts,
+    aws_accounts,
+    catalog,
+    config,
+    deploys,
+    environments,
+    hooks,
+    operations,
+    platform,
+    search,
+)
 from chalicelib.api import cost as cost_api
 from chalicelib.api import notify as notify_api
 from chalicelib.api import observe as observe_api
@@ -13,8 +24,8 @@ from chalicelib.api.scheduled import register as register_scheduled
 app = Chalice(app_name="launchbay")
 app.api.binary_types = []  # everything is JSON
 
-for blueprint in (accounts.bp, aws_accounts.bp, catalog.bp, config.bp, cost_api.bp, deploys.bp, environments.bp, notify_api.bp,
-                  observe_api.bp, operations.bp, platform.bp, resources_api.bp, search.bp):
+for blueprint in (accounts.bp, aws_accounts.bp, catalog.bp, config.bp, cost_api.bp, deploys.bp, environments.bp, hooks.bp,
+                  notify_api.bp, observe_api.bp, operations.bp, platform.bp, resources_api.bp, search.bp):
     app.register_blueprint(blueprint, url_prefix="/v1")
 register_scheduled(app)
 install_error_shape(app)  # framework errors (405, 415, unknown routes) in the project's error shape

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     # Seconds between looks at a rollout; unset: 5 on AWS, 1 in the sandbox (its rollouts are quick).
     rollout_poll: Optional[float] = Field(None, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
 
+    # --- git webhooks and preview environments (chalicelib/hooks) --------------
+    # Open previews per project; a pull request beyond it gets none (the delivery records why).
+    preview_limit: int = Field(5, alias="LAUNCHBAY_PREVIEW_LIMIT", ge=0, le=100)
+    # Hours a preview may go without a push before beat removes it.
+    preview_ttl_hours: float = Field(72, alias="LAUNCHBAY_PREVIEW_TTL_HOURS", gt=0)
+
     # --- HTTP -----------------------------------------------------------------
     max_body_bytes: int = Field(1024 * 1024, alias="LAUNCHBAY_MAX_BODY_BYTES", gt=0)
     xray: bool = Field(False, alias="LAUNCHBAY_XRAY")

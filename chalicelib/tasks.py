@@ -18,16 +18,18 @@ EVALUATE_ALERTS = "launchbay.evaluate_alerts"
 RUN_RESOURCE = "launchbay.run_resource"
 NOTIFY_EVENT = "launchbay.notify_event"              # one event -> one delivery per subscription
 DELIVER_NOTIFICATION = "launchbay.deliver_notification"  # one attempt of one delivery
-
+PROCESS_HOOK = "launchbay.process_hook"
+EXPIRE_PREVIEWS = "launchbay.expire_previews"
 
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, START_RUN, REAP_DEPLOYMENTS, HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT,
        CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS, RUN_RESOURCE, NOTIFY_EVENT,
-       DELIVER_NOTIFICATION)
+       DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
     RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", START_RUN: "deploys", RUN_RESOURCE: "deploys",
+    PROCESS_HOOK: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify",

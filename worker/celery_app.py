@@ -22,7 +22,8 @@ QUEUES = tuple(queue_name(PREFIX, q) for q in names.QUEUES)
 celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
                 include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search",
                          "worker.tasks.resources",
-                         "worker.tasks.notify"])
+                         "worker.tasks.notify",
+                         "worker.tasks.hooks"])
 celery.conf.update(
     task_acks_late=True,                 # a task is acknowledged only once it has finished ...
     task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies
@@ -46,6 +47,7 @@ celery.conf.update(
         "cleanup": {"task": names.CLEANUP, "schedule": 3600.0},
         "search-retention": {"task": names.SEARCH_RETENTION, "schedule": 3600.0},
         "evaluate-alerts": {"task": names.EVALUATE_ALERTS, "schedule": 60.0},
+        "expire-previews": {"task": names.EXPIRE_PREVIEWS, "schedule": 600.0},
     },
 )
 

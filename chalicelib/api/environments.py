@@ -24,7 +24,7 @@ def create(org, project):
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
     return 201, envs.public(envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
-                                                    body.env, place))
+                                                    body.env, place, body.branch))
 
 
 @endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)

@@ -31,7 +31,7 @@ def check_name(name: str, field: str = "name") -> str:
 
 def public(env: dict[str, Any]) -> dict[str, Any]:
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
-                                   "region", "created", "updated")}
+                                   "region", "branch", "preview", "created", "updated")}
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
     return out
 
@@ -68,10 +68,10 @@ def of_service(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
 # --- writing -----------------------------------------------------------------------
 
 def _insert(ports: Ports, org_id: str, project_id: str, name: str, domain_suffix: Optional[str],
-            env: Optional[dict[str, str]]) -> dict[str, Any]:
+            env: Optional[dict[str, str]], branch: Optional[str] = None) -> dict[str, Any]:
     now = now_iso()
     doc = {"id": new_id("env"), "org_id": org_id, "project_id": project_id, "name": check_name(name),
-           "domain_suffix": domain_suffix, "env": dict(env or {}), "created": now, "updated": now}
+           "domain_suffix": domain_suffix, "env": dict(env or {}), "branch": branch, "created": now, "updated": now}
     try:
         return ports.store.collection("environments").insert(doc)
     except Conflict:
@@ -91,12 +91,12 @@ def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]
 
 def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
                        domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
-                       place: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+                       place: Optional[dict[str, Any]] = None, branch: Optional[str] = None) -> dict[str, Any]:
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
-        doc = _insert(ports, org_id, project_id, name, domain_suffix, env)
+        doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
         if where:
             doc = ports.store.collection("environments").update(doc["id"], where) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
@@ -147,6 +147,13 @@ def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str
         raise StateConflict(f"the environment's services have been deployed where it is now: delete them before "
                             f"changing its {' and '.join(sorted(moved))}", field=sorted(moved)[0])
     return where
+
+
+def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """A preview environment (chalicelib/hooks/previews.py): {"pr", "head_sha", "last_push", ...};
+    it tracks no branch itself (the pull request's pushes update it)."""
+    return ports.store.collection("environments").update(env_id, {"preview": preview, "branch": None,
+                                                                  "updated": now_iso()})
 
 
 def refresh_services(ports: Ports, env: dict[str, Any]) -> None:

@@ -200,6 +200,16 @@ def _suffix(v: Optional[str]) -> Optional[str]:
     return v
 
 
+BRANCH = re.compile(r"^(?![/.-])(?!.*(?:\.\.|//|@\{|\.lock$|[/.]$))[A-Za-z0-9._/+@-]{1,255}$")
+
+
+def check_branch(v: Optional[str]) -> Optional[str]:
+    """A git branch name (as `git check-ref-format --branch` takes it, in the usual characters)."""
+    if v is not None and not BRANCH.match(v):
+        raise ValueError("branch must be a git branch name such as main or release/2.0")
+    return v
+
+
 class EnvironmentIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=32, pattern=ENVIRONMENT_NAME,
@@ -211,6 +221,14 @@ class EnvironmentIn(BaseModel):
                                           "deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own")
     region: Optional[str] = Field(None, max_length=32, description="the AWS region (one the connection allows); "
                                   "null: the connection's first region, or the platform's")
+    branch: Optional[str] = Field(None, max_length=255, description="the git branch it tracks: a push there deploys "
+                                  "its services built from the pushed repository, and a pull request against it "
+                                  "gets a preview environment cloned from it")
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, v):
+        return check_branch(v)
 
     @field_validator("env")
     @classmethod

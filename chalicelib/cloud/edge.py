@@ -285,6 +285,11 @@ class EdgeMixin(FoundationMixin):
                     deleted = True
         return deleted
 
+    def delete_target_group(self, arn: str) -> None:
+        """Remove a service's target group once nothing routes to it (its rules went first)."""
+        with ignoring("TargetGroupNotFound"):
+            self.client("elbv2").delete_target_group(TargetGroupArn=arn)
+
     # --- certificates and DNS ----------------------------------------------------------
     def request_certificate(self, domain: str, owner: Optional[str] = None) -> dict[str, Any]:
         """A DNS-validated ACM certificate tagged with its owner; reuses a pending or issued one

@@ -42,7 +42,7 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
     kind, action, env = c["type"], c["action"], c["environment"]
     if kind == "environment" and action == "create":
         envs.create_environment(ports, actor, org_id, project_id, c["name"], c["fields"].get("domain_suffix"),
-                                c["fields"].get("env"))
+                                c["fields"].get("env"), branch=c["fields"].get("branch"))
     elif kind == "environment" and action == "update":
         envs.update_environment(ports, actor, org_id, project_id, env, {k: v[1] for k, v in c["fields"].items()})
     elif kind == "environment" and action == "delete":

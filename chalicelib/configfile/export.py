@@ -21,6 +21,8 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
         block: dict[str, Any] = {}
         if env_doc.get("domain_suffix"):
             block["domain_suffix"] = env_doc["domain_suffix"]
+        if env_doc.get("branch"):
+            block["branch"] = env_doc["branch"]
         if env_doc.get("env"):
             block["env"] = dict(env_doc["env"])
         if have["secrets"]:

@@ -6,7 +6,15 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.catalog.models import ENVIRONMENT_NAME, Autoscaling, HealthCheck, _check_env, _ServiceFields, _suffix
+from chalicelib.catalog.models import (
+    ENVIRONMENT_NAME,
+    Autoscaling,
+    HealthCheck,
+    _check_env,
+    _ServiceFields,
+    _suffix,
+    check_branch,
+)
 from chalicelib.core.types import ServiceName
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -52,6 +60,8 @@ class ServiceSpec(_ServiceFields):
 class EnvironmentSpec(BaseModel):
     model_config = _STRICT
     domain_suffix: Optional[str] = Field(None, max_length=200)
+    branch: Optional[str] = Field(None, max_length=255, description="the git branch it tracks (deploys on push, "
+                                  "previews for pull requests against it)")
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
     services: dict[ServiceName, ServiceSpec] = Field(default_factory=dict)
@@ -65,6 +75,11 @@ class EnvironmentSpec(BaseModel):
     @classmethod
     def _domain_suffix(cls, v):
         return _suffix(v)
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, v):
+        return check_branch(v)
 
 
 class LaunchbayFile(BaseModel):

@@ -19,7 +19,7 @@ from chalicelib.store.port import iter_all
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "port", "command", "cpu", "memory", "env", "health_check", "min_instances",
                   "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
-ENV_FIELDS = ("domain_suffix", "env")
+ENV_FIELDS = ("domain_suffix", "env", "branch")
 
 
 def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> dict[str, Any]:
@@ -39,6 +39,8 @@ def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
     """env name -> {"doc", "services": {name: doc}, "secrets": {names}, "service_secrets": {svc: {names}}}."""
     state: dict[str, dict[str, Any]] = {}
     for env in iter_all(ports.store.collection("environments"), {"project_id": project_id}):
+        if env.get("preview"):   # pull requests make and remove previews (chalicelib/hooks), not the file
+            continue
         services = {s["name"]: s for s in iter_all(ports.store.collection("services"), {"environment_id": env["id"]})
                     if s.get("status") != "deleting"}
         state[env["name"]] = {
@@ -59,7 +61,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
     warnings: list[dict[str, Any]] = []
     for env_name, env_spec in doc.environments.items():
         have = state.get(env_name)
-        wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env)}
+        wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch}
         if have is None:
             changes.append({"action": "create", "type": "environment", "name": env_name, "environment": env_name,
                             "fields": wanted_env})

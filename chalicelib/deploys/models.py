@@ -8,9 +8,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.core.types import ImageRef
 
 
+class CommitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+    sha: str = Field(pattern=r"^[0-9a-fA-F]{7,64}$", description="the commit deployed (hex, 7-64 characters)")
+    message: str = Field("", max_length=10000, description="its message: the first line is kept (200 characters)")
+    author: str = Field("", max_length=200)
+
+    def stored(self) -> dict[str, str]:
+        first = self.message.splitlines()[0].strip() if self.message.strip() else ""
+        return {"sha": self.sha.lower(), "message": first[:200], "author": self.author}
+
+
 class DeploymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
     image: Optional[ImageRef] = Field(None, description="defaults to the service's image")
+    commit: Optional[CommitIn] = Field(None, description="the source commit this deployment is of (git pushes "
+                                       "record it themselves); shown in the deployment, its log and search")
 
 
 class RollbackIn(BaseModel):

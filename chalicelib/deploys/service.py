@@ -37,8 +37,10 @@ def public(dep: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, image: Optional[str],
-                      idempotency_key: Optional[str] = None, rollback_of: Optional[dict] = None) -> tuple[dict, bool]:
-    """-> (deployment, created). A repeated Idempotency-Key returns the first deployment."""
+                      idempotency_key: Optional[str] = None, rollback_of: Optional[dict] = None,
+                      commit: Optional[dict[str, str]] = None) -> tuple[dict, bool]:
+    """-> (deployment, created). A repeated Idempotency-Key returns the first deployment.
+    `commit` ({"sha", "message", "author"}): the source commit deployed (a rollback keeps its target's)."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
@@ -68,7 +70,8 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
            "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
            "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
-           "lease_expires": None, "enqueued": 1}
+           "lease_expires": None, "enqueued": 1,
+           "commit": dict(commit) if commit else (rollback_of or {}).get("commit")}
     target = placement.for_new_deployment(ports, service)
     if target is not None:   # where every cloud call of this deployment goes (deploys/placement.py)
         dep["target"] = target
@@ -78,7 +81,8 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         with ports.store.transaction():
             deps.insert(dep)
             audit.record(ports, actor, org_id, "deployment.create", "deployment", dep["id"],
-                         {"number": dep["number"], "image": dep["image"], "rollback_of": dep["rollback_of"]})
+                         {"number": dep["number"], "image": dep["image"], "rollback_of": dep["rollback_of"],
+                          **({"commit": dep["commit"]["sha"]} if dep["commit"] else {})})
     except Conflict as exc:
         if exc.field == "idempotency_scope":  # a concurrent request with the same key won
             first = deps.find_one({"idempotency_scope": scope})

@@ -30,6 +30,8 @@ def run(ports: Ports, service_id: str) -> str:
         for host in sorted(h for h in hosts if h):
             cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
                                        target_group_arn=(tg or {}).get("arn"))
+    if tg and tg.get("arn"):   # unrouted now (rules above, ECS service before): nothing else uses it
+        cloud.delete_target_group(tg["arn"])
     secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
     for s in secrets:  # every version's parameter: releases kept them for rollbacks
         for version in range(1, s["version"] + 1):

@@ -72,6 +72,9 @@ class StartTheService(Rule):
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        if d.get("commit"):   # the source commit, as a person knows it: short sha, first line, author
+            c = d["commit"]
+            what += f", commit {c['sha'][:12]} \"{c.get('message', '')}\" by {c.get('author') or 'unknown'}"
         append_log(move.ports, d, f"deployment #{d['number']} of {d['service_name']} started ({where}), {what}", "start")
 
 

@@ -71,6 +71,14 @@ def _steps_text(steps: Any) -> str:
     return _text(*out)
 
 
+def _commit_text(commit: Any) -> str:
+    """A deployment's source commit: found by its full or short sha, its message or its author."""
+    if not isinstance(commit, dict) or not commit.get("sha"):
+        return ""
+    sha = str(commit["sha"])
+    return _text(sha, sha[:7], commit.get("message"), commit.get("author"))
+
+
 def _deployment(doc: dict) -> dict:
     org = doc["org_id"]
     name = doc.get("service_name") or doc.get("service_id") or "service"
@@ -79,7 +87,7 @@ def _deployment(doc: dict) -> dict:
         "project_id": doc.get("project_id"),
         "title": f"{name} deployment #{number}" if number is not None else f"{name} deployment",
         "body": _text(doc.get("service_name"), doc.get("environment"), doc.get("image"), doc.get("status"), doc.get("reason"),
-                      doc.get("error"), doc.get("actor"), _steps_text(doc.get("steps"))),
+                      doc.get("error"), doc.get("actor"), _steps_text(doc.get("steps")), _commit_text(doc.get("commit"))),
         "status": doc.get("status"),
         "image": doc.get("image"),
         "actor": doc.get("actor"),

@@ -59,7 +59,7 @@ COLLECTIONS: dict[str, Indexes] = {
                            # not `steps` or `reason`: they change at every step; the index reads the whole
                            # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
-                                             "error", "actor", "created", "environment"})),
+                                             "error", "actor", "created", "environment", "commit"})),
     "log_lines": Indexes(index=(("deployment_id", "seq"), ("deployment_id", "seq", "id")),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
     "audit_events": Indexes(index=(("org_id", "created"), ("org_id", "created", "id")),
@@ -83,6 +83,11 @@ COLLECTIONS: dict[str, Indexes] = {
     "notify_subscriptions": Indexes(index=(("project_id", "created"), ("project_id", "created", "id"),
                                            ("project_id", "enabled", "created"))),
     "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"))),
+    # a project's git webhook (chalicelib/hooks): one per project, its secret encrypted
+    "hooks": Indexes(unique=(("project_id",),)),
+    # each delivery once: GitHub's X-GitHub-Delivery id is unique per project, so a replay is refused
+    "hook_deliveries": Indexes(unique=(("project_id", "delivery"),), index=(("project_id", "created"),
+                                                                            ("status", "created"))),
 }
 
 

@@ -121,6 +121,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hooks/github/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** GitHub delivers push and pull_request events here, signed with the hook's secret (X-Hub-Signature-256); 202 once stored, the work runs in a task */
+        post: operations["post_hooks_github_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -535,6 +552,24 @@ export interface paths {
         get: operations["get_orgs_org_projects_project_export"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/projects/{project}/hooks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's GitHub webhook (never its secret) and its latest deliveries */
+        get: operations["get_orgs_org_projects_project_hooks_github"];
+        put?: never;
+        /** Make the project's GitHub webhook, or rotate its secret: answers the delivery URL and the secret (shown once) */
+        post: operations["post_orgs_org_projects_project_hooks_github"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1163,6 +1198,25 @@ export interface components {
              */
             with_secrets?: boolean;
         };
+        /** CommitIn */
+        CommitIn: {
+            /**
+             * Author
+             * @default
+             */
+            author?: string;
+            /**
+             * Message
+             * @description its message: the first line is kept (200 characters)
+             * @default
+             */
+            message?: string;
+            /**
+             * Sha
+             * @description the commit deployed (hex, 7-64 characters)
+             */
+            sha: string;
+        };
         /** ConfigIn */
         ConfigIn: {
             /**
@@ -1197,6 +1251,11 @@ export interface components {
         /** DeploymentIn */
         DeploymentIn: {
             /**
+             * @description the source commit this deployment is of (git pushes record it themselves); shown in the deployment, its log and search
+             * @default null
+             */
+            commit?: components["schemas"]["CommitIn"] | null;
+            /**
              * Image
              * @description defaults to the service's image
              * @default null
@@ -1211,6 +1270,12 @@ export interface components {
              * @default null
              */
             aws_account_id?: string | null;
+            /**
+             * Branch
+             * @description the git branch it tracks: a push there deploys its services built from the pushed repository, and a pull request against it gets a preview environment cloned from it
+             * @default null
+             */
+            branch?: string | null;
             /**
              * Domain Suffix
              * @description web services created here without a domain get <name>.<suffix>
@@ -1245,6 +1310,12 @@ export interface components {
              * @default null
              */
             aws_account_id?: string | null;
+            /**
+             * Branch
+             * @description the git branch it tracks: a push there deploys its services built from the pushed repository, and a pull request against it gets a preview environment cloned from it
+             * @default null
+             */
+            branch?: string | null;
             /**
              * Domain Suffix
              * @description web services created here without a domain get <name>.<suffix>
@@ -1994,6 +2065,44 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_hooks_github_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3446,6 +3555,84 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_projects_project_hooks_github: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_projects_project_hooks_github: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
