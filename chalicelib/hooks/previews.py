@@ -15,6 +15,7 @@ from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.ids import now_iso, parse_iso
 from chalicelib.hooks import github
 from chalicelib.hooks.service import acting_actor, deploy, source_services, tracked_environments
+from chalicelib.notify import service as notify
 from chalicelib.store.port import iter_all
 
 OPENING = frozenset({"opened", "reopened"})
@@ -79,7 +80,9 @@ def open_preview(ports: Ports, actor: Actor, delivery: dict[str, Any],
     built = [s for s in services if ((s.get("source") or {}).get("repo") or "").lower() == repo.lower()]
     others = [s for s in services if s not in built]
     deployments = deploy(ports, actor, built, delivery, event.commit()) + deploy(ports, actor, others, delivery, None)
-    # notify: preview.created
+    notify.emit(ports, org_id, project_id, "preview.created",
+                {"name": name_of(event.number), "environment": name_of(event.number), "pr": event.number,
+                 "head_sha": pr.head.sha, "domain_suffix": suffix})   # its web services answer at <name>.<suffix>
     return {"preview": name_of(event.number), "environment_id": made["id"], "domain_suffix": suffix,
             "from": base["name"], "deployments": deployments}
 
@@ -117,7 +120,8 @@ def close(ports: Ports, actor: Actor, org_id: str, project_id: str, number: int,
     for svc in services:
         delete_service(ports, actor, org_id, svc["id"])
     envs.retire_environment(ports, actor, org_id, project_id, env["id"])
-    # notify: preview.deleted
+    notify.emit(ports, org_id, project_id, "preview.deleted",
+                {"name": env["name"], "environment": env["name"], "pr": number, "reason": reason})
     return {"preview": env["name"], "environment_id": env["id"], "removed": True, "reason": reason,
             "services": [s["id"] for s in services]}
 
