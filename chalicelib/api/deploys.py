@@ -33,7 +33,8 @@ def _optional_body(model):
 def create(org, svc):
     who = actor(bp)
     body = _optional_body(DeploymentIn)
-    dep, created = service.create_deployment(ports(), who, org, svc, body.image, _idempotency_key())
+    dep, created = service.create_deployment(ports(), who, org, svc, body.image, _idempotency_key(),
+                                             commit=body.commit.model_dump() if body.commit else None)
     return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
 
 

@@ -6,6 +6,7 @@ The methods live in one mixin per AWS area:
   edge.py        load balancer, target groups, listener rules, certificates, DNS
   automation.py  EventBridge schedules, Application Auto Scaling
   registry.py    ECR image digests
+  build.py       builds from source with CodeBuild, pushed to the service's ECR repository
   runs.py        cron run history read back from ECS
   metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib.cloud.automation import AutomationMixin
+from chalicelib.cloud.build import BuildMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
@@ -24,7 +26,7 @@ from chalicelib.cloud.runs import RunsMixin
 
 
 class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
-               MetricsMixin):
+               MetricsMixin, BuildMixin):
     sandbox = False
 
     @staticmethod

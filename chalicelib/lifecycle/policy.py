@@ -63,15 +63,30 @@ class AuditEveryMove(Rule):
 
 
 class StartTheService(Rule):
-    """A claimed deployment marks its service as deploying and opens the log."""
-    to_states = frozenset({"provisioning"})
+    """A claimed deployment marks its service as deploying and opens the log (a deployment from
+    source is claimed into building, one from an image into provisioning)."""
+    from_states = frozenset({"queued"})
+    to_states = frozenset({"building", "provisioning"})
 
     def commit(self, move: Move) -> None:
         set_service(move.ports, move.doc["service_id"], "deploying")
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        if move.to == "building":
+            b = d["build"]
+            what = f"building {b['repo']} at {b['ref']} ({b['dockerfile']})"
         append_log(move.ports, d, f"deployment #{d['number']} of {d['service_name']} started ({where}), {what}", "start")
+
+
+class Built(Rule):
+    """The build is done: the log says which image, pinned by digest, the release will run."""
+    from_states = frozenset({"building"})
+    to_states = frozenset({"provisioning"})
+
+    def commit(self, move: Move) -> None:
+        d = move.new or move.doc
+        append_log(move.ports, d, f"built {d.get('image')}; provisioning AWS resources", "build")
 
 
 class GoLive(Rule):
@@ -131,7 +146,7 @@ class StoppedEarly(Rule):
     to_states = frozenset({"superseded", "cancelled"})
 
     def commit(self, move: Move) -> None:
-        if move.frm in ("provisioning", "deploying"):
+        if move.frm in ("building", "provisioning", "deploying"):
             service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
             resting = "live" if service.get("live_deployment_id") else ("failed" if service.get("last_error") else "new")
             set_service(move.ports, move.doc["service_id"], resting)
@@ -146,7 +161,7 @@ class FreeTheServiceLock(Rule):
         move.ports.store.collection("locks").delete(f"svc:{move.doc['service_id']}", expect={"holder": move.doc["id"]})
 
 
-DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), GoLive(), Fail(), AwaitRollback(),
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), Built(), GoLive(), Fail(), AwaitRollback(),
                                        RolledBack(), StoppedEarly(), FreeTheServiceLock())
 
 
