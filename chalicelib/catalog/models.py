@@ -5,6 +5,7 @@ import re
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.core.types import ImageRef, ServiceName
@@ -99,6 +100,8 @@ class Source(BaseModel):
     @field_validator("repo")
     @classmethod
     def _repo(cls, v):
+        if v is None:   # launchbay.yaml's Source allows it left out (an import); the API's requires it
+            return v
         if not re.match(REPO, v) or ".." in v:
             raise ValueError("source.repo must be owner/name, e.g. acme/shop")
         return v
@@ -122,9 +125,10 @@ class Source(BaseModel):
 
 class _ServiceFields(BaseModel):
     model_config = _STRICT
-    image: Optional[ImageRef] = None
+    # source before image: ServiceIn's image check reads whether a source was given
     source: Optional[Source] = Field(None, description="build from a git repository instead of an image "
                                      "(exactly one of image and source)")
+    image: Optional[ImageRef] = None
     port: Optional[int] = Field(None, ge=1, le=65535)
     command: Optional[list[str]] = Field(None, max_length=64)
     cpu: Optional[Literal[256, 512, 1024, 2048, 4096]] = None
@@ -169,8 +173,18 @@ class _ServiceFields(BaseModel):
 class ServiceIn(_ServiceFields):
     name: ServiceName
     kind: Literal["web", "worker", "cron"] = "web"
+    image: Optional[ImageRef] = Field(None, validate_default=True, description="the container image to run; "
+                                      "required unless the service has a source to build from")
     environment: Optional[str] = Field(None, max_length=32, pattern=r"^[a-z][a-z0-9-]{0,31}$",
                                        description="the project environment it belongs to (default: production)")
+
+    @field_validator("image")
+    @classmethod
+    def _image_unless_source(cls, v, info):
+        # an invalid source is reported as itself (it is then absent from info.data), not here too
+        if v is None and "source" in info.data and info.data["source"] is None:
+            raise PydanticCustomError("missing", "image is required (or a source to build from)")
+        return v
 
 
 class ServicePatch(_ServiceFields):
