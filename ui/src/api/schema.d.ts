@@ -969,6 +969,24 @@ export interface components {
              */
             with_secrets?: boolean;
         };
+        /** CommitIn */
+        CommitIn: {
+            /**
+             * Author
+             * @default null
+             */
+            author?: string | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Sha
+             * @description the git commit to build
+             */
+            sha: string;
+        };
         /** ConfigIn */
         ConfigIn: {
             /**
@@ -1003,8 +1021,13 @@ export interface components {
         /** DeploymentIn */
         DeploymentIn: {
             /**
+             * @description a service built from source builds this commit (default: the head of its branch)
+             * @default null
+             */
+            commit?: components["schemas"]["CommitIn"] | null;
+            /**
              * Image
-             * @description defaults to the service's image
+             * @description defaults to the service's image; given for a service built from source, it is run without building
              * @default null
              */
             image?: string | null;
@@ -1267,8 +1290,12 @@ export interface components {
             environment?: string | null;
             /** @default null */
             health_check?: components["schemas"]["HealthCheck"] | null;
-            /** Image */
-            image: string;
+            /**
+             * Image
+             * @description the container image to run; required unless the service has a source to build from
+             * @default null
+             */
+            image?: string | null;
             /**
              * Kind
              * @default web
@@ -1303,6 +1330,11 @@ export interface components {
              * @default null
              */
             schedule?: string | null;
+            /**
+             * @description build from a git repository instead of an image (exactly one of image and source)
+             * @default null
+             */
+            source?: components["schemas"]["Source"] | null;
         };
         /** ServicePatch */
         ServicePatch: {
@@ -1376,6 +1408,11 @@ export interface components {
              * @default null
              */
             schedule?: string | null;
+            /**
+             * @description build from a git repository instead of an image (exactly one of image and source)
+             * @default null
+             */
+            source?: components["schemas"]["Source"] | null;
         };
         /** SignupIn */
         SignupIn: {
@@ -1393,6 +1430,35 @@ export interface components {
             organization: string;
             /** Password */
             password: string;
+        };
+        /**
+         * Source
+         * @description Build the service's image from a git repository (issue #13) instead of naming an image.
+         */
+        Source: {
+            /**
+             * Branch
+             * @description built at its head, unless a deployment names a commit
+             * @default main
+             */
+            branch?: string;
+            /**
+             * Context
+             * @description build context directory in the repository
+             * @default .
+             */
+            context?: string;
+            /**
+             * Dockerfile
+             * @description path of the Dockerfile in the repository
+             * @default Dockerfile
+             */
+            dockerfile?: string;
+            /**
+             * Repo
+             * @description owner/name of the git repository
+             */
+            repo: string;
         };
         /** TokenIn */
         TokenIn: {
