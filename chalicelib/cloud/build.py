@@ -164,3 +164,10 @@ class BuildMixin(CloudBase):
         with ignoring("InvalidInputException", "ResourceNotFoundException"):
             return self.client("codebuild").stop_build(id=build_id)["build"].get("buildStatus")
         return None
+
+    def delete_build_project(self, name: str, repository: str) -> None:
+        """A deleted service's project and its images (releases of a deleted service are not kept)."""
+        with ignoring("ResourceNotFoundException", "InvalidInputException"):
+            self.client("codebuild").delete_project(name=name)
+        with ignoring("RepositoryNotFoundException"):
+            self.client("ecr").delete_repository(repositoryName=repository, force=True)

@@ -231,3 +231,23 @@ def test_source_validation(api):
     assert status in (400, 422) and err["error"]["field"] == "image"
     status, err = org.call("POST", f"/services/{svc['id']}/deployments", {"commit": {"sha": "not hex"}})
     assert status in (400, 422) and err["error"]["field"] == "commit.sha"
+
+
+def test_deleting_a_built_service_removes_its_project_and_images(api, git_root, launchbay_env):
+    from chalicelib.deploys import teardown
+
+    make_repo(git_root, "acme/gone", {"Dockerfile": GOOD})
+    org = new_org(api)
+    svc = org.service(image=None, source={"repo": "acme/gone"})
+    ports = wiring.get_ports()
+    dep = org.deploy(ports, svc)   # in-process, no worker
+    assert dep["status"] == "live", dep.get("error")
+    repository = dep["image"].split("@")[0].split("/", 1)[1]
+    project = dep["steps"][0]["result"]["project"]
+    assert org.call("DELETE", f"/services/{svc['id']}")[0] in (200, 202)
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    env = {"endpoint_url": launchbay_env["AWS_ENDPOINT_URL"], "region_name": "us-east-1",
+           "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    assert boto3.client("codebuild", **env).batch_get_projects(names=[project])["projects"] == []
+    with pytest.raises(Exception, match="RepositoryNotFound"):
+        boto3.client("ecr", **env).describe_repositories(repositoryNames=[repository])
