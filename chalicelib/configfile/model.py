@@ -24,7 +24,7 @@ class Source(CatalogSource):
 class ServiceSpec(_ServiceFields):
     model_config = _STRICT
     kind: Literal["web", "worker", "cron"] = "web"
-    source: Optional[Source] = None  # type: ignore[assignment]
+    source: Optional[Source] = None
     secrets: list[str] = Field(default_factory=list, description="names of the service's secrets (values via API/CLI)")
     health_check: Optional[HealthCheck] = None
     autoscaling: Optional[Autoscaling] = None

@@ -152,8 +152,10 @@ def looks_secret(name: str, value: str) -> bool:
 def build_args(raw: Any, notes: Notes, file: str, key: str) -> dict[str, str]:
     """Docker build args (a mapping, or a list of NAME=value) -> the service's build_env. A credential
     is left out: a build arg ends up in the image's history, so it cannot hold a secret."""
-    pairs = dict(str(a).split("=", 1) if "=" in str(a) else (str(a), "") for a in raw) if isinstance(raw, list) \
-        else dict(raw) if isinstance(raw, dict) else {}
+    pairs: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    for item in raw if isinstance(raw, list) else []:   # NAME=value, or NAME alone (an empty value)
+        name, _, value = str(item).partition("=")
+        pairs[name] = value
     found = Notes()
     env, credentials = split_env(pairs, found, file, key)
     for item in found.items:   # names not imported, in split_env's words; credentials in ours below
