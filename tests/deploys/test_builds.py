@@ -251,3 +251,43 @@ def test_deleting_a_built_service_removes_its_project_and_images(api, git_root, 
     assert boto3.client("codebuild", **env).batch_get_projects(names=[project])["projects"] == []
     with pytest.raises(Exception, match="RepositoryNotFound"):
         boto3.client("ecr", **env).describe_repositories(repositoryNames=[repository])
+
+
+def test_the_codebuild_plan_on_aws_creates_then_updates_the_project(launchbay_env):
+    """The AWS adapter (not the sandbox's) against moto: the planned calls create the project and
+    start a build of the ref; a changed Dockerfile path plans an update; the image is read by digest."""
+    from chalicelib.cloud.aws import AwsCloud
+    from chalicelib.cloud.sandbox_build import manifest
+    from chalicelib.deploys import build, plan, steps
+
+    ports = wiring.get_ports()
+    aws = AwsCloud(ports.settings)
+
+    class AwsCtx(steps.Ctx):
+        @property
+        def cloud(self):
+            return aws
+
+    service = {"source": {"repo": "acme/shop", "branch": "main", "dockerfile": "Dockerfile", "context": "."},
+               "build_env": {"NODE_ENV": "production"}}
+    dep = {"id": "dep_plan0001", "number": 7, "org_id": "org_plan", "service_id": "svc_plan0001", "service_name": "web",
+           "kind": "web", "spec": {"env": {"LOG": "x"}}, "steps": [], "build": build.build_of(service, {"sha": "abc1234"})}
+    first = build.start(AwsCtx(ports=ports, dep=dep))
+    shown = first.public()
+    assert first.action == "create" and [c["method"] for c in shown["calls"]] == ["ensure_build_project", "start_build"]
+    assert shown["calls"][1]["args"]["source_version"] == "abc1234"                 # the commit, not the branch
+    assert shown["calls"][1]["args"]["build_env"] == ["NODE_ENV"]                   # names only in a plan
+    started = plan.execute(aws, first, lambda ref: "")
+    assert started["id"].startswith("lb-plan0001:") and started["project"] == "lb-plan0001"
+
+    dep["build"] = build.build_of({**service, "source": {**service["source"], "dockerfile": "docker/web.Dockerfile"}})
+    second = build.start(AwsCtx(ports=ports, dep=dep))
+    assert second.action == "update" and second.changes == {"dockerfile": ["Dockerfile", "docker/web.Dockerfile"]}
+    assert second.public()["calls"][1]["args"]["source_version"] == "main"          # no commit: the branch head
+
+    pushed = ecr(launchbay_env).put_image(repositoryName=started["repository_uri"].split("/", 1)[1],
+                                          imageTag=started["tag"], imageManifest=manifest("x"))["image"]["imageId"]
+    seen = aws.observe_build(started)        # moto reports every build SUCCEEDED
+    assert seen["state"] == "succeeded" and seen["digest"] == pushed["imageDigest"]
+    assert seen["image"] == f"{started['repository_uri']}@{pushed['imageDigest']}"
+    assert aws.stop_build(started["id"]) == "STOPPED"
