@@ -21,7 +21,7 @@ def git(path: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(path), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def make_repo(root: Path, name: str, files: dict[str, str], bare_clone: bool = False) -> str:
+def make_repo(root: Path, name: str, files: dict[str, str]) -> str:
     """A git repository `name` (owner/name) under root with one commit of files -> its sha."""
     path = root / name
     path.mkdir(parents=True)
@@ -114,11 +114,14 @@ def test_a_source_service_builds_and_goes_live_on_its_digest(api, git_root, work
     assert len(ecr(launchbay_env).describe_images(repositoryName=repo_uri.split("/", 1)[1])["imageDetails"]) == 2
 
 
-def test_a_named_commit_is_built(api, git_root, worker):
-    first = make_repo(git_root, "acme/pinned", {"Dockerfile": GOOD})
-    commit(git_root / "acme/pinned", {"Dockerfile": "FROM alpine:3.20\nBOGUS line\n"})   # the head is broken
+def test_a_named_commit_is_built_from_a_bare_repository(api, git_root, worker):
+    first = make_repo(git_root, "acme/work", {"Dockerfile": GOOD})
+    commit(git_root / "acme/work", {"Dockerfile": "FROM alpine:3.20\nBOGUS line\n"})   # the head is broken
+    subprocess.run(["git", "clone", "-q", "--bare", str(git_root / "acme/work"), str(git_root / "acme/pinned")], check=True)
     org = new_org(api)
     svc = org.service(image=None, source={"repo": "acme/pinned"})
+    head = settled(wiring.get_ports(), org.queue_deployment(svc)["id"])
+    assert head["status"] == "failed" and "unknown instruction BOGUS" in head["error"]
     dep = settled(wiring.get_ports(), org.queue_deployment(svc, commit={"sha": first, "message": "ok"})["id"])
     assert dep["status"] == "live", dep.get("error")
     assert dep["build"]["commit_sha"] == first and dep["commit"]["sha"] == first
@@ -240,6 +243,10 @@ def test_deleting_a_built_service_removes_its_project_and_images(api, git_root, 
     org = new_org(api)
     svc = org.service(image=None, source={"repo": "acme/gone"})
     ports = wiring.get_ports()
+    status, preview = org.call("GET", f"/services/{svc['id']}/plan")   # what a deploy would do, before it does
+    assert status == 200, preview
+    assert [(s["step"], s["action"]) for s in preview["steps"][:2]] == [("build.start", "create"), ("build", "wait")]
+    assert "error" not in {s["action"] for s in preview["steps"]}
     dep = org.deploy(ports, svc)   # in-process, no worker
     assert dep["status"] == "live", dep.get("error")
     repository = dep["image"].split("@")[0].split("/", 1)[1]
