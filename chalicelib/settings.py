@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     deploy_timeout_seconds: int = Field(900, alias="LAUNCHBAY_DEPLOY_TIMEOUT", gt=0)
     # Seconds between looks at a rollout; unset: 5 on AWS, 1 in the sandbox (its rollouts are quick).
     rollout_poll: Optional[float] = Field(None, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
+    # Builds from source (issue #13): seconds a build may take before its deployment fails (and
+    # CodeBuild's own timeout); the sandbox reads owner/name repositories under this directory
+    # (default <data dir>/git); the role CodeBuild runs as (empty: Launchbay creates its own).
+    build_timeout_seconds: int = Field(1800, alias="LAUNCHBAY_BUILD_TIMEOUT", ge=60, le=28800)
+    sandbox_git_root: Optional[Path] = Field(None, alias="LAUNCHBAY_SANDBOX_GIT_ROOT")
+    codebuild_role_arn: str = Field("", alias="LAUNCHBAY_CODEBUILD_ROLE_ARN")
 
     # --- git webhooks and preview environments (chalicelib/hooks) --------------
     # Open previews per project; a pull request beyond it gets none (the delivery records why).
@@ -102,6 +108,10 @@ class Settings(BaseSettings):
     @property
     def sandbox(self) -> bool:
         return bool(self.aws_endpoint_url)
+
+    @property
+    def git_root(self) -> Path:
+        return self.sandbox_git_root or self.data_dir / "git"
 
     @property
     def rollout_poll_seconds(self) -> float:

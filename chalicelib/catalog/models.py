@@ -5,6 +5,7 @@ import re
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.core.types import ImageRef, ServiceName
@@ -82,8 +83,51 @@ def _check_env(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+REPO = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}/[A-Za-z0-9_.-]{1,100}$"
+GIT_REF = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]{1,200}(?<![/.])$")
+REL_PATH = re.compile(r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/ -]{1,300}$")
+
+
+class Source(BaseModel):
+    """Build the service's image from a git repository (issue #13) instead of naming an image."""
+    model_config = _STRICT
+    repo: str = Field(max_length=201, description="owner/name of the git repository",
+                      json_schema_extra={"pattern": REPO})
+    branch: str = Field("main", max_length=200, description="built at its head, unless a deployment names a commit")
+    dockerfile: str = Field("Dockerfile", max_length=300, description="path of the Dockerfile in the repository")
+    context: str = Field(".", max_length=300, description="build context directory in the repository")
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, v):
+        if v is None:   # launchbay.yaml's Source allows it left out (an import); the API's requires it
+            return v
+        if not re.match(REPO, v) or ".." in v:
+            raise ValueError("source.repo must be owner/name, e.g. acme/shop")
+        return v
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, v):
+        if not GIT_REF.match(v):
+            raise ValueError("source.branch must be a branch name such as main or release/1.2 "
+                             "(letters, digits, . _ / -; not starting with -, no ..)")
+        return v
+
+    @field_validator("dockerfile", "context")
+    @classmethod
+    def _path(cls, v, info):
+        if not REL_PATH.match(v):
+            raise ValueError(f"source.{info.field_name} must be a path inside the repository "
+                             "(relative, no .., e.g. Dockerfile or docker/web.Dockerfile)")
+        return v
+
+
 class _ServiceFields(BaseModel):
     model_config = _STRICT
+    # source before image: ServiceIn's image check reads whether a source was given
+    source: Optional[Source] = Field(None, description="build from a git repository instead of an image "
+                                     "(exactly one of image and source)")
     image: Optional[ImageRef] = None
     port: Optional[int] = Field(None, ge=1, le=65535)
     command: Optional[list[str]] = Field(None, max_length=64)
@@ -129,16 +173,25 @@ class _ServiceFields(BaseModel):
 class ServiceIn(_ServiceFields):
     name: ServiceName
     kind: Literal["web", "worker", "cron"] = "web"
-    image: ImageRef
+    image: Optional[ImageRef] = Field(None, validate_default=True, description="the container image to run; "
+                                      "required unless the service has a source to build from")
     environment: Optional[str] = Field(None, max_length=32, pattern=r"^[a-z][a-z0-9-]{0,31}$",
                                        description="the project environment it belongs to (default: production)")
+
+    @field_validator("image")
+    @classmethod
+    def _image_unless_source(cls, v, info):
+        # an invalid source is reported as itself (it is then absent from info.data), not here too
+        if v is None and "source" in info.data and info.data["source"] is None:
+            raise PydanticCustomError("missing", "image is required (or a source to build from)")
+        return v
 
 
 class ServicePatch(_ServiceFields):
     pass
 
 
-DEFAULTS: dict[str, Any] = {"port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
+DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
             "deregistration_delay": 30, "autoscaling": None}
 
@@ -163,6 +216,11 @@ def with_defaults(spec: dict, domain_suffix: Optional[str] = None) -> dict:
 def service_problems(doc: dict) -> list[tuple[str, str]]:
     """Rules across fields, checked on the merged document: every (field, message) that fails."""
     kind, out = doc["kind"], []
+    if doc.get("image") and doc.get("source"):
+        out.append(("source", "give an image or a source, not both (a PATCH with one switches to it)"))
+    elif not doc.get("image") and not doc.get("source"):
+        out.append(("image", "a service needs an image (e.g. nginx:1.27) or a source to build from "
+                             "(e.g. {\"repo\": \"acme/shop\", \"branch\": \"main\"})"))
     if kind == "web" and not doc.get("port"):
         out.append(("port", "a web service needs a port"))
     if kind == "cron" and not doc.get("schedule"):

@@ -25,6 +25,8 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     under its own."""
     spec = {k: service.get(k) for k in SPEC_FIELDS}
     spec["env"] = environments.effective_env(ports, service)
+    if service.get("source"):  # only then: the fingerprint of an image service stays as it was
+        spec.update(source=dict(service["source"]), build_env=dict(service.get("build_env") or {}))
     return spec
 
 
@@ -164,6 +166,10 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
     current = get_service(ports, actor, org_id, service_id, "service.write")
     if current["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
+    if changes.get("source") and not changes.get("image"):   # giving one of image and source switches to it
+        changes["image"] = None
+    elif changes.get("image") and not changes.get("source"):
+        changes["source"] = None
     merged = {**current, **changes}
     _check(merged)
     with ports.store.transaction():

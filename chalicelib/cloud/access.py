@@ -17,7 +17,7 @@ ROLE_PREFIX = "launchbay-access"
 ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
 STACK_NAME = "launchbay-access"
 # The roles the adapter creates in the account (foundation.py) and hands to ECS and EventBridge.
-MANAGED_ROLES = (naming.EXECUTION_ROLE_NAME, naming.EVENTS_ROLE_NAME)
+MANAGED_ROLES = (naming.EXECUTION_ROLE_NAME, naming.EVENTS_ROLE_NAME, naming.CODEBUILD_ROLE_NAME)
 
 # Actions per statement; resources are narrowed where the service supports it.
 _READ = [
@@ -34,7 +34,8 @@ _READ = [
     "route53:ListHostedZones", "route53:ListResourceRecordSets",
     "events:DescribeRule", "events:ListTargetsByRule",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
-    "ecr:DescribeImages",
+    "ecr:DescribeImages", "ecr:DescribeRepositories",
+    "codebuild:BatchGetProjects", "codebuild:BatchGetBuilds", "logs:GetLogEvents",
     "cloudwatch:GetMetricData",
 ]
 _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
@@ -81,12 +82,20 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
         {"Sid": "Schedules", "Effect": "Allow",
          "Action": ["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"],
          "Resource": f"arn:{p}:events:*:*:rule/lb-*"},
+        {"Sid": "Builds", "Effect": "Allow", "Action": ["codebuild:CreateProject", "codebuild:UpdateProject",
+                                                        "codebuild:StartBuild", "codebuild:StopBuild",
+                                                        "codebuild:DeleteProject"],
+         "Resource": f"arn:{p}:codebuild:*:*:project/lb-*"},
+        {"Sid": "ImageRepositories", "Effect": "Allow", "Action": ["ecr:CreateRepository", "ecr:TagResource",
+                                                                       "ecr:DeleteRepository"],
+         "Resource": f"arn:{p}:ecr:*:*:repository/launchbay/*"},
         {"Sid": "OwnRoles", "Effect": "Allow", "Action": ["iam:GetRole", "iam:CreateRole", "iam:PutRolePolicy",
                                                           "iam:TagRole"], "Resource": roles},
         {"Sid": "ReadAccessRole", "Effect": "Allow", "Action": ["iam:GetRole"],
          "Resource": f"arn:{p}:iam::*:role/{ROLE_PREFIX}*"},
         {"Sid": "PassOwnRoles", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": roles,
-         "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]}}},
+         "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "events.amazonaws.com",
+                                                                  "codebuild.amazonaws.com"]}}},
         {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole"], "Resource": "*",
          "Condition": {"StringEquals": {"iam:AWSServiceName": [
              "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com",

@@ -6,6 +6,7 @@ The methods live in one mixin per AWS area:
   edge.py        load balancer, target groups, listener rules, certificates, DNS
   automation.py  EventBridge schedules, Application Auto Scaling
   registry.py    ECR image digests
+  build.py       builds from source with CodeBuild, pushed to the service's ECR repository
   runs.py        cron run history read back from ECS
   metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
   datastores.py  managed resources: RDS, ElastiCache, S3, their groups and connection secrets
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib.cloud.automation import AutomationMixin
+from chalicelib.cloud.build import BuildMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.datastores import DatastoresMixin
 from chalicelib.cloud.edge import EdgeMixin
@@ -26,7 +28,7 @@ from chalicelib.cloud.runs import RunsMixin
 
 
 class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
-               MetricsMixin, DatastoresMixin):
+               MetricsMixin, DatastoresMixin, BuildMixin):
     sandbox = False
 
     @staticmethod

@@ -13,6 +13,8 @@ from typing import Optional
 EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
 EVENTS_ROLE_NAME = "launchbay-events-run-task"     # lets EventBridge RunTask the cron jobs
 SERVICES_SECURITY_GROUP = "launchbay-services"     # attached to every task
+CODEBUILD_ROLE_NAME = "launchbay-codebuild"       # builds from source: pulls the repository, pushes to ECR
+BUILD_LOG_GROUP = "/launchbay/builds"             # every CodeBuild build's log, one stream per build
 SECRET_PREFIX = "/launchbay"                       # SSM parameters live under this path
 
 ELB_NAME_MAX = 32
@@ -113,6 +115,16 @@ def for_service(org_id: str, service_id: str, service_name: str) -> ServiceNames
     return ServiceNames(family=f"lb-{slug}", service=f"lb-{slug}", log_group=f"/launchbay/{org_id}/{service_name}",
                         target_group=f"lb-{short}", rule=f"lb-{slug}",
                         org_id=org_id, service_id=service_id)
+
+
+def build_project(service_id: str) -> str:
+    """The CodeBuild project of a service built from source."""
+    return f"lb-{service_id.split('_', 1)[-1]}"
+
+
+def image_repository(org_id: str, service_id: str) -> str:
+    """The service's own ECR repository: its built images, pinned by digest in each release."""
+    return f"launchbay/{org_id}/{service_id}".lower()
 
 
 def of_service(service: dict) -> ServiceNames:

@@ -6,6 +6,7 @@ outcome per service:
                            "1"/"crash" -> fails: container exited with code 1
                            "health"    -> fails: health check on <path> returned 502
                            "timeout"   -> stays in_progress forever (the caller's deadline ends it)
+                           "build"     -> a build from source fails (after its real checks pass)
   LAUNCHBAY_SANDBOX_DELAY  seconds before the outcome (default: settings.sandbox_delay_seconds)
 Pure functions of (service, env, started_at, now): no state, so any worker can answer.
 Reasons never repeat the task counts: the engine prints "N of M tasks running" itself.
@@ -44,6 +45,15 @@ def delay(env: Optional[dict[str, str]], default: float) -> float:
 def exit_code(env: Optional[dict[str, str]]) -> int:
     """Exit code of a simulated one-off task (cron job)."""
     return 0 if mode(env) in ("ok", "timeout") else 1
+
+
+def build_fails(env: Optional[dict[str, str]]) -> bool:
+    """A build from source fails; at run time "build" acts as any unknown value does (a crash)."""
+    return str((env or {}).get(FAIL_VAR, "") or "").strip().lower() == "build"
+
+
+def note(env: Optional[dict[str, str]]) -> str:
+    return _note(env)
 
 
 def _note(env: Optional[dict[str, str]]) -> str:

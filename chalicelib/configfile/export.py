@@ -36,10 +36,14 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
 
 
 def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, Any]:
-    spec: dict[str, Any] = {"kind": svc["kind"], "image": svc["image"]}
+    spec: dict[str, Any] = {"kind": svc["kind"]}
+    if svc.get("source"):
+        spec["source"] = dict(svc["source"])
+    else:
+        spec["image"] = svc["image"]
     for field in SERVICE_FIELDS:
         value = svc.get(field)
-        if field in ("kind", "image") or value in (None, {}, []) or value == DEFAULTS.get(field):
+        if field in ("kind", "image", "source") or value in (None, {}, []) or value == DEFAULTS.get(field):
             continue
         if field == "health_check" and svc["kind"] == "web" and value == WEB_HEALTH:
             continue

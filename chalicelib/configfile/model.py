@@ -15,19 +15,18 @@ from chalicelib.catalog.models import (
     _suffix,
     check_branch,
 )
+from chalicelib.catalog.models import Source as CatalogSource
 from chalicelib.core.types import ServiceName
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 SECRET_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
 
 
-class Source(BaseModel):
-    """Build from a repository (issue #13); until builds exist, a service needs an image."""
+class Source(CatalogSource):
+    """Build from a repository (the services API's `source`). An import may leave `repo` out: such a
+    service is reported by plan, not created, until launchbay.yaml names its repository."""
     model_config = _STRICT
-    repo: Optional[str] = Field(None, description="owner/name")
-    branch: Optional[str] = None
-    dockerfile: str = "Dockerfile"
-    context: str = "."
+    repo: Optional[str] = Field(None, max_length=201, description="owner/name of the git repository")  # type: ignore[assignment]
 
 
 class ServiceSpec(_ServiceFields):

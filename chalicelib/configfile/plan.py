@@ -17,15 +17,15 @@ from chalicelib.cost.plans import project_change
 from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
-SERVICE_FIELDS = ("kind", "image", "port", "command", "cpu", "memory", "env", "health_check", "min_instances",
-                  "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
+SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "cpu", "memory", "env", "build_env", "health_check",
+                  "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 
 
 def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> dict[str, Any]:
     """The service as the store would hold it once created from this spec (defaults filled in),
     so that comparing with the store is exact: export then apply changes nothing."""
-    raw = spec.model_dump(exclude={"source", "secrets"}, exclude_none=True)
+    raw = spec.model_dump(exclude={"secrets"}, exclude_none=True)
     out = with_defaults({**{k: v for k, v in raw.items() if k in SERVICE_FIELDS}, "name": name}, env_suffix)
     if out.get("schedule"):
         try:
@@ -80,10 +80,10 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
             changes.append({"action": "delete", "type": "secret", "name": secret, "environment": env_name,
                             "fields": {"scope": "environment"}})
         for svc_name, spec in env_spec.services.items():
-            if spec.image is None:  # source builds arrive with issue #13
-                warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.source",
-                                 "message": f"service {svc_name} builds from source, which Launchbay cannot do yet: "
-                                            "give it an image to create it"})
+            if spec.source is not None and not spec.source.repo:  # an import that could not name the repository
+                warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.source.repo",
+                                 "message": f"service {svc_name} builds from source: set source.repo (owner/name) "
+                                            "to create it"})
                 continue
             wanted = desired_service(spec, svc_name, env_spec.domain_suffix)
             current = (have or {}).get("services", {}).get(svc_name)

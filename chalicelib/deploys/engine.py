@@ -23,7 +23,7 @@ from chalicelib import lifecycle
 from chalicelib.catalog.environments import secret_value
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
-from chalicelib.deploys import plan, steps
+from chalicelib.deploys import build, plan, steps
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Collection, Conflict, Doc, Store
@@ -167,7 +167,9 @@ def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
         return Outcome("later", countdown=2.0, owner=owner, detail=f"service locked by {holder}")
     # On an exception the lock is kept: a retry of this deployment resumes while it holds it.
     if dep["status"] == "queued":
-        claimed = lifecycle.move(ports, dep, "provisioning", "provisioning AWS resources", lease_owner=owner)
+        first, why = ("building", f"building {dep['build']['repo']}@{dep['build']['ref']}") if dep.get("build") \
+            else ("provisioning", "provisioning AWS resources")
+        claimed = lifecycle.move(ports, dep, first, why, lease_owner=owner)
         if claimed is None:  # superseded or cancelled meanwhile: leave the service to the others
             _release_lock(store, dep)
             return Outcome("done", detail="lost the claim")
@@ -199,7 +201,7 @@ def _steps(ports: Ports, dep: dict) -> list[steps.Step]:
         if previous is None:
             raise LookupError(f"the release to roll back to ({dep['rollback_to']}) no longer exists")
         return steps.rollback_steps(previous)
-    return steps.STEPS[dep["kind"]]
+    return (build.STEPS if dep.get("build") else []) + steps.STEPS[dep["kind"]]
 
 
 def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
@@ -236,11 +238,11 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
             if entry is None:
                 entry = {"name": name, "started": _now(), "attempts": 0}
                 steps_doc.append(entry)
-            return _fail(ports, dep, owner, steps_doc, entry, f"{name} did not finish before the {dep['status']} deadline")
+            return _fail(ports, dep, owner, steps_doc, entry, _late(ports, name, dep))
         if dep.get("cancel_requested") and dep["status"] in states.CANCELLABLE:
             return _cancel(ports, dep, owner, before=name)
-        if status == "deploying" and dep["status"] == "provisioning":
-            moved = lifecycle.move(ports, dep, "deploying", "rolling out on ECS")
+        if status in ENTERED and status != dep["status"] and states.allowed(dep["status"], status):
+            moved = lifecycle.move(ports, dep, status, ENTERED[status])
             if moved is None:
                 raise LostLease(ctx.dep["id"])
             dep = ctx.dep = moved
@@ -279,6 +281,10 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         extra = {"task_definition": result["arn"]} if name == "task_definition" else {}
         if name == "secrets":
             extra["secret_refs"] = result["refs"]
+        if name == "build":   # the built image, pinned by digest: what the next steps and rollbacks run
+            extra.update(image=result["image"], image_digest=result["digest"], spec={**dep["spec"], "image": result["image"]})
+            if result.get("commit"):
+                extra["build"] = {**dep["build"], "commit_sha": result["commit"]}
         if name == "image" and result.get("digest"):
             extra["image_digest"] = result["digest"]
             extra["spec"] = {**dep["spec"], "image": result["image"]}  # a rollback to this release runs these bytes
@@ -286,6 +292,29 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         ctx.results[name] = result
         append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_said(entry.get('plan'))}{_summary(result)}", name)
     return _finish(ports, dep, owner)
+
+
+# The status a step runs in, entered from the one before it (queued is left by the claim above).
+ENTERED = {"provisioning": "provisioning AWS resources", "deploying": "rolling out on ECS"}
+
+
+def _late(ports: Ports, name: str, dep: dict) -> str:
+    if dep["status"] == "building":
+        return (f"the build did not finish within the time limit ({ports.settings.build_timeout_seconds} s)"
+                + _stop_build(ports, dep))
+    return f"{name} did not finish before the {dep['status']} deadline"
+
+
+def _stop_build(ports: Ports, dep: dict) -> str:
+    """A deployment leaving `building` early (time limit, cancel, a rollback taking over) stops its
+    build first, so nothing keeps building and pushing for it. -> words for its reason."""
+    if dep["status"] != "building":
+        return ""
+    try:
+        stopped = build.stop(ports, dep)
+    except Exception as exc:  # the build then ends at CodeBuild's own timeout (the same limit)
+        return f"; the build could not be stopped ({type(exc).__name__})"
+    return f"; {stopped}" if stopped else ""
 
 
 def _log_trace(exc: Exception) -> None:
@@ -346,7 +375,8 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     if dep.get("superseded_by_number"):
         # the user's rollback deployment puts the service right; this one just stops
         lifecycle.move(ports, dep, "superseded", f"stopped before {before}: rollback deployment "
-                                                 f"#{dep['superseded_by_number']} took over (by {who})")
+                                                 f"#{dep['superseded_by_number']} took over (by {who})"
+                                                 + _stop_build(ports, dep))
         return Outcome("done", detail="superseded")
     touched = _touched(dep["steps"])
     service = ports.store.collection("services").get(dep["service_id"]) or {}
@@ -356,7 +386,8 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
         lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} during {before}; {stopped}")
         return Outcome("done", detail="cancelled")
     if not touched:
-        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; nothing reached ECS")
+        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; nothing reached ECS"
+                       + _stop_build(ports, dep))
         return Outcome("done", detail="cancelled")
     new = lifecycle.fail(ports, dep, f"cancelled by {who}", touched)
     if new is not None and new["status"] == "rollback_pending":

@@ -21,9 +21,11 @@ class CommitIn(BaseModel):
 
 class DeploymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
-    image: Optional[ImageRef] = Field(None, description="defaults to the service's image")
-    commit: Optional[CommitIn] = Field(None, description="the source commit this deployment is of (git pushes "
-                                       "record it themselves); shown in the deployment, its log and search")
+    image: Optional[ImageRef] = Field(None, description="defaults to the service's image; given for a service "
+                                      "built from source, it is run without building")
+    commit: Optional[CommitIn] = Field(None, description="the source commit this deployment is of: a service built "
+                                       "from source builds it (default: the head of its branch); git pushes record it "
+                                       "themselves; shown in the deployment, its log and search")
 
 
 class RollbackIn(BaseModel):

@@ -39,6 +39,8 @@ class Call:
 
     def public(self) -> dict[str, Any]:
         shown = {k: _shown(v) for k, v in self.kwargs.items() if k not in ("network", "container")}
+        if isinstance(shown.get("build_env"), dict):   # build arg names only, as env in task definitions
+            shown["build_env"] = sorted(shown["build_env"])
         return {"method": self.method, "args": _jsonable(shown)}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.cost.plans import service_change
-from chalicelib.deploys import placement, plan, steps
+from chalicelib.deploys import build, placement, plan, steps
 
 
 def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
@@ -16,11 +16,17 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     dep = {"id": "(next deployment)", "org_id": org_id, "service_id": service_id, "service_name": service["name"],
            "project_id": service["project_id"], "environment_id": service.get("environment_id"), "kind": service["kind"], "spec": spec, "image": spec["image"],
            "secret_refs": None, "steps": [], "target": placement.for_new_deployment(ports, service)}
+    todo = steps.STEPS[service["kind"]]
+    if service.get("source"):   # built first: the image is known only once the build has run
+        dep.update(build=build.build_of(service), number=0)
+        spec["image"] = dep["image"] = plan.KnownAfterApply("build")["image"]
+        todo = build.STEPS + todo
     ctx = steps.Ctx(ports=ports, dep=dep, preview=True)
     out: list[dict[str, Any]] = []
-    for step in steps.STEPS[service["kind"]]:
+    for step in todo:
         if step.wait is not None:
-            out.append({"step": step.name, "resource": "rollout", "name": ctx.names.service, "action": "wait",
+            what = "build" if step.name == "build" else "rollout"
+            out.append({"step": step.name, "resource": what, "name": ctx.names.service, "action": "wait",
                         "changes": {}, "calls": []})
             continue
         assert step.plan is not None

@@ -13,6 +13,7 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.deploys import placement
+from chalicelib.deploys.build import build_of
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict
 
@@ -58,9 +59,13 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         config_hash = rollback_of.get("config_hash")
     else:
         spec = effective_spec(ports, service)   # the environment's variables under the service's own
-        spec["image"] = image or service["image"]
+        spec["image"] = image or service.get("image")
         secret_refs = None  # resolved by the engine from the current secret versions
         config_hash = service.get("config_hash")
+    # from source: built first (a rollback reuses its release's image, an explicit image skips the build)
+    to_build = None if rollback_of or image else build_of(service, commit)
+    if to_build is None and not spec.get("image"):
+        raise Invalid("the service builds from source; this deployment names no image to run", field="image")
     now = now_iso()
     dep = {"id": new_id("dep"), "org_id": org_id, "project_id": service["project_id"], "service_id": service_id,
            "environment_id": service.get("environment_id"), "environment": service.get("environment"),
@@ -72,6 +77,8 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
            "lease_expires": None, "enqueued": 1,
            "commit": dict(commit) if commit else (rollback_of or {}).get("commit")}
+    if to_build:
+        dep["build"] = to_build
     target = placement.for_new_deployment(ports, service)
     if target is not None:   # where every cloud call of this deployment goes (deploys/placement.py)
         dep["target"] = target

@@ -22,6 +22,8 @@ def run(ports: Ports, service_id: str) -> str:
     else:
         cloud.delete_service(n.service)
     live = store.collection("deployments").get(service.get("live_deployment_id") or "")
+    if service.get("source") or (live or {}).get("build"):   # built from source: its project and images
+        cloud.delete_build_project(naming.build_project(service_id), naming.image_repository(service["org_id"], service_id))
     listener, tg = step_result(live or {}, "load_balancer"), step_result(live or {}, "target_group")
     if listener:  # stop routing its host names; only rules tagged with this service are deleted
         hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \

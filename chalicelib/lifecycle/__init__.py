@@ -21,7 +21,8 @@ __all__ = ["move", "fail", "set_service", "states", "deadline_for"]
 def deadline_for(ports: Ports, status: str) -> Optional[str]:
     if status in states.FINAL:
         return None
-    seconds = states.DEADLINES.get(status) or ports.settings.deploy_timeout_seconds
+    limit = states.DEADLINES.get(status)
+    seconds = getattr(ports.settings, limit) if isinstance(limit, str) else (limit or ports.settings.deploy_timeout_seconds)
     return iso_from_epoch(time.time() + seconds)
 
 

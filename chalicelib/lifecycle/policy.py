@@ -64,18 +64,33 @@ class AuditEveryMove(Rule):
 
 
 class StartTheService(Rule):
-    """A claimed deployment marks its service as deploying and opens the log."""
-    to_states = frozenset({"provisioning"})
+    """A claimed deployment marks its service as deploying and opens the log (a deployment from
+    source is claimed into building, one from an image into provisioning)."""
+    from_states = frozenset({"queued"})
+    to_states = frozenset({"building", "provisioning"})
 
     def commit(self, move: Move) -> None:
         set_service(move.ports, move.doc["service_id"], "deploying")
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        if move.to == "building":
+            b = d["build"]
+            what = f"building {b['repo']} at {b['ref']} ({b['dockerfile']})"
         if d.get("commit"):   # the source commit, as a person knows it: short sha, first line, author
             c = d["commit"]
             what += f", commit {c['sha'][:12]} \"{c.get('message', '')}\" by {c.get('author') or 'unknown'}"
         append_log(move.ports, d, f"deployment #{d['number']} of {d['service_name']} started ({where}), {what}", "start")
+
+
+class Built(Rule):
+    """The build is done: the log says which image, pinned by digest, the release will run."""
+    from_states = frozenset({"building"})
+    to_states = frozenset({"provisioning"})
+
+    def commit(self, move: Move) -> None:
+        d = move.new or move.doc
+        append_log(move.ports, d, f"built {d.get('image')}; provisioning AWS resources", "build")
 
 
 class GoLive(Rule):
@@ -135,7 +150,7 @@ class StoppedEarly(Rule):
     to_states = frozenset({"superseded", "cancelled"})
 
     def commit(self, move: Move) -> None:
-        if move.frm in ("provisioning", "deploying"):
+        if move.frm in ("building", "provisioning", "deploying"):
             service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
             resting = "live" if service.get("live_deployment_id") else ("failed" if service.get("last_error") else "new")
             set_service(move.ports, move.doc["service_id"], resting)
@@ -153,16 +168,16 @@ class FreeTheServiceLock(Rule):
 class Notify(Rule):
     """Once committed, the project's notification subscriptions hear of it (chalicelib/notify):
     one task published, or nothing when the project has no subscription; never raises."""
-    # the statuses with an event that the table has (`building` joins when the table gets it)
+    # the statuses with an event (a source deploy's start is told when its build begins)
     to_states = frozenset(notify_events.STATUS_EVENTS) & frozenset(states.DEPLOYMENT_STATUSES)
 
     def after(self, move: Move) -> None:
         from chalicelib.notify import service as notify
 
-        notify.deployment_moved(move.ports, move.new or move.doc, move.to)
+        notify.deployment_moved(move.ports, move.new or move.doc, move.to, move.frm)
 
 
-DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), GoLive(), Fail(), AwaitRollback(),
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), Built(), GoLive(), Fail(), AwaitRollback(),
                                        RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 

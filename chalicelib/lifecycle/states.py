@@ -1,6 +1,7 @@
 """The status tables: which moves exist, for deployments and for services.
 
 Deployment:
+    queued -> building -> provisioning      (a service built from source; building -> failed | cancelled | superseded)
     queued -> provisioning -> deploying -> live
                     |             |------> failed              (nothing to roll back to)
                     |             |------> rollback_pending -> rolling_back -> rolled_back | failed
@@ -15,7 +16,8 @@ Service:  new -> deploying -> live | failed | new;  live/failed -> deploying;  a
 from __future__ import annotations
 
 DEPLOYMENT_MOVES: dict[str, frozenset[str]] = {
-    "queued": frozenset({"provisioning", "superseded", "cancelled", "failed"}),
+    "queued": frozenset({"building", "provisioning", "superseded", "cancelled", "failed"}),
+    "building": frozenset({"provisioning", "failed", "cancelled", "superseded"}),
     "provisioning": frozenset({"deploying", "failed", "cancelled", "superseded"}),
     "deploying": frozenset({"live", "failed", "rollback_pending", "cancelled", "superseded"}),
     "rollback_pending": frozenset({"rolling_back", "failed"}),
@@ -30,11 +32,12 @@ DEPLOYMENT_STATUSES = tuple(DEPLOYMENT_MOVES)
 FINAL = frozenset(s for s, to in DEPLOYMENT_MOVES.items() if not to)
 ACTIVE = frozenset(s for s in DEPLOYMENT_STATUSES if s not in FINAL)
 # A user's cancel (or a rollback taking over) is honoured in these, at the next step boundary.
-CANCELLABLE = frozenset({"provisioning", "deploying"})
+CANCELLABLE = frozenset({"building", "provisioning", "deploying"})
 
-# Seconds a deployment may stay in a status before it fails (None: the deploy timeout setting).
-DEADLINES: dict[str, int | None] = {"queued": 3600, "provisioning": 600, "deploying": None,
-                                     "rollback_pending": None, "rolling_back": None}
+# Seconds a deployment may stay in a status before it fails (None: the deploy timeout setting;
+# a str: the setting of that name).
+DEADLINES: dict[str, int | str | None] = {"queued": 3600, "building": "build_timeout_seconds", "provisioning": 600,
+                                           "deploying": None, "rollback_pending": None, "rolling_back": None}
 
 SERVICE_MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"deploying", "deleting"}),

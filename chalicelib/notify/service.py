@@ -215,18 +215,24 @@ def _publish_briefly(ports: Ports, doc: dict[str, Any]) -> None:
     thread.join(PUBLISH_WAIT)
 
 
-def deployment_moved(ports: Ports, dep: dict[str, Any], status: str) -> Optional[str]:
-    """The lifecycle's hook: the event for a deployment entering `status`, if it has one."""
-    kind = events.for_status(status)
-    if kind is None:
+def deployment_moved(ports: Ports, dep: dict[str, Any], status: str, frm: Optional[str] = None) -> Optional[str]:
+    """The lifecycle's hook: the events for a deployment entering `status`. A deployment from
+    source starts by building: "started" then "building" then; its later move to provisioning
+    tells nobody again."""
+    if status == "provisioning" and frm == "building":
         return None
-    return emit(ports, dep["org_id"], dep.get("project_id"), kind, deployment_data(ports, dep))
+    kinds = [events.STARTED, events.BUILDING] if status == "building" else [events.for_status(status)]
+    last = None
+    for kind in kinds:
+        if kind is not None:
+            last = emit(ports, dep["org_id"], dep.get("project_id"), kind, deployment_data(ports, dep))
+    return last
 
 
 def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
     path = f"/orgs/{dep['org_id']}/deployments/{dep['id']}"
     base = (ports.settings.public_url or "").rstrip("/")
-    return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image",
+    return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image", "commit",
                                                    "rollback_to", "rollback_of", "created", "updated")},
             "service": {"id": dep.get("service_id"), "name": dep.get("service_name"), "kind": dep.get("kind")},
             "environment": dep.get("environment") or "production", "link": base + path}

@@ -224,7 +224,11 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
     ports.cloud_for(target).clients._get_session().events.register("before-call", record)
     web, worker = org.service(), org.service(name="jobs", kind="worker", port=None)
     cron = org.service(name="tick", kind="cron", image="busybox", schedule="rate(1 hour)")
-    for svc in (web, worker, cron):
+    from tests.deploys.test_builds import GOOD, make_repo
+
+    make_repo(ports.settings.git_root, "acme/app", {"Dockerfile": GOOD})   # and one built from source
+    built = org.service(name="built", kind="worker", port=None, image=None, source={"repo": "acme/app"})
+    for svc in (web, worker, cron, built):
         assert org.deploy(ports, svc)["status"] == "live"
     run = org.call("POST", f"/services/{cron['id']}/runs")[1]
     runs.start(ports, run["id"])
@@ -233,7 +237,8 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
     for svc in (web, worker, cron):
         org.call("DELETE", f"/services/{svc['id']}")
         assert teardown.run(ports, svc["id"]) == "deleted"
-    sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents"}   # the simulator writing task logs
+    # the simulator writing task and build logs, and pushing the simulated image
+    sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "ecr:PutImage"}
     free = {"sts:GetCallerIdentity"}                                # needs no permission
     assert len(seen) > 30, seen
     assert seen - access.allowed_actions() - sandbox_only - free == set()

@@ -58,8 +58,10 @@ class Hooked:
         return r.status_code, json.loads(r.body) if r.body else None
 
 
-def source(ports, service_id: str, repo: str = REPO, branch: str = "master") -> None:
-    ports.store.collection("services").update(service_id, {"source": {"repo": repo, "branch": branch, "dockerfile": "Dockerfile", "context": "."}})  # until services take source via the API (builds branch)
+def source(org, service_id: str, repo: str = REPO, branch: str = "master") -> None:
+    """The service builds from `repo` (a PATCH with `source` switches it from its image)."""
+    status, svc = org.call("PATCH", f"/services/{service_id}", {"source": {"repo": repo, "branch": branch}})
+    assert status == 200 and svc["source"]["repo"] == repo, svc
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def hooked(make_org, ports, client):
                            {"branch": "master", "domain_suffix": SUFFIX})
     assert status == 200 and env["branch"] == "master", env
     web = org.service("shop", name="web")
-    source(ports, web["id"])
+    source(org, web["id"])
     status, hook = org.call("POST", f"/projects/{prj['id']}/hooks/github")
     assert status == 201, hook
     return Hooked(org, prj, hook["url"], hook["secret"], web, client)

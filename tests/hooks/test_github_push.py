@@ -68,7 +68,7 @@ def test_push_to_the_tracked_branch_deploys_with_the_commit_recorded_logged_and_
 
     org = hooked.org
     other = org.service("shop", name="docs")                     # built from another repository: left alone
-    source(ports, other["id"], repo="Codertocat/Docs")
+    source(org, other["id"], repo="Codertocat/Docs")
     plain = org.service("shop", name="cache")                   # an image, no source: left alone
     status, out = hooked.deliver("push", (FIXTURES / "push.json").read_bytes())
     assert status == 202 and out["status"] == "received", out

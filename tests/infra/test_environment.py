@@ -36,6 +36,9 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_API_STORE_WAIT": "2 s before a locked or slow store answers 503 (Atlas: server selection)",
     "LAUNCHBAY_PREVIEW_LIMIT": "5 preview environments per project",
     "LAUNCHBAY_PREVIEW_TTL_HOURS": "72 h without a push before a preview is removed",
+    "LAUNCHBAY_BUILD_TIMEOUT": "30 minutes per build from source",
+    "LAUNCHBAY_SANDBOX_GIT_ROOT": "the sandbox only (its stand-in for GitHub)",
+    "LAUNCHBAY_CODEBUILD_ROLE_ARN": "Launchbay creates the CodeBuild role in each connected account",
 }
 # The Lambda runtime sets these itself (and refuses them in the function's configuration).
 LAMBDA_RUNTIME = {"AWS_DEFAULT_REGION"}

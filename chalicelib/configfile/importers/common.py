@@ -149,6 +149,27 @@ def looks_secret(name: str, value: str) -> bool:
     return bool(value) and (bool(SECRET_NAME_HINT.search(name)) or bool(URL_WITH_PASSWORD.match(value)))
 
 
+def build_args(raw: Any, notes: Notes, file: str, key: str) -> dict[str, str]:
+    """Docker build args (a mapping, or a list of NAME=value) -> the service's build_env. A credential
+    is left out: a build arg ends up in the image's history, so it cannot hold a secret."""
+    pairs: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    for item in raw if isinstance(raw, list) else []:   # NAME=value, or NAME alone (an empty value)
+        name, _, value = str(item).partition("=")
+        pairs[name] = value
+    found = Notes()
+    env, credentials = split_env(pairs, found, file, key)
+    for item in found.items:   # names not imported, in split_env's words; credentials in ours below
+        if item["key"] not in {f"{key}.{n}" for n in credentials}:
+            notes.add(item["file"], item["key"], item["message"])
+    for name in credentials:
+        notes.add(file, f"{key}.{name}", f"build arg {name} looks like a credential: not imported (a build arg "
+                                          "stays in the image's history; read it at run time as a secret instead)")
+    if env:
+        notes.add(file, key, f"build args imported as build_env ({', '.join(sorted(env))}): build-time values, "
+                             "never given to the running task")
+    return env
+
+
 def split_env(pairs: dict[str, Any], notes: Notes, file: str, key: str) -> tuple[dict[str, str], list[str]]:
     """Variables -> (env, secret names). Credentials are not copied into the document (it is meant for
     version control): they become secret names whose values are set with the API or CLI."""
@@ -350,7 +371,7 @@ def document_problems(doc: dict) -> list[str]:
     out: list[str] = []
     if doc.get("version") != 1 or not isinstance(doc.get("environments"), dict) or not doc["environments"]:
         return ["version must be 1 and environments a non-empty mapping"]
-    allowed = {"kind", "image", "source", "port", "cpu", "memory", "command", "env", "secrets", "health_check",
+    allowed = {"kind", "image", "source", "build_env", "port", "cpu", "memory", "command", "env", "secrets", "health_check",
                "min_instances", "max_instances", "autoscaling", "schedule", "domain"}
     for env_name, env in doc["environments"].items():
         if not ENVIRONMENT_NAME.match(env_name):

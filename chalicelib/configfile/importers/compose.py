@@ -13,6 +13,7 @@ from chalicelib.configfile.importers.common import (
     ImportResult,
     Notes,
     apply_size,
+    build_args,
     build_document,
     duration_seconds,
     health_check,
@@ -280,8 +281,9 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
             notes.add(file, f"{key}.image", f"image {image!r} is the tag Compose gives the build; the source is used")
         for k in b:
             if k == "args":
-                notes.add(file, f"{key}.build.args", "build args are not imported: Launchbay runs a plain docker "
-                                                     "build (give them defaults with ARG in the Dockerfile)")
+                args = build_args(b["args"], notes, file, f"{key}.build.args")
+                if args:
+                    svc["build_env"] = args
             elif k == "target":
                 notes.add(file, f"{key}.build.target", f"build target {b['target']!r} is not imported: Launchbay "
                                                        "builds the Dockerfile's last stage")

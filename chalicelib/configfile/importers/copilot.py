@@ -13,6 +13,7 @@ from chalicelib.configfile.importers.common import (
     ImportResult,
     Notes,
     apply_size,
+    build_args,
     build_document,
     duration_seconds,
     environment_name,
@@ -267,8 +268,12 @@ def _image(svc: dict, image: dict, notes: Notes, file: str, where: Callable[[str
         else:
             context = posixpath.normpath(str(build.get("context") or "."))
             dockerfile = posixpath.normpath(str(build.get("dockerfile") or posixpath.join(context, "Dockerfile")))
+            if build.get("args"):
+                args = build_args(build["args"], notes, file, where("image.build.args"))
+                if args:
+                    svc["build_env"] = args
             for k in build:
-                if k not in ("context", "dockerfile"):
+                if k not in ("context", "dockerfile", "args"):
                     notes.add(file, where(f"image.build.{k}"), f"build option {k!r} is not imported (Launchbay runs "
                                                                "a plain docker build of the Dockerfile)")
         svc["source"] = {"dockerfile": dockerfile, "context": context}

@@ -21,7 +21,9 @@ export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "deleting"
 export type Kind = "web" | "worker" | "cron";
 export interface Service {
   id: string; org_id: string; project_id: string; environment_id: string | null; environment: string | null;
-  name: string; kind: Kind; image: string; port: number | null; command: string[] | null;
+  name: string; kind: Kind; image: string | null; port: number | null; command: string[] | null;
+  /** built from this repository instead of an image (exactly one of image and source) */
+  source?: { repo: string; branch: string; dockerfile: string; context: string } | null;
   cpu: number; memory: number; env: Record<string, string>; build_env: Record<string, string>;
   health_check: Required<HealthCheck> | null; min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; deregistration_delay: number;
@@ -31,7 +33,7 @@ export interface Service {
 }
 
 export type DeployStatus =
-  | "queued" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
+  | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
   | "rolling_back" | "rolled_back" | "superseded" | "cancelled";
 export interface StepPlan { resource?: string; action?: string; changes?: Record<string, [unknown, unknown]> }
 export interface Step {
@@ -40,9 +42,12 @@ export interface Step {
 }
 export interface Deployment {
   id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;
-  image: string; status: DeployStatus; reason: string | null; error: string | null; steps: Step[];
+  image: string | null; status: DeployStatus; reason: string | null; error: string | null; steps: Step[];
   rollback_of: string | null; rollback_of_number: number | null; actor: string; created: string; updated: string;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
+  /** a deployment from source: what it builds (a rollback reuses the built image: none) */
+  build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;
+  image_digest?: string | null;
   rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
 }
 export interface LogLine { seq: number; ts: string; level?: string; message: string; step?: string | null }

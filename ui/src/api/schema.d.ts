@@ -1251,13 +1251,13 @@ export interface components {
         /** DeploymentIn */
         DeploymentIn: {
             /**
-             * @description the source commit this deployment is of (git pushes record it themselves); shown in the deployment, its log and search
+             * @description the source commit this deployment is of: a service built from source builds it (default: the head of its branch); git pushes record it themselves; shown in the deployment, its log and search
              * @default null
              */
             commit?: components["schemas"]["CommitIn"] | null;
             /**
              * Image
-             * @description defaults to the service's image
+             * @description defaults to the service's image; given for a service built from source, it is run without building
              * @default null
              */
             image?: string | null;
@@ -1617,8 +1617,12 @@ export interface components {
             environment?: string | null;
             /** @default null */
             health_check?: components["schemas"]["HealthCheck"] | null;
-            /** Image */
-            image: string;
+            /**
+             * Image
+             * @description the container image to run; required unless the service has a source to build from
+             * @default null
+             */
+            image?: string | null;
             /**
              * Kind
              * @default web
@@ -1653,6 +1657,11 @@ export interface components {
              * @default null
              */
             schedule?: string | null;
+            /**
+             * @description build from a git repository instead of an image (exactly one of image and source)
+             * @default null
+             */
+            source?: components["schemas"]["Source"] | null;
         };
         /** ServicePatch */
         ServicePatch: {
@@ -1726,6 +1735,11 @@ export interface components {
              * @default null
              */
             schedule?: string | null;
+            /**
+             * @description build from a git repository instead of an image (exactly one of image and source)
+             * @default null
+             */
+            source?: components["schemas"]["Source"] | null;
         };
         /** SignupIn */
         SignupIn: {
@@ -1743,6 +1757,35 @@ export interface components {
             organization: string;
             /** Password */
             password: string;
+        };
+        /**
+         * Source
+         * @description Build the service's image from a git repository (issue #13) instead of naming an image.
+         */
+        Source: {
+            /**
+             * Branch
+             * @description built at its head, unless a deployment names a commit
+             * @default main
+             */
+            branch?: string;
+            /**
+             * Context
+             * @description build context directory in the repository
+             * @default .
+             */
+            context?: string;
+            /**
+             * Dockerfile
+             * @description path of the Dockerfile in the repository
+             * @default Dockerfile
+             */
+            dockerfile?: string;
+            /**
+             * Repo
+             * @description owner/name of the git repository
+             */
+            repo: string;
         };
         /** SubscriptionIn */
         SubscriptionIn: {

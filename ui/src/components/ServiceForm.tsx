@@ -43,9 +43,10 @@ const num = (v: string) => (v.trim() === "" ? null : Number(v));
 /** The request body for these values, with the fields that apply to the kind only. */
 export function toBody(f: FormState): ServiceIn {
   const body: ServiceIn = {
-    name: f.name.trim(), kind: f.kind, image: f.image.trim(), cpu: f.cpu as ServiceIn["cpu"], memory: f.memory,
+    name: f.name.trim(), kind: f.kind, cpu: f.cpu as ServiceIn["cpu"], memory: f.memory,
     env: parseEnv(f.env).env, min_instances: num(f.min_instances), max_instances: num(f.max_instances),
   };
+  if (f.image.trim()) body.image = f.image.trim();   // a service built from source keeps its source
   if (f.environment) body.environment = f.environment;
   const command = f.command.split("\n").map((s) => s.trim()).filter(Boolean);
   if (f.kind !== "web" && command.length) body.command = command;

@@ -1,5 +1,5 @@
 const TONE: Record<string, string> = {
-  live: "ok", rolled_back: "warn", new: "idle", queued: "idle", provisioning: "busy", deploying: "busy",
+  live: "ok", rolled_back: "warn", new: "idle", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
   deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle",
 };

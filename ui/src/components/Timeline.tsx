@@ -4,26 +4,33 @@ import { duration } from "../lib/format";
 
 const DEPLOYING = new Set(["service", "rollout", "autoscaling", "certificate", "schedule"]);
 
-export type PhaseName = "queued" | "provisioning" | "deploying" | "live" | "rollback";
+export type PhaseName = "queued" | "building" | "provisioning" | "deploying" | "live" | "rollback";
 export interface Phase { id: PhaseName; title: string; state: "done" | "active" | "failed" | "waiting" | "skipped"; steps: Step[] }
 
 /** The deployment as phases with their steps; the automatic (or a manual) rollback is its own phase. */
 export function phases(d: Deployment): Phase[] {
   const rollbackSteps = d.steps.filter((s) => s.name.startsWith("rollback."));
   const forward = d.steps.filter((s) => !s.name.startsWith("rollback."));
-  const prov = forward.filter((s) => !DEPLOYING.has(s.name));
+  const isBuild = (s: Step) => s.name === "build" || s.name.startsWith("build.");
+  const build = forward.filter(isBuild);
+  const prov = forward.filter((s) => !DEPLOYING.has(s.name) && !isBuild(s));
   const dep = forward.filter((s) => DEPLOYING.has(s.name));
   const failedStep = forward.find((s) => s.status === "failed");
   const st = d.status;
   const rolling = ["rollback_pending", "rolling_back", "rolled_back"].includes(st) || rollbackSteps.length > 0;
   const reached = (p: "provisioning" | "deploying") =>
-    p === "provisioning" ? st !== "queued" : dep.length > 0 || ["deploying", "live"].includes(st) || (rolling && dep.length > 0);
+    p === "provisioning" ? !["queued", "building"].includes(st) && (prov.length > 0 || !build.some((s) => s.status === "failed"))
+      : dep.length > 0 || ["deploying", "live"].includes(st) || (rolling && dep.length > 0);
   const stepsState = (steps: Step[], active: boolean): Phase["state"] =>
     steps.some((s) => s.status === "failed") ? "failed" : active ? "active" : steps.length ? "done" : "waiting";
 
   const out: Phase[] = [
     { id: "queued", title: "Queued", steps: [], state: st === "queued" ? "active" : "done" },
-    { id: "provisioning", title: "Provisioning", steps: prov, state: !reached("provisioning") ? "waiting" : stepsState(prov, st === "provisioning") },
+    // a deployment from source builds its image first (a rollback reuses the built one: no phase)
+    ...(d.build || build.length
+      ? [{ id: "building" as const, title: "Building", steps: build, state: st === "queued" ? "waiting" as const : stepsState(build, st === "building") }]
+      : []),
+    { id: "provisioning", title: "Provisioning", steps: prov, state: !reached("provisioning") ? (failedStep || ["cancelled", "superseded"].includes(st) ? "skipped" : "waiting") : stepsState(prov, st === "provisioning") },
     { id: "deploying", title: "Rolling out", steps: dep, state: !reached("deploying") ? (failedStep || ["cancelled", "superseded"].includes(st) ? "skipped" : "waiting") : stepsState(dep, st === "deploying") },
   ];
   if (rolling) {

@@ -47,6 +47,18 @@ test("the timeline shows the automatic rollback as its own phase", () => {
   expect(phases(dep({ status: "provisioning", steps: [{ name: "cluster", status: "running" }] }))[1]?.state).toBe("active");
 });
 
+test("a deployment from source shows its building phase first", () => {
+  const build = { repo: "acme/shop", branch: "main", ref: "main", dockerfile: "Dockerfile", context: "." };
+  const building = phases(dep({ status: "building", build, steps: [{ name: "build.start", status: "done" }, { name: "build", status: "running" }] }));
+  expect(building.map((p) => p.id)).toEqual(["queued", "building", "provisioning", "deploying", "live"]);
+  expect(building[1]?.state).toBe("active");
+  expect(building[1]?.steps.map((s) => s.name)).toEqual(["build.start", "build"]);
+  expect(building[2]?.state).toBe("waiting");
+  const broken = phases(dep({ status: "failed", build, error: "the build failed", steps: [{ name: "build.start", status: "done" }, { name: "build", status: "failed" }] }));
+  expect(broken.map((p) => [p.id, p.state])).toEqual([["queued", "done"], ["building", "failed"], ["provisioning", "skipped"], ["deploying", "skipped"], ["live", "skipped"]]);
+  expect(phases(dep({ status: "provisioning", steps: [] })).map((p) => p.id)).not.toContain("building");   // from an image
+});
+
 test("a rollback says what changes before it runs", () => {
   const cur = { deployment_id: "d3", number: 3, image: "nginx:1.28", actor: "", created: "", finished: null, current: true, secret_versions: { A: 2 } };
   const old = { ...cur, deployment_id: "d1", number: 1, image: "nginx:1.27", current: false, secret_versions: { A: 1 } };

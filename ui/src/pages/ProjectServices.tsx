@@ -55,7 +55,7 @@ export function ProjectServices() {
                 <td><Link to={`/orgs/${org}/services/${s.id}`}>{s.name}</Link>{s.needs_deploy && s.status !== "new" && <small className="muted"> · changes to deploy</small>}</td>
                 <td><StatusBadge status={s.status} /></td>
                 <td className="hide-narrow">{s.kind}</td>
-                <td className="hide-narrow mono">{s.image}</td>
+                <td className="hide-narrow mono">{s.image ?? (s.source ? `${s.source.repo}@${s.source.branch}` : "")}</td>
                 <td className="hide-narrow">{s.environment ?? "—"}</td>
                 <td className="hide-narrow">{ago(s.updated)}</td>
               </tr>

@@ -67,7 +67,9 @@ function Summary({ s }: { s: Service }) {
     <dl className="summary">
       <div><dt>Kind</dt><dd>{s.kind}</dd></div>
       <div><dt>Environment</dt><dd>{s.environment ?? "—"}</dd></div>
-      <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>
+      {s.source
+        ? <div><dt>Source</dt><dd className="mono">{s.source.repo}@{s.source.branch} ({s.source.dockerfile})</dd></div>
+        : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)} · {s.min_instances}–{s.max_instances} instances</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
