@@ -92,6 +92,36 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
             "assumptions": assumptions}
 
 
+BUCKET_GB = 10.0   # what a bucket holds (we do not measure it yet): stated with its estimate
+
+
+def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
+    """A managed resource's month (chalicelib/resources): RDS instance hours and gp3 storage,
+    one ElastiCache node's hours, or a bucket's storage; min and max are the same."""
+    priced, p, assumptions = prices.for_region(region)
+    managed = p.get("managed") or {}
+    kind, size = res["kind"], res.get("size")
+    lines: list[dict[str, Any]] = []
+    if kind in ("postgres", "mysql"):
+        hourly = managed["rds"][kind][size]
+        lines.append(_line(f"RDS {kind} {size} (Single-AZ)", "instance-hour", hourly, HOURS_PER_MONTH, HOURS_PER_MONTH))
+        gb = res.get("storage_gb") or 20
+        lines.append(_line(f"RDS gp3 storage ({gb} GB)", "GB-month", managed["rds"]["storage_gb_month"], gb, gb))
+        assumptions.append("automated backups up to the database's size are free; a final snapshot on delete is not counted")
+    elif kind == "redis":
+        lines.append(_line(f"ElastiCache {size} (one node)", "node-hour", managed["elasticache"][size],
+                           HOURS_PER_MONTH, HOURS_PER_MONTH))
+    else:
+        lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
+                           managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))
+        assumptions.append(f"bucket: {BUCKET_GB:g} GB stored; requests and transfer not counted")
+    return {"monthly_min": round(sum(x["_min"] for x in lines), 2),
+            "monthly_max": round(sum(x["_max"] for x in lines), 2),
+            "currency": prices.table()["currency"], "region": region, "prices_region": priced,
+            "lines": [{k: v for k, v in x.items() if not k.startswith("_")} for x in lines],
+            "assumptions": assumptions}
+
+
 def _runs(schedule: Optional[str], assumptions: list[str]) -> float:
     try:
         return runs_per_month(schedule or "")

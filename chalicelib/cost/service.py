@@ -8,7 +8,7 @@ from chalicelib.catalog import environments
 from chalicelib.catalog.service import get_project, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.cost import prices
-from chalicelib.cost.estimate import Placement, service_estimate, total
+from chalicelib.cost.estimate import Placement, resource_estimate, service_estimate, total
 from chalicelib.store.port import iter_all
 
 # what an estimate reads of a service (a live release's spec carries the same keys)
@@ -49,19 +49,30 @@ def service_cost(ports: Ports, actor: Actor, org_id: str, service_id: str) -> di
             "environment": env.get("name"), **est, "prices": prices.about()}
 
 
-def environment_cost(ports: Ports, env: dict[str, Any], services: list[dict[str, Any]]) -> dict[str, Any]:
-    """An environment's services, each with its estimate, and their sum (later: its managed
-    resources too, as estimates of the same shape added to `total`)."""
+def env_resources(ports: Ports, env_id: Optional[str]) -> list[dict[str, Any]]:
+    """The environment's managed resources that will keep running (not being deleted)."""
+    if not env_id:
+        return []
+    found = iter_all(ports.store.collection("resources"), {"environment_id": env_id})
+    return [r for r in found if r.get("status") != "deleting"]
+
+
+def environment_cost(ports: Ports, env: dict[str, Any], services: list[dict[str, Any]],
+                     resources: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+    """An environment's services and managed resources, each with its estimate, and their sum."""
     place = placement(ports, env, services)
     items = [{"id": s.get("id"), "name": s["name"], "kind": s["kind"], **service_estimate(priced(s), place)}
              for s in services]
-    return {"id": env.get("id"), "name": env["name"], "region": place.region, **total(items),
-            "services": [{k: v for k, v in i.items() if k not in ("lines", "assumptions")}
-                         for i in items]}
+    held = [{"id": r["id"], "name": r["name"], "kind": r["kind"], "size": r.get("size"),
+             **resource_estimate(r, place.region)} for r in (resources or [])]
+    brief = ("lines", "assumptions")
+    return {"id": env.get("id"), "name": env["name"], "region": place.region, **total(items + held),
+            "services": [{k: v for k, v in i.items() if k not in brief} for i in items],
+            "resources": [{k: v for k, v in i.items() if k not in brief} for i in held]}
 
 
 def project_cost(ports: Ports, actor: Actor, org_id: str, project_id: str) -> dict[str, Any]:
     get_project(ports, actor, org_id, project_id)
-    envs = [environment_cost(ports, env, env_services(ports, org_id, env["id"]))
+    envs = [environment_cost(ports, env, env_services(ports, org_id, env["id"]), env_resources(ports, env["id"]))
             for env in iter_all(ports.store.collection("environments"), {"org_id": org_id, "project_id": project_id})]
     return {"project_id": project_id, **total(envs), "environments": envs, "prices": prices.about()}

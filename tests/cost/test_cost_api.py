@@ -120,3 +120,16 @@ def test_launchbay_yaml_plan_shows_the_cost_difference(api):
     assert down["after"]["monthly_min"] == 0 and down["delta"]["monthly_min"] == CENT(-42.76, abs=0.005)
     assert {e["name"]: e["delta"]["monthly_min"] for e in down["environments"]} == {
         "production": CENT(-42.76, abs=0.005), "staging": 0}
+
+
+@pytest.mark.services   # creating a resource queues its task (Redis)
+def test_managed_resources_count_in_their_environment(api):
+    org = new_org(api)
+    prj = org.project("shop")["id"]
+    org.service("shop", name="web", min_instances=1, max_instances=3)
+    status, db = org.call("POST", f"/projects/{prj}/resources", {"name": "db", "kind": "postgres"})
+    assert status == 202, db
+    status, project = org.call("GET", f"/projects/{prj}/cost")
+    prod = {e["name"]: e for e in project["environments"]}["production"]
+    assert [(r["name"], r["monthly_min"]) for r in prod["resources"]] == [("db", CENT(13.98, abs=0.005))]  # 730 h x $0.016 + 20 GB x $0.115
+    assert prod["monthly_min"] == CENT(42.76 + 13.98, abs=0.01) and prod["monthly_max"] == CENT(69.14 + 13.98, abs=0.01)

@@ -110,7 +110,7 @@ def test_price_table_is_dated_sourced_and_complete():
         p = data["regions"][region]
         assert p["fargate"]["x86_64"]["vcpu_hour"] > 0 and p["fargate"]["arm64"]["gb_hour"] > 0
         assert p["alb"]["hour"] > 0 and p["logs"]["ingest_gb"] > 0 and p["public_ipv4_hour"] > 0
-        assert p["managed"] == {}   # RDS, ElastiCache and S3 prices arrive with managed resources
+        assert set(p["managed"]) == {"rds", "elasticache", "s3"}   # managed resources (chalicelib/resources)
 
 
 def test_us_east_1_matches_the_platform_cost_table():
@@ -119,3 +119,25 @@ def test_us_east_1_matches_the_platform_cost_table():
     p = prices.for_region("us-east-1")[1]
     assert round((0.5 * p["fargate"]["x86_64"]["vcpu_hour"] + 1 * p["fargate"]["x86_64"]["gb_hour"]) * 730, 2) == 18.02
     assert round((p["alb"]["hour"] + p["alb"]["lcu_hour"]) * 730, 2) == 22.27
+
+
+def test_managed_resources_are_priced_by_hand_figures():
+    from chalicelib.cost.estimate import resource_estimate
+
+    db = resource_estimate({"kind": "postgres", "size": "db.t4g.micro", "storage_gb": 50}, "us-east-1")
+    assert db["monthly_min"] == db["monthly_max"] == 17.43          # 730 h x $0.016 + 50 GB x $0.115
+    cache = resource_estimate({"kind": "redis", "size": "cache.t4g.small"}, "us-east-1")
+    assert cache["monthly_min"] == 23.36                            # 730 h x $0.032
+    bucket = resource_estimate({"kind": "bucket"}, "eu-west-1")
+    assert bucket["monthly_min"] == 0.25 and any("10 GB" in a for a in bucket["assumptions"])   # 10 GB x $0.0253
+
+
+def test_every_offered_resource_size_has_a_price_in_every_region():
+    from chalicelib.cost import prices
+    from chalicelib.cost.estimate import resource_estimate
+    from chalicelib.resources.kinds import KINDS
+
+    for region in prices.regions():
+        for kind in KINDS.values():
+            for size in kind.sizes or (None,):
+                assert resource_estimate({"kind": kind.name, "size": size, "storage_gb": 20}, region)["monthly_min"] > 0
