@@ -5,6 +5,8 @@ from __future__ import annotations
 
 RUN_DEPLOYMENT = "launchbay.run_deployment"
 TEARDOWN_SERVICE = "launchbay.teardown_service"
+TEARDOWN_ENVIRONMENT = "launchbay.teardown_environment"
+RESUME_TEARDOWNS = "launchbay.resume_teardowns"
 START_RUN = "launchbay.start_run"
 REAP_DEPLOYMENTS = "launchbay.reap_deployments"
 HEALTH_WATCH = "launchbay.health_watch"
@@ -16,13 +18,13 @@ REINDEX = "launchbay.reindex"
 SEARCH_RETENTION = "launchbay.search_retention"
 EVALUATE_ALERTS = "launchbay.evaluate_alerts"
 
-ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, START_RUN, REAP_DEPLOYMENTS, HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT,
-       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS)
+ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
+       HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
-    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", START_RUN: "deploys",
+    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", TEARDOWN_ENVIRONMENT: "deploys", START_RUN: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
 }
 QUEUES = ("deploys", "default", "search")
