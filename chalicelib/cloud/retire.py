@@ -115,12 +115,13 @@ class RetireMixin(InspectMixin):
         return True
 
     def delete_cluster(self) -> bool:
-        """The place's cluster, only when no service is left in it (ECS refuses otherwise too)."""
+        """The place's cluster, once no service or task is left in it (ECS refuses otherwise too):
+        deleted services drain for a while, so this says RetryLater until they are gone."""
         usage = self.cluster_usage()
         if usage is None:
             return False
         if usage["services"] or usage["running"] or usage["pending"]:
-            raise ValueError(f"cluster {self.cluster} is still used by {', '.join(usage['services']) or 'tasks'}")
+            raise RetryLater(f"cluster {self.cluster} still has {', '.join(usage['services']) or 'tasks'} draining")
         with ignoring("ClusterNotFoundException"):
             self.client("ecs").delete_cluster(cluster=self.cluster)
         return True

@@ -120,11 +120,15 @@ def plan_place(ports: Ports, env: dict[str, Any], target: dict[str, Any]) -> lis
             steps.append(StepPlan("log_group", "log group", group, "skip", {"kept": f"also used by {', '.join(users)}"}))
         else:
             steps.append(_step("log_group", "log group", group, exists, [Call("delete_log_group", {"name": group})]))
-    steps.append(_cluster_step(ports, target, cloud, others))
+    steps.append(_cluster_step(ports, target, cloud, others, {n.service for n in names.values()}))
     return steps
 
 
-def _cluster_step(ports: Ports, target: dict[str, Any], cloud: Any, others: list[dict[str, Any]]) -> StepPlan:
+def _cluster_step(ports: Ports, target: dict[str, Any], cloud: Any, others: list[dict[str, Any]],
+                  own: set[str]) -> StepPlan:
+    """The organization's cluster goes with its last environment there. ECS services of this
+    environment's deleted services may still be draining: delete_cluster waits for them
+    (RetryLater); any other service keeps the cluster."""
     from chalicelib.deploys.placement import of_service
 
     cluster = target.get("cluster") or ports.settings.cluster_name
@@ -133,11 +137,12 @@ def _cluster_step(ports: Ports, target: dict[str, Any], cloud: Any, others: list
         return _step("cluster", "ECS cluster", cluster, False, [])
     sharing = sorted({svc.get("environment") or "?" for svc in others
                       if ((of_service(ports, svc) or {}).get("cluster") or ports.settings.cluster_name) == cluster})
-    if sharing or usage["services"] or usage["running"] or usage["pending"]:
-        why = f"environment {', '.join(sharing)} deploys there" if sharing else \
-            f"ECS still runs {', '.join(usage['services']) or 'tasks'} in it"
+    foreign = sorted(set(usage["services"]) - own)
+    if sharing or foreign:
+        why = f"environment {', '.join(sharing)} deploys there" if sharing else f"ECS runs {', '.join(foreign)} in it"
         return StepPlan("cluster", "ECS cluster", cluster, "skip", {"kept": f"the organization's cluster: {why}"})
-    return _step("cluster", "ECS cluster", cluster, True, [Call("delete_cluster", {})])
+    draining = {"draining": usage["services"]} if usage["services"] else {}
+    return _step("cluster", "ECS cluster", cluster, True, [Call("delete_cluster", {})], draining)
 
 
 def plan(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
@@ -196,6 +201,8 @@ def run(ports: Ports, env_id: str) -> str:
                 _record(ports, env_id, state="running", done=done, error=None)
     removed = [d for d in done if d["action"] == "delete"]
     with ports.store.transaction():
+        if envs.get(env_id) is None:   # a concurrent run (the DELETE sent twice) finished first
+            return "already gone"
         ports.store.collection("secrets").delete_many({"scope_id": env_id})
         envs.delete(env_id)
         audit.record(ports, SYSTEM, env["org_id"], "environment.deleted", "environment", env_id,
