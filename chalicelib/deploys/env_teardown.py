@@ -183,16 +183,17 @@ def run(ports: Ports, env_id: str) -> str:
         raise ServicesRemain(f"{remaining} service(s) of environment {env['name']!r} are still being deleted")
     done: list[dict[str, Any]] = []
     for target in places(ports, env):
-        cloud = ports.cloud_for(target)
-        for step in plan_place(ports, env, target):
+        where = f"in {target.get('account') or 'the platform account'} {target.get('region')}"
+        try:
+            steps = plan_place(ports, env, target)
+        except Exception as exc:   # e.g. the connection's role is gone
+            _failed(ports, env, done, f"planning the teardown {where}", exc)
+            raise
+        for step in steps:
             try:
-                planning.execute(cloud, step, reveal=_no_secrets)
+                planning.execute(ports.cloud_for(target), step, reveal=_no_secrets)
             except Exception as exc:
-                _record(ports, env_id, state="retrying" if cloud.is_retryable(exc) else "failed",
-                        error=f"{step.resource} {step.name}: {type(exc).__name__}: {exc}", done=done)
-                if not cloud.is_retryable(exc):
-                    audit.record(ports, SYSTEM, env["org_id"], "environment.teardown_failed", "environment", env_id,
-                                 {"name": env["name"], "step": step.step, "error": str(exc)[:500]})
+                _failed(ports, env, done, f"{step.resource} {step.name} {where}", exc)
                 raise
             done.append({"step": step.step, "name": step.name, "action": step.action, "region": target.get("region"),
                          "account": target.get("account"), **({"kept": step.changes["kept"]}
@@ -210,6 +211,19 @@ def run(ports: Ports, env_id: str) -> str:
                       "removed": [f"{d['step']} {d['name']}" for d in removed][:100],
                       "kept": [f"{d['step']} {d['name']}: {d['kept']}" for d in done if "kept" in d]})
     return f"deleted ({len(removed)} resources removed)"
+
+
+def _failed(ports: Ports, env: dict[str, Any], done: list[dict[str, Any]], what: str, exc: Exception) -> None:
+    """Recorded in words on the environment; a permanent failure is an audit event too (the
+    environment stays `deleting` until the cause is fixed and the DELETE sent again)."""
+    from chalicelib.audit import service as audit
+
+    retry = ports.cloud.is_retryable(exc)
+    error = f"{what}: {exc}"
+    _record(ports, env["id"], state="retrying" if retry else "failed", error=error, done=done)
+    if not retry:
+        audit.record(ports, SYSTEM, env["org_id"], "environment.teardown_failed", "environment", env["id"],
+                     {"name": env["name"], "error": error[:500]})
 
 
 STALE_SECONDS = 600

@@ -3,6 +3,8 @@ account and region, and nothing else. Everything below runs in the moto sandbox,
 organization in its own simulated account (moto follows the assumed role's account)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from chalicelib import wiring
@@ -183,9 +185,11 @@ def test_a_killed_teardown_finishes_when_run_again_and_the_last_environment_take
     assert ("security_group", dep["target"]["security_group"]) in middle
     assert env_call(org, prj, "GET", "production")[1]["status"] == "deleting"
     # the redelivered task (here: a real worker) plans again from what AWS shows and finishes
+    assert env_teardown.resume(ports) == 0                        # it moved recently: left alone
+    assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 1   # stopped: queued again
     worker = CeleryWorker(launchbay_env, ["deploys"], concurrency=1).start()
     try:
-        env_call(org, prj, "DELETE", "production")   # asked again: queued anew
+        assert env_call(org, prj, "DELETE", "production")[0] == 202   # asked again: queued anew, harmless
         wait_for(lambda: ports.store.collection("environments").get(env["id"]) is None, 60,
                  what="the environment's teardown")
     finally:
@@ -217,3 +221,28 @@ def test_deleting_a_project_tears_down_its_environments(make_org, ports, launchb
     assert ("load_balancer", deps[kept["id"]]["target"]["load_balancer"]) in after
     assert ("cluster", deps[kept["id"]]["target"]["cluster"]) in after             # the other project deploys there
     assert org.call("GET", f"/services/{kept['id']}")[1]["status"] == "live"
+
+
+def test_a_teardown_that_cannot_go_on_says_why_and_keeps_the_environment_deleting(make_org, ports, launchbay_env):
+    org = make_org()
+    conn = connect(org, launchbay_env)
+    prj = org.project()["id"]
+    assert point(org, prj, conn["id"])[0] == 200
+    web = org.service()
+    assert org.deploy(ports, web)["status"] == "live"
+    delete_services(org, ports, web)
+    iam = as_account(launchbay_env, conn["account_id"], "iam")     # the customer removes Launchbay's role
+    iam.delete_role_policy(RoleName=conn["role_name"], PolicyName="launchbay")
+    iam.delete_role(RoleName=conn["role_name"])
+    wiring.reset_clients()
+    status, env = env_call(org, prj, "DELETE", "production")
+    assert status == 202
+    with pytest.raises(Exception):
+        env_teardown.run(ports, env["id"])
+    shown = env_call(org, prj, "GET", "production")[1]
+    assert shown["status"] == "deleting" and shown["teardown"]["state"] == "failed"
+    assert "no longer exists" in shown["teardown"]["error"] and conn["role_name"] in shown["teardown"]["error"]
+    assert "environment.teardown_failed" in [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
+    assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 0   # waits for a fix
+    plan = env_call(org, prj, "GET", "production", "/plan-delete")[1]
+    assert "no longer exists" in plan["places"][0]["error"]
