@@ -5,6 +5,8 @@ from __future__ import annotations
 
 RUN_DEPLOYMENT = "launchbay.run_deployment"
 TEARDOWN_SERVICE = "launchbay.teardown_service"
+TEARDOWN_ENVIRONMENT = "launchbay.teardown_environment"
+RESUME_TEARDOWNS = "launchbay.resume_teardowns"
 START_RUN = "launchbay.start_run"
 REAP_DEPLOYMENTS = "launchbay.reap_deployments"
 HEALTH_WATCH = "launchbay.health_watch"
@@ -21,15 +23,15 @@ DELIVER_NOTIFICATION = "launchbay.deliver_notification"  # one attempt of one de
 PROCESS_HOOK = "launchbay.process_hook"
 EXPIRE_PREVIEWS = "launchbay.expire_previews"
 
-ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, START_RUN, REAP_DEPLOYMENTS, HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT,
-       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS, RUN_RESOURCE, NOTIFY_EVENT,
-       DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS)
+ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
+       HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
+       RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
-    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", START_RUN: "deploys", RUN_RESOURCE: "deploys",
-    PROCESS_HOOK: "deploys",
+    RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", TEARDOWN_ENVIRONMENT: "deploys", START_RUN: "deploys",
+    RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify",

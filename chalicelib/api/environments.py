@@ -41,10 +41,17 @@ def patch(org, project, env):
     return envs.public(envs.update_environment(ports(), who, org, project, env, body.model_dump(exclude_unset=True)))
 
 
-@endpoint(bp, ENVS + "/{env}", "DELETE", "Delete an environment without services", 204, tag=TAG)
+@endpoint(bp, ENVS + "/{env}", "DELETE", "Delete an environment without services: 204 when it never deployed, "
+          "else 202 with it `deleting` while a worker removes what it made in AWS (see …/plan-delete)", 202, tag=TAG)
 def delete(org, project, env):
-    envs.delete_environment(ports(), actor(bp), org, project, env)
-    return 204, None
+    doc = envs.delete_environment(ports(), actor(bp), org, project, env)
+    return (204, None) if doc is None else (202, envs.public(doc))
+
+
+@endpoint(bp, ENVS + "/{env}/plan-delete", "GET", "What deleting the environment would remove in AWS, per account "
+          "and region, without touching anything", tag=TAG)
+def plan_delete(org, project, env):
+    return envs.plan_delete(ports(), actor(bp), org, project, env)
 
 
 @endpoint(bp, ENVS + "/{env}/clone", "POST", "Copy an environment with its services (secret values only if asked)",

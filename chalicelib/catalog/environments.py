@@ -6,17 +6,20 @@ or the service's id): names and versions go out, values never do.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Optional
 
+from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.core import security
-from chalicelib.core.context import Actor, Ports
+from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict, iter_all
 
+log = logging.getLogger(__name__)
 DEFAULT = "production"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 NAME_HELP = "environment names are lower-case letters, digits and hyphens, starting with a letter (at most 32)"
@@ -33,6 +36,9 @@ def public(env: dict[str, Any]) -> dict[str, Any]:
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
                                    "region", "branch", "preview", "created", "updated")}
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
+    out["status"] = env.get("status") or "active"
+    if env.get("teardown"):   # progress of the removal of its AWS resources (deploys/env_teardown.py)
+        out["teardown"] = env["teardown"]
     return out
 
 
@@ -106,7 +112,7 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
 
 def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str,
                        changes: dict[str, Any]) -> dict[str, Any]:
-    current = get_environment(ports, actor, org_id, project_id, ref, "project.write")
+    current = writable(get_environment(ports, actor, org_id, project_id, ref, "project.write"))
     if "name" in changes:
         check_name(changes["name"])
     if {"aws_account_id", "region"} & set(changes):
@@ -167,15 +173,69 @@ def refresh_services(ports: Ports, env: dict[str, Any]) -> None:
         refresh_config_hash(ports, svc["id"])
 
 
-def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> None:
+def writable(env: dict[str, Any]) -> dict[str, Any]:
+    """Nothing is added to or changed in an environment whose resources are being removed."""
+    if env.get("status") == "deleting":
+        raise StateConflict(f"environment {env['name']!r} is being deleted", field="environment")
+    return env
+
+
+def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
+                       ref: str) -> Optional[dict[str, Any]]:
+    """-> None when the environment is gone at once (it never deployed: nothing of it is in AWS),
+    else the environment in `deleting`, its teardown queued (deploys/env_teardown.py)."""
     env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
     if ports.store.collection("services").count({"environment_id": env["id"]}):
         raise StateConflict(f"environment {env['name']!r} still has services: delete them first (or plan and "
                             "apply a launchbay.yaml without it, with allow_delete)", field="environment")
-    with ports.store.transaction():
-        ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
-        ports.store.collection("environments").delete(env["id"])
-        audit.record(ports, actor, org_id, "environment.delete", "environment", env["id"], {"name": env["name"]})
+    return begin_delete(ports, actor, env)
+
+
+def begin_delete(ports: Ports, actor: Actor, env: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """Delete the environment (it has no services left): at once when none of its deployments
+    acted in AWS, otherwise move it to `deleting` and queue the teardown of what it made there.
+    Calling it again for a `deleting` one queues the teardown again (it resumes where it stopped)."""
+    marked = mark_deleting(ports, actor, env)
+    if marked is not None:   # published once committed, so the worker finds it `deleting`
+        queue_teardown(ports, marked["id"])
+    return marked
+
+
+def queue_teardown(ports: Ports, env_id: str) -> None:
+    try:
+        ports.queue.publish(tasks.TEARDOWN_ENVIRONMENT, env_id)
+    except Exception as exc:  # the broker is unreachable: the environment stays `deleting` and the
+        # beat's resume_teardowns queues it again later (env_teardown.resume)
+        log.warning("environment %s is deleting but its teardown was not queued (%s)", env_id, type(exc).__name__)
+
+
+def mark_deleting(ports: Ports, actor: Actor, env: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """begin_delete without the publish (for a caller's own transaction): -> the environment to
+    queue a teardown for, or None when it was deleted at once."""
+    if not ports.store.collection("deployments").count({"environment_id": env["id"]}):
+        with ports.store.transaction():
+            ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
+            ports.store.collection("environments").delete(env["id"])
+            audit.record(ports, actor, env["org_id"], "environment.delete", "environment", env["id"],
+                         {"name": env["name"]})
+        return None
+    if env.get("status") != "deleting":
+        env = lifecycle.set_environment(ports, env, "deleting", actor, teardown={"state": "queued"}) or \
+            ports.store.collection("environments").get(env["id"]) or env
+    else:   # asked again (e.g. after a failure's cause was fixed): queued anew
+        env = ports.store.collection("environments").update(
+            env["id"], {"teardown": {**(env.get("teardown") or {}), "state": "queued", "error": None}}) or env
+    return env
+
+
+def plan_delete(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
+    """What deleting the environment would remove in AWS, per account and region (read-only)."""
+    from chalicelib.deploys import env_teardown
+
+    env = get_environment(ports, actor, org_id, project_id, ref)
+    services = [s["name"] for s in iter_all(ports.store.collection("services"), {"environment_id": env["id"]})]
+    return {"environment": public(env), "services_to_delete_first": sorted(services),
+            "places": env_teardown.plan(ports, env)}
 
 
 def retire_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
@@ -185,17 +245,16 @@ def retire_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     ports.store.collection("environments").update(env["id"], {"retiring": True, "updated": now_iso()})
     audit.record(ports, actor, org_id, "environment.retire", "environment", env["id"], {"name": env["name"]})
     if not ports.store.collection("services").count({"environment_id": env["id"]}):
-        remove_if_retired(ports, env["id"])
+        remove_if_retired(ports, env["id"], actor)
     return env
 
 
-def remove_if_retired(ports: Ports, env_id: str) -> bool:
+def remove_if_retired(ports: Ports, env_id: str, actor: Actor = SYSTEM) -> bool:
+    """A retiring environment whose last service is gone starts its own deletion."""
     env = ports.store.collection("environments").get(env_id)
     if not env or not env.get("retiring") or ports.store.collection("services").count({"environment_id": env_id}):
         return False
-    with ports.store.transaction():
-        ports.store.collection("secrets").delete_many({"scope_id": env_id})
-        ports.store.collection("environments").delete(env_id)
+    begin_delete(ports, actor, env)
     return True
 
 
@@ -277,7 +336,7 @@ def public_secret(secret: dict[str, Any]) -> dict[str, Any]:
 
 def put_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str,
                    value: str) -> dict[str, Any]:
-    env = get_environment(ports, actor, org_id, project_id, ref)
+    env = writable(get_environment(ports, actor, org_id, project_id, ref))
     authorize(ports, actor, org_id, "secret.write")
     if name in (env.get("env") or {}):
         raise Invalid(f"{name} is already a plain variable of this environment", field="name")

@@ -12,7 +12,7 @@ from chalicelib.catalog.models import service_problems, with_defaults
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
-from chalicelib.store.port import Conflict
+from chalicelib.store.port import Conflict, iter_all
 
 # What a release freezes: rolling back to it reproduces exactly this. A change to any of
 # these (or to a secret) takes effect with the next deploy.
@@ -98,15 +98,19 @@ def update_project(ports: Ports, actor: Actor, org_id: str, project_id: str, cha
 
 
 def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> None:
+    """The project goes at once; each of its environments that deployed stays `deleting` until a
+    worker has removed what it made in AWS (chalicelib/deploys/env_teardown.py)."""
     get_project(ports, actor, org_id, project_id, "project.delete")
     if ports.store.collection("services").count({"project_id": project_id}):
         raise StateConflict("the project still has services: delete them first", field="project")
     with ports.store.transaction():
-        for env in ports.store.collection("environments").find({"project_id": project_id}, limit=1000)[0]:
-            ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
-            ports.store.collection("environments").delete(env["id"])
+        queued = [environments.mark_deleting(ports, actor, env)
+                  for env in list(iter_all(ports.store.collection("environments"), {"project_id": project_id}))]
         ports.store.collection("projects").delete(project_id)
         audit.record(ports, actor, org_id, "project.delete", "project", project_id)
+    for env in queued:
+        if env is not None:
+            environments.queue_teardown(ports, env["id"])
 
 
 # --- services ----------------------------------------------------------------
@@ -126,6 +130,7 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
         env = environments.ensure_default(ports, org_id, project_id)
     if env is None:
         raise NotFound(f"environment {env_name!r} not found in this project", field="environment")
+    environments.writable(env)
     now = now_iso()
     service = with_defaults({k: v for k, v in spec.items() if k != "environment"}, env.get("domain_suffix"))
     _check(service)

@@ -22,7 +22,7 @@ MANAGED_ROLES = (naming.EXECUTION_ROLE_NAME, naming.EVENTS_ROLE_NAME, naming.COD
 # Actions per statement; resources are narrowed where the service supports it.
 _READ = [
     "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks",
-    "ecs:ListTasks", "ecs:ListTaskDefinitions",
+    "ecs:ListTasks", "ecs:ListTaskDefinitions", "ecs:ListServices",
     "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeRules",
@@ -40,9 +40,11 @@ _READ = [
 ]
 _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
     "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource",
-    "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:RunTask",
+    "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:RunTask", "ecs:DeleteCluster",
     "ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags",
+    "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup",
     "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateListener",
+    "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteListener",
     "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
     "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
     "elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
@@ -75,7 +77,8 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
         {"Sid": "Read", "Effect": "Allow", "Action": _READ, "Resource": "*"},
         {"Sid": "Deploy", "Effect": "Allow", "Action": _WRITE_ANY, "Resource": "*"},
         {"Sid": "LogGroups", "Effect": "Allow",
-         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:TagLogGroup"],
+         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:TagLogGroup",
+                    "logs:DeleteLogGroup"],
          "Resource": f"arn:{p}:logs:*:*:log-group:{naming.SECRET_PREFIX}/*"},
         {"Sid": "Secrets", "Effect": "Allow", "Action": ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"],
          "Resource": f"arn:{p}:ssm:*:*:parameter{naming.SECRET_PREFIX}/*"},

@@ -10,6 +10,7 @@ The methods live in one mixin per AWS area:
   runs.py        cron run history read back from ECS
   metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
   datastores.py  managed resources: RDS, ElastiCache, S3, their groups and connection secrets
+  retire.py      removing an environment's shared resources (environment teardown)
 """
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.inspect import InspectMixin
 from chalicelib.cloud.metrics import MetricsMixin
 from chalicelib.cloud.registry import RegistryMixin
+from chalicelib.cloud.retire import RetireMixin
 from chalicelib.cloud.runs import RunsMixin
 
 
-class AwsCloud(InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
+class AwsCloud(RetireMixin, InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
                MetricsMixin, DatastoresMixin, BuildMixin):
     sandbox = False
 

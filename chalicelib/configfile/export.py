@@ -19,6 +19,11 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
     for env_name, have in sorted(current_state(ports, project_id).items()):
         env_doc = have["doc"]
         block: dict[str, Any] = {}
+        if env_doc.get("aws_account_id"):   # by name: a file reads better, and apply resolves it
+            conn = ports.store.collection("aws_accounts").get(env_doc["aws_account_id"]) or {}
+            block["account"] = conn.get("name") or env_doc["aws_account_id"]
+        if env_doc.get("region"):
+            block["region"] = env_doc["region"]
         if env_doc.get("domain_suffix"):
             block["domain_suffix"] = env_doc["domain_suffix"]
         if env_doc.get("branch"):

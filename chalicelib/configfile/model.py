@@ -58,6 +58,11 @@ class ServiceSpec(_ServiceFields):
 
 class EnvironmentSpec(BaseModel):
     model_config = _STRICT
+    account: Optional[str] = Field(None, max_length=100, description=(
+        "the AWS account connection it deploys to, by name or id (null: the platform's own account); "
+        "left out: kept as it is"))
+    region: Optional[str] = Field(None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$", description=(
+        "the region it deploys to, one the connection allows (default: the connection's first)"))
     domain_suffix: Optional[str] = Field(None, max_length=200)
     branch: Optional[str] = Field(None, max_length=255, description="the git branch it tracks (deploys on push, "
                                   "previews for pull requests against it)")

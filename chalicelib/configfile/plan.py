@@ -11,8 +11,9 @@ from typing import Any, Optional
 
 from chalicelib.catalog.models import with_defaults
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
-from chalicelib.configfile.model import LaunchbayFile, ServiceSpec
+from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, ServiceSpec
 from chalicelib.core.context import Ports
+from chalicelib.core.errors import BadRequest
 from chalicelib.cost.plans import project_change
 from chalicelib.store.port import iter_all
 
@@ -55,19 +56,61 @@ def _diff(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> 
     return {f: [old.get(f), new.get(f)] for f in fields if old.get(f) != new.get(f)}
 
 
+def _connection(ports: Ports, org_id: str, ref: str, field: str) -> dict[str, Any]:
+    """This organization's connection by name or id (another's does not exist for it)."""
+    coll = ports.store.collection("aws_accounts")
+    conn = coll.get(ref) if ref.startswith("awsacc_") else coll.find_one({"org_id": org_id, "name": ref})
+    if conn is None or conn["org_id"] != org_id:
+        raise BadRequest(f"launchbay.yaml: {field}: no AWS account connection {ref!r} in this organization "
+                         "(`launchbay accounts` lists them)", field=field)
+    if not conn.get("role_arn"):
+        raise BadRequest(f"launchbay.yaml: {field}: connection {conn['name']!r} is not verified yet", field=field)
+    return conn
+
+
+def placement(ports: Ports, org_id: str, env_name: str, spec: EnvironmentSpec,
+              current: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """{"aws_account_id", "region"} the document asks of the environment ({} when it names neither:
+    the environment stays where it is), checked: an unknown connection or a region the connection
+    does not allow is a 400 naming the field."""
+    named = spec.model_fields_set & {"account", "region"}
+    if not named:
+        return {}
+    where = f"environments.{env_name}"
+    conn_id = (current or {}).get("aws_account_id")
+    conn = None
+    if "account" in named:
+        conn = _connection(ports, org_id, spec.account, f"{where}.account") if spec.account else None
+        conn_id = conn["id"] if conn else None
+    elif conn_id:
+        conn = ports.store.collection("aws_accounts").get(conn_id)
+    region = spec.region if "region" in named else (current or {}).get("region")
+    if conn is not None:
+        if region is not None and region not in conn["regions"]:
+            field = f"{where}.region"
+            raise BadRequest(f"launchbay.yaml: {field}: region {region} is not allowed by connection "
+                             f"{conn['name']!r} (allowed: {', '.join(conn['regions'])})", field=field)
+        region = region or conn["regions"][0]
+    return {"aws_account_id": conn_id, "region": region}
+
+
 def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
     state = current_state(ports, project_id)
+    project = ports.store.collection("projects").get(project_id) or {}
     changes: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     for env_name, env_spec in doc.environments.items():
         have = state.get(env_name)
-        wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch}
+        place = placement(ports, project.get("org_id", ""), env_name, env_spec, (have or {}).get("doc"))
+        wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch,
+                      **place}
+        env_fields = ENV_FIELDS + tuple(place)
         if have is None:
             changes.append({"action": "create", "type": "environment", "name": env_name, "environment": env_name,
                             "fields": wanted_env})
         else:
-            fields = _diff({k: have["doc"].get(k) or ({} if k == "env" else None) for k in ENV_FIELDS}, wanted_env,
-                           ENV_FIELDS)
+            fields = _diff({k: have["doc"].get(k) or ({} if k == "env" else None) for k in env_fields}, wanted_env,
+                           env_fields)
             if fields:
                 changes.append({"action": "update", "type": "environment", "name": env_name,
                                 "environment": env_name, "fields": fields})

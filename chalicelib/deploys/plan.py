@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional
 
-Action = Literal["create", "update", "no-op", "wait", "skip"]
+Action = Literal["create", "update", "delete", "no-op", "wait", "skip"]   # delete: environment teardown
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class StepPlan:
     def public(self) -> dict[str, Any]:
         return {"step": self.step, "resource": self.resource, "name": self.name, "action": self.action,
                 "changes": _jsonable(self.changes), "calls": [c.public() for c in self.calls]
-                if self.action in ("create", "update") or self.always else []}
+                if self.action in ("create", "update", "delete") or self.always else []}
 
 
 class KnownAfterApply(dict):

@@ -1,4 +1,4 @@
-"""The one owner of every deployment and service status change.
+"""The one owner of every deployment, service and environment status change.
 
 `move(ports, dep, to, reason)` checks the table (states.py), writes the status with a
 compare-and-set, and runs the policy's hooks (policy.py) in the same transaction and
@@ -13,9 +13,9 @@ from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.lifecycle import states
-from chalicelib.lifecycle.policy import DEPLOYMENT_POLICY, Move, set_service
+from chalicelib.lifecycle.policy import DEPLOYMENT_POLICY, Move, set_environment, set_service
 
-__all__ = ["move", "fail", "set_service", "states", "deadline_for"]
+__all__ = ["move", "fail", "set_service", "set_environment", "states", "deadline_for"]
 
 
 def deadline_for(ports: Ports, status: str) -> Optional[str]:

@@ -204,3 +204,24 @@ def set_service(ports: Ports, service_id: str, status: Optional[str], **fields: 
         if new is not None:
             return new
     raise RuntimeError(f"service {service_id} kept changing status")
+
+
+# --- environments -------------------------------------------------------------------
+
+def set_environment(ports: Ports, env: dict[str, Any], status: str, actor: Actor,
+                    **fields: Any) -> Optional[dict[str, Any]]:
+    """The one writer of an environment's status, with its audit event (`environment.<status>`) in
+    the same transaction. -> the new document, or None when the move is not allowed (already
+    deleting) or another writer changed the environment first."""
+    from chalicelib.core.ids import now_iso
+
+    current = env.get("status") or "active"
+    if not states.environment_allowed(current, status):
+        return None
+    with ports.store.transaction():
+        new = ports.store.collection("environments").update(
+            env["id"], {"status": status, "updated": now_iso(), **fields}, expect={"updated": env["updated"]})
+        if new is not None:
+            audit.record(ports, actor, env["org_id"], f"environment.{status}", "environment", env["id"],
+                         {"name": env["name"], "project_id": env["project_id"], "from": current})
+    return new

@@ -12,6 +12,7 @@ Deployment:
 Final means final: nothing leaves live, failed, rolled_back, superseded or cancelled.
 
 Service:  new -> deploying -> live | failed | new;  live/failed -> deploying;  any -> deleting
+Environment:  active -> deleting (its AWS resources are being removed; then the document goes)
 """
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ SERVICE_MOVES: dict[str, frozenset[str]] = {
 }
 SERVICE_STATUSES = tuple(SERVICE_MOVES)
 
+ENVIRONMENT_MOVES: dict[str, frozenset[str]] = {
+    "active": frozenset({"deleting"}),   # documents from before statuses count as active
+    "deleting": frozenset(),             # the environment teardown task removes the document
+}
+ENVIRONMENT_STATUSES = tuple(ENVIRONMENT_MOVES)
+
 
 def allowed(current: str, target: str) -> bool:
     return target in DEPLOYMENT_MOVES.get(current, frozenset())
@@ -55,6 +62,10 @@ def allowed(current: str, target: str) -> bool:
 
 def service_allowed(current: str, target: str) -> bool:
     return target in SERVICE_MOVES.get(current, frozenset())
+
+
+def environment_allowed(current: str, target: str) -> bool:
+    return target in ENVIRONMENT_MOVES.get(current, frozenset())
 
 
 def settled(dep: dict) -> bool:

@@ -85,7 +85,8 @@ def projects_use(ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Pro
 
 # --- environments ----------------------------------------------------------------------
 
-ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("domain_suffix", "DOMAIN SUFFIX"), ("env", "VARIABLES"), ("updated", "UPDATED")]
+ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("status", "STATUS"), ("deploys_to", "DEPLOYS TO"), ("region", "REGION"),
+               ("domain_suffix", "DOMAIN SUFFIX"), ("env", "VARIABLES"), ("updated", "UPDATED")]
 
 
 def _list_envs(s: Session) -> None:

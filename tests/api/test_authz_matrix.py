@@ -68,6 +68,7 @@ REQUIRED = {
     "PATCH /orgs/{org}/projects/{project}/environments/{env}": "admin",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}": "admin",
     "POST /orgs/{org}/projects/{project}/environments/{env}/clone": "admin",
+    "GET /orgs/{org}/projects/{project}/environments/{env}/plan-delete": "viewer",
     "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
     "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",

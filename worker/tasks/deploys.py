@@ -33,3 +33,27 @@ def teardown_service(service_id: str) -> str:
     from chalicelib.deploys import teardown
 
     return teardown.run(get_ports(), service_id)
+
+
+@celery.task(name=names.TEARDOWN_ENVIRONMENT, bind=True, max_retries=20)
+def teardown_environment(self: Task, environment_id: str) -> str:
+    """Idempotent: each run plans again from what AWS shows, so a redelivery (a killed worker)
+    or a retry finishes what an earlier run began."""
+    from chalicelib.deploys import env_teardown
+
+    ports = get_ports()
+    try:
+        return env_teardown.run(ports, environment_id)
+    except env_teardown.ServicesRemain as exc:   # the last service's teardown queues it again
+        return f"waiting: {exc}"
+    except Exception as exc:
+        if ports.cloud.is_retryable(exc):   # e.g. a group still held by a load balancer AWS is removing
+            raise self.retry(countdown=min(2 ** self.request.retries * 5, 120), exc=exc) from exc
+        return f"failed: {exc}"
+
+
+@celery.task(name=names.RESUME_TEARDOWNS)
+def resume_teardowns() -> int:
+    from chalicelib.deploys import env_teardown
+
+    return env_teardown.resume(get_ports())

@@ -481,7 +481,7 @@ export interface paths {
         get: operations["get_orgs_org_projects_project_environments_env"];
         put?: never;
         post?: never;
-        /** Delete an environment without services */
+        /** Delete an environment without services: 204 when it never deployed, else 202 with it `deleting` while a worker removes what it made in AWS (see …/plan-delete) */
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
@@ -500,6 +500,23 @@ export interface paths {
         put?: never;
         /** Copy an environment with its services (secret values only if asked) */
         post: operations["post_orgs_org_projects_project_environments_env_clone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/projects/{project}/environments/{env}/plan-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What deleting the environment would remove in AWS, per account and region, without touching anything */
+        get: operations["get_orgs_org_projects_project_environments_env_plan_delete"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3344,7 +3361,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description success */
-            204: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3433,6 +3450,46 @@ export interface operations {
         responses: {
             /** @description success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_projects_project_environments_env_plan_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,68 @@
+"""launchbay.yaml: an environment names the AWS account connection (by name or id) and the
+region it deploys to; plan checks both, apply sets them, export writes them back."""
+from __future__ import annotations
+
+import yaml
+
+from tests.api.test_aws_accounts import connect
+
+DOC = """\
+version: 1
+environments:
+  production:
+    env: {}
+  staging:
+    account: ACCOUNT
+    region: REGION
+"""
+
+
+def doc(account: str, region: str = "eu-west-1") -> dict:
+    return {"files": {"launchbay.yaml": DOC.replace("ACCOUNT", account).replace("REGION", region)}}
+
+
+def test_environments_name_their_account_and_region(make_org, launchbay_env):
+    a, b = make_org("A"), make_org("B")
+    conn = connect(a, launchbay_env, regions=["us-east-1", "eu-west-1"])
+    foreign = connect(b, launchbay_env)
+    prj = a.project()["id"]
+    status, planned = a.call("POST", f"/projects/{prj}/plan", doc(conn["name"]))
+    assert status == 200, planned
+    [create] = [c for c in planned["changes"] if c["type"] == "environment"]
+    assert create["action"] == "create" and create["fields"]["aws_account_id"] == conn["id"]
+    assert create["fields"]["region"] == "eu-west-1"
+    assert a.call("POST", f"/projects/{prj}/apply", doc(conn["name"]))[0] == 200
+    staging = a.call("GET", f"/projects/{prj}/environments/staging")[1]
+    assert staging["aws_account_id"] == conn["id"] and staging["region"] == "eu-west-1"
+    assert staging["deploys_to"] == "connected account"
+
+    # the export names the connection; planning it (or the same by id) changes nothing
+    exported = a.call("GET", f"/projects/{prj}/export")[1]
+    block = exported["document"]["environments"]["staging"]
+    assert block["account"] == conn["name"] and block["region"] == "eu-west-1"
+    assert a.call("POST", f"/projects/{prj}/plan", {"files": {"launchbay.yaml": exported["yaml"]}})[1]["changes"] == []
+    assert a.call("POST", f"/projects/{prj}/plan", doc(conn["id"]))[1]["changes"] == []
+    # a region change is planned field by field
+    moved = a.call("POST", f"/projects/{prj}/plan", doc(conn["name"], "us-east-1"))[1]["changes"]
+    assert moved == [{"action": "update", "type": "environment", "name": "staging", "environment": "staging",
+                      "fields": {"region": ["eu-west-1", "us-east-1"]}}]
+
+    # unknown connection, another organization's, a region the connection does not allow: 400 on the field
+    for account in ("no-such-connection", foreign["id"], foreign["name"]):
+        status, err = a.call("POST", f"/projects/{prj}/plan", doc(account))
+        assert status == 400 and err["error"]["field"] == "environments.staging.account", err
+        assert "no AWS account connection" in err["error"]["message"]
+    status, err = a.call("POST", f"/projects/{prj}/apply", doc(conn["name"], "ap-south-1"))
+    assert status == 400 and err["error"]["field"] == "environments.staging.region"
+    assert "not allowed by connection" in err["error"]["message"] and "eu-west-1" in err["error"]["message"]
+    status, err = a.call("POST", f"/projects/{prj}/plan", doc(conn["name"], "Mars"))
+    assert status == 422 and err["error"]["field"] == "environments.staging.region"
+
+    # null goes back to the platform's own account
+    status, out = a.call("POST", f"/projects/{prj}/apply",
+                         {"document": {"version": 1, "environments": {"production": {},
+                                                                       "staging": {"account": None}}}})
+    assert status == 200, out
+    staging = a.call("GET", f"/projects/{prj}/environments/staging")[1]
+    assert staging["aws_account_id"] is None and staging["deploys_to"] == "platform account"
+    assert "account" not in yaml.safe_load(a.call("GET", f"/projects/{prj}/export")[1]["yaml"])["environments"]["staging"]
