@@ -66,7 +66,7 @@ class RetireMixin(InspectMixin):
             elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
         return True
 
-    def delete_target_group(self, name: str) -> bool:
+    def delete_target_group_named(self, name: str) -> bool:
         tg = self._find_target_group(naming.elb_name(name))
         if tg is None:
             return False

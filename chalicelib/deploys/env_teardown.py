@@ -103,7 +103,7 @@ def plan_place(ports: Ports, env: dict[str, Any], target: dict[str, Any]) -> lis
     names = {sid: naming.for_service(env["org_id"], sid, n) for sid, n in sorted(services.items())}
     for tg in sorted({n.target_group for n in names.values()}):
         steps.append(_step("target_group", "target group", tg, cloud.find_target_group(tg) is not None,
-                           [Call("delete_target_group", {"name": tg})]))
+                           [Call("delete_target_group_named", {"name": tg})]))
     for sg, what in ((target["security_group"], "task security group"),
                      (naming.load_balancer_security_group(naming.elb_name(lb)), "load balancer security group")):
         steps.append(_step("security_group", what, sg, bool(cloud.find_security_groups(sg)),
