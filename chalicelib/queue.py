@@ -46,7 +46,7 @@ def task_message(task: str, args: list[Any], countdown: float = 0,
     }
     if trace_header:
         headers[tracing.HEADER] = trace_header
-    body = (list(args), {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None})
+    body: tuple[list[Any], dict[str, Any], dict[str, Any]] = (list(args), {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None})
     return body, headers, task_id
 
 
