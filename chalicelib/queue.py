@@ -95,6 +95,11 @@ class CeleryQueue:
 
         return redis.Redis.from_url(self.settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
 
+    def swap_mark(self, name: str, value: float) -> Optional[float]:
+        """Stores `value` under a named mark (a Redis key beside the prefix's queues); -> the previous value."""
+        previous = self._redis().getset(f"{self.settings.queue_prefix}.mark.{name}", repr(value))
+        return float(previous) if previous is not None else None
+
     def depths(self, now: Optional[float] = None) -> dict[str, dict[str, float]]:
         """Each queue's waiting messages and the age in seconds of its oldest one (0 when empty,
         or when that message carries no `published` header, e.g. one sent by Celery itself)."""

@@ -15,9 +15,10 @@ RELAY_OUTBOX = "launchbay.relay_outbox"
 REINDEX = "launchbay.reindex"
 SEARCH_RETENTION = "launchbay.search_retention"
 EVALUATE_ALERTS = "launchbay.evaluate_alerts"
+PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, START_RUN, REAP_DEPLOYMENTS, HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT,
-       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS)
+       CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS, PUBLISH_METRICS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

@@ -43,6 +43,8 @@ celery.conf.update(
         "cleanup": {"task": names.CLEANUP, "schedule": 3600.0},
         "search-retention": {"task": names.SEARCH_RETENTION, "schedule": 3600.0},
         "evaluate-alerts": {"task": names.EVALUATE_ALERTS, "schedule": 60.0},
+        # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
+        "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },
 )
 
