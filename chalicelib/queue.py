@@ -57,6 +57,7 @@ class CeleryQueue:
         self._producer: Any = None
         self._declared: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def _queue(self, name: str) -> Any:
         from kombu import Exchange, Queue
@@ -66,6 +67,8 @@ class CeleryQueue:
         return self._declared[name]
 
     def _get_producer(self) -> Any:
+        if self._pid != os.getpid():   # a forked child (a Celery pool process) opens its own connection
+            self._producer, self._pid = None, os.getpid()
         if self._producer is None:
             from kombu import Connection
 

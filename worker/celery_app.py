@@ -6,11 +6,14 @@ Run: celery -A worker.celery_app:celery worker -Q launchbay.deploys,launchbay.de
 """
 from __future__ import annotations
 
+import time
+from typing import Any, Optional
+
 from celery import Celery, signals
 
 from chalicelib import tasks as names
 from chalicelib.core import tracing
-from chalicelib.queue import queue_name
+from chalicelib.queue import PUBLISHED, queue_name
 from chalicelib.settings import get_settings
 
 _s = get_settings()
@@ -47,6 +50,16 @@ celery.conf.update(
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },
 )
+
+
+
+@signals.before_task_publish.connect(weak=False)
+def _stamp_publish_time(headers: Optional[dict] = None, **_: Any) -> None:
+    """Tasks Celery itself sends (beat's) carry their publish time too, as chalicelib/queue.py's
+    do: the platform-metrics task reads a queue's age from its oldest message."""
+    if headers is not None:
+        headers.setdefault(PUBLISHED, time.time())
+
 
 tracing.connect_celery(signals)
 if _s.xray:

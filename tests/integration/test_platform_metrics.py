@@ -79,3 +79,15 @@ def test_depths_read_the_age_of_the_oldest_message(launchbay_env, redis_url):
     assert measured["depth"] == 2 and 99 < measured["age"] <= 100
     empty = queue.depths()[queue_name(launchbay_env["LAUNCHBAY_QUEUE_PREFIX"], "search")]
     assert empty == {"depth": 0.0, "age": 0.0}
+
+
+def test_tasks_celery_sends_itself_carry_their_publish_time_too(launchbay_env, redis_url):
+    """Beat sends through Celery, not chalicelib/queue.py: its messages are stamped as well."""
+    from chalicelib.settings import get_settings
+    from worker.celery_app import celery
+
+    name = queue_name(launchbay_env["LAUNCHBAY_QUEUE_PREFIX"], "search")
+    before = time.time()
+    celery.send_task(tasks.SEARCH_RETENTION, queue=name)
+    measured = CeleryQueue(get_settings()).depths(now=before + 100)[name]
+    assert measured["depth"] == 1 and 99 < measured["age"] <= 100
