@@ -173,3 +173,19 @@ def test_one_trace_spans_the_request_the_queue_and_each_deploy_step(launchbay_en
     assert {"step task_definition", "step service", "step rollout"} <= steps, steps
     aws_under_steps = [c for s in subs if s["name"].startswith("step ") for c in _names(s) if c.get("namespace") == "aws"]
     assert any(c["aws"].get("operation") == "RegisterTaskDefinition" for c in aws_under_steps), aws_under_steps
+
+
+def test_on_lambda_a_published_task_carries_the_runtime_trace_id(monkeypatch):
+    """The Lambda bundle has no X-Ray SDK: the runtime's trace id (one per invocation) is what
+    the worker continues."""
+    from chalicelib.core import tracing
+    from chalicelib.queue import task_message
+
+    header = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+    monkeypatch.setattr(tracing, "_wanted", True)
+    monkeypatch.setattr(tracing, "_enabled", False)
+    monkeypatch.setenv(tracing.LAMBDA_TRACE_ENV, header)
+    _, headers, _ = task_message("launchbay.run_deployment", ["dep_1"], 0, tracing.outgoing_header())
+    assert headers[tracing.HEADER] == header
+    monkeypatch.setattr(tracing, "_wanted", False)   # LAUNCHBAY_XRAY off: nothing travels
+    assert tracing.outgoing_header() is None
