@@ -46,7 +46,8 @@ def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _start(ports: Ports, doc: dict[str, Any]) -> None:
+def queue_task(ports: Ports, doc: dict[str, Any]) -> None:
+    """Queue the resource task (after the caller's transaction committed: the worker must find it)."""
     ports.queue.publish(tasks.RUN_RESOURCE, doc["id"])
 
 
@@ -67,7 +68,8 @@ def list_resources(ports: Ports, actor: Actor, org_id: str, project_id: str, env
 
 # --- writing ---------------------------------------------------------------------------
 
-def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any],
+                    start: bool = True) -> dict[str, Any]:
     from chalicelib.deploys.placement import target_for
 
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
@@ -99,11 +101,13 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
                                 field="name") from None
         audit.record(ports, actor, org_id, "resource.create", "resource", rid,
                      {"name": doc["name"], "kind": doc["kind"], "environment": env["name"], "size": doc["size"]})
-    _start(ports, doc)
+    if start:
+        queue_task(ports, doc)
     return doc
 
 
-def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, body: dict[str, Any],
+                    start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.write")
     kind = KINDS[doc["kind"]]
     _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days")))
@@ -117,11 +121,13 @@ def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, b
     new = move_resource(ports, doc, "modifying", "resize requested", actor, pending=changes, applied=False)
     if new is None:
         raise StateConflict("the resource changed meanwhile: try again", field="status")
-    _start(ports, new)
+    if start:
+        queue_task(ports, new)
     return new
 
 
-def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str]) -> dict[str, Any]:
+def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str],
+                    start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.delete")
     if KINDS[doc["kind"]].holds_data and confirm != doc["name"]:
         raise Invalid(f"deleting {doc['name']!r} deletes its data (after a final snapshot): "
@@ -139,7 +145,8 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
     new = move_resource(ports, doc, "deleting", "delete requested", actor)
     if new is None:
         raise StateConflict("the resource changed meanwhile: try again", field="status")
-    _start(ports, new)
+    if start:
+        queue_task(ports, new)
     return new
 
 
