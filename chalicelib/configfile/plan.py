@@ -16,9 +16,9 @@ from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, ResourceSpec, ServiceSpec
 from chalicelib.core.context import Ports
 from chalicelib.core.errors import BadRequest, Invalid
+from chalicelib.cost.plans import project_change
 from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES
 from chalicelib.resources.models import problems
-from chalicelib.cost.plans import project_change
 from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
