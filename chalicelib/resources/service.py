@@ -213,3 +213,34 @@ def credential(ports: Ports, doc: dict[str, Any]) -> str:
     return security.decrypt(ports.settings.fernet_key(), doc["credential"])
 
 
+
+
+# --- with their environment ------------------------------------------------------------
+
+def of_environment(ports: Ports, env_id: str) -> list[dict[str, Any]]:
+    from chalicelib.store.port import iter_all
+
+    return sorted(iter_all(ports.store.collection("resources"), {"environment_id": env_id}), key=lambda r: r["name"])
+
+
+def refuse_protected(ports: Ports, env: dict[str, Any]) -> None:
+    """Deleting an environment deletes its resources: one with deletion protection stops it (409)."""
+    names = [r["name"] for r in of_environment(ports, env["id"]) if r.get("deletion_protection")]
+    if names:
+        raise StateConflict(f"environment {env['name']!r} holds {', '.join(repr(n) for n in names)} with deletion "
+                            "protection: turn it off first (PATCH deletion_protection=false), then delete the "
+                            "environment", field="deletion_protection")
+
+
+def delete_with_environment(ports: Ports, doc: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The environment's teardown deletes the resource (its services are gone: their links go
+    too). The same task as a single delete, so the final snapshot is kept."""
+    if doc.get("deletion_protection"):
+        raise StateConflict(f"{doc['name']!r} has deletion protection", field="deletion_protection")
+    ports.store.collection("resource_links").delete_many({"resource_id": doc["id"]})
+    if doc["status"] == "deleting":
+        return doc
+    new = move_resource(ports, doc, "deleting", "its environment is being deleted", delete_failed=None)
+    if new is not None:
+        queue_task(ports, new)
+    return new
