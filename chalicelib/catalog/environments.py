@@ -193,7 +193,7 @@ def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
 
 
 def _refuse_protected(ports: Ports, env: dict[str, Any]) -> None:
-    from chalicelib.resources.service import refuse_protected   # resources import this module
+    from chalicelib.resources.service import refuse_protected  # resources import this module
 
     refuse_protected(ports, env)
 
