@@ -167,3 +167,15 @@ def deployed_service(make_org, ports):
         return org, svc, org.deploy(ports, svc)
 
     return make
+
+
+@pytest.fixture
+def git_root(launchbay_env, tmp_path, monkeypatch):
+    """An empty sandbox git root (tests/support/git_repos.py makes repositories in it); ask for it
+    before `ports` so the settings read it."""
+    root = tmp_path / "git"
+    root.mkdir()
+    monkeypatch.setenv("LAUNCHBAY_SANDBOX_GIT_ROOT", str(root))
+    launchbay_env["LAUNCHBAY_SANDBOX_GIT_ROOT"] = str(root)
+    settings_module.reset()
+    return root

@@ -283,6 +283,8 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     copied = []
     for svc in services:
         spec = {k: svc.get(k) for k in SPEC_FIELDS}
+        if svc.get("source"):   # built from source: the clone builds from the same repository
+            spec.update(source=dict(svc["source"]), build_env=dict(svc.get("build_env") or {}))
         if spec.get("domain"):  # a domain belongs to one service: the clone gets none (or the new suffix's)
             spec["domain"] = f"{svc['name']}.{domain_suffix}" if domain_suffix else None
         made = create_service(ports, actor, org_id, project_id, {**spec, "environment": target["name"]})

@@ -172,6 +172,9 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
     if current["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     if changes.get("source") and not changes.get("image"):   # giving one of image and source switches to it
+        from chalicelib.catalog.models import Source
+
+        changes["source"] = Source.model_validate(changes["source"]).model_dump()   # with its defaults, as on create
         changes["image"] = None
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None

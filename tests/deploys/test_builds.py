@@ -4,7 +4,6 @@ to the sandbox ECR; deployments driven by a real Celery worker."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import boto3
 import pytest
@@ -12,42 +11,10 @@ import pytest
 from chalicelib import wiring
 from chalicelib.lifecycle import states as rules
 from tests.support.factories import new_org
+from tests.support.git_repos import commit, make_repo
 from tests.support.processes import CeleryWorker, wait_for
 
 GOOD = "FROM alpine:3.20\nWORKDIR /app\nCOPY . .\nCMD [\"sh\", \"-c\", \"echo hi\"]\n"
-
-
-def git(path: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(path), *args], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def make_repo(root: Path, name: str, files: dict[str, str]) -> str:
-    """A git repository `name` (owner/name) under root with one commit of files -> its sha."""
-    path = root / name
-    path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.email", "t@example.com")
-    git(path, "config", "user.name", "t")
-    return commit(path, files)
-
-
-def commit(path: Path, files: dict[str, str]) -> str:
-    for rel, text in files.items():
-        (path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (path / rel).write_text(text)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "change")
-    return git(path, "rev-parse", "HEAD")
-
-
-@pytest.fixture
-def git_root(launchbay_env, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "git"
-    root.mkdir()
-    monkeypatch.setenv("LAUNCHBAY_SANDBOX_GIT_ROOT", str(root))
-    launchbay_env["LAUNCHBAY_SANDBOX_GIT_ROOT"] = str(root)
-    wiring.reset()
-    return root
 
 
 @pytest.fixture

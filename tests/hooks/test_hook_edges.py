@@ -24,7 +24,8 @@ def test_tracked_branch_in_the_api_and_in_launchbay_yaml(hooked, ports):
     assert status == 201 and env["branch"] == "release/2.0"
     # a preview exists: the export leaves it out, and a plan of the export changes nothing (deletes nothing)
     status, out = hooked.deliver("pull_request", payload("pull_request.opened"))
-    assert process(out["id"])["preview"] == "pr-2"
+    done = process(out["id"])
+    assert done.get("preview") == "pr-2", done
     status, exported = org.call("GET", f"/projects/{prj}/export")
     doc = exported["document"]["environments"]
     assert set(doc) == {"production", "staging"} and doc["production"]["branch"] == "master"

@@ -10,8 +10,9 @@ from chalicelib import wiring
 from chalicelib.cloud import naming
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys.steps import internal_host
-from tests.hooks.conftest import REPO, SUFFIX, deployments_of, payload, process, sha
+from tests.hooks.conftest import REPO, SUFFIX, deployments_of, payload, process
 from tests.support.deploying import run_to_end
+from tests.support.git_repos import DOCKERFILE, make_repo
 
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"   # pull request #2's head in the fixtures
 
@@ -67,8 +68,9 @@ def _owned(found: dict[str, set[str]], services: list[dict]) -> dict[str, set[st
     return mine
 
 
-def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(hooked, ports, launchbay_env):
+def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(git_root, hooked, ports, launchbay_env):
     org, prj = hooked.org, hooked.project
+    pushed_sha = make_repo(git_root, REPO, {"Dockerfile": DOCKERFILE})   # the sandbox builds this commit
     status, _ = org.call("PUT", f"/services/{hooked.web['id']}/secrets/DB_PASSWORD", {"value": "s3cret"})
     assert status == 200
     cache = org.service("shop", name="cache", kind="worker", port=None)   # an image: deployed as it is
@@ -91,13 +93,13 @@ def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(
     assert deployments_of(ports, hooked.web["id"]) == [] and deployments_of(ports, cache["id"]) == []  # base untouched
 
     # a push to the pull request redeploys its preview at the new head
-    status, out = hooked.deliver("pull_request", _pr("synchronize", head=sha(7)))
+    status, out = hooked.deliver("pull_request", _pr("synchronize", head=pushed_sha))
     assert status == 202
     pushed = process(out["id"])
     web_deps = deployments_of(ports, web["id"])
-    assert pushed["deployments"] == [web_deps[-1]["id"]] and web_deps[-1]["commit"]["sha"] == sha(7)
+    assert pushed["deployments"] == [web_deps[-1]["id"]] and web_deps[-1]["commit"]["sha"] == pushed_sha
     assert web_deps[0]["status"] == "superseded"       # the older queued one
-    assert org.call("GET", f"/projects/{prj['id']}/environments/pr-2")[1]["preview"]["head_sha"] == sha(7)
+    assert org.call("GET", f"/projects/{prj['id']}/environments/pr-2")[1]["preview"]["head_sha"] == pushed_sha
 
     before = _sandbox(launchbay_env)
     for dep in (web_deps[-1], cache_deps[0]):
@@ -113,10 +115,13 @@ def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(
     assert status == 202
     closed = process(out["id"])
     assert closed["removed"] and set(closed["services"]) == {s["id"] for s in services.values()}
-    from worker.tasks.deploys import teardown_service
+    from worker.tasks.deploys import teardown_environment, teardown_service
 
     for svc in services.values():
         assert teardown_service(svc["id"]) == "deleted"
+    # the last service gone, the preview environment removes its own load balancer and groups
+    assert org.call("GET", f"/projects/{prj['id']}/environments/pr-2")[1]["status"] == "deleting"
+    teardown_environment(env["id"])
     assert org.call("GET", f"/projects/{prj['id']}/environments/pr-2")[0] == 404
     assert org.call("GET", f"/services/{web['id']}")[0] == 404
     after = _sandbox(launchbay_env)
