@@ -293,9 +293,15 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
             _copy_secrets(ports, actor, org_id, svc["id"], made["id"])
     if with_secrets:
         _copy_secrets(ports, actor, org_id, source["id"], target["id"])
+    from chalicelib.resources.service import copy_for_clone   # new, small, empty resources, linked alike
+
+    resources = copy_for_clone(ports, actor, org_id, project_id, source["id"], target["name"],
+                               list(zip(services, copied)))
     audit.record(ports, actor, org_id, "environment.clone", "environment", target["id"],
-                 {"from": source["name"], "services": len(copied), "with_secrets": with_secrets})
+                 {"from": source["name"], "services": len(copied), "with_secrets": with_secrets,
+                  "resources": len(resources)})
     return {**public(target), "services": [s["id"] for s in copied], "with_secrets": with_secrets,
+            "resources": [r["id"] for r in resources],
             "secrets_to_set": [] if with_secrets else secret_names(ports, source, services)}
 
 

@@ -244,3 +244,29 @@ def delete_with_environment(ports: Ports, doc: dict[str, Any]) -> Optional[dict[
     if new is not None:
         queue_task(ports, new)
     return new
+
+
+def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, source_env_id: str, target_env: str,
+                   services: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A cloned environment (a preview) gets new, empty resources of the smallest size, without
+    backups or protection, and its services link the copies as the originals did. Data is not
+    copied: RDS has no cheap branch of a database (a snapshot restore takes many minutes and
+    costs the full storage), and a preview should not hold production data anyway."""
+    copies: dict[str, dict[str, Any]] = {}
+    for res in of_environment(ports, source_env_id):
+        if res["status"] == "deleting":
+            continue
+        kind = KINDS[res["kind"]]
+        body: dict[str, Any] = {"name": res["name"], "kind": res["kind"], "environment": target_env,
+                                "size": kind.default_size, "version": res.get("version"), "deletion_protection": False}
+        if kind.aws != "s3":
+            body["backup_retention_days"] = 0
+        if kind.storage:
+            body["storage_gb"] = 20
+        copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
+    for original, copy in services:
+        links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)
+        for lk in links:
+            if lk["resource_id"] in copies:
+                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"])
+    return list(copies.values())
