@@ -293,7 +293,7 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
             _copy_secrets(ports, actor, org_id, svc["id"], made["id"])
     if with_secrets:
         _copy_secrets(ports, actor, org_id, source["id"], target["id"])
-    from chalicelib.resources.service import copy_for_clone   # new, small, empty resources, linked alike
+    from chalicelib.resources.service import copy_for_clone  # new, small, empty resources, linked alike
 
     resources = copy_for_clone(ports, actor, org_id, project_id, source["id"], target["name"],
                                list(zip(services, copied)))
