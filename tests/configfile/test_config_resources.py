@@ -141,3 +141,41 @@ def test_resource_settings_a_kind_does_not_offer_are_a_422_naming_the_field(api)
                "        links: {db: DATABASE_URL}\n")
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(unknown))
     assert status == 422 and "not a resource of this environment" in err["error"]["message"], err
+
+
+def test_imports_make_resources_and_links_that_apply_creates(api, ports):
+    """umami (Compose): postgres:15-alpine becomes resource db, version 15, and umami receives it
+    as DATABASE_URL (the env value that named host db); webhookdb (Heroku): its add-ons become
+    resources linked to every process; a mongo container is only a warning."""
+    from tests.configfile.samples import sample
+
+    a, org, prj = owner(api)
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", {"format": "compose",
+                                                                       "files": sample("compose", "umami")})
+    assert status == 200, plan
+    assert by(plan, "create", "resource")[("production", "db")]["fields"]["version"] == "15"
+    assert by(plan, "create", "link")[("production", "umami:db")]["fields"]["variable"] == "DATABASE_URL"
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", {"format": "compose",
+                                                                       "files": sample("compose", "umami")})
+    assert status == 200, out
+    [db] = settle_all(ports, prj)
+    assert (db["name"], db["kind"], db["version"], db["status"]) == ("db", "postgres", "15", "available")
+    umami = a.call("GET", f"/orgs/{org}/projects/{prj}/services")[1]["items"][0]
+    assert "DATABASE_URL" not in (umami.get("env") or {})
+    links = a.call("GET", f"/orgs/{org}/services/{umami['id']}/links")[1]["items"]
+    assert [(lk["resource"], lk["variable"]) for lk in links] == [("db", "DATABASE_URL")]
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", {"format": "heroku",
+                                                                       "files": sample("heroku", "webhookdb")})
+    assert status == 200, plan
+    made = by(plan, "create", "resource")
+    assert made[("production", "redis")]["fields"]["kind"] == "redis"
+    assert ("production", "db") not in made     # umami's db is there: the add-on's default version cannot replace 15
+    assert any(w["key"] == "environments.production.resources.db.version" and "15 -> 16" in w["message"]
+               for w in plan["warnings"]), plan["warnings"]
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", {"format": "compose",
+                                                                       "files": sample("compose", "nginx-flask-mongo")})
+    assert status == 200 and not by(plan, "create", "resource")
+    assert any("no managed MongoDB" in w["message"] for w in plan["warnings"])
