@@ -23,9 +23,11 @@ DELIVER_NOTIFICATION = "launchbay.deliver_notification"  # one attempt of one de
 PROCESS_HOOK = "launchbay.process_hook"
 EXPIRE_PREVIEWS = "launchbay.expire_previews"
 
+PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
+
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
-       RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS)
+       RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

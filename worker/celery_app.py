@@ -7,11 +7,14 @@ Run: celery -A worker.celery_app:celery worker -Q launchbay.deploys,launchbay.de
 """
 from __future__ import annotations
 
+import time
+from typing import Any, Optional
+
 from celery import Celery, signals
 
 from chalicelib import tasks as names
 from chalicelib.core import tracing
-from chalicelib.queue import queue_name
+from chalicelib.queue import PUBLISHED, queue_name
 from chalicelib.settings import get_settings
 
 _s = get_settings()
@@ -49,8 +52,20 @@ celery.conf.update(
         "search-retention": {"task": names.SEARCH_RETENTION, "schedule": 3600.0},
         "evaluate-alerts": {"task": names.EVALUATE_ALERTS, "schedule": 60.0},
         "expire-previews": {"task": names.EXPIRE_PREVIEWS, "schedule": 600.0},
+        # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
+        "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },
 )
+
+
+
+@signals.before_task_publish.connect(weak=False)
+def _stamp_publish_time(headers: Optional[dict] = None, **_: Any) -> None:
+    """Tasks Celery itself sends (beat's) carry their publish time too, as chalicelib/queue.py's
+    do: the platform-metrics task reads a queue's age from its oldest message."""
+    if headers is not None:
+        headers.setdefault(PUBLISHED, time.time())
+
 
 tracing.connect_celery(signals)
 if _s.xray:

@@ -21,6 +21,9 @@ _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Err
 
 @functools.lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
+    from chalicelib.api import lazy
+
+    lazy.load_all()   # blueprints load on first use (app.py): the document lists every route
     paths: dict[str, dict] = {}
     schemas: dict[str, Any] = {"Error": ERROR}
     for r in ROUTES:

@@ -65,6 +65,12 @@ def summarize_stopped(task: dict[str, Any]) -> dict[str, Any]:
 
 
 class MetricsMixin(CloudBase):
+    def put_metric_data(self, namespace: str, data: list[dict[str, Any]]) -> None:
+        """The platform's own metrics (chalicelib/observe/platform_metrics.py); 1,000 per call at most."""
+        cw = self.client("cloudwatch")
+        for i in range(0, len(data), 1000):
+            cw.put_metric_data(Namespace=namespace, MetricData=data[i:i + 1000])
+
     def get_metric_data(self, queries: list[MetricQuery], start: datetime, end: datetime,
                         period: int) -> dict[str, dict[int, float]]:
         """{query id: {epoch seconds: value}} for [start, end) at `period` seconds."""

@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 from chalicelib import lifecycle
 from chalicelib.catalog.environments import secret_value
+from chalicelib.core import tracing
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys import build, plan, steps
@@ -207,12 +208,13 @@ def _steps(ports: Ports, dep: dict) -> list[steps.Step]:
 def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
     """A waiting step looks; any other plans its cloud calls (kept in the step's entry), then
     the one executor runs the plan."""
-    if step.wait is not None:
-        return step.wait(ctx)
-    assert step.plan is not None
-    planned = step.plan(ctx)
-    entry["plan"] = planned.public()
-    return plan.execute(ctx.cloud, planned, lambda ref: _reveal(ctx.ports, ref))
+    with tracing.span(f"step {step.name}", step=step.name):   # X-Ray: one subsegment per step
+        if step.wait is not None:
+            return step.wait(ctx)
+        assert step.plan is not None
+        planned = step.plan(ctx)
+        entry["plan"] = planned.public()
+        return plan.execute(ctx.cloud, planned, lambda ref: _reveal(ctx.ports, ref))
 
 
 def _reveal(ports: Ports, ref: plan.SecretValue) -> str:

@@ -55,7 +55,8 @@ COLLECTIONS: dict[str, Indexes] = {
     "deployments": Indexes(unique=(("service_id", "number"), ("idempotency_scope",)),
                            index=(("service_id", "created"), ("org_id", "created"), ("status", "deadline"),
                                   ("service_id", "status", "created"), ("service_id", "number", "id"),
-                                  ("service_id", "status", "number", "id")),
+                                  ("service_id", "status", "number", "id"),
+                                  ("status", "finished")),   # failed deployments per minute (platform_metrics)
                            # not `steps` or `reason`: they change at every step; the index reads the whole
                            # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",

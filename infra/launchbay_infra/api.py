@@ -9,9 +9,9 @@ from pathlib import Path
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from chalice.cdk import Chalice
 from constructs import Construct
 
+from .bundle import LeanChalice
 from .config import StageConfig
 from .data import DataStack
 from .network import NetworkStack
@@ -32,7 +32,7 @@ class ApiStack(Stack):
                  **kwargs) -> None:
         super().__init__(scope, cid, **kwargs)
         self.api_name = cfg.prefix
-        self.chalice = Chalice(self, "Launchbay", source_dir=str(ROOT), stage_config=chalice_stage(cfg))
+        self.chalice = LeanChalice(self, "Launchbay", source_dir=str(ROOT), stage_config=chalice_stage(cfg))
         cfn = self.chalice.sam_template
         private = net.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         env = environment(cfg, data, lambda_=True)

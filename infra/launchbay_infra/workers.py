@@ -1,5 +1,5 @@
 """Celery on EC2: an Auto Scaling group of workers (deploys and default queues) scaled on
-the queue depth that beat publishes (CloudWatch Launchbay/QueueDepth), and one host, exactly
+the queue depth that a beat-scheduled task publishes (CloudWatch Launchbay/QueueDepth), and one host, exactly
 one, for beat and the single consumer of the search queue."""
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from chalicelib.cloud.access import ROLE_PREFIX, policy_document
+from chalicelib.observe import platform_metrics
+from chalicelib.queue import queue_name
 
 from .config import StageConfig
 from .data import DataStack
@@ -19,7 +21,7 @@ from .network import NetworkStack
 from .registry import RegistryStack
 from .services import docker_host, environment, host_role, launch_template
 
-METRICS_NAMESPACE = "Launchbay"
+METRICS_NAMESPACE = platform_metrics.NAMESPACE   # what the beat task publishes
 CELERY = "celery -A worker.celery_app:celery"
 
 
@@ -38,7 +40,7 @@ class WorkersStack(Stack):
                                        retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY)
         env = environment(cfg, data)
         xray = env["LAUNCHBAY_XRAY"] == "true"
-        self.deploys_queue = "launchbay.deploys"
+        self.deploys_queue = queue_name(env.get("LAUNCHBAY_QUEUE_PREFIX", "launchbay"), "deploys")
 
         def role(cid: str) -> iam.Role:
             r = host_role(self, cid, data)
@@ -53,6 +55,10 @@ class WorkersStack(Stack):
             policy_document(self.partition))))
         worker_role.add_to_policy(iam.PolicyStatement(
             actions=["sts:AssumeRole"], resources=[f"arn:{self.partition}:iam::*:role/{ROLE_PREFIX}*"]))
+        # beat schedules the platform-metrics task; a worker (default queue) runs it and puts the data
+        worker_role.add_to_policy(iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"], resources=["*"],  # PutMetricData takes no resource ARN
+            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}))
         worker_ud = docker_host(self, cfg, [{
             "name": "worker", "image": image,
             "args": f"{CELERY} worker -Q launchbay.deploys,launchbay.default --concurrency=2 -n worker@%h"},
@@ -79,9 +85,6 @@ class WorkersStack(Stack):
         # --- beat and the search consumer: one host, never two (a second beat would double every
         # periodic task; the embedded search index takes one writer).
         beat_role = role("BeatRole")
-        beat_role.add_to_policy(iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"], resources=["*"],  # PutMetricData takes no resource ARN
-            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}))
         beat_ud = docker_host(self, cfg, [
             {"name": "beat", "image": image, "args": f"{CELERY} beat --schedule /var/lib/launchbay/celerybeat-schedule"},
             {"name": "search", "image": image,

@@ -54,3 +54,21 @@ def evaluate_alerts() -> dict[str, int]:
     from chalicelib.observe import alerts
 
     return alerts.evaluate_all(get_ports())
+
+
+@celery.task(name=names.PUBLISH_METRICS)
+def publish_platform_metrics() -> dict[str, Any]:
+    """Queue depth and age of each queue and the deployments failed since the previous run, to
+    CloudWatch: the workers' Auto Scaling group scales on them, the alarms watch them."""
+    import time
+
+    from chalicelib.observe import platform_metrics
+    from chalicelib.queue import CeleryQueue
+    from chalicelib.wiring import get_queue
+
+    queue = get_queue()
+    assert isinstance(queue, CeleryQueue)
+    now = time.time()
+    since = queue.swap_mark("platform-metrics", now)
+    # the first run (or after Redis lost the mark) counts the last minute, beat's interval
+    return platform_metrics.publish(get_ports(), queue.depths(now), since if since is not None else now - 60, now)
