@@ -80,3 +80,35 @@ def test_a_preview_gets_small_empty_copies_linked_alike_and_closing_deletes_them
     buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert made["files"]["aws"]["ident"] not in buckets and base["files"]["aws"]["ident"] in buckets
     assert {r["status"] for r in org.call("GET", f"/projects/{prj}/resources")[1]["items"]} == {"available"}
+
+
+def test_real_workers_delete_an_environment_with_its_resources(make_org, ports, launchbay_env):
+    """The teardown asks each resource's task to delete it and waits; the last one's task wakes
+    the teardown, which then removes the environment (real Celery workers, no in-process help)."""
+    from tests.support.processes import CeleryWorker, wait_for
+
+    org = make_org()
+    prj = org.project()["id"]
+    assert org.call("POST", f"/projects/{prj}/environments", {"name": "staging"})[0] == 201
+    worker = CeleryWorker(launchbay_env, ["deploys", "default"]).start()
+    try:
+        made = []
+        for body in ({"name": "db", "kind": "postgres"}, {"name": "files", "kind": "bucket"}):
+            status, res = org.call("POST", f"/projects/{prj}/resources", {**body, "environment": "staging"})
+            assert status == 202, res
+            made.append(res)
+        coll = ports.store.collection("resources")
+        wait_for(lambda: all((coll.get(r["id"]) or {}).get("status") == "available" for r in made), 60,
+                 what="the resources' creation")
+        docs = [coll.get(r["id"]) for r in made]
+        status, env = org.call("DELETE", f"/projects/{prj}/environments/staging")
+        assert status == 202 and env["status"] == "deleting", env
+        wait_for(lambda: ports.store.collection("environments").get(env["id"]) is None, 90,
+                 what="the environment's teardown")
+    finally:
+        worker.stop()
+    assert all(coll.get(r["id"]) is None for r in made)
+    target = docs[0]["target"]
+    assert docs[0]["aws"]["ident"] not in _instances(ports, target)
+    buckets = {b["Name"] for b in ports.cloud_for(target).client("s3").list_buckets()["Buckets"]}
+    assert docs[1]["aws"]["ident"] not in buckets
