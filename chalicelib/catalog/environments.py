@@ -185,10 +185,17 @@ def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     """-> None when the environment is gone at once (it never deployed: nothing of it is in AWS),
     else the environment in `deleting`, its teardown queued (deploys/env_teardown.py)."""
     env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
+    _refuse_protected(ports, env)
     if ports.store.collection("services").count({"environment_id": env["id"]}):
         raise StateConflict(f"environment {env['name']!r} still has services: delete them first (or plan and "
                             "apply a launchbay.yaml without it, with allow_delete)", field="environment")
     return begin_delete(ports, actor, env)
+
+
+def _refuse_protected(ports: Ports, env: dict[str, Any]) -> None:
+    from chalicelib.resources.service import refuse_protected  # resources import this module
+
+    refuse_protected(ports, env)
 
 
 def begin_delete(ports: Ports, actor: Actor, env: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -212,7 +219,8 @@ def queue_teardown(ports: Ports, env_id: str) -> None:
 def mark_deleting(ports: Ports, actor: Actor, env: dict[str, Any]) -> Optional[dict[str, Any]]:
     """begin_delete without the publish (for a caller's own transaction): -> the environment to
     queue a teardown for, or None when it was deleted at once."""
-    if not ports.store.collection("deployments").count({"environment_id": env["id"]}):
+    if not ports.store.collection("deployments").count({"environment_id": env["id"]}) and \
+            not ports.store.collection("resources").count({"environment_id": env["id"]}):
         with ports.store.transaction():
             ports.store.collection("secrets").delete_many({"scope_id": env["id"]})
             ports.store.collection("environments").delete(env["id"])
@@ -235,13 +243,14 @@ def plan_delete(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: s
     env = get_environment(ports, actor, org_id, project_id, ref)
     services = [s["name"] for s in iter_all(ports.store.collection("services"), {"environment_id": env["id"]})]
     return {"environment": public(env), "services_to_delete_first": sorted(services),
-            "places": env_teardown.plan(ports, env)}
+            "resources": env_teardown.resources(ports, env), "places": env_teardown.plan(ports, env)}
 
 
 def retire_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
     """Delete the environment once its services are gone: now if it has none, otherwise when
     the teardown of its last service finishes (chalicelib/deploys/teardown.py)."""
     env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
+    _refuse_protected(ports, env)
     ports.store.collection("environments").update(env["id"], {"retiring": True, "updated": now_iso()})
     audit.record(ports, actor, org_id, "environment.retire", "environment", env["id"], {"name": env["name"]})
     if not ports.store.collection("services").count({"environment_id": env["id"]}):
@@ -284,9 +293,15 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
             _copy_secrets(ports, actor, org_id, svc["id"], made["id"])
     if with_secrets:
         _copy_secrets(ports, actor, org_id, source["id"], target["id"])
+    from chalicelib.resources.service import copy_for_clone  # new, small, empty resources, linked alike
+
+    resources = copy_for_clone(ports, actor, org_id, project_id, source["id"], target["name"],
+                               list(zip(services, copied)))
     audit.record(ports, actor, org_id, "environment.clone", "environment", target["id"],
-                 {"from": source["name"], "services": len(copied), "with_secrets": with_secrets})
+                 {"from": source["name"], "services": len(copied), "with_secrets": with_secrets,
+                  "resources": len(resources)})
     return {**public(target), "services": [s["id"] for s in copied], "with_secrets": with_secrets,
+            "resources": [r["id"] for r in resources],
             "secrets_to_set": [] if with_secrets else secret_names(ports, source, services)}
 
 

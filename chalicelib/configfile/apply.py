@@ -1,10 +1,12 @@
 """Apply: carry out a plan as one change (one store transaction where the store has them),
 with one audit event. Deletes happen only when asked (allow_delete); otherwise they are
 reported as skipped. Each step goes through the same domain functions as the API, so the
-caller's role is checked per change."""
+caller's role is checked per change. Resources go through resources/service.py like the API's
+(their tasks are queued once the change is committed, so the worker finds them); a resource
+delete the plan marks "refused" (deletion protection) refuses the whole apply."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from chalicelib.audit import service as audit
 from chalicelib.catalog import environments as envs
@@ -12,34 +14,51 @@ from chalicelib.catalog import service as catalog
 from chalicelib.configfile.model import LaunchbayFile
 from chalicelib.configfile.plan import plan
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import NotFound
+from chalicelib.core.errors import NotFound, StateConflict
+from chalicelib.resources import service as resources
 
-ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", "service"): 2,
-         ("update", "service"): 3, ("delete", "secret"): 4, ("delete", "service"): 5, ("delete", "environment"): 6}
+ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", "resource"): 2,
+         ("update", "resource"): 3, ("create", "service"): 4, ("update", "service"): 5, ("create", "link"): 6,
+         ("update", "link"): 6, ("delete", "link"): 7, ("delete", "secret"): 8, ("delete", "service"): 9,
+         ("delete", "resource"): 10, ("delete", "environment"): 11}
 
 
 def apply(ports: Ports, actor: Actor, org_id: str, project_id: str, doc: LaunchbayFile,
           allow_delete: bool = False, source: str = "launchbay") -> dict[str, Any]:
     catalog.get_project(ports, actor, org_id, project_id, "service.write")   # each change checks its own role too
     planned = plan(ports, project_id, doc)
-    applied, skipped = [], []
+    refused = [c for c in planned["changes"] if c["type"] == "resource" and "refused" in c["fields"]]
+    if refused and allow_delete:
+        raise StateConflict("; ".join(c["fields"]["refused"] for c in refused) + ": nothing was applied",
+                            field="resources")
+    applied, skipped, started = [], [], []
     with ports.store.transaction():
         for change in sorted(planned["changes"], key=lambda c: ORDER[(c["action"], c["type"])]):
             if change["action"] == "delete" and not allow_delete:
                 skipped.append(change)
                 continue
-            _do(ports, actor, org_id, project_id, change)
+            res = _do(ports, actor, org_id, project_id, change)
+            if res is not None:
+                started.append(res)
             applied.append(change)
         event = audit.record(ports, actor, org_id, "project.apply", "project", project_id,
                              {"source": source, "applied": len(applied), "skipped_deletes": len(skipped),
                               "summary": planned["summary"]})
+    for res in started:
+        resources.queue_task(ports, res)
     return {"applied": applied, "skipped": skipped, "warnings": planned["warnings"], "audit_event": event["id"],
             "message": (f"{len(applied)} changes applied" + (f"; {len(skipped)} deletions skipped: apply with "
                                                               "allow_delete to carry them out" if skipped else ""))}
 
 
-def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> None:
+def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """-> a resource whose task is to be queued after the commit."""
     kind, action, env = c["type"], c["action"], c["environment"]
+    if kind == "resource":
+        return _resource(ports, actor, org_id, project_id, c)
+    if kind == "link":
+        _link(ports, actor, org_id, project_id, c)
+        return None
     if kind == "environment" and action == "create":
         place = {k: c["fields"][k] for k in ("aws_account_id", "region") if k in c["fields"]}
         envs.create_environment(ports, actor, org_id, project_id, c["name"], c["fields"].get("domain_suffix"),
@@ -53,6 +72,8 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
     elif kind == "service" and action == "update":
         catalog.update_service(ports, actor, org_id, c["id"], {k: v[1] for k, v in c["fields"].items()})
     elif kind == "service" and action == "delete":
+        for link in resources.list_links(ports, actor, org_id, c["id"]):   # its resources may go too
+            resources.unlink(ports, actor, org_id, c["id"], link["resource_id"])
         catalog.delete_service(ports, actor, org_id, c["id"])
     elif kind == "secret" and action == "delete":
         if c["fields"]["scope"] == "environment":
@@ -64,3 +85,30 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
             if svc is None:
                 raise NotFound(f"service {c['fields']['service']} not found", field="service")
             catalog.delete_secret(ports, actor, org_id, svc["id"], c["name"])
+    return None
+
+
+def _resource(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> Optional[dict[str, Any]]:
+    if c["action"] == "create":
+        return resources.create_resource(ports, actor, org_id, project_id,
+                                         {**c["fields"], "name": c["name"], "environment": c["environment"]},
+                                         start=False)
+    if c["action"] == "update":
+        return resources.update_resource(ports, actor, org_id, c["id"], {k: v[1] for k, v in c["fields"].items()},
+                                         start=False)
+    # allow_delete is the explicit confirmation the API asks with ?confirm=<name>
+    return resources.delete_resource(ports, actor, org_id, c["id"], c["name"], start=False)
+
+
+def _link(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> None:
+    target = envs.find(ports, project_id, c["environment"])
+    where = {"environment_id": (target or {}).get("id")}
+    svc = ports.store.collection("services").find_one({**where, "name": c["fields"]["service"]})
+    res = ports.store.collection("resources").find_one({**where, "name": c["fields"]["resource"]})
+    if svc is None or res is None:
+        raise NotFound(f"link {c['name']}: service or resource not found", field="links")
+    if c["action"] == "delete":
+        resources.unlink(ports, actor, org_id, svc["id"], res["id"])
+    else:
+        variable = c["fields"]["variable"]
+        resources.link(ports, actor, org_id, svc["id"], res["id"], variable[1] if c["action"] == "update" else variable)

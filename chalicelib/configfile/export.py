@@ -9,6 +9,7 @@ import yaml
 from chalicelib.catalog.models import DEFAULTS, WEB_HEALTH
 from chalicelib.configfile.plan import SERVICE_FIELDS, current_state
 from chalicelib.core.context import Ports
+from chalicelib.resources.kinds import KINDS
 
 HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"
           "# Secret values are never here: set them with `launchbay secrets set`.\n")
@@ -32,9 +33,13 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
             block["env"] = dict(env_doc["env"])
         if have["secrets"]:
             block["secrets"] = sorted(have["secrets"])
+        if have["resources"]:
+            block["resources"] = {name: _resource(res) for name, res in sorted(have["resources"].items())}
         services: dict[str, Any] = {}
         for name, svc in sorted(have["services"].items()):
             services[name] = _service(svc, env_doc.get("domain_suffix"), have["service_secrets"].get(name, set()))
+            if have["links"].get(name):
+                services[name]["links"] = dict(sorted(have["links"][name].items()))
         block["services"] = services
         out["environments"][env_name] = block
     return out
@@ -58,6 +63,20 @@ def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, A
     if secrets:
         spec["secrets"] = sorted(secrets)
     return spec
+
+
+def _resource(res: dict[str, Any]) -> dict[str, Any]:
+    """Every setting written out (not only what differs from the defaults): the defaults of
+    deletion protection depend on the environment's name, and a file says it plainly."""
+    kind = KINDS[res["kind"]]
+    out: dict[str, Any] = {"kind": res["kind"]}
+    if kind.aws != "s3":
+        out.update(size=res["size"], version=res["version"])
+        if kind.storage:
+            out["storage_gb"] = res["storage_gb"]
+        out["backup_retention_days"] = res["backup_retention_days"]
+    out["deletion_protection"] = bool(res.get("deletion_protection"))
+    return out
 
 
 def to_yaml(doc: dict[str, Any]) -> str:

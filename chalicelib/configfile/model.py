@@ -17,6 +17,9 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.catalog.models import Source as CatalogSource
 from chalicelib.core.types import ServiceName
+from chalicelib.resources.kinds import BACKUP_DAYS, STORAGE_GB
+from chalicelib.resources.models import NAME as RESOURCE_NAME
+from chalicelib.resources.models import VARIABLE
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 SECRET_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
@@ -36,6 +39,22 @@ class ServiceSpec(_ServiceFields):
     secrets: list[str] = Field(default_factory=list, description="names of the service's secrets (values via API/CLI)")
     health_check: Optional[HealthCheck] = None
     autoscaling: Optional[Autoscaling] = None
+    links: dict[str, str] = Field(default_factory=dict, description=(
+        "managed resources of the environment the service receives, resource name -> variable "
+        "(e.g. {db: DATABASE_URL}); the value reaches the service as a secret reference"))
+
+    @field_validator("links")
+    @classmethod
+    def _links(cls, v):
+        import re
+
+        bad = [f"{r}: {var}" for r, var in v.items() if not re.match(RESOURCE_NAME, r) or not re.match(VARIABLE, var)]
+        if bad:
+            raise ValueError("links map a resource name (lower case) to a variable name (upper case): "
+                             + ", ".join(bad))
+        if len(set(v.values())) != len(v):
+            raise ValueError("two links give the same variable")
+        return v
 
     @field_validator("secrets")
     @classmethod
@@ -56,6 +75,17 @@ class ServiceSpec(_ServiceFields):
         return self
 
 
+class ResourceSpec(BaseModel):
+    """A managed resource (the resources API's fields); left-out settings take the kind's defaults."""
+    model_config = _STRICT
+    kind: Literal["postgres", "mysql", "redis", "bucket"]
+    size: Optional[str] = Field(None, description="instance class or node type (default the smallest)")
+    version: Optional[str] = Field(None, description="engine version (default the kind's current one)")
+    storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="databases: default 20")
+    backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1], description="default 7")
+    deletion_protection: Optional[bool] = Field(None, description="default: on in production environments")
+
+
 class EnvironmentSpec(BaseModel):
     model_config = _STRICT
     account: Optional[str] = Field(None, max_length=100, description=(
@@ -68,7 +98,27 @@ class EnvironmentSpec(BaseModel):
                                   "previews for pull requests against it)")
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
+    resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(
+        "managed databases, caches and buckets by name (lower-case letters, digits, hyphens)"))
     services: dict[ServiceName, ServiceSpec] = Field(default_factory=dict)
+
+    @field_validator("resources")
+    @classmethod
+    def _resource_names(cls, v):
+        import re
+
+        bad = [n for n in v if not re.match(RESOURCE_NAME, n)]
+        if bad:
+            raise ValueError(f"resource names are 2-32 lower-case letters, digits and hyphens: {', '.join(bad)}")
+        return v
+
+    @model_validator(mode="after")
+    def _links_known(self):
+        for svc_name, svc in self.services.items():
+            unknown = sorted(set(svc.links) - set(self.resources))
+            if unknown:
+                raise ValueError(f"service {svc_name} links {', '.join(unknown)}: not a resource of this environment")
+        return self
 
     @field_validator("env")
     @classmethod

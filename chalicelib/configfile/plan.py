@@ -1,9 +1,11 @@
 """Plan: what applying a launchbay document to a project would create, change (field by
 field) and delete, per environment. The same plan serves the API, the CLI, imports and the UI.
 
-A change: {"action": "create"|"update"|"delete", "type": "environment"|"service"|"secret",
+A change: {"action": "create"|"update"|"delete", "type": "environment"|"service"|"secret"|"resource"|"link",
 "name", "environment", "fields": {field: value} (create) | {field: [old, new]} (update)}.
-Secret values are never part of a document or a plan: only names are compared.
+Secret values are never part of a document or a plan: only names are compared. A resource
+delete says what it costs ("deletes_data") and, when the resource's own rules will refuse it
+(deletion protection), "refused" with the reason: apply then refuses the whole change.
 """
 from __future__ import annotations
 
@@ -11,16 +13,20 @@ from typing import Any, Optional
 
 from chalicelib.catalog.models import with_defaults
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
-from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, ServiceSpec
+from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, ResourceSpec, ServiceSpec
 from chalicelib.core.context import Ports
-from chalicelib.core.errors import BadRequest
+from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.cost.plans import project_change
+from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES
+from chalicelib.resources.models import problems
 from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "cpu", "memory", "env", "build_env", "health_check",
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
+RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection")
+RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection")   # resources.update_resource
 
 
 def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> dict[str, Any]:
@@ -36,16 +42,56 @@ def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> 
     return {k: out.get(k) for k in SERVICE_FIELDS}
 
 
+def desired_resource(spec: ResourceSpec, env_name: str) -> dict[str, Any]:
+    """The resource as resources.service.create_resource would record it (defaults filled in)."""
+    kind = KINDS[spec.kind]
+    out = {"kind": spec.kind, "size": spec.size or kind.default_size, "version": spec.version or kind.default_version,
+           "storage_gb": (spec.storage_gb or 20) if kind.storage else None,
+           "backup_retention_days": None if kind.aws == "s3" else (
+               7 if spec.backup_retention_days is None else spec.backup_retention_days),
+           "deletion_protection": env_name in PRODUCTION_NAMES if spec.deletion_protection is None
+           else spec.deletion_protection}
+    return out
+
+
+def _check_resource(spec: ResourceSpec, key: str) -> None:
+    found = problems(spec.kind, spec.size, spec.version, spec.storage_gb, spec.backup_retention_days)
+    if found:
+        raise Invalid("; ".join(f"launchbay.yaml: {key}.{f}: {m}" for f, m in found), field=f"{key}.{found[0][0]}",
+                      fields=[{"field": f"{key}.{f}", "message": m} for f, m in found])
+
+
+def resource_delete(res: dict[str, Any]) -> dict[str, Any]:
+    """A resource delete change, with what it costs and whether the resource's rules allow it."""
+    kind = KINDS[res["kind"]]
+    fields: dict[str, Any] = {"kind": res["kind"], "status": res["status"]}
+    if kind.holds_data:
+        fields["deletes_data"] = ("deletes its data (a final snapshot is kept)" if kind.aws != "s3"
+                                  else "deletes the bucket (refused while it holds objects)")
+    if res.get("deletion_protection"):
+        fields["refused"] = (f"{res['name']!r} has deletion protection: set deletion_protection: false and apply "
+                             "first")
+    return {"action": "delete", "type": "resource", "name": res["name"], "environment": res["environment"],
+            "fields": fields, "id": res["id"]}
+
+
 def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
-    """env name -> {"doc", "services": {name: doc}, "secrets": {names}, "service_secrets": {svc: {names}}}."""
+    """env name -> {"doc", "services": {name: doc}, "secrets": {names}, "service_secrets": {svc: {names}},
+    "resources": {name: doc}, "links": {svc: {resource name: variable}}}."""
     state: dict[str, dict[str, Any]] = {}
     for env in iter_all(ports.store.collection("environments"), {"project_id": project_id}):
         if env.get("preview"):   # pull requests make and remove previews (chalicelib/hooks), not the file
             continue
         services = {s["name"]: s for s in iter_all(ports.store.collection("services"), {"environment_id": env["id"]})
                     if s.get("status") != "deleting"}
+        resources = {r["name"]: r for r in iter_all(ports.store.collection("resources"), {"environment_id": env["id"]})
+                      if r.get("status") != "deleting"}
+        names = {r["id"]: r["name"] for r in resources.values()}
+        links = {n: {names[lk["resource_id"]]: lk["variable"]
+                     for lk in iter_all(ports.store.collection("resource_links"), {"service_id": d["id"]})
+                     if lk["resource_id"] in names} for n, d in services.items()}
         state[env["name"]] = {
-            "doc": env, "services": services,
+            "doc": env, "services": services, "resources": resources, "links": links,
             "secrets": {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": env["id"]})},
             "service_secrets": {n: {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": d["id"]})}
                                 for n, d in services.items()}}
@@ -122,6 +168,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
         for secret in sorted((have or {}).get("secrets", set()) - set(env_spec.secrets)):
             changes.append({"action": "delete", "type": "secret", "name": secret, "environment": env_name,
                             "fields": {"scope": "environment"}})
+        _plan_resources(env_name, env_spec, have, changes, warnings)
         for svc_name, spec in env_spec.services.items():
             if spec.source is not None and not spec.source.repo:  # an import that could not name the repository
                 warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.source.repo",
@@ -143,6 +190,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 if fields:
                     changes.append({"action": "update", "type": "service", "name": svc_name, "environment": env_name,
                                     "fields": fields, "id": current["id"]})
+            _plan_links(env_name, svc_name, spec, (have or {}).get("links", {}).get(svc_name, {}), current, changes)
             have_secrets = (have or {}).get("service_secrets", {}).get(svc_name, set())
             for secret in spec.secrets:
                 if secret not in have_secrets:
@@ -162,9 +210,62 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
             for svc_name, current in sorted(have["services"].items()):
                 changes.append({"action": "delete", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {"kind": current["kind"], "status": current["status"]}, "id": current["id"]})
+            for res in sorted(have["resources"].values(), key=lambda r: r["name"]):
+                changes.append(resource_delete(res))
             changes.append({"action": "delete", "type": "environment", "name": env_name, "environment": env_name,
-                            "fields": {"services": len(have["services"])}})
+                            "fields": {"services": len(have["services"]), "resources": len(have["resources"])}})
     summary: dict[str, int] = {}
+    refused = [c["fields"]["refused"] for c in changes if c["type"] == "resource" and "refused" in c["fields"]]
+    warnings += [{"file": "launchbay.yaml", "key": "resources", "message": f"apply will refuse this plan: {r}"}
+                 for r in refused]
     for c in changes:
         summary[c["action"]] = summary.get(c["action"], 0) + 1
     return {"changes": changes, "warnings": warnings, "summary": summary, "cost": project_change(ports, project_id, doc)}
+
+
+def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dict[str, Any]],
+                    changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
+    current = (have or {}).get("resources", {})
+    for name, spec in env_spec.resources.items():
+        key = f"environments.{env_name}.resources.{name}"
+        _check_resource(spec, key)
+        wanted = desired_resource(spec, env_name)
+        res = current.get(name)
+        if res is None:
+            changes.append({"action": "create", "type": "resource", "name": name, "environment": env_name,
+                            "fields": {k: v for k, v in wanted.items() if v is not None}})
+            continue
+        now = {**res, **(res.get("pending") or {})}   # a resize under way counts as done
+        fields = _diff({k: now.get(k) for k in RESOURCE_FIELDS}, wanted, RESOURCE_FIELDS)
+        for fixed in ("kind", "version"):
+            if fixed in fields:
+                old, new = fields.pop(fixed)
+                warnings.append({"file": "launchbay.yaml", "key": f"{key}.{fixed}",
+                                 "message": f"resource {name} cannot change {fixed} in place ({old} -> {new}): "
+                                            "create a new resource and move the data"})
+        if "storage_gb" in fields and (fields["storage_gb"][1] or 0) < (fields["storage_gb"][0] or 0):
+            warnings.append({"file": "launchbay.yaml", "key": f"{key}.storage_gb",
+                             "message": f"resource {name}: storage can only grow (now {res['storage_gb']} GB)"})
+            fields.pop("storage_gb")
+        if fields:
+            changes.append({"action": "update", "type": "resource", "name": name, "environment": env_name,
+                            "fields": fields, "id": res["id"]})
+    for name, res in sorted(current.items()):
+        if name not in env_spec.resources:
+            changes.append(resource_delete(res))
+
+
+def _plan_links(env_name: str, svc_name: str, spec: ServiceSpec, have: dict[str, str],
+                current: Optional[dict[str, Any]], changes: list[dict[str, Any]]) -> None:
+    """Links by resource name; the service and resource ids are found at apply time (either may be new)."""
+    for res_name, variable in sorted(spec.links.items()):
+        if have.get(res_name) != variable:
+            changes.append({"action": "create" if res_name not in have else "update", "type": "link",
+                            "name": f"{svc_name}:{res_name}", "environment": env_name,
+                            "fields": {"service": svc_name, "resource": res_name,
+                                       "variable": variable if res_name not in have else [have[res_name], variable]}})
+    for res_name, variable in sorted(have.items()):
+        if res_name not in spec.links and current is not None:
+            changes.append({"action": "delete", "type": "link", "name": f"{svc_name}:{res_name}",
+                            "environment": env_name, "fields": {"service": svc_name, "resource": res_name,
+                                                                "variable": variable}})

@@ -1,6 +1,9 @@
 """Deleting an environment: remove what it made in AWS, then its documents.
 
-Services remove their own resources when they are deleted (deploys/teardown.py). What an
+Services remove their own resources when they are deleted (deploys/teardown.py). The
+environment's managed resources (databases, caches, buckets) go first, each through the
+resource task (resources/engine.py: a final snapshot of a database is kept); one with deletion
+protection stops the deletion (refused at DELETE time, see catalog/environments.py). What an
 environment's services shared stays until the environment goes: its load balancer (with its
 listeners and their rules), the target groups its services left, its task and load balancer
 security groups, its secrets' SSM parameters (every version), its services' log groups, and the
@@ -26,6 +29,14 @@ from chalicelib.store.port import iter_all
 
 class ServicesRemain(Exception):
     """The environment still has services; their teardown publishes this one again."""
+
+
+class ResourcesRemain(ServicesRemain):
+    """Its resources are being deleted; the last one's task publishes this one again."""
+
+
+class ResourceRefused(Exception):
+    """A resource cannot be deleted (protection turned on meanwhile, a bucket holding objects)."""
 
 
 # --- where, and what ------------------------------------------------------------------
@@ -145,6 +156,45 @@ def _cluster_step(ports: Ports, target: dict[str, Any], cloud: Any, others: list
     return _step("cluster", "ECS cluster", cluster, True, [Call("delete_cluster", {})], draining)
 
 
+def resources(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
+    """For the API: the managed resources the deletion removes, and what it costs."""
+    from chalicelib.resources.kinds import KINDS
+    from chalicelib.resources.service import of_environment
+
+    out = []
+    for res in of_environment(ports, env["id"]):
+        kind = KINDS[res["kind"]]
+        what = {"kind": res["kind"], "size": res.get("size"), "status": res["status"]}
+        if kind.aws != "s3":
+            what["final_snapshot"] = True
+        if res.get("deletion_protection"):
+            out.append({"step": "resource", "name": res["name"], "action": "skip",
+                        "changes": {**what, "kept": "deletion protection is on: the deletion is refused until it "
+                                                     "is turned off"}})
+        else:
+            out.append({"step": "resource", "name": res["name"], "action": "delete",
+                        "changes": {**what, "deletes_data": "a final snapshot is kept" if kind.aws != "s3"
+                                    else "the bucket goes (refused while it holds objects)"}})
+    return out
+
+
+def _delete_resources(ports: Ports, env: dict[str, Any]) -> list[str]:
+    """Ask the resource task to delete each resource -> the names still there. A resource whose
+    delete failed is asked again only when the DELETE was sent again (teardown state `queued`)."""
+    from chalicelib.resources.service import delete_with_environment, of_environment
+
+    waiting = []
+    for res in of_environment(ports, env["id"]):
+        if res.get("deletion_protection"):
+            raise ResourceRefused(f"resource {res['name']!r} has deletion protection: turn it off, then send "
+                                  "the DELETE again")
+        if res.get("delete_failed") and (env.get("teardown") or {}).get("state") != "queued":
+            raise ResourceRefused(f"resource {res['name']!r} could not be deleted: {res.get('last_error')}")
+        delete_with_environment(ports, res)
+        waiting.append(res["name"])
+    return waiting
+
+
 def plan(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
     """For the API: per place, what deleting the environment would remove (nothing is changed)."""
     from chalicelib.deploys.placement import public
@@ -182,6 +232,14 @@ def run(ports: Ports, env_id: str) -> str:
     if remaining:
         raise ServicesRemain(f"{remaining} service(s) of environment {env['name']!r} are still being deleted")
     done: list[dict[str, Any]] = []
+    try:
+        waiting = _delete_resources(ports, env)
+    except ResourceRefused as exc:
+        _failed(ports, env, done, "deleting its resources", exc)
+        raise
+    if waiting:   # before the groups and the network: a database's group admits the task group
+        _record(ports, env_id, state="waiting", waiting_for=waiting, error=None)
+        raise ResourcesRemain(f"resources {', '.join(waiting)} of environment {env['name']!r} are being deleted")
     for target in places(ports, env):
         where = f"in {target.get('account') or 'the platform account'} {target.get('region')}"
         try:

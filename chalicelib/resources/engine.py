@@ -136,7 +136,8 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
         try:
             said = cloud.delete_datastore(kind.aws, n.ident, snapshot)
         except ValueError as exc:   # a bucket with objects: keep it, say why
-            move_resource(ports, doc, "failed", str(exc))
+            move_resource(ports, doc, "failed", str(exc), delete_failed=True)
+            _environment_again(ports, doc)   # a deleting environment records why it stopped
             return Outcome("done", str(exc))
         doc = _aws(ports, doc, delete_sent=True, final_snapshot=snapshot, said=said)
     if aws.get("requested"):
@@ -155,5 +156,15 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
         ports.store.collection("resources").delete(doc["id"])
         audit.record(ports, SYSTEM, doc["org_id"], "resource.deleted", "resource", doc["id"],
                      {"name": doc["name"], "final_snapshot": doc["aws"].get("final_snapshot")})
+    _environment_again(ports, doc)
     return Outcome("done", "deleted")
+
+
+def _environment_again(ports: Ports, doc: dict[str, Any]) -> None:
+    """An environment being deleted waits for its resources (deploys/env_teardown.py): wake it."""
+    from chalicelib import tasks
+
+    env = ports.store.collection("environments").get(doc["environment_id"])
+    if env is not None and env.get("status") == "deleting":
+        ports.queue.publish(tasks.TEARDOWN_ENVIRONMENT, env["id"])
 

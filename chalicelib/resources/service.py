@@ -46,7 +46,8 @@ def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _start(ports: Ports, doc: dict[str, Any]) -> None:
+def queue_task(ports: Ports, doc: dict[str, Any]) -> None:
+    """Queue the resource task (after the caller's transaction committed: the worker must find it)."""
     ports.queue.publish(tasks.RUN_RESOURCE, doc["id"])
 
 
@@ -67,7 +68,8 @@ def list_resources(ports: Ports, actor: Actor, org_id: str, project_id: str, env
 
 # --- writing ---------------------------------------------------------------------------
 
-def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any],
+                    start: bool = True) -> dict[str, Any]:
     from chalicelib.deploys.placement import target_for
 
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
@@ -99,11 +101,13 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
                                 field="name") from None
         audit.record(ports, actor, org_id, "resource.create", "resource", rid,
                      {"name": doc["name"], "kind": doc["kind"], "environment": env["name"], "size": doc["size"]})
-    _start(ports, doc)
+    if start:
+        queue_task(ports, doc)
     return doc
 
 
-def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, body: dict[str, Any],
+                    start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.write")
     kind = KINDS[doc["kind"]]
     _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days")))
@@ -117,11 +121,13 @@ def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, b
     new = move_resource(ports, doc, "modifying", "resize requested", actor, pending=changes, applied=False)
     if new is None:
         raise StateConflict("the resource changed meanwhile: try again", field="status")
-    _start(ports, new)
+    if start:
+        queue_task(ports, new)
     return new
 
 
-def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str]) -> dict[str, Any]:
+def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str],
+                    start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.delete")
     if KINDS[doc["kind"]].holds_data and confirm != doc["name"]:
         raise Invalid(f"deleting {doc['name']!r} deletes its data (after a final snapshot): "
@@ -139,7 +145,8 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
     new = move_resource(ports, doc, "deleting", "delete requested", actor)
     if new is None:
         raise StateConflict("the resource changed meanwhile: try again", field="status")
-    _start(ports, new)
+    if start:
+        queue_task(ports, new)
     return new
 
 
@@ -206,3 +213,60 @@ def credential(ports: Ports, doc: dict[str, Any]) -> str:
     return security.decrypt(ports.settings.fernet_key(), doc["credential"])
 
 
+
+
+# --- with their environment ------------------------------------------------------------
+
+def of_environment(ports: Ports, env_id: str) -> list[dict[str, Any]]:
+    from chalicelib.store.port import iter_all
+
+    return sorted(iter_all(ports.store.collection("resources"), {"environment_id": env_id}), key=lambda r: r["name"])
+
+
+def refuse_protected(ports: Ports, env: dict[str, Any]) -> None:
+    """Deleting an environment deletes its resources: one with deletion protection stops it (409)."""
+    names = [r["name"] for r in of_environment(ports, env["id"]) if r.get("deletion_protection")]
+    if names:
+        raise StateConflict(f"environment {env['name']!r} holds {', '.join(repr(n) for n in names)} with deletion "
+                            "protection: turn it off first (PATCH deletion_protection=false), then delete the "
+                            "environment", field="deletion_protection")
+
+
+def delete_with_environment(ports: Ports, doc: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The environment's teardown deletes the resource (its services are gone: their links go
+    too). The same task as a single delete, so the final snapshot is kept."""
+    if doc.get("deletion_protection"):
+        raise StateConflict(f"{doc['name']!r} has deletion protection", field="deletion_protection")
+    ports.store.collection("resource_links").delete_many({"resource_id": doc["id"]})
+    if doc["status"] == "deleting":
+        return doc
+    new = move_resource(ports, doc, "deleting", "its environment is being deleted", delete_failed=None)
+    if new is not None:
+        queue_task(ports, new)
+    return new
+
+
+def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, source_env_id: str, target_env: str,
+                   services: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A cloned environment (a preview) gets new, empty resources of the smallest size, without
+    backups or protection, and its services link the copies as the originals did. Data is not
+    copied: RDS has no cheap branch of a database (a snapshot restore takes many minutes and
+    costs the full storage), and a preview should not hold production data anyway."""
+    copies: dict[str, dict[str, Any]] = {}
+    for res in of_environment(ports, source_env_id):
+        if res["status"] == "deleting":
+            continue
+        kind = KINDS[res["kind"]]
+        body: dict[str, Any] = {"name": res["name"], "kind": res["kind"], "environment": target_env,
+                                "size": kind.default_size, "version": res.get("version"), "deletion_protection": False}
+        if kind.aws != "s3":
+            body["backup_retention_days"] = 0
+        if kind.storage:
+            body["storage_gb"] = 20
+        copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
+    for original, copy in services:
+        links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)
+        for lk in links:
+            if lk["resource_id"] in copies:
+                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"])
+    return list(copies.values())

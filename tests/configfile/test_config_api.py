@@ -124,6 +124,7 @@ def test_errors_name_the_file_the_line_and_the_field(api):
     assert status == 400 and err["error"]["field"] == "files"
 
 
+@pytest.mark.services   # the sample's database becomes a managed resource: its task is queued (Redis)
 def test_imports_go_through_the_plan(api):
     a, org, prj = owner(api)
     status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan",

@@ -64,18 +64,22 @@ def test_umami():
     svcs = services(result)
     assert svcs == {"umami": {
         "kind": "web", "image": "ghcr.io/umami-software/umami:latest", "port": 3000,
-        "secrets": ["APP_SECRET", "DATABASE_URL"],   # a password in a URL and a *_SECRET are not copied
+        "secrets": ["APP_SECRET"],                   # a *_SECRET is not copied
+        "links": {"db": "DATABASE_URL"},             # the URL naming host db: the managed resource's connection
         "health_check": {"path": "/api/heartbeat", "interval_seconds": 5, "timeout_seconds": 4,
                          "unhealthy_threshold": 5}}}
     assert "umami:umami" not in repr(result.document) + repr(result.warnings)
     file = "docker-compose.yml"
     assert keys_of(result, file) == {
-        "volumes", "services.umami.environment.DATABASE_URL", "services.umami.environment.APP_SECRET",
+        "volumes", "services.umami.environment.APP_SECRET",
         "services.umami.healthcheck", "services.umami.depends_on", "services.umami.init", "services.umami.restart",
         "services.db"}
     assert "timeout set to 4s" in message(result, file, "services.umami.healthcheck")
     db = message(result, file, "services.db")
-    assert "managed PostgreSQL" in db and "DATABASE_URL of umami" in db
+    assert "managed postgres resource 'db' (version 15)" in db and "linked to umami as DATABASE_URL" in db
+    assert "data is not copied" in db
+    # postgres:15-alpine: the version from the tag
+    assert result.document["environments"]["production"]["resources"] == {"db": {"kind": "postgres", "version": "15"}}
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +94,9 @@ def test_full_web(full):
     assert web["command"] == ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
     assert web["env"] == {"SENTRY_ENVIRONMENT": "production", "GREETING": "hello world", "TIMEOUT": "30",
                           "LOG_LEVEL": "warning",        # ${LOG_LEVEL:-info} resolved from .env
-                          "CACHE_URL": "redis://cache:6379/0", "API_BASE": "http://api:5000"}
-    assert web["secrets"] == ["DATABASE_URL"]       # user:${DB_PASSWORD}@ is a credential slot
+                          "API_BASE": "http://api:5000"}
+    assert web["links"] == {"db": "DATABASE_URL", "cache": "CACHE_URL"}     # the URLs that named the containers
+    assert "secrets" not in web    # DATABASE_URL (user:${DB_PASSWORD}@db) now comes from the link
     assert web["health_check"] == {"path": "/healthz", "interval_seconds": 90, "timeout_seconds": 10,
                                    "unhealthy_threshold": 3, "grace_period_seconds": 40}
     assert (web["cpu"], web["memory"]) == (1024, 2048)   # 0.75 CPU / 1 GiB snapped
@@ -109,14 +114,14 @@ def test_full_other_services(full):
     assert api["health_check"] == {"path": "/"}
     jobs = svcs["jobs"]
     assert jobs == {"kind": "worker", "image": "ghcr.io/shop/web:latest", "command": ["celery", "-A", "shop", "worker"],
-                    "env": {"LOG_LEVEL": "warning", "CACHE_URL": "redis://cache:6379/0"},
+                    "env": {"LOG_LEVEL": "warning"}, "links": {"cache": "CACHE_URL"},
                     "min_instances": 3, "max_instances": 3}
 
 
 def test_full_warnings(full):
     keys = keys_of(full, "compose.yaml")
     expected = {"x-common-env", "x-logging", "volumes", "secrets", "configs", "networks", "services.db", "services.cache",
-                "services.web.environment.DATABASE_URL", "services.api.image", "services.web.image", "services.web.build",
+                "services.api.image", "services.web.image", "services.web.build",
                 "services.web.build.args", "services.web.ports[0]", "services.web.ports[1]", "services.web.env_file[1]",
                 "services.web.environment.FEATURE_FLAG", "services.web.healthcheck",
                 "services.web.deploy.resources.limits", "services.web.deploy.resources.reservations",
@@ -129,7 +134,11 @@ def test_full_warnings(full):
     assert keys == expected
     assert "udp" in message(full, "compose.yaml", "services.web.ports[1]")
     assert "'1.4.0'" in message(full, "compose.yaml", "services.api.image")
-    assert "CACHE_URL of web, CACHE_URL of jobs" in message(full, "compose.yaml", "services.cache")
+    cache = message(full, "compose.yaml", "services.cache")
+    assert "linked to web as CACHE_URL, jobs as CACHE_URL" in cache
+    assert "version '7.2' is not one Launchbay offers for redis" in cache and "7.1 is used" in cache
+    assert full.document["environments"]["production"]["resources"] == {
+        "db": {"kind": "postgres", "version": "16"}, "cache": {"kind": "redis", "version": "7.1"}}
     assert "sk_test_123" not in repr(full.document) + repr(full.warnings)
 
 

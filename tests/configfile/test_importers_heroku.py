@@ -37,7 +37,10 @@ def test_webhookdb():
     assert web["command"] == ["bundle", "exec", "puma", "-C", "config/puma.rb"]
     assert (web["min_instances"], web["max_instances"], web["port"]) == (1, 1, 8080)
     assert worker == {"kind": "worker", "source": {"dockerfile": "Dockerfile", "context": "."},
-                      "command": ["bundle", "exec", "sidekiq", "-r", "./config/sidekiq.rb", "-C", "./config/sidekiq.yml"]}
+                      "command": ["bundle", "exec", "sidekiq", "-r", "./config/sidekiq.rb", "-C", "./config/sidekiq.yml"],
+                      "links": {"db": "DATABASE_URL", "redis": "REDIS_URL"}}
+    assert web["links"] == worker["links"]       # add-ons are attached to the whole app
+    assert prod["resources"] == {"db": {"kind": "postgres"}, "redis": {"kind": "redis"}}   # no plan: the defaults
     assert keys_of(result, "Procfile") == {"web", "release"}
     assert "one-off" in message(result, "Procfile", "release")
     assert keys_of(result, "app.json") == {
@@ -46,6 +49,8 @@ def test_webhookdb():
         "env.HEROKU_SLUG_DESCRIPTION", "addons[0]", "addons[1]", "addons[2]", "environments.test"}
     assert "DATABASE_URL" in message(result, "app.json", "addons[0]")
     assert "REDIS_URL" in message(result, "app.json", "addons[1]")
+    assert "managed redis resource" in message(result, "app.json", "addons[1]")
+    assert "not imported" in message(result, "app.json", "addons[2]")        # timber-logging
     assert "dyno metadata" in message(result, "app.json", "env.HEROKU_SLUG_COMMIT")
 
 

@@ -247,3 +247,76 @@ def test_a_teardown_that_cannot_go_on_says_why_and_keeps_the_environment_deletin
     assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 0   # waits for a fix
     plan = env_call(org, prj, "GET", "production", "/plan-delete")[1]
     assert "no longer exists" in plan["places"][0]["error"]
+
+
+def datastores(ports, target) -> set[tuple[str, str]]:
+    """The managed resources' AWS side in one place: instances, replication groups, buckets, secrets."""
+    cloud = ports.cloud_for(target)
+    rds, cache, s3, sm = (cloud.client(s) for s in ("rds", "elasticache", "s3", "secretsmanager"))
+    out = {("rds", d["DBInstanceIdentifier"]) for d in rds.describe_db_instances()["DBInstances"]}
+    out |= {("elasticache", g["ReplicationGroupId"]) for g in cache.describe_replication_groups()["ReplicationGroups"]
+            if g["Status"] != "deleting"}    # listed for a while after its delete (AWS and moto alike)
+    out |= {("s3", b["Name"]) for b in s3.list_buckets()["Buckets"]}
+    out |= {("secret", s["Name"]) for s in sm.list_secrets()["SecretList"]}
+    return out
+
+
+def test_deleting_an_environment_deletes_its_resources_and_a_protected_one_blocks_it(make_org, ports):
+    from tests.resources.test_resources import settle
+
+    org = make_org()
+    prj = org.project()["id"]
+    assert env_call(org, prj, "POST", body={"name": "staging"})[0] == 201
+    made = {}
+    for name, kind in (("db", "postgres"), ("cache", "redis"), ("files", "bucket")):
+        status, res = org.call("POST", f"/projects/{prj}/resources", {"name": name, "kind": kind,
+                                                                       "environment": "staging"})
+        assert status == 202 and res["deletion_protection"] is False, res
+        made[name] = settle(ports, res["id"])
+    status, guarded = org.call("POST", f"/projects/{prj}/resources", {"name": "ledger", "kind": "mysql",
+                                                                       "environment": "staging",
+                                                                       "deletion_protection": True})
+    made["ledger"] = settle(ports, guarded["id"])
+    assert {r["status"] for r in made.values()} == {"available"}
+    web = org.service(environment="staging")     # linked, then deleted: its link must not hold the database
+    assert org.call("PUT", f"/services/{web['id']}/links/{made['db']['id']}", {})[0] == 200
+    delete_services(org, ports, web)
+    target = made["db"]["target"]
+    ours = {("rds", made["db"]["aws"]["ident"]), ("rds", made["ledger"]["aws"]["ident"]),
+            ("elasticache", made["cache"]["aws"]["ident"]), ("s3", made["files"]["aws"]["ident"])} | \
+        {("secret", r["aws"]["secret_name"]) for r in made.values()}
+    before = datastores(ports, target)
+    assert ours <= before
+
+    # the plan lists every resource; the protected one blocks the DELETE, by name
+    status, planned = env_call(org, prj, "GET", "staging", "/plan-delete")
+    assert status == 200, planned
+    listed = {r["name"]: r for r in planned["resources"]}
+    assert set(listed) == {"db", "cache", "files", "ledger"}
+    assert listed["db"]["action"] == "delete" and listed["db"]["changes"]["final_snapshot"] is True
+    assert listed["ledger"]["action"] == "skip" and "deletion protection" in listed["ledger"]["changes"]["kept"]
+    status, err = env_call(org, prj, "DELETE", "staging")
+    assert status == 409 and "'ledger'" in err["error"]["message"] and \
+        err["error"]["field"] == "deletion_protection", err
+    assert datastores(ports, target) == before
+    assert org.call("PATCH", f"/resources/{made['ledger']['id']}", {"deletion_protection": False})[0] == 202
+    settle(ports, made["ledger"]["id"])
+
+    # no deployment ever: the environment still waits for its resources' teardown
+    status, env = env_call(org, prj, "DELETE", "staging")
+    assert status == 202 and env["status"] == "deleting", env
+    with pytest.raises(env_teardown.ResourcesRemain):
+        env_teardown.run(ports, env["id"])
+    assert {r["status"] for r in org.call("GET", f"/projects/{prj}/resources?environment=staging")[1]["items"]} == \
+        {"deleting"}
+    for res in made.values():
+        assert settle(ports, res["id"]) is None
+    assert env_teardown.run(ports, env["id"]).startswith("deleted")
+    after = datastores(ports, target)
+    assert before - after == ours and after <= before
+    rds = ports.cloud_for(target).client("rds")
+    snaps = {s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]}
+    for name in ("db", "ledger"):
+        assert any(s.startswith(made[name]["aws"]["ident"] + "-final-") for s in snaps), name
+    assert env_call(org, prj, "GET", "staging")[0] == 404
+    assert ports.store.collection("resource_links").count({"resource_id": made["db"]["id"]}) == 0

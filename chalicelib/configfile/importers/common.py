@@ -356,6 +356,8 @@ def build_document(environments: dict[str, dict]) -> dict:
             body["env"] = dict(env["env"])
         if env.get("secrets"):
             body["secrets"] = sorted(set(env["secrets"]))
+        if env.get("resources"):
+            body["resources"] = dict(env["resources"])
         body["services"] = env.get("services", {})
         out[name] = body
     return {"version": 1, "environments": out}
@@ -372,12 +374,13 @@ def document_problems(doc: dict) -> list[str]:
     if doc.get("version") != 1 or not isinstance(doc.get("environments"), dict) or not doc["environments"]:
         return ["version must be 1 and environments a non-empty mapping"]
     allowed = {"kind", "image", "source", "build_env", "port", "cpu", "memory", "command", "env", "secrets", "health_check",
-               "min_instances", "max_instances", "autoscaling", "schedule", "domain"}
+               "min_instances", "max_instances", "autoscaling", "schedule", "domain", "links"}
     for env_name, env in doc["environments"].items():
         if not ENVIRONMENT_NAME.match(env_name):
             out.append(f"environment name {env_name!r}")
-        if set(env) - {"domain_suffix", "env", "secrets", "services"}:
-            out.append(f"{env_name}: unknown keys {sorted(set(env) - {'domain_suffix', 'env', 'secrets', 'services'})}")
+        known = {"domain_suffix", "env", "secrets", "services", "resources"}
+        if set(env) - known:
+            out.append(f"{env_name}: unknown keys {sorted(set(env) - known)}")
         for name, svc in (env.get("services") or {}).items():
             where = f"{env_name}.{name}"
             if not SLUG.match(name):

@@ -1,6 +1,8 @@
 """Docker Compose (compose.yaml / docker-compose.yml, an override file, env_files and .env)
 -> launchbay.yaml: one `production` environment. Services that publish a port become web
-services, the rest workers; well-known data stores are left to managed resources (issue #16)."""
+services, the rest workers. PostgreSQL, MySQL/MariaDB and Redis/Valkey containers become managed
+resources, linked to the services that point at them (an env value naming the host, or
+depends_on) under the variable the app reads; other data stores are named in a warning."""
 from __future__ import annotations
 
 import posixpath
@@ -24,6 +26,8 @@ from chalicelib.configfile.importers.common import (
     split_env,
     valid_image,
 )
+from chalicelib.configfile.importers.stores import image_kind, image_tag, resource_name, version_of
+from chalicelib.resources.kinds import KINDS
 
 MAIN_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml",
@@ -103,6 +107,7 @@ def import_compose(files: dict[str, str]) -> ImportResult:
         else:
             notes.add(main, key, f"{key!r} is not imported")
     out: dict[str, dict] = {}
+    names: dict[str, str] = {}                     # compose name -> imported service name
     stores: dict[str, tuple[str, str, str]] = {}   # compose name -> (image, product, usual variable)
     for raw, spec in services.items():
         if not isinstance(spec, dict):
@@ -116,13 +121,18 @@ def import_compose(files: dict[str, str]) -> ImportResult:
         svc = _service(str(raw), spec, notes, main, root, files, dotenv)
         if svc is not None:
             out[name] = svc
+            names[str(raw)] = name
     _host_references(services, stores, notes, main)
+    resources: dict[str, dict] = {}
     for raw, (image, product, variable) in stores.items():
-        notes.add(main, f"services.{raw}", _store_message(raw, image, product, variable, services, out))
+        if image_kind(image) is None:
+            notes.add(main, f"services.{raw}", _store_message(raw, image, product, variable, services, out))
+        else:
+            resources[resource_name(raw)] = _resource(raw, image, services, out, names, notes, main)
     if not out:
         raise ImportFileError(main, "nothing to import: every service is a data store or lacks an image/build",
                               key="services")
-    return ImportResult(build_document({DEFAULT_ENVIRONMENT: {"services": out}}), notes.items)
+    return ImportResult(build_document({DEFAULT_ENVIRONMENT: {"services": out, "resources": resources}}), notes.items)
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -205,11 +215,65 @@ def _store_message(raw: str, image: str, product: str, variable: str, services: 
         if other != raw and isinstance(spec, dict):
             users += [f"{k} of {other}" for k, v in _env_pairs(spec) if v is not None and host.search(str(v))]
     where = (f"{', '.join(users)} point{'s' if len(users) == 1 else ''} at it: give "
-             f"{'it' if len(users) == 1 else 'them'} the managed resource's address (as a secret if it holds a password)"
-             if users else f"No imported variable names host {raw!r}; apps usually read {variable} (set it to the "
-                           "managed resource's address)")
-    return (f"{raw} runs {image}: not imported as a service; a managed {product} resource will replace it "
-            f"(issue #16). {where}")
+             f"{'it' if len(users) == 1 else 'them'} its address (as a secret if it holds a password)"
+             if users else f"No imported variable names host {raw!r}; apps usually read {variable} (set it to its "
+                           "address)")
+    return (f"{raw} runs {image}: not imported; Launchbay has no managed {product} (run it yourself or use a "
+            f"hosted one). {where}")
+
+
+def _resource(raw: str, image: str, services: dict, out: dict, names: dict[str, str], notes: Notes,
+              file: str) -> dict:
+    """The managed resource replacing the container, and links from the services that use it: the
+    variable whose value is a URL naming its host (that value is dropped: the link provides it),
+    else, for a depends_on, the kind's usual variable."""
+    kind, key, name = image_kind(image) or "", f"services.{raw}", resource_name(raw)
+    res = {"kind": kind, "version": version_of(kind, image_tag(image), notes, file, key, f"{raw} runs {image}")}
+    base = image.split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
+    if base == "mariadb":
+        notes.add(file, key, "MariaDB becomes a MySQL resource (RDS MySQL): most apps work unchanged; test it")
+    elif base == "postgis":
+        notes.add(file, key, "PostGIS: RDS PostgreSQL has the postgis extension: run CREATE EXTENSION postgis")
+    host, linked = _host_pattern(raw), []
+    for other, spec in services.items():
+        svc = out.get(names.get(str(other), ""))
+        if svc is None or not isinstance(spec, dict):
+            continue
+        pointing = [k for k, v in _env_pairs(spec) if v is not None and host.search(str(v))]
+        urls = [k for k in pointing if "://" in str(dict(_env_pairs(spec))[k])]
+        variable = urls[0] if urls else (KINDS[kind].variable if raw in _depends(spec) else None)
+        if variable is None:
+            continue
+        where = f"services.{other}.environment.{variable}"
+        if not urls and variable in (svc.get("env") or {}):
+            notes.add(file, where, f"{other} depends on {raw} but already sets {variable}: not linked; link "
+                                   f"{name} under another variable")
+            continue
+        (svc.get("env") or {}).pop(variable, None)
+        if variable in svc.get("secrets", []):
+            svc["secrets"].remove(variable)
+        # what was said about the dropped value (a credential in it, an unset ${VAR}) no longer applies
+        notes.items[:] = [n for n in notes.items if n["key"] != where]
+        for part in ("env", "secrets"):
+            if part in svc and not svc[part]:
+                del svc[part]
+        svc.setdefault("links", {})[name] = variable
+        linked.append(f"{names[str(other)]} as {variable}")
+        for k in pointing:
+            if k != variable:
+                notes.add(file, f"services.{other}.environment.{k}",
+                          f"{k} names host {raw!r}: the link gives {variable} (a URL); set {k} from it")
+    said = (f"linked to {', '.join(linked)} (the connection URL, with generated credentials, replaces the value "
+            "that named the container)" if linked else
+            f"no service points at it: link it to the services that use it (they receive {KINDS[kind].variable})")
+    notes.add(file, key, f"{raw} runs {image}: imported as the managed {kind} resource {name!r} "
+                         f"(version {res['version']}), {said}. Its data is not copied: restore a dump into it")
+    return res
+
+
+def _depends(spec: dict) -> set[str]:
+    deps = spec.get("depends_on") or []
+    return {str(d) for d in (deps if isinstance(deps, (list, dict)) else [])}
 
 
 def _env_pairs(spec: dict) -> list[tuple[str, Any]]:

@@ -1,6 +1,8 @@
 """Heroku (Procfile + app.json) -> launchbay.yaml. Process types become services (web -> web on
 port 8080 with PORT set, others -> workers), app.json's env becomes the environment's variables
-and secret names, and `review` apps become a `review` environment."""
+and secret names, and `review` apps become a `review` environment. The heroku-postgresql and
+heroku-redis add-ons become managed resources (plan -> size, stated in a warning) linked to every
+process under the variable Heroku sets; other add-ons are named in a warning."""
 from __future__ import annotations
 
 import copy
@@ -21,6 +23,7 @@ from chalicelib.configfile.importers.common import (
     split_env,
     valid_image,
 )
+from chalicelib.configfile.importers.stores import resource_name, version_of
 
 WEB_PORT = 8080
 PROCESS_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
@@ -43,6 +46,15 @@ ADDONS = {"heroku-postgresql": ("a PostgreSQL database", "DATABASE_URL"),
           "heroku-kafka": ("a Kafka cluster", "KAFKA_URL"),
           "bonsai": ("an Elasticsearch cluster", "BONSAI_URL"),
           "searchbox": ("an Elasticsearch cluster", "SEARCHBOX_URL")}
+# add-on -> (resource kind, its name in launchbay.yaml); plan tier -> size with at least the plan's memory
+ADDON_RESOURCES = {"heroku-postgresql": ("postgres", "db"), "heroku-redis": ("redis", "redis")}
+PG_SIZES = {"mini": "db.t4g.micro", "basic": "db.t4g.micro", "hobby-dev": "db.t4g.micro",
+            "hobby-basic": "db.t4g.micro", "essential-0": "db.t4g.micro", "essential-1": "db.t4g.micro",
+            "essential-2": "db.t4g.small", "0": "db.t4g.medium", "2": "db.t4g.large", "3": "db.r7g.large",
+            "4": "db.r7g.xlarge"}
+REDIS_SIZES = {"mini": "cache.t4g.micro", "hobby-dev": "cache.t4g.micro", "0": "cache.t4g.micro",
+               "1": "cache.t4g.micro", "2": "cache.t4g.micro", "3": "cache.t4g.micro", "5": "cache.t4g.small",
+               "7": "cache.r7g.large", "9": "cache.r7g.large"}
 LOG_ADDONS = ("papertrail", "logentries", "timber-logging", "loggly", "logdna", "sumologic", "coralogix",
               "solarwinds", "mezmo", "sematext")
 # set by Heroku itself (dyno metadata), not by the app's owner
@@ -107,14 +119,15 @@ def import_heroku(files: dict[str, str]) -> ImportResult:
         raise ImportFileError(proc_path or app_file, "nothing to import: the only process type is release")
     env, secrets = _env(app.get("env") or {}, notes, app_file, "env")
     environments = {DEFAULT_ENVIRONMENT: {"env": env, "secrets": secrets, "services": services}}
-    _addons(app.get("addons") or [], notes, app_file, "addons")
+    app_resources = _addons(app.get("addons") or [], notes, app_file, "addons")
+    _with_resources(environments[DEFAULT_ENVIRONMENT], app_resources)
     scripts = app.get("scripts") or {}
     for k, v in scripts.items():
         hint = "run it as a one-off task after the first deploy" if k == "postdeploy" else "no equivalent"
         notes.add(app_file, f"scripts.{k}", f"script {k!r} ({v}) is not imported: {hint}")
     for raw, block in (app.get("environments") or {}).items():
         env_name = environment_name(str(raw), notes, app_file, f"environments.{raw}")
-        _environment(env_name, block or {}, services, env, secrets, environments, notes, app_file)
+        _environment(env_name, block or {}, services, env, secrets, environments, notes, app_file, app_resources)
     for k in app:
         if k not in (*METADATA_KEYS, "env", "formation", "addons", "scripts", "environments", "buildpacks", "stack",
                      "image"):
@@ -228,18 +241,67 @@ def _env(spec: Any, notes: Notes, file: str, key: str) -> tuple[dict[str, str], 
     return env, secrets + more
 
 
-def _addons(addons: Any, notes: Notes, file: str, key: str) -> None:
+def _with_resources(environment: dict, resources: dict[str, tuple[dict, str]]) -> None:
+    """Add the resources to the environment, each linked to every process (as Heroku attaches an
+    add-on to the whole app)."""
+    environment["resources"] = {name: spec for name, (spec, _) in resources.items()}
+    for svc in environment["services"].values():
+        svc.pop("links", None)
+        if resources:
+            svc["links"] = {name: variable for name, (_, variable) in resources.items()}
+        taken = set(svc.get("env") or {}) & set(svc.get("links", {}).values())
+        for variable in taken:   # the link provides it
+            svc["env"].pop(variable)
+
+
+def _resource(name: str, plan: str, addon: Any, variable: str, notes: Notes, file: str, where: str) -> dict:
+    kind = ADDON_RESOURCES[name][0]
+    tier = plan.split(":", 1)[1] if ":" in plan else ""
+    sizes = PG_SIZES if kind == "postgres" else REDIS_SIZES
+    number = tier.rsplit("-", 1)[-1] if tier.startswith(("standard-", "premium-", "private-", "shield-")) else tier
+    size = sizes.get(tier) or sizes.get(number)
+    spec: dict[str, Any] = {"kind": kind}
+    if not tier:
+        said = "no plan named: the smallest size"
+    elif size is None:
+        size = (PG_SIZES["4"] if kind == "postgres" else REDIS_SIZES["9"])
+        said = f"plan {tier!r} is larger than the sizes offered: {size}, the largest, is used"
+    else:
+        said = f"plan {tier!r} -> {size}"
+        if tier.startswith(("premium-", "private-", "shield-")) and kind == "postgres":
+            said += " (a single instance: the plan's high availability is not matched)"
+    if size:
+        spec["size"] = size
+    options = addon.get("options") if isinstance(addon, dict) else None
+    if isinstance(options, dict) and options.get("version"):
+        spec["version"] = version_of(kind, str(options["version"]), notes, file, where, f"add-on {plan}")
+    notes.add(file, where, f"add-on {plan} imported as the managed {kind} resource, linked to every process as {variable}; {said}. "
+                           "Its data is not copied: restore a dump into it")
+    return spec
+
+
+def _addons(addons: Any, notes: Notes, file: str, key: str) -> dict[str, tuple[dict, str]]:
+    """-> {resource name: (spec, variable)} for the add-ons Launchbay offers as managed resources."""
+    made: dict[str, tuple[dict, str]] = {}
     for i, addon in enumerate(addons if isinstance(addons, list) else []):
         plan = str(addon.get("plan") if isinstance(addon, dict) else addon)
         name = plan.split(":")[0]
         alias = addon.get("as") if isinstance(addon, dict) else None
         where = f"{key}[{i}]"
-        if name in ADDONS:
+        if name in ADDON_RESOURCES:
+            variable = f"{alias}_URL" if alias else ADDONS[name][1]
+            res_name = resource_name(str(alias)) if alias else ADDON_RESOURCES[name][1]
+            while res_name in made:
+                res_name = f"{res_name}-{i}"
+            made[res_name] = (_resource(name, plan, addon, variable, notes, file, where), variable)
+        elif name in ADDONS:
             what, variable = ADDONS[name]
             if alias:
                 variable = f"{alias}_URL"
-            notes.add(file, where, f"add-on {plan} ({what}) is not imported: a managed resource will replace it "
-                                   f"(issue #16); until then set {variable} (as a secret) to a database you run")
+            hint = (f"declare a redis resource in launchbay.yaml and link it as {variable}, or"
+                    if "Redis" in what else f"Launchbay has no managed {what.split(' ', 1)[1]};")
+            notes.add(file, where, f"add-on {plan} ({what}) is not imported: {hint} set {variable} (as a secret) to "
+                                   "one you run")
         elif name == "scheduler":
             notes.add(file, where, "Heroku Scheduler's jobs are not in app.json: recreate each job as a cron "
                                    "service with its command and schedule")
@@ -247,10 +309,11 @@ def _addons(addons: Any, notes: Notes, file: str, key: str) -> None:
             notes.add(file, where, f"logging add-on {plan} is not imported: Launchbay keeps the services' logs")
         else:
             notes.add(file, where, f"add-on {plan} is not imported: provision it yourself and set its variables")
+    return made
 
 
 def _environment(name: str, block: Any, services: dict, env: dict, secrets: list, environments: dict, notes: Notes,
-                 file: str) -> None:
+                 file: str, resources: Optional[dict[str, tuple[dict, str]]] = None) -> None:
     key = f"environments.{name}"
     if name == "test" or not isinstance(block, dict):
         notes.add(file, key, "Heroku CI's test setup (scripts, add-ons, env for test runs) is not imported: "
@@ -271,7 +334,8 @@ def _environment(name: str, block: Any, services: dict, env: dict, secrets: list
                 svc_name = next((s for s in services if s == ptype), None)
                 if svc_name:
                     _formation(environments[name]["services"][svc_name], spec, notes, file, f"{key}.formation.{ptype}")
-        elif k == "addons":
-            _addons(block[k], notes, file, f"{key}.addons")
+        elif k == "addons":   # these add-ons replace the app's in that environment
+            resources = _addons(block[k], notes, file, f"{key}.addons")
         elif k != "env":
             notes.add(file, f"{key}.{k}", f"{k!r} is not imported")
+    _with_resources(environments[name], resources or {})
