@@ -207,13 +207,27 @@ def secrets(ctx: Ctx) -> StepPlan:
 
 def _linked(ctx: Ctx) -> dict[str, dict[str, Any]]:
     """Linked resources' connections: the `url` key of each one's Secrets Manager secret, by
-    reference (valueFrom), never a value in the task definition."""
-    from chalicelib.resources.links import connection_refs
+    reference (valueFrom), never a value in the task definition. The `resources` step waited
+    for them; one that broke since fails the deploy."""
+    from chalicelib.resources.links import linked
 
-    refs, waiting = connection_refs(ctx.ports, ctx.dep["service_id"])
-    if waiting and not ctx.preview:
-        raise StepFailed("; ".join(waiting))
-    return refs
+    found = linked(ctx.ports, ctx.dep["service_id"])
+    if (found.waiting or found.broken) and not ctx.preview:
+        raise StepFailed("; ".join(found.broken + found.waiting))
+    return found.refs
+
+
+def resources(ctx: Ctx) -> dict[str, Any] | Pending:
+    """Wait for the linked resources a deploy needs: a database being created (a new
+    environment, a preview) is waited for, one that failed or is going away fails the deploy."""
+    from chalicelib.resources.links import linked
+
+    found = linked(ctx.ports, ctx.dep["service_id"])
+    if found.broken:
+        raise StepFailed("; ".join(found.broken))
+    if found.waiting:
+        return Pending(1.0 if ctx.ports.settings.sandbox else 10.0, "waiting: " + "; ".join(found.waiting))
+    return {"linked": sorted(found.refs)}
 
 
 def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:
@@ -471,7 +485,7 @@ class Step:
 
 _COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
            Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
-           Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+           Step("resources", "provisioning", wait=resources), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
 STEPS: dict[str, list[Step]] = {
     "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
                       Step("target_group", "provisioning", target_group),

@@ -36,8 +36,9 @@ ACTIVE = frozenset(s for s in DEPLOYMENT_STATUSES if s not in FINAL)
 CANCELLABLE = frozenset({"building", "provisioning", "deploying"})
 
 # Seconds a deployment may stay in a status before it fails (None: the deploy timeout setting;
-# a str: the setting of that name).
-DEADLINES: dict[str, int | str | None] = {"queued": 3600, "building": "build_timeout_seconds", "provisioning": 600,
+# a str: the setting of that name). Provisioning may wait for a linked database being created
+# (RDS takes 5-20 minutes): 30 minutes.
+DEADLINES: dict[str, int | str | None] = {"queued": 3600, "building": "build_timeout_seconds", "provisioning": 1800,
                                            "deploying": None, "rollback_pending": None, "rolling_back": None}
 
 SERVICE_MOVES: dict[str, frozenset[str]] = {

@@ -202,13 +202,31 @@ def test_resize_goes_through_modifying(make_org, ports):
     assert (db["DBInstanceClass"], db["AllocatedStorage"]) == ("db.t4g.small", 50)
 
 
-def test_deploy_fails_in_words_while_a_linked_resource_is_not_ready(make_org, ports):
+def test_a_deploy_waits_for_a_linked_resource_being_created_and_fails_in_words_for_a_failed_one(make_org, ports):
+    from chalicelib.deploys import engine as deploy_engine
+    from chalicelib.lifecycle.resources import move_resource
     org = make_org()
-    res = create(org, name="db2")          # still creating: nobody ran its task
+    res = create(org, name="db2")          # still creating: nobody ran its task yet
     web = org.service()
     assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {"variable": "PRIMARY_DB"})[0] == 200
-    dep = org.deploy(ports, web)
-    assert dep["status"] == "failed" and "PRIMARY_DB: the linked resource 'db2' is creating" in dep["error"]
+    dep = org.queue_deployment(web)
+    out = deploy_engine.run(ports, dep["id"], None, 0)
+    while out.state == "later" and "waiting" not in out.detail:
+        out = deploy_engine.run(ports, dep["id"], out.owner, out.seq)
+    assert "PRIMARY_DB: the linked resource 'db2' is being created" in out.detail
+    assert ports.store.collection("deployments").get(dep["id"])["status"] == "provisioning"
+    assert settle(ports, res["id"])["status"] == "available"      # the database is ready: the deploy goes on
+    while out.state == "later":       # the same chain goes on (it holds the service's lease)
+        out = deploy_engine.run(ports, dep["id"], out.owner, out.seq)
+    assert ports.store.collection("deployments").get(dep["id"])["status"] == "live"
+
+    broken = create(org, name="db3")
+    move_resource(ports, ports.store.collection("resources").get(broken["id"]), "failed", "InsufficientDBInstanceCapacity")
+    other = org.service(name="api")
+    assert org.call("PUT", f"/services/{other['id']}/links/{broken['id']}", {})[0] == 200
+    failed = org.deploy(ports, other)
+    assert failed["status"] == "failed" and "DATABASE_URL: the linked resource 'db3' is failed" in failed["error"]
+    assert "InsufficientDBInstanceCapacity" in failed["error"]
 
 
 def test_validation_and_isolation(make_org, ports):
