@@ -83,7 +83,7 @@ test("webhook: made with its URL and secret shown once (copy), deliveries in wor
 test("tracked branches are PATCHed (the API's error next to the branch); previews listed with PR, head and hosts", async () => {
   session.set("t");
   const pushed = new Date(Date.now() - 3 * 3600_000).toISOString();
-  let items = [
+  let items: Record<string, unknown>[] = [
     env("production", { domain_suffix: "shop.example.com" }),
     env("staging", { branch: "develop" }),
     env("pr-7", { domain_suffix: "pr-7.shop.example.com", preview: { pr: 7, head_sha: "abcdef0123456789", head_ref: "feature/cart", last_push: pushed } }),
