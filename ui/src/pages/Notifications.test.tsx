@@ -7,7 +7,7 @@ import type { NotifyDelivery, Subscription } from "../api/git";
 const SUBS = "/v1/orgs/o/projects/p/notifications";
 const project = { "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }] };
 const sub = (over: Partial<Subscription> = {}): Subscription => ({
-  id: "ntf_1", project_id: "p", kind: "webhook", name: "ci", url_hint: "ci.example.com", events: ["*"], enabled: true,
+  id: "ntf_1", project_id: "p", kind: "webhook", name: "ci", url_hint: "https://ci.example.com/…", events: ["*"], enabled: true,
   created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", secret_rotated: "2026-11-26T00:00:00Z", signed: true, ...over,
 });
 const delivery = (over: Partial<NotifyDelivery>): NotifyDelivery => ({
@@ -24,7 +24,7 @@ test("add a webhook: chosen events, the API's URL error next to the URL, then th
     [`POST ${SUBS}`]: async (req) => {
       const body = await req.json() as { url: string; name: string; events: string[] };
       if (body.url.includes("169.254")) return [422, err("invalid", "169.254.169.254 is a link-local address: receivers must be public", "url")];
-      const made = sub({ name: body.name, events: body.events, url_hint: new URL(body.url).host });
+      const made = sub({ name: body.name, events: body.events, url_hint: `https://${new URL(body.url).host}/…` });
       items = [made];
       return [201, { ...made, secret: "whsec_once" }];
     },
@@ -60,7 +60,7 @@ test("add a webhook: chosen events, the API's URL error next to the URL, then th
   expect(document.body.textContent).not.toContain("whsec_once");
 
   const card = await screen.findByRole("article", { name: "ci" });
-  expect(card.textContent).toContain("Webhook, signed · to ci.example.com · deployment.live, deployment.failed, preview.created");
+  expect(card.textContent).toContain("Webhook, signed · to https://ci.example.com/… · deployment.live, deployment.failed, preview.created");
   expect(within(card).getByText("enabled")).toBeTruthy();
   expect(calls.filter((c) => c.method === "POST").map((c) => c.body)[1]).toEqual({
     kind: "webhook", url: "https://ci.example.com/hook", name: "ci", events: ["deployment.live", "deployment.failed", "preview.created"] });
@@ -69,7 +69,7 @@ test("add a webhook: chosen events, the API's URL error next to the URL, then th
 test("a subscription: disable, send test and watch its delivery settle, edit the changed fields, rotate, delete after asking", async () => {
   session.set("t");
   let current = sub();
-  let items: Subscription[] = [current, sub({ id: "ntf_2", kind: "slack", name: "", url_hint: "hooks.slack.com", secret_rotated: null, signed: false })];
+  let items: Subscription[] = [current, sub({ id: "ntf_2", kind: "slack", name: "", url_hint: "https://hooks.slack.com/…", secret_rotated: null, signed: false })];
   let log: NotifyDelivery[] = [delivery({ id: "dlv_0", event: "deployment.failed", status: "failed", attempts: 6, response_code: 500, error: "HTTP 500" })];
   let logReads = 0;
   const calls = fakeApi({
@@ -98,8 +98,8 @@ test("a subscription: disable, send test and watch its delivery settle, edit the
   renderAt("/orgs/o/projects/p/notifications");
   const user = userEvent.setup();
   const card = await screen.findByRole("article", { name: "ci" });
-  const slack = screen.getByRole("article", { name: "hooks.slack.com" });
-  expect(slack.textContent).toContain("Slack · to hooks.slack.com · all events");
+  const slack = screen.getByRole("article", { name: "https://hooks.slack.com/…" });
+  expect(slack.textContent).toContain("Slack · to https://hooks.slack.com/… · all events");
   expect(within(slack).queryByRole("button", { name: "Rotate secret" })).toBeNull();   // Slack messages are not signed
 
   await user.click(within(card).getByRole("button", { name: "Disable" }));
@@ -120,7 +120,7 @@ test("a subscription: disable, send test and watch its delivery settle, edit the
 
   await user.click(within(card).getByRole("button", { name: "Edit" }));
   const edit = within(card).getByRole("form", { name: "Edit ci" });
-  expect(within(edit).getByText("Now ci.example.com; leave empty to keep it.")).toBeTruthy();
+  expect(within(edit).getByText("Now https://ci.example.com/…; leave empty to keep it.")).toBeTruthy();
   await user.clear(within(edit).getByLabelText("Name"));
   await user.type(within(edit).getByLabelText("Name"), "builds");
   await user.click(within(edit).getByRole("button", { name: "Save changes" }));
