@@ -76,6 +76,15 @@ def notify_worker(launchbay_env, tmp_path, base):
     worker.stop()
 
 
+def fits_375(page, screen: str) -> None:
+    """The screen at 375 px wide does not scroll sideways (as tests/e2e/test_ui_mobile.py checks the others)."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    assert width <= 375, f"{screen}: {width} px wide at 375 px"
+
+
 def git(path: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(path), *args], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -155,6 +164,7 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     assert notify_secret.startswith("whsec_")
     expect(once.get_by_label("Verification code", exact=True)).to_contain_text("hmac.compare_digest")
     shot(page, "notifications-secret")
+    fits_375(page, "notifications with the secret shown once")
     once.get_by_role("button", name="I have copied it").click()
     expect(page.get_by_role("article", name="local")).to_contain_text(f"Webhook, signed · to http://127.0.0.1:{receiver.server.server_address[1]}/…")
     assert notify_secret not in page.content()
@@ -172,6 +182,7 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     expect(panel.get_by_role("button", name="Copy secret")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == hook_secret
     shot(page, "git-webhook")
+    fits_375(page, "the webhook's setup")
     panel.get_by_role("button", name="I have copied it").click()
     assert hook_secret not in page.content()
     expect(page.get_by_text("No deliveries yet")).to_be_visible()
@@ -209,6 +220,7 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     expect(live.first).to_contain_text("HTTP 200")
     expect(log.locator("tbody tr").filter(has_text="deployment.building")).to_have_count(2)
     shot(page, "notifications-log")
+    fits_375(page, "the delivery log")
     deadline = time.time() + 10
     while receiver.events().count("deployment.live") < 2 and time.time() < deadline:
         time.sleep(0.2)

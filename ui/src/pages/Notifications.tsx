@@ -29,7 +29,7 @@ export default function Notifications() {
         <h1>Notifications</h1>
         <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a subscription</button>
       </div>
-      <p className="muted">Deployment and preview events go to a webhook (JSON signed with HMAC-SHA256) or a Slack incoming webhook. A failed delivery is retried six times over about four minutes.</p>
+      <p className="muted">Deployment and preview events go to a webhook (JSON signed with HMAC-SHA256) or a Slack incoming webhook. A delivery that fails is tried up to six times over about four minutes.</p>
       {adding && <SubscriptionForm ctx={ctx} onDone={() => setAdding(false)} />}
       {secret?.secret && <SecretOnce sub={secret} onDone={() => setSecret(null)} />}
       {subs.isPending && <Loading what="subscriptions" />}
@@ -220,7 +220,7 @@ function DeliveryLog({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
       {items?.length === 0 && <p className="muted">Nothing sent yet. Send test, or deploy a service of this project.</p>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Deliveries">
-          <thead><tr><th>When</th><th>Event</th><th>Status</th><th>Attempts</th><th>Outcome</th></tr></thead>
+          <thead><tr><th>When</th><th>Event</th><th>Status</th><th className="hide-narrow">Attempts</th><th>Outcome</th></tr></thead>
           <tbody>
             {items.map((d) => (
               <tr key={d.id} data-delivery={d.id}>
@@ -231,7 +231,7 @@ function DeliveryLog({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
                     {!isSettled(d.status) && <span className="pulse" aria-hidden="true" />}{d.status}
                   </span>
                 </td>
-                <td>{d.attempts}</td>
+                <td className="hide-narrow">{d.attempts}</td>
                 <td className={d.status === "failed" ? "reason" : undefined}>{notifyDeliveryWords(d)}</td>
               </tr>
             ))}
