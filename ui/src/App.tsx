@@ -18,6 +18,8 @@ const MembersPage = lazy(() => import("./pages/Members"));
 const AccountPage = lazy(() => import("./pages/Account"));
 const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
 const ResourcesPage = lazy(() => import("./pages/Resources"));
+const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
+const NotificationsPage = lazy(() => import("./pages/Notifications"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -57,6 +59,8 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/projects/:project", element: <ProjectServices /> },
       { path: "/orgs/:org/projects/:project/new", element: page(<NewService />) },
       { path: "/orgs/:org/projects/:project/resources", element: page(<ResourcesPage />) },
+      { path: "/orgs/:org/projects/:project/git", element: page(<ProjectGitPage />) },
+      { path: "/orgs/:org/projects/:project/notifications", element: page(<NotificationsPage />) },
       { path: "/orgs/:org/services/:svc", element: page(<ServicePage />) },
       { path: "/orgs/:org/services/:svc/:tab", element: page(<ServicePage />) },
       { path: "/orgs/:org/deployments/:dep", element: page(<DeploymentPage />) },

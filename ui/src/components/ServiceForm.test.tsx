@@ -51,3 +51,97 @@ test("create service: the API's field errors show next to their fields; only val
   expect(body).toMatchObject({ name: "Web!", kind: "web", cpu: 2048, memory: 4096, port: 80 });
   expect(post.headers.get("Authorization")).toBe("Bearer t");
 });
+
+import { waitFor } from "@testing-library/react";
+import { fakeApi as fakeApiShared, renderAt, service, signedIn } from "../test/fakeApi";
+
+test("create from a git repository: source fields and build args in the body, the API's source errors next to their fields", async () => {
+  session.set("t");
+  let answer: [number, unknown] = [422, { error: { code: "invalid", message: "2 problems", field: "source.repo",
+    fields: [{ field: "source.repo", message: "source.repo must be owner/name, e.g. acme/shop" },
+      { field: "source.dockerfile", message: "source.dockerfile must be a path inside the repository" }] } }];
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => answer,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, image: null, source: { repo: "acme/shop", branch: "main", dockerfile: "Dockerfile", context: "." } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.selectOptions(screen.getByLabelText("Deploy from"), "git");
+  expect(screen.queryByLabelText("Image")).toBeNull();   // one of image and source
+  await user.type(screen.getByLabelText("Repository"), "shop");
+  await user.clear(screen.getByLabelText("Dockerfile path"));
+  await user.type(screen.getByLabelText("Dockerfile path"), "/etc/passwd");
+  await user.type(screen.getByLabelText("Build args"), "NODE_ENV=production\nbroken line");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  // a build-args line without "=" is caught before asking the API
+  const args = screen.getByLabelText("Build args").closest(".field") as HTMLElement;
+  expect(within(args).getByRole("alert").textContent).toBe('"broken line" is not KEY=value');
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.clear(screen.getByLabelText("Build args"));
+  await user.type(screen.getByLabelText("Build args"), "NODE_ENV=production");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  const repo = screen.getByLabelText("Repository").closest(".field") as HTMLElement;
+  expect((await within(repo).findByRole("alert")).textContent).toBe("source.repo must be owner/name, e.g. acme/shop");
+  const dockerfile = screen.getByLabelText("Dockerfile path").closest(".field") as HTMLElement;
+  expect(within(dockerfile).getByRole("alert").textContent).toBe("source.dockerfile must be a path inside the repository");
+  // the "Deploy from" choice itself carries no copy of a sub-field's error
+  expect(within(screen.getByLabelText("Deploy from").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+  const post = calls.filter((c) => c.method === "POST")[0]!;
+  expect(post.body).toMatchObject({ name: "web", source: { repo: "shop", branch: "main", dockerfile: "/etc/passwd", context: "." },
+    build_env: { NODE_ENV: "production" } });
+  expect(post.body).not.toHaveProperty("image");
+
+  answer = [201, { ...service, image: null, source: { repo: "acme/shop", branch: "main", dockerfile: "Dockerfile", context: "." } }];
+  await user.clear(screen.getByLabelText("Repository"));
+  await user.type(screen.getByLabelText("Repository"), "acme/shop");
+  await user.clear(screen.getByLabelText("Dockerfile path"));
+  await user.type(screen.getByLabelText("Dockerfile path"), "Dockerfile");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect((await screen.findByTestId("service-source")).textContent).toBe("acme/shop · branch main · Dockerfile");
+});
+
+test("edit: switching a source-built service to an image sends the image (the API drops the source); commits on deployments", async () => {
+  session.set("t");
+  const built = { ...service, image: null, source: { repo: "acme/shop", branch: "main", dockerfile: "docker/web.Dockerfile", context: "app" },
+    build_env: { NODE_ENV: "production" }, project_id: "p", updated: "2026-11-26T10:00:00Z" };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, built],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [
+      { id: "d2", number: 2, status: "building", service_id: "s", image: null, steps: [], created: "2026-11-26T10:00:00Z", actor: "github:ann",
+        build: { repo: "acme/shop", branch: "main", ref: "main", dockerfile: "Dockerfile", context: "." },
+        commit: { sha: "0123456789abcdef0123456789abcdef01234567", message: "Fix the checkout\n\nlong body", author: "Ann" } },
+      { id: "d1", number: 1, status: "live", service_id: "s", image: "123.dkr.ecr/x@sha256:ab", steps: [], created: "2026-11-26T09:00:00Z", actor: "me",
+        build: { repo: "acme/shop", branch: "main", ref: "main", dockerfile: "Dockerfile", context: ".", commit_sha: "fedcba9876543210" }, commit: null },
+    ], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": () => [200, { ...built, image: "nginx:1.27", source: null }],
+  });
+  renderAt("/orgs/o/services/s");
+  expect((await screen.findByTestId("service-source")).textContent).toBe("acme/shop · branch main · docker/web.Dockerfile in app · build args NODE_ENV ");
+  const rows = await screen.findAllByRole("link", { name: /^#\d/ });
+  expect(rows[0]!.textContent).toContain("0123456");
+  expect(rows[0]!.textContent).toContain("Fix the checkout");
+  expect(rows[0]!.textContent).not.toContain("long body");
+  expect(rows[0]!.textContent).toContain("Ann");
+  expect(rows[0]!.querySelector("[data-status]")?.getAttribute("data-status")).toBe("building");
+  expect(rows[1]!.textContent).toContain("fedcba9");   // the commit the build resolved
+
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const from = await screen.findByLabelText("Deploy from");
+  expect((from as HTMLSelectElement).value).toBe("git");
+  expect((screen.getByLabelText("Build context") as HTMLInputElement).value).toBe("app");
+  await user.selectOptions(from, "image");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
+  expect(calls.find((c) => c.method === "PATCH")!.body).toEqual({ image: "nginx:1.27", source: null });
+});

@@ -4,8 +4,12 @@ import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import { Field, FormError } from "./Field";
 
+/** Where the container image comes from: a registry, or built from a git repository on each deploy. */
+export type SourceMode = "image" | "git";
+
 export interface FormState {
-  name: string; kind: Kind; environment: string; image: string; port: string; command: string;
+  name: string; kind: Kind; environment: string; from: SourceMode; image: string; port: string; command: string;
+  repo: string; branch: string; dockerfile: string; context: string; build_env: string;
   cpu: number; memory: number; env: string; schedule: string; domain: string;
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
   hc_path: string; hc_interval: string; hc_grace: string;
@@ -14,9 +18,11 @@ export interface FormState {
 export function initialState(s?: Service, environment?: string): FormState {
   return {
     name: s?.name ?? "", kind: s?.kind ?? "web", environment: s?.environment ?? environment ?? "",
-    image: s?.image ?? "", port: s?.port != null ? String(s.port) : s ? "" : "80",
+    from: s?.source ? "git" : "image", image: s?.image ?? "",
+    repo: s?.source?.repo ?? "", branch: s?.source?.branch ?? "main", dockerfile: s?.source?.dockerfile ?? "Dockerfile",
+    context: s?.source?.context ?? ".", build_env: lines(s?.build_env), port: s?.port != null ? String(s.port) : s ? "" : "80",
     command: (s?.command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
-    env: Object.entries(s?.env ?? {}).map(([k, v]) => `${k}=${v}`).join("\n"),
+    env: lines(s?.env),
     schedule: s?.schedule ?? "", domain: s?.domain ?? "",
     min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
     autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
@@ -24,6 +30,8 @@ export function initialState(s?: Service, environment?: string): FormState {
     hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
   };
 }
+
+const lines = (vars: Record<string, string> | null | undefined) => Object.entries(vars ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
 
 /** KEY=value lines -> object; a line without "=" is reported against `env` by the caller. */
 export function parseEnv(text: string): { env: Record<string, string>; bad: string | null } {
@@ -45,8 +53,14 @@ export function toBody(f: FormState): ServiceIn {
   const body: ServiceIn = {
     name: f.name.trim(), kind: f.kind, cpu: f.cpu as ServiceIn["cpu"], memory: f.memory,
     env: parseEnv(f.env).env, min_instances: num(f.min_instances), max_instances: num(f.max_instances),
+    // always sent (hidden for an image, so unchanged there): switching to an image keeps the build args for later
+    build_env: parseEnv(f.build_env).env,
   };
-  if (f.image.trim()) body.image = f.image.trim();   // a service built from source keeps its source
+  if (f.from === "git") {
+    body.source = { repo: f.repo.trim(), branch: f.branch.trim() || "main", dockerfile: f.dockerfile.trim() || "Dockerfile", context: f.context.trim() || "." };
+  } else if (f.image.trim()) {
+    body.image = f.image.trim();   // giving an image switches a service built from source to it
+  }
   if (f.environment) body.environment = f.environment;
   const command = f.command.split("\n").map((s) => s.trim()).filter(Boolean);
   if (f.kind !== "web" && command.length) body.command = command;
@@ -78,15 +92,17 @@ export function ServiceForm({ initial, editing, environments, pending, error, su
   const text = (k: keyof FormState) => ({ value: f[k] as string, onChange: (e: { target: { value: string } }) => set(k, e.target.value as never) });
   const api = error instanceof ApiError ? error : null;
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
-  const shownFields = ["name", "kind", "environment", "image", "port", "command", "cpu", "memory", "env", "schedule", "domain",
+  const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
+  const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "cpu", "memory", "env", "schedule", "domain",
     "min_instances", "max_instances", "autoscaling", "health_check"];
   const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const bad = parseEnv(f.env).bad;
-    setLocalErr(bad ? { env: bad } : {});
-    if (!bad) onSubmit(f);
+    const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
+    setLocalErr({ ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}) });
+    if (!bad && !badBuild) onSubmit(f);
   };
 
   return (
@@ -111,9 +127,19 @@ export function ServiceForm({ initial, editing, environments, pending, error, su
             </select>
           </Field>
         )}
-        <Field label="Image" hint="A container image reference, e.g. nginx:1.27." error={err("image")}>
-          <input {...text("image")} required autoComplete="off" className="mono" />
+        {/* a select, not radios: "Image" stays the one control labelled so */}
+        <Field label="Deploy from" error={localErr.source ?? api?.fields.source}>
+          <select value={f.from} onChange={(e) => set("from", e.target.value as SourceMode)}>
+            <option value="image">A container image from a registry</option>
+            <option value="git">A git repository (built on each deploy)</option>
+          </select>
         </Field>
+        {f.from === "image" && (
+          <Field label="Image" hint="A container image reference, e.g. nginx:1.27." error={err("image")}>
+            <input {...text("image")} required autoComplete="off" className="mono" />
+          </Field>
+        )}
+        {f.from === "git" && <SourceFields text={text} err={err} />}
         {f.kind === "web" && (
           <Field label="Port" hint="The port the container listens on." error={err("port")}>
             <input {...text("port")} inputMode="numeric" />
@@ -182,8 +208,41 @@ export function ServiceForm({ initial, editing, environments, pending, error, su
         </Field>
       </fieldset>
 
+      {f.from === "git" && (
+        <fieldset>
+          <legend>Build arguments</legend>
+          <Field label="Build args" hint="One KEY=value per line, passed as --build-arg; build time only, never given to the running service." error={err("build_env")}>
+            <textarea {...text("build_env")} rows={3} className="mono" spellCheck={false} />
+          </Field>
+        </fieldset>
+      )}
+
       <FormError error={unplaced} />
       <button className="primary" disabled={pending}>{pending ? "Saving…" : submitLabel}</button>
     </form>
+  );
+}
+
+type TextProps = (k: keyof FormState) => { value: string; onChange: (e: { target: { value: string } }) => void };
+
+/** The repository to build from: owner/name, the branch whose head each deploy builds, the Dockerfile and context. */
+function SourceFields({ text, err }: { text: TextProps; err: (...names: string[]) => string | undefined }) {
+  return (
+    <>
+      <Field label="Repository" hint="owner/name on GitHub, e.g. acme/shop." error={err("source.repo")}>
+        <input {...text("repo")} autoComplete="off" className="mono" placeholder="owner/name" />
+      </Field>
+      <div className="row">
+        <Field label="Branch" hint="Each deploy builds its head (a push names the commit)." error={err("source.branch")}>
+          <input {...text("branch")} autoComplete="off" className="mono" />
+        </Field>
+        <Field label="Dockerfile path" error={err("source.dockerfile")}>
+          <input {...text("dockerfile")} autoComplete="off" className="mono" />
+        </Field>
+        <Field label="Build context" hint="A directory of the repository." error={err("source.context")}>
+          <input {...text("context")} autoComplete="off" className="mono" />
+        </Field>
+      </div>
+    </>
   );
 }

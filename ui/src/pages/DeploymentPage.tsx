@@ -9,6 +9,8 @@ import { StatusBadge } from "../components/StatusBadge";
 import { Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
+import type { DeploymentWithCommit } from "../api/git";
+import { CommitLine } from "../components/GitBits";
 
 /** One deployment: its steps as a live timeline, the failure reason in words, and the log tail. */
 export default function DeploymentPage() {
@@ -36,6 +38,7 @@ export default function DeploymentPage() {
       </div>
       <ErrorNote error={cancel.error} />
       <p className="muted">
+        {(x as DeploymentWithCommit).commit && <><CommitLine commit={(x as DeploymentWithCommit).commit} /> · </>}
         <span className="mono">{x.image}</span> · {x.rollback_of_number ? `rollback to release #${x.rollback_of_number} · ` : ""}by {x.actor} · started {ago(x.created)} · {duration(x.created, x.finished ?? (final ? x.updated : null))}
         {x.sandbox ? " · sandbox" : ""}
       </p>

@@ -25,6 +25,8 @@ export function ProjectServices() {
       <div className="heading">
         <h1>{proj.data?.name ?? "Project"}</h1>
         <Link className="button resources-link" to={`/orgs/${org}/projects/${project}/resources`}>Resources</Link>
+        <Link className="button" to={`/orgs/${org}/projects/${project}/git`}>Git &amp; previews</Link>
+        <Link className="button" to={`/orgs/${org}/projects/${project}/notifications`}>Notifications</Link>
         <Link className="button primary" to={newLink}>New service</Link>
       </div>
       {(envs.data?.items.length ?? 0) > 0 && (

@@ -62,13 +62,26 @@ export default function ServicePage() {
   );
 }
 
+/** Where a service built from source comes from; build args by name (their values are in Settings). */
+function SourceText({ s }: { s: Service }) {
+  if (!s.source) return null;
+  const args = Object.keys(s.build_env ?? {});
+  return (
+    <span data-testid="service-source">
+      <span className="mono">{s.source.repo}</span> · branch <span className="mono">{s.source.branch}</span> · <span className="mono">{s.source.dockerfile}</span>
+      {s.source.context !== "." && <> in <span className="mono">{s.source.context}</span></>}
+      {args.length > 0 && <> · build args {args.map((a) => <code key={a}>{a} </code>)}</>}
+    </span>
+  );
+}
+
 function Summary({ s }: { s: Service }) {
   return (
     <dl className="summary">
       <div><dt>Kind</dt><dd>{s.kind}</dd></div>
       <div><dt>Environment</dt><dd>{s.environment ?? "—"}</dd></div>
       {s.source
-        ? <div><dt>Source</dt><dd className="mono">{s.source.repo}@{s.source.branch} ({s.source.dockerfile})</dd></div>
+        ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
         : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)} · {s.min_instances}–{s.max_instances} instances</dd></div>

@@ -7,6 +7,11 @@ import { keys, useDeployments, useReleases } from "../../api/queries";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
+import type { DeploymentWithCommit } from "../../api/git";
+import { CommitLine } from "../../components/GitBits";
+
+/** The commit a deployment recorded (a push names it), or the one its build resolved. */
+const commitOf = (d: DeploymentWithCommit) => d.commit ?? (d.build?.commit_sha ? { sha: d.build.commit_sha } : null);
 
 export function Deploys({ org, service }: { org: string; service: Service }) {
   const deps = useDeployments(org, service.id);
@@ -24,7 +29,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
               <Link to={`/orgs/${org}/deployments/${d.id}`} className="deploy-row">
                 <span className="num">#{d.number}</span>
                 <StatusBadge status={d.status} />
-                <span className="mono grow">{d.image}</span>
+                <span className="grow">{commitOf(d) ? <CommitLine commit={commitOf(d)} /> : <span className="mono">{d.image ?? (d.build ? `${d.build.repo}@${d.build.branch}` : "")}</span>}</span>
                 <small className="muted">{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
               </Link>
               {d.error && <p className="reason">{d.error}</p>}

@@ -1,0 +1,88 @@
+// Git webhooks, preview environments and notifications (issue #13): response bodies typed by hand
+// (the OpenAPI document has none) and their reads, kept apart from queries.ts so the two pages'
+// code loads with them only.
+import { useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "./client";
+import type { Deployment, Environment, Page } from "./models";
+import { keys } from "./queries";
+
+/** The commit a deployment from source records (a push names it; a manual deploy of a branch head has none). */
+export interface Commit { sha: string; message?: string | null; author?: string | null }
+export type DeploymentWithCommit = Deployment & { commit?: Commit | null };
+
+export interface Preview { pr: number; head_sha: string; head_ref?: string; base_environment_id?: string; last_push?: string }
+/** GET …/environments with the git fields: the branch it tracks, or the pull request it previews. */
+export interface GitEnvironment extends Environment { branch?: string | null; preview?: Preview | null; created?: string; updated?: string }
+
+export interface HookDelivery {
+  id: string; delivery: string; event: "push" | "pull_request"; status: "received" | "processing" | "done" | "failed";
+  result: Record<string, unknown> | null; created: string; finished?: string | null;
+}
+export interface Hook { id: string; provider: "github"; events: string[]; created: string; updated: string; deliveries: HookDelivery[] }
+/** POST …/hooks/github: the secret is in this answer only. */
+export interface HookSecret { id: string; provider: "github"; url: string; secret: string; content_type: string; events: string[]; rotated: boolean }
+
+export const EVENTS = [
+  "deployment.started", "deployment.building", "deployment.live", "deployment.failed", "deployment.rolled_back",
+  "preview.created", "preview.deleted",
+] as const;
+export type NotifyKind = "webhook" | "slack";
+export interface Subscription {
+  id: string; project_id: string; kind: NotifyKind; name: string; url_hint: string; events: string[]; enabled: boolean;
+  created: string; updated: string; secret_rotated: string | null; signed: boolean; secret?: string;
+}
+export type DeliveryStatus = "queued" | "sending" | "retrying" | "delivered" | "failed";
+export interface Attempt { attempt: number; at: string; response_code: number | null; error: string | null; duration_ms: number | null }
+export interface NotifyDelivery {
+  id: string; subscription_id: string; event: string; status: DeliveryStatus; attempts: number; response_code: number | null;
+  error: string | null; duration_ms: number | null; history: Attempt[]; next_attempt: string | null; created: string; updated: string;
+}
+
+export const gitKeys = {
+  hook: (org: string, p: string) => ["hook", org, p] as const,
+  subs: (org: string, p: string) => ["notifications", org, p] as const,
+  deliveries: (org: string, p: string, sub: string) => ["notifications", org, p, sub, "deliveries"] as const,
+};
+
+/** The project's webhook; a 404 (none yet) is an answer here, not an error: null. */
+export const useHook = (org: string, project: string) =>
+  useQuery({
+    queryKey: gitKeys.hook(org, project),
+    queryFn: async () => {
+      const answer = await api.GET("/v1/orgs/{org}/projects/{project}/hooks/github", { params: { path: { org, project } } });
+      if (answer.response.status === 404) return null;
+      return unwrap<Hook>(Promise.resolve(answer));
+    },
+    // a delivery is worked on by a task: look again until each has an outcome
+    refetchInterval: (q) => (q.state.data?.deliveries.some((d) => d.status === "received" || d.status === "processing") ? 2000 : false),
+  });
+
+/** The same cache entry as useEnvironments, typed with the git fields. */
+export const useGitEnvironments = (org: string, project: string) =>
+  useQuery({
+    queryKey: keys.envs(org, project),
+    queryFn: () =>
+      unwrap<Page<GitEnvironment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
+    refetchInterval: 10_000,   // previews come and go with pull requests
+  });
+
+export const useSubscriptions = (org: string, project: string) =>
+  useQuery({
+    queryKey: gitKeys.subs(org, project),
+    queryFn: () =>
+      unwrap<Page<Subscription>>(api.GET("/v1/orgs/{org}/projects/{project}/notifications", { params: { path: { org, project } } })),
+  });
+
+export const isSettled = (s: DeliveryStatus) => s === "delivered" || s === "failed";
+
+/** A subscription's delivery log, newest first: every 2 s while one is on its way, else every 10 s
+ * (a deploy can add one at any time). */
+export const useNotifyDeliveries = (org: string, project: string, sub: string) =>
+  useQuery({
+    queryKey: gitKeys.deliveries(org, project, sub),
+    queryFn: () =>
+      unwrap<Page<NotifyDelivery>>(api.GET("/v1/orgs/{org}/projects/{project}/notifications/{sub}/deliveries", {
+        params: { path: { org, project, sub } },
+      })),
+    refetchInterval: (q) => (q.state.data?.items.some((d) => !isSettled(d.status)) ? 2000 : 10_000),
+  });

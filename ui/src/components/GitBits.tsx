@@ -1,0 +1,66 @@
+// Small pieces shared by the Git & previews and Notifications pages and the service page.
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { Commit } from "../api/git";
+
+export const shortSha = (sha: string | null | undefined) => (sha ?? "").slice(0, 7);
+
+/** Copies `text`; says "Copied" for a moment so a keyboard user hears it worked. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    if (!done) return;
+    const t = setTimeout(() => setDone(false), 1500);
+    return () => clearTimeout(t);
+  }, [done]);
+  const copy = () => {
+    void navigator.clipboard?.writeText(text).then(() => setDone(true), () => setDone(false));
+  };
+  return (
+    <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
+      {done ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+/** A value with its copy button, shown in a mono box. */
+export function CopyValue({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="copy-value">
+      <span className="muted">{label}</span>
+      <code className="token" aria-label={label}>{value}</code>
+      <CopyButton text={value} label={label.toLowerCase()} />
+    </div>
+  );
+}
+
+/** A modal question: focus on the first button, Escape or a click outside answers no. */
+export function ConfirmDialog({ title, children, confirm, onConfirm, onClose, pending, danger }: {
+  title: string; children: ReactNode; confirm: string; onConfirm: () => void; onClose: () => void; pending?: boolean; danger?: boolean;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => { box.current?.querySelector<HTMLElement>("button")?.focus(); }, []);
+  return (
+    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
+        <h2>{title}</h2>
+        {children}
+        <div className="actions">
+          <button className={danger ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>{confirm}</button>
+          <button onClick={onClose}>Cancel</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The commit a deployment builds: short sha, first line of its message, author. */
+export function CommitLine({ commit }: { commit: Commit | null | undefined }) {
+  if (!commit?.sha) return null;
+  return (
+    <span className="commit" title={commit.sha}>
+      <span className="mono">{shortSha(commit.sha)}</span>
+      {commit.message ? <> {commit.message.split("\n")[0]}</> : null}
+      {commit.author ? <span className="muted"> · {commit.author}</span> : null}
+    </span>
+  );
+}
