@@ -4,7 +4,17 @@ Installed as a console script by scripts/install_cli.py; `python -m cli` runs it
 from __future__ import annotations
 
 from cli.app import app
-from cli.commands import accounts, catalog, deploys, find, iac, notify  # noqa: F401  (they register their commands)
+from cli.commands import (  # noqa: F401  (they register their commands)
+    accounts,
+    catalog,
+    cost,
+    deploys,
+    find,
+    hooks,
+    iac,
+    notify,
+    resources,
+)
 
 __all__ = ["app", "run"]
 

@@ -1,0 +1,85 @@
+"""hooks: the project's GitHub webhook (deploy on push, previews for pull requests)."""
+from __future__ import annotations
+
+import typer
+from rich.text import Text
+
+from cli.app import Json, Org, Project, app
+from cli.session import Session
+
+hooks_app = typer.Typer(help="The project's GitHub webhook: a push to an environment's tracked branch deploys it; "
+                             "a pull request gets a preview environment.")
+app.add_typer(hooks_app, name="hooks")
+DELIVERY_COLUMNS = [("created", "RECEIVED"), ("event", "EVENT"), ("status", "STATUS"), ("outcome", "OUTCOME"),
+                    ("delivery", "GITHUB DELIVERY")]
+
+
+def _path(s: Session) -> str:
+    return s.project_path("/hooks/github")
+
+
+def outcome(result: object) -> str:
+    """A delivery's result in a few words: what it deployed, skipped or why it failed."""
+    if not isinstance(result, dict):
+        return "-"
+    for key in ("error", "skipped"):
+        if result.get(key):
+            return f"{key}: {result[key]}"
+    parts = []
+    for key, value in result.items():
+        if isinstance(value, list):
+            names = all(isinstance(v, str) for v in value)
+            parts.append(f"{key}: {', '.join(value) if names else len(value)}")
+        elif isinstance(value, (str, int, float, bool)):
+            parts.append(f"{key}: {value}")
+    return ", ".join(parts) or "-"
+
+
+@hooks_app.command("github", epilog="""[bold]Examples[/bold]
+
+  launchbay hooks github                  [dim]# prints the payload URL and the secret, once[/dim]
+
+  launchbay hooks github --json | jq -r .secret
+
+Running it again rotates the secret: paste the new one into GitHub.""")
+def hooks_github(org: Org = None, project: Project = None, json: Json = False) -> None:
+    """Make the project's GitHub webhook, or rotate its secret (project admins).
+
+    The secret is shown this once; deliveries act with the rights of the admin who ran this."""
+    s = Session(json, org=org, project=project)
+    got = s.client.post(_path(s))
+
+    def human() -> None:
+        s.out.line(Text("Rotated the GitHub webhook secret: update it in GitHub now (the old one stops working)."
+                        if got.get("rotated") else "Made the project's GitHub webhook.", style="bold"))
+        s.out.fields({"payload URL": got.get("url"), "secret": got.get("secret"),
+                      "content type": got.get("content_type"), "events": ", ".join(got.get("events") or [])})
+        s.out.line(Text("The secret is shown this once: keep it.", style="yellow"))
+        s.out.line("")
+        s.out.line(Text("In GitHub: the repository's Settings → Webhooks → Add webhook (or edit it)", style="bold"))
+        s.out.line(f"  1. Payload URL: {got.get('url')}")
+        s.out.line(f"  2. Content type: {got.get('content_type') or 'application/json'}")
+        s.out.line("  3. Secret: the secret above")
+        s.out.line("  4. Which events: Let me select individual events → Pushes and Pull requests")
+        s.out.line("  5. Add webhook: GitHub sends a ping, answered 200")
+        s.out.line("Then let an environment track a branch (PATCH its \"branch\", or `branch:` in launchbay.yaml); "
+                   "`launchbay hooks show` lists the deliveries.")
+    s.out.result(got, human)
+
+
+@hooks_app.command("show", epilog="""[bold]Examples[/bold]
+
+  launchbay hooks show
+
+  launchbay hooks show --json""")
+def hooks_show(org: Org = None, project: Project = None, json: Json = False) -> None:
+    """The project's GitHub webhook (never its secret) and its latest deliveries: what each did."""
+    s = Session(json, org=org, project=project)
+    got = s.client.get(_path(s))
+    rows = [{**d, "outcome": outcome(d.get("result"))} for d in got.get("deliveries") or []]
+
+    def human() -> None:
+        s.out.fields(got, ["id", "provider", "events", "created", "updated"])
+        s.out.line("")
+        s.out.table(rows, DELIVERY_COLUMNS, "no deliveries yet")
+    s.out.result(got, human)

@@ -1,0 +1,280 @@
+"""resources: managed databases, caches and buckets of the project's environments, and links."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.status import Status
+from rich.text import Text
+
+from cli.app import Env, Json, Org, Project, app
+from cli.client import ApiError, segment
+from cli.commands.prompts import line_input
+from cli.session import CliError, Session, pick
+
+KINDS = ("postgres", "mysql", "redis", "bucket")
+COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("environment", "ENV"), ("size", "SIZE"),
+           ("version", "VERSION"), ("storage_gb", "GB"), ("status", "STATUS"), ("deletion_protection", "PROTECTED"),
+           ("variable", "VARIABLE")]
+FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "size", "version", "storage_gb",
+          "backup_retention_days", "deletion_protection", "variable", "endpoint.address", "endpoint.port",
+          "where.account", "where.region", "created", "updated"]
+LINK_COLUMNS = [("resource", "RESOURCE"), ("kind", "KIND"), ("variable", "VARIABLE"), ("status", "STATUS")]
+SETTLED = {"available", "failed"}
+
+Wait = Annotated[bool, typer.Option("--wait", "-w", help="Poll until the resource is available (exit 0) or failed "
+                                                        "(exit 2).")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)]
+Interval = Annotated[float, typer.Option("--interval", help="Seconds between polls with --wait.", min=0.1)]
+Resource = Annotated[str, typer.Argument(metavar="RESOURCE", help="Resource id (res_...) or name.")]
+Size = Annotated[Optional[str], typer.Option("--size", help="Instance class (db.t4g.small) or node type "
+                                                            "(cache.t4g.small); default the smallest.")]
+StorageGb = Annotated[Optional[int], typer.Option("--storage-gb", help="Databases: allocated GB (20-16384; only "
+                                                                       "grows).")]
+Backups = Annotated[Optional[int], typer.Option("--backups", metavar="DAYS", help="Automated backups kept, in days "
+                                                                                 "(0-35).")]
+Protect = Annotated[Optional[bool], typer.Option("--protect/--no-protect", help="Deletion protection (default: on "
+                                                                               "in production).")]
+
+resources_app = typer.Typer(help="Managed resources of the project: PostgreSQL and MySQL (RDS), Redis "
+                                 "(ElastiCache), S3 buckets; linked services get their connection as a secret.")
+app.add_typer(resources_app, name="resources")
+
+
+def _list(s: Session, env: Optional[str]) -> list[dict[str, Any]]:
+    return s.client.items(s.project_path("/resources"), environment=env)
+
+
+def find(s: Session, ref: str, env: Optional[str] = None) -> dict[str, Any]:
+    """A resource by id, else by name (in `env`, else the chosen environment, else the project)."""
+    if ref.startswith("res_"):
+        return s.client.get(s.org_path(f"/resources/{segment(ref)}"))
+    return pick(_list(s, env or s.env_ref()), ref, "resource", hint="pass --env to choose the environment")
+
+
+def _wait(s: Session, res: dict[str, Any], timeout: float, interval: float, gone_ok: bool = False) -> dict[str, Any]:
+    """Poll until the resource settles (or, deleting, is gone); a spinner on a terminal,
+    a line per status change otherwise. -> the resource as read last ({} when gone)."""
+    path = s.org_path(f"/resources/{segment(res['id'])}")
+    deadline = time.monotonic() + timeout
+    shown = None
+    spinner = Status("", console=s.out.out) if not s.out.json and s.out.out.is_terminal else None
+    if spinner:
+        spinner.start()
+    try:
+        while True:
+            try:
+                res = s.client.get(path)
+            except ApiError as exc:
+                if gone_ok and exc.status == 404:
+                    return {}
+                raise
+            state = (res.get("status"), res.get("reason"))
+            if state != shown:
+                shown = state
+                words = f"{res['name']}: {res.get('status')}" + (f" ({res['reason']})" if res.get("reason") else "")
+                if spinner:
+                    spinner.update(Text(words))
+                s.out.note(words, style="dim")
+            if res.get("status") in SETTLED:
+                return res
+            if time.monotonic() >= deadline:
+                raise CliError(f"timed out after {timeout:.0f} s: {res['name']} is still {res.get('status')}")
+            time.sleep(interval)
+    finally:
+        if spinner:
+            spinner.stop()
+
+
+def _settled(s: Session, res: dict[str, Any], done: str) -> None:
+    """Print the settled resource; exit 2 when it failed (or its change did not apply)."""
+    failed = res.get("status") == "failed" or bool(res.get("last_error"))
+    s.out.result(res, lambda: s.out.line(
+        f"{res['name']} is {res.get('status')}" + (f": {res['last_error']}" if res.get("last_error") else f"; {done}"),
+        style="red" if failed else "green"))
+    if failed:
+        raise typer.Exit(2)
+
+
+@resources_app.callback(invoke_without_command=True, epilog="[bold]Example[/bold]\n\n  launchbay resources --env production")
+def _default(ctx: typer.Context, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """List the project's resources (the same as `resources list`)."""
+    if ctx.invoked_subcommand is None:
+        resources_list(org, project, env, json)
+
+
+@resources_app.command("list", epilog="""[bold]Examples[/bold]
+
+  launchbay resources list
+
+  launchbay resources list --env staging --json""")
+def resources_list(org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
+    """List the project's resources (of one environment with --env, or the default one)."""
+    s = Session(json, org=org, project=project, env=env)
+    items = _list(s, s.env_ref())
+    s.out.result({"items": items}, lambda: s.out.table(items, COLUMNS, "no resources: `launchbay resources create "
+                                                                        "NAME --kind postgres`"))
+
+
+@resources_app.command("create", epilog="""[bold]Examples[/bold]
+
+  launchbay resources create db --kind postgres --wait
+
+  launchbay resources create db --kind postgres --version 16 --size db.t4g.small --storage-gb 50 --backups 14
+
+  launchbay resources create cache --kind redis --env staging --no-protect
+
+  launchbay resources create uploads --kind bucket --json""")
+def resources_create(
+    name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens; unique in the environment.")],
+    kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis or bucket.")],
+    size: Size = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="Engine version (postgres 17/16/15/14, mysql "
+                                                                     "8.4/8.0, redis 7.1/6.2).")] = None,
+    storage_gb: StorageGb = None, backups: Backups = None, protect: Protect = None,
+    wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Create a resource in an environment (default production); it is ready once available."""
+    if kind not in KINDS:
+        raise typer.BadParameter("must be postgres, mysql, redis or bucket", param_hint="--kind")
+    s = Session(json, org=org, project=project, env=env)
+    body: dict[str, Any] = {"name": name, "kind": kind, "environment": s.env_ref() or "production"}
+    optional = {"size": size, "version": version, "storage_gb": storage_gb, "backup_retention_days": backups,
+                "deletion_protection": protect}
+    body.update({k: v for k, v in optional.items() if v is not None})
+    res = s.client.post(s.project_path("/resources"), body)
+    if wait:
+        s.out.note(f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']})")
+        _settled(s, _wait(s, res, timeout, interval), f"link it: launchbay resources link {res['name']} -s SERVICE")
+        return
+    s.out.result(res, lambda: s.out.line(
+        f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']}): {res.get('status')}"
+        + (", deletion protection on" if res.get("deletion_protection") else "")
+        + f". Watch it: launchbay resources show {res['name']}"))
+
+
+@resources_app.command("show", epilog="[bold]Example[/bold]\n\n  launchbay resources show db --env production --json")
+def resources_show(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
+                   json: Json = False) -> None:
+    """Show a resource: status, size, endpoint, where it lives (never its credentials)."""
+    s = Session(json, org=org, project=project, env=env)
+    res = find(s, resource)
+    s.out.result(res, lambda: s.out.fields(res, FIELDS))
+
+
+@resources_app.command("resize", epilog="""[bold]Examples[/bold]
+
+  launchbay resources resize db --size db.t4g.small --wait
+
+  launchbay resources resize db --storage-gb 100 --backups 14
+
+  launchbay resources resize db --no-protect     [dim]# before deleting it[/dim]""")
+def resources_resize(
+    resource: Resource, size: Size = None, storage_gb: StorageGb = None, backups: Backups = None,
+    protect: Protect = None, wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Resize a resource or change its backups or deletion protection (engine and version stay)."""
+    body = {k: v for k, v in {"size": size, "storage_gb": storage_gb, "backup_retention_days": backups,
+                              "deletion_protection": protect}.items() if v is not None}
+    if not body:
+        raise CliError("nothing to change: give --size, --storage-gb, --backups or --protect/--no-protect")
+    s = Session(json, org=org, project=project, env=env)
+    res = find(s, resource)
+    res = s.client.patch(s.org_path(f"/resources/{segment(res['id'])}"), body)
+    if wait:
+        _settled(s, _wait(s, res, timeout, interval), "changed")
+        return
+    s.out.result(res, lambda: s.out.line(f"{res['name']}: {res.get('status')}"
+                                         + (f" ({res['reason']})" if res.get("reason") else "")))
+
+
+@resources_app.command("delete", epilog="""[bold]Examples[/bold]
+
+  launchbay resources delete db --confirm db            [dim]# a final snapshot is kept[/dim]
+
+  launchbay resources delete cache                      [dim]# on a terminal: asks for the name[/dim]""")
+def resources_delete(
+    resource: Resource,
+    confirm: Annotated[Optional[str], typer.Option("--confirm", metavar="NAME", help="The resource's name, typed "
+                                                                                     "again: its data goes.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", "-w", help="Poll until it is gone.")] = False,
+    timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Delete a resource no service links (deletion protection must be off). Databases and caches
+    keep a final snapshot; a bucket that still holds objects is not emptied (the delete fails)."""
+    s = Session(json, org=org, project=project, env=env)
+    res = find(s, resource)
+    if confirm is None:
+        if json or sys.stdin is None or not sys.stdin.isatty():
+            raise typer.BadParameter(f"deleting {res['name']!r} deletes its data: confirm with --confirm "
+                                     f"{res['name']}", param_hint="--confirm")
+        confirm = line_input(f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data. "
+                             "Type its name to go on: ")
+    if confirm != res["name"]:
+        raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: nothing was deleted", param_hint="--confirm")
+    got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
+    if wait:
+        last = _wait(s, got, timeout, interval, gone_ok=True)
+        if last:
+            _settled(s, last, "")
+        s.out.result({"id": res["id"], "name": res["name"], "deleted": True},
+                     lambda: s.out.line(f"Deleted {res['name']} ({res['id']})", style="green"))
+        return
+    s.out.result(got, lambda: s.out.line(f"{got['name']}: {got.get('status')}; it goes once AWS has removed it"))
+
+
+def _service_and_resource(s: Session, service: str, resource: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    svc = s.service(service)
+    # a name means the resource of the service's own environment: the only ones it may link
+    return svc, find(s, resource, svc.get("environment"))
+
+
+@resources_app.command("link", epilog="""[bold]Examples[/bold]
+
+  launchbay resources link db -s web                     [dim]# web gets DATABASE_URL with its next deploy[/dim]
+
+  launchbay resources link cache -s web --variable SESSION_REDIS_URL""")
+def resources_link(
+    resource: Resource,
+    service: Annotated[str, typer.Option("--service", "-s", help="Service id or name (of the resource's environment).")],
+    variable: Annotated[Optional[str], typer.Option("--variable", help="The variable it receives (default "
+                                                                       "DATABASE_URL, REDIS_URL or S3_BUCKET).")] = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Link a resource to a service: its next deploy gets the connection as a secret reference."""
+    s = Session(json, org=org, project=project, env=env)
+    svc, res = _service_and_resource(s, service, resource)
+    got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"),
+                       {"variable": variable} if variable else {})
+    s.out.result(got, lambda: s.out.line(f"Linked {res['name']} to {svc['name']} as {got.get('variable')}; "
+                                         f"deploy it to apply: launchbay deploy {svc['name']}"))
+
+
+@resources_app.command("unlink", epilog="[bold]Example[/bold]\n\n  launchbay resources unlink db -s web")
+def resources_unlink(
+    resource: Resource,
+    service: Annotated[str, typer.Option("--service", "-s", help="Service id or name.")],
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Unlink a resource from a service (its next deploy drops the variable)."""
+    s = Session(json, org=org, project=project, env=env)
+    svc, res = _service_and_resource(s, service, resource)
+    s.client.delete(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"))
+    s.out.result({"service": svc["id"], "resource": res["id"], "unlinked": True},
+                 lambda: s.out.line(f"Unlinked {res['name']} from {svc['name']}; deploy it to apply"))
+
+
+@resources_app.command("links", epilog="[bold]Example[/bold]\n\n  launchbay resources links -s web --json")
+def resources_links(
+    service: Annotated[str, typer.Option("--service", "-s", help="Service id or name.")],
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """The resources a service links and the variables it gets."""
+    s = Session(json, org=org, project=project, env=env)
+    items = s.client.get(s.service_path(service, "/links")).get("items") or []
+    s.out.result({"items": items}, lambda: s.out.table(items, LINK_COLUMNS, "no links"))

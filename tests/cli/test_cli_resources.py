@@ -1,0 +1,92 @@
+"""`launchbay resources` through the real CLI, the real API and a real Celery worker that
+creates, resizes and deletes the resources in the moto sandbox."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.processes import CeleryWorker
+
+
+@pytest.fixture
+def worker(launchbay_env):
+    w = CeleryWorker(launchbay_env, ["deploys", "default"], name="resources").start()
+    yield w
+    w.stop()
+
+
+def test_create_wait_link_resize_unlink_delete(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    made = cli("resources", "create", "db", "--kind", "postgres", "--version", "16", "--storage-gb", "30",
+               "--backups", "3", "--wait", "--timeout", "90", "--interval", "0.3", ok=None)
+    assert made.exit_code == 0, made.stdout + made.stderr + worker.output()[-3000:]
+    assert "Creating postgres db in production (res_" in made.stdout
+    assert "db: creating" in made.stdout and "db is available" in made.stdout      # the progress, then the outcome
+
+    (db,) = cli("resources", "--json").json()["items"]
+    assert (db["name"], db["kind"], db["version"], db["storage_gb"], db["backup_retention_days"], db["status"]) == \
+        ("db", "postgres", "16", 30, 3, "available")
+    assert db["deletion_protection"] is True                                          # production's default
+    table = cli("resources", "list").stdout
+    assert "NAME" in table and "db" in table and "postgres" in table and "available" in table
+    shown = cli("resources", "show", "db").stdout
+    assert "endpoint.address" in shown and "db.t4g.micro" in shown
+    assert cli("resources", "show", db["id"], "--json").json()["name"] == "db"         # by id too
+
+    # a bucket, as JSON, without waiting: stdout is the resource and nothing else
+    bucket = cli("resources", "create", "uploads", "--kind", "bucket", "--no-protect", "--json").json()
+    assert bucket["kind"] == "bucket" and bucket["status"] == "creating" and bucket["deletion_protection"] is False
+
+    linked = cli("resources", "link", "db", "-s", "web").stdout
+    assert "Linked db to web as DATABASE_URL" in linked
+    other = cli("resources", "link", "uploads", "-s", "web", "--variable", "MEDIA_BUCKET", "--json").json()
+    assert other["variable"] == "MEDIA_BUCKET"
+    links = cli("resources", "links", "-s", "web", "--json").json()["items"]
+    assert {(l["resource"], l["variable"]) for l in links} == {("db", "DATABASE_URL"), ("uploads", "MEDIA_BUCKET")}
+
+    resized = cli("resources", "resize", "db", "--size", "db.t4g.small", "--no-protect", "--wait", "--timeout", "90",
+                  "--interval", "0.3", "--json", ok=None)
+    assert resized.exit_code == 0, resized.stderr + worker.output()[-3000:]
+    after = resized.json()
+    assert after["size"] == "db.t4g.small" and after["status"] == "available" and after["deletion_protection"] is False
+
+    # delete: refused while web links it (the API's 409, exit 1), then after unlinking
+    busy = cli("resources", "delete", "db", "--confirm", "db", ok=False)
+    assert busy.exit_code == 1 and "unlink them first" in busy.stderr
+    cli("resources", "unlink", "db", "-s", "web")
+    assert [l["resource"] for l in cli("resources", "links", "-s", "web", "--json").json()["items"]] == ["uploads"]
+    gone = cli("resources", "delete", "db", "--confirm", "db", "--wait", "--timeout", "90", "--interval", "0.3",
+               ok=None)
+    assert gone.exit_code == 0, gone.stdout + gone.stderr + worker.output()[-3000:]
+    assert "db: deleting" in gone.stdout and "Deleted db" in gone.stdout
+    assert [r["name"] for r in cli("resources", "--json").json()["items"]] == ["uploads"]
+
+
+def test_resource_usage_and_api_errors(cli, account):
+    bad_kind = cli("resources", "create", "db", "--kind", "mongo", ok=False)
+    assert bad_kind.exit_code == 1 and "postgres, mysql, redis or bucket" in bad_kind.stderr
+    bad_size = cli("resources", "create", "db", "--kind", "postgres", "--size", "huge", "--json", ok=False)
+    err = json.loads(bad_size.stderr)["error"]
+    assert bad_size.exit_code == 1 and bad_size.stdout == "" and err["field"] == "size" and "db.t4g.micro" in err["message"]
+    no_storage = cli("resources", "create", "cache", "--kind", "redis", "--storage-gb", "50", ok=False)
+    assert no_storage.exit_code == 1 and "storage_gb" in no_storage.stderr
+
+    cli("resources", "create", "cache", "--kind", "redis", "--env", "production")
+    twice = cli("resources", "create", "cache", "--kind", "redis", ok=False)
+    assert twice.exit_code == 1 and "already exists" in twice.stderr
+    assert cli("resources", "list", "--env", "production", "--json").json()["items"][0]["name"] == "cache"
+    missing = cli("resources", "show", "nope", ok=False)
+    assert missing.exit_code == 1 and "no resource 'nope' (known: cache)" in missing.stderr
+    nothing = cli("resources", "resize", "cache", ok=False)
+    assert nothing.exit_code == 1 and "nothing to change" in nothing.stderr
+    # deleting needs the name typed again: not given (and no terminal to ask on), or a wrong one
+    unconfirmed = cli("resources", "delete", "cache", ok=False)
+    assert unconfirmed.exit_code == 1 and "--confirm cache" in unconfirmed.stderr
+    wrong = cli("resources", "delete", "cache", "--confirm", "db", ok=False)
+    assert wrong.exit_code == 1 and "nothing was deleted" in wrong.stderr
+    protected = cli("resources", "delete", "cache", "--confirm", "cache", "--json", ok=False)
+    assert json.loads(protected.stderr)["error"]["field"] == "deletion_protection"
+    assert cli("resources", "show", "cache", "--json").json()["status"] == "creating"   # nothing was deleted
+    unlinked = cli("resources", "unlink", "cache", "-s", "web", ok=False)
+    assert unlinked.exit_code == 1 and "no service 'web'" in unlinked.stderr
