@@ -10,6 +10,7 @@ import typer
 from cli import config
 from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
+from cli.commands import source as src
 from cli.commands.prompts import secret_input
 from cli.session import CliError, Session
 
@@ -149,9 +150,36 @@ def envs_use(ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment
 
 # --- services --------------------------------------------------------------------------
 
+Port = Annotated[Optional[int], typer.Option("--port", help="Container port (web services).")]
+Cpu = Annotated[Optional[int], typer.Option("--cpu", help="Fargate CPU units: 256, 512, 1024, 2048, 4096.")]
+Memory = Annotated[Optional[int], typer.Option("--memory", help="MiB; must fit the CPU.")]
+Var = Annotated[Optional[list[str]], typer.Option("--var", help="Environment variable KEY=VALUE (repeatable).")]
+Command = Annotated[Optional[str], typer.Option("--command", help="The container's command, split like a shell would.")]
+HealthPath = Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")]
+MinInstances = Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")]
+MaxInstances = Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")]
+Schedule = Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")]
+Domain = Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")]
+
+
+def _settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule,
+              domain) -> dict[str, Any]:
+    """The runtime settings given as options, as the API's body keys."""
+    optional = {"port": port, "cpu": cpu, "memory": memory, "min_instances": min_instances,
+                "max_instances": max_instances, "schedule": schedule, "domain": domain}
+    body: dict[str, Any] = {k: v for k, v in optional.items() if v is not None}
+    if var:
+        body["env"] = _pairs(var, "--var")
+    if command:
+        body["command"] = shlex.split(command)
+    if health_path:
+        body["health_check"] = {"path": health_path}
+    return body
+
+
 SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
-                   ("needs_deploy", "NEEDS DEPLOY")]
-SERVICE_FIELDS = ["id", "name", "kind", "status", "image", "live_image", "port", "cpu", "memory", "command", "env",
+                   ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
+SERVICE_FIELDS = ["id", "name", "kind", "status", "image", "source", "build_env", "live_image", "port", "cpu", "memory", "command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
                   "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
@@ -185,44 +213,87 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
 
   launchbay services create web --image nginx:1.27 --port 80 --health-path /healthz
 
+  launchbay services create shop --repo acme/shop --branch main --port 8080 --build-arg NODE_ENV=production
+
   launchbay services create jobs --kind worker --image ghcr.io/acme/jobs:1.4 --var QUEUE=default
 
   launchbay services create nightly --kind cron --image busybox --schedule '0 3 * * *' --command 'sh -c "echo hi"'""")
 def services_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
-    image: Annotated[str, typer.Option("--image", help="Container image, e.g. nginx:1.27.")],
+    image: src.Image = None,
+    repo: src.Repo = None, branch: src.Branch = None, dockerfile: src.Dockerfile = None, context: src.Context = None,
+    build_arg: src.BuildArg = None,
     kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
-    port: Annotated[Optional[int], typer.Option("--port", help="Container port (web services).")] = None,
-    cpu: Annotated[Optional[int], typer.Option("--cpu", help="Fargate CPU units: 256, 512, 1024, 2048, 4096.")] = None,
-    memory: Annotated[Optional[int], typer.Option("--memory", help="MiB; must fit the CPU.")] = None,
-    var: Annotated[Optional[list[str]], typer.Option("--var", help="Environment variable KEY=VALUE (repeatable).")] = None,
-    command: Annotated[Optional[str], typer.Option("--command", help="The container's command, split like a shell would.")] = None,
-    health_path: Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")] = None,
-    min_instances: Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")] = None,
-    max_instances: Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")] = None,
-    schedule: Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")] = None,
-    domain: Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")] = None,
+    port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
+    health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
+    schedule: Schedule = None, domain: Domain = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Create a service from flags (secrets are set afterwards with `launchbay secrets set`)."""
+    """Create a service from an image (--image) or built from a git repository (--repo); secrets
+    are set afterwards with `launchbay secrets set`."""
     if kind not in ("web", "worker", "cron"):
         raise typer.BadParameter("must be web, worker or cron", param_hint="--kind")
+    fields = src.source_fields(repo, branch, dockerfile, context)
+    src.check_image_or_source(image, fields, build_arg)
     s = Session(json, org=org, project=project, env=env)
-    body: dict[str, Any] = {"name": name, "kind": kind, "image": image}
+    body: dict[str, Any] = {"name": name, "kind": kind}
+    if image:
+        body["image"] = image
+    else:
+        body["source"] = src.source_body(fields)
     if s._env_ref:
         body["environment"] = s.environment()["name"]
-    optional = {"port": port, "cpu": cpu, "memory": memory, "min_instances": min_instances,
-                "max_instances": max_instances, "schedule": schedule, "domain": domain}
-    body.update({k: v for k, v in optional.items() if v is not None})
-    if var:
-        body["env"] = _pairs(var, "--var")
-    if command:
-        body["command"] = shlex.split(command)
-    if health_path:
-        body["health_check"] = {"path": health_path}
+    body.update(_settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule, domain))
+    if build_arg:
+        body["build_env"] = _pairs(build_arg, "--build-arg")
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
+
+
+@services_app.command("update", epilog="""[bold]Examples[/bold]
+
+  launchbay services update web --image nginx:1.27.1
+
+  launchbay services update web --repo acme/shop --branch main      [dim]# build from source from now on[/dim]
+
+  launchbay services update shop --branch release/2 --build-arg NODE_ENV=staging
+
+  launchbay services update web --max 4 --var LOG_LEVEL=debug""")
+def services_update(
+    service: Annotated[str, typer.Argument(help="Service id or name.")],
+    image: src.Image = None,
+    repo: src.Repo = None, branch: src.Branch = None, dockerfile: src.Dockerfile = None, context: src.Context = None,
+    build_arg: src.BuildArg = None,
+    port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
+    health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
+    schedule: Schedule = None, domain: Domain = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Change a service's settings; they apply with its next deploy.
+
+    --image switches a service built from source to that image, --repo switches it to building
+    from that repository; --branch, --dockerfile and --context change the source of a service
+    that already builds from one. --var and --build-arg add to (or replace single) values."""
+    fields = src.source_fields(repo, branch, dockerfile, context)
+    s = Session(json, org=org, project=project, env=env)
+    svc = s.service(service)
+    src.check_image_or_source(image, fields, build_arg, svc.get("source"), required=False)
+    body: dict[str, Any] = {}
+    if image:
+        body["image"] = image
+    if fields:
+        body["source"] = src.source_body(fields, svc.get("source"))
+    body.update(_settings(port, cpu, memory, None, command, health_path, min_instances, max_instances, schedule, domain))
+    if var:
+        body["env"] = {**(svc.get("env") or {}), **_pairs(var, "--var")}
+    if build_arg:
+        body["build_env"] = {**(svc.get("build_env") or {}), **_pairs(build_arg, "--build-arg")}
+    if not body:
+        raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
+    got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
+    s.out.result(got, lambda: s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})"
+                                         + ("; deploy it to apply" if got.get("needs_deploy") else "")))
 
 
 # --- secrets ---------------------------------------------------------------------------

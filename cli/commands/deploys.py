@@ -1,6 +1,7 @@
 """deploy, status, rollback, releases, cancel, logs."""
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Annotated, Any, Optional
@@ -10,7 +11,7 @@ import typer
 from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
 from cli.commands.catalog import SERVICE_COLUMNS
-from cli.commands.follow import Progress, log_text, read_deployment_logs, settle_exit, summary
+from cli.commands.follow import Progress, built_from, log_text, read_deployment_logs, settle_exit, summary
 from cli.output import text
 from cli.session import CliError, Session
 
@@ -38,25 +39,34 @@ def _started(s: Session, dep: dict[str, Any], what: str) -> None:
 
   launchbay deploy web --image nginx:1.27.1 --wait --timeout 600
 
+  launchbay deploy shop --commit 3f2c9e1 --wait   [dim]# a service built from source: build that commit[/dim]
+
   launchbay deploy svc_01j... --json        [dim]# queue it; print the deployment[/dim]
 
 [bold]Exit codes[/bold]: 0 queued (or, with --wait, live); 1 API/usage error or timeout; 2 failed, rolled back, cancelled or superseded.""")
 def deploy(
     service: SERVICE_ARG,
     image: Annotated[Optional[str], typer.Option("--image", help="Deploy this image instead of the service's.")] = None,
+    commit: Annotated[Optional[str], typer.Option("--commit", metavar="SHA", help="The commit this deployment is of: "
+                                                  "a service built from source builds it (default: its branch head).")] = None,
     wait: Wait = False,
     timeout: Timeout = 900,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Deploy a service; with --wait, show the steps as they complete and the deploy log."""
+    """Deploy a service; with --wait, show the steps as they complete (the build first, for a
+    service built from source) and the deploy log."""
+    if commit is not None and not re.fullmatch(r"[0-9a-fA-F]{7,64}", commit):
+        raise typer.BadParameter("a commit SHA is 7 to 64 hex digits, e.g. 3f2c9e1", param_hint="--commit")
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
-    body = {"image": image} if image else {}
+    body: dict[str, Any] = {"image": image} if image else {}
+    if commit:
+        body["commit"] = {"sha": commit}
     # one key per invocation: a retried request never starts a second deployment
     dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/deployments"), body,
                         headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
     if wait:
-        s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})")
+        s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})" + built_from(dep))
         _wait(s, dep, svc["name"], timeout)
     _started(s, dep, f"Deployment of {svc['name']}")
 

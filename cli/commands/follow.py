@@ -58,13 +58,29 @@ def read_deployment_logs(s: Session, dep_id: str, on_line: Callable[[dict], None
         time.sleep(interval)
 
 
+def commit_of(dep: dict[str, Any]) -> str:
+    """The commit a deployment is of (named, or found by its build), shortened like git does."""
+    sha = (dep.get("commit") or {}).get("sha") or (dep.get("build") or {}).get("commit_sha") or ""
+    return sha[:12]
+
+
+def built_from(dep: dict[str, Any]) -> str:
+    """", building acme/shop at 3f2c9e1" for a deployment that builds first ("" otherwise)."""
+    build, sha = dep.get("build") or {}, commit_of(dep)
+    if build:
+        return f", building {build.get('repo')} at {sha or build.get('ref') or build.get('branch')}"
+    return f", commit {sha}" if sha else ""
+
+
 class Progress:
-    """Steps as they complete plus the log tail, on a terminal or as plain lines."""
+    """Steps as they complete plus the log tail, on a terminal or as plain lines; the phase
+    (building, provisioning, deploying) as it changes."""
 
     def __init__(self, out: Out, dep: dict[str, Any]):
         self.out = out
         self.dep = dep
         self.seen: dict[str, str] = {}
+        self.phase = dep.get("status")
         self.live: Optional[Live] = None
         if not out.json and out.out.is_terminal:
             self.live = Live(self._render(), console=out.out, refresh_per_second=8, transient=False)
@@ -103,6 +119,10 @@ class Progress:
         if self.live:
             self.live.update(self._render())
             return
+        status = dep.get("status")
+        if status != self.phase and status not in GOOD | BAD:
+            self.phase = status
+            self.out.line(Text(f"→ {status}" + (f": {dep['reason']}" if dep.get("reason") else ""), style="bold"))
         for step in dep.get("steps") or []:  # steps that completed without a log line saying so
             status = step.get("status") or "running"
             if status in ("done", "failed") and self.seen.get(step["name"]) != status:
@@ -126,7 +146,9 @@ class Progress:
                 table.add_row(Text(mark, style=style), Text(step["name"]), Text(took))
         status = self.dep.get("status", "")
         style = "green" if status in GOOD else "red" if status in BAD else "yellow"
-        table.add_row(Text(""), Text(f"deployment #{self.dep.get('number')}: {status}", style=style), Text(""))
+        sha = commit_of(self.dep)
+        table.add_row(Text(""), Text(f"deployment #{self.dep.get('number')}: {status}", style=style),
+                      Text(f"commit {sha}" if sha else ""))
         return table
 
 
@@ -136,7 +158,9 @@ def settle_exit(dep: dict[str, Any]) -> int:
 
 def summary(dep: dict[str, Any], service_name: str = "") -> Text:
     status = dep.get("status")
-    head = f"Deployment #{dep.get('number')}" + (f" of {service_name}" if service_name else "") + f" ({dep.get('id')})"
+    sha = commit_of(dep)
+    head = (f"Deployment #{dep.get('number')}" + (f" of {service_name}" if service_name else "")
+            + (f" at commit {sha}" if sha else "") + f" ({dep.get('id')})")
     if status in GOOD:
         return Text(f"{head} is live.", style="green")
     why = f": {dep['error']}" if dep.get("error") else ""
