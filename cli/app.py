@@ -17,7 +17,7 @@ HELP = """Launchbay from the command line: log in, describe services, deploy and
 
 [bold]Exit codes[/bold]: [bold]0[/bold] success (for `deploy --wait` / `rollback --wait`: the deployment is live);
 [bold]1[/bold] an API error, a usage error or a timeout; [bold]2[/bold] the deployment ended failed,
-rolled_back, cancelled or superseded.
+rolled_back, cancelled or superseded (`resources ... --wait`: the resource ended failed).
 
 Every command takes [bold]--json[/bold]: one JSON document on stdout and nothing else (log
 streams: one JSON object per line). Errors go to stderr (as `{"error": {...}}` with --json).
@@ -34,6 +34,8 @@ EPILOG = """[bold]Examples[/bold]
   launchbay services create web --image nginx:1.27 --port 80
 
   launchbay deploy web --wait
+
+  launchbay resources create db --kind postgres --wait && launchbay resources link db -s web
 
   launchbay logs web --follow --timeout 60"""
 

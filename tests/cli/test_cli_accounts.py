@@ -92,7 +92,8 @@ def test_every_command_has_help_with_examples(cli):
         subs = getattr(cmd, "commands", None)
         paths += [[name, sub] for sub in subs] if subs else [[name]]
     assert {"login", "logout", "deploy", "status", "rollback", "releases", "cancel", "logs", "search", "audit",
-            "plan", "apply", "export", "import"} <= {p[0] for p in paths}
+            "plan", "apply", "export", "import", "cost", "resources", "hooks"} <= {p[0] for p in paths}
+    assert {("services", "update"), ("resources", "link"), ("hooks", "github")} <= {tuple(p) for p in paths}
     for path in paths:
         run = cli(*path, "--help")
         assert "Usage:" in run.stdout and "launchbay " in run.stdout.split("Usage:", 1)[1], path
