@@ -90,3 +90,16 @@ def test_resource_usage_and_api_errors(cli, account):
     assert cli("resources", "show", "cache", "--json").json()["status"] == "creating"   # nothing was deleted
     unlinked = cli("resources", "unlink", "cache", "-s", "web", ok=False)
     assert unlinked.exit_code == 1 and "no service 'web'" in unlinked.stderr
+
+
+def test_delete_asks_for_the_name_on_a_terminal(cli, account, monkeypatch):
+    import typer.testing
+
+    cli("resources", "create", "uploads", "--kind", "bucket", "--no-protect")
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)   # the runner's stdin: a TTY
+    wrong = cli("resources", "delete", "uploads", input="uploadz\n", ok=False)
+    assert wrong.exit_code == 1 and "Type its name to go on" in wrong.stderr and "nothing was deleted" in wrong.stderr
+    assert cli("resources", "show", "uploads", "--json").json()["status"] == "creating"
+    asked = cli("resources", "delete", "uploads", input="uploads\n")
+    assert "deletes its data" in asked.stderr and "uploads: deleting" in asked.stdout
+    assert cli("resources", "show", "uploads", "--json").json()["status"] == "deleting"
