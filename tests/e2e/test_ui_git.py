@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot, sign_up_with_project
 from tests.e2e.ui_stack import stack_env
 from tests.support.processes import CeleryWorker
 
@@ -125,15 +125,7 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     commit(repo, {"Dockerfile": "FROM nginx:1.27\nCOPY index.html /usr/share/nginx/html/\n", "index.html": "hi\n"}, "first")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
 
-    page.goto("/signup")
-    page.get_by_label("Email").fill(f"git-{uuid.uuid4().hex[:6]}@example.com")
-    page.get_by_label("Password").fill("a long password")
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("New project").fill("shop")
-    page.get_by_role("button", name="Create project").click()
-    expect(page.get_by_text("No services yet")).to_be_visible()
-    project_url = page.url
+    project_url = sign_up_with_project(page, "git")
 
     # a service built from the repository; the API's error on the repository sits next to it
     page.get_by_role("link", name="New service").first.click()

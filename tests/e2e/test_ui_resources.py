@@ -9,9 +9,8 @@ Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 from __future__ import annotations
 
 import re
-import uuid
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot, sign_up_with_project
 
 pytestmark = BROWSER_MARKS
 
@@ -26,15 +25,7 @@ def fits_375(page, screen: str) -> None:
 
 
 def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
-    page.goto("/signup")
-    page.get_by_label("Email").fill(f"res-{uuid.uuid4().hex[:6]}@example.com")
-    page.get_by_label("Password").fill("a long password")
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("New project").fill("shop")
-    page.get_by_role("button", name="Create project").click()
-    expect(page.get_by_text("No services yet")).to_be_visible()
-    project_url = page.url
+    project_url = sign_up_with_project(page, "res")
 
     page.get_by_role("link", name="New service").first.click()
     page.get_by_label("Name", exact=True).fill("web")

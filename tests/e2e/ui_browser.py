@@ -66,3 +66,19 @@ def deploy_and_wait(page, final: str, timeout: int = 90_000):
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(page.locator("h1 .badge")).to_have_attribute("data-status", final, timeout=timeout)
     return page.url
+
+
+def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
+    """A new user (e-mail `<prefix>-…@example.com`) with organization Acme and an empty project,
+    through the screens -> the project page's URL."""
+    import uuid
+
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"{prefix}-{uuid.uuid4().hex[:6]}@example.com")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_label("Organization").fill("Acme")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("New project").fill(project)
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_text("No services yet")).to_be_visible()
+    return page.url

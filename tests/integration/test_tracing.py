@@ -148,8 +148,11 @@ def test_one_trace_spans_the_request_the_queue_and_each_deploy_step(launchbay_en
         dep = wait_for(lambda: (d := deps.get(dep_id)) and states.settled(d) and d, 90, what="the deploy to settle")
         assert dep["status"] == "live", worker.output()[-3000:]
         # the rollout step's subsegment: inside its task's segment, or streamed on its own
-        wait_for(lambda: any(s["name"] == "step rollout" for d in list(docs) for s in [d] + _names(d)),
-                 60, what="the rollout step's subsegment")
+        # (and the task definition's AWS call: under load, streamed subsegments arrive out of order)
+        wait_for(lambda: any(s["name"] == "step rollout" for d in list(docs) for s in [d] + _names(d))
+                 and any((s.get("aws") or {}).get("operation") == "RegisterTaskDefinition"
+                         for d in list(docs) for s in [d] + _names(d)),
+                 60, what="the rollout step's subsegment and the RegisterTaskDefinition call")
     finally:
         worker.stop()
         stop.set()
