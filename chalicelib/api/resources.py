@@ -41,6 +41,13 @@ def patch(org, res):
     return 202, resources.public(resources.update_resource(ports(), who, org, res, body.model_dump(exclude_unset=True)))
 
 
+@endpoint(bp, ORG + "/resources/{res}/rotate", "POST",
+          "New generated credentials for a database or cache, then its linked services redeploy with them",
+          202, tag=TAG)
+def rotate(org, res):
+    return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res))
+
+
 @endpoint(bp, ORG + "/resources/{res}", "DELETE",
           "Delete a resource no service links: its data goes, after a final snapshot (databases, caches); "
           "needs ?confirm=<its name> and deletion protection off", 202, tag=TAG,

@@ -144,6 +144,16 @@ class DatastoresMixin(FoundationMixin):
             if len(kw) > 2:
                 self.client("elasticache").modify_replication_group(**kw)
 
+    def set_datastore_password(self, aws: str, ident: str, password: str) -> None:
+        """A new master password (RDS: the old one stops working) or auth token (ElastiCache:
+        ROTATE keeps the old one valid until the next change)."""
+        if aws == "rds":
+            self.client("rds").modify_db_instance(DBInstanceIdentifier=ident, MasterUserPassword=password,
+                                                  ApplyImmediately=True)
+        elif aws == "elasticache":
+            self.client("elasticache").modify_replication_group(
+                ReplicationGroupId=ident, AuthToken=password, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True)
+
     # --- delete ---------------------------------------------------------------------
     def delete_datastore(self, aws: str, ident: str, final_snapshot: Optional[str]) -> str:
         """-> what happened, in words. A protected instance raises (the API refuses first); a

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.cloud.naming import resource_names
+from chalicelib.core import security
 from chalicelib.core.context import Ports
 from chalicelib.lifecycle.resources import move_resource
 from chalicelib.resources.kinds import KINDS
@@ -112,6 +113,8 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
 def _modify(ports: Ports, doc: dict[str, Any]) -> Outcome:
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     pending = dict(doc.get("pending") or {})
+    if pending.get("rotate"):
+        return _rotate(ports, doc, pending)
     if not doc.get("applied"):
         cloud.modify_datastore(kind.aws, n.ident, pending)
         doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
@@ -126,6 +129,50 @@ def _modify(ports: Ports, doc: dict[str, Any]) -> Outcome:
     move_resource(ports, doc, "available", "changed: " + ", ".join(f"{k} {v}" for k, v in sorted(pending.items())),
                   pending=None, applied=None, **pending)
     return Outcome("done", "changed")
+
+
+def _rotate(ports: Ports, doc: dict[str, Any], pending: dict[str, Any]) -> Outcome:
+    """New credentials: the password (fixed, encrypted, when the rotation was asked, so a retry
+    sets the same one) goes to the database or cache, then into the connection secret; the
+    linked services are redeployed so that new tasks read it."""
+    cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
+    password = security.decrypt(ports.settings.fernet_key(), pending["credential_next"])
+    if not doc.get("applied"):
+        cloud.set_datastore_password(kind.aws, n.ident, password)
+        doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
+                                                                     "aws": {**doc["aws"], "requested_at": time.time()}}) or doc
+    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
+    if seen["state"] == "in_progress":
+        return _later(ports, seen["reason"])
+    if seen["state"] != "available":
+        move_resource(ports, doc, "available", "the rotation did not apply", last_error=seen["reason"],
+                      pending=None, applied=None)
+        return Outcome("done", seen["reason"])
+    cloud.put_connection(n.secret, connection_value(doc, password, seen["address"], seen["port"]))
+    moved = move_resource(ports, doc, "available", "credentials rotated", credential=pending["credential_next"],
+                          pending=None, applied=None)
+    if moved is not None:
+        redeployed = redeploy_linked(ports, moved, pending.get("requested_by") or {})
+        return Outcome("done", f"credentials rotated; redeployed {len(redeployed)} linked service(s)")
+    return Outcome("done", "credentials rotated")
+
+
+def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> list[str]:
+    """Deploy again every linked service that has a live release, as the person who asked."""
+    from chalicelib.core.context import Actor
+    from chalicelib.deploys.service import create_deployment
+
+    actor = Actor(user_id=by.get("user_id", ""), email=by.get("email", ""))
+    links, _ = ports.store.collection("resource_links").find({"resource_id": doc["id"]}, limit=100)
+    made = []
+    for link in links:
+        service = ports.store.collection("services").get(link["service_id"]) or {}
+        if not service.get("live_deployment_id"):
+            continue
+        dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
+                                   idempotency_key=f"rotate:{doc['id']}:{doc['updated']}")
+        made.append(dep["id"])
+    return made
 
 
 def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:

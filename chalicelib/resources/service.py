@@ -126,6 +126,26 @@ def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, b
     return new
 
 
+def rotate_credentials(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
+    """New generated credentials for a database or cache; its linked services are redeployed
+    once the new ones are in place (RDS refuses the old password at once: until the redeploy,
+    running tasks keep their open connections only)."""
+    doc = get_resource(ports, actor, org_id, resource_id, "project.write")
+    if KINDS[doc["kind"]].aws == "s3":
+        raise Invalid("a bucket has no credentials to rotate: its tasks reach it through their IAM role",
+                      field="resource")
+    if doc["status"] != "available":
+        raise StateConflict(f"the resource is {doc['status']}: rotate once it is available", field="status")
+    pending = {"rotate": True, "credential_next": security.encrypt(ports.settings.fernet_key(),
+                                                                    pysecrets.token_urlsafe(24)),
+               "requested_by": {"user_id": actor.user_id, "email": actor.email}}
+    new = move_resource(ports, doc, "modifying", "credential rotation requested", actor, pending=pending, applied=False)
+    if new is None:
+        raise StateConflict("the resource changed meanwhile: try again", field="status")
+    queue_task(ports, new)
+    return new
+
+
 def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str],
                     start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.delete")

@@ -192,6 +192,23 @@ def resources_resize(
                                          + (f" ({res['reason']})" if res.get("reason") else "")))
 
 
+@resources_app.command("rotate", epilog="""[bold]Example[/bold]
+
+  launchbay resources rotate db --wait     [dim]# new password; the linked services redeploy with it[/dim]""")
+def resources_rotate(
+    resource: Resource, wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """New generated credentials for a database or cache; its linked services are redeployed."""
+    s = Session(json, org=org, project=project, env=env)
+    res = find(s, resource)
+    res = s.client.post(s.org_path(f"/resources/{segment(res['id'])}/rotate"), None)
+    if wait:
+        _settled(s, _wait(s, res, timeout, interval), "rotated")
+        return
+    s.out.result(res, lambda: s.out.line(f"{res['name']}: {res.get('status')} ({res.get('reason')})"))
+
+
 @resources_app.command("delete", epilog="""[bold]Examples[/bold]
 
   launchbay resources delete db --confirm db            [dim]# a final snapshot is kept[/dim]

@@ -79,7 +79,7 @@ REQUIRED = {
     "GET /orgs/{org}/search": "viewer",
     "POST /orgs/{org}/projects/{project}/resources": "admin", "GET /orgs/{org}/projects/{project}/resources": "viewer",
     "GET /orgs/{org}/resources/{res}": "viewer", "PATCH /orgs/{org}/resources/{res}": "admin",
-    "DELETE /orgs/{org}/resources/{res}": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
+    "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",

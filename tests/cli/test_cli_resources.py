@@ -50,6 +50,8 @@ def test_create_wait_link_resize_unlink_delete(cli, account, worker):
     assert resized.exit_code == 0, resized.stderr + worker.output()[-3000:]
     after = resized.json()
     assert after["size"] == "db.t4g.small" and after["status"] == "available" and after["deletion_protection"] is False
+    rotated = cli("resources", "rotate", "db", "--wait", "--timeout", "90", "--interval", "0.3", "--json", ok=None)
+    assert rotated.exit_code == 0 and rotated.json()["reason"] == "credentials rotated", rotated.stderr
 
     # delete: refused while web links it (the API's 409, exit 1), then after unlinking
     busy = cli("resources", "delete", "db", "--confirm", "db", ok=False)

@@ -303,3 +303,31 @@ def test_the_connection_policy_allows_every_resource_call(make_org, ports):
     assert {"rds:CreateDBInstance", "elasticache:CreateReplicationGroup", "s3:CreateBucket",
             "secretsmanager:CreateSecret", "rds:DeleteDBInstance"} <= seen
     assert seen - access.allowed_actions() - {"sts:GetCallerIdentity"} == set()
+
+
+def test_rotating_credentials_changes_the_connection_and_redeploys_linked_services(make_org, ports):
+    org = make_org()
+    res = settle(ports, create(org, deletion_protection=False)["id"])
+    web = org.service()
+    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+    first = org.deploy(ports, web)
+    assert first["status"] == "live"
+    sm = aws(ports, res, "secretsmanager")
+    before = json.loads(sm.get_secret_value(SecretId=res["aws"]["secret_arn"])["SecretString"])["url"]
+
+    status, body = org.call("POST", f"/resources/{res['id']}/rotate")
+    assert status == 202 and body["status"] == "modifying" and "credential_next" not in json.dumps(body)
+    assert org.call("POST", f"/resources/{res['id']}/rotate")[0] == 409          # one change at a time
+    done = settle(ports, res["id"])
+    assert done["status"] == "available" and done["reason"] == "credentials rotated"
+    after = json.loads(sm.get_secret_value(SecretId=res["aws"]["secret_arn"])["SecretString"])["url"]
+    assert after != before and after.split("@")[1] == before.split("@")[1]       # same host, new password
+    # the linked service is deployed again, as the person who asked, so new tasks read the new secret
+    deps = ports.store.collection("deployments").find({"service_id": web["id"]}, order="number", limit=10)[0]
+    assert [d["number"] for d in deps] == [1, 2] and deps[1]["actor"] == org.owner["user"]["email"]
+    actions = [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
+    assert "resource.modifying" in actions and "resource.available" in actions
+
+    bucket = settle(ports, create(org, name="files", kind="bucket")["id"])
+    status, err = org.call("POST", f"/resources/{bucket['id']}/rotate")
+    assert status == 422 and err["error"]["field"] == "resource"

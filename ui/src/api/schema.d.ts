@@ -753,6 +753,23 @@ export interface paths {
         patch: operations["patch_orgs_org_resources_res"];
         trace?: never;
     };
+    "/v1/orgs/{org}/resources/{res}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New generated credentials for a database or cache, then its linked services redeploy with them */
+        post: operations["post_orgs_org_resources_res_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/sandbox/aws-account": {
         parameters: {
             query?: never;
@@ -4401,6 +4418,45 @@ export interface operations {
                 "application/json": components["schemas"]["ResourcePatch"];
             };
         };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_resources_res_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description success */
             202: {

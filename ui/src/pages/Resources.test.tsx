@@ -166,3 +166,20 @@ test("delete: the name typed again, and the API's refusal shown in its words", a
   await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   expect(calls.filter((r) => r.method === "DELETE")).toHaveLength(2);
 });
+
+test("rotate credentials: asked twice, then POST …/rotate", async () => {
+  const user = userEvent.setup();
+  const db = main;
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [db], next: null }],
+    "POST /v1/orgs/o/resources/res_1/rotate": () => [202, { ...db, status: "modifying", reason: "credential rotation requested" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  await user.click(await screen.findByRole("button", { name: `Change ${db.name}` }));
+  const dialog = await screen.findByRole("dialog");
+  await user.click(within(dialog).getByRole("button", { name: "Rotate credentials" }));
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+  await user.click(within(dialog).getByRole("button", { name: "Yes, rotate and redeploy" }));
+  await waitFor(() => expect(calls.filter((c) => c.path.endsWith("/rotate"))).toHaveLength(1));
+});

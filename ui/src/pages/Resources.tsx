@@ -239,7 +239,28 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
           <button type="button" onClick={onClose}>Cancel</button>
         </div>
       </form>
+      {k.sizes.length > 0 && <RotateCredentials org={org} project={project} r={r} onDone={onClose} />}
     </Dialog>
+  );
+}
+
+/** New generated credentials (POST …/rotate): asked twice, since RDS refuses the old password at once. */
+function RotateCredentials({ org, project, r, onDone }: { org: string; project: string; r: Resource; onDone: () => void }) {
+  const [sure, setSure] = useState(false);
+  const invalidate = useInvalidate(org, project);
+  const rotate = useMutation({
+    mutationFn: () => unwrap<Resource>(api.POST("/v1/orgs/{org}/resources/{res}/rotate", { params: { path: { org, res: r.id } } })),
+    onSuccess: () => { invalidate(); onDone(); },
+  });
+  return (
+    <section aria-label="Credentials" className="rotate">
+      <h3>Credentials</h3>
+      <p className="muted small">New generated credentials replace these; the services that link {r.name} are redeployed with them. Until then, running tasks keep only their open connections.</p>
+      {rotate.error instanceof ApiError && <FormError error={rotate.error} />}
+      {sure
+        ? <button className="danger" onClick={() => rotate.mutate()} disabled={rotate.isPending}>Yes, rotate and redeploy</button>
+        : <button onClick={() => setSure(true)} disabled={r.status !== "available"}>Rotate credentials</button>}
+    </section>
   );
 }
 
