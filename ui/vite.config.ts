@@ -15,5 +15,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // the machines running CI are shared and loaded: user-event flows take seconds there, not ms
+    testTimeout: 20_000,
   },
 });
