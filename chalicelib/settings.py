@@ -72,6 +72,9 @@ class Settings(BaseSettings):
 
     # --- deploys --------------------------------------------------------------
     deploy_timeout_seconds: int = Field(900, alias="LAUNCHBAY_DEPLOY_TIMEOUT", gt=0)
+    # Seconds a worker's claim on a deployment lasts unless renewed (it is renewed while a step
+    # runs): how long a deployment whose worker died waits before another worker takes it over.
+    deploy_lease_seconds: int = Field(120, alias="LAUNCHBAY_DEPLOY_LEASE", ge=3, le=3600)
     # Seconds between looks at a rollout; unset: 5 on AWS, 1 in the sandbox (its rollouts are quick).
     rollout_poll: Optional[float] = Field(None, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
     # Builds from source (issue #13): seconds a build may take before its deployment fails (and
