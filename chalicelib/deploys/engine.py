@@ -211,7 +211,6 @@ class KeepLease:
 
     def __init__(self, ports: Ports, dep_id: str, service_id: str, owner: str):
         self.ports, self.dep_id, self.service_id, self.owner = ports, dep_id, service_id, owner
-        self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{dep_id}", daemon=True)
 
@@ -230,7 +229,6 @@ class KeepLease:
                 got = self.ports.store.collection("deployments").update(
                     self.dep_id, {"lease_expires": _later(lease)}, expect={"lease_owner": self.owner})
                 if got is None:   # taken over: the step's next record raises LostLease
-                    self.lost = True
                     return
                 self.ports.store.collection("locks").update(
                     f"svc:{self.service_id}", {"expires": _later(LOCK_SECONDS)}, expect={"holder": self.dep_id})
