@@ -190,7 +190,12 @@ def kill_trials(root: Path, moto_url: str, redis_url: str, trials: int, per_tria
             out["deploys"] += len(deps)
             after = rnd.uniform(0.5, 6.0)  # the rollouts take ~3 s after ~1 s of provisioning
             time.sleep(after)
+            from chalicelib.lifecycle import states as rules
+
+            coll = stack.ports.store.collection("deployments")
+            in_flight = sum(1 for d in deps if not rules.settled(coll.get(d) or {"status": "queued"}))
             current.kill()
+            out.setdefault("in_flight_at_kill", []).append(in_flight)
             current.discard_log()
             out["kill_after_s"].append(round(after, 2))
             current = worker(stack, f"kill-{t + 1}")

@@ -48,6 +48,17 @@ def _faults_command(faults: dict) -> str:
                                                               and not a.endswith(".json")]]) + "`" for argv in runs)
 
 
+def _in_flight(k: dict) -> str:
+    """How many kills landed with deploys still running (a late kill finds them all settled)."""
+    counts = k.get("in_flight_at_kill")
+    if counts is None:   # older runs: a trial that settled at once had nothing left running
+        missed = sum(1 for s in k["settle_s"] if s < 0.5)
+        return f"{len(k['settle_s']) - missed} of the kills landed with deploys still running ({missed} came after all of theirs " \
+               "had settled); "
+    return f"{sum(1 for c in counts if c)} of the kills landed with deploys still running ({sum(counts)} deploys in " \
+           f"flight in all); "
+
+
 def merge_faults(parts: list[dict]) -> dict:
     """Several bench/faults.py outputs (e.g. --only kill, --only redis) as one."""
     out: dict = {"quick": all(p.get("quick") for p in parts), "runs": [p.get("argv", []) for p in parts]}
@@ -88,8 +99,9 @@ def render(faults: dict, fuzz: dict) -> str:
                           r["accepted"] - r["lost"], r["lost"], r["twice"]))
     lines.append("")
     if k:
-        lines += [f"- Kill trials: {k['deploys']} deploys ({k['deploys'] // max(k['trials'], 1)} in flight per kill), "
+        lines += [f"- Kill trials: {k['deploys']} deploys ({k['deploys'] // max(k['trials'], 1)} queued per trial), "
                   f"killed after {min(k['kill_after_s'])}-{max(k['kill_after_s'])} s; final statuses {k['statuses']}; "
+                  + _in_flight(k) +
                   f"settled {min(k['settle_s'])}-{max(k['settle_s'])} s after the kill, median "
                   f"{sorted(k['settle_s'])[len(k['settle_s']) // 2]} s"
                   + (f"; {k['seconds']:g} s in all" if "seconds" in k else "")
