@@ -2,16 +2,19 @@
 
     gunicorn -c gunicorn.conf.py chalicelib.api.wsgi:application
 
-Process workers (`sync`) on purpose: Chalice keeps the current request on the
+Process workers (`sync`) by default: Chalice keeps the current request on the
 shared app object, so the API is served one request per process at a time (the
 WSGI adapter also makes that state thread-local, as a second line of defence).
 The sync worker closes the connection after each response (no keep-alive): put
-a proxy or load balancer in front for client keep-alive.
+a proxy or load balancer in front for client keep-alive. LAUNCHBAY_WEB_THREADS > 1
+switches to `gthread` workers (keep-alive, that many requests per process at once),
+which the thread-local request makes safe (tests/integration/test_gthread_isolation.py).
 
 Environment (all optional):
   LAUNCHBAY_BIND           address to listen on (default 127.0.0.1:8000; the container sets 0.0.0.0:8000)
   PORT                     if LAUNCHBAY_BIND is unset and PORT is set: bind 0.0.0.0:$PORT
   LAUNCHBAY_WEB_WORKERS    worker processes (else WEB_CONCURRENCY, else 2 x cores + 1, at most 8)
+  LAUNCHBAY_WEB_THREADS    threads per worker (default 1: sync workers; more: gthread)
   LAUNCHBAY_WEB_TIMEOUT    seconds a request may take before its worker is restarted (default 30)
   LAUNCHBAY_WEB_KEEPALIVE  keep-alive seconds (ignored by sync workers; default 5)
   LAUNCHBAY_ACCESS_LOG     access log file, "-" for stdout (default), "off" for none
@@ -49,9 +52,9 @@ def _bind():
 
 wsgi_app = "chalicelib.api.wsgi:application"
 bind = _bind()
-worker_class = "sync"
 workers = _int("LAUNCHBAY_WEB_WORKERS", _int("WEB_CONCURRENCY", default_workers()), 1, 64)
-threads = 1
+threads = _int("LAUNCHBAY_WEB_THREADS", 1, 1, 64)
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("LAUNCHBAY_WEB_TIMEOUT", 30, 1, 3600)
 graceful_timeout = min(timeout, 30)
 keepalive = _int("LAUNCHBAY_WEB_KEEPALIVE", 5, 0, 300)

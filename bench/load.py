@@ -5,7 +5,7 @@ and a Flask hello-world under the same gunicorn settings, in the same run.
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/load.py [--data-dir /tmp/lb-scale] \
         [--levels 1,4,16,64] [--duration 3] [--rounds 2]
 
-Three gunicorn servers with gunicorn.conf.py (sync workers, the same worker count, access log
+Three gunicorn servers with gunicorn.conf.py (sync workers, or gthread with --threads; the same worker count, access log
 off): bench/hello_wsgi.py, a one-route Flask app (`make_flask_app` below) and the API
 (chalicelib.api.wsgi:application). With --data-dir (filled by bench/scale_data.py) the API serves
 that store and the bench logs in as its sample organization's owner; without it, a temporary
@@ -95,6 +95,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--duration", type=float, default=3.0, help="seconds per target, level and round (default 3)")
     p.add_argument("--rounds", type=int, default=2, help="rounds per level (default 2)")
     p.add_argument("--workers", type=int, default=default_workers())
+    p.add_argument("--threads", type=int, default=1,
+                   help="LAUNCHBAY_WEB_THREADS for all three servers (default 1: sync workers; more: gthread)")
     p.add_argument("--python-client", action="store_true", help="the Python load generator even if wrk exists")
     args = p.parse_args(argv)
     levels = [min(max(int(x), 1), 256) for x in args.levels.split(",") if x.strip()]
@@ -104,6 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     scale_dir = Path(args.data_dir).resolve() if args.data_dir else None
     tmp = None if scale_dir else tempfile.mkdtemp(prefix="launchbay-load-")
     env = bench_env(scale_dir or Path(tmp or ""))
+    env["LAUNCHBAY_WEB_THREADS"] = str(min(max(args.threads, 1), 64))
     print("load average before: %.2f %.2f %.2f (on %d cores)" % (os.getloadavg() + (os.cpu_count() or 1,)))
     servers: List[Server] = []
     try:
@@ -117,8 +120,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         headers, routes = api_routes(api.port, scale_dir)
         targets = [("hello (bare WSGI)", hello, "/", {}), ("hello (Flask)", flask, "/", {})]
         targets += [(label, api, path, headers) for label, path in routes]
-        print("%s; %d gunicorn sync workers per server; %.0f s per target x %d rounds per level; store: %s\n"
-              % ("wrk" if wrk else "python load generator", args.workers, args.duration, args.rounds,
+        print("%s; %d gunicorn %s workers per server; %.0f s per target x %d rounds per level; store: %s\n"
+              % ("wrk" if wrk else "python load generator", args.workers,
+                 "sync" if args.threads <= 1 else "gthread (%d threads)" % args.threads, args.duration, args.rounds,
                  scale_dir or "fresh"), flush=True)
         results: Dict[Tuple[str, int], List[Dict[str, float]]] = {}
         for c in levels:

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     queue_prefix: str = Field("launchbay", alias="LAUNCHBAY_QUEUE_PREFIX", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     # Seconds before Redis hands an unacknowledged task (its worker died) to another worker.
-    # Tasks never block longer than a step, so this can be short.
-    visibility_timeout: int = Field(120, alias="LAUNCHBAY_VISIBILITY_TIMEOUT", ge=10)
+    # Tasks never block longer than a step, so this can be short; but a task waiting on a
+    # countdown longer than this is delivered twice (the deploy lease makes that harmless;
+    # notification retries wait up to 100 s), so under 120 s is for the faults bench.
+    visibility_timeout: int = Field(120, alias="LAUNCHBAY_VISIBILITY_TIMEOUT", ge=5)
 
     # --- AWS ------------------------------------------------------------------
     aws_region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
@@ -72,6 +74,9 @@ class Settings(BaseSettings):
 
     # --- deploys --------------------------------------------------------------
     deploy_timeout_seconds: int = Field(900, alias="LAUNCHBAY_DEPLOY_TIMEOUT", gt=0)
+    # Seconds a worker's claim on a deployment lasts unless renewed (it is renewed while a step
+    # runs): how long a deployment whose worker died waits before another worker takes it over.
+    deploy_lease_seconds: int = Field(120, alias="LAUNCHBAY_DEPLOY_LEASE", ge=3, le=3600)
     # Seconds between looks at a rollout; unset: 5 on AWS, 1 in the sandbox (its rollouts are quick).
     rollout_poll: Optional[float] = Field(None, alias="LAUNCHBAY_ROLLOUT_POLL", gt=0)
     # Builds from source (issue #13): seconds a build may take before its deployment fails (and

@@ -41,6 +41,10 @@ celery.conf.update(
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     timezone="UTC",
+    # Write beat's schedule file after every publication (default: every 3 min), so a beat that
+    # is SIGKILLed and restarted knows what it already sent and does not send it again early
+    # (bench/faults.py counted 6 early repeats in 3 kills before this).
+    beat_sync_every=1,
     beat_schedule={
         "reap-deployments": {"task": names.REAP_DEPLOYMENTS, "schedule": 30.0},
         "relay-outbox": {"task": names.RELAY_OUTBOX, "schedule": 2.0},

@@ -22,8 +22,7 @@ API_NAMES = {"since": "from", "until": "to"}  # the adapters' argument -> this e
                  "from": "ISO-8601 time, inclusive (2026-01-31, 2026-01-31T12:00Z, +02:00 offsets, fractions)",
                  "to": "ISO-8601 time, exclusive", "cursor": "from `next`", "limit": f"1-{Q.MAX_LIMIT}"})
 def search(org):
-    who = actor(bp)
-    service.reader(ports(), who, org)
+    scope = service.reader(ports(), actor(bp), org)
     q = query(bp)
     types = [t for t in (q.get("type") or "").split(",") if t]
     if any(t not in Q.TYPES for t in types):
@@ -32,7 +31,7 @@ def search(org):
     try:
         since, _ = Q.parse_time("from", q.get("from"))
         until, _ = Q.parse_time("to", q.get("to"))
-        return service.search(ports(), who, org, q.get("q") or "", types=types or None, project_id=q.get("project"),
+        return service.search(ports(), scope, q.get("q") or "", types=types or None, project_id=q.get("project"),
                               status=q.get("status"), since=since, until=until, cursor=q.get("cursor"), limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc), field=API_NAMES.get(exc.field, exc.field)) from None

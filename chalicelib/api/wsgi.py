@@ -53,6 +53,8 @@ import json
 import logging
 import re
 import threading
+import time
+import uuid
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -134,8 +136,63 @@ def make_thread_local(chalice_app: Any) -> Any:
 # --- the adapter -------------------------------------------------------------------
 
 
+class _Context:
+    """What Lambda's context offers the handler, without chalice.local.LambdaContext's
+    per-request clock objects: nothing in the app reads more than the request id."""
+
+    __slots__ = ("function_name", "memory_size", "aws_request_id", "_deadline")
+    function_version = "$LATEST"
+
+    def __init__(self, function_name: str, memory_size: int, max_runtime_ms: int, request_id: str) -> None:
+        self.function_name, self.memory_size, self.aws_request_id = function_name, memory_size, request_id
+        self._deadline = time.monotonic() * 1000 + max_runtime_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int(self._deadline - time.monotonic() * 1000), 0)
+
+
+def _matcher_class() -> type:
+    from chalice.local import MatchResult, RouteMatcher
+
+    class _GroupedRouteMatcher(RouteMatcher):
+        """Chalice's RouteMatcher with the routes split once and grouped by segment count, in
+        the same (sorted) order, so a path is compared with the few routes of its length only:
+        the same answers (tests/unit/test_wsgi_adapter.py compares them) in a fraction of the time."""
+
+        def __init__(self, route_urls: List[str]) -> None:
+            super().__init__(route_urls)
+            self._by_length: Dict[int, List[Tuple[str, List[Tuple[int, str, bool]]]]] = {}
+            for route_url in self.route_urls:
+                parts = route_url.split("/")
+                spec = [(i, (p[1:-1] if p.startswith("{") and p.endswith("}") else p),
+                         p.startswith("{") and p.endswith("}")) for i, p in enumerate(parts)]
+                self._by_length.setdefault(len(parts), []).append((route_url, spec))
+
+        def match_route(self, url: str) -> Any:
+            from urllib.parse import parse_qs, urlparse
+
+            parsed_url = urlparse(url)
+            query_params = parse_qs(parsed_url.query, keep_blank_values=True)
+            path = parsed_url.path
+            if path != "/" and path.endswith("/"):
+                path = path[:-1]
+            parts = path.split("/")
+            for route_url, spec in self._by_length.get(len(parts), ()):
+                captured = {}
+                for i, name, is_param in spec:
+                    if is_param:
+                        captured[name] = parts[i]
+                    elif parts[i] != name:
+                        break
+                else:
+                    return MatchResult(route_url, captured, query_params)
+            raise ValueError("No matching route found for: %s" % url)
+
+    return _GroupedRouteMatcher
+
+
 def _gateway_class() -> type:
-    from chalice.local import LambdaContext, LocalGateway
+    from chalice.local import LocalGateway
 
     class _WSGIGateway(LocalGateway):
         """LocalGateway whose events carry the real client address and a str body.
@@ -146,25 +203,23 @@ def _gateway_class() -> type:
         urlparse on the path) and restored afterwards.
         """
 
-        _context_args: Optional[Dict[str, Any]] = None
+        _context_args: Optional[Tuple[str, int, int]] = None
+
+        def __init__(self, app_object: Any, config: Any) -> None:
+            super().__init__(app_object, config)
+            self.event_converter._route_matcher = _matcher_class()(list(app_object.routes))
 
         def _generate_lambda_context(self):
-            # Same as LocalGateway's, with the config looked up once (not twice per
-            # request) and the client's X-Request-Id, if any, as aws_request_id.
+            # A light stand-in for LocalGateway's LambdaContext, with the config looked up
+            # once, and the client's X-Request-Id, if any, as aws_request_id.
             args = self._context_args
             if args is None:
                 timeout = self._config.lambda_timeout
-                args = self._context_args = {
-                    "function_name": self._config.function_name,
-                    "memory_size": self._config.lambda_memory_size,
-                    "max_runtime_ms": (self.MAX_LAMBDA_EXECUTION_TIME if timeout is None else timeout) * 1000,
-                }
-            context = LambdaContext(**args)
-            if _REQUEST.request_id:
-                context.aws_request_id = _REQUEST.request_id
-            else:
-                _REQUEST.request_id = context.aws_request_id
-            return context
+                args = self._context_args = (self._config.function_name, self._config.lambda_memory_size,
+                                             (self.MAX_LAMBDA_EXECUTION_TIME if timeout is None else timeout) * 1000)
+            if not _REQUEST.request_id:
+                _REQUEST.request_id = str(uuid.uuid4())
+            return _Context(*args, _REQUEST.request_id)
 
         def _generate_lambda_event(self, method, path, headers, body):
             event = super()._generate_lambda_event(method, path, headers, body)
@@ -252,10 +307,11 @@ class WSGIAdapter:
     def _path(environ: Dict[str, Any]) -> str:
         # PEP 3333: PATH_INFO is the percent-decoded path, bytes carried as latin-1.
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        try:
-            path = path.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
+        if not path.isascii():  # ASCII reads the same either way: skip the round trip
+            try:
+                path = path.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
         return path or "/"
 
     @staticmethod
@@ -270,7 +326,7 @@ class WSGIAdapter:
                 name = key.replace("_", "-").lower()
             else:
                 continue
-            if isinstance(value, str):
+            if isinstance(value, str) and not value.isascii():
                 try:
                     value = value.encode("latin-1").decode("utf-8")
                 except (UnicodeEncodeError, UnicodeDecodeError):
@@ -436,15 +492,36 @@ class WSGIAdapter:
                 pass
 
 
+# The security and CORS headers depend only on the settings and on whether the Origin is
+# allowed, so they are built once per process (per settings object and allowed origin), not
+# per request; an origin that is not allowed gets the same headers as no origin, so what
+# clients send cannot grow the cache beyond the configured origins.
+_EXTRA_CACHE: Dict[Any, Tuple[Tuple[str, str, str], ...]] = {}
+_EXTRA_SETTINGS: List[Any] = [None]
+
+
+def _extra_headers(origin: Optional[str]) -> Tuple[Tuple[str, str, str], ...]:
+    """((name, lowercase name, value), ...) of the headers every answer carries."""
+    from chalicelib.api.http import allowed_origin, header_settings, response_headers
+
+    settings = header_settings()
+    if _EXTRA_SETTINGS[0] is not settings:   # new settings (tests reset them): start again
+        _EXTRA_CACHE.clear()
+        _EXTRA_SETTINGS[0] = settings
+    key = origin if origin and allowed_origin(settings, origin) else None
+    extra = _EXTRA_CACHE.get(key)
+    if extra is None:
+        extra = _EXTRA_CACHE[key] = tuple((k, k.lower(), v) for k, v in response_headers(settings, key).items())
+    return extra
+
+
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
     """start_response that adds the security and CORS headers the answer lacks."""
-    from chalicelib.api.http import header_settings, response_headers
-
-    extra = response_headers(header_settings(), environ.get("HTTP_ORIGIN"))
+    extra = _extra_headers(environ.get("HTTP_ORIGIN"))
 
     def start(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
         have = {name.lower() for name, _ in headers}
-        headers = list(headers) + [(k, v) for k, v in extra.items() if k.lower() not in have]
+        headers = list(headers) + [(k, v) for k, low, v in extra if low not in have]
         return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
 
     return start

@@ -229,10 +229,18 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("schedule", "only cron services take a schedule"))
     if kind != "web" and doc.get("domain"):
         out.append(("domain", "only web services take a domain"))
-    lo, hi, step = FARGATE[doc["cpu"]]
-    if not (lo <= doc["memory"] <= hi and doc["memory"] % step == 0):
-        out.append(("memory", f"with cpu {doc['cpu']}, memory must be {lo}-{hi} MiB in steps of {step}"))
-    if doc["min_instances"] > doc["max_instances"]:
+    # A PATCH may carry null for these (fuzzing found it): a 422 with the field, not a TypeError.
+    if doc.get("cpu") not in FARGATE:
+        out.append(("cpu", f"cpu must be one of {', '.join(str(c) for c in sorted(FARGATE))}"))
+    else:
+        lo, hi, step = FARGATE[doc["cpu"]]
+        memory = doc.get("memory")
+        if not isinstance(memory, int) or not (lo <= memory <= hi and memory % step == 0):
+            out.append(("memory", f"with cpu {doc['cpu']}, memory must be {lo}-{hi} MiB in steps of {step}"))
+    low, high = doc.get("min_instances"), doc.get("max_instances")
+    if not isinstance(low, int) or not isinstance(high, int):
+        out.append(("min_instances" if not isinstance(low, int) else "max_instances", "instances must be numbers"))
+    elif low > high:
         out.append(("min_instances", "min_instances must not exceed max_instances"))
     return out
 

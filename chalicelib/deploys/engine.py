@@ -13,6 +13,8 @@ The Celery task (worker/tasks/deploys.py) is a thin shell around `run`.
 """
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import traceback
 import uuid
@@ -29,9 +31,11 @@ from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Collection, Conflict, Doc, Store
 
-LEASE_SECONDS = 120       # longer than any single step; renewed after each one
+LEASE_SECONDS = 120       # the default of LAUNCHBAY_DEPLOY_LEASE; renewed after each step and while one runs
 LOCK_SECONDS = 180
 MAX_STEP_ATTEMPTS = 5
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,11 +65,16 @@ def _later(seconds: float) -> str:
     return iso_from_epoch(time.time() + seconds)
 
 
-def _acquire_lease(deps: Collection, dep_id: str, owner: Optional[str], seq: int) -> tuple[Optional[Doc], str, int]:
+def _lease(ports: Ports) -> float:
+    return float(ports.settings.deploy_lease_seconds)
+
+
+def _acquire_lease(deps: Collection, dep_id: str, owner: Optional[str], seq: int,
+                   lease: float = LEASE_SECONDS) -> tuple[Optional[Doc], str, int]:
     """The chain that holds the lease continues only with its newest message (owner, seq);
     a stale copy of an older message finds seq moved on. A free or expired lease is taken
     by a new chain."""
-    renew = {"lease_expires": _later(LEASE_SECONDS)}
+    renew = {"lease_expires": _later(lease)}
     if owner:
         got = deps.update(dep_id, renew, expect={"lease_owner": owner, "lease_seq": seq})
         if got is not None:
@@ -106,7 +115,7 @@ def run(ports: Ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) ->
         return Outcome("done", detail="no such deployment")
     if states.settled(dep):
         return Outcome("done", detail=f"already {dep['status']}")
-    dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq)
+    dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq, _lease(ports))
     if dep is None:
         return Outcome("busy", detail="another worker holds this deployment")
     if states.settled(dep):  # superseded or cancelled between the read above and the lease
@@ -118,7 +127,7 @@ def run(ports: Ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) ->
         return Outcome("done", detail="another worker took the deployment over")
     except Retryable as exc:
         try:
-            exc.seq = _next_message(deps, dep_id, owner, seq)
+            exc.seq = _next_message(deps, dep_id, owner, seq, _lease(ports))
         except LostLease:
             return Outcome("done", detail="another worker took the deployment over")
         raise
@@ -131,7 +140,7 @@ def run(ports: Ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) ->
     if outcome.state == "later":
         # Keep the lease across the wait, and number the next message so that only it continues.
         try:
-            outcome.seq = _next_message(deps, dep_id, owner, seq)
+            outcome.seq = _next_message(deps, dep_id, owner, seq, _lease(ports))
         except LostLease:
             return Outcome("done", detail="another worker took the deployment over")
         return outcome
@@ -143,8 +152,8 @@ def _release_lease(deps: Collection, dep_id: str, owner: str) -> None:
     deps.update(dep_id, {"lease_owner": None, "lease_expires": None}, expect={"lease_owner": owner})
 
 
-def _next_message(deps: Collection, dep_id: str, owner: str, seq: int) -> int:
-    if deps.update(dep_id, {"lease_seq": seq + 1, "lease_expires": _later(LEASE_SECONDS)},
+def _next_message(deps: Collection, dep_id: str, owner: str, seq: int, lease: float = LEASE_SECONDS) -> int:
+    if deps.update(dep_id, {"lease_seq": seq + 1, "lease_expires": _later(lease)},
                    expect={"lease_owner": owner, "lease_seq": seq}) is None:
         raise LostLease(dep_id)
     return seq + 1
@@ -183,7 +192,7 @@ def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
 
 def _record(ports: Ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:
     got = ports.store.collection("deployments").update(
-        dep["id"], {"steps": steps_doc, "updated": _now(), "lease_expires": _later(LEASE_SECONDS), **fields},
+        dep["id"], {"steps": steps_doc, "updated": _now(), "lease_expires": _later(_lease(ports)), **fields},
         expect={"lease_owner": owner})
     if got is None:
         raise LostLease(dep["id"])
@@ -194,6 +203,38 @@ def _record(ports: Ports, dep: dict, owner: str, steps_doc: list, **fields: Any)
 
 class LostLease(Exception):
     """Another worker took the deployment over (our lease expired): stop quietly."""
+
+
+class KeepLease:
+    """Renews the lease (and the service lock) every third of the lease while a step runs, so
+    the lease can be short without a slow step (an AWS call, a build) losing it: a live worker
+    keeps its deployment however long a step takes, a dead one's expires within one lease."""
+
+    def __init__(self, ports: Ports, dep_id: str, service_id: str, owner: str):
+        self.ports, self.dep_id, self.service_id, self.owner = ports, dep_id, service_id, owner
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{dep_id}", daemon=True)
+
+    def __enter__(self) -> "KeepLease":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        lease = _lease(self.ports)
+        while not self._stop.wait(lease / 3):
+            try:
+                got = self.ports.store.collection("deployments").update(
+                    self.dep_id, {"lease_expires": _later(lease)}, expect={"lease_owner": self.owner})
+                if got is None:   # taken over: the step's next record raises LostLease
+                    return
+                self.ports.store.collection("locks").update(
+                    f"svc:{self.service_id}", {"expires": _later(LOCK_SECONDS)}, expect={"holder": self.dep_id})
+            except Exception as exc:  # the store briefly unavailable: the next beat tries again
+                log.warning("renewing the lease of %s failed: %s", self.dep_id, exc)
 
 
 def _steps(ports: Ports, dep: dict) -> list[steps.Step]:
@@ -259,7 +300,8 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         ctx.step_started = entry["started_ts"]
         t0 = time.perf_counter()
         try:
-            result = _do(ctx, step, entry)
+            with KeepLease(ports, dep["id"], dep["service_id"], owner):
+                result = _do(ctx, step, entry)
         except steps.StepFailed as exc:
             return _fail(ports, dep, owner, steps_doc, entry, str(exc))
         except Exception as exc:
