@@ -25,6 +25,16 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 SECRET_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
 
 
+def _names_matching(names, pattern: str, rule: str):
+    """The names (a list or a mapping's keys) when each matches `pattern`; else the rule and the bad ones."""
+    import re
+
+    bad = [n for n in names if not re.match(pattern, n)]
+    if bad:
+        raise ValueError(f"{rule}: {', '.join(bad)}")
+    return names
+
+
 class Source(CatalogSource):
     """Build from a repository (the services API's `source`). An import may leave `repo` out: such a
     service is reported by plan, not created, until launchbay.yaml names its repository."""
@@ -59,12 +69,7 @@ class ServiceSpec(_ServiceFields):
     @field_validator("secrets")
     @classmethod
     def _secret_names(cls, v):
-        import re
-
-        bad = [n for n in v if not re.match(SECRET_NAME, n)]
-        if bad:
-            raise ValueError(f"secret names are upper case letters, digits and _: {', '.join(bad)}")
-        return v
+        return _names_matching(v, SECRET_NAME, "secret names are upper case letters, digits and _")
 
     @model_validator(mode="after")
     def _image_or_source(self):
@@ -105,12 +110,7 @@ class EnvironmentSpec(BaseModel):
     @field_validator("resources")
     @classmethod
     def _resource_names(cls, v):
-        import re
-
-        bad = [n for n in v if not re.match(RESOURCE_NAME, n)]
-        if bad:
-            raise ValueError(f"resource names are 2-32 lower-case letters, digits and hyphens: {', '.join(bad)}")
-        return v
+        return _names_matching(v, RESOURCE_NAME, "resource names are 2-32 lower-case letters, digits and hyphens")
 
     @model_validator(mode="after")
     def _links_known(self):
