@@ -27,6 +27,8 @@ BROWSER_MARKS = [
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+# CI machines are shared and loaded: a screen's second query can take seconds there (default 5 s)
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture
