@@ -270,3 +270,18 @@ def fan_out(ports: Ports, event: dict[str, Any]) -> list[str]:
         ports.queue.publish(tasks.DELIVER_NOTIFICATION, delivery["id"], 1)
         ids.append(delivery["id"])
     return ids
+
+
+DELIVERY_LOG_DAYS = 30   # how long the delivery log keeps a settled delivery
+
+
+def purge_deliveries(ports: Ports, now: Optional[float] = None) -> int:
+    """Settled deliveries older than DELIVERY_LOG_DAYS leave the log (the hourly cleanup), so it
+    does not grow without end; queued or sending ones stay whatever their age."""
+    import time
+
+    from chalicelib.core.ids import iso_from_epoch
+
+    cutoff = iso_from_epoch((time.time() if now is None else now) - DELIVERY_LOG_DAYS * 86400)
+    return ports.store.collection(DELIVERIES).delete_many(
+        {"created": {"$lt": cutoff}, "status": {"$in": ["delivered", "failed"]}})

@@ -83,7 +83,8 @@ COLLECTIONS: dict[str, Indexes] = {
     # notifications (chalicelib/notify): subscriptions per project, one delivery per (event, subscription)
     "notify_subscriptions": Indexes(index=(("project_id", "created"), ("project_id", "created", "id"),
                                            ("project_id", "enabled", "created"))),
-    "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"))),
+    "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"),
+                                        ("status", "created"))),   # the cleanup's purge of old settled ones
     # a project's git webhook (chalicelib/hooks): one per project, its secret encrypted
     "hooks": Indexes(unique=(("project_id",),)),
     # each delivery once: GitHub's X-GitHub-Delivery id is unique per project, so a replay is refused
