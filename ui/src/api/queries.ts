@@ -138,6 +138,7 @@ export const useSearch = (org: string, q: string, type: string) =>
 // --- account-level screens (AWS connections, environments with their placement) ---
 // (imported here, not at the top, so this block stays an append)
 import type { AwsAccount, PlacedEnvironment } from "./accountModels";
+import { allows, type Action } from "../lib/roles";
 
 export const accountKeys = {
   awsAccounts: (org: string) => ["aws-accounts", org] as const,
@@ -167,3 +168,11 @@ export const usePlacedEnvironments = (org: string, project: string) =>
     queryFn: () =>
       unwrap<Page<PlacedEnvironment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
   });
+
+/** can(action): whether the caller's role in `org` allows it (lib/roles.ts, the API's table). */
+export function useCan(org: string): (action: Action) => boolean {
+  const me = useMe();
+  const role = me.data?.organizations.find((o) => o.id === org)?.role;
+  return (action: Action) => allows(role, action);
+}
+

@@ -3,7 +3,7 @@ import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { AwsAccount } from "../api/accountModels";
-import { accountKeys, useAwsAccounts, useHealth } from "../api/queries";
+import { accountKeys, useAwsAccounts, useCan, useHealth } from "../api/queries";
 import { AwsSetup } from "../components/AwsSetup";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
@@ -32,20 +32,23 @@ export default function AwsAccountsPage() {
     onSuccess: refresh,
   });
   const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
+  const manage = useCan(org)("aws_account.write");
   const fallback = sandbox ? "the sandbox (the local AWS simulator)" : "the platform's own AWS account (single-account mode)";
   const items = accounts.data?.items;
   return (
     <section>
       <div className="heading">
         <h1>AWS accounts</h1>
-        <div className="row">
-          {sandbox && (
-            <button type="button" onClick={() => demo.mutate()} disabled={demo.isPending}>
-              {demo.isPending ? "Creating…" : "Create a demo connection"}
-            </button>
-          )}
-          <button type="button" className="primary" onClick={() => setConnecting(true)}>Connect an AWS account</button>
-        </div>
+        {manage ? (
+          <div className="row">
+            {sandbox && (
+              <button type="button" onClick={() => demo.mutate()} disabled={demo.isPending}>
+                {demo.isPending ? "Creating…" : "Create a demo connection"}
+              </button>
+            )}
+            <button type="button" className="primary" onClick={() => setConnecting(true)}>Connect an AWS account</button>
+          </div>
+        ) : <p className="muted small">Owners and admins connect AWS accounts.</p>}
       </div>
       <p className="muted">
         Launchbay deploys into your AWS accounts through an IAM role you create there, trusting it with an external id.
@@ -112,6 +115,7 @@ function ConnectForm({ org, onCreated, onCancel }: { org: string; onCreated: (a:
 
 function Row({ org, account: a, onSetup }: { org: string; account: AwsAccount; onSetup: () => void }) {
   const qc = useQueryClient();
+  const manage = useCan(org)("aws_account.write");
   const [mode, setMode] = useState<"view" | "edit" | "remove">("view");
   const [name, setName] = useState(a.name);
   const [regions, setRegions] = useState(a.regions.join(", "));
@@ -159,12 +163,12 @@ function Row({ org, account: a, onSetup }: { org: string; account: AwsAccount; o
         )}
         {mode === "view" && (
           <span className="row">
-            {a.status !== "connected" && <button className="link" onClick={onSetup}>Set up &amp; verify</button>}
-            {a.status !== "pending" && a.role_arn && (
+            {manage && a.status !== "connected" && <button className="link" onClick={onSetup}>Set up &amp; verify</button>}
+            {manage && a.status !== "pending" && a.role_arn && (
               <button className="link" disabled={recheck.isPending} onClick={() => recheck.mutate()}>Verify again</button>
             )}
-            <button className="link" onClick={() => setMode("edit")} aria-label={`Edit ${a.name}`}>Edit</button>
-            <button className="link danger" onClick={() => setMode("remove")} aria-label={`Remove ${a.name}`}>Remove</button>
+            {manage && <button className="link" onClick={() => setMode("edit")} aria-label={`Edit ${a.name}`}>Edit</button>}
+            {manage && <button className="link danger" onClick={() => setMode("remove")} aria-label={`Remove ${a.name}`}>Remove</button>}
           </span>
         )}
         {err && !err.forField("name") && !err.forField("regions") && <FormError error={err} />}

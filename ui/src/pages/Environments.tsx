@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { AwsAccount, CloneAnswer, PlacedEnvironment } from "../api/accountModels";
-import { keys, useAwsAccounts, useHealth, usePlacedEnvironments } from "../api/queries";
+import { keys, useAwsAccounts, useCan, useHealth, usePlacedEnvironments } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
 
@@ -14,7 +14,8 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
   const accounts = useAwsAccounts(org);
   const health = useHealth();
   const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
-  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account" };
+  const manage = useCan(org)("project.write");
+  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account", manage };
   const [cloned, setCloned] = useState<CloneAnswer | null>(null);
   const items = envs.data?.items;
   return (
@@ -35,12 +36,12 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}
-      <NewEnvironment ctx={ctx} />
+      {manage ? <NewEnvironment ctx={ctx} /> : <p className="muted small">Owners and admins add, clone, move and delete environments.</p>}
     </section>
   );
 }
 
-interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string }
+interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string; manage: boolean }
 
 /** Connection and region pickers; regions are those the chosen connection allows. */
 function PlacePicker({ ctx, value, onChange, error }: { ctx: Ctx; value: Place; onChange: (p: Place) => void; error: ApiError | null }) {
@@ -114,7 +115,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
       <td>
-        {mode === "view" && (
+        {mode === "view" && ctx.manage && (
           <span className="row">
             <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
             <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>

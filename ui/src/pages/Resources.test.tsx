@@ -183,3 +183,16 @@ test("rotate credentials: asked twice, then POST …/rotate", async () => {
   await user.click(within(dialog).getByRole("button", { name: "Yes, rotate and redeploy" }));
   await waitFor(() => expect(calls.filter((c) => c.path.endsWith("/rotate"))).toHaveLength(1));
 });
+
+test("a viewer sees the resources but no button to change them", async () => {
+  fakeApi({
+    ...projectApi,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@b.c" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [main], next: null }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  expect(await screen.findByText("Owners and admins add, change and delete resources.")).toBeTruthy();
+  expect(screen.getByText("main")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Add a resource" })).toBeNull();
+  expect(screen.queryByRole("button", { name: "Delete main" })).toBeNull();
+});

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "rea
 import { Link, useParams, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import { useEnvironments, useProject } from "../api/queries";
+import { useCan, useEnvironments, useProject } from "../api/queries";
 import { resourceKeys, useResources } from "../api/resources";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
@@ -16,6 +16,7 @@ import {
 /** A project's managed resources (databases, caches, buckets) per environment: add, resize, delete. */
 export default function ResourcesPage() {
   const { org = "", project = "" } = useParams();
+  const manage = useCan(org)("project.write");
   const [params, setParams] = useSearchParams();
   const env = params.get("env") ?? undefined;
   const proj = useProject(org, project);
@@ -34,7 +35,9 @@ export default function ResourcesPage() {
       </nav>
       <div className="heading">
         <h1>Resources</h1>
-        <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
+        {manage
+          ? <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
+          : <p className="muted small">Owners and admins add, change and delete resources.</p>}
       </div>
       <p className="muted">Databases, caches and buckets in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
       {adding && (
@@ -65,7 +68,7 @@ export default function ResourcesPage() {
             </thead>
             <tbody>
               {items.map((r) => (
-                <ResourceRow key={r.id} r={r} onResize={() => setResizing(r)} onDelete={() => setDeleting(r)} />
+                <ResourceRow key={r.id} r={r} manage={manage} onResize={() => setResizing(r)} onDelete={() => setDeleting(r)} />
               ))}
             </tbody>
           </table>
@@ -77,7 +80,7 @@ export default function ResourcesPage() {
   );
 }
 
-function ResourceRow({ r, onResize, onDelete }: { r: Resource; onResize: () => void; onDelete: () => void }) {
+function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: boolean; onResize: () => void; onDelete: () => void }) {
   const endpoint = endpointText(r);
   const error = errorWords(r);
   return (
@@ -95,8 +98,10 @@ function ResourceRow({ r, onResize, onDelete }: { r: Resource; onResize: () => v
       <td className="hide-narrow">{sizeText(r) || "—"}</td>
       <td className="hide-narrow mono break">{endpoint ?? (r.status === "available" ? "—" : "once available")}</td>
       <td className="row-actions">
+        {manage && <>
         <button className="link" onClick={onResize} disabled={r.status !== "available"} aria-label={`Change ${r.name}`}>Change</button>
         <button className="link danger" onClick={onDelete} disabled={r.status === "deleting"} aria-label={`Delete ${r.name}`}>Delete</button>
+        </>}
       </td>
     </tr>
   );

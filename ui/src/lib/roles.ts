@@ -1,0 +1,21 @@
+// Who may do what: a copy of chalicelib/accounts/roles.py (roles.test.ts compares the two), so a
+// screen shows only the actions the caller's role allows. The API still decides (403 otherwise).
+export type RoleName = "owner" | "admin" | "developer" | "viewer";
+export const RANK: Record<RoleName, number> = { owner: 4, admin: 3, developer: 2, viewer: 1 };
+export const PERMISSIONS = {
+  read: "viewer",
+  deploy: "developer",
+  "service.write": "developer",
+  "secret.write": "developer",
+  "project.write": "admin",
+  "project.delete": "admin",
+  "member.write": "admin",
+  "aws_account.write": "admin",
+} as const satisfies Record<string, RoleName>;
+export type Action = keyof typeof PERMISSIONS;
+
+/** Unknown role (not loaded yet): allowed, so buttons do not flicker; the API answers 403 if not. */
+export function allows(role: string | undefined, action: Action): boolean {
+  if (!role || !(role in RANK)) return true;
+  return RANK[role as RoleName] >= RANK[PERMISSIONS[action]];
+}
