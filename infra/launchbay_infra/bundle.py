@@ -15,7 +15,11 @@ only what the Lambda runtime brings and answers requests from it):
   helpers do import _async.helpers, which stays);
 - kombu's transports other than Redis, pydantic.v1, pymongo's gridfs, redis' multidb client,
   urllib3.contrib: imported only by code that asks for them, and none does;
-- dateutil's zoneinfo tarball: dateutil.tz reads the system's zone files (Lambda has them).
+- dateutil's zoneinfo tarball: dateutil.tz reads the system's zone files (Lambda has them);
+- redis' module command sets (RediSearch, RedisJSON, TimeSeries, Bloom, vector sets: imported
+  only inside the methods that use them, and chalicelib calls none), pydantic's mypy plugin, and
+  the wheels' install manifests and SBOMs (`RECORD`, `*.cyclonedx.json`: read by pip and
+  scanners, never at run time; METADATA and licenses stay).
 Shared libraries lose their debug symbols (`strip --strip-unneeded`, as Debian packages do:
 cryptography's ships unstripped, 0.5 MB zipped); every kept file is compressed at level 9
 (chalice uses zlib's default). Without binutils' `strip` the libraries stay as they are."""
@@ -39,6 +43,8 @@ LEFT_OUT = re.compile(
     r"|^kombu/transport/(?!__init__\.py$|base\.py$|redis\.py$|virtual/)"
     r"|^pydantic/v1/|^opensearchpy/_async/(client/|plugins/|http_aiohttp\.py$|transport\.py$)"
     r"|^redis/multidb/|^urllib3/contrib/"
+    r"|^redis/commands/(search|json|timeseries|bf|vectorset)/|^pydantic/mypy\.py$"
+    r"|\.dist-info/(RECORD|[^/]*\.cyclonedx\.json|sboms?/.*|sbom\.json)$"
     r"|^dateutil/zoneinfo/[^/]*\.tar\.gz$")
 
 
