@@ -40,7 +40,7 @@ def target_for(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
             "security_group": f"launchbay-env-{_tail(scope)}"}
 
 
-def _placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
+def placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The deployment whose target says where the service's resources are: the live release, else
     the newest deployment (a first deploy that failed still made things)."""
     deps = ports.store.collection("deployments")
@@ -61,7 +61,7 @@ def for_new_deployment(ports: Ports, service: dict[str, Any]) -> Optional[dict[s
 
 def of_service(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
     """Where the service's resources are (None: the names from before targets)."""
-    dep = _placed(ports, service)
+    dep = placed(ports, service)
     if dep is None:
         return target_for(ports, service)
     return dep.get("target")

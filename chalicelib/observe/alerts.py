@@ -20,6 +20,7 @@ from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import new_id, now_iso, parse_iso
+from chalicelib.deploys import placement
 from chalicelib.observe import events, metrics
 from chalicelib.store.port import Conflict, iter_all
 
@@ -189,7 +190,7 @@ def publish_sandbox_metrics(ports: Ports, service: dict[str, Any], now: float) -
     cloud = where["cloud"]
     if not cloud.sandbox:
         return
-    placed = metrics.placed(ports, service)
+    placed = placement.placed(ports, service)
     if placed is None:
         return
     born = int(parse_iso(placed["created"]).timestamp()) // 60 * 60 - 60   # no minute before the deploy

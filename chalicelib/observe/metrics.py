@@ -18,6 +18,7 @@ from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import ISO_EXAMPLE, iso_from_epoch, parse_iso
+from chalicelib.deploys.placement import placed
 from chalicelib.deploys.steps import step_result
 
 DEFAULT_SPAN = 3 * 3600
@@ -56,16 +57,6 @@ def _time(name: str, value: str) -> float:
 
 
 # --- where the service's metrics are --------------------------------------------------------
-
-def placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """The live release, else the newest deployment (a failed first release still made things)."""
-    deps = ports.store.collection("deployments")
-    live = deps.get(service.get("live_deployment_id") or "")
-    if live:
-        return live
-    newest, _ = deps.find({"service_id": service["id"]}, order="-number", limit=1)
-    return newest[0] if newest else None
-
 
 def locate(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     """The adapter for the service's account and region, its ECS service name, and for a web
