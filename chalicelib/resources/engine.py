@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from chalicelib.cloud.naming import resource_names
 from chalicelib.core import security
@@ -110,22 +110,34 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
     return Outcome("done", "available")
 
 
+def _apply_then_look(ports: Ports, doc: dict[str, Any], apply: Callable[[], None],
+                     what: str) -> tuple[dict[str, Any], dict[str, Any], Optional[Outcome]]:
+    """A change to a database or cache: `apply()` once (a retry finds `applied` set), then look at
+    AWS. -> (the document, what AWS shows, None once it is available again | the outcome meanwhile)."""
+    cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
+    if not doc.get("applied"):
+        apply()
+        doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
+                                                                     "aws": {**doc["aws"], "requested_at": time.time()}}) or doc
+    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
+    if seen["state"] == "in_progress":
+        return doc, seen, _later(ports, seen["reason"])
+    if seen["state"] != "available":
+        move_resource(ports, doc, "available", f"the {what} did not apply", last_error=seen["reason"],
+                      pending=None, applied=None)
+        return doc, seen, Outcome("done", seen["reason"])
+    return doc, seen, None
+
+
 def _modify(ports: Ports, doc: dict[str, Any]) -> Outcome:
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     pending = dict(doc.get("pending") or {})
     if pending.get("rotate"):
         return _rotate(ports, doc, pending)
-    if not doc.get("applied"):
-        cloud.modify_datastore(kind.aws, n.ident, pending)
-        doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
-                                                                     "aws": {**doc["aws"], "requested_at": time.time()}}) or doc
-    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
-    if seen["state"] == "in_progress":
-        return _later(ports, seen["reason"])
-    if seen["state"] != "available":
-        move_resource(ports, doc, "available", "the change did not apply", last_error=seen["reason"],
-                      pending=None, applied=None)
-        return Outcome("done", seen["reason"])
+    doc, _, meanwhile = _apply_then_look(ports, doc, lambda: cloud.modify_datastore(kind.aws, n.ident, pending),
+                                         "change")
+    if meanwhile:
+        return meanwhile
     move_resource(ports, doc, "available", "changed: " + ", ".join(f"{k} {v}" for k, v in sorted(pending.items())),
                   pending=None, applied=None, **pending)
     return Outcome("done", "changed")
@@ -137,17 +149,10 @@ def _rotate(ports: Ports, doc: dict[str, Any], pending: dict[str, Any]) -> Outco
     linked services are redeployed so that new tasks read it."""
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     password = security.decrypt(ports.settings.fernet_key(), pending["credential_next"])
-    if not doc.get("applied"):
-        cloud.set_datastore_password(kind.aws, n.ident, password)
-        doc = ports.store.collection("resources").update(doc["id"], {"applied": True,
-                                                                     "aws": {**doc["aws"], "requested_at": time.time()}}) or doc
-    seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
-    if seen["state"] == "in_progress":
-        return _later(ports, seen["reason"])
-    if seen["state"] != "available":
-        move_resource(ports, doc, "available", "the rotation did not apply", last_error=seen["reason"],
-                      pending=None, applied=None)
-        return Outcome("done", seen["reason"])
+    doc, seen, meanwhile = _apply_then_look(ports, doc, lambda: cloud.set_datastore_password(kind.aws, n.ident, password),
+                                            "rotation")
+    if meanwhile:
+        return meanwhile
     cloud.put_connection(n.secret, connection_value(doc, password, seen["address"], seen["port"]))
     moved = move_resource(ports, doc, "available", "credentials rotated", credential=pending["credential_next"],
                           pending=None, applied=None)
