@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot, sign_up_with_project
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375, shot, sign_up_with_project
 from tests.e2e.ui_stack import stack_env
 from tests.support.processes import CeleryWorker
 
@@ -74,15 +74,6 @@ def notify_worker(launchbay_env, tmp_path, base):
     worker = CeleryWorker(env, ["notify"], name="notify").start()
     yield worker
     worker.stop()
-
-
-def fits_375(page, screen: str) -> None:
-    """The screen at 375 px wide does not scroll sideways (as tests/e2e/test_ui_mobile.py checks the others)."""
-    page.set_viewport_size({"width": 375, "height": 740})
-    page.wait_for_load_state("networkidle")
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 860})
-    assert width <= 375, f"{screen}: {width} px wide at 375 px"
 
 
 def git(path: Path, *args: str) -> str:

@@ -84,3 +84,12 @@ def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
     page.get_by_role("button", name="Create project").click()
     expect(page.get_by_text("No services yet")).to_be_visible()
     return page.url
+
+
+def fits_375(page, screen: str) -> None:
+    """The screen at 375 px wide does not scroll sideways (as tests/e2e/test_ui_mobile.py checks the others)."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    assert width <= 375, f"{screen}: {width} px wide at 375 px"
