@@ -75,6 +75,7 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
            "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
            "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
+           "phases": [{"status": "queued", "at": now}],
            "lease_expires": None, "enqueued": 1,
            "commit": dict(commit) if commit else (rollback_of or {}).get("commit")}
     if to_build:

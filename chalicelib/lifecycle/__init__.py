@@ -37,7 +37,9 @@ def move(ports: Ports, dep: dict[str, Any], to: str, reason: str, actor: Actor =
     with ports.store.transaction():
         for r in rules:
             r.before(m)
-        changes = {"status": to, "reason": reason, "updated": now, "deadline": deadline_for(ports, to), **m.fields}
+        changes = {"status": to, "reason": reason, "updated": now, "deadline": deadline_for(ports, to), **m.fields,
+                   # every phase it went through, so a reader polling now and then misses none
+                   "phases": [*(dep.get("phases") or []), {"status": to, "at": now}]}
         if to in states.FINAL:
             changes["finished"] = now
         m.new = ports.store.collection("deployments").update(dep["id"], changes, expect={"status": dep["status"]})

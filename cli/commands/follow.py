@@ -81,6 +81,7 @@ class Progress:
         self.dep = dep
         self.seen: dict[str, str] = {}
         self.phase = dep.get("status")
+        self.phases_seen = len(dep.get("phases") or [])
         self.live: Optional[Live] = None
         if not out.json and out.out.is_terminal:
             self.live = Live(self._render(), console=out.out, refresh_per_second=8, transient=False)
@@ -119,10 +120,20 @@ class Progress:
         if self.live:
             self.live.update(self._render())
             return
-        status = dep.get("status")
-        if status != self.phase and status not in GOOD | BAD:
+        # Every phase since the last read, from the deployment's own record: a build that takes less
+        # than a poll still shows as "→ building".
+        recorded = dep.get("phases")
+        if recorded is None:  # a server from before phases were recorded: what this read shows
+            fresh = [{"status": dep.get("status")}]
+        else:
+            fresh, self.phases_seen = recorded[self.phases_seen:], len(recorded)
+        for i, phase in enumerate(fresh):
+            status = phase.get("status")
+            if status == self.phase or status in GOOD | BAD:
+                continue
             self.phase = status
-            self.out.line(Text(f"→ {status}" + (f": {dep['reason']}" if dep.get("reason") else ""), style="bold"))
+            last = i == len(fresh) - 1 and status == dep.get("status")
+            self.out.line(Text(f"→ {status}" + (f": {dep['reason']}" if last and dep.get("reason") else ""), style="bold"))
         for step in dep.get("steps") or []:  # steps that completed without a log line saying so
             status = step.get("status") or "running"
             if status in ("done", "failed") and self.seen.get(step["name"]) != status:

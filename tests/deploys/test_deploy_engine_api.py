@@ -75,6 +75,10 @@ def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatc
         assert dep["status"] == "rolled_back", (mode, dep["error"])
         assert words in dep["error"] and dep["rollback_to"] == good["id"]
         assert [s["name"] for s in dep["steps"]][-2:] == ["rollback.service", "rollback.rollout"]
+        # every phase it went through, in order, each with its time
+        assert [p["status"] for p in dep["phases"]] == ["queued", "provisioning", "deploying", "rollback_pending",
+                                                       "rolling_back", "rolled_back"], mode
+        assert [p["at"] for p in dep["phases"]] == sorted(p["at"] for p in dep["phases"])
     # timeout: the rollout never completes; the deadline turns it into a failure
     monkeypatch.setenv("LAUNCHBAY_DEPLOY_TIMEOUT", "1")
     from chalicelib import wiring as settings
@@ -92,6 +96,7 @@ def test_first_deploy_failing_has_nothing_to_roll_back_to(api, ports):
     a, org, svc = setup_service(api, env={"LAUNCHBAY_SANDBOX_FAIL": "crash"})
     dep = deploy(a, ports, org, svc["id"])
     assert dep["status"] == "failed" and "exited with code 1" in dep["error"]
+    assert [p["status"] for p in dep["phases"]] == ["queued", "provisioning", "deploying", "failed"]
     _, logs = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}/logs")
     assert logs["final"] and any("no earlier live release" in l["message"] for l in logs["lines"])
 
