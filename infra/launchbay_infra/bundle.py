@@ -16,10 +16,14 @@ only what the Lambda runtime brings and answers requests from it):
 - kombu's transports other than Redis, pydantic.v1, pymongo's gridfs, redis' multidb client,
   urllib3.contrib: imported only by code that asks for them, and none does;
 - dateutil's zoneinfo tarball: dateutil.tz reads the system's zone files (Lambda has them);
+- packaging, but for packaging.version (kombu's Redis transport compares redis' version with it);
+- dnspython's zone files, DNSSEC validation, trio and async resolving and Windows support: pymongo
+  (mongodb+srv://) and the domain check (cloud/edge.py) only resolve records, synchronously;
 - redis' module command sets (RediSearch, RedisJSON, TimeSeries, Bloom, vector sets: imported
   only inside the methods that use them, and chalicelib calls none), pydantic's mypy plugin, and
   the wheels' install manifests and SBOMs (`RECORD`, `*.cyclonedx.json`: read by pip and
-  scanners, never at run time; METADATA and licenses stay).
+  scanners, never at run time; licenses stay). METADATA keeps its headers (name, version,
+  requirements: what importlib.metadata reads) and loses its body, the project's long description.
 Shared libraries lose their debug symbols (`strip --strip-unneeded`, as Debian packages do:
 cryptography's ships unstripped, 0.5 MB zipped); every kept file is compressed at level 9
 (chalice uses zlib's default). Without binutils' `strip` the libraries stay as they are."""
@@ -45,7 +49,10 @@ LEFT_OUT = re.compile(
     r"|^redis/multidb/|^urllib3/contrib/"
     r"|^redis/commands/(search|json|timeseries|bf|vectorset)/|^pydantic/mypy\.py$"
     r"|\.dist-info/(RECORD|[^/]*\.cyclonedx\.json|sboms?/.*|sbom\.json)$"
-    r"|^dateutil/zoneinfo/[^/]*\.tar\.gz$")
+    r"|^dateutil/zoneinfo/[^/]*\.tar\.gz$"
+    r"|^packaging/(?!__init__\.py$|version\.py$|_structures\.py$)"
+    r"|^dns/(dnssecalgs/|(btree|btreezone|dnssec|e164|grange|tsigkeyring|versioned|win32util|zone|zonefile"
+    r"|_trio_backend|asyncresolver)\.py$)")
 
 
 def stripped(data: bytes, strip: str) -> bytes:
@@ -70,6 +77,8 @@ def prune(path: Path) -> dict[str, int]:
                 dropped += 1
                 continue
             data = src.read(info)
+            if info.filename.endswith(".dist-info/METADATA"):
+                data = data.split(b"\n\n", 1)[0] + b"\n"
             if strip and info.filename.endswith(".so") and data[:4] == b"\x7fELF":
                 data = stripped(data, strip)
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
