@@ -5,7 +5,8 @@ On a terminal the steps are a rich Live table and the log tail scrolls above it;
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Optional
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional, Union
 
 from rich.live import Live
 from rich.spinner import Spinner
@@ -20,8 +21,11 @@ BAD = {"failed", "rolled_back", "cancelled", "superseded"}
 STEP_STYLE = {"done": ("✓", "green"), "failed": ("✗", "red"), "running": ("…", "yellow")}
 
 
-def clock(ts: Optional[str]) -> str:
-    """HH:MM:SS of an ISO time (the log's own time, in UTC as the API gives it)."""
+def clock(ts: Union[str, int, float, None]) -> str:
+    """HH:MM:SS in UTC of a log line's time: an ISO string (deploy logs) or epoch milliseconds
+    (run-time logs, as CloudWatch Logs gives them)."""
+    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+        return datetime.fromtimestamp(ts / 1000, tz=timezone.utc).strftime("%H:%M:%S")
     if not ts or "T" not in ts:
         return ts or ""
     return ts.split("T", 1)[1][:8]

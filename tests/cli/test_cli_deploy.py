@@ -2,6 +2,7 @@
 against the moto sandbox."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -80,3 +81,7 @@ def test_logs_follow_stops_when_the_deployment_is_final(cli, account, worker):
     run_logs = cli("logs", "slow", "--follow", "--timeout", "2", "--interval", "0.5", "--json")
     assert 1.5 <= time.monotonic() - t0 < 20
     assert all("message" in l for l in run_logs.json_lines())
+    # the same lines for people: run-time log times are epoch milliseconds, shown as HH:MM:SS UTC
+    human = cli("logs", "slow")
+    shown = [line for line in human.stdout.splitlines() if "[sandbox]" in line]
+    assert shown and all(re.match(r"^\d\d:\d\d:\d\d \[sandbox\]", line) for line in shown), human.stdout
