@@ -124,6 +124,8 @@ def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) ->
             if isinstance(fields, list):  # a list of names only
                 fields = {name: None for name in fields}
             for name, value in fields.items():
+                if value is None and action == "create":
+                    continue  # a setting the new thing does not have (e.g. no branch tracked)
                 pair = _pair(value)
                 if pair is not None and action == "update":
                     lines.append(Text(f"      {name}: {text(pair[0])} → {text(pair[1])}"))
@@ -135,6 +137,8 @@ def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) ->
     if changes:
         lines.append(Text(f"Plan: {counts['create']} to create, {counts['update']} to change, "
                           f"{counts['delete']} to delete.", style="bold"))
+    elif warnings:   # e.g. a service that cannot be created until source.repo is set: not "matches"
+        lines.append(Text("No changes to apply: read the warnings below.", style="yellow"))
     else:
         lines.append(Text("No changes: the project already matches.", style="green"))
     for w in warnings:

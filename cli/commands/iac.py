@@ -122,8 +122,8 @@ def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes:
     changes = plan.get("changes") or []
     if not s.out.json:
         _show_plan(s, plan)
-    if not changes:
-        s.out.result({"applied": False, "plan": plan, "result": None})
+    if not changes:   # the plan shown says so; --json still gets the whole answer
+        s.out.result({"applied": False, "plan": plan, "result": None}, lambda: None)
         return
     deletes = [c for c in changes if c.get("action") == "delete"]
     if deletes and not allow_delete:

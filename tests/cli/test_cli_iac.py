@@ -93,6 +93,14 @@ def test_plan_is_rendered_per_environment_with_markers_and_field_diffs():
     assert "Plan: 2 to create, 1 to change, 1 to delete." in lines
     assert lines[-1] == "warning: compose.yaml:services.web.build: build is not supported; give an image"
     assert [t.plain for t in plan_lines([], [])] == ["No changes: the project already matches."]
+    # nothing to do but something said: the project does not "match" (a service waits for its repo)
+    skipped = [t.plain for t in plan_lines([], [{"file": "launchbay.yaml", "key": "services.web.source.repo",
+                                                  "message": "set source.repo"}])]
+    assert skipped[0] == "No changes to apply: read the warnings below." and "matches" not in " ".join(skipped)
+    # a new environment that tracks no branch shows no bare "branch" line
+    env = [t.plain for t in plan_lines([{"action": "create", "type": "environment", "name": "staging",
+                                         "environment": "staging", "fields": {"branch": None, "env": {}}}], [])]
+    assert "      branch" not in env and "      env: {}" in env
 
 
 # --- against the endpoints ---------------------------------------------------------------
@@ -134,6 +142,9 @@ def test_plan_apply_and_export(cli, account, tmp_path, monkeypatch):
 
     applied = cli("apply", "launchbay.yaml", "--yes", "--json").json()
     assert applied["applied"] is True
+    again = cli("apply", "launchbay.yaml", "--yes")     # nothing to do: the plan's words, no dump of the answer
+    assert "No changes: the project already matches." in again.stdout
+    assert "applied" not in again.stdout and '"changes"' not in again.stdout, again.stdout
     assert "web" in {s["name"] for s in cli("services", "--json").json()["items"]}
     assert cli("plan", "--json").json()["changes"] == [] or \
         all(c["action"] == "no-op" for c in cli("plan", "--json").json()["changes"])
