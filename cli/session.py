@@ -95,7 +95,15 @@ class Session:
     def service(self, ref: str) -> dict[str, Any]:
         if ref.startswith("svc_"):
             return self.client.get(self.org_path(f"/services/{segment(ref)}"))
-        return pick(self.services(), ref, "service", hint="pass --env to choose the environment")
+        items = self.services()
+        if not self._env_ref:
+            # No environment chosen: a name found in several (after `envs clone`) means production's,
+            # where `services create`, `secrets set` and `resources create` put things by default.
+            named = [i for i in items if i.get("name") == ref]
+            mains = [i for i in named if i.get("environment") == "production"]
+            if len(named) > 1 and len(mains) == 1:
+                return mains[0]
+        return pick(items, ref, "service", hint="pass --env to choose the environment")
 
     def service_path(self, ref: str, tail: str = "") -> str:
         return self.org_path(f"/services/{segment(self.service(ref)['id'])}{tail}")

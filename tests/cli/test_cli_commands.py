@@ -66,6 +66,25 @@ def test_human_output_names_things(cli, account):
     assert "Follow it: launchbay logs --deployment dep_" in dep
 
 
+def test_a_service_name_in_several_environments_means_production_unless_env_is_given(cli, account):
+    # the README's walk: create web, clone production to staging, then name web with no --env
+    made = cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--json").json()
+    cli("envs", "clone", "production", "staging")
+    staging = cli("services", "show", "web", "--env", "staging", "--json").json()
+    assert staging["environment"] == "staging" and staging["id"] != made["id"]
+    assert cli("services", "show", "web", "--json").json()["id"] == made["id"]
+    assert cli("cost", "web", "--json").json()["service_id"] == made["id"]
+    # the same name in two environments, neither of them production: ambiguous, and said so
+    cli("envs", "create", "qa")
+    cli("services", "create", "api", "--image", "nginx:1.27", "--port", "80", "--env", "staging")
+    cli("services", "create", "api", "--image", "nginx:1.27", "--port", "80", "--env", "qa")
+    both = cli("services", "show", "api", ok=False)
+    assert both.exit_code == 1 and "2 services are named 'api'" in both.stderr and "--env" in both.stderr
+    # a chosen environment decides
+    cli("envs", "use", "staging")
+    assert cli("services", "show", "web", "--json").json()["id"] == staging["id"]
+
+
 def test_usage_and_api_errors_exit_1_with_a_clear_message(cli, account):
     small = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--memory", "100", ok=False)
     assert small.exit_code == 1 and "memory" in small.stderr and small.stdout == ""
