@@ -259,7 +259,9 @@ def services_create(
 
   launchbay services update shop --branch release/2 --build-arg NODE_ENV=staging
 
-  launchbay services update web --max 4 --var LOG_LEVEL=debug""")
+  launchbay services update web --max 4 --var LOG_LEVEL=debug
+
+  launchbay services update web --unset-var LAUNCHBAY_SANDBOX_FAIL""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -268,13 +270,16 @@ def services_update(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None,
+    unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
+                                                           help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Change a service's settings; they apply with its next deploy.
 
     --image switches a service built from source to that image, --repo switches it to building
     from that repository; --branch, --dockerfile and --context change the source of a service
-    that already builds from one. --var and --build-arg add to (or replace single) values."""
+    that already builds from one. --var and --build-arg add to (or replace single) values;
+    --unset-var removes one."""
     fields = src.source_fields(repo, branch, dockerfile, context)
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
@@ -285,8 +290,13 @@ def services_update(
     if fields:
         body["source"] = src.source_body(fields, svc.get("source"))
     body.update(_settings(port, cpu, memory, None, command, health_path, min_instances, max_instances, schedule, domain))
-    if var:
-        body["env"] = {**(svc.get("env") or {}), **_pairs(var, "--var")}
+    if var or unset_var:
+        current = svc.get("env") or {}
+        unknown = [k for k in unset_var or [] if k not in current]
+        if unknown:
+            raise CliError(f"--unset-var: {svc['name']} has no variable {', '.join(unknown)} "
+                           f"(it has: {', '.join(sorted(current)) or 'none'})")
+        body["env"] = {k: v for k, v in {**current, **_pairs(var, "--var")}.items() if k not in (unset_var or [])}
     if build_arg:
         body["build_env"] = {**(svc.get("build_env") or {}), **_pairs(build_arg, "--build-arg")}
     if not body:

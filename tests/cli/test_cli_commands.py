@@ -85,6 +85,17 @@ def test_a_service_name_in_several_environments_means_production_unless_env_is_g
     assert cli("services", "show", "web", "--json").json()["id"] == staging["id"]
 
 
+def test_services_update_adds_and_removes_variables(cli, account):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--var", "A=1",
+        "--var", "LAUNCHBAY_SANDBOX_FAIL=health")
+    got = cli("services", "update", "web", "--var", "B=2", "--unset-var", "LAUNCHBAY_SANDBOX_FAIL", "--json").json()
+    assert got["env"] == {"A": "1", "B": "2"}
+    assert cli("services", "show", "web", "--json").json()["env"] == {"A": "1", "B": "2"}
+    missing = cli("services", "update", "web", "--unset-var", "NOPE", ok=False)
+    assert missing.exit_code == 1 and "no variable NOPE" in missing.stderr and "A, B" in missing.stderr
+    assert cli("services", "show", "web", "--json").json()["env"] == {"A": "1", "B": "2"}
+
+
 def test_usage_and_api_errors_exit_1_with_a_clear_message(cli, account):
     small = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--memory", "100", ok=False)
     assert small.exit_code == 1 and "memory" in small.stderr and small.stdout == ""
