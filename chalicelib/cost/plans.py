@@ -32,26 +32,38 @@ def service_change(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
 
 
 def project_change(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
-    """The project as it is against the project once the document is applied (what the plan
-    deletes is gone; a service the plan cannot create yet, or whose kind it cannot change,
-    stays as it is)."""
-    from chalicelib.configfile.plan import current_state, desired_service
+    """The project as it is against the project once the document is applied, services and
+    managed resources both (what the plan deletes is gone; a service the plan cannot create yet,
+    or whose kind it cannot change, stays as it is; so do a resource's kind and version)."""
+    from chalicelib.configfile.plan import current_state, desired_resource, desired_service
 
     state = current_state(ports, project_id)
     before, after = [], []
     for have in state.values():
-        before.append(environment_cost(ports, have["doc"], list(have["services"].values())))
+        before.append(environment_cost(ports, have["doc"], list(have["services"].values()),
+                                       list(have["resources"].values())))
     for name, env_spec in doc.environments.items():
-        have = state.get(name) or {"doc": {"name": name, "region": None}, "services": {}}
+        have = state.get(name) or {"doc": {"name": name, "region": None}, "services": {}, "resources": {}}
         wanted = []
         for svc_name, spec in env_spec.services.items():
             current = have["services"].get(svc_name)
-            if spec.image is None:
+            if spec.source is not None and not spec.source.repo:   # the plan cannot create it yet
                 wanted += [current] if current else []
                 continue
             new = {**desired_service(spec, svc_name, env_spec.domain_suffix), "name": svc_name}
             wanted.append({**new, "kind": current["kind"], "id": current["id"]} if current else new)
-        after.append(environment_cost(ports, have["doc"], wanted))
+        held = []
+        for res_name, res_spec in env_spec.resources.items():
+            current = have["resources"].get(res_name)
+            if current and current["kind"] != res_spec.kind:   # kind cannot change in place: it stays
+                held.append(current)
+                continue
+            new = {**desired_resource(res_spec, name), "name": res_name}
+            if current:   # storage only grows; the version stays (plan warns about both)
+                new.update(id=current["id"], version=current.get("version"),
+                           storage_gb=max(new.get("storage_gb") or 0, current.get("storage_gb") or 0) or None)
+            held.append(new)
+        after.append(environment_cost(ports, have["doc"], wanted, held))
     out = difference(total(before), total(after))
     return {**out, "environments": _by_env(before, after)}
 

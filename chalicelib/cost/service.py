@@ -63,7 +63,7 @@ def environment_cost(ports: Ports, env: dict[str, Any], services: list[dict[str,
     place = placement(ports, env, services)
     items = [{"id": s.get("id"), "name": s["name"], "kind": s["kind"], **service_estimate(priced(s), place)}
              for s in services]
-    held = [{"id": r["id"], "name": r["name"], "kind": r["kind"], "size": r.get("size"),
+    held = [{"id": r.get("id"), "name": r["name"], "kind": r["kind"], "size": r.get("size"),
              **resource_estimate(r, place.region)} for r in (resources or [])]
     brief = ("lines", "assumptions")
     return {"id": env.get("id"), "name": env["name"], "region": place.region, **total(items + held),

@@ -133,3 +133,28 @@ def test_managed_resources_count_in_their_environment(api):
     prod = {e["name"]: e for e in project["environments"]}["production"]
     assert [(r["name"], r["monthly_min"]) for r in prod["resources"]] == [("db", CENT(13.98, abs=0.005))]  # 730 h x $0.016 + 20 GB x $0.115
     assert prod["monthly_min"] == CENT(42.76 + 13.98, abs=0.01) and prod["monthly_max"] == CENT(69.14 + 13.98, abs=0.01)
+
+
+@pytest.mark.services   # creating a resource queues its task (Redis)
+def test_launchbay_yaml_plan_counts_resources_and_services_built_from_source(api):
+    """The plan's cost is the project's cost (GET …/cost) before and after: managed resources
+    and services built from source count, as they do there."""
+    org = new_org(api)
+    prj = org.project("shop")["id"]
+    doc = {"version": 1, "environments": {"production": {
+        "resources": {"db": {"kind": "postgres"}},
+        "services": {"web": {"kind": "web", "port": 8080, "source": {"repo": "acme/shop"}}}}}}
+    planned = org.call("POST", f"/projects/{prj}/plan", {"document": doc})[1]["cost"]
+    # a web service alone behind its ALB (42.76) and a db.t4g.micro with 20 GB (13.98)
+    assert planned["before"]["monthly_min"] == 0
+    assert planned["after"]["monthly_min"] == CENT(42.76 + 13.98, abs=0.01)
+    assert org.call("POST", f"/projects/{prj}/apply", {"document": doc})[0] == 200
+    project = org.call("GET", f"/projects/{prj}/cost")[1]
+    assert project["monthly_min"] == CENT(planned["after"]["monthly_min"], abs=0.005)
+    again = org.call("POST", f"/projects/{prj}/plan", {"document": doc})[1]["cost"]
+    assert again["before"]["monthly_min"] == CENT(project["monthly_min"], abs=0.005)
+    assert again["delta"] == {"monthly_min": 0, "monthly_max": 0, "currency": "USD"}
+    # a bigger database: the difference is the instance's, the services' stays
+    doc["environments"]["production"]["resources"]["db"]["size"] = "db.t4g.small"
+    bigger = org.call("POST", f"/projects/{prj}/plan", {"document": doc})[1]["cost"]
+    assert bigger["delta"]["monthly_min"] == CENT(730 * (0.032 - 0.016), abs=0.01)
