@@ -24,7 +24,7 @@ STEP_STYLE = {"done": ("✓", "green"), "failed": ("✗", "red"), "running": ("�
 def clock(ts: Union[str, int, float, None]) -> str:
     """HH:MM:SS in UTC of a log line's time: an ISO string (deploy logs) or epoch milliseconds
     (run-time logs, as CloudWatch Logs gives them)."""
-    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+    if isinstance(ts, (int, float)):
         return datetime.fromtimestamp(ts / 1000, tz=timezone.utc).strftime("%H:%M:%S")
     if not ts or "T" not in ts:
         return ts or ""
