@@ -216,6 +216,11 @@ def put_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: s
     environments.check_secret_name(name)
     if name in (service.get("env") or {}):
         raise Invalid(f"{name} is already a plain env var of this service", field="name")
+    link = ports.store.collection("resource_links").find_one({"service_id": service_id, "variable": name})
+    if link is not None:   # the link's connection would silently win over this value at deploy
+        res = ports.store.collection("resources").get(link["resource_id"]) or {}
+        raise StateConflict(f"{name} comes from the linked resource {res.get('name')!r}: unlink it first, "
+                            "or link it under another variable", field="name")
     with ports.store.transaction():
         secret = environments.put_secret_value(ports, actor, org_id, service_id, name, value)
         refresh_config_hash(ports, service_id)

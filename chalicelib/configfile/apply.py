@@ -17,9 +17,10 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import NotFound, StateConflict
 from chalicelib.resources import service as resources
 
+# a secret goes before links are made: a file may replace a secret with a link of the same name
 ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", "resource"): 2,
-         ("update", "resource"): 3, ("create", "service"): 4, ("update", "service"): 5, ("create", "link"): 6,
-         ("update", "link"): 6, ("delete", "link"): 7, ("delete", "secret"): 8, ("delete", "service"): 9,
+         ("update", "resource"): 3, ("create", "service"): 4, ("update", "service"): 5, ("delete", "secret"): 6,
+         ("create", "link"): 7, ("update", "link"): 7, ("delete", "link"): 8, ("delete", "service"): 9,
          ("delete", "resource"): 10, ("delete", "environment"): 11}
 
 

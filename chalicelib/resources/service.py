@@ -188,7 +188,9 @@ def list_links(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list
 
 
 def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str,
-         variable: Optional[str]) -> dict[str, Any]:
+         variable: Optional[str], copying: bool = False) -> dict[str, Any]:
+    """`copying`: a clone or preview links as its original did, even where the original also
+    has a secret of that name (made before links and secrets refused each other)."""
     service = _service(ports, actor, org_id, service_id, "service.write")
     res = get_resource(ports, actor, org_id, resource_id)
     if res["environment_id"] != service.get("environment_id"):
@@ -199,6 +201,9 @@ def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: 
     if variable in (service.get("env") or {}):
         raise StateConflict(f"the service already sets {variable} as a variable: pick another name",
                             field="variable")
+    if not copying and ports.store.collection("secrets").find_one({"scope_id": service_id, "name": variable}):
+        raise StateConflict(f"the service has a secret {variable}, which the link would silently replace: "
+                            "delete the secret first, or pick another variable", field="variable")
     links = ports.store.collection("resource_links")
     existing = links.find_one({"service_id": service_id, "resource_id": resource_id})
     doc = {"id": (existing or {}).get("id") or new_id("lnk"), "org_id": org_id, "service_id": service_id,
@@ -288,5 +293,5 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
         links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)
         for lk in links:
             if lk["resource_id"] in copies:
-                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"])
+                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"], copying=True)
     return list(copies.values())

@@ -331,3 +331,37 @@ def test_rotating_credentials_changes_the_connection_and_redeploys_linked_servic
     bucket = settle(ports, create(org, name="files", kind="bucket")["id"])
     status, err = org.call("POST", f"/resources/{bucket['id']}/rotate")
     assert status == 422 and err["error"]["field"] == "resource"
+
+
+def test_a_secret_and_a_link_never_share_a_variable(make_org, ports):
+    """At deploy a link's connection replaces a secret of the same name: each refuses the other
+    instead (the README's Compose walk once set DATABASE_URL by hand over the imported link)."""
+    org = make_org()
+    web = org.service()
+    res = create(org)
+    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+    status, err = org.call("PUT", f"/services/{web['id']}/secrets/DATABASE_URL", {"value": "postgres://x"})
+    assert status == 409 and err["error"]["field"] == "name", err
+    assert "linked resource 'db'" in err["error"]["message"]
+    assert org.call("PUT", f"/services/{web['id']}/secrets/OTHER_URL", {"value": "x"})[0] == 200
+    status, err = org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {"variable": "OTHER_URL"})
+    assert status == 409 and err["error"]["field"] == "variable" and "secret OTHER_URL" in err["error"]["message"]
+    assert [lk["variable"] for lk in org.call("GET", f"/services/{web['id']}/links")[1]["items"]] == ["DATABASE_URL"]
+
+
+def test_a_file_may_replace_a_secret_with_a_link_of_the_same_name(make_org, ports):
+    org = make_org()
+    prj = org.project()
+    before = ("version: 1\nenvironments:\n  production:\n    resources:\n      db: {kind: postgres}\n"
+              "    services:\n      web: {image: nginx, port: 80, secrets: [DATABASE_URL]}\n")
+    assert org.call("POST", f"/projects/{prj['id']}/apply", {"files": {"launchbay.yaml": before}})[0] == 200
+    [web] = org.call("GET", f"/projects/{prj['id']}/services")[1]["items"]
+    assert org.call("PUT", f"/services/{web['id']}/secrets/DATABASE_URL", {"value": "postgres://old"})[0] == 200
+    after = before.replace("secrets: [DATABASE_URL]", "links: {db: DATABASE_URL}")
+    body = {"files": {"launchbay.yaml": after}}
+    status, err = org.call("POST", f"/projects/{prj['id']}/apply", body)   # the secret would stay: refused
+    assert status == 409 and "secret DATABASE_URL" in err["error"]["message"], err
+    status, out = org.call("POST", f"/projects/{prj['id']}/apply", {**body, "allow_delete": True})
+    assert status == 200, out
+    assert [lk["variable"] for lk in org.call("GET", f"/services/{web['id']}/links")[1]["items"]] == ["DATABASE_URL"]
+    assert org.call("GET", f"/services/{web['id']}/secrets")[1]["items"] == []
