@@ -79,7 +79,10 @@ class StartTheService(Rule):
             what = f"building {b['repo']} at {b['ref']} ({b['dockerfile']})"
         if d.get("commit"):   # the source commit, as a person knows it: short sha, first line, author
             c = d["commit"]
-            what += f", commit {c['sha'][:12]} \"{c.get('message', '')}\" by {c.get('author') or 'unknown'}"
+            said = " ".join(filter(None, [f"\"{c['message']}\"" if c.get("message") else "",
+                                          f"by {c['author']}" if c.get("author") else ""]))
+            if said or move.to != "building":   # a bare sha: "building <repo> at <sha>" already names it
+                what += f", commit {c['sha'][:12]}" + (f" {said}" if said else "")
         append_log(move.ports, d, f"deployment #{d['number']} of {d['service_name']} started ({where}), {what}", "start")
 
 

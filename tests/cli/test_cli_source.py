@@ -31,6 +31,8 @@ def test_create_from_a_repo_and_deploy_a_commit_showing_the_build(cli, account, 
     text = out.stdout
     assert "Deploying shop: deployment #1 (dep_" in text and f"building acme/shop at {first[:10]}" in text
     assert "→ building" in text                                                    # the phase, as it changes
+    start = next(line for line in text.splitlines() if "deployment #1 of shop started" in line)
+    assert start.endswith(f"building acme/shop at {first[:10]} (Dockerfile)"), start   # no empty message, no "unknown"
     assert "✓ build.start" in text and "✓ build: done" in text and "Step 1/4 : FROM alpine:3.20" in text
     assert text.index("✓ build: done") < text.index("✓ rollout")
     assert text.rstrip().endswith("is live.") and f"at commit {first[:10]}" in text
