@@ -107,8 +107,9 @@ def _connection(ports: Ports, org_id: str, ref: str, field: str) -> dict[str, An
     coll = ports.store.collection("aws_accounts")
     conn = coll.get(ref) if ref.startswith("awsacc_") else coll.find_one({"org_id": org_id, "name": ref})
     if conn is None or conn["org_id"] != org_id:
+        known = sorted(c["name"] for c in iter_all(coll, {"org_id": org_id}))
         raise BadRequest(f"launchbay.yaml: {field}: no AWS account connection {ref!r} in this organization "
-                         "(`launchbay accounts` lists them)", field=field)
+                         f"(its connections: {', '.join(known) or 'none yet'})", field=field)
     if not conn.get("role_arn"):
         raise BadRequest(f"launchbay.yaml: {field}: connection {conn['name']!r} is not verified yet", field=field)
     return conn

@@ -52,6 +52,9 @@ def test_environments_name_their_account_and_region(make_org, launchbay_env):
         status, err = a.call("POST", f"/projects/{prj}/plan", doc(account))
         assert status == 400 and err["error"]["field"] == "environments.staging.account", err
         assert "no AWS account connection" in err["error"]["message"]
+        # it names this organization's connections (no command that does not exist), never another's
+        assert f"its connections: {conn['name']}" in err["error"]["message"]
+        assert foreign["name"] not in err["error"]["message"].replace(f"{account!r}", "")
     status, err = a.call("POST", f"/projects/{prj}/apply", doc(conn["name"], "ap-south-1"))
     assert status == 400 and err["error"]["field"] == "environments.staging.region"
     assert "not allowed by connection" in err["error"]["message"] and "eu-west-1" in err["error"]["message"]
