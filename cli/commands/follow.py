@@ -84,6 +84,7 @@ class Progress:
         self.out = out
         self.dep = dep
         self.seen: dict[str, str] = {}
+        self.pending: dict[str, str] = {}   # steps the deployment says ended, not yet marked by a log line
         self.phase = dep.get("status")
         self.phases_seen = len(dep.get("phases") or [])
         self.live: Optional[Live] = None
@@ -138,9 +139,16 @@ class Progress:
             self.phase = status
             last = i == len(fresh) - 1 and status == dep.get("status")
             self.out.line(Text(f"→ {status}" + (f": {dep['reason']}" if last and dep.get("reason") else ""), style="bold"))
-        for step in dep.get("steps") or []:  # steps that completed without a log line saying so
+        # Steps that completed without a log line saying so. The deployment is read just after its
+        # log page, so a step's "done" line is often on the next page: wait one read (or the end)
+        # before marking a step here, so that each step shows once, as its own log line.
+        final = dep.get("status") in GOOD | BAD
+        for step in dep.get("steps") or []:
             status = step.get("status") or "running"
             if status in ("done", "failed") and self.seen.get(step["name"]) != status:
+                if not final and self.pending.get(step["name"]) != status:
+                    self.pending[step["name"]] = status
+                    continue
                 self.seen[step["name"]] = status
                 mark, style = STEP_STYLE[status]
                 took = f" ({step['ms']:.0f} ms)" if isinstance(step.get("ms"), (int, float)) else ""

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from cli.commands.follow import Progress
+from cli.output import Out
 from tests.support.processes import CeleryWorker
 
 
@@ -85,3 +87,20 @@ def test_logs_follow_stops_when_the_deployment_is_final(cli, account, worker):
     human = cli("logs", "slow")
     shown = [line for line in human.stdout.splitlines() if "[sandbox]" in line]
     assert shown and all(re.match(r"^\d\d:\d\d:\d\d \[sandbox\]", line) for line in shown), human.stdout
+
+
+def test_a_step_is_marked_once_by_its_own_log_line_when_the_deployment_says_done_first(capsys):
+    """The deployment is read just after a log page: it often says a step is done before the
+    page holding that step's "done" line. Plain output marks the step with that line, once."""
+    progress = Progress(Out(False), {"status": "queued", "phases": [{"status": "queued"}]})
+    done = {"status": "provisioning", "phases": [{"status": "queued"}, {"status": "provisioning"}],
+            "steps": [{"name": "cluster", "status": "done", "ms": 11}]}
+    progress.line({"ts": "2026-01-31T12:00:01Z", "step": "cluster", "message": "cluster: started"})
+    progress.poll(done)
+    progress.line({"ts": "2026-01-31T12:00:02Z", "step": "cluster", "message": "cluster: done in 11 ms; unchanged"})
+    progress.poll(done)
+    # a step whose log says nothing of its end is marked from the deployment, at the latest at the end
+    progress.poll({**done, "status": "live", "steps": done["steps"] + [{"name": "quiet", "status": "done", "ms": 3}]})
+    text = capsys.readouterr().out
+    assert text.count("cluster: done") == 1 and "12:00:02 ✓ cluster: done in 11 ms; unchanged" in text, text
+    assert "→ provisioning" in text and text.count("✓ quiet: done (3 ms)") == 1, text
