@@ -127,9 +127,10 @@ def verify(ports: Ports, actor: Actor, org_id: str, service: dict[str, Any]) -> 
     if rr["value"] not in found:
         ours = [v[:100] for v in found if v.startswith(VALUE_PREFIX)]
         seen = f"it holds {', '.join(ours)}, not {rr['value']}" if ours else "no launchbay-verify value was found"
+        where = ("in the sandbox's Route 53: a public hosted zone containing the name, see docs/cloud.md"
+                 if ports.settings.sandbox else "DNS changes can take minutes to show")   # no public DNS there
         raise NotVerified(f"domain {held['name']} is not verified: TXT {rr['name']}: {seen}. "
-                          f"Create TXT {rr['name']} = {rr['value']} and try again (DNS changes can take minutes "
-                          "to show)", field="domain")
+                          f"Create TXT {rr['name']} = {rr['value']} and try again ({where})", field="domain")
     with ports.store.transaction():
         done = ports.store.collection("domains").update(
             held["id"], {"status": "verified", "verified_at": now_iso()}, expect={"status": "pending",

@@ -200,6 +200,7 @@ def test_verify_needs_the_right_txt_record(api, ports, launchbay_env, zone):
     assert status == 409 and err["error"]["code"] == "domain_not_verified" and err["error"]["field"] == "domain"
     assert "no launchbay-verify value was found" in err["error"]["message"]
     assert f"Create TXT _launchbay-challenge.{domain} = launchbay-verify=" in err["error"]["message"]
+    assert "in the sandbox's Route 53" in err["error"]["message"]        # where the sandbox looks, not public DNS
     publish_txt(launchbay_env, zone, f"_launchbay-challenge.{domain}", "launchbay-verify=not-the-token")
     status, err = a.call("POST", url)                                   # somebody else's token
     assert status == 409 and "it holds launchbay-verify=not-the-token, not launchbay-verify=" in err["error"]["message"]
