@@ -33,7 +33,7 @@ def create(org, project):
 
 @endpoint(bp, HOOK, "GET", "The project's GitHub webhook (never its secret) and its latest deliveries", tag=TAG)
 def get(org, project):
-    return service.describe(ports(), actor(bp), org, project)
+    return service.describe(ports(), actor(bp), org, project, _base_url(f"/v1/orgs/{org}/projects/{project}/hooks/github"))
 
 
 @endpoint(bp, "/hooks/github/{project}", "POST", "GitHub delivers push and pull_request events here, signed with "

@@ -50,14 +50,16 @@ def create_or_rotate(ports: Ports, actor: Actor, org_id: str, project_id: str, b
             "events": list(EVENTS), "rotated": current is not None}
 
 
-def describe(ports: Ports, actor: Actor, org_id: str, project_id: str) -> dict[str, Any]:
+def describe(ports: Ports, actor: Actor, org_id: str, project_id: str, base_url: str) -> dict[str, Any]:
+    """The hook without its secret, with its payload URL (to set GitHub up again) and latest deliveries."""
     load_in_org(ports, actor, org_id, "read", "projects", project_id, "project")
     hook = ports.store.collection("hooks").find_one({"project_id": project_id})
     if hook is None:
         raise NotFound("this project has no GitHub webhook: POST to make one", field="project")
     recent, _ = ports.store.collection("hook_deliveries").find({"project_id": project_id}, order="-created", limit=20)
-    return {"id": hook["id"], "provider": "github", "events": list(EVENTS), "created": hook["created"],
-            "updated": hook["updated"], "deliveries": [public_delivery(d) for d in recent]}
+    return {"id": hook["id"], "provider": "github", "url": base_url.rstrip("/") + DELIVERY_PATH.format(project=project_id),
+            "events": list(EVENTS), "created": hook["created"], "updated": hook["updated"],
+            "deliveries": [public_delivery(d) for d in recent]}
 
 
 # --- a delivery arrives ------------------------------------------------------------

@@ -79,7 +79,8 @@ def hooks_show(org: Org = None, project: Project = None, json: Json = False) -> 
     rows = [{**d, "outcome": outcome(d.get("result"))} for d in got.get("deliveries") or []]
 
     def human() -> None:
-        s.out.fields({**got, "events": ", ".join(got.get("events") or [])}, ["id", "provider", "events", "created", "updated"])
+        s.out.fields({**got, "events": ", ".join(got.get("events") or [])},
+                     ["id", "provider", "url", "events", "created", "updated"])
         s.out.line("")
         s.out.table(rows, DELIVERY_COLUMNS, "no deliveries yet")
     s.out.result(got, human)

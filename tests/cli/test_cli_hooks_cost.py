@@ -40,6 +40,7 @@ def test_hooks_github_prints_url_secret_and_steps_then_show_lists_deliveries(cli
     assert "Settings → Webhooks → Add webhook" in made.stdout and "Pushes and Pull requests" in made.stdout
     shown = cli("hooks", "show")
     assert secret not in shown.stdout and "no deliveries yet" in shown.stdout and "push" in shown.stdout
+    assert _printed(shown.stdout, "url") == url                            # to set GitHub up again later
 
     rotated = cli("hooks", "github", "--json").json()
     assert rotated["rotated"] is True and rotated["url"] == url and rotated["secret"] != secret

@@ -94,6 +94,7 @@ def test_push_to_the_tracked_branch_deploys_with_the_commit_recorded_logged_and_
     # the hook lists the delivery with what it did
     _, hook = org.call("GET", f"/projects/{hooked.project['id']}/hooks/github")
     assert hook["deliveries"][0]["status"] == "done" and hook["deliveries"][0]["result"]["deployments"] == [deps[0]["id"]]
+    assert hook["url"] == hooked.url and "secret" not in hook      # the URL again (to set GitHub up), never the secret
 
 
 def test_push_to_another_branch_or_a_tag_does_nothing(hooked, ports):
