@@ -18,7 +18,7 @@ from chalicelib.audit import service as audit
 from chalicelib.catalog.service import get_service
 from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import SYSTEM, Actor, Ports
-from chalicelib.core.errors import BadRequest
+from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.core.ids import new_id, now_iso, parse_iso
 from chalicelib.deploys import placement
 from chalicelib.observe import events, metrics
@@ -75,6 +75,9 @@ def put_rules(ports: Ports, actor: Actor, org_id: str, service_id: str, body: Ru
     dup = next((m for m in seen if seen.count(m) > 1), None)
     if dup:
         raise BadRequest(f"rule {dup} is given twice", field="rules")
+    for i, r in enumerate(body.rules):   # a percentage above 100 could never fire: a silent no-op
+        if DEFAULTS[r.metric][2] == "%" and r.threshold > 100:
+            raise Invalid(f"{r.metric} is a percentage: its threshold is at most 100", field=f"rules.{i}.threshold")
     own = {r.metric: {"threshold": r.threshold, "window_minutes": r.window_minutes, "enabled": r.enabled}
            for r in body.rules}
     coll = ports.store.collection("alert_rules")

@@ -110,6 +110,10 @@ def test_rules_default_validate_and_need_a_developer(make_org, ports):
     status, err = org.call("PUT", f"/services/{svc['id']}/alert-rules",
                            {"rules": [{"metric": "cpu", "threshold": 50}, {"metric": "cpu", "threshold": 60}]})
     assert status == 400 and err["error"]["field"] == "rules"
+    status, err = org.call("PUT", f"/services/{svc['id']}/alert-rules",
+                           {"rules": [{"metric": "restarts", "threshold": 150}, {"metric": "cpu", "threshold": 150}]})
+    assert status == 422 and err["error"]["field"] == "rules.1.threshold" and "at most 100" in err["error"]["message"]
+    assert org.call("GET", f"/services/{svc['id']}/alert-rules")[1]["rules"] == body["rules"]   # nothing saved
 
 
 @pytest.mark.parametrize("query,field", [("period=90", "period"), ("period=x", "period"), ("from=yesterday", "from"),
