@@ -317,7 +317,9 @@ def _problem(err: Mapping[str, Any]) -> dict[str, str]:
     elif kind == "missing":
         message = f"{loc} is required"
     elif kind == "string_pattern_mismatch":  # a raw regular expression means nothing to a person
-        message = f"{loc} has the wrong format"
+        from chalicelib.core.types import pattern_mismatch  # pydantic: not at import (cold start)
+
+        message = pattern_mismatch(loc, dict(err))
     return {"field": loc, "message": message}
 
 

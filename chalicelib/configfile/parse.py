@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from chalicelib.configfile.importers.common import error_line, parse_yaml
 from chalicelib.configfile.model import LaunchbayFile
 from chalicelib.core.errors import BadRequest, Invalid
+from chalicelib.core.types import pattern_mismatch
 
 
 def _lines(node: Any, path: tuple = ()) -> dict[tuple, int]:
@@ -52,6 +53,8 @@ def validate(data: dict, file: str = "launchbay.yaml", lines: Optional[dict[tupl
                 message = f"unknown field {str(loc[-1])!r}"
             elif err["type"] == "missing":
                 message = f"{loc[-1]} is required"
+            elif err["type"] == "string_pattern_mismatch":
+                message = pattern_mismatch(str(loc[-1]), dict(err))
             where = f"{file}:{line}" if line else file
             problems.append({"field": field, "message": f"{where}: {field}: {message}", "file": file, "line": line})
         first = problems[0]

@@ -31,6 +31,31 @@ def _email(value: str) -> str:
     return value
 
 
+# What each `pattern=` of a request model (and launchbay.yaml) allows, in words: a failed match
+# says this instead of the regular expression (tests/api/test_errors_in_words.py checks that
+# every pattern in the OpenAPI document has its words).
+PATTERN_WORDS = {
+    r"^/[^\s]*$": "a path starting with / and without spaces (e.g. /healthz)",
+    r"^[0-9a-fA-F]{7,64}$": "a commit sha: 7 to 64 hexadecimal digits (e.g. 3f2c9e1)",
+    r"^[0-9a-f]{40}$": "a full commit sha: 40 lower-case hexadecimal digits",
+    r"^[A-Z_][A-Z0-9_]{0,127}$": "upper-case letters, digits and _, not starting with a digit (e.g. DATABASE_URL)",
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}/[A-Za-z0-9_.-]{1,100}$": "owner/name of a repository (e.g. acme/shop)",
+    SLUG.pattern: "lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen "
+                  "(e.g. web or api-v2)",
+    r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$": "2 to 32 lower-case letters, digits and hyphens, starting with a letter and "
+                                       "not ending with a hyphen (e.g. db)",
+    r"^[a-z][a-z0-9-]{0,31}$": "at most 32 lower-case letters, digits and hyphens, starting with a letter "
+                               "(e.g. staging)",
+    r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$": "an AWS region such as eu-west-1",
+}
+
+
+def pattern_mismatch(field: str, err: dict) -> str:
+    """The message of a pydantic string_pattern_mismatch error, in words."""
+    words = PATTERN_WORDS.get(str((err.get("ctx") or {}).get("pattern")))
+    return f"{field} has the wrong format" + (f": {words}" if words else "")
+
+
 # e-mail addresses compare case-insensitively: store and look them up in lower case
 Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(str.lower)]
 EmailAddress = Annotated[Email, Field(json_schema_extra={"format": "email"}), AfterValidator(_email)]  # new ones

@@ -136,3 +136,39 @@ def test_health_says_what_is_down_with_a_503(api):
     assert status == 503, body
     assert body["ok"] is False and body["checks"]["store"]["ok"] is True
     assert body["checks"]["redis"]["ok"] is False and body["checks"]["aws"]["ok"] is False
+
+
+def test_a_format_error_says_in_words_what_is_allowed(make_org):
+    """"name has the wrong format" left people guessing: every pattern a request body can fail
+    on has its words, and the answer gives them instead of a regular expression."""
+    from chalicelib.core.types import PATTERN_WORDS
+
+    org = make_org()
+    status, doc = org.api.call("GET", "/openapi.json")
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                found.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    assert found and not found - set(PATTERN_WORDS), found - set(PATTERN_WORDS)
+
+    prj = org.project()["id"]
+    status, err = org.call("POST", f"/projects/{prj}/resources", {"name": "Db", "kind": "postgres"})
+    assert status == 422 and err["error"]["field"] == "name"
+    assert err["error"]["message"] == "name has the wrong format: " + PATTERN_WORDS[r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"]
+    svc = org.service()
+    status, err = org.call("POST", f"/services/{svc['id']}/deployments", {"commit": {"sha": "zzz"}})
+    assert status == 422 and err["error"]["field"] == "commit.sha" and "hexadecimal digits" in err["error"]["message"]
+    # launchbay.yaml says it in words too, with the file and the line
+    yaml_text = "version: 1\nenvironments:\n  staging:\n    region: Mars\n"
+    status, err = org.call("POST", f"/projects/{prj}/plan", {"files": {"launchbay.yaml": yaml_text}})
+    assert status == 422 and err["error"]["message"] == (
+        "launchbay.yaml:4: environments.staging.region: region has the wrong format: an AWS region such as eu-west-1")
