@@ -28,7 +28,7 @@ from chalicelib.core.ids import ISO_EXAMPLE, micros_from_iso
 from chalicelib.search.port import SearchSyntaxError
 
 # The limits of a search request: the one definition the API and both adapters use.
-TYPES = ("service", "deployment", "log", "audit")
+TYPES = ("service", "deployment", "log", "audit", "alert")
 FIELDS = ("type", "status", "image")   # the only fields a user may name
 MAX_QUERY_CHARS = 512
 DEFAULT_LIMIT = 20

@@ -8,7 +8,7 @@ import typer
 from cli.app import Json, Org, Project, app
 from cli.session import Session
 
-TYPES = "service, deployment, log, audit (comma separated)"
+TYPES = "service, deployment, log, audit, alert (comma separated)"
 
 
 @app.command(epilog="""[bold]Examples[/bold]

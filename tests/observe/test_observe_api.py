@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.observe import alerts, metrics
+from chalicelib.search.indexer import relay_outbox
 
 AHEAD = 600
 
@@ -74,6 +75,12 @@ def test_crash_shows_restarts_the_exit_code_in_words_and_opens_one_alert(deploye
     assert [a["id"] for a in again["items"]] == [restarts["id"]]
     audit = ports.store.collection("audit_events").find({"org_id": org.id, "action": "alert.open"})[0]
     assert [a["target_id"] for a in audit] == [restarts["id"]]
+    # alerts are searchable, and can be asked for by type, as a parameter or in the query
+    while relay_outbox(ports.store, ports.search, batch_size=500):
+        pass
+    for query in ("type=alert", "q=type:alert", "q=restarts&type=alert,deployment"):
+        status, out = org.call("GET", f"/search?{query}")
+        assert status == 200 and restarts["id"] in [r["id"] for r in out["results"] if r["type"] == "alert"], (query, out)
 
 
 def test_failing_health_checks_show_5xx_and_open_the_5xx_alert_until_it_recovers(deployed_service, ports):
