@@ -276,7 +276,13 @@ class EdgeMixin(FoundationMixin):
         a rule was deleted."""
         key = conditions_key(rule_conditions(host, path))
         deleted = False
-        for r in self._rules(listener_arn):
+        try:
+            rules = self._rules(listener_arn)
+        except Exception as exc:
+            if error_code(exc) == "ListenerNotFound":   # a listener that is gone routes nothing
+                return False
+            raise
+        for r in rules:
             if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key and \
                     owned_by(self._rule_owner(r["RuleArn"]), owner, forward_target(r.get("Actions", [])),
                              target_group_arn):

@@ -317,3 +317,39 @@ def test_deleting_a_service_removes_what_it_ran_on_aws(api, ports, launchbay_env
     desc = ecs(launchbay_env).describe_services(cluster=dep["target"]["cluster"],  # the organization's cluster
                                                 services=[of_deployment(dep).service])
     assert all(s["status"] != "ACTIVE" for s in desc["services"])
+
+
+def test_deleting_a_service_whose_recorded_load_balancer_arns_are_gone(api, ports, launchbay_env):
+    """A service stuck in `deleting`: its teardown asked AWS about the listener ARN the release
+    recorded, which no longer existed (the load balancer made again, here a sandbox restored from
+    its recording), and failed with ListenerNotFound on every retry. It finds them by name now."""
+    from chalicelib.deploys import teardown
+
+    a, org, svc = setup_service(api)
+    dep = deploy(a, ports, org, svc["id"])
+    lb, tg = (next(s["result"] for s in dep["steps"] if s["name"] == name) for name in ("load_balancer", "target_group"))
+    elb = boto3.client("elbv2", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ours = [r for r in elb.describe_rules(ListenerArn=lb["listener_arn"])["Rules"] if not r["IsDefault"]]
+    assert len(ours) == 1
+    stale = [{**s, "result": {**s["result"], "listener_arn": lb["listener_arn"][:-4] + "dead", "arn": s["result"]["arn"][:-4] + "dead"}}
+             if s["name"] in ("load_balancer", "target_group") else s for s in dep["steps"]]
+    ports.store.collection("deployments").update(dep["id"], {"steps": stale})
+    assert a.call("DELETE", f"/orgs/{org}/services/{svc['id']}")[0] == 202
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    assert [r for r in elb.describe_rules(ListenerArn=lb["listener_arn"])["Rules"] if not r["IsDefault"]] == []
+    assert tg["arn"] not in [t["TargetGroupArn"] for t in elb.describe_target_groups()["TargetGroups"]]
+
+
+def test_deleting_a_service_after_its_load_balancer_went(api, ports, launchbay_env):
+    from chalicelib.deploys import teardown
+
+    a, org, svc = setup_service(api)
+    dep = deploy(a, ports, org, svc["id"])
+    lb = next(s["result"] for s in dep["steps"] if s["name"] == "load_balancer")
+    elb = boto3.client("elbv2", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    elb.delete_load_balancer(LoadBalancerArn=lb["arn"])          # removed by hand, or with its environment
+    assert a.call("DELETE", f"/orgs/{org}/services/{svc['id']}")[0] == 202
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[0] == 404
