@@ -96,6 +96,26 @@ def test_services_update_adds_and_removes_variables(cli, account):
     assert cli("services", "show", "web", "--json").json()["env"] == {"A": "1", "B": "2"}
 
 
+def test_services_and_envs_delete_name_what_goes_and_need_the_name_typed(cli, account):
+    cli("envs", "create", "qa")
+    cli("services", "create", "tmp", "--image", "nginx:1.27", "--port", "80", "--env", "qa")
+    busy = cli("envs", "delete", "qa", "--confirm", "qa", ok=False)
+    assert busy.exit_code == 1 and "still has services: tmp" in busy.stderr and "services delete" in busy.stderr
+    unconfirmed = cli("services", "delete", "tmp", "--env", "qa", ok=False)     # no terminal to ask on
+    assert unconfirmed.exit_code != 0 and "--confirm tmp" in unconfirmed.stderr
+    assert cli("services", "show", "tmp", "--env", "qa", "--json").json()["status"] == "new"
+    gone = cli("services", "delete", "tmp", "--env", "qa", "--confirm", "tmp", "--json").json()
+    assert gone["status"] == "deleting"           # a worker removes it (none runs here)
+
+    cli("envs", "create", "scratch")
+    wrong = cli("envs", "delete", "scratch", "--confirm", "scrach", ok=False)
+    assert wrong.exit_code != 0 and "nothing was deleted" in wrong.stderr
+    assert "scratch" in {e["name"] for e in cli("envs", "--json").json()["items"]}
+    done = cli("envs", "delete", "scratch", "--confirm", "scratch")
+    assert "nothing in AWS yet" in done.stdout and "scratch: deleted" in done.stdout
+    assert "scratch" not in {e["name"] for e in cli("envs", "--json").json()["items"]}
+
+
 def test_usage_and_api_errors_exit_1_with_a_clear_message(cli, account):
     small = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--memory", "100", ok=False)
     assert small.exit_code == 1 and "memory" in small.stderr and small.stdout == ""
