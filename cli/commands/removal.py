@@ -53,7 +53,8 @@ def _plan_lines(plan: dict[str, Any]) -> list[str]:
         lines.append(f"in {where.get('account') or 'the platform account'} {where.get('region') or ''}".rstrip() + ":")
         for step in place.get("steps") or []:
             kept = (step.get("changes") or {}).get("kept")
-            lines.append(f"  {step.get('action')} {step.get('resource') or step.get('step')} {step.get('name') or ''}"
+            action = {"no-op": "none there:"}.get(step.get("action"), step.get("action"))   # nothing to remove
+            lines.append(f"  {action} {step.get('resource') or step.get('step')} {step.get('name') or ''}"
                          .rstrip() + (f" ({kept})" if kept else ""))
     for res in plan.get("resources") or []:
         lines.append(f"  {res.get('action', 'delete')} resource {res.get('name')}")
