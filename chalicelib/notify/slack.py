@@ -42,7 +42,7 @@ def text(event: dict[str, Any]) -> str:
     if reason:
         lines.append(f"Reason: {_escape(reason)}")
     link = data.get("link")
-    if link:
+    if link and "://" in link:   # a bare path (no LAUNCHBAY_PUBLIC_URL) is no link in Slack: left out
         label = f"View deployment #{dep['number']}" if dep.get("number") else "Open"
         lines.append(f"<{link}|{label}>")
     return "\n".join(lines)

@@ -83,6 +83,9 @@ def test_slack_text_is_readable():
         "Reason: health check failed &lt;3 times&gt;",
         "<https://lb.example.com/orgs/o/deployments/d|View deployment #7>"]
     assert "this subscription works" in slack.text({"type": events.TEST, "data": {}})
+    # without LAUNCHBAY_PUBLIC_URL the link is a path, which Slack cannot open: no link then
+    path_only = {**event, "data": {**event["data"], "link": "/orgs/o/deployments/d"}}
+    assert slack.text(path_only).splitlines() == text.splitlines()[:2]
     preview = {"type": events.PREVIEW_CREATED, "data": {"name": "pr-42", "link": "https://pr-42.example.com"}}
     assert slack.text(preview) == ":eyes: *pr-42*: preview environment created\n<https://pr-42.example.com|Open>"
 
