@@ -69,6 +69,14 @@ def report(exc: Exception) -> None:
         out.err.print(dumps(doc), markup=False, highlight=False, soft_wrap=True)
     else:
         out.err.print(f"Error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        if isinstance(exc, ApiError) and exc.status == 401 and exc.message in STALE_LOGIN:
+            out.err.print(STALE_HINT, markup=False, highlight=False, soft_wrap=True)
+
+
+# the API's words for a saved login that no longer works (access tokens last LAUNCHBAY_JWT_TTL_SECONDS)
+STALE_LOGIN = ("token expired", "the session has ended: log in again", "token is not valid")
+STALE_HINT = ("Log in again: launchbay login. For scripts and CI, an API token does not expire: "
+              "POST /v1/tokens, then `launchbay login --token` (or LAUNCHBAY_TOKEN).")
 
 
 app = typer.Typer(cls=Group, name="launchbay", help=HELP, epilog=EPILOG, rich_markup_mode="rich",

@@ -45,6 +45,18 @@ def test_login_stores_a_0600_file_and_logout_ends_the_session(cli):
     assert after.exit_code == 1 and "not logged in" in after.stderr
 
 
+def test_a_saved_login_that_ended_says_how_to_go_on(cli):
+    email, _ = _signup(cli)
+    cli("login", "--email", email, input=PASSWORD + "\n")
+    token = json.loads(cli.config_file.read_text())["token"]
+    assert http(cli.api_url, "POST", "/auth/logout", token=token)[0] == 204   # ended elsewhere (or expired)
+    stale = cli("orgs", ok=False)
+    assert stale.exit_code == 1 and "the session has ended" in stale.stderr
+    assert "Log in again: launchbay login" in stale.stderr and "launchbay login --token" in stale.stderr
+    as_json = cli("orgs", "--json", ok=False)                                  # --json: the error document only
+    assert json.loads(as_json.stderr)["error"]["status"] == 401
+
+
 def test_login_with_an_api_token_read_from_stdin(cli):
     email, body = _signup(cli, org="Tokens Inc")
     status, tok = http(cli.api_url, "POST", "/tokens", {"name": "ci"}, token=body["token"])
@@ -63,7 +75,7 @@ def test_wrong_password_and_usage_errors_exit_1_with_a_clear_message(cli):
     email, _ = _signup(cli)
     bad = cli("login", "--email", email, input="not the password\n", ok=False)
     assert bad.exit_code == 1 and bad.stdout == ""
-    assert "Error:" in bad.stderr and "401" in bad.stderr
+    assert "Error:" in bad.stderr and "401" in bad.stderr and "Log in again" not in bad.stderr
     assert not cli.config_file.exists()
 
     as_json = cli("login", "--email", email, "--json", input="not the password\n", ok=False)
