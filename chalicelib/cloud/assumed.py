@@ -37,9 +37,10 @@ def assume(platform: "Clients", role_arn: str, external_id: str, platform_accoun
     except Exception as exc:
         if is_retryable(exc):
             raise
-        raise AccessBroken(f"cannot assume role {role_arn} ({describe(exc)}): the role is gone or no longer "
-                           "trusts Launchbay with this connection's external id; fix it and verify the "
-                           "connection again") from exc
+        # the same words before a first verify (not made yet) and after (deleted, trust changed)
+        raise AccessBroken(f"cannot assume role {role_arn} ({describe(exc)}): it does not exist or does not "
+                           "trust Launchbay with this connection's external id; create it from the connection's "
+                           "template (or fix its trust policy) and verify the connection again") from exc
     clients = _clients(platform, creds)
     identity = clients("sts").get_caller_identity()
     if identity.get("Account") != account:
@@ -50,7 +51,7 @@ def assume(platform: "Clients", role_arn: str, external_id: str, platform_accoun
         if is_retryable(exc):
             raise
         if error_code(exc) == "NoSuchEntity":
-            raise AccessBroken(f"the role {role_arn} no longer exists: create it again from the connection's "
+            raise AccessBroken(f"the role {role_arn} does not exist: create it from the connection's "
                                "template and verify the connection") from exc
         raise AccessBroken(f"cannot read the trust policy of {role_arn} ({describe(exc)})") from exc
     problem = trust_problem(role.get("AssumeRolePolicyDocument"), platform_account, external_id)

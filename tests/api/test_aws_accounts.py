@@ -86,6 +86,11 @@ def test_a_role_that_skips_the_external_id_or_sits_elsewhere_is_refused(make_org
     status, err = org.call("POST", f"/aws-accounts/{conn['id']}/verify",
                            {"role_arn": "arn:aws:iam::444455556666:role/launchbay-access-x"})
     assert status == 422 and err["error"]["field"] == "role_arn" and "111122223333" in err["error"]["message"]
+    # verified before its stack was made: the role does not exist (it did not "no longer" exist)
+    arn = f"arn:aws:iam::111122223333:role/{conn['role_name']}"
+    status, err = org.call("POST", f"/aws-accounts/{conn['id']}/verify", {"role_arn": arn})
+    assert status == 422 and "does not exist: create it from the connection's template" in err["error"]["message"]
+    assert "no longer" not in err["error"]["message"]
     # a role trusting our account without the external id (moto would let us assume it anyway)
     iam = as_account(launchbay_env, "111122223333", "iam")
     loose = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -189,9 +194,9 @@ def test_a_broken_role_fails_the_deployment_in_words_and_shows_on_the_connection
     iam.delete_role(RoleName=conn["role_name"])
     wiring.reset_clients()   # as when the credentials come up for renewal
     dep = org.deploy(ports, svc)
-    assert dep["status"] == "failed" and "no longer exists" in dep["error"] and conn["role_name"] in dep["error"]
+    assert dep["status"] == "failed" and "does not exist" in dep["error"] and conn["role_name"] in dep["error"]
     shown = org.call("GET", f"/aws-accounts/{conn['id']}")[1]
-    assert shown["status"] == "broken" and "no longer exists" in shown["status_reason"]
+    assert shown["status"] == "broken" and "does not exist" in shown["status_reason"]
     assert "aws_account.broken" in [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
 
 

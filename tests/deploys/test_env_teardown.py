@@ -242,11 +242,11 @@ def test_a_teardown_that_cannot_go_on_says_why_and_keeps_the_environment_deletin
         env_teardown.run(ports, env["id"])
     shown = env_call(org, prj, "GET", "production")[1]
     assert shown["status"] == "deleting" and shown["teardown"]["state"] == "failed"
-    assert "no longer exists" in shown["teardown"]["error"] and conn["role_name"] in shown["teardown"]["error"]
+    assert "does not exist" in shown["teardown"]["error"] and conn["role_name"] in shown["teardown"]["error"]
     assert "environment.teardown_failed" in [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
     assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 0   # waits for a fix
     plan = env_call(org, prj, "GET", "production", "/plan-delete")[1]
-    assert "no longer exists" in plan["places"][0]["error"]
+    assert "does not exist" in plan["places"][0]["error"]
 
 
 def datastores(ports, target) -> set[tuple[str, str]]:
