@@ -35,6 +35,9 @@ export interface Service {
 export type DeployStatus =
   | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
   | "rolling_back" | "rolled_back" | "superseded" | "cancelled";
+/** One status a deployment went through and when it entered it: chalicelib/lifecycle appends one
+ * on every move, so a status shorter than a poll is still there. Absent on older deployments. */
+export interface PhaseRecord { status: DeployStatus; at: string }
 export interface StepPlan { resource?: string; action?: string; changes?: Record<string, [unknown, unknown]> }
 export interface Step {
   name: string; status: string; started?: string | null; finished?: string | null;
@@ -49,6 +52,7 @@ export interface Deployment {
   build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;
   image_digest?: string | null;
   rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
+  phases?: PhaseRecord[];
 }
 export interface LogLine { seq: number; ts: string; level?: string; message: string; step?: string | null }
 export interface LogPage { lines: LogLine[]; next: string | null; more: boolean; status: DeployStatus; final: boolean }
