@@ -39,9 +39,11 @@ export const useProjects = (org: string) =>
     queryFn: () => unwrap<Page<Project>>(api.GET("/v1/orgs/{org}/projects", { params: { path: { org } } })),
   });
 
+// (`enabled`: a screen that learns the id from another read asks nothing until it has it)
 export const useProject = (org: string, project: string) =>
   useQuery({
     queryKey: keys.project(org, project),
+    enabled: !!project,
     queryFn: () => unwrap<Project>(api.GET("/v1/orgs/{org}/projects/{project}", { params: { path: { org, project } } })),
   });
 
@@ -70,6 +72,7 @@ export const useServices = (org: string, project: string, environment?: string) 
 export const useService = (org: string, svc: string) =>
   useQuery({
     queryKey: keys.service(org, svc),
+    enabled: !!svc,
     queryFn: () => unwrap<Service>(api.GET("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc } } })),
     refetchInterval: (q) => (q.state.data && busy(q.state.data.status) ? 1500 : false),
   });

@@ -75,6 +75,13 @@ function layout(d: Deployment): Omit<Phase, "started" | "ended">[] {
   return out;
 }
 
+/** The engine's reason while a step runs ("target_group (attempt 2)") in words; others as they are. */
+export function reasonWords(reason: string): string {
+  const m = /^([a-z_.]+) \(attempt (\d+)\)$/.exec(reason);
+  if (!m) return reason;
+  return m[2] === "1" ? `Running step ${m[1]}` : `Retrying step ${m[1]} (attempt ${m[2]})`;
+}
+
 function planSummary(s: Step): string | null {
   const p = s.plan;
   if (!p) return null;

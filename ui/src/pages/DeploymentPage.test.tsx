@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
-import { phases } from "../components/Timeline";
+import { phases, reasonWords } from "../components/Timeline";
 import { clock } from "../lib/format";
 import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 
@@ -82,4 +82,38 @@ test("the phase in progress counts up", async () => {
   renderAt("/orgs/o/deployments/d2");
   const timeline = await screen.findByRole("list", { name: "Deployment steps" });
   await waitFor(() => expect(timeline.querySelector("[data-phase=provisioning] .phase-time")?.textContent).toMatch(/^\d+\.\d s so far$/));
+});
+
+test("the header: the project by name, a built image in short, and a live release that was replaced says so", async () => {
+  session.set("t");
+  const digest = "sha256:586046eee858225923c766eb2e9429948067694060ae8e1fe59760782e814f04";
+  const image = `123456789012.dkr.ecr.us-east-1.amazonaws.com/launchbay/org_1/svc_1@${digest}`;
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({
+      status: "live", image, finished: at(3.2), build: { repo: "acme/shop", branch: "main", ref: "main", dockerfile: "Dockerfile", context: "." },
+      phases: rec(["queued", 0], ["building", 0.1], ["provisioning", 1.2], ["deploying", 2], ["live", 3.2]),
+    })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d3" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const crumbs = await screen.findByRole("navigation", { name: "Breadcrumb" });
+  await waitFor(() => expect(within(crumbs).getByRole("link", { name: "shop" }).getAttribute("href")).toBe("/orgs/o/projects/p"));
+  const meta = document.querySelector(".deploy-meta")!;
+  expect(meta.textContent).toContain("built from acme/shop@main: svc_1@sha256:586046eee858…");
+  expect(meta.textContent).toContain("took 3.2 s");
+  expect(meta.textContent!.startsWith(" · ")).toBe(false);
+  expect(await screen.findByText(/serves traffic now/)).toBeTruthy();
+  expect(screen.getByRole("link", { name: "a later release" }).getAttribute("href")).toBe("/orgs/o/deployments/d3");
+  expect(screen.queryByText(/the load balancer sends traffic to this release/)).toBeNull();
+  // nothing is asked before its id is known (no GET …/services/ with an empty id)
+  expect(calls.filter((c) => c.path.endsWith("/"))).toEqual([]);
+});
+
+test("the engine's step reason reads as words", () => {
+  expect(reasonWords("target_group (attempt 1)")).toBe("Running step target_group");
+  expect(reasonWords("build.start (attempt 3)")).toBe("Retrying step build.start (attempt 3)");
+  expect(reasonWords("waiting for a worker")).toBe("waiting for a worker");
 });
