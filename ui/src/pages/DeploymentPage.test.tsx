@@ -102,7 +102,7 @@ test("the header: the project by name, a built image in short, and a live releas
   const crumbs = await screen.findByRole("navigation", { name: "Breadcrumb" });
   await waitFor(() => expect(within(crumbs).getByRole("link", { name: "shop" }).getAttribute("href")).toBe("/orgs/o/projects/p"));
   const meta = document.querySelector(".deploy-meta")!;
-  expect(meta.textContent).toContain("built from acme/shop@main: svc_1@sha256:586046eee858…");
+  expect(meta.textContent).toContain("built from acme/shop@main as sha256:586046eee858…");
   expect(meta.textContent).toContain("took 3.2 s");
   expect(meta.textContent!.startsWith(" · ")).toBe(false);
   expect(await screen.findByText(/serves traffic now/)).toBeTruthy();

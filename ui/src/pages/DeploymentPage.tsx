@@ -76,15 +76,14 @@ export default function DeploymentPage() {
 /** What this deployment runs: its image (wrapping, as a digest is long), or the repository it builds. */
 function What({ d }: { d: Deployment }) {
   if (d.build && !d.image) return <>builds <span className="mono break">{d.build.repo}@{d.build.branch}</span></>;
-  if (d.build) return <>built from <span className="mono break">{d.build.repo}@{d.build.branch}</span>: <span className="mono break" title={d.image ?? ""}>{shortImage(d.image ?? "")}</span></>;
+  if (d.build) return <>built from <span className="mono break">{d.build.repo}@{d.build.branch}</span> as <span className="mono break" title={d.image ?? ""}>{shortImage(d.image ?? "")}</span></>;
   return <span className="mono break">{d.image}</span>;
 }
 
-/** A long registry path with a digest, shortened to its last part and 12 digits of the digest. */
+/** An image pinned by digest (a build's, in our own registry) by 12 digits of the digest alone. */
 export function shortImage(ref: string): string {
-  const [name, digest] = ref.split("@");
-  if (!digest) return ref;
-  return `${name!.split("/").at(-1)}@${digest.slice(0, "sha256:".length + 12)}…`;
+  const digest = ref.split("@")[1];
+  return digest ? `${digest.slice(0, "sha256:".length + 12)}…` : ref;
 }
 
 /** A live deployment serves traffic only while it is the service's current release. */
