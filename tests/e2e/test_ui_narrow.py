@@ -1,6 +1,7 @@
 """What a new user met on a phone (375 px) that a "does the page scroll sideways" check does not
 catch, in chromium against the whole stack: log lines cut off at the right edge of the log box,
-and a deployment row whose image was drawn over by its "who and when".
+a deployment row whose image was drawn over by its "who and when", and the rollback's list of
+changes drawn as boxes (the release list's style leaking into it).
 
 Needs `make ui` and chromium, like test_ui_e2e.py.
 """
@@ -21,6 +22,18 @@ _LOG_CUT = """() => {
 }"""
 
 
+# Pairs of boxes that intersect inside one deployment row (its number, badge, image, who and when).
+_OVERLAPS = """() => [...document.querySelectorAll('.deploy-list .deploy-row')].flatMap(row => {
+  // the text's own box (a Range), not the element's: squeezed text overflows its element
+  const kids = [...row.children].map(k => { const r = document.createRange(); r.selectNodeContents(k); return [k.textContent, r.getBoundingClientRect()]; });
+  const out = [];
+  kids.forEach(([a, r], i) => kids.slice(i + 1).forEach(([b, q]) => {
+    if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) out.push([a, b]);
+  }));
+  return out;
+})"""
+
+
 def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     sign_up_with_project(page, "narrow")
     page.get_by_role("link", name="New service").first.click()
@@ -28,6 +41,7 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     page.get_by_label("Image").fill("nginx:1.27")
     page.get_by_role("button", name="Create service").click()
     expect(page.get_by_role("heading", name=re.compile("^web"))).to_be_visible()
+    svc_url = page.url
     deploy_and_wait(page, "live")
 
     # the deployment's log: long lines (ARNs) wrap instead of running off the box
@@ -40,3 +54,26 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     assert seen["rows"] > 0 and not seen["cut"] and not seen["sideways"], seen
     page.set_viewport_size({"width": 1280, "height": 860})
     fits_375(page, "deployment page")
+
+    # a second release, then the service page on a phone: nothing in a history row overlaps
+    page.goto(svc_url + "/settings")
+    page.get_by_label("Image", exact=True).fill("nginx:1.28")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    page.goto(svc_url)
+    deploy_and_wait(page, "live")
+    page.goto(svc_url)
+    expect(page.locator(".deploy-list > li")).to_have_count(2)
+    # whether "who and when" fits beside the image depends on their widths: try every phone width
+    for width in range(320, 721, 8):
+        page.set_viewport_size({"width": width, "height": 740})
+        overlaps = page.evaluate(_OVERLAPS)
+        assert overlaps == [], (width, overlaps)
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    # the rollback's changes are a plain list inside the release's box, not boxes of their own
+    page.get_by_role("button", name="Roll back to #1").click()
+    change = page.get_by_role("dialog", name="Roll back to #1").get_by_role("listitem").first
+    expect(change).to_contain_text("nginx:1.28")
+    assert change.evaluate("li => getComputedStyle(li).borderTopWidth") == "0px"
+    page.set_viewport_size({"width": 1280, "height": 860})
+    fits_375(page, "service page with two releases")
