@@ -98,9 +98,10 @@ export const useSecrets = (org: string, svc: string) =>
   });
 
 /** One deployment; polls every second until it reaches a final status. */
-export const useDeployment = (org: string, dep: string) =>
+export const useDeployment = (org: string, dep: string, enabled = true) =>
   useQuery({
     queryKey: keys.deployment(org, dep),
+    enabled: enabled && !!dep,
     queryFn: () => unwrap<Deployment>(api.GET("/v1/orgs/{org}/deployments/{dep}", { params: { path: { org, dep } } })),
     refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
   });

@@ -2,8 +2,9 @@ import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
-import type { Deployment, Release, Service } from "../../api/models";
-import { keys, useDeployments, useReleases } from "../../api/queries";
+import type { Deployment, DeploySpec, Release, Service } from "../../api/models";
+import { keys, useDeployment, useDeployments, useReleases } from "../../api/queries";
+import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
@@ -69,7 +70,11 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
       navigate(`/orgs/${org}/deployments/${dep.id}`);
     },
   });
-  const changes = current ? releaseChanges(current, release) : [];
+  // both releases' settings and variables, read once the confirmation opens, for the exact changes
+  const from = useDeployment(org, current?.deployment_id ?? "", confirming);
+  const to = useDeployment(org, release.deployment_id, confirming);
+  const specs = from.data?.spec && to.data?.spec ? [from.data.spec, to.data.spec] as const : undefined;
+  const changes = current ? releaseChanges(current, release, specs) : [];
   return (
     <li className="release">
       <div className="deploy-row">
@@ -99,8 +104,9 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
   );
 }
 
-/** What a rollback from `current` to `target` changes, in words. */
-export function releaseChanges(current: Release, target: Release): string[] {
+/** What a rollback from `current` to `target` changes, in words; with both releases' specs, each
+ * setting and variable that differs (else only that "its variables and settings" come back). */
+export function releaseChanges(current: Release, target: Release, specs?: readonly [DeploySpec, DeploySpec]): string[] {
   const out: string[] = [];
   if (current.image !== target.image) out.push(`image: ${current.image} → ${target.image}`);
   const names = new Set([...Object.keys(current.secret_versions), ...Object.keys(target.secret_versions)]);
@@ -109,6 +115,38 @@ export function releaseChanges(current: Release, target: Release): string[] {
     const b = target.secret_versions[n];
     if (a !== b) out.push(`secret ${n}: ${a ? `v${a}` : "absent"} → ${b ? `v${b}` : "absent"}`);
   }
-  out.push(`release: #${current.number} → #${target.number} (its variables and settings)`);
+  if (!specs) {
+    out.push(`release: #${current.number} → #${target.number} (its variables and settings)`);
+    return out;
+  }
+  const changed = specChanges(specs[0], specs[1]);
+  out.push(...changed, `release: #${current.number} → #${target.number}${changed.length ? "" : " (same variables and settings)"}`);
+  return out;
+}
+
+const SHOWN = 40;
+const value = (v: string | undefined) => (v === undefined ? "absent" : v.length > SHOWN ? `${v.slice(0, SHOWN - 1)}…` : v || '""');
+
+// The settings a rollback can change, each in words (the image is the release's own line).
+const SETTINGS: [string, (s: DeploySpec) => string][] = [
+  ["CPU", (s) => cpuLabel(s.cpu)], ["memory", (s) => memoryLabel(s.memory)],
+  ["instances", (s) => `${s.min_instances}–${s.max_instances}`],
+  ["scale on CPU", (s) => (s.autoscaling ? `at ${s.autoscaling.cpu_target}%` : "off")],
+  ["port", (s) => String(s.port ?? "none")], ["command", (s) => (s.command?.length ? s.command.join(" ") : "the image's own")],
+  ["health check path", (s) => s.health_check?.path ?? "none"], ["schedule", (s) => s.schedule ?? "none"],
+  ["domain", (s) => s.domain ?? "none"],
+];
+
+/** Every setting and variable that differs between two specs, as "name: before → after". */
+export function specChanges(a: DeploySpec, b: DeploySpec): string[] {
+  const out: string[] = [];
+  for (const [name, show] of SETTINGS) {
+    const [x, y] = [show(a), show(b)];
+    if (x !== y) out.push(`${name}: ${x} → ${y}`);
+  }
+  const names = new Set([...Object.keys(a.env ?? {}), ...Object.keys(b.env ?? {})]);
+  for (const n of [...names].sort()) {
+    if (a.env?.[n] !== b.env?.[n]) out.push(`variable ${n}: ${value(a.env?.[n])} → ${value(b.env?.[n])}`);
+  }
   return out;
 }
