@@ -49,3 +49,18 @@ test("rolling back shows what comes back: image, secrets, settings and variables
   // the specs are read only once the confirmation opens
   expect(calls.filter((c) => c.path === "/v1/orgs/o/deployments/d1")).toHaveLength(1);
 });
+
+test("the history says which live deployment serves traffic: an earlier one 'was live'", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d3" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(3, "live", spec({})), deployment(2, "rolled_back", spec({})), deployment(1, "live", spec({}))], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/services/s");
+  await screen.findByRole("link", { name: /#3/ }, { timeout: 5000 });
+  const badges = [...document.querySelectorAll(".deploy-list .badge")].map((b) => b.textContent);
+  expect(badges).toEqual(["live", "rolled back", "was live"]);
+});
