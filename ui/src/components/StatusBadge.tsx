@@ -2,6 +2,8 @@ const TONE: Record<string, string> = {
   live: "ok", rolled_back: "warn", new: "idle", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
   deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle", was_live: "idle",
+  // a cron job's runs (chalicelib/deploys/runs.py)
+  starting: "busy", succeeded: "ok",
 };
 
 const WORDS: Record<string, string> = {

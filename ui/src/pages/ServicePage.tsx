@@ -75,6 +75,21 @@ function SourceText({ s }: { s: Service }) {
   );
 }
 
+const instances = (s: Service) =>
+  s.min_instances === s.max_instances ? `${s.min_instances} instance${s.min_instances === 1 ? "" : "s"}` : `${s.min_instances}–${s.max_instances} instances`;
+
+/** EventBridge's schedule expressions (as the API stores them) in words, for the common shapes. */
+export function scheduleWords(expr: string): string {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expr);
+  if (rate) return rate[1] === "1" ? `every ${rate[2]}` : `every ${rate[1]} ${rate[2]}s`;
+  const two = (n: string) => n.padStart(2, "0");
+  const daily = /^cron\((\d+) (\d+) \* \* \? \*\)$/.exec(expr);
+  if (daily) return `daily at ${two(daily[2]!)}:${two(daily[1]!)} UTC`;
+  const hourly = /^cron\((\d+) \* \* \* \? \*\)$/.exec(expr);
+  if (hourly) return `hourly at :${two(hourly[1]!)}`;
+  return "";
+}
+
 function Summary({ s }: { s: Service }) {
   return (
     <dl className="summary">
@@ -84,9 +99,9 @@ function Summary({ s }: { s: Service }) {
         ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
         : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
-      <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)} · {s.min_instances}–{s.max_instances} instances</dd></div>
+      <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
-      {s.kind === "cron" && <div><dt>Schedule</dt><dd className="mono">{s.schedule}</dd></div>}
+      {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted">{s.schedule}</span></dd></div>}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && <div className="bad"><dt>Last error</dt><dd>{s.last_error}</dd></div>}
     </dl>
