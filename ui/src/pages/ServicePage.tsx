@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useParams } from "react-router";
 import type { Service } from "../api/models";
-import { useProject, useService } from "../api/queries";
+import { useCan, useProject, useService } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
@@ -23,6 +23,7 @@ export default function ServicePage() {
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
   const [confirming, setConfirming] = useState(false);
+  const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <ErrorNote error={service.error} />;
   const base = `/orgs/${org}/services/${svc}`;
@@ -38,10 +39,13 @@ export default function ServicePage() {
       </nav>
       <div className="heading">
         <h1>{s.name} <StatusBadge status={s.status} /></h1>
-        <button className="primary" onClick={() => setConfirming(true)} disabled={confirming || s.status === "deleting"} aria-haspopup="dialog">
-          Deploy
-        </button>
+        {can("deploy") && (
+          <button className="primary" onClick={() => setConfirming(true)} disabled={confirming || s.status === "deleting"} aria-haspopup="dialog">
+            Deploy
+          </button>
+        )}
       </div>
+      {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       <Summary s={s} />
       <CostEstimate org={org} service={s.id} version={s.updated} />

@@ -3,7 +3,7 @@ import { Link, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Deployment, DeploySpec, Release, Service } from "../../api/models";
-import { keys, useDeployment, useDeployments, useReleases } from "../../api/queries";
+import { keys, useCan, useDeployment, useDeployments, useReleases } from "../../api/queries";
 import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
@@ -54,6 +54,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
 
 function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
   const [confirming, setConfirming] = useState(false);
+  const can = useCan(org);
   const qc = useQueryClient();
   const navigate = useNavigate();
   const rollback = useMutation({
@@ -80,7 +81,7 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
       <div className="deploy-row">
         <span className="num">#{release.number}</span>
         <span className="mono grow">{release.image}</span>
-        {release.current ? <span className="badge badge-ok">current</span> : (
+        {release.current ? <span className="badge badge-ok">current</span> : can("deploy") && (
           <button onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
         )}
       </div>

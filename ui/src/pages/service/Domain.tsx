@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Service } from "../../api/models";
+import { useCan } from "../../api/queries";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 
@@ -27,6 +28,7 @@ function RecordRow({ r, kind }: { r: Record_; kind: string }) {
 /** The custom domain: the TXT record that proves it is yours, verification, and certificate records. */
 export function Domain({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
+  const write = useCan(org)("service.write");
   const key = ["domain", org, service.id];
   const domain = useQuery({
     queryKey: key,
@@ -52,7 +54,7 @@ export function Domain({ org, service }: { org: string; service: Service }) {
             <tbody><RecordRow r={d.verification} kind="TXT" /></tbody></table>
         </>
       )}
-      {d?.status !== "verified" && (
+      {d?.status !== "verified" && write && (
         <button className="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>Check DNS and verify</button>
       )}
       {verify.error instanceof ApiError && <p className="form-error" role="alert">{verify.error.message}</p>}

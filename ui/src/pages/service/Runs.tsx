@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Page, Service } from "../../api/models";
+import { useCan } from "../../api/queries";
 import { Empty, ErrorNote } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
@@ -14,6 +15,7 @@ interface Run {
 /** A cron job's runs (start, end, exit code) and run-now. */
 export function Runs({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
+  const can = useCan(org);
   const key = ["runs", org, service.id];
   const runs = useQuery({
     queryKey: key,
@@ -26,8 +28,8 @@ export function Runs({ org, service }: { org: string; service: Service }) {
   });
   return (
     <section>
-      <div className="heading"><h2>Runs</h2><button onClick={() => runNow.mutate()} disabled={runNow.isPending || !service.live_deployment_id}>Run now</button></div>
-      {!service.live_deployment_id && <p className="muted">Deploy the job once before running it by hand.</p>}
+      <div className="heading"><h2>Runs</h2>{can("deploy") && <button onClick={() => runNow.mutate()} disabled={runNow.isPending || !service.live_deployment_id}>Run now</button>}</div>
+      {!service.live_deployment_id && can("deploy") && <p className="muted">Deploy the job once before running it by hand.</p>}
       <ErrorNote error={runNow.error ?? runs.error} />
       {runs.data?.items.length === 0 && <Empty title="No runs yet">Runs appear here when the schedule fires or you press Run now.</Empty>}
       {(runs.data?.items.length ?? 0) > 0 && (
