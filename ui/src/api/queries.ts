@@ -2,7 +2,7 @@
 import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type {
-  ApiToken, AuditEvent, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
+  ApiToken, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
   Release, SearchAnswer, Secret, Service,
 } from "./models";
 import { isFinal } from "../lib/format";
@@ -120,12 +120,6 @@ export const useInvitations = (org: string, enabled: boolean) =>
     queryKey: keys.invitations(org),
     enabled,
     queryFn: () => unwrap<Page<Invitation>>(api.GET("/v1/orgs/{org}/invitations", { params: { path: { org } } })),
-  });
-
-export const useAudit = (org: string) =>
-  useQuery({
-    queryKey: keys.audit(org),
-    queryFn: () => unwrap<Page<AuditEvent>>(api.GET("/v1/orgs/{org}/audit", { params: { path: { org } } })),
   });
 
 export const useSearch = (org: string, q: string, type: string) =>
