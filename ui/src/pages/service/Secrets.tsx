@@ -63,11 +63,11 @@ function SecretForm({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
   const put = useMutation({
     mutationFn: () =>
-      unwrap<Secret & { message?: string }>(
+      unwrap<Secret>(
         api.PUT("/v1/orgs/{org}/services/{svc}/secrets/{name}", { params: { path: { org, svc: service.id, name: name.trim() } }, body: { value } }),
       ),
     onSuccess: (s) => {
-      setSaved(`${s.name} saved as v${s.version}. ${s.message ?? ""}`);
+      setSaved(`${s.name} saved as v${s.version}. Running containers get it with the next deploy.`);
       setName("");
       setValue("");  // the value leaves the page as soon as it is stored
       void qc.invalidateQueries({ queryKey: keys.secrets(org, service.id) });
