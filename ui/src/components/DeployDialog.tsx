@@ -48,7 +48,12 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
       <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-labelledby="deploy-title">
         <h2 id="deploy-title">{title}</h2>
-        <p className="muted">Image <span className="mono break">{service.image}</span>{p?.sandbox ? " · into the sandbox" : ""}</p>
+        <p className="muted">
+          {service.source
+            ? <>Builds <span className="mono break">{service.source.repo}@{service.source.branch}</span> ({service.source.dockerfile}), then runs the image</>
+            : <>Image <span className="mono break">{service.image}</span></>}
+          {p?.sandbox ? " · into the sandbox" : ""}
+        </p>
         {plan.isPending && <Loading what="the plan" />}
         {plan.error ? <ErrorNote error={plan.error} /> : null}
         {p && (
