@@ -1,7 +1,9 @@
 """What a new user met on a phone (375 px) that a "does the page scroll sideways" check does not
 catch, in chromium against the whole stack: log lines cut off at the right edge of the log box,
-a deployment row whose image was drawn over by its "who and when", and the rollback's list of
-changes drawn as boxes (the release list's style leaking into it).
+a deployment row whose image was drawn over by its "who and when", the rollback's list of
+changes drawn as boxes (the release list's style leaking into it), the chosen service tab off
+screen, fields squeezed three to a line, an environment name broken in two ("product ion"), and
+at 1280 px a long organization name pushing the sections onto a second line.
 
 Needs `make ui` and chromium, like test_ui_e2e.py.
 """
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375, sign_up_with_project
+import uuid
+
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375
 
 pytestmark = BROWSER_MARKS
 WIDTH = 375
@@ -35,7 +39,20 @@ _OVERLAPS = """() => [...document.querySelectorAll('.deploy-list .deploy-row')].
 
 
 def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
-    sign_up_with_project(page, "narrow")
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"narrow-{uuid.uuid4().hex[:6]}@example.com")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_label("Organization").fill("Globex Corporation International Holdings")
+    page.get_by_role("button", name="Create account").click()
+    # the organization's long name leaves the sections on one line at 1280 px
+    main = page.get_by_role("navigation", name="Main")
+    expect(main.get_by_role("link", name="API tokens")).to_be_visible()
+    tops = {round(main.get_by_role("link", name=n).bounding_box()["y"]) for n in ("Projects", "Members", "API tokens")}
+    assert len(tops) == 1, tops
+    page.get_by_label("New project").fill("shop")
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_text("No services yet")).to_be_visible()
+    project_url = page.url
     page.get_by_role("link", name="New service").first.click()
     page.get_by_label("Name", exact=True).fill("web")
     page.get_by_label("Image").fill("nginx:1.27")
@@ -77,3 +94,20 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     assert change.evaluate("li => getComputedStyle(li).borderTopWidth") == "0px"
     page.set_viewport_size({"width": 1280, "height": 860})
     fits_375(page, "service page with two releases")
+
+    # the chosen tab is on screen among all the others, and fields side by side are not squeezed
+    page.goto(svc_url + "/settings")
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    tabs = page.get_by_role("navigation", name="Service sections").get_by_role("link")
+    expect(tabs).to_have_count(7)
+    for box in [tabs.nth(i).bounding_box() for i in range(7)]:
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    expect(page.get_by_label("Grace period (s)")).to_be_visible()
+    narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('.row > .field')].map(f => f.getBoundingClientRect().width))")
+    assert narrowest >= 140, narrowest
+    # an environment's name stays on one line
+    page.goto(project_url)
+    name = page.get_by_role("table", name="Environments").locator("tr[data-environment=production] strong")
+    expect(name).to_have_text("production")
+    assert name.evaluate("e => e.getClientRects().length") == 1
+    page.set_viewport_size({"width": 1280, "height": 860})

@@ -111,7 +111,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const where = env.aws_account_id ? `${conn?.name ?? "a connection"} · ${env.region ?? ""}` : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account";
   return (
     <tr data-environment={env.name}>
-      <td><strong>{env.name}</strong></td>
+      <td className="nowrap"><strong>{env.name}</strong></td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
       <td>
