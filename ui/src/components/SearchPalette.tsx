@@ -3,6 +3,7 @@ import { useNavigate } from "react-router";
 import type { SearchHit } from "../api/models";
 import { useSearch } from "../api/queries";
 import { highlighted } from "../lib/highlight";
+import { auditHitWords } from "../lib/auditWords";
 import { StatusBadge } from "./StatusBadge";
 
 const TYPES = ["", "service", "deployment", "log", "audit"] as const;
@@ -36,7 +37,11 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
   const search = useSearch(org, q, type);
   const results = q.trim() ? search.data?.results ?? [] : [];
 
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => {   // focus in the box; back where it was (the Search button, a field) when it closes
+    const before = document.activeElement as HTMLElement | null;
+    input.current?.focus();
+    return () => before?.focus?.();
+  }, []);
   useEffect(() => setActive(0), [q, type]);
 
   const open = (h: SearchHit | undefined) => {
@@ -71,7 +76,7 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
             <li key={h.type + h.id} id={`hit-${i}`} role="option" aria-selected={i === active}
                 onMouseEnter={() => setActive(i)} onClick={() => open(h)} className={i === active ? "active" : ""}>
               <span className="hit-type">{h.type}</span>
-              <span className="hit-title">{highlighted(h.title)}</span>
+              <span className="hit-title">{h.type === "audit" ? auditHitWords(org, h.title) : highlighted(h.title)}</span>
               {h.status && <StatusBadge status={h.status} />}
               {snippetOf(h) && <small className="hit-snippet">{highlighted(snippetOf(h))}</small>}
             </li>

@@ -27,6 +27,15 @@ const MOVED: Record<string, string> = {
 
 const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
 
+/** A search hit's audit title ("<action> <target type> <target id>", maybe with <mark>s) as a sentence. */
+export function auditHitWords(org: string, title: string): string {
+  const plain = title.replace(/<\/?mark>/g, "");
+  const m = /^([a-z_]+\.[a-z_]+) ([a-z_]+) (\S+)$/.exec(plain);
+  if (!m) return plain;
+  const w = auditWords(org, { id: "", actor: "", action: m[1]!, target_type: m[2]!, target_id: m[3]!, source_ip: "", created: "", details: {} });
+  return [w.verb, w.what].filter(Boolean).join(" ") + w.after;
+}
+
 /** Where the event's target is shown (null: nowhere to go). */
 export function targetPath(org: string, e: AuditEvent): string | null {
   const d = e.details;
@@ -47,7 +56,7 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   const [thing = "", happened = ""] = e.action.split(/\.(.*)/s);
   const to = targetPath(org, e);
   if (thing === "deployment") {
-    const what = `deployment #${str(d.number) || "?"}`;
+    const what = d.number != null ? `deployment #${str(d.number)}` : "a deployment";
     if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : str(d.image) || null };
     if (happened === "cancel_requested") return { verb: "asked to cancel", what, to, after: "", extra: null };
     return { verb: "", what, to, after: ` ${MOVED[happened] ?? statusWords(happened)}`, extra: str(d.reason) || null };
