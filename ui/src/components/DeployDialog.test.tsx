@@ -127,3 +127,24 @@ test("Deploy of a service built from source says what it builds (no empty 'Image
   const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
   expect(dialog.querySelector("p.muted")!.textContent).toBe("Builds acme/shop@main (Dockerfile), then runs the image · into the sandbox");
 });
+
+test("the keyboard stays in the Deploy dialog, and Escape gives focus back to Deploy", async () => {
+  session.set("t");
+  fakeApi({ ...serviceApi, "GET /v1/orgs/o/services/s/plan": () => [200, plan] });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  const deploy = await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 });
+  await user.click(deploy);
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  await within(dialog).findByRole("list", { name: "What this deploy does" });
+  expect(document.activeElement?.textContent).toBe("Deploy now");
+  await user.tab();
+  expect(document.activeElement?.textContent).toBe("Cancel");
+  await user.tab();   // round to the first, not out to the page behind
+  expect(document.activeElement?.textContent).toBe("Deploy now");
+  await user.tab({ shift: true });
+  expect(document.activeElement?.textContent).toBe("Cancel");
+  await user.keyboard("{Escape}");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(document.activeElement).toBe(deploy);
+});

@@ -40,7 +40,7 @@ export default function ServicePage() {
       <div className="heading">
         <h1>{s.name} <StatusBadge status={s.status} /></h1>
         {can("deploy") && (
-          <button className="primary" onClick={() => setConfirming(true)} disabled={confirming || s.status === "deleting"} aria-haspopup="dialog">
+          <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting"} aria-haspopup="dialog">
             Deploy
           </button>
         )}

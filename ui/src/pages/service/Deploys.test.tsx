@@ -64,3 +64,23 @@ test("the history says which live deployment serves traffic: an earlier one 'was
   const badges = [...document.querySelectorAll(".deploy-list .badge")].map((b) => b.textContent);
   expect(badges).toEqual(["live", "rolled back", "was live"]);
 });
+
+test("the rollback confirmation takes the keyboard, and Escape gives it back to its button", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d3" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [release(3, "nginx:1.28", true, {}), release(1, "nginx:1.27", false, {})], next: null }],
+    "GET /v1/orgs/o/deployments/d3": () => [200, deployment(3, "live", spec({}))],
+    "GET /v1/orgs/o/deployments/d1": () => [200, deployment(1, "live", spec({}))],
+  });
+  renderAt("/orgs/o/services/s");
+  const open = await screen.findByRole("button", { name: "Roll back to #1" }, { timeout: 5000 });
+  await userEvent.click(open);
+  expect(document.activeElement).toBe(screen.getByRole("dialog", { name: "Roll back to #1" }));
+  await userEvent.keyboard("{Escape}");
+  await waitFor(() => expect(document.activeElement).toBe(open));
+  expect(screen.queryByRole("dialog", { name: "Roll back to #1" })).toBeNull();
+});

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
@@ -55,6 +55,11 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
 function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
   const [confirming, setConfirming] = useState(false);
   const can = useCan(org);
+  // the keyboard follows: into the confirmation when it opens, back to its button when kept
+  const ask = useRef<HTMLDivElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  useEffect(() => { if (confirming) ask.current?.focus(); }, [confirming]);
+  const keep = () => { setConfirming(false); setTimeout(() => opener.current?.focus()); };
   const qc = useQueryClient();
   const navigate = useNavigate();
   const rollback = useMutation({
@@ -82,12 +87,13 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
         <span className="num">#{release.number}</span>
         <span className="mono grow">{release.image}</span>
         {release.current ? <span className="badge badge-ok">current</span> : can("deploy") && (
-          <button onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
+          <button ref={opener} onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
         )}
       </div>
       <small className="muted">{release.actor} · {ago(release.finished ?? release.created)}</small>
       {confirming && (
-        <div className="confirm" role="dialog" aria-label={`Roll back to #${release.number}`}>
+        <div ref={ask} tabIndex={-1} className="confirm" role="dialog" aria-label={`Roll back to #${release.number}`}
+          onKeyDown={(e) => e.key === "Escape" && keep()}>
           <strong>Roll back to release #{release.number}?</strong>
           {changes.length ? (
             <ul>{changes.map((c) => <li key={c}>{c}</li>)}</ul>
@@ -97,7 +103,7 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
           <ErrorNote error={rollback.error} />
           <div className="actions">
             <button className="primary" onClick={() => rollback.mutate()} disabled={rollback.isPending}>Roll back</button>
-            <button onClick={() => setConfirming(false)}>Keep current</button>
+            <button onClick={keep}>Keep current</button>
           </div>
         </div>
       )}
