@@ -3,7 +3,8 @@ catch, in chromium against the whole stack: log lines cut off at the right edge 
 a deployment row whose image was drawn over by its "who and when", the rollback's list of
 changes drawn as boxes (the release list's style leaking into it), the chosen service tab off
 screen, fields squeezed three to a line, an environment name broken in two ("product ion"), and
-at 1280 px a long organization name pushing the sections onto a second line.
+at 1280 px a long organization name pushing the sections onto a second line and fields side by
+side out of line when one has a hint.
 
 Needs `make ui` and chromium, like test_ui_e2e.py.
 """
@@ -111,3 +112,17 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     expect(name).to_have_text("production")
     assert name.evaluate("e => e.getClientRects().length") == 1
     page.set_viewport_size({"width": 1280, "height": 860})
+
+    # fields side by side: labels level, inputs level, the button level with the inputs, hints or not
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="AWS accounts").click()
+    page.get_by_role("button", name="Connect an AWS account").click()
+    form = page.get_by_role("form", name="Connect an AWS account")
+    tops = form.evaluate("""f => ({
+      labels: [...f.querySelectorAll('.inline-form .field label')].map(e => Math.round(e.getBoundingClientRect().top)),
+      inputs: [...f.querySelectorAll('.inline-form .field input')].map(e => Math.round(e.getBoundingClientRect().top)) })""")
+    assert len(set(tops["labels"])) == 1 and len(set(tops["inputs"])) == 1, tops
+    page.goto(project_url)
+    env_form = page.get_by_role("form", name="New environment")
+    level = env_form.evaluate("""f => [...f.querySelectorAll('.inline-form > .field input, .inline-form > .field select, .inline-form > button')]
+      .map(e => Math.round(e.getBoundingClientRect().top))""")
+    assert max(level) - min(level) <= 2, level
