@@ -4,6 +4,7 @@ import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock } from "../lib/format";
 import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { outcomeTitle } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
 const rec = (...xs: [PhaseRecord["status"], number][]): PhaseRecord[] => xs.map(([status, s]) => ({ status, at: at(s) }));
@@ -116,4 +117,11 @@ test("the engine's step reason reads as words", () => {
   expect(reasonWords("target_group (attempt 1)")).toBe("Running step target_group");
   expect(reasonWords("build.start (attempt 3)")).toBe("Retrying step build.start (attempt 3)");
   expect(reasonWords("waiting for a worker")).toBe("waiting for a worker");
+});
+
+test("while it rolls back, the page says so (not a bare 'Failure:')", () => {
+  expect(outcomeTitle(dep({ status: "rolling_back", rollback_to_number: 1 }))).toBe("This release failed: rolling back to #1…");
+  expect(outcomeTitle(dep({ status: "rollback_pending", rollback_to_number: 1 }))).toBe("This release failed: rolling back to #1…");
+  expect(outcomeTitle(dep({ status: "rolled_back" }))).toBe("This release failed and was rolled back.");
+  expect(outcomeTitle(dep({ status: "failed" }))).toBe("This deployment failed.");
 });

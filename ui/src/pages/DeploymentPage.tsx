@@ -52,8 +52,8 @@ export default function DeploymentPage() {
       </p>
       <div aria-live="polite">
         {x.error && (
-          <div className={`outcome ${x.status === "rolled_back" ? "outcome-warn" : "outcome-bad"}`} role="alert">
-            <strong>{x.status === "rolled_back" ? "This release failed and was rolled back." : x.status === "failed" ? "This deployment failed." : "Failure:"}</strong>
+          <div className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`} role="alert">
+            <strong>{outcomeTitle(x)}</strong>
             <p className="reason">{x.error}</p>
             {x.status === "rolled_back" && <p>The previous release{x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>}
           </div>
@@ -71,6 +71,17 @@ export default function DeploymentPage() {
       </div>
     </section>
   );
+}
+
+/** The headline over a deployment's error, by where it is in failing. */
+export function outcomeTitle(d: Deployment): string {
+  const to = d.rollback_to_number ? ` to #${d.rollback_to_number}` : "";
+  switch (d.status) {
+    case "rolled_back": return "This release failed and was rolled back.";
+    case "rollback_pending": case "rolling_back": return `This release failed: rolling back${to}…`;
+    case "failed": return "This deployment failed.";
+    default: return "Failure:";
+  }
 }
 
 /** What this deployment runs: its image (wrapping, as a digest is long), or the repository it builds. */
