@@ -14,7 +14,7 @@ const VERBS: Record<string, string> = {
   resolve: "resolved", teardown_failed: "could not tear down", cancel_requested: "asked to cancel", signup: "signed up",
 };
 const NOUNS: Record<string, string> = {
-  aws_account: "AWS account", alert_rules: "alert rules of", alert: "alert on", hook: "webhook of", token: "API token",
+  aws_account: "AWS account", alert_rules: "alert rules of", alert: "alert on", hook: "webhook of project", token: "API token",
   notification: "notification", member: "member", secret: "secret", domain: "domain of",
 };
 
@@ -56,12 +56,21 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   const [thing = "", happened = ""] = e.action.split(/\.(.*)/s);
   const to = targetPath(org, e);
   if (thing === "deployment") {
-    const what = d.number != null ? `deployment #${str(d.number)}` : "a deployment";
+    // newer events name the service ("web #2"); older ones only the number
+    const what = d.number == null ? "a deployment" : `${d.service ? str(d.service) : "deployment"} #${str(d.number)}`;
     if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : str(d.image) || null };
     if (happened === "cancel_requested") return { verb: "asked to cancel", what, to, after: "", extra: null };
     return { verb: "", what, to, after: ` ${MOVED[happened] ?? statusWords(happened)}`, extra: str(d.reason) || null };
   }
   if (e.action === "user.signup") return { verb: "signed up", what: "", to: null, after: "", extra: null };
+  if (e.action === "member.join") return { verb: "joined the organization", what: "", to: null, after: "", extra: d.role ? `as ${str(d.role)}` : null };
+  if (e.action === "resource.link" || e.action === "resource.unlink") {
+    const res = str(d.resource) || "a resource";
+    const service = `service ${names[e.target_id] ?? ""}`.trim();
+    return happened === "link"
+      ? { verb: `linked ${res} to`, what: service, to, after: "", extra: d.variable ? `as ${str(d.variable)}` : null }
+      : { verb: `unlinked ${res} from`, what: service, to, after: "", extra: null };
+  }
   if (thing === "secret") {
     return { verb: VERBS[happened] ?? happened, what: `secret ${str(d.name)}`, to, after: "", extra: d.version ? `v${str(d.version)}` : null };
   }

@@ -16,24 +16,30 @@ test("the audit log reads as sentences that link to what changed, and pages back
     "GET /v1/orgs/o/audit": (req) => new URL(req.url).searchParams.get("cursor") === "c2"
       ? [200, { items: [ev("a9", "user.signup", "user", "usr_1", {})], next: null }]
       : [200, { items: [
+        ev("a0", "deployment.live", "deployment", "dep_3", { from: "deploying", reason: "serving", number: 3, service: "web" }, "launchbay"),
         ev("a1", "deployment.rollback_pending", "deployment", "dep_2", { from: "deploying", reason: "health check failed", number: 2 }, "launchbay"),
         ev("a2", "deployment.create", "deployment", "dep_2", { number: 2, image: "nginx:1.27", rollback_of: null }),
         ev("a3", "service.update", "service", "svc_1", { fields: ["image", "max_instances"] }),
         ev("a4", "secret.put", "service", "svc_1", { name: "DATABASE_URL", version: 1 }),
         ev("a5", "project.create", "project", "prj_1", { name: "shop" }),
         ev("a6", "member.invite", "invitation", "inv_1", { email: "bob@example.com", role: "viewer" }),
+        ev("a7", "member.join", "membership", "mem_1", { role: "viewer" }, "bob@example.com"),
+        ev("a8", "resource.link", "service", "svc_1", { resource: "cache", variable: "REDIS_URL" }),
       ], next: "c2" }],
   });
   renderAt("/orgs/o/audit");
   const table = await screen.findByRole("table", { name: "Audit events" }, { timeout: 5000 });
   const what = () => within(table).getAllByRole("row").slice(1).map((r) => r.children[2]!.textContent);
   await waitFor(() => expect(what()).toEqual([
+    "web #3 went live · serving",
     "deployment #2 failed: rollback pending · health check failed",
     "started deployment #2 · nginx:1.27",
     "changed service web · image, max_instances",
     "set secret DATABASE_URL · v1",
     "created project shop",
     "invited member bob@example.com · as viewer",
+    "joined the organization · as viewer",
+    "linked cache to service web · as REDIS_URL",
   ]), { timeout: 5000 });
   expect(within(table).getAllByRole("link", { name: "deployment #2" })[0]!.getAttribute("href")).toBe("/orgs/o/deployments/dep_2");
   expect(within(table).getByRole("link", { name: "secret DATABASE_URL" }).getAttribute("href")).toBe("/orgs/o/services/svc_1/variables");

@@ -34,8 +34,8 @@ export default function AuditPage() {
               const w = auditWords(org, e, names);
               return (
                 <tr key={e.id} data-action={e.action}>
-                  <td title={e.created}>{ago(e.created)}</td>
-                  <td className="break">{e.actor}</td>
+                  <td className="nowrap" title={e.created}>{ago(e.created)}</td>
+                  <td className="who">{e.actor}</td>
                   <td>
                     {w.verb}{w.verb && w.what ? " " : ""}{w.to && w.what ? <Link to={w.to}>{w.what}</Link> : w.what}{w.after}
                     {w.extra && <span className="muted"> · {w.extra}</span>}
