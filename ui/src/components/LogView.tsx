@@ -5,6 +5,9 @@ import { clock } from "../lib/format";
 
 const ROW = 20;
 
+/** The message without the step's name in front when the step is shown beside it ("service: started"). */
+export const withoutStep = (l: LogLine) => (l.step && l.message.startsWith(`${l.step}: `) ? l.message.slice(l.step.length + 2) : l.message);
+
 /** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast. A long
  * line wraps (an ARN or a stack trace is read whole, on a phone too): rows are measured once shown.
  * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
@@ -54,7 +57,7 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
                 style={{ transform: `translateY(${item.start}px)` }}>
                 <span className="ts">{clock(l.ts)}</span>
                 {l.step && <span className="step">{l.step}</span>}
-                <span className="msg">{l.message}</span>
+                <span className="msg">{withoutStep(l)}</span>
               </div>
             );
           })}
