@@ -312,15 +312,32 @@ def _problem(err: Mapping[str, Any]) -> dict[str, str]:
     loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
     kind = err.get("type")
     message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         message = f"unknown field {loc!r}"
-    elif kind == "missing":
+    elif kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         message = f"{loc} is required"
     elif kind == "string_pattern_mismatch":  # a raw regular expression means nothing to a person
         from chalicelib.core.types import pattern_mismatch  # pydantic: not at import (cold start)
 
         message = pattern_mismatch(loc, dict(err))
+    elif kind in _BOUNDS and _BOUNDS[kind][0] in ctx:   # pydantic's "String should have…" names no field
+        message = _BOUNDS[kind][1].format(loc=loc, n=ctx[_BOUNDS[kind][0]])
+    elif kind in _TYPES:
+        message = f"{loc} must be {_TYPES[kind]}"
     return {"field": loc, "message": message}
+
+
+# pydantic's error type -> (the limit in its ctx, the words)
+_BOUNDS = {"string_too_short": ("min_length", "{loc} must be at least {n} characters"),
+           "string_too_long": ("max_length", "{loc} must be at most {n} characters"),
+           "greater_than_equal": ("ge", "{loc} must be at least {n}"), "less_than_equal": ("le", "{loc} must be at most {n}"),
+           "greater_than": ("gt", "{loc} must be more than {n}"), "less_than": ("lt", "{loc} must be less than {n}"),
+           "too_short": ("min_length", "{loc} must have at least {n} items"),
+           "too_long": ("max_length", "{loc} must have at most {n} items")}
+_TYPES = {"int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+          "string_type": "text", "bool_parsing": "true or false", "bool_type": "true or false",
+          "float_parsing": "a number", "float_type": "a number", "dict_type": "an object", "list_type": "a list"}
 
 
 def invalid(errors: Sequence[Mapping[str, Any]], order: Optional[list[str]] = None) -> Invalid:

@@ -24,7 +24,8 @@ def openapi():
     return document()
 
 
-@endpoint(bp, "/orgs/{org}/audit", "GET", "Audit events, newest first", tag="audit")
+@endpoint(bp, "/orgs/{org}/audit", "GET", "Audit events, newest first", tag="audit",
+          query={"limit": "1-200", "cursor": "from `next`"})
 def audit_log(org):
     who = actor(bp)
     limit, cursor = page(bp)

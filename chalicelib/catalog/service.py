@@ -31,14 +31,17 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
 
 
 def config_hash(ports: Ports, service: dict[str, Any]) -> str:
-    """Fingerprint of what a deploy of this configuration would run (effective settings and
-    secret versions of both scopes): compared with the live release's to tell whether the
-    service needs a deploy (rollbacks included)."""
+    """Fingerprint of what a deploy of this configuration would run (effective settings, secret
+    versions of both scopes, linked resources): compared with the live release's to tell whether
+    the service needs a deploy (rollbacks included)."""
     import hashlib
     import json
 
     secrets = {k: [v["scope_id"], v["version"]] for k, v in environments.secret_scopes(ports, service).items()}
-    body = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
+    body: dict[str, Any] = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
+    links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=200)
+    if links:   # only then: a service that links nothing keeps the fingerprint it had
+        body["links"] = sorted([x["resource_id"], x["variable"]] for x in links)
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -89,7 +89,7 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         with ports.store.transaction():
             deps.insert(dep)
             audit.record(ports, actor, org_id, "deployment.create", "deployment", dep["id"],
-                         {"number": dep["number"], "image": dep["image"], "rollback_of": dep["rollback_of"],
+                         {"number": dep["number"], "service": dep["service_name"], "image": dep["image"], "rollback_of": dep["rollback_of"],
                           **({"commit": dep["commit"]["sha"]} if dep["commit"] else {})})
     except Conflict as exc:
         if exc.field == "idempotency_scope":  # a concurrent request with the same key won

@@ -60,7 +60,7 @@ class AuditEveryMove(Rule):
     def commit(self, move: Move) -> None:
         d = move.doc
         audit.record(move.ports, move.actor, d["org_id"], f"deployment.{move.to}", "deployment", d["id"],
-                     {"from": move.frm, "reason": move.reason, "number": d["number"]})
+                     {"from": move.frm, "reason": move.reason, "number": d["number"], "service": d["service_name"]})
 
 
 class StartTheService(Rule):

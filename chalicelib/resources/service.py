@@ -14,6 +14,7 @@ from chalicelib import tasks
 from chalicelib.accounts.service import load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog import environments as envs
+from chalicelib.catalog.service import refresh_config_hash
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
@@ -219,6 +220,7 @@ def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: 
                                 field="variable") from None
         audit.record(ports, actor, org_id, "resource.link", "service", service_id,
                      {"resource": res["name"], "variable": variable})
+        refresh_config_hash(ports, service_id)   # the next deploy gives the variable: it needs one
     return {"resource_id": resource_id, "resource": res["name"], "kind": res["kind"], "variable": variable,
             "status": res["status"], "created": doc["created"], "redeploy": "deploy the service to apply"}
 
@@ -232,6 +234,7 @@ def unlink(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id
     with ports.store.transaction():
         links.delete(existing["id"])
         audit.record(ports, actor, org_id, "resource.unlink", "service", service_id, {"resource_id": resource_id})
+        refresh_config_hash(ports, service_id)
 
 
 def credential(ports: Ports, doc: dict[str, Any]) -> str:

@@ -140,6 +140,9 @@ def test_deployment_is_queued_and_idempotent(api, ports):
     _, audit = a.call("GET", f"/orgs/{org}/audit")
     actions = [e["action"] for e in audit["items"]]
     assert "deployment.create" in actions and "deployment.cancelled" in actions and "service.create" in actions
+    # a deployment's events name its service and number, so the audit log can say "web #2 was cancelled"
+    moves = [e["details"] for e in audit["items"] if e["action"] in ("deployment.create", "deployment.cancelled")]
+    assert {(d["service"], d["number"]) for d in moves} == {(svc["name"], 1), (svc["name"], 2)}
 
 
 def test_health_and_openapi(api):

@@ -123,7 +123,7 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
     expect(page.locator("h1 .badge")).to_have_attribute("data-status", "live", timeout=90_000)
 
     # the project's services list shows the live badge
-    page.get_by_role("link", name="Project", exact=True).click()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="shop", exact=True).click()
     expect(page.get_by_role("table", name="Services").locator("[data-status=live]")).to_be_visible()
     shot(page, "services")
 

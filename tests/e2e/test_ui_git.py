@@ -178,6 +178,9 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     page.goto(svc_url)
     deploy_and_wait(page, "live")
     expect(page.locator("[data-phase=building]")).to_have_attribute("data-state", "done")
+    expect(page.locator("[data-phase=building] .phase-time")).to_have_text(re.compile(r"^\d+(\.\d)? m?s$"))
+    expect(page.locator(".deploy-meta")).to_contain_text("built from acme/shop@main as sha256:")
+    fits_375(page, "a deployment from source (its image has a long digest)")
 
     # a push of a new commit, signed with the secret the page showed, deploys that commit
     sha = commit(repo, {"index.html": "hello\n"}, "Fix the checkout\n\nmore words")

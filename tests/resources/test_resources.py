@@ -185,6 +185,23 @@ def test_redis_and_bucket(make_org, ports):
     assert name not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
+def test_a_link_or_an_unlink_is_a_change_to_deploy(make_org, ports):
+    """The service says it needs a deploy once a link changes (the UI shows "changes to deploy"),
+    and no longer once a deploy gave the containers the variable."""
+    org = make_org()
+    web = org.service()
+    assert org.deploy(ports, web)["status"] == "live"
+    files = settle(ports, create(org, name="files", kind="bucket")["id"])
+    needs = lambda: org.call("GET", f"/services/{web['id']}")[1]["needs_deploy"]  # noqa: E731
+    assert needs() is False
+    assert org.call("PUT", f"/services/{web['id']}/links/{files['id']}", {})[0] == 200
+    assert needs() is True
+    assert org.deploy(ports, web)["status"] == "live"
+    assert needs() is False
+    assert org.call("DELETE", f"/services/{web['id']}/links/{files['id']}")[0] == 204
+    assert needs() is True
+
+
 def test_resize_goes_through_modifying(make_org, ports):
     org = make_org()
     res = settle(ports, create(org, deletion_protection=False)["id"])

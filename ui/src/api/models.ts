@@ -35,10 +35,20 @@ export interface Service {
 export type DeployStatus =
   | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
   | "rolling_back" | "rolled_back" | "superseded" | "cancelled";
+/** One status a deployment went through and when it entered it: chalicelib/lifecycle appends one
+ * on every move, so a status shorter than a poll is still there. Absent on older deployments. */
+export interface PhaseRecord { status: DeployStatus; at: string }
 export interface StepPlan { resource?: string; action?: string; changes?: Record<string, [unknown, unknown]> }
 export interface Step {
   name: string; status: string; started?: string | null; finished?: string | null;
   error?: string | null; detail?: string | null; plan?: StepPlan | null; result?: unknown;
+}
+/** What a deployment runs (GET …/deployments/{dep} only; the list leaves it out): the service's
+ * settings and variables as they were when it was made. */
+export interface DeploySpec {
+  image: string | null; port: number | null; command: string[] | null; cpu: number; memory: number;
+  env: Record<string, string>; health_check: { path: string } | null; min_instances: number; max_instances: number;
+  schedule: string | null; domain: string | null; autoscaling: { cpu_target: number } | null;
 }
 export interface Deployment {
   id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;
@@ -49,6 +59,7 @@ export interface Deployment {
   build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;
   image_digest?: string | null;
   rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
+  phases?: PhaseRecord[]; spec?: DeploySpec;
 }
 export interface LogLine { seq: number; ts: string; level?: string; message: string; step?: string | null }
 export interface LogPage { lines: LogLine[]; next: string | null; more: boolean; status: DeployStatus; final: boolean }

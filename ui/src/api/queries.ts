@@ -2,7 +2,7 @@
 import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type {
-  ApiToken, AuditEvent, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
+  ApiToken, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
   Release, SearchAnswer, Secret, Service,
 } from "./models";
 import { isFinal } from "../lib/format";
@@ -39,9 +39,11 @@ export const useProjects = (org: string) =>
     queryFn: () => unwrap<Page<Project>>(api.GET("/v1/orgs/{org}/projects", { params: { path: { org } } })),
   });
 
+// (`enabled`: a screen that learns the id from another read asks nothing until it has it)
 export const useProject = (org: string, project: string) =>
   useQuery({
     queryKey: keys.project(org, project),
+    enabled: !!project,
     queryFn: () => unwrap<Project>(api.GET("/v1/orgs/{org}/projects/{project}", { params: { path: { org, project } } })),
   });
 
@@ -70,6 +72,7 @@ export const useServices = (org: string, project: string, environment?: string) 
 export const useService = (org: string, svc: string) =>
   useQuery({
     queryKey: keys.service(org, svc),
+    enabled: !!svc,
     queryFn: () => unwrap<Service>(api.GET("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc } } })),
     refetchInterval: (q) => (q.state.data && busy(q.state.data.status) ? 1500 : false),
   });
@@ -95,9 +98,10 @@ export const useSecrets = (org: string, svc: string) =>
   });
 
 /** One deployment; polls every second until it reaches a final status. */
-export const useDeployment = (org: string, dep: string) =>
+export const useDeployment = (org: string, dep: string, enabled = true) =>
   useQuery({
     queryKey: keys.deployment(org, dep),
+    enabled: enabled && !!dep,
     queryFn: () => unwrap<Deployment>(api.GET("/v1/orgs/{org}/deployments/{dep}", { params: { path: { org, dep } } })),
     refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
   });
@@ -116,12 +120,6 @@ export const useInvitations = (org: string, enabled: boolean) =>
     queryKey: keys.invitations(org),
     enabled,
     queryFn: () => unwrap<Page<Invitation>>(api.GET("/v1/orgs/{org}/invitations", { params: { path: { org } } })),
-  });
-
-export const useAudit = (org: string) =>
-  useQuery({
-    queryKey: keys.audit(org),
-    queryFn: () => unwrap<Page<AuditEvent>>(api.GET("/v1/orgs/{org}/audit", { params: { path: { org } } })),
   });
 
 export const useSearch = (org: string, q: string, type: string) =>

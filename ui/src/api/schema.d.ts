@@ -2279,7 +2279,12 @@ export interface operations {
     };
     get_orgs_org_audit: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1-200 */
+                limit?: string;
+                /** @description from `next` */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 org: string;

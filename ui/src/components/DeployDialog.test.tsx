@@ -5,7 +5,7 @@ import { createMemoryRouter, RouterProvider } from "react-router";
 import { makeQueryClient, routes } from "../App";
 import { session } from "../api/client";
 import { fakeApi, me, service } from "../test/fakeApi";
-import { changeWords, stepWords, summaryWords, type ServicePlan } from "./planWords";
+import { changeWords, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
 
 // The shape chalicelib/deploys/preview.py answers (tests/deploys/test_lifecycle_api.py).
 const plan: ServicePlan = {
@@ -101,4 +101,50 @@ test("plan changes in words: pairs, name lists, words", () => {
   expect(stepWords({ step: "x", resource: "target group", name: "-", action: "create", changes: {}, calls: [] })).toBe("Create target group");
   expect(summaryWords({ ...plan, summary: { wait: 1 }, message: "nothing would change in AWS but the rollout" }))
     .toBe("nothing would change in AWS but the rollout");
+});
+
+test("the plan of a service built from source: what it builds, each waiting step by what it waits for", () => {
+  const step = (stepName: string, resource: string, name: string, action: PlannedStep["action"], changes = {}): PlannedStep =>
+    ({ step: stepName, resource, name, action, changes, calls: [] });
+  expect(stepWords(step("build", "rollout", "lb-1", "wait"))).toBe("Build the image from the repository and wait for it");
+  expect(stepWords(step("resources", "rollout", "lb-1", "wait"))).toBe("Wait until the linked databases, caches and buckets are ready");
+  expect(stepWords(step("rollout", "rollout", "lb-1", "wait"))).toBe("Roll out lb-1 and wait until it is healthy");
+  expect(stepWords(step("image", "container image", "(known after apply: build.image)", "no-op"))).toBe("Keep container image (the image the build makes) as it is");
+  expect(changeWords("image", [null, "(known after apply: build.image)"])).toBe("image: none → (the image the build makes)");
+  expect(changeWords("task_definition", ["web:1", "(known after apply: task_definition.arn)"])).toBe("task_definition: web:1 → (known once task_definition has run)");
+});
+
+test("Deploy of a service built from source says what it builds (no empty 'Image')", async () => {
+  session.set("t");
+  const source = { ...service, image: null, source: { repo: "acme/shop", branch: "main", dockerfile: "Dockerfile", context: "." } };
+  fakeApi({
+    ...serviceApi,
+    "GET /v1/orgs/o/services/s": () => [200, source],
+    "GET /v1/orgs/o/services/s/plan": () => [200, { ...plan, steps: [], summary: {} }],
+  });
+  renderAt("/orgs/o/services/s");
+  await userEvent.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  expect(dialog.querySelector("p.muted")!.textContent).toBe("Builds acme/shop@main (Dockerfile), then runs the image · into the sandbox");
+});
+
+test("the keyboard stays in the Deploy dialog, and Escape gives focus back to Deploy", async () => {
+  session.set("t");
+  fakeApi({ ...serviceApi, "GET /v1/orgs/o/services/s/plan": () => [200, plan] });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  const deploy = await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 });
+  await user.click(deploy);
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  await within(dialog).findByRole("list", { name: "What this deploy does" });
+  expect(document.activeElement?.textContent).toBe("Deploy now");
+  await user.tab();
+  expect(document.activeElement?.textContent).toBe("Cancel");
+  await user.tab();   // round to the first, not out to the page behind
+  expect(document.activeElement?.textContent).toBe("Deploy now");
+  await user.tab({ shift: true });
+  expect(document.activeElement?.textContent).toBe("Cancel");
+  await user.keyboard("{Escape}");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(document.activeElement).toBe(deploy);
 });

@@ -5,6 +5,7 @@ import { api, unwrap } from "../api/client";
 import type { Deployment, Service } from "../api/models";
 import { keys } from "../api/queries";
 import { ErrorNote, Loading } from "./Empty";
+import { useFocusTrap } from "./useFocusTrap";
 import { changeWords, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
 
 export function useDeploy(org: string, svc: string) {
@@ -37,7 +38,7 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
     queryFn: () => unwrap<ServicePlan>(api.GET("/v1/orgs/{org}/services/{svc}/plan", { params: { path: { org, svc: service.id } } })),
   });
   const deploy = useDeploy(org, service.id);
-  const box = useRef<HTMLDivElement>(null);
+  const { ref: box, onKeyDown: trap } = useFocusTrap<HTMLDivElement>();
   const confirm = useRef<HTMLButtonElement>(null);
   useEffect(() => {   // focus inside at once (Escape leaves), on the confirm button once usable (Enter deploys)
     (plan.isPending ? box.current : confirm.current)?.focus();
@@ -45,10 +46,16 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
   const p = plan.data;
   const title = `Deploy ${service.name}?`;
   return (
-    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}
+      onKeyDown={(e) => { if (e.key === "Escape") onClose(); else trap(e); }}>
       <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-labelledby="deploy-title">
         <h2 id="deploy-title">{title}</h2>
-        <p className="muted">Image <span className="mono break">{service.image}</span>{p?.sandbox ? " · into the sandbox" : ""}</p>
+        <p className="muted">
+          {service.source
+            ? <>Builds <span className="mono break">{service.source.repo}@{service.source.branch}</span> ({service.source.dockerfile}), then runs the image</>
+            : <>Image <span className="mono break">{service.image}</span></>}
+          {p?.sandbox ? " · into the sandbox" : ""}
+        </p>
         {plan.isPending && <Loading what="the plan" />}
         {plan.error ? <ErrorNote error={plan.error} /> : null}
         {p && (

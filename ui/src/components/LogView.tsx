@@ -1,15 +1,15 @@
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { LogLine } from "../api/models";
+import { clock } from "../lib/format";
 
 const ROW = 20;
 
-function time(ts: string) {
-  const d = new Date(ts);
-  return isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour12: false });
-}
+/** The message without the step's name in front when the step is shown beside it ("service: started"). */
+export const withoutStep = (l: LogLine) => (l.step && l.message.startsWith(`${l.step}: `) ? l.message.slice(l.step.length + 2) : l.message);
 
-/** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast.
+/** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast. A long
+ * line wraps (an ARN or a stack trace is read whole, on a phone too): rows are measured once shown.
  * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
  * Pass `paused`/`onPausedChange` when pausing must also stop the reads (run-time logs). */
 export function LogView({ lines, live, label = "Log", paused: controlled, onPausedChange }: {
@@ -53,10 +53,11 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
           {v.getVirtualItems().map((item) => {
             const l = shown[item.index]!;
             return (
-              <div key={l.seq} className={`log-line lvl-${l.level ?? "info"}`} style={{ transform: `translateY(${item.start}px)` }}>
-                <span className="ts">{time(l.ts)}</span>
+              <div key={l.seq} ref={v.measureElement} data-index={item.index} className={`log-line lvl-${l.level ?? "info"}`}
+                style={{ transform: `translateY(${item.start}px)` }}>
+                <span className="ts">{clock(l.ts)}</span>
                 {l.step && <span className="step">{l.step}</span>}
-                <span className="msg">{l.message}</span>
+                <span className="msg">{withoutStep(l)}</span>
               </div>
             );
           })}

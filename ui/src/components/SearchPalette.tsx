@@ -3,7 +3,9 @@ import { useNavigate } from "react-router";
 import type { SearchHit } from "../api/models";
 import { useSearch } from "../api/queries";
 import { highlighted } from "../lib/highlight";
+import { auditHitWords } from "../lib/auditWords";
 import { StatusBadge } from "./StatusBadge";
+import { useFocusTrap } from "./useFocusTrap";
 
 const TYPES = ["", "service", "deployment", "log", "audit"] as const;
 
@@ -32,11 +34,12 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
   const [type, setType] = useState("");
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  const { ref: box, onKeyDown: trap } = useFocusTrap<HTMLDivElement>();
   const navigate = useNavigate();
   const search = useSearch(org, q, type);
   const results = q.trim() ? search.data?.results ?? [] : [];
 
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => input.current?.focus(), []);   // (useFocusTrap gives focus back when it closes)
   useEffect(() => setActive(0), [q, type]);
 
   const open = (h: SearchHit | undefined) => {
@@ -49,11 +52,12 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
     else if (e.key === "ArrowDown") { e.preventDefault(); setActive((a) => Math.min(a + 1, results.length - 1)); }
     else if (e.key === "ArrowUp") { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }
     else if (e.key === "Enter") { e.preventDefault(); open(results[active]); }
+    else trap(e);
   };
   const facets = search.data?.facets.type ?? {};
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="palette" role="dialog" aria-modal="true" aria-label="Search" onKeyDown={onKey}>
+      <div ref={box} className="palette" role="dialog" aria-modal="true" aria-label="Search" onKeyDown={onKey}>
         <input
           ref={input} type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search services, deployments, logs, audit…"
           role="combobox" aria-expanded={results.length > 0} aria-controls="search-results" aria-label="Search"
@@ -71,7 +75,7 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
             <li key={h.type + h.id} id={`hit-${i}`} role="option" aria-selected={i === active}
                 onMouseEnter={() => setActive(i)} onClick={() => open(h)} className={i === active ? "active" : ""}>
               <span className="hit-type">{h.type}</span>
-              <span className="hit-title">{highlighted(h.title)}</span>
+              <span className="hit-title">{h.type === "audit" ? auditHitWords(org, h.title) : highlighted(h.title)}</span>
               {h.status && <StatusBadge status={h.status} />}
               {snippetOf(h) && <small className="hit-snippet">{highlighted(snippetOf(h))}</small>}
             </li>

@@ -77,6 +77,8 @@ export function toBody(f: FormState): ServiceIn {
 interface Props {
   initial: FormState;
   editing?: boolean;
+  /** every field shown, none editable, no submit (a viewer) */
+  readOnly?: boolean;
   environments?: Environment[];
   pending: boolean;
   error: unknown;
@@ -85,7 +87,7 @@ interface Props {
 }
 
 /** Every setting of a service, kind-specific fields for web, worker and cron; the API's field errors next to each field. */
-export function ServiceForm({ initial, editing, environments, pending, error, submitLabel, onSubmit }: Props) {
+export function ServiceForm({ initial, editing, readOnly, environments, pending, error, submitLabel, onSubmit }: Props) {
   const [f, setF] = useState(initial);
   const [localErr, setLocalErr] = useState<Record<string, string>>({});
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((old) => ({ ...old, [k]: v }));
@@ -107,6 +109,7 @@ export function ServiceForm({ initial, editing, environments, pending, error, su
 
   return (
     <form onSubmit={submit} noValidate className="service-form">
+      <fieldset className="bare" disabled={readOnly}>
       <fieldset>
         <legend>Service</legend>
         <Field label="Name" hint="Lower-case letters, digits and hyphens, e.g. web or api-v2." error={err("name")}>
@@ -217,8 +220,9 @@ export function ServiceForm({ initial, editing, environments, pending, error, su
         </fieldset>
       )}
 
+      </fieldset>
       <FormError error={unplaced} />
-      <button className="primary" disabled={pending}>{pending ? "Saving…" : submitLabel}</button>
+      {!readOnly && <button className="primary" disabled={pending}>{pending ? "Saving…" : submitLabel}</button>}
     </form>
   );
 }

@@ -1,14 +1,43 @@
-import type { Deployment, Step } from "../api/models";
+import type { Deployment, DeployStatus, Step } from "../api/models";
 import { StatusBadge } from "./StatusBadge";
-import { duration } from "../lib/format";
+import { clock, duration, isFinal } from "../lib/format";
 
 const DEPLOYING = new Set(["service", "rollout", "autoscaling", "certificate", "schedule"]);
 
 export type PhaseName = "queued" | "building" | "provisioning" | "deploying" | "live" | "rollback";
-export interface Phase { id: PhaseName; title: string; state: "done" | "active" | "failed" | "waiting" | "skipped"; steps: Step[] }
+export interface Phase {
+  id: PhaseName; title: string; state: "done" | "active" | "failed" | "waiting" | "skipped"; steps: Step[];
+  /** when the deployment entered this phase and left it (null: still in it, or never reached) */
+  started: string | null; ended: string | null;
+}
+
+// The statuses (chalicelib/lifecycle/states.py) each phase of the timeline stands for.
+const STATUSES: Record<PhaseName, readonly DeployStatus[]> = {
+  queued: ["queued"], building: ["building"], provisioning: ["provisioning"], deploying: ["deploying"],
+  rollback: ["rollback_pending", "rolling_back"], live: ["live", "rolled_back"],
+};
+
+/** When a phase began and ended: from the recorded phases (every status with the time it was
+ * entered; a status ends when the next begins), else, for a deployment from before they were
+ * recorded, from its steps' own times. */
+export function phaseTimes(d: Deployment, id: PhaseName, steps: Step[]): Pick<Phase, "started" | "ended"> {
+  const rec = d.phases ?? [];
+  const mine = rec.flatMap((r, i) => (STATUSES[id].includes(r.status)
+    ? [{ from: r.at, to: rec[i + 1]?.at ?? (isFinal(r.status) ? r.at : null) }] : []));
+  if (mine.length) return { started: mine[0]!.from, ended: mine[mine.length - 1]!.to };
+  const starts = steps.flatMap((s) => (s.started ? [s.started] : [])).sort();
+  if (!starts.length) return { started: null, ended: null };
+  const ends = steps.map((s) => s.finished ?? null);
+  return { started: starts[0]!, ended: ends.every(Boolean) ? (ends as string[]).sort().at(-1)! : null };
+}
 
 /** The deployment as phases with their steps; the automatic (or a manual) rollback is its own phase. */
 export function phases(d: Deployment): Phase[] {
+  return layout(d).map((p) => ({ ...p, ...phaseTimes(d, p.id, p.steps) }));
+}
+
+function layout(d: Deployment): Omit<Phase, "started" | "ended">[] {
+  const seen = new Set<string>((d.phases ?? []).map((p) => p.status));   // recorded: reached, however briefly
   const rollbackSteps = d.steps.filter((s) => s.name.startsWith("rollback."));
   const forward = d.steps.filter((s) => !s.name.startsWith("rollback."));
   const isBuild = (s: Step) => s.name === "build" || s.name.startsWith("build.");
@@ -17,17 +46,17 @@ export function phases(d: Deployment): Phase[] {
   const dep = forward.filter((s) => DEPLOYING.has(s.name));
   const failedStep = forward.find((s) => s.status === "failed");
   const st = d.status;
-  const rolling = ["rollback_pending", "rolling_back", "rolled_back"].includes(st) || rollbackSteps.length > 0;
-  const reached = (p: "provisioning" | "deploying") =>
+  const rolling = ["rollback_pending", "rolling_back", "rolled_back"].includes(st) || rollbackSteps.length > 0 || seen.has("rollback_pending");
+  const reached = (p: "provisioning" | "deploying") => seen.has(p) || (
     p === "provisioning" ? !["queued", "building"].includes(st) && (prov.length > 0 || !build.some((s) => s.status === "failed"))
-      : dep.length > 0 || ["deploying", "live"].includes(st) || (rolling && dep.length > 0);
+      : dep.length > 0 || ["deploying", "live"].includes(st) || (rolling && dep.length > 0));
   const stepsState = (steps: Step[], active: boolean): Phase["state"] =>
     steps.some((s) => s.status === "failed") ? "failed" : active ? "active" : steps.length ? "done" : "waiting";
 
-  const out: Phase[] = [
+  const out: Omit<Phase, "started" | "ended">[] = [
     { id: "queued", title: "Queued", steps: [], state: st === "queued" ? "active" : "done" },
     // a deployment from source builds its image first (a rollback reuses the built one: no phase)
-    ...(d.build || build.length
+    ...(d.build || build.length || seen.has("building")
       ? [{ id: "building" as const, title: "Building", steps: build, state: st === "queued" ? "waiting" as const : stepsState(build, st === "building") }]
       : []),
     { id: "provisioning", title: "Provisioning", steps: prov, state: !reached("provisioning") ? (failedStep || ["cancelled", "superseded"].includes(st) ? "skipped" : "waiting") : stepsState(prov, st === "provisioning") },
@@ -46,11 +75,30 @@ export function phases(d: Deployment): Phase[] {
   return out;
 }
 
+/** The engine's reason while a step runs ("target_group (attempt 2)") in words; others as they are. */
+export function reasonWords(reason: string): string {
+  const m = /^([a-z_.]+) \(attempt (\d+)\)$/.exec(reason);
+  if (!m) return reason;
+  return m[2] === "1" ? `Running step ${m[1]}` : `Retrying step ${m[1]} (attempt ${m[2]})`;
+}
+
 function planSummary(s: Step): string | null {
   const p = s.plan;
   if (!p) return null;
   const fields = p.changes ? Object.keys(p.changes) : [];
   return [p.action, p.resource, fields.length ? `(${fields.join(", ")})` : ""].filter(Boolean).join(" ");
+}
+
+/** How long a phase took (still counting while it runs); the end phase says when it was reached. */
+function PhaseTime({ p }: { p: Phase }) {
+  if (!p.started) return null;
+  if (p.id === "live") return <time className="phase-time" dateTime={p.started}>at {clock(p.started)}</time>;
+  const span = `${clock(p.started)}–${p.ended ? clock(p.ended) : "now"}`;
+  return (
+    <time className="phase-time" dateTime={p.started} title={span}>
+      {p.ended ? duration(p.started, p.ended) : `${duration(p.started, null)} so far`}
+    </time>
+  );
 }
 
 export function Timeline({ deployment }: { deployment: Deployment }) {
@@ -62,6 +110,7 @@ export function Timeline({ deployment }: { deployment: Deployment }) {
             <span className="dot" aria-hidden="true" />
             <strong>{p.title}</strong>
             <span className="sr-only">: {p.state}</span>
+            <PhaseTime p={p} />
           </div>
           {p.steps.length > 0 && (
             <ul className="steps">

@@ -11,9 +11,17 @@ export interface ServicePlan {
 
 const MAX = 80;
 
+/** "(known after apply: build.image)": a value a step makes while the deploy runs, in words. */
+function later(s: string): string {
+  const m = /^\(known after apply: ([a-z_.]+?)(?:\.(\w+))?\)$/.exec(s);
+  if (!m) return s;
+  if (m[1] === "build" && m[2] === "image") return "(the image the build makes)";
+  return `(known once ${m[1]} has run)`;
+}
+
 function shown(v: unknown): string {
   if (v === null || v === undefined || v === "") return "none";
-  const s = typeof v === "string" ? v : JSON.stringify(v);
+  const s = typeof v === "string" ? later(v) : JSON.stringify(v);
   return s.length > MAX ? `${s.slice(0, MAX - 1)}…` : s;
 }
 
@@ -36,13 +44,17 @@ export function changeWords(field: string, v: unknown): string {
 
 /** One step's headline: what happens to which AWS resource. */
 export function stepWords(s: PlannedStep): string {
-  const what = s.name && s.name !== "-" ? `${s.resource} ${s.name}` : s.resource;
+  const what = (s.name && s.name !== "-" ? `${s.resource} ${s.name}` : s.resource).replace(/\(known after apply: [^)]*\)/g, later);
   switch (s.action) {
     case "create": return `Create ${what}`;
     case "update": return `Change ${what}`;
     case "no-op": return `Keep ${what} as it is`;
     case "skip": return `Skip ${s.resource}`;
-    case "wait": return `Roll out ${s.name || "the service"} and wait until it is healthy`;
+    // the planner says "rollout" for every waiting step: which one it is, is in the step's name
+    case "wait":
+      if (s.step === "build") return "Build the image from the repository and wait for it";
+      if (s.step === "resources") return "Wait until the linked databases, caches and buckets are ready";
+      return `Roll out ${s.name || "the service"} and wait until it is healthy`;
     case "error": return `Cannot plan ${s.resource}: ${s.error ?? "unknown error"}`;
     default: return `${String(s.action)} ${what}`;
   }

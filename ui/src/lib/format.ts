@@ -16,5 +16,11 @@ export function duration(from?: string | null, to?: string | null): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
 }
 
+/** The time of day of an ISO timestamp, 24-hour, in the browser's zone ("" if unreadable). */
+export function clock(iso: string | null | undefined): string {
+  const d = new Date(iso ?? "");
+  return isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour12: false });
+}
+
 export const FINAL = new Set(["live", "failed", "rolled_back", "superseded", "cancelled"]);
 export const isFinal = (status: string) => FINAL.has(status);

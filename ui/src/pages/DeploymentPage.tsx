@@ -2,11 +2,11 @@ import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Deployment } from "../api/models";
-import { keys, useDeployment, useService } from "../api/queries";
+import { keys, useDeployment, useProject, useService } from "../api/queries";
 import { ErrorNote, Loading } from "../components/Empty";
 import { LogView } from "../components/LogView";
 import { StatusBadge } from "../components/StatusBadge";
-import { Timeline } from "../components/Timeline";
+import { reasonWords, Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
 import type { DeploymentWithCommit } from "../api/git";
@@ -17,6 +17,7 @@ export default function DeploymentPage() {
   const { org = "", dep = "" } = useParams();
   const d = useDeployment(org, dep);
   const service = useService(org, d.data?.service_id ?? "");
+  const project = useProject(org, d.data?.project_id ?? "");
   const tail = useLogTail(org, dep);
   const qc = useQueryClient();
   const cancel = useMutation({
@@ -27,31 +28,38 @@ export default function DeploymentPage() {
   if (!d.data) return <ErrorNote error={d.error} />;
   const x = d.data;
   const final = isFinal(x.status);
+  const commit = (x as DeploymentWithCommit).commit;
   return (
     <section>
       <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to={`/orgs/${org}/projects/${x.project_id}`}>Project</Link> / <Link to={`/orgs/${org}/services/${x.service_id}`}>{x.service_name}</Link> / <span>Deployment #{x.number}</span>
+        <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${x.project_id}`}>{project.data?.name ?? "project"}</Link> / <Link to={`/orgs/${org}/services/${x.service_id}`}>{x.service_name}</Link> / <span>Deployment #{x.number}</span>
       </nav>
       <div className="heading">
         <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={x.status} /></h1>
         {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel</button>}
       </div>
       <ErrorNote error={cancel.error} />
-      <p className="muted">
-        {(x as DeploymentWithCommit).commit && <><CommitLine commit={(x as DeploymentWithCommit).commit} /> · </>}
-        <span className="mono">{x.image}</span> · {x.rollback_of_number ? `rollback to release #${x.rollback_of_number} · ` : ""}by {x.actor} · started {ago(x.created)} · {duration(x.created, x.finished ?? (final ? x.updated : null))}
-        {x.sandbox ? " · sandbox" : ""}
+      <p className="muted deploy-meta">
+        {[
+          commit && <CommitLine key="c" commit={commit} />,
+          <What key="w" d={x} />,
+          x.rollback_of_number ? `rollback to release #${x.rollback_of_number}` : null,
+          `by ${x.actor}`,
+          `started ${ago(x.created)}`,
+          final ? `took ${duration(x.created, x.finished ?? x.updated)}` : `running for ${duration(x.created, null)}`,
+          x.sandbox ? "sandbox" : null,
+        ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>
       <div aria-live="polite">
         {x.error && (
-          <div className={`outcome ${x.status === "rolled_back" ? "outcome-warn" : "outcome-bad"}`} role="alert">
-            <strong>{x.status === "rolled_back" ? "This release failed and was rolled back." : x.status === "failed" ? "This deployment failed." : "Failure:"}</strong>
+          <div className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`} role="alert">
+            <strong>{outcomeTitle(x)}</strong>
             <p className="reason">{x.error}</p>
             {x.status === "rolled_back" && <p>The previous release{x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>}
           </div>
         )}
-        {!x.error && x.reason && !final && <p className="notice">{x.reason}</p>}
-        {x.status === "live" && <p className="outcome outcome-ok">Live{service.data?.kind === "web" ? ": the load balancer sends traffic to this release." : "."}</p>}
+        {!x.error && x.reason && !final && <p className="notice">{reasonWords(x.reason)}</p>}
+        {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"} />}
       </div>
       <div className="split deploy-split">
         <Timeline deployment={x} />
@@ -63,4 +71,36 @@ export default function DeploymentPage() {
       </div>
     </section>
   );
+}
+
+/** The headline over a deployment's error, by where it is in failing. */
+export function outcomeTitle(d: Deployment): string {
+  const to = d.rollback_to_number ? ` to #${d.rollback_to_number}` : "";
+  switch (d.status) {
+    case "rolled_back": return "This release failed and was rolled back.";
+    case "rollback_pending": case "rolling_back": return `This release failed: rolling back${to}…`;
+    case "failed": return "This deployment failed.";
+    default: return "Failure:";
+  }
+}
+
+/** What this deployment runs: its image (wrapping, as a digest is long), or the repository it builds. */
+function What({ d }: { d: Deployment }) {
+  if (d.build && !d.image) return <>builds <span className="mono break">{d.build.repo}@{d.build.branch}</span></>;
+  if (d.build) return <>built from <span className="mono break">{d.build.repo}@{d.build.branch}</span> as <span className="mono break" title={d.image ?? ""}>{shortImage(d.image ?? "")}</span></>;
+  return <span className="mono break">{d.image}</span>;
+}
+
+/** An image pinned by digest (a build's, in our own registry) by 12 digits of the digest alone. */
+export function shortImage(ref: string): string {
+  const digest = ref.split("@")[1];
+  return digest ? `${digest.slice(0, "sha256:".length + 12)}…` : ref;
+}
+
+/** A live deployment serves traffic only while it is the service's current release. */
+function LiveNote({ org, d, liveId, web }: { org: string; d: Deployment; liveId: string | null | undefined; web: boolean }) {
+  if (liveId && liveId !== d.id) {
+    return <p className="outcome outcome-done">This release went live; <Link to={`/orgs/${org}/deployments/${liveId}`}>a later release</Link> serves traffic now.</p>;
+  }
+  return <p className="outcome outcome-ok">Live{web ? ": the load balancer sends traffic to this release." : "."}</p>;
 }

@@ -48,6 +48,9 @@ test("environments on the project page: create on a connection and region, clone
     [["The sandbox (no connection)", false], ["sandbox demo", false], ["later (pending)", true]]);
   const region = within(form).getByLabelText("Region") as HTMLSelectElement;
   expect(region.disabled).toBe(true);
+  // the name's format is said before a 422 says only "name has the wrong format"
+  expect(within(form).getByLabelText("Environment name").getAttribute("aria-describedby")).toBeTruthy();
+  expect(within(form).getByText("Lower-case letters, digits and hyphens.")).toBeTruthy();
   await user.type(within(form).getByLabelText("Environment name"), "staging");
   await user.type(within(form).getByLabelText("Domain suffix"), "staging.example.com");
   await user.selectOptions(account, "awsacc_d");

@@ -88,7 +88,9 @@ function NewEnvironment({ ctx }: { ctx: Ctx }) {
     <form onSubmit={submit} noValidate aria-label="New environment">
       <h3>New environment</h3>
       <div className="inline-form">
-        <Field label="Environment name" error={err?.forField("name")}><input value={name} onChange={(e) => setName(e.target.value)} placeholder="staging" /></Field>
+        <Field label="Environment name" hint="Lower-case letters, digits and hyphens." error={err?.forField("name")}>
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="staging" />
+        </Field>
         <Field label="Domain suffix" error={err?.forField("domain_suffix")}><input value={suffix} onChange={(e) => setSuffix(e.target.value)} placeholder="staging.example.com" /></Field>
         <PlacePicker ctx={ctx} value={place} onChange={setPlace} error={err} />
         <button className="primary" disabled={!name.trim() || create.isPending}>Create environment</button>
@@ -111,7 +113,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const where = env.aws_account_id ? `${conn?.name ?? "a connection"} · ${env.region ?? ""}` : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account";
   return (
     <tr data-environment={env.name}>
-      <td><strong>{env.name}</strong></td>
+      <td className="nowrap"><strong>{env.name}</strong></td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
       <td>
@@ -147,7 +149,9 @@ function CloneForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnviro
   const submit = (e: FormEvent) => { e.preventDefault(); clone.mutate(); };
   return (
     <form onSubmit={submit} noValidate aria-label={`Clone ${env.name}`}>
-      <Field label="New environment name" error={err?.forField("name")}><input value={name} onChange={(e) => setName(e.target.value)} /></Field>
+      <Field label="New environment name" hint="Lower-case letters, digits and hyphens." error={err?.forField("name")}>
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </Field>
       <Field label="Its domain suffix" error={err?.forField("domain_suffix")}><input value={suffix} onChange={(e) => setSuffix(e.target.value)} /></Field>
       <label className="check"><input type="checkbox" checked={withSecrets} onChange={(e) => setWithSecrets(e.target.checked)} /> Copy secret values</label>
       <FormError error={otherError(err, ["name", "domain_suffix"])} />

@@ -1,6 +1,6 @@
 import { lazy, Suspense } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { useEnvironments, useProject, useServices } from "../api/queries";
+import { useCan, useEnvironments, useProject, useServices } from "../api/queries";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
@@ -17,6 +17,7 @@ export function ProjectServices() {
   const proj = useProject(org, project);
   const envs = useEnvironments(org, project);
   const services = useServices(org, project, env);
+  const write = useCan(org)("service.write");
   const newLink = `/orgs/${org}/projects/${project}/new${env ? `?env=${env}` : ""}`;
 
   return (
@@ -27,7 +28,7 @@ export function ProjectServices() {
         <Link className="button resources-link" to={`/orgs/${org}/projects/${project}/resources`}>Resources</Link>
         <Link className="button" to={`/orgs/${org}/projects/${project}/git`}>Git &amp; previews</Link>
         <Link className="button" to={`/orgs/${org}/projects/${project}/notifications`}>Notifications</Link>
-        <Link className="button primary" to={newLink}>New service</Link>
+        {write && <Link className="button primary" to={newLink}>New service</Link>}
       </div>
       {(envs.data?.items.length ?? 0) > 0 && (
         <div className="tabs" role="tablist" aria-label="Environment">
@@ -43,7 +44,7 @@ export function ProjectServices() {
       {services.data && services.data.items.length === 0 && (
         <Empty title={env ? `No services in ${env} yet` : "No services yet"}>
           A service runs one container image: a web service behind a load balancer, a worker, or a cron job.{" "}
-          <Link to={newLink}>Create your first service</Link>.
+          {write ? <><Link to={newLink}>Create your first service</Link>.</> : "A developer, admin or owner adds them."}
         </Empty>
       )}
       {services.data && services.data.items.length > 0 && (

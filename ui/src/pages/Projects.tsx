@@ -3,7 +3,7 @@ import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Project } from "../api/models";
-import { keys, useMe, useProjects } from "../api/queries";
+import { keys, useCan, useMe, useProjects } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field } from "../components/Field";
 import { ago } from "../lib/format";
@@ -22,14 +22,17 @@ export function Projects() {
   const projects = useProjects(org);
   const me = useMe();
   const orgName = me.data?.organizations.find((o) => o.id === org)?.name;
+  const write = useCan(org)("project.write");
   return (
     <section>
       <h1>{orgName ?? "Projects"}</h1>
-      <NewProject org={org} />
+      {write && <NewProject org={org} />}
       {projects.isPending && <Loading what="projects" />}
       <ErrorNote error={projects.error} />
       {projects.data && projects.data.items.length === 0 && (
-        <Empty title="No projects yet">A project groups the services of one product. Create one above to add your first service.</Empty>
+        <Empty title="No projects yet">
+          A project groups the services of one product. {write ? "Create one above to add your first service." : "An admin or owner creates them."}
+        </Empty>
       )}
       <ul className="cards">
         {projects.data?.items.map((p) => (

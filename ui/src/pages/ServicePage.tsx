@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useParams } from "react-router";
 import type { Service } from "../api/models";
-import { useProject, useService } from "../api/queries";
+import { useCan, useProject, useService } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
@@ -23,6 +23,7 @@ export default function ServicePage() {
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
   const [confirming, setConfirming] = useState(false);
+  const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <ErrorNote error={service.error} />;
   const base = `/orgs/${org}/services/${svc}`;
@@ -38,10 +39,13 @@ export default function ServicePage() {
       </nav>
       <div className="heading">
         <h1>{s.name} <StatusBadge status={s.status} /></h1>
-        <button className="primary" onClick={() => setConfirming(true)} disabled={confirming || s.status === "deleting"} aria-haspopup="dialog">
-          Deploy
-        </button>
+        {can("deploy") && (
+          <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting"} aria-haspopup="dialog">
+            Deploy
+          </button>
+        )}
       </div>
+      {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       <Summary s={s} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
@@ -75,6 +79,21 @@ function SourceText({ s }: { s: Service }) {
   );
 }
 
+const instances = (s: Service) =>
+  s.min_instances === s.max_instances ? `${s.min_instances} instance${s.min_instances === 1 ? "" : "s"}` : `${s.min_instances}–${s.max_instances} instances`;
+
+/** EventBridge's schedule expressions (as the API stores them) in words, for the common shapes. */
+export function scheduleWords(expr: string): string {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expr);
+  if (rate) return rate[1] === "1" ? `every ${rate[2]}` : `every ${rate[1]} ${rate[2]}s`;
+  const two = (n: string) => n.padStart(2, "0");
+  const daily = /^cron\((\d+) (\d+) \* \* \? \*\)$/.exec(expr);
+  if (daily) return `daily at ${two(daily[2]!)}:${two(daily[1]!)} UTC`;
+  const hourly = /^cron\((\d+) \* \* \* \? \*\)$/.exec(expr);
+  if (hourly) return `hourly at :${two(hourly[1]!)}`;
+  return "";
+}
+
 function Summary({ s }: { s: Service }) {
   return (
     <dl className="summary">
@@ -84,9 +103,9 @@ function Summary({ s }: { s: Service }) {
         ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
         : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
-      <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)} · {s.min_instances}–{s.max_instances} instances</dd></div>
+      <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
-      {s.kind === "cron" && <div><dt>Schedule</dt><dd className="mono">{s.schedule}</dd></div>}
+      {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted">{s.schedule}</span></dd></div>}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && <div className="bad"><dt>Last error</dt><dd>{s.last_error}</dd></div>}
     </dl>

@@ -5,6 +5,7 @@ import type { ApiToken } from "../api/models";
 import { keys, useTokens } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
+import { CopyButton } from "../components/GitBits";
 import { ago } from "../lib/format";
 
 export default function TokensPage() {
@@ -12,13 +13,14 @@ export default function TokensPage() {
   const qc = useQueryClient();
   const [name, setName] = useState("");
   const [fresh, setFresh] = useState<ApiToken | null>(null);
+  const [revoking, setRevoking] = useState<string | null>(null);   // the token whose revocation awaits a yes
   const create = useMutation({
     mutationFn: () => unwrap<ApiToken>(api.POST("/v1/tokens", { body: { name } })),
     onSuccess: (t) => { setFresh(t); setName(""); void qc.invalidateQueries({ queryKey: keys.tokens }); },
   });
   const revoke = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/v1/tokens/{token_id}", { params: { path: { token_id: id } } })),
-    onSettled: () => void qc.invalidateQueries({ queryKey: keys.tokens }),
+    onSettled: () => { setRevoking(null); void qc.invalidateQueries({ queryKey: keys.tokens }); },
   });
   const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
   return (
@@ -35,21 +37,34 @@ export default function TokensPage() {
         <div className="notice" role="status">
           <p>Copy <strong>{fresh.name}</strong> now: it is shown only once.</p>
           <code className="token">{fresh.token}</code>{" "}
-          <button type="button" onClick={() => void navigator.clipboard?.writeText(fresh.token ?? "")}>Copy</button>
+          <CopyButton text={fresh.token} label={`token ${fresh.name}`} />
           <button type="button" className="link" onClick={() => setFresh(null)}>Done</button>
         </div>
       )}
       <ErrorNote error={tokens.error ?? revoke.error} />
       {tokens.data?.items.length === 0 && <Empty title="No tokens">Create one for scripts and CI.</Empty>}
-      <table className="table" aria-label="API tokens">
-        <tbody>
-          {tokens.data?.items.map((t) => (
-            <tr key={t.id}><td>{t.name}</td><td className="mono">{t.prefix}…</td><td className="muted">created {ago(t.created)}</td>
-              <td className="muted">{t.last_used ? `used ${ago(t.last_used)}` : "never used"}</td>
-              <td><button className="link danger" onClick={() => revoke.mutate(t.id)} aria-label={`Revoke ${t.name}`}>Revoke</button></td></tr>
-          ))}
-        </tbody>
-      </table>
+      {(tokens.data?.items.length ?? 0) > 0 && (
+        <table className="table" aria-label="API tokens">
+          <thead><tr><th>Name</th><th className="hide-narrow">Starts with</th><th>Created</th><th className="hide-narrow">Last used</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {tokens.data?.items.map((t) => (
+              <tr key={t.id}>
+                <td className="nowrap">{t.name}</td><td className="mono hide-narrow">{t.prefix}…</td><td className="muted">{ago(t.created)}</td>
+                <td className="muted hide-narrow">{t.last_used ? ago(t.last_used) : "never"}</td>
+                <td>
+                  {revoking === t.id ? (
+                    <span role="group" aria-label={`Revoke ${t.name}?`}>
+                      Scripts using it stop working.{" "}
+                      <button className="danger" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>Yes, revoke</button>{" "}
+                      <button className="link" onClick={() => setRevoking(null)}>Keep</button>
+                    </span>
+                  ) : <button className="link danger" onClick={() => setRevoking(t.id)} aria-label={`Revoke ${t.name}`}>Revoke</button>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

@@ -1,9 +1,10 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
-import type { Deployment, Release, Service } from "../../api/models";
-import { keys, useDeployments, useReleases } from "../../api/queries";
+import type { Deployment, DeploySpec, Release, Service } from "../../api/models";
+import { keys, useCan, useDeployment, useDeployments, useReleases } from "../../api/queries";
+import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
@@ -28,7 +29,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
             <li key={d.id}>
               <Link to={`/orgs/${org}/deployments/${d.id}`} className="deploy-row">
                 <span className="num">#{d.number}</span>
-                <StatusBadge status={d.status} />
+                <StatusBadge status={d.status === "live" && service.live_deployment_id && d.id !== service.live_deployment_id ? "was_live" : d.status} />
                 <span className="grow">{commitOf(d) ? <CommitLine commit={commitOf(d)} /> : <span className="mono">{d.image ?? (d.build ? `${d.build.repo}@${d.build.branch}` : "")}</span>}</span>
                 <small className="muted">{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
               </Link>
@@ -53,6 +54,12 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
 
 function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
   const [confirming, setConfirming] = useState(false);
+  const can = useCan(org);
+  // the keyboard follows: into the confirmation when it opens, back to its button when kept
+  const ask = useRef<HTMLDivElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  useEffect(() => { if (confirming) ask.current?.focus(); }, [confirming]);
+  const keep = () => { setConfirming(false); setTimeout(() => opener.current?.focus()); };
   const qc = useQueryClient();
   const navigate = useNavigate();
   const rollback = useMutation({
@@ -69,19 +76,24 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
       navigate(`/orgs/${org}/deployments/${dep.id}`);
     },
   });
-  const changes = current ? releaseChanges(current, release) : [];
+  // both releases' settings and variables, read once the confirmation opens, for the exact changes
+  const from = useDeployment(org, current?.deployment_id ?? "", confirming);
+  const to = useDeployment(org, release.deployment_id, confirming);
+  const specs = from.data?.spec && to.data?.spec ? [from.data.spec, to.data.spec] as const : undefined;
+  const changes = current ? releaseChanges(current, release, specs) : [];
   return (
     <li className="release">
       <div className="deploy-row">
         <span className="num">#{release.number}</span>
         <span className="mono grow">{release.image}</span>
-        {release.current ? <span className="badge badge-ok">current</span> : (
-          <button onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
+        {release.current ? <span className="badge badge-ok">current</span> : can("deploy") && (
+          <button ref={opener} onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
         )}
       </div>
       <small className="muted">{release.actor} · {ago(release.finished ?? release.created)}</small>
       {confirming && (
-        <div className="confirm" role="dialog" aria-label={`Roll back to #${release.number}`}>
+        <div ref={ask} tabIndex={-1} className="confirm" role="dialog" aria-label={`Roll back to #${release.number}`}
+          onKeyDown={(e) => e.key === "Escape" && keep()}>
           <strong>Roll back to release #{release.number}?</strong>
           {changes.length ? (
             <ul>{changes.map((c) => <li key={c}>{c}</li>)}</ul>
@@ -91,7 +103,7 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
           <ErrorNote error={rollback.error} />
           <div className="actions">
             <button className="primary" onClick={() => rollback.mutate()} disabled={rollback.isPending}>Roll back</button>
-            <button onClick={() => setConfirming(false)}>Keep current</button>
+            <button onClick={keep}>Keep current</button>
           </div>
         </div>
       )}
@@ -99,8 +111,9 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
   );
 }
 
-/** What a rollback from `current` to `target` changes, in words. */
-export function releaseChanges(current: Release, target: Release): string[] {
+/** What a rollback from `current` to `target` changes, in words; with both releases' specs, each
+ * setting and variable that differs (else only that "its variables and settings" come back). */
+export function releaseChanges(current: Release, target: Release, specs?: readonly [DeploySpec, DeploySpec]): string[] {
   const out: string[] = [];
   if (current.image !== target.image) out.push(`image: ${current.image} → ${target.image}`);
   const names = new Set([...Object.keys(current.secret_versions), ...Object.keys(target.secret_versions)]);
@@ -109,6 +122,38 @@ export function releaseChanges(current: Release, target: Release): string[] {
     const b = target.secret_versions[n];
     if (a !== b) out.push(`secret ${n}: ${a ? `v${a}` : "absent"} → ${b ? `v${b}` : "absent"}`);
   }
-  out.push(`release: #${current.number} → #${target.number} (its variables and settings)`);
+  if (!specs) {
+    out.push(`release: #${current.number} → #${target.number} (its variables and settings)`);
+    return out;
+  }
+  const changed = specChanges(specs[0], specs[1]);
+  out.push(...changed, `release: #${current.number} → #${target.number}${changed.length ? "" : " (same variables and settings)"}`);
+  return out;
+}
+
+const SHOWN = 40;
+const value = (v: string | undefined) => (v === undefined ? "absent" : v.length > SHOWN ? `${v.slice(0, SHOWN - 1)}…` : v || '""');
+
+// The settings a rollback can change, each in words (the image is the release's own line).
+const SETTINGS: [string, (s: DeploySpec) => string][] = [
+  ["CPU", (s) => cpuLabel(s.cpu)], ["memory", (s) => memoryLabel(s.memory)],
+  ["instances", (s) => `${s.min_instances}–${s.max_instances}`],
+  ["scale on CPU", (s) => (s.autoscaling ? `at ${s.autoscaling.cpu_target}%` : "off")],
+  ["port", (s) => String(s.port ?? "none")], ["command", (s) => (s.command?.length ? s.command.join(" ") : "the image's own")],
+  ["health check path", (s) => s.health_check?.path ?? "none"], ["schedule", (s) => s.schedule ?? "none"],
+  ["domain", (s) => s.domain ?? "none"],
+];
+
+/** Every setting and variable that differs between two specs, as "name: before → after". */
+export function specChanges(a: DeploySpec, b: DeploySpec): string[] {
+  const out: string[] = [];
+  for (const [name, show] of SETTINGS) {
+    const [x, y] = [show(a), show(b)];
+    if (x !== y) out.push(`${name}: ${x} → ${y}`);
+  }
+  const names = new Set([...Object.keys(a.env ?? {}), ...Object.keys(b.env ?? {})]);
+  for (const n of [...names].sort()) {
+    if (a.env?.[n] !== b.env?.[n]) out.push(`variable ${n}: ${value(a.env?.[n])} → ${value(b.env?.[n])}`);
+  }
   return out;
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Service } from "../../api/models";
+import { useCan } from "../../api/queries";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 
@@ -24,9 +25,23 @@ function RecordRow({ r, kind }: { r: Record_; kind: string }) {
   );
 }
 
+/** What to do next, in the UI's words (the API's message names API calls: "POST .../domain/verify"). */
+export function domainNote(d: DomainStatus): string | null {
+  if (d.status === "unclaimed") return "This domain is not claimed yet: press Check DNS and verify to claim it.";
+  if (d.status !== "verified") {
+    return "Create this TXT record at your DNS provider, then press Check DNS and verify. Until the domain is verified, " +
+      "the service answers on its internal host only.";
+  }
+  if (!d.routed) return "Verified. The next deploy routes the domain to this service and requests its certificate.";
+  const c = d.certificate;
+  if (c && !c.dns_managed && c.status !== "ISSUED") return "Create the certificate's validation records below at your DNS provider.";
+  return null;
+}
+
 /** The custom domain: the TXT record that proves it is yours, verification, and certificate records. */
 export function Domain({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
+  const write = useCan(org)("service.write");
   const key = ["domain", org, service.id];
   const domain = useQuery({
     queryKey: key,
@@ -44,7 +59,7 @@ export function Domain({ org, service }: { org: string; service: Service }) {
     <section className="narrow">
       <h2>{service.domain} {d && <StatusBadge status={d.status === "verified" ? "live" : d.status} />}</h2>
       <ErrorNote error={domain.error} />
-      {d?.message && <p className="notice">{d.message}</p>}
+      {d && domainNote(d) && <p className="notice">{domainNote(d)}</p>}
       {d?.verification && (
         <>
           <h3>Prove the domain is yours</h3>
@@ -52,8 +67,8 @@ export function Domain({ org, service }: { org: string; service: Service }) {
             <tbody><RecordRow r={d.verification} kind="TXT" /></tbody></table>
         </>
       )}
-      {d?.status !== "verified" && (
-        <button className="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>Check DNS and verify</button>
+      {d?.status !== "verified" && write && (
+        <p><button className="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>Check DNS and verify</button></p>
       )}
       {verify.error instanceof ApiError && <p className="form-error" role="alert">{verify.error.message}</p>}
       {verify.data?.message && <p className="notice" role="status">{verify.data.message}</p>}

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Service } from "../../api/models";
-import { keys } from "../../api/queries";
+import { keys, useCan } from "../../api/queries";
 import { resourceKeys, useLinks, useResources } from "../../api/resources";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { Field, FormError } from "../../components/Field";
@@ -15,6 +15,7 @@ import type { ResourceLink } from "../../lib/resources";
  * Secrets Manager at the next deploy). */
 export function Links({ org, service }: { org: string; service: Service }) {
   const links = useLinks(org, service.id);
+  const write = useCan(org)("service.write");
   const qc = useQueryClient();
   const [done, setDone] = useState<string | null>(null);
   const refresh = () => {
@@ -52,15 +53,15 @@ export function Links({ org, service }: { org: string; service: Service }) {
                 <td>{l.resource ?? l.resource_id} <small className="muted"><KindLabel kind={l.kind} /></small></td>
                 <td><ResourceBadge status={l.status} /></td>
                 <td>
-                  <button className="link danger" onClick={() => { setDone(null); unlink.mutate(l); }} disabled={unlink.isPending}
-                    aria-label={`Unlink ${l.resource ?? l.resource_id}`}>Unlink</button>
+                  {write && <button className="link danger" onClick={() => { setDone(null); unlink.mutate(l); }} disabled={unlink.isPending}
+                    aria-label={`Unlink ${l.resource ?? l.resource_id}`}>Unlink</button>}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <LinkForm org={org} service={service} linked={items} onLinked={(msg) => { setDone(msg); refresh(); }} />
+      {write && <LinkForm org={org} service={service} linked={items} onLinked={(msg) => { setDone(msg); refresh(); }} />}
       {done && <p className="notice" role="status">{done}</p>}
     </section>
   );

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Alert, DeployMarker, Metrics, Page, Service, ServiceEvent } from "../../api/models";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
+import { statusWords } from "../../components/StatusBadge";
 import { ago } from "../../lib/format";
 import { extent, linePath } from "../../lib/chart";
 
@@ -107,7 +108,7 @@ function Chart({ title, data, names, org }: { title: string; data: Metrics; name
         </svg>
       )}
       <div className="markers small">
-        {data.deployments.map((m) => <Link key={m.id} to={`/orgs/${org}/deployments/${m.id}`}>#{m.number} {m.status}</Link>)}
+        {data.deployments.map((m) => <Link key={m.id} to={`/orgs/${org}/deployments/${m.id}`}>#{m.number} {statusWords(m.status)}</Link>)}
       </div>
     </figure>
   );
@@ -115,5 +116,5 @@ function Chart({ title, data, names, org }: { title: string; data: Metrics; name
 
 function Marker({ m, t0, t1 }: { m: DeployMarker; t0: number; t1: number }) {
   const x = ((m.at - t0) / Math.max(1, t1 - t0)) * BOX.width;
-  return <line className={`marker ${m.status}`} x1={x} x2={x} y1={0} y2={BOX.height}><title>deployment #{m.number} ({m.status})</title></line>;
+  return <line className={`marker ${m.status}`} x1={x} x2={x} y1={0} y2={BOX.height}><title>deployment #{m.number} ({statusWords(m.status)})</title></line>;
 }

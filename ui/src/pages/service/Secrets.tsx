@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Secret, Service } from "../../api/models";
-import { keys, useSecrets } from "../../api/queries";
+import { keys, useCan, useSecrets } from "../../api/queries";
 import { Empty, ErrorNote } from "../../components/Empty";
 import { Field } from "../../components/Field";
 import { ago } from "../../lib/format";
@@ -11,6 +11,7 @@ import { Settings } from "./Settings";
 /** Variables (edited with the other settings) and write-only secrets: set, replace, delete. */
 export function Secrets({ org, service }: { org: string; service: Service }) {
   const secrets = useSecrets(org, service.id);
+  const write = useCan(org)("secret.write");
   const qc = useQueryClient();
   const key = keys.secrets(org, service.id);
   const remove = useMutation({
@@ -30,7 +31,7 @@ export function Secrets({ org, service }: { org: string; service: Service }) {
       <section aria-labelledby="sec">
         <h2 id="sec">Secrets</h2>
         <p className="muted">Write-only: values are encrypted and reach the containers at the next deploy; nobody can read them back here.</p>
-        <SecretForm org={org} service={service} />
+        {write && <SecretForm org={org} service={service} />}
         <ErrorNote error={remove.error} />
         {secrets.data?.items.length === 0 && <Empty title="No secrets">Add database URLs, API keys and other values that must not appear in the settings.</Empty>}
         <table className="table" aria-label="Secrets">
@@ -41,7 +42,7 @@ export function Secrets({ org, service }: { org: string; service: Service }) {
                 <td>v{s.version}{s.scope === "environment" && <small className="muted"> · from the environment</small>}</td>
                 <td className="muted">{ago(s.updated)}</td>
                 <td className="mono muted" aria-label="value hidden">••••••</td>
-                <td>{s.scope === "service" && <button className="link danger" onClick={() => remove.mutate(s.name)} aria-label={`Delete secret ${s.name}`}>Delete</button>}</td>
+                <td>{s.scope === "service" && write && <button className="link danger" onClick={() => remove.mutate(s.name)} aria-label={`Delete secret ${s.name}`}>Delete</button>}</td>
               </tr>
             ))}
           </tbody>
@@ -62,11 +63,11 @@ function SecretForm({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
   const put = useMutation({
     mutationFn: () =>
-      unwrap<Secret & { message?: string }>(
+      unwrap<Secret>(
         api.PUT("/v1/orgs/{org}/services/{svc}/secrets/{name}", { params: { path: { org, svc: service.id, name: name.trim() } }, body: { value } }),
       ),
     onSuccess: (s) => {
-      setSaved(`${s.name} saved as v${s.version}. ${s.message ?? ""}`);
+      setSaved(`${s.name} saved as v${s.version}. Running containers get it with the next deploy.`);
       setName("");
       setValue("");  // the value leaves the page as soon as it is stored
       void qc.invalidateQueries({ queryKey: keys.secrets(org, service.id) });

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
-import { keys } from "../../api/queries";
+import { keys, useCan } from "../../api/queries";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { EnvEditor } from "./EnvEditor";
 
@@ -10,6 +10,7 @@ import { EnvEditor } from "./EnvEditor";
 export function Settings({ org, service, only }: { org: string; service: Service; only?: "env" }) {
   const qc = useQueryClient();
   const [saved, setSaved] = useState(false);
+  const readOnly = !useCan(org)("service.write");
   const patch = useMutation({
     mutationFn: (body: ServicePatch) =>
       unwrap<Service>(api.PATCH("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } }, body })),
@@ -19,7 +20,7 @@ export function Settings({ org, service, only }: { org: string; service: Service
       setSaved(true);
     },
   });
-  if (only === "env") return <EnvEditor service={service} mutation={patch} saved={saved} />;
+  if (only === "env") return <EnvEditor service={service} mutation={patch} saved={saved} readOnly={readOnly} />;
   const submit = (f: FormState) => {
     setSaved(false);
     const before = toBody(initialState(service));
@@ -33,7 +34,7 @@ export function Settings({ org, service, only }: { org: string; service: Service
   };
   return (
     <div className="narrow">
-      <ServiceForm key={service.updated} initial={initialState(service)} editing pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
+      <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
     </div>
   );

@@ -1,0 +1,27 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { session } from "../api/client";
+import { fakeApi, renderAt, signedIn } from "../test/fakeApi";
+
+test("the search palette: audit hits in words, and Escape gives focus back to where it was", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/search": () => [200, {
+      total: 1, next: null, facets: { type: { audit: 1 } },
+      results: [{ id: "aud_1", type: "audit", title: "deployment.rollback_pending deployment dep_01m8cf3xjd", snippet: "…<mark>health</mark> check…" }],
+    }],
+  });
+  renderAt("/orgs/o");
+  const button = await screen.findByRole("button", { name: /^Search/ }, { timeout: 5000 });
+  await userEvent.click(button);
+  await userEvent.type(screen.getByRole("combobox", { name: "Search" }), "health");
+  const results = screen.getByRole("listbox", { name: "Results" });
+  const hit = await within(results).findByRole("option", {}, { timeout: 5000 });
+  expect(hit.querySelector(".hit-title")!.textContent).toBe("a deployment failed: rollback pending");
+  expect(hit.textContent).not.toContain("dep_01m8cf3xjd");
+  await userEvent.keyboard("{Escape}");
+  await waitFor(() => expect(screen.queryByRole("dialog", { name: "Search" })).toBeNull());
+  expect(document.activeElement).toBe(button);
+});

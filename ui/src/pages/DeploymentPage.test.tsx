@@ -1,0 +1,127 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { session } from "../api/client";
+import type { Deployment, PhaseRecord } from "../api/models";
+import { phases, reasonWords } from "../components/Timeline";
+import { clock } from "../lib/format";
+import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { outcomeTitle } from "./DeploymentPage";
+
+const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
+const rec = (...xs: [PhaseRecord["status"], number][]): PhaseRecord[] => xs.map(([status, s]) => ({ status, at: at(s) }));
+
+const dep = (over: Partial<Deployment>): Deployment => ({
+  id: "d2", service_id: "s", project_id: "p", service_name: "web", kind: "web", number: 2, image: "nginx:1.27",
+  status: "queued", reason: null, error: null, steps: [], rollback_of: null, rollback_of_number: null, actor: "ada@example.com",
+  created: at(0), updated: at(0), ...over,
+});
+
+const rolledBack = dep({
+  status: "rolled_back", error: "health check on / returned 502", finished: at(6.6), rollback_to: "d1", rollback_to_number: 1,
+  phases: rec(["queued", 0], ["provisioning", 0.2], ["deploying", 0.9], ["rollback_pending", 5.5], ["rolling_back", 5.6], ["rolled_back", 6.6]),
+  steps: [{ name: "cluster", status: "done" }, { name: "service", status: "done" }, { name: "rollout", status: "failed", error: "health" },
+    { name: "rollback.service", status: "done" }, { name: "rollback.rollout", status: "done" }],
+});
+
+test("each phase takes its times from the recorded phases; the rollback spans pending and rolling back", () => {
+  const byId = Object.fromEntries(phases(rolledBack).map((p) => [p.id, p]));
+  expect(byId.queued).toMatchObject({ started: at(0), ended: at(0.2) });
+  expect(byId.provisioning).toMatchObject({ started: at(0.2), ended: at(0.9), state: "done" });
+  expect(byId.deploying).toMatchObject({ started: at(0.9), ended: at(5.5), state: "failed" });
+  expect(byId.rollback).toMatchObject({ started: at(5.5), ended: at(6.6), state: "done" });
+  expect(byId.live).toMatchObject({ started: at(6.6), ended: at(6.6) });
+});
+
+test("a status shorter than a poll still shows: a recorded build with no step read yet", () => {
+  const d = dep({ status: "provisioning", phases: rec(["queued", 0], ["building", 0.1], ["provisioning", 0.4]) });
+  const ps = phases(d);
+  expect(ps.map((p) => p.id)).toEqual(["queued", "building", "provisioning", "deploying", "live"]);
+  expect(ps[1]).toMatchObject({ started: at(0.1), ended: at(0.4) });
+  expect(ps[2]).toMatchObject({ state: "active", started: at(0.4), ended: null });
+});
+
+test("a deployment from before phases were recorded times its phases by their steps", () => {
+  const d = dep({ status: "live", steps: [
+    { name: "cluster", status: "done", started: at(1), finished: at(2) }, { name: "network", status: "done", started: at(2), finished: at(4) },
+    { name: "service", status: "done", started: at(4), finished: at(5) }, { name: "rollout", status: "running", started: at(5) }] });
+  const byId = Object.fromEntries(phases(d).map((p) => [p.id, p]));
+  expect(byId.provisioning).toMatchObject({ started: at(1), ended: at(4) });
+  expect(byId.deploying).toMatchObject({ started: at(4), ended: null });
+  expect(byId.queued).toMatchObject({ started: null, ended: null });
+});
+
+test("the deployment page says how long each phase took, the rollback as its own phase", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, rolledBack],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "rolled_back", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop", description: "", created: at(0), updated: at(0) }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const timeline = await screen.findByRole("list", { name: "Deployment steps" });
+  const time = (phase: string) => timeline.querySelector(`[data-phase=${phase}] .phase-time`) as HTMLElement;
+  expect(time("queued").textContent).toBe("200 ms");
+  expect(time("provisioning").textContent).toBe("700 ms");
+  expect(time("deploying").textContent).toBe("4.6 s");
+  expect(within(timeline.querySelector("[data-phase=rollback]") as HTMLElement).getByText("Rollback to #1")).toBeTruthy();
+  expect(time("rollback").textContent).toBe("1.1 s");
+  expect(time("rollback").getAttribute("title")).toBe(`${clock(at(5.5))}–${clock(at(6.6))}`);
+  expect(time("live").textContent).toBe(`at ${clock(at(6.6))}`);
+});
+
+test("the phase in progress counts up", async () => {
+  session.set("t");
+  const started = new Date(Date.now() - 3_000).toISOString();
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({ status: "provisioning", phases: [{ status: "queued", at: started }, { status: "provisioning", at: started }] })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "provisioning", final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const timeline = await screen.findByRole("list", { name: "Deployment steps" });
+  await waitFor(() => expect(timeline.querySelector("[data-phase=provisioning] .phase-time")?.textContent).toMatch(/^\d+\.\d s so far$/));
+});
+
+test("the header: the project by name, a built image in short, and a live release that was replaced says so", async () => {
+  session.set("t");
+  const digest = "sha256:586046eee858225923c766eb2e9429948067694060ae8e1fe59760782e814f04";
+  const image = `123456789012.dkr.ecr.us-east-1.amazonaws.com/launchbay/org_1/svc_1@${digest}`;
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({
+      status: "live", image, finished: at(3.2), build: { repo: "acme/shop", branch: "main", ref: "main", dockerfile: "Dockerfile", context: "." },
+      phases: rec(["queued", 0], ["building", 0.1], ["provisioning", 1.2], ["deploying", 2], ["live", 3.2]),
+    })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d3" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const crumbs = await screen.findByRole("navigation", { name: "Breadcrumb" });
+  await waitFor(() => expect(within(crumbs).getByRole("link", { name: "shop" }).getAttribute("href")).toBe("/orgs/o/projects/p"));
+  const meta = document.querySelector(".deploy-meta")!;
+  expect(meta.textContent).toContain("built from acme/shop@main as sha256:586046eee858…");
+  expect(meta.textContent).toContain("took 3.2 s");
+  expect(meta.textContent!.startsWith(" · ")).toBe(false);
+  expect(await screen.findByText(/serves traffic now/)).toBeTruthy();
+  expect(screen.getByRole("link", { name: "a later release" }).getAttribute("href")).toBe("/orgs/o/deployments/d3");
+  expect(screen.queryByText(/the load balancer sends traffic to this release/)).toBeNull();
+  // nothing is asked before its id is known (no GET …/services/ with an empty id)
+  expect(calls.filter((c) => c.path.endsWith("/"))).toEqual([]);
+});
+
+test("the engine's step reason reads as words", () => {
+  expect(reasonWords("target_group (attempt 1)")).toBe("Running step target_group");
+  expect(reasonWords("build.start (attempt 3)")).toBe("Retrying step build.start (attempt 3)");
+  expect(reasonWords("waiting for a worker")).toBe("waiting for a worker");
+});
+
+test("while it rolls back, the page says so (not a bare 'Failure:')", () => {
+  expect(outcomeTitle(dep({ status: "rolling_back", rollback_to_number: 1 }))).toBe("This release failed: rolling back to #1…");
+  expect(outcomeTitle(dep({ status: "rollback_pending", rollback_to_number: 1 }))).toBe("This release failed: rolling back to #1…");
+  expect(outcomeTitle(dep({ status: "rolled_back" }))).toBe("This release failed and was rolled back.");
+  expect(outcomeTitle(dep({ status: "failed" }))).toBe("This deployment failed.");
+});

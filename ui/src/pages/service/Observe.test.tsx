@@ -1,0 +1,22 @@
+import { screen } from "@testing-library/react";
+import { session } from "../../api/client";
+import { fakeApi, renderAt, service, signedIn } from "../../test/fakeApi";
+
+test("the charts' deploy markers name each deployment's status in words", async () => {
+  session.set("t");
+  const t = Math.floor(Date.now() / 1000);
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/metrics": () => [200, {
+      timestamps: [t - 120, t - 60], series: { cpu: [10, 20] }, units: { cpu: "%" }, from: "", to: "", period: 60,
+      deployments: [{ id: "d2", number: 2, status: "rolled_back", image: "nginx:1.27", at: t - 90, created: "", link: "" }],
+    }],
+    "GET /v1/orgs/o/services/s/alerts": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+  });
+  renderAt("/orgs/o/services/s/metrics");
+  const links = await screen.findAllByRole("link", { name: "#2 rolled back" }, { timeout: 5000 });
+  expect(links[0]!.getAttribute("href")).toBe("/orgs/o/deployments/d2");
+});
