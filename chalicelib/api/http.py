@@ -16,15 +16,16 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.lazy import module
 from chalicelib.core.errors import (
     INTERNAL,
+    STORE_WAIT,
     BadRequest,
     DomainError,
     Invalid,
     TooLarge,
     Unavailable,
     error_document,
-    store_budget,
 )
 
 log = logging.getLogger("launchbay.api")
@@ -140,19 +141,37 @@ class _Strictest:
 
 
 def header_settings() -> Any:
-    from chalicelib.settings import get_settings
-
     try:
-        return get_settings()
+        return module("chalicelib.settings").get_settings()
     except Exception:  # the settings' own error is reported by whatever needs them
         return _Strictest()
 
 
+# Those headers depend only on the settings and on whether the Origin is allowed: built once per
+# settings object and allowed origin, not per answer. An origin that is not allowed gets the
+# headers of no origin, so what clients send cannot grow this beyond the configured origins.
+_EVERY_ANSWER: dict[Optional[str], tuple[tuple[str, str, str], ...]] = {}
+_EVERY_ANSWER_SETTINGS: list[Any] = [None]
+
+
+def every_answer_headers(origin: Optional[str]) -> tuple[tuple[str, str, str], ...]:
+    """((name, lowercase name, value), ...): `response_headers` for the current settings."""
+    settings = header_settings()
+    if _EVERY_ANSWER_SETTINGS[0] is not settings:   # new settings (tests reset them): start again
+        _EVERY_ANSWER.clear()
+        _EVERY_ANSWER_SETTINGS[0] = settings
+    key = origin if origin and allowed_origin(settings, origin) else None
+    extra = _EVERY_ANSWER.get(key)
+    if extra is None:
+        extra = _EVERY_ANSWER[key] = tuple((k, k.lower(), v) for k, v in response_headers(settings, key).items())
+    return extra
+
+
 def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     response = get_response(event)
-    extra = response_headers(header_settings(), (event.headers or {}).get("origin"))
+    extra = every_answer_headers((event.headers or {}).get("origin"))
     have = {k.lower() for k in response.headers}
-    response.headers.update({k: v for k, v in extra.items() if k.lower() not in have})
+    response.headers.update({k: v for k, low, v in extra if low not in have})
     return response
 
 
@@ -191,9 +210,7 @@ def install(app: Any) -> None:
 
 
 def ports():
-    from chalicelib.wiring import get_ports
-
-    return get_ports()
+    return module("chalicelib.wiring").get_ports()
 
 
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 200, body: Any = None,
@@ -205,11 +222,11 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
         @functools.wraps(view)
         def handler(*args: Any, **kwargs: Any) -> Response:
             token = _ACTOR.set(None)
+            budget = STORE_WAIT.set(_store_wait())  # a locked or slow store: 503 in seconds, not 30
             try:
-                with store_budget(_store_wait()):  # a locked or slow store: 503 in seconds, not 30
-                    if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                        _ACTOR.set(_authenticate(bp))
-                    out = view(*args, **kwargs)
+                if auth:  # the declaration enforces it: a view cannot forget to authenticate
+                    _ACTOR.set(_authenticate(bp))
+                out = view(*args, **kwargs)
             except DomainError as exc:
                 extra: Optional[dict] = None
                 if exc.status == 401:
@@ -225,6 +242,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 log.exception("unhandled error on %s %s", method, path)
                 return error_response(500, *INTERNAL)
             finally:
+                STORE_WAIT.reset(budget)
                 _ACTOR.reset(token)
             if isinstance(out, Response):
                 return out
@@ -247,8 +265,7 @@ def _encode(payload: Any) -> Any:
     """A view's JSON body, encoded here with orjson (about 10x the stdlib encoder: a page of 50
     deployments with their steps is 250 KB); Chalice passes a str body through as it is. What
     orjson refuses (an integer beyond 64 bits, say) is left to Chalice's json.dumps."""
-    import orjson
-
+    orjson = module("orjson")
     try:
         return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
@@ -270,10 +287,8 @@ def source_ip(bp: Blueprint) -> str:
 
 
 def _authenticate(bp: Blueprint):
-    from chalicelib.accounts.service import authenticate
-
     headers = request(bp).headers or {}
-    return authenticate(ports(), headers.get("authorization"), source_ip(bp))
+    return module("chalicelib.accounts.service").authenticate(ports(), headers.get("authorization"), source_ip(bp))
 
 
 def actor(bp: Blueprint):
