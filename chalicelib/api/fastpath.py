@@ -183,12 +183,22 @@ def matches_content_type(content_type: Any, valid: List[str]) -> bool:
 
 def _header(headers: Any, name: str, default: Any) -> Any:
     """CaseInsensitiveMapping(headers).get(name, default) without building the mapping
-    (the last of several spellings wins, as in that mapping)."""
+    (the last of several spellings wins, as in that mapping); `name` is lowercase."""
     found = default
+    size = len(name)
     for key, value in headers.items():
-        if key.lower() == name:
+        if len(key) == size and key.lower() == name:
             found = value
     return found
+
+
+def request_header(headers: Any, name: str, default: Any = None) -> Any:
+    """A Request's headers.get(name, default) for a lowercase name (a CaseInsensitiveMapping,
+    its keys lowercased already), without the KeyError that Mapping.get raises and catches for
+    a missing header."""
+    if type(headers) is CaseInsensitiveMapping:
+        return headers._dict.get(name, default)
+    return headers.get(name, default)
 
 
 class LeanHandler(RestAPIEventHandler):
@@ -209,7 +219,7 @@ class LeanHandler(RestAPIEventHandler):
             return super()._main_rest_api_handler(event, context)
         request = self.current_request
         if request and entry.content_types and not matches_content_type(
-                request.headers.get("content-type", "application/json"), entry.content_types):
+                request_header(request.headers, "content-type", "application/json"), entry.content_types):
             return super()._main_rest_api_handler(event, context)  # the 415, from Chalice; no view ran
         function_args = {name: event["pathParameters"][name] for name in entry.view_args}
         self.lambda_context = context
@@ -231,7 +241,7 @@ class LeanHandler(RestAPIEventHandler):
         binary = self.api.binary_types
         if not matches_content_type(_header(response_headers, "content-type", "application/json"), binary):
             return True
-        accept = request_headers.get("accept")
+        accept = request_header(request_headers, "accept", None)
         return accept is not None and matches_content_type(accept, binary)
 
     def _wrapped_event(self, request: Request) -> Response:
@@ -285,4 +295,4 @@ class Dispatcher:
             handler._event = handler._context = handler.current_request = handler.lambda_context = None
 
 
-__all__ = ["RouteTable", "Dispatcher", "LeanHandler", "plain", "matches_content_type", "to_dict"]
+__all__ = ["RouteTable", "Dispatcher", "LeanHandler", "plain", "matches_content_type", "to_dict", "request_header"]

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.fastpath import request_header
 from chalicelib.api.lazy import module
 from chalicelib.core.errors import (
     INTERNAL,
@@ -169,7 +170,7 @@ def every_answer_headers(origin: Optional[str]) -> tuple[tuple[str, str, str], .
 
 def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     response = get_response(event)
-    extra = every_answer_headers((event.headers or {}).get("origin"))
+    extra = every_answer_headers(request_header(event.headers, "origin") if event.headers else None)
     have = {k.lower() for k in response.headers}
     response.headers.update({k: v for k, low, v in extra if low not in have})
     return response
