@@ -128,6 +128,13 @@ def _matches(doc: Doc, expect: Doc) -> bool:
     return True
 
 
+# This process's id, kept current across fork() so that _conn() need not ask the kernel
+# (os.getpid() is a system call) on every query.
+_pid = [os.getpid()]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -252,13 +259,13 @@ class SqliteStore:
 
     def _conn(self) -> sqlite3.Connection:
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():  # a forked child must not reuse the parent's handle
+        if getattr(local, "pid", None) != _pid[0]:  # a forked child must not reuse the parent's handle
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                    check_same_thread=True)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            local.conn, local.pid, local.depth, local.busy_ms = conn, os.getpid(), 0, BUSY_TIMEOUT_MS
+            local.conn, local.pid, local.depth, local.busy_ms = conn, _pid[0], 0, BUSY_TIMEOUT_MS
         return local.conn
 
     def _begin(self, conn: sqlite3.Connection) -> None:
