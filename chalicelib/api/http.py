@@ -141,9 +141,20 @@ class _Strictest:
     ui_origins = ""
 
 
+# Modules imported on first use (`import app` stays cheap), then reached through these names
+# (their attributes looked up per call, so a test's monkeypatch on them still takes).
+_settings_module: Any = None
+_wiring_module: Any = None
+_accounts_module: Any = None
+_orjson: Any = None
+
+
 def header_settings() -> Any:
+    global _settings_module
     try:
-        return module("chalicelib.settings").get_settings()
+        if _settings_module is None:
+            _settings_module = module("chalicelib.settings")
+        return _settings_module.get_settings()
     except Exception:  # the settings' own error is reported by whatever needs them
         return _Strictest()
 
@@ -170,7 +181,7 @@ def every_answer_headers(origin: Optional[str]) -> tuple[tuple[str, str, str], .
 
 def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     response = get_response(event)
-    extra = every_answer_headers(request_header(event.headers, "origin") if event.headers else None)
+    extra = every_answer_headers(request_header(event.headers, "origin") if event.headers is not None else None)
     have = {k.lower() for k in response.headers}
     response.headers.update({k: v for k, low, v in extra if low not in have})
     return response
@@ -211,7 +222,10 @@ def install(app: Any) -> None:
 
 
 def ports():
-    return module("chalicelib.wiring").get_ports()
+    global _wiring_module
+    if _wiring_module is None:
+        _wiring_module = module("chalicelib.wiring")
+    return _wiring_module.get_ports()
 
 
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 200, body: Any = None,
@@ -266,9 +280,11 @@ def _encode(payload: Any) -> Any:
     """A view's JSON body, encoded here with orjson (about 10x the stdlib encoder: a page of 50
     deployments with their steps is 250 KB); Chalice passes a str body through as it is. What
     orjson refuses (an integer beyond 64 bits, say) is left to Chalice's json.dumps."""
-    orjson = module("orjson")
+    global _orjson
+    if _orjson is None:
+        _orjson = module("orjson")
     try:
-        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+        return _orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
         return payload
 
@@ -288,8 +304,13 @@ def source_ip(bp: Blueprint) -> str:
 
 
 def _authenticate(bp: Blueprint):
-    headers = request(bp).headers or {}
-    return module("chalicelib.accounts.service").authenticate(ports(), headers.get("authorization"), source_ip(bp))
+    global _accounts_module
+    if _accounts_module is None:
+        _accounts_module = module("chalicelib.accounts.service")
+    req = request(bp)
+    ctx = req.context or {}
+    authorization = request_header(req.headers, "authorization") if req.headers is not None else None
+    return _accounts_module.authenticate(ports(), authorization, ((ctx.get("identity") or {}).get("sourceIp")) or "")
 
 
 def actor(bp: Blueprint):
@@ -355,7 +376,11 @@ def query(bp: Blueprint) -> dict[str, str]:
 
 
 def limit(bp: Blueprint, default: int = 50, maximum: int = 200) -> int:
-    raw = query(bp).get("limit", str(default))
+    return _limit(query(bp), default, maximum)
+
+
+def _limit(params: dict[str, str], default: int, maximum: int) -> int:
+    raw = params.get("limit", str(default))
     try:
         value = int(raw)
     except ValueError:
@@ -366,7 +391,8 @@ def limit(bp: Blueprint, default: int = 50, maximum: int = 200) -> int:
 
 
 def page(bp: Blueprint, default: int = 50) -> tuple[int, Optional[str]]:
-    return limit(bp, default), query(bp).get("cursor") or None
+    params = query(bp)
+    return _limit(params, default, 200), params.get("cursor") or None
 
 
 def paged(items: list, nxt: Optional[str]) -> dict[str, Any]:

@@ -355,6 +355,7 @@ class WSGIAdapter:
             config = Config.create(app_name=getattr(chalice_app, "app_name", "app"), lambda_timeout=None)
         self.gateway = _gateway_class()(self.chalice_app, config)
         self.gateway.fast = fast  # False: every request takes LocalGateway's road (tests compare the two)
+        self._gateway_error = module("chalice.local").LocalGatewayException
 
     @property
     def max_body_bytes(self) -> int:
@@ -403,7 +404,7 @@ class WSGIAdapter:
         return headers
 
     def _read_body(self, environ: Dict[str, Any]) -> Optional[bytes]:
-        limit = self.max_body_bytes
+        limit = self._max_body_bytes if self._max_body_bytes is not None else self.max_body_bytes
         stream = environ.get("wsgi.input")
         length_header = (environ.get("CONTENT_LENGTH") or "").strip()
         if length_header:
@@ -485,32 +486,35 @@ class WSGIAdapter:
             # Chalice's default 500 body, or its debug-mode traceback: never sent.
             return self._error(start_response, 500, *INTERNAL)
         headers: List[Tuple[str, str]] = []
-        seen_type = False
+        have = set()   # lowercase names, for the headers every answer carries (_WithHeaders)
         for name, value in (response.get("headers") or {}).items():
             lname = name.lower()
             if lname in _HOP_HEADERS:
                 continue
-            if lname == "content-type":
-                seen_type = True
+            have.add(lname)
             headers.append((name, value if type(value) is str else str(value)))
         for name, values in (response.get("multiValueHeaders") or {}).items():
             lname = name.lower()
             if lname in _HOP_HEADERS:
                 continue
-            if lname == "content-type":
-                seen_type = True
+            have.add(lname)
             for value in values:
                 headers.append((name, str(value)))
-        if not seen_type and data:
+        if "content-type" not in have and data:
             headers.append(("Content-Type", _JSON))
+            have.add("content-type")
         headers.append(("Content-Length", str(len(data))))
-        start_response(_status_line(status), headers)
+        have.add("content-length")
+        if type(start_response) is _WithHeaders:
+            start_response.finish(_status_line(status), headers, have)
+        else:
+            start_response(_status_line(status), headers)
         return [] if method == "HEAD" else [data]
 
     # -- entry point ------------------------------------------------------------------
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
-        LocalGatewayException = module("chalice.local").LocalGatewayException
+        LocalGatewayException = self._gateway_error
         start_response = with_headers(environ, start_response)
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
         try:
@@ -563,19 +567,36 @@ class WSGIAdapter:
 def _extra_headers(origin: Optional[str]) -> Tuple[Tuple[str, str, str], ...]:
     """((name, lowercase name, value), ...) of the headers every answer carries (built once
     per settings and allowed origin, in chalicelib.api.http)."""
-    return module("chalicelib.api.http").every_answer_headers(origin)
+    global _http
+    if _http is None:
+        _http = module("chalicelib.api.http")   # imported on first use: this module stays cheap to import
+    return _http.every_answer_headers(origin)
+
+
+_http: Any = None
+
+
+class _WithHeaders:
+    """start_response that adds the security and CORS headers the answer lacks."""
+
+    __slots__ = ("start_response", "extra")
+
+    def __init__(self, environ: Dict[str, Any], start_response: Callable) -> None:
+        self.start_response = start_response
+        self.extra = _extra_headers(environ.get("HTTP_ORIGIN"))
+
+    def __call__(self, status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
+        return self.finish(status, list(headers), {name.lower() for name, _ in headers}, exc_info)
+
+    def finish(self, status: str, headers: List[Tuple[str, str]], have: Any, exc_info: Any = None) -> Any:
+        """`headers`: a list of the caller's (extended here); `have`: their lowercase names."""
+        headers.extend((k, v) for k, low, v in self.extra if low not in have)
+        return self.start_response(status, headers) if exc_info is None else self.start_response(status, headers, exc_info)
 
 
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
     """start_response that adds the security and CORS headers the answer lacks."""
-    extra = _extra_headers(environ.get("HTTP_ORIGIN"))
-
-    def start(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
-        have = {name.lower() for name, _ in headers}
-        headers = list(headers) + [(k, v) for k, low, v in extra if low not in have]
-        return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
-
-    return start
+    return _WithHeaders(environ, start_response)
 
 
 def make_wsgi_app(chalice_app: Any, **options: Any) -> WSGIAdapter:
