@@ -18,7 +18,7 @@ from chalicelib.api.scheduled import register as register_scheduled
 warnings.filterwarnings("ignore", message="Unable to find acceptable character detection")
 
 # modules with a `bp` Blueprint, mounted under /v1 (the OpenAPI document keeps this order)
-BLUEPRINTS = (
+BLUEPRINTS: tuple[str, ...] = (
     "chalicelib.api.accounts",
     "chalicelib.api.aws_accounts",
     "chalicelib.api.catalog",

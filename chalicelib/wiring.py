@@ -165,14 +165,28 @@ def get_cloud_for() -> Callable[[Optional[dict[str, Any]]], "Cloud"]:
 
 def get_ports() -> "Ports":
     """The adapters bundled for domain services (API requests and worker tasks alike)."""
-    from chalicelib.core.context import Ports
-
-    if get_settings().xray:
+    settings = get_settings()
+    if settings.xray:
         from chalicelib.core import tracing
 
         tracing.enable()
-    return Ports(store=get_store(), queue=get_queue(), settings=get_settings(),
-                 cloud_factory=get_cloud, search_factory=get_search, cloud_for_factory=get_cloud_for())
+    store, queue, cloud_for = get_store(), get_queue(), get_cloud_for()
+    last = _last_ports[0]
+    if last is not None:   # the same adapters as last time: the same Ports (a request asks a few times)
+        ports = last
+        if ports.store is store and ports.queue is queue and ports.settings is settings \
+                and ports.cloud_factory is get_cloud and ports.search_factory is get_search \
+                and ports.cloud_for_factory is cloud_for:
+            return ports
+    from chalicelib.core.context import Ports
+
+    ports = Ports(store=store, queue=queue, settings=settings, cloud_factory=get_cloud,
+                  search_factory=get_search, cloud_for_factory=cloud_for)
+    _last_ports[0] = ports
+    return ports
+
+
+_last_ports: list[Any] = [None]   # the Ports made last
 
 
 def reset() -> None:

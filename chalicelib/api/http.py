@@ -16,15 +16,17 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.fastpath import request_header
+from chalicelib.api.lazy import module
 from chalicelib.core.errors import (
     INTERNAL,
+    STORE_WAIT,
     BadRequest,
     DomainError,
     Invalid,
     TooLarge,
     Unavailable,
     error_document,
-    store_budget,
 )
 
 log = logging.getLogger("launchbay.api")
@@ -139,20 +141,49 @@ class _Strictest:
     ui_origins = ""
 
 
-def header_settings() -> Any:
-    from chalicelib.settings import get_settings
+# Modules imported on first use (`import app` stays cheap), then reached through these names
+# (their attributes looked up per call, so a test's monkeypatch on them still takes).
+_settings_module: Any = None
+_wiring_module: Any = None
+_accounts_module: Any = None
+_orjson: Any = None
 
+
+def header_settings() -> Any:
+    global _settings_module
     try:
-        return get_settings()
+        if _settings_module is None:
+            _settings_module = module("chalicelib.settings")
+        return _settings_module.get_settings()
     except Exception:  # the settings' own error is reported by whatever needs them
         return _Strictest()
 
 
+# Those headers depend only on the settings and on whether the Origin is allowed: built once per
+# settings object and allowed origin, not per answer. An origin that is not allowed gets the
+# headers of no origin, so what clients send cannot grow this beyond the configured origins.
+_EVERY_ANSWER: dict[Optional[str], tuple[tuple[str, str, str], ...]] = {}
+_EVERY_ANSWER_SETTINGS: list[Any] = [None]
+
+
+def every_answer_headers(origin: Optional[str]) -> tuple[tuple[str, str, str], ...]:
+    """((name, lowercase name, value), ...): `response_headers` for the current settings."""
+    settings = header_settings()
+    if _EVERY_ANSWER_SETTINGS[0] is not settings:   # new settings (tests reset them): start again
+        _EVERY_ANSWER.clear()
+        _EVERY_ANSWER_SETTINGS[0] = settings
+    key = origin if origin and allowed_origin(settings, origin) else None
+    extra = _EVERY_ANSWER.get(key)
+    if extra is None:
+        extra = _EVERY_ANSWER[key] = tuple((k, k.lower(), v) for k, v in response_headers(settings, key).items())
+    return extra
+
+
 def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     response = get_response(event)
-    extra = response_headers(header_settings(), (event.headers or {}).get("origin"))
+    extra = every_answer_headers(request_header(event.headers, "origin") if event.headers is not None else None)
     have = {k.lower() for k in response.headers}
-    response.headers.update({k: v for k, v in extra.items() if k.lower() not in have})
+    response.headers.update({k: v for k, low, v in extra if low not in have})
     return response
 
 
@@ -191,9 +222,10 @@ def install(app: Any) -> None:
 
 
 def ports():
-    from chalicelib.wiring import get_ports
-
-    return get_ports()
+    global _wiring_module
+    if _wiring_module is None:
+        _wiring_module = module("chalicelib.wiring")
+    return _wiring_module.get_ports()
 
 
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 200, body: Any = None,
@@ -205,11 +237,11 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
         @functools.wraps(view)
         def handler(*args: Any, **kwargs: Any) -> Response:
             token = _ACTOR.set(None)
+            budget = STORE_WAIT.set(_store_wait())  # a locked or slow store: 503 in seconds, not 30
             try:
-                with store_budget(_store_wait()):  # a locked or slow store: 503 in seconds, not 30
-                    if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                        _ACTOR.set(_authenticate(bp))
-                    out = view(*args, **kwargs)
+                if auth:  # the declaration enforces it: a view cannot forget to authenticate
+                    _ACTOR.set(_authenticate(bp))
+                out = view(*args, **kwargs)
             except DomainError as exc:
                 extra: Optional[dict] = None
                 if exc.status == 401:
@@ -225,6 +257,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 log.exception("unhandled error on %s %s", method, path)
                 return error_response(500, *INTERNAL)
             finally:
+                STORE_WAIT.reset(budget)
                 _ACTOR.reset(token)
             if isinstance(out, Response):
                 return out
@@ -247,10 +280,11 @@ def _encode(payload: Any) -> Any:
     """A view's JSON body, encoded here with orjson (about 10x the stdlib encoder: a page of 50
     deployments with their steps is 250 KB); Chalice passes a str body through as it is. What
     orjson refuses (an integer beyond 64 bits, say) is left to Chalice's json.dumps."""
-    import orjson
-
+    global _orjson
+    if _orjson is None:
+        _orjson = module("orjson")
     try:
-        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+        return _orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
         return payload
 
@@ -270,10 +304,13 @@ def source_ip(bp: Blueprint) -> str:
 
 
 def _authenticate(bp: Blueprint):
-    from chalicelib.accounts.service import authenticate
-
-    headers = request(bp).headers or {}
-    return authenticate(ports(), headers.get("authorization"), source_ip(bp))
+    global _accounts_module
+    if _accounts_module is None:
+        _accounts_module = module("chalicelib.accounts.service")
+    req = request(bp)
+    ctx = req.context or {}
+    authorization = request_header(req.headers, "authorization") if req.headers is not None else None
+    return _accounts_module.authenticate(ports(), authorization, ((ctx.get("identity") or {}).get("sourceIp")) or "")
 
 
 def actor(bp: Blueprint):
@@ -358,7 +395,11 @@ def query(bp: Blueprint) -> dict[str, str]:
 
 
 def limit(bp: Blueprint, default: int = 50, maximum: int = 200) -> int:
-    raw = query(bp).get("limit", str(default))
+    return _limit(query(bp), default, maximum)
+
+
+def _limit(params: dict[str, str], default: int, maximum: int) -> int:
+    raw = params.get("limit", str(default))
     try:
         value = int(raw)
     except ValueError:
@@ -369,7 +410,8 @@ def limit(bp: Blueprint, default: int = 50, maximum: int = 200) -> int:
 
 
 def page(bp: Blueprint, default: int = 50) -> tuple[int, Optional[str]]:
-    return limit(bp, default), query(bp).get("cursor") or None
+    params = query(bp)
+    return _limit(params, default, 200), params.get("cursor") or None
 
 
 def paged(items: list, nxt: Optional[str]) -> dict[str, Any]:

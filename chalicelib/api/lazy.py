@@ -21,6 +21,18 @@ PREFIX = "/v1"
 MANIFEST = Path(__file__).with_name("routes.json")
 
 _lock = threading.RLock()
+_modules: dict[str, Any] = {}
+
+
+def module(name: str) -> Any:
+    """`name`, imported on its first use only (so that `import app` stays cheap), then without an
+    import statement: on a module already imported, `from x import y` still costs a few µs (it
+    raises and discards two AttributeErrors), which the request path would pay ten times."""
+    found = _modules.get(name)
+    if found is None:
+        found = _modules[name] = importlib.import_module(name)
+    return found
+
 # module -> its routes as (path, method, chalice RouteEntry); a blueprint registers once only
 # (Chalice pops the route's keyword arguments when it registers), on a scratch app, here
 _tables: dict[str, list[tuple[str, str, Any]]] = {}

@@ -51,14 +51,16 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import random
 import re
 import threading
 import time
-import uuid
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from urllib.parse import parse_qs
 
+from chalicelib.api.lazy import module
 from chalicelib.core.errors import INTERNAL, error_document
 
 log = logging.getLogger("launchbay.wsgi")
@@ -73,11 +75,31 @@ def error_body(code: str, message: str, field: Optional[str] = None) -> bytes:
     return json.dumps(error_document(code, message, field), separators=(",", ":")).encode("utf-8")
 
 
+_STATUS_LINES: Dict[int, str] = {}
+
+
 def _status_line(code: int) -> str:
-    try:
-        return "%d %s" % (code, HTTPStatus(code).phrase)
-    except ValueError:
-        return "%d Unknown" % code
+    line = _STATUS_LINES.get(code)
+    if line is None:
+        try:
+            line = "%d %s" % (code, HTTPStatus(code).phrase)
+        except ValueError:
+            line = "%d Unknown" % code
+        if len(_STATUS_LINES) < 1024:
+            _STATUS_LINES[code] = line
+    return line
+
+
+_UUID4_BITS = (0x4 << 76) | (0x2 << 62)   # version 4, RFC 4122 variant
+_UUID4_MASK = ~((0xF << 76) | (0x3 << 62))
+
+
+def _new_request_id() -> str:
+    """A request id in uuid4's format, made for every request that comes without an
+    X-Request-Id: from `random` (reseeded in each forked worker) rather than os.urandom, a
+    system call per request; an id must be unique, not unguessable."""
+    h = "%032x" % ((random.getrandbits(128) & _UUID4_MASK) | _UUID4_BITS)
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 # --- per-thread current_request / lambda_context --------------------------------------
@@ -154,41 +176,27 @@ class _Context:
 def _matcher_class() -> type:
     from chalice.local import MatchResult, RouteMatcher
 
-    class _GroupedRouteMatcher(RouteMatcher):
-        """Chalice's RouteMatcher with the routes split once and grouped by segment count, in
-        the same (sorted) order, so a path is compared with the few routes of its length only:
-        the same answers (tests/unit/test_wsgi_adapter.py compares them) in a fraction of the time."""
+    from chalicelib.api.fastpath import RouteTable
+
+    class _TableRouteMatcher(RouteMatcher):
+        """Chalice's RouteMatcher answering from a RouteTable (one precompiled regular
+        expression) instead of comparing the path with every route in turn: the same answers
+        (tests/unit/test_wsgi_route_matcher.py compares them) in a fraction of the time."""
 
         def __init__(self, route_urls: List[str]) -> None:
             super().__init__(route_urls)
-            self._by_length: Dict[int, List[Tuple[str, List[Tuple[int, str, bool]]]]] = {}
-            for route_url in self.route_urls:
-                parts = route_url.split("/")
-                spec = [(i, (p[1:-1] if p.startswith("{") and p.endswith("}") else p),
-                         p.startswith("{") and p.endswith("}")) for i, p in enumerate(parts)]
-                self._by_length.setdefault(len(parts), []).append((route_url, spec))
+            self.table = RouteTable(self.route_urls)
 
         def match_route(self, url: str) -> Any:
             from urllib.parse import parse_qs, urlparse
 
             parsed_url = urlparse(url)
-            query_params = parse_qs(parsed_url.query, keep_blank_values=True)
-            path = parsed_url.path
-            if path != "/" and path.endswith("/"):
-                path = path[:-1]
-            parts = path.split("/")
-            for route_url, spec in self._by_length.get(len(parts), ()):
-                captured = {}
-                for i, name, is_param in spec:
-                    if is_param:
-                        captured[name] = parts[i]
-                    elif parts[i] != name:
-                        break
-                else:
-                    return MatchResult(route_url, captured, query_params)
-            raise ValueError("No matching route found for: %s" % url)
+            found = self.table.match(parsed_url.path)
+            if found is None:
+                raise ValueError("No matching route found for: %s" % url)
+            return MatchResult(found[0], found[1], parse_qs(parsed_url.query, keep_blank_values=True))
 
-    return _GroupedRouteMatcher
+    return _TableRouteMatcher
 
 
 def _gateway_class() -> type:
@@ -204,10 +212,59 @@ def _gateway_class() -> type:
         """
 
         _context_args: Optional[Tuple[str, int, int]] = None
+        fast = True
 
         def __init__(self, app_object: Any, config: Any) -> None:
+            from chalicelib.api.fastpath import Dispatcher, plain
+
             super().__init__(app_object, config)
-            self.event_converter._route_matcher = _matcher_class()(list(app_object.routes))
+            matcher: Any = _matcher_class()(list(app_object.routes))
+            self.event_converter._route_matcher = matcher
+            self._table = matcher.table
+            self._dispatch = Dispatcher(app_object)
+            self._plain = plain
+
+        def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes]) -> Any:
+            """The short road (chalicelib/api/fastpath.py) when LocalGateway would do nothing but
+            build the event and call the app: a plain path that matches a route, no OPTIONS that
+            the gateway answers itself, no authorizer. Anything else: LocalGateway's road."""
+            if self.fast and not _REQUEST.escaped:
+                route_path, _, query = path.partition("?")
+                found = self._plain(route_path, query) and self._table.match(route_path)
+                if found:
+                    entries = self._app_object.routes.get(found[0])
+                    entry = entries.get(method) if entries is not None else None
+                    if entries is not None and (method != "OPTIONS" or "OPTIONS" in entries) \
+                            and (entry is None or not entry.authorizer):
+                        context = self._generate_lambda_context()  # first: it settles the request id
+                        return self._dispatch(self._plain_event(method, route_path, query, found, headers, body),
+                                              context)
+            return super().handle_request(method, path, headers, body)
+
+        def _plain_event(self, method: str, path: str, query: str, found: Tuple[str, Dict[str, str]],
+                         headers: Dict[str, str], body: Optional[bytes]) -> Dict[str, Any]:
+            """The event that LocalGateway and _generate_lambda_event below build for a plain path."""
+            binary = False
+            data: Any = body
+            if body is not None:
+                if headers.get("content-type", "") in self.event_converter._binary_types:
+                    data, binary = base64.b64encode(body).decode("ascii"), True
+                else:
+                    try:
+                        data = bytes(body).decode("utf-8")
+                    except UnicodeDecodeError:
+                        data, binary = base64.b64encode(body).decode("ascii"), True
+            return {
+                "requestContext": {"httpMethod": method, "resourcePath": found[0],
+                                   "identity": {"sourceIp": _REQUEST.source_ip}, "path": path,
+                                   "requestId": _REQUEST.request_id},
+                "headers": {k.lower(): v for k, v in headers.items()},
+                "pathParameters": found[1],
+                "stageVariables": {},
+                "multiValueQueryStringParameters": (parse_qs(query, keep_blank_values=True) or None) if query else None,
+                "body": data,
+                "isBase64Encoded": binary,
+            }
 
         def _generate_lambda_context(self):
             # A light stand-in for LocalGateway's LambdaContext, with the config looked up
@@ -218,7 +275,7 @@ def _gateway_class() -> type:
                 args = self._context_args = (self._config.function_name, self._config.lambda_memory_size,
                                              (self.MAX_LAMBDA_EXECUTION_TIME if timeout is None else timeout) * 1000)
             if not _REQUEST.request_id:
-                _REQUEST.request_id = str(uuid.uuid4())
+                _REQUEST.request_id = _new_request_id()
             return _Context(*args, _REQUEST.request_id)
 
         def _generate_lambda_event(self, method, path, headers, body):
@@ -263,6 +320,12 @@ def _unescape(value: str) -> str:
     return _UNESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], value)
 
 
+# the server's to set, not the app's
+_HOP_HEADERS = frozenset(("content-length", "connection", "transfer-encoding", "keep-alive"))
+# environ key -> header name ("" for keys that are not headers)
+_HEADER_NAMES: Dict[str, str] = {}
+
+
 class _TooLarge(Exception):
     pass
 
@@ -281,6 +344,7 @@ class WSGIAdapter:
         max_body_bytes: Optional[int] = None,
         trusted_proxy_hops: int = 0,
         config: Any = None,
+        fast: bool = True,
     ) -> None:
         from chalice.config import Config
 
@@ -290,8 +354,8 @@ class WSGIAdapter:
         if config is None:
             config = Config.create(app_name=getattr(chalice_app, "app_name", "app"), lambda_timeout=None)
         self.gateway = _gateway_class()(self.chalice_app, config)
-        self._request_seq = 0
-        self._seq_lock = threading.Lock()
+        self.gateway.fast = fast  # False: every request takes LocalGateway's road (tests compare the two)
+        self._gateway_error = module("chalice.local").LocalGatewayException
 
     @property
     def max_body_bytes(self) -> int:
@@ -317,14 +381,19 @@ class WSGIAdapter:
     @staticmethod
     def _headers(environ: Dict[str, Any]) -> Dict[str, str]:
         headers: Dict[str, str] = {}
+        names = _HEADER_NAMES
         for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                name = key[5:].replace("_", "-").lower()
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                if not value:
-                    continue
-                name = key.replace("_", "-").lower()
-            else:
+            name = names.get(key)
+            if name is None:
+                if key.startswith("HTTP_"):
+                    name = key[5:].replace("_", "-").lower()
+                elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                    name = key.replace("_", "-").lower()
+                else:
+                    name = ""
+                if len(names) < 512:  # clients choose header names: bounded
+                    names[key] = name
+            if not name or (not value and key in ("CONTENT_TYPE", "CONTENT_LENGTH")):
                 continue
             if isinstance(value, str) and not value.isascii():
                 try:
@@ -335,7 +404,7 @@ class WSGIAdapter:
         return headers
 
     def _read_body(self, environ: Dict[str, Any]) -> Optional[bytes]:
-        limit = self.max_body_bytes
+        limit = self._max_body_bytes if self._max_body_bytes is not None else self.max_body_bytes
         stream = environ.get("wsgi.input")
         length_header = (environ.get("CONTENT_LENGTH") or "").strip()
         if length_header:
@@ -417,31 +486,35 @@ class WSGIAdapter:
             # Chalice's default 500 body, or its debug-mode traceback: never sent.
             return self._error(start_response, 500, *INTERNAL)
         headers: List[Tuple[str, str]] = []
-        seen_type = False
+        have = set()   # lowercase names, for the headers every answer carries (_WithHeaders)
         for name, value in (response.get("headers") or {}).items():
             lname = name.lower()
-            if lname in ("content-length", "connection", "transfer-encoding", "keep-alive"):
+            if lname in _HOP_HEADERS:
                 continue
-            seen_type = seen_type or lname == "content-type"
-            headers.append((name, str(value)))
+            have.add(lname)
+            headers.append((name, value if type(value) is str else str(value)))
         for name, values in (response.get("multiValueHeaders") or {}).items():
             lname = name.lower()
-            if lname in ("content-length", "connection", "transfer-encoding", "keep-alive"):
+            if lname in _HOP_HEADERS:
                 continue
-            seen_type = seen_type or lname == "content-type"
+            have.add(lname)
             for value in values:
                 headers.append((name, str(value)))
-        if not seen_type and data:
+        if "content-type" not in have and data:
             headers.append(("Content-Type", _JSON))
+            have.add("content-type")
         headers.append(("Content-Length", str(len(data))))
-        start_response(_status_line(status), headers)
+        have.add("content-length")
+        if type(start_response) is _WithHeaders:
+            start_response.finish(_status_line(status), headers, have)
+        else:
+            start_response(_status_line(status), headers)
         return [] if method == "HEAD" else [data]
 
     # -- entry point ------------------------------------------------------------------
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
-        from chalice.local import LocalGatewayException
-
+        LocalGatewayException = self._gateway_error
         start_response = with_headers(environ, start_response)
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
         try:
@@ -486,45 +559,44 @@ class WSGIAdapter:
         finally:
             # Do not keep the last request (its token) reachable from an idle thread.
             try:
-                del self.chalice_app.current_request
-                del self.chalice_app.lambda_context
+                self.chalice_app.__dict__[_TLS_KEY].__dict__.clear()  # this thread's current_request, lambda_context
             except Exception:  # pragma: no cover - app without the patched class
                 pass
 
 
-# The security and CORS headers depend only on the settings and on whether the Origin is
-# allowed, so they are built once per process (per settings object and allowed origin), not
-# per request; an origin that is not allowed gets the same headers as no origin, so what
-# clients send cannot grow the cache beyond the configured origins.
-_EXTRA_CACHE: Dict[Any, Tuple[Tuple[str, str, str], ...]] = {}
-_EXTRA_SETTINGS: List[Any] = [None]
-
-
 def _extra_headers(origin: Optional[str]) -> Tuple[Tuple[str, str, str], ...]:
-    """((name, lowercase name, value), ...) of the headers every answer carries."""
-    from chalicelib.api.http import allowed_origin, header_settings, response_headers
+    """((name, lowercase name, value), ...) of the headers every answer carries (built once
+    per settings and allowed origin, in chalicelib.api.http)."""
+    global _http
+    if _http is None:
+        _http = module("chalicelib.api.http")   # imported on first use: this module stays cheap to import
+    return _http.every_answer_headers(origin)
 
-    settings = header_settings()
-    if _EXTRA_SETTINGS[0] is not settings:   # new settings (tests reset them): start again
-        _EXTRA_CACHE.clear()
-        _EXTRA_SETTINGS[0] = settings
-    key = origin if origin and allowed_origin(settings, origin) else None
-    extra = _EXTRA_CACHE.get(key)
-    if extra is None:
-        extra = _EXTRA_CACHE[key] = tuple((k, k.lower(), v) for k, v in response_headers(settings, key).items())
-    return extra
+
+_http: Any = None
+
+
+class _WithHeaders:
+    """start_response that adds the security and CORS headers the answer lacks."""
+
+    __slots__ = ("start_response", "extra")
+
+    def __init__(self, environ: Dict[str, Any], start_response: Callable) -> None:
+        self.start_response = start_response
+        self.extra = _extra_headers(environ.get("HTTP_ORIGIN"))
+
+    def __call__(self, status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
+        return self.finish(status, list(headers), {name.lower() for name, _ in headers}, exc_info)
+
+    def finish(self, status: str, headers: List[Tuple[str, str]], have: Any, exc_info: Any = None) -> Any:
+        """`headers`: a list of the caller's (extended here); `have`: their lowercase names."""
+        headers.extend((k, v) for k, low, v in self.extra if low not in have)
+        return self.start_response(status, headers) if exc_info is None else self.start_response(status, headers, exc_info)
 
 
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
     """start_response that adds the security and CORS headers the answer lacks."""
-    extra = _extra_headers(environ.get("HTTP_ORIGIN"))
-
-    def start(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
-        have = {name.lower() for name, _ in headers}
-        headers = list(headers) + [(k, v) for k, low, v in extra if low not in have]
-        return start_response(status, headers) if exc_info is None else start_response(status, headers, exc_info)
-
-    return start
+    return _WithHeaders(environ, start_response)
 
 
 def make_wsgi_app(chalice_app: Any, **options: Any) -> WSGIAdapter:

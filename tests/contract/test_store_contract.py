@@ -240,6 +240,30 @@ def test_sqlite_is_safe_across_processes(tmp_path):
     assert deps.count({"status": "claimed"}) == 40
 
 
+def test_sqlite_forked_child_opens_its_own_connection(tmp_path):
+    """A gunicorn or Celery worker is forked from a parent that may have used the store: the
+    child must not share the parent's SQLite handle (the store notices the fork without asking
+    the kernel for its pid on every query)."""
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(tmp_path / "db.sqlite")
+    parent_conn = store._conn()
+    store.collection("projects").insert(project(name="before"))
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child():
+        conn = store._conn()
+        store.collection("projects").insert(project(name="child"))
+        queue.put((conn is not parent_conn, store.collection("projects").count({})))
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    fresh, seen = queue.get(timeout=60)
+    proc.join(60)
+    assert proc.exitcode == 0 and fresh and seen == 2
+    assert store._conn() is parent_conn and store.collection("projects").count({"name": "child"}) == 1
+
+
 # --- the outbox is the store's job ------------------------------------------------------
 
 def _outbox(store, doc_id):
