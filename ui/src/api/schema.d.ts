@@ -4533,7 +4533,7 @@ export interface operations {
             query?: {
                 /** @description words, "phrases", prefix*, type:/status:/image: filters (at most 512 characters) */
                 q?: string;
-                /** @description service|deployment|log|audit (comma separated) */
+                /** @description service|deployment|log|audit|alert (comma separated) */
                 type?: string;
                 /** @description project id */
                 project?: string;
