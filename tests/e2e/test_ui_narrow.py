@@ -11,7 +11,6 @@ Needs `make ui` and chromium, like test_ui_e2e.py.
 from __future__ import annotations
 
 import re
-
 import uuid
 
 from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375
