@@ -112,7 +112,6 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[
                                                       "password_changed": now_iso()})
         store.collection("sessions").delete_many({"user_id": user["id"]})
         revoked = store.collection("tokens").delete_many({"user_id": user["id"]})
-    forget_sessions()
     return {**_new_session(ports, user), "revoked_api_tokens": revoked}
 
 
@@ -134,37 +133,15 @@ def _api_token(ports: Ports, raw: str) -> dict[str, Any]:
     return tok
 
 
-# Sessions found alive: (store, session id) -> (user id, when it was read). For SESSION_RECHECK
-# seconds more requests on that session skip the read (a hot client sends many). Log-out and a
-# password change in this process forget them at once; a session ended by another process
-# (another worker or container) stops working here within SESSION_RECHECK seconds.
-SESSION_RECHECK = 1.0
-_alive: dict[tuple[Any, str], tuple[str, float]] = {}
-_clock = time.monotonic
-
-
-def forget_sessions() -> None:
-    _alive.clear()
-
-
 def _session_claims(ports: Ports, raw: str) -> dict[str, Any]:
     """A signed, unexpired access token whose session still exists (not logged out, no
-    password change since): one read by primary key, remembered for SESSION_RECHECK seconds."""
+    password change since): one read by primary key on every request, never remembered, so a
+    log-out or a password change holds at once in every worker and container."""
     claims = security.decode_jwt(raw, ports.settings.jwt_secret)
     sid = claims.get("sid")
-    if not isinstance(sid, str):
-        raise Unauthorized("the session has ended: log in again")
-    key, now = (ports.store, sid), _clock()
-    seen = _alive.get(key)
-    if seen is not None and seen[0] == claims["sub"] and now - seen[1] < SESSION_RECHECK:
-        return claims
-    session = ports.store.collection("sessions").get(sid)
+    session = ports.store.collection("sessions").get(sid) if isinstance(sid, str) else None
     if session is None or session["user_id"] != claims["sub"]:
-        _alive.pop(key, None)
         raise Unauthorized("the session has ended: log in again")
-    if len(_alive) >= 10000:  # bounded: a process sees few sessions within a second
-        _alive.clear()
-    _alive[key] = (session["user_id"], now)
     return claims
 
 
@@ -190,7 +167,6 @@ def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> N
         ports.store.collection("tokens").delete(actor.token_id)
     else:
         ports.store.collection("sessions").delete(_session_claims(ports, _bearer(authorization))["sid"])
-        forget_sessions()
 
 
 def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
