@@ -51,6 +51,8 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     # the organization's long name leaves the sections on one line at 1280 px
     main = page.get_by_role("navigation", name="Main")
     expect(main.get_by_role("link", name="API tokens")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Sandbox")).to_be_visible()   # the whole bar has loaded
+    page.wait_for_load_state("networkidle")
     tops = {round(main.get_by_role("link", name=n).bounding_box()["y"]) for n in ("Projects", "Members", "API tokens")}
     assert len(tops) == 1, tops
     page.get_by_label("New project").fill("shop")
