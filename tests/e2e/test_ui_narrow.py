@@ -11,15 +11,13 @@ Needs `make ui` and chromium, like test_ui_e2e.py.
 from __future__ import annotations
 
 import re
-
 import uuid
-
-# How many lines a piece of text takes (1: it is whole).
-_LINES = "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
 
 from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375
 
 pytestmark = BROWSER_MARKS
+# How many lines a piece of text takes (1: it is whole).
+_LINES = "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
 WIDTH = 375
 
 # Every log row on screen shows its whole message (it wraps), and the log box never scrolls sideways.
