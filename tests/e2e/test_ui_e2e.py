@@ -147,7 +147,10 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
 
     # audit log and tokens (shown once)
     page.get_by_role("link", name="Audit log").click()
-    expect(page.get_by_role("table", name="Audit events")).to_contain_text("secret.put")
+    audit = page.get_by_role("table", name="Audit events")
+    expect(audit).to_contain_text("set secret API_KEY")            # events in words, linking to what changed
+    expect(audit).to_contain_text("web #2 was rolled back")
+    expect(audit.get_by_role("link", name="secret API_KEY")).to_have_attribute("href", re.compile(r"/services/svc_\w+/variables$"))
     page.get_by_role("link", name="API tokens").click()
     page.get_by_label("Token name").fill("ci")
     page.get_by_role("button", name="Create token").click()

@@ -4,7 +4,7 @@ a deployment row whose image was drawn over by its "who and when", the rollback'
 changes drawn as boxes (the release list's style leaking into it), the chosen service tab off
 screen, fields squeezed three to a line, an environment name broken in two ("product ion"), and
 at 1280 px a long organization name pushing the sections onto a second line and fields side by
-side out of line when one has a hint.
+side out of line when one has a hint; and short words broken in narrow tables ("Revo ke", "viewe r").
 
 Needs `make ui` and chromium, like test_ui_e2e.py.
 """
@@ -16,6 +16,8 @@ import uuid
 from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375
 
 pytestmark = BROWSER_MARKS
+# How many lines a piece of text takes (1: it is whole).
+_LINES = "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
 WIDTH = 375
 
 # Every log row on screen shows its whole message (it wraps), and the log box never scrolls sideways.
@@ -47,6 +49,8 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     # the organization's long name leaves the sections on one line at 1280 px
     main = page.get_by_role("navigation", name="Main")
     expect(main.get_by_role("link", name="API tokens")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Sandbox")).to_be_visible()   # the whole bar has loaded
+    page.wait_for_load_state("networkidle")
     tops = {round(main.get_by_role("link", name=n).bounding_box()["y"]) for n in ("Projects", "Members", "API tokens")}
     assert len(tops) == 1, tops
     page.get_by_label("New project").fill("shop")
@@ -125,3 +129,15 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     level = env_form.evaluate("""f => [...f.querySelectorAll('.inline-form > .field input, .inline-form > .field select, .inline-form > button')]
       .map(e => Math.round(e.getBoundingClientRect().top))""")
     assert max(level) - min(level) <= 2, level
+
+    # an invitation at 375 px: its role and the Revoke button each stay one word on one line
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Members").click()
+    page.get_by_label("Invite by email").fill("a-rather-long-address-for-a-phone@example.com")
+    page.get_by_label("Role", exact=True).select_option("viewer")
+    page.get_by_role("button", name="Invite").click()
+    row = page.get_by_role("table", name="Invitations").get_by_role("row").nth(1)
+    expect(row).to_contain_text("viewer")
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    assert row.get_by_role("cell", name="viewer", exact=True).evaluate(_LINES) == 1
+    assert row.get_by_role("button", name=re.compile("^Revoke")).evaluate(_LINES) == 1
+    page.set_viewport_size({"width": 1280, "height": 860})

@@ -27,13 +27,19 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: shown.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 20 });
 
+  // Following: to the end whenever lines come or wrapped rows are measured (the total grows).
+  const total = v.getTotalSize();
   useEffect(() => {
     if (!paused && shown.length) v.scrollToIndex(shown.length - 1, { align: "end" });
-  }, [shown.length, paused, v]);
+  }, [shown.length, paused, v, total]);
 
+  // Only a person scrolling up pauses: the follow's own scrolls (and the measuring of wrapped rows)
+  // move the view too, so a scroll counts as theirs only just after a wheel, touch, key or press.
+  const touched = useRef(0);
+  const byHand = () => { touched.current = Date.now(); };
   const onScroll = () => {
     const el = parent.current;
-    if (!el) return;
+    if (!el || Date.now() - touched.current > 1000) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
     if (!atBottom && !paused && live) setPaused(true);
   };
@@ -48,7 +54,8 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
         <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}{live ? " · live" : ""}</span>
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
       </div>
-      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}>
+      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}
+        onWheel={byHand} onTouchMove={byHand} onMouseDown={byHand} onKeyDown={byHand}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {v.getVirtualItems().map((item) => {
             const l = shown[item.index]!;

@@ -102,7 +102,7 @@ test("create from a git repository: source fields and build args in the body, th
   await user.clear(screen.getByLabelText("Dockerfile path"));
   await user.type(screen.getByLabelText("Dockerfile path"), "Dockerfile");
   await user.click(screen.getByRole("button", { name: "Create service" }));
-  expect((await screen.findByTestId("service-source")).textContent).toBe("acme/shop · branch main · Dockerfile");
+  expect((await screen.findByTestId("service-source", {}, { timeout: 5000 })).textContent).toBe("acme/shop · branch main · Dockerfile");
 });
 
 test("edit: switching a source-built service to an image sends the image (the API drops the source); commits on deployments", async () => {

@@ -89,7 +89,7 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
           <tbody>
             {items.map((i) => (
               <tr key={i.id}>
-                <td>{i.email}</td><td>{i.role}</td>
+                <td>{i.email}</td><td className="nowrap">{i.role}</td>
                 <td><span className={`badge badge-${i.status === "pending" ? "busy" : "idle"}`} data-status={i.status}>{i.status}</span></td>
                 <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
                 <td>

@@ -105,7 +105,7 @@ function Summary({ s }: { s: Service }) {
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
-      {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted">{s.schedule}</span></dd></div>}
+      {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && <div className="bad"><dt>Last error</dt><dd>{s.last_error}</dd></div>}
     </dl>
