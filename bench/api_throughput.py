@@ -209,11 +209,17 @@ def _wrk_ms(value: str) -> float:
 
 
 def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrency: int, duration: float,
-             warmup: float) -> Dict[str, float]:
+             warmup: float, delay_ms: int = 0) -> Dict[str, float]:
+    """delay_ms > 0: each connection waits that long after an answer before its next request
+    (wrk's delay() hook), which paces the load at about concurrency * 1000 / delay_ms req/s."""
     url = "http://%s:%d%s" % (HOST, port, path)
     hdr_args: List[str] = []
     for k, v in headers.items():
         hdr_args += ["-H", "%s: %s" % (k, v)]
+    if delay_ms > 0:
+        script = Path(tempfile.gettempdir()) / ("bench-wrk-delay-%d.lua" % int(delay_ms))
+        script.write_text("function delay()\n  return %d\nend\n" % int(delay_ms))
+        hdr_args += ["-s", str(script)]
     threads = max(1, min(concurrency, os.cpu_count() or 1))
     if warmup > 0:
         subprocess.run([wrk, "-t%d" % threads, "-c%d" % concurrency, "-d%ds" % max(1, int(warmup))] + hdr_args

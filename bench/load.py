@@ -11,7 +11,12 @@ off): bench/hello_wsgi.py, a one-route Flask app (`make_flask_app` below) and th
 that store and the bench logs in as its sample organization's owner; without it, a temporary
 store with one signed-up user and one project. At each concurrency level, every target is
 loaded for --duration seconds per round, targets alternating within a round so that they share
-the machine's background load; --rounds rounds. wrk from Debian if on PATH (`apt-get install
+the machine's background load; --rounds rounds. Those runs saturate the servers (every
+connection always has a request in flight), so their latency is mostly the wait in the queue:
+c connections at R req/s wait c / R on average (Little's law). With wrk, each level then also
+runs paced (wrk's delay() hook: a connection waits before its next request), hello, Flask and
+the list route at the same offered load, half what the list route carried: the latency a client
+sees when the server is not saturated. wrk from Debian if on PATH (`apt-get install
 wrk`), else the Python generator of bench/api_throughput.py. Prints requests/s, p50 and p99 per
 route and level (requests/s: mean of rounds; p99: worst round, and the spread), the load average,
 and the goals for the authenticated list route (`GET /v1/orgs/{org}/projects`): requests/s at or
@@ -98,6 +103,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--threads", type=int, default=1,
                    help="LAUNCHBAY_WEB_THREADS for all three servers (default 1: sync workers; more: gthread)")
     p.add_argument("--python-client", action="store_true", help="the Python load generator even if wrk exists")
+    p.add_argument("--no-paced", action="store_true",
+                   help="skip the paced runs (latency of hello, Flask and the list route at half the list route's "
+                        "throughput; wrk only)")
     args = p.parse_args(argv)
     levels = [min(max(int(x), 1), 256) for x in args.levels.split(",") if x.strip()]
     args.duration = min(max(args.duration, 1.0), 30.0)
@@ -125,6 +133,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                  "sync" if args.threads <= 1 else "gthread (%d threads)" % args.threads, args.duration, args.rounds,
                  scale_dir or "fresh"), flush=True)
         results: Dict[Tuple[str, int], List[Dict[str, float]]] = {}
+        paced: Dict[Tuple[str, int], List[Dict[str, float]]] = {}
         for c in levels:
             for i in range(args.rounds):
                 for label, server, path, hdrs in targets:
@@ -135,6 +144,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                         r = python_load(server.port, path, hdrs, c, args.duration, warm)
                         r.pop("latencies", None)
                     results.setdefault((label, c), []).append(r)
+            if wrk and not args.no_paced:
+                # The saturating runs above keep every connection busy, so their latency is mostly
+                # the wait in the server's queue (connections / req/s). Here the same offered load,
+                # half what the list route carried, goes to each of the three.
+                rate = sum(r["rps"] for r in results[(LIST_ROUTE, c)]) / args.rounds / 2
+                delay = max(1, int(round(c * 1000.0 / max(rate, 1.0))))
+                for _ in range(args.rounds):
+                    for label, server, path, hdrs in targets[:2] + [t for t in targets if t[0] == LIST_ROUTE]:
+                        paced.setdefault((label, c), []).append(
+                            wrk_load(wrk, server.port, path, hdrs, c, args.duration, 0.0, delay_ms=delay))
             print("level %d done; load average %.2f %.2f %.2f" % ((c,) + os.getloadavg()), flush=True)
         print("\n| connections | route | req/s | p50 ms | p99 ms (worst) | p99 per round | errors |")
         print("|---|---|---|---|---|---|---|")
@@ -150,6 +169,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print("| %d | %s | %.0f | %.2f | %.2f | %s | %d |" % (
                     c, label, s["rps"], s["p50"], s["p99"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
                     sum(int(r["errors"]) for r in rs)))
+        if paced:
+            print("\nPaced (each connection waits after an answer, so that the offered load is about half of what "
+                  "the list route carried at that level; the same for the three):")
+            print("\n| connections | route | req/s | p50 ms | p99 ms (worst) | p99 per round | errors |")
+            print("|---|---|---|---|---|---|---|")
+            for (label, c), rs in paced.items():
+                errors += sum(int(r["errors"]) for r in rs)
+                print("| %d | %s | %.0f | %.2f | %.2f | %s | %d |" % (
+                    c, label, sum(r["rps"] for r in rs) / len(rs), sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
+                    max(r["p99_ms"] for r in rs), " / ".join("%.1f" % r["p99_ms"] for r in rs),
+                    sum(int(r["errors"]) for r in rs)))
         print("\nload average after: %.2f %.2f %.2f (on %d cores; other work on the machine skews the figures)"
               % (os.getloadavg() + (os.cpu_count() or 1,)))
         print("\n%s (GET /v1/orgs/{org}/projects, authenticated) against the goals:" % LIST_ROUTE)
@@ -162,6 +192,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                      100 * api_s["rps"] / fl["rps"] if fl["rps"] else float("nan"),
                      "met" if api_s["rps"] >= fl["rps"] else "NOT met", api_s["p99"], GOAL_P99_MS,
                      "met" if api_s["p99"] < GOAL_P99_MS else "NOT met"))
+            # Little's law: a client that keeps c requests in flight waits c / throughput on average
+            floor = 1000.0 * c / api_s["rps"] if api_s["rps"] else float("nan")
+            pr = paced.get((LIST_ROUTE, c))
+            print("        (saturated, the mean wait is %d / %.0f req/s = %.1f ms%s)"
+                  % (c, api_s["rps"], floor, "; paced at %.0f req/s: p99 %.1f ms (bare %.1f, Flask %.1f)" % (
+                      sum(r["rps"] for r in pr) / len(pr), max(r["p99_ms"] for r in pr),
+                      max(r["p99_ms"] for r in paced[("hello (bare WSGI)", c)]),
+                      max(r["p99_ms"] for r in paced[("hello (Flask)", c)])) if pr else ""))
         return 1 if errors else 0
     except (RuntimeError, KeyError, OSError, ValueError) as e:
         print("bench failed: %s" % e, file=sys.stderr)
