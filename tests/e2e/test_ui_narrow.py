@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375
+from tests.e2e.ui_browser import BROWSER_MARKS, create_web_service, deploy_and_wait, expect, fits_375
 
 pytestmark = BROWSER_MARKS
 # How many lines a piece of text takes (1: it is whole).
@@ -57,12 +57,7 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     page.get_by_role("button", name="Create project").click()
     expect(page.get_by_text("No services yet")).to_be_visible()
     project_url = page.url
-    page.get_by_role("link", name="New service").first.click()
-    page.get_by_label("Name", exact=True).fill("web")
-    page.get_by_label("Image").fill("nginx:1.27")
-    page.get_by_role("button", name="Create service").click()
-    expect(page.get_by_role("heading", name=re.compile("^web"))).to_be_visible()
-    svc_url = page.url
+    svc_url = create_web_service(page)
     deploy_and_wait(page, "live")
 
     # the deployment's log: long lines (ARNs) wrap instead of running off the box

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375, shot, sign_up_with_project
+from tests.e2e.ui_browser import (
+    BROWSER_MARKS,
+    create_web_service,
+    deploy_and_wait,
+    expect,
+    fits_375,
+    shot,
+    sign_up_with_project,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -18,12 +26,7 @@ pytestmark = BROWSER_MARKS
 def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
     project_url = sign_up_with_project(page, "res")
 
-    page.get_by_role("link", name="New service").first.click()
-    page.get_by_label("Name", exact=True).fill("web")
-    page.get_by_label("Image").fill("nginx:1.27")
-    page.get_by_role("button", name="Create service").click()
-    expect(page.get_by_role("heading", name=re.compile("^web"))).to_be_visible()
-    svc_url = page.url
+    svc_url = create_web_service(page)
 
     # the project's Resources page: add a postgres database (the API's field error first)
     page.goto(project_url)

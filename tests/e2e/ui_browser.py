@@ -86,6 +86,16 @@ def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
     return page.url
 
 
+def create_web_service(page, name: str = "web", image: str = "nginx:1.27") -> str:
+    """From a project page: New service, a web service from an image -> the service page's URL."""
+    page.get_by_role("link", name="New service").first.click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Image").fill(image)
+    page.get_by_role("button", name="Create service").click()
+    expect(page.get_by_role("heading", name=re.compile("^" + re.escape(name)))).to_be_visible()
+    return page.url
+
+
 def fits_375(page, screen: str) -> None:
     """The screen at 375 px wide does not scroll sideways (as tests/e2e/test_ui_mobile.py checks the others)."""
     page.set_viewport_size({"width": 375, "height": 740})
