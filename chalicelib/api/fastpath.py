@@ -38,6 +38,8 @@ from chalice.app import (
     handle_extra_types,
 )
 
+from chalicelib.api.http import request_header
+
 _SLOW_PATH_CHARS = re.compile(r"[?#;\t\r\n]")
 _SLOW_QUERY_CHARS = re.compile(r"[#\t\r\n]")
 
@@ -194,15 +196,6 @@ def _header(headers: Any, name: str, default: Any) -> Any:
     return found
 
 
-def request_header(headers: Any, name: str, default: Any = None) -> Any:
-    """A Request's headers.get(name, default) for a lowercase name (a CaseInsensitiveMapping,
-    its keys lowercased already), without the KeyError that Mapping.get raises and catches for
-    a missing header."""
-    if type(headers) is CaseInsensitiveMapping:
-        return headers._dict.get(name, default)
-    return headers.get(name, default)
-
-
 class LeanHandler(RestAPIEventHandler):
     """RestAPIEventHandler (chalice 1.34.0) whose content-type tests use the remembered answers.
     Routes with CORS settings, and the 405 and 415 answers, go to Chalice's own method."""
@@ -313,4 +306,4 @@ class Dispatcher:
             handler._event = handler._context = handler.current_request = handler.lambda_context = None
 
 
-__all__ = ["RouteTable", "Dispatcher", "LeanHandler", "plain", "matches_content_type", "to_dict", "request_header"]
+__all__ = ["RouteTable", "Dispatcher", "LeanHandler", "plain", "matches_content_type", "to_dict"]

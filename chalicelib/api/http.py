@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from chalice import Blueprint, Response
+from chalice.app import CaseInsensitiveMapping
 
-from chalicelib.api.fastpath import request_header
 from chalicelib.api.lazy import module
 from chalicelib.core.errors import (
     INTERNAL,
@@ -65,6 +65,15 @@ _CHALICE_CODES = {"MethodNotAllowedError": "method_not_allowed", "UnsupportedMed
                   "UnauthorizedError": "unauthorized", "ForbiddenError": "forbidden", "ConflictError": "conflict",
                   "UnprocessableEntityError": "invalid", "TooManyRequestsError": "too_many_requests",
                   "RequestTimeoutError": "timeout"}
+
+
+def request_header(headers: Any, name: str, default: Any = None) -> Any:
+    """A Request's headers.get(name, default) for a lowercase name (a CaseInsensitiveMapping,
+    its keys lowercased already), without the KeyError that Mapping.get raises and catches for
+    a missing header."""
+    if type(headers) is CaseInsensitiveMapping:
+        return headers._dict.get(name, default)
+    return headers.get(name, default)
 
 
 def _snake(name: str) -> str:
