@@ -10,7 +10,10 @@ cheap and tests can use the adapter without the real API.
 Each request is turned into the API Gateway (REST, v1) event that Lambda would
 see and dispatched through `chalice.local.LocalGateway` (internal API of chalice,
 pinned to 1.34.0 in requirements.txt; tests/unit/test_wsgi_adapter.py covers the
-parts used here): routing, path parameters, authorizers, CORS preflight.
+parts used here): routing, path parameters, authorizers, CORS preflight. Most
+requests take a shorter road to the same answers (chalicelib/api/fastpath.py: our
+own route table, the event built directly; tests/unit/test_wsgi_fastpath.py
+compares both roads); `make_wsgi_app(app, fast=False)` takes LocalGateway's always.
 
 What the adapter adds on top:
 
@@ -44,7 +47,8 @@ a worker process, including the time a handler waits on Redis/Mongo, so a
 threaded worker would be no faster than one thread; the per-thread view keeps
 threads useful and costs one attribute lookup. Everything else on the request
 path (LocalGateway, the event converter, RestAPIEventHandler) is created per
-request or holds no per-request state.
+request or holds no per-request state, but for the short road's handler, which is
+one per thread and forgets the request when it has answered.
 """
 from __future__ import annotations
 
