@@ -38,6 +38,8 @@ class TokenIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
     organization_id: Optional[str] = Field(None, max_length=64, description="limit the token to one organization")
+    expires_days: Optional[int] = Field(None, ge=1, le=3650,
+                                        description="the token stops working after this many days (default: never)")
 
 
 class MemberIn(BaseModel):

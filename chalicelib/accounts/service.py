@@ -126,6 +126,8 @@ def _api_token(ports: Ports, raw: str) -> dict[str, Any]:
     tok = tokens.find_one({"token_hash": security.hash_api_token(raw)})
     if tok is None:
         raise Unauthorized("token is not valid")
+    if tok.get("expires") and tok["expires"] <= now_iso():
+        raise Unauthorized("the API token has expired")
     now, last = time.time(), tok.get("last_used")
     if last is None or epoch_from_iso(last) < now - LAST_USED_EVERY:
         # compare-and-set: of many concurrent requests, one writes
@@ -212,10 +214,22 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
 
 
 def _public_token(tok: dict[str, Any]) -> dict[str, Any]:
-    return {k: tok.get(k) for k in ("id", "name", "prefix", "org_id", "created", "last_used")}
+    return {k: tok.get(k) for k in ("id", "name", "prefix", "org_id", "created", "expires", "last_used")}
 
 
-def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str]) -> dict[str, Any]:
+def _token_expiry(ports: Ports, actor: Actor, days: Optional[int]) -> Optional[str]:
+    """When the new token stops working: `days` from now, never later than the calling token
+    (a token never makes a token that outlives it; unasked, the new one inherits its end)."""
+    wanted = iso_from_epoch(time.time() + days * 86400) if days else None
+    parent = ports.store.collection("tokens").get(actor.token_id) if actor.token_id else None
+    limit = (parent or {}).get("expires")
+    if limit and (wanted is None or wanted > limit):
+        return str(limit)
+    return wanted
+
+
+def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
+                 expires_days: Optional[int] = None) -> dict[str, Any]:
     if actor.token_org_id:  # a token never makes a token wider than itself
         if org_id is None:
             org_id = actor.token_org_id
@@ -229,11 +243,13 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str]) -
         raise NotFound("organization not found", field="organization_id")
     plain, digest, prefix = security.new_api_token()
     tok: dict[str, Any] = {"id": new_id("tok"), "user_id": actor.user_id, "org_id": org_id, "name": name,
-           "token_hash": digest, "prefix": prefix, "created": now_iso(), "last_used": None}
+           "token_hash": digest, "prefix": prefix, "created": now_iso(),
+           "expires": _token_expiry(ports, actor, expires_days), "last_used": None}
     with ports.store.transaction():
         ports.store.collection("tokens").insert(tok)
         if org_id:
-            audit.record(ports, actor, org_id, "token.create", "token", tok["id"], {"name": name})
+            audit.record(ports, actor, org_id, "token.create", "token", tok["id"],
+                         {"name": name, "expires": tok["expires"]})
     return {**_public_token(tok), "token": plain}  # the only time the plaintext is shown
 
 

@@ -67,7 +67,7 @@ def me():
 def create_token():
     who = actor(bp)
     body = parse_body(bp, TokenIn)
-    return 201, service.create_token(ports(), who, body.name, body.organization_id)
+    return 201, service.create_token(ports(), who, body.name, body.organization_id, body.expires_days)
 
 
 @endpoint(bp, "/tokens", "GET", "List the caller's API tokens (never their values)", tag=TAG)

@@ -1,6 +1,6 @@
 """Issue #9, holes 1 and 6: an organization-limited API token cannot mint a wider token or
 touch the user's other tokens; API tokens record when they were last used, cheaply."""
-from chalicelib.core.ids import iso_from_epoch
+from chalicelib.core.ids import epoch_from_iso, iso_from_epoch
 from tests.api.conftest import Api, signup
 
 
@@ -71,3 +71,41 @@ def test_api_tokens_record_last_used_at_most_once_a_minute(api, ports):
     assert later > first
     _, listing = Api(api.client, owner["token"]).call("GET", "/tokens")
     assert listing["items"][0]["last_used"] == later
+
+
+def test_an_api_token_with_expires_days_stops_working_when_it_ends(api, ports):
+    import time
+
+    owner = signup(api)
+    me = Api(api.client, owner["token"])
+    status, tok = me.call("POST", "/tokens", {"name": "ci", "expires_days": 30})
+    assert status == 201
+    left = epoch_from_iso(tok["expires"]) - time.time()
+    assert 30 * 86400 - 60 < left <= 30 * 86400
+    assert api.call("GET", "/me", token=tok["token"])[0] == 200
+    _, listing = me.call("GET", "/tokens")
+    assert [t["expires"] for t in listing["items"]] == [tok["expires"]]
+    status, forever = me.call("POST", "/tokens", {"name": "forever"})
+    assert status == 201 and forever["expires"] is None
+
+    # its end comes (moved into the past, as 30 days passing would): 401 saying why
+    ports.store.collection("tokens").update(tok["id"], {"expires": iso_from_epoch(time.time() - 1)})
+    status, out = api.call("GET", "/me", token=tok["token"])
+    assert status == 401 and out["error"]["message"] == "the API token has expired"
+    assert api.call("GET", "/me", token=forever["token"])[0] == 200
+
+    for bad in (0, 3651, "soon"):
+        status, out = me.call("POST", "/tokens", {"name": "x", "expires_days": bad})
+        assert status in (400, 422) and out["error"]["field"] == "expires_days", (bad, out)
+
+
+def test_a_token_never_makes_a_token_that_outlives_it(api):
+    owner = signup(api)
+    me = Api(api.client, owner["token"])
+    _, short = me.call("POST", "/tokens", {"name": "short", "expires_days": 2})
+    by_token = Api(api.client, short["token"])
+    _, inherits = by_token.call("POST", "/tokens", {"name": "unasked"})
+    _, capped = by_token.call("POST", "/tokens", {"name": "longer", "expires_days": 300})
+    _, shorter = by_token.call("POST", "/tokens", {"name": "shorter", "expires_days": 1})
+    assert inherits["expires"] == short["expires"] and capped["expires"] == short["expires"]
+    assert shorter["expires"] < short["expires"]
