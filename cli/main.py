@@ -8,6 +8,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     accounts,
     catalog,
     cost,
+    cron,
     deploys,
     find,
     hooks,
