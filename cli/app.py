@@ -74,9 +74,10 @@ def report(exc: Exception) -> None:
 
 
 # the API's words for a saved login that no longer works (access tokens last LAUNCHBAY_JWT_TTL_SECONDS)
-STALE_LOGIN = ("token expired", "the session has ended: log in again", "token is not valid")
-STALE_HINT = ("Log in again: launchbay login. For scripts and CI, an API token does not expire: "
-              "POST /v1/tokens, then `launchbay login --token` (or LAUNCHBAY_TOKEN).")
+STALE_LOGIN = ("token expired", "the session has ended: log in again", "token is not valid",
+               "the API token has expired")
+STALE_HINT = ("Log in again: launchbay login. For scripts and CI, an API token lasts until revoked (or until "
+              "its --expires-days): `launchbay tokens create`, then `launchbay login --token` (or LAUNCHBAY_TOKEN).")
 
 
 app = typer.Typer(cls=Group, name="launchbay", help=HELP, epilog=EPILOG, rich_markup_mode="rich",

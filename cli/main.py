@@ -16,6 +16,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     notify,
     removal,
     resources,
+    tokens,
 )
 
 __all__ = ["app", "run"]
