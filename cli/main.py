@@ -13,6 +13,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     find,
     hooks,
     iac,
+    members,
     notify,
     removal,
     resources,

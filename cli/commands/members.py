@@ -1,0 +1,154 @@
+"""members, invitations: who belongs to the organization, with which role, and who is invited.
+
+The rules are the API's, shown in its words: inviting and changing roles needs admin; only
+an owner grants or takes the owner role; an organization keeps at least one owner; anyone
+may leave (`members remove` with their own e-mail)."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cli.app import Json, Org, app
+from cli.client import segment
+from cli.session import CliError, Session
+
+ROLES = "owner, admin, developer or viewer"
+MEMBER_COLUMNS = [("user.id", "USER"), ("user.email", "EMAIL"), ("user.name", "NAME"), ("role", "ROLE"),
+                  ("created", "JOINED")]
+INVITATION_COLUMNS = [("id", "ID"), ("email", "EMAIL"), ("role", "ROLE"), ("status", "STATUS"),
+                      ("created", "INVITED"), ("expires", "EXPIRES")]
+USER_ARG = Annotated[str, typer.Argument(metavar="USER", help="The member's e-mail or user id (usr_...).")]
+
+members_app = typer.Typer(help="Members of the organization and their roles (owner, admin, developer, viewer); "
+                               "`members invite` adds one.", no_args_is_help=False)
+app.add_typer(members_app, name="members")
+invitations_app = typer.Typer(help="Invitations of the organization not yet accepted: list, revoke.",
+                              no_args_is_help=False)
+app.add_typer(invitations_app, name="invitations")
+
+
+def _member(s: Session, ref: str) -> dict[str, Any]:
+    """A membership by user id or e-mail (e-mails compared without case, as the API stores them)."""
+    items = s.client.items(s.org_path("/members"))
+    for m in items:
+        user = m.get("user") or {}
+        if user.get("id") == ref or str(user.get("email", "")).lower() == ref.lower():
+            return m
+    known = ", ".join(sorted(str((m.get("user") or {}).get("email")) for m in items)[:20]) or "none"
+    raise CliError(f"no member {ref!r} in this organization (members: {known})")
+
+
+# --- members --------------------------------------------------------------------------
+
+def _list_members(s: Session) -> None:
+    items = s.client.items(s.org_path("/members"))
+    s.out.result({"items": items}, lambda: s.out.table(items, MEMBER_COLUMNS, "no members"))
+
+
+@members_app.callback(invoke_without_command=True, epilog="[bold]Example[/bold]\n\n  launchbay members")
+def _members_default(ctx: typer.Context, org: Org = None, json: Json = False) -> None:
+    """List the organization's members (the same as `members list`)."""
+    if ctx.invoked_subcommand is None:
+        _list_members(Session(json, org=org))
+
+
+@members_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay members list --org Acme --json")
+def members_list(org: Org = None, json: Json = False) -> None:
+    """List the organization's members and their roles."""
+    _list_members(Session(json, org=org))
+
+
+@members_app.command("invite", epilog="""[bold]Examples[/bold]
+
+  launchbay members invite ana@example.com --role developer
+
+  launchbay members invite ops@example.com --role admin --json""")
+def members_invite(
+    email: Annotated[str, typer.Argument(help="Their e-mail address.")],
+    role: Annotated[str, typer.Option("--role", "-r", help=f"{ROLES} (owner: owners only).")] = "developer",
+    org: Org = None, json: Json = False,
+) -> None:
+    """Invite someone by e-mail (admins). They join at their next sign-up or log-in with that
+    address; the invitation lasts 14 days (`launchbay invitations` lists them)."""
+    s = Session(json, org=org)
+    got = s.client.post(s.org_path("/members"), {"email": email, "role": role})
+    s.out.result(got, lambda: s.out.line(f"Invited {got['email']} as {got['role']} ({got['id']}); they join at their "
+                                         f"next sign-up or log-in, until {got['expires']}"))
+
+
+@members_app.command("set-role", epilog="""[bold]Examples[/bold]
+
+  launchbay members set-role ana@example.com admin
+
+  launchbay members set-role usr_... viewer --json""")
+def members_set_role(
+    user: USER_ARG,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help=ROLES)],
+    org: Org = None, json: Json = False,
+) -> None:
+    """Change a member's role (admins; only an owner grants or takes the owner role, and the
+    last owner keeps it)."""
+    s = Session(json, org=org)
+    m = _member(s, user)
+    got = s.client.patch(s.org_path(f"/members/{segment(m['user']['id'])}"), {"role": role})
+    s.out.result(got, lambda: s.out.line(f"{got['user'].get('email')} is now {got['role']} (was {m['role']})"))
+
+
+@members_app.command("remove", epilog="""[bold]Examples[/bold]
+
+  launchbay members remove ana@example.com
+
+  launchbay members remove me@example.com      [dim]# your own: leave the organization[/dim]""")
+def members_remove(user: USER_ARG, org: Org = None, json: Json = False) -> None:
+    """Remove a member (admins; owners only for an owner), or leave with your own e-mail. The
+    last owner cannot leave."""
+    s = Session(json, org=org)
+    m = _member(s, user)
+    s.client.delete(s.org_path(f"/members/{segment(m['user']['id'])}"))
+    s.out.result({"user": m["user"], "removed": True},
+                 lambda: s.out.line(f"Removed {m['user'].get('email')} ({m['role']}) from the organization"))
+
+
+# --- invitations ----------------------------------------------------------------------
+
+def _list_invitations(s: Session) -> None:
+    items = s.client.items(s.org_path("/invitations"))
+    s.out.result({"items": items}, lambda: s.out.table(
+        items, INVITATION_COLUMNS, "no invitations: `launchbay members invite EMAIL --role ROLE`"))
+
+
+@invitations_app.callback(invoke_without_command=True, epilog="[bold]Example[/bold]\n\n  launchbay invitations")
+def _invitations_default(ctx: typer.Context, org: Org = None, json: Json = False) -> None:
+    """List the invitations not yet accepted (the same as `invitations list`)."""
+    if ctx.invoked_subcommand is None:
+        _list_invitations(Session(json, org=org))
+
+
+@invitations_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay invitations list --json")
+def invitations_list(org: Org = None, json: Json = False) -> None:
+    """List the invitations not yet accepted (admins): pending, or expired."""
+    _list_invitations(Session(json, org=org))
+
+
+@invitations_app.command("revoke", epilog="""[bold]Examples[/bold]
+
+  launchbay invitations revoke inv_...
+
+  launchbay invitations revoke ana@example.com""")
+def invitations_revoke(
+    invitation: Annotated[str, typer.Argument(metavar="INVITATION", help="The invitation's id (inv_...) or e-mail.")],
+    org: Org = None, json: Json = False,
+) -> None:
+    """Revoke an invitation (admins): that address no longer joins."""
+    s = Session(json, org=org)
+    inv_id = invitation
+    if not invitation.startswith("inv_"):
+        items = s.client.items(s.org_path("/invitations"))
+        found = [i for i in items if str(i.get("email", "")).lower() == invitation.lower()]
+        if not found:
+            raise CliError(f"no invitation for {invitation!r} (invited: "
+                           f"{', '.join(sorted(str(i.get('email')) for i in items)[:20]) or 'nobody'})")
+        inv_id = found[0]["id"]
+    s.client.delete(s.org_path(f"/invitations/{segment(inv_id)}"))
+    s.out.result({"id": inv_id, "revoked": True}, lambda: s.out.line(f"Revoked invitation {inv_id}"))
