@@ -76,6 +76,25 @@ def notify_remove(sub: Annotated[str, typer.Argument(help="Subscription id.")],
     s.out.result({"id": sub, "deleted": True}, lambda: s.out.line(f"Deleted {sub}"))
 
 
+@notify_app.command("rotate-secret", epilog="""[bold]Examples[/bold]
+
+  launchbay notify rotate-secret ntf_...
+
+  launchbay notify rotate-secret ntf_... --json | jq -r .secret""")
+def notify_rotate_secret(sub: Annotated[str, typer.Argument(help="Subscription id (a signed webhook).")],
+                         org: Org = None, project: Project = None, json: Json = False) -> None:
+    """A new signing secret for a webhook, printed this once; the old one stops signing at once
+    (project admins). Slack subscriptions are not signed and have none."""
+    s = Session(json, org=org, project=project)
+    got = s.client.post(_path(s, f"/{segment(sub)}/rotate-secret"), {})
+
+    def human() -> None:
+        s.out.line(f"Rotated the signing secret of {got['id']} ({got['url_hint']}): deliveries are signed with the new "
+                   "one from now on; update the receiver")
+        s.out.line(f"Signing secret (shown once): {got['secret']}")
+    s.out.result(got, human)
+
+
 @notify_app.command("test", epilog="[bold]Example[/bold]\n\n  launchbay notify test ntf_... && launchbay notify deliveries ntf_...")
 def notify_test(sub: Annotated[str, typer.Argument(help="Subscription id.")],
                 org: Org = None, project: Project = None, json: Json = False) -> None:

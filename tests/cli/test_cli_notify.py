@@ -1,6 +1,8 @@
 """`launchbay notify` against the real API, a real notify worker and a loopback receiver."""
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.notify import signing
 from tests.notify.receiver import Receiver
 from tests.support.processes import CeleryWorker, wait_for
@@ -28,5 +30,30 @@ def test_notify_add_test_deliveries_remove(cli, account, launchbay_env):
         assert bad.exit_code == 1 and "url" in bad.stderr
         cli("notify", "remove", sub["id"])
         assert cli("notify", "list", "--json").json()["items"] == []
+    finally:
+        worker.stop()
+
+
+def test_notify_rotate_secret_signs_with_the_new_secret_only(cli, account, launchbay_env):
+    worker = CeleryWorker(launchbay_env, ["notify"], name="notify").start()
+    try:
+        with Receiver() as hook:
+            old = cli("notify", "add", hook.url("/rot"), "--json").json()
+            rotated = cli("notify", "rotate-secret", old["id"])
+            new = next(line.split(": ", 1)[1] for line in rotated.stdout.splitlines() if "shown once" in line)
+            assert new.startswith("whsec_") and new != old["secret"]
+            assert new not in cli("notify", "list").stdout and new not in cli("notify", "list", "--json").stdout
+            cli("notify", "test", old["id"])
+            (req,) = hook.wait(1)
+            signing.verify(new, req.body, req.headers["launchbay-signature"])       # signed with the new one
+            with pytest.raises(signing.InvalidSignature):
+                signing.verify(old["secret"], req.body, req.headers["launchbay-signature"])
+            again = cli("notify", "rotate-secret", old["id"], "--json").json()
+            assert again["id"] == old["id"] and again["secret"] not in (new, old["secret"])
+        slack = cli("notify", "add", "https://hooks.slack.com/services/T/B/X", "--slack", "--json").json()
+        refused = cli("notify", "rotate-secret", slack["id"], ok=None)
+        assert refused.exit_code == 1 and "Slack webhook has no secret" in refused.stderr
+        missing = cli("notify", "rotate-secret", "ntf_nope", "--json", ok=None)
+        assert missing.exit_code == 1 and missing.stdout == "" and '"status": 404' in missing.stderr
     finally:
         worker.stop()
