@@ -14,6 +14,7 @@ PERMISSIONS = {
     "project.delete": "admin",
     "member.write": "admin",
     "aws_account.write": "admin",   # connections to AWS accounts: where the organization's code runs
+    "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
 }
 
 

@@ -1,13 +1,20 @@
 """Git webhooks: a project's GitHub hook (made and rotated by admins) and the delivery endpoint
 GitHub calls, authenticated by the HMAC signature of the body instead of a token."""
 from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.http import actor, endpoint, ports, request
-from chalicelib.hooks import service
+from chalicelib.api.http import actor, endpoint, parse_body, ports, request
+from chalicelib.hooks import credentials, service
 
 bp = Blueprint(__name__)
 HOOK = "/orgs/{org}/projects/{project}/hooks/github"
 TAG = "hooks"
+GIT_TOKEN = "/orgs/{org}/git/github"
+
+
+class GitTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+    token: str = Field(min_length=1, max_length=255, description=credentials.TOKEN_HELP)
 
 
 def _base_url(suffix: str) -> str:
@@ -43,3 +50,23 @@ def deliver(project):
     req = request(bp)
     headers = {k.lower(): v for k, v in (req.headers or {}).items()}
     return service.receive(ports(), project, headers, req.raw_body or b"")
+
+
+@endpoint(bp, GIT_TOKEN, "GET", "Whether the organization has a GitHub token for private repositories (never the token)",
+          tag=TAG)
+def git_token(org):
+    return credentials.github_token_status(ports(), actor(bp), org)
+
+
+@endpoint(bp, GIT_TOKEN, "PUT", "Set or replace the GitHub token builds clone private repositories with (admins)",
+          200, GitTokenIn, tag=TAG)
+def put_git_token(org):
+    who = actor(bp)
+    return credentials.put_github_token(ports(), who, org, parse_body(bp, GitTokenIn).token)
+
+
+@endpoint(bp, GIT_TOKEN, "DELETE", "Remove the organization's GitHub token (admins): builds clone public repositories "
+          "only", 204, tag=TAG)
+def delete_git_token(org):
+    credentials.delete_github_token(ports(), actor(bp), org)
+    return 204, None

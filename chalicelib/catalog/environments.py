@@ -342,7 +342,7 @@ def put_secret_value(ports: Ports, actor: Actor, org_id: str, scope_id: str, nam
             secret = coll.insert({"id": new_id("sec"), "org_id": org_id, "scope_id": scope_id,
                                   "service_id": scope_id if scope_id.startswith("svc_") else None,
                                   "name": name, "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
-        scope = "environment" if scope_id.startswith("env_") else "service"
+        scope = {"env": "environment", "org": "organization"}.get(scope_id.split("_", 1)[0], "service")
         audit.record(ports, actor, org_id, "secret.put", scope, scope_id, {"name": name, "version": secret["version"]})
     return secret
 

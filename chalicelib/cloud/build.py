@@ -12,6 +12,7 @@ Shapes (besides the Cloud port's notes):
 """
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Optional
 
@@ -56,6 +57,9 @@ class BuildMixin(CloudBase):
                 "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]},
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:CreateLogGroup"],
              "Resource": f"arn:{p}:logs:{r}:*:log-group:{naming.BUILD_LOG_GROUP}*"},
+            # private repositories: the organization's GitHub token (put_source_credential)
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+             "Resource": f"arn:{p}:secretsmanager:{r}:*:secret:launchbay/*/git/*"},
         ]}
         return self.ensure_role(naming.CODEBUILD_ROLE_NAME, "codebuild.amazonaws.com", policy)  # type: ignore[attr-defined]
 
@@ -65,17 +69,21 @@ class BuildMixin(CloudBase):
             return None
         p = found[0]
         env = {e["name"]: e.get("value") for e in (p.get("environment") or {}).get("environmentVariables") or []}
-        location = (p.get("source") or {}).get("location", "")
-        repo = location.removeprefix("https://github.com/").removesuffix(".git")
+        source = p.get("source") or {}
+        repo = source.get("location", "").removeprefix("https://github.com/").removesuffix(".git")
         return {"name": p["name"], "arn": p.get("arn"), "repo": repo, "dockerfile": env.get("LB_DOCKERFILE"),
                 "context": env.get("LB_CONTEXT"), "timeout_minutes": p.get("timeoutInMinutes"),
-                "repository_uri": env.get("LB_REPOSITORY_URI")}
+                "repository_uri": env.get("LB_REPOSITORY_URI"),
+                "source_auth": (source.get("auth") or {}).get("resource")}
 
     def _project_args(self, name: str, repo: str, repository_uri: str, dockerfile: str, context: str,
-                      timeout_seconds: int) -> dict[str, Any]:
+                      timeout_seconds: int, source_auth: Optional[str] = None) -> dict[str, Any]:
         variables = {"LB_REPOSITORY_URI": repository_uri, "LB_DOCKERFILE": dockerfile, "LB_CONTEXT": context}
+        source: dict[str, Any] = {"type": "GITHUB", "location": f"https://github.com/{repo}.git", "buildspec": BUILDSPEC}
+        if source_auth:   # a private repository: CodeBuild clones with the token in this secret
+            source["auth"] = {"type": "SECRETS_MANAGER", "resource": source_auth}
         return {"name": name, "description": "Managed by Launchbay",
-                "source": {"type": "GITHUB", "location": f"https://github.com/{repo}.git", "buildspec": BUILDSPEC},
+                "source": source,
                 "artifacts": {"type": "NO_ARTIFACTS"},
                 "environment": {"type": "LINUX_CONTAINER", "image": BUILD_IMAGE, "computeType": "BUILD_GENERAL1_SMALL",
                                 "privilegedMode": True,   # docker build needs the Docker daemon
@@ -87,9 +95,9 @@ class BuildMixin(CloudBase):
                 "tags": [{"key": t["Key"], "value": t["Value"]} for t in aws_tags()]}
 
     def ensure_build_project(self, name: str, repo: str, repository: str, dockerfile: str, context: str,
-                             timeout_seconds: int) -> dict[str, Any]:
+                             timeout_seconds: int, source_auth: Optional[str] = None) -> dict[str, Any]:
         uri = self.ensure_image_repository(repository)
-        args = self._project_args(name, repo, uri, dockerfile, context, timeout_seconds)
+        args = self._project_args(name, repo, uri, dockerfile, context, timeout_seconds, source_auth or None)
         try:
             project = self.client("codebuild").create_project(**args)["project"]
         except Exception as exc:
@@ -158,6 +166,34 @@ class BuildMixin(CloudBase):
             raise
         lines = [e["message"].rstrip("\n") for e in resp.get("events", [])]
         return [line for line in lines if line.strip()], resp.get("nextForwardToken") or log_next
+
+    def put_source_credential(self, name: str, token: str) -> dict[str, Any]:
+        """The organization's GitHub token as CodeBuild takes a source credential from Secrets
+        Manager: a JSON secret tagged codebuild:source (CodeBuild's user guide, "Create and store a
+        token in a Secrets Manager secret") -> {"arn"}. Written on every build: a replaced token
+        reaches the next build."""
+        value = json.dumps({"ServerType": "GITHUB", "AuthType": "PERSONAL_ACCESS_TOKEN", "Token": token})
+        tags = [*aws_tags(), {"Key": "codebuild:source", "Value": ""},
+                {"Key": "codebuild:source:type", "Value": "personal_access_token"},
+                {"Key": "codebuild:source:provider", "Value": "github"}]
+        sm = self.client("secretsmanager")
+        for _ in range(2):   # a build of another service may create it between our two calls
+            try:
+                sm.put_secret_value(SecretId=name, SecretString=value)
+                return {"arn": sm.describe_secret(SecretId=name)["ARN"]}
+            except Exception as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise
+            try:
+                return {"arn": sm.create_secret(Name=name, SecretString=value, Tags=tags)["ARN"]}
+            except Exception as exc:
+                if error_code(exc) != "ResourceExistsException":
+                    raise
+        raise RuntimeError(f"the secret {name} was deleted and created again while this build wrote it")
+
+    def delete_source_credential(self, name: str) -> None:
+        with ignoring("ResourceNotFoundException"):
+            self.client("secretsmanager").delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
 
     def stop_build(self, build_id: str) -> Optional[str]:
         """-> the build's status as StopBuild answers it (None: already finished, or gone)."""

@@ -122,6 +122,11 @@ def build_project(service_id: str) -> str:
     return f"lb-{service_id.split('_', 1)[-1]}"
 
 
+def source_credential(org_id: str) -> str:
+    """Secrets Manager: the organization's GitHub token as CodeBuild reads it (launchbay/...)."""
+    return f"launchbay/{org_id}/git/github"
+
+
 def image_repository(org_id: str, service_id: str) -> str:
     """The service's own ECR repository: its built images, pinned by digest in each release."""
     return f"launchbay/{org_id}/{service_id}".lower()

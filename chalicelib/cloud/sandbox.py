@@ -183,6 +183,8 @@ class SandboxCloud(AwsCloud):
         found = self.find_build_project(project) or {}
         sim = sandbox_build.simulate(self.settings.git_root, found.get("repo", ""), source_version,
                                      found.get("dockerfile") or "Dockerfile", found.get("context") or ".", build_env)
+        if found.get("source_auth"):   # what CodeBuild would clone with (the sandbox reads git_root)
+            sim["lines"].insert(0, f"[sandbox] source credential: {found['source_auth']} (the organization's GitHub token)")
         if sim["error"] is None and simulator.build_fails(run_env):
             sim["error"] = f"the build failed {simulator.note(run_env)}"
             sim["lines"].append(f"[sandbox] error: {sim['error']}")

@@ -14,8 +14,9 @@ from typing import Any, Optional
 
 from chalicelib.cloud import naming
 from chalicelib.deploys.logs import append_log
-from chalicelib.deploys.plan import Call, FromCall, StepPlan
+from chalicelib.deploys.plan import Call, FromCall, SecretValue, StepPlan
 from chalicelib.deploys.steps import Ctx, Pending, Step, StepFailed, _plan
+from chalicelib.hooks import credentials
 
 BUILD_POLL_SECONDS = 5.0   # on AWS; the sandbox uses its rollout poll
 
@@ -35,25 +36,39 @@ def start(ctx: Ctx) -> StepPlan:
     b, names = ctx.dep["build"], _names(ctx)
     timeout = ctx.ports.settings.build_timeout_seconds
     found = ctx.cloud.find_build_project(names["project"])
-    wanted = {"repo": b["repo"], "dockerfile": b["dockerfile"], "context": b["context"]}
-    changes = {k: [found.get(k), v] for k, v in wanted.items() if found and found.get(k) != v}
-    calls = [Call("ensure_build_project", {"name": names["project"], "repo": b["repo"], "repository": names["repository"],
-                                           "dockerfile": b["dockerfile"], "context": b["context"],
-                                           "timeout_seconds": timeout}),
-             Call("start_build", {"project": names["project"], "repository_uri": FromCall(0, "repository_uri"), "source_version": b["ref"],
-                                  "tag": f"{ctx.dep['number']}-{ctx.dep['id'].rsplit('_', 1)[-1][-8:]}",
-                                  "build_env": b.get("build_env") or {}, "idempotency_token": ctx.dep["id"],
-                                  # the sandbox's LAUNCHBAY_SANDBOX_* switches (AWS reads none of it)
-                                  "run_env": {k: v for k, v in (ctx.spec.get("env") or {}).items()
-                                              if k.startswith("LAUNCHBAY_SANDBOX_")}})]
+    token = credentials.github_token_version(ctx.ports, ctx.dep["org_id"])
+    wanted = {"repo": b["repo"], "dockerfile": b["dockerfile"], "context": b["context"],
+              "private_access": token is not None}
+    now = {**(found or {}), "private_access": bool((found or {}).get("source_auth"))}
+    changes = {k: [now.get(k), v] for k, v in wanted.items() if found and now.get(k) != v}
+    calls: list[Call] = []
+    if token is not None:   # private repositories: CodeBuild clones with the organization's token
+        calls.append(Call("put_source_credential", {"name": names["credential"],
+                                                    "token": SecretValue(ctx.dep["org_id"], credentials.GITHUB_TOKEN, token)}))
+    project = len(calls)
+    calls.append(Call("ensure_build_project", {"name": names["project"], "repo": b["repo"], "repository": names["repository"],
+                                               "dockerfile": b["dockerfile"], "context": b["context"],
+                                               "timeout_seconds": timeout,
+                                               "source_auth": FromCall(0, "arn") if token is not None else None}))
+    if token is None and now.get("private_access"):   # the token was removed: the secret goes too
+        calls.append(Call("delete_source_credential", {"name": names["credential"]}))
+    calls.append(Call("start_build", {"project": names["project"], "repository_uri": FromCall(project, "repository_uri"),
+                                      "source_version": b["ref"],
+                                      "tag": f"{ctx.dep['number']}-{ctx.dep['id'].rsplit('_', 1)[-1][-8:]}",
+                                      "build_env": b.get("build_env") or {}, "idempotency_token": ctx.dep["id"],
+                                      # the sandbox's LAUNCHBAY_SANDBOX_* switches (AWS reads none of it)
+                                      "run_env": {k: v for k, v in (ctx.spec.get("env") or {}).items()
+                                                  if k.startswith("LAUNCHBAY_SANDBOX_")}}))
     # always: the project converges and a build starts on every deploy from source
     return _plan("build.start", "CodeBuild project", names["project"], found, changes, calls, None,
-                 lambda outs: {**outs[1], "project": names["project"]}, always=True)
+                 lambda outs: {**outs[-1], "project": names["project"], "private_access": token is not None},
+                 always=True)
 
 
 def _names(ctx: Ctx) -> dict[str, str]:
     return {"project": naming.build_project(ctx.dep["service_id"]),
-            "repository": naming.image_repository(ctx.dep["org_id"], ctx.dep["service_id"])}
+            "repository": naming.image_repository(ctx.dep["org_id"], ctx.dep["service_id"]),
+            "credential": naming.source_credential(ctx.dep["org_id"])}
 
 
 def wait(ctx: Ctx) -> dict[str, Any] | Pending:

@@ -5,6 +5,7 @@ import typer
 from rich.text import Text
 
 from cli.app import Json, Org, Project, app
+from cli.commands.prompts import secret_input
 from cli.session import Session
 
 hooks_app = typer.Typer(help="The project's GitHub webhook: a push to an environment's tracked branch deploys it; "
@@ -84,3 +85,58 @@ def hooks_show(org: Org = None, project: Project = None, json: Json = False) -> 
         s.out.line("")
         s.out.table(rows, DELIVERY_COLUMNS, "no deliveries yet")
     s.out.result(got, human)
+
+
+# --- the organization's GitHub token: builds of private repositories -------------------
+
+token_app = typer.Typer(help="The organization's GitHub token, which builds clone private repositories with "
+                             "(admins set it; it is never shown again).")
+app.add_typer(token_app, name="github-token")
+
+
+def _token_path(s: Session) -> str:
+    return s.org_path("/git/github")
+
+
+def _token_fields(got: dict) -> dict:
+    return {k: got.get(k) for k in ("configured", "hint", "version", "set_by", "updated") if k in got}
+
+
+@token_app.command("set", epilog="""[bold]Examples[/bold]
+
+  launchbay github-token set                         [dim]# asks for it (no echo)[/dim]
+
+  printf '%s' "$GITHUB_TOKEN" | launchbay github-token set
+
+A fine-grained token with read access to the repositories' contents is enough.""")
+def token_set(org: Org = None, json: Json = False) -> None:
+    """Set or replace the token (from stdin, or a hidden prompt on a terminal; never an argument)."""
+    s = Session(json, org=org)
+    value = secret_input("GitHub token: ")
+    got = s.client.put(_token_path(s), {"token": value})
+    del value
+    s.out.result(got, lambda: s.out.line(f"Set the GitHub token {got.get('hint')} (version {got.get('version')}): "
+                                         "builds clone with it from their next deploy"))
+
+
+@token_app.command("show", epilog="[bold]Example[/bold]\n\n  launchbay github-token show --json")
+def token_show(org: Org = None, json: Json = False) -> None:
+    """Whether the organization has a token: its last four characters, version, who set it and when."""
+    s = Session(json, org=org)
+    got = s.client.get(_token_path(s))
+
+    def human() -> None:
+        if not got.get("configured"):
+            s.out.line("No GitHub token: builds clone public repositories only (`launchbay github-token set`).")
+            return
+        s.out.fields(_token_fields(got))
+    s.out.result(got, human)
+
+
+@token_app.command("remove", epilog="[bold]Example[/bold]\n\n  launchbay github-token remove")
+def token_remove(org: Org = None, json: Json = False) -> None:
+    """Remove the token; its copies leave the AWS accounts builds ran in."""
+    s = Session(json, org=org)
+    s.client.delete(_token_path(s))
+    s.out.result({"configured": False}, lambda: s.out.line(
+        "Removed the GitHub token: builds clone public repositories only; its copies leave your AWS accounts shortly"))

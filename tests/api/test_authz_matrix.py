@@ -93,6 +93,7 @@ REQUIRED = {
     "GET /orgs/{org}/projects/{project}/notifications/{sub}/deliveries": "viewer",
     "POST /orgs/{org}/projects/{project}/hooks/github": "admin",
     "GET /orgs/{org}/projects/{project}/hooks/github": "viewer",
+    "GET /orgs/{org}/git/github": "viewer", "PUT /orgs/{org}/git/github": "admin", "DELETE /orgs/{org}/git/github": "admin",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -419,6 +420,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /orgs/{org}/projects/{project}/notifications":
             lambda: {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()},
         "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": lambda: {"name": a["canary"]},
+        "PUT /orgs/{org}/git/github": lambda: {"token": "ghp_" + _hex() * 3},
     }
     make = bodies.get(key)
     return make() if make else None

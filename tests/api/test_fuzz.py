@@ -92,7 +92,7 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
              "sub": w.ids["sub"]}
     out = {}
     for name in params:
-        if method == "DELETE" and name == params[-1]:
+        if method == "DELETE" and name == params[-1] and name != "org":   # an org-wide setting: deleted in place
             fresh: dict[str, Callable[[], str]] = {
                 "project": w.fresh_project, "svc": w.fresh_service, "env": w.fresh_environment,
                 "name": w.fresh_env_secret if env_route else w.fresh_secret,

@@ -84,3 +84,17 @@ def test_cost_of_a_service_and_of_the_project(cli, account):
     assert f"Total: ${whole['monthly_min']:,.2f}–${whole['monthly_max']:,.2f} a month (USD" in table
     unknown = cli("cost", "nope", ok=False)
     assert unknown.exit_code == 1 and "no service 'nope'" in unknown.stderr
+
+
+def test_github_token_set_show_remove_never_prints_the_token(cli, account):
+    token = "github_pat_" + "k7Q" * 28
+    assert "No GitHub token" in cli("github-token", "show").stdout
+    out = cli("github-token", "set", input=token + "\n")
+    assert "Set the GitHub token …" + token[-4:] in out.stdout and "version 1" in out.stdout
+    assert token[:-4] not in out.stdout + out.stderr
+    shown = cli("github-token", "show", "--json").json()
+    assert shown["configured"] is True and shown["hint"] == "…" + token[-4:] and token[:-4] not in str(shown)
+    bad = cli("github-token", "set", input="not a token\n", ok=None)
+    assert bad.exit_code == 1 and "token" in bad.stderr and "personal access token" in bad.stderr
+    assert "Removed the GitHub token" in cli("github-token", "remove").stdout
+    assert cli("github-token", "show", "--json").json() == {"provider": "github", "configured": False}

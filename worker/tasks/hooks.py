@@ -20,3 +20,10 @@ def expire_previews() -> dict[str, int]:
     from chalicelib.hooks import previews, service
 
     return {**previews.expire(get_ports()), "republished": service.republish_stale(get_ports())}
+
+
+@celery.task(name=names.FORGET_GIT_TOKEN, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def forget_git_token(org_id: str) -> dict[str, Any]:
+    from chalicelib.hooks import credentials
+
+    return credentials.forget_everywhere(get_ports(), org_id)

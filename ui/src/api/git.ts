@@ -38,7 +38,11 @@ export interface NotifyDelivery {
   error: string | null; duration_ms: number | null; history: Attempt[]; next_attempt: string | null; created: string; updated: string;
 }
 
+/** GET /v1/orgs/{org}/git/github: whether the organization has a token for private repositories (never the token). */
+export interface GitToken { provider: "github"; configured: boolean; version?: number; hint?: string | null; set_by?: string | null; created?: string; updated?: string }
+
 export const gitKeys = {
+  token: (org: string) => ["git-token", org] as const,
   hook: (org: string, p: string) => ["hook", org, p] as const,
   subs: (org: string, p: string) => ["notifications", org, p] as const,
   deliveries: (org: string, p: string, sub: string) => ["notifications", org, p, sub, "deliveries"] as const,
@@ -55,6 +59,12 @@ export const useHook = (org: string, project: string) =>
     },
     // a delivery is worked on by a task: look again until each has an outcome
     refetchInterval: (q) => (q.state.data?.deliveries.some((d) => d.status === "received" || d.status === "processing") ? 2000 : false),
+  });
+
+export const useGitToken = (org: string) =>
+  useQuery({
+    queryKey: gitKeys.token(org),
+    queryFn: () => unwrap<GitToken>(api.GET("/v1/orgs/{org}/git/github", { params: { path: { org } } })),
   });
 
 /** The same cache entry as useEnvironments, typed with the git fields. */

@@ -11,6 +11,7 @@ export const PERMISSIONS = {
   "project.delete": "admin",
   "member.write": "admin",
   "aws_account.write": "admin",
+  "git.write": "admin",
 } as const satisfies Record<string, RoleName>;
 export type Action = keyof typeof PERMISSIONS;
 

@@ -5,7 +5,10 @@ import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
 
 const HOOK = "/v1/orgs/o/projects/p/hooks/github";
 const ENVS = "/v1/orgs/o/projects/p/environments";
-const project = { "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }] };
+const project = {
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }],
+  "GET /v1/orgs/o/git/github": (): [number, unknown] => [200, { provider: "github", configured: false }],
+};
 const env = (name: string, over: Record<string, unknown> = {}) => ({
   id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, branch: null, preview: null,
   created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
@@ -128,4 +131,65 @@ test("tracked branches are PATCHed (the API's error next to the branch); preview
   expect(rows[0]!.textContent).toContain("none (no domain suffix)");
   expect(within(rows[1]!).getByRole("link", { name: "pr-7" }).getAttribute("href")).toBe("/orgs/o/projects/p?env=pr-7");
   expect(screen.getByText("No webhook yet")).toBeTruthy();
+});
+
+test("private repositories: an admin adds the organization's GitHub token (the API's error by the field), replaces and removes it; only its last four characters show", async () => {
+  session.set("t");
+  const TOKEN = "github_pat_" + "k7Q".repeat(28);
+  let token: Record<string, unknown> = { provider: "github", configured: false };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${HOOK}`]: () => [404, err("not_found", "none", "project")],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+    "GET /v1/orgs/o/git/github": () => [200, token],
+    "PUT /v1/orgs/o/git/github": async (req) => {
+      const body = await req.json() as { token: string };
+      if (!body.token.startsWith("github_pat_")) return [422, err("invalid", "token must be a GitHub personal access token", "token")];
+      token = { provider: "github", configured: true, version: 1, hint: "…" + body.token.slice(-4), set_by: "me@example.com",
+        created: new Date().toISOString(), updated: new Date().toISOString() };
+      return [200, token];
+    },
+    "DELETE /v1/orgs/o/git/github": () => { token = { provider: "github", configured: false }; return [204, null]; },
+  });
+  renderAt("/orgs/o/projects/p/git");
+  const user = userEvent.setup();
+  const section = (await screen.findByRole("heading", { name: "Private repositories" })).closest("section") as HTMLElement;
+  expect((await within(section).findByText(/No GitHub token/)).textContent).toContain("public repositories only");
+  await user.click(within(section).getByRole("button", { name: "Add a GitHub token" }));
+  const input = within(section).getByLabelText("GitHub token", { selector: "input" });
+  expect(input.getAttribute("type")).toBe("password");
+  await user.type(input, "nope-not-a-token");
+  await user.click(within(section).getByRole("button", { name: "Save token" }));
+  expect((await within(section).findByRole("alert")).textContent).toBe("token must be a GitHub personal access token");
+  await user.clear(input);
+  await user.type(input, TOKEN);
+  await user.click(within(section).getByRole("button", { name: "Save token" }));
+  await waitFor(() => expect(section.textContent).toContain("…" + TOKEN.slice(-4)));
+  expect(section.textContent).toContain("by me@example.com");
+  expect(document.body.innerHTML).not.toContain(TOKEN.slice(0, -4));          // never shown back, not even in an input
+  expect(calls.filter((c) => c.method === "PUT").map((c) => c.body)).toEqual([{ token: "nope-not-a-token" }, { token: TOKEN }]);
+
+  // removing asks first
+  await user.click(within(section).getByRole("button", { name: "Remove token" }));
+  const dialog = screen.getByRole("dialog", { name: "Remove the GitHub token?" });
+  await user.click(within(dialog).getByRole("button", { name: "Remove token" }));
+  expect(await within(section).findByText(/No GitHub token/)).toBeTruthy();
+  expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(1);
+});
+
+test("private repositories: a developer sees whether a token is set and no buttons to change it", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "dev@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
+    [`GET ${HOOK}`]: () => [404, err("not_found", "none", "project")],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+    "GET /v1/orgs/o/git/github": () => [200, { provider: "github", configured: true, version: 2, hint: "…Ab3d", set_by: "boss@example.com",
+      created: "2026-11-26T00:00:00Z", updated: new Date().toISOString() }],
+  });
+  renderAt("/orgs/o/projects/p/git");
+  const section = (await screen.findByRole("heading", { name: "Private repositories" })).closest("section") as HTMLElement;
+  await waitFor(() => expect(section.textContent).toContain("…Ab3d"));
+  await waitFor(() => expect(within(section).queryByRole("button", { name: "Replace token" })).toBeNull());
+  expect(within(section).queryByRole("button", { name: "Remove token" })).toBeNull();
 });

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import { gitKeys, useGitEnvironments, useHook, type GitEnvironment, type HookDelivery, type HookSecret } from "../api/git";
-import { keys, useProject } from "../api/queries";
+import { gitKeys, useGitEnvironments, useGitToken, useHook, type GitEnvironment, type GitToken, type HookDelivery, type HookSecret } from "../api/git";
+import { keys, useCan, useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { ConfirmDialog, CopyValue, shortSha } from "../components/GitBits";
 import { ago } from "../lib/format";
@@ -25,6 +25,7 @@ export default function ProjectGit() {
         A pull request against a tracked branch gets a preview environment, removed when it is closed or merged.
       </p>
       <Webhook org={org} project={project} />
+      <PrivateRepos org={org} />
       <Branches org={org} project={project} />
       <Previews org={org} project={project} />
     </section>
@@ -74,6 +75,68 @@ function Webhook({ org, project }: { org: string; project: string }) {
           <p>The current secret stops working at once: GitHub&apos;s deliveries are refused until you paste the new one into the webhook&apos;s settings on GitHub.</p>
           <p>From then on, deliveries act with your rights.</p>
           <ErrorNote error={make.error} />
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+/** The organization's GitHub token, which builds clone private repositories with: set, replaced
+ * or removed by admins; only its last four characters are ever shown back. */
+function PrivateRepos({ org }: { org: string }) {
+  const token = useGitToken(org);
+  const can = useCan(org);
+  const qc = useQueryClient();
+  const [value, setValue] = useState("");
+  const [editing, setEditing] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const done = () => { setValue(""); setEditing(false); setRemoving(false); void qc.invalidateQueries({ queryKey: gitKeys.token(org) }); };
+  const save = useMutation({
+    mutationFn: () => unwrap<GitToken>(api.PUT("/v1/orgs/{org}/git/github", { params: { path: { org } }, body: { token: value.trim() } })),
+    onSuccess: done,
+  });
+  const remove = useMutation({
+    mutationFn: () => unwrap<null>(api.DELETE("/v1/orgs/{org}/git/github", { params: { path: { org } } })),
+    onSuccess: done,
+  });
+  const err = save.error instanceof ApiError ? save.error : null;
+  const message = err?.forField("token") ?? (save.error ? (save.error as Error).message : undefined);
+  const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(); };
+  const t = token.data;
+  return (
+    <section aria-labelledby="private-h">
+      <h2 id="private-h">Private repositories</h2>
+      <ErrorNote error={token.error} />
+      {t && !t.configured && <p>No GitHub token: builds clone public repositories only.</p>}
+      {t?.configured && (
+        <dl className="summary">
+          <div><dt>GitHub token</dt><dd className="mono">{t.hint}</dd></div>
+          <div><dt>Set</dt><dd>{t.updated ? ago(t.updated) : "—"}{t.set_by ? ` by ${t.set_by}` : ""}</dd></div>
+        </dl>
+      )}
+      <p className="muted">
+        One token for the whole organization: every build of its services clones with it (CodeBuild reads it from Secrets Manager in the
+        account the build runs in). A fine-grained token with read access to the repositories&apos; contents is enough.
+      </p>
+      {can("git.write") && t && !editing && (
+        <p>
+          <button onClick={() => setEditing(true)}>{t.configured ? "Replace token" : "Add a GitHub token"}</button>{" "}
+          {t.configured && <button className="danger" onClick={() => setRemoving(true)}>Remove token</button>}
+        </p>
+      )}
+      {editing && (
+        <form className="inline-form" onSubmit={submit} aria-label="GitHub token" noValidate>
+          <input type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} aria-label="GitHub token"
+            placeholder="github_pat_… or ghp_…" className="mono" aria-invalid={message ? true : undefined} />
+          <button className="primary" disabled={save.isPending || !value.trim()}>Save token</button>
+          <button type="button" onClick={() => { setEditing(false); setValue(""); save.reset(); }}>Cancel</button>
+        </form>
+      )}
+      {message && <small className="error" role="alert">{message}</small>}
+      {removing && (
+        <ConfirmDialog title="Remove the GitHub token?" confirm="Remove token" onConfirm={() => remove.mutate()} onClose={() => setRemoving(false)} pending={remove.isPending}>
+          <p>Builds of private repositories fail from their next deploy. Its copies leave your AWS accounts shortly.</p>
+          <ErrorNote error={remove.error} />
         </ConfirmDialog>
       )}
     </section>
