@@ -68,7 +68,7 @@ export interface Release {
   finished: string | null; current: boolean; secret_versions: Record<string, number>;
 }
 export interface Secret { name: string; version: number; created: string; updated: string; scope: "service" | "environment" }
-export interface ApiToken { id: string; name: string; prefix: string; org_id: string | null; created: string; last_used: string | null; token?: string }
+export interface ApiToken { id: string; name: string; prefix: string; org_id: string | null; created: string; last_used: string | null; expires?: string | null; token?: string }
 export interface Member { user: User; role: Role; created: string }
 export interface Invitation { id: string; email: string; role: Role; status: string; created: string; expires: string }
 export interface AuditEvent {

@@ -1903,6 +1903,12 @@ export interface components {
         };
         /** TokenIn */
         TokenIn: {
+            /**
+             * Expires Days
+             * @description the token stops working after this many days (default: never)
+             * @default null
+             */
+            expires_days?: number | null;
             /** Name */
             name: string;
             /**
