@@ -115,8 +115,9 @@ def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snap
     org = make_org()
     res = create(org)
     done = settle(ports, res["id"])
-    web = org.service()
-    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+    web, worker = org.service(), org.service(name="worker", kind="worker", port=None)
+    for svc in (web, worker):
+        assert org.call("PUT", f"/services/{svc['id']}/links/{res['id']}", {})[0] == 200
 
     status, err = org.call("DELETE", f"/resources/{res['id']}")
     assert status == 422 and err["error"]["field"] == "confirm"
@@ -126,8 +127,12 @@ def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snap
     assert status == 202 and patched["status"] == "modifying"
     assert settle(ports, res["id"])["deletion_protection"] is False
     status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
-    assert status == 409 and err["error"]["field"] == "resource"          # still linked
+    assert status == 409 and err["error"]["field"] == "resource"          # still linked: by whom, in words
+    assert err["error"]["message"] == "db is linked by web (production), worker (production): unlink it first"
     assert org.call("DELETE", f"/services/{web['id']}/links/{res['id']}")[0] == 204
+    status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
+    assert status == 409 and err["error"]["message"] == "db is linked by worker (production): unlink it first"
+    assert org.call("DELETE", f"/services/{worker['id']}/links/{res['id']}")[0] == 204
 
     status, gone = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
     assert status == 202 and gone["status"] == "deleting"
