@@ -67,13 +67,15 @@ def revoke(ports: Ports, actor: Actor, org_id: str, invitation_id: str) -> None:
         audit.record(ports, actor, org_id, "member.uninvite", "invitation", invitation_id, {"email": inv["email"]})
 
 
-def accept_pending(ports: Ports, user: dict[str, Any], source_ip: str = "") -> None:
-    """At sign-up and log-in: every live invitation for this address becomes a membership."""
+def accept_pending(ports: Ports, user: dict[str, Any], source_ip: str = "") -> list[tuple[str, str]]:
+    """At sign-up and log-in: every live invitation for this address becomes a membership.
+    -> (organization id, role) of each organization joined, oldest invitation first."""
     store = ports.store
     now = now_iso()
     pending, _ = store.collection("invitations").find({"email": user["email"]}, limit=200)
     actor = Actor(user_id=user["id"], email=user["email"], source_ip=source_ip)
-    for inv in pending:
+    joined: list[tuple[str, str]] = []
+    for inv in sorted(pending, key=lambda i: i["created"]):
         with store.transaction():
             # Deleting first claims it: a concurrent log-in or a revocation sees it gone.
             if not store.collection("invitations").delete(inv["id"]) or inv["expires"] <= now:
@@ -89,3 +91,5 @@ def accept_pending(ports: Ports, user: dict[str, Any], source_ip: str = "") -> N
                 owners.give_one(ports, inv["org_id"])
             audit.record(ports, actor, inv["org_id"], "member.join", "user", user["id"],
                          {"role": inv["role"], "invitation": inv["id"]})
+            joined.append((inv["org_id"], inv["role"]))
+    return joined

@@ -18,7 +18,8 @@ class SignupIn(BaseModel):
     model_config = _STRICT
     email: EmailAddress
     password: NewPassword
-    organization: str = Field(min_length=1, max_length=100)
+    # the organization to create; left out by a person invited to one (they join it instead)
+    organization: Optional[str] = Field(None, min_length=1, max_length=100)
     name: Optional[str] = Field(None, max_length=100)
 
 

@@ -8,7 +8,7 @@ from chalicelib.accounts import roles, throttle
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Forbidden, NotFound, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, Unauthorized
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
 from chalicelib.store.port import Conflict
 
@@ -39,8 +39,11 @@ def _new_session(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
     return {"token": token, "expires_in": ttl}
 
 
-def signup(ports: Ports, email: str, password: str, organization: str, name: Optional[str],
+def signup(ports: Ports, email: str, password: str, organization: Optional[str], name: Optional[str],
            source_ip: str = "") -> dict[str, Any]:
+    """A new user, and the organization they name (as its owner). Pending invitations for the
+    address are accepted too; with one, the organization may be left out: they land in the one
+    that invited them (and nothing is created when no invitation was pending)."""
     from chalicelib.accounts import invitations
 
     s = ports.settings
@@ -50,6 +53,9 @@ def signup(ports: Ports, email: str, password: str, organization: str, name: Opt
     now = now_iso()
     user = {"id": new_id("usr"), "email": email, "name": name or email.split("@")[0],
             "password_hash": security.hash_password(password), "created": now}
+    actor = Actor(user_id=user["id"], email=email, source_ip=source_ip)
+    if organization is None:
+        return _signup_invited(ports, user, actor)
     org: dict[str, Any] = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
     try:
         with store.transaction():
@@ -57,13 +63,35 @@ def signup(ports: Ports, email: str, password: str, organization: str, name: Opt
             store.collection("organizations").insert(org)
             store.collection("memberships").insert({"id": new_id("mem"), "org_id": org["id"], "user_id": user["id"],
                                                     "role": "owner", "created": now})
-            actor = Actor(user_id=user["id"], email=email, source_ip=source_ip)
             audit.record(ports, actor, org["id"], "user.signup", "user", user["id"])
     except Conflict:
         raise AlreadyExists("an account with this email already exists", field="email") from None
     invitations.accept_pending(ports, user, source_ip)
     session = _new_session(ports, user)
     return {"token": session["token"], "user": public_user(user), "organization": public_org(org, "owner")}
+
+
+def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """The user and their invitations' memberships in one transaction: with no live invitation
+    the sign-up is refused and leaves no account behind (a person without one must name the
+    organization to create)."""
+    from chalicelib.accounts import invitations
+
+    store = ports.store
+    try:
+        with store.transaction():
+            store.collection("users").insert(user)
+            joined = invitations.accept_pending(ports, user, actor.source_ip)
+            if not joined:
+                raise Invalid("name the organization to create (only an address with a pending invitation "
+                              "may leave it out: it joins the organization that invited it)", field="organization")
+            org_id, role = joined[0]
+            audit.record(ports, actor, org_id, "user.signup", "user", user["id"])
+    except Conflict:
+        raise AlreadyExists("an account with this email already exists", field="email") from None
+    org = store.collection("organizations").get(org_id) or {"id": org_id, "name": "", "created": ""}
+    session = _new_session(ports, user)
+    return {"token": session["token"], "user": public_user(user), "organization": public_org(org, role)}
 
 
 def _count_login_attempt(ports: Ports, email: str, source_ip: str) -> None:

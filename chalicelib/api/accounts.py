@@ -28,7 +28,7 @@ def _authorization() -> str:
     return (request(bp).headers or {}).get("authorization") or ""
 
 
-@endpoint(bp, "/auth/signup", "POST", "Create a user and its organization", 201, SignupIn, auth=False, tag=TAG)
+@endpoint(bp, "/auth/signup", "POST", "Create a user and its organization (an invited person may join the inviting one instead)", 201, SignupIn, auth=False, tag=TAG)
 @throttled
 def signup():
     body = parse_body(bp, SignupIn)

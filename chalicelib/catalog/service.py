@@ -200,14 +200,18 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
 
 
 def delete_service(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
-    """Marks the service `deleting`; a worker tears its AWS resources down, then removes it."""
+    """Marks the service `deleting`; a worker tears its AWS resources down, then removes it.
+    Sent again for a service already `deleting` (its teardown failed, say), it queues the
+    teardown again, which resumes where it stopped."""
     current = get_service(ports, actor, org_id, service_id, "service.write")
+    queued = {"state": "queued", "error": None, "updated": now_iso()}
     with ports.store.transaction():
-        service = None
-        if current["status"] != "deleting":
-            service = lifecycle.set_service(ports, service_id, "deleting")
-        if service is not None:
+        service = lifecycle.set_service(ports, service_id, "deleting", teardown=queued)
+        if service is not None and current["status"] != "deleting":
             audit.record(ports, actor, org_id, "service.delete", "service", service_id, {"name": current["name"]})
+        elif service is not None and (current.get("teardown") or {}).get("state") == "failed":
+            audit.record(ports, actor, org_id, "service.delete_retry", "service", service_id,
+                         {"name": current["name"], "error": (current["teardown"].get("error") or "")[:500]})
     ports.queue.publish(tasks.TEARDOWN_SERVICE, service_id)
     return service or current
 

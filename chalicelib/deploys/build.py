@@ -100,4 +100,11 @@ def stop(ports: Any, dep: dict[str, Any]) -> Optional[str]:
     return f"build {started['id']} stopped ({status})" if status else f"build {started['id']} had already ended"
 
 
-STEPS = [Step("build.start", "building", start), Step("build", "building", wait=wait)]
+def describe(ctx: Ctx) -> StepPlan:
+    """The build wait, for a plan."""
+    b = ctx.dep["build"]
+    return StepPlan("build", "build", _names(ctx)["project"], "wait",
+                    description=f"build {b['repo']} at {b['ref']} ({b['dockerfile']}) and wait for the image")
+
+
+STEPS = [Step("build.start", "building", start), Step("build", "building", wait=wait, describe=describe)]

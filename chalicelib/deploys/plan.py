@@ -55,11 +55,15 @@ class StepPlan:
     result: Any = None               # the step's result when no call is needed (no-op)
     shape: Optional[Callable[[list[Any]], Any]] = None      # call outputs -> the step's recorded result
     always: bool = False             # run the calls even on no-op (they are idempotent and say more)
+    description: str = ""            # what the step does, in words, where the action alone does not say (waits)
 
     def public(self) -> dict[str, Any]:
-        return {"step": self.step, "resource": self.resource, "name": self.name, "action": self.action,
-                "changes": _jsonable(self.changes), "calls": [c.public() for c in self.calls]
-                if self.action in ("create", "update", "delete") or self.always else []}
+        out = {"step": self.step, "resource": self.resource, "name": self.name, "action": self.action,
+               "changes": _jsonable(self.changes), "calls": [c.public() for c in self.calls]
+               if self.action in ("create", "update", "delete") or self.always else []}
+        if self.description:
+            out["description"] = self.description
+        return out
 
 
 class KnownAfterApply(dict):

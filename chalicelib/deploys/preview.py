@@ -24,21 +24,21 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     ctx = steps.Ctx(ports=ports, dep=dep, preview=True)
     out: list[dict[str, Any]] = []
     for step in todo:
-        if step.wait is not None:
-            what = "build" if step.name == "build" else "rollout"
-            out.append({"step": step.name, "resource": what, "name": ctx.names.service, "action": "wait",
-                        "changes": {}, "calls": []})
-            continue
-        assert step.plan is not None
+        # a wait changes nothing: it says what it would wait for (each its own kind of wait)
+        planner = step.describe if step.wait is not None else step.plan
+        assert planner is not None
         try:
-            planned = step.plan(ctx)
+            planned = planner(ctx)
         except Exception as exc:  # e.g. an ECR tag that does not exist: the deploy would fail here
-            out.append({"step": step.name, "resource": step.name, "name": "", "action": "error", "changes": {},
-                        "calls": [], "error": f"{type(exc).__name__}: {exc}"})
-            ctx.results[step.name] = plan.KnownAfterApply(step.name)
+            what = "linked resources" if step.name == "resources" else step.name   # as describe_resources names it
+            out.append({"step": step.name, "resource": what, "name": "", "action": "error", "changes": {},
+                        "calls": [], "error": str(exc) if isinstance(exc, steps.StepFailed) else f"{type(exc).__name__}: {exc}"})
+            if step.wait is None:
+                ctx.results[step.name] = plan.KnownAfterApply(step.name)
             continue
         out.append(planned.public())
-        ctx.results[step.name] = planned.result if planned.result is not None else plan.KnownAfterApply(step.name)
+        if step.wait is None:   # a wait's result (the built image, the rollout) is known only once it has run
+            ctx.results[step.name] = planned.result if planned.result is not None else plan.KnownAfterApply(step.name)
     counts: dict[str, int] = {}
     for entry in out:
         counts[entry["action"]] = counts.get(entry["action"], 0) + 1

@@ -230,6 +230,29 @@ def resources(ctx: Ctx) -> dict[str, Any] | Pending:
     return {"linked": sorted(found.refs)}
 
 
+def describe_resources(ctx: Ctx) -> StepPlan:
+    """The `resources` wait, for a plan: which linked resources, and whether the deploy would wait
+    for one (being created), fail on one (failed, going away: raised), or go straight on."""
+    from chalicelib.resources.links import linked
+
+    store = ctx.ports.store
+    links, _ = store.collection("resource_links").find({"service_id": ctx.dep["service_id"]}, limit=100)
+    if not links:
+        return StepPlan("resources", "linked resources", "", "skip",
+                        description="the service links no database, cache or bucket: nothing to wait for")
+    names = sorted({(store.collection("resources").get(x["resource_id"]) or {}).get("name") or x["resource_id"]
+                    for x in links})
+    found = linked(ctx.ports, ctx.dep["service_id"])
+    if found.broken:
+        raise StepFailed("; ".join(found.broken))
+    reads = f"the task reads {', '.join(sorted(x['variable'] for x in links))} from Secrets Manager (a reference, never the value)"
+    if found.waiting:
+        return StepPlan("resources", "linked resources", ", ".join(names), "wait",
+                        description=f"wait until the linked resources are available ({'; '.join(found.waiting)}); then {reads}")
+    return StepPlan("resources", "linked resources", ", ".join(names), "no-op",
+                    description=f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} available, nothing to wait for; {reads}")
+
+
 def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:
     from chalicelib.catalog.environments import secret_scopes
 
@@ -473,6 +496,15 @@ def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service")
                    f"waiting for the rollout: {counts}{why}")
 
 
+def describe_rollout(ctx: Ctx) -> StepPlan:
+    """The rollout wait, for a plan: what it waits for."""
+    path = (ctx.dep["spec"].get("health_check") or {}).get("path") or "/"
+    until = f"its new tasks pass the health check on {path}" if ctx.dep["kind"] == "web" else "its new tasks are running"
+    return StepPlan("rollout", "rollout", ctx.names.service, "wait",
+                    description=f"roll out the new task definition on ECS service {ctx.names.service} and wait until "
+                                f"{until}; a rollout that fails rolls back to the live release, when there is one")
+
+
 # --- the steps of each kind --------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -481,19 +513,20 @@ class Step:
     status: str                                      # the deployment status it runs in
     plan: Optional[Callable[[Ctx], StepPlan]] = None  # a change to AWS: planned, then executed
     wait: Optional[Callable[[Ctx], Any]] = None       # a look at AWS until something settles
+    describe: Optional[Callable[[Ctx], StepPlan]] = None   # a wait, for a plan: what it waits for (changes nothing)
 
 
 _COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
            Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
-           Step("resources", "provisioning", wait=resources), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+           Step("resources", "provisioning", wait=resources, describe=describe_resources), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
 STEPS: dict[str, list[Step]] = {
     "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
                       Step("target_group", "provisioning", target_group),
                       Step("listener_rule", "provisioning", listener_rule),
                       Step("domain_rule", "provisioning", domain_rule),
-                      Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),
+                      Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
                       Step("autoscaling", "deploying", autoscaling), Step("certificate", "deploying", certificate)],
-    "worker": _COMMON + [Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout),
+    "worker": _COMMON + [Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
                          Step("autoscaling", "deploying", autoscaling)],
     "cron": _COMMON + [Step("schedule", "deploying", schedule)],
 }

@@ -1,14 +1,20 @@
 """Deleting a service: remove what it runs on AWS, then its documents."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
 
+from chalicelib import lifecycle
+from chalicelib.audit import service as audit
 from chalicelib.catalog import domains
 from chalicelib.cloud import naming
 from chalicelib.cloud.port import Cloud
-from chalicelib.core.context import Ports
+from chalicelib.core.context import SYSTEM, Ports
+from chalicelib.core.ids import now_iso
 from chalicelib.deploys.placement import cloud_of
 from chalicelib.deploys.steps import internal_host, step_result
+
+log = logging.getLogger(__name__)
 
 
 def _planned_name(dep: dict[str, Any], step: str) -> Optional[str]:
@@ -27,36 +33,28 @@ def _routing(cloud: Cloud, live: dict[str, Any]) -> tuple[Optional[dict[str, Any
     return listener, tg
 
 
-def run(ports: Ports, service_id: str) -> str:
+class _Doing:
+    """What the teardown is doing now, so that a refusal is told with the step it stopped at."""
+    what = "finding the AWS account the service runs in"
+
+
+def run(ports: Ports, service_id: str, retries_left: bool = False) -> str:
+    """Remove what the service runs on AWS, then its documents. Every delete below is idempotent,
+    so a run after a failed one (the DELETE sent again) finishes what the first began. A failure
+    is recorded in words on the service (`teardown`) and raised; `retries_left`: the worker will
+    try again by itself when the error is a transient one."""
     store = ports.store
     service = store.collection("services").get(service_id)
     if service is None:
         return "already gone"
     if service["status"] != "deleting":
         return f"not deleting ({service['status']})"
-    n = naming.of_service(service)
-    cloud = cloud_of(ports, service)   # the account and region it runs in
-    if service["kind"] == "cron":
-        cloud.delete_schedule(n.rule)
-    else:
-        cloud.delete_service(n.service)
-    live = store.collection("deployments").get(service.get("live_deployment_id") or "")
-    if service.get("source") or (live or {}).get("build"):   # built from source: its project and images
-        cloud.delete_build_project(naming.build_project(service_id), naming.image_repository(service["org_id"], service_id))
-    listener, tg = _routing(cloud, live or {})
-    if listener and listener.get("listener_arn"):  # stop routing its host names; only its own rules go
-        hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \
-            {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
-             if r and r.get("host")}
-        for host in sorted(h for h in hosts if h):
-            cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
-                                       target_group_arn=(tg or {}).get("arn"))
-    if tg and tg.get("arn"):   # unrouted now (rules above, ECS service before): nothing else uses it
-        cloud.delete_target_group(tg["arn"])
-    secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
-    for s in secrets:  # every version's parameter: releases kept them for rollbacks
-        for version in range(1, s["version"] + 1):
-            cloud.delete_secret(n.secret(s["name"], version))
+    doing = _Doing()
+    try:
+        secrets = _remove_from_aws(ports, service, doing)
+    except Exception as exc:
+        _failed(ports, service, doing.what, exc, retries_left and ports.cloud.is_retryable(exc))
+        raise
     with store.transaction():
         for s in secrets:
             store.collection("secrets").delete(s["id"])
@@ -67,3 +65,52 @@ def run(ports: Ports, service_id: str) -> str:
 
         remove_if_retired(ports, service["environment_id"])
     return "deleted"
+
+
+def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> list[dict[str, Any]]:
+    """-> the service's secret documents (their parameters are gone; the caller deletes them)."""
+    store, service_id = ports.store, service["id"]
+    n = naming.of_service(service)
+    cloud = cloud_of(ports, service)   # the account and region it runs in
+    if service["kind"] == "cron":
+        doing.what = f"deleting the schedule {n.rule}"
+        cloud.delete_schedule(n.rule)
+    else:
+        doing.what = f"deleting the ECS service {n.service}"
+        cloud.delete_service(n.service)
+    live = store.collection("deployments").get(service.get("live_deployment_id") or "")
+    if service.get("source") or (live or {}).get("build"):   # built from source: its project and images
+        doing.what = f"deleting the build project {naming.build_project(service_id)} and its images"
+        cloud.delete_build_project(naming.build_project(service_id), naming.image_repository(service["org_id"], service_id))
+    doing.what = "finding the load balancer and target group of the live release"
+    listener, tg = _routing(cloud, live or {})
+    if listener and listener.get("listener_arn"):  # stop routing its host names; only its own rules go
+        hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \
+            {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
+             if r and r.get("host")}
+        for host in sorted(h for h in hosts if h):
+            doing.what = f"deleting the load balancer rule for {host}"
+            cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
+                                       target_group_arn=(tg or {}).get("arn"))
+    if tg and tg.get("arn"):   # unrouted now (rules above, ECS service before): nothing else uses it
+        doing.what = f"deleting the target group {tg['arn']}"
+        cloud.delete_target_group(tg["arn"])
+    secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
+    for s in secrets:  # every version's parameter: releases kept them for rollbacks
+        doing.what = f"deleting the parameters of the secret {s['name']}"
+        for version in range(1, s["version"] + 1):
+            cloud.delete_secret(n.secret(s["name"], version))
+    return secrets
+
+
+def _failed(ports: Ports, service: dict[str, Any], doing: str, exc: Exception, retrying: bool) -> None:
+    """The reason, in words, on the service (it stays `deleting`: what is left in AWS still runs
+    or costs); a failure that will not be retried by itself is an audit event too, and waits for
+    its cause to be fixed and the DELETE to be sent again."""
+    error = f"{doing}: {str(exc) or type(exc).__name__}"[:1000]
+    lifecycle.set_service(ports, service["id"], None,
+                          teardown={"state": "retrying" if retrying else "failed", "error": error, "updated": now_iso()})
+    log.warning("teardown of service %s failed (%s)", service["id"], "retrying" if retrying else "gave up")
+    if not retrying:
+        audit.record(ports, SYSTEM, service["org_id"], "service.teardown_failed", "service", service["id"],
+                     {"name": service["name"], "error": error[:500]})

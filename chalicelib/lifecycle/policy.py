@@ -96,13 +96,27 @@ class Built(Rule):
         append_log(move.ports, d, f"built {d.get('image')}; provisioning AWS resources", "build")
 
 
+def _error_of(dep: dict[str, Any]) -> dict[str, Any]:
+    """Which deployment a service's `last_error` comes from, so a reader can tell it apart from
+    the live release (after a rollback the error is the failed release's, not the live one's)."""
+    return {"deployment_id": dep["id"], "number": dep["number"]}
+
+
+def _superseded_by_live(move: Move, service: dict[str, Any]) -> bool:
+    """A later deployment of the service is live already: this one's failure is history (it is on
+    the deployment), not the service's state."""
+    live = move.ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
+    return live is not None and live["number"] > move.doc["number"]
+
+
 class GoLive(Rule):
+    """The service serves this release: an earlier deployment's error no longer describes it."""
     to_states = frozenset({"live"})
 
     def commit(self, move: Move) -> None:
         d = move.doc
         set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
-                    live_config_hash=d.get("config_hash"), last_error=None)
+                    live_config_hash=d.get("config_hash"), last_error=None, last_error_deployment=None)
         append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
 
 
@@ -117,7 +131,9 @@ class Fail(Rule):
     def commit(self, move: Move) -> None:
         service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
         resting = "live" if service.get("live_deployment_id") else "failed"
-        set_service(move.ports, move.doc["service_id"], resting, last_error=move.reason)
+        if not _superseded_by_live(move, service):
+            set_service(move.ports, move.doc["service_id"], resting, last_error=move.reason,
+                        last_error_deployment=_error_of(move.doc))
         words = move.note.get("log") or f"deployment failed: {move.reason}"
         append_log(move.ports, move.new or move.doc, words, "failed", "error")
 
@@ -131,7 +147,8 @@ class AwaitRollback(Rule):
         move.fields.setdefault("error", move.reason)
 
     def commit(self, move: Move) -> None:
-        set_service(move.ports, move.doc["service_id"], None, last_error=move.reason)
+        set_service(move.ports, move.doc["service_id"], None, last_error=move.reason,
+                    last_error_deployment=_error_of(move.doc))
         append_log(move.ports, move.new or move.doc,
                    f"{move.reason}; rolling back to deployment #{move.fields['rollback_to_number']}", "rollback", "warning")
 
@@ -143,7 +160,7 @@ class RolledBack(Rule):
         target = move.ports.store.collection("deployments").get(move.doc["rollback_to"]) or {}
         set_service(move.ports, move.doc["service_id"], "live", live_deployment_id=target.get("id"),
                     live_image=target.get("image"), live_config_hash=target.get("config_hash"),
-                    last_error=move.doc.get("error"))
+                    last_error=move.doc.get("error"), last_error_deployment=_error_of(move.doc))
         append_log(move.ports, move.new or move.doc,
                    f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")
 

@@ -156,9 +156,9 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
     if doc.get("deletion_protection"):
         raise StateConflict(f"{doc['name']!r} has deletion protection: turn it off first "
                             "(PATCH deletion_protection=false)", field="deletion_protection")
-    linked = ports.store.collection("resource_links").count({"resource_id": doc["id"]})
-    if linked:
-        raise StateConflict(f"{linked} service(s) link {doc['name']!r}: unlink them first", field="resource")
+    users = linked_by(ports, doc)
+    if users:
+        raise StateConflict(f"{doc['name']} is linked by {', '.join(users)}: unlink it first", field="resource")
     if doc["status"] == "deleting":
         return doc
     if doc["status"] in BUSY - {"deleting"} and doc["status"] != "creating":
@@ -172,6 +172,19 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
 
 
 # --- links -----------------------------------------------------------------------------
+
+def linked_by(ports: Ports, res: dict[str, Any], limit: int = 20) -> list[str]:
+    """The services that link the resource, as a person finds them: "web (production)", sorted;
+    past `limit`, "and N more"."""
+    links, _ = ports.store.collection("resource_links").find({"resource_id": res["id"]}, limit=200)
+    names = set()   # a service linking it under two variables is named once
+    for link in links:
+        svc = ports.store.collection("services").get(link["service_id"])
+        names.add(f"{svc['name']} ({svc.get('environment') or res.get('environment')})" if svc
+                  else f"a service being removed ({link['service_id']})")
+    ordered = sorted(names)
+    return ordered[:limit] + ([f"and {len(ordered) - limit} more"] if len(ordered) > limit else [])
+
 
 def _service(ports: Ports, actor: Actor, org_id: str, service_id: str, action: str) -> dict[str, Any]:
     return load_in_org(ports, actor, org_id, action, "services", service_id, "service")

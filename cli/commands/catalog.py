@@ -179,7 +179,7 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
 
 SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
                    ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
-SERVICE_FIELDS = ["id", "name", "kind", "status", "image", "source", "build_env", "live_image", "port", "cpu", "memory", "command", "env",
+SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env", "live_image", "port", "cpu", "memory", "command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
                   "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
@@ -206,7 +206,7 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
     """Show one service's settings and state."""
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
-    s.out.result(svc, lambda: s.out.fields(svc, [k for k in SERVICE_FIELDS if k in svc]))
+    s.out.result(svc, lambda: s.out.fields(svc, [k for k in SERVICE_FIELDS if k.split(".")[0] in svc]))
 
 
 @services_app.command("create", epilog="""[bold]Examples[/bold]

@@ -92,8 +92,11 @@ def status(
     latest = deps[0] if deps else None
 
     def human() -> None:
-        s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "image", "live_image", "needs_deploy",
-                                       "pending_changes", "live_deployment_id", "last_error", "url") if k in svc])
+        s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "teardown.error", "image", "live_image", "needs_deploy",
+                                       "pending_changes", "live_deployment_id", "last_error", "url")
+                           if k.split(".")[0] in svc])
+        if (svc.get("teardown") or {}).get("state") == "failed":   # what to do about it
+            s.out.line(f"the delete failed: fix the cause, then delete it again (launchbay services delete {svc['name']})")
         if latest:
             s.out.line(f"latest deployment: #{latest.get('number')} {latest.get('status')} ({latest['id']}, "
                        f"{text(latest.get('created'))})" + (f": {latest['error']}" if latest.get("error") else ""))

@@ -90,3 +90,42 @@ def test_only_owners_invite_owners_and_an_accepted_owner_counts(api):
     assert boss.call("PATCH", f"/orgs/{org}/members/{body['user']['id']}", {"role": "viewer"})[0] == 200
     me = boss.call("GET", "/me")[1]["user"]["id"]
     assert boss.call("DELETE", f"/orgs/{org}/members/{me}")[0] == 409   # the last owner stays
+
+
+def test_an_invited_person_signs_up_without_naming_an_organization(api):
+    o, org, _ = owner(api, "Inviting")
+    o.call("POST", f"/orgs/{org}/members", {"email": "joiner@x.io", "role": "admin"})
+    status, body = api.call("POST", "/auth/signup", {"email": "joiner@x.io", "password": PW})
+    assert status == 201, body
+    assert body["organization"] == {"id": org, "name": "Inviting", "created": body["organization"]["created"],
+                                    "role": "admin"}
+    joiner = Api(api.client, body["token"])
+    me = joiner.call("GET", "/me")[1]
+    assert [(m["id"], m["role"]) for m in me["organizations"]] == [(org, "admin")]   # nothing else created
+    assert joiner.call("POST", f"/orgs/{org}/projects", {"name": "p"})[0] == 201        # an admin there
+    assert o.call("GET", f"/orgs/{org}/invitations")[1]["items"] == []
+    actions = [e["action"] for e in o.call("GET", f"/orgs/{org}/audit?limit=20")[1]["items"]]
+    assert "member.join" in actions and "user.signup" in actions
+
+
+def test_no_organization_and_no_invitation_is_refused_and_leaves_no_account(api, ports):
+    status, body = api.call("POST", "/auth/signup", {"email": "alone@x.io", "password": PW})
+    assert status == 422 and body["error"]["field"] == "organization", body
+    assert "organization" in body["error"]["message"]
+    assert ports.store.collection("users").find_one({"email": "alone@x.io"}) is None
+    # an expired invitation does not count, and is not used up by the refused attempt
+    o, org, _ = owner(api)
+    _, inv = o.call("POST", f"/orgs/{org}/members", {"email": "late@x.io"})
+    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    ports.store.collection("invitations").update(inv["id"], {"expires": past})
+    status, body = api.call("POST", "/auth/signup", {"email": "late@x.io", "password": PW})
+    assert status == 422 and body["error"]["field"] == "organization"
+    assert ports.store.collection("users").find_one({"email": "late@x.io"}) is None
+    assert ports.store.collection("invitations").get(inv["id"]) is not None
+    # an empty name is not "left out"
+    status, body = api.call("POST", "/auth/signup", {"email": "blank@x.io", "password": PW, "organization": "  "})
+    assert status == 422 and body["error"]["field"] == "organization"
+    # the address already has an account: that is what it is told, with or without an invitation
+    signup(api, "taken@x.io", org="Mine")
+    status, body = api.call("POST", "/auth/signup", {"email": "taken@x.io", "password": PW})
+    assert status == 409 and body["error"]["field"] == "email"

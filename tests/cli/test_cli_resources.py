@@ -55,7 +55,7 @@ def test_create_wait_link_resize_unlink_delete(cli, account, worker):
 
     # delete: refused while web links it (the API's 409, exit 1), then after unlinking
     busy = cli("resources", "delete", "db", "--confirm", "db", ok=False)
-    assert busy.exit_code == 1 and "unlink them first" in busy.stderr
+    assert busy.exit_code == 1 and "db is linked by web (production): unlink it first" in busy.stderr
     cli("resources", "unlink", "db", "-s", "web")
     assert [l["resource"] for l in cli("resources", "links", "-s", "web", "--json").json()["items"]] == ["uploads"]
     gone = cli("resources", "delete", "db", "--confirm", "db", "--wait", "--timeout", "90", "--interval", "0.3",

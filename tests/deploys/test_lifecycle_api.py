@@ -218,3 +218,36 @@ def test_plan_shows_what_the_next_deploy_would_do_without_touching_aws(api, port
     logs = a.call("GET", f"/orgs/{org}/deployments/{again['id']}/logs?limit=1000")[1]["lines"]
     assert any("; updated target group (health)" in line["message"] for line in logs)
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan", token="")[0] == 401
+
+
+def test_the_last_error_names_its_deployment_and_clears_once_a_later_one_is_live(api, ports):
+    from chalicelib import lifecycle
+
+    a, org, _, svc = setup(api)
+    path = f"/orgs/{org}/services/{svc['id']}"
+    good = deploy(a, ports, org, svc["id"])
+    a.call("PATCH", path, {"env": {"LAUNCHBAY_SANDBOX_FAIL": "health"}})
+    bad = deploy(a, ports, org, svc["id"])
+    assert bad["status"] == "rolled_back"
+    shown = a.call("GET", path)[1]
+    # live again on #1, with #2's reason: said to be #2's, not the live release's
+    assert shown["status"] == "live" and shown["live_deployment_id"] == good["id"]
+    assert shown["last_error"] == bad["error"]
+    assert shown["last_error_deployment"] == {"deployment_id": bad["id"], "number": bad["number"]}
+    a.call("PATCH", path, {"env": {}})
+    fixed = deploy(a, ports, org, svc["id"])
+    assert fixed["status"] == "live"
+    shown = a.call("GET", path)[1]
+    assert shown["last_error"] is None and shown["last_error_deployment"] is None
+
+    # A deployment claimed and then stuck (its worker gone) fails late, after a later one went live:
+    # that failure is on the deployment; the service keeps serving #4 with no error.
+    _, stuck = a.call("POST", f"{path}/deployments")
+    stuck = lifecycle.move(ports, ports.store.collection("deployments").get(stuck["id"]), "provisioning", "claimed")
+    later = deploy(a, ports, org, svc["id"])
+    assert later["status"] == "live" and later["number"] > stuck["number"]
+    failed = lifecycle.fail(ports, stuck, "no progress before the deadline", touched_runtime=False)
+    assert failed["status"] == "failed"
+    shown = a.call("GET", path)[1]
+    assert shown["status"] == "live" and shown["live_deployment_id"] == later["id"]
+    assert shown["last_error"] is None and shown["last_error_deployment"] is None

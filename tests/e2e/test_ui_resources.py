@@ -103,7 +103,7 @@ def test_add_link_deploy_refuse_unlink_and_delete_a_database(page, base):
     row.get_by_role("button", name="Delete main").click()
     dialog.get_by_label("Type main to confirm").fill("main")
     dialog.get_by_role("button", name="Delete main").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("1 service(s) link 'main': unlink them first")
+    expect(dialog.get_by_role("alert")).to_contain_text("main is linked by web (production): unlink it first")
     dialog.get_by_role("button", name="Cancel").click()
 
     # unlink on the service, then the delete goes through and the row goes

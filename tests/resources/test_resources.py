@@ -115,8 +115,9 @@ def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snap
     org = make_org()
     res = create(org)
     done = settle(ports, res["id"])
-    web = org.service()
-    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+    web, worker = org.service(), org.service(name="worker", kind="worker", port=None)
+    for svc in (web, worker):
+        assert org.call("PUT", f"/services/{svc['id']}/links/{res['id']}", {})[0] == 200
 
     status, err = org.call("DELETE", f"/resources/{res['id']}")
     assert status == 422 and err["error"]["field"] == "confirm"
@@ -126,8 +127,12 @@ def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snap
     assert status == 202 and patched["status"] == "modifying"
     assert settle(ports, res["id"])["deletion_protection"] is False
     status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
-    assert status == 409 and err["error"]["field"] == "resource"          # still linked
+    assert status == 409 and err["error"]["field"] == "resource"          # still linked: by whom, in words
+    assert err["error"]["message"] == "db is linked by web (production), worker (production): unlink it first"
     assert org.call("DELETE", f"/services/{web['id']}/links/{res['id']}")[0] == 204
+    status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
+    assert status == 409 and err["error"]["message"] == "db is linked by worker (production): unlink it first"
+    assert org.call("DELETE", f"/services/{worker['id']}/links/{res['id']}")[0] == 204
 
     status, gone = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
     assert status == 202 and gone["status"] == "deleting"
@@ -382,3 +387,42 @@ def test_a_file_may_replace_a_secret_with_a_link_of_the_same_name(make_org, port
     assert status == 200, out
     assert [lk["variable"] for lk in org.call("GET", f"/services/{web['id']}/links")[1]["items"]] == ["DATABASE_URL"]
     assert org.call("GET", f"/services/{web['id']}/secrets")[1]["items"] == []
+
+
+def test_the_plan_names_the_linked_resources_wait_for_what_it_is(make_org, ports):
+    """The plan's `resources` step is the wait for linked databases, caches and buckets, by name:
+    never a "rollout" (the rollout step is the ECS one)."""
+    from chalicelib.lifecycle.resources import move_resource
+
+    org = make_org()
+    web = org.service()
+
+    def resources_step():
+        status, planned = org.call("GET", f"/services/{web['id']}/plan")
+        assert status == 200, planned
+        by_step = {s["step"]: s for s in planned["steps"]}
+        assert by_step["rollout"]["resource"] == "rollout" and "ECS service" in by_step["rollout"]["description"]
+        return by_step["resources"]
+
+    nothing = resources_step()
+    assert (nothing["resource"], nothing["name"], nothing["action"]) == ("linked resources", "", "skip")
+    assert "links no database, cache or bucket" in nothing["description"]
+
+    res = create(org)                       # still creating: the deploy would wait for it
+    assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
+    waiting = resources_step()
+    assert (waiting["resource"], waiting["name"], waiting["action"]) == ("linked resources", "db", "wait")
+    assert "DATABASE_URL: the linked resource 'db' is being created" in waiting["description"]
+    assert "rollout" not in str(waiting)
+
+    settle(ports, res["id"])
+    ready = resources_step()
+    assert (ready["name"], ready["action"]) == ("db", "no-op")
+    assert ready["description"].startswith("db is available, nothing to wait for; the task reads DATABASE_URL")
+
+    broken = create(org, name="cache", kind="redis")
+    move_resource(ports, ports.store.collection("resources").get(broken["id"]), "failed", "InsufficientCacheClusterCapacity")
+    assert org.call("PUT", f"/services/{web['id']}/links/{broken['id']}", {})[0] == 200
+    failing = resources_step()              # the deploy would fail at this step: said before deploying
+    assert (failing["resource"], failing["action"]) == ("linked resources", "error")
+    assert "the linked resource 'cache' is failed (InsufficientCacheClusterCapacity)" in failing["error"]

@@ -28,11 +28,21 @@ def run_deployment(self: Task, deployment_id: str, owner: str | None = None, seq
     return f"{outcome.state}: {outcome.detail}"
 
 
-@celery.task(name=names.TEARDOWN_SERVICE)
-def teardown_service(service_id: str) -> str:
+@celery.task(name=names.TEARDOWN_SERVICE, bind=True, max_retries=8)
+def teardown_service(self: Task, service_id: str) -> str:
+    """Idempotent, like the environment's: a retry or a redelivery finishes what a run began. A
+    transient AWS error is tried again a few times; any other failure is left on the service in
+    words (`teardown`) until its cause is fixed and the DELETE sent again."""
     from chalicelib.deploys import teardown
 
-    return teardown.run(get_ports(), service_id)
+    ports = get_ports()
+    retries_left = self.request.retries < (self.max_retries or 0)
+    try:
+        return teardown.run(ports, service_id, retries_left=retries_left)
+    except Exception as exc:
+        if retries_left and ports.cloud.is_retryable(exc):
+            raise self.retry(countdown=min(2 ** self.request.retries * 5, 120), exc=exc) from exc
+        return f"failed: {exc}"
 
 
 @celery.task(name=names.TEARDOWN_ENVIRONMENT, bind=True, max_retries=20)

@@ -29,8 +29,14 @@ export interface Service {
   schedule: string | null; domain: string | null; deregistration_delay: number;
   autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
+  /** whose error `last_error` is: after a rollback the failed deployment's, not the live release's */
+  last_error_deployment?: { deployment_id: string; number: number } | null;
+  /** while `deleting`: how removing it from AWS goes (`failed`: why, in words; deleting it again resumes) */
+  teardown?: ServiceTeardown | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
+
+export interface ServiceTeardown { state: "queued" | "retrying" | "failed"; error: string | null; updated: string }
 
 export type DeployStatus =
   | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"

@@ -1,5 +1,6 @@
 // Every server read the UI makes, as TanStack Query hooks with their cache keys and polling.
-import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { useQuery, useQueryClient, type UseQueryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type {
   ApiToken, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
@@ -54,7 +55,9 @@ export const useEnvironments = (org: string, project: string) =>
       unwrap<Page<Environment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
   });
 
-const busy = (status: string) => status === "deploying" || status === "deleting";
+// changing by itself (a delete that failed waits for a person to retry it)
+const busy = (s: Pick<Service, "status" | "teardown">) =>
+  s.status === "deploying" || (s.status === "deleting" && s.teardown?.state !== "failed");
 
 /** A project's services; polls every 2 s while one of them is changing, else every 15 s. */
 export const useServices = (org: string, project: string, environment?: string) =>
@@ -66,16 +69,35 @@ export const useServices = (org: string, project: string, environment?: string) 
           params: { path: { org, project }, query: { environment, limit: "200" } },
         }),
       ),
-    refetchInterval: (q) => (q.state.data?.items.some((s) => busy(s.status)) ? 2000 : 15000),
+    refetchInterval: (q) => (q.state.data?.items.some(busy) ? 2000 : 15000),
   });
 
+/** One service; polls every 1.5 s while it changes, else every 15 s, so that a deploy started
+ * elsewhere (the CLI, a git push) shows here too. */
 export const useService = (org: string, svc: string) =>
   useQuery({
     queryKey: keys.service(org, svc),
     enabled: !!svc,
     queryFn: () => unwrap<Service>(api.GET("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc } } })),
-    refetchInterval: (q) => (q.state.data && busy(q.state.data.status) ? 1500 : false),
+    refetchInterval: (q) => (q.state.data && busy(q.state.data) ? 1500 : 15000),
   });
+
+/** The service's status, live release and last error change when one of its deployments settles,
+ * and the service is not polled closely unless it is busy (a queued deployment leaves it `live`):
+ * read it again when one of these deployments reaches a final status. */
+export function useServiceFollows(org: string, svc: string, deployments: Pick<Deployment, "id" | "status">[] | undefined) {
+  const qc = useQueryClient();
+  const seen = useRef<Map<string, string> | null>(null);
+  const signature = (deployments ?? []).map((d) => `${d.id}:${d.status}`).join(",");
+  useEffect(() => {
+    if (!deployments || !svc) return;
+    const before = seen.current;
+    seen.current = new Map(deployments.map((d) => [d.id, d.status]));
+    if (before && deployments.some((d) => isFinal(d.status) && before.get(d.id) !== d.status)) {
+      void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
+    }
+  }, [org, svc, signature]);   // the signature stands for the list: a new array each poll is no change
+}
 
 export const useDeployments = (org: string, svc: string) =>
   useQuery({

@@ -19,7 +19,8 @@ const plan: ServicePlan = {
     { step: "service", resource: "ECS service", name: "web", action: "update", calls: [], changes: { task_definition: ["web:1", "(known after apply: task_definition.arn)"] } },
     { step: "certificate", resource: "certificate", name: "-", action: "skip", changes: {}, calls: [] },
     { step: "domain_rule", resource: "listener rule (custom domain)", name: "", action: "error", changes: {}, calls: [], error: "ClientError: denied" },
-    { step: "rollout", resource: "rollout", name: "web", action: "wait", changes: {}, calls: [] },
+    { step: "rollout", resource: "rollout", name: "web", action: "wait", changes: {}, calls: [],
+      description: "roll out the new task definition on ECS service web and wait until its new tasks pass the health check on /" },
   ],
 };
 
@@ -58,6 +59,7 @@ test("Deploy shows the plan in words; Cancel deploys nothing; Deploy now deploys
   expect(within(dialog).getByText("Skip certificate")).toBeTruthy();
   expect(within(dialog).getByText("Cannot plan listener rule (custom domain): ClientError: denied")).toBeTruthy();
   expect(within(dialog).getByText("Roll out web and wait until it is healthy")).toBeTruthy();
+  expect(within(dialog).getByText(/wait until its new tasks pass the health check on \/$/)).toBeTruthy();   // the API's description
   expect(within(dialog).getByText("2 to change, 2 unchanged, 1 skipped, 1 cannot be planned")).toBeTruthy();
   expect(document.activeElement?.textContent).toBe("Deploy now");   // Enter confirms, Escape leaves
 
@@ -109,6 +111,11 @@ test("the plan of a service built from source: what it builds, each waiting step
   expect(stepWords(step("build", "rollout", "lb-1", "wait"))).toBe("Build the image from the repository and wait for it");
   expect(stepWords(step("resources", "rollout", "lb-1", "wait"))).toBe("Wait until the linked databases, caches and buckets are ready");
   expect(stepWords(step("rollout", "rollout", "lb-1", "wait"))).toBe("Roll out lb-1 and wait until it is healthy");
+  // the linked resources, by name, as the API names that step now (never "rollout")
+  expect(stepWords(step("resources", "linked resources", "db", "wait"))).toBe("Wait until the linked db is available");
+  expect(stepWords(step("resources", "linked resources", "cache, db", "wait"))).toBe("Wait until the linked cache, db are available");
+  expect(stepWords(step("resources", "linked resources", "db", "no-op"))).toBe("The linked db is available: nothing to wait for");
+  expect(stepWords(step("resources", "linked resources", "", "skip"))).toBe("No linked resources: nothing to wait for");
   expect(stepWords(step("image", "container image", "(known after apply: build.image)", "no-op"))).toBe("Keep container image (the image the build makes) as it is");
   expect(changeWords("image", [null, "(known after apply: build.image)"])).toBe("image: none → (the image the build makes)");
   expect(changeWords("task_definition", ["web:1", "(known after apply: task_definition.arn)"])).toBe("task_definition: web:1 → (known once task_definition has run)");

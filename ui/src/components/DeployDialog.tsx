@@ -84,6 +84,7 @@ function PlanStep({ s }: { s: PlannedStep }) {
     <li className={`plan-step plan-${s.action}`} data-step={s.step} data-action={s.action}>
       <span className="plan-action">{s.action}</span>
       <span className="plan-what">{stepWords(s)}</span>
+      {s.description && <small className="plan-description muted">{s.description}</small>}
       {changes.length > 0 && (
         <ul className="plan-changes">{changes.map(([k, v]) => <li key={k}>{changeWords(k, v)}</li>)}</ul>
       )}

@@ -4,6 +4,8 @@ export type PlanAction = "create" | "update" | "no-op" | "wait" | "skip" | "erro
 export interface PlannedStep {
   step: string; resource: string; name: string; action: PlanAction;
   changes: Record<string, unknown>; calls: unknown[]; error?: string;
+  /** what a waiting step waits for, in words (chalicelib/deploys/steps.py describe_*) */
+  description?: string;
 }
 export interface ServicePlan {
   service_id: string; sandbox: boolean; steps: PlannedStep[]; summary: Partial<Record<PlanAction, number>>; message: string;
@@ -42,18 +44,24 @@ export function changeWords(field: string, v: unknown): string {
   return `${field}: ${shown(v)}`;
 }
 
+// the `resources` wait names the linked resources ("db, cache"); plans from before named the ECS service
+const linked = (s: PlannedStep) => (s.resource === "linked resources" ? s.name : "");
+const are = (names: string) => (names.includes(",") ? "are" : "is");
+
 /** One step's headline: what happens to which AWS resource. */
 export function stepWords(s: PlannedStep): string {
   const what = (s.name && s.name !== "-" ? `${s.resource} ${s.name}` : s.resource).replace(/\(known after apply: [^)]*\)/g, later);
+  if (s.step === "resources" && s.action === "skip") return "No linked resources: nothing to wait for";
+  if (s.step === "resources" && s.action === "no-op" && linked(s)) return `The linked ${linked(s)} ${are(s.name)} available: nothing to wait for`;
   switch (s.action) {
     case "create": return `Create ${what}`;
     case "update": return `Change ${what}`;
     case "no-op": return `Keep ${what} as it is`;
     case "skip": return `Skip ${s.resource}`;
-    // the planner says "rollout" for every waiting step: which one it is, is in the step's name
+    // which wait it is, is in the step's name (plans from before `description` called each a "rollout")
     case "wait":
       if (s.step === "build") return "Build the image from the repository and wait for it";
-      if (s.step === "resources") return "Wait until the linked databases, caches and buckets are ready";
+      if (s.step === "resources") return linked(s) ? `Wait until the linked ${linked(s)} ${are(s.name)} available` : "Wait until the linked databases, caches and buckets are ready";
       return `Roll out ${s.name || "the service"} and wait until it is healthy`;
     case "error": return `Cannot plan ${s.resource}: ${s.error ?? "unknown error"}`;
     default: return `${String(s.action)} ${what}`;

@@ -11,7 +11,7 @@ const VERBS: Record<string, string> = {
   join: "joined", invite: "invited", uninvite: "revoked the invitation of", remove: "removed", role: "changed the role of",
   verify: "verified", rotate: "rotated the secret of", rotate_secret: "rotated the secret of", link: "linked",
   unlink: "unlinked", apply: "applied a config file to", clone: "cloned", retire: "retired", open: "opened",
-  resolve: "resolved", teardown_failed: "could not tear down", cancel_requested: "asked to cancel", signup: "signed up",
+  resolve: "resolved", teardown_failed: "could not tear down", delete_retry: "retried deleting", cancel_requested: "asked to cancel", signup: "signed up",
 };
 const NOUNS: Record<string, string> = {
   aws_account: "AWS account", alert_rules: "alert rules of", alert: "alert on", hook: "webhook of project", token: "API token",
@@ -83,5 +83,6 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   const verb = VERBS[happened];
   if (!verb) return { verb: "", what, to, after: `: ${statusWords(happened)}`, extra: null };   // e.g. resource.available
   const role = str(d.role);
-  return { verb, what, to, after: "", extra: role ? `as ${role}` : null };
+  // a failed teardown, or its retry: why, in AWS's words
+  return { verb, what, to, after: "", extra: role ? `as ${role}` : str(d.error) || null };
 }

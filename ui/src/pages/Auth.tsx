@@ -3,6 +3,7 @@ import { Link, useLocation, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import type { AuthAnswer } from "../api/models";
+import type { components } from "../api/schema";
 import { Field, FormError } from "../components/Field";
 
 function useAuth(kind: "login" | "signup") {
@@ -13,7 +14,8 @@ function useAuth(kind: "login" | "signup") {
     mutationFn: (body: Record<string, string>) =>
       kind === "login"
         ? unwrap<AuthAnswer>(api.POST("/v1/auth/login", { body: body as { email: string; password: string } }))
-        : unwrap<AuthAnswer>(api.POST("/v1/auth/signup", { body: body as { email: string; password: string; organization: string } })),
+        // (`organization` may be left out by an invited person; the cast holds until `make ui-types` says so too)
+        : unwrap<AuthAnswer>(api.POST("/v1/auth/signup", { body: body as components["schemas"]["SignupIn"] })),
     onSuccess: (answer) => {
       session.set(answer.token);
       qc.clear();
@@ -69,7 +71,9 @@ export function Signup() {
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    auth.mutate(form);
+    // blank: no organization is created; an invited person joins the one that invited them
+    const organization = form.organization.trim();
+    auth.mutate({ email: form.email, password: form.password, ...(organization ? { organization } : {}) });
   };
   return (
     <div className="auth">
@@ -81,8 +85,9 @@ export function Signup() {
         <Field label="Password" hint="At least 10 characters." error={fieldError(auth.error, "password")}>
           <input type="password" autoComplete="new-password" value={form.password} onChange={set("password")} required />
         </Field>
-        <Field label="Organization" hint="Your team or company; you can invite others later." error={fieldError(auth.error, "organization")}>
-          <input value={form.organization} onChange={set("organization")} required />
+        <Field label="Organization" error={fieldError(auth.error, "organization")}
+          hint="Your team or company; you can invite others later. Invited to a team? Leave it empty to join theirs.">
+          <input value={form.organization} onChange={set("organization")} />
         </Field>
         <FormError error={generalError(auth.error, ["email", "password", "organization"])} />
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Creating…" : "Create account"}</button>

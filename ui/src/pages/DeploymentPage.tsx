@@ -2,7 +2,7 @@ import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Deployment } from "../api/models";
-import { keys, useDeployment, useProject, useService } from "../api/queries";
+import { keys, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
 import { ErrorNote, Loading } from "../components/Empty";
 import { LogView } from "../components/LogView";
 import { StatusBadge } from "../components/StatusBadge";
@@ -17,6 +17,7 @@ export default function DeploymentPage() {
   const { org = "", dep = "" } = useParams();
   const d = useDeployment(org, dep);
   const service = useService(org, d.data?.service_id ?? "");
+  useServiceFollows(org, d.data?.service_id ?? "", d.data ? [d.data] : undefined);
   const project = useProject(org, d.data?.project_id ?? "");
   const tail = useLogTail(org, dep);
   const qc = useQueryClient();

@@ -56,7 +56,7 @@ export function ProjectServices() {
             {services.data.items.map((s) => (
               <tr key={s.id}>
                 <td><Link to={`/orgs/${org}/services/${s.id}`}>{s.name}</Link>{s.needs_deploy && s.status !== "new" && <small className="muted"> · changes to deploy</small>}</td>
-                <td><StatusBadge status={s.status} /></td>
+                <td><StatusBadge status={s.status} />{s.teardown?.state === "failed" && <small className="muted"> · delete failed</small>}</td>
                 <td className="hide-narrow">{s.kind}</td>
                 <td className="hide-narrow mono">{s.image ?? (s.source ? `${s.source.repo}@${s.source.branch}` : "")}</td>
                 <td className="hide-narrow">{s.environment ?? "—"}</td>

@@ -1,7 +1,9 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useParams } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
 import type { Service } from "../api/models";
-import { useCan, useProject, useService } from "../api/queries";
+import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
@@ -22,6 +24,7 @@ export default function ServicePage() {
   const service = useService(org, svc);
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
+  useServiceFollows(org, svc, useDeployments(org, svc).data?.items);
   const [confirming, setConfirming] = useState(false);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
@@ -47,7 +50,8 @@ export default function ServicePage() {
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
-      <Summary s={s} />
+      {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
+      <Summary org={org} s={s} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
       <nav className="tabs" aria-label="Service sections">
         {tabs.map(([id, label]) => (
@@ -94,7 +98,39 @@ export function scheduleWords(expr: string): string {
   return "";
 }
 
-function Summary({ s }: { s: Service }) {
+/** A service being deleted: progress, or why removing it from AWS failed and what to do about it
+ * (the DELETE sent again resumes where the teardown stopped). */
+function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boolean }) {
+  const qc = useQueryClient();
+  const retry = useMutation({
+    mutationFn: () => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: s.id } } })),
+    onSuccess: (x) => qc.setQueryData(keys.service(org, s.id), x),
+  });
+  const t = s.teardown;
+  if (t?.state === "failed") {
+    return (
+      <div className="outcome outcome-bad" role="alert">
+        <strong>Deleting this service failed; what it runs in AWS is still there.</strong>
+        {t.error && <p className="reason">{t.error}</p>}
+        <p>Fix the cause (for a connected AWS account: its Launchbay role and policy), then retry the delete: it resumes where it stopped.</p>
+        {canRetry
+          ? <p><button className="danger" onClick={() => retry.mutate()} disabled={retry.isPending}>{retry.isPending ? "Retrying…" : "Retry delete"}</button></p>
+          : <p className="muted small">Retrying takes the developer role or higher.</p>}
+        <ErrorNote error={retry.error} />
+      </div>
+    );
+  }
+  return (
+    <p className="notice" role="status">
+      {t?.state === "retrying"
+        ? <>Deleting: AWS answered “{t.error}”; trying again by itself.</>
+        : "Deleting: removing what this service runs in AWS…"}
+    </p>
+  );
+}
+
+function Summary({ org, s }: { org: string; s: Service }) {
+  const from = s.last_error_deployment;
   return (
     <dl className="summary">
       <div><dt>Kind</dt><dd>{s.kind}</dd></div>
@@ -107,7 +143,16 @@ function Summary({ s }: { s: Service }) {
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
-      {s.last_error && <div className="bad"><dt>Last error</dt><dd>{s.last_error}</dd></div>}
+      {s.last_error && (
+        <div className="bad">
+          <dt>Last error</dt>
+          <dd>
+            {from && <><Link to={`/orgs/${org}/deployments/${from.deployment_id}`}>deployment #{from.number}</Link>
+              {s.live_deployment_id && s.live_deployment_id !== from.deployment_id && <span className="muted"> (not the live release)</span>}: </>}
+            {s.last_error}
+          </dd>
+        </div>
+      )}
     </dl>
   );
 }

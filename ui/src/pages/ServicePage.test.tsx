@@ -1,0 +1,74 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { session } from "../api/client";
+import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+
+const project = { "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }] as [number, unknown] };
+const deployment = (n: number, status: string) => ({
+  id: `d${n}`, service_id: "s", project_id: "p", service_name: "web", kind: "web", number: n, image: "nginx:1.27", status,
+  reason: null, error: null, steps: [], rollback_of: null, rollback_of_number: null, actor: "ada@example.com",
+  created: "2026-11-26T17:40:00Z", updated: "2026-11-26T17:40:03Z", finished: status === "deploying" ? null : "2026-11-26T17:40:03Z",
+});
+const empty = (): [number, unknown] => [200, { items: [], next: null }];
+
+test("a delete that failed says why and what to do; Retry delete sends the DELETE again", async () => {
+  session.set("t");
+  const error = "deleting the ECS service lb-svc: AWS account connection 'prod': the role arn:aws:iam::1:role/x does not exist";
+  let current = { ...service, status: "deleting", teardown: { state: "failed", error, updated: "2026-11-26T17:40:00Z" } };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+    "DELETE /v1/orgs/o/services/s": () => {
+      current = { ...current, teardown: { state: "queued", error: null as unknown as string, updated: "2026-11-26T17:41:00Z" } };
+      return [202, current];
+    },
+  });
+  renderAt("/orgs/o/services/s");
+  const alert = await screen.findByText(/Deleting this service failed/, {}, { timeout: 5000 });
+  const box = alert.closest(".outcome") as HTMLElement;
+  expect(within(box).getByText(error)).toBeTruthy();
+  expect(box.textContent).toMatch(/Fix the cause .* then retry the delete/);
+  expect((screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement).disabled).toBe(true);
+  await userEvent.click(within(box).getByRole("button", { name: "Retry delete" }));
+  expect(await screen.findByText("Deleting: removing what this service runs in AWS…")).toBeTruthy();
+  expect(screen.queryByText(/Deleting this service failed/)).toBeNull();
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s"]);
+});
+
+test("the last error names its deployment when that is not the live release", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", last_error: "health check on / returned 502",
+                                               last_error_deployment: { deployment_id: "d2", number: 2 } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(2, "rolled_back"), deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const dd = (await screen.findByText("Last error", {}, { timeout: 5000 })).nextElementSibling as HTMLElement;
+  expect(dd.textContent).toBe("deployment #2 (not the live release): health check on / returned 502");
+  expect(within(dd).getByRole("link", { name: "deployment #2" }).getAttribute("href")).toBe("/orgs/o/deployments/d2");
+});
+
+test("the summary is read again when a deployment settles: a later live release clears the last error", async () => {
+  session.set("t");
+  let settled = false;
+  const before = { ...service, live_deployment_id: "d1", last_error: "health check on / returned 502",
+                   last_error_deployment: { deployment_id: "d2", number: 2 } };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    // the service stays `live` while #3 is queued and rolls out: only the deployments are polled
+    "GET /v1/orgs/o/services/s": () => [200, settled ? { ...before, live_deployment_id: "d3", last_error: null, last_error_deployment: null } : before],
+    "GET /v1/orgs/o/services/s/deployments": () => {
+      const answer = { items: [deployment(3, settled ? "live" : "deploying"), deployment(2, "rolled_back"), deployment(1, "live")], next: null };
+      settled = true;   // the next look finds #3 live
+      return [200, answer];
+    },
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  expect(await screen.findByText("Last error", {}, { timeout: 5000 })).toBeTruthy();
+  await waitFor(() => expect(screen.queryByText("Last error")).toBeNull(), { timeout: 6000 });
+  expect(calls.filter((c) => c.path === "/v1/orgs/o/services/s").length).toBe(2);
+}, 20_000);
