@@ -62,7 +62,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a user and its organization */
+        /** Create a user and its organization (an invited person may join the inviting one instead) */
         post: operations["post_auth_signup"];
         delete?: never;
         options?: never;
@@ -1814,8 +1814,11 @@ export interface components {
              * @default null
              */
             name?: string | null;
-            /** Organization */
-            organization: string;
+            /**
+             * Organization
+             * @default null
+             */
+            organization?: string | null;
             /** Password */
             password: string;
         };
