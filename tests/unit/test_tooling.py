@@ -168,12 +168,15 @@ def test_gunicorn_serves_the_adapter_with_process_workers(tiny_app_dir):
                             start_new_session=True)
     try:
         def up():
+            if proc.poll() is not None:   # exited (e.g. another process took the free port): say why at once
+                return True
             try:
                 return get(port, "/v1/health")[0] == 200
             except OSError:
                 return False
 
-        assert wait_until(up), "gunicorn did not come up"
+        assert wait_until(up) and proc.poll() is None, "gunicorn did not come up: " + (
+            proc.communicate(timeout=WAIT)[0].decode(errors="replace")[-2000:] if proc.poll() is not None else "no answer")
 
         def one(i):
             token = "Bearer g-%d" % i
