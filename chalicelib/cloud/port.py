@@ -67,6 +67,8 @@ class Cloud(Protocol):
       request_certificate / describe_certificate -> {"arn", "status" (ACM's, e.g.
                            PENDING_VALIDATION), "domain", "validation_records": [{"name","type","value"}]}
       run_task -> {"task_arn", "started"}; the sandbox adds "exit_code" and "simulated"
+      describe_task_runs -> [{"task_arn", "status", "started_ms", "finished_ms" (None while it
+                           runs), "exit_code", "reason"}] for the tasks ECS still knows
       read_logs -> ([{"ts", "message", "stream"}], next_token); a missing group -> ([], None)
     Optional additions to the first contract: Network.assign_public_ip,
     ensure_load_balancer(certificate_arn=), ensure_service(force_new_deployment=; not
@@ -126,7 +128,9 @@ class Cloud(Protocol):
     def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],
                         started_at: float) -> RolloutStatus: ...
     def run_task(self, task_definition_arn: str, network: Network, env: Optional[dict[str, str]] = None,
-                 client_token: Optional[str] = None) -> dict[str, Any]: ...
+                 client_token: Optional[str] = None, command: Optional[list[str]] = None,
+                 container: Optional[str] = None, release: bool = False) -> dict[str, Any]: ...
+    def describe_task_runs(self, task_arns: list[str]) -> list[dict[str, Any]]: ...
     def read_logs(self, group: str, stream_prefix: str, start_ms: Optional[int] = None,
                   next_token: Optional[str] = None, limit: int = 100) -> tuple[list[dict[str, Any]], Optional[str]]: ...
     def resolve_image(self, image: str) -> dict[str, Any]: ...

@@ -275,7 +275,7 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         name, status = step.name, step.status
         if name in ctx.results:
             continue
-        if dep.get("deadline") and dep["deadline"] < _now() and name != "rollout":
+        if dep.get("deadline") and dep["deadline"] < _now() and name not in OWN_DEADLINE:
             steps_doc = [dict(s) for s in dep["steps"]]
             entry = next((s for s in steps_doc if s["name"] == name), None)
             if entry is None:
@@ -337,6 +337,9 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_said(entry.get('plan'))}{_summary(result)}", name)
     return _finish(ports, dep, owner)
 
+
+# Waits that keep their own deadline (from the step's start) rather than the status's.
+OWN_DEADLINE = {"rollout", "release"}
 
 # The status a step runs in, entered from the one before it (queued is left by the claim above).
 ENTERED = {"provisioning": "provisioning AWS resources", "deploying": "rolling out on ECS"}

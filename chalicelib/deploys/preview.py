@@ -25,9 +25,12 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     out: list[dict[str, Any]] = []
     for step in todo:
         if step.wait is not None:
-            what = "build" if step.name == "build" else "rollout"
-            out.append({"step": step.name, "resource": what, "name": ctx.names.service, "action": "wait",
-                        "changes": {}, "calls": []})
+            what = {"build": "build", "release": "release command"}.get(step.name, "rollout")
+            started = ctx.results.get("release.start")
+            skipped = step.name == "release" and not isinstance(started, plan.KnownAfterApply) \
+                and bool((started or {}).get("skipped"))
+            out.append({"step": step.name, "resource": what, "name": ctx.names.service,
+                        "action": "skip" if skipped else "wait", "changes": {}, "calls": []})
             continue
         assert step.plan is not None
         try:
