@@ -257,6 +257,17 @@ class ComputeMixin(FoundationMixin):
             raise RuntimeError(f"ECS did not start the task: {failures or 'no reason given'}")
         return {"task_arn": tasks[0]["taskArn"], "started": True}
 
+    def stop_task(self, task_arn: str, reason: str) -> bool:
+        """Stop a one-off task (a release command cancelled or out of time). -> False when ECS
+        no longer knows it; stopping a stopped task is harmless."""
+        try:
+            self.client("ecs").stop_task(cluster=self.cluster, task=task_arn, reason=reason[:255])
+        except Exception as exc:
+            if error_code(exc) in ("InvalidParameterException", "ClientException"):
+                return False
+            raise
+        return True
+
     # --- rollout ---------------------------------------------------------------------
     def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],
                         started_at: float) -> RolloutStatus:

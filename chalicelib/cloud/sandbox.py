@@ -136,9 +136,13 @@ class SandboxCloud(AwsCloud):
             raise ValueError("a command override needs the container's name")
         run_id = naming.idempotency_token("run", client_token) if client_token else uuid.uuid4().hex
         family = td.get("family", naming.task_definition_family(task_definition_arn))
-        self._log_run(td, run_id, env, int(time.time() * 1000), command, release)
-        return {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
-                "exit_code": simulator.exit_code(env, release), "simulated": True}
+        now = time.time()
+        self._log_run(td, run_id, env, int(now * 1000), command, release)
+        out = {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
+               "exit_code": simulator.exit_code(env, release), "simulated": True}
+        if release:   # a release command takes LAUNCHBAY_SANDBOX_DELAY, as a rollout does
+            out["ends_at"] = now + simulator.delay(env, self.settings.sandbox_delay_seconds)
+        return out
 
     def _log_run(self, td: dict[str, Any], task_id: str, env: Optional[dict[str, str]], at_ms: int,
                  command: Optional[list[str]] = None, release: bool = False) -> None:
@@ -148,6 +152,10 @@ class SandboxCloud(AwsCloud):
             lines = simulator.run_lines(target["container"], target["image"], env, command, release)
             awslogs.write_stream(self.client("logs"), target["group"], awslogs.stream_name(target, task_id),
                                  awslogs.spread(lines, at_ms, at_ms))
+
+    def stop_task(self, task_arn: str, reason: str) -> bool:
+        """A simulated task has nothing to stop (it says so by True: it is stopped)."""
+        return True if task_arn.startswith("sandbox:") else super().stop_task(task_arn, reason)
 
     def describe_task_runs(self, task_arns: list[str]) -> list[dict[str, Any]]:
         """Simulated tasks ended when they started (run_task said how): only real ones are asked."""

@@ -421,9 +421,10 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     who = dep["cancel_requested"]
     if dep.get("superseded_by_number"):
         # the user's rollback deployment puts the service right; this one just stops
+        stopped = steps.stop_release_task(ports, dep, f"rollback deployment #{dep['superseded_by_number']} took over")
         lifecycle.move(ports, dep, "superseded", f"stopped before {before}: rollback deployment "
                                                  f"#{dep['superseded_by_number']} took over (by {who})"
-                                                 + _stop_build(ports, dep))
+                                                 + (f"; {stopped}" if stopped else "") + _stop_build(ports, dep))
         return Outcome("done", detail="superseded")
     touched = _touched(dep["steps"])
     service = ports.store.collection("services").get(dep["service_id"]) or {}
@@ -433,8 +434,9 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
         lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} during {before}; {stopped}")
         return Outcome("done", detail="cancelled")
     if not touched:
-        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; nothing reached ECS"
-                       + _stop_build(ports, dep))
+        stopped = steps.stop_release_task(ports, dep, f"deployment cancelled by {who}")
+        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; "
+                       + (stopped or "nothing reached ECS") + _stop_build(ports, dep))
         return Outcome("done", detail="cancelled")
     new = lifecycle.fail(ports, dep, f"cancelled by {who}", touched)
     if new is not None and new["status"] == "rollback_pending":

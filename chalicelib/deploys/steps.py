@@ -497,8 +497,10 @@ def release(ctx: Ctx) -> dict[str, Any] | Pending:
     if started.get("skipped"):
         return {"skipped": started["skipped"]}
     command, arn = started["command"], started["task_arn"]
-    if started.get("simulated"):   # the sandbox knows the outcome at once
-        run: dict[str, Any] = {"finished_ms": 1, "exit_code": started.get("exit_code")}
+    if started.get("simulated"):   # the sandbox knows the outcome, due after its delay
+        due = time.time() >= float(started.get("ends_at") or 0)
+        run: dict[str, Any] = {"finished_ms": 1 if due else None, "exit_code": started.get("exit_code"),
+                               "status": "STOPPED" if due else "RUNNING (sandbox)"}
     else:
         found = ctx.cloud.describe_task_runs([arn])
         if not found:
@@ -508,8 +510,9 @@ def release(ctx: Ctx) -> dict[str, Any] | Pending:
     if run.get("finished_ms") is None:
         limit = ctx.ports.settings.deploy_timeout_seconds
         if time.time() > ctx.step_started + limit:
+            ctx.cloud.stop_task(arn, f"the release command did not finish within {limit} s")
             raise StepFailed(f"the release command {release_words(command)} did not finish within {limit} s "
-                             f"(task {arn})")
+                             f"(its task {arn} was stopped)")
         poll = ctx.ports.settings.rollout_poll_seconds if ctx.ports.settings.sandbox else RELEASE_POLL_SECONDS
         return Pending(poll, f"running the release command {release_words(command)} ({run.get('status') or 'starting'})")
     code = run.get("exit_code")
@@ -519,6 +522,17 @@ def release(ctx: Ctx) -> dict[str, Any] | Pending:
     if code != 0:
         raise StepFailed(f"the release command {release_words(command)} exited with {code}")
     return {"task_arn": arn, "exit_code": 0, "command": command}
+
+
+def stop_release_task(ports: Ports, dep: dict[str, Any], why: str) -> Optional[str]:
+    """Stop the release command's task of a deployment leaving before it ended (a cancel, a
+    rollback taking over), so no migration keeps running for it. -> words, or None when no
+    release task is running for it."""
+    started = step_result(dep, "release.start")
+    if not started or not started.get("task_arn") or step_result(dep, "release") is not None:
+        return None
+    ports.cloud_for(dep.get("target")).stop_task(started["task_arn"], why)
+    return f"its release command's task {started['task_arn']} was stopped; nothing rolled out"
 
 
 def _stream_release_log(ctx: Ctx, task_arn: str, append_log: Callable[..., Any]) -> None:

@@ -160,3 +160,31 @@ def test_release_command_is_validated_patched_and_cleared(make_org):
     assert status == 200 and patched["release_command"] == ["rake", "db:migrate"] and patched["needs_deploy"]
     status, cleared = org.call("PATCH", f"/services/{svc['id']}", {"release_command": None})
     assert status == 200 and cleared["release_command"] is None
+
+
+def test_a_release_command_is_waited_for_and_a_cancel_stops_its_task(make_org, ports):
+    stopped: list[str] = []
+
+    class Recording(SandboxCloud):
+        """Records StopTask calls (a simulated task has nothing to stop in moto)."""
+
+        def stop_task(self, task_arn, reason):
+            stopped.append(task_arn)
+            return super().stop_task(task_arn, reason)
+
+    ports.cloud_for_factory = make_cloud_for(Recording)
+    org = make_org()
+    svc = org.service(release_command=MIGRATE, env={"LAUNCHBAY_SANDBOX_DELAY": "60"})
+    dep = org.queue_deployment(svc)
+    out = engine.run(ports, dep["id"])
+    assert out.state == "later"                                          # a Pending: no worker waits
+    waiting = ports.store.collection("deployments").get(dep["id"])
+    assert waiting["status"] == "provisioning" and "running the release command" in waiting["reason"]
+    assert [s["name"] for s in waiting["steps"]][-1] == "release"
+    status, _ = org.call("POST", f"/deployments/{dep['id']}/cancel")
+    assert status == 200
+    engine.run(ports, dep["id"], out.owner, out.seq)
+    done = ports.store.collection("deployments").get(dep["id"])
+    started = next(s for s in done["steps"] if s["name"] == "release.start")["result"]
+    assert done["status"] == "cancelled" and stopped == [started["task_arn"]]
+    assert f"its release command's task {started['task_arn']} was stopped; nothing rolled out" in done["reason"]
