@@ -3,6 +3,8 @@ task definition is registered and before the ECS service changes; a failure stop
 the old release keeps serving. Driven in-process against the moto sandbox."""
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 
@@ -188,3 +190,54 @@ def test_a_release_command_is_waited_for_and_a_cancel_stops_its_task(make_org, p
     started = next(s for s in done["steps"] if s["name"] == "release.start")["result"]
     assert done["status"] == "cancelled" and stopped == [started["task_arn"]]
     assert f"its release command's task {started['task_arn']} was stopped; nothing rolled out" in done["reason"]
+
+
+def test_on_the_aws_path_the_release_task_is_looked_at_until_ecs_says_it_stopped(make_org, ports, launchbay_env):
+    """The step's AWS path: RunTask answers a real task (not a simulated outcome) and DescribeTasks
+    is asked on each look. moto cannot place Fargate tasks, so the adapter here starts the task on
+    an EC2 container instance of the cluster (a task definition moto can place, the same command)."""
+    import json
+
+    from chalicelib.cloud.aws import AwsCloud
+
+    ecs, ec2 = aws(launchbay_env, "ecs"), aws(launchbay_env, "ec2")
+    started: list[str] = []
+
+    class Ec2Tasks(SandboxCloud):
+        def run_task(self, task_definition_arn, network, env=None, client_token=None, command=None,
+                     container=None, release=False):
+            instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]
+            ecs.register_container_instance(cluster=self.cluster, instanceIdentityDocument=json.dumps({
+                "instanceId": instance["InstanceId"], "region": "us-east-1", "availabilityZone": "us-east-1a",
+                "privateIp": "10.0.0.1", "accountId": "123456789012", "imageId": "ami-12c6146b",
+                "instanceType": "t2.micro", "architecture": "x86_64", "pendingTime": "2026-01-01T00:00:00Z"}))
+            td = ecs.register_task_definition(family="release-probe", containerDefinitions=[
+                {"name": container, "image": "nginx:1.27", "memory": 128}])["taskDefinition"]["taskDefinitionArn"]
+            task = ecs.run_task(cluster=self.cluster, taskDefinition=td, count=1, launchType="EC2",
+                                overrides={"containerOverrides": [{"name": container, "command": command}]})
+            started.append(task["tasks"][0]["taskArn"])
+            return {"task_arn": started[-1], "started": True}
+
+        describe_task_runs = AwsCloud.describe_task_runs   # ask moto, as on AWS
+
+    ports.cloud_for_factory = make_cloud_for(Ec2Tasks)
+    org = make_org()
+    svc = org.service(name="w", kind="worker", port=None, release_command=MIGRATE)
+    dep = org.queue_deployment(svc)
+    out = engine.run(ports, dep["id"])
+    assert out.state == "later" and len(started) == 1
+    out = engine.run(ports, dep["id"], out.owner, out.seq)              # looked again: still running
+    assert out.state == "later" and len(started) == 1
+    waiting = ports.store.collection("deployments").get(dep["id"])
+    assert "running the release command `python manage.py migrate`" in waiting["reason"]
+    ecs.stop_task(cluster=ports.cloud_for(waiting.get("target")).cluster, task=started[0], reason="done")
+    for _ in range(200):   # the same chain goes on (its next message), as the worker's would
+        out = engine.run(ports, dep["id"], out.owner, out.seq)
+        if out.state != "later":
+            break
+        time.sleep(min(out.countdown, 0.2))
+    done = ports.store.collection("deployments").get(dep["id"])
+    assert done["status"] == "live", done.get("error")
+    assert next(s for s in done["steps"] if s["name"] == "release")["result"] == \
+        {"task_arn": started[0], "exit_code": 0, "command": MIGRATE}
+    assert len(started) == 1
