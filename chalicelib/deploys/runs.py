@@ -1,6 +1,7 @@
 """Runs of cron services: each scheduled or manual run's start, end and exit code."""
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from chalicelib import tasks
@@ -130,6 +131,10 @@ def _sync_open(ports: Ports) -> int:
             continue
         for run in open_runs:
             t = found.get(run["task_arn"])
+            if t is None and _older_than(run, FORGOTTEN_SECONDS):
+                # ECS keeps a stopped task about an hour: its end was missed (or never seen)
+                t = {"finished_ms": time.time() * 1000, "exit_code": None,
+                     "reason": "ECS no longer knows its task: its end was not seen"}
             if t is None or t.get("finished_ms") is None:
                 continue
             fields = {"status": _status(t), "exit_code": t.get("exit_code"), "reason": t.get("reason"),
@@ -137,6 +142,14 @@ def _sync_open(ports: Ports) -> int:
             if runs.update(run["id"], fields, expect={"status": "running"}) is not None:
                 changed += 1
     return changed
+
+
+FORGOTTEN_SECONDS = 2 * 3600   # a run ECS does not know this long after its start ended unseen
+
+
+def _older_than(run: dict, seconds: float) -> bool:
+    at = run.get("started") or run.get("created")
+    return isinstance(at, str) and time.time() - epoch_from_iso(at) > seconds
 
 
 def _status(run: dict) -> str:

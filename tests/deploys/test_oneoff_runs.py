@@ -91,3 +91,15 @@ def test_a_run_with_a_task_arn_is_synced_to_its_end_by_describe_tasks(deployed_s
     assert ended["status"] == "succeeded" and ended["exit_code"] == 0 and ended["finished"]
     runs.sync(ports)
     assert ports.store.collection("runs").get(run["id"]) == ended      # an ended run is not looked at again
+
+
+def test_a_run_ecs_no_longer_knows_ends_failed_in_words(deployed_service, ports):
+    org, svc, dep = deployed_service(name="gone")
+    status, run = org.call("POST", f"/services/{svc['id']}/runs", {"command": ["true"]})
+    assert status == 202
+    arn = f"arn:aws:ecs:us-east-1:123456789012:task/{ports.cloud_for(dep.get('target')).cluster}/0123456789abcdef"
+    ports.store.collection("runs").update(run["id"], {"status": "running", "task_arn": arn,
+                                                      "started": "2026-01-01T00:00:00Z"})
+    runs.sync(ports)
+    ended = ports.store.collection("runs").get(run["id"])
+    assert ended["status"] == "failed" and ended["exit_code"] is None and "no longer knows" in ended["reason"]
