@@ -1,11 +1,12 @@
 """What runs: run-time logs from CloudWatch, cron runs, custom-domain status."""
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, page, paged, ports, query
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.ids import micros_from_iso
 from chalicelib.deploys import operations, runs
+from chalicelib.deploys.models import RunIn
 
 bp = Blueprint(__name__)
 SVC = "/orgs/{org}/services/{svc}"
@@ -27,12 +28,16 @@ def service_logs(org, svc):
     return operations.service_logs(ports(), actor(bp), org, svc, start_ms, q.get("after") or None, limit)
 
 
-@endpoint(bp, SVC + "/runs", "POST", "Run a cron service now", 202, tag="operations")
+@endpoint(bp, SVC + "/runs", "POST", "Run a cron service now, or a one-off command on the live release", 202,
+          RunIn, tag="operations")
 def run_now(org, svc):
-    return 202, runs.run_now(ports(), actor(bp), org, svc)
+    who = actor(bp)
+    # the body is optional: a cron service runs its own command without one
+    body = parse_body(bp, RunIn) if (request(bp).raw_body or b"").strip() else RunIn()
+    return 202, runs.run_now(ports(), who, org, svc, body.command)
 
 
-@endpoint(bp, SVC + "/runs", "GET", "Run history of a cron service (start, end, exit code)", tag="operations")
+@endpoint(bp, SVC + "/runs", "GET", "Run history: cron runs and one-off commands (command, start, end, exit code)", tag="operations")
 def list_runs(org, svc):
     who = actor(bp)
     limit, cursor = page(bp)

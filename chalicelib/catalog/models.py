@@ -131,6 +131,9 @@ class _ServiceFields(BaseModel):
     image: Optional[ImageRef] = None
     port: Optional[int] = Field(None, ge=1, le=65535)
     command: Optional[list[str]] = Field(None, max_length=64)
+    release_command: Optional[list[str]] = Field(
+        None, min_length=1, max_length=64, description="run as one task of the new release before each deploy "
+        "rolls out (migrations); a non-zero exit stops the deploy and the old release keeps serving; null: none")
     cpu: Optional[Literal[256, 512, 1024, 2048, 4096]] = None
     memory: Optional[int] = Field(None, ge=512, le=30720)
     env: Optional[dict[str, str]] = None
@@ -191,7 +194,7 @@ class ServicePatch(_ServiceFields):
     pass
 
 
-DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
+DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
             "deregistration_delay": 30, "autoscaling": None}
 

@@ -230,9 +230,13 @@ class ComputeMixin(FoundationMixin):
 
     # --- one-off tasks -------------------------------------------------------------
     def run_task(self, task_definition_arn: str, network: Network, env: Optional[dict[str, str]] = None,
-                 client_token: Optional[str] = None) -> dict[str, Any]:
+                 client_token: Optional[str] = None, command: Optional[list[str]] = None,
+                 container: Optional[str] = None, release: bool = False) -> dict[str, Any]:
         """Start one Fargate task. Pass client_token (<= 64 chars, e.g. the run id) so a
-        redelivered call does not start a second task. env is used only by the sandbox."""
+        redelivered call does not start a second task. env and release (a release command:
+        LAUNCHBAY_SANDBOX_FAIL=release fails it) are read only by the sandbox.
+        command (with the container's name): run that instead of the image's command
+        (a release command, a one-off run), the task definition otherwise unchanged."""
         kwargs: dict[str, Any] = dict(
             cluster=self.cluster, taskDefinition=task_definition_arn, launchType="FARGATE",
             platformVersion="LATEST", count=1, startedBy="launchbay",
@@ -241,6 +245,10 @@ class ComputeMixin(FoundationMixin):
         )
         if client_token:
             kwargs["clientToken"] = naming.idempotency_token("run", client_token, n=64)
+        if command:
+            if not container:
+                raise ValueError("a command override needs the container's name")
+            kwargs["overrides"] = {"containerOverrides": [{"name": container, "command": list(command)}]}
         resp = self.client("ecs").run_task(**kwargs)
         tasks = resp.get("tasks", [])
         if not tasks:
@@ -248,6 +256,17 @@ class ComputeMixin(FoundationMixin):
                                  for f in resp.get("failures", []))
             raise RuntimeError(f"ECS did not start the task: {failures or 'no reason given'}")
         return {"task_arn": tasks[0]["taskArn"], "started": True}
+
+    def stop_task(self, task_arn: str, reason: str) -> bool:
+        """Stop a one-off task (a release command cancelled or out of time). -> False when ECS
+        no longer knows it; stopping a stopped task is harmless."""
+        try:
+            self.client("ecs").stop_task(cluster=self.cluster, task=task_arn, reason=reason[:255])
+        except Exception as exc:
+            if error_code(exc) in ("InvalidParameterException", "ClientException"):
+                return False
+            raise
+        return True
 
     # --- rollout ---------------------------------------------------------------------
     def observe_rollout(self, service_name: str, deployment_id: str, env: dict[str, str],

@@ -1,6 +1,7 @@
 """Runs of scheduled (cron) tasks, read back from ECS for the run history."""
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from chalicelib.cloud.base import CloudBase
@@ -37,3 +38,17 @@ class RunsMixin(CloudBase):
                 if (run["started_ms"] or 0) > started_after_ms:
                     out.append(run)
         return sorted(out, key=lambda r: r["started_ms"] or 0)
+
+    def describe_task_runs(self, task_arns: list[str]) -> list[dict[str, Any]]:
+        """The tasks named (summarize_task's shape: finished_ms None while they run), 100 per
+        DescribeTasks call; a task ECS no longer knows (stopped over an hour ago) is left out."""
+        ecs = self.client("ecs")
+        out: list[dict[str, Any]] = []
+        now_ms = int(time.time() * 1000)
+        for i in range(0, len(task_arns), 100):
+            for task in ecs.describe_tasks(cluster=self.cluster, tasks=task_arns[i:i + 100]).get("tasks", []):
+                run = summarize_task(task)
+                if run["finished_ms"] is None and task.get("lastStatus") == "STOPPED":
+                    run["finished_ms"] = now_ms   # stopped without a time (moto): it ended by now
+                out.append(run)
+        return out

@@ -126,23 +126,40 @@ class SandboxCloud(AwsCloud):
                                  awslogs.spread(lines, start_ms + 50 * i, end_ms + 50 * i))
 
     def run_task(self, task_definition_arn: str, network: Network, env: Optional[dict[str, str]] = None,
-                 client_token: Optional[str] = None) -> dict[str, Any]:
+                 client_token: Optional[str] = None, command: Optional[list[str]] = None,
+                 container: Optional[str] = None, release: bool = False) -> dict[str, Any]:
         """A simulated run: checks the task definition exists in moto, then reports the exit
-        code the env convention asks for (LAUNCHBAY_SANDBOX_FAIL)."""
+        code the env convention asks for (LAUNCHBAY_SANDBOX_FAIL; `release` for a release
+        command). The same client token gives the same task, as ECS's clientToken does."""
         td = self._task_definition(task_definition_arn)
+        if command and not container:
+            raise ValueError("a command override needs the container's name")
         run_id = naming.idempotency_token("run", client_token) if client_token else uuid.uuid4().hex
         family = td.get("family", naming.task_definition_family(task_definition_arn))
-        self._log_run(td, run_id, env, int(time.time() * 1000))
-        return {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
-                "exit_code": simulator.exit_code(env), "simulated": True}
+        now = time.time()
+        self._log_run(td, run_id, env, int(now * 1000), command, release)
+        out = {"task_arn": f"sandbox:task/{self.cluster}/{family}/{run_id}", "started": True,
+               "exit_code": simulator.exit_code(env, release), "simulated": True}
+        if release:   # a release command takes LAUNCHBAY_SANDBOX_DELAY, as a rollout does
+            out["ends_at"] = now + simulator.delay(env, self.settings.sandbox_delay_seconds)
+        return out
 
-    def _log_run(self, td: dict[str, Any], task_id: str, env: Optional[dict[str, str]], at_ms: int) -> None:
+    def _log_run(self, td: dict[str, Any], task_id: str, env: Optional[dict[str, str]], at_ms: int,
+                 command: Optional[list[str]] = None, release: bool = False) -> None:
         """A simulated run's start and exit lines (a redelivered run finds its stream and skips)."""
         target = awslogs.target(td)
         if target is not None:
-            lines = simulator.run_lines(target["container"], target["image"], env)
+            lines = simulator.run_lines(target["container"], target["image"], env, command, release)
             awslogs.write_stream(self.client("logs"), target["group"], awslogs.stream_name(target, task_id),
                                  awslogs.spread(lines, at_ms, at_ms))
+
+    def stop_task(self, task_arn: str, reason: str) -> bool:
+        """A simulated task has nothing to stop (it says so by True: it is stopped)."""
+        return True if task_arn.startswith("sandbox:") else super().stop_task(task_arn, reason)
+
+    def describe_task_runs(self, task_arns: list[str]) -> list[dict[str, Any]]:
+        """Simulated tasks ended when they started (run_task said how): only real ones are asked."""
+        return super().describe_task_runs([a for a in task_arns if not a.startswith("sandbox:")])
 
     def list_task_runs(self, family: str, rule_name: str, started_after_ms: int,
                        env: Optional[dict[str, str]] = None, now_ms: Optional[int] = None) -> list[dict[str, Any]]:

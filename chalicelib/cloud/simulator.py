@@ -7,6 +7,7 @@ outcome per service:
                            "health"    -> fails: health check on <path> returned 502
                            "timeout"   -> stays in_progress forever (the caller's deadline ends it)
                            "build"     -> a build from source fails (after its real checks pass)
+                           "release"   -> the release command exits 1 (everything else works)
   LAUNCHBAY_SANDBOX_DELAY  seconds before the outcome (default: settings.sandbox_delay_seconds)
 Pure functions of (service, env, started_at, now): no state, so any worker can answer.
 Reasons never repeat the task counts: the engine prints "N of M tasks running" itself.
@@ -20,6 +21,7 @@ from chalicelib.cloud.port import RolloutStatus
 FAIL_VAR = "LAUNCHBAY_SANDBOX_FAIL"
 DELAY_VAR = "LAUNCHBAY_SANDBOX_DELAY"
 CRASH_VALUES = {"1", "crash", "true", "yes"}
+RELEASE = "release"
 BREAKER = "the deployment circuit breaker stopped the rollout"  # moto never restores an older revision
 HEALTH_CHECKS = 3  # consecutive checks before a target turns (un)healthy, as the engine's target groups
 
@@ -31,6 +33,8 @@ def mode(env: Optional[dict[str, str]]) -> str:
         return "ok"
     if value in ("health", "timeout"):
         return value
+    if value == RELEASE:   # only the release command fails (release_exit_code)
+        return "ok"
     return "crash"  # "1", "crash" or anything unexpected: fail loudly rather than pass
 
 
@@ -42,9 +46,16 @@ def delay(env: Optional[dict[str, str]], default: float) -> float:
         return default
 
 
-def exit_code(env: Optional[dict[str, str]]) -> int:
-    """Exit code of a simulated one-off task (cron job)."""
+def exit_code(env: Optional[dict[str, str]], release: bool = False) -> int:
+    """Exit code of a simulated one-off task (a cron job, a one-off command; the release
+    command with release=True, which LAUNCHBAY_SANDBOX_FAIL=release makes exit 1)."""
+    if release and _value(env) == RELEASE:
+        return 1
     return 0 if mode(env) in ("ok", "timeout") else 1
+
+
+def _value(env: Optional[dict[str, str]]) -> str:
+    return str((env or {}).get(FAIL_VAR, "") or "").strip().lower()
 
 
 def build_fails(env: Optional[dict[str, str]]) -> bool:
@@ -130,11 +141,14 @@ def task_lines(m: str, container: str, image: str, port: Optional[int], health_p
     return lines
 
 
-def run_lines(container: str, image: str, env: Optional[dict[str, str]]) -> list[str]:
-    """What one simulated run of a cron job writes: its start and its exit."""
-    code = exit_code(env)
+def run_lines(container: str, image: str, env: Optional[dict[str, str]],
+              command: Optional[list[str]] = None, release: bool = False) -> list[str]:
+    """What one simulated run of a cron job (or a one-off or release command) writes: its
+    start, the command it runs when overridden, and its exit."""
+    code = exit_code(env, release)
     why = "" if code == 0 else f" {_note(env)}"
-    return [f"[sandbox] {container} started from {image} (simulated run: no container runs)",
+    ran = [f"[sandbox] $ {' '.join(command)}"] if command else []
+    return [f"[sandbox] {container} started from {image} (simulated run: no container runs)", *ran,
             f"[sandbox] {container} exited with code {code}{why}"]
 
 

@@ -275,7 +275,7 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         name, status = step.name, step.status
         if name in ctx.results:
             continue
-        if dep.get("deadline") and dep["deadline"] < _now() and name != "rollout":
+        if dep.get("deadline") and dep["deadline"] < _now() and name not in OWN_DEADLINE:
             steps_doc = [dict(s) for s in dep["steps"]]
             entry = next((s for s in steps_doc if s["name"] == name), None)
             if entry is None:
@@ -337,6 +337,9 @@ def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
         append_log(ports, dep, f"{name}: done in {entry['ms']:.0f} ms{_said(entry.get('plan'))}{_summary(result)}", name)
     return _finish(ports, dep, owner)
 
+
+# Waits that keep their own deadline (from the step's start) rather than the status's.
+OWN_DEADLINE = {"rollout", "release"}
 
 # The status a step runs in, entered from the one before it (queued is left by the claim above).
 ENTERED = {"provisioning": "provisioning AWS resources", "deploying": "rolling out on ECS"}
@@ -418,9 +421,10 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     who = dep["cancel_requested"]
     if dep.get("superseded_by_number"):
         # the user's rollback deployment puts the service right; this one just stops
+        stopped = steps.stop_release_task(ports, dep, f"rollback deployment #{dep['superseded_by_number']} took over")
         lifecycle.move(ports, dep, "superseded", f"stopped before {before}: rollback deployment "
                                                  f"#{dep['superseded_by_number']} took over (by {who})"
-                                                 + _stop_build(ports, dep))
+                                                 + (f"; {stopped}" if stopped else "") + _stop_build(ports, dep))
         return Outcome("done", detail="superseded")
     touched = _touched(dep["steps"])
     service = ports.store.collection("services").get(dep["service_id"]) or {}
@@ -430,8 +434,9 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
         lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} during {before}; {stopped}")
         return Outcome("done", detail="cancelled")
     if not touched:
-        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; nothing reached ECS"
-                       + _stop_build(ports, dep))
+        stopped = steps.stop_release_task(ports, dep, f"deployment cancelled by {who}")
+        lifecycle.move(ports, dep, "cancelled", f"cancelled by {who} before {before}; "
+                       + (stopped or "nothing reached ECS") + _stop_build(ports, dep))
         return Outcome("done", detail="cancelled")
     new = lifecycle.fail(ports, dep, f"cancelled by {who}", touched)
     if new is not None and new["status"] == "rollback_pending":

@@ -31,3 +31,11 @@ class DeploymentIn(BaseModel):
 class RollbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     deployment_id: str = Field(min_length=1, max_length=64, description="an earlier live deployment of the service")
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    command: Optional[list[str]] = Field(None, min_length=1, max_length=64,
+                                         description="run this instead of the image's command (ECS containerOverrides): "
+                                         "optional for a cron service (default: its own command), required for web "
+                                         "and worker services")

@@ -1,6 +1,7 @@
 """Runs of cron services: each scheduled or manual run's start, end and exit code."""
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from chalicelib import tasks
@@ -9,23 +10,31 @@ from chalicelib.catalog.service import get_service
 from chalicelib.cloud import naming
 from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import StateConflict
+from chalicelib.core.errors import Invalid, StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
 from chalicelib.deploys.steps import recorded_network
 from chalicelib.store.port import Conflict, iter_all
 
 
-def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
+def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str,
+            command: Optional[list[str]] = None) -> dict[str, Any]:
+    """Run the service's live release once: a cron job (its own command unless one is given),
+    or a one-off command on a web or worker service (required: a web server's never ends)."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
+    if service["kind"] != "cron" and not command:
+        raise Invalid(f"a {service['kind']} service runs a one-off command only: give the command to run "
+                      "(e.g. [\"python\", \"manage.py\", \"shell\"]); its own command never ends", field="command")
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
-    if service["kind"] != "cron" or not live:
-        raise StateConflict("only a cron service with a live release can be run", field="service")
+    if not live or not live.get("task_definition"):
+        raise StateConflict("the service has no live release to run: deploy it first", field="service")
     run = {"id": new_id("run"), "org_id": org_id, "service_id": service_id, "deployment_id": live["id"],
            "trigger": "manual", "actor": actor.label, "status": "starting", "created": now_iso(),
-           "started": None, "finished": None, "exit_code": None}   # task_arn once started (unique when set)
+           "started": None, "finished": None, "exit_code": None,   # task_arn once started (unique when set)
+           "command": list(command) if command else None}          # None: the release's own command
     with ports.store.transaction():
         ports.store.collection("runs").insert(run)
-        audit.record(ports, actor, org_id, "service.run", "service", service_id, {"run": run["id"]})
+        audit.record(ports, actor, org_id, "service.run", "service", service_id,
+                     {"run": run["id"], **({"command": run["command"]} if command else {})})
     ports.queue.publish(tasks.START_RUN, run["id"])
     return run
 
@@ -41,8 +50,10 @@ def start(ports: Ports, run_id: str) -> dict[str, Any]:
         raise LookupError(f"run {run_id}: its deployment {run['deployment_id']} no longer exists")
     cloud = ports.cloud_for(live.get("target"))   # where its release runs
     network = recorded_network(live) or cloud.ensure_network()
+    command = run.get("command")
     out = cloud.run_task(live["task_definition"], network, env=(live.get("spec") or {}).get("env"),
-                               client_token=run_id)
+                         client_token=run_id, command=command,
+                         container=(live.get("spec") or {}).get("name") if command else None)
     changes: dict[str, Any] = {"status": "running", "started": now_iso(), "task_arn": out.get("task_arn")}
     if out.get("simulated"):  # the sandbox knows the outcome at once
         changes.update(status="succeeded" if out.get("exit_code") == 0 else "failed",
@@ -94,7 +105,51 @@ def sync(ports: Ports) -> dict[str, int]:
         open_runs = [r["started_ms"] for r in found if r.get("finished_ms") is None and r.get("started_ms")]
         latest = max([r["started_ms"] for r in found if r.get("started_ms")] or [since])
         store.collection("services").update(service["id"], {"runs_synced_ms": min(open_runs) - 1 if open_runs else latest})
+    updated += _sync_open(ports)
     return {"added": added, "updated": updated}
+
+
+def _sync_open(ports: Ports) -> int:
+    """Runs started with a task ARN and no end yet (one-off commands of web and worker services,
+    which no schedule's family listing covers; cron runs too), looked up by DescribeTasks in the
+    account and region their release runs in. -> how many changed."""
+    runs, deps = ports.store.collection("runs"), ports.store.collection("deployments")
+    by_target: dict[str, tuple[Any, list[dict[str, Any]]]] = {}
+    for run in iter_all(runs, {"status": "running"}):
+        if not run.get("task_arn") or run.get("finished"):
+            continue
+        live = deps.get(run.get("deployment_id") or "")
+        if live is None:
+            continue
+        key = repr(sorted((live.get("target") or {}).items()))
+        by_target.setdefault(key, (live.get("target"), []))[1].append(run)
+    changed = 0
+    for target, open_runs in by_target.values():
+        try:
+            found = {t["task_arn"]: t for t in ports.cloud_for(target).describe_task_runs([r["task_arn"] for r in open_runs])}
+        except AccessBroken:  # the connection shows as broken; the next sync looks again
+            continue
+        for run in open_runs:
+            t = found.get(run["task_arn"])
+            if t is None and _older_than(run, FORGOTTEN_SECONDS):
+                # ECS keeps a stopped task about an hour: its end was missed (or never seen)
+                t = {"finished_ms": time.time() * 1000, "exit_code": None,
+                     "reason": "ECS no longer knows its task: its end was not seen"}
+            if t is None or t.get("finished_ms") is None:
+                continue
+            fields = {"status": _status(t), "exit_code": t.get("exit_code"), "reason": t.get("reason"),
+                      "finished": iso_from_epoch(t["finished_ms"] / 1000)}
+            if runs.update(run["id"], fields, expect={"status": "running"}) is not None:
+                changed += 1
+    return changed
+
+
+FORGOTTEN_SECONDS = 2 * 3600   # a run ECS does not know this long after its start ended unseen
+
+
+def _older_than(run: dict, seconds: float) -> bool:
+    at = run.get("started") or run.get("created")
+    return isinstance(at, str) and time.time() - epoch_from_iso(at) > seconds
 
 
 def _status(run: dict) -> str:

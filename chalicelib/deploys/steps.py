@@ -476,6 +476,120 @@ def schedule(ctx: Ctx) -> StepPlan:
                  lambda outs: {"rule_arn": outs[0], "schedule": ctx.spec["schedule"]})
 
 
+# --- the release command: one task of the new task definition, before anything rolls out ---
+
+RELEASE_POLL_SECONDS = 5.0   # on AWS; the sandbox uses its rollout poll
+
+
+def release_words(command: list[str]) -> str:
+    return "`" + " ".join(command) + "`"
+
+
+def _release_skipped(ctx: Ctx) -> Optional[str]:
+    if not ctx.spec.get("release_command"):
+        return "no release command"
+    if ctx.dep.get("rollback_of"):   # the release's migrations ran when it first went out
+        return "a rollback does not run the release command again"
+    return None
+
+
+def release_start(ctx: Ctx) -> StepPlan:
+    """Start the release command (migrations...) as one task of the NEW task definition with
+    its command overridden. The client token is the deployment and step, so a worker killed
+    after RunTask and before the result was recorded gets the same task back, not a second."""
+    why = _release_skipped(ctx)
+    if why:
+        return StepPlan("release.start", "release command", "-", "skip", {}, [], {"skipped": why})
+    command = list(ctx.spec["release_command"])
+    kwargs = {"task_definition_arn": ctx.results["task_definition"]["arn"], "network": ctx.results["network"],
+              # only the sandbox's LAUNCHBAY_SANDBOX_* switches (AWS reads none of it; no values in the plan)
+              "env": {k: v for k, v in (ctx.spec.get("env") or {}).items() if k.startswith("LAUNCHBAY_SANDBOX_")},
+              "client_token": f"{ctx.dep['id']}:release", "command": command, "container": ctx.spec["name"],
+              "release": True}
+    return StepPlan("release.start", "release command (one ECS task)", " ".join(command), "create",
+                    {"command": [None, command]}, [Call("run_task", kwargs)], None,
+                    lambda outs: {**outs[0], "command": command}, always=True)
+
+
+def describe_release(ctx: Ctx) -> StepPlan:
+    """The release wait, for a plan: what it waits for (or why it is skipped)."""
+    why = _release_skipped(ctx)
+    if why:
+        return StepPlan("release", "release command", "-", "skip", description=why)
+    command = list(ctx.spec["release_command"])
+    return StepPlan("release", "release command", " ".join(command), "wait",
+                    description=f"run {release_words(command)} as one task of the new task definition and wait until it "
+                                "stops; a non-zero exit fails the deployment before anything rolls out")
+
+
+def release(ctx: Ctx) -> dict[str, Any] | Pending:
+    """Wait for the release task to stop, its log lines streamed into the deployment log; a
+    non-zero exit fails the deployment before anything rolled out (the old release keeps serving)."""
+    from chalicelib.deploys.logs import append_log
+
+    started = ctx.results["release.start"]
+    if started.get("skipped"):
+        return {"skipped": started["skipped"]}
+    command, arn = started["command"], started["task_arn"]
+    if started.get("simulated"):   # the sandbox knows the outcome, due after its delay
+        due = time.time() >= float(started.get("ends_at") or 0)
+        run: dict[str, Any] = {"finished_ms": 1 if due else None, "exit_code": started.get("exit_code"),
+                               "status": "STOPPED" if due else "RUNNING (sandbox)"}
+    else:
+        found = ctx.cloud.describe_task_runs([arn])
+        if not found:
+            raise StepFailed(f"the release command {release_words(command)}: ECS no longer knows its task {arn}")
+        run = found[0]
+    _stream_release_log(ctx, arn, append_log)
+    if run.get("finished_ms") is None:
+        limit = ctx.ports.settings.deploy_timeout_seconds
+        if time.time() > ctx.step_started + limit:
+            ctx.cloud.stop_task(arn, f"the release command did not finish within {limit} s")
+            raise StepFailed(f"the release command {release_words(command)} did not finish within {limit} s "
+                             f"(its task {arn} was stopped)")
+        poll = ctx.ports.settings.rollout_poll_seconds if ctx.ports.settings.sandbox else RELEASE_POLL_SECONDS
+        return Pending(poll, f"running the release command {release_words(command)} ({run.get('status') or 'starting'})")
+    code = run.get("exit_code")
+    if code is None:
+        raise StepFailed(f"the release command {release_words(command)} did not run: "
+                         f"{run.get('reason') or 'its task stopped without an exit code'}")
+    if code != 0:
+        raise StepFailed(f"the release command {release_words(command)} exited with {code}")
+    return {"task_arn": arn, "exit_code": 0, "command": command}
+
+
+def stop_release_task(ports: Ports, dep: dict[str, Any], why: str) -> Optional[str]:
+    """Stop the release command's task of a deployment leaving before it ended (a cancel, a
+    rollback taking over), so no migration keeps running for it. -> words, or None when no
+    release task is running for it."""
+    started = step_result(dep, "release.start")
+    if not started or not started.get("task_arn") or step_result(dep, "release") is not None:
+        return None
+    ports.cloud_for(dep.get("target")).stop_task(started["task_arn"], why)
+    return f"its release command's task {started['task_arn']} was stopped; nothing rolled out"
+
+
+def _stream_release_log(ctx: Ctx, task_arn: str, append_log: Callable[..., Any]) -> None:
+    """The task's new log lines (awslogs stream PREFIX/CONTAINER/TASK_ID) into the deployment
+    log, from the last one seen (kept on the deployment, so a resumed step repeats none)."""
+    deps = ctx.ports.store.collection("deployments")
+    seen = (deps.get(ctx.dep["id"]) or ctx.dep).get("release_log_ms")
+    name = ctx.spec["name"]
+    stream = f"{name}/{name}/{task_arn.rsplit('/', 1)[-1]}"
+    last, token = seen, None
+    for _ in range(10):   # at most 1,000 lines a look; the next look reads on
+        events, token = ctx.cloud.read_logs(ctx.names.log_group, stream, start_ms=(seen + 1) if seen else None,
+                                            next_token=token, limit=100)
+        for e in events:
+            if seen is None or e["ts"] > seen:
+                append_log(ctx.ports, ctx.dep, str(e["message"])[:2000], "release")
+                last = max(last or 0, e["ts"])
+        if not token or not events:
+            break
+    if last != seen:
+        deps.update(ctx.dep["id"], {"release_log_ms": last})
+
+
 # --- the rollout: a wait, not a change --------------------------------------------------
 
 def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service") -> dict[str, Any] | Pending:
@@ -519,16 +633,21 @@ class Step:
 _COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
            Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
            Step("resources", "provisioning", wait=resources, describe=describe_resources), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+# After the task definition, before the ECS service or schedule changes: the release command
+# runs on the new release's task definition while the old release still serves.
+_RELEASE = [Step("release.start", "provisioning", release_start),
+            Step("release", "provisioning", wait=release, describe=describe_release)]
 STEPS: dict[str, list[Step]] = {
     "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
                       Step("target_group", "provisioning", target_group),
                       Step("listener_rule", "provisioning", listener_rule),
-                      Step("domain_rule", "provisioning", domain_rule),
+                      Step("domain_rule", "provisioning", domain_rule), *_RELEASE,
                       Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
                       Step("autoscaling", "deploying", autoscaling), Step("certificate", "deploying", certificate)],
-    "worker": _COMMON + [Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
+    "worker": _COMMON + [*_RELEASE, Step("service", "deploying", ecs_service),
+                         Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
                          Step("autoscaling", "deploying", autoscaling)],
-    "cron": _COMMON + [Step("schedule", "deploying", schedule)],
+    "cron": _COMMON + [*_RELEASE, Step("schedule", "deploying", schedule)],
 }
 # Steps after which AWS runs something new: a failure from here on needs a rollback.
 TOUCHES_RUNTIME = {"service", "schedule"}

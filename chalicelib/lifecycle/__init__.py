@@ -61,5 +61,11 @@ def fail(ports: Ports, dep: dict[str, Any], reason: str, touched_runtime: bool,
     if touched_runtime and previous and previous.get("task_definition") and previous["id"] != dep["id"]:
         return move(ports, dep, "rollback_pending", reason, actor,
                     rollback_to=previous["id"], rollback_to_number=previous["number"])
-    why = "nothing reached ECS" if not touched_runtime else "there is no earlier live release"
+    if touched_runtime:
+        why = "there is no earlier live release"
+    else:   # a release command that ran is a task in ECS, but nothing new serves or is scheduled
+        ran = any(s.get("name") == "release" for s in dep.get("steps") or [])
+        why = "nothing was rolled out" if ran else "nothing reached ECS"
+        if previous and previous["id"] != dep["id"]:
+            why += f"; deployment #{previous['number']} keeps serving"
     return move(ports, dep, "failed", reason, actor, note={"log": f"deployment failed: {reason}; no rollback ({why})"})

@@ -68,7 +68,9 @@ COLLECTIONS: dict[str, Indexes] = {
                                               "source_ip", "details", "created"})),
     "outbox": Indexes(index=(("created",),)),
     "locks": Indexes(),
-    "runs": Indexes(index=(("service_id", "created"), ("service_id", "created", "id")), unique=(("task_arn",),)),
+    # ("status", "created"): the beat's look at runs still going (deploys/runs.py _sync_open)
+    "runs": Indexes(index=(("service_id", "created"), ("service_id", "created", "id"), ("status", "created")),
+                    unique=(("task_arn",),)),
     # alerts (chalicelib/observe/alerts.py): one open per (service, rule) through the unique open_key
     "alerts": Indexes(unique=(("open_key",),), index=(("service_id", "created"), ("service_id", "status", "created")),
                       search=frozenset({"org_id", "project_id", "service_name", "rule", "status", "message",

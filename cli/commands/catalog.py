@@ -155,6 +155,9 @@ Cpu = Annotated[Optional[int], typer.Option("--cpu", help="Fargate CPU units: 25
 Memory = Annotated[Optional[int], typer.Option("--memory", help="MiB; must fit the CPU.")]
 Var = Annotated[Optional[list[str]], typer.Option("--var", help="Environment variable KEY=VALUE (repeatable).")]
 Command = Annotated[Optional[str], typer.Option("--command", help="The container's command, split like a shell would.")]
+ReleaseCommand = Annotated[Optional[str], typer.Option(
+    "--release-command", help="Run before each deploy rolls out (migrations), split like a shell would; "
+                              "a failure stops the deploy. '' removes it.")]
 HealthPath = Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")]
 MinInstances = Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")]
 MaxInstances = Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")]
@@ -179,7 +182,8 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
 
 SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
                    ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
-SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env", "live_image", "port", "cpu", "memory", "command", "env",
+SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
+                  "live_image", "port", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
                   "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
@@ -226,7 +230,7 @@ def services_create(
     kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
-    schedule: Schedule = None, domain: Domain = None,
+    schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -244,6 +248,8 @@ def services_create(
     if s._env_ref:
         body["environment"] = s.environment()["name"]
     body.update(_settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule, domain))
+    if release_command:
+        body["release_command"] = shlex.split(release_command)
     if build_arg:
         body["build_env"] = _pairs(build_arg, "--build-arg")
     svc = s.client.post(s.project_path("/services"), body)
@@ -269,7 +275,7 @@ def services_update(
     build_arg: src.BuildArg = None,
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
-    schedule: Schedule = None, domain: Domain = None,
+    schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -290,6 +296,8 @@ def services_update(
     if fields:
         body["source"] = src.source_body(fields, svc.get("source"))
     body.update(_settings(port, cpu, memory, None, command, health_path, min_instances, max_instances, schedule, domain))
+    if release_command is not None:   # '' removes it
+        body["release_command"] = shlex.split(release_command) or None
     if var or unset_var:
         current = svc.get("env") or {}
         unknown = [k for k in unset_var or [] if k not in current]

@@ -16,7 +16,7 @@ from cli.session import CliError, Session
 SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="A cron service: id or name.")]
 ENDED = {"succeeded", "failed"}
 COLUMNS = [("id", "ID"), ("trigger", "TRIGGER"), ("status", "STATUS"), ("exit_code", "EXIT"), ("started", "STARTED"),
-           ("finished", "FINISHED"), ("actor", "BY"), ("reason", "REASON")]
+           ("finished", "FINISHED"), ("actor", "BY"), ("command", "COMMAND"), ("reason", "REASON")]
 LOG_MARGIN_MS = 60_000  # read the logs from a minute before the run started: the clocks of API and AWS may differ
 
 cron_app = typer.Typer(help="Cron services: run one now (and follow it to its exit code), list its runs.")
@@ -113,11 +113,22 @@ def cron_run(
     run with its `logs` (the log tail)."""
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
+    if svc.get("kind") != "cron":   # the API would ask for a command: say which command takes one
+        raise CliError(f"{svc['name']} is a {svc.get('kind')} service, not a cron job: run a command on it with "
+                       f"`launchbay run {svc['name']} -- COMMAND...`")
+    start_run(s, svc, None, wait, timeout, interval, tail, "launchbay cron runs {name}")
+
+
+def start_run(s: Session, svc: dict[str, Any], command: Optional[list[str]], wait: bool, timeout: float,
+              interval: float, tail: int, hint: str) -> None:
+    """Start a run of the service's live release (its own command, or `command`) and, with
+    `wait`, follow it to its end: its log tail and exit code (exit 2 when it failed).
+    Shared by `launchbay cron run` and `launchbay run`."""
     svc_path = s.org_path(f"/services/{svc['id']}")
-    run = s.client.post(svc_path + "/runs")
+    run = s.client.post(svc_path + "/runs", {"command": command} if command else None)
     if not wait:
         s.out.result(run, lambda: s.out.line(f"Started run {run['id']} of {svc['name']} ({run.get('status')}); "
-                                             f"follow it: launchbay cron runs {svc['name']}"))
+                                             f"follow it: {hint.format(name=svc['name'])}"))
         return
     s.out.note(f"Started run {run['id']} of {svc['name']}", style="bold")
     run = _follow(s, svc_path + "/runs", run, timeout, interval)
@@ -150,3 +161,47 @@ def cron_runs(
     s = Session(json, org=org, project=project, env=env)
     items = _runs(s, s.service_path(service, "/runs"), limit)
     s.out.result({"items": items}, lambda: s.out.table(items, COLUMNS, "no runs yet: `launchbay cron run SERVICE`"))
+
+
+@app.command("run", epilog="""[bold]Examples[/bold]
+
+  launchbay run web -- python manage.py migrate --noinput   [dim]# on a terminal: follows it to its exit code[/dim]
+
+  launchbay run worker --no-wait -- rake cleanup              [dim]# prints the run id; `launchbay runs worker`[/dim]
+
+  launchbay run web --wait --json -- ./bin/check | jq .exit_code""")
+def run_command(
+    service: Annotated[str, typer.Argument(metavar="SERVICE", help="A service: id or name.")],
+    command: Annotated[Optional[list[str]], typer.Argument(
+        metavar="-- COMMAND...", help="What to run, after `--` (its options are not read as launchbay's). "
+                                      "Required for web and worker services; a cron service runs its own without.")] = None,
+    wait: Annotated[Optional[bool], typer.Option("--wait/--no-wait", "-w", help="Follow the run to its end: exit 0 when "
+                                                 "it exited 0, 2 when it failed. Default: on a terminal only.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)] = 900,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls while waiting.", min=0.1)] = 2.0,
+    tail: Annotated[int, typer.Option("--tail", help="While waiting: show the run's last N log lines.", min=0)] = 20,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Run a one-off command on the service's live release (one ECS task of its task definition,
+    the command overridden): migrations, a shell script, a check.
+
+    Needs the developer role and a live release. Without --wait or --no-wait it follows the run
+    when the output is a terminal and only prints the run id otherwise (scripts: say --wait)."""
+    s = Session(json, org=org, project=project, env=env)
+    follow = wait if wait is not None else (not json and s.out.out.is_terminal)
+    start_run(s, s.service(service), list(command or []) or None, follow, timeout, interval, tail,
+              "launchbay runs {name}")
+
+
+@app.command("runs", epilog="""[bold]Examples[/bold]
+
+  launchbay runs web
+
+  launchbay runs web --limit 100 --json""")
+def runs_list(
+    service: Annotated[str, typer.Argument(metavar="SERVICE", help="A service: id or name.")],
+    limit: Annotated[int, typer.Option("--limit", help="Newest first; at most this many.", min=1, max=1000)] = 20,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """A service's runs, newest first: one-off commands (and a cron job's runs) with status, exit code and command."""
+    cron_runs(service, limit, org, project, env, json)

@@ -404,6 +404,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PUT /orgs/{org}/services/{svc}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/services/{svc}/deployments": dict,
         "POST /orgs/{org}/services/{svc}/rollback": lambda: {"deployment_id": a["dep"]},
+        "POST /orgs/{org}/services/{svc}/runs": lambda: {"command": ["echo", a["canary"]]},   # a one-off command
         "POST /orgs/{org}/projects/{project}/environments": lambda: {"name": "e-" + _hex()},
         "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},
         "POST /orgs/{org}/projects/{project}/environments/{env}/clone": lambda: {"name": "c-" + _hex()},

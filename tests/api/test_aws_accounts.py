@@ -210,7 +210,8 @@ def test_the_sandbox_demo_connection_works_end_to_end(make_org, ports, launchbay
 
 
 def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, ports, launchbay_env):
-    """Every AWS call made through a connection (a web, worker and cron deploy, a run, logs,
+    """Every AWS call made through a connection (a web (with a release command), worker and cron
+    deploy, a cron run and a one-off command, logs,
     health, teardown) is one the published policy allows: the policy is the code's."""
     from chalicelib import wiring
     from chalicelib.deploys import runs, watch
@@ -227,7 +228,8 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
     wiring.reset_clients()
     target = {"aws_account_id": conn["id"], "region": "us-east-1"}
     ports.cloud_for(target).clients._get_session().events.register("before-call", record)
-    web, worker = org.service(), org.service(name="jobs", kind="worker", port=None)
+    web = org.service(release_command=["sh", "-c", "echo migrate"])   # a release command's task and log
+    worker = org.service(name="jobs", kind="worker", port=None)
     cron = org.service(name="tick", kind="cron", image="busybox", schedule="rate(1 hour)")
     from tests.deploys.test_builds import GOOD, make_repo
 
@@ -237,6 +239,9 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
         assert org.deploy(ports, svc)["status"] == "live"
     run = org.call("POST", f"/services/{cron['id']}/runs")[1]
     runs.start(ports, run["id"])
+    one_off = org.call("POST", f"/services/{web['id']}/runs", {"command": ["echo", "hi"]})[1]   # command overridden
+    runs.start(ports, one_off["id"])
+    runs.sync(ports)
     assert org.call("GET", f"/services/{web['id']}/logs")[0] == 200
     watch.health_watch(ports)
     for svc in (web, worker, cron):

@@ -55,9 +55,9 @@ def test_cron_run_wait_shows_the_exit_code_and_log_tail(cli, account, worker):
     table = cli("cron", "runs", "broken").stdout
     assert run["id"] in table and "failed" in table and "manual" in table
 
-    # a web service is not a cron job
+    # a web service is not a cron job: `launchbay run` runs a command on it
     web = cli("cron", "run", "web", "--json", ok=None)
     assert web.exit_code == 1 and web.stdout == ""
-    assert '"field": "service"' in web.stderr and "cron service" in web.stderr
+    assert "not a cron job" in web.stderr and "launchbay run web -- COMMAND" in web.stderr
     # usage: the service is required (exit 1, the CLI's usage code: 2 means the run failed)
     assert cli("cron", "run", ok=None).exit_code == 1

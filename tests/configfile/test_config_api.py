@@ -28,6 +28,7 @@ environments:
         max_instances: 4
         health_check: {path: /healthz}
         env: {FEATURE: "on"}
+        release_command: [python, manage.py, migrate]
       nightly:
         kind: cron
         image: busybox:1
@@ -63,6 +64,7 @@ def test_plan_apply_export_round_trip(api, ports):
     assert {c["action"] for c in plan["changes"]} == {"create", "update"}   # production exists: its env changes
     web = next(c for c in plan["changes"] if c["name"] == "web" and c["environment"] == "production")
     assert web["fields"]["min_instances"] == 2 and web["fields"]["health_check"]["path"] == "/healthz"
+    assert web["fields"]["release_command"] == ["python", "manage.py", "migrate"]
     assert any("DATABASE_URL" in w["message"] for w in plan["warnings"])
     assert a.call("GET", f"/orgs/{org}/projects/{prj}/services")[1]["items"] == []      # a plan changes nothing
 
@@ -82,6 +84,9 @@ def test_plan_apply_export_round_trip(api, ports):
     assert status == 200 and exported["yaml"].startswith("# launchbay.yaml")
     assert yaml.safe_load(exported["yaml"]) == exported["document"]
     assert exported["document"]["environments"]["production"]["services"]["nightly"]["schedule"] == "cron(0 3 * * ? *)"
+    assert exported["document"]["environments"]["production"]["services"]["web"]["release_command"] == \
+        ["python", "manage.py", "migrate"]
+    assert "release_command" not in exported["document"]["environments"]["staging"]["services"]["web"]
     again = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]
     assert again["changes"] == [], again["changes"]
 

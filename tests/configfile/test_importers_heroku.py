@@ -41,8 +41,10 @@ def test_webhookdb():
                       "links": {"db": "DATABASE_URL", "redis": "REDIS_URL"}}
     assert web["links"] == worker["links"]       # add-ons are attached to the whole app
     assert prod["resources"] == {"db": {"kind": "postgres"}, "redis": {"kind": "redis"}}   # no plan: the defaults
+    assert web["release_command"] == ["bundle", "exec", "rake", "release"]   # `release:` runs before web's deploys
+    assert "release_command" not in worker
     assert keys_of(result, "Procfile") == {"web", "release"}
-    assert "one-off" in message(result, "Procfile", "release")
+    assert "release_command of 'web'" in message(result, "Procfile", "release")
     assert keys_of(result, "app.json") == {
         "buildpacks", "repository", "env.BUNDLE_WITHOUT", "env.RACK_ENV", "env.HEROKU_APP_ID", "env.HEROKU_APP_NAME",
         "env.HEROKU_RELEASE_CREATED_AT", "env.HEROKU_RELEASE_VERSION", "env.HEROKU_SLUG_COMMIT",
@@ -96,6 +98,7 @@ def test_full_warnings(full):
     assert "MONGO_URL" in message(full, "app.json", "addons[1]")
     assert "cron service" in message(full, "app.json", "addons[3]")
     assert "clock" in message(full, "Procfile", "clock")
+    assert "release_command of 'web'" in message(full, "Procfile", "release")
     assert "sh -c" in message(full, "Procfile", "web")
 
 
@@ -117,3 +120,13 @@ def test_unreadable_files():
         import_files("heroku", {"Procfile": "# nothing\n"})
     with pytest.raises(ImportFileError, match="release"):
         import_files("heroku", {"Procfile": "release: ./migrate\n"})
+
+
+def test_a_procfile_release_line_becomes_the_web_release_command():
+    result = import_files("heroku", {"Procfile": "web: gunicorn app:app\nrelease: python manage.py migrate\n"})
+    assert document_problems(result.document) == []
+    web = result.document["environments"]["production"]["services"]["web"]
+    assert web["release_command"] == ["python", "manage.py", "migrate"]
+    shell = import_files("heroku", {"Procfile": "worker: ./run\nrelease: rake db:migrate && rake cache:clear\n"})
+    worker = shell.document["environments"]["production"]["services"]["worker"]   # no web: the first process
+    assert worker["release_command"] == ["sh", "-c", "rake db:migrate && rake cache:clear"]

@@ -373,7 +373,8 @@ def document_problems(doc: dict) -> list[str]:
     out: list[str] = []
     if doc.get("version") != 1 or not isinstance(doc.get("environments"), dict) or not doc["environments"]:
         return ["version must be 1 and environments a non-empty mapping"]
-    allowed = {"kind", "image", "source", "build_env", "port", "cpu", "memory", "command", "env", "secrets", "health_check",
+    allowed = {"kind", "image", "source", "build_env", "port", "cpu", "memory", "command", "release_command", "env",
+               "secrets", "health_check",
                "min_instances", "max_instances", "autoscaling", "schedule", "domain", "links"}
     for env_name, env in doc["environments"].items():
         if not ENVIRONMENT_NAME.match(env_name):
@@ -412,8 +413,9 @@ def document_problems(doc: dict) -> list[str]:
             cpu, mem = svc.get("cpu", 256), svc.get("memory", 512)
             if cpu not in FARGATE or not (FARGATE[cpu][0] <= mem <= FARGATE[cpu][1] and mem % FARGATE[cpu][2] == 0):
                 out.append(f"{where}: cpu {cpu} / memory {mem}")
-            if svc.get("command") is not None and not all(isinstance(c, str) for c in svc["command"]):
-                out.append(f"{where}: command must be a list of strings")
+            for key in ("command", "release_command"):
+                if svc.get(key) is not None and not all(isinstance(c, str) for c in svc[key]):
+                    out.append(f"{where}: {key} must be a list of strings")
             for k, v in (svc.get("env") or {}).items():
                 if not (ENV_NAME.match(k) and isinstance(v, str)):
                     out.append(f"{where}: env {k!r}")

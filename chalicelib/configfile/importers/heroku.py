@@ -90,9 +90,7 @@ def import_heroku(files: dict[str, str]) -> ImportResult:
     services: dict[str, dict] = {}
     for ptype, command in processes.items():
         key = ptype
-        if ptype == "release":
-            notes.add(proc_path or app_file, key, f"release phase ({command}) has no equivalent yet: run it as a "
-                                                  "one-off task before each deploy")
+        if ptype == "release":   # given to a service below, once the services exist
             continue
         name = service_name(ptype, notes, proc_path or app_file, key)
         svc: dict[str, Any] = {"kind": "web" if ptype == "web" else "worker", **base}
@@ -117,6 +115,15 @@ def import_heroku(files: dict[str, str]) -> ImportResult:
             notes.add(app_file, f"formation.{ptype}", f"process type {ptype!r} is not in the Procfile; not imported")
     if not services:
         raise ImportFileError(proc_path or app_file, "nothing to import: the only process type is release")
+    release = processes.get("release")
+    if release:
+        # Heroku runs the release phase once per release of the app; Launchbay runs a service's
+        # release_command before each of its deploys: the web process's (else the first one's).
+        owner = "web" if "web" in services else next(iter(services))
+        services[owner]["release_command"] = shell_command(release)
+        notes.add(proc_path or app_file, "release", f"release phase ({release}) -> release_command of "
+                                                    f"{owner!r}: it runs before each deploy of {owner!r} goes out (a "
+                                                    "failure stops the deploy), not for the other services")
     env, secrets = _env(app.get("env") or {}, notes, app_file, "env")
     environments = {DEFAULT_ENVIRONMENT: {"env": env, "secrets": secrets, "services": services}}
     app_resources = _addons(app.get("addons") or [], notes, app_file, "addons")

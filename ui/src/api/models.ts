@@ -22,6 +22,8 @@ export type Kind = "web" | "worker" | "cron";
 export interface Service {
   id: string; org_id: string; project_id: string; environment_id: string | null; environment: string | null;
   name: string; kind: Kind; image: string | null; port: number | null; command: string[] | null;
+  /** run as one task of each new release before it rolls out (migrations); null: none */
+  release_command?: string[] | null;
   /** built from this repository instead of an image (exactly one of image and source) */
   source?: { repo: string; branch: string; dockerfile: string; context: string } | null;
   cpu: number; memory: number; env: Record<string, string>; build_env: Record<string, string>;

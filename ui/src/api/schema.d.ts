@@ -1090,10 +1090,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Run history of a cron service (start, end, exit code) */
+        /** Run history: cron runs and one-off commands (command, start, end, exit code) */
         get: operations["get_orgs_org_services_svc_runs"];
         put?: never;
-        /** Run a cron service now */
+        /** Run a cron service now, or a one-off command on the live release */
         post: operations["post_orgs_org_services_svc_runs"];
         delete?: never;
         options?: never;
@@ -1626,6 +1626,15 @@ export interface components {
             /** Rules */
             rules: components["schemas"]["RuleIn"][];
         };
+        /** RunIn */
+        RunIn: {
+            /**
+             * Command
+             * @description run this instead of the image's command (ECS containerOverrides): optional for a cron service (default: its own command), required for web and worker services
+             * @default null
+             */
+            command?: string[] | null;
+        };
         /** SecretIn */
         SecretIn: {
             /** Value */
@@ -1713,6 +1722,12 @@ export interface components {
              */
             port?: number | null;
             /**
+             * Release Command
+             * @description run as one task of the new release before each deploy rolls out (migrations); a non-zero exit stops the deploy and the old release keeps serving; null: none
+             * @default null
+             */
+            release_command?: string[] | null;
+            /**
              * Schedule
              * @description Cron services only; times are UTC. Accepted: standard five-field cron `minute hour day-of-month month day-of-week` (e.g. `0 3 * * *` daily at 03:00, `*\/15 * * * *`, `0 9 * * 1-5`; day-of-week 0-7 with Sunday 0 or 7, names `mon`-`sun` and `jan`-`dec` allowed; day-of-month and day-of-week cannot both be set); `@hourly`, `@daily`/`@midnight`, `@weekly`, `@monthly`, `@yearly`/`@annually`; or EventBridge's `cron(min hour day-of-month month day-of-week year)` (one of the two day fields `?`, day-of-week 1-7 with Sunday 1) and `rate(N minutes|hours|days)`. Stored and returned in EventBridge's form: `0 3 * * *` becomes `cron(0 3 * * ? *)`.
              * @default null
@@ -1790,6 +1805,12 @@ export interface components {
              * @default null
              */
             port?: number | null;
+            /**
+             * Release Command
+             * @description run as one task of the new release before each deploy rolls out (migrations); a non-zero exit stops the deploy and the old release keeps serving; null: none
+             * @default null
+             */
+            release_command?: string[] | null;
             /**
              * Schedule
              * @description Cron services only; times are UTC. Accepted: standard five-field cron `minute hour day-of-month month day-of-week` (e.g. `0 3 * * *` daily at 03:00, `*\/15 * * * *`, `0 9 * * 1-5`; day-of-week 0-7 with Sunday 0 or 7, names `mon`-`sun` and `jan`-`dec` allowed; day-of-month and day-of-week cannot both be set); `@hourly`, `@daily`/`@midnight`, `@weekly`, `@monthly`, `@yearly`/`@annually`; or EventBridge's `cron(min hour day-of-month month day-of-week year)` (one of the two day fields `?`, day-of-week 1-7 with Sunday 1) and `rate(N minutes|hours|days)`. Stored and returned in EventBridge's form: `0 3 * * *` becomes `cron(0 3 * * ? *)`.
@@ -5619,7 +5640,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunIn"];
+            };
+        };
         responses: {
             /** @description success */
             202: {

@@ -38,6 +38,7 @@ test("create service: the API's field errors show next to their fields; only val
   await user.selectOptions(screen.getByLabelText("CPU"), "2048");
   const memory = screen.getByLabelText("Memory") as HTMLSelectElement;
   expect([...memory.options].map((o) => o.value)).toEqual(["4096", "5120", "6144", "7168", "8192", "9216", "10240", "11264", "12288", "13312", "14336", "15360", "16384"]);
+  await user.type(screen.getByLabelText("Release command"), "python{Enter}manage.py{Enter}migrate");
   await user.click(screen.getByRole("button", { name: "Create service" }));
 
   const nameField = name.closest(".field") as HTMLElement;
@@ -48,7 +49,8 @@ test("create service: the API's field errors show next to their fields; only val
 
   const post = calls.find((r) => r.method === "POST")!;
   const body = await post.json();
-  expect(body).toMatchObject({ name: "Web!", kind: "web", cpu: 2048, memory: 4096, port: 80 });
+  expect(body).toMatchObject({ name: "Web!", kind: "web", cpu: 2048, memory: 4096, port: 80,
+                               release_command: ["python", "manage.py", "migrate"] });   // one argument per line
   expect(post.headers.get("Authorization")).toBe("Bearer t");
 });
 

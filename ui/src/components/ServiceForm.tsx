@@ -9,6 +9,7 @@ export type SourceMode = "image" | "git";
 
 export interface FormState {
   name: string; kind: Kind; environment: string; from: SourceMode; image: string; port: string; command: string;
+  release_command: string;
   repo: string; branch: string; dockerfile: string; context: string; build_env: string;
   cpu: number; memory: number; env: string; schedule: string; domain: string;
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
@@ -21,7 +22,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     from: s?.source ? "git" : "image", image: s?.image ?? "",
     repo: s?.source?.repo ?? "", branch: s?.source?.branch ?? "main", dockerfile: s?.source?.dockerfile ?? "Dockerfile",
     context: s?.source?.context ?? ".", build_env: lines(s?.build_env), port: s?.port != null ? String(s.port) : s ? "" : "80",
-    command: (s?.command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
+    command: (s?.command ?? []).join("\n"), release_command: (s?.release_command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
     env: lines(s?.env),
     schedule: s?.schedule ?? "", domain: s?.domain ?? "",
     min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
@@ -64,6 +65,9 @@ export function toBody(f: FormState): ServiceIn {
   if (f.environment) body.environment = f.environment;
   const command = f.command.split("\n").map((s) => s.trim()).filter(Boolean);
   if (f.kind !== "web" && command.length) body.command = command;
+  // always sent: emptying the field removes the release command (null)
+  const release = f.release_command.split("\n").map((s) => s.trim()).filter(Boolean);
+  body.release_command = release.length ? release : null;
   if (f.kind === "web") {
     body.port = num(f.port);
     body.health_check = { path: f.hc_path || "/", interval_seconds: Number(f.hc_interval) || 30, grace_period_seconds: Number(f.hc_grace) || 0 };
@@ -95,7 +99,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const api = error instanceof ApiError ? error : null;
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
-  const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "cpu", "memory", "env", "schedule", "domain",
+  const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     "min_instances", "max_instances", "autoscaling", "health_check"];
   const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
 
@@ -153,6 +157,9 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
             <textarea {...text("command")} rows={3} className="mono" />
           </Field>
         )}
+        <Field label="Release command" hint="Runs once before each deploy rolls out (migrations), one argument per line; if it fails, the deploy stops and the live release keeps serving. Empty: none." error={err("release_command")}>
+          <textarea {...text("release_command")} rows={2} className="mono" />
+        </Field>
         {f.kind === "cron" && (
           <Field label="Schedule (UTC)" hint="Cron, e.g. 0 3 * * * (daily at 03:00), @hourly, or rate(15 minutes)." error={err("schedule")}>
             <input {...text("schedule")} className="mono" />

@@ -32,8 +32,8 @@ export default function ServicePage() {
   const base = `/orgs/${org}/services/${svc}`;
   const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["resources", "Resources"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
-  if (s.kind === "cron") tabs.push(["runs", "Runs"]);
-  else tabs.push(["metrics", "Metrics"]);
+  tabs.push(["runs", "Runs"]);   // cron runs and one-off commands, for every kind
+  if (s.kind !== "cron") tabs.push(["metrics", "Metrics"]);
 
   return (
     <section>
@@ -141,6 +141,7 @@ function Summary({ org, s }: { org: string; s: Service }) {
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
+      {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (
