@@ -1,16 +1,14 @@
 """cron: run a cron service now, follow the run to its exit code, list its runs."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.status import Status
-from rich.text import Text
 
 from cli.app import EXIT_DEPLOY_FAILED, Env, Json, Org, Project, app
 from cli.commands.follow import log_text
+from cli.commands.polling import poll_until
 from cli.session import CliError, Session
 
 SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="A cron service: id or name.")]
@@ -68,27 +66,8 @@ def _since(iso: Optional[str]) -> Optional[str]:
 
 def _follow(s: Session, path: str, run: dict[str, Any], timeout: float, interval: float) -> dict[str, Any]:
     """Poll until the run ends; a spinner on a terminal, a line per status change otherwise."""
-    deadline = time.monotonic() + timeout
-    shown = None
-    spinner = Status("", console=s.out.out) if not s.out.json and s.out.out.is_terminal else None
-    if spinner:
-        spinner.start()
-    try:
-        while True:
-            if run.get("status") != shown:
-                shown = run.get("status")
-                if spinner:
-                    spinner.update(Text(f"{run['id']}: {shown}"))
-                s.out.note(f"{run['id']}: {shown}", style="dim")
-            if run.get("status") in ENDED:
-                return run
-            if time.monotonic() >= deadline:
-                raise CliError(f"timed out after {timeout:.0f} s: run {run['id']} is still {run.get('status')}")
-            time.sleep(interval)
-            run = _find_run(s, path, run["id"])
-    finally:
-        if spinner:
-            spinner.stop()
+    return poll_until(s, lambda: _find_run(s, path, run["id"]), lambda r: f"{r['id']}: {r.get('status')}",
+                      lambda r: r.get("status") in ENDED, timeout, interval, first=run)
 
 
 @cron_app.command("run", epilog="""[bold]Examples[/bold]

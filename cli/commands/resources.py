@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.status import Status
-from rich.text import Text
 
 from cli.app import Env, Json, Org, Project, app
 from cli.client import ApiError, segment
+from cli.commands.polling import poll_until
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session, pick
 
@@ -58,34 +56,21 @@ def _wait(s: Session, res: dict[str, Any], timeout: float, interval: float, gone
     """Poll until the resource settles (or, deleting, is gone); a spinner on a terminal,
     a line per status change otherwise. -> the resource as read last ({} when gone)."""
     path = s.org_path(f"/resources/{segment(res['id'])}")
-    deadline = time.monotonic() + timeout
-    shown = None
-    spinner = Status("", console=s.out.out) if not s.out.json and s.out.out.is_terminal else None
-    if spinner:
-        spinner.start()
-    try:
-        while True:
-            try:
-                res = s.client.get(path)
-            except ApiError as exc:
-                if gone_ok and exc.status == 404:
-                    return {}
-                raise
-            state = (res.get("status"), res.get("reason"))
-            if state != shown:
-                shown = state
-                words = f"{res['name']}: {res.get('status')}" + (f" ({res['reason']})" if res.get("reason") else "")
-                if spinner:
-                    spinner.update(Text(words))
-                s.out.note(words, style="dim")
-            if res.get("status") in SETTLED:
-                return res
-            if time.monotonic() >= deadline:
-                raise CliError(f"timed out after {timeout:.0f} s: {res['name']} is still {res.get('status')}")
-            time.sleep(interval)
-    finally:
-        if spinner:
-            spinner.stop()
+    name = res["name"]
+
+    def read() -> dict[str, Any]:
+        try:
+            return s.client.get(path)
+        except ApiError as exc:
+            if gone_ok and exc.status == 404:
+                return {}
+            raise
+
+    def words(r: dict[str, Any]) -> str:
+        if not r:
+            return f"{name}: deleted"
+        return f"{r['name']}: {r.get('status')}" + (f" ({r['reason']})" if r.get("reason") else "")
+    return poll_until(s, read, words, lambda r: not r or r.get("status") in SETTLED, timeout, interval)
 
 
 def _settled(s: Session, res: dict[str, Any], done: str) -> None:
