@@ -15,7 +15,7 @@ number first, then read as GET .../releases does (the service, then the live dep
 and count an answer older than that number as stale. `--burn N` adds N busy processes.
 
 `--unguarded` empties the store's fork registry (chalicelib/store/sqlite.py _before_fork), so
-the forked readers inherit the parent's SQLite state as the store did before 2026-11-27:
+the forked readers inherit the parent's SQLite state as the store did before this guard:
 expect stale reads and "database disk image is malformed". Exit status 1 if any was seen.
 """
 from __future__ import annotations
