@@ -4,7 +4,8 @@ JSON bodies, expression indexes for lookups and unique constraints.
 Safe across processes (the API and several Celery workers share the file): every
 write runs in `BEGIN IMMEDIATE`, which takes SQLite's single write lock, so a
 compare-and-set reads and writes under that lock. Each thread of each process
-gets its own connection (connections must not cross a fork).
+gets its own connection (connections must not cross a fork: the forking thread
+closes its own first, see _before_fork).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import os
 import re
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -131,8 +133,24 @@ def _matches(doc: Doc, expect: Doc) -> bool:
 # This process's id, kept current across fork() so that _conn() need not ask the kernel
 # (os.getpid() is a system call) on every query.
 _pid = [os.getpid()]
+# Every store of this process, for _before_fork().
+_STORES: "weakref.WeakSet[SqliteStore]" = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    """The forking thread lets go of its connections, so that nothing of SQLite's for our file
+    crosses the fork. SQLite keeps per process what it knows of an open file (the locks it holds,
+    the mapped WAL index) and a new connection in the child would take that copy over, but POSIX
+    locks are not inherited: the child would hold no lock at all, and the last other process to
+    close the database would take itself for the last user, checkpoint it and delete the WAL and
+    -shm the child still uses (stale reads, then "database disk image is malformed";
+    tests/contract/test_store_contract.py). Both sides open a new connection when next needed."""
+    for store in list(_STORES):
+        store.close()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+    os.register_at_fork(before=_before_fork, after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
@@ -256,6 +274,7 @@ class SqliteStore:
         self._collections: dict[str, SqliteCollection] = {}
         self._lock = threading.Lock()
         self._create_schema()
+        _STORES.add(self)
 
     def _conn(self) -> sqlite3.Connection:
         local = self._local
@@ -342,6 +361,15 @@ class SqliteStore:
                 "INSERT INTO counters(key, value) VALUES (?, 1) "
                 "ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value", (key,)).fetchone()
         return int(row[0])
+
+    def close(self) -> None:
+        """This thread lets go of its connection (the next use opens a new one). Not inside a
+        transaction: that would roll it back."""
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and not local.depth:
+            local.conn, local.pid = None, None
+            conn.close()
 
     def ping(self) -> dict[str, Any]:
         try:

@@ -243,7 +243,8 @@ def test_sqlite_is_safe_across_processes(tmp_path):
 def test_sqlite_forked_child_opens_its_own_connection(tmp_path):
     """A gunicorn or Celery worker is forked from a parent that may have used the store: the
     child must not share the parent's SQLite handle (the store notices the fork without asking
-    the kernel for its pid on every query)."""
+    the kernel for its pid on every query). The parent let go of its own before forking (see the
+    next test), and opens a new one when it uses the store again."""
     from chalicelib.store.sqlite import SqliteStore
     store = SqliteStore(tmp_path / "db.sqlite")
     parent_conn = store._conn()
@@ -261,7 +262,65 @@ def test_sqlite_forked_child_opens_its_own_connection(tmp_path):
     fresh, seen = queue.get(timeout=60)
     proc.join(60)
     assert proc.exitcode == 0 and fresh and seen == 2
-    assert store._conn() is parent_conn and store.collection("projects").count({"name": "child"}) == 1
+    assert store._conn() is not parent_conn and store.collection("projects").count({"name": "child"}) == 1
+
+
+def _rename_and_close(path, prj_id, name):
+    """Another process (a CLI, a migration, a worker that stops): one write, then it lets go."""
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(path)
+    store.collection("projects").update(prj_id, {"name": name})
+    store.close()
+
+
+def test_sqlite_forked_child_reads_what_others_wrote_after_the_parent_let_go(tmp_path):
+    """A parent that used the store, forks a worker, then lets go of the store (a gunicorn master
+    with --preload, a Celery parent). SQLite's memory of its open files (the locks it holds, the
+    mapped WAL index) used to be copied into the child, where it is false: POSIX locks do not
+    cross fork, so the child held no lock at all. The next process to close the database then
+    took itself for the last user, checkpointed it and deleted the WAL and -shm while the child
+    still used them: the child kept reading the old rows, and its next write failed with
+    "database disk image is malformed"."""
+    from chalicelib.store.sqlite import SqliteStore
+    path = tmp_path / "db.sqlite"
+    store = SqliteStore(path)
+    prj = project(name="v0")
+    store.collection("projects").insert(prj)
+    ctx = multiprocessing.get_context("fork")
+    ours, theirs = ctx.Pipe()
+
+    def child():
+        projects = store.collection("projects")
+        while (msg := theirs.recv()) != "stop":
+            try:
+                if msg == "read":
+                    theirs.send(projects.get(prj["id"])["name"])
+                else:
+                    projects.update(prj["id"], {"name": msg})
+                    theirs.send("written")
+            except Exception as exc:  # the parent asserts on it
+                theirs.send(f"{type(exc).__name__}: {exc}")
+
+    def ask(msg):
+        ours.send(msg)
+        assert ours.poll(30), "the child did not answer"
+        return ours.recv()
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    try:
+        assert ask("read") == "v0"
+        store.close()                       # the parent is done with the store
+        other = multiprocessing.get_context("spawn").Process(target=_rename_and_close, args=(path, prj["id"], "v1"))
+        other.start()
+        other.join(60)
+        assert other.exitcode == 0
+        assert ask("read") == "v1"          # read-your-writes across processes
+        assert ask("v2") == "written"
+        assert SqliteStore(path).collection("projects").get(prj["id"])["name"] == "v2"
+    finally:
+        ours.send("stop")
+        proc.join(30)
 
 
 # --- the outbox is the store's job ------------------------------------------------------

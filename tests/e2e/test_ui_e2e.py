@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, shot
+from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, deployment_badge, expect, shot
 
 pytestmark = BROWSER_MARKS
 
@@ -80,7 +80,7 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(page.locator("[data-phase=provisioning][data-state=active], [data-phase=deploying][data-state=active]").first) \
         .to_be_visible(timeout=30_000)
-    expect(page.locator("h1 .badge")).to_have_attribute("data-status", "live", timeout=90_000)
+    expect(deployment_badge(page)).to_have_attribute("data-status", "live", timeout=90_000)
     expect(page.locator("[data-phase=live]")).to_have_attribute("data-state", "done")
     expect(page.get_by_role("log")).to_contain_text("is live")
     assert "sk-live-123" not in page.content()
@@ -120,7 +120,7 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
     dialog.get_by_role("button", name="Roll back").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(page.get_by_text("rollback to release #1")).to_be_visible()
-    expect(page.locator("h1 .badge")).to_have_attribute("data-status", "live", timeout=90_000)
+    expect(deployment_badge(page)).to_have_attribute("data-status", "live", timeout=90_000)
 
     # the project's services list shows the live badge
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="shop", exact=True).click()

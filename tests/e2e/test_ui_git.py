@@ -27,7 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.ui_browser import BROWSER_MARKS, deploy_and_wait, expect, fits_375, shot, sign_up_with_project
+from tests.e2e.ui_browser import (
+    BROWSER_MARKS,
+    deploy_and_wait,
+    deployment_badge,
+    expect,
+    fits_375,
+    shot,
+    sign_up_with_project,
+)
 from tests.e2e.ui_stack import stack_env
 from tests.support.processes import CeleryWorker
 
@@ -189,7 +197,7 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     delivery = page.get_by_role("table", name="Recent deliveries").locator("tbody tr").first
     expect(delivery).to_contain_text("Deployed 1 service of production from main", timeout=30_000)
     delivery.get_by_role("link", name="deployment 1").click()
-    expect(page.locator("h1 .badge")).to_have_attribute("data-status", "live", timeout=90_000)
+    expect(deployment_badge(page)).to_have_attribute("data-status", "live", timeout=90_000)
     expect(page.locator(".commit").first).to_have_text(f"{sha[:7]} Fix the checkout · ann")
     page.goto(svc_url)
     expect(page.get_by_role("link", name=re.compile(r"^#2")).first).to_contain_text(sha[:7])

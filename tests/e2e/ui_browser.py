@@ -29,6 +29,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 # CI machines are shared and loaded: a screen's second query can take seconds there (default 5 s)
 expect.set_options(timeout=15_000)
+# LAUNCHBAY_UI_CPU_THROTTLE=4: the page runs 4 times slower (Chrome's CPU throttling), as on a slow
+# CI machine; races between the test and the screen that a fast machine never loses show up here.
+CPU_THROTTLE = float(os.environ.get("LAUNCHBAY_UI_CPU_THROTTLE") or 1)
 
 
 @pytest.fixture
@@ -46,6 +49,8 @@ def page(base):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
         context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860})
         pg = context.new_page()
+        if CPU_THROTTLE > 1:   # kept across the page's navigations
+            context.new_cdp_session(pg).send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.set_default_timeout(20_000)
@@ -59,6 +64,17 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
+def deployment_badge(page):
+    """The status badge in the deployment page's own heading ("Deployment #N of web").
+
+    Not `h1 .badge`: on a client-side move to a deployment the address changes at once, but the
+    previous screen stays until the deployment page's code has loaded (the router renders the
+    new route in a React transition). From a service page that screen's h1 carries the *service's*
+    status, "live" from the last release, so a wait for a live h1 badge could end before the new
+    deployment had even started (on a slow machine; LAUNCHBAY_UI_CPU_THROTTLE=4 shows it here)."""
+    return page.get_by_role("heading", name=re.compile(r"^Deployment #\d+ of ")).locator(".badge")
+
+
 def deploy_and_wait(page, final: str, timeout: int = 90_000):
     """Deploy from a service page: Deploy opens the plan, "Deploy now" confirms it."""
     page.get_by_role("button", name="Deploy", exact=True).click()
@@ -66,7 +82,7 @@ def deploy_and_wait(page, final: str, timeout: int = 90_000):
     expect(dialog.get_by_role("list", name="What this deploy does")).to_be_visible(timeout=30_000)   # the plan first
     dialog.get_by_role("button", name="Deploy now").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
-    expect(page.locator("h1 .badge")).to_have_attribute("data-status", final, timeout=timeout)
+    expect(deployment_badge(page)).to_have_attribute("data-status", final, timeout=timeout)
     return page.url
 
 

@@ -107,9 +107,13 @@ export const useDeployments = (org: string, svc: string) =>
     refetchInterval: (q) => (q.state.data?.items.some((d) => !isFinal(d.status)) ? 1500 : false),
   });
 
-export const useReleases = (org: string, svc: string) =>
+/** The releases, read again whenever `live` (the service's live_deployment_id) changes: nothing
+ * polls them, so a deploy that goes live while the page is open would otherwise not show up. */
+export const useReleases = (org: string, svc: string, live?: string | null) =>
   useQuery({
-    queryKey: keys.releases(org, svc),
+    queryKey: [...keys.releases(org, svc), live ?? ""],
+    // the previous list stays on screen while the new one is read (no flash of "loading")
+    placeholderData: (prev) => prev,
     queryFn: () => unwrap<Page<Release>>(api.GET("/v1/orgs/{org}/services/{svc}/releases", { params: { path: { org, svc } } })),
   });
 

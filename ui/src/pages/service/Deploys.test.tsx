@@ -84,3 +84,27 @@ test("the rollback confirmation takes the keyboard, and Escape gives it back to 
   await waitFor(() => expect(document.activeElement).toBe(open));
   expect(screen.queryByRole("dialog", { name: "Roll back to #1" })).toBeNull();
 });
+
+test("a deploy that goes live while the page is open shows up in the releases", async () => {
+  // A push queued deployment #2 just before the page was read: the service still says live on #1
+  // (so it is not polled); only the history, polling while #2 is unfinished, sees it settle.
+  session.set("t");
+  let done = false;
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, status: "live", live_deployment_id: done ? "d2" : "d1" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/deployments": () =>
+      [200, { items: [deployment(2, done ? "live" : "queued", spec({})), deployment(1, "live", spec({}))], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () =>
+      [200, { items: done ? [release(2, "nginx:1.27", true, {}), release(1, "nginx:1.27", false, {})] : [release(1, "nginx:1.27", true, {})], next: null }],
+  });
+  renderAt("/orgs/o/services/s");
+  await waitFor(() => expect(document.querySelectorAll(".release-list .release")).toHaveLength(1), { timeout: 5000 });
+  done = true;   // #2 goes live
+  await waitFor(() => expect(screen.getByRole("button", { name: "Roll back to #1" })).toBeTruthy(), { timeout: 6000 });
+  const rows = [...document.querySelectorAll(".release-list .release")].map((r) => r.querySelector(".num")?.textContent);
+  expect(rows).toEqual(["#2", "#1"]);
+  expect(document.querySelector(".release-list .badge")?.closest(".release")?.querySelector(".num")?.textContent).toBe("#2");
+  expect(calls.filter((c) => c.path === "/v1/orgs/o/services/s/releases")).toHaveLength(2);
+}, 15_000);
