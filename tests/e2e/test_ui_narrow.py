@@ -98,8 +98,8 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     page.goto(svc_url + "/settings")
     page.set_viewport_size({"width": WIDTH, "height": 740})
     tabs = page.get_by_role("navigation", name="Service sections").get_by_role("link")
-    expect(tabs).to_have_count(7)
-    for box in [tabs.nth(i).bounding_box() for i in range(7)]:
+    expect(tabs).to_have_count(8)   # a web service: deployments, logs, variables, resources, settings, domain, runs, metrics
+    for box in [tabs.nth(i).bounding_box() for i in range(8)]:
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
     expect(page.get_by_label("Grace period (s)")).to_be_visible()
     narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('.row > .field')].map(f => f.getBoundingClientRect().width))")
