@@ -82,9 +82,10 @@ export const useService = (org: string, svc: string) =>
     refetchInterval: (q) => (q.state.data && busy(q.state.data) ? 1500 : 15000),
   });
 
-/** The service's status, live release and last error change when one of its deployments settles,
- * and the service is not polled closely unless it is busy (a queued deployment leaves it `live`):
- * read it again when one of these deployments reaches a final status. */
+/** The service's status, live release and last error change when one of its deployments starts or
+ * settles, and the service is not polled closely unless it is busy (a queued deployment leaves it
+ * `live`; a push or the CLI may start one while the page is open): read it again when one of these
+ * deployments appears unfinished or reaches a final status. Its live release keys the releases. */
 export function useServiceFollows(org: string, svc: string, deployments: Pick<Deployment, "id" | "status">[] | undefined) {
   const qc = useQueryClient();
   const seen = useRef<Map<string, string> | null>(null);
@@ -93,7 +94,7 @@ export function useServiceFollows(org: string, svc: string, deployments: Pick<De
     if (!deployments || !svc) return;
     const before = seen.current;
     seen.current = new Map(deployments.map((d) => [d.id, d.status]));
-    if (before && deployments.some((d) => isFinal(d.status) && before.get(d.id) !== d.status)) {
+    if (before && deployments.some((d) => (isFinal(d.status) ? before.get(d.id) !== d.status : !before.has(d.id)))) {
       void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
     }
   }, [org, svc, signature]);   // the signature stands for the list: a new array each poll is no change

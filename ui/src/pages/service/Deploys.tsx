@@ -7,7 +7,7 @@ import { keys, useCan, useDeployment, useDeployments, useReleases } from "../../
 import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
-import { ago, duration, isFinal } from "../../lib/format";
+import { ago, duration } from "../../lib/format";
 import type { DeploymentWithCommit } from "../../api/git";
 import { CommitLine } from "../../components/GitBits";
 
@@ -17,7 +17,6 @@ const commitOf = (d: DeploymentWithCommit) => d.commit ?? (d.build?.commit_sha ?
 export function Deploys({ org, service }: { org: string; service: Service }) {
   const deps = useDeployments(org, service.id);
   const releases = useReleases(org, service.id, service.live_deployment_id);
-  useServiceFollowsHistory(org, service.id, deps.data?.items);
   return (
     <div className="split">
       <section aria-labelledby="hist">
@@ -51,21 +50,6 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
       </section>
     </div>
   );
-}
-
-/** The service (its status, its live release) is polled only while it is busy, but a deploy
- * started elsewhere (a push, the CLI) can run and settle while it reads "live": the history, which
- * polls while a deployment is unfinished, tells. When its unfinished deployments change (one
- * started or settled), the service is read again, and with its live release the releases. */
-function useServiceFollowsHistory(org: string, svc: string, items: Deployment[] | undefined) {
-  const qc = useQueryClient();
-  const unfinished = items?.filter((d) => !isFinal(d.status)).map((d) => d.id).join(" ");
-  const seen = useRef(unfinished);
-  useEffect(() => {
-    if (unfinished === undefined) return;
-    if (seen.current !== undefined && seen.current !== unfinished) void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
-    seen.current = unfinished;
-  }, [qc, org, svc, unfinished]);
 }
 
 function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
