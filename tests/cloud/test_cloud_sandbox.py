@@ -162,7 +162,8 @@ def test_target_group_health_settings(sandbox, network, uid) -> None:
     assert tg["HealthCheckPath"] == "/ready" and tg["HealthCheckIntervalSeconds"] == 30
     attrs = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
     assert attrs["deregistration_delay.timeout_seconds"] == "5"
-    names = [g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]]
+    names = [g["TargetGroupName"] for page in elb.get_paginator("describe_target_groups").paginate()
+             for g in page["TargetGroups"]]   # every page: the session's sandbox has many
     assert names.count(naming.elb_name(name)) == 1
 
 

@@ -40,8 +40,11 @@ def _sandbox(launchbay_env) -> dict[str, set[str]]:
             svc = ecs.describe_services(cluster=cluster, services=[arn])["services"][0]
             if svc["status"] != "INACTIVE":
                 out["ecs_services"].add(svc["serviceName"])
-    out["target_groups"] = {tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]}
-    for lb in elb.describe_load_balancers()["LoadBalancers"]:
+    out["target_groups"] = {tg["TargetGroupName"] for page in elb.get_paginator("describe_target_groups").paginate()
+                            for tg in page["TargetGroups"]}
+    # every page: the sandbox is shared by the whole test session, so there are more than one page's worth
+    lbs = [lb for page in elb.get_paginator("describe_load_balancers").paginate() for lb in page["LoadBalancers"]]
+    for lb in lbs:
         for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
             for rule in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
                 for cond in rule.get("Conditions", []):
