@@ -28,7 +28,7 @@ def synth(tmp: Path, context: dict) -> dict[str, dict]:
 
     base = json.loads((INFRA / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(tmp), context={**base, **context})
-    cwd = os.getcwd()
+    cwd, environ = os.getcwd(), dict(os.environ)
     os.chdir(ROOT)  # chalice.cdk writes chalice.out/ in the working directory (git-ignored)
     try:
         import importlib.util
@@ -41,6 +41,10 @@ def synth(tmp: Path, context: dict) -> dict[str, dict]:
         assembly = app.synth()
     finally:
         os.chdir(cwd)
+        # chalice's packaging loads app.py with the stage's environment_variables put into
+        # os.environ (LAUNCHBAY_STAGE=prod...): tests run after these in one process must not see them
+        os.environ.clear()
+        os.environ.update(environ)
     out = {}
     for name, stack in stacks.items():
         path = Path(assembly.directory) / stack.template_file
