@@ -56,6 +56,12 @@ def _run_logs(s: Session, svc_path: str, run: dict[str, Any]) -> list[dict[str, 
     return lines
 
 
+
+# The options of following a run to its end, shared by `cron run` and `run`.
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)]
+Interval = Annotated[float, typer.Option("--interval", help="Seconds between polls while waiting.", min=0.1)]
+Tail = Annotated[int, typer.Option("--tail", help="While waiting: show the run's last N log lines.", min=0)]
+
 def _since(iso: Optional[str]) -> Optional[str]:
     """`iso` moved LOG_MARGIN_MS earlier (the API takes any ISO-8601 time)."""
     if not iso:
@@ -81,9 +87,7 @@ def cron_run(
     service: SERVICE_ARG,
     wait: Annotated[bool, typer.Option("--wait", "-w", help="Follow the run to its end: exit 0 when it exited 0, "
                                                             "2 when it failed.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)] = 900,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls with --wait.", min=0.1)] = 2.0,
-    tail: Annotated[int, typer.Option("--tail", help="With --wait: show the run's last N log lines.", min=0)] = 20,
+    timeout: Timeout = 900, interval: Interval = 2.0, tail: Tail = 20,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Run a cron service now (its live release), outside its schedule.
@@ -156,9 +160,7 @@ def run_command(
                                       "Required for web and worker services; a cron service runs its own without.")] = None,
     wait: Annotated[Optional[bool], typer.Option("--wait/--no-wait", "-w", help="Follow the run to its end: exit 0 when "
                                                  "it exited 0, 2 when it failed. Default: on a terminal only.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)] = 900,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls while waiting.", min=0.1)] = 2.0,
-    tail: Annotated[int, typer.Option("--tail", help="While waiting: show the run's last N log lines.", min=0)] = 20,
+    timeout: Timeout = 900, interval: Interval = 2.0, tail: Tail = 20,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Run a one-off command on the service's live release (one ECS task of its task definition,
