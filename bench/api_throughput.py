@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -81,6 +81,21 @@ class Server:
                 pass
             time.sleep(0.2)
         raise RuntimeError("%s server not ready on %s within %.0f s:\n%s" % (self.name, path, timeout, self.tail()))
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server's processes so far, reaped workers included
+        (the master's cutime/cstime): divided by the requests served, a cost per request that
+        other work on the machine changes far less than requests/s. Linux /proc only."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue   # a process that ended while we looked
+            if int(fields[2]) == self.proc.pid:   # its process group: the master and its workers
+                total += sum(int(x) for x in fields[11:15])   # utime stime cutime cstime
+        return total / tick
 
     def tail(self, n: int = 30) -> str:
         try:
@@ -209,9 +224,11 @@ def _wrk_ms(value: str) -> float:
 
 
 def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrency: int, duration: float,
-             warmup: float, delay_ms: int = 0) -> Dict[str, float]:
+             warmup: float, delay_ms: int = 0, cpu: Optional[Callable[[], float]] = None) -> Dict[str, float]:
     """delay_ms > 0: each connection waits that long after an answer before its next request
-    (wrk's delay() hook), which paces the load at about concurrency * 1000 / delay_ms req/s."""
+    (wrk's delay() hook), which paces the load at about concurrency * 1000 / delay_ms req/s.
+    cpu: the server's CPU seconds so far (Server.cpu_seconds): adds `cpu_us`, the server's CPU
+    time per request during the measured run."""
     url = "http://%s:%d%s" % (HOST, port, path)
     hdr_args: List[str] = []
     for k, v in headers.items():
@@ -224,8 +241,10 @@ def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrenc
     if warmup > 0:
         subprocess.run([wrk, "-t%d" % threads, "-c%d" % concurrency, "-d%ds" % max(1, int(warmup))] + hdr_args
                        + [url], capture_output=True, timeout=warmup + 30)
+    cpu_before = cpu() if cpu else 0.0
     out = subprocess.run([wrk, "-t%d" % threads, "-c%d" % concurrency, "-d%ds" % int(duration), "--latency"]
                          + hdr_args + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    cpu_used = cpu() - cpu_before if cpu else float("nan")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
@@ -236,7 +255,9 @@ def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrenc
         # A sync worker closes after each response; wrk may count those as read errors.
         errors += int(sock_err.group(1)) + int(sock_err.group(4))
     total = re.search(r"(\d+) requests in", out)
-    return {"requests": int(total.group(1)) if total else 0, "errors": errors, "rps": rps,
+    requests = int(total.group(1)) if total else 0
+    return {"requests": requests, "errors": errors, "rps": rps,
+            "cpu_us": 1e6 * cpu_used / requests if requests else float("nan"),
             "p50_ms": _wrk_ms(p50.group(1)) if p50 else float("nan"),
             "p99_ms": _wrk_ms(p99.group(1)) if p99 else float("nan")}
 

@@ -93,6 +93,11 @@ def api_routes(port: int, data_dir: Optional[Path]) -> Tuple[Dict[str, str], Lis
     return {"Authorization": "Bearer " + token}, routes
 
 
+def _median(xs: List[float]) -> float:
+    xs = sorted(x for x in xs if x == x)   # NaN (not measured) left out
+    return xs[len(xs) // 2] if xs else float("nan")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", help="a data dir filled by bench/scale_data.py (default: a fresh temporary store)")
@@ -139,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for label, server, path, hdrs in targets:
                     warm = 1.0 if i == 0 else 0.0
                     if wrk:
-                        r = wrk_load(wrk, server.port, path, hdrs, c, args.duration, warm)
+                        r = wrk_load(wrk, server.port, path, hdrs, c, args.duration, warm, cpu=server.cpu_seconds)
                     else:
                         r = python_load(server.port, path, hdrs, c, args.duration, warm)
                         r.pop("latencies", None)
@@ -155,8 +160,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         paced.setdefault((label, c), []).append(
                             wrk_load(wrk, server.port, path, hdrs, c, args.duration, 0.0, delay_ms=delay))
             print("level %d done; load average %.2f %.2f %.2f" % ((c,) + os.getloadavg()), flush=True)
-        print("\n| connections | route | req/s | p50 ms | p99 ms (worst) | p99 per round | errors |")
-        print("|---|---|---|---|---|---|---|")
+        print("\n| connections | route | req/s | server CPU us/req | p50 ms | p99 ms (worst) | p99 per round | errors |")
+        print("|---|---|---|---|---|---|---|---|")
         summary: Dict[Tuple[str, int], Dict[str, float]] = {}
         errors = 0
         for c in levels:
@@ -164,10 +169,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 rs = results[(label, c)]
                 s = summary[(label, c)] = {"rps": sum(r["rps"] for r in rs) / len(rs),
                                            "p50": sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
-                                           "p99": max(r["p99_ms"] for r in rs)}
+                                           "p99": max(r["p99_ms"] for r in rs),
+                                           "cpu": _median([r.get("cpu_us", float("nan")) for r in rs])}
                 errors += sum(int(r["errors"]) for r in rs)
-                print("| %d | %s | %.0f | %.2f | %.2f | %s | %d |" % (
-                    c, label, s["rps"], s["p50"], s["p99"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
+                print("| %d | %s | %.0f | %.0f | %.2f | %.2f | %s | %d |" % (
+                    c, label, s["rps"], s["cpu"], s["p50"], s["p99"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
                     sum(int(r["errors"]) for r in rs)))
         if paced:
             print("\nPaced (each connection waits after an answer, so that the offered load is about half of what "
@@ -200,6 +206,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                       sum(r["rps"] for r in pr) / len(pr), max(r["p99_ms"] for r in pr),
                       max(r["p99_ms"] for r in paced[("hello (bare WSGI)", c)]),
                       max(r["p99_ms"] for r in paced[("hello (Flask)", c)])) if pr else ""))
+            if api_s["cpu"] == api_s["cpu"]:   # not NaN: measured (wrk on Linux)
+                print("        (server CPU per request: %.0f us; bare %.0f us, Flask %.0f us: the API costs %.0f %% "
+                      "of Flask's CPU per request)" % (api_s["cpu"], bare["cpu"], fl["cpu"], 100 * api_s["cpu"] / fl["cpu"]))
         return 1 if errors else 0
     except (RuntimeError, KeyError, OSError, ValueError) as e:
         print("bench failed: %s" % e, file=sys.stderr)
