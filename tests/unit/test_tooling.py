@@ -83,7 +83,7 @@ def get(port: int, path: str, headers=None):
 # --- gunicorn.conf.py ---------------------------------------------------------------
 
 GUNICORN_ENV = ("LAUNCHBAY_BIND", "PORT", "LAUNCHBAY_WEB_WORKERS", "WEB_CONCURRENCY", "LAUNCHBAY_WEB_TIMEOUT",
-                "LAUNCHBAY_WEB_KEEPALIVE", "LAUNCHBAY_ACCESS_LOG", "LAUNCHBAY_LOG_LEVEL")
+                "LAUNCHBAY_WEB_KEEPALIVE", "LAUNCHBAY_ACCESS_LOG", "LAUNCHBAY_LOG_LEVEL", "LAUNCHBAY_WEB_PRELOAD")
 
 
 def gunicorn_conf(monkeypatch, **env):
@@ -103,6 +103,7 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["control_socket_disable"] is True
     assert conf["timeout"] == 30 and conf["keepalive"] == 5
     assert conf["wsgi_app"] == "chalicelib.api.wsgi:application"
+    assert conf["preload_app"] is True
 
 
 def test_gunicorn_worker_count_rule(monkeypatch):
@@ -119,6 +120,7 @@ def test_gunicorn_env_overrides(monkeypatch):
     assert conf["accesslog"] is None
     conf = gunicorn_conf(monkeypatch, PORT="5000", WEB_CONCURRENCY="4")
     assert conf["bind"] == ["0.0.0.0:5000"] and conf["workers"] == 4
+    assert gunicorn_conf(monkeypatch, LAUNCHBAY_WEB_PRELOAD="0")["preload_app"] is False
 
 
 def test_gunicorn_rejects_bad_numbers(monkeypatch):
@@ -126,6 +128,8 @@ def test_gunicorn_rejects_bad_numbers(monkeypatch):
         gunicorn_conf(monkeypatch, LAUNCHBAY_WEB_WORKERS="many")
     with pytest.raises(SystemExit):
         gunicorn_conf(monkeypatch, LAUNCHBAY_WEB_WORKERS="0")
+    with pytest.raises(SystemExit):
+        gunicorn_conf(monkeypatch, LAUNCHBAY_WEB_PRELOAD="maybe")
 
 
 TINY_APP = '''
@@ -200,15 +204,20 @@ def test_gunicorn_serves_the_adapter_with_process_workers(tiny_app_dir):
     assert re.search(r'"GET /v1/health HTTP/1.1" 200 \d+ \d+ms rid=rid-\d+', log), log[-2000:]
 
 
-def test_gunicorn_refuses_to_start_when_the_app_cannot_be_imported(tmp_path):
+@pytest.mark.parametrize("preload, code", [("1", 1), ("0", 3)])
+def test_gunicorn_refuses_to_start_when_the_app_cannot_be_imported(tmp_path, preload, code):
+    """Preloaded (the default), the master's import fails before any worker forks; else each
+    worker's does ("Worker failed to boot", exit 3). Either way: no server answering 500s."""
     (tmp_path / "broken_entry.py").write_text(
         "from chalicelib.api.wsgi import LazyApplication\n"
         "application = LazyApplication('broken_target_module_for_tests:app')\n")
     (tmp_path / "broken_target_module_for_tests.py").write_text("raise RuntimeError('cannot import me')\n")
-    env = gunicorn_env(tmp_path, LAUNCHBAY_BIND="127.0.0.1:%d" % free_port(), LAUNCHBAY_WEB_WORKERS="1")
+    env = gunicorn_env(tmp_path, LAUNCHBAY_BIND="127.0.0.1:%d" % free_port(), LAUNCHBAY_WEB_WORKERS="1",
+                       LAUNCHBAY_WEB_PRELOAD=preload)
     proc = subprocess.run([PY, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "broken_entry:application"],
                           cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=WAIT)
-    assert proc.returncode == 3  # gunicorn: "Worker failed to boot"
+    assert proc.returncode == code
+    assert ("Booting worker" in proc.stdout + proc.stderr) == (preload == "0")
     assert "cannot import me" in proc.stdout + proc.stderr
 
 
