@@ -23,6 +23,7 @@ from chalicelib.cloud import naming
 from chalicelib.core.context import SYSTEM, Ports
 from chalicelib.core.ids import now_iso
 from chalicelib.deploys import plan as planning
+from chalicelib.deploys import teardown
 from chalicelib.deploys.plan import Call, StepPlan
 from chalicelib.store.port import iter_all
 
@@ -217,6 +218,20 @@ def _record(ports: Ports, env_id: str, **teardown: Any) -> None:
                                                                             "updated": now_iso()}})
 
 
+def _waiting_for_services(ports: Ports, env: dict[str, Any], services: list[dict[str, Any]], more: bool) -> None:
+    """Record which services the environment waits for, and why one of them will not go by
+    itself (its teardown failed: its DELETE must be sent again once the cause is fixed); raise."""
+    names = sorted(s["name"] for s in services)
+    stuck = next((s for s in services if (s.get("teardown") or {}).get("state") == "failed"), None)
+    error = None
+    if stuck is not None:
+        error = (f"the service {stuck['name']!r} could not be deleted ({stuck['teardown'].get('error') or 'no reason'}); "
+                 "fix the cause and delete that service again")[:1000]
+    _record(ports, env["id"], state="waiting", waiting_for=[f"service {n}" for n in names], error=error)
+    raise ServicesRemain(f"{len(names)}{'+' if more else ''} service(s) of environment {env['name']!r} are still being deleted"
+                         + (f": {error}" if error else ""))
+
+
 def run(ports: Ports, env_id: str) -> str:
     """Remove the environment's AWS resources, then the environment. Raises what a cloud call
     raised (the worker retries what is retryable) after recording it in words on the environment."""
@@ -228,9 +243,9 @@ def run(ports: Ports, env_id: str) -> str:
         return "already gone"
     if env.get("status") != "deleting":
         return f"not deleting ({env.get('status') or 'active'})"
-    remaining = ports.store.collection("services").count({"environment_id": env_id})
+    remaining, more = ports.store.collection("services").find({"environment_id": env_id}, limit=50)
     if remaining:
-        raise ServicesRemain(f"{remaining} service(s) of environment {env['name']!r} are still being deleted")
+        _waiting_for_services(ports, env, remaining, more is not None)
     done: list[dict[str, Any]] = []
     try:
         waiting = _delete_resources(ports, env)
@@ -284,25 +299,15 @@ def _failed(ports: Ports, env: dict[str, Any], done: list[dict[str, Any]], what:
                      {"name": env["name"], "error": error[:500]})
 
 
-STALE_SECONDS = 600
+STALE_SECONDS = teardown.STALE_SECONDS
 
 
 def resume(ports: Ports, now: Optional[float] = None) -> int:
     """Beat: queue again the teardowns that stopped moving (a lost task, retries used up on a slow
     AWS); a permanent failure waits for its cause to be fixed and the DELETE to be sent again."""
-    import time
-
     from chalicelib import tasks
-    from chalicelib.core.ids import iso_from_epoch
 
-    cutoff = iso_from_epoch((now or time.time()) - STALE_SECONDS)
-    n = 0
-    for env in iter_all(ports.store.collection("environments"), {"status": "deleting"}):
-        t = env.get("teardown") or {}
-        if t.get("state") != "failed" and (t.get("updated") or env["updated"]) < cutoff:
-            ports.queue.publish(tasks.TEARDOWN_ENVIRONMENT, env["id"])
-            n += 1
-    return n
+    return teardown.requeue_stalled(ports, "environments", tasks.TEARDOWN_ENVIRONMENT, now)
 
 
 def _no_secrets(value: Any) -> str:

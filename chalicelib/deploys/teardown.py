@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Optional
 
 from chalicelib import lifecycle
@@ -10,9 +11,10 @@ from chalicelib.catalog import domains
 from chalicelib.cloud import naming
 from chalicelib.cloud.port import Cloud
 from chalicelib.core.context import SYSTEM, Ports
-from chalicelib.core.ids import now_iso
+from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys.placement import cloud_of
 from chalicelib.deploys.steps import internal_host, step_result
+from chalicelib.store.port import iter_all
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +116,31 @@ def _failed(ports: Ports, service: dict[str, Any], doing: str, exc: Exception, r
     if not retrying:
         audit.record(ports, SYSTEM, service["org_id"], "service.teardown_failed", "service", service["id"],
                      {"name": service["name"], "error": error[:500]})
+
+
+# A teardown whose record has not moved for this long lost its task: Celery redelivers a task
+# whose worker died, but not one whose message went with a Redis that lost its data, nor one
+# whose retries ran out on a slow AWS while it was still `retrying`.
+STALE_SECONDS = 600
+
+
+def requeue_stalled(ports: Ports, collection: str, task: str, now: Optional[float] = None) -> int:
+    """Queue again the teardown of each `deleting` document of `collection` (services or
+    environments) whose record stopped moving; -> how many. A `failed` one waits for its
+    cause to be fixed and the DELETE sent again. A teardown is idempotent and resumes where it
+    stopped, so one queued twice only finds less to do."""
+    cutoff = iso_from_epoch((now or time.time()) - STALE_SECONDS)
+    n = 0
+    for doc in iter_all(ports.store.collection(collection), {"status": "deleting"}):
+        t = doc.get("teardown") or {}
+        if t.get("state") != "failed" and (t.get("updated") or doc["updated"]) < cutoff:
+            ports.queue.publish(task, doc["id"])
+            n += 1
+    return n
+
+
+def resume(ports: Ports, now: Optional[float] = None) -> int:
+    """Beat: the service teardowns that stopped moving, queued again."""
+    from chalicelib import tasks
+
+    return requeue_stalled(ports, "services", tasks.TEARDOWN_SERVICE, now)

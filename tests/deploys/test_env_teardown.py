@@ -320,3 +320,28 @@ def test_deleting_an_environment_deletes_its_resources_and_a_protected_one_block
         assert any(s.startswith(made[name]["aws"]["ident"] + "-final-") for s in snaps), name
     assert env_call(org, prj, "GET", "staging")[0] == 404
     assert ports.store.collection("resource_links").count({"resource_id": made["db"]["id"]}) == 0
+
+
+def test_an_environment_waiting_for_a_service_whose_delete_failed_says_which_and_why(make_org, ports):
+    """An environment removed with its services (a launchbay.yaml applied with allow_delete) goes
+    with its last service; one whose teardown failed holds it, and the environment says so."""
+    from chalicelib import lifecycle
+    from chalicelib.core.context import SYSTEM
+    from chalicelib.core.ids import now_iso
+
+    org = make_org()
+    prj = org.project()["id"]
+    web, _api = org.service(name="web"), org.service(name="api")
+    error = "deleting the ECS service web-x: AccessDenied"
+    lifecycle.set_service(ports, web["id"], "deleting", teardown={"state": "failed", "error": error, "updated": now_iso()})
+    env = ports.store.collection("environments").get(web["environment_id"])
+    assert lifecycle.set_environment(ports, env, "deleting", SYSTEM, teardown={"state": "queued"}) is not None
+    with pytest.raises(env_teardown.ServicesRemain) as raised:
+        env_teardown.run(ports, env["id"])
+    assert "2 service(s)" in str(raised.value) and error in str(raised.value)
+    status, shown = env_call(org, prj, "GET", "production")
+    assert status == 200 and shown["status"] == "deleting"
+    t = shown["teardown"]
+    assert t["state"] == "waiting" and t["waiting_for"] == ["service api", "service web"], t
+    assert t["error"].startswith("the service 'web' could not be deleted (" + error), t
+    assert "delete that service again" in t["error"]

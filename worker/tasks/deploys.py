@@ -64,6 +64,8 @@ def teardown_environment(self: Task, environment_id: str) -> str:
 
 @celery.task(name=names.RESUME_TEARDOWNS)
 def resume_teardowns() -> int:
-    from chalicelib.deploys import env_teardown
+    """Beat: service and environment teardowns that lost their task, queued again."""
+    from chalicelib.deploys import env_teardown, teardown
 
-    return env_teardown.resume(get_ports())
+    ports = get_ports()
+    return teardown.resume(ports) + env_teardown.resume(ports)
