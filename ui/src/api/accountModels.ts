@@ -18,5 +18,17 @@ export interface AwsAccount {
 export interface PlacedEnvironment extends Environment {
   aws_account_id: string | null; region: string | null; deploys_to: "platform account" | "connected account";
   created: string; updated: string;
+  /** "deleting": its AWS resources are being removed (then it goes) */
+  status?: "active" | "deleting";
+  teardown?: EnvTeardown | null;
+}
+/** Progress of an environment's removal from AWS (chalicelib/deploys/env_teardown.py). */
+export interface EnvTeardown {
+  state: "queued" | "running" | "waiting" | "retrying" | "failed";
+  /** in words: AWS's answer, or why a service it waits for will not go */
+  error?: string | null;
+  /** what it waits for first, e.g. "service web" */
+  waiting_for?: string[];
+  updated?: string;
 }
 export interface CloneAnswer extends PlacedEnvironment { services: string[]; with_secrets: boolean; secrets_to_set: string[] }

@@ -186,12 +186,15 @@ export const useAwsAccount = (org: string, account: string | null) =>
       unwrap<AwsAccount>(api.GET("/v1/orgs/{org}/aws-accounts/{account}", { params: { path: { org, account: account ?? "" } } })),
   });
 
-/** The same cache entry as useEnvironments, typed with the placement fields. */
+/** The same cache entry as useEnvironments, typed with the placement fields; polls every 2 s while
+ * one is being deleted (until it is gone, or its delete failed and waits for a retry). */
 export const usePlacedEnvironments = (org: string, project: string) =>
   useQuery({
     queryKey: keys.envs(org, project),
     queryFn: () =>
       unwrap<Page<PlacedEnvironment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
+    refetchInterval: (q) =>
+      (q.state.data?.items.some((e) => e.status === "deleting" && e.teardown?.state !== "failed") ? 2000 : false),
   });
 
 /** can(action): whether the caller's role in `org` allows it (lib/roles.ts, the API's table). */

@@ -101,3 +101,38 @@ test("changing where an environment deploys sends the connection and region; the
   expect((await within(field).findByRole("alert")).textContent).toMatch(/have been deployed where it is now/);
   expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ aws_account_id: "awsacc_d", region: null });
 }, 30_000);
+
+test("an environment being deleted says what it waits for, then a failed delete shows why and retries", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = env("staging", { status: "deleting", teardown: { state: "waiting", waiting_for: ["service api", "service web"],
+    error: "the service 'web' could not be deleted (AccessDenied); fix the cause and delete that service again" } });
+  const calls = fakeApi({
+    ...signedIn(true),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: accounts, next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production"), current], next: null }],
+    [`DELETE ${ENVS}/staging`]: () => {
+      current = { ...current, teardown: { state: "queued", error: null } };
+      return [202, current];
+    },
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  const row = (await within(table).findByText("staging")).closest("tr") as HTMLElement;
+  const status = within(row).getByRole("status");
+  expect(status.textContent).toContain("waiting for service api, service web");
+  expect(status.textContent).toContain("the service 'web' could not be deleted (AccessDenied)");
+  // no clone, move or delete while it is going
+  expect(within(row).queryByRole("button", { name: "Delete staging" })).toBeNull();
+  expect(within(table).getByRole("button", { name: "Delete production" })).toBeTruthy();
+
+  // its own teardown failed: the reason, and a retry that sends the DELETE again
+  current = env("staging", { status: "deleting", teardown: { state: "failed", error: "deleting the load balancer lb-x: AccessDenied" } });
+  const failed = await within(table).findByRole("alert", {}, { timeout: 5000 });   // the list polls while it is deleting
+  expect(failed.textContent).toContain("deleting the load balancer lb-x: AccessDenied");
+  await user.click(within(failed).getByRole("button", { name: "Retry delete" }));
+  expect(await within(table).findByText("Deleting: removing what it made in AWS…")).toBeTruthy();
+  expect(calls.filter((c) => c.method === "DELETE" && c.path === `${ENVS}/staging`)).toHaveLength(1);
+}, 30_000);
