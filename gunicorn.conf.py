@@ -99,7 +99,8 @@ def when_ready(server):
     A broken import or setting stops the master at start-up."""
     if not server.cfg.preload_app:
         return
-    load = getattr(server.app.wsgi(), "load", None)
+    app = server.app.wsgi()
+    load = getattr(app, "preload", None) or getattr(app, "load", None)   # preload: every route's module too
     if callable(load):
         load()
     import gc

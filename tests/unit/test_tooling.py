@@ -705,3 +705,21 @@ def test_policies_are_least_privilege(stage):
             "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} <= actions
     assert not [a for a in actions if a.split(":")[0] in ("sqs", "iam", "s3", "dynamodb", "sts")]
     assert ("xray:PutTraceSegments" in actions) is (stage == "prod")
+
+
+def test_preload_imports_every_routes_module_before_the_workers_fork(tmp_path):
+    """gunicorn's master calls preload() (gunicorn.conf.py when_ready): a forked worker then finds
+    every route's module imported; load() alone leaves them to each route's first request."""
+    probe = ("import json, sys\n"
+             "from chalicelib.api.wsgi import application\n"
+             "getattr(application, sys.argv[1])()\n"
+             "import app\n"
+             "print(json.dumps([m for m in app.BLUEPRINTS if m not in sys.modules]))\n")
+    env = gunicorn_env(tmp_path, LAUNCHBAY_DATA_DIR=str(tmp_path / "data"))
+    missing = {}
+    for how in ("load", "preload"):
+        out = subprocess.run([PY, "-c", probe, how], cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=WAIT)
+        assert out.returncode == 0, out.stderr[-2000:]
+        missing[how] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert missing["load"], "load() imported every route's module: nothing left for preload() to show"
+    assert missing["preload"] == []
