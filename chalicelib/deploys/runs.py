@@ -73,6 +73,7 @@ def sync(ports: Ports) -> dict[str, int]:
     store = ports.store
     runs = store.collection("runs")
     added = updated = 0
+    listed: set[str] = set()   # task ARNs the schedules' listings just reported on
     for service in iter_all(store.collection("services"), {"status": "live", "kind": "cron"}):
         live = store.collection("deployments").get(service.get("live_deployment_id") or "")
         if not live:
@@ -85,6 +86,7 @@ def sync(ports: Ports) -> dict[str, int]:
         except AccessBroken:  # the connection shows as broken; the next sync catches up
             continue
         for r in found:
+            listed.add(r["task_arn"])
             fields = {"status": _status(r), "exit_code": r.get("exit_code"), "reason": r.get("reason"),
                       "started": iso_from_epoch(r["started_ms"] / 1000) if r.get("started_ms") else None,
                       "finished": iso_from_epoch(r["finished_ms"] / 1000) if r.get("finished_ms") else None}
@@ -105,18 +107,19 @@ def sync(ports: Ports) -> dict[str, int]:
         open_runs = [r["started_ms"] for r in found if r.get("finished_ms") is None and r.get("started_ms")]
         latest = max([r["started_ms"] for r in found if r.get("started_ms")] or [since])
         store.collection("services").update(service["id"], {"runs_synced_ms": min(open_runs) - 1 if open_runs else latest})
-    updated += _sync_open(ports)
+    updated += _sync_open(ports, skip=listed)
     return {"added": added, "updated": updated}
 
 
-def _sync_open(ports: Ports) -> int:
+def _sync_open(ports: Ports, skip: frozenset[str] | set[str] = frozenset()) -> int:
     """Runs started with a task ARN and no end yet (one-off commands of web and worker services,
     which no schedule's family listing covers; cron runs too), looked up by DescribeTasks in the
-    account and region their release runs in. -> how many changed."""
+    account and region their release runs in; `skip`: task ARNs a listing of this sync already
+    reported on (a cron run still going), not asked about twice. -> how many changed."""
     runs, deps = ports.store.collection("runs"), ports.store.collection("deployments")
     by_target: dict[str, tuple[Any, list[dict[str, Any]]]] = {}
     for run in iter_all(runs, {"status": "running"}):
-        if not run.get("task_arn") or run.get("finished"):
+        if not run.get("task_arn") or run.get("finished") or run["task_arn"] in skip:
             continue
         live = deps.get(run.get("deployment_id") or "")
         if live is None:

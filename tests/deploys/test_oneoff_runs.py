@@ -3,6 +3,7 @@ runs tracked to their end by DescribeTasks (the beat's runs.sync), against the m
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 
@@ -103,3 +104,31 @@ def test_a_run_ecs_no_longer_knows_ends_failed_in_words(deployed_service, ports)
     runs.sync(ports)
     ended = ports.store.collection("runs").get(run["id"])
     assert ended["status"] == "failed" and ended["exit_code"] is None and "no longer knows" in ended["reason"]
+
+
+def test_a_cron_run_still_going_is_asked_about_once_per_sync(deployed_service, ports):
+    """The schedule's listing (ListTasks + DescribeTasks of its family) already says a run is
+    still going: the open runs' DescribeTasks that follows does not ask about it again."""
+    from chalicelib.cloud.sandbox import SandboxCloud
+    from chalicelib.wiring import make_cloud_for
+
+    org, cron, dep = deployed_service(name="tick", kind="cron", image="busybox", schedule="cron(0 3 * * ? *)")
+    assert dep["status"] == "live"
+    arn = f"arn:aws:ecs:us-east-1:123456789012:task/{ports.cloud_for(dep.get('target')).cluster}/feedc0ffee"
+    asked: list[list[str]] = []
+
+    class StillGoing(SandboxCloud):   # AWS's side: one scheduled task started a minute ago, not stopped
+        def list_task_runs(self, family, rule_name, started_after_ms, env=None, now_ms=None):
+            return [{"task_arn": arn, "status": "RUNNING", "started_ms": int(time.time() * 1000) - 60_000,
+                     "finished_ms": None, "exit_code": None, "reason": None, "trigger": "schedule"}]
+
+        def describe_task_runs(self, task_arns):
+            asked.append(list(task_arns))
+            return super().describe_task_runs(task_arns)
+
+    ports.cloud_for_factory = make_cloud_for(StillGoing)
+    assert runs.sync(ports)["added"] == 1
+    run = ports.store.collection("runs").find_one({"task_arn": arn})
+    assert run["status"] == "running" and run["service_id"] == cron["id"]
+    assert runs.sync(ports) == {"added": 0, "updated": 0}
+    assert all(arn not in call for call in asked), asked   # the listing said it all
