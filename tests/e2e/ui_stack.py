@@ -64,6 +64,10 @@ def ui_stack(env: dict[str, str], port: int | None = None) -> Iterator[str]:
     full = {**os.environ, **env, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": "2",
             "LAUNCHBAY_ACCESS_LOG": "off", "PYTHONPATH": str(ROOT)}
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-ui-", suffix=".log", delete=False)
+    beat_log = tempfile.NamedTemporaryFile(prefix="beat-ui-", suffix=".log", delete=False)
+    # beat keeps its schedule file there and exits when the directory is missing; nothing else
+    # makes it before the first request (as `make run` does, scripts/dev.py)
+    Path(env["LAUNCHBAY_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     api = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "chalicelib.api.wsgi:application"],
                            cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
     workers = [CeleryWorker(env, ["deploys", "default"]).start(),
@@ -71,10 +75,12 @@ def ui_stack(env: dict[str, str], port: int | None = None) -> Iterator[str]:
     # beat relays the outbox to the search index every 2 s (and runs the reaper)
     beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker.celery_app:celery", "beat", "--loglevel=WARNING",
                              "-s", str(Path(env["LAUNCHBAY_DATA_DIR"]) / "celerybeat-schedule")],
-                            cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=full, stdout=beat_log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(base), 60, what="the API to answer")
+        if beat.poll() is not None:   # no beat: no search index, no reaper; say why at once
+            raise RuntimeError("celery beat exited (%s):\n%s" % (beat.returncode, Path(beat_log.name).read_text()[-3000:]))
         yield base
     finally:
         for proc in (api, beat):
@@ -84,6 +90,7 @@ def ui_stack(env: dict[str, str], port: int | None = None) -> Iterator[str]:
             w.stop()
         if api.returncode not in (0, -15):
             print(Path(log.name).read_text()[-3000:])
+        os.unlink(beat_log.name)
 
 
 def call(base: str, method: str, path: str, body=None, token: str | None = None):
