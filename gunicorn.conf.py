@@ -18,7 +18,8 @@ Environment (all optional):
   LAUNCHBAY_WEB_TIMEOUT    seconds a request may take before its worker is restarted (default 30)
   LAUNCHBAY_WEB_KEEPALIVE  keep-alive seconds (ignored by sync workers; default 5)
   LAUNCHBAY_WEB_PRELOAD    1 (default): import the API once in the master, workers fork with it
-                           loaded; 0: each worker imports it when it boots
+                           loaded (new code needs a restart: a HUP forks the old code again);
+                           0: each worker imports it when it boots
   LAUNCHBAY_ACCESS_LOG     access log file, "-" for stdout (default), "off" for none
   LAUNCHBAY_LOG_LEVEL      gunicorn log level (default info)
 """
