@@ -52,6 +52,27 @@ def point(org, project_id, conn_id, **extra):
     return org.call("PATCH", f"/projects/{project_id}/environments/production", {"aws_account_id": conn_id, **extra})
 
 
+def connected_project(org, env):
+    """-> (connection, project id): the org's project, its production deploying through a new connection."""
+    conn = connect(org, env)
+    prj = org.project()["id"]
+    assert point(org, prj, conn["id"])[0] == 200
+    return conn, prj
+
+
+def remove_role(env, conn) -> dict:
+    """The customer removes Launchbay's role: every call in their account is refused from now on
+    (clients made again, as when the credentials come up for renewal). -> the role, to put back."""
+    from chalicelib import wiring
+
+    iam = as_account(env, conn["account_id"], "iam")
+    role = iam.get_role(RoleName=conn["role_name"])["Role"]
+    iam.delete_role_policy(RoleName=conn["role_name"], PolicyName="launchbay")
+    iam.delete_role(RoleName=conn["role_name"])
+    wiring.reset_clients()
+    return role
+
+
 def test_a_connection_is_a_role_trusting_us_with_its_external_id(make_org, launchbay_env, api):
     org = make_org()
     status, conn = org.call("POST", "/aws-accounts", {"name": "prod", "regions": ["eu-west-1", "us-east-1"]})
@@ -181,18 +202,11 @@ def test_deleting_a_project_removes_what_it_made_in_the_account_and_nothing_else
 
 
 def test_a_broken_role_fails_the_deployment_in_words_and_shows_on_the_connection(make_org, ports, launchbay_env):
-    from chalicelib import wiring
-
     org = make_org()
-    conn = connect(org, launchbay_env)
-    prj = org.project()["id"]
-    assert point(org, prj, conn["id"])[0] == 200
+    conn, _prj = connected_project(org, launchbay_env)
     svc = org.service()
     assert org.deploy(ports, svc)["status"] == "live"
-    iam = as_account(launchbay_env, conn["account_id"], "iam")
-    iam.delete_role_policy(RoleName=conn["role_name"], PolicyName="launchbay")
-    iam.delete_role(RoleName=conn["role_name"])
-    wiring.reset_clients()   # as when the credentials come up for renewal
+    remove_role(launchbay_env, conn)
     dep = org.deploy(ports, svc)
     assert dep["status"] == "failed" and "does not exist" in dep["error"] and conn["role_name"] in dep["error"]
     shown = org.call("GET", f"/aws-accounts/{conn['id']}")[1]
@@ -217,9 +231,7 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
     from chalicelib.deploys import runs, watch
 
     org = make_org()
-    conn = connect(org, launchbay_env)
-    prj = org.project()["id"]
-    assert point(org, prj, conn["id"])[0] == 200
+    conn, prj = connected_project(org, launchbay_env)
     seen: set[str] = set()
 
     def record(model, **_):

@@ -11,7 +11,7 @@ from chalicelib import wiring
 from chalicelib.cloud import access
 from chalicelib.core.context import Ports
 from chalicelib.deploys import env_teardown, teardown
-from tests.api.test_aws_accounts import as_account, connect, point
+from tests.api.test_aws_accounts import as_account, connect, connected_project, point, remove_role
 from tests.support.processes import CeleryWorker, wait_for
 
 
@@ -166,9 +166,7 @@ def killing_ports(ports: Ports, after: int) -> Ports:
 def test_a_killed_teardown_finishes_when_run_again_and_the_last_environment_takes_the_cluster(
         make_org, ports, launchbay_env):
     org = make_org()
-    conn = connect(org, launchbay_env)
-    prj = org.project()["id"]
-    assert point(org, prj, conn["id"])[0] == 200
+    conn, prj = connected_project(org, launchbay_env)
     assert env_call(org, prj, "PUT", "production", "/secrets/KEY", {"value": "v"})[0] == 200
     web = org.service()
     dep = org.deploy(ports, web)
@@ -226,16 +224,11 @@ def test_deleting_a_project_tears_down_its_environments(make_org, ports, launchb
 
 def test_a_teardown_that_cannot_go_on_says_why_and_keeps_the_environment_deleting(make_org, ports, launchbay_env):
     org = make_org()
-    conn = connect(org, launchbay_env)
-    prj = org.project()["id"]
-    assert point(org, prj, conn["id"])[0] == 200
+    conn, prj = connected_project(org, launchbay_env)
     web = org.service()
     assert org.deploy(ports, web)["status"] == "live"
     delete_services(org, ports, web)
-    iam = as_account(launchbay_env, conn["account_id"], "iam")     # the customer removes Launchbay's role
-    iam.delete_role_policy(RoleName=conn["role_name"], PolicyName="launchbay")
-    iam.delete_role(RoleName=conn["role_name"])
-    wiring.reset_clients()
+    remove_role(launchbay_env, conn)
     status, env = env_call(org, prj, "DELETE", "production")
     assert status == 202
     with pytest.raises(Exception):

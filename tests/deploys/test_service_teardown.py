@@ -9,7 +9,7 @@ import time
 from chalicelib import wiring
 from chalicelib.cloud import access
 from chalicelib.deploys import teardown
-from tests.api.test_aws_accounts import as_account, connect, point
+from tests.api.test_aws_accounts import as_account, connected_project, remove_role
 from tests.support.processes import CeleryWorker, wait_for
 
 
@@ -24,21 +24,14 @@ def test_a_refused_teardown_says_why_and_the_delete_can_be_sent_again(make_org, 
     from worker.tasks.deploys import teardown_service
 
     org = make_org()
-    conn = connect(org, launchbay_env)
-    prj = org.project()["id"]
-    assert point(org, prj, conn["id"])[0] == 200
+    conn, _prj = connected_project(org, launchbay_env)
     web = org.service()
     dep = org.deploy(ports, web)
     assert dep["status"] == "live"
     acct, cluster = conn["account_id"], dep["target"]["cluster"]
     running = ecs_services(launchbay_env, acct, cluster)
     assert len(running) == 1
-    # the customer removes Launchbay's role: every call in their account is refused from now on
-    iam = as_account(launchbay_env, acct, "iam")
-    role = iam.get_role(RoleName=conn["role_name"])["Role"]
-    iam.delete_role_policy(RoleName=conn["role_name"], PolicyName="launchbay")
-    iam.delete_role(RoleName=conn["role_name"])
-    wiring.reset_clients()
+    role = remove_role(launchbay_env, conn)
 
     status, svc = org.call("DELETE", f"/services/{web['id']}")
     assert status == 202 and svc["status"] == "deleting" and svc["teardown"]["state"] == "queued"
@@ -59,6 +52,7 @@ def test_a_refused_teardown_says_why_and_the_delete_can_be_sent_again(make_org, 
     assert teardown.resume(ports, now=time.time() + teardown.STALE_SECONDS + 1) == 0
 
     # fixed (the role is back), then deleted again: the teardown resumes and finishes
+    iam = as_account(launchbay_env, acct, "iam")
     iam.create_role(RoleName=conn["role_name"], AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]))
     iam.put_role_policy(RoleName=conn["role_name"], PolicyName="launchbay", PolicyDocument=json.dumps(access.policy_document()))
     wiring.reset_clients()
