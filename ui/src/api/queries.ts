@@ -55,9 +55,10 @@ export const useEnvironments = (org: string, project: string) =>
       unwrap<Page<Environment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
   });
 
-// changing by itself (a delete that failed waits for a person to retry it)
-const busy = (s: Pick<Service, "status" | "teardown">) =>
-  s.status === "deploying" || (s.status === "deleting" && s.teardown?.state !== "failed");
+// being deleted and changing by itself (a delete that failed waits for a person to retry it)
+const deleting = (x: { status?: string; teardown?: { state: string } | null }) =>
+  x.status === "deleting" && x.teardown?.state !== "failed";
+const busy = (s: Pick<Service, "status" | "teardown">) => s.status === "deploying" || deleting(s);
 
 /** A project's services; polls every 2 s while one of them is changing, else every 15 s. */
 export const useServices = (org: string, project: string, environment?: string) =>
@@ -194,7 +195,7 @@ export const usePlacedEnvironments = (org: string, project: string) =>
     queryFn: () =>
       unwrap<Page<PlacedEnvironment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
     refetchInterval: (q) =>
-      (q.state.data?.items.some((e) => e.status === "deleting" && e.teardown?.state !== "failed") ? 2000 : false),
+      (q.state.data?.items.some(deleting) ? 2000 : false),
   });
 
 /** can(action): whether the caller's role in `org` allows it (lib/roles.ts, the API's table). */

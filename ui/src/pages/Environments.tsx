@@ -5,6 +5,7 @@ import type { AwsAccount, CloneAnswer, PlacedEnvironment } from "../api/accountM
 import { keys, useAwsAccounts, useCan, useHealth, usePlacedEnvironments } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
+import { TeardownNote } from "../components/TeardownNote";
 
 interface Place { account: string; region: string }
 
@@ -117,7 +118,12 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
       <td>
-        {env.status === "deleting" && <Deleting ctx={ctx} env={env} retry={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))} onRetried={refresh} />}
+        {env.status === "deleting" && (
+          <TeardownNote small teardown={env.teardown} failed={`Deleting ${env.name} failed; what it made in AWS is still there.`}
+            removing="Deleting: removing what it made in AWS…"
+            retry={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))} onRetried={refresh}
+            canRetry={ctx.manage} cannotRetry="Owners and admins retry it." />
+        )}
         {env.status !== "deleting" && mode === "view" && ctx.manage && (
           <span className="row">
             <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
@@ -184,33 +190,6 @@ function MoveForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnviron
         <button type="button" className="link" onClick={onCancel}>Cancel</button>
       </span>
     </form>
-  );
-}
-
-/** An environment being removed from AWS: what it waits for, or why its delete failed (sent
- * again, the delete resumes where it stopped). */
-function Deleting({ ctx, env, retry, onRetried }: { ctx: Ctx; env: PlacedEnvironment; retry: () => Promise<unknown>; onRetried: () => void }) {
-  const again = useMutation({ mutationFn: retry, onSuccess: onRetried });
-  const t = env.teardown;
-  if (t?.state === "failed") {
-    return (
-      <div className="outcome outcome-bad" role="alert">
-        <strong>Deleting {env.name} failed; what it made in AWS is still there.</strong>
-        {t.error && <p className="reason">{t.error}</p>}
-        {ctx.manage
-          ? <p><button className="danger" onClick={() => again.mutate()} disabled={again.isPending}>{again.isPending ? "Retrying…" : "Retry delete"}</button></p>
-          : <p className="muted small">Owners and admins retry it.</p>}
-        <ErrorNote error={again.error} />
-      </div>
-    );
-  }
-  return (
-    <p className="notice small" role="status">
-      {t?.state === "waiting" && t.waiting_for?.length
-        ? <>Deleting: waiting for {t.waiting_for.join(", ")}{t.error ? <>. {t.error}</> : null}</>
-        : t?.state === "retrying" ? <>Deleting: AWS answered “{t.error}”; trying again by itself.</>
-          : "Deleting: removing what it made in AWS…"}
-    </p>
   );
 }
 

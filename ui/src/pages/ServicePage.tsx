@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useParams } from "react-router";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Service } from "../api/models";
 import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
@@ -8,6 +8,7 @@ import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
+import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
@@ -102,30 +103,13 @@ export function scheduleWords(expr: string): string {
  * (the DELETE sent again resumes where the teardown stopped). */
 function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boolean }) {
   const qc = useQueryClient();
-  const retry = useMutation({
-    mutationFn: () => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: s.id } } })),
-    onSuccess: (x) => qc.setQueryData(keys.service(org, s.id), x),
-  });
-  const t = s.teardown;
-  if (t?.state === "failed") {
-    return (
-      <div className="outcome outcome-bad" role="alert">
-        <strong>Deleting this service failed; what it runs in AWS is still there.</strong>
-        {t.error && <p className="reason">{t.error}</p>}
-        <p>Fix the cause (for a connected AWS account: its Launchbay role and policy), then retry the delete: it resumes where it stopped.</p>
-        {canRetry
-          ? <p><button className="danger" onClick={() => retry.mutate()} disabled={retry.isPending}>{retry.isPending ? "Retrying…" : "Retry delete"}</button></p>
-          : <p className="muted small">Retrying takes the developer role or higher.</p>}
-        <ErrorNote error={retry.error} />
-      </div>
-    );
-  }
   return (
-    <p className="notice" role="status">
-      {t?.state === "retrying"
-        ? <>Deleting: AWS answered “{t.error}”; trying again by itself.</>
-        : "Deleting: removing what this service runs in AWS…"}
-    </p>
+    <TeardownNote teardown={s.teardown} failed="Deleting this service failed; what it runs in AWS is still there."
+      fix="Fix the cause (for a connected AWS account: its Launchbay role and policy), then retry the delete: it resumes where it stopped."
+      removing="Deleting: removing what this service runs in AWS…"
+      retry={() => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: s.id } } }))}
+      onRetried={(x) => qc.setQueryData(keys.service(org, s.id), x)}
+      canRetry={canRetry} cannotRetry="Retrying takes the developer role or higher." />
   );
 }
 
