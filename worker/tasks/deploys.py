@@ -28,6 +28,11 @@ def run_deployment(self: Task, deployment_id: str, owner: str | None = None, seq
     return f"{outcome.state}: {outcome.detail}"
 
 
+def _teardown_backoff(task: Task) -> int:
+    """Seconds before a teardown tries a transient AWS error again: 5, 10, 20 ... at most 120."""
+    return min(2 ** task.request.retries * 5, 120)
+
+
 @celery.task(name=names.TEARDOWN_SERVICE, bind=True, max_retries=8)
 def teardown_service(self: Task, service_id: str) -> str:
     """Idempotent, like the environment's: a retry or a redelivery finishes what a run began. A
@@ -41,7 +46,7 @@ def teardown_service(self: Task, service_id: str) -> str:
         return teardown.run(ports, service_id, retries_left=retries_left)
     except Exception as exc:
         if retries_left and ports.cloud.is_retryable(exc):
-            raise self.retry(countdown=min(2 ** self.request.retries * 5, 120), exc=exc) from exc
+            raise self.retry(countdown=_teardown_backoff(self), exc=exc) from exc
         return f"failed: {exc}"
 
 
@@ -58,7 +63,7 @@ def teardown_environment(self: Task, environment_id: str) -> str:
         return f"waiting: {exc}"
     except Exception as exc:
         if ports.cloud.is_retryable(exc):   # e.g. a group still held by a load balancer AWS is removing
-            raise self.retry(countdown=min(2 ** self.request.retries * 5, 120), exc=exc) from exc
+            raise self.retry(countdown=_teardown_backoff(self), exc=exc) from exc
         return f"failed: {exc}"
 
 
