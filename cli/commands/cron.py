@@ -56,11 +56,11 @@ def _run_logs(s: Session, svc_path: str, run: dict[str, Any]) -> list[dict[str, 
     return lines
 
 
-
 # The options of following a run to its end, shared by `cron run` and `run`.
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait before giving up (exit 1).", min=1)]
 Interval = Annotated[float, typer.Option("--interval", help="Seconds between polls while waiting.", min=0.1)]
 Tail = Annotated[int, typer.Option("--tail", help="While waiting: show the run's last N log lines.", min=0)]
+
 
 def _since(iso: Optional[str]) -> Optional[str]:
     """`iso` moved LOG_MARGIN_MS earlier (the API takes any ISO-8601 time)."""
