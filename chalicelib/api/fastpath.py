@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from chalice.app import (
     CaseInsensitiveMapping,
@@ -273,15 +273,18 @@ class Dispatcher:
 
     Chalice builds a handler and its middleware chain for every request; here each thread
     keeps one (the handler holds the request being served, so threads cannot share it),
-    rebuilt when the app's HTTP middleware changes, and forgets the request afterwards."""
+    rebuilt when the app's HTTP middleware changes, and forgets the request afterwards.
+    `leave_out`: middleware whose work the caller does itself (the WSGI adapter adds the
+    security headers once, where chalicelib.api.http.secure_headers would)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, leave_out: Sequence[Callable[..., Any]] = ()) -> None:
         self.app = app
+        self.leave_out = tuple(leave_out)
         self._local = threading.local()
 
     def _handler(self, registered: Tuple[Any, ...]) -> LeanHandler:
         app = self.app
-        middleware = [func for func, kind in registered if kind in ("http", "all")]
+        middleware = [func for func, kind in registered if kind in ("http", "all") and func not in self.leave_out]
         handler = LeanHandler(app.routes, app.api, app.log, app.debug, middleware_handlers=middleware)
         handler._middleware_key = registered
         handler._chain = handler._build_middleware_handlers(

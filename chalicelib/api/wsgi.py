@@ -225,7 +225,8 @@ def _gateway_class() -> type:
             matcher: Any = _matcher_class()(list(app_object.routes))
             self.event_converter._route_matcher = matcher
             self._table = matcher.table
-            self._dispatch = Dispatcher(app_object)
+            # _respond adds the headers every answer carries: secure_headers need not, on this road
+            self._dispatch = Dispatcher(app_object, leave_out=(module("chalicelib.api.http").secure_headers,))
             self._plain = plain
 
         def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes]) -> Any:
@@ -490,14 +491,21 @@ class WSGIAdapter:
             # Chalice's default 500 body, or its debug-mode traceback: never sent.
             return self._error(start_response, 500, *INTERNAL)
         headers: List[Tuple[str, str]] = []
-        have = set()   # lowercase names, for the headers every answer carries (_WithHeaders)
+        have = set()   # lowercase names: which of the headers every answer carries it lacks
         for name, value in (response.get("headers") or {}).items():
             lname = name.lower()
             if lname in _HOP_HEADERS:
                 continue
             have.add(lname)
             headers.append((name, value if type(value) is str else str(value)))
-        for name, values in (response.get("multiValueHeaders") or {}).items():
+        multi = response.get("multiValueHeaders") or {}
+        if type(start_response) is _WithHeaders:
+            # The security and CORS headers, where Chalice's secure_headers middleware puts them on
+            # LocalGateway's road (after the single-valued headers): the short road leaves that
+            # middleware to this adapter.
+            headers.extend(start_response.missing(have.union(name.lower() for name in multi) if multi else have))
+            start_response = start_response.start_response
+        for name, values in multi.items():
             lname = name.lower()
             if lname in _HOP_HEADERS:
                 continue
@@ -506,13 +514,8 @@ class WSGIAdapter:
                 headers.append((name, str(value)))
         if "content-type" not in have and data:
             headers.append(("Content-Type", _JSON))
-            have.add("content-type")
         headers.append(("Content-Length", str(len(data))))
-        have.add("content-length")
-        if type(start_response) is _WithHeaders:
-            start_response.finish(_status_line(status), headers, have)
-        else:
-            start_response(_status_line(status), headers)
+        start_response(_status_line(status), headers)
         return [] if method == "HEAD" else [data]
 
     # -- entry point ------------------------------------------------------------------
@@ -590,12 +593,13 @@ class _WithHeaders:
         self.extra = _extra_headers(environ.get("HTTP_ORIGIN"))
 
     def __call__(self, status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
-        return self.finish(status, list(headers), {name.lower() for name, _ in headers}, exc_info)
-
-    def finish(self, status: str, headers: List[Tuple[str, str]], have: Any, exc_info: Any = None) -> Any:
-        """`headers`: a list of the caller's (extended here); `have`: their lowercase names."""
-        headers.extend((k, v) for k, low, v in self.extra if low not in have)
+        headers = list(headers)
+        headers.extend(self.missing({name.lower() for name, _ in headers}))
         return self.start_response(status, headers) if exc_info is None else self.start_response(status, headers, exc_info)
+
+    def missing(self, have: Any) -> List[Tuple[str, str]]:
+        """The headers every answer carries that an answer with these (lowercase) names lacks."""
+        return [(k, v) for k, low, v in self.extra if low not in have]
 
 
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
