@@ -248,9 +248,10 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
             token = _ACTOR.set(None)
             budget = STORE_WAIT.set(_store_wait())  # a locked or slow store: 503 in seconds, not 30
             try:
-                if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                    _ACTOR.set(_authenticate(bp))
-                out = view(*args, **kwargs)
+                with ports().store.snapshot():   # the request's reads: one snapshot (SQLite: one lock)
+                    if auth:  # the declaration enforces it: a view cannot forget to authenticate
+                        _ACTOR.set(_authenticate(bp))
+                    out = view(*args, **kwargs)
             except DomainError as exc:
                 extra: Optional[dict] = None
                 if exc.status == 401:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, ContextManager, Iterator, Optional
 
 from chalicelib.core.errors import STORE_WAIT, StoreUnavailable
 from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
@@ -218,6 +218,11 @@ class MongoStore:
             indexes_for(name)
             coll = self._collections.setdefault(name, MongoCollection(self, name))
         return coll
+
+    def snapshot(self) -> ContextManager[None]:
+        """Nothing here: each read sees the latest data. (SQLite's snapshot is there to spare
+        its per-query lock calls; MongoDB's snapshot reads would need a session per request.)"""
+        return contextlib.nullcontext()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

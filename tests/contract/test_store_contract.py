@@ -185,6 +185,52 @@ def test_transaction_groups_writes(store):
     assert store.ping()["ok"] is True
 
 
+def test_writes_inside_a_snapshot_are_kept_and_read_back(store):
+    """An API request reads inside store.snapshot() and may write: the write ends the snapshot
+    (SQLite) and the reads after it see it; nothing is lost when the block fails."""
+    projects = store.collection("projects")
+    first = projects.insert(project(name="before"))
+    with store.snapshot():
+        assert projects.get(first["id"])["name"] == "before"
+        projects.update(first["id"], {"name": "renamed"})
+        assert projects.get(first["id"])["name"] == "renamed"
+        with store.transaction():
+            second = projects.insert(project(name="second"))
+        with store.snapshot():   # nested: joins the block
+            assert projects.count({"org_id": "org_a"}) == 2
+    with pytest.raises(RuntimeError):
+        with store.snapshot():
+            projects.get(first["id"])
+            raise RuntimeError("a view failed")
+    assert projects.get(second["id"]) is not None and projects.get(first["id"])["name"] == "renamed"
+    with store.transaction(), store.snapshot():   # inside a write: the write's transaction reads
+        projects.update(second["id"], {"name": "third"})
+    assert projects.get(second["id"])["name"] == "third"
+
+
+def test_sqlite_snapshot_reads_one_state_of_the_store(tmp_path):
+    """Reads in a snapshot do not see another connection's commit made in the middle of it
+    (one read transaction), and the next request sees it."""
+    import threading
+
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(tmp_path / "db.sqlite")
+    projects = store.collection("projects")
+    doc = projects.insert(project(name="v1"))
+
+    def writer():   # another thread: its own connection, like another worker process
+        projects.update(doc["id"], {"name": "v2"})
+
+    with store.snapshot():
+        assert projects.get(doc["id"])["name"] == "v1"
+        t = threading.Thread(target=writer)
+        t.start()
+        t.join(10)
+        assert projects.get(doc["id"])["name"] == "v1"
+        assert projects.find_one({"name": "v2"}) is None
+    assert projects.get(doc["id"])["name"] == "v2"
+
+
 def test_unknown_collection_fails_loudly(store):
     with pytest.raises(KeyError):
         store.collection("nope")
