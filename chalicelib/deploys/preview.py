@@ -30,8 +30,7 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
         try:
             planned = planner(ctx)
         except Exception as exc:  # e.g. an ECR tag that does not exist: the deploy would fail here
-            what = "linked resources" if step.name == "resources" else step.name   # as describe_resources names it
-            out.append({"step": step.name, "resource": what, "name": "", "action": "error", "changes": {},
+            out.append({"step": step.name, "resource": step.acts_on, "name": "", "action": "error", "changes": {},
                         "calls": [], "error": str(exc) if isinstance(exc, steps.StepFailed) else f"{type(exc).__name__}: {exc}"})
             if step.wait is None:
                 ctx.results[step.name] = plan.KnownAfterApply(step.name)

@@ -230,6 +230,9 @@ def resources(ctx: Ctx) -> dict[str, Any] | Pending:
     return {"linked": sorted(found.refs)}
 
 
+LINKED = "linked resources"   # what the `resources` step acts on, in its plan
+
+
 def describe_resources(ctx: Ctx) -> StepPlan:
     """The `resources` wait, for a plan: which linked resources, and whether the deploy would wait
     for one (being created), fail on one (failed, going away: raised), or go straight on."""
@@ -238,7 +241,7 @@ def describe_resources(ctx: Ctx) -> StepPlan:
     store = ctx.ports.store
     links, _ = store.collection("resource_links").find({"service_id": ctx.dep["service_id"]}, limit=100)
     if not links:
-        return StepPlan("resources", "linked resources", "", "skip",
+        return StepPlan("resources", LINKED, "", "skip",
                         description="the service links no database, cache or bucket: nothing to wait for")
     names = sorted({(store.collection("resources").get(x["resource_id"]) or {}).get("name") or x["resource_id"]
                     for x in links})
@@ -247,9 +250,9 @@ def describe_resources(ctx: Ctx) -> StepPlan:
         raise StepFailed("; ".join(found.broken))
     reads = f"the task reads {', '.join(sorted(x['variable'] for x in links))} from Secrets Manager (a reference, never the value)"
     if found.waiting:
-        return StepPlan("resources", "linked resources", ", ".join(names), "wait",
+        return StepPlan("resources", LINKED, ", ".join(names), "wait",
                         description=f"wait until the linked resources are available ({'; '.join(found.waiting)}); then {reads}")
-    return StepPlan("resources", "linked resources", ", ".join(names), "no-op",
+    return StepPlan("resources", LINKED, ", ".join(names), "no-op",
                     description=f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} available, nothing to wait for; {reads}")
 
 
@@ -628,11 +631,16 @@ class Step:
     plan: Optional[Callable[[Ctx], StepPlan]] = None  # a change to AWS: planned, then executed
     wait: Optional[Callable[[Ctx], Any]] = None       # a look at AWS until something settles
     describe: Optional[Callable[[Ctx], StepPlan]] = None   # a wait, for a plan: what it waits for (changes nothing)
+    resource: str = ""                               # what a plan says it acts on, if not its name
+
+    @property
+    def acts_on(self) -> str:
+        return self.resource or self.name
 
 
 _COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
            Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
-           Step("resources", "provisioning", wait=resources, describe=describe_resources), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+           Step("resources", "provisioning", wait=resources, describe=describe_resources, resource=LINKED), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
 # After the task definition, before the ECS service or schedule changes: the release command
 # runs on the new release's task definition while the old release still serves.
 _RELEASE = [Step("release.start", "provisioning", release_start),
