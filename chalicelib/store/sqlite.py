@@ -281,10 +281,12 @@ class _Snapshot:
             self.conn = conn
 
     def __exit__(self, *exc: Any) -> None:
-        conn, self.conn = self.conn, None
-        # still ours: not ended by a write, nor by a close() of the connection
-        if conn is not None and conn.in_transaction and not self.store._local.depth \
-                and getattr(self.store._local, "conn", None) is conn:
+        conn = self.conn
+        self.conn = None
+        live: Optional[sqlite3.Connection] = getattr(self.store._local, "conn", None)
+        if conn is None or live is not conn:
+            return   # not begun here, or the connection was closed meanwhile
+        if conn.in_transaction and not self.store._local.depth:   # not ended by a write
             conn.execute("COMMIT")
 
 
