@@ -299,9 +299,6 @@ def _failed(ports: Ports, env: dict[str, Any], done: list[dict[str, Any]], what:
                      {"name": env["name"], "error": error[:500]})
 
 
-STALE_SECONDS = teardown.STALE_SECONDS
-
-
 def resume(ports: Ports, now: Optional[float] = None) -> int:
     """Beat: queue again the teardowns that stopped moving (a lost task, retries used up on a slow
     AWS); a permanent failure waits for its cause to be fixed and the DELETE to be sent again."""

@@ -185,7 +185,7 @@ def test_a_killed_teardown_finishes_when_run_again_and_the_last_environment_take
     assert env_call(org, prj, "GET", "production")[1]["status"] == "deleting"
     # the redelivered task (here: a real worker) plans again from what AWS shows and finishes
     assert env_teardown.resume(ports) == 0                        # it moved recently: left alone
-    assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 1   # stopped: queued again
+    assert env_teardown.resume(ports, now=time.time() + teardown.STALE_SECONDS + 1) == 1   # stopped: queued again
     worker = CeleryWorker(launchbay_env, ["deploys"], concurrency=1).start()
     try:
         assert env_call(org, prj, "DELETE", "production")[0] == 202   # asked again: queued anew, harmless
@@ -237,7 +237,7 @@ def test_a_teardown_that_cannot_go_on_says_why_and_keeps_the_environment_deletin
     assert shown["status"] == "deleting" and shown["teardown"]["state"] == "failed"
     assert "does not exist" in shown["teardown"]["error"] and conn["role_name"] in shown["teardown"]["error"]
     assert "environment.teardown_failed" in [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
-    assert env_teardown.resume(ports, now=time.time() + env_teardown.STALE_SECONDS + 1) == 0   # waits for a fix
+    assert env_teardown.resume(ports, now=time.time() + teardown.STALE_SECONDS + 1) == 0   # waits for a fix
     plan = env_call(org, prj, "GET", "production", "/plan-delete")[1]
     assert "does not exist" in plan["places"][0]["error"]
 

@@ -64,7 +64,6 @@ def test_a_refused_teardown_says_why_and_the_delete_can_be_sent_again(make_org, 
     assert ecs_services(launchbay_env, acct, cluster) == set()
 
 
-
 def test_a_teardown_whose_task_was_lost_is_queued_again_and_finishes(make_org, ports, launchbay_env, redis_url):
     """Celery redelivers the task of a killed worker; a message lost with the broker's data is
     found by the beat (`resume_teardowns`) from the service's own record."""
