@@ -16,6 +16,7 @@ from chalicelib import tasks as names
 from chalicelib.core import tracing
 from chalicelib.queue import PUBLISHED, queue_name
 from chalicelib.settings import get_settings
+from worker import quiet_logs
 
 _s = get_settings()
 PREFIX = _s.queue_prefix
@@ -62,7 +63,6 @@ celery.conf.update(
 )
 
 
-
 @signals.before_task_publish.connect(weak=False)
 def _stamp_publish_time(headers: Optional[dict] = None, **_: Any) -> None:
     """Tasks Celery itself sends (beat's) carry their publish time too, as chalicelib/queue.py's
@@ -71,6 +71,8 @@ def _stamp_publish_time(headers: Optional[dict] = None, **_: Any) -> None:
         headers.setdefault(PUBLISHED, time.time())
 
 
+# Housekeeping that found nothing to do leaves no INFO line (worker/quiet_logs.py says why).
+quiet_logs.install(entry["task"] for entry in celery.conf.beat_schedule.values())
 tracing.connect_celery(signals)
 if _s.xray:
     tracing.enable("launchbay-worker")
