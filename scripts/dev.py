@@ -34,9 +34,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -130,6 +130,18 @@ def _aws_credentials_configured(env: Dict[str, str]) -> bool:
         return boto3.Session().get_credentials() is not None
     except Exception:
         return False
+
+
+# werkzeug's request line, as the moto server prints one per AWS call ("POST / HTTP/1.1" 200 -,
+# coloured): a deploy makes dozens, and they name no action, so only 5xx (a sandbox fault) is shown.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REQUEST_LINE = re.compile(r'^\S+ - - \[[^\]]*\] "[A-Z]+ \S* HTTP/[\d.]+" (\d{3}) ')
+
+
+def quiet_moto_line(line: str) -> bool:
+    """True for a moto request line that says nothing a user needs (anything below 500)."""
+    m = _REQUEST_LINE.match(_ANSI.sub("", line))
+    return bool(m) and int(m.group(1)) < 500
 
 
 def signup_example(base_url: str) -> str:
@@ -260,7 +272,7 @@ class Child:
     proc: Optional[subprocess.Popen] = None
     thread: Optional[threading.Thread] = None
     essential: bool = True
-    lines: List[str] = field(default_factory=list)
+    quiet: Optional[Callable[[str], bool]] = None   # lines not worth echoing
 
 
 class Supervisor:
@@ -282,8 +294,9 @@ class Supervisor:
             sys.stdout.write(prefix + line + "\n")
             sys.stdout.flush()
 
-    def start(self, name: str, cmd: List[str], env: Optional[Dict[str, str]] = None) -> Child:
-        child = Child(name=name, cmd=cmd, color=COLORS[len(self.children) % len(COLORS)])
+    def start(self, name: str, cmd: List[str], env: Optional[Dict[str, str]] = None,
+              quiet: Optional[Callable[[str], bool]] = None) -> Child:
+        child = Child(name=name, cmd=cmd, color=COLORS[len(self.children) % len(COLORS)], quiet=quiet)
         self._width = max(self._width, len(name))
         child.proc = subprocess.Popen(
             cmd, cwd=str(ROOT), env=env or self.env, stdin=subprocess.DEVNULL,
@@ -302,8 +315,8 @@ class Supervisor:
         assert child.proc and child.proc.stdout
         for raw in iter(child.proc.stdout.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            child.lines = (child.lines + [line])[-50:]
-            self._emit(child.name, line, child.color)
+            if child.quiet is None or not child.quiet(line):
+                self._emit(child.name, line, child.color)
         child.proc.stdout.close()
 
     def dead(self) -> Optional[Child]:
@@ -439,7 +452,8 @@ def main(argv: Sequence[str]) -> int:
                 endpoint = "http://127.0.0.1:%d" % moto_port
                 recording = data_dir / "sandbox-aws.jsonl"   # what runs did to the sandbox: replayed at start
                 sup.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                          env=dict(env, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(recording)))
+                          env=dict(env, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(recording)),
+                          quiet=quiet_moto_line)
                 deadline = time.monotonic() + 30
                 while http_answers(endpoint + "/moto-api/") is None:
                     if sup.dead():

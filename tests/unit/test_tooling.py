@@ -290,6 +290,15 @@ class _Q:
         self.name = name
 
 
+def test_moto_request_lines_are_quiet_but_its_faults_and_other_words_are_not():
+    assert dev.quiet_moto_line('127.0.0.1 - - [27/Nov/2026 05:07:55] "POST / HTTP/1.1" 200 -')
+    assert dev.quiet_moto_line('127.0.0.1 - - [27/Nov/2026 05:07:55] "\x1b[31m\x1b[1mPOST / HTTP/1.1\x1b[0m" 400 -')
+    assert dev.quiet_moto_line('127.0.0.1 - - [27/Nov/2026 05:04:25] "GET /moto-api/ HTTP/1.1" 200 -')
+    assert not dev.quiet_moto_line('127.0.0.1 - - [27/Nov/2026 05:07:55] "\x1b[35m\x1b[1mPOST / HTTP/1.1\x1b[0m" 500 -')
+    assert not dev.quiet_moto_line(" * Running on http://127.0.0.1:5163")
+    assert not dev.quiet_moto_line("Traceback (most recent call last):")
+
+
 def test_normalize_queues():
     assert dev.normalize_queues(None) == ["deploys", "default", "search"]
     assert dev.normalize_queues(("a.deploys", "a.search")) == ["a.deploys", "a.search"]
