@@ -117,6 +117,13 @@ class _Parser:
         self.s = text
         self.i = 0
         self.clauses = 0
+        self.too_long: Optional[str] = None   # the first word the index would not hold
+
+    def words(self, text: str) -> list[str]:
+        words = tokenize(text)
+        if self.too_long is None and len(words) < len(_WORD.findall(text)):
+            self.too_long = next(w for w in _WORD.findall(text) if len(w.encode()) >= MAX_TOKEN_BYTES)
+        return words
 
     def fail(self, msg: str) -> SearchSyntaxError:
         return SearchSyntaxError(f"{msg} (at character {self.i + 1})")
@@ -135,7 +142,17 @@ class _Parser:
         self.skip_ws()
         if self.i < len(self.s):  # only a stray ')' can stop parse_and early
             raise self.fail("unexpected ')' without a matching '('")
+        if node is None and self.too_long is not None:
+            # The index drops such words as the query does, so beside other words one is
+            # ignored (a pasted log line still matches); alone, it would match everything.
+            raise self.too_long_error()
         return node
+
+    def too_long_error(self) -> SearchSyntaxError:
+        word = self.too_long or ""
+        shown = word if len(word) <= 40 else word[:40] + "…"
+        return SearchSyntaxError(f"'{shown}' is too long to search for: words are indexed up to "
+                                 f"{MAX_TOKEN_BYTES - 1} bytes (an image digest: filter with image:)")
 
     def parse_and(self, depth: int) -> Optional[Node]:
         items: list[Node] = []
@@ -215,7 +232,7 @@ class _Parser:
                 raise self.fail("missing ')'")
             self.i += 1
             if node is None:
-                raise self.fail("empty parentheses")
+                raise self.too_long_error() if self.too_long else self.fail("empty parentheses")
             return node
         if c == ")":
             raise self.fail("unexpected ')'")
@@ -232,7 +249,7 @@ class _Parser:
         return text
 
     def phrase(self, text: str) -> Optional[Node]:
-        words = tokenize(text)
+        words = self.words(text)
         if not words:
             return None
         self.count()
@@ -249,7 +266,7 @@ class _Parser:
         star = chunk.endswith("*")
         if "*" in chunk.rstrip("*") or "?" in chunk or chunk.endswith("**"):
             raise self.fail("a wildcard '*' may only end a word")
-        words = tokenize(chunk)
+        words = self.words(chunk)
         if star:
             if not words or len(words[-1]) < MIN_PREFIX or not _WORD.search(chunk[-2:-1] or " "):
                 raise self.fail(f"'*' must follow at least {MIN_PREFIX} letters or digits")

@@ -267,6 +267,15 @@ def test_syntax_errors_say_what_is_wrong(loaded, q, msg):
         loaded.search(ORG, q)
 
 
+def test_a_word_too_long_to_index_is_ignored_beside_others_and_refused_alone(loaded):
+    digest = "4f6c1c7e" * 8   # 64 characters: no index holds it
+    assert ids(loaded.search(ORG, "brand " + digest)) == ids(loaded.search(ORG, "brand"))
+    for q in (digest, f'"{digest}"', f"({digest})", "日" * 14):   # 42 bytes
+        with pytest.raises(SearchSyntaxError, match="too long to search for"):
+            loaded.search(ORG, q)
+    assert loaded.search(ORG, "日" * 13)["total"] == 0   # 39 bytes: a word like any other
+
+
 @pytest.mark.parametrize("kwargs", [
     {"cursor": "not-a-cursor"}, {"cursor": encode_cursor({"o": -5})}, {"cursor": encode_cursor({"a": [1, "x"]})},
     {"cursor": "W10"},

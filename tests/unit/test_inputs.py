@@ -101,7 +101,7 @@ def test_search_limits_are_one_definition():
     from chalicelib.search.port import SearchSyntaxError
 
     assert api_search.TYPES is Q.TYPES
-    Q.parse("x" * Q.MAX_QUERY_CHARS)
+    Q.parse("x" * 30 + " " * (Q.MAX_QUERY_CHARS - 30))   # characters count, not words (a word < 40 bytes)
     with pytest.raises(SearchSyntaxError) as err:
         Q.parse("x" * (Q.MAX_QUERY_CHARS + 1))
     assert err.value.field == "q" and str(Q.MAX_QUERY_CHARS) in str(err.value)
