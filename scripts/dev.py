@@ -506,6 +506,8 @@ def main(argv: Sequence[str]) -> int:
                              if isinstance(v, dict) and not v.get("ok"))
             sup.say("Launchbay is up but degraded (health 503, failing: %s): %s"
                     % (", ".join(failing) or "?", base))
+        if (ROOT / "ui" / "dist" / "index.html").is_file():   # the API serves the build (chalicelib/api/wsgi.py)
+            sup.say("web UI: %s/ (open it in a browser and sign up)" % base)
         sup.say("mode: %s" % mode_text)
         sup.say("data: %s   redis: %s" % (data_dir, redis.url))
         sup.say("try:  " + signup_example(base))

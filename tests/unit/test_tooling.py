@@ -442,6 +442,8 @@ def test_dev_supervisor_serves_and_stops_cleanly_on_sigterm(tmp_path, tiny_app_d
         assert (tmp_path / "data").is_dir()
         text = run.text()
         assert "mode: sandbox" in text and "curl -s -X POST http://127.0.0.1:%d/v1/auth/signup" % port in text
+        built = (dev.ROOT / "ui" / "dist" / "index.html").is_file()   # `make ui`; then the API serves it
+        assert ("web UI: http://127.0.0.1:%d/ (open it in a browser" % port in text) is built
         assert re.search(r"^api\s+\| .*Listening at", text, re.M)
         assert "moto" not in run.pids()  # the endpoint that answered was reused
     finally:
