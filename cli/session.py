@@ -120,7 +120,7 @@ def pick(items: list[dict[str, Any]], ref: str, what: str, hint: str = "") -> di
     if len(named) > 1:
         ids = ", ".join(i["id"] for i in named)
         raise CliError(f"{len(named)} {what}s are named {ref!r} ({ids}): give the id" + (f" or {hint}" if hint else ""))
-    known = ", ".join(sorted(str(i.get("name")) for i in items)[:20]) or "none"
+    known = ", ".join(sorted({str(i.get("name")) for i in items})[:20]) or "none"   # a clone repeats names
     raise CliError(f"no {what} {ref!r} (known: {known})")
 
 

@@ -180,8 +180,9 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
     return body
 
 
-SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
-                   ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
+# ENV: with no environment chosen the list spans them all, and a cloned service shares its name
+SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kind", "KIND"), ("status", "STATUS"),
+                   ("image", "IMAGE"), ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",

@@ -85,6 +85,18 @@ def test_a_service_name_in_several_environments_means_production_unless_env_is_g
     assert cli("services", "show", "web", "--json").json()["id"] == staging["id"]
 
 
+def test_the_services_table_says_each_service_s_environment(cli, account):
+    """After `envs clone` the unfiltered list holds two `web` rows: ENV tells them apart."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("envs", "clone", "production", "staging")
+    for command in (("services",), ("status",)):
+        lines = cli(*command).stdout.splitlines()
+        assert lines[0].split()[:3] == ["ID", "NAME", "ENV"]
+        assert sorted(line.split()[2] for line in lines[1:]) == ["production", "staging"]
+    missing = cli("services", "show", "nope", ok=False)
+    assert "no service 'nope' (known: web)" in missing.stderr        # once, not once per environment
+
+
 def test_services_update_adds_and_removes_variables(cli, account):
     cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--var", "A=1",
         "--var", "LAUNCHBAY_SANDBOX_FAIL=health")
