@@ -105,3 +105,15 @@ def test_delete_asks_for_the_name_on_a_terminal(cli, account, monkeypatch):
     asked = cli("resources", "delete", "uploads", input="uploads\n")
     assert "deletes its data" in asked.stderr and "uploads: deleting" in asked.stdout
     assert cli("resources", "show", "uploads", "--json").json()["status"] == "deleting"
+
+
+def test_the_readme_walk_unsets_the_database_url_secret_before_linking(cli, account):
+    """The README's CLI walk sets a DATABASE_URL secret on web, then links db to web: the link
+    is refused while the secret exists (exit 1, saying why), and works once it is unset."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("secrets", "set", "DATABASE_URL", "-s", "web", input="postgres://...")
+    cli("resources", "create", "db", "--kind", "postgres")
+    refused = cli("resources", "link", "db", "-s", "web", ok=False)
+    assert refused.exit_code == 1 and "has a secret DATABASE_URL" in refused.stderr
+    cli("secrets", "unset", "DATABASE_URL", "-s", "web")
+    assert "Linked db to web as DATABASE_URL" in cli("resources", "link", "db", "-s", "web").stdout
