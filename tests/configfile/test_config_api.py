@@ -121,6 +121,12 @@ def test_errors_name_the_file_the_line_and_the_field(api):
     assert err["error"]["field"] == "environments.production.services.web.port"
     assert err["error"]["message"].startswith("launchbay.yaml:10: environments.production.services.web.port")
     assert err["error"]["fields"][0]["line"] == 10
+    # several problems: every one in the message, each with its line
+    worse = bad.replace("min_instances: 2", "min_instances: many", 1)
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(worse))
+    assert status == 422 and len(err["error"]["fields"]) == 2
+    assert err["error"]["message"].split("; ") == [f["message"] for f in err["error"]["fields"]]
+    assert err["error"]["message"].startswith("launchbay.yaml:10: ") and "launchbay.yaml:11: " in err["error"]["message"]
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments:\n  prod: {servics: {}}\n"))
     assert status == 422 and "unknown field 'servics'" in err["error"]["message"] and ":3:" in err["error"]["message"]
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments: [\n"))
