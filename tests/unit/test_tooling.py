@@ -536,6 +536,9 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
                   aws_secret_access_key="testing")
         return boto3.client("ecs", **kw), boto3.client("ssm", **kw)
 
+    recording.write_text("")
+    recording.chmod(0o644)                              # made by an older dev.py: tightened too
+    dev.private_recording(recording)
     rec = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
     proc, url = moto(rec)
     try:
@@ -553,6 +556,7 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
         ecs, ssm = clients(url)
         assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["kept"])["clusters"]] == ["kept"]
         assert ssm.get_parameter(Name="/launchbay/o/s/K/v1", WithDecryption=True)["Parameter"]["Value"] == "v"
+        assert recording.stat().st_mode & 0o777 == 0o600   # it holds that value: its owner's only
     finally:
         proc.terminate()
         proc.wait(30)
