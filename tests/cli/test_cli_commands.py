@@ -198,3 +198,10 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     # the value is never an argument: there is no option that takes it
     refused = cli("secrets", "set", "X", "-s", "web", "--value", value, ok=False)
     assert refused.exit_code == 1 and value not in refused.stdout + refused.stderr
+
+
+def test_search_help_says_it_spans_the_organization_unless_given_a_project(cli):
+    """`search` ignores `projects use` (it finds things across the organization): its --project
+    help said "(default: `projects use`)"."""
+    shown = " ".join(cli("search", "--help").stdout.split())
+    assert "default: the whole organization" in shown and "projects use" not in shown
