@@ -117,3 +117,15 @@ def test_the_readme_walk_unsets_the_database_url_secret_before_linking(cli, acco
     assert refused.exit_code == 1 and "has a secret DATABASE_URL" in refused.stderr
     cli("secrets", "unset", "DATABASE_URL", "-s", "web")
     assert "Linked db to web as DATABASE_URL" in cli("resources", "link", "db", "-s", "web").stdout
+
+
+def test_a_resource_name_in_several_environments_means_production_unless_env_is_given(cli, account):
+    """A clone (or a preview) gets its own `db`: `resources show/resize/rotate/delete db` with no
+    environment chosen mean production's, as `services ... web` do, instead of "2 resources"."""
+    made = cli("resources", "create", "db", "--kind", "postgres", "--json").json()
+    cli("envs", "clone", "production", "staging")
+    copy = cli("resources", "show", "db", "--env", "staging", "--json").json()
+    assert copy["environment"] == "staging" and copy["id"] != made["id"]
+    assert cli("resources", "show", "db", "--json").json()["id"] == made["id"]
+    cli("envs", "use", "staging")
+    assert cli("resources", "show", "db", "--json").json()["id"] == copy["id"]
