@@ -159,8 +159,8 @@ ReleaseCommand = Annotated[Optional[str], typer.Option(
     "--release-command", help="Run before each deploy rolls out (migrations), split like a shell would; "
                               "a failure stops the deploy. '' removes it.")]
 HealthPath = Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")]
-MinInstances = Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")]
-MaxInstances = Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")]
+MinInstances = Annotated[Optional[int], typer.Option("--min", "--min-instances", help="Fewest running tasks.")]
+MaxInstances = Annotated[Optional[int], typer.Option("--max", "--max-instances", help="Most running tasks.")]
 Schedule = Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")]
 Domain = Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")]
 

@@ -97,6 +97,13 @@ def test_the_services_table_says_each_service_s_environment(cli, account):
     assert "no service 'nope' (known: web)" in missing.stderr        # once, not once per environment
 
 
+def test_scaling_options_take_the_api_s_names_too(cli, account):
+    """--min/--max, and --min-instances/--max-instances as the API and launchbay.yaml spell them."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--min-instances", "2", "--max", "3")
+    got = cli("services", "update", "web", "--min", "1", "--max-instances", "4", "--json").json()
+    assert (got["min_instances"], got["max_instances"]) == (1, 4)
+
+
 def test_services_update_adds_and_removes_variables(cli, account):
     cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--var", "A=1",
         "--var", "LAUNCHBAY_SANDBOX_FAIL=health")
