@@ -363,7 +363,9 @@ def secrets_set(
         value = secret_input(f"Value for {name}: ", whole=True)
     got = s.client.put(_secrets_path(s, service, f"/{segment(name)}"), {"value": value})
     del value
-    s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} (version {got.get('version')}); "
+    # say whose: without -s it is the environment's, which every service there inherits
+    whose = f"service {service}" if service else f"environment {s._env_ref or 'production'}"
+    s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} of {whose} (version {got.get('version')}); "
                                          "it reaches the containers with the next deploy"))
 
 

@@ -181,7 +181,8 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     got = run("secrets", "set", "DATABASE_URL", "-s", "web", "--json", input=value + "\n").json()
     assert got["name"] == "DATABASE_URL" and got["version"] == 1
     assert _stored_secret(svc["id"], "DATABASE_URL") == value            # one trailing newline dropped, nothing else
-    run("secrets", "set", "DATABASE_URL", "-s", "web", input=value + "\n")
+    shown = run("secrets", "set", "DATABASE_URL", "-s", "web", input=value + "\n").stdout
+    assert shown.startswith("Set DATABASE_URL of service web (version 2)"), shown
     pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----\n"
     key_file = tmp_path / "key.pem"
     key_file.write_text(pem)
@@ -198,6 +199,8 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     assert empty.exit_code == 1 and "nothing was given" in empty.stderr
     run("secrets", "unset", "TLS_KEY", "-s", "web")
     assert [s["name"] for s in run("secrets", "list", "-s", "web", "--json").json()["items"]] == ["DATABASE_URL"]
+    env_wide = run("secrets", "set", "SENTRY_DSN", input="dsn\n").stdout          # no -s: whose it is, said
+    assert env_wide.startswith("Set SENTRY_DSN of environment production (version 1)"), env_wide
 
     for text in outputs:
         assert value not in text and "S3cr3t" not in text and "abc\n-----END" not in text
