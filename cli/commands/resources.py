@@ -223,7 +223,14 @@ def resources_delete(
                              "Type its name to go on: ")
     if confirm != res["name"]:
         raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: nothing was deleted", param_hint="--confirm")
-    got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
+    try:
+        got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
+    except ApiError as exc:
+        if exc.field != "deletion_protection":
+            raise
+        # the API's words say what to PATCH: say the command
+        raise ApiError(exc.status, exc.code, f"{res['name']!r} has deletion protection: turn it off first "
+                       f"(launchbay resources resize {res['name']} --no-protect)", exc.field) from None
     if wait:
         last = _wait(s, got, timeout, interval, gone_ok=True)
         if last:

@@ -78,6 +78,11 @@ def test_resource_usage_and_api_errors(cli, account):
     twice = cli("resources", "create", "cache", "--kind", "redis", ok=False)
     assert twice.exit_code == 1 and "already exists" in twice.stderr
     assert cli("resources", "list", "--env", "production", "--json").json()["items"][0]["name"] == "cache"
+    # protected (production's default): the CLI says the command that turns it off, not a PATCH
+    protected = cli("resources", "delete", "cache", "--confirm", "cache", ok=False)
+    assert protected.exit_code == 1 and "launchbay resources resize cache --no-protect" in protected.stderr, protected.stderr
+    err = json.loads(cli("resources", "delete", "cache", "--confirm", "cache", "--json", ok=False).stderr)["error"]
+    assert err["field"] == "deletion_protection" and err["status"] == 409
     missing = cli("resources", "show", "nope", ok=False)
     assert missing.exit_code == 1 and "no resource 'nope' (known: cache)" in missing.stderr
     nothing = cli("resources", "resize", "cache", ok=False)
