@@ -53,11 +53,20 @@ class Group(TyperGroup):
             raise
 
     def invoke(self, ctx):
+        args = ctx._protected_args + ctx.args                   # read now: invoking consumes them
+        wants_json = "--json" in (args[:args.index("--")] if "--" in args else args)   # not a `run` command's
         try:
             return super().invoke(ctx)
         except UsageError as exc:
             exc.exit_code = EXIT_ERROR
-            raise
+            if not wants_json:
+                raise
+            # --json promises {"error": ...} on stderr, usage errors included (scripts parse it)
+            param = getattr(exc, "param", None)   # BadParameter and MissingParameter carry one
+            hint = getattr(exc, "param_hint", None) or (param.opts[0] if param is not None else None)
+            doc = {"error": {"code": "usage", "message": exc.format_message(), "field": hint}}
+            Out(True).err.print(dumps(doc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_ERROR) from None
         except (ApiError, CliError) as exc:
             report(exc)
             raise typer.Exit(EXIT_ERROR) from None

@@ -215,3 +215,15 @@ def test_search_help_says_it_spans_the_organization_unless_given_a_project(cli):
     help said "(default: `projects use`)"."""
     shown = " ".join(cli("search", "--help").stdout.split())
     assert "default: the whole organization" in shown and "projects use" not in shown
+
+
+def test_usage_errors_are_json_on_stderr_with_json(cli, account):
+    """--json promises {"error": ...} on stderr: usage errors too, not click's box."""
+    for args, field in ((("services", "create", "x", "--kind", "job"), "--kind"),
+                        (("services", "create", "x", "--image", "nginx", "--port", "eighty"), "--port"),
+                        (("logs",), "SERVICE")):
+        run = cli(*args, "--json", ok=False)
+        err = json.loads(run.stderr)["error"]
+        assert run.exit_code == 1 and run.stdout == "" and err["code"] == "usage" and err["field"] == field, run.stderr
+    plain = cli("services", "create", "x", "--kind", "job", ok=False)
+    assert plain.exit_code == 1 and "Invalid value for --kind" in plain.stderr and not plain.stderr.startswith("{")
