@@ -180,6 +180,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 continue
             wanted = desired_service(spec, svc_name, env_spec.domain_suffix)
             current = (have or {}).get("services", {}).get(svc_name)
+            if current is not None and "domain" in spec.model_fields_set and spec.domain is None:
+                wanted["domain"] = None   # `domain: null` (export writes it): none, though the environment has a suffix
             if current is None:
                 changes.append({"action": "create", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {k: v for k, v in wanted.items() if v not in (None, {}, [])}})
