@@ -106,7 +106,7 @@ def _connected_clients(conn: dict[str, Any], region: str) -> Any:
         aws_accounts.record_access(get_store(), conn["id"], None)
         return meta
 
-    return Clients(get_settings(), region=region, credentials=refreshable(fetch))
+    return Clients(get_settings(), region=region, credentials=refreshable(fetch), account=conn.get("account_id"))
 
 
 def make_cloud_for(cls: Optional[type] = None) -> Callable[[Optional[dict[str, Any]]], "Cloud"]:

@@ -1,6 +1,7 @@
 """The root typer app, the options every command shares, and the exit-code contract."""
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any, Optional
 
 import typer
@@ -52,11 +53,20 @@ class Group(TyperGroup):
             raise
 
     def invoke(self, ctx):
+        args = ctx._protected_args + ctx.args                   # read now: invoking consumes them
+        wants_json = "--json" in (args[:args.index("--")] if "--" in args else args)   # not a `run` command's
         try:
             return super().invoke(ctx)
         except UsageError as exc:
             exc.exit_code = EXIT_ERROR
-            raise
+            if not wants_json:
+                raise
+            # --json promises {"error": ...} on stderr, usage errors included (scripts parse it)
+            param = getattr(exc, "param", None)   # BadParameter and MissingParameter carry one
+            hint = getattr(exc, "param_hint", None) or (param.opts[0] if param is not None else None)
+            doc = {"error": {"code": "usage", "message": exc.format_message(), "field": hint}}
+            Out(True).err.print(dumps(doc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_ERROR) from None
         except (ApiError, CliError) as exc:
             report(exc)
             raise typer.Exit(EXIT_ERROR) from None
@@ -78,6 +88,27 @@ STALE_LOGIN = ("token expired", "the session has ended: log in again", "token is
                "the API token has expired")
 STALE_HINT = ("Log in again: launchbay login. For scripts and CI, an API token lasts until revoked (or until "
               "its --expires-days): `launchbay tokens create`, then `launchbay login --token` (or LAUNCHBAY_TOKEN).")
+
+
+def unwrap(text: str) -> str:
+    """Help prose as paragraphs: typer's rich mode keeps a docstring's single line breaks, so a
+    sentence broke where the source line ended ("(they\n would end up\n in the shell history")."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def tidy_help(typer_app: typer.Typer) -> None:
+    """unwrap() the help of every command and group under `typer_app` (epilogs keep their lines)."""
+    if isinstance(typer_app.info.help, str):
+        typer_app.info.help = unwrap(typer_app.info.help)
+    for command in typer_app.registered_commands:
+        if command.help:
+            command.help = unwrap(command.help)
+        elif command.callback is not None and command.callback.__doc__:
+            command.callback.__doc__ = unwrap(command.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            tidy_help(group.typer_instance)
 
 
 app = typer.Typer(cls=Group, name="launchbay", help=HELP, epilog=EPILOG, rich_markup_mode="rich",

@@ -3,7 +3,7 @@
 Installed as a console script by scripts/install_cli.py; `python -m cli` runs it too."""
 from __future__ import annotations
 
-from cli.app import app
+from cli.app import app, tidy_help
 from cli.commands import (  # noqa: F401  (they register their commands)
     accounts,
     catalog,
@@ -19,6 +19,8 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     resources,
     tokens,
 )
+
+tidy_help(app)
 
 __all__ = ["app", "run"]
 

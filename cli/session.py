@@ -97,16 +97,20 @@ class Session:
             return self.client.get(self.org_path(f"/services/{segment(ref)}"))
         items = self.services()
         if not self._env_ref:
-            # No environment chosen: a name found in several (after `envs clone`) means production's,
-            # where `services create`, `secrets set` and `resources create` put things by default.
-            named = [i for i in items if i.get("name") == ref]
-            mains = [i for i in named if i.get("environment") == "production"]
-            if len(named) > 1 and len(mains) == 1:
-                return mains[0]
+            items = production_first(items, ref)
         return pick(items, ref, "service", hint="pass --env to choose the environment")
 
     def service_path(self, ref: str, tail: str = "") -> str:
         return self.org_path(f"/services/{segment(self.service(ref)['id'])}{tail}")
+
+
+def production_first(items: list[dict[str, Any]], ref: str) -> list[dict[str, Any]]:
+    """With no environment chosen, a name found in several environments (after `envs clone`, or
+    a preview) means production's, where `services create`, `secrets set` and `resources create`
+    put things by default: -> just that one, else `items` as they are (for `pick` to judge)."""
+    named = [i for i in items if i.get("name") == ref]
+    mains = [i for i in named if i.get("environment") == "production"]
+    return mains if len(named) > 1 and len(mains) == 1 else items
 
 
 def pick(items: list[dict[str, Any]], ref: str, what: str, hint: str = "") -> dict[str, Any]:
@@ -120,8 +124,8 @@ def pick(items: list[dict[str, Any]], ref: str, what: str, hint: str = "") -> di
     if len(named) > 1:
         ids = ", ".join(i["id"] for i in named)
         raise CliError(f"{len(named)} {what}s are named {ref!r} ({ids}): give the id" + (f" or {hint}" if hint else ""))
-    known = ", ".join(sorted(str(i.get("name")) for i in items)[:20]) or "none"
+    known = ", ".join(sorted({str(i.get("name")) for i in items})[:20]) or "none"   # a clone repeats names
     raise CliError(f"no {what} {ref!r} (known: {known})")
 
 
-__all__ = ["ApiError", "CliError", "Session", "pick", "JSON_MODE"]
+__all__ = ["ApiError", "CliError", "Session", "pick", "production_first", "JSON_MODE"]

@@ -216,6 +216,14 @@ def compact_recording(path: Path) -> int:
     return len(kept)
 
 
+def private_recording(path: Path) -> Path:
+    """The recording holds every secret value the sandbox was given (SSM parameters, Secrets
+    Manager): readable by its owner only, as moto appends to it and compaction rewrites it."""
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    return path
+
+
 def restore_sandbox(endpoint: str, recording: Path) -> int:
     """Replay what earlier runs did to the sandbox, so a restarted stack finds its clusters,
     services, load balancers and parameters again (moto keeps nothing on disk). -> requests replayed."""
@@ -450,7 +458,7 @@ def main(argv: Sequence[str]) -> int:
 
                     moto_port = free_port()
                 endpoint = "http://127.0.0.1:%d" % moto_port
-                recording = data_dir / "sandbox-aws.jsonl"   # what runs did to the sandbox: replayed at start
+                recording = private_recording(data_dir / "sandbox-aws.jsonl")   # replayed at start
                 sup.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
                           env=dict(env, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(recording)),
                           quiet=quiet_moto_line)

@@ -10,7 +10,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, Unauthorized
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
-from chalicelib.store.port import Conflict
+from chalicelib.store.port import Conflict, iter_all
 
 
 def public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -272,7 +272,8 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
     plain, digest, prefix = security.new_api_token()
     tok: dict[str, Any] = {"id": new_id("tok"), "user_id": actor.user_id, "org_id": org_id, "name": name,
            "token_hash": digest, "prefix": prefix, "created": now_iso(),
-           "expires": _token_expiry(ports, actor, expires_days), "last_used": None}
+           "expires": _token_expiry(ports, actor, expires_days), "last_used": None,
+           "made_by": actor.token_id}   # revoking that token revokes this one (delete_token)
     with ports.store.transaction():
         ports.store.collection("tokens").insert(tok)
         if org_id:
@@ -295,11 +296,28 @@ def list_tokens(ports: Ports, actor: Actor, limit: int,
     return [_public_token(t) for t in docs], nxt
 
 
+def _made_from(ports: Ports, tok: dict[str, Any]) -> list[str]:
+    """The tokens `tok` made, and those they made, and so on: a stolen token that minted another
+    must not leave that one working once it is revoked (a token never outlives its maker)."""
+    made: dict[str, list[str]] = {}
+    for t in iter_all(ports.store.collection("tokens"), {"user_id": tok["user_id"]}):
+        if t.get("made_by"):
+            made.setdefault(t["made_by"], []).append(t["id"])
+    out, todo = [], list(made.get(tok["id"], []))
+    while todo:
+        out.append(todo.pop())
+        todo += made.get(out[-1], [])
+    return out
+
+
 def delete_token(ports: Ports, actor: Actor, token_id: str) -> None:
     tok = ports.store.collection("tokens").get(token_id)
     if tok is None or any(tok.get(k) != v for k, v in _visible_tokens(actor).items()):
         raise NotFound("token not found", field="token")
+    descendants = _made_from(ports, tok)
     with ports.store.transaction():
-        ports.store.collection("tokens").delete(token_id)
+        for tid in [token_id, *descendants]:
+            ports.store.collection("tokens").delete(tid)
         if tok.get("org_id"):
-            audit.record(ports, actor, tok["org_id"], "token.delete", "token", token_id)
+            audit.record(ports, actor, tok["org_id"], "token.delete", "token", token_id,
+                         {"with_tokens_it_made": descendants} if descendants else None)

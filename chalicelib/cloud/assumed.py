@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from chalicelib.cloud.access import parse_role_arn, trust_problem
 from chalicelib.cloud.errors import describe, error_code, is_retryable
-from chalicelib.cloud.session import make_config
+from chalicelib.cloud.session import make_config, pin_account
 
 if TYPE_CHECKING:
     from chalicelib.cloud.session import Clients
@@ -41,7 +41,7 @@ def assume(platform: "Clients", role_arn: str, external_id: str, platform_accoun
         raise AccessBroken(f"cannot assume role {role_arn} ({describe(exc)}): it does not exist or does not "
                            "trust Launchbay with this connection's external id; create it from the connection's "
                            "template (or fix its trust policy) and verify the connection again") from exc
-    clients = _clients(platform, creds)
+    clients = _clients(platform, creds, account)
     identity = clients("sts").get_caller_identity()
     if identity.get("Account") != account:
         raise AccessBroken(f"assuming {role_arn} acts in account {identity.get('Account')}, not {account}")
@@ -62,15 +62,16 @@ def assume(platform: "Clients", role_arn: str, external_id: str, platform_accoun
             "partition": partition}
 
 
-def _clients(platform: "Clients", creds: dict[str, Any]) -> Callable[[str], Any]:
+def _clients(platform: "Clients", creds: dict[str, Any], account: str) -> Callable[[str], Any]:
     import boto3
 
     session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                     aws_session_token=creds["SessionToken"], region_name=platform.region)
 
     def client(service: str) -> Any:
-        return session.client(service, region_name=platform.region, endpoint_url=platform.endpoint_url,
+        made = session.client(service, region_name=platform.region, endpoint_url=platform.endpoint_url,
                               config=make_config(max_attempts=platform.max_attempts))
+        return pin_account(made, account) if platform.sandbox else made
     return client
 
 

@@ -22,6 +22,7 @@ from chalicelib.cloud.aws import AwsCloud
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.observer import TASKDEF_MARKER
 from chalicelib.cloud.port import Network, RolloutStatus
+from chalicelib.cloud.session import pin_account
 
 
 def _env(td: dict[str, Any]) -> dict[str, str]:
@@ -241,9 +242,9 @@ class SandboxCloud(AwsCloud):
 
         creds = self.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/sandbox-customer-admin",
                                                RoleSessionName="launchbay-demo")["Credentials"]
-        cfn = boto3.client("cloudformation", region_name=self.region, endpoint_url=self.clients.endpoint_url,
-                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                           aws_session_token=creds["SessionToken"])
+        cfn = pin_account(boto3.client("cloudformation", region_name=self.region, endpoint_url=self.clients.endpoint_url,
+                                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                       aws_session_token=creds["SessionToken"]), account)
         try:
             cfn.create_stack(StackName="launchbay-access", TemplateBody=json.dumps(template),
                              Capabilities=["CAPABILITY_NAMED_IAM"])

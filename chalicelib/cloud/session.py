@@ -46,10 +46,11 @@ class Clients:
     """
 
     def __init__(self, settings: "Settings", max_attempts: Optional[int] = None, region: Optional[str] = None,
-                 credentials: Any = None) -> None:
+                 credentials: Any = None, account: Optional[str] = None) -> None:
         self.region = region or settings.aws_region
         self.endpoint_url = settings.aws_endpoint_url or None
         self.max_attempts = max_attempts
+        self.account = account   # the connected account the credentials act in (sandbox: pinned)
         # botocore credentials of an assumed role (a connected AWS account: see assumed.py);
         # None: the platform's own credential chain (or the sandbox's keys).
         self.credentials = credentials
@@ -96,8 +97,25 @@ class Clients:
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                 client = self._get_session().client(service, **kwargs)
+                if self.sandbox and self.account:
+                    pin_account(client, self.account)
                 self._clients[key] = client
         return client
+
+
+SANDBOX_ACCOUNT_HEADER = "x-moto-account-id"
+
+
+def pin_account(client: Any, account: str) -> Any:
+    """Sandbox only: name the account on every request. moto maps an assumed role's temporary
+    key to its account in memory only; the recording `make run` replays at start keeps the
+    requests, not that map, so without the header a restarted sandbox put every other
+    account's roles, clusters and parameters in the platform's account. -> the client."""
+    def add(request: Any, **_: Any) -> None:
+        request.headers[SANDBOX_ACCOUNT_HEADER] = account
+
+    client.meta.events.register("before-send", add)
+    return client
 
 
 def _botocore_session(credentials: Any) -> Any:

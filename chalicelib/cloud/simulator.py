@@ -48,9 +48,10 @@ def delay(env: Optional[dict[str, str]], default: float) -> float:
 
 def exit_code(env: Optional[dict[str, str]], release: bool = False) -> int:
     """Exit code of a simulated one-off task (a cron job, a one-off command; the release
-    command with release=True, which LAUNCHBAY_SANDBOX_FAIL=release makes exit 1)."""
-    if release and _value(env) == RELEASE:
-        return 1
+    command with release=True, which LAUNCHBAY_SANDBOX_FAIL=release makes exit 1). A release
+    command sits behind no load balancer: `health` fails the rollout after it, not the command."""
+    if release:
+        return 1 if _value(env) == RELEASE or mode(env) == "crash" else 0
     return 0 if mode(env) in ("ok", "timeout") else 1
 
 

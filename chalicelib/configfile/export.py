@@ -60,6 +60,9 @@ def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, A
         if field == "domain" and suffix and value == f"{svc['name']}.{suffix}":
             continue
         spec[field] = value
+    if svc["kind"] == "web" and suffix and not svc.get("domain"):
+        # made before its environment had the suffix: say it has none, or planning the export adds one
+        spec["domain"] = None
     if secrets:
         spec["secrets"] = sorted(secrets)
     return spec

@@ -57,9 +57,9 @@ def validate(data: dict, file: str = "launchbay.yaml", lines: Optional[dict[tupl
                 message = pattern_mismatch(str(loc[-1]), dict(err))
             where = f"{file}:{line}" if line else file
             problems.append({"field": field, "message": f"{where}: {field}: {message}", "file": file, "line": line})
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise Invalid(str(first["message"]) + more, field=str(first["field"]), fields=problems) from None
+        # every problem in the message, each with its line: a CLI user sees only the message
+        message = "; ".join(str(p["message"]) for p in problems)
+        raise Invalid(message, field=str(problems[0]["field"]), fields=problems) from None
 
 
 def _line_of(lines: dict[tuple, int], loc: tuple) -> Optional[int]:

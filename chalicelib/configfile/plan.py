@@ -146,9 +146,11 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
     project = ports.store.collection("projects").get(project_id) or {}
     changes: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
+    places: dict[str, dict[str, Any]] = {}
     for env_name, env_spec in doc.environments.items():
         have = state.get(env_name)
-        place = placement(ports, project.get("org_id", ""), env_name, env_spec, (have or {}).get("doc"))
+        place = places[env_name] = placement(ports, project.get("org_id", ""), env_name, env_spec,
+                                             (have or {}).get("doc"))
         wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch,
                       **place}
         env_fields = ENV_FIELDS + tuple(place)
@@ -178,6 +180,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 continue
             wanted = desired_service(spec, svc_name, env_spec.domain_suffix)
             current = (have or {}).get("services", {}).get(svc_name)
+            if current is not None and "domain" in spec.model_fields_set and spec.domain is None:
+                wanted["domain"] = None   # `domain: null` (export writes it): none, though the environment has a suffix
             if current is None:
                 changes.append({"action": "create", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {k: v for k, v in wanted.items() if v not in (None, {}, [])}})
@@ -221,7 +225,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                  for r in refused]
     for c in changes:
         summary[c["action"]] = summary.get(c["action"], 0) + 1
-    return {"changes": changes, "warnings": warnings, "summary": summary, "cost": project_change(ports, project_id, doc)}
+    return {"changes": changes, "warnings": warnings, "summary": summary,
+            "cost": project_change(ports, project_id, doc, places)}
 
 
 def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dict[str, Any]],

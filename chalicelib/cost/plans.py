@@ -31,10 +31,12 @@ def service_change(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     return difference(total(was) if was else None, total(mine))
 
 
-def project_change(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
+def project_change(ports: Ports, project_id: str, doc: LaunchbayFile,
+                   places: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
     """The project as it is against the project once the document is applied, services and
     managed resources both (what the plan deletes is gone; a service the plan cannot create yet,
-    or whose kind it cannot change, stays as it is; so do a resource's kind and version)."""
+    or whose kind it cannot change, stays as it is; so do a resource's kind and version).
+    `places`: per environment, the {"aws_account_id", "region"} the plan moves it to (priced there)."""
     from chalicelib.configfile.plan import current_state, desired_resource, desired_service
 
     state = current_state(ports, project_id)
@@ -44,6 +46,7 @@ def project_change(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[st
                                        list(have["resources"].values())))
     for name, env_spec in doc.environments.items():
         have = state.get(name) or {"doc": {"name": name, "region": None}, "services": {}, "resources": {}}
+        env_doc = {**have["doc"], **(places or {}).get(name, {})}
         wanted = []
         for svc_name, spec in env_spec.services.items():
             current = have["services"].get(svc_name)
@@ -63,7 +66,7 @@ def project_change(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[st
                 new.update(id=current["id"], version=current.get("version"),
                            storage_gb=max(new.get("storage_gb") or 0, current.get("storage_gb") or 0) or None)
             held.append(new)
-        after.append(environment_cost(ports, have["doc"], wanted, held))
+        after.append(environment_cost(ports, env_doc, wanted, held))
     out = difference(total(before), total(after))
     return {**out, "environments": _by_env(before, after)}
 

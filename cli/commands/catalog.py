@@ -159,8 +159,8 @@ ReleaseCommand = Annotated[Optional[str], typer.Option(
     "--release-command", help="Run before each deploy rolls out (migrations), split like a shell would; "
                               "a failure stops the deploy. '' removes it.")]
 HealthPath = Annotated[Optional[str], typer.Option("--health-path", help="Health check path, e.g. /healthz.")]
-MinInstances = Annotated[Optional[int], typer.Option("--min", help="Fewest running tasks.")]
-MaxInstances = Annotated[Optional[int], typer.Option("--max", help="Most running tasks.")]
+MinInstances = Annotated[Optional[int], typer.Option("--min", "--min-instances", help="Fewest running tasks.")]
+MaxInstances = Annotated[Optional[int], typer.Option("--max", "--max-instances", help="Most running tasks.")]
 Schedule = Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")]
 Domain = Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")]
 
@@ -180,8 +180,9 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
     return body
 
 
-SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("status", "STATUS"), ("image", "IMAGE"),
-                   ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
+# ENV: with no environment chosen the list spans them all, and a cloned service shares its name
+SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kind", "KIND"), ("status", "STATUS"),
+                   ("image", "IMAGE"), ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
@@ -362,7 +363,9 @@ def secrets_set(
         value = secret_input(f"Value for {name}: ", whole=True)
     got = s.client.put(_secrets_path(s, service, f"/{segment(name)}"), {"value": value})
     del value
-    s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} (version {got.get('version')}); "
+    # say whose: without -s it is the environment's, which every service there inherits
+    whose = f"service {service}" if service else f"environment {s._env_ref or 'production'}"
+    s.out.result(got, lambda: s.out.line(f"Set {got.get('name', name)} of {whose} (version {got.get('version')}); "
                                          "it reaches the containers with the next deploy"))
 
 

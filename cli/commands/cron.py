@@ -9,7 +9,7 @@ import typer
 from cli.app import EXIT_DEPLOY_FAILED, Env, Json, Org, Project, app
 from cli.commands.follow import log_text
 from cli.commands.polling import poll_until
-from cli.session import CliError, Session
+from cli.session import ApiError, CliError, Session
 
 SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="A cron service: id or name.")]
 ENDED = {"succeeded", "failed"}
@@ -170,8 +170,16 @@ def run_command(
     when the output is a terminal and only prints the run id otherwise (scripts: say --wait)."""
     s = Session(json, org=org, project=project, env=env)
     follow = wait if wait is not None else (not json and s.out.out.is_terminal)
-    start_run(s, s.service(service), list(command or []) or None, follow, timeout, interval, tail,
-              "launchbay runs {name}")
+    svc = s.service(service)
+    try:
+        start_run(s, svc, list(command or []) or None, follow, timeout, interval, tail, "launchbay runs {name}")
+    except ApiError as exc:
+        if command or exc.field != "command":
+            raise
+        # the API's words show the command as a JSON list: say how to give it here
+        raise ApiError(exc.status, exc.code, f"{svc['name']} is a {svc.get('kind')} service: give the command to run "
+                       f"after `--`, e.g. launchbay run {svc['name']} -- python manage.py migrate "
+                       f"(its own command never ends)", exc.field) from None
 
 
 @app.command("runs", epilog="""[bold]Examples[/bold]

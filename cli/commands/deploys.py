@@ -22,7 +22,8 @@ SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="Service id 
 
 def _wait(s: Session, dep: dict[str, Any], service_name: str, timeout: float) -> None:
     with Progress(s.out, dep) as progress:
-        final = read_deployment_logs(s, dep["id"], progress.line, follow=True, timeout=timeout, on_poll=progress.poll)
+        final = read_deployment_logs(s, dep["id"], progress.line, follow=True, timeout=timeout, on_poll=progress.poll,
+                                     on_read=progress.read)
     s.out.result(final, lambda: s.out.line(summary(final, service_name)))
     raise typer.Exit(settle_exit(final))
 

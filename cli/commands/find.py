@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.app import Json, Org, Project, app
+from cli.app import Json, Org, app
 from cli.session import Session
 
 TYPES = "service, deployment, log, audit, alert (comma separated)"
@@ -25,7 +25,10 @@ def search(
     since: Annotated[Optional[str], typer.Option("--from", help="ISO-8601 time, inclusive.")] = None,
     until: Annotated[Optional[str], typer.Option("--to", help="ISO-8601 time, exclusive.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many results.", min=1, max=100)] = 20,
-    org: Org = None, project: Project = None, json: Json = False,
+    org: Org = None,
+    project: Annotated[Optional[str], typer.Option("--project", "-p", help=(
+        "Only this project (id or name); default: the whole organization."))] = None,
+    json: Json = False,
 ) -> None:
     """Search services, deployments, log lines and audit events."""
     s = Session(json, org=org, project=project)

@@ -39,20 +39,24 @@ def log_text(line: dict[str, Any]) -> Text:
 
 def read_deployment_logs(s: Session, dep_id: str, on_line: Callable[[dict], None], follow: bool,
                          timeout: Optional[float], on_poll: Optional[Callable[[dict], None]] = None,
-                         interval: float = 0.5) -> dict[str, Any]:
+                         interval: float = 0.5, on_read: Optional[Callable[[dict], None]] = None) -> dict[str, Any]:
     """Print every log line once (cursor paging); with `follow`, until the deployment is final.
-    Returns the deployment as read last. `on_poll(deployment)` sees each fresh read."""
+    Returns the deployment as read last, just after a log page: `on_read(deployment)` sees it
+    before that page's lines go to `on_line` (the phases it records can go in among them, in
+    time order), `on_poll(deployment)` after them."""
     path = s.org_path(f"/deployments/{dep_id}")
     deadline = None if timeout is None else time.monotonic() + timeout
     cursor: Optional[str] = None
     while True:
         page = s.client.get(path + "/logs", after=cursor, limit=1000)
+        dep = None if page.get("more") else s.client.get(path)
+        if dep is not None and on_read:
+            on_read(dep)
         for line in page.get("lines") or []:
             on_line(line)
         cursor = page.get("next") or cursor
-        if page.get("more"):
+        if dep is None:
             continue
-        dep = s.client.get(path)
         if on_poll:
             on_poll(dep)
         if page.get("final") or not follow:
@@ -87,6 +91,7 @@ class Progress:
         self.pending: dict[str, str] = {}   # steps the deployment says ended, not yet marked by a log line
         self.phase = dep.get("status")
         self.phases_seen = len(dep.get("phases") or [])
+        self.queued: list[tuple[str, Text]] = []   # phases read, printed before the first later log line
         self.live: Optional[Live] = None
         if not out.json and out.out.is_terminal:
             self.live = Live(self._render(), console=out.out, refresh_per_second=8, transient=False)
@@ -101,12 +106,18 @@ class Progress:
             self.live.update(self._render())
             self.live.__exit__(*exc)
 
+    def _flush(self, until: Optional[str] = None) -> None:
+        """Print the queued phases that began at or before `until` (all of them without it)."""
+        while self.queued and (until is None or self.queued[0][0] <= until):
+            self.out.line(self.queued.pop(0)[1])
+
     def line(self, line: dict[str, Any]) -> None:
         if self.out.json:
             return
         if self.live:
             self.live.console.print(log_text(line), soft_wrap=True)
             return
+        self._flush(str(line.get("ts") or ""))
         # Plain lines: a step's "<step>: done ..." line is where that step completes; mark it.
         step, message = line.get("step") or "", str(line.get("message", ""))
         status = "done" if message.startswith(f"{step}: done") else "failed" if line.get("level") == "error" and step else ""
@@ -118,15 +129,12 @@ class Progress:
             return
         self.out.out.print(log_text(line), soft_wrap=True)
 
-    def poll(self, dep: dict[str, Any]) -> None:
-        self.dep = dep
-        if self.out.json:
+    def read(self, dep: dict[str, Any]) -> None:
+        """The deployment, read before the log lines up to that moment are printed: its new
+        phases wait for the first line written after each began (every phase since the last read,
+        from the deployment's own record: a build that takes less than a poll still shows)."""
+        if self.out.json or self.live:
             return
-        if self.live:
-            self.live.update(self._render())
-            return
-        # Every phase since the last read, from the deployment's own record: a build that takes less
-        # than a poll still shows as "→ building".
         recorded = dep.get("phases")
         if recorded is None:  # a server from before phases were recorded: what this read shows
             fresh = [{"status": dep.get("status")}]
@@ -138,7 +146,18 @@ class Progress:
                 continue
             self.phase = status
             last = i == len(fresh) - 1 and status == dep.get("status")
-            self.out.line(Text(f"→ {status}" + (f": {dep['reason']}" if last and dep.get("reason") else ""), style="bold"))
+            self.queued.append((str(phase.get("at") or ""), Text(
+                f"→ {status}" + (f": {dep['reason']}" if last and dep.get("reason") else ""), style="bold")))
+
+    def poll(self, dep: dict[str, Any]) -> None:
+        self.dep = dep
+        if self.out.json:
+            return
+        if self.live:
+            self.live.update(self._render())
+            return
+        self.read(dep)  # a no-op when read() saw this deployment before its lines
+        self._flush()   # phases later than every line printed so far
         # Steps that completed without a log line saying so. The deployment is read just after its
         # log page, so a step's "done" line is often on the next page: wait one read (or the end)
         # before marking a step here, so that each step shows once, as its own log line.

@@ -114,6 +114,14 @@ def _show_plan(s: Session, plan: dict[str, Any]) -> None:
         s.out.line(line)
 
 
+def _confirmed() -> bool:
+    try:
+        return typer.confirm("Apply these changes?", default=False, err=True)
+    except typer.Abort:   # stdin ended with no answer (a script, CI): say what to do, not "Aborted."
+        sys.stderr.write("\n")
+        raise CliError("nothing applied: no answer on stdin (add --yes to apply without asking)") from None
+
+
 def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes: bool) -> None:
     if s.out.json and not yes:
         raise CliError("--json cannot ask for confirmation: add --yes")
@@ -129,7 +137,7 @@ def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes:
     if deletes and not allow_delete:
         names = ", ".join(f"{c.get('type')} {c.get('name')}" for c in deletes)
         raise CliError(f"the plan deletes {len(deletes)} resource(s) ({names}): pass --allow-delete to let it")
-    if not yes and not typer.confirm("Apply these changes?", default=False, err=True):
+    if not yes and not _confirmed():
         raise CliError("nothing applied")
     result = s.client.post(s.project_path("/apply"), {**body, "allow_delete": allow_delete})
 

@@ -10,7 +10,7 @@ from cli.app import Env, Json, Org, Project, app
 from cli.client import ApiError, segment
 from cli.commands.polling import poll_until
 from cli.commands.prompts import line_input
-from cli.session import CliError, Session, pick
+from cli.session import CliError, Session, pick, production_first
 
 KINDS = ("postgres", "mysql", "redis", "bucket")
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("environment", "ENV"), ("size", "SIZE"),
@@ -46,10 +46,14 @@ def _list(s: Session, env: Optional[str]) -> list[dict[str, Any]]:
 
 
 def find(s: Session, ref: str, env: Optional[str] = None) -> dict[str, Any]:
-    """A resource by id, else by name (in `env`, else the chosen environment, else the project)."""
+    """A resource by id, else by name (in `env`, else the chosen environment, else the project,
+    where a name in several environments means production's, as for services)."""
     if ref.startswith("res_"):
         return s.client.get(s.org_path(f"/resources/{segment(ref)}"))
-    return pick(_list(s, env or s.env_ref()), ref, "resource", hint="pass --env to choose the environment")
+    env = env or s.env_ref()
+    items = _list(s, env)
+    return pick(items if env else production_first(items, ref), ref, "resource",
+                hint="pass --env to choose the environment")
 
 
 def _wait(s: Session, res: dict[str, Any], timeout: float, interval: float, gone_ok: bool = False) -> dict[str, Any]:
@@ -219,7 +223,14 @@ def resources_delete(
                              "Type its name to go on: ")
     if confirm != res["name"]:
         raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: nothing was deleted", param_hint="--confirm")
-    got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
+    try:
+        got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
+    except ApiError as exc:
+        if exc.field != "deletion_protection":
+            raise
+        # the API's words say what to PATCH: say the command
+        raise ApiError(exc.status, exc.code, f"{res['name']!r} has deletion protection: turn it off first "
+                       f"(launchbay resources resize {res['name']} --no-protect)", exc.field) from None
     if wait:
         last = _wait(s, got, timeout, interval, gone_ok=True)
         if last:

@@ -109,3 +109,21 @@ def test_a_token_never_makes_a_token_that_outlives_it(api):
     _, shorter = by_token.call("POST", "/tokens", {"name": "shorter", "expires_days": 1})
     assert inherits["expires"] == short["expires"] and capped["expires"] == short["expires"]
     assert shorter["expires"] < short["expires"]
+
+
+def test_revoking_a_token_revokes_the_tokens_it_made(api):
+    """A leaked token that minted another must not leave that one working once it is revoked:
+    the tokens it made (and theirs) go with it; the user's other tokens stay."""
+    owner = signup(api)
+    me = Api(api.client, owner["token"])
+    _, ci = me.call("POST", "/tokens", {"name": "ci"})
+    _, other = me.call("POST", "/tokens", {"name": "other"})
+    by_ci = Api(api.client, ci["token"])
+    _, child = by_ci.call("POST", "/tokens", {"name": "child"})
+    _, grandchild = Api(api.client, child["token"]).call("POST", "/tokens", {"name": "grandchild"})
+    assert Api(api.client, grandchild["token"]).call("GET", "/me")[0] == 200
+    assert me.call("DELETE", f"/tokens/{ci['id']}")[0] == 204
+    for gone in (ci, child, grandchild):
+        assert Api(api.client, gone["token"]).call("GET", "/me")[0] == 401, gone["name"]
+    assert Api(api.client, other["token"]).call("GET", "/me")[0] == 200
+    assert [t["name"] for t in me.call("GET", "/tokens")[1]["items"]] == ["other"]

@@ -93,6 +93,24 @@ def test_wrong_password_and_usage_errors_exit_1_with_a_clear_message(cli):
     assert no_password.exit_code == 1 and "nothing was given" in no_password.stderr
 
 
+def test_help_prose_wraps_at_the_terminal_not_at_the_docstring_s_line_ends(cli):
+    """typer's rich mode keeps a docstring's single line breaks: sentences broke where the source
+    line ended. Every command's and group's help is paragraphs only."""
+    from typer.main import get_command
+
+    from cli.main import app
+
+    def helps(cmd, path):
+        yield path, cmd.help or ""
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            yield from helps(sub, path + [name])
+
+    broken = [p for p, text in helps(get_command(app), []) if any("\n" in para for para in text.split("\n\n"))]
+    assert broken == []
+    shown = cli("login", "--help").stdout
+    assert "never taken from the command line (they would end up in the shell history" in shown, shown
+
+
 def test_every_command_has_help_with_examples(cli):
     from typer.main import get_command
 

@@ -85,6 +85,25 @@ def test_a_service_name_in_several_environments_means_production_unless_env_is_g
     assert cli("services", "show", "web", "--json").json()["id"] == staging["id"]
 
 
+def test_the_services_table_says_each_service_s_environment(cli, account):
+    """After `envs clone` the unfiltered list holds two `web` rows: ENV tells them apart."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("envs", "clone", "production", "staging")
+    for command in (("services",), ("status",)):
+        lines = cli(*command).stdout.splitlines()
+        assert lines[0].split()[:3] == ["ID", "NAME", "ENV"]
+        assert sorted(line.split()[2] for line in lines[1:]) == ["production", "staging"]
+    missing = cli("services", "show", "nope", ok=False)
+    assert "no service 'nope' (known: web)" in missing.stderr        # once, not once per environment
+
+
+def test_scaling_options_take_the_api_s_names_too(cli, account):
+    """--min/--max, and --min-instances/--max-instances as the API and launchbay.yaml spell them."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--min-instances", "2", "--max", "3")
+    got = cli("services", "update", "web", "--min", "1", "--max-instances", "4", "--json").json()
+    assert (got["min_instances"], got["max_instances"]) == (1, 4)
+
+
 def test_services_update_adds_and_removes_variables(cli, account):
     cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--var", "A=1",
         "--var", "LAUNCHBAY_SANDBOX_FAIL=health")
@@ -162,7 +181,8 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     got = run("secrets", "set", "DATABASE_URL", "-s", "web", "--json", input=value + "\n").json()
     assert got["name"] == "DATABASE_URL" and got["version"] == 1
     assert _stored_secret(svc["id"], "DATABASE_URL") == value            # one trailing newline dropped, nothing else
-    run("secrets", "set", "DATABASE_URL", "-s", "web", input=value + "\n")
+    shown = run("secrets", "set", "DATABASE_URL", "-s", "web", input=value + "\n").stdout
+    assert shown.startswith("Set DATABASE_URL of service web (version 2)"), shown
     pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----\n"
     key_file = tmp_path / "key.pem"
     key_file.write_text(pem)
@@ -179,6 +199,8 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     assert empty.exit_code == 1 and "nothing was given" in empty.stderr
     run("secrets", "unset", "TLS_KEY", "-s", "web")
     assert [s["name"] for s in run("secrets", "list", "-s", "web", "--json").json()["items"]] == ["DATABASE_URL"]
+    env_wide = run("secrets", "set", "SENTRY_DSN", input="dsn\n").stdout          # no -s: whose it is, said
+    assert env_wide.startswith("Set SENTRY_DSN of environment production (version 1)"), env_wide
 
     for text in outputs:
         assert value not in text and "S3cr3t" not in text and "abc\n-----END" not in text
@@ -186,3 +208,22 @@ def test_secrets_set_reads_stdin_and_the_value_never_appears(cli, account, tmp_p
     # the value is never an argument: there is no option that takes it
     refused = cli("secrets", "set", "X", "-s", "web", "--value", value, ok=False)
     assert refused.exit_code == 1 and value not in refused.stdout + refused.stderr
+
+
+def test_search_help_says_it_spans_the_organization_unless_given_a_project(cli):
+    """`search` ignores `projects use` (it finds things across the organization): its --project
+    help said "(default: `projects use`)"."""
+    shown = " ".join(cli("search", "--help").stdout.split())
+    assert "default: the whole organization" in shown and "projects use" not in shown
+
+
+def test_usage_errors_are_json_on_stderr_with_json(cli, account):
+    """--json promises {"error": ...} on stderr: usage errors too, not click's box."""
+    for args, field in ((("services", "create", "x", "--kind", "job"), "--kind"),
+                        (("services", "create", "x", "--image", "nginx", "--port", "eighty"), "--port"),
+                        (("logs",), "SERVICE")):
+        run = cli(*args, "--json", ok=False)
+        err = json.loads(run.stderr)["error"]
+        assert run.exit_code == 1 and run.stdout == "" and err["code"] == "usage" and err["field"] == field, run.stderr
+    plain = cli("services", "create", "x", "--kind", "job", ok=False)
+    assert plain.exit_code == 1 and "Invalid value for --kind" in plain.stderr and not plain.stderr.startswith("{")

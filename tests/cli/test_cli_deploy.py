@@ -104,3 +104,25 @@ def test_a_step_is_marked_once_by_its_own_log_line_when_the_deployment_says_done
     text = capsys.readouterr().out
     assert text.count("cluster: done") == 1 and "12:00:02 ✓ cluster: done in 11 ms; unchanged" in text, text
     assert "→ provisioning" in text and text.count("✓ quiet: done (3 ms)") == 1, text
+
+
+def test_phases_print_among_the_log_lines_in_time_order_not_after_the_end(capsys):
+    """A deployment that went through every phase within one read (a cron job built from source):
+    each "→ phase" goes before the first log line written after it began, never after
+    "deployment #1 is live" (the deployment is read after the page, shown before its lines)."""
+    phases = [{"status": "queued", "at": "2026-01-31T12:00:00Z"}, {"status": "building", "at": "2026-01-31T12:00:01Z"},
+              {"status": "provisioning", "at": "2026-01-31T12:00:03Z"},
+              {"status": "deploying", "at": "2026-01-31T12:00:05Z"}, {"status": "live", "at": "2026-01-31T12:00:07Z"}]
+    progress = Progress(Out(False), {"status": "queued", "phases": phases[:1]})
+    live = {"status": "live", "phases": phases}
+    progress.read(live)
+    for ts, step, message in [("12:00:02", "build", "build: done in 900 ms"), ("12:00:04", "service", "service: started"),
+                              ("12:00:06", "rollout", "rollout: done in 1000 ms"), ("12:00:07", "live", "deployment #1 is live")]:
+        progress.line({"ts": f"2026-01-31T{ts}Z", "step": step, "message": message})
+    progress.poll(live)
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    order = [next(i for i, line in enumerate(shown) if what in line)
+             for what in ("→ building", "build: done", "→ provisioning", "service: started", "→ deploying",
+                          "rollout: done", "deployment #1 is live")]
+    assert order == sorted(order), shown
+    assert shown[-1].endswith("deployment #1 is live"), shown

@@ -137,6 +137,9 @@ def test_plan_apply_and_export(cli, account, tmp_path, monkeypatch):
 
     refused = cli("apply", input="n\n", ok=False)
     assert refused.exit_code == 1 and "nothing applied" in refused.stderr
+    no_answer = cli("apply", input="", ok=False)                  # stdin at its end: a script without --yes
+    assert no_answer.exit_code == 1 and "nothing applied: no answer on stdin (add --yes" in no_answer.stderr
+    assert "Aborted" not in no_answer.stderr + no_answer.stdout
     needs_yes = cli("apply", "--json", ok=False)
     assert needs_yes.exit_code == 1 and "--yes" in needs_yes.stderr
 

@@ -78,6 +78,11 @@ def test_resource_usage_and_api_errors(cli, account):
     twice = cli("resources", "create", "cache", "--kind", "redis", ok=False)
     assert twice.exit_code == 1 and "already exists" in twice.stderr
     assert cli("resources", "list", "--env", "production", "--json").json()["items"][0]["name"] == "cache"
+    # protected (production's default): the CLI says the command that turns it off, not a PATCH
+    protected = cli("resources", "delete", "cache", "--confirm", "cache", ok=False)
+    assert protected.exit_code == 1 and "launchbay resources resize cache --no-protect" in protected.stderr, protected.stderr
+    err = json.loads(cli("resources", "delete", "cache", "--confirm", "cache", "--json", ok=False).stderr)["error"]
+    assert err["field"] == "deletion_protection" and err["status"] == 409
     missing = cli("resources", "show", "nope", ok=False)
     assert missing.exit_code == 1 and "no resource 'nope' (known: cache)" in missing.stderr
     nothing = cli("resources", "resize", "cache", ok=False)
@@ -105,3 +110,27 @@ def test_delete_asks_for_the_name_on_a_terminal(cli, account, monkeypatch):
     asked = cli("resources", "delete", "uploads", input="uploads\n")
     assert "deletes its data" in asked.stderr and "uploads: deleting" in asked.stdout
     assert cli("resources", "show", "uploads", "--json").json()["status"] == "deleting"
+
+
+def test_the_readme_walk_unsets_the_database_url_secret_before_linking(cli, account):
+    """The README's CLI walk sets a DATABASE_URL secret on web, then links db to web: the link
+    is refused while the secret exists (exit 1, saying why), and works once it is unset."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("secrets", "set", "DATABASE_URL", "-s", "web", input="postgres://...")
+    cli("resources", "create", "db", "--kind", "postgres")
+    refused = cli("resources", "link", "db", "-s", "web", ok=False)
+    assert refused.exit_code == 1 and "has a secret DATABASE_URL" in refused.stderr
+    cli("secrets", "unset", "DATABASE_URL", "-s", "web")
+    assert "Linked db to web as DATABASE_URL" in cli("resources", "link", "db", "-s", "web").stdout
+
+
+def test_a_resource_name_in_several_environments_means_production_unless_env_is_given(cli, account):
+    """A clone (or a preview) gets its own `db`: `resources show/resize/rotate/delete db` with no
+    environment chosen mean production's, as `services ... web` do, instead of "2 resources"."""
+    made = cli("resources", "create", "db", "--kind", "postgres", "--json").json()
+    cli("envs", "clone", "production", "staging")
+    copy = cli("resources", "show", "db", "--env", "staging", "--json").json()
+    assert copy["environment"] == "staging" and copy["id"] != made["id"]
+    assert cli("resources", "show", "db", "--json").json()["id"] == made["id"]
+    cli("envs", "use", "staging")
+    assert cli("resources", "show", "db", "--json").json()["id"] == copy["id"]

@@ -36,6 +36,8 @@ def test_run_a_one_off_command_and_a_release_command(cli, account, worker):
     # a web service needs a command: the API's 422 names the field
     bare = cli("run", "web", "--json", ok=None)
     assert bare.exit_code == 1 and '"field": "command"' in bare.stderr
+    bare = cli("run", "web", ok=None)                           # in words: how to give one here
+    assert bare.exit_code == 1 and "give the command to run after `--`, e.g. launchbay run web -- " in bare.stderr
 
     # not a terminal: the run id at once, unless --wait
     started = cli("run", "web", "--json", "--", "echo", "hi").json()

@@ -63,6 +63,15 @@ def test_exit_code() -> None:
     assert simulator.exit_code(None) == 0
 
 
+def test_release_command_fails_only_for_release_or_crash() -> None:
+    """`health` fails the rollout's health checks, not the release command run before it."""
+    assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "health"}, release=True) == 0
+    assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "timeout"}, release=True) == 0
+    assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "release"}, release=True) == 1
+    assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "crash"}, release=True) == 1
+    assert simulator.exit_code({"LAUNCHBAY_SANDBOX_FAIL": "release"}) == 0
+
+
 @pytest.mark.parametrize("fail", ["crash", "health"])
 def test_failure_claims_no_rollback(fail: str) -> None:
     """moto restores nothing (the engine rolls back on its own and says so in the deploy log)."""

@@ -69,3 +69,34 @@ def test_environments_name_their_account_and_region(make_org, launchbay_env):
     staging = a.call("GET", f"/projects/{prj}/environments/staging")[1]
     assert staging["aws_account_id"] is None and staging["deploys_to"] == "platform account"
     assert "account" not in yaml.safe_load(a.call("GET", f"/projects/{prj}/export")[1]["yaml"])["environments"]["staging"]
+
+
+SERVICE = """\
+version: 1
+environments:
+  staging:
+    account: ACCOUNT
+    region: REGION
+    services:
+      web: {kind: web, image: "nginx:1.27", port: 8080}
+"""
+
+
+def test_the_plan_prices_an_environment_in_the_region_the_file_gives_it(make_org, launchbay_env):
+    """A new environment in eu-west-1 costs eu-west-1 prices in the plan, as it does once applied
+    (the plan's `after` is the next plan's `before`), and a move prices the new region."""
+    org = make_org()
+    conn = connect(org, launchbay_env, regions=["us-east-1", "eu-west-1"])
+    prj = org.project()["id"]
+    body = {"files": {"launchbay.yaml": SERVICE.replace("ACCOUNT", conn["name"]).replace("REGION", "eu-west-1")}}
+    planned = org.call("POST", f"/projects/{prj}/plan", body)[1]["cost"]
+    [staging] = [e for e in planned["environments"] if e["name"] == "staging"]
+    assert staging["region"] == "eu-west-1"
+    assert org.call("POST", f"/projects/{prj}/apply", body)[0] == 200
+    cost = org.call("GET", f"/projects/{prj}/cost")[1]
+    assert {e["name"]: e["region"] for e in cost["environments"]}["staging"] == "eu-west-1"
+    assert planned["after"]["monthly_min"] == cost["monthly_min"] != 0
+    moved = {"files": {"launchbay.yaml": body["files"]["launchbay.yaml"].replace("eu-west-1", "us-east-1")}}
+    back = org.call("POST", f"/projects/{prj}/plan", moved)[1]["cost"]
+    assert back["before"]["monthly_min"] == cost["monthly_min"]
+    assert back["after"]["monthly_min"] < back["before"]["monthly_min"]   # us-east-1 is the cheaper

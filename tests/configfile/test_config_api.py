@@ -113,6 +113,22 @@ def test_plan_apply_export_round_trip(api, ports):
     assert names == ["production"]
 
 
+def test_export_then_plan_changes_nothing_when_the_suffix_came_after_the_services(api):
+    """The README's git walk PATCHes production's domain_suffix once web exists: web keeps no
+    domain, and its export says so (`domain: null`) instead of planning web.<suffix>."""
+    a, org, prj = owner(api)
+    a.call("POST", f"/orgs/{org}/projects/{prj}/services", {"name": "web", "image": "nginx:1.27", "port": 80})
+    a.call("PATCH", f"/orgs/{org}/projects/{prj}/environments/production", {"domain_suffix": "shop.example.com"})
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    web = exported["document"]["environments"]["production"]["services"]["web"]
+    assert "domain" in web and web["domain"] is None
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+    # without the line, the file asks for the suffix's name, as for a service created under it
+    plain = exported["yaml"].replace("        domain: null\n", "")
+    [change] = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(plain))[1]["changes"]
+    assert change["fields"] == {"domain": [None, "web.shop.example.com"]}
+
+
 def test_errors_name_the_file_the_line_and_the_field(api):
     a, org, prj = owner(api)
     bad = SHOP.replace("port: 8080\n        min_instances: 2", "port: eighty\n        min_instances: 2")
@@ -121,6 +137,12 @@ def test_errors_name_the_file_the_line_and_the_field(api):
     assert err["error"]["field"] == "environments.production.services.web.port"
     assert err["error"]["message"].startswith("launchbay.yaml:10: environments.production.services.web.port")
     assert err["error"]["fields"][0]["line"] == 10
+    # several problems: every one in the message, each with its line
+    worse = bad.replace("min_instances: 2", "min_instances: many", 1)
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(worse))
+    assert status == 422 and len(err["error"]["fields"]) == 2
+    assert err["error"]["message"].split("; ") == [f["message"] for f in err["error"]["fields"]]
+    assert err["error"]["message"].startswith("launchbay.yaml:10: ") and "launchbay.yaml:11: " in err["error"]["message"]
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments:\n  prod: {servics: {}}\n"))
     assert status == 422 and "unknown field 'servics'" in err["error"]["message"] and ":3:" in err["error"]["message"]
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments: [\n"))

@@ -81,6 +81,19 @@ def test_a_failing_release_command_fails_the_deploy_and_the_old_release_keeps_se
     assert served["services"][0]["taskDefinition"] == first["task_definition"]
 
 
+def test_a_failing_health_check_passes_the_release_command_and_rolls_back(make_org, ports):
+    """LAUNCHBAY_SANDBOX_FAIL=health fails the rollout (and rolls back), not the release command
+    before it: that task sits behind no load balancer."""
+    org = make_org()
+    svc = org.service(release_command=MIGRATE)
+    assert org.deploy(ports, svc)["status"] == "live"
+    org.call("PATCH", f"/services/{svc['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": "health"}})
+    second = org.deploy(ports, svc)
+    assert second["status"] == "rolled_back", second.get("error")
+    assert "health check" in second["error"]
+    assert any("exited with code 0" in ln["message"] for ln in log(org, second["id"]) if ln["step"] == "release")
+
+
 class Killed(BaseException):
     """A worker killed in the middle of a step: nothing in the engine catches it."""
 

@@ -527,6 +527,57 @@ def test_dev_refuses_a_second_stack_on_the_same_data_dir(tmp_path, tiny_app_dir,
         first.finish()
 
 
+def test_another_account_s_resources_come_back_in_that_account(tmp_path):
+    """moto knows which account an assumed role's temporary key acts in only in memory: replayed
+    after a restart, the same requests landed in the platform's account (a demo connection's
+    role was gone: its deploys failed "role ... does not exist"). Launchbay's clients for a
+    connected account name the account on each sandbox request, so the replay puts it back."""
+    import types
+
+    import boto3
+    from botocore.credentials import Credentials
+
+    from chalicelib.cloud.session import Clients
+
+    recording = dev.private_recording(tmp_path / "sandbox-aws.jsonl")
+    env = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
+    theirs = str(uuid.uuid4().int % 10**12).zfill(12)
+
+    def moto():
+        port = free_port()
+        proc = subprocess.Popen([PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = "http://127.0.0.1:%d" % port
+        assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
+        return proc, url
+
+    def as_theirs(url):
+        kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+        c = boto3.client("sts", **kw).assume_role(RoleArn=f"arn:aws:iam::{theirs}:role/launchbay-access",
+                                                  RoleSessionName="launchbay")["Credentials"]
+        settings = types.SimpleNamespace(aws_region="us-east-1", aws_endpoint_url=url)
+        return Clients(settings, credentials=Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]),
+                       account=theirs), boto3.client("ecs", **kw)
+
+    proc, url = moto()
+    try:
+        clients, _ = as_theirs(url)
+        clients.get("ecs").create_cluster(clusterName="theirs")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    proc, url = moto()
+    try:
+        assert dev.restore_sandbox(url, recording) >= 1
+        clients, platform_ecs = as_theirs(url)
+        found = clients.get("ecs").describe_clusters(clusters=["theirs"])["clusters"]
+        assert [c["clusterArn"].split(":")[4] for c in found] == [theirs]
+        assert platform_ecs.describe_clusters(clusters=["theirs"])["clusters"] == []   # not in the platform's
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     """moto keeps nothing on disk: the supervisor records what changed the sandbox and replays it
     (without the reads) into the next moto, so clusters, parameters and load balancers survive."""
@@ -547,6 +598,9 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
                   aws_secret_access_key="testing")
         return boto3.client("ecs", **kw), boto3.client("ssm", **kw)
 
+    recording.write_text("")
+    recording.chmod(0o644)                              # made by an older dev.py: tightened too
+    dev.private_recording(recording)
     rec = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
     proc, url = moto(rec)
     try:
@@ -564,6 +618,7 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
         ecs, ssm = clients(url)
         assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["kept"])["clusters"]] == ["kept"]
         assert ssm.get_parameter(Name="/launchbay/o/s/K/v1", WithDecryption=True)["Parameter"]["Value"] == "v"
+        assert recording.stat().st_mode & 0o777 == 0o600   # it holds that value: its owner's only
     finally:
         proc.terminate()
         proc.wait(30)
