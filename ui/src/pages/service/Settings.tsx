@@ -1,11 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
 import { keys, useCan } from "../../api/queries";
-import { ErrorNote } from "../../components/Empty";
-import { Field } from "../../components/Field";
+import { DeleteByName } from "../../components/DeleteByName";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { EnvEditor } from "./EnvEditor";
 
@@ -44,38 +43,20 @@ export function Settings({ org, service, only }: { org: string; service: Service
   );
 }
 
-/** Delete the service (a worker then removes what it runs in AWS), after its name is typed again;
- * the project's list then shows it deleting until it is gone. */
+/** Delete the service (a worker then removes what it runs in AWS); the project's list then shows
+ * it deleting until it is gone. */
 function DeleteService({ org, service }: { org: string; service: Service }) {
-  const [asking, setAsking] = useState(false);
-  const [typed, setTyped] = useState("");
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const remove = useMutation({
-    mutationFn: () => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } } })),
-    // not setQueryData: a changed service here reads its cost again, a 404 once the teardown is quick
-    onSuccess: () => {
-      void navigate(`/orgs/${org}/projects/${service.project_id}`);
-      void qc.invalidateQueries({ queryKey: ["services", org, service.project_id] });
-    },
-  });
-  const submit = (e: FormEvent) => { e.preventDefault(); if (typed === service.name) remove.mutate(); };
   return (
-    <section className="danger-zone" aria-label="Delete this service">
-      <h2>Delete this service</h2>
-      <p className="muted">It stops, and what it runs in AWS goes (its ECS service or schedule, load balancer rule, secrets). Databases, caches and buckets it links stay.</p>
-      {!asking ? <button className="danger" onClick={() => setAsking(true)}>Delete {service.name}…</button> : (
-        <form onSubmit={submit} noValidate>
-          <Field label={`Type ${service.name} to confirm`}>
-            <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="mono" autoFocus />
-          </Field>
-          <ErrorNote error={remove.error} />
-          <div className="actions">
-            <button className="danger" disabled={remove.isPending || typed !== service.name}>Delete {service.name}</button>
-            <button type="button" onClick={() => { setAsking(false); setTyped(""); }}>Keep it</button>
-          </div>
-        </form>
-      )}
-    </section>
+    <DeleteByName what="service" name={service.name}
+      remove={() => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } } }))}
+      // not setQueryData: a changed service here reads its cost again, a 404 once the teardown is quick
+      onDeleted={() => {
+        void navigate(`/orgs/${org}/projects/${service.project_id}`);
+        void qc.invalidateQueries({ queryKey: ["services", org, service.project_id] });
+      }}>
+      It stops, and what it runs in AWS goes (its ECS service or schedule, load balancer rule, secrets). Databases, caches and buckets it links stay.
+    </DeleteByName>
   );
 }
