@@ -163,7 +163,7 @@ def verify(ports: Ports, actor: Actor, org_id: str, conn_id: str, role_arn: Opti
     with ports.store.transaction():
         doc = ports.store.collection(COLLECTION).update(conn_id, fields)
         audit.record(ports, actor, org_id, "aws_account.verify", "aws_account", conn_id,
-                     {"role_arn": role_arn, "status": fields["status"], "reason": problem})
+                     {"name": current.get("name"), "role_arn": role_arn, "status": fields["status"], "reason": problem})
     if problem:
         raise Invalid(f"the role could not be used: {problem}", field="role_arn")
     return doc or current

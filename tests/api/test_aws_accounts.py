@@ -93,9 +93,13 @@ def test_a_connection_is_a_role_trusting_us_with_its_external_id(make_org, launc
     assert status == 200 and done["status"] == "connected" and done["account_id"] == acct and done["role_arn"] == arn
     assert org.call("POST", f"/aws-accounts/{conn['id']}/verify", {})[1]["status"] == "connected"   # re-verify
     assert org.call("PATCH", f"/aws-accounts/{conn['id']}", {"name": "production"})[1]["name"] == "production"
-    actions = [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
+    events = org.call("GET", "/audit?limit=50")[1]["items"]
+    actions = [e["action"] for e in events]
     for action in ("aws_account.create", "aws_account.verify", "aws_account.update"):
         assert action in actions
+    # the audit log names the connection verified, and says how it went
+    verified = next(e for e in events if e["action"] == "aws_account.verify")["details"]
+    assert verified["name"] == "prod" and verified["status"] == "connected"
     assert org.call("DELETE", f"/aws-accounts/{other['id']}")[0] == 204
 
 

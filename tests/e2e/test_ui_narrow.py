@@ -4,7 +4,8 @@ a deployment row whose image was drawn over by its "who and when", the rollback'
 changes drawn as boxes (the release list's style leaking into it), the chosen service tab off
 screen, fields squeezed three to a line, an environment name broken in two ("product ion"), and
 at 1280 px a long organization name pushing the sections onto a second line and fields side by
-side out of line when one has a hint; and short words broken in narrow tables ("Revo ke", "viewe r").
+side out of line when one has a hint, and a project's name run into its date ("shopcreated 1m ago"); and short
+words broken in narrow tables ("Revo ke", "viewe r").
 
 Needs `make ui` and chromium, like test_ui_e2e.py.
 """
@@ -57,6 +58,12 @@ def test_log_lines_wrap_and_rows_do_not_overlap_at_375(page):
     page.get_by_role("button", name="Create project").click()
     expect(page.get_by_text("No services yet")).to_be_visible()
     project_url = page.url
+    # the projects list: "created …" under the project's name, not run into it ("shopcreated 1m ago")
+    main.get_by_role("link", name="Projects").click()
+    card = page.get_by_role("listitem").filter(has=page.get_by_role("link", name="shop", exact=True))
+    name, when = card.get_by_role("link", name="shop").bounding_box(), card.get_by_text(re.compile("^created")).bounding_box()
+    assert when["y"] >= name["y"] + name["height"] - 1, (name, when)
+    page.goto(project_url)
     svc_url = create_web_service(page)
     deploy_and_wait(page, "live")
 

@@ -55,8 +55,10 @@ export interface Step {
  * settings and variables as they were when it was made. */
 export interface DeploySpec {
   image: string | null; port: number | null; command: string[] | null; cpu: number; memory: number;
-  env: Record<string, string>; health_check: { path: string } | null; min_instances: number; max_instances: number;
+  env: Record<string, string>; health_check: { path: string; interval_seconds?: number; grace_period_seconds?: number } | null;
+  min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; autoscaling: { cpu_target: number } | null;
+  deregistration_delay?: number | null; release_command?: string[] | null;
 }
 export interface Deployment {
   id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;

@@ -50,13 +50,17 @@ test("a project's total, or one environment's when the page shows one", async ()
     services: [{ id: name + "-web", name: "web", kind: "web", monthly_min: n, monthly_max: n, currency: "USD" }],
   });
   fakeApi({
-    "/v1/orgs/o/projects/p/cost": { monthly_min: 91.45, monthly_max: 91.45, currency: "USD", prices,
-      environments: [env("production", "us-east-1", 42.76), env("eu", "eu-central-1", 48.69)] },
+    "/v1/orgs/o/projects/p/cost": { monthly_min: 105.43, monthly_max: 105.43, currency: "USD", prices,
+      environments: [{ ...env("production", "us-east-1", 42.76), monthly_min: 56.74, monthly_max: 56.74,
+        resources: [{ id: "res_1", name: "db", kind: "postgres", size: "db.t4g.micro", monthly_min: 13.98, monthly_max: 13.98, currency: "USD" }] },
+      env("eu", "eu-central-1", 48.69)] },
   });
   const { unmount } = render(<QueryClientProvider client={makeQueryClient()}><CostEstimate org="o" project="p" /></QueryClientProvider>);
-  expect(await screen.findByText("$91.45 / month")).toBeTruthy();
+  expect(await screen.findByText("$105.43 / month")).toBeTruthy();
   const list = screen.getByRole("list", { name: "Cost by environment" });
   expect(within(list).getByText(/eu \(eu-central-1\): \$48\.69 \/ month/)).toBeTruthy();
+  // the environment's database is listed with its services: the lines add up to the environment's total
+  expect(within(list).getByText("db (postgres db.t4g.micro): $13.98 / month")).toBeTruthy();
   unmount();
   render(<QueryClientProvider client={makeQueryClient()}><CostEstimate org="o" project="p" environment="eu" /></QueryClientProvider>);
   expect(await screen.findByText("$48.69 / month")).toBeTruthy();

@@ -7,7 +7,9 @@ type Money = { monthly_min: number; monthly_max: number; currency: string };
 type Line = { item: string; unit: string; unit_price: number; quantity: number; monthly: number; quantity_max: number; monthly_max: number };
 type Prices = { date: string; kind: string; sources: string[] };
 export type ServiceCost = Money & { region: string; prices_region: string; lines: Line[]; assumptions: string[]; prices: Prices };
-type EnvCost = Money & { name: string; region: string; services: (Money & { id: string; name: string; kind: string })[] };
+// resources: the environment's databases, caches and buckets, part of its total like its services
+type EnvCost = Money & { name: string; region: string; services: (Money & { id: string; name: string; kind: string })[];
+  resources?: (Money & { id: string; name: string; kind: string; size?: string | null })[] };
 export type ProjectCost = Money & { environments: EnvCost[]; prices: Prices };
 
 type Props = { org: string; version?: string } & ({ service: string; project?: never; environment?: never } | { project: string; environment?: string; service?: never });
@@ -65,7 +67,10 @@ export function CostEstimate(props: Props) {
         {envs.map((e) => (
           <li key={e.name}>
             {e.name} ({e.region}): {range(e)}
-            <ul>{e.services.map((s) => <li key={s.id}>{s.name} ({s.kind}): {range(s)}</li>)}</ul>
+            <ul>
+              {e.services.map((s) => <li key={s.id}>{s.name} ({s.kind}): {range(s)}</li>)}
+              {(e.resources ?? []).map((r) => <li key={r.id}>{r.name} ({[r.kind, r.size].filter(Boolean).join(" ")}): {range(r)}</li>)}
+            </ul>
           </li>
         ))}
       </ul>

@@ -5,7 +5,7 @@ import { createMemoryRouter, RouterProvider } from "react-router";
 import { makeQueryClient, routes } from "../App";
 import { session } from "../api/client";
 import { fakeApi, me, service } from "../test/fakeApi";
-import { changeWords, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
+import { changeWords, shownPlan, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
 
 // The shape chalicelib/deploys/preview.py answers (tests/deploys/test_lifecycle_api.py).
 const plan: ServicePlan = {
@@ -103,6 +103,18 @@ test("plan changes in words: pairs, name lists, words", () => {
   expect(stepWords({ step: "x", resource: "target group", name: "-", action: "create", changes: {}, calls: [] })).toBe("Create target group");
   expect(summaryWords({ ...plan, summary: { wait: 1 }, message: "nothing would change in AWS but the rollout" }))
     .toBe("nothing would change in AWS but the rollout");
+});
+
+test("no release command: one \"Skip release command\" line (with why), counted once", () => {
+  const skip = (step: string, description?: string): PlannedStep =>
+    ({ step, resource: "release command", name: "-", action: "skip", changes: {}, calls: [], ...(description ? { description } : {}) });
+  const p = { ...plan, steps: [skip("release.start"), skip("release", "no release command")], summary: { skip: 2, "no-op": 1 } };
+  const shown = shownPlan(p);
+  expect(shown.steps.map((s) => [stepWords(s), s.description])).toEqual([["Skip release command", "no release command"]]);
+  expect(summaryWords(shown)).toBe("1 unchanged, 1 skipped");
+  // a release command that runs: both steps stay
+  const runs = { ...p, steps: [{ ...skip("release.start"), action: "create" as const }, { ...skip("release"), action: "wait" as const }] };
+  expect(shownPlan(runs).steps).toHaveLength(2);
 });
 
 test("the plan of a service built from source: what it builds, each waiting step by what it waits for", () => {

@@ -6,7 +6,7 @@ import type { Deployment, Service } from "../api/models";
 import { keys } from "../api/queries";
 import { ErrorNote, Loading } from "./Empty";
 import { useFocusTrap } from "./useFocusTrap";
-import { changeWords, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
+import { changeWords, shownPlan, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
 
 export function useDeploy(org: string, svc: string) {
   const qc = useQueryClient();
@@ -43,7 +43,7 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
   useEffect(() => {   // focus inside at once (Escape leaves), on the confirm button once usable (Enter deploys)
     (plan.isPending ? box.current : confirm.current)?.focus();
   }, [plan.isPending]);
-  const p = plan.data;
+  const p = plan.data && shownPlan(plan.data);
   const title = `Deploy ${service.name}?`;
   return (
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}

@@ -51,7 +51,7 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
           <span className="sr-only">Search the log</span>
           <input type="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
-        <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}{live ? " · live" : ""}</span>
+        <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
       </div>
       <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}

@@ -147,3 +147,38 @@ test("edit: switching a source-built service to an image sends the image (the AP
   await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
   expect(calls.find((c) => c.method === "PATCH")!.body).toEqual({ image: "nginx:1.27", source: null });
 });
+
+test("number fields: what is not a whole number is refused at its field, 0 is sent as typed, a health check error sits under its own field", async () => {
+  session.set("t");
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => [422, { error: { code: "invalid", message: "health_check.interval_seconds must be at least 5",
+      field: "health_check.interval_seconds", fields: [{ field: "health_check.interval_seconds", message: "health_check.interval_seconds must be at least 5" }] } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  const fieldOf = (label: string) => screen.getByLabelText(label).closest(".field") as HTMLElement;
+  // "abc" was sent as null (so the API's default port 8080), a bad interval replaced by 30
+  await user.clear(screen.getByLabelText("Port"));
+  await user.type(screen.getByLabelText("Port"), "abc");
+  await user.clear(screen.getByLabelText("Interval (s)"));
+  await user.type(screen.getByLabelText("Interval (s)"), "1O");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect(within(fieldOf("Port")).getByRole("alert").textContent).toBe('"abc" is not a whole number');
+  expect(within(fieldOf("Interval (s)")).getByRole("alert").textContent).toBe('"1O" is not a whole number');
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.clear(screen.getByLabelText("Port"));
+  await user.type(screen.getByLabelText("Port"), "80");
+  await user.clear(screen.getByLabelText("Interval (s)"));
+  await user.type(screen.getByLabelText("Interval (s)"), "0");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect((await within(fieldOf("Interval (s)")).findByRole("alert")).textContent).toBe("health_check.interval_seconds must be at least 5");
+  expect(within(fieldOf("Health check path")).queryByRole("alert")).toBeNull();
+  expect(within(fieldOf("Port")).queryByRole("alert")).toBeNull();
+  expect(calls.filter((c) => c.method === "POST")[0]!.body).toMatchObject({ port: 80, health_check: { interval_seconds: 0 } });
+});

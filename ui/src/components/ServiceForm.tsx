@@ -48,6 +48,28 @@ export function parseEnv(text: string): { env: Record<string, string>; bad: stri
 }
 
 const num = (v: string) => (v.trim() === "" ? null : Number(v));
+// empty: the default; anything typed is sent as typed (0 included), so the API's range check speaks
+const numOr = (v: string, dflt: number) => num(v) ?? dflt;
+
+// The number fields of each kind, by form key, with the API field their error belongs to.
+const NUMBERS: [keyof FormState, string, (f: FormState) => boolean][] = [
+  ["port", "port", (f) => f.kind === "web"],
+  ["min_instances", "min_instances", (f) => f.kind !== "cron"], ["max_instances", "max_instances", (f) => f.kind !== "cron"],
+  ["cpu_target", "autoscaling", (f) => f.kind === "web" && f.autoscale],
+  ["hc_interval", "health_check.interval_seconds", (f) => f.kind === "web"],
+  ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
+];
+
+/** A field error per number field holding something that is not a whole number ("abc" would be
+ * sent as null, so silently the default, or replaced by it). */
+function numberErrors(f: FormState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, field, applies] of NUMBERS) {
+    const v = (f[key] as string).trim();
+    if (applies(f) && v !== "" && !/^-?\d+$/.test(v)) out[field] = `"${v}" is not a whole number`;
+  }
+  return out;
+}
 
 /** The request body for these values, with the fields that apply to the kind only. */
 export function toBody(f: FormState): ServiceIn {
@@ -70,9 +92,9 @@ export function toBody(f: FormState): ServiceIn {
   body.release_command = release.length ? release : null;
   if (f.kind === "web") {
     body.port = num(f.port);
-    body.health_check = { path: f.hc_path || "/", interval_seconds: Number(f.hc_interval) || 30, grace_period_seconds: Number(f.hc_grace) || 0 };
+    body.health_check = { path: f.hc_path || "/", interval_seconds: numOr(f.hc_interval, 30), grace_period_seconds: numOr(f.hc_grace, 0) };
     if (f.domain.trim()) body.domain = f.domain.trim();
-    if (f.autoscale) body.autoscaling = { cpu_target: Number(f.cpu_target) || 60 };
+    if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   return body;
@@ -101,14 +123,20 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     "min_instances", "max_instances", "autoscaling", "health_check"];
+  // the path's field also takes the health check's errors that have no field of their own (not the
+  // interval's or grace period's: those show under their fields)
+  const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
+  const hcError = err("health_check.path") ?? api?.fields.health_check ??
+    Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("health_check.") && !hcOwn.includes(k))?.[1];
   const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const bad = parseEnv(f.env).bad;
     const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
-    setLocalErr({ ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}) });
-    if (!bad && !badBuild) onSubmit(f);
+    const numbers = numberErrors(f);
+    setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}) });
+    if (!bad && !badBuild && !Object.keys(numbers).length) onSubmit(f);
   };
 
   return (
@@ -201,7 +229,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
         <fieldset>
           <legend>Health check and domain</legend>
           <div className="row">
-            <Field label="Health check path" error={err("health_check.path", "health_check")}><input {...text("hc_path")} className="mono" /></Field>
+            <Field label="Health check path" error={hcError}><input {...text("hc_path")} className="mono" /></Field>
             <Field label="Interval (s)" error={err("health_check.interval_seconds")}><input {...text("hc_interval")} inputMode="numeric" /></Field>
             <Field label="Grace period (s)" error={err("health_check.grace_period_seconds")}><input {...text("hc_grace")} inputMode="numeric" /></Field>
           </div>

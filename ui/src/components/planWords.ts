@@ -77,3 +77,12 @@ export function summaryWords(p: ServicePlan): string {
   ].filter(Boolean);
   return parts.join(", ") || p.message;
 }
+
+/** The steps to show: a service without a release command has two skipped release steps (its
+ * start and its wait, both "Skip release command"): the wait, which says why, stands for both. */
+export function shownPlan(p: ServicePlan): ServicePlan {
+  const skipped = (name: string) => p.steps.some((s) => s.step === name && s.action === "skip");
+  if (!(skipped("release.start") && skipped("release"))) return p;
+  const steps = p.steps.filter((s) => s.step !== "release.start");
+  return { ...p, steps, summary: { ...p.summary, skip: (p.summary.skip ?? 1) - 1 } };
+}

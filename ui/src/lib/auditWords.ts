@@ -77,6 +77,11 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   if (e.action === "service.update" && Array.isArray(d.fields)) {
     return { verb: "changed", what: `service ${names[e.target_id] ?? ""}`.trim(), to, after: "", extra: (d.fields as unknown[]).map(str).join(", ") };
   }
+  if (e.action === "aws_account.verify") {
+    // a verify that found the role broken is recorded too: "verified" alone said the opposite
+    const ok = d.status !== "broken";
+    return { verb: ok ? "verified" : "could not verify", what: `AWS account ${str(d.name)}`.trim(), to, after: "", extra: ok ? null : str(d.reason) || null };
+  }
   const name = str(d.name) || str(d.email) || names[e.target_id] || "";
   const noun = NOUNS[thing] ?? thing.replace(/_/g, " ");
   const what = `${noun} ${name}`.trim();

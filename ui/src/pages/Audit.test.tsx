@@ -25,6 +25,8 @@ test("the audit log reads as sentences that link to what changed, and pages back
         ev("a6", "member.invite", "invitation", "inv_1", { email: "bob@example.com", role: "viewer" }),
         ev("a7", "member.join", "membership", "mem_1", { role: "viewer" }, "bob@example.com"),
         ev("a8", "resource.link", "service", "svc_1", { resource: "cache", variable: "REDIS_URL" }),
+        ev("a10", "aws_account.verify", "aws_account", "awsacc_1", { name: "prod", status: "broken", reason: "the role does not exist" }),
+        ev("a11", "aws_account.verify", "aws_account", "awsacc_1", { name: "prod", status: "connected", reason: null }),
       ], next: "c2" }],
   });
   renderAt("/orgs/o/audit");
@@ -40,6 +42,8 @@ test("the audit log reads as sentences that link to what changed, and pages back
     "invited member bob@example.com · as viewer",
     "joined the organization · as viewer",
     "linked cache to service web · as REDIS_URL",
+    "could not verify AWS account prod · the role does not exist",
+    "verified AWS account prod",
   ]), { timeout: 5000 });
   expect(within(table).getAllByRole("link", { name: "deployment #2" })[0]!.getAttribute("href")).toBe("/orgs/o/deployments/dep_2");
   expect(within(table).getByRole("link", { name: "secret DATABASE_URL" }).getAttribute("href")).toBe("/orgs/o/services/svc_1/variables");

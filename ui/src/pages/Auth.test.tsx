@@ -1,4 +1,7 @@
-import { screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { makeQueryClient, routes } from "../App";
 import userEvent from "@testing-library/user-event";
 import { err, fakeApi, renderAt } from "../test/fakeApi";
 
@@ -47,4 +50,21 @@ test("sign-up: without an invitation, the API's answer shows at the organization
     { email: "new@example.com", password: "a long password" },
     { email: "new@example.com", password: "a long password", organization: "Acme" },
   ]);
+});
+
+test("sign-in: back to the page that asked for it, but never to a path that leaves the app (//host)", async () => {
+  fakeApi({ "POST /v1/auth/login": () => [200, answer({ id: "o1", name: "Acme", role: "owner" })] });
+  const signIn = async (from: string) => {
+    const router = createMemoryRouter(routes, { initialEntries: [{ pathname: "/login", state: { from } }] });
+    const view = render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={router} /></QueryClientProvider>);
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText("Email"), "new@example.com");
+    await user.type(screen.getByLabelText("Password"), "a long password");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(router.state.location.pathname).not.toBe("/login"));
+    view.unmount();
+    return router.state.location.pathname;
+  };
+  expect(await signIn("/orgs/o1/audit")).toBe("/orgs/o1/audit");
+  expect(await signIn("//members")).toBe("/orgs/o1");
 });

@@ -19,8 +19,11 @@ function useAuth(kind: "login" | "signup") {
     onSuccess: (answer) => {
       session.set(answer.token);
       qc.clear();
+      // a path of this app only: the router refuses "//host/…" (another site) with a page error,
+      // which left the form as it was after a good sign-in
       const from = (location.state as { from?: string } | null)?.from;
-      navigate(from ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
+      const back = from && from.startsWith("/") && !from.startsWith("//") ? from : undefined;
+      navigate(back ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
     },
   });
 }

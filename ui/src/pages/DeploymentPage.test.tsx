@@ -109,6 +109,8 @@ test("the header: the project by name, a built image in short, and a live releas
   expect(await screen.findByText(/serves traffic now/)).toBeTruthy();
   expect(screen.getByRole("link", { name: "a later release" }).getAttribute("href")).toBe("/orgs/o/deployments/d3");
   expect(screen.queryByText(/the load balancer sends traffic to this release/)).toBeNull();
+  // its badge says so too (it said "live" next to "a later release serves traffic now")
+  expect(screen.getByRole("heading", { level: 1 }).querySelector(".badge")!.textContent).toBe("was live");
   // nothing is asked before its id is known (no GET …/services/ with an empty id)
   expect(calls.filter((c) => c.path.endsWith("/"))).toEqual([]);
 });

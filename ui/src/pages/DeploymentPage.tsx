@@ -30,13 +30,16 @@ export default function DeploymentPage() {
   const x = d.data;
   const final = isFinal(x.status);
   const commit = (x as DeploymentWithCommit).commit;
+  const liveId = service.data?.live_deployment_id;
+  const replaced = x.status === "live" && !!liveId && liveId !== x.id;
   return (
     <section>
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${x.project_id}`}>{project.data?.name ?? "project"}</Link> / <Link to={`/orgs/${org}/services/${x.service_id}`}>{x.service_name}</Link> / <span>Deployment #{x.number}</span>
       </nav>
       <div className="heading">
-        <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={x.status} /></h1>
+        {/* as in the service's history: a live deployment replaced since "was live" (the record stays live) */}
+        <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={replaced ? "was_live" : x.status} /></h1>
         {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel</button>}
       </div>
       <ErrorNote error={cancel.error} />

@@ -39,3 +39,25 @@ test("members: inviting shows the invitation as pending; revoking asks first and
   expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/invitations/inv_1"]);
 }, 30_000);
 
+
+test("members: a refused invitation shows its error alone, not under the last one's \"is pending\"", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/members": async (req) => (await req.json()).email === "me@example.com"
+      ? [409, { error: { code: "conflict", message: "already a member of this organization", field: "email" } }]
+      : [201, { id: "inv_2", email: "ana@example.com", role: "developer", status: "pending", created: "2026-11-26T00:00:00Z", expires: "2026-12-10T00:00:00Z" }],
+  });
+  renderAt("/orgs/o/members");
+  const user = userEvent.setup();
+  const email = await screen.findByLabelText("Invite by email");
+  await user.type(email, "ana@example.com");
+  await user.click(screen.getByRole("button", { name: "Invite" }));
+  expect(await screen.findByText(/is pending/)).toBeTruthy();
+  await user.type(email, "me@example.com");
+  await user.click(screen.getByRole("button", { name: "Invite" }));
+  expect((await within(email.closest(".field") as HTMLElement).findByRole("alert")).textContent).toBe("already a member of this organization");
+  expect(screen.queryByText(/is pending/)).toBeNull();
+});

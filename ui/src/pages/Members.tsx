@@ -30,7 +30,8 @@ export default function MembersPage() {
     onSettled: () => void qc.invalidateQueries({ queryKey: keys.members(org) }),
   });
   const err = invite.error instanceof ApiError ? invite.error : null;
-  const submit = (e: FormEvent) => { e.preventDefault(); invite.mutate(); };
+  // the last invitation's note goes: it must not stand next to this one's error
+  const submit = (e: FormEvent) => { e.preventDefault(); setSent(null); invite.mutate(); };
   return (
     <section className="narrow">
       <h1>Members</h1>
@@ -44,7 +45,8 @@ export default function MembersPage() {
           <button className="primary" disabled={!email || invite.isPending}>Invite</button>
         </form>
       )}
-      {err && !err.forField("email") && !err.forField("role") && <p className="form-error" role="alert">{err.message}</p>}
+      {/* at a field when it names one; else here (a network failure too, which is no ApiError) */}
+      <ErrorNote error={err && (err.forField("email") || err.forField("role")) ? null : invite.error} />
       {sent && (
         <p className="notice" role="status">
           Invitation for <strong>{sent.email}</strong> ({sent.role}) is pending: it becomes a membership when that address signs up or signs in.

@@ -1,6 +1,9 @@
 import { lazy, Suspense } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
-import { useCan, useEnvironments, useProject, useServices } from "../api/queries";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import { keys, useCan, useEnvironments, useProject, useServices } from "../api/queries";
+import { DeleteByName } from "../components/DeleteByName";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
@@ -17,7 +20,8 @@ export function ProjectServices() {
   const proj = useProject(org, project);
   const envs = useEnvironments(org, project);
   const services = useServices(org, project, env);
-  const write = useCan(org)("service.write");
+  const can = useCan(org);
+  const write = can("service.write");
   const newLink = `/orgs/${org}/projects/${project}/new${env ? `?env=${env}` : ""}`;
 
   return (
@@ -67,6 +71,22 @@ export function ProjectServices() {
         </table>
       )}
       <Suspense fallback={<Loading what="environments" />}><EnvironmentsPanel org={org} project={project} /></Suspense>
+      {can("project.delete") && proj.data && <DeleteProject org={org} project={project} name={proj.data.name} />}
     </section>
+  );
+}
+
+/** The API deletes a project without services only (its refusal says so); then its environments'
+ * AWS resources are removed by a worker. */
+function DeleteProject({ org, project, name }: { org: string; project: string; name: string }) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return (
+    <DeleteByName what="project" name={name}
+      remove={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}", { params: { path: { org, project } } }))}
+      onDeleted={() => { void qc.invalidateQueries({ queryKey: keys.projects(org) }); void navigate(`/orgs/${org}`); }}>
+      Its services must be deleted first. Its environments go with it, and what they made in AWS: load balancer, log groups, and
+      their databases, caches and buckets (a database keeps a final snapshot; one with deletion protection on stops the delete).
+    </DeleteByName>
   );
 }

@@ -72,3 +72,42 @@ test("the summary is read again when a deployment settles: a later live release 
   await waitFor(() => expect(screen.queryByText("Last error")).toBeNull(), { timeout: 6000 });
   expect(calls.filter((c) => c.path === "/v1/orgs/o/services/s").length).toBe(2);
 }, 20_000);
+
+test("Settings deletes the service after its name is typed again, then shows the project (the service deleting)", async () => {
+  session.set("t");
+  let current: typeof service & { teardown?: unknown } = { ...service };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+    "GET /v1/orgs/o/projects/p/environments": empty,
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [current], next: null }],
+    "DELETE /v1/orgs/o/services/s": () => {
+      current = { ...current, status: "deleting", teardown: { state: "queued", error: null, updated: "2026-11-26T17:41:00Z" } };
+      return [202, current];
+    },
+  });
+  const router = renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete web…" }, { timeout: 5000 }));
+  const confirm = screen.getByRole("button", { name: "Delete web" }) as HTMLButtonElement;
+  await user.type(screen.getByLabelText("Type web to confirm"), "we");
+  expect(confirm.disabled).toBe(true);   // not before the whole name
+  await user.type(screen.getByLabelText("Type web to confirm"), "b");
+  await user.click(confirm);
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/projects/p"));
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s"]);
+});
+
+test("a viewer sees no Delete", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s/settings");
+  expect(await screen.findByText(/Your role reads this service only/, {}, { timeout: 5000 })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
+});

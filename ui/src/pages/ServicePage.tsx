@@ -1,5 +1,5 @@
 import { lazy, Suspense, useState } from "react";
-import { Link, NavLink, useParams } from "react-router";
+import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Service } from "../api/models";
@@ -22,6 +22,7 @@ const Observe = lazy(() => import("./service/Observe"));  // its own chunk: char
 
 export default function ServicePage() {
   const { org = "", svc = "", tab = "deploys" } = useParams();
+  const [params] = useSearchParams();
   const service = useService(org, svc);
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
@@ -60,7 +61,7 @@ export default function ServicePage() {
         ))}
       </nav>
       {tab === "deploys" && <Deploys org={org} service={s} />}
-      {tab === "logs" && <Logs org={org} service={s} />}
+      {tab === "logs" && <Logs org={org} service={s} task={params.get("task")} />}
       {tab === "variables" && <Secrets org={org} service={s} />}
       {tab === "resources" && <Links org={org} service={s} />}
       {tab === "settings" && <Settings org={org} service={s} />}

@@ -28,6 +28,16 @@ test("every setting and variable that differs, in words", () => {
   expect(specChanges(spec({}), spec({}))).toEqual([]);
 });
 
+test("a health check interval, grace period, deregistration delay or release command that differs is named too", () => {
+  // a rollback dialog said "(same variables and settings)" when only these differed
+  const old = spec({ health_check: { path: "/", interval_seconds: 30, grace_period_seconds: 60 }, deregistration_delay: 30 });
+  const now = spec({ health_check: { path: "/", interval_seconds: 10, grace_period_seconds: 60 }, deregistration_delay: 5,
+    release_command: ["python", "manage.py", "migrate"] });
+  expect(specChanges(now, old)).toEqual([
+    "release command: python manage.py migrate → none", "health check interval: 10 s → 30 s", "deregistration delay: 5 s → 30 s",
+  ]);
+});
+
 test("rolling back shows what comes back: image, secrets, settings and variables", async () => {
   session.set("t");
   const now = spec({ image: "nginx:1.28", max_instances: 3, env: { GREETING: "hello", MODE: "staging" } });

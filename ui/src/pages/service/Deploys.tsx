@@ -134,14 +134,20 @@ export function releaseChanges(current: Release, target: Release, specs?: readon
 const SHOWN = 40;
 const value = (v: string | undefined) => (v === undefined ? "absent" : v.length > SHOWN ? `${v.slice(0, SHOWN - 1)}…` : v || '""');
 
+const seconds = (n: number | null | undefined) => (n == null ? "default" : `${n} s`);
+
 // The settings a rollback can change, each in words (the image is the release's own line).
 const SETTINGS: [string, (s: DeploySpec) => string][] = [
   ["CPU", (s) => cpuLabel(s.cpu)], ["memory", (s) => memoryLabel(s.memory)],
   ["instances", (s) => `${s.min_instances}–${s.max_instances}`],
   ["scale on CPU", (s) => (s.autoscaling ? `at ${s.autoscaling.cpu_target}%` : "off")],
   ["port", (s) => String(s.port ?? "none")], ["command", (s) => (s.command?.length ? s.command.join(" ") : "the image's own")],
-  ["health check path", (s) => s.health_check?.path ?? "none"], ["schedule", (s) => s.schedule ?? "none"],
-  ["domain", (s) => s.domain ?? "none"],
+  ["release command", (s) => (s.release_command?.length ? s.release_command.join(" ") : "none")],
+  ["health check path", (s) => s.health_check?.path ?? "none"],
+  ["health check interval", (s) => seconds(s.health_check?.interval_seconds)],
+  ["health check grace period", (s) => seconds(s.health_check?.grace_period_seconds)],
+  ["deregistration delay", (s) => seconds(s.deregistration_delay)],
+  ["schedule", (s) => s.schedule ?? "none"], ["domain", (s) => s.domain ?? "none"],
 ];
 
 /** Every setting and variable that differs between two specs, as "name: before → after". */

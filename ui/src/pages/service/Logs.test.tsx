@@ -5,7 +5,7 @@ import { makeQueryClient } from "../../App";
 import { session } from "../../api/client";
 import type { Service } from "../../api/models";
 import { LogFollower, OVERLAP_MS, taskOf, type RuntimeLine } from "../../components/useServiceLogs";
-import { fakeApi, service } from "../../test/fakeApi";
+import { fakeApi, renderAt, service, signedIn } from "../../test/fakeApi";
 import { Logs } from "./Logs";
 
 const T = Date.now() - 60_000;   // inside the default window (the last hour)
@@ -60,4 +60,19 @@ test("the Logs tab pages with `next`, then polls with since; Pause stops the rea
   await user.type(screen.getByPlaceholderText("Search the log"), "fou");
   expect(await screen.findByText("1 of 4 lines · live")).toBeTruthy();
   expect(screen.getByRole("log", { name: "Run-time log of web" })).toBeTruthy();
+});
+
+test("a run's Output link (?task=…) opens the Logs tab with that task's lines alone", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/logs": () => [200, { lines: [line(0, "serving"), line(10, "hello from run", "web/web/cb42deedfb356deb")], next: null, sandbox: true }],
+  });
+  renderAt("/orgs/o/services/s/logs?task=cb42deed");
+  // of the 2 lines read, the task's one is shown ("1 line", not "1 lines"; jsdom lays out no rows to read)
+  expect(await screen.findByText(/^1 line\b/, {}, { timeout: 5000 })).toBeTruthy();
+  expect((screen.getByLabelText("Task") as HTMLSelectElement).value).toBe("cb42deed");
 });

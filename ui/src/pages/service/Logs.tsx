@@ -8,13 +8,14 @@ import { useServiceLogs } from "../../components/useServiceLogs";
 
 export const WINDOWS: [string, number][] = [["15 min", 15], ["1 hour", 60], ["6 hours", 360], ["24 hours", 1440], ["7 days", 10080]];
 
-export function Logs({ org, service, interval }: { org: string; service: Service; interval?: number }) {
+/** `task`: 8 characters of a task id to show alone at first (a run's "Output" link: ?task=…). */
+export function Logs({ org, service, interval, task: first }: { org: string; service: Service; interval?: number; task?: string | null }) {
   const [minutes, setMinutes] = useState(60);
   const [sinceMs, setSinceMs] = useState(() => Date.now() - 60 * 60_000);
   const [paused, setPaused] = useState(false);
-  const [task, setTask] = useState("");
+  const [task, setTask] = useState(first ?? "");
   const logs = useServiceLogs(org, service.id, sinceMs, paused, interval);
-  const tasks = useMemo(() => [...new Set(logs.lines.map((l) => l.step ?? ""))].filter(Boolean).sort(), [logs.lines]);
+  const tasks = useMemo(() => [...new Set([...logs.lines.map((l) => l.step ?? ""), task])].filter(Boolean).sort(), [logs.lines, task]);
   const shown = useMemo(() => (task ? logs.lines.filter((l) => l.step === task) : logs.lines), [logs.lines, task]);
   const pick = (m: number) => {
     setMinutes(m);

@@ -17,12 +17,12 @@ test("a cron job's runs: what each column is, how long a finished run took, why 
       { id: "r2", status: "failed", trigger: "schedule", actor: "schedule", created: "2026-11-26T03:00:00Z", started: "2026-11-26T03:00:01Z",
         finished: "2026-11-26T03:00:04.5Z", exit_code: 1, reason: "Essential container in task exited" },
       { id: "r1", status: "succeeded", trigger: "manual", actor: "ada@example.com", created: "2026-11-25T17:00:00Z", started: "2026-11-25T17:00:01Z",
-        finished: "2026-11-25T17:00:11Z", exit_code: 0 },
+        finished: "2026-11-25T17:00:11Z", exit_code: 0, task_arn: "arn:aws:ecs:us-east-1:1:task/launchbay-o/cb42deedfb356debc7bcdc48ca5dbbab" },
     ], next: null }],
   });
   renderAt("/orgs/o/services/s/runs");
   const table = await screen.findByRole("table", { name: "Runs" }, { timeout: 5000 });
-  expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Status", "Started", "Took", "Exit code", "Command", "Started by"]);
+  expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Status", "Started", "Took", "Exit code", "Command", "Started by", "Output"]);
   const [failed, ok] = within(table).getAllByRole("row").slice(1);
   expect(failed!.textContent).toContain("3.5 s");   // from started to finished, not to now
   expect(failed!.textContent).toContain("Essential container in task exited");
@@ -30,6 +30,8 @@ test("a cron job's runs: what each column is, how long a finished run took, why 
   expect(ok!.querySelector(".badge")!.className).toContain("badge-ok");
   expect(ok!.textContent).toContain("Run now, by ada@example.com");
   expect(ok!.textContent).toContain("its own");   // no command given: the job's own
+  // what it printed: the Logs tab with its task's lines alone
+  expect(within(ok!).getByRole("link", { name: "Output" }).getAttribute("href")).toBe("/orgs/o/services/s/logs?task=cb42deed");
   // the summary: the schedule in words, and no instance count (a cron job runs one task per run)
   expect(screen.getByText("daily at 03:00 UTC")).toBeTruthy();
   expect(document.querySelector(".summary")!.textContent).not.toContain("instance");

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { ApiError, api, unwrap } from "../../api/client";
 import type { Page, Service } from "../../api/models";
 import { useCan } from "../../api/queries";
@@ -8,13 +9,14 @@ import { Field } from "../../components/Field";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
 import { shellWords } from "../../lib/shellWords";
+import { taskOf } from "../../components/useServiceLogs";
 
 // chalicelib/deploys/runs.py: a run started by hand ("manual", by its actor) or by the schedule;
 // `command` is the one-off command it ran (null: the release's own command)
 interface Run {
   id: string; status: "starting" | "running" | "succeeded" | "failed"; started?: string | null; finished?: string | null;
   exit_code?: number | null; reason?: string | null; trigger?: string; actor?: string; created: string;
-  command?: string[] | null;
+  command?: string[] | null; task_arn?: string | null;
 }
 
 /** Words for a command as a person would type it (arguments with spaces quoted). */
@@ -69,7 +71,7 @@ export function Runs({ org, service }: { org: string; service: Service }) {
       {runs.data?.items.length === 0 && <Empty title="No runs yet">{cron ? "Runs appear here when the schedule fires or you press Run now." : "One-off commands you run appear here."}</Empty>}
       {(runs.data?.items.length ?? 0) > 0 && (
         <table className="table" aria-label="Runs">
-          <thead><tr><th>Status</th><th>Started</th><th>Took</th><th>Exit code</th><th>Command</th><th className="hide-narrow">Started by</th></tr></thead>
+          <thead><tr><th>Status</th><th>Started</th><th>Took</th><th>Exit code</th><th>Command</th><th className="hide-narrow">Started by</th><th>Output</th></tr></thead>
           <tbody>
             {runs.data?.items.map((r) => (
               <tr key={r.id}>
@@ -79,6 +81,8 @@ export function Runs({ org, service }: { org: string; service: Service }) {
                 <td>{r.exit_code ?? ""}</td>
                 <td className="mono">{r.command ? commandText(r.command) : <span className="muted">its own</span>}</td>
                 <td className="hide-narrow">{r.trigger === "manual" ? `${r.command ? "Run" : "Run now"}, by ${r.actor ?? "someone"}` : "the schedule"}</td>
+                {/* what it printed is in the service's log, under its task */}
+                <td>{r.task_arn && <Link to={`/orgs/${org}/services/${service.id}/logs?task=${taskOf(r.task_arn)}`}>Output</Link>}</td>
               </tr>
             ))}
           </tbody>

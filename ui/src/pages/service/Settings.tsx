@@ -1,8 +1,10 @@
 import { useState } from "react";
+import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
 import { keys, useCan } from "../../api/queries";
+import { DeleteByName } from "../../components/DeleteByName";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { EnvEditor } from "./EnvEditor";
 
@@ -36,6 +38,25 @@ export function Settings({ org, service, only }: { org: string; service: Service
     <div className="narrow">
       <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
+      {!readOnly && service.status !== "deleting" && <DeleteService org={org} service={service} />}
     </div>
+  );
+}
+
+/** Delete the service (a worker then removes what it runs in AWS); the project's list then shows
+ * it deleting until it is gone. */
+function DeleteService({ org, service }: { org: string; service: Service }) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return (
+    <DeleteByName what="service" name={service.name}
+      remove={() => unwrap<Service>(api.DELETE("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } } }))}
+      // not setQueryData: a changed service here reads its cost again, a 404 once the teardown is quick
+      onDeleted={() => {
+        void navigate(`/orgs/${org}/projects/${service.project_id}`);
+        void qc.invalidateQueries({ queryKey: ["services", org, service.project_id] });
+      }}>
+      It stops, and what it runs in AWS goes (its ECS service or schedule, load balancer rule, secrets). Databases, caches and buckets it links stay.
+    </DeleteByName>
   );
 }

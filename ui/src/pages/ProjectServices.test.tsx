@@ -1,0 +1,44 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { session } from "../api/client";
+import { err, fakeApi, renderAt, signedIn, type Answer } from "../test/fakeApi";
+
+const empty = (): [number, unknown] => [200, { items: [], next: null }];
+const project: Record<string, Answer> = {
+  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  "GET /v1/orgs/o/projects/p/services": empty, "GET /v1/orgs/o/projects/p/environments": empty,
+  "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+};
+
+test("delete a project: its name typed again; the API's refusal shown as it is, then the organization's projects", async () => {
+  session.set("t");
+  let services = 1;
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "DELETE /v1/orgs/o/projects/p": () => (services
+      ? [409, err("conflict", "the project still has services: delete them first", "project")]
+      : [204, null]),
+  });
+  const router = renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete shop…" }, { timeout: 5000 }));
+  await user.type(screen.getByLabelText("Type shop to confirm"), "shop");
+  await user.click(screen.getByRole("button", { name: "Delete shop" }));
+  expect((await screen.findByRole("alert")).textContent).toBe("the project still has services: delete them first");
+  services = 0;
+  await user.click(screen.getByRole("button", { name: "Delete shop" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o"));
+  expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(2);
+});
+
+test("a developer sees no project delete (it takes an admin)", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "d@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
+  });
+  renderAt("/orgs/o/projects/p");
+  expect(await screen.findByText("No services yet", {}, { timeout: 5000 })).toBeTruthy();
+  await screen.findByRole("heading", { name: "shop", level: 1 });   // the project is read: the delete would show now
+  expect(screen.queryByRole("button", { name: /Delete shop/ })).toBeNull();
+});
