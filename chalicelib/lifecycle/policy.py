@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
+from chalicelib.deploys import endpoints
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
 from chalicelib.notify import events as notify_events
@@ -116,7 +117,8 @@ class GoLive(Rule):
     def commit(self, move: Move) -> None:
         d = move.doc
         set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
-                    live_config_hash=d.get("config_hash"), last_error=None, last_error_deployment=None)
+                    live_config_hash=d.get("config_hash"), endpoints=endpoints.of_release(move.new or d),
+                    last_error=None, last_error_deployment=None)
         append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
 
 
@@ -160,6 +162,7 @@ class RolledBack(Rule):
         target = move.ports.store.collection("deployments").get(move.doc["rollback_to"]) or {}
         set_service(move.ports, move.doc["service_id"], "live", live_deployment_id=target.get("id"),
                     live_image=target.get("image"), live_config_hash=target.get("config_hash"),
+                    endpoints=endpoints.of_release(target),
                     last_error=move.doc.get("error"), last_error_deployment=_error_of(move.doc))
         append_log(move.ports, move.new or move.doc,
                    f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")

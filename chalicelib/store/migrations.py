@@ -37,7 +37,23 @@ def environments(store: Any) -> int:
     return moved
 
 
-MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments)]
+def endpoints(store: Any) -> int:
+    """Web services live from before services carried `endpoints` (where the live release
+    answers) get them from that release, as the lifecycle now writes them at go-live."""
+    from chalicelib.deploys.endpoints import of_release
+
+    services, deployments, filled = store.collection("services"), store.collection("deployments"), 0
+    for svc in iter_all(services, {"kind": "web"}):
+        live = deployments.get(svc.get("live_deployment_id") or "") if "endpoints" not in svc else None
+        if live is not None:
+            services.update(svc["id"], {"endpoints": of_release(live)},
+                            expect={"live_deployment_id": live["id"]})   # a newer go-live wrote its own
+            filled += 1
+    return filled
+
+
+MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments),
+                                                      ("2026-11-endpoints", endpoints)]
 
 
 def migrate(store: Any) -> list[str]:

@@ -121,10 +121,30 @@ def test_data_from_before_environments_migrates_into_production(tmp_path):
     store.collection("services").insert(svc)
     store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
                                         "version": 1, "ciphertext": "x", "created": now_iso()})
-    assert migrate(store) == ["2026-11-environments"]
+    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints"]
     env = store.collection("environments").find_one({"project_id": prj["id"]})
     assert env["name"] == "production"
     moved = store.collection("services").get(svc["id"])
     assert moved["environment_id"] == env["id"] and moved["environment"] == "production"
     assert store.collection("secrets").find_one({"name": "K"})["scope_id"] == svc["id"]
     assert migrate(store) == []                       # recorded: runs once
+
+
+def test_live_web_services_from_before_endpoints_get_them_from_their_live_release(tmp_path):
+    from chalicelib.store.migrations import endpoints
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    done = {"status": "done"}
+    store.collection("deployments").insert({"id": "dep_1", "kind": "web", "steps": [
+        {"name": "load_balancer", **done, "result": {"dns_name": "lb-1.us-east-1.elb.amazonaws.com"}},
+        {"name": "listener_rule", **done, "result": {"host": "web-abc123.org_1.launchbay.internal"}},
+        {"name": "domain_rule", **done, "result": {"skipped": "no custom domain"}}]})
+    services = store.collection("services")
+    services.insert({"id": "svc_1", "kind": "web", "name": "web", "live_deployment_id": "dep_1"})
+    services.insert({"id": "svc_2", "kind": "web", "name": "new", "live_deployment_id": None})
+    assert endpoints(store) == 1
+    assert services.get("svc_1")["endpoints"]["try"] == \
+        "curl -H 'Host: web-abc123.org_1.launchbay.internal' http://lb-1.us-east-1.elb.amazonaws.com/"
+    assert "endpoints" not in services.get("svc_2")
+    assert endpoints(store) == 0   # idempotent

@@ -65,9 +65,32 @@ def test_rollback_to_an_older_release_reuses_its_image_and_secret_versions(api, 
     assert status == 404 and err["error"]["field"] == "deployment_id"   # named as the request names it
 
 
+def test_a_live_web_service_says_where_it_answers(api, ports, launchbay_env):
+    a, org, svc = setup_service(api)
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1].get("endpoints") is None   # nothing live yet
+    dep = deploy(a, ports, org, svc["id"])
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    ends = service["endpoints"]
+    # what the load balancer really has: its DNS name, and a rule for the host
+    elb = boto3.client("elbv2", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    lb = next(x for x in elb.describe_load_balancers()["LoadBalancers"] if x["DNSName"] == ends["load_balancer"])
+    assert lb["LoadBalancerName"] == dep["target"]["load_balancer"]
+    rules = elb.describe_rules(ListenerArn=elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])
+                               ["Listeners"][0]["ListenerArn"])["Rules"]
+    hosts = {v for r in rules for c in r["Conditions"] if c["Field"] == "host-header"
+             for v in c.get("HostHeaderConfig", {}).get("Values", c.get("Values", []))}
+    assert ends["host"] in hosts and ends["host"].startswith("web-") and ends["host"].endswith(".launchbay.internal")
+    assert ends["try"] == f"curl -H 'Host: {ends['host']}' http://{lb['DNSName']}/"
+    assert ends["domain"] is None and ends["url"] is None   # no custom domain
+    _, listed = a.call("GET", f"/orgs/{org}/projects/{svc['project_id']}/services")
+    assert listed["items"][0]["endpoints"] == ends
+
+
 def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatch):
     a, org, svc = setup_service(api, health_check={"path": "/healthz"})
     good = deploy(a, ports, org, svc["id"])
+    live_endpoints = a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["endpoints"]
     expectations = {"health": "health check on /healthz", "crash": "exited with code 1"}
     for mode, words in expectations.items():
         a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": mode}})
@@ -79,6 +102,7 @@ def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatc
         assert [p["status"] for p in dep["phases"]] == ["queued", "provisioning", "deploying", "rollback_pending",
                                                        "rolling_back", "rolled_back"], mode
         assert [p["at"] for p in dep["phases"]] == sorted(p["at"] for p in dep["phases"])
+        assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["endpoints"] == live_endpoints
     # timeout: the rollout never completes; the deadline turns it into a failure
     monkeypatch.setenv("LAUNCHBAY_DEPLOY_TIMEOUT", "1")
     from chalicelib import wiring as settings
@@ -123,6 +147,7 @@ def test_worker_and_cron_kinds_with_runs(api, ports):
                         "autoscaling": {"cpu_target": 70}})
     dep = deploy(a, ports, org, worker["id"])
     assert dep["status"] == "live"
+    assert a.call("GET", f"/orgs/{org}/services/{worker['id']}")[1]["endpoints"] is None   # no load balancer
     scaling = next(s for s in dep["steps"] if s["name"] == "autoscaling")
     assert scaling["result"] == {"min": 1, "max": 4}
 
@@ -145,6 +170,8 @@ def test_custom_domain_certificate_and_validation_records(api, ports, launchbay_
     deploy(a, ports, org, svc["id"])
     status, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
     assert status == 200 and dom["certificate"]["arn"].startswith("arn:aws:acm:")
+    ends = a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["endpoints"]
+    assert ends["domain"] == domain and ends["url"] == f"http://{domain}/"
     assert dom["certificate"]["status"] in ("PENDING_VALIDATION", "ISSUED")
     assert dom["certificate"]["validation_records"] and dom["certificate"]["dns_managed"] is True
 

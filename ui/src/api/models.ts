@@ -35,8 +35,13 @@ export interface Service {
   last_error_deployment?: { deployment_id: string; number: number } | null;
   /** while `deleting`: how removing it from AWS goes (`failed`: why, in words; deleting it again resumes) */
   teardown?: ServiceTeardown | null;
+  /** where the live release answers (web services; chalicelib/deploys/endpoints.py); null: nothing live */
+  endpoints?: ServiceEndpoints | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
+
+/** The load balancer routes by host: `host` (no public DNS) with `try`, the custom domain once verified. */
+export interface ServiceEndpoints { load_balancer: string; host: string; domain: string | null; url: string | null; try: string }
 
 export interface ServiceTeardown { state: "queued" | "retrying" | "failed"; error: string | null; updated: string }
 

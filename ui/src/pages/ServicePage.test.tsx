@@ -36,6 +36,36 @@ test("a delete that failed says why and what to do; Retry delete sends the DELET
   expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s"]);
 });
 
+test("a live web service shows its address: the custom domain as a link, the load balancer with its Host", async () => {
+  session.set("t");
+  const endpoints = { load_balancer: "lb-e1-1.us-east-1.elb.amazonaws.com", host: "web-abc123.o.launchbay.internal",
+                      domain: "shop.example.com", url: "http://shop.example.com/",
+                      try: "curl -H 'Host: web-abc123.o.launchbay.internal' http://lb-e1-1.us-east-1.elb.amazonaws.com/" };
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", endpoints, sandbox: true }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const dd = (await screen.findByText("Address", {}, { timeout: 5000 })).nextElementSibling as HTMLElement;
+  expect(within(dd).getByRole("link", { name: "http://shop.example.com/" }).getAttribute("href")).toBe("http://shop.example.com/");
+  expect(within(dd).getByText(endpoints.try)).toBeTruthy();
+  expect(dd.textContent).toContain("sandbox: the address is simulated");
+});
+
+test("a service with nothing live has no address", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: null, endpoints: null }],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  expect(await screen.findByText("not deployed yet", {}, { timeout: 5000 })).toBeTruthy();
+  expect(screen.queryByText("Address")).toBeNull();
+});
+
 test("the last error names its deployment when that is not the live release", async () => {
   session.set("t");
   fakeApi({

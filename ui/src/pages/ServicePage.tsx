@@ -2,7 +2,7 @@ import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Service } from "../api/models";
+import type { Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
@@ -114,6 +114,21 @@ function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boo
   );
 }
 
+/** Where the live release answers: the custom domain once routed, and always the load balancer
+ * with the service's host (no public DNS name: the Host header picks the service). */
+function Address({ e, sandbox }: { e: ServiceEndpoints; sandbox: boolean }) {
+  return (
+    <div>
+      <dt>Address</dt>
+      <dd>
+        {e.url && <div><a href={e.url} target="_blank" rel="noreferrer" className="mono">{e.url}</a></div>}
+        <div className="mono">{e.try}</div>
+        {sandbox && <div className="muted">sandbox: the address is simulated; nothing answers there</div>}
+      </dd>
+    </div>
+  );
+}
+
 function Summary({ org, s }: { org: string; s: Service }) {
   const from = s.last_error_deployment;
   return (
@@ -124,6 +139,7 @@ function Summary({ org, s }: { org: string; s: Service }) {
         ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
         : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
+      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
