@@ -459,7 +459,7 @@ def main(argv: Sequence[str]) -> int:
                     moto_port = free_port()
                 endpoint = "http://127.0.0.1:%d" % moto_port
                 recording = private_recording(data_dir / "sandbox-aws.jsonl")   # replayed at start
-                sup.start("moto", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+                sup.start("moto", [python, str(ROOT / "scripts" / "sandbox_server.py"), "-H", "127.0.0.1", "-p", str(moto_port)],
                           env=dict(env, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(recording)),
                           quiet=quiet_moto_line)
                 deadline = time.monotonic() + 30

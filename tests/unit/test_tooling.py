@@ -527,6 +527,9 @@ def test_dev_refuses_a_second_stack_on_the_same_data_dir(tmp_path, tiny_app_dir,
         first.finish()
 
 
+SANDBOX_SERVER = ROOT / "scripts" / "sandbox_server.py"   # what scripts/dev.py starts
+
+
 def test_another_account_s_resources_come_back_in_that_account(tmp_path):
     """moto knows which account an assumed role's temporary key acts in only in memory: replayed
     after a restart, the same requests landed in the platform's account (a demo connection's
@@ -545,7 +548,7 @@ def test_another_account_s_resources_come_back_in_that_account(tmp_path):
 
     def moto():
         port = free_port()
-        proc = subprocess.Popen([PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        proc = subprocess.Popen([PY, str(SANDBOX_SERVER), "-H", "127.0.0.1", "-p", str(port)],
                                 env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = "http://127.0.0.1:%d" % port
         assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
@@ -580,14 +583,15 @@ def test_another_account_s_resources_come_back_in_that_account(tmp_path):
 
 def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     """moto keeps nothing on disk: the supervisor records what changed the sandbox and replays it
-    (without the reads) into the next moto, so clusters, parameters and load balancers survive."""
+    (without the reads) into the next moto, so clusters, parameters and load balancers survive,
+    under the same random ids (scripts/sandbox_server.py), which later requests name."""
     import boto3
 
     recording = tmp_path / "sandbox-aws.jsonl"
 
     def moto(env):
         port = free_port()
-        proc = subprocess.Popen([PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        proc = subprocess.Popen([PY, str(SANDBOX_SERVER), "-H", "127.0.0.1", "-p", str(port)],
                                 env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = "http://127.0.0.1:%d" % port
         assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
@@ -596,7 +600,7 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     def clients(url):
         kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                   aws_secret_access_key="testing")
-        return boto3.client("ecs", **kw), boto3.client("ssm", **kw)
+        return boto3.client("ecs", **kw), boto3.client("ssm", **kw), boto3.client("ec2", **kw), boto3.client("elbv2", **kw)
 
     recording.write_text("")
     recording.chmod(0o644)                              # made by an older dev.py: tightened too
@@ -604,20 +608,33 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     rec = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
     proc, url = moto(rec)
     try:
-        ecs, ssm = clients(url)
+        ecs, ssm, ec2, elb = clients(url)
         ecs.create_cluster(clusterName="kept")
         ssm.put_parameter(Name="/launchbay/o/s/K/v1", Value="v", Type="SecureString")
         for _ in range(20):
             ecs.describe_clusters(clusters=["kept"])       # reads: left out of the replay
+        # ids moto draws at random, which later requests name: the replay must draw the same
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        ec2.describe_vpcs(VpcIds=[vpc])                    # a read between writes draws nothing
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")
+                   ["Subnet"]["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+        lb = elb.create_load_balancer(Name="kept-lb", Subnets=subnets)["LoadBalancers"][0]
+        tg = elb.create_target_group(Name="kept-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")
+        made = (vpc, subnets, lb["LoadBalancerArn"], lb["DNSName"], tg["TargetGroups"][0]["TargetGroupArn"])
     finally:
         proc.terminate()
         proc.wait(30)
     proc, url = moto(rec)
     try:
-        assert dev.restore_sandbox(url, recording) == 2
-        ecs, ssm = clients(url)
+        assert dev.restore_sandbox(url, recording) == 7
+        ecs, ssm, ec2, elb = clients(url)
         assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["kept"])["clusters"]] == ["kept"]
         assert ssm.get_parameter(Name="/launchbay/o/s/K/v1", WithDecryption=True)["Parameter"]["Value"] == "v"
+        assert [s["VpcId"] for s in ec2.describe_subnets(SubnetIds=made[1])["Subnets"]] == [made[0]] * 2
+        lb = elb.describe_load_balancers(Names=["kept-lb"])["LoadBalancers"][0]
+        tg = elb.describe_target_groups(Names=["kept-tg"])["TargetGroups"][0]
+        assert (lb["LoadBalancerArn"], lb["DNSName"], tg["TargetGroupArn"]) == made[2:]
+        assert sorted(z["SubnetId"] for z in lb["AvailabilityZones"]) == sorted(made[1])
         assert recording.stat().st_mode & 0o777 == 0o600   # it holds that value: its owner's only
     finally:
         proc.terminate()
