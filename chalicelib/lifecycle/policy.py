@@ -110,12 +110,22 @@ def _superseded_by_live(move: Move, service: dict[str, Any]) -> bool:
     return live is not None and live["number"] > move.doc["number"]
 
 
+def _mark_replaced(ports: Ports, dep: dict[str, Any]) -> None:
+    """The release `dep` takes over from keeps its final status `live`, and says by which it
+    was replaced (search shows it as replaced, not as serving)."""
+    service = ports.store.collection("services").get(dep["service_id"]) or {}
+    previous = service.get("live_deployment_id")
+    if previous and previous != dep["id"]:
+        ports.store.collection("deployments").update(previous, {"replaced_by": dep["id"]})
+
+
 class GoLive(Rule):
     """The service serves this release: an earlier deployment's error no longer describes it."""
     to_states = frozenset({"live"})
 
     def commit(self, move: Move) -> None:
         d = move.doc
+        _mark_replaced(move.ports, d)
         set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
                     live_config_hash=d.get("config_hash"), endpoints=endpoints.of_release(move.new or d),
                     last_error=None, last_error_deployment=None)

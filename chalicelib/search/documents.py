@@ -79,16 +79,22 @@ def _commit_text(commit: Any) -> str:
     return _text(sha, sha[:7], commit.get("message"), commit.get("author"))
 
 
+REPLACED = "replaced"   # a release that was live, as search shows it once another went live
+
+
 def _deployment(doc: dict) -> dict:
     org = doc["org_id"]
     name = doc.get("service_name") or doc.get("service_id") or "service"
     number = doc.get("number")
+    # `live` stays a deployment's status for good (final); a later release that went live marks it
+    # replaced_by, so search's live ones are the ones serving now
+    status = REPLACED if doc.get("status") == "live" and doc.get("replaced_by") else doc.get("status")
     return {
         "project_id": doc.get("project_id"),
         "title": f"{name} deployment #{number}" if number is not None else f"{name} deployment",
-        "body": _text(doc.get("service_name"), doc.get("environment"), doc.get("image"), doc.get("status"), doc.get("reason"),
+        "body": _text(doc.get("service_name"), doc.get("environment"), doc.get("image"), status, doc.get("reason"),
                       doc.get("error"), doc.get("actor"), _steps_text(doc.get("steps")), _commit_text(doc.get("commit"))),
-        "status": doc.get("status"),
+        "status": status,
         "image": doc.get("image"),
         "actor": doc.get("actor"),
         "created": doc.get("created"),

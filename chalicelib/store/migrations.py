@@ -52,8 +52,24 @@ def endpoints(store: Any) -> int:
     return filled
 
 
+def replaced(store: Any) -> int:
+    """Releases that were live before a later one went live say so (`replaced_by`), as the
+    lifecycle now writes at go-live: search then shows only the serving release as live."""
+    deployments, marked = store.collection("deployments"), 0
+    for svc in iter_all(store.collection("services"), {}):
+        current = svc.get("live_deployment_id")
+        if not current:
+            continue
+        for dep in iter_all(deployments, {"service_id": svc["id"], "status": "live"}):
+            if dep["id"] != current and not dep.get("replaced_by"):
+                deployments.update(dep["id"], {"replaced_by": current})
+                marked += 1
+    return marked
+
+
 MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments),
-                                                      ("2026-11-endpoints", endpoints)]
+                                                      ("2026-11-endpoints", endpoints),
+                                                      ("2026-11-replaced", replaced)]
 
 
 def migrate(store: Any) -> list[str]:

@@ -60,7 +60,7 @@ COLLECTIONS: dict[str, Indexes] = {
                            # not `steps` or `reason`: they change at every step; the index reads the whole
                            # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",
-                                             "error", "actor", "created", "environment", "commit"})),
+                                             "error", "actor", "created", "environment", "commit", "replaced_by"})),
     "log_lines": Indexes(index=(("deployment_id", "seq"), ("deployment_id", "seq", "id")),
                          search=frozenset({"org_id", "deployment_id", "step", "level", "message", "ts", "created"})),
     "audit_events": Indexes(index=(("org_id", "created"), ("org_id", "created", "id")),

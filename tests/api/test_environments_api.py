@@ -121,7 +121,7 @@ def test_data_from_before_environments_migrates_into_production(tmp_path):
     store.collection("services").insert(svc)
     store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
                                         "version": 1, "ciphertext": "x", "created": now_iso()})
-    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints"]
+    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced"]
     env = store.collection("environments").find_one({"project_id": prj["id"]})
     assert env["name"] == "production"
     moved = store.collection("services").get(svc["id"])
@@ -148,3 +148,18 @@ def test_live_web_services_from_before_endpoints_get_them_from_their_live_releas
         "curl -H 'Host: web-abc123.org_1.launchbay.internal' http://lb-1.us-east-1.elb.amazonaws.com/"
     assert "endpoints" not in services.get("svc_2")
     assert endpoints(store) == 0   # idempotent
+
+
+def test_releases_live_before_a_later_one_say_they_were_replaced(tmp_path):
+    from chalicelib.store.migrations import replaced
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    deps = store.collection("deployments")
+    for n, status in ((1, "live"), (2, "failed"), (3, "live"), (4, "live")):
+        deps.insert({"id": f"dep_{n}", "service_id": "svc_1", "number": n, "status": status,
+                     "created": f"2026-11-2{n}T00:00:00.000000Z"})
+    store.collection("services").insert({"id": "svc_1", "kind": "web", "name": "web", "live_deployment_id": "dep_4"})
+    assert replaced(store) == 2
+    assert [deps.get(f"dep_{n}").get("replaced_by") for n in (1, 2, 3, 4)] == ["dep_4", None, "dep_4", None]
+    assert replaced(store) == 0

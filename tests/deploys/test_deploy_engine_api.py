@@ -85,6 +85,10 @@ def test_a_live_web_service_says_where_it_answers(api, ports, launchbay_env):
     assert ends["domain"] is None and ends["url"] is None   # no custom domain
     _, listed = a.call("GET", f"/orgs/{org}/projects/{svc['project_id']}/services")
     assert listed["items"][0]["endpoints"] == ends
+    # a second release: the first keeps its final status and says what replaced it
+    second = deploy(a, ports, org, svc["id"])
+    first = a.call("GET", f"/orgs/{org}/deployments/{dep['id']}")[1]
+    assert (first["status"], first["replaced_by"]) == ("live", second["id"]) and "replaced_by" not in second
 
 
 def test_each_failure_mode_rolls_back_to_the_live_release(api, ports, monkeypatch):

@@ -53,6 +53,14 @@ def test_deployment():
         assert word in d["body"]
 
 
+def test_a_live_release_another_replaced_is_found_as_replaced_not_live():
+    live = {**DEPLOYMENT, "status": "live", "error": None}
+    assert to_search_doc("deployments", live)["status"] == "live"
+    d = to_search_doc("deployments", {**live, "replaced_by": "dep_2"})
+    assert d["status"] == "replaced" and "replaced" in d["body"] and " live" not in d["body"]
+    assert to_search_doc("deployments", {**DEPLOYMENT, "replaced_by": "dep_2"})["status"] == "failed"   # only live
+
+
 def test_log_line_links_to_its_deployment_and_takes_a_project():
     d = to_search_doc("log_lines", LOG, project_id="prj_9")
     assert d["type"] == "log" and d["body"] == "connection refused" and d["status"] == "error"

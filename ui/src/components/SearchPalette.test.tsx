@@ -25,3 +25,22 @@ test("the search palette: audit hits in words, and Escape gives focus back to wh
   await waitFor(() => expect(screen.queryByRole("dialog", { name: "Search" })).toBeNull());
   expect(document.activeElement).toBe(button);
 });
+
+test("a release another replaced is found as 'was live', the serving one as 'live'", async () => {
+  session.set("t");
+  const hit = (n: number, status: string) => ({ id: `dep_${n}`, type: "deployment", title: `web deployment #${n}`,
+                                                 status, snippet: "<mark>web</mark>", link: `/v1/orgs/o/deployments/dep_${n}` });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/search": () => [200, { total: 2, next: null, facets: { type: { deployment: 2 } },
+                                          results: [hit(2, "live"), hit(1, "replaced")] }],
+  });
+  renderAt("/orgs/o");
+  await userEvent.click(await screen.findByRole("button", { name: /^Search/ }, { timeout: 5000 }));
+  await userEvent.type(screen.getByRole("combobox", { name: "Search" }), "web");
+  const results = screen.getByRole("listbox", { name: "Results" });
+  await waitFor(() => expect(within(results).getAllByRole("option")).toHaveLength(2), { timeout: 5000 });
+  const badges = within(results).getAllByRole("option").map((o) => o.querySelector(".badge")!.textContent);
+  expect(badges).toEqual(["live", "was live"]);
+});

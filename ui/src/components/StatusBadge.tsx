@@ -1,7 +1,7 @@
 const TONE: Record<string, string> = {
   live: "ok", rolled_back: "warn", new: "idle", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
-  deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle", was_live: "idle",
+  deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle", was_live: "idle", replaced: "idle",
   // a cron job's runs (chalicelib/deploys/runs.py)
   starting: "busy", succeeded: "ok",
 };
@@ -10,6 +10,8 @@ const WORDS: Record<string, string> = {
   rolled_back: "rolled back", rollback_pending: "rollback pending", rolling_back: "rolling back",
   // a deployment that went live and was replaced by a later release since
   was_live: "was live",
+  // the same, as search has it (chalicelib/search/documents.py: `status:replaced`)
+  replaced: "was live",
 };
 
 /** A status as a person says it ("rolled back", not "rolled_back"). */
