@@ -527,7 +527,14 @@ def test_dev_refuses_a_second_stack_on_the_same_data_dir(tmp_path, tiny_app_dir,
         first.finish()
 
 
-SANDBOX_SERVER = ROOT / "scripts" / "sandbox_server.py"   # what scripts/dev.py starts
+def sandbox(env):
+    """The AWS sandbox as scripts/dev.py starts it (scripts/sandbox_server.py) -> (process, url)."""
+    port = free_port()
+    proc = subprocess.Popen([PY, str(ROOT / "scripts" / "sandbox_server.py"), "-H", "127.0.0.1", "-p", str(port)],
+                            env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d" % port
+    assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
+    return proc, url
 
 
 def test_another_account_s_resources_come_back_in_that_account(tmp_path):
@@ -546,14 +553,6 @@ def test_another_account_s_resources_come_back_in_that_account(tmp_path):
     env = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
     theirs = str(uuid.uuid4().int % 10**12).zfill(12)
 
-    def moto():
-        port = free_port()
-        proc = subprocess.Popen([PY, str(SANDBOX_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = "http://127.0.0.1:%d" % port
-        assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
-        return proc, url
-
     def as_theirs(url):
         kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
         c = boto3.client("sts", **kw).assume_role(RoleArn=f"arn:aws:iam::{theirs}:role/launchbay-access",
@@ -562,14 +561,14 @@ def test_another_account_s_resources_come_back_in_that_account(tmp_path):
         return Clients(settings, credentials=Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]),
                        account=theirs), boto3.client("ecs", **kw)
 
-    proc, url = moto()
+    proc, url = sandbox(env)
     try:
         clients, _ = as_theirs(url)
         clients.get("ecs").create_cluster(clusterName="theirs")
     finally:
         proc.terminate()
         proc.wait(30)
-    proc, url = moto()
+    proc, url = sandbox(env)
     try:
         assert dev.restore_sandbox(url, recording) >= 1
         clients, platform_ecs = as_theirs(url)
@@ -589,14 +588,6 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
 
     recording = tmp_path / "sandbox-aws.jsonl"
 
-    def moto(env):
-        port = free_port()
-        proc = subprocess.Popen([PY, str(SANDBOX_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = "http://127.0.0.1:%d" % port
-        assert wait_until(lambda: dev.http_answers(url + "/moto-api/") is not None, timeout=30)
-        return proc, url
-
     def clients(url):
         kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                   aws_secret_access_key="testing")
@@ -606,7 +597,7 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     recording.chmod(0o644)                              # made by an older dev.py: tightened too
     dev.private_recording(recording)
     rec = {"MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
-    proc, url = moto(rec)
+    proc, url = sandbox(rec)
     try:
         ecs, ssm, ec2, elb = clients(url)
         ecs.create_cluster(clusterName="kept")
@@ -624,7 +615,7 @@ def test_the_sandbox_comes_back_after_a_restart(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
-    proc, url = moto(rec)
+    proc, url = sandbox(rec)
     try:
         assert dev.restore_sandbox(url, recording) == 7
         ecs, ssm, ec2, elb = clients(url)
