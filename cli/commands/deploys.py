@@ -11,7 +11,7 @@ import typer
 from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
 from cli.commands.catalog import SERVICE_COLUMNS
-from cli.commands.follow import Progress, built_from, log_text, read_deployment_logs, settle_exit, summary
+from cli.commands.follow import GOOD, Progress, built_from, log_text, read_deployment_logs, settle_exit, summary
 from cli.output import text
 from cli.session import CliError, Session
 
@@ -24,8 +24,25 @@ def _wait(s: Session, dep: dict[str, Any], service_name: str, timeout: float) ->
     with Progress(s.out, dep) as progress:
         final = read_deployment_logs(s, dep["id"], progress.line, follow=True, timeout=timeout, on_poll=progress.poll,
                                      on_read=progress.read)
-    s.out.result(final, lambda: s.out.line(summary(final, service_name)))
+
+    def human() -> None:
+        s.out.line(summary(final, service_name))
+        if final.get("status") in GOOD:
+            _where_it_answers(s, final["service_id"])
+
+    s.out.result(final, human)
     raise typer.Exit(settle_exit(final))
+
+
+def _where_it_answers(s: Session, service_id: str) -> None:
+    """A web service just went live: how to reach it (services/{id} `endpoints`)."""
+    svc = s.client.get(s.org_path(f"/services/{segment(service_id)}"))
+    ends = svc.get("endpoints")
+    if not ends:
+        return
+    if ends.get("url"):
+        s.out.line(f"Open it: {ends['url']}")
+    s.out.line(f"Reach it: {ends['try']}" + ("   (sandbox: the address is simulated)" if svc.get("sandbox") else ""))
 
 
 def _started(s: Session, dep: dict[str, Any], what: str) -> None:

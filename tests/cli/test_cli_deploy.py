@@ -29,9 +29,10 @@ def test_deploy_wait_shows_steps_and_exits_0_live_2_failed(cli, account, worker)
     assert "Deploying web: deployment #1" in out
     assert "✓ task_definition: done in" in out and "✓ rollout: done in" in out     # steps as they complete
     assert "rollout: started" in out and "deployment #1 is live" in out           # the log tail
-    assert out.rstrip().endswith("is live.")
-    shown = cli("status", "web").stdout   # where it answers: the load balancer, with the service's Host
-    assert re.search(r"endpoints\.try\s+curl -H 'Host: web-\w+\.org_\w+\.launchbay\.internal' http://\S+/", shown), shown
+    # then where it answers: the load balancer, with the service's Host
+    reach = r"curl -H 'Host: web-\w+\.org_\w+\.launchbay\.internal' http://\S+/"
+    assert re.search(r"is live\.\nReach it: " + reach + r"   \(sandbox: the address is simulated\)$", out.rstrip()), out
+    assert re.search(r"endpoints\.try\s+" + reach, cli("status", "web").stdout)
     steps = [line.split("✓ ", 1)[1].split(":")[0] for line in out.splitlines() if "✓ " in line]
     assert len(steps) >= 10 and len(steps) == len(set(steps))                       # each step once
 

@@ -35,7 +35,8 @@ def test_create_from_a_repo_and_deploy_a_commit_showing_the_build(cli, account, 
     assert start.endswith(f"building acme/shop at {first[:10]} (Dockerfile)"), start   # no empty message, no "unknown"
     assert "✓ build.start" in text and "✓ build: done" in text and "Step 1/4 : FROM alpine:3.20" in text
     assert text.index("✓ build: done") < text.index("✓ rollout")
-    assert text.rstrip().endswith("is live.") and f"at commit {first[:10]}" in text
+    live = next(line for line in text.splitlines() if line.endswith("is live."))
+    assert f"at commit {first[:10]}" in live and text.rstrip().splitlines()[-1].startswith("Reach it: curl -H 'Host: shop-")
     dep = cli("status", "shop", "--json").json()["latest_deployment"]
     assert dep["status"] == "live" and dep["commit"]["sha"] == first[:10]
 
