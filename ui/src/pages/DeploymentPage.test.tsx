@@ -115,6 +115,24 @@ test("the header: the project by name, a built image in short, and a live releas
   expect(calls.filter((c) => c.path.endsWith("/"))).toEqual([]);
 });
 
+test("the live release says where it answers: the custom domain to open, the load balancer with its Host", async () => {
+  session.set("t");
+  const endpoints = { load_balancer: "lb-e1-1.us-east-1.elb.amazonaws.com", host: "web-abc123.o.launchbay.internal",
+                      domain: "shop.example.com", url: "http://shop.example.com/",
+                      try: "curl -H 'Host: web-abc123.o.launchbay.internal' http://lb-e1-1.us-east-1.elb.amazonaws.com/" };
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({ status: "live", finished: at(3) })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "web", live_deployment_id: "d2", endpoints }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const note = (await screen.findByText(/the load balancer sends traffic to this release/, {}, { timeout: 5000 })).closest(".outcome")!;
+  expect(within(note as HTMLElement).getByRole("link", { name: endpoints.url }).getAttribute("href")).toBe(endpoints.url);
+  expect(note.querySelector("code")!.textContent).toBe(endpoints.try);
+});
+
 test("the engine's step reason reads as words", () => {
   expect(reasonWords("target_group (attempt 1)")).toBe("Running step target_group");
   expect(reasonWords("build.start (attempt 3)")).toBe("Retrying step build.start (attempt 3)");

@@ -1,7 +1,7 @@
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Deployment } from "../api/models";
+import type { Deployment, ServiceEndpoints } from "../api/models";
 import { keys, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
 import { ErrorNote, Loading } from "../components/Empty";
 import { LogView } from "../components/LogView";
@@ -63,7 +63,8 @@ export default function DeploymentPage() {
           </div>
         )}
         {!x.error && x.reason && !final && <p className="notice">{reasonWords(x.reason)}</p>}
-        {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"} />}
+        {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"}
+                                          endpoints={service.data?.endpoints} />}
       </div>
       <div className="split deploy-split">
         <Timeline deployment={x} />
@@ -102,9 +103,20 @@ export function shortImage(ref: string): string {
 }
 
 /** A live deployment serves traffic only while it is the service's current release. */
-function LiveNote({ org, d, liveId, web }: { org: string; d: Deployment; liveId: string | null | undefined; web: boolean }) {
+function LiveNote({ org, d, liveId, web, endpoints }: { org: string; d: Deployment; liveId: string | null | undefined; web: boolean;
+                                                      endpoints?: ServiceEndpoints | null }) {
   if (liveId && liveId !== d.id) {
     return <p className="outcome outcome-done">This release went live; <Link to={`/orgs/${org}/deployments/${liveId}`}>a later release</Link> serves traffic now.</p>;
   }
-  return <p className="outcome outcome-ok">Live{web ? ": the load balancer sends traffic to this release." : "."}</p>;
+  return (
+    <div className="outcome outcome-ok">
+      <p>Live{web ? ": the load balancer sends traffic to this release." : "."}</p>
+      {endpoints && (
+        <p>
+          {endpoints.url && <>Open <a href={endpoints.url} target="_blank" rel="noreferrer">{endpoints.url}</a>, or reach it </>}
+          {!endpoints.url && "Reach it "}with <code>{endpoints.try}</code>
+        </p>
+      )}
+    </div>
+  );
 }
