@@ -118,7 +118,7 @@ function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boo
  * with the service's host (no public DNS name: the Host header picks the service). */
 function Address({ e, sandbox }: { e: ServiceEndpoints; sandbox: boolean }) {
   return (
-    <div>
+    <div className="wide">
       <dt>Address</dt>
       <dd>
         {e.url && <div><a href={e.url} target="_blank" rel="noreferrer" className="mono">{e.url}</a></div>}
@@ -139,11 +139,11 @@ function Summary({ org, s }: { org: string; s: Service }) {
         ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
         : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
-      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
+      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (
         <div className="bad">
