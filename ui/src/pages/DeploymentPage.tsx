@@ -5,7 +5,7 @@ import type { Deployment, ServiceEndpoints } from "../api/models";
 import { keys, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
 import { ErrorNote, Loading } from "../components/Empty";
 import { LogView } from "../components/LogView";
-import { StatusBadge } from "../components/StatusBadge";
+import { releaseStatus, StatusBadge } from "../components/StatusBadge";
 import { reasonWords, Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
@@ -30,16 +30,14 @@ export default function DeploymentPage() {
   const x = d.data;
   const final = isFinal(x.status);
   const commit = (x as DeploymentWithCommit).commit;
-  const liveId = service.data?.live_deployment_id;
-  const replaced = x.status === "live" && !!liveId && liveId !== x.id;
   return (
     <section>
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${x.project_id}`}>{project.data?.name ?? "project"}</Link> / <Link to={`/orgs/${org}/services/${x.service_id}`}>{x.service_name}</Link> / <span>Deployment #{x.number}</span>
       </nav>
       <div className="heading">
-        {/* as in the service's history: a live deployment replaced since "was live" (the record stays live) */}
-        <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={replaced ? "was_live" : x.status} /></h1>
+        {/* as in the service's history: a live deployment replaced since "was live" */}
+        <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={releaseStatus(x, service.data?.live_deployment_id)} /></h1>
         {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel</button>}
       </div>
       <ErrorNote error={cancel.error} />

@@ -6,7 +6,7 @@ import type { Deployment, DeploySpec, Release, Service } from "../../api/models"
 import { keys, useCan, useDeployment, useDeployments, useReleases } from "../../api/queries";
 import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
-import { StatusBadge } from "../../components/StatusBadge";
+import { releaseStatus, StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
 import type { DeploymentWithCommit } from "../../api/git";
 import { CommitLine } from "../../components/GitBits";
@@ -29,7 +29,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
             <li key={d.id}>
               <Link to={`/orgs/${org}/deployments/${d.id}`} className="deploy-row">
                 <span className="num">#{d.number}</span>
-                <StatusBadge status={d.status === "live" && service.live_deployment_id && d.id !== service.live_deployment_id ? "was_live" : d.status} />
+                <StatusBadge status={releaseStatus(d, service.live_deployment_id)} />
                 <span className="grow">{commitOf(d) ? <CommitLine commit={commitOf(d)} /> : <span className="mono">{d.image ?? (d.build ? `${d.build.repo}@${d.build.branch}` : "")}</span>}</span>
                 <small className="muted">{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
               </Link>
