@@ -3,7 +3,7 @@ import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock } from "../lib/format";
-import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 import { outcomeTitle } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
@@ -117,9 +117,6 @@ test("the header: the project by name, a built image in short, and a live releas
 
 test("the live release says where it answers: the custom domain to open, the load balancer with its Host", async () => {
   session.set("t");
-  const endpoints = { load_balancer: "lb-e1-1.us-east-1.elb.amazonaws.com", host: "web-abc123.o.launchbay.internal",
-                      domain: "shop.example.com", url: "http://shop.example.com/",
-                      try: "curl -H 'Host: web-abc123.o.launchbay.internal' http://lb-e1-1.us-east-1.elb.amazonaws.com/" };
   fakeApi({
     ...signedIn(),
     "GET /v1/orgs/o/deployments/d2": () => [200, dep({ status: "live", finished: at(3) })],

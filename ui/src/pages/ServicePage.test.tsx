@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
-import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 
 const project = { "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }] as [number, unknown] };
 const deployment = (n: number, status: string) => ({
@@ -38,9 +38,6 @@ test("a delete that failed says why and what to do; Retry delete sends the DELET
 
 test("a live web service shows its address: the custom domain as a link, the load balancer with its Host", async () => {
   session.set("t");
-  const endpoints = { load_balancer: "lb-e1-1.us-east-1.elb.amazonaws.com", host: "web-abc123.o.launchbay.internal",
-                      domain: "shop.example.com", url: "http://shop.example.com/",
-                      try: "curl -H 'Host: web-abc123.o.launchbay.internal' http://lb-e1-1.us-east-1.elb.amazonaws.com/" };
   fakeApi({
     ...signedIn(), ...project,
     "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", endpoints, sandbox: true }],

@@ -39,6 +39,13 @@ export function renderAt(path: string) {
 
 export const me = (): [number, unknown] => [200, { user: { id: "u", email: "a@b.c" }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }];
 
+/** A live web service's `endpoints` with a verified custom domain (chalicelib/deploys/endpoints.py). */
+export const endpoints = {
+  load_balancer: "lb-e1-1.us-east-1.elb.amazonaws.com", host: "web-abc123.o.launchbay.internal",
+  domain: "shop.example.com", url: "http://shop.example.com/",
+  try: "curl -H 'Host: web-abc123.o.launchbay.internal' http://lb-e1-1.us-east-1.elb.amazonaws.com/",
+};
+
 export const service = {
   id: "s", name: "web", kind: "web", project_id: "p", status: "live", image: "nginx:1.27", cpu: 256, memory: 512,
   min_instances: 1, max_instances: 1, port: 80, health_check: { path: "/" }, env: {}, environment: "production",
