@@ -19,6 +19,10 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
 
+    def reworded(self, message: str) -> "ApiError":
+        """The same error in the command line's words (the API's name a request body field)."""
+        return ApiError(self.status, self.code, message, self.field)
+
     def document(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field, "status": self.status}}
 

@@ -177,9 +177,8 @@ def run_command(
         if command or exc.field != "command":
             raise
         # the API's words show the command as a JSON list: say how to give it here
-        raise ApiError(exc.status, exc.code, f"{svc['name']} is a {svc.get('kind')} service: give the command to run "
-                       f"after `--`, e.g. launchbay run {svc['name']} -- python manage.py migrate "
-                       f"(its own command never ends)", exc.field) from None
+        raise exc.reworded(f"{svc['name']} is a {svc.get('kind')} service: give the command to run after `--`, "
+                           f"e.g. launchbay run {svc['name']} -- python manage.py migrate (its own command never ends)") from None
 
 
 @app.command("runs", epilog="""[bold]Examples[/bold]

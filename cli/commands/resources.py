@@ -229,8 +229,8 @@ def resources_delete(
         if exc.field != "deletion_protection":
             raise
         # the API's words say what to PATCH: say the command
-        raise ApiError(exc.status, exc.code, f"{res['name']!r} has deletion protection: turn it off first "
-                       f"(launchbay resources resize {res['name']} --no-protect)", exc.field) from None
+        raise exc.reworded(f"{res['name']!r} has deletion protection: turn it off first "
+                           f"(launchbay resources resize {res['name']} --no-protect)") from None
     if wait:
         last = _wait(s, got, timeout, interval, gone_ok=True)
         if last:
