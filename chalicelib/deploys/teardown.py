@@ -14,6 +14,7 @@ from chalicelib.core.context import SYSTEM, Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys.placement import cloud_of
 from chalicelib.deploys.steps import internal_host, step_result
+from chalicelib.observe import alerts
 from chalicelib.store.port import iter_all
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def run(ports: Ports, service_id: str, retries_left: bool = False) -> str:
     except Exception as exc:
         _failed(ports, service, doing.what, exc, retries_left and ports.cloud.is_retryable(exc))
         raise
+    alerts.resolve_for_deleted(ports, service)   # nothing evaluates them once the service is gone
     with store.transaction():
         for s in secrets:
             store.collection("secrets").delete(s["id"])

@@ -1,7 +1,8 @@
 """The events a subscription can receive, and which deployment status emits which event.
 
 The lifecycle's Notify rule (chalicelib/lifecycle/policy.py) looks a status up in
-STATUS_EVENTS; statuses not listed (deploying, superseded, ...) notify nobody."""
+STATUS_EVENTS; statuses not listed (deploying, superseded, ...) notify nobody. Alerts
+(chalicelib/observe/alerts.py) emit alert.opened and alert.resolved, once each per alert."""
 from __future__ import annotations
 
 from typing import Optional
@@ -13,9 +14,11 @@ FAILED = "deployment.failed"
 ROLLED_BACK = "deployment.rolled_back"
 PREVIEW_CREATED = "preview.created"
 PREVIEW_DELETED = "preview.deleted"
+ALERT_OPENED = "alert.opened"
+ALERT_RESOLVED = "alert.resolved"
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
-EVENTS = (STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED)
+EVENTS = (STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED, ALERT_RESOLVED)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -37,6 +40,8 @@ WORDS: dict[str, str] = {
     ROLLED_BACK: "was rolled back",
     PREVIEW_CREATED: "preview environment created",
     PREVIEW_DELETED: "preview environment deleted",
+    ALERT_OPENED: "alert",
+    ALERT_RESOLVED: "alert resolved",
     TEST: "test notification",
 }
 

@@ -238,6 +238,23 @@ def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
             "environment": dep.get("environment") or "production", "link": base + path}
 
 
+def alert_changed(ports: Ports, service: dict[str, Any], alert: dict[str, Any], change: str,
+                  message: str) -> Optional[str]:
+    """The alert pass's hook, once an alert has opened or resolved (its update while it lasts
+    tells nobody): `message` says it in words, e.g. "web: 5xx responses 62 % over 5 min
+    (threshold 5 %)"; the link is the service's metrics."""
+    kind = {"opened": events.ALERT_OPENED, "resolved": events.ALERT_RESOLVED}.get(change)
+    if kind is None:
+        return None
+    base = (ports.settings.public_url or "").rstrip("/")
+    data = {"alert": {**{k: alert.get(k) for k in ("id", "rule", "status", "value", "peak", "threshold", "unit",
+                                                   "opened", "resolved")}, "message": message},
+            "service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
+            "environment": service.get("environment") or "production",
+            "link": f"{base}/orgs/{service['org_id']}/services/{service['id']}/metrics"}
+    return emit(ports, service["org_id"], service.get("project_id"), kind, data)
+
+
 def _delivery_id(event_id: str, sub_id: str) -> str:
     """One delivery per (event, subscription): a fan-out run twice makes no second delivery.
     The event id's time part comes first, so ids still sort by time."""

@@ -3,6 +3,9 @@ Discord's /slack endpoint): one readable `text` in Slack's mrkdwn, e.g.
 
     :white_check_mark: *web* (production) is live: deployment #4, image nginx:1.27
     <https://launchbay.example.com/orgs/.../deployments/dep_...|View deployment #4>
+
+    :rotating_light: *web* (production) alert: 5xx responses 62 % over 5 min (threshold 5 %)
+    <https://launchbay.example.com/orgs/.../services/svc_.../metrics|View metrics>
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from chalicelib.notify import events
 
 ICONS = {events.STARTED: ":rocket:", events.BUILDING: ":hammer_and_wrench:", events.LIVE: ":white_check_mark:",
          events.FAILED: ":x:", events.ROLLED_BACK: ":leftwards_arrow_with_hook:",
-         events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:"}
+         events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
+         events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:"}
 
 
 def _escape(text: Any) -> str:
@@ -31,10 +35,13 @@ def text(event: dict[str, Any]) -> str:
     name = _escape(service.get("name") or data.get("name") or "a service")
     where = f" ({_escape(data['environment'])})" if data.get("environment") else ""
     words = events.WORDS.get(kind, kind)
+    alert = data.get("alert") or {}
     if kind.startswith("deployment."):
         head = f"{icon} *{name}*{where} {words}: deployment #{dep.get('number')}"
         if dep.get("image"):
             head += f", image {_escape(dep['image'])}"
+    elif kind.startswith("alert."):   # e.g. "5xx responses 62 % over 5 min (threshold 5 %)"
+        head = f"{icon} *{name}*{where} {words}: {_escape(alert.get('message') or alert.get('rule'))}"
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]
@@ -43,7 +50,7 @@ def text(event: dict[str, Any]) -> str:
         lines.append(f"Reason: {_escape(reason)}")
     link = data.get("link")
     if link and "://" in link:   # a bare path (no LAUNCHBAY_PUBLIC_URL) is no link in Slack: left out
-        label = f"View deployment #{dep['number']}" if dep.get("number") else "Open"
+        label = f"View deployment #{dep['number']}" if dep.get("number") else "View metrics" if alert else "Open"
         lines.append(f"<{link}|{label}>")
     return "\n".join(lines)
 

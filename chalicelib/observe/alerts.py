@@ -4,13 +4,14 @@ An alert opens once, is updated while it lasts, and resolves once: it opens when
 crosses the threshold and resolves only when the value falls below RESOLVE_RATIO of it
 (hysteresis), so a value hovering at the line does not open and close alerts in a storm.
 One open alert per (service, rule) is enforced by the store: `open_key` is unique, and is
-the alert's own id once resolved. Opening and resolving are audit events; alerts are searchable.
+the alert's own id once resolved. Opening and resolving are audit events and notification
+events (alert.opened, alert.resolved: chalicelib/notify); alerts are searchable.
 In the sandbox the same pass first publishes the simulated tasks' metrics (simulator.py).
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,7 @@ from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.core.ids import new_id, now_iso, parse_iso
 from chalicelib.deploys import placement
+from chalicelib.notify import service as notify
 from chalicelib.observe import events, metrics
 from chalicelib.store.port import Conflict, iter_all
 
@@ -131,14 +133,30 @@ def values(series: dict[str, list[Optional[float]]], stopped_ms: list[int], now:
             "restarts": float(sum(1 for ms in stopped_ms if ms / 1000 >= since))}
 
 
-def _message(service: dict[str, Any], rule: dict[str, Any], value: float) -> str:
-    words = {"http_5xx_rate": "5xx responses", "latency_p95": "p95 latency", "cpu": "CPU", "memory": "memory",
-             "restarts": "stopped tasks"}[rule["metric"]]
-    if rule["metric"] == "restarts":   # the unit says it: "web: 6 tasks stopped over 15 min"
-        return (f"{service['name']}: {value:g} {rule['unit']} over {rule['window_minutes']} min "
-                f"(threshold {rule['threshold']:g})")
-    return (f"{service['name']}: {words} {value:g} {rule['unit']} over {rule['window_minutes']} min "
+WORDS = {"http_5xx_rate": "5xx responses", "latency_p95": "p95 latency", "cpu": "CPU", "memory": "memory",
+         "restarts": "stopped tasks"}
+
+
+def _what(rule: dict[str, Any], value: float) -> str:
+    """The alert in words, e.g. "5xx responses 62 % over 5 min (threshold 5 %)"."""
+    if rule["metric"] == "restarts":   # the unit says it: "6 tasks stopped over 15 min"
+        return f"{value:g} {rule['unit']} over {rule['window_minutes']} min (threshold {rule['threshold']:g})"
+    return (f"{WORDS[rule['metric']]} {value:g} {rule['unit']} over {rule['window_minutes']} min "
             f"(threshold {rule['threshold']:g} {rule['unit']})")
+
+
+def _message(service: dict[str, Any], rule: dict[str, Any], value: float) -> str:
+    return f"{service['name']}: {_what(rule, value)}"
+
+
+def _resolved_words(rule: dict[str, Any], value: Optional[float], peak: Optional[float]) -> str:
+    """Why it resolved, e.g. "5xx responses back to 0.4 % (threshold 5 %, peak 62 %)"."""
+    if not rule["enabled"] or not rule["applies"] or value is None:
+        return f"the {WORDS[rule['metric']]} rule was turned off"
+    unit = "" if rule["metric"] == "restarts" else f" {rule['unit']}"
+    name = "tasks stopped" if rule["metric"] == "restarts" else WORDS[rule["metric"]]
+    return (f"{name} back to {value:g}{unit} over {rule['window_minutes']} min (threshold {rule['threshold']:g}{unit}"
+            + (f", peak {peak:g}{unit})" if peak is not None else ")"))
 
 
 def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Optional[float]) -> Optional[str]:
@@ -164,26 +182,42 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
                               "threshold": rule["threshold"]})
         except Conflict:   # another evaluator opened it first: one alert
             return None
+        notify.alert_changed(ports, service, doc, "opened", _what(rule, value))   # after the commit; never raises
         return "opened"
     # no data keeps an open alert open (a gap is not a recovery)
     resolve = not rule["enabled"] or not rule["applies"] or \
         (value is not None and value <= rule["threshold"] * RESOLVE_RATIO)   # the rule as it is now
     if resolve:
-        with ports.store.transaction():
-            done = coll.update(current["id"], {"status": "resolved", "open_key": current["id"], "resolved": now_iso(),
-                                               "updated": now_iso(), **({"value": value} if value is not None else {})},
-                               expect={"status": "open"})
-            if done is None:
-                return None
-            audit.record(ports, SYSTEM, service["org_id"], "alert.resolve", "alert", current["id"],
-                         {"service_id": service["id"], "rule": rule["metric"], "value": value})
-        return "resolved"
+        return "resolved" if _resolve(ports, service, current, value, lambda done: _resolved_words(
+            rule, value, done.get("peak"))) else None
     if value is not None and value != current.get("value"):
         coll.update(current["id"], {"value": value, "peak": max(value, current.get("peak") or value),
                                     "threshold": rule["threshold"], "message": _message(service, rule, value),
                                     "updated": now_iso()})
         return "updated"
     return None
+
+
+def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], value: Optional[float],
+             words: Callable[[dict[str, Any]], str]) -> bool:
+    """Resolve one open alert (audited), then tell its subscribers -> False when another pass did first."""
+    with ports.store.transaction():
+        done = ports.store.collection("alerts").update(
+            current["id"], {"status": "resolved", "open_key": current["id"], "resolved": now_iso(), "updated": now_iso(),
+                            **({"value": value} if value is not None else {})}, expect={"status": "open"})
+        if done is None:
+            return False
+        audit.record(ports, SYSTEM, service["org_id"], "alert.resolve", "alert", current["id"],
+                     {"service_id": service["id"], "rule": current["rule"], "value": value})
+    notify.alert_changed(ports, service, done, "resolved", words(done))   # after the commit; never raises
+    return True
+
+
+def resolve_for_deleted(ports: Ports, service: dict[str, Any]) -> int:
+    """A service being deleted is evaluated no more: its open alerts resolve now, rather than stay
+    open for good. -> how many."""
+    opened = list(iter_all(ports.store.collection("alerts"), {"service_id": service["id"], "status": "open"}))
+    return sum(_resolve(ports, service, current, None, lambda _: "the service was deleted") for current in opened)
 
 
 def publish_sandbox_metrics(ports: Ports, service: dict[str, Any], now: float) -> None:

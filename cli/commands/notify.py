@@ -9,7 +9,7 @@ from cli.app import Json, Org, Project, app
 from cli.client import segment
 from cli.session import Session
 
-notify_app = typer.Typer(help="Deployment notifications of the project: signed webhooks and Slack incoming webhooks, "
+notify_app = typer.Typer(help="Notifications of the project (deployments, previews, alerts): signed webhooks and Slack incoming webhooks, "
                               "with a delivery log.", no_args_is_help=False)
 app.add_typer(notify_app, name="notify")
 COLUMNS = [("id", "ID"), ("kind", "KIND"), ("name", "NAME"), ("url_hint", "URL"), ("events", "EVENTS"),
@@ -49,7 +49,8 @@ def notify_list(org: Org = None, project: Project = None, json: Json = False) ->
 def notify_add(
     url: Annotated[str, typer.Argument(help="The receiver: https://...")],
     slack: Annotated[bool, typer.Option("--slack", help="A Slack-compatible incoming webhook (default: a signed webhook).")] = False,
-    event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all).")] = None,
+    event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.started, .building, .live, .failed, "
+                      ".rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved.")] = None,
     name: Annotated[str, typer.Option("--name", help="A label.")] = "",
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:

@@ -57,3 +57,16 @@ def test_notify_rotate_secret_signs_with_the_new_secret_only(cli, account, launc
         assert missing.exit_code == 1 and missing.stdout == "" and '"status": 404' in missing.stderr
     finally:
         worker.stop()
+
+
+def test_notify_add_help_names_every_event_the_api_takes():
+    from typer.testing import CliRunner
+
+    from chalicelib.notify import events
+    from cli.main import app
+
+    out = CliRunner().invoke(app, ["notify", "add", "--help"], terminal_width=400).output
+    said = " ".join(out.split())   # rich wraps and frames the help: compare words
+    for event in events.EVENTS:
+        family, name = event.split(".")
+        assert event in said or f".{name}" in said and family == "deployment", event

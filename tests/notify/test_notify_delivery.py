@@ -155,3 +155,43 @@ def test_a_broken_queue_never_fails_a_deploy(make_org, launchbay_env, refused_ur
         wait_for(lambda: sorted(r.getMessage() for r in caplog.records
                                 if r.name == "launchbay.notify") == sorted(expected),
                  30, what="the three failures in the log")
+
+
+def test_an_alert_reaches_its_subscribers_when_it_opens_and_when_it_resolves(deployed_service, ports, notify_worker):
+    from chalicelib.observe import alerts
+
+    org, svc, dep = deployed_service(env={"LAUNCHBAY_SANDBOX_FAIL": "crash"})
+    assert dep["status"] == "failed"
+    now = time.time() + 600   # ten simulated minutes of tasks coming and going
+    with Receiver() as hook, Receiver() as chat:
+        sub = _subscribe(org, svc["project_id"], kind="webhook", url=hook.url("/alerts"),
+                         events=[events.ALERT_OPENED, events.ALERT_RESOLVED])
+        _subscribe(org, svc["project_id"], kind="slack", url=chat.url("/slack"), events=[events.ALERT_OPENED])
+        service = ports.store.collection("services").get(svc["id"])
+        assert alerts.evaluate_service(ports, service, now=now) == {"restarts": "opened"}
+        assert alerts.evaluate_service(ports, service, now=now + 60) in ({}, {"restarts": "updated"})  # tells nobody
+        opened = hook.wait(1)[0]
+        signing.verify(sub["secret"], opened.body, opened.headers["launchbay-signature"])
+        body = opened.json()
+        assert body["type"] == events.ALERT_OPENED and body["org_id"] == org.id
+        assert body["data"]["service"] == {"id": svc["id"], "name": "web", "kind": "web"}
+        assert body["data"]["link"] == f"/orgs/{org.id}/services/{svc['id']}/metrics"
+        alert = body["data"]["alert"]
+        assert alert["rule"] == "restarts" and alert["status"] == "open" and alert["value"] >= 3
+        assert alert["message"] == f"{alert['value']:g} tasks stopped over 15 min (threshold 3)"
+        assert chat.wait(1)[0].json()["text"] == f":rotating_light: *web* (production) alert: {alert['message']}"
+        # the rule raised above what happens: the alert resolves, and says why
+        status, out = org.call("PUT", f"/services/{svc['id']}/alert-rules",
+                               {"rules": [{"metric": "restarts", "threshold": 1000, "window_minutes": 15}]})
+        assert status == 200, out
+        assert alerts.evaluate_service(ports, service, now=now + 60) == {"restarts": "resolved"}
+        got = hook.wait(2)
+        time.sleep(1)   # Slack asked for openings only: nothing more arrives there
+        assert len(chat.requests) == 1
+    resolved = got[1].json()
+    assert resolved["type"] == events.ALERT_RESOLVED and resolved["data"]["alert"]["id"] == alert["id"]
+    assert resolved["data"]["alert"]["status"] == "resolved" and resolved["data"]["alert"]["resolved"]
+    assert resolved["data"]["alert"]["message"].startswith("tasks stopped back to ")
+    assert "(threshold 1000, peak " in resolved["data"]["alert"]["message"]
+    assert {d["event"] for d in _settled(org, svc["project_id"], sub["id"], 2)} == {events.ALERT_OPENED,
+                                                                                     events.ALERT_RESOLVED}

@@ -90,6 +90,19 @@ def test_slack_text_is_readable():
     assert slack.text(preview) == ":eyes: *pr-42*: preview environment created\n<https://pr-42.example.com|Open>"
 
 
+def test_slack_text_of_an_alert_says_what_crossed_which_line():
+    link = "https://lb.example.com/orgs/o/services/s/metrics"
+    opened = {"type": events.ALERT_OPENED, "data": {
+        "service": {"name": "web"}, "environment": "production", "link": link,
+        "alert": {"rule": "http_5xx_rate", "message": "5xx responses 62 % over 5 min (threshold 5 %)"}}}
+    assert slack.text(opened).splitlines() == [
+        ":rotating_light: *web* (production) alert: 5xx responses 62 % over 5 min (threshold 5 %)",
+        f"<{link}|View metrics>"]
+    resolved = {"type": events.ALERT_RESOLVED, "data": {**opened["data"], "link": "/orgs/o/services/s/metrics",
+                                                          "alert": {"message": "back to <1 %"}}}
+    assert slack.text(resolved) == ":large_green_circle: *web* (production) alert resolved: back to &lt;1 %"
+
+
 def test_backoff_grows_and_stays_under_the_visibility_timeout():
     waits = [delivery.backoff(n) for n in range(1, delivery.MAX_ATTEMPTS)]
     assert waits == [2, 8, 32, 100, 100]

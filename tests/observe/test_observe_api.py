@@ -9,6 +9,7 @@ import time
 import pytest
 
 from chalicelib.core.ids import iso_from_epoch
+from chalicelib.deploys import teardown
 from chalicelib.observe import alerts, metrics
 from chalicelib.search.indexer import relay_outbox
 
@@ -81,6 +82,13 @@ def test_crash_shows_restarts_the_exit_code_in_words_and_opens_one_alert(deploye
     for query in ("type=alert", "q=type:alert", "q=restarts&type=alert,deployment"):
         status, out = org.call("GET", f"/search?{query}")
         assert status == 200 and restarts["id"] in [r["id"] for r in out["results"] if r["type"] == "alert"], (query, out)
+    # deleting the service resolves its open alert (nothing evaluates it any more), audited
+    assert org.call("DELETE", f"/services/{svc['id']}")[0] == 202
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    gone = ports.store.collection("alerts").get(restarts["id"])
+    assert gone["status"] == "resolved" and gone["resolved"] and gone["open_key"] == restarts["id"]
+    resolved = ports.store.collection("audit_events").find({"org_id": org.id, "action": "alert.resolve"})[0]
+    assert [a["target_id"] for a in resolved] == [restarts["id"]]
 
 
 def test_failing_health_checks_show_5xx_and_open_the_5xx_alert_until_it_recovers(deployed_service, ports):

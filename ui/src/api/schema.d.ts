@@ -1881,7 +1881,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted
+             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
              */
             events?: string[];
             /**
@@ -1910,7 +1910,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted
+             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
              * @default null
              */
             events?: string[] | null;

@@ -32,6 +32,8 @@ export const EVENT_WORDS: Record<string, string> = {
   "deployment.rolled_back": "a failed release is rolled back",
   "preview.created": "a pull request's preview environment is created",
   "preview.deleted": "a preview environment is removed",
+  "alert.opened": "a service's alert opens (5xx, latency, CPU, memory, restarts)",
+  "alert.resolved": "an alert resolves",
   "notification.test": "a test (Send test)",
 };
 

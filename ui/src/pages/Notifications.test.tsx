@@ -38,7 +38,10 @@ test("add a webhook: chosen events, the API's URL error next to the URL, then th
   await user.type(within(form).getByLabelText("URL"), "http://169.254.169.254/latest");
   await user.type(within(form).getByLabelText("Name"), "ci");
   await user.click(within(form).getByRole("checkbox", { name: /All events/ }));
-  // the usual three are ticked to start with; keep live and failed, add preview.created
+  // the usual four are ticked to start with (an alert's opening among them); keep live, failed and
+  // alert.opened, add preview.created
+  expect((within(form).getByRole("checkbox", { name: /alert\.opened/ }) as HTMLInputElement).checked).toBe(true);
+  expect((within(form).getByRole("checkbox", { name: /alert\.resolved/ }) as HTMLInputElement).checked).toBe(false);
   await user.click(within(form).getByRole("checkbox", { name: /deployment\.rolled_back/ }));
   await user.click(within(form).getByRole("checkbox", { name: /preview\.created/ }));
   await user.click(within(form).getByRole("button", { name: "Subscribe" }));
@@ -60,10 +63,10 @@ test("add a webhook: chosen events, the API's URL error next to the URL, then th
   expect(document.body.textContent).not.toContain("whsec_once");
 
   const card = await screen.findByRole("article", { name: "ci" });
-  expect(card.textContent).toContain("Webhook, signed · to https://ci.example.com/… · deployment.live, deployment.failed, preview.created");
+  expect(card.textContent).toContain("Webhook, signed · to https://ci.example.com/… · deployment.live, deployment.failed, preview.created, alert.opened");
   expect(within(card).getByText("enabled")).toBeTruthy();
   expect(calls.filter((c) => c.method === "POST").map((c) => c.body)[1]).toEqual({
-    kind: "webhook", url: "https://ci.example.com/hook", name: "ci", events: ["deployment.live", "deployment.failed", "preview.created"] });
+    kind: "webhook", url: "https://ci.example.com/hook", name: "ci", events: ["deployment.live", "deployment.failed", "preview.created", "alert.opened"] });
 });
 
 test("a subscription: disable, send test and watch its delivery settle, edit the changed fields, rotate, delete after asking", async () => {

@@ -72,7 +72,7 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
   const qc = useQueryClient();
   const initial: FormValues = {
     kind: sub?.kind ?? "webhook", url: "", name: sub?.name ?? "", all: sub ? sub.events.includes("*") : true,
-    events: sub && !sub.events.includes("*") ? sub.events : ["deployment.live", "deployment.failed", "deployment.rolled_back"],
+    events: sub && !sub.events.includes("*") ? sub.events : ["deployment.live", "deployment.failed", "deployment.rolled_back", "alert.opened"],
   };
   const [v, setV] = useState(initial);
   const path = { org: ctx.org, project: ctx.project };
