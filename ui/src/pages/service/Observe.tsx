@@ -1,5 +1,5 @@
 // The service's metrics panel (loaded lazily with its tab): charts with deploy markers, a time
-// range picker, open alerts and ECS events in words. The charts are plain SVG: no chart library.
+// range picker, open alerts, ECS events in words, and the alert rules. The charts are plain SVG: no chart library.
 import { useState } from "react";
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
@@ -9,6 +9,7 @@ import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { statusWords } from "../../components/StatusBadge";
 import { ago } from "../../lib/format";
 import { extent, linePath } from "../../lib/chart";
+import AlertRules from "./AlertRules";
 
 const RANGES: [string, number, number][] = [["1 h", 3600, 60], ["3 h", 10800, 60], ["24 h", 86400, 300], ["7 d", 604800, 3600]];
 const CHARTS: { title: string; series: string[]; web?: boolean }[] = [
@@ -76,6 +77,7 @@ export default function Observe({ org, service }: { org: string; service: Servic
           </li>
         ))}
       </ol>
+      <AlertRules org={org} service={service} />
     </section>
   );
 }
