@@ -75,6 +75,14 @@ def rollback(org, svc):
     return (202 if created else 200), _out(dep)
 
 
+@endpoint(bp, ORG + "/services/{svc}/restart", "POST",
+          "Replace every task of the live release with a fresh one (same image, settings and secret versions; "
+          "rolled out and health-checked as a deploy; honours Idempotency-Key)", 202, tag=TAG)
+def restart(org, svc):
+    dep, created = service.restart(ports(), actor(bp), org, svc, _idempotency_key())
+    return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
+
+
 @endpoint(bp, ORG + "/deployments/{dep}", "GET", "Read a deployment with its steps", tag=TAG)
 def get(org, dep):
     return _out(service.get_deployment(ports(), actor(bp), org, dep))

@@ -39,9 +39,11 @@ def public(dep: dict[str, Any]) -> dict[str, Any]:
 
 def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, image: Optional[str],
                       idempotency_key: Optional[str] = None, rollback_of: Optional[dict] = None,
-                      commit: Optional[dict[str, str]] = None) -> tuple[dict, bool]:
+                      commit: Optional[dict[str, str]] = None, restart_of: Optional[dict] = None) -> tuple[dict, bool]:
     """-> (deployment, created). A repeated Idempotency-Key returns the first deployment.
-    `commit` ({"sha", "message", "author"}): the source commit deployed (a rollback keeps its target's)."""
+    `commit` ({"sha", "message", "author"}): the source commit deployed (a rollback keeps its target's).
+    `rollback_of` / `restart_of`: the release run again exactly (image digest, spec, secret versions);
+    a restart's rollout replaces every task even though nothing changed."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
@@ -54,16 +56,17 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         first = deps.find_one({"idempotency_scope": scope})
         if first:
             return first, False
-    if rollback_of:
-        spec, secret_refs = dict(rollback_of["spec"]), dict(rollback_of.get("secret_refs") or {})
-        config_hash = rollback_of.get("config_hash")
+    release = rollback_of or restart_of
+    if release:
+        spec, secret_refs = dict(release["spec"]), dict(release.get("secret_refs") or {})
+        config_hash = release.get("config_hash")
     else:
         spec = effective_spec(ports, service)   # the environment's variables under the service's own
         spec["image"] = image or service.get("image")
         secret_refs = None  # resolved by the engine from the current secret versions
         config_hash = service.get("config_hash")
     # from source: built first (a rollback reuses its release's image, an explicit image skips the build)
-    to_build = None if rollback_of or image else build_of(service, commit)
+    to_build = None if release or image else build_of(service, commit)
     if to_build is None and not spec.get("image"):
         raise Invalid("the service builds from source; this deployment names no image to run", field="image")
     now = now_iso()
@@ -73,11 +76,12 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
            "image": spec["image"], "spec": spec, "secret_refs": secret_refs,
            "rollback_of": rollback_of["id"] if rollback_of else None,
            "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
+           **({"restart_of": restart_of["id"], "restart_of_number": restart_of["number"]} if restart_of else {}),
            "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
            "phases": [{"status": "queued", "at": now}],
            "lease_expires": None, "enqueued": 1,
-           "commit": dict(commit) if commit else (rollback_of or {}).get("commit")}
+           "commit": dict(commit) if commit else (release or {}).get("commit")}
     if to_build:
         dep["build"] = to_build
     target = placement.for_new_deployment(ports, service)
@@ -90,6 +94,7 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
             deps.insert(dep)
             audit.record(ports, actor, org_id, "deployment.create", "deployment", dep["id"],
                          {"number": dep["number"], "service": dep["service_name"], "image": dep["image"], "rollback_of": dep["rollback_of"],
+                          **({"restart_of": dep["restart_of"]} if restart_of else {}),
                           **({"commit": dep["commit"]["sha"]} if dep["commit"] else {})})
     except Conflict as exc:
         if exc.field == "idempotency_scope":  # a concurrent request with the same key won
@@ -167,6 +172,32 @@ def rollback(ports: Ports, actor: Actor, org_id: str, service_id: str, deploymen
     if target["status"] != "live":
         raise Invalid("only a release (a deployment that went live) can be rolled back to", field="deployment_id")
     return create_deployment(ports, actor, org_id, service_id, None, idempotency_key, rollback_of=target)
+
+
+def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
+            idempotency_key: Optional[str] = None) -> tuple[dict, bool]:
+    """Replace every task of the live release with a fresh one: the same image digest, settings and
+    secret versions (changed settings or secrets need a deploy), rolled out and health-checked as a
+    deploy is. Not while another deployment is under way: it replaces the tasks anyway."""
+    service = get_service(ports, actor, org_id, service_id, "deploy")
+    if service["kind"] == "cron":
+        raise StateConflict("a cron service starts a new task for every run: there is nothing running to restart",
+                            field="service")
+    if idempotency_key and len(idempotency_key) <= 200:   # a retried request gets its first answer
+        first = ports.store.collection("deployments").find_one({"idempotency_scope": f"{service_id}:{idempotency_key}"})
+        if first:
+            return first, False
+    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
+    if service["status"] == "deleting":
+        raise StateConflict("the service is being deleted", field="service")
+    if live is None:
+        raise StateConflict(f"{service['name']} has no live release to restart: deploy it first", field="service")
+    busy, _ = ports.store.collection("deployments").find(
+        {"service_id": service_id, "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+    if busy:
+        raise StateConflict(f"deployment #{busy[0]['number']} is {busy[0]['status']}: it replaces the tasks anyway; "
+                            "restart once it has settled", field="status")
+    return create_deployment(ports, actor, org_id, service_id, None, idempotency_key, restart_of=live)
 
 
 def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:

@@ -411,6 +411,9 @@ def ecs_service(ctx: Ctx) -> StepPlan:
               "network": ctx.results["network"],
               "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
               "container_name": spec["name"] if web else None, "container_port": spec.get("port") if web else None}
+    if ctx.dep.get("restart_of") and found:   # nothing changed, and yet every task is replaced
+        kwargs["force_new_deployment"] = True
+        changes["tasks"] = ["running", "replaced by new ones"]
     # always run: ECS names the rollout (its deployment id) only in the answer
     return _plan("service", "ECS service", ctx.names.service, found, changes, [Call("ensure_service", kwargs)],
                  None, lambda outs: {"arn": outs[0].get("arn"), "deployment_id": outs[0].get("deployment_id")},
@@ -493,6 +496,8 @@ def _release_skipped(ctx: Ctx) -> Optional[str]:
         return "no release command"
     if ctx.dep.get("rollback_of"):   # the release's migrations ran when it first went out
         return "a rollback does not run the release command again"
+    if ctx.dep.get("restart_of"):
+        return "a restart does not run the release command again"
     return None
 
 

@@ -75,6 +75,8 @@ class StartTheService(Rule):
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        if d.get("restart_of_number"):
+            what = f"restart of release #{d['restart_of_number']} (every task replaced; the same image, settings and secrets)"
         if move.to == "building":
             b = d["build"]
             what = f"building {b['repo']} at {b['ref']} ({b['dockerfile']})"

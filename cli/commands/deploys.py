@@ -166,6 +166,31 @@ def rollback(
     _started(s, dep, f"Rollback of {svc['name']}")
 
 
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay restart web --wait
+
+  launchbay restart worker --json""")
+def restart(
+    service: SERVICE_ARG,
+    wait: Wait = False,
+    timeout: Timeout = 900,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Replace every task of the live release with a fresh one: the same image, settings and
+    secret versions (changed settings or secrets take a deploy). Rolled out and health-checked
+    as a deploy is; not while a deployment is under way."""
+    s = Session(json, org=org, project=project, env=env)
+    svc = s.service(service)
+    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/restart"), {},
+                        headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    if wait:
+        s.out.note(f"Restarting {svc['name']} (release #{dep.get('restart_of_number')}): deployment "
+                   f"#{dep.get('number')} ({dep['id']})")
+        _wait(s, dep, svc["name"], timeout)
+    _started(s, dep, f"Restart of {svc['name']}")
+
+
 @app.command(epilog="[bold]Example[/bold]\n\n  launchbay releases web")
 def releases(service: SERVICE_ARG, org: Org = None, project: Project = None, env: Env = None, json: Json = False) -> None:
     """Releases (deployments that went live), newest first: what `rollback` can return to."""

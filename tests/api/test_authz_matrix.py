@@ -50,7 +50,7 @@ REQUIRED = {
     "POST /orgs/{org}/services/{svc}/deployments": "developer",
     "GET /orgs/{org}/services/{svc}/deployments": "viewer",
     "GET /orgs/{org}/services/{svc}/plan": "viewer", "GET /orgs/{org}/services/{svc}/releases": "viewer",
-    "POST /orgs/{org}/services/{svc}/rollback": "developer",
+    "POST /orgs/{org}/services/{svc}/rollback": "developer", "POST /orgs/{org}/services/{svc}/restart": "developer",
     "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
     "GET /orgs/{org}/deployments/{dep}/logs": "viewer",
     "GET /orgs/{org}/services/{svc}/logs": "viewer",

@@ -129,3 +129,20 @@ def test_phases_print_among_the_log_lines_in_time_order_not_after_the_end(capsys
                           "rollout: done", "deployment #1 is live")]
     assert order == sorted(order), shown
     assert shown[-1].endswith("deployment #1 is live"), shown
+
+
+def test_restart_replaces_the_tasks_and_says_why_it_cannot(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    early = cli("restart", "web", ok=None)
+    assert early.exit_code == 1 and "no live release to restart" in early.stderr
+    assert cli("deploy", "web", "--wait", "--timeout", "120", ok=None).exit_code == 0
+    cli("services", "update", "web", "--var", "MODE=new")        # waits for a deploy: the restart keeps the release
+    done = cli("restart", "web", "--wait", "--timeout", "120", ok=None)
+    assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr
+    assert "Restarting web (release #1): deployment #2" in done.stdout
+    assert "restart of release #1 (every task replaced" in done.stdout             # the deploy log, streamed
+    assert "✓ service: done in" in done.stdout and "deployment #2 is live" in done.stdout
+    status = cli("status", "web", "--json").json()
+    assert status["latest_deployment"]["restart_of_number"] == 1 and status["service"]["needs_deploy"]
+    queued = cli("restart", "web", "--json").json()
+    assert queued["restart_of_number"] == 2 and queued["status"] in ("queued", "provisioning", "deploying", "live")

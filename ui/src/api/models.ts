@@ -69,6 +69,8 @@ export interface Deployment {
   id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;
   image: string | null; status: DeployStatus; reason: string | null; error: string | null; steps: Step[];
   rollback_of: string | null; rollback_of_number: number | null; actor: string; created: string; updated: string;
+  /** a restart: the live release run again, every task replaced */
+  restart_of?: string | null; restart_of_number?: number | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
   /** a deployment from source: what it builds (a rollback reuses the built image: none) */
   build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;

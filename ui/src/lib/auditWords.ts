@@ -58,7 +58,7 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   if (thing === "deployment") {
     // newer events name the service ("web #2"); older ones only the number
     const what = d.number == null ? "a deployment" : `${d.service ? str(d.service) : "deployment"} #${str(d.number)}`;
-    if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : str(d.image) || null };
+    if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : d.restart_of ? "a restart" : str(d.image) || null };
     if (happened === "cancel_requested") return { verb: "asked to cancel", what, to, after: "", extra: null };
     return { verb: "", what, to, after: ` ${MOVED[happened] ?? statusWords(happened)}`, extra: str(d.reason) || null };
   }

@@ -46,6 +46,7 @@ export default function DeploymentPage() {
           commit && <CommitLine key="c" commit={commit} />,
           <What key="w" d={x} />,
           x.rollback_of_number ? `rollback to release #${x.rollback_of_number}` : null,
+          x.restart_of_number ? `restart of release #${x.restart_of_number}` : null,
           `by ${x.actor}`,
           `started ${ago(x.created)}`,
           final ? `took ${duration(x.created, x.finished ?? x.updated)}` : `running for ${duration(x.created, null)}`,

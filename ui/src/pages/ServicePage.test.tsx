@@ -138,3 +138,51 @@ test("a viewer sees no Delete", async () => {
   expect(await screen.findByText(/Your role reads this service only/, {}, { timeout: 5000 })).toBeTruthy();
   expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
 });
+
+test("Restart asks first, says a restart leaves pending changes out, then follows the restart on its deployment page", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", needs_deploy: true }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+    "POST /v1/orgs/o/services/s/restart": () => [202, { ...deployment(2, "queued"), restart_of: "d1", restart_of_number: 1 }],
+    "GET /v1/orgs/o/deployments/d2": () => [200, { ...deployment(2, "deploying"), restart_of: "d1", restart_of_number: 1 }],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: "0", more: false, status: "deploying", final: false }],
+  });
+  const router = renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Restart" }, { timeout: 5000 }));
+  const dialog = screen.getByRole("dialog", { name: "Restart web?" });
+  expect(dialog.textContent).toContain("the same image, settings and secret versions");
+  expect(dialog.textContent).toContain("a restart leaves them out. Deploy to apply them.");
+  expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "Restart now" }));
+  await user.keyboard("{Escape}");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.click(screen.getByRole("button", { name: "Restart" }));
+  await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Restart now" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d2"));
+  const post = calls.find((c) => c.method === "POST")!;
+  expect(post.path).toBe("/v1/orgs/o/services/s/restart");
+  expect(post.headers.get("Idempotency-Key")).toBeTruthy();
+  expect(await screen.findByText(/restart of release #1/, {}, { timeout: 5000 })).toBeTruthy();
+});
+
+test("no Restart for a cron service, nor for one with nothing live", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, kind: "cron", schedule: "rate(1 hour)", live_deployment_id: "d1" };
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 });
+  expect(screen.queryByRole("button", { name: "Restart" })).toBeNull();
+  current = { ...service, live_deployment_id: null };
+  renderAt("/orgs/o/services/s");
+  await waitFor(() => expect(screen.getAllByRole("button", { name: "Deploy" })).toHaveLength(2));
+  expect(screen.queryByRole("button", { name: "Restart" })).toBeNull();
+});

@@ -5,6 +5,7 @@ import { api, unwrap } from "../api/client";
 import type { Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
+import { RestartDialog } from "../components/RestartDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
@@ -28,6 +29,7 @@ export default function ServicePage() {
   const project = useProject(org, s?.project_id ?? "");
   useServiceFollows(org, svc, useDeployments(org, svc).data?.items);
   const [confirming, setConfirming] = useState(false);
+  const [restarting, setRestarting] = useState(false);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <ErrorNote error={service.error} />;
@@ -45,13 +47,22 @@ export default function ServicePage() {
       <div className="heading">
         <h1>{s.name} <StatusBadge status={s.status} /></h1>
         {can("deploy") && (
-          <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting"} aria-haspopup="dialog">
-            Deploy
-          </button>
+          <div className="actions">
+            {s.kind !== "cron" && s.live_deployment_id && (
+              <button onClick={() => setRestarting(true)} disabled={s.status === "deleting" || s.status === "deploying"} aria-haspopup="dialog"
+                title={s.status === "deploying" ? "A deployment is under way: it replaces the tasks anyway" : undefined}>
+                Restart
+              </button>
+            )}
+            <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting"} aria-haspopup="dialog">
+              Deploy
+            </button>
+          </div>
         )}
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
+      {restarting && <RestartDialog org={org} service={s} onClose={() => setRestarting(false)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
       <Summary org={org} s={s} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
