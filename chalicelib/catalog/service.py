@@ -184,7 +184,12 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
     merged = {**current, **changes}
-    _check(merged)
+    if current["kind"] != "web" and current.get("port") and "port" not in changes:
+        # stored before a worker's or cron job's port was refused: it stays loadable and changeable
+        # (the port is unused); only giving it a port again is refused
+        _check({**merged, "port": None})
+    else:
+        _check(merged)
     with ports.store.transaction():
         fingerprint = config_hash(ports, merged)
         service = ports.store.collection("services").update(

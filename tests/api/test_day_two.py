@@ -1,0 +1,35 @@
+"""What a team meets on its second day: changing services that already run."""
+from tests.api.test_catalog_api import make_service, owner_api
+
+
+def test_a_worker_or_cron_job_with_a_port_is_refused_naming_port(api):
+    a, org, _ = owner_api(api)
+    prj, web = make_service(a, org)
+    base = f"/orgs/{org}/projects/{prj['id']}/services"
+    for body in ({"name": "jobs", "kind": "worker", "image": "busybox:1", "port": 9000},
+                 {"name": "nightly", "kind": "cron", "image": "busybox:1", "schedule": "@daily", "port": 9000}):
+        status, out = a.call("POST", base, body)
+        assert status == 422 and out["error"]["field"] == "port", out
+        assert "only web services take a port" in out["error"]["message"]
+    status, jobs = a.call("POST", base, {"name": "jobs", "kind": "worker", "image": "busybox:1"})
+    assert status == 201 and jobs["port"] is None
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{jobs['id']}", {"port": 9000})
+    assert status == 422 and out["error"]["field"] == "port"
+    assert a.call("GET", f"/orgs/{org}/services/{jobs['id']}")[1]["port"] is None
+    # a web service keeps its port
+    assert a.call("PATCH", f"/orgs/{org}/services/{web['id']}", {"port": 8081})[1]["port"] == 8081
+
+
+def test_a_worker_stored_with_a_port_before_the_rule_still_reads_and_changes(api, ports):
+    a, org, _ = owner_api(api)
+    prj, _ = make_service(a, org)
+    _, jobs = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+                     {"name": "jobs", "kind": "worker", "image": "busybox:1"})
+    ports.store.collection("services").update(jobs["id"], {"port": 9000})   # as an older version stored it
+    assert a.call("GET", f"/orgs/{org}/services/{jobs['id']}")[1]["port"] == 9000
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{jobs['id']}", {"memory": 1024})
+    assert status == 200 and out["memory"] == 1024, out
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{jobs['id']}", {"port": 9001})
+    assert status == 422 and out["error"]["field"] == "port"
+    status, out = a.call("PATCH", f"/orgs/{org}/services/{jobs['id']}", {"port": None})
+    assert status == 200 and out["port"] is None
