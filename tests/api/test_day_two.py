@@ -33,3 +33,19 @@ def test_a_worker_stored_with_a_port_before_the_rule_still_reads_and_changes(api
     assert status == 422 and out["error"]["field"] == "port"
     status, out = a.call("PATCH", f"/orgs/{org}/services/{jobs['id']}", {"port": None})
     assert status == 200 and out["port"] is None
+
+
+def test_an_environment_says_the_region_it_deploys_to(api, ports):
+    """`region` is what was set (null: the default); `effective_region` where its services go,
+    the platform's region when neither the environment nor a connection names one."""
+    a, org, _ = owner_api(api)
+    prj, svc = make_service(a, org)
+    envs = f"/orgs/{org}/projects/{prj['id']}/environments"
+    _, production = a.call("GET", f"{envs}/production")
+    assert production["region"] is None and production["effective_region"] == ports.settings.aws_region
+    status, eu = a.call("POST", envs, {"name": "eu", "region": "eu-west-1"})
+    assert status == 201 and eu["region"] == eu["effective_region"] == "eu-west-1"
+    listed = {e["name"]: e["effective_region"] for e in a.call("GET", envs)[1]["items"]}
+    assert listed == {"production": ports.settings.aws_region, "eu": "eu-west-1"}
+    # the same region a deploy of its service is planned in
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")[1]["target"]["region"] == production["effective_region"]
