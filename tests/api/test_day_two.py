@@ -49,3 +49,30 @@ def test_an_environment_says_the_region_it_deploys_to(api, ports):
     assert listed == {"production": ports.settings.aws_region, "eu": "eu-west-1"}
     # the same region a deploy of its service is planned in
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")[1]["target"]["region"] == production["effective_region"]
+
+
+def test_a_patch_of_the_health_check_changes_the_fields_it_names_and_keeps_the_others(api):
+    """`services update --health-path` sent {"path": ...}: the service then held that alone, lost
+    the intervals set before, and export then plan showed a change nobody made."""
+    a, org, _ = owner_api(api)
+    prj, web = make_service(a, org)
+    svc = f"/orgs/{org}/services/{web['id']}"
+    status, out = a.call("PATCH", svc, {"health_check": {"interval_seconds": 60, "timeout_seconds": 20}})
+    assert status == 200 and out["health_check"]["interval_seconds"] == 60 and out["health_check"]["path"] == "/"
+    status, out = a.call("PATCH", svc, {"health_check": {"path": "/healthz"}})
+    assert status == 200 and out["health_check"] == {
+        "path": "/healthz", "interval_seconds": 60, "timeout_seconds": 20, "healthy_threshold": 3,
+        "unhealthy_threshold": 3, "grace_period_seconds": 60}
+    # checked whole: the kept timeout (20) must stay below a new interval
+    status, err = a.call("PATCH", svc, {"health_check": {"interval_seconds": 10}})
+    assert status == 422 and err["error"]["field"] == "health_check", err
+    assert "timeout_seconds must be less than interval_seconds" in err["error"]["message"]
+    status, out = a.call("PATCH", svc, {"autoscaling": {"cpu_target": 70}, "max_instances": 3})
+    assert status == 200 and out["autoscaling"] == {"cpu_target": 70.0, "requests_per_target": None}
+    status, out = a.call("PATCH", svc, {"autoscaling": {"requests_per_target": 500}})
+    assert out["autoscaling"] == {"cpu_target": 70.0, "requests_per_target": 500}
+    assert a.call("PATCH", svc, {"autoscaling": None})[1]["autoscaling"] is None
+    # the project as code: export, then plan, changes nothing
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj['id']}/export")[1]
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj['id']}/plan", {"files": {"launchbay.yaml": exported["yaml"]}})[1]
+    assert plan["changes"] == [], plan["changes"]
