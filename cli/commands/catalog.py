@@ -334,8 +334,12 @@ def services_update(
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
-    s.out.result(got, lambda: s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})"
-                                         + ("; deploy it to apply" if got.get("needs_deploy") else "")))
+    def human() -> None:
+        s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})" + ("; deploy it to apply" if got.get("needs_deploy") else ""))
+        if body.get("domain"):   # routed only once proven: say how
+            s.out.line(f"{got.get('domain')} is routed once verified: `launchbay domain show {got['name']}` gives the "
+                       f"DNS TXT record to create, then `launchbay domain verify {got['name']}`")
+    s.out.result(got, human)
 
 
 # --- secrets ---------------------------------------------------------------------------
