@@ -10,6 +10,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     cost,
     cron,
     deploys,
+    domain,
     find,
     hooks,
     iac,

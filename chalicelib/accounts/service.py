@@ -256,6 +256,16 @@ def _token_expiry(ports: Ports, actor: Actor, days: Optional[int]) -> Optional[s
     return wanted
 
 
+def _refuse_a_second_active(ports: Ports, user_id: str, name: str) -> None:
+    """A user's working tokens have distinct names: the name is how a person (and `launchbay
+    tokens revoke NAME`) tells them apart. An expired token's name can be taken again."""
+    now = now_iso()
+    for tok in iter_all(ports.store.collection("tokens"), {"user_id": user_id, "name": name}):
+        if not tok.get("expires") or str(tok["expires"]) > now:
+            raise AlreadyExists(f"you already have an API token named {name!r} ({tok['prefix']}…, {tok['id']}): "
+                                "revoke it first, or choose another name", field="name")
+
+
 def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
                  expires_days: Optional[int] = None) -> dict[str, Any]:
     if actor.token_org_id:  # a token never makes a token wider than itself
@@ -264,6 +274,7 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
         elif org_id != actor.token_org_id:
             raise Forbidden("a token limited to one organization can only create tokens limited to it",
                             field="organization_id")
+    _refuse_a_second_active(ports, actor.user_id, name)
     s = ports.settings
     throttle.hit(s, "token-user", actor.user_id, s.tokens_per_user, s.rate_window_seconds,
                  "too many API tokens created: try again later")

@@ -15,7 +15,7 @@ def list_(org, project):
     who = actor(bp)
     limit, cursor = page(bp)
     docs, nxt = envs.list_environments(ports(), who, org, project, limit, cursor)
-    return paged([envs.public(d) for d in docs], nxt)
+    return paged([envs.public(ports(), d) for d in docs], nxt)
 
 
 @endpoint(bp, ENVS, "POST", "Add an environment (e.g. staging)", 201, EnvironmentIn, tag=TAG)
@@ -23,13 +23,13 @@ def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
-    return 201, envs.public(envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
+    return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
                                                     body.env, place, body.branch))
 
 
 @endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)
 def get(org, project, env):
-    return envs.public(envs.get_environment(ports(), actor(bp), org, project, env))
+    return envs.public(ports(), envs.get_environment(ports(), actor(bp), org, project, env))
 
 
 @endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, or the AWS "
@@ -38,14 +38,14 @@ def get(org, project, env):
 def patch(org, project, env):
     who = actor(bp)
     body = parse_body(bp, EnvironmentPatch)
-    return envs.public(envs.update_environment(ports(), who, org, project, env, body.model_dump(exclude_unset=True)))
+    return envs.public(ports(), envs.update_environment(ports(), who, org, project, env, body.model_dump(exclude_unset=True)))
 
 
 @endpoint(bp, ENVS + "/{env}", "DELETE", "Delete an environment without services: 204 when it never deployed, "
           "else 202 with it `deleting` while a worker removes what it made in AWS (see …/plan-delete)", 202, tag=TAG)
 def delete(org, project, env):
     doc = envs.delete_environment(ports(), actor(bp), org, project, env)
-    return (204, None) if doc is None else (202, envs.public(doc))
+    return (204, None) if doc is None else (202, envs.public(ports(), doc))
 
 
 @endpoint(bp, ENVS + "/{env}/plan-delete", "GET", "What deleting the environment would remove in AWS, per account "

@@ -32,10 +32,17 @@ def check_name(name: str, field: str = "name") -> str:
     return name
 
 
-def public(env: dict[str, Any]) -> dict[str, Any]:
+def effective_region(ports: Ports, env: dict[str, Any]) -> str:
+    """The region the environment's services deploy to: its own, else the platform's."""
+    return env.get("region") or ports.settings.aws_region
+
+
+def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
+    """`region` is what was set (null: the default); `effective_region` where its services deploy."""
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
                                    "region", "branch", "preview", "created", "updated")}
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
+    out["effective_region"] = effective_region(ports, env)
     out["status"] = env.get("status") or "active"
     if env.get("teardown"):   # progress of the removal of its AWS resources (deploys/env_teardown.py)
         out["teardown"] = env["teardown"]
@@ -242,7 +249,7 @@ def plan_delete(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: s
 
     env = get_environment(ports, actor, org_id, project_id, ref)
     services = [s["name"] for s in iter_all(ports.store.collection("services"), {"environment_id": env["id"]})]
-    return {"environment": public(env), "services_to_delete_first": sorted(services),
+    return {"environment": public(ports, env), "services_to_delete_first": sorted(services),
             "resources": env_teardown.resources(ports, env), "places": env_teardown.plan(ports, env)}
 
 
@@ -300,7 +307,7 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     audit.record(ports, actor, org_id, "environment.clone", "environment", target["id"],
                  {"from": source["name"], "services": len(copied), "with_secrets": with_secrets,
                   "resources": len(resources)})
-    return {**public(target), "services": [s["id"] for s in copied], "with_secrets": with_secrets,
+    return {**public(ports, target), "services": [s["id"] for s in copied], "with_secrets": with_secrets,
             "resources": [r["id"] for r in resources],
             "secrets_to_set": [] if with_secrets else secret_names(ports, source, services)}
 

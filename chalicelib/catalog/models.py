@@ -226,6 +226,9 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
                              "(e.g. {\"repo\": \"acme/shop\", \"branch\": \"main\"})"))
     if kind == "web" and not doc.get("port"):
         out.append(("port", "a web service needs a port"))
+    if kind != "web" and doc.get("port"):
+        out.append(("port", f"only web services take a port: a {kind} service receives no traffic "
+                            "(leave port out, or make it a web service)"))
     if kind == "cron" and not doc.get("schedule"):
         out.append(("schedule", "a cron service needs a schedule"))
     if kind != "cron" and doc.get("schedule"):

@@ -171,6 +171,23 @@ def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limi
     return ports.store.collection("services").find(where, limit=limit, after=after)
 
 
+def _merged_setting(key: str, current: Optional[dict], given: dict) -> dict[str, Any]:
+    """A PATCH of health_check or autoscaling changes the fields it names: `launchbay services
+    update --health-path /healthz` keeps the intervals. Stored whole (every field, defaults
+    filled in) as a create stores it, and checked whole (a timeout must stay below the interval)."""
+    from pydantic import ValidationError
+
+    from chalicelib.catalog.models import Autoscaling, HealthCheck
+
+    model = HealthCheck if key == "health_check" else Autoscaling
+    try:
+        return model.model_validate({**(current or {}), **given}).model_dump()
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join([key, *(str(p) for p in err["loc"])])
+        raise Invalid(f"{where}: {err['msg'].removeprefix('Value error, ')}", field=key) from None
+
+
 def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, changes: dict) -> dict[str, Any]:
     """Every setting can change after creation; runtime ones apply on the next deploy."""
     current = get_service(ports, actor, org_id, service_id, "service.write")
@@ -183,8 +200,16 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         changes["image"] = None
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
+    for key in ("health_check", "autoscaling"):
+        if changes.get(key) is not None:   # the fields given change, the others stay as they were
+            changes[key] = _merged_setting(key, current.get(key), changes[key])
     merged = {**current, **changes}
-    _check(merged)
+    if current["kind"] != "web" and current.get("port") and "port" not in changes:
+        # stored before a worker's or cron job's port was refused: it stays loadable and changeable
+        # (the port is unused); only giving it a port again is refused
+        _check({**merged, "port": None})
+    else:
+        _check(merged)
     with ports.store.transaction():
         fingerprint = config_hash(ports, merged)
         service = ports.store.collection("services").update(

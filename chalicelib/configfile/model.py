@@ -79,6 +79,24 @@ class ServiceSpec(_ServiceFields):
             raise ValueError("give an image or a source, not both")
         return self
 
+    @model_validator(mode="after")
+    def _rules_of_its_kind(self):
+        """The services API's rules across fields (a cron job needs a schedule, only a web service
+        takes a port or a domain, memory fits cpu...), each reported at its own key, so that plan
+        refuses what apply would."""
+        from pydantic import ValidationError
+        from pydantic_core import InitErrorDetails, PydanticCustomError
+
+        from chalicelib.catalog.models import service_problems, with_defaults
+
+        doc = with_defaults({**self.model_dump(exclude={"secrets", "links"}, exclude_none=True), "name": "-"})
+        found = [(f, m) for f, m in service_problems(doc) if f not in ("image", "source")]   # _image_or_source's
+        if found:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("service_rule", m), loc=(f,), input=doc.get(f))
+                for f, m in found])
+        return self
+
 
 class ResourceSpec(BaseModel):
     """A managed resource (the resources API's fields); left-out settings take the kind's defaults."""

@@ -27,14 +27,14 @@ def _tail(doc_id: str) -> str:
 
 def target_for(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     """Where the service's environment deploys now."""
-    from chalicelib.catalog.environments import of_service
+    from chalicelib.catalog.environments import effective_region, of_service
 
     env = of_service(ports, service)
     conn_id = env.get("aws_account_id")
     conn = ports.store.collection("aws_accounts").get(conn_id) if conn_id else None
     scope = env.get("id") or service["project_id"]   # every service has an environment since they exist
     return {"aws_account_id": conn_id, "account": (conn or {}).get("account_id"),
-            "region": env.get("region") or ports.settings.aws_region,
+            "region": effective_region(ports, env),
             "cluster": f"{ports.settings.cluster_name}-{_tail(service['org_id'])}",
             "load_balancer": naming.elb_name(f"lb-{_tail(scope)}"),
             "security_group": f"launchbay-env-{_tail(scope)}"}

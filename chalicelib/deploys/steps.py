@@ -202,6 +202,11 @@ def secrets(ctx: Ctx) -> StepPlan:
                     "create" if missing else "no-op", changes, calls, {"refs": refs, "names": sorted(refs)}, shape)
     if ctx.preview and missing:
         step.result = KnownAfterApply("secrets")
+        # for the task definition's field-by-field diff: the parameters it would name (their ARNs
+        # are known once made; a stand-in account id, as only the names and versions are compared)
+        step.result["pending"] = {secret: f"arn:aws:ssm:{(ctx.target or {}).get('region') or 'us-east-1'}:000000000000:"
+                                          f"parameter{call.kwargs['name']}" for secret, call in zip(missing, calls)}
+        step.result["refs"] = refs
     return step
 
 
@@ -277,9 +282,16 @@ def _container(ctx: Ctx) -> ContainerSpec:
 
 def task_definition(ctx: Ctx) -> StepPlan:
     family, container = ctx.names.family, _container(ctx)
-    if isinstance(ctx.results.get("secrets"), KnownAfterApply):
-        return StepPlan("task_definition", "task definition", family, "create",
-                        {"secrets": "new secret versions (known after apply)"}, [], KnownAfterApply("task_definition"))
+    secrets = ctx.results.get("secrets")
+    if isinstance(secrets, KnownAfterApply):
+        # new secret versions: a new revision for sure; what else changes (cpu, env...) is shown too
+        pending = secrets.get("pending")
+        if not isinstance(pending, dict):
+            return StepPlan("task_definition", "task definition", family, "create",
+                            {"secrets": "new secret versions (known after apply)"}, [], KnownAfterApply("task_definition"))
+        found = ctx.cloud.find_task_definition(family, {**container, "secrets": {**container["secrets"], **pending}})
+        return StepPlan("task_definition", "task definition", family, "update" if found["latest_arn"] else "create",
+                        found["changes"] or {"revision": "new"}, [], KnownAfterApply("task_definition"))
     found = ctx.cloud.find_task_definition(family, container)
     current = {"arn": found["latest_arn"], "revision": _revision(found["latest_arn"])} if found["latest_arn"] else None
     changes = {} if found["matches"] else (found["changes"] or {"revision": "new"})

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.text import Text
 
 from cli import config
 from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
 from cli.commands import source as src
 from cli.commands.prompts import secret_input
-from cli.session import CliError, Session
+from cli.session import CliError, Session, pick
 
 
 def _pairs(values: Optional[list[str]], what: str) -> dict[str, str]:
@@ -92,7 +93,9 @@ ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("status", "STATUS"), ("deploys_t
 
 def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
-    s.out.result({"items": items}, lambda: s.out.table(items, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
+    # where it deploys: the region set, else the platform's (an API before effective_region: as set)
+    shown = [{**e, "region": e.get("effective_region") or e.get("region")} for e in items]
+    s.out.result({"items": items}, lambda: s.out.table(shown, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
 
 
 envs_app = _group("envs", "Environments of the project (production, staging, ...); `envs use` picks the default.", _list_envs,
@@ -111,6 +114,10 @@ def envs_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
     domain_suffix: Annotated[Optional[str], typer.Option("--domain-suffix", help="Services answer on <service>.<suffix>.")] = None,
     var: Annotated[Optional[list[str]], typer.Option("--var", help="KEY=VALUE every service inherits (repeatable).")] = None,
+    account: Annotated[Optional[str], typer.Option("--account", help=(
+        "The AWS account connection it deploys to, by name or id (default: the platform's account)."))] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help=(
+        "The AWS region, one the connection allows (default: the connection's first, or the platform's)."))] = None,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Create an environment."""
@@ -120,8 +127,17 @@ def envs_create(
         body["domain_suffix"] = domain_suffix
     if var:
         body["env"] = _pairs(var, "--var")
+    if account:
+        body["aws_account_id"] = pick(s.client.items(s.org_path("/aws-accounts")), account, "AWS account connection")["id"]
+    if region:
+        body["region"] = region
     env = s.client.post(s.project_path("/environments"), body)
-    s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')})"))
+    s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')}): {_where(env)}"))
+
+
+def _where(env: dict[str, Any]) -> str:
+    """Where an environment's services deploy, in words."""
+    return f"deploys to the {env.get('deploys_to') or 'platform account'} in {env.get('effective_region') or env.get('region') or '-'}"
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")
@@ -135,7 +151,14 @@ def envs_clone(
     s = Session(json, org=org, project=project)
     src = s.environment(source)
     env = s.client.post(s.project_path(f"/environments/{segment(src['id'])}/clone"), {"name": name, "with_secrets": with_secrets})
-    s.out.result(env, lambda: s.out.line(f"Cloned {src['name']} into {env.get('name')} ({env.get('id')})"))
+    def human() -> None:
+        s.out.line(f"Cloned {src['name']} into {env.get('name')} ({env.get('id')}): "
+                   f"{len(env.get('services') or [])} service(s), {_where(env)}")
+        if env.get("secrets_to_set"):   # names only: until set, its services deploy without them
+            s.out.line(Text(f"Secrets not copied, set them before deploying: {', '.join(env['secrets_to_set'])} "
+                            f"(`launchbay secrets set NAME [-s SERVICE] --env {env.get('name')}`, or --with-secrets)",
+                            style="yellow"))
+    s.out.result(env, human)
 
 
 @envs_app.command("use", epilog="[bold]Example[/bold]\n\n  launchbay envs use staging")
@@ -311,8 +334,12 @@ def services_update(
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
-    s.out.result(got, lambda: s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})"
-                                         + ("; deploy it to apply" if got.get("needs_deploy") else "")))
+    def human() -> None:
+        s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})" + ("; deploy it to apply" if got.get("needs_deploy") else ""))
+        if body.get("domain"):   # routed only once proven: say how
+            s.out.line(f"{got.get('domain')} is routed once verified: `launchbay domain show {got['name']}` gives the "
+                       f"DNS TXT record to create, then `launchbay domain verify {got['name']}`")
+    s.out.result(got, human)
 
 
 # --- secrets ---------------------------------------------------------------------------

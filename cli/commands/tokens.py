@@ -1,6 +1,7 @@
 """tokens: your API tokens (for scripts and CI): list, create (the secret shown once), revoke."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Any, Optional
 
 import typer
@@ -77,15 +78,24 @@ def tokens_create(
     s.out.result(got, human)
 
 
+def _by_name(tokens: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The API refuses a second working token of a name, but an ended one keeps its name: among
+    several of that name, the one that still works is meant."""
+    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    named = [t for t in tokens if t.get("name") == name]
+    working = [t for t in named if not t.get("expires") or str(t["expires"]) > now]
+    return working if len(named) > 1 and len(working) == 1 else tokens
+
+
 @tokens_app.command("revoke", epilog="""[bold]Examples[/bold]
 
   launchbay tokens revoke tok_...
 
-  launchbay tokens revoke ci          [dim]# by name, when only one token has it[/dim]""")
+  launchbay tokens revoke ci          [dim]# by name: your working tokens have distinct names[/dim]""")
 def tokens_revoke(token: Annotated[str, typer.Argument(metavar="TOKEN", help="The token's id (tok_...) or name.")],
                   json: Json = False) -> None:
     """Revoke an API token: it stops working at once."""
     s = Session(json)
-    token_id = token if token.startswith("tok_") else pick(s.client.items("/tokens"), token, "API token")["id"]
+    token_id = token if token.startswith("tok_") else pick(_by_name(s.client.items("/tokens"), token), token, "API token")["id"]
     s.client.delete(f"/tokens/{segment(token_id)}")
     s.out.result({"id": token_id, "revoked": True}, lambda: s.out.line(f"Revoked {token_id}"))

@@ -127,3 +127,25 @@ def test_revoking_a_token_revokes_the_tokens_it_made(api):
         assert Api(api.client, gone["token"]).call("GET", "/me")[0] == 401, gone["name"]
     assert Api(api.client, other["token"]).call("GET", "/me")[0] == 200
     assert [t["name"] for t in me.call("GET", "/tokens")[1]["items"]] == ["other"]
+
+
+def test_a_second_working_token_of_the_same_name_is_refused_naming_name(api, ports):
+    """`launchbay tokens revoke ci` finds a token by its name: two working ones named alike made
+    the name useless. Another user, or the name of an expired or revoked token, is free."""
+    import time
+
+    me = Api(api.client, signup(api)["token"])
+    other = Api(api.client, signup(api, org="Other")["token"])
+    status, ci = me.call("POST", "/tokens", {"name": "ci"})
+    assert status == 201
+    status, out = me.call("POST", "/tokens", {"name": "ci", "expires_days": 5})
+    assert status == 409 and out["error"]["field"] == "name", out
+    assert "already have an API token named 'ci'" in out["error"]["message"] and ci["id"] in out["error"]["message"]
+    assert ci["token"] not in out["error"]["message"]
+    assert [t["name"] for t in me.call("GET", "/tokens")[1]["items"]] == ["ci"]
+    assert other.call("POST", "/tokens", {"name": "ci"})[0] == 201          # names are per user
+    ports.store.collection("tokens").update(ci["id"], {"expires": iso_from_epoch(time.time() - 1)})
+    status, again = me.call("POST", "/tokens", {"name": "ci"})               # the old one has ended
+    assert status == 201
+    assert me.call("DELETE", f"/tokens/{again['id']}")[0] == 204
+    assert me.call("POST", "/tokens", {"name": "ci"})[0] == 201              # revoked: free again

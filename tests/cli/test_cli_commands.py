@@ -8,6 +8,7 @@ import json
 from cryptography.fernet import Fernet
 
 from chalicelib import wiring
+from tests.cli.conftest import http
 
 
 def test_every_command_json_output_parses(cli, account):
@@ -227,3 +228,33 @@ def test_usage_errors_are_json_on_stderr_with_json(cli, account):
         assert run.exit_code == 1 and run.stdout == "" and err["code"] == "usage" and err["field"] == field, run.stderr
     plain = cli("services", "create", "x", "--kind", "job", ok=False)
     assert plain.exit_code == 1 and "Invalid value for --kind" in plain.stderr and not plain.stderr.startswith("{")
+
+
+def test_envs_show_the_region_each_deploys_to(cli, account, ports):
+    """`launchbay envs` said REGION "-" for every environment on the platform's account."""
+    made = cli("envs", "create", "eu", "--region", "eu-west-1").stdout
+    assert "Created environment eu" in made and "deploys to the platform account in eu-west-1" in made
+    token = json.loads(cli.config_file.read_text())["token"]
+    demo = http(cli.api_url, "POST", f"/orgs/{account.org_id}/sandbox/aws-account", {}, token=token)[1]
+    made = cli("envs", "create", "far", "--account", demo["name"]).stdout
+    assert f"deploys to the connected account in {demo['regions'][0]}" in made
+    cli("envs", "create", "qa")
+    lines = cli("envs").stdout.splitlines()
+    assert lines[0].split()[:6] == ["ID", "NAME", "STATUS", "DEPLOYS", "TO", "REGION"]
+    rows = {line.split()[1]: line.split() for line in lines[1:]}
+    assert rows["production"][5] == rows["qa"][5] == ports.settings.aws_region      # the platform's, never "-"
+    assert rows["eu"][5] == "eu-west-1" and rows["far"][5] == demo["regions"][0]
+    listed = {e["name"]: e for e in cli("envs", "--json").json()["items"]}
+    assert listed["qa"]["region"] is None and listed["qa"]["effective_region"] == ports.settings.aws_region
+    missing = cli("envs", "create", "x", "--account", "nope", ok=False)
+    assert missing.exit_code == 1 and "no AWS account connection 'nope'" in missing.stderr
+
+
+def test_envs_clone_names_the_secrets_it_did_not_copy(cli, account):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("secrets", "set", "DATABASE_URL", "-s", "web", input="postgres://u:hunter2@db/x")
+    out = cli("envs", "clone", "production", "staging").stdout
+    assert "Cloned production into staging" in out and "1 service(s)" in out
+    assert "Secrets not copied, set them before deploying: DATABASE_URL" in out and "hunter2" not in out
+    copied = cli("envs", "clone", "production", "qa", "--with-secrets").stdout
+    assert "Secrets not copied" not in copied

@@ -56,3 +56,17 @@ def test_tokens_create_list_revoke(cli, account):
     assert gone.exit_code == 1 and '"field": "token"' in gone.stderr and '"status": 404' in gone.stderr
     assert cli("tokens", "create", "--name", "x", "--org", "Nope", ok=None).exit_code == 1
     assert cli("tokens", "create", ok=None).exit_code == 1                        # --name is required
+
+
+def test_a_second_token_of_a_name_is_refused_and_revoke_by_name_means_the_working_one(cli, account, ports):
+    from chalicelib.core.ids import iso_from_epoch
+
+    first = cli("tokens", "create", "--name", "ci", "--json").json()
+    again = cli("tokens", "create", "--name", "ci", ok=None)
+    assert again.exit_code == 1 and "already have an API token named 'ci'" in again.stderr
+    assert "field: name" in again.stderr and "409" in again.stderr and first["token"] not in again.stderr
+    # once it has ended, the name is free; `revoke ci` then means the one that works
+    ports.store.collection("tokens").update(first["id"], {"expires": iso_from_epoch(time.time() - 1)})
+    second = cli("tokens", "create", "--name", "ci", "--json").json()
+    assert cli("tokens", "revoke", "ci").stdout.strip() == f"Revoked {second['id']}"
+    assert [t["id"] for t in cli("tokens", "list", "--json").json()["items"]] == [first["id"]]

@@ -176,3 +176,20 @@ def test_the_schema_is_published_and_checked_in(api):
     assert status == 200 and schema["title"] == "launchbay.yaml" and "environments" in schema["properties"]
     checked_in = json.loads((ROOT / "schema" / "launchbay.json").read_text())
     assert checked_in == schema, "schema/launchbay.json is stale: run `python -m chalicelib.configfile.model`"
+
+
+def test_plan_refuses_what_apply_would_each_at_its_own_line(api):
+    """A worker with a port, a cron job without a schedule: plan says so (file, line, field)
+    instead of planning a create that apply then refuses."""
+    a, org, prj = owner(api)
+    doc = ("version: 1\nenvironments:\n  production:\n    services:\n"
+           "      jobs:\n        kind: worker\n        image: busybox:1\n        port: 9000\n"
+           "      nightly: {kind: cron, image: \"busybox:1\"}\n")
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(doc))
+    assert status == 422, err
+    by_field = {f["field"]: f for f in err["error"]["fields"]}
+    assert by_field["environments.production.services.jobs.port"]["line"] == 8
+    assert "only web services take a port" in by_field["environments.production.services.jobs.port"]["message"]
+    assert "environments.production.services.nightly.schedule" in by_field
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan",
+                  files(doc.replace("        port: 9000\n", "").replace("}\n", ", schedule: '@daily'}\n")))[0] == 200

@@ -220,6 +220,26 @@ def test_plan_shows_what_the_next_deploy_would_do_without_touching_aws(api, port
     assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan", token="")[0] == 401
 
 
+def test_the_plan_shows_every_task_definition_change_when_a_secret_changes_too(api, ports):
+    """A rotated secret made the task definition step say only "new secret versions (known after
+    apply)": the cpu, memory and variables changed in the same deploy were not shown."""
+    a, org, _, svc = setup(api, env={"A": "1"})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "first-value"})
+    deploy(a, ports, org, svc["id"])
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/TOKEN", {"value": "rotated-value"})
+    a.call("PUT", f"/orgs/{org}/services/{svc['id']}/secrets/STRIPE_KEY", {"value": "sk-value"})
+    a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"cpu": 512, "memory": 1024, "env": {"A": "2"}})
+    _, plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    td = next(s for s in plan["steps"] if s["step"] == "task_definition")
+    assert td["action"] == "update", td
+    assert td["changes"]["cpu"] == [256, 512] and td["changes"]["memory"] == [512, 1024]
+    assert td["changes"]["env"] == {"added": [], "removed": [], "changed": ["A"]}
+    assert td["changes"]["secrets"] == {"added": ["STRIPE_KEY"], "removed": [], "changed": ["TOKEN"]}
+    assert "rotated-value" not in str(plan) and "sk-value" not in str(plan)
+    dep = deploy(a, ports, org, svc["id"])      # what the plan said is what the deploy did
+    assert dep["status"] == "live", dep
+
+
 def test_the_last_error_names_its_deployment_and_clears_once_a_later_one_is_live(api, ports):
     from chalicelib import lifecycle
 

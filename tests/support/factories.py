@@ -37,7 +37,8 @@ class Org:
 
     def service(self, project: Optional[str] = None, **spec: Any) -> dict:
         prj = self.project(project or "p")
-        status, svc = self.call("POST", f"/projects/{prj['id']}/services", {**SERVICE, **spec})
+        base = SERVICE if spec.get("kind", "web") == "web" else {k: v for k, v in SERVICE.items() if k != "port"}
+        status, svc = self.call("POST", f"/projects/{prj['id']}/services", {**base, **spec})   # a port: web only
         assert status == 201, svc
         return svc
 
