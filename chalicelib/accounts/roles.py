@@ -17,6 +17,19 @@ PERMISSIONS = {
     "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
 }
 
+# each permission as a refusal says it: "your role here is viewer: deploying services takes developer or higher"
+ACTION_WORDS = {
+    "read": "reading this organization",
+    "deploy": "deploying, restarting or rolling back services",
+    "service.write": "changing services",
+    "secret.write": "setting secrets",
+    "project.write": "changing projects, environments, resources, webhooks and notifications",
+    "project.delete": "deleting projects, environments and resources",
+    "member.write": "managing members and invitations",
+    "aws_account.write": "connecting AWS accounts",
+    "git.write": "setting the GitHub token",
+}
+
 
 def allows(role: str, action: str) -> bool:
     return RANK.get(role, 0) >= RANK[PERMISSIONS[action]]

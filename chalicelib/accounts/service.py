@@ -212,7 +212,8 @@ def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
     if role is None:
         raise NotFound("organization not found", field="org")
     if not roles.allows(role, action):
-        raise Forbidden(f"role {role!r} may not {action}; needs {roles.PERMISSIONS[action]!r} or higher")
+        raise Forbidden(f"your role here is {role}: {roles.ACTION_WORDS.get(action, action)} takes "
+                        f"{roles.PERMISSIONS[action]} or higher (an owner or admin can change your role)", field="role")
     return role
 
 

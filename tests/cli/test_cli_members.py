@@ -30,7 +30,7 @@ def test_members_invite_set_role_remove(cli, account, tmp_path):
     as_ana = Cli(cli.api_url, tmp_path / "ana")
     as_ana("login", "--email", ana, "--org", "Acme", input=PASSWORD + "\n")
     refused = as_ana("members", "invite", "bo@example.com", ok=None)
-    assert refused.exit_code == 1 and "role 'developer' may not member.write; needs 'admin'" in refused.stderr
+    assert refused.exit_code == 1 and "your role here is developer: managing members and invitations takes admin or higher" in refused.stderr
     assert "403" in refused.stderr
 
     promoted = cli("members", "set-role", ana, "admin")
