@@ -147,6 +147,42 @@ def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) ->
     return lines
 
 
+def deploy_plan_lines(name: str, plan: dict[str, Any]) -> list[Text]:
+    """GET …/services/{svc}/plan in words: each step that would do something, its changes field by
+    field; the unchanged ones counted; the monthly cost change last."""
+    where = " (sandbox)" if plan.get("sandbox") else ""
+    lines = [Text(f"Deploying {name} would{where}:", style="bold")]
+    unchanged, skipped = [], []
+    for step in plan.get("steps") or []:
+        action = step.get("action")
+        label = f"{step.get('resource') or step.get('step')} {(step.get('name') or '').strip('-')}".rstrip()
+        if action == "no-op":
+            unchanged.append(step.get("step"))
+            continue
+        if action == "error":
+            lines.append(Text(f"  ! {label}: {step.get('error')}", style="red"))
+            continue
+        if action not in MARKS:   # a wait says what it would do; a skip with nothing to say is counted
+            if not step.get("description"):
+                skipped.append(step.get("step"))
+                continue
+            lines.append(Text(f"  · {label}: {step['description']}", style="dim"))
+            continue
+        mark, style = MARKS[action]
+        lines.append(Text(f"  {mark} {label}", style=style))
+        for field, value in (step.get("changes") or {}).items():
+            pair = _pair(value)
+            lines.append(Text(f"      {field}: {text(pair[0])} → {text(pair[1])}" if pair and action == "update"
+                              else f"      {field}: {text(pair[1] if pair else value)}"))
+    for words, steps in (("unchanged", unchanged), ("not needed", skipped)):
+        if steps:
+            lines.append(Text(f"  {words}: {', '.join(map(str, steps))}", style="dim"))
+    lines.append(Text(f"{plan.get('message') or ''}.", style="bold"))
+    lines.extend(cost_lines(plan.get("cost")))
+    lines.append(Text(f"Deploy it: launchbay deploy {name} --wait", style="dim"))
+    return lines
+
+
 def cost_lines(cost: Optional[dict[str, Any]]) -> list[Text]:
     """A plan's cost part ({before, after, delta} of monthly min/max) in one line (none without it)."""
     if not cost or "delta" not in cost:

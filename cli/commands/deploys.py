@@ -12,7 +12,7 @@ from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
 from cli.commands.catalog import SERVICE_COLUMNS
 from cli.commands.follow import GOOD, Progress, built_from, log_text, read_deployment_logs, settle_exit, summary
-from cli.output import text
+from cli.output import deploy_plan_lines, text
 from cli.session import CliError, Session
 
 Wait = Annotated[bool, typer.Option("--wait", "-w", help="Follow the deployment until it settles; exit 0 when live, 2 when not.")]
@@ -61,6 +61,8 @@ def _started(s: Session, dep: dict[str, Any], what: str) -> None:
 
   launchbay deploy svc_01j... --json        [dim]# queue it; print the deployment[/dim]
 
+  launchbay deploy web --plan               [dim]# what it would create or change in AWS; deploys nothing[/dim]
+
 [bold]Exit codes[/bold]: 0 queued (or, with --wait, live); 1 API/usage error or timeout; 2 failed, rolled back, cancelled or superseded.""")
 def deploy(
     service: SERVICE_ARG,
@@ -69,14 +71,27 @@ def deploy(
                                                   "a service built from source builds it (default: its branch head).")] = None,
     wait: Wait = False,
     timeout: Timeout = 900,
+    plan: Annotated[bool, typer.Option("--plan", help="Show what the deploy would create or change in AWS, field by "
+                                                      "field, and the monthly cost change; deploy nothing.")] = False,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Deploy a service; with --wait, show the steps as they complete (the build first, for a
-    service built from source) and the deploy log."""
+    service built from source) and the deploy log. --plan shows what it would do first."""
     if commit is not None and not re.fullmatch(r"[0-9a-fA-F]{7,64}", commit):
         raise typer.BadParameter("a commit SHA is 7 to 64 hex digits, e.g. 3f2c9e1", param_hint="--commit")
+    if plan and (image or commit or wait):
+        raise typer.BadParameter("--plan shows the next deploy of the service as it is set up: without --image, "
+                                 "--commit or --wait", param_hint="--plan")
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
+    if plan:
+        got = s.client.get(s.org_path(f"/services/{segment(svc['id'])}/plan"))
+
+        def human() -> None:
+            for line in deploy_plan_lines(svc["name"], got):
+                s.out.line(line)
+        s.out.result(got, human)
+        return
     body: dict[str, Any] = {"image": image} if image else {}
     if commit:
         body["commit"] = {"sha": commit}

@@ -146,3 +146,22 @@ def test_restart_replaces_the_tasks_and_says_why_it_cannot(cli, account, worker)
     assert status["latest_deployment"]["restart_of_number"] == 1 and status["service"]["needs_deploy"]
     queued = cli("restart", "web", "--json").json()
     assert queued["restart_of_number"] == 2 and queued["status"] in ("queued", "provisioning", "deploying", "live")
+
+
+def test_deploy_plan_shows_what_would_change_and_deploys_nothing(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    first = cli("deploy", "web", "--plan").stdout
+    assert first.startswith("Deploying web would (sandbox):")
+    assert "+ ECS service lb-" in first and "+ task definition lb-" in first and "      image: nginx:1.27" in first
+    assert "· rollout lb-" in first and "wait until its new tasks pass the health check" in first
+    assert "not needed: " in first and "Estimated monthly cost: $0.00 → $" in first
+    assert cli("status", "web", "--json").json()["latest_deployment"] is None          # nothing was deployed
+    assert cli("deploy", "web", "--wait", "--timeout", "120", ok=None).exit_code == 0
+    cli("services", "update", "web", "--memory", "1024")
+    again = cli("deploy", "web", "--plan").stdout
+    assert "~ task definition lb-" in again and "      memory: 512 → 1024" in again, again
+    assert "+ ECS cluster" not in again and "unchanged: " in again and "cluster" in again.split("unchanged: ")[1]
+    as_json = cli("deploy", "web", "--plan", "--json").json()
+    assert {s["step"]: s["action"] for s in as_json["steps"]}["task_definition"] == "update"
+    bad = cli("deploy", "web", "--plan", "--wait", ok=None)
+    assert bad.exit_code == 1 and "--plan shows the next deploy" in bad.stderr
