@@ -17,6 +17,8 @@ export interface AwsAccount {
 /** An environment with where it deploys (GET …/environments). */
 export interface PlacedEnvironment extends Environment {
   aws_account_id: string | null; region: string | null; deploys_to: "platform account" | "connected account";
+  /** the region it deploys to: `region`, else the platform's (older APIs leave it out) */
+  effective_region?: string;
   created: string; updated: string;
   /** "deleting": its AWS resources are being removed (then it goes) */
   status?: "active" | "deleting";

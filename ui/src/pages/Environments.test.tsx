@@ -6,7 +6,8 @@ import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
 const ENVS = "/v1/orgs/o/projects/p/environments";
 const env = (name: string, over: Record<string, unknown> = {}) => ({
   id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, aws_account_id: null, region: null,
-  deploys_to: "platform account", created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
+  deploys_to: "platform account", effective_region: (over.region as string | undefined) ?? "us-east-1",
+  created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
 });
 const accounts = [
   { id: "awsacc_d", name: "sandbox demo", regions: ["us-east-1", "eu-west-1"], status: "connected" },
@@ -38,7 +39,7 @@ test("environments on the project page: create on a connection and region, clone
   renderAt("/orgs/o/projects/p");
   const user = userEvent.setup();
   const table = await screen.findByRole("table", { name: "Environments" });
-  expect(within(table).getByText("the sandbox")).toBeTruthy(); // no connection, in the sandbox
+  expect(within(table).getByText("the sandbox · us-east-1")).toBeTruthy(); // no connection, in the sandbox: the platform's region
 
   // the connection picker: the pending connection cannot be chosen; regions follow the connection
   const form = screen.getByRole("form", { name: "New environment" });
@@ -84,7 +85,7 @@ test("changing where an environment deploys sends the connection and region; the
     "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
     "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
     "GET /v1/orgs/o/aws-accounts": () => [200, { items: accounts, next: null }],
-    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production", { effective_region: undefined })], next: null }],
     [`PATCH ${ENVS}/production`]: () =>
       [409, err("conflict", "the environment's services have been deployed where it is now: delete them before changing its aws_account_id", "aws_account_id")],
   });

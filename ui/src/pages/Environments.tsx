@@ -111,7 +111,9 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
     void qc.invalidateQueries({ queryKey: ["services", ctx.org, ctx.project] });
   };
   const conn = ctx.accounts.find((a) => a.id === env.aws_account_id);
-  const where = env.aws_account_id ? `${conn?.name ?? "a connection"} · ${env.region ?? ""}` : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account";
+  const region = env.effective_region ?? env.region;
+  const where = (env.aws_account_id ? conn?.name ?? "a connection" : ctx.fallback === "sandbox" ? "the sandbox" : "the platform's own account")
+    + (region ? ` · ${region}` : "");
   return (
     <tr data-environment={env.name}>
       <td className="nowrap"><strong>{env.name}</strong></td>
