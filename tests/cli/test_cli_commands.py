@@ -8,10 +8,11 @@ import json
 from cryptography.fernet import Fernet
 
 from chalicelib import wiring
+from chalicelib.search.indexer import relay_outbox
 from tests.cli.conftest import http
 
 
-def test_every_command_json_output_parses(cli, account):
+def test_every_command_json_output_parses(cli, account, ports):
     projects = cli("projects", "--json").json()["items"]
     assert [p["name"] for p in projects] == ["shop"]
     assert cli("projects", "list", "--json").json()["items"][0]["id"] == account.project_id
@@ -49,9 +50,21 @@ def test_every_command_json_output_parses(cli, account):
 
     events = cli("audit", "--json").json()["items"]
     assert {"project.create", "service.create"} <= {e["action"] for e in events}
-    assert len(cli("audit", "--limit", "2", "--json").json()["items"]) == 2
+    page = cli("audit", "--limit", "2", "--json").json()
+    assert len(page["items"]) == 2 and page["next"]
+    older = cli("audit", "--limit", "2", "--cursor", page["next"], "--json").json()["items"]
+    assert older and not {e["id"] for e in older} & {e["id"] for e in page["items"]}
+    assert older[0]["created"] <= page["items"][-1]["created"]
+    assert f"older events: --cursor {page['next']}" in cli("audit", "--limit", "2").stdout
     found = cli("search", "web", "--json").json()
     assert "results" in found and "total" in found
+    while relay_outbox(ports.store, ports.search, batch_size=500):   # as the search worker would
+        pass
+    first = cli("search", "type:audit", "--limit", "1", "--json").json()
+    assert first["total"] > 1 and first["next"], first
+    second = cli("search", "type:audit", "--limit", "1", "--cursor", first["next"], "--json").json()
+    assert second["results"] and second["results"][0]["id"] != first["results"][0]["id"]
+    assert f", 1 shown; the next 1: --cursor {first['next']}" in cli("search", "type:audit", "--limit", "1").stdout
     assert "results" in cli("search", "web", "--type", "service", "--project", "shop", "--json").json()
     assert cli("projects", "use", "shop", "--json").json()["id"] == account.project_id
 
