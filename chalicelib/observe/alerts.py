@@ -4,7 +4,7 @@ An alert opens once, is updated while it lasts, and resolves once: it opens when
 crosses the threshold and resolves only when the value falls below RESOLVE_RATIO of it
 (hysteresis), so a value hovering at the line does not open and close alerts in a storm.
 One open alert per (service, rule) is enforced by the store: `open_key` is unique, and is
-the alert's own id once resolved. Opening and resolving are audit events and notification
+the alert's own id once resolved. The service's `open_alerts` lists the rules of its open alerts. Opening and resolving are audit events and notification
 events (alert.opened, alert.resolved: chalicelib/notify); alerts are searchable.
 In the sandbox the same pass first publishes the simulated tasks' metrics (simulator.py).
 """
@@ -177,6 +177,7 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
         try:
             with ports.store.transaction():
                 coll.insert(doc)
+                _mark_service(ports, service["id"])
                 audit.record(ports, SYSTEM, service["org_id"], "alert.open", "alert", doc["id"],
                              {"service_id": service["id"], "rule": rule["metric"], "value": value,
                               "threshold": rule["threshold"]})
@@ -198,6 +199,18 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
     return None
 
 
+def open_rules(store: Any, service_id: str) -> list[str]:
+    docs, _ = store.collection("alerts").find({"service_id": service_id, "status": "open"}, limit=len(DEFAULTS) + 1)
+    return sorted(d["rule"] for d in docs)
+
+
+def _mark_service(ports: Ports, service_id: str) -> None:
+    """The service carries its open alerts' rules (`open_alerts`), written with the alert in one
+    transaction, so that lists show them at a glance without a query per service."""
+    if ports.store.collection("services").get(service_id) is not None:   # (being deleted: gone meanwhile)
+        ports.store.collection("services").update(service_id, {"open_alerts": open_rules(ports.store, service_id)})
+
+
 def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], value: Optional[float],
              words: Callable[[dict[str, Any]], str]) -> bool:
     """Resolve one open alert (audited), then tell its subscribers -> False when another pass did first."""
@@ -207,6 +220,7 @@ def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], val
                             **({"value": value} if value is not None else {})}, expect={"status": "open"})
         if done is None:
             return False
+        _mark_service(ports, service["id"])
         audit.record(ports, SYSTEM, service["org_id"], "alert.resolve", "alert", current["id"],
                      {"service_id": service["id"], "rule": current["rule"], "value": value})
     notify.alert_changed(ports, service, done, "resolved", words(done))   # after the commit; never raises

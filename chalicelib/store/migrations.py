@@ -67,9 +67,22 @@ def replaced(store: Any) -> int:
     return marked
 
 
+def open_alerts(store: Any) -> int:
+    """Services with alerts opened before services carried `open_alerts` get the list."""
+    from chalicelib.observe.alerts import open_rules
+
+    services, marked = store.collection("services"), 0
+    for svc_id in {a["service_id"] for a in iter_all(store.collection("alerts"), {"status": "open"})}:
+        if services.get(svc_id) is not None:
+            services.update(svc_id, {"open_alerts": open_rules(store, svc_id)})
+            marked += 1
+    return marked
+
+
 MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments),
                                                       ("2026-11-endpoints", endpoints),
-                                                      ("2026-11-replaced", replaced)]
+                                                      ("2026-11-replaced", replaced),
+                                                      ("2026-11-open-alerts", open_alerts)]
 
 
 def migrate(store: Any) -> list[str]:

@@ -117,8 +117,10 @@ def status(
     s = Session(json, org=org, project=project, env=env)
     if service is None:
         items = s.services()
+        rows = [{**i, "alerts": ", ".join(i.get("open_alerts") or []) or None} for i in items]
         s.out.result({"items": items}, lambda: s.out.table(
-            items, SERVICE_COLUMNS + [("live_image", "LIVE IMAGE"), ("last_error", "LAST ERROR")], "no services"))
+            rows, SERVICE_COLUMNS + [("live_image", "LIVE IMAGE"), ("alerts", "OPEN ALERTS"), ("last_error", "LAST ERROR")],
+            "no services"))
         return
     svc = s.service(service)
     deps = s.client.get(s.org_path(f"/services/{segment(svc['id'])}/deployments"), limit=1).get("items") or []
@@ -126,7 +128,8 @@ def status(
 
     def human() -> None:
         s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "teardown.error", "image", "live_image", "needs_deploy",
-                                       "pending_changes", "live_deployment_id", "last_error", "endpoints.url", "endpoints.try")
+                                       "pending_changes", "live_deployment_id", "open_alerts", "last_error", "endpoints.url",
+                                       "endpoints.try")
                            if k.split(".")[0] in svc])
         if (svc.get("teardown") or {}).get("state") == "failed":   # what to do about it
             s.out.line(f"the delete failed: fix the cause, then delete it again (launchbay services delete {svc['name']})")

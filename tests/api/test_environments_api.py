@@ -121,7 +121,7 @@ def test_data_from_before_environments_migrates_into_production(tmp_path):
     store.collection("services").insert(svc)
     store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
                                         "version": 1, "ciphertext": "x", "created": now_iso()})
-    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced"]
+    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced", "2026-11-open-alerts"]
     env = store.collection("environments").find_one({"project_id": prj["id"]})
     assert env["name"] == "production"
     moved = store.collection("services").get(svc["id"])
@@ -163,3 +163,20 @@ def test_releases_live_before_a_later_one_say_they_were_replaced(tmp_path):
     assert replaced(store) == 2
     assert [deps.get(f"dep_{n}").get("replaced_by") for n in (1, 2, 3, 4)] == ["dep_4", None, "dep_4", None]
     assert replaced(store) == 0
+
+
+def test_services_with_alerts_open_from_before_open_alerts_get_the_list(tmp_path):
+    from chalicelib.store.migrations import open_alerts
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    services, alerts = store.collection("services"), store.collection("alerts")
+    for n in (1, 2):
+        services.insert({"id": f"svc_{n}", "kind": "web", "name": f"s{n}"})
+    for i, (svc, rule, status) in enumerate((("svc_1", "cpu", "open"), ("svc_1", "restarts", "open"),
+                                             ("svc_1", "memory", "resolved"), ("svc_2", "cpu", "resolved"),
+                                             ("svc_gone", "cpu", "open"))):
+        alerts.insert({"id": f"alt_{i}", "service_id": svc, "rule": rule, "status": status, "open_key": f"k{i}",
+                       "created": f"2026-11-2{i}T00:00:00.000000Z"})
+    assert open_alerts(store) == 1
+    assert services.get("svc_1")["open_alerts"] == ["cpu", "restarts"] and "open_alerts" not in services.get("svc_2")

@@ -52,6 +52,9 @@ def test_metrics_events_and_alerts_of_a_crashing_service(cli, crashing, ports):
     assert "exited with code 1" in said or "code 1" in said, said
     assert "fix: " in said
 
+    table = cli("status").stdout.splitlines()
+    assert "OPEN ALERTS" in table[0] and "restarts" in next(line for line in table[1:] if line.split()[1] == "web")
+    assert "open_alerts" in cli("status", "web").stdout
     (alert,) = cli("alerts", "web", "--open", "--json").json()["items"]
     assert alert["rule"] == "restarts" and alert["status"] == "open"
     table = cli("alerts", "web").stdout

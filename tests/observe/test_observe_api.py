@@ -68,6 +68,7 @@ def test_crash_shows_restarts_the_exit_code_in_words_and_opens_one_alert(deploye
     assert crash["count"] >= 3 and "code 1" in crash["explanation"] and "logs" in crash["fix"]
     assert len(evs["items"]) == len({(e["kind"], e["title"]) for e in evs["items"]})   # de-duplicated
     assert [a["rule"] for a in found["items"]] == ["restarts"]
+    assert org.call("GET", f"/services/{svc['id']}")[1]["open_alerts"] == ["restarts"]   # lists show it at a glance
     restarts = found["items"][0]
     assert restarts["value"] >= 3 and restarts["status"] == "open"
     # evaluated again, a minute on: the same alert is updated, not opened twice
@@ -111,6 +112,7 @@ def test_failing_health_checks_show_5xx_and_open_the_5xx_alert_until_it_recovers
     assert alerts.evaluate_service(ports, service, now=now).get("http_5xx_rate") is None
     status, after = org.call("GET", f"/services/{svc['id']}/alerts?status=resolved")
     assert [a["id"] for a in after["items"]] == [rules["http_5xx_rate"]["id"]]
+    assert "http_5xx_rate" not in org.call("GET", f"/services/{svc['id']}")[1]["open_alerts"]
 
 
 def test_rules_default_validate_and_need_a_developer(make_org, ports):

@@ -31,6 +31,8 @@ export interface Service {
   schedule: string | null; domain: string | null; deregistration_delay: number;
   autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
+  /** the rules of its open alerts, e.g. ["cpu", "restarts"] */
+  open_alerts?: string[];
   /** whose error `last_error` is: after a rollback the failed deployment's, not the live release's */
   last_error_deployment?: { deployment_id: string; number: number } | null;
   /** while `deleting`: how removing it from AWS goes (`failed`: why, in words; deleting it again resumes) */

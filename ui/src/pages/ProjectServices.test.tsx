@@ -42,3 +42,19 @@ test("a developer sees no project delete (it takes an admin)", async () => {
   await screen.findByRole("heading", { name: "shop", level: 1 });   // the project is read: the delete would show now
   expect(screen.queryByRole("button", { name: /Delete shop/ })).toBeNull();
 });
+
+test("a service with open alerts says so in the list, linking to its metrics; one without says nothing", async () => {
+  session.set("t");
+  const svc = (id: string, name: string, open_alerts: string[]) => ({
+    id, name, kind: "web", project_id: "p", status: "live", image: "nginx:1.27", environment: "production",
+    live_deployment_id: "d", needs_deploy: false, open_alerts, created: "", updated: "",
+  });
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [svc("s1", "web", ["http_5xx_rate", "restarts"]), svc("s2", "api", [])], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const chip = await screen.findByRole("link", { name: "alert: 5xx responses, Stopped tasks" }, { timeout: 5000 });
+  expect(chip.getAttribute("href")).toBe("/orgs/o/services/s1/metrics");
+  expect(screen.getAllByRole("link", { name: /^alert:/ })).toHaveLength(1);
+});

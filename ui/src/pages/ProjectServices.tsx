@@ -7,6 +7,7 @@ import { DeleteByName } from "../components/DeleteByName";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
+import { openAlertsText } from "../lib/alertWords";
 import { ago } from "../lib/format";
 
 // managing environments is rarer than looking at services: its code loads on demand
@@ -60,7 +61,8 @@ export function ProjectServices() {
             {services.data.items.map((s) => (
               <tr key={s.id}>
                 <td><Link to={`/orgs/${org}/services/${s.id}`}>{s.name}</Link>{s.needs_deploy && s.status !== "new" && <small className="muted"> · changes to deploy</small>}</td>
-                <td><StatusBadge status={s.status} />{s.teardown?.state === "failed" && <small className="muted"> · delete failed</small>}</td>
+                <td><StatusBadge status={s.status} />{s.teardown?.state === "failed" && <small className="muted"> · delete failed</small>}
+                  {!!s.open_alerts?.length && <> <Link className="alert-chip" to={`/orgs/${org}/services/${s.id}/metrics`}>{openAlertsText(s.open_alerts)}</Link></>}</td>
                 <td className="hide-narrow">{s.kind}</td>
                 <td className="hide-narrow mono">{s.image ?? (s.source ? `${s.source.repo}@${s.source.branch}` : "")}</td>
                 <td className="hide-narrow">{s.environment ?? "—"}</td>

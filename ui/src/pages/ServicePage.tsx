@@ -9,6 +9,7 @@ import { RestartDialog } from "../components/RestartDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNote, Loading } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
+import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { Deploys } from "./service/Deploys";
@@ -45,7 +46,8 @@ export default function ServicePage() {
         <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${s.project_id}`}>{project.data?.name ?? "project"}</Link> / <span>{s.name}</span>
       </nav>
       <div className="heading">
-        <h1>{s.name} <StatusBadge status={s.status} /></h1>
+        <h1>{s.name} <StatusBadge status={s.status} />
+          {!!s.open_alerts?.length && <> <Link className="alert-chip" to={`${base}/metrics`}>{openAlertsText(s.open_alerts)}</Link></>}</h1>
         {can("deploy") && (
           <div className="actions">
             {s.kind !== "cron" && s.live_deployment_id && (

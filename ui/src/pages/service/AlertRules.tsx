@@ -8,6 +8,7 @@ import type { Alert, Page, Service } from "../../api/models";
 import { useCan } from "../../api/queries";
 import { ErrorNote, Loading } from "../../components/Empty";
 import { FormError } from "../../components/Field";
+import { RULE_WORDS } from "../../lib/alertWords";
 import { ago, duration } from "../../lib/format";
 
 export interface AlertRule {
@@ -16,9 +17,6 @@ export interface AlertRule {
 }
 interface Row { metric: AlertRule["metric"]; threshold: string; window: string; enabled: boolean; reset: boolean }
 
-export const RULE_WORDS: Record<AlertRule["metric"], string> = {
-  http_5xx_rate: "5xx responses", latency_p95: "p95 latency", cpu: "CPU", memory: "Memory", restarts: "Stopped tasks",
-};
 
 const rowOf = (r: AlertRule): Row => ({ metric: r.metric, threshold: String(r.threshold), window: String(r.window_minutes), enabled: r.enabled, reset: false });
 const changed = (row: Row, r: AlertRule) =>
