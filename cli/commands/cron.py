@@ -143,7 +143,17 @@ def cron_runs(
     """A cron service's runs, newest first: scheduled and manual, status, exit code, start and end."""
     s = Session(json, org=org, project=project, env=env)
     items = _runs(s, s.service_path(service, "/runs"), limit)
-    s.out.result({"items": items}, lambda: s.out.table(items, COLUMNS, "no runs yet: `launchbay cron run SERVICE`"))
+    s.out.result({"items": items}, lambda: s.out.table([_row(r) for r in items], COLUMNS,
+                                                       "no runs yet: `launchbay cron run SERVICE`"))
+
+
+def _row(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as the table says it: no command means the release's own; a failed run with no
+    reason from ECS failed by its exit code."""
+    reason = run.get("reason")
+    if not reason and run.get("status") == "failed" and run.get("exit_code") is not None:
+        reason = f"exited with code {run['exit_code']}"
+    return {**run, "command": run.get("command") or "(its own command)", "reason": reason}
 
 
 @app.command("run", epilog="""[bold]Examples[/bold]

@@ -54,6 +54,8 @@ def test_cron_run_wait_shows_the_exit_code_and_log_tail(cli, account, worker):
     assert runs[1]["status"] == "succeeded" and runs[1]["exit_code"] == 0
     table = cli("cron", "runs", "broken").stdout
     assert run["id"] in table and "failed" in table and "manual" in table
+    row = next(line for line in table.splitlines() if run["id"] in line)
+    assert "(its own command)" in row and (run.get("reason") or "exited with code 1") in row
 
     # a web service is not a cron job: `launchbay run` runs a command on it
     web = cli("cron", "run", "web", "--json", ok=None)
