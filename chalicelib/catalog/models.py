@@ -69,6 +69,25 @@ class Autoscaling(BaseModel):
     requests_per_target: Optional[int] = Field(None, ge=1, le=100000)
 
 
+ALERT_RULES = ("http_5xx_rate", "latency_p95", "cpu", "memory", "restarts")   # chalicelib/observe/alerts.py
+AlertRule = Literal["http_5xx_rate", "latency_p95", "cpu", "memory", "restarts"]
+
+
+class AutoRollback(BaseModel):
+    """Roll a new release back by itself when one of these alerts opens soon after it went live."""
+    model_config = _STRICT
+    window_minutes: int = Field(15, ge=1, le=240, description="how long after a release goes live an alert rolls "
+                                "it back (later, an alert is only an alert)")
+    rules: list[AlertRule] = Field(
+        default_factory=lambda: list[AlertRule](["http_5xx_rate", "restarts"]), min_length=1, max_length=len(ALERT_RULES),
+        description="the alerts that roll back: " + ", ".join(ALERT_RULES))
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, v):
+        return [r for r in ALERT_RULES if r in v]   # each once, in one order: export then plan is a no-op
+
+
 def _check_env(env: dict[str, str]) -> dict[str, str]:
     if len(env) > 200:
         raise ValueError("at most 200 environment variables")
@@ -145,6 +164,9 @@ class _ServiceFields(BaseModel):
     domain: Optional[str] = Field(None, max_length=253)
     deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
     autoscaling: Optional[Autoscaling] = None
+    auto_rollback: Optional[AutoRollback] = Field(None, description="roll a release back to the one before when "
+                                                  "one of these alerts opens within the window after it went live; "
+                                                  "null: off")
 
     @field_validator("env", "build_env")
     @classmethod
@@ -196,7 +218,7 @@ class ServicePatch(_ServiceFields):
 
 DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
-            "deregistration_delay": 30, "autoscaling": None}
+            "deregistration_delay": 30, "autoscaling": None, "auto_rollback": None}
 
 
 WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,
@@ -235,6 +257,8 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("schedule", "only cron services take a schedule"))
     if kind != "web" and doc.get("domain"):
         out.append(("domain", "only web services take a domain"))
+    if kind == "cron" and doc.get("auto_rollback"):
+        out.append(("auto_rollback", "a cron service has no alerts to roll back on (its runs report their exit codes)"))
     # A PATCH may carry null for these (fuzzing found it): a 422 with the field, not a TypeError.
     if doc.get("cpu") not in FARGATE:
         out.append(("cpu", f"cpu must be one of {', '.join(str(c) for c in sorted(FARGATE))}"))

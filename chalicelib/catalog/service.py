@@ -172,14 +172,14 @@ def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limi
 
 
 def _merged_setting(key: str, current: Optional[dict], given: dict) -> dict[str, Any]:
-    """A PATCH of health_check or autoscaling changes the fields it names: `launchbay services
-    update --health-path /healthz` keeps the intervals. Stored whole (every field, defaults
+    """A PATCH of health_check, autoscaling or auto_rollback changes the fields it names: `launchbay
+    services update --health-path /healthz` keeps the intervals. Stored whole (every field, defaults
     filled in) as a create stores it, and checked whole (a timeout must stay below the interval)."""
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
 
-    from chalicelib.catalog.models import Autoscaling, HealthCheck
+    from chalicelib.catalog.models import AutoRollback, Autoscaling, HealthCheck
 
-    model = HealthCheck if key == "health_check" else Autoscaling
+    model: type[BaseModel] = HealthCheck if key == "health_check" else Autoscaling if key == "autoscaling" else AutoRollback
     try:
         return model.model_validate({**(current or {}), **given}).model_dump()
     except ValidationError as exc:
@@ -200,7 +200,7 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         changes["image"] = None
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
-    for key in ("health_check", "autoscaling"):
+    for key in ("health_check", "autoscaling", "auto_rollback"):
         if changes.get(key) is not None:   # the fields given change, the others stay as they were
             changes[key] = _merged_setting(key, current.get(key), changes[key])
     merged = {**current, **changes}

@@ -292,7 +292,7 @@ class SandboxCloud(AwsCloud):
         if digest is None or not digest.get("task_definition"):
             return after_s
         env = _env(self._task_definition(digest["task_definition"]))
-        m, web = simulator.mode(env), bool(target_group_arn and load_balancer_arn)
+        m, web = simulator.metrics_mode(env), bool(target_group_arn and load_balancer_arn)
         last = int(now // 60 * 60) - 60   # the minute that just ended
         minutes = range(max(after_s + 60, last - 3600) // 60 * 60, last + 1, 60)
         dims = {"service": cw.service_dimensions(self.cluster, service_name),

@@ -8,6 +8,9 @@ outcome per service:
                            "timeout"   -> stays in_progress forever (the caller's deadline ends it)
                            "build"     -> a build from source fails (after its real checks pass)
                            "release"   -> the release command exits 1 (everything else works)
+                           "errors"    -> the rollout passes its health check, then 20-40 % of
+                                          requests answer 5xx (a release that fails its users:
+                                          the 5xx alert, and auto_rollback, take it from there)
   LAUNCHBAY_SANDBOX_DELAY  seconds before the outcome (default: settings.sandbox_delay_seconds)
 Pure functions of (service, env, started_at, now): no state, so any worker can answer.
 Reasons never repeat the task counts: the engine prints "N of M tasks running" itself.
@@ -33,9 +36,18 @@ def mode(env: Optional[dict[str, str]]) -> str:
         return "ok"
     if value in ("health", "timeout"):
         return value
-    if value == RELEASE:   # only the release command fails (release_exit_code)
+    if value in (RELEASE, ERRORS):   # only the release command fails / only the metrics say so
         return "ok"
     return "crash"  # "1", "crash" or anything unexpected: fail loudly rather than pass
+
+
+ERRORS = "errors"
+
+
+def metrics_mode(env: Optional[dict[str, str]]) -> str:
+    """What the tasks' metrics look like: mode(), or 'errors' for a release that went live and
+    answers 5xx (its rollout, task lines and exit codes are those of 'ok')."""
+    return ERRORS if _value(env) == ERRORS else mode(env)
 
 
 def delay(env: Optional[dict[str, str]], default: float) -> float:
@@ -186,8 +198,8 @@ def metric_values(m: str, key: str, minute: int, desired: int, web: bool) -> dic
     if web:
         requests = {"crash": 40 + 20 * j, "health": 100 + 50 * j}.get(m, 120 + 80 * j) if up else 0.0
         slow = 12.0 if m == "health" else 1.0
-        out.update(requests=round(requests), http_4xx=round(requests * 0.02 * j),
-                   http_5xx=round(requests * (0.6 + 0.2 * j)) if m == "health" else 0.0)
+        share = {"health": 0.6 + 0.2 * j, ERRORS: 0.2 + 0.2 * j}.get(m, 0.0)
+        out.update(requests=round(requests), http_4xx=round(requests * 0.02 * j), http_5xx=round(requests * share))
         if requests:
             out.update(p50=(0.020 + 0.010 * j) * slow, p95=(0.080 + 0.040 * j) * slow, p99=(0.150 + 0.100 * j) * slow)
     return out

@@ -23,7 +23,8 @@ from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command", "cpu", "memory", "env", "build_env", "health_check",
-                  "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
+                  "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
+                  "auto_rollback")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection")
 RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection")   # resources.update_resource

@@ -45,6 +45,16 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
     `rollback_of` / `restart_of`: the release run again exactly (image digest, spec, secret versions);
     a restart's rollout replaces every task even though nothing changed."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
+    return _new_deployment(ports, actor, service, image, idempotency_key, rollback_of, commit, restart_of)
+
+
+def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: Optional[str],
+                    idempotency_key: Optional[str] = None, rollback_of: Optional[dict] = None,
+                    commit: Optional[dict[str, str]] = None, restart_of: Optional[dict] = None,
+                    extra: Optional[dict[str, Any]] = None) -> tuple[dict, bool]:
+    """create_deployment once the caller may deploy the service (a user's role was checked, or it
+    is the platform's own rollback on an alert); `extra`: fields the deployment also records."""
+    org_id, service_id = service["org_id"], service["id"]
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     deps = ports.store.collection("deployments")
@@ -89,6 +99,7 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
         dep["target"] = target
     if scope:
         dep["idempotency_scope"] = scope
+    dep.update(extra or {})
     try:
         with ports.store.transaction():
             deps.insert(dep)
@@ -198,6 +209,39 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         raise StateConflict(f"deployment #{busy[0]['number']} is {busy[0]['status']}: it replaces the tasks anyway; "
                             "restart once it has settled", field="status")
     return create_deployment(ports, actor, org_id, service_id, None, idempotency_key, restart_of=live)
+
+
+def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The service's `auto_rollback` asks for it and one of its rules just opened an alert within
+    the window after the live release went live: roll back to the release before, as a user's
+    rollback would (it takes over a deploy under way). Once per release (its id is the idempotency
+    key); never a rollback of a rollback or of a restart (the alert is not the new code's doing, and
+    it could go back and forth). Done by the platform: audited as `launchbay`. -> the rollback, or
+    None when it does not apply."""
+    from chalicelib.core.context import SYSTEM
+    from chalicelib.core.ids import epoch_from_iso
+
+    rule = service.get("auto_rollback") or {}
+    if alert["rule"] not in (rule.get("rules") or []):
+        return None
+    deps = ports.store.collection("deployments")
+    live = deps.get(service.get("live_deployment_id") or "")
+    if live is None or live.get("rollback_of") or live.get("restart_of"):
+        return None
+    went_live = epoch_from_iso(live.get("finished") or live["updated"])
+    if epoch_from_iso(alert["opened"]) - went_live > rule.get("window_minutes", 15) * 60:
+        return None
+    before, _ = deps.find({"service_id": service["id"], "status": "live", "number": {"$lt": live["number"]}},
+                          order="-number", limit=1)
+    if not before:
+        log.warning("auto rollback of %s: release #%s has no release before it", service["id"], live["number"])
+        return None
+    minutes = max(0, round((epoch_from_iso(alert["opened"]) - went_live) / 60))
+    why = {"alert_id": alert["id"], "rule": alert["rule"], "message": alert.get("message"), "release": live["number"],
+           "after_minutes": minutes}
+    dep, _ = _new_deployment(ports, SYSTEM, service, None, f"auto-rollback:{live['id']}", rollback_of=before[0],
+                             extra={"auto_rollback": why})
+    return dep
 
 
 def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:

@@ -75,6 +75,10 @@ class StartTheService(Rule):
         d = move.new or move.doc
         where = "sandbox" if move.ports.settings.sandbox else "AWS"
         what = f"rollback to deployment #{d['rollback_of_number']}" if d.get("rollback_of_number") else f"image {d['image']}"
+        if d.get("auto_rollback"):   # the platform's own, on an alert: say which and why
+            a = d["auto_rollback"]
+            what += (f", automatic: {a.get('message') or a.get('rule')} opened {a.get('after_minutes')} min after "
+                     f"release #{a.get('release')} went live")
         if d.get("restart_of_number"):
             what = f"restart of release #{d['restart_of_number']} (every task replaced; the same image, settings and secrets)"
         if move.to == "building":

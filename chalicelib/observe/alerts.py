@@ -10,6 +10,7 @@ In the sandbox the same pass first publishes the simulated tasks' metrics (simul
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Callable, Literal, Optional
 
@@ -22,10 +23,12 @@ from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.core.ids import new_id, now_iso, parse_iso
 from chalicelib.deploys import placement
+from chalicelib.deploys import service as deploys
 from chalicelib.notify import service as notify
 from chalicelib.observe import events, metrics
 from chalicelib.store.port import Conflict, iter_all
 
+log = logging.getLogger("launchbay.alerts")
 RESOLVE_RATIO = 0.8
 Metric = Literal["http_5xx_rate", "latency_p95", "cpu", "memory", "restarts"]
 # rule -> (default threshold, default window in minutes, unit, web services only)
@@ -184,6 +187,8 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
         except Conflict:   # another evaluator opened it first: one alert
             return None
         notify.alert_changed(ports, service, doc, "opened", _what(rule, value))   # after the commit; never raises
+        if service.get("auto_rollback"):
+            _roll_back(ports, service, doc)
         return "opened"
     # no data keeps an open alert open (a gap is not a recovery)
     resolve = not rule["enabled"] or not rule["applies"] or \
@@ -197,6 +202,18 @@ def apply(ports: Ports, service: dict[str, Any], rule: dict[str, Any], value: Op
                                     "updated": now_iso()})
         return "updated"
     return None
+
+
+def _roll_back(ports: Ports, service: dict[str, Any], alert: dict[str, Any]) -> None:
+    """The service asked to roll back a new release on this alert (deploys.service.roll_back_on_alert
+    decides); a failure to do so is logged, never a failed alert pass."""
+    try:
+        dep = deploys.roll_back_on_alert(ports, service, alert)
+    except Exception:
+        log.exception("could not roll %s back on alert %s", service["id"], alert["id"])
+        return
+    if dep is not None:
+        ports.store.collection("alerts").update(alert["id"], {"rollback_deployment_id": dep["id"]})
 
 
 def open_rules(store: Any, service_id: str) -> list[str]:

@@ -186,6 +186,27 @@ MinInstances = Annotated[Optional[int], typer.Option("--min", "--min-instances",
 MaxInstances = Annotated[Optional[int], typer.Option("--max", "--max-instances", help="Most running tasks.")]
 Schedule = Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")]
 Domain = Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")]
+AutoRollback = Annotated[Optional[str], typer.Option(
+    "--auto-rollback", metavar="on|off|MINUTES[:RULES]",
+    help="Roll a new release back by itself when an alert opens soon after it went live: on (within 15 min, "
+         "on http_5xx_rate or restarts), off, or e.g. 30:http_5xx_rate,latency_p95.")]
+
+
+def auto_rollback_body(raw: str) -> Optional[dict[str, Any]]:
+    """--auto-rollback as the API's field: None for off; the API checks the numbers and rule names."""
+    value = raw.strip().lower()
+    if value in ("off", "no", "false", "0"):
+        return None
+    if value in ("on", "yes", "true"):
+        return {}
+    minutes, _, rules = value.partition(":")
+    if not minutes.isdigit():
+        raise typer.BadParameter("on, off, or MINUTES[:RULE,RULE], e.g. 30:http_5xx_rate,restarts",
+                                 param_hint="--auto-rollback")
+    body: dict[str, Any] = {"window_minutes": int(minutes)}
+    if rules:
+        body["rules"] = [r.strip() for r in rules.split(",") if r.strip()]
+    return body
 
 
 def _settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule,
@@ -208,7 +229,7 @@ SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kin
                    ("image", "IMAGE"), ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "cpu", "memory", "command", "release_command", "env",
-                  "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling",
+                  "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
                   "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
 
@@ -255,6 +276,7 @@ def services_create(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
+    auto_rollback: AutoRollback = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -276,6 +298,8 @@ def services_create(
         body["release_command"] = shlex.split(release_command)
     if build_arg:
         body["build_env"] = _pairs(build_arg, "--build-arg")
+    if auto_rollback is not None:
+        body["auto_rollback"] = auto_rollback_body(auto_rollback)
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -291,7 +315,9 @@ def services_create(
 
   launchbay services update web --max 4 --var LOG_LEVEL=debug
 
-  launchbay services update web --unset-var LAUNCHBAY_SANDBOX_FAIL""")
+  launchbay services update web --unset-var LAUNCHBAY_SANDBOX_FAIL
+
+  launchbay services update web --auto-rollback 30:http_5xx_rate,restarts   [dim]# roll a bad release back by itself[/dim]""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -300,6 +326,7 @@ def services_update(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
+    auto_rollback: AutoRollback = None,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -331,6 +358,8 @@ def services_update(
         body["env"] = {k: v for k, v in {**current, **_pairs(var, "--var")}.items() if k not in (unset_var or [])}
     if build_arg:
         body["build_env"] = {**(svc.get("build_env") or {}), **_pairs(build_arg, "--build-arg")}
+    if auto_rollback is not None:
+        body["auto_rollback"] = auto_rollback_body(auto_rollback)
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)

@@ -93,3 +93,17 @@ def test_sparkline_scales_to_its_width_and_keeps_gaps():
     assert len(sparkline(list(range(1000)), width=40)) == 40
     assert sparkline([None, 1, 2, None]) == "▁█"   # no points before the first or after the last
     assert sparkline([None, None]) == "" and sparkline([]) == ""
+
+
+def test_auto_rollback_is_set_shown_and_turned_off_from_the_cli(cli, account):
+    made = cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--auto-rollback", "on",
+               "--json").json()
+    assert made["auto_rollback"] == {"window_minutes": 15, "rules": ["http_5xx_rate", "restarts"]}
+    got = cli("services", "update", "web", "--auto-rollback", "30:latency_p95,http_5xx_rate", "--json").json()
+    assert got["auto_rollback"] == {"window_minutes": 30, "rules": ["http_5xx_rate", "latency_p95"]}
+    assert "auto_rollback" in cli("services", "show", "web").stdout
+    bad = cli("services", "update", "web", "--auto-rollback", "30:disk", ok=None)
+    assert bad.exit_code == 1 and "auto_rollback" in bad.stderr
+    bad = cli("services", "update", "web", "--auto-rollback", "soon", ok=None)
+    assert bad.exit_code == 1 and "MINUTES[:RULE,RULE]" in bad.stderr
+    assert cli("services", "update", "web", "--auto-rollback", "off", "--json").json()["auto_rollback"] is None

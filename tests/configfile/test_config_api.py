@@ -29,6 +29,7 @@ environments:
         health_check: {path: /healthz}
         env: {FEATURE: "on"}
         release_command: [python, manage.py, migrate]
+        auto_rollback: {window_minutes: 20}
       nightly:
         kind: cron
         image: busybox:1
@@ -87,6 +88,8 @@ def test_plan_apply_export_round_trip(api, ports):
     assert exported["document"]["environments"]["production"]["services"]["web"]["release_command"] == \
         ["python", "manage.py", "migrate"]
     assert "release_command" not in exported["document"]["environments"]["staging"]["services"]["web"]
+    assert exported["document"]["environments"]["production"]["services"]["web"]["auto_rollback"] == \
+        {"window_minutes": 20, "rules": ["http_5xx_rate", "restarts"]}
     again = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]
     assert again["changes"] == [], again["changes"]
 

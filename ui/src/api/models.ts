@@ -30,6 +30,8 @@ export interface Service {
   health_check: Required<HealthCheck> | null; min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; deregistration_delay: number;
   autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
+  /** roll a new release back by itself when one of these alerts opens within the window after it went live */
+  auto_rollback?: { window_minutes: number; rules: string[] } | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
   /** the rules of its open alerts, e.g. ["cpu", "restarts"] */
   open_alerts?: string[];
@@ -73,6 +75,8 @@ export interface Deployment {
   rollback_of: string | null; rollback_of_number: number | null; actor: string; created: string; updated: string;
   /** a restart: the live release run again, every task replaced */
   restart_of?: string | null; restart_of_number?: number | null;
+  /** a rollback the platform made on an alert (the service's auto_rollback) */
+  auto_rollback?: { alert_id: string; rule: string; message: string | null; release: number; after_minutes: number } | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
   /** a deployment from source: what it builds (a rollback reuses the built image: none) */
   build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;

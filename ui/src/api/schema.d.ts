@@ -1209,6 +1209,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AutoRollback
+         * @description Roll a new release back by itself when one of these alerts opens soon after it went live.
+         */
+        AutoRollback: {
+            /**
+             * Rules
+             * @description the alerts that roll back: http_5xx_rate, latency_p95, cpu, memory, restarts
+             */
+            rules?: ("http_5xx_rate" | "latency_p95" | "cpu" | "memory" | "restarts")[];
+            /**
+             * Window Minutes
+             * @description how long after a release goes live an alert rolls it back (later, an alert is only an alert)
+             * @default 15
+             */
+            window_minutes?: number;
+        };
         /** Autoscaling */
         Autoscaling: {
             /**
@@ -1659,6 +1676,11 @@ export interface components {
         };
         /** ServiceIn */
         ServiceIn: {
+            /**
+             * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
+             * @default null
+             */
+            auto_rollback?: components["schemas"]["AutoRollback"] | null;
             /** @default null */
             autoscaling?: components["schemas"]["Autoscaling"] | null;
             /**
@@ -1758,6 +1780,11 @@ export interface components {
         };
         /** ServicePatch */
         ServicePatch: {
+            /**
+             * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
+             * @default null
+             */
+            auto_rollback?: components["schemas"]["AutoRollback"] | null;
             /** @default null */
             autoscaling?: components["schemas"]["Autoscaling"] | null;
             /**

@@ -182,3 +182,65 @@ test("number fields: what is not a whole number is refused at its field, 0 is se
   expect(within(fieldOf("Port")).queryByRole("alert")).toBeNull();
   expect(calls.filter((c) => c.method === "POST")[0]!.body).toMatchObject({ port: 80, health_check: { interval_seconds: 0 } });
 });
+
+test("roll back on alerts: ticked with a window and the rules chosen, sent as auto_rollback; none chosen is refused at the setting", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z", auto_rollback: null };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { auto_rollback?: { rules: string[] } };
+      if (body.auto_rollback && !body.auto_rollback.rules.length) {
+        return [422, { error: { code: "invalid", message: "auto_rollback.rules: List should have at least 1 item", field: "auto_rollback.rules" } }];
+      }
+      current = { ...current, ...body };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const tick = await screen.findByRole("checkbox", { name: /Roll a new release back by itself/ }, { timeout: 5000 });
+  expect(screen.queryByLabelText("Within (minutes)")).toBeNull();
+  await user.click(tick);
+  const rules = screen.getByRole("group", { name: "Alerts that roll back" });
+  expect(within(rules).getAllByRole("checkbox").map((c) => c.parentElement!.textContent!.trim()))
+    .toEqual(["5xx responses", "p95 latency", "CPU", "Memory", "Stopped tasks"]);
+  // none chosen: the API's refusal shows at the setting
+  await user.click(within(rules).getByRole("checkbox", { name: "5xx responses" }));
+  await user.click(within(rules).getByRole("checkbox", { name: "Stopped tasks" }));
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  const field = screen.getByLabelText("Within (minutes)").closest(".field") as HTMLElement;
+  expect((await within(field).findByRole("alert")).textContent).toContain("at least 1 item");
+
+  await user.click(within(rules).getByRole("checkbox", { name: "p95 latency" }));
+  await user.click(within(rules).getByRole("checkbox", { name: "5xx responses" }));
+  const window = screen.getByLabelText("Within (minutes)");
+  await user.clear(window);
+  await user.type(window, "30");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(2));
+  expect(calls.filter((c) => c.method === "PATCH")[1]!.body).toEqual({ auto_rollback: { window_minutes: 30, rules: ["http_5xx_rate", "latency_p95"] } });
+});
+
+test("roll back on alerts for a worker offers the rules a worker has", async () => {
+  session.set("t");
+  fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "worker", port: null, project_id: "p", auto_rollback: { window_minutes: 10, rules: ["restarts"] } }],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/services/s/settings");
+  expect(((await screen.findByRole("checkbox", { name: /Roll a new release back by itself/ }, { timeout: 5000 })) as HTMLInputElement).checked).toBe(true);
+  expect((screen.getByLabelText("Within (minutes)") as HTMLInputElement).value).toBe("10");
+  const rules = screen.getByRole("group", { name: "Alerts that roll back" });
+  expect(within(rules).getAllByRole("checkbox").map((c) => [c.parentElement!.textContent!.trim(), (c as HTMLInputElement).checked]))
+    .toEqual([["CPU", false], ["Memory", false], ["Stopped tasks", true]]);
+});

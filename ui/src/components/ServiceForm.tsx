@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
+import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import { Field, FormError } from "./Field";
 
@@ -14,6 +15,7 @@ export interface FormState {
   cpu: number; memory: number; env: string; schedule: string; domain: string;
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
   hc_path: string; hc_interval: string; hc_grace: string;
+  rollback: boolean; rollback_window: string; rollback_rules: string[];
 }
 
 export function initialState(s?: Service, environment?: string): FormState {
@@ -29,6 +31,8 @@ export function initialState(s?: Service, environment?: string): FormState {
     autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
     hc_path: s?.health_check?.path ?? "/", hc_interval: String(s?.health_check?.interval_seconds ?? 30),
     hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
+    rollback: !!s?.auto_rollback, rollback_window: String(s?.auto_rollback?.window_minutes ?? 15),
+    rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
   };
 }
 
@@ -47,6 +51,9 @@ export function parseEnv(text: string): { env: Record<string, string>; bad: stri
   return { env, bad: null };
 }
 
+const ALERT_RULES = ["http_5xx_rate", "latency_p95", "cpu", "memory", "restarts"] as const;
+const WEB_ONLY: string[] = ["http_5xx_rate", "latency_p95"];   // a load balancer's figures
+
 const num = (v: string) => (v.trim() === "" ? null : Number(v));
 // empty: the default; anything typed is sent as typed (0 included), so the API's range check speaks
 const numOr = (v: string, dflt: number) => num(v) ?? dflt;
@@ -56,6 +63,7 @@ const NUMBERS: [keyof FormState, string, (f: FormState) => boolean][] = [
   ["port", "port", (f) => f.kind === "web"],
   ["min_instances", "min_instances", (f) => f.kind !== "cron"], ["max_instances", "max_instances", (f) => f.kind !== "cron"],
   ["cpu_target", "autoscaling", (f) => f.kind === "web" && f.autoscale],
+  ["rollback_window", "auto_rollback", (f) => f.kind !== "cron" && f.rollback],
   ["hc_interval", "health_check.interval_seconds", (f) => f.kind === "web"],
   ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
 ];
@@ -97,6 +105,10 @@ export function toBody(f: FormState): ServiceIn {
     if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
+  else {   // always sent: unticking turns it off (null)
+    const rules = ALERT_RULES.filter((r) => f.rollback_rules.includes(r) && (f.kind === "web" || !WEB_ONLY.includes(r)));
+    body.auto_rollback = f.rollback ? { window_minutes: numOr(f.rollback_window, 15), rules } : null;
+  }
   return body;
 }
 
@@ -122,7 +134,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
-    "min_instances", "max_instances", "autoscaling", "health_check"];
+    "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback"];
   // the path's field also takes the health check's errors that have no field of their own (not the
   // interval's or grace period's: those show under their fields)
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
@@ -236,6 +248,31 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
           <Field label="Custom domain" hint="Optional, e.g. shop.example.com; you add its DNS records afterwards." error={err("domain")}>
             <input {...text("domain")} autoComplete="off" />
           </Field>
+        </fieldset>
+      )}
+
+      {f.kind !== "cron" && (
+        <fieldset>
+          <legend>Roll back on alerts</legend>
+          <label className="check">
+            <input type="checkbox" checked={f.rollback} onChange={(e) => set("rollback", e.target.checked)} /> Roll a new release back
+            by itself when one of these alerts opens soon after it went live
+          </label>
+          {f.rollback && (
+            <>
+              <Field label="Within (minutes)" hint="How long after going live an alert rolls a release back; later it is only an alert." error={err("auto_rollback", "auto_rollback.window_minutes", "auto_rollback.rules")}>
+                <input {...text("rollback_window")} inputMode="numeric" />
+              </Field>
+              <div role="group" aria-label="Alerts that roll back" className="checks">
+                {ALERT_RULES.filter((r) => f.kind === "web" || !WEB_ONLY.includes(r)).map((r) => (
+                  <label key={r} className="check">
+                    <input type="checkbox" checked={f.rollback_rules.includes(r)}
+                      onChange={(e) => set("rollback_rules", e.target.checked ? [...f.rollback_rules, r] : f.rollback_rules.filter((x) => x !== r))} /> {RULE_WORDS[r]}
+                  </label>
+                ))}
+              </div>
+            </>
+          )}
         </fieldset>
       )}
 

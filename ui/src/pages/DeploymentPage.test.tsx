@@ -142,3 +142,22 @@ test("while it rolls back, the page says so (not a bare 'Failure:')", () => {
   expect(outcomeTitle(dep({ status: "rolled_back" }))).toBe("This release failed and was rolled back.");
   expect(outcomeTitle(dep({ status: "failed" }))).toBe("This deployment failed.");
 });
+
+test("a rollback the platform made on an alert says so, with the alert and how soon after the release it opened", async () => {
+  session.set("t");
+  const auto = dep({
+    id: "d3", number: 3, status: "live", rollback_of: "d1", rollback_of_number: 1, actor: "launchbay", finished: at(5),
+    auto_rollback: { alert_id: "alt_1", rule: "http_5xx_rate", message: "5xx responses 31 % over 5 min (threshold 5 %)", release: 2, after_minutes: 4 },
+  });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d3": () => [200, auto],
+    "GET /v1/orgs/o/deployments/d3/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d3" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop", description: "", created: at(0), updated: at(0) }],
+  });
+  renderAt("/orgs/o/deployments/d3");
+  const meta = await screen.findByText(/rollback to release #1/, {}, { timeout: 5000 });
+  expect(meta.textContent).toBe(" · rollback to release #1 (automatic: 5xx responses 31 % over 5 min (threshold 5 %) opened 4 min after release #2 went live)");
+  expect(document.querySelector(".deploy-meta")!.textContent).toContain("by launchbay");
+});

@@ -45,7 +45,9 @@ export default function DeploymentPage() {
         {[
           commit && <CommitLine key="c" commit={commit} />,
           <What key="w" d={x} />,
-          x.rollback_of_number ? `rollback to release #${x.rollback_of_number}` : null,
+          x.rollback_of_number ? `rollback to release #${x.rollback_of_number}` + (x.auto_rollback
+            ? ` (automatic: ${x.auto_rollback.message ?? x.auto_rollback.rule} opened ${x.auto_rollback.after_minutes} min after release #${x.auto_rollback.release} went live)`
+            : "") : null,
           x.restart_of_number ? `restart of release #${x.restart_of_number}` : null,
           `by ${x.actor}`,
           `started ${ago(x.created)}`,
