@@ -237,7 +237,8 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
         log.warning("auto rollback of %s: release #%s has no release before it", service["id"], live["number"])
         return None
     minutes = max(0, round((epoch_from_iso(alert["opened"]) - went_live) / 60))
-    why = {"alert_id": alert["id"], "rule": alert["rule"], "message": alert.get("message"), "release": live["number"],
+    said = (alert.get("message") or "").removeprefix(f"{service['name']}: ") or None   # the page names the service
+    why = {"alert_id": alert["id"], "rule": alert["rule"], "message": said, "release": live["number"],
            "after_minutes": minutes}
     dep, _ = _new_deployment(ports, SYSTEM, service, None, f"auto-rollback:{live['id']}", rollback_of=before[0],
                              extra={"auto_rollback": why})

@@ -27,6 +27,7 @@ def test_a_release_that_answers_5xx_is_rolled_back_to_the_one_before(make_org, p
     rollback = ports.store.collection("deployments").get(alert["rollback_deployment_id"])
     assert rollback["rollback_of"] == first["id"] and rollback["actor"] == "launchbay"
     assert rollback["auto_rollback"]["alert_id"] == alert["id"] and rollback["auto_rollback"]["release"] == 2
+    assert rollback["auto_rollback"]["message"].startswith("5xx responses ")   # not "web: 5xx ...": the page names it
     # asked again for the same release (another rule, another evaluator): the same rollback
     assert deploys.roll_back_on_alert(ports, service, {**alert, "id": "alt_other"})["id"] == rollback["id"]
 
