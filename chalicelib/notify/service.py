@@ -233,7 +233,8 @@ def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
     path = f"/orgs/{dep['org_id']}/deployments/{dep['id']}"
     base = (ports.settings.public_url or "").rstrip("/")
     return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image", "commit",
-                                                   "rollback_to", "rollback_of", "created", "updated")},
+                                                   "rollback_to", "rollback_of", "restart_of", "auto_rollback",
+                                                   "created", "updated")},
             "service": {"id": dep.get("service_id"), "name": dep.get("service_name"), "kind": dep.get("kind")},
             "environment": dep.get("environment") or "production", "link": base + path}
 

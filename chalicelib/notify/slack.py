@@ -48,6 +48,10 @@ def text(event: dict[str, Any]) -> str:
     reason = dep.get("error") if kind in (events.FAILED, events.ROLLED_BACK) else None
     if reason:
         lines.append(f"Reason: {_escape(reason)}")
+    auto = dep.get("auto_rollback") or {}
+    if auto:   # the platform rolled a release back on an alert: say which
+        lines.append(f"Automatic rollback of release #{auto.get('release')}: "
+                     f"{_escape(auto.get('message') or auto.get('rule'))} opened {auto.get('after_minutes')} min after it went live")
     link = data.get("link")
     if link and "://" in link:   # a bare path (no LAUNCHBAY_PUBLIC_URL) is no link in Slack: left out
         label = f"View deployment #{dep['number']}" if dep.get("number") else "View metrics" if alert else "Open"

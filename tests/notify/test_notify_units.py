@@ -90,6 +90,15 @@ def test_slack_text_is_readable():
     assert slack.text(preview) == ":eyes: *pr-42*: preview environment created\n<https://pr-42.example.com|Open>"
 
 
+def test_slack_text_of_an_automatic_rollback_says_which_alert():
+    event = {"type": events.LIVE, "data": {"service": {"name": "web"}, "environment": "production", "link": "/x",
+             "deployment": {"number": 3, "image": "nginx:1.27", "auto_rollback": {
+                 "release": 2, "message": "5xx responses 31 % over 5 min (threshold 5 %)", "after_minutes": 4}}}}
+    assert slack.text(event).splitlines() == [
+        ":white_check_mark: *web* (production) is live: deployment #3, image nginx:1.27",
+        "Automatic rollback of release #2: 5xx responses 31 % over 5 min (threshold 5 %) opened 4 min after it went live"]
+
+
 def test_slack_text_of_an_alert_says_what_crossed_which_line():
     link = "https://lb.example.com/orgs/o/services/s/metrics"
     opened = {"type": events.ALERT_OPENED, "data": {
