@@ -11,7 +11,7 @@ def test_set_a_domain_see_its_txt_record_verify_it_then_deploy_routes_it(cli, ac
     domain = f"shop-{uuid.uuid4().hex[:6]}.example.com"
     cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
     updated = cli("services", "update", "web", "--domain", domain).stdout
-    assert f"`launchbay domain show web`" in updated and "launchbay domain verify web" in updated
+    assert "`launchbay domain show web`" in updated and "launchbay domain verify web" in updated
 
     shown = cli("domain", "show", "web").stdout
     record = cli("domain", "show", "web", "--json").json()["verification"]
