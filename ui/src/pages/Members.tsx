@@ -36,6 +36,7 @@ export default function MembersPage() {
     <section className="narrow">
       <h1>Members</h1>
       <p className="muted">Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.</p>
+      <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} manager={manager} />
       {manager && (
         <form className="inline-form" onSubmit={submit} noValidate>
           <Field label="Invite by email" error={err?.forField("email")}><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} /></Field>
@@ -111,5 +112,28 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
         </table>
       )}
     </>
+  );
+}
+
+/** The organization's two-factor policy: owners and admins switch it; everyone sees it. */
+function RequireMfa({ org, required, manager }: { org: string; required: boolean; manager: boolean }) {
+  const qc = useQueryClient();
+  const policy = useMutation({
+    mutationFn: (require_mfa: boolean) => unwrap(api.PATCH("/v1/orgs/{org}", { params: { path: { org } }, body: { require_mfa } })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.me }),
+  });
+  if (!manager) return required ? <p className="notice">This organization requires two-factor authentication of its members.</p> : null;
+  return (
+    <div className="field">
+      <label>
+        <input type="checkbox" checked={required} disabled={policy.isPending} aria-describedby="require-mfa-hint"
+          onChange={(e) => policy.mutate(e.target.checked)} />{" "}
+        Require two-factor authentication
+      </label>
+      <small id="require-mfa-hint" className="hint">
+        Members without it (and their API tokens) are refused in this organization until they turn it on in their account.
+      </small>
+      <ErrorNote error={policy.error} />
+    </div>
   );
 }
