@@ -3,7 +3,7 @@ import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Invitation, Role } from "../api/models";
-import { keys, useInvitations, useMe, useMembers } from "../api/queries";
+import { keys, useCan, useInvitations, useMe, useMembers } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
 
@@ -36,7 +36,7 @@ export default function MembersPage() {
     <section className="narrow">
       <h1>Members</h1>
       <p className="muted">Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.</p>
-      <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} manager={manager} />
+      <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} />
       {manager && (
         <form className="inline-form" onSubmit={submit} noValidate>
           <Field label="Invite by email" error={err?.forField("email")}><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} /></Field>
@@ -116,8 +116,9 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
 }
 
 /** The organization's two-factor policy: owners and admins switch it; everyone sees it. */
-function RequireMfa({ org, required, manager }: { org: string; required: boolean; manager: boolean }) {
+function RequireMfa({ org, required }: { org: string; required: boolean }) {
   const qc = useQueryClient();
+  const manager = useCan(org)("org.write");
   const policy = useMutation({
     mutationFn: (require_mfa: boolean) => unwrap(api.PATCH("/v1/orgs/{org}", { params: { path: { org } }, body: { require_mfa } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: keys.me }),
