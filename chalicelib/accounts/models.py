@@ -52,3 +52,38 @@ class MemberIn(BaseModel):
 class MemberPatch(BaseModel):
     model_config = _STRICT
     role: Role
+
+
+Code = Annotated[str, Field(min_length=6, max_length=12, description="the current 6-digit code of your authenticator app")]
+RecoveryCode = Annotated[str, Field(min_length=8, max_length=40, description="one of your recovery codes (each works once)")]
+
+
+class MfaSetupIn(BaseModel):
+    model_config = _STRICT
+    password: str = Field(min_length=1, max_length=256, description="your password again: a stolen session alone "
+                          "must not be able to put its own authenticator on the account")
+
+
+class MfaConfirmIn(BaseModel):
+    model_config = _STRICT
+    code: Code
+
+
+class MfaCodeIn(BaseModel):
+    """Exactly one of the two."""
+    model_config = _STRICT
+    code: Optional[Code] = None
+    recovery_code: Optional[RecoveryCode] = None
+
+
+class MfaLoginIn(MfaCodeIn):
+    mfa_token: str = Field(min_length=1, max_length=2048, description="the challenge POST /auth/login answered")
+
+
+class MfaDisableIn(MfaCodeIn):
+    password: str = Field(min_length=1, max_length=256)
+
+
+class OrgPatch(BaseModel):
+    model_config = _STRICT
+    require_mfa: bool = Field(description="members need two-factor authentication to reach the organization")

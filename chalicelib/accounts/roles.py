@@ -15,6 +15,7 @@ PERMISSIONS = {
     "member.write": "admin",
     "aws_account.write": "admin",   # connections to AWS accounts: where the organization's code runs
     "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
+    "org.write": "admin",           # the organization's own settings (require_mfa)
 }
 
 # each permission as a refusal says it: "your role here is viewer: deploying services takes developer or higher"
@@ -28,6 +29,7 @@ ACTION_WORDS = {
     "member.write": "managing members and invitations",
     "aws_account.write": "connecting AWS accounts",
     "git.write": "setting the GitHub token",
+    "org.write": "changing the organization's settings",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from chalicelib.accounts import roles, throttle
+from chalicelib.accounts import mfa, roles, throttle
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
@@ -19,6 +19,7 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
 
 def public_org(org: dict[str, Any], role: Optional[str] = None) -> dict[str, Any]:
     out = {k: org[k] for k in ("id", "name", "created")}
+    out["require_mfa"] = bool(org.get("require_mfa"))   # members need two-factor authentication (mfa.py)
     if role:
         out["role"] = role
     return out
@@ -94,7 +95,7 @@ def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[st
     return {"token": session["token"], "user": public_user(user), "organization": public_org(org, role)}
 
 
-def _count_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
+def count_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
     """Counted before the password check (see throttle.py); a success refunds it."""
     s = ports.settings
     throttle.hit(s, "login-account", email, s.login_failures_per_account, s.login_window_seconds,
@@ -103,7 +104,7 @@ def _count_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
                  "too many failed log-ins from this address: try again later")
 
 
-def _refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
+def refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
     throttle.refund(ports.settings, "login-account", email)
     throttle.refund(ports.settings, "login-address", source_ip)
 
@@ -111,14 +112,27 @@ def _refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
 def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[str, Any]:
     from chalicelib.accounts import invitations
 
-    _count_login_attempt(ports, email, source_ip)
+    count_login_attempt(ports, email, source_ip)
     user = ports.store.collection("users").find_one({"email": email})
     if user is None:
         security.verify_password(security.dummy_hash(), password)  # same cost as a real check
         raise Unauthorized("email or password is wrong")
     if not security.verify_password(user["password_hash"], password):
         raise Unauthorized("email or password is wrong")
-    _refund_login_attempt(ports, email, source_ip)
+    refund_login_attempt(ports, email, source_ip)
+    if mfa.enabled(user):   # no session yet: a challenge that POST /auth/login/mfa exchanges with a code
+        return mfa.start_challenge(ports, user)
+    invitations.accept_pending(ports, user, source_ip)
+    return _new_session(ports, user)
+
+
+def login_second_step(ports: Ports, mfa_token: str, code: Optional[str], recovery_code: Optional[str],
+                      source_ip: str = "") -> dict[str, Any]:
+    """The challenge of a right password and a code (or a recovery code) -> the session; the
+    invitations of the address are accepted then, as at a log-in without 2FA."""
+    from chalicelib.accounts import invitations
+
+    user = mfa.finish_login(ports, mfa_token, code, recovery_code, source_ip)
     invitations.accept_pending(ports, user, source_ip)
     return _new_session(ports, user)
 
@@ -131,10 +145,13 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[
     user = store.collection("users").get(actor.user_id)
     if user is None:
         raise Unauthorized("token is not valid")
-    _count_login_attempt(ports, user["email"], actor.source_ip)  # no password oracle around log-in's limit
+    if actor.token_id and mfa.enabled(user):   # the fresh session would skip the second factor
+        raise Forbidden("with two-factor authentication on, the password is changed from a log-in session, "
+                        "not an API token", field="authorization")
+    count_login_attempt(ports, user["email"], actor.source_ip)  # no password oracle around log-in's limit
     if not security.verify_password(user["password_hash"], current):
         raise Forbidden("the current password is wrong", field="current_password")
-    _refund_login_attempt(ports, user["email"], actor.source_ip)
+    refund_login_attempt(ports, user["email"], actor.source_ip)
     with store.transaction():
         store.collection("users").update(user["id"], {"password_hash": security.hash_password(new),
                                                       "password_changed": now_iso()})
@@ -170,7 +187,7 @@ def _session_claims(ports: Ports, raw: str) -> dict[str, Any]:
     claims = security.decode_jwt(raw, ports.settings.jwt_secret)
     sid = claims.get("sid")
     session = ports.store.collection("sessions").get(sid) if isinstance(sid, str) else None
-    if session is None or session["user_id"] != claims["sub"]:
+    if session is None or session["user_id"] != claims["sub"] or session.get("kind") == "mfa":
         raise Unauthorized("the session has ended: log in again")
     return claims
 
@@ -187,7 +204,7 @@ def authenticate(ports: Ports, authorization: Optional[str], source_ip: str = ""
                      token_org_id=tok.get("org_id"), source_ip=source_ip)
     # What a user may reach is still decided per request by their memberships.
     claims = _session_claims(ports, raw)
-    return Actor(user_id=claims["sub"], email=claims.get("email", ""), source_ip=source_ip)
+    return Actor(user_id=claims["sub"], email=claims.get("email", ""), source_ip=source_ip, session_id=claims["sid"])
 
 
 def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> None:
@@ -195,8 +212,8 @@ def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> N
     actor = authenticate(ports, authorization, source_ip)
     if actor.token_id:
         ports.store.collection("tokens").delete(actor.token_id)
-    else:
-        ports.store.collection("sessions").delete(_session_claims(ports, _bearer(authorization))["sid"])
+    elif actor.session_id:
+        ports.store.collection("sessions").delete(actor.session_id)
 
 
 def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
@@ -207,10 +224,17 @@ def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
 
 
 def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
-    """Another organization's resources do not exist for the caller (404); a role too low is 403."""
+    """Another organization's resources do not exist for the caller (404); a role too low is 403;
+    so is a member without two-factor authentication where the organization requires it
+    (whatever the credential: a session or an API token), field `mfa`."""
     role = role_in(ports, actor, org_id)
     if role is None:
         raise NotFound("organization not found", field="org")
+    org = ports.store.collection("organizations").get(org_id)
+    if org and org.get("require_mfa"):
+        user = ports.store.collection("users").get(actor.user_id)
+        if user is None or not mfa.enabled(user):
+            raise mfa.policy_refusal(org)
     if not roles.allows(role, action):
         raise Forbidden(f"your role here is {role}: {roles.ACTION_WORDS.get(action, action)} takes "
                         f"{roles.PERMISSIONS[action]} or higher (an owner or admin can change your role)", field="role")
@@ -239,7 +263,7 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
         org = ports.store.collection("organizations").get(m["org_id"])
         if org:
             orgs.append(public_org(org, m["role"]))
-    return {"user": public_user(user), "organizations": orgs}
+    return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user)}
 
 
 def _public_token(tok: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,23 @@
-"""/v1/auth, /v1/me, /v1/tokens, /v1/orgs/{org}/members and .../invitations"""
+"""/v1/auth (with two-factor authentication), /v1/me, /v1/tokens, /v1/orgs/{org} (its settings),
+/v1/orgs/{org}/members and .../invitations"""
 import functools
 
 from chalice import Blueprint
 
-from chalicelib.accounts import invitations, members, service
-from chalicelib.accounts.models import LoginIn, MemberIn, MemberPatch, PasswordIn, SignupIn, TokenIn
+from chalicelib.accounts import invitations, members, mfa, service
+from chalicelib.accounts.models import (
+    LoginIn,
+    MemberIn,
+    MemberPatch,
+    MfaConfirmIn,
+    MfaDisableIn,
+    MfaLoginIn,
+    MfaSetupIn,
+    OrgPatch,
+    PasswordIn,
+    SignupIn,
+    TokenIn,
+)
 from chalicelib.accounts.throttle import Throttled
 from chalicelib.api.http import actor, endpoint, error_response, page, paged, parse_body, ports, request, source_ip
 
@@ -40,6 +53,58 @@ def signup():
 def login():
     body = parse_body(bp, LoginIn)
     return service.login(ports(), body.email, body.password, source_ip(bp))
+
+
+@endpoint(bp, "/auth/login/mfa", "POST", "Second step of a log-in with two-factor authentication: the challenge and a "
+          "code (or a recovery code) for an access token", 200, MfaLoginIn, auth=False, tag=TAG)
+@throttled
+def login_mfa():
+    body = parse_body(bp, MfaLoginIn)
+    return service.login_second_step(ports(), body.mfa_token, body.code, body.recovery_code, source_ip(bp))
+
+
+@endpoint(bp, "/auth/mfa/setup", "POST", "Start setting up two-factor authentication: a new secret and its otpauth URI "
+          "(nothing is on until confirmed; the password again; log-in sessions only)", 201, MfaSetupIn, tag=TAG)
+@throttled
+def mfa_setup():
+    who = actor(bp)
+    body = parse_body(bp, MfaSetupIn)
+    return 201, mfa.setup(ports(), who, body.password)
+
+
+@endpoint(bp, "/auth/mfa/confirm", "POST", "Turn two-factor authentication on with a code of the new secret; answers "
+          "the recovery codes, once", 200, MfaConfirmIn, tag=TAG)
+@throttled
+def mfa_confirm():
+    who = actor(bp)
+    body = parse_body(bp, MfaConfirmIn)
+    return mfa.confirm(ports(), who, body.code)
+
+
+@endpoint(bp, "/auth/mfa/recovery-codes", "POST", "Replace the recovery codes (a current code); answers the new ones, "
+          "once", 200, MfaConfirmIn, tag=TAG)
+@throttled
+def mfa_recovery_codes():
+    who = actor(bp)
+    body = parse_body(bp, MfaConfirmIn)
+    return mfa.regenerate_recovery_codes(ports(), who, body.code)
+
+
+@endpoint(bp, "/auth/mfa/disable", "POST", "Turn two-factor authentication off (the password and a code or a recovery "
+          "code)", 200, MfaDisableIn, tag=TAG)
+@throttled
+def mfa_disable():
+    who = actor(bp)
+    body = parse_body(bp, MfaDisableIn)
+    return mfa.disable(ports(), who, body.password, body.code, body.recovery_code)
+
+
+@endpoint(bp, "/orgs/{org}", "PATCH", "Change the organization's settings: require_mfa (owners and admins)", 200,
+          OrgPatch, tag=TAG)
+def patch_org(org):
+    who = actor(bp)
+    body = parse_body(bp, OrgPatch)
+    return mfa.set_org_policy(ports(), who, org, body.require_mfa)
 
 
 @endpoint(bp, "/auth/password", "POST", "Change the password; ends every session and API token", 200, PasswordIn,

@@ -58,6 +58,7 @@ class Actor:
     token_id: Optional[str] = None
     token_org_id: Optional[str] = None  # API tokens may be limited to one organization
     source_ip: str = ""
+    session_id: Optional[str] = None    # the log-in session of an access token (None: an API token)
 
     @property
     def label(self) -> str:

@@ -55,15 +55,28 @@ def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None, ema
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def decode_jwt(token: str, secret: str) -> dict[str, Any]:
-    claims = _verified_claims(token, secret)
+def decode_jwt(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
+    """A token of that type only: an MFA challenge (`typ` "mfa") is never an access token, nor
+    the other way round."""
+    claims = _verified_claims(token, secret, typ)
     if claims["exp"] <= time.time():  # checked on every call: the cache must not outlive a token
         raise Unauthorized("token expired")
     return claims
 
 
+def issue_challenge(user_id: str, secret: str, ttl: int, challenge_id: str, now: float | None = None) -> str:
+    """The MFA challenge a right password earns when two-factor authentication is on: it names
+    the server-side challenge (`sid`, single use) and can only be exchanged for a session by
+    POST /auth/login/mfa with a code (its `typ` is refused everywhere else)."""
+    import jwt
+
+    now = time.time() if now is None else now
+    claims = {"sub": user_id, "iat": int(now), "exp": int(now + ttl), "typ": "mfa", "sid": challenge_id}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
 @functools.lru_cache(maxsize=4096)
-def _verified_claims(token: str, secret: str) -> dict[str, Any]:
+def _verified_claims(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
     """Signature checks are cached per process (a client sends the same token many times);
     failures raise and so are never cached."""
     import jwt
@@ -74,7 +87,7 @@ def _verified_claims(token: str, secret: str) -> dict[str, Any]:
         raise Unauthorized("token expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("token is not valid") from None
-    if claims.get("typ") != "access":
+    if claims.get("typ") != typ:
         raise Unauthorized("token is not valid")
     return claims
 

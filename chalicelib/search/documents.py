@@ -18,7 +18,8 @@ TYPE_OF = {"services": "service", "deployments": "deployment", "log_lines": "log
 FIELDS = ("id", "type", "org_id", "project_id", "title", "body", "status", "image", "actor", "created", "link")
 
 # Keys in free-form audit details whose values are never indexed.
-_SENSITIVE = ("secret", "token", "password", "passwd", "hash", "cipher", "key", "credential", "env", "value")
+_SENSITIVE = ("secret", "token", "password", "passwd", "hash", "cipher", "key", "credential", "env", "value",
+              "otp", "recovery_code", "mfa_")   # two-factor secrets and codes (accounts/mfa.py)
 
 
 def _text(*parts: Any) -> str:

@@ -8,6 +8,7 @@ import typer
 from cli import config
 from cli.app import Api, Json, Org, app
 from cli.client import ApiError, Client
+from cli.commands.mfa import CodeOption, RecoveryOption, finish_login
 from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick
 
@@ -18,10 +19,14 @@ from cli.session import CliError, Session, pick
 
   printf '%s\\n' "$PASSWORD" | launchbay login --email me@example.com --api https://lb.example.com/v1
 
-  echo "$LAUNCHBAY_API_TOKEN" | launchbay login --token  [dim]# an API token (lb_...) from stdin[/dim]""")
+  echo "$LAUNCHBAY_API_TOKEN" | launchbay login --token  [dim]# an API token (lb_...) from stdin[/dim]
+
+  launchbay login --email me@example.com --code 123456   [dim]# two-factor authentication on: the current code[/dim]""")
 def login(
     email: Annotated[Optional[str], typer.Option("--email", help="Your e-mail (asked when missing).")] = None,
     token: Annotated[bool, typer.Option("--token", help="Log in with an API token read from stdin or a hidden prompt.")] = False,
+    code: CodeOption = None,
+    recovery_code: RecoveryOption = False,
     api: Api = None,
     org: Org = None,
     json: Json = False,
@@ -30,7 +35,8 @@ def login(
 
     The password and the API token are never taken from the command line (they would end up
     in the shell history and the process list): they are read without echo on a terminal, or
-    from stdin."""
+    from stdin. With two-factor authentication on, the code of your authenticator app is asked
+    next (or given with --code), or a recovery code with --recovery-code."""
     s = Session(json, org=org, api=api, need_login=False)
     client = Client(s.api)
     if token:
@@ -40,7 +46,11 @@ def login(
     else:
         email = email or line_input("E-mail: ")
         password = secret_input("Password: ")
-        client.token = client.post("/auth/login", {"email": email, "password": password})["token"]
+        answer = client.post("/auth/login", {"email": email, "password": password})
+        if answer.get("mfa_required"):   # two-factor authentication: the second step
+            client.token = finish_login(client, answer, code, recovery_code)
+        else:
+            client.token = answer["token"]
     me = client.get("/me")
     orgs = me.get("organizations") or []
     saved = s.saved if s.saved.get("api") == s.api else {}

@@ -25,6 +25,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.accounts.roles import RANK
 from tests.support.deploying import run_to_end
+from tests.support.totp import Authenticator
 
 PW = "correct horse battery"
 SELF = "self"  # operations on the caller's own account: every authenticated caller may call them
@@ -34,6 +35,8 @@ SELF = "self"  # operations on the caller's own account: every authenticated cal
 REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
+    "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
+    "POST /auth/mfa/disable": SELF, "PATCH /orgs/{org}": "admin",
     "POST /orgs/{org}/members": "admin", "GET /orgs/{org}/members": "viewer",
     "PATCH /orgs/{org}/members/{user}": "admin", "DELETE /orgs/{org}/members/{user}": "admin",
     "GET /orgs/{org}/invitations": "admin", "DELETE /orgs/{org}/invitations/{invitation}": "admin",
@@ -97,6 +100,10 @@ REQUIRED = {
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
+# two-factor settings and the organization's policy take a log-in session: API tokens get 403
+OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /auth/mfa/setup", "POST /auth/mfa/confirm",
+                                                      "POST /auth/mfa/recovery-codes", "POST /auth/mfa/disable",
+                                                      "PATCH /orgs/{org}")})
 # Statuses an allowed caller may get besides 2xx: a conflict with the fixtures' state
 # (cancelling a live deployment, a deploy already running).
 ALLOWED_CONFLICT = {409}
@@ -129,6 +136,8 @@ class World:
     dual_token: str = ""        # the session of the user behind the limited token
     identities: list[Who] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)  # e-mail -> password, once changed
+    authenticators: dict[str, Authenticator] = field(default_factory=dict)  # e-mail -> its 2FA app, once on
+    recovery: dict[str, list[str]] = field(default_factory=dict)  # e-mail -> its unused recovery codes
     n: int = 0
 
     def call(self, method, path, body=None, token=None, query=None):
@@ -201,8 +210,31 @@ class World:
         return self.ok("POST", "/tokens", {"name": "t-" + _hex(), "organization_id": org_id}, token=token)["id"]
 
     def login(self, email) -> str:
-        return self.ok("POST", "/auth/login", {"email": email, "password": self.passwords.get(email, PW)},
-                       token="")["token"]
+        out = self.ok("POST", "/auth/login", {"email": email, "password": self.passwords.get(email, PW)}, token="")
+        if out.get("mfa_required"):   # two-factor authentication on: the second step, with a recovery code
+            out = self.ok("POST", "/auth/login/mfa", {"mfa_token": out["mfa_token"],
+                                                      "recovery_code": self.recovery[email].pop()}, token="")
+        return out["token"]
+
+    # --- two-factor authentication, as each identity's own authenticator app ---
+
+    def mfa_confirm_body(self, who) -> dict:
+        """A new pending secret for the caller, and a code of it (a placeholder when setup is refused)."""
+        status, raw, _ = self.call("POST", "/auth/mfa/setup", {"password": self.passwords.get(who.email, PW)},
+                                   token=who.token)
+        if status != 201:
+            return {"code": "000000"}
+        app = Authenticator(json.loads(raw)["secret"])
+        self.authenticators[who.email] = app
+        return {"code": app.code()}
+
+    def mfa_code(self, email) -> str:
+        app = self.authenticators.get(email)
+        return app.code() if app else "000000"
+
+    def recovery_code(self, email) -> str:
+        codes = self.recovery.get(email)
+        return codes.pop() if codes else "aaaa-bbbb-cccc-dddd"
 
 
 def _module_env(tmp_path_factory, redis_url, moto_url):
@@ -394,6 +426,12 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /auth/password": lambda: {"current_password": w.passwords.get(who.email, PW),
                                         "new_password": "new password " + _hex()},
         "POST /tokens": lambda: {"name": "m-" + _hex(), "organization_id": a["org"]},
+        "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
+        "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
+        "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},
+        "POST /auth/mfa/disable": lambda: {"password": w.passwords.get(who.email, PW),
+                                           "recovery_code": w.recovery_code(who.email)},
+        "PATCH /orgs/{org}": lambda: {"require_mfa": False},   # true would shut the members without 2FA out
         "POST /orgs/{org}/members": lambda: {"email": f"new-{_hex()}@x.test", "role": "viewer"},
         "PATCH /orgs/{org}/members/{user}": lambda: {"role": "viewer"},
         "POST /orgs/{org}/projects": lambda: {"name": "new-" + _hex()},
@@ -473,6 +511,8 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
     w.n += 1
     if key == "POST /auth/password" and status == 200:
         w.passwords[who.email] = body["new_password"]
+    if key in ("POST /auth/mfa/confirm", "POST /auth/mfa/recovery-codes") and status == 200:
+        w.recovery[who.email] = json.loads(raw)["recovery_codes"]
     seen = f"{who.name:>10} {key} -> {status}"
     if status >= 500:
         problems.append(f"{seen}: server error {raw[:200]}")

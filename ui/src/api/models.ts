@@ -11,9 +11,15 @@ export interface Page<T> {
 }
 export interface User { id: string; email: string; name: string; created: string }
 export type Role = "owner" | "admin" | "developer" | "viewer";
-export interface Org { id: string; name: string; created: string; role: Role }
-export interface Me { user: User; organizations: Org[] }
+export interface Org { id: string; name: string; created: string; role: Role; require_mfa?: boolean }
+/** Two-factor authentication of the signed-in user (GET /v1/me). */
+export interface MfaStatus { enabled: boolean; recovery_codes_left: number }
+export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus }
 export interface AuthAnswer { token: string; user: User; organization?: Org }
+/** POST /v1/auth/login with two-factor authentication on: no session yet, a challenge for the code. */
+export interface MfaChallenge { mfa_required: true; mfa_token: string; expires_in: number }
+export interface MfaSetup { secret: string; otpauth_uri: string; issuer: string; account: string }
+export interface RecoveryCodes { recovery_codes: string[]; mfa: MfaStatus }
 export interface Project { id: string; org_id: string; name: string; description: string; created: string; updated: string }
 export interface Environment { id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string> }
 

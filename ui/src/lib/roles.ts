@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   "member.write": "admin",
   "aws_account.write": "admin",
   "git.write": "admin",
+  "org.write": "admin",   // the organization's settings (require_mfa)
 } as const satisfies Record<string, RoleName>;
 export type Action = keyof typeof PERMISSIONS;
 

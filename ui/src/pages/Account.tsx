@@ -4,12 +4,14 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
 import { Field, FormError } from "../components/Field";
+import { TwoFactor } from "../components/TwoFactor";
 
 const FIELDS = ["current_password", "new_password"];
 /** POST /v1/auth/password: a fresh session, and how many API tokens it revoked. */
 interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
 
-/** The signed-in user's account: the password change, which ends every session and API token. */
+/** The signed-in user's account: the password change, which ends every session and API token, and
+ * two-factor authentication. */
 export default function AccountPage() {
   const me = useMe();
   const navigate = useNavigate();
@@ -52,6 +54,7 @@ export default function AccountPage() {
           {change.isPending ? "Changing…" : "Change password"}
         </button>
       </form>
+      <TwoFactor status={me.data?.mfa} />
     </section>
   );
 }

@@ -2,28 +2,37 @@ import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
-import type { AuthAnswer } from "../api/models";
+import type { AuthAnswer, MfaChallenge } from "../api/models";
 import type { components } from "../api/schema";
 import { Field, FormError } from "../components/Field";
 
-function useAuth(kind: "login" | "signup") {
+/** A session was answered: keep it and go back to the page that asked for sign-in. */
+function useSignedIn() {
   const navigate = useNavigate();
   const location = useLocation();
   const qc = useQueryClient();
+  return (answer: { token: string; organization?: AuthAnswer["organization"] }) => {
+    session.set(answer.token);
+    qc.clear();
+    // a path of this app only: the router refuses "//host/…" (another site) with a page error,
+    // which left the form as it was after a good sign-in
+    const from = (location.state as { from?: string } | null)?.from;
+    const back = from && from.startsWith("/") && !from.startsWith("//") ? from : undefined;
+    navigate(back ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
+  };
+}
+
+function useAuth(kind: "login" | "signup", onChallenge?: (c: MfaChallenge) => void) {
+  const signedIn = useSignedIn();
   return useMutation({
     mutationFn: (body: Record<string, string>) =>
       kind === "login"
-        ? unwrap<AuthAnswer>(api.POST("/v1/auth/login", { body: body as { email: string; password: string } }))
+        ? unwrap<AuthAnswer | MfaChallenge>(api.POST("/v1/auth/login", { body: body as { email: string; password: string } }))
         // (`organization` may be left out by an invited person; the cast holds until `make ui-types` says so too)
         : unwrap<AuthAnswer>(api.POST("/v1/auth/signup", { body: body as components["schemas"]["SignupIn"] })),
     onSuccess: (answer) => {
-      session.set(answer.token);
-      qc.clear();
-      // a path of this app only: the router refuses "//host/…" (another site) with a page error,
-      // which left the form as it was after a good sign-in
-      const from = (location.state as { from?: string } | null)?.from;
-      const back = from && from.startsWith("/") && !from.startsWith("//") ? from : undefined;
-      navigate(back ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
+      if ("mfa_required" in answer) onChallenge?.(answer);   // two-factor authentication: a second step
+      else signedIn(answer);
     },
   });
 }
@@ -33,7 +42,8 @@ const generalError = (e: unknown, fields: string[]) =>
   e instanceof ApiError && fields.some((f) => e.forField(f)) ? null : e;
 
 export function Login() {
-  const auth = useAuth("login");
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+  const auth = useAuth("login", setChallenge);
   const location = useLocation();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
   const [email, setEmail] = useState(state?.email ?? "");
@@ -42,6 +52,7 @@ export function Login() {
     e.preventDefault();
     auth.mutate({ email, password });
   };
+  if (challenge) return <SecondStep challenge={challenge} onRestart={() => { setChallenge(null); setPassword(""); auth.reset(); }} />;
   return (
     <div className="auth">
       <h1>Sign in to Launchbay</h1>
@@ -64,6 +75,44 @@ export function Login() {
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Signing in…" : "Sign in"}</button>
       </form>
       <p>New here? <Link to="/signup">Create an account</Link></p>
+    </div>
+  );
+}
+
+/** Sign-in, second step: the code of the authenticator app, or a recovery code. */
+function SecondStep({ challenge, onRestart }: { challenge: MfaChallenge; onRestart: () => void }) {
+  const signedIn = useSignedIn();
+  const [recovery, setRecovery] = useState(false);
+  const [value, setValue] = useState("");
+  const verify = useMutation({
+    mutationFn: () => unwrap<AuthAnswer>(api.POST("/v1/auth/login/mfa", {
+      body: { mfa_token: challenge.mfa_token, ...(recovery ? { recovery_code: value.trim() } : { code: value.replace(/\s/g, "") }) },
+    })),
+    onSuccess: signedIn,
+  });
+  const field = recovery ? "recovery_code" : "code";
+  const expired = verify.error instanceof ApiError && verify.error.forField("mfa_token");
+  const submit = (e: FormEvent) => { e.preventDefault(); verify.mutate(); };
+  const toggle = () => { setRecovery(!recovery); setValue(""); verify.reset(); };
+  return (
+    <div className="auth">
+      <h1>Two-factor authentication</h1>
+      <p className="muted">
+        {recovery ? "Type one of your recovery codes (each works once)." : "Type the 6-digit code your authenticator app shows for Launchbay."}
+      </p>
+      <form onSubmit={submit} noValidate>
+        <Field key={field} label={recovery ? "Recovery code" : "Authentication code"} error={fieldError(verify.error, field) ?? fieldError(verify.error, "code")}>
+          {recovery
+            ? <input autoComplete="off" autoCapitalize="none" spellCheck={false} value={value} onChange={(e) => setValue(e.target.value)} autoFocus required />
+            : <input inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]*" maxLength={8} value={value} onChange={(e) => setValue(e.target.value)} autoFocus required />}
+        </Field>
+        <FormError error={generalError(verify.error, [field, "code"])} />
+        <button className="primary" disabled={verify.isPending || !value.trim()}>{verify.isPending ? "Verifying…" : "Verify"}</button>
+      </form>
+      <p>
+        <button type="button" className="link" onClick={toggle}>{recovery ? "Use your authenticator app instead" : "Use a recovery code instead"}</button>
+        {expired ? <> · <button type="button" className="link" onClick={onRestart}>Sign in again</button></> : null}
+      </p>
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Invitation, Role } from "../api/models";
-import { keys, useInvitations, useMe, useMembers } from "../api/queries";
+import { keys, useCan, useInvitations, useMe, useMembers } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
 
@@ -36,6 +36,7 @@ export default function MembersPage() {
     <section className="narrow">
       <h1>Members</h1>
       <p className="muted">Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.</p>
+      <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} />
       {manager && (
         <form className="inline-form" onSubmit={submit} noValidate>
           <Field label="Invite by email" error={err?.forField("email")}><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} /></Field>
@@ -111,5 +112,29 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
         </table>
       )}
     </>
+  );
+}
+
+/** The organization's two-factor policy: owners and admins switch it; everyone sees it. */
+function RequireMfa({ org, required }: { org: string; required: boolean }) {
+  const qc = useQueryClient();
+  const manager = useCan(org)("org.write");
+  const policy = useMutation({
+    mutationFn: (require_mfa: boolean) => unwrap(api.PATCH("/v1/orgs/{org}", { params: { path: { org } }, body: { require_mfa } })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.me }),
+  });
+  if (!manager) return required ? <p className="notice">This organization requires two-factor authentication of its members.</p> : null;
+  return (
+    <div className="field">
+      <label>
+        <input type="checkbox" checked={required} disabled={policy.isPending} aria-describedby="require-mfa-hint"
+          onChange={(e) => policy.mutate(e.target.checked)} />{" "}
+        Require two-factor authentication
+      </label>
+      <small id="require-mfa-hint" className="hint">
+        Members without it (and their API tokens) are refused in this organization until they turn it on in their account.
+      </small>
+      <ErrorNote error={policy.error} />
+    </div>
   );
 }
