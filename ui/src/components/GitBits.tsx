@@ -1,5 +1,6 @@
 // Small pieces shared by the Git & previews and Notifications pages and the service page.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { Modal } from "./Modal";
 import type { Commit } from "../api/git";
 
 export const shortSha = (sha: string | null | undefined) => (sha ?? "").slice(0, 7);
@@ -33,23 +34,19 @@ export function CopyValue({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** A modal question: focus on the first button, Escape or a click outside answers no. */
+/** A modal question (see Modal): Escape or a click outside answers no. Focus starts on the
+ * answer that does nothing (Cancel) when the question is about something that cannot be undone. */
 export function ConfirmDialog({ title, children, confirm, onConfirm, onClose, pending, danger }: {
   title: string; children: ReactNode; confirm: string; onConfirm: () => void; onClose: () => void; pending?: boolean; danger?: boolean;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => { box.current?.querySelector<HTMLElement>("button")?.focus(); }, []);
   return (
-    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h2>{title}</h2>
-        {children}
-        <div className="actions">
-          <button className={danger ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>{confirm}</button>
-          <button onClick={onClose}>Cancel</button>
-        </div>
+    <Modal title={title} onClose={onClose} focus={danger ? "button.cancel" : "button"}>
+      {children}
+      <div className="actions">
+        <button className={danger ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>{confirm}</button>
+        <button className="cancel" onClick={onClose}>Cancel</button>
       </div>
-    </div>
+    </Modal>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
@@ -6,6 +6,7 @@ import { useCan, useEnvironments, useProject } from "../api/queries";
 import { resourceKeys, useResources } from "../api/resources";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
+import { Modal } from "../components/Modal";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
 import {
   BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
@@ -184,20 +185,6 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   );
 }
 
-/** A modal box: focus inside at once, Escape or a click outside closes it. */
-function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => { box.current?.querySelector<HTMLElement>("input, select, button")?.focus(); }, []);
-  return (
-    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h2>{title}</h2>
-        {children}
-      </div>
-    </div>
-  );
-}
-
 /** Resize (PATCH of the changed fields only): the same choices as the add form; storage only grows. */
 export function ResizeDialog({ org, project, r, onClose }: { org: string; project: string; r: Resource; onClose: () => void }) {
   const [form, setForm] = useState<ResizeForm>(() => resizeForm(r));
@@ -214,7 +201,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
   const fieldError = (f: string) => (problem?.field === f ? problem.message : err?.forField(f));
   const onField = ["size", "storage_gb", "backup_retention_days"];
   return (
-    <Dialog title={`Change ${r.name}`} onClose={onClose}>
+    <Modal title={`Change ${r.name}`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
         <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}. The engine and version stay; AWS applies a resize within minutes and the status says when it is done.</p>
         {k.sizes.length > 0 && (
@@ -245,7 +232,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
         </div>
       </form>
       {k.sizes.length > 0 && <RotateCredentials org={org} project={project} r={r} onDone={onClose} />}
-    </Dialog>
+    </Modal>
   );
 }
 
@@ -281,7 +268,7 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
   const err = remove.error instanceof ApiError ? remove.error : null;
   const holdsData = r.kind !== "bucket";
   return (
-    <Dialog title={`Delete ${r.name}?`} onClose={onClose}>
+    <Modal title={`Delete ${r.name}?`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); if (confirmMatches(r, typed)) remove.mutate(); }} noValidate>
         <ul className="delete-notes">
           {holdsData
@@ -300,6 +287,6 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
           <button type="button" onClick={onClose}>Cancel</button>
         </div>
       </form>
-    </Dialog>
+    </Modal>
   );
 }
