@@ -67,7 +67,7 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/audit", element: page(<AuditPage />) },
       { path: "/orgs/:org/members", element: page(<MembersPage />) },
       { path: "/orgs/:org/aws-accounts", element: page(<AwsAccountsPage />) },
-      { path: "*", element: <p>Nothing here. <a href="/">Back to your projects</a></p> },
+      { path: "*", element: <section><h1>Page not found</h1><p>Nothing here. <a href="/">Back to your projects</a></p></section> },
     ],
   },
 ];

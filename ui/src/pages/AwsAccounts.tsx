@@ -67,7 +67,7 @@ export default function AwsAccountsPage() {
       )}
       {items && items.length > 0 && (
         <table className="table" aria-label="AWS accounts">
-          <thead><tr><th>Name</th><th>Status</th><th>Regions</th><th className="hide-narrow">Account</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Status</th><th>Regions</th><th className="hide-narrow">Account</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((a) => <Row key={a.id} org={org} account={a} onSetup={() => setSetupFor(a.id)} />)}</tbody>
         </table>
       )}

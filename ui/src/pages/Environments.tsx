@@ -33,7 +33,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
       {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Environments">
-          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}

@@ -54,6 +54,7 @@ export default function MembersPage() {
       )}
       <ErrorNote error={members.error ?? change.error} />
       <table className="table" aria-label="Members">
+        <thead><tr><th>Email</th><th>Role</th></tr></thead>
         <tbody>
           {members.data?.items.map((m) => (
             <tr key={m.user.id}><td>{m.user.email}</td>
@@ -87,7 +88,7 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
       {items && items.length === 0 && <Empty title="No pending invitations">Invite someone by email above.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Invitations">
-          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th /></tr></thead>
+          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {items.map((i) => (
               <tr key={i.id}>

@@ -1,0 +1,77 @@
+// Screen-reader structure the other page tests do not look at: table headers, one h1 per page,
+// where focus goes when an inline question is dismissed.
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { makeQueryClient } from "../App";
+import { session } from "../api/client";
+import { DeleteByName } from "../components/DeleteByName";
+import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+
+const empty = (): [number, unknown] => [200, { items: [], next: null }];
+
+test("secrets are a table with column headers (the value says hidden, not six bullets)", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s/secrets": () => [200, { items: [{ name: "API_KEY", version: 2, scope: "service", updated: "2026-11-26T10:00:00Z" }], next: null }],
+    "GET /v1/orgs/o/services/s/(deployments|releases)": empty,
+  });
+  renderAt("/orgs/o/services/s/variables");
+  const table = await screen.findByRole("table", { name: "Secrets" });
+  expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Name", "Version", "Set", "Value", "Actions"]);
+  const row = within(table).getByRole("row", { name: /API_KEY/ });
+  expect(within(row).getAllByRole("cell")[3]!.textContent).toContain("hidden");
+});
+
+test("no secrets: no empty table, the empty note only", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s/secrets": empty,
+    "GET /v1/orgs/o/services/s/(deployments|releases)": empty,
+  });
+  renderAt("/orgs/o/services/s/variables");
+  expect(await screen.findByText("No secrets")).toBeTruthy();
+  expect(screen.queryByRole("table", { name: "Secrets" })).toBeNull();
+});
+
+test("members and invitations tables have column headers, the actions column named", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [{ id: "inv_1", email: "x@example.com", role: "viewer", status: "pending", created: "2026-11-20T00:00:00Z", expires: "2026-12-04T00:00:00Z" }], next: null }],
+  });
+  renderAt("/orgs/o/members");
+  const members = await screen.findByRole("table", { name: "Members" });
+  expect(within(members).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Email", "Role"]);
+  const invitations = await screen.findByRole("table", { name: "Invitations" });
+  expect(within(invitations).getAllByRole("columnheader").at(-1)!.textContent).toBe("Actions");
+});
+
+test("an unknown address says so in a heading of its own", async () => {
+  session.set("t");
+  fakeApi(signedIn());
+  renderAt("/orgs/o/nothing/here");
+  expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+});
+
+test("Keep it closes the typed-name question and gives focus back to the Delete button", async () => {
+  render(
+    <QueryClientProvider client={makeQueryClient()}>
+      <DeleteByName what="service" name="web" remove={async () => undefined} onDeleted={() => {}}>Gone for good.</DeleteByName>
+    </QueryClientProvider>,
+  );
+  const user = userEvent.setup();
+  await user.click(screen.getByRole("button", { name: "Delete web…" }));
+  expect(document.activeElement).toBe(screen.getByLabelText("Type web to confirm"));
+  await user.click(screen.getByRole("button", { name: "Keep it" }));
+  expect(screen.queryByLabelText("Type web to confirm")).toBeNull();
+  expect(document.activeElement).toBe(screen.getByRole("button", { name: "Delete web…" }));
+});
