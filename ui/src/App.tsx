@@ -1,7 +1,7 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation, type RouteObject } from "react-router";
-import { ApiError, session, setUnauthorizedHandler } from "./api/client";
+import { ApiError, session } from "./api/client";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/Empty";
 import { Login, Signup } from "./pages/Auth";
@@ -74,11 +74,6 @@ export const routes: RouteObject[] = [
 
 const queryClient = makeQueryClient();
 const router = createBrowserRouter(routes);
-
-setUnauthorizedHandler(() => {
-  queryClient.clear();
-  void router.navigate("/login", { state: { expired: true } });
-});
 
 export function App() {
   return (

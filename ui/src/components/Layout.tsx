@@ -1,7 +1,7 @@
-import { useEffect, useState } from "react";
-import { Link, NavLink, Outlet, useNavigate, useParams } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, session } from "../api/client";
+import { api, onSessionEnded, session } from "../api/client";
 import { useHealth, useMe } from "../api/queries";
 import { SearchPalette } from "./SearchPalette";
 
@@ -26,6 +26,15 @@ export function Layout() {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
+
+  // a 401 (the session expired, or ended elsewhere): sign in again, then back to this very page
+  const location = useLocation();
+  const here = useRef("");
+  here.current = location.pathname + location.search;
+  useEffect(() => onSessionEnded(() => {
+    qc.clear();
+    navigate("/login", { replace: true, state: { expired: true, from: here.current } });
+  }), [navigate, qc]);
 
   const logout = async () => {
     // the session ends server-side first; the token is forgotten here even if that call fails

@@ -52,7 +52,7 @@ export function Login() {
         </p>
       ) : state?.signedOut ? (
         <p className="notice" role="status">You are signed out.</p>
-      ) : state?.expired && <p className="notice">Your session ended. Sign in again.</p>}
+      ) : state?.expired && <p className="notice" role="status">Your session ended. Sign in again to go back to where you were.</p>}
       <form onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />

@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Deployment, ServiceEndpoints } from "../api/models";
 import { keys, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
-import { ErrorNote, Loading } from "../components/Empty";
+import { ErrorNote, Loading, PageError } from "../components/Empty";
 import { LogView } from "../components/LogView";
 import { releaseStatus, StatusBadge } from "../components/StatusBadge";
 import { reasonWords, Timeline } from "../components/Timeline";
@@ -26,7 +26,7 @@ export default function DeploymentPage() {
     onSuccess: (x) => qc.setQueryData(keys.deployment(org, dep), x),
   });
   if (d.isPending) return <Loading what="deployment" />;
-  if (!d.data) return <ErrorNote error={d.error} />;
+  if (!d.data) return <PageError title="Cannot show this deployment" error={d.error} retry={() => void d.refetch()} />;
   const x = d.data;
   const final = isFinal(x.status);
   const commit = (x as DeploymentWithCommit).commit;

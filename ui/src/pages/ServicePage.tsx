@@ -6,7 +6,7 @@ import type { Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
-import { ErrorNote, Loading } from "../components/Empty";
+import { Loading, PageError } from "../components/Empty";
 import { StatusBadge } from "../components/StatusBadge";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
@@ -30,7 +30,7 @@ export default function ServicePage() {
   const [confirming, setConfirming] = useState(false);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
-  if (!s) return <ErrorNote error={service.error} />;
+  if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
   const base = `/orgs/${org}/services/${svc}`;
   const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["resources", "Resources"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
