@@ -1,10 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock } from "../lib/format";
 import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
-import { outcomeTitle } from "./DeploymentPage";
+import { outcomeTitle, servingWords } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
 const rec = (...xs: [PhaseRecord["status"], number][]): PhaseRecord[] => xs.map(([status, s]) => ({ status, at: at(s) }));
@@ -141,4 +142,67 @@ test("while it rolls back, the page says so (not a bare 'Failure:')", () => {
   expect(outcomeTitle(dep({ status: "rollback_pending", rollback_to_number: 1 }))).toBe("This release failed: rolling back to #1…");
   expect(outcomeTitle(dep({ status: "rolled_back" }))).toBe("This release failed and was rolled back.");
   expect(outcomeTitle(dep({ status: "failed" }))).toBe("This deployment failed.");
+});
+
+const failedApi = (d: Deployment, svc: typeof service) => ({
+  ...signedIn(),
+  "GET /v1/orgs/o/deployments/d2": (): [number, unknown] => [200, d],
+  "GET /v1/orgs/o/deployments/d2/logs": (): [number, unknown] => [200, { lines: [], next: null, more: false, status: d.status, final: true }],
+  "GET /v1/orgs/o/services/s": (): [number, unknown] => [200, svc],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", org_id: "o", name: "shop" }],
+  "GET /v1/orgs/o/services/s/plan": (): [number, unknown] => [200, { service_id: "s", sandbox: true, summary: {}, message: "", steps: [] }],
+});
+
+test("a rolled-back release: the reason, the release serving again as a link, what to do, and Deploy again opens the plan", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1" }),
+    "POST /v1/orgs/o/services/s/deployments": () => [202, { ...dep({ id: "d3", number: 3 }) }],
+    "GET /v1/orgs/o/deployments/d3.*": () => [200, dep({ id: "d3", number: 3 })],
+  });
+  const router = renderAt("/orgs/o/deployments/d2");
+  const user = userEvent.setup();
+  const alert = await screen.findByRole("alert");
+  expect(alert.textContent).toContain("This release failed and was rolled back.");
+  expect(alert.textContent).toContain("health check on / returned 502");
+  expect(within(alert).getByRole("link", { name: "#1" }).getAttribute("href")).toBe("/orgs/o/deployments/d1");
+  expect((await within(alert).findByRole("link", { name: "variables" })).getAttribute("href")).toBe("/orgs/o/services/s/variables");
+  expect(within(alert).getByRole("link", { name: "settings" }).getAttribute("href")).toBe("/orgs/o/services/s/settings");
+  expect(within(alert).getByRole("link", { name: "the service's logs" }).getAttribute("href")).toBe("/orgs/o/services/s/logs");
+  const again = await within(alert).findByRole("button", { name: "Deploy again" });
+  await user.click(again);
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  await user.click(await within(dialog).findByRole("button", { name: "Deploy now" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d3"));
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s/deployments"]);
+});
+
+test("a first deploy that failed says nothing serves traffic; one after a live release says the live one keeps serving", async () => {
+  session.set("t");
+  const failed = dep({ status: "failed", error: "container exited with code 1", finished: at(2), steps: [{ name: "rollout", status: "failed", error: "exit 1" }] });
+  fakeApi(failedApi(failed, { ...service, status: "failed", live_deployment_id: null as unknown as string }));
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("alert");
+  expect(alert.textContent).toContain("This deployment failed.");
+  expect(await within(alert).findByText("Nothing was live before, so there was nothing to roll back to: the service serves no traffic yet.")).toBeTruthy();
+  expect(servingWords(failed, { ...service, live_deployment_id: "d1" } as never)).toBe("Nothing was rolled out: the live release keeps serving traffic.");
+});
+
+test("a viewer sees what happened and where to look, but no Deploy again", async () => {
+  session.set("t");
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1" }),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("alert");
+  expect(await within(alert).findByRole("link", { name: "the service's logs" })).toBeTruthy();
+  expect(within(alert).queryByRole("button", { name: "Deploy again" })).toBeNull();
+});
+
+test("the status is announced as it changes (a status region, not only the coloured badge)", async () => {
+  session.set("t");
+  fakeApi(failedApi(rolledBack, { ...service, live_deployment_id: "d1" }));
+  renderAt("/orgs/o/deployments/d2");
+  await waitFor(() => expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("Deployment #2 is rolled back."));
 });
