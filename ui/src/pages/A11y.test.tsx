@@ -1,6 +1,6 @@
 // Screen-reader structure the other page tests do not look at: table headers, one h1 per page,
 // where focus goes when an inline question is dismissed.
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { makeQueryClient } from "../App";
@@ -74,4 +74,22 @@ test("Keep it closes the typed-name question and gives focus back to the Delete 
   await user.click(screen.getByRole("button", { name: "Keep it" }));
   expect(screen.queryByLabelText("Type web to confirm")).toBeNull();
   expect(document.activeElement).toBe(screen.getByRole("button", { name: "Delete web…" }));
+});
+
+test("the environment filter is a group of pressed buttons (not tabs without panels)", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": empty, "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [{ id: "e1", name: "production" }, { id: "e2", name: "staging" }], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const filter = await screen.findByRole("group", { name: "Show environment" });
+  expect(within(filter).queryAllByRole("tab")).toHaveLength(0);
+  const pressed = () => within(filter).getAllByRole("button", { pressed: true }).map((b) => b.textContent);
+  expect(pressed()).toEqual(["All environments"]);
+  await user.click(within(filter).getByRole("button", { name: "staging" }));
+  await waitFor(() => expect(pressed()).toEqual(["staging"]));
 });

@@ -35,10 +35,10 @@ export function ProjectServices() {
         {write && <Link className="button primary" to={newLink}>New service</Link>}
       </div>
       {(envs.data?.items.length ?? 0) > 0 && (
-        <div className="tabs" role="tablist" aria-label="Environment">
-          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+        <div className="tabs" role="group" aria-label="Show environment">
+          <button type="button" aria-pressed={!env} onClick={() => setParams({})}>All environments</button>
           {envs.data?.items.map((e) => (
-            <button key={e.id} role="tab" aria-selected={env === e.name} onClick={() => setParams({ env: e.name })}>{e.name}</button>
+            <button key={e.id} type="button" aria-pressed={env === e.name} onClick={() => setParams({ env: e.name })}>{e.name}</button>
           ))}
         </div>
       )}

@@ -46,10 +46,10 @@ export default function ResourcesPage() {
           initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
       )}
       {envNames.length > 0 && (
-        <div className="tabs" role="tablist" aria-label="Environment">
-          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+        <div className="tabs" role="group" aria-label="Show environment">
+          <button type="button" aria-pressed={!env} onClick={() => setParams({})}>All environments</button>
           {envNames.map((name) => (
-            <button key={name} role="tab" aria-selected={env === name} onClick={() => setParams({ env: name })}>{name}</button>
+            <button key={name} type="button" aria-pressed={env === name} onClick={() => setParams({ env: name })}>{name}</button>
           ))}
         </div>
       )}
