@@ -8,6 +8,23 @@ const ROW = 20;
 /** The message without the step's name in front when the step is shown beside it ("service: started"). */
 export const withoutStep = (l: LogLine) => (l.step && l.message.startsWith(`${l.step}: `) ? l.message.slice(l.step.length + 2) : l.message);
 
+/** A warning or an error says so in a word, not only by its colour. */
+export const levelWord = (level: string | undefined) =>
+  level === "error" || level === "critical" ? "error" : level === "warning" || level === "warn" ? "warning" : null;
+
+/** One line's parts: time, step, the level when it is not plain information, the message. */
+export function LogLineParts({ l }: { l: LogLine }) {
+  const level = levelWord(l.level);
+  return (
+    <>
+      <span className="ts">{clock(l.ts)}</span>
+      {l.step && <span className="step">{l.step}</span>}
+      {level && <span className={`lvl lvl-word-${level}`}>{level}</span>}
+      <span className="msg">{withoutStep(l)}</span>
+    </>
+  );
+}
+
 /** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast. A long
  * line wraps (an ARN or a stack trace is read whole, on a phone too): rows are measured once shown.
  * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
@@ -62,9 +79,7 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
             return (
               <div key={l.seq} ref={v.measureElement} data-index={item.index} className={`log-line lvl-${l.level ?? "info"}`}
                 style={{ transform: `translateY(${item.start}px)` }}>
-                <span className="ts">{clock(l.ts)}</span>
-                {l.step && <span className="step">{l.step}</span>}
-                <span className="msg">{withoutStep(l)}</span>
+                <LogLineParts l={l} />
               </div>
             );
           })}
