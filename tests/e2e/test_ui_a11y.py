@@ -4,7 +4,8 @@
   headings in order, table headers, named dialogs, ids): sign in, sign up, projects, a project,
   new service, each service tab, the Deploy dialog, the deployment page, the search palette,
   members, AWS accounts, audit, tokens, account, resources, git, notifications.
-- Keyboard only: Tab from the top reaches Deploy (every stop with a visible focus outline),
+- Keyboard only: the first Tab is "Skip to content", to the h1, the next Tab is Deploy (every stop
+  with a visible focus outline),
   Enter opens the plan with focus on "Deploy now", Tab stays inside the dialog, Escape closes it
   and focus is back on Deploy; Enter, Enter deploys.
 - Failure paths: a first deploy that crashes says so, that nothing serves traffic, links the
@@ -62,7 +63,12 @@ def test_every_screen_and_a_keyboard_only_deploy(page):
     # keyboard only, from the top of the service page
     page.goto(svc_url)
     expect(page.get_by_role("button", name="Deploy", exact=True)).to_be_visible()
-    tab_to(page, lambda p: p.evaluate(FOCUSED_IS, "Deploy"))
+    assert page.title() == "web · Launchbay"
+    page.keyboard.press("Tab")             # the first stop skips the top bar
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name=re.compile("^web"))).to_be_focused()
+    assert tab_to(page, lambda p: p.evaluate(FOCUSED_IS, "Deploy")) == 1
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Deploy web?")
     expect(dialog).to_be_visible()

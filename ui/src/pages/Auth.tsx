@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
@@ -32,7 +32,11 @@ const fieldError = (e: unknown, name: string) => (e instanceof ApiError ? e.forF
 const generalError = (e: unknown, fields: string[]) =>
   e instanceof ApiError && fields.some((f) => e.forField(f)) ? null : e;
 
+// (outside the signed-in frame, whose pages take their title from their h1)
+const useTitle = (title: string) => useEffect(() => { document.title = `${title} · Launchbay`; }, [title]);
+
 export function Login() {
+  useTitle("Sign in");
   const auth = useAuth("login");
   const location = useLocation();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
@@ -69,6 +73,7 @@ export function Login() {
 }
 
 export function Signup() {
+  useTitle("Create your account");
   const auth = useAuth("signup");
   const [form, setForm] = useState({ email: "", password: "", organization: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
