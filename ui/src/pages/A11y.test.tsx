@@ -93,3 +93,41 @@ test("the environment filter is a group of pressed buttons (not tabs without pan
   await user.click(within(filter).getByRole("button", { name: "staging" }));
   await waitFor(() => expect(pressed()).toEqual(["staging"]));
 });
+
+test("an inline question takes focus at its safe answer, and Keep gives focus back to the button that asked", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/tokens": () => [200, { items: [{ id: "tok_1", name: "ci", prefix: "lb_WQmd", org_id: "o", created: new Date().toISOString(), last_used: null }], next: null }],
+  });
+  renderAt("/tokens");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "API tokens" });
+  await user.click(within(table).getByRole("button", { name: "Revoke ci" }));
+  const ask = within(table).getByRole("group", { name: "Revoke ci?" });
+  expect(document.activeElement).toBe(within(ask).getByRole("button", { name: "Keep" }));
+  await user.keyboard("{Enter}");
+  expect(within(table).queryByRole("group")).toBeNull();
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Revoke ci" }));
+});
+
+test("an environment's clone form takes focus at its first field; Cancel gives it back to Clone", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": empty, "GET /v1/orgs/o/aws-accounts": empty,
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [{ id: "env_production", project_id: "p", name: "production", domain_suffix: null, env: {}, aws_account_id: null, region: null }], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  await user.click(within(table).getByRole("button", { name: "Clone production" }));
+  expect(document.activeElement).toBe(within(table).getByLabelText("New environment name"));
+  await user.click(within(table).getByRole("button", { name: "Cancel" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Clone production" }));
+  await user.click(within(table).getByRole("button", { name: "Delete production" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Keep" }));
+  await user.click(within(table).getByRole("button", { name: "Keep" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Delete production" }));
+});

@@ -7,6 +7,7 @@ import { accountKeys, useAwsAccounts, useCan, useHealth } from "../api/queries";
 import { AwsSetup } from "../components/AwsSetup";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
+import { InlineQuestion } from "../components/InlineQuestion";
 
 const TONE = { pending: "idle", connected: "ok", broken: "bad" } as const;
 /** "eu-west-1, us-east-1" or "eu-west-1 us-east-1" as the API's list. */
@@ -155,11 +156,11 @@ function Row({ org, account: a, onSetup }: { org: string; account: AwsAccount; o
           </span>
         )}
         {mode === "remove" && (
-          <span className="row" role="group" aria-label={`Remove ${a.name}?`}>
+          <InlineQuestion className="row" label={`Remove ${a.name}?`}>
             Remove this connection?
             <button className="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>Yes, remove</button>
             <button className="link" onClick={() => { setMode("view"); remove.reset(); }}>Keep</button>
-          </span>
+          </InlineQuestion>
         )}
         {mode === "view" && (
           <span className="row">

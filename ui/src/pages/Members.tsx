@@ -6,6 +6,7 @@ import type { Invitation, Role } from "../api/models";
 import { keys, useInvitations, useMe, useMembers } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
+import { InlineQuestion } from "../components/InlineQuestion";
 
 const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
 
@@ -97,11 +98,11 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
                 <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
                 <td>
                   {confirming === i.id ? (
-                    <span className="confirm" role="group" aria-label={`Revoke the invitation for ${i.email}?`}>
+                    <InlineQuestion className="confirm" label={`Revoke the invitation for ${i.email}?`}>
                       Revoke it?{" "}
                       <button className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(i.id)}>Yes, revoke</button>{" "}
                       <button className="link" onClick={() => setConfirming(null)}>Keep</button>
-                    </span>
+                    </InlineQuestion>
                   ) : (
                     <button className="link danger" onClick={() => setConfirming(i.id)} aria-label={`Revoke the invitation for ${i.email}`}>Revoke</button>
                   )}
