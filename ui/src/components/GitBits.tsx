@@ -5,7 +5,7 @@ import type { Commit } from "../api/git";
 
 export const shortSha = (sha: string | null | undefined) => (sha ?? "").slice(0, 7);
 
-/** Copies `text`; says "Copied" for a moment so a keyboard user hears it worked. */
+/** Copies `text`; says "Copied" for a moment, on the button and to a screen reader. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [done, setDone] = useState(false);
   useEffect(() => {
@@ -16,10 +16,15 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   const copy = () => {
     void navigator.clipboard?.writeText(text).then(() => setDone(true), () => setDone(false));
   };
+  // The button's name stays "Copy <label>" (aria-label), which a screen reader reads instead of
+  // the visible "Copied": the outcome is said by a status of its own.
   return (
-    <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
-      {done ? "Copied" : "Copy"}
-    </button>
+    <>
+      <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
+        {done ? "Copied" : "Copy"}
+      </button>
+      <span className="sr-only" role="status">{done ? `Copied the ${label}` : ""}</span>
+    </>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { ConfirmDialog } from "./GitBits";
+import { ConfirmDialog, CopyButton } from "./GitBits";
 import { Modal } from "./Modal";
 
 function Opener({ danger }: { danger?: boolean }) {
@@ -78,4 +78,13 @@ test("a form dialog focuses its first field, and a click outside closes it", asy
   await user.click(screen.getByRole("dialog", { name: "Change db" }).parentElement!);
   expect(screen.queryByRole("dialog")).toBeNull();
   expect(document.activeElement).toBe(screen.getByRole("button", { name: "Change" }));
+});
+
+test("Copy says it worked to a screen reader too (the button's name stays 'Copy secret')", async () => {
+  const user = userEvent.setup();   // (its clipboard stands in for the browser's)
+  render(<CopyButton text="s3cret" label="secret" />);
+  await user.click(screen.getByRole("button", { name: "Copy secret" }));
+  expect(await navigator.clipboard.readText()).toBe("s3cret");
+  expect((await screen.findByRole("status")).textContent).toBe("Copied the secret");
+  expect(screen.getByRole("button", { name: "Copy secret" }).textContent).toBe("Copied");
 });
