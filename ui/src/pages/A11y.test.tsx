@@ -131,3 +131,41 @@ test("an environment's clone form takes focus at its first field; Cancel gives i
   await user.click(within(table).getByRole("button", { name: "Keep" }));
   expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Delete production" }));
 });
+
+test("a refused form puts focus on the first field with an error (create service: the API's 422; a bad variable line before sending)", async () => {
+  session.set("t");
+  let posts = 0;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": empty,
+    "POST /v1/orgs/o/projects/p/services": () => {
+      posts += 1;
+      return [422, { error: { code: "invalid", message: "2 problems", field: "image",
+        fields: [{ field: "image", message: "image must be a reference" }, { field: "port", message: "port must be 1-65535" }] } }];
+    },
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "??");
+  await user.type(screen.getByLabelText("Variables"), "not a pair");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Variables")));
+  expect(posts).toBe(0);   // refused before sending
+
+  await user.clear(screen.getByLabelText("Variables"));
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Image")));
+  expect(posts).toBe(1);
+});
+
+test("sign in refused: focus on the field the API names", async () => {
+  fakeApi({ "POST /v1/auth/login": () => [401, { error: { code: "unauthorized", message: "wrong email or password", field: "password" } }] });
+  renderAt("/login");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Email"), "me@example.com");
+  await user.type(screen.getByLabelText("Password"), "nope nope nope");
+  await user.click(screen.getByRole("button", { name: "Sign in" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Password")));
+});

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import type { AuthAnswer } from "../api/models";
 import type { components } from "../api/schema";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 
 function useAuth(kind: "login" | "signup") {
   const navigate = useNavigate();
@@ -38,6 +38,7 @@ const useTitle = (title: string) => useEffect(() => { document.title = `${title}
 export function Login() {
   useTitle("Sign in");
   const auth = useAuth("login");
+  const form = useFocusFirstError<HTMLFormElement>(auth.error);
   const location = useLocation();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
   const [email, setEmail] = useState(state?.email ?? "");
@@ -57,7 +58,7 @@ export function Login() {
       ) : state?.signedOut ? (
         <p className="notice" role="status">You are signed out.</p>
       ) : state?.expired && <p className="notice" role="status">Your session ended. Sign in again to go back to where you were.</p>}
-      <form onSubmit={submit} noValidate>
+      <form ref={form} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
         </Field>
@@ -75,6 +76,7 @@ export function Login() {
 export function Signup() {
   useTitle("Create your account");
   const auth = useAuth("signup");
+  const formRef = useFocusFirstError<HTMLFormElement>(auth.error);
   const [form, setForm] = useState({ email: "", password: "", organization: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = (e: FormEvent) => {
@@ -86,7 +88,7 @@ export function Signup() {
   return (
     <div className="auth">
       <h1>Create your Launchbay account</h1>
-      <form onSubmit={submit} noValidate>
+      <form ref={formRef} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={form.email} onChange={set("email")} required />
         </Field>

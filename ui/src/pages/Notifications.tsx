@@ -7,7 +7,7 @@ import {
 } from "../api/git";
 import { useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { ConfirmDialog, CopyButton, CopyValue } from "../components/GitBits";
 import { ago } from "../lib/format";
 import { EVENT_WORDS, eventsText, notifyDeliveryWords, VERIFY_SNIPPET } from "../lib/gitWords";
@@ -102,8 +102,9 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
   const toggle = (e: string, on: boolean) => setV((o) => ({ ...o, events: on ? [...o.events, e] : o.events.filter((x) => x !== e) }));
   const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(); };
   const label = sub ? `Edit ${sub.name || sub.url_hint}` : "Add a subscription";
+  const ref = useFocusFirstError<HTMLFormElement>(save.error);
   return (
-    <form className="card notify-form" onSubmit={submit} aria-label={label} noValidate>
+    <form ref={ref} className="card notify-form" onSubmit={submit} aria-label={label} noValidate>
       {!sub && (
         <Field label="Kind" error={err?.forField("kind")}>
           <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as NotifyKind })}>

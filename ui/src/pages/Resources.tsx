@@ -5,7 +5,7 @@ import { api, ApiError, unwrap } from "../api/client";
 import { useCan, useEnvironments, useProject } from "../api/queries";
 import { resourceKeys, useResources } from "../api/resources";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { Modal } from "../components/Modal";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
 import {
@@ -129,8 +129,9 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   const set = (patch: Partial<ResourceForm>) => setForm((f) => ({ ...f, ...patch }));
   const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection"];
   const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
+  const ref = useFocusFirstError<HTMLFormElement>(create.error);
   return (
-    <form onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
+    <form ref={ref} onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
       <div className="row">
         <Field label="Kind" error={err?.forField("kind")}>
           <select value={form.kind} onChange={(e) => setForm((f) => withKind(f, e.target.value as ResourceKind))}>
