@@ -169,3 +169,22 @@ test("sign in refused: focus on the field the API names", async () => {
   await user.click(screen.getByRole("button", { name: "Sign in" }));
   await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Password")));
 });
+
+test("a status that changes while the list is polled is said (the badge alone changes silently); the first read is not", async () => {
+  session.set("t");
+  let status = "deploying";
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [{ ...service, status }], next: null }],
+    "GET /v1/orgs/o/projects/p/environments": empty, "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+  });
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Services" });
+  await within(table).findByText("deploying");
+  const said = screen.getByTestId("status-changes");
+  expect(said.getAttribute("role")).toBe("status");
+  expect(said.textContent).toBe("");
+  status = "live";
+  await waitFor(() => expect(said.textContent).toBe("web is live."), { timeout: 8000 });
+}, 15_000);

@@ -6,7 +6,7 @@ import { keys, useCan, useEnvironments, useProject, useServices } from "../api/q
 import { DeleteByName } from "../components/DeleteByName";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { StatusBadge } from "../components/StatusBadge";
+import { StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { ago } from "../lib/format";
 
 // managing environments is rarer than looking at services: its code loads on demand
@@ -70,6 +70,7 @@ export function ProjectServices() {
           </tbody>
         </table>
       )}
+      <StatusChanges items={services.data?.items} />
       <Suspense fallback={<Loading what="environments" />}><EnvironmentsPanel org={org} project={project} /></Suspense>
       {can("project.delete") && proj.data && <DeleteProject org={org} project={project} name={proj.data.name} />}
     </section>

@@ -8,6 +8,7 @@ import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { Modal } from "../components/Modal";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { StatusChanges } from "../components/StatusBadge";
 import {
   BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
   patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, withEnvironment, withKind,
@@ -60,6 +61,7 @@ export default function ResourcesPage() {
           Add a PostgreSQL or MySQL database, a Redis cache or an S3 bucket; link it to a service and its next deploy receives the connection.
         </Empty>
       )}
+      <StatusChanges items={resources.data?.items} />
       {groups.map(([environment, items]) => (
         <section key={environment} aria-labelledby={`env-${environment}`}>
           <h2 id={`env-${environment}`}>{environment}</h2>

@@ -7,7 +7,7 @@ import { keys, useCan, useDeployments, useProject, useService, useServiceFollows
 import { DeployDialog } from "../components/DeployDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { Loading, PageError } from "../components/Empty";
-import { StatusBadge } from "../components/StatusBadge";
+import { StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { Deploys } from "./service/Deploys";
@@ -51,6 +51,7 @@ export default function ServicePage() {
         )}
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
+      <StatusChanges items={[s]} />
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
       <Summary org={org} s={s} />
