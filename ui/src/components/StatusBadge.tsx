@@ -22,7 +22,7 @@ export const releaseStatus = (d: { id: string; status: string }, liveId: string 
 /** A status as a person says it ("rolled back", not "rolled_back"). */
 export const statusWords = (status: string) => WORDS[status] ?? status.replace(/_/g, " ");
 
-/** A status in words with a colour, announced politely when it changes. */
+/** A status in words with a colour (StatusChanges, or a page's own status region, says changes aloud). */
 export function StatusBadge({ status }: { status: string }) {
   const tone = TONE[status] ?? "idle";
   return (

@@ -206,3 +206,10 @@ test("the status is announced as it changes (a status region, not only the colou
   renderAt("/orgs/o/deployments/d2");
   await waitFor(() => expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("Deployment #2 is rolled back."));
 });
+
+test("a release whose rollback failed too says so, and what to do", () => {
+  const both = dep({ status: "failed", error: "rollback failed: boom", rollback_to: "d1", rollback_to_number: 1 });
+  expect(outcomeTitle(both)).toBe("This release failed, and so did its rollback.");
+  expect(servingWords(both, { ...service, live_deployment_id: "d1" } as never)).toMatch(/^Rolling back to #1 failed too.*roll back again from the service's releases/);
+  expect(outcomeTitle(dep({ status: "failed", error: "x" }))).toBe("This deployment failed.");
+});

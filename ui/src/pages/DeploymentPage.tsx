@@ -95,6 +95,10 @@ export default function DeploymentPage() {
 
 /** After a failure without a rollback: what serves traffic now. */
 export function servingWords(d: Deployment, s: Service): string {
+  if (d.rollback_to) {
+    return `Rolling back to #${d.rollback_to_number ?? "?"} failed too, so what serves traffic now may be part of either release: ` +
+      "roll back again from the service's releases, or fix the cause and deploy again.";
+  }
   if (s.live_deployment_id && s.live_deployment_id !== d.id) return "Nothing was rolled out: the live release keeps serving traffic.";
   return "Nothing was live before, so there was nothing to roll back to: the service serves no traffic yet.";
 }
@@ -120,7 +124,7 @@ export function outcomeTitle(d: Deployment): string {
   switch (d.status) {
     case "rolled_back": return "This release failed and was rolled back.";
     case "rollback_pending": case "rolling_back": return `This release failed: rolling back${to}…`;
-    case "failed": return "This deployment failed.";
+    case "failed": return d.rollback_to ? "This release failed, and so did its rollback." : "This deployment failed.";
     default: return "Failure:";
   }
 }
