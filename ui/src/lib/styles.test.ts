@@ -1,4 +1,4 @@
-// The colours of styles.css against WCAG 2.2 AA: text 4.5:1 (1.4.3), the focus ring 3:1 against
+// styles.css against WCAG 2.2: the colours at AA: text 4.5:1 (1.4.3), the focus ring 3:1 against
 // the page behind it (1.4.11), in the light and the dark scheme.
 async function stylesheet(): Promise<string> {
   const fs = (await import(/* @vite-ignore */ "node:" + "fs")) as { readFileSync(p: string, enc: "utf8"): string };
@@ -49,4 +49,14 @@ test("the colour pairs of both schemes are readable, and the focus ring stands o
 test("the contrast formula", () => {
   expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
   expect(contrast("#777777", "#ffffff")).toBeCloseTo(4.48, 2);
+});
+
+test("every animation stops for a person who asked for reduced motion", async () => {
+  const css = await stylesheet();
+  const reduced = css.slice(css.indexOf("prefers-reduced-motion: reduce"));
+  const stopped = reduced.slice(0, reduced.indexOf("}") + 1);
+  const animated = [...css.matchAll(/([^{}]+)\{[^}]*\banimation:\s*(?!none)[^;}]+/g)]
+    .map((m) => m[1]!.trim()).filter((sel) => !sel.startsWith("@"));
+  expect(animated.length).toBeGreaterThan(0);
+  expect(animated.filter((sel) => !stopped.includes(sel))).toEqual([]);
 });
