@@ -71,6 +71,23 @@ test("the deployment page says how long each phase took, the rollback as its own
   expect(time("live").textContent).toBe(`at ${clock(at(6.6))}`);
 });
 
+test("the phase in progress is the current step for a screen reader; the others are not", async () => {
+  session.set("t");
+  const running = dep({ status: "deploying", phases: rec(["queued", 0], ["provisioning", 0.2], ["deploying", 0.9]),
+    steps: [{ name: "cluster", status: "done" }, { name: "rollout", status: "running" }] });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, running],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "deploying", final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const timeline = await screen.findByRole("list", { name: "Deployment steps" });
+  const current = [...timeline.querySelectorAll("[aria-current=step]")].map((e) => e.getAttribute("data-phase"));
+  expect(current).toEqual(["deploying"]);
+});
+
 test("the phase in progress counts up", async () => {
   session.set("t");
   const started = new Date(Date.now() - 3_000).toISOString();
