@@ -60,7 +60,7 @@ export default function AwsAccountsPage() {
       {connecting && <ConnectForm org={org} onCreated={opened} onCancel={() => setConnecting(false)} />}
       {setupFor && <AwsSetup key={setupFor} org={org} account={setupFor} onClose={() => setSetupFor(null)} />}
       {accounts.isPending && <Loading what="AWS accounts" />}
-      <ErrorNote error={accounts.error} />
+      <ErrorNote error={accounts.error} retry={() => void accounts.refetch()} />
       {items && items.length === 0 && (
         <Empty title="No AWS account connected">
           Deploys go to {fallback}. Connect an account to deploy into your own.

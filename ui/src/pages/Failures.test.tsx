@@ -1,5 +1,5 @@
 // What a person sees when the API is down, answers 5xx, or ends the session (401).
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session, statusWords } from "../api/client";
 import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
@@ -71,4 +71,39 @@ test("the session expired (401): sign in again, then back on the page that was o
   await waitFor(() => expect(router.state.location.pathname + router.state.location.search).toBe("/orgs/o/services/s/variables?x=1"));
   expect(await screen.findByRole("heading", { level: 1, name: /^web/ })).toBeTruthy();
   expect(calls.filter((c) => c.path === "/v1/orgs/o/services/s").at(-1)?.auth).toBe("Bearer new");
+}, 20_000);
+
+test("'/' with the API unreachable says so (it said 'You belong to no organization yet')", async () => {
+  session.set("t");
+  fakeApi(signedIn());
+  const answer = globalThis.fetch;
+  let down = true;
+  globalThis.fetch = (async (req: Request) => {
+    if (down && new URL(req.url).pathname === "/v1/me") throw new TypeError("Failed to fetch");
+    return answer(req);
+  }) as typeof fetch;
+  const router = renderAt("/");
+  const user = userEvent.setup();
+  expect(await screen.findByRole("heading", { level: 1, name: "Cannot show your organizations" }, { timeout: 10_000 })).toBeTruthy();
+  expect(screen.queryByText(/You belong to no organization/)).toBeNull();
+  down = false;
+  await user.click(screen.getByRole("button", { name: "Try again" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o"));
+}, 20_000);
+
+test("a list that cannot be read offers Try again (a project's services)", async () => {
+  session.set("t");
+  let fail = true;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => (fail ? [503, null] : [200, { items: [], next: null }]),
+    "GET /v1/orgs/o/projects/p/environments": empty, "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const alert = await screen.findByText(/not answering right now \(HTTP 503\)/, {}, { timeout: 10_000 });
+  fail = false;
+  await user.click(within(alert).getByRole("button", { name: "Try again" }));
+  expect(await screen.findByText("No services yet")).toBeTruthy();
 }, 20_000);

@@ -33,7 +33,7 @@ export default function Notifications() {
       {adding && <SubscriptionForm ctx={ctx} onDone={() => setAdding(false)} />}
       {secret?.secret && <SecretOnce sub={secret} onDone={() => setSecret(null)} />}
       {subs.isPending && <Loading what="subscriptions" />}
-      <ErrorNote error={subs.error} />
+      <ErrorNote error={subs.error} retry={() => void subs.refetch()} />
       {subs.data?.items.length === 0 && !adding && (
         <Empty title="No subscriptions yet">Add one to hear when a deploy starts, goes live, fails or is rolled back, and when previews come and go.</Empty>
       )}
@@ -217,7 +217,7 @@ function DeliveryLog({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
   return (
     <section aria-label={`Deliveries to ${sub.name || sub.url_hint}`}>
       {deliveries.isPending && <Loading what="deliveries" />}
-      <ErrorNote error={deliveries.error} />
+      <ErrorNote error={deliveries.error} retry={() => void deliveries.refetch()} />
       {items?.length === 0 && <p className="muted">Nothing sent yet. Send test, or deploy a service of this project.</p>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Deliveries">

@@ -44,7 +44,7 @@ export function ProjectServices() {
       )}
       <CostEstimate org={org} project={project} environment={env} version={services.dataUpdatedAt.toString()} />
       {services.isPending && <Loading what="services" />}
-      <ErrorNote error={services.error} />
+      <ErrorNote error={services.error} retry={() => void services.refetch()} />
       {services.data && services.data.items.length === 0 && (
         <Empty title={env ? `No services in ${env} yet` : "No services yet"}>
           A service runs one container image: a web service behind a load balancer, a worker, or a cron job.{" "}

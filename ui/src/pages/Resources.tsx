@@ -55,7 +55,7 @@ export default function ResourcesPage() {
         </div>
       )}
       {resources.isPending && <Loading what="resources" />}
-      <ErrorNote error={resources.error} />
+      <ErrorNote error={resources.error} retry={() => void resources.refetch()} />
       {resources.data && groups.length === 0 && (
         <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
           Add a PostgreSQL or MySQL database, a Redis cache or an S3 bucket; link it to a service and its next deploy receives the connection.

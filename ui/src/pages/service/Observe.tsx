@@ -55,7 +55,7 @@ export default function Observe({ org, service }: { org: string; service: Servic
         </div>
       </div>
       <OpenAlerts alerts={alerts.data?.items} error={alerts.error} />
-      <ErrorNote error={metrics.error} />
+      <ErrorNote error={metrics.error} retry={() => void metrics.refetch()} />
       {metrics.isPending ? <Loading what={`metrics (last ${label})`} /> : metrics.data && (
         <div className="charts">
           {CHARTS.filter((c) => !c.web || service.kind === "web").map((c) => (
@@ -64,7 +64,7 @@ export default function Observe({ org, service }: { org: string; service: Servic
         </div>
       )}
       <h2>Events</h2>
-      <ErrorNote error={events.error} />
+      <ErrorNote error={events.error} retry={() => void events.refetch()} />
       {events.data?.detail && <p className="muted">{events.data.detail}</p>}
       {events.data?.items.length === 0 && <Empty title="No events">ECS has nothing to report about this service.</Empty>}
       <ol className="events">
