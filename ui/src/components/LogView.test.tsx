@@ -1,5 +1,6 @@
-import { render } from "@testing-library/react";
-import { levelWord, LogLineParts, withoutStep } from "./LogView";
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { levelWord, LogLineParts, LogView, withoutStep } from "./LogView";
 
 const line = (seq: number, message: string, step: string | null) => ({ seq, ts: "2026-11-26T17:40:40Z", message, step });
 
@@ -22,4 +23,16 @@ test("an error or a warning line says its level in a word (not only in red or am
   expect(lvl("info")).not.toMatch(/error|warning/);
   expect(lvl(undefined)).not.toMatch(/error|warning/);
   expect(levelWord("critical")).toBe("error");
+});
+
+test("the log is not read out line by line (virtualized rows would be too); the match count is said while searching", async () => {
+  const lines = [line(1, "started", "service"), line(2, "boom", "rollout")];
+  render(<LogView lines={lines} live label="Log of deployment #2" />);
+  const log = screen.getByRole("log", { name: "Log of deployment #2" });
+  expect(log.getAttribute("aria-live")).toBe("off");
+  const count = screen.getByText("2 lines · live");
+  expect(count.getAttribute("aria-live")).toBe("off");
+  await userEvent.type(screen.getByRole("searchbox", { name: "Search the log" }), "boom");
+  const matches = await screen.findByText("1 of 2 lines · live");
+  expect(matches.getAttribute("aria-live")).toBe("polite");
 });

@@ -68,10 +68,14 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
           <span className="sr-only">Search the log</span>
           <input type="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
-        <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
+        {/* said while searching (how many match); a count ticking up while following is not */}
+        <span className="muted" aria-live={q ? "polite" : "off"}>{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
       </div>
-      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}
+      {/* role=log is a live region by default: rows the virtualizer adds while scrolling (old lines)
+          would be read out as if new, and a following log reads every line. Off: the page's own
+          status region says how the deployment ends; the lines are read on demand. */}
+      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-live="off" aria-label={label} tabIndex={0}
         onWheel={byHand} onTouchMove={byHand} onMouseDown={byHand} onKeyDown={byHand}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {v.getVirtualItems().map((item) => {
