@@ -8,7 +8,7 @@ import type { Alert, DeployMarker, Metrics, Page, Service, ServiceEvent } from "
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { statusWords } from "../../components/StatusBadge";
 import { ago } from "../../lib/format";
-import { extent, linePath } from "../../lib/chart";
+import { chartWords, extent, linePath } from "../../lib/chart";
 
 const RANGES: [string, number, number][] = [["1 h", 3600, 60], ["3 h", 10800, 60], ["24 h", 86400, 300], ["7 d", 604800, 3600]];
 const CHARTS: { title: string; series: string[]; web?: boolean }[] = [
@@ -102,7 +102,7 @@ function Chart({ title, data, names, org }: { title: string; data: Metrics; name
     <figure className="chart">
       <figcaption>{title} <span className="muted small">{last.map((v) => (v == null ? "–" : v)).join(" / ")}</span></figcaption>
       {empty ? <p className="muted small">No data in this range.</p> : (
-        <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={title} preserveAspectRatio="none">
+        <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={chartWords(title, names, series)} preserveAspectRatio="none">
           {series.map((s, i) => <path key={names[i]} className={`line s${i}`} d={linePath(ts, s, t0, t1, max, BOX)} />)}
           {data.deployments.map((m) => <Marker key={m.id} m={m} t0={t0} t1={t1} />)}
         </svg>
