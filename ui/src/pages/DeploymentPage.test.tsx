@@ -230,3 +230,22 @@ test("a release whose rollback failed too says so, and what to do", () => {
   expect(servingWords(both, { ...service, live_deployment_id: "d1" } as never)).toMatch(/^Rolling back to #1 failed too.*roll back again from the service's releases/);
   expect(outcomeTitle(dep({ status: "failed", error: "x" }))).toBe("This deployment failed.");
 });
+
+test("Cancel says what it cancels, and once asked the page says the deployment stops before its next step", async () => {
+  session.set("t");
+  let current = dep({ status: "deploying", steps: [{ name: "rollout", status: "running" }] });
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, current],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: current.status, final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "POST /v1/orgs/o/deployments/d2/cancel": () => { current = { ...current, cancel_requested: "me@example.com" }; return [202, current]; },
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Cancel deployment" }));
+  expect(await screen.findByText("Cancel requested by me@example.com: the deployment stops before its next step.")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Cancel deployment" })).toBeNull();
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/deployments/d2/cancel"]);
+});

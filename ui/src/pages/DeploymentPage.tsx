@@ -43,7 +43,7 @@ export default function DeploymentPage() {
       <div className="heading">
         {/* as in the service's history: a live deployment replaced since "was live" */}
         <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={releaseStatus(x, service.data?.live_deployment_id)} /></h1>
-        {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel</button>}
+        {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel deployment</button>}
       </div>
       <ErrorNote error={cancel.error} />
       <p className="muted deploy-meta">
@@ -75,6 +75,9 @@ export default function DeploymentPage() {
                 onDeploy={() => setRedeploying(true)} />
             )}
           </div>
+        )}
+        {!final && x.cancel_requested && (
+          <p className="notice">Cancel requested by {x.cancel_requested}: the deployment stops before its next step.</p>
         )}
         {!x.error && x.reason && !final && <p className="notice">{reasonWords(x.reason)}</p>}
         {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"}
