@@ -55,3 +55,18 @@ test("following a link that goes away with its page puts focus on the new page's
   await screen.findByRole("heading", { level: 2, name: "Secrets" });
   expect(document.activeElement).toBe(variables);
 });
+
+test("a section link of the top bar moves focus to the new page's h1 (the bar stays, the page changed)", async () => {
+  session.set("t");
+  fakeApi({
+    ...api,
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": empty,
+  });
+  renderAt("/orgs/o");
+  const user = userEvent.setup();
+  await screen.findByRole("heading", { level: 1, name: "Acme" });
+  await user.click(screen.getByRole("link", { name: "Members" }));
+  const h1 = await screen.findByRole("heading", { level: 1, name: "Members" });
+  await waitFor(() => expect(document.activeElement).toBe(h1));
+});

@@ -14,9 +14,10 @@ const PENDING_MS = 5000;
 
 /** What a screen reader and a keyboard need from a client-side page change, in the box `main`:
  * - the document title follows the page's h1 (every screen had the title "Launchbay");
- * - after a move to another address, when the focused element went away with the old page (focus
- *   fell to <body>, so the next Tab would start from the top), focus goes to the new page's h1,
- *   where reading starts. When focus is still on something that stayed (a service tab), it stays.
+ * - after a move to another address, focus goes to the new page's h1, where reading starts, when
+ *   it was lost with the old page (it fell to <body>, so the next Tab would start from the top) or
+ *   is in the top bar (a section link: the page changed, not the bar). When it is still on
+ *   something in the page that stayed (a service tab), or in a dialog, it stays.
  * Pages load lazily, so both wait for the h1 to appear. */
 export function usePageFocus<T extends HTMLElement>() {
   const main = useRef<T>(null);
@@ -39,7 +40,8 @@ export function usePageFocus<T extends HTMLElement>() {
       if (!pendingUntil.current) return;
       if (Date.now() > pendingUntil.current) { pendingUntil.current = 0; return; }
       const at = document.activeElement;
-      if (h1 && (!at || at === document.body)) {
+      const lost = !at || at === document.body || (!box.contains(at) && !at.closest("[role=dialog]"));
+      if (h1 && lost) {
         pendingUntil.current = 0;
         h1.tabIndex = -1;
         h1.focus();
