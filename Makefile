@@ -78,8 +78,12 @@ test-fast: $(STAMP)
 # --- the web UI (ui/, docs/ui.md) -------------------------------------------------------
 UI_SRC := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json -type f 2>/dev/null)
 
+# A worktree whose ui/node_modules links to another checkout's must not `npm ci`: npm replaces the
+# link and empties the directory it pointed to, the other checkout's modules included.
 ui/node_modules/.installed: ui/package.json ui/package-lock.json
-	cd ui && npm ci --no-audit --no-fund
+	@if [ -L ui/node_modules ]; then \
+	  echo "ui/node_modules links to $$(readlink ui/node_modules): not reinstalling it here (a clean install would empty it there)"; \
+	else cd ui && npm ci --no-audit --no-fund; fi
 	@touch $@
 
 # Rebuilt only when a source changed; WhiteNoise serves the .gz files it finds next to each asset.

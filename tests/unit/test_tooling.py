@@ -673,6 +673,24 @@ def test_make_creates_the_venv_and_installs_only_when_requirements_change(tmp_pa
 
 
 @needs_make
+def test_make_never_reinstalls_a_linked_node_modules(tmp_path):
+    """A worktree sharing another checkout's ui/node_modules by a symlink: `npm ci` there replaced
+    the link and emptied the other checkout's modules (it happened). make leaves the link alone."""
+    shared = tmp_path / "main_node_modules"
+    shared.mkdir()
+    (shared / "react").mkdir()
+    work = tmp_path / "worktree"
+    (work / "ui").mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        (work / "ui" / name).write_text("{}")
+    os.symlink(shared, work / "ui" / "node_modules")
+    result = make("ui/node_modules/.installed", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "not reinstalling" in result.stdout and "added" not in result.stdout   # (npm says "added N packages")
+    assert (work / "ui" / "node_modules").is_symlink() and (shared / "react").is_dir()
+
+
+@needs_make
 def test_make_runs_here_ignore_an_outer_makes_variables():
     outer = dict(os.environ, MAKEFLAGS=" -- PYTEST_ARGS=-k\\ outer", MAKELEVEL="1", PYTEST_ARGS="-k outer")
     dry = make("-n", "test-python", "-o", ".venv/.installed", env=outer)

@@ -1,7 +1,7 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation, type RouteObject } from "react-router";
-import { ApiError, session, setUnauthorizedHandler } from "./api/client";
+import { ApiError, session } from "./api/client";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/Empty";
 import { Login, Signup } from "./pages/Auth";
@@ -67,18 +67,13 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/audit", element: page(<AuditPage />) },
       { path: "/orgs/:org/members", element: page(<MembersPage />) },
       { path: "/orgs/:org/aws-accounts", element: page(<AwsAccountsPage />) },
-      { path: "*", element: <p>Nothing here. <a href="/">Back to your projects</a></p> },
+      { path: "*", element: <section><h1>Page not found</h1><p>Nothing here. <a href="/">Back to your projects</a></p></section> },
     ],
   },
 ];
 
 const queryClient = makeQueryClient();
 const router = createBrowserRouter(routes);
-
-setUnauthorizedHandler(() => {
-  queryClient.clear();
-  void router.navigate("/login", { state: { expired: true } });
-});
 
 export function App() {
   return (

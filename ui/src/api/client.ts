@@ -18,6 +18,23 @@ export const session = {
   },
 };
 
+/** What an answer without the API's own error body means to a person: a proxy's 502/503/504 while
+ * the API restarts or is down, a crash's bare 500. */
+export function statusWords(status: number): string {
+  if (status === 502 || status === 503 || status === 504)
+    return `Launchbay's API is not answering right now (HTTP ${status}). Try again in a moment.`;
+  if (status >= 500) return `Launchbay's API failed on this request (HTTP ${status}). Try again; if it keeps failing, tell whoever runs Launchbay.`;
+  return `The request failed (HTTP ${status}).`;
+}
+
+/** No answer at all: the server is down or the network is. */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super("Cannot reach Launchbay's API: no answer from the server. Check your connection, then try again.", { cause });
+    this.name = "NetworkError";
+  }
+}
+
 /** An API answer that was not 2xx, with the API's field errors by field name. */
 export class ApiError extends Error {
   readonly status: number;
@@ -27,7 +44,7 @@ export class ApiError extends Error {
 
   constructor(status: number, body: unknown) {
     const err = (body as Partial<ErrorBody> | undefined)?.error;
-    super(err?.message ?? `request failed (HTTP ${status})`);
+    super(err?.message ?? statusWords(status));
     this.status = status;
     this.code = err?.code ?? "http_" + status;
     this.field = err?.field ?? null;
@@ -45,11 +62,20 @@ export class ApiError extends Error {
 
 const origin = typeof location !== "undefined" && location.origin !== "null" ? location.origin : "http://localhost";
 
-export const api = createClient<paths>({ baseUrl: origin, fetch: (req) => globalThis.fetch(req) });
+export const api = createClient<paths>({
+  baseUrl: origin,
+  // fetch's own "Failed to fetch" (a TypeError) says nothing to a person; a cancelled read stays as it is
+  fetch: (req) => globalThis.fetch(req).catch((e: unknown) => {
+    throw e instanceof Error && e.name === "AbortError" ? e : new NetworkError(e);
+  }),
+});
 
-let onUnauthorized: () => void = () => {};
-export function setUnauthorizedHandler(fn: () => void) {
-  onUnauthorized = fn;
+/** Told when the API answers 401 to a signed-in request (the session expired or was ended
+ * elsewhere): the signed-in frame (Layout) sends the person to sign in, remembering the page. */
+const sessionEndedListeners = new Set<() => void>();
+export function onSessionEnded(fn: () => void): () => void {
+  sessionEndedListeners.add(fn);
+  return () => { sessionEndedListeners.delete(fn); };
 }
 
 api.use({
@@ -68,7 +94,7 @@ export async function unwrap<T>(call: Promise<Result>): Promise<T> {
   if (!response.ok) {
     if (response.status === 401 && session.token) {
       session.set(null);
-      onUnauthorized();
+      sessionEndedListeners.forEach((fn) => fn());
     }
     throw new ApiError(response.status, error);
   }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { ErrorNote } from "./Empty";
 import { Field } from "./Field";
@@ -12,11 +12,15 @@ export function DeleteByName({ what, name, children, remove, onDeleted }: {
   const [typed, setTyped] = useState("");
   const del = useMutation({ mutationFn: remove, onSuccess: onDeleted });
   const submit = (e: FormEvent) => { e.preventDefault(); if (typed === name) del.mutate(); };
+  // "Keep it" removes the form it is in: focus goes back to the button that opened it, not to <body>
+  const start = useRef<HTMLButtonElement>(null);
+  const kept = useRef(false);
+  useEffect(() => { if (!asking && kept.current) { kept.current = false; start.current?.focus(); } }, [asking]);
   return (
     <section className="danger-zone" aria-label={`Delete this ${what}`}>
       <h2>Delete this {what}</h2>
       <p className="muted">{children}</p>
-      {!asking ? <button className="danger" onClick={() => setAsking(true)}>Delete {name}…</button> : (
+      {!asking ? <button ref={start} className="danger" onClick={() => setAsking(true)}>Delete {name}…</button> : (
         <form onSubmit={submit} noValidate>
           <Field label={`Type ${name} to confirm`}>
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="mono" autoFocus />
@@ -24,7 +28,7 @@ export function DeleteByName({ what, name, children, remove, onDeleted }: {
           <ErrorNote error={del.error} />
           <div className="actions">
             <button className="danger" disabled={del.isPending || typed !== name}>Delete {name}</button>
-            <button type="button" onClick={() => { setAsking(false); setTyped(""); del.reset(); }}>Keep it</button>
+            <button type="button" onClick={() => { kept.current = true; setAsking(false); setTyped(""); del.reset(); }}>Keep it</button>
           </div>
         </form>
       )}

@@ -1,4 +1,4 @@
-import { useId, type ReactElement, type ReactNode, cloneElement } from "react";
+import { useEffect, useId, useRef, type ReactElement, type ReactNode, cloneElement } from "react";
 
 /** A labelled control with its hint and the API's error for that field next to it. */
 export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<Record<string, unknown>> }) {
@@ -25,4 +25,15 @@ export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   return <p className="form-error" role="alert">{message}</p>;
+}
+
+/** After a refused submit, focus goes to the first field with an error (a screen reader then
+ * reads its label and the error; on a long form it is scrolled into view). Pass the form's
+ * errors; the ref goes on the form. */
+export function useFocusFirstError<T extends HTMLElement>(...errors: unknown[]) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (errors.some(Boolean)) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, errors);   // (the errors are the dependencies)
+  return ref;
 }

@@ -1,10 +1,11 @@
 // Small pieces shared by the Git & previews and Notifications pages and the service page.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { Modal } from "./Modal";
 import type { Commit } from "../api/git";
 
 export const shortSha = (sha: string | null | undefined) => (sha ?? "").slice(0, 7);
 
-/** Copies `text`; says "Copied" for a moment so a keyboard user hears it worked. */
+/** Copies `text`; says "Copied" for a moment, on the button and to a screen reader. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [done, setDone] = useState(false);
   useEffect(() => {
@@ -15,10 +16,15 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   const copy = () => {
     void navigator.clipboard?.writeText(text).then(() => setDone(true), () => setDone(false));
   };
+  // The button's name stays "Copy <label>" (aria-label), which a screen reader reads instead of
+  // the visible "Copied": the outcome is said by a status of its own.
   return (
-    <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
-      {done ? "Copied" : "Copy"}
-    </button>
+    <>
+      <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
+        {done ? "Copied" : "Copy"}
+      </button>
+      <span className="sr-only" role="status">{done ? `Copied the ${label}` : ""}</span>
+    </>
   );
 }
 
@@ -33,23 +39,19 @@ export function CopyValue({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** A modal question: focus on the first button, Escape or a click outside answers no. */
+/** A modal question (see Modal): Escape or a click outside answers no. Focus starts on the
+ * answer that does nothing (Cancel) when the question is about something that cannot be undone. */
 export function ConfirmDialog({ title, children, confirm, onConfirm, onClose, pending, danger }: {
   title: string; children: ReactNode; confirm: string; onConfirm: () => void; onClose: () => void; pending?: boolean; danger?: boolean;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => { box.current?.querySelector<HTMLElement>("button")?.focus(); }, []);
   return (
-    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h2>{title}</h2>
-        {children}
-        <div className="actions">
-          <button className={danger ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>{confirm}</button>
-          <button onClick={onClose}>Cancel</button>
-        </div>
+    <Modal title={title} onClose={onClose} focus={danger ? "button.cancel" : "button"}>
+      {children}
+      <div className="actions">
+        <button className={danger ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>{confirm}</button>
+        <button className="cancel" onClick={onClose}>Cancel</button>
       </div>
-    </div>
+    </Modal>
   );
 }
 

@@ -1,9 +1,10 @@
-import { useEffect, useState } from "react";
-import { Link, NavLink, Outlet, useNavigate, useParams } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, session } from "../api/client";
+import { api, onSessionEnded, session } from "../api/client";
 import { useHealth, useMe } from "../api/queries";
 import { SearchPalette } from "./SearchPalette";
+import { usePageFocus } from "./usePageFocus";
 
 /** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, Ctrl-K. */
 export function Layout() {
@@ -27,6 +28,15 @@ export function Layout() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // a 401 (the session expired, or ended elsewhere): sign in again, then back to this very page
+  const location = useLocation();
+  const here = useRef("");
+  here.current = location.pathname + location.search;
+  useEffect(() => onSessionEnded(() => {
+    qc.clear();
+    navigate("/login", { replace: true, state: { expired: true, from: here.current } });
+  }), [navigate, qc]);
+
   const logout = async () => {
     // the session ends server-side first; the token is forgotten here even if that call fails
     await api.POST("/v1/auth/logout").catch(() => undefined);
@@ -35,9 +45,16 @@ export function Layout() {
     navigate("/login", { replace: true, state: { signedOut: true } });
   };
 
+  const main = usePageFocus<HTMLElement>();
   const sandbox = health.data?.mode === "sandbox" || health.data?.sandbox === true;
   return (
     <div className="shell">
+      {/* the first stop of Tab: past the top bar's ten stops, straight to the page */}
+      <a className="skip-link" href="#main" onClick={(e) => {
+        e.preventDefault();
+        const to = main.current?.querySelector<HTMLElement>("h1") ?? main.current;
+        if (to) { to.tabIndex = -1; to.focus(); }
+      }}>Skip to content</a>
       {sandbox && (
         <div className="sandbox-banner" role="status">
           Sandbox: deploys go to the local AWS simulator (moto), not to a real AWS account.
@@ -70,7 +87,7 @@ export function Layout() {
           <button type="button" className="link" onClick={() => void logout()}>Log out</button>
         </nav>
       </header>
-      <main className="content">
+      <main className="content" id="main" ref={main} tabIndex={-1}>
         <Outlet />
       </main>
       {searching && org && <SearchPalette org={org} onClose={() => setSearching(false)} />}

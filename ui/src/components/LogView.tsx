@@ -8,6 +8,23 @@ const ROW = 20;
 /** The message without the step's name in front when the step is shown beside it ("service: started"). */
 export const withoutStep = (l: LogLine) => (l.step && l.message.startsWith(`${l.step}: `) ? l.message.slice(l.step.length + 2) : l.message);
 
+/** A warning or an error says so in a word, not only by its colour. */
+export const levelWord = (level: string | undefined) =>
+  level === "error" || level === "critical" ? "error" : level === "warning" || level === "warn" ? "warning" : null;
+
+/** One line's parts: time, step, the level when it is not plain information, the message. */
+export function LogLineParts({ l }: { l: LogLine }) {
+  const level = levelWord(l.level);
+  return (
+    <>
+      <span className="ts">{clock(l.ts)}</span>
+      {l.step && <span className="step">{l.step}</span>}
+      {level && <span className={`lvl lvl-word-${level}`}>{level}</span>}
+      <span className="msg">{withoutStep(l)}</span>
+    </>
+  );
+}
+
 /** A virtualized log: only the rows on screen are in the DOM, so 10,000 lines stay fast. A long
  * line wraps (an ARN or a stack trace is read whole, on a phone too): rows are measured once shown.
  * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
@@ -51,10 +68,14 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
           <span className="sr-only">Search the log</span>
           <input type="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
-        <span className="muted" aria-live="polite">{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
+        {/* said while searching (how many match); a count ticking up while following is not */}
+        <span className="muted" aria-live={q ? "polite" : "off"}>{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
       </div>
-      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-label={label} tabIndex={0}
+      {/* role=log is a live region by default: rows the virtualizer adds while scrolling (old lines)
+          would be read out as if new, and a following log reads every line. Off: the page's own
+          status region says how the deployment ends; the lines are read on demand. */}
+      <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-live="off" aria-label={label} tabIndex={0}
         onWheel={byHand} onTouchMove={byHand} onMouseDown={byHand} onKeyDown={byHand}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {v.getVirtualItems().map((item) => {
@@ -62,9 +83,7 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
             return (
               <div key={l.seq} ref={v.measureElement} data-index={item.index} className={`log-line lvl-${l.level ?? "info"}`}
                 style={{ transform: `translateY(${item.start}px)` }}>
-                <span className="ts">{clock(l.ts)}</span>
-                {l.step && <span className="step">{l.step}</span>}
-                <span className="msg">{withoutStep(l)}</span>
+                <LogLineParts l={l} />
               </div>
             );
           })}

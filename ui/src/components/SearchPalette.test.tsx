@@ -21,6 +21,7 @@ test("the search palette: audit hits in words, and Escape gives focus back to wh
   const hit = await within(results).findByRole("option", {}, { timeout: 5000 });
   expect(hit.querySelector(".hit-title")!.textContent).toBe("a deployment failed: rollback pending");
   expect(hit.textContent).not.toContain("dep_01m8cf3xjd");
+  expect(within(screen.getByRole("dialog", { name: "Search" })).getByRole("status").textContent).toBe("1 found");   // said, not only shown
   await userEvent.keyboard("{Escape}");
   await waitFor(() => expect(screen.queryByRole("dialog", { name: "Search" })).toBeNull());
   expect(document.activeElement).toBe(button);

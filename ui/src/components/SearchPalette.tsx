@@ -82,6 +82,10 @@ export function SearchPalette({ org, onClose }: { org: string; onClose: () => vo
           ))}
         </ul>
         {q.trim() && search.data && results.length === 0 && <p className="muted">No matches for “{q}”.</p>}
+        {/* the count, said as it changes (the list itself is not a live region) */}
+        <p className="sr-only" role="status">
+          {q.trim() && search.data ? (search.data.total === 0 ? "No matches" : `${search.data.total} found`) : ""}
+        </p>
         {search.error && <p className="form-error" role="alert">{(search.error as Error).message}</p>}
         <p className="muted small">↑ ↓ to move · Enter to open · Esc to close {search.data ? `· ${search.data.total} found` : ""}</p>
       </div>

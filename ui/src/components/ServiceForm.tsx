@@ -3,7 +3,7 @@ import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
-import { Field, FormError } from "./Field";
+import { Field, FormError, useFocusFirstError } from "./Field";
 
 /** Where the container image comes from: a registry, or built from a git repository on each deploy. */
 export type SourceMode = "image" | "git";
@@ -140,6 +140,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
   const hcError = err("health_check.path") ?? api?.fields.health_check ??
     Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("health_check.") && !hcOwn.includes(k))?.[1];
+  const form = useFocusFirstError<HTMLFormElement>(error, Object.keys(localErr).length ? localErr : null);
   const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
 
   const submit = (e: FormEvent) => {
@@ -152,7 +153,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   };
 
   return (
-    <form onSubmit={submit} noValidate className="service-form">
+    <form ref={form} onSubmit={submit} noValidate className="service-form">
       <fieldset className="bare" disabled={readOnly}>
       <fieldset>
         <legend>Service</legend>

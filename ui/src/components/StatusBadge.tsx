@@ -1,3 +1,5 @@
+import { useEffect, useRef, useState } from "react";
+
 const TONE: Record<string, string> = {
   live: "ok", rolled_back: "warn", new: "idle", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
@@ -20,7 +22,7 @@ export const releaseStatus = (d: { id: string; status: string }, liveId: string 
 /** A status as a person says it ("rolled back", not "rolled_back"). */
 export const statusWords = (status: string) => WORDS[status] ?? status.replace(/_/g, " ");
 
-/** A status in words with a colour, announced politely when it changes. */
+/** A status in words with a colour (StatusChanges, or a page's own status region, says changes aloud). */
 export function StatusBadge({ status }: { status: string }) {
   const tone = TONE[status] ?? "idle";
   return (
@@ -29,4 +31,21 @@ export function StatusBadge({ status }: { status: string }) {
       {statusWords(status)}
     </span>
   );
+}
+
+/** Says a status change aloud (a visually hidden role=status): on the lists polled while something
+ * is busy, a badge changes its word and colour without a screen reader hearing it. The first read
+ * is not said, only what changes after it ("web is live."). */
+export function StatusChanges({ items }: { items: readonly { id: string; name: string; status: string }[] | undefined }) {
+  const seen = useRef<Map<string, string> | null>(null);
+  const [said, setSaid] = useState("");
+  useEffect(() => {
+    if (!items) return;
+    const before = seen.current;
+    seen.current = new Map(items.map((i) => [i.id, i.status]));
+    if (!before) return;
+    const changed = items.filter((i) => before.has(i.id) && before.get(i.id) !== i.status);
+    if (changed.length) setSaid(changed.map((i) => `${i.name} is ${statusWords(i.status)}.`).join(" "));
+  }, [items]);
+  return <p className="sr-only" role="status" data-testid="status-changes">{said}</p>;
 }

@@ -105,7 +105,8 @@ export function Timeline({ deployment }: { deployment: Deployment }) {
   return (
     <ol className="timeline" aria-label="Deployment steps">
       {phases(deployment).map((p) => (
-        <li key={p.id} className={`phase phase-${p.state} ${p.id === "rollback" ? "phase-rollback" : ""}`} data-phase={p.id} data-state={p.state}>
+        <li key={p.id} className={`phase phase-${p.state} ${p.id === "rollback" ? "phase-rollback" : ""}`} data-phase={p.id} data-state={p.state}
+          aria-current={p.state === "active" ? "step" : undefined}>
           <div className="phase-head">
             <span className="dot" aria-hidden="true" />
             <strong>{p.title}</strong>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 const FOCUSABLE = 'button:not(:disabled), [href], input:not(:disabled), select:not(:disabled), textarea:not(:disabled), summary, [tabindex]:not([tabindex="-1"])';
 
@@ -6,10 +6,10 @@ const FOCUSABLE = 'button:not(:disabled), [href], input:not(:disabled), select:n
  * when it closes, focus goes back to what had it when it opened (the button that opened it). */
 export function useFocusTrap<T extends HTMLElement>() {
   const ref = useRef<T>(null);
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    return () => opener?.focus?.();
-  }, []);
+  // what had focus when the dialog first rendered: read before any effect (a child's autoFocus,
+  // the dialog's own focus move) runs, so it is the opener and never a control inside
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
+  useEffect(() => () => { if (opener?.isConnected) opener.focus(); }, [opener]);
   const onKeyDown = (e: KeyboardEvent) => {
     const box = ref.current;
     if (e.key !== "Tab" || !box) return;

@@ -22,3 +22,15 @@ export function linePath(ts: number[], values: (number | null)[], t0: number, t1
   });
   return d.trim();
 }
+
+/** A chart in words, for a screen reader (the picture says nothing to it): each series' latest
+ * value and its highest in the range, e.g. "CPU %: cpu now 20, at most 35". */
+export function chartWords(title: string, names: string[], series: (number | null)[][]): string {
+  const parts = names.map((n, i) => {
+    const s = (series[i] ?? []).filter((v): v is number => v != null);
+    if (!s.length) return `${n} no data`;
+    const round = (v: number) => String(Math.round(v * 10) / 10);
+    return `${n} now ${round(s[s.length - 1]!)}, at most ${round(Math.max(...s))}`;
+  });
+  return `${title}: ${parts.join("; ")}`;
+}

@@ -3,7 +3,7 @@ import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { TwoFactor } from "../components/TwoFactor";
 
 const FIELDS = ["current_password", "new_password"];
@@ -31,6 +31,7 @@ export default function AccountPage() {
     },
   });
   const err = change.error instanceof ApiError ? change.error : null;
+  const form = useFocusFirstError<HTMLFormElement>(change.error);
   const general = err && FIELDS.some((f) => err.forField(f)) ? null : change.error;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -42,7 +43,7 @@ export default function AccountPage() {
       <p className="muted">Signed in as <strong>{email ?? "…"}</strong>.</p>
       <h2>Change password</h2>
       <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
-      <form onSubmit={submit} noValidate>
+      <form ref={form} onSubmit={submit} noValidate>
         <Field label="Current password" error={err?.forField("current_password")}>
           <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
         </Field>

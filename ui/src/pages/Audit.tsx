@@ -24,7 +24,7 @@ export default function AuditPage() {
       <h1>Audit log</h1>
       <p className="muted">Who changed what, from where. Secret values never appear here.</p>
       {audit.isPending && <Loading what="audit events" />}
-      <ErrorNote error={audit.error} />
+      <ErrorNote error={audit.error} retry={() => void audit.refetch()} />
       {audit.data && events.length === 0 && <Empty title="Nothing yet">Every change in this organization will be recorded here.</Empty>}
       {events.length > 0 && (
         <table className="table audit" aria-label="Audit events">

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import type { AuthAnswer, MfaChallenge } from "../api/models";
 import type { components } from "../api/schema";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 
 /** A session was answered: keep it and go back to the page that asked for sign-in. */
 function useSignedIn() {
@@ -41,9 +41,14 @@ const fieldError = (e: unknown, name: string) => (e instanceof ApiError ? e.forF
 const generalError = (e: unknown, fields: string[]) =>
   e instanceof ApiError && fields.some((f) => e.forField(f)) ? null : e;
 
+// (outside the signed-in frame, whose pages take their title from their h1)
+const useTitle = (title: string) => useEffect(() => { document.title = `${title} · Launchbay`; }, [title]);
+
 export function Login() {
+  useTitle("Sign in");
   const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const auth = useAuth("login", setChallenge);
+  const form = useFocusFirstError<HTMLFormElement>(auth.error);
   const location = useLocation();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
   const [email, setEmail] = useState(state?.email ?? "");
@@ -63,8 +68,8 @@ export function Login() {
         </p>
       ) : state?.signedOut ? (
         <p className="notice" role="status">You are signed out.</p>
-      ) : state?.expired && <p className="notice">Your session ended. Sign in again.</p>}
-      <form onSubmit={submit} noValidate>
+      ) : state?.expired && <p className="notice" role="status">Your session ended. Sign in again to go back to where you were.</p>}
+      <form ref={form} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
         </Field>
@@ -118,7 +123,9 @@ function SecondStep({ challenge, onRestart }: { challenge: MfaChallenge; onResta
 }
 
 export function Signup() {
+  useTitle("Create your account");
   const auth = useAuth("signup");
+  const formRef = useFocusFirstError<HTMLFormElement>(auth.error);
   const [form, setForm] = useState({ email: "", password: "", organization: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = (e: FormEvent) => {
@@ -130,7 +137,7 @@ export function Signup() {
   return (
     <div className="auth">
       <h1>Create your Launchbay account</h1>
-      <form onSubmit={submit} noValidate>
+      <form ref={formRef} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={form.email} onChange={set("email")} required />
         </Field>

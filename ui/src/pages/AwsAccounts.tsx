@@ -7,6 +7,7 @@ import { accountKeys, useAwsAccounts, useCan, useHealth } from "../api/queries";
 import { AwsSetup } from "../components/AwsSetup";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
+import { InlineQuestion } from "../components/InlineQuestion";
 
 const TONE = { pending: "idle", connected: "ok", broken: "bad" } as const;
 /** "eu-west-1, us-east-1" or "eu-west-1 us-east-1" as the API's list. */
@@ -59,7 +60,7 @@ export default function AwsAccountsPage() {
       {connecting && <ConnectForm org={org} onCreated={opened} onCancel={() => setConnecting(false)} />}
       {setupFor && <AwsSetup key={setupFor} org={org} account={setupFor} onClose={() => setSetupFor(null)} />}
       {accounts.isPending && <Loading what="AWS accounts" />}
-      <ErrorNote error={accounts.error} />
+      <ErrorNote error={accounts.error} retry={() => void accounts.refetch()} />
       {items && items.length === 0 && (
         <Empty title="No AWS account connected">
           Deploys go to {fallback}. Connect an account to deploy into your own.
@@ -67,7 +68,7 @@ export default function AwsAccountsPage() {
       )}
       {items && items.length > 0 && (
         <table className="table" aria-label="AWS accounts">
-          <thead><tr><th>Name</th><th>Status</th><th>Regions</th><th className="hide-narrow">Account</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Status</th><th>Regions</th><th className="hide-narrow">Account</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((a) => <Row key={a.id} org={org} account={a} onSetup={() => setSetupFor(a.id)} />)}</tbody>
         </table>
       )}
@@ -155,11 +156,11 @@ function Row({ org, account: a, onSetup }: { org: string; account: AwsAccount; o
           </span>
         )}
         {mode === "remove" && (
-          <span className="row" role="group" aria-label={`Remove ${a.name}?`}>
+          <InlineQuestion className="row" label={`Remove ${a.name}?`}>
             Remove this connection?
             <button className="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>Yes, remove</button>
             <button className="link" onClick={() => { setMode("view"); remove.reset(); }}>Keep</button>
-          </span>
+          </InlineQuestion>
         )}
         {mode === "view" && (
           <span className="row">

@@ -1,10 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock } from "../lib/format";
 import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
-import { outcomeTitle } from "./DeploymentPage";
+import { outcomeTitle, servingWords } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
 const rec = (...xs: [PhaseRecord["status"], number][]): PhaseRecord[] => xs.map(([status, s]) => ({ status, at: at(s) }));
@@ -68,6 +69,23 @@ test("the deployment page says how long each phase took, the rollback as its own
   expect(time("rollback").textContent).toBe("1.1 s");
   expect(time("rollback").getAttribute("title")).toBe(`${clock(at(5.5))}–${clock(at(6.6))}`);
   expect(time("live").textContent).toBe(`at ${clock(at(6.6))}`);
+});
+
+test("the phase in progress is the current step for a screen reader; the others are not", async () => {
+  session.set("t");
+  const running = dep({ status: "deploying", phases: rec(["queued", 0], ["provisioning", 0.2], ["deploying", 0.9]),
+    steps: [{ name: "cluster", status: "done" }, { name: "rollout", status: "running" }] });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, running],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "deploying", final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const timeline = await screen.findByRole("list", { name: "Deployment steps" });
+  const current = [...timeline.querySelectorAll("[aria-current=step]")].map((e) => e.getAttribute("data-phase"));
+  expect(current).toEqual(["deploying"]);
 });
 
 test("the phase in progress counts up", async () => {
@@ -160,4 +178,93 @@ test("a rollback the platform made on an alert says so, with the alert and how s
   const meta = await screen.findByText(/rollback to release #1/, {}, { timeout: 5000 });
   expect(meta.textContent).toBe(" · rollback to release #1 (automatic: 5xx responses 31 % over 5 min (threshold 5 %) opened 4 min after release #2 went live)");
   expect(document.querySelector(".deploy-meta")!.textContent).toContain("by launchbay");
+});
+
+const failedApi = (d: Deployment, svc: typeof service) => ({
+  ...signedIn(),
+  "GET /v1/orgs/o/deployments/d2": (): [number, unknown] => [200, d],
+  "GET /v1/orgs/o/deployments/d2/logs": (): [number, unknown] => [200, { lines: [], next: null, more: false, status: d.status, final: true }],
+  "GET /v1/orgs/o/services/s": (): [number, unknown] => [200, svc],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", org_id: "o", name: "shop" }],
+  "GET /v1/orgs/o/services/s/plan": (): [number, unknown] => [200, { service_id: "s", sandbox: true, summary: {}, message: "", steps: [] }],
+});
+
+test("a rolled-back release: the reason, the release serving again as a link, what to do, and Deploy again opens the plan", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1" }),
+    "POST /v1/orgs/o/services/s/deployments": () => [202, { ...dep({ id: "d3", number: 3 }) }],
+    "GET /v1/orgs/o/deployments/d3.*": () => [200, dep({ id: "d3", number: 3 })],
+  });
+  const router = renderAt("/orgs/o/deployments/d2");
+  const user = userEvent.setup();
+  const alert = await screen.findByRole("alert");
+  expect(alert.textContent).toContain("This release failed and was rolled back.");
+  expect(alert.textContent).toContain("health check on / returned 502");
+  expect(within(alert).getByRole("link", { name: "#1" }).getAttribute("href")).toBe("/orgs/o/deployments/d1");
+  expect((await within(alert).findByRole("link", { name: "variables" })).getAttribute("href")).toBe("/orgs/o/services/s/variables");
+  expect(within(alert).getByRole("link", { name: "settings" }).getAttribute("href")).toBe("/orgs/o/services/s/settings");
+  expect(within(alert).getByRole("link", { name: "the service's logs" }).getAttribute("href")).toBe("/orgs/o/services/s/logs");
+  const again = await within(alert).findByRole("button", { name: "Deploy again" });
+  await user.click(again);
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  await user.click(await within(dialog).findByRole("button", { name: "Deploy now" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d3"));
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s/deployments"]);
+});
+
+test("a first deploy that failed says nothing serves traffic; one after a live release says the live one keeps serving", async () => {
+  session.set("t");
+  const failed = dep({ status: "failed", error: "container exited with code 1", finished: at(2), steps: [{ name: "rollout", status: "failed", error: "exit 1" }] });
+  fakeApi(failedApi(failed, { ...service, status: "failed", live_deployment_id: null as unknown as string }));
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("alert");
+  expect(alert.textContent).toContain("This deployment failed.");
+  expect(await within(alert).findByText("Nothing was live before, so there was nothing to roll back to: the service serves no traffic yet.")).toBeTruthy();
+  expect(servingWords(failed, { ...service, live_deployment_id: "d1" } as never)).toBe("Nothing was rolled out: the live release keeps serving traffic.");
+});
+
+test("a viewer sees what happened and where to look, but no Deploy again", async () => {
+  session.set("t");
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1" }),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("alert");
+  expect(await within(alert).findByRole("link", { name: "the service's logs" })).toBeTruthy();
+  expect(within(alert).queryByRole("button", { name: "Deploy again" })).toBeNull();
+});
+
+test("the status is announced as it changes (a status region, not only the coloured badge)", async () => {
+  session.set("t");
+  fakeApi(failedApi(rolledBack, { ...service, live_deployment_id: "d1" }));
+  renderAt("/orgs/o/deployments/d2");
+  await waitFor(() => expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("Deployment #2 is rolled back."));
+});
+
+test("a release whose rollback failed too says so, and what to do", () => {
+  const both = dep({ status: "failed", error: "rollback failed: boom", rollback_to: "d1", rollback_to_number: 1 });
+  expect(outcomeTitle(both)).toBe("This release failed, and so did its rollback.");
+  expect(servingWords(both, { ...service, live_deployment_id: "d1" } as never)).toMatch(/^Rolling back to #1 failed too.*roll back again from the service's releases/);
+  expect(outcomeTitle(dep({ status: "failed", error: "x" }))).toBe("This deployment failed.");
+});
+
+test("Cancel says what it cancels, and once asked the page says the deployment stops before its next step", async () => {
+  session.set("t");
+  let current = dep({ status: "deploying", steps: [{ name: "rollout", status: "running" }] });
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, current],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: current.status, final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "POST /v1/orgs/o/deployments/d2/cancel": () => { current = { ...current, cancel_requested: "me@example.com" }; return [202, current]; },
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Cancel deployment" }));
+  expect(await screen.findByText("Cancel requested by me@example.com: the deployment stops before its next step.")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Cancel deployment" })).toBeNull();
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/deployments/d2/cancel"]);
 });

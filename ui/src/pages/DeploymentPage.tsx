@@ -1,11 +1,14 @@
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Deployment, ServiceEndpoints } from "../api/models";
-import { keys, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
-import { ErrorNote, Loading } from "../components/Empty";
+import type { Service } from "../api/models";
+import { keys, useCan, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
+import { DeployDialog } from "../components/DeployDialog";
+import { ErrorNote, Loading, PageError } from "../components/Empty";
 import { LogView } from "../components/LogView";
-import { releaseStatus, StatusBadge } from "../components/StatusBadge";
+import { releaseStatus, StatusBadge, statusWords } from "../components/StatusBadge";
 import { reasonWords, Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
@@ -21,12 +24,14 @@ export default function DeploymentPage() {
   const project = useProject(org, d.data?.project_id ?? "");
   const tail = useLogTail(org, dep);
   const qc = useQueryClient();
+  const can = useCan(org);
+  const [redeploying, setRedeploying] = useState(false);
   const cancel = useMutation({
     mutationFn: () => unwrap<Deployment>(api.POST("/v1/orgs/{org}/deployments/{dep}/cancel", { params: { path: { org, dep } } })),
     onSuccess: (x) => qc.setQueryData(keys.deployment(org, dep), x),
   });
   if (d.isPending) return <Loading what="deployment" />;
-  if (!d.data) return <ErrorNote error={d.error} />;
+  if (!d.data) return <PageError title="Cannot show this deployment" error={d.error} retry={() => void d.refetch()} />;
   const x = d.data;
   const final = isFinal(x.status);
   const commit = (x as DeploymentWithCommit).commit;
@@ -38,7 +43,7 @@ export default function DeploymentPage() {
       <div className="heading">
         {/* as in the service's history: a live deployment replaced since "was live" */}
         <h1>Deployment #{x.number} of {x.service_name} <StatusBadge status={releaseStatus(x, service.data?.live_deployment_id)} /></h1>
-        {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel</button>}
+        {!final && !x.cancel_requested && <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>Cancel deployment</button>}
       </div>
       <ErrorNote error={cancel.error} />
       <p className="muted deploy-meta">
@@ -55,18 +60,33 @@ export default function DeploymentPage() {
           x.sandbox ? "sandbox" : null,
         ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>
+      {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard) */}
+      <p className="sr-only" role="status">Deployment #{x.number} is {statusWords(releaseStatus(x, service.data?.live_deployment_id))}.</p>
       <div aria-live="polite">
         {x.error && (
           <div className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`} role="alert">
             <strong>{outcomeTitle(x)}</strong>
             <p className="reason">{x.error}</p>
-            {x.status === "rolled_back" && <p>The previous release{x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>}
+            {x.status === "rolled_back" && (
+              <p>The previous release{x.rollback_to
+                ? <> (<Link to={`/orgs/${org}/deployments/${x.rollback_to}`}>#{x.rollback_to_number}</Link>)</>
+                : x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>
+            )}
+            {x.status === "failed" && service.data && <p>{servingWords(x, service.data)}</p>}
+            {final && service.data && (
+              <NextSteps org={org} s={service.data} canDeploy={can("deploy") && service.data.status !== "deleting"}
+                onDeploy={() => setRedeploying(true)} />
+            )}
           </div>
+        )}
+        {!final && x.cancel_requested && (
+          <p className="notice">Cancel requested by {x.cancel_requested}: the deployment stops before its next step.</p>
         )}
         {!x.error && x.reason && !final && <p className="notice">{reasonWords(x.reason)}</p>}
         {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"}
                                           endpoints={service.data?.endpoints} />}
       </div>
+      {redeploying && service.data && <DeployDialog org={org} service={service.data} onClose={() => setRedeploying(false)} />}
       <div className="split deploy-split">
         <Timeline deployment={x} />
         <section aria-labelledby="logh" className="grow">
@@ -79,13 +99,38 @@ export default function DeploymentPage() {
   );
 }
 
+/** After a failure without a rollback: what serves traffic now. */
+export function servingWords(d: Deployment, s: Service): string {
+  if (d.rollback_to) {
+    return `Rolling back to #${d.rollback_to_number ?? "?"} failed too, so what serves traffic now may be part of either release: ` +
+      "roll back again from the service's releases, or fix the cause and deploy again.";
+  }
+  if (s.live_deployment_id && s.live_deployment_id !== d.id) return "Nothing was rolled out: the live release keeps serving traffic.";
+  return "Nothing was live before, so there was nothing to roll back to: the service serves no traffic yet.";
+}
+
+/** What to do about a failed deployment: where the cause is usually fixed, where its output is,
+ * and the deploy again (the plan first, as from the service page). */
+function NextSteps({ org, s, canDeploy, onDeploy }: { org: string; s: Service; canDeploy: boolean; onDeploy: () => void }) {
+  const base = `/orgs/${org}/services/${s.id}`;
+  return (
+    <div className="next-steps">
+      <p>
+        Fix the cause in the service's <Link to={`${base}/variables`}>variables</Link> or <Link to={`${base}/settings`}>settings</Link>
+        {" "}(the log below says which step failed; <Link to={`${base}/logs`}>the service's logs</Link> have its containers' output), then deploy again.
+      </p>
+      {canDeploy && <button type="button" className="primary" onClick={onDeploy} aria-haspopup="dialog">Deploy again</button>}
+    </div>
+  );
+}
+
 /** The headline over a deployment's error, by where it is in failing. */
 export function outcomeTitle(d: Deployment): string {
   const to = d.rollback_to_number ? ` to #${d.rollback_to_number}` : "";
   switch (d.status) {
     case "rolled_back": return "This release failed and was rolled back.";
     case "rollback_pending": case "rolling_back": return `This release failed: rolling back${to}…`;
-    case "failed": return "This deployment failed.";
+    case "failed": return d.rollback_to ? "This release failed, and so did its rollback." : "This deployment failed.";
     default: return "Failure:";
   }
 }

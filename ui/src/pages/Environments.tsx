@@ -6,6 +6,7 @@ import { keys, useAwsAccounts, useCan, useHealth, usePlacedEnvironments } from "
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
 import { TeardownNote } from "../components/TeardownNote";
+import { InlineQuestion, useInlineFocus } from "../components/InlineQuestion";
 
 interface Place { account: string; region: string }
 
@@ -33,7 +34,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
       {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Environments">
-          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}
@@ -156,8 +157,9 @@ function CloneForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnviro
   });
   const err = clone.error instanceof ApiError ? clone.error : null;
   const submit = (e: FormEvent) => { e.preventDefault(); clone.mutate(); };
+  const ref = useInlineFocus<HTMLFormElement>();
   return (
-    <form onSubmit={submit} noValidate aria-label={`Clone ${env.name}`}>
+    <form ref={ref} onSubmit={submit} noValidate aria-label={`Clone ${env.name}`}>
       <Field label="New environment name" hint="Lower-case letters, digits and hyphens." error={err?.forField("name")}>
         <input value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
@@ -183,8 +185,9 @@ function MoveForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnviron
   });
   const err = move.error instanceof ApiError ? move.error : null;
   const submit = (e: FormEvent) => { e.preventDefault(); move.mutate(); };
+  const ref = useInlineFocus<HTMLFormElement>();
   return (
-    <form onSubmit={submit} noValidate aria-label={`Where ${env.name} deploys`}>
+    <form ref={ref} onSubmit={submit} noValidate aria-label={`Where ${env.name} deploys`}>
       <PlacePicker ctx={ctx} value={place} onChange={setPlace} error={err} />
       <FormError error={otherError(err, ["aws_account_id", "region"])} />
       <span className="row">
@@ -198,12 +201,12 @@ function MoveForm({ ctx, env, onDone, onCancel }: { ctx: Ctx; env: PlacedEnviron
 function DeleteConfirm({ env, call, onDone, onCancel }: { env: string; call: () => Promise<unknown>; onDone: () => void; onCancel: () => void }) {
   const del = useMutation({ mutationFn: call, onSuccess: onDone });
   return (
-    <div role="group" aria-label={`Delete ${env}?`}>
-      <span className="row">
+    <div>
+      <InlineQuestion className="row" label={`Delete ${env}?`}>
         Delete {env}?
         <button className="danger" disabled={del.isPending} onClick={() => del.mutate()}>Yes, delete</button>
         <button className="link" onClick={onCancel}>Keep</button>
-      </span>
+      </InlineQuestion>
       <ErrorNote error={del.error} />
     </div>
   );

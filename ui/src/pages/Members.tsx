@@ -6,6 +6,7 @@ import type { Invitation, Role } from "../api/models";
 import { keys, useCan, useInvitations, useMe, useMembers } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
+import { InlineQuestion } from "../components/InlineQuestion";
 
 const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
 
@@ -55,6 +56,7 @@ export default function MembersPage() {
       )}
       <ErrorNote error={members.error ?? change.error} />
       <table className="table" aria-label="Members">
+        <thead><tr><th>Email</th><th>Role</th></tr></thead>
         <tbody>
           {members.data?.items.map((m) => (
             <tr key={m.user.id}><td>{m.user.email}</td>
@@ -88,7 +90,7 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
       {items && items.length === 0 && <Empty title="No pending invitations">Invite someone by email above.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Invitations">
-          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th /></tr></thead>
+          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {items.map((i) => (
               <tr key={i.id}>
@@ -97,11 +99,11 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
                 <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
                 <td>
                   {confirming === i.id ? (
-                    <span className="confirm" role="group" aria-label={`Revoke the invitation for ${i.email}?`}>
+                    <InlineQuestion className="confirm" label={`Revoke the invitation for ${i.email}?`}>
                       Revoke it?{" "}
                       <button className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(i.id)}>Yes, revoke</button>{" "}
                       <button className="link" onClick={() => setConfirming(null)}>Keep</button>
-                    </span>
+                    </InlineQuestion>
                   ) : (
                     <button className="link danger" onClick={() => setConfirming(i.id)} aria-label={`Revoke the invitation for ${i.email}`}>Revoke</button>
                   )}

@@ -7,7 +7,7 @@ import {
 } from "../api/git";
 import { useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { ConfirmDialog, CopyButton, CopyValue } from "../components/GitBits";
 import { ago } from "../lib/format";
 import { EVENT_WORDS, eventsText, notifyDeliveryWords, VERIFY_SNIPPET } from "../lib/gitWords";
@@ -33,7 +33,7 @@ export default function Notifications() {
       {adding && <SubscriptionForm ctx={ctx} onDone={() => setAdding(false)} />}
       {secret?.secret && <SecretOnce sub={secret} onDone={() => setSecret(null)} />}
       {subs.isPending && <Loading what="subscriptions" />}
-      <ErrorNote error={subs.error} />
+      <ErrorNote error={subs.error} retry={() => void subs.refetch()} />
       {subs.data?.items.length === 0 && !adding && (
         <Empty title="No subscriptions yet">Add one to hear when a deploy starts, goes live, fails or is rolled back, and when previews come and go.</Empty>
       )}
@@ -102,8 +102,9 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
   const toggle = (e: string, on: boolean) => setV((o) => ({ ...o, events: on ? [...o.events, e] : o.events.filter((x) => x !== e) }));
   const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(); };
   const label = sub ? `Edit ${sub.name || sub.url_hint}` : "Add a subscription";
+  const ref = useFocusFirstError<HTMLFormElement>(save.error);
   return (
-    <form className="card notify-form" onSubmit={submit} aria-label={label} noValidate>
+    <form ref={ref} className="card notify-form" onSubmit={submit} aria-label={label} noValidate>
       {!sub && (
         <Field label="Kind" error={err?.forField("kind")}>
           <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as NotifyKind })}>
@@ -216,7 +217,7 @@ function DeliveryLog({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
   return (
     <section aria-label={`Deliveries to ${sub.name || sub.url_hint}`}>
       {deliveries.isPending && <Loading what="deliveries" />}
-      <ErrorNote error={deliveries.error} />
+      <ErrorNote error={deliveries.error} retry={() => void deliveries.refetch()} />
       {items?.length === 0 && <p className="muted">Nothing sent yet. Send test, or deploy a service of this project.</p>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Deliveries">

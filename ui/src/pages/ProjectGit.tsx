@@ -49,7 +49,7 @@ function Webhook({ org, project }: { org: string; project: string }) {
     <section aria-labelledby="hook-h">
       <h2 id="hook-h">GitHub webhook</h2>
       {hook.isPending && <Loading what="the webhook" />}
-      <ErrorNote error={hook.error} />
+      <ErrorNote error={hook.error} retry={() => void hook.refetch()} />
       {fresh && <HookSetup hook={fresh} onDone={() => setFresh(null)} />}
       {hook.data === null && !fresh && (
         <Empty title="No webhook yet">
@@ -106,7 +106,7 @@ function PrivateRepos({ org }: { org: string }) {
   return (
     <section aria-labelledby="private-h">
       <h2 id="private-h">Private repositories</h2>
-      <ErrorNote error={token.error} />
+      <ErrorNote error={token.error} retry={() => void token.refetch()} />
       {t && !t.configured && <p>No GitHub token: builds clone public repositories only.</p>}
       {t?.configured && (
         <dl className="summary">
@@ -192,7 +192,7 @@ function Branches({ org, project }: { org: string; project: string }) {
   return (
     <section aria-labelledby="branches-h">
       <h2 id="branches-h">Tracked branches</h2>
-      <ErrorNote error={envs.error} />
+      <ErrorNote error={envs.error} retry={() => void envs.refetch()} />
       <p className="muted">Previews get host names under <span className="mono">pr-N.&lt;domain suffix&gt;</span> of the environment they are cloned from: give it a domain suffix.</p>
       {tracked.length > 0 && (
         <table className="table" aria-label="Tracked branches">

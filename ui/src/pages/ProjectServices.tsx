@@ -6,7 +6,7 @@ import { keys, useCan, useEnvironments, useProject, useServices } from "../api/q
 import { DeleteByName } from "../components/DeleteByName";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { StatusBadge } from "../components/StatusBadge";
+import { StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { ago } from "../lib/format";
 
@@ -36,16 +36,16 @@ export function ProjectServices() {
         {write && <Link className="button primary" to={newLink}>New service</Link>}
       </div>
       {(envs.data?.items.length ?? 0) > 0 && (
-        <div className="tabs" role="tablist" aria-label="Environment">
-          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+        <div className="tabs" role="group" aria-label="Show environment">
+          <button type="button" aria-pressed={!env} onClick={() => setParams({})}>All environments</button>
           {envs.data?.items.map((e) => (
-            <button key={e.id} role="tab" aria-selected={env === e.name} onClick={() => setParams({ env: e.name })}>{e.name}</button>
+            <button key={e.id} type="button" aria-pressed={env === e.name} onClick={() => setParams({ env: e.name })}>{e.name}</button>
           ))}
         </div>
       )}
       <CostEstimate org={org} project={project} environment={env} version={services.dataUpdatedAt.toString()} />
       {services.isPending && <Loading what="services" />}
-      <ErrorNote error={services.error} />
+      <ErrorNote error={services.error} retry={() => void services.refetch()} />
       {services.data && services.data.items.length === 0 && (
         <Empty title={env ? `No services in ${env} yet` : "No services yet"}>
           A service runs one container image: a web service behind a load balancer, a worker, or a cron job.{" "}
@@ -72,6 +72,7 @@ export function ProjectServices() {
           </tbody>
         </table>
       )}
+      <StatusChanges items={services.data?.items} />
       <Suspense fallback={<Loading what="environments" />}><EnvironmentsPanel org={org} project={project} /></Suspense>
       {can("project.delete") && proj.data && <DeleteProject org={org} project={project} name={proj.data.name} />}
     </section>

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Project } from "../api/models";
 import { keys, useCan, useMe, useProjects } from "../api/queries";
-import { Empty, ErrorNote, Loading } from "../components/Empty";
+import { Empty, ErrorNote, Loading, PageError } from "../components/Empty";
 import { Field } from "../components/Field";
 import { ago } from "../lib/format";
 
@@ -12,8 +12,17 @@ import { ago } from "../lib/format";
 export function Home() {
   const me = useMe();
   if (me.isPending) return <Loading what="your organizations" />;
-  const first = me.data?.organizations[0];
-  if (!first) return <Empty title="You belong to no organization yet">Ask an owner to invite you, or sign up with a new one.</Empty>;
+  // (not "you belong to no organization" when the API could not be asked)
+  if (!me.data) return <PageError title="Cannot show your organizations" error={me.error} retry={() => void me.refetch()} />;
+  const first = me.data.organizations[0];
+  if (!first) {
+    return (
+      <section>
+        <h1>Welcome to Launchbay</h1>
+        <Empty title="You belong to no organization yet">Ask an owner to invite you, or sign up with a new one.</Empty>
+      </section>
+    );
+  }
   return <Navigate to={`/orgs/${first.id}`} replace />;
 }
 
@@ -28,7 +37,7 @@ export function Projects() {
       <h1>{orgName ?? "Projects"}</h1>
       {write && <NewProject org={org} />}
       {projects.isPending && <Loading what="projects" />}
-      <ErrorNote error={projects.error} />
+      <ErrorNote error={projects.error} retry={() => void projects.refetch()} />
       {projects.data && projects.data.items.length === 0 && (
         <Empty title="No projects yet">
           A project groups the services of one product. {write ? "Create one above to add your first service." : "An admin or owner creates them."}

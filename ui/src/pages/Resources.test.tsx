@@ -108,6 +108,21 @@ test("the list per environment: endpoint, error in words, and a busy status poll
   expect(reads).toBe(before);
 });
 
+test("the resize dialog takes focus, and Escape closes it and gives focus back to its Change button", async () => {
+  const calls = fakeApi({ ...projectApi, "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [main], next: null }] });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  const change = await screen.findByRole("button", { name: "Change main" });
+  await user.click(change);
+  const dialog = screen.getByRole("dialog", { name: "Change main" });
+  expect(dialog.getAttribute("aria-modal")).toBe("true");
+  expect(document.activeElement).toBe(within(dialog).getByLabelText("Instance class"));
+  await user.keyboard("{Escape}");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(document.activeElement).toBe(change);
+  expect(calls.filter((c) => c.method !== "GET")).toHaveLength(0);
+});
+
 test("resize offers the same classes, storage only grows, and only changes are sent", async () => {
   const calls = fakeApi({
     ...projectApi,

@@ -1,12 +1,14 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import { useCan, useEnvironments, useProject } from "../api/queries";
 import { resourceKeys, useResources } from "../api/resources";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { Field, FormError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
+import { Modal } from "../components/Modal";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { StatusChanges } from "../components/StatusBadge";
 import {
   BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
   patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, withEnvironment, withKind,
@@ -45,20 +47,21 @@ export default function ResourcesPage() {
           initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
       )}
       {envNames.length > 0 && (
-        <div className="tabs" role="tablist" aria-label="Environment">
-          <button role="tab" aria-selected={!env} onClick={() => setParams({})}>All environments</button>
+        <div className="tabs" role="group" aria-label="Show environment">
+          <button type="button" aria-pressed={!env} onClick={() => setParams({})}>All environments</button>
           {envNames.map((name) => (
-            <button key={name} role="tab" aria-selected={env === name} onClick={() => setParams({ env: name })}>{name}</button>
+            <button key={name} type="button" aria-pressed={env === name} onClick={() => setParams({ env: name })}>{name}</button>
           ))}
         </div>
       )}
       {resources.isPending && <Loading what="resources" />}
-      <ErrorNote error={resources.error} />
+      <ErrorNote error={resources.error} retry={() => void resources.refetch()} />
       {resources.data && groups.length === 0 && (
         <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
           Add a PostgreSQL or MySQL database, a Redis cache or an S3 bucket; link it to a service and its next deploy receives the connection.
         </Empty>
       )}
+      <StatusChanges items={resources.data?.items} />
       {groups.map(([environment, items]) => (
         <section key={environment} aria-labelledby={`env-${environment}`}>
           <h2 id={`env-${environment}`}>{environment}</h2>
@@ -128,8 +131,9 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   const set = (patch: Partial<ResourceForm>) => setForm((f) => ({ ...f, ...patch }));
   const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection"];
   const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
+  const ref = useFocusFirstError<HTMLFormElement>(create.error);
   return (
-    <form onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
+    <form ref={ref} onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
       <div className="row">
         <Field label="Kind" error={err?.forField("kind")}>
           <select value={form.kind} onChange={(e) => setForm((f) => withKind(f, e.target.value as ResourceKind))}>
@@ -184,20 +188,6 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   );
 }
 
-/** A modal box: focus inside at once, Escape or a click outside closes it. */
-function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => { box.current?.querySelector<HTMLElement>("input, select, button")?.focus(); }, []);
-  return (
-    <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
-      <div ref={box} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h2>{title}</h2>
-        {children}
-      </div>
-    </div>
-  );
-}
-
 /** Resize (PATCH of the changed fields only): the same choices as the add form; storage only grows. */
 export function ResizeDialog({ org, project, r, onClose }: { org: string; project: string; r: Resource; onClose: () => void }) {
   const [form, setForm] = useState<ResizeForm>(() => resizeForm(r));
@@ -214,7 +204,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
   const fieldError = (f: string) => (problem?.field === f ? problem.message : err?.forField(f));
   const onField = ["size", "storage_gb", "backup_retention_days"];
   return (
-    <Dialog title={`Change ${r.name}`} onClose={onClose}>
+    <Modal title={`Change ${r.name}`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
         <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}. The engine and version stay; AWS applies a resize within minutes and the status says when it is done.</p>
         {k.sizes.length > 0 && (
@@ -245,7 +235,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
         </div>
       </form>
       {k.sizes.length > 0 && <RotateCredentials org={org} project={project} r={r} onDone={onClose} />}
-    </Dialog>
+    </Modal>
   );
 }
 
@@ -281,7 +271,7 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
   const err = remove.error instanceof ApiError ? remove.error : null;
   const holdsData = r.kind !== "bucket";
   return (
-    <Dialog title={`Delete ${r.name}?`} onClose={onClose}>
+    <Modal title={`Delete ${r.name}?`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); if (confirmMatches(r, typed)) remove.mutate(); }} noValidate>
         <ul className="delete-notes">
           {holdsData
@@ -300,6 +290,6 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
           <button type="button" onClick={onClose}>Cancel</button>
         </div>
       </form>
-    </Dialog>
+    </Modal>
   );
 }

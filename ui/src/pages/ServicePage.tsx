@@ -7,8 +7,8 @@ import { keys, useCan, useDeployments, useProject, useService, useServiceFollows
 import { DeployDialog } from "../components/DeployDialog";
 import { RestartDialog } from "../components/RestartDialog";
 import { CostEstimate } from "../components/CostEstimate";
-import { ErrorNote, Loading } from "../components/Empty";
-import { StatusBadge } from "../components/StatusBadge";
+import { Loading, PageError } from "../components/Empty";
+import { StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
@@ -33,7 +33,7 @@ export default function ServicePage() {
   const [restarting, setRestarting] = useState(false);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
-  if (!s) return <ErrorNote error={service.error} />;
+  if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
   const base = `/orgs/${org}/services/${svc}`;
   const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["resources", "Resources"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
@@ -63,6 +63,7 @@ export default function ServicePage() {
         )}
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
+      <StatusChanges items={[s]} />
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       {restarting && <RestartDialog org={org} service={s} onClose={() => setRestarting(false)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}

@@ -7,6 +7,7 @@ import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
 import { CopyButton } from "../components/GitBits";
 import { ago } from "../lib/format";
+import { InlineQuestion } from "../components/InlineQuestion";
 
 export default function TokensPage() {
   const tokens = useTokens();
@@ -63,11 +64,11 @@ export default function TokensPage() {
                 <td className="muted hide-narrow">{t.last_used ? ago(t.last_used) : "never"}</td>
                 <td>
                   {revoking === t.id ? (
-                    <span role="group" aria-label={`Revoke ${t.name}?`}>
+                    <InlineQuestion label={`Revoke ${t.name}?`}>
                       Scripts using it stop working.{" "}
                       <button className="danger" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>Yes, revoke</button>{" "}
                       <button className="link" onClick={() => setRevoking(null)}>Keep</button>
-                    </span>
+                    </InlineQuestion>
                   ) : <button className="link danger" onClick={() => setRevoking(t.id)} aria-label={`Revoke ${t.name}`}>Revoke</button>}
                 </td>
               </tr>

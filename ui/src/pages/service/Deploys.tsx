@@ -22,7 +22,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
       <section aria-labelledby="hist">
         <h2 id="hist">Deployment history</h2>
         {deps.isPending && <Loading what="deployments" />}
-        <ErrorNote error={deps.error} />
+        <ErrorNote error={deps.error} retry={() => void deps.refetch()} />
         {deps.data?.items.length === 0 && <Empty title="Never deployed">Press Deploy to put this service on AWS; you will see every step as it runs.</Empty>}
         <ol className="deploy-list">
           {deps.data?.items.map((d) => (

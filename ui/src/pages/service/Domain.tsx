@@ -58,7 +58,7 @@ export function Domain({ org, service }: { org: string; service: Service }) {
   return (
     <section className="narrow">
       <h2>{service.domain} {d && <StatusBadge status={d.status === "verified" ? "live" : d.status} />}</h2>
-      <ErrorNote error={domain.error} />
+      <ErrorNote error={domain.error} retry={() => void domain.refetch()} />
       {d && domainNote(d) && <p className="notice">{domainNote(d)}</p>}
       {d?.verification && (
         <>

@@ -36,7 +36,7 @@ export function Links({ org, service }: { org: string; service: Service }) {
         {" "}<strong>The next deploy applies a link or an unlink.</strong> Values are never shown here.
       </p>
       {links.isPending && <Loading what="links" />}
-      <ErrorNote error={links.error} />
+      <ErrorNote error={links.error} retry={() => void links.refetch()} />
       <ErrorNote error={unlink.error} />
       {links.data && items.length === 0 && (
         <Empty title="No linked resources">

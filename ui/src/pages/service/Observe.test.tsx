@@ -1,6 +1,7 @@
 import { screen } from "@testing-library/react";
 import { session } from "../../api/client";
 import { fakeApi, renderAt, service, signedIn } from "../../test/fakeApi";
+import { chartWords } from "../../lib/chart";
 
 test("the charts' deploy markers name each deployment's status in words", async () => {
   session.set("t");
@@ -19,4 +20,24 @@ test("the charts' deploy markers name each deployment's status in words", async 
   renderAt("/orgs/o/services/s/metrics");
   const links = await screen.findAllByRole("link", { name: "#2 rolled back" }, { timeout: 5000 });
   expect(links[0]!.getAttribute("href")).toBe("/orgs/o/deployments/d2");
+});
+
+test("each chart says its numbers to a screen reader (now, and the highest in the range)", async () => {
+  session.set("t");
+  const t = Math.floor(Date.now() / 1000);
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/metrics": () => [200, {
+      timestamps: [t - 120, t - 60, t], series: { cpu: [10, 35.04, 20], running: [1, 1, 1], desired: [1, 2, null] },
+      units: { cpu: "%" }, from: "", to: "", period: 60, deployments: [],
+    }],
+    "GET /v1/orgs/o/services/s/alerts": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+  });
+  renderAt("/orgs/o/services/s/metrics");
+  expect(await screen.findByRole("img", { name: "CPU %: cpu now 20, at most 35" }, { timeout: 5000 })).toBeTruthy();
+  expect(screen.getByRole("img", { name: "Tasks (running / desired): running now 1, at most 1; desired now 2, at most 2" })).toBeTruthy();
+  expect(chartWords("Requests", ["requests"], [[null, null]])).toBe("Requests: requests no data");
 });

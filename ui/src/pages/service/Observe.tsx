@@ -8,7 +8,7 @@ import type { Alert, DeployMarker, Metrics, Page, Service, ServiceEvent } from "
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { statusWords } from "../../components/StatusBadge";
 import { ago } from "../../lib/format";
-import { extent, linePath } from "../../lib/chart";
+import { chartWords, extent, linePath } from "../../lib/chart";
 import AlertRules from "./AlertRules";
 
 const RANGES: [string, number, number][] = [["1 h", 3600, 60], ["3 h", 10800, 60], ["24 h", 86400, 300], ["7 d", 604800, 3600]];
@@ -56,7 +56,7 @@ export default function Observe({ org, service }: { org: string; service: Servic
         </div>
       </div>
       <OpenAlerts alerts={alerts.data?.items} error={alerts.error} />
-      <ErrorNote error={metrics.error} />
+      <ErrorNote error={metrics.error} retry={() => void metrics.refetch()} />
       {metrics.isPending ? <Loading what={`metrics (last ${label})`} /> : metrics.data && (
         <div className="charts">
           {CHARTS.filter((c) => !c.web || service.kind === "web").map((c) => (
@@ -65,7 +65,7 @@ export default function Observe({ org, service }: { org: string; service: Servic
         </div>
       )}
       <h2>Events</h2>
-      <ErrorNote error={events.error} />
+      <ErrorNote error={events.error} retry={() => void events.refetch()} />
       {events.data?.detail && <p className="muted">{events.data.detail}</p>}
       {events.data?.items.length === 0 && <Empty title="No events">ECS has nothing to report about this service.</Empty>}
       <ol className="events">
@@ -104,7 +104,7 @@ function Chart({ title, data, names, org }: { title: string; data: Metrics; name
     <figure className="chart">
       <figcaption>{title} <span className="muted small">{last.map((v) => (v == null ? "–" : v)).join(" / ")}</span></figcaption>
       {empty ? <p className="muted small">No data in this range.</p> : (
-        <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={title} preserveAspectRatio="none">
+        <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={chartWords(title, names, series)} preserveAspectRatio="none">
           {series.map((s, i) => <path key={names[i]} className={`line s${i}`} d={linePath(ts, s, t0, t1, max, BOX)} />)}
           {data.deployments.map((m) => <Marker key={m.id} m={m} t0={t0} t1={t1} />)}
         </svg>

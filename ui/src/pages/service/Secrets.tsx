@@ -34,19 +34,20 @@ export function Secrets({ org, service }: { org: string; service: Service }) {
         {write && <SecretForm org={org} service={service} />}
         <ErrorNote error={remove.error} />
         {secrets.data?.items.length === 0 && <Empty title="No secrets">Add database URLs, API keys and other values that must not appear in the settings.</Empty>}
-        <table className="table" aria-label="Secrets">
+        {!!secrets.data?.items.length && <table className="table" aria-label="Secrets">
+          <thead><tr><th>Name</th><th>Version</th><th>Set</th><th>Value</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {secrets.data?.items.map((s) => (
               <tr key={s.name + s.scope}>
                 <td className="mono">{s.name}</td>
                 <td>v{s.version}{s.scope === "environment" && <small className="muted"> · from the environment</small>}</td>
                 <td className="muted">{ago(s.updated)}</td>
-                <td className="mono muted" aria-label="value hidden">••••••</td>
+                <td className="mono muted"><span aria-hidden="true">••••••</span><span className="sr-only">hidden</span></td>
                 <td>{s.scope === "service" && write && <button className="link danger" onClick={() => remove.mutate(s.name)} aria-label={`Delete secret ${s.name}`}>Delete</button>}</td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </table>}
       </section>
       <section aria-labelledby="vars">
         <h2 id="vars">Variables</h2>

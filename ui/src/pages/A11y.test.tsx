@@ -1,0 +1,190 @@
+// Screen-reader structure the other page tests do not look at: table headers, one h1 per page,
+// where focus goes when an inline question is dismissed.
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { makeQueryClient } from "../App";
+import { session } from "../api/client";
+import { DeleteByName } from "../components/DeleteByName";
+import { fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+
+const empty = (): [number, unknown] => [200, { items: [], next: null }];
+
+test("secrets are a table with column headers (the value says hidden, not six bullets)", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s/secrets": () => [200, { items: [{ name: "API_KEY", version: 2, scope: "service", updated: "2026-11-26T10:00:00Z" }], next: null }],
+    "GET /v1/orgs/o/services/s/(deployments|releases)": empty,
+  });
+  renderAt("/orgs/o/services/s/variables");
+  const table = await screen.findByRole("table", { name: "Secrets" });
+  expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Name", "Version", "Set", "Value", "Actions"]);
+  const row = within(table).getByRole("row", { name: /API_KEY/ });
+  expect(within(row).getAllByRole("cell")[3]!.textContent).toContain("hidden");
+});
+
+test("no secrets: no empty table, the empty note only", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s/secrets": empty,
+    "GET /v1/orgs/o/services/s/(deployments|releases)": empty,
+  });
+  renderAt("/orgs/o/services/s/variables");
+  expect(await screen.findByText("No secrets")).toBeTruthy();
+  expect(screen.queryByRole("table", { name: "Secrets" })).toBeNull();
+});
+
+test("members and invitations tables have column headers, the actions column named", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [{ id: "inv_1", email: "x@example.com", role: "viewer", status: "pending", created: "2026-11-20T00:00:00Z", expires: "2026-12-04T00:00:00Z" }], next: null }],
+  });
+  renderAt("/orgs/o/members");
+  const members = await screen.findByRole("table", { name: "Members" });
+  expect(within(members).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Email", "Role"]);
+  const invitations = await screen.findByRole("table", { name: "Invitations" });
+  expect(within(invitations).getAllByRole("columnheader").at(-1)!.textContent).toBe("Actions");
+});
+
+test("an unknown address says so in a heading of its own", async () => {
+  session.set("t");
+  fakeApi(signedIn());
+  renderAt("/orgs/o/nothing/here");
+  expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+});
+
+test("Keep it closes the typed-name question and gives focus back to the Delete button", async () => {
+  render(
+    <QueryClientProvider client={makeQueryClient()}>
+      <DeleteByName what="service" name="web" remove={async () => undefined} onDeleted={() => {}}>Gone for good.</DeleteByName>
+    </QueryClientProvider>,
+  );
+  const user = userEvent.setup();
+  await user.click(screen.getByRole("button", { name: "Delete web…" }));
+  expect(document.activeElement).toBe(screen.getByLabelText("Type web to confirm"));
+  await user.click(screen.getByRole("button", { name: "Keep it" }));
+  expect(screen.queryByLabelText("Type web to confirm")).toBeNull();
+  expect(document.activeElement).toBe(screen.getByRole("button", { name: "Delete web…" }));
+});
+
+test("the environment filter is a group of pressed buttons (not tabs without panels)", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": empty, "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [{ id: "e1", name: "production" }, { id: "e2", name: "staging" }], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const filter = await screen.findByRole("group", { name: "Show environment" });
+  expect(within(filter).queryAllByRole("tab")).toHaveLength(0);
+  const pressed = () => within(filter).getAllByRole("button", { pressed: true }).map((b) => b.textContent);
+  expect(pressed()).toEqual(["All environments"]);
+  await user.click(within(filter).getByRole("button", { name: "staging" }));
+  await waitFor(() => expect(pressed()).toEqual(["staging"]));
+});
+
+test("an inline question takes focus at its safe answer, and Keep gives focus back to the button that asked", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/tokens": () => [200, { items: [{ id: "tok_1", name: "ci", prefix: "lb_WQmd", org_id: "o", created: new Date().toISOString(), last_used: null }], next: null }],
+  });
+  renderAt("/tokens");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "API tokens" });
+  await user.click(within(table).getByRole("button", { name: "Revoke ci" }));
+  const ask = within(table).getByRole("group", { name: "Revoke ci?" });
+  expect(document.activeElement).toBe(within(ask).getByRole("button", { name: "Keep" }));
+  await user.keyboard("{Enter}");
+  expect(within(table).queryByRole("group")).toBeNull();
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Revoke ci" }));
+});
+
+test("an environment's clone form takes focus at its first field; Cancel gives it back to Clone", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": empty, "GET /v1/orgs/o/aws-accounts": empty,
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [{ id: "env_production", project_id: "p", name: "production", domain_suffix: null, env: {}, aws_account_id: null, region: null }], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  await user.click(within(table).getByRole("button", { name: "Clone production" }));
+  expect(document.activeElement).toBe(within(table).getByLabelText("New environment name"));
+  await user.click(within(table).getByRole("button", { name: "Cancel" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Clone production" }));
+  await user.click(within(table).getByRole("button", { name: "Delete production" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Keep" }));
+  await user.click(within(table).getByRole("button", { name: "Keep" }));
+  expect(document.activeElement).toBe(within(table).getByRole("button", { name: "Delete production" }));
+});
+
+test("a refused form puts focus on the first field with an error (create service: the API's 422; a bad variable line before sending)", async () => {
+  session.set("t");
+  let posts = 0;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": empty,
+    "POST /v1/orgs/o/projects/p/services": () => {
+      posts += 1;
+      return [422, { error: { code: "invalid", message: "2 problems", field: "image",
+        fields: [{ field: "image", message: "image must be a reference" }, { field: "port", message: "port must be 1-65535" }] } }];
+    },
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "??");
+  await user.type(screen.getByLabelText("Variables"), "not a pair");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Variables")));
+  expect(posts).toBe(0);   // refused before sending
+
+  await user.clear(screen.getByLabelText("Variables"));
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Image")));
+  expect(posts).toBe(1);
+});
+
+test("sign in refused: focus on the field the API names", async () => {
+  fakeApi({ "POST /v1/auth/login": () => [401, { error: { code: "unauthorized", message: "wrong email or password", field: "password" } }] });
+  renderAt("/login");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Email"), "me@example.com");
+  await user.type(screen.getByLabelText("Password"), "nope nope nope");
+  await user.click(screen.getByRole("button", { name: "Sign in" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Password")));
+});
+
+test("a status that changes while the list is polled is said (the badge alone changes silently); the first read is not", async () => {
+  session.set("t");
+  let status = "deploying";
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [{ ...service, status }], next: null }],
+    "GET /v1/orgs/o/projects/p/environments": empty, "GET /v1/orgs/o/projects": empty, "GET /v1/orgs/o/aws-accounts": empty,
+  });
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Services" });
+  await within(table).findByText("deploying");
+  const said = screen.getByTestId("status-changes");
+  expect(said.getAttribute("role")).toBe("status");
+  expect(said.textContent).toBe("");
+  status = "live";
+  await waitFor(() => expect(said.textContent).toBe("web is live."), { timeout: 8000 });
+}, 15_000);
