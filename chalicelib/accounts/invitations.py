@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from chalicelib.accounts import owners
+from chalicelib.accounts import mfa, owners
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
@@ -85,11 +85,15 @@ def accept_pending(ports: Ports, user: dict[str, Any], source_ip: str = "") -> l
             owner = inv["role"] == "owner"
             if owner:
                 owners.before_grant(ports, inv["org_id"])
+            policy = bool((store.collection("organizations").get(inv["org_id"]) or {}).get("require_mfa"))
             store.collection("memberships").insert({"id": new_id("mem"), "org_id": inv["org_id"],
-                                                    "user_id": user["id"], "role": inv["role"], "created": now})
+                                                    "user_id": user["id"], "role": inv["role"],
+                                                    "require_mfa": policy, "created": now})
             if owner:
                 owners.give_one(ports, inv["org_id"])
             audit.record(ports, actor, inv["org_id"], "member.join", "user", user["id"],
                          {"role": inv["role"], "invitation": inv["id"]})
             joined.append((inv["org_id"], inv["role"]))
+    for org_id, _ in joined:   # after the commit: a policy changed meanwhile reaches this membership too
+        mfa.mark_memberships(ports, org_id, user["id"])
     return joined

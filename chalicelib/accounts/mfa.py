@@ -326,7 +326,24 @@ def set_org_policy(ports: Ports, actor: Actor, org_id: str, require: bool) -> di
         org = orgs.update(org_id, {"require_mfa": require}) or org
         if before != require:
             audit.record(ports, actor, org_id, "org.mfa_policy", "organization", org_id, {"require_mfa": require})
+    mark_memberships(ports, org_id)
     return public_org(org, role)
+
+
+def mark_memberships(ports: Ports, org_id: str, user_id: Optional[str] = None) -> int:
+    """Every membership of the organization (or the one of `user_id`) carries its policy, so that
+    authorizing a request needs no read of the organization. Run after the policy's commit, and
+    after a membership's (an invitation accepted): whichever commits second sees the other's
+    write, so no membership keeps a stale policy. -> how many changed."""
+    org = ports.store.collection("organizations").get(org_id) or {}
+    required, changed = bool(org.get("require_mfa")), 0
+    memberships = ports.store.collection("memberships")
+    where = {"org_id": org_id, **({"user_id": user_id} if user_id else {})}
+    for m in list(iter_all(memberships, where)):
+        if m.get("require_mfa") is not required:
+            memberships.update(m["id"], {"require_mfa": required})
+            changed += 1
+    return changed
 
 
 def _session_only_policy(actor: Actor) -> None:

@@ -63,7 +63,7 @@ def signup(ports: Ports, email: str, password: str, organization: Optional[str],
             store.collection("users").insert(user)
             store.collection("organizations").insert(org)
             store.collection("memberships").insert({"id": new_id("mem"), "org_id": org["id"], "user_id": user["id"],
-                                                    "role": "owner", "created": now})
+                                                    "role": "owner", "require_mfa": False, "created": now})
             audit.record(ports, actor, org["id"], "user.signup", "user", user["id"])
     except Conflict:
         raise AlreadyExists("an account with this email already exists", field="email") from None
@@ -216,25 +216,34 @@ def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> N
         ports.store.collection("sessions").delete(actor.session_id)
 
 
-def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
+def membership_in(ports: Ports, actor: Actor, org_id: str) -> Optional[dict[str, Any]]:
     if actor.token_org_id and actor.token_org_id != org_id:
         return None
-    m = ports.store.collection("memberships").find_one({"org_id": org_id, "user_id": actor.user_id})
+    return ports.store.collection("memberships").find_one({"org_id": org_id, "user_id": actor.user_id})
+
+
+def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
+    m = membership_in(ports, actor, org_id)
     return m["role"] if m else None
 
 
 def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
     """Another organization's resources do not exist for the caller (404); a role too low is 403;
     so is a member without two-factor authentication where the organization requires it
-    (whatever the credential: a session or an API token), field `mfa`."""
-    role = role_in(ports, actor, org_id)
-    if role is None:
+    (whatever the credential: a session or an API token), field `mfa`. The membership carries
+    the organization's policy (`require_mfa`, kept in step by mfa.mark_memberships), so an
+    authorized request reads nothing more than it did before the policy existed."""
+    m = membership_in(ports, actor, org_id)
+    if m is None:
         raise NotFound("organization not found", field="org")
-    org = ports.store.collection("organizations").get(org_id)
-    if org and org.get("require_mfa"):
+    role = m["role"]
+    required = m.get("require_mfa")
+    if required is None:   # a membership from before memberships carried it: the organization says
+        required = bool((ports.store.collection("organizations").get(org_id) or {}).get("require_mfa"))
+    if required:
         user = ports.store.collection("users").get(actor.user_id)
         if user is None or not mfa.enabled(user):
-            raise mfa.policy_refusal(org)
+            raise mfa.policy_refusal(ports.store.collection("organizations").get(org_id) or {})
     if not roles.allows(role, action):
         raise Forbidden(f"your role here is {role}: {roles.ACTION_WORDS.get(action, action)} takes "
                         f"{roles.PERMISSIONS[action]} or higher (an owner or admin can change your role)", field="role")

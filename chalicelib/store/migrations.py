@@ -79,10 +79,22 @@ def open_alerts(store: Any) -> int:
     return marked
 
 
+def membership_policy(store: Any) -> int:
+    """Memberships from before they carried their organization's 2FA policy (`require_mfa`) get it,
+    so that authorizing a request reads no organization (accounts/service.authorize)."""
+    memberships, orgs, marked = store.collection("memberships"), store.collection("organizations"), 0
+    for m in iter_all(memberships, {}):
+        if "require_mfa" not in m:
+            memberships.update(m["id"], {"require_mfa": bool((orgs.get(m["org_id"]) or {}).get("require_mfa"))})
+            marked += 1
+    return marked
+
+
 MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments),
                                                       ("2026-11-endpoints", endpoints),
                                                       ("2026-11-replaced", replaced),
-                                                      ("2026-11-open-alerts", open_alerts)]
+                                                      ("2026-11-open-alerts", open_alerts),
+                                                      ("2026-11-membership-mfa", membership_policy)]
 
 
 def migrate(store: Any) -> list[str]:

@@ -328,3 +328,31 @@ def test_audit_events_name_what_happened_and_never_a_secret_or_code(api, caplog,
     for value in (secret, *codes, *(c.replace("-", "") for c in codes)):
         assert value not in logs
         assert value.encode() not in data and value.lower().encode() not in data
+
+
+def test_the_policy_reaches_members_who_join_later_and_memberships_from_before_it(api):
+    """The membership carries the organization's policy (authorizing reads no organization): one
+    made after the policy is on gets it, and one from before memberships carried it falls back to
+    the organization."""
+    owner = signup(api, org="Strict2")
+    org, boss = owner["organization"]["id"], Api(api.client, owner["token"])
+    enable(api, owner["token"])
+    assert boss.call("PATCH", f"/orgs/{org}", {"require_mfa": True})[0] == 200
+    store = settings_module.get_ports().store
+    mine = store.collection("memberships").find_one({"org_id": org, "user_id": owner["user"]["id"]})
+    assert mine["require_mfa"] is True
+
+    late_email = "late-" + owner["user"]["email"]
+    boss.call("POST", f"/orgs/{org}/members", {"email": late_email, "role": "viewer"})
+    late = signup(api, email=late_email, org="LateHome")          # joins now, with the policy on
+    m = store.collection("memberships").find_one({"org_id": org, "user_id": late["user"]["id"]})
+    assert m["require_mfa"] is True
+    status, body = api.call("GET", f"/orgs/{org}/projects", token=late["token"])
+    assert status == 403 and body["error"]["field"] == "mfa"
+
+    store.collection("memberships").update(m["id"], {"require_mfa": None})   # as if from before the field
+    status, body = api.call("GET", f"/orgs/{org}/projects", token=late["token"])
+    assert status == 403 and body["error"]["field"] == "mfa"                 # the organization still says so
+    assert boss.call("PATCH", f"/orgs/{org}", {"require_mfa": False})[0] == 200
+    assert store.collection("memberships").get(m["id"])["require_mfa"] is False
+    assert api.call("GET", f"/orgs/{org}/projects", token=late["token"])[0] == 200

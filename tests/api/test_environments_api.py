@@ -121,7 +121,8 @@ def test_data_from_before_environments_migrates_into_production(tmp_path):
     store.collection("services").insert(svc)
     store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
                                         "version": 1, "ciphertext": "x", "created": now_iso()})
-    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced", "2026-11-open-alerts"]
+    assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced", "2026-11-open-alerts",
+                             "2026-11-membership-mfa"]
     env = store.collection("environments").find_one({"project_id": prj["id"]})
     assert env["name"] == "production"
     moved = store.collection("services").get(svc["id"])
@@ -180,3 +181,17 @@ def test_services_with_alerts_open_from_before_open_alerts_get_the_list(tmp_path
                        "created": f"2026-11-2{i}T00:00:00.000000Z"})
     assert open_alerts(store) == 1
     assert services.get("svc_1")["open_alerts"] == ["cpu", "restarts"] and "open_alerts" not in services.get("svc_2")
+
+
+def test_memberships_from_before_the_2fa_policy_get_their_organization_s(tmp_path):
+    from chalicelib.store.migrations import membership_policy
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    store.collection("organizations").insert({"id": "org_1", "name": "a", "require_mfa": True})
+    store.collection("organizations").insert({"id": "org_2", "name": "b"})
+    for i, org in enumerate(("org_1", "org_2")):
+        store.collection("memberships").insert({"id": f"mem_{i}", "org_id": org, "user_id": "usr_1", "role": "owner"})
+    assert membership_policy(store) == 2
+    assert [store.collection("memberships").get(f"mem_{i}")["require_mfa"] for i in (0, 1)] == [True, False]
+    assert membership_policy(store) == 0
