@@ -214,9 +214,9 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
 def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The service's `auto_rollback` asks for it and one of its rules just opened an alert within
     the window after the live release went live: roll back to the release before, as a user's
-    rollback would (it takes over a deploy under way). Once per release (its id is the idempotency
-    key); never a rollback of a rollback or of a restart (the alert is not the new code's doing, and
-    it could go back and forth). Done by the platform: audited as `launchbay`. -> the rollback, or
+    rollback would. Once per release (its id is the idempotency key); never a rollback of a rollback
+    or of a restart (the alert is not the new code's doing, and it could go back and forth), nor
+    while a deployment of the service is under way (someone is already acting: a fix, say). Done by the platform: audited as `launchbay`. -> the rollback, or
     None when it does not apply."""
     from chalicelib.core.context import SYSTEM
     from chalicelib.core.ids import epoch_from_iso
@@ -227,6 +227,11 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
     deps = ports.store.collection("deployments")
     live = deps.get(service.get("live_deployment_id") or "")
     if live is None or live.get("rollback_of") or live.get("restart_of"):
+        return None
+    busy, _ = deps.find({"service_id": service["id"], "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+    if busy:   # someone is deploying already (a fix, say): theirs goes on, and it is not taken over
+        log.info("auto rollback of %s: deployment #%s is %s; left alone", service["id"], busy[0]["number"],
+                 busy[0]["status"])
         return None
     went_live = epoch_from_iso(live.get("finished") or live["updated"])
     if epoch_from_iso(alert["opened"]) - went_live > rule.get("window_minutes", 15) * 60:

@@ -28,8 +28,9 @@ def test_a_release_that_answers_5xx_is_rolled_back_to_the_one_before(make_org, p
     assert rollback["rollback_of"] == first["id"] and rollback["actor"] == "launchbay"
     assert rollback["auto_rollback"]["alert_id"] == alert["id"] and rollback["auto_rollback"]["release"] == 2
     assert rollback["auto_rollback"]["message"].startswith("5xx responses ")   # not "web: 5xx ...": the page names it
-    # asked again for the same release (another rule, another evaluator): the same rollback
-    assert deploys.roll_back_on_alert(ports, service, {**alert, "id": "alt_other"})["id"] == rollback["id"]
+    # asked again for the same release (another rule, another evaluator): no second rollback
+    assert deploys.roll_back_on_alert(ports, service, {**alert, "id": "alt_other"}) is None
+    assert len(ports.store.collection("deployments").find({"service_id": svc["id"]})[0]) == 3
 
     done = run_to_end(ports, rollback["id"])
     assert done["status"] == "live" and "LAUNCHBAY_SANDBOX_FAIL" not in done["spec"]["env"]
@@ -63,7 +64,12 @@ def test_no_rollback_when_off_too_late_or_for_another_rule(make_org, ports):
     late = {**alert, "rule": "restarts", "opened": iso_from_epoch(time.time() + 6 * 60)}
     assert deploys.roll_back_on_alert(ports, service, late) is None                          # after its window
     soon = {**alert, "rule": "restarts"}
-    assert deploys.roll_back_on_alert(ports, service, soon)["rollback_of_number"] == 1
+    fix = org.queue_deployment(on)                                                          # a fix under way
+    assert deploys.roll_back_on_alert(ports, service, soon) is None                          # left alone
+    assert ports.store.collection("deployments").get(fix["id"]).get("cancel_requested") is None
+    run_to_end(ports, fix["id"])
+    service = ports.store.collection("services").get(on["id"])
+    assert deploys.roll_back_on_alert(ports, service, soon)["rollback_of_number"] == 2
 
 
 def test_auto_rollback_settings_are_checked_and_need_no_deploy(make_org, ports):
