@@ -21,7 +21,8 @@ export function Layout() {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
         e.preventDefault();
-        setSearching(true);
+        // not over another dialog (a deploy being confirmed, say): that one keeps the keyboard
+        if (!document.querySelector('[role="dialog"][aria-modal="true"]')) setSearching(true);
       }
     };
     window.addEventListener("keydown", onKey);

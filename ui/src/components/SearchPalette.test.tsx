@@ -45,3 +45,26 @@ test("a release another replaced is found as 'was live', the serving one as 'liv
   const badges = within(results).getAllByRole("option").map((o) => o.querySelector(".badge")!.textContent);
   expect(badges).toEqual(["live", "was live"]);
 });
+
+test("Ctrl-K opens the search, but not over another dialog", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s": () => [200, { id: "s", name: "web", kind: "web", project_id: "p", status: "live", image: "nginx:1.27",
+      cpu: 256, memory: 512, min_instances: 1, max_instances: 1, port: 80, env: {}, environment: "production", live_deployment_id: "d1", needs_deploy: false }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Restart" }, { timeout: 5000 }));
+  expect(screen.getByRole("dialog", { name: "Restart web?" })).toBeTruthy();
+  await user.keyboard("{Control>}k{/Control}");
+  expect(screen.queryByRole("dialog", { name: "Search" })).toBeNull();
+  await user.keyboard("{Escape}");
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  await user.keyboard("{Control>}k{/Control}");
+  expect(await screen.findByRole("dialog", { name: "Search" })).toBeTruthy();
+});
