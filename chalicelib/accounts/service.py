@@ -290,14 +290,25 @@ def _token_expiry(ports: Ports, actor: Actor, days: Optional[int]) -> Optional[s
     return wanted
 
 
+def _live_name(user_id: str, name: str) -> str:
+    return f"{user_id}:{name}"
+
+
+def _name_taken(tok: dict[str, Any]) -> AlreadyExists:
+    return AlreadyExists(f"you already have an API token named {tok['name']!r} ({tok['prefix']}…, {tok['id']}): "
+                         "revoke it first, or choose another name", field="name")
+
+
 def _refuse_a_second_active(ports: Ports, user_id: str, name: str) -> None:
     """A user's working tokens have distinct names: the name is how a person (and `launchbay
-    tokens revoke NAME`) tells them apart. An expired token's name can be taken again."""
-    now = now_iso()
-    for tok in iter_all(ports.store.collection("tokens"), {"user_id": user_id, "name": name}):
+    tokens revoke NAME`) tells them apart. An expired token's name can be taken again: it gives
+    up its `live_name` (the unique index that makes two concurrent creates of a name one)."""
+    now, tokens = now_iso(), ports.store.collection("tokens")
+    for tok in iter_all(tokens, {"user_id": user_id, "name": name}):
         if not tok.get("expires") or str(tok["expires"]) > now:
-            raise AlreadyExists(f"you already have an API token named {name!r} ({tok['prefix']}…, {tok['id']}): "
-                                "revoke it first, or choose another name", field="name")
+            raise _name_taken(tok)
+        if tok.get("live_name") == _live_name(user_id, name):
+            tokens.update(tok["id"], {"live_name": tok["id"]})
 
 
 def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
@@ -318,12 +329,19 @@ def create_token(ports: Ports, actor: Actor, name: str, org_id: Optional[str],
     tok: dict[str, Any] = {"id": new_id("tok"), "user_id": actor.user_id, "org_id": org_id, "name": name,
            "token_hash": digest, "prefix": prefix, "created": now_iso(),
            "expires": _token_expiry(ports, actor, expires_days), "last_used": None,
-           "made_by": actor.token_id}   # revoking that token revokes this one (delete_token)
-    with ports.store.transaction():
-        ports.store.collection("tokens").insert(tok)
-        if org_id:
-            audit.record(ports, actor, org_id, "token.create", "token", tok["id"],
-                         {"name": name, "expires": tok["expires"]})
+           "made_by": actor.token_id,   # revoking that token revokes this one (delete_token)
+           "live_name": _live_name(actor.user_id, name)}
+    try:
+        with ports.store.transaction():
+            ports.store.collection("tokens").insert(tok)
+            if org_id:
+                audit.record(ports, actor, org_id, "token.create", "token", tok["id"],
+                             {"name": name, "expires": tok["expires"]})
+    except Conflict as exc:
+        if exc.field != "live_name":
+            raise
+        other = ports.store.collection("tokens").find_one({"live_name": tok["live_name"]})   # a concurrent create won
+        raise _name_taken(other or tok) from None
     return {**_public_token(tok), "token": plain}  # the only time the plaintext is shown
 
 

@@ -90,11 +90,27 @@ def membership_policy(store: Any) -> int:
     return marked
 
 
+def token_names(store: Any) -> int:
+    """Working tokens from before names were held by a unique `live_name` get it (two working
+    tokens of one name from before the rule: the older keeps it, the newer is left as it was)."""
+    tokens, now, marked = store.collection("tokens"), now_iso(), 0
+    for tok in sorted(iter_all(tokens, {}), key=lambda t: t.get("created") or ""):
+        if "live_name" in tok or (tok.get("expires") and str(tok["expires"]) <= now):
+            continue
+        try:
+            tokens.update(tok["id"], {"live_name": f"{tok['user_id']}:{tok['name']}"})
+            marked += 1
+        except Conflict:
+            pass
+    return marked
+
+
 MIGRATIONS: list[tuple[str, Callable[[Any], Any]]] = [("2026-11-environments", environments),
                                                       ("2026-11-endpoints", endpoints),
                                                       ("2026-11-replaced", replaced),
                                                       ("2026-11-open-alerts", open_alerts),
-                                                      ("2026-11-membership-mfa", membership_policy)]
+                                                      ("2026-11-membership-mfa", membership_policy),
+                                                      ("2026-11-token-names", token_names)]
 
 
 def migrate(store: Any) -> list[str]:

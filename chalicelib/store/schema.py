@@ -30,7 +30,8 @@ COLLECTIONS: dict[str, Indexes] = {
     "memberships": Indexes(unique=(("org_id", "user_id"),), index=(("user_id", "created"), ("org_id", "created"),
                                                                     ("org_id", "created", "id"),
                                                                     ("user_id", "created", "id"))),
-    "tokens": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("user_id", "created", "id"))),
+    # live_name "<user>:<name>" while a token works (its own id once ended): names are unique per user
+    "tokens": Indexes(unique=(("token_hash",), ("live_name",)), index=(("user_id", "created"), ("user_id", "created", "id"))),
     # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
     "sessions": Indexes(index=(("user_id", "expires"),)),
     # pending "add member by email": accepted when that email signs up or logs in

@@ -149,3 +149,49 @@ def test_a_second_working_token_of_the_same_name_is_refused_naming_name(api, por
     assert status == 201
     assert me.call("DELETE", f"/tokens/{again['id']}")[0] == 204
     assert me.call("POST", "/tokens", {"name": "ci"})[0] == 201              # revoked: free again
+
+
+def test_two_tokens_of_one_name_made_at_the_same_moment_are_one(ports):
+    """The unique live_name, not only the check before the write, keeps a user's working token
+    names distinct: raced with threads, each round makes exactly one."""
+    import threading
+
+    from chalicelib.accounts import service as accounts
+    from chalicelib.core.context import Actor
+    from chalicelib.core.errors import AlreadyExists
+    from chalicelib.core.ids import new_id, now_iso
+
+    for _ in range(15):
+        uid = new_id("usr")
+        ports.store.collection("users").insert({"id": uid, "email": f"{uid}@x.io", "name": uid, "created": now_iso()})
+        actor = Actor(user_id=uid, email=f"{uid}@x.io")
+        barrier, made, refused = threading.Barrier(2), [], []
+
+        def create(barrier=barrier, actor=actor, made=made, refused=refused) -> None:
+            barrier.wait()
+            try:
+                made.append(accounts.create_token(ports, actor, "ci", None))
+            except AlreadyExists as exc:
+                refused.append(exc)
+
+        threads = [threading.Thread(target=create) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(made) == 1 and len(refused) == 1, (made, refused)
+        assert refused[0].field == "name" and "you already have an API token named 'ci'" in refused[0].message
+        assert len(ports.store.collection("tokens").find({"user_id": uid})[0]) == 1
+
+
+def test_working_tokens_from_before_get_their_live_name(tmp_path):
+    from chalicelib.store.migrations import token_names
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "old.db")
+    tokens = store.collection("tokens")
+    rows = [("tok_1", "2026-11-01", None), ("tok_2", "2026-11-02", None), ("tok_3", "2026-11-03", "2020-01-01T00:00:00Z")]
+    for tid, created, expires in rows:
+        tokens.insert({"id": tid, "user_id": "usr_1", "name": "ci", "token_hash": tid, "created": created, "expires": expires})
+    assert token_names(store) == 1          # the older working one; a duplicate from before the rule is left; expired too
+    assert [tokens.get(t).get("live_name") for t in ("tok_1", "tok_2", "tok_3")] == ["usr_1:ci", None, None]

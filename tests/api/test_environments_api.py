@@ -122,7 +122,7 @@ def test_data_from_before_environments_migrates_into_production(tmp_path):
     store.collection("secrets").insert({"id": new_id("sec"), "org_id": "org_1", "service_id": svc["id"], "name": "K",
                                         "version": 1, "ciphertext": "x", "created": now_iso()})
     assert migrate(store) == ["2026-11-environments", "2026-11-endpoints", "2026-11-replaced", "2026-11-open-alerts",
-                             "2026-11-membership-mfa"]
+                             "2026-11-membership-mfa", "2026-11-token-names"]
     env = store.collection("environments").find_one({"project_id": prj["id"]})
     assert env["name"] == "production"
     moved = store.collection("services").get(svc["id"])
