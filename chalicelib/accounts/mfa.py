@@ -184,13 +184,9 @@ def _end_other_sessions(ports: Ports, actor: Actor) -> int:
 # --- the routes ---------------------------------------------------------------------------
 
 def _check_password(ports: Ports, actor: Actor, user: dict[str, Any], password: str) -> None:
-    """The password again, counted with log-in's limits (no password oracle around them)."""
-    from chalicelib.accounts.service import count_login_attempt, refund_login_attempt
+    from chalicelib.accounts.service import check_password
 
-    count_login_attempt(ports, user["email"], actor.source_ip)
-    if not security.verify_password(user["password_hash"], password):
-        raise Forbidden("the password is wrong", field="password")
-    refund_login_attempt(ports, user["email"], actor.source_ip)
+    check_password(ports, user, password, actor.source_ip)
 
 
 def setup(ports: Ports, actor: Actor, password: str) -> dict[str, Any]:

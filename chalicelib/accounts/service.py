@@ -137,6 +137,15 @@ def login_second_step(ports: Ports, mfa_token: str, code: Optional[str], recover
     return _new_session(ports, user)
 
 
+def check_password(ports: Ports, user: dict[str, Any], password: str, source_ip: str, field: str = "password") -> None:
+    """A signed-in user's password asked again (a password change, 2FA setup and disable), counted
+    with log-in's limits: no password oracle around them. Wrong: 403 naming `field`."""
+    count_login_attempt(ports, user["email"], source_ip)
+    if not security.verify_password(user["password_hash"], password):
+        raise Forbidden(f"the {field.replace('_', ' ')} is wrong", field=field)
+    refund_login_attempt(ports, user["email"], source_ip)
+
+
 def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[str, Any]:
     """Revokes every session and API token of the user; answers with a fresh session."""
     if actor.token_org_id:  # the fresh session would reach beyond the token's organization
@@ -148,10 +157,7 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[
     if actor.token_id and mfa.enabled(user):   # the fresh session would skip the second factor
         raise Forbidden("with two-factor authentication on, the password is changed from a log-in session, "
                         "not an API token", field="authorization")
-    count_login_attempt(ports, user["email"], actor.source_ip)  # no password oracle around log-in's limit
-    if not security.verify_password(user["password_hash"], current):
-        raise Forbidden("the current password is wrong", field="current_password")
-    refund_login_attempt(ports, user["email"], actor.source_ip)
+    check_password(ports, user, current, actor.source_ip, field="current_password")
     with store.transaction():
         store.collection("users").update(user["id"], {"password_hash": security.hash_password(new),
                                                       "password_changed": now_iso()})
