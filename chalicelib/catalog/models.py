@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -69,8 +69,9 @@ class Autoscaling(BaseModel):
     requests_per_target: Optional[int] = Field(None, ge=1, le=100000)
 
 
-ALERT_RULES = ("http_5xx_rate", "latency_p95", "cpu", "memory", "restarts")   # chalicelib/observe/alerts.py
+# the alert rules (chalicelib/observe/alerts.py DEFAULTS gives each its threshold), one name list for both
 AlertRule = Literal["http_5xx_rate", "latency_p95", "cpu", "memory", "restarts"]
+ALERT_RULES: tuple[str, ...] = get_args(AlertRule)
 
 
 class AutoRollback(BaseModel):

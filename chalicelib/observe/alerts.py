@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.audit import service as audit
+from chalicelib.catalog.models import AlertRule
 from chalicelib.catalog.service import get_service
 from chalicelib.cloud.assumed import AccessBroken
 from chalicelib.core.context import SYSTEM, Actor, Ports
@@ -30,7 +31,7 @@ from chalicelib.store.port import Conflict, iter_all
 
 log = logging.getLogger("launchbay.alerts")
 RESOLVE_RATIO = 0.8
-Metric = Literal["http_5xx_rate", "latency_p95", "cpu", "memory", "restarts"]
+Metric = AlertRule   # the rules' names, as a service's auto_rollback names them too
 # rule -> (default threshold, default window in minutes, unit, web services only)
 DEFAULTS: dict[str, tuple[float, int, str, bool]] = {
     "http_5xx_rate": (5.0, 5, "%", True),
@@ -224,8 +225,8 @@ def open_rules(store: Any, service_id: str) -> list[str]:
 def _mark_service(ports: Ports, service_id: str) -> None:
     """The service carries its open alerts' rules (`open_alerts`), written with the alert in one
     transaction, so that lists show them at a glance without a query per service."""
-    if ports.store.collection("services").get(service_id) is not None:   # (being deleted: gone meanwhile)
-        ports.store.collection("services").update(service_id, {"open_alerts": open_rules(ports.store, service_id)})
+    # (a service deleted meanwhile: update finds nothing and writes nothing)
+    ports.store.collection("services").update(service_id, {"open_alerts": open_rules(ports.store, service_id)})
 
 
 def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], value: Optional[float],

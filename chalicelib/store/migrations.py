@@ -73,8 +73,7 @@ def open_alerts(store: Any) -> int:
 
     services, marked = store.collection("services"), 0
     for svc_id in {a["service_id"] for a in iter_all(store.collection("alerts"), {"status": "open"})}:
-        if services.get(svc_id) is not None:
-            services.update(svc_id, {"open_alerts": open_rules(store, svc_id)})
+        if services.update(svc_id, {"open_alerts": open_rules(store, svc_id)}) is not None:   # None: gone
             marked += 1
     return marked
 

@@ -73,6 +73,8 @@ def test_no_rollback_when_off_too_late_or_for_another_rule(make_org, ports):
 
 
 def test_auto_rollback_settings_are_checked_and_need_no_deploy(make_org, ports):
+    from chalicelib.catalog.models import ALERT_RULES
+    assert tuple(alerts.DEFAULTS) == ALERT_RULES   # every rule a service can roll back on has its defaults
     org = make_org()
     svc = org.service()
     org.deploy(ports, svc)
