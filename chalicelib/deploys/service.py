@@ -62,7 +62,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     if idempotency_key:
         if len(idempotency_key) > 200:
             raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
-        scope = f"{service_id}:{idempotency_key}"
+        scope = _scope(service_id, idempotency_key)
         first = deps.find_one({"idempotency_scope": scope})
         if first:
             return first, False
@@ -124,6 +124,17 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         log.warning("deployment %s stored but not published (%s); the reaper will publish it", dep["id"],
                     type(exc).__name__)
     return dep, True
+
+
+def _scope(service_id: str, idempotency_key: str) -> str:
+    return f"{service_id}:{idempotency_key}"
+
+
+def _under_way(ports: Ports, service_id: str) -> Optional[dict[str, Any]]:
+    """A deployment of the service that has not settled, if there is one."""
+    busy, _ = ports.store.collection("deployments").find(
+        {"service_id": service_id, "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+    return busy[0] if busy else None
 
 
 def supersede_older(ports: Ports, newest: dict[str, Any]) -> None:
@@ -195,7 +206,7 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         raise StateConflict("a cron service starts a new task for every run: there is nothing running to restart",
                             field="service")
     if idempotency_key and len(idempotency_key) <= 200:   # a retried request gets its first answer
-        first = ports.store.collection("deployments").find_one({"idempotency_scope": f"{service_id}:{idempotency_key}"})
+        first = ports.store.collection("deployments").find_one({"idempotency_scope": _scope(service_id, idempotency_key)})
         if first:
             return first, False
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
@@ -203,12 +214,11 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         raise StateConflict("the service is being deleted", field="service")
     if live is None:
         raise StateConflict(f"{service['name']} has no live release to restart: deploy it first", field="service")
-    busy, _ = ports.store.collection("deployments").find(
-        {"service_id": service_id, "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+    busy = _under_way(ports, service_id)
     if busy:
-        raise StateConflict(f"deployment #{busy[0]['number']} is {busy[0]['status']}: it replaces the tasks anyway; "
+        raise StateConflict(f"deployment #{busy['number']} is {busy['status']}: it replaces the tasks anyway; "
                             "restart once it has settled", field="status")
-    return create_deployment(ports, actor, org_id, service_id, None, idempotency_key, restart_of=live)
+    return _new_deployment(ports, actor, service, None, idempotency_key, restart_of=live)   # authorized above
 
 
 def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -216,8 +226,8 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
     the window after the live release went live: roll back to the release before, as a user's
     rollback would. Once per release (its id is the idempotency key); never a rollback of a rollback
     or of a restart (the alert is not the new code's doing, and it could go back and forth), nor
-    while a deployment of the service is under way (someone is already acting: a fix, say). Done by the platform: audited as `launchbay`. -> the rollback, or
-    None when it does not apply."""
+    while a deployment of the service is under way (someone is already acting: a fix, say). Done by
+    the platform: audited as `launchbay`. -> the rollback, or None when it does not apply."""
     from chalicelib.core.context import SYSTEM
     from chalicelib.core.ids import epoch_from_iso
 
@@ -228,10 +238,9 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
     live = deps.get(service.get("live_deployment_id") or "")
     if live is None or live.get("rollback_of") or live.get("restart_of"):
         return None
-    busy, _ = deps.find({"service_id": service["id"], "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+    busy = _under_way(ports, service["id"])
     if busy:   # someone is deploying already (a fix, say): theirs goes on, and it is not taken over
-        log.info("auto rollback of %s: deployment #%s is %s; left alone", service["id"], busy[0]["number"],
-                 busy[0]["status"])
+        log.info("auto rollback of %s: deployment #%s is %s; left alone", service["id"], busy["number"], busy["status"])
         return None
     went_live = epoch_from_iso(live.get("finished") or live["updated"])
     if epoch_from_iso(alert["opened"]) - went_live > rule.get("window_minutes", 15) * 60:
