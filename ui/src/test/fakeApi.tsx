@@ -51,3 +51,14 @@ export const service = {
   min_instances: 1, max_instances: 1, port: 80, health_check: { path: "/" }, env: {}, environment: "production",
   live_deployment_id: "d0", live_image: "nginx:1.26", needs_deploy: true, last_error: null,
 };
+
+/** What the Metrics tab of service "s" asks (the service, its project, metrics, events, alerts),
+ * with these metrics; `over` replaces any of the answers. */
+export const metricsTab = (metrics: Record<string, unknown>, over: Record<string, Answer> = {}): Record<string, Answer> => ({
+  "GET /v1/orgs/o/services/s": () => [200, service],
+  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  "GET /v1/orgs/o/services/s/metrics": () => [200, { units: {}, from: "", to: "", period: 60, deployments: [], ...metrics }],
+  "GET /v1/orgs/o/services/s/alerts": () => [200, { items: [], next: null }],
+  "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+  ...over,
+});

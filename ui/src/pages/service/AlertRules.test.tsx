@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../../api/client";
-import { err, fakeApi, renderAt, service, signedIn, type Answer } from "../../test/fakeApi";
+import { err, fakeApi, metricsTab, renderAt, signedIn, type Answer } from "../../test/fakeApi";
 import type { AlertRule } from "./AlertRules";
 
 const RULES = "/v1/orgs/o/services/s/alert-rules";
@@ -11,18 +11,14 @@ const defaults = (): AlertRule[] => [
   rule("http_5xx_rate", 5, 5, "%"), rule("latency_p95", 1000, 5, "ms", { default: false, threshold: 500 }),
   rule("cpu", 90, 10, "%"), rule("memory", 90, 10, "%"), rule("restarts", 3, 15, "tasks stopped"),
 ];
-const page: Record<string, Answer> = {
-  "GET /v1/orgs/o/services/s": () => [200, service],
-  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
-  "GET /v1/orgs/o/services/s/metrics": () => [200, { timestamps: [], series: {}, units: {}, from: "", to: "", period: 60, deployments: [] }],
-  "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+const page: Record<string, Answer> = metricsTab({ timestamps: [], series: {} }, {
   "GET /v1/orgs/o/services/s/alerts": (req) => [200, {
     items: new URL(req.url).searchParams.get("status") === "resolved"
       ? [{ id: "alt_1", rule: "cpu", status: "resolved", value: 40, peak: 97, threshold: 90, unit: "%", message: "web: CPU 97 % over 10 min (threshold 90 %)",
            opened: new Date(Date.now() - 3_600_000).toISOString(), updated: "", resolved: new Date(Date.now() - 600_000).toISOString() }]
       : [],
     next: null }],
-};
+});
 
 test("a developer changes two rules, resets one of theirs, and the PUT carries exactly the service's own rules", async () => {
   session.set("t");

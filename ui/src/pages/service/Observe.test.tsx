@@ -1,6 +1,6 @@
 import { screen } from "@testing-library/react";
 import { session } from "../../api/client";
-import { fakeApi, renderAt, service, signedIn } from "../../test/fakeApi";
+import { fakeApi, metricsTab, renderAt, signedIn } from "../../test/fakeApi";
 import { chartWords } from "../../lib/chart";
 
 test("the charts' deploy markers name each deployment's status in words", async () => {
@@ -8,14 +8,10 @@ test("the charts' deploy markers name each deployment's status in words", async 
   const t = Math.floor(Date.now() / 1000);
   fakeApi({
     ...signedIn(),
-    "GET /v1/orgs/o/services/s": () => [200, service],
-    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
-    "GET /v1/orgs/o/services/s/metrics": () => [200, {
-      timestamps: [t - 120, t - 60], series: { cpu: [10, 20] }, units: { cpu: "%" }, from: "", to: "", period: 60,
+    ...metricsTab({
+      timestamps: [t - 120, t - 60], series: { cpu: [10, 20] }, units: { cpu: "%" },
       deployments: [{ id: "d2", number: 2, status: "rolled_back", image: "nginx:1.27", at: t - 90, created: "", link: "" }],
-    }],
-    "GET /v1/orgs/o/services/s/alerts": () => [200, { items: [], next: null }],
-    "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+    }),
   });
   renderAt("/orgs/o/services/s/metrics");
   const links = await screen.findAllByRole("link", { name: "#2 rolled back" }, { timeout: 5000 });
@@ -27,14 +23,10 @@ test("each chart says its numbers to a screen reader (now, and the highest in th
   const t = Math.floor(Date.now() / 1000);
   fakeApi({
     ...signedIn(),
-    "GET /v1/orgs/o/services/s": () => [200, service],
-    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
-    "GET /v1/orgs/o/services/s/metrics": () => [200, {
+    ...metricsTab({
       timestamps: [t - 120, t - 60, t], series: { cpu: [10, 35.04, 20], running: [1, 1, 1], desired: [1, 2, null] },
-      units: { cpu: "%" }, from: "", to: "", period: 60, deployments: [],
-    }],
-    "GET /v1/orgs/o/services/s/alerts": () => [200, { items: [], next: null }],
-    "GET /v1/orgs/o/services/s/events": () => [200, { items: [], detail: null }],
+      units: { cpu: "%" },
+    }),
   });
   renderAt("/orgs/o/services/s/metrics");
   expect(await screen.findByRole("img", { name: "CPU %: cpu now 20, at most 35" }, { timeout: 5000 })).toBeTruthy();
