@@ -6,6 +6,7 @@ from __future__ import annotations
 from cli.app import app, tidy_help
 from cli.commands import (  # noqa: F401  (they register their commands)
     accounts,
+    approvals,
     catalog,
     cost,
     cron,

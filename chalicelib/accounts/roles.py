@@ -8,6 +8,7 @@ RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
 PERMISSIONS = {
     "read": "viewer",
     "deploy": "developer",
+    "deploy.approve": "admin",      # a deploy to an environment that requires approval goes out
     "service.write": "developer",
     "secret.write": "developer",
     "project.write": "admin",
@@ -22,6 +23,7 @@ PERMISSIONS = {
 ACTION_WORDS = {
     "read": "reading this organization",
     "deploy": "deploying, restarting or rolling back services",
+    "deploy.approve": "approving or rejecting deploys to protected environments",
     "service.write": "changing services",
     "secret.write": "setting secrets",
     "project.write": "changing projects, environments, resources, webhooks and notifications",

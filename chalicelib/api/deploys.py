@@ -5,7 +5,7 @@ from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports,
 from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
 from chalicelib.deploys import service
-from chalicelib.deploys.models import DeploymentIn, RollbackIn
+from chalicelib.deploys.models import DeploymentIn, RejectIn, RollbackIn
 from chalicelib.lifecycle import states
 
 bp = Blueprint(__name__)
@@ -91,6 +91,29 @@ def get(org, dep):
 @endpoint(bp, ORG + "/deployments/{dep}/cancel", "POST", "Cancel a deployment: queued ones at once; provisioning or deploying ones stop and roll back", tag=TAG)
 def cancel(org, dep):
     return _out(service.cancel(ports(), actor(bp), org, dep))
+
+
+@endpoint(bp, ORG + "/deployments/{dep}/approve", "POST", "Approve a deploy waiting for approval (an environment "
+          "with require_approval; admin or owner): it is queued for a worker", tag=TAG)
+def approve(org, dep):
+    return _out(service.approve(ports(), actor(bp), org, dep))
+
+
+@endpoint(bp, ORG + "/deployments/{dep}/reject", "POST", "Reject a deploy waiting for approval (admin or owner): "
+          "it is cancelled, with the reason", 200, RejectIn, tag=TAG)
+def reject(org, dep):
+    body = _optional_body(RejectIn)
+    return _out(service.reject(ports(), actor(bp), org, dep, body.reason))
+
+
+@endpoint(bp, ORG + "/approvals", "GET", "Deploys waiting for approval in the organization, oldest first", tag=TAG,
+          query={"limit": "1-200", "cursor": "from `next`"})
+def approvals(org):
+    who = actor(bp)
+    limit, cursor = page(bp)
+    docs, nxt = service.awaiting_approval(ports(), who, org, limit, cursor)
+    sandbox = ports().settings.sandbox
+    return paged([{**service.summary(d), "sandbox": sandbox} for d in docs], nxt)
 
 
 @endpoint(bp, ORG + "/deployments/{dep}/logs", "GET", "Deployment log lines after a cursor", tag=TAG,

@@ -23,8 +23,9 @@ def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
+    approval = body.model_dump(include={"require_approval", "prevent_self_approval"}, exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
-                                                    body.env, place, body.branch))
+                                                    body.env, place, body.branch, approval))
 
 
 @endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)
@@ -32,8 +33,8 @@ def get(org, project, env):
     return envs.public(ports(), envs.get_environment(ports(), actor(bp), org, project, env))
 
 
-@endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, or the AWS "
-          "account connection and region it deploys to", 200,
+@endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, the AWS "
+          "account connection and region it deploys to, or whether its deploys need approval", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)

@@ -41,6 +41,8 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     """`region` is what was set (null: the default); `effective_region` where its services deploy."""
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
                                    "region", "branch", "preview", "created", "updated")}
+    out["require_approval"] = bool(env.get("require_approval"))
+    out["prevent_self_approval"] = bool(env.get("prevent_self_approval"))
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
     out["effective_region"] = effective_region(ports, env)
     out["status"] = env.get("status") or "active"
@@ -104,14 +106,16 @@ def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]
 
 def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
                        domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
-                       place: Optional[dict[str, Any]] = None, branch: Optional[str] = None) -> dict[str, Any]:
+                       place: Optional[dict[str, Any]] = None, branch: Optional[str] = None,
+                       approval: Optional[dict[str, bool]] = None) -> dict[str, Any]:
+    """`approval`: {require_approval, prevent_self_approval} (deploys/service.approve)."""
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
-        if where:
-            doc = ports.store.collection("environments").update(doc["id"], where) or doc
+        if where or approval:
+            doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {})}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
                      {"name": name, "project_id": project_id})
     return doc

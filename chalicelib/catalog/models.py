@@ -321,6 +321,10 @@ class EnvironmentIn(BaseModel):
     branch: Optional[str] = Field(None, max_length=255, description="the git branch it tracks: a push there deploys "
                                   "its services built from the pushed repository, and a pull request against it "
                                   "gets a preview environment cloned from it")
+    require_approval: Optional[bool] = Field(None, description="deploys of new releases here wait for an admin or "
+                                             "owner to approve them (rollbacks and restarts do not)")
+    prevent_self_approval: Optional[bool] = Field(None, description="with require_approval: the person who asked for "
+                                                  "a deploy cannot approve it")
 
     @field_validator("branch")
     @classmethod

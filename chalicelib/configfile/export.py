@@ -29,6 +29,9 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
             block["domain_suffix"] = env_doc["domain_suffix"]
         if env_doc.get("branch"):
             block["branch"] = env_doc["branch"]
+        for flag in ("require_approval", "prevent_self_approval"):
+            if env_doc.get(flag):
+                block[flag] = True
         if env_doc.get("env"):
             block["env"] = dict(env_doc["env"])
         if have["secrets"]:

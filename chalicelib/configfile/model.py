@@ -119,6 +119,10 @@ class EnvironmentSpec(BaseModel):
     domain_suffix: Optional[str] = Field(None, max_length=200)
     branch: Optional[str] = Field(None, max_length=255, description="the git branch it tracks (deploys on push, "
                                   "previews for pull requests against it)")
+    require_approval: Optional[bool] = Field(None, description="deploys of new releases wait for an admin or owner "
+                                             "to approve them; left out: kept as it is")
+    prevent_self_approval: Optional[bool] = Field(None, description="the person who asked for a deploy cannot "
+                                                  "approve it; left out: kept as it is")
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(

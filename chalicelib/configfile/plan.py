@@ -26,6 +26,7 @@ SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
                   "auto_rollback")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
+APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection")
 RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection")   # resources.update_resource
 
@@ -152,15 +153,18 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
         have = state.get(env_name)
         place = places[env_name] = placement(ports, project.get("org_id", ""), env_name, env_spec,
                                              (have or {}).get("doc"))
+        approval = {k: bool(getattr(env_spec, k)) for k in APPROVAL_FIELDS
+                    if k in env_spec.model_fields_set and getattr(env_spec, k) is not None}
         wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch,
-                      **place}
-        env_fields = ENV_FIELDS + tuple(place)
+                      **place, **approval}
+        env_fields = ENV_FIELDS + tuple(place) + tuple(approval)
         if have is None:
             changes.append({"action": "create", "type": "environment", "name": env_name, "environment": env_name,
                             "fields": wanted_env})
         else:
-            fields = _diff({k: have["doc"].get(k) or ({} if k == "env" else None) for k in env_fields}, wanted_env,
-                           env_fields)
+            now = {k: bool(have["doc"].get(k)) if k in APPROVAL_FIELDS else have["doc"].get(k) or ({} if k == "env" else None)
+                   for k in env_fields}
+            fields = _diff(now, wanted_env, env_fields)
             if fields:
                 changes.append({"action": "update", "type": "environment", "name": env_name,
                                 "environment": env_name, "fields": fields})

@@ -115,6 +115,8 @@ def run(ports: Ports, dep_id: str, owner: Optional[str] = None, seq: int = 0) ->
         return Outcome("done", detail="no such deployment")
     if states.settled(dep):
         return Outcome("done", detail=f"already {dep['status']}")
+    if dep["status"] in states.WAITING:   # published only once approved; an old message finds nothing to do
+        return Outcome("done", detail="waiting for approval")
     dep, owner, seq = _acquire_lease(deps, dep_id, owner, seq, _lease(ports))
     if dep is None:
         return Outcome("busy", detail="another worker holds this deployment")
@@ -164,7 +166,7 @@ def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
     if dep["status"] == "queued":
         newer = store.collection("deployments").find(
             {"service_id": dep["service_id"], "number": {"$gt": dep["number"]},
-             "status": {"$in": sorted(states.ACTIVE | {"live"})}}, order="-number", limit=1)[0]
+             "status": {"$in": sorted(states.UNDER_WAY | {"live"})}}, order="-number", limit=1)[0]
         if newer:
             lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newer[0]['number']}")
             return Outcome("done", detail="superseded")

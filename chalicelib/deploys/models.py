@@ -33,6 +33,11 @@ class RollbackIn(BaseModel):
     deployment_id: str = Field(min_length=1, max_length=64, description="an earlier live deployment of the service")
 
 
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+    reason: Optional[str] = Field(None, max_length=500, description="why: shown on the deployment and in its log")
+
+
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     command: Optional[list[str]] = Field(None, min_length=1, max_length=64,

@@ -3,7 +3,8 @@
 Nothing may sit in a non-final status unnoticed: a task lost before a worker took it
 (Redis restarted, publish failed) is published again; a deployment whose worker died
 (its lease expired) is published again and resumes after its last finished step; a
-queued deployment past its deadline fails with the reason."""
+queued deployment past its deadline fails with the reason; one waiting for approval past its
+deadline is cancelled."""
 from __future__ import annotations
 
 import time
@@ -20,8 +21,13 @@ def reap(ports: Ports) -> dict[str, int]:
     deps = ports.store.collection("deployments")
     now = now_iso()
     quiet = iso_from_epoch(time.time() - QUIET_SECONDS)
-    out = {"republished": 0, "failed": 0}
-    candidates, _ = deps.find({"status": {"$in": sorted(states.ACTIVE)}, "updated": {"$lt": quiet}},
+    out = {"republished": 0, "failed": 0, "expired": 0}
+    # waiting for a person, never for a worker: only their deadline matters (index status, deadline)
+    expired, _ = deps.find({"status": {"$in": sorted(states.WAITING)}, "deadline": {"$lt": now}}, limit=500)
+    for dep in expired:
+        if lifecycle.move(ports, dep, "cancelled", "not approved before its deadline (LAUNCHBAY_APPROVAL_TIMEOUT)"):
+            out["expired"] += 1
+    candidates, _ = deps.find({"status": {"$in": sorted(states.UNDER_WAY)}, "updated": {"$lt": quiet}},
                               order="updated", limit=500)
     for dep in candidates:
         if dep.get("lease_expires") and dep["lease_expires"] > now:

@@ -8,18 +8,22 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
+from chalicelib.catalog import environments
 from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Invalid, NotFound, StateConflict
+from chalicelib.core.errors import Forbidden, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.deploys import placement
 from chalicelib.deploys.build import build_of
+from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states
+from chalicelib.notify import events as notify_events
 from chalicelib.store.port import Conflict
 
 log = logging.getLogger("launchbay.deploys")
 
 
+APPROVAL_WAIT = "waiting for approval by an admin or owner"
 LIST_HIDDEN = {"steps", "spec", "secret_refs"}   # a page of 50 stays small; GET one deployment for them
 
 
@@ -80,6 +84,10 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     if to_build is None and not spec.get("image"):
         raise Invalid("the service builds from source; this deployment names no image to run", field="image")
     now = now_iso()
+    # an environment that requires approval holds a new release for an admin (a rollback or a restart
+    # runs a release that went live already, and the platform's own rollback cannot wait for anyone)
+    held = not release and bool(environments.of_service(ports, service).get("require_approval"))
+    status = "awaiting_approval" if held else "queued"
     dep = {"id": new_id("dep"), "org_id": org_id, "project_id": service["project_id"], "service_id": service_id,
            "environment_id": service.get("environment_id"), "environment": service.get("environment"),
            "service_name": service["name"], "kind": service["kind"], "number": ports.store.next_number(f"deploy:{service_id}"),
@@ -87,9 +95,10 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
            "rollback_of": rollback_of["id"] if rollback_of else None,
            "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
            **({"restart_of": restart_of["id"], "restart_of_number": restart_of["number"]} if restart_of else {}),
-           "status": "queued", "reason": "waiting for a worker", "steps": [], "actor": actor.label, "error": None,
-           "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, "queued"), "lease_owner": None,
-           "phases": [{"status": "queued", "at": now}],
+           "status": status, "reason": APPROVAL_WAIT if held else "waiting for a worker", "steps": [],
+           "actor": actor.label, "error": None,
+           "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, status), "lease_owner": None,
+           "phases": [{"status": status, "at": now}],
            "lease_expires": None, "enqueued": 1,
            "commit": dict(commit) if commit else (release or {}).get("commit")}
     if to_build:
@@ -99,6 +108,8 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         dep["target"] = target
     if scope:
         dep["idempotency_scope"] = scope
+    if held:   # who asked: an environment may refuse them as the approver (prevent_self_approval)
+        dep["requested_by"] = actor.user_id
     dep.update(extra or {})
     try:
         with ports.store.transaction():
@@ -107,15 +118,28 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
                          {"number": dep["number"], "service": dep["service_name"], "image": dep["image"], "rollback_of": dep["rollback_of"],
                           **({"restart_of": dep["restart_of"]} if restart_of else {}),
                           **({"commit": dep["commit"]["sha"]} if dep["commit"] else {})})
+            if held:
+                append_log(ports, dep, f"deployment #{dep['number']} of {dep['service_name']} is waiting for "
+                           f"approval (the {dep['environment'] or 'production'} environment requires it)", "approval")
     except Conflict as exc:
         if exc.field == "idempotency_scope":  # a concurrent request with the same key won
             first = deps.find_one({"idempotency_scope": scope})
             if first is not None:  # (gone again only if deleted meanwhile: the Conflict stands)
                 return first, False
         raise
+    if held:   # nothing runs, and nothing older is superseded, until an admin approves it
+        from chalicelib.notify import service as notify
+
+        notify.emit(ports, org_id, dep["project_id"], notify_events.AWAITING_APPROVAL, notify.deployment_data(ports, dep))
+        return dep, True
     supersede_older(ports, dep)
     if rollback_of:
         take_over(ports, actor, dep)
+    _publish(ports, dep)
+    return dep, True
+
+
+def _publish(ports: Ports, dep: dict[str, Any]) -> None:
     # Published after commit. The deployment is stored either way: if Redis is down, the reaper
     # (beat, every 30 s) publishes it again once Redis is back, so the caller still gets its 202.
     try:
@@ -123,7 +147,6 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     except Exception as exc:  # kombu/redis errors: the broker is unreachable
         log.warning("deployment %s stored but not published (%s); the reaper will publish it", dep["id"],
                     type(exc).__name__)
-    return dep, True
 
 
 def _scope(service_id: str, idempotency_key: str) -> str:
@@ -133,13 +156,15 @@ def _scope(service_id: str, idempotency_key: str) -> str:
 def _under_way(ports: Ports, service_id: str) -> Optional[dict[str, Any]]:
     """A deployment of the service that has not settled, if there is one."""
     busy, _ = ports.store.collection("deployments").find(
-        {"service_id": service_id, "status": {"$in": sorted(states.ACTIVE)}}, limit=1)
+        {"service_id": service_id, "status": {"$in": sorted(states.UNDER_WAY)}}, limit=1)
     return busy[0] if busy else None
 
 
 def supersede_older(ports: Ports, newest: dict[str, Any]) -> None:
+    """Older deploys that have not started give way to the newest that will (queued or approved)."""
     older, _ = ports.store.collection("deployments").find(
-        {"service_id": newest["service_id"], "status": "queued", "number": {"$lt": newest["number"]}}, limit=100)
+        {"service_id": newest["service_id"], "status": {"$in": ["awaiting_approval", "queued"]},
+         "number": {"$lt": newest["number"]}}, limit=100)
     for dep in older:
         lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newest['number']}")
 
@@ -265,7 +290,7 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
     ECS, or stops a first release."""
     dep = get_deployment(ports, actor, org_id, deployment_id)
     authorize(ports, actor, org_id, "deploy")
-    if dep["status"] == "queued":
+    if dep["status"] in ("queued", "awaiting_approval"):
         new = lifecycle.move(ports, dep, "cancelled", f"cancelled by {actor.label}", actor)
         if new:
             return new
@@ -280,6 +305,52 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
     raise StateConflict(f"a {dep['status']} deployment cannot be cancelled"
                         + ("; roll back to an earlier release instead" if dep["status"] == "live" else ""),
                         field="status")
+
+
+def _awaiting(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
+    """The deployment an approver acts on: this organization's, the caller an admin or owner, and
+    still waiting (else 409 naming what it is now)."""
+    dep = get_deployment(ports, actor, org_id, deployment_id)
+    authorize(ports, actor, org_id, "deploy.approve")
+    if dep["status"] not in states.WAITING:
+        raise StateConflict(f"deployment #{dep['number']} is {dep['status']}: only a deploy waiting for approval "
+                            "can be approved or rejected", field="status")
+    return dep
+
+
+def approve(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
+    """An admin or owner lets a deploy to a protected environment go out: it is queued for a worker
+    and supersedes older deploys of the service that have not started. An environment with
+    `prevent_self_approval` refuses the person who asked for it (403, field `approval`)."""
+    dep = _awaiting(ports, actor, org_id, deployment_id)
+    env = ports.store.collection("environments").get(dep.get("environment_id") or "") or {}
+    if env.get("prevent_self_approval") and dep.get("requested_by") == actor.user_id:
+        raise Forbidden(f"the {env.get('name')} environment needs another admin or owner to approve a deploy "
+                        "you asked for", field="approval")
+    now = now_iso()
+    new = lifecycle.move(ports, dep, "queued", f"approved by {actor.label}; waiting for a worker", actor,
+                         approved_by=actor.label, approved=now)
+    if new is None:   # rejected, withdrawn or superseded meanwhile: say what it is now
+        return _awaiting(ports, actor, org_id, deployment_id)
+    supersede_older(ports, new)
+    _publish(ports, new)
+    return new
+
+
+def reject(ports: Ports, actor: Actor, org_id: str, deployment_id: str, reason: Optional[str] = None) -> dict[str, Any]:
+    """An admin or owner turns a deploy down: it is cancelled with who did and why."""
+    dep = _awaiting(ports, actor, org_id, deployment_id)
+    why = f"rejected by {actor.label}" + (f": {reason}" if reason else "")
+    new = lifecycle.move(ports, dep, "cancelled", why, actor, rejected_by=actor.label)
+    return new or _awaiting(ports, actor, org_id, deployment_id)
+
+
+def awaiting_approval(ports: Ports, actor: Actor, org_id: str, limit: int,
+                      after: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
+    """The organization's deploys waiting for approval, oldest first (the longest wait on top)."""
+    authorize(ports, actor, org_id, "read")
+    return ports.store.collection("deployments").find({"org_id": org_id, "status": "awaiting_approval"},
+                                                      order="created", limit=limit, after=after)
 
 
 def _reload(ports: Ports, deployment_id: str) -> dict[str, Any]:

@@ -64,6 +64,19 @@ class AuditEveryMove(Rule):
                      {"from": move.frm, "reason": move.reason, "number": d["number"], "service": d["service_name"]})
 
 
+class Approved(Rule):
+    """A deploy to an environment that requires approval goes to the workers: the log says who let it."""
+    from_states = states.WAITING
+    to_states = frozenset({"queued"})
+
+    def before(self, move: Move) -> None:
+        if not move.fields.get("approved_by"):
+            raise ValueError("queued from awaiting_approval needs approved_by")
+
+    def commit(self, move: Move) -> None:
+        append_log(move.ports, move.new or move.doc, f"approved by {move.fields['approved_by']}", "approval")
+
+
 class StartTheService(Rule):
     """A claimed deployment marks its service as deploying and opens the log (a deployment from
     source is claimed into building, one from an image into provisioning)."""
@@ -216,7 +229,7 @@ class Notify(Rule):
         notify.deployment_moved(move.ports, move.new or move.doc, move.to, move.frm)
 
 
-DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), StartTheService(), Built(), GoLive(), Fail(), AwaitRollback(),
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), StartTheService(), Built(), GoLive(), Fail(), AwaitRollback(),
                                        RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 

@@ -9,6 +9,9 @@ Deployment:
                     |             '------> superseded          (a user's rollback took over)
                     '-> failed | cancelled | superseded
     queued -> superseded (a newer deploy was queued) | cancelled (by a user) | failed (never started)
+    awaiting_approval -> queued (an admin approved) | cancelled (rejected, withdrawn, or not approved in time)
+                      | superseded (a newer deploy was approved, or needed no approval)
+                         (a deploy to an environment that requires approval starts here; nothing runs)
 Final means final: nothing leaves live, failed, rolled_back, superseded or cancelled.
 
 Service:  new -> deploying -> live | failed | new;  live/failed -> deploying;  any -> deleting
@@ -17,6 +20,7 @@ Environment:  active -> deleting (its AWS resources are being removed; then the 
 from __future__ import annotations
 
 DEPLOYMENT_MOVES: dict[str, frozenset[str]] = {
+    "awaiting_approval": frozenset({"queued", "cancelled", "superseded"}),
     "queued": frozenset({"building", "provisioning", "superseded", "cancelled", "failed"}),
     "building": frozenset({"provisioning", "failed", "cancelled", "superseded"}),
     "provisioning": frozenset({"deploying", "failed", "cancelled", "superseded"}),
@@ -32,13 +36,17 @@ DEPLOYMENT_MOVES: dict[str, frozenset[str]] = {
 DEPLOYMENT_STATUSES = tuple(DEPLOYMENT_MOVES)
 FINAL = frozenset(s for s, to in DEPLOYMENT_MOVES.items() if not to)
 ACTIVE = frozenset(s for s in DEPLOYMENT_STATUSES if s not in FINAL)
+# Waiting for a person, not for a worker: no worker takes it, and it does not stand in the way of
+# a restart or an automatic rollback (nothing of it runs until it is approved).
+WAITING = frozenset({"awaiting_approval"})
+UNDER_WAY = ACTIVE - WAITING
 # A user's cancel (or a rollback taking over) is honoured in these, at the next step boundary.
 CANCELLABLE = frozenset({"building", "provisioning", "deploying"})
 
 # Seconds a deployment may stay in a status before it fails (None: the deploy timeout setting;
 # a str: the setting of that name). Provisioning may wait for a linked database being created
 # (RDS takes 5-20 minutes): 30 minutes.
-DEADLINES: dict[str, int | str | None] = {"queued": 3600, "building": "build_timeout_seconds", "provisioning": 1800,
+DEADLINES: dict[str, int | str | None] = {"awaiting_approval": "approval_timeout_seconds", "queued": 3600, "building": "build_timeout_seconds", "provisioning": 1800,
                                            "deploying": None, "rollback_pending": None, "rolling_back": None}
 
 SERVICE_MOVES: dict[str, frozenset[str]] = {

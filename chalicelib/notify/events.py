@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+AWAITING_APPROVAL = "deployment.awaiting_approval"   # created so, not a move: deploys/service.py emits it
 STARTED = "deployment.started"
 BUILDING = "deployment.building"
 LIVE = "deployment.live"
@@ -18,7 +19,7 @@ ALERT_OPENED = "alert.opened"
 ALERT_RESOLVED = "alert.resolved"
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
-EVENTS = (STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED, ALERT_RESOLVED)
+EVENTS = (AWAITING_APPROVAL, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED, ALERT_RESOLVED)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -33,6 +34,7 @@ STATUS_EVENTS: dict[str, str] = {
 
 # status / event in words, for Slack and the delivery log
 WORDS: dict[str, str] = {
+    AWAITING_APPROVAL: "is waiting for approval",
     STARTED: "started deploying",
     BUILDING: "is building",
     LIVE: "is live",

@@ -88,13 +88,19 @@ def projects_use(ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Pro
 # --- environments ----------------------------------------------------------------------
 
 ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("status", "STATUS"), ("deploys_to", "DEPLOYS TO"), ("region", "REGION"),
-               ("domain_suffix", "DOMAIN SUFFIX"), ("env", "VARIABLES"), ("updated", "UPDATED")]
+               ("domain_suffix", "DOMAIN SUFFIX"), ("approval", "DEPLOYS NEED"), ("env", "VARIABLES"), ("updated", "UPDATED")]
+
+
+def _approval(env: dict[str, Any]) -> str:
+    if not env.get("require_approval"):
+        return "-"
+    return "approval (not the asker's)" if env.get("prevent_self_approval") else "approval"
 
 
 def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
     # where it deploys: the region set, else the platform's (an API before effective_region: as set)
-    shown = [{**e, "region": e.get("effective_region") or e.get("region")} for e in items]
+    shown = [{**e, "region": e.get("effective_region") or e.get("region"), "approval": _approval(e)} for e in items]
     s.out.result({"items": items}, lambda: s.out.table(shown, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
 
 
@@ -138,6 +144,36 @@ def envs_create(
 def _where(env: dict[str, Any]) -> str:
     """Where an environment's services deploy, in words."""
     return f"deploys to the {env.get('deploys_to') or 'platform account'} in {env.get('effective_region') or env.get('region') or '-'}"
+
+
+@envs_app.command("update", epilog="""[bold]Examples[/bold]
+
+  launchbay envs update production --require-approval        [dim]# deploys wait for an admin or owner[/dim]
+
+  launchbay envs update production --prevent-self-approval   [dim]# ... who is not the one who asked[/dim]
+
+  launchbay envs update production --no-require-approval""")
+def envs_update(
+    ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+    require_approval: Annotated[Optional[bool], typer.Option(
+        "--require-approval/--no-require-approval",
+        help="Deploys of new releases wait for an admin or owner (`launchbay approve`); rollbacks and restarts do not.")] = None,
+    prevent_self_approval: Annotated[Optional[bool], typer.Option(
+        "--prevent-self-approval/--allow-self-approval",
+        help="Whether the person who asked for a deploy may approve it.")] = None,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Change whether an environment's deploys need approval (admin or owner)."""
+    body = {k: v for k, v in (("require_approval", require_approval),
+                              ("prevent_self_approval", prevent_self_approval)) if v is not None}
+    if not body:
+        raise typer.BadParameter("say what to change: --require-approval, --no-require-approval, "
+                                 "--prevent-self-approval or --allow-self-approval", param_hint="ENV")
+    s = Session(json, org=org, project=project)
+    env = s.client.patch(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}"), body)
+    need = _approval(env)
+    s.out.result(env, lambda: s.out.line(f"{env['name']}: deploys need {need}" if need != "-"
+                                         else f"{env['name']}: deploys need no approval"))
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")

@@ -98,6 +98,9 @@ def deploy(
     # one key per invocation: a retried request never starts a second deployment
     dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/deployments"), body,
                         headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    if dep.get("status") == "awaiting_approval":   # a protected environment: nothing runs until approved
+        s.out.note(f"Deployment #{dep.get('number')} of {svc['name']} waits for approval by an admin or owner: "
+                   f"launchbay approve {dep['id']}")
     if wait:
         s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})" + built_from(dep))
         _wait(s, dep, svc["name"], timeout)

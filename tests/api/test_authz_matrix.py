@@ -56,6 +56,8 @@ REQUIRED = {
     "POST /orgs/{org}/services/{svc}/rollback": "developer", "POST /orgs/{org}/services/{svc}/restart": "developer",
     "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
     "GET /orgs/{org}/deployments/{dep}/logs": "viewer",
+    "POST /orgs/{org}/deployments/{dep}/approve": "admin", "POST /orgs/{org}/deployments/{dep}/reject": "admin",
+    "GET /orgs/{org}/approvals": "viewer",
     "GET /orgs/{org}/services/{svc}/logs": "viewer",
     "POST /orgs/{org}/services/{svc}/runs": "developer", "GET /orgs/{org}/services/{svc}/runs": "viewer",
     "GET /orgs/{org}/services/{svc}/domain": "viewer",
@@ -442,6 +444,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PUT /orgs/{org}/services/{svc}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/services/{svc}/deployments": dict,
         "POST /orgs/{org}/services/{svc}/rollback": lambda: {"deployment_id": a["dep"]},
+        "POST /orgs/{org}/deployments/{dep}/reject": lambda: {"reason": "not on a Friday"},
         "POST /orgs/{org}/services/{svc}/runs": lambda: {"command": ["echo", a["canary"]]},   # a one-off command
         "POST /orgs/{org}/projects/{project}/environments": lambda: {"name": "e-" + _hex()},
         "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},

@@ -196,3 +196,32 @@ def test_plan_refuses_what_apply_would_each_at_its_own_line(api):
     assert "environments.production.services.nightly.schedule" in by_field
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan",
                   files(doc.replace("        port: 9000\n", "").replace("}\n", ", schedule: '@daily'}\n")))[0] == 200
+
+
+def test_approval_as_code_changes_only_when_named_and_needs_an_admin(api):
+    a, org, prj = owner(api)
+    protected = "version: 1\nenvironments:\n  production:\n    require_approval: true\n  staging:\n" \
+                "    require_approval: true\n    prevent_self_approval: true\n"
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(protected))[1]
+    by_env = {c["environment"]: c for c in plan["changes"]}
+    assert by_env["production"]["action"] == "update"
+    assert by_env["production"]["fields"] == {"require_approval": [False, True]}
+    assert by_env["staging"]["fields"]["prevent_self_approval"] is True
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(protected))[0] == 200
+    envs = {e["name"]: e for e in a.call("GET", f"/orgs/{org}/projects/{prj}/environments")[1]["items"]}
+    assert envs["production"]["require_approval"] and not envs["production"]["prevent_self_approval"]
+    assert envs["staging"]["require_approval"] and envs["staging"]["prevent_self_approval"]
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert yaml.safe_load(exported["yaml"])["environments"]["staging"]["prevent_self_approval"] is True
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+    # a file that does not name it keeps it as it is
+    silent = "version: 1\nenvironments:\n  production: {}\n  staging: {}\n"
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(silent))[1]["changes"] == []
+    # a developer may apply files, but not one that turns approval off
+    from tests.support.api import Api, signup
+    assert a.call("POST", f"/orgs/{org}/members", {"email": "dev@acme.io", "role": "developer"})[0] == 201
+    dev = Api(api.client, signup(api, "dev@acme.io", org="Dev home")["token"])
+    status, err = dev.call("POST", f"/orgs/{org}/projects/{prj}/apply",
+                           files("version: 1\nenvironments:\n  production:\n    require_approval: false\n"))
+    assert status == 403 and err["error"]["field"] == "role", err
+    assert a.call("GET", f"/orgs/{org}/projects/{prj}/environments/production")[1]["require_approval"] is True

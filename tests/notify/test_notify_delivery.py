@@ -195,3 +195,18 @@ def test_an_alert_reaches_its_subscribers_when_it_opens_and_when_it_resolves(dep
     assert "(threshold 1000, peak " in resolved["data"]["alert"]["message"]
     assert {d["event"] for d in _settled(org, svc["project_id"], sub["id"], 2)} == {events.ALERT_OPENED,
                                                                                      events.ALERT_RESOLVED}
+
+
+def test_a_deploy_waiting_for_approval_tells_the_approvers(make_org, ports, notify_worker):
+    org = make_org(email="dev-lead@acme.io")
+    prj = org.project()
+    svc = org.service()
+    assert org.call("PATCH", f"/projects/{prj['id']}/environments/production", {"require_approval": True})[0] == 200
+    with Receiver() as chat:
+        _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"), events=[events.AWAITING_APPROVAL])
+        dep = org.queue_deployment(svc)
+        (got,) = chat.wait(1)
+    text = got.json()["text"]
+    assert text.startswith(f":hourglass_flowing_sand: *web* (production) is waiting for approval: deployment "
+                           f"#{dep['number']}, image nginx:1.27"), text
+    assert "Asked for by dev-lead@acme.io: an admin or owner approves or rejects it" in text

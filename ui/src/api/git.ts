@@ -23,7 +23,7 @@ export interface Hook { id: string; provider: "github"; events: string[]; create
 export interface HookSecret { id: string; provider: "github"; url: string; secret: string; content_type: string; events: string[]; rotated: boolean }
 
 export const EVENTS = [
-  "deployment.started", "deployment.building", "deployment.live", "deployment.failed", "deployment.rolled_back",
+  "deployment.awaiting_approval", "deployment.started", "deployment.building", "deployment.live", "deployment.failed", "deployment.rolled_back",
   "preview.created", "preview.deleted", "alert.opened", "alert.resolved",
 ] as const;
 export type NotifyKind = "webhook" | "slack";

@@ -21,7 +21,11 @@ export interface MfaChallenge { mfa_required: true; mfa_token: string; expires_i
 export interface MfaSetup { secret: string; otpauth_uri: string; issuer: string; account: string }
 export interface RecoveryCodes { recovery_codes: string[]; mfa: MfaStatus }
 export interface Project { id: string; org_id: string; name: string; description: string; created: string; updated: string }
-export interface Environment { id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string> }
+export interface Environment {
+  id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string>;
+  /** deploys of new releases wait for an admin or owner (rollbacks and restarts do not) */
+  require_approval?: boolean; prevent_self_approval?: boolean;
+}
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";
@@ -56,7 +60,7 @@ export interface ServiceEndpoints { load_balancer: string; host: string; domain:
 export interface ServiceTeardown { state: "queued" | "retrying" | "failed"; error: string | null; updated: string }
 
 export type DeployStatus =
-  | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
+  | "awaiting_approval" | "queued" | "building" | "provisioning" | "deploying" | "live" | "failed" | "rollback_pending"
   | "rolling_back" | "rolled_back" | "superseded" | "cancelled";
 /** One status a deployment went through and when it entered it: chalicelib/lifecycle appends one
  * on every move, so a status shorter than a poll is still there. Absent on older deployments. */
@@ -84,6 +88,8 @@ export interface Deployment {
   /** a rollback the platform made on an alert (the service's auto_rollback) */
   auto_rollback?: { alert_id: string; rule: string; message: string | null; release: number; after_minutes: number } | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
+  /** an environment that requires approval: who let it go out, or turned it down */
+  approved_by?: string | null; approved?: string | null; rejected_by?: string | null;
   /** a deployment from source: what it builds (a rollback reuses the built image: none) */
   build?: { repo: string; branch: string; ref: string; dockerfile: string; context: string; commit_sha?: string } | null;
   image_digest?: string | null;

@@ -274,6 +274,23 @@ export interface paths {
         patch: operations["patch_orgs_org"];
         trace?: never;
     };
+    "/v1/orgs/{org}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deploys waiting for approval in the organization, oldest first */
+        get: operations["get_orgs_org_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/audit": {
         parameters: {
             query?: never;
@@ -379,6 +396,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/deployments/{dep}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a deploy waiting for approval (an environment with require_approval; admin or owner): it is queued for a worker */
+        post: operations["post_orgs_org_deployments_dep_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/deployments/{dep}/cancel": {
         parameters: {
             query?: never;
@@ -407,6 +441,23 @@ export interface paths {
         get: operations["get_orgs_org_deployments_dep_logs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/deployments/{dep}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a deploy waiting for approval (admin or owner): it is cancelled, with the reason */
+        post: operations["post_orgs_org_deployments_dep_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -606,7 +657,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables, domain suffix, or the AWS account connection and region it deploys to */
+        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, or whether its deploys need approval */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };
@@ -1485,11 +1536,23 @@ export interface components {
              */
             name: string;
             /**
+             * Prevent Self Approval
+             * @description with require_approval: the person who asked for a deploy cannot approve it
+             * @default null
+             */
+            prevent_self_approval?: boolean | null;
+            /**
              * Region
              * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
              * @default null
              */
             region?: string | null;
+            /**
+             * Require Approval
+             * @description deploys of new releases here wait for an admin or owner to approve them (rollbacks and restarts do not)
+             * @default null
+             */
+            require_approval?: boolean | null;
         };
         /** EnvironmentPatch */
         EnvironmentPatch: {
@@ -1525,11 +1588,23 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Prevent Self Approval
+             * @description with require_approval: the person who asked for a deploy cannot approve it
+             * @default null
+             */
+            prevent_self_approval?: boolean | null;
+            /**
              * Region
              * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
              * @default null
              */
             region?: string | null;
+            /**
+             * Require Approval
+             * @description deploys of new releases here wait for an admin or owner to approve them (rollbacks and restarts do not)
+             * @default null
+             */
+            require_approval?: boolean | null;
         };
         Error: {
             error: {
@@ -1709,6 +1784,15 @@ export interface components {
              * @default null
              */
             name?: string | null;
+        };
+        /** RejectIn */
+        RejectIn: {
+            /**
+             * Reason
+             * @description why: shown on the deployment and in its log
+             * @default null
+             */
+            reason?: string | null;
         };
         /** ResourceIn */
         ResourceIn: {
@@ -2084,7 +2168,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
              */
             events?: string[];
             /**
@@ -2113,7 +2197,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
              * @default null
              */
             events?: string[] | null;
@@ -2779,6 +2863,49 @@ export interface operations {
             };
         };
     };
+    get_orgs_org_approvals: {
+        parameters: {
+            query?: {
+                /** @description 1-200 */
+                limit?: string;
+                /** @description from `next` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_orgs_org_audit: {
         parameters: {
             query?: {
@@ -3144,6 +3271,45 @@ export interface operations {
             };
         };
     };
+    post_orgs_org_deployments_dep_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                dep: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_orgs_org_deployments_dep_cancel: {
         parameters: {
             query?: never;
@@ -3199,6 +3365,49 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_deployments_dep_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                dep: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
         responses: {
             /** @description success */
             200: {

@@ -13,7 +13,7 @@ export interface Phase {
 
 // The statuses (chalicelib/lifecycle/states.py) each phase of the timeline stands for.
 const STATUSES: Record<PhaseName, readonly DeployStatus[]> = {
-  queued: ["queued"], building: ["building"], provisioning: ["provisioning"], deploying: ["deploying"],
+  queued: ["awaiting_approval", "queued"], building: ["building"], provisioning: ["provisioning"], deploying: ["deploying"],
   rollback: ["rollback_pending", "rolling_back"], live: ["live", "rolled_back"],
 };
 
@@ -46,18 +46,19 @@ function layout(d: Deployment): Omit<Phase, "started" | "ended">[] {
   const dep = forward.filter((s) => DEPLOYING.has(s.name));
   const failedStep = forward.find((s) => s.status === "failed");
   const st = d.status;
+  const before = st === "queued" || st === "awaiting_approval";   // no worker has it yet
   const rolling = ["rollback_pending", "rolling_back", "rolled_back"].includes(st) || rollbackSteps.length > 0 || seen.has("rollback_pending");
   const reached = (p: "provisioning" | "deploying") => seen.has(p) || (
-    p === "provisioning" ? !["queued", "building"].includes(st) && (prov.length > 0 || !build.some((s) => s.status === "failed"))
+    p === "provisioning" ? !["awaiting_approval", "queued", "building"].includes(st) && (prov.length > 0 || !build.some((s) => s.status === "failed"))
       : dep.length > 0 || ["deploying", "live"].includes(st) || (rolling && dep.length > 0));
   const stepsState = (steps: Step[], active: boolean): Phase["state"] =>
     steps.some((s) => s.status === "failed") ? "failed" : active ? "active" : steps.length ? "done" : "waiting";
 
   const out: Omit<Phase, "started" | "ended">[] = [
-    { id: "queued", title: "Queued", steps: [], state: st === "queued" ? "active" : "done" },
+    { id: "queued", title: st === "awaiting_approval" ? "Waiting for approval" : "Queued", steps: [], state: before ? "active" : "done" },
     // a deployment from source builds its image first (a rollback reuses the built one: no phase)
     ...(d.build || build.length || seen.has("building")
-      ? [{ id: "building" as const, title: "Building", steps: build, state: st === "queued" ? "waiting" as const : stepsState(build, st === "building") }]
+      ? [{ id: "building" as const, title: "Building", steps: build, state: before ? "waiting" as const : stepsState(build, st === "building") }]
       : []),
     { id: "provisioning", title: "Provisioning", steps: prov, state: !reached("provisioning") ? (failedStep || ["cancelled", "superseded"].includes(st) ? "skipped" : "waiting") : stepsState(prov, st === "provisioning") },
     { id: "deploying", title: "Rolling out", steps: dep, state: !reached("deploying") ? (failedStep || ["cancelled", "superseded"].includes(st) ? "skipped" : "waiting") : stepsState(dep, st === "deploying") },

@@ -20,6 +20,7 @@ const NOUNS: Record<string, string> = {
 
 // A deployment's move to a status (chalicelib/lifecycle writes "deployment.<status>").
 const MOVED: Record<string, string> = {
+  awaiting_approval: "is waiting for approval", queued: "was approved",
   building: "is building", provisioning: "is provisioning", deploying: "is rolling out", live: "went live", failed: "failed",
   rollback_pending: "failed: rollback pending", rolling_back: "is rolling back", rolled_back: "was rolled back",
   superseded: "was superseded", cancelled: "was cancelled",

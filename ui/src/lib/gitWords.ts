@@ -25,6 +25,7 @@ export function hookDeliveryWords(d: Pick<HookDelivery, "status" | "result" | "e
 }
 
 export const EVENT_WORDS: Record<string, string> = {
+  "deployment.awaiting_approval": "a deploy waits for approval (environments that require it)",
   "deployment.started": "a deploy starts",
   "deployment.building": "a deploy from source starts building",
   "deployment.live": "a deploy goes live",

@@ -5,6 +5,7 @@ export const RANK: Record<RoleName, number> = { owner: 4, admin: 3, developer: 2
 export const PERMISSIONS = {
   read: "viewer",
   deploy: "developer",
+  "deploy.approve": "admin",   // a deploy to an environment that requires approval goes out
   "service.write": "developer",
   "secret.write": "developer",
   "project.write": "admin",

@@ -14,6 +14,7 @@ import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
 import type { DeploymentWithCommit } from "../api/git";
 import { CommitLine } from "../components/GitBits";
+import { ApprovalBox } from "../components/Approval";
 
 /** One deployment: its steps as a live timeline, the failure reason in words, and the log tail. */
 export default function DeploymentPage() {
@@ -55,6 +56,7 @@ export default function DeploymentPage() {
             : "") : null,
           x.restart_of_number ? `restart of release #${x.restart_of_number}` : null,
           `by ${x.actor}`,
+          x.approved_by ? `approved by ${x.approved_by}` : null,
           `started ${ago(x.created)}`,
           final ? `took ${duration(x.created, x.finished ?? x.updated)}` : `running for ${duration(x.created, null)}`,
           x.sandbox ? "sandbox" : null,
@@ -63,6 +65,7 @@ export default function DeploymentPage() {
       {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard) */}
       <p className="sr-only" role="status">Deployment #{x.number} is {statusWords(releaseStatus(x, service.data?.live_deployment_id))}.</p>
       <div aria-live="polite">
+        {x.status === "awaiting_approval" && <ApprovalBox org={org} d={x} canApprove={can("deploy.approve")} />}
         {x.error && (
           <div className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`} role="alert">
             <strong>{outcomeTitle(x)}</strong>
@@ -82,7 +85,8 @@ export default function DeploymentPage() {
         {!final && x.cancel_requested && (
           <p className="notice">Cancel requested by {x.cancel_requested}: the deployment stops before its next step.</p>
         )}
-        {!x.error && x.reason && !final && <p className="notice">{reasonWords(x.reason)}</p>}
+        {!x.error && x.reason && !final && x.status !== "awaiting_approval" && <p className="notice">{reasonWords(x.reason)}</p>}
+        {x.rejected_by && <p className="notice">This deploy was not approved: {x.reason}.</p>}
         {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"}
                                           endpoints={service.data?.endpoints} />}
       </div>

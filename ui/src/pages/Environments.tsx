@@ -7,6 +7,7 @@ import { Empty, ErrorNote } from "../components/Empty";
 import { Field, FormError } from "../components/Field";
 import { TeardownNote } from "../components/TeardownNote";
 import { InlineQuestion, useInlineFocus } from "../components/InlineQuestion";
+import { ApprovalForm, approvalWords } from "../components/Approval";
 
 interface Place { account: string; region: string }
 
@@ -34,7 +35,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
       {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Environments">
-          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th>Deploys need</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}
@@ -104,7 +105,7 @@ function NewEnvironment({ ctx }: { ctx: Ctx }) {
 
 function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCloned: (c: CloneAnswer) => void }) {
   const qc = useQueryClient();
-  const [mode, setMode] = useState<"view" | "clone" | "move" | "delete">("view");
+  const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "delete">("view");
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) });
@@ -120,6 +121,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
       <td className="nowrap"><strong>{env.name}</strong></td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
+      <td>{approvalWords(env)}</td>
       <td>
         {env.status === "deleting" && (
           <TeardownNote small teardown={env.teardown} failed={`Deleting ${env.name} failed; what it made in AWS is still there.`}
@@ -131,11 +133,13 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
           <span className="row">
             <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
             <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>
+            <button className="link" onClick={() => setMode("approval")} aria-label={`Approvals for ${env.name}`}>Approvals</button>
             <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
           </span>
         )}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "approval" && <ApprovalForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "delete" && <DeleteConfirm env={env.name} call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))}
           onDone={refresh} onCancel={() => setMode("view")} />}
       </td>
