@@ -1040,7 +1040,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check the domain's TXT record; once verified, deploys route it */
+        /** Check the domain's TXT record; once verified, the next deploy routes it (`routed` says whether the live release does already) */
         post: operations["post_orgs_org_services_svc_domain_verify"];
         delete?: never;
         options?: never;
