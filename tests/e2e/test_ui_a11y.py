@@ -135,7 +135,9 @@ def test_failures_say_what_happened_and_what_to_do(page):
     page.get_by_role("dialog", name="Deploy broken?").get_by_role("button", name="Deploy now").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(deployment_badge(page)).to_have_attribute("data-status", "failed", timeout=90_000)
-    alert = page.get_by_role("alert").filter(has_text="This deployment failed.")
+    alert = page.get_by_role("region", name="This deployment failed.")   # a region read in order, not an alert
+    expect(alert.get_by_role("heading", level=2)).to_have_text("This deployment failed.")
+    expect(alert.get_by_role("heading", level=3)).to_have_text("What to do")
     expect(alert).to_contain_text("container exited with code 1")
     expect(alert).to_contain_text("Nothing was live before, so there was nothing to roll back to")
     expect(alert.get_by_role("link", name="the service's logs")).to_have_attribute("href", re.compile(r"/services/svc_\w+/logs$"))

@@ -269,3 +269,26 @@ test("Cancel says what it cancels, and once asked the page says the deployment s
   expect(screen.queryByRole("button", { name: "Cancel deployment" })).toBeNull();
   expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/deployments/d2/cancel"]);
 });
+
+test("a deployment followed to its end: the log says it finished, once (the page's status line does not repeat it)", async () => {
+  session.set("t");
+  let current = dep({ status: "deploying", steps: [{ name: "rollout", status: "running" }] });
+  const line = (seq: number) => ({ seq, ts: "2026-11-26T17:40:40Z", message: `line ${seq}`, step: "rollout" });
+  let reads = 0;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, current],
+    "GET /v1/orgs/o/deployments/d2/logs": () => {
+      reads += 1;
+      if (reads === 1) return [200, { lines: [line(1), line(2)], next: "2", more: false, status: "deploying", final: false }];
+      current = { ...current, status: "live", finished: current.updated };
+      return [200, { lines: [line(3)], next: "3", more: false, status: "live", final: true }];
+    },
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  await waitFor(() => expect(screen.getByTestId("log-news").textContent).toBe("Deploy finished: live."), { timeout: 8000 });
+  const heard = screen.getAllByRole("status").map((s) => s.textContent ?? "");
+  expect(heard.filter((t) => /live\.$/.test(t))).toEqual(["Deploy finished: live."]);
+});
