@@ -1,6 +1,7 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
-import { fakeApi, renderAt, signedIn, type Answer } from "../test/fakeApi";
+import { fakeApi, renderAt, service, signedIn, type Answer } from "../test/fakeApi";
 
 /** An answer held back until `release()` is called. */
 function held(body: unknown): { answer: Answer; release: () => void } {
@@ -33,4 +34,24 @@ test("loading is said politely by one voice: the first of two loads, then the ne
   envs.release();
   await waitFor(() => expect(voice.textContent).toBe(""));
   expect(screen.queryByText(/^Loading/)).toBeNull();
+});
+
+test("a dialog has its own voice (aria-modal hides the page's): the plan's loading is said inside it", async () => {
+  session.set("t");
+  const plan = held({ service_id: "s", sandbox: true, summary: {}, message: "", steps: [] });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+    "GET /v1/orgs/o/services/s/(deployments|releases)": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/plan": plan.answer,
+  });
+  renderAt("/orgs/o/services/s");
+  await userEvent.click(await screen.findByRole("button", { name: "Deploy" }));
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  await waitFor(() => expect(within(dialog).getAllByRole("status").map((s) => s.textContent)).toContain("Loading the plan…"));
+  const page = screen.getAllByTestId("loading-voice").find((v) => !dialog.contains(v))!;
+  expect(page.textContent).toBe("");     // the page's voice (hidden now) says nothing
+  plan.release();
+  await waitFor(() => expect(within(dialog).queryByText("Loading the plan…")).toBeNull());
 });
