@@ -73,9 +73,10 @@ def domain_verify(
         def human() -> None:
             _show(s, got)
             if not got.get("routed"):
+                where = f" --env {env}" if env else ""
                 s.out.line(Text(f"Nothing reaches {got.get('domain')} until the next deploy of {svc['name']} routes "
-                                f"it: `launchbay deploy {svc['name']} --wait` (or this again with --deploy --wait).",
-                                style="bold"))
+                                f"it: `launchbay deploy {svc['name']}{where} --wait` (or this again with --deploy "
+                                "--wait).", style="bold"))
         s.out.result(got, human)
         return
     dep = queue_deploy(s, svc["id"], {})
