@@ -38,7 +38,8 @@ def create(org, project):
                                          _base_url(f"/v1/orgs/{org}/projects/{project}/hooks/github"))
 
 
-@endpoint(bp, HOOK, "GET", "The project's GitHub webhook (never its secret) and its latest deliveries", tag=TAG)
+@endpoint(bp, HOOK, "GET", "The project's GitHub webhook (never its secret) and its latest deliveries; before one is "
+          "made, 200 with configured false and no deliveries", tag=TAG)
 def get(org, project):
     return service.describe(ports(), actor(bp), org, project, _base_url(f"/v1/orgs/{org}/projects/{project}/hooks/github"))
 

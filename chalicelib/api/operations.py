@@ -50,7 +50,8 @@ def domain(org, svc):
     return operations.domain_status(ports(), actor(bp), org, svc)
 
 
-@endpoint(bp, SVC + "/domain/verify", "POST", "Check the domain's TXT record; once verified, deploys route it",
+@endpoint(bp, SVC + "/domain/verify", "POST", "Check the domain's TXT record; once verified, the next deploy "
+          "routes it (`routed` says whether the live release does already)",
           tag="operations")
 def verify_domain(org, svc):
     return operations.verify_domain(ports(), actor(bp), org, svc)

@@ -29,11 +29,11 @@ def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> d
     if claim is None:  # set before domains were claimed: verify claims it
         return {"domain": service["domain"], "status": "unclaimed", "routed": False, "certificate": None,
                 "message": f"domain {service['domain']} is not claimed: POST .../domain/verify to claim it"}
-    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
-    rule, cert = step_result(live or {}, "domain_rule"), step_result(live or {}, "certificate")
-    out = {**domains.public(claim), "routed": bool(rule and rule.get("host") == claim["name"]), "certificate": None}
+    live = _live(ports, service)
+    cert = step_result(live, "certificate")
+    out = {**domains.public(claim), "routed": _routes(live, claim["name"]), "certificate": None}
     if cert and cert.get("arn"):
-        current = ports.cloud_for((live or {}).get("target")).describe_certificate(cert["arn"])
+        current = ports.cloud_for(live.get("target")).describe_certificate(cert["arn"])
         out["certificate"] = {"arn": cert["arn"], "status": current.get("status"),
                               "validation_records": current.get("validation_records"),
                               "dns_managed": cert.get("dns_managed")}
@@ -49,5 +49,21 @@ def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> d
     return out
 
 
+def _live(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
+    return ports.store.collection("deployments").get(service.get("live_deployment_id") or "") or {}
+
+
+def _routes(live: dict[str, Any], name: str) -> bool:
+    """Whether the live release has the listener rule for the domain (only a deploy makes it)."""
+    rule = step_result(live, "domain_rule")
+    return bool(rule and rule.get("host") == name)
+
+
 def verify_domain(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:
-    return domains.verify(ports, actor, org_id, get_service(ports, actor, org_id, service_id, "service.write"))
+    """-> the claim, verified, with `routed`: false until a deploy after the verification."""
+    service = get_service(ports, actor, org_id, service_id, "service.write")
+    out = domains.verify(ports, actor, org_id, service)
+    routed = _routes(_live(ports, service), out["domain"])
+    if not routed and out.get("message") == "already verified":
+        out["message"] = "already verified: the next deploy routes it and requests its certificate"
+    return {**out, "routed": routed}

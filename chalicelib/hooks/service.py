@@ -16,7 +16,7 @@ from chalicelib.accounts.service import load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import BadRequest, DomainError, NotFound, TooLarge, Unauthorized
+from chalicelib.core.errors import BadRequest, DomainError, TooLarge, Unauthorized
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.hooks import github
 from chalicelib.store.port import Conflict, iter_all
@@ -51,13 +51,16 @@ def create_or_rotate(ports: Ports, actor: Actor, org_id: str, project_id: str, b
 
 
 def describe(ports: Ports, actor: Actor, org_id: str, project_id: str, base_url: str) -> dict[str, Any]:
-    """The hook without its secret, with its payload URL (to set GitHub up again) and latest deliveries."""
+    """The hook without its secret, with its payload URL (to set GitHub up again) and latest deliveries.
+    No hook yet is a normal state of a project, not a missing resource: `configured: false`."""
     load_in_org(ports, actor, org_id, "read", "projects", project_id, "project")
+    url = base_url.rstrip("/") + DELIVERY_PATH.format(project=project_id)
     hook = ports.store.collection("hooks").find_one({"project_id": project_id})
     if hook is None:
-        raise NotFound("this project has no GitHub webhook: POST to make one", field="project")
+        return {"configured": False, "id": None, "provider": "github", "url": url, "events": list(EVENTS),
+                "created": None, "updated": None, "deliveries": []}
     recent, _ = ports.store.collection("hook_deliveries").find({"project_id": project_id}, order="-created", limit=20)
-    return {"id": hook["id"], "provider": "github", "url": base_url.rstrip("/") + DELIVERY_PATH.format(project=project_id),
+    return {"configured": True, "id": hook["id"], "provider": "github", "url": url,
             "events": list(EVENTS), "created": hook["created"], "updated": hook["updated"],
             "deliveries": [public_delivery(d) for d in recent]}
 

@@ -7,7 +7,7 @@ import typer
 
 from cli.app import Json, Org, app
 from cli.client import segment
-from cli.commands.deploys import Timeout, Wait, _wait
+from cli.commands.deploys import Timeout, Wait, follow_deployment
 from cli.session import Session
 
 DEPLOYMENT_ARG = Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="Deployment id.")]
@@ -35,7 +35,7 @@ def approve(deployment: DEPLOYMENT_ARG, wait: Wait = False, timeout: Timeout = 9
     dep = s.client.post(s.org_path(f"/deployments/{segment(deployment)}/approve"))
     if wait:
         s.out.note(f"Approved: deploying {dep.get('service_name')}, deployment #{dep.get('number')} ({dep['id']})")
-        _wait(s, dep, dep.get("service_name") or "the service", timeout)
+        follow_deployment(s, dep, dep.get("service_name") or "the service", timeout)
     _said(s, dep)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import time
 import uuid
 from typing import Annotated, Any, Optional
@@ -20,7 +21,8 @@ Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait befor
 SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="Service id or name.")]
 
 
-def _wait(s: Session, dep: dict[str, Any], service_name: str, timeout: float) -> None:
+def follow_deployment(s: Session, dep: dict[str, Any], service_name: str, timeout: float) -> None:
+    """--wait: the steps and the log until the deployment settles, then where it answers; exits."""
     with Progress(s.out, dep) as progress:
         final = read_deployment_logs(s, dep["id"], progress.line, follow=True, timeout=timeout, on_poll=progress.poll,
                                      on_read=progress.read)
@@ -34,15 +36,25 @@ def _wait(s: Session, dep: dict[str, Any], service_name: str, timeout: float) ->
     raise typer.Exit(settle_exit(final))
 
 
+def queue_deploy(s: Session, service_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a deployment; one key per invocation: a retried request never starts a second one."""
+    return s.client.post(s.org_path(f"/services/{segment(service_id)}/deployments"), body,
+                         headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+
+
 def _where_it_answers(s: Session, service_id: str) -> None:
     """A web service just went live: how to reach it (services/{id} `endpoints`)."""
     svc = s.client.get(s.org_path(f"/services/{segment(service_id)}"))
     ends = svc.get("endpoints")
     if not ends:
         return
+    simulated = "   (sandbox: the address is simulated)" if svc.get("sandbox") else ""
     if ends.get("url"):
-        s.out.line(f"Open it: {ends['url']}")
-    s.out.line(f"Reach it: {ends['try']}" + ("   (sandbox: the address is simulated)" if svc.get("sandbox") else ""))
+        s.out.line(f"Open it: {ends['url']}   (once {ends['domain']}'s DNS points at {ends['load_balancer']})")
+        # the routed domain through the load balancer, before (or without) its DNS record
+        s.out.line(f"Reach it: curl -H {shlex.quote('Host: ' + ends['domain'])} http://{ends['load_balancer']}/"
+                   + simulated)
+    s.out.line(f"Reach it: {ends['try']}" + simulated)
 
 
 def _started(s: Session, dep: dict[str, Any], what: str) -> None:
@@ -95,15 +107,13 @@ def deploy(
     body: dict[str, Any] = {"image": image} if image else {}
     if commit:
         body["commit"] = {"sha": commit}
-    # one key per invocation: a retried request never starts a second deployment
-    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/deployments"), body,
-                        headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    dep = queue_deploy(s, svc["id"], body)
     if dep.get("status") == "awaiting_approval":   # a protected environment: nothing runs until approved
         s.out.note(f"Deployment #{dep.get('number')} of {svc['name']} waits for approval by an admin or owner: "
                    f"launchbay approve {dep['id']}")
     if wait:
         s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})" + built_from(dep))
-        _wait(s, dep, svc["name"], timeout)
+        follow_deployment(s, dep, svc["name"], timeout)
     _started(s, dep, f"Deployment of {svc['name']}")
 
 
@@ -183,7 +193,7 @@ def rollback(
                         headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
     if wait:
         s.out.note(f"Rolling {svc['name']} back to {target}: deployment #{dep.get('number')} ({dep['id']})")
-        _wait(s, dep, svc["name"], timeout)
+        follow_deployment(s, dep, svc["name"], timeout)
     _started(s, dep, f"Rollback of {svc['name']}")
 
 
@@ -208,7 +218,7 @@ def restart(
     if wait:
         s.out.note(f"Restarting {svc['name']} (release #{dep.get('restart_of_number')}): deployment "
                    f"#{dep.get('number')} ({dep['id']})")
-        _wait(s, dep, svc["name"], timeout)
+        follow_deployment(s, dep, svc["name"], timeout)
     _started(s, dep, f"Restart of {svc['name']}")
 
 

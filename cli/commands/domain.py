@@ -7,6 +7,8 @@ import typer
 from rich.text import Text
 
 from cli.app import Env, Json, Org, Project, app
+from cli.client import segment
+from cli.commands.deploys import follow_deployment, queue_deploy
 from cli.session import Session
 
 domain_app = typer.Typer(help="A web service's custom domain (set it with `services update --domain`): the DNS "
@@ -43,12 +45,48 @@ def domain_show(service: SERVICE_ARG, org: Org = None, project: Project = None, 
     s.out.result(got, lambda: _show(s, got))
 
 
-@domain_app.command("verify", epilog="""[bold]Example[/bold]
+@domain_app.command("verify", epilog="""[bold]Examples[/bold]
 
-  launchbay domain verify web     [dim]# after creating the TXT record `domain show` gives[/dim]""")
-def domain_verify(service: SERVICE_ARG, org: Org = None, project: Project = None, env: Env = None,
-                  json: Json = False) -> None:
-    """Check the TXT record and mark the domain verified: the next deploy routes it and requests its certificate."""
+  launchbay domain verify web                  [dim]# after creating the TXT record `domain show` gives[/dim]
+
+  launchbay domain verify web --deploy --wait  [dim]# and deploy at once, so the domain is routed[/dim]
+
+[bold]Exit codes[/bold]: 0 verified (with --wait: and live); 1 not verified, API error or timeout; 2 the deploy failed.""")
+def domain_verify(
+    service: SERVICE_ARG,
+    deploy: Annotated[bool, typer.Option("--deploy", help="Once verified, queue a deploy of the service: the deploy "
+                                                          "routes the domain and requests its certificate.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", "-w", help="With --deploy: follow the deployment until it settles "
+                                                            "(exit 0 live, 2 not), then where it answers.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="With --wait: seconds before giving up (exit 1).",
+                                           min=1)] = 900,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Check the TXT record and mark the domain verified: the next deploy routes it and requests its
+    certificate (--deploy queues that deploy now)."""
+    if wait and not deploy:
+        raise typer.BadParameter("--wait follows the deploy --deploy queues: add --deploy", param_hint="--wait")
     s = Session(json, org=org, project=project, env=env)
-    got = s.client.post(s.service_path(service, "/domain/verify"), {})
-    s.out.result(got, lambda: _show(s, got))
+    svc = s.service(service)
+    got = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/domain/verify"), {})
+    if not deploy:
+        def human() -> None:
+            _show(s, got)
+            if not got.get("routed"):
+                where = f" --env {env}" if env else ""
+                s.out.line(Text(f"Nothing reaches {got.get('domain')} until the next deploy of {svc['name']} routes "
+                                f"it: `launchbay deploy {svc['name']}{where} --wait` (or this again with --deploy "
+                                "--wait).", style="bold"))
+        s.out.result(got, human)
+        return
+    dep = queue_deploy(s, svc["id"], {})
+    if wait:
+        s.out.note(f"Verified {got.get('domain')}. Deploying {svc['name']} to route it: deployment "
+                   f"#{dep.get('number')} ({dep['id']})")
+        follow_deployment(s, dep, svc["name"], timeout)
+
+    def queued() -> None:
+        _show(s, got)
+        s.out.line(f"Deployment #{dep.get('number')} ({dep['id']}) of {svc['name']} is {dep.get('status')}: it routes "
+                   f"{got.get('domain')}. Follow it: launchbay logs --deployment {dep['id']} --follow")
+    s.out.result({**got, "deployment": dep}, queued)

@@ -74,12 +74,18 @@ def hooks_github(org: Org = None, project: Project = None, json: Json = False) -
 
   launchbay hooks show --json""")
 def hooks_show(org: Org = None, project: Project = None, json: Json = False) -> None:
-    """The project's GitHub webhook (never its secret) and its latest deliveries: what each did."""
+    """The project's GitHub webhook (never its secret) and its latest deliveries: what each did.
+
+    Before one is made it says so (exit 0; `--json`: `configured: false`)."""
     s = Session(json, org=org, project=project)
     got = s.client.get(_path(s))
     rows = [{**d, "outcome": outcome(d.get("result"))} for d in got.get("deliveries") or []]
 
     def human() -> None:
+        if got.get("configured") is False:
+            s.out.line("No GitHub webhook yet: `launchbay hooks github` makes one (its URL will be "
+                       f"{got.get('url')}).")
+            return
         s.out.fields({**got, "events": ", ".join(got.get("events") or [])},
                      ["id", "provider", "url", "events", "created", "updated"])
         s.out.line("")

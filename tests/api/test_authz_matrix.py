@@ -349,7 +349,7 @@ def _build(w: World) -> None:
                    token=w.dual_token)
     w.ids.update(org_b=b["organization"]["id"], b_owner_email=b["user"]["email"], dual_email=dual_email,
                  dual_id=dual["user"]["id"])
-    w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/hooks/github")   # so that reading it answers 200
+    w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/hooks/github")   # so that reading it shows a hook
     conn = w.ok("POST", f"/orgs/{org}/sandbox/aws-account")    # a verified connection (sandbox account)
     w.ids.update(aws_account=conn["id"], aws_external_id=conn["external_id"])
     db = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/resources", {"name": f"db-{tag[:6]}", "kind": "postgres"})

@@ -82,9 +82,12 @@ def test_another_org_cannot_take_route_or_delete_a_verified_live_domain(api, por
     a, org_a, prj_a = org_with_project(api)
     status, svc_a = create(a, org_a, prj_a, domain=domain.upper())
     assert status == 201, svc_a
-    prove(a, org_a, svc_a["id"], launchbay_env, zone)
+    done = prove(a, org_a, svc_a["id"], launchbay_env, zone)
+    assert done["routed"] is False and "the next deploy routes" in done["message"]   # said, so nobody waits
     dep_a = deploy(a, ports, org_a, svc_a["id"])
     assert dep_a["status"] == "live"
+    status, again = a.call("POST", f"/orgs/{org_a}/services/{svc_a['id']}/domain/verify")
+    assert status == 200 and again["message"] == "already verified" and again["routed"] is True
     tg_a = step(dep_a, "target_group")["result"]["arn"]
     rule_a = live_rule(ports, domain)
     assert rule_a["target_group_arn"] == tg_a and rule_a["owner"] == svc_a["id"]
@@ -211,7 +214,8 @@ def test_verify_needs_the_right_txt_record(api, ports, launchbay_env, zone):
     assert b.call("POST", url)[0] == 404
     done = prove(a, org, svc["id"], launchbay_env, zone)
     assert done["message"].startswith("verified: the next deploy routes")
-    assert a.call("POST", url) == (200, {**done, "message": "already verified"})
+    assert a.call("POST", url) == (200, {**done, "message": "already verified: the next deploy routes it and requests "
+                                                           "its certificate"})   # not routed yet: still said
     _, plain = create(a, org, prj, name="plain")
     status, err = a.call("POST", f"/orgs/{org}/services/{plain['id']}/domain/verify")
     assert status == 404 and err["error"]["field"] == "domain"

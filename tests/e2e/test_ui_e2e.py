@@ -93,7 +93,7 @@ def test_signup_create_deploy_fail_rollback_and_search(page, base):
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     page.goto(svc_url)
     deploy_and_wait(page, "rolled_back")
-    expect(page.get_by_role("alert").filter(has_text="rolled back")).to_contain_text("health check on /healthz")
+    expect(page.get_by_role("region", name="This release failed and was rolled back.")).to_contain_text("health check on /healthz")
     expect(page.locator("[data-phase=rollback]")).to_have_attribute("data-state", "done")
     expect(page.locator("[data-phase=rollback] [data-step='rollback.rollout']")).to_be_visible()
     # the log can be searched and paused

@@ -13,6 +13,20 @@ def _stored(ports, project_id: str) -> int:
     return ports.store.collection("hook_deliveries").count({"project_id": project_id})
 
 
+def test_before_a_hook_is_made_reading_it_is_a_200_empty_state(make_org, ports):
+    org = make_org()
+    prj = org.project("shop")
+    status, none = org.call("GET", f"/projects/{prj['id']}/hooks/github")
+    assert status == 200, none                                  # a normal first visit: no failing request
+    assert none["configured"] is False and none["id"] is None and none["deliveries"] == []
+    assert none["events"] == ["push", "pull_request"] and none["url"].endswith(f"/v1/hooks/github/{prj['id']}")
+    status, made = org.call("POST", f"/projects/{prj['id']}/hooks/github")
+    assert status == 201 and made["url"] == none["url"]         # the URL the empty state named
+    status, seen = org.call("GET", f"/projects/{prj['id']}/hooks/github")
+    assert status == 200 and seen["configured"] is True and seen["id"] == made["id"]
+    assert make_org("Other").api.call("GET", f"/orgs/{org.id}/projects/{prj['id']}/hooks/github")[0] == 404
+
+
 def test_hook_secret_is_shown_once_encrypted_at_rest_and_rotated(hooked, ports):
     org, prj = hooked.org, hooked.project
     assert hooked.url.endswith(f"/v1/hooks/github/{prj['id']}") and len(hooked.secret) >= 40

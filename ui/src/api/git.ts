@@ -18,7 +18,9 @@ export interface HookDelivery {
   id: string; delivery: string; event: "push" | "pull_request"; status: "received" | "processing" | "done" | "failed";
   result: Record<string, unknown> | null; created: string; finished?: string | null;
 }
-export interface Hook { id: string; provider: "github"; events: string[]; created: string; updated: string; deliveries: HookDelivery[] }
+export interface Hook { configured: true; id: string; provider: "github"; url: string; events: string[]; created: string; updated: string; deliveries: HookDelivery[] }
+/** GET …/hooks/github before one is made: a 200 saying so (a first visit makes no failing request). */
+export interface NoHook { configured: false; id: null; provider: "github"; url: string; events: string[]; created: null; updated: null; deliveries: [] }
 /** POST …/hooks/github: the secret is in this answer only. */
 export interface HookSecret { id: string; provider: "github"; url: string; secret: string; content_type: string; events: string[]; rotated: boolean }
 
@@ -48,14 +50,13 @@ export const gitKeys = {
   deliveries: (org: string, p: string, sub: string) => ["notifications", org, p, sub, "deliveries"] as const,
 };
 
-/** The project's webhook; a 404 (none yet) is an answer here, not an error: null. */
+/** The project's webhook; null while none is made (the API's `configured: false`). */
 export const useHook = (org: string, project: string) =>
   useQuery({
     queryKey: gitKeys.hook(org, project),
     queryFn: async () => {
-      const answer = await api.GET("/v1/orgs/{org}/projects/{project}/hooks/github", { params: { path: { org, project } } });
-      if (answer.response.status === 404) return null;
-      return unwrap<Hook>(Promise.resolve(answer));
+      const got = await unwrap<Hook | NoHook>(api.GET("/v1/orgs/{org}/projects/{project}/hooks/github", { params: { path: { org, project } } }));
+      return got.configured ? got : null;
     },
     // a delivery is worked on by a task: look again until each has an outcome
     refetchInterval: (q) => (q.state.data?.deliveries.some((d) => d.status === "received" || d.status === "processing") ? 2000 : false),

@@ -754,7 +754,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The project's GitHub webhook (never its secret) and its latest deliveries */
+        /** The project's GitHub webhook (never its secret) and its latest deliveries; before one is made, 200 with configured false and no deliveries */
         get: operations["get_orgs_org_projects_project_hooks_github"];
         put?: never;
         /** Make the project's GitHub webhook, or rotate its secret: answers the delivery URL and the secret (shown once) */
@@ -1091,7 +1091,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check the domain's TXT record; once verified, deploys route it */
+        /** Check the domain's TXT record; once verified, the next deploy routes it (`routed` says whether the live release does already) */
         post: operations["post_orgs_org_services_svc_domain_verify"];
         delete?: never;
         options?: never;

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { Deployment } from "../api/models";
 import { phases } from "./Timeline";
-import { err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { type Answer, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 
 const at = "2026-11-27T10:00:00Z";
 const waiting: Deployment = {
@@ -12,7 +12,7 @@ const waiting: Deployment = {
   rollback_of_number: null, actor: "dev@example.com", created: at, updated: at, environment: "production",
   phases: [{ status: "awaiting_approval", at }],
 };
-const page = (d: Deployment, role = "owner") => ({
+const page = (d: Deployment, role = "owner"): Record<string, Answer> => ({
   ...signedIn(),
   "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role }] }],
   "GET /v1/orgs/o/deployments/d2": () => [200, d],

@@ -72,8 +72,8 @@ export function ApprovalBox({ org, d, canApprove }: { org: string; d: Deployment
   const err = reject.error instanceof ApiError ? reject.error : null;
   const busy = approve.isPending || reject.isPending;
   return (
-    <div className="outcome outcome-warn" aria-labelledby="approval-h">
-      <h2 id="approval-h">Waiting for approval</h2>
+    <section className="outcome outcome-warn" aria-labelledby="approval-h">
+      <h2 id="approval-h" className="outcome-title">Waiting for approval</h2>
       <p>{d.actor} asked to deploy this release to {d.environment ?? "production"}, which requires an admin or owner to approve deploys.
         Nothing runs until then.</p>
       {!canApprove && <p className="muted">An admin or owner of the organization approves or rejects it.</p>}
@@ -95,6 +95,6 @@ export function ApprovalBox({ org, d, canApprove }: { org: string; d: Deployment
         </form>
       )}
       <ErrorNote error={approve.error ?? (err?.forField("reason") ? null : reject.error)} />
-    </div>
+    </section>
   );
 }

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Deployment, Service } from "../api/models";
 import { keys } from "../api/queries";
-import { ErrorNote, Loading } from "./Empty";
+import { ErrorNote, Loading, LoadingVoice } from "./Empty";
 import { useFocusTrap } from "./useFocusTrap";
 import { changeWords, shownPlan, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
 
@@ -56,7 +56,8 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
             : <>Image <span className="mono break">{service.image}</span></>}
           {p?.sandbox ? " · into the sandbox" : ""}
         </p>
-        {plan.isPending && <Loading what="the plan" />}
+        {/* said inside the dialog: aria-modal hides the page's own voice */}
+        <LoadingVoice>{plan.isPending && <Loading what="the plan" />}</LoadingVoice>
         {plan.error ? <ErrorNote error={plan.error} /> : null}
         {p && (
           <>

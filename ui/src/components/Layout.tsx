@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from "reac
 import { useQueryClient } from "@tanstack/react-query";
 import { api, onSessionEnded, session } from "../api/client";
 import { useHealth, useMe } from "../api/queries";
+import { LoadingVoice } from "./Empty";
 import { SearchPalette } from "./SearchPalette";
 import { usePageFocus } from "./usePageFocus";
 
@@ -89,7 +90,7 @@ export function Layout() {
         </nav>
       </header>
       <main className="content" id="main" ref={main} tabIndex={-1}>
-        <Outlet />
+        <LoadingVoice><Outlet /></LoadingVoice>
       </main>
       {searching && org && <SearchPalette org={org} onClose={() => setSearching(false)} />}
     </div>

@@ -2,6 +2,7 @@ import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { LogLine } from "../api/models";
 import { clock } from "../lib/format";
+import { LogAnnouncer } from "./LogAnnouncer";
 
 const ROW = 20;
 
@@ -29,8 +30,10 @@ export function LogLineParts({ l }: { l: LogLine }) {
  * line wraps (an ARN or a stack trace is read whole, on a phone too): rows are measured once shown.
  * It follows new lines unless paused (or scrolled up); the filter shows matching lines only.
  * Pass `paused`/`onPausedChange` when pausing must also stop the reads (run-time logs). */
-export function LogView({ lines, live, label = "Log", paused: controlled, onPausedChange }: {
+export function LogView({ lines, live, label = "Log", paused: controlled, onPausedChange, announce = false, outcome }: {
   lines: LogLine[]; live: boolean; label?: string; paused?: boolean; onPausedChange?: (paused: boolean) => void;
+  /** a deploy log: say new lines (throttled) and, with `outcome`, how it ended (LogAnnouncer) */
+  announce?: boolean; outcome?: string | null;
 }) {
   const [query, setQuery] = useState("");
   const [own, setOwn] = useState(false);
@@ -71,10 +74,11 @@ export function LogView({ lines, live, label = "Log", paused: controlled, onPaus
         {/* said while searching (how many match); a count ticking up while following is not */}
         <span className="muted" aria-live={q ? "polite" : "off"}>{q ? `${shown.length} of ${lines.length} lines` : lines.length === 1 ? "1 line" : `${lines.length} lines`}{live ? " · live" : ""}</span>
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? "Follow" : "Pause"}</button>
+        {announce && <LogAnnouncer count={lines.length} live={live} following={!paused} outcome={outcome} />}
       </div>
       {/* role=log is a live region by default: rows the virtualizer adds while scrolling (old lines)
-          would be read out as if new, and a following log reads every line. Off: the page's own
-          status region says how the deployment ends; the lines are read on demand. */}
+          would be read out as if new, and a following log reads every line. Off: a deploy log's
+          LogAnnouncer says how many lines came and how it ended; the lines are read on demand. */}
       <div ref={parent} className="log-scroll" onScroll={onScroll} role="log" aria-live="off" aria-label={label} tabIndex={0}
         onWheel={byHand} onTouchMove={byHand} onMouseDown={byHand} onKeyDown={byHand}>
         <div style={{ height: v.getTotalSize(), position: "relative" }}>

@@ -1,4 +1,5 @@
 import { useEffect, useId, type ReactNode } from "react";
+import { LoadingVoice } from "./Empty";
 import { useFocusTrap } from "./useFocusTrap";
 
 /** A modal dialog: role=dialog and aria-modal, named by its heading; focus moves inside at once (to
@@ -20,7 +21,7 @@ export function Modal({ title, onClose, children, focus = "input, select, textar
       }}>
       <div ref={ref} tabIndex={-1} className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId}>
         <h2 id={titleId}>{title}</h2>
-        {children}
+        <LoadingVoice>{children}</LoadingVoice>
       </div>
     </div>
   );

@@ -198,11 +198,13 @@ test("a rolled-back release: the reason, the release serving again as a link, wh
   });
   const router = renderAt("/orgs/o/deployments/d2");
   const user = userEvent.setup();
-  const alert = await screen.findByRole("alert");
-  expect(alert.textContent).toContain("This release failed and was rolled back.");
+  // a region under its heading, read in order: what failed, the reason, what to do
+  const alert = await screen.findByRole("region", { name: "This release failed and was rolled back." });
   expect(alert.textContent).toContain("health check on / returned 502");
   expect(within(alert).getByRole("link", { name: "#1" }).getAttribute("href")).toBe("/orgs/o/deployments/d1");
   expect((await within(alert).findByRole("link", { name: "variables" })).getAttribute("href")).toBe("/orgs/o/services/s/variables");
+  expect([...alert.querySelectorAll("h2, h3, p")].map((e) => e.textContent?.slice(0, 30))).toEqual([
+    "This release failed and was ro", "Reason: health check on / retu", "What to do", "The previous release (#1) is s", expect.stringMatching(/^Fix the cause/)]);
   expect(within(alert).getByRole("link", { name: "settings" }).getAttribute("href")).toBe("/orgs/o/services/s/settings");
   expect(within(alert).getByRole("link", { name: "the service's logs" }).getAttribute("href")).toBe("/orgs/o/services/s/logs");
   const again = await within(alert).findByRole("button", { name: "Deploy again" });
@@ -218,8 +220,7 @@ test("a first deploy that failed says nothing serves traffic; one after a live r
   const failed = dep({ status: "failed", error: "container exited with code 1", finished: at(2), steps: [{ name: "rollout", status: "failed", error: "exit 1" }] });
   fakeApi(failedApi(failed, { ...service, status: "failed", live_deployment_id: null as unknown as string }));
   renderAt("/orgs/o/deployments/d2");
-  const alert = await screen.findByRole("alert");
-  expect(alert.textContent).toContain("This deployment failed.");
+  const alert = await screen.findByRole("region", { name: "This deployment failed." });
   expect(await within(alert).findByText("Nothing was live before, so there was nothing to roll back to: the service serves no traffic yet.")).toBeTruthy();
   expect(servingWords(failed, { ...service, live_deployment_id: "d1" } as never)).toBe("Nothing was rolled out: the live release keeps serving traffic.");
 });
@@ -231,7 +232,7 @@ test("a viewer sees what happened and where to look, but no Deploy again", async
     "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
   });
   renderAt("/orgs/o/deployments/d2");
-  const alert = await screen.findByRole("alert");
+  const alert = await screen.findByRole("region", { name: "This release failed and was rolled back." });
   expect(await within(alert).findByRole("link", { name: "the service's logs" })).toBeTruthy();
   expect(within(alert).queryByRole("button", { name: "Deploy again" })).toBeNull();
 });
@@ -267,4 +268,27 @@ test("Cancel says what it cancels, and once asked the page says the deployment s
   expect(await screen.findByText("Cancel requested by me@example.com: the deployment stops before its next step.")).toBeTruthy();
   expect(screen.queryByRole("button", { name: "Cancel deployment" })).toBeNull();
   expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/deployments/d2/cancel"]);
+});
+
+test("a deployment followed to its end: the log says it finished, once (the page's status line does not repeat it)", async () => {
+  session.set("t");
+  let current = dep({ status: "deploying", steps: [{ name: "rollout", status: "running" }] });
+  const line = (seq: number) => ({ seq, ts: "2026-11-26T17:40:40Z", message: `line ${seq}`, step: "rollout" });
+  let reads = 0;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, current],
+    "GET /v1/orgs/o/deployments/d2/logs": () => {
+      reads += 1;
+      if (reads === 1) return [200, { lines: [line(1), line(2)], next: "2", more: false, status: "deploying", final: false }];
+      current = { ...current, status: "live", finished: current.updated };
+      return [200, { lines: [line(3)], next: "3", more: false, status: "live", final: true }];
+    },
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  await waitFor(() => expect(screen.getByTestId("log-news").textContent).toBe("Deploy finished: live."), { timeout: 8000 });
+  const heard = screen.getAllByRole("status").map((s) => s.textContent ?? "");
+  expect(heard.filter((t) => /live\.$/.test(t))).toEqual(["Deploy finished: live."]);
 });

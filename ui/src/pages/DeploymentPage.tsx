@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
@@ -27,10 +27,12 @@ export default function DeploymentPage() {
   const qc = useQueryClient();
   const can = useCan(org);
   const [redeploying, setRedeploying] = useState(false);
+  const watched = useRef(false);
   const cancel = useMutation({
     mutationFn: () => unwrap<Deployment>(api.POST("/v1/orgs/{org}/deployments/{dep}/cancel", { params: { path: { org, dep } } })),
     onSuccess: (x) => qc.setQueryData(keys.deployment(org, dep), x),
   });
+  if (d.data && !isFinal(d.data.status)) watched.current = true;   // seen running here: its log says the end
   if (d.isPending) return <Loading what="deployment" />;
   if (!d.data) return <PageError title="Cannot show this deployment" error={d.error} retry={() => void d.refetch()} />;
   const x = d.data;
@@ -62,26 +64,35 @@ export default function DeploymentPage() {
           x.sandbox ? "sandbox" : null,
         ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>
-      {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard) */}
-      <p className="sr-only" role="status">Deployment #{x.number} is {statusWords(releaseStatus(x, service.data?.live_deployment_id))}.</p>
+      {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard);
+          the end of a deployment followed here is said by the log's LogAnnouncer ("Deploy finished: …") */}
+      <p className="sr-only" role="status">{final && watched.current ? "" : `Deployment #${x.number} is ${statusWords(releaseStatus(x, service.data?.live_deployment_id))}.`}</p>
+      {/* not a live region nor an alert (either reads the box as one blob): a region under its own
+          heading, read in order: what failed, why, then what serves traffic and what to do */}
+      {x.error && (
+        <section className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`}
+          aria-labelledby="outcome-h" data-testid="outcome">
+          <h2 id="outcome-h" className="outcome-title">{outcomeTitle(x)}</h2>
+          <p className="reason"><span className="reason-label">Reason: </span>{x.error}</p>
+          {(x.status === "rolled_back" || (x.status === "failed" && service.data)) && (
+            <>
+              <h3 className="outcome-sub">What to do</h3>
+              {x.status === "rolled_back" && (
+                <p>The previous release{x.rollback_to
+                  ? <> (<Link to={`/orgs/${org}/deployments/${x.rollback_to}`}>#{x.rollback_to_number}</Link>)</>
+                  : x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>
+              )}
+              {x.status === "failed" && service.data && <p>{servingWords(x, service.data)}</p>}
+              {final && service.data && (
+                <NextSteps org={org} s={service.data} canDeploy={can("deploy") && service.data.status !== "deleting"}
+                  onDeploy={() => setRedeploying(true)} />
+              )}
+            </>
+          )}
+        </section>
+      )}
+      {x.status === "awaiting_approval" && <ApprovalBox org={org} d={x} canApprove={can("deploy.approve")} />}
       <div aria-live="polite">
-        {x.status === "awaiting_approval" && <ApprovalBox org={org} d={x} canApprove={can("deploy.approve")} />}
-        {x.error && (
-          <div className={`outcome ${["rolled_back", "rollback_pending", "rolling_back"].includes(x.status) ? "outcome-warn" : "outcome-bad"}`} role="alert">
-            <strong>{outcomeTitle(x)}</strong>
-            <p className="reason">{x.error}</p>
-            {x.status === "rolled_back" && (
-              <p>The previous release{x.rollback_to
-                ? <> (<Link to={`/orgs/${org}/deployments/${x.rollback_to}`}>#{x.rollback_to_number}</Link>)</>
-                : x.rollback_to_number ? ` (#${x.rollback_to_number})` : ""} is serving traffic again.</p>
-            )}
-            {x.status === "failed" && service.data && <p>{servingWords(x, service.data)}</p>}
-            {final && service.data && (
-              <NextSteps org={org} s={service.data} canDeploy={can("deploy") && service.data.status !== "deleting"}
-                onDeploy={() => setRedeploying(true)} />
-            )}
-          </div>
-        )}
         {!final && x.cancel_requested && (
           <p className="notice">Cancel requested by {x.cancel_requested}: the deployment stops before its next step.</p>
         )}
@@ -96,7 +107,7 @@ export default function DeploymentPage() {
         <section aria-labelledby="logh" className="grow">
           <h2 id="logh">Log</h2>
           <ErrorNote error={tail.error} />
-          <LogView lines={tail.lines} live={!tail.final} label={`Log of deployment #${x.number}`} />
+          <LogView lines={tail.lines} live={!tail.final} label={`Log of deployment #${x.number}`} announce outcome={final ? x.status : null} />
         </section>
       </div>
     </section>

@@ -9,6 +9,9 @@ const project = {
   "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", name: "shop" }],
   "GET /v1/orgs/o/git/github": (): [number, unknown] => [200, { provider: "github", configured: false }],
 };
+/** GET …/hooks/github before a hook is made: a 200 saying so (chalicelib/hooks/service.py describe). */
+const noHook = (): [number, unknown] => [200, { configured: false, id: null, provider: "github", url: "http://localhost/v1/hooks/github/p",
+  events: ["push", "pull_request"], created: null, updated: null, deliveries: [] }];
 const env = (name: string, over: Record<string, unknown> = {}) => ({
   id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, branch: null, preview: null,
   created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
@@ -27,7 +30,7 @@ test("webhook: made with its URL and secret shown once (copy), deliveries in wor
     [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
     [`GET ${HOOK}`]: () => {
       reads += 1;
-      if (!hook) return [404, err("not_found", "this project has no GitHub webhook: POST to make one", "project")];
+      if (!hook) return noHook();
       const push = reads > 2
         ? delivery("1", "push", "done", { branch: "main", environments: ["production"], deployments: ["dep_a", "dep_b"] })
         : delivery("1", "push", "processing", null);
@@ -38,7 +41,7 @@ test("webhook: made with its URL and secret shown once (copy), deliveries in wor
     },
     [`POST ${HOOK}`]: () => {
       posts += 1;
-      hook = { id: "hook_1", provider: "github", events: ["push", "pull_request"], created: "2026-11-26T00:00:00Z", updated: new Date().toISOString() };
+      hook = { configured: true, id: "hook_1", provider: "github", url: "http://localhost/v1/hooks/github/p", events: ["push", "pull_request"], created: "2026-11-26T00:00:00Z", updated: new Date().toISOString() };
       return [201, { id: "hook_1", provider: "github", url: "http://localhost/v1/hooks/github/p", secret: `s3cret-${posts}`,
         content_type: "application/json", events: ["push", "pull_request"], rotated: posts > 1 }];
     },
@@ -46,6 +49,7 @@ test("webhook: made with its URL and secret shown once (copy), deliveries in wor
   renderAt("/orgs/o/projects/p/git");
   const user = userEvent.setup();
   await user.click(await screen.findByRole("button", { name: "Set up the GitHub webhook" }));
+  expect(screen.queryByRole("alert")).toBeNull();        // no webhook yet is a state, not an error
 
   const panel = await screen.findByRole("region", { name: "Webhook secret" });
   expect(within(panel).getByLabelText("Payload URL").textContent).toBe("http://localhost/v1/hooks/github/p");
@@ -94,7 +98,7 @@ test("tracked branches are PATCHed (the API's error next to the branch); preview
   ];
   const calls = fakeApi({
     ...signedIn(), ...project,
-    [`GET ${HOOK}`]: () => [404, err("not_found", "none", "project")],
+    [`GET ${HOOK}`]: noHook,
     [`GET ${ENVS}`]: () => [200, { items, next: null }],
     [`PATCH ${ENVS}/production`]: async (req) => {
       const body = await req.json() as { branch: string | null };
@@ -139,7 +143,7 @@ test("private repositories: an admin adds the organization's GitHub token (the A
   let token: Record<string, unknown> = { provider: "github", configured: false };
   const calls = fakeApi({
     ...signedIn(), ...project,
-    [`GET ${HOOK}`]: () => [404, err("not_found", "none", "project")],
+    [`GET ${HOOK}`]: noHook,
     [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
     "GET /v1/orgs/o/git/github": () => [200, token],
     "PUT /v1/orgs/o/git/github": async (req) => {
@@ -182,7 +186,7 @@ test("private repositories: a developer sees whether a token is set and no butto
   fakeApi({
     ...signedIn(), ...project,
     "GET /v1/me": () => [200, { user: { id: "u", email: "dev@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
-    [`GET ${HOOK}`]: () => [404, err("not_found", "none", "project")],
+    [`GET ${HOOK}`]: noHook,
     [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
     "GET /v1/orgs/o/git/github": () => [200, { provider: "github", configured: true, version: 2, hint: "…Ab3d", set_by: "boss@example.com",
       created: "2026-11-26T00:00:00Z", updated: new Date().toISOString() }],

@@ -1,7 +1,9 @@
+import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Service } from "../../api/models";
 import { useCan } from "../../api/queries";
+import { DeployDialog } from "../../components/DeployDialog";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { StatusBadge } from "../../components/StatusBadge";
 
@@ -38,10 +40,18 @@ export function domainNote(d: DomainStatus): string | null {
   return null;
 }
 
+/** What a successful Check DNS and verify says (role=status): verified, and whether it is routed yet. */
+export function verifiedWords(v: DomainStatus): string {
+  if (v.routed) return `${v.domain} is verified and routed to this service.`;
+  return `${v.domain} is verified. Nothing reaches it until the next deploy routes it to this service (and requests its certificate).`;
+}
+
 /** The custom domain: the TXT record that proves it is yours, verification, and certificate records. */
 export function Domain({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
-  const write = useCan(org)("service.write");
+  const can = useCan(org);
+  const write = can("service.write");
+  const [deploying, setDeploying] = useState(false);
   const key = ["domain", org, service.id];
   const domain = useQuery({
     queryKey: key,
@@ -59,7 +69,7 @@ export function Domain({ org, service }: { org: string; service: Service }) {
     <section className="narrow">
       <h2>{service.domain} {d && <StatusBadge status={d.status === "verified" ? "live" : d.status} />}</h2>
       <ErrorNote error={domain.error} retry={() => void domain.refetch()} />
-      {d && domainNote(d) && <p className="notice">{domainNote(d)}</p>}
+      {d && domainNote(d) && !verify.data && <p className="notice">{domainNote(d)}</p>}
       {d?.verification && (
         <>
           <h3>Prove the domain is yours</h3>
@@ -71,7 +81,12 @@ export function Domain({ org, service }: { org: string; service: Service }) {
         <p><button className="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>Check DNS and verify</button></p>
       )}
       {verify.error instanceof ApiError && <p className="form-error" role="alert">{verify.error.message}</p>}
-      {verify.data?.message && <p className="notice" role="status">{verify.data.message}</p>}
+      {verify.data && <p className="notice" role="status">{verifiedWords(verify.data)}</p>}
+      {/* verified is not routed: only a deploy makes the load balancer's rule for the domain */}
+      {d?.status === "verified" && !d.routed && can("deploy") && service.status !== "deleting" && (
+        <p><button className="primary" onClick={() => setDeploying(true)} aria-haspopup="dialog">Deploy now to route it</button></p>
+      )}
+      {deploying && <DeployDialog org={org} service={service} onClose={() => setDeploying(false)} />}
       {d?.certificate?.validation_records?.length ? (
         <>
           <h3>Certificate ({d.certificate.status})</h3>
