@@ -24,7 +24,7 @@ export interface HookSecret { id: string; provider: "github"; url: string; secre
 
 export const EVENTS = [
   "deployment.started", "deployment.building", "deployment.live", "deployment.failed", "deployment.rolled_back",
-  "preview.created", "preview.deleted", "alert.opened", "alert.resolved",
+  "preview.created", "preview.deleted", "alert.opened", "alert.resolved", "service.suspended", "service.resumed",
 ] as const;
 export type NotifyKind = "webhook" | "slack";
 export interface Subscription {
