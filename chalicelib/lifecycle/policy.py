@@ -209,7 +209,7 @@ class Resumed(Rule):
     def commit(self, move: Move) -> None:
         d = move.doc
         audit.record(move.ports, move.actor, d["org_id"], "service.resumed", "service", d["service_id"],
-                     {"name": d["service_name"], "deployment": d["id"], "number": d["number"]})
+                     {"name": d["service_name"], "deployment": d["id"], "number": d["number"], "by": d["actor"]})
 
     def after(self, move: Move) -> None:
         from chalicelib.notify import service as notify
