@@ -8,6 +8,8 @@ TEARDOWN_SERVICE = "launchbay.teardown_service"
 TEARDOWN_ENVIRONMENT = "launchbay.teardown_environment"
 RESUME_TEARDOWNS = "launchbay.resume_teardowns"
 START_RUN = "launchbay.start_run"
+SUSPEND_SERVICE = "launchbay.suspend_service"
+RESUME_SUSPENSIONS = "launchbay.resume_suspensions"   # beat: suspensions that lost their task
 REAP_DEPLOYMENTS = "launchbay.reap_deployments"
 HEALTH_WATCH = "launchbay.health_watch"
 SYNC_RUNS = "launchbay.sync_runs"
@@ -29,13 +31,13 @@ PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, fail
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
-       FORGET_GIT_TOKEN)
+       FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
     RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", TEARDOWN_ENVIRONMENT: "deploys", START_RUN: "deploys",
-    RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys",
+    RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys", SUSPEND_SERVICE: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify",

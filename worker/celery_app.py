@@ -54,6 +54,7 @@ celery.conf.update(
         "detect-drift": {"task": names.DETECT_DRIFT, "schedule": 300.0},
         "cleanup": {"task": names.CLEANUP, "schedule": 3600.0},
         "resume-teardowns": {"task": names.RESUME_TEARDOWNS, "schedule": 300.0},
+        "resume-suspensions": {"task": names.RESUME_SUSPENSIONS, "schedule": 60.0},
         "search-retention": {"task": names.SEARCH_RETENTION, "schedule": 3600.0},
         "evaluate-alerts": {"task": names.EVALUATE_ALERTS, "schedule": 60.0},
         "expire-previews": {"task": names.EXPIRE_PREVIEWS, "schedule": 600.0},

@@ -83,6 +83,27 @@ def restart(org, svc):
     return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
 
 
+@endpoint(bp, ORG + "/services/{svc}/suspend", "POST",
+          "Suspend the service: 0 tasks and autoscaling held at 0 (web, worker), or its schedule disabled (cron), "
+          "without deleting anything; done by the worker (status suspending, then suspended; honours Idempotency-Key)",
+          202, tag=TAG)
+def suspend(org, svc):
+    from chalicelib.deploys import suspend as suspension
+
+    doc, created = suspension.suspend(ports(), actor(bp), org, svc, _idempotency_key())
+    return (202 if created else 200), doc
+
+
+@endpoint(bp, ORG + "/services/{svc}/resume", "POST",
+          "Resume a suspended service: a deployment of its live release that restores its task count, autoscaling "
+          "and schedule from the release's settings and waits for health (honours Idempotency-Key)", 202, tag=TAG)
+def resume(org, svc):
+    from chalicelib.deploys import suspend as suspension
+
+    dep, created = suspension.resume(ports(), actor(bp), org, svc, _idempotency_key())
+    return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
+
+
 @endpoint(bp, ORG + "/deployments/{dep}", "GET", "Read a deployment with its steps", tag=TAG)
 def get(org, dep):
     return _out(service.get_deployment(ports(), actor(bp), org, dep))

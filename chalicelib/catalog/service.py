@@ -57,6 +57,8 @@ def public_service(service: dict[str, Any]) -> dict[str, Any]:
     out = dict(service)
     # the configuration differs from what runs (after a rollback too), or nothing runs yet
     out["needs_deploy"] = service.get("config_hash") != service.get("live_config_hash") or not service.get("live_deployment_id")
+    if out.get("suspended"):   # the request's Idempotency-Key is the caller's, not the service's
+        out["suspended"] = {k: v for k, v in out["suspended"].items() if k != "key"}
     return out
 
 

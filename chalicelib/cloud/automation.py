@@ -53,6 +53,14 @@ class AutomationMixin(FoundationMixin):
                 events.remove_targets(Rule=rule_name, Ids=ids, Force=True)
             events.delete_rule(Name=rule_name, Force=True)
 
+    def disable_schedule(self, rule_name: str) -> bool:
+        """Suspend a cron service: the rule stays (with its target) but fires no more; its next
+        ensure_schedule (a resume) puts it back ENABLED. -> whether the rule exists."""
+        with ignoring("ResourceNotFoundException"):
+            self.client("events").disable_rule(Name=rule_name)
+            return True
+        return False
+
     # --- autoscaling ---------------------------------------------------------------
     def ensure_autoscaling(self, service_name: str, min_count: int, max_count: int, cpu_target: float = 60.0,
                            requests_per_target: Optional[int] = None,

@@ -214,6 +214,22 @@ class ComputeMixin(FoundationMixin):
         # moto's update_service keeps the old deployments: name the rollout by its task definition.
         return deployment_marker(td)
 
+    def scale_to_zero(self, name: str) -> bool:
+        """Suspend: no tasks, and a scalable target (present only when the service's settings ask
+        for autoscaling) held at 0..0 first, so autoscaling starts none again. Nothing is
+        remembered: a resume restores both from the release's settings. Idempotent.
+        -> whether there was an ECS service."""
+        svc = self._raw_service(name)
+        if svc is None:
+            return False
+        if self._scalable_range(name) is not None:
+            self.client("application-autoscaling").register_scalable_target(
+                ServiceNamespace="ecs", ResourceId=naming.scaling_resource_id(self.cluster, name),
+                ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+        if svc.get("desiredCount"):
+            self.client("ecs").update_service(cluster=self.cluster, service=name, desiredCount=0)
+        return True
+
     def delete_service(self, name: str) -> None:
         svc = self._raw_service(name)
         if svc is None:

@@ -11,6 +11,8 @@ from chalicelib.cloud.port import HealthCheckSpec, Network
 
 NOT_FOUND_ACTION = [{"Type": "fixed-response", "FixedResponseConfig": {
     "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "No Launchbay service answers this host."}}]
+SUSPENDED_ACTION = [{"Type": "fixed-response", "FixedResponseConfig": {
+    "StatusCode": "503", "ContentType": "text/plain", "MessageBody": "service suspended"}}]
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HEALTH_DEFAULTS: HealthCheckSpec = {"path": "/", "interval_seconds": 15, "timeout_seconds": 5,
                                     "healthy_threshold": 2, "unhealthy_threshold": 3, "matcher": "200-399"}
@@ -290,6 +292,26 @@ class EdgeMixin(FoundationMixin):
                     self.client("elbv2").delete_rule(RuleArn=r["RuleArn"])
                     deleted = True
         return deleted
+
+    def answer_suspended(self, listener_arn: str, host: str, path: str, owner: str) -> bool:
+        """A suspended service's host answers 503 "service suspended" from the load balancer
+        (rather than a 503 for want of healthy targets); its next deploy step for the rule (a
+        resume) forwards it to the target group again. Only the owner's own rule is changed.
+        -> whether a rule now answers so."""
+        key = conditions_key(rule_conditions(host, path))
+        try:
+            rules = self._rules(listener_arn)
+        except Exception as exc:
+            if error_code(exc) == "ListenerNotFound":
+                return False
+            raise
+        for r in rules:
+            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key \
+                    and self._rule_owner(r["RuleArn"]) == owner:
+                if r.get("Actions") != SUSPENDED_ACTION:
+                    self.client("elbv2").modify_rule(RuleArn=r["RuleArn"], Actions=SUSPENDED_ACTION)
+                return True
+        return False
 
     def delete_target_group(self, arn: str) -> None:
         """Remove a service's target group once nothing routes to it (its rules went first)."""

@@ -70,7 +70,12 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
     if not place.public_ip:
         assumptions.append("private subnets: tasks have no public IPv4; the VPC's NAT gateway is not counted here")
     kind = spec["kind"]
-    if kind == "cron":
+    if spec.get("suspended"):   # no task runs until it is resumed; its share of the ALB stays
+        assumptions.append("suspended: no tasks run (compute 0) until it is resumed")
+        lines = _task_lines(p, spec, 0.0, 0.0, place.public_ip)
+        if kind == "web":
+            lines += _lb_lines(p, max(place.web_services, 1))
+    elif kind == "cron":
         runs = _runs(spec.get("schedule"), assumptions)
         hours = runs * CRON_RUN_MINUTES / 60
         assumptions.append(f"cron: {runs:.1f} runs a month of {CRON_RUN_MINUTES} minutes each "

@@ -9,6 +9,7 @@ from chalicelib.catalog.service import get_project, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.cost import prices
 from chalicelib.cost.estimate import Placement, resource_estimate, service_estimate, total
+from chalicelib.lifecycle.states import SUSPENDED
 from chalicelib.store.port import iter_all
 
 # what an estimate reads of a service (a live release's spec carries the same keys)
@@ -36,7 +37,8 @@ def env_services(ports: Ports, org_id: str, env_id: Optional[str]) -> list[dict[
 
 
 def priced(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: spec.get(k) for k in PRICED_FIELDS}
+    """A service's (or a release spec's) priced fields; a suspended service runs no tasks."""
+    return {**{k: spec.get(k) for k in PRICED_FIELDS}, "suspended": spec.get("status") in SUSPENDED}
 
 
 def service_cost(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:

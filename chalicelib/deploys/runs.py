@@ -13,6 +13,7 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, StateConflict
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
 from chalicelib.deploys.steps import recorded_network
+from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict, iter_all
 
 
@@ -24,6 +25,8 @@ def run_now(ports: Ports, actor: Actor, org_id: str, service_id: str,
     if service["kind"] != "cron" and not command:
         raise Invalid(f"a {service['kind']} service runs a one-off command only: give the command to run "
                       "(e.g. [\"python\", \"manage.py\", \"shell\"]); its own command never ends", field="command")
+    if service["kind"] == "cron" and service["status"] in states.SUSPENDED:   # its schedule is off too
+        raise StateConflict(f"{service['name']} is {service['status']}: resume it first", field="status")
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
     if not live or not live.get("task_definition"):
         raise StateConflict("the service has no live release to run: deploy it first", field="service")

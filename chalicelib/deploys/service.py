@@ -55,22 +55,25 @@ def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, 
 def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: Optional[str],
                     idempotency_key: Optional[str] = None, rollback_of: Optional[dict] = None,
                     commit: Optional[dict[str, str]] = None, restart_of: Optional[dict] = None,
-                    extra: Optional[dict[str, Any]] = None) -> tuple[dict, bool]:
+                    extra: Optional[dict[str, Any]] = None, resume_of: Optional[dict] = None) -> tuple[dict, bool]:
     """create_deployment once the caller may deploy the service (a user's role was checked, or it
-    is the platform's own rollback on an alert); `extra`: fields the deployment also records."""
+    is the platform's own rollback on an alert); `extra`: fields the deployment also records.
+    `resume_of`: the live release of a suspended service, run again (deploys/suspend.py)."""
     org_id, service_id = service["org_id"], service["id"]
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
+    if service["status"] in states.SUSPENDED and not resume_of:   # it would go live running nothing
+        raise StateConflict(f"{service['name']} is {service['status']}: resume it first", field="status")
     deps = ports.store.collection("deployments")
     scope = None
     if idempotency_key:
         if len(idempotency_key) > 200:
             raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
-        scope = _scope(service_id, idempotency_key)
+        scope = idempotency_scope(service_id, idempotency_key)
         first = deps.find_one({"idempotency_scope": scope})
         if first:
             return first, False
-    release = rollback_of or restart_of
+    release = rollback_of or restart_of or resume_of
     if release:
         spec, secret_refs = dict(release["spec"]), dict(release.get("secret_refs") or {})
         config_hash = release.get("config_hash")
@@ -95,6 +98,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
            "rollback_of": rollback_of["id"] if rollback_of else None,
            "rollback_of_number": rollback_of["number"] if rollback_of else None, "config_hash": config_hash,
            **({"restart_of": restart_of["id"], "restart_of_number": restart_of["number"]} if restart_of else {}),
+           **({"resume_of": resume_of["id"], "resume_of_number": resume_of["number"]} if resume_of else {}),
            "status": status, "reason": APPROVAL_WAIT if held else "waiting for a worker", "steps": [],
            "actor": actor.label, "error": None,
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, status), "lease_owner": None,
@@ -117,6 +121,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
             audit.record(ports, actor, org_id, "deployment.create", "deployment", dep["id"],
                          {"number": dep["number"], "service": dep["service_name"], "image": dep["image"], "rollback_of": dep["rollback_of"],
                           **({"restart_of": dep["restart_of"]} if restart_of else {}),
+                          **({"resume_of": dep["resume_of"]} if resume_of else {}),
                           **({"commit": dep["commit"]["sha"]} if dep["commit"] else {})})
             if held:
                 append_log(ports, dep, f"deployment #{dep['number']} of {dep['service_name']} is waiting for "
@@ -132,7 +137,8 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
 
         notify.emit(ports, org_id, dep["project_id"], notify_events.AWAITING_APPROVAL, notify.deployment_data(ports, dep))
         return dep, True
-    supersede_older(ports, dep)
+    # a restart or a resume runs the live release again: a new release waiting for approval stays asked for
+    supersede_older(ports, dep, waiting=not (restart_of or resume_of))
     if rollback_of:
         take_over(ports, actor, dep)
     _publish(ports, dep)
@@ -149,21 +155,22 @@ def _publish(ports: Ports, dep: dict[str, Any]) -> None:
                     type(exc).__name__)
 
 
-def _scope(service_id: str, idempotency_key: str) -> str:
+def idempotency_scope(service_id: str, idempotency_key: str) -> str:
     return f"{service_id}:{idempotency_key}"
 
 
-def _under_way(ports: Ports, service_id: str) -> Optional[dict[str, Any]]:
+def under_way(ports: Ports, service_id: str) -> Optional[dict[str, Any]]:
     """A deployment of the service that has not settled, if there is one."""
     busy, _ = ports.store.collection("deployments").find(
         {"service_id": service_id, "status": {"$in": sorted(states.UNDER_WAY)}}, limit=1)
     return busy[0] if busy else None
 
 
-def supersede_older(ports: Ports, newest: dict[str, Any]) -> None:
-    """Older deploys that have not started give way to the newest that will (queued or approved)."""
+def supersede_older(ports: Ports, newest: dict[str, Any], waiting: bool = True) -> None:
+    """Older deploys that have not started give way to the newest that will (queued or approved);
+    `waiting`: those waiting for approval too."""
     older, _ = ports.store.collection("deployments").find(
-        {"service_id": newest["service_id"], "status": {"$in": ["awaiting_approval", "queued"]},
+        {"service_id": newest["service_id"], "status": {"$in": ["awaiting_approval", "queued"] if waiting else ["queued"]},
          "number": {"$lt": newest["number"]}}, limit=100)
     for dep in older:
         lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newest['number']}")
@@ -231,7 +238,7 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         raise StateConflict("a cron service starts a new task for every run: there is nothing running to restart",
                             field="service")
     if idempotency_key and len(idempotency_key) <= 200:   # a retried request gets its first answer
-        first = ports.store.collection("deployments").find_one({"idempotency_scope": _scope(service_id, idempotency_key)})
+        first = ports.store.collection("deployments").find_one({"idempotency_scope": idempotency_scope(service_id, idempotency_key)})
         if first:
             return first, False
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
@@ -239,7 +246,7 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         raise StateConflict("the service is being deleted", field="service")
     if live is None:
         raise StateConflict(f"{service['name']} has no live release to restart: deploy it first", field="service")
-    busy = _under_way(ports, service_id)
+    busy = under_way(ports, service_id)
     if busy:
         raise StateConflict(f"deployment #{busy['number']} is {busy['status']}: it replaces the tasks anyway; "
                             "restart once it has settled", field="status")
@@ -257,13 +264,13 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
     from chalicelib.core.ids import epoch_from_iso
 
     rule = service.get("auto_rollback") or {}
-    if alert["rule"] not in (rule.get("rules") or []):
+    if alert["rule"] not in (rule.get("rules") or []) or service["status"] in states.SUSPENDED:
         return None
     deps = ports.store.collection("deployments")
     live = deps.get(service.get("live_deployment_id") or "")
-    if live is None or live.get("rollback_of") or live.get("restart_of"):
+    if live is None or live.get("rollback_of") or live.get("restart_of") or live.get("resume_of"):
         return None
-    busy = _under_way(ports, service["id"])
+    busy = under_way(ports, service["id"])
     if busy:   # someone is deploying already (a fix, say): theirs goes on, and it is not taken over
         log.info("auto rollback of %s: deployment #%s is %s; left alone", service["id"], busy["number"], busy["status"])
         return None
@@ -323,6 +330,9 @@ def approve(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
     and supersedes older deploys of the service that have not started. An environment with
     `prevent_self_approval` refuses the person who asked for it (403, field `approval`)."""
     dep = _awaiting(ports, actor, org_id, deployment_id)
+    service = ports.store.collection("services").get(dep["service_id"]) or {}
+    if service.get("status") in states.SUSPENDED:   # suspended since it was asked for: it would go live running nothing
+        raise StateConflict(f"{dep['service_name']} is suspended: resume it first, then approve", field="service")
     env = ports.store.collection("environments").get(dep.get("environment_id") or "") or {}
     if env.get("prevent_self_approval") and dep.get("requested_by") == actor.user_id:
         raise Forbidden(f"the {env.get('name')} environment needs another admin or owner to approve a deploy "

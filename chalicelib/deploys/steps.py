@@ -426,9 +426,16 @@ def ecs_service(ctx: Ctx) -> StepPlan:
     if ctx.dep.get("restart_of") and found:   # nothing changed, and yet every task is replaced
         kwargs["force_new_deployment"] = True
         changes["tasks"] = ["running", "replaced by new ones"]
+    calls = [Call("ensure_service", kwargs)]
+    if ctx.dep.get("resume_of") and found:
+        # suspended: 0 tasks, autoscaling held at 0..0 (which ensure_service would keep): the
+        # release's own range goes back first, then its count
+        changes["tasks"] = ["0 (suspended)", f"{desired} running"]
+        scaling = autoscaling(ctx)
+        calls = [c for c in scaling.calls if scaling.action != "skip"] + calls
     # always run: ECS names the rollout (its deployment id) only in the answer
-    return _plan("service", "ECS service", ctx.names.service, found, changes, [Call("ensure_service", kwargs)],
-                 None, lambda outs: {"arn": outs[0].get("arn"), "deployment_id": outs[0].get("deployment_id")},
+    return _plan("service", "ECS service", ctx.names.service, found, changes, calls,
+                 None, lambda outs: {"arn": outs[-1].get("arn"), "deployment_id": outs[-1].get("deployment_id")},
                  always=True)
 
 
@@ -485,7 +492,8 @@ def schedule(ctx: Ctx) -> StepPlan:
 
     td = ctx.results["task_definition"]["arn"]
     found = ctx.cloud.find_schedule(ctx.names.rule)
-    desired = {"schedule": ctx.spec["schedule"], "task_definition": td}
+    # enabled: a suspended service's rule is disabled; its resume (any deploy) enables it again
+    desired = {"schedule": ctx.spec["schedule"], "task_definition": td, "enabled": True}
     return _plan("schedule", "EventBridge schedule", ctx.names.rule, found,
                  diff(found, desired, desired) if found else {},
                  [Call("ensure_schedule", {"rule_name": ctx.names.rule, "schedule_expression": ctx.spec["schedule"],
@@ -510,6 +518,8 @@ def _release_skipped(ctx: Ctx) -> Optional[str]:
         return "a rollback does not run the release command again"
     if ctx.dep.get("restart_of"):
         return "a restart does not run the release command again"
+    if ctx.dep.get("resume_of"):
+        return "a resume does not run the release command again"
     return None
 
 

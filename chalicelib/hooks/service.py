@@ -174,6 +174,8 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
 
     made = []
     for svc in services:
+        if svc["status"] in ("suspending", "suspended"):   # deploys wait for its resume (deploys/suspend.py)
+            continue
         dep, _ = create_deployment(ports, actor, svc["org_id"], svc["id"], None, f"github:{delivery['delivery']}",
                                    commit=commit)
         made.append(dep["id"])

@@ -19,7 +19,7 @@ from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
 from chalicelib.deploys import endpoints
 from chalicelib.deploys.logs import append_log
-from chalicelib.lifecycle import states
+from chalicelib.lifecycle import states, suspension
 from chalicelib.notify import events as notify_events
 
 ANY = frozenset({"*"})
@@ -94,6 +94,8 @@ class StartTheService(Rule):
                      f"release #{a.get('release')} went live")
         if d.get("restart_of_number"):
             what = f"restart of release #{d['restart_of_number']} (every task replaced; the same image, settings and secrets)"
+        if d.get("resume_of_number"):
+            what = f"resume of release #{d['resume_of_number']} (its task count, autoscaling and schedule restored)"
         if move.to == "building":
             b = d["build"]
             what = f"building {b['repo']} at {b['ref']} ({b['dockerfile']})"
@@ -147,7 +149,7 @@ class GoLive(Rule):
         _mark_replaced(move.ports, d)
         set_service(move.ports, d["service_id"], "live", live_deployment_id=d["id"], live_image=d["image"],
                     live_config_hash=d.get("config_hash"), endpoints=endpoints.of_release(move.new or d),
-                    last_error=None, last_error_deployment=None)
+                    last_error=None, last_error_deployment=None, suspended=None)
         append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
 
 
@@ -161,7 +163,7 @@ class Fail(Rule):
 
     def commit(self, move: Move) -> None:
         service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
-        resting = "live" if service.get("live_deployment_id") else "failed"
+        resting = suspension.resting(service)
         if not _superseded_by_live(move, service):
             set_service(move.ports, move.doc["service_id"], resting, last_error=move.reason,
                         last_error_deployment=_error_of(move.doc))
@@ -191,7 +193,7 @@ class RolledBack(Rule):
         target = move.ports.store.collection("deployments").get(move.doc["rollback_to"]) or {}
         set_service(move.ports, move.doc["service_id"], "live", live_deployment_id=target.get("id"),
                     live_image=target.get("image"), live_config_hash=target.get("config_hash"),
-                    endpoints=endpoints.of_release(target),
+                    endpoints=endpoints.of_release(target), suspended=None,
                     last_error=move.doc.get("error"), last_error_deployment=_error_of(move.doc))
         append_log(move.ports, move.new or move.doc,
                    f"rolled back to deployment #{move.doc['rollback_to_number']}", "rollback")
@@ -204,9 +206,30 @@ class StoppedEarly(Rule):
     def commit(self, move: Move) -> None:
         if move.frm in ("building", "provisioning", "deploying"):
             service = move.ports.store.collection("services").get(move.doc["service_id"]) or {}
-            resting = "live" if service.get("live_deployment_id") else ("failed" if service.get("last_error") else "new")
+            resting = suspension.resting(service) if service.get("live_deployment_id") or service.get("suspended") \
+                else ("failed" if service.get("last_error") else "new")
             set_service(move.ports, move.doc["service_id"], resting)
         append_log(move.ports, move.new or move.doc, move.reason, move.to, "warning" if move.to == "cancelled" else "info")
+
+
+class Resumed(Rule):
+    """A resume went live: the service runs again (GoLive cleared `suspended`)."""
+    to_states = frozenset({"live"})
+
+    def applies(self, move: Move) -> bool:
+        return super().applies(move) and bool(move.doc.get("resume_of"))
+
+    def commit(self, move: Move) -> None:
+        d = move.doc
+        audit.record(move.ports, move.actor, d["org_id"], "service.resumed", "service", d["service_id"],
+                     {"name": d["service_name"], "deployment": d["id"], "number": d["number"], "by": d["actor"]})
+
+    def after(self, move: Move) -> None:
+        from chalicelib.notify import service as notify
+
+        service = move.ports.store.collection("services").get(move.doc["service_id"])
+        if service is not None:
+            notify.service_changed(move.ports, service, "resumed")
 
 
 class FreeTheServiceLock(Rule):
@@ -229,8 +252,8 @@ class Notify(Rule):
         notify.deployment_moved(move.ports, move.new or move.doc, move.to, move.frm)
 
 
-DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), StartTheService(), Built(), GoLive(), Fail(), AwaitRollback(),
-                                       RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), StartTheService(), Built(), GoLive(), Resumed(),
+                                       Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 
 # --- services -----------------------------------------------------------------------

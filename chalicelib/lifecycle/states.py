@@ -15,6 +15,8 @@ Deployment:
 Final means final: nothing leaves live, failed, rolled_back, superseded or cancelled.
 
 Service:  new -> deploying -> live | failed | new;  live/failed -> deploying;  any -> deleting
+    live -> suspending -> suspended -> deploying (a resume) -> live    (lifecycle/suspension.py)
+    deploying -> suspended   (a resume that stopped before anything ran again)
 Environment:  active -> deleting (its AWS resources are being removed; then the document goes)
 """
 from __future__ import annotations
@@ -51,12 +53,15 @@ DEADLINES: dict[str, int | str | None] = {"awaiting_approval": "approval_timeout
 
 SERVICE_MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"deploying", "deleting"}),
-    "deploying": frozenset({"live", "failed", "new", "deleting"}),
-    "live": frozenset({"deploying", "deleting"}),
+    "deploying": frozenset({"live", "failed", "new", "suspended", "deleting"}),
+    "live": frozenset({"deploying", "suspending", "deleting"}),
     "failed": frozenset({"deploying", "deleting"}),
+    "suspending": frozenset({"suspended", "deleting"}),   # the worker scales it to 0 (deploys/suspend.py)
+    "suspended": frozenset({"deploying", "deleting"}),    # deploying: a resume was claimed
     "deleting": frozenset(),          # the teardown task removes the document
 }
 SERVICE_STATUSES = tuple(SERVICE_MOVES)
+SUSPENDED = frozenset({"suspending", "suspended"})   # nothing runs (or soon): no deploys, alerts or health
 
 ENVIRONMENT_MOVES: dict[str, frozenset[str]] = {
     "active": frozenset({"deleting"}),   # documents from before statuses count as active

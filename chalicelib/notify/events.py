@@ -17,9 +17,12 @@ PREVIEW_CREATED = "preview.created"
 PREVIEW_DELETED = "preview.deleted"
 ALERT_OPENED = "alert.opened"
 ALERT_RESOLVED = "alert.resolved"
+SERVICE_SUSPENDED = "service.suspended"   # (chalicelib/lifecycle/suspension.py)
+SERVICE_RESUMED = "service.resumed"
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
-EVENTS = (AWAITING_APPROVAL, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED, ALERT_RESOLVED)
+EVENTS = (AWAITING_APPROVAL, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
+          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -44,6 +47,8 @@ WORDS: dict[str, str] = {
     PREVIEW_DELETED: "preview environment deleted",
     ALERT_OPENED: "alert",
     ALERT_RESOLVED: "alert resolved",
+    SERVICE_SUSPENDED: "was suspended",
+    SERVICE_RESUMED: "was resumed",
     TEST: "test notification",
 }
 

@@ -256,6 +256,17 @@ def alert_changed(ports: Ports, service: dict[str, Any], alert: dict[str, Any], 
     return emit(ports, service["org_id"], service.get("project_id"), kind, data)
 
 
+def service_changed(ports: Ports, service: dict[str, Any], change: str) -> Optional[str]:
+    """The lifecycle's hook once a service was suspended or resumed (never raises)."""
+    kind = {"suspended": events.SERVICE_SUSPENDED, "resumed": events.SERVICE_RESUMED}[change]
+    base = (ports.settings.public_url or "").rstrip("/")
+    data = {"service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
+            "suspended": {k: v for k, v in (service.get("suspended") or {}).items() if k in ("at", "by")} or None,
+            "environment": service.get("environment") or "production",
+            "link": f"{base}/orgs/{service['org_id']}/services/{service['id']}"}
+    return emit(ports, service["org_id"], service.get("project_id"), kind, data)
+
+
 def _delivery_id(event_id: str, sub_id: str) -> str:
     """One delivery per (event, subscription): a fan-out run twice makes no second delivery.
     The event id's time part comes first, so ids still sort by time."""

@@ -16,7 +16,8 @@ from chalicelib.notify import events
 ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.STARTED: ":rocket:", events.BUILDING: ":hammer_and_wrench:", events.LIVE: ":white_check_mark:",
          events.FAILED: ":x:", events.ROLLED_BACK: ":leftwards_arrow_with_hook:",
          events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
-         events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:"}
+         events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:",
+         events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:"}
 
 
 def _escape(text: Any) -> str:
@@ -42,6 +43,8 @@ def text(event: dict[str, Any]) -> str:
             head += f", image {_escape(dep['image'])}"
     elif kind.startswith("alert."):   # e.g. "5xx responses 62 % over 5 min (threshold 5 %)"
         head = f"{icon} *{name}*{where} {words}: {_escape(alert.get('message') or alert.get('rule'))}"
+    elif kind.startswith("service."):   # e.g. "*web* (staging) was suspended"
+        head = f"{icon} *{name}*{where} {words}"
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]

@@ -230,12 +230,13 @@ def _mark_service(ports: Ports, service_id: str) -> None:
 
 
 def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], value: Optional[float],
-             words: Callable[[dict[str, Any]], str]) -> bool:
+             words: Callable[[dict[str, Any]], str], reason: Optional[str] = None) -> bool:
     """Resolve one open alert (audited), then tell its subscribers -> False when another pass did first."""
     with ports.store.transaction():
         done = ports.store.collection("alerts").update(
             current["id"], {"status": "resolved", "open_key": current["id"], "resolved": now_iso(), "updated": now_iso(),
-                            **({"value": value} if value is not None else {})}, expect={"status": "open"})
+                            **({"value": value} if value is not None else {}),
+                            **({"resolved_reason": reason} if reason else {})}, expect={"status": "open"})
         if done is None:
             return False
         _mark_service(ports, service["id"])
@@ -245,11 +246,15 @@ def _resolve(ports: Ports, service: dict[str, Any], current: dict[str, Any], val
     return True
 
 
-def resolve_for_deleted(ports: Ports, service: dict[str, Any]) -> int:
-    """A service being deleted is evaluated no more: its open alerts resolve now, rather than stay
-    open for good. -> how many."""
+def resolve_for(ports: Ports, service: dict[str, Any], why: str) -> int:
+    """A service being deleted or suspended is evaluated no more: its open alerts resolve now,
+    saying why (`resolved_reason`), rather than stay open for good. -> how many."""
     opened = list(iter_all(ports.store.collection("alerts"), {"service_id": service["id"], "status": "open"}))
-    return sum(_resolve(ports, service, current, None, lambda _: "the service was deleted") for current in opened)
+    return sum(_resolve(ports, service, current, None, lambda _: why, why) for current in opened)
+
+
+def resolve_for_deleted(ports: Ports, service: dict[str, Any]) -> int:
+    return resolve_for(ports, service, "the service was deleted")
 
 
 def publish_sandbox_metrics(ports: Ports, service: dict[str, Any], now: float) -> None:

@@ -172,8 +172,8 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> li
     made = []
     for link in links:
         service = ports.store.collection("services").get(link["service_id"]) or {}
-        if not service.get("live_deployment_id"):
-            continue
+        if not service.get("live_deployment_id") or service["status"] in ("suspending", "suspended"):
+            continue   # a suspended service takes the new credentials with a deploy after its resume
         dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
                                    idempotency_key=f"rotate:{doc['id']}:{doc['updated']}")
         made.append(dep["id"])

@@ -140,12 +140,15 @@ def status(
     latest = deps[0] if deps else None
 
     def human() -> None:
-        s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "teardown.error", "image", "live_image", "needs_deploy",
+        s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "suspended.at", "suspended.by", "suspended.error",
+                                       "teardown.error", "image", "live_image", "needs_deploy",
                                        "pending_changes", "live_deployment_id", "open_alerts", "last_error", "endpoints.url",
                                        "endpoints.try")
                            if k.split(".")[0] in svc])
         if (svc.get("teardown") or {}).get("state") == "failed":   # what to do about it
             s.out.line(f"the delete failed: fix the cause, then delete it again (launchbay services delete {svc['name']})")
+        if svc.get("status") == "suspended":
+            s.out.line(f"suspended: nothing runs until `launchbay resume {svc['name']}`")
         if latest:
             s.out.line(f"latest deployment: #{latest.get('number')} {latest.get('status')} ({latest['id']}, "
                        f"{text(latest.get('created'))})" + (f": {latest['error']}" if latest.get("error") else ""))

@@ -54,6 +54,7 @@ REQUIRED = {
     "GET /orgs/{org}/services/{svc}/deployments": "viewer",
     "GET /orgs/{org}/services/{svc}/plan": "viewer", "GET /orgs/{org}/services/{svc}/releases": "viewer",
     "POST /orgs/{org}/services/{svc}/rollback": "developer", "POST /orgs/{org}/services/{svc}/restart": "developer",
+    "POST /orgs/{org}/services/{svc}/suspend": "developer", "POST /orgs/{org}/services/{svc}/resume": "developer",
     "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
     "GET /orgs/{org}/deployments/{dep}/logs": "viewer",
     "POST /orgs/{org}/deployments/{dep}/approve": "admin", "POST /orgs/{org}/deployments/{dep}/reject": "admin",

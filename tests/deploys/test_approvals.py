@@ -114,6 +114,7 @@ def test_rollbacks_and_restarts_do_not_wait_and_a_waiting_deploy_does_not_block_
     status, restart = org.call("POST", f"/services/{svc['id']}/restart")             # not "under way"
     assert status == 202 and restart["status"] == "queued", restart
     assert run_to_end(ports, restart["id"])["status"] == "live"
+    assert ports.store.collection("deployments").get(waiting["id"])["status"] == "awaiting_approval"   # still asked for
     status, back = org.call("POST", f"/services/{svc['id']}/rollback", {"deployment_id": one["id"]})
     assert status == 202 and back["status"] == "queued", back
     assert run_to_end(ports, back["id"])["status"] == "live"
@@ -175,3 +176,23 @@ def test_approval_settings_need_an_admin_and_are_refused_when_malformed(api, por
     status, env = org.call("POST", f"/projects/{prj['id']}/environments",
                            {"name": "staging", "require_approval": True, "prevent_self_approval": True})
     assert status == 201 and env["require_approval"] and env["prevent_self_approval"]
+
+
+def test_a_deploy_asked_for_before_a_suspension_waits_for_the_resume(api, ports):
+    from chalicelib.deploys import suspend
+
+    org = new_org(api)
+    svc = org.service()
+    org.deploy(ports, svc)
+    _protect(org)
+    waiting = org.queue_deployment(svc, image="nginx:1.28")
+    status, doc = org.call("POST", f"/services/{svc['id']}/suspend")      # a waiting deploy is not under way
+    assert status == 202, doc
+    suspend.run(ports, svc["id"])
+    status, err = org.call("POST", f"/deployments/{waiting['id']}/approve")
+    assert status == 409 and err["error"]["field"] == "service" and "resume it first" in err["error"]["message"]
+    status, resumed = org.call("POST", f"/services/{svc['id']}/resume")   # a resume runs the live release: no wait
+    assert status == 202 and resumed["status"] == "queued", resumed
+    assert run_to_end(ports, resumed["id"])["status"] == "live"
+    assert org.call("POST", f"/deployments/{waiting['id']}/approve")[0] == 200
+    assert run_to_end(ports, waiting["id"])["image"] == "nginx:1.28"

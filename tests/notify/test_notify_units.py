@@ -145,3 +145,11 @@ def test_the_readme_recipe_verifies_what_launchbay_signs():
     assert scope["verify"](secret, body + b"x", header) is False
     assert scope["verify"](signing.new_secret(), body, header) is False
     assert scope["verify"](secret, body, signing.sign(secret, body, timestamp=int(time.time()) - 600)) is False
+
+
+def test_slack_text_of_a_suspended_and_a_resumed_service():
+    data = {"service": {"name": "web"}, "environment": "staging", "link": "https://lb.example.com/orgs/o/services/s"}
+    assert slack.text({"type": events.SERVICE_SUSPENDED, "data": data}).splitlines() == [
+        ":double_vertical_bar: *web* (staging) was suspended", "<https://lb.example.com/orgs/o/services/s|Open>"]
+    assert slack.text({"type": events.SERVICE_RESUMED, "data": data}).splitlines()[0] == \
+        ":arrow_forward: *web* (staging) was resumed"

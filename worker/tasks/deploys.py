@@ -74,3 +74,26 @@ def resume_teardowns() -> int:
 
     ports = get_ports()
     return teardown.resume(ports) + env_teardown.resume(ports)
+
+
+@celery.task(name=names.SUSPEND_SERVICE, bind=True, max_retries=8)
+def suspend_service(self: Task, service_id: str) -> str:
+    """Idempotent: a redelivery (a killed worker) or beat's requeue does what is left. A transient
+    AWS error is tried again; the reason stays on the service (`suspended.error`) meanwhile."""
+    from chalicelib.deploys import suspend
+
+    ports = get_ports()
+    try:
+        return suspend.run(ports, service_id)
+    except Exception as exc:
+        if self.request.retries < (self.max_retries or 0) and ports.cloud.is_retryable(exc):
+            raise self.retry(countdown=_teardown_backoff(self), exc=exc) from exc
+        return f"failed: {exc}"   # beat queues it again (suspend.requeue_stalled)
+
+
+@celery.task(name=names.RESUME_SUSPENSIONS)
+def resume_suspensions() -> int:
+    """Beat: suspensions that lost their task (or gave up on an AWS error), queued again."""
+    from chalicelib.deploys import suspend
+
+    return suspend.requeue_stalled(get_ports())

@@ -27,7 +27,7 @@ export interface Environment {
   require_approval?: boolean; prevent_self_approval?: boolean;
 }
 
-export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "deleting" | "deleted";
+export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";
 export interface Service {
   id: string; org_id: string; project_id: string; environment_id: string | null; environment: string | null;
@@ -49,6 +49,8 @@ export interface Service {
   last_error_deployment?: { deployment_id: string; number: number } | null;
   /** while `deleting`: how removing it from AWS goes (`failed`: why, in words; deleting it again resumes) */
   teardown?: ServiceTeardown | null;
+  /** while `suspending` or `suspended`: since when, by whom (`error`: the worker is still trying); null once resumed */
+  suspended?: { at: string; by: string; error?: string | null } | null;
   /** where the live release answers (web services; chalicelib/deploys/endpoints.py); null: nothing live */
   endpoints?: ServiceEndpoints | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
@@ -85,6 +87,8 @@ export interface Deployment {
   rollback_of: string | null; rollback_of_number: number | null; actor: string; created: string; updated: string;
   /** a restart: the live release run again, every task replaced */
   restart_of?: string | null; restart_of_number?: number | null;
+  /** a resume of a suspended service: its live release run again */
+  resume_of?: string | null; resume_of_number?: number | null;
   /** a rollback the platform made on an alert (the service's auto_rollback) */
   auto_rollback?: { alert_id: string; rule: string; message: string | null; release: number; after_minutes: number } | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;

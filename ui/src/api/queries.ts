@@ -58,7 +58,7 @@ export const useEnvironments = (org: string, project: string) =>
 // being deleted and changing by itself (a delete that failed waits for a person to retry it)
 const deleting = (x: { status?: string; teardown?: { state: string } | null }) =>
   x.status === "deleting" && x.teardown?.state !== "failed";
-const busy = (s: Pick<Service, "status" | "teardown">) => s.status === "deploying" || deleting(s);
+const busy = (s: Pick<Service, "status" | "teardown">) => s.status === "deploying" || s.status === "suspending" || deleting(s);
 
 /** A project's services; polls every 2 s while one of them is changing, else every 15 s. */
 export const useServices = (org: string, project: string, environment?: string) =>

@@ -1236,6 +1236,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/services/{svc}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended service: a deployment of its live release that restores its task count, autoscaling and schedule from the release's settings and waits for health (honours Idempotency-Key) */
+        post: operations["post_orgs_org_services_svc_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/services/{svc}/rollback": {
         parameters: {
             query?: never;
@@ -1301,6 +1318,23 @@ export interface paths {
         post?: never;
         /** Delete a secret */
         delete: operations["delete_orgs_org_services_svc_secrets_name"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend the service: 0 tasks and autoscaling held at 0 (web, worker), or its schedule disabled (cron), without deleting anything; done by the worker (status suspending, then suspended; honours Idempotency-Key) */
+        post: operations["post_orgs_org_services_svc_suspend"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2168,7 +2202,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
              */
             events?: string[];
             /**
@@ -2197,7 +2231,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
              * @default null
              */
             events?: string[] | null;
@@ -6241,6 +6275,45 @@ export interface operations {
             };
         };
     };
+    post_orgs_org_services_svc_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_orgs_org_services_svc_rollback: {
         parameters: {
             query?: never;
@@ -6464,6 +6537,45 @@ export interface operations {
         responses: {
             /** @description success */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_services_svc_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

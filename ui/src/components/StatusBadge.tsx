@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "react";
 const TONE: Record<string, string> = {
   live: "ok", rolled_back: "warn", new: "idle", awaiting_approval: "warn", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
-  deleting: "busy", done: "ok", running: "busy", pending: "idle", skipped: "idle", replaced: "idle",
+  deleting: "busy", suspending: "busy", suspended: "idle", done: "ok", running: "busy", pending: "idle", skipped: "idle", replaced: "idle",
   // a cron job's runs (chalicelib/deploys/runs.py)
   starting: "busy", succeeded: "ok",
 };

@@ -12,6 +12,7 @@ const VERBS: Record<string, string> = {
   verify: "verified", rotate: "rotated the secret of", rotate_secret: "rotated the secret of", link: "linked",
   unlink: "unlinked", apply: "applied a config file to", clone: "cloned", retire: "retired", open: "opened",
   resolve: "resolved", teardown_failed: "could not tear down", delete_retry: "retried deleting", cancel_requested: "asked to cancel", signup: "signed up",
+  suspend: "suspended", suspended: "finished suspending", resumed: "resumed",
 };
 const NOUNS: Record<string, string> = {
   aws_account: "AWS account", alert_rules: "alert rules of", alert: "alert on", hook: "webhook of project", token: "API token",
@@ -59,7 +60,7 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
   if (thing === "deployment") {
     // newer events name the service ("web #2"); older ones only the number
     const what = d.number == null ? "a deployment" : `${d.service ? str(d.service) : "deployment"} #${str(d.number)}`;
-    if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : d.restart_of ? "a restart" : str(d.image) || null };
+    if (happened === "create") return { verb: "started", what, to, after: "", extra: d.rollback_of ? "a rollback" : d.restart_of ? "a restart" : d.resume_of ? "a resume" : str(d.image) || null };
     if (happened === "cancel_requested") return { verb: "asked to cancel", what, to, after: "", extra: null };
     return { verb: "", what, to, after: ` ${MOVED[happened] ?? statusWords(happened)}`, extra: str(d.reason) || null };
   }

@@ -35,6 +35,8 @@ export const EVENT_WORDS: Record<string, string> = {
   "preview.deleted": "a preview environment is removed",
   "alert.opened": "a service's alert opens (5xx, latency, CPU, memory, restarts)",
   "alert.resolved": "an alert resolves",
+  "service.suspended": "a service is suspended (nothing runs)",
+  "service.resumed": "a suspended service runs again",
   "notification.test": "a test (Send test)",
 };
 

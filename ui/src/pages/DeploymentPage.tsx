@@ -57,6 +57,7 @@ export default function DeploymentPage() {
             ? ` (automatic: ${x.auto_rollback.message ?? x.auto_rollback.rule} opened ${x.auto_rollback.after_minutes} min after release #${x.auto_rollback.release} went live)`
             : "") : null,
           x.restart_of_number ? `restart of release #${x.restart_of_number}` : null,
+          x.resume_of_number ? `resume of release #${x.resume_of_number}` : null,
           `by ${x.actor}`,
           x.approved_by ? `approved by ${x.approved_by}` : null,
           `started ${ago(x.created)}`,

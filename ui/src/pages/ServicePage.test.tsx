@@ -186,3 +186,46 @@ test("no Restart for a cron service, nor for one with nothing live", async () =>
   await waitFor(() => expect(screen.getAllByRole("button", { name: "Deploy" })).toHaveLength(2));
   expect(screen.queryByRole("button", { name: "Restart" })).toBeNull();
 });
+
+test("Suspend asks first, then the service says suspended with a Resume that follows the resume deployment", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, status: "live", live_deployment_id: "d1" };
+  const suspended = { at: "2026-11-27T09:00:00Z", by: "ada@example.com" };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+    "POST /v1/orgs/o/services/s/suspend": () => {
+      current = { ...current, status: "suspended", suspended };
+      return [202, { ...current, status: "suspending" }];
+    },
+    "POST /v1/orgs/o/services/s/resume": () => [202, { ...deployment(2, "queued"), resume_of: "d1", resume_of_number: 1 }],
+    "GET /v1/orgs/o/deployments/d2": () => [200, { ...deployment(2, "deploying"), resume_of: "d1", resume_of_number: 1 }],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: "0", more: false, status: "deploying", final: false }],
+  });
+  const router = renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Suspend" }, { timeout: 5000 }));
+  const dialog = screen.getByRole("dialog", { name: "Suspend web?" });
+  expect(dialog.textContent).toContain("Every task stops and autoscaling is held at 0");
+  expect(dialog.textContent).toContain("503 service suspended");
+  expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "Cancel" }));   // a stop: not the default
+  await user.keyboard("{Escape}");
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.click(screen.getByRole("button", { name: "Suspend" }));
+  await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Suspend" }));
+  await waitFor(() => expect(document.querySelector("h1 [data-status]")?.textContent).toBe("suspended"));
+  expect(calls.find((c) => c.method === "POST")!.headers.get("Idempotency-Key")).toBeTruthy();
+  expect(screen.getByTestId("suspended").textContent).toContain("No tasks run. Since");
+  expect(screen.queryByRole("button", { name: "Restart" })).toBeNull();
+  expect((screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement).disabled).toBe(true);
+
+  await user.click(screen.getByRole("button", { name: "Resume" }));
+  await user.click(within(screen.getByRole("dialog", { name: "Resume web?" })).getByRole("button", { name: "Resume now" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d2"));
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(
+    ["/v1/orgs/o/services/s/suspend", "/v1/orgs/o/services/s/resume"]);
+  expect(await screen.findByText(/resume of release #1/, {}, { timeout: 5000 })).toBeTruthy();
+});

@@ -6,6 +6,7 @@ import type { Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { RestartDialog } from "../components/RestartDialog";
+import { ResumeDialog, SuspendDialog } from "../components/SuspendDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { Loading, PageError } from "../components/Empty";
 import { StatusBadge, StatusChanges } from "../components/StatusBadge";
@@ -31,6 +32,7 @@ export default function ServicePage() {
   useServiceFollows(org, svc, useDeployments(org, svc).data?.items);
   const [confirming, setConfirming] = useState(false);
   const [restarting, setRestarting] = useState(false);
+  const [pausing, setPausing] = useState<"suspend" | "resume" | null>(null);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
@@ -50,13 +52,20 @@ export default function ServicePage() {
           {!!s.open_alerts?.length && <> <Link className="alert-chip" to={`${base}/metrics`}>{openAlertsText(s.open_alerts)}</Link></>}</h1>
         {can("deploy") && (
           <div className="actions">
-            {s.kind !== "cron" && s.live_deployment_id && (
+            {s.live_deployment_id && s.status === "live" && (
+              <button onClick={() => setPausing("suspend")} aria-haspopup="dialog">Suspend</button>
+            )}
+            {s.status === "suspended" && (
+              <button onClick={() => setPausing("resume")} aria-haspopup="dialog">Resume</button>
+            )}
+            {s.kind !== "cron" && s.live_deployment_id && !suspended(s) && (
               <button onClick={() => setRestarting(true)} disabled={s.status === "deleting" || s.status === "deploying"} aria-haspopup="dialog"
                 title={s.status === "deploying" ? "A deployment is under way: it replaces the tasks anyway" : undefined}>
                 Restart
               </button>
             )}
-            <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting"} aria-haspopup="dialog">
+            <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting" || suspended(s)} aria-haspopup="dialog"
+              title={suspended(s) ? "Suspended: resume it first" : undefined}>
               Deploy
             </button>
           </div>
@@ -66,6 +75,8 @@ export default function ServicePage() {
       <StatusChanges items={[s]} />
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       {restarting && <RestartDialog org={org} service={s} onClose={() => setRestarting(false)} />}
+      {pausing === "suspend" && <SuspendDialog org={org} service={s} onClose={() => setPausing(null)} />}
+      {pausing === "resume" && <ResumeDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
       <Summary org={org} s={s} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
@@ -98,6 +109,8 @@ function SourceText({ s }: { s: Service }) {
     </span>
   );
 }
+
+const suspended = (s: Service) => s.status === "suspending" || s.status === "suspended";
 
 const instances = (s: Service) =>
   s.min_instances === s.max_instances ? `${s.min_instances} instance${s.min_instances === 1 ? "" : "s"}` : `${s.min_instances}–${s.max_instances} instances`;
@@ -157,6 +170,16 @@ function Summary({ org, s }: { org: string; s: Service }) {
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
+      {s.suspended && (
+        <div className="pending" data-testid="suspended">
+          <dt>Suspended</dt>
+          <dd>
+            {s.status === "suspending" ? "Stopping what it runs… " : s.kind === "cron" ? "Its schedule is off. " : "No tasks run. "}
+            Since {new Date(s.suspended.at).toLocaleString()} by {s.suspended.by}.
+            {s.suspended.error && <span className="bad"> Still trying: {s.suspended.error}</span>}
+          </dd>
+        </div>
+      )}
       {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (
