@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalicelib.deploys import env_teardown
 from tests.api.test_aws_accounts import as_account, connected_project
 from tests.deploys.test_env_teardown import delete_services, env_call
+from tests.support.deploying import run_to_end
 
 
 def _sd(ports, dep):
@@ -59,6 +60,14 @@ def test_a_web_service_gets_a_private_address_that_ecs_registers_its_tasks_at(ma
     td = cloud.client("ecs").describe_task_definition(taskDefinition=dep["task_definition"])["taskDefinition"]
     env = {e["name"]: e["value"] for e in td["containerDefinitions"][0]["environment"]}
     assert env["LAUNCHBAY_PRIVATE_DOMAIN"] == domain
+
+    # the task group admits its own members on every protocol and port: 8080 included
+    [group] = cloud.client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [dep["target"]["security_group"]]}])["SecurityGroups"]
+    assert {"IpProtocol": "-1", "self": True} in [
+        {"IpProtocol": p["IpProtocol"], "self": any(g["GroupId"] == group["GroupId"] for g in p.get("UserIdGroupPairs", []))}
+        for p in group["IpPermissions"]]
+    assert group["GroupId"] in ecs["services"][0]["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
 
     status, shown = org.call("GET", f"/services/{api['id']}")
     assert status == 200 and shown["private_address"] == f"api.{domain}:8080"
@@ -129,3 +138,29 @@ def test_two_environments_get_two_namespaces_and_deleting_one_removes_only_its_o
     [ns] = _namespaces(sd, domains[0])           # production's is untouched
     assert _services_in(sd, ns["Id"]) == ["web"]
     assert org.call("GET", f"/services/{prod['id']}")[1]["private_address"] == f"web.{domains[0]}:80"
+
+
+def test_a_restart_and_a_rolled_back_release_keep_the_registry(make_org, ports):
+    org = make_org()
+    web = org.service()
+    first = org.deploy(ports, web)
+    assert first["status"] == "live", first.get("error")
+    registry = _step(first, "discovery")["result"]["arn"]
+    cloud = ports.cloud_for(first["target"])
+
+    def registries():
+        svc = cloud.client("ecs").describe_services(cluster=first["target"]["cluster"],
+                                                    services=[f"lb-{web['id'].split('_', 1)[1]}"])["services"][0]
+        return [r["registryArn"] for r in svc.get("serviceRegistries") or []]
+
+    status, queued = org.call("POST", f"/services/{web['id']}/restart")
+    assert status == 202, queued
+    restarted = run_to_end(ports, queued["id"])
+    assert restarted["status"] == "live", restarted.get("error")
+    assert registries() == [registry]
+
+    assert org.call("PATCH", f"/services/{web['id']}", {"env": {"LAUNCHBAY_SANDBOX_FAIL": "crash"}})[0] == 200
+    failed = org.deploy(ports, web)
+    assert failed["status"] == "rolled_back", failed.get("error")
+    assert registries() == [registry]
+    assert org.call("GET", f"/services/{web['id']}")[1]["private_address"] == f"web.{first['target']['private_domain']}:80"
