@@ -5,7 +5,8 @@ health, drift, runs, logs, teardown) acts in the same place, whatever changes af
 
 Isolation by name, in any account: one ECS cluster per organization, one load balancer, one
 task security group (reachable from that load balancer and from the group's own members only)
-and one Cloud Map private DNS namespace (`private_domain`) per environment. Log groups and SSM paths already carry the organization's id (cloud/naming.py).
+and one Cloud Map private DNS namespace (`private_domain`) per environment. Log groups and SSM
+paths already carry the organization's id (cloud/naming.py).
 Deployments made before targets existed have none: they keep the names of that time (the
 settings' cluster, the load balancer `launchbay`, the group `launchbay-services`)."""
 from __future__ import annotations
