@@ -12,6 +12,7 @@ ORG = "/orgs/{org}"
 def _service_out(svc: dict) -> dict:
     out = service.public_service(svc)
     out["sandbox"] = ports().settings.sandbox  # where it runs: the local AWS sandbox or real AWS
+    out["private_address"] = service.private_address(ports(), svc)
     if out["needs_deploy"] and svc.get("live_deployment_id"):
         out["pending_changes"] = "saved; they take effect with the next deploy"
     return out

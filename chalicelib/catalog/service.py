@@ -62,6 +62,18 @@ def public_service(service: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def private_address(ports: Ports, service: dict[str, Any]) -> Optional[str]:
+    """Where the environment's other services reach it (`api.<private domain>:8080`): from its live
+    release (the port and environment it runs with); None before one, or without a port."""
+    from chalicelib.deploys.placement import private_address as address
+
+    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
+    if not live:
+        return None
+    spec = live.get("spec") or {}
+    return address({"name": service["name"], "kind": live.get("kind"), "port": spec.get("port")}, live.get("target"))
+
+
 # --- projects ----------------------------------------------------------------
 
 def create_project(ports: Ports, actor: Actor, org_id: str, name: str, description: str) -> dict[str, Any]:

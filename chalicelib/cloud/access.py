@@ -37,6 +37,8 @@ _READ = [
     "ecr:DescribeImages", "ecr:DescribeRepositories",
     "codebuild:BatchGetProjects", "codebuild:BatchGetBuilds", "logs:GetLogEvents",
     "cloudwatch:GetMetricData",
+    "servicediscovery:ListNamespaces", "servicediscovery:GetNamespace", "servicediscovery:GetOperation",
+    "servicediscovery:ListServices", "servicediscovery:GetService", "servicediscovery:ListInstances",
 ]
 _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
     "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource",
@@ -53,6 +55,11 @@ _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a gener
     "route53:ChangeResourceRecordSets",
     "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
     "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+    # private networking (cloud/discovery.py): Cloud Map makes the namespace's private hosted zone
+    "servicediscovery:CreatePrivateDnsNamespace", "servicediscovery:DeleteNamespace", "servicediscovery:CreateService",
+    "servicediscovery:DeleteService", "servicediscovery:DeregisterInstance", "servicediscovery:TagResource",
+    "route53:CreateHostedZone", "route53:GetHostedZone", "route53:ListHostedZonesByName", "route53:DeleteHostedZone",
+    "ec2:DescribeVpcAttribute",
 ]
 
 # Managed resources (cloud/datastores.py): databases, caches and buckets named launchbay-*, and the

@@ -11,6 +11,7 @@ The methods live in one mixin per AWS area:
   metrics.py     CloudWatch GetMetricData, ECS service events and stopped tasks
   datastores.py  managed resources: RDS, ElastiCache, S3, their groups and connection secrets
   retire.py      removing an environment's shared resources (environment teardown)
+  discovery.py   Cloud Map: an environment's private DNS namespace, a service's private address
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chalicelib.cloud.automation import AutomationMixin
 from chalicelib.cloud.build import BuildMixin
 from chalicelib.cloud.compute import ComputeMixin
 from chalicelib.cloud.datastores import DatastoresMixin
+from chalicelib.cloud.discovery import DiscoveryMixin
 from chalicelib.cloud.edge import EdgeMixin
 from chalicelib.cloud.errors import describe, is_retryable
 from chalicelib.cloud.inspect import InspectMixin
@@ -30,7 +32,7 @@ from chalicelib.cloud.runs import RunsMixin
 
 
 class AwsCloud(RetireMixin, InspectMixin, ComputeMixin, EdgeMixin, AutomationMixin, RegistryMixin, RunsMixin,
-               MetricsMixin, DatastoresMixin, BuildMixin):
+               MetricsMixin, DatastoresMixin, BuildMixin, DiscoveryMixin):
     sandbox = False
 
     @staticmethod

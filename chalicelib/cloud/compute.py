@@ -39,6 +39,7 @@ def summarize_service(svc: dict[str, Any]) -> dict[str, Any]:
         "pending": svc.get("pendingCount", 0),
         "load_balancers": [{"target_group_arn": lb.get("targetGroupArn"), "container_name": lb.get("containerName"),
                             "container_port": lb.get("containerPort")} for lb in svc.get("loadBalancers", [])],
+        "service_registries": sorted(r.get("registryArn") for r in svc.get("serviceRegistries") or []),
         "deployments": [{
             "id": d.get("id"), "status": d.get("status"), "task_definition": d.get("taskDefinition"),
             "rollout_state": d.get("rolloutState"), "rollout_state_reason": d.get("rolloutStateReason"),
@@ -116,8 +117,12 @@ class ComputeMixin(FoundationMixin):
 
     def ensure_service(self, name: str, task_definition_arn: str, desired_count: int, network: Network,
                        target_group_arn: Optional[str] = None, container_name: Optional[str] = None,
-                       container_port: Optional[int] = None, force_new_deployment: bool = False) -> dict[str, Any]:
+                       container_port: Optional[int] = None, force_new_deployment: bool = False,
+                       service_registries: Optional[list[str]] = None) -> dict[str, Any]:
         """Create the service, or point it at task_definition_arn.
+
+        service_registries: the Cloud Map service ARNs its tasks register in (A records);
+        None leaves an existing service's registries as they are (a rollback, a cancel).
 
         An unchanged service (same task definition, count, network and load
         balancer) is left alone: a redelivered deploy must not start a second
@@ -129,9 +134,11 @@ class ComputeMixin(FoundationMixin):
         load_balancers = ([{"targetGroupArn": target_group_arn, "containerName": container_name,
                             "containerPort": int(container_port)}] if target_group_arn else [])  # type: ignore[arg-type]
         awsvpc = {"awsvpcConfiguration": self._awsvpc(network)}
+        registries = None if service_registries is None else [{"registryArn": a} for a in sorted(service_registries)]
         svc = self._raw_service(name)
         if svc is None:
-            svc, created = self._create_service(name, task_definition_arn, desired_count, awsvpc, load_balancers)
+            svc, created = self._create_service(name, task_definition_arn, desired_count, awsvpc, load_balancers,
+                                                registries or [])
             if created:
                 return {"arn": svc["serviceArn"], "deployment_id": self._deployment_id(svc, task_definition_arn)}
         if svc.get("status") == "DRAINING":
@@ -140,14 +147,16 @@ class ComputeMixin(FoundationMixin):
         changed = (svc.get("taskDefinition") != task_definition_arn
                    or svc.get("desiredCount") != desired
                    or self._net_key(svc.get("networkConfiguration")) != self._net_key(awsvpc)
-                   or self._lb_key(svc.get("loadBalancers", [])) != self._lb_key(load_balancers))
+                   or self._lb_key(svc.get("loadBalancers", [])) != self._lb_key(load_balancers)
+                   or (registries is not None and self._registry_key(svc) != self._registry_key({"serviceRegistries": registries})))
         if changed or force_new_deployment:
             svc = self._update_service(name, svc, task_definition_arn, desired, awsvpc, load_balancers,
-                                       force_new_deployment)
+                                       force_new_deployment, registries)
         return {"arn": svc["serviceArn"], "deployment_id": self._deployment_id(svc, task_definition_arn)}
 
     def _create_service(self, name: str, td: str, desired: int, awsvpc: dict[str, Any],
-                        load_balancers: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+                        load_balancers: list[dict[str, Any]],
+                        registries: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
         kwargs: dict[str, Any] = dict(
             cluster=self.cluster, serviceName=name, taskDefinition=td, desiredCount=desired,
             launchType="FARGATE", platformVersion="LATEST", networkConfiguration=awsvpc,
@@ -156,6 +165,8 @@ class ComputeMixin(FoundationMixin):
         )
         if load_balancers:
             kwargs.update(loadBalancers=load_balancers, healthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS)
+        if registries:
+            kwargs["serviceRegistries"] = registries
         try:
             return self.client("ecs").create_service(**kwargs)["service"], True
         except Exception as exc:
@@ -167,7 +178,8 @@ class ComputeMixin(FoundationMixin):
             raise
 
     def _update_service(self, name: str, svc: dict[str, Any], td: str, desired: int, awsvpc: dict[str, Any],
-                        load_balancers: list[dict[str, Any]], force: bool) -> dict[str, Any]:
+                        load_balancers: list[dict[str, Any]], force: bool,
+                        registries: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = dict(
             cluster=self.cluster, service=name, taskDefinition=td,
             desiredCount=desired,
@@ -178,6 +190,8 @@ class ComputeMixin(FoundationMixin):
             kwargs["loadBalancers"] = load_balancers
         if load_balancers:
             kwargs["healthCheckGracePeriodSeconds"] = HEALTH_CHECK_GRACE_SECONDS
+        if registries is not None and self._registry_key(svc) != self._registry_key({"serviceRegistries": registries}):
+            kwargs["serviceRegistries"] = registries   # UpdateService replaces the list (ECS, since 2023)
         return self.client("ecs").update_service(**kwargs)["service"]
 
     def _desired_on_update(self, name: str, svc: dict[str, Any], desired: int) -> int:
@@ -205,6 +219,10 @@ class ComputeMixin(FoundationMixin):
     @staticmethod
     def _lb_key(lbs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return sorted((lb.get("targetGroupArn"), lb.get("containerName"), lb.get("containerPort")) for lb in lbs)
+
+    @staticmethod
+    def _registry_key(svc: dict[str, Any]) -> list[Any]:
+        return sorted(r.get("registryArn") for r in svc.get("serviceRegistries") or [])
 
     @staticmethod
     def _deployment_id(svc: dict[str, Any], td: str) -> str:

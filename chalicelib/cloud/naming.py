@@ -59,6 +59,29 @@ def secret_parameter_name(org_id: str, service_id: str, key: str, version: Optio
     return f"{name}/v{int(version)}" if version is not None else name
 
 
+PRIVATE_DOMAIN_SUFFIX = "internal"
+_DNS_BAD = re.compile(r"[^a-z0-9-]+")
+
+
+def dns_label(text: str, n: int = 30) -> str:
+    """Lower case letters, digits and hyphens, at most n (a DNS label is at most 63)."""
+    label = re.sub(r"-{2,}", "-", _DNS_BAD.sub("-", text.lower())).strip("-")[:n].strip("-")
+    return label or "x"
+
+
+def private_domain(environment: str, project: str, org_id: str) -> str:
+    """An environment's Cloud Map namespace: `<env>.<project>.<org tail>.internal`. The org id's
+    last 6 characters keep two organizations (or projects) sharing a VPC apart; every name has
+    four labels, so no namespace is a subdomain of another (AWS refuses overlapping ones)."""
+    return ".".join([dns_label(environment), dns_label(project), dns_label(org_id.rsplit("_", 1)[-1][-6:]),
+                     PRIVATE_DOMAIN_SUFFIX])
+
+
+def discovery_service(service_name: str) -> str:
+    """The Cloud Map service of a Launchbay service: its name, as a DNS label."""
+    return dns_label(service_name, 63)
+
+
 def load_balancer_security_group(lb_name: str) -> str:
     return f"launchbay-lb-{lb_name}"
 

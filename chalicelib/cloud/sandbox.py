@@ -5,11 +5,14 @@ PRIMARY), runningCount equals desiredCount whatever runs, and Fargate run_task
 answers 500. So a few methods differ: observe_rollout asks simulator.py (after
 checking the service really exists in moto) and writes the simulated tasks' log
 lines as the awslogs driver would; run_task records a simulated run (and its log);
-describe_service reports the counts the simulated tasks would give. Everything
-else is the real boto3 code, which is the point of the sandbox.
+describe_service reports the counts the simulated tasks would give; a settled rollout
+registers its simulated tasks' private IPs in the service's Cloud Map registries (as ECS
+would), so DiscoverInstances answers. Everything else is the real boto3 code, which is the
+point of the sandbox.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 import uuid
@@ -71,7 +74,43 @@ class SandboxCloud(AwsCloud):
         if service is not None and current is not None and td in (None, service["task_definition"]) \
                 and status["state"] != "in_progress":  # our rollout, settled
             self._log_rollout_tasks(service, current, deployment_id, env, started_at, path, status)
+            if status["state"] == "completed":
+                self._register_simulated_tasks(service_name, deployment_id, int(status.get("running") or 0))
         return status
+
+    def _register_simulated_tasks(self, service_name: str, deployment_id: str, count: int) -> None:
+        """The rollout's tasks in each Cloud Map registry of the service (stand-in IPs from its
+        first subnet, fixed per task), the earlier rollout's deregistered: what ECS does."""
+        svc = self._raw_service(service_name) or {}
+        regs = svc.get("serviceRegistries") or []
+        if not regs:
+            return
+        subnets = ((svc.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
+        found = self.client("ec2").describe_subnets(SubnetIds=subnets[:1])["Subnets"] if subnets else []
+        net = ipaddress.ip_network(found[0]["CidrBlock"] if found else "10.0.0.0/24")
+        sd = self.client("servicediscovery")
+        wanted: dict[str, str] = {}
+        for i in range(count):
+            task = naming.idempotency_token("sandbox-task", svc["serviceArn"], deployment_id, str(i), n=32)
+            wanted[task] = str(net.network_address + 4 + int(task[:8], 16) % max(net.num_addresses - 8, 1))
+        for reg in regs:
+            service_id = reg["registryArn"].rsplit("/", 1)[-1]
+            have = {i["Id"] for i in sd.list_instances(ServiceId=service_id).get("Instances", [])}
+            for task, ip in wanted.items():
+                if task not in have:
+                    sd.register_instance(ServiceId=service_id, InstanceId=task, Attributes={"AWS_INSTANCE_IPV4": ip})
+            for task in have - set(wanted):
+                sd.deregister_instance(ServiceId=service_id, InstanceId=task)
+
+    def _create_namespace(self, name: str, vpc_id: str) -> str:
+        """moto 5.2.5 allows one private DNS namespace per VPC (AWS allows many whose names do not
+        overlap): a second one in the sandbox names a stand-in VPC id (docs/cloud.md)."""
+        try:
+            return super()._create_namespace(name, vpc_id)
+        except Exception as exc:
+            if error_code(exc) != "ConflictingDomainExists":
+                raise
+        return super()._create_namespace(name, f"{vpc_id}-{naming.idempotency_token('vpc', name, n=8)}")
 
     def observe_datastore(self, aws: str, ident: str, started_at: float = 0.0,
                           now: Optional[float] = None) -> dict[str, Any]:

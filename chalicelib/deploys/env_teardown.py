@@ -5,8 +5,8 @@ environment's managed resources (databases, caches, buckets) go first, each thro
 resource task (resources/engine.py: a final snapshot of a database is kept); one with deletion
 protection stops the deletion (refused at DELETE time, see catalog/environments.py). What an
 environment's services shared stays until the environment goes: its load balancer (with its
-listeners and their rules), the target groups its services left, its task and load balancer
-security groups, its secrets' SSM parameters (every version), its services' log groups, and the
+listeners and their rules), the target groups its services left, its Cloud Map private DNS
+namespace (with any service left in it), its task and load balancer security groups, its secrets' SSM parameters (every version), its services' log groups, and the
 organization's cluster when nothing else uses it. The places come from the environment's
 deployments, whose `target` says in which account and region (and under which names) they acted.
 
@@ -56,7 +56,7 @@ def places(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
         t = dep.get("target")
         if t:
             key = (t.get("aws_account_id"), t.get("region"), t.get("cluster"), t.get("load_balancer"),
-                   t.get("security_group"))
+                   t.get("security_group"), t.get("private_domain"))
             out.setdefault(key, t)
     return list(out.values())
 
@@ -116,6 +116,10 @@ def plan_place(ports: Ports, env: dict[str, Any], target: dict[str, Any]) -> lis
     for tg in sorted({n.target_group for n in names.values()}):
         steps.append(_step("target_group", "target group", tg, cloud.find_target_group(tg) is not None,
                            [Call("delete_target_group_named", {"name": tg})]))
+    domain = target.get("private_domain")
+    if domain:   # before the groups: nothing of the namespace uses them, but its services went first
+        steps.append(_step("private_dns", "private DNS namespace (Cloud Map, its services with it)", domain,
+                           cloud.find_namespace(domain) is not None, [Call("delete_namespace", {"name": domain})]))
     for sg, what in ((target["security_group"], "task security group"),
                      (naming.load_balancer_security_group(naming.elb_name(lb)), "load balancer security group")):
         steps.append(_step("security_group", what, sg, bool(cloud.find_security_groups(sg)),

@@ -3,9 +3,10 @@ own credentials) and region, and the names of what its services share there. A d
 records this `target` when it is created, so every later call about it (steps, rollback, cancel,
 health, drift, runs, logs, teardown) acts in the same place, whatever changes afterwards.
 
-Isolation by name, in any account: one ECS cluster per organization, one load balancer and one
-task security group per environment (reachable from that load balancer and from the group's own
-members only). Log groups and SSM paths already carry the organization's id (cloud/naming.py).
+Isolation by name, in any account: one ECS cluster per organization, one load balancer, one
+task security group (reachable from that load balancer and from the group's own members only)
+and one Cloud Map private DNS namespace (`private_domain`) per environment. Log groups and SSM
+paths already carry the organization's id (cloud/naming.py).
 Deployments made before targets existed have none: they keep the names of that time (the
 settings' cluster, the load balancer `launchbay`, the group `launchbay-services`)."""
 from __future__ import annotations
@@ -33,11 +34,14 @@ def target_for(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     conn_id = env.get("aws_account_id")
     conn = ports.store.collection("aws_accounts").get(conn_id) if conn_id else None
     scope = env.get("id") or service["project_id"]   # every service has an environment since they exist
+    project = ports.store.collection("projects").get(service["project_id"]) or {}
     return {"aws_account_id": conn_id, "account": (conn or {}).get("account_id"),
             "region": effective_region(ports, env),
             "cluster": f"{ports.settings.cluster_name}-{_tail(service['org_id'])}",
             "load_balancer": naming.elb_name(f"lb-{_tail(scope)}"),
-            "security_group": f"launchbay-env-{_tail(scope)}"}
+            "security_group": f"launchbay-env-{_tail(scope)}",
+            "private_domain": naming.private_domain(env.get("name") or "default", project.get("name") or _tail(scope),
+                                                    service["org_id"])}
 
 
 def placed(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -73,6 +77,14 @@ def cloud_of(ports: Ports, service: dict[str, Any]) -> Cloud:
 
 def load_balancer_name(target: Optional[dict[str, Any]]) -> str:
     return (target or {}).get("load_balancer") or LEGACY_LOAD_BALANCER
+
+
+def private_address(service: dict[str, Any], target: Optional[dict[str, Any]]) -> Optional[str]:
+    """`name.<private domain>:port` once a release carried the environment's private domain;
+    None for a service with no port (a worker, a cron job) or before its first deploy."""
+    if not service.get("port") or service.get("kind") == "cron" or not (target or {}).get("private_domain"):
+        return None
+    return f"{naming.discovery_service(service['name'])}.{target['private_domain']}:{service['port']}"  # type: ignore[index]
 
 
 def public(target: Optional[dict[str, Any]]) -> dict[str, Any]:

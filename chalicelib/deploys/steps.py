@@ -275,9 +275,27 @@ def _container(ctx: Ctx) -> ContainerSpec:
     pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
     return {"name": spec["name"], "image": pinned, "port": spec.get("port"),
             "command": spec.get("command"), "cpu": spec["cpu"], "memory": spec["memory"],
-            "env": dict(spec.get("env") or {}), "secrets": {k: v["arn"] for k, v in refs.items()},
+            "env": {**_task_env(ctx), **(spec.get("env") or {})}, "secrets": {k: v["arn"] for k, v in refs.items()},
             "log_group": ctx.names.log_group, "log_stream_prefix": spec["name"],
             "health_check_path": (spec.get("health_check") or {}).get("path")}
+
+
+def _task_env(ctx: Ctx) -> dict[str, Any]:
+    from chalicelib.deploys.discovery import task_env
+
+    return task_env(ctx)
+
+
+def private_dns(ctx: Ctx) -> StepPlan:
+    from chalicelib.deploys.discovery import private_dns as plan
+
+    return plan(ctx)
+
+
+def discovery(ctx: Ctx) -> StepPlan:
+    from chalicelib.deploys.discovery import discovery as plan
+
+    return plan(ctx)
 
 
 def task_definition(ctx: Ctx) -> StepPlan:
@@ -402,8 +420,10 @@ def _current_service(ctx: Ctx) -> Optional[dict[str, Any]]:
         service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}
         live = ctx.ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
         if live and live.get("task_definition") and live["id"] != ctx.dep["id"]:
+            registry = step_result(live, "discovery") or {}
             return {"task_definition": live["task_definition"],
-                    "desired": max((live.get("spec") or {}).get("min_instances", 1), 1)}
+                    "desired": max((live.get("spec") or {}).get("min_instances", 1), 1),
+                    "service_registries": [registry["arn"]] if registry.get("arn") else []}
     return ctx.cloud.describe_service(ctx.names.service)
 
 
@@ -423,6 +443,13 @@ def ecs_service(ctx: Ctx) -> StepPlan:
               "network": ctx.results["network"],
               "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
               "container_name": spec["name"] if web else None, "container_port": spec.get("port") if web else None}
+    from chalicelib.deploys.discovery import registries
+
+    wanted = registries(ctx)
+    if wanted is not None:
+        kwargs["service_registries"] = wanted
+        if found and sorted(found.get("service_registries") or []) != sorted(wanted):
+            changes["service_registries"] = [found.get("service_registries") or [], wanted]
     if ctx.dep.get("restart_of") and found:   # nothing changed, and yet every task is replaced
         kwargs["force_new_deployment"] = True
         changes["tasks"] = ["running", "replaced by new ones"]
@@ -676,7 +703,9 @@ STEPS: dict[str, list[Step]] = {
     "web": _COMMON + [Step("load_balancer", "provisioning", load_balancer),
                       Step("target_group", "provisioning", target_group),
                       Step("listener_rule", "provisioning", listener_rule),
-                      Step("domain_rule", "provisioning", domain_rule), *_RELEASE,
+                      Step("domain_rule", "provisioning", domain_rule),
+                      Step("private_dns", "provisioning", private_dns), Step("discovery", "provisioning", discovery),
+                      *_RELEASE,
                       Step("service", "deploying", ecs_service), Step("rollout", "deploying", wait=rollout, describe=describe_rollout),
                       Step("autoscaling", "deploying", autoscaling), Step("certificate", "deploying", certificate)],
     "worker": _COMMON + [*_RELEASE, Step("service", "deploying", ecs_service),

@@ -12,7 +12,7 @@ from chalicelib.cloud import naming
 from chalicelib.cloud.port import Cloud
 from chalicelib.core.context import SYSTEM, Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
-from chalicelib.deploys.placement import cloud_of
+from chalicelib.deploys.placement import cloud_of, of_service
 from chalicelib.deploys.steps import internal_host, step_result
 from chalicelib.observe import alerts
 from chalicelib.store.port import iter_all
@@ -82,6 +82,7 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
     else:
         doing.what = f"deleting the ECS service {n.service}"
         cloud.delete_service(n.service)
+        _remove_discovery(ports, service, cloud, doing)
     live = store.collection("deployments").get(service.get("live_deployment_id") or "")
     if service.get("source") or (live or {}).get("build"):   # built from source: its project and images
         doing.what = f"deleting the build project {naming.build_project(service_id)} and its images"
@@ -105,6 +106,16 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
         for version in range(1, s["version"] + 1):
             cloud.delete_secret(n.secret(s["name"], version))
     return secrets
+
+
+def _remove_discovery(ports: Ports, service: dict[str, Any], cloud: Cloud, doing: _Doing) -> None:
+    """Its Cloud Map service (after the ECS service, whose tasks were registered in it); the
+    environment's namespace stays for its other services (env_teardown.py removes it)."""
+    domain = (of_service(ports, service) or {}).get("private_domain")
+    if domain and service["kind"] == "web":
+        name = naming.discovery_service(service["name"])
+        doing.what = f"deleting the Cloud Map service {name}.{domain}"
+        cloud.delete_discovery_service(domain, name)
 
 
 def _failed(ports: Ports, service: dict[str, Any], doing: str, exc: Exception, retrying: bool) -> None:

@@ -264,7 +264,7 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
 SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kind", "KIND"), ("status", "STATUS"),
                    ("image", "IMAGE"), ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
-                  "live_image", "port", "cpu", "memory", "command", "release_command", "env",
+                  "live_image", "port", "private_address", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
                   "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 

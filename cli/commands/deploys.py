@@ -143,7 +143,7 @@ def status(
         s.out.fields(svc, [k for k in ("id", "name", "kind", "status", "suspended.at", "suspended.by", "suspended.error",
                                        "teardown.error", "image", "live_image", "needs_deploy",
                                        "pending_changes", "live_deployment_id", "open_alerts", "last_error", "endpoints.url",
-                                       "endpoints.try")
+                                       "endpoints.try", "private_address")
                            if k.split(".")[0] in svc])
         if (svc.get("teardown") or {}).get("state") == "failed":   # what to do about it
             s.out.line(f"the delete failed: fix the cause, then delete it again (launchbay services delete {svc['name']})")

@@ -264,7 +264,8 @@ def test_the_policy_allows_every_call_a_deploy_run_and_teardown_make(make_org, p
         org.call("DELETE", f"/services/{svc['id']}")
         assert teardown.run(ports, svc["id"]) == "deleted"
     # the simulator writing task and build logs, and pushing the simulated image
-    sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "ecr:PutImage"}
+    # the sandbox writes the simulated tasks' logs and Cloud Map registrations (ECS does on AWS)
+    sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "ecr:PutImage", "servicediscovery:RegisterInstance"}
     free = {"sts:GetCallerIdentity"}                                # needs no permission
     assert len(seen) > 30, seen
     assert seen - access.allowed_actions() - sandbox_only - free == set()

@@ -174,3 +174,16 @@ def test_ping_never_raises() -> None:
 
     result = SandboxCloud(make_settings("http://127.0.0.1:1")).ping()  # nothing listens on port 1
     assert result["ok"] is False and result["mode"] == "sandbox" and result["detail"]
+
+
+def test_private_domains_are_dns_safe_four_labels_and_differ_per_org_and_project():
+    org = "org_01m8e9xnhs7h4wz8f6xsneyshj"
+    assert naming.private_domain("production", "shop", org) == "production.shop.neyshj.internal"
+    odd = naming.private_domain("pr-12", "My Shop!  (EU)", org)
+    assert odd == "pr-12.my-shop-eu.neyshj.internal"
+    long = naming.private_domain("staging", "x" * 80, org)
+    assert all(0 < len(label) <= 63 for label in long.split(".")) and len(long.split(".")) == 4
+    assert naming.private_domain("production", "shop", "org_01m8e9xnhs7h4wz8f6xsabcdef") != \
+        naming.private_domain("production", "shop", org)
+    assert naming.private_domain("production", "---", org).split(".")[1] == "x"   # never an empty label
+    assert naming.discovery_service("api") == "api"

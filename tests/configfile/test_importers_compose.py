@@ -41,7 +41,7 @@ def test_nginx_flask_mongo():
         "services.backend.volumes", "services.backend.depends_on", "services.mongo"}
     assert "managed MongoDB" in message(result, "compose.yaml", "services.mongo")
     assert "MONGO_URL" in message(result, "compose.yaml", "services.mongo")
-    assert "service discovery" in message(result, "compose.yaml", "services.web.environment.FLASK_SERVER_ADDR")
+    assert "backend.<LAUNCHBAY_PRIVATE_DOMAIN>" in message(result, "compose.yaml", "services.web.environment.FLASK_SERVER_ADDR")
 
 
 def test_react_express_mongodb():
@@ -57,6 +57,7 @@ def test_react_express_mongodb():
         f"services.backend.{k}" for k in ("build", "build.target", "expose", "restart", "volumes", "depends_on",
                                           "networks")}
     assert "port 3000" in message(result, "compose.yaml", "services.backend.expose")
+    assert "backend.<LAUNCHBAY_PRIVATE_DOMAIN>:3000" in message(result, "compose.yaml", "services.backend.expose")
 
 
 def test_umami():

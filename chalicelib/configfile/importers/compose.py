@@ -9,6 +9,7 @@ import posixpath
 import re
 from typing import Any, Optional
 
+from chalicelib.cloud.naming import dns_label
 from chalicelib.configfile.importers.common import (
     DEFAULT_ENVIRONMENT,
     ImportFileError,
@@ -45,7 +46,8 @@ SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
     "volumes": "volumes are not imported: Launchbay services are stateless containers (use a managed resource or "
                "object storage for data)",
     "networks": "networks are not imported: Launchbay manages the network",
-    "links": "links are not imported: Launchbay has no private service discovery yet",
+    "links": "links are not imported: a web service is reached at <name>.<LAUNCHBAY_PRIVATE_DOMAIN>:<port> "
+             "(README: Private networking)",
     "restart": "the restart policy is not imported: Launchbay always replaces a stopped task",
     "secrets": "Compose secrets (files) are not imported: declare secret names in launchbay.yaml and set values "
                "with the API or CLI",
@@ -289,15 +291,18 @@ def _host_pattern(name: str) -> re.Pattern:
 
 
 def _host_references(services: dict, stores: dict, notes: Notes, file: str) -> None:
-    """Compose's network lets a service call another by its name; Launchbay has no such names yet."""
+    """Compose's network lets a service call another by its name; on Launchbay the name carries the
+    environment's private domain (README: Private networking)."""
     apps = [str(n) for n, s in services.items() if isinstance(s, dict) and str(n) not in stores]
     for raw in apps:
         for var, value in _env_pairs(services[raw]):
             for other in apps:
                 if other != raw and value is not None and _host_pattern(other).search(str(value)):
                     notes.add(file, f"services.{raw}.environment.{var}",
-                              f"{var} calls service {other!r} by its Compose host name: Launchbay has no private "
-                              f"service discovery yet; point it at {other}'s domain (make {other} a web service)")
+                              f"{var} calls service {other!r} by its Compose host name: on Launchbay its host is "
+                              f"{dns_label(other, 63)}.<LAUNCHBAY_PRIVATE_DOMAIN> (a web service's private address, "
+                              f"shown by `launchbay services show {other}`; make {other} a web service if it is "
+                              f"not): set {var} to it, or build it in the app from LAUNCHBAY_PRIVATE_DOMAIN")
 
 
 def _port(entry: Any, notes: Notes, file: str, key: str) -> Optional[int]:
@@ -376,9 +381,11 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
         svc = {"kind": "worker", **svc}
         if exposed:
             notes.add(file, f"{key}.expose", f"port {', '.join(exposed)} is open only to other services in Compose: "
-                                             "imported as a worker so nothing private becomes public. Launchbay has "
-                                             "no private service discovery yet; if other services call it over "
-                                             "HTTP, make it a web service (it will be public)")
+                                             "imported as a worker so nothing private becomes public. Only web "
+                                             "services get a private address: if other services call it, make it a "
+                                             f"web service with port {exposed[0]}; they reach it at "
+                                             f"{dns_label(raw, 63)}.<LAUNCHBAY_PRIVATE_DOMAIN>:{exposed[0]} (it then answers on the "
+                                             "load balancer too)")
     cmd = split_command(spec.get("command"), notes, file, f"{key}.command")
     entry = split_command(spec.get("entrypoint"), notes, file, f"{key}.entrypoint")
     cmd = join_entrypoint(entry, cmd, notes, file, f"{key}.entrypoint")

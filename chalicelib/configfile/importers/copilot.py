@@ -170,9 +170,10 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
              env: str) -> Optional[dict]:
     svc: dict[str, Any] = {"kind": kind}
     kind_note = {"Backend Service": "Backend Service has no public endpoint in Copilot: imported as a worker so "
-                                    "that nothing private becomes public. Launchbay has no private service "
-                                    "discovery yet; if other services call it over HTTP, make it a web service "
-                                    "(it will then be reachable from the internet)",
+                                    "that nothing private becomes public. Only Launchbay web services get a "
+                                    "private address (<name>.<LAUNCHBAY_PRIVATE_DOMAIN>, as Copilot's service "
+                                    "discovery): if other services call it over HTTP, make it a web service (it "
+                                    "then answers on the load balancer too)",
                  "Request-Driven Web Service": "Request-Driven Web Service (App Runner) imported as a web service on "
                                                "Fargate: it no longer scales to zero between requests",
                  "Worker Service": "Worker Service imported as a worker; its SQS queue is not"}

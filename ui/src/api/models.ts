@@ -53,6 +53,9 @@ export interface Service {
   suspended?: { at: string; by: string; error?: string | null } | null;
   /** where the live release answers (web services; chalicelib/deploys/endpoints.py); null: nothing live */
   endpoints?: ServiceEndpoints | null;
+  /** where the environment's other services reach it (`api.production.shop.k3x9.internal:8080`, Cloud Map);
+   * null before its first release and for services with no port */
+  private_address?: string | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
 

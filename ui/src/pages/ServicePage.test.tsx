@@ -51,6 +51,22 @@ test("a live web service shows its address: the custom domain as a link, the loa
   expect(dd.textContent).toContain("sandbox: the address is simulated");
 });
 
+test("a live web service shows its private address for the environment's other services", async () => {
+  session.set("t");
+  const address = "web.production.shop.k3x9ab.internal:80";
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", endpoints, private_address: address }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const dd = (await screen.findByText("Private address", {}, { timeout: 5000 })).nextElementSibling as HTMLElement;
+  expect(within(dd).getByText(address)).toBeTruthy();
+  expect(within(dd).getByText("production.shop.k3x9ab.internal")).toBeTruthy();
+  expect(dd.textContent).toContain("LAUNCHBAY_PRIVATE_DOMAIN");
+});
+
 test("a service with nothing live has no address", async () => {
   session.set("t");
   fakeApi({
@@ -61,6 +77,7 @@ test("a service with nothing live has no address", async () => {
   renderAt("/orgs/o/services/s");
   expect(await screen.findByText("not deployed yet", {}, { timeout: 5000 })).toBeTruthy();
   expect(screen.queryByText("Address")).toBeNull();
+  expect(screen.queryByText("Private address")).toBeNull();
 });
 
 test("the last error names its deployment when that is not the live release", async () => {

@@ -156,6 +156,20 @@ function Address({ e, sandbox }: { e: ServiceEndpoints; sandbox: boolean }) {
   );
 }
 
+/** The private address (Cloud Map): what the environment's other services call it by, inside the VPC. */
+function PrivateAddress({ address }: { address: string }) {
+  const domain = address.split(".").slice(1).join(".").replace(/:\d+$/, "");
+  return (
+    <div className="wide">
+      <dt>Private address</dt>
+      <dd>
+        <div className="mono">{address}</div>
+        <div className="muted">from the environment's other services only; their tasks find <span className="mono">{domain}</span> in LAUNCHBAY_PRIVATE_DOMAIN</div>
+      </dd>
+    </div>
+  );
+}
+
 function Summary({ org, s }: { org: string; s: Service }) {
   const from = s.last_error_deployment;
   return (
@@ -181,6 +195,7 @@ function Summary({ org, s }: { org: string; s: Service }) {
         </div>
       )}
       {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
+      {s.private_address && <PrivateAddress address={s.private_address} />}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (
         <div className="bad">
