@@ -215,14 +215,19 @@ def restart(
     secret versions (changed settings or secrets take a deploy). Rolled out and health-checked
     as a deploy is; not while a deployment is under way."""
     s = Session(json, org=org, project=project, env=env)
-    svc = s.service(service)
-    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/restart"), {},
+    live_release_again(s, s.service(service), "restart", wait, timeout)
+
+
+def live_release_again(s: Session, svc: dict[str, Any], action: str, wait: bool, timeout: float) -> None:
+    """POST …/restart or …/resume: a deployment of the live release (`<action>_of`), followed like a deploy."""
+    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/{action}"), {},
                         headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
+    doing = {"restart": "Restarting", "resume": "Resuming"}[action]
     if wait:
-        s.out.note(f"Restarting {svc['name']} (release #{dep.get('restart_of_number')}): deployment "
+        s.out.note(f"{doing} {svc['name']} (release #{dep.get(action + '_of_number')}): deployment "
                    f"#{dep.get('number')} ({dep['id']})")
         follow_deployment(s, dep, svc["name"], timeout)
-    _started(s, dep, f"Restart of {svc['name']}")
+    _started(s, dep, f"{action.capitalize()} of {svc['name']}")
 
 
 @app.command(epilog="[bold]Example[/bold]\n\n  launchbay releases web")

@@ -9,7 +9,7 @@ import typer
 
 from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
-from cli.commands.deploys import SERVICE_ARG, Timeout, Wait, _started, follow_deployment
+from cli.commands.deploys import SERVICE_ARG, Timeout, Wait, live_release_again
 from cli.commands.polling import poll_until
 from cli.session import CliError, Session
 
@@ -64,11 +64,4 @@ def resume(
     """Resume a suspended service: a deployment of its live release that puts its task count,
     autoscaling and schedule back from the release's settings and waits for health."""
     s = Session(json, org=org, project=project, env=env)
-    svc = s.service(service)
-    dep = s.client.post(s.org_path(f"/services/{segment(svc['id'])}/resume"), {},
-                        headers={"Idempotency-Key": "cli-" + uuid.uuid4().hex})
-    if wait:
-        s.out.note(f"Resuming {svc['name']} (release #{dep.get('resume_of_number')}): deployment "
-                   f"#{dep.get('number')} ({dep['id']})")
-        follow_deployment(s, dep, svc["name"], timeout)
-    _started(s, dep, f"Resume of {svc['name']}")
+    live_release_again(s, s.service(service), "resume", wait, timeout)

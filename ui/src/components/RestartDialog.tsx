@@ -9,18 +9,7 @@ import { ConfirmDialog } from "./GitBits";
 /** Restart: every task of the live release replaced by a fresh one (POST …/restart), then the
  * deployment page follows it as it follows a deploy. Asked first: it is a rollout. */
 export function RestartDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
-  const qc = useQueryClient();
-  const navigate = useNavigate();
-  const restart = useMutation({
-    mutationFn: () => unwrap<Deployment>(api.POST("/v1/orgs/{org}/services/{svc}/restart", {
-      params: { path: { org, svc: service.id } }, headers: { "Idempotency-Key": crypto.randomUUID() },
-    })),
-    onSuccess: (dep) => {
-      void qc.invalidateQueries({ queryKey: keys.deployments(org, service.id) });
-      void qc.invalidateQueries({ queryKey: keys.service(org, service.id) });
-      navigate(`/orgs/${org}/deployments/${dep.id}`);
-    },
-  });
+  const restart = useLiveReleaseAgain(org, service, "restart");
   return (
     <ConfirmDialog title={`Restart ${service.name}?`} confirm={restart.isPending ? "Starting…" : "Restart now"}
       onConfirm={() => restart.mutate()} onClose={onClose} pending={restart.isPending}>
@@ -34,4 +23,22 @@ export function RestartDialog({ org, service, onClose }: { org: string; service:
       <ErrorNote error={restart.error} />
     </ConfirmDialog>
   );
+}
+
+/** POST …/restart or …/resume: a deployment of the live release; its page then follows it. */
+export function useLiveReleaseAgain(org: string, service: Service, action: "restart" | "resume") {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return useMutation({
+    mutationFn: () => {
+      const init = { params: { path: { org, svc: service.id } }, headers: { "Idempotency-Key": crypto.randomUUID() } };
+      return unwrap<Deployment>(action === "restart" ? api.POST("/v1/orgs/{org}/services/{svc}/restart", init)
+        : api.POST("/v1/orgs/{org}/services/{svc}/resume", init));
+    },
+    onSuccess: (dep) => {
+      void qc.invalidateQueries({ queryKey: keys.deployments(org, service.id) });
+      void qc.invalidateQueries({ queryKey: keys.service(org, service.id) });
+      navigate(`/orgs/${org}/deployments/${dep.id}`);
+    },
+  });
 }

@@ -1,10 +1,10 @@
-import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Deployment, Service } from "../api/models";
+import type { Service } from "../api/models";
 import { keys } from "../api/queries";
 import { ErrorNote } from "./Empty";
 import { ConfirmDialog } from "./GitBits";
+import { useLiveReleaseAgain } from "./RestartDialog";
 
 /** Suspend (POST …/suspend): a worker stops what the service runs, nothing is deleted. Asked first. */
 export function SuspendDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
@@ -34,18 +34,7 @@ export function SuspendDialog({ org, service, onClose }: { org: string; service:
 
 /** Resume (POST …/resume): a deployment of the live release, followed on its deployment page. */
 export function ResumeDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
-  const qc = useQueryClient();
-  const navigate = useNavigate();
-  const resume = useMutation({
-    mutationFn: () => unwrap<Deployment>(api.POST("/v1/orgs/{org}/services/{svc}/resume", {
-      params: { path: { org, svc: service.id } }, headers: { "Idempotency-Key": crypto.randomUUID() },
-    })),
-    onSuccess: (dep) => {
-      void qc.invalidateQueries({ queryKey: keys.deployments(org, service.id) });
-      void qc.invalidateQueries({ queryKey: keys.service(org, service.id) });
-      navigate(`/orgs/${org}/deployments/${dep.id}`);
-    },
-  });
+  const resume = useLiveReleaseAgain(org, service, "resume");
   return (
     <ConfirmDialog title={`Resume ${service.name}?`} confirm={resume.isPending ? "Starting…" : "Resume now"}
       onConfirm={() => resume.mutate()} onClose={onClose} pending={resume.isPending}>
