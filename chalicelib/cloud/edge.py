@@ -298,20 +298,24 @@ class EdgeMixin(FoundationMixin):
         (rather than a 503 for want of healthy targets); its next deploy step for the rule (a
         resume) forwards it to the target group again. Only the owner's own rule is changed.
         -> whether a rule now answers so."""
+        r = self._host_rule(listener_arn, host, path)
+        if r is None or self._rule_owner(r["RuleArn"]) != owner:
+            return False
+        if r.get("Actions") != SUSPENDED_ACTION:
+            self.client("elbv2").modify_rule(RuleArn=r["RuleArn"], Actions=SUSPENDED_ACTION)
+        return True
+
+    def _host_rule(self, listener_arn: str, host: str, path: str) -> Optional[dict[str, Any]]:
+        """The listener's rule (as ELBv2 describes it) for host (+ path); None when there is none
+        or no such listener. Conditions are unique per listener: at most one matches."""
         key = conditions_key(rule_conditions(host, path))
         try:
             rules = self._rules(listener_arn)
         except Exception as exc:
             if error_code(exc) == "ListenerNotFound":
-                return False
+                return None
             raise
-        for r in rules:
-            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key \
-                    and self._rule_owner(r["RuleArn"]) == owner:
-                if r.get("Actions") != SUSPENDED_ACTION:
-                    self.client("elbv2").modify_rule(RuleArn=r["RuleArn"], Actions=SUSPENDED_ACTION)
-                return True
-        return False
+        return next((r for r in rules if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key), None)
 
     def delete_target_group(self, arn: str) -> None:
         """Remove a service's target group once nothing routes to it (its rules went first)."""

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 from chalicelib.cloud import naming, taskdef
 from chalicelib.cloud.automation import DIMENSION, SCHEDULE_TARGET_ID, AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
-from chalicelib.cloud.edge import EdgeMixin, conditions_key, forward_target, health_settings, rule_conditions
+from chalicelib.cloud.edge import EdgeMixin, forward_target, health_settings
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.foundation import NoNetwork
 from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
@@ -202,19 +202,12 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         None when there is none (or no such listener). "owner" is its launchbay:service tag
         (None: untagged): ensure_listener_rule re-points it only for that owner (edge.owned_by),
         so a planner refuses another service's rule before it runs."""
-        key = conditions_key(rule_conditions(host, path))
-        try:
-            rules = self._rules(listener_arn)
-        except Exception as exc:
-            if error_code(exc) == "ListenerNotFound":
-                return None
-            raise
-        for r in rules:
-            if not r.get("IsDefault") and conditions_key(r.get("Conditions", [])) == key:
-                prio = str(r.get("Priority", ""))
-                return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
-                        "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
-        return None
+        r = self._host_rule(listener_arn, host, path)
+        if r is None:
+            return None
+        prio = str(r.get("Priority", ""))
+        return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
+                "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
 
     def find_certificate(self, domain: str, owner: Optional[str] = None) -> Optional[dict[str, Any]]:
         """{"arn", "status", "owner"} of the certificate request_certificate(domain, owner) would
