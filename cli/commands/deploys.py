@@ -59,7 +59,7 @@ def _where_it_answers(s: Session, service_id: str) -> None:
 
 def _started(s: Session, dep: dict[str, Any], what: str) -> None:
     s.out.result(dep, lambda: s.out.line(
-        f"{what} #{dep.get('number')} ({dep['id']}) is {dep.get('status')}. "
+        f"{what} #{dep.get('number')} ({dep['id']}) is {str(dep.get('status')).replace('_', ' ')}. "
         f"Follow it: launchbay logs --deployment {dep['id']} --follow"))
 
 

@@ -25,7 +25,7 @@ def test_a_protected_environment_end_to_end(cli, account, worker):
     asked = cli("deploy", "web")
     dep_id = asked.stdout.split("(")[1].split(")")[0]
     assert f"waits for approval by an admin or owner: launchbay approve {dep_id}" in asked.stdout
-    assert "is awaiting_approval" in asked.stdout
+    assert "is awaiting approval. Follow it" in asked.stdout
     listed = cli("approvals").stdout
     assert dep_id in listed and "web" in listed and account.email in listed
 

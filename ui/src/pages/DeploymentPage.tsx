@@ -60,8 +60,9 @@ export default function DeploymentPage() {
           x.resume_of_number ? `resume of release #${x.resume_of_number}` : null,
           `by ${x.actor}`,
           x.approved_by ? `approved by ${x.approved_by}` : null,
-          `started ${ago(x.created)}`,
-          final ? `took ${duration(x.created, x.finished ?? x.updated)}` : `running for ${duration(x.created, null)}`,
+          `${x.status === "awaiting_approval" ? "asked for" : "started"} ${ago(x.created)}`,
+          final ? `took ${duration(x.created, x.finished ?? x.updated)}`
+            : `${x.status === "awaiting_approval" ? "waiting" : "running"} for ${duration(x.created, null)}`,
           x.sandbox ? "sandbox" : null,
         ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>

@@ -212,7 +212,10 @@ test("Suspend asks first, then the service says suspended with a Resume that fol
     ...signedIn(), ...project,
     "GET /v1/orgs/o/services/s": () => [200, current],
     "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
-    "GET /v1/orgs/o/services/s/releases": empty,
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [
+      { deployment_id: "d1", number: 1, image: "nginx:1.27", actor: "ada@example.com", created: "2026-11-27T08:00:00Z", finished: null, current: true, secret_versions: {} },
+      { deployment_id: "d0", number: 0, image: "nginx:1.26", actor: "ada@example.com", created: "2026-11-27T07:00:00Z", finished: null, current: false, secret_versions: {} },
+    ], next: null }],
     "POST /v1/orgs/o/services/s/suspend": () => {
       current = { ...current, status: "suspended", suspended };
       return [202, { ...current, status: "suspending" }];
@@ -238,6 +241,7 @@ test("Suspend asks first, then the service says suspended with a Resume that fol
   expect(screen.getByTestId("suspended").textContent).toContain("No tasks run. Since");
   expect(screen.queryByRole("button", { name: "Restart" })).toBeNull();
   expect((screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement).disabled).toBe(true);
+  expect((screen.getByRole("button", { name: "Roll back to #0" }) as HTMLButtonElement).disabled).toBe(true);   // 409 while suspended
 
   await user.click(screen.getByRole("button", { name: "Resume" }));
   await user.click(within(screen.getByRole("dialog", { name: "Resume web?" })).getByRole("button", { name: "Resume now" }));

@@ -143,13 +143,14 @@ function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boo
 
 /** Where the live release answers: the custom domain once routed, and always the load balancer
  * with the service's host (no public DNS name: the Host header picks the service). */
-function Address({ e, sandbox }: { e: ServiceEndpoints; sandbox: boolean }) {
+function Address({ e, sandbox, paused }: { e: ServiceEndpoints; sandbox: boolean; paused: boolean }) {
   return (
     <div className="wide">
       <dt>Address</dt>
       <dd>
         {e.url && <div><a href={e.url} target="_blank" rel="noreferrer" className="mono">{e.url}</a></div>}
         <div className="mono">{e.try}</div>
+        {paused && <div className="muted">while suspended it answers <span className="mono">503 service suspended</span></div>}
         {sandbox && <div className="muted">sandbox: the address is simulated; nothing answers there</div>}
       </dd>
     </div>
@@ -194,7 +195,7 @@ function Summary({ org, s }: { org: string; s: Service }) {
           </dd>
         </div>
       )}
-      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} />}
+      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} paused={s.status === "suspended"} />}
       {s.private_address && <PrivateAddress address={s.private_address} />}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (

@@ -62,6 +62,7 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
   const keep = () => { setConfirming(false); setTimeout(() => opener.current?.focus()); };
   const qc = useQueryClient();
   const navigate = useNavigate();
+  const paused = service.status === "suspending" || service.status === "suspended";   // the API refuses it (409)
   const rollback = useMutation({
     mutationFn: () =>
       unwrap<Deployment>(
@@ -87,7 +88,8 @@ function ReleaseRow({ org, service, release, current }: { org: string; service: 
         <span className="num">#{release.number}</span>
         <span className="mono grow">{release.image}</span>
         {release.current ? <span className="badge badge-ok">current</span> : can("deploy") && (
-          <button ref={opener} onClick={() => setConfirming(true)} disabled={confirming}>Roll back to #{release.number}</button>
+          <button ref={opener} onClick={() => setConfirming(true)} disabled={confirming || paused}
+            title={paused ? "Suspended: resume it first" : undefined}>Roll back to #{release.number}</button>
         )}
       </div>
       <small className="muted">{release.actor} · {ago(release.finished ?? release.created)}</small>
