@@ -27,7 +27,7 @@ from chalicelib.core.errors import Invalid, StateConflict
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import service as deploys
 from chalicelib.deploys.steps import step_result
-from chalicelib.lifecycle import suspension
+from chalicelib.lifecycle import states, suspension
 from chalicelib.store.port import iter_all
 
 log = logging.getLogger("launchbay.deploys")
@@ -56,7 +56,7 @@ def suspend(ports: Ports, actor: Actor, org_id: str, service_id: str,
         return public_service(service), False
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
-    if service["status"] in ("suspending", "suspended"):
+    if service["status"] in states.SUSPENDED:
         raise StateConflict(f"{service['name']} is already {service['status']}", field="status")
     _live(ports, service, "suspend")
     busy = deploys.under_way(ports, service_id)

@@ -19,6 +19,7 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import BadRequest, DomainError, TooLarge, Unauthorized
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.hooks import github
+from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict, iter_all
 
 log = logging.getLogger("launchbay.hooks")
@@ -174,7 +175,7 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
 
     made = []
     for svc in services:
-        if svc["status"] in ("suspending", "suspended"):   # deploys wait for its resume (deploys/suspend.py)
+        if svc["status"] in states.SUSPENDED:   # deploys wait for its resume (deploys/suspend.py)
             continue
         dep, _ = create_deployment(ports, actor, svc["org_id"], svc["id"], None, f"github:{delivery['delivery']}",
                                    commit=commit)

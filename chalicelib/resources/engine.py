@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from chalicelib.cloud.naming import resource_names
 from chalicelib.core import security
 from chalicelib.core.context import Ports
+from chalicelib.lifecycle import states
 from chalicelib.lifecycle.resources import move_resource
 from chalicelib.resources.kinds import KINDS
 from chalicelib.resources.service import credential
@@ -172,7 +173,7 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> li
     made = []
     for link in links:
         service = ports.store.collection("services").get(link["service_id"]) or {}
-        if not service.get("live_deployment_id") or service["status"] in ("suspending", "suspended"):
+        if not service.get("live_deployment_id") or service["status"] in states.SUSPENDED:
             continue   # a suspended service takes the new credentials with a deploy after its resume
         dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
                                    idempotency_key=f"rotate:{doc['id']}:{doc['updated']}")

@@ -194,3 +194,28 @@ def test_a_real_worker_processes_the_delivery(hooked, ports, launchbay_env):
     finally:
         worker.stop()
     assert REPO in json.dumps(done["payload"])
+
+
+def test_a_push_waits_for_approval_in_a_protected_environment_and_skips_a_suspended_service(hooked, ports):
+    from chalicelib.deploys import suspend
+
+    org, web = hooked.org, hooked.web
+
+    def push(n: int) -> list:
+        body = payload("push")
+        body["after"] = body["head_commit"]["id"] = sha(n)
+        status, out = hooked.deliver("push", body)
+        assert status == 202, out
+        return process(out["id"])["deployments"]
+
+    assert org.deploy(ports, web, image="nginx:1.27")["status"] == "live"   # an image: no build needed here
+    assert org.call("PATCH", f"/projects/{hooked.project['id']}/environments/production",
+                    {"require_approval": True})[0] == 200
+    (held,) = push(2)
+    dep = ports.store.collection("deployments").get(held)
+    assert dep["status"] == "awaiting_approval" and dep["commit"]["sha"] == sha(2)
+    assert org.call("POST", f"/deployments/{held}/cancel")[0] == 200
+    assert org.call("POST", f"/services/{web['id']}/suspend")[0] == 202
+    suspend.run(ports, web["id"])
+    assert push(3) == []                                   # a suspended service deploys after its resume
+    assert sha(3) not in [(d.get("commit") or {}).get("sha") for d in deployments_of(ports, web["id"])]
