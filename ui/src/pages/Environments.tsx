@@ -35,7 +35,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
       {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Environments">
-          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th>Deploys need</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th className="hide-narrow">Deploys need</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}
@@ -121,7 +121,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
       <td className="nowrap"><strong>{env.name}</strong></td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
-      <td>{approvalWords(env)}</td>
+      <td className="hide-narrow">{approvalWords(env)}</td>
       <td>
         {env.status === "deleting" && (
           <TeardownNote small teardown={env.teardown} failed={`Deleting ${env.name} failed; what it made in AWS is still there.`}
