@@ -185,7 +185,8 @@ class World:
     def fresh_resource(self, linked: bool = False) -> str:
         """A bucket (unprotected; no worker runs, so it stays `creating`), linked to the web service if asked."""
         res = self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/resources",
-                      {"name": "tmp-" + _hex(), "kind": "bucket", "deletion_protection": False})
+                      {"name": "tmp-" + _hex(), "kind": "bucket", "deletion_protection": False,
+                       "environment": self.ids["env"]})   # by id: a fuzzed PATCH may have renamed production
         if linked:
             self.ok("PUT", f"/orgs/{self.ids['org']}/services/{self.ids['web']}/links/{res['id']}",
                     {"variable": "B_" + _hex().upper()})
