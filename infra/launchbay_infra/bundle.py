@@ -13,7 +13,7 @@ only what the Lambda runtime brings and answers requests from it):
   requests' warning about it); opensearch-py's async
   client and transport (imported only if they import: aiohttp is absent anyway; its sync
   helpers do import _async.helpers, which stays);
-- kombu's transports other than Redis, pydantic.v1, pymongo's gridfs, redis' multidb client,
+- kombu's transports other than Redis, pydantic.v1, pymongo's gridfs, redis' multidb clients (sync and asyncio),
   urllib3.contrib: imported only by code that asks for them, and none does;
 - dateutil's zoneinfo tarball: dateutil.tz reads the system's zone files (Lambda has them);
 - packaging, but for packaging.version (kombu's Redis transport compares redis' version with it);
@@ -46,7 +46,7 @@ LEFT_OUT = re.compile(
     r"|^(cffi|pycparser|charset_normalizer|gridfs)(/|-[^/]*\.dist-info/)"
     r"|^kombu/transport/(?!__init__\.py$|base\.py$|redis\.py$|virtual/)"
     r"|^pydantic/v1/|^opensearchpy/_async/(client/|plugins/|http_aiohttp\.py$|transport\.py$)"
-    r"|^redis/multidb/|^urllib3/contrib/"
+    r"|^redis/(asyncio/)?multidb/|^urllib3/contrib/"
     r"|^redis/commands/(search|json|timeseries|bf|vectorset)/|^pydantic/mypy\.py$"
     r"|\.dist-info/(RECORD|[^/]*\.cyclonedx\.json|sboms?/.*|sbom\.json)$"
     r"|^dateutil/zoneinfo/[^/]*\.tar\.gz$"

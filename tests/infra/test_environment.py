@@ -30,6 +30,7 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_ACCESS_TEMPLATE_URL": "set after publishing the connection template (docs/deploy-aws.md)",
     "LAUNCHBAY_SANDBOX_DELAY": "the sandbox only",
     "LAUNCHBAY_DEPLOY_TIMEOUT": "900 s",
+    "LAUNCHBAY_APPROVAL_TIMEOUT": "a week for a deploy waiting for approval, as documented",
     "LAUNCHBAY_DEPLOY_LEASE": "120 s (renewed while a step runs); shorter only for the faults bench",
     "LAUNCHBAY_ROLLOUT_POLL": "5 s on AWS",
     "LAUNCHBAY_MAX_BODY_BYTES": "1 MiB",
