@@ -66,10 +66,9 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         raise StateConflict(f"{service['name']} is {service['status']}: resume it first", field="status")
     deps = ports.store.collection("deployments")
     scope = None
-    if idempotency_key:
-        if len(idempotency_key) > 200:
-            raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
-        scope = idempotency_scope(service_id, idempotency_key)
+    key = checked_key(idempotency_key)
+    if key:
+        scope = idempotency_scope(service_id, key)
         first = deps.find_one({"idempotency_scope": scope})
         if first:
             return first, False
@@ -153,6 +152,21 @@ def _publish(ports: Ports, dep: dict[str, Any]) -> None:
     except Exception as exc:  # kombu/redis errors: the broker is unreachable
         log.warning("deployment %s stored but not published (%s); the reaper will publish it", dep["id"],
                     type(exc).__name__)
+
+
+def checked_key(idempotency_key: Optional[str]) -> Optional[str]:
+    """The request's Idempotency-Key (None when absent), refused past 200 characters."""
+    if idempotency_key and len(idempotency_key) > 200:
+        raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
+    return idempotency_key or None
+
+
+def live_release(ports: Ports, service: dict[str, Any], doing: str) -> dict[str, Any]:
+    """The service's live release, which a restart, a suspend or a resume acts on (409 without one)."""
+    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
+    if live is None:
+        raise StateConflict(f"{service['name']} has no live release to {doing}: deploy it first", field="service")
+    return live
 
 
 def idempotency_scope(service_id: str, idempotency_key: str) -> str:
@@ -241,11 +255,9 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
         first = ports.store.collection("deployments").find_one({"idempotency_scope": idempotency_scope(service_id, idempotency_key)})
         if first:
             return first, False
-    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
-    if live is None:
-        raise StateConflict(f"{service['name']} has no live release to restart: deploy it first", field="service")
+    live = live_release(ports, service, "restart")
     busy = under_way(ports, service_id)
     if busy:
         raise StateConflict(f"deployment #{busy['number']} is {busy['status']}: it replaces the tasks anyway; "

@@ -23,7 +23,7 @@ from chalicelib import tasks
 from chalicelib.catalog.service import get_service, public_service
 from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Invalid, StateConflict
+from chalicelib.core.errors import StateConflict
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import service as deploys
 from chalicelib.deploys.steps import step_result
@@ -33,32 +33,19 @@ from chalicelib.store.port import iter_all
 log = logging.getLogger("launchbay.deploys")
 
 
-def _checked_key(key: Optional[str]) -> Optional[str]:
-    if key and len(key) > 200:
-        raise Invalid("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
-    return key or None
-
-
-def _live(ports: Ports, service: dict[str, Any], doing: str) -> dict[str, Any]:
-    live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
-    if live is None:
-        raise StateConflict(f"{service['name']} has no live release to {doing}: deploy it first", field="service")
-    return live
-
-
 def suspend(ports: Ports, actor: Actor, org_id: str, service_id: str,
             idempotency_key: Optional[str] = None) -> tuple[dict[str, Any], bool]:
     """-> (the service, whether this request suspended it). A retried request (same key) gets
     the service again; the AWS side runs in the worker (the service says `suspending`)."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
-    key = _checked_key(idempotency_key)
+    key = deploys.checked_key(idempotency_key)
     if key and (service.get("suspended") or {}).get("key") == key:
         return public_service(service), False
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     if service["status"] in states.SUSPENDED:
         raise StateConflict(f"{service['name']} is already {service['status']}", field="status")
-    _live(ports, service, "suspend")
+    deploys.live_release(ports, service, "suspend")
     busy = deploys.under_way(ports, service_id)
     if busy:
         raise StateConflict(f"deployment #{busy['number']} is {busy['status']}: suspend once it has settled",
@@ -83,7 +70,7 @@ def resume(ports: Ports, actor: Actor, org_id: str, service_id: str,
            idempotency_key: Optional[str] = None) -> tuple[dict[str, Any], bool]:
     """-> (the resume deployment, created): the live release run again with its own settings."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
-    key = _checked_key(idempotency_key)
+    key = deploys.checked_key(idempotency_key)
     if key:   # a retried request gets its first answer
         first = ports.store.collection("deployments").find_one({"idempotency_scope": deploys.idempotency_scope(service_id, key)})
         if first:
@@ -93,7 +80,7 @@ def resume(ports: Ports, actor: Actor, org_id: str, service_id: str,
                             field="status")
     if service["status"] != "suspended":
         raise StateConflict(f"{service['name']} is not suspended ({service['status']})", field="status")
-    live = _live(ports, service, "resume")
+    live = deploys.live_release(ports, service, "resume")
     return deploys._new_deployment(ports, actor, service, None, key, resume_of=live)   # authorized above
 
 
