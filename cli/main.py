@@ -19,6 +19,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     mfa,
     notify,
     observe,
+    promote,
     removal,
     resources,
     suspend,

@@ -1,9 +1,11 @@
-"""Environments of a project, their variables and secrets, and cloning."""
+"""Environments of a project, their variables and secrets, cloning and promotion."""
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports
+from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.catalog import environments as envs
 from chalicelib.catalog.models import CloneIn, EnvironmentIn, EnvironmentPatch, SecretIn
+from chalicelib.core.errors import BadRequest
+from chalicelib.deploys.models import PromoteIn
 
 bp = Blueprint(__name__)
 ENVS = "/orgs/{org}/projects/{project}/environments"
@@ -62,6 +64,37 @@ def clone(org, project, env):
     body = parse_body(bp, CloneIn)
     return 201, envs.clone_environment(ports(), who, org, project, env, body.name, body.with_secrets,
                                        body.domain_suffix)
+
+
+@endpoint(bp, ENVS + "/{env}/promote", "GET", "What promoting the environment's live releases to another environment "
+          "would deploy or skip, service by service, and what to check first, without changing anything", tag=TAG,
+          query={"to": "the environment to promote to (name or id; required)",
+                 "services": "only these services: names, comma-separated (default: all)"})
+def plan_promote(org, project, env):
+    from chalicelib.deploys import promote
+
+    params = query(bp)
+    to = (params.get("to") or "").strip()
+    if not to:
+        raise BadRequest("name the environment to promote to: ?to=production", field="to")
+    names = [n.strip() for n in (params.get("services") or "").split(",") if n.strip()] or None
+    if names and len(names) > promote.MAX_SERVICES:
+        raise BadRequest(f"name at most {promote.MAX_SERVICES} services", field="services")
+    return promote.plan(ports(), actor(bp), org, project, env, to, names)
+
+
+@endpoint(bp, ENVS + "/{env}/promote", "POST", "Promote the environment's live releases: each same-named service of "
+          "`to` deploys the same image (by digest) and commit, with its own settings and secrets, nothing rebuilt "
+          "(202 with the plan and each deployment; an environment that requires approval holds them; honours "
+          "Idempotency-Key)", 202, PromoteIn, tag=TAG)
+def promote_(org, project, env):
+    from chalicelib.deploys import promote
+
+    who = actor(bp)
+    body = parse_body(bp, PromoteIn)
+    out, created = promote.promote(ports(), who, org, project, env, body.to, body.services,
+                                   (request(bp).headers or {}).get("idempotency-key"))
+    return (202 if created else 200), out
 
 
 @endpoint(bp, ENVS + "/{env}/secrets", "GET", "Environment secret names and versions (never values)", tag="secrets")

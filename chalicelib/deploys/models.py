@@ -1,7 +1,7 @@
 """Request bodies for deployments."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,3 +44,11 @@ class RunIn(BaseModel):
                                          description="run this instead of the image's command (ECS containerOverrides): "
                                          "optional for a cron service (default: its own command), required for web "
                                          "and worker services")
+
+
+class PromoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+    to: str = Field(min_length=1, max_length=64, description="the environment (name or id) whose same-named services "
+                    "get this environment's live releases")
+    services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        None, min_length=1, max_length=200, description="only these services (names); default: every service here")

@@ -75,6 +75,8 @@ REQUIRED = {
     "DELETE /orgs/{org}/projects/{project}/environments/{env}": "admin",
     "POST /orgs/{org}/projects/{project}/environments/{env}/clone": "admin",
     "GET /orgs/{org}/projects/{project}/environments/{env}/plan-delete": "viewer",
+    "GET /orgs/{org}/projects/{project}/environments/{env}/promote": "viewer",
+    "POST /orgs/{org}/projects/{project}/environments/{env}/promote": "developer",
     "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
     "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
@@ -326,8 +328,9 @@ def _build(w: World) -> None:
         assert deps[svc["id"]]["status"] == "live", deps[svc["id"]]
     env = w.ok("GET", f"/orgs/{org}/projects/{prj['id']}/environments/production")
     w.ok("PUT", f"/orgs/{org}/projects/{prj['id']}/environments/production/secrets/SHARED_KEY", {"value": w.secret_value})
+    staging = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/environments", {"name": "staging"})   # promoted to
     w.ids.update(project=prj["id"], web=web["id"], cron=cron["id"], dep=deps[web["id"]]["id"], secret="DB_PASSWORD",
-                 canary=canary, web_name=web["name"], env=env["id"], env_secret="SHARED_KEY")
+                 canary=canary, web_name=web["name"], env=env["id"], env_secret="SHARED_KEY", env2=staging["id"])
     # members with each role; an invitation is accepted by signing up (or logging in) with its address
     roles = {}
     for role in ("admin", "developer", "viewer"):
@@ -364,7 +367,7 @@ def _build(w: World) -> None:
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], w.ids["env2"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -451,6 +454,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /orgs/{org}/projects/{project}/environments": lambda: {"name": "e-" + _hex()},
         "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},
         "POST /orgs/{org}/projects/{project}/environments/{env}/clone": lambda: {"name": "c-" + _hex()},
+        "POST /orgs/{org}/projects/{project}/environments/{env}/promote": lambda: {"to": a["env2"]},
         "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/projects/{project}/plan": lambda: _apply_doc(w),
         "POST /orgs/{org}/projects/{project}/apply": lambda: _apply_doc(w),
@@ -510,6 +514,8 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
     if key in ("POST /auth/logout", "POST /auth/password"):
         token = who.fresh()  # they end the credential they are called with
     query = f"q={w.ids['web_name']}" if key == "GET /orgs/{org}/search" else None  # would find org A's service
+    if key == "GET /orgs/{org}/projects/{project}/environments/{env}/promote":
+        query = f"to={w.ids['env2']}"
     if key == "DELETE /orgs/{org}/resources/{res}":   # confirmed by name, as a person would
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 1)[-1]) or {}).get("name", "")
     status, raw, headers = w.call(method, path, body, token, query)

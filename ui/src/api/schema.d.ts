@@ -695,6 +695,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/projects/{project}/environments/{env}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What promoting the environment's live releases to another environment would deploy or skip, service by service, and what to check first, without changing anything */
+        get: operations["get_orgs_org_projects_project_environments_env_promote"];
+        put?: never;
+        /** Promote the environment's live releases: each same-named service of `to` deploys the same image (by digest) and commit, with its own settings and secrets, nothing rebuilt (202 with the plan and each deployment; an environment that requires approval holds them; honours Idempotency-Key) */
+        post: operations["post_orgs_org_projects_project_environments_env_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/projects/{project}/environments/{env}/secrets": {
         parameters: {
             query?: never;
@@ -1818,6 +1836,20 @@ export interface components {
              * @default null
              */
             name?: string | null;
+        };
+        /** PromoteIn */
+        PromoteIn: {
+            /**
+             * Services
+             * @description only these services (names); default: every service here
+             * @default null
+             */
+            services?: string[] | null;
+            /**
+             * To
+             * @description the environment (name or id) whose same-named services get this environment's live releases
+             */
+            to: string;
         };
         /** RejectIn */
         RejectIn: {
@@ -4375,6 +4407,95 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_projects_project_environments_env_promote: {
+        parameters: {
+            query?: {
+                /** @description the environment to promote to (name or id; required) */
+                to?: string;
+                /** @description only these services: names, comma-separated (default: all) */
+                services?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_projects_project_environments_env_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

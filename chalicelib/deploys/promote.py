@@ -1,0 +1,192 @@
+"""Promotion: what is live in one environment, deployed as it is to the same-named services of
+another (staging -> production). Build once, run everywhere: each target service runs the
+source's live image by digest, with its source commit, under the target's own settings,
+variables, secrets and linked resources. Nothing is rebuilt.
+
+`plan` says per service what a promotion would do (deploy, or skip and why) and what to look at
+first (warnings: names the source sets that the target lacks, an image in another account's
+registry), without changing anything; `promote` applies the same plan. Each deploy is a normal
+deployment (`promoted_from` says where its release came from): an environment that requires
+approval holds it for an admin, and a retry of a promotion skips what is already on its way.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from chalicelib.accounts.service import authorize
+from chalicelib.audit import service as audit
+from chalicelib.catalog import environments
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import Invalid, NotFound, StateConflict
+from chalicelib.deploys import service as deploys
+from chalicelib.lifecycle import states
+from chalicelib.store.port import iter_all
+
+# an image in a private ECR registry: the account and region it lives in
+_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
+# a promotion of this release to this service is already asked for, on its way or live
+_ON_ITS_WAY = ("awaiting_approval",) + tuple(sorted(states.UNDER_WAY))
+MAX_SERVICES = 200
+
+
+def plan(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: str, to_ref: str,
+         names: Optional[list[str]] = None) -> dict[str, Any]:
+    """What promoting `from_ref` to `to_ref` would do, service by service (read-only)."""
+    source, target = _environments(ports, actor, org_id, project_id, from_ref, to_ref)
+    return _plan(ports, source, target, names)
+
+
+def promote(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: str, to_ref: str,
+            names: Optional[list[str]] = None, idempotency_key: Optional[str] = None) -> tuple[dict[str, Any], bool]:
+    """Apply the plan: one deployment per service it deploys. -> (the plan with each
+    `deployment`, whether any deployment was created)."""
+    source, target = _environments(ports, actor, org_id, project_id, from_ref, to_ref)
+    authorize(ports, actor, org_id, "deploy")
+    key = deploys.checked_key(idempotency_key)
+    out = _plan(ports, source, target, names)
+    created_any = False
+    for entry in out["services"]:
+        if entry["action"] != "deploy":
+            continue
+        service = ports.store.collection("services").get(entry["to"]["service_id"]) or {}
+        live = entry["from"]
+        try:
+            dep, created = deploys._new_deployment(
+                ports, actor, service, live["image"], key and f"promote:{key}", commit=live.get("commit"),
+                extra={"promoted_from_id": live["deployment_id"], "promoted_from": {"deployment_id": live["deployment_id"], "number": live["number"],
+                                         "service_id": live["service_id"], "environment": source["name"],
+                                         "environment_id": source["id"]}})
+        except StateConflict as exc:   # changed since the plan was read (suspended, being deleted)
+            entry.update(action="skip", reason=str(exc))
+            continue
+        created_any = created_any or created
+        entry["deployment"] = deploys.summary(dep)
+    deployed = [e["service"] for e in out["services"] if e.get("deployment")]
+    audit.record(ports, actor, org_id, "environment.promote", "environment", target["id"],
+                 {"from": source["name"], "to": target["name"], "deployed": deployed,
+                  "skipped": len(out["services"]) - len(deployed)})
+    out["summary"] = _summary(out["services"])
+    return out, created_any
+
+
+def _environments(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: str,
+                  to_ref: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    source = environments.get_environment(ports, actor, org_id, project_id, from_ref)
+    try:
+        target = environments.get_environment(ports, actor, org_id, project_id, to_ref)
+    except NotFound as exc:   # named as the request names it
+        raise NotFound(exc.message, field="to") from None
+    if target["id"] == source["id"]:
+        raise Invalid(f"promote {source['name']} to another environment, not to itself", field="to")
+    if target.get("status") == "deleting":
+        raise StateConflict(f"the {target['name']} environment is being deleted", field="to")
+    return source, target
+
+
+def _plan(ports: Ports, source: dict[str, Any], target: dict[str, Any],
+          names: Optional[list[str]]) -> dict[str, Any]:
+    services = ports.store.collection("services")
+    from_services = {s["name"]: s for s in iter_all(services, {"environment_id": source["id"]})}
+    to_services = {s["name"]: s for s in iter_all(services, {"environment_id": target["id"]})}
+    if names:
+        unknown = sorted(set(names) - set(from_services))
+        if unknown:
+            raise Invalid(f"no service named {', '.join(unknown)} in {source['name']}", field="services")
+        wanted = sorted(set(names))
+    else:
+        wanted = sorted(from_services)
+    if len(wanted) > MAX_SERVICES:
+        raise Invalid(f"promote at most {MAX_SERVICES} services at once (name them with services)", field="services")
+    entries = [_entry(ports, source, target, from_services[name], to_services.get(name)) for name in wanted]
+    return {"from": {"id": source["id"], "name": source["name"]},
+            "to": {"id": target["id"], "name": target["name"], "require_approval": bool(target.get("require_approval"))},
+            "services": entries, "summary": _summary(entries)}
+
+
+def _release(dep: dict[str, Any]) -> dict[str, Any]:
+    return {"deployment_id": dep["id"], "number": dep["number"], "service_id": dep["service_id"],
+            "image": (dep.get("spec") or {}).get("image") or dep["image"], "commit": dep.get("commit")}
+
+
+def _entry(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: dict[str, Any],
+           dst: Optional[dict[str, Any]]) -> dict[str, Any]:
+    deps = ports.store.collection("deployments")
+    entry: dict[str, Any] = {"service": src["name"], "kind": src["kind"], "from": None, "to": None,
+                             "action": "skip", "reason": "", "approval": False, "warnings": []}
+    live = deps.get(src.get("live_deployment_id") or "")
+    if live is not None:
+        entry["from"] = _release(live)
+    if dst is not None:
+        dst_live = deps.get(dst.get("live_deployment_id") or "")
+        entry["to"] = {"service_id": dst["id"], "kind": dst["kind"], "status": dst["status"],
+                       "live": _release(dst_live) if dst_live else None}
+    if live is None:
+        entry["reason"] = f"{src['name']} has no live release in {source['name']}"
+    elif dst is None:
+        entry["reason"] = (f"{target['name']} has no service named {src['name']}: add it (or clone the environment), "
+                           "then promote")
+    elif dst["status"] == "deleting":
+        entry["reason"] = f"{src['name']} in {target['name']} is being deleted"
+    elif dst["status"] in states.SUSPENDED:
+        entry["reason"] = f"{src['name']} in {target['name']} is {dst['status']}: resume it first"
+    elif entry["to"]["live"] and entry["to"]["live"]["image"] == entry["from"]["image"]:
+        entry["reason"] = f"{target['name']} already runs this image (release #{entry['to']['live']['number']})"
+    else:
+        pending = _pending_promotion(ports, dst["id"], live["id"])
+        if pending is not None:
+            entry["reason"] = f"already promoted: deployment #{pending['number']} is {pending['status'].replace('_', ' ')}"
+            entry["deployment"] = deploys.summary(pending)
+        else:
+            held = bool(target.get("require_approval"))
+            entry.update(action="deploy", approval=held,
+                         reason=f"deploys {source['name']}'s release #{live['number']} to {target['name']}"
+                                + (" (waits for approval by an admin or owner)" if held else ""))
+    if live is not None and dst is not None:
+        entry["warnings"] = _warnings(ports, source, target, src, dst, entry["from"]["image"])
+    return entry
+
+
+def _pending_promotion(ports: Ports, service_id: str, from_deployment_id: str) -> Optional[dict[str, Any]]:
+    found, _ = ports.store.collection("deployments").find(
+        {"service_id": service_id, "status": {"$in": list(_ON_ITS_WAY)},
+         "promoted_from_id": from_deployment_id}, limit=1)
+    return found[0] if found else None
+
+
+def _names(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
+    """What the service's tasks are given, by name -> where it comes from."""
+    links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=100)
+    return {**{k: "variable" for k in environments.effective_env(ports, service)},
+            **{k: "secret" for k in environments.secret_scopes(ports, service)},
+            **{link["variable"]: "linked resource" for link in links}}
+
+
+def _warnings(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: dict[str, Any],
+              dst: dict[str, Any], image: str) -> list[str]:
+    out = []
+    have, lack = _names(ports, dst), _names(ports, src)
+    missing = sorted(set(lack) - set(have))
+    if missing:
+        out.append(f"{src['name']} in {target['name']} lacks what {source['name']} gives it: "
+                   + ", ".join(f"{name} ({lack[name]})" for name in missing))
+    if src["kind"] != dst["kind"]:
+        out.append(f"{src['name']} is a {src['kind']} service in {source['name']} and a {dst['kind']} service "
+                   f"in {target['name']}")
+    m = _ECR.match(image)
+    if m:
+        from chalicelib.deploys.placement import target_for
+
+        there = target_for(ports, dst)
+        account, region = there.get("account"), there.get("region")
+        if (account and m["account"] != account) or (region and m["region"] != region):
+            out.append(f"the image is in ECR of account {m['account']} ({m['region']}); {target['name']} deploys to "
+                       f"{'account ' + account if account else 'the platform account'} ({region}): its tasks must be "
+                       "allowed to pull it (a repository policy on that repository)")
+    return out
+
+
+def _summary(entries: list[dict[str, Any]]) -> dict[str, int]:
+    return {"deploy": sum(1 for e in entries if e["action"] == "deploy"),
+            "skip": sum(1 for e in entries if e["action"] != "deploy"),
+            "approval": sum(1 for e in entries if e["action"] == "deploy" and e["approval"])}

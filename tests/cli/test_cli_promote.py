@@ -1,0 +1,43 @@
+"""`launchbay promote` through the real CLI, the real API and a real Celery worker against the moto
+sandbox: the plan, then the promotion followed to live, then a second run with nothing to do."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.processes import CeleryWorker
+
+
+@pytest.fixture
+def worker(launchbay_env):
+    w = CeleryWorker(launchbay_env, ["deploys", "default"]).start()
+    yield w
+    w.stop()
+
+
+def test_promote_staging_to_production(cli, account, worker):
+    cli("envs", "create", "staging")
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")                 # production
+    cli("services", "create", "web", "--image", "nginx:1.28", "--port", "80", "--env", "staging")
+    cli("services", "create", "jobs", "--kind", "worker", "--image", "busybox:1.36", "--env", "staging")
+    for env in ("production", "staging"):
+        done = cli("deploy", "web", "--env", env, "--wait", "--timeout", "120", ok=None)
+        assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr
+
+    plan = cli("promote", "staging", "production", "--plan").stdout
+    assert "Promotion plan: staging -> production" in plan
+    assert "nginx:1.28" in plan and "nginx:1.27" in plan and "NOW IN PRODUCTION" in plan
+    assert "jobs has no live release in staging" in plan
+    assert "1 would deploy, 1 skipped" in plan and "Run it: launchbay promote staging production" in plan
+
+    done = cli("promote", "staging", "production", "--wait", "--timeout", "120", ok=None)
+    assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr
+    assert "Promoted: staging -> production" in done.stdout and "Deploying web to production" in done.stdout
+    assert "is live" in done.stdout
+    status = cli("status", "web", "--env", "production", "--json").json()
+    assert "nginx:1.28" in str(status), status
+
+    again = cli("promote", "staging", "production", "--service", "web", "--json").json()
+    assert again["summary"] == {"deploy": 0, "skip": 1, "approval": 0}
+    assert again["services"][0]["reason"].startswith("production already runs this image")
+    unknown = cli("promote", "staging", "qa", ok=None)
+    assert unknown.exit_code != 0 and "qa" in unknown.stderr

@@ -1,0 +1,166 @@
+"""Promotion (…/environments/{env}/promote) in the moto sandbox: what is live in staging goes to
+production's same-named services as it is, the image by digest (nothing rebuilt, a moved tag
+does not matter), under production's own settings; a plan first, retries that skip what is
+already on its way, approval where production requires it, and clear refusals."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import boto3
+import pytest
+
+from chalicelib.deploys import suspend
+from tests.deploys.test_deploy_engine_api import ecs
+from tests.support.api import Api, signup
+from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
+
+pytestmark = pytest.mark.services
+
+
+def _registry(launchbay_env):
+    """An ECR repository in the sandbox and a push that moves its `stable` tag -> (uri, push)."""
+    ecr = boto3.client("ecr", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    uri = ecr.create_repository(repositoryName=f"shop-{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}")["repository"]["repositoryUri"]
+    repo = uri.split("/", 1)[1]
+
+    def push(marker: str) -> str:
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"digest": "sha256:" + marker * 64}, "layers": []})
+        digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+        ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="stable", imageDigest=digest)
+        return digest
+
+    return uri, push
+
+
+def _staging_and_production(org):
+    prj = org.project()
+    status, staging = org.call("POST", f"/projects/{prj['id']}/environments", {"name": "staging"})
+    assert status == 201, staging
+    return prj, f"/projects/{prj['id']}/environments"
+
+
+def test_staging_goes_to_production_by_digest_with_productions_own_settings(api, ports, launchbay_env):
+    uri, push = _registry(launchbay_env)
+    first_digest = push("a")
+    org = new_org(api, email="owner@acme.io")
+    prj, envs = _staging_and_production(org)
+    web_prod = org.service(name="web", image="nginx:1.27", env={"MODE": "production"})
+    assert org.deploy(ports, web_prod)["status"] == "live"
+    web_stg = org.service(name="web", image=f"{uri}:stable", environment="staging", env={"MODE": "staging", "FEATURE": "1"})
+    assert org.call("PUT", f"/services/{web_stg['id']}/secrets/STRIPE_KEY", {"value": "sk_test_1"})[0] == 200
+    staged = org.deploy(ports, web_stg)
+    assert staged["status"] == "live" and staged["image_digest"] == first_digest
+    org.service(name="api", image="nginx:1.27", environment="staging")        # never deployed
+    api_stg = org.service(name="admin", image="nginx:1.27", environment="staging")
+    assert org.deploy(ports, api_stg)["status"] == "live"                       # production has no "admin"
+    push("b")                                   # the tag moves on: production must still get what staging runs
+    before = ports.store.collection("deployments").count({"service_id": web_prod["id"]})
+
+    status, plan = org.call("GET", f"{envs}/staging/promote?to=production")
+    assert status == 200, plan
+    assert plan["from"]["name"] == "staging" and plan["to"]["name"] == "production"
+    by = {e["service"]: e for e in plan["services"]}
+    assert sorted(by) == ["admin", "api", "web"]
+    web = by["web"]
+    assert web["action"] == "deploy" and web["approval"] is False, web
+    assert web["from"]["image"] == f"{uri}@{first_digest}" and web["from"]["number"] == staged["number"]
+    assert web["to"]["live"]["image"] == "nginx:1.27"
+    assert web["warnings"] == ["web in production lacks what staging gives it: FEATURE (variable), STRIPE_KEY (secret)"]
+    assert by["api"] == {**by["api"], "action": "skip", "reason": "api has no live release in staging"}
+    assert by["admin"]["action"] == "skip" and by["admin"]["reason"].startswith("production has no service named admin")
+    assert plan["summary"] == {"deploy": 1, "skip": 2, "approval": 0}
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == before   # a plan only
+
+    status, done = org.call("POST", f"{envs}/staging/promote", {"to": "production"})
+    assert status == 202, done
+    dep = {e["service"]: e for e in done["services"]}["web"]["deployment"]
+    assert dep["status"] == "queued" and dep["promoted_from"]["deployment_id"] == staged["id"], dep
+    assert dep["promoted_from"]["environment"] == "staging" and dep["promoted_from"]["number"] == staged["number"]
+    live = run_to_end(ports, dep["id"])
+    assert live["status"] == "live" and live["image"] == f"{uri}@{first_digest}", live
+    assert not live.get("build")                                    # nothing rebuilt
+    td = ecs(launchbay_env).describe_task_definition(taskDefinition=live["task_definition"])["taskDefinition"]
+    container = td["containerDefinitions"][0]
+    assert container["image"] == f"{uri}@{first_digest}"
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["MODE"] == "production" and "FEATURE" not in env       # production's own settings
+    assert "STRIPE_KEY" not in {s["name"] for s in container.get("secrets", [])}
+
+    status, again = org.call("POST", f"{envs}/staging/promote", {"to": "production", "services": ["web"]})
+    assert status == 200, again                                     # nothing new: production runs it already
+    assert again["services"][0]["reason"] == f"production already runs this image (release #{live['number']})"
+    _, audit = org.call("GET", "/audit?limit=50")
+    promoted = [e for e in audit["items"] if e["action"] == "environment.promote"]
+    assert promoted[0]["details"]["deployed"] == [] and promoted[1]["details"]["deployed"] == ["web"]
+    assert promoted[1]["details"] == {**promoted[1]["details"], "from": "staging", "to": "production", "skipped": 2}
+
+
+def test_promotion_waits_for_approval_and_a_retry_does_not_deploy_twice(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj, envs = _staging_and_production(org)
+    web_prod = org.service(name="web", image="nginx:1.27")
+    worker_prod = org.service(name="jobs", kind="worker", image="busybox:1.36")
+    assert org.deploy(ports, web_prod)["status"] == "live" and org.deploy(ports, worker_prod)["status"] == "live"
+    staged = org.deploy(ports, org.service(name="web", image="nginx:1.28", environment="staging"))
+    org.deploy(ports, org.service(name="jobs", kind="worker", image="busybox:1.37", environment="staging"))
+    assert org.call("PATCH", f"{envs}/production", {"require_approval": True})[0] == 200
+    assert org.call("POST", f"/services/{worker_prod['id']}/suspend")[0] == 202
+    assert suspend.run(ports, worker_prod["id"]).startswith("suspended")
+    status, email = org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
+    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+
+    status, plan = dev.call("GET", f"/orgs/{org.id}{envs}/staging/promote?to=production")
+    assert status == 200 and plan["to"]["require_approval"] is True
+    by = {e["service"]: e for e in plan["services"]}
+    assert by["web"]["approval"] is True and by["web"]["reason"].endswith("(waits for approval by an admin or owner)")
+    assert by["jobs"] == {**by["jobs"], "action": "skip", "reason": "jobs in production is suspended: resume it first"}
+
+    status, done = dev.call("POST", f"/orgs/{org.id}{envs}/staging/promote", {"to": "production"},
+                            headers={"Idempotency-Key": "release-42"})
+    assert status == 202, done
+    waiting = {e["service"]: e for e in done["services"]}["web"]["deployment"]
+    assert waiting["status"] == "awaiting_approval" and waiting["image"] == "nginx:1.28"
+    assert done["summary"] == {"deploy": 1, "skip": 1, "approval": 1}
+    for headers in ({"Idempotency-Key": "release-42"}, {}):        # a retry, with or without its key
+        status, again = dev.call("POST", f"/orgs/{org.id}{envs}/staging/promote", {"to": "production"}, headers=headers)
+        assert status == 200, again
+        web = {e["service"]: e for e in again["services"]}["web"]
+        assert web["action"] == "skip" and web["deployment"]["id"] == waiting["id"]
+        assert web["reason"] == f"already promoted: deployment #{waiting['number']} is awaiting approval"
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"],
+                                                        "promoted_from_id": staged["id"]}) == 1
+    assert org.call("POST", f"/deployments/{waiting['id']}/approve")[0] == 200
+    assert run_to_end(ports, waiting["id"])["status"] == "live"
+
+
+def test_promotion_refusals_name_the_field(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj, envs = _staging_and_production(org)
+    org.service(name="web", image="nginx:1.27", environment="staging")
+    cases = [
+        ("GET", f"{envs}/staging/promote", None, 400, "to"),
+        ("GET", f"{envs}/staging/promote?to=staging", None, 422, "to"),
+        ("GET", f"{envs}/staging/promote?to=qa", None, 404, "to"),
+        ("GET", f"{envs}/qa/promote?to=production", None, 404, "environment"),
+        ("GET", f"{envs}/staging/promote?to=production&services=web,nope", None, 422, "services"),
+        ("POST", f"{envs}/staging/promote", {"to": "production", "services": ["nope"]}, 422, "services"),
+        ("POST", f"{envs}/staging/promote", {"to": "production", "services": []}, 422, "services"),
+        ("POST", f"{envs}/staging/promote", {}, 422, "to"),
+        ("POST", f"{envs}/staging/promote", {"to": "production", "image": "x"}, 422, "image"),
+    ]
+    for method, path, body, code, field in cases:
+        status, err = org.call(method, path, body)
+        assert (status, err["error"]["field"]) == (code, field), (method, path, body, err)
+    status, _ = org.call("POST", "/members", {"email": "viewer@acme.io", "role": "viewer"})
+    viewer = Api(api.client, signup(api, "viewer@acme.io", org="viewer home")["token"])
+    status, plan = viewer.call("GET", f"/orgs/{org.id}{envs}/staging/promote?to=production")
+    assert status == 200 and plan["services"][0]["reason"] == "web has no live release in staging"
+    status, err = viewer.call("POST", f"/orgs/{org.id}{envs}/staging/promote", {"to": "production"})
+    assert status == 403 and err["error"]["field"] == "role", err
+    other = new_org(api, name="Other", email="other@else.io")
+    status, err = other.call("GET", f"{envs}/staging/promote?to=production")
+    assert status == 404, err
