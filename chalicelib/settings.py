@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # Seconds a deploy to an environment that requires approval waits for one before it is
     # cancelled (a week: a Friday request is still there on Monday).
     approval_timeout_seconds: int = Field(7 * 86400, alias="LAUNCHBAY_APPROVAL_TIMEOUT", ge=60)
+    # a deploy still waiting this long before its deadline is told about once more (0: never)
+    approval_reminder_seconds: int = Field(86400, alias="LAUNCHBAY_APPROVAL_REMINDER", ge=0)
     # Seconds a worker's claim on a deployment lasts unless renewed (it is renewed while a step
     # runs): how long a deployment whose worker died waits before another worker takes it over.
     deploy_lease_seconds: int = Field(120, alias="LAUNCHBAY_DEPLOY_LEASE", ge=3, le=3600)

@@ -4,7 +4,7 @@ Nothing may sit in a non-final status unnoticed: a task lost before a worker too
 (Redis restarted, publish failed) is published again; a deployment whose worker died
 (its lease expired) is published again and resumes after its last finished step; a
 queued deployment past its deadline fails with the reason; one waiting for approval past its
-deadline is cancelled."""
+deadline is cancelled, and told about once more a while before (LAUNCHBAY_APPROVAL_REMINDER)."""
 from __future__ import annotations
 
 import time
@@ -21,12 +21,14 @@ def reap(ports: Ports) -> dict[str, int]:
     deps = ports.store.collection("deployments")
     now = now_iso()
     quiet = iso_from_epoch(time.time() - QUIET_SECONDS)
-    out = {"republished": 0, "failed": 0, "expired": 0}
+    out = {"republished": 0, "failed": 0, "expired": 0, "reminded": 0}
     # waiting for a person, never for a worker: only their deadline matters (index status, deadline)
     expired, _ = deps.find({"status": {"$in": sorted(states.WAITING)}, "deadline": {"$lt": now}}, limit=500)
     for dep in expired:
-        if lifecycle.move(ports, dep, "cancelled", "not approved before its deadline (LAUNCHBAY_APPROVAL_TIMEOUT)"):
+        if lifecycle.move(ports, dep, "cancelled", "not approved before its deadline (LAUNCHBAY_APPROVAL_TIMEOUT)",
+                          approval_expired=True):
             out["expired"] += 1
+    out["reminded"] = _remind(ports, now)
     candidates, _ = deps.find({"status": {"$in": sorted(states.UNDER_WAY)}, "updated": {"$lt": quiet}},
                               order="updated", limit=500)
     for dep in candidates:
@@ -43,3 +45,31 @@ def reap(ports: Ports) -> dict[str, int]:
             ports.queue.publish(tasks.RUN_DEPLOYMENT, dep["id"])
             out["republished"] += 1
     return out
+
+
+def _remind(ports: Ports, now: str) -> int:
+    """Deploys whose deadline is near (LAUNCHBAY_APPROVAL_REMINDER) are told about once more:
+    marked `reminded` first (compare-and-set), so two reapers never send it twice."""
+    from chalicelib.deploys.logs import append_log
+    from chalicelib.notify import events as notify_events
+    from chalicelib.notify import service as notify
+
+    ahead = ports.settings.approval_reminder_seconds
+    if not ahead:
+        return 0
+    deps = ports.store.collection("deployments")
+    soon = iso_from_epoch(time.time() + ahead)
+    due, _ = deps.find({"status": {"$in": sorted(states.WAITING)}, "deadline": {"$lt": soon}, "reminded": None},
+                       limit=500)
+    sent = 0
+    for dep in due:
+        if dep["deadline"] < now:   # past it: cancelled by the next pass, with its own notice
+            continue
+        marked = deps.update(dep["id"], {"reminded": now}, expect={"status": dep["status"], "reminded": None})
+        if marked is not None:
+            notify.emit(ports, dep["org_id"], dep.get("project_id"), notify_events.APPROVAL_REMINDER,
+                        notify.deployment_data(ports, marked))
+            append_log(ports, marked, f"still waiting for approval: cancelled at {dep['deadline']} unless approved",
+                       "approval")
+            sent += 1
+    return sent

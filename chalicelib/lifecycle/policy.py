@@ -77,6 +77,23 @@ class Approved(Rule):
         append_log(move.ports, move.new or move.doc, f"approved by {move.fields['approved_by']}", "approval")
 
 
+class ApprovalExpired(Rule):
+    """A deploy nobody approved before its deadline is cancelled (the reaper): the project's
+    subscriptions hear `deployment.approval_expired`, as a person's request was dropped."""
+    from_states = states.WAITING
+    to_states = frozenset({"cancelled"})
+
+    def applies(self, move: Move) -> bool:
+        return super().applies(move) and bool(move.fields.get("approval_expired"))
+
+    def after(self, move: Move) -> None:
+        from chalicelib.notify import service as notify
+
+        dep = move.new or move.doc
+        notify.emit(move.ports, dep["org_id"], dep.get("project_id"), notify_events.APPROVAL_EXPIRED,
+                    notify.deployment_data(move.ports, dep))
+
+
 class StartTheService(Rule):
     """A claimed deployment marks its service as deploying and opens the log (a deployment from
     source is claimed into building, one from an image into provisioning)."""
@@ -252,7 +269,7 @@ class Notify(Rule):
         notify.deployment_moved(move.ports, move.new or move.doc, move.to, move.frm)
 
 
-DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), StartTheService(), Built(), GoLive(), Resumed(),
+DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),
                                        Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Optional
 
 AWAITING_APPROVAL = "deployment.awaiting_approval"   # created so, not a move: deploys/service.py emits it
+APPROVAL_REMINDER = "deployment.approval_reminder"   # LAUNCHBAY_APPROVAL_REMINDER before its deadline (the reaper)
+APPROVAL_EXPIRED = "deployment.approval_expired"     # cancelled at its deadline (policy.ApprovalExpired)
 STARTED = "deployment.started"
 BUILDING = "deployment.building"
 LIVE = "deployment.live"
@@ -21,7 +23,7 @@ SERVICE_SUSPENDED = "service.suspended"   # (chalicelib/lifecycle/suspension.py)
 SERVICE_RESUMED = "service.resumed"
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
-EVENTS = (AWAITING_APPROVAL, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
+EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
           ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED)
 ALL = "*"
 
@@ -38,6 +40,8 @@ STATUS_EVENTS: dict[str, str] = {
 # status / event in words, for Slack and the delivery log
 WORDS: dict[str, str] = {
     AWAITING_APPROVAL: "is waiting for approval",
+    APPROVAL_REMINDER: "still waits for approval",
+    APPROVAL_EXPIRED: "was not approved in time",
     STARTED: "started deploying",
     BUILDING: "is building",
     LIVE: "is live",

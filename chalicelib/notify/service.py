@@ -234,7 +234,7 @@ def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
     base = (ports.settings.public_url or "").rstrip("/")
     return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image", "commit",
                                                    "rollback_to", "rollback_of", "restart_of", "auto_rollback",
-                                                   "actor", "created", "updated")},
+                                                   "promoted_from", "actor", "deadline", "created", "updated")},
             "service": {"id": dep.get("service_id"), "name": dep.get("service_name"), "kind": dep.get("kind")},
             "environment": dep.get("environment") or "production", "link": base + path}
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from chalicelib.notify import events
 
-ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.STARTED: ":rocket:", events.BUILDING: ":hammer_and_wrench:", events.LIVE: ":white_check_mark:",
+ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_REMINDER: ":alarm_clock:",
+         events.APPROVAL_EXPIRED: ":no_entry_sign:", events.STARTED: ":rocket:", events.BUILDING: ":hammer_and_wrench:", events.LIVE: ":white_check_mark:",
          events.FAILED: ":x:", events.ROLLED_BACK: ":leftwards_arrow_with_hook:",
          events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
          events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:",
@@ -53,6 +54,11 @@ def text(event: dict[str, Any]) -> str:
         lines.append(f"Reason: {_escape(reason)}")
     if kind == events.AWAITING_APPROVAL:
         lines.append(f"Asked for by {_escape(dep.get('actor') or 'someone')}: an admin or owner approves or rejects it")
+    if kind == events.APPROVAL_REMINDER:
+        lines.append(f"Asked for by {_escape(dep.get('actor') or 'someone')}: cancelled at {_escape(dep.get('deadline'))} "
+                     "unless an admin or owner approves it")
+    if kind == events.APPROVAL_EXPIRED:
+        lines.append(f"Asked for by {_escape(dep.get('actor') or 'someone')}: cancelled at its deadline; deploy again to ask anew")
     auto = dep.get("auto_rollback") or {}
     if auto:   # the platform rolled a release back on an alert: say which
         lines.append(f"Automatic rollback of release #{auto.get('release')}: "
@@ -60,7 +66,7 @@ def text(event: dict[str, Any]) -> str:
     link = data.get("link")
     if link and "://" in link:   # a bare path (no LAUNCHBAY_PUBLIC_URL) is no link in Slack: left out
         label = f"View deployment #{dep['number']}" if dep.get("number") else "View metrics" if alert else "Open"
-        if kind == events.AWAITING_APPROVAL:
+        if kind in (events.AWAITING_APPROVAL, events.APPROVAL_REMINDER):
             label = f"Review deployment #{dep['number']}"
         lines.append(f"<{link}|{label}>")
     return "\n".join(lines)

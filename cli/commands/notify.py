@@ -49,7 +49,7 @@ def notify_list(org: Org = None, project: Project = None, json: Json = False) ->
 def notify_add(
     url: Annotated[str, typer.Argument(help="The receiver: https://...")],
     slack: Annotated[bool, typer.Option("--slack", help="A Slack-compatible incoming webhook (default: a signed webhook).")] = False,
-    event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.awaiting_approval, .started, .building, .live, .failed, "
+    event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.awaiting_approval, .approval_reminder, .approval_expired, .started, .building, .live, .failed, "
                       ".rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, "
                       "service.resumed.")] = None,
     name: Annotated[str, typer.Option("--name", help="A label.")] = "",

@@ -151,13 +151,20 @@ def test_an_unapproved_deploy_is_never_published_and_is_cancelled_at_its_deadlin
     dep = org.queue_deployment(svc)
     deps = ports.store.collection("deployments")
     deps.update(dep["id"], {"updated": iso_from_epoch(time.time() - 600)})   # quiet for long: still not a worker's
-    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0}
+    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0, "reminded": 0}
     assert queue.llen(name) == before                                         # nothing was published
+    deps.update(dep["id"], {"deadline": iso_from_epoch(time.time() + 3600)})  # a day or less left: reminded once
+    assert reaper.reap(ports)["reminded"] == 1 and reaper.reap(ports)["reminded"] == 0
+    assert deps.get(dep["id"])["reminded"] and deps.get(dep["id"])["status"] == "awaiting_approval"
     deps.update(dep["id"], {"deadline": iso_from_epoch(time.time() - 1)})
     out = reaper.reap(ports)
-    assert out["expired"] == 1 and out["republished"] == 0
+    assert out["expired"] == 1 and out["republished"] == 0 and out["reminded"] == 0
     gone = deps.get(dep["id"])
     assert gone["status"] == "cancelled" and "not approved before its deadline" in gone["reason"]
+    assert gone["approval_expired"] is True and queue.llen(name) == before
+    lines = _log(org, dep["id"])
+    assert any(line.startswith("still waiting for approval: cancelled at ") for line in lines), lines
+    assert lines[-1] == "not approved before its deadline (LAUNCHBAY_APPROVAL_TIMEOUT)"
     # another organization's other foreign ids: an outsider cannot see or act on it
     stranger = new_org(api, name="Other")
     assert stranger.call("POST", f"/deployments/{dep['id']}/approve")[0] == 404

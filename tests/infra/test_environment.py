@@ -31,6 +31,7 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_SANDBOX_DELAY": "the sandbox only",
     "LAUNCHBAY_DEPLOY_TIMEOUT": "900 s",
     "LAUNCHBAY_APPROVAL_TIMEOUT": "a week for a deploy waiting for approval, as documented",
+    "LAUNCHBAY_APPROVAL_REMINDER": "a reminder a day before that deadline, as documented",
     "LAUNCHBAY_DEPLOY_LEASE": "120 s (renewed while a step runs); shorter only for the faults bench",
     "LAUNCHBAY_ROLLOUT_POLL": "5 s on AWS",
     "LAUNCHBAY_MAX_BODY_BYTES": "1 MiB",

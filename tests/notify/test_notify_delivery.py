@@ -210,3 +210,31 @@ def test_a_deploy_waiting_for_approval_tells_the_approvers(make_org, ports, noti
     assert text.startswith(f":hourglass_flowing_sand: *web* (production) is waiting for approval: deployment "
                            f"#{dep['number']}, image nginx:1.27"), text
     assert "Asked for by dev-lead@acme.io: an admin or owner approves or rejects it" in text
+
+
+def test_a_deploy_nobody_approves_is_reminded_once_then_told_cancelled(make_org, ports, notify_worker):
+    from chalicelib.core.ids import iso_from_epoch
+    from chalicelib.deploys import reaper
+
+    org = make_org(email="dev-lead@acme.io")
+    prj = org.project()
+    svc = org.service()
+    assert org.call("PATCH", f"/projects/{prj['id']}/environments/production", {"require_approval": True})[0] == 200
+    deps = ports.store.collection("deployments")
+    with Receiver() as chat:
+        _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"),
+                   events=[events.APPROVAL_REMINDER, events.APPROVAL_EXPIRED])
+        dep = org.queue_deployment(svc)
+        deadline = iso_from_epoch(time.time() + 3600)
+        deps.update(dep["id"], {"deadline": deadline})
+        assert reaper.reap(ports)["reminded"] == 1
+        (reminder,) = chat.wait(1)
+        deps.update(dep["id"], {"deadline": iso_from_epoch(time.time() - 1)})
+        assert reaper.reap(ports)["expired"] == 1
+        got = chat.wait(2)
+    text = reminder.json()["text"]
+    assert text.startswith(f":alarm_clock: *web* (production) still waits for approval: deployment #{dep['number']}"), text
+    assert f"Asked for by dev-lead@acme.io: cancelled at {deadline} unless an admin or owner approves it" in text
+    expired = got[1].json()["text"]
+    assert expired.startswith(f":no_entry_sign: *web* (production) was not approved in time: deployment #{dep['number']}")
+    assert "cancelled at its deadline; deploy again to ask anew" in expired

@@ -25,7 +25,7 @@ export interface NoHook { configured: false; id: null; provider: "github"; url: 
 export interface HookSecret { id: string; provider: "github"; url: string; secret: string; content_type: string; events: string[]; rotated: boolean }
 
 export const EVENTS = [
-  "deployment.awaiting_approval", "deployment.started", "deployment.building", "deployment.live", "deployment.failed",
+  "deployment.awaiting_approval", "deployment.approval_reminder", "deployment.approval_expired", "deployment.started", "deployment.building", "deployment.live", "deployment.failed",
   "deployment.rolled_back", "preview.created", "preview.deleted", "alert.opened", "alert.resolved", "service.suspended",
   "service.resumed",
 ] as const;

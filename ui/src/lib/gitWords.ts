@@ -26,6 +26,8 @@ export function hookDeliveryWords(d: Pick<HookDelivery, "status" | "result" | "e
 
 export const EVENT_WORDS: Record<string, string> = {
   "deployment.awaiting_approval": "a deploy waits for approval (environments that require it)",
+  "deployment.approval_reminder": "a deploy still waits for approval a day before it would be cancelled",
+  "deployment.approval_expired": "a deploy nobody approved in time is cancelled",
   "deployment.started": "a deploy starts",
   "deployment.building": "a deploy from source starts building",
   "deployment.live": "a deploy goes live",
