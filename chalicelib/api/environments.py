@@ -27,7 +27,7 @@ def create(org, project):
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
     approval = body.model_dump(include={"require_approval", "prevent_self_approval"}, exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
-                                                    body.env, place, body.branch, approval))
+                                                    body.env, place, body.branch, approval, body.promote_to))
 
 
 @endpoint(bp, ENVS + "/{env}", "GET", "Read an environment (by name or id)", tag=TAG)
@@ -36,7 +36,8 @@ def get(org, project, env):
 
 
 @endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, the AWS "
-          "account connection and region it deploys to, or whether its deploys need approval", 200,
+          "account connection and region it deploys to, whether its deploys need approval, or where its new releases are "
+          "promoted (promote_to)", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)

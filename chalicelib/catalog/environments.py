@@ -41,6 +41,8 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     """`region` is what was set (null: the default); `effective_region` where its services deploy."""
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
                                    "region", "branch", "preview", "created", "updated")}
+    target = ports.store.collection("environments").get(env["promote_to_id"]) if env.get("promote_to_id") else None
+    out["promote_to"] = target["name"] if target else None   # (a deleted target promotes nowhere)
     out["require_approval"] = bool(env.get("require_approval"))
     out["prevent_self_approval"] = bool(env.get("prevent_self_approval"))
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
@@ -107,15 +109,17 @@ def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]
 def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
                        domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
                        place: Optional[dict[str, Any]] = None, branch: Optional[str] = None,
-                       approval: Optional[dict[str, bool]] = None) -> dict[str, Any]:
-    """`approval`: {require_approval, prevent_self_approval} (deploys/service.approve)."""
+                       approval: Optional[dict[str, bool]] = None, promote_to: Optional[str] = None) -> dict[str, Any]:
+    """`approval`: {require_approval, prevent_self_approval} (deploys/service.approve); `promote_to`:
+    the environment its new live releases are promoted to (deploys/promote.py)."""
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
-        if where or approval:
-            doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {})}) or doc
+        chain = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
+        if where or approval or chain:
+            doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {}), **chain}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
                      {"name": name, "project_id": project_id})
     return doc
@@ -128,6 +132,9 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         check_name(changes["name"])
     if {"aws_account_id", "region"} & set(changes):
         changes = {**changes, **_where(ports, org_id, current, changes)}
+    if "promote_to" in changes:
+        changes = {**changes, "promote_to_id": promotion_target(ports, current, changes["promote_to"])}
+        del changes["promote_to"]
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
@@ -142,6 +149,27 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     except Conflict:
         raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
     return doc
+
+
+def promotion_target(ports: Ports, env: dict[str, Any], ref: Optional[str]) -> Optional[str]:
+    """The id of the environment `env` promotes its new live releases to (None or "": none):
+    another environment of the same project, with no way back to `env` along the chain."""
+    if not ref:
+        return None
+    target = find(ports, env["project_id"], ref)
+    if target is None:
+        raise NotFound(f"environment {ref!r} not found in this project", field="promote_to")
+    if target["id"] == env["id"]:
+        raise Invalid(f"{env['name']} cannot promote to itself", field="promote_to")
+    seen: set[str] = {env["id"]}
+    step: Optional[dict[str, Any]] = target
+    while step is not None and step.get("promote_to_id"):   # staging -> production -> staging would never end
+        if step["promote_to_id"] in seen:
+            raise Invalid(f"{target['name']} promotes back to {env['name']} (directly or through others): "
+                          "promotions must not go round in a circle", field="promote_to")
+        seen.add(step["id"])
+        step = ports.store.collection("environments").get(step["promote_to_id"])
+    return target["id"]
 
 
 def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

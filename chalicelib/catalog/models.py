@@ -325,6 +325,9 @@ class EnvironmentIn(BaseModel):
                                              "owner to approve them (rollbacks and restarts do not)")
     prevent_self_approval: Optional[bool] = Field(None, description="with require_approval: the person who asked for "
                                                   "a deploy cannot approve it")
+    promote_to: Optional[str] = Field(None, max_length=64, description="another environment of the project (name or "
+                                      "id): each new release that goes live here is promoted there, service by "
+                                      "service (the same image by digest; its approval rules apply); null: none")
 
     @field_validator("branch")
     @classmethod

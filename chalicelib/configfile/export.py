@@ -32,6 +32,9 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
         for flag in ("require_approval", "prevent_self_approval"):
             if env_doc.get(flag):
                 block[flag] = True
+        target = ports.store.collection("environments").get(env_doc.get("promote_to_id") or "")
+        if target is not None:
+            block["promote_to"] = target["name"]
         if env_doc.get("env"):
             block["env"] = dict(env_doc["env"])
         if have["secrets"]:

@@ -123,6 +123,9 @@ class EnvironmentSpec(BaseModel):
                                              "to approve them; left out: kept as it is")
     prevent_self_approval: Optional[bool] = Field(None, description="the person who asked for a deploy cannot "
                                                   "approve it; left out: kept as it is")
+    promote_to: Optional[str] = Field(None, max_length=32, description="another environment of this file: each new "
+                                      "release that goes live here is promoted there; null: none; left out: kept as "
+                                      "it is")
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(

@@ -215,6 +215,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
             if svc_name not in env_spec.services:
                 changes.append({"action": "delete", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {"kind": current["kind"], "status": current["status"]}, "id": current["id"]})
+    changes += _plan_promotions(doc, state)
     for env_name, have in sorted(state.items()):
         if env_name not in doc.environments:
             for svc_name, current in sorted(have["services"].items()):
@@ -232,6 +233,37 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
         summary[c["action"]] = summary.get(c["action"], 0) + 1
     return {"changes": changes, "warnings": warnings, "summary": summary,
             "cost": project_change(ports, project_id, doc, places)}
+
+
+def _plan_promotions(doc: LaunchbayFile, state: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`promote_to` of each environment that names it, after every environment exists (a file may
+    create both ends): an environment of the file, never itself, never round in a circle.
+    Changes that clear one come first, so that reversing a chain in one apply is not refused."""
+    names = {e["doc"]["id"]: n for n, e in state.items()}
+    final: dict[str, Optional[str]] = {n: names.get((e["doc"].get("promote_to_id") or "")) for n, e in state.items()}
+    changes = []
+    for env_name, spec in doc.environments.items():
+        if "promote_to" not in spec.model_fields_set:
+            continue   # left out: kept as it is
+        key = f"environments.{env_name}.promote_to"
+        if spec.promote_to is not None and spec.promote_to not in doc.environments:
+            raise Invalid(f"launchbay.yaml: {key}: {spec.promote_to!r} is not an environment of this file", field=key)
+        if spec.promote_to == env_name:
+            raise Invalid(f"launchbay.yaml: {key}: an environment cannot promote to itself", field=key)
+        now = final.get(env_name)
+        final[env_name] = spec.promote_to
+        if now != spec.promote_to:
+            changes.append({"action": "update", "type": "environment", "name": env_name, "environment": env_name,
+                            "fields": {"promote_to": [now, spec.promote_to]}})
+    for start in doc.environments:
+        seen, step = {start}, final.get(start)
+        while step is not None and step in doc.environments:
+            if step in seen:
+                raise Invalid(f"launchbay.yaml: environments.{start}.promote_to: promotions go round in a circle "
+                              f"({start} -> ... -> {step})", field=f"environments.{start}.promote_to")
+            seen.add(step)
+            step = final.get(step)
+    return sorted(changes, key=lambda c: c["fields"]["promote_to"][1] is not None)
 
 
 def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dict[str, Any]],

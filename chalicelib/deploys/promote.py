@@ -3,6 +3,9 @@ another (staging -> production). Build once, run everywhere: each target service
 source's live image by digest, with its source commit, under the target's own settings,
 variables, secrets and linked resources. Nothing is rebuilt.
 
+An environment can also promote by itself (`promote_to`, chalicelib/catalog/environments.py):
+`follow_on`, the lifecycle's AutoPromote hook, promotes each new release that goes live there.
+
 `plan` says per service what a promotion would do (deploy, or skip and why) and what to look at
 first (warnings: names the source sets that the target lacks, an image in another account's
 registry), without changing anything; `promote` applies the same plan. Each deploy is a normal
@@ -11,17 +14,20 @@ approval holds it for an admin, and a retry of a promotion skips what is already
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Optional
 
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
 from chalicelib.catalog import environments
-from chalicelib.core.context import Actor, Ports
+from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.deploys import service as deploys
 from chalicelib.lifecycle import states
 from chalicelib.store.port import iter_all
+
+log = logging.getLogger("launchbay.deploys")
 
 # an image in a private ECR registry: the account and region it lives in
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
@@ -45,6 +51,43 @@ def promote(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: 
     authorize(ports, actor, org_id, "deploy")
     key = deploys.checked_key(idempotency_key)
     out = _plan(ports, source, target, names)
+    return out, _apply(ports, actor, source, target, out, key and f"promote:{key}")
+
+
+def follow_on(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The lifecycle's AutoPromote hook, once `dep` is live: a new release (not a rollback, a
+    restart or a resume) of an environment with `promote_to` goes on to that environment's
+    namesake service. The person who asked stays the requester there (prevent_self_approval);
+    the key `auto-promote:<dep>` makes a second call return the first deployment. -> the
+    promotion's entry, or None when the environment promotes nowhere."""
+    if dep.get("rollback_of") or dep.get("restart_of") or dep.get("resume_of"):
+        return None
+    store = ports.store
+    service = store.collection("services").get(dep["service_id"])
+    source = environments.of_service(ports, service) if service else {}
+    target = store.collection("environments").get(source.get("promote_to_id") or "")
+    if service is None or target is None or target.get("status") == "deleting":
+        return None
+    dst = store.collection("services").find_one({"environment_id": target["id"], "name": service["name"]})
+    entry = _entry(ports, source, target, service, dst)
+    out = {"from": {"id": source["id"], "name": source["name"]},
+           "to": {"id": target["id"], "name": target["name"], "require_approval": bool(target.get("require_approval"))},
+           "services": [entry]}
+    actor = Actor(user_id=dep.get("actor_id") or SYSTEM.user_id,
+                  email=f"launchbay (auto-promote of {source['name']} #{dep['number']}, asked by {dep.get('actor') or 'launchbay'})")
+    _apply(ports, actor, source, target, out, f"auto-promote:{dep['id']}", audit_empty=False)
+    made = entry.get("deployment") if entry["action"] == "deploy" else None
+    from chalicelib.deploys.logs import append_log
+
+    append_log(ports, dep, f"promoted to {target['name']}: deployment #{made['number']} "
+                           f"({made['status'].replace('_', ' ')})" if made else
+                           f"not promoted to {target['name']}: {entry['reason']}", "promote")
+    return entry
+
+
+def _apply(ports: Ports, actor: Actor, source: dict[str, Any], target: dict[str, Any], out: dict[str, Any],
+           key: Optional[str], audit_empty: bool = True) -> bool:
+    """One deployment per entry that deploys; -> whether any was created (a retry finds its first)."""
     created_any = False
     for entry in out["services"]:
         if entry["action"] != "deploy":
@@ -53,21 +96,24 @@ def promote(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: 
         live = entry["from"]
         try:
             dep, created = deploys._new_deployment(
-                ports, actor, service, live["image"], key and f"promote:{key}", commit=live.get("commit"),
-                extra={"promoted_from_id": live["deployment_id"], "promoted_from": {"deployment_id": live["deployment_id"], "number": live["number"],
+                ports, actor, service, live["image"], key, commit=live.get("commit"),
+                extra={"promoted_from_id": live["deployment_id"],
+                       "promoted_from": {"deployment_id": live["deployment_id"], "number": live["number"],
                                          "service_id": live["service_id"], "environment": source["name"],
                                          "environment_id": source["id"]}})
         except StateConflict as exc:   # changed since the plan was read (suspended, being deleted)
-            entry.update(action="skip", reason=str(exc))
+            entry.update(action="skip", reason=exc.message)
             continue
         created_any = created_any or created
         entry["deployment"] = deploys.summary(dep)
-    deployed = [e["service"] for e in out["services"] if e.get("deployment")]
-    audit.record(ports, actor, org_id, "environment.promote", "environment", target["id"],
+    deployed = [e["service"] for e in out["services"] if e["action"] == "deploy" and e.get("deployment")]
+    out["summary"] = _summary(out["services"])
+    if not deployed and not audit_empty:   # an automatic promotion that had nothing to do: its log says why
+        return created_any
+    audit.record(ports, actor, source["org_id"], "environment.promote", "environment", target["id"],
                  {"from": source["name"], "to": target["name"], "deployed": deployed,
                   "skipped": len(out["services"]) - len(deployed)})
-    out["summary"] = _summary(out["services"])
-    return out, created_any
+    return created_any
 
 
 def _environments(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: str,

@@ -12,6 +12,7 @@ The outbox record that keeps search in step is written by the store with each wr
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -21,6 +22,8 @@ from chalicelib.deploys import endpoints
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states, suspension
 from chalicelib.notify import events as notify_events
+
+log = logging.getLogger("launchbay.lifecycle")
 
 ANY = frozenset({"*"})
 
@@ -170,6 +173,22 @@ class GoLive(Rule):
         append_log(move.ports, move.new or move.doc, f"deployment #{move.doc['number']} is live", "live")
 
 
+class AutoPromote(Rule):
+    """A new release live in an environment with `promote_to` goes on to that environment
+    (chalicelib/deploys/promote.py). After the commit: the deployment it makes is stored queued
+    (or awaiting approval) and published, and the reaper republishes it if the publish is lost;
+    a failure here is logged and never undoes the go-live."""
+    to_states = frozenset({"live"})
+
+    def after(self, move: Move) -> None:
+        from chalicelib.deploys import promote
+
+        try:
+            promote.follow_on(move.ports, move.new or move.doc)
+        except Exception:   # the release is live whatever happens here
+            log.exception("auto-promotion of deployment %s failed", move.doc["id"])
+
+
 class Fail(Rule):
     """A failure with nothing to roll back to, or a failed rollback: the service keeps its live
     release if it has one (with the reason in last_error)."""
@@ -270,7 +289,7 @@ class Notify(Rule):
 
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),
-                                       Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
+                                       AutoPromote(), Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
 
 
 # --- services -----------------------------------------------------------------------

@@ -88,7 +88,8 @@ def projects_use(ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Pro
 # --- environments ----------------------------------------------------------------------
 
 ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("status", "STATUS"), ("deploys_to", "DEPLOYS TO"), ("region", "REGION"),
-               ("domain_suffix", "DOMAIN SUFFIX"), ("approval", "DEPLOYS NEED"), ("env", "VARIABLES"), ("updated", "UPDATED")]
+               ("domain_suffix", "DOMAIN SUFFIX"), ("approval", "DEPLOYS NEED"), ("promote_to", "PROMOTES TO"), ("env", "VARIABLES"),
+               ("updated", "UPDATED")]
 
 
 def _approval(env: dict[str, Any]) -> str:
@@ -124,6 +125,8 @@ def envs_create(
         "The AWS account connection it deploys to, by name or id (default: the platform's account)."))] = None,
     region: Annotated[Optional[str], typer.Option("--region", help=(
         "The AWS region, one the connection allows (default: the connection's first, or the platform's)."))] = None,
+    promote_to: Annotated[Optional[str], typer.Option("--promote-to", metavar="ENV", help=(
+        "Promote each new release that goes live here to this environment (same image; its approval rules apply)."))] = None,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Create an environment."""
@@ -137,6 +140,8 @@ def envs_create(
         body["aws_account_id"] = pick(s.client.items(s.org_path("/aws-accounts")), account, "AWS account connection")["id"]
     if region:
         body["region"] = region
+    if promote_to:
+        body["promote_to"] = promote_to
     env = s.client.post(s.project_path("/environments"), body)
     s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')}): {_where(env)}"))
 
@@ -152,7 +157,11 @@ def _where(env: dict[str, Any]) -> str:
 
   launchbay envs update production --prevent-self-approval   [dim]# ... who is not the one who asked[/dim]
 
-  launchbay envs update production --no-require-approval""")
+  launchbay envs update production --no-require-approval
+
+  launchbay envs update staging --promote-to production      [dim]# each new live release goes on to production[/dim]
+
+  launchbay envs update staging --no-promote""")
 def envs_update(
     ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
     require_approval: Annotated[Optional[bool], typer.Option(
@@ -161,19 +170,35 @@ def envs_update(
     prevent_self_approval: Annotated[Optional[bool], typer.Option(
         "--prevent-self-approval/--allow-self-approval",
         help="Whether the person who asked for a deploy may approve it.")] = None,
+    promote_to: Annotated[Optional[str], typer.Option("--promote-to", metavar="ENV", help=(
+        "Promote each new release that goes live here to this environment (same image; its approval rules apply).")
+    )] = None,
+    no_promote: Annotated[bool, typer.Option("--no-promote", help="Stop promoting new releases on by themselves.")] = False,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
-    """Change whether an environment's deploys need approval (admin or owner)."""
-    body = {k: v for k, v in (("require_approval", require_approval),
-                              ("prevent_self_approval", prevent_self_approval)) if v is not None}
+    """Change whether an environment's deploys need approval (admin or owner), and where its new
+    live releases are promoted by themselves."""
+    if promote_to and no_promote:
+        raise typer.BadParameter("--promote-to and --no-promote contradict each other", param_hint="--no-promote")
+    body: dict[str, Any] = {k: v for k, v in (("require_approval", require_approval),
+                                              ("prevent_self_approval", prevent_self_approval)) if v is not None}
+    if promote_to or no_promote:
+        body["promote_to"] = promote_to or None
     if not body:
         raise typer.BadParameter("say what to change: --require-approval, --no-require-approval, "
-                                 "--prevent-self-approval or --allow-self-approval", param_hint="ENV")
+                                 "--prevent-self-approval, --allow-self-approval, --promote-to or --no-promote",
+                                 param_hint="ENV")
     s = Session(json, org=org, project=project)
     env = s.client.patch(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}"), body)
-    need = _approval(env)
-    s.out.result(env, lambda: s.out.line(f"{env['name']}: deploys need {need}" if need != "-"
-                                         else f"{env['name']}: deploys need no approval"))
+
+    def human() -> None:
+        if {"require_approval", "prevent_self_approval"} & set(body):
+            need = _approval(env)
+            s.out.line(f"{env['name']}: deploys need {need}" if need != "-" else f"{env['name']}: deploys need no approval")
+        if "promote_to" in body:
+            s.out.line(f"{env['name']}: new live releases are promoted to {env['promote_to']}" if env.get("promote_to")
+                       else f"{env['name']}: new releases are not promoted by themselves")
+    s.out.result(env, human)
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")

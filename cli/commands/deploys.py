@@ -150,8 +150,11 @@ def status(
         if svc.get("status") == "suspended":
             s.out.line(f"suspended: nothing runs until `launchbay resume {svc['name']}`")
         if latest:
+            came = latest.get("promoted_from") or {}
             s.out.line(f"latest deployment: #{latest.get('number')} {latest.get('status')} ({latest['id']}, "
-                       f"{text(latest.get('created'))})" + (f": {latest['error']}" if latest.get("error") else ""))
+                       f"{text(latest.get('created'))})"
+                       + (f", promoted from {came.get('environment')} #{came.get('number')}" if came else "")
+                       + (f": {latest['error']}" if latest.get("error") else ""))
 
     s.out.result({"service": svc, "latest_deployment": latest}, human)
 

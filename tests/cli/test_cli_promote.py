@@ -41,3 +41,15 @@ def test_promote_staging_to_production(cli, account, worker):
     assert again["services"][0]["reason"].startswith("production already runs this image")
     unknown = cli("promote", "staging", "qa", ok=None)
     assert unknown.exit_code != 0 and "qa" in unknown.stderr
+
+    # staging promotes by itself from now on: a deploy there goes on to production
+    assert cli("envs", "update", "staging", "--promote-to", "production").stdout.strip() == \
+        "staging: new live releases are promoted to production"
+    assert "PROMOTES TO" in cli("envs").stdout
+    done = cli("deploy", "web", "--env", "staging", "--image", "nginx:1.29", "--wait", "--timeout", "120", ok=None)
+    assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr
+    latest = cli("status", "web", "--env", "production", "--json").json()["latest_deployment"]
+    assert latest["image"] == "nginx:1.29" and latest["promoted_from"]["environment"] == "staging", latest
+    assert ", promoted from staging #" in cli("status", "web", "--env", "production").stdout
+    assert cli("envs", "update", "staging", "--no-promote").stdout.strip() == \
+        "staging: new releases are not promoted by themselves"

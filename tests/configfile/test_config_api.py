@@ -225,3 +225,37 @@ def test_approval_as_code_changes_only_when_named_and_needs_an_admin(api):
                            files("version: 1\nenvironments:\n  production:\n    require_approval: false\n"))
     assert status == 403 and err["error"]["field"] == "role", err
     assert a.call("GET", f"/orgs/{org}/projects/{prj}/environments/production")[1]["require_approval"] is True
+
+
+def test_promotion_as_code_links_environments_of_the_file_in_either_order(api):
+    a, org, prj = owner(api)
+    chain = "version: 1\nenvironments:\n  staging:\n    promote_to: production\n  production: {}\n  qa:\n" \
+            "    promote_to: staging\n"
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(chain))[1]
+    promotions = [c for c in plan["changes"] if "promote_to" in c["fields"]]
+    assert [(c["environment"], c["fields"]["promote_to"]) for c in promotions] == \
+        [("staging", [None, "production"]), ("qa", [None, "staging"])]
+    assert plan["changes"].index(promotions[0]) > max(i for i, c in enumerate(plan["changes"])
+                                                      if c["type"] == "environment" and c["action"] == "create")
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(chain))[0] == 200
+    envs = {e["name"]: e for e in a.call("GET", f"/orgs/{org}/projects/{prj}/environments")[1]["items"]}
+    assert (envs["qa"]["promote_to"], envs["staging"]["promote_to"], envs["production"]["promote_to"]) == \
+        ("staging", "production", None)
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]["yaml"]
+    assert yaml.safe_load(exported)["environments"]["staging"]["promote_to"] == "production"
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported))[1]["changes"] == []
+    silent = "version: 1\nenvironments:\n  production: {}\n  staging: {}\n  qa: {}\n"   # left out: kept
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(silent))[1]["changes"] == []
+    # reversed in one apply: the clearing goes first, so nothing is refused on the way
+    reverse = "version: 1\nenvironments:\n  staging:\n    promote_to: qa\n  production:\n    promote_to: staging\n" \
+              "  qa:\n    promote_to: null\n"
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(reverse))[0] == 200
+    envs = {e["name"]: e for e in a.call("GET", f"/orgs/{org}/projects/{prj}/environments")[1]["items"]}
+    assert (envs["production"]["promote_to"], envs["staging"]["promote_to"], envs["qa"]["promote_to"]) == \
+        ("staging", "qa", None)
+    for bad, field in (("  production:\n    promote_to: nowhere\n", "environments.production.promote_to"),
+                       ("  production:\n    promote_to: production\n", "environments.production.promote_to"),
+                       ("  production:\n    promote_to: staging\n  staging:\n    promote_to: production\n",
+                        "environments.production.promote_to")):
+        status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments:\n" + bad))
+        assert status == 422 and err["error"]["field"] == field, (bad, err)

@@ -164,3 +164,62 @@ def test_promotion_refusals_name_the_field(api, ports):
     other = new_org(api, name="Other", email="other@else.io")
     status, err = other.call("GET", f"{envs}/staging/promote?to=production")
     assert status == 404, err
+
+
+def test_an_environment_promotes_each_new_live_release_by_itself(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    status, staging = org.call("POST", envs, {"name": "staging", "promote_to": "production"})
+    assert status == 201 and staging["promote_to"] == "production", staging
+    assert org.call("PATCH", f"{envs}/production", {"require_approval": True, "prevent_self_approval": True})[0] == 200
+    web_prod = org.service(name="web", image="nginx:1.27")
+    org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
+    dev_signup = signup(api, "dev@acme.io", org="dev home")
+    dev = Api(api.client, dev_signup["token"])
+    web_stg = org.service(name="web", image="nginx:1.27", environment="staging")
+
+    status, dep = dev.call("POST", f"/orgs/{org.id}/services/{web_stg['id']}/deployments", {"image": "nginx:1.28"})
+    assert status == 202, dep
+    staged = run_to_end(ports, dep["id"])                       # live in staging: promoted on by itself
+    assert staged["status"] == "live"
+    (promoted,) = ports.store.collection("deployments").find({"service_id": web_prod["id"]})[0]
+    assert promoted["status"] == "awaiting_approval" and promoted["image"] == "nginx:1.28", promoted
+    assert promoted["promoted_from"]["deployment_id"] == staged["id"] and promoted["requested_by"] == dev_signup["user"]["id"]
+    assert promoted["actor"] == f"launchbay (auto-promote of staging #{staged['number']}, asked by dev@acme.io)"
+    _, logs = org.call("GET", f"/deployments/{staged['id']}/logs")
+    assert f"promoted to production: deployment #{promoted['number']} (awaiting approval)" in \
+        [line["message"] for line in logs["lines"]]
+    assert _hook_again(ports, staged) == promoted["id"]             # a redelivered go-live deploys nothing new
+    status, err = dev.call("POST", f"/orgs/{org.id}/deployments/{promoted['id']}/approve")
+    assert status == 403, err                                   # a developer, and the one who asked
+    assert org.call("POST", f"/deployments/{promoted['id']}/approve")[0] == 200
+    assert run_to_end(ports, promoted["id"])["status"] == "live"   # production promotes nowhere: the chain ends
+
+    before = ports.store.collection("deployments").count({"service_id": web_prod["id"]})
+    restarted = run_to_end(ports, org.call("POST", f"/services/{web_stg['id']}/restart")[1]["id"])
+    assert restarted["status"] == "live"                        # a restart is no new release: not promoted
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == before
+
+    for body, code, field in (({"promote_to": "staging"}, 422, "promote_to"),    # production -> staging -> ...
+                              ({"promote_to": "production"}, 422, "promote_to"),  # itself
+                              ({"promote_to": "qa"}, 404, "promote_to")):
+        status, err = org.call("PATCH", f"{envs}/production", body)
+        assert (status, err["error"]["field"]) == (code, field), (body, err)
+    status, err = dev.call("PATCH", f"/orgs/{org.id}{envs}/staging", {"promote_to": None})
+    assert status == 403, err
+    status, cleared = org.call("PATCH", f"{envs}/staging", {"promote_to": None})
+    assert status == 200 and cleared["promote_to"] is None
+    again = run_to_end(ports, org.queue_deployment(web_stg, image="nginx:1.29")["id"])
+    assert again["status"] == "live"
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == before   # promotes no more
+
+
+def _hook_again(ports, staged: dict) -> str:
+    """The AutoPromote hook run a second time for the same release -> the deployment it points at."""
+    from chalicelib.deploys import promote
+
+    entry = promote.follow_on(ports, ports.store.collection("deployments").get(staged["id"]))
+    assert entry["action"] == "skip" and entry["reason"].startswith("already promoted"), entry
+    assert ports.store.collection("deployments").count({"promoted_from_id": staged["id"]}) == 1
+    return entry["deployment"]["id"]

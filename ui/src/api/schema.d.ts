@@ -657,7 +657,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, or whether its deploys need approval */
+        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, or where its new releases are promoted (promote_to) */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };
@@ -1594,6 +1594,12 @@ export interface components {
              */
             prevent_self_approval?: boolean | null;
             /**
+             * Promote To
+             * @description another environment of the project (name or id): each new release that goes live here is promoted there, service by service (the same image by digest; its approval rules apply); null: none
+             * @default null
+             */
+            promote_to?: string | null;
+            /**
              * Region
              * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
              * @default null
@@ -1645,6 +1651,12 @@ export interface components {
              * @default null
              */
             prevent_self_approval?: boolean | null;
+            /**
+             * Promote To
+             * @description another environment of the project (name or id): each new release that goes live here is promoted there, service by service (the same image by digest; its approval rules apply); null: none
+             * @default null
+             */
+            promote_to?: string | null;
             /**
              * Region
              * @description the AWS region (one the connection allows); null: the connection's first region, or the platform's
@@ -2234,7 +2246,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
              */
             events?: string[];
             /**
@@ -2263,7 +2275,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
              * @default null
              */
             events?: string[] | null;
