@@ -1,5 +1,8 @@
 """Monthly cost arithmetic, pure: a service's settings and where it runs -> its estimate; sums
 for environments and projects. Everything is priced on-demand for 730 hours a month.
+A web service's shares of what its environment's web services share (the load balancer, the
+Route 53 private hosted zone of its Cloud Map namespace) are split evenly among them, so an
+environment's sum counts each once.
 
 A service estimate: {"monthly_min", "monthly_max", "currency", "region", "prices_region",
 "lines": [{"item", "unit", "unit_price", "quantity", "monthly", "quantity_max", "monthly_max"}],
@@ -61,6 +64,29 @@ def _lb_lines(p: dict[str, Any], share: int) -> list[dict[str, Any]]:
                   hours * LB_PUBLIC_IPS, hours * LB_PUBLIC_IPS)]
 
 
+def _discovery_line(p: dict[str, Any], tasks_min: float, tasks_max: float) -> dict[str, Any]:
+    """A web service's running tasks, each a registered instance of its Cloud Map service
+    (deploys/discovery.py); workers and cron jobs take no port and are not registered."""
+    return _line("Cloud Map registered instances (one per running task)", "instance-month",
+                 p["cloud_map"]["instance_month"], tasks_min, tasks_max)
+
+
+def _zone_line(p: dict[str, Any], share: int) -> dict[str, Any]:
+    """This service's share of its environment's Route 53 private hosted zone (made by the
+    environment's Cloud Map namespace), split like the load balancer: one zone per environment."""
+    return _line(f"Route 53 private hosted zone (1/{share} of the environment's)", "zone-month",
+                 p["route53"]["private_zone_month"], 1 / share, 1 / share)
+
+
+def _discovery_assumptions(p: dict[str, Any], share: int) -> list[str]:
+    return [f"private networking: 1/{share} of the environment's Route 53 private hosted zone (its Cloud Map "
+            f"namespace, one per environment with a web service, kept until the environment is deleted); "
+            f"DNS queries to it from the VPC (${p['route53']['resolver_queries_million']:.2f} per million) "
+            f"not counted: their volume is unknown",
+            f"Cloud Map: each running task is a registered instance; discovery is by DNS, which makes no "
+            f"Cloud Map API calls (${p['cloud_map']['api_calls_million']:.2f} per million): none counted"]
+
+
 def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
     """`spec`: the service's kind, cpu (units), memory (MiB), min/max_instances and schedule."""
     priced, p, assumptions = prices.for_region(place.region)
@@ -73,8 +99,10 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
     if spec.get("suspended"):   # no task runs until it is resumed; its share of the ALB stays
         assumptions.append("suspended: no tasks run (compute 0) until it is resumed")
         lines = _task_lines(p, spec, 0.0, 0.0, place.public_ip)
-        if kind == "web":
-            lines += _lb_lines(p, max(place.web_services, 1))
+        if kind == "web":   # no task is registered in Cloud Map either; the zone stays
+            share = max(place.web_services, 1)
+            assumptions += _discovery_assumptions(p, share)
+            lines += [_discovery_line(p, 0.0, 0.0), *_lb_lines(p, share), _zone_line(p, share)]
     elif kind == "cron":
         runs = _runs(spec.get("schedule"), assumptions)
         hours = runs * CRON_RUN_MINUTES / 60
@@ -89,7 +117,8 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
             share = max(place.web_services, 1)
             assumptions.append(f"web: 1/{share} of the environment's load balancer ({share} web service(s) share it), "
                                f"{LB_LCU:g} LCU on average")
-            lines += _lb_lines(p, share)
+            assumptions += _discovery_assumptions(p, share)
+            lines += [_discovery_line(p, lo, hi), *_lb_lines(p, share), _zone_line(p, share)]
     return {"monthly_min": round(sum(x["_min"] for x in lines), 2),
             "monthly_max": round(sum(x["_max"] for x in lines), 2),
             "currency": prices.table()["currency"], "region": place.region, "prices_region": priced,

@@ -2,8 +2,10 @@
 
 Per region: Fargate per vCPU-hour and GB-hour (x86_64 and arm64), the Application Load
 Balancer's hour and LCU-hour, CloudWatch Logs ingestion and storage, public IPv4 per hour, the
-NAT gateway (listed, not charged to services: it belongs to the VPC), and `managed`: RDS
-instance hours per engine and class with gp3 storage, ElastiCache node hours, S3 storage."""
+NAT gateway (listed, not charged to services: it belongs to the VPC), Cloud Map per registered
+instance-month and per million API calls, Route 53 per private hosted zone-month and per million
+resolver queries (private networking; the same in every region), and `managed`: RDS instance
+hours per engine and class with gp3 storage, ElastiCache node hours, S3 storage."""
 from __future__ import annotations
 
 import functools

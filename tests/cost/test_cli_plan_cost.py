@@ -18,6 +18,6 @@ def test_launchbay_plan_shows_the_cost(cli, account, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "launchbay.yaml").write_text(LAUNCHBAY_YAML)
     out = cli("plan").stdout
-    # one web service, 1 task of 0.25 vCPU / 0.5 GB alone behind its ALB (tests/cost/test_estimate.py)
-    assert "Estimated monthly cost: $0.00 → $42.76 (+$42.76 a month, USD)" in out
-    assert cli("plan", "--json").json()["cost"]["after"]["monthly_min"] == 42.76
+    # one web service, 1 task of 0.25 vCPU / 0.5 GB alone behind its ALB, in its private zone (test_estimate.py)
+    assert "Estimated monthly cost: $0.00 → $43.36 (+$43.36 a month, USD)" in out
+    assert cli("plan", "--json").json()["cost"]["after"]["monthly_min"] == 43.36

@@ -20,8 +20,8 @@ def test_service_and_project_cost(api):
 
     status, est = org.call("GET", f"/services/{web['id']}/cost")
     assert status == 200, est
-    # hand-computed in tests/cost/test_estimate.py: alone behind the production ALB
-    assert (est["monthly_min"], est["monthly_max"]) == (CENT(42.76, abs=0.005), CENT(69.14, abs=0.005))
+    # hand-computed in tests/cost/test_estimate.py: alone behind the production ALB and in its private zone
+    assert (est["monthly_min"], est["monthly_max"]) == (CENT(43.36, abs=0.005), CENT(69.94, abs=0.005))
     assert est["region"] == "us-east-1" and est["environment"] == "production" and est["kind"] == "web"
     assert est["prices"]["date"] and est["prices"]["sources"] and est["lines"]
 
@@ -29,22 +29,39 @@ def test_service_and_project_cost(api):
     assert status == 200, project
     envs = {e["name"]: e for e in project["environments"]}
     assert envs["eu"]["region"] == "eu-central-1"
-    assert envs["eu"]["monthly_min"] == envs["eu"]["monthly_max"] == CENT(48.69, abs=0.005)
+    assert envs["eu"]["monthly_min"] == envs["eu"]["monthly_max"] == CENT(49.29, abs=0.005)
     # production: the web service above plus the worker (73.14 hand-computed there, + 2 public IPv4 = 7.30)
-    assert envs["production"]["monthly_min"] == CENT(42.76 + 80.44, abs=0.01)
-    assert envs["production"]["monthly_max"] == CENT(69.14 + 80.44, abs=0.01)
+    assert envs["production"]["monthly_min"] == CENT(43.36 + 80.44, abs=0.01)
+    assert envs["production"]["monthly_max"] == CENT(69.94 + 80.44, abs=0.01)
     assert {s["name"] for s in envs["production"]["services"]} == {"web", "jobs"}
-    assert project["monthly_min"] == CENT(42.76 + 80.44 + 48.69, abs=0.02)
-    assert project["monthly_max"] == CENT(69.14 + 80.44 + 48.69, abs=0.02)
+    assert project["monthly_min"] == CENT(43.36 + 80.44 + 49.29, abs=0.02)
+    assert project["monthly_max"] == CENT(69.94 + 80.44 + 49.29, abs=0.02)
 
 
-def test_second_web_service_halves_the_load_balancer_share(api):
+def test_second_web_service_halves_the_load_balancer_and_zone_shares(api):
     org = new_org(api)
     first = org.service(name="a", min_instances=1, max_instances=1)
     before = org.call("GET", f"/services/{first['id']}/cost")[1]["monthly_min"]
     org.service(name="b", min_instances=1, max_instances=1)
     after = org.call("GET", f"/services/{first['id']}/cost")[1]["monthly_min"]
-    assert before - after == CENT(29.565 / 2, abs=0.01)
+    assert before - after == CENT((29.565 + 0.5) / 2, abs=0.01)   # half the ALB and half the private zone
+
+
+def test_private_zone_counts_once_per_environment_and_workers_register_nothing(api):
+    org = new_org(api)
+    webs = [org.service(name=n, min_instances=1, max_instances=3) for n in ("a", "b")]
+    jobs = org.service(name="jobs", kind="worker", port=None, min_instances=1, max_instances=3)
+
+    def private(svc):
+        est = org.call("GET", f"/services/{svc['id']}/cost")[1]
+        return {x["unit"]: x for x in est["lines"] if x["item"].startswith(("Cloud Map", "Route 53"))}
+
+    zones = [private(w)["zone-month"] for w in webs]
+    assert [(z["quantity"], z["monthly"]) for z in zones] == [(0.5, 0.25), (0.5, 0.25)]   # 0.50 in all
+    instances = private(webs[0])["instance-month"]
+    assert (instances["quantity"], instances["monthly"], instances["quantity_max"], instances["monthly_max"]) == (
+        1, 0.10, 3, 0.30)
+    assert private(jobs) == {}
 
 
 def test_unpriced_region_is_stated(api):
@@ -75,7 +92,7 @@ def test_service_plan_shows_the_cost_going_up_with_cpu(api, ports):
     status, plan = org.call("GET", f"/services/{svc['id']}/plan")
     assert status == 200, plan
     first = plan["cost"]   # nothing runs yet: all of it is new
-    assert first["before"]["monthly_min"] == 0 and first["delta"]["monthly_min"] == CENT(42.76, abs=0.005)
+    assert first["before"]["monthly_min"] == 0 and first["delta"]["monthly_min"] == CENT(43.36, abs=0.005)
     dep = org.deploy(ports, svc)
     assert dep["status"] == "live", dep
     assert org.call("GET", f"/services/{svc['id']}/plan")[1]["cost"]["delta"] == {
@@ -85,7 +102,7 @@ def test_service_plan_shows_the_cost_going_up_with_cpu(api, ports):
     # 0.75 vCPU and 1.5 GB more per task: 547.5 * 0.04048 + 1095 * 0.004445 = 27.03 a task a month
     assert cost["delta"]["monthly_min"] == CENT(27.03, abs=0.01)
     assert cost["delta"]["monthly_max"] == CENT(2 * 27.03, abs=0.01)
-    assert cost["before"]["monthly_min"] == CENT(42.76, abs=0.005)
+    assert cost["before"]["monthly_min"] == CENT(43.36, abs=0.005)
 
 
 SHOP = """\
@@ -107,7 +124,7 @@ def test_launchbay_yaml_plan_shows_the_cost_difference(api):
         return out["cost"]
 
     created = plan(256, 512)
-    assert created["before"]["monthly_min"] == 0 and created["after"]["monthly_min"] == CENT(42.76, abs=0.005)
+    assert created["before"]["monthly_min"] == 0 and created["after"]["monthly_min"] == CENT(43.36, abs=0.005)
     assert created["environments"][0]["name"] == "production"
     status, _ = org.call("POST", f"/projects/{prj}/apply", {"files": {"launchbay.yaml": SHOP % (256, 512)}})
     assert status == 200
@@ -117,9 +134,9 @@ def test_launchbay_yaml_plan_shows_the_cost_difference(api):
     # production left out (deleted with allow_delete), an empty staging instead
     doc = {"version": 1, "environments": {"staging": {"services": {}}}}
     down = org.call("POST", f"/projects/{prj}/plan", {"document": doc})[1]["cost"]
-    assert down["after"]["monthly_min"] == 0 and down["delta"]["monthly_min"] == CENT(-42.76, abs=0.005)
+    assert down["after"]["monthly_min"] == 0 and down["delta"]["monthly_min"] == CENT(-43.36, abs=0.005)
     assert {e["name"]: e["delta"]["monthly_min"] for e in down["environments"]} == {
-        "production": CENT(-42.76, abs=0.005), "staging": 0}
+        "production": CENT(-43.36, abs=0.005), "staging": 0}
 
 
 @pytest.mark.services   # creating a resource queues its task (Redis)
@@ -132,7 +149,7 @@ def test_managed_resources_count_in_their_environment(api):
     status, project = org.call("GET", f"/projects/{prj}/cost")
     prod = {e["name"]: e for e in project["environments"]}["production"]
     assert [(r["name"], r["monthly_min"]) for r in prod["resources"]] == [("db", CENT(13.98, abs=0.005))]  # 730 h x $0.016 + 20 GB x $0.115
-    assert prod["monthly_min"] == CENT(42.76 + 13.98, abs=0.01) and prod["monthly_max"] == CENT(69.14 + 13.98, abs=0.01)
+    assert prod["monthly_min"] == CENT(43.36 + 13.98, abs=0.01) and prod["monthly_max"] == CENT(69.94 + 13.98, abs=0.01)
 
 
 @pytest.mark.services   # creating a resource queues its task (Redis)
@@ -145,9 +162,9 @@ def test_launchbay_yaml_plan_counts_resources_and_services_built_from_source(api
         "resources": {"db": {"kind": "postgres"}},
         "services": {"web": {"kind": "web", "port": 8080, "source": {"repo": "acme/shop"}}}}}}
     planned = org.call("POST", f"/projects/{prj}/plan", {"document": doc})[1]["cost"]
-    # a web service alone behind its ALB (42.76) and a db.t4g.micro with 20 GB (13.98)
+    # a web service alone behind its ALB (43.36) and a db.t4g.micro with 20 GB (13.98)
     assert planned["before"]["monthly_min"] == 0
-    assert planned["after"]["monthly_min"] == CENT(42.76 + 13.98, abs=0.01)
+    assert planned["after"]["monthly_min"] == CENT(43.36 + 13.98, abs=0.01)
     assert org.call("POST", f"/projects/{prj}/apply", {"document": doc})[0] == 200
     project = org.call("GET", f"/projects/{prj}/cost")[1]
     assert project["monthly_min"] == CENT(planned["after"]["monthly_min"], abs=0.005)

@@ -1,7 +1,8 @@
 """The estimate arithmetic against figures worked out by hand from the published prices
 (us-east-1: Fargate $0.04048 per vCPU-hour and $0.004445 per GB-hour, ALB $0.0225/h + $0.008
 per LCU-hour, public IPv4 $0.005/h, CloudWatch Logs $0.50/GB ingested + $0.03/GB-month;
-eu-central-1: $0.04656, $0.00511, $0.027 + $0.0096, $0.005, $0.63 + $0.0324), 730 hours."""
+eu-central-1: $0.04656, $0.00511, $0.027 + $0.0096, $0.005, $0.63 + $0.0324; everywhere: Cloud Map
+$0.10 per registered instance-month, a Route 53 private hosted zone $0.50 a month), 730 hours."""
 from __future__ import annotations
 
 import json
@@ -23,10 +24,11 @@ def lines(est):
 def test_small_web_service_alone_in_us_east_1():
     est = service_estimate(WEB, Placement("us-east-1", public_ip=True, web_services=1))
     # one task: 182.5 vCPU-h * 0.04048 = 7.3876; 365 GB-h * 0.004445 = 1.622425; IPv4 730 * 0.005 = 3.65;
-    # logs 1 GB * (0.50 + 0.03) = 0.53; the whole ALB: 16.425 + 5.84 + 2 * 3.65 = 29.565  -> 42.755
-    assert est["monthly_min"] == CENT(42.76, abs=0.005)
-    # three tasks: 22.1628 + 4.867275 + 10.95 + 1.59, and the same ALB  -> 69.135
-    assert est["monthly_max"] == CENT(69.14, abs=0.005)
+    # logs 1 GB * (0.50 + 0.03) = 0.53; the whole ALB: 16.425 + 5.84 + 2 * 3.65 = 29.565; one Cloud Map
+    # instance 0.10 and the whole private hosted zone 0.50  -> 43.355
+    assert est["monthly_min"] == CENT(43.36, abs=0.005)
+    # three tasks: 22.1628 + 4.867275 + 10.95 + 1.59 + 3 * 0.10, and the same ALB and zone  -> 69.935
+    assert est["monthly_max"] == CENT(69.94, abs=0.005)
     assert est["currency"] == "USD" and est["prices_region"] == "us-east-1"
     vcpu = lines(est)["vCPU-hour:Fargate vCPU"]
     assert (vcpu["quantity"], vcpu["unit_price"], vcpu["monthly"]) == (182.5, 0.04048, 7.39)
@@ -36,8 +38,9 @@ def test_small_web_service_alone_in_us_east_1():
 
 def test_region_changes_the_price():
     est = service_estimate(WEB, Placement("eu-central-1", public_ip=True, web_services=1))
-    # 182.5 * 0.04656 = 8.4972; 365 * 0.00511 = 1.86515; 3.65; 0.63 + 0.0324; ALB 19.71 + 7.008 + 7.30
-    assert est["monthly_min"] == CENT(48.69, abs=0.005)
+    # 182.5 * 0.04656 = 8.4972; 365 * 0.00511 = 1.86515; 3.65; 0.63 + 0.0324; ALB 19.71 + 7.008 + 7.30;
+    # Cloud Map 0.10 and the zone 0.50 (the same prices in every region)
+    assert est["monthly_min"] == CENT(49.29, abs=0.005)
     assert est["prices_region"] == "eu-central-1"
     assert est["monthly_min"] > service_estimate(WEB, Placement("us-east-1"))["monthly_min"]
 
@@ -48,23 +51,62 @@ def test_bigger_worker_without_load_balancer_or_public_address():
     # 2 tasks: 1460 vCPU-h * 0.04048 = 59.1008; 2920 GB-h * 0.004445 = 12.9794; logs 2 GB * 0.53 = 1.06
     assert est["monthly_min"] == est["monthly_max"] == CENT(73.14, abs=0.005)
     assert not any("load balancer" in line["item"] or "IPv4" in line["item"] for line in est["lines"])
+    assert not any(line["item"].startswith(("Cloud Map", "Route 53")) for line in est["lines"])   # no port: not registered
     assert any("NAT" in a for a in est["assumptions"])
 
 
-def test_load_balancer_is_split_across_the_environments_web_services():
+def test_load_balancer_and_private_zone_are_split_across_the_environments_web_services():
     alone = service_estimate(WEB, Placement("us-east-1", web_services=1))
     shared = service_estimate(WEB, Placement("us-east-1", web_services=4))
-    # a quarter of 29.565 instead of all of it
-    assert alone["monthly_min"] - shared["monthly_min"] == CENT(29.565 * 3 / 4, abs=0.01)
+    # a quarter of the ALB's 29.565 and of the zone's 0.50 instead of all of them
+    assert alone["monthly_min"] - shared["monthly_min"] == CENT((29.565 + 0.5) * 3 / 4, abs=0.01)
+    zone = lines(shared)["zone-month:Route 53 private hosted zone"]
+    assert (zone["quantity"], zone["quantity_max"], zone["monthly"]) == (0.25, 0.25, 0.12)
     four = total([shared] * 4)
-    assert four["monthly_min"] == CENT(4 * (42.755 - 29.565) + 29.565, abs=0.02)   # one ALB in all
+    # one ALB and one zone in all
+    assert four["monthly_min"] == CENT(4 * (43.355 - 29.565 - 0.5) + 29.565 + 0.5, abs=0.02)
 
 
-def test_scaling_to_zero_leaves_only_the_load_balancer_share():
+def test_scaling_to_zero_leaves_only_the_environment_shares():
     est = service_estimate({**WEB, "min_instances": 0, "max_instances": 2}, Placement("us-east-1"))
-    assert est["monthly_min"] == CENT(29.57, abs=0.005)
-    # two tasks: 14.7752 + 3.24485 + 7.30 + 1.06 + 29.565
-    assert est["monthly_max"] == CENT(55.95, abs=0.005)
+    assert est["monthly_min"] == CENT(30.07, abs=0.005)   # the ALB's 29.565 and the zone's 0.50
+    # two tasks: 14.7752 + 3.24485 + 7.30 + 1.06 + 2 * 0.10 + 29.565 + 0.50
+    assert est["monthly_max"] == CENT(56.65, abs=0.005)
+    instances = lines(est)["instance-month:Cloud Map registered instances"]
+    assert (instances["quantity"], instances["quantity_max"], instances["monthly"]) == (0, 2, 0)
+
+
+def test_private_networking_lines_of_a_web_service_scaling_1_to_3():
+    est = service_estimate(WEB, Placement("us-east-1", web_services=1))
+    instances = lines(est)["instance-month:Cloud Map registered instances"]
+    assert (instances["unit_price"], instances["quantity"], instances["monthly"]) == (0.10, 1, 0.10)
+    assert (instances["quantity_max"], instances["monthly_max"]) == (3, 0.30)
+    zone = lines(est)["zone-month:Route 53 private hosted zone"]
+    assert (zone["unit_price"], zone["quantity"], zone["monthly"]) == (0.50, 1, 0.50)
+    assert (zone["quantity_max"], zone["monthly_max"]) == (1, 0.50)   # one zone whatever the task count
+    assert zone["item"] == "Route 53 private hosted zone (1/1 of the environment's)"
+    said = " ".join(est["assumptions"])
+    assert "DNS queries" in said and "$0.40 per million" in said and "not counted" in said
+    assert "no Cloud Map API calls" in said and "$1.00 per million" in said
+
+
+def test_worker_and_cron_have_no_private_networking_lines():
+    worker = {**WEB, "kind": "worker", "min_instances": 1, "max_instances": 3}
+    cron = {"kind": "cron", "cpu": 256, "memory": 512, "schedule": "rate(1 hour)"}
+    for spec in (worker, cron):
+        est = service_estimate(spec, Placement("us-east-1", web_services=1))
+        assert not any(line["item"].startswith(("Cloud Map", "Route 53")) for line in est["lines"])
+        assert not any("Cloud Map" in a for a in est["assumptions"])
+
+
+def test_suspended_web_service_keeps_the_zone_but_no_registered_instance():
+    est = service_estimate({**WEB, "suspended": True}, Placement("us-east-1", web_services=2))
+    instances = lines(est)["instance-month:Cloud Map registered instances"]
+    assert instances["monthly"] == instances["monthly_max"] == 0
+    zone = lines(est)["zone-month:Route 53 private hosted zone"]
+    assert (zone["quantity"], zone["monthly"], zone["monthly_max"]) == (0.5, 0.25, 0.25)
+    # half the ALB (14.7825) and half the zone (0.25)
+    assert est["monthly_min"] == est["monthly_max"] == CENT(15.03, abs=0.005)
 
 
 def test_cron_is_priced_from_its_runs():
@@ -90,7 +132,7 @@ def test_runs_per_month(schedule, runs):
 def test_unknown_region_falls_back_and_says_so():
     est = service_estimate(WEB, Placement("sa-east-1"))
     assert est["region"] == "sa-east-1" and est["prices_region"] == "us-east-1"
-    assert est["monthly_min"] == CENT(42.76, abs=0.005)
+    assert est["monthly_min"] == CENT(43.36, abs=0.005)
     assert any("no prices for sa-east-1" in a for a in est["assumptions"])
 
 
@@ -106,10 +148,13 @@ def test_difference_signs():
 def test_price_table_is_dated_sourced_and_complete():
     data = json.loads(prices.TABLE_PATH.read_text())
     assert data["date"] and all(s.startswith("https://aws.amazon.com/") for s in data["sources"])
+    assert {"https://aws.amazon.com/cloud-map/pricing/", "https://aws.amazon.com/route53/pricing/"} <= set(data["sources"])
     for region in ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"):
         p = data["regions"][region]
         assert p["fargate"]["x86_64"]["vcpu_hour"] > 0 and p["fargate"]["arm64"]["gb_hour"] > 0
         assert p["alb"]["hour"] > 0 and p["logs"]["ingest_gb"] > 0 and p["public_ipv4_hour"] > 0
+        assert p["cloud_map"] == {"instance_month": 0.10, "api_calls_million": 1.00}
+        assert p["route53"] == {"private_zone_month": 0.50, "resolver_queries_million": 0.40}
         assert set(p["managed"]) == {"rds", "elasticache", "s3"}   # managed resources (chalicelib/resources)
 
 
