@@ -130,8 +130,17 @@ function ReleaseCell({ r }: { r: PromoteRelease | null | undefined }) {
   if (!r) return <span className="muted">none</span>;
   return (
     <>
-      release #{r.number} <span className="mono break" title={r.image}>{shortImage(r.image)}</span>
+      release #{r.number} <span className="mono" title={r.image}>{shortImage(r.image)}</span>
       {r.commit?.sha && <> <span className="mono" title={r.commit.sha}>{shortSha(r.commit.sha)}</span></>}
+    </>
+  );
+}
+
+function Action({ e }: { e: PromoteEntry }) {
+  return (
+    <>
+      <strong>{e.action === "deploy" ? "Deploy" : "Skip"}</strong>
+      {e.approval && <> <span className="badge badge-warn">waits for approval</span></>}
     </>
   );
 }
@@ -144,20 +153,21 @@ function PlanView({ plan }: { plan: PromotePlan }) {
     <>
       <table className="table promote-plan" aria-label={`Promotion plan: ${plan.from.name} to ${plan.to.name}`}>
         <thead>
-          <tr><th scope="col">Service</th><th scope="col">What happens</th><th scope="col">From {plan.from.name}</th>
-            <th scope="col">Now in {plan.to.name}</th><th scope="col">Why</th></tr>
+          <tr><th scope="col">Service</th><th scope="col" className="hide-narrow">What happens</th><th scope="col">From {plan.from.name}</th>
+            <th scope="col">Now in {plan.to.name}</th><th scope="col" className="hide-narrow">Why</th></tr>
         </thead>
         <tbody>
+          {/* on a phone, three columns: what happens and why go under the service's name */}
           {plan.services.map((e) => (
             <tr key={e.service} data-service={e.service} data-action={e.action}>
-              <th scope="row">{e.service}</th>
-              <td>
-                <strong>{e.action === "deploy" ? "Deploy" : "Skip"}</strong>
-                {e.approval && <> <span className="badge badge-warn">waits for approval</span></>}
-              </td>
+              <th scope="row">
+                {e.service}
+                <span className="narrow-only promote-narrow"><span><Action e={e} /></span><small>{e.reason}</small></span>
+              </th>
+              <td className="hide-narrow"><Action e={e} /></td>
               <td><ReleaseCell r={e.from} /></td>
               <td>{e.to ? <ReleaseCell r={e.to.live} /> : <span className="muted">no such service</span>}</td>
-              <td>{e.reason}</td>
+              <td className="hide-narrow">{e.reason}</td>
             </tr>
           ))}
         </tbody>
