@@ -92,6 +92,9 @@ export interface Deployment {
   restart_of?: string | null; restart_of_number?: number | null;
   /** a resume of a suspended service: its live release run again */
   resume_of?: string | null; resume_of_number?: number | null;
+  /** a promotion (chalicelib/deploys/promote.py): the release of another environment it deploys */
+  promoted_from?: { deployment_id: string; number: number; service_id: string; environment: string; environment_id: string } | null;
+  promoted_from_id?: string | null;
   /** a rollback the platform made on an alert (the service's auto_rollback) */
   auto_rollback?: { alert_id: string; rule: string; message: string | null; release: number; after_minutes: number } | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;

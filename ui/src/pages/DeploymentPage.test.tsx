@@ -180,6 +180,25 @@ test("a rollback the platform made on an alert says so, with the alert and how s
   expect(document.querySelector(".deploy-meta")!.textContent).toContain("by launchbay");
 });
 
+test("a promoted deployment says which environment's release it runs, linked to that deployment", async () => {
+  session.set("t");
+  const promoted = dep({
+    id: "d3", number: 3, status: "awaiting_approval", promoted_from_id: "d12",
+    promoted_from: { deployment_id: "d12", number: 12, service_id: "s_staging", environment: "staging", environment_id: "env_staging" },
+  });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d3": () => [200, promoted],
+    "GET /v1/orgs/o/deployments/d3/logs": () => [200, { lines: [], next: null, more: false, status: "awaiting_approval", final: false }],
+    "GET /v1/orgs/o/services/s": () => [200, service],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d3");
+  const link = await screen.findByRole("link", { name: "staging release #12" }, { timeout: 5000 });
+  expect(link.getAttribute("href")).toBe("/orgs/o/deployments/d12");
+  expect(link.parentElement!.textContent).toBe(" · promoted from staging release #12");
+});
+
 const failedApi = (d: Deployment, svc: typeof service) => ({
   ...signedIn(),
   "GET /v1/orgs/o/deployments/d2": (): [number, unknown] => [200, d],

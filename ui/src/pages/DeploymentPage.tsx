@@ -58,6 +58,8 @@ export default function DeploymentPage() {
             : "") : null,
           x.restart_of_number ? `restart of release #${x.restart_of_number}` : null,
           x.resume_of_number ? `resume of release #${x.resume_of_number}` : null,
+          x.promoted_from ? <>promoted from <Link to={`/orgs/${org}/deployments/${x.promoted_from.deployment_id}`}>
+            {x.promoted_from.environment} release #{x.promoted_from.number}</Link></> : null,
           `by ${x.actor}`,
           x.approved_by ? `approved by ${x.approved_by}` : null,
           `${x.status === "awaiting_approval" ? "asked for" : "started"} ${ago(x.created)}`,

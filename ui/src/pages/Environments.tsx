@@ -8,6 +8,7 @@ import { Field, FormError } from "../components/Field";
 import { TeardownNote } from "../components/TeardownNote";
 import { InlineQuestion, useInlineFocus } from "../components/InlineQuestion";
 import { ApprovalForm, approvalWords } from "../components/Approval";
+import { PromoteDialog } from "../components/PromoteDialog";
 
 interface Place { account: string; region: string }
 
@@ -18,9 +19,10 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
   const health = useHealth();
   const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
   const manage = useCan(org)("project.write");
-  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account", manage };
   const [cloned, setCloned] = useState<CloneAnswer | null>(null);
   const items = envs.data?.items;
+  const names = (items ?? []).filter((e) => e.status !== "deleting").map((e) => e.name);
+  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account", manage, names };
   return (
     <section aria-labelledby="envs-h">
       <h2 id="envs-h">Environments</h2>
@@ -44,7 +46,8 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
   );
 }
 
-interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string; manage: boolean }
+/** names: the project's environments a promotion can go to (not being deleted) */
+interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string; manage: boolean; names: string[] }
 
 /** Connection and region pickers; regions are those the chosen connection allows. */
 function PlacePicker({ ctx, value, onChange, error }: { ctx: Ctx; value: Place; onChange: (p: Place) => void; error: ApiError | null }) {
@@ -106,6 +109,9 @@ function NewEnvironment({ ctx }: { ctx: Ctx }) {
 function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCloned: (c: CloneAnswer) => void }) {
   const qc = useQueryClient();
   const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "delete">("view");
+  // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
+  const [promoting, setPromoting] = useState(false);
+  const others = ctx.names.filter((n) => n !== env.name);
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: keys.envs(ctx.org, ctx.project) });
@@ -129,14 +135,23 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
             retry={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))} onRetried={refresh}
             canRetry={ctx.manage} cannotRetry="Owners and admins retry it." />
         )}
-        {env.status !== "deleting" && mode === "view" && ctx.manage && (
+        {env.status !== "deleting" && mode === "view" && (ctx.manage || others.length > 0) && (
           <span className="row">
-            <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
-            <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>
-            <button className="link" onClick={() => setMode("approval")} aria-label={`Approvals for ${env.name}`}>Approvals</button>
-            <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
+            {/* every role: a viewer sees the plan, a developer promotes */}
+            {others.length > 0 && (
+              <button className="link" onClick={() => setPromoting(true)} aria-haspopup="dialog" aria-label={`Promote ${env.name}…`}>Promote…</button>
+            )}
+            {ctx.manage && (
+              <>
+                <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
+                <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>
+                <button className="link" onClick={() => setMode("approval")} aria-label={`Approvals for ${env.name}`}>Approvals</button>
+                <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
+              </>
+            )}
           </span>
         )}
+        {promoting && <PromoteDialog org={ctx.org} project={ctx.project} from={env.name} others={others} onClose={() => setPromoting(false)} />}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "approval" && <ApprovalForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
