@@ -109,6 +109,15 @@ def get(org, dep):
     return _out(service.get_deployment(ports(), actor(bp), org, dep))
 
 
+@endpoint(bp, ORG + "/deployments/{dep}/changes", "GET", "What the deployment changes against the release before it "
+          "(or `against`): image, commit with a compare link, settings field by field, variable and secret names",
+          tag=TAG, query={"against": "another deployment of the same service to compare with"})
+def changes(org, dep):
+    from chalicelib.deploys.changes import changes as compare
+
+    return compare(ports(), actor(bp), org, dep, query(bp).get("against") or None)
+
+
 @endpoint(bp, ORG + "/deployments/{dep}/cancel", "POST", "Cancel a deployment: queued ones at once; provisioning or deploying ones stop and roll back", tag=TAG)
 def cancel(org, dep):
     return _out(service.cancel(ports(), actor(bp), org, dep))

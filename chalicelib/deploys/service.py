@@ -100,6 +100,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
            **({"resume_of": resume_of["id"], "resume_of_number": resume_of["number"]} if resume_of else {}),
            "status": status, "reason": APPROVAL_WAIT if held else "waiting for a worker", "steps": [],
            "actor": actor.label, "actor_id": actor.user_id, "error": None,
+           "base_release_id": service.get("live_deployment_id"),   # what it changes (deploys/changes.py)
            "created": now, "updated": now, "deadline": lifecycle.deadline_for(ports, status), "lease_owner": None,
            "phases": [{"status": status, "at": now}],
            "lease_expires": None, "enqueued": 1,

@@ -243,6 +243,33 @@ def releases(service: SERVICE_ARG, org: Org = None, project: Project = None, env
                 ("finished", "LIVE SINCE"), ("current", "CURRENT")], "no releases yet"))
 
 
+@app.command(epilog="""[bold]Examples[/bold]
+
+  launchbay changes dep_01j...                       [dim]# against the release before it[/dim]
+
+  launchbay changes dep_01j... --against dep_01h...""")
+def changes(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="Deployment id.")],
+            against: Annotated[Optional[str], typer.Option("--against", metavar="DEPLOYMENT",
+                                                           help="Compare with this deployment of the service instead.")] = None,
+            org: Org = None, json: Json = False) -> None:
+    """What a deployment changes: image, commit (and a compare link), settings field by field,
+    variable and secret names (never values)."""
+    s = Session(json, org=org)
+    got = s.client.get(s.org_path(f"/deployments/{segment(deployment)}/changes"), **({"against": against} if against else {}))
+
+    def human() -> None:
+        dep, base = got["deployment"], got.get("against")
+        s.out.line(f"Deployment #{dep['number']} ({dep['deployment_id']})"
+                   + (f" against #{base['number']} ({base['deployment_id']}):" if base else ":"), style="bold")
+        for line in got["summary"] or ["nothing changed: the same image, settings and secret versions"]:
+            s.out.line(f"  {line}")
+        if got.get("secrets") is None and base is not None:
+            s.out.line("  secrets: read from their current versions when it runs", style="dim")
+        if (got.get("commit") or {}).get("compare_url"):
+            s.out.line(f"  compare: {got['commit']['compare_url']}")
+    s.out.result(got, human)
+
+
 @app.command(epilog="[bold]Example[/bold]\n\n  launchbay cancel dep_01j...")
 def cancel(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="Deployment id.")],
            org: Org = None, json: Json = False) -> None:

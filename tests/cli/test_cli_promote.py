@@ -53,3 +53,19 @@ def test_promote_staging_to_production(cli, account, worker):
     assert ", promoted from staging #" in cli("status", "web", "--env", "production").stdout
     assert cli("envs", "update", "staging", "--no-promote").stdout.strip() == \
         "staging: new releases are not promoted by themselves"
+
+
+def test_changes_of_a_deployment(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    first = cli("deploy", "web", "--wait", "--timeout", "120", "--json", ok=None)
+    assert first.exit_code == 0, worker.output()[-3000:] + first.stdout + first.stderr
+    cli("services", "update", "web", "--var", "MODE=fast", "--cpu", "512", "--memory", "1024")
+    second = cli("deploy", "web", "--image", "nginx:1.28", "--wait", "--timeout", "120", "--json", ok=None)
+    assert second.exit_code == 0, worker.output()[-3000:] + second.stdout + second.stderr
+    dep, base = second.json(), first.json()
+    out = cli("changes", dep["id"]).stdout
+    assert f"Deployment #{dep['number']} ({dep['id']}) against #{base['number']}" in out
+    assert "image nginx:1.27 -> nginx:1.28" in out and "cpu 256 -> 512" in out and "variables added: MODE" in out
+    assert "fast" not in out
+    same = cli("changes", dep["id"], "--against", dep["id"], "--json").json()
+    assert same["unchanged"] is True

@@ -430,6 +430,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/deployments/{dep}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the deployment changes against the release before it (or `against`): image, commit with a compare link, settings field by field, variable and secret names */
+        get: operations["get_orgs_org_deployments_dep_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/deployments/{dep}/logs": {
         parameters: {
             query?: never;
@@ -3391,6 +3408,48 @@ export interface operations {
     post_orgs_org_deployments_dep_cancel: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                org: string;
+                dep: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_deployments_dep_changes: {
+        parameters: {
+            query?: {
+                /** @description another deployment of the same service to compare with */
+                against?: string;
+            };
             header?: never;
             path: {
                 org: string;
