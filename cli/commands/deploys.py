@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.app import Env, Json, Org, Project, app
-from cli.client import segment
+from cli.client import ApiError, segment
 from cli.commands.catalog import SERVICE_COLUMNS
 from cli.commands.follow import GOOD, Progress, built_from, log_text, read_deployment_logs, settle_exit, summary
 from cli.output import deploy_plan_lines, text
@@ -34,6 +34,16 @@ def follow_deployment(s: Session, dep: dict[str, Any], service_name: str, timeou
 
     s.out.result(final, human)
     raise typer.Exit(settle_exit(final))
+
+
+def _say_changes(s: Session, dep: dict[str, Any]) -> None:
+    """What the deploy changes against the live release, in one line (`launchbay changes` for more)."""
+    try:
+        got = s.client.get(s.org_path(f"/deployments/{segment(dep['id'])}/changes"))
+    except ApiError:   # an older API without it: the deploy goes on regardless
+        return
+    if got.get("against") is not None:
+        s.out.note("Changes: " + ("; ".join(got["summary"]) or "none (the same image and settings)"))
 
 
 def queue_deploy(s: Session, service_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +123,7 @@ def deploy(
                    f"launchbay approve {dep['id']}")
     if wait:
         s.out.note(f"Deploying {svc['name']}: deployment #{dep.get('number')} ({dep['id']})" + built_from(dep))
+        _say_changes(s, dep)
         follow_deployment(s, dep, svc["name"], timeout)
     _started(s, dep, f"Deployment of {svc['name']}")
 

@@ -63,6 +63,8 @@ def test_changes_of_a_deployment(cli, account, worker):
     second = cli("deploy", "web", "--image", "nginx:1.28", "--wait", "--timeout", "120", "--json", ok=None)
     assert second.exit_code == 0, worker.output()[-3000:] + second.stdout + second.stderr
     dep, base = second.json(), first.json()
+    assert "Changes: image nginx:1.27 -> nginx:1.28; cpu 256 -> 512; memory 512 -> 1024; variables added: MODE" \
+        in second.stderr, second.stderr
     out = cli("changes", dep["id"]).stdout
     assert f"Deployment #{dep['number']} ({dep['id']}) against #{base['number']}" in out
     assert "image nginx:1.27 -> nginx:1.28" in out and "cpu 256 -> 512" in out and "variables added: MODE" in out
