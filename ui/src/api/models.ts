@@ -25,6 +25,8 @@ export interface Environment {
   id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string>;
   /** deploys of new releases wait for an admin or owner (rollbacks and restarts do not) */
   require_approval?: boolean; prevent_self_approval?: boolean;
+  /** another environment's name: each new release that goes live here is promoted there by itself; null: none */
+  promote_to?: string | null;
 }
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
