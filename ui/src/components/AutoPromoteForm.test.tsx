@@ -7,7 +7,7 @@ const ENVS = "/v1/orgs/o/projects/p/environments";
 const env = (name: string, over: Record<string, unknown> = {}) => ({
   id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, status: "active", aws_account_id: null, region: null,
   effective_region: "us-east-1", deploys_to: "platform account", require_approval: false, prevent_self_approval: false,
-  promote_to: null, created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
+  promote_to: null as string | null, created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
 });
 const project = (items: () => unknown[], over: Record<string, Answer> = {}): Record<string, Answer> => ({
   ...signedIn(),
