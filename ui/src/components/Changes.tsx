@@ -1,6 +1,6 @@
 // What a deployment changes against the release before it (GET …/deployments/{dep}/changes,
 // chalicelib/deploys/changes.py): image, commit with a compare link, settings, variable and secret
-// names. On the deployment's page, under its timeline.
+// names. On the deployment's page, over its timeline.
 import { useId, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import type { Deployment, DeploymentChanges } from "../api/models";

@@ -355,9 +355,9 @@ test("a release's changes: since which release (linked), each change in a line, 
   const compare = within(section).getByRole("link", { name: "Compare commits on GitHub" });
   expect(compare.getAttribute("href")).toBe("https://github.com/acme/shop/compare/1111111aaaa...2222222bbbb");
   expect(within(section).queryByRole("button", { name: /^Show all/ })).toBeNull();
-  // after the timeline, before the log
+  // over the timeline, beside the log
   const order = [...document.querySelectorAll("[aria-label='Deployment steps'], [data-testid=changes], #logh")];
-  expect(order.map((e) => e.tagName)).toEqual(["OL", "SECTION", "H2"]);
+  expect(order.map((e) => e.tagName)).toEqual(["SECTION", "OL", "H2"]);
   expect(calls.filter((c) => c.path.endsWith("/changes"))).toHaveLength(1);
 });
 

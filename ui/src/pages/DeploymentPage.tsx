@@ -108,10 +108,10 @@ export default function DeploymentPage() {
       </div>
       {redeploying && service.data && <DeployDialog org={org} service={service.data} onClose={() => setRedeploying(false)} />}
       <div className="split deploy-split">
-        {/* what it changes under the steps: beside the log, not above it */}
+        {/* what it changes over the steps: beside the log (on a phone, a few lines above it) */}
         <div className="deploy-side">
-          <Timeline deployment={x} />
           <ChangesSection org={org} d={x} />
+          <Timeline deployment={x} />
         </div>
         <section aria-labelledby="logh" className="grow">
           <h2 id="logh">Log</h2>
