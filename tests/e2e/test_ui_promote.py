@@ -2,8 +2,9 @@
 Redis, the moto sandbox): web goes live in staging, then *Promote staging…* on the environments
 table shows the plan (production by default), Promote starts a deployment of the same release in
 production, its link opens the deployment page, which goes live and says where its release came
-from. The environments table with the action, and the dialog, fit a 375 px phone and pass
-ui_a11y's checks.
+from and what it changes against production's release before it (the image). Then *Auto-promote*
+sets staging to promote its new live releases to production by itself, which the table shows. The
+environments table with the actions, and the dialog, fit a 375 px phone and pass ui_a11y's checks.
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 """
@@ -26,11 +27,11 @@ from tests.e2e.ui_browser import (
 pytestmark = BROWSER_MARKS
 
 
-def _service_in(page, project_url: str, env: str) -> str:
+def _service_in(page, project_url: str, env: str, image: str) -> str:
     """web, created in `env` from the project page's New service (?env=) -> its page's URL."""
     page.goto(f"{project_url}?env={env}")
     expect(page.get_by_role("button", name=env, exact=True)).to_have_attribute("aria-pressed", "true")
-    return create_web_service(page)
+    return create_web_service(page, image=image)
 
 
 def test_promote_staging_to_production(page, base):
@@ -41,10 +42,12 @@ def test_promote_staging_to_production(page, base):
     envs = page.get_by_role("table", name="Environments")
     expect(envs.locator("tr[data-environment=staging]")).to_be_visible()
 
-    _service_in(page, project_url, "staging")
+    _service_in(page, project_url, "staging", "nginx:1.28")
     deploy_and_wait(page, "live")
     staging_release = page.url
-    _service_in(page, project_url, "production")   # its namesake, never deployed
+    _service_in(page, project_url, "production", "nginx:1.27")   # its namesake, live with an older image
+    deploy_and_wait(page, "live")
+    production_release = page.url
 
     page.goto(project_url)
     promote = envs.get_by_role("button", name="Promote staging…")
@@ -68,12 +71,39 @@ def test_promote_staging_to_production(page, base):
 
     dialog.get_by_role("button", name="Promote", exact=True).click()
     started = dialog.get_by_role("list", name="Deployments started")
-    expect(started).to_contain_text(re.compile(r"web: deployment #1 (queued|provisioning|deploying|live)"))
+    expect(started).to_contain_text(re.compile(r"web: deployment #2 (queued|provisioning|deploying|live)"))
     assert_accessible(page, "the promote dialog's result")
-    started.get_by_role("link", name="deployment #1").click()
+    started.get_by_role("link", name="deployment #2").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     expect(deployment_badge(page)).to_have_attribute("data-status", "live", timeout=90_000)
     source = page.get_by_role("link", name="staging release #1")
     expect(page.locator(".deploy-meta")).to_contain_text("promoted from staging release #1")
+    # what it changes: production's release #1 ran nginx:1.27
+    changes = page.get_by_role("region", name="Changes since release #1")
+    expect(changes.get_by_role("listitem").first).to_have_text("Image nginx:1.27 → to nginx:1.28")
+    expect(changes.get_by_role("link", name="release #1")).to_have_attribute("href", re.compile(re.escape(production_release.split("/orgs/")[1]) + "$"))
+    assert_accessible(page, "the promoted deployment with its changes")
+    shot(page, "promoted-deployment-changes")
+    fits_375(page, "the promoted deployment with its changes")
     source.click()
     expect(page).to_have_url(staging_release)
+    expect(page.get_by_role("region", name="Changes")).to_contain_text("The service's first release")
+
+    # staging promotes by itself from now on
+    page.goto(project_url)
+    envs.get_by_role("button", name="Auto-promote staging").click()
+    form = page.get_by_role("form", name="Auto-promote staging")
+    form.get_by_label("Promote new live releases to").select_option("production")
+    expect(form).to_contain_text("deployed to the same-named services in production")
+    assert_accessible(page, "the auto-promote form")
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_have_count(0)
+    expect(envs.locator("tr[data-environment=staging]")).to_contain_text("production")
+    page.reload()
+    expect(envs.locator("tr[data-environment=staging] td").nth(4)).to_have_text("production")
+    fits_375(page, "environments with Promotes to")
+    page.set_viewport_size({"width": 375, "height": 740})
+    expect(envs.locator("tr[data-environment=staging] small.narrow-only")).to_be_visible()
+    envs.locator("tr[data-environment=staging]").scroll_into_view_if_needed()
+    shot(page, "mobile-environments-promotes-to")
+    page.set_viewport_size({"width": 1280, "height": 860})

@@ -25,6 +25,8 @@ export interface Environment {
   id: string; project_id: string; name: string; domain_suffix: string | null; env: Record<string, string>;
   /** deploys of new releases wait for an admin or owner (rollbacks and restarts do not) */
   require_approval?: boolean; prevent_self_approval?: boolean;
+  /** another environment's name: each new release that goes live here is promoted there by itself; null: none */
+  promote_to?: string | null;
 }
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
@@ -105,6 +107,21 @@ export interface Deployment {
   image_digest?: string | null;
   rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
   phases?: PhaseRecord[]; spec?: DeploySpec;
+}
+/** A release as GET …/deployments/{dep}/changes names it. */
+export interface ReleaseRef { deployment_id: string; number: number; status: DeployStatus; image: string | null; commit: string | null }
+/** What a deployment changes against the release before it (chalicelib/deploys/changes.py): names
+ * only for variables and secrets. `against` null: the service's first release; `secrets` null:
+ * read from their current versions when it runs (not known yet). */
+export interface DeploymentChanges {
+  deployment: ReleaseRef; against: ReleaseRef | null;
+  image: { from: string | null; to: string | null } | null;
+  commit: { from: string | null; to: string | null; compare_url: string | null } | null;
+  settings: { field: string; from: unknown; to: unknown }[];
+  variables: { added: string[]; removed: string[]; changed: string[] };
+  secrets: { added: string[]; removed: string[]; rotated: string[] } | null;
+  /** the changes in words, one line each */
+  summary: string[]; unchanged: boolean;
 }
 export interface LogLine { seq: number; ts: string; level?: string; message: string; step?: string | null }
 export interface LogPage { lines: LogLine[]; next: string | null; more: boolean; status: DeployStatus; final: boolean }

@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import { useQuery, useQueryClient, type UseQueryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type {
-  ApiToken, Deployment, Environment, Health, Invitation, Me, Member, Page, Project,
+  ApiToken, Deployment, DeploymentChanges, Environment, Health, Invitation, Me, Member, Page, Project,
   Release, SearchAnswer, Secret, Service,
 } from "./models";
 import { isFinal } from "../lib/format";
@@ -22,6 +22,7 @@ export const keys = {
   releases: (org: string, s: string) => ["releases", org, s] as const,
   secrets: (org: string, s: string) => ["secrets", org, s] as const,
   deployment: (org: string, d: string) => ["deployment", org, d] as const,
+  changes: (org: string, d: string, status: string) => ["changes", org, d, status] as const,
   tokens: ["tokens"] as const,
   members: (org: string) => ["members", org] as const,
   invitations: (org: string) => ["invitations", org] as const,
@@ -132,6 +133,16 @@ export const useDeployment = (org: string, dep: string, enabled = true) =>
     enabled: enabled && !!dep,
     queryFn: () => unwrap<Deployment>(api.GET("/v1/orgs/{org}/deployments/{dep}", { params: { path: { org, dep } } })),
     refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
+  });
+
+/** What the deployment changes against the release before it, asked again as its status moves (the
+ * secrets' versions are known once it runs); the last answer stays on screen meanwhile. */
+export const useDeploymentChanges = (org: string, dep: string, status: string) =>
+  useQuery({
+    queryKey: keys.changes(org, dep, status),
+    enabled: !!dep,
+    queryFn: () => unwrap<DeploymentChanges>(api.GET("/v1/orgs/{org}/deployments/{dep}/changes", { params: { path: { org, dep } } })),
+    placeholderData: (prev, before) => (before?.queryKey[2] === dep ? prev : undefined),   // not another deployment's
   });
 
 export const useTokens = () =>

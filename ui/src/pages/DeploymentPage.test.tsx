@@ -1,10 +1,10 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
-import { clock } from "../lib/format";
-import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { clock, isFinal } from "../lib/format";
+import { endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 import { outcomeTitle, servingWords } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
@@ -310,4 +310,115 @@ test("a deployment followed to its end: the log says it finished, once (the page
   await waitFor(() => expect(screen.getByTestId("log-news").textContent).toBe("Deploy finished: live."), { timeout: 8000 });
   const heard = screen.getAllByRole("status").map((s) => s.textContent ?? "");
   expect(heard.filter((t) => /live\.$/.test(t))).toEqual(["Deploy finished: live."]);
+});
+
+// GET …/deployments/{dep}/changes (chalicelib/deploys/changes.py)
+const release = (id: string, number: number, image: string, commit: string | null = null) =>
+  ({ deployment_id: id, number, status: "live", image, commit });
+const changes = (over: Record<string, unknown> = {}) => ({
+  deployment: release("d2", 2, "nginx:1.28", "2222222bbbb"), against: release("d1", 1, "nginx:1.27", "1111111aaaa"),
+  image: null, commit: null, settings: [], variables: { added: [], removed: [], changed: [] },
+  secrets: { added: [], removed: [], rotated: [] }, summary: [], unchanged: false, ...over,
+});
+const changesPage = (d: Deployment, answer: () => [number, unknown]) => ({
+  ...signedIn(),
+  "GET /v1/orgs/o/deployments/d2": (): [number, unknown] => [200, d],
+  "GET /v1/orgs/o/deployments/d2/logs": (): [number, unknown] => [200, { lines: [], next: null, more: false, status: d.status, final: isFinal(d.status) }],
+  "GET /v1/orgs/o/deployments/d2/changes": answer,
+  "GET /v1/orgs/o/services/s": (): [number, unknown] => [200, { ...service, live_deployment_id: "d2" }],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", org_id: "o", name: "shop" }],
+});
+/** What a screen reader says of an element: its text without what is hidden from it (the arrows). */
+const heard = (e: Element) => {
+  const copy = e.cloneNode(true) as Element;
+  copy.querySelectorAll("[aria-hidden=true]").forEach((x) => x.remove());
+  return copy.textContent;
+};
+const live = dep({ status: "live", finished: at(3) });
+
+test("a release's changes: since which release (linked), each change in a line, the commits compared on GitHub", async () => {
+  session.set("t");
+  const calls = fakeApi(changesPage(live, () => [200, changes({
+    image: { from: "nginx:1.27", to: "nginx:1.28" },
+    commit: { from: "1111111aaaa", to: "2222222bbbb", compare_url: "https://github.com/acme/shop/compare/1111111aaaa...2222222bbbb" },
+    settings: [{ field: "cpu", from: 256, to: 512 }, { field: "min_instances", from: 1, to: 2 }],
+    variables: { added: ["NEW"], removed: [], changed: [] },
+    summary: ["image nginx:1.27 -> nginx:1.28", "commit 1111111 -> 2222222", "cpu 256 -> 512", "min_instances 1 -> 2", "variables added: NEW"],
+  })]));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  expect(within(section).getByRole("link", { name: "release #1" }).getAttribute("href")).toBe("/orgs/o/deployments/d1");
+  const list = await within(section).findByRole("list", { name: "5 changes" });
+  expect(within(list).getAllByRole("listitem").map(heard)).toEqual([
+    "Image nginx:1.27 to nginx:1.28", "Commit 1111111 to 2222222", "cpu 256 to 512", "min instances 1 to 2", "Variables added: NEW"]);
+  expect(list.querySelector("li")!.textContent).toContain("nginx:1.27 → ");
+  const compare = within(section).getByRole("link", { name: "Compare commits on GitHub" });
+  expect(compare.getAttribute("href")).toBe("https://github.com/acme/shop/compare/1111111aaaa...2222222bbbb");
+  expect(within(section).queryByRole("button", { name: /^Show all/ })).toBeNull();
+  // over the timeline, beside the log
+  const order = [...document.querySelectorAll("[aria-label='Deployment steps'], [data-testid=changes], #logh")];
+  expect(order.map((e) => e.tagName)).toEqual(["SECTION", "OL", "H2"]);
+  expect(calls.filter((c) => c.path.endsWith("/changes"))).toHaveLength(1);
+});
+
+test("many changes: the first four and Show all, which says whether it is open", async () => {
+  session.set("t");
+  const settings = ["cpu", "memory", "port", "command", "domain", "schedule"].map((field) => ({ field, from: null, to: field === "command" ? ["npm", "start"] : 1 }));
+  fakeApi(changesPage(live, () => [200, changes({
+    settings, variables: { added: ["A"], removed: ["B"], changed: [] }, summary: new Array(8).fill("x"),
+  })]));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  const list = await within(section).findByRole("list", { name: "8 changes" });
+  expect(within(list).getAllByRole("listitem")).toHaveLength(4);
+  expect(heard(within(list).getAllByRole("listitem")[3]!)).toBe('command none to ["npm","start"]');
+  const more = within(section).getByRole("button", { name: "Show all 8 changes" });
+  expect(more.getAttribute("aria-expanded")).toBe("false");
+  expect(more.getAttribute("aria-controls")).toBe(list.id);
+  await userEvent.click(more);
+  expect(within(list).getAllByRole("listitem").map(heard).slice(4)).toEqual(["domain none to 1", "schedule none to 1", "Variables added: A", "Variables removed: B"]);
+  expect(within(section).getByRole("button", { name: "Show fewer" }).getAttribute("aria-expanded")).toBe("true");
+});
+
+test("a restart changes nothing; a first release says so; a queued deploy's secrets are read when it runs", async () => {
+  session.set("t");
+  fakeApi(changesPage(live, () => [200, changes({ unchanged: true })]));
+  const first = renderAt("/orgs/o/deployments/d2");
+  let section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  expect(await within(section).findByText("Nothing changed: the same image, settings and secret versions.")).toBeTruthy();
+  expect(within(section).queryByRole("list")).toBeNull();
+  first.dispose();
+  cleanup();
+
+  fakeApi(changesPage(live, () => [200, changes({ against: null, summary: ["the service's first release"],
+    image: { from: null, to: "nginx:1.28" } })]));
+  const second = renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
+  expect(await within(section).findByText("The service's first release: everything in it is new.")).toBeTruthy();
+  expect(within(section).queryByRole("list")).toBeNull();
+  expect(within(section).queryByRole("link")).toBeNull();
+  second.dispose();
+  cleanup();
+
+  fakeApi(changesPage(dep({ status: "queued" }), () => [200, changes({ secrets: null, image: { from: "nginx:1.27", to: "nginx:1.28" },
+    summary: ["image nginx:1.27 -> nginx:1.28"] })]));
+  renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  expect(heard(await within(section).findByRole("listitem"))).toBe("Image nginx:1.27 to nginx:1.28");
+  expect(within(section).getByText("Secrets are read at their current versions when it runs: which of them changed shows then.")).toBeTruthy();
+});
+
+test("changes that cannot be read: the reason and Try again; the rest of the page stays", async () => {
+  session.set("t");
+  let fail = true;
+  fakeApi(changesPage(live, () => (fail ? [500, err("internal_error", "something went wrong", null)]
+    : [200, changes({ unchanged: true })])));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
+  const alert = await within(section).findByRole("alert", {}, { timeout: 8000 });
+  expect(alert.textContent).toContain("something went wrong");
+  expect(screen.getByRole("list", { name: "Deployment steps" })).toBeTruthy();
+  fail = false;
+  await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+  expect(await within(section).findByText("Nothing changed: the same image, settings and secret versions.")).toBeTruthy();
 });

@@ -15,6 +15,7 @@ import { ago, duration, isFinal } from "../lib/format";
 import type { DeploymentWithCommit } from "../api/git";
 import { CommitLine } from "../components/GitBits";
 import { ApprovalBox } from "../components/Approval";
+import { ChangesSection } from "../components/Changes";
 
 /** One deployment: its steps as a live timeline, the failure reason in words, and the log tail. */
 export default function DeploymentPage() {
@@ -107,7 +108,11 @@ export default function DeploymentPage() {
       </div>
       {redeploying && service.data && <DeployDialog org={org} service={service.data} onClose={() => setRedeploying(false)} />}
       <div className="split deploy-split">
-        <Timeline deployment={x} />
+        {/* what it changes over the steps: beside the log (on a phone, a few lines above it) */}
+        <div className="deploy-side">
+          <ChangesSection org={org} d={x} />
+          <Timeline deployment={x} />
+        </div>
         <section aria-labelledby="logh" className="grow">
           <h2 id="logh">Log</h2>
           <ErrorNote error={tail.error} />

@@ -137,3 +137,23 @@ test("an environment being deleted says what it waits for, then a failed delete 
   expect(await within(table).findByText("Deleting: removing what it made in AWS…")).toBeTruthy();
   expect(calls.filter((c) => c.method === "DELETE" && c.path === `${ENVS}/staging`)).toHaveLength(1);
 }, 30_000);
+
+test("a developer sees where an environment promotes, but not the action that changes it", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "dev@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: [], next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production"), env("staging", { promote_to: "production" })], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Environments" });
+  await screen.findByText("Owners and admins add, clone, move and delete environments.");   // the role is known
+  const row = table.querySelector("tr[data-environment=staging]") as HTMLTableRowElement;
+  const col = [...table.querySelectorAll("thead th")].findIndex((th) => th.textContent === "Promotes to");
+  expect(row.cells[col]!.textContent).toBe("production");
+  expect(within(table).queryByRole("button", { name: /^Auto-promote/ })).toBeNull();
+  expect(within(table).queryByRole("button", { name: /^Approvals for/ })).toBeNull();
+});

@@ -9,6 +9,7 @@ import { TeardownNote } from "../components/TeardownNote";
 import { InlineQuestion, useInlineFocus } from "../components/InlineQuestion";
 import { ApprovalForm, approvalWords } from "../components/Approval";
 import { PromoteDialog } from "../components/PromoteDialog";
+import { AutoPromoteForm } from "../components/AutoPromoteForm";
 
 interface Place { account: string; region: string }
 
@@ -37,7 +38,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
       {items && items.length === 0 && <Empty title="No environments yet">Create one below (e.g. production), or let the first service create it.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Environments">
-          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th className="hide-narrow">Deploys need</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Name</th><th>Deploys to</th><th className="hide-narrow">Domain suffix</th><th className="hide-narrow">Deploys need</th><th className="hide-narrow">Promotes to</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{items.map((e) => <EnvRow key={e.id} ctx={ctx} env={e} onCloned={setCloned} />)}</tbody>
         </table>
       )}
@@ -108,7 +109,7 @@ function NewEnvironment({ ctx }: { ctx: Ctx }) {
 
 function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCloned: (c: CloneAnswer) => void }) {
   const qc = useQueryClient();
-  const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "delete">("view");
+  const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "delete">("view");
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
   const others = ctx.names.filter((n) => n !== env.name);
@@ -124,10 +125,14 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
     + (region ? ` · ${region}` : "");
   return (
     <tr data-environment={env.name}>
-      <td className="nowrap"><strong>{env.name}</strong></td>
+      <td className="nowrap"><strong>{env.name}</strong>
+        {/* its column is hidden on a phone: the target under the name instead */}
+        {env.promote_to && <small className="narrow-only muted"><span aria-hidden="true">→ </span><span className="sr-only">promotes to </span>{env.promote_to}</small>}
+      </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
       <td className="hide-narrow">{approvalWords(env)}</td>
+      <td className="hide-narrow">{env.promote_to ?? "—"}</td>
       <td>
         {env.status === "deleting" && (
           <TeardownNote small teardown={env.teardown} failed={`Deleting ${env.name} failed; what it made in AWS is still there.`}
@@ -146,6 +151,9 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                 <button className="link" onClick={() => setMode("clone")} aria-label={`Clone ${env.name}`}>Clone</button>
                 <button className="link" onClick={() => setMode("move")} aria-label={`Change where ${env.name} deploys`}>Change account</button>
                 <button className="link" onClick={() => setMode("approval")} aria-label={`Approvals for ${env.name}`}>Approvals</button>
+                {(others.length > 0 || env.promote_to) && (
+                  <button className="link" onClick={() => setMode("promote")} aria-label={`Auto-promote ${env.name}`}>Auto-promote</button>
+                )}
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
@@ -155,6 +163,8 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "approval" && <ApprovalForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "promote" && <AutoPromoteForm org={ctx.org} project={ctx.project} env={env} others={others}
+          onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "delete" && <DeleteConfirm env={env.name} call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))}
           onDone={refresh} onCancel={() => setMode("view")} />}
       </td>

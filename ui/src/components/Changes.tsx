@@ -1,0 +1,113 @@
+// What a deployment changes against the release before it (GET …/deployments/{dep}/changes,
+// chalicelib/deploys/changes.py): image, commit with a compare link, settings, variable and secret
+// names. On the deployment's page, over its timeline.
+import { useId, useState, type ReactNode } from "react";
+import { Link } from "react-router";
+import type { Deployment, DeploymentChanges } from "../api/models";
+import { useDeploymentChanges } from "../api/queries";
+import { isFinal } from "../lib/format";
+import { ErrorNote, Loading } from "./Empty";
+
+/** Lines shown before "Show all": the log below is not pushed far down. */
+export const SHOWN = 5;
+
+export function ChangesSection({ org, d }: { org: string; d: Deployment }) {
+  const q = useDeploymentChanges(org, d.id, d.status);
+  const c = q.data && q.data.deployment.deployment_id === d.id ? q.data : undefined;
+  return (
+    <section aria-labelledby="changes-h" className="changes" data-testid="changes">
+      <h2 id="changes-h">
+        {c?.against
+          ? <>Changes since <Link to={`/orgs/${org}/deployments/${c.against.deployment_id}`}>release #{c.against.number}</Link></>
+          : "Changes"}
+      </h2>
+      {!c && q.isPending && <Loading what="the changes" />}
+      {!c && <ErrorNote error={q.error} retry={() => void q.refetch()} />}
+      {c && <ChangesBody c={c} running={!isFinal(d.status)} />}
+    </section>
+  );
+}
+
+function ChangesBody({ c, running }: { c: DeploymentChanges; running: boolean }) {
+  const [all, setAll] = useState(false);
+  const listId = useId();
+  if (!c.against) return <p>The service's first release: everything in it is new.</p>;
+  const lines = changeLines(c);
+  const secretsNote = c.secrets === null && (
+    <p className="muted small">
+      {running ? "Secrets are read at their current versions when it runs: which of them changed shows then."
+        : "Secret versions are not compared: one of these releases did not record them."}
+    </p>
+  );
+  if (c.unchanged || lines.length === 0) {
+    return (
+      <>
+        <p>{c.secrets === null ? "Nothing changed: the same image and settings." : "Nothing changed: the same image, settings and secret versions."}</p>
+        {secretsNote}
+      </>
+    );
+  }
+  const shown = all || lines.length <= SHOWN ? lines : lines.slice(0, SHOWN - 1);
+  return (
+    <>
+      <ul className="change-list" id={listId} aria-label={`${lines.length} change${lines.length === 1 ? "" : "s"}`}>
+        {shown.map((l, i) => <li key={i}>{l}</li>)}
+      </ul>
+      {lines.length > SHOWN && (
+        <button type="button" className="link" aria-expanded={all} aria-controls={listId} onClick={() => setAll(!all)}>
+          {all ? "Show fewer" : `Show all ${lines.length} changes`}
+        </button>
+      )}
+      {c.commit?.compare_url && (
+        <p className="small"><a href={c.commit.compare_url} target="_blank" rel="noreferrer">Compare commits on GitHub</a></p>
+      )}
+      {secretsNote}
+    </>
+  );
+}
+
+const Arrow = () => <><span aria-hidden="true"> → </span><span className="sr-only"> to </span></>;
+const Code = ({ children, title }: { children: ReactNode; title?: string }) => <code title={title}>{children}</code>;
+
+/** The changes, one line each, from the structured fields (the same lines as `summary`, in its
+ * order); `summary` itself when they give none (an API that knows more kinds of change). */
+export function changeLines(c: DeploymentChanges): ReactNode[] {
+  const lines: ReactNode[] = [];
+  if (c.image) {
+    lines.push(<>Image <Image ref_={c.image.from} /><Arrow /><Image ref_={c.image.to} /></>);
+  }
+  if (c.commit) {
+    lines.push(<>Commit <Code>{short(c.commit.from)}</Code><Arrow /><Code>{short(c.commit.to)}</Code></>);
+  }
+  for (const s of c.settings) {
+    lines.push(<>{s.field.replace(/_/g, " ")} <Code>{value(s.from)}</Code><Arrow /><Code>{value(s.to)}</Code></>);
+  }
+  const names = (kind: string, moves: Record<string, string[]>) => {
+    for (const [how, list] of Object.entries(moves)) {
+      if (list.length) lines.push(<>{kind} {how}: {list.map((n, i) => <span key={n}>{i > 0 && ", "}<Code>{n}</Code></span>)}</>);
+    }
+  };
+  names("Variables", c.variables);
+  if (c.secrets) names("Secrets", c.secrets);
+  return lines.length || !c.summary.length ? lines : c.summary;
+}
+
+const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "none");
+
+/** An image pinned by digest by its name and 12 digits of the digest (the whole in its title). */
+function Image({ ref_ }: { ref_: string | null }) {
+  if (!ref_) return <Code>none</Code>;
+  const [name, digest] = ref_.split("@");
+  const repo = (name ?? "").split("/").pop();
+  return <Code title={ref_}>{digest ? `${repo}@${digest.slice(0, "sha256:".length + 12)}…` : ref_}</Code>;
+}
+
+/** A setting's value as the CLI shows it: JSON for lists and objects (cut at 80 characters). */
+export function value(v: unknown): string {
+  if (v === null || v === undefined) return "none";
+  if (typeof v === "object") {
+    const text = JSON.stringify(v);
+    return text.length <= 80 ? text : text.slice(0, 77) + "...";
+  }
+  return String(v);
+}
