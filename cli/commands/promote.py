@@ -68,7 +68,8 @@ def _show(s: Session, got: dict[str, Any], applied: bool) -> None:
             s.out.line(f"warning: {warning}", style="yellow")
     n = got["summary"]
     verb = "deployed" if applied else "would deploy"
-    s.out.line(f"{n['deploy']} {verb}, {n['skip']} skipped" + (f"; {n['approval']} wait for approval by an admin or owner"
+    waits = "waits" if n["approval"] == 1 else "wait"
+    s.out.line(f"{n['deploy']} {verb}, {n['skip']} skipped" + (f"; {n['approval']} {waits} for approval by an admin or owner"
                                                             if n["approval"] else ""))
     if applied:
         for e in got["services"]:
