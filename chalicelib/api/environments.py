@@ -3,7 +3,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.catalog import environments as envs
-from chalicelib.catalog.models import CloneIn, EnvironmentIn, EnvironmentPatch, SecretIn
+from chalicelib.catalog.models import CloneIn, EnvironmentIn, EnvironmentPatch, FreezeIn, SecretIn
 from chalicelib.core.errors import BadRequest
 from chalicelib.deploys.models import PromoteIn
 
@@ -96,6 +96,23 @@ def promote_(org, project, env):
     out, created = promote.promote(ports(), who, org, project, env, body.to, body.services,
                                    (request(bp).headers or {}).get("idempotency-key"))
     return (202 if created else 200), out
+
+
+@endpoint(bp, ENVS + "/{env}/freeze", "POST", "Freeze the environment's deploys (admin or owner): new releases are "
+          "refused there (409, with the reason) until `until` or until the freeze is lifted; rollbacks, restarts and "
+          "resumes still run", 200, FreezeIn, tag=TAG)
+def freeze(org, project, env):
+    from chalicelib.core.ids import iso_from_epoch
+
+    who = actor(bp)
+    body = parse_body(bp, FreezeIn)
+    until = iso_from_epoch(body.until.timestamp()) if body.until else None
+    return envs.public(ports(), envs.freeze_environment(ports(), who, org, project, env, body.reason, until))
+
+
+@endpoint(bp, ENVS + "/{env}/freeze", "DELETE", "Lift the environment's deploy freeze (admin or owner)", tag=TAG)
+def unfreeze(org, project, env):
+    return envs.public(ports(), envs.unfreeze_environment(ports(), actor(bp), org, project, env))
 
 
 @endpoint(bp, ENVS + "/{env}/secrets", "GET", "Environment secret names and versions (never values)", tag="secrets")

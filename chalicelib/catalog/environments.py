@@ -43,6 +43,7 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
                                    "region", "branch", "preview", "created", "updated")}
     target = ports.store.collection("environments").get(env["promote_to_id"]) if env.get("promote_to_id") else None
     out["promote_to"] = target["name"] if target else None   # (a deleted target promotes nowhere)
+    out["freeze"] = freeze_of(env)
     out["require_approval"] = bool(env.get("require_approval"))
     out["prevent_self_approval"] = bool(env.get("prevent_self_approval"))
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
@@ -149,6 +150,54 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     except Conflict:
         raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
     return doc
+
+
+# --- deploy freezes -------------------------------------------------------------------
+
+def freeze_of(env: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The environment's freeze while it lasts ({reason, until, by, at}), else None."""
+    freeze = env.get("freeze")
+    if not freeze or (freeze.get("until") and freeze["until"] <= now_iso()):
+        return None
+    return freeze
+
+
+def frozen_message(env: dict[str, Any], freeze: dict[str, Any]) -> str:
+    until = f" until {freeze['until']}" if freeze.get("until") else ""
+    return (f"the {env['name']} environment is frozen{until}: {freeze['reason']} (rollbacks and restarts still run; "
+            f"an admin lifts it with `launchbay envs unfreeze {env['name']}`)")
+
+
+def refuse_if_frozen(env: dict[str, Any]) -> None:
+    """A new release may not go out to a frozen environment (409, field `environment`)."""
+    freeze = freeze_of(env)
+    if freeze:
+        raise StateConflict(frozen_message(env, freeze), field="environment")
+
+
+def freeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, reason: str,
+                       until: Optional[str]) -> dict[str, Any]:
+    """No new release goes out until `until` (None: until lifted): deploys, approvals, git pushes
+    and promotions there are refused or skipped, with the reason; rollbacks, restarts and
+    resumes still run (an incident needs them). Deploys already queued still run."""
+    env = writable(get_environment(ports, actor, org_id, project_id, ref, "project.write"))
+    if until is not None and until <= now_iso():
+        raise Invalid("until must be in the future", field="until")
+    freeze = {"reason": reason, "until": until, "by": actor.label, "at": now_iso()}
+    with ports.store.transaction():
+        doc = ports.store.collection("environments").update(env["id"], {"freeze": freeze, "updated": now_iso()})
+        audit.record(ports, actor, org_id, "environment.freeze", "environment", env["id"],
+                     {"name": env["name"], "reason": reason, "until": until})
+    return doc or env
+
+
+def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
+    env = get_environment(ports, actor, org_id, project_id, ref, "project.write")
+    with ports.store.transaction():
+        doc = ports.store.collection("environments").update(env["id"], {"freeze": None, "updated": now_iso()})
+        audit.record(ports, actor, org_id, "environment.unfreeze", "environment", env["id"],
+                     {"name": env["name"], "was": freeze_of(env)})
+    return doc or env
 
 
 def promotion_target(ports: Ports, env: dict[str, Any], ref: Optional[str]) -> Optional[str]:

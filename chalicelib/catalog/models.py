@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Optional, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
@@ -359,3 +359,10 @@ class CloneIn(BaseModel):
     @classmethod
     def _domain_suffix(cls, v):
         return _suffix(v)
+
+
+class FreezeIn(BaseModel):
+    model_config = _STRICT
+    reason: str = Field(min_length=1, max_length=200, description="why: every refused deploy says it")
+    until: Optional[AwareDatetime] = Field(None, description="when the freeze ends by itself (ISO 8601 with a time "
+                                           "zone, in the future); null: until someone lifts it")

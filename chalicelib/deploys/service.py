@@ -85,10 +85,13 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     to_build = None if release or image else build_of(service, commit)
     if to_build is None and not spec.get("image"):
         raise Invalid("the service builds from source; this deployment names no image to run", field="image")
+    env = environments.of_service(ports, service)
+    if not release:   # a freeze stops new releases; an incident still needs rollbacks and restarts
+        environments.refuse_if_frozen(env)
     now = now_iso()
     # an environment that requires approval holds a new release for an admin (a rollback or a restart
     # runs a release that went live already, and the platform's own rollback cannot wait for anyone)
-    held = not release and bool(environments.of_service(ports, service).get("require_approval"))
+    held = not release and bool(env.get("require_approval"))
     status = "awaiting_approval" if held else "queued"
     dep = {"id": new_id("dep"), "org_id": org_id, "project_id": service["project_id"], "service_id": service_id,
            "environment_id": service.get("environment_id"), "environment": service.get("environment"),
@@ -350,6 +353,8 @@ def approve(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
     if env.get("prevent_self_approval") and dep.get("requested_by") == actor.user_id:
         raise Forbidden(f"the {env.get('name')} environment needs another admin or owner to approve a deploy "
                         "you asked for", field="approval")
+    if env:
+        environments.refuse_if_frozen(env)   # it stays waiting: approve it once the freeze is lifted
     now = now_iso()
     new = lifecycle.move(ports, dep, "queued", f"approved by {actor.label}; waiting for a worker", actor,
                          approved_by=actor.label, approved=now)

@@ -171,11 +171,15 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
            commit: Optional[dict[str, str]]) -> list[str]:
     """One deployment per service; the delivery id as idempotency key makes a re-run of the task
     return the same deployments. A newer deployment supersedes the service's older queued ones."""
+    from chalicelib.catalog.environments import freeze_of
     from chalicelib.deploys.service import create_deployment
 
     made = []
     for svc in services:
         if svc["status"] in states.SUSPENDED:   # deploys wait for its resume (deploys/suspend.py)
+            continue
+        env = ports.store.collection("environments").get(svc.get("environment_id") or "") or {}
+        if freeze_of(env):   # frozen: this push is not deployed there (the delivery's result says so)
             continue
         dep, _ = create_deployment(ports, actor, svc["org_id"], svc["id"], None, f"github:{delivery['delivery']}",
                                    commit=commit)
@@ -195,7 +199,11 @@ def on_push(ports: Ports, actor: Actor, delivery: dict[str, Any], push: github.P
         return {"skipped": f"no service of {', '.join(e['name'] for e in envs)} is built from "
                            f"{push.repository.full_name}"}
     deployments = deploy(ports, actor, services, delivery, push.commit())
-    return {"branch": branch, "environments": [e["name"] for e in envs], "deployments": deployments}
+    from chalicelib.catalog.environments import freeze_of
+
+    frozen = [e["name"] for e in envs if freeze_of(e)]
+    return {"branch": branch, "environments": [e["name"] for e in envs], "deployments": deployments,
+            **({"frozen": frozen} if frozen else {})}
 
 
 def public_delivery(doc: dict[str, Any]) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def _approval(env: dict[str, Any]) -> str:
 def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
     # where it deploys: the region set, else the platform's (an API before effective_region: as set)
-    shown = [{**e, "region": e.get("effective_region") or e.get("region"), "approval": _approval(e)} for e in items]
+    shown = [{**e, "region": e.get("effective_region") or e.get("region"), "approval": _approval(e),
+              "status": "frozen" if e.get("freeze") else e.get("status")} for e in items]
     s.out.result({"items": items}, lambda: s.out.table(shown, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
 
 
@@ -199,6 +200,40 @@ def envs_update(
             s.out.line(f"{env['name']}: new live releases are promoted to {env['promote_to']}" if env.get("promote_to")
                        else f"{env['name']}: new releases are not promoted by themselves")
     s.out.result(env, human)
+
+
+def _frozen(env: dict[str, Any]) -> Optional[str]:
+    freeze = env.get("freeze")
+    return f"frozen{' until ' + freeze['until'] if freeze.get('until') else ''}: {freeze['reason']}" if freeze else None
+
+
+@envs_app.command("freeze", epilog="""[bold]Examples[/bold]
+
+  launchbay envs freeze production --reason "Black Friday" --until 2026-11-30T08:00:00Z
+
+  launchbay envs freeze production --reason "incident review"   [dim]# until `envs unfreeze`[/dim]""")
+def envs_freeze(
+    ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: every refused deploy says it.")],
+    until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help=(
+        "When it ends by itself: ISO 8601 with a time zone, e.g. 2026-11-30T08:00:00Z (default: until unfrozen)."))] = None,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Freeze an environment's deploys (admin or owner): new releases are refused there, with the
+    reason, while rollbacks, restarts and resumes still run. Deploys already queued still run."""
+    s = Session(json, org=org, project=project)
+    body = {"reason": reason, **({"until": until} if until else {})}
+    env = s.client.post(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}/freeze"), body)
+    s.out.result(env, lambda: s.out.line(f"{env['name']}: {_frozen(env)}"))
+
+
+@envs_app.command("unfreeze", epilog="[bold]Example[/bold]\n\n  launchbay envs unfreeze production")
+def envs_unfreeze(ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+                  org: Org = None, project: Project = None, json: Json = False) -> None:
+    """Lift an environment's deploy freeze (admin or owner)."""
+    s = Session(json, org=org, project=project)
+    env = s.client.delete(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}/freeze"))
+    s.out.result(env, lambda: s.out.line(f"{env['name']}: deploys are no longer frozen"))
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")

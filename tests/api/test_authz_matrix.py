@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -24,6 +25,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.accounts.roles import RANK
+from chalicelib.core.ids import iso_from_epoch
 from tests.support.deploying import run_to_end
 from tests.support.totp import Authenticator
 
@@ -76,6 +78,8 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/environments/{env}/clone": "admin",
     "GET /orgs/{org}/projects/{project}/environments/{env}/plan-delete": "viewer",
     "GET /orgs/{org}/projects/{project}/environments/{env}/promote": "viewer",
+    "POST /orgs/{org}/projects/{project}/environments/{env}/freeze": "admin",
+    "DELETE /orgs/{org}/projects/{project}/environments/{env}/freeze": "admin",
     "POST /orgs/{org}/projects/{project}/environments/{env}/promote": "developer",
     "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
     "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
@@ -455,6 +459,8 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/projects/{project}/environments/{env}": lambda: {"env": {"CANARY": a["canary"]}},
         "POST /orgs/{org}/projects/{project}/environments/{env}/clone": lambda: {"name": "c-" + _hex()},
         "POST /orgs/{org}/projects/{project}/environments/{env}/promote": lambda: {"to": a["env2"]},
+        "POST /orgs/{org}/projects/{project}/environments/{env}/freeze":   # ends by itself, so later calls deploy
+            lambda: {"reason": "matrix", "until": iso_from_epoch(time.time() + 1)},
         "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/projects/{project}/plan": lambda: _apply_doc(w),
         "POST /orgs/{org}/projects/{project}/apply": lambda: _apply_doc(w),

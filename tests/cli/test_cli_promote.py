@@ -71,3 +71,17 @@ def test_changes_of_a_deployment(cli, account, worker):
     assert "fast" not in out
     same = cli("changes", dep["id"], "--against", dep["id"], "--json").json()
     assert same["unchanged"] is True
+
+
+def test_freeze_and_unfreeze(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    frozen = cli("envs", "freeze", "production", "--reason", "Black Friday", "--until", "2099-11-30T08:00:00Z")
+    assert frozen.stdout.strip() == "production: frozen until 2099-11-30T08:00:00.000000Z: Black Friday"
+    assert "frozen" in cli("envs").stdout
+    refused = cli("deploy", "web", ok=None)
+    assert refused.exit_code == 1 and "the production environment is frozen until" in refused.stderr, refused.stderr
+    bad = cli("envs", "freeze", "production", "--reason", "x", "--until", "tomorrow", ok=None)
+    assert bad.exit_code == 1 and "until" in bad.stderr
+    assert cli("envs", "unfreeze", "production").stdout.strip() == "production: deploys are no longer frozen"
+    done = cli("deploy", "web", "--wait", "--timeout", "120", ok=None)
+    assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr

@@ -219,3 +219,19 @@ def test_a_push_waits_for_approval_in_a_protected_environment_and_skips_a_suspen
     suspend.run(ports, web["id"])
     assert push(3) == []                                   # a suspended service deploys after its resume
     assert sha(3) not in [(d.get("commit") or {}).get("sha") for d in deployments_of(ports, web["id"])]
+
+
+def test_a_push_to_a_frozen_environment_deploys_nothing_and_says_so(hooked, ports):
+    org = hooked.org
+    envs = f"/projects/{hooked.project['id']}/environments"
+    assert org.call("POST", f"{envs}/production/freeze", {"reason": "Black Friday"})[0] == 200
+    body = payload("push")
+    body["after"] = body["head_commit"]["id"] = sha(7)
+    status, out = hooked.deliver("push", body)
+    assert status == 202, out
+    result = process(out["id"])
+    assert result["deployments"] == [] and result["frozen"] == ["production"], result
+    assert org.call("DELETE", f"{envs}/production/freeze")[0] == 200
+    body["after"] = body["head_commit"]["id"] = sha(8)
+    status, out = hooked.deliver("push", body)
+    assert len(process(out["id"])["deployments"]) == 1

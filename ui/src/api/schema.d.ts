@@ -695,6 +695,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/projects/{project}/environments/{env}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freeze the environment's deploys (admin or owner): new releases are refused there (409, with the reason) until `until` or until the freeze is lifted; rollbacks, restarts and resumes still run */
+        post: operations["post_orgs_org_projects_project_environments_env_freeze"];
+        /** Lift the environment's deploy freeze (admin or owner) */
+        delete: operations["delete_orgs_org_projects_project_environments_env_freeze"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/projects/{project}/environments/{env}/plan-delete": {
         parameters: {
             query?: never;
@@ -1699,6 +1717,20 @@ export interface components {
                 }[];
                 message: string;
             };
+        };
+        /** FreezeIn */
+        FreezeIn: {
+            /**
+             * Reason
+             * @description why: every refused deploy says it
+             */
+            reason: string;
+            /**
+             * Until
+             * @description when the freeze ends by itself (ISO 8601 with a time zone, in the future); null: until someone lifts it
+             * @default null
+             */
+            until?: string | null;
         };
         /** GitTokenIn */
         GitTokenIn: {
@@ -4438,6 +4470,90 @@ export interface operations {
         responses: {
             /** @description success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_projects_project_environments_env_freeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_projects_project_environments_env_freeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                project: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,93 @@
+"""Deploy freezes (…/environments/{env}/freeze): no new release goes out to a frozen environment
+(deploys, approvals, promotions, git pushes) until it ends or is lifted, while rollbacks and
+restarts still run; only admins freeze and lift."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chalicelib.core.ids import iso_from_epoch
+from tests.support.api import Api, signup
+from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
+
+pytestmark = pytest.mark.services
+
+
+def test_a_frozen_environment_refuses_new_releases_but_still_rolls_back(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    svc = org.service(name="web", image="nginx:1.27")
+    first = org.deploy(ports, svc)
+    second = org.deploy(ports, svc, image="nginx:1.28")
+    assert org.call("PATCH", f"{envs}/production", {"require_approval": True})[0] == 200
+    status, waiting = org.call("POST", f"/services/{svc['id']}/deployments", {"image": "nginx:1.29"})
+    assert status == 202 and waiting["status"] == "awaiting_approval"
+
+    org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
+    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+    status, err = dev.call("POST", f"/orgs/{org.id}{envs}/production/freeze", {"reason": "Black Friday"})
+    assert status == 403 and err["error"]["field"] == "role", err
+    until = iso_from_epoch(time.time() + 3600)
+    status, env = org.call("POST", f"{envs}/production/freeze", {"reason": "Black Friday", "until": until})
+    assert status == 200, env
+    assert env["freeze"] == {"reason": "Black Friday", "until": until, "by": "owner@acme.io", "at": env["freeze"]["at"]}
+
+    status, err = dev.call("POST", f"/orgs/{org.id}/services/{svc['id']}/deployments", {"image": "nginx:1.30"})
+    assert status == 409 and err["error"]["field"] == "environment", err
+    assert err["error"]["message"] == (f"the production environment is frozen until {until}: Black Friday (rollbacks "
+                                       "and restarts still run; an admin lifts it with `launchbay envs unfreeze "
+                                       "production`)")
+    status, err = org.call("POST", f"/deployments/{waiting['id']}/approve")           # it stays waiting
+    assert status == 409 and err["error"]["field"] == "environment", err
+    assert ports.store.collection("deployments").get(waiting["id"])["status"] == "awaiting_approval"
+    # an incident still gets its rollback and its restart
+    status, rb = dev.call("POST", f"/orgs/{org.id}/services/{svc['id']}/rollback", {"deployment_id": first["id"]})
+    assert status == 202, rb
+    assert run_to_end(ports, rb["id"])["status"] == "live"
+    assert ports.store.collection("deployments").get(waiting["id"])["status"] == "superseded"   # the newest decision
+    status, restart = dev.call("POST", f"/orgs/{org.id}/services/{svc['id']}/restart")
+    assert status == 202 and run_to_end(ports, restart["id"])["status"] == "live"
+
+    _, audit = org.call("GET", "/audit?limit=50")
+    assert "environment.freeze" in [e["action"] for e in audit["items"]]
+    status, err = dev.call("DELETE", f"/orgs/{org.id}{envs}/production/freeze")
+    assert status == 403
+    status, env = org.call("DELETE", f"{envs}/production/freeze")
+    assert status == 200 and env["freeze"] is None
+    status, again = dev.call("POST", f"/orgs/{org.id}/services/{svc['id']}/deployments", {"image": "nginx:1.30"})
+    assert status == 202 and again["status"] == "awaiting_approval", again
+    assert org.call("POST", f"/deployments/{again['id']}/approve")[0] == 200
+    assert run_to_end(ports, again["id"])["status"] == "live" and second["status"] == "live"
+
+
+def test_a_freeze_ends_by_itself_and_stops_promotions(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    assert org.call("POST", envs, {"name": "staging", "promote_to": "production"})[0] == 201
+    web_prod = org.service(name="web", image="nginx:1.27")
+    org.deploy(ports, web_prod)
+    web_stg = org.service(name="web", image="nginx:1.27", environment="staging")
+    assert org.call("POST", f"{envs}/production/freeze", {"reason": "audit week"})[0] == 200
+    staged = org.deploy(ports, web_stg, image="nginx:1.28")          # staging is not frozen: it goes live there
+    assert staged["status"] == "live"
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == 1   # not promoted
+    _, logs = org.call("GET", f"/deployments/{staged['id']}/logs")
+    assert any(line["message"].startswith("not promoted to production: the production environment is frozen: audit week")
+               for line in logs["lines"]), logs
+    _, plan = org.call("GET", f"{envs}/staging/promote?to=production")
+    assert plan["services"][0]["action"] == "skip" and "is frozen" in plan["services"][0]["reason"]
+
+    for body, field in (({"reason": ""}, "reason"), ({"reason": "x", "until": iso_from_epoch(time.time() - 60)}, "until"),
+                        ({"reason": "x", "until": "2026-12-01T10:00:00"}, "until")):   # past, or no time zone
+        status, err = org.call("POST", f"{envs}/staging/freeze", body)
+        assert status == 422 and err["error"]["field"] == field, (body, err)
+    # a freeze that ended by itself refuses nothing
+    env = ports.store.collection("environments").find_one({"project_id": prj["id"], "name": "production"})
+    ports.store.collection("environments").update(env["id"], {"freeze": {**env["freeze"], "until": iso_from_epoch(time.time() - 1)}})
+    _, shown = org.call("GET", f"{envs}/production")
+    assert shown["freeze"] is None
+    assert org.deploy(ports, web_prod, image="nginx:1.29")["status"] == "live"
