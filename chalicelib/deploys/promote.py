@@ -174,8 +174,8 @@ def _entry(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: di
                            "then promote")
     elif dst["status"] == "deleting":
         entry["reason"] = f"{src['name']} in {target['name']} is being deleted"
-    elif environments.freeze_of(target):
-        entry["reason"] = environments.frozen_message(target, environments.freeze_of(target) or {})
+    elif freeze := environments.freeze_of(target):
+        entry["reason"] = environments.frozen_message(target, freeze)
     elif dst["status"] in states.SUSPENDED:
         entry["reason"] = f"{src['name']} in {target['name']} is {dst['status']}: resume it first"
     elif entry["to"]["live"] and entry["to"]["live"]["image"] == entry["from"]["image"]:
