@@ -174,7 +174,7 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> li
     for link in links:
         service = ports.store.collection("services").get(link["service_id"]) or {}
         if not service.get("live_deployment_id") or service["status"] in states.SUSPENDED:
-            continue   # a suspended service takes the new credentials with a deploy after its resume
+            continue   # its resume starts new tasks, which read the connection secret as it is then (AWSCURRENT)
         dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
                                    idempotency_key=f"rotate:{doc['id']}:{doc['updated']}")
         made.append(dep["id"])
