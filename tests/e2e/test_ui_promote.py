@@ -3,7 +3,8 @@ Redis, the moto sandbox): web goes live in staging, then *Promote staging…* on
 table shows the plan (production by default), Promote starts a deployment of the same release in
 production, its link opens the deployment page, which goes live and says where its release came
 from and what it changes against production's release before it (the image). Then *Auto-promote*
-sets staging to promote its new live releases to production by itself, which the table shows. The
+sets staging to promote its new live releases to production by itself, which the table shows; then
+production is frozen (Freeze…: the row says "frozen", why and until when) and Unfreeze lifts it. The
 environments table with the actions, and the dialog, fit a 375 px phone and pass ui_a11y's checks.
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
@@ -107,3 +108,22 @@ def test_promote_staging_to_production(page, base):
     envs.locator("tr[data-environment=staging]").scroll_into_view_if_needed()
     shot(page, "mobile-environments-promotes-to")
     page.set_viewport_size({"width": 1280, "height": 860})
+
+    # a deploy freeze on production: the row says so in words (and still fits a phone); Unfreeze lifts it
+    envs.get_by_role("button", name="Freeze production…").click()
+    form = page.get_by_role("form", name="Freeze production")
+    form.get_by_label("Reason").fill("Black Friday")
+    form.get_by_label("Until (optional)").fill("2099-11-30T08:00")
+    expect(form).to_contain_text("rollbacks and restarts still run")
+    assert_accessible(page, "the freeze form")
+    form.get_by_role("button", name="Freeze", exact=True).click()
+    expect(form).to_have_count(0)
+    frozen = envs.locator("tr[data-environment=production] .freeze-note")
+    expect(frozen).to_contain_text(re.compile(r"frozen Black Friday · until .*2099"))
+    page.reload()
+    expect(frozen).to_contain_text("Black Friday")
+    fits_375(page, "environments with a frozen one")
+    envs.get_by_role("button", name="Unfreeze production").click()
+    page.get_by_role("group", name="Unfreeze production?").get_by_role("button", name="Yes, unfreeze").click()
+    expect(frozen).to_have_count(0)
+    expect(envs.get_by_role("button", name="Freeze production…")).to_be_visible()

@@ -27,7 +27,11 @@ export interface Environment {
   require_approval?: boolean; prevent_self_approval?: boolean;
   /** another environment's name: each new release that goes live here is promoted there by itself; null: none */
   promote_to?: string | null;
+  /** while a deploy freeze lasts: new releases are refused there; null: none */
+  freeze?: Freeze | null;
 }
+/** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when. */
+export interface Freeze { reason: string; until: string | null; by: string; at: string }
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";

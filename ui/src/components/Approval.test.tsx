@@ -84,3 +84,13 @@ test("an environment's approval setting is changed from the environments list", 
   await userEvent.click(screen.getByRole("button", { name: "Save" }));
   await waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ require_approval: true, prevent_self_approval: true }));
 });
+
+test("approving into a frozen environment is refused: the API's message is shown", async () => {
+  session.set("t");
+  const message = "the production environment is frozen: Black Friday (rollbacks and restarts still run; an admin lifts it with `launchbay envs unfreeze production`)";
+  fakeApi({ ...page(waiting), "POST /v1/orgs/o/deployments/d2/approve": () => [409, err("conflict", message, "environment")] });
+  renderAt("/orgs/o/deployments/d2");
+  await userEvent.click(await screen.findByRole("button", { name: "Approve and deploy" }));
+  expect((await screen.findByText(message)).getAttribute("role")).toBe("alert");
+  expect(screen.getByRole("heading", { name: "Waiting for approval" })).toBeTruthy();
+});

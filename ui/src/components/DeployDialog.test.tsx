@@ -167,3 +167,20 @@ test("the keyboard stays in the Deploy dialog, and Escape gives focus back to De
   expect(screen.queryByRole("dialog")).toBeNull();
   expect(document.activeElement).toBe(deploy);
 });
+
+test("a frozen environment's 409 (field environment) shows the API's message in the dialog", async () => {
+  session.set("t");
+  const message = "the production environment is frozen until 2026-11-30T08:00:00Z: Black Friday (rollbacks and restarts still run; an admin lifts it with `launchbay envs unfreeze production`)";
+  fakeApi({
+    ...serviceApi,
+    "GET /v1/orgs/o/services/s/plan": () => [200, plan],
+    "POST /v1/orgs/o/services/s/deployments": () => [409, { error: { code: "conflict", message, field: "environment" } }],
+  });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const dialog = await screen.findByRole("dialog");
+  await within(dialog).findByText(summaryWords(shownPlan(plan)));
+  await user.click(within(dialog).getByRole("button", { name: "Deploy now" }));
+  expect((await within(dialog).findByText(message)).getAttribute("role")).toBe("alert");
+});

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
@@ -156,4 +156,53 @@ test("a developer sees where an environment promotes, but not the action that ch
   expect(row.cells[col]!.textContent).toBe("production");
   expect(within(table).queryByRole("button", { name: /^Auto-promote/ })).toBeNull();
   expect(within(table).queryByRole("button", { name: /^Approvals for/ })).toBeNull();
+});
+
+test("a frozen environment says so in words under its name; Unfreeze asks, then sends DELETE", async () => {
+  session.set("t");
+  let production: Record<string, unknown> = env("production", { freeze: { reason: "Black Friday", until: null, by: "owner@example.com", at: "2026-11-26T00:00:00Z" } });
+  const calls = fakeApi({
+    ...signedIn(true),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: [], next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [production, env("staging")], next: null }],
+    [`DELETE ${ENVS}/production/freeze`]: () => { production = { ...production, freeze: null }; return [200, production]; },
+  });
+  renderAt("/orgs/o/projects/p");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Environments" });
+  const row = table.querySelector("tr[data-environment=production]") as HTMLTableRowElement;
+  await waitFor(() => expect(row.cells[0]!.textContent).toContain("frozen Black Friday · until lifted"));
+  expect(within(row).getByText("frozen").className).toContain("badge");
+  expect(table.querySelector("tr[data-environment=staging]")?.textContent).not.toContain("frozen");
+  expect(within(table).getByRole("button", { name: "Freeze staging…" })).toBeTruthy();
+  expect(within(row).queryByRole("button", { name: "Freeze production…" })).toBeNull();
+
+  await user.click(within(row).getByRole("button", { name: "Unfreeze production" }));
+  const ask = screen.getByRole("group", { name: "Unfreeze production?" });
+  await user.click(within(ask).getByRole("button", { name: "Keep frozen" }));
+  expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(0);
+  await user.click(within(row).getByRole("button", { name: "Unfreeze production" }));
+  await user.click(within(screen.getByRole("group", { name: "Unfreeze production?" })).getByRole("button", { name: "Yes, unfreeze" }));
+  await waitFor(() => expect(row.cells[0]!.textContent).not.toContain("frozen"));
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual([`${ENVS}/production/freeze`]);
+  expect(within(row).getByRole("button", { name: "Freeze production…" })).toBeTruthy();
+}, 30_000);
+
+test("a developer sees the freeze but neither Freeze… nor Unfreeze", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "dev@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: [], next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [env("production", { freeze: { reason: "audit", until: null, by: "o", at: "x" } })], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Environments" });
+  await screen.findByText("Owners and admins add, clone, move and delete environments.");
+  expect(table.textContent).toContain("frozen audit · until lifted");
+  expect(within(table).queryByRole("button", { name: /freeze/i })).toBeNull();
 });

@@ -10,6 +10,7 @@ import { InlineQuestion, useInlineFocus } from "../components/InlineQuestion";
 import { ApprovalForm, approvalWords } from "../components/Approval";
 import { PromoteDialog } from "../components/PromoteDialog";
 import { AutoPromoteForm } from "../components/AutoPromoteForm";
+import { FreezeForm, freezeUntilWords } from "../components/FreezeForm";
 
 interface Place { account: string; region: string }
 
@@ -109,7 +110,7 @@ function NewEnvironment({ ctx }: { ctx: Ctx }) {
 
 function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCloned: (c: CloneAnswer) => void }) {
   const qc = useQueryClient();
-  const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "delete">("view");
+  const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "freeze" | "unfreeze" | "delete">("view");
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
   const others = ctx.names.filter((n) => n !== env.name);
@@ -128,6 +129,11 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
       <td className="nowrap"><strong>{env.name}</strong>
         {/* its column is hidden on a phone: the target under the name instead */}
         {env.promote_to && <small className="narrow-only muted"><span aria-hidden="true">→ </span><span className="sr-only">promotes to </span>{env.promote_to}</small>}
+        {env.freeze && (
+          <small className="freeze-note" data-frozen="">
+            <span className="badge badge-warn">frozen</span> {env.freeze.reason} · {freezeUntilWords(env.freeze)}
+          </small>
+        )}
       </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
@@ -154,6 +160,9 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                 {(others.length > 0 || env.promote_to) && (
                   <button className="link" onClick={() => setMode("promote")} aria-label={`Auto-promote ${env.name}`}>Auto-promote</button>
                 )}
+                {env.freeze
+                  ? <button className="link" onClick={() => setMode("unfreeze")} aria-label={`Unfreeze ${env.name}`}>Unfreeze</button>
+                  : <button className="link" onClick={() => setMode("freeze")} aria-label={`Freeze ${env.name}…`}>Freeze…</button>}
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
@@ -164,6 +173,10 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "approval" && <ApprovalForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "promote" && <AutoPromoteForm org={ctx.org} project={ctx.project} env={env} others={others}
+          onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "freeze" && <FreezeForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
+        {mode === "unfreeze" && <UnfreezeConfirm env={env.name}
+          call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}/freeze", path))}
           onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "delete" && <DeleteConfirm env={env.name} call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))}
           onDone={refresh} onCancel={() => setMode("view")} />}
@@ -237,6 +250,20 @@ function DeleteConfirm({ env, call, onDone, onCancel }: { env: string; call: () 
         <button className="link" onClick={onCancel}>Keep</button>
       </InlineQuestion>
       <ErrorNote error={del.error} />
+    </div>
+  );
+}
+
+function UnfreezeConfirm({ env, call, onDone, onCancel }: { env: string; call: () => Promise<unknown>; onDone: () => void; onCancel: () => void }) {
+  const lift = useMutation({ mutationFn: call, onSuccess: onDone });
+  return (
+    <div>
+      <InlineQuestion className="row" label={`Unfreeze ${env}?`}>
+        Unfreeze {env}? New releases go out again.
+        <button className="primary" disabled={lift.isPending} onClick={() => lift.mutate()}>Yes, unfreeze</button>
+        <button className="link" onClick={onCancel}>Keep frozen</button>
+      </InlineQuestion>
+      <ErrorNote error={lift.error} />
     </div>
   );
 }
