@@ -188,6 +188,7 @@ def freeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         doc = ports.store.collection("environments").update(env["id"], {"freeze": freeze, "updated": now_iso()})
         audit.record(ports, actor, org_id, "environment.freeze", "environment", env["id"],
                      {"name": env["name"], "reason": reason, "until": until})
+    _tell(ports, env, "frozen", {"freeze": freeze})
     return doc or env
 
 
@@ -197,7 +198,21 @@ def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: st
         doc = ports.store.collection("environments").update(env["id"], {"freeze": None, "updated": now_iso()})
         audit.record(ports, actor, org_id, "environment.unfreeze", "environment", env["id"],
                      {"name": env["name"], "was": freeze_of(env)})
+    if freeze_of(env):   # lifting a freeze that had ended (or never was) tells nobody
+        _tell(ports, env, "unfrozen", {"by": actor.label})
     return doc or env
+
+
+def _tell(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> None:
+    """The project's subscriptions hear of a freeze and its lifting (after the commit)."""
+    from chalicelib.notify import events
+    from chalicelib.notify import service as notify
+
+    kind = {"frozen": events.ENVIRONMENT_FROZEN, "unfrozen": events.ENVIRONMENT_UNFROZEN}[change]
+    base = (ports.settings.public_url or "").rstrip("/")
+    notify.emit(ports, env["org_id"], env["project_id"], kind,
+                {"environment": env["name"], "environment_id": env["id"], **data,
+                 "link": f"{base}/orgs/{env['org_id']}/projects/{env['project_id']}"})
 
 
 def promotion_target(ports: Ports, env: dict[str, Any], ref: Optional[str]) -> Optional[str]:

@@ -21,10 +21,12 @@ ALERT_OPENED = "alert.opened"
 ALERT_RESOLVED = "alert.resolved"
 SERVICE_SUSPENDED = "service.suspended"   # (chalicelib/lifecycle/suspension.py)
 SERVICE_RESUMED = "service.resumed"
+ENVIRONMENT_FROZEN = "environment.frozen"       # a deploy freeze starts (catalog/environments.py)
+ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin (one that ends by itself says nothing)
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
 EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
-          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED)
+          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -53,6 +55,8 @@ WORDS: dict[str, str] = {
     ALERT_RESOLVED: "alert resolved",
     SERVICE_SUSPENDED: "was suspended",
     SERVICE_RESUMED: "was resumed",
+    ENVIRONMENT_FROZEN: "deploys are frozen",
+    ENVIRONMENT_UNFROZEN: "deploys are no longer frozen",
     TEST: "test notification",
 }
 

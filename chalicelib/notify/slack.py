@@ -18,7 +18,8 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.FAILED: ":x:", events.ROLLED_BACK: ":leftwards_arrow_with_hook:",
          events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
          events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:",
-         events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:"}
+         events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:",
+         events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:"}
 
 
 def _escape(text: Any) -> str:
@@ -46,6 +47,12 @@ def text(event: dict[str, Any]) -> str:
         head = f"{icon} *{name}*{where} {words}: {_escape(alert.get('message') or alert.get('rule'))}"
     elif kind.startswith("service."):   # e.g. "*web* (staging) was suspended"
         head = f"{icon} *{name}*{where} {words}"
+    elif kind.startswith("environment."):   # e.g. "*production*: deploys are frozen until ...: Black Friday"
+        freeze = data.get("freeze") or {}
+        until = f" until {_escape(freeze['until'])}" if freeze.get("until") else ""
+        head = f"{icon} *{_escape(data.get('environment'))}*: {words}" + (
+            f"{until}: {_escape(freeze.get('reason'))} (by {_escape(freeze.get('by'))}; rollbacks and restarts still run)"
+            if kind == events.ENVIRONMENT_FROZEN else f" (by {_escape(data.get('by'))})")
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]

@@ -238,3 +238,25 @@ def test_a_deploy_nobody_approves_is_reminded_once_then_told_cancelled(make_org,
     expired = got[1].json()["text"]
     assert expired.startswith(f":no_entry_sign: *web* (production) was not approved in time: deployment #{dep['number']}")
     assert "cancelled at its deadline; deploy again to ask anew" in expired
+
+
+def test_a_freeze_and_its_lifting_are_told(make_org, ports, notify_worker):
+    org = make_org(email="lead@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    with Receiver() as chat:
+        _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"),
+                   events=[events.ENVIRONMENT_FROZEN, events.ENVIRONMENT_UNFROZEN])
+        status, env = org.call("POST", f"{envs}/production/freeze", {"reason": "Black Friday",
+                                                                       "until": "2099-11-30T08:00:00Z"})
+        assert status == 200, env
+        chat.wait(1)
+        assert org.call("DELETE", f"{envs}/production/freeze")[0] == 200
+        assert org.call("DELETE", f"{envs}/production/freeze")[0] == 200   # nothing left to lift: told once
+        got = chat.wait(2)
+        time.sleep(1)
+        assert len(chat.requests) == 2
+    frozen, lifted = (g.json()["text"] for g in got)
+    assert frozen.startswith(":snowflake: *production*: deploys are frozen until 2099-11-30T08:00:00.000000Z: "
+                             "Black Friday (by lead@acme.io; rollbacks and restarts still run)"), frozen
+    assert lifted.startswith(":sunny: *production*: deploys are no longer frozen (by lead@acme.io)"), lifted

@@ -39,6 +39,8 @@ export const EVENT_WORDS: Record<string, string> = {
   "alert.resolved": "an alert resolves",
   "service.suspended": "a service is suspended (nothing runs)",
   "service.resumed": "a suspended service runs again",
+  "environment.frozen": "an environment's deploys are frozen (with the reason)",
+  "environment.unfrozen": "an admin lifts a deploy freeze",
   "notification.test": "a test (Send test)",
 };
 
