@@ -2295,7 +2295,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen
              */
             events?: string[];
             /**
@@ -2324,7 +2324,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen
              * @default null
              */
             events?: string[] | null;
