@@ -204,15 +204,9 @@ def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: st
 
 
 def _tell(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> None:
-    """The project's subscriptions hear of a freeze and its lifting (after the commit)."""
-    from chalicelib.notify import events
     from chalicelib.notify import service as notify
 
-    kind = {"frozen": events.ENVIRONMENT_FROZEN, "unfrozen": events.ENVIRONMENT_UNFROZEN}[change]
-    base = (ports.settings.public_url or "").rstrip("/")
-    notify.emit(ports, env["org_id"], env["project_id"], kind,
-                {"environment": env["name"], "environment_id": env["id"], **data,
-                 "link": f"{base}/orgs/{env['org_id']}/projects/{env['project_id']}"})
+    notify.environment_changed(ports, env, change, data)
 
 
 def promotion_target(ports: Ports, env: dict[str, Any], ref: Optional[str]) -> Optional[str]:

@@ -70,9 +70,7 @@ def follow_on(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
         return None
     dst = store.collection("services").find_one({"environment_id": target["id"], "name": service["name"]})
     entry = _entry(ports, source, target, service, dst)
-    out = {"from": {"id": source["id"], "name": source["name"]},
-           "to": {"id": target["id"], "name": target["name"], "require_approval": bool(target.get("require_approval"))},
-           "services": [entry]}
+    out = {**_ends(source, target), "services": [entry]}
     actor = Actor(user_id=dep.get("actor_id") or SYSTEM.user_id,
                   email=f"launchbay (auto-promote of {source['name']} #{dep['number']}, asked by {dep.get('actor') or 'launchbay'})")
     _apply(ports, actor, source, target, out, f"auto-promote:{dep['id']}", audit_empty=False)
@@ -145,9 +143,13 @@ def _plan(ports: Ports, source: dict[str, Any], target: dict[str, Any],
     if len(wanted) > MAX_SERVICES:
         raise Invalid(f"promote at most {MAX_SERVICES} services at once (name them with services)", field="services")
     entries = [_entry(ports, source, target, from_services[name], to_services.get(name)) for name in wanted]
+    return {**_ends(source, target), "services": entries, "summary": _summary(entries)}
+
+
+def _ends(source: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The plan's `from` and `to`, as the API answers them."""
     return {"from": {"id": source["id"], "name": source["name"]},
-            "to": {"id": target["id"], "name": target["name"], "require_approval": bool(target.get("require_approval"))},
-            "services": entries, "summary": _summary(entries)}
+            "to": {"id": target["id"], "name": target["name"], "require_approval": bool(target.get("require_approval"))}}
 
 
 def _release(dep: dict[str, Any]) -> dict[str, Any]:

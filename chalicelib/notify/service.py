@@ -229,14 +229,18 @@ def deployment_moved(ports: Ports, dep: dict[str, Any], status: str, frm: Option
     return last
 
 
+def link(ports: Ports, path: str) -> str:
+    """The UI's page at `path`, absolute with LAUNCHBAY_PUBLIC_URL (Slack shows only those as links)."""
+    return (ports.settings.public_url or "").rstrip("/") + path
+
+
 def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
-    path = f"/orgs/{dep['org_id']}/deployments/{dep['id']}"
-    base = (ports.settings.public_url or "").rstrip("/")
     return {"deployment": {k: dep.get(k) for k in ("id", "number", "status", "reason", "error", "image", "commit",
                                                    "rollback_to", "rollback_of", "restart_of", "auto_rollback",
                                                    "promoted_from", "actor", "deadline", "created", "updated")},
             "service": {"id": dep.get("service_id"), "name": dep.get("service_name"), "kind": dep.get("kind")},
-            "environment": dep.get("environment") or "production", "link": base + path}
+            "environment": dep.get("environment") or "production",
+            "link": link(ports, f"/orgs/{dep['org_id']}/deployments/{dep['id']}")}
 
 
 def alert_changed(ports: Ports, service: dict[str, Any], alert: dict[str, Any], change: str,
@@ -247,25 +251,30 @@ def alert_changed(ports: Ports, service: dict[str, Any], alert: dict[str, Any], 
     kind = {"opened": events.ALERT_OPENED, "resolved": events.ALERT_RESOLVED}.get(change)
     if kind is None:
         return None
-    base = (ports.settings.public_url or "").rstrip("/")
     data = {"alert": {**{k: alert.get(k) for k in ("id", "rule", "status", "value", "peak", "threshold", "unit",
                                                    "opened", "resolved")}, "message": message},
             "service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
             "environment": service.get("environment") or "production",
-            "link": f"{base}/orgs/{service['org_id']}/services/{service['id']}/metrics"}
+            "link": link(ports, f"/orgs/{service['org_id']}/services/{service['id']}/metrics")}
     return emit(ports, service["org_id"], service.get("project_id"), kind, data)
 
 
 def service_changed(ports: Ports, service: dict[str, Any], change: str) -> Optional[str]:
     """The lifecycle's hook once a service was suspended or resumed (never raises)."""
     kind = {"suspended": events.SERVICE_SUSPENDED, "resumed": events.SERVICE_RESUMED}[change]
-    base = (ports.settings.public_url or "").rstrip("/")
     data = {"service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
             "suspended": {k: v for k, v in (service.get("suspended") or {}).items() if k in ("at", "by")} or None,
             "environment": service.get("environment") or "production",
-            "link": f"{base}/orgs/{service['org_id']}/services/{service['id']}"}
+            "link": link(ports, f"/orgs/{service['org_id']}/services/{service['id']}")}
     return emit(ports, service["org_id"], service.get("project_id"), kind, data)
 
+
+def environment_changed(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> Optional[str]:
+    """A deploy freeze started or was lifted (catalog/environments.py, after the commit; never raises)."""
+    kind = {"frozen": events.ENVIRONMENT_FROZEN, "unfrozen": events.ENVIRONMENT_UNFROZEN}[change]
+    return emit(ports, env["org_id"], env["project_id"], kind,
+                {"environment": env["name"], "environment_id": env["id"], **data,
+                 "link": link(ports, f"/orgs/{env['org_id']}/projects/{env['project_id']}")})
 
 def _delivery_id(event_id: str, sub_id: str) -> str:
     """One delivery per (event, subscription): a fan-out run twice makes no second delivery.
