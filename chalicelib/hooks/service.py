@@ -175,11 +175,14 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
     from chalicelib.deploys.service import create_deployment
 
     made = []
+    frozen: dict[str, bool] = {}   # environment id -> frozen (services share their environment: read once)
     for svc in services:
         if svc["status"] in states.SUSPENDED:   # deploys wait for its resume (deploys/suspend.py)
             continue
-        env = ports.store.collection("environments").get(svc.get("environment_id") or "") or {}
-        if freeze_of(env):   # frozen: this push is not deployed there (the delivery's result says so)
+        env_id = svc.get("environment_id") or ""
+        if env_id not in frozen:
+            frozen[env_id] = bool(freeze_of(ports.store.collection("environments").get(env_id) or {}))
+        if frozen[env_id]:   # frozen: this push is not deployed there (the delivery's result says so)
             continue
         dep, _ = create_deployment(ports, actor, svc["org_id"], svc["id"], None, f"github:{delivery['delivery']}",
                                    commit=commit)
