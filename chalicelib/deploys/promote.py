@@ -54,13 +54,10 @@ def promote(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: 
     return out, _apply(ports, actor, source, target, out, key and f"promote:{key}")
 
 
-def follow_on(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """The lifecycle's AutoPromote hook, once `dep` is live: a new release (not a rollback, a
-    restart or a resume) of an environment with `promote_to` goes on to that environment's
-    namesake service. The person who asked stays the requester there (prevent_self_approval);
-    the key `auto-promote:<dep>` makes a second call return the first deployment. -> the
-    promotion's entry, or None when the environment promotes nowhere."""
-    if dep.get("rollback_of") or dep.get("restart_of") or dep.get("resume_of"):
+def target_of(ports: Ports, dep: dict[str, Any]) -> Optional[tuple[dict, dict, dict]]:
+    """-> (service, its environment, the environment it promotes to) when `dep` is a new release
+    (not a rollback, a restart or a resume) of an environment with a live `promote_to`; else None."""
+    if states.reruns(dep):
         return None
     store = ports.store
     service = store.collection("services").get(dep["service_id"])
@@ -68,7 +65,20 @@ def follow_on(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     target = store.collection("environments").get(source.get("promote_to_id") or "")
     if service is None or target is None or target.get("status") == "deleting":
         return None
-    dst = store.collection("services").find_one({"environment_id": target["id"], "name": service["name"]})
+    return service, source, target
+
+
+def follow_on(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The lifecycle's AutoPromote hook, once `dep` is live: a new release of an environment with
+    `promote_to` goes on to that environment's namesake service. The person who asked stays the
+    requester there (prevent_self_approval); the key `auto-promote:<dep>` makes a second call (the
+    reaper's, after a worker died before the first finished) return the first deployment.
+    -> the promotion's entry, or None when the environment promotes nowhere."""
+    found = target_of(ports, dep)
+    if found is None:
+        return None
+    service, source, target = found
+    dst = ports.store.collection("services").find_one({"environment_id": target["id"], "name": service["name"]})
     entry = _entry(ports, source, target, service, dst)
     out = {**_ends(source, target), "services": [entry]}
     actor = Actor(user_id=dep.get("actor_id") or SYSTEM.user_id,

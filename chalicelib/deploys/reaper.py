@@ -4,7 +4,9 @@ Nothing may sit in a non-final status unnoticed: a task lost before a worker too
 (Redis restarted, publish failed) is published again; a deployment whose worker died
 (its lease expired) is published again and resumes after its last finished step; a
 queued deployment past its deadline fails with the reason; one waiting for approval past its
-deadline is cancelled, and told about once more a while before (LAUNCHBAY_APPROVAL_REMINDER)."""
+deadline is cancelled, and told about once more a while before (LAUNCHBAY_APPROVAL_REMINDER); a
+release that went live owing an automatic promotion its worker did not make (it died after the
+go-live's commit) gets it made here."""
 from __future__ import annotations
 
 import time
@@ -21,7 +23,7 @@ def reap(ports: Ports) -> dict[str, int]:
     deps = ports.store.collection("deployments")
     now = now_iso()
     quiet = iso_from_epoch(time.time() - QUIET_SECONDS)
-    out = {"republished": 0, "failed": 0, "expired": 0, "reminded": 0}
+    out = {"republished": 0, "failed": 0, "expired": 0, "reminded": 0, "promoted": 0}
     # waiting for a person, never for a worker: only their deadline matters (index status, deadline)
     expired, _ = deps.find({"status": {"$in": sorted(states.WAITING)}, "deadline": {"$lt": now}}, limit=500)
     for dep in expired:
@@ -29,6 +31,7 @@ def reap(ports: Ports) -> dict[str, int]:
                           approval_expired=True):
             out["expired"] += 1
     out["reminded"] = _remind(ports, now)
+    out["promoted"] = _promote_owed(ports, now, quiet)
     candidates, _ = deps.find({"status": {"$in": sorted(states.UNDER_WAY)}, "updated": {"$lt": quiet}},
                               order="updated", limit=500)
     for dep in candidates:
@@ -73,3 +76,34 @@ def _remind(ports: Ports, now: str) -> int:
                        "approval")
             sent += 1
     return sent
+
+
+PROMOTE_TRIES = 5
+
+
+def _promote_owed(ports: Ports, now: str, quiet: str) -> int:
+    """Live releases still marked `promote_due` a minute after going live: their worker died (or
+    the promotion failed) between the go-live's commit and the AutoPromote hook. Each is claimed
+    first (its mark moved to now, compare-and-set), so two reapers never both make it; the
+    promotion's idempotency key returns one the dead worker made already. After PROMOTE_TRIES
+    failures the mark is dropped and the deploy log says so."""
+    from chalicelib.deploys.logs import append_log
+    from chalicelib.lifecycle.policy import promote_owed
+
+    deps = ports.store.collection("deployments")
+    owed, _ = deps.find({"promote_due": {"$lt": quiet}}, limit=100)   # index (promote_due)
+    made = 0
+    for dep in owed:
+        tries = dep.get("promote_tries", 0) + 1
+        give_up = tries > PROMOTE_TRIES
+        claimed = deps.update(dep["id"], {"promote_due": None if give_up else now, "promote_tries": tries},
+                              expect={"promote_due": dep["promote_due"]})
+        if claimed is None:
+            continue
+        if give_up:
+            append_log(ports, claimed, f"not promoted: the automatic promotion failed {PROMOTE_TRIES} times "
+                                       "(the worker's log says why); `launchbay promote` makes it by hand",
+                       "promote", "error")
+        elif promote_owed(ports, claimed):
+            made += 1
+    return made

@@ -37,7 +37,7 @@ def summary(dep: dict[str, Any]) -> dict[str, Any]:
 
 
 def public(dep: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"lease_owner", "lease_expires", "idempotency_scope"}
+    hidden = {"lease_owner", "lease_expires", "idempotency_scope", "promote_due", "promote_tries"}
     return {k: v for k, v in dep.items() if k not in hidden}
 
 
@@ -284,7 +284,7 @@ def roll_back_on_alert(ports: Ports, service: dict[str, Any], alert: dict[str, A
         return None
     deps = ports.store.collection("deployments")
     live = deps.get(service.get("live_deployment_id") or "")
-    if live is None or live.get("rollback_of") or live.get("restart_of") or live.get("resume_of"):
+    if live is None or states.reruns(live):
         return None
     busy = under_way(ports, service["id"])
     if busy:   # someone is deploying already (a fix, say): theirs goes on, and it is not taken over

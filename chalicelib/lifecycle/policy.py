@@ -175,18 +175,38 @@ class GoLive(Rule):
 
 class AutoPromote(Rule):
     """A new release live in an environment with `promote_to` goes on to that environment
-    (chalicelib/deploys/promote.py). After the commit: the deployment it makes is stored queued
-    (or awaiting approval) and published, and the reaper republishes it if the publish is lost;
-    a failure here is logged and never undoes the go-live."""
+    (chalicelib/deploys/promote.py). The go-live's own write marks it `promote_due` (the
+    promotion is owed); after the commit the promotion is made and the mark cleared. A worker
+    killed in between leaves the mark, and the reaper makes the promotion (deploys/reaper.py):
+    none is lost, and its idempotency key keeps it from being made twice. A failure here is
+    logged and never undoes the go-live."""
     to_states = frozenset({"live"})
 
-    def after(self, move: Move) -> None:
+    def before(self, move: Move) -> None:
+        from chalicelib.core.ids import now_iso
         from chalicelib.deploys import promote
 
-        try:
-            promote.follow_on(move.ports, move.new or move.doc)
-        except Exception:   # the release is live whatever happens here
-            log.exception("auto-promotion of deployment %s failed", move.doc["id"])
+        if promote.target_of(move.ports, move.doc) is not None:
+            move.fields["promote_due"] = now_iso()
+
+    def after(self, move: Move) -> None:
+        dep = move.new or move.doc
+        if dep.get("promote_due"):
+            promote_owed(move.ports, dep)
+
+
+def promote_owed(ports: Ports, dep: dict[str, Any]) -> bool:
+    """Make the promotion a live release owes, then clear its mark (compare-and-set). -> done."""
+    from chalicelib.deploys import promote
+
+    try:
+        promote.follow_on(ports, dep)
+    except Exception:   # the release is live whatever happens here; the mark stays for the reaper
+        log.exception("auto-promotion of deployment %s failed", dep["id"])
+        return False
+    ports.store.collection("deployments").update(dep["id"], {"promote_due": None},
+                                                 expect={"promote_due": dep["promote_due"]})
+    return True
 
 
 class Fail(Rule):
@@ -289,7 +309,8 @@ class Notify(Rule):
 
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),
-                                       AutoPromote(), Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify())
+                                       Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify(),
+                                       AutoPromote())   # last: the service's own effects first
 
 
 # --- services -----------------------------------------------------------------------

@@ -85,3 +85,9 @@ def environment_allowed(current: str, target: str) -> bool:
 def settled(dep: dict) -> bool:
     """Nothing more will happen to this deployment."""
     return dep["status"] in FINAL
+
+
+def reruns(dep: dict) -> bool:
+    """A rollback, a restart or a resume runs a release that went live before: not a new release
+    (freezes and approvals hold new releases only; nothing promotes a rerun)."""
+    return bool(dep.get("rollback_of") or dep.get("restart_of") or dep.get("resume_of"))

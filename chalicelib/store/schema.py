@@ -58,7 +58,8 @@ COLLECTIONS: dict[str, Indexes] = {
                                   ("service_id", "status", "created"), ("service_id", "number", "id"),
                                   ("service_id", "status", "number", "id"),
                                   ("status", "finished"),    # failed deployments per minute (platform_metrics)
-                                  ("org_id", "status", "created")),   # deploys awaiting approval
+                                  ("org_id", "status", "created"),    # deploys awaiting approval
+                                  ("promote_due",)),   # live releases owing an automatic promotion (reaper)
                            # not `steps` or `reason`: they change at every step; the index reads the whole
                            # document (steps and reason included) at each status move, the last one final
                            search=frozenset({"org_id", "project_id", "service_name", "number", "image", "status",

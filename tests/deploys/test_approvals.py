@@ -151,7 +151,7 @@ def test_an_unapproved_deploy_is_never_published_and_is_cancelled_at_its_deadlin
     dep = org.queue_deployment(svc)
     deps = ports.store.collection("deployments")
     deps.update(dep["id"], {"updated": iso_from_epoch(time.time() - 600)})   # quiet for long: still not a worker's
-    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0, "reminded": 0}
+    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0, "reminded": 0, "promoted": 0}
     assert queue.llen(name) == before                                         # nothing was published
     deps.update(dep["id"], {"deadline": iso_from_epoch(time.time() + 3600)})  # a day or less left: reminded once
     assert reaper.reap(ports)["reminded"] == 1 and reaper.reap(ports)["reminded"] == 0

@@ -223,3 +223,60 @@ def _hook_again(ports, staged: dict) -> str:
     assert entry["action"] == "skip" and entry["reason"].startswith("already promoted"), entry
     assert ports.store.collection("deployments").count({"promoted_from_id": staged["id"]}) == 1
     return entry["deployment"]["id"]
+
+
+class _Killed(BaseException):
+    """The worker dies here (as SIGKILL would: nothing after this line of the hook runs)."""
+
+
+def test_a_worker_killed_after_the_go_live_loses_no_automatic_promotion(api, ports, monkeypatch):
+    from chalicelib.core.ids import iso_from_epoch
+    from chalicelib.deploys import promote, reaper
+
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    assert org.call("POST", f"/projects/{prj['id']}/environments", {"name": "staging", "promote_to": "production"})[0] == 201
+    web_prod = org.service(name="web", image="nginx:1.27")
+    web_stg = org.service(name="web", image="nginx:1.27", environment="staging")
+    dep = org.queue_deployment(web_stg, image="nginx:1.28")
+    real_follow_on = promote.follow_on
+
+    def die(ports, dep):
+        raise _Killed()
+
+    monkeypatch.setattr(promote, "follow_on", die)
+    with pytest.raises(_Killed):
+        run_to_end(ports, dep["id"])
+    deps = ports.store.collection("deployments")
+    staged = deps.get(dep["id"])
+    assert staged["status"] == "live" and staged["promote_due"], staged     # live, and the promotion still owed
+    assert deps.count({"service_id": web_prod["id"]}) == 0
+    assert "promote_due" not in org.call("GET", f"/deployments/{dep['id']}")[1]
+
+    monkeypatch.setattr(promote, "follow_on", real_follow_on)              # a new worker, a reaper pass
+    assert reaper.reap(ports)["promoted"] == 0                               # not yet: its worker may still be at it
+    deps.update(dep["id"], {"promote_due": iso_from_epoch(0)})               # a minute later
+    assert reaper.reap(ports)["promoted"] == 1
+    (promoted,) = deps.find({"service_id": web_prod["id"]})[0]
+    assert promoted["image"] == "nginx:1.28" and promoted["promoted_from_id"] == dep["id"], promoted
+    assert deps.get(dep["id"])["promote_due"] is None
+    assert reaper.reap(ports)["promoted"] == 0 and deps.count({"service_id": web_prod["id"]}) == 1
+
+    # one whose promotion keeps failing is given up on, and its log says so. (The dead worker also
+    # left the service lock held by the live release: the next deploy takes it over at once.)
+    second = org.queue_deployment(web_stg, image="nginx:1.29")
+    monkeypatch.setattr(promote, "follow_on", die)
+    with pytest.raises(_Killed):
+        run_to_end(ports, second["id"])
+
+    def broken(ports, dep):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(promote, "follow_on", broken)
+    for _ in range(reaper.PROMOTE_TRIES + 1):
+        deps.update(second["id"], {"promote_due": iso_from_epoch(0)})
+        assert reaper.reap(ports)["promoted"] == 0
+    assert deps.get(second["id"])["promote_due"] is None
+    _, logs = org.call("GET", f"/deployments/{second['id']}/logs")
+    assert any(line["message"].startswith("not promoted: the automatic promotion failed 5 times")
+               for line in logs["lines"]), logs

@@ -13,7 +13,7 @@ def test_reaper_republishes_lost_tasks_and_fails_overdue_ones(make_org, ports, r
     org = make_org()
     dep = org.queue_deployment(org.service(name="w", image="nginx"))
     deps = ports.store.collection("deployments")
-    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0, "reminded": 0}   # fresh: left alone
+    assert reaper.reap(ports) == {"republished": 0, "failed": 0, "expired": 0, "reminded": 0, "promoted": 0}   # fresh: left alone
     before = r.llen(queue)
     deps.update(dep["id"], {"updated": iso_from_epoch(time.time() - 600)})
     assert reaper.reap(ports)["republished"] == 1
