@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib import lifecycle
+from chalicelib.catalog import environments
 from chalicelib.catalog.environments import secret_value
 from chalicelib.core import tracing
 from chalicelib.core.context import Ports
@@ -101,6 +102,12 @@ def _service_lock(store: Store, dep: Doc) -> Optional[str]:
         if locks.update(lock_id, {"holder": dep["id"], "expires": doc["expires"]}, expect=expect):
             return None
     current = locks.get(lock_id)
+    holder = store.collection("deployments").get(current["holder"]) if current else None
+    if current and (holder is None or states.settled(holder)):
+        # its worker died after the holder's final commit, before freeing the lock: no need to
+        # wait out the lock's expiry (compare-and-set on the holder: one taker wins)
+        if locks.update(lock_id, {"holder": dep["id"], "expires": doc["expires"]}, expect={"holder": current["holder"]}):
+            return None
     return current["holder"] if current else "unknown"
 
 
@@ -170,6 +177,10 @@ def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
         if newer:
             lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newer[0]['number']}")
             return Outcome("done", detail="superseded")
+        frozen = _frozen(ports, dep)
+        if frozen:   # queued before a freeze began (by hand or a window): a new release does not go out
+            lifecycle.move(ports, dep, "cancelled", f"not started: {frozen}")
+            return Outcome("done", detail="frozen")
     holder = _service_lock(store, dep)
     if holder is not None:
         if dep["status"] == "queued":
@@ -190,6 +201,16 @@ def _run_leased(ports: Ports, dep: dict, owner: str) -> Outcome:
     if outcome.state == "done":
         _release_lock(store, dep)
     return outcome
+
+
+def _frozen(ports: Ports, dep: dict) -> Optional[str]:
+    """Why a queued new release may not start now (its environment is frozen), else None."""
+    if states.reruns(dep):   # rollbacks, restarts and resumes run during a freeze
+        return None
+    service = ports.store.collection("services").get(dep["service_id"])
+    env = environments.of_service(ports, service) if service else {}
+    freeze = environments.freeze_of(env)
+    return environments.frozen_message(env, freeze) if freeze else None
 
 
 def _record(ports: Ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:
