@@ -25,7 +25,7 @@ def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
-    approval = body.model_dump(include={"require_approval", "prevent_self_approval"}, exclude_none=True)
+    approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows"}, exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
                                                     body.env, place, body.branch, approval, body.promote_to))
 
@@ -36,13 +36,16 @@ def get(org, project, env):
 
 
 @endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, the AWS "
-          "account connection and region it deploys to, whether its deploys need approval, or where its new releases are "
-          "promoted (promote_to)", 200,
+          "account connection and region it deploys to, whether its deploys need approval, where its new releases are "
+          "promoted (promote_to), or its recurring deploy freezes (freeze_windows)", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)
     body = parse_body(bp, EnvironmentPatch)
-    return envs.public(ports(), envs.update_environment(ports(), who, org, project, env, body.model_dump(exclude_unset=True)))
+    changes = body.model_dump(exclude_unset=True)
+    if body.freeze_windows is not None:   # each window whole, its default time zone included
+        changes["freeze_windows"] = [w.model_dump() for w in body.freeze_windows]
+    return envs.public(ports(), envs.update_environment(ports(), who, org, project, env, changes))
 
 
 @endpoint(bp, ENVS + "/{env}", "DELETE", "Delete an environment without services: 204 when it never deployed, "

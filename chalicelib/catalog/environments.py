@@ -13,6 +13,7 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
+from chalicelib.catalog import freeze_windows
 from chalicelib.core import security
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
@@ -44,6 +45,9 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     target = ports.store.collection("environments").get(env["promote_to_id"]) if env.get("promote_to_id") else None
     out["promote_to"] = target["name"] if target else None   # (a deleted target promotes nowhere)
     out["freeze"] = freeze_of(env)
+    windows = out["freeze_windows"] = env.get("freeze_windows") or []
+    upcoming = freeze_windows.next_window(windows) if not out["freeze"] else None
+    out["next_freeze"] = {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None
     out["require_approval"] = bool(env.get("require_approval"))
     out["prevent_self_approval"] = bool(env.get("prevent_self_approval"))
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
@@ -111,7 +115,8 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
                        domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
                        place: Optional[dict[str, Any]] = None, branch: Optional[str] = None,
                        approval: Optional[dict[str, bool]] = None, promote_to: Optional[str] = None) -> dict[str, Any]:
-    """`approval`: {require_approval, prevent_self_approval} (deploys/service.approve); `promote_to`:
+    """`approval`: {require_approval, prevent_self_approval, freeze_windows} (deploys/service.approve,
+    catalog/freeze_windows.py); `promote_to`:
     the environment its new live releases are promoted to (deploys/promote.py)."""
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
@@ -155,17 +160,23 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
 # --- deploy freezes -------------------------------------------------------------------
 
 def freeze_of(env: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """The environment's freeze while it lasts ({reason, until, by, at}), else None."""
+    """The environment's freeze while it lasts ({reason, until, by, at}), else None: one set by
+    hand first, else an open recurring window's (by "freeze window", with its `window`)."""
     freeze = env.get("freeze")
-    if not freeze or (freeze.get("until") and freeze["until"] <= now_iso()):
+    now = now_iso()
+    if freeze and not (freeze.get("until") and freeze["until"] <= now):
+        return freeze
+    if not env.get("freeze_windows") or (env.get("windows_lifted_until") or "") > now:   # lifted this time
         return None
-    return freeze
+    return freeze_windows.open_window(env["freeze_windows"])
 
 
 def frozen_message(env: dict[str, Any], freeze: dict[str, Any]) -> str:
     until = f" until {freeze['until']}" if freeze.get("until") else ""
-    return (f"the {env['name']} environment is frozen{until}: {freeze['reason']} (rollbacks and restarts still run; "
-            f"an admin lifts it with `launchbay envs unfreeze {env['name']}`)")
+    lift = f"an admin lifts it with `launchbay envs unfreeze {env['name']}`"
+    if freeze.get("window"):
+        lift = f"a recurring freeze, {freeze_windows.describe(freeze['window'])}; {lift} (this time only)"
+    return f"the {env['name']} environment is frozen{until}: {freeze['reason']} (rollbacks and restarts still run; {lift})"
 
 
 def refuse_if_frozen(env: dict[str, Any]) -> None:
@@ -193,12 +204,19 @@ def freeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
 
 
 def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
+    """Lift the freeze set by hand and, if a recurring window is open, this time of it (until its
+    end: the next time the window opens, it freezes again)."""
     env = get_environment(ports, actor, org_id, project_id, ref, "project.write")
+    was = freeze_of(env)
+    changes: dict[str, Any] = {"freeze": None, "updated": now_iso()}
+    window = freeze_windows.open_window(env.get("freeze_windows") or []) if env.get("freeze_windows") else None
+    if window and (env.get("windows_lifted_until") or "") <= now_iso():
+        changes["windows_lifted_until"] = window["until"]
     with ports.store.transaction():
-        doc = ports.store.collection("environments").update(env["id"], {"freeze": None, "updated": now_iso()})
+        doc = ports.store.collection("environments").update(env["id"], changes)
         audit.record(ports, actor, org_id, "environment.unfreeze", "environment", env["id"],
-                     {"name": env["name"], "was": freeze_of(env)})
-    if freeze_of(env):   # lifting a freeze that had ended (or never was) tells nobody
+                     {"name": env["name"], "was": was, **({"window_lifted_until": window["until"]} if window else {})})
+    if was:   # lifting a freeze that had ended (or never was) tells nobody
         _tell(ports, env, "unfrozen", {"by": actor.label})
     return doc or env
 

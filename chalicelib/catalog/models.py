@@ -307,6 +307,37 @@ def check_branch(v: Optional[str]) -> Optional[str]:
     return v
 
 
+class FreezeWindowIn(BaseModel):
+    """A recurring deploy freeze (chalicelib/catalog/freeze_windows.py)."""
+    model_config = _STRICT
+    start: str = Field(min_length=1, max_length=100, description="when each freeze begins: five cron fields in "
+                       "`timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)")
+    end: str = Field(min_length=1, max_length=100, description="when it ends, the same way, e.g. 0 8 * * 1 (Mondays 08:00)")
+    timezone: str = Field("UTC", min_length=1, max_length=64, description="an IANA time zone, e.g. Europe/Berlin")
+    reason: str = Field(min_length=1, max_length=200, description="why: every deploy refused in the window says it")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _cron(cls, v):
+        from chalicelib.catalog.freeze_windows import check_cron
+
+        return check_cron(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        from chalicelib.catalog.freeze_windows import zone
+
+        zone(v)
+        return v
+
+    @model_validator(mode="after")
+    def _different(self):
+        if self.start == self.end:
+            raise ValueError("start and end are the same schedule: the window would never be open")
+        return self
+
+
 class EnvironmentIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=32, pattern=ENVIRONMENT_NAME,
@@ -328,6 +359,9 @@ class EnvironmentIn(BaseModel):
     promote_to: Optional[str] = Field(None, max_length=64, description="another environment of the project (name or "
                                       "id): each new release that goes live here is promoted there, service by "
                                       "service (the same image by digest; its approval rules apply); null: none")
+    freeze_windows: Optional[list[FreezeWindowIn]] = Field(None, max_length=10, description="recurring deploy freezes "
+                                                           "(the whole list; [] removes them): inside one, new releases "
+                                                           "are refused as under a freeze set by hand")
 
     @field_validator("branch")
     @classmethod

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from chalicelib.catalog.models import (
     ENVIRONMENT_NAME,
     Autoscaling,
+    FreezeWindowIn,
     HealthCheck,
     _check_env,
     _ServiceFields,
@@ -126,6 +127,9 @@ class EnvironmentSpec(BaseModel):
     promote_to: Optional[str] = Field(None, max_length=32, description="another environment of this file: each new "
                                       "release that goes live here is promoted there; null: none; left out: kept as "
                                       "it is")
+    freeze_windows: Optional[list[FreezeWindowIn]] = Field(None, max_length=10, description=(
+        "recurring deploy freezes, each {start, end, timezone, reason} with cron schedules: inside one, new releases "
+        "are refused; []: none; left out: kept as they are"))
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(

@@ -204,7 +204,15 @@ def envs_update(
 
 def _frozen(env: dict[str, Any]) -> Optional[str]:
     freeze = env.get("freeze")
-    return f"frozen{' until ' + freeze['until'] if freeze.get('until') else ''}: {freeze['reason']}" if freeze else None
+    if not freeze:
+        return None
+    return (f"frozen{' until ' + freeze['until'] if freeze.get('until') else ''}: {freeze['reason']}"
+            + (" (a recurring freeze window)" if freeze.get("window") else ""))
+
+
+def _next_freeze(env: dict[str, Any]) -> str:
+    upcoming = env.get("next_freeze")
+    return f"next freeze {upcoming['starts']} until {upcoming['until']}: {upcoming['reason']}" if upcoming else ""
 
 
 @envs_app.command("freeze", epilog="""[bold]Examples[/bold]
@@ -230,10 +238,68 @@ def envs_freeze(
 @envs_app.command("unfreeze", epilog="[bold]Example[/bold]\n\n  launchbay envs unfreeze production")
 def envs_unfreeze(ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
                   org: Org = None, project: Project = None, json: Json = False) -> None:
-    """Lift an environment's deploy freeze (admin or owner)."""
+    """Lift an environment's deploy freeze (admin or owner); inside a recurring freeze window, lift
+    it this time (it freezes again when the window next opens)."""
     s = Session(json, org=org, project=project)
     env = s.client.delete(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}/freeze"))
-    s.out.result(env, lambda: s.out.line(f"{env['name']}: deploys are no longer frozen"))
+    s.out.result(env, lambda: s.out.line(f"{env['name']}: deploys are no longer frozen"
+                                         + (f"; {_next_freeze(env)}" if env.get("next_freeze") else "")))
+
+
+WINDOW_COLUMNS = [("n", "#"), ("start", "START"), ("end", "END"), ("timezone", "TIME ZONE"), ("reason", "REASON")]
+
+
+@envs_app.command("windows", epilog="""[bold]Examples[/bold]
+
+  launchbay envs windows production                                   [dim]# list them, and the next freeze[/dim]
+
+  launchbay envs windows production --start "0 18 * * 5" --end "0 8 * * 1" --timezone Europe/Berlin --reason "weekend"
+
+  launchbay envs windows production --remove 1
+
+  launchbay envs windows production --clear""")
+def envs_windows(
+    ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+    start: Annotated[Optional[str], typer.Option("--start", metavar="CRON", help=(
+        "Add a window opening at this schedule: five cron fields, e.g. \"0 18 * * 5\" (Fridays 18:00).")
+    )] = None,
+    end: Annotated[Optional[str], typer.Option("--end", metavar="CRON", help="... and closing at this one, e.g. \"0 8 * * 1\".")] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="The time zone both are read in (IANA name).")] = "UTC",
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why: every deploy refused in it says it.")] = None,
+    remove: Annotated[Optional[int], typer.Option("--remove", metavar="N", help="Remove window N (as listed).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every window.")] = False,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """Recurring deploy freezes of an environment (admin or owner to change them): inside a window,
+    new releases are refused as under `envs freeze`; rollbacks, restarts and resumes still run."""
+    adding = start is not None or end is not None
+    if sum((adding, remove is not None, clear)) > 1:
+        raise typer.BadParameter("add (--start/--end), --remove or --clear: one at a time", param_hint="--clear")
+    if adding and not (start and end and reason):
+        raise typer.BadParameter("a window needs --start, --end and --reason", param_hint="--reason" if start and end else
+                                 "--end" if start else "--start")
+    s = Session(json, org=org, project=project)
+    env = s.environment(ref)
+    windows = list(env.get("freeze_windows") or [])
+    if remove is not None and not 1 <= remove <= len(windows):
+        raise typer.BadParameter(f"{env['name']} has {len(windows)} window(s)", param_hint="--remove")
+    if adding or remove is not None or clear:
+        if adding:
+            windows.append({"start": start, "end": end, "timezone": timezone, "reason": reason})
+        elif remove is not None:
+            del windows[remove - 1]
+        else:
+            windows = []
+        env = s.client.patch(s.project_path(f"/environments/{segment(env['id'])}"), {"freeze_windows": windows})
+
+    def human() -> None:
+        rows = [{"n": i, **w} for i, w in enumerate(env.get("freeze_windows") or [], 1)]
+        s.out.table(rows, WINDOW_COLUMNS, f"{env['name']} has no freeze windows")
+        if env.get("freeze"):
+            s.out.line(f"{env['name']}: {_frozen(env)}")
+        elif env.get("next_freeze"):
+            s.out.line(f"{env['name']}: {_next_freeze(env)}")
+    s.out.result(env, human)
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")

@@ -85,3 +85,30 @@ def test_freeze_and_unfreeze(cli, account, worker):
     assert cli("envs", "unfreeze", "production").stdout.strip() == "production: deploys are no longer frozen"
     done = cli("deploy", "web", "--wait", "--timeout", "120", ok=None)
     assert done.exit_code == 0, worker.output()[-3000:] + done.stdout + done.stderr
+
+
+def test_recurring_freeze_windows(cli, account):
+    import time
+
+    hour = time.gmtime().tm_hour
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    assert "production has no freeze windows" in cli("envs", "windows", "production").stdout
+    added = cli("envs", "windows", "production", "--start", "0 0 1 1 *", "--end", "0 2 1 1 *",   # new year's night
+                "--timezone", "Europe/Berlin", "--reason", "new year").stdout
+    assert "0 0 1 1 *" in added and "Europe/Berlin" in added and "new year" in added
+    assert "production: next freeze " in added and "T23:00:00.000000Z until " in added, added
+    bad = cli("envs", "windows", "production", "--start", "0 18 * *", "--end", "0 8 * * 1", "--reason", "x", ok=None)
+    assert bad.exit_code == 1 and "freeze_windows" in bad.stderr and "cron" in bad.stderr, bad.stderr
+    half = cli("envs", "windows", "production", "--start", "0 18 * * 5", ok=None)
+    assert half.exit_code != 0 and "--end" in half.stderr
+    now_open = cli("envs", "windows", "production", "--start", f"0 {(hour - 1) % 24} * * *",
+                   "--end", f"0 {(hour + 1) % 24} * * *", "--reason", "month-end close").stdout
+    assert "production: frozen until" in now_open and "month-end close (a recurring freeze window)" in now_open
+    assert "frozen" in cli("envs").stdout
+    refused = cli("deploy", "web", ok=None)
+    assert refused.exit_code == 1 and "a recurring freeze" in refused.stderr, refused.stderr
+    lifted = cli("envs", "unfreeze", "production").stdout
+    assert lifted.startswith("production: deploys are no longer frozen; next freeze "), lifted
+    assert cli("deploy", "web", "--json").json()["status"] == "queued"
+    assert "new year" not in cli("envs", "windows", "production", "--remove", "1").stdout
+    assert "production has no freeze windows" in cli("envs", "windows", "production", "--clear").stdout

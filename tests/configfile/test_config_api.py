@@ -259,3 +259,26 @@ def test_promotion_as_code_links_environments_of_the_file_in_either_order(api):
                         "environments.production.promote_to")):
         status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files("version: 1\nenvironments:\n" + bad))
         assert status == 422 and err["error"]["field"] == field, (bad, err)
+
+
+def test_freeze_windows_as_code(api):
+    a, org, prj = owner(api)
+    weekend = {"start": "0 18 * * 5", "end": "0 8 * * 1", "timezone": "Europe/Berlin", "reason": "weekend"}
+    doc = yaml.safe_dump({"version": 1, "environments": {"production": {"freeze_windows": [weekend]}}})
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(doc))[1]
+    (change,) = [c for c in plan["changes"] if "freeze_windows" in c["fields"]]
+    assert change["fields"]["freeze_windows"] == [[], [weekend]], change
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(doc))[0] == 200
+    env = a.call("GET", f"/orgs/{org}/projects/{prj}/environments/production")[1]
+    assert env["freeze_windows"] == [weekend] and (env["freeze"] or env["next_freeze"])["reason"] == "weekend"
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]["yaml"]
+    assert yaml.safe_load(exported)["environments"]["production"]["freeze_windows"] == [weekend]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported))[1]["changes"] == []
+    silent = "version: 1\nenvironments:\n  production: {}\n"          # left out: kept
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(silent))[1]["changes"] == []
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(
+        yaml.safe_dump({"version": 1, "environments": {"production": {"freeze_windows": [{**weekend, "end": "8 * * 1"}]}}})))
+    assert status == 422 and err["error"]["field"] == "environments.production.freeze_windows.0.end", err
+    cleared = "version: 1\nenvironments:\n  production:\n    freeze_windows: []\n"
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(cleared))[0] == 200
+    assert a.call("GET", f"/orgs/{org}/projects/{prj}/environments/production")[1]["freeze_windows"] == []

@@ -91,3 +91,53 @@ def test_a_freeze_ends_by_itself_and_stops_promotions(api, ports):
     _, shown = org.call("GET", f"{envs}/production")
     assert shown["freeze"] is None
     assert org.deploy(ports, web_prod, image="nginx:1.29")["status"] == "live"
+
+
+def _hours_from_now(delta: int) -> int:
+    return (time.gmtime().tm_hour + delta) % 24
+
+
+def test_recurring_freeze_windows_refuse_new_releases_inside_and_an_admin_lifts_one_time(api, ports):
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    svc = org.service(name="web", image="nginx:1.27")
+    first = org.deploy(ports, svc)
+    queued = org.queue_deployment(svc, image="nginx:1.28")       # asked for before the window opened
+
+    later = {"start": f"0 {_hours_from_now(1)} * * *", "end": f"0 {_hours_from_now(2)} * * *", "reason": "batch"}
+    status, env = org.call("PATCH", f"{envs}/production", {"freeze_windows": [later]})
+    assert status == 200 and env["freeze"] is None, env
+    assert env["freeze_windows"] == [{**later, "timezone": "UTC"}]
+    assert env["next_freeze"]["reason"] == "batch" and env["next_freeze"]["starts"] > iso_from_epoch(time.time())
+
+    now_open = {"start": f"0 {_hours_from_now(-1)} * * *", "end": f"0 {_hours_from_now(1)} * * *",
+                "timezone": "UTC", "reason": "month-end close"}
+    status, env = org.call("PATCH", f"{envs}/production", {"freeze_windows": [later, now_open]})
+    assert status == 200 and env["freeze"]["reason"] == "month-end close" and env["freeze"]["by"] == "freeze window", env
+    status, err = org.call("POST", f"/services/{svc['id']}/deployments", {"image": "nginx:1.29"})
+    assert status == 409 and err["error"]["field"] == "environment", err
+    assert "frozen until" in err["error"]["message"] and "a recurring freeze, 0 " in err["error"]["message"]
+    # the deploy queued before the window opened does not start in it
+    cancelled = run_to_end(ports, queued["id"])
+    assert cancelled["status"] == "cancelled" and cancelled["reason"].startswith("not started: the production "
+                                                                                  "environment is frozen until"), cancelled
+    status, rb = org.call("POST", f"/services/{svc['id']}/rollback", {"deployment_id": first["id"]})
+    assert status == 202 and run_to_end(ports, rb["id"])["status"] == "live"   # an incident's rollback still runs
+
+    status, env = org.call("DELETE", f"{envs}/production/freeze")             # lifted this time only
+    assert status == 200 and env["freeze"] is None and len(env["freeze_windows"]) == 2, env
+    assert org.deploy(ports, svc, image="nginx:1.29")["status"] == "live"
+    _, audit = org.call("GET", "/audit?limit=20")
+    unfreeze = next(e for e in audit["items"] if e["action"] == "environment.unfreeze")
+    assert unfreeze["details"]["was"]["reason"] == "month-end close" and unfreeze["details"]["window_lifted_until"]
+
+    for body, field in (({"freeze_windows": [{**later, "start": "0 18 * *"}]}, "freeze_windows.0.start"),
+                        ({"freeze_windows": [{**later, "timezone": "Mars/Olympus"}]}, "freeze_windows.0.timezone"),
+                        ({"freeze_windows": [{**later, "end": later["start"]}]}, "freeze_windows.0"),
+                        ({"freeze_windows": [{**later, "reason": ""}]}, "freeze_windows.0.reason"),
+                        ({"freeze_windows": [later] * 11}, "freeze_windows")):
+        status, err = org.call("PATCH", f"{envs}/production", body)
+        assert status == 422 and err["error"]["field"] == field, (body, err)
+    status, env = org.call("PATCH", f"{envs}/production", {"freeze_windows": []})
+    assert status == 200 and env["freeze_windows"] == [] and env["next_freeze"] is None

@@ -674,7 +674,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, or where its new releases are promoted (promote_to) */
+        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, where its new releases are promoted (promote_to), or its recurring deploy freezes (freeze_windows) */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };
@@ -1618,6 +1618,12 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * Freeze Windows
+             * @description recurring deploy freezes (the whole list; [] removes them): inside one, new releases are refused as under a freeze set by hand
+             * @default null
+             */
+            freeze_windows?: components["schemas"]["FreezeWindowIn"][] | null;
+            /**
              * Name
              * @description lower-case letters, digits and hyphens, starting with a letter
              */
@@ -1676,6 +1682,12 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * Freeze Windows
+             * @description recurring deploy freezes (the whole list; [] removes them): inside one, new releases are refused as under a freeze set by hand
+             * @default null
+             */
+            freeze_windows?: components["schemas"]["FreezeWindowIn"][] | null;
+            /**
              * Name
              * @default null
              */
@@ -1731,6 +1743,33 @@ export interface components {
              * @default null
              */
             until?: string | null;
+        };
+        /**
+         * FreezeWindowIn
+         * @description A recurring deploy freeze (chalicelib/catalog/freeze_windows.py).
+         */
+        FreezeWindowIn: {
+            /**
+             * End
+             * @description when it ends, the same way, e.g. 0 8 * * 1 (Mondays 08:00)
+             */
+            end: string;
+            /**
+             * Reason
+             * @description why: every deploy refused in the window says it
+             */
+            reason: string;
+            /**
+             * Start
+             * @description when each freeze begins: five cron fields in `timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)
+             */
+            start: string;
+            /**
+             * Timezone
+             * @description an IANA time zone, e.g. Europe/Berlin
+             * @default UTC
+             */
+            timezone?: string;
         };
         /** GitTokenIn */
         GitTokenIn: {

@@ -1,0 +1,89 @@
+"""Recurring deploy freezes: windows that open and close on a schedule, in a time zone
+(e.g. every Friday 18:00 to Monday 08:00, Europe/Berlin), as GitLab's deploy freezes are.
+
+A window is {start, end, timezone, reason}: `start` and `end` are five-field cron expressions
+read in `timezone` (cronsim, which keeps wall-clock times across daylight-saving changes). It is
+open at a moment when its latest start is later than its latest end: the freeze began and has
+not ended yet. Pure functions of the windows and a moment; catalog/environments.py combines them
+with a freeze set by hand.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
+
+MAX_WINDOWS = 10
+CRON_HELP = ("five cron fields read in the window's time zone: minute hour day-of-month month day-of-week, "
+             "e.g. 0 18 * * 5 for Fridays at 18:00")
+
+
+def zone(name: str) -> Any:
+    """The time zone by its IANA name (UTC always works); ValueError when unknown."""
+    if name.upper() == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name (IANA, e.g. Europe/Berlin or America/New_York)") from None
+
+
+def check_cron(expr: str) -> str:
+    """The expression, normalised to single spaces; ValueError (with the help) when cron refuses it."""
+    text = " ".join(expr.split())
+    if text.startswith("@") or len(text.split(" ")) != 5:
+        raise ValueError(f"{expr!r} is not {CRON_HELP}")
+    try:
+        next(CronSim(text, datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    except (CronSimError, StopIteration) as exc:
+        raise ValueError(f"{expr!r}: {exc or 'never matches'}; a schedule is {CRON_HELP}") from None
+    return text
+
+
+def _latest(expr: str, at: datetime) -> datetime:
+    """The latest time `expr` fires at or before `at` (cronsim's reverse walk excludes `at`)."""
+    return next(CronSim(expr, at + timedelta(seconds=1), reverse=True))
+
+
+def _next(expr: str, after: datetime) -> datetime:
+    return next(CronSim(expr, after))
+
+
+def _iso(dt: datetime) -> str:
+    """As the store writes times (chalicelib.core.ids.now_iso), so they compare as strings."""
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def open_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
+    """The freeze the first open window makes at `at` (default now): {reason, until, at, by,
+    window}; None when none is open. `until` is the window's next end (UTC)."""
+    now = at or datetime.now(timezone.utc)
+    for window in windows or []:
+        local = now.astimezone(zone(window.get("timezone") or "UTC"))
+        began = _latest(window["start"], local)
+        if began > _latest(window["end"], local):
+            return {"reason": window["reason"], "until": _iso(_next(window["end"], local)), "at": _iso(began),
+                    "by": "freeze window", "window": window}
+    return None
+
+
+def next_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
+    """The next freeze a window will make after `at`: {starts, until, reason, window}; None without windows."""
+    now = at or datetime.now(timezone.utc)
+    soonest: Optional[tuple[datetime, dict[str, Any]]] = None
+    for window in windows or []:
+        local = now.astimezone(zone(window.get("timezone") or "UTC"))
+        starts = _next(window["start"], local)
+        if soonest is None or starts < soonest[0]:
+            soonest = (starts, window)
+    if soonest is None:
+        return None
+    starts, window = soonest
+    return {"starts": _iso(starts), "until": _iso(_next(window["end"], starts)), "reason": window["reason"],
+            "window": window}
+
+
+def describe(window: dict[str, Any]) -> str:
+    return f"{window['start']} to {window['end']} ({window.get('timezone') or 'UTC'}): {window['reason']}"
