@@ -96,8 +96,10 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
                                                         "codebuild:StartBuild", "codebuild:StopBuild",
                                                         "codebuild:DeleteProject"],
          "Resource": f"arn:{p}:codebuild:*:*:project/lb-*"},
+        # ...and, for a release promoted to an environment in another account, let that account pull
         {"Sid": "ImageRepositories", "Effect": "Allow", "Action": ["ecr:CreateRepository", "ecr:TagResource",
-                                                                       "ecr:DeleteRepository"],
+                                                                       "ecr:DeleteRepository", "ecr:GetRepositoryPolicy",
+                                                                       "ecr:SetRepositoryPolicy"],
          "Resource": f"arn:{p}:ecr:*:*:repository/launchbay/*"},
         {"Sid": "OwnRoles", "Effect": "Allow", "Action": ["iam:GetRole", "iam:CreateRole", "iam:PutRolePolicy",
                                                           "iam:TagRole"], "Resource": roles},

@@ -278,7 +278,8 @@ def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
         assert step.plan is not None
         planned = step.plan(ctx)
         entry["plan"] = planned.public()
-        return plan.execute(ctx.cloud, planned, lambda ref: _reveal(ctx.ports, ref))
+        cloud = ctx.cloud if planned.where is None else ctx.ports.cloud_for(planned.where)
+        return plan.execute(cloud, planned, lambda ref: _reveal(ctx.ports, ref))
 
 
 def _reveal(ports: Ports, ref: plan.SecretValue) -> str:

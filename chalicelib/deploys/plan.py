@@ -56,6 +56,7 @@ class StepPlan:
     shape: Optional[Callable[[list[Any]], Any]] = None      # call outputs -> the step's recorded result
     always: bool = False             # run the calls even on no-op (they are idempotent and say more)
     description: str = ""            # what the step does, in words, where the action alone does not say (waits)
+    where: Optional[dict[str, Any]] = None   # the target its calls run in (placement.py); None: the deployment's
 
     def public(self) -> dict[str, Any]:
         out = {"step": self.step, "resource": self.resource, "name": self.name, "action": self.action,
@@ -63,6 +64,8 @@ class StepPlan:
                if self.action in ("create", "update", "delete") or self.always else []}
         if self.description:
             out["description"] = self.description
+        if self.where is not None:
+            out["account"] = self.where.get("account") or "platform"
         return out
 
 

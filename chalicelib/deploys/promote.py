@@ -30,7 +30,7 @@ from chalicelib.store.port import iter_all
 log = logging.getLogger("launchbay.deploys")
 
 # an image in a private ECR registry: the account and region it lives in
-_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
+_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 # a promotion of this release to this service is already asked for, on its way or live
 _ON_ITS_WAY = ("awaiting_approval",) + tuple(sorted(states.UNDER_WAY))
 MAX_SERVICES = 200
@@ -237,9 +237,14 @@ def _warnings(ports: Ports, source: dict[str, Any], target: dict[str, Any], src:
     if m:
         from chalicelib.deploys.placement import target_for
 
-        there = target_for(ports, dst)
+        there, origin = target_for(ports, dst), target_for(ports, src)
         account, region = there.get("account"), there.get("region")
-        if (account and m["account"] != account) or (region and m["region"] != region):
+        ours = m["repo"].startswith("launchbay/") and m["region"] == origin.get("region") == region
+        if ours and (account or None) != (origin.get("account") or None):
+            out.append(f"the image is in {source['name']}'s ECR (account {m['account']}): the deployment lets "
+                       f"{'account ' + account if account else 'the platform account'} pull it first "
+                       "(a statement in that repository's policy)")
+        elif (account and m["account"] != account) or (region and m["region"] != region):
             out.append(f"the image is in ECR of account {m['account']} ({m['region']}); {target['name']} deploys to "
                        f"{'account ' + account if account else 'the platform account'} ({region}): its tasks must be "
                        "allowed to pull it (a repository policy on that repository)")

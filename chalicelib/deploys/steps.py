@@ -162,11 +162,43 @@ def log_group(ctx: Ctx) -> StepPlan:
 
 
 def image(ctx: Ctx) -> StepPlan:
-    """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks (a read)."""
+    """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks (a read);
+    a release promoted from another account's environment first lets this account pull it."""
     wanted = ctx.spec["image"]
     resolved = ctx.cloud.resolve_image(wanted)
     changes = {"image": [wanted, resolved["image"]]} if resolved["image"] != wanted else {}
-    return StepPlan("image", "container image", wanted, "no-op", changes, [], resolved)
+    return _pull_grant(ctx, resolved) or StepPlan("image", "container image", wanted, "no-op", changes, [], resolved)
+
+
+def _pull_grant(ctx: Ctx, resolved: dict[str, Any]) -> Optional[StepPlan]:
+    """A promotion across accounts (staging's account -> production's): the image is in the ECR
+    of the environment it was promoted from. Where that repository is one Launchbay made there
+    (launchbay/..., a build's), our statement in its policy gains this account, through the
+    source environment's own connection, before any task here tries to pull it. Other registries
+    are the user's to open (the promotion plan warns)."""
+    from chalicelib.cloud.registry import ECR_PINNED
+
+    m = ECR_PINNED.match(resolved["image"])
+    origin = ctx.dep.get("promoted_from") or {}
+    if not m or not origin or not m["repo"].startswith("launchbay/"):
+        return None
+    here = ctx.cloud.account_id()
+    if m["account"] == here:
+        return None
+    source = ctx.ports.store.collection("deployments").get(origin.get("deployment_id") or "") or {}
+    where = source.get("target")
+    if where is None or where.get("region") != m["region"]:
+        return None
+    there = ctx.ports.cloud_for(where)
+    if there.account_id() != m["account"]:   # not the source environment's registry: nothing to grant with
+        return None
+    allowed = there.pull_access(m["repo"])
+    if here in allowed:
+        return StepPlan("image", "ECR repository policy", m["repo"], "no-op", {}, [], resolved, where=where,
+                        description=f"account {here} may pull it already")
+    return StepPlan("image", "ECR repository policy", m["repo"], "update", {"pull allowed for": [allowed, allowed + [here]]},
+                    [Call("allow_pull", {"repository": m["repo"], "account": here})], shape=lambda outs: resolved,
+                    where=where, description=f"lets account {here} pull the promoted image from account {m['account']}")
 
 
 def secrets(ctx: Ctx) -> StepPlan:

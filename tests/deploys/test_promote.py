@@ -36,6 +36,10 @@ def _registry(launchbay_env):
     return uri, push
 
 
+def _digest(manifest: str) -> str:
+    return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+
+
 def _staging_and_production(org):
     prj = org.project()
     status, staging = org.call("POST", f"/projects/{prj['id']}/environments", {"name": "staging"})
@@ -280,3 +284,57 @@ def test_a_worker_killed_after_the_go_live_loses_no_automatic_promotion(api, por
     _, logs = org.call("GET", f"/deployments/{second['id']}/logs")
     assert any(line["message"].startswith("not promoted: the automatic promotion failed 5 times")
                for line in logs["lines"]), logs
+
+
+def test_a_promotion_into_another_account_lets_that_account_pull_the_image(api, ports, launchbay_env):
+    from tests.api.test_aws_accounts import PLATFORM, as_account, connect, point
+
+    org = new_org(api, email="owner@acme.io")
+    prj, envs = _staging_and_production(org)
+    conn = connect(org, launchbay_env)                                  # production: the customer's own account
+    assert point(org, prj["id"], conn["id"])[0] == 200
+    ecr = boto3.client("ecr", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    repo = f"launchbay/{org.id}/web-{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}".lower()   # as a build in staging makes it
+    uri = ecr.create_repository(repositoryName=repo)["repository"]["repositoryUri"]
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"digest": "sha256:" + "c" * 64}, "layers": []})
+    ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="v1", imageDigest=_digest(manifest))
+    ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "CiPush", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PLATFORM}:root"},
+         "Action": ["ecr:PutImage"]}]}))
+    web_prod = org.service(name="web", image="nginx:1.27")
+    web_stg = org.service(name="web", image=f"{uri}:v1", environment="staging")
+    assert org.deploy(ports, web_stg)["status"] == "live"
+
+    _, plan = org.call("GET", f"{envs}/staging/promote?to=production")
+    (entry,) = plan["services"]
+    assert entry["action"] == "deploy" and any(
+        f"lets account {conn['account_id']} pull it first" in w for w in entry["warnings"]), entry
+    status, out = org.call("POST", f"{envs}/staging/promote", {"to": "production"})
+    assert status == 202, out
+    promoted = run_to_end(ports, out["services"][0]["deployment"]["id"])
+    assert promoted["status"] == "live", promoted.get("error")
+    step = next(s for s in promoted["steps"] if s["name"] == "image")
+    assert step["plan"]["action"] == "update" and step["plan"]["account"] == "platform", step
+    assert step["plan"]["calls"] == [{"method": "allow_pull", "args": {"repository": repo, "account": conn["account_id"]}}]
+    policy = json.loads(ecr.get_repository_policy(repositoryName=repo)["policyText"])
+    by_sid = {st["Sid"]: st for st in policy["Statement"]}
+    assert set(by_sid) == {"CiPush", "LaunchbayCrossAccountPull"}           # the owner's own statement stays
+    assert by_sid["LaunchbayCrossAccountPull"]["Principal"]["AWS"] in (
+        f"arn:aws:iam::{conn['account_id']}:root", [f"arn:aws:iam::{conn['account_id']}:root"])
+    assert promoted["image"].startswith(f"{uri}@sha256:")
+    td = as_account(launchbay_env, conn["account_id"], "ecs").describe_task_definition(
+        taskDefinition=promoted["task_definition"])["taskDefinition"]
+    assert td["containerDefinitions"][0]["image"] == promoted["image"]        # production runs staging's bytes
+
+    # the next promotion finds the account allowed already: nothing to change
+    manifest = manifest.replace("c" * 64, "d" * 64)
+    ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="v2", imageDigest=_digest(manifest))
+    assert org.deploy(ports, web_stg, image=f"{uri}:v2")["status"] == "live"
+    status, out = org.call("POST", f"{envs}/staging/promote", {"to": "production"})
+    assert status == 202, out["services"][0]["reason"]
+    again = run_to_end(ports, out["services"][0]["deployment"]["id"])
+    step = next(s for s in again["steps"] if s["name"] == "image")
+    assert again["status"] == "live" and step["plan"]["action"] == "no-op", step
+    assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == 2
