@@ -24,6 +24,7 @@ NOTIFY_EVENT = "launchbay.notify_event"              # one event -> one delivery
 DELIVER_NOTIFICATION = "launchbay.deliver_notification"  # one attempt of one delivery
 PROCESS_HOOK = "launchbay.process_hook"
 EXPIRE_PREVIEWS = "launchbay.expire_previews"
+ANNOUNCE_FREEZES = "launchbay.announce_freezes"      # beat: freeze windows opening and closing, told
 FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token leaves the AWS accounts
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
@@ -31,7 +32,7 @@ PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, fail
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
-       FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS)
+       FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

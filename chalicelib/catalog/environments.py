@@ -123,7 +123,9 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
-        chain = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
+        chain: dict[str, Any] = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
+        if (approval or {}).get("freeze_windows"):
+            chain["has_freeze_windows"] = True
         if where or approval or chain:
             doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {}), **chain}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
@@ -141,6 +143,8 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     if "promote_to" in changes:
         changes = {**changes, "promote_to_id": promotion_target(ports, current, changes["promote_to"])}
         del changes["promote_to"]
+    if "freeze_windows" in changes:   # found by the beat that announces windows opening and closing
+        changes["has_freeze_windows"] = True if changes["freeze_windows"] else None
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
@@ -219,6 +223,31 @@ def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: st
     if was:   # lifting a freeze that had ended (or never was) tells nobody
         _tell(ports, env, "unfrozen", {"by": actor.label})
     return doc or env
+
+
+def announce_windows(ports: Ports) -> int:
+    """Beat, every minute: tell the project's subscriptions when a freeze window opens or closes
+    (environment.frozen / environment.unfrozen, as a freeze set by hand does). What was last told
+    is kept on the environment (`window_told`) and moved by compare-and-set, so two beats never
+    tell it twice; a window already open when it is set is told at once. -> how many were told."""
+    envs = ports.store.collection("environments")
+    told = 0
+    for env in iter_all(envs, {"has_freeze_windows": True}):
+        lifted = (env.get("windows_lifted_until") or "") > now_iso()
+        window = None if lifted or env.get("status") == "deleting" else \
+            freeze_windows.open_window(env.get("freeze_windows") or [])
+        state = "open" if window else "closed"
+        before = env.get("window_told")
+        if state == (before or "closed"):
+            continue
+        if envs.update(env["id"], {"window_told": state}, expect={"window_told": before}) is None:
+            continue   # another beat moved it first
+        if state == "open":
+            _tell(ports, env, "frozen", {"freeze": window})
+        elif not lifted:   # an unfreeze by hand was told already
+            _tell(ports, env, "unfrozen", {"by": "freeze window"})
+        told += 1
+    return told
 
 
 def _tell(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> None:

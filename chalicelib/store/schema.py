@@ -49,7 +49,8 @@ COLLECTIONS: dict[str, Indexes] = {
     "secrets": Indexes(unique=(("scope_id", "name"),), index=(("service_id", "created"), ("scope_id", "created"),
                                                              ("scope_id", "name", "id"))),
     "environments": Indexes(unique=(("project_id", "name"),),
-                            index=(("org_id", "created"), ("aws_account_id", "created"), ("project_id", "name", "id"))),
+                            index=(("org_id", "created"), ("aws_account_id", "created"), ("project_id", "name", "id"),
+                                   ("has_freeze_windows", "created"))),   # beat: windows opening and closing
     # connections to customers' AWS accounts (chalicelib/accounts/aws_accounts.py)
     "aws_accounts": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "migrations": Indexes(),

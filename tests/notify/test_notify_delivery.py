@@ -260,3 +260,31 @@ def test_a_freeze_and_its_lifting_are_told(make_org, ports, notify_worker):
     assert frozen.startswith(":snowflake: *production*: deploys are frozen until 2099-11-30T08:00:00.000000Z: "
                              "Black Friday (by lead@acme.io; rollbacks and restarts still run)"), frozen
     assert lifted.startswith(":sunny: *production*: deploys are no longer frozen (by lead@acme.io)"), lifted
+
+
+def test_freeze_windows_opening_and_closing_are_told_once(make_org, ports, notify_worker):
+    from chalicelib.catalog import environments
+
+    hour = time.gmtime().tm_hour
+    org = make_org(email="lead@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    now_open = {"start": f"0 {(hour - 1) % 24} * * *", "end": f"0 {(hour + 1) % 24} * * *", "reason": "month-end close"}
+    with Receiver() as chat:
+        _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"),
+                   events=[events.ENVIRONMENT_FROZEN, events.ENVIRONMENT_UNFROZEN])
+        assert org.call("PATCH", f"{envs}/production", {"freeze_windows": [now_open]})[0] == 200
+        assert environments.announce_windows(ports) == 1          # open: told
+        assert environments.announce_windows(ports) == 0          # and not again
+        chat.wait(1)
+        later = {**now_open, "start": f"0 {(hour + 2) % 24} * * *", "end": f"0 {(hour + 3) % 24} * * *"}
+        assert org.call("PATCH", f"{envs}/production", {"freeze_windows": [later]})[0] == 200
+        assert environments.announce_windows(ports) == 1          # closed (the window moved): told
+        assert environments.announce_windows(ports) == 0
+        got = chat.wait(2)
+        time.sleep(1)
+        assert len(chat.requests) == 2
+    frozen, lifted = (g.json()["text"] for g in got)
+    assert frozen.startswith(":snowflake: *production*: deploys are frozen until ") and \
+        "month-end close (by freeze window; rollbacks and restarts still run)" in frozen, frozen
+    assert lifted.startswith(":sunny: *production*: deploys are no longer frozen (by freeze window)"), lifted

@@ -14,6 +14,13 @@ def reap_deployments() -> dict[str, int]:
     return reaper.reap(get_ports())
 
 
+@celery.task(name=names.ANNOUNCE_FREEZES)
+def announce_freezes() -> int:
+    from chalicelib.catalog import environments
+
+    return environments.announce_windows(get_ports())
+
+
 @celery.task(name=names.HEALTH_WATCH)
 def health_watch() -> dict[str, int]:
     from chalicelib.deploys import watch
