@@ -135,14 +135,18 @@ export const useDeployment = (org: string, dep: string, enabled = true) =>
     refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
   });
 
-/** What the deployment changes against the release before it, asked again as its status moves (the
- * secrets' versions are known once it runs); the last answer stays on screen meanwhile. */
-export const useDeploymentChanges = (org: string, dep: string, status: string) =>
+/** What the deployment changes against the release before it (or `against`, another deployment of
+ * the same service), asked again as its status moves (the secrets' versions are known once it
+ * runs); the last answer stays on screen meanwhile. */
+export const useDeploymentChanges = (org: string, dep: string, status: string, against = "") =>
   useQuery({
-    queryKey: keys.changes(org, dep, status),
+    queryKey: [...keys.changes(org, dep, status), against],
     enabled: !!dep,
-    queryFn: () => unwrap<DeploymentChanges>(api.GET("/v1/orgs/{org}/deployments/{dep}/changes", { params: { path: { org, dep } } })),
-    placeholderData: (prev, before) => (before?.queryKey[2] === dep ? prev : undefined),   // not another deployment's
+    queryFn: () => unwrap<DeploymentChanges>(api.GET("/v1/orgs/{org}/deployments/{dep}/changes", {
+      params: { path: { org, dep }, query: against ? { against } : {} },
+    })),
+    // not another deployment's, nor a comparison with another release
+    placeholderData: (prev, before) => (before?.queryKey[2] === dep && before.queryKey[4] === against ? prev : undefined),
   });
 
 export const useTokens = () =>
