@@ -1,11 +1,13 @@
 """Promote in the web UI, in chromium against the whole stack (gunicorn, Celery workers and beat,
-Redis, the moto sandbox): web goes live in staging, then *Promote staging…* on the environments
-table shows the plan (production by default), Promote starts a deployment of the same release in
-production, its link opens the deployment page, which goes live and says where its release came
+Redis, the moto sandbox): web and api go live in staging, then *Promote staging…* on the environments
+table shows the plan (production by default, both services ticked); api unticked, *Promote 1 service*
+starts a deployment of web's release alone in production, its link opens the deployment page, which goes live and says where its release came
 from and what it changes against production's release before it (the image). Then *Auto-promote*
 sets staging to promote its new live releases to production by itself, which the table shows; then
-production is frozen (Freeze…: the row says "frozen", why and until when) and Unfreeze lifts it. The
-environments table with the actions, and the dialog, fit a 375 px phone and pass ui_a11y's checks.
+production is frozen (Freeze…: the row says "frozen", why and until when; production's web says so by
+its Deploy button, which is disabled while Restart is not) and Unfreeze lifts it. The environments
+table with the actions, the dialog and the frozen service page fit a 375 px phone and pass ui_a11y's
+checks.
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 """
@@ -28,11 +30,11 @@ from tests.e2e.ui_browser import (
 pytestmark = BROWSER_MARKS
 
 
-def _service_in(page, project_url: str, env: str, image: str) -> str:
-    """web, created in `env` from the project page's New service (?env=) -> its page's URL."""
+def _service_in(page, project_url: str, env: str, image: str, name: str = "web") -> str:
+    """A web service, created in `env` from the project page's New service (?env=) -> its page's URL."""
     page.goto(f"{project_url}?env={env}")
     expect(page.get_by_role("button", name=env, exact=True)).to_have_attribute("aria-pressed", "true")
-    return create_web_service(page, image=image)
+    return create_web_service(page, name=name, image=image)
 
 
 def test_promote_staging_to_production(page, base):
@@ -46,9 +48,13 @@ def test_promote_staging_to_production(page, base):
     _service_in(page, project_url, "staging", "nginx:1.28")
     deploy_and_wait(page, "live")
     staging_release = page.url
-    _service_in(page, project_url, "production", "nginx:1.27")   # its namesake, live with an older image
+    production_web = _service_in(page, project_url, "production", "nginx:1.27")   # its namesake, live with an older image
     deploy_and_wait(page, "live")
     production_release = page.url
+    # api: live in staging, its namesake in production never deployed; left out of the promotion below
+    _service_in(page, project_url, "staging", "busybox:1.36", name="api")
+    deploy_and_wait(page, "live")
+    _service_in(page, project_url, "production", "busybox:1.36", name="api")
 
     page.goto(project_url)
     promote = envs.get_by_role("button", name="Promote staging…")
@@ -62,7 +68,12 @@ def test_promote_staging_to_production(page, base):
     expect(row).to_have_attribute("data-action", "deploy")
     expect(row).to_contain_text("release #1")
     expect(row).to_contain_text("deploys staging's release #1 to production")
-    expect(dialog).to_contain_text("1 will deploy, 0 skipped")
+    expect(plan.locator("tr[data-service=api]")).to_have_attribute("data-action", "deploy")
+    expect(dialog).to_contain_text("2 will deploy, 0 skipped")
+    expect(plan.get_by_role("checkbox", name="web")).to_be_checked()
+    plan.get_by_role("checkbox", name="api").uncheck()
+    expect(plan.locator("tr[data-service=api] td").first).to_have_text("Left out")
+    expect(dialog).to_contain_text("1 will deploy, 1 left out, 0 skipped")
     assert_accessible(page, "the promote dialog's plan")
     shot(page, "promote-plan")
     fits_375(page, "the promote dialog")
@@ -70,9 +81,10 @@ def test_promote_staging_to_production(page, base):
     shot(page, "mobile-promote-plan")
     page.set_viewport_size({"width": 1280, "height": 860})
 
-    dialog.get_by_role("button", name="Promote", exact=True).click()
+    dialog.get_by_role("button", name="Promote 1 service", exact=True).click()
     started = dialog.get_by_role("list", name="Deployments started")
     expect(started).to_contain_text(re.compile(r"web: deployment #2 (queued|provisioning|deploying|live)"))
+    expect(dialog.locator("li[data-service=api]")).to_have_count(0)   # not asked for: neither started nor skipped
     assert_accessible(page, "the promote dialog's result")
     started.get_by_role("link", name="deployment #2").click()
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
@@ -123,7 +135,25 @@ def test_promote_staging_to_production(page, base):
     page.reload()
     expect(frozen).to_contain_text("Black Friday")
     fits_375(page, "environments with a frozen one")
+
+    # production's web says so by its Deploy button, disabled; Restart still runs
+    page.goto(production_web)
+    notice = page.get_by_test_id("frozen")
+    expect(notice).to_contain_text(re.compile(r"The production environment is frozen until .*2099.*: Black Friday\."))
+    expect(notice).to_contain_text("New deploys are refused; rollbacks and restarts still run.")
+    deploy = page.get_by_role("button", name="Deploy", exact=True)
+    expect(deploy).to_be_disabled()
+    expect(deploy).to_have_accessible_description(re.compile(r"^frozen The production environment is frozen"))
+    expect(page.get_by_role("button", name="Restart")).to_be_enabled()
+    assert_accessible(page, "a service in a frozen environment")
+    shot(page, "service-frozen")
+    fits_375(page, "a service in a frozen environment")
+
+    page.goto(project_url)
     envs.get_by_role("button", name="Unfreeze production").click()
     page.get_by_role("group", name="Unfreeze production?").get_by_role("button", name="Yes, unfreeze").click()
     expect(frozen).to_have_count(0)
     expect(envs.get_by_role("button", name="Freeze production…")).to_be_visible()
+    page.goto(production_web)
+    expect(page.get_by_role("button", name="Deploy", exact=True)).to_be_enabled()
+    expect(page.get_by_test_id("frozen")).to_have_count(0)

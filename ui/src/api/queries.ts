@@ -16,6 +16,8 @@ export const keys = {
   projects: (org: string) => ["projects", org] as const,
   project: (org: string, p: string) => ["project", org, p] as const,
   envs: (org: string, p: string) => ["envs", org, p] as const,
+  // under the list's key: what refreshes the project's environments (a freeze, say) refreshes it too
+  env: (org: string, p: string, env: string) => ["envs", org, p, env] as const,
   services: (org: string, p: string, env?: string) => ["services", org, p, env ?? ""] as const,
   service: (org: string, s: string) => ["service", org, s] as const,
   deployments: (org: string, s: string) => ["deployments", org, s] as const,
@@ -54,6 +56,21 @@ export const useEnvironments = (org: string, project: string) =>
     queryKey: keys.envs(org, project),
     queryFn: () =>
       unwrap<Page<Environment>>(api.GET("/v1/orgs/{org}/projects/{project}/environments", { params: { path: { org, project } } })),
+  });
+
+/** One environment (by id or name), e.g. a service's: read again every 30 s, and when its freeze
+ * ends by itself (the API no longer reports it), so a freeze set or lifted elsewhere shows. */
+export const useEnvironment = (org: string, project: string, env: string) =>
+  useQuery({
+    queryKey: keys.env(org, project, env),
+    enabled: !!project && !!env,
+    queryFn: () =>
+      unwrap<Environment>(api.GET("/v1/orgs/{org}/projects/{project}/environments/{env}", { params: { path: { org, project, env } } })),
+    refetchInterval: (q) => {
+      const until = q.state.data?.freeze?.until;
+      const left = until ? Date.parse(until) - Date.now() + 1000 : Infinity;
+      return Math.max(1000, Math.min(30_000, left));
+    },
   });
 
 // being deleted and changing by itself (a delete that failed waits for a person to retry it)
@@ -135,14 +152,18 @@ export const useDeployment = (org: string, dep: string, enabled = true) =>
     refetchInterval: (q) => (q.state.data && isFinal(q.state.data.status) ? false : 1000),
   });
 
-/** What the deployment changes against the release before it, asked again as its status moves (the
- * secrets' versions are known once it runs); the last answer stays on screen meanwhile. */
-export const useDeploymentChanges = (org: string, dep: string, status: string) =>
+/** What the deployment changes against the release before it (or `against`, another deployment of
+ * the same service), asked again as its status moves (the secrets' versions are known once it
+ * runs); the last answer stays on screen meanwhile. */
+export const useDeploymentChanges = (org: string, dep: string, status: string, against = "") =>
   useQuery({
-    queryKey: keys.changes(org, dep, status),
+    queryKey: [...keys.changes(org, dep, status), against],
     enabled: !!dep,
-    queryFn: () => unwrap<DeploymentChanges>(api.GET("/v1/orgs/{org}/deployments/{dep}/changes", { params: { path: { org, dep } } })),
-    placeholderData: (prev, before) => (before?.queryKey[2] === dep ? prev : undefined),   // not another deployment's
+    queryFn: () => unwrap<DeploymentChanges>(api.GET("/v1/orgs/{org}/deployments/{dep}/changes", {
+      params: { path: { org, dep }, query: against ? { against } : {} },
+    })),
+    // not another deployment's, nor a comparison with another release
+    placeholderData: (prev, before) => (before?.queryKey[2] === dep && before.queryKey[4] === against ? prev : undefined),
   });
 
 export const useTokens = () =>

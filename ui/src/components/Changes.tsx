@@ -1,31 +1,85 @@
 // What a deployment changes against the release before it (GET …/deployments/{dep}/changes,
 // chalicelib/deploys/changes.py): image, commit with a compare link, settings, variable and secret
-// names. On the deployment's page, over its timeline.
+// names. On the deployment's page, over its timeline; "Compare with" picks another earlier release
+// (`?against=` in the address, so a comparison can be shared).
 import { useId, useState, type ReactNode } from "react";
-import { Link } from "react-router";
-import type { Deployment, DeploymentChanges } from "../api/models";
-import { useDeploymentChanges } from "../api/queries";
-import { isFinal } from "../lib/format";
+import { Link, useSearchParams } from "react-router";
+import type { Deployment, DeploymentChanges, Release } from "../api/models";
+import { useDeploymentChanges, useReleases } from "../api/queries";
+import { ago, isFinal } from "../lib/format";
 import { ErrorNote, Loading } from "./Empty";
 
 /** Lines shown before "Show all": the log below is not pushed far down. */
 export const SHOWN = 5;
 
-export function ChangesSection({ org, d }: { org: string; d: Deployment }) {
-  const q = useDeploymentChanges(org, d.id, d.status);
+/** `live`: the service's live release (the releases are read again when it changes). */
+export function ChangesSection({ org, d, live }: { org: string; d: Deployment; live?: string | null | undefined }) {
+  const [params, setParams] = useSearchParams();
+  const against = params.get("against") ?? "";
+  const q = useDeploymentChanges(org, d.id, d.status, against);
+  // the release before, as the API picks it: the default of Compare with (the same query without `against`)
+  const before = useDeploymentChanges(org, d.id, d.status);
+  const releases = useReleases(org, d.service_id, live);
   const c = q.data && q.data.deployment.deployment_id === d.id ? q.data : undefined;
+  const b = before.data && before.data.deployment.deployment_id === d.id ? before.data : undefined;
+  const options = compareOptions(d, releases.data?.items ?? [], b ? b.against : undefined, against, c);
+  // the release before named in the address is the default
+  const value = b?.against && against === b.against.deployment_id ? "" : against;
+  const pick = (value: string) => setParams((p) => {
+    const next = new URLSearchParams(p);
+    if (value) next.set("against", value); else next.delete("against");
+    return next;
+  }, { replace: true });
+  const selectId = useId();
   return (
-    <section aria-labelledby="changes-h" className="changes" data-testid="changes">
+    <section aria-labelledby="changes-h" className="changes" data-testid="changes" aria-busy={q.isFetching && !c}>
       <h2 id="changes-h">
         {c?.against
           ? <>Changes since <Link to={`/orgs/${org}/deployments/${c.against.deployment_id}`}>release #{c.against.number}</Link></>
           : "Changes"}
       </h2>
+      {/* once the release before is known (or cannot be): the first option names it */}
+      {options.length > 1 && (b || before.isError) && (
+        <p className="changes-compare">
+          <label htmlFor={selectId}>Compare with</label>{" "}
+          <select id={selectId} value={value} onChange={(e) => pick(e.target.value)}>
+            {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+          </select>
+        </p>
+      )}
       {!c && q.isPending && <Loading what="the changes" />}
       {!c && <ErrorNote error={q.error} retry={() => void q.refetch()} />}
       {c && <ChangesBody c={c} running={!isFinal(d.status)} />}
     </section>
   );
+}
+
+export interface CompareOption { value: string; label: string }
+
+/** What "Compare with" offers: the release before as the API picks it (value "", the default), then
+ * the service's other releases (deployments that went live) older than `d`, newest first; one named
+ * in the address that is none of these stays (the API says whether it compares with it).
+ * `base`: the API's release before (null: none, undefined: not known yet). */
+export function compareOptions(d: Pick<Deployment, "id" | "number">, releases: Release[], base: DeploymentChanges["against"] | undefined,
+                               against: string, answer?: DeploymentChanges): CompareOption[] {
+  const when = (r: Release) => ago(r.finished ?? r.created);
+  const baseRelease = base ? releases.find((r) => r.deployment_id === base.deployment_id) : undefined;
+  const first: CompareOption = {
+    value: "",
+    label: base === undefined ? "the release before"
+      : base === null ? "nothing: its first release"
+      : `release #${base.number} (the release before)${baseRelease ? ` · ${when(baseRelease)}` : ""}`,
+  };
+  const out = [first];
+  for (const r of releases) {
+    if (r.number >= d.number || r.deployment_id === d.id || r.deployment_id === base?.deployment_id) continue;
+    out.push({ value: r.deployment_id, label: `release #${r.number} · ${when(r)}` });
+  }
+  if (against && against !== base?.deployment_id && !out.some((o) => o.value === against)) {
+    const named = answer?.against?.deployment_id === against ? answer.against : undefined;
+    out.push({ value: against, label: named ? `${named.status === "live" ? "release" : "deployment"} #${named.number}` : "the deployment in the address" });
+  }
+  return out;
 }
 
 function ChangesBody({ c, running }: { c: DeploymentChanges; running: boolean }) {

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
+import { api, ApiError, unwrap } from "../api/client";
 import type { Deployment, Service } from "../api/models";
 import { keys } from "../api/queries";
 import { ErrorNote, Loading, LoadingVoice } from "./Empty";
@@ -24,6 +24,10 @@ export function useDeploy(org: string, svc: string) {
       void qc.invalidateQueries({ queryKey: keys.deployments(org, svc) });
       void qc.invalidateQueries({ queryKey: keys.service(org, svc) });
       navigate(`/orgs/${org}/deployments/${dep.id}`);
+    },
+    onError: (e) => {
+      // refused by a freeze set since the page read its environment: read it again (the page says so)
+      if (e instanceof ApiError && e.field === "environment") void qc.invalidateQueries({ queryKey: ["envs", org] });
     },
   });
 }

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import { type Answer, err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
-import { defaultTarget, promoteSummaryWords, shortImage, type PromoteEntry, type PromotePlan } from "./PromoteDialog";
+import { defaultTarget, promoteButtonWords, promoteSummaryWords, shortImage, type PromoteEntry, type PromotePlan } from "./PromoteDialog";
 
 const ENVS = "/v1/orgs/o/projects/p/environments";
 const PROMOTE = `${ENVS}/staging/promote`;
@@ -89,7 +89,11 @@ test("the plan: production by default, each service's action, releases, why, the
   const items = within(warnings).getAllByRole("listitem");
   expect(items.map((i) => i.textContent)).toEqual(["Warning: web in production lacks what staging gives it: STRIPE_KEY (secret)"]);
   expect(within(dialog).getByText("1 will deploy, 2 skipped; 1 waits for approval")).toBeTruthy();
-  expect((within(dialog).getByRole("button", { name: "Promote" }) as HTMLButtonElement).disabled).toBe(false);
+  // a checkbox on what would deploy (ticked), none on what is skipped
+  expect(within(table).getAllByRole("checkbox").map((c) => [(c as HTMLInputElement).labels?.[0]?.textContent, (c as HTMLInputElement).checked]))
+    .toEqual([["web", true]]);
+  expect(within(row("api")).queryByRole("checkbox")).toBeNull();
+  expect((within(dialog).getByRole("button", { name: "Promote 1 service" }) as HTMLButtonElement).disabled).toBe(false);
   expect(calls.filter((c) => c.path === PROMOTE).map((c) => [c.method, new URL(c.url).searchParams.get("to")])).toEqual([["GET", "production"]]);
 }, 30_000);
 
@@ -105,10 +109,10 @@ test("Promote posts the target with an Idempotency-Key, then links each deployme
   }));
   const { user, dialog } = await openDialog();
   await within(dialog).findByRole("table");
-  await user.click(within(dialog).getByRole("button", { name: "Promote" }));
+  await user.click(within(dialog).getByRole("button", { name: "Promote 2 services" }));
   await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(1));
   const post = calls.find((c) => c.method === "POST")!;
-  expect(post.body).toEqual({ to: "production" });
+  expect(post.body).toEqual({ to: "production", services: ["web", "worker"] });   // every ticked one, not the skipped api
   expect(post.headers.get("Idempotency-Key")).toMatch(/^[0-9a-f-]{36}$/);
 
   const heading = await within(dialog).findByRole("heading", { name: "Promoted staging to production" });
@@ -123,6 +127,60 @@ test("Promote posts the target with an Idempotency-Key, then links each deployme
   await user.click(within(dialog).getByRole("button", { name: "Close" }));
   expect(screen.queryByRole("dialog")).toBeNull();
   expect(document.activeElement).toBe(screen.getByRole("button", { name: "Promote staging…" }));   // back to what opened it
+}, 30_000);
+
+test("a subset: unticked services are left out, the button counts the rest, and the POST names exactly those", async () => {
+  session.set("t");
+  const api2 = { ...web, service: "api2", warnings: ["api2 in production lacks what staging gives it: TOKEN (secret)"] };
+  const calls = fakeApi(projectPage({
+    [`GET ${PROMOTE}`]: () => [200, plan([api_, api2, jobs, web, worker])],
+    // the API answers for the services named: here web alone
+    [`POST ${PROMOTE}`]: () => [202, plan([{ ...web, deployment: { id: "d13", number: 13, status: "awaiting_approval" } }])],
+  }));
+  const { user, dialog } = await openDialog();
+  const table = await within(dialog).findByRole("table");
+  const box = (name: string) => within(table).getByRole("checkbox", { name }) as HTMLInputElement;
+  expect(within(table).getAllByRole("checkbox").map((c) => (c as HTMLInputElement).checked)).toEqual([true, true, true]);
+  expect(within(dialog).getByText("3 will deploy, 2 skipped; 3 wait for approval")).toBeTruthy();
+  expect(within(dialog).getByText(/TOKEN \(secret\)/)).toBeTruthy();
+
+  // leave api2 and worker out (a click on the name ticks too: it labels the checkbox)
+  await user.click(box("api2"));
+  await user.click(within(table).getByText("worker"));
+  expect([box("api2").checked, box("web").checked, box("worker").checked]).toEqual([false, true, false]);
+  const cell = (name: string) => (table.querySelector(`tr[data-service=${name}] td`) as HTMLElement).textContent;
+  expect(cell("api2")).toBe("Left out");
+  expect(cell("web")).toBe("Deploy waits for approval");
+  expect(within(dialog).getByText("1 will deploy, 2 left out, 2 skipped; 1 waits for approval")).toBeTruthy();
+  expect(within(dialog).queryByText(/TOKEN \(secret\)/)).toBeNull();   // what is left out is not checked first
+
+  await user.click(within(dialog).getByRole("button", { name: "Promote 1 service" }));
+  await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(1));
+  expect(calls.find((c) => c.method === "POST")!.body).toEqual({ to: "production", services: ["web"] });
+  const started = await within(dialog).findByRole("list", { name: "Deployments started" });
+  expect(within(started).getAllByRole("listitem").map((li) => li.dataset.service)).toEqual(["web"]);
+}, 30_000);
+
+test("none ticked: Promote is disabled and says why; ticking one again enables it", async () => {
+  session.set("t");
+  const calls = fakeApi(projectPage({ [`GET ${PROMOTE}`]: () => [200, plan([api_, web, worker])] }));
+  const { user, dialog } = await openDialog();
+  const table = await within(dialog).findByRole("table");
+  await user.click(within(table).getByRole("checkbox", { name: "web" }));
+  await user.click(within(table).getByRole("checkbox", { name: "worker" }));
+  const button = within(dialog).getByRole("button", { name: "Promote 0 services" }) as HTMLButtonElement;
+  expect(button.disabled).toBe(true);
+  const why = within(dialog).getByText("No service chosen: tick at least one to promote.");
+  expect(button.getAttribute("aria-describedby")).toBe(why.id);
+  expect(within(dialog).getByText("0 will deploy, 2 left out, 1 skipped")).toBeTruthy();
+  await user.click(button);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.click(within(table).getByRole("checkbox", { name: "worker" }));
+  const again = within(dialog).getByRole("button", { name: "Promote 1 service" }) as HTMLButtonElement;
+  expect(again.disabled).toBe(false);
+  expect(again.getAttribute("aria-describedby")).toBeNull();
+  expect(within(dialog).queryByText("No service chosen: tick at least one to promote.")).toBeNull();
 }, 30_000);
 
 test("another target reads its plan; nothing to deploy disables Promote and says why", async () => {
@@ -154,6 +212,7 @@ test("a viewer sees the plan, and Promote is disabled with the reason", async ()
   await within(dialog).findByRole("table");
   expect((within(dialog).getByRole("button", { name: "Promote" }) as HTMLButtonElement).disabled).toBe(true);
   expect(within(dialog).getByText("Viewers see the plan; developers, admins and owners promote.")).toBeTruthy();
+  expect(within(dialog).queryByRole("checkbox")).toBeNull();   // nothing to choose for who cannot promote
   // and the environment's own settings stay out of reach
   expect(screen.queryByRole("button", { name: "Delete staging" })).toBeNull();
 }, 30_000);
@@ -172,7 +231,7 @@ test("the API's errors are shown: a plan that cannot be read, and a refused prom
   planFails = false;
   await user.click(within(alert).getByRole("button", { name: "Try again" }));
   await within(dialog).findByRole("table");
-  await user.click(within(dialog).getByRole("button", { name: "Promote" }));
+  await user.click(within(dialog).getByRole("button", { name: "Promote 1 service" }));
   expect((await within(dialog).findByRole("alert")).textContent).toBe("your role here is viewer: deploying takes developer or higher (an owner or admin can change your role)");
   expect(within(dialog).getByRole("table")).toBeTruthy();   // the plan stays
 }, 30_000);
@@ -196,4 +255,7 @@ test("words: short images, the default target, the summary", () => {
   expect(defaultTarget(["dev", "qa"])).toBe("dev");
   expect(promoteSummaryWords({ deploy: 2, skip: 1, approval: 1 })).toBe("2 will deploy, 1 skipped; 1 waits for approval");
   expect(promoteSummaryWords({ deploy: 2, skip: 0, approval: 2 }, true)).toBe("2 deploying, 0 skipped; 2 wait for approval");
+  expect(promoteSummaryWords({ deploy: 1, skip: 0, approval: 0 }, false, 2)).toBe("1 will deploy, 2 left out, 0 skipped");
+  expect(promoteButtonWords(1)).toBe("Promote 1 service");
+  expect(promoteButtonWords(3)).toBe("Promote 3 services");
 });

@@ -1,6 +1,7 @@
 // Promotion (chalicelib/deploys/promote.py): what is live in one environment deployed to the
 // same-named services of another, the image by digest, nothing rebuilt. The plan first (GET, read
-// only), then Promote (POST) and a link to each deployment it started.
+// only), each service it would deploy ticked (untick to leave one out), then Promote (POST, the
+// ticked names in `services`) and a link to each deployment it started.
 import { useEffect, useId, useRef, useState, type RefObject } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -43,11 +44,24 @@ export function shortImage(ref: string): string {
   return digest === undefined ? repo : `${repo}@sha256:${digest.slice(0, 12)}`;
 }
 
-/** "2 will deploy, 1 skipped; 1 waits for approval" */
-export function promoteSummaryWords(s: PromotePlan["summary"], done = false): string {
-  const words = `${s.deploy} ${done ? "deploying" : "will deploy"}, ${s.skip} skipped`;
+/** "2 will deploy, 1 skipped; 1 waits for approval" ("2 will deploy, 1 left out, 1 skipped" with
+ * `leftOut` services the user unticked) */
+export function promoteSummaryWords(s: PromotePlan["summary"], done = false, leftOut = 0): string {
+  const words = `${s.deploy} ${done ? "deploying" : "will deploy"}, ${leftOut ? `${leftOut} left out, ` : ""}${s.skip} skipped`;
   return s.approval ? `${words}; ${s.approval} ${s.approval === 1 ? "waits" : "wait"} for approval` : words;
 }
+
+/** The plan's entries that would deploy and are not unticked, in the plan's order: what Promote sends. */
+export const chosenEntries = (plan: PromotePlan, unticked: ReadonlySet<string>) =>
+  plan.services.filter((e) => e.action === "deploy" && !unticked.has(e.service));
+
+/** The plan's summary for the chosen services: the unticked ones neither deploy nor count as skipped. */
+export function chosenSummary(plan: PromotePlan, chosen: PromoteEntry[]): PromotePlan["summary"] {
+  return { deploy: chosen.length, skip: plan.summary.skip, approval: chosen.filter((e) => e.approval).length };
+}
+
+/** "Promote 2 services", "Promote 1 service" */
+export const promoteButtonWords = (n: number) => `Promote ${n} service${n === 1 ? "" : "s"}`;
 
 /** A deployment's status in words, as the result of a promotion says it. */
 export const promotedStatusWords = (status: string) => (status === "awaiting_approval" ? "waiting for approval" : statusWords(status));
@@ -63,6 +77,8 @@ export function PromoteDialog({ org, project, from, others, onClose }: {
   const canDeploy = useCan(org)("deploy");
   const [to, setTo] = useState(() => defaultTarget(others));
   const [done, setDone] = useState<PromotePlan | null>(null);
+  // by name, the services the user left out (kept when the target changes: the same source services)
+  const [unticked, setUnticked] = useState<ReadonlySet<string>>(() => new Set());
   const path = { org, project, env: from };
   const plan = useQuery({
     queryKey: ["promote-plan", org, project, from, to],
@@ -73,8 +89,9 @@ export function PromoteDialog({ org, project, from, others, onClose }: {
     })),
   });
   const promote = useMutation({
-    mutationFn: () => unwrap<PromotePlan>(api.POST("/v1/orgs/{org}/projects/{project}/environments/{env}/promote", {
-      params: { path }, headers: { "Idempotency-Key": crypto.randomUUID() }, body: { to },
+    // exactly the ticked services: one added or changed since the plan was read is not promoted unseen
+    mutationFn: (services: string[]) => unwrap<PromotePlan>(api.POST("/v1/orgs/{org}/projects/{project}/environments/{env}/promote", {
+      params: { path }, headers: { "Idempotency-Key": crypto.randomUUID() }, body: { to, services },
     })),
     onSuccess: (out) => {
       setDone(out);
@@ -88,10 +105,18 @@ export function PromoteDialog({ org, project, from, others, onClose }: {
   });
   const p = plan.data;
   const nothing = p && p.summary.deploy === 0;
+  const chosen = p ? chosenEntries(p, unticked) : [];
   const whyNot = !p ? null
     : !canDeploy ? "Viewers see the plan; developers, admins and owners promote."
     : nothing ? "Nothing to promote: every service is skipped (the table says why)."
+    : chosen.length === 0 ? "No service chosen: tick at least one to promote."
     : null;
+  const toggle = (name: string, on: boolean) => {
+    const next = new Set(unticked);
+    if (on) next.delete(name); else next.add(name);
+    setUnticked(next);
+    promote.reset();
+  };
   const whyId = useId();
   const resultHeading = useRef<HTMLHeadingElement>(null);
   useEffect(() => { if (done) resultHeading.current?.focus(); }, [done]);
@@ -110,13 +135,13 @@ export function PromoteDialog({ org, project, from, others, onClose }: {
           </Field>
           {plan.isLoading && <Loading what="the plan" />}
           {plan.error ? <ErrorNote error={plan.error} retry={() => void plan.refetch()} /> : null}
-          {p && <PlanView plan={p} />}
+          {p && <PlanView plan={p} chosen={chosen} pick={canDeploy ? toggle : undefined} />}
           <ErrorNote error={promote.error} />
           {whyNot && <p id={whyId} className="muted">{whyNot}</p>}
           <div className="actions">
-            <button className="primary" onClick={() => promote.mutate()} aria-describedby={whyNot ? whyId : undefined}
-              disabled={!p || !!whyNot || promote.isPending || plan.isFetching}>
-              {promote.isPending ? "Promoting…" : "Promote"}
+            <button className="primary" onClick={() => promote.mutate(chosen.map((e) => e.service))}
+              aria-describedby={whyNot ? whyId : undefined} disabled={!p || !!whyNot || promote.isPending || plan.isFetching}>
+              {promote.isPending ? "Promoting…" : p && canDeploy && !nothing ? promoteButtonWords(chosen.length) : "Promote"}
             </button>
             <button className="cancel" onClick={onClose}>Cancel</button>
           </div>
@@ -136,7 +161,9 @@ function ReleaseCell({ r }: { r: PromoteRelease | null | undefined }) {
   );
 }
 
-function Action({ e }: { e: PromoteEntry }) {
+/** What happens to the service: deploy (unticked: left out) or skip. */
+function Action({ e, left }: { e: PromoteEntry; left: boolean }) {
+  if (left) return <strong>Left out</strong>;
   return (
     <>
       <strong>{e.action === "deploy" ? "Deploy" : "Skip"}</strong>
@@ -145,9 +172,16 @@ function Action({ e }: { e: PromoteEntry }) {
   );
 }
 
-function PlanView({ plan }: { plan: PromotePlan }) {
+/** The plan as a table; with `pick` (someone who may promote), a checkbox on each service it would
+ * deploy, ticked while it is among `chosen`. */
+function PlanView({ plan, chosen, pick }: {
+  plan: PromotePlan; chosen: PromoteEntry[]; pick?: ((name: string, on: boolean) => void) | undefined;
+}) {
   const warningsId = useId();
-  const warned = plan.services.filter((e) => e.warnings.length > 0);
+  const isLeftOut = (e: PromoteEntry) => !!pick && e.action === "deploy" && !chosen.includes(e);
+  // a service left out is not checked first
+  const warned = plan.services.filter((e) => e.warnings.length > 0 && !isLeftOut(e));
+  const leftOut = pick ? plan.summary.deploy - chosen.length : 0;
   if (plan.services.length === 0) return <p>{plan.from.name} has no services to promote.</p>;
   return (
     <>
@@ -159,12 +193,18 @@ function PlanView({ plan }: { plan: PromotePlan }) {
         <tbody>
           {/* on a phone, three columns: what happens and why go under the service's name */}
           {plan.services.map((e) => (
-            <tr key={e.service} data-service={e.service} data-action={e.action}>
+            <tr key={e.service} data-service={e.service} data-action={e.action} data-left-out={isLeftOut(e) || undefined}>
               <th scope="row">
-                {e.service}
-                <span className="narrow-only promote-narrow"><span><Action e={e} /></span><small>{e.reason}</small></span>
+                {/* the name labels the checkbox: a click on it ticks too (a bigger target on a phone) */}
+                {pick && e.action === "deploy" ? (
+                  <label className="promote-pick">
+                    <input type="checkbox" checked={!isLeftOut(e)} onChange={(ev) => pick(e.service, ev.target.checked)} />
+                    {e.service}
+                  </label>
+                ) : pick ? <span className="promote-pick-none">{e.service}</span> : e.service}
+                <span className="narrow-only promote-narrow"><span><Action e={e} left={isLeftOut(e)} /></span><small>{e.reason}</small></span>
               </th>
-              <td className="hide-narrow"><Action e={e} /></td>
+              <td className="hide-narrow"><Action e={e} left={isLeftOut(e)} /></td>
               <td><ReleaseCell r={e.from} /></td>
               <td>{e.to ? <ReleaseCell r={e.to.live} /> : <span className="muted">no such service</span>}</td>
               <td className="hide-narrow">{e.reason}</td>
@@ -182,7 +222,7 @@ function PlanView({ plan }: { plan: PromotePlan }) {
           </ul>
         </section>
       )}
-      <p><strong>{promoteSummaryWords(plan.summary)}</strong></p>
+      <p><strong>{promoteSummaryWords(pick ? chosenSummary(plan, chosen) : plan.summary, false, leftOut)}</strong></p>
     </>
   );
 }

@@ -422,3 +422,81 @@ test("changes that cannot be read: the reason and Try again; the rest of the pag
   await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
   expect(await within(section).findByText("Nothing changed: the same image, settings and secret versions.")).toBeTruthy();
 });
+
+// Compare with: GET …/changes?against= (chalicelib/deploys/changes.py), the choices from GET …/releases
+const rel = (id: string, number: number, current = false) => ({
+  deployment_id: id, number, image: `nginx:1.${number}`, actor: "ada@example.com", created: at(-number * 3600),
+  finished: at(-number * 3600 + 60), current, secret_versions: {},
+});
+const comparePage = () => {
+  const d6 = dep({ status: "live", number: 6, finished: at(3) });
+  return {
+    ...changesPage(d6, () => [200, {}]),
+    // newest first, as the API lists them: #7 is later than this one, #6 is this one
+    "GET /v1/orgs/o/services/s/releases": (): [number, unknown] =>
+      [200, { items: [rel("d7", 7, true), rel("d2", 6), rel("d5", 5), rel("d4", 4), rel("d3", 3)], next: null }],
+    "GET /v1/orgs/o/deployments/d2/changes": (req: Request): [number, unknown] => {
+      const against = new URL(req.url).searchParams.get("against");
+      if (against === "dX") return [404, err("not_found", "no such deployment of this service to compare with", "against")];
+      if (against === "d3") {
+        return [200, changes({ deployment: release("d2", 6, "nginx:1.6"), against: release("d3", 3, "nginx:1.3"),
+          image: { from: "nginx:1.3", to: "nginx:1.6" }, summary: ["image nginx:1.3 -> nginx:1.6"] })];
+      }
+      return [200, changes({ deployment: release("d2", 6, "nginx:1.6"), against: release("d5", 5, "nginx:1.6"), unchanged: true })];
+    },
+  };
+};
+const againstOf = (calls: { path: string; url: string }[]) =>
+  calls.filter((c) => c.path.endsWith("/changes")).map((c) => new URL(c.url).searchParams.get("against"));
+
+test("Compare with: the release before by default, earlier releases only; another one is asked for with against", async () => {
+  session.set("t");
+  const calls = fakeApi(comparePage());
+  const router = renderAt("/orgs/o/deployments/d2");
+  let section = await screen.findByRole("region", { name: "Changes since release #5" }, { timeout: 5000 });
+  const select = await within(section).findByRole("combobox", { name: "Compare with" }) as HTMLSelectElement;
+  const options = [...select.options];
+  expect(options.map((o) => o.value)).toEqual(["", "d4", "d3"]);   // neither this release (#6) nor a later one (#7)
+  expect(options[0]!.textContent).toMatch(/^release #5 \(the release before\) · /);
+  expect(options.slice(1).map((o) => o.textContent!.split(" · ")[0])).toEqual(["release #4", "release #3"]);
+  expect(select.value).toBe("");
+  expect(within(section).getByText("Nothing changed: the same image, settings and secret versions.")).toBeTruthy();
+
+  await userEvent.selectOptions(select, "d3");
+  section = await screen.findByRole("region", { name: "Changes since release #3" });
+  expect(within(section).getByRole("link", { name: "release #3" }).getAttribute("href")).toBe("/orgs/o/deployments/d3");
+  expect(heard(await within(section).findByRole("listitem"))).toBe("Image nginx:1.3 to nginx:1.6");
+  expect(router.state.location.search).toBe("?against=d3");   // the comparison can be shared
+
+  await userEvent.selectOptions(within(section).getByRole("combobox", { name: "Compare with" }), "");
+  expect(await screen.findByRole("region", { name: "Changes since release #5" })).toBeTruthy();
+  expect(router.state.location.search).toBe("");
+  expect(againstOf(calls)).toEqual([null, "d3"]);   // the release before is asked once (then from the cache)
+});
+
+test("Compare with a deployment the API refuses: its message, and the release before is one choice away", async () => {
+  session.set("t");
+  const calls = fakeApi(comparePage());
+  renderAt("/orgs/o/deployments/d2?against=dX");
+  const section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
+  expect((await within(section).findByRole("alert")).textContent).toContain("no such deployment of this service to compare with");
+  const select = await within(section).findByRole("combobox", { name: "Compare with" }) as HTMLSelectElement;
+  expect(select.value).toBe("dX");
+  expect(select.selectedOptions[0]!.textContent).toBe("the deployment in the address");
+  await userEvent.selectOptions(select, "");
+  expect(await screen.findByRole("region", { name: "Changes since release #5" })).toBeTruthy();
+  expect(within(screen.getByTestId("changes")).queryByRole("alert")).toBeNull();
+  expect(againstOf(calls).sort()).toEqual(["dX", null].sort());
+});
+
+test("a first release: nothing earlier to compare with, no Compare with", async () => {
+  session.set("t");
+  fakeApi({
+    ...changesPage(live, () => [200, changes({ against: null, summary: ["the service's first release"] })]),
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [rel("d2", 2, true)], next: null }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
+  expect(await within(section).findByText("The service's first release: everything in it is new.")).toBeTruthy();
+  expect(within(section).queryByRole("combobox")).toBeNull();
+});

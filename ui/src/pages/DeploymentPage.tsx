@@ -110,7 +110,7 @@ export default function DeploymentPage() {
       <div className="split deploy-split">
         {/* what it changes over the steps: beside the log (on a phone, a few lines above it) */}
         <div className="deploy-side">
-          <ChangesSection org={org} d={x} />
+          <ChangesSection org={org} d={x} live={service.data?.live_deployment_id} />
           <Timeline deployment={x} />
         </div>
         <section aria-labelledby="logh" className="grow">

@@ -1,7 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
-import { endpoints, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { freezeUntilWords } from "../components/FreezeForm";
+import { ago } from "../lib/format";
+import { type Answer, endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 
 const project = { "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }] as [number, unknown] };
 const deployment = (n: number, status: string) => ({
@@ -249,4 +251,86 @@ test("Suspend asks first, then the service says suspended with a Resume that fol
   expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(
     ["/v1/orgs/o/services/s/suspend", "/v1/orgs/o/services/s/resume"]);
   expect(await screen.findByText(/resume of release #1/, {}, { timeout: 5000 })).toBeTruthy();
+});
+
+// A deploy freeze (chalicelib/catalog/environments.py): GET …/environments/{env} answers `freeze` while it lasts
+const ENV = "/v1/orgs/o/projects/p/environments/env_prod";
+const environment = (freeze: Record<string, unknown> | null) => ({
+  id: "env_prod", project_id: "p", name: "production", domain_suffix: null, env: {}, require_approval: false, freeze,
+});
+const blackFriday = { reason: "Black Friday", until: "2026-11-30T08:00:00Z", by: "ada@example.com", at: "2026-11-26T17:40:00Z" };
+const releaseOf = (n: number, current: boolean) => ({
+  deployment_id: `d${n}`, number: n, image: `nginx:1.2${n}`, actor: "ada@example.com", created: "2026-11-26T17:40:00Z",
+  finished: "2026-11-26T17:40:03Z", current, secret_versions: {},
+});
+const liveService = (over: Record<string, unknown> = {}): Record<string, Answer> => ({
+  ...signedIn(), ...project,
+  "GET /v1/orgs/o/services/s": () => [200, { ...service, environment_id: "env_prod", live_deployment_id: "d2", needs_deploy: false }],
+  "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(2, "live"), deployment(1, "live")], next: null }],
+  "GET /v1/orgs/o/services/s/releases": () => [200, { items: [releaseOf(2, true), releaseOf(1, false)], next: null }],
+  ...over,
+});
+
+test("a frozen environment: the notice by Deploy (why, until when, who), Deploy disabled and described by it; rollback and restart stay", async () => {
+  session.set("t");
+  const calls = fakeApi(liveService({ [`GET ${ENV}`]: () => [200, environment(blackFriday)] }));
+  renderAt("/orgs/o/services/s");
+  const notice = await screen.findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toBe(
+    `frozen The production environment is frozen ${freezeUntilWords(blackFriday)}: Black Friday. New deploys are refused; ` +
+    `rollbacks and restarts still run. Frozen by ada@example.com (${ago(blackFriday.at)}). Lift it under the project's environments.`);
+  expect(freezeUntilWords(blackFriday)).toMatch(/^until /);   // the local time, as the environments page says it
+  expect(within(notice).getByRole("link", { name: "environments" }).getAttribute("href")).toBe("/orgs/o/projects/p");
+  expect(notice.closest("[aria-live=polite]")).toBeTruthy();   // a freeze set while the page is open is said
+
+  const deploy = screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement;
+  expect(deploy.disabled).toBe(true);
+  expect(deploy.getAttribute("aria-describedby")).toBe(notice.id);
+  expect(deploy.title).toBe("production is frozen: new deploys are refused");
+  expect((screen.getByRole("button", { name: "Restart" }) as HTMLButtonElement).disabled).toBe(false);
+  expect((await screen.findByRole("button", { name: "Roll back to #1" }) as HTMLButtonElement).disabled).toBe(false);
+  expect(calls.filter((c) => c.path === ENV)).toHaveLength(1);   // its environment, by id
+});
+
+test("not frozen: no notice and Deploy works; a deploy refused by a freeze set meanwhile reads the environment again", async () => {
+  session.set("t");
+  let frozen = false;
+  const calls = fakeApi(liveService({
+    [`GET ${ENV}`]: () => [200, environment(frozen ? { ...blackFriday, until: null } : null)],
+    "GET /v1/orgs/o/services/s/plan": () => [200, { service_id: "s", sandbox: true, summary: { "no-op": 0 }, message: "nothing to change", steps: [] }],
+    "POST /v1/orgs/o/services/s/deployments": () => {
+      frozen = true;   // someone froze production after the page read it
+      return [409, err("conflict", "the production environment is frozen: Black Friday (rollbacks and restarts still run; an admin lifts it with `launchbay envs unfreeze production`)", "environment")];
+    },
+  }));
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  const deploy = await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }) as HTMLButtonElement;
+  await waitFor(() => expect(calls.filter((c) => c.path === ENV)).toHaveLength(1));
+  expect(screen.queryByTestId("frozen")).toBeNull();
+  expect(deploy.disabled).toBe(false);
+  expect(deploy.getAttribute("aria-describedby")).toBeNull();
+
+  await user.click(deploy);
+  const dialog = await screen.findByRole("dialog");
+  const now = await within(dialog).findByRole("button", { name: "Deploy now" });
+  await waitFor(() => expect((now as HTMLButtonElement).disabled).toBe(false));   // once the plan is read
+  await user.click(now);
+  expect((await within(dialog).findByText(/^the production environment is frozen/)).getAttribute("role")).toBe("alert");
+  const notice = await screen.findByTestId("frozen");
+  expect(notice.textContent).toContain("The production environment is frozen until lifted: Black Friday.");
+  expect(calls.filter((c) => c.path === ENV)).toHaveLength(2);
+});
+
+test("a viewer sees the freeze too, without the way to lift it", async () => {
+  session.set("t");
+  fakeApi(liveService({
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+    [`GET ${ENV}`]: () => [200, environment(blackFriday)],
+  }));
+  renderAt("/orgs/o/services/s");
+  const notice = await screen.findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toContain("New deploys are refused; rollbacks and restarts still run.");
+  expect(within(notice).queryByRole("link")).toBeNull();
+  expect(screen.queryByRole("button", { name: "Deploy" })).toBeNull();
 });

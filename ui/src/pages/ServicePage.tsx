@@ -1,9 +1,10 @@
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useId, useState } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Service, ServiceEndpoints } from "../api/models";
-import { keys, useCan, useDeployments, useProject, useService, useServiceFollows } from "../api/queries";
+import type { Environment, Freeze, Service, ServiceEndpoints } from "../api/models";
+import { keys, useCan, useDeployments, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
+import { freezeUntilWords } from "../components/FreezeForm";
 import { DeployDialog } from "../components/DeployDialog";
 import { RestartDialog } from "../components/RestartDialog";
 import { ResumeDialog, SuspendDialog } from "../components/SuspendDialog";
@@ -13,6 +14,7 @@ import { StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
+import { ago } from "../lib/format";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
@@ -29,6 +31,9 @@ export default function ServicePage() {
   const service = useService(org, svc);
   const s = service.data;
   const project = useProject(org, s?.project_id ?? "");
+  // its environment's deploy freeze: new releases are refused there (rollbacks and restarts still run)
+  const environment = useEnvironment(org, s?.project_id ?? "", s?.environment_id ?? s?.environment ?? "");
+  const frozenId = useId();
   useServiceFollows(org, svc, useDeployments(org, svc).data?.items);
   const [confirming, setConfirming] = useState(false);
   const [restarting, setRestarting] = useState(false);
@@ -37,6 +42,8 @@ export default function ServicePage() {
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
   const base = `/orgs/${org}/services/${svc}`;
+  const env = environment.data;
+  const freeze = env?.freeze ?? null;
   const tabs: [string, string][] = [["deploys", "Deployments"], ["logs", "Logs"], ["variables", "Variables & secrets"], ["resources", "Resources"], ["settings", "Settings"]];
   if (s.kind === "web") tabs.push(["domain", "Domain"]);
   tabs.push(["runs", "Runs"]);   // cron runs and one-off commands, for every kind
@@ -64,12 +71,17 @@ export default function ServicePage() {
                 Restart
               </button>
             )}
-            <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting" || suspended(s)} aria-haspopup="dialog"
-              title={suspended(s) ? "Suspended: resume it first" : undefined}>
+            <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting" || suspended(s) || !!freeze}
+              aria-haspopup="dialog" aria-describedby={freeze ? frozenId : undefined}
+              title={suspended(s) ? "Suspended: resume it first" : freeze ? `${env!.name} is frozen: new deploys are refused` : undefined}>
               Deploy
             </button>
           </div>
         )}
+      </div>
+      {/* a freeze set or lifted while the page is open is said (the environment is read again every 30 s) */}
+      <div aria-live="polite">
+        {env && freeze && <FrozenNotice id={frozenId} org={org} env={env} freeze={freeze} canLift={can("project.write")} />}
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       <StatusChanges items={[s]} />
@@ -94,6 +106,20 @@ export default function ServicePage() {
       {tab === "runs" && <Runs org={org} service={s} />}
       {tab === "metrics" && <Suspense fallback={<Loading what="metrics" />}><Observe org={org} service={s} /></Suspense>}
     </section>
+  );
+}
+
+/** The service's environment is frozen: why, until when (local time), who froze it; deploys are
+ * refused, rollbacks and restarts still run. Describes the disabled Deploy button (`id`). */
+function FrozenNotice({ id, org, env, freeze, canLift }: { id: string; org: string; env: Environment; freeze: Freeze; canLift: boolean }) {
+  return (
+    <p id={id} className="notice freeze-notice" data-testid="frozen">
+      <span className="badge badge-warn">frozen</span>{" "}
+      <strong>The {env.name} environment is frozen {freezeUntilWords(freeze)}: {freeze.reason}.</strong>{" "}
+      New deploys are refused; rollbacks and restarts still run.{" "}
+      <span className="muted">Frozen by {freeze.by} ({ago(freeze.at)}).</span>
+      {canLift && <> Lift it under the project's <Link to={`/orgs/${org}/projects/${env.project_id}`}>environments</Link>.</>}
+    </p>
   );
 }
 
