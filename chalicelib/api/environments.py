@@ -3,6 +3,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query, request
 from chalicelib.catalog import environments as envs
+from chalicelib.catalog import freezes
 from chalicelib.catalog.models import CloneIn, EnvironmentIn, EnvironmentPatch, FreezeIn, SecretIn
 from chalicelib.core.errors import BadRequest
 from chalicelib.deploys.models import PromoteIn
@@ -110,12 +111,12 @@ def freeze(org, project, env):
     who = actor(bp)
     body = parse_body(bp, FreezeIn)
     until = iso_from_epoch(body.until.timestamp()) if body.until else None
-    return envs.public(ports(), envs.freeze_environment(ports(), who, org, project, env, body.reason, until))
+    return envs.public(ports(), freezes.freeze_environment(ports(), who, org, project, env, body.reason, until))
 
 
 @endpoint(bp, ENVS + "/{env}/freeze", "DELETE", "Lift the environment's deploy freeze (admin or owner)", tag=TAG)
 def unfreeze(org, project, env):
-    return envs.public(ports(), envs.unfreeze_environment(ports(), actor(bp), org, project, env))
+    return envs.public(ports(), freezes.unfreeze_environment(ports(), actor(bp), org, project, env))
 
 
 @endpoint(bp, ENVS + "/{env}/secrets", "GET", "Environment secret names and versions (never values)", tag="secrets")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib import lifecycle
-from chalicelib.catalog import environments
+from chalicelib.catalog import environments, freezes
 from chalicelib.catalog.environments import secret_value
 from chalicelib.core import tracing
 from chalicelib.core.context import Ports
@@ -209,8 +209,8 @@ def _frozen(ports: Ports, dep: dict) -> Optional[str]:
         return None
     service = ports.store.collection("services").get(dep["service_id"])
     env = environments.of_service(ports, service) if service else {}
-    freeze = environments.freeze_of(env)
-    return environments.frozen_message(env, freeze) if freeze else None
+    freeze = freezes.freeze_of(env)
+    return freezes.frozen_message(env, freeze) if freeze else None
 
 
 def _record(ports: Ports, dep: dict, owner: str, steps_doc: list, **fields: Any) -> dict:

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
-from chalicelib.catalog import environments
+from chalicelib.catalog import environments, freezes
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.deploys import service as deploys
@@ -186,8 +186,8 @@ def _entry(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: di
                            "then promote")
     elif dst["status"] == "deleting":
         entry["reason"] = f"{src['name']} in {target['name']} is being deleted"
-    elif freeze := environments.freeze_of(target):
-        entry["reason"] = environments.frozen_message(target, freeze)
+    elif freeze := freezes.freeze_of(target):
+        entry["reason"] = freezes.frozen_message(target, freeze)
     elif dst["status"] in states.SUSPENDED:
         entry["reason"] = f"{src['name']} in {target['name']} is {dst['status']}: resume it first"
     elif entry["to"]["live"] and entry["to"]["live"]["image"] == entry["from"]["image"]:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
-from chalicelib.catalog import environments
+from chalicelib.catalog import environments, freezes
 from chalicelib.catalog.service import effective_spec, get_service
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Forbidden, Invalid, NotFound, StateConflict
@@ -87,7 +87,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         raise Invalid("the service builds from source; this deployment names no image to run", field="image")
     env = environments.of_service(ports, service)
     if not release:   # a freeze stops new releases; an incident still needs rollbacks and restarts
-        environments.refuse_if_frozen(env)
+        freezes.refuse_if_frozen(env)
     now = now_iso()
     # an environment that requires approval holds a new release for an admin (a rollback or a restart
     # runs a release that went live already, and the platform's own rollback cannot wait for anyone)
@@ -354,7 +354,7 @@ def approve(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
         raise Forbidden(f"the {env.get('name')} environment needs another admin or owner to approve a deploy "
                         "you asked for", field="approval")
     if env:
-        environments.refuse_if_frozen(env)   # it stays waiting: approve it once the freeze is lifted
+        freezes.refuse_if_frozen(env)   # it stays waiting: approve it once the freeze is lifted
     now = now_iso()
     new = lifecycle.move(ports, dep, "queued", f"approved by {actor.label}; waiting for a worker", actor,
                          approved_by=actor.label, approved=now)

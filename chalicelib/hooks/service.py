@@ -171,7 +171,7 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
            commit: Optional[dict[str, str]]) -> list[str]:
     """One deployment per service; the delivery id as idempotency key makes a re-run of the task
     return the same deployments. A newer deployment supersedes the service's older queued ones."""
-    from chalicelib.catalog.environments import freeze_of
+    from chalicelib.catalog.freezes import freeze_of
     from chalicelib.deploys.service import create_deployment
 
     made = []
@@ -202,7 +202,7 @@ def on_push(ports: Ports, actor: Actor, delivery: dict[str, Any], push: github.P
         return {"skipped": f"no service of {', '.join(e['name'] for e in envs)} is built from "
                            f"{push.repository.full_name}"}
     deployments = deploy(ports, actor, services, delivery, push.commit())
-    from chalicelib.catalog.environments import freeze_of
+    from chalicelib.catalog.freezes import freeze_of
 
     frozen = [e["name"] for e in envs if freeze_of(e)]
     return {"branch": branch, "environments": [e["name"] for e in envs], "deployments": deployments,

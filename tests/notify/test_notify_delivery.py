@@ -263,7 +263,7 @@ def test_a_freeze_and_its_lifting_are_told(make_org, ports, notify_worker):
 
 
 def test_freeze_windows_opening_and_closing_are_told_once(make_org, ports, notify_worker):
-    from chalicelib.catalog import environments
+    from chalicelib.catalog import freezes
 
     hour = time.gmtime().tm_hour
     org = make_org(email="lead@acme.io")
@@ -274,13 +274,13 @@ def test_freeze_windows_opening_and_closing_are_told_once(make_org, ports, notif
         _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"),
                    events=[events.ENVIRONMENT_FROZEN, events.ENVIRONMENT_UNFROZEN])
         assert org.call("PATCH", f"{envs}/production", {"freeze_windows": [now_open]})[0] == 200
-        assert environments.announce_windows(ports) == 1          # open: told
-        assert environments.announce_windows(ports) == 0          # and not again
+        assert freezes.announce_windows(ports) == 1          # open: told
+        assert freezes.announce_windows(ports) == 0          # and not again
         chat.wait(1)
         later = {**now_open, "start": f"0 {(hour + 2) % 24} * * *", "end": f"0 {(hour + 3) % 24} * * *"}
         assert org.call("PATCH", f"{envs}/production", {"freeze_windows": [later]})[0] == 200
-        assert environments.announce_windows(ports) == 1          # closed (the window moved): told
-        assert environments.announce_windows(ports) == 0
+        assert freezes.announce_windows(ports) == 1          # closed (the window moved): told
+        assert freezes.announce_windows(ports) == 0
         got = chat.wait(2)
         time.sleep(1)
         assert len(chat.requests) == 2

@@ -16,9 +16,9 @@ def reap_deployments() -> dict[str, int]:
 
 @celery.task(name=names.ANNOUNCE_FREEZES)
 def announce_freezes() -> int:
-    from chalicelib.catalog import environments
+    from chalicelib.catalog import freezes
 
-    return environments.announce_windows(get_ports())
+    return freezes.announce_windows(get_ports())
 
 
 @celery.task(name=names.HEALTH_WATCH)
