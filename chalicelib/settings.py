@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # The web UI's address (https://launchbay.example.com): links in notifications start with it.
     # Empty: they are paths (/orgs/.../deployments/...).
     public_url: str = Field("", alias="LAUNCHBAY_PUBLIC_URL")
+    # GitHub's REST API, where commit statuses of deployments go (chalicelib/hooks/statuses.py);
+    # https://HOST/api/v3 for GitHub Enterprise Server.
+    github_api_url: str = Field("https://api.github.com", alias="LAUNCHBAY_GITHUB_API_URL")
 
     @field_validator("mongodb_uri", "opensearch_url", "aws_endpoint_url")
     @classmethod

@@ -135,6 +135,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
             if first is not None:  # (gone again only if deleted meanwhile: the Conflict stands)
                 return first, False
         raise
+    _report_to_github(ports, dep)
     if held:   # nothing runs, and nothing older is superseded, until an admin approves it
         from chalicelib.notify import service as notify
 
@@ -146,6 +147,18 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         take_over(ports, actor, dep)
     _publish(ports, dep)
     return dep, True
+
+
+def _report_to_github(ports: Ports, dep: dict[str, Any]) -> None:
+    """A deployment of a GitHub commit shows on it as pending from the start (chalicelib/hooks/statuses.py;
+    its later moves are told by the lifecycle's ReportToGitHub)."""
+    from chalicelib.hooks import statuses
+
+    if statuses.reportable(dep):
+        try:
+            ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
+        except Exception as exc:   # a courtesy: the deployment stands
+            log.warning("the GitHub status of %s was not published (%s)", dep["id"], type(exc).__name__)
 
 
 def _publish(ports: Ports, dep: dict[str, Any]) -> None:

@@ -296,6 +296,22 @@ class FreeTheServiceLock(Rule):
         move.ports.store.collection("locks").delete(f"svc:{move.doc['service_id']}", expect={"holder": move.doc["id"]})
 
 
+class ReportToGitHub(Rule):
+    """A deployment of a GitHub commit shows on it as a commit status (chalicelib/hooks/statuses.py):
+    one task per move, which posts the status the deployment has when it runs."""
+
+    def after(self, move: Move) -> None:
+        from chalicelib import tasks
+        from chalicelib.hooks import statuses
+
+        dep = move.new or move.doc
+        if statuses.reportable(dep):
+            try:
+                move.ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
+            except Exception:   # a status is a courtesy: the move stands
+                log.exception("publishing the GitHub status of %s failed", dep["id"])
+
+
 class Notify(Rule):
     """Once committed, the project's notification subscriptions hear of it (chalicelib/notify):
     one task published, or nothing when the project has no subscription; never raises."""
@@ -309,7 +325,7 @@ class Notify(Rule):
 
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),
-                                       Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify(),
+                                       Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify(), ReportToGitHub(),
                                        AutoPromote())   # last: the service's own effects first
 
 

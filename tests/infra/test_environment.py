@@ -36,6 +36,7 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_ROLLOUT_POLL": "5 s on AWS",
     "LAUNCHBAY_MAX_BODY_BYTES": "1 MiB",
     "LAUNCHBAY_PUBLIC_URL": "links in notifications are paths until the operator sets the UI's address",
+    "LAUNCHBAY_GITHUB_API_URL": "api.github.com; a GitHub Enterprise Server operator sets theirs",
     "LAUNCHBAY_API_STORE_WAIT": "2 s before a locked or slow store answers 503 (Atlas: server selection)",
     "LAUNCHBAY_PREVIEW_LIMIT": "5 preview environments per project",
     "LAUNCHBAY_PREVIEW_TTL_HOURS": "72 h without a push before a preview is removed",

@@ -7,9 +7,16 @@ from typing import Any
 from celery import Task
 
 from chalicelib import tasks as names
+from chalicelib.hooks import statuses
 from chalicelib.notify import delivery, service
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
+
+
+@celery.task(name=names.GITHUB_STATUS, autoretry_for=(statuses.Transient,), retry_backoff=5, retry_backoff_max=300,
+             max_retries=6)
+def github_status(deployment_id: str) -> dict[str, Any]:
+    return statuses.post(get_ports(), deployment_id)
 
 
 @celery.task(name=names.NOTIFY_EVENT)

@@ -1,0 +1,100 @@
+"""Commit statuses on GitHub: each deployment of a commit of a GitHub repository shows on that
+commit, and so on its pull request and branch, as `launchbay/<environment>/<service>`: pending
+while it waits for approval or is under way, success once live, failure when it failed or was
+rolled back, error when it was cancelled or superseded. "Details" opens the deployment's page.
+
+A task posts it (the notify queue: GitHub is on the internet, never a deploy's slot), reading the
+deployment when it runs: tasks that arrive out of order all post the newest status, which is the
+one GitHub then shows. It needs the organization's GitHub token (the one builds clone with) with
+permission to write commit statuses; without a token nothing is posted. What GitHub answered is
+kept on the deployment (`github_status`) and shown with it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+from chalicelib.core.context import Ports
+from chalicelib.core.ids import now_iso
+
+SHA = re.compile(r"^[0-9a-f]{40}$")
+REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# deployment status -> (GitHub state, words)
+STATES = {"awaiting_approval": ("pending", "waiting for approval"), "queued": ("pending", "queued"),
+          "building": ("pending", "building the image"), "provisioning": ("pending", "deploying"),
+          "deploying": ("pending", "rolling out"), "rollback_pending": ("failure", "failed; rolling back"),
+          "rolling_back": ("failure", "failed; rolling back"), "live": ("success", "live"),
+          "failed": ("failure", "failed"), "rolled_back": ("failure", "failed and rolled back"),
+          "cancelled": ("error", "cancelled"), "superseded": ("error", "superseded by a newer deployment")}
+DESCRIPTION_CHARS = 140   # GitHub's limit
+
+
+class Transient(Exception):
+    """GitHub could not be reached or answered 5xx/429: the task tries again later."""
+
+
+def repository(ports: Ports, dep: dict[str, Any]) -> Optional[str]:
+    """owner/name of the GitHub repository the deployed commit belongs to, if any: the build's,
+    else (a promotion, a rollback) the service's source."""
+    repo = (dep.get("build") or {}).get("repo")
+    if not repo:
+        service = ports.store.collection("services").get(dep["service_id"]) or {}
+        repo = (service.get("source") or {}).get("repo")
+    return repo if repo and REPO.match(repo) else None
+
+
+def reportable(dep: dict[str, Any]) -> bool:
+    """Cheap, for the lifecycle: a deployment of a known commit (the task checks the rest)."""
+    return bool(SHA.match(((dep.get("commit") or {}).get("sha")) or ""))
+
+
+def status_of(ports: Ports, dep: dict[str, Any]) -> dict[str, str]:
+    from chalicelib.notify.service import link
+
+    state, words = STATES[dep["status"]]
+    if dep["status"] == "failed" and dep.get("error"):
+        words = f"failed: {dep['error']}"
+    if dep["status"] == "rolled_back" and dep.get("rollback_to_number"):
+        words = f"failed and rolled back to release #{dep['rollback_to_number']}"
+    text = f"#{dep['number']} {words}"
+    out = {"state": state, "description": text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS - 1] + "…",
+           "context": f"launchbay/{dep.get('environment') or 'production'}/{dep['service_name']}"}
+    url = link(ports, f"/orgs/{dep['org_id']}/deployments/{dep['id']}")
+    if url.startswith(("https://", "http://")):   # GitHub takes absolute links only (LAUNCHBAY_PUBLIC_URL)
+        out["target_url"] = url
+    return out
+
+
+def post(ports: Ports, dep_id: str) -> dict[str, Any]:
+    """The task: post the deployment's current status on its commit. -> what was posted (or why not)."""
+    from chalicelib.catalog.environments import secret_value
+    from chalicelib.hooks.credentials import GITHUB_TOKEN
+    from chalicelib.notify import delivery, urls
+
+    deps = ports.store.collection("deployments")
+    dep = deps.get(dep_id)
+    repo = repository(ports, dep) if dep and reportable(dep) else None
+    if dep is None or repo is None:
+        return {"skipped": "not a deployment of a GitHub commit"}
+    _, token = secret_value(ports, dep["org_id"], GITHUB_TOKEN)
+    if not token:
+        return {"skipped": "the organization has no GitHub token"}
+    body = status_of(ports, dep)
+    url = f"{ports.settings.github_api_url.rstrip('/')}/repos/{repo}/statuses/{dep['commit']['sha']}"
+    try:
+        sent = delivery.send(url, json.dumps(body).encode(), {
+            "Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json", "User-Agent": "launchbay"},
+            local=True)   # the operator's address (GitHub Enterprise may sit on a private network), not a tenant's
+    except urls.Refused as exc:
+        sent = delivery.Sent(None, str(exc), 0)
+    error = sent.error
+    if sent.code in (401, 403, 404):
+        error = (f"GitHub answered {sent.code}: the organization's GitHub token must be allowed to write commit "
+                 f"statuses of {repo} (classic: repo:status; fine-grained: Commit statuses, read and write)")
+    record = {**body, "repository": repo, "response_code": sent.code, "error": error, "at": now_iso()}
+    deps.update(dep_id, {"github_status": record})
+    if sent.code is None or sent.code == 429 or sent.code >= 500:
+        raise Transient(error or f"HTTP {sent.code}")
+    return record
