@@ -8,12 +8,16 @@ production is frozen (Freeze…: the row says "frozen", why and until when; prod
 its Deploy button, which is disabled while Restart is not) and Unfreeze lifts it. The environments
 table with the actions, the dialog and the frozen service page fit a 375 px phone and pass ui_a11y's
 checks.
+Freeze windows… edits production's recurring freezes in a dialog (a preset fills the fields, a bad
+cron is refused at its field, Remove drops a window): the row says them in words, and when one is open
+"frozen by a freeze window", whose Unfreeze lifts it this time only.
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 """
 from __future__ import annotations
 
 import re
+import time
 
 from tests.e2e.ui_a11y import assert_accessible
 from tests.e2e.ui_browser import (
@@ -157,3 +161,79 @@ def test_promote_staging_to_production(page, base):
     page.goto(production_web)
     expect(page.get_by_role("button", name="Deploy", exact=True)).to_be_enabled()
     expect(page.get_by_test_id("frozen")).to_have_count(0)
+
+
+def test_freeze_windows_of_an_environment(page, base):
+    sign_up_with_project(page, "windows")   # a new project has its production environment
+    envs = page.get_by_role("table", name="Environments")
+    row = envs.locator("tr[data-environment=production]")
+    expect(row).to_be_visible()
+    hour = time.gmtime().tm_hour
+    later = (f"0 {(hour + 2) % 24} * * *", f"0 {(hour + 3) % 24} * * *")   # not open during the test
+    open_now = (f"0 {(hour - 1) % 24} * * *", f"0 {(hour + 1) % 24} * * *")
+
+    envs.get_by_role("button", name="Freeze windows for production…").click()
+    dialog = page.get_by_role("dialog", name="Freeze windows for production")
+    first = dialog.get_by_role("group", name="Window 1", exact=True)
+    expect(first.get_by_label("Starts (cron)")).to_be_focused()
+    first.get_by_role("button", name="Weekends: Fri 18:00 – Mon 08:00").click()
+    expect(first.get_by_label("Starts (cron)")).to_have_value("0 18 * * 5")
+    expect(first.get_by_label("Ends (cron)")).to_have_value("0 8 * * 1")
+    expect(first.get_by_label("Reason")).to_have_value("weekend")
+    expect(first).to_contain_text("= Fridays 18:00")
+    first.get_by_label("Time zone").fill("Europe/Berlin")
+    dialog.get_by_role("button", name="Add a freeze window").click()
+    second = dialog.get_by_role("group", name="Window 2", exact=True)
+    second.get_by_label("Starts (cron)").fill("0 18 * *")          # four fields: the API refuses it
+    second.get_by_label("Ends (cron)").fill("0 8 * * 1")
+    second.get_by_label("Reason").fill("typo")
+    dialog.get_by_role("button", name="Save").click()
+    bad = second.get_by_label("Starts (cron)")
+    expect(bad).to_have_attribute("aria-invalid", "true")
+    expect(bad).to_be_focused()
+    expect(second).to_contain_text("is not five cron fields")
+    assert_accessible(page, "the freeze windows dialog with an error")
+    shot(page, "freeze-windows")
+    fits_375(page, "the freeze windows dialog")
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert dialog.evaluate("d => d.scrollWidth <= d.clientWidth"), "the freeze windows dialog scrolls sideways at 375 px"
+    shot(page, "mobile-freeze-windows")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    second.get_by_role("button", name="Remove window 2 (typo)").click()
+    expect(dialog.get_by_role("group", name="Window 2", exact=True)).to_have_count(0)
+    # the weekend could be open now: a window later today instead, to know what the row says
+    first.get_by_label("Starts (cron)").fill(later[0])
+    first.get_by_label("Ends (cron)").fill(later[1])
+    first.get_by_label("Reason").fill("batch")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(envs.get_by_role("button", name="Freeze windows for production…")).to_be_focused()
+    note = row.locator(".windows-note")
+    expect(note).to_contain_text(re.compile(r"^1 freeze window · next: .+ – .+, batch$"))
+    fits_375(page, "environments with freeze windows")
+
+    # a window open now: frozen by it, until its end; Unfreeze lifts it this time only
+    envs.get_by_role("button", name="Freeze windows for production…").click()
+    expect(dialog.get_by_role("group", name="Window 1", exact=True).get_by_label("Starts (cron)")).to_have_value(later[0])
+    dialog.get_by_role("button", name="Add a freeze window").click()
+    second.get_by_label("Starts (cron)").fill(open_now[0])
+    second.get_by_label("Ends (cron)").fill(open_now[1])
+    second.get_by_label("Time zone").fill("UTC")
+    second.get_by_label("Reason").fill("month-end close")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    frozen = row.locator(".freeze-note")
+    expect(frozen).to_contain_text(re.compile(r"frozen by a freeze window until .+: month-end close"))
+    expect(note).to_have_text("2 freeze windows")
+    assert_accessible(page, "environments frozen by a freeze window")
+    fits_375(page, "environments frozen by a freeze window")
+    page.set_viewport_size({"width": 375, "height": 740})
+    row.scroll_into_view_if_needed()
+    shot(page, "mobile-environments-freeze-window")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    envs.get_by_role("button", name="Unfreeze production").click()
+    ask = page.get_by_role("group", name="Unfreeze production?")
+    expect(ask).to_contain_text("Unfreeze production this time only?")
+    ask.get_by_role("button", name="Yes, unfreeze").click()
+    expect(frozen).to_have_count(0)
+    expect(note).to_contain_text(re.compile(r"^2 freeze windows · next: "))

@@ -27,11 +27,19 @@ export interface Environment {
   require_approval?: boolean; prevent_self_approval?: boolean;
   /** another environment's name: each new release that goes live here is promoted there by itself; null: none */
   promote_to?: string | null;
-  /** while a deploy freeze lasts: new releases are refused there; null: none */
+  /** while a deploy freeze lasts (set by hand, or an open freeze window's): new releases are refused there; null: none */
   freeze?: Freeze | null;
+  /** recurring deploy freezes (at most 10) */
+  freeze_windows?: FreezeWindow[];
+  /** when the next window opens, while not frozen now (ISO times); null: no windows, or frozen */
+  next_freeze?: { starts: string; until: string; reason: string } | null;
 }
-/** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when. */
-export interface Freeze { reason: string; until: string | null; by: string; at: string }
+/** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when; a freeze
+ * window's has `by` "freeze window" and the `window`. */
+export interface Freeze { reason: string; until: string | null; by: string; at: string; window?: FreezeWindow }
+/** A recurring deploy freeze (chalicelib/catalog/freeze_windows.py): `start` and `end` are five
+ * cron fields read in the IANA `timezone`. */
+export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";

@@ -11,6 +11,7 @@ import { ApprovalForm, approvalWords } from "../components/Approval";
 import { PromoteDialog } from "../components/PromoteDialog";
 import { AutoPromoteForm } from "../components/AutoPromoteForm";
 import { FreezeForm, freezeUntilWords } from "../components/FreezeForm";
+import { byWindow, FreezeWindowsForm, windowFreezeWords, windowsWords } from "../components/FreezeWindowsForm";
 
 interface Place { account: string; region: string }
 
@@ -113,6 +114,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "freeze" | "unfreeze" | "delete">("view");
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
+  const [windowing, setWindowing] = useState(false);   // the freeze windows' dialog, as Promote…
   const others = ctx.names.filter((n) => n !== env.name);
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
@@ -131,9 +133,11 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         {env.promote_to && <small className="narrow-only muted"><span aria-hidden="true">→ </span><span className="sr-only">promotes to </span>{env.promote_to}</small>}
         {env.freeze && (
           <small className="freeze-note" data-frozen="">
-            <span className="badge badge-warn">frozen</span> {env.freeze.reason} · {freezeUntilWords(env.freeze)}
+            <span className="badge badge-warn">frozen</span>{" "}
+            {byWindow(env.freeze) ? windowFreezeWords(env.freeze) : `${env.freeze.reason} · ${freezeUntilWords(env.freeze)}`}
           </small>
         )}
+        {windowsWords(env) && <small className="windows-note muted">{windowsWords(env)}</small>}
       </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
@@ -163,11 +167,14 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                 {env.freeze
                   ? <button className="link" onClick={() => setMode("unfreeze")} aria-label={`Unfreeze ${env.name}`}>Unfreeze</button>
                   : <button className="link" onClick={() => setMode("freeze")} aria-label={`Freeze ${env.name}…`}>Freeze…</button>}
+                <button className="link" onClick={() => setWindowing(true)} aria-haspopup="dialog" aria-label={`Freeze windows for ${env.name}…`}>Freeze windows…</button>
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
           </span>
         )}
+        {windowing && <FreezeWindowsForm org={ctx.org} project={ctx.project} env={env}
+          onDone={() => { setWindowing(false); refresh(); }} onCancel={() => setWindowing(false)} />}
         {promoting && <PromoteDialog org={ctx.org} project={ctx.project} from={env.name} others={others} onClose={() => setPromoting(false)} />}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
@@ -175,7 +182,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         {mode === "promote" && <AutoPromoteForm org={ctx.org} project={ctx.project} env={env} others={others}
           onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "freeze" && <FreezeForm org={ctx.org} project={ctx.project} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
-        {mode === "unfreeze" && <UnfreezeConfirm env={env.name}
+        {mode === "unfreeze" && <UnfreezeConfirm env={env.name} thisTime={!!env.freeze && byWindow(env.freeze)}
           call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}/freeze", path))}
           onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "delete" && <DeleteConfirm env={env.name} call={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))}
@@ -254,12 +261,17 @@ function DeleteConfirm({ env, call, onDone, onCancel }: { env: string; call: () 
   );
 }
 
-function UnfreezeConfirm({ env, call, onDone, onCancel }: { env: string; call: () => Promise<unknown>; onDone: () => void; onCancel: () => void }) {
+/** thisTime: the freeze is an open freeze window's, which lifting ends until the window next opens */
+function UnfreezeConfirm({ env, thisTime, call, onDone, onCancel }: {
+  env: string; thisTime: boolean; call: () => Promise<unknown>; onDone: () => void; onCancel: () => void;
+}) {
   const lift = useMutation({ mutationFn: call, onSuccess: onDone });
   return (
     <div>
       <InlineQuestion className="row" label={`Unfreeze ${env}?`}>
-        Unfreeze {env}? New releases go out again.
+        {thisTime
+          ? `Unfreeze ${env} this time only? New releases go out again until the freeze window next opens; the window stays.`
+          : `Unfreeze ${env}? New releases go out again.`}
         <button className="primary" disabled={lift.isPending} onClick={() => lift.mutate()}>Yes, unfreeze</button>
         <button className="link" onClick={onCancel}>Keep frozen</button>
       </InlineQuestion>
