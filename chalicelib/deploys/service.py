@@ -150,15 +150,11 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
 
 
 def _report_to_github(ports: Ports, dep: dict[str, Any]) -> None:
-    """A deployment of a GitHub commit shows on it as pending from the start (chalicelib/hooks/statuses.py;
-    its later moves are told by the lifecycle's ReportToGitHub)."""
+    """A deployment of a GitHub commit shows on it as pending from the start, and a preview's in its
+    pull request's comment (chalicelib/hooks/statuses.py; later moves: the lifecycle's ReportToGitHub)."""
     from chalicelib.hooks import statuses
 
-    if statuses.reportable(dep):
-        try:
-            ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
-        except Exception as exc:   # a courtesy: the deployment stands
-            log.warning("the GitHub status of %s was not published (%s)", dep["id"], type(exc).__name__)
+    statuses.publish(ports, dep)
 
 
 def _publish(ports: Ports, dep: dict[str, Any]) -> None:

@@ -74,7 +74,8 @@ def open_preview(ports: Ports, actor: Actor, delivery: dict[str, Any],
     made = envs.clone_environment(ports, actor, org_id, project_id, base["id"], name_of(event.number),
                                   with_secrets=True, domain_suffix=suffix)
     envs.mark_preview(ports, made["id"], {"pr": event.number, "head_sha": pr.head.sha, "head_ref": pr.head.ref,
-                                          "base_environment_id": base["id"], "last_push": now_iso()})
+                                          "base_environment_id": base["id"], "last_push": now_iso(),
+                                          "repo": event.repository.full_name})   # its comment goes there
     services = _follow_head(ports, base, made["id"], pr.head.ref)
     repo = event.repository.full_name
     built = [s for s in services if ((s.get("source") or {}).get("repo") or "").lower() == repo.lower()]
@@ -104,7 +105,7 @@ def update(ports: Ports, actor: Actor, delivery: dict[str, Any], env: dict[str, 
            event: github.PullRequestEvent) -> dict[str, Any]:
     pr = event.pull_request
     envs.mark_preview(ports, env["id"], {**env["preview"], "head_sha": pr.head.sha, "head_ref": pr.head.ref,
-                                         "last_push": now_iso()})
+                                         "last_push": now_iso(), "repo": event.repository.full_name})
     built = source_services(ports, env["id"], event.repository.full_name)
     deployments = deploy(ports, actor, built, delivery, event.commit())
     return {"preview": env["name"], "environment_id": env["id"], "head_sha": pr.head.sha, "deployments": deployments}

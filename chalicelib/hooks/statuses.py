@@ -12,12 +12,14 @@ kept on the deployment (`github_status`) and shown with it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any, Optional
 
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import now_iso
 
+log = logging.getLogger("launchbay.hooks")
 SHA = re.compile(r"^[0-9a-f]{40}$")
 REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 # deployment status -> (GitHub state, words)
@@ -47,6 +49,21 @@ def repository(ports: Ports, dep: dict[str, Any]) -> Optional[str]:
 def reportable(dep: dict[str, Any]) -> bool:
     """Cheap, for the lifecycle: a deployment of a known commit (the task checks the rest)."""
     return bool(SHA.match(((dep.get("commit") or {}).get("sha")) or ""))
+
+
+def publish(ports: Ports, dep: dict[str, Any]) -> None:
+    """After a deployment is made or moves: a task for its commit status, and one for its preview's
+    pull request comment (hooks/pr_comments.py); each checks the rest when it runs. Never raises:
+    telling GitHub is a courtesy, the deployment stands."""
+    from chalicelib import tasks
+
+    try:
+        if reportable(dep):
+            ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
+        if (dep.get("environment") or "").startswith("pr-") and dep.get("environment_id"):
+            ports.queue.publish(tasks.GITHUB_PR_COMMENT, dep["environment_id"])
+    except Exception as exc:   # the broker unreachable
+        log.warning("telling GitHub of deployment %s was not queued (%s)", dep["id"], type(exc).__name__)
 
 
 def status_of(ports: Ports, dep: dict[str, Any]) -> dict[str, str]:

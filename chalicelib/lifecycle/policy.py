@@ -297,19 +297,14 @@ class FreeTheServiceLock(Rule):
 
 
 class ReportToGitHub(Rule):
-    """A deployment of a GitHub commit shows on it as a commit status (chalicelib/hooks/statuses.py):
-    one task per move, which posts the status the deployment has when it runs."""
+    """A deployment of a GitHub commit shows on it as a commit status, and a preview's deployments in
+    its pull request's comment (chalicelib/hooks/statuses.py, pr_comments.py): tasks per move, which
+    write what the store says when they run."""
 
     def after(self, move: Move) -> None:
-        from chalicelib import tasks
         from chalicelib.hooks import statuses
 
-        dep = move.new or move.doc
-        if statuses.reportable(dep):
-            try:
-                move.ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
-            except Exception:   # a status is a courtesy: the move stands
-                log.exception("publishing the GitHub status of %s failed", dep["id"])
+        statuses.publish(move.ports, move.new or move.doc)
 
 
 class Notify(Rule):

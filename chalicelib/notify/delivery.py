@@ -49,6 +49,7 @@ class Sent:
     code: Optional[int]
     error: Optional[str]
     duration_ms: int
+    body: bytes = b""               # a 2xx answer's first `keep` bytes (send's argument), when asked for
 
 
 def body_for(sub: dict[str, Any], event: dict[str, Any]) -> bytes:
@@ -129,9 +130,10 @@ def _words(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def send(url: str, body: bytes, headers: dict[str, str], local: bool) -> Sent:
-    """POST to the receiver at the address the SSRF guard checked (TLS still verified against
-    the URL's host name); no redirects followed. urls.Refused when the guard says no."""
+def send(url: str, body: bytes, headers: dict[str, str], local: bool, method: str = "POST", keep: int = 0) -> Sent:
+    """POST (or `method`) to the receiver at the address the SSRF guard checked (TLS still verified
+    against the URL's host name); no redirects followed; a 2xx answer's first `keep` bytes kept.
+    urls.Refused when the guard says no."""
     import urllib3
 
     target = urls.check_url(url, local)
@@ -152,17 +154,18 @@ def send(url: str, body: bytes, headers: dict[str, str], local: bool) -> Sent:
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False, maxsize=1)
     try:
-        response = pool.urlopen("POST", target.path, body=body, headers={**headers, "Host": host_header},
+        response = pool.urlopen(method, target.path, body=body, headers={**headers, "Host": host_header},
                                 redirect=False, preload_content=False, assert_same_host=False)
         try:
-            head = response.read(MAX_ERROR_BODY * 4, decode_content=False)
+            head = response.read(max(MAX_ERROR_BODY * 4, keep), decode_content=False)
         finally:
             response.release_conn()
         error = None
         if not 200 <= response.status < 300:
             snippet = head.decode("utf-8", "replace").strip()[:MAX_ERROR_BODY]
             error = f"the receiver answered HTTP {response.status}" + (f": {snippet}" if snippet else "")
-        return Sent(response.status, error, int((time.monotonic() - started) * 1000))
+        return Sent(response.status, error, int((time.monotonic() - started) * 1000),
+                    head[:keep] if keep and error is None else b"")
     except urllib3.exceptions.HTTPError as exc:
         return Sent(None, _words(exc), int((time.monotonic() - started) * 1000))
     finally:

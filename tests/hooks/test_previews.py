@@ -182,3 +182,55 @@ def test_idle_previews_expire_through_the_beat_task(hooked, ports):
     fresh = envs.find_one({"project_id": hooked.project["id"], "name": "pr-5"})
     assert not fresh.get("retiring")
     assert expire_previews()["closed"] == 0          # already retiring: not closed twice
+
+
+def test_a_preview_keeps_one_comment_on_its_pull_request_up_to_date(git_root, hooked, ports, launchbay_env, monkeypatch):
+    import json
+
+    import pytest
+
+    from chalicelib.hooks import pr_comments
+    from tests.notify.receiver import Receiver
+
+    def github(req):   # as GitHub answers a new comment: its id and page
+        return json.dumps({"id": 4242, "html_url": f"https://github.com/{REPO}/pull/2#issuecomment-4242"}).encode()
+
+    org = hooked.org
+    org.service("shop", name="cache", kind="worker", port=None)
+    with Receiver(reply=github) as api:
+        monkeypatch.setenv("LAUNCHBAY_GITHUB_API_URL", api.url(""))
+        wiring.reset()
+        ports = wiring.get_ports()
+        result = _open(hooked)
+        env_id = result["environment_id"]
+        assert pr_comments.sync(ports, env_id) == {"skipped": "the organization has no GitHub token"}
+        assert org.call("PUT", "/git/github", {"token": "ghp_" + "Ab3" * 12})[0] == 200
+        assert ports.store.collection("environments").get(env_id)["preview"]["repo"] == REPO
+
+        made = pr_comments.sync(ports, env_id)                       # the first: a new comment
+        assert made["comment_id"] == 4242 and made["error"] is None, made
+        first = api.requests[-1]
+        assert (first.method, first.path) == ("POST", f"/repos/{REPO}/issues/2/comments")
+        text = first.json()["body"]
+        assert text.startswith(pr_comments.MARK) and "**Launchbay preview `pr-2`**" in text
+        assert "| cache | queued |" in text and "| web | queued |" in text and f"| {HEAD[:7]} |" in text
+        shown = ports.store.collection("environments").get(env_id)
+        assert shown["pr_comment_url"] == f"https://github.com/{REPO}/pull/2#issuecomment-4242"
+
+        ended = {d["service_name"]: run_to_end(ports, d["id"])["status"]       # (the sandbox's repository lacks
+                 for d in ports.store.collection("deployments").find({"environment_id": env_id})[0]}   # the PR's head)
+        assert ended == {"cache": "live", "web": "failed"}
+        pr_comments.sync(ports, env_id)                               # later: the same comment, edited
+        edited = api.requests[-1]
+        assert (edited.method, edited.path) == ("PATCH", f"/repos/{REPO}/issues/comments/4242")
+        assert "| cache | live |" in edited.json()["body"] and "| web | failed: " in edited.json()["body"]
+        assert sum(1 for r in api.requests if r.method == "POST") == 1
+
+        # a second task making it at the same time waits for the first (no second comment)
+        envs = ports.store.collection("environments")
+        envs.update(env_id, {"pr_comment_id": None, "pr_comment_claim": iso_from_epoch(time.time())})
+        with pytest.raises(pr_comments.Busy):
+            pr_comments.sync(ports, env_id)
+        envs.update(env_id, {"pr_comment_claim": iso_from_epoch(time.time() - 600)})   # its task died: taken over
+        assert pr_comments.sync(ports, env_id)["comment_id"] == 4242
+        assert envs.get(env_id)["pr_comment_claim"] is None

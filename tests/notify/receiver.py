@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -21,13 +21,16 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    method: str = "POST"
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 class Receiver:
-    def __init__(self, answers: list[int] | None = None, delay: float = 0.0):
+    def __init__(self, answers: list[int] | None = None, delay: float = 0.0,
+                 reply: Callable[[Received], bytes] | None = None):
+        """`reply`: the body of a 2xx answer to a request (default b"ok"), e.g. an API's JSON."""
         self.answers = list(answers or [200])
         self.delay = delay
         self.requests: list[Received] = []
@@ -37,14 +40,15 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time(),
+                               self.command)
                 with outer._lock:
-                    outer.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body,
-                                                   time.time()))
+                    outer.requests.append(got)
                     n = len(outer.requests)
                     status = outer.answers[min(n, len(outer.answers)) - 1]
                 if outer.delay:
                     time.sleep(outer.delay)
-                payload = b"ok" if status < 300 else b"receiver is unhappy"
+                payload = (reply(got) if reply else b"ok") if status < 300 else b"receiver is unhappy"
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(payload)))
@@ -52,6 +56,8 @@ class Receiver:
                     self.wfile.write(payload)
                 except OSError:  # the sender gave up (its read timeout)
                     pass
+
+            do_PATCH = do_POST  # noqa: N815
 
             def log_message(self, *args):  # quiet
                 pass

@@ -19,6 +19,14 @@ def github_status(deployment_id: str) -> dict[str, Any]:
     return statuses.post(get_ports(), deployment_id)
 
 
+@celery.task(name=names.GITHUB_PR_COMMENT, autoretry_for=(statuses.Transient,), retry_backoff=3, retry_backoff_max=120,
+             max_retries=8)
+def github_pr_comment(environment_id: str) -> dict[str, Any]:
+    from chalicelib.hooks import pr_comments
+
+    return pr_comments.sync(get_ports(), environment_id)
+
+
 @celery.task(name=names.NOTIFY_EVENT)
 def notify_event(event: dict[str, Any]) -> int:
     return len(service.fan_out(get_ports(), event))
