@@ -114,7 +114,7 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
                        place: Optional[dict[str, Any]] = None, branch: Optional[str] = None,
                        approval: Optional[dict[str, bool]] = None, promote_to: Optional[str] = None) -> dict[str, Any]:
     """`approval`: {require_approval, prevent_self_approval, freeze_windows} (deploys/service.approve,
-    catalog/freeze_windows.py); `promote_to`:
+    catalog/windows.py); `promote_to`:
     the environment its new live releases are promoted to (deploys/promote.py)."""
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")

@@ -1,5 +1,5 @@
 """Deploy freezes of an environment: one set by hand (`freeze`, with a reason and an optional end)
-and recurring windows (`freeze_windows`, catalog/freeze_windows.py). While either holds, no new
+and recurring windows (`freeze_windows`, catalog/windows.py). While either holds, no new
 release goes out there: deploys are refused (409, field `environment`), approvals wait, promotions
 and git pushes skip it, a queued deploy is cancelled when a worker reaches it; rollbacks, restarts
 and resumes still run (an incident needs them). Freezes starting and ending are told to the
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib.audit import service as audit
-from chalicelib.catalog import freeze_windows
+from chalicelib.catalog import windows
 from chalicelib.catalog.environments import get_environment, writable
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, StateConflict
@@ -21,9 +21,9 @@ def shown(env: dict[str, Any]) -> dict[str, Any]:
     """What an environment's API document says of its freezes: `freeze` (in force now),
     `freeze_windows`, and `next_freeze` (the next window opening, when none is in force)."""
     freeze = freeze_of(env)
-    windows = env.get("freeze_windows") or []
-    upcoming = freeze_windows.next_window(windows) if not freeze else None
-    return {"freeze": freeze, "freeze_windows": windows,
+    recurring = env.get("freeze_windows") or []
+    upcoming = windows.next_window(recurring) if not freeze else None
+    return {"freeze": freeze, "freeze_windows": recurring,
             "next_freeze": {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None}
 
 
@@ -36,14 +36,14 @@ def freeze_of(env: dict[str, Any]) -> Optional[dict[str, Any]]:
         return freeze
     if not env.get("freeze_windows") or (env.get("windows_lifted_until") or "") > now:   # lifted this time
         return None
-    return freeze_windows.open_window(env["freeze_windows"])
+    return windows.open_window(env["freeze_windows"])
 
 
 def frozen_message(env: dict[str, Any], freeze: dict[str, Any]) -> str:
     until = f" until {freeze['until']}" if freeze.get("until") else ""
     lift = f"an admin lifts it with `launchbay envs unfreeze {env['name']}`"
     if freeze.get("window"):
-        lift = f"a recurring freeze, {freeze_windows.describe(freeze['window'])}; {lift} (this time only)"
+        lift = f"a recurring freeze, {windows.describe(freeze['window'])}; {lift} (this time only)"
     return f"the {env['name']} environment is frozen{until}: {freeze['reason']} (rollbacks and restarts still run; {lift})"
 
 
@@ -77,7 +77,7 @@ def unfreeze_environment(ports: Ports, actor: Actor, org_id: str, project_id: st
     env = get_environment(ports, actor, org_id, project_id, ref, "project.write")
     was = freeze_of(env)
     changes: dict[str, Any] = {"freeze": None, "updated": now_iso()}
-    window = freeze_windows.open_window(env.get("freeze_windows") or []) if env.get("freeze_windows") else None
+    window = windows.open_window(env.get("freeze_windows") or []) if env.get("freeze_windows") else None
     if window and (env.get("windows_lifted_until") or "") <= now_iso():
         changes["windows_lifted_until"] = window["until"]
     with ports.store.transaction():
@@ -99,7 +99,7 @@ def announce_windows(ports: Ports) -> int:
     for env in iter_all(envs, {"has_freeze_windows": True}):
         lifted = (env.get("windows_lifted_until") or "") > now_iso()
         window = None if lifted or env.get("status") == "deleting" else \
-            freeze_windows.open_window(env.get("freeze_windows") or [])
+            windows.open_window(env.get("freeze_windows") or [])
         state = "open" if window else "closed"
         before = env.get("window_told")
         if state == (before or "closed"):

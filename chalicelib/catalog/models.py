@@ -308,7 +308,7 @@ def check_branch(v: Optional[str]) -> Optional[str]:
 
 
 class FreezeWindowIn(BaseModel):
-    """A recurring deploy freeze (chalicelib/catalog/freeze_windows.py)."""
+    """A recurring deploy freeze (chalicelib/catalog/windows.py)."""
     model_config = _STRICT
     start: str = Field(min_length=1, max_length=100, description="when each freeze begins: five cron fields in "
                        "`timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)")
@@ -319,14 +319,14 @@ class FreezeWindowIn(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def _cron(cls, v):
-        from chalicelib.catalog.freeze_windows import check_cron
+        from chalicelib.catalog.windows import check_cron
 
         return check_cron(v)
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        from chalicelib.catalog.freeze_windows import zone
+        from chalicelib.catalog.windows import zone
 
         zone(v)
         return v

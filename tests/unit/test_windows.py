@@ -1,4 +1,4 @@
-"""Recurring deploy freezes (chalicelib/catalog/freeze_windows.py): open from a start to the next
+"""Recurring deploy freezes (chalicelib/catalog/windows.py): open from a start to the next
 end, read in the window's time zone, across daylight-saving changes."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.catalog import freeze_windows as fw
+from chalicelib.catalog import windows as fw
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKEND = {"start": "0 18 * * 5", "end": "0 8 * * 1", "timezone": "Europe/Berlin", "reason": "weekend"}

@@ -1,11 +1,11 @@
-"""Recurring deploy freezes: windows that open and close on a schedule, in a time zone
-(e.g. every Friday 18:00 to Monday 08:00, Europe/Berlin), as GitLab's deploy freezes are.
+"""Recurring windows: spans of time that open and close on a schedule, in a time zone (e.g. every
+Friday 18:00 to Monday 08:00, Europe/Berlin). An environment's deploy freezes (catalog/freezes.py,
+as GitLab's deploy freezes) and its sleep schedule (deploys/sleep.py) are lists of them.
 
 A window is {start, end, timezone, reason}: `start` and `end` are five-field cron expressions
 read in `timezone` (cronsim, which keeps wall-clock times across daylight-saving changes). It is
-open at a moment when its latest start is later than its latest end: the freeze began and has
-not ended yet. Pure functions of the windows and a moment; catalog/environments.py combines them
-with a freeze set by hand.
+open at a moment when its latest start is later than its latest end: it began and has not ended
+yet. Pure functions of the windows and a moment.
 """
 from __future__ import annotations
 
@@ -57,20 +57,20 @@ def _iso(dt: datetime) -> str:
 
 
 def open_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
-    """The freeze the first open window makes at `at` (default now): {reason, until, at, by,
-    window}; None when none is open. `until` is the window's next end (UTC)."""
+    """What the first open window says at `at` (default now): {reason, until, at, by, window};
+    None when none is open. `until` is the window's next end (UTC)."""
     now = at or datetime.now(timezone.utc)
     for window in windows or []:
         local = now.astimezone(zone(window.get("timezone") or "UTC"))
         began = _latest(window["start"], local)
         if began > _latest(window["end"], local):
-            return {"reason": window["reason"], "until": _iso(_next(window["end"], local)), "at": _iso(began),
+            return {"reason": window.get("reason") or "", "until": _iso(_next(window["end"], local)), "at": _iso(began),
                     "by": "freeze window", "window": window}
     return None
 
 
 def next_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
-    """The next freeze a window will make after `at`: {starts, until, reason, window}; None without windows."""
+    """The next window to open after `at`: {starts, until, reason, window}; None without windows."""
     now = at or datetime.now(timezone.utc)
     soonest: Optional[tuple[datetime, dict[str, Any]]] = None
     for window in windows or []:
@@ -81,9 +81,10 @@ def next_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) ->
     if soonest is None:
         return None
     starts, window = soonest
-    return {"starts": _iso(starts), "until": _iso(_next(window["end"], starts)), "reason": window["reason"],
+    return {"starts": _iso(starts), "until": _iso(_next(window["end"], starts)), "reason": window.get("reason") or "",
             "window": window}
 
 
 def describe(window: dict[str, Any]) -> str:
-    return f"{window['start']} to {window['end']} ({window.get('timezone') or 'UTC'}): {window['reason']}"
+    said = f"{window['start']} to {window['end']} ({window.get('timezone') or 'UTC'})"
+    return f"{said}: {window['reason']}" if window.get("reason") else said
