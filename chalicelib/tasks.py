@@ -25,6 +25,7 @@ DELIVER_NOTIFICATION = "launchbay.deliver_notification"  # one attempt of one de
 PROCESS_HOOK = "launchbay.process_hook"
 EXPIRE_PREVIEWS = "launchbay.expire_previews"
 ANNOUNCE_FREEZES = "launchbay.announce_freezes"      # beat: freeze windows opening and closing, told
+TEND_SLEEP = "launchbay.tend_sleep"                  # beat: services put to sleep and woken (deploys/sleep.py)
 GITHUB_STATUS = "launchbay.github_status"            # a deployment's status on its commit (hooks/statuses.py)
 GITHUB_PR_COMMENT = "launchbay.github_pr_comment"    # a preview's comment on its pull request (hooks/pr_comments.py)
 FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token leaves the AWS accounts
@@ -35,7 +36,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
-       GITHUB_STATUS, GITHUB_PR_COMMENT)
+       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

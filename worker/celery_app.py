@@ -59,6 +59,7 @@ celery.conf.update(
         "evaluate-alerts": {"task": names.EVALUATE_ALERTS, "schedule": 60.0},
         "expire-previews": {"task": names.EXPIRE_PREVIEWS, "schedule": 600.0},
         "announce-freezes": {"task": names.ANNOUNCE_FREEZES, "schedule": 60.0},
+        "tend-sleep": {"task": names.TEND_SLEEP, "schedule": 60.0},
         # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },

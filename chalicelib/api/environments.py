@@ -26,7 +26,8 @@ def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
-    approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows"}, exclude_none=True)
+    approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows", "sleep_windows"},
+                               exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
                                                     body.env, place, body.branch, approval, body.promote_to))
 
@@ -38,14 +39,15 @@ def get(org, project, env):
 
 @endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, the AWS "
           "account connection and region it deploys to, whether its deploys need approval, where its new releases are "
-          "promoted (promote_to), or its recurring deploy freezes (freeze_windows)", 200,
+          "promoted (promote_to), its recurring deploy freezes (freeze_windows) or when its services sleep (sleep_windows)", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)
     body = parse_body(bp, EnvironmentPatch)
     changes = body.model_dump(exclude_unset=True)
-    if body.freeze_windows is not None:   # each window whole, its default time zone included
-        changes["freeze_windows"] = [w.model_dump() for w in body.freeze_windows]
+    for kind in ("freeze_windows", "sleep_windows"):   # each window whole, its defaults included
+        if getattr(body, kind) is not None:
+            changes[kind] = [w.model_dump() for w in getattr(body, kind)]
     return envs.public(ports(), envs.update_environment(ports(), who, org, project, env, changes))
 
 

@@ -46,6 +46,7 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.catalog import freezes  # (it reads environments through this module)
 
     out.update(freezes.shown(env))
+    out.update(_sleep_shown(env))
     out["require_approval"] = bool(env.get("require_approval"))
     out["prevent_self_approval"] = bool(env.get("prevent_self_approval"))
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
@@ -54,6 +55,19 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     if env.get("teardown"):   # progress of the removal of its AWS resources (deploys/env_teardown.py)
         out["teardown"] = env["teardown"]
     return out
+
+
+def _sleep_shown(env: dict[str, Any]) -> dict[str, Any]:
+    """Its sleep schedule (deploys/sleep.py): the windows, `sleeping` while its services sleep
+    (until when), else `next_sleep`."""
+    from chalicelib.catalog import windows
+
+    recurring = env.get("sleep_windows") or []
+    now = windows.open_window(recurring) if recurring and env.get("sleep_state") == "asleep" else None
+    upcoming = windows.next_window(recurring) if recurring and not now else None
+    return {"sleep_windows": recurring,
+            "sleeping": {"until": now["until"], "reason": now["reason"]} if now else None,
+            "next_sleep": {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None}
 
 
 # --- reading -----------------------------------------------------------------------
@@ -122,8 +136,9 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
         chain: dict[str, Any] = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
-        if (approval or {}).get("freeze_windows"):
-            chain["has_freeze_windows"] = True
+        for kind in ("freeze_windows", "sleep_windows"):
+            if (approval or {}).get(kind):
+                chain[f"has_{kind}"] = True
         if where or approval or chain:
             doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {}), **chain}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
@@ -143,6 +158,8 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         del changes["promote_to"]
     if "freeze_windows" in changes:   # found by the beat that announces windows opening and closing
         changes["has_freeze_windows"] = True if changes["freeze_windows"] else None
+    if "sleep_windows" in changes:    # found by the beat that puts services to sleep and wakes them
+        changes["has_sleep_windows"] = True if changes["sleep_windows"] else None
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})

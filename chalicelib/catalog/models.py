@@ -307,14 +307,13 @@ def check_branch(v: Optional[str]) -> Optional[str]:
     return v
 
 
-class FreezeWindowIn(BaseModel):
-    """A recurring deploy freeze (chalicelib/catalog/windows.py)."""
+class _Window(BaseModel):
+    """A recurring window (chalicelib/catalog/windows.py)."""
     model_config = _STRICT
-    start: str = Field(min_length=1, max_length=100, description="when each freeze begins: five cron fields in "
+    start: str = Field(min_length=1, max_length=100, description="when it opens each time: five cron fields in "
                        "`timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)")
-    end: str = Field(min_length=1, max_length=100, description="when it ends, the same way, e.g. 0 8 * * 1 (Mondays 08:00)")
+    end: str = Field(min_length=1, max_length=100, description="when it closes, the same way, e.g. 0 8 * * 1 (Mondays 08:00)")
     timezone: str = Field("UTC", min_length=1, max_length=64, description="an IANA time zone, e.g. Europe/Berlin")
-    reason: str = Field(min_length=1, max_length=200, description="why: every deploy refused in the window says it")
 
     @field_validator("start", "end")
     @classmethod
@@ -336,6 +335,18 @@ class FreezeWindowIn(BaseModel):
         if self.start == self.end:
             raise ValueError("start and end are the same schedule: the window would never be open")
         return self
+
+
+class FreezeWindowIn(_Window):
+    """A recurring deploy freeze (chalicelib/catalog/freezes.py)."""
+    reason: str = Field(min_length=1, max_length=200, description="why: every deploy refused in the window says it")
+
+
+class SleepWindowIn(_Window):
+    """When the environment's services sleep (chalicelib/deploys/sleep.py): suspended at `start`,
+    resumed at `end`."""
+    reason: str = Field("outside working hours", min_length=1, max_length=200, description="said in the services' "
+                        "suspension and in their deploy logs")
 
 
 class EnvironmentIn(BaseModel):
@@ -362,6 +373,9 @@ class EnvironmentIn(BaseModel):
     freeze_windows: Optional[list[FreezeWindowIn]] = Field(None, max_length=10, description="recurring deploy freezes "
                                                            "(the whole list; [] removes them): inside one, new releases "
                                                            "are refused as under a freeze set by hand")
+    sleep_windows: Optional[list[SleepWindowIn]] = Field(None, max_length=10, description="when its services sleep "
+                                                         "(the whole list; [] removes them): each live service is "
+                                                         "suspended when a window opens and resumed when it closes")
 
     @field_validator("branch")
     @classmethod

@@ -88,3 +88,30 @@ def next_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) ->
 def describe(window: dict[str, Any]) -> str:
     said = f"{window['start']} to {window['end']} ({window.get('timezone') or 'UTC'})"
     return f"{said}: {window['reason']}" if window.get("reason") else said
+
+
+REFERENCE_WEEK = datetime(2026, 1, 5, tzinfo=timezone.utc)   # a Monday, away from daylight-saving changes
+MAX_OPENINGS = 2016   # a window opening more often than every 5 minutes is counted that far
+
+
+def share_open(windows: list[dict[str, Any]], start: datetime = REFERENCE_WEEK, days: int = 7) -> float:
+    """The share of a week (0..1) some window is open: a sleep schedule's, for the cost estimate."""
+    end = start + timedelta(days=days)
+    spans: list[tuple[datetime, datetime]] = []
+    for window in windows or []:
+        already = open_window([window], start)
+        if already:
+            spans.append((start, min(end, datetime.strptime(already["until"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                                     .replace(tzinfo=timezone.utc))))
+        openings = CronSim(window["start"], start.astimezone(zone(window.get("timezone") or "UTC")))
+        for _, opening in zip(range(MAX_OPENINGS), openings):
+            if opening >= end:
+                break
+            spans.append((opening, min(end, _next(window["end"], opening))))
+    covered, reach = 0.0, start
+    for lo, hi in sorted(spans):
+        lo = max(lo, reach)
+        if hi > lo:
+            covered += (hi - lo).total_seconds()
+            reach = hi
+    return min(1.0, covered / (days * 86400))

@@ -32,8 +32,9 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
         for flag in ("require_approval", "prevent_self_approval"):
             if env_doc.get(flag):
                 block[flag] = True
-        if env_doc.get("freeze_windows"):
-            block["freeze_windows"] = [dict(w) for w in env_doc["freeze_windows"]]
+        for kind in ("freeze_windows", "sleep_windows"):
+            if env_doc.get(kind):
+                block[kind] = [dict(w) for w in env_doc[kind]]
         target = ports.store.collection("environments").get(env_doc.get("promote_to_id") or "")
         if target is not None:
             block["promote_to"] = target["name"]

@@ -11,6 +11,7 @@ from chalicelib.catalog.models import (
     Autoscaling,
     FreezeWindowIn,
     HealthCheck,
+    SleepWindowIn,
     _check_env,
     _ServiceFields,
     _suffix,
@@ -130,6 +131,9 @@ class EnvironmentSpec(BaseModel):
     freeze_windows: Optional[list[FreezeWindowIn]] = Field(None, max_length=10, description=(
         "recurring deploy freezes, each {start, end, timezone, reason} with cron schedules: inside one, new releases "
         "are refused; []: none; left out: kept as they are"))
+    sleep_windows: Optional[list[SleepWindowIn]] = Field(None, max_length=10, description=(
+        "when its services sleep, each {start, end, timezone, reason}: suspended when a window opens, resumed when it "
+        "closes; []: never; left out: kept as they are"))
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(

@@ -28,6 +28,7 @@ class Placement:
     region: str
     public_ip: bool = True      # tasks get a public IPv4 (the default VPC); private subnets: none
     web_services: int = 1       # web services sharing the environment's load balancer
+    asleep: float = 0.0         # the share of the week its sleep schedule suspends its services (0..1)
 
 
 def _line(item: str, unit: str, unit_price: float, qty_min: float, qty_max: float) -> dict[str, Any]:
@@ -111,8 +112,13 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
         lines = _task_lines(p, spec, hours, hours, place.public_ip)
     else:
         lo, hi = spec.get("min_instances") or 0, max(spec.get("max_instances") or 0, spec.get("min_instances") or 0)
-        assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, all month")
-        lines = _task_lines(p, spec, lo * HOURS_PER_MONTH, hi * HOURS_PER_MONTH, place.public_ip)
+        awake = 1.0 - place.asleep
+        if place.asleep:
+            assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, {awake * HOURS_PER_MONTH:.0f} hours "
+                               f"a month: the environment's sleep schedule suspends them {place.asleep:.0%} of the week")
+        else:
+            assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, all month")
+        lines = _task_lines(p, spec, lo * HOURS_PER_MONTH * awake, hi * HOURS_PER_MONTH * awake, place.public_ip)
         if kind == "web":
             share = max(place.web_services, 1)
             assumptions.append(f"web: 1/{share} of the environment's load balancer ({share} web service(s) share it), "

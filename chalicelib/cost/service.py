@@ -24,8 +24,12 @@ def region_of(ports: Ports, env: Optional[dict[str, Any]]) -> str:
 
 def placement(ports: Ports, env: Optional[dict[str, Any]], services: Iterable[dict[str, Any]]) -> Placement:
     # tasks get a public IPv4 in the default VPC, none in configured (private) subnets: cloud/foundation.py
+    from chalicelib.catalog.windows import share_open
+
     webs = sum(1 for s in services if s.get("kind") == "web")
-    return Placement(region=region_of(ports, env), public_ip=not ports.settings.subnets.strip(), web_services=webs)
+    asleep = share_open((env or {}).get("sleep_windows") or [])   # deploys/sleep.py suspends them then
+    return Placement(region=region_of(ports, env), public_ip=not ports.settings.subnets.strip(), web_services=webs,
+                     asleep=asleep)
 
 
 def env_services(ports: Ports, org_id: str, env_id: Optional[str]) -> list[dict[str, Any]]:
@@ -37,8 +41,10 @@ def env_services(ports: Ports, org_id: str, env_id: Optional[str]) -> list[dict[
 
 
 def priced(spec: dict[str, Any]) -> dict[str, Any]:
-    """A service's (or a release spec's) priced fields; a suspended service runs no tasks."""
-    return {**{k: spec.get(k) for k in PRICED_FIELDS}, "suspended": spec.get("status") in SUSPENDED}
+    """A service's (or a release spec's) priced fields; a suspended service runs no tasks (one asleep
+    by its environment's schedule is priced by the share of the week it is awake)."""
+    by_hand = spec.get("status") in SUSPENDED and not (spec.get("suspended") or {}).get("sleep")
+    return {**{k: spec.get(k) for k in PRICED_FIELDS}, "suspended": by_hand}
 
 
 def service_cost(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[str, Any]:

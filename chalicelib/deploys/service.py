@@ -63,7 +63,10 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     if service["status"] in states.SUSPENDED and not resume_of:   # it would go live running nothing
-        raise StateConflict(f"{service['name']} is {service['status']}: resume it first", field="status")
+        from chalicelib.deploys.sleep import sleeping_words
+
+        raise StateConflict(sleeping_words(service) or f"{service['name']} is {service['status']}: resume it first",
+                            field="status")
     deps = ports.store.collection("deployments")
     scope = None
     key = checked_key(idempotency_key)

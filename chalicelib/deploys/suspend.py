@@ -55,11 +55,11 @@ def suspend(ports: Ports, actor: Actor, org_id: str, service_id: str,
     new = suspension.begin(ports, service, actor, key)
     if new is None:
         raise StateConflict("the service changed meanwhile: try again", field="status")
-    _publish(ports, service_id)
+    queue(ports, service_id)
     return public_service(new), True
 
 
-def _publish(ports: Ports, service_id: str) -> None:
+def queue(ports: Ports, service_id: str) -> None:
     try:
         ports.queue.publish(tasks.SUSPEND_SERVICE, service_id)
     except Exception as exc:  # the broker is unreachable: beat's requeue_stalled publishes it later
@@ -140,6 +140,6 @@ def requeue_stalled(ports: Ports, now: Optional[float] = None) -> int:
     n = 0
     for service in iter_all(ports.store.collection("services"), {"status": "suspending"}):
         if service["updated"] < cutoff:
-            _publish(ports, service["id"])
+            queue(ports, service["id"])
             n += 1
     return n

@@ -30,11 +30,13 @@ def _move(ports: Ports, service: dict[str, Any], to: str, actor: Actor, event: s
     return new
 
 
-def begin(ports: Ports, service: dict[str, Any], actor: Actor, key: Optional[str]) -> Optional[dict[str, Any]]:
+def begin(ports: Ports, service: dict[str, Any], actor: Actor, key: Optional[str],
+          **marks: Any) -> Optional[dict[str, Any]]:
     """live -> suspending. `key`: the request's Idempotency-Key, so a retried request gets its
-    first answer (kept with the suspension, gone with it)."""
+    first answer (kept with the suspension, gone with it); `marks`: more said of the suspension
+    (a sleep schedule's: sleep, reason, until)."""
     return _move(ports, service, "suspending", actor, "service.suspend",
-                 suspended={"at": now_iso(), "by": actor.label, **({"key": key} if key else {})})
+                 suspended={"at": now_iso(), "by": actor.label, **({"key": key} if key else {}), **marks})
 
 
 def done(ports: Ports, service: dict[str, Any]) -> Optional[dict[str, Any]]:

@@ -272,34 +272,87 @@ def envs_windows(
 ) -> None:
     """Recurring deploy freezes of an environment (admin or owner to change them): inside a window,
     new releases are refused as under `envs freeze`; rollbacks, restarts and resumes still run."""
-    adding = start is not None or end is not None
-    if sum((adding, remove is not None, clear)) > 1:
-        raise typer.BadParameter("add (--start/--end), --remove or --clear: one at a time", param_hint="--clear")
-    if adding and not (start and end and reason):
-        raise typer.BadParameter("a window needs --start, --end and --reason", param_hint="--reason" if start and end else
-                                 "--end" if start else "--start")
+    if start and end and not reason:
+        raise typer.BadParameter("a freeze window needs --reason", param_hint="--reason")
     s = Session(json, org=org, project=project)
-    env = s.environment(ref)
-    windows = list(env.get("freeze_windows") or [])
-    if remove is not None and not 1 <= remove <= len(windows):
-        raise typer.BadParameter(f"{env['name']} has {len(windows)} window(s)", param_hint="--remove")
-    if adding or remove is not None or clear:
-        if adding:
-            windows.append({"start": start, "end": end, "timezone": timezone, "reason": reason})
-        elif remove is not None:
-            del windows[remove - 1]
-        else:
-            windows = []
-        env = s.client.patch(s.project_path(f"/environments/{segment(env['id'])}"), {"freeze_windows": windows})
+    env = _edit_windows(s, ref, "freeze_windows", start, end, timezone, reason, remove, clear)
 
     def human() -> None:
-        rows = [{"n": i, **w} for i, w in enumerate(env.get("freeze_windows") or [], 1)]
-        s.out.table(rows, WINDOW_COLUMNS, f"{env['name']} has no freeze windows")
+        _show_windows(s, env, "freeze_windows", "freeze windows")
         if env.get("freeze"):
             s.out.line(f"{env['name']}: {_frozen(env)}")
         elif env.get("next_freeze"):
             s.out.line(f"{env['name']}: {_next_freeze(env)}")
     s.out.result(env, human)
+
+
+@envs_app.command("sleep", epilog="""[bold]Examples[/bold]
+
+  launchbay envs sleep staging                                          [dim]# its sleep windows, and when it sleeps next[/dim]
+
+  launchbay envs sleep staging --start "0 20 * * 1-5" --end "0 7 * * 1-5" --timezone Europe/Berlin   [dim]# weeknights[/dim]
+
+  launchbay envs sleep staging --start "0 20 * * 5" --end "0 7 * * 1" --reason "weekend"
+
+  launchbay envs sleep staging --remove 1
+
+  launchbay envs sleep staging --clear""")
+def envs_sleep(
+    ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+    start: Annotated[Optional[str], typer.Option("--start", metavar="CRON", help=(
+        "Add a window opening at this schedule: five cron fields, e.g. \"0 20 * * 1-5\" (weekdays 20:00).")
+    )] = None,
+    end: Annotated[Optional[str], typer.Option("--end", metavar="CRON", help="... and closing at this one, e.g. \"0 7 * * 1-5\".")] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="The time zone both are read in (IANA name).")] = "UTC",
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Said in the services' suspension (default: "
+                                                  "outside working hours).")] = None,
+    remove: Annotated[Optional[int], typer.Option("--remove", metavar="N", help="Remove window N (as listed).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every window.")] = False,
+    org: Org = None, project: Project = None, json: Json = False,
+) -> None:
+    """When an environment's services sleep (admin or owner to change it): each live service is
+    suspended when a window opens and resumed when it closes (nothing runs, or costs, meanwhile).
+    Services suspended by hand stay suspended; `launchbay resume SERVICE` wakes one early."""
+    s = Session(json, org=org, project=project)
+    env = _edit_windows(s, ref, "sleep_windows", start, end, timezone, reason, remove, clear)
+
+    def human() -> None:
+        _show_windows(s, env, "sleep_windows", "sleep windows")
+        if env.get("sleeping"):
+            s.out.line(f"{env['name']}: asleep until {env['sleeping']['until']} ({env['sleeping']['reason']})")
+        elif env.get("next_sleep"):
+            nxt = env["next_sleep"]
+            s.out.line(f"{env['name']}: sleeps next {nxt['starts']} until {nxt['until']}")
+    s.out.result(env, human)
+
+
+def _edit_windows(s: Session, ref: str, kind: str, start: Optional[str], end: Optional[str], timezone: str,
+                  reason: Optional[str], remove: Optional[int], clear: bool) -> dict[str, Any]:
+    """Add (--start/--end), remove (--remove N) or clear an environment's windows of `kind`;
+    -> the environment (unchanged when only listing)."""
+    adding = start is not None or end is not None
+    if sum((adding, remove is not None, clear)) > 1:
+        raise typer.BadParameter("add (--start/--end), --remove or --clear: one at a time", param_hint="--clear")
+    if adding and not (start and end):
+        raise typer.BadParameter("a window needs --start and --end", param_hint="--end" if start else "--start")
+    env = s.environment(ref)
+    windows = list(env.get(kind) or [])
+    if remove is not None and not 1 <= remove <= len(windows):
+        raise typer.BadParameter(f"{env['name']} has {len(windows)} window(s)", param_hint="--remove")
+    if not (adding or remove is not None or clear):
+        return env
+    if adding:
+        windows.append({"start": start, "end": end, "timezone": timezone, **({"reason": reason} if reason else {})})
+    elif remove is not None:
+        del windows[remove - 1]
+    else:
+        windows = []
+    return s.client.patch(s.project_path(f"/environments/{segment(env['id'])}"), {kind: windows})
+
+
+def _show_windows(s: Session, env: dict[str, Any], kind: str, words: str) -> None:
+    rows = [{"n": i, **w} for i, w in enumerate(env.get(kind) or [], 1)]
+    s.out.table(rows, WINDOW_COLUMNS, f"{env['name']} has no {words}")
 
 
 @envs_app.command("clone", epilog="[bold]Example[/bold]\n\n  launchbay envs clone production preview-42")

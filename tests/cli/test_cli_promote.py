@@ -112,3 +112,14 @@ def test_recurring_freeze_windows(cli, account):
     assert cli("deploy", "web", "--json").json()["status"] == "queued"
     assert "new year" not in cli("envs", "windows", "production", "--remove", "1").stdout
     assert "production has no freeze windows" in cli("envs", "windows", "production", "--clear").stdout
+
+
+def test_sleep_windows(cli, account):
+    cli("envs", "create", "staging")
+    assert "staging has no sleep windows" in cli("envs", "sleep", "staging").stdout
+    added = cli("envs", "sleep", "staging", "--start", "0 0 1 1 *", "--end", "0 2 1 1 *",
+                "--timezone", "Europe/Berlin").stdout
+    assert "0 0 1 1 *" in added and "outside working hours" in added and "staging: sleeps next " in added, added
+    bad = cli("envs", "sleep", "staging", "--start", "0 25 * * *", "--end", "0 7 * * *", ok=None)
+    assert bad.exit_code == 1 and "sleep_windows.1.start" in bad.stderr, bad.stderr
+    assert "staging has no sleep windows" in cli("envs", "sleep", "staging", "--clear").stdout

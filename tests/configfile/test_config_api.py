@@ -282,3 +282,15 @@ def test_freeze_windows_as_code(api):
     cleared = "version: 1\nenvironments:\n  production:\n    freeze_windows: []\n"
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(cleared))[0] == 200
     assert a.call("GET", f"/orgs/{org}/projects/{prj}/environments/production")[1]["freeze_windows"] == []
+
+
+def test_sleep_windows_as_code(api):
+    a, org, prj = owner(api)
+    nights = {"start": "0 20 * * 1-5", "end": "0 7 * * 1-5", "timezone": "Europe/Berlin", "reason": "nights"}
+    doc = yaml.safe_dump({"version": 1, "environments": {"production": {}, "staging": {"sleep_windows": [nights]}}})
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(doc))[0] == 200
+    env = a.call("GET", f"/orgs/{org}/projects/{prj}/environments/staging")[1]
+    assert env["sleep_windows"] == [nights] and env["next_sleep"]["reason"] == "nights"
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]["yaml"]
+    assert yaml.safe_load(exported)["environments"]["staging"]["sleep_windows"] == [nights]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported))[1]["changes"] == []

@@ -62,3 +62,12 @@ def test_time_zones_by_name():
     assert fw.zone("utc") is timezone.utc and str(fw.zone("America/New_York")) == "America/New_York"
     with pytest.raises(ValueError, match="is not a time zone name"):
         fw.zone("Mars/Olympus")
+
+
+def test_the_share_of_a_week_windows_are_open():
+    weeknights = {"start": "0 20 * * 1-5", "end": "0 7 * * 1-5", "timezone": "Europe/Berlin"}
+    assert fw.share_open([weeknights]) == pytest.approx(103 / 168)      # 4 nights of 11 h, Friday to Monday 59 h
+    weekend = {"start": "0 0 * * 6", "end": "0 0 * * 1"}
+    nightly = {"start": "0 20 * * 1-5", "end": "0 7 * * *"}
+    assert fw.share_open([nightly, weekend]) == pytest.approx(96 / 168)  # overlaps counted once
+    assert fw.share_open([]) == 0.0

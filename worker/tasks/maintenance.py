@@ -21,6 +21,13 @@ def announce_freezes() -> int:
     return freezes.announce_windows(get_ports())
 
 
+@celery.task(name=names.TEND_SLEEP)
+def tend_sleep() -> dict[str, int]:
+    from chalicelib.deploys import sleep
+
+    return sleep.tend(get_ports())
+
+
 @celery.task(name=names.HEALTH_WATCH)
 def health_watch() -> dict[str, int]:
     from chalicelib.deploys import watch

@@ -674,7 +674,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, where its new releases are promoted (promote_to), or its recurring deploy freezes (freeze_windows) */
+        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, where its new releases are promoted (promote_to), its recurring deploy freezes (freeze_windows) or when its services sleep (sleep_windows) */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };
@@ -1652,6 +1652,12 @@ export interface components {
              * @default null
              */
             require_approval?: boolean | null;
+            /**
+             * Sleep Windows
+             * @description when its services sleep (the whole list; [] removes them): each live service is suspended when a window opens and resumed when it closes
+             * @default null
+             */
+            sleep_windows?: components["schemas"]["SleepWindowIn"][] | null;
         };
         /** EnvironmentPatch */
         EnvironmentPatch: {
@@ -1716,6 +1722,12 @@ export interface components {
              * @default null
              */
             require_approval?: boolean | null;
+            /**
+             * Sleep Windows
+             * @description when its services sleep (the whole list; [] removes them): each live service is suspended when a window opens and resumed when it closes
+             * @default null
+             */
+            sleep_windows?: components["schemas"]["SleepWindowIn"][] | null;
         };
         Error: {
             error: {
@@ -1746,12 +1758,12 @@ export interface components {
         };
         /**
          * FreezeWindowIn
-         * @description A recurring deploy freeze (chalicelib/catalog/freeze_windows.py).
+         * @description A recurring deploy freeze (chalicelib/catalog/freezes.py).
          */
         FreezeWindowIn: {
             /**
              * End
-             * @description when it ends, the same way, e.g. 0 8 * * 1 (Mondays 08:00)
+             * @description when it closes, the same way, e.g. 0 8 * * 1 (Mondays 08:00)
              */
             end: string;
             /**
@@ -1761,7 +1773,7 @@ export interface components {
             reason: string;
             /**
              * Start
-             * @description when each freeze begins: five cron fields in `timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)
+             * @description when it opens each time: five cron fields in `timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)
              */
             start: string;
             /**
@@ -2295,6 +2307,35 @@ export interface components {
             organization?: string | null;
             /** Password */
             password: string;
+        };
+        /**
+         * SleepWindowIn
+         * @description When the environment's services sleep (chalicelib/deploys/sleep.py): suspended at `start`,
+         *     resumed at `end`.
+         */
+        SleepWindowIn: {
+            /**
+             * End
+             * @description when it closes, the same way, e.g. 0 8 * * 1 (Mondays 08:00)
+             */
+            end: string;
+            /**
+             * Reason
+             * @description said in the services' suspension and in their deploy logs
+             * @default outside working hours
+             */
+            reason?: string;
+            /**
+             * Start
+             * @description when it opens each time: five cron fields in `timezone` (minute hour day-of-month month day-of-week), e.g. 0 18 * * 5 (Fridays 18:00)
+             */
+            start: string;
+            /**
+             * Timezone
+             * @description an IANA time zone, e.g. Europe/Berlin
+             * @default UTC
+             */
+            timezone?: string;
         };
         /**
          * Source

@@ -1,0 +1,92 @@
+"""Sleep schedules: an environment's services suspended while one of its `sleep_windows` is open
+(staging at night and at weekends, say) and resumed when it closes, so nothing runs, or is paid
+for, while nobody uses it.
+
+Beat looks every minute (`tend`). When a window opens, each live service of the environment is
+suspended as by `launchbay suspend` (deploys/suspend.py), its suspension marked `sleep`; a service
+with a deployment under way is left awake (its log says so). When the window closes, the services
+it put to sleep are resumed (a resume deployment each, keyed by the window, so a second beat makes
+none twice); services suspended by hand stay suspended, and one resumed by hand during the window
+simply stays up. The environment keeps `sleep_state` (asleep/awake), moved by compare-and-set once
+the services were acted on: a beat that dies half-way is finished by the next, which finds the
+state unchanged and acts again (each service's move is a compare-and-set of its own).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from chalicelib.catalog import windows
+from chalicelib.core.context import SYSTEM, Actor, Ports
+from chalicelib.core.errors import StateConflict
+from chalicelib.deploys import service as deploys
+from chalicelib.deploys import suspend
+from chalicelib.lifecycle import suspension
+from chalicelib.store.port import iter_all
+
+log = logging.getLogger("launchbay.deploys")
+
+
+def _actor(env: dict[str, Any]) -> Actor:
+    return Actor(user_id=SYSTEM.user_id, email=f"launchbay (sleep schedule of {env['name']})")
+
+
+def tend(ports: Ports) -> dict[str, int]:
+    """Beat: put environments to sleep and wake them as their windows open and close."""
+    envs = ports.store.collection("environments")
+    out = {"slept": 0, "woke": 0}
+    for env in iter_all(envs, {"has_sleep_windows": True}):
+        window = None if env.get("status") == "deleting" else windows.open_window(env.get("sleep_windows") or [])
+        state, before = ("asleep" if window else "awake"), env.get("sleep_state")
+        if state == (before or "awake"):
+            continue
+        if window:
+            out["slept"] += _sleep(ports, env, window)
+        else:
+            out["woke"] += _wake(ports, env)
+        envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None},
+                    expect={"sleep_state": before})
+    return out
+
+
+def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> int:
+    actor, slept = _actor(env), 0
+    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
+        if svc["status"] != "live" or not svc.get("live_deployment_id"):
+            continue
+        busy = deploys.under_way(ports, svc["id"])
+        if busy:   # a deploy is someone's work in progress: not cut short, the service stays up
+            log.info("sleep of %s: %s left awake, deployment #%s is %s", env["name"], svc["name"], busy["number"],
+                     busy["status"])
+            continue
+        if suspension.begin(ports, svc, actor, None, sleep=True, reason=window["reason"], until=window["until"]):
+            suspend.queue(ports, svc["id"])
+            slept += 1
+    return slept
+
+
+def _wake(ports: Ports, env: dict[str, Any]) -> int:
+    actor, woke = _actor(env), 0
+    key = f"wake:{env.get('sleep_until') or 'now'}"   # one resume per service per window
+    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
+        if svc["status"] != "suspended" or not (svc.get("suspended") or {}).get("sleep"):
+            continue
+        live = ports.store.collection("deployments").get(svc.get("live_deployment_id") or "")
+        if live is None:
+            continue
+        try:
+            _, created = deploys._new_deployment(ports, actor, svc, None, key, resume_of=live)
+        except StateConflict as exc:   # changed meanwhile (being deleted, say)
+            log.info("wake of %s: %s not resumed: %s", env["name"], svc["name"], exc.message)
+            continue
+        woke += int(created)
+    return woke
+
+
+def sleeping_words(service: dict[str, Any]) -> Optional[str]:
+    """How a sleeping service's refusals say it ("web sleeps until …: outside working hours")."""
+    asleep = service.get("suspended") or {}
+    if not asleep.get("sleep"):
+        return None
+    return (f"{service['name']} sleeps until {asleep.get('until')} ({asleep.get('reason')}; its environment's sleep "
+            f"schedule): `launchbay resume {service['name']}` wakes it now")

@@ -1,0 +1,85 @@
+"""Sleep schedules (chalicelib/deploys/sleep.py): an environment's live services are suspended
+when one of its sleep windows opens and resumed when it closes, against the moto sandbox; services
+suspended by hand stay suspended, a deploy under way is not cut short, and a second beat does
+nothing twice."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chalicelib.deploys import sleep, suspend
+from tests.deploys.test_suspend import _ecs_service
+from tests.support.deploying import run_to_end
+from tests.support.factories import new_org
+
+pytestmark = pytest.mark.services
+
+
+def _hour(delta: int) -> int:
+    return (time.gmtime().tm_hour + delta) % 24
+
+
+def test_an_environment_sleeps_in_its_window_and_wakes_after(api, ports, launchbay_env):
+    org = new_org(api, email="owner@acme.io")
+    prj = org.project()
+    assert org.call("POST", f"/projects/{prj['id']}/environments", {"name": "staging"})[0] == 201
+    envs = f"/projects/{prj['id']}/environments"
+    web = org.service(name="web", image="nginx:1.27", environment="staging")
+    jobs = org.service(name="jobs", kind="worker", port=None, image="busybox:1.36", environment="staging")
+    kept = org.service(name="admin", image="nginx:1.27", environment="staging")
+    prod = org.service(name="web", image="nginx:1.27")                  # production has no schedule
+    first = org.deploy(ports, web)
+    for svc in (jobs, kept, prod):
+        assert org.deploy(ports, svc)["status"] == "live"
+    assert org.call("POST", f"/services/{kept['id']}/suspend")[0] == 202   # suspended by hand
+    suspend.run(ports, kept["id"])
+    busy = org.service(name="api", image="nginx:1.27", environment="staging")
+    org.deploy(ports, busy)
+    under_way = org.queue_deployment(busy, image="nginx:1.28")            # queued when the window opens
+
+    night = {"start": f"0 {_hour(-1)} * * *", "end": f"0 {_hour(1)} * * *"}
+    status, env = org.call("PATCH", f"{envs}/staging", {"sleep_windows": [night]})
+    assert status == 200 and env["sleep_windows"] == [{**night, "timezone": "UTC", "reason": "outside working hours"}]
+    assert env["sleeping"] is None                                        # not until beat acts
+    assert sleep.tend(ports) == {"slept": 2, "woke": 0}                  # web and jobs; api is deploying
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}
+    for svc in (web, jobs):
+        assert suspend.run(ports, svc["id"]).startswith("suspended")
+    services = {s["name"]: s for s in org.call("GET", f"/projects/{prj['id']}/services?environment=staging")[1]["items"]}
+    assert services["web"]["status"] == services["jobs"]["status"] == "suspended"
+    assert services["web"]["suspended"]["sleep"] is True and services["web"]["suspended"]["by"] == \
+        "launchbay (sleep schedule of staging)"
+    assert services["api"]["status"] != "suspended" and _ecs_service(launchbay_env, first)["desiredCount"] == 0
+    assert org.call("GET", f"/services/{prod['id']}")[1]["status"] == "live"
+    env = org.call("GET", f"{envs}/staging")[1]
+    assert env["sleeping"]["reason"] == "outside working hours" and env["sleeping"]["until"], env
+    # priced by the share of the week it is awake (2 h a day asleep: 22/24), not as suspended by hand
+    asleep, awake = org.call("GET", f"/services/{web['id']}/cost")[1], org.call("GET", f"/services/{prod['id']}/cost")[1]
+    assert any("sleep schedule suspends them 8% of the week" in a for a in asleep["assumptions"]), asleep["assumptions"]
+    assert asleep["monthly_min"] < awake["monthly_min"] and org.call(
+        "GET", f"/services/{kept['id']}/cost")[1]["monthly_min"] < asleep["monthly_min"]
+    status, err = org.call("POST", f"/services/{web['id']}/deployments", {"image": "nginx:1.28"})
+    assert status == 409 and err["error"]["message"].startswith("web sleeps until ") and \
+        "`launchbay resume web` wakes it now" in err["error"]["message"], err
+    assert run_to_end(ports, under_way["id"])["status"] == "live"
+
+    later = {"start": f"0 {_hour(2)} * * *", "end": f"0 {_hour(3)} * * *"}   # the window closes (moved on)
+    status, env = org.call("PATCH", f"{envs}/staging", {"sleep_windows": [later]})
+    assert status == 200 and env["sleeping"] is None and env["next_sleep"]["starts"]
+    assert sleep.tend(ports) == {"slept": 0, "woke": 2}
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # keyed by the window: none twice
+    for svc in (web, jobs):
+        (resume,) = [d for d in ports.store.collection("deployments").find({"service_id": svc["id"]})[0]
+                     if d.get("resume_of")]
+        assert resume["actor"] == "launchbay (sleep schedule of staging)"
+        assert run_to_end(ports, resume["id"])["status"] == "live"
+    assert org.call("GET", f"/services/{web['id']}")[1]["status"] == "live"
+    assert _ecs_service(launchbay_env, first)["desiredCount"] == 1
+    assert org.call("GET", f"/services/{kept['id']}")[1]["status"] == "suspended"   # by hand: stays
+
+    for body, field in (({"sleep_windows": [{**later, "start": "0 25 * * *"}]}, "sleep_windows.0.start"),
+                        ({"sleep_windows": [{**later, "end": later["start"]}]}, "sleep_windows.0")):
+        status, err = org.call("PATCH", f"{envs}/staging", body)
+        assert status == 422 and err["error"]["field"] == field, (body, err)
+    assert org.call("PATCH", f"{envs}/staging", {"sleep_windows": []})[1]["next_sleep"] is None
