@@ -36,6 +36,9 @@ def render(ports: Ports, env: dict[str, Any]) -> str:
     """The comment's Markdown, from the preview's services and their newest deployments."""
     from chalicelib.notify.service import link
 
+    if env.get("retiring") or env.get("status") == "deleting":   # the pull request was closed (previews.close)
+        return "\n".join([MARK, f"**Launchbay preview `{env['name']}`** is removed: the pull request was closed, so "
+                                 "its services and what they made in AWS are being deleted."])
     rows = []
     for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}, order="name"):
         found, _ = ports.store.collection("deployments").find({"service_id": svc["id"]}, order="-number", limit=1)

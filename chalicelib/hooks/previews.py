@@ -121,10 +121,24 @@ def close(ports: Ports, actor: Actor, org_id: str, project_id: str, number: int,
     for svc in services:
         delete_service(ports, actor, org_id, svc["id"])
     envs.retire_environment(ports, actor, org_id, project_id, env["id"])
+    _tell_pull_request(ports, env["id"])
     notify.emit(ports, org_id, project_id, "preview.deleted",
                 {"name": env["name"], "environment": env["name"], "pr": number, "reason": reason})
     return {"preview": env["name"], "environment_id": env["id"], "removed": True, "reason": reason,
             "services": [s["id"] for s in services]}
+
+
+def _tell_pull_request(ports: Ports, env_id: str) -> None:
+    """Its comment on the pull request says it is gone (hooks/pr_comments.py; nothing if it has none)."""
+    from chalicelib import tasks
+
+    env = ports.store.collection("environments").get(env_id)
+    if env is None or not env.get("pr_comment_id"):
+        return
+    try:
+        ports.queue.publish(tasks.GITHUB_PR_COMMENT, env_id)
+    except Exception as exc:   # a courtesy
+        log.warning("telling pull request of %s it is removed was not queued (%s)", env_id, type(exc).__name__)
 
 
 def expire(ports: Ports, now: Optional[float] = None) -> dict[str, int]:

@@ -234,3 +234,11 @@ def test_a_preview_keeps_one_comment_on_its_pull_request_up_to_date(git_root, ho
         envs.update(env_id, {"pr_comment_claim": iso_from_epoch(time.time() - 600)})   # its task died: taken over
         assert pr_comments.sync(ports, env_id)["comment_id"] == 4242
         assert envs.get(env_id)["pr_comment_claim"] is None
+
+        # closed: the same comment says the preview is gone
+        status, out = hooked.deliver("pull_request", _pr("closed"))
+        assert status == 202 and process(out["id"])["removed"] is True
+        pr_comments.sync(ports, env_id)
+        gone = api.requests[-1]
+        assert (gone.method, gone.path) == ("PATCH", f"/repos/{REPO}/issues/comments/4242")
+        assert "is removed: the pull request was closed" in gone.json()["body"]
