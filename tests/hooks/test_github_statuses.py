@@ -9,7 +9,8 @@ import json
 import pytest
 
 from chalicelib import wiring
-from tests.hooks.conftest import FIXTURES, REPO, deployments_of
+from tests.hooks.conftest import REPO, deployments_of
+from tests.hooks.test_git_to_live import _push
 from tests.notify.receiver import Receiver
 from tests.support.git_repos import DOCKERFILE, commit, make_repo
 from tests.support.processes import CeleryWorker, wait_for
@@ -31,13 +32,6 @@ def github(git_root, launchbay_env, monkeypatch):
         yield api
         for w in workers:
             w.stop()
-
-
-def _push(sha: str, message: str) -> dict:
-    body = json.loads((FIXTURES / "push.json").read_text())
-    body["after"] = body["head_commit"]["id"] = sha
-    body["head_commit"]["message"] = message
-    return body
 
 
 def _posted(api: Receiver, sha: str, final: str) -> list[dict]:
