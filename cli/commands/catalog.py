@@ -102,7 +102,9 @@ def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
     # where it deploys: the region set, else the platform's (an API before effective_region: as set)
     shown = [{**e, "region": e.get("effective_region") or e.get("region"), "approval": _approval(e),
-              "status": "frozen" if e.get("freeze") else e.get("status")} for e in items]
+              "status": ", ".join(filter(None, ["frozen" if e.get("freeze") else None,
+                                                "asleep" if e.get("sleeping") else None])) or e.get("status")}
+             for e in items]
     s.out.result({"items": items}, lambda: s.out.table(shown, ENV_COLUMNS, "no environments yet: `launchbay envs create NAME`"))
 
 
