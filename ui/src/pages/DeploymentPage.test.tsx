@@ -4,6 +4,7 @@ import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
+import { freezeUntilWords } from "../components/FreezeForm";
 import { endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 import { outcomeTitle, servingWords } from "./DeploymentPage";
 
@@ -499,4 +500,75 @@ test("a first release: nothing earlier to compare with, no Compare with", async 
   const section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
   expect(await within(section).findByText("The service's first release: everything in it is new.")).toBeTruthy();
   expect(within(section).queryByRole("combobox")).toBeNull();
+});
+
+// A deploy freeze on the service's environment (as ServicePage.test.tsx): Deploy again is refused there too
+const ENV = "/v1/orgs/o/projects/p/environments/env_prod";
+const prod = (freeze: Record<string, unknown> | null) => ({
+  id: "env_prod", project_id: "p", name: "production", domain_suffix: null, env: {}, require_approval: false, freeze,
+});
+const blackFriday = { reason: "Black Friday", until: "2026-11-30T08:00:00Z", by: "ada@example.com", at: "2026-11-26T17:40:00Z" };
+const failedFirst = dep({ status: "failed", error: "container exited with code 1", finished: at(2), steps: [{ name: "rollout", status: "failed", error: "exit 1" }] });
+
+test("a frozen environment: Deploy again disabled and described by the freeze (why, until when)", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(failedFirst, { ...service, environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(blackFriday)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This deployment failed." });
+  const notice = await within(alert).findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toBe(`frozen The production environment is frozen ${freezeUntilWords(blackFriday)}: Black Friday. ` +
+    "New deploys are refused; rollbacks and restarts still run. Lift it under the project's environments.");
+  expect(within(notice).getByRole("link", { name: "environments" }).getAttribute("href")).toBe("/orgs/o/projects/p");
+  expect(notice.closest("[aria-live=polite]")).toBeTruthy();   // a freeze set while the page is open is said
+  const again = within(alert).getByRole("button", { name: "Deploy again" }) as HTMLButtonElement;
+  expect(again.disabled).toBe(true);
+  expect(again.getAttribute("aria-describedby")).toBe(notice.id);
+  expect(again.title).toBe("production is frozen: new deploys are refused");
+  expect(calls.filter((c) => c.path === ENV)).toHaveLength(1);   // its environment, by id
+});
+
+test("frozen by a freeze window: the same; a viewer sees the freeze without the way to lift it", async () => {
+  session.set("t");
+  const weekend = { reason: "weekend", until: "2026-11-30T07:00:00Z", by: "freeze window", at: "2026-11-27T17:00:00Z",
+    window: { start: "0 18 * * 5", end: "0 8 * * 1", timezone: "Europe/Berlin", reason: "weekend" } };
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1", environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(weekend)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This release failed and was rolled back." });
+  const notice = await within(alert).findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toContain(`The production environment is frozen ${freezeUntilWords(weekend)}: weekend.`);
+  expect((within(alert).getByRole("button", { name: "Deploy again" }) as HTMLButtonElement).disabled).toBe(true);
+  cleanup();
+
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1", environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(weekend)],
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const seen = await screen.findByTestId("frozen", {}, { timeout: 5000 });
+  expect(seen.textContent).toContain("New deploys are refused; rollbacks and restarts still run.");
+  expect(within(seen).queryByRole("link")).toBeNull();
+  expect(screen.queryByRole("button", { name: "Deploy again" })).toBeNull();
+});
+
+test("not frozen: no freeze notice, and Deploy again is enabled and not described by one", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(failedFirst, { ...service, environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(null)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This deployment failed." });
+  const again = await within(alert).findByRole("button", { name: "Deploy again" }, { timeout: 5000 }) as HTMLButtonElement;
+  await waitFor(() => expect(calls.filter((c) => c.path === ENV)).toHaveLength(1));
+  expect(screen.queryByTestId("frozen")).toBeNull();
+  expect(again.disabled).toBe(false);
+  expect(again.getAttribute("aria-describedby")).toBeNull();
+  expect(again.title).toBe("");
 });
