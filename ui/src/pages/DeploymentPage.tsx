@@ -2,7 +2,7 @@ import { useId, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Deployment, Environment, ServiceEndpoints } from "../api/models";
+import type { Deployment, Environment, GithubStatus, ServiceEndpoints } from "../api/models";
 import type { Service } from "../api/models";
 import { keys, useCan, useDeployment, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
@@ -13,7 +13,7 @@ import { reasonWords, Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
 import type { DeploymentWithCommit } from "../api/git";
-import { CommitLine } from "../components/GitBits";
+import { CommitLine, shortSha } from "../components/GitBits";
 import { freezeUntilWords } from "../components/FreezeForm";
 import { ApprovalBox } from "../components/Approval";
 import { ChangesSection } from "../components/Changes";
@@ -74,6 +74,7 @@ export default function DeploymentPage() {
           x.sandbox ? "sandbox" : null,
         ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>
+      {x.github_status && <GithubStatusLine org={org} d={x} status={x.github_status} sha={commit?.sha ?? x.build?.commit_sha} />}
       {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard);
           the end of a deployment followed here is said by the log's LogAnnouncer ("Deploy finished: …") */}
       <p className="sr-only" role="status">{final && watched.current ? "" : `Deployment #${x.number} is ${statusWords(releaseStatus(x, service.data?.live_deployment_id))}.`}</p>
@@ -173,6 +174,35 @@ function NextSteps({ org, s, canDeploy, onDeploy, env, canLift }: {
     </div>
   );
 }
+
+/** The deployment's commit status on GitHub (chalicelib/hooks/statuses.py): its state and context on
+ * the repository, linked to the commit there; when GitHub did not take it, why (a refusal names the
+ * permission the token lacks) and where the organization's token is set. */
+function GithubStatusLine({ org, d, status, sha }: { org: string; d: Deployment; status: GithubStatus; sha: string | null | undefined }) {
+  const repo = status.repository;
+  const commitUrl = sha ? `https://github.com/${repo}/commit/${sha}` : null;
+  const error = status.error ? (/[.!?]$/.test(status.error) ? status.error : `${status.error}.`) : null;
+  return (
+    <>
+      <p className="muted github-status" data-testid="github-status">
+        GitHub: <span className={`badge ${error ? "badge-warn" : GITHUB_BADGE[status.state] ?? "badge-idle"}`}>{error ? "not posted" : status.state}</span>
+        {" · "}<span className="mono">{status.context}</span> on{" "}
+        {commitUrl
+          ? <a href={commitUrl} target="_blank" rel="noreferrer">
+              {repo} <span className="sr-only">(commit {shortSha(sha)} on GitHub)</span></a>
+          : repo}
+      </p>
+      {error && (
+        <p className="github-warning" data-testid="github-error">
+          <strong>Could not post the status on GitHub:</strong> {error}{" "}
+          <Link to={`/orgs/${org}/projects/${d.project_id}/git#private-repos`}>Set the organization&apos;s GitHub token</Link>
+        </p>
+      )}
+    </>
+  );
+}
+
+const GITHUB_BADGE: Record<string, string> = { success: "badge-ok", pending: "badge-busy", failure: "badge-bad", error: "badge-bad" };
 
 /** The headline over a deployment's error, by where it is in failing. */
 export function outcomeTitle(d: Deployment): string {
