@@ -119,6 +119,16 @@ export interface Deployment {
   image_digest?: string | null;
   rollback_steps?: Step[]; rollback_to?: string | null; rollback_to_number?: number | null;
   phases?: PhaseRecord[]; spec?: DeploySpec;
+  /** the commit status Launchbay last posted (or tried to) on GitHub for it (chalicelib/hooks/statuses.py);
+   * absent: none (not a commit of a GitHub repository, or the organization has no GitHub token) */
+  github_status?: GithubStatus | null;
+}
+/** A deployment's commit status on GitHub: what was sent (`state`, `description`, `context`
+ * "launchbay/<environment>/<service>", `target_url`) and what GitHub answered (`error`: why it was not
+ * taken, e.g. the token's missing permission; null once posted). */
+export interface GithubStatus {
+  state: "pending" | "success" | "failure" | "error"; description: string; context: string; target_url?: string;
+  repository: string; response_code: number | null; error: string | null; at: string;
 }
 /** A release as GET …/deployments/{dep}/changes names it. */
 export interface ReleaseRef { deployment_id: string; number: number; status: DeployStatus; image: string | null; commit: string | null }

@@ -4,6 +4,7 @@ import { session } from "../api/client";
 import type { Deployment, PhaseRecord } from "../api/models";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
+import { freezeUntilWords } from "../components/FreezeForm";
 import { endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 import { outcomeTitle, servingWords } from "./DeploymentPage";
 
@@ -499,4 +500,143 @@ test("a first release: nothing earlier to compare with, no Compare with", async 
   const section = await screen.findByRole("region", { name: "Changes" }, { timeout: 5000 });
   expect(await within(section).findByText("The service's first release: everything in it is new.")).toBeTruthy();
   expect(within(section).queryByRole("combobox")).toBeNull();
+});
+
+// Commit statuses (chalicelib/hooks/statuses.py): a deployment of a GitHub commit carries what GitHub answered
+const SHA = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+const onGithub = (github_status: Deployment["github_status"]) => ({
+  ...dep({ status: "live", finished: at(3), build: { repo: "Codertocat/Hello-World", branch: "main", ref: "main", dockerfile: "Dockerfile", context: "." } }),
+  commit: { sha: SHA, message: "Add the app", author: "Codertocat" }, github_status,
+});
+const posted = {
+  state: "success" as const, description: "#2 live", context: "launchbay/production/web", target_url: "https://launchbay.example.com/orgs/o/deployments/d2",
+  repository: "Codertocat/Hello-World", response_code: 201, error: null, at: at(3),
+};
+const REFUSED = "GitHub answered 403: the organization's GitHub token must be allowed to write commit statuses of Codertocat/Hello-World " +
+  "(classic: repo:status; fine-grained: Commit statuses, read and write)";
+const liveApi = (d: unknown) => ({
+  ...signedIn(),
+  "GET /v1/orgs/o/deployments/d2": (): [number, unknown] => [200, d],
+  "GET /v1/orgs/o/deployments/d2/logs": (): [number, unknown] => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+  "GET /v1/orgs/o/services/s": (): [number, unknown] => [200, { ...service, live_deployment_id: "d2" }],
+  "GET /v1/orgs/o/projects/p": (): [number, unknown] => [200, { id: "p", org_id: "o", name: "shop" }],
+});
+
+test("a commit of a GitHub repository: its status there under the commit, linked to the commit on GitHub", async () => {
+  session.set("t");
+  fakeApi(liveApi(onGithub(posted)));
+  renderAt("/orgs/o/deployments/d2");
+  const line = await screen.findByTestId("github-status", {}, { timeout: 5000 });
+  expect(line.textContent).toBe("GitHub: success · launchbay/production/web on Codertocat/Hello-World (commit 1a2b3c4 on GitHub)");
+  expect(line.previousElementSibling!.classList.contains("deploy-meta")).toBe(true);   // right under the commit
+  expect(document.querySelector(".deploy-meta .commit")!.textContent).toContain("1a2b3c4 Add the app");
+  const link = within(line).getByRole("link", { name: "Codertocat/Hello-World (commit 1a2b3c4 on GitHub)" });
+  expect(link.getAttribute("href")).toBe(`https://github.com/Codertocat/Hello-World/commit/${SHA}`);
+  expect(link.getAttribute("rel")).toBe("noreferrer");
+  expect(line.querySelector(".badge")!.className).toBe("badge badge-ok");
+  expect(screen.queryByTestId("github-error")).toBeNull();
+});
+
+test("a status GitHub refused: a warning with its reason (the token's missing permission) and where the token is set", async () => {
+  session.set("t");
+  fakeApi(liveApi(onGithub({ ...posted, response_code: 403, error: REFUSED })));
+  renderAt("/orgs/o/deployments/d2");
+  const warning = await screen.findByTestId("github-error", {}, { timeout: 5000 });
+  expect(warning.textContent).toBe(`Could not post the status on GitHub: ${REFUSED}. Set the organization's GitHub token`);
+  expect(warning.getAttribute("role")).toBeNull();   // a state of the page, not an interruption
+  expect(within(warning).getByRole("link", { name: "Set the organization's GitHub token" }).getAttribute("href")).toBe("/orgs/o/projects/p/git#private-repos");
+  // the line says GitHub does not show it (not the state that was sent)
+  const line = screen.getByTestId("github-status");
+  expect(line.textContent).toMatch(/^GitHub: not posted · launchbay\/production\/web on Codertocat\/Hello-World/);
+  expect(line.querySelector(".badge")!.className).toBe("badge badge-warn");
+});
+
+test("no github_status (an image, no token, not a GitHub repository): no GitHub line", async () => {
+  session.set("t");
+  fakeApi(liveApi(onGithub(undefined)));
+  renderAt("/orgs/o/deployments/d2");
+  await screen.findByText(/the load balancer sends traffic to this release/, {}, { timeout: 5000 });
+  expect(document.querySelector(".deploy-meta .commit")).toBeTruthy();
+  expect(screen.queryByTestId("github-status")).toBeNull();
+  expect(screen.queryByTestId("github-error")).toBeNull();
+  expect(document.body.textContent).not.toContain("GitHub:");
+});
+
+// A deploy freeze on the service's environment (as ServicePage.test.tsx): Deploy again is refused there too
+const ENV = "/v1/orgs/o/projects/p/environments/env_prod";
+const prod = (freeze: Record<string, unknown> | null) => ({
+  id: "env_prod", project_id: "p", name: "production", domain_suffix: null, env: {}, require_approval: false, freeze,
+});
+const blackFriday = { reason: "Black Friday", until: "2026-11-30T08:00:00Z", by: "ada@example.com", at: "2026-11-26T17:40:00Z" };
+const failedFirst = dep({ status: "failed", error: "container exited with code 1", finished: at(2), steps: [{ name: "rollout", status: "failed", error: "exit 1" }] });
+
+test("a frozen environment: Deploy again disabled and described by the freeze (why, until when)", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(failedFirst, { ...service, environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(blackFriday)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This deployment failed." });
+  const notice = await within(alert).findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toBe(`frozen The production environment is frozen ${freezeUntilWords(blackFriday)}: Black Friday. ` +
+    "New deploys are refused; rollbacks and restarts still run. Lift it under the project's environments.");
+  expect(within(notice).getByRole("link", { name: "environments" }).getAttribute("href")).toBe("/orgs/o/projects/p");
+  expect(notice.closest("[aria-live=polite]")).toBeTruthy();   // a freeze set while the page is open is said
+  const again = within(alert).getByRole("button", { name: "Deploy again" }) as HTMLButtonElement;
+  expect(again.disabled).toBe(true);
+  expect(again.getAttribute("aria-describedby")).toBe(notice.id);
+  expect(again.title).toBe("production is frozen: new deploys are refused");
+  expect(calls.filter((c) => c.path === ENV)).toHaveLength(1);   // its environment, by id
+});
+
+test("frozen by a freeze window: the same; a viewer sees the freeze without the way to lift it", async () => {
+  session.set("t");
+  const weekend = { reason: "weekend", until: "2026-11-30T07:00:00Z", by: "freeze window", at: "2026-11-27T17:00:00Z",
+    window: { start: "0 18 * * 5", end: "0 8 * * 1", timezone: "Europe/Berlin", reason: "weekend" } };
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1", environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(weekend)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This release failed and was rolled back." });
+  const notice = await within(alert).findByTestId("frozen", {}, { timeout: 5000 });
+  expect(notice.textContent).toContain(`The production environment is frozen ${freezeUntilWords(weekend)}: weekend.`);
+  expect((within(alert).getByRole("button", { name: "Deploy again" }) as HTMLButtonElement).disabled).toBe(true);
+  cleanup();
+
+  fakeApi({
+    ...failedApi(rolledBack, { ...service, live_deployment_id: "d1", environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(weekend)],
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const seen = await screen.findByTestId("frozen", {}, { timeout: 5000 });
+  expect(seen.textContent).toContain("New deploys are refused; rollbacks and restarts still run.");
+  expect(within(seen).queryByRole("link")).toBeNull();
+  expect(screen.queryByRole("button", { name: "Deploy again" })).toBeNull();
+});
+
+test("not frozen: no freeze notice, and Deploy again is enabled and not described by one", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    ...failedApi(failedFirst, { ...service, environment_id: "env_prod" } as typeof service),
+    [`GET ${ENV}`]: () => [200, prod(null)],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const alert = await screen.findByRole("region", { name: "This deployment failed." });
+  const again = await within(alert).findByRole("button", { name: "Deploy again" }, { timeout: 5000 }) as HTMLButtonElement;
+  await waitFor(() => expect(calls.filter((c) => c.path === ENV)).toHaveLength(1));
+  expect(screen.queryByTestId("frozen")).toBeNull();
+  expect(again.disabled).toBe(false);
+  expect(again.getAttribute("aria-describedby")).toBeNull();
+  expect(again.title).toBe("");
+});
+
+test("a live deployment does not ask for its environment's freeze (there is no Deploy again)", async () => {
+  session.set("t");
+  const calls = fakeApi({ ...liveApi(onGithub(posted)), "GET /v1/orgs/o/services/s": () => [200, { ...service, environment_id: "env_prod", live_deployment_id: "d2" }] });
+  renderAt("/orgs/o/deployments/d2");
+  await screen.findByTestId("github-status", {}, { timeout: 5000 });
+  expect(calls.filter((c) => c.path.includes("/environments/"))).toEqual([]);
 });

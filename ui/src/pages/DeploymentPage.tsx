@@ -1,10 +1,10 @@
-import { useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Deployment, ServiceEndpoints } from "../api/models";
+import type { Deployment, Environment, GithubStatus, ServiceEndpoints } from "../api/models";
 import type { Service } from "../api/models";
-import { keys, useCan, useDeployment, useProject, useService, useServiceFollows } from "../api/queries";
+import { keys, useCan, useDeployment, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
 import { DeployDialog } from "../components/DeployDialog";
 import { ErrorNote, Loading, PageError } from "../components/Empty";
 import { LogView } from "../components/LogView";
@@ -13,7 +13,8 @@ import { reasonWords, Timeline } from "../components/Timeline";
 import { useLogTail } from "../components/useLogTail";
 import { ago, duration, isFinal } from "../lib/format";
 import type { DeploymentWithCommit } from "../api/git";
-import { CommitLine } from "../components/GitBits";
+import { CommitLine, shortSha } from "../components/GitBits";
+import { freezeUntilWords } from "../components/FreezeForm";
 import { ApprovalBox } from "../components/Approval";
 import { ChangesSection } from "../components/Changes";
 
@@ -24,6 +25,10 @@ export default function DeploymentPage() {
   const service = useService(org, d.data?.service_id ?? "");
   useServiceFollows(org, d.data?.service_id ?? "", d.data ? [d.data] : undefined);
   const project = useProject(org, d.data?.project_id ?? "");
+  // a failed deployment's Deploy again: refused while its environment is frozen (as Deploy on the service page)
+  const failed = !!d.data?.error && (d.data.status === "failed" || d.data.status === "rolled_back");
+  const s = service.data;
+  const environment = useEnvironment(org, failed ? s?.project_id ?? "" : "", s?.environment_id ?? s?.environment ?? "");
   const tail = useLogTail(org, dep);
   const qc = useQueryClient();
   const can = useCan(org);
@@ -69,6 +74,7 @@ export default function DeploymentPage() {
           x.sandbox ? "sandbox" : null,
         ].filter(Boolean).map((part, i) => <span key={i}>{i > 0 && " · "}{part}</span>)}
       </p>
+      {x.github_status && <GithubStatusLine org={org} d={x} status={x.github_status} sha={commit?.sha ?? x.build?.commit_sha} />}
       {/* the status for a screen reader as it changes (the badge and the timeline are seen, not heard);
           the end of a deployment followed here is said by the log's LogAnnouncer ("Deploy finished: …") */}
       <p className="sr-only" role="status">{final && watched.current ? "" : `Deployment #${x.number} is ${statusWords(releaseStatus(x, service.data?.live_deployment_id))}.`}</p>
@@ -90,7 +96,7 @@ export default function DeploymentPage() {
               {x.status === "failed" && service.data && <p>{servingWords(x, service.data)}</p>}
               {final && service.data && (
                 <NextSteps org={org} s={service.data} canDeploy={can("deploy") && service.data.status !== "deleting"}
-                  onDeploy={() => setRedeploying(true)} />
+                  onDeploy={() => setRedeploying(true)} env={environment.data} canLift={can("project.write")} />
               )}
             </>
           )}
@@ -134,19 +140,69 @@ export function servingWords(d: Deployment, s: Service): string {
 }
 
 /** What to do about a failed deployment: where the cause is usually fixed, where its output is,
- * and the deploy again (the plan first, as from the service page). */
-function NextSteps({ org, s, canDeploy, onDeploy }: { org: string; s: Service; canDeploy: boolean; onDeploy: () => void }) {
+ * and the deploy again (the plan first, as from the service page); refused while the service's
+ * environment is frozen, which a notice by the button says. */
+function NextSteps({ org, s, canDeploy, onDeploy, env, canLift }: {
+  org: string; s: Service; canDeploy: boolean; onDeploy: () => void; env: Environment | undefined; canLift: boolean;
+}) {
   const base = `/orgs/${org}/services/${s.id}`;
+  const frozenId = useId();
+  const freeze = env?.freeze ?? null;
   return (
     <div className="next-steps">
       <p>
         Fix the cause in the service's <Link to={`${base}/variables`}>variables</Link> or <Link to={`${base}/settings`}>settings</Link>
         {" "}(the log below says which step failed; <Link to={`${base}/logs`}>the service's logs</Link> have its containers' output), then deploy again.
       </p>
-      {canDeploy && <button type="button" className="primary" onClick={onDeploy} aria-haspopup="dialog">Deploy again</button>}
+      {/* a freeze set or lifted while the page is open is said (the environment is read again every 30 s) */}
+      <div aria-live="polite">
+        {env && freeze && (
+          <p id={frozenId} className="notice freeze-notice" data-testid="frozen">
+            <span className="badge badge-warn">frozen</span>{" "}
+            <strong>The {env.name} environment is frozen {freezeUntilWords(freeze)}: {freeze.reason}.</strong>{" "}
+            New deploys are refused; rollbacks and restarts still run.
+            {canLift && <> Lift it under the project&apos;s <Link to={`/orgs/${org}/projects/${env.project_id}`}>environments</Link>.</>}
+          </p>
+        )}
+      </div>
+      {canDeploy && (
+        <button type="button" className="primary" onClick={onDeploy} aria-haspopup="dialog" disabled={!!freeze}
+          aria-describedby={freeze ? frozenId : undefined} title={freeze ? `${env!.name} is frozen: new deploys are refused` : undefined}>
+          Deploy again
+        </button>
+      )}
     </div>
   );
 }
+
+/** The deployment's commit status on GitHub (chalicelib/hooks/statuses.py): its state and context on
+ * the repository, linked to the commit there; when GitHub did not take it, why (a refusal names the
+ * permission the token lacks) and where the organization's token is set. */
+function GithubStatusLine({ org, d, status, sha }: { org: string; d: Deployment; status: GithubStatus; sha: string | null | undefined }) {
+  const repo = status.repository;
+  const commitUrl = sha ? `https://github.com/${repo}/commit/${sha}` : null;
+  const error = status.error ? (/[.!?]$/.test(status.error) ? status.error : `${status.error}.`) : null;
+  return (
+    <>
+      <p className="muted github-status" data-testid="github-status">
+        GitHub: <span className={`badge ${error ? "badge-warn" : GITHUB_BADGE[status.state] ?? "badge-idle"}`}>{error ? "not posted" : status.state}</span>
+        {" · "}<span className="mono">{status.context}</span> on{" "}
+        {commitUrl
+          ? <a href={commitUrl} target="_blank" rel="noreferrer">
+              {repo} <span className="sr-only">(commit {shortSha(sha)} on GitHub)</span></a>
+          : repo}
+      </p>
+      {error && (
+        <p className="github-warning" data-testid="github-error">
+          <strong>Could not post the status on GitHub:</strong> {error}{" "}
+          <Link to={`/orgs/${org}/projects/${d.project_id}/git#private-repos`}>Set the organization&apos;s GitHub token</Link>
+        </p>
+      )}
+    </>
+  );
+}
+
+const GITHUB_BADGE: Record<string, string> = { success: "badge-ok", pending: "badge-busy", failure: "badge-bad", error: "badge-bad" };
 
 /** The headline over a deployment's error, by where it is in failing. */
 export function outcomeTitle(d: Deployment): string {

@@ -197,3 +197,34 @@ test("private repositories: a developer sees whether a token is set and no butto
   await waitFor(() => expect(within(section).queryByRole("button", { name: "Replace token" })).toBeNull());
   expect(within(section).queryByRole("button", { name: "Remove token" })).toBeNull();
 });
+
+test("private repositories: the token also posts commit statuses, and says the permission that takes; a deployment's link lands on it", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${HOOK}`]: noHook,
+    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+  });
+  // from a deployment whose status GitHub refused: "Set the organization's GitHub token"
+  renderAt("/orgs/o/projects/p/git#private-repos");
+  const heading = await screen.findByRole("heading", { name: "Private repositories" });
+  const section = heading.closest("section") as HTMLElement;
+  expect(section.id).toBe("private-repos");
+  expect(section.textContent).toContain("With the token, Launchbay also posts each deployment's status on its commit on GitHub, " +
+    "for which the token needs permission to write commit statuses (classic: repo:status; fine-grained: Commit statuses, read and write).");
+  await waitFor(() => expect(document.activeElement).toBe(heading));   // reading starts at the token, not at the webhook
+});
+
+test("the Git page opened without the anchor: focus is not moved to the token", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${HOOK}`]: noHook,
+    [`GET ${ENVS}`]: () => [200, { items: [env("production")], next: null }],
+  });
+  renderAt("/orgs/o/projects/p/git");
+  const heading = await screen.findByRole("heading", { name: "Private repositories" });
+  await screen.findByText(/No GitHub token/);
+  expect(document.activeElement).not.toBe(heading);
+  expect(heading.getAttribute("tabindex")).toBeNull();
+});

@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from "react";
-import { Link, useParams } from "react-router";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useLocation, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import { gitKeys, useGitEnvironments, useGitToken, useHook, type GitEnvironment, type GitToken, type HookDelivery, type HookSecret } from "../api/git";
@@ -81,10 +81,19 @@ function Webhook({ org, project }: { org: string; project: string }) {
   );
 }
 
-/** The organization's GitHub token, which builds clone private repositories with: set, replaced
- * or removed by admins; only its last four characters are ever shown back. */
+/** The organization's GitHub token, which builds clone private repositories with (and commit
+ * statuses are posted with): set, replaced or removed by admins; only its last four characters are
+ * ever shown back. A link to `#private-repos` (a deployment whose status GitHub refused) lands here. */
 function PrivateRepos({ org }: { org: string }) {
   const token = useGitToken(org);
+  const { hash } = useLocation();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const h = heading.current;
+    if (hash !== "#private-repos" || !h) return;
+    h.tabIndex = -1;
+    h.focus();   // reading starts here, and the browser scrolls to it
+  }, [hash]);
   const can = useCan(org);
   const qc = useQueryClient();
   const [value, setValue] = useState("");
@@ -104,8 +113,8 @@ function PrivateRepos({ org }: { org: string }) {
   const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(); };
   const t = token.data;
   return (
-    <section aria-labelledby="private-h">
-      <h2 id="private-h">Private repositories</h2>
+    <section aria-labelledby="private-h" id="private-repos">
+      <h2 id="private-h" ref={heading}>Private repositories</h2>
       <ErrorNote error={token.error} retry={() => void token.refetch()} />
       {t && !t.configured && <p>No GitHub token: builds clone public repositories only.</p>}
       {t?.configured && (
@@ -116,7 +125,9 @@ function PrivateRepos({ org }: { org: string }) {
       )}
       <p className="muted">
         One token for the whole organization: every build of its services clones with it (CodeBuild reads it from Secrets Manager in the
-        account the build runs in). A fine-grained token with read access to the repositories&apos; contents is enough.
+        account the build runs in). A fine-grained token with read access to the repositories&apos; contents is enough for builds.
+        With the token, Launchbay also posts each deployment&apos;s status on its commit on GitHub, for which the token needs permission
+        to write commit statuses (classic: <code>repo:status</code>; fine-grained: <em>Commit statuses</em>, read and write).
       </p>
       {can("git.write") && t && !editing && (
         <p>
