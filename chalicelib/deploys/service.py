@@ -189,6 +189,15 @@ def idempotency_scope(service_id: str, idempotency_key: str) -> str:
     return f"{service_id}:{idempotency_key}"
 
 
+def first_answer(ports: Ports, service_id: str, idempotency_key: Optional[str]) -> Optional[dict[str, Any]]:
+    """The deployment a request with this Idempotency-Key made already, if any: a restart or a
+    resume looks before its checks, so that a retry whose first answer is now under way gets it
+    back rather than "busy" (_new_deployment looks again inside its write)."""
+    key = checked_key(idempotency_key)
+    return ports.store.collection("deployments").find_one({"idempotency_scope": idempotency_scope(service_id, key)}) \
+        if key else None
+
+
 def under_way(ports: Ports, service_id: str) -> Optional[dict[str, Any]]:
     """A deployment of the service that has not settled, if there is one."""
     busy, _ = ports.store.collection("deployments").find(
@@ -267,10 +276,9 @@ def restart(ports: Ports, actor: Actor, org_id: str, service_id: str,
     if service["kind"] == "cron":
         raise StateConflict("a cron service starts a new task for every run: there is nothing running to restart",
                             field="service")
-    if idempotency_key and len(idempotency_key) <= 200:   # a retried request gets its first answer
-        first = ports.store.collection("deployments").find_one({"idempotency_scope": idempotency_scope(service_id, idempotency_key)})
-        if first:
-            return first, False
+    first = first_answer(ports, service_id, idempotency_key)
+    if first:
+        return first, False
     if service["status"] == "deleting":
         raise StateConflict("the service is being deleted", field="service")
     live = live_release(ports, service, "restart")

@@ -70,18 +70,16 @@ def resume(ports: Ports, actor: Actor, org_id: str, service_id: str,
            idempotency_key: Optional[str] = None) -> tuple[dict[str, Any], bool]:
     """-> (the resume deployment, created): the live release run again with its own settings."""
     service = get_service(ports, actor, org_id, service_id, "deploy")
-    key = deploys.checked_key(idempotency_key)
-    if key:   # a retried request gets its first answer
-        first = ports.store.collection("deployments").find_one({"idempotency_scope": deploys.idempotency_scope(service_id, key)})
-        if first:
-            return first, False
+    first = deploys.first_answer(ports, service_id, idempotency_key)   # a retried request gets its first answer
+    if first:
+        return first, False
     if service["status"] == "suspending":
         raise StateConflict(f"{service['name']} is still being suspended: resume it once it is suspended",
                             field="status")
     if service["status"] != "suspended":
         raise StateConflict(f"{service['name']} is not suspended ({service['status']})", field="status")
     live = deploys.live_release(ports, service, "resume")
-    return deploys._new_deployment(ports, actor, service, None, key, resume_of=live)   # authorized above
+    return deploys._new_deployment(ports, actor, service, None, idempotency_key, resume_of=live)   # authorized above
 
 
 # --- the AWS side (worker) ---------------------------------------------------------------
