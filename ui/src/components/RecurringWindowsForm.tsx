@@ -14,7 +14,8 @@ import { Modal } from "./Modal";
 export const MAX_WINDOWS = 10;
 
 /** A window filled in one click (few people write cron by heart): its start and end; its reason
- * too when the window has none; `hint`: what is worth knowing about it, said by its button. */
+ * too when the window has none; `hint`: what is worth knowing about it, said after its name by its
+ * button ("Weeknights covers the weekend too: …"). */
 export interface WindowPreset {
   name: string; words: string; start: string; end: string; reason?: string; hint?: string;
 }
@@ -178,7 +179,7 @@ export function RecurringWindowsForm({ kind, org, project, env, onDone, onCancel
       ? { ...w, start: preset.start, end: preset.end, reason: w.reason.trim() || !preset.reason ? w.reason : preset.reason }
       : w)));
     setMissing({});
-    setStatus(`Window ${i + 1}: ${preset.name}, ${preset.words} (${drafts[i]?.timezone || here}).${preset.hint ? ` ${preset.hint}` : ""}`);
+    setStatus(`Window ${i + 1}: ${preset.name}, ${preset.words} (${drafts[i]?.timezone || here}).${preset.hint ? ` ${preset.name} ${preset.hint}` : ""}`);
   };
   const add = () => {
     const at = drafts.length;
@@ -266,7 +267,7 @@ function WindowFields({ kind, n, w, zoneList, here, windowError, errorAt, onChan
       </div>
       {kind.presets.some((p) => p.hint) && (
         <ul className="preset-hints muted small">
-          {kind.presets.map((p, k) => p.hint && <li key={p.name} id={`${id}-preset-${k}`}>{p.name}: {p.hint}</li>)}
+          {kind.presets.map((p, k) => p.hint && <li key={p.name} id={`${id}-preset-${k}`}>{p.name} {p.hint}</li>)}
         </ul>
       )}
       <div className="row">
