@@ -216,6 +216,8 @@ test("the schedule in words: presets by name, simple windows by their times, man
   expect(words([{ ...weeknights, start: " 0  20 * * 1-5" }])).toBe("sleeps weeknights");
   expect(words([{ start: "0 0 * * 6", end: "0 6 * * 1", timezone: here, reason: "x" }])).toBe("sleeps Saturdays 00:00 – Mondays 06:00");
   expect(words([{ start: "0 0 * * 6", end: "0 6 * * 1", timezone: other, reason: "x" }])).toBe(`sleeps Saturdays 00:00 – Mondays 06:00 (${other})`);
+  expect(words([{ start: "0 22 * * *", end: "30 6 * * *", timezone: here, reason: "x" }])).toBe("sleeps every day 22:00 – 06:30");
+  expect(words([{ start: "0 20 1 * *", end: "0 7 1 * *", timezone: here, reason: "x" }])).toBe("sleeps day 1 of each month, 20:00 – 07:00");
   expect(words([{ start: "*/30 1 * * *", end: "0 6 * * 1", timezone: here, reason: "x" }])).toBe("1 sleep window");
   expect(words([weeknights, weekends, weeknights])).toBe("3 sleep windows");
   expect(words([weeknights], { ...NEXT, reason: "batch jobs off" }))

@@ -49,13 +49,16 @@ const and = (parts: string[]) => (parts.length < 2 ? parts.join("") : `${parts.s
 const why = (reason: string | undefined, before: string) => (reason && reason !== DEFAULT_SLEEP_REASON ? `${before}${reason}` : "");
 
 /** A window in words after "sleeps": a preset's ("weeknights"), else its start and end when simple
- * ("Saturdays 00:00 – Mondays 06:00", its time zone when not the browser's); null otherwise. */
+ * ("Saturdays 00:00 – Mondays 06:00", "every day 22:00 – 06:00" when both say the same days; its
+ * time zone when not the browser's); null otherwise. */
 function windowSays(w: SleepWindow, here: string): string | null {
   const preset = SLEEP_PRESETS.find((p) => sameCron(p.start, w.start) && sameCron(p.end, w.end));
   if (preset) return preset.says;
   const [from, to] = [cronWords(w.start), cronWords(w.end)];
+  if (!from || !to) return null;
+  const days = (words: string) => words.slice(0, words.lastIndexOf(" "));   // what comes before the time
   const zone = w.timezone || "UTC";
-  return from && to ? `${from} – ${to}${zone === here ? "" : ` (${zone})`}` : null;
+  return `${from} – ${days(from) === days(to) ? to.slice(days(to).length + 1) : to}${zone === here ? "" : ` (${zone})`}`;
 }
 
 /** An environment's sleep schedule in words: "sleeps weeknights · next: <start> – <end>" (local
