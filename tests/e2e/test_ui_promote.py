@@ -11,6 +11,10 @@ checks.
 Freeze windows… edits production's recurring freezes in a dialog (a preset fills the fields, a bad
 cron is refused at its field, Remove drops a window): the row says them in words, and when one is open
 "frozen by a freeze window", whose Unfreeze lifts it this time only.
+Sleep schedule… edits production's sleep windows in the same dialog (the weeknights preset says it
+covers the weekend; the reason is optional): the row says "sleeps weeknights · next: …"; with a
+window open now, beat puts production's live web to sleep, the row says "asleep until …" and the
+service's page says until when it sleeps and that Resume wakes it now.
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 """
@@ -237,3 +241,74 @@ def test_freeze_windows_of_an_environment(page, base):
     ask.get_by_role("button", name="Yes, unfreeze").click()
     expect(frozen).to_have_count(0)
     expect(note).to_contain_text(re.compile(r"^2 freeze windows · next: "))
+
+
+def test_sleep_schedule_of_an_environment(page, base):
+    project_url = sign_up_with_project(page, "sleep")   # a new project has its production environment
+    svc_url = create_web_service(page)
+    deploy_and_wait(page, "live")
+    page.goto(project_url)
+    envs = page.get_by_role("table", name="Environments")
+    row = envs.locator("tr[data-environment=production]")
+    hour = time.gmtime().tm_hour
+    open_now = (f"0 {(hour - 1) % 24} * * *", f"0 {(hour + 2) % 24} * * *")
+
+    envs.get_by_role("button", name="Sleep schedule for production…").click()
+    dialog = page.get_by_role("dialog", name="Sleep schedule for production")
+    first = dialog.get_by_role("group", name="Window 1", exact=True)
+    expect(first.get_by_label("Starts (cron)")).to_be_focused()
+    preset = first.get_by_role("button", name="Weeknights: 20:00 – 07:00")
+    expect(preset).to_have_accessible_description(re.compile(r"covers the weekend too: Friday 20:00 to Monday 07:00"))
+    preset.click()
+    expect(first.get_by_label("Starts (cron)")).to_have_value("0 20 * * 1-5")
+    expect(first.get_by_label("Ends (cron)")).to_have_value("0 7 * * 1-5")
+    expect(first.get_by_label("Reason (optional)")).to_have_value("")
+    expect(first.get_by_label("Reason (optional)")).to_have_attribute("placeholder", "outside working hours")
+    first.get_by_label("Time zone").fill("UTC")
+    dialog.get_by_role("button", name="Add a sleep window").click()
+    second = dialog.get_by_role("group", name="Window 2", exact=True)
+    second.get_by_label("Starts (cron)").fill("0 20 * *")          # four fields: the API refuses it
+    second.get_by_label("Ends (cron)").fill("0 7 * * 1")
+    dialog.get_by_role("button", name="Save").click()
+    bad = second.get_by_label("Starts (cron)")
+    expect(bad).to_have_attribute("aria-invalid", "true")
+    expect(bad).to_be_focused()
+    expect(second).to_contain_text("is not five cron fields")
+    assert_accessible(page, "the sleep schedule dialog with an error")
+    shot(page, "sleep-schedule")
+    fits_375(page, "the sleep schedule dialog")
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert dialog.evaluate("d => d.scrollWidth <= d.clientWidth"), "the sleep schedule dialog scrolls sideways at 375 px"
+    shot(page, "mobile-sleep-schedule")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    second.get_by_role("button", name="Remove window 2").click()
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(envs.get_by_role("button", name="Sleep schedule for production…")).to_be_focused()
+    note = row.locator(".sleep-windows-note")
+    expect(note).to_contain_text(re.compile(r"^sleeps weeknights( · next: .+ – .+)?$"))
+    fits_375(page, "environments with a sleep schedule")
+
+    # a window open now: beat (every minute) puts production's live web to sleep until the window's end
+    envs.get_by_role("button", name="Sleep schedule for production…").click()
+    expect(first.get_by_label("Reason (optional)")).to_have_value("outside working hours")   # the API's default, saved
+    first.get_by_label("Starts (cron)").fill(open_now[0])
+    first.get_by_label("Ends (cron)").fill(open_now[1])
+    first.get_by_label("Reason (optional)").fill("")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    page.goto(svc_url)
+    asleep = page.get_by_test_id("suspended")
+    expect(asleep).to_contain_text(re.compile(r"It sleeps by the production environment's sleep schedule until .+ "
+                                              r"\(outside working hours\) and wakes by itself then\. Resume wakes it now\."),
+                                   timeout=150_000)   # the service page is read every 15 s
+    expect(page.get_by_role("button", name="Deploy", exact=True)).to_be_disabled()
+    expect(page.get_by_role("button", name="Resume", exact=True)).to_be_visible()
+    assert_accessible(page, "a service asleep by its environment's sleep schedule")
+    fits_375(page, "a service asleep")
+    shot(page, "service-asleep")
+    page.goto(project_url)
+    expect(row.locator(".sleep-note")).to_contain_text(re.compile(r"^asleep until .+$"))
+    expect(note).to_have_text(re.compile(r"^\d sleep window|^sleeps "))
+    assert_accessible(page, "environments asleep")
+    fits_375(page, "environments asleep")

@@ -33,6 +33,12 @@ export interface Environment {
   freeze_windows?: FreezeWindow[];
   /** when the next window opens, while not frozen now (ISO times); null: no windows, or frozen */
   next_freeze?: { starts: string; until: string; reason: string } | null;
+  /** when its services sleep (at most 10): suspended when a window opens, resumed when it closes */
+  sleep_windows?: SleepWindow[];
+  /** while its services sleep (an open sleep window): until when (ISO) and why; null: awake */
+  sleeping?: { until: string; reason: string } | null;
+  /** when its services next go to sleep and wake (ISO times), while awake; null: no windows, or asleep */
+  next_sleep?: { starts: string; until: string; reason: string } | null;
 }
 /** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when; a freeze
  * window's has `by` "freeze window" and the `window`. */
@@ -40,6 +46,9 @@ export interface Freeze { reason: string; until: string | null; by: string; at: 
 /** A recurring deploy freeze (chalicelib/catalog/freeze_windows.py): `start` and `end` are five
  * cron fields read in the IANA `timezone`. */
 export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
+/** A window of an environment's sleep schedule (chalicelib/deploys/sleep.py), as a freeze window;
+ * the API answers its reason ("outside working hours" unless one was given). */
+export type SleepWindow = Required<components["schemas"]["SleepWindowIn"]>;
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";
@@ -64,7 +73,11 @@ export interface Service {
   /** while `deleting`: how removing it from AWS goes (`failed`: why, in words; deleting it again resumes) */
   teardown?: ServiceTeardown | null;
   /** while `suspending` or `suspended`: since when, by whom (`error`: the worker is still trying); null once resumed */
-  suspended?: { at: string; by: string; error?: string | null } | null;
+  suspended?: {
+    at: string; by: string; error?: string | null;
+    /** put to sleep by its environment's sleep schedule: why (the window's reason) and until when (ISO) it sleeps */
+    sleep?: boolean; reason?: string; until?: string | null;
+  } | null;
   /** where the live release answers (web services; chalicelib/deploys/endpoints.py); null: nothing live */
   endpoints?: ServiceEndpoints | null;
   /** where the environment's other services reach it (`api.production.shop.k3x9.internal:8080`, Cloud Map);

@@ -5,6 +5,7 @@ import { keys } from "../api/queries";
 import { ErrorNote } from "./Empty";
 import { ConfirmDialog } from "./GitBits";
 import { useLiveReleaseAgain } from "./RestartDialog";
+import { sleepingServiceWords } from "./SleepScheduleForm";
 
 /** Suspend (POST …/suspend): a worker stops what the service runs, nothing is deleted. Asked first. */
 export function SuspendDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
@@ -35,6 +36,7 @@ export function SuspendDialog({ org, service, onClose }: { org: string; service:
 /** Resume (POST …/resume): a deployment of the live release, followed on its deployment page. */
 export function ResumeDialog({ org, service, onClose }: { org: string; service: Service; onClose: () => void }) {
   const resume = useLiveReleaseAgain(org, service, "resume");
+  const asleep = sleepingServiceWords(service);   // put to sleep by its environment's sleep schedule
   return (
     <ConfirmDialog title={`Resume ${service.name}?`} confirm={resume.isPending ? "Starting…" : "Resume now"}
       onConfirm={() => resume.mutate()} onClose={onClose} pending={resume.isPending}>
@@ -42,6 +44,7 @@ export function ResumeDialog({ org, service, onClose }: { org: string; service: 
         The live release runs again as it was: its task count, autoscaling and schedule come back from its settings,
         and new tasks take traffic once they pass the health check.
       </p>
+      {asleep && <p>{asleep} Resuming wakes it now; it stays up until the schedule next puts it to sleep.</p>}
       {service.needs_deploy && <p className="muted">Changes that are not live yet stay out: deploy once it runs again.</p>}
       <ErrorNote error={resume.error} />
     </ConfirmDialog>

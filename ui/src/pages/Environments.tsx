@@ -12,6 +12,7 @@ import { PromoteDialog } from "../components/PromoteDialog";
 import { AutoPromoteForm } from "../components/AutoPromoteForm";
 import { FreezeForm, freezeUntilWords } from "../components/FreezeForm";
 import { byWindow, FreezeWindowsForm, windowFreezeWords, windowsWords } from "../components/FreezeWindowsForm";
+import { asleepWords, SleepScheduleForm, sleepWords } from "../components/SleepScheduleForm";
 
 interface Place { account: string; region: string }
 
@@ -114,7 +115,8 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "freeze" | "unfreeze" | "delete">("view");
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
-  const [windowing, setWindowing] = useState(false);   // the freeze windows' dialog, as Promote…
+  // the freeze windows' and the sleep schedule's dialogs, as Promote…
+  const [windowing, setWindowing] = useState<"freeze" | "sleep" | null>(null);
   const others = ctx.names.filter((n) => n !== env.name);
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
@@ -138,6 +140,10 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
           </small>
         )}
         {windowsWords(env) && <small className="windows-note muted">{windowsWords(env)}</small>}
+        {env.sleeping && (
+          <small className="sleep-note" data-asleep=""><span className="badge badge-idle">asleep</span> {asleepWords(env.sleeping)}</small>
+        )}
+        {sleepWords(env) && <small className="sleep-windows-note muted">{sleepWords(env)}</small>}
       </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
@@ -167,14 +173,17 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                 {env.freeze
                   ? <button className="link" onClick={() => setMode("unfreeze")} aria-label={`Unfreeze ${env.name}`}>Unfreeze</button>
                   : <button className="link" onClick={() => setMode("freeze")} aria-label={`Freeze ${env.name}…`}>Freeze…</button>}
-                <button className="link" onClick={() => setWindowing(true)} aria-haspopup="dialog" aria-label={`Freeze windows for ${env.name}…`}>Freeze windows…</button>
+                <button className="link" onClick={() => setWindowing("freeze")} aria-haspopup="dialog" aria-label={`Freeze windows for ${env.name}…`}>Freeze windows…</button>
+                <button className="link" onClick={() => setWindowing("sleep")} aria-haspopup="dialog" aria-label={`Sleep schedule for ${env.name}…`}>Sleep schedule…</button>
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
           </span>
         )}
-        {windowing && <FreezeWindowsForm org={ctx.org} project={ctx.project} env={env}
-          onDone={() => { setWindowing(false); refresh(); }} onCancel={() => setWindowing(false)} />}
+        {windowing === "freeze" && <FreezeWindowsForm org={ctx.org} project={ctx.project} env={env}
+          onDone={() => { setWindowing(null); refresh(); }} onCancel={() => setWindowing(null)} />}
+        {windowing === "sleep" && <SleepScheduleForm org={ctx.org} project={ctx.project} env={env}
+          onDone={() => { setWindowing(null); refresh(); }} onCancel={() => setWindowing(null)} />}
         {promoting && <PromoteDialog org={ctx.org} project={ctx.project} from={env.name} others={others} onClose={() => setPromoting(false)} />}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}

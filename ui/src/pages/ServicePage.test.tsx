@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import { freezeUntilWords } from "../components/FreezeForm";
+import { windowTime } from "../components/RecurringWindowsForm";
 import { ago } from "../lib/format";
 import { type Answer, endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
 
@@ -251,6 +252,57 @@ test("Suspend asks first, then the service says suspended with a Resume that fol
   expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(
     ["/v1/orgs/o/services/s/suspend", "/v1/orgs/o/services/s/resume"]);
   expect(await screen.findByText(/resume of release #1/, {}, { timeout: 5000 })).toBeTruthy();
+});
+
+// put to sleep by its environment's sleep schedule (chalicelib/deploys/sleep.py): `suspended.sleep`, why and until when
+const SLEEP_UNTIL = "2026-12-01T06:00:00.000000Z";
+const asleep = {
+  at: "2026-11-30T19:00:01Z", by: "launchbay (sleep schedule of production)", sleep: true, reason: "outside working hours",
+  until: SLEEP_UNTIL, error: null,
+};
+const sleeping = (role = "owner"): Record<string, Answer> => ({
+  ...signedIn(), ...project,
+  "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role }] }],
+  "GET /v1/orgs/o/services/s": () => [200, { ...service, status: "suspended", live_deployment_id: "d1", needs_deploy: false, suspended: asleep }],
+  "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+  "GET /v1/orgs/o/services/s/releases": empty,
+  "POST /v1/orgs/o/services/s/resume": () => [202, { ...deployment(2, "queued"), resume_of: "d1", resume_of_number: 1 }],
+  "GET /v1/orgs/o/deployments/d2": () => [200, { ...deployment(2, "deploying"), resume_of: "d1", resume_of_number: 1 }],
+  "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: "0", more: false, status: "deploying", final: false }],
+});
+
+test("asleep by its environment's sleep schedule: the notice says until when (local time) and that Resume wakes it now", async () => {
+  session.set("t");
+  const calls = fakeApi(sleeping());
+  const router = renderAt("/orgs/o/services/s");
+  const box = await screen.findByTestId("suspended", {}, { timeout: 5000 });
+  expect(box.querySelector("dd")!.textContent).toBe(
+    `No tasks run. It sleeps by the production environment's sleep schedule until ${windowTime(SLEEP_UNTIL)} (outside working hours) ` +
+    `and wakes by itself then. Resume wakes it now. Asleep since ${new Date(asleep.at).toLocaleString()}.`);
+  expect(windowTime(SLEEP_UNTIL)).toMatch(/\d/);
+  const deploy = screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement;
+  expect(deploy.disabled).toBe(true);
+  expect(deploy.title).toBe(`Asleep until ${windowTime(SLEEP_UNTIL)}: resume it first`);
+
+  const user = userEvent.setup();
+  await user.click(screen.getByRole("button", { name: "Resume" }));
+  const dialog = screen.getByRole("dialog", { name: "Resume web?" });
+  expect(dialog.textContent).toContain(`It sleeps by the production environment's sleep schedule until ${windowTime(SLEEP_UNTIL)}`);
+  expect(dialog.textContent).toContain("Resuming wakes it now; it stays up until the schedule next puts it to sleep.");
+  await user.click(within(dialog).getByRole("button", { name: "Resume now" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/deployments/d2"));
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s/resume"]);
+});
+
+test("asleep, for a viewer: the same words, with who can wake it instead of a Resume", async () => {
+  session.set("t");
+  fakeApi(sleeping("viewer"));
+  renderAt("/orgs/o/services/s");
+  const box = await screen.findByTestId("suspended", {}, { timeout: 5000 });
+  expect(box.textContent).toContain(`until ${windowTime(SLEEP_UNTIL)} (outside working hours) and wakes by itself then.`);
+  expect(box.textContent).toContain("Someone with the developer role or higher can wake it now with Resume.");
+  expect(box.textContent).not.toContain("by launchbay");
+  expect(screen.queryByRole("button", { name: "Resume" })).toBeNull();
 });
 
 // A deploy freeze (chalicelib/catalog/environments.py): GET …/environments/{env} answers `freeze` while it lasts

@@ -5,6 +5,8 @@ import { api, unwrap } from "../api/client";
 import type { Environment, Freeze, Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
 import { freezeUntilWords } from "../components/FreezeForm";
+import { sleepingServiceWords } from "../components/SleepScheduleForm";
+import { windowTime } from "../components/RecurringWindowsForm";
 import { DeployDialog } from "../components/DeployDialog";
 import { RestartDialog } from "../components/RestartDialog";
 import { ResumeDialog, SuspendDialog } from "../components/SuspendDialog";
@@ -73,7 +75,7 @@ export default function ServicePage() {
             )}
             <button className="primary" onClick={() => setConfirming(true)} disabled={s.status === "deleting" || suspended(s) || !!freeze}
               aria-haspopup="dialog" aria-describedby={freeze ? frozenId : undefined}
-              title={suspended(s) ? "Suspended: resume it first" : freeze ? `${env!.name} is frozen: new deploys are refused` : undefined}>
+              title={suspended(s) ? `${pausedWord(s)}: resume it first` : freeze ? `${env!.name} is frozen: new deploys are refused` : undefined}>
               Deploy
             </button>
           </div>
@@ -90,7 +92,7 @@ export default function ServicePage() {
       {pausing === "suspend" && <SuspendDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {pausing === "resume" && <ResumeDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
-      <Summary org={org} s={s} />
+      <Summary org={org} s={s} canResume={can("deploy")} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
       <nav className="tabs" aria-label="Service sections">
         {tabs.map(([id, label]) => (
@@ -137,6 +139,10 @@ function SourceText({ s }: { s: Service }) {
 }
 
 const suspended = (s: Service) => s.status === "suspending" || s.status === "suspended";
+
+/** "Suspended", or "Asleep until <local time>" when its environment's sleep schedule put it to sleep. */
+const pausedWord = (s: Service) =>
+  s.suspended?.sleep ? `Asleep${s.suspended.until ? ` until ${windowTime(s.suspended.until)}` : ""}` : "Suspended";
 
 const instances = (s: Service) =>
   s.min_instances === s.max_instances ? `${s.min_instances} instance${s.min_instances === 1 ? "" : "s"}` : `${s.min_instances}–${s.max_instances} instances`;
@@ -197,7 +203,7 @@ function PrivateAddress({ address }: { address: string }) {
   );
 }
 
-function Summary({ org, s }: { org: string; s: Service }) {
+function Summary({ org, s, canResume }: { org: string; s: Service; canResume: boolean }) {
   const from = s.last_error_deployment;
   return (
     <dl className="summary">
@@ -216,7 +222,12 @@ function Summary({ org, s }: { org: string; s: Service }) {
           <dt>Suspended</dt>
           <dd>
             {s.status === "suspending" ? "Stopping what it runs… " : s.kind === "cron" ? "Its schedule is off. " : "No tasks run. "}
-            Since {new Date(s.suspended.at).toLocaleString()} by {s.suspended.by}.
+            {sleepingServiceWords(s)
+              // put to sleep by its environment's sleep schedule (`by` names the schedule): until when, and the way to wake it early
+              ? <>{sleepingServiceWords(s)}{" "}
+                {canResume ? "Resume wakes it now." : "Someone with the developer role or higher can wake it now with Resume."}{" "}
+                Asleep since {new Date(s.suspended.at).toLocaleString()}.</>
+              : <>Since {new Date(s.suspended.at).toLocaleString()} by {s.suspended.by}.</>}
             {s.suspended.error && <span className="bad"> Still trying: {s.suspended.error}</span>}
           </dd>
         </div>
