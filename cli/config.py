@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_API = "http://127.0.0.1:8000/v1"
 KEYS = ("api", "token", "org", "project", "env")
@@ -53,5 +54,7 @@ def save(values: dict[str, Any]) -> Path:
 
 
 def api_url(values: dict[str, Any], override: str | None = None) -> str:
-    """--api, then $LAUNCHBAY_API, then the saved one, then the local default."""
-    return (override or os.environ.get("LAUNCHBAY_API") or values.get("api") or DEFAULT_API).rstrip("/")
+    """--api, then $LAUNCHBAY_API, then the saved one, then the local default. An address with no
+    path (http://127.0.0.1:8000, as the browser shows it) means its API, under /v1."""
+    url = (override or os.environ.get("LAUNCHBAY_API") or values.get("api") or DEFAULT_API).rstrip("/")
+    return url + "/v1" if urlsplit(url).path == "" else url

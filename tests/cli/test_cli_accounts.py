@@ -132,3 +132,16 @@ def test_every_command_has_help_with_examples(cli):
     assert "Exit codes" in top and "--install-completion" in top
     completion = cli("--show-completion", "bash")
     assert "launchbay" in completion.stdout.lower() or "complete" in completion.stdout.lower()
+
+
+def test_the_api_address_as_the_browser_shows_it_means_its_api(cli):
+    from cli import config
+
+    assert config.api_url({}, "http://127.0.0.1:8000") == "http://127.0.0.1:8000/v1"
+    assert config.api_url({}, "https://launchbay.example.com/") == "https://launchbay.example.com/v1"
+    assert config.api_url({}, "https://api.example.com/v1/") == "https://api.example.com/v1"
+    assert config.api_url({}, "https://example.com/launchbay/v1") == "https://example.com/launchbay/v1"
+    email, _ = _signup(cli)
+    base = cli.api_url.removesuffix("/v1")
+    run = cli("login", "--email", email, "--api", base, input=PASSWORD + "\n")
+    assert f"Logged in to {cli.api_url} as {email}" in run.stdout, run.stdout + run.stderr
