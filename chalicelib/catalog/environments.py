@@ -63,8 +63,11 @@ def _sleep_shown(env: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.catalog import windows
 
     recurring = env.get("sleep_windows") or []
-    now = windows.open_window(recurring) if recurring and env.get("sleep_state") == "asleep" else None
-    upcoming = windows.next_window(recurring) if recurring and not now else None
+    opened = windows.open_window(recurring) if recurring else None
+    now = opened if opened and env.get("sleep_state") == "asleep" else None
+    # a window open but not yet acted on (beat looks every minute): that one is next, under way
+    upcoming = ({"starts": opened["at"], "until": opened["until"], "reason": opened["reason"]} if opened and not now
+                else windows.next_window(recurring) if recurring and not now else None)
     return {"sleep_windows": recurring,
             "sleeping": {"until": now["until"], "reason": now["reason"]} if now else None,
             "next_sleep": {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None}
