@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "react";
 const TONE: Record<string, string> = {
   live: "ok", rolled_back: "warn", new: "idle", awaiting_approval: "warn", queued: "idle", building: "busy", provisioning: "busy", deploying: "busy",
   rollback_pending: "warn", rolling_back: "warn", failed: "bad", superseded: "idle", cancelled: "idle",
-  deleting: "busy", suspending: "busy", suspended: "idle", done: "ok", running: "busy", pending: "idle", skipped: "idle", replaced: "idle",
+  deleting: "busy", suspending: "busy", suspended: "idle", asleep: "idle", done: "ok", running: "busy", pending: "idle", skipped: "idle", replaced: "idle",
   // a cron job's runs (chalicelib/deploys/runs.py)
   starting: "busy", succeeded: "ok",
 };
@@ -18,6 +18,10 @@ const WORDS: Record<string, string> = {
  * was replaced (its record stays `live`: final). */
 export const releaseStatus = (d: { id: string; status: string }, liveId: string | null | undefined) =>
   d.status === "live" && liveId && d.id !== liveId ? "replaced" : d.status;
+
+/** A service's status as shown: one suspended by its environment's sleep schedule is asleep. */
+export const serviceStatus = (s: { status: string; suspended?: { sleep?: boolean } | null }) =>
+  s.status === "suspended" && s.suspended?.sleep ? "asleep" : s.status;
 
 /** A status as a person says it ("rolled back", not "rolled_back"). */
 export const statusWords = (status: string) => WORDS[status] ?? status.replace(/_/g, " ");

@@ -59,18 +59,20 @@ test("a service with open alerts says so in the list, linking to its metrics; on
   expect(screen.getAllByRole("link", { name: /^alert:/ })).toHaveLength(1);
 });
 
-test("a suspended service shows a suspended chip in the list", async () => {
+test("a suspended service shows a suspended chip in the list, one put to sleep by its schedule an asleep chip", async () => {
   session.set("t");
-  const svc = (id: string, name: string, status: string) => ({
+  const svc = (id: string, name: string, status: string, extra: object = {}) => ({
     id, name, kind: "web", project_id: "p", status, image: "nginx:1.27", environment: "production",
-    live_deployment_id: "d", needs_deploy: false, open_alerts: [], created: "", updated: "",
+    live_deployment_id: "d", needs_deploy: false, open_alerts: [], created: "", updated: "", ...extra,
   });
+  const asleep = { suspended: { at: "", by: "launchbay (sleep schedule of staging)", sleep: true, until: "", reason: "nights" } };
   fakeApi({
     ...signedIn(), ...project,
-    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [svc("s1", "web", "suspended"), svc("s2", "api", "live")], next: null }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [svc("s1", "web", "suspended"), svc("s2", "api", "live"),
+                                                                  svc("s3", "jobs", "suspended", asleep)], next: null }],
   });
   renderAt("/orgs/o/projects/p");
   await screen.findByRole("link", { name: "web" }, { timeout: 5000 });
   const chips = [...document.querySelectorAll("td [data-status]")].map((b) => b.textContent);
-  expect(chips).toEqual(["suspended", "live"]);
+  expect(chips).toEqual(["suspended", "live", "asleep"]);
 });

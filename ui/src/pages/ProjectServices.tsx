@@ -6,7 +6,7 @@ import { keys, useCan, useEnvironments, useProject, useServices } from "../api/q
 import { DeleteByName } from "../components/DeleteByName";
 import { CostEstimate } from "../components/CostEstimate";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
-import { StatusBadge, StatusChanges } from "../components/StatusBadge";
+import { serviceStatus, StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { ago } from "../lib/format";
 
@@ -61,7 +61,7 @@ export function ProjectServices() {
             {services.data.items.map((s) => (
               <tr key={s.id}>
                 <td><Link to={`/orgs/${org}/services/${s.id}`}>{s.name}</Link>{s.needs_deploy && s.status !== "new" && <small className="muted"> · changes to deploy</small>}</td>
-                <td><StatusBadge status={s.status} />{s.teardown?.state === "failed" && <small className="muted"> · delete failed</small>}
+                <td><StatusBadge status={serviceStatus(s)} />{s.teardown?.state === "failed" && <small className="muted"> · delete failed</small>}
                   {!!s.open_alerts?.length && <> <Link className="alert-chip" to={`/orgs/${org}/services/${s.id}/metrics`}>{openAlertsText(s.open_alerts)}</Link></>}</td>
                 <td className="hide-narrow">{s.kind}</td>
                 <td className="hide-narrow mono">{s.image ?? (s.source ? `${s.source.repo}@${s.source.branch}` : "")}</td>

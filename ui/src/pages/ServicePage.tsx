@@ -12,7 +12,7 @@ import { RestartDialog } from "../components/RestartDialog";
 import { ResumeDialog, SuspendDialog } from "../components/SuspendDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { Loading, PageError } from "../components/Empty";
-import { StatusBadge, StatusChanges } from "../components/StatusBadge";
+import { serviceStatus, StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
@@ -57,7 +57,7 @@ export default function ServicePage() {
         <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${s.project_id}`}>{project.data?.name ?? "project"}</Link> / <span>{s.name}</span>
       </nav>
       <div className="heading">
-        <h1>{s.name} <StatusBadge status={s.status} />
+        <h1>{s.name} <StatusBadge status={serviceStatus(s)} />
           {!!s.open_alerts?.length && <> <Link className="alert-chip" to={`${base}/metrics`}>{openAlertsText(s.open_alerts)}</Link></>}</h1>
         {can("deploy") && (
           <div className="actions">
