@@ -73,6 +73,15 @@ def clone(org, project, env):
                                        body.domain_suffix)
 
 
+@endpoint(bp, ENVS + "/{env}/wake", "POST", "Wake the environment's services its sleep schedule suspended, before "
+          "the window ends: a resume deployment each (developer role); they stay up until it next sleeps", 202, tag=TAG)
+def wake(org, project, env):
+    from chalicelib.deploys import sleep
+
+    out = sleep.wake_now(ports(), actor(bp), org, project, env)
+    return (202 if out["deployments"] else 200), out
+
+
 @endpoint(bp, ENVS + "/{env}/promote", "GET", "What promoting the environment's live releases to another environment "
           "would deploy or skip, service by service, and what to check first, without changing anything", tag=TAG,
           query={"to": "the environment to promote to (name or id; required)",

@@ -63,14 +63,22 @@ def _sleep_shown(env: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.catalog import windows
 
     recurring = env.get("sleep_windows") or []
-    opened = windows.open_window(recurring) if recurring else None
+    woken = (env.get("sleep_lifted_until") or "") > now_iso()   # woken by hand until the window ends
+    opened = windows.open_window(recurring) if recurring and not woken else None
     now = opened if opened and env.get("sleep_state") == "asleep" else None
     # a window open but not yet acted on (beat looks every minute): that one is next, under way
     upcoming = ({"starts": opened["at"], "until": opened["until"], "reason": opened["reason"]} if opened and not now
-                else windows.next_window(recurring) if recurring and not now else None)
+                else windows.next_window(recurring, _after(env["sleep_lifted_until"]) if woken else None)
+                if recurring and not now else None)
     return {"sleep_windows": recurring,
             "sleeping": {"until": now["until"], "reason": now["reason"]} if now else None,
             "next_sleep": {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None}
+
+
+def _after(iso: str) -> Any:
+    from datetime import datetime, timezone
+
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 # --- reading -----------------------------------------------------------------------

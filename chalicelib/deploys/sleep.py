@@ -19,6 +19,7 @@ from typing import Any, Optional
 from chalicelib.catalog import windows
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import StateConflict
+from chalicelib.core.ids import now_iso
 from chalicelib.deploys import service as deploys
 from chalicelib.deploys import suspend
 from chalicelib.lifecycle import suspension
@@ -36,7 +37,8 @@ def tend(ports: Ports) -> dict[str, int]:
     envs = ports.store.collection("environments")
     out = {"slept": 0, "woke": 0}
     for env in iter_all(envs, {"has_sleep_windows": True}):
-        window = None if env.get("status") == "deleting" else windows.open_window(env.get("sleep_windows") or [])
+        woken = (env.get("sleep_lifted_until") or "") > now_iso()   # woken by hand until this window ends
+        window = None if woken or env.get("status") == "deleting" else windows.open_window(env.get("sleep_windows") or [])
         state, before = ("asleep" if window else "awake"), env.get("sleep_state")
         if state == (before or "awake"):
             continue
@@ -66,21 +68,51 @@ def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> int:
 
 
 def _wake(ports: Ports, env: dict[str, Any]) -> int:
-    actor, woke = _actor(env), 0
-    key = f"wake:{env.get('sleep_until') or 'now'}"   # one resume per service per window
-    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
-        if svc["status"] != "suspended" or not (svc.get("suspended") or {}).get("sleep"):
-            continue
-        live = ports.store.collection("deployments").get(svc.get("live_deployment_id") or "")
-        if live is None:
-            continue
+    woke = 0
+    for svc, live in _sleepers(ports, env):
         try:
-            _, created = deploys._new_deployment(ports, actor, svc, None, key, resume_of=live)
+            _, created = deploys._new_deployment(ports, _actor(env), svc, None, _wake_key(svc), resume_of=live)
         except StateConflict as exc:   # changed meanwhile (being deleted, say)
             log.info("wake of %s: %s not resumed: %s", env["name"], svc["name"], exc.message)
             continue
         woke += int(created)
     return woke
+
+
+def _sleepers(ports: Ports, env: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(service, its live release) of each service the schedule put to sleep and that still sleeps."""
+    out = []
+    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
+        if svc["status"] != "suspended" or not (svc.get("suspended") or {}).get("sleep"):
+            continue
+        live = ports.store.collection("deployments").get(svc.get("live_deployment_id") or "")
+        if live is not None:
+            out.append((svc, live))
+    return out
+
+
+def _wake_key(svc: dict[str, Any]) -> str:
+    """One resume per service per sleep, whoever wakes it (the window's end or a person)."""
+    return f"wake:{(svc.get('suspended') or {}).get('at')}"
+
+
+def wake_now(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str) -> dict[str, Any]:
+    """Wake an environment's sleeping services before their window ends (a late evening's work):
+    one resume deployment each, asked for by `actor` (developer role; `deploy`). They stay up until
+    the schedule next puts the environment to sleep. -> {environment, deployments}."""
+    from chalicelib.accounts.service import authorize
+    from chalicelib.catalog.environments import get_environment
+
+    env = get_environment(ports, actor, org_id, project_id, ref)
+    authorize(ports, actor, org_id, "deploy")
+    window = windows.open_window(env.get("sleep_windows") or []) if env.get("sleep_windows") else None
+    if window:   # beat leaves it awake until this window ends (it sleeps again at the next)
+        ports.store.collection("environments").update(env["id"], {"sleep_lifted_until": window["until"]})
+    made = []
+    for svc, live in _sleepers(ports, env):
+        dep, _ = deploys._new_deployment(ports, actor, svc, None, _wake_key(svc), resume_of=live)
+        made.append(deploys.summary(dep))
+    return {"environment": env["name"], "deployments": made}
 
 
 def sleeping_words(service: dict[str, Any]) -> Optional[str]:

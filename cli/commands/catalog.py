@@ -328,6 +328,23 @@ def envs_sleep(
     s.out.result(env, human)
 
 
+@envs_app.command("wake", epilog="[bold]Example[/bold]\n\n  launchbay envs wake staging   [dim]# a late evening's work[/dim]")
+def envs_wake(ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
+              org: Org = None, project: Project = None, json: Json = False) -> None:
+    """Wake the services an environment's sleep schedule suspended, now (a resume deployment each);
+    they stay up until the schedule next puts the environment to sleep."""
+    s = Session(json, org=org, project=project)
+    out = s.client.post(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}/wake"), {})
+
+    def human() -> None:
+        if not out["deployments"]:
+            s.out.line(f"nothing sleeps in {out['environment']}")
+        for dep in out["deployments"]:
+            s.out.line(f"Waking {dep['service_name']}: deployment #{dep['number']} ({dep['id']}), "
+                       f"follow it: launchbay logs --deployment {dep['id']} --follow")
+    s.out.result(out, human)
+
+
 def _edit_windows(s: Session, ref: str, kind: str, start: Optional[str], end: Optional[str], timezone: str,
                   reason: Optional[str], remove: Optional[int], clear: bool) -> dict[str, Any]:
     """Add (--start/--end), remove (--remove N) or clear an environment's windows of `kind`;

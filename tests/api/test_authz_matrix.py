@@ -81,6 +81,7 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/environments/{env}/freeze": "admin",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}/freeze": "admin",
     "POST /orgs/{org}/projects/{project}/environments/{env}/promote": "developer",
+    "POST /orgs/{org}/projects/{project}/environments/{env}/wake": "developer",
     "GET /orgs/{org}/projects/{project}/environments/{env}/secrets": "viewer",
     "PUT /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",
     "DELETE /orgs/{org}/projects/{project}/environments/{env}/secrets/{name}": "developer",

@@ -122,4 +122,5 @@ def test_sleep_windows(cli, account):
     assert "0 0 1 1 *" in added and "outside working hours" in added and "staging: sleeps next " in added, added
     bad = cli("envs", "sleep", "staging", "--start", "0 25 * * *", "--end", "0 7 * * *", ok=None)
     assert bad.exit_code == 1 and "sleep_windows.1.start" in bad.stderr, bad.stderr
+    assert cli("envs", "wake", "staging").stdout.strip() == "nothing sleeps in staging"
     assert "staging has no sleep windows" in cli("envs", "sleep", "staging", "--clear").stdout

@@ -8,9 +8,11 @@ import time
 
 import pytest
 
+from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import sleep, suspend
 from tests.deploys.test_suspend import _ecs_service
 from tests.support.deploying import run_to_end
+from tests.support.api import Api, signup
 from tests.support.factories import new_org
 
 pytestmark = pytest.mark.services
@@ -64,19 +66,43 @@ def test_an_environment_sleeps_in_its_window_and_wakes_after(api, ports, launchb
         "`launchbay resume web` wakes it now" in err["error"]["message"], err
     assert run_to_end(ports, under_way["id"])["status"] == "live"
 
-    later = {"start": f"0 {_hour(2)} * * *", "end": f"0 {_hour(3)} * * *"}   # the window closes (moved on)
-    status, env = org.call("PATCH", f"{envs}/staging", {"sleep_windows": [later]})
-    assert status == 200 and env["sleeping"] is None and env["next_sleep"]["starts"]
-    assert sleep.tend(ports) == {"slept": 0, "woke": 2}
-    assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # keyed by the window: none twice
-    for svc in (web, jobs):
-        (resume,) = [d for d in ports.store.collection("deployments").find({"service_id": svc["id"]})[0]
-                     if d.get("resume_of")]
-        assert resume["actor"] == "launchbay (sleep schedule of staging)"
-        assert run_to_end(ports, resume["id"])["status"] == "live"
+    # a late evening: a developer wakes staging now; beat leaves it awake until the window ends
+    org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
+    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+    status, woken = dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")
+    assert status == 202 and sorted(d["service_name"] for d in woken["deployments"]) == ["jobs", "web"], woken
+    assert dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")[0] == 202            # a retry: the same two
+    assert ports.store.collection("deployments").count({"resume_of": {"$ne": None}}) == 2
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # the same resumes: none made twice
+    for dep in woken["deployments"]:
+        assert run_to_end(ports, dep["id"])["status"] == "live"
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # not put back to sleep in this window
+    env = org.call("GET", f"{envs}/staging")[1]
+    assert env["sleeping"] is None and env["next_sleep"]["starts"] > iso_from_epoch(time.time() + 3600), env  # tomorrow
+    assert org.call("POST", f"{envs}/staging/wake")[1]["deployments"] == []   # nothing sleeps: 200, nothing made
+
     assert org.call("GET", f"/services/{web['id']}")[1]["status"] == "live"
     assert _ecs_service(launchbay_env, first)["desiredCount"] == 1
     assert org.call("GET", f"/services/{kept['id']}")[1]["status"] == "suspended"   # by hand: stays
+
+    # the next night, beat puts them to sleep, and the window's end wakes them
+    envs_coll = ports.store.collection("environments")
+    env_id = env["id"]
+    envs_coll.update(env_id, {"sleep_lifted_until": None})
+    assert sleep.tend(ports) == {"slept": 3, "woke": 0}                  # api's deploy is done: it sleeps too
+    for svc in (web, jobs, busy):
+        suspend.run(ports, svc["id"])
+    later = {"start": f"0 {_hour(2)} * * *", "end": f"0 {_hour(3)} * * *"}   # the window closes (moved on)
+    status, env = org.call("PATCH", f"{envs}/staging", {"sleep_windows": [later]})
+    assert status == 200 and env["sleeping"] is None and env["next_sleep"]["starts"]
+    assert sleep.tend(ports) == {"slept": 0, "woke": 3}
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # keyed by the sleep: none twice
+    for svc in (web, jobs, busy):
+        resumes = [d for d in ports.store.collection("deployments").find({"service_id": svc["id"]}, order="number")[0]
+                   if d.get("resume_of")]
+        assert resumes[-1]["actor"] == "launchbay (sleep schedule of staging)"
+        assert run_to_end(ports, resumes[-1]["id"])["status"] == "live"
+    assert org.call("GET", f"/services/{web['id']}")[1]["status"] == "live"
 
     for body, field in (({"sleep_windows": [{**later, "start": "0 25 * * *"}]}, "sleep_windows.0.start"),
                         ({"sleep_windows": [{**later, "end": later["start"]}]}, "sleep_windows.0")):

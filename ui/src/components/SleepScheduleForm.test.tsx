@@ -238,3 +238,30 @@ test("Escape closes the dialog without saving, focus back on its button; the fre
   expect(within(freeze).queryByRole("button", { name: /^Weeknights/ })).toBeNull();
   expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(0);
 });
+
+test("Wake now: a developer resumes a sleeping environment's services; a viewer has no button", async () => {
+  session.set("t");
+  const until = "2026-12-01T06:00:00.000000Z";
+  let sleeping: unknown = { until, reason: DEFAULT_SLEEP_REASON };
+  const calls = fakeApi(project(() => [env("staging", { sleep_windows: [weeknights], sleeping }), env("production")], {
+    [`POST ${ENVS}/staging/wake`]: () => { sleeping = null; return [202, { environment: "staging", deployments: [{ id: "d1" }] }]; },
+  }, "developer"));
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Environments" });
+  const wake = await within(table).findByRole("button", { name: "Wake staging now" });
+  expect(within(table).queryByRole("button", { name: "Wake production now" })).toBeNull();   // awake
+  await userEvent.setup().click(wake);
+  await waitFor(() => expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual([`${ENVS}/staging/wake`]));
+  await waitFor(() => expect(within(table).queryByRole("button", { name: "Wake staging now" })).toBeNull());   // read again
+  expect(table.querySelector("tr[data-environment=staging] .sleep-note")).toBeNull();
+});
+
+test("a viewer sees that it sleeps, without Wake now", async () => {
+  session.set("t");
+  fakeApi(project(() => [env("staging", { sleep_windows: [weeknights], sleeping: { until: "2026-12-01T06:00:00.000000Z", reason: "x" } })],
+    {}, "viewer"));
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Environments" });
+  await waitFor(() => expect(table.querySelector("tr[data-environment=staging] .sleep-note")).not.toBeNull());
+  expect(within(table).queryByRole("button", { name: "Wake staging now" })).toBeNull();
+});

@@ -22,11 +22,13 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
   const accounts = useAwsAccounts(org);
   const health = useHealth();
   const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
-  const manage = useCan(org)("project.write");
+  const can = useCan(org);
+  const manage = can("project.write");
   const [cloned, setCloned] = useState<CloneAnswer | null>(null);
   const items = envs.data?.items;
   const names = (items ?? []).filter((e) => e.status !== "deleting").map((e) => e.name);
-  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account", manage, names };
+  const ctx: Ctx = { org, project, accounts: accounts.data?.items ?? [], fallback: sandbox ? "sandbox" : "platform account", manage, names,
+    deploy: can("deploy") };
   return (
     <section aria-labelledby="envs-h">
       <h2 id="envs-h">Environments</h2>
@@ -51,7 +53,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
 }
 
 /** names: the project's environments a promotion can go to (not being deleted) */
-interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string; manage: boolean; names: string[] }
+interface Ctx { org: string; project: string; accounts: AwsAccount[]; fallback: string; manage: boolean; names: string[]; deploy: boolean }
 
 /** Connection and region pickers; regions are those the chosen connection allows. */
 function PlacePicker({ ctx, value, onChange, error }: { ctx: Ctx; value: Place; onChange: (p: Place) => void; error: ApiError | null }) {
@@ -156,8 +158,11 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
             retry={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}/environments/{env}", path))} onRetried={refresh}
             canRetry={ctx.manage} cannotRetry="Owners and admins retry it." />
         )}
-        {env.status !== "deleting" && mode === "view" && (ctx.manage || others.length > 0) && (
+        {env.status !== "deleting" && mode === "view" && (ctx.manage || others.length > 0 || (env.sleeping && ctx.deploy)) && (
           <span className="row">
+            {/* developers too: a late evening's work wakes staging until its window ends */}
+            {env.sleeping && ctx.deploy && <WakeButton env={env.name} call={() => unwrap(api.POST(
+              "/v1/orgs/{org}/projects/{project}/environments/{env}/wake", path))} onDone={refresh} />}
             {/* every role: a viewer sees the plan, a developer promotes */}
             {others.length > 0 && (
               <button className="link" onClick={() => setPromoting(true)} aria-haspopup="dialog" aria-label={`Promote ${env.name}…`}>Promote…</button>
@@ -267,6 +272,20 @@ function DeleteConfirm({ env, call, onDone, onCancel }: { env: string; call: () 
       </InlineQuestion>
       <ErrorNote error={del.error} />
     </div>
+  );
+}
+
+/** Resume the services the sleep schedule suspended, now; the row then says so until the list is read again. */
+function WakeButton({ env, call, onDone }: { env: string; call: () => Promise<unknown>; onDone: () => void }) {
+  const wake = useMutation({ mutationFn: call, onSuccess: onDone });
+  return (
+    <>
+      <button className="link" disabled={wake.isPending} onClick={() => wake.mutate()}
+        aria-label={`Wake ${env} now`} title="Its services resume now and stay up until the window next opens">
+        {wake.isPending ? "Waking…" : "Wake now"}
+      </button>
+      <ErrorNote error={wake.error} />
+    </>
   );
 }
 
