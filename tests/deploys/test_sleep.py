@@ -11,8 +11,8 @@ import pytest
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import sleep, suspend
 from tests.deploys.test_suspend import _ecs_service
-from tests.support.deploying import run_to_end
 from tests.support.api import Api, signup
+from tests.support.deploying import run_to_end
 from tests.support.factories import new_org
 
 pytestmark = pytest.mark.services
