@@ -45,7 +45,10 @@ def tend(ports: Ports) -> dict[str, int]:
         if window:
             out["slept"] += _sleep(ports, env, window)
         else:
-            out["woke"] += _wake(ports, env)
+            woke, unsettled = _wake(ports, env)
+            out["woke"] += woke
+            if unsettled:   # one is still being suspended: woken at a next look, once it is
+                continue
         envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None},
                     expect={"sleep_state": before})
     return out
@@ -67,8 +70,13 @@ def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> int:
     return slept
 
 
-def _wake(ports: Ports, env: dict[str, Any]) -> int:
+def _wake(ports: Ports, env: dict[str, Any]) -> tuple[int, int]:
+    """-> (resumes made, services the schedule is still suspending: the environment stays asleep
+    for beat until they are suspended and can be resumed)."""
     woke = 0
+    unsettled = sum(1 for svc in iter_all(ports.store.collection("services"),
+                                          {"environment_id": env["id"], "status": "suspending"})
+                    if (svc.get("suspended") or {}).get("sleep"))
     for svc, live in _sleepers(ports, env):
         try:
             _, created = deploys._new_deployment(ports, _actor(env), svc, None, _wake_key(svc), resume_of=live)
@@ -76,7 +84,7 @@ def _wake(ports: Ports, env: dict[str, Any]) -> int:
             log.info("wake of %s: %s not resumed: %s", env["name"], svc["name"], exc.message)
             continue
         woke += int(created)
-    return woke
+    return woke, unsettled
 
 
 def _sleepers(ports: Ports, env: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

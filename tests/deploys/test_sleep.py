@@ -90,12 +90,14 @@ def test_an_environment_sleeps_in_its_window_and_wakes_after(api, ports, launchb
     env_id = env["id"]
     envs_coll.update(env_id, {"sleep_lifted_until": None})
     assert sleep.tend(ports) == {"slept": 3, "woke": 0}                  # api's deploy is done: it sleeps too
-    for svc in (web, jobs, busy):
+    for svc in (web, jobs):
         suspend.run(ports, svc["id"])
     later = {"start": f"0 {_hour(2)} * * *", "end": f"0 {_hour(3)} * * *"}   # the window closes (moved on)
     status, env = org.call("PATCH", f"{envs}/staging", {"sleep_windows": [later]})
     assert status == 200 and env["sleeping"] is None and env["next_sleep"]["starts"]
-    assert sleep.tend(ports) == {"slept": 0, "woke": 3}
+    assert sleep.tend(ports) == {"slept": 0, "woke": 2}                  # api is still being suspended ...
+    suspend.run(ports, busy["id"])
+    assert sleep.tend(ports) == {"slept": 0, "woke": 1}                  # ... and is woken once it is
     assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # keyed by the sleep: none twice
     for svc in (web, jobs, busy):
         resumes = [d for d in ports.store.collection("deployments").find({"service_id": svc["id"]}, order="number")[0]
