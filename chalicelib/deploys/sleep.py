@@ -43,19 +43,31 @@ def tend(ports: Ports) -> dict[str, int]:
         if state == (before or "awake"):
             continue
         if window:
-            out["slept"] += _sleep(ports, env, window)
+            names = _sleep(ports, env, window)
+            out["slept"] += len(names)
         else:
-            woke, unsettled = _wake(ports, env)
-            out["woke"] += woke
+            names, unsettled = _wake(ports, env)
+            out["woke"] += len(names)
             if unsettled:   # one is still being suspended: woken at a next look, once it is
                 continue
-        envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None},
-                    expect={"sleep_state": before})
+        moved = envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None},
+                            expect={"sleep_state": before})
+        if moved is not None and names:   # one message for the environment, not one per service
+            _tell(ports, env, state, names, window)
     return out
 
 
-def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> int:
-    actor, slept = _actor(env), 0
+def _tell(ports: Ports, env: dict[str, Any], state: str, names: list[str], window: Optional[dict[str, Any]]) -> None:
+    from chalicelib.notify import service as notify
+
+    notify.environment_changed(ports, env, state, {"services": sorted(names), "by": "sleep schedule",
+                                                   **({"until": window["until"], "reason": window["reason"]}
+                                                      if window else {})})
+
+
+def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> list[str]:
+    """-> the names of the services put to sleep."""
+    actor, slept = _actor(env), []
     for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
         if svc["status"] != "live" or not svc.get("live_deployment_id"):
             continue
@@ -66,24 +78,26 @@ def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> int:
             continue
         if suspension.begin(ports, svc, actor, None, sleep=True, reason=window["reason"], until=window["until"]):
             suspend.queue(ports, svc["id"])
-            slept += 1
+            slept.append(svc["name"])
     return slept
 
 
-def _wake(ports: Ports, env: dict[str, Any]) -> tuple[int, int]:
-    """-> (resumes made, services the schedule is still suspending: the environment stays asleep
-    for beat until they are suspended and can be resumed)."""
-    woke = 0
+def _wake(ports: Ports, env: dict[str, Any]) -> tuple[list[str], int]:
+    """-> (the services resumed, how many the schedule is still suspending: the environment stays
+    asleep for beat until they are suspended and can be resumed)."""
+    woke = []
     unsettled = sum(1 for svc in iter_all(ports.store.collection("services"),
                                           {"environment_id": env["id"], "status": "suspending"})
                     if (svc.get("suspended") or {}).get("sleep"))
     for svc, live in _sleepers(ports, env):
         try:
-            _, created = deploys._new_deployment(ports, _actor(env), svc, None, _wake_key(svc), resume_of=live)
+            _, created = deploys._new_deployment(ports, _actor(env), svc, None, _wake_key(svc), resume_of=live,
+                                                 extra={"woken_by_schedule": True})
         except StateConflict as exc:   # changed meanwhile (being deleted, say)
             log.info("wake of %s: %s not resumed: %s", env["name"], svc["name"], exc.message)
             continue
-        woke += int(created)
+        if created:
+            woke.append(svc["name"])
     return woke, unsettled
 
 

@@ -284,7 +284,7 @@ class Resumed(Rule):
         from chalicelib.notify import service as notify
 
         service = move.ports.store.collection("services").get(move.doc["service_id"])
-        if service is not None:
+        if service is not None and not move.doc.get("woken_by_schedule"):   # its environment.awake says it
             notify.service_changed(move.ports, service, "resumed")
 
 
@@ -316,7 +316,10 @@ class Notify(Rule):
     def after(self, move: Move) -> None:
         from chalicelib.notify import service as notify
 
-        notify.deployment_moved(move.ports, move.new or move.doc, move.to, move.frm)
+        dep = move.new or move.doc
+        if dep.get("woken_by_schedule") and move.to not in ("failed", "rolled_back"):
+            return   # a sleep schedule's resume: its environment.awake said it (a failure is still told)
+        notify.deployment_moved(move.ports, dep, move.to, move.frm)
 
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),

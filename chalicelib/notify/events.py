@@ -22,11 +22,14 @@ ALERT_RESOLVED = "alert.resolved"
 SERVICE_SUSPENDED = "service.suspended"   # (chalicelib/lifecycle/suspension.py)
 SERVICE_RESUMED = "service.resumed"
 ENVIRONMENT_FROZEN = "environment.frozen"       # a deploy freeze starts (catalog/environments.py)
-ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin (one that ends by itself says nothing)
+ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin, or a freeze window closed
+ENVIRONMENT_ASLEEP = "environment.asleep"       # its sleep schedule suspended its services (deploys/sleep.py),
+ENVIRONMENT_AWAKE = "environment.awake"         # and resumed them: one event, not one per service
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
 EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
-          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN)
+          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN,
+          ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -57,6 +60,8 @@ WORDS: dict[str, str] = {
     SERVICE_RESUMED: "was resumed",
     ENVIRONMENT_FROZEN: "deploys are frozen",
     ENVIRONMENT_UNFROZEN: "deploys are no longer frozen",
+    ENVIRONMENT_ASLEEP: "is asleep",
+    ENVIRONMENT_AWAKE: "is awake again",
     TEST: "test notification",
 }
 

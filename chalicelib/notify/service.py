@@ -260,7 +260,10 @@ def alert_changed(ports: Ports, service: dict[str, Any], alert: dict[str, Any], 
 
 
 def service_changed(ports: Ports, service: dict[str, Any], change: str) -> Optional[str]:
-    """The lifecycle's hook once a service was suspended or resumed (never raises)."""
+    """The lifecycle's hook once a service was suspended or resumed (never raises). Not for the
+    moves of a sleep schedule: its environment's one environment.asleep/awake says them."""
+    if change == "suspended" and (service.get("suspended") or {}).get("sleep"):
+        return None
     kind = {"suspended": events.SERVICE_SUSPENDED, "resumed": events.SERVICE_RESUMED}[change]
     data = {"service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
             "suspended": {k: v for k, v in (service.get("suspended") or {}).items() if k in ("at", "by")} or None,
@@ -270,8 +273,10 @@ def service_changed(ports: Ports, service: dict[str, Any], change: str) -> Optio
 
 
 def environment_changed(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> Optional[str]:
-    """A deploy freeze started or was lifted (catalog/environments.py, after the commit; never raises)."""
-    kind = {"frozen": events.ENVIRONMENT_FROZEN, "unfrozen": events.ENVIRONMENT_UNFROZEN}[change]
+    """A deploy freeze started or was lifted (catalog/freezes.py), or its sleep schedule put its
+    services to sleep or woke them (deploys/sleep.py); after the commit, never raises."""
+    kind = {"frozen": events.ENVIRONMENT_FROZEN, "unfrozen": events.ENVIRONMENT_UNFROZEN,
+            "asleep": events.ENVIRONMENT_ASLEEP, "awake": events.ENVIRONMENT_AWAKE}[change]
     return emit(ports, env["org_id"], env["project_id"], kind,
                 {"environment": env["name"], "environment_id": env["id"], **data,
                  "link": link(ports, f"/orgs/{env['org_id']}/projects/{env['project_id']}")})

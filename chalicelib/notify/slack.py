@@ -19,7 +19,8 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
          events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:",
          events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:",
-         events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:"}
+         events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:",
+         events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:"}
 
 
 def _escape(text: Any) -> str:
@@ -53,6 +54,11 @@ def text(event: dict[str, Any]) -> str:
         head = f"{icon} *{_escape(data.get('environment'))}*: {words}" + (
             f"{until}: {_escape(freeze.get('reason'))} (by {_escape(freeze.get('by'))}; rollbacks and restarts still run)"
             if kind == events.ENVIRONMENT_FROZEN else f" (by {_escape(data.get('by'))})")
+        if kind in (events.ENVIRONMENT_ASLEEP, events.ENVIRONMENT_AWAKE):   # "*staging* is asleep until …: web, jobs"
+            until = f" until {_escape(data['until'])}" if data.get("until") else ""
+            head = (f"{icon} *{_escape(data.get('environment'))}* {words}{until}"
+                    f"{': ' + _escape(data.get('reason')) if data.get('reason') else ''} "
+                    f"({_escape(', '.join(data.get('services') or []))}; its sleep schedule)")
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]

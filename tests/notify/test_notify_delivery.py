@@ -288,3 +288,35 @@ def test_freeze_windows_opening_and_closing_are_told_once(make_org, ports, notif
     assert frozen.startswith(":snowflake: *production*: deploys are frozen until ") and \
         "month-end close (by freeze window; rollbacks and restarts still run)" in frozen, frozen
     assert lifted.startswith(":sunny: *production*: deploys are no longer frozen (by freeze window)"), lifted
+
+
+def test_a_sleep_schedule_is_told_once_per_environment_not_per_service(make_org, ports, notify_worker):
+    from chalicelib.deploys import sleep, suspend
+    from tests.support.deploying import run_to_end
+
+    hour = time.gmtime().tm_hour
+    org = make_org(email="lead@acme.io")
+    prj = org.project()
+    envs = f"/projects/{prj['id']}/environments"
+    web, api = org.service(name="web"), org.service(name="api")
+    for svc in (web, api):
+        assert org.deploy(ports, svc)["status"] == "live"
+    night = {"start": f"0 {(hour - 1) % 24} * * *", "end": f"0 {(hour + 1) % 24} * * *", "reason": "nights"}
+    with Receiver() as chat:
+        _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"))   # every event
+        assert org.call("PATCH", f"{envs}/production", {"sleep_windows": [night]})[0] == 200
+        assert sleep.tend(ports)["slept"] == 2
+        for svc in (web, api):
+            suspend.run(ports, svc["id"])
+        later = {**night, "start": f"0 {(hour + 2) % 24} * * *", "end": f"0 {(hour + 3) % 24} * * *"}
+        assert org.call("PATCH", f"{envs}/production", {"sleep_windows": [later]})[0] == 200
+        assert sleep.tend(ports)["woke"] == 2
+        for dep in ports.store.collection("deployments").find({"woken_by_schedule": True})[0]:
+            assert run_to_end(ports, dep["id"])["status"] == "live"
+        got = chat.wait(2)
+        time.sleep(2)   # and nothing per service
+        texts = [g.json()["text"] for g in got]
+        assert len(chat.requests) == 2, texts
+    asleep, awake = texts
+    assert asleep.startswith(":zzz: *production* is asleep until ") and "nights (api, web; its sleep schedule)" in asleep, asleep
+    assert awake.startswith(":sunrise: *production* is awake again (api, web; its sleep schedule)"), awake

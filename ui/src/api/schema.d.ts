@@ -2392,7 +2392,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
              */
             events?: string[];
             /**
@@ -2421,7 +2421,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
              * @default null
              */
             events?: string[] | null;

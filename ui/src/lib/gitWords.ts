@@ -40,7 +40,9 @@ export const EVENT_WORDS: Record<string, string> = {
   "service.suspended": "a service is suspended (nothing runs)",
   "service.resumed": "a suspended service runs again",
   "environment.frozen": "an environment's deploys are frozen (with the reason)",
-  "environment.unfrozen": "an admin lifts a deploy freeze",
+  "environment.unfrozen": "a deploy freeze is lifted, or its window closes",
+  "environment.asleep": "an environment's sleep schedule suspends its services",
+  "environment.awake": "its sleep schedule resumes them",
   "notification.test": "a test (Send test)",
 };
 
