@@ -28,6 +28,7 @@ ANNOUNCE_FREEZES = "launchbay.announce_freezes"      # beat: freeze windows open
 TEND_SLEEP = "launchbay.tend_sleep"                  # beat: services put to sleep and woken (deploys/sleep.py)
 GITHUB_STATUS = "launchbay.github_status"            # a deployment's status on its commit (hooks/statuses.py)
 GITHUB_PR_COMMENT = "launchbay.github_pr_comment"    # a preview's comment on its pull request (hooks/pr_comments.py)
+GITHUB_COMMITS = "launchbay.github_commits"          # the commits a deployment brings (hooks/commits.py)
 FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token leaves the AWS accounts
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
@@ -36,7 +37,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
-       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP)
+       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
@@ -45,6 +46,6 @@ ROUTES = {
     RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys", SUSPEND_SERVICE: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
-    NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify", GITHUB_STATUS: "notify", GITHUB_PR_COMMENT: "notify",
+    NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify", GITHUB_STATUS: "notify", GITHUB_PR_COMMENT: "notify", GITHUB_COMMITS: "notify",
 }
 QUEUES = ("deploys", "default", "search", "notify")

@@ -26,7 +26,6 @@ def changes(ports: Ports, actor: Actor, org_id: str, deployment_id: str, against
 
 
 def _base(ports: Ports, actor: Actor, org_id: str, dep: dict[str, Any], against: Optional[str]) -> Optional[dict[str, Any]]:
-    deps = ports.store.collection("deployments")
     if against:
         try:
             base = deploys.get_deployment(ports, actor, org_id, against)
@@ -35,6 +34,12 @@ def _base(ports: Ports, actor: Actor, org_id: str, dep: dict[str, Any], against:
         if base is None or base["service_id"] != dep["service_id"]:
             raise NotFound("no such deployment of this service to compare with", field="against")
         return base
+    return default_base(ports, dep)
+
+
+def default_base(ports: Ports, dep: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The release before `dep` when none is asked for (the module's docstring says the order)."""
+    deps = ports.store.collection("deployments")
     if dep.get("base_release_id"):
         return deps.get(dep["base_release_id"])
     replaced = deps.find_one({"service_id": dep["service_id"], "replaced_by": dep["id"]})
@@ -47,10 +52,11 @@ def _base(ports: Ports, actor: Actor, org_id: str, dep: dict[str, Any], against:
 
 def _release(dep: dict[str, Any]) -> dict[str, Any]:
     return {"deployment_id": dep["id"], "number": dep["number"], "status": dep["status"],
-            "image": (dep.get("spec") or {}).get("image") or dep.get("image"), "commit": _sha(dep)}
+            "image": (dep.get("spec") or {}).get("image") or dep.get("image"), "commit": sha_of(dep)}
 
 
-def _sha(dep: dict[str, Any]) -> Optional[str]:
+def sha_of(dep: dict[str, Any]) -> Optional[str]:
+    """The commit a deployment runs, if it knows one."""
     return (dep.get("commit") or {}).get("sha") or (dep.get("build") or {}).get("commit_sha")
 
 
@@ -59,12 +65,16 @@ def between(base: Optional[dict[str, Any]], dep: dict[str, Any]) -> dict[str, An
     out: dict[str, Any] = {"deployment": _release(dep), "against": _release(base) if base else None}
     old_image, new_image = (_release(base)["image"] if base else None), _release(dep)["image"]
     out["image"] = {"from": old_image, "to": new_image} if old_image != new_image else None
-    old_sha, new_sha = (_sha(base) if base else None), _sha(dep)
+    old_sha, new_sha = (sha_of(base) if base else None), sha_of(dep)
     out["commit"] = None
     if old_sha != new_sha and (old_sha or new_sha):
         repo = (new.get("source") or {}).get("repo")
         compare = f"https://github.com/{repo}/compare/{old_sha}...{new_sha}" if repo and old_sha and new_sha else None
         out["commit"] = {"from": old_sha, "to": new_sha, "compare_url": compare}
+        listed = dep.get("commits") or {}
+        if listed.get("base") == old_sha and listed.get("head") == new_sha:   # hooks/commits.py fetched them
+            out["commit"].update(commits=listed.get("items"), total_commits=listed.get("total"),
+                                 commits_error=listed.get("error"))
     out["settings"] = [{"field": f, "from": old.get(f), "to": new.get(f)} for f in SETTINGS
                        if base and old.get(f) != new.get(f)]
     out["variables"] = _names(old.get("env") or {}, new.get("env") or {}, "changed")

@@ -60,6 +60,8 @@ def publish(ports: Ports, dep: dict[str, Any]) -> None:
     try:
         if reportable(dep):
             ports.queue.publish(tasks.GITHUB_STATUS, dep["id"])
+            if dep["status"] in ("queued", "awaiting_approval") and not dep.get("commits"):   # made: what it brings
+                ports.queue.publish(tasks.GITHUB_COMMITS, dep["id"])
         if (dep.get("environment") or "").startswith("pr-") and dep.get("environment_id"):
             ports.queue.publish(tasks.GITHUB_PR_COMMENT, dep["environment_id"])
     except Exception as exc:   # the broker unreachable

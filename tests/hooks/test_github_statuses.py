@@ -90,3 +90,40 @@ def test_a_token_github_refuses_is_said_on_the_deployment(git_root, launchbay_en
         image = org.service(name="api", image="nginx:1.27")
         dep = org.queue_deployment(image)
         assert statuses.post(ports, dep["id"]) == {"skipped": "not a deployment of a GitHub commit"}
+
+
+def test_a_deployment_lists_the_commits_it_brings(git_root, launchbay_env, monkeypatch, hooked, ports):
+    from chalicelib.hooks import commits
+    from tests.support.deploying import run_to_end
+
+    org = hooked.org
+    first = make_repo(git_root, REPO, {"Dockerfile": DOCKERFILE})
+    second = commit(git_root / REPO, {"README.md": "two\n"})
+
+    def github(req):   # GitHub's compare answer, cut to the fields Launchbay reads (and one it does not)
+        base, head = req.path.rsplit("/", 1)[1].split("...")
+        listed = [{"sha": f"{n:040x}", "html_url": f"https://github.com/{REPO}/commit/{n:040x}",
+                   "author": {"login": "octocat"} if n % 2 else None,
+                   "commit": {"message": f"change {n}\n\nbody", "author": {"name": f"Dev {n}"}}} for n in range(1, 61)]
+        return json.dumps({"status": "ahead", "total_commits": 60, "commits": listed,
+                           "files": [{"filename": "app.py", "patch": "x" * 1000}], "base": base, "head": head}).encode()
+
+    with Receiver(reply=github) as api:
+        monkeypatch.setenv("LAUNCHBAY_GITHUB_API_URL", api.url(""))
+        wiring.reset()
+        ports = wiring.get_ports()
+        assert org.call("PUT", "/git/github", {"token": TOKEN})[0] == 200
+        status, one = org.call("POST", f"/services/{hooked.web['id']}/deployments", {"commit": {"sha": first}})
+        assert status == 202 and commits.fetch(ports, one["id"]) == {"skipped": "no two commits of a GitHub repository to compare"}
+        assert run_to_end(ports, one["id"])["status"] == "live"
+        status, two = org.call("POST", f"/services/{hooked.web['id']}/deployments", {"commit": {"sha": second}})
+        kept = commits.fetch(ports, two["id"])
+        (asked,) = [r for r in api.requests if r.method == "GET"]
+        assert asked.path == f"/repos/{REPO}/compare/{first}...{second}" and asked.headers["authorization"] == f"Bearer {TOKEN}"
+        assert kept["total"] == 60 and len(kept["items"]) == 50 and kept["error"] is None
+        assert kept["items"][0] == {"sha": f"{60:040x}", "message": "change 60", "author": "Dev 60",
+                                    "url": f"https://github.com/{REPO}/commit/{60:040x}"}       # newest first
+        assert kept["items"][1]["author"] == "octocat"
+        shown = org.call("GET", f"/deployments/{two['id']}/changes")[1]["commit"]
+        assert shown["from"] == first and shown["to"] == second and shown["total_commits"] == 60
+        assert [c["message"] for c in shown["commits"][:2]] == ["change 60", "change 59"]

@@ -57,7 +57,7 @@ class Receiver:
                 except OSError:  # the sender gave up (its read timeout)
                     pass
 
-            do_PATCH = do_POST  # noqa: N815
+            do_PATCH = do_GET = do_POST  # noqa: N815
 
             def log_message(self, *args):  # quiet
                 pass

@@ -27,6 +27,14 @@ def github_pr_comment(environment_id: str) -> dict[str, Any]:
     return pr_comments.sync(get_ports(), environment_id)
 
 
+@celery.task(name=names.GITHUB_COMMITS, autoretry_for=(statuses.Transient,), retry_backoff=5, retry_backoff_max=300,
+             max_retries=6)
+def github_commits(deployment_id: str) -> dict[str, Any]:
+    from chalicelib.hooks import commits
+
+    return commits.fetch(get_ports(), deployment_id)
+
+
 @celery.task(name=names.NOTIFY_EVENT)
 def notify_event(event: dict[str, Any]) -> int:
     return len(service.fan_out(get_ports(), event))

@@ -145,13 +145,19 @@ export interface GithubStatus {
 }
 /** A release as GET …/deployments/{dep}/changes names it. */
 export interface ReleaseRef { deployment_id: string; number: number; status: DeployStatus; image: string | null; commit: string | null }
+export interface CommitListed { sha: string; message: string; author: string; url: string | null }
+
 /** What a deployment changes against the release before it (chalicelib/deploys/changes.py): names
  * only for variables and secrets. `against` null: the service's first release; `secrets` null:
  * read from their current versions when it runs (not known yet). */
 export interface DeploymentChanges {
   deployment: ReleaseRef; against: ReleaseRef | null;
   image: { from: string | null; to: string | null } | null;
-  commit: { from: string | null; to: string | null; compare_url: string | null } | null;
+  commit: {
+    from: string | null; to: string | null; compare_url: string | null;
+    /** the commits it brings, newest first (chalicelib/hooks/commits.py: GitHub's compare, the newest 50) */
+    commits?: CommitListed[] | null; total_commits?: number | null; commits_error?: string | null;
+  } | null;
   settings: { field: string; from: unknown; to: unknown }[];
   variables: { added: string[]; removed: string[]; changed: string[] };
   secrets: { added: string[]; removed: string[]; rotated: string[] } | null;

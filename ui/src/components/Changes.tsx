@@ -112,10 +112,30 @@ function ChangesBody({ c, running }: { c: DeploymentChanges; running: boolean })
           {all ? "Show fewer" : `Show all ${lines.length} changes`}
         </button>
       )}
+      {c.commit?.commits && c.commit.commits.length > 0 && <CommitList commit={c.commit} />}
       {c.commit?.compare_url && (
         <p className="small"><a href={c.commit.compare_url} target="_blank" rel="noreferrer">Compare commits on GitHub</a></p>
       )}
       {secretsNote}
+    </>
+  );
+}
+
+/** The commits the release brings, newest first, as GitHub listed them (the newest 50). */
+function CommitList({ commit }: { commit: NonNullable<DeploymentChanges["commit"]> }) {
+  const listed = commit.commits ?? [];
+  const total = commit.total_commits ?? listed.length;
+  return (
+    <>
+      <ul className="commit-list" aria-label={`${total} commit${total === 1 ? "" : "s"}`}>
+        {listed.map((x) => (
+          <li key={x.sha}>
+            {x.url ? <a href={x.url} target="_blank" rel="noreferrer"><code>{x.sha.slice(0, 7)}</code></a> : <code>{x.sha.slice(0, 7)}</code>}
+            {" "}{x.message}{x.author && <span className="muted"> · {x.author}</span>}
+          </li>
+        ))}
+      </ul>
+      {total > listed.length && <p className="small muted">and {total - listed.length} older commit{total - listed.length === 1 ? "" : "s"}</p>}
     </>
   );
 }

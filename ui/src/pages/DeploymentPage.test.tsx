@@ -362,6 +362,26 @@ test("a release's changes: since which release (linked), each change in a line, 
   expect(calls.filter((c) => c.path.endsWith("/changes"))).toHaveLength(1);
 });
 
+test("the commits a release brings, newest first, linked to GitHub, with how many more there are", async () => {
+  session.set("t");
+  const commits = [
+    { sha: "c".repeat(40), message: "Fix the checkout", author: "octocat", url: "https://github.com/acme/shop/commit/" + "c".repeat(40) },
+    { sha: "b".repeat(40), message: "Add the cart", author: "Dev B", url: null },
+  ];
+  fakeApi(changesPage(live, () => [200, changes({
+    commit: { from: "a".repeat(40), to: "c".repeat(40), compare_url: "https://github.com/acme/shop/compare/x...y",
+              commits, total_commits: 5, commits_error: null },
+    summary: ["commit aaaaaaa -> ccccccc"],
+  })]));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  const list = await within(section).findByRole("list", { name: "5 commits" });
+  expect(within(list).getAllByRole("listitem").map((li) => li.textContent)).toEqual(
+    ["ccccccc Fix the checkout · octocat", "bbbbbbb Add the cart · Dev B"]);
+  expect(within(list).getByRole("link", { name: "ccccccc" }).getAttribute("href")).toBe(commits[0]!.url);
+  expect(within(section).getByText("and 3 older commits")).toBeTruthy();
+});
+
 test("many changes: the first four and Show all, which says whether it is open", async () => {
   session.set("t");
   const settings = ["cpu", "memory", "port", "command", "domain", "schedule"].map((field) => ({ field, from: null, to: field === "command" ? ["npm", "start"] : 1 }));
