@@ -276,8 +276,17 @@ def changes(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help
             s.out.line(f"  {line}")
         if got.get("secrets") is None and base is not None:
             s.out.line("  secrets: read from their current versions when it runs", style="dim")
-        if (got.get("commit") or {}).get("compare_url"):
-            s.out.line(f"  compare: {got['commit']['compare_url']}")
+        commit = got.get("commit") or {}
+        listed = commit.get("commits") or []
+        if listed:   # the commits it brings, newest first (GitHub's compare, the newest 50)
+            total = commit.get("total_commits") or len(listed)
+            s.out.line(f"  {total} commit{'s' if total != 1 else ''}:")
+            for c in listed:
+                s.out.line(f"    {c['sha'][:7]} {c['message']}" + (f" ({c['author']})" if c.get("author") else ""))
+            if total > len(listed):
+                s.out.line(f"    and {total - len(listed)} older", style="dim")
+        if commit.get("compare_url"):
+            s.out.line(f"  compare: {commit['compare_url']}")
     s.out.result(got, human)
 
 
