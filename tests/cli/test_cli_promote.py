@@ -73,6 +73,22 @@ def test_changes_of_a_deployment(cli, account, worker):
     assert same["unchanged"] is True
 
 
+def test_changes_list_the_commits_a_release_brings(cli, account, ports):
+    """As hooks/commits.py keeps them once GitHub answered (tests/hooks/test_github_statuses.py fetches them)."""
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    deps = ports.store.collection("deployments")
+    first = cli("deploy", "web", "--json").json()
+    second = cli("deploy", "web", "--image", "nginx:1.28", "--json").json()
+    old, new = "a" * 40, "c" * 40
+    deps.update(first["id"], {"commit": {"sha": old, "message": "", "author": ""}})
+    deps.update(second["id"], {"commit": {"sha": new, "message": "", "author": ""}, "base_release_id": first["id"],
+                               "commits": {"base": old, "head": new, "total": 3, "error": None, "items": [
+                                   {"sha": new, "message": "Fix the checkout", "author": "octocat", "url": None},
+                                   {"sha": "b" * 40, "message": "Add the cart", "author": "", "url": None}]}})
+    out = cli("changes", second["id"]).stdout
+    assert "  3 commits:\n    ccccccc Fix the checkout (octocat)\n    bbbbbbb Add the cart\n    and 1 older" in out, out
+
+
 def test_freeze_and_unfreeze(cli, account, worker):
     cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
     frozen = cli("envs", "freeze", "production", "--reason", "Black Friday", "--until", "2099-11-30T08:00:00Z")
