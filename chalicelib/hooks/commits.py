@@ -13,7 +13,9 @@ from typing import Any, Optional
 
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import now_iso
-from chalicelib.hooks.statuses import SHA, Transient, repository
+from chalicelib.hooks import github_api
+from chalicelib.hooks.github_api import Transient
+from chalicelib.hooks.statuses import SHA, repository
 
 KEPT = 50              # the newest commits kept (GitHub lists up to 250; `total` says how many)
 MAX_ANSWER = 4 << 20   # bytes of GitHub's answer read (it also lists the changed files)
@@ -21,10 +23,7 @@ MAX_ANSWER = 4 << 20   # bytes of GitHub's answer read (it also lists the change
 
 def fetch(ports: Ports, dep_id: str) -> dict[str, Any]:
     """The task: fetch and keep the commits. -> what was kept (or why nothing was)."""
-    from chalicelib.catalog.environments import secret_value
     from chalicelib.deploys.changes import default_base, sha_of
-    from chalicelib.hooks.credentials import GITHUB_TOKEN
-    from chalicelib.hooks.pr_comments import _send
 
     deps = ports.store.collection("deployments")
     dep = deps.get(dep_id)
@@ -33,14 +32,14 @@ def fetch(ports: Ports, dep_id: str) -> dict[str, Any]:
     repo = repository(ports, dep) if dep else None
     if dep is None or not (repo and head and old and SHA.match(head) and SHA.match(old)) or head == old:
         return {"skipped": "no two commits of a GitHub repository to compare"}
-    _, token = secret_value(ports, dep["org_id"], GITHUB_TOKEN)
+    token = github_api.token_of(ports, dep["org_id"])
     if not token:
         return {"skipped": "the organization has no GitHub token"}
-    url = f"{ports.settings.github_api_url.rstrip('/')}/repos/{repo}/compare/{old}...{head}"
-    sent = _send(url, b"", token, "GET", keep=MAX_ANSWER)
-    if sent.code is None or sent.code == 429 or sent.code >= 500:
+    sent = github_api.call(ports, token, "GET", f"/repos/{repo}/compare/{old}...{head}", keep=MAX_ANSWER)
+    if github_api.transient(sent):
         raise Transient(sent.error or f"HTTP {sent.code}")
-    kept: dict[str, Any] = {"base": old, "head": head, "at": now_iso(), "error": sent.error}
+    kept: dict[str, Any] = {"base": old, "head": head, "at": now_iso(),
+                            "error": github_api.refused(sent, f"read the contents of {repo}")}
     if sent.error is None:
         kept.update(_parsed(sent.body) or {"error": f"GitHub's answer was not a comparison (or over {MAX_ANSWER >> 20} MB)"})
     deps.update(dep_id, {"commits": kept})

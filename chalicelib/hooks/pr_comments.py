@@ -17,7 +17,9 @@ from typing import Any, Optional
 
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import epoch_from_iso, now_iso
-from chalicelib.hooks.statuses import REPO, Transient
+from chalicelib.hooks import github_api
+from chalicelib.hooks.github_api import Transient
+from chalicelib.hooks.statuses import REPO
 from chalicelib.store.port import iter_all
 
 MARK = "<!-- launchbay-preview -->"
@@ -64,23 +66,19 @@ def _cell(text: str) -> str:
 
 def sync(ports: Ports, env_id: str) -> dict[str, Any]:
     """The task: make or edit the preview's comment. -> what was done (or why not)."""
-    from chalicelib.catalog.environments import secret_value
-    from chalicelib.hooks.credentials import GITHUB_TOKEN
-
     envs = ports.store.collection("environments")
     env = envs.get(env_id)
     preview = (env or {}).get("preview") or {}
     repo, number = preview.get("repo"), preview.get("pr")
     if env is None or not repo or not REPO.match(repo) or not isinstance(number, int):
         return {"skipped": "not a preview of a GitHub pull request"}
-    _, token = secret_value(ports, env["org_id"], GITHUB_TOKEN)
+    token = github_api.token_of(ports, env["org_id"])
     if not token:
         return {"skipped": "the organization has no GitHub token"}
-    api = ports.settings.github_api_url.rstrip("/")
     body = json.dumps({"body": render(ports, env)}).encode()
     comment_id = env.get("pr_comment_id")
     if comment_id:
-        sent = _send(f"{api}/repos/{repo}/issues/comments/{comment_id}", body, token, "PATCH")
+        sent = github_api.call(ports, token, "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body)
         if sent.code == 404:   # deleted on GitHub: a new one
             envs.update(env_id, {"pr_comment_id": None}, expect={"pr_comment_id": comment_id})
             raise Busy("the comment was deleted on GitHub: making it again")
@@ -91,7 +89,7 @@ def sync(ports: Ports, env_id: str) -> dict[str, Any]:
     if envs.update(env_id, {"pr_comment_claim": claim},
                    expect={"pr_comment_id": None, "pr_comment_claim": held if stale else None}) is None:
         raise Busy("another task is making the comment")
-    sent = _send(f"{api}/repos/{repo}/issues/{number}/comments", body, token, "POST", keep=65536)
+    sent = github_api.call(ports, token, "POST", f"/repos/{repo}/issues/{number}/comments", body, keep=65536)
     made: Optional[int] = None
     if sent.code is not None and 200 <= sent.code < 300:
         try:
@@ -103,18 +101,6 @@ def sync(ports: Ports, env_id: str) -> dict[str, Any]:
     return _settled(ports, env_id, repo, sent, made)
 
 
-def _send(url: str, body: bytes, token: str, method: str, keep: int = 0) -> Any:
-    from chalicelib.notify import delivery, urls
-
-    try:
-        return delivery.send(url, body, {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                                         "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json",
-                                         "User-Agent": "launchbay"},
-                             local=True, method=method, keep=keep)   # the operator's GitHub, as in statuses.py
-    except urls.Refused as exc:
-        return delivery.Sent(None, str(exc), 0)
-
-
 def _html_url(raw: bytes) -> Optional[str]:
     try:
         url = json.loads(raw).get("html_url")
@@ -124,12 +110,10 @@ def _html_url(raw: bytes) -> Optional[str]:
 
 
 def _settled(ports: Ports, env_id: str, repo: str, sent: Any, comment_id: Optional[int]) -> dict[str, Any]:
-    error = sent.error
-    if sent.code in (401, 403, 404):
-        error = (f"GitHub answered {sent.code}: the organization's GitHub token must be allowed to write pull "
-                 f"request comments of {repo} (classic: repo; fine-grained: Pull requests, read and write)")
+    error = github_api.refused(sent, f"write pull request comments of {repo} (classic: repo; fine-grained: Pull "
+                                     "requests, read and write)")
     record = {"response_code": sent.code, "error": error, "comment_id": comment_id, "at": now_iso()}
     ports.store.collection("environments").update(env_id, {"pr_comment_result": record})
-    if sent.code is None or sent.code == 429 or sent.code >= 500:
+    if github_api.transient(sent):
         raise Transient(error or f"HTTP {sent.code}")
     return record

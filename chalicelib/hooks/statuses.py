@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import now_iso
+from chalicelib.hooks import github_api
 
 log = logging.getLogger("launchbay.hooks")
 SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -30,10 +31,6 @@ STATES = {"awaiting_approval": ("pending", "waiting for approval"), "queued": ("
           "failed": ("failure", "failed"), "rolled_back": ("failure", "failed and rolled back"),
           "cancelled": ("error", "cancelled"), "superseded": ("error", "superseded by a newer deployment")}
 DESCRIPTION_CHARS = 140   # GitHub's limit
-
-
-class Transient(Exception):
-    """GitHub could not be reached or answered 5xx/429: the task tries again later."""
 
 
 def repository(ports: Ports, dep: dict[str, Any]) -> Optional[str]:
@@ -87,33 +84,21 @@ def status_of(ports: Ports, dep: dict[str, Any]) -> dict[str, str]:
 
 def post(ports: Ports, dep_id: str) -> dict[str, Any]:
     """The task: post the deployment's current status on its commit. -> what was posted (or why not)."""
-    from chalicelib.catalog.environments import secret_value
-    from chalicelib.hooks.credentials import GITHUB_TOKEN
-    from chalicelib.notify import delivery, urls
-
     deps = ports.store.collection("deployments")
     dep = deps.get(dep_id)
     repo = repository(ports, dep) if dep and reportable(dep) else None
     if dep is None or repo is None:
         return {"skipped": "not a deployment of a GitHub commit"}
-    _, token = secret_value(ports, dep["org_id"], GITHUB_TOKEN)
+    token = github_api.token_of(ports, dep["org_id"])
     if not token:
         return {"skipped": "the organization has no GitHub token"}
     body = status_of(ports, dep)
-    url = f"{ports.settings.github_api_url.rstrip('/')}/repos/{repo}/statuses/{dep['commit']['sha']}"
-    try:
-        sent = delivery.send(url, json.dumps(body).encode(), {
-            "Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json", "User-Agent": "launchbay"},
-            local=True)   # the operator's address (GitHub Enterprise may sit on a private network), not a tenant's
-    except urls.Refused as exc:
-        sent = delivery.Sent(None, str(exc), 0)
-    error = sent.error
-    if sent.code in (401, 403, 404):
-        error = (f"GitHub answered {sent.code}: the organization's GitHub token must be allowed to write commit "
-                 f"statuses of {repo} (classic: repo:status; fine-grained: Commit statuses, read and write)")
+    sent = github_api.call(ports, token, "POST", f"/repos/{repo}/statuses/{dep['commit']['sha']}",
+                           json.dumps(body).encode())
+    error = github_api.refused(sent, f"write commit statuses of {repo} (classic: repo:status; fine-grained: "
+                                     "Commit statuses, read and write)")
     record = {**body, "repository": repo, "response_code": sent.code, "error": error, "at": now_iso()}
     deps.update(dep_id, {"github_status": record})
-    if sent.code is None or sent.code == 429 or sent.code >= 500:
-        raise Transient(error or f"HTTP {sent.code}")
+    if github_api.transient(sent):
+        raise github_api.Transient(error or f"HTTP {sent.code}")
     return record

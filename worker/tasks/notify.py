@@ -7,19 +7,19 @@ from typing import Any
 from celery import Task
 
 from chalicelib import tasks as names
-from chalicelib.hooks import statuses
+from chalicelib.hooks import github_api, statuses
 from chalicelib.notify import delivery, service
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
 
-@celery.task(name=names.GITHUB_STATUS, autoretry_for=(statuses.Transient,), retry_backoff=5, retry_backoff_max=300,
+@celery.task(name=names.GITHUB_STATUS, autoretry_for=(github_api.Transient,), retry_backoff=5, retry_backoff_max=300,
              max_retries=6)
 def github_status(deployment_id: str) -> dict[str, Any]:
     return statuses.post(get_ports(), deployment_id)
 
 
-@celery.task(name=names.GITHUB_PR_COMMENT, autoretry_for=(statuses.Transient,), retry_backoff=3, retry_backoff_max=120,
+@celery.task(name=names.GITHUB_PR_COMMENT, autoretry_for=(github_api.Transient,), retry_backoff=3, retry_backoff_max=120,
              max_retries=8)
 def github_pr_comment(environment_id: str) -> dict[str, Any]:
     from chalicelib.hooks import pr_comments
@@ -27,7 +27,7 @@ def github_pr_comment(environment_id: str) -> dict[str, Any]:
     return pr_comments.sync(get_ports(), environment_id)
 
 
-@celery.task(name=names.GITHUB_COMMITS, autoretry_for=(statuses.Transient,), retry_backoff=5, retry_backoff_max=300,
+@celery.task(name=names.GITHUB_COMMITS, autoretry_for=(github_api.Transient,), retry_backoff=5, retry_backoff_max=300,
              max_retries=6)
 def github_commits(deployment_id: str) -> dict[str, Any]:
     from chalicelib.hooks import commits
