@@ -1,27 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
-import { type Answer, err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
+import { err, fakeApi, renderAt } from "../test/fakeApi";
+import { ENVS, env, project } from "../test/environments";
 import { browserZone, windowTime } from "./RecurringWindowsForm";
 import { DEFAULT_SLEEP_REASON, sleepWords } from "./SleepScheduleForm";
 
-const ENVS = "/v1/orgs/o/projects/p/environments";
-const env = (name: string, over: Record<string, unknown> = {}) => ({
-  id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, status: "active", aws_account_id: null, region: null,
-  effective_region: "us-east-1", deploys_to: "platform account", require_approval: false, prevent_self_approval: false,
-  promote_to: null, freeze: null, freeze_windows: [], next_freeze: null,
-  sleep_windows: [] as unknown[], sleeping: null as unknown, next_sleep: null as unknown,
-  created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
-});
-const project = (items: () => unknown[], over: Record<string, Answer> = {}, role = "owner"): Record<string, Answer> => ({
-  ...signedIn(),
-  "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role }] }],
-  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
-  "GET /v1/orgs/o/aws-accounts": () => [200, { items: [], next: null }],
-  "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
-  [`GET ${ENVS}`]: () => [200, { items: items(), next: null }],
-  ...over,
-});
 // as the API answers them: a window given no reason has the default one
 const weeknights = { start: "0 20 * * 1-5", end: "0 7 * * 1-5", timezone: "Europe/Berlin", reason: DEFAULT_SLEEP_REASON };
 const weekends = { start: "0 20 * * 5", end: "0 7 * * 1", timezone: "Europe/Berlin", reason: "weekend" };
