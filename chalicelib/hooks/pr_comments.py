@@ -19,7 +19,7 @@ from chalicelib.core.context import Ports
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.hooks import github_api
 from chalicelib.hooks.github_api import Transient
-from chalicelib.hooks.statuses import REPO
+from chalicelib.hooks.statuses import REPO, failed_words
 from chalicelib.store.port import iter_all
 
 MARK = "<!-- launchbay-preview -->"
@@ -48,8 +48,8 @@ def render(ports: Ports, env: dict[str, Any]) -> str:
         where = svc.get("endpoints") or {}
         url = where.get("url") or (f"http://{where['host']}/" if where.get("host") else "")
         status = str(WORDS.get(dep["status"], dep["status"])) if dep else "not deployed"
-        if dep and dep["status"] == "failed" and dep.get("error"):
-            status += f": {dep['error'][:120]}"
+        if dep and dep["status"] == "failed":
+            status = failed_words(dep)
         page = link(ports, f"/orgs/{env['org_id']}/deployments/{dep['id']}") if dep else ""
         number = f"[#{dep['number']}]({page})" if dep and page.startswith("http") else (f"#{dep['number']}" if dep else "-")
         sha = ((dep or {}).get("commit") or {}).get("sha", "")[:7]

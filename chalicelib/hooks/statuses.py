@@ -65,12 +65,20 @@ def publish(ports: Ports, dep: dict[str, Any]) -> None:
         log.warning("telling GitHub of deployment %s was not queued (%s)", dep["id"], type(exc).__name__)
 
 
+def failed_words(dep: dict[str, Any]) -> str:
+    """A failure as GitHub shows it: the step, never the error itself. Statuses and comments of a
+    public repository are public, and an error may name AWS accounts, ARNs or addresses: the
+    reason stays on the deployment's page, behind the log-in."""
+    step = next((s["name"] for s in dep.get("steps") or [] if s.get("status") == "failed"), None)
+    return f"failed{f' at {step}' if step else ''} (the reason is on its page)"
+
+
 def status_of(ports: Ports, dep: dict[str, Any]) -> dict[str, str]:
     from chalicelib.notify.service import link
 
     state, words = STATES[dep["status"]]
-    if dep["status"] == "failed" and dep.get("error"):
-        words = f"failed: {dep['error']}"
+    if dep["status"] == "failed":
+        words = failed_words(dep)
     if dep["status"] == "rolled_back" and dep.get("rollback_to_number"):
         words = f"failed and rolled back to release #{dep['rollback_to_number']}"
     text = f"#{dep['number']} {words}"

@@ -223,7 +223,8 @@ def test_a_preview_keeps_one_comment_on_its_pull_request_up_to_date(git_root, ho
         pr_comments.sync(ports, env_id)                               # later: the same comment, edited
         edited = api.requests[-1]
         assert (edited.method, edited.path) == ("PATCH", f"/repos/{REPO}/issues/comments/4242")
-        assert "| cache | live |" in edited.json()["body"] and "| web | failed: " in edited.json()["body"]
+        assert "| cache | live |" in edited.json()["body"]
+        assert "| web | failed at build (the reason is on its page) |" in edited.json()["body"], edited.json()["body"]
         assert sum(1 for r in api.requests if r.method == "POST") == 1
 
         # a second task making it at the same time waits for the first (no second comment)
