@@ -178,6 +178,9 @@ def deploy(ports: Ports, actor: Actor, services: list[dict[str, Any]], delivery:
     frozen: dict[str, bool] = {}   # environment id -> frozen (services share their environment: read once)
     for svc in services:
         if svc["status"] in states.SUSPENDED:   # deploys wait for its resume (deploys/suspend.py)
+            if (svc.get("suspended") or {}).get("sleep"):   # asleep by its schedule: deployed once it wakes
+                ports.store.collection("services").update(svc["id"], {
+                    "missed_push": {"commit": commit, "delivery": delivery["delivery"]}, "missed_push_at": now_iso()})
             continue
         env_id = svc.get("environment_id") or ""
         if env_id not in frozen:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from chalicelib.audit import service as audit
-from chalicelib.core.context import Actor, Ports
+from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.deploys import endpoints
 from chalicelib.deploys.logs import append_log
 from chalicelib.lifecycle import states, suspension
@@ -288,6 +288,38 @@ class Resumed(Rule):
             notify.service_changed(move.ports, service, "resumed")
 
 
+class DeployMissedPush(Rule):
+    """A push to a branch while its service slept by its environment's schedule was kept on the
+    service (hooks/service.deploy, `missed_push`): once the service's resume is live, that commit
+    is deployed as the push would have been (the push's delivery is its idempotency key, so a
+    second call finds the first). Cleared by compare-and-set, so two workers make one."""
+    to_states = frozenset({"live"})
+
+    def applies(self, move: Move) -> bool:
+        return super().applies(move) and bool(move.doc.get("resume_of"))
+
+    def after(self, move: Move) -> None:
+        from chalicelib.core.errors import StateConflict
+        from chalicelib.deploys import service as deploys
+
+        services = move.ports.store.collection("services")
+        service = services.get(move.doc["service_id"])
+        missed = (service or {}).get("missed_push")
+        if not service or not missed or services.update(service["id"], {"missed_push": None, "missed_push_at": None},
+                                                         expect={"missed_push_at": service.get("missed_push_at")}) is None:
+            return
+        actor = Actor(user_id=SYSTEM.user_id, email=f"launchbay (a push while {service.get('environment')} slept)")
+        try:
+            dep, _ = deploys._new_deployment(move.ports, actor, service, None, f"github:{missed['delivery']}",
+                                             commit=missed.get("commit"))
+        except StateConflict as exc:   # frozen meanwhile, being deleted: the log says why
+            append_log(move.ports, move.new or move.doc, f"the push made while it slept was not deployed: {exc.message}",
+                       "promote", "warning")
+            return
+        append_log(move.ports, move.new or move.doc,
+                   f"deploying the push made while it slept: deployment #{dep['number']}", "promote")
+
+
 class FreeTheServiceLock(Rule):
     """A final status frees the per-service lock, so the next deploy of the service may start."""
     to_states = states.FINAL
@@ -324,7 +356,7 @@ class Notify(Rule):
 
 DEPLOYMENT_POLICY: tuple[Rule, ...] = (AuditEveryMove(), Approved(), ApprovalExpired(), StartTheService(), Built(), GoLive(), Resumed(),
                                        Fail(), AwaitRollback(), RolledBack(), StoppedEarly(), FreeTheServiceLock(), Notify(), ReportToGitHub(),
-                                       AutoPromote())   # last: the service's own effects first
+                                       AutoPromote(), DeployMissedPush())   # last: the service's own effects first
 
 
 # --- services -----------------------------------------------------------------------

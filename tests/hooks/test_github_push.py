@@ -235,3 +235,39 @@ def test_a_push_to_a_frozen_environment_deploys_nothing_and_says_so(hooked, port
     body["after"] = body["head_commit"]["id"] = sha(8)
     status, out = hooked.deliver("push", body)
     assert len(process(out["id"])["deployments"]) == 1
+
+
+def test_a_push_while_the_service_sleeps_is_deployed_once_it_wakes(hooked, ports, git_root):
+    import time
+
+    from chalicelib.deploys import sleep, suspend
+    from tests.hooks.test_git_to_live import _push
+    from tests.support.git_repos import DOCKERFILE, commit, make_repo
+
+    org, web = hooked.org, hooked.web
+    first = make_repo(git_root, REPO, {"Dockerfile": DOCKERFILE})
+    status, dep = org.call("POST", f"/services/{web['id']}/deployments", {"commit": {"sha": first}})
+    assert status == 202 and run_to_end(ports, dep["id"])["status"] == "live"
+    hour = time.gmtime().tm_hour
+    envs = f"/projects/{hooked.project['id']}/environments/production"
+    night = {"start": f"0 {(hour - 1) % 24} * * *", "end": f"0 {(hour + 1) % 24} * * *"}
+    assert org.call("PATCH", envs, {"sleep_windows": [night]})[0] == 200
+    assert sleep.tend(ports)["slept"] == 1 and suspend.run(ports, web["id"]).startswith("suspended")
+
+    second = commit(git_root / REPO, {"README.md": "at night\n"})
+    status, out = hooked.deliver("push", _push(second, "Fix at night"))
+    assert status == 202 and process(out["id"])["deployments"] == []        # it sleeps: nothing deployed now
+    assert ports.store.collection("services").get(web["id"])["missed_push"]["commit"]["sha"] == second
+
+    later = {"start": f"0 {(hour + 2) % 24} * * *", "end": f"0 {(hour + 3) % 24} * * *"}
+    assert org.call("PATCH", envs, {"sleep_windows": [later]})[0] == 200
+    assert sleep.tend(ports)["woke"] == 1
+    (resume,) = [d for d in deployments_of(ports, web["id"]) if d.get("resume_of")]
+    assert run_to_end(ports, resume["id"])["status"] == "live"
+    pushed = deployments_of(ports, web["id"])[-1]                  # the morning after: the night's push goes out
+    assert pushed["commit"]["sha"] == second and pushed["status"] == "queued", pushed
+    assert pushed["actor"] == "launchbay (a push while production slept)"
+    assert ports.store.collection("services").get(web["id"])["missed_push"] is None
+    _, logs = org.call("GET", f"/deployments/{resume['id']}/logs?after=0")
+    assert f"deploying the push made while it slept: deployment #{pushed['number']}" in [l["message"] for l in logs["lines"]]
+    assert run_to_end(ports, pushed["id"])["status"] == "live"
