@@ -314,10 +314,10 @@ class DeployMissedPush(Rule):
                                              commit=missed.get("commit"))
         except StateConflict as exc:   # frozen meanwhile, being deleted: the log says why
             append_log(move.ports, move.new or move.doc, f"the push made while it slept was not deployed: {exc.message}",
-                       "promote", "warning")
+                       "push", "warning")
             return
         append_log(move.ports, move.new or move.doc,
-                   f"deploying the push made while it slept: deployment #{dep['number']}", "promote")
+                   f"deploying the push made while it slept: deployment #{dep['number']}", "push")
 
 
 class FreeTheServiceLock(Rule):
