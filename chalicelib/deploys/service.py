@@ -68,13 +68,11 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         raise StateConflict(sleeping_words(service) or f"{service['name']} is {service['status']}: resume it first",
                             field="status")
     deps = ports.store.collection("deployments")
-    scope = None
+    first = first_answer(ports, service_id, idempotency_key)
+    if first:
+        return first, False
     key = checked_key(idempotency_key)
-    if key:
-        scope = idempotency_scope(service_id, key)
-        first = deps.find_one({"idempotency_scope": scope})
-        if first:
-            return first, False
+    scope = idempotency_scope(service_id, key) if key else None
     release = rollback_of or restart_of or resume_of
     if release:
         spec, secret_refs = dict(release["spec"]), dict(release.get("secret_refs") or {})
@@ -138,7 +136,9 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
             if first is not None:  # (gone again only if deleted meanwhile: the Conflict stands)
                 return first, False
         raise
-    _report_to_github(ports, dep)
+    from chalicelib.hooks import statuses  # pending on its commit from the start; a preview's comment
+
+    statuses.publish(ports, dep)
     if held:   # nothing runs, and nothing older is superseded, until an admin approves it
         from chalicelib.notify import service as notify
 
@@ -150,14 +150,6 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         take_over(ports, actor, dep)
     _publish(ports, dep)
     return dep, True
-
-
-def _report_to_github(ports: Ports, dep: dict[str, Any]) -> None:
-    """A deployment of a GitHub commit shows on it as pending from the start, and a preview's in its
-    pull request's comment (chalicelib/hooks/statuses.py; later moves: the lifecycle's ReportToGitHub)."""
-    from chalicelib.hooks import statuses
-
-    statuses.publish(ports, dep)
 
 
 def _publish(ports: Ports, dep: dict[str, Any]) -> None:
