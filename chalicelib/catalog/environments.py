@@ -63,22 +63,18 @@ def _sleep_shown(env: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.catalog import windows
 
     recurring = env.get("sleep_windows") or []
-    woken = (env.get("sleep_lifted_until") or "") > now_iso()   # woken by hand until the window ends
-    opened = windows.open_window(recurring) if recurring and not woken else None
+    lifted = env.get("sleep_lifted_until")   # woken by hand until this window ends
+    opened = windows.open_unless_lifted(recurring, lifted)
     now = opened if opened and env.get("sleep_state") == "asleep" else None
-    # a window open but not yet acted on (beat looks every minute): that one is next, under way
-    upcoming = ({"starts": opened["at"], "until": opened["until"], "reason": opened["reason"]} if opened and not now
-                else windows.next_window(recurring, _after(env["sleep_lifted_until"]) if woken else None)
-                if recurring and not now else None)
+    if now or not recurring:
+        upcoming = None
+    elif opened:   # open but not yet acted on (beat looks every minute): that one is next, under way
+        upcoming = {"starts": opened["at"], "until": opened["until"], "reason": opened["reason"]}
+    else:          # the next opening, after the one woken from if any
+        upcoming = windows.next_window(recurring, windows.moment(lifted) if lifted and lifted > now_iso() else None)
     return {"sleep_windows": recurring,
             "sleeping": {"until": now["until"], "reason": now["reason"]} if now else None,
             "next_sleep": {k: upcoming[k] for k in ("starts", "until", "reason")} if upcoming else None}
-
-
-def _after(iso: str) -> Any:
-    from datetime import datetime, timezone
-
-    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -147,9 +143,7 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     with ports.store.transaction():
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
         chain: dict[str, Any] = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
-        for kind in ("freeze_windows", "sleep_windows"):
-            if (approval or {}).get(kind):
-                chain[f"has_{kind}"] = True
+        chain.update(_window_flags(approval or {}))
         if where or approval or chain:
             doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {}), **chain}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
@@ -167,10 +161,7 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     if "promote_to" in changes:
         changes = {**changes, "promote_to_id": promotion_target(ports, current, changes["promote_to"])}
         del changes["promote_to"]
-    if "freeze_windows" in changes:   # found by the beat that announces windows opening and closing
-        changes["has_freeze_windows"] = True if changes["freeze_windows"] else None
-    if "sleep_windows" in changes:    # found by the beat that puts services to sleep and wakes them
-        changes["has_sleep_windows"] = True if changes["sleep_windows"] else None
+    changes = {**changes, **_window_flags(changes)}
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
@@ -185,6 +176,14 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     except Conflict:
         raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
     return doc
+
+
+def _window_flags(fields: dict[str, Any]) -> dict[str, Any]:
+    """`has_freeze_windows` / `has_sleep_windows` for the lists `fields` sets: the beats that tell
+    freeze windows opening and closing (catalog/freezes.py) and put services to sleep
+    (deploys/sleep.py) find the environments by them (an index)."""
+    return {f"has_{kind}": True if fields[kind] else None for kind in ("freeze_windows", "sleep_windows")
+            if kind in fields}
 
 
 def promotion_target(ports: Ports, env: dict[str, Any], ref: Optional[str]) -> Optional[str]:

@@ -31,12 +31,9 @@ def freeze_of(env: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The environment's freeze while it lasts ({reason, until, by, at}), else None: one set by
     hand first, else an open recurring window's (by "freeze window", with its `window`)."""
     freeze = env.get("freeze")
-    now = now_iso()
-    if freeze and not (freeze.get("until") and freeze["until"] <= now):
+    if freeze and not (freeze.get("until") and freeze["until"] <= now_iso()):
         return freeze
-    if not env.get("freeze_windows") or (env.get("windows_lifted_until") or "") > now:   # lifted this time
-        return None
-    return windows.open_window(env["freeze_windows"])
+    return windows.open_unless_lifted(env.get("freeze_windows") or [], env.get("windows_lifted_until"))
 
 
 def frozen_message(env: dict[str, Any], freeze: dict[str, Any]) -> str:
@@ -98,8 +95,8 @@ def announce_windows(ports: Ports) -> int:
     told = 0
     for env in iter_all(envs, {"has_freeze_windows": True}):
         lifted = (env.get("windows_lifted_until") or "") > now_iso()
-        window = None if lifted or env.get("status") == "deleting" else \
-            windows.open_window(env.get("freeze_windows") or [])
+        window = None if env.get("status") == "deleting" else \
+            windows.open_unless_lifted(env.get("freeze_windows") or [], env.get("windows_lifted_until"))
         state = "open" if window else "closed"
         before = env.get("window_told")
         if state == (before or "closed"):

@@ -51,9 +51,16 @@ def _next(expr: str, after: datetime) -> datetime:
     return next(CronSim(expr, after))
 
 
+ISO = "%Y-%m-%dT%H:%M:%S.%fZ"   # as the store writes times (chalicelib.core.ids.now_iso): they compare as strings
+
+
 def _iso(dt: datetime) -> str:
-    """As the store writes times (chalicelib.core.ids.now_iso), so they compare as strings."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.astimezone(timezone.utc).strftime(ISO)
+
+
+def moment(iso: str) -> datetime:
+    """A time the store wrote (or _iso), back as a datetime."""
+    return datetime.strptime(iso, ISO).replace(tzinfo=timezone.utc)
 
 
 def open_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
@@ -67,6 +74,14 @@ def open_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) ->
             return {"reason": window.get("reason") or "", "until": _iso(_next(window["end"], local)), "at": _iso(began),
                     "by": "freeze window", "window": window}
     return None
+
+
+def open_unless_lifted(windows: list[dict[str, Any]], lifted_until: Optional[str]) -> Optional[dict[str, Any]]:
+    """open_window now, unless a person lifted the windows until a moment still ahead (a freeze's
+    `windows_lifted_until`, a sleep's `sleep_lifted_until`: this time of the window only)."""
+    if not windows or (lifted_until or "") > _iso(datetime.now(timezone.utc)):
+        return None
+    return open_window(windows)
 
 
 def next_window(windows: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
@@ -101,8 +116,7 @@ def share_open(windows: list[dict[str, Any]], start: datetime = REFERENCE_WEEK, 
     for window in windows or []:
         already = open_window([window], start)
         if already:
-            spans.append((start, min(end, datetime.strptime(already["until"], "%Y-%m-%dT%H:%M:%S.%fZ")
-                                     .replace(tzinfo=timezone.utc))))
+            spans.append((start, min(end, moment(already["until"]))))
         openings = CronSim(window["start"], start.astimezone(zone(window.get("timezone") or "UTC")))
         for _, opening in zip(range(MAX_OPENINGS), openings):
             if opening >= end:

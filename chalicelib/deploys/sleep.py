@@ -19,7 +19,6 @@ from typing import Any, Optional
 from chalicelib.catalog import windows
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import StateConflict
-from chalicelib.core.ids import now_iso
 from chalicelib.deploys import service as deploys
 from chalicelib.deploys import suspend
 from chalicelib.lifecycle import suspension
@@ -37,8 +36,8 @@ def tend(ports: Ports) -> dict[str, int]:
     envs = ports.store.collection("environments")
     out = {"slept": 0, "woke": 0}
     for env in iter_all(envs, {"has_sleep_windows": True}):
-        woken = (env.get("sleep_lifted_until") or "") > now_iso()   # woken by hand until this window ends
-        window = None if woken or env.get("status") == "deleting" else windows.open_window(env.get("sleep_windows") or [])
+        window = None if env.get("status") == "deleting" else \
+            windows.open_unless_lifted(env.get("sleep_windows") or [], env.get("sleep_lifted_until"))   # woken by hand
         state, before = ("asleep" if window else "awake"), env.get("sleep_state")
         if state == (before or "awake"):
             continue
