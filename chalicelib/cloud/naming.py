@@ -150,6 +150,11 @@ def source_credential(org_id: str) -> str:
     return f"launchbay/{org_id}/git/github"
 
 
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>: an image in a private ECR registry (a prefix
+# of the reference; cloud/registry.py reads the tag or digest after it)
+ECR_REPO = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
+
+
 def image_repository(org_id: str, service_id: str) -> str:
     """The service's own ECR repository: its built images, pinned by digest in each release."""
     return f"launchbay/{org_id}/{service_id}".lower()

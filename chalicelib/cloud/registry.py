@@ -8,12 +8,12 @@ from typing import Any
 
 from chalicelib.cloud.base import CloudBase
 from chalicelib.cloud.errors import error_code
+from chalicelib.cloud.naming import ECR_REPO
 
-# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]
-ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(:(?P<tag>[^@]+))?$")
-# ... or pinned: <registry>/<repository>@sha256:<digest>
-ECR_PINNED = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
-                        r"(:[^@]+)?@sha256:[0-9a-f]{64}$")
+# an image in a private ECR registry (cloud/naming.ECR_REPO), [:tag], whole
+ECR = re.compile(ECR_REPO.pattern + r"(:(?P<tag>[^@]+))?$")
+# ... or pinned: [:tag]@sha256:<digest>
+ECR_PINNED = re.compile(ECR_REPO.pattern + r"(:[^@]+)?@sha256:[0-9a-f]{64}$")
 # Our statement in a repository's policy: the accounts whose tasks may pull its images (a release
 # promoted from an environment in this account to one in another). Other statements are kept.
 PULL_SID = "LaunchbayCrossAccountPull"

@@ -15,12 +15,12 @@ approval holds it for an admin, and a retry of a promotion skips what is already
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Optional
 
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
 from chalicelib.catalog import environments, freezes
+from chalicelib.cloud.naming import ECR_REPO
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.deploys import service as deploys
@@ -29,8 +29,6 @@ from chalicelib.store.port import iter_all
 
 log = logging.getLogger("launchbay.deploys")
 
-# an image in a private ECR registry: the account and region it lives in
-_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 # a promotion of this release to this service is already asked for, on its way or live
 _ON_ITS_WAY = ("awaiting_approval",) + tuple(sorted(states.UNDER_WAY))
 MAX_SERVICES = 200
@@ -233,7 +231,7 @@ def _warnings(ports: Ports, source: dict[str, Any], target: dict[str, Any], src:
     if src["kind"] != dst["kind"]:
         out.append(f"{src['name']} is a {src['kind']} service in {source['name']} and a {dst['kind']} service "
                    f"in {target['name']}")
-    m = _ECR.match(image)
+    m = ECR_REPO.match(image)   # an image in a private ECR registry: the account and region it lives in
     if m:
         from chalicelib.deploys.placement import target_for
 
