@@ -248,6 +248,10 @@ def envs_unfreeze(ref: Annotated[str, typer.Argument(metavar="ENV", help="Enviro
                                          + (f"; {_next_freeze(env)}" if env.get("next_freeze") else "")))
 
 
+# the options envs windows and envs sleep share (their --start, --end and --reason say their own examples)
+WindowZone = Annotated[str, typer.Option("--timezone", help="The time zone both are read in (IANA name).")]
+WindowRemove = Annotated[Optional[int], typer.Option("--remove", metavar="N", help="Remove window N (as listed).")]
+WindowClear = Annotated[bool, typer.Option("--clear", help="Remove every window.")]
 WINDOW_COLUMNS = [("n", "#"), ("start", "START"), ("end", "END"), ("timezone", "TIME ZONE"), ("reason", "REASON")]
 
 
@@ -266,10 +270,9 @@ def envs_windows(
         "Add a window opening at this schedule: five cron fields, e.g. \"0 18 * * 5\" (Fridays 18:00).")
     )] = None,
     end: Annotated[Optional[str], typer.Option("--end", metavar="CRON", help="... and closing at this one, e.g. \"0 8 * * 1\".")] = None,
-    timezone: Annotated[str, typer.Option("--timezone", help="The time zone both are read in (IANA name).")] = "UTC",
+    timezone: WindowZone = "UTC",
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why: every deploy refused in it says it.")] = None,
-    remove: Annotated[Optional[int], typer.Option("--remove", metavar="N", help="Remove window N (as listed).")] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Remove every window.")] = False,
+    remove: WindowRemove = None, clear: WindowClear = False,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Recurring deploy freezes of an environment (admin or owner to change them): inside a window,
@@ -305,11 +308,10 @@ def envs_sleep(
         "Add a window opening at this schedule: five cron fields, e.g. \"0 20 * * 1-5\" (weekdays 20:00).")
     )] = None,
     end: Annotated[Optional[str], typer.Option("--end", metavar="CRON", help="... and closing at this one, e.g. \"0 7 * * 1-5\".")] = None,
-    timezone: Annotated[str, typer.Option("--timezone", help="The time zone both are read in (IANA name).")] = "UTC",
+    timezone: WindowZone = "UTC",
     reason: Annotated[Optional[str], typer.Option("--reason", help="Said in the services' suspension (default: "
                                                   "outside working hours).")] = None,
-    remove: Annotated[Optional[int], typer.Option("--remove", metavar="N", help="Remove window N (as listed).")] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Remove every window.")] = False,
+    remove: WindowRemove = None, clear: WindowClear = False,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """When an environment's services sleep (admin or owner to change it): each live service is
