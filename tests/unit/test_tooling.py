@@ -406,7 +406,8 @@ class DevRun:
         return {m.group(1): int(m.group(2)) for m in re.finditer(r"started (\w+) \(pid (\d+)\)", self.text())}
 
     def wait_ready(self):
-        assert wait_until(lambda: "Launchbay is ready" in self.text() or self.proc.poll() is not None), self.text()
+        # the banner's last line: the lines after "Launchbay is ready" (mode, data, try) are printed by then
+        assert wait_until(lambda: "Ctrl-C stops everything." in self.text() or self.proc.poll() is not None), self.text()
         assert "Launchbay is ready" in self.text(), self.text()[-3000:]
 
     def finish(self):
