@@ -123,6 +123,12 @@ def cancel(org, dep):
     return _out(service.cancel(ports(), actor(bp), org, dep))
 
 
+@endpoint(bp, ORG + "/deployments/{dep}/proceed", "POST", "End a canary's watch now: the release it is watching "
+          "rolls out to every task at once (cancel instead to roll it back)", tag=TAG)
+def proceed(org, dep):
+    return _out(service.proceed(ports(), actor(bp), org, dep))
+
+
 @endpoint(bp, ORG + "/deployments/{dep}/approve", "POST", "Approve a deploy waiting for approval (an environment "
           "with require_approval; admin or owner): it is queued for a worker", tag=TAG)
 def approve(org, dep):

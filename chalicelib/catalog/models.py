@@ -89,6 +89,17 @@ class AutoRollback(BaseModel):
         return [r for r in ALERT_RULES if r in v]   # each once, in one order: export then plan is a no-op
 
 
+class Canary(BaseModel):
+    """Roll a new release out to a share of the traffic first, watch its 5xx answers for a few
+    minutes, then to every task; a canary that answers too many 5xx is rolled back before the
+    rest of the traffic ever sees it (deploys/canary.py)."""
+    model_config = _STRICT
+    percent: int = Field(10, ge=1, le=50, description="share of the requests the new release answers while watched")
+    minutes: int = Field(5, ge=1, le=60, description="how long the new release is watched before it takes all traffic")
+    max_5xx_percent: float = Field(2.0, ge=0, le=100, description="the share of 5xx answers above which the canary "
+                                   "fails and the deploy rolls back")
+
+
 def _check_env(env: dict[str, str]) -> dict[str, str]:
     if len(env) > 200:
         raise ValueError("at most 200 environment variables")
@@ -168,6 +179,8 @@ class _ServiceFields(BaseModel):
     auto_rollback: Optional[AutoRollback] = Field(None, description="roll a release back to the one before when "
                                                   "one of these alerts opens within the window after it went live; "
                                                   "null: off")
+    canary: Optional[Canary] = Field(None, description="a web service's new releases first answer this share of its "
+                                     "traffic and are watched before they take it all; null: off (rolling deploys)")
 
     @field_validator("env", "build_env")
     @classmethod
@@ -219,7 +232,8 @@ class ServicePatch(_ServiceFields):
 
 DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
-            "deregistration_delay": 30, "autoscaling": None, "auto_rollback": None}
+            "deregistration_delay": 30, "autoscaling": None, "auto_rollback": None,
+            "canary": None}
 
 
 WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,
@@ -260,6 +274,8 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("domain", "only web services take a domain"))
     if kind == "cron" and doc.get("auto_rollback"):
         out.append(("auto_rollback", "a cron service has no alerts to roll back on (its runs report their exit codes)"))
+    if kind != "web" and doc.get("canary"):
+        out.append(("canary", f"only web services take a canary: a {kind} service answers no traffic to share"))
     # A PATCH may carry null for these (fuzzing found it): a 422 with the field, not a TypeError.
     if doc.get("cpu") not in FARGATE:
         out.append(("cpu", f"cpu must be one of {', '.join(str(c) for c in sorted(FARGATE))}"))

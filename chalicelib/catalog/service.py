@@ -186,14 +186,16 @@ def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limi
 
 
 def _merged_setting(key: str, current: Optional[dict], given: dict) -> dict[str, Any]:
-    """A PATCH of health_check, autoscaling or auto_rollback changes the fields it names: `launchbay
+    """A PATCH of health_check, autoscaling, auto_rollback or canary changes the fields it names: `launchbay
     services update --health-path /healthz` keeps the intervals. Stored whole (every field, defaults
     filled in) as a create stores it, and checked whole (a timeout must stay below the interval)."""
     from pydantic import BaseModel, ValidationError
 
-    from chalicelib.catalog.models import AutoRollback, Autoscaling, HealthCheck
+    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck
 
-    model: type[BaseModel] = HealthCheck if key == "health_check" else Autoscaling if key == "autoscaling" else AutoRollback
+    models: dict[str, type[BaseModel]] = {"health_check": HealthCheck, "autoscaling": Autoscaling,
+                                          "auto_rollback": AutoRollback, "canary": Canary}
+    model = models[key]
     try:
         return model.model_validate({**(current or {}), **given}).model_dump()
     except ValidationError as exc:
@@ -214,7 +216,7 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         changes["image"] = None
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
-    for key in ("health_check", "autoscaling", "auto_rollback"):
+    for key in ("health_check", "autoscaling", "auto_rollback", "canary"):
         if changes.get(key) is not None:   # the fields given change, the others stay as they were
             changes[key] = _merged_setting(key, current.get(key), changes[key])
     merged = {**current, **changes}

@@ -68,15 +68,34 @@ def conditions_key(conditions: list[dict[str, Any]]) -> frozenset[tuple[str, tup
     return frozenset(out)
 
 
-def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
+def forward_weights(actions: list[dict[str, Any]]) -> dict[str, int]:
+    """{target group ARN: weight} of a rule's forward action ({} when it does not forward)."""
     for a in actions:
         if a.get("Type") == "forward":
-            if a.get("TargetGroupArn"):
-                return a["TargetGroupArn"]
             groups = (a.get("ForwardConfig") or {}).get("TargetGroups") or []
+            if a.get("TargetGroupArn") and not groups:
+                return {a["TargetGroupArn"]: 100}
             if len(groups) == 1:
-                return groups[0].get("TargetGroupArn")
-    return None
+                return {groups[0]["TargetGroupArn"]: 100}
+            return {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups if g.get("TargetGroupArn")}
+    return {}
+
+
+def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
+    """The target group a rule forwards to: the one taking most of its requests (a canary's
+    weighted rule still belongs to the service's own group)."""
+    weights = forward_weights(actions)
+    return max(weights, key=lambda arn: weights[arn]) if weights else None
+
+
+def forward_action(target_group_arn: str, canary: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    """Forward to the target group, or split with a canary's ({"target_group_arn", "percent"})."""
+    if not canary or not canary.get("percent"):
+        return [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+    share = int(canary["percent"])
+    return [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": target_group_arn, "Weight": 100 - share},
+        {"TargetGroupArn": canary["target_group_arn"], "Weight": share}]}}]
 
 
 class DnsUnavailable(Exception):
@@ -228,15 +247,17 @@ class EdgeMixin(FoundationMixin):
 
     # --- listener rules ------------------------------------------------------------
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
-                             owner: Optional[str] = None) -> str:
-        """Forward host (+ path) to the target group; reuses (and re-points) a rule with the
+                             owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None) -> str:
+        """Forward host (+ path) to the target group (with `canary`, {"target_group_arn",
+        "percent"}: that share to the canary's group); reuses (and re-points) a rule with the
         same conditions when `owner` owns it (owned_by), otherwise takes the lowest free
         priority of its band and tags the new rule with its owner. A rule of another service
         raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
         conditions = rule_conditions(host, path)
         key = conditions_key(conditions)
-        forward = [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+        forward = forward_action(target_group_arn, canary)
+        wanted = forward_weights(forward)
         band = PATH_RULE_PRIORITIES if any(c["Field"] == "path-pattern" for c in conditions) else HOST_RULE_PRIORITIES
         for _ in range(5):  # another worker may take the same priority first
             rules = self._rules(listener_arn)
@@ -248,7 +269,7 @@ class EdgeMixin(FoundationMixin):
                                        "Launchbay service: it is not re-pointed")
                     if tag is None and owner:  # our own rule from before ownership tags: say so now
                         elb.add_tags(ResourceArns=[r["RuleArn"]], Tags=[{"Key": OWNER_TAG, "Value": owner}])
-                    if current != target_group_arn:
+                    if forward_weights(r.get("Actions", [])) != wanted:
                         elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
                     return r["RuleArn"]
             used = {int(r["Priority"]) for r in rules if str(r.get("Priority", "")).isdigit()}

@@ -124,6 +124,15 @@ class ServiceNames:
     service_id: str
 
     @property
+    def canary_service(self) -> str:
+        """The ECS service a canary release runs in beside the service (deploys/canary.py)."""
+        return f"{self.service}-canary"
+
+    @property
+    def canary_target_group(self) -> str:
+        return f"{self.target_group}-canary"
+
+    @property
     def secret_prefix(self) -> str:
         return f"{SECRET_PREFIX}/{self.org_id}/{self.service_id}"
 

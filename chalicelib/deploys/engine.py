@@ -265,8 +265,8 @@ def _steps(ports: Ports, dep: dict) -> list[steps.Step]:
         previous = ports.store.collection("deployments").get(dep["rollback_to"])
         if previous is None:
             raise LookupError(f"the release to roll back to ({dep['rollback_to']}) no longer exists")
-        return steps.rollback_steps(previous)
-    return (build.STEPS if dep.get("build") else []) + steps.STEPS[dep["kind"]]
+        return steps.rollback_steps_of(dep, previous)
+    return (build.STEPS if dep.get("build") else []) + steps.of_deployment(dep)
 
 
 def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:

@@ -37,8 +37,13 @@ def summary(dep: dict[str, Any]) -> dict[str, Any]:
 
 
 def public(dep: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"lease_owner", "lease_expires", "idempotency_scope", "promote_due", "promote_tries"}
-    return {k: v for k, v in dep.items() if k not in hidden}
+    from chalicelib.deploys import canary
+
+    hidden = {"lease_owner", "lease_expires", "idempotency_scope", "promote_due", "promote_tries", "canary_watch",
+              "canary_proceed"}
+    out = {k: v for k, v in dep.items() if k not in hidden}
+    out["canary"] = canary.public(dep)   # its settings, where it is and what its watch counted
+    return out
 
 
 def create_deployment(ports: Ports, actor: Actor, org_id: str, service_id: str, image: Optional[str],
@@ -111,6 +116,9 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
            "commit": dict(commit) if commit else (release or {}).get("commit")}
     if to_build:
         dep["build"] = to_build
+    from chalicelib.deploys import canary
+
+    dep["canary"] = canary.for_new_release(service, bool(release))
     target = placement.for_new_deployment(ports, service)
     if target is not None:   # where every cloud call of this deployment goes (deploys/placement.py)
         dep["target"] = target
@@ -340,6 +348,37 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
     raise StateConflict(f"a {dep['status']} deployment cannot be cancelled"
                         + ("; roll back to an earlier release instead" if dep["status"] == "live" else ""),
                         field="status")
+
+
+def proceed(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
+    """A person has seen enough of a canary: its watch ends at the engine's next look and the
+    release rolls out to every task. Only a deployment with a canary not yet past its watch."""
+    dep = get_deployment(ports, actor, org_id, deployment_id)
+    authorize(ports, actor, org_id, "deploy")
+    canary = dep.get("canary")
+    if not canary:
+        raise StateConflict(f"deployment #{dep['number']} has no canary: it rolls out to every task at once",
+                            field="deployment")
+    if dep.get("canary_proceed"):
+        raise StateConflict(f"deployment #{dep['number']} is already proceeding (asked by "
+                            f"{dep['canary_proceed']['by']})", field="deployment")
+    from chalicelib.deploys.canary import state_of
+
+    state = state_of(dep)
+    if dep["status"] not in states.CANCELLABLE or state in CANARY_OVER:
+        raise StateConflict(f"deployment #{dep['number']} is {dep['status']} and its canary "
+                            f"{state.replace('_', ' ')}: there is no watch to end", field="status")
+    new = ports.store.collection("deployments").update(
+        deployment_id, {"canary_proceed": {"by": actor.label, "at": now_iso()}},
+        expect={"canary_proceed": None, "status": {"$in": sorted(states.CANCELLABLE)}})
+    if new is None:
+        return proceed(ports, actor, org_id, deployment_id)   # changed meanwhile: say what it is now
+    audit.record(ports, actor, org_id, "deployment.canary_proceed", "deployment", deployment_id)
+    return new
+
+
+# a canary in these states has no watch left to end
+CANARY_OVER = {"passed", "proceeded", "failed", "not_started"}
 
 
 def _awaiting(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:

@@ -364,14 +364,15 @@ def _health(spec: dict[str, Any]) -> HealthCheckSpec:
             "unhealthy_threshold": hc.get("unhealthy_threshold", 3), "matcher": "200-399"}
 
 
-def target_group(ctx: Ctx) -> StepPlan:
+def target_group(ctx: Ctx, name: Optional[str] = None, step: str = "target_group") -> StepPlan:
+    """The service's target group (or, named, its canary's: deploys/canary.py)."""
     from chalicelib.cloud.inspect import diff, expected_health
 
-    name, health = ctx.names.target_group, _health(ctx.spec)
+    name, health = name or ctx.names.target_group, _health(ctx.spec)
     desired = {"port": ctx.spec["port"], "health": expected_health(health),
                "deregistration_delay": ctx.spec.get("deregistration_delay", 30)}
     found = ctx.cloud.find_target_group(name)
-    return _plan("target_group", "target group", name, found, diff(found, desired, desired) if found else {},
+    return _plan(step, "target group" if step == "target_group" else "target group (canary)", name, found, diff(found, desired, desired) if found else {},
                  [Call("ensure_target_group", {"name": name, "port": ctx.spec["port"], "health": health,
                                                "vpc_id": ctx.results["network"]["vpc_id"],
                                                "deregistration_delay": ctx.spec.get("deregistration_delay", 30)})],
@@ -681,9 +682,11 @@ def _stream_release_log(ctx: Ctx, task_arn: str, append_log: Callable[..., Any])
 
 # --- the rollout: a wait, not a change --------------------------------------------------
 
-def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service") -> dict[str, Any] | Pending:
+def rollout(ctx: Ctx, env: Optional[dict] = None, service_step: str = "service",
+            service_name: Optional[str] = None) -> dict[str, Any] | Pending:
     deadline = ctx.step_started + ctx.ports.settings.deploy_timeout_seconds
-    status = ctx.cloud.observe_rollout(ctx.names.service, ctx.results[service_step].get("deployment_id") or "",
+    status = ctx.cloud.observe_rollout(service_name or ctx.names.service,
+                                       ctx.results[service_step].get("deployment_id") or "",
                                        env if env is not None else (ctx.spec.get("env") or {}), ctx.step_started)
     state = status.get("state")
     if state == "completed":
@@ -746,7 +749,29 @@ STEPS: dict[str, list[Step]] = {
     "cron": _COMMON + [*_RELEASE, Step("schedule", "deploying", schedule)],
 }
 # Steps after which AWS runs something new: a failure from here on needs a rollback.
-TOUCHES_RUNTIME = {"service", "schedule"}
+TOUCHES_RUNTIME = {"service", "schedule", "canary.service"}
+
+
+def _canary_steps() -> tuple[list[Step], Step]:
+    from chalicelib.deploys import canary as c
+
+    return [Step("canary.target_group", "deploying", c.target_group), Step("canary.service", "deploying", c.service),
+            Step("canary.rollout", "deploying", wait=c.rollout, describe=c.describe_rollout),
+            Step("canary.traffic", "deploying", c.traffic),
+            Step("canary.analysis", "deploying", wait=c.analysis, describe=c.describe_analysis)], \
+        Step(c.RETIRE, "deploying", c.retire)
+
+
+def of_deployment(dep: dict[str, Any]) -> list[Step]:
+    """The steps of a deployment's kind; with a canary (deploys/canary.py), its steps go before the
+    ECS service changes and its retirement right after the rollout."""
+    todo = STEPS[dep["kind"]]
+    if not dep.get("canary"):
+        return todo
+    before, retire = _canary_steps()
+    at = next(i for i, s in enumerate(todo) if s.name == "service")
+    done = next(i for i, s in enumerate(todo) if s.name == "rollout") + 1
+    return todo[:at] + before + todo[at:done] + [retire] + todo[done:]
 
 
 def rollback_steps(previous: dict[str, Any]) -> list[Step]:
@@ -774,6 +799,15 @@ def rollback_steps(previous: dict[str, Any]) -> list[Step]:
         return rollout(ctx, env=prev_env, service_step="rollback.service")
 
     return [Step("rollback.service", "rolling_back", restore), Step("rollback.rollout", "rolling_back", wait=settle)]
+
+
+def rollback_steps_of(dep: dict[str, Any], previous: dict[str, Any]) -> list[Step]:
+    """A deployment's rollback: its canary, if one was started, goes first (the rules forward to
+    the service's own target group alone), then the previous release is put back."""
+    from chalicelib.deploys import canary
+
+    started = any(s["name"] == "canary.target_group" for s in dep.get("steps") or [])
+    return ([Step(canary.ROLLBACK, "rolling_back", canary.rollback)] if started else []) + rollback_steps(previous)
 
 
 def stop_release(ports: Ports, dep: dict[str, Any]) -> str:

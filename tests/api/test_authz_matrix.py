@@ -58,6 +58,7 @@ REQUIRED = {
     "POST /orgs/{org}/services/{svc}/rollback": "developer", "POST /orgs/{org}/services/{svc}/restart": "developer",
     "POST /orgs/{org}/services/{svc}/suspend": "developer", "POST /orgs/{org}/services/{svc}/resume": "developer",
     "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
+    "POST /orgs/{org}/deployments/{dep}/proceed": "developer",
     "GET /orgs/{org}/deployments/{dep}/logs": "viewer", "GET /orgs/{org}/deployments/{dep}/changes": "viewer",
     "POST /orgs/{org}/deployments/{dep}/approve": "admin", "POST /orgs/{org}/deployments/{dep}/reject": "admin",
     "GET /orgs/{org}/approvals": "viewer",

@@ -464,6 +464,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/deployments/{dep}/proceed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a canary's watch now: the release it is watching rolls out to every task at once (cancel instead to roll it back) */
+        post: operations["post_orgs_org_deployments_dep_proceed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/deployments/{dep}/reject": {
         parameters: {
             query?: never;
@@ -1526,6 +1543,32 @@ export interface components {
              */
             regions?: string[] | null;
         };
+        /**
+         * Canary
+         * @description Roll a new release out to a share of the traffic first, watch its 5xx answers for a few
+         *     minutes, then to every task; a canary that answers too many 5xx is rolled back before the
+         *     rest of the traffic ever sees it (deploys/canary.py).
+         */
+        Canary: {
+            /**
+             * Max 5Xx Percent
+             * @description the share of 5xx answers above which the canary fails and the deploy rolls back
+             * @default 2
+             */
+            max_5xx_percent?: number;
+            /**
+             * Minutes
+             * @description how long the new release is watched before it takes all traffic
+             * @default 5
+             */
+            minutes?: number;
+            /**
+             * Percent
+             * @description share of the requests the new release answers while watched
+             * @default 10
+             */
+            percent?: number;
+        };
         /** CloneIn */
         CloneIn: {
             /**
@@ -2130,6 +2173,11 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * @description a web service's new releases first answer this share of its traffic and are watched before they take it all; null: off (rolling deploys)
+             * @default null
+             */
+            canary?: components["schemas"]["Canary"] | null;
+            /**
              * Command
              * @default null
              */
@@ -2233,6 +2281,11 @@ export interface components {
             build_env?: {
                 [key: string]: string;
             } | null;
+            /**
+             * @description a web service's new releases first answer this share of its traffic and are watched before they take it all; null: off (rolling deploys)
+             * @default null
+             */
+            canary?: components["schemas"]["Canary"] | null;
             /**
              * Command
              * @default null
@@ -3623,6 +3676,45 @@ export interface operations {
                 /** @description 1-1000 */
                 limit?: string;
             };
+            header?: never;
+            path: {
+                org: string;
+                dep: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_deployments_dep_proceed: {
+        parameters: {
+            query?: never;
             header?: never;
             path: {
                 org: string;

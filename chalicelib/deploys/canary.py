@@ -1,0 +1,240 @@
+"""Canary releases (a web service's `canary` setting): before the new release replaces the
+old one, it runs as a second, small ECS service in a target group of its own, and the
+service's listener rules send it `percent` of the requests (a weighted forward). For
+`minutes` the load balancer's counts of that target group are read: more 5xx answers than
+`max_5xx_percent` fail the step, and the deployment rolls back with nothing else changed
+(the old release kept serving the rest). Passed, or ended early by a person
+(POST …/deployments/{id}/proceed), the release rolls out as usual and the canary is retired:
+the rules forward to the service's own target group alone and the canary service is deleted.
+
+Only a new release of a service with a live one has a canary (a first release has no
+traffic to share; a rollback, restart or resume runs a release that went live already).
+Every step converges, so a worker killed anywhere resumes where the deployment's record
+says; the watch keeps its progress on the deployment (`canary_watch`), so no minute of
+simulated metrics is published twice."""
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Optional
+
+from chalicelib.core.ids import iso_from_epoch
+from chalicelib.deploys.plan import Action, Call, KnownAfterApply, StepPlan, known
+
+if TYPE_CHECKING:
+    from chalicelib.deploys.steps import Ctx, Pending
+
+STEPS = ("canary.target_group", "canary.service", "canary.rollout", "canary.traffic", "canary.analysis")
+RETIRE = "canary.retire"
+ROLLBACK = "rollback.canary"
+MIN_REQUESTS = 20        # fewer answers than this in the watch say nothing about the error rate
+LOOK_SECONDS = 15.0      # how often the watch reads the load balancer's counts
+
+
+def for_new_release(service: dict[str, Any], release: bool) -> Optional[dict[str, Any]]:
+    """The canary a new deployment gets (the service's setting then, stored on it), or None. How a
+    release goes out is not what it runs: the setting is not in the spec, nor its fingerprint."""
+    wanted = service.get("canary")
+    if release or not wanted or service.get("kind") != "web" or not service.get("live_deployment_id"):
+        return None
+    return dict(wanted)
+
+
+def size(dep: dict[str, Any]) -> int:
+    """Tasks of the canary: its share of the service's tasks, at least one."""
+    desired = max(int((dep.get("spec") or {}).get("min_instances") or 1), 1)
+    return max(1, math.ceil(desired * dep["canary"]["percent"] / 100))
+
+
+def state_of(dep: dict[str, Any]) -> str:
+    """waiting | starting | watching | passed | proceeded | failed | not_started, from the steps."""
+    entries = {s["name"]: s for s in dep.get("steps") or []}
+    if any(entries.get(n, {}).get("status") == "failed" for n in STEPS):
+        return "failed"
+    watch = entries.get("canary.analysis")
+    if watch and watch.get("status") == "done":
+        return str((watch.get("result") or {}).get("state") or "passed")
+    if watch:
+        return "watching"
+    if any(n in entries for n in STEPS):
+        return "starting"
+    from chalicelib.lifecycle import states
+
+    return "not_started" if states.settled(dep) else "waiting"
+
+
+def public(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The deployment's canary as the API shows it: settings, state, what the watch counted."""
+    if not dep.get("canary"):
+        return None
+    watch = dep.get("canary_watch") or {}
+    entries = {s["name"]: s for s in dep.get("steps") or []}
+    retired = any(entries.get(n, {}).get("status") == "done" for n in (RETIRE, ROLLBACK))
+    return {**dep["canary"], "state": state_of(dep), "tasks": size(dep), "retired": retired,
+            "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"),
+            "watch_started": watch.get("started"), "watch_ends": watch.get("ends"),
+            "proceed": dep.get("canary_proceed")}
+
+
+# --- the steps ---------------------------------------------------------------------------
+
+def target_group(ctx: Ctx) -> StepPlan:
+    from chalicelib.deploys.steps import target_group as plan
+
+    return plan(ctx, ctx.names.canary_target_group, "canary.target_group")
+
+
+def service(ctx: Ctx) -> StepPlan:
+    """The canary's own ECS service: the new task definition, its share of the tasks, its own
+    target group (the service's tasks keep theirs)."""
+    from chalicelib.deploys.steps import _plan
+
+    name, td, count = ctx.names.canary_service, ctx.results["task_definition"]["arn"], size(ctx.dep)
+    # no cluster yet (a preview before the first deploy): there is no service either
+    found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else ctx.cloud.describe_service(name)
+    changes = {k: v for k, v in {"task_definition": [found.get("task_definition"), td],
+                                 "desired": [found.get("desired"), count]}.items() if v[0] != v[1]} if found else {}
+    kwargs = {"name": name, "task_definition_arn": td, "desired_count": count, "network": ctx.results["network"],
+              "target_group_arn": ctx.results["canary.target_group"]["arn"], "container_name": ctx.spec["name"],
+              "container_port": ctx.spec.get("port")}
+    return _plan("canary.service", "ECS service (canary)", name, found, changes, [Call("ensure_service", kwargs)],
+                 None, lambda outs: {"arn": outs[-1].get("arn"), "deployment_id": outs[-1].get("deployment_id"),
+                                     "tasks": count}, always=True)
+
+
+def rollout(ctx: Ctx) -> dict[str, Any] | Pending:
+    from chalicelib.deploys.steps import rollout as wait
+
+    return wait(ctx, service_step="canary.service", service_name=ctx.names.canary_service)
+
+
+def describe_rollout(ctx: Ctx) -> StepPlan:
+    path = (ctx.spec.get("health_check") or {}).get("path") or "/"
+    return StepPlan("canary.rollout", "rollout (canary)", ctx.names.canary_service, "wait",
+                    description=f"start {size(ctx.dep)} task(s) of the new release beside the live ones and wait "
+                                f"until they pass the health check on {path}")
+
+
+def _hosts(ctx: Ctx) -> list[str]:
+    """The hosts this deployment routes: its internal host, and its custom domain once verified."""
+    return [r["host"] for r in (ctx.results.get("listener_rule"), ctx.results.get("domain_rule"))
+            if isinstance(r, dict) and r.get("host")]
+
+
+def _route(ctx: Ctx, step: str, percent: int) -> StepPlan:
+    """Every host of the service forwards `percent` to the canary's target group, the rest to the
+    service's own (0: the service's own alone)."""
+    listener, main = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
+    canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
+    if not canary_tg and step != "canary.traffic":   # no canary was made (a rollback of one that failed first)
+        canary_tg = (ctx.cloud.find_target_group(ctx.names.canary_target_group) or {}).get("arn")
+    hosts, calls, changes = _hosts(ctx), [], {}
+    for host in hosts:
+        found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
+        now = (found or {}).get("weights") or ({found["target_group_arn"]: 100} if found else {})
+        wanted = {main: 100 - percent, **({canary_tg: percent} if percent else {})}
+        if now != wanted:
+            changes[host] = [_shares(now, canary_tg), _shares(wanted, canary_tg)]
+        calls.append(Call("ensure_listener_rule", {
+            "listener_arn": listener, "host": host, "path": "/*", "target_group_arn": main,
+            "owner": ctx.dep["service_id"],
+            "canary": {"target_group_arn": canary_tg, "percent": percent} if percent else None}))
+    action: Action = "update" if changes else "no-op"
+    result = {"hosts": hosts, "percent": percent}
+    return StepPlan(step, "listener rules (canary share)", ", ".join(hosts) or "-", action, changes, calls,
+                    result if action == "no-op" else None, lambda outs: result, True)
+
+
+def _shares(weights: dict[str, int], canary_tg: Optional[str]) -> str:
+    share = weights.get(canary_tg or "", 0) if canary_tg else 0
+    return f"{share} % to the canary" if share else "all to the service"
+
+
+def traffic(ctx: Ctx) -> StepPlan:
+    return _route(ctx, "canary.traffic", int(ctx.dep["canary"]["percent"]))
+
+
+def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
+    """Read the canary target group's requests and 5xx answers since its traffic began: too many
+    5xx fail at once (the deployment rolls back); after `minutes`, or when a person says so, it
+    passes."""
+    from chalicelib.deploys.steps import Pending, StepFailed
+
+    canary, dep = ctx.dep["canary"], ctx.dep
+    started = ctx.step_started
+    ends = started + canary["minutes"] * 60
+    now = time.time()
+    requests, errors = _counts(ctx, started, now)
+    share = 100.0 * errors / requests if requests else 0.0
+    watched = f"{_minutes(now - started)} of {canary['minutes']} min"
+    counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}"
+    if requests >= MIN_REQUESTS and share > canary["max_5xx_percent"]:
+        raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min "
+                         f"(at most {canary['max_5xx_percent']:g} % allowed); the old release kept serving "
+                         f"the other {100 - canary['percent']} %")
+    result: dict[str, Any] = {"requests": requests, "http_5xx": errors, "percent_5xx": round(share, 2),
+                              "minutes": round((now - started) / 60, 1)}
+    if dep.get("canary_proceed"):
+        return {**result, "state": "proceeded", "by": dep["canary_proceed"]["by"]}
+    if now >= ends:
+        if requests < MIN_REQUESTS:
+            result["note"] = f"only {requests} requests reached the canary: too few to judge its error rate"
+        return {**result, "state": "passed"}
+    return Pending(min(LOOK_SECONDS, max(ends - now, 0.05)),
+                   f"canary: {canary['percent']} % of traffic, {watched}, {counted}")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{max(seconds, 0) / 60:.0f}" if seconds >= 90 else f"{max(seconds, 0) / 60:.1f}"
+
+
+def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int]:
+    """(requests, 5xx answers) of the canary's target group since `started`; recorded on the
+    deployment as the watch's progress."""
+    from chalicelib.cloud import metrics as cw
+
+    dep, cloud = ctx.dep, ctx.cloud
+    lb, tg = ctx.results["load_balancer"]["arn"], ctx.results["canary.target_group"]["arn"]
+    watch = dict(dep.get("canary_watch") or {})
+    first = int(started // 60 * 60)
+    if cloud.sandbox:   # the sandbox's simulated tasks report what the load balancer would count
+        after = int(watch.get("published_until") or first - 60)
+        watch["published_until"] = cloud.publish_simulated_metrics(  # type: ignore[attr-defined]
+            ctx.names.canary_service, tg, lb, after, now=now)
+    dims = cw.target_dimensions(tg, lb)
+    queries = [cw.MetricQuery(id=key, namespace=cw.SERIES[key][0], metric=cw.SERIES[key][1], stat="Sum",
+                              dimensions=dims) for key in ("requests", "http_5xx")]
+    data = cloud.get_metric_data(queries, datetime.fromtimestamp(first, timezone.utc),
+                                 datetime.fromtimestamp(now + 60, timezone.utc), 60)
+    requests, errors = (int(sum(data.get(key, {}).values())) for key in ("requests", "http_5xx"))
+    watch.update(requests=requests, http_5xx=errors, started=iso_from_epoch(started),
+                 ends=iso_from_epoch(started + dep["canary"]["minutes"] * 60))
+    got = ctx.ports.store.collection("deployments").update(dep["id"], {"canary_watch": watch},
+                                                           expect={"lease_owner": dep.get("lease_owner")})
+    if got is not None:
+        dep["canary_watch"] = watch
+    return requests, errors
+
+
+def describe_analysis(ctx: Ctx) -> StepPlan:
+    c = ctx.dep["canary"]
+    return StepPlan("canary.analysis", "canary watch", ctx.names.canary_service, "wait",
+                    description=f"send {c['percent']} % of the requests to the new release for {c['minutes']} min; "
+                                f"more than {c['max_5xx_percent']:g} % 5xx answers roll the deploy back")
+
+
+def retire(ctx: Ctx, step: str = RETIRE) -> StepPlan:
+    """The rules forward to the service's own target group alone; the canary service goes."""
+    plan = _route(ctx, step, 0)
+    name = ctx.names.canary_service
+    plan.calls = plan.calls + [Call("delete_service", {"name": name})]
+    plan.resource, plan.name, plan.action = "canary", name, "delete"
+    plan.changes = {**plan.changes, "canary service": [name, None]}
+    plan.shape = lambda outs: {"retired": name}
+    plan.result = None
+    return plan
+
+
+def rollback(ctx: Ctx) -> StepPlan:
+    return retire(ctx, ROLLBACK)

@@ -1,0 +1,181 @@
+"""Canary releases (deploys/canary.py): a new release first answers a share of the traffic from
+its own ECS service and target group, is watched on the load balancer's counts, then rolls out
+or rolls back. Driven in-process against the moto sandbox; the watch's minutes pass by moving
+its start back in the stored deployment (the sandbox then reports those minutes' counts)."""
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+
+from chalicelib.deploys import engine
+from chalicelib.lifecycle import states
+
+CANARY = {"percent": 20, "minutes": 3, "max_5xx_percent": 5}
+
+
+def aws(launchbay_env, name):
+    return boto3.client(name, endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def step(dep, name):
+    return next(s for s in dep["steps"] if s["name"] == name)
+
+
+def until_watching(ports, dep_id, timeout=60.0):
+    """Run the engine until the canary's watch has begun -> (deployment, owner, seq)."""
+    owner, seq, deadline = None, 0, time.time() + timeout
+    while time.time() < deadline:
+        out = engine.run(ports, dep_id, owner, seq)
+        dep = ports.store.collection("deployments").get(dep_id)
+        if states.settled(dep):
+            raise AssertionError(f"settled as {dep['status']}: {dep.get('error')}")
+        if any(s["name"] == "canary.analysis" for s in dep["steps"]):
+            return dep, out.owner, out.seq
+        owner, seq = out.owner, out.seq
+        time.sleep(min(out.countdown, 0.2))
+    raise AssertionError("the canary's watch never began")
+
+
+def pass_minutes(ports, dep, minutes):
+    """The watch began `minutes` ago, as far as the deployment's record goes."""
+    steps = [dict(s) for s in dep["steps"]]
+    entry = next(s for s in steps if s["name"] == "canary.analysis")
+    entry["started_ts"] -= minutes * 60
+    # nothing counted yet: the sandbox reports each of those minutes at the next look
+    ports.store.collection("deployments").update(dep["id"], {"steps": steps, "canary_watch": None})
+
+
+def continue_to_end(ports, dep_id, owner, seq, timeout=60.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = engine.run(ports, dep_id, owner, seq)
+        dep = ports.store.collection("deployments").get(dep_id)
+        if states.settled(dep):
+            return dep
+        owner, seq = out.owner, out.seq
+        time.sleep(min(out.countdown, 0.2))
+    raise AssertionError("did not settle")
+
+
+def rule_actions(launchbay_env, dep):
+    elb = aws(launchbay_env, "elbv2")
+    arn = step(dep, "listener_rule")["result"]["arn"]
+    return elb.describe_rules(RuleArns=[arn])["Rules"][0]["Actions"]
+
+
+def ecs_services(launchbay_env, dep):
+    cluster = (dep.get("target") or {}).get("cluster") or "launchbay"
+    ecs = aws(launchbay_env, "ecs")
+    arns = ecs.list_services(cluster=cluster)["serviceArns"]
+    found = ecs.describe_services(cluster=cluster, services=arns)["services"] if arns else []
+    return {s["serviceName"]: s for s in found if s["status"] == "ACTIVE"}
+
+
+def test_a_healthy_canary_takes_its_share_then_the_release_rolls_out_and_the_canary_goes(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary=CANARY, min_instances=4, max_instances=4)
+    assert svc["canary"] == CANARY
+    first = org.deploy(ports, svc)
+    assert first["status"] == "live" and first["canary"] is None      # a first release takes all traffic
+    assert not any(s["name"].startswith("canary.") for s in first["steps"])
+
+    status, queued = org.call("POST", f"/services/{svc['id']}/deployments", {"image": "nginx:1.28"})
+    assert status == 202 and queued["canary"]["state"] == "waiting" and queued["canary"]["tasks"] == 1
+    dep, owner, seq = until_watching(ports, queued["id"])
+    # while watched: a second ECS service runs the new task definition beside the old release,
+    # and the rule sends 20 % of the requests to its target group
+    running = ecs_services(launchbay_env, dep)
+    canary_name = step(dep, "canary.service")["plan"]["name"]
+    assert canary_name.endswith("-canary") and running[canary_name]["taskDefinition"] == dep["task_definition"]
+    main_name = step(first, "service")["plan"]["name"]
+    assert running[main_name]["taskDefinition"] == first["task_definition"]
+    weights = {g["TargetGroupArn"]: g["Weight"] for g in rule_actions(launchbay_env, dep)[0]["ForwardConfig"]["TargetGroups"]}
+    assert weights == {step(dep, "target_group")["result"]["arn"]: 80, step(dep, "canary.target_group")["result"]["arn"]: 20}
+    _, shown = org.call("GET", f"/deployments/{dep['id']}")
+    assert shown["status"] == "deploying" and shown["canary"]["state"] == "watching"
+
+    pass_minutes(ports, dep, 4)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live", done.get("error")
+    watch = step(done, "canary.analysis")["result"]
+    assert watch["state"] == "passed" and watch["requests"] >= 20 and watch["http_5xx"] == 0
+    names = [s["name"] for s in done["steps"]]
+    assert names.index("canary.analysis") < names.index("service") < names.index("rollout") < names.index("canary.retire")
+    # afterwards: one service on the new release, the rule forwards to its own target group alone
+    running = ecs_services(launchbay_env, done)
+    assert canary_name not in running and running[main_name]["taskDefinition"] == done["task_definition"]
+    assert rule_actions(launchbay_env, done) == [{"Type": "forward", "TargetGroupArn": step(done, "target_group")["result"]["arn"]}] \
+        or rule_actions(launchbay_env, done)[0].get("TargetGroupArn") == step(done, "target_group")["result"]["arn"]
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["state"] == "passed" and shown["canary"]["retired"] is True
+    assert shown["canary"]["requests"] == watch["requests"] and "canary_watch" not in shown
+
+
+def test_a_canary_answering_5xx_rolls_back_before_the_rest_of_the_traffic_sees_it(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary=CANARY)
+    first = org.deploy(ports, svc)
+    status, _ = org.call("PATCH", f"/services/{svc['id']}", {"image": "nginx:1.28", "env": {"LAUNCHBAY_SANDBOX_FAIL": "errors"}})
+    assert status == 200
+    queued = org.queue_deployment(svc)
+    dep, owner, seq = until_watching(ports, queued["id"])
+    pass_minutes(ports, dep, 3)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "rolled_back", (done["status"], done.get("error"))
+    assert "the canary answered" in done["error"] and "5xx" in done["error"]
+    names = [s["name"] for s in done["steps"]]
+    assert "service" not in names                      # the service itself never ran the new release
+    assert names[-2:] == ["rollback.service", "rollback.rollout"] and "rollback.canary" in names
+    running = ecs_services(launchbay_env, done)
+    assert step(done, "canary.service")["plan"]["name"] not in running
+    assert running[step(first, "service")["plan"]["name"]]["taskDefinition"] == first["task_definition"]
+    assert rule_actions(launchbay_env, done)[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["state"] == "failed" and shown["canary"]["retired"] is True
+    assert shown["canary"]["http_5xx"] > 0
+    _, service = org.call("GET", f"/services/{svc['id']}")
+    assert service["live_deployment_id"] == first["id"]
+
+
+def test_proceed_ends_the_watch_at_once_and_is_refused_without_a_watch(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={"percent": 10, "minutes": 30})
+    first = org.deploy(ports, svc)
+    status, body = org.call("POST", f"/deployments/{first['id']}/proceed")
+    assert status == 409 and body["error"]["field"] == "deployment" and "has no canary" in body["error"]["message"]
+    queued = org.queue_deployment(svc, image="nginx:1.28")
+    dep, owner, seq = until_watching(ports, queued["id"])
+    status, body = org.call("POST", f"/deployments/{dep['id']}/proceed")
+    assert status == 200 and body["canary"]["proceed"]["by"]
+    status, again = org.call("POST", f"/deployments/{dep['id']}/proceed")
+    assert status == 409 and "already proceeding" in again["error"]["message"]
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live"
+    assert step(done, "canary.analysis")["result"]["state"] == "proceeded"
+    status, late = org.call("POST", f"/deployments/{done['id']}/proceed")
+    assert status == 409
+
+
+@pytest.mark.parametrize("kind", ["worker", "cron"])
+def test_only_web_services_take_a_canary(make_org, kind):
+    org = make_org()
+    extra = {"schedule": "rate(1 hour)"} if kind == "cron" else {}
+    status, body = org.call("POST", f"/projects/{org.project('p')['id']}/services",
+                            {"name": "w", "kind": kind, "image": "nginx:1.27", "canary": CANARY, **extra})
+    assert status == 422 and body["error"]["field"] == "canary"
+
+
+def test_canary_settings_are_checked_and_a_patch_changes_the_fields_it_names(make_org):
+    org = make_org()
+    svc = org.service()
+    status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 80}})
+    assert status == 422 and body["error"]["field"].startswith("canary")
+    status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 25}})
+    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0}
+    status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"minutes": 10}})
+    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0}
+    status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": None})
+    assert status == 200 and body["canary"] is None
