@@ -72,14 +72,16 @@ def _lease(ports: Ports) -> float:
 
 def _acquire_lease(deps: Collection, dep_id: str, owner: Optional[str], seq: int,
                    lease: float = LEASE_SECONDS) -> tuple[Optional[Doc], str, int]:
-    """The chain that holds the lease continues only with its newest message (owner, seq);
-    a stale copy of an older message finds seq moved on. A free or expired lease is taken
-    by a new chain."""
+    """The chain that holds the lease continues only with its newest message (owner, seq),
+    and only once: taking it moves seq on, so a stale copy of an older message, and a second
+    copy of this one running at the same time (the broker redelivers a message still held
+    past its visibility timeout: a countdown or a step longer than that), find it moved on.
+    A free or expired lease is taken by a new chain."""
     renew = {"lease_expires": _later(lease)}
     if owner:
-        got = deps.update(dep_id, renew, expect={"lease_owner": owner, "lease_seq": seq})
+        got = deps.update(dep_id, {**renew, "lease_seq": seq + 1}, expect={"lease_owner": owner, "lease_seq": seq})
         if got is not None:
-            return got, owner, seq
+            return got, owner, seq + 1
     owner = uuid.uuid4().hex
     for expect in ({"lease_owner": None}, {"lease_expires": {"$lt": _now()}}):
         got = deps.update(dep_id, {**renew, "lease_owner": owner, "lease_seq": 0}, expect=expect)

@@ -21,7 +21,32 @@ def test_stale_and_duplicate_messages_do_nothing(api, ports):
     assert after["steps"] == snapshot["steps"]               # nothing ran again
     # the chain's own next message continues
     nxt = engine.run(ports, dep["id"], first.owner, first.seq)
-    assert nxt.state == "later" and nxt.seq == 2 and nxt.owner == first.owner
+    assert nxt.state == "later" and nxt.seq > first.seq and nxt.owner == first.owner
+    assert engine.run(ports, dep["id"], first.owner, first.seq).state == "busy"   # each message runs once
+
+
+def test_a_second_copy_of_the_current_message_running_at_the_same_time_does_nothing(api, ports):
+    """The broker hands a message out again while the first copy still runs (held past its
+    visibility timeout): the copy finds the message taken, rather than running the steps beside it."""
+    from chalicelib.cloud.sandbox import SandboxCloud
+    from chalicelib.wiring import make_cloud_for
+
+    dep = queued(api)
+    first = engine.run(ports, dep["id"])                    # up to the rollout wait
+    seen = []
+
+    class Redelivered(SandboxCloud):
+        def observe_rollout(self, *args, **kwargs):
+            if not seen:   # while this copy looks at the rollout, the broker delivers it again
+                seen.append(engine.run(ports, dep["id"], first.owner, first.seq))
+            return super().observe_rollout(*args, **kwargs)
+
+    ports.cloud_for_factory = make_cloud_for(Redelivered)
+    out = engine.run(ports, dep["id"], first.owner, first.seq)
+    assert out.state == "later" and seen[0].state == "busy", seen
+    lines, _ = ports.store.collection("log_lines").find({"deployment_id": dep["id"]}, limit=1000)
+    starts = [line["step"] for line in lines if line["message"].endswith(": started")]
+    assert len(starts) == len(set(starts)), starts
 
 
 def test_settled_deployments_are_never_run_again(deployed_service, ports):
