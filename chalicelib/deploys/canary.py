@@ -38,7 +38,9 @@ def for_new_release(service: dict[str, Any], release: bool) -> Optional[dict[str
     wanted = service.get("canary")
     if release or not wanted or service.get("kind") != "web" or not service.get("live_deployment_id"):
         return None
-    return dict(wanted)
+    from chalicelib.catalog.models import Canary
+
+    return Canary.model_validate(wanted).model_dump()   # every field, as the API stores it
 
 
 def size(dep: dict[str, Any]) -> int:

@@ -82,6 +82,9 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
     else:
         doing.what = f"deleting the ECS service {n.service}"
         cloud.delete_service(n.service)
+        if service["kind"] == "web":   # a canary left by a deploy that never finished (deploys/canary.py)
+            doing.what = f"deleting the ECS service {n.canary_service}"
+            cloud.delete_service(n.canary_service)
         _remove_discovery(ports, service, cloud, doing)
     live = store.collection("deployments").get(service.get("live_deployment_id") or "")
     if service.get("source") or (live or {}).get("build"):   # built from source: its project and images
@@ -100,6 +103,10 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
     if tg and tg.get("arn"):   # unrouted now (rules above, ECS service before): nothing else uses it
         doing.what = f"deleting the target group {tg['arn']}"
         cloud.delete_target_group(tg["arn"])
+    canary_tg = cloud.find_target_group(n.canary_target_group) if service["kind"] == "web" else None
+    if canary_tg:   # made by a canary release: its rules went with the service's
+        doing.what = f"deleting the target group {canary_tg['arn']}"
+        cloud.delete_target_group(canary_tg["arn"])
     secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
     for s in secrets:  # every version's parameter: releases kept them for rollbacks
         doing.what = f"deleting the parameters of the secret {s['name']}"

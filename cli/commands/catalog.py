@@ -445,6 +445,30 @@ def auto_rollback_body(raw: str) -> Optional[dict[str, Any]]:
     return body
 
 
+Canary = Annotated[Optional[str], typer.Option(
+    "--canary", metavar="on|off|PERCENT[:MINUTES[:MAX_5XX]]",
+    help="Send each new release a share of a web service's traffic first and watch it: on (10 % for 5 min, "
+         "rolls back above 2 % 5xx), off, or e.g. 20:10:1 (20 % for 10 min, rolls back above 1 %).")]
+
+
+def canary_body(raw: str) -> Optional[dict[str, Any]]:
+    """--canary as the API's field: None for off; the API checks the ranges."""
+    value = raw.strip().lower().replace("%", "")
+    if value in ("off", "no", "false", "0"):
+        return None
+    if value in ("on", "yes", "true"):
+        return {}
+    parts = value.split(":")
+    keys = ("percent", "minutes", "max_5xx_percent")
+    try:
+        numbers = [float(p) if k == "max_5xx_percent" else int(p) for k, p in zip(keys, parts)]
+    except ValueError:
+        numbers = []
+    if not numbers or len(parts) > 3:
+        raise typer.BadParameter("on, off, or PERCENT[:MINUTES[:MAX_5XX]], e.g. 10:5:2", param_hint="--canary")
+    return dict(zip(keys, numbers))
+
+
 def _settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule,
               domain) -> dict[str, Any]:
     """The runtime settings given as options, as the API's body keys."""
@@ -466,7 +490,7 @@ SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kin
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "private_address", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
-                  "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
+                  "canary", "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
 
 def _list_services(s: Session) -> None:
@@ -512,7 +536,7 @@ def services_create(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
-    auto_rollback: AutoRollback = None,
+    auto_rollback: AutoRollback = None, canary: Canary = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -536,6 +560,8 @@ def services_create(
         body["build_env"] = _pairs(build_arg, "--build-arg")
     if auto_rollback is not None:
         body["auto_rollback"] = auto_rollback_body(auto_rollback)
+    if canary is not None:
+        body["canary"] = canary_body(canary)
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -553,7 +579,9 @@ def services_create(
 
   launchbay services update web --unset-var LAUNCHBAY_SANDBOX_FAIL
 
-  launchbay services update web --auto-rollback 30:http_5xx_rate,restarts   [dim]# roll a bad release back by itself[/dim]""")
+  launchbay services update web --auto-rollback 30:http_5xx_rate,restarts   [dim]# roll a bad release back by itself[/dim]
+
+  launchbay services update web --canary 10:5:2   [dim]# new releases answer 10 % of requests for 5 min first[/dim]""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -562,7 +590,7 @@ def services_update(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
-    auto_rollback: AutoRollback = None,
+    auto_rollback: AutoRollback = None, canary: Canary = None,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -596,6 +624,8 @@ def services_update(
         body["build_env"] = {**(svc.get("build_env") or {}), **_pairs(build_arg, "--build-arg")}
     if auto_rollback is not None:
         body["auto_rollback"] = auto_rollback_body(auto_rollback)
+    if canary is not None:
+        body["canary"] = canary_body(canary)
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)

@@ -1,4 +1,4 @@
-"""deploy, status, rollback, releases, cancel, logs."""
+"""deploy, status, rollback, releases, cancel, proceed, logs."""
 from __future__ import annotations
 
 import re
@@ -166,8 +166,33 @@ def status(
                        f"{text(latest.get('created'))})"
                        + (f", promoted from {came.get('environment')} #{came.get('number')}" if came else "")
                        + (f": {latest['error']}" if latest.get("error") else ""))
+            words = canary_words(latest)
+            if words:
+                s.out.line(f"canary: {words}")
 
     s.out.result({"service": svc, "latest_deployment": latest}, human)
+
+
+def canary_words(dep: dict) -> Optional[str]:
+    """Where a deployment's canary stands, in a line (None without one)."""
+    c = dep.get("canary")
+    if not c:
+        return None
+    share = f"{c['percent']} % of traffic on {c['tasks']} task{'s' if c['tasks'] != 1 else ''}"
+    counted = ""
+    if c.get("requests") is not None:
+        rate = 100.0 * (c.get("http_5xx") or 0) / c["requests"] if c["requests"] else 0.0
+        counted = f", {c.get('http_5xx') or 0} 5xx of {c['requests']} requests ({rate:.1f} %; rolls back above {c['max_5xx_percent']:g} %)"
+    state = c["state"]
+    if state == "watching":
+        return f"watching {share} for {c['minutes']} min{counted}" + \
+            (f"; proceeding (asked by {c['proceed']['by']})" if c.get("proceed") else
+             f"; `launchbay proceed {dep['id']}` ends the watch, `launchbay cancel {dep['id']}` rolls back")
+    if state == "proceeded":
+        return f"ended early by {(c.get('proceed') or {}).get('by')}{counted}"
+    return {"waiting": f"{share} once the release starts", "starting": f"starting: {share}",
+            "passed": f"passed after {c['minutes']} min{counted}", "failed": f"failed{counted}",
+            "not_started": "never started"}.get(state, state)
 
 
 @app.command(epilog="""[bold]Examples[/bold]
@@ -299,6 +324,17 @@ def cancel(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help=
     s.out.result(dep, lambda: s.out.line(
         f"Deployment #{dep.get('number')} ({dep['id']}): {dep.get('status')}"
         + (" (stop requested)" if dep.get("cancel_requested") and dep.get("status") not in ("cancelled",) else "")))
+
+
+@app.command(epilog="[bold]Example[/bold]\n\n  launchbay proceed dep_01j...")
+def proceed(deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="Deployment id.")],
+            org: Org = None, json: Json = False) -> None:
+    """End a canary's watch now: the release it watches rolls out to every task (`cancel` rolls it back)."""
+    s = Session(json, org=org)
+    dep = s.client.post(s.org_path(f"/deployments/{segment(deployment)}/proceed"))
+    s.out.result(dep, lambda: s.out.line(
+        f"Deployment #{dep.get('number')} ({dep['id']}): the canary's watch ends at the next look; "
+        "the release then rolls out to every task"))
 
 
 @app.command(epilog="""[bold]Examples[/bold]

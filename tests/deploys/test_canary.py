@@ -179,3 +179,38 @@ def test_canary_settings_are_checked_and_a_patch_changes_the_fields_it_names(mak
     assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": None})
     assert status == 200 and body["canary"] is None
+
+
+def test_the_plan_of_the_next_deploy_shows_the_canary_and_a_first_release_does_not(make_org, ports):
+    org = make_org()
+    svc = org.service(canary=CANARY)
+    status, plan = org.call("GET", f"/services/{svc['id']}/plan")
+    assert status == 200 and not any(s["step"].startswith("canary.") for s in plan["steps"])
+    org.deploy(ports, svc)
+    status, plan = org.call("GET", f"/services/{svc['id']}/plan")
+    assert status == 200, plan
+    names = [s["step"] for s in plan["steps"]]
+    assert names.index("canary.traffic") < names.index("canary.analysis") < names.index("service") < names.index("canary.retire")
+    watch = next(s for s in plan["steps"] if s["step"] == "canary.analysis")
+    assert watch["action"] == "wait" and "20 % of the requests" in watch["description"] and "3 min" in watch["description"]
+    made = next(s for s in plan["steps"] if s["step"] == "canary.service")
+    assert made["action"] == "create" and made["calls"][0]["args"]["desired_count"] == 1
+
+
+def test_deleting_a_service_mid_canary_removes_the_canary_too(make_org, ports, launchbay_env):
+    from chalicelib.deploys import teardown
+
+    org = make_org()
+    svc = org.service(canary=CANARY)
+    org.deploy(ports, svc)
+    dep, _, _ = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    canary_name = step(dep, "canary.service")["plan"]["name"]
+    canary_tg = step(dep, "canary.target_group")["result"]["arn"]
+    assert canary_name in ecs_services(launchbay_env, dep)
+    status, _ = org.call("DELETE", f"/services/{svc['id']}")
+    assert status in (200, 202)
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    assert canary_name not in ecs_services(launchbay_env, dep)
+    groups = aws(launchbay_env, "elbv2").describe_target_groups()["TargetGroups"]
+    assert canary_tg not in [g["TargetGroupArn"] for g in groups]
+    assert step(dep, "target_group")["result"]["arn"] not in [g["TargetGroupArn"] for g in groups]

@@ -81,3 +81,42 @@ def test_killed_worker_resumes_and_finishes_exactly_once(ports, org, launchbay_e
     assert len(live_lines) == 1                               # finished exactly once
     audit = ports.store.collection("audit_events").find({"org_id": org_id, "action": "deployment.live"}, limit=50)[0]
     assert len(audit) == 1
+
+
+def test_a_canary_watched_by_a_killed_worker_is_watched_on_by_the_next_and_proceeds_once(ports, org, launchbay_env):
+    """The watch is a wait like the rollout: its worker SIGKILLed, the next one takes the deployment
+    over and keeps watching; a person's proceed then ends it, and the release goes live once."""
+    actor, org_id, project_id = org
+    env = {**launchbay_env, "LAUNCHBAY_VISIBILITY_TIMEOUT": "10", "LAUNCHBAY_ROLLOUT_POLL": "1"}
+    svc = catalog.create_service(ports, actor, org_id, project_id, {"name": "web", "kind": "web", "image": "nginx:1.27",
+                                                                  "port": 80, "canary": {"percent": 10, "minutes": 30}})
+    coll = ports.store.collection("deployments")
+    first = CeleryWorker(env, ["deploys", "default"], name="first").start()
+    try:
+        live = settle(ports, deploys.create_deployment(ports, actor, org_id, svc["id"], None)[0]["id"])
+        assert live["status"] == "live", first.output()[-3000:]
+        dep, _ = deploys.create_deployment(ports, actor, org_id, svc["id"], "nginx:1.28")
+        wait_for(lambda: any(s["name"] == "canary.analysis" for s in coll.get(dep["id"])["steps"]), 60,
+                 what="the canary's watch")
+        wait_for(lambda: (coll.get(dep["id"]).get("canary_watch") or {}).get("started"), 30, what="a look")
+        seen = len(first.task_ids())
+        wait_for(lambda: len(first.task_ids()) > seen, 60, what="the chain's next message")
+    finally:
+        first.kill()
+    looked = coll.get(dep["id"])["updated"]
+    second = CeleryWorker(env, ["deploys", "default"], name="second").start()
+    try:
+        wait_for(lambda: coll.get(dep["id"])["updated"] != looked, 90, what="the next worker's look")
+        assert coll.get(dep["id"])["status"] == "deploying"            # still watching: 30 minutes
+        deploys.proceed(ports, actor, org_id, dep["id"])
+        final = settle(ports, dep["id"], timeout=90)
+    finally:
+        second.stop()
+    assert final["status"] == "live", second.output()[-3000:]
+    watch = next(s for s in final["steps"] if s["name"] == "canary.analysis")
+    assert watch["result"]["state"] == "proceeded" and watch["result"]["by"] == "ops@example.com"
+    starts = step_starts(ports, dep["id"])
+    assert len(starts) == len(set(starts)) and starts.index("canary.analysis") < starts.index("canary.retire"), \
+        [s for s in starts if starts.count(s) > 1]
+    assert len([line for line in ports.store.collection("log_lines").find({"deployment_id": dep["id"]}, limit=1000)[0]
+                if line["step"] == "live"]) == 1
