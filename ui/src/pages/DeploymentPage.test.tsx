@@ -787,6 +787,24 @@ test("a watch that stopped, the deployment rolled back: no Proceed now once sett
   expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 2.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
 });
 
+test("the timeline: a canary's steps are part of rolling out; its rollback is the rollback's", () => {
+  const d = withCanary("deploying", { name: "canary.analysis", status: "running" }, {});
+  d.steps.splice(1, 0, { name: "target_group", status: "done" });
+  const byId = Object.fromEntries(phases(d).map((p) => [p.id, p]));
+  expect(byId.provisioning!.steps.map((s) => s.name)).toEqual(["cluster", "target_group"]);
+  expect(byId.provisioning!.state).toBe("done");
+  expect(byId.deploying!.steps.map((s) => s.name)).toEqual([...CANARY_STEPS, "canary.analysis"]);
+  expect(byId.deploying!.state).toBe("active");
+  const passed = withCanary("live", { name: "canary.analysis", status: "done" }, { state: "passed" });
+  passed.steps.push({ name: "service", status: "done" }, { name: "rollout", status: "done" }, { name: "canary.retire", status: "done" });
+  expect(phases(passed).find((p) => p.id === "deploying")!.steps.at(-1)!.name).toBe("canary.retire");
+  const failed = withCanary("rolled_back", { name: "canary.analysis", status: "failed" }, { state: "failed" });
+  failed.steps.push({ name: "rollback.canary", status: "done" });
+  const rolled = Object.fromEntries(phases(failed).map((p) => [p.id, p]));
+  expect(rolled.deploying!.state).toBe("failed");
+  expect(rolled.rollback!.steps.map((s) => s.name)).toEqual(["rollback.canary"]);
+});
+
 test("the canary's other states in words; no Canary section without one", async () => {
   const d = (status: Deployment["status"], c: Partial<DeployCanary>, steps: Step[] = []) => {
     const x = dep({ status, steps, canary: canaryOf({ requests: null, http_5xx: null, watch_started: null, watch_ends: null, ...c }) });
