@@ -50,6 +50,9 @@ export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
  * the API answers its reason ("outside working hours" unless one was given). */
 export type SleepWindow = Required<components["schemas"]["SleepWindowIn"]>;
 
+/** A web service's canary setting (chalicelib/deploys/canary.py); the API fills in the defaults. */
+export type CanarySetting = Required<components["schemas"]["Canary"]>;
+
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";
 export interface Service {
@@ -65,6 +68,9 @@ export interface Service {
   autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
   /** roll a new release back by itself when one of these alerts opens within the window after it went live */
   auto_rollback?: { window_minutes: number; rules: string[] } | null;
+  /** web services: each new release first answers `percent` of the traffic for `minutes`, and rolls
+   * back if more than `max_5xx_percent` of its answers are 5xx; null: plain rolling deploys */
+  canary?: CanarySetting | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
   /** the rules of its open alerts, e.g. ["cpu", "restarts"] */
   open_alerts?: string[];
@@ -124,6 +130,8 @@ export interface Deployment {
   promoted_from_id?: string | null;
   /** a rollback the platform made on an alert (the service's auto_rollback) */
   auto_rollback?: { alert_id: string; rule: string; message: string | null; release: number; after_minutes: number } | null;
+  /** a new release of a web service with a canary setting and a live release: how its canary goes */
+  canary?: DeployCanary | null;
   finished?: string | null; environment?: string | null; sandbox?: boolean; cancel_requested?: string | null;
   /** an environment that requires approval: who let it go out, or turned it down */
   approved_by?: string | null; approved?: string | null; rejected_by?: string | null;
@@ -135,6 +143,21 @@ export interface Deployment {
   /** the commit status Launchbay last posted (or tried to) on GitHub for it (chalicelib/hooks/statuses.py);
    * absent: none (not a commit of a GitHub repository, or the organization has no GitHub token) */
   github_status?: GithubStatus | null;
+}
+/** Where a canary is: `waiting` (its steps not begun), `starting` (its task and traffic share being
+ * set up), `watching` (its 5xx answers counted), then `passed` (the watch ran its minutes),
+ * `proceeded` (a person ended the watch early), `failed` (rolled back), or `not_started` (the
+ * deployment settled before the canary began). */
+export type CanaryState = "waiting" | "starting" | "watching" | "passed" | "proceeded" | "failed" | "not_started";
+/** A deployment's canary (chalicelib/deploys/canary.py public): the setting it was made with, its
+ * state, the tasks it runs, whether it is gone (`retired`: the rules forward to the service alone),
+ * what the watch counted on its target group so far (null: not watched yet), the watch's start and
+ * planned end (ISO), and who ended the watch early (POST …/proceed). */
+export interface DeployCanary extends CanarySetting {
+  state: CanaryState; tasks: number; retired: boolean;
+  requests: number | null; http_5xx: number | null;
+  watch_started: string | null; watch_ends: string | null;
+  proceed: { by: string; at: string } | null;
 }
 /** A deployment's commit status on GitHub: what was sent (`state`, `description`, `context`
  * "launchbay/<environment>/<service>", `target_url`) and what GitHub answered (`error`: why it was not

@@ -244,3 +244,118 @@ test("roll back on alerts for a worker offers the rules a worker has", async () 
   expect(within(rules).getAllByRole("checkbox").map((c) => [c.parentElement!.textContent!.trim(), (c as HTMLInputElement).checked]))
     .toEqual([["CPU", false], ["Memory", false], ["Stopped tasks", true]]);
 });
+
+test("canary releases on create: ticked, the share, minutes and 5xx limit are sent; the API's refusal of the share shows at its field", async () => {
+  session.set("t");
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => [422, { error: { code: "invalid", message: "canary.percent: Input should be less than or equal to 50",
+      field: "canary.percent", fields: [{ field: "canary.percent", message: "canary.percent: Input should be less than or equal to 50" }] } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  const tick = screen.getByRole("checkbox", { name: "Send a share of the traffic to each new release first" });
+  expect((tick as HTMLInputElement).checked).toBe(false);
+  expect(screen.getByText(/The first release takes all the traffic/).id).toBe(tick.getAttribute("aria-describedby"));
+  expect(screen.queryByLabelText("Share of traffic (%)")).toBeNull();
+  await user.click(tick);
+  // the defaults, as the API has them
+  expect((screen.getByLabelText("Share of traffic (%)") as HTMLInputElement).value).toBe("10");
+  expect((screen.getByLabelText("Watch for (minutes)") as HTMLInputElement).value).toBe("5");
+  expect((screen.getByLabelText("Roll back above (% 5xx)") as HTMLInputElement).value).toBe("2");
+  await user.clear(screen.getByLabelText("Share of traffic (%)"));
+  await user.type(screen.getByLabelText("Share of traffic (%)"), "60");
+  await user.clear(screen.getByLabelText("Roll back above (% 5xx)"));
+  await user.type(screen.getByLabelText("Roll back above (% 5xx)"), "0.5");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+
+  const share = screen.getByLabelText("Share of traffic (%)");
+  const field = share.closest(".field") as HTMLElement;
+  expect((await within(field).findByRole("alert")).textContent).toBe("canary.percent: Input should be less than or equal to 50");
+  expect(share.getAttribute("aria-invalid")).toBe("true");
+  expect(within(screen.getByLabelText("Watch for (minutes)").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+  expect(document.querySelector(".form-error")).toBeNull();   // at its field, not again under the form
+  expect(calls.filter((c) => c.method === "POST")[0]!.body).toMatchObject({ kind: "web", canary: { percent: 60, minutes: 5, max_5xx_percent: 0.5 } });
+});
+
+test("canary releases: what is not a number is refused at its field; unticked, a new web service sends none (null); a worker has no canary", async () => {
+  session.set("t");
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => [422, { error: { code: "invalid", message: "stop here", field: "name" } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  const tick = screen.getByRole("checkbox", { name: "Send a share of the traffic to each new release first" });
+  await user.click(tick);
+  await user.clear(screen.getByLabelText("Watch for (minutes)"));
+  await user.type(screen.getByLabelText("Watch for (minutes)"), "2.5");
+  await user.clear(screen.getByLabelText("Roll back above (% 5xx)"));
+  await user.type(screen.getByLabelText("Roll back above (% 5xx)"), "two");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  const fieldOf = (label: string) => screen.getByLabelText(label).closest(".field") as HTMLElement;
+  expect(within(fieldOf("Watch for (minutes)")).getByRole("alert").textContent).toBe('"2.5" is not a whole number');
+  expect(within(fieldOf("Roll back above (% 5xx)")).getByRole("alert").textContent).toBe('"two" is not a number');
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.click(tick);   // unticked: its fields go, and their errors with them
+  expect(screen.queryByLabelText("Watch for (minutes)")).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(1));
+  expect(calls.filter((c) => c.method === "POST")[0]!.body).toMatchObject({ kind: "web", canary: null });
+
+  await user.selectOptions(screen.getByLabelText("Kind"), "worker");
+  expect(screen.queryByRole("checkbox", { name: "Send a share of the traffic to each new release first" })).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(2));
+  expect(calls.filter((c) => c.method === "POST")[1]!.body).not.toHaveProperty("canary");   // the API refuses it for a worker
+});
+
+test("canary releases on edit: a changed minute count sends the canary, unticking sends null, nothing changed sends no canary", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    canary: { percent: 10, minutes: 5, max_5xx_percent: 2 } };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      current = { ...current, ...(await req.json() as object) };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const tick = await screen.findByRole("checkbox", { name: "Send a share of the traffic to each new release first" }, { timeout: 5000 });
+  expect((tick as HTMLInputElement).checked).toBe(true);
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.clear(screen.getByLabelText("Min instances"));
+  await user.type(screen.getByLabelText("Min instances"), "2");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ min_instances: 2 });   // the canary unchanged: not sent
+
+  const minutes = screen.getByLabelText("Watch for (minutes)");
+  await user.clear(minutes);
+  await user.type(minutes, "10");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 10, max_5xx_percent: 2 } });
+
+  await user.click(tick);
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ canary: null });
+});

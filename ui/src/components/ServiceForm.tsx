@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { RULE_WORDS } from "../lib/alertWords";
@@ -16,6 +16,7 @@ export interface FormState {
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
+  canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string;
 }
 
 export function initialState(s?: Service, environment?: string): FormState {
@@ -33,6 +34,8 @@ export function initialState(s?: Service, environment?: string): FormState {
     hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
     rollback: !!s?.auto_rollback, rollback_window: String(s?.auto_rollback?.window_minutes ?? 15),
     rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
+    canary: !!s?.canary, canary_percent: String(s?.canary?.percent ?? 10), canary_minutes: String(s?.canary?.minutes ?? 5),
+    canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2),
   };
 }
 
@@ -58,23 +61,29 @@ const num = (v: string) => (v.trim() === "" ? null : Number(v));
 // empty: the default; anything typed is sent as typed (0 included), so the API's range check speaks
 const numOr = (v: string, dflt: number) => num(v) ?? dflt;
 
-// The number fields of each kind, by form key, with the API field their error belongs to.
-const NUMBERS: [keyof FormState, string, (f: FormState) => boolean][] = [
+const canaryOn = (f: FormState) => f.kind === "web" && f.canary;
+
+// The number fields of each kind, by form key, with the API field their error belongs to (and
+// whether a decimal is allowed: else a whole number).
+const NUMBERS: [keyof FormState, string, (f: FormState) => boolean, "decimal"?][] = [
   ["port", "port", (f) => f.kind === "web"],
   ["min_instances", "min_instances", (f) => f.kind !== "cron"], ["max_instances", "max_instances", (f) => f.kind !== "cron"],
   ["cpu_target", "autoscaling", (f) => f.kind === "web" && f.autoscale],
   ["rollback_window", "auto_rollback", (f) => f.kind !== "cron" && f.rollback],
   ["hc_interval", "health_check.interval_seconds", (f) => f.kind === "web"],
   ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
+  ["canary_percent", "canary.percent", canaryOn], ["canary_minutes", "canary.minutes", canaryOn],
+  ["canary_max_5xx", "canary.max_5xx_percent", canaryOn, "decimal"],
 ];
 
-/** A field error per number field holding something that is not a whole number ("abc" would be
- * sent as null, so silently the default, or replaced by it). */
+/** A field error per number field holding something that is not a whole number, or not a number
+ * where a decimal is allowed ("abc" would be sent as null, so silently the default, or replaced by it). */
 function numberErrors(f: FormState): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, field, applies] of NUMBERS) {
+  for (const [key, field, applies, decimal] of NUMBERS) {
     const v = (f[key] as string).trim();
-    if (applies(f) && v !== "" && !/^-?\d+$/.test(v)) out[field] = `"${v}" is not a whole number`;
+    if (!applies(f) || v === "") continue;
+    if (decimal ? !/^-?\d+(\.\d+)?$/.test(v) : !/^-?\d+$/.test(v)) out[field] = `"${v}" is not a ${decimal ? "number" : "whole number"}`;
   }
   return out;
 }
@@ -103,6 +112,10 @@ export function toBody(f: FormState): ServiceIn {
     body.health_check = { path: f.hc_path || "/", interval_seconds: numOr(f.hc_interval, 30), grace_period_seconds: numOr(f.hc_grace, 0) };
     if (f.domain.trim()) body.domain = f.domain.trim();
     if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
+    // always sent (web services only: the API refuses it for the others): unticking turns it off (null)
+    body.canary = f.canary
+      ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2) }
+      : null;
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
@@ -134,7 +147,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
-    "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback"];
+    "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
   // the path's field also takes the health check's errors that have no field of their own (not the
   // interval's or grace period's: those show under their fields)
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
@@ -252,6 +265,8 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
         </fieldset>
       )}
 
+      {f.kind === "web" && <CanaryFields f={f} set={set} text={text} err={err} fields={api?.fields} />}
+
       {f.kind !== "cron" && (
         <fieldset>
           <legend>Roll back on alerts</legend>
@@ -301,6 +316,43 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
 }
 
 type TextProps = (k: keyof FormState) => { value: string; onChange: (e: { target: { value: string } }) => void };
+
+/** A web service's canary releases: ticked, each new release first answers a share of the traffic
+ * for some minutes, and rolls back if too many of its answers are 5xx. */
+function CanaryFields({ f, set, text, err, fields }: {
+  f: FormState; set: (k: "canary", v: boolean) => void; text: TextProps;
+  err: (...names: string[]) => string | undefined; fields: Record<string, string> | undefined;
+}) {
+  const hintId = useId();
+  return (
+    <fieldset>
+      <legend>Canary releases</legend>
+      <label className="check">
+        <input type="checkbox" checked={f.canary} onChange={(e) => set("canary", e.target.checked)} aria-describedby={hintId} /> Send a
+        share of the traffic to each new release first
+      </label>
+      <p id={hintId} className="muted small">
+        The first release takes all the traffic. After that, a new release first answers this share of the requests while the live
+        one answers the rest; if it answers more 5xx than allowed, it is rolled back before the rest of the traffic sees it.
+        Rollbacks, restarts and resumes roll out as usual.
+      </p>
+      {f.canary && (
+        <div className="row">
+          {/* an error on the setting as a whole (no field of its own) shows under the first field */}
+          <Field label="Share of traffic (%)" hint="1 to 50." error={err("canary.percent") ?? fields?.canary}>
+            <input {...text("canary_percent")} inputMode="numeric" />
+          </Field>
+          <Field label="Watch for (minutes)" hint="1 to 60; Proceed on the deployment ends it early." error={err("canary.minutes")}>
+            <input {...text("canary_minutes")} inputMode="numeric" />
+          </Field>
+          <Field label="Roll back above (% 5xx)" hint="Of the new release's answers, 0 to 100; judged once 20 requests reached it." error={err("canary.max_5xx_percent")}>
+            <input {...text("canary_max_5xx")} inputMode="decimal" />
+          </Field>
+        </div>
+      )}
+    </fieldset>
+  );
+}
 
 /** The repository to build from: owner/name, the branch whose head each deploy builds, the Dockerfile and context. */
 function SourceFields({ text, err }: { text: TextProps; err: (...names: string[]) => string | undefined }) {

@@ -3,6 +3,9 @@ import { StatusBadge } from "./StatusBadge";
 import { clock, duration, isFinal } from "../lib/format";
 
 const DEPLOYING = new Set(["service", "rollout", "autoscaling", "certificate", "schedule"]);
+// a canary (chalicelib/deploys/canary.py) is the first part of rolling out: its target group, tasks,
+// traffic share and watch, and its retiring after the rollout (`rollback.canary` is the rollback's)
+const deploying = (name: string) => DEPLOYING.has(name) || name.startsWith("canary.");
 
 export type PhaseName = "queued" | "building" | "provisioning" | "deploying" | "live" | "rollback";
 export interface Phase {
@@ -42,8 +45,8 @@ function layout(d: Deployment): Omit<Phase, "started" | "ended">[] {
   const forward = d.steps.filter((s) => !s.name.startsWith("rollback."));
   const isBuild = (s: Step) => s.name === "build" || s.name.startsWith("build.");
   const build = forward.filter(isBuild);
-  const prov = forward.filter((s) => !DEPLOYING.has(s.name) && !isBuild(s));
-  const dep = forward.filter((s) => DEPLOYING.has(s.name));
+  const prov = forward.filter((s) => !deploying(s.name) && !isBuild(s));
+  const dep = forward.filter((s) => deploying(s.name));
   const failedStep = forward.find((s) => s.status === "failed");
   const st = d.status;
   const before = st === "queued" || st === "awaiting_approval";   // no worker has it yet

@@ -1,11 +1,12 @@
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
-import type { Deployment, PhaseRecord } from "../api/models";
+import type { DeployCanary, Deployment, PhaseRecord, Step } from "../api/models";
+import { canaryStateWords, canaryTag } from "../components/CanaryPanel";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
 import { freezeUntilWords } from "../components/FreezeForm";
-import { endpoints, err, fakeApi, renderAt, service, signedIn } from "../test/fakeApi";
+import { endpoints, err, fakeApi, renderAt, service, signedIn, type Answer } from "../test/fakeApi";
 import { outcomeTitle, servingWords } from "./DeploymentPage";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 17, 40, 0) + s * 1000).toISOString();
@@ -659,4 +660,171 @@ test("a live deployment does not ask for its environment's freeze (there is no D
   renderAt("/orgs/o/deployments/d2");
   await screen.findByTestId("github-status", {}, { timeout: 5000 });
   expect(calls.filter((c) => c.path.includes("/environments/"))).toEqual([]);
+});
+
+// Canary releases (chalicelib/deploys/canary.py): the deployment's canary, and Proceed now (POST …/proceed)
+// The clock stands still (Date alone: the timers run) so that the minutes watched are exact.
+const NOW = Date.UTC(2026, 10, 27, 20, 1, 30);
+const since = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
+const stillClock = () => { vi.useFakeTimers({ toFake: ["Date"] }); vi.setSystemTime(NOW); };
+afterEach(() => { vi.useRealTimers(); });
+const CANARY_STEPS = ["canary.target_group", "canary.service", "canary.rollout", "canary.traffic"];
+const canaryOf = (over: Partial<DeployCanary>): DeployCanary => ({
+  percent: 10, minutes: 5, max_5xx_percent: 2, state: "watching", tasks: 1, retired: false, requests: 312, http_5xx: 1,
+  watch_started: at(0), watch_ends: at(300), proceed: null, ...over,
+});
+const withCanary = (status: Deployment["status"], analysis: Step, c: Partial<DeployCanary>, over: Partial<Deployment> = {}) => dep({
+  status, canary: canaryOf(c),
+  steps: [{ name: "cluster", status: "done" }, ...CANARY_STEPS.map((name) => ({ name, status: "done" })), analysis],
+  ...over,
+});
+const canaryApi = (get: () => Deployment, over: Record<string, Answer> = {}): Record<string, Answer> => ({
+  ...signedIn(),
+  "GET /v1/orgs/o/deployments/d2": () => [200, get()],
+  "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: get().status, final: isFinal(get().status) }],
+  "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1" }],
+  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  ...over,
+});
+
+test("a canary being watched: its share, how far the watch is, and Proceed now posts and the page reads the deployment again", async () => {
+  session.set("t");
+  stillClock();
+  const started = since(90);
+  let current = withCanary("deploying", { name: "canary.analysis", status: "running", started }, { watch_started: started },
+    { reason: "canary: 10 % of traffic, 1.5 of 5 min, 0.3 % 5xx of 312 requests" });
+  const asked = { by: "me@example.com", at: since(0) };
+  const calls = fakeApi(canaryApi(() => current, {
+    // answers the deployment as it was: only a read after it has the proceed (so the page must read it again)
+    "POST /v1/orgs/o/deployments/d2/proceed": () => { const was = current; current = { ...current, canary: { ...current.canary!, proceed: asked } }; return [200, was]; },
+  }));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector("p")!.textContent).toBe("10 % of the traffic on 1 task of the new release, watched for 5 min; more than 2 % 5xx answers roll it back.");
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 1.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
+  expect(screen.queryByText(/^canary: 10 % of traffic/)).toBeNull();   // the engine's reason is not said twice
+  const proceed = within(section).getByRole("button", { name: "Proceed now" });
+  expect(document.getElementById(proceed.getAttribute("aria-describedby")!)!.textContent)
+    .toBe("Ends the watch now: the release rolls out to every task. Cancel deployment rolls it back instead.");
+  expect(screen.getByRole("button", { name: "Cancel deployment" })).toBeTruthy();
+
+  await userEvent.click(proceed);
+  expect(await within(section).findByText(`Ending the watch early, as me@example.com asked at ${new Date(asked.at).toLocaleTimeString(undefined, { timeStyle: "short" })}: the release rolls out to every task next.`)).toBeTruthy();
+  expect(within(section).queryByRole("button", { name: "Proceed now" })).toBeNull();
+  const posts = calls.filter((c) => c.method === "POST");
+  expect(posts.map((c) => c.path)).toEqual(["/v1/orgs/o/deployments/d2/proceed"]);
+  expect(posts[0]!.body).toBeNull();
+  expect(calls.slice(calls.indexOf(posts[0]!)).some((c) => c.method === "GET" && c.path === "/v1/orgs/o/deployments/d2")).toBe(true);
+});
+
+test("Proceed now refused (409: the watch ended meanwhile): the API's message in the Canary section", async () => {
+  session.set("t");
+  stillClock();
+  const current = withCanary("deploying", { name: "canary.analysis", status: "running", started: since(6) },
+    { watch_started: since(6), requests: 0, http_5xx: 0 });
+  fakeApi(canaryApi(() => current, {
+    "POST /v1/orgs/o/deployments/d2/proceed": () => [409, err("conflict", "the canary's watch has ended already: nothing to proceed", null)],
+  }));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 0.1 of 5 min, no requests yet (rolls back above 2 %).");
+  await userEvent.click(within(section).getByRole("button", { name: "Proceed now" }));
+  expect((await within(section).findByRole("alert")).textContent).toBe("the canary's watch has ended already: nothing to proceed");
+});
+
+test("a failed canary: how many of its answers were 5xx, that the rest of the traffic never saw it, and no Proceed now", async () => {
+  session.set("t");
+  const error = "the canary answered 31.1 % 5xx of 412 requests in 3 min (at most 2 % allowed); the old release kept serving the other 90 %";
+  const failed = withCanary("rolled_back", { name: "canary.analysis", status: "failed", started: at(0), finished: at(180), error },
+    { state: "failed", requests: 412, http_5xx: 128, retired: true },
+    { error, finished: at(200), rollback_to: "d1", rollback_to_number: 1 });
+  failed.steps.push({ name: "rollback.canary", status: "done" });
+  fakeApi(canaryApi(() => failed));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe(
+    "Failed after 3 min: 128 of 412 requests answered 5xx (31.1 %, more than the 2 % allowed). The live release kept serving the other 90 %.");
+  expect(within(section).getByText("The canary is gone: the live release answers all the traffic again.")).toBeTruthy();
+  expect(within(section).queryByRole("button")).toBeNull();
+  expect(screen.getByRole("region", { name: "This release failed and was rolled back." }).textContent).toContain(error);
+  // the rollback of the canary is the rollback's step
+  const timeline = screen.getByRole("list", { name: "Deployment steps" });
+  expect(timeline.querySelector("[data-phase=rollback] [data-step='rollback.canary']")).toBeTruthy();
+});
+
+test("a passed canary: after how long, how many of its answers were 5xx, the canary gone; no Proceed now once settled", async () => {
+  session.set("t");
+  const passed = withCanary("live", { name: "canary.analysis", status: "done", started: at(0), finished: at(300), result: { state: "passed", minutes: 5.0, requests: 1203, http_5xx: 0 } },
+    { state: "passed", requests: 1203, http_5xx: 0, retired: true }, { finished: at(400) });
+  passed.steps.push({ name: "service", status: "done" }, { name: "rollout", status: "done" }, { name: "canary.retire", status: "done" });
+  fakeApi(canaryApi(() => passed, { "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d2" }] }));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Passed after 5 min: 0 of 1,203 requests answered 5xx.");
+  expect(within(section).getByText("The canary is gone: the load balancer sends all the traffic to the service's own tasks.")).toBeTruthy();
+  expect(within(section).queryByRole("button")).toBeNull();
+});
+
+test("a watch that stopped, the deployment rolled back: no Proceed now once settled, nor for a viewer while it watches", async () => {
+  session.set("t");
+  const stopped = withCanary("rolled_back", { name: "canary.analysis", status: "cancelled", started: at(0), finished: at(72) },
+    { requests: 40, http_5xx: 0, retired: true }, { finished: at(90) });
+  fakeApi(canaryApi(() => stopped));
+  renderAt("/orgs/o/deployments/d2");
+  let section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Stopped after 1.2 of 5 min (40 requests, 0.0 % 5xx): the deployment is rolled back.");
+  expect(within(section).queryByRole("button")).toBeNull();
+  cleanup();
+
+  stillClock();
+  const watching = withCanary("deploying", { name: "canary.analysis", status: "running", started: since(150) }, { watch_started: since(150) });
+  fakeApi(canaryApi(() => watching, {
+    "GET /v1/me": () => [200, { user: { id: "u", email: "v@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer" }] }],
+  }));
+  renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  await waitFor(() => expect(within(section).queryByRole("button", { name: "Proceed now" })).toBeNull());
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 2.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
+});
+
+test("the timeline: a canary's steps are part of rolling out; its rollback is the rollback's", () => {
+  const d = withCanary("deploying", { name: "canary.analysis", status: "running" }, {});
+  d.steps.splice(1, 0, { name: "target_group", status: "done" });
+  const byId = Object.fromEntries(phases(d).map((p) => [p.id, p]));
+  expect(byId.provisioning!.steps.map((s) => s.name)).toEqual(["cluster", "target_group"]);
+  expect(byId.provisioning!.state).toBe("done");
+  expect(byId.deploying!.steps.map((s) => s.name)).toEqual([...CANARY_STEPS, "canary.analysis"]);
+  expect(byId.deploying!.state).toBe("active");
+  const passed = withCanary("live", { name: "canary.analysis", status: "done" }, { state: "passed" });
+  passed.steps.push({ name: "service", status: "done" }, { name: "rollout", status: "done" }, { name: "canary.retire", status: "done" });
+  expect(phases(passed).find((p) => p.id === "deploying")!.steps.at(-1)!.name).toBe("canary.retire");
+  const failed = withCanary("rolled_back", { name: "canary.analysis", status: "failed" }, { state: "failed" });
+  failed.steps.push({ name: "rollback.canary", status: "done" });
+  const rolled = Object.fromEntries(phases(failed).map((p) => [p.id, p]));
+  expect(rolled.deploying!.state).toBe("failed");
+  expect(rolled.rollback!.steps.map((s) => s.name)).toEqual(["rollback.canary"]);
+});
+
+test("the canary's other states in words; no Canary section without one", async () => {
+  const d = (status: Deployment["status"], c: Partial<DeployCanary>, steps: Step[] = []) => {
+    const x = dep({ status, steps, canary: canaryOf({ requests: null, http_5xx: null, watch_started: null, watch_ends: null, ...c }) });
+    return canaryStateWords(x, x.canary!);
+  };
+  expect(d("provisioning", { state: "waiting" })).toBe("Waiting for the release to start.");
+  expect(d("deploying", { state: "starting", tasks: 2 })).toBe("Starting: 2 tasks of the new release beside the live ones, then 10 % of the traffic to them.");
+  expect(d("failed", { state: "not_started" })).toBe("Did not start: the deployment ended before the canary began.");
+  expect(d("rolled_back", { state: "failed" }, [{ name: "canary.rollout", status: "failed" }]))
+    .toBe("Failed while starting (step canary.rollout), before it answered any traffic: the live release kept serving all of it.");
+  const by = { by: "ann@example.com", at: at(120) };
+  expect(d("live", { state: "proceeded", proceed: by, requests: 312, http_5xx: 0, watch_started: at(0) },
+    [{ name: "canary.analysis", status: "done", result: { state: "proceeded", minutes: 2.0 } }]))
+    .toBe(`Ended early by ann@example.com at ${new Date(by.at).toLocaleTimeString(undefined, { timeStyle: "short" })} after 2 of 5 min: 0 of 312 requests answered 5xx.`);
+  expect(canaryTag(canaryOf({ state: "watching" }))).toBe("canary watching");
+  expect(canaryTag(canaryOf({ state: "waiting" }))).toBe("canary");
+
+  session.set("t");
+  fakeApi(canaryApi(() => dep({ status: "live", finished: at(3) })));
+  renderAt("/orgs/o/deployments/d2");
+  await screen.findByRole("list", { name: "Deployment steps" }, { timeout: 5000 });
+  expect(screen.queryByRole("region", { name: "Canary" })).toBeNull();
 });

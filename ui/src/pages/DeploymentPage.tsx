@@ -17,6 +17,7 @@ import { CommitLine, shortSha } from "../components/GitBits";
 import { freezeUntilWords } from "../components/FreezeForm";
 import { ApprovalBox } from "../components/Approval";
 import { ChangesSection } from "../components/Changes";
+import { CanaryPanel } from "../components/CanaryPanel";
 
 /** One deployment: its steps as a live timeline, the failure reason in words, and the log tail. */
 export default function DeploymentPage() {
@@ -107,11 +108,14 @@ export default function DeploymentPage() {
         {!final && x.cancel_requested && (
           <p className="notice">Cancel requested by {x.cancel_requested}: the deployment stops before its next step.</p>
         )}
-        {!x.error && x.reason && !final && x.status !== "awaiting_approval" && <p className="notice">{reasonWords(x.reason)}</p>}
+        {/* the canary's watch ("canary: 10 % of traffic, …") is said by the Canary section, not again here */}
+        {!x.error && x.reason && !final && x.status !== "awaiting_approval" && !(x.canary && x.reason.startsWith("canary:")) &&
+          <p className="notice">{reasonWords(x.reason)}</p>}
         {x.rejected_by && <p className="notice">This deploy was not approved: {x.reason}.</p>}
         {x.status === "live" && <LiveNote org={org} d={x} liveId={service.data?.live_deployment_id} web={service.data?.kind === "web"}
                                           endpoints={service.data?.endpoints} />}
       </div>
+      {x.canary && <CanaryPanel org={org} d={x} canary={x.canary} canProceed={can("deploy")} />}
       {redeploying && service.data && <DeployDialog org={org} service={service.data} onClose={() => setRedeploying(false)} />}
       <div className="split deploy-split">
         {/* what it changes over the steps: beside the log (on a phone, a few lines above it) */}

@@ -386,3 +386,35 @@ test("a viewer sees the freeze too, without the way to lift it", async () => {
   expect(within(notice).queryByRole("link")).toBeNull();
   expect(screen.queryByRole("button", { name: "Deploy" })).toBeNull();
 });
+
+test("a web service's canary setting in the summary, and its deployments' canaries in a word in the history", async () => {
+  session.set("t");
+  const watching = { ...deployment(3, "deploying"), canary: { percent: 10, minutes: 5, max_5xx_percent: 2, state: "watching", tasks: 1,
+    retired: false, requests: 312, http_5xx: 1, watch_started: "2026-11-26T17:40:00Z", watch_ends: "2026-11-26T17:45:00Z", proceed: null } };
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", canary: { percent: 10, minutes: 5, max_5xx_percent: 2 } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [watching, deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const setting = await screen.findByTestId("canary-setting", {}, { timeout: 5000 });
+  expect(setting.textContent).toBe("10 % for 5 min, rolls back above 2 % 5xx");
+  expect(setting.previousElementSibling!.textContent).toBe("Canary");
+  const rows = await screen.findAllByRole("link", { name: /^#\d/ });
+  expect(rows[0]!.querySelector("small")!.textContent).toMatch(/^canary watching · ada@example.com/);
+  expect(rows[1]!.querySelector("small")!.textContent).toMatch(/^ada@example.com/);
+});
+
+test("no canary setting: none in the summary", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", canary: null }],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  await screen.findByText("Health check", {}, { timeout: 5000 });
+  expect(screen.queryByTestId("canary-setting")).toBeNull();
+  expect(screen.queryByText("Canary")).toBeNull();
+});

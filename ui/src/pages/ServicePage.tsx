@@ -15,6 +15,7 @@ import { Loading, PageError } from "../components/Empty";
 import { serviceStatus, StatusBadge, StatusChanges } from "../components/StatusBadge";
 import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
+import { canarySettingWords } from "../components/CanaryPanel";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
 import { Deploys } from "./service/Deploys";
@@ -215,6 +216,7 @@ function Summary({ org, s, canResume }: { org: string; s: Service; canResume: bo
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
+      {s.kind === "web" && s.canary && <div><dt>Canary</dt><dd data-testid="canary-setting">{canarySettingWords(s.canary)}</dd></div>}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
       {s.suspended && (

@@ -10,6 +10,7 @@ import { releaseStatus, StatusBadge } from "../../components/StatusBadge";
 import { ago, duration } from "../../lib/format";
 import type { DeploymentWithCommit } from "../../api/git";
 import { CommitLine } from "../../components/GitBits";
+import { canaryTag } from "../../components/CanaryPanel";
 
 /** The commit a deployment recorded (a push names it), or the one its build resolved. */
 const commitOf = (d: DeploymentWithCommit) => d.commit ?? (d.build?.commit_sha ? { sha: d.build.commit_sha } : null);
@@ -31,7 +32,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
                 <span className="num">#{d.number}</span>
                 <StatusBadge status={releaseStatus(d, service.live_deployment_id)} />
                 <span className="grow">{commitOf(d) ? <CommitLine commit={commitOf(d)} /> : <span className="mono">{d.image ?? (d.build ? `${d.build.repo}@${d.build.branch}` : "")}</span>}</span>
-                <small className="muted">{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : d.restart_of_number ? `restart of #${d.restart_of_number} · ` : d.resume_of_number ? `resume of #${d.resume_of_number} · ` : d.promoted_from ? `from ${d.promoted_from.environment} #${d.promoted_from.number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
+                <small className="muted">{d.canary ? `${canaryTag(d.canary)} · ` : ""}{d.rollback_of_number ? `rollback to #${d.rollback_of_number} · ` : d.restart_of_number ? `restart of #${d.restart_of_number} · ` : d.resume_of_number ? `resume of #${d.resume_of_number} · ` : d.promoted_from ? `from ${d.promoted_from.environment} #${d.promoted_from.number} · ` : ""}{d.actor} · {ago(d.created)}{d.finished ? ` · ${duration(d.created, d.finished)}` : ""}</small>
               </Link>
               {d.error && <p className="reason">{d.error}</p>}
             </li>
