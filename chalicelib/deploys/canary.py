@@ -169,7 +169,9 @@ def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
     now = time.time()
     requests, errors = _counts(ctx, started, now)
     share = 100.0 * errors / requests if requests else 0.0
-    watched = f"{_minutes(now - started)} of {canary['minutes']} min"
+    # whole minutes: the deploy log gets a line when this changes, about once a minute (the counts
+    # are one-minute sums too), not at every look
+    watched = f"{int(max(now - started, 0) // 60)} of {canary['minutes']} min watched"
     counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}"
     if requests >= MIN_REQUESTS and share > canary["max_5xx_percent"]:
         raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min "

@@ -4,7 +4,8 @@ for, while nobody uses it.
 
 Beat looks every minute (`tend`). When a window opens, each live service of the environment is
 suspended as by `launchbay suspend` (deploys/suspend.py), its suspension marked `sleep`; a service
-with a deployment under way is left awake (its log says so). When the window closes, the services
+with a deployment under way is left awake until it is done (`sleep_pending` on the environment),
+then put to sleep at beat's next look. When the window closes, the services
 it put to sleep are resumed (a resume deployment each, keyed by the window, so a second beat makes
 none twice); services suspended by hand stay suspended, and one resumed by hand during the window
 simply stays up. The environment keeps `sleep_state` (asleep/awake), moved by compare-and-set once
@@ -40,16 +41,20 @@ def tend(ports: Ports) -> dict[str, int]:
             windows.open_unless_lifted(env.get("sleep_windows") or [], env.get("sleep_lifted_until"))   # woken by hand
         state, before = ("asleep" if window else "awake"), env.get("sleep_state")
         if state == (before or "awake"):
+            if window and env.get("sleep_pending"):   # left awake for a deploy under way: asleep once it is done
+                out["slept"] += len(_sleep_pending(ports, env, window))
             continue
+        pending: list[str] = []
         if window:
-            names = _sleep(ports, env, window)
+            names, pending = _sleep(ports, env, window)
             out["slept"] += len(names)
         else:
             names, unsettled = _wake(ports, env)
             out["woke"] += len(names)
             if unsettled:   # one is still being suspended: woken at a next look, once it is
                 continue
-        moved = envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None},
+        moved = envs.update(env["id"], {"sleep_state": state, "sleep_until": window["until"] if window else None,
+                                        "sleep_pending": pending or None},
                             expect={"sleep_state": before})
         if moved is not None and names:   # one message for the environment, not one per service
             _tell(ports, env, state, names, window)
@@ -64,20 +69,33 @@ def _tell(ports: Ports, env: dict[str, Any], state: str, names: list[str], windo
                                                       if window else {})})
 
 
-def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> list[str]:
-    """-> the names of the services put to sleep."""
-    actor, slept = _actor(env), []
-    for svc in iter_all(ports.store.collection("services"), {"environment_id": env["id"]}):
+def _sleep(ports: Ports, env: dict[str, Any], window: dict[str, Any],
+           only: Optional[list[str]] = None) -> tuple[list[str], list[str]]:
+    """-> (the names of the services put to sleep, the ids of those left awake for a deploy under
+    way: beat puts each to sleep at its first look after the deploy is done). `only`: those ids."""
+    actor, slept, left = _actor(env), [], []
+    where = {"environment_id": env["id"], **({"id": {"$in": only}} if only is not None else {})}
+    for svc in iter_all(ports.store.collection("services"), where):
         if svc["status"] != "live" or not svc.get("live_deployment_id"):
             continue
         busy = deploys.under_way(ports, svc["id"])
-        if busy:   # a deploy is someone's work in progress: not cut short, the service stays up
+        if busy:   # a deploy is someone's work in progress: not cut short, the service stays up until it is done
             log.info("sleep of %s: %s left awake, deployment #%s is %s", env["name"], svc["name"], busy["number"],
                      busy["status"])
+            left.append(svc["id"])
             continue
         if suspension.begin(ports, svc, actor, None, sleep=True, reason=window["reason"], until=window["until"]):
             suspend.queue(ports, svc["id"])
             slept.append(svc["name"])
+    return slept, left
+
+
+def _sleep_pending(ports: Ports, env: dict[str, Any], window: dict[str, Any]) -> list[str]:
+    """The services left awake when the window opened, now that their deploy is done (one resumed
+    by hand meanwhile was never among them: it was asleep). -> the names put to sleep."""
+    slept, left = _sleep(ports, env, window, only=list(env["sleep_pending"]))
+    ports.store.collection("environments").update(env["id"], {"sleep_pending": left or None},
+                                                  expect={"sleep_state": "asleep"})
     return slept
 
 

@@ -65,14 +65,17 @@ def test_an_environment_sleeps_in_its_window_and_wakes_after(api, ports, launchb
     assert status == 409 and err["error"]["message"].startswith("web sleeps until ") and \
         "`launchbay resume web` wakes it now" in err["error"]["message"], err
     assert run_to_end(ports, under_way["id"])["status"] == "live"
+    assert sleep.tend(ports) == {"slept": 1, "woke": 0}                  # api too, now its deploy is done
+    assert sleep.tend(ports) == {"slept": 0, "woke": 0}
+    assert suspend.run(ports, busy["id"]).startswith("suspended")
 
     # a late evening: a developer wakes staging now; beat leaves it awake until the window ends
     org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
     dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
     status, woken = dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")
-    assert status == 202 and sorted(d["service_name"] for d in woken["deployments"]) == ["jobs", "web"], woken
-    assert dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")[0] == 202            # a retry: the same two
-    assert ports.store.collection("deployments").count({"resume_of": {"$ne": None}}) == 2
+    assert status == 202 and sorted(d["service_name"] for d in woken["deployments"]) == ["api", "jobs", "web"], woken
+    assert dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")[0] == 202            # a retry: the same three
+    assert ports.store.collection("deployments").count({"resume_of": {"$ne": None}}) == 3
     assert sleep.tend(ports) == {"slept": 0, "woke": 0}                  # the same resumes: none made twice
     for dep in woken["deployments"]:
         assert run_to_end(ports, dep["id"])["status"] == "live"
