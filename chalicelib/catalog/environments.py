@@ -229,11 +229,19 @@ def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str
     return where
 
 
-def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any]) -> Optional[dict[str, Any]]:
+# what a clone's services take over besides what their deploys run (SPEC_FIELDS)
+CLONED_SETTINGS = ("release_command", "auto_rollback", "canary")
+
+
+def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any],
+                 base: Optional[dict[str, Any]] = None) -> Optional[dict[str, Any]]:
     """A preview environment (chalicelib/hooks/previews.py): {"pr", "head_sha", "last_push", ...};
-    it tracks no branch itself (the pull request's pushes update it)."""
-    return ports.store.collection("environments").update(env_id, {"preview": preview, "branch": None,
-                                                                  "updated": now_iso()})
+    it tracks no branch itself (the pull request's pushes update it). It sleeps when its `base`
+    sleeps (a preview nobody looks at at night costs as much as staging would)."""
+    sleeps = list((base or {}).get("sleep_windows") or [])
+    return ports.store.collection("environments").update(env_id, {
+        "preview": preview, "branch": None, "updated": now_iso(),
+        **({"sleep_windows": sleeps, **_window_flags({"sleep_windows": sleeps})} if sleeps else {})})
 
 
 def refresh_services(ports: Ports, env: dict[str, Any]) -> None:
@@ -356,7 +364,7 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     services = list(iter_all(ports.store.collection("services"), {"environment_id": source["id"]}))
     copied = []
     for svc in services:
-        spec = {k: svc.get(k) for k in SPEC_FIELDS}
+        spec = {k: svc.get(k) for k in SPEC_FIELDS + CLONED_SETTINGS}
         if svc.get("source"):   # built from source: the clone builds from the same repository
             spec.update(source=dict(svc["source"]), build_env=dict(svc.get("build_env") or {}))
         if spec.get("domain"):  # a domain belongs to one service: the clone gets none (or the new suffix's)

@@ -32,11 +32,13 @@ MIN_REQUESTS = 20        # fewer answers than this in the watch say nothing abou
 LOOK_SECONDS = 15.0      # how often the watch reads the load balancer's counts
 
 
-def for_new_release(service: dict[str, Any], release: bool) -> Optional[dict[str, Any]]:
+def for_new_release(service: dict[str, Any], release: bool, env: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The canary a new deployment gets (the service's setting then, stored on it), or None. How a
-    release goes out is not what it runs: the setting is not in the spec, nor its fingerprint."""
+    release goes out is not what it runs: the setting is not in the spec, nor its fingerprint. A
+    preview environment's releases take its pull request's traffic at once: no canary there."""
     wanted = service.get("canary")
-    if release or not wanted or service.get("kind") != "web" or not service.get("live_deployment_id"):
+    if release or not wanted or service.get("kind") != "web" or not service.get("live_deployment_id") \
+            or env.get("preview"):
         return None
     from chalicelib.catalog.models import Canary
 

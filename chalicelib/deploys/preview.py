@@ -16,9 +16,10 @@ def preview(ports: Ports, actor: Actor, org_id: str, service_id: str) -> dict[st
     dep = {"id": "(next deployment)", "org_id": org_id, "service_id": service_id, "service_name": service["name"],
            "project_id": service["project_id"], "environment_id": service.get("environment_id"), "kind": service["kind"], "spec": spec, "image": spec["image"],
            "secret_refs": None, "steps": [], "target": placement.for_new_deployment(ports, service)}
+    from chalicelib.catalog import environments
     from chalicelib.deploys import canary
 
-    dep["canary"] = canary.for_new_release(service, release=False)
+    dep["canary"] = canary.for_new_release(service, False, environments.of_service(ports, service))
     todo = steps.of_deployment(dep)
     if service.get("source"):   # built first: the image is known only once the build has run
         dep.update(build=build.build_of(service), number=0)

@@ -118,7 +118,7 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
         dep["build"] = to_build
     from chalicelib.deploys import canary
 
-    dep["canary"] = canary.for_new_release(service, bool(release))
+    dep["canary"] = canary.for_new_release(service, bool(release), env)
     target = placement.for_new_deployment(ports, service)
     if target is not None:   # where every cloud call of this deployment goes (deploys/placement.py)
         dep["target"] = target

@@ -75,7 +75,7 @@ def open_preview(ports: Ports, actor: Actor, delivery: dict[str, Any],
                                   with_secrets=True, domain_suffix=suffix)
     envs.mark_preview(ports, made["id"], {"pr": event.number, "head_sha": pr.head.sha, "head_ref": pr.head.ref,
                                           "base_environment_id": base["id"], "last_push": now_iso(),
-                                          "repo": event.repository.full_name})   # its comment goes there
+                                          "repo": event.repository.full_name}, base)   # its comment goes there
     services = _follow_head(ports, base, made["id"], pr.head.ref)
     repo = event.repository.full_name
     built = [s for s in services if ((s.get("source") or {}).get("repo") or "").lower() == repo.lower()]

@@ -88,7 +88,8 @@ def test_clone_copies_configuration_and_secrets_only_when_asked(api):
     a.call("PATCH", base + "/production", {"env": {"A": "1"}})
     a.call("PUT", base + "/production/secrets/ENV_KEY", {"value": "v1"})
     _, web = a.call("POST", f"/orgs/{org}/projects/{prj}/services",
-                    {"name": "web", "image": "nginx:1.27", "port": 80, "domain": "shop.example.com"})
+                    {"name": "web", "image": "nginx:1.27", "port": 80, "domain": "shop.example.com",
+                     "release_command": ["./migrate"], "auto_rollback": {}, "canary": {"percent": 20}})
     a.call("PUT", f"/orgs/{org}/services/{web['id']}/secrets/SVC_KEY", {"value": "v2"})
     a.call("POST", f"/orgs/{org}/projects/{prj}/services",
            {"name": "nightly", "kind": "cron", "image": "busybox:1", "schedule": "@daily"})
@@ -98,6 +99,8 @@ def test_clone_copies_configuration_and_secrets_only_when_asked(api):
     _, services = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")
     by_name = {s["name"]: s for s in services["items"]}
     assert by_name["web"]["domain"] is None and by_name["nightly"]["schedule"] == "cron(0 0 * * ? *)"
+    for setting in ("release_command", "auto_rollback", "canary"):   # how it deploys comes along too
+        assert by_name["web"][setting] == web[setting] and web[setting], setting
     assert a.call("GET", f"/orgs/{org}/services/{by_name['web']['id']}/secrets")[1]["items"] == []
     status, full = a.call("POST", base + "/production/clone",
                           {"name": "preview", "with_secrets": True, "domain_suffix": "preview.example.com"})

@@ -214,3 +214,14 @@ def test_deleting_a_service_mid_canary_removes_the_canary_too(make_org, ports, l
     groups = aws(launchbay_env, "elbv2").describe_target_groups()["TargetGroups"]
     assert canary_tg not in [g["TargetGroupArn"] for g in groups]
     assert step(dep, "target_group")["result"]["arn"] not in [g["TargetGroupArn"] for g in groups]
+
+
+def test_no_canary_for_a_first_release_a_rerun_a_worker_or_a_preview():
+    from chalicelib.deploys.canary import for_new_release
+
+    web = {"kind": "web", "canary": {"percent": 20}, "live_deployment_id": "dep_1"}
+    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0}
+    assert for_new_release({**web, "live_deployment_id": None}, False, {}) is None     # a first release
+    assert for_new_release(web, True, {}) is None                                       # rollback, restart, resume
+    assert for_new_release({**web, "kind": "worker"}, False, {}) is None
+    assert for_new_release(web, False, {"preview": {"pr": 2}}) is None                 # a pull request's own traffic

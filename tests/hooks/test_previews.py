@@ -77,11 +77,15 @@ def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(
     status, _ = org.call("PUT", f"/services/{hooked.web['id']}/secrets/DB_PASSWORD", {"value": "s3cret"})
     assert status == 200
     cache = org.service("shop", name="cache", kind="worker", port=None)   # an image: deployed as it is
+    nights = [{"start": "0 20 * * 1-5", "end": "0 7 * * 1-5"}]
+    assert org.call("PATCH", f"/projects/{prj['id']}/environments/production", {"sleep_windows": nights})[0] == 200
     result = _open(hooked)
     assert result["preview"] == "pr-2" and result["domain_suffix"] == f"pr-2.{SUFFIX}", result
 
     status, env = org.call("GET", f"/projects/{prj['id']}/environments/pr-2")
     assert status == 200 and env["preview"]["pr"] == 2 and env["preview"]["head_sha"] == HEAD
+    assert [(w["start"], w["end"]) for w in env["sleep_windows"]] == [("0 20 * * 1-5", "0 7 * * 1-5")]  # sleeps as its base
+    assert ports.store.collection("environments").get(env["id"])["has_sleep_windows"] is True   # beat finds it
     assert env["domain_suffix"] == f"pr-2.{SUFFIX}" and env["branch"] is None
     _, listed = org.call("GET", f"/projects/{prj['id']}/services?environment=pr-2")
     services = {s["name"]: s for s in listed["items"]}
