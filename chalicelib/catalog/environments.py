@@ -230,7 +230,7 @@ def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str
 
 
 # what a clone's services take over besides what their deploys run (SPEC_FIELDS)
-CLONED_SETTINGS = ("release_command", "auto_rollback", "canary")
+CLONED_SETTINGS = ("release_command", "auto_rollback", "canary", "allowed_ips")
 
 
 def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any],

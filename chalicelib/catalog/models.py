@@ -100,6 +100,27 @@ class Canary(BaseModel):
                                    "fails and the deploy rolls back")
 
 
+# A load balancer rule matches at most 5 values, and the host takes one (AWS's quota: "condition
+# values per rule"), so a service's rule holds 4 source addresses.
+MAX_ALLOWED_IPS = 4
+
+
+def allowed_networks(values: list[str]) -> list[str]:
+    """Addresses as CIDR blocks, each once, in the order given: "203.0.113.7" -> "203.0.113.7/32"."""
+    import ipaddress
+
+    out: list[str] = []
+    for i, raw in enumerate(values):
+        try:
+            net = ipaddress.ip_network(str(raw).strip(), strict=False)
+        except ValueError:
+            raise PydanticCustomError("allowed_ip", "allowed_ips[{i}]: {raw!r} is not an IP address or CIDR block "
+                                      "(e.g. 203.0.113.0/24 or 2001:db8::/32)", {"i": i, "raw": raw}) from None
+        if str(net) not in out:
+            out.append(str(net))
+    return out
+
+
 def _check_env(env: dict[str, str]) -> dict[str, str]:
     if len(env) > 200:
         raise ValueError("at most 200 environment variables")
@@ -181,6 +202,10 @@ class _ServiceFields(BaseModel):
                                                   "null: off")
     canary: Optional[Canary] = Field(None, description="a web service's new releases first answer this share of its "
                                      "traffic and are watched before they take it all; null: off (rolling deploys)")
+    allowed_ips: Optional[list[str]] = Field(
+        None, max_length=MAX_ALLOWED_IPS, description="only clients from these addresses (IPv4 or IPv6, a CIDR block or "
+        "one address) reach a web service through its load balancer; others get its 404; null or []: everyone. "
+        "Applies with the next deploy")
 
     @field_validator("env", "build_env")
     @classmethod
@@ -196,6 +221,11 @@ class _ServiceFields(BaseModel):
             return to_eventbridge(v)  # stored in EventBridge's form: what the deploy engine hands on
         except ScheduleError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("allowed_ips")
+    @classmethod
+    def _allowed_ips(cls, v):
+        return None if v is None else allowed_networks(v)
 
     @field_validator("domain")
     @classmethod
@@ -233,7 +263,7 @@ class ServicePatch(_ServiceFields):
 DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
             "deregistration_delay": 30, "autoscaling": None, "auto_rollback": None,
-            "canary": None}
+            "canary": None, "allowed_ips": None}
 
 
 WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,
@@ -274,6 +304,8 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("domain", "only web services take a domain"))
     if kind == "cron" and doc.get("auto_rollback"):
         out.append(("auto_rollback", "a cron service has no alerts to roll back on (its runs report their exit codes)"))
+    if kind != "web" and doc.get("allowed_ips"):
+        out.append(("allowed_ips", f"only web services take allowed_ips: a {kind} service answers no requests"))
     if kind != "web" and doc.get("canary"):
         out.append(("canary", f"only web services take a canary: a {kind} service answers no traffic to share"))
     # A PATCH may carry null for these (fuzzing found it): a 422 with the field, not a TypeError.

@@ -43,23 +43,35 @@ def health_settings(health: HealthCheckSpec) -> dict[str, Any]:
     }
 
 
-def rule_conditions(host: str, path: str) -> list[dict[str, Any]]:
-    """host-header (+ path-pattern). A path of '', '/' or '/*' means the whole host."""
-    conditions = []
+def rule_conditions(host: str, path: str, allowed_ips: Optional[list[str]] = None) -> list[dict[str, Any]]:
+    """host-header (+ path-pattern) (+ source-ip: only those clients). A path of '', '/' or '/*'
+    means the whole host."""
+    conditions: list[dict[str, Any]] = []
     if host:
         conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [host.lower().rstrip(".")]}})
     if path and path not in ("/", "/*", "*"):
         conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}})
     if not conditions:
         raise ValueError("a listener rule needs a host or a path")
+    if allowed_ips:   # the others fall through to the listener's default: 404, no such host
+        conditions.append({"Field": "source-ip", "SourceIpConfig": {"Values": list(allowed_ips)}})
     return conditions
 
 
+def source_ips(conditions: list[dict[str, Any]]) -> list[str]:
+    """The client addresses a rule admits ([]: everyone)."""
+    return sorted(v for c in conditions if c.get("Field") == "source-ip"
+                  for v in (c.get("SourceIpConfig") or {}).get("Values") or c.get("Values") or [])
+
+
 def conditions_key(conditions: list[dict[str, Any]]) -> frozenset[tuple[str, tuple[str, ...]]]:
-    """Comparable form of rule conditions (AWS answers both the old Values and the *Config form)."""
+    """Comparable form of rule conditions (AWS answers both the old Values and the *Config form):
+    the host and path a rule is for. Its source addresses are a setting of that rule, not its name."""
     out = set()
     for c in conditions:
         field = c.get("Field", "")
+        if field == "source-ip":
+            continue
         config = c.get("HostHeaderConfig") or c.get("PathPatternConfig") or {}
         values = config.get("Values") or c.get("Values") or []
         if field == "host-header":
@@ -247,14 +259,15 @@ class EdgeMixin(FoundationMixin):
 
     # --- listener rules ------------------------------------------------------------
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
-                             owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None) -> str:
+                             owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None,
+                             allowed_ips: Optional[list[str]] = None) -> str:
         """Forward host (+ path) to the target group (with `canary`, {"target_group_arn",
-        "percent"}: that share to the canary's group); reuses (and re-points) a rule with the
-        same conditions when `owner` owns it (owned_by), otherwise takes the lowest free
-        priority of its band and tags the new rule with its owner. A rule of another service
-        raises NotOwned: it is never re-pointed."""
+        "percent"}: that share to the canary's group; with `allowed_ips`, for those clients only);
+        reuses (and re-points) a rule with the same host and path when `owner` owns it (owned_by),
+        otherwise takes the lowest free priority of its band and tags the new rule with its owner.
+        A rule of another service raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
-        conditions = rule_conditions(host, path)
+        conditions = rule_conditions(host, path, allowed_ips)
         key = conditions_key(conditions)
         forward = forward_action(target_group_arn, canary)
         wanted = forward_weights(forward)
@@ -271,6 +284,8 @@ class EdgeMixin(FoundationMixin):
                         elb.add_tags(ResourceArns=[r["RuleArn"]], Tags=[{"Key": OWNER_TAG, "Value": owner}])
                     if forward_weights(r.get("Actions", [])) != wanted:
                         elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
+                    if source_ips(r.get("Conditions", [])) != sorted(allowed_ips or []):
+                        elb.modify_rule(RuleArn=r["RuleArn"], Conditions=conditions)
                     return r["RuleArn"]
             used = {int(r["Priority"]) for r in rules if str(r.get("Priority", "")).isdigit()}
             try:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 from chalicelib.cloud import naming, taskdef
 from chalicelib.cloud.automation import DIMENSION, SCHEDULE_TARGET_ID, AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
-from chalicelib.cloud.edge import EdgeMixin, forward_target, forward_weights, health_settings
+from chalicelib.cloud.edge import EdgeMixin, forward_target, forward_weights, health_settings, source_ips
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.foundation import NoNetwork
 from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
@@ -198,7 +198,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
                 "deregistration_delay": int(delay) if delay is not None else None}
 
     def find_listener_rule(self, listener_arn: str, host: str, path: str) -> Optional[dict[str, Any]]:
-        """{"arn", "target_group_arn", "weights", "priority" (int), "owner"} of the rule for host (+ path);
+        """{"arn", "target_group_arn", "weights", "allowed_ips", "priority" (int), "owner"} of the rule for host (+ path);
         None when there is none (or no such listener). "owner" is its launchbay:service tag
         (None: untagged): ensure_listener_rule re-points it only for that owner (edge.owned_by),
         so a planner refuses another service's rule before it runs."""
@@ -207,7 +207,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             return None
         prio = str(r.get("Priority", ""))
         return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
-                "weights": forward_weights(r.get("Actions", [])),
+                "weights": forward_weights(r.get("Actions", [])), "allowed_ips": source_ips(r.get("Conditions", [])),
                 "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
 
     def find_certificate(self, domain: str, owner: Optional[str] = None) -> Optional[dict[str, Any]]:

@@ -142,7 +142,7 @@ def _route(ctx: Ctx, step: str, percent: int) -> StepPlan:
             changes[host] = [_shares(now, canary_tg), _shares(wanted, canary_tg)]
         calls.append(Call("ensure_listener_rule", {
             "listener_arn": listener, "host": host, "path": "/*", "target_group_arn": main,
-            "owner": ctx.dep["service_id"],
+            "owner": ctx.dep["service_id"], "allowed_ips": sorted(ctx.spec.get("allowed_ips") or []) or None,
             "canary": {"target_group_arn": canary_tg, "percent": percent} if percent else None}))
     action: Action = "update" if changes else "no-op"
     result = {"hosts": hosts, "percent": percent}

@@ -16,7 +16,7 @@ from chalicelib.deploys import service as deploys
 
 # settings compared field by field (the image and the variables have their own entries)
 SETTINGS = ("kind", "port", "command", "release_command", "cpu", "memory", "health_check", "min_instances",
-            "max_instances", "autoscaling", "schedule", "domain", "deregistration_delay", "source", "build_env")
+            "max_instances", "autoscaling", "schedule", "domain", "deregistration_delay", "source", "build_env", "allowed_ips")
 
 
 def changes(ports: Ports, actor: Actor, org_id: str, deployment_id: str, against: Optional[str] = None) -> dict[str, Any]:

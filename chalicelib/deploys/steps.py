@@ -401,9 +401,13 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
         changes["target_group"] = [found["target_group_arn"], tg]
     if found and found.get("owner") is None:  # ours from before ownership tags: tagged now
         changes["owner"] = [None, owner]
+    allowed = sorted(ctx.spec.get("allowed_ips") or [])
+    if found and sorted(found.get("allowed_ips") or []) != allowed:
+        changes["allowed_ips"] = [found.get("allowed_ips") or "everyone", allowed or "everyone"]
     return _plan(step, resource, host, found, changes,
                  [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
-                                                "target_group_arn": tg, "owner": owner})],
+                                                "target_group_arn": tg, "owner": owner,
+                                                "allowed_ips": allowed or None})],
                  {"arn": found["arn"], "host": host} if found else None,
                  lambda outs: {"arn": outs[-1], "host": host})
 

@@ -451,6 +451,19 @@ Canary = Annotated[Optional[str], typer.Option(
          "rolls back above 2 % 5xx), off, or e.g. 20:10:1 (20 % for 10 min, rolls back above 1 %).")]
 
 
+AllowIp = Annotated[Optional[list[str]], typer.Option(
+    "--allow-ip", metavar="CIDR", help="Only clients from this address or CIDR block reach the web service "
+    "(repeatable, at most 4; replaces the list). Others get the load balancer's 404.")]
+AllowAny = Annotated[bool, typer.Option("--allow-any", help="Let every client address reach the web service again.")]
+
+
+def allowed_ips_body(allow_ip: Optional[list[str]], allow_any: bool) -> Optional[list[str]]:
+    """--allow-ip / --allow-any as the API's allowed_ips ([] opens it; None: not given)."""
+    if allow_ip and allow_any:
+        raise typer.BadParameter("give --allow-ip or --allow-any, not both", param_hint="--allow-any")
+    return [] if allow_any else (list(allow_ip) if allow_ip else None)
+
+
 def canary_body(raw: str) -> Optional[dict[str, Any]]:
     """--canary as the API's field: None for off; the API checks the ranges."""
     value = raw.strip().lower().replace("%", "")
@@ -490,7 +503,7 @@ SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kin
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "private_address", "cpu", "memory", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
-                  "canary", "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
+                  "canary", "allowed_ips", "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
 
 def _list_services(s: Session) -> None:
@@ -536,7 +549,7 @@ def services_create(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
-    auto_rollback: AutoRollback = None, canary: Canary = None,
+    auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -562,6 +575,8 @@ def services_create(
         body["auto_rollback"] = auto_rollback_body(auto_rollback)
     if canary is not None:
         body["canary"] = canary_body(canary)
+    if allow_ip:
+        body["allowed_ips"] = list(allow_ip)
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -581,7 +596,9 @@ def services_create(
 
   launchbay services update web --auto-rollback 30:http_5xx_rate,restarts   [dim]# roll a bad release back by itself[/dim]
 
-  launchbay services update web --canary 10:5:2   [dim]# new releases answer 10 % of requests for 5 min first[/dim]""")
+  launchbay services update web --canary 10:5:2   [dim]# new releases answer 10 % of requests for 5 min first[/dim]
+
+  launchbay services update web --allow-ip 203.0.113.0/24 --allow-ip 198.51.100.7   [dim]# the office and the VPN only[/dim]""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -590,7 +607,7 @@ def services_update(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
-    auto_rollback: AutoRollback = None, canary: Canary = None,
+    auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -626,6 +643,9 @@ def services_update(
         body["auto_rollback"] = auto_rollback_body(auto_rollback)
     if canary is not None:
         body["canary"] = canary_body(canary)
+    allowed = allowed_ips_body(allow_ip, allow_any)
+    if allowed is not None:
+        body["allowed_ips"] = allowed
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)

@@ -33,3 +33,4 @@ def test_canary_is_set_watched_in_status_and_ended_with_proceed(cli, account, po
     assert continue_to_end(ports, dep["id"], owner, seq)["status"] == "live"
     assert "canary: ended early by" in cli("status", "web").stdout
     assert cli("services", "update", "web", "--canary", "off", "--json").json()["canary"] is None
+

@@ -2158,6 +2158,12 @@ export interface components {
         /** ServiceIn */
         ServiceIn: {
             /**
+             * Allowed Ips
+             * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy
+             * @default null
+             */
+            allowed_ips?: string[] | null;
+            /**
              * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
              * @default null
              */
@@ -2266,6 +2272,12 @@ export interface components {
         };
         /** ServicePatch */
         ServicePatch: {
+            /**
+             * Allowed Ips
+             * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy
+             * @default null
+             */
+            allowed_ips?: string[] | null;
             /**
              * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
              * @default null
