@@ -446,11 +446,13 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     """A user's cancel, or a rollback that takes over, seen at a step boundary."""
     who = dep["cancel_requested"]
     if dep.get("superseded_by_number"):
-        # the user's rollback deployment puts the service right; this one just stops
-        stopped = steps.stop_release_task(ports, dep, f"rollback deployment #{dep['superseded_by_number']} took over")
-        lifecycle.move(ports, dep, "superseded", f"stopped before {before}: rollback deployment "
-                                                 f"#{dep['superseded_by_number']} took over (by {who})"
-                                                 + (f"; {stopped}" if stopped else "") + _stop_build(ports, dep))
+        # the user's rollback deployment (or a newer release, over a canary still watched) puts the
+        # service right; this one just stops, and takes its canary away first
+        taker = f"{'' if dep.get('superseded_by_release') else 'rollback '}deployment #{dep['superseded_by_number']}"
+        stopped = steps.stop_release_task(ports, dep, f"{taker} took over")
+        retired = _retire_canary(ports, dep)
+        lifecycle.move(ports, dep, "superseded", f"stopped before {before}: {taker} took over (by {who})"
+                                                 + (f"; {stopped}" if stopped else "") + retired + _stop_build(ports, dep))
         return Outcome("done", detail="superseded")
     touched = _touched(dep["steps"])
     service = ports.store.collection("services").get(dep["service_id"]) or {}
@@ -470,6 +472,20 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     if new is not None and new["status"] == "failed":
         return Outcome("done", detail="cancelled; no earlier release to return to")
     return Outcome("done", detail="status changed meanwhile")
+
+
+def _retire_canary(ports: Ports, dep: dict) -> str:
+    """A deployment stopped for another after its canary began: the rules forward to the service
+    alone again and the canary service goes (the taker makes its own). -> words for its reason."""
+    from chalicelib.deploys import canary
+
+    done = {s["name"]: s.get("result") for s in dep["steps"] if s.get("status") == "done"}
+    started = any(s["name"] == "canary.target_group" for s in dep["steps"])
+    if not started or canary.RETIRE in done:
+        return ""
+    ctx = steps.Ctx(ports=ports, dep=dep, results=done)
+    plan.execute(ctx.cloud, canary.retire(ctx), lambda ref: _reveal(ports, ref))
+    return "; its canary was removed"
 
 
 def _start_rollback(ports: Ports, dep: dict, owner: str) -> Outcome:

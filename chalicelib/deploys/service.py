@@ -156,6 +156,8 @@ def _new_deployment(ports: Ports, actor: Actor, service: dict[str, Any], image: 
     supersede_older(ports, dep, waiting=not (restart_of or resume_of))
     if rollback_of:
         take_over(ports, actor, dep)
+    elif not release:
+        supersede_canary(ports, actor, dep)
     _publish(ports, dep)
     return dep, True
 
@@ -225,6 +227,23 @@ def take_over(ports: Ports, actor: Actor, rollback_dep: dict[str, Any]) -> None:
             ports.store.collection("deployments").update(
                 dep["id"], {"cancel_requested": actor.label, "superseded_by_number": rollback_dep["number"]},
                 expect={"status": {"$in": sorted(states.CANCELLABLE)}})
+
+
+def supersede_canary(ports: Ports, actor: Actor, newest: dict[str, Any]) -> None:
+    """A newer release does not wait out an older one's canary watch: the older stops at its next
+    look (its canary removed, nothing rolled back: the service never ran it) and the newer goes out,
+    through a canary of its own if the service has one. One already past its watch finishes first."""
+    from chalicelib.deploys.canary import state_of
+
+    running, _ = ports.store.collection("deployments").find(
+        {"service_id": newest["service_id"], "status": {"$in": sorted(states.CANCELLABLE)}}, limit=10)
+    for dep in running:
+        if dep["number"] < newest["number"] and dep.get("canary") and not dep.get("canary_proceed") \
+                and state_of(dep) in ("waiting", "starting", "watching"):
+            ports.store.collection("deployments").update(
+                dep["id"], {"cancel_requested": actor.label, "superseded_by_number": newest["number"],
+                            "superseded_by_release": True},
+                expect={"status": {"$in": sorted(states.CANCELLABLE)}, "canary_proceed": None})
 
 
 def get_deployment(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:

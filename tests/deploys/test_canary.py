@@ -225,3 +225,31 @@ def test_no_canary_for_a_first_release_a_rerun_a_worker_or_a_preview():
     assert for_new_release(web, True, {}) is None                                       # rollback, restart, resume
     assert for_new_release({**web, "kind": "worker"}, False, {}) is None
     assert for_new_release(web, False, {"preview": {"pr": 2}}) is None                 # a pull request's own traffic
+
+
+def test_a_newer_release_takes_over_a_watched_canary_and_a_rollback_removes_it(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={"percent": 10, "minutes": 30})
+    first = org.deploy(ports, svc)
+    second, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    canary_name = step(second, "canary.service")["plan"]["name"]
+    third = org.queue_deployment(svc, image="nginx:1.29")          # a fix pushed during the watch
+    stopped = continue_to_end(ports, second["id"], owner, seq)
+    assert stopped["status"] == "superseded", stopped["reason"]
+    assert "deployment #3 took over" in stopped["reason"] and "its canary was removed" in stopped["reason"]
+    assert "rollback" not in stopped["reason"]
+    assert canary_name not in ecs_services(launchbay_env, second)
+    assert rule_actions(launchbay_env, second)[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
+    third, owner, seq = until_watching(ports, third["id"])          # its own canary, on its own release
+    assert ecs_services(launchbay_env, third)[canary_name]["taskDefinition"] == third["task_definition"]
+
+    status, rollback = org.call("POST", f"/services/{svc['id']}/rollback", {"deployment_id": first["id"]})
+    assert status == 202, rollback
+    over = continue_to_end(ports, third["id"], owner, seq)
+    assert over["status"] == "superseded" and "rollback deployment" in over["reason"], over["reason"]
+    from tests.support.deploying import run_to_end
+
+    assert run_to_end(ports, rollback["id"])["status"] == "live"
+    assert canary_name not in ecs_services(launchbay_env, third)
+    actions = rule_actions(launchbay_env, third)
+    assert actions[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
