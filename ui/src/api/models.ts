@@ -71,6 +71,10 @@ export interface Service {
   /** web services: each new release first answers `percent` of the traffic for `minutes`, and rolls
    * back if more than `max_5xx_percent` of its answers are 5xx; null: plain rolling deploys */
   canary?: CanarySetting | null;
+  /** web services: only clients from these CIDR blocks (IPv4 or IPv6, at most 4; the API writes
+   * "203.0.113.7" as "203.0.113.7/32") reach it through the load balancer, the others get its 404;
+   * null or []: everyone. Applies with the next deploy */
+  allowed_ips?: string[] | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
   /** the rules of its open alerts, e.g. ["cpu", "restarts"] */
   open_alerts?: string[];

@@ -154,6 +154,10 @@ export function changeLines(c: DeploymentChanges): ReactNode[] {
     lines.push(<>Commit <Code>{short(c.commit.from)}</Code><Arrow /><Code>{short(c.commit.to)}</Code></>);
   }
   for (const s of c.settings) {
+    if (s.field === "allowed_ips") {
+      lines.push(<>reachable from <Addresses ips={s.from} /><Arrow /><Addresses ips={s.to} /></>);
+      continue;
+    }
     lines.push(<>{s.field.replace(/_/g, " ")} <Code>{value(s.from)}</Code><Arrow /><Code>{value(s.to)}</Code></>);
   }
   const names = (kind: string, moves: Record<string, string[]>) => {
@@ -174,6 +178,13 @@ function Image({ ref_ }: { ref_: string | null }) {
   const [name, digest] = ref_.split("@");
   const repo = (name ?? "").split("/").pop();
   return <Code title={ref_}>{digest ? `${repo}@${digest.slice(0, "sha256:".length + 12)}…` : ref_}</Code>;
+}
+
+/** A web service's allowed_ips in a change: its addresses ("203.0.113.0/24, 2001:db8::/32"), or
+ * "everyone" for none (null or []). */
+function Addresses({ ips }: { ips: unknown }) {
+  const list = Array.isArray(ips) ? ips.map(String) : ips ? [String(ips)] : [];
+  return list.length ? <Code>{list.join(", ")}</Code> : <>everyone</>;
 }
 
 /** A setting's value as the CLI shows it: JSON for lists and objects (cut at 80 characters). */

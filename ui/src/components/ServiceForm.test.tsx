@@ -359,3 +359,114 @@ test("canary releases on edit: a changed minute count sends the canary, untickin
   await waitFor(() => expect(patches()).toHaveLength(3));
   expect(patches()[2]).toEqual({ canary: null });
 });
+
+const ONLY = "Only these addresses";
+
+test("who can reach it on create: unticked sends no addresses; ticked, the lines and commas are sent trimmed, each once; a worker has none", async () => {
+  session.set("t");
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => [422, { error: { code: "invalid", message: "stop here", field: "name" } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  const tick = screen.getByRole("checkbox", { name: ONLY });
+  expect((tick as HTMLInputElement).checked).toBe(false);
+  expect(screen.getByText(/Others get a 404 from the load balancer\. Applies with the next deploy\./).id).toBe(tick.getAttribute("aria-describedby"));
+  expect(screen.queryByLabelText("Addresses")).toBeNull();
+  const posts = () => calls.filter((c) => c.method === "POST").map((c) => c.body);
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(1));
+  expect(posts()[0]).not.toHaveProperty("allowed_ips");   // everyone
+
+  await user.click(tick);
+  await user.type(screen.getByLabelText("Addresses"), " 203.0.113.0/24 {Enter}{Enter}2001:db8::/32, 198.51.100.7{Enter}203.0.113.0/24");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(2));
+  expect(posts()[1]).toMatchObject({ kind: "web", allowed_ips: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"] });
+
+  await user.selectOptions(screen.getByLabelText("Kind"), "worker");
+  expect(screen.queryByRole("checkbox", { name: ONLY })).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(3));
+  expect(posts()[2]).not.toHaveProperty("allowed_ips");   // the API refuses it for a worker
+});
+
+test("who can reach it: more than 4 addresses are refused before sending; the API's refusal of an address shows at the addresses", async () => {
+  session.set("t");
+  const message = "allowed_ips[1]: 'office' is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)";
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => [422, { error: { code: "invalid", message, field: "allowed_ips" } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  await user.click(screen.getByRole("checkbox", { name: ONLY }));
+  const addresses = screen.getByLabelText("Addresses");
+  await user.type(addresses, "10.0.0.1{Enter}10.0.0.2{Enter}10.0.0.3{Enter}10.0.0.4{Enter}10.0.0.5");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  const field = addresses.closest(".field") as HTMLElement;
+  expect(within(field).getByRole("alert").textContent).toBe("at most 4 addresses: the load balancer matches at most 5 values per rule, one is the host");
+  expect(addresses.getAttribute("aria-invalid")).toBe("true");
+  expect(document.activeElement).toBe(addresses);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.clear(addresses);
+  await user.type(addresses, "10.0.0.1{Enter}office");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect((await within(field).findByRole("alert")).textContent).toBe(message);
+  expect(document.querySelector(".form-error")).toBeNull();   // at its field, not again under the form
+  expect(calls.filter((c) => c.method === "POST")[0]!.body).toMatchObject({ allowed_ips: ["10.0.0.1", "office"] });
+});
+
+test("who can reach it on edit: the addresses shown, nothing changed sends none, a new list is sent, unticking sends []", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z", allowed_ips: ["203.0.113.0/24"] };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { allowed_ips?: string[] };
+      // the API writes an address as its CIDR block
+      const ips = body.allowed_ips?.map((a) => (a.includes("/") ? a : `${a}/32`));
+      current = { ...current, ...body, ...(ips ? { allowed_ips: ips } : {}), updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const tick = await screen.findByRole("checkbox", { name: ONLY }, { timeout: 5000 });
+  expect((tick as HTMLInputElement).checked).toBe(true);
+  expect((screen.getByLabelText("Addresses") as HTMLTextAreaElement).value).toBe("203.0.113.0/24");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.clear(screen.getByLabelText("Min instances"));
+  await user.type(screen.getByLabelText("Min instances"), "2");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ min_instances: 2 });   // the addresses unchanged: not sent
+
+  await user.type(await screen.findByLabelText("Addresses"), "{Enter}198.51.100.7");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ allowed_ips: ["203.0.113.0/24", "198.51.100.7"] });
+  await waitFor(() => expect((screen.getByLabelText("Addresses") as HTMLTextAreaElement).value).toBe("203.0.113.0/24\n198.51.100.7/32"));
+
+  await user.click(screen.getByRole("checkbox", { name: ONLY }));
+  expect(screen.queryByLabelText("Addresses")).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ allowed_ips: [] });   // everyone
+});

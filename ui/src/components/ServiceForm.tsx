@@ -17,6 +17,7 @@ export interface FormState {
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
   canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string;
+  restrict: boolean; allowed_ips: string;
 }
 
 export function initialState(s?: Service, environment?: string): FormState {
@@ -36,6 +37,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
     canary: !!s?.canary, canary_percent: String(s?.canary?.percent ?? 10), canary_minutes: String(s?.canary?.minutes ?? 5),
     canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2),
+    restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
   };
 }
 
@@ -62,6 +64,15 @@ const num = (v: string) => (v.trim() === "" ? null : Number(v));
 const numOr = (v: string, dflt: number) => num(v) ?? dflt;
 
 const canaryOn = (f: FormState) => f.kind === "web" && f.canary;
+const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
+
+// A load balancer rule matches at most 5 values and the host takes one (chalicelib/catalog/models.py MAX_ALLOWED_IPS).
+export const MAX_ALLOWED_IPS = 4;
+
+/** The addresses typed, one per line or comma-separated, each once; their syntax is the API's to judge. */
+export function addressList(text: string): string[] {
+  return [...new Set(text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean))];
+}
 
 // The number fields of each kind, by form key, with the API field their error belongs to (and
 // whether a decimal is allowed: else a whole number).
@@ -116,6 +127,9 @@ export function toBody(f: FormState): ServiceIn {
     body.canary = f.canary
       ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2) }
       : null;
+    // only when some are given: a new service unticked sends none; on edit, Settings sends [] for a list removed
+    const ips = f.restrict ? addressList(f.allowed_ips) : [];
+    if (ips.length) body.allowed_ips = ips;
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
@@ -148,21 +162,25 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
+  // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
+  const ipsApiError = restrictOn(f) ? Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("allowed_ips"))?.[1] : undefined;
   // the path's field also takes the health check's errors that have no field of their own (not the
   // interval's or grace period's: those show under their fields)
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
   const hcError = err("health_check.path") ?? api?.fields.health_check ??
     Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("health_check.") && !hcOwn.includes(k))?.[1];
   const form = useFocusFirstError<HTMLFormElement>(error, Object.keys(localErr).length ? localErr : null);
-  const unplaced = api && !shownFields.some((n) => api.forField(n)) ? api : !api ? error : null;
+  const unplaced = api && !shownFields.some((n) => api.forField(n)) && !ipsApiError ? api : !api ? error : null;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const bad = parseEnv(f.env).bad;
     const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
     const numbers = numberErrors(f);
-    setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}) });
-    if (!bad && !badBuild && !Object.keys(numbers).length) onSubmit(f);
+    const tooMany = restrictOn(f) && addressList(f.allowed_ips).length > MAX_ALLOWED_IPS
+      ? `at most ${MAX_ALLOWED_IPS} addresses: the load balancer matches at most 5 values per rule, one is the host` : null;
+    setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}) });
+    if (!bad && !badBuild && !tooMany && !Object.keys(numbers).length) onSubmit(f);
   };
 
   return (
@@ -267,6 +285,8 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
 
       {f.kind === "web" && <CanaryFields f={f} set={set} text={text} err={err} fields={api?.fields} />}
 
+      {f.kind === "web" && <AccessFields f={f} set={set} text={text} error={localErr.allowed_ips ?? ipsApiError} />}
+
       {f.kind !== "cron" && (
         <fieldset>
           <legend>Roll back on alerts</legend>
@@ -349,6 +369,31 @@ function CanaryFields({ f, set, text, err, fields }: {
             <input {...text("canary_max_5xx")} inputMode="decimal" />
           </Field>
         </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** Who reaches a web service through its load balancer: everyone, or (ticked) the clients from up
+ * to 4 addresses or CIDR blocks; the others get the load balancer's 404. */
+function AccessFields({ f, set, text, error }: {
+  f: FormState; set: (k: "restrict", v: boolean) => void; text: TextProps; error: string | undefined;
+}) {
+  const hintId = useId();
+  return (
+    <fieldset>
+      <legend>Who can reach it</legend>
+      <label className="check">
+        <input type="checkbox" checked={f.restrict} onChange={(e) => set("restrict", e.target.checked)} aria-describedby={hintId} /> Only
+        these addresses
+      </label>
+      <p id={hintId} className="muted small">
+        Unticked: everyone. Others get a 404 from the load balancer. Applies with the next deploy.
+      </p>
+      {f.restrict && (
+        <Field label="Addresses" hint="One per line, IPv4 or IPv6, a single address or a CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32); at most 4." error={error}>
+          <textarea {...text("allowed_ips")} rows={4} className="mono" spellCheck={false} autoComplete="off" />
+        </Field>
       )}
     </fieldset>
   );

@@ -402,6 +402,21 @@ test("many changes: the first four and Show all, which says whether it is open",
   expect(within(section).getByRole("button", { name: "Show fewer" }).getAttribute("aria-expanded")).toBe("true");
 });
 
+test("who can reach a web service, changed: its addresses in a list, everyone for none", async () => {
+  session.set("t");
+  fakeApi(changesPage(live, () => [200, changes({
+    settings: [{ field: "allowed_ips", from: null, to: ["203.0.113.0/24", "2001:db8::/32"] },
+      { field: "allowed_ips", from: ["198.51.100.7/32"], to: [] }],
+    summary: ["allowed_ips - -> [\"203.0.113.0/24\", \"2001:db8::/32\"]", "allowed_ips [\"198.51.100.7/32\"] -> []"],
+  })]));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Changes since release #1" }, { timeout: 5000 });
+  const list = await within(section).findByRole("list", { name: "2 changes" });
+  expect(within(list).getAllByRole("listitem").map(heard)).toEqual([
+    "reachable from everyone to 203.0.113.0/24, 2001:db8::/32", "reachable from 198.51.100.7/32 to everyone"]);
+  expect(list.textContent).not.toMatch(/[[\]"]|object/);
+});
+
 test("a restart changes nothing; a first release says so; a queued deploy's secrets are read when it runs", async () => {
   session.set("t");
   fakeApi(changesPage(live, () => [200, changes({ unchanged: true })]));

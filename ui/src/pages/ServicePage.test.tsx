@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import { freezeUntilWords } from "../components/FreezeForm";
@@ -417,4 +417,28 @@ test("no canary setting: none in the summary", async () => {
   await screen.findByText("Health check", {}, { timeout: 5000 });
   expect(screen.queryByTestId("canary-setting")).toBeNull();
   expect(screen.queryByText("Canary")).toBeNull();
+});
+
+test("a web service reachable from some addresses only says so in the summary; everyone: no line", async () => {
+  session.set("t");
+  let ips: string[] | null = ["203.0.113.0/24", "2001:db8::/32"];
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", allowed_ips: ips }],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const line = await screen.findByTestId("allowed-ips", {}, { timeout: 5000 });
+  expect(line.previousElementSibling!.textContent).toBe("Reachable from");
+  expect(line.textContent).toBe("203.0.113.0/24, 2001:db8::/32");
+  cleanup();
+
+  for (const none of [[], null]) {
+    ips = none;
+    renderAt("/orgs/o/services/s");
+    await screen.findByText("Health check", {}, { timeout: 5000 });
+    expect(screen.queryByTestId("allowed-ips")).toBeNull();
+    expect(screen.queryByText("Reachable from")).toBeNull();
+    cleanup();
+  }
 });

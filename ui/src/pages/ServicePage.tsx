@@ -217,6 +217,9 @@ function Summary({ org, s, canResume }: { org: string; s: Service; canResume: bo
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.kind === "web" && s.canary && <div><dt>Canary</dt><dd data-testid="canary-setting">{canarySettingWords(s.canary)}</dd></div>}
+      {s.kind === "web" && !!s.allowed_ips?.length && (
+        <div><dt>Reachable from</dt><dd data-testid="allowed-ips" className="mono">{s.allowed_ips.join(", ")}</dd></div>
+      )}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}
       {s.suspended && (

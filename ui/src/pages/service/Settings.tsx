@@ -30,7 +30,8 @@ export function Settings({ org, service, only }: { org: string; service: Service
     const body: Record<string, unknown> = {};
     for (const k of Object.keys({ ...before, ...after }) as (keyof typeof after)[]) {
       if (k === "name" || k === "kind" || k === "environment") continue;
-      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) body[k] = after[k] ?? null;
+      // a setting the form no longer gives is removed: null, or [] for the addresses (everyone)
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) body[k] = after[k] ?? (k === "allowed_ips" ? [] : null);
     }
     patch.mutate(body as ServicePatch);
   };
