@@ -97,6 +97,8 @@ test("plan changes in words: pairs, name lists, words", () => {
   expect(changeWords("memory", [512, 1024])).toBe("memory: 512 → 1024");
   expect(changeWords("owner", [null, "svc_1"])).toBe("owner: none → svc_1");
   expect(changeWords("added", ["A", "B"])).toBe("added: A, B");   // secrets: names, never a pair
+  expect(changeWords("allowed_ips", [["203.0.113.0/24", "2001:db8::/32"], "everyone"]))
+    .toBe("allowed_ips: 203.0.113.0/24, 2001:db8::/32 → everyone");   // a rule's addresses, not JSON
   expect(changeWords("revision", "new")).toBe("revision: new");
   expect(changeWords("targets", [null, { cpu: 60, requests: null }])).toBe('targets: none → {"cpu":60,"requests":null}');
   expect(changeWords("spec", ["a".repeat(100), "b"]).length).toBeLessThan(100);

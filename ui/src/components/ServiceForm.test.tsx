@@ -419,7 +419,11 @@ test("who can reach it: more than 4 addresses are refused before sending; the AP
   expect(document.activeElement).toBe(addresses);
   expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
 
-  await user.clear(addresses);
+  await user.clear(addresses);   // ticked with none: refused too (it would let everyone in)
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect(within(field).getByRole("alert").textContent).toBe("give at least one address, or untick Only these addresses to let everyone in");
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
   await user.type(addresses, "10.0.0.1{Enter}office");
   await user.click(screen.getByRole("button", { name: "Create service" }));
   expect((await within(field).findByRole("alert")).textContent).toBe(message);

@@ -177,8 +177,10 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
     const bad = parseEnv(f.env).bad;
     const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
     const numbers = numberErrors(f);
-    const tooMany = restrictOn(f) && addressList(f.allowed_ips).length > MAX_ALLOWED_IPS
-      ? `at most ${MAX_ALLOWED_IPS} addresses: the load balancer matches at most 5 values per rule, one is the host` : null;
+    const count = restrictOn(f) ? addressList(f.allowed_ips).length : -1;
+    const tooMany = count > MAX_ALLOWED_IPS
+      ? `at most ${MAX_ALLOWED_IPS} addresses: the load balancer matches at most 5 values per rule, one is the host`
+      : count === 0 ? "give at least one address, or untick Only these addresses to let everyone in" : null;
     setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}) });
     if (!bad && !badBuild && !tooMany && !Object.keys(numbers).length) onSubmit(f);
   };

@@ -23,7 +23,9 @@ function later(s: string): string {
 
 function shown(v: unknown): string {
   if (v === null || v === undefined || v === "") return "none";
-  const s = typeof v === "string" ? later(v) : JSON.stringify(v);
+  // a list of words (a rule's client addresses): the words, not JSON
+  const words = Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join(", ") || "none" : null;
+  const s = words ?? (typeof v === "string" ? later(v) : JSON.stringify(v));
   return s.length > MAX ? `${s.slice(0, MAX - 1)}…` : s;
 }
 
