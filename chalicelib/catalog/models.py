@@ -98,6 +98,8 @@ class Canary(BaseModel):
     minutes: int = Field(5, ge=1, le=60, description="how long the new release is watched before it takes all traffic")
     max_5xx_percent: float = Field(2.0, ge=0, le=100, description="the share of 5xx answers above which the canary "
                                    "fails and the deploy rolls back")
+    max_p95_ms: Optional[int] = Field(None, ge=1, le=60000, description="the 95th percentile response time, in ms, "
+                                      "above which the canary fails too; null: latency is not judged")
 
 
 # A load balancer rule matches at most 5 values, and the host takes one (AWS's quota: "condition

@@ -11,6 +11,8 @@ outcome per service:
                            "errors"    -> the rollout passes its health check, then 20-40 % of
                                           requests answer 5xx (a release that fails its users:
                                           the 5xx alert, and auto_rollback, take it from there)
+                           "slow"      -> the rollout passes, then answers 12 times slower (p95
+                                          about 1-1.5 s: a canary's max_p95_ms fails it)
   LAUNCHBAY_SANDBOX_DELAY  seconds before the outcome (default: settings.sandbox_delay_seconds)
 Pure functions of (service, env, started_at, now): no state, so any worker can answer.
 Reasons never repeat the task counts: the engine prints "N of M tasks running" itself.
@@ -36,18 +38,19 @@ def mode(env: Optional[dict[str, str]]) -> str:
         return "ok"
     if value in ("health", "timeout"):
         return value
-    if value in (RELEASE, ERRORS):   # only the release command fails / only the metrics say so
+    if value in (RELEASE, ERRORS, SLOW):   # only the release command fails / only the metrics say so
         return "ok"
     return "crash"  # "1", "crash" or anything unexpected: fail loudly rather than pass
 
 
 ERRORS = "errors"
+SLOW = "slow"
 
 
 def metrics_mode(env: Optional[dict[str, str]]) -> str:
-    """What the tasks' metrics look like: mode(), or 'errors' for a release that went live and
-    answers 5xx (its rollout, task lines and exit codes are those of 'ok')."""
-    return ERRORS if _value(env) == ERRORS else mode(env)
+    """What the tasks' metrics look like: mode(), or 'errors' / 'slow' for a release that went live
+    and answers 5xx / slowly (its rollout, task lines and exit codes are those of 'ok')."""
+    return _value(env) if _value(env) in (ERRORS, SLOW) else mode(env)
 
 
 def delay(env: Optional[dict[str, str]], default: float) -> float:
@@ -198,7 +201,7 @@ def metric_values(m: str, key: str, minute: int, desired: int, web: bool) -> dic
         out["memory"] = {"crash": 60 + 25 * j}.get(m, 35 + 6 * j)
     if web:
         requests = {"crash": 40 + 20 * j, "health": 100 + 50 * j}.get(m, 120 + 80 * j) if up else 0.0
-        slow = 12.0 if m == "health" else 1.0
+        slow = 12.0 if m in ("health", SLOW) else 1.0
         share = {"health": 0.6 + 0.2 * j, ERRORS: 0.2 + 0.2 * j}.get(m, 0.0)
         out.update(requests=round(requests), http_4xx=round(requests * 0.02 * j), http_5xx=round(requests * share))
         if requests:

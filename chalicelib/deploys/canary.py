@@ -2,7 +2,8 @@
 old one, it runs as a second, small ECS service in a target group of its own, and the
 service's listener rules send it `percent` of the requests (a weighted forward). For
 `minutes` the load balancer's counts of that target group are read: more 5xx answers than
-`max_5xx_percent` fail the step, and the deployment rolls back with nothing else changed
+`max_5xx_percent`, or (when set) a 95th percentile response time above `max_p95_ms`, fail the
+step, and the deployment rolls back with nothing else changed
 (the old release kept serving the rest). Passed, or ended early by a person
 (POST …/deployments/{id}/proceed), the release rolls out as usual and the canary is retired:
 the rules forward to the service's own target group alone and the canary service is deleted.
@@ -76,7 +77,7 @@ def public(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     entries = {s["name"]: s for s in dep.get("steps") or []}
     retired = any(entries.get(n, {}).get("status") == "done" for n in (RETIRE, ROLLBACK))
     return {**dep["canary"], "state": state_of(dep), "tasks": size(dep), "retired": retired,
-            "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"),
+            "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"), "p95_ms": watch.get("p95_ms"),
             "watch_started": watch.get("started"), "watch_ends": watch.get("ends"),
             "proceed": dep.get("canary_proceed")}
 
@@ -169,18 +170,24 @@ def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
     started = ctx.step_started
     ends = started + canary["minutes"] * 60
     now = time.time()
-    requests, errors = _counts(ctx, started, now)
+    requests, errors, p95 = _counts(ctx, started, now)
     share = 100.0 * errors / requests if requests else 0.0
+    limit = canary.get("max_p95_ms")
     # whole minutes: the deploy log gets a line when this changes, about once a minute (the counts
     # are one-minute sums too), not at every look
     watched = f"{int(max(now - started, 0) // 60)} of {canary['minutes']} min watched"
-    counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}"
+    counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}" + \
+        (f", p95 {p95:,.0f} ms" if limit and p95 is not None else "")
+    kept = f"the old release kept serving the other {100 - canary['percent']} %"
     if requests >= MIN_REQUESTS and share > canary["max_5xx_percent"]:
         raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min "
-                         f"(at most {canary['max_5xx_percent']:g} % allowed); the old release kept serving "
-                         f"the other {100 - canary['percent']} %")
+                         f"(at most {canary['max_5xx_percent']:g} % allowed); {kept}")
+    if limit and requests >= MIN_REQUESTS and p95 is not None and p95 > limit:
+        raise StepFailed(f"the canary's 95th percentile response time was {p95:,.0f} ms over "
+                         f"{_minutes(now - started)} min (at most {limit:,} ms allowed); {kept}")
     result: dict[str, Any] = {"requests": requests, "http_5xx": errors, "percent_5xx": round(share, 2),
-                              "minutes": round((now - started) / 60, 1)}
+                              "minutes": round((now - started) / 60, 1),
+                              **({"p95_ms": round(p95)} if p95 is not None else {})}
     if dep.get("canary_proceed"):
         return {**result, "state": "proceeded", "by": dep["canary_proceed"]["by"]}
     if now >= ends:
@@ -195,9 +202,10 @@ def _minutes(seconds: float) -> str:
     return f"{max(seconds, 0) / 60:.0f}" if seconds >= 90 else f"{max(seconds, 0) / 60:.1f}"
 
 
-def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int]:
-    """(requests, 5xx answers) of the canary's target group since `started`; recorded on the
-    deployment as the watch's progress."""
+def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int, Optional[float]]:
+    """(requests, 5xx answers, p95 response time in ms or None) of the canary's target group since
+    `started`; recorded on the deployment as the watch's progress. The p95 is each minute's p95
+    weighted by that minute's requests (CloudWatch keeps percentiles per period, not their parts)."""
     from chalicelib.cloud import metrics as cw
 
     dep, cloud = ctx.dep, ctx.cloud
@@ -209,25 +217,31 @@ def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int]:
         watch["published_until"] = cloud.publish_simulated_metrics(  # type: ignore[attr-defined]
             ctx.names.canary_service, tg, lb, after, now=now)
     dims = cw.target_dimensions(tg, lb)
-    queries = [cw.MetricQuery(id=key, namespace=cw.SERIES[key][0], metric=cw.SERIES[key][1], stat="Sum",
-                              dimensions=dims) for key in ("requests", "http_5xx")]
+    queries = [cw.MetricQuery(id=key, namespace=cw.SERIES[key][0], metric=cw.SERIES[key][1], stat=cw.SERIES[key][2],
+                              dimensions=dims) for key in ("requests", "http_5xx", "latency_p95")]
     data = cloud.get_metric_data(queries, datetime.fromtimestamp(first, timezone.utc),
                                  datetime.fromtimestamp(now + 60, timezone.utc), 60)
+    per_minute = data.get("requests", {})
     requests, errors = (int(sum(data.get(key, {}).values())) for key in ("requests", "http_5xx"))
-    watch.update(requests=requests, http_5xx=errors, started=iso_from_epoch(started),
-                 ends=iso_from_epoch(started + dep["canary"]["minutes"] * 60))
+    weighted = [(v, per_minute.get(t, 0.0)) for t, v in data.get("latency_p95", {}).items()]
+    weight = sum(w for _, w in weighted)
+    p95 = 1000.0 * sum(v * w for v, w in weighted) / weight if weight else None   # seconds -> ms
+    watch.update(requests=requests, http_5xx=errors, p95_ms=round(p95) if p95 is not None else None,
+                 started=iso_from_epoch(started), ends=iso_from_epoch(started + dep["canary"]["minutes"] * 60))
     got = ctx.ports.store.collection("deployments").update(dep["id"], {"canary_watch": watch},
                                                            expect={"lease_owner": dep.get("lease_owner")})
     if got is not None:
         dep["canary_watch"] = watch
-    return requests, errors
+    return requests, errors, p95
 
 
 def describe_analysis(ctx: Ctx) -> StepPlan:
     c = ctx.dep["canary"]
     return StepPlan("canary.analysis", "canary watch", ctx.names.canary_service, "wait",
                     description=f"send {c['percent']} % of the requests to the new release for {c['minutes']} min; "
-                                f"more than {c['max_5xx_percent']:g} % 5xx answers roll the deploy back")
+                                f"more than {c['max_5xx_percent']:g} % 5xx answers"
+                                + (f" or a p95 response time above {c['max_p95_ms']:,} ms" if c.get("max_p95_ms") else "")
+                                + " roll the deploy back")
 
 
 def retire(ctx: Ctx, step: str = RETIRE) -> StepPlan:

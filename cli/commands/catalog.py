@@ -446,9 +446,10 @@ def auto_rollback_body(raw: str) -> Optional[dict[str, Any]]:
 
 
 Canary = Annotated[Optional[str], typer.Option(
-    "--canary", metavar="on|off|PERCENT[:MINUTES[:MAX_5XX]]",
+    "--canary", metavar="on|off|PERCENT[:MINUTES[:MAX_5XX[:MAX_P95_MS]]]",
     help="Send each new release a share of a web service's traffic first and watch it: on (10 % for 5 min, "
-         "rolls back above 2 % 5xx), off, or e.g. 20:10:1 (20 % for 10 min, rolls back above 1 %).")]
+         "rolls back above 2 % 5xx), off, or e.g. 20:10:1:800 (20 % for 10 min, rolls back above 1 % 5xx or a "
+         "p95 response time above 800 ms).")]
 
 
 AllowIp = Annotated[Optional[list[str]], typer.Option(
@@ -471,14 +472,15 @@ def canary_body(raw: str) -> Optional[dict[str, Any]]:
         return None
     if value in ("on", "yes", "true"):
         return {}
-    parts = value.split(":")
-    keys = ("percent", "minutes", "max_5xx_percent")
+    parts = value.replace("ms", "").split(":")
+    keys = ("percent", "minutes", "max_5xx_percent", "max_p95_ms")
     try:
         numbers = [float(p) if k == "max_5xx_percent" else int(p) for k, p in zip(keys, parts)]
     except ValueError:
         numbers = []
-    if not numbers or len(parts) > 3:
-        raise typer.BadParameter("on, off, or PERCENT[:MINUTES[:MAX_5XX]], e.g. 10:5:2", param_hint="--canary")
+    if not numbers or len(parts) > len(keys):
+        raise typer.BadParameter("on, off, or PERCENT[:MINUTES[:MAX_5XX[:MAX_P95_MS]]], e.g. 10:5:2 or 10:5:2:800",
+                                 param_hint="--canary")
     return dict(zip(keys, numbers))
 
 

@@ -183,6 +183,8 @@ def canary_words(dep: dict) -> Optional[str]:
     if c.get("requests") is not None:
         rate = 100.0 * (c.get("http_5xx") or 0) / c["requests"] if c["requests"] else 0.0
         counted = f", {c.get('http_5xx') or 0} 5xx of {c['requests']} requests ({rate:.1f} %; rolls back above {c['max_5xx_percent']:g} %)"
+        if c.get("max_p95_ms") and c.get("p95_ms") is not None:
+            counted += f", p95 {c['p95_ms']:,} ms (at most {c['max_p95_ms']:,})"
     state = c["state"]
     if state == "watching":
         return f"watching {share} for {c['minutes']} min{counted}" + \

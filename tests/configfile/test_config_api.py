@@ -92,7 +92,7 @@ def test_plan_apply_export_round_trip(api, ports):
     assert exported["document"]["environments"]["production"]["services"]["web"]["auto_rollback"] == \
         {"window_minutes": 20, "rules": ["http_5xx_rate", "restarts"]}
     assert exported["document"]["environments"]["production"]["services"]["web"]["canary"] == \
-        {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0}
+        {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0}   # unset limits are left out
     assert "canary" not in exported["document"]["environments"]["staging"]["services"]["web"]
     again = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]
     assert again["changes"] == [], again["changes"]

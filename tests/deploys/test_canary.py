@@ -77,7 +77,7 @@ def ecs_services(launchbay_env, dep):
 def test_a_healthy_canary_takes_its_share_then_the_release_rolls_out_and_the_canary_goes(make_org, ports, launchbay_env):
     org = make_org()
     svc = org.service(canary=CANARY, min_instances=4, max_instances=4)
-    assert svc["canary"] == CANARY
+    assert svc["canary"] == {**CANARY, "max_p95_ms": None}
     first = org.deploy(ports, svc)
     assert first["status"] == "live" and first["canary"] is None      # a first release takes all traffic
     assert not any(s["name"].startswith("canary.") for s in first["steps"])
@@ -174,9 +174,9 @@ def test_canary_settings_are_checked_and_a_patch_changes_the_fields_it_names(mak
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 80}})
     assert status == 422 and body["error"]["field"].startswith("canary")
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 25}})
-    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0}
+    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"minutes": 10}})
-    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0}
+    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0, "max_p95_ms": None}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": None})
     assert status == 200 and body["canary"] is None
 
@@ -220,7 +220,7 @@ def test_no_canary_for_a_first_release_a_rerun_a_worker_or_a_preview():
     from chalicelib.deploys.canary import for_new_release
 
     web = {"kind": "web", "canary": {"percent": 20}, "live_deployment_id": "dep_1"}
-    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0}
+    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None}
     assert for_new_release({**web, "live_deployment_id": None}, False, {}) is None     # a first release
     assert for_new_release(web, True, {}) is None                                       # rollback, restart, resume
     assert for_new_release({**web, "kind": "worker"}, False, {}) is None
@@ -253,3 +253,30 @@ def test_a_newer_release_takes_over_a_watched_canary_and_a_rollback_removes_it(m
     assert canary_name not in ecs_services(launchbay_env, third)
     actions = rule_actions(launchbay_env, third)
     assert actions[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
+
+
+def test_a_canary_answering_too_slowly_rolls_back_when_latency_is_judged(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={**CANARY, "max_p95_ms": 500})
+    org.deploy(ports, svc)
+    status, _ = org.call("PATCH", f"/services/{svc['id']}", {"image": "nginx:1.28", "env": {"LAUNCHBAY_SANDBOX_FAIL": "slow"}})
+    assert status == 200
+    dep, owner, seq = until_watching(ports, org.queue_deployment(svc)["id"])
+    pass_minutes(ports, dep, 3)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "rolled_back", (done["status"], done.get("error"))
+    assert "95th percentile response time was" in done["error"] and "at most 500 ms" in done["error"]
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["p95_ms"] > 500 and shown["canary"]["http_5xx"] == 0
+
+
+def test_a_healthy_canary_passes_its_latency_limit(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={**CANARY, "max_p95_ms": 500})
+    org.deploy(ports, svc)
+    dep, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    pass_minutes(ports, dep, 4)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live", done.get("error")
+    watch = step(done, "canary.analysis")["result"]
+    assert watch["state"] == "passed" and 50 <= watch["p95_ms"] <= 500

@@ -1557,6 +1557,12 @@ export interface components {
              */
             max_5xx_percent?: number;
             /**
+             * Max P95 Ms
+             * @description the 95th percentile response time, in ms, above which the canary fails too; null: latency is not judged
+             * @default null
+             */
+            max_p95_ms?: number | null;
+            /**
              * Minutes
              * @description how long the new release is watched before it takes all traffic
              * @default 5
