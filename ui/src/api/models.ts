@@ -51,7 +51,10 @@ export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
 export type SleepWindow = Required<components["schemas"]["SleepWindowIn"]>;
 
 /** A web service's canary setting (chalicelib/deploys/canary.py); the API fills in the defaults. */
-export type CanarySetting = Required<components["schemas"]["Canary"]>;
+export type CanarySetting = Required<Omit<components["schemas"]["Canary"], "max_p95_ms">> & {
+  /** the p95 response time, in ms, above which a canary also fails (null or absent: not judged) */
+  max_p95_ms?: number | null;
+};
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
 export type Kind = "web" | "worker" | "cron";
@@ -160,6 +163,8 @@ export type CanaryState = "waiting" | "starting" | "watching" | "passed" | "proc
 export interface DeployCanary extends CanarySetting {
   state: CanaryState; tasks: number; retired: boolean;
   requests: number | null; http_5xx: number | null;
+  /** the canary's 95th percentile response time so far, in ms (each minute's, weighted by its requests) */
+  p95_ms?: number | null;
   watch_started: string | null; watch_ends: string | null;
   proceed: { by: string; at: string } | null;
 }

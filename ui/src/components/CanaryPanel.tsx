@@ -19,7 +19,11 @@ const timeOfDay = (iso: string) => new Date(iso).toLocaleTimeString(undefined, {
 
 /** "10 % for 5 min, rolls back above 2 % 5xx": a canary setting in one line. */
 export const canarySettingWords = (c: CanarySetting) =>
-  `${c.percent} % for ${c.minutes} min, rolls back above ${c.max_5xx_percent} % 5xx`;
+  `${c.percent} % for ${c.minutes} min, rolls back above ${c.max_5xx_percent} % 5xx` +
+  (c.max_p95_ms != null ? ` or a p95 above ${count(c.max_p95_ms)} ms` : "");
+
+/** ", p95 120 ms" when latency is judged and was measured. */
+const p95Words = (c: DeployCanary) => (c.max_p95_ms != null && c.p95_ms != null ? `, p95 ${count(c.p95_ms)} ms` : "");
 
 /** A few words for a deployment list ("canary watching"; "canary" alone before and when it did not run). */
 export function canaryTag(c: DeployCanary): string {
@@ -45,13 +49,13 @@ export function watchedMinutes(d: Deployment, c: DeployCanary, now = Date.now())
 /** "312 requests, 0.3 % 5xx" so far (none counted yet: says so). */
 function countedWords(c: DeployCanary): string {
   if (!c.requests) return "no requests yet";
-  return `${plural(c.requests, "request")}, ${(100 * (c.http_5xx ?? 0) / c.requests).toFixed(1)} % 5xx`;
+  return `${plural(c.requests, "request")}, ${(100 * (c.http_5xx ?? 0) / c.requests).toFixed(1)} % 5xx${p95Words(c)}`;
 }
 
 /** "0 of 1,203 requests answered 5xx" (or that none reached it). */
 function answeredWords(c: DeployCanary): string {
   if (!c.requests) return "no requests reached it";
-  return `${count(c.http_5xx ?? 0)} of ${plural(c.requests, "request")} answered 5xx`;
+  return `${count(c.http_5xx ?? 0)} of ${plural(c.requests, "request")} answered 5xx${p95Words(c)}`;
 }
 
 /** Where the canary is, in words. */
@@ -70,7 +74,9 @@ export function canaryStateWords(d: Deployment, c: DeployCanary, now = Date.now(
       if (step && step.name !== "canary.analysis") {
         return `Failed while starting (step ${step.name}), before it answered any traffic: the live release kept serving all of it.`;
       }
-      const share = c.requests ? ` (${(100 * (c.http_5xx ?? 0) / c.requests).toFixed(1)} %, more than the ${limit} allowed)` : "";
+      const slow = c.max_p95_ms != null && c.p95_ms != null && c.p95_ms > c.max_p95_ms;
+      const share = slow ? ` (p95 more than the ${count(c.max_p95_ms!)} ms allowed)`
+        : c.requests ? ` (${(100 * (c.http_5xx ?? 0) / c.requests).toFixed(1)} %, more than the ${limit} allowed)` : "";
       return `Failed${watched != null ? ` after ${minutes(watched)} min` : ""}: ${answeredWords(c)}${share}. ` +
         `The live release kept serving the other ${100 - c.percent} %.`;
     }
@@ -138,7 +144,7 @@ export function CanaryPanel({ org, d, canary: c, canProceed }: { org: string; d:
       <h2 id={headingId}>Canary</h2>
       <p>
         {c.percent} % of the traffic on {plural(c.tasks, "task")} of the new release, watched for {c.minutes} min;
-        more than {c.max_5xx_percent} % 5xx answers roll it back.
+        more than {c.max_5xx_percent} % 5xx answers{c.max_p95_ms != null ? ` or a p95 response time above ${count(c.max_p95_ms)} ms` : ""} roll it back.
       </p>
       <p className="canary-state" data-state={c.state}><strong>{canaryStateWords(d, c, now)}</strong></p>
       {after && <p>{after}</p>}

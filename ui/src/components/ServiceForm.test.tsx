@@ -322,7 +322,7 @@ test("canary releases: what is not a number is refused at its field; unticked, a
 test("canary releases on edit: a changed minute count sends the canary, unticking sends null, nothing changed sends no canary", async () => {
   session.set("t");
   let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
-    canary: { percent: 10, minutes: 5, max_5xx_percent: 2 } };
+    canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null } };
   const calls = fakeApiShared({
     ...signedIn(),
     "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
@@ -352,12 +352,17 @@ test("canary releases on edit: a changed minute count sends the canary, untickin
   await user.type(minutes, "10");
   await user.click(screen.getByRole("button", { name: "Save changes" }));
   await waitFor(() => expect(patches()).toHaveLength(2));
-  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 10, max_5xx_percent: 2 } });
+  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 10, max_5xx_percent: 2, max_p95_ms: null } });
+
+  await user.type(screen.getByLabelText("Roll back above p95 (ms)"), "800");   // latency judged too
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ canary: { percent: 10, minutes: 10, max_5xx_percent: 2, max_p95_ms: 800 } });
 
   await user.click(tick);
   await user.click(screen.getByRole("button", { name: "Save changes" }));
-  await waitFor(() => expect(patches()).toHaveLength(3));
-  expect(patches()[2]).toEqual({ canary: null });
+  await waitFor(() => expect(patches()).toHaveLength(4));
+  expect(patches()[3]).toEqual({ canary: null });
 });
 
 const ONLY = "Only these addresses";

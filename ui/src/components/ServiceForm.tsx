@@ -16,7 +16,7 @@ export interface FormState {
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
-  canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string;
+  canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string;
   restrict: boolean; allowed_ips: string;
 }
 
@@ -36,7 +36,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     rollback: !!s?.auto_rollback, rollback_window: String(s?.auto_rollback?.window_minutes ?? 15),
     rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
     canary: !!s?.canary, canary_percent: String(s?.canary?.percent ?? 10), canary_minutes: String(s?.canary?.minutes ?? 5),
-    canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2),
+    canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2), canary_p95: s?.canary?.max_p95_ms != null ? String(s.canary.max_p95_ms) : "",
     restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
   };
 }
@@ -84,7 +84,7 @@ const NUMBERS: [keyof FormState, string, (f: FormState) => boolean, "decimal"?][
   ["hc_interval", "health_check.interval_seconds", (f) => f.kind === "web"],
   ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
   ["canary_percent", "canary.percent", canaryOn], ["canary_minutes", "canary.minutes", canaryOn],
-  ["canary_max_5xx", "canary.max_5xx_percent", canaryOn, "decimal"],
+  ["canary_max_5xx", "canary.max_5xx_percent", canaryOn, "decimal"], ["canary_p95", "canary.max_p95_ms", canaryOn],
 ];
 
 /** A field error per number field holding something that is not a whole number, or not a number
@@ -125,7 +125,8 @@ export function toBody(f: FormState): ServiceIn {
     if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
     // always sent (web services only: the API refuses it for the others): unticking turns it off (null)
     body.canary = f.canary
-      ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2) }
+      ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2),
+          max_p95_ms: f.canary_p95.trim() ? num(f.canary_p95) : null }
       : null;
     // only when some are given: a new service unticked sends none; on edit, Settings sends [] for a list removed
     const ips = f.restrict ? addressList(f.allowed_ips) : [];
@@ -355,7 +356,7 @@ function CanaryFields({ f, set, text, err, fields }: {
       </label>
       <p id={hintId} className="muted small">
         The first release takes all the traffic. After that, a new release first answers this share of the requests while the live
-        one answers the rest; if it answers more 5xx than allowed, it is rolled back before the rest of the traffic sees it.
+        one answers the rest; if it answers more 5xx (or slower) than allowed, it is rolled back before the rest of the traffic sees it.
         Rollbacks, restarts and resumes roll out as usual.
       </p>
       {f.canary && (
@@ -369,6 +370,9 @@ function CanaryFields({ f, set, text, err, fields }: {
           </Field>
           <Field label="Roll back above (% 5xx)" hint="Of the new release's answers, 0 to 100; judged once 20 requests reached it." error={err("canary.max_5xx_percent")}>
             <input {...text("canary_max_5xx")} inputMode="decimal" />
+          </Field>
+          <Field label="Roll back above p95 (ms)" hint="Optional: the new release's 95th percentile response time, 1 to 60,000; empty: latency is not judged." error={err("canary.max_p95_ms")}>
+            <input {...text("canary_p95")} inputMode="numeric" />
           </Field>
         </div>
       )}

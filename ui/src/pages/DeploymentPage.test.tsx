@@ -2,7 +2,7 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { DeployCanary, Deployment, PhaseRecord, Step } from "../api/models";
-import { canaryStateWords, canaryTag } from "../components/CanaryPanel";
+import { canarySettingWords, canaryStateWords, canaryTag } from "../components/CanaryPanel";
 import { phases, reasonWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
 import { freezeUntilWords } from "../components/FreezeForm";
@@ -836,6 +836,14 @@ test("the canary's other states in words; no Canary section without one", async 
     .toBe(`Ended early by ann@example.com at ${new Date(by.at).toLocaleTimeString(undefined, { timeStyle: "short" })} after 2 of 5 min: 0 of 312 requests answered 5xx.`);
   expect(canaryTag(canaryOf({ state: "watching" }))).toBe("canary watching");
   expect(canaryTag(canaryOf({ state: "waiting" }))).toBe("canary");
+  // judged on latency too: its p95 is said, and a slow one fails on it
+  const slow = { max_p95_ms: 500, requests: 1203, http_5xx: 0, watch_started: at(0) };
+  expect(d("live", { ...slow, state: "passed", p95_ms: 120 }, [{ name: "canary.analysis", status: "done", result: { state: "passed", minutes: 5 } }]))
+    .toBe("Passed after 5 min: 0 of 1,203 requests answered 5xx, p95 120 ms.");
+  expect(d("rolled_back", { ...slow, state: "failed", p95_ms: 1450 }, [{ name: "canary.analysis", status: "failed", result: null, finished: at(180) }]))
+    .toMatch(/^Failed after 3 min: 0 of 1,203 requests answered 5xx, p95 1,450 ms \(p95 more than the 500 ms allowed\)\./);
+  expect(canarySettingWords({ percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: 800 }))
+    .toBe("10 % for 5 min, rolls back above 2 % 5xx or a p95 above 800 ms");
 
   session.set("t");
   fakeApi(canaryApi(() => dep({ status: "live", finished: at(3) })));
