@@ -26,8 +26,8 @@ def create(org, project):
     who = actor(bp)
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
-    approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows", "sleep_windows"},
-                               exclude_none=True)
+    approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows", "sleep_windows",
+                                        "allowed_ips"}, exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
                                                     body.env, place, body.branch, approval, body.promote_to))
 

@@ -40,7 +40,7 @@ def effective_region(ports: Ports, env: dict[str, Any]) -> str:
 def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     """`region` is what was set (null: the default); `effective_region` where its services deploy."""
     out = {k: env.get(k) for k in ("id", "org_id", "project_id", "name", "domain_suffix", "env", "aws_account_id",
-                                   "region", "branch", "preview", "created", "updated")}
+                                   "region", "branch", "preview", "allowed_ips", "created", "updated")}
     target = ports.store.collection("environments").get(env["promote_to_id"]) if env.get("promote_to_id") else None
     out["promote_to"] = target["name"] if target else None   # (a deleted target promotes nowhere)
     from chalicelib.catalog import freezes  # (it reads environments through this module)
@@ -167,7 +167,7 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
             if doc is None:
                 raise NotFound("environment not found", field="environment")
-            if {"name", "env"} & set(changes):
+            if {"name", "env", "allowed_ips"} & set(changes):
                 refresh_services(ports, doc)
             audit.record(ports, actor, org_id, "environment.update", "environment", current["id"],
                          {"fields": sorted(changes), **({"aws_account_id": changes.get("aws_account_id"),
@@ -360,7 +360,10 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     if with_secrets:
         authorize(ports, actor, org_id, "secret.write")
     place = {k: source[k] for k in ("aws_account_id", "region") if source.get(k)}   # deploys where the source does
-    target = create_environment(ports, actor, org_id, project_id, name, domain_suffix, source.get("env"), place)
+    # reachable from where the source is (a preview of a locked staging is locked too)
+    kept = {"allowed_ips": list(source["allowed_ips"])} if source.get("allowed_ips") else None
+    target = create_environment(ports, actor, org_id, project_id, name, domain_suffix, source.get("env"), place,
+                                approval=kept)
     services = list(iter_all(ports.store.collection("services"), {"environment_id": source["id"]}))
     copied = []
     for svc in services:
@@ -465,6 +468,13 @@ def delete_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, 
 
 
 # --- what a service gets ------------------------------------------------------------------
+
+def effective_allowed_ips(ports: Ports, service: dict[str, Any]) -> list[str]:
+    """The client addresses a web service answers: its own, else its environment's ([]: everyone)."""
+    if service.get("kind") != "web":
+        return []
+    return list(service.get("allowed_ips") or of_service(ports, service).get("allowed_ips") or [])
+
 
 def effective_env(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
     """The environment's variables, overridden by the service's own."""

@@ -417,6 +417,9 @@ class EnvironmentIn(BaseModel):
                                              "owner to approve them (rollbacks and restarts do not)")
     prevent_self_approval: Optional[bool] = Field(None, description="with require_approval: the person who asked for "
                                                   "a deploy cannot approve it")
+    allowed_ips: Optional[list[str]] = Field(
+        None, max_length=MAX_ALLOWED_IPS, description="only clients from these addresses reach the environment's web "
+        "services that set none of their own (a service's own allowed_ips win); null or []: everyone")
     promote_to: Optional[str] = Field(None, max_length=64, description="another environment of the project (name or "
                                       "id): each new release that goes live here is promoted there, service by "
                                       "service (the same image by digest; its approval rules apply); null: none")
@@ -436,6 +439,11 @@ class EnvironmentIn(BaseModel):
     @classmethod
     def _env(cls, v):
         return None if v is None else _check_env(v)
+
+    @field_validator("allowed_ips")
+    @classmethod
+    def _allowed_ips(cls, v):
+        return None if v is None else allowed_networks(v)
 
     @field_validator("domain_suffix")
     @classmethod

@@ -27,8 +27,9 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     spec["env"] = environments.effective_env(ports, service)
     if service.get("release_command"):   # only then, as source below: other fingerprints stay as they were
         spec["release_command"] = list(service["release_command"])
-    if service.get("allowed_ips"):   # the listener rules' source addresses (deploys/steps.py _rule)
-        spec["allowed_ips"] = list(service["allowed_ips"])
+    allowed = environments.effective_allowed_ips(ports, service)
+    if allowed:   # the listener rules' source addresses (deploys/steps.py _rule); only then: fingerprints stay
+        spec["allowed_ips"] = allowed
     if service.get("source"):  # only then: the fingerprint of an image service stays as it was
         spec.update(source=dict(service["source"]), build_env=dict(service.get("build_env") or {}))
     return spec

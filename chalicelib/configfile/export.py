@@ -35,6 +35,8 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
         for kind in ("freeze_windows", "sleep_windows"):
             if env_doc.get(kind):
                 block[kind] = [dict(w) for w in env_doc[kind]]
+        if env_doc.get("allowed_ips"):
+            block["allowed_ips"] = list(env_doc["allowed_ips"])
         target = ports.store.collection("environments").get(env_doc.get("promote_to_id") or "")
         if target is not None:
             block["promote_to"] = target["name"]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chalicelib.catalog.models import (
     ENVIRONMENT_NAME,
+    MAX_ALLOWED_IPS,
     Autoscaling,
     FreezeWindowIn,
     HealthCheck,
@@ -134,8 +135,18 @@ class EnvironmentSpec(BaseModel):
     sleep_windows: Optional[list[SleepWindowIn]] = Field(None, max_length=10, description=(
         "when its services sleep, each {start, end, timezone, reason}: suspended when a window opens, resumed when it "
         "closes; []: never; left out: kept as they are"))
+    allowed_ips: Optional[list[str]] = Field(None, max_length=MAX_ALLOWED_IPS, description=(
+        "only clients from these addresses (IPv4/IPv6, CIDR or single) reach its web services that set none of their "
+        "own; []: everyone; left out: kept as they are"))
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
+
+    @field_validator("allowed_ips")
+    @classmethod
+    def _allowed_ips(cls, v):
+        from chalicelib.catalog.models import allowed_networks
+
+        return None if v is None else allowed_networks(v)
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(
         "managed databases, caches and buckets by name (lower-case letters, digits, hyphens)"))
     services: dict[ServiceName, ServiceSpec] = Field(default_factory=dict)

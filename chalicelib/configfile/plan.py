@@ -158,6 +158,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
         for kind in ("freeze_windows", "sleep_windows"):   # the whole list, when the file names it
             if kind in env_spec.model_fields_set:
                 approval[kind] = [w.model_dump() for w in getattr(env_spec, kind) or []]
+        if "allowed_ips" in env_spec.model_fields_set:
+            approval["allowed_ips"] = list(env_spec.allowed_ips or [])
         wanted_env = {"domain_suffix": env_spec.domain_suffix, "env": dict(env_spec.env), "branch": env_spec.branch,
                       **place, **approval}
         env_fields = ENV_FIELDS + tuple(place) + tuple(approval)
@@ -166,7 +168,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                             "fields": wanted_env})
         else:
             now = {k: bool(have["doc"].get(k)) if k in APPROVAL_FIELDS else
-                   have["doc"].get(k) or ({} if k == "env" else [] if k in ("freeze_windows", "sleep_windows") else None)
+                   have["doc"].get(k) or ({} if k == "env" else [] if k in ("freeze_windows", "sleep_windows", "allowed_ips") else None)
                    for k in env_fields}
             fields = _diff(now, wanted_env, env_fields)
             if fields:

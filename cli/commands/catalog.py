@@ -98,6 +98,19 @@ def _approval(env: dict[str, Any]) -> str:
     return "approval (not the asker's)" if env.get("prevent_self_approval") else "approval"
 
 
+AllowIp = Annotated[Optional[list[str]], typer.Option(
+    "--allow-ip", metavar="CIDR", help="Only clients from this address or CIDR block reach the web service "
+    "(repeatable, at most 4; replaces the list). Others get the load balancer's 404.")]
+AllowAny = Annotated[bool, typer.Option("--allow-any", help="Let every client address reach the web service again.")]
+
+
+def allowed_ips_body(allow_ip: Optional[list[str]], allow_any: bool) -> Optional[list[str]]:
+    """--allow-ip / --allow-any as the API's allowed_ips ([] opens it; None: not given)."""
+    if allow_ip and allow_any:
+        raise typer.BadParameter("give --allow-ip or --allow-any, not both", param_hint="--allow-any")
+    return [] if allow_any else (list(allow_ip) if allow_ip else None)
+
+
 def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
     # where it deploys: the region set, else the platform's (an API before effective_region: as set)
@@ -164,7 +177,9 @@ def _where(env: dict[str, Any]) -> str:
 
   launchbay envs update staging --promote-to production      [dim]# each new live release goes on to production[/dim]
 
-  launchbay envs update staging --no-promote""")
+  launchbay envs update staging --no-promote
+
+  launchbay envs update staging --allow-ip 203.0.113.0/24   [dim]# its web services: the office only[/dim]""")
 def envs_update(
     ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
     require_approval: Annotated[Optional[bool], typer.Option(
@@ -177,20 +192,25 @@ def envs_update(
         "Promote each new release that goes live here to this environment (same image; its approval rules apply).")
     )] = None,
     no_promote: Annotated[bool, typer.Option("--no-promote", help="Stop promoting new releases on by themselves.")] = False,
+    allow_ip: AllowIp = None, allow_any: AllowAny = False,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
-    """Change whether an environment's deploys need approval (admin or owner), and where its new
-    live releases are promoted by themselves."""
+    """Change whether an environment's deploys need approval (admin or owner), where its new
+    live releases are promoted by themselves, and which client addresses reach its web services
+    (those that set none of their own; with their next deploy)."""
     if promote_to and no_promote:
         raise typer.BadParameter("--promote-to and --no-promote contradict each other", param_hint="--no-promote")
     body: dict[str, Any] = {k: v for k, v in (("require_approval", require_approval),
                                               ("prevent_self_approval", prevent_self_approval)) if v is not None}
     if promote_to or no_promote:
         body["promote_to"] = promote_to or None
+    allowed = allowed_ips_body(allow_ip, allow_any)
+    if allowed is not None:
+        body["allowed_ips"] = allowed
     if not body:
         raise typer.BadParameter("say what to change: --require-approval, --no-require-approval, "
-                                 "--prevent-self-approval, --allow-self-approval, --promote-to or --no-promote",
-                                 param_hint="ENV")
+                                 "--prevent-self-approval, --allow-self-approval, --promote-to, --no-promote, "
+                                 "--allow-ip or --allow-any", param_hint="ENV")
     s = Session(json, org=org, project=project)
     env = s.client.patch(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}"), body)
 
@@ -201,6 +221,10 @@ def envs_update(
         if "promote_to" in body:
             s.out.line(f"{env['name']}: new live releases are promoted to {env['promote_to']}" if env.get("promote_to")
                        else f"{env['name']}: new releases are not promoted by themselves")
+        if "allowed_ips" in body:
+            s.out.line(f"{env['name']}: its web services answer {', '.join(env['allowed_ips'])} only (those without "
+                       "their own list), from their next deploy" if env.get("allowed_ips")
+                       else f"{env['name']}: its web services answer everyone (those without their own list)")
     s.out.result(env, human)
 
 
@@ -450,19 +474,6 @@ Canary = Annotated[Optional[str], typer.Option(
     help="Send each new release a share of a web service's traffic first and watch it: on (10 % for 5 min, "
          "rolls back above 2 % 5xx), off, or e.g. 20:10:1:800 (20 % for 10 min, rolls back above 1 % 5xx or a "
          "p95 response time above 800 ms).")]
-
-
-AllowIp = Annotated[Optional[list[str]], typer.Option(
-    "--allow-ip", metavar="CIDR", help="Only clients from this address or CIDR block reach the web service "
-    "(repeatable, at most 4; replaces the list). Others get the load balancer's 404.")]
-AllowAny = Annotated[bool, typer.Option("--allow-any", help="Let every client address reach the web service again.")]
-
-
-def allowed_ips_body(allow_ip: Optional[list[str]], allow_any: bool) -> Optional[list[str]]:
-    """--allow-ip / --allow-any as the API's allowed_ips ([] opens it; None: not given)."""
-    if allow_ip and allow_any:
-        raise typer.BadParameter("give --allow-ip or --allow-any, not both", param_hint="--allow-any")
-    return [] if allow_any else (list(allow_ip) if allow_ip else None)
 
 
 def canary_body(raw: str) -> Optional[dict[str, Any]]:

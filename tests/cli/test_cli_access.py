@@ -14,3 +14,9 @@ def test_allowed_addresses_are_set_shown_and_opened_again_from_the_cli(cli, acco
     both = cli("services", "update", "web", "--allow-ip", "10.0.0.0/8", "--allow-any", ok=None)
     assert both.exit_code != 0 and "not both" in both.stderr
     assert cli("services", "update", "web", "--allow-any", "--json").json()["allowed_ips"] == []
+
+
+def test_an_environment_s_allowed_addresses_from_the_cli(cli, account):
+    said = cli("envs", "update", "production", "--allow-ip", "203.0.113.0/24").stdout
+    assert "production: its web services answer 203.0.113.0/24 only" in said
+    assert cli("envs", "update", "production", "--allow-any", "--json").json()["allowed_ips"] == []

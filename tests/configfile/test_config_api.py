@@ -37,6 +37,7 @@ environments:
         schedule: "0 3 * * *"
   staging:
     domain_suffix: staging.example.com
+    allowed_ips: [203.0.113.0/24]
     services:
       web:
         kind: web
@@ -94,12 +95,14 @@ def test_plan_apply_export_round_trip(api, ports):
     assert exported["document"]["environments"]["production"]["services"]["web"]["canary"] == \
         {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0}   # unset limits are left out
     assert "canary" not in exported["document"]["environments"]["staging"]["services"]["web"]
+    assert exported["document"]["environments"]["staging"]["allowed_ips"] == ["203.0.113.0/24"]
     again = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]
     assert again["changes"] == [], again["changes"]
 
     # a field-by-field change, and deletes only with allow_delete
     edited = SHOP.replace("max_instances: 4", "max_instances: 6").replace(
-        "  staging:\n    domain_suffix: staging.example.com\n    services:\n      web:\n        kind: web\n"
+        "  staging:\n    domain_suffix: staging.example.com\n    allowed_ips: [203.0.113.0/24]\n    services:\n"
+        "      web:\n        kind: web\n"
         "        image: nginx:1.27\n        port: 8080\n", "")
     plan2 = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]
     update = next(c for c in plan2["changes"] if c["action"] == "update")

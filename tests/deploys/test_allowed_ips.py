@@ -70,3 +70,26 @@ def test_allowed_ips_are_checked(make_org):
     for extra, field, words in cases:
         status, body = org.call("POST", f"/projects/{prj}/services", {"name": "w", "image": "nginx:1.27", "port": 80, **extra})
         assert status == 422 and body["error"]["field"].startswith(field) and words in body["error"]["message"], body
+
+
+def test_an_environment_s_addresses_reach_its_web_services_without_their_own_and_its_clones(make_org, ports, launchbay_env):
+    org = make_org()
+    prj = org.project("p")
+    envs = f"/projects/{prj['id']}/environments"
+    web = org.service(name="web")
+    own = org.service(name="admin", allowed_ips=["198.51.100.7"])
+    jobs = org.service(name="jobs", kind="worker", port=None)
+    for svc in (web, own, jobs):
+        assert org.deploy(ports, svc)["status"] == "live"
+    status, env = org.call("PATCH", f"{envs}/production", {"allowed_ips": ["203.0.113.0/24", "192.0.2.1"]})
+    assert status == 200 and env["allowed_ips"] == ["203.0.113.0/24", "192.0.2.1/32"]
+    needs = {s["name"]: s["needs_deploy"] for s in org.call("GET", f"/projects/{prj['id']}/services")[1]["items"]}
+    assert needs == {"web": True, "admin": False, "jobs": False}      # only the one it changes
+    assert sources(rule(launchbay_env, org.deploy(ports, web))) == ["192.0.2.1/32", "203.0.113.0/24"]
+    assert sources(rule(launchbay_env, org.deploy(ports, own))) == ["198.51.100.7/32"]   # its own list wins
+
+    status, clone = org.call("POST", f"{envs}/production/clone", {"name": "staging"})
+    assert status == 201 and clone["allowed_ips"] == ["203.0.113.0/24", "192.0.2.1/32"]
+    status, bad = org.call("PATCH", f"{envs}/production", {"allowed_ips": ["somewhere"]})
+    assert status == 422 and bad["error"]["field"].startswith("allowed_ips")
+    assert org.call("PATCH", f"{envs}/production", {"allowed_ips": []})[1]["allowed_ips"] == []

@@ -1658,6 +1658,12 @@ export interface components {
         /** EnvironmentIn */
         EnvironmentIn: {
             /**
+             * Allowed Ips
+             * @description only clients from these addresses reach the environment's web services that set none of their own (a service's own allowed_ips win); null or []: everyone
+             * @default null
+             */
+            allowed_ips?: string[] | null;
+            /**
              * Aws Account Id
              * @description the AWS account connection its services deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own
              * @default null
@@ -1727,6 +1733,12 @@ export interface components {
         };
         /** EnvironmentPatch */
         EnvironmentPatch: {
+            /**
+             * Allowed Ips
+             * @description only clients from these addresses reach the environment's web services that set none of their own (a service's own allowed_ips win); null or []: everyone
+             * @default null
+             */
+            allowed_ips?: string[] | null;
             /**
              * Aws Account Id
              * @description the AWS account connection its services deploy through (POST /orgs/{org}/aws-accounts); null: the platform's own
