@@ -133,10 +133,10 @@ def ensure_default(ports: Ports, org_id: str, project_id: str) -> dict[str, Any]
 def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, name: str,
                        domain_suffix: Optional[str] = None, env: Optional[dict[str, str]] = None,
                        place: Optional[dict[str, Any]] = None, branch: Optional[str] = None,
-                       approval: Optional[dict[str, bool]] = None, promote_to: Optional[str] = None) -> dict[str, Any]:
-    """`approval`: {require_approval, prevent_self_approval, freeze_windows} (deploys/service.approve,
-    catalog/windows.py); `promote_to`:
-    the environment its new live releases are promoted to (deploys/promote.py)."""
+                       approval: Optional[dict[str, Any]] = None, promote_to: Optional[str] = None) -> dict[str, Any]:
+    """`approval`: the settings it starts with besides these: {require_approval, prevent_self_approval,
+    freeze_windows, sleep_windows, allowed_ips} (deploys/service.approve, catalog/windows.py);
+    `promote_to`: the environment its new live releases are promoted to (deploys/promote.py)."""
     authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     where = _where(ports, org_id, {}, place or {}) if place else {}
