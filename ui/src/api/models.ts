@@ -39,6 +39,11 @@ export interface Environment {
   sleeping?: { until: string; reason: string } | null;
   /** when its services next go to sleep and wake (ISO times), while awake; null: no windows, or asleep */
   next_sleep?: { starts: string; until: string; reason: string } | null;
+  /** only clients from these CIDR blocks (IPv4 or IPv6, at most 4; "192.0.2.1" is written
+   * "192.0.2.1/32") reach its web services that set no `allowed_ips` of their own (a service's own
+   * list wins), the others get the load balancer's 404; null or []: everyone. Applies with each
+   * service's next deploy */
+  allowed_ips?: string[] | null;
 }
 /** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when; a freeze
  * window's has `by` "freeze window" and the `window`. */

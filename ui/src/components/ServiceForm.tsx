@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
+import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import { Field, FormError, useFocusFirstError } from "./Field";
@@ -65,14 +66,6 @@ const numOr = (v: string, dflt: number) => num(v) ?? dflt;
 
 const canaryOn = (f: FormState) => f.kind === "web" && f.canary;
 const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
-
-// A load balancer rule matches at most 5 values and the host takes one (chalicelib/catalog/models.py MAX_ALLOWED_IPS).
-export const MAX_ALLOWED_IPS = 4;
-
-/** The addresses typed, one per line or comma-separated, each once; their syntax is the API's to judge. */
-export function addressList(text: string): string[] {
-  return [...new Set(text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean))];
-}
 
 // The number fields of each kind, by form key, with the API field their error belongs to (and
 // whether a decimal is allowed: else a whole number).
@@ -164,7 +157,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
   // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
-  const ipsApiError = restrictOn(f) ? Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("allowed_ips"))?.[1] : undefined;
+  const ipsApiError = restrictOn(f) ? addressesApiError(api) : undefined;
   // the path's field also takes the health check's errors that have no field of their own (not the
   // interval's or grace period's: those show under their fields)
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
@@ -178,10 +171,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
     const bad = parseEnv(f.env).bad;
     const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
     const numbers = numberErrors(f);
-    const count = restrictOn(f) ? addressList(f.allowed_ips).length : -1;
-    const tooMany = count > MAX_ALLOWED_IPS
-      ? `at most ${MAX_ALLOWED_IPS} addresses: the load balancer matches at most 5 values per rule, one is the host`
-      : count === 0 ? "give at least one address, or untick Only these addresses to let everyone in" : null;
+    const tooMany = restrictOn(f) ? addressCountError(addressList(f.allowed_ips).length) : null;
     setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}) });
     if (!bad && !badBuild && !tooMany && !Object.keys(numbers).length) onSubmit(f);
   };
@@ -397,7 +387,7 @@ function AccessFields({ f, set, text, error }: {
         Unticked: everyone. Others get a 404 from the load balancer. Applies with the next deploy.
       </p>
       {f.restrict && (
-        <Field label="Addresses" hint="One per line, IPv4 or IPv6, a single address or a CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32); at most 4." error={error}>
+        <Field label="Addresses" hint={ADDRESSES_HINT} error={error}>
           <textarea {...text("allowed_ips")} rows={4} className="mono" spellCheck={false} autoComplete="off" />
         </Field>
       )}

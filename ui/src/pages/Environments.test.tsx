@@ -206,3 +206,26 @@ test("a developer sees the freeze but neither Freeze… nor Unfreeze", async () 
   expect(table.textContent).toContain("frozen audit · until lifted");
   expect(within(table).queryByRole("button", { name: /freeze/i })).toBeNull();
 });
+
+test("an environment reachable from some addresses only says so under its name, with its other words; everyone: nothing", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(true),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/aws-accounts": () => [200, { items: [], next: null }],
+    [`GET ${ENVS}`]: () => [200, { items: [
+      env("production", { allowed_ips: ["203.0.113.0/24", "192.0.2.1/32"], freeze: { reason: "audit", until: null, by: "o", at: "x" } }),
+      env("staging", { allowed_ips: [] }), env("preview", { allowed_ips: null }),
+    ], next: null }],
+  });
+  renderAt("/orgs/o/projects/p");
+  const table = await screen.findByRole("table", { name: "Environments" });
+  const row = (name: string) => table.querySelector(`tr[data-environment=${name}]`) as HTMLTableRowElement;
+  await waitFor(() => expect(row("production").cells[0]!.textContent).toContain("frozen audit · until lifted"));
+  const words = within(row("production").cells[0]!).getByText("reachable from 203.0.113.0/24, 192.0.2.1/32");
+  expect(words.tagName).toBe("SMALL");
+  expect(row("staging").textContent).not.toContain("reachable from");
+  expect(row("preview").textContent).not.toContain("reachable from");
+  expect(within(row("production")).getByRole("button", { name: "Who can reach production…" })).toBeTruthy();
+});

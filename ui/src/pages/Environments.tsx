@@ -13,6 +13,7 @@ import { AutoPromoteForm } from "../components/AutoPromoteForm";
 import { FreezeForm, freezeUntilWords } from "../components/FreezeForm";
 import { byWindow, FreezeWindowsForm, windowFreezeWords, windowsWords } from "../components/FreezeWindowsForm";
 import { asleepWords, SleepScheduleForm, sleepWords } from "../components/SleepScheduleForm";
+import { AllowedIpsForm, envAddressWords } from "../components/AllowedIpsForm";
 
 interface Place { account: string; region: string }
 
@@ -117,8 +118,8 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   const [mode, setMode] = useState<"view" | "clone" | "move" | "approval" | "promote" | "freeze" | "unfreeze" | "delete">("view");
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
-  // the freeze windows' and the sleep schedule's dialogs, as Promote…
-  const [windowing, setWindowing] = useState<"freeze" | "sleep" | null>(null);
+  // the freeze windows', the sleep schedule's and the client addresses' dialogs, as Promote…
+  const [windowing, setWindowing] = useState<"freeze" | "sleep" | "ips" | null>(null);
   const others = ctx.names.filter((n) => n !== env.name);
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
@@ -146,6 +147,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
           <small className="sleep-note" data-asleep=""><span className="badge badge-idle">asleep</span> {asleepWords(env.sleeping)}</small>
         )}
         {sleepWords(env) && <small className="sleep-windows-note muted">{sleepWords(env)}</small>}
+        {envAddressWords(env) && <small className="ips-note muted" data-allowed-ips="">{envAddressWords(env)}</small>}
       </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
@@ -180,6 +182,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                   : <button className="link" onClick={() => setMode("freeze")} aria-label={`Freeze ${env.name}…`}>Freeze…</button>}
                 <button className="link" onClick={() => setWindowing("freeze")} aria-haspopup="dialog" aria-label={`Freeze windows for ${env.name}…`}>Freeze windows…</button>
                 <button className="link" onClick={() => setWindowing("sleep")} aria-haspopup="dialog" aria-label={`Sleep schedule for ${env.name}…`}>Sleep schedule…</button>
+                <button className="link" onClick={() => setWindowing("ips")} aria-haspopup="dialog" aria-label={`Who can reach ${env.name}…`}>Who can reach it…</button>
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
@@ -189,6 +192,10 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
           onDone={() => { setWindowing(null); refresh(); }} onCancel={() => setWindowing(null)} />}
         {windowing === "sleep" && <SleepScheduleForm org={ctx.org} project={ctx.project} env={env}
           onDone={() => { setWindowing(null); refresh(); }} onCancel={() => setWindowing(null)} />}
+        {/* its web services without a list of their own then need a deploy: their pages say so */}
+        {windowing === "ips" && <AllowedIpsForm org={ctx.org} project={ctx.project} env={env}
+          onDone={() => { setWindowing(null); refresh(); void qc.invalidateQueries({ queryKey: ["service", ctx.org] }); }}
+          onCancel={() => setWindowing(null)} />}
         {promoting && <PromoteDialog org={ctx.org} project={ctx.project} from={env.name} others={others} onClose={() => setPromoting(false)} />}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}
         {mode === "move" && <MoveForm ctx={ctx} env={env} onDone={() => { setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}

@@ -442,3 +442,35 @@ test("a web service reachable from some addresses only says so in the summary; e
     cleanup();
   }
 });
+
+test("a web service without a list of its own says its environment's; its own list wins; a worker says none", async () => {
+  session.set("t");
+  let own: string[] | null = null;
+  let kind = "web";
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind, environment_id: "env_prod", live_deployment_id: "d1", allowed_ips: own }],
+    "GET /v1/orgs/o/services/s/deployments": empty, "GET /v1/orgs/o/services/s/releases": empty,
+    "GET /v1/orgs/o/projects/p/environments/env_prod": () => [200, {
+      id: "env_prod", project_id: "p", name: "production", domain_suffix: null, env: {}, freeze: null, allowed_ips: ["203.0.113.0/24"],
+    }],
+  });
+  renderAt("/orgs/o/services/s");
+  const line = await screen.findByTestId("allowed-ips", {}, { timeout: 5000 });
+  expect(line.previousElementSibling!.textContent).toBe("Reachable from");
+  expect(line.textContent).toBe("203.0.113.0/24 (its environment's)");
+  cleanup();
+
+  own = ["198.51.100.7/32"];   // the service's own list wins
+  renderAt("/orgs/o/services/s");
+  await waitFor(() => expect(screen.getByTestId("allowed-ips").textContent).toBe("198.51.100.7/32"), { timeout: 5000 });
+  cleanup();
+
+  own = null;
+  kind = "worker";   // no load balancer: nothing to say
+  renderAt("/orgs/o/services/s");
+  await screen.findByText("Kind", {}, { timeout: 5000 });
+  await screen.findByText("worker");
+  expect(screen.queryByTestId("allowed-ips")).toBeNull();
+  cleanup();
+});

@@ -18,6 +18,7 @@ import { TeardownNote } from "../components/TeardownNote";
 import { canarySettingWords } from "../components/CanaryPanel";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
+import { addressWords } from "../lib/addresses";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
@@ -93,7 +94,7 @@ export default function ServicePage() {
       {pausing === "suspend" && <SuspendDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {pausing === "resume" && <ResumeDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
-      <Summary org={org} s={s} canResume={can("deploy")} />
+      <Summary org={org} s={s} canResume={can("deploy")} envIps={env?.allowed_ips} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
       <nav className="tabs" aria-label="Service sections">
         {tabs.map(([id, label]) => (
@@ -204,8 +205,10 @@ function PrivateAddress({ address }: { address: string }) {
   );
 }
 
-function Summary({ org, s, canResume }: { org: string; s: Service; canResume: boolean }) {
+/** envIps: its environment's client addresses, which a web service without a list of its own answers only */
+function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canResume: boolean; envIps: string[] | null | undefined }) {
   const from = s.last_error_deployment;
+  const ownIps = !!s.allowed_ips?.length;
   return (
     <dl className="summary">
       <div><dt>Kind</dt><dd>{s.kind}</dd></div>
@@ -217,8 +220,14 @@ function Summary({ org, s, canResume }: { org: string; s: Service; canResume: bo
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.kind === "web" && s.canary && <div><dt>Canary</dt><dd data-testid="canary-setting">{canarySettingWords(s.canary)}</dd></div>}
-      {s.kind === "web" && !!s.allowed_ips?.length && (
-        <div><dt>Reachable from</dt><dd data-testid="allowed-ips" className="mono">{s.allowed_ips.join(", ")}</dd></div>
+      {s.kind === "web" && (ownIps || !!envIps?.length) && (
+        <div>
+          <dt>Reachable from</dt>
+          <dd data-testid="allowed-ips">
+            <span className="mono">{addressWords(ownIps ? s.allowed_ips : envIps)}</span>
+            {!ownIps && <span className="muted"> (its environment's)</span>}
+          </dd>
+        </div>
       )}
       {s.release_command && <div><dt>Release command</dt><dd className="mono">{s.release_command.join(" ")}</dd></div>}
       {s.kind === "cron" && <div><dt>Schedule</dt><dd>{scheduleWords(s.schedule ?? "")} <span className="mono muted nowrap">{s.schedule}</span></dd></div>}

@@ -8,7 +8,7 @@ export const env = (name: string, over: Record<string, unknown> = {}) => ({
   id: "env_" + name, project_id: "p", name, domain_suffix: null, env: {}, status: "active", aws_account_id: null, region: null,
   effective_region: "us-east-1", deploys_to: "platform account", require_approval: false, prevent_self_approval: false,
   promote_to: null, freeze: null as unknown, freeze_windows: [] as unknown[], next_freeze: null as unknown,
-  sleep_windows: [] as unknown[], sleeping: null as unknown, next_sleep: null as unknown,
+  sleep_windows: [] as unknown[], sleeping: null as unknown, next_sleep: null as unknown, allowed_ips: null as string[] | null,
   created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z", ...over,
 });
 
