@@ -280,3 +280,20 @@ def test_a_healthy_canary_passes_its_latency_limit(make_org, ports, launchbay_en
     assert done["status"] == "live", done.get("error")
     watch = step(done, "canary.analysis")["result"]
     assert watch["state"] == "passed" and 50 <= watch["p95_ms"] <= 500
+
+
+def test_cancel_during_the_watch_rolls_back_and_removes_the_canary(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={"percent": 10, "minutes": 30})
+    first = org.deploy(ports, svc)
+    dep, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    canary_name = step(dep, "canary.service")["plan"]["name"]
+    status, asked = org.call("POST", f"/deployments/{dep['id']}/cancel")
+    assert status == 200 and asked["cancel_requested"]
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "rolled_back" and "cancelled by" in done["error"], (done["status"], done.get("error"))
+    assert [s["name"] for s in done["steps"]][-3:] == ["rollback.canary", "rollback.service", "rollback.rollout"]
+    assert canary_name not in ecs_services(launchbay_env, done)
+    assert rule_actions(launchbay_env, done)[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["retired"] is True
