@@ -101,8 +101,9 @@ def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
 
 
 def forward_action(target_group_arn: str, canary: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
-    """Forward to the target group, or split with a canary's ({"target_group_arn", "percent"})."""
-    if not canary or not canary.get("percent"):
+    """Forward to the target group, or split with a canary's ({"target_group_arn", "percent"}; a
+    share of 0 still names its group: ECS takes a target group only once a load balancer uses it)."""
+    if not canary:
         return [{"Type": "forward", "TargetGroupArn": target_group_arn}]
     share = int(canary["percent"])
     return [{"Type": "forward", "ForwardConfig": {"TargetGroups": [

@@ -26,7 +26,7 @@ from chalicelib.deploys.plan import Action, Call, KnownAfterApply, StepPlan, kno
 if TYPE_CHECKING:
     from chalicelib.deploys.steps import Ctx, Pending
 
-STEPS = ("canary.target_group", "canary.service", "canary.rollout", "canary.traffic", "canary.analysis")
+STEPS = ("canary.target_group", "canary.attach", "canary.service", "canary.rollout", "canary.traffic", "canary.analysis")
 RETIRE = "canary.retire"
 ROLLBACK = "rollback.canary"
 MIN_REQUESTS = 20        # fewer answers than this in the watch say nothing about the error rate
@@ -127,9 +127,10 @@ def _hosts(ctx: Ctx) -> list[str]:
             if isinstance(r, dict) and r.get("host")]
 
 
-def _route(ctx: Ctx, step: str, percent: int) -> StepPlan:
+def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
     """Every host of the service forwards `percent` to the canary's target group, the rest to the
-    service's own (0: the service's own alone)."""
+    service's own (0: the service's own alone; with `attach`, the canary's group named at weight 0)."""
+    split = bool(percent) or attach
     listener, main = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
     canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
     if not canary_tg and step != "canary.traffic":   # no canary was made (a rollback of one that failed first)
@@ -138,13 +139,13 @@ def _route(ctx: Ctx, step: str, percent: int) -> StepPlan:
     for host in hosts:
         found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
         now = (found or {}).get("weights") or ({found["target_group_arn"]: 100} if found else {})
-        wanted = {main: 100 - percent, **({canary_tg: percent} if percent else {})}
+        wanted = {main: 100 - percent, **({canary_tg: percent} if split else {})}
         if now != wanted:
             changes[host] = [_shares(now, canary_tg), _shares(wanted, canary_tg)]
         calls.append(Call("ensure_listener_rule", {
             "listener_arn": listener, "host": host, "path": "/*", "target_group_arn": main,
             "owner": ctx.dep["service_id"], "allowed_ips": sorted(ctx.spec.get("allowed_ips") or []) or None,
-            "canary": {"target_group_arn": canary_tg, "percent": percent} if percent else None}))
+            "canary": {"target_group_arn": canary_tg, "percent": percent} if split else None}))
     action: Action = "update" if changes else "no-op"
     result = {"hosts": hosts, "percent": percent}
     return StepPlan(step, "listener rules (canary share)", ", ".join(hosts) or "-", action, changes, calls,
@@ -154,6 +155,13 @@ def _route(ctx: Ctx, step: str, percent: int) -> StepPlan:
 def _shares(weights: dict[str, int], canary_tg: Optional[str]) -> str:
     share = weights.get(canary_tg or "", 0) if canary_tg else 0
     return f"{share} % to the canary" if share else "all to the service"
+
+
+def attach(ctx: Ctx) -> StepPlan:
+    """The canary's target group joins the service's rules at weight 0, before its ECS service is
+    made: ECS refuses a target group no load balancer uses ("does not have an associated load
+    balancer"). No request goes to it yet."""
+    return _route(ctx, "canary.attach", 0, attach=True)
 
 
 def traffic(ctx: Ctx) -> StepPlan:

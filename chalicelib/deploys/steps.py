@@ -759,7 +759,8 @@ TOUCHES_RUNTIME = {"service", "schedule", "canary.service"}
 def _canary_steps() -> tuple[list[Step], Step]:
     from chalicelib.deploys import canary as c
 
-    return [Step("canary.target_group", "deploying", c.target_group), Step("canary.service", "deploying", c.service),
+    return [Step("canary.target_group", "deploying", c.target_group), Step("canary.attach", "deploying", c.attach),
+            Step("canary.service", "deploying", c.service),
             Step("canary.rollout", "deploying", wait=c.rollout, describe=c.describe_rollout),
             Step("canary.traffic", "deploying", c.traffic),
             Step("canary.analysis", "deploying", wait=c.analysis, describe=c.describe_analysis)], \

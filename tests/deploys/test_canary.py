@@ -103,6 +103,9 @@ def test_a_healthy_canary_takes_its_share_then_the_release_rolls_out_and_the_can
     watch = step(done, "canary.analysis")["result"]
     assert watch["state"] == "passed" and watch["requests"] >= 20 and watch["http_5xx"] == 0
     names = [s["name"] for s in done["steps"]]
+    # its target group joins the rules (at weight 0) before ECS is given it: ECS refuses a group no load balancer uses
+    assert names.index("canary.target_group") < names.index("canary.attach") < names.index("canary.service")
+    assert step(done, "canary.attach")["plan"]["calls"][0]["args"]["canary"]["percent"] == 0
     assert names.index("canary.analysis") < names.index("service") < names.index("rollout") < names.index("canary.retire")
     # afterwards: one service on the new release, the rule forwards to its own target group alone
     running = ecs_services(launchbay_env, done)
