@@ -69,8 +69,9 @@ def rule_actions(launchbay_env, dep):
 def ecs_services(launchbay_env, dep):
     cluster = (dep.get("target") or {}).get("cluster") or "launchbay"
     ecs = aws(launchbay_env, "ecs")
-    arns = ecs.list_services(cluster=cluster)["serviceArns"]
-    found = ecs.describe_services(cluster=cluster, services=arns)["services"] if arns else []
+    arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster) for a in page["serviceArns"]]
+    found = [s for i in range(0, len(arns), 10)   # at most 10 a call
+             for s in ecs.describe_services(cluster=cluster, services=arns[i:i + 10])["services"]]
     return {s["serviceName"]: s for s in found if s["status"] == "ACTIVE"}
 
 

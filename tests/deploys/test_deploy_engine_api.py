@@ -74,7 +74,9 @@ def test_a_live_web_service_says_where_it_answers(api, ports, launchbay_env):
     # what the load balancer really has: its DNS name, and a rule for the host
     elb = boto3.client("elbv2", endpoint_url=launchbay_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    lb = next(x for x in elb.describe_load_balancers()["LoadBalancers"] if x["DNSName"] == ends["load_balancer"])
+    # every page: the sandbox holds the load balancers of every test before this one
+    lb = next(x for page in elb.get_paginator("describe_load_balancers").paginate() for x in page["LoadBalancers"]
+              if x["DNSName"] == ends["load_balancer"])
     assert lb["LoadBalancerName"] == dep["target"]["load_balancer"]
     rules = elb.describe_rules(ListenerArn=elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])
                                ["Listeners"][0]["ListenerArn"])["Rules"]
