@@ -215,7 +215,8 @@ def test_deleting_a_service_mid_canary_removes_the_canary_too(make_org, ports, l
     assert status in (200, 202)
     assert teardown.run(ports, svc["id"]) == "deleted"
     assert canary_name not in ecs_services(launchbay_env, dep)
-    groups = aws(launchbay_env, "elbv2").describe_target_groups()["TargetGroups"]
+    groups = [g for page in aws(launchbay_env, "elbv2").get_paginator("describe_target_groups").paginate()
+              for g in page["TargetGroups"]]
     assert canary_tg not in [g["TargetGroupArn"] for g in groups]
     assert step(dep, "target_group")["result"]["arn"] not in [g["TargetGroupArn"] for g in groups]
 
