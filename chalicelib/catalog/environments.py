@@ -469,16 +469,17 @@ def delete_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, 
 
 # --- what a service gets ------------------------------------------------------------------
 
-def effective_allowed_ips(ports: Ports, service: dict[str, Any]) -> list[str]:
+def effective_allowed_ips(service: dict[str, Any], env: dict[str, Any]) -> list[str]:
     """The client addresses a web service answers: its own, else its environment's ([]: everyone)."""
     if service.get("kind") != "web":
         return []
-    return list(service.get("allowed_ips") or of_service(ports, service).get("allowed_ips") or [])
+    return list(service.get("allowed_ips") or env.get("allowed_ips") or [])
 
 
-def effective_env(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
-    """The environment's variables, overridden by the service's own."""
-    return {**(of_service(ports, service).get("env") or {}), **(service.get("env") or {})}
+def effective_env(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> dict[str, str]:
+    """The environment's variables (`env`: its document, when the caller has read it), overridden by
+    the service's own."""
+    return {**((env if env is not None else of_service(ports, service)).get("env") or {}), **(service.get("env") or {})}
 
 
 def secret_scopes(ports: Ports, service: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -24,10 +24,11 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     """What a deploy of the service runs: its settings, with its environment's variables
     under its own."""
     spec = {k: service.get(k) for k in SPEC_FIELDS}
-    spec["env"] = environments.effective_env(ports, service)
+    env = environments.of_service(ports, service)   # read once: its variables and its allowed addresses
+    spec["env"] = environments.effective_env(ports, service, env)
     if service.get("release_command"):   # only then, as source below: other fingerprints stay as they were
         spec["release_command"] = list(service["release_command"])
-    allowed = environments.effective_allowed_ips(ports, service)
+    allowed = environments.effective_allowed_ips(service, env)
     if allowed:   # the listener rules' source addresses (deploys/steps.py _rule); only then: fingerprints stay
         spec["allowed_ips"] = allowed
     if service.get("source"):  # only then: the fingerprint of an image service stays as it was
