@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 STEPS = ("canary.target_group", "canary.attach", "canary.service", "canary.rollout", "canary.traffic", "canary.analysis")
 RETIRE = "canary.retire"
 ROLLBACK = "rollback.canary"
+OPEN = ("waiting", "starting", "watching")   # states with a watch still to end (proceed, or a newer release)
 MIN_REQUESTS = 20        # fewer answers than this in the watch say nothing about the error rate
 LOOK_SECONDS = 15.0      # how often the watch reads the load balancer's counts
 
@@ -50,6 +51,11 @@ def size(dep: dict[str, Any]) -> int:
     """Tasks of the canary: its share of the service's tasks, at least one."""
     desired = max(int((dep.get("spec") or {}).get("min_instances") or 1), 1)
     return max(1, math.ceil(desired * dep["canary"]["percent"] / 100))
+
+
+def began(dep: dict[str, Any]) -> bool:
+    """Whether the deployment started a canary: its retirement (or its rollback's) is owed."""
+    return any(s["name"] == STEPS[0] for s in dep.get("steps") or [])
 
 
 def state_of(dep: dict[str, Any]) -> str:
@@ -130,6 +136,8 @@ def _hosts(ctx: Ctx) -> list[str]:
 def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
     """Every host of the service forwards `percent` to the canary's target group, the rest to the
     service's own (0: the service's own alone; with `attach`, the canary's group named at weight 0)."""
+    from chalicelib.deploys.steps import rule_sources
+
     split = bool(percent) or attach
     listener, main = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
     canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
@@ -144,7 +152,7 @@ def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
             changes[host] = [_shares(now, canary_tg), _shares(wanted, canary_tg)]
         calls.append(Call("ensure_listener_rule", {
             "listener_arn": listener, "host": host, "path": "/*", "target_group_arn": main,
-            "owner": ctx.dep["service_id"], "allowed_ips": sorted(ctx.spec.get("allowed_ips") or []) or None,
+            "owner": ctx.dep["service_id"], "allowed_ips": rule_sources(ctx.spec),
             "canary": {"target_group_arn": canary_tg, "percent": percent} if split else None}))
     action: Action = "update" if changes else "no-op"
     result = {"hosts": hosts, "percent": percent}

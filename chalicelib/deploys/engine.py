@@ -295,8 +295,7 @@ def _reveal(ports: Ports, ref: plan.SecretValue) -> str:
 def _run_steps(ports: Ports, dep: dict, owner: str) -> Outcome:
     if dep["status"] == "rollback_pending":  # failed after touching ECS; the rollback has not started yet
         return _start_rollback(ports, dep, owner)
-    ctx = steps.Ctx(ports=ports, dep=dep,
-                    results={s["name"]: s.get("result") for s in dep["steps"] if s["status"] == "done"})
+    ctx = steps.Ctx(ports=ports, dep=dep, results=_done(dep))
     for step in _steps(ports, dep):
         name, status = step.name, step.status
         if name in ctx.results:
@@ -474,14 +473,18 @@ def _cancel(ports: Ports, dep: dict, owner: str, before: str) -> Outcome:
     return Outcome("done", detail="status changed meanwhile")
 
 
+def _done(dep: dict) -> dict[str, Any]:
+    """name -> result of the deployment's finished steps (what the next steps plan from)."""
+    return {s["name"]: s.get("result") for s in dep["steps"] if s.get("status") == "done"}
+
+
 def _retire_canary(ports: Ports, dep: dict) -> str:
     """A deployment stopped for another after its canary began: the rules forward to the service
     alone again and the canary service goes (the taker makes its own). -> words for its reason."""
     from chalicelib.deploys import canary
 
-    done = {s["name"]: s.get("result") for s in dep["steps"] if s.get("status") == "done"}
-    started = any(s["name"] == "canary.target_group" for s in dep["steps"])
-    if not started or canary.RETIRE in done:
+    done = _done(dep)
+    if not canary.began(dep) or canary.RETIRE in done:
         return ""
     ctx = steps.Ctx(ports=ports, dep=dep, results=done)
     plan.execute(ctx.cloud, canary.retire(ctx), lambda ref: _reveal(ports, ref))

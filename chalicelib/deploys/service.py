@@ -3,7 +3,7 @@ cancelling, rolling back. Status changes go through chalicelib.lifecycle."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from chalicelib import lifecycle, tasks
 from chalicelib.accounts.service import authorize, load_in_org
@@ -217,33 +217,34 @@ def supersede_older(ports: Ports, newest: dict[str, Any], waiting: bool = True) 
         lifecycle.move(ports, dep, "superseded", f"superseded by deployment #{newest['number']}")
 
 
+def _stop_older(ports: Ports, actor: Actor, newest: dict[str, Any], which: Callable[[dict[str, Any]], bool],
+                extra: Optional[dict[str, Any]] = None, expect: Optional[dict[str, Any]] = None) -> None:
+    """Ask the service's running deployments older than `newest` that `which` picks to stop at their
+    next step boundary for it (engine._cancel: superseded, without rolling back themselves)."""
+    running, _ = ports.store.collection("deployments").find(
+        {"service_id": newest["service_id"], "status": {"$in": sorted(states.CANCELLABLE)}}, limit=10)
+    for dep in running:
+        if dep["number"] < newest["number"] and which(dep):
+            ports.store.collection("deployments").update(
+                dep["id"], {"cancel_requested": actor.label, "superseded_by_number": newest["number"], **(extra or {})},
+                expect={"status": {"$in": sorted(states.CANCELLABLE)}, **(expect or {})})
+
+
 def take_over(ports: Ports, actor: Actor, rollback_dep: dict[str, Any]) -> None:
     """A user's rollback does not queue behind a hung deploy: the running one is asked to stop
     at its next step boundary (without rolling back itself) and frees the service."""
-    running, _ = ports.store.collection("deployments").find(
-        {"service_id": rollback_dep["service_id"], "status": {"$in": sorted(states.CANCELLABLE)}}, limit=10)
-    for dep in running:
-        if dep["number"] < rollback_dep["number"]:
-            ports.store.collection("deployments").update(
-                dep["id"], {"cancel_requested": actor.label, "superseded_by_number": rollback_dep["number"]},
-                expect={"status": {"$in": sorted(states.CANCELLABLE)}})
+    _stop_older(ports, actor, rollback_dep, lambda dep: True)
 
 
 def supersede_canary(ports: Ports, actor: Actor, newest: dict[str, Any]) -> None:
     """A newer release does not wait out an older one's canary watch: the older stops at its next
     look (its canary removed, nothing rolled back: the service never ran it) and the newer goes out,
     through a canary of its own if the service has one. One already past its watch finishes first."""
-    from chalicelib.deploys.canary import state_of
+    from chalicelib.deploys.canary import OPEN, state_of
 
-    running, _ = ports.store.collection("deployments").find(
-        {"service_id": newest["service_id"], "status": {"$in": sorted(states.CANCELLABLE)}}, limit=10)
-    for dep in running:
-        if dep["number"] < newest["number"] and dep.get("canary") and not dep.get("canary_proceed") \
-                and state_of(dep) in ("waiting", "starting", "watching"):
-            ports.store.collection("deployments").update(
-                dep["id"], {"cancel_requested": actor.label, "superseded_by_number": newest["number"],
-                            "superseded_by_release": True},
-                expect={"status": {"$in": sorted(states.CANCELLABLE)}, "canary_proceed": None})
+    _stop_older(ports, actor, newest,
+                lambda dep: bool(dep.get("canary")) and not dep.get("canary_proceed") and state_of(dep) in OPEN,
+                extra={"superseded_by_release": True}, expect={"canary_proceed": None})
 
 
 def get_deployment(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:
@@ -381,10 +382,10 @@ def proceed(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
     if dep.get("canary_proceed"):
         raise StateConflict(f"deployment #{dep['number']} is already proceeding (asked by "
                             f"{dep['canary_proceed']['by']})", field="deployment")
-    from chalicelib.deploys.canary import state_of
+    from chalicelib.deploys.canary import OPEN, state_of
 
     state = state_of(dep)
-    if dep["status"] not in states.CANCELLABLE or state in CANARY_OVER:
+    if dep["status"] not in states.CANCELLABLE or state not in OPEN:
         raise StateConflict(f"deployment #{dep['number']} is {dep['status']} and its canary "
                             f"{state.replace('_', ' ')}: there is no watch to end", field="status")
     new = ports.store.collection("deployments").update(
@@ -394,10 +395,6 @@ def proceed(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
         return proceed(ports, actor, org_id, deployment_id)   # changed meanwhile: say what it is now
     audit.record(ports, actor, org_id, "deployment.canary_proceed", "deployment", deployment_id)
     return new
-
-
-# a canary in these states has no watch left to end
-CANARY_OVER = {"passed", "proceeded", "failed", "not_started"}
 
 
 def _awaiting(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[str, Any]:

@@ -401,15 +401,20 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
         changes["target_group"] = [found["target_group_arn"], tg]
     if found and found.get("owner") is None:  # ours from before ownership tags: tagged now
         changes["owner"] = [None, owner]
-    allowed = sorted(ctx.spec.get("allowed_ips") or [])
-    if found and sorted(found.get("allowed_ips") or []) != allowed:
-        changes["allowed_ips"] = [found.get("allowed_ips") or "everyone", allowed or "everyone"]
+    sources = rule_sources(ctx.spec)
+    if found and sorted(found.get("allowed_ips") or []) != (sources or []):
+        changes["allowed_ips"] = [found.get("allowed_ips") or "everyone", sources or "everyone"]
     return _plan(step, resource, host, found, changes,
                  [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
-                                                "target_group_arn": tg, "owner": owner,
-                                                "allowed_ips": allowed or None})],
+                                                "target_group_arn": tg, "owner": owner, "allowed_ips": sources})],
                  {"arn": found["arn"], "host": host} if found else None,
                  lambda outs: {"arn": outs[-1], "host": host})
+
+
+def rule_sources(spec: dict[str, Any]) -> Optional[list[str]]:
+    """The client addresses a release's listener rules admit, sorted as the load balancer's are
+    compared (None: everyone). Every rule of the service says the same, a canary's included."""
+    return sorted(spec.get("allowed_ips") or []) or None
 
 
 def listener_rule(ctx: Ctx) -> StepPlan:
@@ -811,8 +816,8 @@ def rollback_steps_of(dep: dict[str, Any], previous: dict[str, Any]) -> list[Ste
     the service's own target group alone), then the previous release is put back."""
     from chalicelib.deploys import canary
 
-    started = any(s["name"] == "canary.target_group" for s in dep.get("steps") or [])
-    return ([Step(canary.ROLLBACK, "rolling_back", canary.rollback)] if started else []) + rollback_steps(previous)
+    return ([Step(canary.ROLLBACK, "rolling_back", canary.rollback)] if canary.began(dep) else []) + \
+        rollback_steps(previous)
 
 
 def stop_release(ports: Ports, dep: dict[str, Any]) -> str:
