@@ -1,4 +1,4 @@
-"""Managed resources (databases, caches, buckets) of a project's environments, and links."""
+"""Managed resources (databases, caches, buckets, volumes) of a project's environments, and links."""
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
@@ -65,11 +65,12 @@ def links(org, svc):
 
 @endpoint(bp, ORG + "/services/{svc}/links/{res}", "PUT",
           "Link a resource of the service's environment: the next deploy gives the service its connection "
-          "(DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager", 200, LinkIn, tag=TAG)
+          "(DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a "
+          "bucket, or mounts a volume at `path`", 200, LinkIn, tag=TAG)
 def link(org, svc, res):
     who = actor(bp)
     body = parse_body(bp, LinkIn)
-    return resources.link(ports(), who, org, svc, res, body.variable)
+    return resources.link(ports(), who, org, svc, res, body.variable, path=body.path, read_only=body.read_only)
 
 
 @endpoint(bp, ORG + "/services/{svc}/links/{res}", "DELETE", "Unlink a resource (the next deploy drops the variable)",

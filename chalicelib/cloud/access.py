@@ -72,7 +72,14 @@ _RESOURCES = [
     "elasticache:DescribeReplicationGroups", "elasticache:AddTagsToResource", "elasticache:CreateSnapshot",
     "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:PutBucketPublicAccessBlock",
     "s3:PutEncryptionConfiguration", "s3:PutBucketTagging",
-    "ec2:DeleteSecurityGroup",
+    "elasticfilesystem:CreateFileSystem", "elasticfilesystem:DescribeFileSystems",
+    "elasticfilesystem:DeleteFileSystem", "elasticfilesystem:CreateMountTarget",
+    "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:DeleteMountTarget",
+    "elasticfilesystem:CreateAccessPoint", "elasticfilesystem:DescribeAccessPoints",
+    "elasticfilesystem:DeleteAccessPoint", "elasticfilesystem:PutLifecycleConfiguration",
+    "elasticfilesystem:TagResource", "elasticfilesystem:CreateTags",
+    "ec2:DeleteSecurityGroup", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
 ]
 
 
@@ -103,6 +110,14 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
          "Resource": f"arn:{p}:ecr:*:*:repository/launchbay/*"},
         {"Sid": "OwnRoles", "Effect": "Allow", "Action": ["iam:GetRole", "iam:CreateRole", "iam:PutRolePolicy",
                                                           "iam:TagRole"], "Resource": roles},
+        # one task role per service (cloud/foundation.py ensure_task_role), and only those
+        {"Sid": "TaskRoles", "Effect": "Allow", "Action": ["iam:GetRole", "iam:CreateRole", "iam:TagRole",
+                                                           "iam:GetRolePolicy", "iam:PutRolePolicy",
+                                                           "iam:DeleteRolePolicy", "iam:DeleteRole"],
+         "Resource": f"arn:{p}:iam::*:role/{naming.TASK_ROLE_PREFIX}*"},
+        {"Sid": "PassTaskRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": f"arn:{p}:iam::*:role/{naming.TASK_ROLE_PREFIX}*",
+         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
         {"Sid": "ReadAccessRole", "Effect": "Allow", "Action": ["iam:GetRole"],
          "Resource": f"arn:{p}:iam::*:role/{ROLE_PREFIX}*"},
         {"Sid": "PassOwnRoles", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": roles,

@@ -1,11 +1,15 @@
-"""Managed resources on AWS: RDS instances, ElastiCache replication groups, S3 buckets, their
-security groups and the Secrets Manager secret that carries each one's connection.
+"""Managed resources on AWS: RDS instances, ElastiCache replication groups, S3 buckets, EFS file
+systems (volumes), their security groups and the Secrets Manager secret that carries each
+database's, cache's or bucket's connection (a volume has none: it is mounted).
 
 Every method is idempotent (a redelivered task is safe) and never waits: the resource engine
 (chalicelib/resources/engine.py) looks again later with observe_datastore().
 
 Shapes: observe_datastore -> {"state": "in_progress" | "available" | "failed" | "missing",
-"reason", "address", "port", "size", "storage_gb"}.
+"reason", "address", "port", "size", "storage_gb"}; for a volume also "file_system_id",
+"file_system_arn", "access_point_id", "access_point_arn", "size_bytes", and "next": "mounts" while
+its file system is available but its mount targets or access point are not made yet
+(ensure_volume_mounts makes them: a file system takes mount targets only once available).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ RDS_BUSY = {"creating", "modifying", "backing-up", "rebooting", "resetting-maste
 RDS_BROKEN = {"failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
               "inaccessible-encryption-credentials", "storage-full", "restore-error"}
 CACHE_BUSY = {"creating", "modifying", "snapshotting"}
+EFS_ROOT = "/data"   # the access point's root: each volume's files live under it
 
 
 class DatastoresMixin(FoundationMixin):
@@ -58,6 +63,13 @@ class DatastoresMixin(FoundationMixin):
         if aws == "s3":
             self._ensure_bucket(ident, tags)
             return
+        if aws == "efs":
+            # the creation token makes a retried create find the same file system
+            with ignoring("FileSystemAlreadyExists"):
+                self.client("efs").create_file_system(
+                    CreationToken=ident, PerformanceMode="generalPurpose", ThroughputMode="elastic",
+                    Encrypted=True, Backup=True, Tags=tags + [{"Key": "Name", "Value": ident}])
+            return
         self._subnet_group(aws, ident, spec["subnets"])
         if aws == "rds":
             with ignoring("DBInstanceAlreadyExists"):
@@ -92,9 +104,91 @@ class DatastoresMixin(FoundationMixin):
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
 
+    # --- volumes: mount targets and the access point ----------------------------------
+    def _file_system(self, ident: str) -> Optional[dict[str, Any]]:
+        found = self.client("efs").describe_file_systems(CreationToken=ident).get("FileSystems") or []
+        return next((f for f in found if f.get("LifeCycleState") != "deleted"), None)
+
+    def _access_point(self, fs_id: str) -> Optional[dict[str, Any]]:
+        points = self.client("efs").describe_access_points(FileSystemId=fs_id).get("AccessPoints") or []
+        return next((p for p in points if (p.get("RootDirectory") or {}).get("Path") == EFS_ROOT), None)
+
+    def ensure_volume_mounts(self, file_system_id: str, subnets: list[str], security_group: str,
+                             ident: str) -> dict[str, Any]:
+        """A mount target in each of the environment's subnets (guarded by the volume's security
+        group: NFS from the services' tasks only), the access point the tasks mount through, and
+        files unused for 30 days moved to Infrequent Access. Idempotent."""
+        efs = self.client("efs")
+        have = {m["SubnetId"] for m in efs.describe_mount_targets(FileSystemId=file_system_id).get("MountTargets") or []}
+        for subnet in subnets:
+            if subnet not in have:
+                # one per availability zone: a second subnet in a zone already served is refused
+                with ignoring("MountTargetConflict"):
+                    efs.create_mount_target(FileSystemId=file_system_id, SubnetId=subnet, SecurityGroups=[security_group])
+        point = self._access_point(file_system_id)
+        if point is None:
+            # the root is made on first use, writable by any user of the container (images often
+            # run as a user of their own); who may mount it at all is the task role's policy
+            point = efs.create_access_point(
+                ClientToken=ident, FileSystemId=file_system_id, Tags=aws_tags() + [{"Key": "Name", "Value": ident}],
+                RootDirectory={"Path": EFS_ROOT, "CreationInfo": {"OwnerUid": 0, "OwnerGid": 0, "Permissions": "0777"}})
+        efs.put_lifecycle_configuration(FileSystemId=file_system_id,
+                                        LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS"}])
+        return {"access_point_id": point["AccessPointId"], "access_point_arn": point.get("AccessPointArn")}
+
+    def _observe_volume(self, ident: str) -> dict[str, Any]:
+        fs = self._file_system(ident)
+        if fs is None:
+            return {"state": "missing", "reason": "not found"}
+        state, fs_id = fs.get("LifeCycleState", ""), fs["FileSystemId"]
+        out: dict[str, Any] = {"address": fs_id, "port": 2049, "file_system_id": fs_id,
+                               "file_system_arn": fs.get("FileSystemArn"), "status": state,
+                               "size_bytes": (fs.get("SizeInBytes") or {}).get("Value")}
+        if state == "error":
+            return {**out, "state": "failed", "reason": "EFS could not create the file system"}
+        if state != "available":
+            return {**out, "state": "in_progress", "reason": f"EFS: {state}"}
+        targets = self.client("efs").describe_mount_targets(FileSystemId=fs_id).get("MountTargets") or []
+        point = self._access_point(fs_id)
+        if not targets or point is None:
+            return {**out, "state": "in_progress", "next": "mounts", "reason": "EFS: making mount targets"}
+        busy = [t["SubnetId"] for t in targets if t.get("LifeCycleState") != "available"]
+        if busy or point.get("LifeCycleState", "available") != "available":
+            return {**out, "state": "in_progress", "reason": f"EFS: mount targets in {len(busy)} subnet(s) being made"}
+        return {**out, "state": "available", "reason": f"EFS: available, {len(targets)} mount target(s)",
+                "access_point_id": point["AccessPointId"], "access_point_arn": point.get("AccessPointArn")}
+
+    def _delete_volume(self, ident: str) -> str:
+        """Access point and mount targets first; the file system once they are gone (EFS refuses
+        it before: the resource task calls this again on its next look)."""
+        efs = self.client("efs")
+        fs = self._file_system(ident)
+        if fs is None:
+            return "file system already gone"
+        fs_id = fs["FileSystemId"]
+        for point in efs.describe_access_points(FileSystemId=fs_id).get("AccessPoints") or []:
+            with ignoring("AccessPointNotFound"):
+                efs.delete_access_point(AccessPointId=point["AccessPointId"])
+        targets = efs.describe_mount_targets(FileSystemId=fs_id).get("MountTargets") or []
+        for target in targets:
+            if target.get("LifeCycleState") not in ("deleting", "deleted"):
+                with ignoring("MountTargetNotFound"):
+                    efs.delete_mount_target(MountTargetId=target["MountTargetId"])
+        try:
+            efs.delete_file_system(FileSystemId=fs_id)
+        except Exception as exc:
+            if error_code(exc) == "FileSystemNotFound":
+                return "file system already gone"
+            if error_code(exc) == "FileSystemInUse":
+                return "mount targets being deleted"
+            raise
+        return "file system deleted"
+
     # --- read back ------------------------------------------------------------------
     def observe_datastore(self, aws: str, ident: str, started_at: float = 0.0) -> dict[str, Any]:
         try:
+            if aws == "efs":
+                return self._observe_volume(ident)
             if aws == "rds":
                 db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
                 status, ep = db.get("DBInstanceStatus", ""), db.get("Endpoint") or {}
@@ -157,7 +251,10 @@ class DatastoresMixin(FoundationMixin):
     # --- delete ---------------------------------------------------------------------
     def delete_datastore(self, aws: str, ident: str, final_snapshot: Optional[str]) -> str:
         """-> what happened, in words. A protected instance raises (the API refuses first); a
-        non-empty bucket raises ValueError: Launchbay never deletes objects."""
+        non-empty bucket raises ValueError: Launchbay never deletes objects. A volume's file system
+        goes with its files (its AWS Backup recovery points stay): the API asked for its name typed again."""
+        if aws == "efs":
+            return self._delete_volume(ident)
         if aws == "rds":
             try:
                 kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "DeleteAutomatedBackups": False}

@@ -221,6 +221,62 @@ class FoundationMixin(CloudBase):
         self._memo[memo_key] = arn
         return arn
 
+    # --- a service's task role ----------------------------------------------------
+    def find_task_role(self, name: str) -> Optional[dict[str, Any]]:
+        """{"arn", "policy"} (its inline policy, None without one) or None: no such role."""
+        iam = self.client("iam")
+        try:
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            return None
+        try:
+            doc = iam.get_role_policy(RoleName=name, PolicyName="launchbay")["PolicyDocument"]
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            doc = None
+        if isinstance(doc, str):   # boto3 decodes it; some endpoints answer it URL-encoded
+            from urllib.parse import unquote
+
+            doc = json.loads(unquote(doc))
+        return {"arn": arn, "policy": doc}
+
+    def ensure_task_role(self, name: str, policy: dict[str, Any]) -> str:
+        """The role (assumed by ECS tasks only) with exactly `policy` inline -> its ARN. Unlike
+        ensure_role, never remembered: the policy follows the service's links on every deploy."""
+        iam = self.client("iam")
+        found = self.find_task_role(name)
+        if found is None:
+            trust = {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+            try:
+                arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                      Description="A Launchbay service's task role", Tags=aws_tags())["Role"]["Arn"]
+            except Exception as exc:
+                if error_code(exc) != "EntityAlreadyExists":
+                    raise
+                arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        else:
+            arn = found["arn"]
+        if found is None or found["policy"] != policy:
+            iam.put_role_policy(RoleName=name, PolicyName="launchbay", PolicyDocument=json.dumps(policy))
+        return arn
+
+    def delete_task_role(self, name: str) -> bool:
+        """Removes the role and its inline policy; False when there was none."""
+        iam = self.client("iam")
+        with ignoring("NoSuchEntity"):
+            iam.delete_role_policy(RoleName=name, PolicyName="launchbay")
+        try:
+            iam.delete_role(RoleName=name)
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            return False
+        return True
+
     # --- logs --------------------------------------------------------------------
     def ensure_log_group(self, name: str, retention_days: int = 30) -> str:
         logs = self.client("logs")

@@ -19,7 +19,7 @@ from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
 
 # Container fields find_task_definition compares; env and secrets report key names only.
 TASK_FIELDS = ("name", "image", "cpu", "memory", "port", "command", "env", "secrets", "log_group",
-               "log_stream_prefix", "health_check_path", "execution_role")
+               "log_stream_prefix", "health_check_path", "execution_role", "task_role", "volumes")
 
 
 def diff(current: Optional[dict[str, Any]], desired: dict[str, Any], fields: Iterable[str]) -> dict[str, list[Any]]:
@@ -59,7 +59,17 @@ def task_view(td: dict[str, Any], container_name: str) -> dict[str, Any]:
         "log_group": log.get("awslogs-group"), "log_stream_prefix": log.get("awslogs-stream-prefix"),
         "health_check_path": (c.get("dockerLabels") or {}).get(taskdef.HEALTH_LABEL),
         "execution_role": td.get("executionRoleArn"),
+        "task_role": td.get("taskRoleArn"),
+        "volumes": _volumes(td, c) or None,
     }
+
+
+def _volumes(td: dict[str, Any], c: dict[str, Any]) -> list[str]:
+    """Each mount as "path <- file system (read-only)", sorted: what a plan shows of the volumes."""
+    systems = {v.get("name"): (v.get("efsVolumeConfiguration") or {}).get("fileSystemId")
+               for v in td.get("volumes") or []}
+    return sorted(f"{m.get('containerPath')} <- {systems.get(m.get('sourceVolume')) or m.get('sourceVolume')}"
+                  + (" (read-only)" if m.get("readOnly") else "") for m in c.get("mountPoints") or [])
 
 
 def _key_changes(old: dict[str, Any], new: dict[str, Any]) -> Optional[dict[str, list[str]]]:

@@ -12,6 +12,7 @@ from typing import Optional
 
 EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
 EVENTS_ROLE_NAME = "launchbay-events-run-task"     # lets EventBridge RunTask the cron jobs
+TASK_ROLE_PREFIX = "launchbay-svc-"                 # + the service id's tail: one task role per service
 SERVICES_SECURITY_GROUP = "launchbay-services"     # attached to every task
 CODEBUILD_ROLE_NAME = "launchbay-codebuild"       # builds from source: pulls the repository, pushes to ECR
 BUILD_LOG_GROUP = "/launchbay/builds"             # every CodeBuild build's log, one stream per build
@@ -131,6 +132,12 @@ class ServiceNames:
     @property
     def canary_target_group(self) -> str:
         return f"{self.target_group}-canary"
+
+    @property
+    def task_role(self) -> str:
+        """The service's task role (IAM, <= 64 chars): what its containers may do with linked
+        buckets and volumes. TASK_ROLE_PREFIX lets the connection role manage these and no others."""
+        return f"{TASK_ROLE_PREFIX}{self.service_id.split('_', 1)[-1]}"[:64]
 
     @property
     def secret_prefix(self) -> str:

@@ -22,6 +22,8 @@ class ContainerSpec(TypedDict, total=False):
     log_group: str
     log_stream_prefix: str
     health_check_path: Optional[str]
+    task_role_arn: Optional[str]   # the service's own role (linked buckets, volumes); None: no role
+    mounts: list[dict[str, Any]]   # volumes: {name, file_system_id, access_point_id, path, read_only}
 
 
 class HealthCheckSpec(TypedDict, total=False):
@@ -88,6 +90,8 @@ class Cloud(Protocol):
 
     sandbox: bool
 
+    @property
+    def partition(self) -> str: ...   # "aws", "aws-cn" or "aws-us-gov": what ARNs we write begin with
     def ping(self) -> dict[str, Any]: ...
     def account_id(self) -> str: ...
     def assume_access(self, role_arn: str, external_id: str, session_name: str,
@@ -180,6 +184,14 @@ class Cloud(Protocol):
     def delete_subnet_group(self, aws: str, name: str) -> None: ...
     def put_connection(self, name: str, value: str) -> str: ...
     def delete_connection(self, name: str) -> None: ...
+    def ensure_volume_mounts(self, file_system_id: str, subnets: list[str], security_group: str,
+                             ident: str) -> dict[str, Any]: ...
+
+    # A service's task role (cloud/foundation.py): what its containers may do with linked
+    # buckets and volumes; find -> {"arn", "policy"} or None.
+    def find_task_role(self, name: str) -> Optional[dict[str, Any]]: ...
+    def ensure_task_role(self, name: str, policy: dict[str, Any]) -> str: ...
+    def delete_task_role(self, name: str) -> bool: ...
 
     # Read-only lookups for "plan before apply" (cloud/inspect.py documents the shapes):
     # None when the resource is missing; only Describe/List/Get calls.

@@ -72,11 +72,15 @@ def build_request(family: str, container: ContainerSpec, region: str, execution_
             "awslogs-region": region,
             "awslogs-stream-prefix": container.get("log_stream_prefix") or name,
         }}
+    mounts = container.get("mounts") or []
+    if mounts:
+        definition["mountPoints"] = [{"sourceVolume": m["name"], "containerPath": m["path"],
+                                      "readOnly": bool(m.get("read_only"))} for m in mounts]
     if container.get("health_check_path"):
         # The ALB target group does the checking; the label records the path for
         # people and for the sandbox simulator (images may lack curl for an ECS check).
         definition["dockerLabels"] = {HEALTH_LABEL: str(container["health_check_path"])}
-    return {
+    request: dict[str, Any] = {
         "family": family,
         "networkMode": "awsvpc",
         "requiresCompatibilities": ["FARGATE"],
@@ -86,6 +90,15 @@ def build_request(family: str, container: ContainerSpec, region: str, execution_
         "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
         "containerDefinitions": [definition],
     }
+    if container.get("task_role_arn"):
+        request["taskRoleArn"] = container["task_role_arn"]
+    if mounts:
+        # EFS through its access point, encrypted in transit, the task role's IAM identity checked
+        # by EFS (the role's policy says which file systems it may mount, and whether it may write)
+        request["volumes"] = [{"name": m["name"], "efsVolumeConfiguration": {
+            "fileSystemId": m["file_system_id"], "transitEncryption": "ENABLED",
+            "authorizationConfig": {"accessPointId": m["access_point_id"], "iam": "ENABLED"}}} for m in mounts]
+    return request
 
 
 def spec_hash(request: dict[str, Any]) -> str:

@@ -84,7 +84,7 @@ def _resource(res: dict[str, Any]) -> dict[str, Any]:
     deletion protection depend on the environment's name, and a file says it plainly."""
     kind = KINDS[res["kind"]]
     out: dict[str, Any] = {"kind": res["kind"]}
-    if kind.aws != "s3":
+    if kind.backups:
         out.update(size=res["size"], version=res["version"])
         if kind.storage:
             out["storage_gb"] = res["storage_gb"]

@@ -104,7 +104,7 @@ class ServiceSpec(_ServiceFields):
 class ResourceSpec(BaseModel):
     """A managed resource (the resources API's fields); left-out settings take the kind's defaults."""
     model_config = _STRICT
-    kind: Literal["postgres", "mysql", "redis", "bucket"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume"]
     size: Optional[str] = Field(None, description="instance class or node type (default the smallest)")
     version: Optional[str] = Field(None, description="engine version (default the kind's current one)")
     storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="databases: default 20")

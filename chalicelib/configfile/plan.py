@@ -49,7 +49,7 @@ def desired_resource(spec: ResourceSpec, env_name: str) -> dict[str, Any]:
     kind = KINDS[spec.kind]
     out = {"kind": spec.kind, "size": spec.size or kind.default_size, "version": spec.version or kind.default_version,
            "storage_gb": (spec.storage_gb or 20) if kind.storage else None,
-           "backup_retention_days": None if kind.aws == "s3" else (
+           "backup_retention_days": None if not kind.backups else (
                7 if spec.backup_retention_days is None else spec.backup_retention_days),
            "deletion_protection": env_name in PRODUCTION_NAMES if spec.deletion_protection is None
            else spec.deletion_protection}
@@ -68,8 +68,7 @@ def resource_delete(res: dict[str, Any]) -> dict[str, Any]:
     kind = KINDS[res["kind"]]
     fields: dict[str, Any] = {"kind": res["kind"], "status": res["status"]}
     if kind.holds_data:
-        fields["deletes_data"] = ("deletes its data (a final snapshot is kept)" if kind.aws != "s3"
-                                  else "deletes the bucket (refused while it holds objects)")
+        fields["deletes_data"] = f"deletes its data ({kind.deletion_note})"
     if res.get("deletion_protection"):
         fields["refused"] = (f"{res['name']!r} has deletion protection: set deletion_protection: false and apply "
                              "first")

@@ -133,11 +133,13 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
 
 
 BUCKET_GB = 10.0   # what a bucket holds (we do not measure it yet): stated with its estimate
+VOLUME_GB = 10.0   # what a volume holds (not measured yet): stated with its estimate
 
 
 def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
     """A managed resource's month (chalicelib/resources): RDS instance hours and gp3 storage,
-    one ElastiCache node's hours, or a bucket's storage; min and max are the same."""
+    one ElastiCache node's hours, a bucket's storage, or a volume's storage and backups; min and max
+    are the same."""
     priced, p, assumptions = prices.for_region(region)
     managed = p.get("managed") or {}
     kind, size = res["kind"], res.get("size")
@@ -151,6 +153,14 @@ def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
     elif kind == "redis":
         lines.append(_line(f"ElastiCache {size} (one node)", "node-hour", managed["elasticache"][size],
                            HOURS_PER_MONTH, HOURS_PER_MONTH))
+    elif kind == "volume":
+        gb = VOLUME_GB
+        lines.append(_line(f"EFS Standard storage ({gb:g} GB assumed)", "GB-month",
+                           managed["efs"]["storage_gb_month"], gb, gb))
+        lines.append(_line(f"AWS Backup of the volume ({gb:g} GB, daily, kept 35 days)", "GB-month",
+                           managed["efs"]["backup_gb_month"], gb, gb))
+        assumptions.append(f"volume: {gb:g} GB stored, all in Standard (files unused for 30 days move to "
+                           "Infrequent Access, which costs less); reads and writes (elastic throughput) not counted")
     else:
         lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
                            managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))

@@ -170,7 +170,7 @@ def resources(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
     for res in of_environment(ports, env["id"]):
         kind = KINDS[res["kind"]]
         what = {"kind": res["kind"], "size": res.get("size"), "status": res["status"]}
-        if kind.aws != "s3":
+        if kind.backups:
             what["final_snapshot"] = True
         if res.get("deletion_protection"):
             out.append({"step": "resource", "name": res["name"], "action": "skip",
@@ -178,8 +178,7 @@ def resources(ports: Ports, env: dict[str, Any]) -> list[dict[str, Any]]:
                                                      "is turned off"}})
         else:
             out.append({"step": "resource", "name": res["name"], "action": "delete",
-                        "changes": {**what, "deletes_data": "a final snapshot is kept" if kind.aws != "s3"
-                                    else "the bucket goes (refused while it holds objects)"}})
+                        "changes": {**what, "deletes_data": kind.deletion_note}})
     return out
 
 

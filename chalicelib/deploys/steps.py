@@ -264,7 +264,7 @@ def resources(ctx: Ctx) -> dict[str, Any] | Pending:
         raise StepFailed("; ".join(found.broken))
     if found.waiting:
         return Pending(1.0 if ctx.ports.settings.sandbox else 10.0, "waiting: " + "; ".join(found.waiting))
-    return {"linked": sorted(found.refs)}
+    return {"linked": sorted([*found.refs, *found.env])}
 
 
 LINKED = "linked resources"   # what the `resources` step acts on, in its plan
@@ -279,18 +279,31 @@ def describe_resources(ctx: Ctx) -> StepPlan:
     links, _ = store.collection("resource_links").find({"service_id": ctx.dep["service_id"]}, limit=100)
     if not links:
         return StepPlan("resources", LINKED, "", "skip",
-                        description="the service links no database, cache or bucket: nothing to wait for")
+                        description="the service links no database, cache, bucket or volume: nothing to wait for")
     names = sorted({(store.collection("resources").get(x["resource_id"]) or {}).get("name") or x["resource_id"]
                     for x in links})
     found = linked(ctx.ports, ctx.dep["service_id"])
     if found.broken:
         raise StepFailed("; ".join(found.broken))
-    reads = f"the task reads {', '.join(sorted(x['variable'] for x in links))} from Secrets Manager (a reference, never the value)"
+    reads = (f"the task reads {', '.join(sorted(found.refs))} from Secrets Manager (a reference, never the value)"
+             if found.refs else "")
+    if found.mounts:
+        reads += ("; " if reads else "") + "it mounts " + ", ".join(f"{m['name']} at {m['path']}" for m in found.mounts)
+    reads = reads or "the task gets what they give it"
     if found.waiting:
         return StepPlan("resources", LINKED, ", ".join(names), "wait",
                         description=f"wait until the linked resources are available ({'; '.join(found.waiting)}); then {reads}")
     return StepPlan("resources", LINKED, ", ".join(names), "no-op",
                     description=f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} available, nothing to wait for; {reads}")
+
+
+def task_role(ctx: Ctx) -> StepPlan:
+    from chalicelib.deploys.task_role import task_role as plan
+
+    return plan(ctx)
+
+
+TASK_ROLE = "task role (IAM)"
 
 
 def _secret_scopes(ctx: Ctx) -> dict[str, dict[str, Any]]:
@@ -305,11 +318,14 @@ def _container(ctx: Ctx) -> ContainerSpec:
     spec = ctx.spec
     refs = (ctx.results.get("secrets") or {}).get("refs") or {}
     pinned = (ctx.results.get("image") or {}).get("image") or spec["image"]
+    role = ctx.results.get("task_role") or {}
     return {"name": spec["name"], "image": pinned, "port": spec.get("port"),
             "command": spec.get("command"), "cpu": spec["cpu"], "memory": spec["memory"],
-            "env": {**_task_env(ctx), **(spec.get("env") or {})}, "secrets": {k: v["arn"] for k, v in refs.items()},
+            "env": {**_task_env(ctx), **(role.get("env") or {}), **(spec.get("env") or {})},
+            "secrets": {k: v["arn"] for k, v in refs.items()},
             "log_group": ctx.names.log_group, "log_stream_prefix": spec["name"],
-            "health_check_path": (spec.get("health_check") or {}).get("path")}
+            "health_check_path": (spec.get("health_check") or {}).get("path"),
+            "task_role_arn": role.get("arn"), "mounts": role.get("mounts") or []}
 
 
 def _task_env(ctx: Ctx) -> dict[str, Any]:
@@ -738,7 +754,9 @@ class Step:
 
 _COMMON = [Step("cluster", "provisioning", cluster), Step("network", "provisioning", network),
            Step("log_group", "provisioning", log_group), Step("image", "provisioning", image),
-           Step("resources", "provisioning", wait=resources, describe=describe_resources, resource=LINKED), Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
+           Step("resources", "provisioning", wait=resources, describe=describe_resources, resource=LINKED),
+           Step("task_role", "provisioning", task_role, resource=TASK_ROLE),
+           Step("secrets", "provisioning", secrets), Step("task_definition", "provisioning", task_definition)]
 # After the task definition, before the ECS service or schedule changes: the release command
 # runs on the new release's task definition while the old release still serves.
 _RELEASE = [Step("release.start", "provisioning", release_start),

@@ -63,6 +63,8 @@ def run(ports: Ports, service_id: str, retries_left: bool = False) -> str:
         for s in secrets:
             store.collection("secrets").delete(s["id"])
         domains.release(ports, service_id)   # the domain is free for another service now
+        # its links: the resources it used may be deleted now (they were refused as still linked)
+        store.collection("resource_links").delete_many({"service_id": service_id})
         store.collection("services").delete(service_id)   # the store tells search
     if service.get("environment_id"):   # an environment removed by an apply goes with its last service
         from chalicelib.catalog.environments import remove_if_retired
@@ -107,6 +109,8 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
     if canary_tg:   # made by a canary release: its rules went with the service's
         doing.what = f"deleting the target group {canary_tg['arn']}"
         cloud.delete_target_group(canary_tg["arn"])
+    doing.what = f"deleting the task role {n.task_role}"   # its tasks are gone: nothing runs as it
+    cloud.delete_task_role(n.task_role)
     secrets, _ = store.collection("secrets").find({"scope_id": service_id}, limit=1000)
     for s in secrets:  # every version's parameter: releases kept them for rollbacks
         doing.what = f"deleting the parameters of the secret {s['name']}"

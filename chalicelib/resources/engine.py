@@ -95,19 +95,36 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
                         deletion_protection=bool(doc.get("deletion_protection")), subnets=network["subnets"],
                         security_group=group, username=n.username, password=credential(ports, doc),
                         db_name=n.db_name)
-            doc = _aws(ports, doc, vpc_id=network["vpc_id"], security_group=group)
+            doc = _aws(ports, doc, vpc_id=network["vpc_id"], security_group=group, subnets=network["subnets"])
         cloud.ensure_datastore(spec)
         doc = _aws(ports, doc, ident=n.ident, requested=True, requested_at=time.time())
     seen = cloud.observe_datastore(kind.aws, n.ident, doc["aws"].get("requested_at") or 0.0)
-    if seen["state"] == "in_progress":
+    if seen["state"] == "in_progress" and not (kind.mounted and seen.get("next")):
         return _later(ports, seen["reason"])
     if seen["state"] in ("failed", "missing"):
         why = seen["reason"] if seen["state"] == "failed" else f"{n.ident} disappeared while it was being created"
         move_resource(ports, doc, "failed", why)
         return Outcome("done", why)
+    if kind.mounted:
+        return _volume_ready(ports, cloud, doc, seen)
     arn = cloud.put_connection(n.secret, connection_value(doc, credential(ports, doc), seen["address"], seen["port"]))
     doc = _aws(ports, doc, address=seen["address"], port=seen["port"], secret_arn=arn, secret_name=n.secret)
     move_resource(ports, doc, "available", f"{doc['kind']} {doc['name']} is available")
+    return Outcome("done", "available")
+
+
+def _volume_ready(ports: Ports, cloud: "Cloud", doc: dict[str, Any], seen: dict[str, Any]) -> Outcome:
+    """A volume's file system is there: its mount targets and access point next (once), then
+    available. No connection secret: a linked service mounts it (deploys/steps.py task_role)."""
+    if seen["state"] == "in_progress":   # "next": "mounts"
+        aws = doc["aws"]
+        cloud.ensure_volume_mounts(seen["file_system_id"], aws.get("subnets") or [], aws["security_group"],
+                                   resource_names(doc).ident)
+        return _later(ports, "mount targets and access point requested")
+    doc = _aws(ports, doc, address=seen["address"], port=seen["port"], file_system_id=seen["file_system_id"],
+               file_system_arn=seen["file_system_arn"], access_point_id=seen["access_point_id"],
+               access_point_arn=seen["access_point_arn"])
+    move_resource(ports, doc, "available", f"volume {doc['name']} is available")
     return Outcome("done", "available")
 
 
@@ -185,7 +202,7 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     aws = doc.get("aws") or {}
     if aws.get("requested") and not aws.get("delete_sent"):
-        snapshot = n.final_snapshot(doc["updated"]) if kind.aws != "s3" else None
+        snapshot = n.final_snapshot(doc["updated"]) if kind.backups else None
         try:
             said = cloud.delete_datastore(kind.aws, n.ident, snapshot)
         except ValueError as exc:   # a bucket with objects: keep it, say why
@@ -195,6 +212,10 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
         doc = _aws(ports, doc, delete_sent=True, final_snapshot=snapshot, said=said)
     if aws.get("requested"):
         seen = cloud.observe_datastore(kind.aws, n.ident)
+        if seen["state"] != "missing" and kind.mounted:
+            # EFS takes the file system only after its mount targets are gone: ask again
+            said = cloud.delete_datastore(kind.aws, n.ident, None)
+            seen = cloud.observe_datastore(kind.aws, n.ident) if said == "file system deleted" else seen
         if seen["state"] != "missing":
             return _later(ports, f"waiting for {n.ident} to be deleted ({seen['reason']})")
         cloud.delete_connection(n.secret)

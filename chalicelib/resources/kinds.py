@@ -1,5 +1,8 @@
 """What each kind of resource is made of: engine, versions, sizes, port, the variables a linked
-service receives, and the defaults. One table, read by validation, provisioning and cost."""
+service receives, and the defaults. One table, read by validation, provisioning and cost.
+
+A volume (EFS) is mounted into the services that link it, at the link's path; the variable it
+gives them (`<NAME>_PATH`) holds that path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +12,7 @@ from typing import Optional
 @dataclass(frozen=True)
 class Kind:
     name: str
-    aws: str                          # "rds" | "elasticache" | "s3"
+    aws: str                          # "rds" | "elasticache" | "s3" | "efs"
     engine: Optional[str]
     versions: tuple[str, ...]
     default_version: Optional[str]
@@ -19,6 +22,30 @@ class Kind:
     variable: str                     # what a linked service receives (the connection URL or name)
     holds_data: bool = True
     storage: bool = False             # has allocated storage (GB)
+    mounted: bool = False             # a volume: linked at a path in the container, not by a connection
+
+    @property
+    def backups(self) -> bool:
+        """Has a backup retention setting, and a final snapshot when deleted (RDS, ElastiCache)."""
+        return self.aws in ("rds", "elasticache")
+
+    @property
+    def read_only_links(self) -> bool:
+        """A link may be read-only: a volume mounted read-only, a bucket its tasks may only read."""
+        return self.aws in ("s3", "efs")
+
+    @property
+    def deletion_note(self) -> str:
+        """What deleting one does to its data, in words."""
+        if self.backups:
+            return "a final snapshot is kept"
+        if self.aws == "efs":
+            return "the file system and its files go (its daily backups stay in AWS Backup for 35 days)"
+        return "the bucket goes (refused while it holds objects)"
+
+    def variable_for(self, name: str) -> str:
+        """The variable a link gives by default: the kind's, or for a volume `<NAME>_PATH`."""
+        return name.upper().replace("-", "_") + "_PATH" if self.mounted else self.variable
 
 
 _DB_SIZES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
@@ -32,6 +59,7 @@ KINDS: dict[str, Kind] = {
                   ("cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large", "cache.r7g.large"),
                   "cache.t4g.micro", 6379, "REDIS_URL"),
     "bucket": Kind("bucket", "s3", None, (), None, (), None, None, "S3_BUCKET"),
+    "volume": Kind("volume", "efs", None, (), None, (), None, 2049, "<NAME>_PATH", mounted=True),
 }
 STORAGE_GB = (20, 16384)       # RDS gp3 limits
 BACKUP_DAYS = (0, 35)          # RDS/ElastiCache automated backup retention

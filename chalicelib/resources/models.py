@@ -25,6 +25,9 @@ def problems(kind: str, size: Optional[str] = None, version: Optional[str] = Non
         out.append(("storage_gb", f"a {kind} has no allocated storage"))
     if backups is not None and k.aws == "s3":
         out.append(("backup_retention_days", "buckets have no automated backups"))
+    if backups is not None and k.aws == "efs":
+        out.append(("backup_retention_days", "a volume is backed up daily by AWS Backup and kept 35 days: "
+                                             "there is nothing to set"))
     return out
 
 
@@ -32,7 +35,7 @@ class ResourceIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=2, max_length=32, pattern=NAME,
                       description="lower-case letters, digits and hyphens; unique in the environment")
-    kind: Literal["postgres", "mysql", "redis", "bucket"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume"]
     environment: str = Field("production", max_length=32, description="the environment it belongs to (name or id)")
     size: Optional[str] = Field(None, description="instance class (databases) or node type (redis); default the smallest")
     version: Optional[str] = Field(None, description="engine version; default the kind's current one")
@@ -56,8 +59,31 @@ class ResourceDelete(BaseModel):
     confirm: str = Field(min_length=1, max_length=64, description="the resource's name, typed again")
 
 
+MOUNT_PATH = r"^/[A-Za-z0-9._@+-][A-Za-z0-9._@+/-]{0,254}$"
+_SYSTEM = ("/proc", "/sys", "/dev", "/etc", "/bin", "/sbin", "/lib", "/usr", "/boot", "/run")
+
+
+def mount_path_problem(path: str) -> Optional[str]:
+    """Why a volume may not be mounted at `path` (None: it may). The container's system folders
+    would hide its own files; `..` would leave the path."""
+    import re
+
+    clean = path.rstrip("/") or "/"
+    if not re.match(MOUNT_PATH, clean):
+        return "an absolute path of letters, digits and . _ - @ + / (e.g. /data)"
+    if any(part in (".", "..") for part in clean.split("/")) or "//" in clean:
+        return "no '.', '..' or empty parts"
+    if any(clean == s or clean.startswith(s + "/") for s in _SYSTEM):
+        return f"{clean} is a system folder of the container: mount it elsewhere (e.g. /data)"
+    return None
+
+
 class LinkIn(BaseModel):
     model_config = _STRICT
     variable: Optional[str] = Field(None, pattern=VARIABLE,
                                     description="the variable the service receives (default DATABASE_URL, "
-                                                "REDIS_URL or S3_BUCKET)")
+                                                "REDIS_URL, S3_BUCKET, or <NAME>_PATH for a volume: its path)")
+    path: Optional[str] = Field(None, max_length=256,
+                                description="volumes: where it is mounted in the container (required), e.g. /data")
+    read_only: Optional[bool] = Field(None, description="volumes: mounted read-only; buckets: the tasks may only "
+                                                        "read and list (default false)")

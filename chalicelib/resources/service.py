@@ -86,9 +86,9 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
         "environment": env["name"], "name": body["name"], "kind": kind.name,
         "size": body.get("size") or kind.default_size, "version": body.get("version") or kind.default_version,
         "storage_gb": (body.get("storage_gb") or 20) if kind.storage else None,
-        "backup_retention_days": None if kind.aws == "s3" else _or(body.get("backup_retention_days"), 7),
+        "backup_retention_days": _or(body.get("backup_retention_days"), 7) if kind.backups else None,
         "deletion_protection": env["name"] in PRODUCTION_NAMES if protect is None else protect,
-        "variable": kind.variable, "status": "creating", "reason": "queued", "last_error": None,
+        "variable": kind.variable_for(body["name"]), "status": "creating", "reason": "queued", "last_error": None,
         # where it lives: the environment's account and region, fixed at creation like a deployment's target
         "target": target_for(ports, {"org_id": org_id, "project_id": project_id, "environment_id": env["id"]}),
         "aws": {}, "credential": security.encrypt(ports.settings.fernet_key(), pysecrets.token_urlsafe(24)),
@@ -132,8 +132,8 @@ def rotate_credentials(ports: Ports, actor: Actor, org_id: str, resource_id: str
     once the new ones are in place (RDS refuses the old password at once: until the redeploy,
     running tasks keep their open connections only)."""
     doc = get_resource(ports, actor, org_id, resource_id, "project.write")
-    if KINDS[doc["kind"]].aws == "s3":
-        raise Invalid("a bucket has no credentials to rotate: its tasks reach it through their IAM role",
+    if not KINDS[doc["kind"]].backups:
+        raise Invalid(f"a {doc['kind']} has no credentials to rotate: its tasks reach it through their IAM role",
                       field="resource")
     if doc["status"] != "available":
         raise StateConflict(f"the resource is {doc['status']}: rotate once it is available", field="status")
@@ -196,21 +196,54 @@ def list_links(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list
     out = []
     for link in links:
         res = ports.store.collection("resources").get(link["resource_id"]) or {}
-        out.append({"resource_id": link["resource_id"], "resource": res.get("name"), "kind": res.get("kind"),
-                    "variable": link["variable"], "status": res.get("status"), "created": link["created"]})
+        out.append(link_view(link, res))
     return out
 
 
+def link_view(link: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
+    out = {"resource_id": link["resource_id"], "resource": res.get("name"), "kind": res.get("kind"),
+           "variable": link["variable"], "status": res.get("status"), "created": link["created"]}
+    if link.get("path"):
+        out["path"] = link["path"]
+    if link.get("read_only") is not None:
+        out["read_only"] = bool(link["read_only"])
+    return out
+
+
+def _link_shape(res: dict[str, Any], path: Optional[str], read_only: Optional[bool]) -> dict[str, Any]:
+    """A link's mount path and access, checked against its resource's kind -> the fields to store."""
+    from chalicelib.resources.models import mount_path_problem
+
+    kind = KINDS[res["kind"]]
+    if kind.mounted:
+        if not path:
+            raise Invalid(f"{res['name']!r} is a volume: give the path to mount it at (e.g. /data)", field="path")
+        why = mount_path_problem(path)
+        if why:
+            raise Invalid(f"path: {why}", field="path")
+        return {"path": path.rstrip("/") or "/", "read_only": bool(read_only)}
+    if path:
+        raise Invalid(f"only a volume is mounted at a path; {res['name']!r} is a {res['kind']} (it gives a variable)",
+                      field="path")
+    if read_only is not None and not kind.read_only_links:
+        raise Invalid(f"a {res['kind']} link cannot be read-only (its credentials decide what it may do)",
+                      field="read_only")
+    return {"read_only": bool(read_only)} if kind.read_only_links else {}
+
+
 def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str,
-         variable: Optional[str], copying: bool = False) -> dict[str, Any]:
+         variable: Optional[str], copying: bool = False, path: Optional[str] = None,
+         read_only: Optional[bool] = None) -> dict[str, Any]:
     """`copying`: a clone or preview links as its original did, even where the original also
-    has a secret of that name (made before links and secrets refused each other)."""
+    has a secret of that name (made before links and secrets refused each other).
+    A volume is mounted at `path`; its variable holds that path."""
     service = _service(ports, actor, org_id, service_id, "service.write")
     res = get_resource(ports, actor, org_id, resource_id)
     if res["environment_id"] != service.get("environment_id"):
         raise StateConflict(f"{res['name']!r} belongs to {res['environment']}, the service to "
                             f"{service.get('environment')}: a service links its own environment's resources",
                             field="resource")
+    shape = _link_shape(res, path, read_only)
     variable = variable or res["variable"]
     if variable in (service.get("env") or {}):
         raise StateConflict(f"the service already sets {variable} as a variable: pick another name",
@@ -221,21 +254,34 @@ def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: 
     links = ports.store.collection("resource_links")
     existing = links.find_one({"service_id": service_id, "resource_id": resource_id})
     doc = {"id": (existing or {}).get("id") or new_id("lnk"), "org_id": org_id, "service_id": service_id,
-           "resource_id": resource_id, "variable": variable, "created": now_iso()}
+           "resource_id": resource_id, "variable": variable, **shape, "created": (existing or {}).get("created") or now_iso()}
+    if shape.get("path"):
+        _refuse_nested_mounts(ports, service_id, resource_id, shape["path"])
     with ports.store.transaction():
         try:
             if existing:
-                links.update(existing["id"], {"variable": variable})
+                links.update(existing["id"], {"variable": variable, **shape})
             else:
                 links.insert(doc)
         except Conflict:
             raise AlreadyExists(f"the service already receives {variable} from another resource",
                                 field="variable") from None
         audit.record(ports, actor, org_id, "resource.link", "service", service_id,
-                     {"resource": res["name"], "variable": variable})
+                     {"resource": res["name"], "variable": variable, **shape})
         refresh_config_hash(ports, service_id)   # the next deploy gives the variable: it needs one
-    return {"resource_id": resource_id, "resource": res["name"], "kind": res["kind"], "variable": variable,
-            "status": res["status"], "created": doc["created"], "redeploy": "deploy the service to apply"}
+    return {**link_view(doc, res), "redeploy": "deploy the service to apply"}
+
+
+def _refuse_nested_mounts(ports: Ports, service_id: str, resource_id: str, path: str) -> None:
+    """Two volumes at one path, or one inside the other, would hide each other's files."""
+    links, _ = ports.store.collection("resource_links").find({"service_id": service_id}, limit=100)
+    for other in links:
+        there = other.get("path")
+        if not there or other["resource_id"] == resource_id:
+            continue
+        if path == there or path.startswith(there.rstrip("/") + "/") or there.startswith(path.rstrip("/") + "/"):
+            raise StateConflict(f"another volume is mounted at {there}: mount this one at a path apart from it",
+                                field="path")
 
 
 def unlink(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str) -> None:
@@ -300,7 +346,7 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
         kind = KINDS[res["kind"]]
         body: dict[str, Any] = {"name": res["name"], "kind": res["kind"], "environment": target_env,
                                 "size": kind.default_size, "version": res.get("version"), "deletion_protection": False}
-        if kind.aws != "s3":
+        if kind.backups:
             body["backup_retention_days"] = 0
         if kind.storage:
             body["storage_gb"] = 20
@@ -309,5 +355,6 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
         links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)
         for lk in links:
             if lk["resource_id"] in copies:
-                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"], copying=True)
+                link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"], copying=True,
+                     path=lk.get("path"), read_only=lk.get("read_only"))
     return list(copies.values())

@@ -406,7 +406,7 @@ def test_the_plan_names_the_linked_resources_wait_for_what_it_is(make_org, ports
 
     nothing = resources_step()
     assert (nothing["resource"], nothing["name"], nothing["action"]) == ("linked resources", "", "skip")
-    assert "links no database, cache or bucket" in nothing["description"]
+    assert "links no database, cache, bucket or volume" in nothing["description"]
 
     res = create(org)                       # still creating: the deploy would wait for it
     assert org.call("PUT", f"/services/{web['id']}/links/{res['id']}", {})[0] == 200
