@@ -100,6 +100,18 @@ class Canary(BaseModel):
                                    "fails and the deploy rolls back")
     max_p95_ms: Optional[int] = Field(None, ge=1, le=60000, description="the 95th percentile response time, in ms, "
                                       "above which the canary fails too; null: latency is not judged")
+    ramp: list[int] = Field(default_factory=list, max_length=4, description=(
+        "larger shares to move to after `percent`, each watched `minutes` with the same limits (e.g. [25, 50]: "
+        "10 % -> 25 % -> 50 %, then every task); ascending, above `percent`, at most 50"))
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramp_ascends(cls, v, info):
+        first = info.data.get("percent", 10)
+        shares = [first, *v]
+        if any(b <= a for a, b in zip(shares, shares[1:])) or any(p > 50 for p in v):
+            raise ValueError(f"each share above the one before it ({first} % first) and at most 50")
+        return v
 
 
 # A load balancer rule matches at most 5 values, and the host takes one (AWS's quota: "condition

@@ -8,6 +8,11 @@ step, and the deployment rolls back with nothing else changed
 (POST …/deployments/{id}/proceed), the release rolls out as usual and the canary is retired:
 the rules forward to the service's own target group alone and the canary service is deleted.
 
+With a `ramp` ([25, 50]), each larger share is a stage of its own after the first watch: the
+canary service grows to that share of the tasks (`canary.service@25`, `canary.rollout@25`),
+the rules send it that share (`canary.traffic@25`), and it is watched again for `minutes`
+with the same limits (`canary.analysis@25`). A proceed skips the stages not yet begun.
+
 Only a new release of a service with a live one has a canary (a first release has no
 traffic to share; a rollback, restart or resume runs a release that went live already).
 Every step converges, so a worker killed anywhere resumes where the deployment's record
@@ -47,10 +52,21 @@ def for_new_release(service: dict[str, Any], release: bool, env: dict[str, Any])
     return Canary.model_validate(wanted).model_dump()   # every field, as the API stores it
 
 
-def size(dep: dict[str, Any]) -> int:
-    """Tasks of the canary: its share of the service's tasks, at least one."""
+def stages(canary: dict[str, Any]) -> list[int]:
+    """The shares the canary is watched at, in order: `percent`, then its ramp."""
+    return [int(canary["percent"]), *[int(p) for p in canary.get("ramp") or []]]
+
+
+def stage_step(name: str, percent: int) -> str:
+    """A ramp stage's step: "canary.analysis@25" (the first stage's steps carry no share)."""
+    return f"{name}@{percent}"
+
+
+def size(dep: dict[str, Any], percent: Optional[int] = None) -> int:
+    """Tasks of the canary: its share of the service's tasks (the first stage's unless given), at
+    least one."""
     desired = max(int((dep.get("spec") or {}).get("min_instances") or 1), 1)
-    return max(1, math.ceil(desired * dep["canary"]["percent"] / 100))
+    return max(1, math.ceil(desired * (percent or dep["canary"]["percent"]) / 100))
 
 
 def began(dep: dict[str, Any]) -> bool:
@@ -58,17 +74,30 @@ def began(dep: dict[str, Any]) -> bool:
     return any(s["name"] == STEPS[0] for s in dep.get("steps") or [])
 
 
+def _is_canary_step(name: str) -> bool:
+    return name.split("@", 1)[0] in STEPS
+
+
+def _watches(dep: dict[str, Any], entries: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(share, step entry) of each watch the deployment reached, in stage order."""
+    shares = stages(dep["canary"]) if dep.get("canary") else []
+    names = ["canary.analysis"] + [stage_step("canary.analysis", p) for p in shares[1:]]
+    return [(p, entries[n]) for p, n in zip(shares, names) if n in entries]
+
+
 def state_of(dep: dict[str, Any]) -> str:
     """waiting | starting | watching | passed | proceeded | failed | not_started, from the steps."""
     entries = {s["name"]: s for s in dep.get("steps") or []}
-    if any(entries.get(n, {}).get("status") == "failed" for n in STEPS):
+    if any(s.get("status") == "failed" for n, s in entries.items() if _is_canary_step(n)):
         return "failed"
-    watch = entries.get("canary.analysis")
-    if watch and watch.get("status") == "done":
-        return str((watch.get("result") or {}).get("state") or "passed")
-    if watch:
+    watches = _watches(dep, entries)
+    if watches:
+        last_share, last = watches[-1]
+        state = (last.get("result") or {}).get("state") if last.get("status") == "done" else None
+        if state == "proceeded" or (state and last_share == stages(dep["canary"])[-1]):
+            return str(state)
         return "watching"
-    if any(n in entries for n in STEPS):
+    if any(_is_canary_step(n) for n in entries):
         return "starting"
     from chalicelib.lifecycle import states
 
@@ -82,7 +111,11 @@ def public(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     watch = dep.get("canary_watch") or {}
     entries = {s["name"]: s for s in dep.get("steps") or []}
     retired = any(entries.get(n, {}).get("status") == "done" for n in (RETIRE, ROLLBACK))
-    return {**dep["canary"], "state": state_of(dep), "tasks": size(dep), "retired": retired,
+    shares, reached = stages(dep["canary"]), _watches(dep, entries)
+    share = reached[-1][0] if reached else shares[0]
+    return {**dep["canary"], "ramp": dep["canary"].get("ramp") or [], "state": state_of(dep),
+            "share": share, "stage": shares.index(share) + 1, "stages": len(shares),
+            "tasks": size(dep, share), "retired": retired,
             "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"), "p95_ms": watch.get("p95_ms"),
             "watch_started": watch.get("started"), "watch_ends": watch.get("ends"),
             "proceed": dep.get("canary_proceed")}
@@ -96,12 +129,24 @@ def target_group(ctx: Ctx) -> StepPlan:
     return plan(ctx, ctx.names.canary_target_group, "canary.target_group")
 
 
-def service(ctx: Ctx) -> StepPlan:
+def _proceeded(ctx: Ctx, step: str, resource: str) -> Optional[StepPlan]:
+    """A later stage's change once a person proceeded: nothing to do (the rollout takes over)."""
+    if not ctx.dep.get("canary_proceed"):
+        return None
+    return StepPlan(step, resource, ctx.names.canary_service, "skip", {}, [], {"skipped": "proceeded"},
+                    description="the watch was ended by a person: the release rolls out to every task")
+
+
+def service(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
     """The canary's own ECS service: the new task definition, its share of the tasks, its own
-    target group (the service's tasks keep theirs)."""
+    target group (the service's tasks keep theirs). A ramp stage (`percent`) grows it."""
     from chalicelib.deploys.steps import _plan
 
-    name, td, count = ctx.names.canary_service, ctx.results["task_definition"]["arn"], size(ctx.dep)
+    step = stage_step("canary.service", percent) if percent else "canary.service"
+    skipped = _proceeded(ctx, step, "ECS service (canary)") if percent else None
+    if skipped:
+        return skipped
+    name, td, count = ctx.names.canary_service, ctx.results["task_definition"]["arn"], size(ctx.dep, percent)
     # no cluster yet (a preview before the first deploy): there is no service either
     found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else ctx.cloud.describe_service(name)
     changes = {k: v for k, v in {"task_definition": [found.get("task_definition"), td],
@@ -109,22 +154,27 @@ def service(ctx: Ctx) -> StepPlan:
     kwargs = {"name": name, "task_definition_arn": td, "desired_count": count, "network": ctx.results["network"],
               "target_group_arn": ctx.results["canary.target_group"]["arn"], "container_name": ctx.spec["name"],
               "container_port": ctx.spec.get("port")}
-    return _plan("canary.service", "ECS service (canary)", name, found, changes, [Call("ensure_service", kwargs)],
+    return _plan(step, "ECS service (canary)", name, found, changes, [Call("ensure_service", kwargs)],
                  None, lambda outs: {"arn": outs[-1].get("arn"), "deployment_id": outs[-1].get("deployment_id"),
                                      "tasks": count}, always=True)
 
 
-def rollout(ctx: Ctx) -> dict[str, Any] | Pending:
+def rollout(ctx: Ctx, percent: Optional[int] = None) -> dict[str, Any] | Pending:
     from chalicelib.deploys.steps import rollout as wait
 
-    return wait(ctx, service_step="canary.service", service_name=ctx.names.canary_service)
+    step = stage_step("canary.service", percent) if percent else "canary.service"
+    if percent and (ctx.results.get(step) or {}).get("skipped"):
+        return {"skipped": "proceeded"}
+    return wait(ctx, service_step=step, service_name=ctx.names.canary_service)
 
 
-def describe_rollout(ctx: Ctx) -> StepPlan:
+def describe_rollout(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
     path = (ctx.spec.get("health_check") or {}).get("path") or "/"
-    return StepPlan("canary.rollout", "rollout (canary)", ctx.names.canary_service, "wait",
-                    description=f"start {size(ctx.dep)} task(s) of the new release beside the live ones and wait "
-                                f"until they pass the health check on {path}")
+    verb = "grow the canary to" if percent else "start"
+    return StepPlan(stage_step("canary.rollout", percent) if percent else "canary.rollout", "rollout (canary)",
+                    ctx.names.canary_service, "wait",
+                    description=f"{verb} {size(ctx.dep, percent)} task(s) of the new release beside the live ones "
+                                f"and wait until they pass the health check on {path}")
 
 
 def _hosts(ctx: Ctx) -> list[str]:
@@ -172,21 +222,27 @@ def attach(ctx: Ctx) -> StepPlan:
     return _route(ctx, "canary.attach", 0, attach=True)
 
 
-def traffic(ctx: Ctx) -> StepPlan:
+def traffic(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
+    if percent:
+        return _proceeded(ctx, stage_step("canary.traffic", percent), "listener rules (canary share)") \
+            or _route(ctx, stage_step("canary.traffic", percent), percent)
     return _route(ctx, "canary.traffic", int(ctx.dep["canary"]["percent"]))
 
 
-def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
-    """Read the canary target group's requests and 5xx answers since its traffic began: too many
-    5xx fail at once (the deployment rolls back); after `minutes`, or when a person says so, it
-    passes."""
+def analysis(ctx: Ctx, percent: Optional[int] = None) -> dict[str, Any] | Pending:
+    """Read the canary target group's requests and 5xx answers since its traffic began (this
+    stage's): too many 5xx fail at once (the deployment rolls back); after `minutes`, or when a
+    person says so, it passes."""
     from chalicelib.deploys.steps import Pending, StepFailed
 
     canary, dep = ctx.dep["canary"], ctx.dep
+    traffic = percent or int(canary["percent"])   # this stage's share of the requests
+    if percent and dep.get("canary_proceed"):   # a person ended the watch at an earlier stage
+        return {"state": "proceeded", "by": dep["canary_proceed"]["by"], "skipped": True}
     started = ctx.step_started
     ends = started + canary["minutes"] * 60
     now = time.time()
-    requests, errors, p95 = _counts(ctx, started, now)
+    requests, errors, p95 = _counts(ctx, started, now, traffic)
     share = 100.0 * errors / requests if requests else 0.0
     limit = canary.get("max_p95_ms")
     # whole minutes: the deploy log gets a line when this changes, about once a minute (the counts
@@ -194,7 +250,7 @@ def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
     watched = f"{int(max(now - started, 0) // 60)} of {canary['minutes']} min watched"
     counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}" + \
         (f", p95 {p95:,.0f} ms" if limit and p95 is not None else "")
-    kept = f"the old release kept serving the other {100 - canary['percent']} %"
+    kept = f"the old release kept serving the other {100 - traffic} %"
     if requests >= MIN_REQUESTS and share > canary["max_5xx_percent"]:
         raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min "
                          f"(at most {canary['max_5xx_percent']:g} % allowed); {kept}")
@@ -210,15 +266,16 @@ def analysis(ctx: Ctx) -> dict[str, Any] | Pending:
         if requests < MIN_REQUESTS:
             result["note"] = f"only {requests} requests reached the canary: too few to judge its error rate"
         return {**result, "state": "passed"}
+    stage = f" (stage {stages(canary).index(traffic) + 1} of {len(stages(canary))})" if canary.get("ramp") else ""
     return Pending(min(LOOK_SECONDS, max(ends - now, 0.05)),
-                   f"canary: {canary['percent']} % of traffic, {watched}, {counted}")
+                   f"canary: {traffic} % of traffic{stage}, {watched}, {counted}")
 
 
 def _minutes(seconds: float) -> str:
     return f"{max(seconds, 0) / 60:.0f}" if seconds >= 90 else f"{max(seconds, 0) / 60:.1f}"
 
 
-def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int, Optional[float]]:
+def _counts(ctx: Ctx, started: float, now: float, share: int) -> tuple[int, int, Optional[float]]:
     """(requests, 5xx answers, p95 response time in ms or None) of the canary's target group since
     `started`; recorded on the deployment as the watch's progress. The p95 is each minute's p95
     weighted by that minute's requests (CloudWatch keeps percentiles per period, not their parts)."""
@@ -242,7 +299,7 @@ def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int, Optional[fl
     weighted = [(v, per_minute.get(t, 0.0)) for t, v in data.get("latency_p95", {}).items()]
     weight = sum(w for _, w in weighted)
     p95 = 1000.0 * sum(v * w for v, w in weighted) / weight if weight else None   # seconds -> ms
-    watch.update(requests=requests, http_5xx=errors, p95_ms=round(p95) if p95 is not None else None,
+    watch.update(requests=requests, http_5xx=errors, p95_ms=round(p95) if p95 is not None else None, share=share,
                  started=iso_from_epoch(started), ends=iso_from_epoch(started + dep["canary"]["minutes"] * 60))
     got = ctx.ports.store.collection("deployments").update(dep["id"], {"canary_watch": watch},
                                                            expect={"lease_owner": dep.get("lease_owner")})
@@ -251,10 +308,11 @@ def _counts(ctx: Ctx, started: float, now: float) -> tuple[int, int, Optional[fl
     return requests, errors, p95
 
 
-def describe_analysis(ctx: Ctx) -> StepPlan:
+def describe_analysis(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
     c = ctx.dep["canary"]
-    return StepPlan("canary.analysis", "canary watch", ctx.names.canary_service, "wait",
-                    description=f"send {c['percent']} % of the requests to the new release for {c['minutes']} min; "
+    return StepPlan(stage_step("canary.analysis", percent) if percent else "canary.analysis", "canary watch",
+                    ctx.names.canary_service, "wait",
+                    description=f"send {percent or c['percent']} % of the requests to the new release for {c['minutes']} min; "
                                 f"more than {c['max_5xx_percent']:g} % 5xx answers"
                                 + (f" or a p95 response time above {c['max_p95_ms']:,} ms" if c.get("max_p95_ms") else "")
                                 + " roll the deploy back")

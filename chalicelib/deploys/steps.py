@@ -779,14 +779,25 @@ STEPS: dict[str, list[Step]] = {
 TOUCHES_RUNTIME = {"service", "schedule", "canary.service"}
 
 
-def _canary_steps() -> tuple[list[Step], Step]:
+def _canary_steps(ramp: list[int]) -> tuple[list[Step], Step]:
+    """The canary's steps; each share of its ramp grows it, routes that share, watches again."""
+    from functools import partial
+
     from chalicelib.deploys import canary as c
 
+    stages: list[Step] = []
+    for p in ramp:
+        stages += [Step(c.stage_step("canary.service", p), "deploying", partial(c.service, percent=p)),
+                   Step(c.stage_step("canary.rollout", p), "deploying", wait=partial(c.rollout, percent=p),
+                        describe=partial(c.describe_rollout, percent=p)),
+                   Step(c.stage_step("canary.traffic", p), "deploying", partial(c.traffic, percent=p)),
+                   Step(c.stage_step("canary.analysis", p), "deploying", wait=partial(c.analysis, percent=p),
+                        describe=partial(c.describe_analysis, percent=p))]
     return [Step("canary.target_group", "deploying", c.target_group), Step("canary.attach", "deploying", c.attach),
             Step("canary.service", "deploying", c.service),
             Step("canary.rollout", "deploying", wait=c.rollout, describe=c.describe_rollout),
             Step("canary.traffic", "deploying", c.traffic),
-            Step("canary.analysis", "deploying", wait=c.analysis, describe=c.describe_analysis)], \
+            Step("canary.analysis", "deploying", wait=c.analysis, describe=c.describe_analysis), *stages], \
         Step(c.RETIRE, "deploying", c.retire)
 
 
@@ -796,7 +807,7 @@ def of_deployment(dep: dict[str, Any]) -> list[Step]:
     todo = STEPS[dep["kind"]]
     if not dep.get("canary"):
         return todo
-    before, retire = _canary_steps()
+    before, retire = _canary_steps([int(p) for p in dep["canary"].get("ramp") or []])
     at = next(i for i, s in enumerate(todo) if s.name == "service")
     done = next(i for i, s in enumerate(todo) if s.name == "rollout") + 1
     return todo[:at] + before + todo[at:done] + [retire] + todo[done:]

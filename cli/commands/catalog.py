@@ -470,10 +470,10 @@ def auto_rollback_body(raw: str) -> Optional[dict[str, Any]]:
 
 
 Canary = Annotated[Optional[str], typer.Option(
-    "--canary", metavar="on|off|PERCENT[:MINUTES[:MAX_5XX[:MAX_P95_MS]]]",
+    "--canary", metavar="on|off|PERCENT[,PERCENT...][:MINUTES[:MAX_5XX[:MAX_P95_MS]]]",
     help="Send each new release a share of a web service's traffic first and watch it: on (10 % for 5 min, "
          "rolls back above 2 % 5xx), off, or e.g. 20:10:1:800 (20 % for 10 min, rolls back above 1 % 5xx or a "
-         "p95 response time above 800 ms).")]
+         "p95 response time above 800 ms). Several shares ramp up, each watched: 10,25,50:5:2.")]
 
 
 def canary_body(raw: str) -> Optional[dict[str, Any]]:
@@ -485,14 +485,16 @@ def canary_body(raw: str) -> Optional[dict[str, Any]]:
         return {}
     parts = value.replace("ms", "").split(":")
     keys = ("percent", "minutes", "max_5xx_percent", "max_p95_ms")
+    shares = parts[0].split(",")
     try:
-        numbers = [float(p) if k == "max_5xx_percent" else int(p) for k, p in zip(keys, parts)]
+        numbers = [float(p) if k == "max_5xx_percent" else int(p) for k, p in zip(keys, [shares[0], *parts[1:]])]
+        ramp = [int(p) for p in shares[1:]]
     except ValueError:
         numbers = []
     if not numbers or len(parts) > len(keys):
-        raise typer.BadParameter("on, off, or PERCENT[:MINUTES[:MAX_5XX[:MAX_P95_MS]]], e.g. 10:5:2 or 10:5:2:800",
-                                 param_hint="--canary")
-    return dict(zip(keys, numbers))
+        raise typer.BadParameter("on, off, or PERCENT[,PERCENT...][:MINUTES[:MAX_5XX[:MAX_P95_MS]]], e.g. 10:5:2, "
+                                 "10:5:2:800 or 10,25,50:5:2", param_hint="--canary")
+    return {**dict(zip(keys, numbers)), "ramp": ramp}   # the shares given are all of them: no ramp unless named
 
 
 def _settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule,
@@ -610,6 +612,7 @@ def services_create(
   launchbay services update web --auto-rollback 30:http_5xx_rate,restarts   [dim]# roll a bad release back by itself[/dim]
 
   launchbay services update web --canary 10:5:2   [dim]# new releases answer 10 % of requests for 5 min first[/dim]
+  launchbay services update web --canary 10,25,50:5:2   [dim]# then 25 %, then 50 %, each for 5 min[/dim]
 
   launchbay services update web --allow-ip 203.0.113.0/24 --allow-ip 198.51.100.7   [dim]# the office and the VPN only[/dim]""")
 def services_update(

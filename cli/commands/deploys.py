@@ -178,7 +178,8 @@ def canary_words(dep: dict) -> Optional[str]:
     c = dep.get("canary")
     if not c:
         return None
-    share = f"{c['percent']} % of traffic on {c['tasks']} task{'s' if c['tasks'] != 1 else ''}"
+    stage = f" (stage {c['stage']} of {c['stages']})" if (c.get("stages") or 1) > 1 else ""
+    share = f"{c.get('share') or c['percent']} % of traffic{stage} on {c['tasks']} task{'s' if c['tasks'] != 1 else ''}"
     counted = ""
     if c.get("requests") is not None:
         rate = 100.0 * (c.get("http_5xx") or 0) / c["requests"] if c["requests"] else 0.0

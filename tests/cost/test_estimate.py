@@ -155,7 +155,7 @@ def test_price_table_is_dated_sourced_and_complete():
         assert p["alb"]["hour"] > 0 and p["logs"]["ingest_gb"] > 0 and p["public_ipv4_hour"] > 0
         assert p["cloud_map"] == {"instance_month": 0.10, "api_calls_million": 1.00}
         assert p["route53"] == {"private_zone_month": 0.50, "resolver_queries_million": 0.40}
-        assert set(p["managed"]) == {"rds", "elasticache", "s3"}   # managed resources (chalicelib/resources)
+        assert set(p["managed"]) == {"rds", "elasticache", "s3", "efs"}   # managed resources (chalicelib/resources)
 
 
 def test_us_east_1_matches_the_platform_cost_table():
@@ -175,6 +175,9 @@ def test_managed_resources_are_priced_by_hand_figures():
     assert cache["monthly_min"] == 23.36                            # 730 h x $0.032
     bucket = resource_estimate({"kind": "bucket"}, "eu-west-1")
     assert bucket["monthly_min"] == 0.25 and any("10 GB" in a for a in bucket["assumptions"])   # 10 GB x $0.0253
+    volume = resource_estimate({"kind": "volume"}, "us-east-1")
+    assert volume["monthly_min"] == volume["monthly_max"] == 3.5     # 10 GB x ($0.30 EFS Standard + $0.05 backup)
+    assert [x["item"].split(" (")[0] for x in volume["lines"]] == ["EFS Standard storage", "AWS Backup of the volume"]
 
 
 def test_every_offered_resource_size_has_a_price_in_every_region():

@@ -78,7 +78,7 @@ def ecs_services(launchbay_env, dep):
 def test_a_healthy_canary_takes_its_share_then_the_release_rolls_out_and_the_canary_goes(make_org, ports, launchbay_env):
     org = make_org()
     svc = org.service(canary=CANARY, min_instances=4, max_instances=4)
-    assert svc["canary"] == {**CANARY, "max_p95_ms": None}
+    assert svc["canary"] == {**CANARY, "max_p95_ms": None, "ramp": []}
     first = org.deploy(ports, svc)
     assert first["status"] == "live" and first["canary"] is None      # a first release takes all traffic
     assert not any(s["name"].startswith("canary.") for s in first["steps"])
@@ -178,9 +178,9 @@ def test_canary_settings_are_checked_and_a_patch_changes_the_fields_it_names(mak
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 80}})
     assert status == 422 and body["error"]["field"].startswith("canary")
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 25}})
-    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None}
+    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"minutes": 10}})
-    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0, "max_p95_ms": None}
+    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": None})
     assert status == 200 and body["canary"] is None
 
@@ -225,7 +225,7 @@ def test_no_canary_for_a_first_release_a_rerun_a_worker_or_a_preview():
     from chalicelib.deploys.canary import for_new_release
 
     web = {"kind": "web", "canary": {"percent": 20}, "live_deployment_id": "dep_1"}
-    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None}
+    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
     assert for_new_release({**web, "live_deployment_id": None}, False, {}) is None     # a first release
     assert for_new_release(web, True, {}) is None                                       # rollback, restart, resume
     assert for_new_release({**web, "kind": "worker"}, False, {}) is None
@@ -302,3 +302,98 @@ def test_cancel_during_the_watch_rolls_back_and_removes_the_canary(make_org, por
     assert rule_actions(launchbay_env, done)[0].get("TargetGroupArn") == step(first, "target_group")["result"]["arn"]
     _, shown = org.call("GET", f"/deployments/{done['id']}")
     assert shown["canary"]["retired"] is True
+
+
+def until_step(ports, dep_id, name, owner, seq, timeout=60.0):
+    """Run the engine until the deployment has begun step `name` -> (deployment, owner, seq)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = engine.run(ports, dep_id, owner, seq)
+        dep = ports.store.collection("deployments").get(dep_id)
+        if states.settled(dep):
+            raise AssertionError(f"settled as {dep['status']}: {dep.get('error')}")
+        if any(s["name"] == name for s in dep["steps"]):
+            return dep, out.owner, out.seq
+        owner, seq = out.owner, out.seq
+        time.sleep(min(out.countdown, 0.2))
+    raise AssertionError(f"{name} never began")
+
+
+def pass_stage(ports, dep, name, minutes):
+    steps = [dict(s) for s in dep["steps"]]
+    next(s for s in steps if s["name"] == name)["started_ts"] -= minutes * 60
+    ports.store.collection("deployments").update(dep["id"], {"steps": steps})
+
+
+def weights_of(launchbay_env, dep):
+    return {g["TargetGroupArn"]: g["Weight"]
+            for g in rule_actions(launchbay_env, dep)[0]["ForwardConfig"]["TargetGroups"]}
+
+
+def test_a_ramp_grows_the_canary_stage_by_stage_each_watched(make_org, ports, launchbay_env):
+    org = make_org()
+    ramp = {**CANARY, "percent": 10, "ramp": [25, 50]}
+    svc = org.service(canary=ramp, min_instances=4, max_instances=4)
+    assert svc["canary"]["ramp"] == [25, 50]
+    org.deploy(ports, svc)
+    queued = org.queue_deployment(svc, image="nginx:1.28")
+    assert queued["canary"]["stages"] == 3 and queued["canary"]["share"] == 10
+    dep, owner, seq = until_watching(ports, queued["id"])
+    main, canary_tg = step(dep, "target_group")["result"]["arn"], step(dep, "canary.target_group")["result"]["arn"]
+    assert weights_of(launchbay_env, dep) == {main: 90, canary_tg: 10}
+    canary_name = step(dep, "canary.service")["plan"]["name"]
+    assert ecs_services(launchbay_env, dep)[canary_name]["desiredCount"] == 1
+
+    pass_minutes(ports, dep, 4)       # the first stage passes: the canary grows to 25 % (1 of 4 tasks)
+    dep, owner, seq = until_step(ports, dep["id"], "canary.analysis@25", owner, seq)
+    assert step(dep, "canary.analysis")["result"]["state"] == "passed"
+    assert weights_of(launchbay_env, dep) == {main: 75, canary_tg: 25}
+    _, shown = org.call("GET", f"/deployments/{dep['id']}")
+    assert (shown["canary"]["state"], shown["canary"]["share"], shown["canary"]["stage"]) == ("watching", 25, 2)
+
+    pass_stage(ports, dep, "canary.analysis@25", 4)
+    dep, owner, seq = until_step(ports, dep["id"], "canary.analysis@50", owner, seq)
+    assert weights_of(launchbay_env, dep) == {main: 50, canary_tg: 50}
+    assert ecs_services(launchbay_env, dep)[canary_name]["desiredCount"] == 2   # half of 4 tasks
+    pass_stage(ports, dep, "canary.analysis@50", 4)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live", done.get("error")
+    names = [s["name"] for s in done["steps"]]
+    assert names.index("canary.analysis") < names.index("canary.service@25") < names.index("canary.traffic@25") \
+        < names.index("canary.analysis@25") < names.index("canary.analysis@50") < names.index("service")
+    assert canary_name not in ecs_services(launchbay_env, done)
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["state"] == "passed" and shown["canary"]["retired"] is True
+
+
+def test_a_ramp_stage_that_fails_rolls_back_and_a_proceed_skips_the_rest(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={**CANARY, "percent": 10, "ramp": [30]})
+    first = org.deploy(ports, svc)
+    queued = org.queue_deployment(svc, image="nginx:1.28")
+    dep, owner, seq = until_watching(ports, queued["id"])
+    assert org.call("POST", f"/deployments/{dep['id']}/proceed")[0] == 200
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live"
+    assert step(done, "canary.service@30")["plan"]["action"] == "skip"
+    assert step(done, "canary.analysis@30")["result"]["state"] == "proceeded"
+    assert org.call("GET", f"/deployments/{done['id']}")[1]["canary"]["state"] == "proceeded"
+
+    # a release answering 5xx fails its first stage: the larger shares never come
+    org.call("PATCH", f"/services/{svc['id']}", {"image": "nginx:1.29", "env": {"LAUNCHBAY_SANDBOX_FAIL": "errors"}})
+    queued = org.queue_deployment(svc)
+    dep, owner, seq = until_watching(ports, queued["id"])
+    pass_minutes(ports, dep, 3)
+    failed = continue_to_end(ports, dep["id"], owner, seq)
+    assert failed["status"] == "rolled_back" and "the canary answered" in failed["error"]
+    assert not any(s["name"].endswith("@30") for s in failed["steps"])
+    _, service = org.call("GET", f"/services/{svc['id']}")
+    assert service["live_deployment_id"] == done["id"] != first["id"]
+
+
+def test_a_ramp_must_climb(make_org):
+    org = make_org()
+    svc = org.service()
+    for ramp in ([5], [20, 20], [60], [20, 30, 40, 45, 50]):
+        status, err = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 10, "ramp": ramp}})
+        assert status == 422 and err["error"]["field"].endswith("ramp"), (ramp, err)
