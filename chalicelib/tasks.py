@@ -30,6 +30,7 @@ GITHUB_STATUS = "launchbay.github_status"            # a deployment's status on 
 GITHUB_PR_COMMENT = "launchbay.github_pr_comment"    # a preview's comment on its pull request (hooks/pr_comments.py)
 GITHUB_COMMITS = "launchbay.github_commits"          # the commits a deployment brings (hooks/commits.py)
 FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token leaves the AWS accounts
+UPGRADE_HTTPS = "launchbay.upgrade_https"            # beat: custom domains whose certificate was issued (deploys/https.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -37,13 +38,13 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
-       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS)
+       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
 ROUTES = {
     RUN_DEPLOYMENT: "deploys", TEARDOWN_SERVICE: "deploys", TEARDOWN_ENVIRONMENT: "deploys", START_RUN: "deploys",
-    RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys", SUSPEND_SERVICE: "deploys",
+    RUN_RESOURCE: "deploys", PROCESS_HOOK: "deploys", SUSPEND_SERVICE: "deploys", UPGRADE_HTTPS: "deploys",
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify", GITHUB_STATUS: "notify", GITHUB_PR_COMMENT: "notify", GITHUB_COMMITS: "notify",

@@ -93,6 +93,16 @@ def forward_weights(actions: list[dict[str, Any]]) -> dict[str, int]:
     return {}
 
 
+# a custom domain served over HTTPS answers plain HTTP with a permanent redirect to the same URL
+REDIRECT_HTTPS = [{"Type": "redirect", "RedirectConfig": {
+    "Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}",
+    "StatusCode": "HTTP_301"}}]
+
+
+def redirects(actions: list[dict[str, Any]]) -> bool:
+    return any(a.get("Type") == "redirect" for a in actions)
+
+
 def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
     """The target group a rule forwards to: the one taking most of its requests (a canary's
     weighted rule still belongs to the service's own group)."""
@@ -261,16 +271,17 @@ class EdgeMixin(FoundationMixin):
     # --- listener rules ------------------------------------------------------------
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
                              owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None,
-                             allowed_ips: Optional[list[str]] = None) -> str:
+                             allowed_ips: Optional[list[str]] = None, redirect_https: bool = False) -> str:
         """Forward host (+ path) to the target group (with `canary`, {"target_group_arn",
-        "percent"}: that share to the canary's group; with `allowed_ips`, for those clients only);
+        "percent"}: that share to the canary's group; with `allowed_ips`, for those clients only;
+        with `redirect_https`, answer a 301 to the same URL over HTTPS instead);
         reuses (and re-points) a rule with the same host and path when `owner` owns it (owned_by),
         otherwise takes the lowest free priority of its band and tags the new rule with its owner.
         A rule of another service raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
         conditions = rule_conditions(host, path, allowed_ips)
         key = conditions_key(conditions)
-        forward = forward_action(target_group_arn, canary)
+        forward = REDIRECT_HTTPS if redirect_https else forward_action(target_group_arn, canary)
         wanted = forward_weights(forward)
         band = PATH_RULE_PRIORITIES if any(c["Field"] == "path-pattern" for c in conditions) else HOST_RULE_PRIORITIES
         for _ in range(5):  # another worker may take the same priority first
@@ -283,7 +294,8 @@ class EdgeMixin(FoundationMixin):
                                        "Launchbay service: it is not re-pointed")
                     if tag is None and owner:  # our own rule from before ownership tags: say so now
                         elb.add_tags(ResourceArns=[r["RuleArn"]], Tags=[{"Key": OWNER_TAG, "Value": owner}])
-                    if forward_weights(r.get("Actions", [])) != wanted:
+                    actions = r.get("Actions", [])
+                    if redirects(actions) != redirect_https or forward_weights(actions) != wanted:
                         elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
                     if source_ips(r.get("Conditions", [])) != sorted(allowed_ips or []):
                         elb.modify_rule(RuleArn=r["RuleArn"], Conditions=conditions)

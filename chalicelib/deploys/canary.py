@@ -177,10 +177,16 @@ def describe_rollout(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
                                 f"and wait until they pass the health check on {path}")
 
 
-def _hosts(ctx: Ctx) -> list[str]:
-    """The hosts this deployment routes: its internal host, and its custom domain once verified."""
-    return [r["host"] for r in (ctx.results.get("listener_rule"), ctx.results.get("domain_rule"))
-            if isinstance(r, dict) and r.get("host")]
+def _hosts(ctx: Ctx) -> list[tuple[str, Any]]:
+    """(host, listener) of each rule that forwards to the service: its internal host on HTTP, and
+    its custom domain once verified (on HTTPS once served there: its HTTP rule only redirects)."""
+    out = []
+    http = ctx.results["load_balancer"]["listener_arn"]
+    for r in (ctx.results.get("listener_rule"), ctx.results.get("domain_rule")):
+        if isinstance(r, dict) and r.get("host"):
+            https = r.get("https") if isinstance(r.get("https"), dict) else None
+            out.append((r["host"], https.get("listener_arn") or http if https else http))
+    return out
 
 
 def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
@@ -189,12 +195,13 @@ def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
     from chalicelib.deploys.steps import rule_sources
 
     split = bool(percent) or attach
-    listener, main = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
+    main = ctx.results["target_group"]["arn"]
     canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
     if not canary_tg and step != "canary.traffic":   # no canary was made (a rollback of one that failed first)
         canary_tg = (ctx.cloud.find_target_group(ctx.names.canary_target_group) or {}).get("arn")
-    hosts, calls, changes = _hosts(ctx), [], {}
-    for host in hosts:
+    routes, calls, changes = _hosts(ctx), [], {}
+    hosts = [h for h, _ in routes]
+    for host, listener in routes:
         found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
         now = (found or {}).get("weights") or ({found["target_group_arn"]: 100} if found else {})
         wanted = {main: 100 - percent, **({canary_tg: percent} if split else {})}

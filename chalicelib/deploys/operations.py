@@ -31,7 +31,9 @@ def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> d
                 "message": f"domain {service['domain']} is not claimed: POST .../domain/verify to claim it"}
     live = _live(ports, service)
     cert = step_result(live, "certificate")
-    out = {**domains.public(claim), "routed": _routes(live, claim["name"]), "certificate": None}
+    routed = step_result(live, "domain_rule") or {}
+    out = {**domains.public(claim), "routed": _routes(live, claim["name"]), "certificate": None,
+           "https": bool(routed.get("https")) and routed.get("host") == claim["name"]}
     if cert and cert.get("arn"):
         current = ports.cloud_for(live.get("target")).describe_certificate(cert["arn"])
         out["certificate"] = {"arn": cert["arn"], "status": current.get("status"),
@@ -43,7 +45,12 @@ def domain_status(ports: Ports, actor: Actor, org_id: str, service_id: str) -> d
     elif not out["routed"]:
         out["message"] = "verified: the next deploy routes it and requests its certificate"
     elif out["certificate"] and not out["certificate"]["dns_managed"] and out["certificate"]["status"] != "ISSUED":
-        out["message"] = "create the certificate's CNAME validation records at your DNS provider"
+        out["message"] = "create the certificate's CNAME validation records at your DNS provider; once it is " \
+                         "issued, HTTPS is served within 5 minutes and HTTP redirects to it"
+    elif out["certificate"] and not out["https"]:
+        out["message"] = ("certificate issued: HTTPS is served within 5 minutes (and HTTP redirects to it)"
+                          if out["certificate"]["status"] == "ISSUED" else
+                          f"certificate {out['certificate']['status']}: HTTPS is served once it is issued")
     else:
         out["message"] = None
     return out

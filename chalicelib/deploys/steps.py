@@ -401,19 +401,23 @@ def internal_host(name: str, org_id: str, service_id: str) -> str:
     return f"{name}-{service_id.rsplit('_', 1)[-1][-6:]}.{org_id}.launchbay.internal"
 
 
-def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None) -> StepPlan:
-    """Route host to this service's target group, in a rule tagged with this service: the
+def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None,
+          listener: Any = None, redirect: bool = False) -> StepPlan:
+    """Route host to this service's target group (on the HTTP listener unless `listener` is
+    given; with `redirect`, a 301 to HTTPS instead), in a rule tagged with this service: the
     rule of another service for the same host is refused here, before anything runs (the
     adapter refuses too)."""
     from chalicelib.cloud.edge import owned_by
 
-    owner, listener, tg = ctx.dep["service_id"], ctx.results["load_balancer"]["listener_arn"], \
-        ctx.results["target_group"]["arn"]
+    owner, tg = ctx.dep["service_id"], ctx.results["target_group"]["arn"]
+    listener = listener if listener is not None else ctx.results["load_balancer"]["listener_arn"]
     found = ctx.cloud.find_listener_rule(listener, host, "/*") if known(listener) else None
     if found and not owned_by(found.get("owner"), owner, found["target_group_arn"], tg if known(tg) else None):
         raise StepFailed(f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed")
     changes = dict(extra or {})
-    if found and found["target_group_arn"] != tg:
+    if found and bool(found.get("redirect")) != redirect:
+        changes["answer"] = [_answer(bool(found.get("redirect"))), _answer(redirect)]
+    elif found and not redirect and found["target_group_arn"] != tg:
         changes["target_group"] = [found["target_group_arn"], tg]
     if found and found.get("owner") is None:  # ours from before ownership tags: tagged now
         changes["owner"] = [None, owner]
@@ -422,9 +426,14 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
         changes["allowed_ips"] = [found.get("allowed_ips") or "everyone", sources or "everyone"]
     return _plan(step, resource, host, found, changes,
                  [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
-                                                "target_group_arn": tg, "owner": owner, "allowed_ips": sources})],
+                                                "target_group_arn": tg, "owner": owner, "allowed_ips": sources,
+                                                **({"redirect_https": True} if redirect else {})})],
                  {"arn": found["arn"], "host": host} if found else None,
                  lambda outs: {"arn": outs[-1], "host": host})
+
+
+def _answer(redirect: bool) -> str:
+    return "301 to https://" if redirect else "forward to the service"
 
 
 def rule_sources(spec: dict[str, Any]) -> Optional[list[str]]:
@@ -456,18 +465,59 @@ def domain_rule(ctx: Ctx) -> StepPlan:
     wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"], ctx.dep["service_id"])} | ({domain} if not why else set())
     stale = sorted(_routed_before(ctx) - wanted)
     listener, tg = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
-    removals = [Call("delete_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
+    https = ctx.results["load_balancer"].get("https_listener_arn") if stale else None
+    removals = [Call("delete_listener_rule", {"listener_arn": arn, "host": host, "path": "/*",
                                               "owner": ctx.dep["service_id"], "target_group_arn": tg})
-                for host in stale]
+                for host in stale for arn in [listener] + ([https] if https else [])]
     if why:
         result = {"skipped": why, **({"removed": stale} if stale else {})}
         if not stale:
             return StepPlan("domain_rule", "listener rule (custom domain)", domain or "-", "skip", {}, [], result)
         return StepPlan("domain_rule", "listener rule (custom domain)", ", ".join(stale), "update",
                         {"removed": stale}, removals, None, lambda outs: result)
-    plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, {"removed": stale} if stale else None)
+    cert = ctx.cloud.find_certificate(domain, owner=ctx.dep["service_id"])
+    if cert and cert.get("status") == "ISSUED":
+        plan = _https_rules(ctx, domain, cert["arn"], {"removed": stale} if stale else None)
+    else:
+        plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, {"removed": stale} if stale else None)
+        plan.description = (f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP "
+                            "redirects to it" if cert else "HTTP only: the certificate step requests its certificate")
+        if plan.result is not None:
+            plan.result = {**plan.result, "https": None}
+        shape = plan.shape
+        plan.shape = (lambda outs: {**shape(outs), "https": None}) if shape else None
     plan.calls = removals + plan.calls
     return plan
+
+
+def _https_rules(ctx: Ctx, domain: str, certificate_arn: str, extra: Optional[dict]) -> StepPlan:
+    """The domain over HTTPS, its certificate issued: the environment's load balancer serves it on
+    :443 (the first such certificate is the listener's default, the others are picked by SNI), a
+    rule there forwards the domain to the service, and its rule on :80 answers a 301 to HTTPS."""
+    ensure = Call("ensure_load_balancer", {"name": ctx.load_balancer_name, "network": ctx.results["network"],
+                                           "certificate_arn": certificate_arn})
+    https_listener = ctx.results["load_balancer"].get("https_listener_arn")
+    if not https_listener:   # not made yet (or the worker's remembered answer is older than it)
+        https_listener = (ctx.cloud.find_load_balancer(ctx.load_balancer_name) or {}).get("https_listener_arn")
+    secure = _rule(ctx, "domain_rule", "listener rule (custom domain, HTTPS)", domain, extra,
+                   listener=https_listener or "(known after apply: load_balancer.https_listener_arn)")
+    plain = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, redirect=True)
+    changes = {**{f"https {k}": v for k, v in secure.changes.items()}, **plain.changes}
+    if secure.action == "create":
+        changes["https"] = [None, f"served with certificate {certificate_arn.rsplit('/', 1)[-1]}"]
+    for call in secure.calls:
+        call.kwargs["listener_arn"] = FromCall(0, "https_listener_arn")
+    action: Action = "no-op" if secure.action == plain.action == "no-op" else ("create" if secure.action == "create"
+                                                                                else "update")
+    result = {"arn": (plain.result or {}).get("arn"), "host": domain,
+              "https": {"certificate": certificate_arn, "rule_arn": (secure.result or {}).get("arn"),
+                        "listener_arn": https_listener}}
+    return StepPlan("domain_rule", "listener rules (custom domain, HTTPS)", domain, action, changes,
+                    [ensure] + secure.calls + plain.calls, result if action == "no-op" else None,
+                    lambda outs: {"arn": outs[2], "host": domain,
+                                  "https": {"certificate": certificate_arn, "rule_arn": outs[1],
+                                            "listener_arn": outs[0]["https_listener_arn"]}},
+                    always=True, description="HTTPS with its certificate; HTTP answers a 301 to HTTPS")
 
 
 def _current_service(ctx: Ctx) -> Optional[dict[str, Any]]:

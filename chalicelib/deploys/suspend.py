@@ -123,7 +123,9 @@ def _answer_suspended(ports: Ports, cloud: Any, service: dict[str, Any], live: d
         return ""
     hosts = sorted({r["host"] for r in (step_result(live, "listener_rule"), step_result(live, "domain_rule"))
                     if r and r.get("host")})
-    held = [h for h in hosts if cloud.answer_suspended(listener["listener_arn"], h, "/*", service["id"])]
+    # a custom domain served over HTTPS: there too (its HTTP rule redirects to it)
+    listeners = [listener["listener_arn"]] + ([listener["https_listener_arn"]] if listener.get("https_listener_arn") else [])
+    held = [h for h in hosts if [arn for arn in listeners if cloud.answer_suspended(arn, h, "/*", service["id"])]]
     return f"; {', '.join(held)} answer 503 \"service suspended\"" if held else ""
 
 

@@ -98,10 +98,11 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
         hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \
             {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
              if r and r.get("host")}
+        listeners = [listener["listener_arn"]] + ([listener["https_listener_arn"]] if listener.get("https_listener_arn") else [])
         for host in sorted(h for h in hosts if h):
-            doing.what = f"deleting the load balancer rule for {host}"
-            cloud.delete_listener_rule(listener["listener_arn"], host, "/*", owner=service_id,
-                                       target_group_arn=(tg or {}).get("arn"))
+            doing.what = f"deleting the load balancer rules for {host}"
+            for arn in listeners:   # HTTP, and HTTPS for a custom domain served there
+                cloud.delete_listener_rule(arn, host, "/*", owner=service_id, target_group_arn=(tg or {}).get("arn"))
     if tg and tg.get("arn"):   # unrouted now (rules above, ECS service before): nothing else uses it
         doing.what = f"deleting the target group {tg['arn']}"
         cloud.delete_target_group(tg["arn"])

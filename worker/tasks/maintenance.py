@@ -28,6 +28,13 @@ def tend_sleep() -> dict[str, int]:
     return sleep.tend(get_ports())
 
 
+@celery.task(name=names.UPGRADE_HTTPS)
+def upgrade_https() -> dict[str, int]:
+    from chalicelib.deploys import https
+
+    return https.upgrade(get_ports())
+
+
 @celery.task(name=names.HEALTH_WATCH)
 def health_watch() -> dict[str, int]:
     from chalicelib.deploys import watch

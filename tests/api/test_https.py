@@ -1,0 +1,105 @@
+"""HTTPS for a verified custom domain: served once its certificate is issued, by the next deploy
+or by the beat's upgrade without one; HTTP then answers a 301 to HTTPS; the certificate sits on
+the environment's :443 listener (by SNI beside other services'). Driven through the API against
+moto; ACM's issuing is stood in for by importing a certificate for the domain with the service's
+owner tag (moto issues requested certificates only after a minute)."""
+from __future__ import annotations
+
+import datetime
+
+import boto3
+import pytest
+
+from chalicelib.cloud.edge import OWNER_TAG
+from chalicelib.deploys import https, teardown
+from tests.api.test_domains_api import create, deploy, org_with_project, prove, step, zone  # noqa: F401
+
+pytestmark = pytest.mark.services
+
+
+def client(env, name):
+    return boto3.client(name, endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def issue(env, domain: str, owner: str) -> str:
+    """What ACM does once the DNS validation records are seen: an issued certificate, the owner's."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+            .sign(key, hashes.SHA256()))
+    return client(env, "acm").import_certificate(
+        Certificate=cert.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()),
+        Tags=[{"Key": OWNER_TAG, "Value": owner}])["CertificateArn"]
+
+
+def rules_for(env, listener_arn: str, host: str) -> list[dict]:
+    rules = client(env, "elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
+    return [r for r in rules if any(host in (c.get("HostHeaderConfig") or {}).get("Values", [])
+                                    for c in r.get("Conditions", []))]
+
+
+def test_a_domain_is_served_over_https_once_its_certificate_is_issued(api, ports, launchbay_env, zone):  # noqa: F811
+    a, org, prj = org_with_project(api)
+    domain = f"shop.{zone}"
+    _, svc = create(a, org, prj, domain=domain)
+    prove(a, org, svc["id"], launchbay_env, zone)
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "live"
+    routed = step(dep, "domain_rule")
+    assert routed["result"]["https"] is None and "HTTP only" in routed["plan"]["description"]
+    _, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    assert dom["https"] is False and "HTTPS is served" in dom["message"]
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}")[1]["endpoints"]["url"] == f"http://{domain}/"
+    assert https.upgrade(ports)["upgraded"] == 0          # still pending: nothing changes
+
+    cert = issue(launchbay_env, domain, svc["id"])
+    done = https.upgrade(ports)
+    assert done["upgraded"] == 1, done
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    assert service["endpoints"]["url"] == f"https://{domain}/" and service["endpoints"]["https"] is True
+    live = ports.store.collection("deployments").get(dep["id"])
+    result = step(live, "domain_rule")["result"]
+    assert result["https"]["certificate"] == cert
+    elb = client(launchbay_env, "elbv2")
+    lb_arn = step(live, "load_balancer")["result"]["arn"]
+    listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]}
+    assert listeners[443]["Protocol"] == "HTTPS" and result["https"]["listener_arn"] == listeners[443]["ListenerArn"]
+    on_listener = [c["CertificateArn"] for c in
+                   elb.describe_listener_certificates(ListenerArn=listeners[443]["ListenerArn"])["Certificates"]]
+    assert cert in on_listener
+    (secure,) = rules_for(launchbay_env, listeners[443]["ListenerArn"], domain)
+    tg = step(live, "target_group")["result"]["arn"]
+    assert secure["Actions"][0]["Type"] == "forward" and secure["Actions"][0].get("TargetGroupArn", tg) == tg
+    (plain,) = rules_for(launchbay_env, listeners[80]["ListenerArn"], domain)
+    assert plain["Actions"][0]["Type"] == "redirect"
+    assert plain["Actions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert plain["Actions"][0]["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    _, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    assert dom["https"] is True and dom["message"] is None
+    assert https.upgrade(ports)["upgraded"] == 0          # once is enough
+
+    # the next deploy keeps it so, and says nothing changes
+    _, plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    planned = {s["step"]: s for s in plan["steps"]}["domain_rule"]
+    assert planned["action"] == "no-op" and "HTTPS" in planned["description"], planned
+    again = deploy(a, ports, org, svc["id"])
+    assert again["status"] == "live" and step(again, "domain_rule")["result"]["https"]["certificate"] == cert
+    assert rules_for(launchbay_env, listeners[80]["ListenerArn"], domain)[0]["Actions"][0]["Type"] == "redirect"
+
+    # deleting the service deletes both rules (the listener and its certificate stay for others)
+    assert a.call("DELETE", f"/orgs/{org}/services/{svc['id']}")[0] == 202
+    assert teardown.run(ports, svc["id"]) == "deleted"
+    assert rules_for(launchbay_env, listeners[443]["ListenerArn"], domain) == []
+    assert rules_for(launchbay_env, listeners[80]["ListenerArn"], domain) == []
