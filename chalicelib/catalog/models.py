@@ -117,6 +117,7 @@ class Canary(BaseModel):
 # A load balancer rule matches at most 5 values, and the host takes one (AWS's quota: "condition
 # values per rule"), so a service's rule holds 4 source addresses.
 MAX_ALLOWED_IPS = 4
+MAX_ALIASES = 4   # host names beside the domain: a listener rule, a claim and a certificate each
 
 
 def allowed_networks(values: list[str]) -> list[str]:
@@ -209,6 +210,10 @@ class _ServiceFields(BaseModel):
     max_instances: Optional[int] = Field(None, ge=1, le=100)
     schedule: Optional[str] = Field(None, max_length=140, description=SCHEDULE_HELP)
     domain: Optional[str] = Field(None, max_length=253)
+    aliases: Optional[list[str]] = Field(
+        None, max_length=MAX_ALIASES, description="more host names a web service with a `domain` answers on (e.g. "
+        "www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own "
+        "certificate like the domain; null or []: none")
     deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
     autoscaling: Optional[Autoscaling] = None
     auto_rollback: Optional[AutoRollback] = Field(None, description="roll a release back to the one before when "
@@ -244,13 +249,17 @@ class _ServiceFields(BaseModel):
     @field_validator("domain")
     @classmethod
     def _domain(cls, v):
-        if v is not None:
-            v = v.lower()
-            if not HOSTNAME.match(v):
-                raise ValueError("domain must be a host name such as api.example.com")
-            if v == INTERNAL_DOMAIN or v.endswith("." + INTERNAL_DOMAIN):
-                raise ValueError(f"domain: names under {INTERNAL_DOMAIN} are Launchbay's own")
-        return v
+        return None if v is None else _host_name(v, "domain")
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v):
+        if v is None:
+            return v
+        names = [_host_name(x, "aliases") for x in v]
+        if len(set(names)) != len(names):
+            raise ValueError("aliases: each name once")
+        return names or None   # none: stored as null, as never set
 
 
 class ServiceIn(_ServiceFields):
@@ -272,6 +281,16 @@ class ServiceIn(_ServiceFields):
 
 class ServicePatch(_ServiceFields):
     pass
+
+
+def _host_name(value: str, field: str) -> str:
+    v = value.strip().lower().rstrip(".")
+    if not HOSTNAME.match(v):
+        raise ValueError(f"{field} must be host names such as api.example.com" if field == "aliases"
+                         else "domain must be a host name such as api.example.com")
+    if v == INTERNAL_DOMAIN or v.endswith("." + INTERNAL_DOMAIN):
+        raise ValueError(f"{field}: names under {INTERNAL_DOMAIN} are Launchbay's own")
+    return v
 
 
 DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
@@ -316,6 +335,13 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("schedule", "only cron services take a schedule"))
     if kind != "web" and doc.get("domain"):
         out.append(("domain", "only web services take a domain"))
+    if doc.get("aliases"):
+        if kind != "web":
+            out.append(("aliases", "only web services take aliases"))
+        elif not doc.get("domain"):
+            out.append(("aliases", "aliases come beside a domain: set `domain` too"))
+        elif (doc.get("domain") or "").lower().rstrip(".") in doc["aliases"]:
+            out.append(("aliases", "the domain itself is not an alias of it"))
     if kind == "cron" and doc.get("auto_rollback"):
         out.append(("auto_rollback", "a cron service has no alerts to roll back on (its runs report their exit codes)"))
     if kind != "web" and doc.get("allowed_ips"):

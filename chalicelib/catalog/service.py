@@ -31,6 +31,8 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     allowed = environments.effective_allowed_ips(service, env)
     if allowed:   # the listener rules' source addresses (deploys/steps.py _rule); only then: fingerprints stay
         spec["allowed_ips"] = allowed
+    if service.get("aliases"):   # more routed hosts (deploys/steps.py domain_rule); only then, as above
+        spec["aliases"] = list(service["aliases"])
     if service.get("source"):  # only then: the fingerprint of an image service stays as it was
         spec.update(source=dict(service["source"]), build_env=dict(service.get("build_env") or {}))
     return spec
@@ -164,8 +166,9 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
     try:
         with ports.store.transaction():
             ports.store.collection("services").insert(service)
-            if service.get("domain"):  # 409 when another service holds it, whichever org
-                domains.claim(ports, org_id, service["id"], service["domain"])
+            for name in domains.names_of(service):  # 409 when another service holds one, whichever org
+                domains.claim(ports, org_id, service["id"], name,
+                              "domain" if name == domains.normalize(service["domain"] or "") else "aliases")
             audit.record(ports, actor, org_id, "service.create", "service", service["id"], {"name": service["name"]})
     except Conflict:
         raise AlreadyExists(f"a service named {service['name']!r} already exists in environment {env['name']!r}",
@@ -237,12 +240,13 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
             expect={"org_id": org_id, "updated": current["updated"]})
         if service is None:
             raise StateConflict("the service changed meanwhile: read it again and retry", field="service")
-        if "domain" in changes:  # frees the old claim; a new domain needs a new proof
-            domains.change(ports, org_id, service_id, current.get("domain"), changes["domain"])
+        released: list[str] = []
+        if "domain" in changes or "aliases" in changes:  # frees the names dropped; a new name needs a new proof
+            released = domains.sync(ports, org_id, service_id, domains.names_of(current), domains.names_of(merged),
+                                    merged.get("domain"))
         audit.record(ports, actor, org_id, "service.update", "service", service_id, {"fields": sorted(changes)})
-    old = domains.normalize(current.get("domain") or "")
-    if old and "domain" in changes and old != domains.normalize(changes["domain"] or ""):
-        domains.stop_routing(ports, current, old)  # the old domain is free for another service now
+    for old in released:
+        domains.stop_routing(ports, current, old)  # the old name is free for another service now
     return service
 
 

@@ -180,12 +180,14 @@ def describe_rollout(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
 def _hosts(ctx: Ctx) -> list[tuple[str, Any]]:
     """(host, listener) of each rule that forwards to the service: its internal host on HTTP, and
     its custom domain once verified (on HTTPS once served there: its HTTP rule only redirects)."""
-    out = []
+    from chalicelib.deploys.steps import routed_hosts
+
     http = ctx.results["load_balancer"]["listener_arn"]
-    for r in (ctx.results.get("listener_rule"), ctx.results.get("domain_rule")):
-        if isinstance(r, dict) and r.get("host"):
-            https = r.get("https") if isinstance(r.get("https"), dict) else None
-            out.append((r["host"], https.get("listener_arn") or http if https else http))
+    internal = ctx.results.get("listener_rule")
+    out = [(internal["host"], http)] if isinstance(internal, dict) and internal.get("host") else []
+    for r in routed_hosts(ctx.results.get("domain_rule")):
+        https = r.get("https") if isinstance(r.get("https"), dict) else None
+        out.append((r["host"], https.get("listener_arn") or http if https else http))
     return out
 
 

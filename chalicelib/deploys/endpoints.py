@@ -19,9 +19,13 @@ def of_release(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     lb, rule = step_result(dep, "load_balancer") or {}, step_result(dep, "listener_rule") or {}
     if dep.get("kind") != "web" or not lb.get("dns_name") or not rule.get("host"):
         return None
+    from chalicelib.deploys.steps import routed_hosts
+
     routed = step_result(dep, "domain_rule") or {}
     domain = routed.get("host")   # set only once routed (verified)
     scheme = "https" if routed.get("https") else "http"   # HTTPS once its certificate was issued
+    aliases = [f"{'https' if h.get('https') else 'http'}://{h['host']}/" for h in routed_hosts(routed) if h["host"] != domain]
     return {"load_balancer": lb["dns_name"], "host": rule["host"], "domain": domain,
             "url": f"{scheme}://{domain}/" if domain else None, "https": bool(routed.get("https")),
+            **({"aliases": aliases} if aliases else {}),
             "try": f"curl -H {shlex.quote('Host: ' + rule['host'])} http://{lb['dns_name']}/"}

@@ -1,8 +1,8 @@
 """HTTPS for a custom domain once its certificate is issued, without waiting for a deploy.
 
-A deploy routes a verified domain (step `domain_rule`) and requests its certificate (step
-`certificate`); DNS validation takes minutes to hours, so that deploy serves the domain over
-HTTP (its rule's result says `"https": None`). Beat (`upgrade_https`, every 5 minutes) looks
+A deploy routes a verified domain or alias (step `domain_rule`) and requests its certificate
+(step `certificate`); DNS validation takes minutes to hours, so that deploy serves the name over
+HTTP (its entry in the rule's result says `"https": None`). Beat (`upgrade_https`, every 5 minutes) looks
 at those domains: once ACM says ISSUED, the live release's `domain_rule` is planned again and
 executed as a deploy would (the certificate on the load balancer's :443 listener, the rule
 there, HTTP answering 301 to HTTPS) and its recorded result updated. Not while a deployment of
@@ -21,14 +21,14 @@ log = logging.getLogger(__name__)
 
 def _waiting(ports: Ports, claim: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(service, live release) when the domain is routed over HTTP only by the live release."""
-    from chalicelib.deploys.steps import step_result
+    from chalicelib.deploys.steps import routed_hosts, step_result
 
     service = ports.store.collection("services").get(claim.get("service_id") or "")
     if not service or service["status"] in states.SUSPENDED or service["status"] == "deleting":
         return None
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
-    rule = step_result(live or {}, "domain_rule")
-    if not live or not rule or rule.get("host") != claim["name"] or rule.get("https"):
+    entry = next((h for h in routed_hosts(step_result(live or {}, "domain_rule")) if h["host"] == claim["name"]), None)
+    if not live or entry is None or entry.get("https"):
         return None
     return service, live
 

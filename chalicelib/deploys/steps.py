@@ -450,44 +450,114 @@ def _routed_before(ctx: Ctx) -> set[str]:
     """The hosts the live release routed (its internal host and any custom domain)."""
     service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}
     live = ctx.ports.store.collection("deployments").get(service.get("live_deployment_id") or "") or {}
-    return {r["host"] for r in (step_result(live, "listener_rule"), step_result(live, "domain_rule"))
-            if r and r.get("host")}
+    internal = (step_result(live, "listener_rule") or {}).get("host")
+    return ({internal} if internal else set()) | {h["host"] for h in routed_hosts(step_result(live, "domain_rule"))}
+
+
+def custom_names(ctx: Ctx) -> list[str]:
+    """The service's custom host names in this release: its domain, then its aliases."""
+    from chalicelib.catalog import domains
+
+    return domains.names_of(ctx.spec)
+
+
+def routed_hosts(result: Any) -> list[dict[str, Any]]:
+    """{"host", "https", "arn"} of each custom host a domain_rule result routes (the domain's
+    first); a result from before aliases routes its `host` alone."""
+    if not isinstance(result, dict):
+        return []
+    if result.get("hosts") is not None:
+        return list(result["hosts"])
+    return [{"host": result["host"], "https": result.get("https"), "arn": result.get("arn")}] if result.get("host") else []
 
 
 def domain_rule(ctx: Ctx) -> StepPlan:
-    """The custom domain's rule, once the service holds the domain verified (catalog/domains.py);
-    until then the service answers on its internal host only, and the result says why. Rules of
+    """The custom domain's rule (and each alias's), once the service holds the name verified
+    (catalog/domains.py): over HTTPS once its certificate is issued, HTTP answering a 301 to it.
+    Until then the service answers on its internal host only, and the result says why. Rules of
     hosts this service no longer routes (a changed domain, a rename) are removed: only its own."""
     from chalicelib.catalog import domains
 
-    domain = domains.normalize(ctx.spec.get("domain") or "")
-    why = domains.not_routed_because(ctx.ports, ctx.dep["service_id"], domain) if domain else "no custom domain"
-    wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"], ctx.dep["service_id"])} | ({domain} if not why else set())
+    names = custom_names(ctx)
+    whys = {n: domains.not_routed_because(ctx.ports, ctx.dep["service_id"], n) for n in names}
+    routed = [n for n in names if not whys[n]]
+    why = whys[names[0]] if names else "no custom domain"   # the domain's (names[0]) reason
+    wanted = {internal_host(ctx.spec["name"], ctx.dep["org_id"], ctx.dep["service_id"])} | set(routed)
     stale = sorted(_routed_before(ctx) - wanted)
     listener, tg = ctx.results["load_balancer"]["listener_arn"], ctx.results["target_group"]["arn"]
     https = ctx.results["load_balancer"].get("https_listener_arn") if stale else None
     removals = [Call("delete_listener_rule", {"listener_arn": arn, "host": host, "path": "/*",
                                               "owner": ctx.dep["service_id"], "target_group_arn": tg})
                 for host in stale for arn in [listener] + ([https] if https else [])]
-    if why:
+    if not routed:
         result = {"skipped": why, **({"removed": stale} if stale else {})}
         if not stale:
-            return StepPlan("domain_rule", "listener rule (custom domain)", domain or "-", "skip", {}, [], result)
+            return StepPlan("domain_rule", "listener rule (custom domain)", names[0] if names else "-", "skip", {}, [],
+                            result)
         return StepPlan("domain_rule", "listener rule (custom domain)", ", ".join(stale), "update",
                         {"removed": stale}, removals, None, lambda outs: result)
-    cert = ctx.cloud.find_certificate(domain, owner=ctx.dep["service_id"])
+    parts = [_host_rules(ctx, host) for host in routed]
+    waiting = {n: w for n, w in whys.items() if w}
+
+    def assemble(results: list[dict[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {"hosts": results}
+        primary = next((r for r in results if names and r["host"] == names[0]), None)
+        out.update(primary if primary else {"skipped": why})
+        if waiting:
+            out["waiting"] = waiting
+        if stale:
+            out["removed"] = stale
+        return out
+
+    return _combined("domain_rule", parts, removals, stale, assemble)
+
+
+def _host_rules(ctx: Ctx, host: str) -> StepPlan:
+    """One custom host's rules: HTTPS with its certificate once issued, else HTTP."""
+    cert = ctx.cloud.find_certificate(host, owner=ctx.dep["service_id"])
     if cert and cert.get("status") == "ISSUED":
-        plan = _https_rules(ctx, domain, cert["arn"], {"removed": stale} if stale else None)
-    else:
-        plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, {"removed": stale} if stale else None)
-        plan.description = (f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP "
-                            "redirects to it" if cert else "HTTP only: the certificate step requests its certificate")
-        if plan.result is not None:
-            plan.result = {**plan.result, "https": None}
-        shape = plan.shape
-        plan.shape = (lambda outs: {**shape(outs), "https": None}) if shape else None
-    plan.calls = removals + plan.calls
+        return _https_rules(ctx, host, cert["arn"], None)
+    plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", host)
+    plan.description = (f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP "
+                        "redirects to it" if cert else "HTTP only: the certificate step requests its certificate")
+    if plan.result is not None:
+        plan.result = {**plan.result, "https": None}
+    shape = plan.shape
+    plan.shape = (lambda outs: {**shape(outs), "https": None}) if shape else None
     return plan
+
+
+def _combined(step: str, parts: list[StepPlan], removals: list[Call], stale: list[str],
+              assemble: Callable[[list[Any]], Any]) -> StepPlan:
+    """One step's plan made of several (one per host): their calls in order after `removals`
+    (each part's references to its own earlier calls moved along), its action the strongest of
+    theirs, its result `assemble`d from theirs."""
+    calls, spans = list(removals), []
+    for part in parts:
+        start = len(calls)
+        calls += [Call(c.method, {k: FromCall(v.index + start, v.key) if isinstance(v, FromCall) else v
+                                  for k, v in c.kwargs.items()}) for c in part.calls]
+        spans.append((start, len(calls)))
+    kinds = {p.action for p in parts}
+    action: Action = "create" if kinds == {"create"} and not removals else \
+        ("update" if removals or kinds & {"create", "update"} else "no-op")
+    if len(parts) == 1:
+        changes = dict(parts[0].changes)
+    else:
+        changes = {p.name: p.changes or p.action for p in parts if p.action != "no-op" or p.changes}
+    if stale:
+        changes["removed"] = stale
+    result = assemble([p.result for p in parts]) if all(p.result is not None for p in parts) else None
+
+    def shape(outs: list[Any]) -> Any:
+        return assemble([p.shape(outs[a:b]) if p.shape else p.result for p, (a, b) in zip(parts, spans)])
+
+    names = ", ".join(p.name for p in parts)
+    described = "; ".join(f"{p.name}: {p.description}" if len(parts) > 1 else p.description
+                          for p in parts if p.description)
+    return StepPlan(step, parts[0].resource if len(parts) == 1 else "listener rules (custom domains)", names, action,
+                    changes, calls, result if action == "no-op" else None, shape,
+                    always=any(p.always for p in parts), description=described)
 
 
 def _https_rules(ctx: Ctx, domain: str, certificate_arn: str, extra: Optional[dict]) -> StepPlan:
@@ -600,26 +670,37 @@ def autoscaling(ctx: Ctx) -> StepPlan:
 
 def certificate(ctx: Ctx) -> StepPlan:
     """Requested, not awaited: DNS validation can take hours, and the service already serves.
-    Only for a verified domain, and only this service's own certificate is ever reused."""
+    One per verified custom name (the domain, each alias), and only this service's own
+    certificate is ever reused."""
     from chalicelib.catalog import domains
 
-    domain, owner = ctx.spec.get("domain"), ctx.dep["service_id"]
-    why = domains.not_routed_because(ctx.ports, owner, domain) if domain else "no custom domain"
-    if why:
-        return StepPlan("certificate", "certificate", domain or "-", "skip", {}, [], {"skipped": why})
-    domain = domains.normalize(domain or "")
-    found = ctx.cloud.find_certificate(domain, owner=owner)
+    owner, names = ctx.dep["service_id"], custom_names(ctx)
+    routed = [n for n in names if not domains.not_routed_because(ctx.ports, owner, n)]
+    if not routed:
+        why = domains.not_routed_because(ctx.ports, owner, names[0]) if names else "no custom domain"
+        return StepPlan("certificate", "certificate", names[0] if names else "-", "skip", {}, [], {"skipped": why})
+    parts = []
+    for name in routed:
+        found = ctx.cloud.find_certificate(name, owner=owner)
 
-    def shape(outs: list[Any]) -> Any:
-        cert, in_route53 = outs
-        return {"arn": cert["arn"], "status": cert.get("status"),
-                "validation_records": cert.get("validation_records"), "dns_managed": in_route53}
+        def shape(outs: list[Any], name: str = name) -> Any:
+            cert, in_route53 = outs
+            return {"arn": cert["arn"], "status": cert.get("status"), "domain": name,
+                    "validation_records": cert.get("validation_records"), "dns_managed": in_route53}
 
-    # request_certificate is idempotent and returns the validation records the DNS call needs
-    plan = _plan("certificate", "certificate", domain, found, {},
-                 [Call("request_certificate", {"domain": domain, "owner": owner})], None, shape, always=True)
-    plan.calls.append(Call("upsert_dns_records", {"domain": domain, "records": FromCall(0, "validation_records")}))
-    return plan
+        # request_certificate is idempotent and returns the validation records the DNS call needs
+        plan = _plan("certificate", "certificate", name, found, {},
+                     [Call("request_certificate", {"domain": name, "owner": owner})], None, shape, always=True)
+        plan.calls.append(Call("upsert_dns_records", {"domain": name, "records": FromCall(0, "validation_records")}))
+        parts.append(plan)
+
+    def assemble(results: list[Any]) -> Any:
+        first = dict(results[0]) if results and isinstance(results[0], dict) else {}
+        if len(results) > 1:
+            first["hosts"] = {r["domain"]: r for r in results if isinstance(r, dict)}
+        return first
+
+    return _combined("certificate", parts, [], [], assemble)
 
 
 def schedule(ctx: Ctx) -> StepPlan:

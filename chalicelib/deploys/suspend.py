@@ -121,8 +121,10 @@ def _answer_suspended(ports: Ports, cloud: Any, service: dict[str, Any], live: d
     listener, _ = _routing(cloud, live)
     if not (listener and listener.get("listener_arn")):
         return ""
-    hosts = sorted({r["host"] for r in (step_result(live, "listener_rule"), step_result(live, "domain_rule"))
-                    if r and r.get("host")})
+    from chalicelib.deploys.steps import routed_hosts
+
+    internal = (step_result(live, "listener_rule") or {}).get("host")
+    hosts = sorted(({internal} if internal else set()) | {h["host"] for h in routed_hosts(step_result(live, "domain_rule"))})
     # a custom domain served over HTTPS: there too (its HTTP rule redirects to it)
     listeners = [listener["listener_arn"]] + ([listener["https_listener_arn"]] if listener.get("https_listener_arn") else [])
     held = [h for h in hosts if [arn for arn in listeners if cloud.answer_suspended(arn, h, "/*", service["id"])]]

@@ -13,7 +13,7 @@ from chalicelib.cloud.port import Cloud
 from chalicelib.core.context import SYSTEM, Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.deploys.placement import cloud_of, of_service
-from chalicelib.deploys.steps import internal_host, step_result
+from chalicelib.deploys.steps import internal_host, routed_hosts, step_result
 from chalicelib.observe import alerts
 from chalicelib.store.port import iter_all
 
@@ -95,9 +95,9 @@ def _remove_from_aws(ports: Ports, service: dict[str, Any], doing: _Doing) -> li
     doing.what = "finding the load balancer and target group of the live release"
     listener, tg = _routing(cloud, live or {})
     if listener and listener.get("listener_arn"):  # stop routing its host names; only its own rules go
-        hosts = {internal_host(service["name"], service["org_id"], service["id"]), domains.normalize(service.get("domain") or "")} | \
-            {r["host"] for r in (step_result(live or {}, "listener_rule"), step_result(live or {}, "domain_rule"))
-             if r and r.get("host")}
+        hosts = {internal_host(service["name"], service["org_id"], service["id"]), *domains.names_of(service)} | \
+            {r["host"] for r in (step_result(live or {}, "listener_rule"),) if r and r.get("host")} | \
+            {h["host"] for h in routed_hosts(step_result(live or {}, "domain_rule"))}
         listeners = [listener["listener_arn"]] + ([listener["https_listener_arn"]] if listener.get("https_listener_arn") else [])
         for host in sorted(h for h in hosts if h):
             doing.what = f"deleting the load balancer rules for {host}"

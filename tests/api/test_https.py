@@ -103,3 +103,64 @@ def test_a_domain_is_served_over_https_once_its_certificate_is_issued(api, ports
     assert teardown.run(ports, svc["id"]) == "deleted"
     assert rules_for(launchbay_env, listeners[443]["ListenerArn"], domain) == []
     assert rules_for(launchbay_env, listeners[80]["ListenerArn"], domain) == []
+
+
+def test_aliases_are_claimed_verified_routed_and_served_over_https_each_on_its_own(api, ports, launchbay_env, zone):  # noqa: F811
+    from tests.api.test_domains_api import publish_txt
+
+    a, org, prj = org_with_project(api)
+    domain, www = f"shop.{zone}", f"www.shop.{zone}"
+    for body, field in (({"aliases": [www]}, "aliases"),                                  # no domain
+                        ({"domain": domain, "aliases": [domain]}, "aliases"),             # itself
+                        ({"domain": domain, "aliases": ["not a host"]}, "aliases"),
+                        ({"domain": domain, "aliases": [f"a{i}.{zone}" for i in range(5)]}, "aliases")):
+        status, err = create(a, org, prj, **body)
+        assert status == 422 and err["error"]["field"] == field, (body, err)
+    status, svc = create(a, org, prj, domain=domain, aliases=[www.upper()])
+    assert status == 201 and svc["aliases"] == [www]
+    b, org_b, prj_b = org_with_project(api)
+    status, err = create(b, org_b, prj_b, domain=f"other.{zone}", aliases=[www])
+    assert status == 409 and err["error"]["field"] == "aliases"             # one holder on the platform
+
+    # the domain proven, the alias not yet: verified, and the alias says what it lacks
+    prove(a, org, svc["id"], launchbay_env, zone)
+    _, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    (alias,) = dom["aliases"]
+    assert dom["status"] == "verified" and alias["domain"] == www and alias["status"] == "pending"
+    status, said = a.call("POST", f"/orgs/{org}/services/{svc['id']}/domain/verify")
+    assert status == 200 and said["aliases"][0]["status"] == "pending" and www in said["message"]
+    publish_txt(launchbay_env, zone, alias["verification"]["name"], alias["verification"]["value"])
+    status, said = a.call("POST", f"/orgs/{org}/services/{svc['id']}/domain/verify")
+    assert status == 200 and said["aliases"][0]["status"] == "verified"
+
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "live", dep.get("error")
+    routed = step(dep, "domain_rule")["result"]
+    assert [h["host"] for h in routed["hosts"]] == [domain, www] and routed["host"] == domain
+    certs = step(dep, "certificate")["result"]
+    assert set(certs["hosts"]) == {domain, www} and certs["hosts"][www]["arn"] != certs["hosts"][domain]["arn"]
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    assert service["endpoints"]["url"] == f"http://{domain}/" and service["endpoints"]["aliases"] == [f"http://{www}/"]
+
+    # each name turns HTTPS when its own certificate is issued
+    issue(launchbay_env, www, svc["id"])
+    assert https.upgrade(ports)["upgraded"] == 1
+    _, dom = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")
+    assert dom["https"] is False and dom["aliases"][0]["https"] is True and dom["aliases"][0]["routed"] is True
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    assert service["endpoints"]["aliases"] == [f"https://{www}/"]
+    live = ports.store.collection("deployments").get(dep["id"])
+    secure = step(live, "domain_rule")["result"]["hosts"][1]["https"]
+    assert rules_for(launchbay_env, secure["listener_arn"], www) and not rules_for(launchbay_env, secure["listener_arn"], domain)
+
+    # dropped: its claim is freed and its rules go at once; another service may take it now
+    status, _ = a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"aliases": []})
+    assert status == 200
+    assert rules_for(launchbay_env, secure["listener_arn"], www) == []
+    http_listener = step(live, "load_balancer")["result"]["listener_arn"]
+    assert rules_for(launchbay_env, http_listener, www) == []
+    assert rules_for(launchbay_env, http_listener, domain)                  # the domain stays routed
+    status, _ = create(b, org_b, prj_b, domain=f"other.{zone}", aliases=[www])
+    assert status == 201
+    _, plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
+    assert {s["step"]: s for s in plan["steps"]}["domain_rule"]["name"] == domain
