@@ -251,7 +251,10 @@ def test_volume_and_read_only_links_plan_apply_and_export_exactly(api, ports):
         "web:files": {"service": "web", "resource": "files", "read_only": [True, False]},
         "jobs:uploads": {"service": "jobs", "resource": "uploads", "variable": ["MEDIA_ROOT", "UPLOADS_PATH"],
                          "read_only": [True, False]}}
+    fingerprint = ports.store.collection("services").find_one({"project_id": prj, "name": "web"})["config_hash"]
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(edited))[0] == 200
+    # the same variables, mounted elsewhere and read-only: a deploy is needed to apply it
+    assert ports.store.collection("services").find_one({"project_id": prj, "name": "web"})["config_hash"] != fingerprint
     assert links_of(a, org, prj, "web") == {"uploads": ("UPLOADS_PATH", "/data", True),
                                             "files": ("S3_BUCKET", None, False)}
     assert links_of(a, org, prj, "jobs") == {"uploads": ("UPLOADS_PATH", "/srv/media", False)}
