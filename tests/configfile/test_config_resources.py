@@ -301,3 +301,23 @@ def test_a_link_that_does_not_fit_its_resource_is_a_422_at_its_key(api, ports):
     status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(volume))
     assert status == 422 and err["error"]["field"] == f"{key}.uploads", err
     assert "uploads is a bucket in production" in err["error"]["message"], err
+
+
+def test_a_compose_import_with_named_volumes_plans_and_applies_them(api, ports):
+    from tests.configfile.samples import FIXTURES, read_case
+
+    a, org, prj = owner(api)
+    body = {"format": "compose", "files": read_case(FIXTURES / "compose/volumes")}
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", body)
+    assert status == 200, plan
+    assert {n for (_, n), c in by(plan, "create", "resource").items() if c["fields"]["kind"] == "volume"} == {
+        "media", "app-data", "db-volume"}
+    assert by(plan, "create", "link")[("production", "worker:app-data")]["fields"] == {
+        "service": "worker", "resource": "app-data", "variable": "APP_DATA_MOUNT_PATH", "path": "/var/lib/app",
+        "read_only": True}
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", body)
+    assert status == 200, out
+    assert links_of(a, org, prj, "worker")["media"] == ("MEDIA_PATH", "/srv/media", True)
+    assert links_of(a, org, prj, "web") == {"media": ("MEDIA_PATH", "/srv/media", False)}
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
