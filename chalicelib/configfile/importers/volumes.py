@@ -4,6 +4,7 @@ container path, `:ro` kept, unless the service cannot take it (a path Launchbay 
 inside another of its volumes, the same volume twice), said in a warning."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from chalicelib.configfile.importers.common import Notes, slug
@@ -17,7 +18,7 @@ VOLUME = KINDS["volume"]
 
 def volume_name(raw: str, taken: set[str]) -> str:
     """A resource name (2-32 lower-case letters, digits, hyphens) for the volume `raw`, not in `taken`."""
-    base = slug(raw, 32)
+    base = slug(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", raw), 32)   # myVolume -> my-volume
     base = base if len(base) >= 2 else f"{base}-data"
     name, n = base, 1
     while name in taken:
