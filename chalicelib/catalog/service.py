@@ -49,7 +49,10 @@ def config_hash(ports: Ports, service: dict[str, Any]) -> str:
     body: dict[str, Any] = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
     links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=200)
     if links:   # only then: a service that links nothing keeps the fingerprint it had
-        body["links"] = sorted([x["resource_id"], x["variable"]] for x in links)
+        # a mount path or read-only access too, only where set: other links keep their fingerprint
+        body["links"] = sorted([x["resource_id"], x["variable"]]
+                               + ([x.get("path"), bool(x.get("read_only"))] if x.get("path") or x.get("read_only")
+                                  else []) for x in links)
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

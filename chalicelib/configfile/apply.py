@@ -17,10 +17,11 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import NotFound, StateConflict
 from chalicelib.resources import service as resources
 
-# a secret goes before links are made: a file may replace a secret with a link of the same name
+# a secret goes before links are made: a file may replace a secret with a link of the same name; and
+# links go before others are made: another resource may take over a link's variable or mount path
 ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", "resource"): 2,
          ("update", "resource"): 3, ("create", "service"): 4, ("update", "service"): 5, ("delete", "secret"): 6,
-         ("create", "link"): 7, ("update", "link"): 7, ("delete", "link"): 8, ("delete", "service"): 9,
+         ("delete", "link"): 7, ("create", "link"): 8, ("update", "link"): 8, ("delete", "service"): 9,
          ("delete", "resource"): 10, ("delete", "environment"): 11}
 
 
@@ -112,6 +113,14 @@ def _link(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str,
         raise NotFound(f"link {c['name']}: service or resource not found", field="links")
     if c["action"] == "delete":
         resources.unlink(ports, actor, org_id, svc["id"], res["id"])
-    else:
-        variable = c["fields"]["variable"]
-        resources.link(ports, actor, org_id, svc["id"], res["id"], variable[1] if c["action"] == "update" else variable)
+        return
+    # a link is made whole each time: an update names what changes, the rest is as the store has it
+    was = (ports.store.collection("resource_links").find_one({"service_id": svc["id"], "resource_id": res["id"]})
+           if c["action"] == "update" else None) or {}
+
+    def wanted(key: str) -> Any:
+        value = c["fields"].get(key, was.get(key))
+        return value[1] if c["action"] == "update" and isinstance(value, list) else value
+
+    resources.link(ports, actor, org_id, svc["id"], res["id"], wanted("variable"), path=wanted("path"),
+                   read_only=True if wanted("read_only") else None)

@@ -2,9 +2,10 @@
 Schema is generated from these models (GET /v1/schema/launchbay.json, schema/launchbay.json)."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from dataclasses import dataclass
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.catalog.models import (
     ENVIRONMENT_NAME,
@@ -20,9 +21,9 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.catalog.models import Source as CatalogSource
 from chalicelib.core.types import ServiceName
-from chalicelib.resources.kinds import BACKUP_DAYS, STORAGE_GB
+from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, STORAGE_GB
 from chalicelib.resources.models import NAME as RESOURCE_NAME
-from chalicelib.resources.models import VARIABLE
+from chalicelib.resources.models import VARIABLE, mount_path_problem
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 SECRET_NAME = r"^[A-Z_][A-Z0-9_]{0,127}$"
@@ -36,6 +37,74 @@ def _names_matching(names, pattern: str, rule: str):
     if bad:
         raise ValueError(f"{rule}: {', '.join(bad)}")
     return names
+
+
+READ_ONLY = ":ro"
+LINK = r"^(?:[A-Z_][A-Z0-9_]{0,127}(?:=/[A-Za-z0-9._@+/-]*)?|/[A-Za-z0-9._@+/-]*)(?::ro)?$"   # for editors
+LINK_SPELLING = ("a variable (DATABASE_URL), or for a volume the path it is mounted at (/data, or "
+                 "MEDIA_ROOT=/data to name its variable), either followed by :ro for read-only")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One value of a service's `links`: `VARIABLE[:ro]` (a database, cache or bucket: the variable
+    its connection arrives in) or `[VARIABLE=]/path[:ro]` (a volume: where it is mounted; its
+    variable, <NAME>_PATH unless named, holds the path)."""
+    variable: Optional[str]
+    path: Optional[str] = None
+    read_only: bool = False
+
+    @classmethod
+    def parse(cls, value: str) -> "Link":
+        """ValueError, in words, for a string of neither spelling."""
+        import re
+
+        text = value.strip()
+        read_only = text.endswith(READ_ONLY)
+        text = text[:-len(READ_ONLY)] if read_only else text
+        variable, path = (text.split("=", 1) if "=" in text else (None, text) if text.startswith("/") else (text, None))
+        if variable is not None and not re.match(VARIABLE, variable):
+            raise ValueError(f"{value!r} is not {LINK_SPELLING}")
+        if path is not None:
+            why = mount_path_problem(path)
+            if why:
+                raise ValueError(f"{value!r}: the mount path: {why}")
+            path = path.rstrip("/") or "/"
+        return cls(variable, path, read_only)
+
+    def problem(self, name: str, kind: str, where: str = "") -> Optional[str]:
+        """Why the link does not fit its resource's kind (None: it does); `where`: " in production"."""
+        k = KINDS[kind]
+        if k.mounted and self.path is None:
+            return (f"{name} is a volume{where}: give the path it is mounted at ({name}: /data, or /data:ro "
+                    "read-only), not a variable")
+        if not k.mounted and self.path is not None:
+            return (f"only a volume is mounted at a path; {name} is a {kind}{where}: give the variable it arrives "
+                    f"in (e.g. {k.variable})")
+        if self.read_only and not k.read_only_links:
+            return f"a {kind} link cannot be read-only (:ro): its credentials decide what it may do"
+        return None
+
+    def effective_variable(self, name: str, kind: str) -> str:
+        return self.variable or KINDS[kind].variable_for(name)
+
+    def spelled(self, name: str, kind: str) -> str:
+        """The one spelling of this link (export writes it; plan compares it): a volume's variable
+        only when it is not the default, the path without a trailing /."""
+        if KINDS[kind].mounted:
+            named = self.variable if self.variable and self.variable != KINDS[kind].variable_for(name) else None
+            text = f"{named}={self.path}" if named else str(self.path)
+        else:
+            text = str(self.variable)
+        return text + (READ_ONLY if self.read_only else "")
+
+
+def _link_text(value: str) -> str:
+    Link.parse(value)
+    return value.strip()
+
+
+LinkText = Annotated[str, Field(max_length=400, json_schema_extra={"pattern": LINK}), AfterValidator(_link_text)]
 
 
 class Source(CatalogSource):
@@ -52,22 +121,23 @@ class ServiceSpec(_ServiceFields):
     secrets: list[str] = Field(default_factory=list, description="names of the service's secrets (values via API/CLI)")
     health_check: Optional[HealthCheck] = None
     autoscaling: Optional[Autoscaling] = None
-    links: dict[str, str] = Field(default_factory=dict, description=(
-        "managed resources of the environment the service receives, resource name -> variable "
-        "(e.g. {db: DATABASE_URL}); the value reaches the service as a secret reference"))
+    links: dict[str, LinkText] = Field(default_factory=dict, description=(
+        "managed resources of the environment the service receives, resource name -> one string. A database, "
+        "cache or bucket: the variable its connection arrives in, as a secret reference (db: DATABASE_URL); a "
+        "bucket the service may only read: files: S3_BUCKET:ro. A volume: the absolute path it is mounted at "
+        "(uploads: /app/uploads; read-only: /app/uploads:ro), and its variable, <NAME>_PATH (UPLOADS_PATH), "
+        "holds that path; to name the variable: MEDIA_ROOT=/app/uploads"))
 
     @field_validator("links")
     @classmethod
     def _links(cls, v):
         import re
 
-        bad = [f"{r}: {var}" for r, var in v.items() if not re.match(RESOURCE_NAME, r) or not re.match(VARIABLE, var)]
+        bad = [r for r in v if not re.match(RESOURCE_NAME, r)]
         if bad:
-            raise ValueError("links map a resource name (lower case) to a variable name (upper case): "
+            raise ValueError("links are keyed by resource name (2-32 lower-case letters, digits and hyphens): "
                              + ", ".join(bad))
-        if len(set(v.values())) != len(v):
-            raise ValueError("two links give the same variable")
-        return v
+        return v   # the variables each gives: _links_known (a volume's default depends on its kind)
 
     @field_validator("secrets")
     @classmethod
@@ -158,10 +228,30 @@ class EnvironmentSpec(BaseModel):
 
     @model_validator(mode="after")
     def _links_known(self):
+        """Each link names a resource of this environment and fits its kind (a volume takes a path,
+        the others a variable; only volumes and buckets are read-only), each problem at its key."""
+        from pydantic import ValidationError
+        from pydantic_core import InitErrorDetails, PydanticCustomError
+
         for svc_name, svc in self.services.items():
             unknown = sorted(set(svc.links) - set(self.resources))
             if unknown:
                 raise ValueError(f"service {svc_name} links {', '.join(unknown)}: not a resource of this environment")
+        found = []
+        for svc_name, svc in self.services.items():
+            variables: dict[str, str] = {}
+            for res_name, text in svc.links.items():
+                link, kind = Link.parse(text), self.resources[res_name].kind
+                why = link.problem(res_name, kind)
+                variable = link.effective_variable(res_name, kind)
+                if why is None and variable in variables:
+                    why = f"{res_name} and {variables[variable]} both give {variable}: name another variable"
+                variables[variable] = res_name
+                if why:
+                    found.append(InitErrorDetails(type=PydanticCustomError("link_kind", why),
+                                                  loc=("services", svc_name, "links", res_name), input=text))
+        if found:
+            raise ValidationError.from_exception_data(type(self).__name__, found)
         return self
 
     @field_validator("env")

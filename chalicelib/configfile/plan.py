@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from chalicelib.catalog.models import with_defaults
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
-from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, ResourceSpec, ServiceSpec
+from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, Link, ResourceSpec, ServiceSpec
 from chalicelib.core.context import Ports
 from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.cost.plans import project_change
@@ -76,9 +76,14 @@ def resource_delete(res: dict[str, Any]) -> dict[str, Any]:
             "fields": fields, "id": res["id"]}
 
 
+def stored_link(link: dict[str, Any], res: dict[str, Any]) -> str:
+    """A link document of the store, spelled as launchbay.yaml spells it (Link.spelled)."""
+    return Link(link["variable"], link.get("path"), bool(link.get("read_only"))).spelled(res["name"], res["kind"])
+
+
 def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
     """env name -> {"doc", "services": {name: doc}, "secrets": {names}, "service_secrets": {svc: {names}},
-    "resources": {name: doc}, "links": {svc: {resource name: variable}}}."""
+    "resources": {name: doc}, "links": {svc: {resource name: the link as launchbay.yaml spells it}}}."""
     state: dict[str, dict[str, Any]] = {}
     for env in iter_all(ports.store.collection("environments"), {"project_id": project_id}):
         if env.get("preview"):   # pull requests make and remove previews (chalicelib/hooks), not the file
@@ -87,10 +92,10 @@ def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
                     if s.get("status") != "deleting"}
         resources = {r["name"]: r for r in iter_all(ports.store.collection("resources"), {"environment_id": env["id"]})
                       if r.get("status") != "deleting"}
-        names = {r["id"]: r["name"] for r in resources.values()}
-        links = {n: {names[lk["resource_id"]]: lk["variable"]
+        by_id = {r["id"]: r for r in resources.values()}
+        links = {n: {by_id[lk["resource_id"]]["name"]: stored_link(lk, by_id[lk["resource_id"]])
                      for lk in iter_all(ports.store.collection("resource_links"), {"service_id": d["id"]})
-                     if lk["resource_id"] in names} for n, d in services.items()}
+                     if lk["resource_id"] in by_id} for n, d in services.items()}
         state[env["name"]] = {
             "doc": env, "services": services, "resources": resources, "links": links,
             "secrets": {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": env["id"]})},
@@ -182,6 +187,9 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
             changes.append({"action": "delete", "type": "secret", "name": secret, "environment": env_name,
                             "fields": {"scope": "environment"}})
         _plan_resources(env_name, env_spec, have, changes, warnings)
+        # a resource's kind as it will be: the environment's (it cannot change in place), else the file's
+        kinds = {**{n: r.kind for n, r in env_spec.resources.items()},
+                 **{n: r["kind"] for n, r in (have or {}).get("resources", {}).items()}}
         for svc_name, spec in env_spec.services.items():
             if spec.source is not None and not spec.source.repo:  # an import that could not name the repository
                 warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.source.repo",
@@ -205,7 +213,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 if fields:
                     changes.append({"action": "update", "type": "service", "name": svc_name, "environment": env_name,
                                     "fields": fields, "id": current["id"]})
-            _plan_links(env_name, svc_name, spec, (have or {}).get("links", {}).get(svc_name, {}), current, changes)
+            _plan_links(env_name, svc_name, spec, (have or {}).get("links", {}).get(svc_name, {}), current, kinds,
+                        changes)
             have_secrets = (have or {}).get("service_secrets", {}).get(svc_name, set())
             for secret in spec.secrets:
                 if secret not in have_secrets:
@@ -304,16 +313,40 @@ def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dic
 
 
 def _plan_links(env_name: str, svc_name: str, spec: ServiceSpec, have: dict[str, str],
-                current: Optional[dict[str, Any]], changes: list[dict[str, Any]]) -> None:
-    """Links by resource name; the service and resource ids are found at apply time (either may be new)."""
-    for res_name, variable in sorted(spec.links.items()):
-        if have.get(res_name) != variable:
-            changes.append({"action": "create" if res_name not in have else "update", "type": "link",
-                            "name": f"{svc_name}:{res_name}", "environment": env_name,
-                            "fields": {"service": svc_name, "resource": res_name,
-                                       "variable": variable if res_name not in have else [have[res_name], variable]}})
-    for res_name, variable in sorted(have.items()):
+                current: Optional[dict[str, Any]], kinds: dict[str, str], changes: list[dict[str, Any]]) -> None:
+    """Links by resource name; the service and resource ids are found at apply time (either may be new).
+    `kinds`: each resource's kind as it will be (the environment's, which cannot change in place, else
+    the file's). A change names the variable, and for a volume its path; read_only when it is read-only."""
+    key = f"environments.{env_name}.services.{svc_name}.links"
+    for res_name, text in sorted(spec.links.items()):
+        kind = kinds[res_name]
+        link = Link.parse(text)
+        why = link.problem(res_name, kind, f" in {env_name}")
+        if why:   # the file says another kind (plan warns that the kind stays): the link must fit the one there
+            raise Invalid(f"launchbay.yaml: {key}.{res_name}: {why}", field=f"{key}.{res_name}")
+        wanted = _link_fields(link, res_name, kind)
+        old = have.get(res_name)
+        if old is None:
+            changes.append({"action": "create", "type": "link", "name": f"{svc_name}:{res_name}",
+                            "environment": env_name, "fields": {"service": svc_name, "resource": res_name,
+                                                                **{k: v for k, v in wanted.items() if v}}})
+        elif old != link.spelled(res_name, kind):
+            was = _link_fields(Link.parse(old), res_name, kind)
+            changes.append({"action": "update", "type": "link", "name": f"{svc_name}:{res_name}",
+                            "environment": env_name, "fields": {"service": svc_name, "resource": res_name,
+                                                                **_diff(was, wanted, tuple(wanted))}})
+    for res_name, text in sorted(have.items()):
         if res_name not in spec.links and current is not None:
+            gone = _link_fields(Link.parse(text), res_name, kinds[res_name])
             changes.append({"action": "delete", "type": "link", "name": f"{svc_name}:{res_name}",
                             "environment": env_name, "fields": {"service": svc_name, "resource": res_name,
-                                                                "variable": variable}})
+                                                                **{k: v for k, v in gone.items() if v}}})
+
+
+def _link_fields(link: Link, res_name: str, kind: str) -> dict[str, Any]:
+    """{"variable", "path" (a volume), "read_only"}: what a link gives, as the resources API names it."""
+    out: dict[str, Any] = {"variable": link.effective_variable(res_name, kind)}
+    if KINDS[kind].mounted:
+        out["path"] = link.path
+    out["read_only"] = link.read_only
+    return out

@@ -1,4 +1,4 @@
-"""resources: managed databases, caches and buckets of the project's environments, and links."""
+"""resources: managed databases, caches, buckets and volumes of the project's environments, and links."""
 from __future__ import annotations
 
 import sys
@@ -12,14 +12,28 @@ from cli.commands.polling import poll_until
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session, pick, production_first
 
-KINDS = ("postgres", "mysql", "redis", "bucket")
+KINDS = ("postgres", "mysql", "redis", "bucket", "volume")
+# what a kind has none of, in words: said before asking the API (option -> why)
+NOT_OFFERED = {
+    "volume": {"--size": "a volume has no size: EFS grows and shrinks with its files (you pay for what it holds)",
+               "--version": "a volume has no engine version: it is a file system (EFS)",
+               "--storage-gb": "a volume has no allocated storage: EFS grows and shrinks with its files",
+               "--backups": "a volume is backed up daily by AWS Backup and kept 35 days: there is nothing to set"},
+    "bucket": {"--size": "a bucket has no size: S3 holds what you put in it",
+               "--version": "a bucket has no engine version",
+               "--storage-gb": "a bucket has no allocated storage: S3 holds what you put in it",
+               "--backups": "buckets have no automated backups"},
+}
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("environment", "ENV"), ("size", "SIZE"),
            ("version", "VERSION"), ("storage_gb", "GB"), ("status", "STATUS"), ("deletion_protection", "PROTECTED"),
            ("variable", "VARIABLE")]
 FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "size", "version", "storage_gb",
           "backup_retention_days", "deletion_protection", "variable", "endpoint.address", "endpoint.port",
           "where.account", "where.region", "created", "updated"]
-LINK_COLUMNS = [("resource", "RESOURCE"), ("kind", "KIND"), ("variable", "VARIABLE"), ("status", "STATUS")]
+VOLUME_FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "file_system", "backups",
+                 "deletion_protection", "variable", "where.account", "where.region", "created", "updated"]
+LINK_COLUMNS = [("resource", "RESOURCE"), ("kind", "KIND"), ("variable", "VARIABLE"), ("path", "PATH"),
+                ("read_only", "READ-ONLY"), ("status", "STATUS")]
 SETTLED = {"available", "failed"}
 
 Wait = Annotated[bool, typer.Option("--wait", "-w", help="Poll until the resource is available (exit 0) or failed "
@@ -37,7 +51,8 @@ Protect = Annotated[Optional[bool], typer.Option("--protect/--no-protect", help=
                                                                                "in production).")]
 
 resources_app = typer.Typer(help="Managed resources of the project: PostgreSQL and MySQL (RDS), Redis "
-                                 "(ElastiCache), S3 buckets; linked services get their connection as a secret.")
+                                 "(ElastiCache), S3 buckets, volumes (EFS); linked services get their connection "
+                                 "as a secret, or the volume mounted at a path.")
 app.add_typer(resources_app, name="resources")
 
 
@@ -115,10 +130,13 @@ def resources_list(org: Org = None, project: Project = None, env: Env = None, js
 
   launchbay resources create cache --kind redis --env staging --no-protect
 
-  launchbay resources create uploads --kind bucket --json""")
+  launchbay resources create uploads --kind bucket --json
+
+  launchbay resources create media --kind volume     [dim]# a shared file system: link it at a path[/dim]""")
 def resources_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens; unique in the environment.")],
-    kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis or bucket.")],
+    kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis, bucket or volume (EFS: files that "
+                                                     "outlive the tasks, shared by the services that link it).")],
     size: Size = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Engine version (postgres 17/16/15/14, mysql "
                                                                      "8.4/8.0, redis 7.1/6.2).")] = None,
@@ -126,9 +144,15 @@ def resources_create(
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Create a resource in an environment (default production); it is ready once available."""
+    """Create a resource in an environment (default production); it is ready once available. A volume
+    or a bucket takes no --size, --version, --storage-gb or --backups."""
     if kind not in KINDS:
-        raise typer.BadParameter("must be postgres, mysql, redis or bucket", param_hint="--kind")
+        raise typer.BadParameter("must be postgres, mysql, redis, bucket or volume", param_hint="--kind")
+    given = {"--size": size, "--version": version, "--storage-gb": storage_gb, "--backups": backups}
+    refused = [(opt, why) for opt, why in NOT_OFFERED.get(kind, {}).items() if given[opt] is not None]
+    if refused:
+        raise typer.BadParameter("; ".join(why for _, why in refused) + f". Leave out {', '.join(o for o, _ in refused)}",
+                                 param_hint=refused[0][0])
     s = Session(json, org=org, project=project, env=env)
     body: dict[str, Any] = {"name": name, "kind": kind, "environment": s.env_ref() or "production"}
     optional = {"size": size, "version": version, "storage_gb": storage_gb, "backup_retention_days": backups,
@@ -137,7 +161,7 @@ def resources_create(
     res = s.client.post(s.project_path("/resources"), body)
     if wait:
         s.out.note(f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']})")
-        _settled(s, _wait(s, res, timeout, interval), f"link it: launchbay resources link {res['name']} -s SERVICE")
+        _settled(s, _wait(s, res, timeout, interval), f"link it: {_link_hint(res)}")
         return
     s.out.result(res, lambda: s.out.line(
         f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']}): {res.get('status')}"
@@ -145,13 +169,34 @@ def resources_create(
         + f". Watch it: launchbay resources show {res['name']}"))
 
 
-@resources_app.command("show", epilog="[bold]Example[/bold]\n\n  launchbay resources show db --env production --json")
+def _link_hint(res: dict[str, Any]) -> str:
+    path = " --path /data" if res.get("kind") == "volume" else ""
+    return f"launchbay resources link {res['name']} -s SERVICE{path}"
+
+
+@resources_app.command("show", epilog="""[bold]Examples[/bold]
+
+  launchbay resources show db --env production --json
+
+  launchbay resources show uploads       [dim]# a volume: its file system, backups, the variable it gives[/dim]""")
 def resources_show(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
                    json: Json = False) -> None:
-    """Show a resource: status, size, endpoint, where it lives (never its credentials)."""
+    """Show a resource: status, size, endpoint, where it lives (never its credentials); for a volume
+    its file system and backups, and how to mount it."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
-    s.out.result(res, lambda: s.out.fields(res, FIELDS))
+    if res.get("kind") != "volume":
+        s.out.result(res, lambda: s.out.fields(res, FIELDS))
+        return
+
+    def human() -> None:
+        view = {**res, "file_system": (res.get("endpoint") or {}).get("address"),
+                "backups": "daily (AWS Backup), kept 35 days",
+                "variable": f"{res.get('variable')} (holds the path each linking service mounts it at)"}
+        s.out.fields(view, VOLUME_FIELDS)
+        s.out.note(f"Mount it in a service: {_link_hint(res)} [--read-only]; `launchbay resources links -s "
+                   "SERVICE` shows where", style="dim")
+    s.out.result(res, human)
 
 
 @resources_app.command("resize", epilog="""[bold]Examples[/bold]
@@ -212,7 +257,8 @@ def resources_delete(
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Delete a resource no service links (deletion protection must be off). Databases and caches
-    keep a final snapshot; a bucket that still holds objects is not emptied (the delete fails)."""
+    keep a final snapshot; a bucket that still holds objects is not emptied (the delete fails); a
+    volume's files go (its daily backups stay in AWS Backup for 35 days)."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
     if confirm is None:
@@ -251,20 +297,46 @@ def _service_and_resource(s: Session, service: str, resource: str) -> tuple[dict
 
   launchbay resources link db -s web                     [dim]# web gets DATABASE_URL with its next deploy[/dim]
 
-  launchbay resources link cache -s web --variable SESSION_REDIS_URL""")
+  launchbay resources link cache -s web --variable SESSION_REDIS_URL
+
+  launchbay resources link uploads -s web --path /app/uploads     [dim]# a volume: mounted there, UPLOADS_PATH[/dim]
+
+  launchbay resources link uploads -s report --path /data --read-only
+
+  launchbay resources link files -s web --read-only      [dim]# a bucket its tasks may only read and list[/dim]""")
 def resources_link(
     resource: Resource,
     service: Annotated[str, typer.Option("--service", "-s", help="Service id or name (of the resource's environment).")],
     variable: Annotated[Optional[str], typer.Option("--variable", help="The variable it receives (default "
-                                                                       "DATABASE_URL, REDIS_URL or S3_BUCKET).")] = None,
+                                                                       "DATABASE_URL, REDIS_URL, S3_BUCKET, or "
+                                                                       "<NAME>_PATH for a volume).")] = None,
+    path: Annotated[Optional[str], typer.Option("--path", help="Volumes (required): the absolute path it is mounted "
+                                                               "at in the container, e.g. /data.")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Volumes: mounted read-only; buckets: the tasks may "
+                                                                "only read and list. Linking again without it makes "
+                                                                "the link read-write.")] = False,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Link a resource to a service: its next deploy gets the connection as a secret reference."""
+    """Link a resource to a service: its next deploy gets the connection as a secret reference, or,
+    for a volume, mounts it at --path (the variable holds that path)."""
     s = Session(json, org=org, project=project, env=env)
     svc, res = _service_and_resource(s, service, resource)
-    got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"),
-                       {"variable": variable} if variable else {})
-    s.out.result(got, lambda: s.out.line(f"Linked {res['name']} to {svc['name']} as {got.get('variable')}; "
+    kind = res.get("kind")
+    if kind == "volume" and not path:
+        raise typer.BadParameter(f"{res['name']} is a volume: give the path it is mounted at in {svc['name']}'s "
+                                 "container (e.g. --path /data)", param_hint="--path")
+    if kind != "volume" and path:
+        raise typer.BadParameter(f"only a volume is mounted at a path; {res['name']} is a {kind} (it gives a "
+                                 "variable: --variable)", param_hint="--path")
+    if read_only and kind not in ("volume", "bucket"):
+        raise typer.BadParameter(f"a {kind} link cannot be read-only (its credentials decide what it may do); "
+                                 "volumes and buckets can", param_hint="--read-only")
+    body: dict[str, Any] = {k: v for k, v in {"variable": variable, "path": path}.items() if v}
+    if read_only:
+        body["read_only"] = True
+    got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"), body)
+    how = (f" at {got['path']}" if got.get("path") else "") + (" read-only" if got.get("read_only") else "")
+    s.out.result(got, lambda: s.out.line(f"Linked {res['name']} to {svc['name']}{how} as {got.get('variable')}; "
                                          f"deploy it to apply: launchbay deploy {svc['name']}"))
 
 
@@ -287,7 +359,8 @@ def resources_links(
     service: Annotated[str, typer.Option("--service", "-s", help="Service id or name.")],
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """The resources a service links and the variables it gets."""
+    """The resources a service links, the variables it gets, where volumes are mounted and which
+    links are read-only."""
     s = Session(json, org=org, project=project, env=env)
     items = s.client.get(s.service_path(service, "/links")).get("items") or []
     s.out.result({"items": items}, lambda: s.out.table(items, LINK_COLUMNS, "no links"))

@@ -67,7 +67,7 @@ def test_create_wait_link_resize_unlink_delete(cli, account, worker):
 
 def test_resource_usage_and_api_errors(cli, account):
     bad_kind = cli("resources", "create", "db", "--kind", "mongo", ok=False)
-    assert bad_kind.exit_code == 1 and "postgres, mysql, redis or bucket" in bad_kind.stderr
+    assert bad_kind.exit_code == 1 and "postgres, mysql, redis, bucket or volume" in bad_kind.stderr
     bad_size = cli("resources", "create", "db", "--kind", "postgres", "--size", "huge", "--json", ok=False)
     err = json.loads(bad_size.stderr)["error"]
     assert bad_size.exit_code == 1 and bad_size.stdout == "" and err["field"] == "size" and "db.t4g.micro" in err["message"]
@@ -134,3 +134,65 @@ def test_a_resource_name_in_several_environments_means_production_unless_env_is_
     assert cli("resources", "show", "db", "--json").json()["id"] == made["id"]
     cli("envs", "use", "staging")
     assert cli("resources", "show", "db", "--json").json()["id"] == copy["id"]
+
+
+def test_volumes_take_no_size_and_are_linked_at_a_path(cli, account):
+    """A volume (EFS) refuses the database options in words before asking the API; a link needs
+    --path for a volume (and refuses it for the others), --read-only is for volumes and buckets;
+    `links` shows where each volume is mounted and which links are read-only."""
+    sized = cli("resources", "create", "uploads", "--kind", "volume", "--size", "db.t4g.small", "--backups", "3",
+                ok=False)
+    assert sized.exit_code == 1 and "a volume has no size: EFS grows and shrinks with its files" in sized.stderr
+    assert "backed up daily by AWS Backup" in sized.stderr and "Leave out --size, --backups" in sized.stderr
+    err = json.loads(cli("resources", "create", "uploads", "--kind", "volume", "--version", "1", "--json",
+                         ok=False).stderr)["error"]
+    assert err["field"] == "--version" and "no engine version" in err["message"]
+    assert cli("resources", "--json").json()["items"] == []                            # nothing was made
+
+    vol = cli("resources", "create", "uploads", "--kind", "volume", "--no-protect", "--json").json()
+    assert (vol["kind"], vol["variable"], vol["size"], vol["storage_gb"]) == ("volume", "UPLOADS_PATH", None, None)
+    shown = cli("resources", "show", "uploads").stdout
+    assert "daily (AWS Backup), kept 35 days" in shown and "UPLOADS_PATH (holds the path" in shown
+    assert "launchbay resources link uploads -s SERVICE --path /data" in shown
+    assert "storage_gb" not in shown and "size" not in shown
+    cli("resources", "create", "files", "--kind", "bucket", "--no-protect")
+    cli("resources", "create", "db", "--kind", "postgres", "--no-protect")
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+
+    no_path = cli("resources", "link", "uploads", "-s", "web", ok=False)
+    assert no_path.exit_code == 1 and "uploads is a volume: give the path" in no_path.stderr and "--path" in no_path.stderr
+    system = cli("resources", "link", "uploads", "-s", "web", "--path", "/etc/app", ok=False)    # the API's 422
+    assert system.exit_code == 1 and "/etc/app is a system folder" in system.stderr
+    a_path = cli("resources", "link", "db", "-s", "web", "--path", "/data", ok=False)
+    assert a_path.exit_code == 1 and "only a volume is mounted at a path; db is a postgres" in a_path.stderr
+    ro_db = cli("resources", "link", "db", "-s", "web", "--read-only", ok=False)
+    assert ro_db.exit_code == 1 and "a postgres link cannot be read-only" in ro_db.stderr
+
+    linked = cli("resources", "link", "uploads", "-s", "web", "--path", "/app/uploads/", "--read-only").stdout
+    assert "Linked uploads to web at /app/uploads read-only as UPLOADS_PATH" in linked
+    got = cli("resources", "link", "files", "-s", "web", "--read-only", "--json").json()
+    assert (got["variable"], got["read_only"]) == ("S3_BUCKET", True)
+    cli("resources", "link", "db", "-s", "web")
+    items = cli("resources", "links", "-s", "web", "--json").json()["items"]
+    assert {(lk["resource"], lk["variable"], lk.get("path"), lk.get("read_only")) for lk in items} == {
+        ("uploads", "UPLOADS_PATH", "/app/uploads", True), ("files", "S3_BUCKET", None, True),
+        ("db", "DATABASE_URL", None, None)}
+    table = cli("resources", "links", "-s", "web").stdout
+    assert "PATH" in table and "READ-ONLY" in table
+    row = next(line for line in table.splitlines() if line.startswith("uploads"))
+    assert row.split() == ["uploads", "volume", "UPLOADS_PATH", "/app/uploads", "yes", "creating"]
+
+    # linked again without --read-only: read-write, at the new path
+    assert "at /data as UPLOADS_PATH" in cli("resources", "link", "uploads", "-s", "web", "--path", "/data").stdout
+    again = {lk["resource"]: lk for lk in cli("resources", "links", "-s", "web", "--json").json()["items"]}
+    assert (again["uploads"]["path"], again["uploads"]["read_only"]) == ("/data", False)
+
+
+def test_a_volume_is_shown_with_its_file_system_once_available(cli, account, worker):
+    made = cli("resources", "create", "media", "--kind", "volume", "--no-protect", "--wait", "--timeout", "90",
+               "--interval", "0.3", ok=None)
+    assert made.exit_code == 0, made.stdout + made.stderr + worker.output()[-3000:]
+    assert "media is available; link it: launchbay resources link media -s SERVICE --path /data" in made.stdout
+    shown = cli("resources", "show", "media").stdout
+    fs = cli("resources", "show", "media", "--json").json()["endpoint"]["address"]
+    assert fs.startswith("fs-") and f"file_system          {fs}" in shown, shown

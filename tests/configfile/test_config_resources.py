@@ -179,3 +179,145 @@ def test_imports_make_resources_and_links_that_apply_creates(api, ports):
                                                                        "files": sample("compose", "nginx-flask-mongo")})
     assert status == 200 and not by(plan, "create", "resource")
     assert any("no managed MongoDB" in w["message"] for w in plan["warnings"])
+
+
+VOLUMES = """\
+version: 1
+environments:
+  production:
+    resources:
+      uploads: {kind: volume}
+      files: {kind: bucket}
+    services:
+      web:
+        image: nginx:1.27
+        port: 8080
+        links: {uploads: /app/uploads/, files: "S3_BUCKET:ro"}
+      jobs:
+        kind: worker
+        image: nginx:1.27
+        links: {uploads: "MEDIA_ROOT=/srv/media:ro"}
+"""
+
+
+def links_of(a, org: str, prj: str, svc: str) -> dict:
+    items = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=production")[1]["items"]
+    sid = next(s["id"] for s in items if s["name"] == svc)
+    return {lk["resource"]: (lk["variable"], lk.get("path"), lk.get("read_only"))
+            for lk in a.call("GET", f"/orgs/{org}/services/{sid}/links")[1]["items"]}
+
+
+def test_volume_and_read_only_links_plan_apply_and_export_exactly(api, ports):
+    """A volume's link is its mount path (its variable <NAME>_PATH unless named), `:ro` makes a
+    volume or a bucket read-only: planned field by field, applied through resources.link, exported
+    in the one spelling, and a changed path or access is an update of the link."""
+    a, org, prj = owner(api)
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(VOLUMES))
+    assert status == 200, plan
+    assert by(plan, "create", "resource")[("production", "uploads")]["fields"] == {
+        "kind": "volume", "deletion_protection": True}                 # no size, version, storage or backups
+    links = {name: c["fields"] for (_, name), c in by(plan, "create", "link").items()}
+    assert links == {
+        "web:uploads": {"service": "web", "resource": "uploads", "variable": "UPLOADS_PATH", "path": "/app/uploads"},
+        "web:files": {"service": "web", "resource": "files", "variable": "S3_BUCKET", "read_only": True},
+        "jobs:uploads": {"service": "jobs", "resource": "uploads", "variable": "MEDIA_ROOT", "path": "/srv/media",
+                         "read_only": True}}
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(VOLUMES))
+    assert status == 200 and len(out["applied"]) == len(plan["changes"]), out
+    assert {r["status"] for r in settle_all(ports, prj)} == {"available"}
+    assert links_of(a, org, prj, "web") == {"uploads": ("UPLOADS_PATH", "/app/uploads", False),
+                                            "files": ("S3_BUCKET", None, True)}
+    assert links_of(a, org, prj, "jobs") == {"uploads": ("MEDIA_ROOT", "/srv/media", True)}
+
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(VOLUMES))[1]["changes"] == []   # /app/uploads/ too
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    prod = exported["document"]["environments"]["production"]
+    assert prod["resources"]["uploads"] == {"kind": "volume", "deletion_protection": True}
+    assert prod["services"]["web"]["links"] == {"files": "S3_BUCKET:ro", "uploads": "/app/uploads"}
+    assert prod["services"]["jobs"]["links"] == {"uploads": "MEDIA_ROOT=/srv/media:ro"}
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+    # another path, read-only on or off, the default variable again: each an update naming what changes
+    doc = yaml.safe_load(exported["yaml"])
+    svcs = doc["environments"]["production"]["services"]
+    svcs["web"]["links"] = {"uploads": "/data:ro", "files": "S3_BUCKET"}
+    svcs["jobs"]["links"] = {"uploads": "/srv/media"}
+    edited = yaml.safe_dump(doc)
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]
+    updates = {name: c["fields"] for (_, name), c in by(plan, "update", "link").items()}
+    assert updates == {
+        "web:uploads": {"service": "web", "resource": "uploads", "path": ["/app/uploads", "/data"],
+                        "read_only": [False, True]},
+        "web:files": {"service": "web", "resource": "files", "read_only": [True, False]},
+        "jobs:uploads": {"service": "jobs", "resource": "uploads", "variable": ["MEDIA_ROOT", "UPLOADS_PATH"],
+                         "read_only": [True, False]}}
+    fingerprint = ports.store.collection("services").find_one({"project_id": prj, "name": "web"})["config_hash"]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(edited))[0] == 200
+    # the same variables, mounted elsewhere and read-only: a deploy is needed to apply it
+    assert ports.store.collection("services").find_one({"project_id": prj, "name": "web"})["config_hash"] != fingerprint
+    assert links_of(a, org, prj, "web") == {"uploads": ("UPLOADS_PATH", "/data", True),
+                                            "files": ("S3_BUCKET", None, False)}
+    assert links_of(a, org, prj, "jobs") == {"uploads": ("UPLOADS_PATH", "/srv/media", False)}
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]["changes"] == []
+
+    # another volume takes over /data in the same apply: the old link goes first
+    doc["environments"]["production"]["resources"]["media"] = {"kind": "volume"}
+    svcs["web"]["links"] = {"media": "/data", "files": "S3_BUCKET"}
+    swapped = yaml.safe_dump(doc)
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(swapped))[1]
+    assert by(plan, "delete", "link")[("production", "web:uploads")]["fields"] == {
+        "service": "web", "resource": "uploads", "variable": "UPLOADS_PATH", "path": "/data", "read_only": True}
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", {**files(swapped), "allow_delete": True})
+    assert status == 200, out
+    assert links_of(a, org, prj, "web") == {"media": ("MEDIA_PATH", "/data", False), "files": ("S3_BUCKET", None, False)}
+
+
+def test_a_link_that_does_not_fit_its_resource_is_a_422_at_its_key(api, ports):
+    a, org, prj = owner(api)
+    head = ("version: 1\nenvironments:\n  production:\n    resources:\n      db: {kind: postgres}\n"
+            "      uploads: {kind: volume}\n      cache: {kind: redis}\n    services:\n      web:\n"
+            "        image: nginx:1.27\n        port: 8080\n        links:\n")
+    key = "environments.production.services.web.links"
+    for link, field, words in (
+            ("db: /data", "db", "only a volume is mounted at a path; db is a postgres"),
+            ("uploads: UPLOADS_PATH", "uploads", "uploads is a volume: give the path it is mounted at"),
+            ("db: 'DATABASE_URL:ro'", "db", "a postgres link cannot be read-only"),
+            ("uploads: /etc/app", "uploads", "/etc/app is a system folder"),
+            ("uploads: /a/../b", "uploads", "no '.', '..'"),
+            ("uploads: data", "uploads", "'data' is not a variable (DATABASE_URL), or for a volume the path"),
+            ("cache: 'redis url'", "cache", "is not a variable (DATABASE_URL), or for a volume the path")):
+        status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(head + f"          {link}\n"))
+        assert status == 422 and err["error"]["field"] == f"{key}.{field}", (link, err)
+        assert words in err["error"]["message"] and "launchbay.yaml:13:" in err["error"]["message"], err
+    both = head + "          uploads: /data\n          cache: UPLOADS_PATH\n"     # the volume's variable, taken
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(both))
+    assert status == 422 and "both give UPLOADS_PATH" in err["error"]["message"], err
+
+    # the environment's kind counts: a bucket stays a bucket (plan warns), so a path for it is refused
+    bucket = "version: 1\nenvironments:\n  production:\n    resources:\n      uploads: {kind: bucket}\n"
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(bucket))[0] == 200
+    volume = bucket.replace("{kind: bucket}", "{kind: volume}") + (
+        "    services:\n      web:\n        image: nginx:1.27\n        port: 8080\n        links: {uploads: /data}\n")
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(volume))
+    assert status == 422 and err["error"]["field"] == f"{key}.uploads", err
+    assert "uploads is a bucket in production" in err["error"]["message"], err
+
+
+def test_a_compose_import_with_named_volumes_plans_and_applies_them(api, ports):
+    from tests.configfile.samples import FIXTURES, read_case
+
+    a, org, prj = owner(api)
+    body = {"format": "compose", "files": read_case(FIXTURES / "compose/volumes")}
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", body)
+    assert status == 200, plan
+    assert {n for (_, n), c in by(plan, "create", "resource").items() if c["fields"]["kind"] == "volume"} == {
+        "media", "app-data", "db-volume"}
+    assert by(plan, "create", "link")[("production", "worker:app-data")]["fields"] == {
+        "service": "worker", "resource": "app-data", "variable": "APP_DATA_MOUNT_PATH", "path": "/var/lib/app",
+        "read_only": True}
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", body)
+    assert status == 200, out
+    assert links_of(a, org, prj, "worker")["media"] == ("MEDIA_PATH", "/srv/media", True)
+    assert links_of(a, org, prj, "web") == {"media": ("MEDIA_PATH", "/srv/media", False)}
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []

@@ -36,9 +36,14 @@ def test_nginx_flask_mongo():
     assert backend == {"kind": "worker", "source": {"dockerfile": "flask/Dockerfile", "context": "flask"},
                        "env": {"FLASK_SERVER_PORT": "9091"}}
     assert keys_of(result, "compose.yaml") == {
-        "services.web.volumes", "services.web.depends_on", "services.web.environment.FLASK_SERVER_ADDR",
+        "services.web.volumes[0]", "services.web.depends_on", "services.web.environment.FLASK_SERVER_ADDR",
         "services.backend.build", "services.backend.build.target", "services.backend.stop_signal",
-        "services.backend.volumes", "services.backend.depends_on", "services.mongo"}
+        "services.backend.volumes[0]", "services.backend.depends_on", "services.mongo"}
+    # bind mounts: the files of the machine running compose
+    assert "bind mount ./nginx/nginx.conf -> /tmp/nginx.conf not imported" in message(
+        result, "compose.yaml", "services.web.volumes[0]")
+    assert "build them into the image (COPY)" in message(result, "compose.yaml", "services.backend.volumes[0]")
+    assert "resources" not in result.document["environments"]["production"]
     assert "managed MongoDB" in message(result, "compose.yaml", "services.mongo")
     assert "MONGO_URL" in message(result, "compose.yaml", "services.mongo")
     assert "backend.<LAUNCHBAY_PRIVATE_DOMAIN>" in message(result, "compose.yaml", "services.web.environment.FLASK_SERVER_ADDR")
@@ -51,11 +56,17 @@ def test_react_express_mongodb():
         "frontend": {"kind": "web", "source": {"dockerfile": "frontend/Dockerfile", "context": "frontend"}, "port": 3000},
         "backend": {"kind": "worker", "source": {"dockerfile": "backend/Dockerfile", "context": "backend"}}}
     keys = keys_of(result, "compose.yaml")
-    assert keys == {"networks", "volumes", "services.mongo"} | {
-        f"services.frontend.{k}" for k in ("build", "build.target", "stdin_open", "volumes", "restart", "networks",
-                                           "depends_on")} | {
-        f"services.backend.{k}" for k in ("build", "build.target", "expose", "restart", "volumes", "depends_on",
-                                          "networks")}
+    assert keys == {"networks", "volumes.mongo_data", "services.mongo"} | {
+        f"services.frontend.{k}" for k in ("build", "build.target", "stdin_open", "volumes[0]", "volumes[1]",
+                                           "restart", "networks", "depends_on")} | {
+        f"services.backend.{k}" for k in ("build", "build.target", "expose", "restart", "volumes[0]", "volumes[1]",
+                                          "depends_on", "networks")}
+    # a bind mount of the sources and an anonymous node_modules: nothing to keep; mongo's data: mongo is not imported
+    assert "bind mount ./backend -> /usr/src/app" in message(result, "compose.yaml", "services.backend.volumes[0]")
+    assert "anonymous volume at /usr/src/app/node_modules not imported" in message(
+        result, "compose.yaml", "services.frontend.volumes[1]")
+    assert "used only by mongo, not imported" in message(result, "compose.yaml", "volumes.mongo_data")
+    assert "resources" not in result.document["environments"]["production"]
     assert "port 3000" in message(result, "compose.yaml", "services.backend.expose")
     assert "backend.<LAUNCHBAY_PRIVATE_DOMAIN>:3000" in message(result, "compose.yaml", "services.backend.expose")
 
@@ -72,15 +83,17 @@ def test_umami():
     assert "umami:umami" not in repr(result.document) + repr(result.warnings)
     file = "docker-compose.yml"
     assert keys_of(result, file) == {
-        "volumes", "services.umami.environment.APP_SECRET",
+        "volumes.umami-db-data", "services.umami.environment.APP_SECRET",
         "services.umami.healthcheck", "services.umami.depends_on", "services.umami.init", "services.umami.restart",
         "services.db"}
     assert "timeout set to 4s" in message(result, file, "services.umami.healthcheck")
     db = message(result, file, "services.db")
     assert "managed postgres resource 'db' (version 15)" in db and "linked to umami as DATABASE_URL" in db
     assert "data is not copied" in db
-    # postgres:15-alpine: the version from the tag
+    # postgres:15-alpine: the version from the tag; its data volume is not a volume: the managed database holds it
     assert result.document["environments"]["production"]["resources"] == {"db": {"kind": "postgres", "version": "15"}}
+    assert "the managed postgres resource 'db': the managed resource holds the data" in message(
+        result, file, "volumes.umami-db-data")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +134,7 @@ def test_full_other_services(full):
 
 def test_full_warnings(full):
     keys = keys_of(full, "compose.yaml")
-    expected = {"x-common-env", "x-logging", "volumes", "secrets", "configs", "networks", "services.db", "services.cache",
+    expected = {"x-common-env", "x-logging", "volumes.db-data", "secrets", "configs", "networks", "services.db", "services.cache",
                 "services.api.image", "services.web.image", "services.web.build",
                 "services.web.build.args", "services.web.ports[0]", "services.web.ports[1]", "services.web.env_file[1]",
                 "services.web.environment.FEATURE_FLAG", "services.web.healthcheck",
@@ -162,3 +175,71 @@ def test_unreadable_files():
     assert err.value.key == "services"
     with pytest.raises(ImportFileError, match="no Compose file"):
         import_files("compose", {"app.json": "{}"})
+
+
+@pytest.fixture(scope="module")
+def volumes():
+    return import_files("compose", read_case(FIXTURES / "compose/volumes"))
+
+
+def test_named_volumes_become_volume_resources_linked_at_their_paths(volumes):
+    """One resource per named volume, however many services mount it; each service links it at its
+    path, read-only where Compose says so (short `:ro`, long `read_only: true`); a name is made a
+    resource name (app_data -> app-data) and one taken by a managed database gets a suffix."""
+    from chalicelib.configfile.parse import validate
+
+    env = volumes.document["environments"]["production"]
+    assert env["resources"] == {"db": {"kind": "postgres", "version": "16"}, "media": {"kind": "volume"},
+                                "app-data": {"kind": "volume"}, "db-volume": {"kind": "volume"}}
+    svcs = services(volumes)
+    assert svcs["web"]["links"] == {"media": "/srv/media"}
+    assert "env" not in svcs["web"]          # MEDIA_PATH=/srv/media: the link gives the same
+    assert svcs["worker"]["links"] == {"db": "DATABASE_URL", "media": "/srv/media:ro",
+                                       # APP_DATA_PATH is the worker's own variable (another value): kept
+                                       "app-data": "APP_DATA_MOUNT_PATH=/var/lib/app:ro", "db-volume": "/backups"}
+    assert svcs["worker"]["env"] == {"APP_DATA_PATH": "/somewhere/else"}
+    validate(volumes.document)               # launchbay.yaml's model takes every link as written
+    media = message(volumes, "compose.yaml", "volumes.media")
+    assert "imported as the volume resource 'media' (EFS)" in media and "It starts empty" in media
+    assert "web at /srv/media as MEDIA_PATH, worker at /srv/media read-only as MEDIA_PATH" in media
+    assert "(resource names are 2-32 lower-case" in message(volumes, "compose.yaml", "volumes.app_data")
+    assert "external in Compose" in message(volumes, "compose.yaml", "volumes.app_data")
+    assert "'db' names another resource" in message(volumes, "compose.yaml", "volumes.db")
+    assert "APP_DATA_MOUNT_PATH instead" in message(volumes, "compose.yaml", "services.worker.volumes[1]")
+
+
+def test_what_volumes_cannot_keep_is_a_warning_saying_why(volumes):
+    keys = keys_of(volumes, "compose.yaml")
+    assert keys == {"services.worker.depends_on", "services.db", "volumes.media", "volumes.app_data", "volumes.db",
+                    "volumes.db.driver", "volumes.pgdata", "volumes.unused"} | {
+        f"services.web.volumes[{i}]" for i in (1, 2, 3, 4)} | {
+        f"services.worker.volumes[{i}]" for i in (1, 2, 3)}     # nocopy ([1]) is what a new EFS volume does anyway
+    said = {k: message(volumes, "compose.yaml", k) for k in keys}
+    assert "bind mount ./config -> /etc/shop not imported: it mounts files of the machine running compose" in \
+        said["services.web.volumes[1]"]
+    assert "no Docker daemon" in said["services.web.volumes[2]"]
+    assert "anonymous volume at /app/tmp not imported" in said["services.web.volumes[3]"]
+    assert "tmpfs mount at /run/cache" in said["services.web.volumes[4]"]
+    assert "bind mount ./scripts -> /scripts" in said["services.worker.volumes[2]"]   # long syntax, type: bind
+    assert "/etc/exports.d is a system folder" in said["services.worker.volumes[3]"]
+    assert "exports" not in env_resources(volumes)
+    assert "managed postgres resource 'db': the managed resource holds the data" in said["volumes.pgdata"]
+    assert "no imported service mounts it" in said["volumes.unused"]
+
+
+def env_resources(result) -> dict:
+    return result.document["environments"]["production"].get("resources") or {}
+
+
+def test_volume_edge_cases():
+    """The same volume twice in one service, one path inside another volume's, a one-letter name."""
+    result = import_files("compose", {"compose.yaml": (
+        "services:\n  app:\n    image: nginx\n    volumes:\n      - a:/data\n      - a:/other\n"
+        "      - b:/data/b\n      - type: volume\n        source: c\n        target: /c\n"
+        "        volume: {subpath: sub}\n")})
+    assert env_resources(result) == {"a-data": {"kind": "volume"}, "c-data": {"kind": "volume"}}
+    assert services(result)["app"]["links"] == {"a-data": "/data", "c-data": "/c"}
+    assert "a second time, at /other" in message(result, "compose.yaml", "services.app.volumes[1]")
+    assert "/data/b is inside volume 'a-data' at /data" in message(result, "compose.yaml", "services.app.volumes[2]")
+    assert "subpath: 'sub' not imported: the whole volume is mounted" in message(
+        result, "compose.yaml", "services.app.volumes[3].volume.subpath")

@@ -70,13 +70,15 @@ def test_every_unmappable_frontend_key_is_a_warning(full):
     for key in ("image.build", "image.build.args", "image.healthcheck", "http.path", "http.healthcheck.port",
                 "http.healthcheck.success_codes", "http.deregistration_delay", "http.stickiness",
                 "http.allowed_source_ips", "http.alias", "environments.prod-us.http.alias", "count.memory_percentage",
-                "entrypoint", "secrets.GITHUB_TOKEN", "secrets.DB_SECRET", "platform", "exec", "storage", "network",
+                "entrypoint", "secrets.GITHUB_TOKEN", "secrets.DB_SECRET", "platform", "exec", "storage.ephemeral",
+                "network",
                 "logging", "observability", "taskdef_overrides", "sidecars", "variables.APP_ENV", "cpu"):
         assert key in keys, key
     assert "example.com not imported" in message(full, FRONTEND, "http.alias")
     assert "routes by host" in message(full, FRONTEND, "http.path")
     assert "set its value" in message(full, FRONTEND, "secrets.DB_SECRET")
     assert "cpu 1024 / memory 3072" in message(full, FRONTEND, "cpu")
+    assert "ephemeral storage of 100 GiB is not imported" in message(full, FRONTEND, "storage.ephemeral")
 
 
 def test_other_service_types(full):
@@ -135,3 +137,46 @@ def test_unreadable_files_raise_with_file_and_line():
         import_files("copilot", {"README.md": "hello"})
     with pytest.raises(ValueError, match="unknown import format"):
         import_files("kubernetes", {"a.yaml": "a: 1"})
+
+
+CMS = "copilot/cms/manifest.yml"
+
+
+@pytest.fixture(scope="module")
+def storage():
+    return import_files("copilot", read_case(FIXTURES / "copilot-storage"))
+
+
+def test_managed_efs_volumes_become_volume_resources_linked_at_their_paths(storage):
+    """efs: true (or uid/gid) is a volume Copilot makes: a volume resource of each environment, linked at
+    its path, read-only unless read_only: false (Copilot's default), per environment as overridden. A
+    volume name two services use is two resources: Copilot gives each service its own directory."""
+    from chalicelib.configfile.parse import validate
+
+    assert document_problems(storage.document) == []
+    validate(storage.document)
+    prod, test = (storage.document["environments"][e] for e in ("prod", "test"))
+    assert prod["resources"] == test["resources"] == {
+        "wp-content": {"kind": "volume"}, "cms-shared": {"kind": "volume"}, "report-shared": {"kind": "volume"}}
+    assert prod["services"]["cms"]["links"] == {"wp-content": "/var/www/html/wp-content", "cms-shared": "/srv/shared:ro"}
+    assert test["services"]["cms"]["links"]["wp-content"] == "/var/www/html/wp-content:ro"   # test's override
+    assert prod["services"]["report"]["links"] == {"report-shared": "/data"}
+    wp = message(storage, CMS, "storage.volumes.wpContent")
+    assert "imported as the volume resource 'wp-content'" in wp and "as WP_CONTENT_PATH" in wp
+    assert "read-only" in message(storage, CMS, "environments.test.storage.volumes.wpContent")
+    shared = message(storage, CMS, "storage.volumes.shared")
+    assert "'cms-shared' (named after cms too" in shared and "sets no read_only: Copilot mounts it read-only" in shared
+    assert "report-shared" in message(storage, "copilot/report/manifest.yml", "storage.volumes.shared")
+
+
+def test_storage_copilot_does_not_make_is_a_warning(storage):
+    assert keys_of(storage, CMS) == {
+        "storage.ephemeral", "storage.readonly_fs", "storage.volumes.wpContent", "storage.volumes.shared",
+        "storage.volumes.shared.efs", "storage.volumes.legacy", "storage.volumes.scratch",
+        "environments.test.storage.volumes.wpContent"}
+    legacy = message(storage, CMS, "storage.volumes.legacy")
+    assert "existing EFS file system fs-0123456789abcdef0: not imported" in legacy and "/mnt/legacy" in legacy
+    assert "not on EFS" in message(storage, CMS, "storage.volumes.scratch")
+    assert "uid and gid are not imported" in message(storage, CMS, "storage.volumes.shared.efs")
+    assert "20 GiB" in message(storage, CMS, "storage.ephemeral")
+    assert "legacy" not in repr(storage.document) and "scratch" not in repr(storage.document)

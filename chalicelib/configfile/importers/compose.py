@@ -2,7 +2,9 @@
 -> launchbay.yaml: one `production` environment. Services that publish a port become web
 services, the rest workers. PostgreSQL, MySQL/MariaDB and Redis/Valkey containers become managed
 resources, linked to the services that point at them (an env value naming the host, or
-depends_on) under the variable the app reads; other data stores are named in a warning."""
+depends_on) under the variable the app reads; other data stores are named in a warning. Named
+volumes of the services become volume resources (EFS), one per volume, linked by each service that
+mounts it at its path (`:ro` kept); bind mounts and anonymous volumes are warnings."""
 from __future__ import annotations
 
 import posixpath
@@ -28,6 +30,7 @@ from chalicelib.configfile.importers.common import (
     valid_image,
 )
 from chalicelib.configfile.importers.stores import image_kind, image_tag, resource_name, version_of
+from chalicelib.configfile.importers.volumes import mount, mount_path_problem, volume_name
 from chalicelib.resources.kinds import KINDS
 
 MAIN_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -43,8 +46,6 @@ DATA_STORES = {"postgres": ("PostgreSQL", "DATABASE_URL"), "postgresql": ("Postg
 SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
     "depends_on": "start order is not imported: Launchbay starts services independently; make the service retry "
                   "until what it needs answers",
-    "volumes": "volumes are not imported: Launchbay services are stateless containers (use a managed resource or "
-               "object storage for data)",
     "networks": "networks are not imported: Launchbay manages the network",
     "links": "links are not imported: a web service is reached at <name>.<LAUNCHBAY_PRIVATE_DOMAIN>:<port> "
              "(README: Private networking)",
@@ -102,7 +103,9 @@ def import_compose(files: dict[str, str]) -> ImportResult:
             continue  # version is obsolete; the project name is not part of launchbay.yaml
         if key.startswith("x-"):
             notes.add(main, key, "extension field: not imported (anchors that use it were resolved)")
-        elif key in ("volumes", "networks", "secrets", "configs"):
+        elif key == "volumes":
+            continue   # with the services' volumes (_volumes)
+        elif key in ("networks", "secrets", "configs"):
             notes.add(main, key, f"top-level {key} are not imported: {SERVICE_KEYS[key].split(': ', 1)[1]}")
         elif key == "include":
             notes.add(main, key, "included Compose files are not read: import them separately")
@@ -134,7 +137,115 @@ def import_compose(files: dict[str, str]) -> ImportResult:
     if not out:
         raise ImportFileError(main, "nothing to import: every service is a data store or lacks an image/build",
                               key="services")
+    resources.update(_volumes(data, services, out, names, stores, set(resources), notes, main))
     return ImportResult(build_document({DEFAULT_ENVIRONMENT: {"services": out, "resources": resources}}), notes.items)
+
+
+def _mount(entry: Any) -> dict[str, Any]:
+    """One entry of a service's `volumes`, short (`data:/x:ro`, `./src:/app`, `/cache`) or long
+    ({type, source, target, read_only, volume: {...}}) -> {"type", "source", "target", "read_only", "options"}."""
+    if isinstance(entry, dict):
+        source, target = entry.get("source"), entry.get("target")
+        kind = entry.get("type") or ("volume" if source is None or not _host_path(str(source)) else "bind")
+        options = dict(entry.get("volume") or {}) if kind == "volume" else {}
+        return {"type": kind, "source": None if source in (None, "") else str(source), "target": str(target or ""),
+                "read_only": entry.get("read_only") is True, "options": options}
+    parts = str(entry).split(":")
+    if len(parts) == 1:
+        return {"type": "volume", "source": None, "target": parts[0], "read_only": False, "options": {}}
+    source, target = parts[0], parts[1]
+    modes = set(parts[2].split(",")) if len(parts) > 2 else set()
+    return {"type": "bind" if _host_path(source) else "volume", "source": source, "target": target,
+            "read_only": "ro" in modes, "options": {"nocopy": True} if "nocopy" in modes else {}}
+
+
+def _host_path(source: str) -> bool:
+    """A bind mount's source: a path of the machine running compose (as compose-go tells them apart)."""
+    return source.startswith((".", "/", "~")) or (len(source) > 1 and source[1] == ":" and source[0].isalpha())
+
+
+def _volumes(data: dict, services: dict, out: dict, names: dict[str, str], stores: dict, taken: set[str],
+             notes: Notes, file: str) -> dict[str, dict]:
+    """Named volumes of the imported services -> volume resources (one per volume, named after it) and
+    their links; everything else that `volumes` mounts is a warning saying why it is not imported."""
+    declared: dict[str, Any] = data["volumes"] if isinstance(data.get("volumes"), dict) else {}
+    used: dict[str, list[tuple[str, str, bool, str]]] = {}   # volume -> [(service, target, read only, key)]
+    users: dict[str, list[str]] = {}                          # volume -> the Compose services naming it
+    refused: set[str] = set()                                 # named volumes at a path Launchbay refuses
+    for raw, spec in services.items():
+        entries = spec.get("volumes") if isinstance(spec, dict) else None
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            m, key = _mount(entry), f"services.{raw}.volumes[{i}]"
+            if m["type"] == "volume" and m["source"]:
+                users.setdefault(m["source"], []).append(str(raw))
+            if str(raw) not in names:
+                continue   # a data store (its managed resource holds the data) or a service not imported
+            target = m["target"]
+            if m["type"] == "bind":
+                notes.add(file, key, _bind_message(str(m["source"]), target))
+            elif m["type"] == "volume" and not m["source"]:
+                notes.add(file, key, f"anonymous volume at {target} not imported: Compose gives each container a new, "
+                                     "empty one and nothing keeps it; the task's own disk serves (what the image "
+                                     "has there stays)")
+            elif m["type"] == "tmpfs":
+                notes.add(file, key, f"tmpfs mount at {target} not imported: the task's own disk is temporary "
+                                     "anyway")
+            elif m["type"] != "volume":
+                notes.add(file, key, f"{m['type']} mount at {target} not imported: Launchbay mounts volumes only")
+            elif mount_path_problem(target):
+                refused.add(str(m["source"]))
+                notes.add(file, key, f"volume {m['source']} at {target} not imported: {mount_path_problem(target)}")
+            else:
+                used.setdefault(str(m["source"]), []).append((str(raw), target, bool(m["read_only"]), key))
+                for opt, value in m["options"].items():
+                    if opt != "nocopy":   # nocopy: a new volume starts empty; a Launchbay one does anyway
+                        notes.add(file, f"{key}.volume.{opt}", f"volume option {opt}: {value!r} not imported: the "
+                                                               "whole volume is mounted")
+    resources: dict[str, dict] = {}
+    for source, mounts in used.items():
+        name = volume_name(source, taken)
+        linked = [how for raw, target, ro, key in mounts
+                  if (how := mount(out[names[raw]], names[raw], name, target, ro, notes, file, key))]
+        if not linked:
+            continue
+        taken.add(name)
+        resources[name] = {"kind": "volume"}
+        first = volume_name(source, set())
+        renamed = (f" ({first!r} names another resource)" if name != first else
+                   " (resource names are 2-32 lower-case letters, digits and hyphens)" if name != source else "")
+        settings: dict[str, Any] = declared[source] if isinstance(declared.get(source), dict) else {}
+        external = (" It is external in Compose (made outside this file): Launchbay makes a new one."
+                    if settings.get("external") else "")
+        notes.add(file, f"volumes.{source}",
+                  f"named volume {source} imported as the volume resource {name!r} (EFS){renamed}, linked to "
+                  f"{', '.join(linked)} (the variable holds the mount path). It starts empty: its "
+                  "files are not copied (nor, as Docker does for a new volume, the image's files at that path); "
+                  f"copy the data in once it is deployed.{external}")
+        for opt in settings:
+            if opt in ("driver", "driver_opts", "labels", "name"):
+                notes.add(file, f"volumes.{source}.{opt}", f"volume setting {opt!r} not imported: a Launchbay "
+                                                           "volume is an EFS file system")
+    for source in declared:
+        if source in used or source in refused:
+            continue
+        holders = users.get(str(source), [])
+        managed = [f"{h}, which became the managed {image_kind(stores[h][0])} resource {resource_name(h)!r}"
+                   for h in holders if h in stores and image_kind(stores[h][0])]
+        if managed:
+            why = f"used by {'; '.join(managed)}: the managed resource holds the data"
+        elif holders:
+            why = f"used only by {', '.join(holders)}, not imported (see services.{holders[0]})"
+        else:
+            why = "no imported service mounts it"
+        notes.add(file, f"volumes.{source}", f"volume {source} not imported: {why}")
+    return resources
+
+
+def _bind_message(source: str, target: str) -> str:
+    if source.rstrip("/").endswith("docker.sock"):
+        return f"{source} -> {target} not imported: Fargate tasks have no Docker daemon to reach"
+    return (f"bind mount {source} -> {target} not imported: it mounts files of the machine running compose, which a "
+            "Launchbay task does not have; build them into the image (COPY), or keep data in a volume resource")
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -401,7 +512,7 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
         _healthcheck(svc, spec["healthcheck"], notes, file, f"{key}.healthcheck")
     _deploy(svc, spec, notes, file, key)
     handled = {"image", "build", "ports", "expose", "command", "entrypoint", "environment", "env_file", "healthcheck",
-               "deploy", "cpus", "mem_limit", "scale", "profiles"}
+               "deploy", "cpus", "mem_limit", "scale", "profiles", "volumes"}   # volumes: _volumes
     for k in spec:
         if k in handled:
             continue

@@ -1,6 +1,9 @@
 """AWS Copilot manifests (copilot/<service>/manifest.yml, copilot/environments/<env>/manifest.yml)
 -> launchbay.yaml. Every environment named in any manifest gets every service, with that
-environment's overrides merged in as Copilot merges them (maps merged, lists and scalars replaced)."""
+environment's overrides merged in as Copilot merges them (maps merged, lists and scalars replaced).
+A managed EFS volume (`storage.volumes.<name>` with `efs: true`) becomes a volume resource linked
+at its path, read-only unless `read_only: false` as Copilot mounts it; a volume of an existing file
+system (`efs: {id: fs-...}`), a scratch volume and ephemeral storage are warnings."""
 from __future__ import annotations
 
 import posixpath
@@ -27,6 +30,7 @@ from chalicelib.configfile.importers.common import (
     valid_domain,
     valid_image,
 )
+from chalicelib.configfile.importers.volumes import mount, mount_path_problem, volume_name
 
 SERVICE_MANIFEST = re.compile(r"^(?:.*/)?copilot/([^/]+)/manifest\.ya?ml$")
 ENV_MANIFEST = re.compile(r"^(?:.*/)?copilot/environments/([^/]+)/manifest\.ya?ml$")
@@ -35,7 +39,6 @@ KINDS = {"Load Balanced Web Service": "web", "Backend Service": "worker", "Worke
 # Keys with no Launchbay equivalent, and why (the warning's message)
 UNSUPPORTED = {
     "network": "VPC placement, security groups and service connect are not imported: Launchbay manages the network",
-    "storage": "volumes, EFS and ephemeral storage are not imported: Launchbay services are stateless containers",
     "logging": "FireLens log routing is not imported: Launchbay collects the container's stdout/stderr",
     "publish": "SNS topics are not imported: Launchbay has no managed pub/sub yet",
     "subscribe": "SQS/SNS subscriptions are not imported: Launchbay has no managed queues yet; the worker runs "
@@ -94,7 +97,8 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
             if name not in env_names:
                 env_names.append(name)
     env_names = env_names or [DEFAULT_ENVIRONMENT]
-    environments: dict[str, dict] = {name: {"services": {}} for name in env_names}
+    environments: dict[str, dict] = {name: {"services": {}, "resources": {}} for name in env_names}
+    volumes: dict[str, list[tuple[str, str, dict, str]]] = {name: [] for name in env_names}   # env -> mounts
     for path, folder, data in manifests:
         kind = KINDS.get(str(data.get("type")))
         raw_name = str(data.get("name") or folder)
@@ -119,7 +123,95 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
             service = _service(merged, kind, name, notes, path, where, env)
             if service is not None:
                 environments[env]["services"][name] = service
+                volumes[env] += [(name, path, vol, key) for vol, key in _storage(merged.get("storage"), notes, path,
+                                                                                 where)]
+    for env, found in volumes.items():
+        _volumes(found, environments[env], notes)
     return ImportResult(build_document(environments), notes.items)
+
+
+def _storage(storage: Any, notes: Notes, file: str, where: Callable[[str], str]) -> list[tuple[dict, str]]:
+    """The managed EFS volumes of a service's `storage` -> [({"name", "path", "read_only"}, key)];
+    what else it sets is a warning."""
+    if storage in (None, False, {}):
+        return []
+    if not isinstance(storage, dict):
+        notes.add(file, where("storage"), "storage is not a mapping; not imported")
+        return []
+    found = []
+    for key, value in storage.items():
+        if key == "ephemeral":
+            notes.add(file, where("storage.ephemeral"), f"ephemeral storage of {value} GiB is not imported: a "
+                                                         "Launchbay task has Fargate's default 20 GiB of disk")
+        elif key == "readonly_fs":
+            if value:
+                notes.add(file, where("storage.readonly_fs"), "a read-only root file system is not imported: the "
+                                                              "container's own files stay writable")
+        elif key == "volumes" and isinstance(value, dict):
+            for name, vol in value.items():
+                got = _volume(str(name), vol, notes, file, where(f"storage.volumes.{name}"))
+                if got:
+                    found.append((got, where(f"storage.volumes.{name}")))
+        else:
+            notes.add(file, where(f"storage.{key}"), f"storage setting {key!r} is not imported")
+    return found
+
+
+def _volume(name: str, vol: Any, notes: Notes, file: str, key: str) -> Optional[dict]:
+    """One `storage.volumes.<name>`: a managed EFS volume -> {"name", "path", "read_only"}; else None, said."""
+    if not isinstance(vol, dict):
+        notes.add(file, key, f"volume {name} is not a mapping; not imported")
+        return None
+    efs, path = vol.get("efs"), vol.get("path")
+    if efs in (None, False):
+        notes.add(file, key, f"volume {name} is not on EFS (a scratch volume of the task, for its sidecars): not "
+                             "imported; sidecars are not, and the task's own disk serves")
+        return None
+    if isinstance(efs, dict) and efs.get("id"):
+        notes.add(file, key, f"volume {name} mounts the existing EFS file system {efs['id']}: not imported; "
+                             "Launchbay makes and manages its own volumes: add a volume resource, link it at "
+                             f"{path or 'the same path'}, and copy the files over")
+        return None
+    if efs is not True and not (isinstance(efs, dict) and set(efs) <= {"uid", "gid"}):
+        notes.add(file, f"{key}.efs", f"efs {efs!r} is not readable (true, or uid and gid); not imported")
+        return None
+    if not path or mount_path_problem(str(path)):
+        notes.add(file, key, f"volume {name} not imported: path: "
+                             f"{mount_path_problem(str(path)) if path else 'none given'}")
+        return None
+    if isinstance(efs, dict):
+        notes.add(file, f"{key}.efs", "uid and gid are not imported: a Launchbay volume's root directory is "
+                                      "writable by every user of the container")
+    read_only = vol.get("read_only") is not False
+    if "read_only" not in vol:
+        notes.add(file, key, f"volume {name} sets no read_only: Copilot mounts it read-only then, so the link is "
+                             "read-only (:ro); drop :ro in launchbay.yaml if the service writes to it")
+    for k in vol:
+        if k not in ("efs", "path", "read_only"):
+            notes.add(file, f"{key}.{k}", f"volume setting {k!r} is not imported")
+    return {"name": name, "path": str(path), "read_only": read_only}
+
+
+def _volumes(found: list[tuple[str, str, dict, str]], env: dict, notes: Notes) -> None:
+    """An environment's managed EFS volumes -> volume resources and links. Copilot gives each service its
+    own directory of the environment's file system: a volume name two services use is two resources."""
+    shared: dict[str, int] = {}
+    for _, _, vol, _ in found:
+        shared[volume_name(vol["name"], set())] = shared.get(volume_name(vol["name"], set()), 0) + 1
+    taken = set(env["resources"])
+    for svc_name, file, vol, key in found:
+        raw = vol["name"] if shared[volume_name(vol["name"], set())] == 1 else f"{svc_name}-{vol['name']}"
+        name = volume_name(raw, taken)
+        how = mount(env["services"][svc_name], svc_name, name, vol["path"], vol["read_only"], notes, file, key)
+        if how is None:
+            continue
+        taken.add(name)
+        env["resources"][name] = {"kind": "volume"}
+        own = (f" (named after {svc_name} too: Copilot gives each service its own directory, so each has its own "
+               "volume)" if raw != vol["name"] else "")
+        notes.add(file, key, f"managed EFS volume {vol['name']} imported as the volume resource {name!r}{own}, "
+                             f"linked to {how} (the variable holds the mount path). It starts empty: copy the files "
+                             "over from Copilot's file system once it is deployed")
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -241,7 +333,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
     if secret_names:
         svc["secrets"] = sorted(set(secret_names))
     handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
-               "secrets"}
+               "secrets", "storage"}   # storage: _storage
     for key, value in m.items():
         if key in handled:
             continue
