@@ -446,6 +446,11 @@ MinInstances = Annotated[Optional[int], typer.Option("--min", "--min-instances",
 MaxInstances = Annotated[Optional[int], typer.Option("--max", "--max-instances", help="Most running tasks.")]
 Schedule = Annotated[Optional[str], typer.Option("--schedule", help="Cron services: '0 3 * * *', @daily, rate(5 minutes).")]
 Domain = Annotated[Optional[str], typer.Option("--domain", help="Custom domain (web services).")]
+Alias = Annotated[Optional[list[str]], typer.Option(
+    "--alias", metavar="HOST", help="Another host name the web service answers on beside its --domain, e.g. "
+                                    "www.example.com (repeatable: the names given are all of them; each is verified "
+                                    "by its own TXT record).")]
+NoAliases = Annotated[bool, typer.Option("--no-aliases", help="Remove every alias (the domain stays).")]
 AutoRollback = Annotated[Optional[str], typer.Option(
     "--auto-rollback", metavar="on|off|MINUTES[:RULES]",
     help="Roll a new release back by itself when an alert opens soon after it went live: on (within 15 min, "
@@ -563,7 +568,7 @@ def services_create(
     kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
-    schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
+    schedule: Schedule = None, domain: Domain = None, alias: Alias = None, release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
@@ -592,6 +597,8 @@ def services_create(
         body["canary"] = canary_body(canary)
     if allow_ip:
         body["allowed_ips"] = list(allow_ip)
+    if alias:
+        body["aliases"] = list(alias)
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -614,7 +621,9 @@ def services_create(
   launchbay services update web --canary 10:5:2   [dim]# new releases answer 10 % of requests for 5 min first[/dim]
   launchbay services update web --canary 10,25,50:5:2   [dim]# then 25 %, then 50 %, each for 5 min[/dim]
 
-  launchbay services update web --allow-ip 203.0.113.0/24 --allow-ip 198.51.100.7   [dim]# the office and the VPN only[/dim]""")
+  launchbay services update web --allow-ip 203.0.113.0/24 --allow-ip 198.51.100.7   [dim]# the office and the VPN only[/dim]
+
+  launchbay services update web --domain example.com --alias www.example.com   [dim]# both, each verified[/dim]""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -622,7 +631,8 @@ def services_update(
     build_arg: src.BuildArg = None,
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
-    schedule: Schedule = None, domain: Domain = None, release_command: ReleaseCommand = None,
+    schedule: Schedule = None, domain: Domain = None, alias: Alias = None, no_aliases: NoAliases = False,
+    release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
@@ -662,14 +672,20 @@ def services_update(
     allowed = allowed_ips_body(allow_ip, allow_any)
     if allowed is not None:
         body["allowed_ips"] = allowed
+    if alias and no_aliases:
+        raise typer.BadParameter("give --alias or --no-aliases, not both", param_hint="--no-aliases")
+    if alias or no_aliases:
+        body["aliases"] = list(alias or [])
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
     def human() -> None:
         s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})" + ("; deploy it to apply" if got.get("needs_deploy") else ""))
-        if body.get("domain"):   # routed only once proven: say how
-            s.out.line(f"{got.get('domain')} is routed once verified: `launchbay domain show {got['name']}` gives the "
-                       f"DNS TXT record to create, then `launchbay domain verify {got['name']}`")
+        if body.get("domain") or body.get("aliases"):   # routed only once proven: say how
+            names = ([got["domain"]] if body.get("domain") else []) + list(body.get("aliases") or [])
+            s.out.line(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} routed once verified: `launchbay "
+                       f"domain show {got['name']}` gives the DNS TXT records to create, then `launchbay domain verify "
+                       f"{got['name']}`")
     s.out.result(got, human)
 
 

@@ -18,8 +18,17 @@ SERVICE_ARG = Annotated[str, typer.Argument(metavar="SERVICE", help="A web servi
 
 
 def _show(s: Session, got: dict[str, Any]) -> None:
+    _show_name(s, got)
+    for alias in got.get("aliases") or []:
+        s.out.line("")
+        s.out.line(Text(f"alias {alias.get('domain')}", style="bold"))
+        _show_name(s, alias)
+
+
+def _show_name(s: Session, got: dict[str, Any]) -> None:
     s.out.fields({"domain": got.get("domain"), "status": got.get("status"), "verified_at": got.get("verified_at"),
-                  "routed": "yes" if got.get("routed") else ("no" if "routed" in got else None)})
+                  "routed": "yes" if got.get("routed") else ("no" if "routed" in got else None),
+                  "https": "yes" if got.get("https") else ("no" if "https" in got else None)})
     rr = got.get("verification") or {}
     if got.get("status") != "verified" and rr:
         s.out.line("Prove it is yours: create this DNS record, then `launchbay domain verify`:")

@@ -65,3 +65,21 @@ def test_verify_deploy_wait_routes_the_domain_and_says_where_it_answers(cli, acc
     again = cli("domain", "verify", "web", "--deploy", "--json").json()      # queued, not followed: both answers
     assert again["routed"] is True and again["message"] == "already verified"
     assert again["deployment"]["status"] in ("queued", "provisioning", "deploying", "live")
+
+
+def test_aliases_are_set_shown_and_verified_each_with_its_own_record(cli, account, launchbay_env):
+    zone = f"shop-{uuid.uuid4().hex[:6]}.example.com"
+    domain, www = zone, f"www.{zone}"
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--domain", domain, "--alias", www)
+    shown = cli("domain", "show", "web").stdout
+    assert f"alias {www}" in shown and shown.count("Prove it is yours") == 2
+    got = cli("domain", "show", "web", "--json").json()
+    for name in (got, got["aliases"][0]):
+        publish_txt(launchbay_env, zone, name["verification"]["name"], name["verification"]["value"])
+    verified = cli("domain", "verify", "web", "--json").json()
+    assert verified["status"] == "verified" and verified["aliases"][0]["status"] == "verified"
+    said = cli("services", "update", "web", "--no-aliases").stdout
+    assert "Updated web (aliases)" in said
+    assert "aliases" not in cli("domain", "show", "web", "--json").json()
+    both = cli("services", "update", "web", "--alias", www, "--no-aliases", ok=None)
+    assert both.exit_code != 0 and "--no-aliases" in both.stderr
