@@ -428,6 +428,7 @@ def approve(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
     if new is None:   # rejected, withdrawn or superseded meanwhile: say what it is now
         return _awaiting(ports, actor, org_id, deployment_id)
     supersede_older(ports, new)
+    supersede_canary(ports, actor, new)   # approved, it takes over a canary still watched, as one not held does
     _publish(ports, new)
     return new
 

@@ -397,3 +397,20 @@ def test_a_ramp_must_climb(make_org):
     for ramp in ([5], [20, 20], [60], [20, 30, 40, 45, 50]):
         status, err = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 10, "ramp": ramp}})
         assert status == 422 and err["error"]["field"].endswith("ramp"), (ramp, err)
+
+
+def test_a_release_held_for_approval_takes_over_a_watched_canary_once_approved(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary={"percent": 10, "minutes": 30})
+    org.deploy(ports, svc)
+    second, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    prj = svc["project_id"]
+    assert org.call("PATCH", f"/projects/{prj}/environments/production", {"require_approval": True})[0] == 200
+    status, held = org.call("POST", f"/services/{svc['id']}/deployments", {"image": "nginx:1.29"})
+    assert status == 202 and held["status"] == "awaiting_approval"
+    out = engine.run(ports, second["id"], owner, seq)          # held: the watch goes on
+    assert ports.store.collection("deployments").get(second["id"])["status"] == "deploying"
+    status, approved = org.call("POST", f"/deployments/{held['id']}/approve")
+    assert status == 200 and approved["status"] == "queued"
+    stopped = continue_to_end(ports, second["id"], out.owner, out.seq)
+    assert stopped["status"] == "superseded" and f"deployment #{held['number']} took over" in stopped["reason"]
