@@ -62,11 +62,20 @@ def stage_step(name: str, percent: int) -> str:
     return f"{name}@{percent}"
 
 
-def size(dep: dict[str, Any], percent: Optional[int] = None) -> int:
-    """Tasks of the canary: its share of the service's tasks (the first stage's unless given), at
-    least one."""
-    desired = max(int((dep.get("spec") or {}).get("min_instances") or 1), 1)
+def size(dep: dict[str, Any], percent: Optional[int] = None, running: Optional[int] = None) -> int:
+    """Tasks of the canary: its share of the service's tasks (the first stage's share unless
+    given), at least one. The service's tasks: as many as run now (`running`: autoscaling may
+    have added some), at least its minimum."""
+    desired = max(int((dep.get("spec") or {}).get("min_instances") or 1), int(running or 0), 1)
     return max(1, math.ceil(desired * (percent or dep["canary"]["percent"]) / 100))
+
+
+def tasks_of(dep: dict[str, Any], share: int) -> int:
+    """The canary's tasks at a share as its step made them (the estimate before it ran)."""
+    step = stage_step("canary.service", share) if share != dep["canary"]["percent"] else "canary.service"
+    made = next((s.get("result") or {} for s in dep.get("steps") or [] if s["name"] == step and s.get("status") == "done"),
+                {})
+    return int(made.get("tasks") or size(dep, share))
 
 
 def began(dep: dict[str, Any]) -> bool:
@@ -115,7 +124,7 @@ def public(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     share = reached[-1][0] if reached else shares[0]
     return {**dep["canary"], "ramp": dep["canary"].get("ramp") or [], "state": state_of(dep),
             "share": share, "stage": shares.index(share) + 1, "stages": len(shares),
-            "tasks": size(dep, share), "retired": retired,
+            "tasks": tasks_of(dep, share), "retired": retired,
             "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"), "p95_ms": watch.get("p95_ms"),
             "watch_started": watch.get("started"), "watch_ends": watch.get("ends"),
             "proceed": dep.get("canary_proceed")}
@@ -146,9 +155,12 @@ def service(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
     skipped = _proceeded(ctx, step, "ECS service (canary)") if percent else None
     if skipped:
         return skipped
-    name, td, count = ctx.names.canary_service, ctx.results["task_definition"]["arn"], size(ctx.dep, percent)
     # no cluster yet (a preview before the first deploy): there is no service either
-    found = None if isinstance(ctx.results.get("cluster"), KnownAfterApply) else ctx.cloud.describe_service(name)
+    known_cluster = not isinstance(ctx.results.get("cluster"), KnownAfterApply)
+    main = ctx.cloud.describe_service(ctx.names.service) if known_cluster else None
+    name, td = ctx.names.canary_service, ctx.results["task_definition"]["arn"]
+    count = size(ctx.dep, percent, (main or {}).get("desired"))
+    found = ctx.cloud.describe_service(name) if known_cluster else None
     changes = {k: v for k, v in {"task_definition": [found.get("task_definition"), td],
                                  "desired": [found.get("desired"), count]}.items() if v[0] != v[1]} if found else {}
     kwargs = {"name": name, "task_definition_arn": td, "desired_count": count, "network": ctx.results["network"],

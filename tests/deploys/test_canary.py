@@ -414,3 +414,16 @@ def test_a_release_held_for_approval_takes_over_a_watched_canary_once_approved(m
     assert status == 200 and approved["status"] == "queued"
     stopped = continue_to_end(ports, second["id"], out.owner, out.seq)
     assert stopped["status"] == "superseded" and f"deployment #{held['number']} took over" in stopped["reason"]
+
+
+def test_the_canary_takes_its_share_of_the_tasks_running_now_not_only_of_the_minimum(make_org, ports, launchbay_env):
+    org = make_org()
+    svc = org.service(canary=CANARY, min_instances=2, max_instances=10)   # 20 % of the traffic
+    first = org.deploy(ports, svc)
+    main_name = step(first, "service")["plan"]["name"]
+    cluster = (first.get("target") or {}).get("cluster") or "launchbay"
+    aws(launchbay_env, "ecs").update_service(cluster=cluster, service=main_name, desiredCount=10)   # autoscaled
+    dep, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    canary_name = step(dep, "canary.service")["plan"]["name"]
+    assert ecs_services(launchbay_env, dep)[canary_name]["desiredCount"] == 2          # 20 % of 10, not of 2
+    assert org.call("GET", f"/deployments/{dep['id']}")[1]["canary"]["tasks"] == 2
