@@ -100,6 +100,9 @@ class Canary(BaseModel):
                                    "fails and the deploy rolls back")
     max_p95_ms: Optional[int] = Field(None, ge=1, le=60000, description="the 95th percentile response time, in ms, "
                                       "above which the canary fails too; null: latency is not judged")
+    baseline: bool = Field(False, description="judge the 5xx share against the live release's over the same "
+                           "minutes: the canary fails above the live release's share plus `max_5xx_percent` points "
+                           "(false: above `max_5xx_percent` itself)")
     ramp: list[int] = Field(default_factory=list, max_length=4, description=(
         "larger shares to move to after `percent`, each watched `minutes` with the same limits (e.g. [25, 50]: "
         "10 % -> 25 % -> 50 %, then every task); ascending, above `percent`, at most 50"))

@@ -70,8 +70,8 @@ def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, A
             continue
         if field == "domain" and suffix and value == f"{svc['name']}.{suffix}":
             continue
-        if field == "canary":   # unset limits and an empty ramp say nothing
-            value = {k: v for k, v in value.items() if v not in (None, [])}
+        if field == "canary":   # unset limits, an empty ramp and no baseline say nothing
+            value = {k: v for k, v in value.items() if v not in (None, [], False)}
         spec[field] = value
     if svc["kind"] == "web" and suffix and not svc.get("domain"):
         # made before its environment had the suffix: say it has none, or planning the export adds one

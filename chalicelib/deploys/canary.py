@@ -122,10 +122,12 @@ def public(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     retired = any(entries.get(n, {}).get("status") == "done" for n in (RETIRE, ROLLBACK))
     shares, reached = stages(dep["canary"]), _watches(dep, entries)
     share = reached[-1][0] if reached else shares[0]
-    return {**dep["canary"], "ramp": dep["canary"].get("ramp") or [], "state": state_of(dep),
+    return {**dep["canary"], "ramp": dep["canary"].get("ramp") or [], "baseline": bool(dep["canary"].get("baseline")),
+            "state": state_of(dep),
             "share": share, "stage": shares.index(share) + 1, "stages": len(shares),
             "tasks": tasks_of(dep, share), "retired": retired,
             "requests": watch.get("requests"), "http_5xx": watch.get("http_5xx"), "p95_ms": watch.get("p95_ms"),
+            "baseline_requests": watch.get("baseline_requests"), "baseline_http_5xx": watch.get("baseline_http_5xx"),
             "watch_started": watch.get("started"), "watch_ends": watch.get("ends"),
             "proceed": dep.get("canary_proceed")}
 
@@ -272,14 +274,24 @@ def analysis(ctx: Ctx, percent: Optional[int] = None) -> dict[str, Any] | Pendin
     counted = f"{share:.1f} % 5xx of {requests} request{'s' if requests != 1 else ''}" + \
         (f", p95 {p95:,.0f} ms" if limit and p95 is not None else "")
     kept = f"the old release kept serving the other {100 - traffic} %"
-    if requests >= MIN_REQUESTS and share > canary["max_5xx_percent"]:
-        raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min "
-                         f"(at most {canary['max_5xx_percent']:g} % allowed); {kept}")
+    allowed, said = float(canary["max_5xx_percent"]), f"at most {canary['max_5xx_percent']:g} % allowed"
+    live: Optional[float] = None
+    if canary.get("baseline"):   # against the live release's own share over the same minutes
+        live = _baseline(ctx, started, now)
+        if live is None:   # too few of its requests to compare with: the limit itself
+            said += " (the live release had too few requests to compare with)"
+        else:
+            allowed += live
+            said = f"the live release answered {live:.1f} %: at most {allowed:.1f} % allowed"
+            counted += f" (live release {live:.1f} %)"
+    if requests >= MIN_REQUESTS and share > allowed:
+        raise StepFailed(f"the canary answered {counted} in {_minutes(now - started)} min ({said}); {kept}")
     if limit and requests >= MIN_REQUESTS and p95 is not None and p95 > limit:
         raise StepFailed(f"the canary's 95th percentile response time was {p95:,.0f} ms over "
                          f"{_minutes(now - started)} min (at most {limit:,} ms allowed); {kept}")
     result: dict[str, Any] = {"requests": requests, "http_5xx": errors, "percent_5xx": round(share, 2),
                               "minutes": round((now - started) / 60, 1),
+                              **({"baseline_percent_5xx": round(live, 2)} if live is not None else {}),
                               **({"p95_ms": round(p95)} if p95 is not None else {})}
     if dep.get("canary_proceed"):
         return {**result, "state": "proceeded", "by": dep["canary_proceed"]["by"]}
@@ -290,6 +302,34 @@ def analysis(ctx: Ctx, percent: Optional[int] = None) -> dict[str, Any] | Pendin
     stage = f" (stage {stages(canary).index(traffic) + 1} of {len(stages(canary))})" if canary.get("ramp") else ""
     return Pending(min(LOOK_SECONDS, max(ends - now, 0.05)),
                    f"canary: {traffic} % of traffic{stage}, {watched}, {counted}")
+
+
+def _baseline(ctx: Ctx, started: float, now: float) -> Optional[float]:
+    """The live release's 5xx share (%) over the watch's minutes, read from the service's own
+    target group (the canary's requests are in the canary's group); recorded on the watch. None
+    with fewer than MIN_REQUESTS of its requests: nothing to compare with."""
+    from chalicelib.cloud import metrics as cw
+
+    dep, cloud = ctx.dep, ctx.cloud
+    lb, tg = ctx.results["load_balancer"]["arn"], ctx.results["target_group"]["arn"]
+    if cloud.sandbox:   # the live release's simulated minutes, each sent once (observe/alerts.py keeps track)
+        from chalicelib.observe.alerts import publish_sandbox_metrics
+
+        service = ctx.ports.store.collection("services").get(dep["service_id"])
+        if service:
+            publish_sandbox_metrics(ctx.ports, service, now)
+    dims = cw.target_dimensions(tg, lb)
+    queries = [cw.MetricQuery(id=key, namespace=cw.SERIES[key][0], metric=cw.SERIES[key][1], stat=cw.SERIES[key][2],
+                              dimensions=dims) for key in ("requests", "http_5xx")]
+    data = cloud.get_metric_data(queries, datetime.fromtimestamp(int(started // 60 * 60), timezone.utc),
+                                 datetime.fromtimestamp(now + 60, timezone.utc), 60)
+    requests, errors = (int(sum(data.get(key, {}).values())) for key in ("requests", "http_5xx"))
+    watch = dict(dep.get("canary_watch") or {})
+    watch.update(baseline_requests=requests, baseline_http_5xx=errors)
+    if ctx.ports.store.collection("deployments").update(dep["id"], {"canary_watch": watch},
+                                                        expect={"lease_owner": dep.get("lease_owner")}) is not None:
+        dep["canary_watch"] = watch
+    return 100.0 * errors / requests if requests >= MIN_REQUESTS else None
 
 
 def _minutes(seconds: float) -> str:
@@ -334,7 +374,9 @@ def describe_analysis(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
     return StepPlan(stage_step("canary.analysis", percent) if percent else "canary.analysis", "canary watch",
                     ctx.names.canary_service, "wait",
                     description=f"send {percent or c['percent']} % of the requests to the new release for {c['minutes']} min; "
-                                f"more than {c['max_5xx_percent']:g} % 5xx answers"
+                                f"more than {c['max_5xx_percent']:g} "
+                                + ("points of 5xx answers above the live release's share" if c.get("baseline")
+                                   else "% 5xx answers")
                                 + (f" or a p95 response time above {c['max_p95_ms']:,} ms" if c.get("max_p95_ms") else "")
                                 + " roll the deploy back")
 

@@ -475,10 +475,11 @@ def auto_rollback_body(raw: str) -> Optional[dict[str, Any]]:
 
 
 Canary = Annotated[Optional[str], typer.Option(
-    "--canary", metavar="on|off|PERCENT[,PERCENT...][:MINUTES[:MAX_5XX[:MAX_P95_MS]]]",
+    "--canary", metavar="on|off|PERCENT[,PERCENT...][:MINUTES[:[+]MAX_5XX[:MAX_P95_MS]]]",
     help="Send each new release a share of a web service's traffic first and watch it: on (10 % for 5 min, "
          "rolls back above 2 % 5xx), off, or e.g. 20:10:1:800 (20 % for 10 min, rolls back above 1 % 5xx or a "
-         "p95 response time above 800 ms). Several shares ramp up, each watched: 10,25,50:5:2.")]
+         "p95 response time above 800 ms). Several shares ramp up, each watched: 10,25,50:5:2. A + before the "
+         "5xx limit judges it against the live release's own share: 10:5:+2 (2 points above it).")]
 
 
 def canary_body(raw: str) -> Optional[dict[str, Any]]:
@@ -491,15 +492,19 @@ def canary_body(raw: str) -> Optional[dict[str, Any]]:
     parts = value.replace("ms", "").split(":")
     keys = ("percent", "minutes", "max_5xx_percent", "max_p95_ms")
     shares = parts[0].split(",")
+    baseline = len(parts) > 2 and parts[2].startswith("+")   # +2: points above the live release's own share
+    if baseline:
+        parts[2] = parts[2][1:]
     try:
         numbers = [float(p) if k == "max_5xx_percent" else int(p) for k, p in zip(keys, [shares[0], *parts[1:]])]
         ramp = [int(p) for p in shares[1:]]
     except ValueError:
         numbers = []
     if not numbers or len(parts) > len(keys):
-        raise typer.BadParameter("on, off, or PERCENT[,PERCENT...][:MINUTES[:MAX_5XX[:MAX_P95_MS]]], e.g. 10:5:2, "
-                                 "10:5:2:800 or 10,25,50:5:2", param_hint="--canary")
-    return {**dict(zip(keys, numbers)), "ramp": ramp}   # the shares given are all of them: no ramp unless named
+        raise typer.BadParameter("on, off, or PERCENT[,PERCENT...][:MINUTES[:[+]MAX_5XX[:MAX_P95_MS]]], e.g. 10:5:2, "
+                                 "10:5:2:800, 10,25,50:5:2 or 10:5:+2", param_hint="--canary")
+    # the shares given are all of them: no ramp unless named; likewise the baseline
+    return {**dict(zip(keys, numbers)), "ramp": ramp, "baseline": baseline}
 
 
 def _settings(port, cpu, memory, var, command, health_path, min_instances, max_instances, schedule,

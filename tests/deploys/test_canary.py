@@ -9,6 +9,7 @@ import time
 import boto3
 import pytest
 
+from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import engine
 from chalicelib.lifecycle import states
 
@@ -78,7 +79,7 @@ def ecs_services(launchbay_env, dep):
 def test_a_healthy_canary_takes_its_share_then_the_release_rolls_out_and_the_canary_goes(make_org, ports, launchbay_env):
     org = make_org()
     svc = org.service(canary=CANARY, min_instances=4, max_instances=4)
-    assert svc["canary"] == {**CANARY, "max_p95_ms": None, "ramp": []}
+    assert svc["canary"] == {**CANARY, "max_p95_ms": None, "ramp": [], "baseline": False}
     first = org.deploy(ports, svc)
     assert first["status"] == "live" and first["canary"] is None      # a first release takes all traffic
     assert not any(s["name"].startswith("canary.") for s in first["steps"])
@@ -178,9 +179,9 @@ def test_canary_settings_are_checked_and_a_patch_changes_the_fields_it_names(mak
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 80}})
     assert status == 422 and body["error"]["field"].startswith("canary")
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"percent": 25}})
-    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
+    assert status == 200 and body["canary"] == {"percent": 25, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": [], "baseline": False}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": {"minutes": 10}})
-    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
+    assert body["canary"] == {"percent": 25, "minutes": 10, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": [], "baseline": False}
     status, body = org.call("PATCH", f"/services/{svc['id']}", {"canary": None})
     assert status == 200 and body["canary"] is None
 
@@ -225,7 +226,7 @@ def test_no_canary_for_a_first_release_a_rerun_a_worker_or_a_preview():
     from chalicelib.deploys.canary import for_new_release
 
     web = {"kind": "web", "canary": {"percent": 20}, "live_deployment_id": "dep_1"}
-    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": []}
+    assert for_new_release(web, False, {}) == {"percent": 20, "minutes": 5, "max_5xx_percent": 2.0, "max_p95_ms": None, "ramp": [], "baseline": False}
     assert for_new_release({**web, "live_deployment_id": None}, False, {}) is None     # a first release
     assert for_new_release(web, True, {}) is None                                       # rollback, restart, resume
     assert for_new_release({**web, "kind": "worker"}, False, {}) is None
@@ -427,3 +428,30 @@ def test_the_canary_takes_its_share_of_the_tasks_running_now_not_only_of_the_min
     canary_name = step(dep, "canary.service")["plan"]["name"]
     assert ecs_services(launchbay_env, dep)[canary_name]["desiredCount"] == 2          # 20 % of 10, not of 2
     assert org.call("GET", f"/deployments/{dep['id']}")[1]["canary"]["tasks"] == 2
+
+
+def test_a_baseline_canary_is_judged_against_the_live_release_s_own_errors(make_org, ports, launchbay_env):
+    org = make_org()
+    flaky = {"LAUNCHBAY_SANDBOX_FAIL": "errors"}   # 20-40 % 5xx a minute, in the live release and the new one
+    svc = org.service(canary={**CANARY, "max_5xx_percent": 21, "baseline": True}, env=flaky)
+    first = org.deploy(ports, svc)
+    # live for a while already: its minutes before the watch (moved back below) are counted too
+    ports.store.collection("deployments").update(first["id"], {"created": iso_from_epoch(time.time() - 900)})
+    dep, owner, seq = until_watching(ports, org.queue_deployment(svc, image="nginx:1.28")["id"])
+    pass_minutes(ports, dep, 4)
+    done = continue_to_end(ports, dep["id"], owner, seq)
+    assert done["status"] == "live", done.get("error")   # as bad as the live release: not the new code's doing
+    watch = step(done, "canary.analysis")["result"]
+    assert watch["percent_5xx"] >= 20 and watch["baseline_percent_5xx"] >= 20
+    _, shown = org.call("GET", f"/deployments/{done['id']}")
+    assert shown["canary"]["baseline"] is True and shown["canary"]["baseline_requests"] > 0
+
+    # a healthy live release: the same new code's errors are its own, and it rolls back
+    healthy = org.service(name="api", canary={**CANARY, "baseline": True})
+    first = org.deploy(ports, healthy)
+    ports.store.collection("deployments").update(first["id"], {"created": iso_from_epoch(time.time() - 900)})
+    org.call("PATCH", f"/services/{healthy['id']}", {"image": "nginx:1.28", "env": flaky})
+    dep, owner, seq = until_watching(ports, org.queue_deployment(healthy)["id"])
+    pass_minutes(ports, dep, 3)
+    failed = continue_to_end(ports, dep["id"], owner, seq)
+    assert failed["status"] == "rolled_back" and "the live release answered 0.0 %" in failed["error"], failed["error"]
