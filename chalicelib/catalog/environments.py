@@ -169,6 +169,8 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
                 raise NotFound("environment not found", field="environment")
             if {"name", "env", "allowed_ips"} & set(changes):
                 refresh_services(ports, doc)
+            if "sleep_windows" in changes:
+                _previews_sleep_alike(ports, doc)
             audit.record(ports, actor, org_id, "environment.update", "environment", current["id"],
                          {"fields": sorted(changes), **({"aws_account_id": changes.get("aws_account_id"),
                                                          "region": changes.get("region")}
@@ -242,6 +244,17 @@ def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any],
     return ports.store.collection("environments").update(env_id, {
         "preview": preview, "branch": None, "updated": now_iso(),
         **({"sleep_windows": sleeps, **_window_flags({"sleep_windows": sleeps})} if sleeps else {})})
+
+
+def _previews_sleep_alike(ports: Ports, base: dict[str, Any]) -> None:
+    """The previews made from `base` sleep when it sleeps (mark_preview): its new windows are theirs."""
+    from chalicelib.store.port import iter_all
+
+    sleeps = list(base.get("sleep_windows") or [])
+    for env in iter_all(ports.store.collection("environments"), {"project_id": base["project_id"]}):
+        if (env.get("preview") or {}).get("base_environment_id") == base["id"]:
+            ports.store.collection("environments").update(env["id"], {
+                "sleep_windows": sleeps, **_window_flags({"sleep_windows": sleeps}), "updated": now_iso()})
 
 
 def refresh_services(ports: Ports, env: dict[str, Any]) -> None:

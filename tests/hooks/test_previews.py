@@ -86,6 +86,11 @@ def test_pull_request_opens_updates_and_closes_a_preview_leaving_nothing_behind(
     assert status == 200 and env["preview"]["pr"] == 2 and env["preview"]["head_sha"] == HEAD
     assert [(w["start"], w["end"]) for w in env["sleep_windows"]] == [("0 20 * * 1-5", "0 7 * * 1-5")]  # sleeps as its base
     assert ports.store.collection("environments").get(env["id"])["has_sleep_windows"] is True   # beat finds it
+    weekends = [{"start": "0 18 * * 5", "end": "0 8 * * 1"}]   # the base's windows change: the preview's follow
+    assert org.call("PATCH", f"/projects/{prj['id']}/environments/production", {"sleep_windows": weekends})[0] == 200
+    followed = org.call("GET", f"/projects/{prj['id']}/environments/pr-2")[1]["sleep_windows"]
+    assert [(w["start"], w["end"]) for w in followed] == [("0 18 * * 5", "0 8 * * 1")]
+    assert org.call("PATCH", f"/projects/{prj['id']}/environments/production", {"sleep_windows": nights})[0] == 200
     assert env["domain_suffix"] == f"pr-2.{SUFFIX}" and env["branch"] is None
     _, listed = org.call("GET", f"/projects/{prj['id']}/services?environment=pr-2")
     services = {s["name"]: s for s in listed["items"]}
