@@ -77,6 +77,7 @@ _RESOURCES = [
     "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:DeleteMountTarget",
     "elasticfilesystem:CreateAccessPoint", "elasticfilesystem:DescribeAccessPoints",
     "elasticfilesystem:DeleteAccessPoint", "elasticfilesystem:PutLifecycleConfiguration",
+    "elasticfilesystem:PutFileSystemPolicy",
     "elasticfilesystem:TagResource", "elasticfilesystem:CreateTags",
     "ec2:DeleteSecurityGroup", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
     "ec2:DeleteNetworkInterface",

@@ -13,6 +13,7 @@ its file system is available but its mount targets or access point are not made 
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from chalicelib.cloud.base import aws_tags, ignoring
@@ -134,7 +135,21 @@ class DatastoresMixin(FoundationMixin):
                 RootDirectory={"Path": EFS_ROOT, "CreationInfo": {"OwnerUid": 0, "OwnerGid": 0, "Permissions": "0777"}})
         efs.put_lifecycle_configuration(FileSystemId=file_system_id,
                                         LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS"}])
+        efs.put_file_system_policy(FileSystemId=file_system_id, Policy=json.dumps(self._volume_policy(file_system_id)))
         return {"access_point_id": point["AccessPointId"], "access_point_arn": point.get("AccessPointArn")}
+
+    def _volume_policy(self, file_system_id: str) -> dict[str, Any]:
+        """Without a file system policy EFS lets any client that reaches a mount target in. With
+        this one, only the account's IAM principals whose own policies allow it (a service's task
+        role: deploys/task_role.py) mount it, through a mount target, over TLS."""
+        arn = f"arn:{self.partition}:elasticfilesystem:{self.region}:{self.account_id()}:file-system/{file_system_id}"
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AccountPrincipalsByTheirOwnPolicies", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:{self.partition}:iam::{self.account_id()}:root"},
+             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": arn,
+             "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}},
+            {"Sid": "EncryptedTransportOnly", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*",
+             "Resource": arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
     def _observe_volume(self, ident: str) -> dict[str, Any]:
         fs = self._file_system(ident)

@@ -41,6 +41,11 @@ def test_a_volume_is_mounted_where_the_link_says_through_its_access_point(make_o
     # NFS from the services' tasks only
     ec2 = aws(ports, vol, "ec2")
     assert group_rules(ec2, done["aws"]["security_group"]) == [("tcp", 2049, 2049, network["security_groups"][0])]
+    policy = json.loads(efs.describe_file_system_policy(FileSystemId=fs["FileSystemId"])["Policy"])
+    allow, deny = policy["Statement"]
+    assert allow["Principal"]["AWS"].endswith(":root") and allow["Condition"]["Bool"] == {
+        "elasticfilesystem:AccessedViaMountTarget": "true"}       # the account's roles, by their own policies
+    assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"] == {"aws:SecureTransport": "false"}
     (point,) = efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]
     assert point["AccessPointId"] == done["aws"]["access_point_id"] and point["RootDirectory"]["Path"] == "/data"
 
