@@ -58,7 +58,10 @@ def start_moto_server(python: str | None = None, attempts: int = 3) -> tuple[str
         url = f"http://127.0.0.1:{port}"
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                   AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+                   AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                   # moto issues a requested certificate a minute after the request; a slow run would then
+                   # serve a test's domain over HTTPS midway (tests/api/test_https.py issues its own)
+                   MOTO_ACM_VALIDATION_WAIT=os.environ.get("MOTO_ACM_VALIDATION_WAIT", "86400"))
         proc = subprocess.Popen(
             [python, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
