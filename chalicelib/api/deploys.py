@@ -5,7 +5,7 @@ from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports,
 from chalicelib.api.http import limit as limit_param
 from chalicelib.core.errors import BadRequest
 from chalicelib.deploys import service
-from chalicelib.deploys.models import DeploymentIn, RejectIn, RollbackIn
+from chalicelib.deploys.models import DeploymentIn, MaintenanceIn, RejectIn, RollbackIn
 from chalicelib.lifecycle import states
 
 bp = Blueprint(__name__)
@@ -102,6 +102,27 @@ def resume(org, svc):
 
     dep, created = suspension.resume(ports(), actor(bp), org, svc, _idempotency_key())
     return (202 if created else 200), _out(dep), {"Location": f"/v1/orgs/{org}/deployments/{dep['id']}"}
+
+
+@endpoint(bp, ORG + "/services/{svc}/maintenance", "PUT",
+          "Maintenance mode on (or a new message): the web service's hosts answer a 503 page with the message from "
+          "the load balancer, now, while its tasks keep running; deploys made meanwhile stay behind it", 200,
+          MaintenanceIn, tag=TAG)
+def maintenance_on(org, svc):
+    from chalicelib.api.catalog import _service_out
+    from chalicelib.deploys import maintenance
+
+    body = parse_body(bp, MaintenanceIn)
+    return _service_out(maintenance.set_maintenance(ports(), actor(bp), org, svc, body.message))
+
+
+@endpoint(bp, ORG + "/services/{svc}/maintenance", "DELETE",
+          "Maintenance mode off: the web service's hosts forward to its tasks again, now", 200, tag=TAG)
+def maintenance_off(org, svc):
+    from chalicelib.api.catalog import _service_out
+    from chalicelib.deploys import maintenance
+
+    return _service_out(maintenance.clear_maintenance(ports(), actor(bp), org, svc))
 
 
 @endpoint(bp, ORG + "/deployments/{dep}", "GET", "Read a deployment with its steps", tag=TAG)

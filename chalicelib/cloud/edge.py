@@ -103,6 +103,37 @@ def redirects(actions: list[dict[str, Any]]) -> bool:
     return any(a.get("Type") == "redirect" for a in actions)
 
 
+def maintenance_page(message: str) -> str:
+    """What a service in maintenance answers (a 503 from the load balancer; at most 1024 bytes)."""
+    import html
+
+    return ("<!doctype html><meta charset=utf-8><title>Down for maintenance</title>"
+            f"<h1>Down for maintenance</h1><p>{html.escape(message)}</p>")[:1024]
+
+
+def maintenance_action(message: str) -> list[dict[str, Any]]:
+    return [{"Type": "fixed-response", "FixedResponseConfig": {
+        "StatusCode": "503", "ContentType": "text/html", "MessageBody": maintenance_page(message)}}]
+
+
+def fixed_page(actions: list[dict[str, Any]]) -> Optional[str]:
+    """The body a rule answers itself (a maintenance or suspension page), or None."""
+    for a in actions:
+        if a.get("Type") == "fixed-response":
+            return str((a.get("FixedResponseConfig") or {}).get("MessageBody") or "")
+    return None
+
+
+def action_key(actions: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """What a rule does, comparable: a redirect, a fixed answer (its body), or a forward (its weights)."""
+    if redirects(actions):
+        return ("redirect",)
+    page = fixed_page(actions)
+    if page is not None:
+        return ("fixed", page)
+    return ("forward", tuple(sorted(forward_weights(actions).items())))
+
+
 def forward_target(actions: list[dict[str, Any]]) -> Optional[str]:
     """The target group a rule forwards to: the one taking most of its requests (a canary's
     weighted rule still belongs to the service's own group)."""
@@ -271,18 +302,20 @@ class EdgeMixin(FoundationMixin):
     # --- listener rules ------------------------------------------------------------
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
                              owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None,
-                             allowed_ips: Optional[list[str]] = None, redirect_https: bool = False) -> str:
+                             allowed_ips: Optional[list[str]] = None, redirect_https: bool = False,
+                             maintenance: Optional[str] = None) -> str:
         """Forward host (+ path) to the target group (with `canary`, {"target_group_arn",
         "percent"}: that share to the canary's group; with `allowed_ips`, for those clients only;
-        with `redirect_https`, answer a 301 to the same URL over HTTPS instead);
+        with `redirect_https`, answer a 301 to the same URL over HTTPS instead; with `maintenance`,
+        a 503 maintenance page with that message instead of forwarding);
         reuses (and re-points) a rule with the same host and path when `owner` owns it (owned_by),
         otherwise takes the lowest free priority of its band and tags the new rule with its owner.
         A rule of another service raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
         conditions = rule_conditions(host, path, allowed_ips)
         key = conditions_key(conditions)
-        forward = REDIRECT_HTTPS if redirect_https else forward_action(target_group_arn, canary)
-        wanted = forward_weights(forward)
+        forward = REDIRECT_HTTPS if redirect_https else maintenance_action(maintenance) if maintenance is not None \
+            else forward_action(target_group_arn, canary)
         band = PATH_RULE_PRIORITIES if any(c["Field"] == "path-pattern" for c in conditions) else HOST_RULE_PRIORITIES
         for _ in range(5):  # another worker may take the same priority first
             rules = self._rules(listener_arn)
@@ -294,8 +327,7 @@ class EdgeMixin(FoundationMixin):
                                        "Launchbay service: it is not re-pointed")
                     if tag is None and owner:  # our own rule from before ownership tags: say so now
                         elb.add_tags(ResourceArns=[r["RuleArn"]], Tags=[{"Key": OWNER_TAG, "Value": owner}])
-                    actions = r.get("Actions", [])
-                    if redirects(actions) != redirect_https or forward_weights(actions) != wanted:
+                    if action_key(r.get("Actions", [])) != action_key(forward):
                         elb.modify_rule(RuleArn=r["RuleArn"], Actions=forward)
                     if source_ips(r.get("Conditions", [])) != sorted(allowed_ips or []):
                         elb.modify_rule(RuleArn=r["RuleArn"], Conditions=conditions)

@@ -12,7 +12,15 @@ from typing import Any, Iterable, Optional
 from chalicelib.cloud import naming, taskdef
 from chalicelib.cloud.automation import DIMENSION, SCHEDULE_TARGET_ID, AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
-from chalicelib.cloud.edge import EdgeMixin, forward_target, forward_weights, health_settings, redirects, source_ips
+from chalicelib.cloud.edge import (
+    EdgeMixin,
+    fixed_page,
+    forward_target,
+    forward_weights,
+    health_settings,
+    redirects,
+    source_ips,
+)
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.foundation import NoNetwork
 from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
@@ -217,7 +225,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             return None
         prio = str(r.get("Priority", ""))
         return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
-                "redirect": redirects(r.get("Actions", [])),
+                "redirect": redirects(r.get("Actions", [])), "page": fixed_page(r.get("Actions", [])),
                 "weights": forward_weights(r.get("Actions", [])), "allowed_ips": source_ips(r.get("Conditions", [])),
                 "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
 

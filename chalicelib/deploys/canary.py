@@ -208,8 +208,9 @@ def _hosts(ctx: Ctx) -> list[tuple[str, Any]]:
 def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
     """Every host of the service forwards `percent` to the canary's target group, the rest to the
     service's own (0: the service's own alone; with `attach`, the canary's group named at weight 0)."""
-    from chalicelib.deploys.steps import rule_sources
+    from chalicelib.deploys.steps import maintenance_message, rule_sources
 
+    down = maintenance_message(ctx)   # in maintenance every rule answers its page, whatever the shares
     split = bool(percent) or attach
     main = ctx.results["target_group"]["arn"]
     canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
@@ -226,6 +227,7 @@ def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
         calls.append(Call("ensure_listener_rule", {
             "listener_arn": listener, "host": host, "path": "/*", "target_group_arn": main,
             "owner": ctx.dep["service_id"], "allowed_ips": rule_sources(ctx.spec),
+            **({"maintenance": down} if down is not None else {}),
             "canary": {"target_group_arn": canary_tg, "percent": percent} if split else None}))
     action: Action = "update" if changes else "no-op"
     result = {"hosts": hosts, "percent": percent}

@@ -38,6 +38,12 @@ class RejectIn(BaseModel):
     reason: Optional[str] = Field(None, max_length=500, description="why: shown on the deployment and in its log")
 
 
+class MaintenanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
+    message: Optional[str] = Field(None, max_length=500, description="what the page says (default: we are working "
+                                   "on it and will be back shortly); shown as text, never as HTML")
+
+
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     command: Optional[list[str]] = Field(None, min_length=1, max_length=64,

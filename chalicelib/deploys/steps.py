@@ -404,10 +404,10 @@ def internal_host(name: str, org_id: str, service_id: str) -> str:
 def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None,
           listener: Any = None, redirect: bool = False) -> StepPlan:
     """Route host to this service's target group (on the HTTP listener unless `listener` is
-    given; with `redirect`, a 301 to HTTPS instead), in a rule tagged with this service: the
-    rule of another service for the same host is refused here, before anything runs (the
-    adapter refuses too)."""
-    from chalicelib.cloud.edge import owned_by
+    given; with `redirect`, a 301 to HTTPS instead; while the service is in maintenance, its
+    503 page instead), in a rule tagged with this service: the rule of another service for the
+    same host is refused here, before anything runs (the adapter refuses too)."""
+    from chalicelib.cloud.edge import maintenance_page, owned_by
 
     owner, tg = ctx.dep["service_id"], ctx.results["target_group"]["arn"]
     listener = listener if listener is not None else ctx.results["load_balancer"]["listener_arn"]
@@ -415,9 +415,14 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
     if found and not owned_by(found.get("owner"), owner, found["target_group_arn"], tg if known(tg) else None):
         raise StepFailed(f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed")
     changes = dict(extra or {})
-    if found and bool(found.get("redirect")) != redirect:
-        changes["answer"] = [_answer(bool(found.get("redirect"))), _answer(redirect)]
-    elif found and not redirect and found["target_group_arn"] != tg:
+    down = None if redirect else maintenance_message(ctx)
+    wanted = "redirect" if redirect else ("maintenance" if down is not None else "forward")
+    now = "redirect" if (found or {}).get("redirect") else ("maintenance" if (found or {}).get("page") else "forward")
+    if found and now != wanted:
+        changes["answer"] = [ANSWERS[now], ANSWERS[wanted]]
+    elif found and wanted == "maintenance" and found.get("page") != maintenance_page(down or ""):
+        changes["maintenance page"] = ["another message", down]
+    elif found and wanted == "forward" and found["target_group_arn"] != tg:
         changes["target_group"] = [found["target_group_arn"], tg]
     if found and found.get("owner") is None:  # ours from before ownership tags: tagged now
         changes["owner"] = [None, owner]
@@ -427,13 +432,20 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
     return _plan(step, resource, host, found, changes,
                  [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
                                                 "target_group_arn": tg, "owner": owner, "allowed_ips": sources,
-                                                **({"redirect_https": True} if redirect else {})})],
+                                                **({"redirect_https": True} if redirect else {}),
+                                                **({"maintenance": down} if down is not None else {})})],
                  {"arn": found["arn"], "host": host} if found else None,
                  lambda outs: {"arn": outs[-1], "host": host})
 
 
-def _answer(redirect: bool) -> str:
-    return "301 to https://" if redirect else "forward to the service"
+ANSWERS = {"redirect": "301 to https://", "maintenance": "503 maintenance page", "forward": "forward to the service"}
+
+
+def maintenance_message(ctx: Ctx) -> Optional[str]:
+    """The message of the service's maintenance page while it is in maintenance (deploys/
+    maintenance.py), else None: every rule that would forward answers that page instead."""
+    found = (ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}).get("maintenance")
+    return str(found.get("message") or "") if found else None
 
 
 def rule_sources(spec: dict[str, Any]) -> Optional[list[str]]:

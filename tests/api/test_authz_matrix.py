@@ -57,6 +57,7 @@ REQUIRED = {
     "GET /orgs/{org}/services/{svc}/plan": "viewer", "GET /orgs/{org}/services/{svc}/releases": "viewer",
     "POST /orgs/{org}/services/{svc}/rollback": "developer", "POST /orgs/{org}/services/{svc}/restart": "developer",
     "POST /orgs/{org}/services/{svc}/suspend": "developer", "POST /orgs/{org}/services/{svc}/resume": "developer",
+    "PUT /orgs/{org}/services/{svc}/maintenance": "developer", "DELETE /orgs/{org}/services/{svc}/maintenance": "developer",
     "GET /orgs/{org}/deployments/{dep}": "viewer", "POST /orgs/{org}/deployments/{dep}/cancel": "developer",
     "POST /orgs/{org}/deployments/{dep}/proceed": "developer",
     "GET /orgs/{org}/deployments/{dep}/logs": "viewer", "GET /orgs/{org}/deployments/{dep}/changes": "viewer",
@@ -454,6 +455,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/services/{svc}": lambda: {"env": {"CANARY": a["canary"]}},
         "PUT /orgs/{org}/services/{svc}/secrets/{name}": lambda: {"value": w.secret_value},
         "POST /orgs/{org}/services/{svc}/deployments": dict,
+        "PUT /orgs/{org}/services/{svc}/maintenance": lambda: {"message": f"back soon {a['canary']}"},
         "POST /orgs/{org}/services/{svc}/rollback": lambda: {"deployment_id": a["dep"]},
         "POST /orgs/{org}/deployments/{dep}/reject": lambda: {"reason": "not on a Friday"},
         "POST /orgs/{org}/services/{svc}/runs": lambda: {"command": ["echo", a["canary"]]},   # a one-off command
