@@ -120,8 +120,8 @@ test("a link's body and words: a path and read-only for a volume, read-only for 
   expect(linkBody("volume", form)).toEqual({ path: "/app/uploads", read_only: true });
   expect(linkBody("bucket", { ...form, readOnly: false })).toEqual({ read_only: false });
   expect(linkBody("postgres", { ...form, variable: " DB_URL " })).toEqual({ variable: "DB_URL" });
-  expect(accessText({ kind: "volume", path: "/app/uploads", read_only: true })).toBe("/app/uploads · read-only");
-  expect(accessText({ kind: "volume", path: "/data", read_only: false })).toBe("/data · read and write");
+  expect(accessText({ kind: "volume", path: "/app/uploads", read_only: true })).toBe("mounted at /app/uploads, read-only");
+  expect(accessText({ kind: "volume", path: "/data", read_only: false })).toBe("mounted at /data, read and write");
   expect(accessText({ kind: "bucket", read_only: true })).toBe("read-only");
   expect(accessText({ kind: "bucket" })).toBe("read and write");   // a link from before read_only: its role reads and writes
   expect(accessText({ kind: "redis" })).toBeNull();

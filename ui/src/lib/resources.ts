@@ -219,12 +219,12 @@ export function linkBody(kind: ResourceKind, form: LinkForm): LinkIn {
   return body;
 }
 
-/** How the service may use a linked volume or bucket: "/data · read-only", "read and write";
+/** How the service may use a linked volume or bucket: "mounted at /data, read-only", "read and write";
  * null for a database or cache (its credentials decide). */
 export function accessText(l: Pick<ResourceLink, "kind" | "path" | "read_only">): string | null {
   if (!l.kind || !KINDS[l.kind]?.readOnlyLinks) return null;
   const access = l.read_only ? "read-only" : "read and write";
-  return l.path ? `${l.path} · ${access}` : access;
+  return l.path ? `mounted at ${l.path}, ${access}` : access;
 }
 
 /** What the next deploy does with a new link, in a sentence. */

@@ -126,7 +126,9 @@ test("link a volume: a mount path and read-only; the table then shows where it i
   expect(path.getAttribute("aria-required")).toBe("true");
   expect(within(form).getByLabelText("Variable (optional)").getAttribute("placeholder")).toBe("UPLOADS_PATH");
   await user.type(path, "/app/uploads");
-  await user.click(within(form).getByRole("checkbox", { name: /^Read-only/ }));
+  const readOnly = within(form).getByRole("checkbox", { name: "Read-only" });
+  expect(document.getElementById(readOnly.getAttribute("aria-describedby")!)!.textContent).toBe("Mounted read-only: its tasks cannot write to it.");
+  await user.click(readOnly);
   await user.click(within(form).getByRole("button", { name: "Link" }));
 
   expect((await screen.findByText(/^Linked uploads/)).textContent)
@@ -134,8 +136,7 @@ test("link a volume: a mount path and read-only; the table then shows where it i
   expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ path: "/app/uploads", read_only: true });
   const table = await screen.findByRole("table", { name: "Linked resources" });
   const row = within(table).getByText("UPLOADS_PATH").closest("tr") as HTMLElement;
-  expect(within(table).getByRole("columnheader", { name: "Mount and access" })).toBeTruthy();
-  expect(row.textContent).toContain("/app/uploads · read-only");
+  expect(row.querySelector(".link-access")?.textContent).toBe("mounted at /app/uploads, read-only");
   expect(within(row).getByText("/app/uploads").className).toContain("mono");
 });
 
@@ -194,12 +195,14 @@ test("link a bucket read-only: no path; the table says read-only, or read and wr
   const form = await screen.findByRole("form", { name: "Link a resource" });
   await user.selectOptions(within(form).getByLabelText("Resource to link"), "res_4");
   expect(within(form).queryByLabelText("Mount path")).toBeNull();
-  await user.click(within(form).getByRole("checkbox", { name: "Read-only (its tasks may only read and list)" }));
+  const readOnly = within(form).getByRole("checkbox", { name: "Read-only" });
+  expect(document.getElementById(readOnly.getAttribute("aria-describedby")!)!.textContent).toBe("Its tasks may only read and list objects.");
+  await user.click(readOnly);
   await user.click(within(form).getByRole("button", { name: "Link" }));
   expect((await screen.findByText(/^Linked files/)).textContent).toBe("Linked files: the next deploy gives web S3_BUCKET (read-only).");
   expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ read_only: true });
   const table = screen.getByRole("table", { name: "Linked resources" });
   await waitFor(() => expect(within(table).getByText("S3_BUCKET")).toBeTruthy());
-  expect((within(table).getByText("S3_BUCKET").closest("tr") as HTMLElement).textContent).toContain("read-only");
-  expect((within(table).getByText("DATABASE_URL").closest("tr") as HTMLElement).textContent).not.toContain("read");
+  expect((within(table).getByText("S3_BUCKET").closest("tr") as HTMLElement).querySelector(".link-access")?.textContent).toBe("read-only");
+  expect((within(table).getByText("DATABASE_URL").closest("tr") as HTMLElement).querySelector(".link-access")).toBeNull();
 });

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
@@ -47,13 +47,15 @@ export function Links({ org, service }: { org: string; service: Service }) {
       )}
       {items.length > 0 && (
         <table className="table" aria-label="Linked resources">
-          <thead><tr><th>Variable</th><th>Resource</th><th>Mount and access</th><th>Status</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Variable</th><th>Resource</th><th>Status</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {items.map((l) => (
               <tr key={l.resource_id} data-link={l.resource ?? l.resource_id}>
                 <td className="mono">{l.variable}</td>
-                <td>{l.resource ?? l.resource_id} <small className="muted"><KindLabel kind={l.kind} /></small></td>
-                <td><Access l={l} /></td>
+                <td>
+                  {l.resource ?? l.resource_id} <small className="muted"><KindLabel kind={l.kind} /></small>
+                  <Access l={l} />
+                </td>
                 <td><ResourceBadge status={l.status} /></td>
                 <td>
                   {write && <button className="link danger" onClick={() => { setDone(null); unlink.mutate(l); }} disabled={unlink.isPending}
@@ -70,12 +72,17 @@ export function Links({ org, service }: { org: string; service: Service }) {
   );
 }
 
-/** A volume's mount path and whether a volume or bucket is read-only; a dash for a database or cache. */
+/** Under the resource's name: a volume's mount path and whether a volume or bucket is read-only
+ * (a line of its own, not a column: the table fits a phone). Nothing for a database or cache. */
 function Access({ l }: { l: ResourceLink }) {
   const text = accessText(l);
-  if (!text) return <span className="muted">—</span>;
-  if (!l.path) return <>{text}</>;
-  return <><span className="mono">{l.path}</span>{text.slice(l.path.length)}</>;
+  if (!text) return null;
+  const at = l.path ? text.indexOf(l.path) : -1;
+  return (
+    <div className="muted small link-access">
+      {at < 0 ? text : <>{text.slice(0, at)}<span className="mono">{l.path}</span>{text.slice(at + l.path!.length)}</>}
+    </div>
+  );
 }
 
 const EMPTY: LinkFields = { variable: "", path: "", readOnly: false };
@@ -118,6 +125,8 @@ function LinkForm({ org, service, linked, onLinked }: {
     setTried(true);
     if (chosen && !problem) put.mutate();
   };
+  const readOnlyId = useId();
+  const readOnlyError = err?.forField("read_only");
   // the fields shown: an error for one of them is shown there, any other under the form
   const onField = ["resource", "variable", ...(kind?.mounted ? ["path"] : []), ...(kind?.readOnlyLinks ? ["read_only"] : [])];
   if (resources.isPending && service.environment_id) return <Loading what="the environment's resources" />;
@@ -148,10 +157,14 @@ function LinkForm({ org, service, linked, onLinked }: {
         <div className="link-read-only">
           <label className="check">
             <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })}
-              aria-invalid={err?.forField("read_only") ? true : undefined} />
-            {kind.mounted ? "Read-only (mounted read-only: its tasks cannot write to it)" : "Read-only (its tasks may only read and list)"}
+              aria-invalid={readOnlyError ? true : undefined}
+              aria-describedby={[`${readOnlyId}-hint`, readOnlyError ? `${readOnlyId}-err` : ""].filter(Boolean).join(" ")} />
+            Read-only
           </label>
-          {err?.forField("read_only") && <small className="error" role="alert">{err.forField("read_only")}</small>}
+          <small id={`${readOnlyId}-hint`} className="hint">
+            {kind.mounted ? "Mounted read-only: its tasks cannot write to it." : "Its tasks may only read and list objects."}
+          </small>
+          {readOnlyError && <small id={`${readOnlyId}-err`} className="error" role="alert">{readOnlyError}</small>}
         </div>
       )}
       <button className="primary" disabled={put.isPending || !chosen}>Link</button>
