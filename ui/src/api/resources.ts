@@ -25,7 +25,7 @@ export const useResources = (org: string, project: string, environment?: string,
     refetchInterval: (q) => (q.state.data?.items.some((r) => isBusy(r.status)) ? 2000 : false),
   });
 
-/** The resources a service links (names and variables, never values). */
+/** The resources a service links (names, variables, a volume's mount path, read-only; never values). */
 export const useLinks = (org: string, svc: string) =>
   useQuery({
     queryKey: resourceKeys.links(org, svc),

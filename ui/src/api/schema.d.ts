@@ -1228,7 +1228,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager */
+        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a bucket, or mounts a volume at `path` */
         put: operations["put_orgs_org_services_svc_links_res"];
         post?: never;
         /** Unlink a resource (the next deploy drops the variable) */
@@ -1905,8 +1905,20 @@ export interface components {
         /** LinkIn */
         LinkIn: {
             /**
+             * Path
+             * @description volumes: where it is mounted in the container (required), e.g. /data
+             * @default null
+             */
+            path?: string | null;
+            /**
+             * Read Only
+             * @description volumes: mounted read-only; buckets: the tasks may only read and list (default false)
+             * @default null
+             */
+            read_only?: boolean | null;
+            /**
              * Variable
-             * @description the variable the service receives (default DATABASE_URL, REDIS_URL or S3_BUCKET)
+             * @description the variable the service receives (default DATABASE_URL, REDIS_URL, S3_BUCKET, or <NAME>_PATH for a volume: its path)
              * @default null
              */
             variable?: string | null;
@@ -2074,7 +2086,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "postgres" | "mysql" | "redis" | "bucket";
+            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume";
             /**
              * Name
              * @description lower-case letters, digits and hyphens; unique in the environment

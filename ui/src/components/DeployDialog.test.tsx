@@ -186,3 +186,67 @@ test("a frozen environment's 409 (field environment) shows the API's message in 
   await user.click(within(dialog).getByRole("button", { name: "Deploy now" }));
   expect((await within(dialog).findByText(message)).getAttribute("role")).toBe("alert");
 });
+
+// The task role and volume steps as GET …/plan answers them for a service linking a volume
+// "uploads" (read-only) and a bucket "files" (read-only): chalicelib/deploys/task_role.py and
+// cloud/inspect.py (_volumes), as tests/resources/test_volumes.py makes them.
+const FS = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-77be2ad0";
+const BUCKET = "arn:aws:s3:::launchbay-01m8fp69j4";
+const readOnly = [`elasticfilesystem:ClientMount on ${FS}`, `s3:GetObject on ${BUCKET}/*`, `s3:ListBucket, s3:GetBucketLocation on ${BUCKET}`];
+const volumePlan: ServicePlan = {
+  service_id: "s", sandbox: true, summary: { "no-op": 1, create: 1, update: 1 }, message: "1 to create, 1 to change",
+  steps: [
+    { step: "resources", resource: "linked resources", name: "files, uploads", action: "no-op", changes: {}, calls: [],
+      description: "files, uploads are available, nothing to wait for; the task reads S3_BUCKET from Secrets Manager (a reference, never the value); it mounts uploads at /app/uploads" },
+    { step: "task_role", resource: "task role (IAM)", name: "launchbay-svc-01m8fp69", action: "create", calls: [],
+      changes: { allows: [null, readOnly] }, description: "allows bucket files: read; volume uploads: read" },
+    { step: "task_definition", resource: "task definition", name: "lb-01m8fp69", action: "update", calls: [],
+      changes: { task_role: [null, "arn:aws:iam::000000000000:role/launchbay-svc-01m8fp69"], volumes: [null, ["/app/uploads <- fs-77be2ad0 (read-only)"]],
+        env: { added: ["UPLOADS_PATH"], removed: [], changed: [] } } },
+  ],
+};
+
+test("the task role step and the task definition's volumes and role read as words", () => {
+  const [, role, td] = volumePlan.steps as [PlannedStep, PlannedStep, PlannedStep];
+  expect(stepWords(role)).toBe("Create the service's task role launchbay-svc-01m8fp69 (IAM)");
+  expect(stepWords({ ...role, action: "update" })).toBe("Change what the task role launchbay-svc-01m8fp69 (IAM) allows");
+  expect(stepWords({ ...role, action: "no-op" })).toBe("Keep the task role launchbay-svc-01m8fp69 (IAM) as it is");
+  expect(stepWords({ ...role, action: "skip", name: "launchbay-svc-01m8fp69", changes: {} })).toBe("Skip task role (IAM)");
+  // a new role: all it allows, a bucket's listing and objects as one line
+  expect(changeWords("allows", role.changes.allows)).toBe("allows volume fs-77be2ad0: read; bucket launchbay-01m8fp69j4: read");
+  // a changed one: what changes only (the volume made writable, the bucket unlinked, another linked)
+  const now = [`elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite on ${FS}`,
+    "s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on arn:aws:s3:::launchbay-other/*",
+    "s3:ListBucket, s3:GetBucketLocation on arn:aws:s3:::launchbay-other"];
+  expect(changeWords("allows", [readOnly, now])).toBe("allows volume fs-77be2ad0: read → read and write; "
+    + "bucket launchbay-other: read and write (new); bucket launchbay-01m8fp69j4: no longer (was read)");
+  expect(changeWords("allows", [readOnly, []])).toBe("allows nothing any more");
+  expect(changeWords("allows", [null, ["sts:AssumeRole on *"]])).toBe("allows: none → sts:AssumeRole on *");   // not understood: as it is
+
+  expect(changeWords("task_role", td.changes.task_role)).toBe("task role: none → launchbay-svc-01m8fp69");
+  expect(changeWords("task_role", ["arn:aws:iam::1:role/launchbay-svc-01m8fp69", null])).toBe("task role: launchbay-svc-01m8fp69 → none");
+  expect(changeWords("volumes", td.changes.volumes)).toBe("volumes: mounts fs-77be2ad0 at /app/uploads, read-only");
+  expect(changeWords("volumes", [["/app/uploads <- fs-77be2ad0 (read-only)"], ["/app/uploads <- fs-77be2ad0"]]))
+    .toBe("volumes: /app/uploads becomes read and write");
+  expect(changeWords("volumes", [["/data <- fs-1", "/srv <- fs-2"], ["/data <- fs-3 (read-only)"]]))
+    .toBe("volumes: mounts fs-3 at /data instead of fs-1, read-only; unmounts fs-2 from /srv");
+});
+
+test("Deploy shows a service's task role and mounted volumes in words, never as JSON", async () => {
+  session.set("t");
+  fakeApi({ ...serviceApi, "GET /v1/orgs/o/services/s/plan": () => [200, volumePlan] });
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const dialog = await screen.findByRole("dialog", { name: "Deploy web?" });
+  const steps = within(dialog).getByRole("list", { name: "What this deploy does" });
+  const role = (await within(steps).findByText("Create the service's task role launchbay-svc-01m8fp69 (IAM)")).closest("li") as HTMLElement;
+  expect(role.getAttribute("data-step")).toBe("task_role");
+  expect(within(role).getByText("allows bucket files: read; volume uploads: read")).toBeTruthy();   // the API's description
+  expect(within(role).getByText("allows volume fs-77be2ad0: read; bucket launchbay-01m8fp69j4: read")).toBeTruthy();
+  const td = within(steps).getByText("Change task definition lb-01m8fp69").closest("li") as HTMLElement;
+  expect(within(td).getByText("task role: none → launchbay-svc-01m8fp69")).toBeTruthy();
+  expect(within(td).getByText("volumes: mounts fs-77be2ad0 at /app/uploads, read-only")).toBeTruthy();
+  expect(within(td).getByText("env: added UPLOADS_PATH")).toBeTruthy();
+  expect(steps.textContent).not.toMatch(/[[\]{}"]|<-|elasticfilesystem:/);
+});

@@ -32,9 +32,91 @@ function shown(v: unknown): string {
 // name lists (secrets: `added: [...]`), as opposed to `field: [old, new]`
 const LISTS = new Set(["added", "removed", "changed"]);
 
+// --- the service's task role and its volumes (chalicelib/deploys/task_role.py, cloud/inspect.py) ---
+
+const strings = (v: unknown): string[] | null =>
+  v === null || v === undefined ? [] : Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : null;
+
+/** One statement of the task role's policy ("s3:GetObject on arn:aws:s3:::b/*") as what it is
+ * about and the access it gives: ["bucket b", "read"], ["volume fs-1", "read and write"]. */
+function grant(statement: string): [string, string] | null {
+  const m = /^(.*) on (\S+)$/.exec(statement);
+  if (!m) return null;
+  const actions = m[1]!.split(", ");
+  const fs = /:file-system\/([\w-]+)$/.exec(m[2]!);
+  if (fs) return [`volume ${fs[1]}`, actions.includes("elasticfilesystem:ClientWrite") ? "read and write" : "read"];
+  const s3 = /^arn:[\w-]+:s3:::([^/]+)(\/\*)?$/.exec(m[2]!);
+  if (!s3) return null;
+  if (!s3[2]) return [`bucket ${s3[1]}`, "list"];
+  return [`bucket ${s3[1]}`, actions.includes("s3:PutObject") ? "read and write" : "read"];
+}
+
+/** The statements per bucket or volume (a bucket's objects say more than its listing); null when one is not understood. */
+function grants(list: string[]): Map<string, string> | null {
+  const out = new Map<string, string>();
+  for (const statement of list) {
+    const g = grant(statement);
+    if (!g) return null;
+    if (g[1] !== "list" || !out.has(g[0])) out.set(g[0], g[1]);
+  }
+  return out;
+}
+
+/** The task role's `allows: [old statements, new statements]`: "allows volume fs-1: read → read and write". */
+function allowsWords(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const [was, now] = [strings(v[0]), strings(v[1])];
+  const before = was && grants(was), after = now && grants(now);
+  if (!before || !after) return null;
+  if (after.size === 0) return "allows nothing any more";
+  const parts: string[] = [];
+  for (const [what, access] of after) {
+    const old = before.get(what);
+    if (before.size === 0) parts.push(`${what}: ${access}`);   // a new role: all it allows
+    else if (!old) parts.push(`${what}: ${access} (new)`);
+    else if (old !== access) parts.push(`${what}: ${old} → ${access}`);
+  }
+  for (const [what, access] of before) if (!after.has(what)) parts.push(`${what}: no longer (was ${access})`);
+  return parts.length ? `allows ${parts.join("; ")}` : null;
+}
+
+/** The task definition's `volumes: [old, new]`, each mount "/path <- fs-1 (read-only)": "mounts fs-1 at /path, read-only". */
+function volumesWords(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const parse = (list: string[] | null) => {
+    if (!list) return null;
+    const out = new Map<string, { source: string; readOnly: boolean }>();
+    for (const mount of list) {
+      const m = /^(\S+) <- (\S+)( \(read-only\))?$/.exec(mount);
+      if (!m) return null;
+      out.set(m[1]!, { source: m[2]!, readOnly: !!m[3] });
+    }
+    return out;
+  };
+  const before = parse(strings(v[0])), after = parse(strings(v[1]));
+  if (!before || !after) return null;
+  const access = (ro: boolean) => (ro ? "read-only" : "read and write");
+  const parts: string[] = [];
+  for (const [path, now] of after) {
+    const was = before.get(path);
+    if (!was) parts.push(`mounts ${now.source} at ${path}, ${access(now.readOnly)}`);
+    else if (was.source !== now.source) parts.push(`mounts ${now.source} at ${path} instead of ${was.source}, ${access(now.readOnly)}`);
+    else if (was.readOnly !== now.readOnly) parts.push(`${path} becomes ${access(now.readOnly)}`);
+  }
+  for (const [path, was] of before) if (!after.has(path)) parts.push(`unmounts ${was.source} from ${path}`);
+  return parts.length ? `volumes: ${parts.join("; ")}` : null;
+}
+
+/** A role's ARN by its name ("arn:aws:iam::1:role/launchbay-svc-1" -> "launchbay-svc-1"). */
+const roleName = (v: unknown) => (typeof v === "string" && /^arn:[\w-]+:iam::/.test(v) ? v.slice(v.lastIndexOf("/") + 1) : v);
+
 /** One changing field in words. The planners give `field: [old, new]`, name lists for variables
- * and secrets (`env: {added, removed, changed}`, or `added: [...]` at the top), or a word. */
+ * and secrets (`env: {added, removed, changed}`, or `added: [...]` at the top), or a word; the
+ * task role's permissions, its ARN and the task's volumes are told in words of their own. */
 export function changeWords(field: string, v: unknown): string {
+  const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : null;
+  if (own) return own;
+  if (field === "task_role" && Array.isArray(v) && v.length === 2) return `task role: ${shown(roleName(v[0]))} → ${shown(roleName(v[1]))}`;
   if (Array.isArray(v) && v.length === 2 && !LISTS.has(field)) return `${field}: ${shown(v[0])} → ${shown(v[1])}`;
   if (Array.isArray(v)) return `${field}: ${v.map((x) => shown(x)).join(", ") || "none"}`;
   if (v && typeof v === "object") {
@@ -55,6 +137,12 @@ export function stepWords(s: PlannedStep): string {
   const what = (s.name && s.name !== "-" ? `${s.resource} ${s.name}` : s.resource).replace(/\(known after apply: [^)]*\)/g, later);
   if (s.step === "resources" && s.action === "skip") return "No linked resources: nothing to wait for";
   if (s.step === "resources" && s.action === "no-op" && linked(s)) return `The linked ${linked(s)} ${are(s.name)} available: nothing to wait for`;
+  // the service's own IAM role, for its linked buckets and volumes (the description says what it allows)
+  if (s.step === "task_role" && s.name) {
+    if (s.action === "create") return `Create the service's task role ${s.name} (IAM)`;
+    if (s.action === "update") return `Change what the task role ${s.name} (IAM) allows`;
+    if (s.action === "no-op") return `Keep the task role ${s.name} (IAM) as it is`;
+  }
   switch (s.action) {
     case "create": return `Create ${what}`;
     case "update": return `Change ${what}`;

@@ -1,6 +1,7 @@
 import {
-  BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, KINDS, patchBody,
-  resizeForm, resizeProblem, sizeText, STORAGE_GB, withEnvironment, withKind, type Resource,
+  accessText, BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, KINDS, linkBody,
+  linkedWords, mountPathProblem, patchBody, resizeForm, resizeProblem, sizeText, STORAGE_GB, variableFor, withEnvironment,
+  withKind, type Resource,
 } from "./resources";
 
 const db: Resource = {
@@ -32,6 +33,7 @@ test("the kinds, sizes, versions and limits are the API's (chalicelib/resources/
     expect(body, `${name} variable`).toContain(`"${info.variable}"`);
     if (info.defaultVersion) expect(body).toContain(`"${info.defaultVersion}"`);
     expect(body.includes("storage=True"), `${name} storage`).toBe(info.storage);
+    expect(body.includes("mounted=True"), `${name} mounted`).toBe(info.mounted);
   }
   expect(kindsPy).toContain(`STORAGE_GB = (${STORAGE_GB[0]}, ${STORAGE_GB[1]})`);
   expect(kindsPy).toContain(`BACKUP_DAYS = (${BACKUP_DAYS[0]}, ${BACKUP_DAYS[1]})`);
@@ -82,4 +84,51 @@ test("what a row says: size, endpoint, error in words, confirmation", () => {
   expect(confirmMatches(db, "Main")).toBe(false);
   const groups = byEnvironment([db, { ...db, id: "r2", environment: "staging" }, { ...db, id: "r3" }]);
   expect(groups.map(([e, items]) => [e, items.map((r) => r.id)])).toEqual([["production", ["res_1", "r3"]], ["staging", ["r2"]]]);
+});
+
+test("a volume: its name, environment and protection only; <NAME>_PATH; no size, an EFS line", () => {
+  const vol = withKind({ ...emptyForm("production"), name: "uploads", storage: "50", backups: "3" }, "volume");
+  expect(vol.protection).toBe(true);
+  // no size, version, storage or backups: the API refuses backup_retention_days for a volume (422)
+  expect(createBody(vol)).toEqual({ name: "uploads", kind: "volume", environment: "production", deletion_protection: true });
+  expect(variableFor("volume", "user-files")).toBe("USER_FILES_PATH");
+  expect(variableFor("postgres", "main")).toBe("DATABASE_URL");
+  const r: Resource = { ...db, name: "uploads", kind: "volume", size: null, version: null, storage_gb: null,
+    backup_retention_days: null, variable: "UPLOADS_PATH", endpoint: { address: "fs-77be2ad0", port: 2049 } };
+  expect(sizeText(r)).toBe("EFS · backed up daily, kept 35 days");
+  expect(endpointText(r)).toBe("fs-77be2ad0");   // the file system, not an NFS port
+  expect(patchBody(r, { ...resizeForm(r), protection: false })).toEqual({ deletion_protection: false });
+});
+
+test("a mount path as the API checks it (chalicelib/resources/models.py mount_path_problem)", () => {
+  for (const ok of ["/data", "/app/uploads", "/app/uploads/", "/srv/my-files_2", "/home/app/.cache", "/etcetera"])
+    expect(mountPathProblem(ok), ok).toBeNull();
+  expect(mountPathProblem("")).toBe("give the path to mount it at (e.g. /data)");
+  expect(mountPathProblem("data")).toBe("an absolute path, starting with / (e.g. /data)");
+  expect(mountPathProblem("/")).toBe("not / itself: a folder in it (e.g. /data)");
+  expect(mountPathProblem("//")).toBe("not / itself: a folder in it (e.g. /data)");
+  expect(mountPathProblem("/a/../b")).toBe("no '.', '..' or empty parts");
+  expect(mountPathProblem("/a//b")).toBe("no '.', '..' or empty parts");
+  expect(mountPathProblem("/a b")).toBe("an absolute path of letters, digits and . _ - @ + / (e.g. /data)");
+  expect(mountPathProblem("/etc/app")).toBe("/etc/app is a system folder of the container: mount it elsewhere (e.g. /data)");
+  expect(mountPathProblem("/usr")).toBe("/usr is a system folder of the container: mount it elsewhere (e.g. /data)");
+  expect(mountPathProblem("/" + "a".repeat(256))).not.toBeNull();
+});
+
+test("a link's body and words: a path and read-only for a volume, read-only for a bucket, neither for a database", () => {
+  const form = { variable: "", path: " /app/uploads ", readOnly: true };
+  expect(linkBody("volume", form)).toEqual({ path: "/app/uploads", read_only: true });
+  expect(linkBody("bucket", { ...form, readOnly: false })).toEqual({ read_only: false });
+  expect(linkBody("postgres", { ...form, variable: " DB_URL " })).toEqual({ variable: "DB_URL" });
+  expect(accessText({ kind: "volume", path: "/app/uploads", read_only: true })).toBe("mounted at /app/uploads, read-only");
+  expect(accessText({ kind: "volume", path: "/data", read_only: false })).toBe("mounted at /data, read and write");
+  expect(accessText({ kind: "bucket", read_only: true })).toBe("read-only");
+  expect(accessText({ kind: "bucket" })).toBe("read and write");   // a link from before read_only: its role reads and writes
+  expect(accessText({ kind: "redis" })).toBeNull();
+  expect(linkedWords({ resource: "uploads", kind: "volume", variable: "UPLOADS_PATH", path: "/app/uploads", read_only: true }, "web"))
+    .toBe("Linked uploads: the next deploy mounts it at /app/uploads (read-only) and gives web UPLOADS_PATH.");
+  expect(linkedWords({ resource: "files", kind: "bucket", variable: "S3_BUCKET", read_only: false }, "web"))
+    .toBe("Linked files: the next deploy gives web S3_BUCKET (read and write).");
+  expect(linkedWords({ resource: "cache", kind: "redis", variable: "CACHE_URL" }, "web"))
+    .toBe("Linked cache: the next deploy gives web CACHE_URL.");
 });

@@ -1,5 +1,6 @@
 // Managed resources: what each kind offers (the same table as chalicelib/resources/kinds.py
-// KINDS, STORAGE_GB, BACKUP_DAYS, PRODUCTION_NAMES: keep them in step), the response bodies
+// KINDS, STORAGE_GB, BACKUP_DAYS, PRODUCTION_NAMES, and a volume's mount path rule from
+// chalicelib/resources/models.py mount_path_problem: keep them in step), the response bodies
 // (the OpenAPI document does not describe them yet) and the form logic, kept free of React
 // so it is tested on its own.
 import type { components } from "../api/schema";
@@ -18,11 +19,14 @@ export interface Resource {
   endpoint: { address: string; port: number | null } | null;
 }
 
-/** GET …/services/{svc}/links items. */
+/** GET …/services/{svc}/links items: `path` for a volume (where it is mounted), `read_only` for a
+ * volume or a bucket (left out when the link never said; a bucket is then read and write). */
 export interface ResourceLink {
   resource_id: string; resource: string | null; kind: ResourceKind | null; variable: string;
-  status: ResourceStatus | null; created: string;
+  status: ResourceStatus | null; created: string; path?: string; read_only?: boolean;
 }
+
+export type LinkIn = components["schemas"]["LinkIn"];
 
 interface KindInfo {
   label: string;
@@ -32,8 +36,11 @@ interface KindInfo {
   sizes: string[];     // small to large
   sizeLabel: string;
   storage: boolean;
-  backups: boolean;
-  variable: string;
+  backups: boolean;     // a retention setting (and a final snapshot when deleted)
+  variable: string;     // a volume's is `<NAME>_PATH`: variableFor() says which
+  mounted: boolean;     // a volume: mounted at a link's path, not reached by a connection
+  readOnlyLinks: boolean;   // a link may be read-only (a volume mounted so; a bucket its tasks only read)
+  about?: string;       // one line on what it is, in the add form
 }
 
 const DB_SIZES = ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
@@ -41,16 +48,23 @@ const DB_SIZES = ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large
 
 export const KINDS: Record<ResourceKind, KindInfo> = {
   postgres: { label: "PostgreSQL", icon: "PG", versions: ["17", "16", "15", "14"], defaultVersion: "16", sizes: DB_SIZES,
-    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL" },
+    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL", mounted: false, readOnlyLinks: false },
   mysql: { label: "MySQL", icon: "My", versions: ["8.4", "8.0"], defaultVersion: "8.0", sizes: DB_SIZES,
-    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL" },
+    sizeLabel: "Instance class", storage: true, backups: true, variable: "DATABASE_URL", mounted: false, readOnlyLinks: false },
   redis: { label: "Redis", icon: "Rd", versions: ["7.1", "6.2"], defaultVersion: "7.1",
     sizes: ["cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large", "cache.r7g.large"],
-    sizeLabel: "Node type", storage: false, backups: true, variable: "REDIS_URL" },
+    sizeLabel: "Node type", storage: false, backups: true, variable: "REDIS_URL", mounted: false, readOnlyLinks: false },
   bucket: { label: "S3 bucket", icon: "S3", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
-    storage: false, backups: false, variable: "S3_BUCKET" },
+    storage: false, backups: false, variable: "S3_BUCKET", mounted: false, readOnlyLinks: true },
+  volume: { label: "Volume (EFS)", icon: "FS", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
+    storage: false, backups: false, variable: "<NAME>_PATH", mounted: true, readOnlyLinks: true,
+    about: "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days. It has no size: it grows with its files." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
+
+/** The variable a link gives by default: the kind's, or for a volume `<NAME>_PATH` (uploads -> UPLOADS_PATH). */
+export const variableFor = (kind: ResourceKind, name: string) =>
+  KINDS[kind].mounted ? `${name.toUpperCase().replace(/-/g, "_")}_PATH` : KINDS[kind].variable;
 export const STORAGE_GB = [20, 16384] as const;
 export const BACKUP_DAYS = [0, 35] as const;
 export const DEFAULT_STORAGE = 20;
@@ -136,14 +150,17 @@ export function resizeProblem(r: Resource, form: ResizeForm): { field: string; m
 /** Sizes offered on resize: all of the kind's (a database can also shrink its class). */
 export const sizeChoices = (kind: ResourceKind) => KINDS[kind].sizes;
 
-/** "host:port" once AWS gave an endpoint. */
-export function endpointText(r: Pick<Resource, "endpoint">): string | null {
+/** "host:port" once AWS gave an endpoint; a volume's file system id alone (its NFS port says nothing). */
+export function endpointText(r: Pick<Resource, "endpoint"> & { kind?: ResourceKind }): string | null {
   if (!r.endpoint?.address) return null;
+  if (r.kind && KINDS[r.kind].mounted) return r.endpoint.address;
   return r.endpoint.port ? `${r.endpoint.address}:${r.endpoint.port}` : r.endpoint.address;
 }
 
-/** One line on what the resource is: "db.t4g.micro · 16 · 20 GB · backups 7 days". */
+/** One line on what the resource is: "db.t4g.micro · 16 · 20 GB · backups 7 days"; a volume has no
+ * size: "EFS · backed up daily, kept 35 days". */
 export function sizeText(r: Resource): string {
+  if (KINDS[r.kind]?.mounted) return "EFS · backed up daily, kept 35 days";
   const parts: string[] = [];
   if (r.size) parts.push(r.size);
   if (r.version) parts.push(`v${r.version}`);
@@ -166,6 +183,55 @@ export function errorWords(r: Pick<Resource, "status" | "last_error">): string |
   const what = r.status === "failed" ? "It failed" : "The last change failed";
   const text = r.last_error.trim().replace(/\.$/, "");
   return `${what}: ${text}.`;
+}
+
+// --- links -------------------------------------------------------------------------------
+
+const MOUNT_PATH = /^\/[A-Za-z0-9._@+-][A-Za-z0-9._@+/-]{0,254}$/;
+const SYSTEM_FOLDERS = ["/proc", "/sys", "/dev", "/etc", "/bin", "/sbin", "/lib", "/usr", "/boot", "/run"];
+
+/** Why a volume may not be mounted at `path` (null: it may), as the API checks it: absolute,
+ * no `.` or `..`, not `/` itself nor a system folder of the container. */
+export function mountPathProblem(path: string): string | null {
+  const typed = path.trim();
+  if (!typed) return "give the path to mount it at (e.g. /data)";
+  if (!typed.startsWith("/")) return "an absolute path, starting with / (e.g. /data)";
+  const clean = typed.replace(/\/+$/, "") || "/";
+  if (clean === "/") return "not / itself: a folder in it (e.g. /data)";
+  if (clean.split("/").some((part) => part === "." || part === "..") || clean.includes("//"))
+    return "no '.', '..' or empty parts";
+  if (!MOUNT_PATH.test(clean)) return "an absolute path of letters, digits and . _ - @ + / (e.g. /data)";
+  if (SYSTEM_FOLDERS.some((s) => clean === s || clean.startsWith(s + "/")))
+    return `${clean} is a system folder of the container: mount it elsewhere (e.g. /data)`;
+  return null;
+}
+
+/** The link form's state: strings and a box as the inputs hold them. */
+export interface LinkForm { variable: string; path: string; readOnly: boolean }
+
+/** PUT …/links/{res} body: only what the kind takes (the API refuses a path or read_only elsewhere). */
+export function linkBody(kind: ResourceKind, form: LinkForm): LinkIn {
+  const k = KINDS[kind];
+  const body: LinkIn = {};
+  if (form.variable.trim()) body.variable = form.variable.trim();
+  if (k.mounted) body.path = form.path.trim();
+  if (k.readOnlyLinks) body.read_only = form.readOnly;
+  return body;
+}
+
+/** How the service may use a linked volume or bucket: "mounted at /data, read-only", "read and write";
+ * null for a database or cache (its credentials decide). */
+export function accessText(l: Pick<ResourceLink, "kind" | "path" | "read_only">): string | null {
+  if (!l.kind || !KINDS[l.kind]?.readOnlyLinks) return null;
+  const access = l.read_only ? "read-only" : "read and write";
+  return l.path ? `mounted at ${l.path}, ${access}` : access;
+}
+
+/** What the next deploy does with a new link, in a sentence. */
+export function linkedWords(l: Pick<ResourceLink, "resource" | "kind" | "variable" | "path" | "read_only">, service: string): string {
+  const access = l.kind && KINDS[l.kind]?.readOnlyLinks ? (l.read_only ? " (read-only)" : " (read and write)") : "";
+  if (l.path) return `Linked ${l.resource}: the next deploy mounts it at ${l.path}${access} and gives ${service} ${l.variable}.`;
+  return `Linked ${l.resource}: the next deploy gives ${service} ${l.variable}${access}.`;
 }
 
 /** Whether a delete confirmation matches (the API compares the name exactly). */

@@ -211,3 +211,84 @@ test("a viewer sees the resources but no button to change them", async () => {
   expect(screen.queryByRole("button", { name: "Add a resource" })).toBeNull();
   expect(screen.queryByRole("button", { name: "Delete main" })).toBeNull();
 });
+
+// A volume as the API answers it once available (tests/resources/test_volumes.py): no size, version, storage or backups.
+const uploads: Resource = {
+  ...main, id: "res_9", name: "uploads", kind: "volume", size: null, version: null, storage_gb: null, backup_retention_days: null,
+  deletion_protection: false, variable: "UPLOADS_PATH", reason: "volume uploads is available", endpoint: { address: "fs-77be2ad0", port: 2049 },
+};
+
+test("add a volume: no size, version, storage or backups, a line on what it is; then its row says EFS", async () => {
+  let items: Resource[] = [];
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items, next: null }],
+    "POST /v1/orgs/o/projects/p/resources": () => {
+      items = [{ ...uploads, deletion_protection: true, status: "creating", reason: "queued", endpoint: null }];
+      return [202, items[0]];
+    },
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a resource" }));
+  const form = screen.getByRole("form", { name: "Add a resource" });
+  const kind = within(form).getByLabelText("Kind") as HTMLSelectElement;
+  expect([...kind.options].map((o) => o.textContent)).toContain("Volume (EFS)");
+  await user.selectOptions(kind, "volume");
+  for (const label of ["Instance class", "Node type", "Version", "Storage (GB)", "Backups (days)"])
+    expect(within(form).queryByLabelText(label), label).toBeNull();
+  expect(form.textContent).toContain(
+    "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days.");
+  // it holds files: deletion protection as for a database (on in production)
+  expect((within(form).getByRole("checkbox", { name: /Deletion protection/ }) as HTMLInputElement).checked).toBe(true);
+  await user.type(within(form).getByLabelText("Name"), "uploads");
+  await user.click(within(form).getByRole("button", { name: "Add Volume (EFS)" }));
+
+  await waitFor(() => expect(screen.queryByRole("form", { name: "Add a resource" })).toBeNull());
+  expect(calls.find((r) => r.method === "POST")!.body).toEqual({ name: "uploads", kind: "volume", environment: "production", deletion_protection: true });
+  const row = (await screen.findByText("uploads")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("Volume (EFS)");
+  expect(row.textContent).toContain("EFS · backed up daily, kept 35 days");
+  expect(row.textContent).toContain("UPLOADS_PATH holds that path");
+  expect(row.querySelector(".badge")?.getAttribute("data-status")).toBe("creating");
+});
+
+test("a volume's row shows its file system; deleting it says its files go and its backups stay 35 days", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [uploads], next: null }],
+    "DELETE /v1/orgs/o/resources/res_9": () => [202, { ...uploads, status: "deleting" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  const row = (await screen.findByText("uploads")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("fs-77be2ad0");
+  expect(row.textContent).not.toContain("2049");
+  await user.click(within(row).getByRole("button", { name: "Delete uploads" }));
+  const dialog = screen.getByRole("dialog", { name: "Delete uploads?" });
+  expect(dialog.textContent).toContain("Its files are deleted with the file system.");
+  expect(dialog.textContent).toContain("Its daily backups stay in AWS Backup for 35 days");
+  expect(dialog.textContent).not.toContain("final snapshot");
+  await user.type(within(dialog).getByLabelText("Type uploads to confirm"), "uploads");
+  await user.click(within(dialog).getByRole("button", { name: "Delete uploads" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(new URL(calls.find((r) => r.method === "DELETE")!.url).searchParams.get("confirm")).toBe("uploads");
+});
+
+test("a volume's Change dialog: no size to change, no credentials to rotate, its protection only", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [uploads], next: null }],
+    "PATCH /v1/orgs/o/resources/res_9": () => [202, { ...uploads, deletion_protection: true }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Change uploads" }));
+  const dialog = screen.getByRole("dialog", { name: "Change uploads" });
+  expect(dialog.textContent).toContain("A volume has no size to change: it grows with its files.");
+  expect(within(dialog).queryByRole("button", { name: "Rotate credentials" })).toBeNull();
+  await user.click(within(dialog).getByRole("checkbox", { name: "Deletion protection" }));
+  await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.find((r) => r.method === "PATCH")!.body).toEqual({ deletion_protection: true });
+});

@@ -15,7 +15,7 @@ import {
   type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
 
-/** A project's managed resources (databases, caches, buckets) per environment: add, resize, delete. */
+/** A project's managed resources (databases, caches, buckets, volumes) per environment: add, resize, delete. */
 export default function ResourcesPage() {
   const { org = "", project = "" } = useParams();
   const manage = useCan(org)("project.write");
@@ -41,7 +41,7 @@ export default function ResourcesPage() {
           ? <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
           : <p className="muted small">Owners and admins add, change and delete resources.</p>}
       </div>
-      <p className="muted">Databases, caches and buckets in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
+      <p className="muted">Databases, caches, buckets and volumes in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
       {adding && (
         <AddResource org={org} project={project} environments={envNames.length ? envNames : ["production"]}
           initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
@@ -58,7 +58,7 @@ export default function ResourcesPage() {
       <ErrorNote error={resources.error} retry={() => void resources.refetch()} />
       {resources.data && groups.length === 0 && (
         <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
-          Add a PostgreSQL or MySQL database, a Redis cache or an S3 bucket; link it to a service and its next deploy receives the connection.
+          Add a PostgreSQL or MySQL database, a Redis cache, an S3 bucket or a volume (EFS) for files; link it to a service and its next deploy receives the connection, or mounts the volume.
         </Empty>
       )}
       <StatusChanges items={resources.data?.items} />
@@ -86,12 +86,17 @@ export default function ResourcesPage() {
 function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: boolean; onResize: () => void; onDelete: () => void }) {
   const endpoint = endpointText(r);
   const error = errorWords(r);
+  const mounted = KINDS[r.kind].mounted;
   return (
     <tr data-resource={r.name}>
       <td>
         <strong>{r.name}</strong> <small className="muted"><KindLabel kind={r.kind} /></small>
         {r.deletion_protection && <small className="muted"> · protected</small>}
-        <div className="muted small">gives <span className="mono">{r.variable}</span> to the services that link it</div>
+        <div className="muted small">
+          {mounted
+            ? <>mounted by the services that link it, at the path each gives; <span className="mono">{r.variable}</span> holds that path</>
+            : <>gives <span className="mono">{r.variable}</span> to the services that link it</>}
+        </div>
         {error && <p className="reason">{error}</p>}
       </td>
       <td>
@@ -171,6 +176,7 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
           </Field>
         </div>
       )}
+      {k.about && <p className="muted kind-about">{k.about}</p>}
       {form.kind !== "bucket" && (
         <label className="check">
           <input type="checkbox" checked={form.protection} onChange={(e) => set({ protection: e.target.checked })} />
@@ -206,7 +212,9 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
   return (
     <Modal title={`Change ${r.name}`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
-        <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}. The engine and version stay; AWS applies a resize within minutes and the status says when it is done.</p>
+        <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}.{" "}
+          {k.mounted ? "A volume has no size to change: it grows with its files."
+            : "The engine and version stay; AWS applies a resize within minutes and the status says when it is done."}</p>
         {k.sizes.length > 0 && (
           <Field label={k.sizeLabel} error={fieldError("size")}>
             <select value={form.size} onChange={(e) => set({ size: e.target.value })}>
@@ -269,14 +277,16 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
     onSuccess: () => { invalidate(); onClose(); },
   });
   const err = remove.error instanceof ApiError ? remove.error : null;
-  const holdsData = r.kind !== "bucket";
+  const k = KINDS[r.kind];
   return (
     <Modal title={`Delete ${r.name}?`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); if (confirmMatches(r, typed)) remove.mutate(); }} noValidate>
         <ul className="delete-notes">
-          {holdsData
+          {k.backups
             ? <li>Its data goes. AWS takes a <strong>final snapshot</strong> first, which stays in your account: a new resource can be restored from it.</li>
-            : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
+            : k.mounted
+              ? <li><strong>Its files are deleted</strong> with the file system. Its daily backups stay in AWS Backup for <strong>35 days</strong>: a restore from one is done there.</li>
+              : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
           <li>It is refused while <strong>deletion protection</strong> is on (turn it off with Change) or while a <strong>service links</strong> it (unlink it on the service's Resources tab).</li>
         </ul>
         {r.deletion_protection && <p className="notice">{r.name} has deletion protection on.</p>}

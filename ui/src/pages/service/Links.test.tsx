@@ -5,7 +5,7 @@ import { createMemoryRouter, RouterProvider } from "react-router";
 import { makeQueryClient, routes } from "../../App";
 import { session } from "../../api/client";
 import type { Resource, ResourceLink } from "../../lib/resources";
-import { fakeApi, me, service } from "../../test/fakeApi";
+import { fakeApi, me, service, type Answer } from "../../test/fakeApi";
 
 const db: Resource = {
   id: "res_1", org_id: "o", project_id: "p", environment_id: "env_p", environment: "production", name: "main",
@@ -81,4 +81,128 @@ test("a refused link shows the API's reason next to the variable", async () => {
   await user.click(within(form).getByRole("button", { name: "Link" }));
   const field = within(form).getByLabelText("Variable (optional)").closest(".field") as HTMLElement;
   expect((await within(field).findByRole("alert")).textContent).toBe("the service already sets DATABASE_URL as a variable: pick another name");
+});
+
+// A volume and a bucket as the API answers them (tests/resources/test_volumes.py).
+const uploads: Resource = { ...db, id: "res_3", name: "uploads", kind: "volume", size: null, version: null, storage_gb: null,
+  backup_retention_days: null, deletion_protection: false, variable: "UPLOADS_PATH", endpoint: { address: "fs-77be2ad0", port: 2049 } };
+const files: Resource = { ...db, id: "res_4", name: "files", kind: "bucket", size: null, version: null, storage_gb: null,
+  backup_retention_days: null, deletion_protection: false, variable: "S3_BUCKET", endpoint: { address: "launchbay-files", port: null } };
+
+const linksTab = (over: Record<string, Answer>): Record<string, Answer> => ({
+  "GET /v1/me": me,
+  "GET /v1/health": () => [200, { mode: "sandbox" }],
+  "GET /v1/orgs/o/services/s": () => [200, { ...service, environment_id: "env_p" }],
+  "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+  "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [db, uploads, files], next: null }],
+  "GET /v1/orgs/o/services/s/links": () => [200, { items: [] }],
+  ...over,
+});
+
+function renderLinks() {
+  session.set("t");
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={createMemoryRouter(routes, { initialEntries: ["/orgs/o/services/s/resources"] })} /></QueryClientProvider>);
+  return userEvent.setup();
+}
+
+test("link a volume: a mount path and read-only; the table then shows where it is mounted", async () => {
+  let links: ResourceLink[] = [];
+  const calls = fakeApi(linksTab({
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: links }],
+    "PUT /v1/orgs/o/services/s/links/res_3": () => {
+      links = [{ resource_id: "res_3", resource: "uploads", kind: "volume", variable: "UPLOADS_PATH", status: "available",
+        created: "2026-11-27T23:42:01Z", path: "/app/uploads", read_only: true }];
+      return [200, { ...links[0], redeploy: "deploy the service to apply" }];
+    },
+  }));
+  const user = renderLinks();
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  // a database: no path, no read-only (the API refuses both for it)
+  expect(within(form).queryByLabelText("Mount path")).toBeNull();
+  expect(within(form).queryByRole("checkbox")).toBeNull();
+
+  await user.selectOptions(within(form).getByLabelText("Resource to link"), "res_3");
+  const path = within(form).getByLabelText("Mount path");
+  expect(path.getAttribute("aria-required")).toBe("true");
+  expect(within(form).getByLabelText("Variable (optional)").getAttribute("placeholder")).toBe("UPLOADS_PATH");
+  await user.type(path, "/app/uploads");
+  const readOnly = within(form).getByRole("checkbox", { name: "Read-only" });
+  expect(document.getElementById(readOnly.getAttribute("aria-describedby")!)!.textContent).toBe("Mounted read-only: its tasks cannot write to it.");
+  await user.click(readOnly);
+  await user.click(within(form).getByRole("button", { name: "Link" }));
+
+  expect((await screen.findByText(/^Linked uploads/)).textContent)
+    .toBe("Linked uploads: the next deploy mounts it at /app/uploads (read-only) and gives web UPLOADS_PATH.");
+  expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ path: "/app/uploads", read_only: true });
+  const table = await screen.findByRole("table", { name: "Linked resources" });
+  const row = within(table).getByText("UPLOADS_PATH").closest("tr") as HTMLElement;
+  expect(row.querySelector(".link-access")?.textContent).toBe("mounted at /app/uploads, read-only");
+  expect(within(row).getByText("/app/uploads").className).toContain("mono");
+});
+
+test("a volume's mount path: checked before sending, and the API's 422 or 409 shown at the field", async () => {
+  let answer: [number, unknown] = [422, { error: { code: "invalid", field: "path",
+    message: "path: /opt/lib is a system folder of the container: mount it elsewhere (e.g. /data)" } }];
+  const calls = fakeApi(linksTab({ "PUT /v1/orgs/o/services/s/links/res_3": () => answer }));
+  const user = renderLinks();
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  await user.selectOptions(within(form).getByLabelText("Resource to link"), "res_3");
+  const path = within(form).getByLabelText("Mount path");
+  const field = path.closest(".field") as HTMLElement;
+  const link = within(form).getByRole("button", { name: "Link" });
+
+  // the rule the API applies, before asking it: required, absolute, no `..`, not `/`, no system folder
+  await user.click(link);
+  expect(within(field).getByRole("alert").textContent).toBe("give the path to mount it at (e.g. /data)");
+  expect(document.activeElement).toBe(path);
+  for (const [typed, said] of [["data", "an absolute path, starting with / (e.g. /data)"], ["/", "not / itself: a folder in it (e.g. /data)"],
+    ["/srv/../etc", "no '.', '..' or empty parts"], ["/etc/app", "/etc/app is a system folder of the container: mount it elsewhere (e.g. /data)"]]) {
+    await user.clear(path);
+    await user.type(path, typed!);
+    expect(within(field).getByRole("alert").textContent, typed).toBe(said);
+  }
+  expect(path.getAttribute("aria-invalid")).toBe("true");
+  await user.click(link);
+  expect(calls.filter((r) => r.method === "PUT")).toHaveLength(0);
+
+  // a path the form lets through and the API refuses (as if its rule had grown stricter than the form's): its message at the field
+  await user.clear(path);
+  await user.type(path, "/opt/lib");
+  await user.click(link);
+  expect((await within(field).findByRole("alert")).textContent)
+    .toBe("path: /opt/lib is a system folder of the container: mount it elsewhere (e.g. /data)");
+  expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ path: "/opt/lib", read_only: false });
+  // another volume mounted there: 409 on path, at the field too
+  answer = [409, { error: { code: "conflict", field: "path", message: "another volume is mounted at /srv: mount this one at a path apart from it" } }];
+  await user.clear(path);
+  await user.type(path, "/srv/data");
+  await user.click(link);
+  await waitFor(() => expect(within(field).getByRole("alert").textContent)
+    .toBe("another volume is mounted at /srv: mount this one at a path apart from it"));
+  expect(within(form).queryByText(/another volume/, { selector: ".form-error" })).toBeNull();   // once, at the field
+});
+
+test("link a bucket read-only: no path; the table says read-only, or read and write", async () => {
+  let links: ResourceLink[] = [{ resource_id: "res_1", resource: "main", kind: "postgres", variable: "DATABASE_URL", status: "available", created: "" }];
+  const calls = fakeApi(linksTab({
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: links }],
+    "PUT /v1/orgs/o/services/s/links/res_4": () => {
+      links = [...links, { resource_id: "res_4", resource: "files", kind: "bucket", variable: "S3_BUCKET", status: "available", created: "", read_only: true }];
+      return [200, { ...links[1], redeploy: "deploy the service to apply" }];
+    },
+  }));
+  const user = renderLinks();
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  await user.selectOptions(within(form).getByLabelText("Resource to link"), "res_4");
+  expect(within(form).queryByLabelText("Mount path")).toBeNull();
+  const readOnly = within(form).getByRole("checkbox", { name: "Read-only" });
+  expect(document.getElementById(readOnly.getAttribute("aria-describedby")!)!.textContent).toBe("Its tasks may only read and list objects.");
+  await user.click(readOnly);
+  await user.click(within(form).getByRole("button", { name: "Link" }));
+  expect((await screen.findByText(/^Linked files/)).textContent).toBe("Linked files: the next deploy gives web S3_BUCKET (read-only).");
+  expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ read_only: true });
+  const table = screen.getByRole("table", { name: "Linked resources" });
+  await waitFor(() => expect(within(table).getByText("S3_BUCKET")).toBeTruthy());
+  expect((within(table).getByText("S3_BUCKET").closest("tr") as HTMLElement).querySelector(".link-access")?.textContent).toBe("read-only");
+  expect((within(table).getByText("DATABASE_URL").closest("tr") as HTMLElement).querySelector(".link-access")).toBeNull();
 });

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
@@ -6,13 +6,14 @@ import type { Service } from "../../api/models";
 import { keys, useCan } from "../../api/queries";
 import { resourceKeys, useLinks, useResources } from "../../api/resources";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
-import { Field, FormError } from "../../components/Field";
+import { Field, FormError, useFocusFirstError } from "../../components/Field";
 import { KindLabel, ResourceBadge } from "../../components/ResourceBits";
-import type { ResourceLink } from "../../lib/resources";
+import { accessText, KINDS, linkBody, linkedWords, mountPathProblem, type LinkForm as LinkFields, type ResourceLink } from "../../lib/resources";
 
 /** The resources a service links, by the variable each gives it: link one of the environment's,
  * unlink. Values are never shown: the API never returns them (they reach the containers from
- * Secrets Manager at the next deploy). */
+ * Secrets Manager at the next deploy). A volume is mounted at the link's path (its variable holds
+ * that path); a volume or a bucket may be linked read-only. */
 export function Links({ org, service }: { org: string; service: Service }) {
   const links = useLinks(org, service.id);
   const write = useCan(org)("service.write");
@@ -32,7 +33,8 @@ export function Links({ org, service }: { org: string; service: Service }) {
     <section aria-labelledby="links-h">
       <h2 id="links-h">Linked resources</h2>
       <p className="muted">
-        A linked resource gives this service its connection as a secret variable ({service.environment ?? "its environment"}'s resources only).
+        A linked resource gives this service its connection as a secret variable ({service.environment ?? "its environment"}'s resources only);
+        a volume is mounted at the path you give, and its variable holds that path.
         {" "}<strong>The next deploy applies a link or an unlink.</strong> Values are never shown here.
       </p>
       {links.isPending && <Loading what="links" />}
@@ -40,7 +42,7 @@ export function Links({ org, service }: { org: string; service: Service }) {
       <ErrorNote error={unlink.error} />
       {links.data && items.length === 0 && (
         <Empty title="No linked resources">
-          Link a database, cache or bucket below, or add one on the project's <Link to={`/orgs/${org}/projects/${service.project_id}/resources`}>Resources</Link> page.
+          Link a database, cache, bucket or volume below, or add one on the project's <Link to={`/orgs/${org}/projects/${service.project_id}/resources`}>Resources</Link> page.
         </Empty>
       )}
       {items.length > 0 && (
@@ -50,7 +52,10 @@ export function Links({ org, service }: { org: string; service: Service }) {
             {items.map((l) => (
               <tr key={l.resource_id} data-link={l.resource ?? l.resource_id}>
                 <td className="mono">{l.variable}</td>
-                <td>{l.resource ?? l.resource_id} <small className="muted"><KindLabel kind={l.kind} /></small></td>
+                <td>
+                  {l.resource ?? l.resource_id} <small className="muted"><KindLabel kind={l.kind} /></small>
+                  <Access l={l} />
+                </td>
                 <td><ResourceBadge status={l.status} /></td>
                 <td>
                   {write && <button className="link danger" onClick={() => { setDone(null); unlink.mutate(l); }} disabled={unlink.isPending}
@@ -67,31 +72,63 @@ export function Links({ org, service }: { org: string; service: Service }) {
   );
 }
 
+/** Under the resource's name: a volume's mount path and whether a volume or bucket is read-only
+ * (a line of its own, not a column: the table fits a phone). Nothing for a database or cache. */
+function Access({ l }: { l: ResourceLink }) {
+  const text = accessText(l);
+  if (!text) return null;
+  const at = l.path ? text.indexOf(l.path) : -1;
+  return (
+    <div className="muted small link-access">
+      {at < 0 ? text : <>{text.slice(0, at)}<span className="mono">{l.path}</span>{text.slice(at + l.path!.length)}</>}
+    </div>
+  );
+}
+
+const EMPTY: LinkFields = { variable: "", path: "", readOnly: false };
+
 function LinkForm({ org, service, linked, onLinked }: {
   org: string; service: Service; linked: ResourceLink[]; onLinked: (message: string) => void;
 }) {
   const resources = useResources(org, service.project_id, service.environment_id ?? undefined, !!service.environment_id);
   const [res, setRes] = useState("");
-  const [variable, setVariable] = useState("");
+  const [form, setForm] = useState<LinkFields>(EMPTY);
+  const [tried, setTried] = useState(false);   // the path's own check shows once Link was pressed
   const taken = new Set(linked.map((l) => l.resource_id));
   const offered = (resources.data?.items ?? []).filter((r) => !taken.has(r.id) && r.status !== "deleting");
   const chosen = offered.find((r) => r.id === res) ?? offered[0];
+  const kind = chosen ? KINDS[chosen.kind] : null;
   const put = useMutation({
     mutationFn: () =>
       unwrap<ResourceLink>(
         api.PUT("/v1/orgs/{org}/services/{svc}/links/{res}", {
           params: { path: { org, svc: service.id, res: chosen?.id ?? "" } },
-          body: variable.trim() ? { variable: variable.trim() } : {},
+          body: chosen ? linkBody(chosen.kind, form) : {},
         }),
       ),
     onSuccess: (l) => {
-      setVariable("");
+      setForm(EMPTY);
+      setTried(false);
       setRes("");
-      onLinked(`Linked ${l.resource}: the next deploy gives ${service.name} ${l.variable}.`);
+      onLinked(linkedWords(l, service.name));
     },
   });
   const err = put.error instanceof ApiError ? put.error : null;
-  const submit = (e: FormEvent) => { e.preventDefault(); if (chosen) put.mutate(); };
+  const problem = kind?.mounted ? mountPathProblem(form.path) : null;
+  // the API's answer (a 422 on the rule, a 409 when another volume is mounted there) at the field too
+  const pathError = (tried && problem) || err?.forField("path");
+  const ref = useFocusFirstError<HTMLFormElement>(put.error, tried && problem);
+  const set = (patch: Partial<LinkFields>) => setForm((f) => ({ ...f, ...patch }));
+  const choose = (id: string) => { setRes(id); setForm(EMPTY); setTried(false); put.reset(); };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTried(true);
+    if (chosen && !problem) put.mutate();
+  };
+  const readOnlyId = useId();
+  const readOnlyError = err?.forField("read_only");
+  // the fields shown: an error for one of them is shown there, any other under the form
+  const onField = ["resource", "variable", ...(kind?.mounted ? ["path"] : []), ...(kind?.readOnlyLinks ? ["read_only"] : [])];
   if (resources.isPending && service.environment_id) return <Loading what="the environment's resources" />;
   if (offered.length === 0)
     return (
@@ -101,17 +138,37 @@ function LinkForm({ org, service, linked, onLinked }: {
       </p>
     );
   return (
-    <form onSubmit={submit} className="inline-form link-form" aria-label="Link a resource" noValidate>
+    <form ref={ref} onSubmit={submit} className="inline-form link-form" aria-label="Link a resource" noValidate>
       <Field label="Resource to link" error={err?.forField("resource")}>
-        <select value={chosen?.id ?? ""} onChange={(e) => setRes(e.target.value)}>
+        <select value={chosen?.id ?? ""} onChange={(e) => choose(e.target.value)}>
           {offered.map((r) => <option key={r.id} value={r.id}>{r.name} ({r.kind}, {r.status})</option>)}
         </select>
       </Field>
-      <Field label="Variable (optional)" hint={`Default ${chosen?.variable ?? "DATABASE_URL"}.`} error={err?.forField("variable")}>
-        <input value={variable} onChange={(e) => setVariable(e.target.value.toUpperCase())} placeholder={chosen?.variable} className="mono" autoComplete="off" />
+      {kind?.mounted && (
+        <Field label="Mount path" hint="Where its files appear in the container: an absolute path, e.g. /data." error={pathError}>
+          <input value={form.path} onChange={(e) => set({ path: e.target.value })} placeholder="/data" className="mono"
+            autoComplete="off" required aria-required="true" />
+        </Field>
+      )}
+      <Field label="Variable (optional)" hint={`Default ${chosen?.variable ?? "DATABASE_URL"}${kind?.mounted ? " (it holds the mount path)" : ""}.`} error={err?.forField("variable")}>
+        <input value={form.variable} onChange={(e) => set({ variable: e.target.value.toUpperCase() })} placeholder={chosen?.variable} className="mono" autoComplete="off" />
       </Field>
+      {kind?.readOnlyLinks && (
+        <div className="link-read-only">
+          <label className="check">
+            <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })}
+              aria-invalid={readOnlyError ? true : undefined}
+              aria-describedby={[`${readOnlyId}-hint`, readOnlyError ? `${readOnlyId}-err` : ""].filter(Boolean).join(" ")} />
+            Read-only
+          </label>
+          <small id={`${readOnlyId}-hint`} className="hint">
+            {kind.mounted ? "Mounted read-only: its tasks cannot write to it." : "Its tasks may only read and list objects."}
+          </small>
+          {readOnlyError && <small id={`${readOnlyId}-err`} className="error" role="alert">{readOnlyError}</small>}
+        </div>
+      )}
       <button className="primary" disabled={put.isPending || !chosen}>Link</button>
-      {err && !err.forField("resource") && !err.forField("variable") && <FormError error={err} />}
+      {err && !onField.some((f) => err.forField(f)) && <FormError error={err} />}
     </form>
   );
 }
