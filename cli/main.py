@@ -15,6 +15,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     find,
     hooks,
     iac,
+    maintenance,
     members,
     mfa,
     notify,

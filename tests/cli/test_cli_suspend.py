@@ -38,3 +38,16 @@ def test_suspend_asks_first_then_resume_brings_it_back(cli, account, worker):
     assert "nothing runs" not in cli("status", "web").stdout
     again = cli("resume", "web", ok=None)
     assert again.exit_code == 1 and "is not suspended (live)" in again.stderr
+
+
+def test_maintenance_on_and_off_from_the_cli(cli, account, ports):
+    from tests.support.deploying import run_to_end
+
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    assert run_to_end(ports, cli("deploy", "web", "--json").json()["id"])["status"] == "live"
+    said = cli("maintenance", "web", "on", "-m", "Back at 14:00").stdout
+    assert "web is in maintenance since" in said and '503 "Back at 14:00"' in said
+    assert cli("maintenance", "web", "--json").json()["maintenance"]["message"] == "Back at 14:00"
+    assert "is not in maintenance" in cli("maintenance", "web", "off").stdout
+    bad = cli("maintenance", "web", "soon", ok=None)
+    assert bad.exit_code != 0 and "on or off" in bad.stderr
