@@ -202,24 +202,29 @@ class FoundationMixin(CloudBase):
         if memo_key in self._memo:
             return self._memo[memo_key]
         iam = self.client("iam")
-        trust = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}
         try:
             arn = iam.get_role(RoleName=name)["Role"]["Arn"]
         except Exception as exc:
             if error_code(exc) != "NoSuchEntity":
                 raise
-            try:
-                arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                                      Description="Managed by Launchbay", Tags=aws_tags())["Role"]["Arn"]
-            except Exception as exc2:
-                if error_code(exc2) != "EntityAlreadyExists":
-                    raise
-                arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+            arn = self._create_role(name, principal, "Managed by Launchbay")
         # PutRolePolicy replaces the inline policy: once per process keeps it current.
         iam.put_role_policy(RoleName=name, PolicyName="launchbay", PolicyDocument=json.dumps(policy))
         self._memo[memo_key] = arn
         return arn
+
+    def _create_role(self, name: str, principal: str, description: str) -> str:
+        """A role only `principal` (a service) may assume -> its ARN; one made meanwhile is found."""
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}
+        try:
+            return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                   Description=description, Tags=aws_tags())["Role"]["Arn"]
+        except Exception as exc:
+            if error_code(exc) != "EntityAlreadyExists":
+                raise
+            return iam.get_role(RoleName=name)["Role"]["Arn"]
 
     # --- a service's task role ----------------------------------------------------
     def find_task_role(self, name: str) -> Optional[dict[str, Any]]:
@@ -248,18 +253,8 @@ class FoundationMixin(CloudBase):
         ensure_role, never remembered: the policy follows the service's links on every deploy."""
         iam = self.client("iam")
         found = self.find_task_role(name)
-        if found is None:
-            trust = {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-            try:
-                arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                                      Description="A Launchbay service's task role", Tags=aws_tags())["Role"]["Arn"]
-            except Exception as exc:
-                if error_code(exc) != "EntityAlreadyExists":
-                    raise
-                arn = iam.get_role(RoleName=name)["Role"]["Arn"]
-        else:
-            arn = found["arn"]
+        arn = found["arn"] if found else self._create_role(name, "ecs-tasks.amazonaws.com",
+                                                           "A Launchbay service's task role")
         if found is None or found["policy"] != policy:
             iam.put_role_policy(RoleName=name, PolicyName="launchbay", PolicyDocument=json.dumps(policy))
         return arn

@@ -292,11 +292,10 @@ _S3_ACTIONS = {"s3:HeadBucket": "s3:ListBucket", "s3:ListObjectsV2": "s3:ListBuc
                "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration"}
 
 
-def test_the_connection_policy_allows_every_resource_call(make_org, ports):
-    """Create, resize, link, deploy and delete a database, a cache and a bucket through a connected
-    (sandbox demo) account: every AWS call is one the published role policy allows."""
+def connected_and_recorded(make_org, ports):
+    """An organization whose production deploys into a connected (sandbox demo) account, and the
+    set of IAM actions (`service:Action`) every AWS call made there from now on adds to."""
     from chalicelib import wiring
-    from chalicelib.cloud import access
 
     org = make_org()
     status, conn = org.call("POST", "/sandbox/aws-account")
@@ -312,6 +311,15 @@ def test_the_connection_policy_allows_every_resource_call(make_org, ports):
     wiring.reset_clients()
     ports.cloud_for({"aws_account_id": conn["id"], "region": "us-east-1"}).clients._get_session().events.register(
         "before-call", record)
+    return org, conn, seen
+
+
+def test_the_connection_policy_allows_every_resource_call(make_org, ports):
+    """Create, resize, link, deploy and delete a database, a cache and a bucket through a connected
+    (sandbox demo) account: every AWS call is one the published role policy allows."""
+    from chalicelib.cloud import access
+
+    org, conn, seen = connected_and_recorded(make_org, ports)
     made = [settle(ports, create(org, name=n, kind=k, deletion_protection=False)["id"])
             for n, k in (("db", "postgres"), ("cache", "redis"), ("files", "bucket"))]
     assert all(m["status"] == "available" and m["target"]["account"] == conn["account_id"] for m in made)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.resources.test_resources import _S3_ACTIONS, aws, create, group_rules, settle
+from tests.resources.test_resources import aws, connected_and_recorded, create, group_rules, settle
 
 pytestmark = pytest.mark.services
 
@@ -158,24 +158,10 @@ def test_links_are_checked_against_their_kind(make_org, ports):
 def test_the_connection_policy_allows_every_volume_and_task_role_call(make_org, ports):
     """A volume and a bucket made, linked, deployed with, and deleted (the service too) through a
     connected (sandbox demo) account: every AWS call is one the published role policy allows."""
-    from chalicelib import wiring
     from chalicelib.cloud import access
     from chalicelib.deploys import teardown
 
-    org = make_org()
-    status, conn = org.call("POST", "/sandbox/aws-account")
-    assert status == 201
-    prj = org.project()["id"]
-    assert org.call("PATCH", f"/projects/{prj}/environments/production", {"aws_account_id": conn["id"]})[0] == 200
-    seen: set[str] = set()
-
-    def record(model, **_):
-        name = f"{model.service_model.signing_name}:{model.name}"
-        seen.add(_S3_ACTIONS.get(name, name))
-
-    wiring.reset_clients()
-    ports.cloud_for({"aws_account_id": conn["id"], "region": "us-east-1"}).clients._get_session().events.register(
-        "before-call", record)
+    org, _, seen = connected_and_recorded(make_org, ports)
     vol = settle(ports, create(org, name="data", kind="volume", deletion_protection=False)["id"])
     files = settle(ports, create(org, name="files", kind="bucket", deletion_protection=False)["id"])
     assert vol["status"] == files["status"] == "available"
