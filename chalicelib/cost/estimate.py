@@ -154,13 +154,16 @@ def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
         lines.append(_line(f"ElastiCache {size} (one node)", "node-hour", managed["elasticache"][size],
                            HOURS_PER_MONTH, HOURS_PER_MONTH))
     elif kind == "volume":
-        gb = VOLUME_GB
-        lines.append(_line(f"EFS Standard storage ({gb:g} GB assumed)", "GB-month",
+        used = res.get("used_bytes")
+        gb = max(1.0, round(used / 1e9, 1)) if used is not None else VOLUME_GB   # metered hourly; billed per GB
+        said = "measured" if used is not None else "assumed"
+        lines.append(_line(f"EFS Standard storage ({gb:g} GB {said})", "GB-month",
                            managed["efs"]["storage_gb_month"], gb, gb))
         lines.append(_line(f"AWS Backup of the volume ({gb:g} GB, daily, kept 35 days)", "GB-month",
                            managed["efs"]["backup_gb_month"], gb, gb))
-        assumptions.append(f"volume: {gb:g} GB stored, all in Standard (files unused for 30 days move to "
-                           "Infrequent Access, which costs less); reads and writes (elastic throughput) not counted")
+        assumptions.append(f"volume: {gb:g} GB stored ({said}; at least 1 GB), all in Standard (files unused for "
+                           "30 days move to Infrequent Access, which costs less); reads and writes (elastic "
+                           "throughput) not counted")
     else:
         lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
                            managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))

@@ -234,6 +234,25 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
     return Outcome("done", "deleted")
 
 
+def measure_volumes(ports: Ports) -> dict[str, int]:
+    """How much each available volume holds, as EFS last metered it (beat, hourly): shown on the
+    resource (`used_bytes`) and priced by the cost estimate instead of an assumed size."""
+    from chalicelib.store.port import iter_all
+
+    measured = failed = 0
+    for doc in iter_all(ports.store.collection("resources"), {"kind": "volume", "status": "available"}):
+        try:
+            seen = _cloud(ports, doc).observe_datastore("efs", resource_names(doc).ident)
+        except Exception:   # one account unreachable: the others are still measured
+            failed += 1
+            continue
+        if seen.get("size_bytes") is not None:
+            ports.store.collection("resources").update(doc["id"], {"used_bytes": int(seen["size_bytes"]),
+                                                                   "measured": time.time()})
+            measured += 1
+    return {"measured": measured, "failed": failed}
+
+
 def _environment_again(ports: Ports, doc: dict[str, Any]) -> None:
     """An environment being deleted waits for its resources (deploys/env_teardown.py): wake it."""
     from chalicelib import tasks

@@ -26,7 +26,7 @@ from chalicelib.store.port import Conflict
 
 PUBLIC = ("id", "org_id", "project_id", "environment_id", "environment", "name", "kind", "size", "version",
           "storage_gb", "backup_retention_days", "deletion_protection", "status", "reason", "last_error",
-          "variable", "created", "updated")
+          "variable", "used_bytes", "created", "updated")
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:

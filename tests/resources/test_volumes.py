@@ -48,6 +48,16 @@ def test_a_volume_is_mounted_where_the_link_says_through_its_access_point(make_o
     assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"] == {"aws:SecureTransport": "false"}
     (point,) = efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]
     assert point["AccessPointId"] == done["aws"]["access_point_id"] and point["RootDirectory"]["Path"] == "/data"
+    # what it holds, metered hourly: shown on it and priced instead of the assumed 10 GB
+    from chalicelib.resources.engine import measure_volumes
+
+    assert measure_volumes(ports)["measured"] >= 1
+    shown = org.call("GET", f"/resources/{vol['id']}")[1]
+    assert shown["used_bytes"] == fs["SizeInBytes"]["Value"]
+    from chalicelib.cost.estimate import resource_estimate
+
+    priced = resource_estimate(ports.store.collection("resources").get(vol["id"]), "us-east-1")
+    assert priced["lines"][0]["item"] == "EFS Standard storage (1 GB measured)" and priced["monthly_min"] == 0.35
 
     web = org.service()
     status, linked = org.call("PUT", f"/services/{web['id']}/links/{vol['id']}", {"path": "/app/uploads/"})

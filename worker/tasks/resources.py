@@ -9,6 +9,11 @@ from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
 
+@celery.task(name=names.MEASURE_VOLUMES)
+def measure_volumes() -> dict[str, int]:
+    return engine.measure_volumes(get_ports())
+
+
 @celery.task(name=names.RUN_RESOURCE, bind=True, max_retries=8)
 def run_resource(self: Task, resource_id: str) -> str:
     ports = get_ports()
