@@ -1228,7 +1228,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager */
+        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a bucket, or mounts a volume at `path` */
         put: operations["put_orgs_org_services_svc_links_res"];
         post?: never;
         /** Unlink a resource (the next deploy drops the variable) */
@@ -1574,6 +1574,11 @@ export interface components {
              * @default 10
              */
             percent?: number;
+            /**
+             * Ramp
+             * @description larger shares to move to after `percent`, each watched `minutes` with the same limits (e.g. [25, 50]: 10 % -> 25 % -> 50 %, then every task); ascending, above `percent`, at most 50
+             */
+            ramp?: number[];
         };
         /** CloneIn */
         CloneIn: {
@@ -1905,8 +1910,20 @@ export interface components {
         /** LinkIn */
         LinkIn: {
             /**
+             * Path
+             * @description volumes: where it is mounted in the container (required), e.g. /data
+             * @default null
+             */
+            path?: string | null;
+            /**
+             * Read Only
+             * @description volumes: mounted read-only; buckets: the tasks may only read and list (default false)
+             * @default null
+             */
+            read_only?: boolean | null;
+            /**
              * Variable
-             * @description the variable the service receives (default DATABASE_URL, REDIS_URL or S3_BUCKET)
+             * @description the variable the service receives (default DATABASE_URL, REDIS_URL, S3_BUCKET, or <NAME>_PATH for a volume: its path)
              * @default null
              */
             variable?: string | null;
@@ -2074,7 +2091,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "postgres" | "mysql" | "redis" | "bucket";
+            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume";
             /**
              * Name
              * @description lower-case letters, digits and hyphens; unique in the environment
@@ -2175,6 +2192,12 @@ export interface components {
         };
         /** ServiceIn */
         ServiceIn: {
+            /**
+             * Aliases
+             * @description more host names a web service with a `domain` answers on (e.g. www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own certificate like the domain; null or []: none
+             * @default null
+             */
+            aliases?: string[] | null;
             /**
              * Allowed Ips
              * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy
@@ -2290,6 +2313,12 @@ export interface components {
         };
         /** ServicePatch */
         ServicePatch: {
+            /**
+             * Aliases
+             * @description more host names a web service with a `domain` answers on (e.g. www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own certificate like the domain; null or []: none
+             * @default null
+             */
+            aliases?: string[] | null;
             /**
              * Allowed Ips
              * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy
