@@ -150,6 +150,23 @@ test("the live release says where it answers: the custom domain to open, the loa
   expect(note.querySelector("code")!.textContent).toBe(endpoints.try);
 });
 
+test("the live release's addresses: the custom domain over HTTPS and its aliases", async () => {
+  session.set("t");
+  const secure = { ...endpoints, url: "https://shop.example.com/", https: true, aliases: ["http://www.shop.example.com/"] };
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({ status: "live", finished: at(3) })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "web", live_deployment_id: "d2", endpoints: secure }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const note = (await screen.findByText(/the load balancer sends traffic to this release/, {}, { timeout: 5000 })).closest(".outcome") as HTMLElement;
+  expect(within(note).getAllByRole("link").map((a) => a.getAttribute("href"))).toEqual(["https://shop.example.com/", "http://www.shop.example.com/"]);
+  expect(note.querySelectorAll("p")[1]!.textContent).toBe(
+    `Open https://shop.example.com/ or http://www.shop.example.com/, or reach it with ${endpoints.try}`);
+});
+
 test("the engine's step reason reads as words", () => {
   expect(reasonWords("target_group (attempt 1)")).toBe("Running step target_group");
   expect(reasonWords("build.start (attempt 3)")).toBe("Retrying step build.start (attempt 3)");
