@@ -56,9 +56,12 @@ export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
 export type SleepWindow = Required<components["schemas"]["SleepWindowIn"]>;
 
 /** A web service's canary setting (chalicelib/deploys/canary.py); the API fills in the defaults. */
-export type CanarySetting = Required<Omit<components["schemas"]["Canary"], "max_p95_ms">> & {
+export type CanarySetting = Required<Omit<components["schemas"]["Canary"], "max_p95_ms" | "ramp">> & {
   /** the p95 response time, in ms, above which a canary also fails (null or absent: not judged) */
   max_p95_ms?: number | null;
+  /** larger shares after `percent`, each a stage watched `minutes` with the same limits (e.g. [25, 50]:
+   * 10 % -> 25 % -> 50 %, then every task); [] or absent (a setting from before ramps): one stage */
+  ramp?: number[];
 };
 
 export type ServiceStatus = "new" | "deploying" | "live" | "failed" | "suspending" | "suspended" | "deleting" | "deleted";
@@ -73,6 +76,9 @@ export interface Service {
   cpu: number; memory: number; env: Record<string, string>; build_env: Record<string, string>;
   health_check: Required<HealthCheck> | null; min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; deregistration_delay: number;
+  /** web services with a `domain`: up to 4 more host names it answers on (www.example.com), each
+   * verified by its own TXT record and given its own certificate; null: none */
+  aliases?: string[] | null;
   autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
   /** roll a new release back by itself when one of these alerts opens within the window after it went live */
   auto_rollback?: { window_minutes: number; rules: string[] } | null;
@@ -104,8 +110,28 @@ export interface Service {
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
 
-/** The load balancer routes by host: `host` (no public DNS) with `try`, the custom domain once verified. */
-export interface ServiceEndpoints { load_balancer: string; host: string; domain: string | null; url: string | null; try: string }
+/** The load balancer routes by host: `host` (no public DNS) with `try`, the custom domain once verified
+ * (`url`: https:// once its certificate is issued and HTTPS served, `https` says so), and the aliases'
+ * addresses once routed (https:// or http://, each by its own certificate). */
+export interface ServiceEndpoints {
+  load_balancer: string; host: string; domain: string | null; url: string | null; try: string;
+  https?: boolean; aliases?: string[];
+}
+
+/** A DNS record to create at the domain's DNS provider. */
+export interface DnsRecord { name: string; type?: string; value: string }
+/** One custom host name of a service (GET …/services/{svc}/domain, chalicelib/deploys/operations.py):
+ * its claim and the TXT record that proves it, whether the live release routes it, whether it is
+ * served over HTTPS, its certificate once a deploy requested one, and what is pending (`message`,
+ * in the API's words; null: nothing). */
+export interface DomainName {
+  domain: string; status: "pending" | "verified" | "unclaimed" | string; routed: boolean; https?: boolean;
+  verification?: DnsRecord; verified_at?: string | null; message?: string | null;
+  certificate?: { arn?: string; status: string; validation_records?: DnsRecord[] | null; dns_managed?: boolean | null } | null;
+}
+/** The domain's state and, when the service has aliases, each alias's. POST …/domain/verify answers
+ * the same shape (its aliases without `routed` and `certificate`). */
+export interface DomainStatus extends DomainName { aliases?: DomainName[] }
 
 export interface ServiceTeardown { state: "queued" | "retrying" | "failed"; error: string | null; updated: string }
 
@@ -167,6 +193,9 @@ export type CanaryState = "waiting" | "starting" | "watching" | "passed" | "proc
  * planned end (ISO), and who ended the watch early (POST …/proceed). */
 export interface DeployCanary extends CanarySetting {
   state: CanaryState; tasks: number; retired: boolean;
+  /** the share of the stage watched now or last reached, that stage (1-based) and how many there are
+   * (1 + the ramp's length); absent on a deployment read from before ramps */
+  share?: number; stage?: number; stages?: number;
   requests: number | null; http_5xx: number | null;
   /** the canary's 95th percentile response time so far, in ms (each minute's, weighted by its requests) */
   p95_ms?: number | null;

@@ -1574,6 +1574,11 @@ export interface components {
              * @default 10
              */
             percent?: number;
+            /**
+             * Ramp
+             * @description larger shares to move to after `percent`, each watched `minutes` with the same limits (e.g. [25, 50]: 10 % -> 25 % -> 50 %, then every task); ascending, above `percent`, at most 50
+             */
+            ramp?: number[];
         };
         /** CloneIn */
         CloneIn: {
@@ -2188,6 +2193,12 @@ export interface components {
         /** ServiceIn */
         ServiceIn: {
             /**
+             * Aliases
+             * @description more host names a web service with a `domain` answers on (e.g. www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own certificate like the domain; null or []: none
+             * @default null
+             */
+            aliases?: string[] | null;
+            /**
              * Allowed Ips
              * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy
              * @default null
@@ -2302,6 +2313,12 @@ export interface components {
         };
         /** ServicePatch */
         ServicePatch: {
+            /**
+             * Aliases
+             * @description more host names a web service with a `domain` answers on (e.g. www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own certificate like the domain; null or []: none
+             * @default null
+             */
+            aliases?: string[] | null;
             /**
              * Allowed Ips
              * @description only clients from these addresses (IPv4 or IPv6, a CIDR block or one address) reach a web service through its load balancer; others get its 404; null or []: everyone. Applies with the next deploy

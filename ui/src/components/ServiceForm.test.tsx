@@ -479,3 +479,224 @@ test("who can reach it on edit: the addresses shown, nothing changed sends none,
   await waitFor(() => expect(patches()).toHaveLength(3));
   expect(patches()[2]).toEqual({ allowed_ips: [] });   // everyone
 });
+
+const RAMP = "Then ramp to (%)";
+
+test("a canary's ramp on create: refused before sending when it does not climb, exceeds 50 or has more than 4 shares; sent as numbers; the API's refusal at its field", async () => {
+  session.set("t");
+  let answer: [number, unknown] = [422, { error: { code: "invalid", message: "stop here", field: "name" } }];
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => answer,
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  expect(screen.queryByLabelText(RAMP)).toBeNull();
+  await user.click(screen.getByRole("checkbox", { name: "Send a share of the traffic to each new release first" }));
+  const ramp = screen.getByLabelText(RAMP);
+  expect((ramp as HTMLInputElement).value).toBe("");
+  expect(document.getElementById(ramp.getAttribute("aria-describedby")!)!.textContent).toContain("10 % → 25 % → 50 %, then every task");
+  const field = ramp.closest(".field") as HTMLElement;
+  const posts = () => calls.filter((c) => c.method === "POST").map((c) => c.body as Record<string, unknown>);
+  const refused = async (typed: string, message: string) => {
+    await user.clear(ramp);
+    await user.type(ramp, typed);
+    await user.click(screen.getByRole("button", { name: "Create service" }));
+    expect(within(field).getByRole("alert").textContent).toBe(message);
+    expect(ramp.getAttribute("aria-invalid")).toBe("true");
+    expect(posts()).toHaveLength(0);
+  };
+  await refused("5", "each share above the one before it (10 % first) and at most 50");
+  await refused("25, 25", "each share above the one before it (10 % first) and at most 50");
+  await refused("25, 60", "each share above the one before it (10 % first) and at most 50");
+  await refused("20, 30, 40, 45, 50", "at most 4 shares after the first");
+  await refused("25, half", '"half" is not a whole number');
+  expect(document.activeElement).toBe(ramp);
+
+  // none: the canary is sent as before, with no ramp (the API's default: one share)
+  await user.clear(ramp);
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(1));
+  expect(posts()[0]!.canary).toEqual({ percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null });
+
+  await user.clear(screen.getByLabelText("Share of traffic (%)"));
+  await user.type(screen.getByLabelText("Share of traffic (%)"), "5");
+  await user.type(ramp, "20 35,50");   // commas or spaces
+  answer = [422, { error: { code: "invalid", message: "canary.ramp: each share above the one before it (5 % first) and at most 50",
+    field: "canary.ramp", fields: [{ field: "canary.ramp", message: "each share above the one before it (5 % first) and at most 50" }] } }];
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(2));
+  expect(posts()[1]!.canary).toEqual({ percent: 5, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [20, 35, 50] });
+  expect((await within(field).findByRole("alert")).textContent).toBe("each share above the one before it (5 % first) and at most 50");
+  expect(document.querySelector(".form-error")).toBeNull();   // at its field, not again under the form
+  expect(within(screen.getByLabelText("Share of traffic (%)").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+});
+
+test("a canary's ramp on edit: shown as typed, said in the summary; a new ramp is sent, emptied the canary goes without one", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [25, 50] } };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { canary?: Record<string, unknown> };
+      // the API fills the canary's defaults in: no ramp is []
+      current = { ...current, ...body, ...(body.canary ? { canary: { ramp: [], ...body.canary } } : {}), updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  expect((await screen.findByTestId("canary-setting", {}, { timeout: 5000 })).textContent).toBe("10 % → 25 % → 50 %, 5 min each, rolls back above 2 % 5xx");
+  const ramp = screen.getByLabelText(RAMP) as HTMLInputElement;
+  expect(ramp.value).toBe("25, 50");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.clear(screen.getByLabelText("Min instances"));
+  await user.type(screen.getByLabelText("Min instances"), "2");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ min_instances: 2 });   // the ramp unchanged: not sent
+
+  await user.clear(screen.getByLabelText(RAMP));
+  await user.type(screen.getByLabelText(RAMP), "30");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [30] } });
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % → 30 %, 5 min each, rolls back above 2 % 5xx"));
+
+  await user.clear(screen.getByLabelText(RAMP));
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null } });
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above 2 % 5xx"));
+});
+
+test("aliases on create: added and removed one input each, up to 4; the domain itself or no domain refused before sending; the API's 409 at the aliases", async () => {
+  session.set("t");
+  let answer: [number, unknown] = [409, { error: { code: "already_exists",
+    message: "domain www.shop.example.com is already claimed by another service", field: "aliases" } }];
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => answer,
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await user.type(screen.getByLabelText("Image"), "nginx:1.27");
+  const group = screen.getByRole("group", { name: "Aliases" });
+  expect(within(group).queryByRole("textbox")).toBeNull();
+  expect(document.getElementById(group.getAttribute("aria-describedby")!)!.textContent).toContain("up to 4 more host names");
+  const add = within(group).getByRole("button", { name: "Add an alias" });
+  await user.click(add);
+  expect(document.activeElement).toBe(within(group).getByLabelText("Alias 1"));   // the new input takes the focus
+  await user.type(within(group).getByLabelText("Alias 1"), "WWW.Shop.example.com");
+  const posts = () => calls.filter((c) => c.method === "POST").map((c) => c.body as Record<string, unknown>);
+
+  // an alias without the domain: refused at the aliases
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect(within(group).getByRole("alert").textContent).toBe("aliases come beside a custom domain: give the domain too, or remove the aliases");
+  expect(within(group).getByLabelText("Alias 1").getAttribute("aria-invalid")).toBe("true");
+  expect(posts()).toHaveLength(0);
+
+  await user.type(screen.getByLabelText("Custom domain"), "shop.example.com");
+  await user.click(within(group).getByRole("button", { name: "Add an alias" }));
+  await user.type(within(group).getByLabelText("Alias 2"), "shop.example.com");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect(within(group).getByRole("alert").textContent).toBe("shop.example.com is the custom domain itself, not an alias of it");
+  expect(posts()).toHaveLength(0);
+
+  await user.click(within(group).getByRole("button", { name: "Remove alias 2 (shop.example.com)" }));
+  expect(within(group).queryByLabelText("Alias 2")).toBeNull();
+  await user.click(within(group).getByRole("button", { name: "Add an alias" }));   // an empty row is left out
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(1));
+  expect(posts()[0]).toMatchObject({ domain: "shop.example.com", aliases: ["www.shop.example.com"] });
+  expect((await within(group).findByRole("alert")).textContent).toBe("domain www.shop.example.com is already claimed by another service");
+  expect(document.querySelector(".form-error")).toBeNull();   // at the aliases, not again under the form
+
+  // up to 4: the button goes once there are 4 rows
+  for (const n of [3, 4]) {
+    await user.click(within(group).getByRole("button", { name: "Add an alias" }));
+    await user.type(within(group).getByLabelText(`Alias ${n}`), `a${n}.shop.example.com`);
+  }
+  expect(within(group).queryByRole("button", { name: "Add an alias" })).toBeNull();
+  answer = [422, { error: { code: "invalid", message: "stop here", field: "name" } }];
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(2));
+  expect(posts()[1]!.aliases).toEqual(["www.shop.example.com", "a3.shop.example.com", "a4.shop.example.com"]);
+
+  await user.selectOptions(screen.getByLabelText("Kind"), "worker");   // web services only
+  expect(screen.queryByRole("group", { name: "Aliases" })).toBeNull();
+  await user.clear(screen.getByLabelText("Name"));
+  await user.type(screen.getByLabelText("Name"), "jobs");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(3));
+  expect(posts()[2]).not.toHaveProperty("aliases");
+});
+
+test("aliases on edit: shown, nothing changed sends none, a name added is sent, the API's 422 at the aliases, all removed sends null", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    domain: "shop.example.com", aliases: ["www.shop.example.com"] };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { aliases?: string[] | null };
+      if (body.aliases?.some((a) => a.includes(" "))) {
+        return [422, { error: { code: "invalid", message: "aliases must be host names such as api.example.com", field: "aliases" } }];
+      }
+      current = { ...current, ...body, updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const group = await screen.findByRole("group", { name: "Aliases" }, { timeout: 5000 });
+  expect((within(group).getByLabelText("Alias 1") as HTMLInputElement).value).toBe("www.shop.example.com");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.clear(screen.getByLabelText("Min instances"));
+  await user.type(screen.getByLabelText("Min instances"), "2");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ min_instances: 2 });   // the aliases unchanged: not sent
+
+  await user.click(within(screen.getByRole("group", { name: "Aliases" })).getByRole("button", { name: "Add an alias" }));
+  await user.type(screen.getByLabelText("Alias 2"), "not a host");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ aliases: ["www.shop.example.com", "not a host"] });
+  const again = screen.getByRole("group", { name: "Aliases" });
+  expect((await within(again).findByRole("alert")).textContent).toBe("aliases must be host names such as api.example.com");
+
+  await user.clear(screen.getByLabelText("Alias 2"));
+  await user.type(screen.getByLabelText("Alias 2"), "shop.example.org");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ aliases: ["www.shop.example.com", "shop.example.org"] });
+  await screen.findByText("Saved. Runtime settings take effect with the next deploy.");
+
+  for (const name of ["Remove alias 2 (shop.example.org)", "Remove alias 1 (www.shop.example.com)"]) {
+    await user.click(within(screen.getByRole("group", { name: "Aliases" })).getByRole("button", { name }));
+  }
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(4));
+  expect(patches()[3]).toEqual({ aliases: null });   // none
+});

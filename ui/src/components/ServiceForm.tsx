@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList } from "../lib/addresses";
@@ -13,11 +13,11 @@ export interface FormState {
   name: string; kind: Kind; environment: string; from: SourceMode; image: string; port: string; command: string;
   release_command: string;
   repo: string; branch: string; dockerfile: string; context: string; build_env: string;
-  cpu: number; memory: number; env: string; schedule: string; domain: string;
+  cpu: number; memory: number; env: string; schedule: string; domain: string; aliases: string[];
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
-  canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string;
+  canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string; canary_ramp: string;
   restrict: boolean; allowed_ips: string;
 }
 
@@ -29,7 +29,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     context: s?.source?.context ?? ".", build_env: lines(s?.build_env), port: s?.port != null ? String(s.port) : s ? "" : "80",
     command: (s?.command ?? []).join("\n"), release_command: (s?.release_command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
     env: lines(s?.env),
-    schedule: s?.schedule ?? "", domain: s?.domain ?? "",
+    schedule: s?.schedule ?? "", domain: s?.domain ?? "", aliases: s?.aliases ?? [],
     min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
     autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
     hc_path: s?.health_check?.path ?? "/", hc_interval: String(s?.health_check?.interval_seconds ?? 30),
@@ -38,6 +38,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
     canary: !!s?.canary, canary_percent: String(s?.canary?.percent ?? 10), canary_minutes: String(s?.canary?.minutes ?? 5),
     canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2), canary_p95: s?.canary?.max_p95_ms != null ? String(s.canary.max_p95_ms) : "",
+    canary_ramp: (s?.canary?.ramp ?? []).join(", "),
     restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
   };
 }
@@ -80,6 +81,47 @@ const NUMBERS: [keyof FormState, string, (f: FormState) => boolean, "decimal"?][
   ["canary_max_5xx", "canary.max_5xx_percent", canaryOn, "decimal"], ["canary_p95", "canary.max_p95_ms", canaryOn],
 ];
 
+/** A canary's ramp as typed: whole numbers separated by commas or spaces ("25, 50"). */
+export const rampList = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
+
+/** At most 4 larger shares after the first (chalicelib/catalog/models.py Canary.ramp). */
+export const MAX_RAMP = 4;
+
+/** What the API would refuse in a ramp, said before sending (its own words for the order and the
+ * limit); null when it is fine. `first`: the first share as typed (not judged here when it is not a
+ * whole number: its own field says so). */
+export function rampError(text: string, first: string): string | null {
+  const items = rampList(text);
+  const bad = items.find((x) => !/^\d+$/.test(x));
+  if (bad !== undefined) return `"${bad}" is not a whole number`;
+  if (items.length > MAX_RAMP) return `at most ${MAX_RAMP} shares after the first`;
+  const start = /^\d+$/.test(first.trim()) ? Number(first) : null;
+  const shares = [...(start != null ? [start] : []), ...items.map(Number)];
+  if (shares.some((p, i) => i > 0 && p <= shares[i - 1]!) || items.some((x) => Number(x) > 50)) {
+    return `each share above the one before it${start != null ? ` (${start} % first)` : ""} and at most 50`;
+  }
+  return null;
+}
+
+/** The aliases given: trimmed, lower case, the empty rows left out (each once: the API refuses a name twice). */
+export const aliasList = (names: readonly string[]): string[] =>
+  [...new Set(names.map((a) => a.trim().toLowerCase().replace(/\.$/, "")).filter(Boolean))];
+
+/** At most 4 host names beside the domain (chalicelib/catalog/models.py MAX_ALIASES). */
+export const MAX_ALIASES = 4;
+
+/** What the API would refuse in the aliases, said before sending; null when fine (their syntax is
+ * the API's to judge). */
+export function aliasesError(f: Pick<FormState, "domain" | "aliases">): string | null {
+  const names = aliasList(f.aliases);
+  if (!names.length) return null;
+  if (names.length > MAX_ALIASES) return `at most ${MAX_ALIASES} aliases`;
+  const domain = f.domain.trim().toLowerCase().replace(/\.$/, "");
+  if (!domain) return "aliases come beside a custom domain: give the domain too, or remove the aliases";
+  if (names.includes(domain)) return `${domain} is the custom domain itself, not an alias of it`;
+  return null;
+}
+
 /** A field error per number field holding something that is not a whole number, or not a number
  * where a decimal is allowed ("abc" would be sent as null, so silently the default, or replaced by it). */
 function numberErrors(f: FormState): Record<string, string> {
@@ -115,11 +157,16 @@ export function toBody(f: FormState): ServiceIn {
     body.port = num(f.port);
     body.health_check = { path: f.hc_path || "/", interval_seconds: numOr(f.hc_interval, 30), grace_period_seconds: numOr(f.hc_grace, 0) };
     if (f.domain.trim()) body.domain = f.domain.trim();
+    // only when some are given: on edit, Settings sends null for aliases removed (none)
+    const aliases = aliasList(f.aliases);
+    if (aliases.length) body.aliases = aliases;
     if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
     // always sent (web services only: the API refuses it for the others): unticking turns it off (null)
     body.canary = f.canary
       ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2),
-          max_p95_ms: f.canary_p95.trim() ? num(f.canary_p95) : null }
+          max_p95_ms: f.canary_p95.trim() ? num(f.canary_p95) : null,
+          // only a ramp given is sent: none is the API's default ([])
+          ...(rampList(f.canary_ramp).length ? { ramp: rampList(f.canary_ramp).map(Number) } : {}) }
       : null;
     // only when some are given: a new service unticked sends none; on edit, Settings sends [] for a list removed
     const ips = f.restrict ? addressList(f.allowed_ips) : [];
@@ -155,6 +202,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
+    ...(f.kind === "web" ? ["aliases"] : []),
     "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
   // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
   const ipsApiError = restrictOn(f) ? addressesApiError(api) : undefined;
@@ -172,8 +220,11 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
     const badBuild = f.from === "git" ? parseEnv(f.build_env).bad : null;
     const numbers = numberErrors(f);
     const tooMany = restrictOn(f) ? addressCountError(addressList(f.allowed_ips).length) : null;
-    setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}) });
-    if (!bad && !badBuild && !tooMany && !Object.keys(numbers).length) onSubmit(f);
+    const ramp = canaryOn(f) ? rampError(f.canary_ramp, f.canary_percent) : null;
+    const aliases = f.kind === "web" ? aliasesError(f) : null;
+    setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}),
+      ...(ramp ? { "canary.ramp": ramp } : {}), ...(aliases ? { aliases } : {}) });
+    if (!bad && !badBuild && !tooMany && !ramp && !aliases && !Object.keys(numbers).length) onSubmit(f);
   };
 
   return (
@@ -273,6 +324,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
           <Field label="Custom domain" hint="Optional, e.g. shop.example.com; you add its DNS records afterwards." error={err("domain")}>
             <input {...text("domain")} autoComplete="off" />
           </Field>
+          <AliasFields names={f.aliases} onChange={(v) => set("aliases", v)} error={err("aliases")} />
         </fieldset>
       )}
 
@@ -366,7 +418,55 @@ function CanaryFields({ f, set, text, err, fields }: {
           </Field>
         </div>
       )}
+      {f.canary && (
+        <Field label="Then ramp to (%)" error={err("canary.ramp")}
+          hint={`Optional: up to ${MAX_RAMP} larger shares, comma-separated, each above the one before and at most 50 (e.g. 25, 50: ${rampExample(f.canary_percent)}, then every task). Each is watched as long, with the same limits. Empty: one share, then every task.`}>
+          <input {...text("canary_ramp")} inputMode="numeric" autoComplete="off" placeholder="e.g. 25, 50" />
+        </Field>
+      )}
     </fieldset>
+  );
+}
+
+/** "10 % → 25 % → 50 %" for the ramp's example, from the first share typed (10 when it is not a number below 25). */
+const rampExample = (first: string) => {
+  const p = /^\d+$/.test(first.trim()) && Number(first) < 25 ? Number(first) : 10;
+  return `${p} % → 25 % → 50 %`;
+};
+
+/** A web service's aliases: up to 4 more host names beside its custom domain, one input each, added
+ * and removed by buttons; an error (the API's 422 or 409, or what is caught before sending) under them. */
+function AliasFields({ names, onChange, error }: { names: string[]; onChange: (v: string[]) => void; error: string | undefined }) {
+  const id = useId();
+  const group = useRef<HTMLDivElement>(null);
+  const added = useRef(false);
+  useEffect(() => {   // a row added: its input takes the focus
+    if (!added.current) return;
+    added.current = false;
+    [...(group.current?.querySelectorAll<HTMLInputElement>(".alias-row input") ?? [])].at(-1)?.focus();
+  }, [names.length]);
+  const described = [`${id}-hint`, error ? `${id}-err` : ""].filter(Boolean).join(" ");
+  return (
+    <div ref={group} className={"field aliases" + (error ? " field-error" : "")} role="group" aria-labelledby={`${id}-label`} aria-describedby={described}>
+      <span id={`${id}-label`} className="field-label">Aliases</span>
+      {names.map((name, i) => (
+        <div key={i} className="alias-row">
+          <input value={name} aria-label={`Alias ${i + 1}`} autoComplete="off" spellCheck={false} placeholder="e.g. www.shop.example.com"
+            aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-err` : undefined}
+            onChange={(e) => onChange(names.map((n, k) => (k === i ? e.target.value : n)))} />
+          <button type="button" className="link" aria-label={`Remove alias ${i + 1}${name.trim() ? ` (${name.trim()})` : ""}`}
+            onClick={() => onChange(names.filter((_, k) => k !== i))}>Remove</button>
+        </div>
+      ))}
+      {names.length < MAX_ALIASES && (
+        <div><button type="button" className="link" onClick={() => { added.current = true; onChange([...names, ""]); }}>Add an alias</button></div>
+      )}
+      <small id={`${id}-hint`} className="hint">
+        Optional: up to {MAX_ALIASES} more host names it answers on beside the custom domain, e.g. www.shop.example.com. Each gets its own
+        TXT record to verify (on the Domain tab) and its own certificate.
+      </small>
+      {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
+    </div>
   );
 }
 

@@ -86,6 +86,26 @@ export function reasonWords(reason: string): string {
   return m[2] === "1" ? `Running step ${m[1]}` : `Retrying step ${m[1]} (attempt ${m[2]})`;
 }
 
+// A canary stage's steps (chalicelib/deploys/canary.py): the first stage's carry no share, a ramp's
+// do ("canary.analysis@25"); the log names them so, the timeline says them in words.
+const STAGE_WORDS: Record<string, [(p: number) => string, (p: number) => string]> = {
+  //                 the first stage                              a ramp's stage
+  "canary.service": [(p) => `canary: start with ${p} %`, (p) => `canary: grow to ${p} %`],
+  "canary.rollout": [(p) => `canary: tasks ready for ${p} %`, (p) => `canary: tasks ready for ${p} %`],
+  "canary.traffic": [(p) => `canary: send it ${p} % of traffic`, (p) => `canary: send it ${p} % of traffic`],
+  "canary.analysis": [(p) => `canary: watch at ${p} %`, (p) => `canary: watch at ${p} %`],
+};
+
+/** A canary stage's step in words when the deployment's canary has a ramp ("canary.service@25":
+ * "canary: grow to 25 %"; "canary.analysis": "canary: watch at 10 %"); null: shown by its name. */
+export function stepWords(name: string, d: Pick<Deployment, "canary">): string | null {
+  const [base = "", at] = name.split("@");
+  const words = STAGE_WORDS[base];
+  if (!words) return null;
+  if (at !== undefined && /^\d+$/.test(at)) return words[1](Number(at));
+  return d.canary?.ramp?.length && at === undefined ? words[0](d.canary.percent) : null;
+}
+
 function planSummary(s: Step): string | null {
   const p = s.plan;
   if (!p) return null;
@@ -122,7 +142,9 @@ export function Timeline({ deployment }: { deployment: Deployment }) {
               {p.steps.map((s) => (
                 <li key={s.name} className={`step step-${s.status}`} data-step={s.name}>
                   <StatusBadge status={s.status} />
-                  <span className="mono">{s.name}</span>
+                  {stepWords(s.name, deployment)
+                    ? <><span className="step-words">{stepWords(s.name, deployment)}</span> <small className="mono muted">{s.name}</small></>
+                    : <span className="mono">{s.name}</span>}
                   <small className="muted">{duration(s.started, s.finished)}</small>
                   {planSummary(s) && <small className="plan">{planSummary(s)}</small>}
                   {s.error && <p className="reason">{s.error}</p>}

@@ -2,8 +2,8 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { DeployCanary, Deployment, PhaseRecord, Step } from "../api/models";
-import { canarySettingWords, canaryStateWords, canaryTag } from "../components/CanaryPanel";
-import { phases, reasonWords } from "../components/Timeline";
+import { canarySettingWords, canaryStages, canaryStateWords, canaryTag } from "../components/CanaryPanel";
+import { phases, reasonWords, stepWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
 import { freezeUntilWords } from "../components/FreezeForm";
 import { endpoints, err, fakeApi, renderAt, service, signedIn, type Answer } from "../test/fakeApi";
@@ -148,6 +148,23 @@ test("the live release says where it answers: the custom domain to open, the loa
   const note = (await screen.findByText(/the load balancer sends traffic to this release/, {}, { timeout: 5000 })).closest(".outcome")!;
   expect(within(note as HTMLElement).getByRole("link", { name: endpoints.url }).getAttribute("href")).toBe(endpoints.url);
   expect(note.querySelector("code")!.textContent).toBe(endpoints.try);
+});
+
+test("the live release's addresses: the custom domain over HTTPS and its aliases", async () => {
+  session.set("t");
+  const secure = { ...endpoints, url: "https://shop.example.com/", https: true, aliases: ["http://www.shop.example.com/"] };
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/deployments/d2": () => [200, dep({ status: "live", finished: at(3) })],
+    "GET /v1/orgs/o/deployments/d2/logs": () => [200, { lines: [], next: null, more: false, status: "live", final: true }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "web", live_deployment_id: "d2", endpoints: secure }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", org_id: "o", name: "shop" }],
+  });
+  renderAt("/orgs/o/deployments/d2");
+  const note = (await screen.findByText(/the load balancer sends traffic to this release/, {}, { timeout: 5000 })).closest(".outcome") as HTMLElement;
+  expect(within(note).getAllByRole("link").map((a) => a.getAttribute("href"))).toEqual(["https://shop.example.com/", "http://www.shop.example.com/"]);
+  expect(note.querySelectorAll("p")[1]!.textContent).toBe(
+    `Open https://shop.example.com/ or http://www.shop.example.com/, or reach it with ${endpoints.try}`);
 });
 
 test("the engine's step reason reads as words", () => {
@@ -850,4 +867,95 @@ test("the canary's other states in words; no Canary section without one", async 
   renderAt("/orgs/o/deployments/d2");
   await screen.findByRole("list", { name: "Deployment steps" }, { timeout: 5000 });
   expect(screen.queryByRole("region", { name: "Canary" })).toBeNull();
+});
+
+// A ramp (canary.ramp [25, 50]): each larger share a stage of its own steps ("canary.service@25",
+// "canary.rollout@25", "canary.traffic@25", "canary.analysis@25"), watched as long with the same limits.
+const stageSteps = (share: number, analysis: Partial<Step> = { status: "done" }): Step[] => [
+  ...["canary.service", "canary.rollout", "canary.traffic"].map((n) => ({ name: `${n}@${share}`, status: "done" })),
+  { name: `canary.analysis@${share}`, status: "done", ...analysis },
+];
+const passedWatch: Step = { name: "canary.analysis", status: "done", started: at(0), finished: at(300), result: { state: "passed", minutes: 5.0, requests: 300, http_5xx: 0 } };
+const ramped = (status: Deployment["status"], steps: Step[], c: Partial<DeployCanary>, over: Partial<Deployment> = {}) => dep({
+  status, canary: canaryOf({ ramp: [25, 50], share: 10, stage: 1, stages: 3, ...c }),
+  steps: [{ name: "cluster", status: "done" }, ...CANARY_STEPS.map((name) => ({ name, status: "done" })), ...steps],
+  ...over,
+});
+
+test("a ramp being watched at its second stage: the stages in a row, the current one marked, and the steps in words", async () => {
+  session.set("t");
+  stillClock();
+  const started = since(90);
+  const current = ramped("deploying", [passedWatch, ...stageSteps(25, { status: "running", started, result: null })],
+    { share: 25, stage: 2, tasks: 1, watch_started: started }, { reason: "canary: 25 % of traffic (stage 2 of 3), 1 of 5 min watched, 0.3 % 5xx of 312 requests" });
+  fakeApi(canaryApi(() => current));
+  renderAt("/orgs/o/deployments/d2");
+  const section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector("p")!.textContent).toBe(
+    "10 % → 25 % → 50 % of the traffic, each stage watched for 5 min; more than 2 % 5xx answers at any stage roll it back.");
+  const stages = within(section).getByRole("list", { name: "Stages" });
+  expect(within(stages).getAllByRole("listitem").map((li) => [li.textContent, li.getAttribute("aria-current")]))
+    .toEqual([["10 % passed", null], ["→25 % watching", "step"], ["→50 % next", null]]);
+  expect(within(section).getByTestId("canary-stage").textContent).toBe("Stage 2 of 3: 25 % of the traffic, on 1 task of the new release.");
+  expect(section.querySelector(".canary-state")!.textContent).toBe(
+    "Watching at 25 % (stage 2 of 3): 1.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
+  expect(within(section).getByRole("button", { name: "Proceed now" })).toBeTruthy();
+  expect(screen.queryByText(/^canary: 25 % of traffic/)).toBeNull();   // the engine's reason is not said twice
+
+  // the timeline: each stage's steps in words (the name the log uses beside them)
+  const timeline = screen.getByRole("list", { name: "Deployment steps" });
+  const step = (name: string) => timeline.querySelector(`[data-step='${name}']`)!;
+  expect(step("canary.analysis").querySelector(".step-words")!.textContent).toBe("canary: watch at 10 %");
+  expect(step("canary.service@25").querySelector(".step-words")!.textContent).toBe("canary: grow to 25 %");
+  expect(step("canary.traffic@25").querySelector(".step-words")!.textContent).toBe("canary: send it 25 % of traffic");
+  expect(step("canary.analysis@25").querySelector(".step-words")!.textContent).toBe("canary: watch at 25 %");
+  expect(step("canary.analysis@25").textContent).toContain("canary.analysis@25");
+  expect(step("canary.target_group").querySelector(".step-words")).toBeNull();   // not a stage's own step: its name
+  expect(phases(current).find((p) => p.id === "deploying")!.steps.map((s) => s.name)).toEqual(
+    [...CANARY_STEPS, "canary.analysis", "canary.service@25", "canary.rollout@25", "canary.traffic@25", "canary.analysis@25"]);
+});
+
+test("a ramp's stages in words: between stages, passed, ended early with the rest skipped, failed at a stage or moving to it", () => {
+  const words = (status: Deployment["status"], steps: Step[], c: Partial<DeployCanary>) => {
+    const x = ramped(status, steps, c);
+    return [canaryStateWords(x, x.canary!, Date.parse(at(400))), canaryStages(x, x.canary!).map((s) => s.state).join(", ")];
+  };
+  // the first stage passed, the next not begun yet
+  expect(words("deploying", [passedWatch], { state: "watching", requests: 300, http_5xx: 0 })).toEqual([
+    "Passed at 10 % (stage 1 of 3) after 5 min: 0 of 300 requests answered 5xx; moving to 25 % next.", "passed, next, next"]);
+  // the second stage's tasks being set up
+  expect(words("deploying", [passedWatch, { name: "canary.service@25", status: "running" }], { state: "watching" })).toEqual([
+    "Moving to 25 % (stage 2 of 3): more tasks of the new release, then 25 % of the traffic to them.", "passed, starting, next"]);
+  // every stage watched to its end
+  const done = { result: { state: "passed", minutes: 5.0 } };
+  expect(words("live", [passedWatch, ...stageSteps(25, done), ...stageSteps(50, done)],
+    { state: "passed", share: 50, stage: 3, requests: 1203, http_5xx: 0, retired: true })).toEqual([
+    "Passed all 3 stages, up to 50 %: the last watched 5 min, 0 of 1,203 requests answered 5xx.", "passed, passed, passed"]);
+  // a Proceed at the first stage: the later ones skipped (the API's share is the last, skipped, one)
+  const by = { by: "ann@example.com", at: at(120) };
+  const skipped = { result: { state: "proceeded", skipped: true } };
+  expect(words("live", [{ ...passedWatch, result: { state: "proceeded", minutes: 2.0 } }, ...stageSteps(25, skipped), ...stageSteps(50, skipped)],
+    { state: "proceeded", share: 50, stage: 3, proceed: by, requests: 312, http_5xx: 0 })).toEqual([
+    `Ended early by ann@example.com at ${new Date(by.at).toLocaleTimeString(undefined, { timeStyle: "short" })} at 10 % (stage 1 of 3) ` +
+      "after 2 of 5 min: 0 of 312 requests answered 5xx; the larger shares were skipped.", "ended early, skipped, skipped"]);
+  // too many 5xx at the second stage: the rest of the traffic is the live release's
+  const failedAt25 = stageSteps(25, { status: "failed", started: at(300), finished: at(480) });
+  expect(words("rolled_back", [passedWatch, ...failedAt25], { state: "failed", share: 25, stage: 2, requests: 400, http_5xx: 40 })).toEqual([
+    "Failed at 25 % (stage 2 of 3) after 3 min: 40 of 400 requests answered 5xx (10.0 %, more than the 2 % allowed). " +
+      "The live release kept serving the other 75 %.", "passed, failed, not reached"]);
+  // a later stage's tasks failed to start: it had passed at the share before
+  expect(words("rolled_back", [passedWatch, { name: "canary.service@25", status: "failed" }], { state: "failed" })).toEqual([
+    "Failed while moving to 25 % (step canary.service@25), after it passed at 10 %: the live release kept serving the other 90 %.",
+    "passed, failed, not reached"]);
+  expect(canaryTag(canaryOf({ state: "watching", ramp: [25, 50], share: 25, stage: 2, stages: 3 }))).toBe("canary watching at 25 %");
+  expect(canaryTag(canaryOf({ state: "passed", ramp: [25, 50], share: 50, stage: 3, stages: 3 }))).toBe("canary passed");
+  expect(canarySettingWords({ percent: 10, minutes: 5, max_5xx_percent: 2, ramp: [25, 50] }))
+    .toBe("10 % → 25 % → 50 %, 5 min each, rolls back above 2 % 5xx");
+  expect(canarySettingWords({ percent: 10, minutes: 5, max_5xx_percent: 2, ramp: [] })).toBe("10 % for 5 min, rolls back above 2 % 5xx");
+  // without a ramp the steps keep their names; a ramp stage's step is said in words whatever the deployment
+  expect(stepWords("canary.analysis", { canary: canaryOf({}) })).toBeNull();
+  expect(stepWords("canary.analysis", { canary: canaryOf({ ramp: [30] }) })).toBe("canary: watch at 10 %");
+  expect(stepWords("canary.service", { canary: canaryOf({ ramp: [30] }) })).toBe("canary: start with 10 %");
+  expect(stepWords("canary.rollout@30", { canary: null })).toBe("canary: tasks ready for 30 %");
+  expect(stepWords("canary.retire", { canary: canaryOf({ ramp: [30] }) })).toBeNull();
 });

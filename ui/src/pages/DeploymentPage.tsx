@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from "react";
+import { Fragment, useId, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
@@ -243,7 +243,8 @@ function LiveNote({ org, d, liveId, web, endpoints }: { org: string; d: Deployme
       <p>Live{web ? ": the load balancer sends traffic to this release." : "."}</p>
       {endpoints && (
         <p>
-          {endpoints.url && <>Open <a href={endpoints.url} target="_blank" rel="noreferrer">{endpoints.url}</a>, or reach it </>}
+          {endpoints.url && <>Open <a href={endpoints.url} target="_blank" rel="noreferrer">{endpoints.url}</a>
+            {endpoints.aliases?.map((a) => <Fragment key={a}>{" "}or <a href={a} target="_blank" rel="noreferrer">{a}</a></Fragment>)}, or reach it </>}
           {!endpoints.url && "Reach it "}with <code>{endpoints.try}</code>
         </p>
       )}

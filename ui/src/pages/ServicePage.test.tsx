@@ -54,6 +54,25 @@ test("a live web service shows its address: the custom domain as a link, the loa
   expect(dd.textContent).toContain("sandbox: the address is simulated");
 });
 
+test("the address over HTTPS once served so, and each alias's address, each marked HTTPS or HTTP only", async () => {
+  session.set("t");
+  const secure = { ...endpoints, url: "https://shop.example.com/", https: true,
+    aliases: ["https://www.shop.example.com/", "http://api.shop.example.com/"] };
+  fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, live_deployment_id: "d1", endpoints: secure, domain: "shop.example.com",
+      aliases: ["www.shop.example.com", "api.shop.example.com"] }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+  });
+  renderAt("/orgs/o/services/s");
+  const dd = (await screen.findByText("Address", {}, { timeout: 5000 })).nextElementSibling as HTMLElement;
+  const rows = [...dd.querySelectorAll(".address")].map((row) => [row.querySelector("a")!.getAttribute("href"), row.querySelector(".badge")!.textContent]);
+  expect(rows).toEqual([["https://shop.example.com/", "HTTPS"], ["https://www.shop.example.com/", "HTTPS"], ["http://api.shop.example.com/", "HTTP only"]]);
+  expect(within(dd).getByRole("link", { name: "https://www.shop.example.com/" })).toBeTruthy();
+  expect(within(dd).getByText(endpoints.try)).toBeTruthy();
+});
+
 test("a live web service shows its private address for the environment's other services", async () => {
   session.set("t");
   const address = "web.production.shop.k3x9ab.internal:80";

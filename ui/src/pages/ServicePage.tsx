@@ -22,7 +22,7 @@ import { addressWords } from "../lib/addresses";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
-import { Domain } from "./service/Domain";
+import { Domain, HttpsBadge } from "./service/Domain";
 import { Runs } from "./service/Runs";
 import { Logs } from "./service/Logs";
 import { Links } from "./service/Links";
@@ -175,20 +175,31 @@ function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boo
   );
 }
 
-/** Where the live release answers: the custom domain once routed, and always the load balancer
- * with the service's host (no public DNS name: the Host header picks the service). */
+/** Where the live release answers: the custom domain and its aliases once routed (https:// once
+ * each is served so, a badge saying which), and always the load balancer with the service's host (no
+ * public DNS name: the Host header picks the service). */
 function Address({ e, sandbox, paused }: { e: ServiceEndpoints; sandbox: boolean; paused: boolean }) {
   return (
     <div className="wide">
       <dt>Address</dt>
       <dd>
-        {e.url && <div><a href={e.url} target="_blank" rel="noreferrer" className="mono">{e.url}</a></div>}
+        <PublicAddresses e={e} />
         <div className="mono">{e.try}</div>
         {paused && <div className="muted">while suspended it answers <span className="mono">503 service suspended</span></div>}
         {sandbox && <div className="muted">sandbox: the address is simulated; nothing answers there</div>}
       </dd>
     </div>
   );
+}
+
+/** The custom domain's address and its aliases', each a link with whether it is served over HTTPS. */
+export function PublicAddresses({ e }: { e: ServiceEndpoints }) {
+  const urls = [...(e.url ? [e.url] : []), ...(e.aliases ?? [])];
+  return urls.map((url) => (
+    <div key={url} className="address">
+      <a href={url} target="_blank" rel="noreferrer" className="mono">{url}</a> <HttpsBadge on={url.startsWith("https://")} />
+    </div>
+  ));
 }
 
 /** The private address (Cloud Map): what the environment's other services call it by, inside the VPC. */
