@@ -56,7 +56,9 @@ export type FreezeWindow = Required<components["schemas"]["FreezeWindowIn"]>;
 export type SleepWindow = Required<components["schemas"]["SleepWindowIn"]>;
 
 /** A web service's canary setting (chalicelib/deploys/canary.py); the API fills in the defaults. */
-export type CanarySetting = Required<Omit<components["schemas"]["Canary"], "max_p95_ms" | "ramp">> & {
+export type CanarySetting = Required<Omit<components["schemas"]["Canary"], "max_p95_ms" | "ramp" | "baseline">> & {
+  /** the 5xx limit counts points above the live release's own share over the same minutes (absent: false) */
+  baseline?: boolean;
   /** the p95 response time, in ms, above which a canary also fails (null or absent: not judged) */
   max_p95_ms?: number | null;
   /** larger shares after `percent`, each a stage watched `minutes` with the same limits (e.g. [25, 50]:

@@ -1255,6 +1255,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/services/{svc}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Maintenance mode on (or a new message): the web service's hosts answer a 503 page with the message from the load balancer, now, while its tasks keep running; deploys made meanwhile stay behind it */
+        put: operations["put_orgs_org_services_svc_maintenance"];
+        post?: never;
+        /** Maintenance mode off: the web service's hosts forward to its tasks again, now */
+        delete: operations["delete_orgs_org_services_svc_maintenance"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/services/{svc}/metrics": {
         parameters: {
             query?: never;
@@ -1550,6 +1568,12 @@ export interface components {
          *     rest of the traffic ever sees it (deploys/canary.py).
          */
         Canary: {
+            /**
+             * Baseline
+             * @description judge the 5xx share against the live release's over the same minutes: the canary fails above the live release's share plus `max_5xx_percent` points (false: above `max_5xx_percent` itself)
+             * @default false
+             */
+            baseline?: boolean;
             /**
              * Max 5Xx Percent
              * @description the share of 5xx answers above which the canary fails and the deploy rolls back
@@ -1934,6 +1958,15 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** MaintenanceIn */
+        MaintenanceIn: {
+            /**
+             * Message
+             * @description what the page says (default: we are working on it and will be back shortly); shown as text, never as HTML
+             * @default null
+             */
+            message?: string | null;
         };
         /** MemberIn */
         MemberIn: {
@@ -6672,6 +6705,88 @@ export interface operations {
                 /** @description 1-1000 */
                 limit?: string;
             };
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_services_svc_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_services_svc_maintenance: {
+        parameters: {
+            query?: never;
             header?: never;
             path: {
                 org: string;
