@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def _waiting(ports: Ports, claim: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(service, live release) when the domain is routed over HTTP only by the live release."""
+    """(service, live release) when the domain is routed over HTTP only by the live release. A
+    claim found served over HTTPS is marked so (`https_served`): the beat reads it no more."""
     from chalicelib.deploys.steps import routed_hosts, step_result
 
     service = ports.store.collection("services").get(claim.get("service_id") or "")
@@ -28,6 +29,8 @@ def _waiting(ports: Ports, claim: dict[str, Any]) -> tuple[dict[str, Any], dict[
         return None
     live = ports.store.collection("deployments").get(service.get("live_deployment_id") or "")
     entry = next((h for h in routed_hosts(step_result(live or {}, "domain_rule")) if h["host"] == claim["name"]), None)
+    if entry is not None and entry.get("https"):
+        ports.store.collection("domains").update(claim["id"], {"https_served": True})
     if not live or entry is None or entry.get("https"):
         return None
     return service, live
@@ -40,7 +43,8 @@ def upgrade(ports: Ports) -> dict[str, int]:
     from chalicelib.store.port import iter_all
 
     checked = upgraded = 0
-    for claim in iter_all(ports.store.collection("domains"), {"status": "verified"}):
+    # a name served over HTTPS stays so (a changed name is a new claim): only the others are read
+    for claim in iter_all(ports.store.collection("domains"), {"status": "verified", "https_served": {"$ne": True}}):
         found = _waiting(ports, claim)
         if found is None:
             continue
@@ -54,6 +58,7 @@ def upgrade(ports: Ports) -> dict[str, int]:
         planned = steps.domain_rule(ctx)
         result = plan.execute(cloud, planned, lambda ref: "")   # no secrets in a rule's calls
         if _record(ports, live, result):
+            ports.store.collection("domains").update(claim["id"], {"https_served": True})
             upgraded += 1
             log.info("https: %s is served over HTTPS now (service %s)", claim["name"], service["id"])
     return {"checked": checked, "upgraded": upgraded}
