@@ -217,6 +217,9 @@ class _ServiceFields(BaseModel):
         None, max_length=MAX_ALIASES, description="more host names a web service with a `domain` answers on (e.g. "
         "www.example.com beside example.com): each claimed, verified by its own TXT record, routed and given its own "
         "certificate like the domain; null or []: none")
+    redirect_aliases: Optional[bool] = Field(None, description="the aliases answer a 301 to the domain (same path "
+                                             "and query; https:// once the domain is served so) instead of serving "
+                                             "the service themselves: one address for search engines and cookies")
     deregistration_delay: Optional[int] = Field(None, ge=0, le=3600)
     autoscaling: Optional[Autoscaling] = None
     auto_rollback: Optional[AutoRollback] = Field(None, description="roll a release back to the one before when "
@@ -253,6 +256,11 @@ class _ServiceFields(BaseModel):
     @classmethod
     def _domain(cls, v):
         return None if v is None else _host_name(v, "domain")
+
+    @field_validator("redirect_aliases")
+    @classmethod
+    def _redirect_aliases(cls, v):
+        return True if v else None   # off is stored as never set: fingerprints and exports stay as they were
 
     @field_validator("aliases")
     @classmethod
@@ -345,6 +353,8 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
             out.append(("aliases", "aliases come beside a domain: set `domain` too"))
         elif (doc.get("domain") or "").lower().rstrip(".") in doc["aliases"]:
             out.append(("aliases", "the domain itself is not an alias of it"))
+    if doc.get("redirect_aliases") and kind != "web":
+        out.append(("redirect_aliases", "only web services have aliases to redirect"))
     if kind == "cron" and doc.get("auto_rollback"):
         out.append(("auto_rollback", "a cron service has no alerts to roll back on (its runs report their exit codes)"))
     if kind != "web" and doc.get("allowed_ips"):

@@ -33,6 +33,8 @@ def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
         spec["allowed_ips"] = allowed
     if service.get("aliases"):   # more routed hosts (deploys/steps.py domain_rule); only then, as above
         spec["aliases"] = list(service["aliases"])
+        if service.get("redirect_aliases"):
+            spec["redirect_aliases"] = True
     if service.get("source"):  # only then: the fingerprint of an image service stays as it was
         spec.update(source=dict(service["source"]), build_env=dict(service.get("build_env") or {}))
     return spec

@@ -103,6 +103,25 @@ def redirects(actions: list[dict[str, Any]]) -> bool:
     return any(a.get("Type") == "redirect" for a in actions)
 
 
+def redirect_action(host: Optional[str], https: bool) -> list[dict[str, Any]]:
+    """A 301 keeping path and query: to HTTPS on the same host (an HTTP rule of a name served over
+    HTTPS), or to another host (an alias sending its visitors to the service's domain)."""
+    if host is None:
+        return REDIRECT_HTTPS
+    return [{"Type": "redirect", "RedirectConfig": {
+        "Protocol": "HTTPS" if https else "HTTP", "Port": "443" if https else "80", "Host": host,
+        "Path": "/#{path}", "Query": "#{query}", "StatusCode": "HTTP_301"}}]
+
+
+def redirect_target(actions: list[dict[str, Any]]) -> Optional[str]:
+    """The host a redirect rule sends visitors to (None: the same host, or no redirect)."""
+    for a in actions:
+        if a.get("Type") == "redirect":
+            host = (a.get("RedirectConfig") or {}).get("Host")
+            return None if host in (None, "#{host}") else str(host)
+    return None
+
+
 def maintenance_page(message: str) -> str:
     """What a service in maintenance answers (a 503 from the load balancer; at most 1024 bytes)."""
     import html
@@ -127,7 +146,8 @@ def fixed_page(actions: list[dict[str, Any]]) -> Optional[str]:
 def action_key(actions: list[dict[str, Any]]) -> tuple[Any, ...]:
     """What a rule does, comparable: a redirect, a fixed answer (its body), or a forward (its weights)."""
     if redirects(actions):
-        return ("redirect",)
+        config = next(a.get("RedirectConfig") or {} for a in actions if a.get("Type") == "redirect")
+        return ("redirect", config.get("Protocol"), config.get("Host") or "#{host}")
     page = fixed_page(actions)
     if page is not None:
         return ("fixed", page)
@@ -303,19 +323,22 @@ class EdgeMixin(FoundationMixin):
     def ensure_listener_rule(self, listener_arn: str, host: str, path: str, target_group_arn: str,
                              owner: Optional[str] = None, canary: Optional[dict[str, Any]] = None,
                              allowed_ips: Optional[list[str]] = None, redirect_https: bool = False,
-                             maintenance: Optional[str] = None) -> str:
+                             maintenance: Optional[str] = None, redirect_host: Optional[str] = None) -> str:
         """Forward host (+ path) to the target group (with `canary`, {"target_group_arn",
         "percent"}: that share to the canary's group; with `allowed_ips`, for those clients only;
-        with `redirect_https`, answer a 301 to the same URL over HTTPS instead; with `maintenance`,
-        a 503 maintenance page with that message instead of forwarding);
+        with `redirect_https`, answer a 301 to the same URL over HTTPS instead; with `redirect_host`,
+        a 301 to that host (over HTTPS with `redirect_https`); with `maintenance`, a 503 maintenance
+        page with that message instead of forwarding);
         reuses (and re-points) a rule with the same host and path when `owner` owns it (owned_by),
         otherwise takes the lowest free priority of its band and tags the new rule with its owner.
         A rule of another service raises NotOwned: it is never re-pointed."""
         elb = self.client("elbv2")
         conditions = rule_conditions(host, path, allowed_ips)
         key = conditions_key(conditions)
-        forward = REDIRECT_HTTPS if redirect_https else maintenance_action(maintenance) if maintenance is not None \
-            else forward_action(target_group_arn, canary)
+        if redirect_host or redirect_https:
+            forward = redirect_action(redirect_host, redirect_https)
+        else:
+            forward = maintenance_action(maintenance) if maintenance is not None else forward_action(target_group_arn, canary)
         band = PATH_RULE_PRIORITIES if any(c["Field"] == "path-pattern" for c in conditions) else HOST_RULE_PRIORITIES
         for _ in range(5):  # another worker may take the same priority first
             rules = self._rules(listener_arn)

@@ -18,6 +18,7 @@ from chalicelib.cloud.edge import (
     forward_target,
     forward_weights,
     health_settings,
+    redirect_target,
     redirects,
     source_ips,
 )
@@ -226,6 +227,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         prio = str(r.get("Priority", ""))
         return {"arn": r["RuleArn"], "target_group_arn": forward_target(r.get("Actions", [])),
                 "redirect": redirects(r.get("Actions", [])), "page": fixed_page(r.get("Actions", [])),
+                "redirect_to": redirect_target(r.get("Actions", [])),
                 "weights": forward_weights(r.get("Actions", [])), "allowed_ips": source_ips(r.get("Conditions", [])),
                 "priority": int(prio) if prio.isdigit() else prio, "owner": self._rule_owner(r["RuleArn"])}
 

@@ -24,7 +24,7 @@ from chalicelib.store.port import iter_all
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command", "cpu", "memory", "env", "build_env", "health_check",
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
-                  "auto_rollback", "canary", "allowed_ips", "aliases")
+                  "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection")

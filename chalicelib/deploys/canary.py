@@ -200,6 +200,8 @@ def _hosts(ctx: Ctx) -> list[tuple[str, Any]]:
     internal = ctx.results.get("listener_rule")
     out = [(internal["host"], http)] if isinstance(internal, dict) and internal.get("host") else []
     for r in routed_hosts(ctx.results.get("domain_rule")):
+        if r.get("redirects_to"):   # an alias sending its visitors to the domain: nothing to share there
+            continue
         https = r.get("https") if isinstance(r.get("https"), dict) else None
         out.append((r["host"], https.get("listener_arn") or http if https else http))
     return out

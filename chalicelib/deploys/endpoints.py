@@ -24,7 +24,8 @@ def of_release(dep: dict[str, Any]) -> Optional[dict[str, Any]]:
     routed = step_result(dep, "domain_rule") or {}
     domain = routed.get("host")   # set only once routed (verified)
     scheme = "https" if routed.get("https") else "http"   # HTTPS once its certificate was issued
-    aliases = [f"{'https' if h.get('https') else 'http'}://{h['host']}/" for h in routed_hosts(routed) if h["host"] != domain]
+    aliases = [f"{'https' if h.get('https') else 'http'}://{h['host']}/" for h in routed_hosts(routed)
+               if h["host"] != domain and not h.get("redirects_to")]   # a redirecting alias is not an address
     return {"load_balancer": lb["dns_name"], "host": rule["host"], "domain": domain,
             "url": f"{scheme}://{domain}/" if domain else None, "https": bool(routed.get("https")),
             **({"aliases": aliases} if aliases else {}),

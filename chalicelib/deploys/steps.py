@@ -402,7 +402,7 @@ def internal_host(name: str, org_id: str, service_id: str) -> str:
 
 
 def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] = None,
-          listener: Any = None, redirect: bool = False) -> StepPlan:
+          listener: Any = None, redirect: bool = False, redirect_host: Optional[str] = None) -> StepPlan:
     """Route host to this service's target group (on the HTTP listener unless `listener` is
     given; with `redirect`, a 301 to HTTPS instead; while the service is in maintenance, its
     503 page instead), in a rule tagged with this service: the rule of another service for the
@@ -415,11 +415,13 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
     if found and not owned_by(found.get("owner"), owner, found["target_group_arn"], tg if known(tg) else None):
         raise StepFailed(f"the listener rule for {host} belongs to another Launchbay service: it is not re-pointed")
     changes = dict(extra or {})
-    down = None if redirect else maintenance_message(ctx)
-    wanted = "redirect" if redirect else ("maintenance" if down is not None else "forward")
+    down = None if redirect or redirect_host else maintenance_message(ctx)
+    wanted = "redirect" if redirect or redirect_host else ("maintenance" if down is not None else "forward")
     now = "redirect" if (found or {}).get("redirect") else ("maintenance" if (found or {}).get("page") else "forward")
     if found and now != wanted:
         changes["answer"] = [ANSWERS[now], ANSWERS[wanted]]
+    elif found and wanted == "redirect" and found.get("redirect_to") != redirect_host:
+        changes["redirects to"] = [found.get("redirect_to") or "itself over HTTPS", redirect_host or "itself over HTTPS"]
     elif found and wanted == "maintenance" and found.get("page") != maintenance_page(down or ""):
         changes["maintenance page"] = ["another message", down]
     elif found and wanted == "forward" and found["target_group_arn"] != tg:
@@ -433,6 +435,7 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
                  [Call("ensure_listener_rule", {"listener_arn": listener, "host": host, "path": "/*",
                                                 "target_group_arn": tg, "owner": owner, "allowed_ips": sources,
                                                 **({"redirect_https": True} if redirect else {}),
+                                                **({"redirect_host": redirect_host} if redirect_host else {}),
                                                 **({"maintenance": down} if down is not None else {})})],
                  {"arn": found["arn"], "host": host} if found else None,
                  lambda outs: {"arn": outs[-1], "host": host})
@@ -508,7 +511,9 @@ def domain_rule(ctx: Ctx) -> StepPlan:
                             result)
         return StepPlan("domain_rule", "listener rule (custom domain)", ", ".join(stale), "update",
                         {"removed": stale}, removals, None, lambda outs: result)
-    parts = [_host_rules(ctx, host) for host in routed]
+    send_to = names[0] if ctx.spec.get("redirect_aliases") and names and names[0] in routed else None
+    to_https = send_to is not None and _issued(ctx, send_to) is not None
+    parts = [_host_rules(ctx, host, send_to if host != send_to else None, to_https) for host in routed]
     waiting = {n: w for n, w in whys.items() if w}
 
     def assemble(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -524,19 +529,39 @@ def domain_rule(ctx: Ctx) -> StepPlan:
     return _combined("domain_rule", parts, removals, stale, assemble)
 
 
-def _host_rules(ctx: Ctx, host: str) -> StepPlan:
-    """One custom host's rules: HTTPS with its certificate once issued, else HTTP."""
+def _issued(ctx: Ctx, host: str) -> Optional[str]:
+    """The ARN of the service's issued certificate for host, if it has one."""
+    cert = ctx.cloud.find_certificate(host, owner=ctx.dep["service_id"])
+    return cert["arn"] if cert and cert.get("status") == "ISSUED" else None
+
+
+def _host_rules(ctx: Ctx, host: str, send_to: Optional[str] = None, to_https: bool = False) -> StepPlan:
+    """One custom host's rules: HTTPS with its certificate once issued, else HTTP. With `send_to`
+    (an alias of a service whose aliases redirect), each rule answers a 301 to that host instead
+    (over HTTPS when `to_https`)."""
     cert = ctx.cloud.find_certificate(host, owner=ctx.dep["service_id"])
     if cert and cert.get("status") == "ISSUED":
-        return _https_rules(ctx, host, cert["arn"], None)
+        return _https_rules(ctx, host, cert["arn"], None, send_to, to_https)
+    if send_to:
+        plan = _rule(ctx, "domain_rule", "listener rule (alias, redirects)", host, redirect=to_https,
+                     redirect_host=send_to)
+        plan.description = f"a 301 to {'https' if to_https else 'http'}://{send_to}"
+        _mark(plan, {"https": None, "redirects_to": send_to})
+        return plan
     plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", host)
     plan.description = (f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP "
                         "redirects to it" if cert else "HTTP only: the certificate step requests its certificate")
-    if plan.result is not None:
-        plan.result = {**plan.result, "https": None}
-    shape = plan.shape
-    plan.shape = (lambda outs: {**shape(outs), "https": None}) if shape else None
+    _mark(plan, {"https": None})
     return plan
+
+
+def _mark(plan: StepPlan, fields: dict[str, Any]) -> None:
+    """Adds `fields` to the plan's result, as planned and as its calls will make it."""
+    if plan.result is not None:
+        plan.result = {**plan.result, **fields}
+    shape = plan.shape
+    if shape is not None:
+        plan.shape = lambda outs: {**shape(outs), **fields}
 
 
 def _combined(step: str, parts: list[StepPlan], removals: list[Call], stale: list[str],
@@ -572,18 +597,22 @@ def _combined(step: str, parts: list[StepPlan], removals: list[Call], stale: lis
                     always=any(p.always for p in parts), description=described)
 
 
-def _https_rules(ctx: Ctx, domain: str, certificate_arn: str, extra: Optional[dict]) -> StepPlan:
+def _https_rules(ctx: Ctx, domain: str, certificate_arn: str, extra: Optional[dict], send_to: Optional[str] = None,
+                 to_https: bool = False) -> StepPlan:
     """The domain over HTTPS, its certificate issued: the environment's load balancer serves it on
     :443 (the first such certificate is the listener's default, the others are picked by SNI), a
-    rule there forwards the domain to the service, and its rule on :80 answers a 301 to HTTPS."""
+    rule there forwards the domain to the service, and its rule on :80 answers a 301 to HTTPS.
+    With `send_to` (a redirecting alias), both rules answer a 301 to that host instead."""
     ensure = Call("ensure_load_balancer", {"name": ctx.load_balancer_name, "network": ctx.results["network"],
                                            "certificate_arn": certificate_arn})
     https_listener = ctx.results["load_balancer"].get("https_listener_arn")
     if not https_listener:   # not made yet (or the worker's remembered answer is older than it)
         https_listener = (ctx.cloud.find_load_balancer(ctx.load_balancer_name) or {}).get("https_listener_arn")
     secure = _rule(ctx, "domain_rule", "listener rule (custom domain, HTTPS)", domain, extra,
-                   listener=https_listener or "(known after apply: load_balancer.https_listener_arn)")
-    plain = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, redirect=True)
+                   listener=https_listener or "(known after apply: load_balancer.https_listener_arn)",
+                   redirect=bool(send_to) and to_https, redirect_host=send_to)
+    plain = _rule(ctx, "domain_rule", "listener rule (custom domain)", domain, redirect=not send_to or to_https,
+                  redirect_host=send_to)
     changes = {**{f"https {k}": v for k, v in secure.changes.items()}, **plain.changes}
     if secure.action == "create":
         changes["https"] = [None, f"served with certificate {certificate_arn.rsplit('/', 1)[-1]}"]
@@ -591,15 +620,18 @@ def _https_rules(ctx: Ctx, domain: str, certificate_arn: str, extra: Optional[di
         call.kwargs["listener_arn"] = FromCall(0, "https_listener_arn")
     action: Action = "no-op" if secure.action == plain.action == "no-op" else ("create" if secure.action == "create"
                                                                                 else "update")
+    sent = {"redirects_to": send_to} if send_to else {}
     result = {"arn": (plain.result or {}).get("arn"), "host": domain,
               "https": {"certificate": certificate_arn, "rule_arn": (secure.result or {}).get("arn"),
-                        "listener_arn": https_listener}}
+                        "listener_arn": https_listener}, **sent}
+    said = (f"HTTPS with its certificate; both answer a 301 to {'https' if to_https else 'http'}://{send_to}"
+            if send_to else "HTTPS with its certificate; HTTP answers a 301 to HTTPS")
     return StepPlan("domain_rule", "listener rules (custom domain, HTTPS)", domain, action, changes,
                     [ensure] + secure.calls + plain.calls, result if action == "no-op" else None,
                     lambda outs: {"arn": outs[2], "host": domain,
                                   "https": {"certificate": certificate_arn, "rule_arn": outs[1],
-                                            "listener_arn": outs[0]["https_listener_arn"]}},
-                    always=True, description="HTTPS with its certificate; HTTP answers a 301 to HTTPS")
+                                            "listener_arn": outs[0]["https_listener_arn"]}, **sent},
+                    always=True, description=said)
 
 
 def _current_service(ctx: Ctx) -> Optional[dict[str, Any]]:

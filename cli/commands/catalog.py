@@ -451,6 +451,9 @@ Alias = Annotated[Optional[list[str]], typer.Option(
                                     "www.example.com (repeatable: the names given are all of them; each is verified "
                                     "by its own TXT record).")]
 NoAliases = Annotated[bool, typer.Option("--no-aliases", help="Remove every alias (the domain stays).")]
+RedirectAliases = Annotated[Optional[bool], typer.Option(
+    "--redirect-aliases/--serve-aliases", help="The aliases answer a 301 to the domain (same path and query), or "
+                                               "serve the service themselves (the default).")]
 AutoRollback = Annotated[Optional[str], typer.Option(
     "--auto-rollback", metavar="on|off|MINUTES[:RULES]",
     help="Roll a new release back by itself when an alert opens soon after it went live: on (within 15 min, "
@@ -573,7 +576,8 @@ def services_create(
     kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
-    schedule: Schedule = None, domain: Domain = None, alias: Alias = None, release_command: ReleaseCommand = None,
+    schedule: Schedule = None, domain: Domain = None, alias: Alias = None, redirect_aliases: RedirectAliases = None,
+    release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
@@ -604,6 +608,8 @@ def services_create(
         body["allowed_ips"] = list(allow_ip)
     if alias:
         body["aliases"] = list(alias)
+    if redirect_aliases is not None:
+        body["redirect_aliases"] = redirect_aliases
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -628,7 +634,9 @@ def services_create(
 
   launchbay services update web --allow-ip 203.0.113.0/24 --allow-ip 198.51.100.7   [dim]# the office and the VPN only[/dim]
 
-  launchbay services update web --domain example.com --alias www.example.com   [dim]# both, each verified[/dim]""")
+  launchbay services update web --domain example.com --alias www.example.com   [dim]# both, each verified[/dim]
+
+  launchbay services update web --redirect-aliases   [dim]# www.example.com answers 301 to example.com[/dim]""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -637,6 +645,7 @@ def services_update(
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
     schedule: Schedule = None, domain: Domain = None, alias: Alias = None, no_aliases: NoAliases = False,
+    redirect_aliases: RedirectAliases = None,
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
@@ -681,6 +690,8 @@ def services_update(
         raise typer.BadParameter("give --alias or --no-aliases, not both", param_hint="--no-aliases")
     if alias or no_aliases:
         body["aliases"] = list(alias or [])
+    if redirect_aliases is not None:
+        body["redirect_aliases"] = redirect_aliases
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)

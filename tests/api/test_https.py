@@ -164,3 +164,44 @@ def test_aliases_are_claimed_verified_routed_and_served_over_https_each_on_its_o
     assert status == 201
     _, plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")
     assert {s["step"]: s for s in plan["steps"]}["domain_rule"]["name"] == domain
+
+
+def test_aliases_can_redirect_to_the_domain_keeping_path_and_query(api, ports, launchbay_env, zone):  # noqa: F811
+    from tests.api.test_domains_api import publish_txt
+
+    a, org, prj = org_with_project(api)
+    domain, www = f"shop.{zone}", f"www.shop.{zone}"
+    _, svc = create(a, org, prj, domain=domain, aliases=[www], redirect_aliases=True)
+    assert svc["redirect_aliases"] is True
+    prove(a, org, svc["id"], launchbay_env, zone)
+    alias = a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")[1]["aliases"][0]
+    publish_txt(launchbay_env, zone, alias["verification"]["name"], alias["verification"]["value"])
+    assert a.call("POST", f"/orgs/{org}/services/{svc['id']}/domain/verify")[1]["aliases"][0]["status"] == "verified"
+    dep = deploy(a, ports, org, svc["id"])
+    assert dep["status"] == "live", dep.get("error")
+    listener = step(dep, "load_balancer")["result"]["listener_arn"]
+    (rule,) = rules_for(launchbay_env, listener, www)
+    config = rule["Actions"][0]["RedirectConfig"]
+    assert (config["Host"], config["Protocol"], config["StatusCode"], config["Path"]) == (domain, "HTTP", "HTTP_301", "/#{path}")
+    assert rules_for(launchbay_env, listener, domain)[0]["Actions"][0]["Type"] == "forward"
+    _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
+    assert "aliases" not in service["endpoints"]                     # it is not an address of its own
+
+    # the domain's certificate issued: the alias sends its visitors to https:// directly
+    issue(launchbay_env, domain, svc["id"])
+    issue(launchbay_env, www, svc["id"])
+    again = deploy(a, ports, org, svc["id"])
+    assert again["status"] == "live", again.get("error")
+    https = step(again, "domain_rule")["result"]["hosts"][1]["https"]
+    for arn in (listener, https["listener_arn"]):
+        config = rules_for(launchbay_env, arn, www)[0]["Actions"][0]["RedirectConfig"]
+        assert (config["Host"], config["Protocol"], config["Port"]) == (domain, "HTTPS", "443")
+    assert rules_for(launchbay_env, https["listener_arn"], domain)[0]["Actions"][0]["Type"] == "forward"
+
+    # off again: the alias serves the service itself
+    assert a.call("PATCH", f"/orgs/{org}/services/{svc['id']}", {"redirect_aliases": False})[1]["redirect_aliases"] is None
+    plan = a.call("GET", f"/orgs/{org}/services/{svc['id']}/plan")[1]
+    assert {s["step"]: s for s in plan["steps"]}["domain_rule"]["action"] == "update"
+    back = deploy(a, ports, org, svc["id"])
+    assert rules_for(launchbay_env, https["listener_arn"], www)[0]["Actions"][0]["Type"] == "forward"
+    assert back["status"] == "live"

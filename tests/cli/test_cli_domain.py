@@ -78,6 +78,8 @@ def test_aliases_are_set_shown_and_verified_each_with_its_own_record(cli, accoun
         publish_txt(launchbay_env, zone, name["verification"]["name"], name["verification"]["value"])
     verified = cli("domain", "verify", "web", "--json").json()
     assert verified["status"] == "verified" and verified["aliases"][0]["status"] == "verified"
+    assert cli("services", "update", "web", "--redirect-aliases", "--json").json()["redirect_aliases"] is True
+    assert cli("services", "update", "web", "--serve-aliases", "--json").json()["redirect_aliases"] is None
     said = cli("services", "update", "web", "--no-aliases").stdout
     assert "Updated web (aliases)" in said
     assert "aliases" not in cli("domain", "show", "web", "--json").json()
