@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Optional, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
@@ -166,6 +166,29 @@ class Source(BaseModel):
     branch: str = Field("main", max_length=200, description="built at its head, unless a deployment names a commit")
     dockerfile: str = Field("Dockerfile", max_length=300, description="path of the Dockerfile in the repository")
     context: str = Field(".", max_length=300, description="build context directory in the repository")
+    paths: Optional[list[str]] = Field(None, max_length=20, description=(
+        "watch paths: a push deploys the service only when it changes a file matching one of these (e.g. "
+        "services/api/**, shared/**, Dockerfile; * within a folder, ** across folders, a folder alone for all "
+        "below it); null: every push deploys it (a monorepo's other services' changes too)"))
+
+    @model_serializer(mode="wrap")
+    def _without_unset_paths(self, handler):
+        out = handler(self)
+        if isinstance(out, dict) and out.get("paths") is None:
+            out.pop("paths", None)   # sources without watch paths stay as they were stored before them
+        return out
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, v):
+        if v is None:
+            return v
+        bad = [p for p in v if not p or len(p) > 200 or p.startswith("/") or ".." in p.split("/")
+               or not re.match(r"^[A-Za-z0-9._*?/@+-]+$", p)]
+        if bad:
+            raise ValueError(f"source.paths: relative paths or globs in the repository such as services/api/** "
+                             f"(no leading /, no ..): {', '.join(repr(b) for b in bad[:3])}")
+        return list(dict.fromkeys(p.rstrip("/") or p for p in v)) or None
 
     @field_validator("repo")
     @classmethod

@@ -62,12 +62,20 @@ class Sender(BaseModel):
     login: str = Field("", max_length=200)
 
 
+class PushedCommit(BaseModel):
+    model_config = _LAX
+    added: list[str] = Field(default_factory=list)
+    modified: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
 class PushEvent(BaseModel):
     model_config = _LAX
     ref: str = Field(max_length=500)
     after: str = Field(pattern=r"^[0-9a-f]{40}$")
     deleted: bool = False
     head_commit: Optional[Commit] = None
+    commits: list[PushedCommit] = Field(default_factory=list)   # the files each changed (hooks/paths.py)
     repository: Repo
     sender: Sender = Sender()
 

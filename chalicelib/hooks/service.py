@@ -18,7 +18,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import BadRequest, DomainError, TooLarge, Unauthorized
 from chalicelib.core.ids import new_id, now_iso
-from chalicelib.hooks import github
+from chalicelib.hooks import github, paths
 from chalicelib.lifecycle import states
 from chalicelib.store.port import Conflict, iter_all
 
@@ -204,12 +204,19 @@ def on_push(ports: Ports, actor: Actor, delivery: dict[str, Any], push: github.P
     if not services:
         return {"skipped": f"no service of {', '.join(e['name'] for e in envs)} is built from "
                            f"{push.repository.full_name}"}
+    # a monorepo: services with watch paths deploy only when the push touches them
+    changed = paths.changed_files([c.model_dump() for c in push.commits])
+    left = {f"{s['name']} ({s.get('environment')})": why for s in services
+            if (why := paths.skip_reason(s, changed))}
+    services = [s for s in services if not paths.skip_reason(s, changed)]
+    if not services:
+        return {"skipped": "no service's watch paths changed", "unchanged": left}
     deployments = deploy(ports, actor, services, delivery, push.commit())
     from chalicelib.catalog.freezes import freeze_of
 
     frozen = [e["name"] for e in envs if freeze_of(e)]
     return {"branch": branch, "environments": [e["name"] for e in envs], "deployments": deployments,
-            **({"frozen": frozen} if frozen else {})}
+            **({"frozen": frozen} if frozen else {}), **({"unchanged": left} if left else {})}
 
 
 def public_delivery(doc: dict[str, Any]) -> dict[str, Any]:

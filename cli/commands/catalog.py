@@ -572,6 +572,7 @@ def services_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
     image: src.Image = None,
     repo: src.Repo = None, branch: src.Branch = None, dockerfile: src.Dockerfile = None, context: src.Context = None,
+    watch_path: src.WatchPath = None,
     build_arg: src.BuildArg = None,
     kind: Annotated[str, typer.Option("--kind", help="web, worker or cron.")] = "web",
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
@@ -585,7 +586,7 @@ def services_create(
     are set afterwards with `launchbay secrets set`."""
     if kind not in ("web", "worker", "cron"):
         raise typer.BadParameter("must be web, worker or cron", param_hint="--kind")
-    fields = src.source_fields(repo, branch, dockerfile, context)
+    fields = src.source_fields(repo, branch, dockerfile, context, watch_path)
     src.check_image_or_source(image, fields, build_arg)
     s = Session(json, org=org, project=project, env=env)
     body: dict[str, Any] = {"name": name, "kind": kind}
@@ -641,6 +642,7 @@ def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
     repo: src.Repo = None, branch: src.Branch = None, dockerfile: src.Dockerfile = None, context: src.Context = None,
+    watch_path: src.WatchPath = None,
     build_arg: src.BuildArg = None,
     port: Port = None, cpu: Cpu = None, memory: Memory = None, var: Var = None, command: Command = None,
     health_path: HealthPath = None, min_instances: MinInstances = None, max_instances: MaxInstances = None,
@@ -658,7 +660,7 @@ def services_update(
     from that repository; --branch, --dockerfile and --context change the source of a service
     that already builds from one. --var and --build-arg add to (or replace single) values;
     --unset-var removes one."""
-    fields = src.source_fields(repo, branch, dockerfile, context)
+    fields = src.source_fields(repo, branch, dockerfile, context, watch_path)
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
     src.check_image_or_source(image, fields, build_arg, svc.get("source"), required=False)

@@ -15,14 +15,20 @@ Context = Annotated[Optional[str], typer.Option("--context", help="With --repo: 
 BuildArg = Annotated[Optional[list[str]], typer.Option("--build-arg", metavar="KEY=VALUE",
                                                        help="With --repo: a build-time value, never given to the "
                                                             "running task (repeatable).")]
-SOURCE_OPTIONS = {"branch": "--branch", "dockerfile": "--dockerfile", "context": "--context"}
+WatchPath = Annotated[Optional[list[str]], typer.Option(
+    "--watch-path", metavar="GLOB", help="With --repo: a push deploys the service only when it changes a file here "
+                                         "(e.g. services/api/**; repeatable: the paths given are all of them). "
+                                         "--watch-path '' : every push deploys it again.")]
+SOURCE_OPTIONS = {"branch": "--branch", "dockerfile": "--dockerfile", "context": "--context", "paths": "--watch-path"}
 
 
 def source_fields(repo: Optional[str], branch: Optional[str], dockerfile: Optional[str],
-                  context: Optional[str]) -> dict[str, str]:
+                  context: Optional[str], watch_path: Optional[list[str]] = None) -> dict[str, Any]:
     """The `source` keys given on the command line (repo first), without the defaults."""
-    given = {"repo": repo, "branch": branch, "dockerfile": dockerfile, "context": context}
-    return {k: v for k, v in given.items() if v is not None}
+    given: dict[str, Any] = {"repo": repo, "branch": branch, "dockerfile": dockerfile, "context": context}
+    if watch_path is not None:
+        given["paths"] = [p for p in watch_path if p] or None   # '' alone: no watch paths
+    return {k: v for k, v in given.items() if v is not None or k == "paths"}
 
 
 def check_image_or_source(image: Optional[str], fields: dict[str, str], build_args: Optional[list[str]],

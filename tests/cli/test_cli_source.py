@@ -81,3 +81,15 @@ def test_image_or_repo_errors_name_the_option(cli, account):
     assert cli("services", "update", "web", "--var", "B=2", "--json").json()["env"] == {"A": "1", "B": "2"}
     not_hex = cli("deploy", "web", "--commit", "main", ok=False)
     assert not_hex.exit_code == 1 and "--commit" in not_hex.stderr and "hex" in not_hex.stderr
+
+
+def test_watch_paths_are_set_and_cleared(cli, account):
+    made = cli("services", "create", "api", "--repo", "acme/mono", "--port", "80", "--watch-path", "services/api/**",
+               "--watch-path", "shared", "--json").json()
+    assert made["source"]["paths"] == ["services/api/**", "shared"]
+    kept = cli("services", "update", "api", "--branch", "dev", "--json").json()   # other source options keep them
+    assert kept["source"]["paths"] == ["services/api/**", "shared"] and kept["source"]["branch"] == "dev"
+    cleared = cli("services", "update", "api", "--watch-path", "", "--json").json()
+    assert "paths" not in cleared["source"]
+    stray = cli("services", "create", "web", "--image", "nginx", "--port", "80", "--watch-path", "x", ok=False)
+    assert stray.exit_code == 1 and "--watch-path" in stray.stderr

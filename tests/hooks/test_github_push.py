@@ -271,3 +271,46 @@ def test_a_push_while_the_service_sleeps_is_deployed_once_it_wakes(hooked, ports
     _, logs = org.call("GET", f"/deployments/{resume['id']}/logs?after=0")
     assert f"deploying the push made while it slept: deployment #{pushed['number']}" in [l["message"] for l in logs["lines"]]
     assert run_to_end(ports, pushed["id"])["status"] == "live"
+
+
+def test_watch_paths_deploy_only_the_services_a_push_touches(hooked, ports):
+    """A monorepo: the web service watches services/web/** and shared/**, another service of the same
+    repository watches services/api; a push deploys each only when its files changed."""
+    org = hooked.org
+    status, web = org.call("PATCH", f"/services/{hooked.web['id']}", {"source": {
+        "repo": REPO, "branch": "master", "paths": ["services/web/**", "shared/"]}})
+    assert status == 200 and web["source"]["paths"] == ["services/web/**", "shared"]
+    api = org.service("shop", name="api")
+    status, _ = org.call("PATCH", f"/services/{api['id']}", {"source": {"repo": REPO, "branch": "master",
+                                                                          "paths": ["services/api"]}})
+    assert status == 200
+    status, err = org.call("PATCH", f"/services/{api['id']}", {"source": {"repo": REPO, "paths": ["../etc"]}})
+    assert status == 422 and "source" in err["error"]["field"]
+
+    def push(n: int, *files: str, commits: bool = True) -> dict:
+        body = payload("push")
+        body["after"] = body["head_commit"]["id"] = sha(n)
+        body["commits"] = [{**body["commits"][0], "added": [], "removed": [], "modified": list(files)}] if commits else []
+        status, out = hooked.deliver("push", body)
+        assert status == 202
+        return process(out["id"])
+
+    only_api = push(1, "services/api/main.go", "README.md")
+    assert len(only_api["deployments"]) == 1 and list(only_api["unchanged"]) == ["web (production)"]
+    assert deployments_of(ports, web["id"]) == [] and len(deployments_of(ports, api["id"])) == 1
+    shared = push(2, "shared/lib/util.py")                              # a folder alone: all below it
+    assert len(shared["deployments"]) == 1 and len(deployments_of(ports, web["id"])) == 1
+    nothing = push(3, "docs/index.md")
+    assert nothing["skipped"] == "no service's watch paths changed" and len(nothing["unchanged"]) == 2
+    unknown = push(4, commits=False)                                     # the event does not say: both deploy
+    assert len(unknown["deployments"]) == 2
+
+
+def test_watch_path_globs():
+    from chalicelib.hooks.paths import matches
+
+    assert matches("services/api/**", "services/api/cmd/main.go") and matches("services/api", "services/api/x.go")
+    assert matches("*.md", "README.md") and not matches("*.md", "docs/index.md")
+    assert matches("**/*.md", "docs/index.md") and matches("**/*.md", "README.md")
+    assert matches("Dockerfile", "Dockerfile") and not matches("Dockerfile", "web/Dockerfile")
+    assert not matches("services/api", "services/apigateway/x.go")
