@@ -71,6 +71,9 @@ def _switch(ports: Ports, actor: Actor, org_id: str, service: dict[str, Any], va
         audit.record(ports, actor, org_id, action, "service", service["id"],
                      {"message": value["message"]} if value else {})
     apply_rules(ports, new)
+    from chalicelib.notify import service as notify
+
+    notify.maintenance_changed(ports, new)
     return ports.store.collection("services").get(service["id"]) or new
 
 

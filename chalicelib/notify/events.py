@@ -21,6 +21,8 @@ ALERT_OPENED = "alert.opened"
 ALERT_RESOLVED = "alert.resolved"
 SERVICE_SUSPENDED = "service.suspended"   # (chalicelib/lifecycle/suspension.py)
 SERVICE_RESUMED = "service.resumed"
+SERVICE_MAINTENANCE = "service.maintenance"           # its hosts answer a maintenance page (deploys/maintenance.py)
+SERVICE_MAINTENANCE_OVER = "service.maintenance_over"  # and forward to it again
 ENVIRONMENT_FROZEN = "environment.frozen"       # a deploy freeze starts (catalog/environments.py)
 ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin, or a freeze window closed
 ENVIRONMENT_ASLEEP = "environment.asleep"       # its sleep schedule suspended its services (deploys/sleep.py),
@@ -28,8 +30,8 @@ ENVIRONMENT_AWAKE = "environment.awake"         # and resumed them: one event, n
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
 EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
-          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN,
-          ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE)
+          ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, SERVICE_MAINTENANCE, SERVICE_MAINTENANCE_OVER,
+          ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN, ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -58,6 +60,8 @@ WORDS: dict[str, str] = {
     ALERT_RESOLVED: "alert resolved",
     SERVICE_SUSPENDED: "was suspended",
     SERVICE_RESUMED: "was resumed",
+    SERVICE_MAINTENANCE: "is in maintenance",
+    SERVICE_MAINTENANCE_OVER: "is out of maintenance",
     ENVIRONMENT_FROZEN: "deploys are frozen",
     ENVIRONMENT_UNFROZEN: "deploys are no longer frozen",
     ENVIRONMENT_ASLEEP: "is asleep",

@@ -272,6 +272,17 @@ def service_changed(ports: Ports, service: dict[str, Any], change: str) -> Optio
     return emit(ports, service["org_id"], service.get("project_id"), kind, data)
 
 
+def maintenance_changed(ports: Ports, service: dict[str, Any]) -> Optional[str]:
+    """A web service went into maintenance (or changed its message), or out of it; after the
+    commit, never raises."""
+    on = service.get("maintenance")
+    data = {"service": {"id": service["id"], "name": service["name"], "kind": service.get("kind")},
+            "maintenance": dict(on) if on else None, "environment": service.get("environment") or "production",
+            "link": link(ports, f"/orgs/{service['org_id']}/services/{service['id']}")}
+    return emit(ports, service["org_id"], service.get("project_id"),
+                events.SERVICE_MAINTENANCE if on else events.SERVICE_MAINTENANCE_OVER, data)
+
+
 def environment_changed(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> Optional[str]:
     """A deploy freeze started or was lifted (catalog/freezes.py), or its sleep schedule put its
     services to sleep or woke them (deploys/sleep.py); after the commit, never raises."""

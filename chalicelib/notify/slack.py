@@ -19,6 +19,7 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.PREVIEW_CREATED: ":eyes:", events.PREVIEW_DELETED: ":wastebasket:", events.TEST: ":bell:",
          events.ALERT_OPENED: ":rotating_light:", events.ALERT_RESOLVED: ":large_green_circle:",
          events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:",
+         events.SERVICE_MAINTENANCE: ":construction:", events.SERVICE_MAINTENANCE_OVER: ":white_check_mark:",
          events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:",
          events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:"}
 
@@ -48,6 +49,9 @@ def text(event: dict[str, Any]) -> str:
         head = f"{icon} *{name}*{where} {words}: {_escape(alert.get('message') or alert.get('rule'))}"
     elif kind.startswith("service."):   # e.g. "*web* (staging) was suspended"
         head = f"{icon} *{name}*{where} {words}"
+        if kind == events.SERVICE_MAINTENANCE:   # what visitors read, and who put it there
+            m = data.get("maintenance") or {}
+            head += f": visitors get \"{_escape(m.get('message'))}\" (by {_escape(m.get('by'))})"
     elif kind.startswith("environment."):   # e.g. "*production*: deploys are frozen until ...: Black Friday"
         freeze = data.get("freeze") or {}
         until = f" until {_escape(freeze['until'])}" if freeze.get("until") else ""

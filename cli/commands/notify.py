@@ -51,7 +51,8 @@ def notify_add(
     slack: Annotated[bool, typer.Option("--slack", help="A Slack-compatible incoming webhook (default: a signed webhook).")] = False,
     event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.awaiting_approval, .approval_reminder, .approval_expired, .started, .building, .live, .failed, "
                       ".rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, "
-                      "service.resumed, environment.frozen, environment.unfrozen, environment.asleep, environment.awake.")] = None,
+                      "service.resumed, service.maintenance, service.maintenance_over, environment.frozen, "
+                      "environment.unfrozen, environment.asleep, environment.awake.")] = None,
     name: Annotated[str, typer.Option("--name", help="A label.")] = "",
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:

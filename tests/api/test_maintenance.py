@@ -3,6 +3,8 @@ balancer at once, its tasks running on; a deploy made meanwhile stays behind the
 forward again. Against moto, through the API."""
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -35,6 +37,9 @@ def test_maintenance_answers_a_page_at_once_survives_a_deploy_and_goes(api, port
     internal = step(dep, "listener_rule")["result"]["host"]
     assert answer(launchbay_env, listener, internal)["Type"] == "forward"
 
+    status, sub = a.call("POST", f"/orgs/{org}/projects/{prj}/notifications",
+                         {"kind": "webhook", "url": "https://ci.example.com/launchbay"})
+    assert status == 201, sub
     status, err = a.call("PUT", f"/orgs/{org}/services/{svc['id']}/maintenance", {"message": "x" * 501})
     assert status == 422 and err["error"]["field"] == "message"
     status, on = a.call("PUT", f"/orgs/{org}/services/{svc['id']}/maintenance",
@@ -66,6 +71,15 @@ def test_maintenance_answers_a_page_at_once_survives_a_deploy_and_goes(api, port
         assert answer(launchbay_env, listener, host)["Type"] == "forward"
     events = [e["action"] for e in a.call("GET", f"/orgs/{org}/audit?limit=50")[1]["items"]]
     assert "service.maintenance_on" in events and "service.maintenance_off" in events
+    # both told to the project's subscriptions: the events wait on the notify queue for a worker
+    import base64
+
+    import redis
+
+    queued = redis.Redis.from_url(launchbay_env["REDIS_URL"]).lrange(
+        f"{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}.notify", 0, -1)
+    told = " ".join(base64.b64decode(json.loads(m)["body"]).decode() for m in queued)
+    assert '"service.maintenance"' in told and '"service.maintenance_over"' in told
 
     _, worker = create(a, org, prj, name="jobs", kind="worker", port=None)
     status, err = a.call("PUT", f"/orgs/{org}/services/{worker['id']}/maintenance", {})

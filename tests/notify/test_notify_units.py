@@ -153,3 +153,12 @@ def test_slack_text_of_a_suspended_and_a_resumed_service():
         ":double_vertical_bar: *web* (staging) was suspended", "<https://lb.example.com/orgs/o/services/s|Open>"]
     assert slack.text({"type": events.SERVICE_RESUMED, "data": data}).splitlines()[0] == \
         ":arrow_forward: *web* (staging) was resumed"
+
+
+def test_slack_text_of_maintenance_on_and_off():
+    data = {"service": {"name": "web"}, "environment": "production", "link": "https://lb.example.com/orgs/o/services/s",
+            "maintenance": {"message": "Back at <14:00>", "by": "ana@acme.io"}}
+    assert slack.text({"type": events.SERVICE_MAINTENANCE, "data": data}).splitlines()[0] == \
+        ':construction: *web* (production) is in maintenance: visitors get "Back at &lt;14:00&gt;" (by ana@acme.io)'
+    assert slack.text({"type": events.SERVICE_MAINTENANCE_OVER, "data": {**data, "maintenance": None}}).splitlines()[0] == \
+        ":white_check_mark: *web* (production) is out of maintenance"

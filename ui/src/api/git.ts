@@ -27,7 +27,8 @@ export interface HookSecret { id: string; provider: "github"; url: string; secre
 export const EVENTS = [
   "deployment.awaiting_approval", "deployment.approval_reminder", "deployment.approval_expired", "deployment.started", "deployment.building", "deployment.live", "deployment.failed",
   "deployment.rolled_back", "preview.created", "preview.deleted", "alert.opened", "alert.resolved", "service.suspended",
-  "service.resumed", "environment.frozen", "environment.unfrozen", "environment.asleep", "environment.awake",
+  "service.resumed", "service.maintenance", "service.maintenance_over", "environment.frozen", "environment.unfrozen",
+  "environment.asleep", "environment.awake",
 ] as const;
 export type NotifyKind = "webhook" | "slack";
 export interface Subscription {

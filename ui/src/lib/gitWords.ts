@@ -39,6 +39,8 @@ export const EVENT_WORDS: Record<string, string> = {
   "alert.resolved": "an alert resolves",
   "service.suspended": "a service is suspended (nothing runs)",
   "service.resumed": "a suspended service runs again",
+  "service.maintenance": "a web service shows its maintenance page",
+  "service.maintenance_over": "a web service is out of maintenance",
   "environment.frozen": "an environment's deploys are frozen (with the reason)",
   "environment.unfrozen": "a deploy freeze is lifted, or its window closes",
   "environment.asleep": "an environment's sleep schedule suspends its services",
