@@ -63,10 +63,58 @@ class HealthCheck(BaseModel):
         return self
 
 
+class ScaleAt(BaseModel):
+    """From `at` on (a five-field cron in `timezone`), the service runs between these counts, until
+    the next entry's time: e.g. 0 8 * * 1-5 -> 4..10 and 0 20 * * 1-5 -> 1..4 (deploys/scaling.py)."""
+    model_config = _STRICT
+    at: str = Field(max_length=100, description="five cron fields: minute hour day-of-month month day-of-week")
+    min_instances: int = Field(ge=0, le=100)
+    max_instances: int = Field(ge=1, le=100)
+    timezone: str = Field("UTC", max_length=64, description="an IANA time zone, e.g. Europe/Berlin")
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v):
+        from chalicelib.catalog.windows import check_cron
+
+        check_cron(v)
+        from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
+
+        try:   # Application Auto Scaling takes EventBridge's form: the same refusals
+            to_eventbridge(v)
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
+        return " ".join(v.split())
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v):
+        from chalicelib.catalog.windows import zone
+
+        zone(v)
+        return v
+
+    @model_validator(mode="after")
+    def _counts(self):
+        if self.max_instances < self.min_instances:
+            raise ValueError("max_instances must be at least min_instances")
+        return self
+
+
 class Autoscaling(BaseModel):
     model_config = _STRICT
     cpu_target: float = Field(60.0, ge=10, le=95)
     requests_per_target: Optional[int] = Field(None, ge=1, le=100000)
+    schedule: list[ScaleAt] = Field(default_factory=list, max_length=10, description=(
+        "scheduled scaling: at these times the task counts change to the entry's (the service's own "
+        "min_instances/max_instances apply until the first entry fires); empty: none"))
+
+    @model_serializer(mode="wrap")
+    def _without_empty_schedule(self, handler):
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("schedule") and "schedule" not in self.model_fields_set:
+            out.pop("schedule", None)   # settings without one stay as they were stored before schedules
+        return out
 
 
 # the alert rules (chalicelib/observe/alerts.py DEFAULTS gives each its threshold), one name list for both

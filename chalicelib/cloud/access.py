@@ -34,6 +34,7 @@ _READ = [
     "route53:ListHostedZones", "route53:ListResourceRecordSets",
     "events:DescribeRule", "events:ListTargetsByRule",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:DescribeScheduledActions",
     "ecr:DescribeImages", "ecr:DescribeRepositories",
     "codebuild:BatchGetProjects", "codebuild:BatchGetBuilds", "logs:GetLogEvents",
     "cloudwatch:GetMetricData",
@@ -55,6 +56,7 @@ _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a gener
     "route53:ChangeResourceRecordSets",
     "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
     "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+    "application-autoscaling:PutScheduledAction", "application-autoscaling:DeleteScheduledAction",
     # private networking (cloud/discovery.py): Cloud Map makes the namespace's private hosted zone
     "servicediscovery:CreatePrivateDnsNamespace", "servicediscovery:DeleteNamespace", "servicediscovery:CreateService",
     "servicediscovery:DeleteService", "servicediscovery:DeregisterInstance", "servicediscovery:TagResource",

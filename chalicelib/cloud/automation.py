@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from chalicelib.cloud import naming
 from chalicelib.cloud.base import aws_tags, ignoring
@@ -91,6 +91,41 @@ class AutomationMixin(FoundationMixin):
             with ignoring("ObjectNotFoundException"):
                 aas.delete_scaling_policy(PolicyName=requests_policy, ServiceNamespace="ecs",
                                           ResourceId=resource, ScalableDimension=DIMENSION)
+
+    def ensure_scheduled_scaling(self, service_name: str, actions: list[dict[str, Any]]) -> list[str]:
+        """Exactly these scheduled actions on the service's scalable target ({name, schedule,
+        timezone, min, max}, deploys/scaling.py): each put (an upsert by name), ours not among them
+        deleted. -> their names."""
+        aas = self.client("application-autoscaling")
+        resource = naming.scaling_resource_id(self.cluster, service_name)
+        for a in actions:
+            aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=a["name"], ResourceId=resource,
+                                     ScalableDimension=DIMENSION, Schedule=a["schedule"], Timezone=a["timezone"],
+                                     ScalableTargetAction={"MinCapacity": a["min"], "MaxCapacity": a["max"]})
+        wanted = {a["name"] for a in actions}
+        for name in self._scheduled_names(service_name):
+            if name not in wanted:
+                with ignoring("ObjectNotFoundException"):
+                    aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=name, ResourceId=resource,
+                                                ScalableDimension=DIMENSION)
+        return sorted(wanted)
+
+    def _scheduled_names(self, service_name: str) -> list[str]:
+        return [a["name"] for a in self.scheduled_scaling(service_name)]
+
+    def scheduled_scaling(self, service_name: str) -> list[dict[str, Any]]:
+        """Our scheduled actions on the service's target, in ensure_scheduled_scaling's shape, by name."""
+        aas = self.client("application-autoscaling")
+        resource = naming.scaling_resource_id(self.cluster, service_name)
+        found = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=resource,
+                                               ScalableDimension=DIMENSION).get("ScheduledActions", [])
+        prefix = f"launchbay-{service_name}-at-"
+        return sorted(({"name": a["ScheduledActionName"], "schedule": a.get("Schedule"),
+                        "timezone": a.get("Timezone") or "UTC",
+                        "min": (a.get("ScalableTargetAction") or {}).get("MinCapacity"),
+                        "max": (a.get("ScalableTargetAction") or {}).get("MaxCapacity")}
+                       for a in found if a.get("ResourceId") == resource
+                       and a["ScheduledActionName"].startswith(prefix)), key=lambda a: a["name"])
 
     def _put_policy(self, resource: str, name: str, target: float, metric: dict[str, str]) -> None:
         self.client("application-autoscaling").put_scaling_policy(

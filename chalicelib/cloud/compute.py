@@ -241,9 +241,16 @@ class ComputeMixin(FoundationMixin):
         if svc is None:
             return False
         if self._scalable_range(name) is not None:
-            self.client("application-autoscaling").register_scalable_target(
-                ServiceNamespace="ecs", ResourceId=naming.scaling_resource_id(self.cluster, name),
-                ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+            aas, resource = self.client("application-autoscaling"), naming.scaling_resource_id(self.cluster, name)
+            aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
+                                         ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+            # a scheduled scale-up (deploys/scaling.py) would start tasks again: the resume puts them back
+            for a in aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=resource,
+                                                    ScalableDimension="ecs:service:DesiredCount").get("ScheduledActions", []):
+                if a.get("ResourceId") == resource and a["ScheduledActionName"].startswith(f"launchbay-{name}-at-"):
+                    with ignoring("ObjectNotFoundException"):
+                        aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=a["ScheduledActionName"],
+                                                    ResourceId=resource, ScalableDimension="ecs:service:DesiredCount")
         if svc.get("desiredCount"):
             self.client("ecs").update_service(cluster=self.cluster, service=name, desiredCount=0)
         return True

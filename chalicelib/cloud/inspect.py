@@ -272,6 +272,7 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION).get("ScalingPolicies", [])
             if p.get("ResourceId") == resource]  # check ourselves: moto may ignore the filters
         return {"min": scalable[0]["MinCapacity"], "max": scalable[0]["MaxCapacity"],
+                "scheduled": self.scheduled_scaling(service_name),
                 "policies": sorted(p["PolicyName"] for p in policies),
                 "targets": {p["PolicyName"]: (p.get("TargetTrackingScalingPolicyConfiguration") or {}).get("TargetValue")
                             for p in policies}}

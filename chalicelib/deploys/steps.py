@@ -689,9 +689,15 @@ def ecs_service(ctx: Ctx) -> StepPlan:
 
 
 def autoscaling(ctx: Ctx) -> StepPlan:
+    from chalicelib.deploys import scaling as scheduled
+
     spec, web = ctx.spec, ctx.dep["kind"] == "web"
     scaling = spec.get("autoscaling") or {}
     lo, hi = max(spec.get("min_instances", 1), 1), spec.get("max_instances", 1)
+    schedule = scaling.get("schedule") or []
+    now_in = scheduled.in_force(schedule) if schedule else None
+    if now_in:   # the range the schedule set last: a deploy at 10:00 keeps the 08:00 scale-up
+        lo, hi = max(now_in["min_instances"], 1), now_in["max_instances"]
     if hi <= spec.get("min_instances", 1) and not scaling:
         return StepPlan("autoscaling", "autoscaling", ctx.names.service, "skip", {}, [],
                         {"skipped": "min_instances equals max_instances"})
@@ -707,9 +713,19 @@ def autoscaling(ctx: Ctx) -> StepPlan:
               "cpu_target": scaling.get("cpu_target", 60.0), "requests_per_target": requests,
               "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
               "load_balancer_arn": ctx.results["load_balancer"]["arn"] if web else None}
-    result = {"min": spec.get("min_instances"), "max": hi}
-    return _plan("autoscaling", "autoscaling", ctx.names.service, current, changes,
-                 [Call("ensure_autoscaling", kwargs)], result, lambda outs: result)
+    actions = scheduled.actions(ctx.names.service, schedule)
+    calls = [Call("ensure_autoscaling", kwargs)]
+    if actions or (found or {}).get("scheduled"):   # put, or take away what an earlier schedule left
+        calls.append(Call("ensure_scheduled_scaling", {"service_name": ctx.names.service, "actions": actions}))
+        if found and found.get("scheduled") != actions:
+            changes["scheduled"] = [_schedule_words(found.get("scheduled") or []), _schedule_words(actions)]
+    result = {"min": spec.get("min_instances"), "max": hi, **({"scheduled": [a["name"] for a in actions],
+                                                                 "in_force": now_in} if actions else {})}
+    return _plan("autoscaling", "autoscaling", ctx.names.service, current, changes, calls, result, lambda outs: result)
+
+
+def _schedule_words(actions: list[dict[str, Any]]) -> list[str]:
+    return [f"{a['schedule']} {a['timezone']}: {a['min']}..{a['max']} tasks" for a in actions]
 
 
 def certificate(ctx: Ctx) -> StepPlan:

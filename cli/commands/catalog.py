@@ -454,6 +454,26 @@ NoAliases = Annotated[bool, typer.Option("--no-aliases", help="Remove every alia
 RedirectAliases = Annotated[Optional[bool], typer.Option(
     "--redirect-aliases/--serve-aliases", help="The aliases answer a 301 to the domain (same path and query), or "
                                                "serve the service themselves (the default).")]
+ScaleAt = Annotated[Optional[list[str]], typer.Option(
+    "--scale-at", metavar="'CRON=MIN:MAX'", help="Scheduled scaling: from this cron time on (five fields), run MIN..MAX "
+    "tasks, e.g. '0 8 * * 1-5=4:10' and '0 20 * * 1-5=1:4' (repeatable: the entries given are all of them; "
+    "--scale-at '' removes them). Read in --scale-timezone.")]
+ScaleTimezone = Annotated[Optional[str], typer.Option("--scale-timezone", metavar="TZ",
+                                                      help="The time zone of --scale-at (IANA, default UTC).")]
+
+
+def scale_at_body(entries: list[str], tz: Optional[str]) -> list[dict[str, Any]]:
+    """--scale-at 'CRON=MIN:MAX' as the API's autoscaling.schedule entries; the API checks the cron."""
+    out = []
+    for raw in (e for e in entries if e.strip()):
+        at, sep, counts = raw.rpartition("=")
+        lo, colon, hi = counts.partition(":")
+        if not sep or not colon or not lo.strip().isdigit() or not hi.strip().isdigit() or not at.strip():
+            raise typer.BadParameter(f"{raw!r}: give 'CRON=MIN:MAX', e.g. '0 8 * * 1-5=4:10'", param_hint="--scale-at")
+        out.append({"at": at.strip(), "min_instances": int(lo), "max_instances": int(hi), "timezone": tz or "UTC"})
+    return out
+
+
 AutoRollback = Annotated[Optional[str], typer.Option(
     "--auto-rollback", metavar="on|off|MINUTES[:RULES]",
     help="Roll a new release back by itself when an alert opens soon after it went live: on (within 15 min, "
@@ -580,6 +600,7 @@ def services_create(
     schedule: Schedule = None, domain: Domain = None, alias: Alias = None, redirect_aliases: RedirectAliases = None,
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
+    scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -611,6 +632,8 @@ def services_create(
         body["aliases"] = list(alias)
     if redirect_aliases is not None:
         body["redirect_aliases"] = redirect_aliases
+    if scale_at:
+        body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
     svc = s.client.post(s.project_path("/services"), body)
     s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
                                          f"deploy it with `launchbay deploy {svc['name']}`"))
@@ -637,7 +660,9 @@ def services_create(
 
   launchbay services update web --domain example.com --alias www.example.com   [dim]# both, each verified[/dim]
 
-  launchbay services update web --redirect-aliases   [dim]# www.example.com answers 301 to example.com[/dim]""")
+  launchbay services update web --redirect-aliases   [dim]# www.example.com answers 301 to example.com[/dim]
+
+  launchbay services update web --scale-at '0 8 * * 1-5=4:10' --scale-at '0 20 * * 1-5=1:4' --scale-timezone Europe/Berlin""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -650,6 +675,7 @@ def services_update(
     redirect_aliases: RedirectAliases = None,
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
+    scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -694,6 +720,8 @@ def services_update(
         body["aliases"] = list(alias or [])
     if redirect_aliases is not None:
         body["redirect_aliases"] = redirect_aliases
+    if scale_at is not None:   # the entries given are all of them ('' alone: none)
+        body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)

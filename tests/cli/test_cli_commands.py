@@ -271,3 +271,18 @@ def test_envs_clone_names_the_secrets_it_did_not_copy(cli, account):
     assert "Secrets not copied, set them before deploying: DATABASE_URL" in out and "hunter2" not in out
     copied = cli("envs", "clone", "production", "qa", "--with-secrets").stdout
     assert "Secrets not copied" not in copied
+
+
+def test_scheduled_scaling_from_the_cli(cli, account):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80", "--max", "4")
+    got = cli("services", "update", "web", "--scale-at", "0 8 * * 1-5=4:10", "--scale-at", "0 20 * * 1-5=1:4",
+              "--scale-timezone", "Europe/Berlin", "--json").json()
+    assert got["autoscaling"]["schedule"] == [
+        {"at": "0 8 * * 1-5", "min_instances": 4, "max_instances": 10, "timezone": "Europe/Berlin"},
+        {"at": "0 20 * * 1-5", "min_instances": 1, "max_instances": 4, "timezone": "Europe/Berlin"}]
+    bad = cli("services", "update", "web", "--scale-at", "0 8 * * 1-5", ok=None)
+    assert bad.exit_code != 0 and "CRON=MIN:MAX" in bad.stderr
+    refused = cli("services", "update", "web", "--scale-at", "61 8 * * *=1:2", ok=None)
+    assert refused.exit_code == 1 and "schedule" in refused.stderr
+    cleared = cli("services", "update", "web", "--scale-at", "", "--json").json()
+    assert not cleared["autoscaling"].get("schedule")

@@ -1,0 +1,45 @@
+"""Scheduled scaling (a service's `autoscaling.schedule`): at each entry's cron time, in its time
+zone, Application Auto Scaling sets the service's task range to the entry's; target tracking then
+scales within it. E.g. weekdays 08:00 -> 4..10 tasks, 20:00 -> 1..4.
+
+A deploy registers the scalable target with the range in force *now* (the entry that fired last;
+before any fired, the service's own min/max), or it would undo the morning's scale-up until the
+evening's entry fires. Pure functions of the schedule and a moment, and the scheduled actions'
+shape the Cloud adapter writes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+
+def action_name(service_name: str, i: int) -> str:
+    """The scheduled action of the i-th entry (ours start launchbay-<service>-at-: stale ones are found)."""
+    return f"launchbay-{service_name}-at-{i}"
+
+
+def actions(service_name: str, schedule: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[{name, schedule (EventBridge's cron form, as Application Auto Scaling takes it), timezone,
+    min, max}] of the entries."""
+    from chalicelib.catalog.schedule import to_eventbridge
+
+    return [{"name": action_name(service_name, i), "schedule": to_eventbridge(e["at"]),
+             "timezone": e.get("timezone") or "UTC", "min": int(e["min_instances"]), "max": int(e["max_instances"])}
+            for i, e in enumerate(schedule)]
+
+
+def in_force(schedule: list[dict[str, Any]], at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
+    """The entry that fired last before `at` (now), looking back a week at most; None if none did
+    (a schedule whose entries all fire less than weekly and not lately)."""
+    from cronsim import CronSim
+
+    from chalicelib.catalog.windows import zone
+
+    at = at or datetime.now(timezone.utc)
+    best: Optional[tuple[datetime, dict[str, Any]]] = None
+    for entry in schedule:
+        local = at.astimezone(zone(entry.get("timezone") or "UTC"))
+        fired = next(CronSim(entry["at"], local + timedelta(seconds=1), reverse=True))
+        if at - fired <= timedelta(days=7) and (best is None or fired > best[0]):
+            best = (fired, entry)
+    return best[1] if best else None
