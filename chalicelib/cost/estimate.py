@@ -112,6 +112,13 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
         lines = _task_lines(p, spec, hours, hours, place.public_ip)
     else:
         lo, hi = spec.get("min_instances") or 0, max(spec.get("max_instances") or 0, spec.get("min_instances") or 0)
+        timed = (spec.get("autoscaling") or {}).get("schedule")
+        if timed:   # scheduled scaling: the ranges it sets, weighted by how long each holds in a week
+            from chalicelib.deploys.scaling import average_range
+
+            lo, hi = (round(x, 2) for x in average_range(timed, (lo, hi)))
+            assumptions.append(f"scheduled scaling: {lo:g} task(s) at the minimum and {hi:g} at the maximum on "
+                               "average over the week")
         awake = 1.0 - place.asleep
         if place.asleep:
             assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, {awake * HOURS_PER_MONTH:.0f} hours "

@@ -13,7 +13,7 @@ from chalicelib.lifecycle.states import SUSPENDED
 from chalicelib.store.port import iter_all
 
 # what an estimate reads of a service (a live release's spec carries the same keys)
-PRICED_FIELDS = ("kind", "cpu", "memory", "min_instances", "max_instances", "schedule")
+PRICED_FIELDS = ("kind", "cpu", "memory", "min_instances", "max_instances", "schedule", "autoscaling")
 
 
 def region_of(ports: Ports, env: Optional[dict[str, Any]]) -> str:

@@ -43,3 +43,30 @@ def in_force(schedule: list[dict[str, Any]], at: Optional[datetime] = None) -> O
         if at - fired <= timedelta(days=7) and (best is None or fired > best[0]):
             best = (fired, entry)
     return best[1] if best else None
+
+
+def average_range(schedule: list[dict[str, Any]], base: tuple[int, int]) -> tuple[float, float]:
+    """The task range averaged over a reference week (min and max, time-weighted): what the cost
+    estimate prices. `base`: the service's own range, in force until an entry first fires."""
+    from cronsim import CronSim
+
+    from chalicelib.catalog.windows import REFERENCE_WEEK, zone
+
+    start, end = REFERENCE_WEEK, REFERENCE_WEEK + timedelta(days=7)
+    first = in_force(schedule, start)
+    current = (first["min_instances"], first["max_instances"]) if first else base
+    changes: list[tuple[datetime, tuple[int, int]]] = []
+    for entry in schedule:
+        for moment in CronSim(entry["at"], start.astimezone(zone(entry.get("timezone") or "UTC"))):
+            if moment >= end or len(changes) > 5000:
+                break
+            changes.append((moment, (entry["min_instances"], entry["max_instances"])))
+    lo = hi = 0.0
+    at = start
+    for moment, counts in sorted(changes, key=lambda c: c[0]):
+        span = (moment - at).total_seconds()
+        lo, hi, at, current = lo + span * current[0], hi + span * current[1], moment, counts
+    span = (end - at).total_seconds()
+    lo, hi = lo + span * current[0], hi + span * current[1]
+    week = (end - start).total_seconds()
+    return lo / week, hi / week

@@ -189,3 +189,17 @@ def test_every_offered_resource_size_has_a_price_in_every_region():
         for kind in KINDS.values():
             for size in kind.sizes or (None,):
                 assert resource_estimate({"kind": kind.name, "size": size, "storage_gb": 20}, region)["monthly_min"] > 0
+
+
+def test_scheduled_scaling_is_priced_by_how_long_each_range_holds():
+    from chalicelib.deploys.scaling import average_range
+
+    day = {"at": "0 8 * * 1-5", "min_instances": 4, "max_instances": 10, "timezone": "UTC"}
+    night = {"at": "0 20 * * 1-5", "min_instances": 1, "max_instances": 4, "timezone": "UTC"}
+    lo, hi = average_range([day, night], (1, 4))
+    assert round(lo, 3) == round((60 * 4 + 108 * 1) / 168, 3) and round(hi, 3) == round((60 * 10 + 108 * 4) / 168, 3)
+    worker = {**WEB, "kind": "worker", "min_instances": 1, "max_instances": 4}
+    plain = service_estimate(worker, Placement("us-east-1"))
+    timed = service_estimate({**worker, "autoscaling": {"schedule": [day, night]}}, Placement("us-east-1"))
+    assert timed["monthly_min"] > plain["monthly_min"] and timed["monthly_max"] > plain["monthly_max"]
+    assert any("scheduled scaling: 2.07 task(s) at the minimum" in a for a in timed["assumptions"])
