@@ -18,7 +18,7 @@ from typing import Any, Optional
 from chalicelib.core import security
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, now_iso
-from chalicelib.notify import signing, slack, urls
+from chalicelib.notify import signing, slack, teams, urls
 from chalicelib.notify.service import DELIVERIES, SUBS
 
 log = logging.getLogger("launchbay.notify")
@@ -53,7 +53,7 @@ class Sent:
 
 
 def body_for(sub: dict[str, Any], event: dict[str, Any]) -> bytes:
-    doc = slack.payload(event) if sub["kind"] == "slack" else event
+    doc = slack.payload(event) if sub["kind"] == "slack" else teams.payload(event) if sub["kind"] == "teams" else event
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 

@@ -24,7 +24,9 @@ def _check_events(v: Optional[list[str]]) -> Optional[list[str]]:
 
 class SubscriptionIn(BaseModel):
     model_config = _STRICT
-    kind: Literal["webhook", "slack"] = Field(description="webhook (signed JSON) or slack (an incoming webhook)")
+    kind: Literal["webhook", "slack", "teams"] = Field(description="webhook (signed JSON), slack (a Slack-compatible "
+                                                       "incoming webhook) or teams (a Microsoft Teams Workflows "
+                                                       "webhook: an Adaptive Card)")
     url: str = Field(min_length=1, max_length=2048, description="https:// receiver; http://127.0.0.1 in local mode")
     name: str = Field("", max_length=100)
     events: list[str] = Field(default_factory=lambda: [events.ALL], max_length=20, description=EVENTS_HELP)

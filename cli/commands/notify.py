@@ -45,10 +45,13 @@ def notify_list(org: Org = None, project: Project = None, json: Json = False) ->
 
   launchbay notify add https://ci.example.com/launchbay --event deployment.live --event deployment.failed
 
-  launchbay notify add https://hooks.slack.com/services/T/B/X --slack --name team-chat""")
+  launchbay notify add https://hooks.slack.com/services/T/B/X --slack --name team-chat
+
+  launchbay notify add 'https://prod-00.westus.logic.azure.com:443/workflows/…' --teams --event deployment.failed""")
 def notify_add(
     url: Annotated[str, typer.Argument(help="The receiver: https://...")],
     slack: Annotated[bool, typer.Option("--slack", help="A Slack-compatible incoming webhook (default: a signed webhook).")] = False,
+    teams: Annotated[bool, typer.Option("--teams", help="A Microsoft Teams Workflows webhook (an Adaptive Card).")] = False,
     event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.awaiting_approval, .approval_reminder, .approval_expired, .started, .building, .live, .failed, "
                       ".rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, "
                       "service.resumed, service.maintenance, service.maintenance_over, environment.frozen, "
@@ -57,8 +60,10 @@ def notify_add(
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Subscribe a receiver. A webhook's signing secret is printed this once: keep it."""
+    if slack and teams:
+        raise typer.BadParameter("give --slack or --teams, not both", param_hint="--teams")
     s = Session(json, org=org, project=project)
-    body: dict = {"kind": "slack" if slack else "webhook", "url": url, "name": name}
+    body: dict = {"kind": "slack" if slack else "teams" if teams else "webhook", "url": url, "name": name}
     if event:
         body["events"] = event
     got = s.client.post(_path(s), body)

@@ -41,16 +41,20 @@ def _settled(org, project_id, sub_id, count):
 def test_a_deploy_reaches_signed_webhooks_and_slack(make_org, ports, notify_worker):
     org = make_org()
     prj = org.project()
-    with Receiver() as hook, Receiver() as chat:
+    with Receiver() as hook, Receiver() as chat, Receiver() as channel:
         sub = _subscribe(org, prj["id"], kind="webhook", url=hook.url("/launchbay"))
         slack_sub = _subscribe(org, prj["id"], kind="slack", url=chat.url("/slack"), events=[events.LIVE])
+        _subscribe(org, prj["id"], kind="teams", url=channel.url("/teams"), events=[events.LIVE])
         _subscribe(org, prj["id"], kind="webhook", url=hook.url("/off"), enabled=False)
         dep = org.deploy(ports, org.service())
         assert dep["status"] == "live"
         got = hook.wait(2)
         chat_got = chat.wait(1)
+        card = channel.wait(1)[0].json()["attachments"][0]["content"]
         time.sleep(1)   # nothing more arrives: the disabled subscription and the Slack filter hold
         assert len(hook.requests) == 2 and len(chat.requests) == 1, (hook.events(), chat.events())
+    # Teams: an Adaptive Card with the same words
+    assert card["body"][0]["text"] == "**web** (production) is live: deployment #1, image nginx:1.27"
     by_event = {r.headers["launchbay-event"]: r for r in got}
     assert set(by_event) == {events.STARTED, events.LIVE}, notify_worker.output()[-2000:]
     for kind, req in by_event.items():

@@ -162,3 +162,17 @@ def test_slack_text_of_maintenance_on_and_off():
         ':construction: *web* (production) is in maintenance: visitors get "Back at &lt;14:00&gt;" (by ana@acme.io)'
     assert slack.text({"type": events.SERVICE_MAINTENANCE_OVER, "data": {**data, "maintenance": None}}).splitlines()[0] == \
         ":white_check_mark: *web* (production) is out of maintenance"
+
+
+def test_teams_gets_an_adaptive_card_with_the_slack_words_in_markdown():
+    from chalicelib.notify import teams
+
+    data = {"service": {"name": "web"}, "environment": "production", "link": "https://lb.example.com/orgs/o/services/s",
+            "maintenance": {"message": "Back at <14:00>", "by": "ana@acme.io"}}
+    card = teams.payload({"type": events.SERVICE_MAINTENANCE, "data": data})
+    assert card["type"] == "message"
+    content = card["attachments"][0]["content"]
+    assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert content["body"][0]["text"] == '**web** (production) is in maintenance: visitors get "Back at <14:00>" (by ana@acme.io)'
+    assert content["actions"] == [{"type": "Action.OpenUrl", "title": "Open in Launchbay",
+                                   "url": "https://lb.example.com/orgs/o/services/s"}]

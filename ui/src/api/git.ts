@@ -30,7 +30,7 @@ export const EVENTS = [
   "service.resumed", "service.maintenance", "service.maintenance_over", "environment.frozen", "environment.unfrozen",
   "environment.asleep", "environment.awake",
 ] as const;
-export type NotifyKind = "webhook" | "slack";
+export type NotifyKind = "webhook" | "slack" | "teams";
 export interface Subscription {
   id: string; project_id: string; kind: NotifyKind; name: string; url_hint: string; events: string[]; enabled: boolean;
   created: string; updated: string; secret_rotated: string | null; signed: boolean; secret?: string;

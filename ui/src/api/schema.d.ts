@@ -1530,6 +1530,11 @@ export interface components {
              * @default null
              */
             requests_per_target?: number | null;
+            /**
+             * Schedule
+             * @description scheduled scaling: at these times the task counts change to the entry's (the service's own min_instances/max_instances apply until the first entry fires); empty: none
+             */
+            schedule?: components["schemas"]["ScaleAt"][];
         };
         /** AwsAccountIn */
         AwsAccountIn: {
@@ -2218,6 +2223,28 @@ export interface components {
              */
             command?: string[] | null;
         };
+        /**
+         * ScaleAt
+         * @description From `at` on (a five-field cron in `timezone`), the service runs between these counts, until
+         *     the next entry's time: e.g. 0 8 * * 1-5 -> 4..10 and 0 20 * * 1-5 -> 1..4 (deploys/scaling.py).
+         */
+        ScaleAt: {
+            /**
+             * At
+             * @description five cron fields: minute hour day-of-month month day-of-week
+             */
+            at: string;
+            /** Max Instances */
+            max_instances: number;
+            /** Min Instances */
+            min_instances: number;
+            /**
+             * Timezone
+             * @description an IANA time zone, e.g. Europe/Berlin
+             * @default UTC
+             */
+            timezone?: string;
+        };
         /** SecretIn */
         SecretIn: {
             /** Value */
@@ -2327,6 +2354,12 @@ export interface components {
              */
             port?: number | null;
             /**
+             * Redirect Aliases
+             * @description the aliases answer a 301 to the domain (same path and query; https:// once the domain is served so) instead of serving the service themselves: one address for search engines and cookies
+             * @default null
+             */
+            redirect_aliases?: boolean | null;
+            /**
              * Release Command
              * @description run as one task of the new release before each deploy rolls out (migrations); a non-zero exit stops the deploy and the old release keeps serving; null: none
              * @default null
@@ -2433,6 +2466,12 @@ export interface components {
              */
             port?: number | null;
             /**
+             * Redirect Aliases
+             * @description the aliases answer a 301 to the domain (same path and query; https:// once the domain is served so) instead of serving the service themselves: one address for search engines and cookies
+             * @default null
+             */
+            redirect_aliases?: boolean | null;
+            /**
              * Release Command
              * @description run as one task of the new release before each deploy rolls out (migrations); a non-zero exit stops the deploy and the old release keeps serving; null: none
              * @default null
@@ -2523,6 +2562,12 @@ export interface components {
              */
             dockerfile?: string;
             /**
+             * Paths
+             * @description watch paths: a push deploys the service only when it changes a file matching one of these (e.g. services/api/**, shared/**, Dockerfile; * within a folder, ** across folders, a folder alone for all below it); null: every push deploys it (a monorepo's other services' changes too)
+             * @default null
+             */
+            paths?: string[] | null;
+            /**
              * Repo
              * @description owner/name of the git repository
              */
@@ -2537,15 +2582,15 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
              */
             events?: string[];
             /**
              * Kind
-             * @description webhook (signed JSON) or slack (an incoming webhook)
+             * @description webhook (signed JSON), slack (a Slack-compatible incoming webhook) or teams (a Microsoft Teams Workflows webhook: an Adaptive Card)
              * @enum {string}
              */
-            kind: "webhook" | "slack";
+            kind: "webhook" | "slack" | "teams";
             /**
              * Name
              * @default
@@ -2566,7 +2611,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
              * @default null
              */
             events?: string[] | null;

@@ -146,3 +146,31 @@ test("a subscription: disable, send test and watch its delivery settle, edit the
   await waitFor(() => expect(screen.queryByRole("article", { name: "builds" })).toBeNull());
   expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(1);
 }, 20_000);
+
+test("add a Microsoft Teams channel: its kind sent, no signing secret, the card says Teams", async () => {
+  session.set("t");
+  let items: Subscription[] = [];
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${SUBS}`]: () => [200, { items, next: null }],
+    [`POST ${SUBS}`]: async (req) => {
+      const body = await req.json() as { kind: "teams"; name: string; events: string[] };
+      const made = sub({ kind: body.kind, name: body.name, events: body.events, url_hint: "https://prod-00.westus.logic.azure.com/…" });
+      items = [made];
+      return [201, made];
+    },
+  });
+  renderAt("/orgs/o/projects/p/notifications");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a subscription" }));
+  const form = screen.getByRole("form", { name: "Add a subscription" });
+  await user.selectOptions(within(form).getByLabelText("Kind"), "teams");
+  expect(within(form).getByText(/When a Teams webhook request is received/)).toBeTruthy();
+  await user.type(within(form).getByLabelText("URL"), "https://prod-00.westus.logic.azure.com:443/workflows/x");
+  await user.type(within(form).getByLabelText("Name"), "ops");
+  await user.click(within(form).getByRole("button", { name: "Subscribe" }));
+  const card = await screen.findByRole("article", { name: "ops" });
+  expect(card.textContent).toContain("Microsoft Teams · to https://prod-00.westus.logic.azure.com/…");
+  expect(screen.queryByRole("region", { name: "Signing secret" })).toBeNull();
+  expect((calls.find((c) => c.method === "POST")?.body as { kind: string }).kind).toBe("teams");
+});

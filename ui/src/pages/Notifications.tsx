@@ -110,11 +110,12 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
           <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as NotifyKind })}>
             <option value="webhook">Webhook (JSON, signed)</option>
             <option value="slack">Slack incoming webhook</option>
+            <option value="teams">Microsoft Teams (Workflows webhook)</option>
           </select>
         </Field>
       )}
       <Field label="URL" error={err?.forField("url")}
-        hint={sub ? `Now ${sub.url_hint}; leave empty to keep it.` : v.kind === "slack" ? "https://hooks.slack.com/services/…" : "An https:// address on the internet (http://127.0.0.1:PORT in local mode)."}>
+        hint={sub ? `Now ${sub.url_hint}; leave empty to keep it.` : v.kind === "slack" ? "https://hooks.slack.com/services/…" : v.kind === "teams" ? "The Workflows webhook's https:// URL (\"When a Teams webhook request is received\")" : "An https:// address on the internet (http://127.0.0.1:PORT in local mode)."}>
         <input value={v.url} onChange={(e) => setV({ ...v, url: e.target.value })} autoComplete="off" className="mono" inputMode="url" />
       </Field>
       <Field label="Name" hint="Optional, to tell subscriptions apart." error={err?.forField("name")}>
@@ -178,7 +179,7 @@ function SubscriptionCard({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
         <span className={`badge ${sub.enabled ? "badge-ok" : "badge-idle"}`}>{sub.enabled ? "enabled" : "disabled"}</span>
       </div>
       <p className="muted">
-        {sub.kind === "webhook" ? "Webhook, signed" : "Slack"} · to <span className="mono">{sub.url_hint}</span> · {eventsText(sub.events)}
+        {sub.kind === "webhook" ? "Webhook, signed" : sub.kind === "teams" ? "Microsoft Teams" : "Slack"} · to <span className="mono">{sub.url_hint}</span> · {eventsText(sub.events)}
         {sub.kind === "webhook" && sub.secret_rotated ? ` · secret set ${ago(sub.secret_rotated)}` : ""}
       </p>
       <div className="row-actions">
