@@ -700,3 +700,53 @@ test("aliases on edit: shown, nothing changed sends none, a name added is sent, 
   await waitFor(() => expect(patches()).toHaveLength(4));
   expect(patches()[3]).toEqual({ aliases: null });   // none
 });
+
+const BASELINE = "Judge errors against the live release";
+
+test("a canary's baseline on edit: ticked and explained, sent as baseline: true, said in the summary; unticked, sent without it", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [] } };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { canary?: Record<string, unknown> };
+      // the API fills the canary's defaults in: no baseline is false
+      current = { ...current, ...body, ...(body.canary ? { canary: { ramp: [], baseline: false, ...body.canary } } : {}), updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const box = await screen.findByRole("checkbox", { name: BASELINE }, { timeout: 5000 }) as HTMLInputElement;
+  expect(box.checked).toBe(false);   // a canary from before baselines: none
+  expect(document.getElementById(box.getAttribute("aria-describedby")!)!.textContent).toBe(
+    "The 5xx limit then counts points above the live release's own 5xx share over the same minutes, so errors both releases " +
+    "answer (a flaky dependency) do not roll the new one back: with a limit of 2 and a live release answering 1.5 % 5xx, the new one " +
+    "rolls back above 3.5 %. While the live release has fewer than 20 requests in those minutes, the limit alone is judged.");
+  const limit = screen.getByLabelText("Roll back above (% 5xx)");
+  const hint = () => document.getElementById(limit.getAttribute("aria-describedby")!)!.textContent;
+  expect(hint()).toBe("Of the new release's answers, 0 to 100; judged once 20 requests reached it.");
+  await user.click(box);
+  expect(hint()).toBe("Points above the live release's own 5xx share, 0 to 100; judged once 20 requests reached the new release.");
+  await user.clear(limit);
+  await user.type(limit, "5");
+  expect(document.getElementById(box.getAttribute("aria-describedby")!)!.textContent).toContain("with a limit of 5 and a live release answering 1.5 % 5xx, the new one rolls back above 6.5 %");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 5, max_p95_ms: null, baseline: true } });
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above the live release's 5xx share + 5 points"));
+  expect((screen.getByRole("checkbox", { name: BASELINE }) as HTMLInputElement).checked).toBe(true);
+
+  await user.click(screen.getByRole("checkbox", { name: BASELINE }));
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 5, max_p95_ms: null } });   // the API's default: false
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above 5 % 5xx"));
+});
