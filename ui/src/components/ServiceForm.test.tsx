@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
@@ -749,4 +749,39 @@ test("a canary's baseline on edit: ticked and explained, sent as baseline: true,
   await waitFor(() => expect(patches()).toHaveLength(2));
   expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 5, max_p95_ms: null } });   // the API's default: false
   await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above 5 % 5xx"));
+});
+
+test("who can reach it: without a list of its own, the environment's addresses are said (read only); a new service's follow the environment picked", async () => {
+  session.set("t");
+  const env = (id: string, name: string, allowed_ips: string[] | null) =>
+    ({ id, project_id: "p", name, domain_suffix: null, env: {}, freeze: null, allowed_ips });
+  fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [env("env_prod", "production", ["203.0.113.0/24", "2001:db8::/32"]),
+      env("env_stg", "staging", null)], next: null }],
+    "GET /v1/orgs/o/projects/p/environments/env_prod": () => [200, env("env_prod", "production", ["203.0.113.0/24"])],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, project_id: "p", environment_id: "env_prod", allowed_ips: null }],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const tick = await screen.findByRole("checkbox", { name: ONLY }, { timeout: 5000 });
+  expect((tick as HTMLInputElement).checked).toBe(false);
+  await waitFor(() => expect(document.getElementById(tick.getAttribute("aria-describedby")!)!.textContent).toBe(
+    "Unticked: the clients its environment (production) allows, 203.0.113.0/24 (set on the project's environments); ticked, its own " +
+    "list replaces that one. Others get a 404 from the load balancer. Applies with the next deploy."));
+  expect(screen.getByTestId("inherited-ips").textContent).toBe("203.0.113.0/24");
+  expect(screen.queryByLabelText("Addresses")).toBeNull();   // nothing to edit here: the environment's own dialog changes it
+
+  // a new service: the environment picked (production unless another)
+  cleanup();
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await waitFor(() => expect(screen.getByTestId("inherited-ips").textContent).toBe("203.0.113.0/24, 2001:db8::/32"));
+  await user.selectOptions(screen.getByLabelText("Environment"), "staging");
+  expect(screen.queryByTestId("inherited-ips")).toBeNull();
+  expect(screen.getByText(/^Unticked: everyone\. Others get a 404/)).toBeTruthy();
 });

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
-import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList } from "../lib/addresses";
+import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList, addressWords } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import { Field, FormError, useFocusFirstError } from "./Field";
@@ -188,6 +188,7 @@ interface Props {
   editing?: boolean;
   /** every field shown, none editable, no submit (a viewer) */
   readOnly?: boolean;
+  /** new service: the environments to pick from; editing: the service's own (its inherited addresses) */
   environments?: Environment[];
   pending: boolean;
   error: unknown;
@@ -333,7 +334,11 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
 
       {f.kind === "web" && <CanaryFields f={f} set={set} text={text} err={err} fields={api?.fields} />}
 
-      {f.kind === "web" && <AccessFields f={f} set={set} text={text} error={localErr.allowed_ips ?? ipsApiError} />}
+      {f.kind === "web" && (
+        <AccessFields f={f} set={set} text={text} error={localErr.allowed_ips ?? ipsApiError}
+          // a new service with no environment picked goes to production
+          inherited={environments?.find((e) => e.name === (f.environment || "production")) ?? null} />
+      )}
 
       {f.kind !== "cron" && (
         <fieldset>
@@ -498,10 +503,13 @@ function AliasFields({ names, onChange, error }: { names: string[]; onChange: (v
 
 /** Who reaches a web service through its load balancer: everyone, or (ticked) the clients from up
  * to 4 addresses or CIDR blocks; the others get the load balancer's 404. */
-function AccessFields({ f, set, text, error }: {
+function AccessFields({ f, set, text, error, inherited }: {
   f: FormState; set: (k: "restrict", v: boolean) => void; text: TextProps; error: string | undefined;
+  /** the service's environment: a web service with no list of its own answers only its `allowed_ips` */
+  inherited: Environment | null;
 }) {
   const hintId = useId();
+  const envIps = addressWords(inherited?.allowed_ips);
   return (
     <fieldset>
       <legend>Who can reach it</legend>
@@ -510,7 +518,11 @@ function AccessFields({ f, set, text, error }: {
         these addresses
       </label>
       <p id={hintId} className="muted small">
-        Unticked: everyone. Others get a 404 from the load balancer. Applies with the next deploy.
+        {envIps
+          ? <>Unticked: the clients its environment ({inherited!.name}) allows, <span className="mono" data-testid="inherited-ips">{envIps}</span>{" "}
+              (set on the project's environments); ticked, its own list replaces that one.</>
+          : "Unticked: everyone."}{" "}
+        Others get a 404 from the load balancer. Applies with the next deploy.
       </p>
       {f.restrict && (
         <Field label="Addresses" hint={ADDRESSES_HINT} error={error}>
