@@ -109,8 +109,15 @@ export interface Service {
   /** where the environment's other services reach it (`api.production.shop.k3x9.internal:8080`, Cloud Map);
    * null before its first release and for services with no port */
   private_address?: string | null;
+  /** web services: while on, its hosts answer a 503 page with `message` from the load balancer (its
+   * tasks keep running; deploys made meanwhile roll out behind the page): since when and by whom; null: off */
+  maintenance?: Maintenance | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
+
+/** A web service's maintenance mode (chalicelib/deploys/maintenance.py): the page's message (the
+ * API's default when none was given), since when (kept when the message changes) and who turned it on. */
+export interface Maintenance { message: string; since: string; by: string }
 
 /** The load balancer routes by host: `host` (no public DNS) with `try`, the custom domain once verified
  * (`url`: https:// once its certificate is issued and HTTPS served, `https` says so), and the aliases'
@@ -199,6 +206,9 @@ export interface DeployCanary extends CanarySetting {
    * (1 + the ramp's length); absent on a deployment read from before ramps */
   share?: number; stage?: number; stages?: number;
   requests: number | null; http_5xx: number | null;
+  /** with `baseline`: the live release's requests and 5xx answers over the same minutes (its own target
+   * group); judged against once it has 20 requests (fewer: the limit alone); null: not read yet */
+  baseline_requests?: number | null; baseline_http_5xx?: number | null;
   /** the canary's 95th percentile response time so far, in ms (each minute's, weighted by its requests) */
   p95_ms?: number | null;
   watch_started: string | null; watch_ends: string | null;

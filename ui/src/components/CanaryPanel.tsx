@@ -23,13 +23,42 @@ export const canaryShares = (c: Pick<CanarySetting, "percent" | "ramp">): number
 /** "10 % → 25 % → 50 %" */
 export const sharesWords = (shares: readonly number[]) => shares.map((p) => `${p} %`).join(" → ");
 
-/** "10 % for 5 min, rolls back above 2 % 5xx" (with a ramp: "10 % → 25 % → 50 %, 5 min each, …"): a
- * canary setting in one line. */
+/** "10 % for 5 min, rolls back above 2 % 5xx" (with a ramp: "10 % → 25 % → 50 %, 5 min each, …"; with
+ * a baseline: "… above the live release's 5xx share + 2 points"): a canary setting in one line. */
 export const canarySettingWords = (c: CanarySetting) => {
   const shares = canaryShares(c);
   return (shares.length > 1 ? `${sharesWords(shares)}, ${c.minutes} min each` : `${c.percent} % for ${c.minutes} min`) +
-    `, rolls back above ${c.max_5xx_percent} % 5xx` + (c.max_p95_ms != null ? ` or a p95 above ${count(c.max_p95_ms)} ms` : "");
+    (c.baseline ? `, rolls back above the live release's 5xx share + ${c.max_5xx_percent} points` : `, rolls back above ${c.max_5xx_percent} % 5xx`) +
+    (c.max_p95_ms != null ? ` or a p95 above ${count(c.max_p95_ms)} ms` : "");
 };
+
+/** Fewer answers than this in a watch say nothing about an error rate (chalicelib/deploys/canary.py MIN_REQUESTS). */
+export const MIN_REQUESTS = 20;
+const share = (errors: number | null | undefined, requests: number) => (100 * (errors ?? 0)) / requests;
+
+/** With a baseline: the live release's 5xx share (%) over the watch's minutes, once it had enough
+ * requests to compare with; null otherwise (then the limit alone is judged). */
+export function liveShare(c: Pick<DeployCanary, "baseline" | "baseline_requests" | "baseline_http_5xx">): number | null {
+  if (!c.baseline || c.baseline_requests == null || c.baseline_requests < MIN_REQUESTS) return null;
+  return share(c.baseline_http_5xx, c.baseline_requests);
+}
+
+/** The 5xx share (%) above which the canary rolls back: its limit, plus the live release's share with a baseline. */
+export const limitPercent = (c: DeployCanary) => c.max_5xx_percent + (liveShare(c) ?? 0);
+
+/** "2.1 %" (to a tenth; a whole limit without its ".0"). */
+const percentWords = (p: number) => `${Math.round(p * 10) / 10} %`;
+
+/** With a baseline, the live release's answers over the same minutes beside the canary's: "the live
+ * release 0.4 % 5xx of 2,040 requests", or why it is not compared with (not read yet, too few requests). */
+export function baselineWords(c: DeployCanary): string | null {
+  if (!c.baseline) return null;
+  if (c.baseline_requests == null) return "the live release's own 5xx share is read once the watch begins";
+  if (c.baseline_requests < MIN_REQUESTS) {
+    return `the live release had ${plural(c.baseline_requests, "request")} meanwhile, too few to compare with: the limit alone is judged`;
+  }
+  return `the live release ${share(c.baseline_http_5xx, c.baseline_requests).toFixed(1)} % 5xx of ${plural(c.baseline_requests, "request")}`;
+}
 
 /** Which stage (0-based) a canary step belongs to: the first stage's carry no share ("canary.traffic"),
  * a ramp stage's do ("canary.traffic@25": the stage of 25 %). */
@@ -129,7 +158,7 @@ function answeredWords(c: DeployCanary): string {
 /** Where the canary is, in words; with a ramp, at which share and stage. */
 export function canaryStateWords(d: Deployment, c: DeployCanary, now = Date.now()): string {
   const watched = watchedMinutes(d, c, now);
-  const limit = `${c.max_5xx_percent} %`;
+  const limit = percentWords(limitPercent(c));
   const settled = isFinal(d.status);
   const stages = canaryStages(d, c);
   const n = stages.length;
@@ -185,6 +214,14 @@ export function canaryStateWords(d: Deployment, c: DeployCanary, now = Date.now(
         : `Watching${at ? `${at}:` : ":"} ${minutes(watched ?? 0)} of ${c.minutes} min, ${countedWords(c)} (rolls back above ${limit}).`;
     }
   }
+}
+
+/** The canary's 5xx share next to the live release's, and the limit that makes: "New release 0.3 % 5xx
+ * of 312 requests; the live release 0.1 % 5xx of 2,040 requests over the same minutes: rolls back above 2.1 %." */
+function baselineLine(c: DeployCanary, live: string): string {
+  const canary = c.requests ? `New release ${share(c.http_5xx, c.requests).toFixed(1)} % 5xx of ${plural(c.requests, "request")}` : "No requests reached the new release yet";
+  const judged = liveShare(c) != null ? ` over the same minutes: it rolls back above ${percentWords(limitPercent(c))}` : "";
+  return `${canary}; ${live}${judged}.`;
 }
 
 /** What follows the state: the release rolling out, the canary gone, or an early end on its way. */
@@ -256,7 +293,9 @@ export function CanaryPanel({ org, d, canary: c, canProceed }: { org: string; d:
   });
   const after = afterWords(d, c);
   const offer = running && !c.proceed && !d.cancel_requested && canProceed;
-  const limits = `more than ${c.max_5xx_percent} % 5xx answers${c.max_p95_ms != null ? ` or a p95 response time above ${count(c.max_p95_ms)} ms` : ""}`;
+  const limits = (c.baseline ? `more than ${c.max_5xx_percent} points of 5xx answers above the live release's share`
+    : `more than ${c.max_5xx_percent} % 5xx answers`) + (c.max_p95_ms != null ? ` or a p95 response time above ${count(c.max_p95_ms)} ms` : "");
+  const beside = c.state === "waiting" || c.state === "not_started" ? null : baselineWords(c);
   const stages = canaryStages(d, c);
   return (
     <section className="canary" aria-labelledby={headingId} data-testid="canary">
@@ -268,6 +307,7 @@ export function CanaryPanel({ org, d, canary: c, canProceed }: { org: string; d:
           </>
         : <p>{c.percent} % of the traffic on {plural(c.tasks, "task")} of the new release, watched for {c.minutes} min; {limits} roll it back.</p>}
       <p className="canary-state" data-state={c.state}><strong>{canaryStateWords(d, c, now)}</strong></p>
+      {beside && <p data-testid="canary-baseline">{baselineLine(c, beside)}</p>}
       {after && <p>{after}</p>}
       {offer && (
         <div className="canary-actions">

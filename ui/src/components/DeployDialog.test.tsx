@@ -250,3 +250,43 @@ test("Deploy shows a service's task role and mounted volumes in words, never as 
   expect(within(td).getByText("env: added UPLOADS_PATH")).toBeTruthy();
   expect(steps.textContent).not.toMatch(/[[\]{}"]|<-|elasticfilesystem:/);
 });
+
+test("Deploy of a canary with a ramp behind a domain and its alias: each stage in words, each host's rules on a line of its own", async () => {
+  session.set("t");
+  const canary = "lb-01m8fr-canary";
+  const hosts = "shop.example.com, www.shop.example.com";
+  const ramp: ServicePlan = {
+    service_id: "s", sandbox: true, summary: { "no-op": 1, update: 2, wait: 1 }, message: "0 to create, 2 to change",
+    steps: [
+      { step: "domain_rule", resource: "listener rules (custom domains)", name: hosts, action: "update", calls: [],
+        changes: { "shop.example.com": { answer: ["forward to the service", "503 maintenance page"] } },
+        description: "shop.example.com: HTTPS with its certificate; HTTP answers a 301 to HTTPS; www.shop.example.com: HTTP only until its certificate is issued (PENDING_VALIDATION); then HTTPS, and HTTP redirects to it" },
+      { step: "canary.traffic", resource: "listener rules (canary share)", name: hosts, action: "update", calls: [],
+        changes: { "shop.example.com": ["all to the service", "all to the service"] } },
+      { step: "canary.traffic@25", resource: "listener rules (canary share)", name: hosts, action: "no-op", calls: [], changes: {} },
+      { step: "canary.analysis@25", resource: "canary watch", name: canary, action: "wait", changes: {}, calls: [],
+        description: "send 25 % of the requests to the new release for 5 min; more than 2 % 5xx answers roll the deploy back" },
+    ],
+  };
+  fakeApi({
+    ...serviceApi,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, canary: { percent: 15, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [25] } }],
+    "GET /v1/orgs/o/services/s/plan": () => [200, ramp],
+  });
+  renderAt("/orgs/o/services/s");
+  await userEvent.click(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 }));
+  const steps = await within(await screen.findByRole("dialog", { name: "Deploy web?" })).findByRole("list", { name: "What this deploy does" });
+  const rules = steps.querySelector("[data-step=domain_rule]") as HTMLElement;
+  expect(rules.querySelector(".plan-what")!.textContent).toBe(`Change the rules of the custom hosts ${hosts}`);
+  expect([...rules.querySelectorAll(".plan-description")].map((e) => e.textContent)).toEqual([
+    "shop.example.com: HTTPS with its certificate; HTTP answers a 301 to HTTPS",
+    "www.shop.example.com: HTTP only until its certificate is issued (PENDING_VALIDATION); then HTTPS, and HTTP redirects to it"]);
+  expect(within(rules).getByText("shop.example.com: answers the 503 maintenance page instead of forwarding to the service")).toBeTruthy();
+  // the first stage's share from the service's setting; nothing said for a share that reads the same twice
+  const first = steps.querySelector("[data-step='canary.traffic']") as HTMLElement;
+  expect(first.querySelector(".plan-what")!.textContent).toBe(`Send 15 % of the traffic to the canary on ${hosts}`);
+  expect(first.querySelector(".plan-changes")).toBeNull();
+  expect(steps.querySelector("[data-step='canary.traffic@25'] .plan-what")!.textContent).toBe(`Send 25 % of the traffic to the canary on ${hosts}`);
+  expect(steps.querySelector("[data-step='canary.analysis@25'] .plan-what")!.textContent).toBe("Watch the canary at 25 % of the traffic");
+  expect(steps.textContent).not.toMatch(/[[\]{}"]/);
+});

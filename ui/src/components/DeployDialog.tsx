@@ -6,7 +6,7 @@ import type { Deployment, Service } from "../api/models";
 import { keys } from "../api/queries";
 import { ErrorNote, Loading, LoadingVoice } from "./Empty";
 import { useFocusTrap } from "./useFocusTrap";
-import { changeWords, shownPlan, stepWords, summaryWords, type PlannedStep, type ServicePlan } from "./planWords";
+import { descriptionLines, planChanges, shownPlan, stepWords, summaryWords, type PlannedStep, type ServicePlan, type StepContext } from "./planWords";
 
 export function useDeploy(org: string, svc: string) {
   const qc = useQueryClient();
@@ -67,7 +67,7 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
           <>
             <p><strong>{summaryWords(p)}</strong></p>
             <ol className="plan-steps" aria-label="What this deploy does">
-              {p.steps.map((s) => <PlanStep key={s.step} s={s} />)}
+              {p.steps.map((s) => <PlanStep key={s.step} s={s} ctx={{ canaryPercent: service.canary?.percent }} />)}
             </ol>
           </>
         )}
@@ -83,15 +83,16 @@ export function DeployDialog({ org, service, onClose }: { org: string; service: 
   );
 }
 
-function PlanStep({ s }: { s: PlannedStep }) {
-  const changes = Object.entries(s.changes ?? {});
+function PlanStep({ s, ctx }: { s: PlannedStep; ctx: StepContext }) {
+  const changes = planChanges(s);
+  const described = descriptionLines(s);
   return (
     <li className={`plan-step plan-${s.action}`} data-step={s.step} data-action={s.action}>
       <span className="plan-action">{s.action}</span>
-      <span className="plan-what">{stepWords(s)}</span>
-      {s.description && <small className="plan-description muted">{s.description}</small>}
+      <span className="plan-what">{stepWords(s, ctx)}</span>
+      {described.map((line) => <small key={line} className="plan-description muted">{line}</small>)}
       {changes.length > 0 && (
-        <ul className="plan-changes">{changes.map(([k, v]) => <li key={k}>{changeWords(k, v)}</li>)}</ul>
+        <ul className="plan-changes">{changes.map(([k, words]) => <li key={k}>{words}</li>)}</ul>
       )}
     </li>
   );

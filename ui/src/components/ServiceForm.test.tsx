@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
@@ -699,4 +699,89 @@ test("aliases on edit: shown, nothing changed sends none, a name added is sent, 
   await user.click(screen.getByRole("button", { name: "Save changes" }));
   await waitFor(() => expect(patches()).toHaveLength(4));
   expect(patches()[3]).toEqual({ aliases: null });   // none
+});
+
+const BASELINE = "Judge errors against the live release";
+
+test("a canary's baseline on edit: ticked and explained, sent as baseline: true, said in the summary; unticked, sent without it", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    canary: { percent: 10, minutes: 5, max_5xx_percent: 2, max_p95_ms: null, ramp: [] } };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as { canary?: Record<string, unknown> };
+      // the API fills the canary's defaults in: no baseline is false
+      current = { ...current, ...body, ...(body.canary ? { canary: { ramp: [], baseline: false, ...body.canary } } : {}), updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const box = await screen.findByRole("checkbox", { name: BASELINE }, { timeout: 5000 }) as HTMLInputElement;
+  expect(box.checked).toBe(false);   // a canary from before baselines: none
+  expect(document.getElementById(box.getAttribute("aria-describedby")!)!.textContent).toBe(
+    "The 5xx limit then counts points above the live release's own 5xx share over the same minutes, so errors both releases " +
+    "answer (a flaky dependency) do not roll the new one back: with a limit of 2 and a live release answering 1.5 % 5xx, the new one " +
+    "rolls back above 3.5 %. While the live release has fewer than 20 requests in those minutes, the limit alone is judged.");
+  const limit = screen.getByLabelText("Roll back above (% 5xx)");
+  const hint = () => document.getElementById(limit.getAttribute("aria-describedby")!)!.textContent;
+  expect(hint()).toBe("Of the new release's answers, 0 to 100; judged once 20 requests reached it.");
+  await user.click(box);
+  expect(hint()).toBe("Points above the live release's own 5xx share, 0 to 100; judged once 20 requests reached the new release.");
+  await user.clear(limit);
+  await user.type(limit, "5");
+  expect(document.getElementById(box.getAttribute("aria-describedby")!)!.textContent).toContain("with a limit of 5 and a live release answering 1.5 % 5xx, the new one rolls back above 6.5 %");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 5, max_p95_ms: null, baseline: true } });
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above the live release's 5xx share + 5 points"));
+  expect((screen.getByRole("checkbox", { name: BASELINE }) as HTMLInputElement).checked).toBe(true);
+
+  await user.click(screen.getByRole("checkbox", { name: BASELINE }));
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ canary: { percent: 10, minutes: 5, max_5xx_percent: 5, max_p95_ms: null } });   // the API's default: false
+  await waitFor(() => expect(screen.getByTestId("canary-setting").textContent).toBe("10 % for 5 min, rolls back above 5 % 5xx"));
+});
+
+test("who can reach it: without a list of its own, the environment's addresses are said (read only); a new service's follow the environment picked", async () => {
+  session.set("t");
+  const env = (id: string, name: string, allowed_ips: string[] | null) =>
+    ({ id, project_id: "p", name, domain_suffix: null, env: {}, freeze: null, allowed_ips });
+  fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [env("env_prod", "production", ["203.0.113.0/24", "2001:db8::/32"]),
+      env("env_stg", "staging", null)], next: null }],
+    "GET /v1/orgs/o/projects/p/environments/env_prod": () => [200, env("env_prod", "production", ["203.0.113.0/24"])],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, project_id: "p", environment_id: "env_prod", allowed_ips: null }],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/releases": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const tick = await screen.findByRole("checkbox", { name: ONLY }, { timeout: 5000 });
+  expect((tick as HTMLInputElement).checked).toBe(false);
+  await waitFor(() => expect(document.getElementById(tick.getAttribute("aria-describedby")!)!.textContent).toBe(
+    "Unticked: the clients its environment (production) allows, 203.0.113.0/24 (set on the project's environments); ticked, its own " +
+    "list replaces that one. Others get a 404 from the load balancer. Applies with the next deploy."));
+  expect(screen.getByTestId("inherited-ips").textContent).toBe("203.0.113.0/24");
+  expect(screen.queryByLabelText("Addresses")).toBeNull();   // nothing to edit here: the environment's own dialog changes it
+
+  // a new service: the environment picked (production unless another)
+  cleanup();
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "web");
+  await waitFor(() => expect(screen.getByTestId("inherited-ips").textContent).toBe("203.0.113.0/24, 2001:db8::/32"));
+  await user.selectOptions(screen.getByLabelText("Environment"), "staging");
+  expect(screen.queryByTestId("inherited-ips")).toBeNull();
+  expect(screen.getByText(/^Unticked: everyone\. Others get a 404/)).toBeTruthy();
 });

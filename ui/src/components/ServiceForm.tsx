@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
-import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList } from "../lib/addresses";
+import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList, addressWords } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import { Field, FormError, useFocusFirstError } from "./Field";
@@ -18,6 +18,7 @@ export interface FormState {
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
   canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string; canary_ramp: string;
+  canary_baseline: boolean;
   restrict: boolean; allowed_ips: string;
 }
 
@@ -38,7 +39,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     rollback_rules: s?.auto_rollback?.rules ?? ["http_5xx_rate", "restarts"],
     canary: !!s?.canary, canary_percent: String(s?.canary?.percent ?? 10), canary_minutes: String(s?.canary?.minutes ?? 5),
     canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2), canary_p95: s?.canary?.max_p95_ms != null ? String(s.canary.max_p95_ms) : "",
-    canary_ramp: (s?.canary?.ramp ?? []).join(", "),
+    canary_ramp: (s?.canary?.ramp ?? []).join(", "), canary_baseline: !!s?.canary?.baseline,
     restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
   };
 }
@@ -166,7 +167,9 @@ export function toBody(f: FormState): ServiceIn {
       ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2),
           max_p95_ms: f.canary_p95.trim() ? num(f.canary_p95) : null,
           // only a ramp given is sent: none is the API's default ([])
-          ...(rampList(f.canary_ramp).length ? { ramp: rampList(f.canary_ramp).map(Number) } : {}) }
+          ...(rampList(f.canary_ramp).length ? { ramp: rampList(f.canary_ramp).map(Number) } : {}),
+          // only when ticked: unticked is the API's default (false), and a canary from before baselines has none
+          ...(f.canary_baseline ? { baseline: true } : {}) }
       : null;
     // only when some are given: a new service unticked sends none; on edit, Settings sends [] for a list removed
     const ips = f.restrict ? addressList(f.allowed_ips) : [];
@@ -185,6 +188,7 @@ interface Props {
   editing?: boolean;
   /** every field shown, none editable, no submit (a viewer) */
   readOnly?: boolean;
+  /** new service: the environments to pick from; editing: the service's own (its inherited addresses) */
   environments?: Environment[];
   pending: boolean;
   error: unknown;
@@ -330,7 +334,11 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
 
       {f.kind === "web" && <CanaryFields f={f} set={set} text={text} err={err} fields={api?.fields} />}
 
-      {f.kind === "web" && <AccessFields f={f} set={set} text={text} error={localErr.allowed_ips ?? ipsApiError} />}
+      {f.kind === "web" && (
+        <AccessFields f={f} set={set} text={text} error={localErr.allowed_ips ?? ipsApiError}
+          // a new service with no environment picked goes to production
+          inherited={environments?.find((e) => e.name === (f.environment || "production")) ?? null} />
+      )}
 
       {f.kind !== "cron" && (
         <fieldset>
@@ -385,10 +393,11 @@ type TextProps = (k: keyof FormState) => { value: string; onChange: (e: { target
 /** A web service's canary releases: ticked, each new release first answers a share of the traffic
  * for some minutes, and rolls back if too many of its answers are 5xx. */
 function CanaryFields({ f, set, text, err, fields }: {
-  f: FormState; set: (k: "canary", v: boolean) => void; text: TextProps;
+  f: FormState; set: (k: "canary" | "canary_baseline", v: boolean) => void; text: TextProps;
   err: (...names: string[]) => string | undefined; fields: Record<string, string> | undefined;
 }) {
   const hintId = useId();
+  const baselineId = useId();
   return (
     <fieldset>
       <legend>Canary releases</legend>
@@ -410,13 +419,29 @@ function CanaryFields({ f, set, text, err, fields }: {
           <Field label="Watch for (minutes)" hint="1 to 60; Proceed on the deployment ends it early." error={err("canary.minutes")}>
             <input {...text("canary_minutes")} inputMode="numeric" />
           </Field>
-          <Field label="Roll back above (% 5xx)" hint="Of the new release's answers, 0 to 100; judged once 20 requests reached it." error={err("canary.max_5xx_percent")}>
+          <Field label="Roll back above (% 5xx)" error={err("canary.max_5xx_percent")}
+            hint={f.canary_baseline
+              ? "Points above the live release's own 5xx share, 0 to 100; judged once 20 requests reached the new release."
+              : "Of the new release's answers, 0 to 100; judged once 20 requests reached it."}>
             <input {...text("canary_max_5xx")} inputMode="decimal" />
           </Field>
           <Field label="Roll back above p95 (ms)" hint="Optional: the new release's 95th percentile response time, 1 to 60,000; empty: latency is not judged." error={err("canary.max_p95_ms")}>
             <input {...text("canary_p95")} inputMode="numeric" />
           </Field>
         </div>
+      )}
+      {f.canary && (
+        <>
+          <label className="check">
+            <input type="checkbox" checked={f.canary_baseline} onChange={(e) => set("canary_baseline", e.target.checked)}
+              aria-describedby={baselineId} /> Judge errors against the live release
+          </label>
+          <p id={baselineId} className="muted small">
+            The 5xx limit then counts points above the live release's own 5xx share over the same minutes, so errors both releases
+            answer (a flaky dependency) do not roll the new one back: with {baselineExample(f.canary_max_5xx)}. While the live release
+            has fewer than 20 requests in those minutes, the limit alone is judged.
+          </p>
+        </>
       )}
       {f.canary && (
         <Field label="Then ramp to (%)" error={err("canary.ramp")}
@@ -427,6 +452,12 @@ function CanaryFields({ f, set, text, err, fields }: {
     </fieldset>
   );
 }
+
+/** "a limit of 2 and a live release answering 1.5 % 5xx, the new one rolls back above 3.5 %", from the limit typed (2 when not a number). */
+const baselineExample = (limit: string) => {
+  const n = /^\d+(\.\d+)?$/.test(limit.trim()) ? Number(limit) : 2;
+  return `a limit of ${n} and a live release answering 1.5 % 5xx, the new one rolls back above ${Math.round((n + 1.5) * 10) / 10} %`;
+};
 
 /** "10 % → 25 % → 50 %" for the ramp's example, from the first share typed (10 when it is not a number below 25). */
 const rampExample = (first: string) => {
@@ -472,10 +503,13 @@ function AliasFields({ names, onChange, error }: { names: string[]; onChange: (v
 
 /** Who reaches a web service through its load balancer: everyone, or (ticked) the clients from up
  * to 4 addresses or CIDR blocks; the others get the load balancer's 404. */
-function AccessFields({ f, set, text, error }: {
+function AccessFields({ f, set, text, error, inherited }: {
   f: FormState; set: (k: "restrict", v: boolean) => void; text: TextProps; error: string | undefined;
+  /** the service's environment: a web service with no list of its own answers only its `allowed_ips` */
+  inherited: Environment | null;
 }) {
   const hintId = useId();
+  const envIps = addressWords(inherited?.allowed_ips);
   return (
     <fieldset>
       <legend>Who can reach it</legend>
@@ -484,7 +518,11 @@ function AccessFields({ f, set, text, error }: {
         these addresses
       </label>
       <p id={hintId} className="muted small">
-        Unticked: everyone. Others get a 404 from the load balancer. Applies with the next deploy.
+        {envIps
+          ? <>Unticked: the clients its environment ({inherited!.name}) allows, <span className="mono" data-testid="inherited-ips">{envIps}</span>{" "}
+              (set on the project's environments); ticked, its own list replaces that one.</>
+          : "Unticked: everyone."}{" "}
+        Others get a 404 from the load balancer. Applies with the next deploy.
       </p>
       {f.restrict && (
         <Field label="Addresses" hint={ADDRESSES_HINT} error={error}>

@@ -1,6 +1,6 @@
 // GET .../services/{svc}/plan (chalicelib/deploys/preview.py) in words, for the Deploy dialog.
 
-export type PlanAction = "create" | "update" | "no-op" | "wait" | "skip" | "error";
+export type PlanAction = "create" | "update" | "no-op" | "wait" | "skip" | "error" | "delete";
 export interface PlannedStep {
   step: string; resource: string; name: string; action: PlanAction;
   changes: Record<string, unknown>; calls: unknown[]; error?: string;
@@ -107,6 +107,40 @@ function volumesWords(v: unknown): string | null {
   return parts.length ? `volumes: ${parts.join("; ")}` : null;
 }
 
+// --- listener rules: what a host answers (chalicelib/deploys/steps.py _rule, ANSWERS) ---
+
+/** What a rule does now ("answer" and "https answer": [was, will be]), as the API words it. */
+const DOES: Record<string, string> = {
+  "forward to the service": "forwards to the service", "503 maintenance page": "answers the 503 maintenance page",
+  "301 to https://": "answers a 301 to https://",
+};
+const DID: Record<string, string> = {
+  "forward to the service": "forwarding to the service", "503 maintenance page": "the maintenance page",
+  "301 to https://": "the 301 to https://",
+};
+
+/** `answer: [was, will be]`: "answers the 503 maintenance page instead of forwarding to the service". */
+function answerWords(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== "string" || typeof v[1] !== "string") return null;
+  const now = DOES[v[1]], was = DID[v[0]];
+  return now && was ? `${now} instead of ${was}` : null;
+}
+
+/** A rule's own fields in words; a field of the HTTPS rule ("https answer") said so. */
+function ruleWords(field: string, v: unknown): string | null {
+  if (field.startsWith("https ")) {
+    const own = ruleWords(field.slice(6), v);
+    return own ? `over HTTPS, ${own}` : null;
+  }
+  if (field === "answer") return answerWords(v);
+  // another message on the page ("another message": the rule's body is not read back as words)
+  if (field === "maintenance page" && Array.isArray(v) && v.length === 2 && typeof v[1] === "string") {
+    return `the maintenance page says “${shown(v[1])}” instead`;
+  }
+  if (field === "https" && Array.isArray(v) && v.length === 2 && v[0] == null && typeof v[1] === "string") return `HTTPS ${v[1]}`;
+  return null;
+}
+
 /** A role's ARN by its name ("arn:aws:iam::1:role/launchbay-svc-1" -> "launchbay-svc-1"). */
 const roleName = (v: unknown) => (typeof v === "string" && /^arn:[\w-]+:iam::/.test(v) ? v.slice(v.lastIndexOf("/") + 1) : v);
 
@@ -114,7 +148,7 @@ const roleName = (v: unknown) => (typeof v === "string" && /^arn:[\w-]+:iam::/.t
  * and secrets (`env: {added, removed, changed}`, or `added: [...]` at the top), or a word; the
  * task role's permissions, its ARN and the task's volumes are told in words of their own. */
 export function changeWords(field: string, v: unknown): string {
-  const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : null;
+  const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : ruleWords(field, v);
   if (own) return own;
   if (field === "task_role" && Array.isArray(v) && v.length === 2) return `task role: ${shown(roleName(v[0]))} → ${shown(roleName(v[1]))}`;
   if (Array.isArray(v) && v.length === 2 && !LISTS.has(field)) return `${field}: ${shown(v[0])} → ${shown(v[1])}`;
@@ -128,12 +162,124 @@ export function changeWords(field: string, v: unknown): string {
   return `${field}: ${shown(v)}`;
 }
 
+/** The step's several hosts (a domain and its aliases; a canary's rules), from its name ("a, b"). */
+const hostsOf = (s: PlannedStep) => (s.name && s.name !== "-" ? s.name.split(", ") : []);
+/** A step made of one part per host (steps.py _combined): its changes are keyed by host. */
+const perHost = (s: PlannedStep) =>
+  (s.step === "domain_rule" || s.step === "certificate" || /^canary\.(attach|traffic|retire)/.test(s.step)) && hostsOf(s).length > 0;
+
+/** One host's part of a step made of several: "a new rule", or its own changes in words. */
+function hostWords(s: PlannedStep, v: unknown): string {
+  const made = s.step === "certificate" ? "a new certificate requested" : "a new rule";
+  if (v === "create") return made;
+  if (typeof v === "string") return v === "update" ? "changed" : v;
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    return Object.entries(v as Record<string, unknown>).map(([k, x]) => changeWords(k, x)).join("; ") || "changed";
+  }
+  if (Array.isArray(v) && v.length === 2) return `${shown(v[0])} → ${shown(v[1])}`;   // a canary's share of its traffic
+  return shown(v);
+}
+
+const same = (v: unknown) => Array.isArray(v) && v.length === 2 && JSON.stringify(v[0]) === JSON.stringify(v[1]);
+
+/** The step's changes, one line each ([key, words]): a host's part under its name, the rules removed
+ * said so; a pair whose ends are the same says nothing and is left out (a canary's share before its
+ * target group exists reads "all to the service" twice). */
+export function planChanges(s: PlannedStep): [string, string][] {
+  const hosts = perHost(s) ? new Set(hostsOf(s)) : null;
+  return Object.entries(s.changes ?? {}).filter(([, v]) => !same(v)).map(([k, v]): [string, string] => {
+    if (hosts && k === "removed" && Array.isArray(v)) return [k, `rules removed for ${v.join(", ")} (no longer its hosts)`];
+    if (hosts?.has(k)) return [k, `${k}: ${hostWords(s, v)}`];
+    return [k, changeWords(k, v)];
+  });
+}
+
+/** The description to show, one line per host when the step has several ("a: HTTPS with its
+ * certificate; …; b: HTTP only until …" reads as two lines). */
+export function descriptionLines(s: PlannedStep): string[] {
+  if (!s.description) return [];
+  const hosts = hostsOf(s);
+  if (hosts.length < 2) return [s.description];
+  const starts = hosts.map((h) => s.description!.indexOf(`${h}: `)).filter((i) => i >= 0).sort((a, b) => a - b);
+  if (starts.length < 2 || starts[0] !== 0) return [s.description];
+  return starts.map((from, i) => s.description!.slice(from, starts[i + 1] ?? undefined).replace(/;\s*$/, "").trim());
+}
+
+// --- a canary's steps (chalicelib/deploys/canary.py): the first stage's carry no share, a ramp's do ---
+
+const CANARY_STEP = /^canary\.(attach|service|rollout|traffic|analysis|retire)(?:@(\d+))?$/;
+
+/** The share of a canary step: its own ("canary.traffic@25"), the service's first share for the first
+ * stage's, else the one its description gives ("send 10 % of the requests…"); null when none is known. */
+function canaryShare(s: PlannedStep, at: string | undefined, first: number | undefined): number | null {
+  if (at !== undefined) return Number(at);
+  if (first != null) return first;
+  const said = /\bsend (\d+) % of the requests\b/.exec(s.description ?? "");
+  return said ? Number(said[1]) : null;
+}
+
+/** A canary step's headline ("Send 25 % of the traffic to the canary"); null: not one, or said as any other step. */
+function canaryWords(s: PlannedStep, first: number | undefined): string | null {
+  const m = CANARY_STEP.exec(s.step);
+  if (!m) return null;
+  const [, kind, at] = m;
+  const p = canaryShare(s, at, first);
+  const pct = p != null ? `${p} %` : null;
+  const hosts = hostsOf(s).join(", ");
+  if (s.action === "skip") return null;   // after a Proceed: the description says why
+  switch (kind) {
+    case "attach":
+      return s.action === "no-op" ? `Keep the canary's target group in the rules of ${hosts} as it is`
+        : `Add the canary's target group to the rules of ${hosts}, with no traffic yet`;
+    case "service":
+      if (at !== undefined) return `Grow the canary's ECS service ${s.name} for ${pct} of the traffic`;
+      return s.action === "no-op" ? `Keep the canary's ECS service ${s.name} as it is`
+        : `${s.action === "create" ? "Create" : "Change"} the canary's ECS service ${s.name} (the new release beside the live one)`;
+    case "rollout":
+      return at !== undefined ? `Grow the canary's tasks for ${pct} and wait until they are healthy`
+        : "Start the canary's tasks and wait until they are healthy";
+    case "traffic":
+      return `Send ${pct ?? "its share"} of the traffic to the canary${hosts ? ` on ${hosts}` : ""}`;
+    case "analysis":
+      return `Watch the canary at ${pct ?? "its share"} of the traffic`;
+    case "retire":
+      return `Retire the canary once the release is out: the rules forward to the service alone, ECS service ${s.name} goes`;
+  }
+  return null;
+}
+
+/** What the headline of a step may take from the service (not in the step itself): the canary's first share. */
+export interface StepContext { canaryPercent?: number }
+
 // the `resources` wait names the linked resources ("db, cache"); plans from before named the ECS service
 const linked = (s: PlannedStep) => (s.resource === "linked resources" ? s.name : "");
 const are = (names: string) => (names.includes(",") ? "are" : "is");
 
+/** The custom domain's rules and the certificates: of several hosts (a domain and its aliases), and over HTTPS. */
+function domainWords(s: PlannedStep): string | null {
+  const hosts = hostsOf(s).join(", ");
+  const several = hostsOf(s).length > 1;
+  if (s.step === "certificate" && several) {   // (the API names the resource "listener rules (custom domains)" then)
+    return s.action === "no-op" ? `Keep the certificates of ${hosts} as they are` : `Request the certificates of ${hosts} (each validated by DNS)`;
+  }
+  if (s.step !== "domain_rule") return null;
+  if (s.resource === "listener rules (custom domain, HTTPS)") {
+    if (s.action === "create") return `Serve ${hosts} over HTTPS with its certificate; HTTP answers a 301 to HTTPS`;
+    if (s.action === "update") return `Change the HTTPS rules of ${hosts} (HTTP answers a 301 to HTTPS)`;
+    if (s.action === "no-op") return `Keep ${hosts} served over HTTPS as it is`;
+  }
+  if (several) {
+    if (s.action === "create") return `Route the custom hosts ${hosts} to the service`;
+    if (s.action === "update") return `Change the rules of the custom hosts ${hosts}`;
+    if (s.action === "no-op") return `Keep the rules of the custom hosts ${hosts} as they are`;
+  }
+  return null;
+}
+
 /** One step's headline: what happens to which AWS resource. */
-export function stepWords(s: PlannedStep): string {
+export function stepWords(s: PlannedStep, ctx: StepContext = {}): string {
+  const own = canaryWords(s, ctx.canaryPercent) ?? domainWords(s);
+  if (own) return own;
   const what = (s.name && s.name !== "-" ? `${s.resource} ${s.name}` : s.resource).replace(/\(known after apply: [^)]*\)/g, later);
   if (s.step === "resources" && s.action === "skip") return "No linked resources: nothing to wait for";
   if (s.step === "resources" && s.action === "no-op" && linked(s)) return `The linked ${linked(s)} ${are(s.name)} available: nothing to wait for`;
@@ -154,6 +300,7 @@ export function stepWords(s: PlannedStep): string {
       if (s.step === "resources") return linked(s) ? `Wait until the linked ${linked(s)} ${are(s.name)} available` : "Wait until the linked databases, caches and buckets are ready";
       return `Roll out ${s.name || "the service"} and wait until it is healthy`;
     case "error": return `Cannot plan ${s.resource}: ${s.error ?? "unknown error"}`;
+    case "delete": return `Delete ${what}`;
     default: return `${String(s.action)} ${what}`;
   }
 }
@@ -163,7 +310,7 @@ export function summaryWords(p: ServicePlan): string {
   const n = (a: PlanAction) => p.summary[a] ?? 0;
   const parts = [
     n("create") && `${n("create")} to create`, n("update") && `${n("update")} to change`,
-    n("no-op") && `${n("no-op")} unchanged`, n("skip") && `${n("skip")} skipped`, n("error") && `${n("error")} cannot be planned`,
+    n("delete") && `${n("delete")} to delete`, n("no-op") && `${n("no-op")} unchanged`, n("skip") && `${n("skip")} skipped`, n("error") && `${n("error")} cannot be planned`,
   ].filter(Boolean);
   return parts.join(", ") || p.message;
 }

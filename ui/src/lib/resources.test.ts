@@ -1,6 +1,6 @@
 import {
   accessText, BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, KINDS, linkBody,
-  linkedWords, mountPathProblem, patchBody, resizeForm, resizeProblem, sizeText, STORAGE_GB, variableFor, withEnvironment,
+  linkedWords, mountPathProblem, patchBody, resizeForm, resizeProblem, sizeText, STORAGE_GB, bytesText, usedText, variableFor, withEnvironment,
   withKind, type Resource,
 } from "./resources";
 
@@ -95,9 +95,25 @@ test("a volume: its name, environment and protection only; <NAME>_PATH; no size,
   expect(variableFor("postgres", "main")).toBe("DATABASE_URL");
   const r: Resource = { ...db, name: "uploads", kind: "volume", size: null, version: null, storage_gb: null,
     backup_retention_days: null, variable: "UPLOADS_PATH", endpoint: { address: "fs-77be2ad0", port: 2049 } };
-  expect(sizeText(r)).toBe("EFS · backed up daily, kept 35 days");
+  expect(sizeText(r)).toBe("not measured yet · EFS · backed up daily, kept 35 days");   // metered hourly
+  expect(sizeText({ ...r, used_bytes: 3_421_000_000 })).toBe("3.4 GB used · EFS · backed up daily, kept 35 days");
   expect(endpointText(r)).toBe("fs-77be2ad0");   // the file system, not an NFS port
   expect(patchBody(r, { ...resizeForm(r), protection: false })).toEqual({ deletion_protection: false });
+});
+
+test("bytes in decimal units, as AWS bills them; a volume's use or that it is not measured yet", () => {
+  expect(bytesText(0)).toBe("0 bytes");
+  expect(bytesText(1)).toBe("1 byte");
+  expect(bytesText(999)).toBe("999 bytes");
+  expect(bytesText(6144)).toBe("6.1 KB");   // an empty EFS file system meters 6 KiB
+  expect(bytesText(1_000_000)).toBe("1 MB");
+  expect(bytesText(12_400_000_000)).toBe("12 GB");
+  expect(bytesText(999_960_000)).toBe("1 GB");   // not "1000 MB"
+  expect(bytesText(1_250_000_000_000)).toBe("1.3 TB");
+  expect(usedText({ used_bytes: null })).toBe("not measured yet");
+  expect(usedText({})).toBe("not measured yet");
+  expect(usedText({ used_bytes: 0 })).toBe("0 bytes used");
+  expect(usedText({ used_bytes: 52_000_000 })).toBe("52 MB used");
 });
 
 test("a mount path as the API checks it (chalicelib/resources/models.py mount_path_problem)", () => {

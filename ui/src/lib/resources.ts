@@ -17,6 +17,9 @@ export interface Resource {
   backup_retention_days: number | null; deletion_protection: boolean; status: ResourceStatus;
   reason: string | null; last_error: string | null; variable: string; created: string; updated: string;
   endpoint: { address: string; port: number | null } | null;
+  /** a volume: the bytes it holds, as EFS last metered them (the worker reads them hourly); null or
+   * absent until first measured, and for the other kinds */
+  used_bytes?: number | null;
 }
 
 /** GET …/services/{svc}/links items: `path` for a volume (where it is mounted), `read_only` for a
@@ -58,7 +61,7 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
     storage: false, backups: false, variable: "S3_BUCKET", mounted: false, readOnlyLinks: true },
   volume: { label: "Volume (EFS)", icon: "FS", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
     storage: false, backups: false, variable: "<NAME>_PATH", mounted: true, readOnlyLinks: true,
-    about: "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days. It has no size: it grows with its files." },
+    about: "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days. It has no size to choose: it grows with its files, and what it holds is measured every hour." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
 
@@ -157,10 +160,24 @@ export function endpointText(r: Pick<Resource, "endpoint"> & { kind?: ResourceKi
   return r.endpoint.port ? `${r.endpoint.address}:${r.endpoint.port}` : r.endpoint.address;
 }
 
+/** Bytes in decimal units, as AWS bills them: "512 bytes", "6.1 KB", "3.4 GB", "12 GB", "1.2 TB". */
+export function bytesText(n: number): string {
+  if (n < 1000) return `${n} byte${n === 1 ? "" : "s"}`;
+  const units = ["KB", "MB", "GB", "TB", "PB"];
+  let value = n / 1000, unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) { value /= 1000; unit += 1; }
+  const shown = value < 10 ? value.toFixed(1).replace(/\.0$/, "") : String(Math.round(value));
+  return `${shown} ${units[unit]}`;
+}
+
+/** What a volume holds: "3.4 GB used", or "not measured yet" (the worker meters each volume hourly). */
+export const usedText = (r: Pick<Resource, "used_bytes">) =>
+  r.used_bytes == null ? "not measured yet" : `${bytesText(r.used_bytes)} used`;
+
 /** One line on what the resource is: "db.t4g.micro · 16 · 20 GB · backups 7 days"; a volume has no
- * size: "EFS · backed up daily, kept 35 days". */
+ * size to choose, what it holds: "3.4 GB used · EFS · backed up daily, kept 35 days". */
 export function sizeText(r: Resource): string {
-  if (KINDS[r.kind]?.mounted) return "EFS · backed up daily, kept 35 days";
+  if (KINDS[r.kind]?.mounted) return `${usedText(r)} · EFS · backed up daily, kept 35 days`;
   const parts: string[] = [];
   if (r.size) parts.push(r.size);
   if (r.version) parts.push(`v${r.version}`);

@@ -2,7 +2,7 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import type { DeployCanary, Deployment, PhaseRecord, Step } from "../api/models";
-import { canarySettingWords, canaryStages, canaryStateWords, canaryTag } from "../components/CanaryPanel";
+import { baselineWords, canarySettingWords, canaryStages, canaryStateWords, canaryTag, limitPercent, liveShare } from "../components/CanaryPanel";
 import { phases, reasonWords, stepWords } from "../components/Timeline";
 import { clock, isFinal } from "../lib/format";
 import { freezeUntilWords } from "../components/FreezeForm";
@@ -817,6 +817,67 @@ test("a watch that stopped, the deployment rolled back: no Proceed now once sett
   section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
   await waitFor(() => expect(within(section).queryByRole("button", { name: "Proceed now" })).toBeNull());
   expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 2.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
+});
+
+test("a baseline canary: the live release's 5xx share beside the canary's, and the limit it makes; too few of its requests: the limit alone", async () => {
+  session.set("t");
+  stillClock();
+  const started = since(150);
+  let baseline: Partial<DeployCanary> = { baseline: true, baseline_requests: 2040, baseline_http_5xx: 8 };   // 0.4 %
+  fakeApi(canaryApi(() => withCanary("deploying", { name: "canary.analysis", status: "running", started },
+    { watch_started: started, requests: 312, http_5xx: 1, ...baseline })));
+  renderAt("/orgs/o/deployments/d2");
+  let section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector("p")!.textContent).toBe("10 % of the traffic on 1 task of the new release, watched for 5 min; " +
+    "more than 2 points of 5xx answers above the live release's share roll it back.");
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 2.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2.4 %).");
+  expect(within(section).getByTestId("canary-baseline").textContent).toBe("New release 0.3 % 5xx of 312 requests; " +
+    "the live release 0.4 % 5xx of 2,040 requests over the same minutes: it rolls back above 2.4 %.");
+  cleanup();
+
+  baseline = { baseline: true, baseline_requests: 7, baseline_http_5xx: 0 };
+  fakeApi(canaryApi(() => withCanary("deploying", { name: "canary.analysis", status: "running", started },
+    { watch_started: started, requests: 312, http_5xx: 1, ...baseline })));
+  renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Watching: 2.5 of 5 min, 312 requests, 0.3 % 5xx (rolls back above 2 %).");
+  expect(within(section).getByTestId("canary-baseline").textContent).toBe("New release 0.3 % 5xx of 312 requests; " +
+    "the live release had 7 requests meanwhile, too few to compare with: the limit alone is judged.");
+  cleanup();
+
+  // failed against the live release's share: the limit said is the one it made
+  const error = "the canary answered 31.1 % 5xx of 412 requests in 3 min (the live release answered 0.4 %: at most 2.4 % allowed); the old release kept serving the other 90 %";
+  const failed = withCanary("rolled_back", { name: "canary.analysis", status: "failed", started: at(0), finished: at(180), error },
+    { state: "failed", requests: 412, http_5xx: 128, retired: true, baseline: true, baseline_requests: 2040, baseline_http_5xx: 8 },
+    { error, finished: at(200), rollback_to: "d1", rollback_to_number: 1 });
+  fakeApi(canaryApi(() => failed));
+  renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(section.querySelector(".canary-state")!.textContent).toBe("Failed after 3 min: 128 of 412 requests answered 5xx " +
+    "(31.1 %, more than the 2.4 % allowed). The live release kept serving the other 90 %.");
+  expect(within(section).getByTestId("canary-baseline").textContent).toContain("the live release 0.4 % 5xx of 2,040 requests");
+  cleanup();
+
+  // without a baseline: no such line
+  fakeApi(canaryApi(() => withCanary("deploying", { name: "canary.analysis", status: "running", started }, { watch_started: started })));
+  renderAt("/orgs/o/deployments/d2");
+  section = await screen.findByRole("region", { name: "Canary" }, { timeout: 5000 });
+  expect(within(section).queryByTestId("canary-baseline")).toBeNull();
+});
+
+test("a baseline canary's setting and numbers in words", () => {
+  expect(canarySettingWords({ percent: 10, minutes: 5, max_5xx_percent: 2, baseline: true }))
+    .toBe("10 % for 5 min, rolls back above the live release's 5xx share + 2 points");
+  expect(canarySettingWords({ percent: 10, minutes: 5, max_5xx_percent: 2, baseline: false, ramp: [25] }))
+    .toBe("10 % → 25 %, 5 min each, rolls back above 2 % 5xx");
+  const c = canaryOf({ baseline: true, baseline_requests: null, baseline_http_5xx: null });
+  expect(baselineWords(c)).toBe("the live release's own 5xx share is read once the watch begins");
+  expect(liveShare(c)).toBeNull();
+  expect(liveShare({ ...c, baseline_requests: 19, baseline_http_5xx: 19 })).toBeNull();   // fewer than 20: nothing to compare with
+  expect(liveShare({ ...c, baseline_requests: 20, baseline_http_5xx: 1 })).toBe(5);
+  expect(limitPercent({ ...c, baseline_requests: 20, baseline_http_5xx: 1 })).toBe(7);
+  expect(liveShare({ ...c, baseline: false, baseline_requests: 20, baseline_http_5xx: 1 })).toBeNull();
+  expect(baselineWords({ ...c, baseline: false })).toBeNull();
 });
 
 test("the timeline: a canary's steps are part of rolling out; its rollback is the rollback's", () => {

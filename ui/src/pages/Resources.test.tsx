@@ -248,9 +248,20 @@ test("add a volume: no size, version, storage or backups, a line on what it is; 
   expect(calls.find((r) => r.method === "POST")!.body).toEqual({ name: "uploads", kind: "volume", environment: "production", deletion_protection: true });
   const row = (await screen.findByText("uploads")).closest("tr") as HTMLElement;
   expect(row.textContent).toContain("Volume (EFS)");
-  expect(row.textContent).toContain("EFS · backed up daily, kept 35 days");
+  expect(row.textContent).toContain("not measured yet · EFS · backed up daily, kept 35 days");   // metered hourly
   expect(row.textContent).toContain("UPLOADS_PATH holds that path");
   expect(row.querySelector(".badge")?.getAttribute("data-status")).toBe("creating");
+});
+
+test("a measured volume's row says what it holds, in decimal units", async () => {
+  fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [{ ...uploads, used_bytes: 3_421_000_000 }], next: null }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const row = (await screen.findByText("uploads")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("3.4 GB used · EFS · backed up daily, kept 35 days");
+  expect(row.textContent).not.toContain("not measured yet");
 });
 
 test("a volume's row shows its file system; deleting it says its files go and its backups stay 35 days", async () => {
@@ -285,7 +296,7 @@ test("a volume's Change dialog: no size to change, no credentials to rotate, its
   const user = userEvent.setup();
   await user.click(await screen.findByRole("button", { name: "Change uploads" }));
   const dialog = screen.getByRole("dialog", { name: "Change uploads" });
-  expect(dialog.textContent).toContain("A volume has no size to change: it grows with its files.");
+  expect(dialog.textContent).toContain("A volume has no size to change: it grows with its files (not measured yet).");
   expect(within(dialog).queryByRole("button", { name: "Rotate credentials" })).toBeNull();
   await user.click(within(dialog).getByRole("checkbox", { name: "Deletion protection" }));
   await user.click(within(dialog).getByRole("button", { name: "Save changes" }));

@@ -11,7 +11,7 @@ import { KindLabel, ResourceBadge } from "../components/ResourceBits";
 import { StatusChanges } from "../components/StatusBadge";
 import {
   BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
-  patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, withEnvironment, withKind,
+  patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, usedText, withEnvironment, withKind,
   type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
 
@@ -213,7 +213,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
     <Modal title={`Change ${r.name}`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
         <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}.{" "}
-          {k.mounted ? "A volume has no size to change: it grows with its files."
+          {k.mounted ? `A volume has no size to change: it grows with its files (${usedText(r)}).`
             : "The engine and version stay; AWS applies a resize within minutes and the status says when it is done."}</p>
         {k.sizes.length > 0 && (
           <Field label={k.sizeLabel} error={fieldError("size")}>

@@ -493,3 +493,141 @@ test("a web service without a list of its own says its environment's; its own li
   expect(screen.queryByTestId("allowed-ips")).toBeNull();
   cleanup();
 });
+
+// Maintenance mode (chalicelib/deploys/maintenance.py): PUT …/maintenance on (or a new message), DELETE off; both answer the service
+const MAINTENANCE_SINCE = "2026-11-28T09:30:00Z";
+const maintenanceApi = (role = "owner", over: Record<string, unknown> = {}) => {
+  let current: Record<string, unknown> = { ...service, live_deployment_id: "d1", needs_deploy: false, maintenance: null, endpoints, ...over };
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role }] }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [deployment(1, "live")], next: null }],
+    "GET /v1/orgs/o/services/s/releases": empty,
+    "PUT /v1/orgs/o/services/s/maintenance": async (req) => {
+      const body = JSON.parse(await req.text()) as { message?: string };
+      if ((body.message ?? "").includes("deploy")) {   // as if a deployment had started meanwhile
+        return [409, err("conflict", "deployment #2 is deploying: switch maintenance once it has settled (it routes the hosts itself)", "status")];
+      }
+      const was = current.maintenance as { since: string } | null;
+      current = { ...current, maintenance: { message: body.message ?? "We are working on it and will be back shortly.",
+        since: was?.since ?? MAINTENANCE_SINCE, by: "ada@example.com" } };
+      return [200, current];
+    },
+    "DELETE /v1/orgs/o/services/s/maintenance": () => { current = { ...current, maintenance: null }; return [200, current]; },
+  });
+  return calls;
+};
+
+test("Maintenance: turned on with the default message explained, the banner says since when, by whom and the page's words; changed; ended after asking", async () => {
+  session.set("t");
+  const calls = maintenanceApi();
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Maintenance" }, { timeout: 5000 }));
+  let dialog = screen.getByRole("dialog", { name: "Turn on maintenance for web?" });
+  expect(dialog.textContent).toContain("503 page");
+  expect(dialog.textContent).toContain("Its tasks keep running");
+  const message = within(dialog).getByLabelText("Message (optional)");
+  expect(document.activeElement).toBe(message);
+  expect(message.getAttribute("aria-describedby")).toBeTruthy();
+  expect(document.getElementById(message.getAttribute("aria-describedby")!)!.textContent)
+    .toBe("Shown as text, not HTML; at most 500 characters. Empty: “We are working on it and will be back shortly.”");
+  await user.keyboard("{Escape}");
+  expect(calls.filter((c) => c.method !== "GET")).toHaveLength(0);
+
+  // empty: the API's default message
+  await user.click(screen.getByRole("button", { name: "Maintenance" }));
+  dialog = screen.getByRole("dialog", { name: "Turn on maintenance for web?" });
+  await user.click(within(dialog).getByRole("button", { name: "Turn on maintenance" }));
+  const banner = await screen.findByTestId("maintenance");
+  expect(calls.find((c) => c.method === "PUT")!.body).toEqual({});
+  expect(banner.querySelector("strong")!.textContent).toBe(`In maintenance since ${new Date(MAINTENANCE_SINCE).toLocaleString()} by ` +
+    "ada@example.com: visitors get a 503 page saying “We are working on it and will be back shortly.”.");
+  expect(banner.textContent).toContain("Its tasks keep running; deploys made meanwhile roll out behind the page");
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(screen.getByText("in maintenance: every address answers the 503 maintenance page")).toBeTruthy();
+
+  // a new message: the field starts with the current one; since stays
+  await user.click(within(banner).getByRole("button", { name: "Change the message" }));
+  dialog = screen.getByRole("dialog", { name: "Change the maintenance message of web" });
+  const field = within(dialog).getByLabelText("Message (optional)") as HTMLTextAreaElement;
+  expect(field.value).toBe("We are working on it and will be back shortly.");
+  const save = within(dialog).getByRole("button", { name: "Change the message" }) as HTMLButtonElement;
+  expect(save.disabled).toBe(true);   // nothing changed yet
+  await user.clear(field);
+  await user.type(field, "x".repeat(501));
+  await user.click(save);
+  expect(within(dialog).getByRole("alert").textContent).toBe("at most 500 characters (now 501)");
+  expect(calls.filter((c) => c.method === "PUT")).toHaveLength(1);   // not sent
+  await user.clear(field);
+  await user.type(field, "  Moving to a bigger database; back at 14:00  ");
+  await user.click(save);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.filter((c) => c.method === "PUT").at(-1)!.body).toEqual({ message: "Moving to a bigger database; back at 14:00" });
+  expect(screen.getByTestId("maintenance").textContent).toContain(
+    `since ${new Date(MAINTENANCE_SINCE).toLocaleString()} by ada@example.com: visitors get a 503 page saying “Moving to a bigger database; back at 14:00”.`);
+
+  // ended: asked first, Cancel leaves it on
+  await user.click(screen.getByRole("button", { name: "End maintenance" }));
+  dialog = screen.getByRole("dialog", { name: "End maintenance for web?" });
+  expect(dialog.textContent).toContain("visitors get the live release instead of the 503 page");
+  await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+  expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(0);
+  await user.click(screen.getByRole("button", { name: "End maintenance" }));
+  await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "End maintenance" }));
+  await waitFor(() => expect(screen.queryByTestId("maintenance")).toBeNull());
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/services/s/maintenance"]);
+  expect(screen.getByRole("button", { name: "Maintenance" })).toBeTruthy();
+});
+
+test("Maintenance refused (409): what did not happen and the API's reason, in the dialog; the service read again", async () => {
+  session.set("t");
+  const calls = maintenanceApi();
+  renderAt("/orgs/o/services/s");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Maintenance" }, { timeout: 5000 }));
+  const dialog = screen.getByRole("dialog", { name: "Turn on maintenance for web?" });
+  await user.type(within(dialog).getByLabelText("Message (optional)"), "a deploy is running");
+  const reads = calls.filter((c) => c.method === "GET" && c.path === "/v1/orgs/o/services/s").length;
+  await user.click(within(dialog).getByRole("button", { name: "Turn on maintenance" }));
+  expect((await within(dialog).findByRole("alert")).textContent).toBe("Maintenance was not turned on: deployment #2 is deploying: " +
+    "switch maintenance once it has settled (it routes the hosts itself).");
+  await waitFor(() => expect(calls.filter((c) => c.method === "GET" && c.path === "/v1/orgs/o/services/s").length).toBeGreaterThan(reads));
+  expect(screen.queryByTestId("maintenance")).toBeNull();
+});
+
+test("Maintenance: offered for a live web service only, held while a deployment is under way; a viewer sees the banner, no control", async () => {
+  session.set("t");
+  maintenanceApi("owner", { status: "deploying" });
+  renderAt("/orgs/o/services/s");
+  const held = await screen.findByRole("button", { name: "Maintenance" }, { timeout: 5000 }) as HTMLButtonElement;
+  expect(held.disabled).toBe(true);
+  expect(held.title).toBe("Not now: a deployment is under way: switch maintenance once it has settled (it routes the hosts itself)");
+  cleanup();
+
+  for (const over of [{ kind: "worker", port: null }, { live_deployment_id: null }, { status: "suspended", suspended: { at: MAINTENANCE_SINCE, by: "ada@example.com" } }]) {
+    maintenanceApi("owner", over);
+    renderAt("/orgs/o/services/s");
+    await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 });
+    expect(screen.queryByRole("button", { name: "Maintenance" }), JSON.stringify(over)).toBeNull();
+    cleanup();
+  }
+
+  const on = { message: "Back at 14:00", since: MAINTENANCE_SINCE, by: "ada@example.com" };
+  maintenanceApi("viewer", { maintenance: on });
+  renderAt("/orgs/o/services/s");
+  const banner = await screen.findByTestId("maintenance", {}, { timeout: 5000 });
+  expect(banner.textContent).toContain("visitors get a 503 page saying “Back at 14:00”.");
+  expect(within(banner).queryByRole("button")).toBeNull();
+  expect(screen.queryByRole("button", { name: "End maintenance" })).toBeNull();
+  cleanup();
+
+  // suspended meanwhile: the banner says the load balancer's own 503 answers until the resume
+  maintenanceApi("owner", { maintenance: on, status: "suspended", suspended: { at: MAINTENANCE_SINCE, by: "ada@example.com" } });
+  renderAt("/orgs/o/services/s");
+  expect((await screen.findByTestId("maintenance", {}, { timeout: 5000 })).textContent)
+    .toContain("While it is suspended its hosts answer 503 service suspended instead; the page is back once it resumes.");
+  expect(screen.queryByRole("button", { name: "Change the message" })).toBeNull();
+  expect(screen.queryByRole("button", { name: "End maintenance" })).toBeNull();
+});

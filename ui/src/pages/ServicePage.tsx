@@ -2,7 +2,7 @@ import { lazy, Suspense, useId, useState } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import type { Environment, Freeze, Service, ServiceEndpoints } from "../api/models";
+import type { Environment, Freeze, Maintenance, Service, ServiceEndpoints } from "../api/models";
 import { keys, useCan, useDeployments, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
 import { freezeUntilWords } from "../components/FreezeForm";
 import { sleepingServiceWords } from "../components/SleepScheduleForm";
@@ -10,6 +10,7 @@ import { windowTime } from "../components/RecurringWindowsForm";
 import { DeployDialog } from "../components/DeployDialog";
 import { RestartDialog } from "../components/RestartDialog";
 import { ResumeDialog, SuspendDialog } from "../components/SuspendDialog";
+import { EndMaintenanceDialog, MaintenanceDialog, maintenanceBlocked, maintenanceWords } from "../components/MaintenanceDialog";
 import { CostEstimate } from "../components/CostEstimate";
 import { Loading, PageError } from "../components/Empty";
 import { serviceStatus, StatusBadge, StatusChanges } from "../components/StatusBadge";
@@ -42,6 +43,7 @@ export default function ServicePage() {
   const [confirming, setConfirming] = useState(false);
   const [restarting, setRestarting] = useState(false);
   const [pausing, setPausing] = useState<"suspend" | "resume" | null>(null);
+  const [maintaining, setMaintaining] = useState<"page" | "end" | null>(null);
   const can = useCan(org);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
@@ -69,6 +71,13 @@ export default function ServicePage() {
             {s.status === "suspended" && (
               <button onClick={() => setPausing("resume")} aria-haspopup="dialog">Resume</button>
             )}
+            {s.kind === "web" && s.live_deployment_id && !suspended(s) && s.status !== "deleting" && (
+              // on while the page shows; a deployment under way routes the hosts itself: the API refuses then (409)
+              <button onClick={() => setMaintaining(s.maintenance ? "end" : "page")} aria-haspopup="dialog"
+                disabled={s.status === "deploying"} title={s.status === "deploying" ? `Not now: ${maintenanceBlocked(s)}` : undefined}>
+                {s.maintenance ? "End maintenance" : "Maintenance"}
+              </button>
+            )}
             {s.kind !== "cron" && s.live_deployment_id && !suspended(s) && (
               <button onClick={() => setRestarting(true)} disabled={s.status === "deleting" || s.status === "deploying"} aria-haspopup="dialog"
                 title={s.status === "deploying" ? "A deployment is under way: it replaces the tasks anyway" : undefined}>
@@ -86,6 +95,10 @@ export default function ServicePage() {
       {/* a freeze set or lifted while the page is open is said (the environment is read again every 30 s) */}
       <div aria-live="polite">
         {env && freeze && <FrozenNotice id={frozenId} org={org} env={env} freeze={freeze} canLift={can("project.write")} />}
+        {s.maintenance && (
+          <MaintenanceNotice m={s.maintenance} paused={suspended(s)}
+            onChange={can("deploy") && s.status !== "deploying" && !suspended(s) ? () => setMaintaining("page") : undefined} />
+        )}
       </div>
       {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
       <StatusChanges items={[s]} />
@@ -93,6 +106,8 @@ export default function ServicePage() {
       {restarting && <RestartDialog org={org} service={s} onClose={() => setRestarting(false)} />}
       {pausing === "suspend" && <SuspendDialog org={org} service={s} onClose={() => setPausing(null)} />}
       {pausing === "resume" && <ResumeDialog org={org} service={s} onClose={() => setPausing(null)} />}
+      {maintaining === "page" && <MaintenanceDialog org={org} service={s} onClose={() => setMaintaining(null)} />}
+      {maintaining === "end" && <EndMaintenanceDialog org={org} service={s} onClose={() => setMaintaining(null)} />}
       {s.status === "deleting" && <Deleting org={org} s={s} canRetry={can("service.write")} />}
       <Summary org={org} s={s} canResume={can("deploy")} envIps={env?.allowed_ips} />
       <CostEstimate org={org} service={s.id} version={s.updated} />
@@ -123,6 +138,22 @@ function FrozenNotice({ id, org, env, freeze, canLift }: { id: string; org: stri
       New deploys are refused; rollbacks and restarts still run.{" "}
       <span className="muted">Frozen by {freeze.by} ({ago(freeze.at)}).</span>
       {canLift && <> Lift it under the project's <Link to={`/orgs/${org}/projects/${env.project_id}`}>environments</Link>.</>}
+    </p>
+  );
+}
+
+/** The service is in maintenance: since when, by whom, the page's message; its tasks run on. With
+ * `onChange` (a developer or higher, nothing under way) a button changes the message. */
+function MaintenanceNotice({ m, paused, onChange }: { m: Maintenance; paused: boolean; onChange?: () => void }) {
+  return (
+    <p className="notice maintenance-notice" data-testid="maintenance">
+      <span className="badge badge-warn">maintenance</span>{" "}
+      <strong>{maintenanceWords(m)}</strong>{" "}
+      {paused
+        // suspended meanwhile: the load balancer's own 503 answers until the resume, which brings the page back
+        ? "While it is suspended its hosts answer 503 service suspended instead; the page is back once it resumes."
+        : "Its tasks keep running; deploys made meanwhile roll out behind the page until maintenance ends."}
+      {onChange && <> <button type="button" onClick={onChange} aria-haspopup="dialog">Change the message</button></>}
     </p>
   );
 }
@@ -178,7 +209,7 @@ function Deleting({ org, s, canRetry }: { org: string; s: Service; canRetry: boo
 /** Where the live release answers: the custom domain and its aliases once routed (https:// once
  * each is served so, a badge saying which), and always the load balancer with the service's host (no
  * public DNS name: the Host header picks the service). */
-function Address({ e, sandbox, paused }: { e: ServiceEndpoints; sandbox: boolean; paused: boolean }) {
+function Address({ e, sandbox, paused, maintenance }: { e: ServiceEndpoints; sandbox: boolean; paused: boolean; maintenance: boolean }) {
   return (
     <div className="wide">
       <dt>Address</dt>
@@ -186,6 +217,7 @@ function Address({ e, sandbox, paused }: { e: ServiceEndpoints; sandbox: boolean
         <PublicAddresses e={e} />
         <div className="mono">{e.try}</div>
         {paused && <div className="muted">while suspended it answers <span className="mono">503 service suspended</span></div>}
+        {maintenance && !paused && <div className="muted">in maintenance: every address answers the 503 maintenance page</div>}
         {sandbox && <div className="muted">sandbox: the address is simulated; nothing answers there</div>}
       </dd>
     </div>
@@ -257,7 +289,7 @@ function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canRe
           </dd>
         </div>
       )}
-      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} paused={s.status === "suspended"} />}
+      {s.endpoints && <Address e={s.endpoints} sandbox={!!s.sandbox} paused={s.status === "suspended"} maintenance={!!s.maintenance} />}
       {s.private_address && <PrivateAddress address={s.private_address} />}
       {s.needs_deploy && s.live_deployment_id && <div className="pending"><dt>Pending</dt><dd>Changes since the live release take effect with the next deploy.</dd></div>}
       {s.last_error && (

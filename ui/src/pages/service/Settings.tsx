@@ -3,7 +3,7 @@ import { useNavigate } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
-import { keys, useCan } from "../../api/queries";
+import { keys, useCan, useEnvironment } from "../../api/queries";
 import { DeleteByName } from "../../components/DeleteByName";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { EnvEditor } from "./EnvEditor";
@@ -13,6 +13,8 @@ export function Settings({ org, service, only }: { org: string; service: Service
   const qc = useQueryClient();
   const [saved, setSaved] = useState(false);
   const readOnly = !useCan(org)("service.write");
+  // its environment (read by the service page too): the client addresses it inherits without a list of its own
+  const environment = useEnvironment(org, service.project_id, service.environment_id ?? service.environment ?? "");
   const patch = useMutation({
     mutationFn: (body: ServicePatch) =>
       unwrap<Service>(api.PATCH("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } }, body })),
@@ -37,7 +39,8 @@ export function Settings({ org, service, only }: { org: string; service: Service
   };
   return (
     <div className="narrow">
-      <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
+      <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly}
+        environments={environment.data ? [environment.data] : undefined} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
       {!readOnly && service.status !== "deleting" && <DeleteService org={org} service={service} />}
     </div>
