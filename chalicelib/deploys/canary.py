@@ -215,7 +215,8 @@ def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
     down = maintenance_message(ctx)   # in maintenance every rule answers its page, whatever the shares
     split = bool(percent) or attach
     main = ctx.results["target_group"]["arn"]
-    canary_tg = (ctx.results.get("canary.target_group") or {}).get("arn")
+    made = ctx.results.get("canary.target_group")   # (not `or {}`: a KnownAfterApply is an empty dict)
+    canary_tg = made.get("arn") if made is not None else None
     if not canary_tg and step != "canary.traffic":   # no canary was made (a rollback of one that failed first)
         canary_tg = (ctx.cloud.find_target_group(ctx.names.canary_target_group) or {}).get("arn")
     routes, calls, changes = _hosts(ctx), [], {}
@@ -239,7 +240,9 @@ def _route(ctx: Ctx, step: str, percent: int, attach: bool = False) -> StepPlan:
 
 def _shares(weights: dict[str, int], canary_tg: Optional[str]) -> str:
     share = weights.get(canary_tg or "", 0) if canary_tg else 0
-    return f"{share} % to the canary" if share else "all to the service"
+    if share:
+        return f"{share} % to the canary"
+    return "all to the service, the canary's group named at 0 %" if canary_tg in weights else "all to the service"
 
 
 def attach(ctx: Ctx) -> StepPlan:

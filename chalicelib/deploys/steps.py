@@ -565,7 +565,7 @@ def _mark(plan: StepPlan, fields: dict[str, Any]) -> None:
 
 
 def _combined(step: str, parts: list[StepPlan], removals: list[Call], stale: list[str],
-              assemble: Callable[[list[Any]], Any]) -> StepPlan:
+              assemble: Callable[[list[Any]], Any], resource: str = "listener rules (custom domains)") -> StepPlan:
     """One step's plan made of several (one per host): their calls in order after `removals`
     (each part's references to its own earlier calls moved along), its action the strongest of
     theirs, its result `assemble`d from theirs."""
@@ -592,7 +592,7 @@ def _combined(step: str, parts: list[StepPlan], removals: list[Call], stale: lis
     names = ", ".join(p.name for p in parts)
     described = "; ".join(f"{p.name}: {p.description}" if len(parts) > 1 else p.description
                           for p in parts if p.description)
-    return StepPlan(step, parts[0].resource if len(parts) == 1 else "listener rules (custom domains)", names, action,
+    return StepPlan(step, parts[0].resource if len(parts) == 1 else resource, names, action,
                     changes, calls, result if action == "no-op" else None, shape,
                     always=any(p.always for p in parts), description=described)
 
@@ -760,7 +760,7 @@ def certificate(ctx: Ctx) -> StepPlan:
             first["hosts"] = {r["domain"]: r for r in results if isinstance(r, dict)}
         return first
 
-    return _combined("certificate", parts, [], [], assemble)
+    return _combined("certificate", parts, [], [], assemble, "certificates")
 
 
 def schedule(ctx: Ctx) -> StepPlan:

@@ -200,6 +200,13 @@ def test_the_plan_of_the_next_deploy_shows_the_canary_and_a_first_release_does_n
     assert watch["action"] == "wait" and "20 % of the requests" in watch["description"] and "3 min" in watch["description"]
     made = next(s for s in plan["steps"] if s["step"] == "canary.service")
     assert made["action"] == "create" and made["calls"][0]["args"]["desired_count"] == 1
+    shared = next(s for s in plan["steps"] if s["step"] == "canary.traffic")   # its group is made only then
+    assert [new for _, new in shared["changes"].values()] == ["20 % to the canary"]
+    # a ramp's stages say their shares too
+    assert org.call("PATCH", f"/services/{svc['id']}", {"canary": {"ramp": [40]}})[0] == 200
+    plan = org.call("GET", f"/services/{svc['id']}/plan")[1]
+    stage = next(s for s in plan["steps"] if s["step"] == "canary.traffic@40")
+    assert [new for _, new in stage["changes"].values()] == ["40 % to the canary"]
 
 
 def test_deleting_a_service_mid_canary_removes_the_canary_too(make_org, ports, launchbay_env):
