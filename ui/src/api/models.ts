@@ -2,6 +2,7 @@
 import type { components } from "./schema";
 
 export type ServiceIn = components["schemas"]["ServiceIn"];
+export type ScaleAt = components["schemas"]["ScaleAt"];
 export type ServicePatch = components["schemas"]["ServicePatch"];
 export type HealthCheck = components["schemas"]["HealthCheck"];
 
@@ -74,14 +75,25 @@ export interface Service {
   /** run as one task of each new release before it rolls out (migrations); null: none */
   release_command?: string[] | null;
   /** built from this repository instead of an image (exactly one of image and source) */
-  source?: { repo: string; branch: string; dockerfile: string; context: string } | null;
+  source?: {
+    repo: string; branch: string; dockerfile: string; context: string;
+    /** watch paths: a push deploys it only when it changes a file matching one (services/api/**, shared); absent: every push */
+    paths?: string[] | null;
+  } | null;
   cpu: number; memory: number; env: Record<string, string>; build_env: Record<string, string>;
   health_check: Required<HealthCheck> | null; min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; deregistration_delay: number;
   /** web services with a `domain`: up to 4 more host names it answers on (www.example.com), each
    * verified by its own TXT record and given its own certificate; null: none */
   aliases?: string[] | null;
-  autoscaling: { cpu_target: number; requests_per_target: number | null } | null;
+  /** web services: the aliases answer a 301 to the domain (path and query kept; https:// once the
+   * domain is served so) instead of serving the service; null: they serve it (false is stored as null) */
+  redirect_aliases?: boolean | null;
+  autoscaling: {
+    cpu_target: number; requests_per_target: number | null;
+    /** scheduled scaling: at each entry's time (five cron fields in its time zone) the task range becomes the entry's; absent or []: none */
+    schedule?: ScaleAt[];
+  } | null;
   /** roll a new release back by itself when one of these alerts opens within the window after it went live */
   auto_rollback?: { window_minutes: number; rules: string[] } | null;
   /** web services: each new release first answers `percent` of the traffic for `minutes`, and rolls

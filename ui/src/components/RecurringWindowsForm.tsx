@@ -47,7 +47,7 @@ export function browserZone(): string {
   }
 }
 
-function zoneNames(): string[] {
+export function zoneNames(): string[] {
   try {
     const names = Intl.supportedValuesOf("timeZone");
     return names.includes("UTC") ? names : ["UTC", ...names];

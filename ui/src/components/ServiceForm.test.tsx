@@ -785,3 +785,171 @@ test("who can reach it: without a list of its own, the environment's addresses a
   expect(screen.queryByTestId("inherited-ips")).toBeNull();
   expect(screen.getByText(/^Unticked: everyone\. Others get a 404/)).toBeTruthy();
 });
+
+test("redirecting aliases on edit: offered once there is an alias, explained; ticked sends true, unticked null; the summary says so", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, project_id: "p", updated: "2026-11-26T10:00:00Z",
+    domain: "shop.example.com", aliases: ["www.shop.example.com"] };
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as Record<string, unknown>;
+      current = { ...current, ...body, updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const box = await screen.findByRole("checkbox", { name: "Redirect the aliases to the domain" }, { timeout: 5000 });
+  expect(box).toHaveProperty("checked", false);
+  expect(document.getElementById(box.getAttribute("aria-describedby")!)!.textContent).toContain("answers a 301 to the custom domain");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.click(box);
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ redirect_aliases: true });
+  await screen.findByText("Saved. Runtime settings take effect with the next deploy.");
+  expect((await screen.findByTestId("redirect-aliases")).textContent).toBe("www.shop.example.com redirects to shop.example.com (a 301, path and query kept)");
+
+  const ticked = await screen.findByRole("checkbox", { name: "Redirect the aliases to the domain" });
+  expect(ticked).toHaveProperty("checked", true);
+  await user.click(ticked);
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect(patches()[1]).toEqual({ redirect_aliases: null });   // off is stored as never set
+
+  // no alias: nothing to redirect, no box
+  await user.click(within(screen.getByRole("group", { name: "Aliases" })).getByRole("button", { name: "Remove alias 1 (www.shop.example.com)" }));
+  expect(screen.queryByRole("checkbox", { name: "Redirect the aliases to the domain" })).toBeNull();
+});
+
+test("watch paths on create: added one input each, refused before sending when absolute or with .., sent trimmed; the API's 422 at the paths", async () => {
+  session.set("t");
+  let answer: [number, unknown] = [422, { error: { code: "invalid", field: "source.paths",
+    message: "source.paths: relative paths or globs in the repository such as services/api/** (no leading /, no ..): 'a\\\\b'" } }];
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+    "POST /v1/orgs/o/projects/p/services": () => answer,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, image: null,
+      source: { repo: "acme/shop", branch: "main", dockerfile: "Dockerfile", context: ".", paths: ["services/api/**", "shared"] } }],
+  });
+  renderAt("/orgs/o/projects/p/new");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Name"), "api");
+  expect(screen.queryByRole("group", { name: "Watch paths" })).toBeNull();   // from source only
+  await user.selectOptions(screen.getByLabelText("Deploy from"), "git");
+  await user.type(screen.getByLabelText("Repository"), "acme/shop");
+  const group = screen.getByRole("group", { name: "Watch paths" });
+  expect(document.getElementById(group.getAttribute("aria-describedby")!)!.textContent).toContain("None: every push deploys it.");
+  await user.click(within(group).getByRole("button", { name: "Add a watch path" }));
+  expect(document.activeElement).toBe(within(group).getByLabelText("Watch path 1"));
+  await user.type(within(group).getByLabelText("Watch path 1"), " services/api/** ");
+  await user.click(within(group).getByRole("button", { name: "Add a watch path" }));
+  await user.type(within(group).getByLabelText("Watch path 2"), "/shared");
+  const posts = () => calls.filter((c) => c.method === "POST").map((c) => c.body as Record<string, unknown>);
+
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect(within(group).getByRole("alert").textContent).toBe(
+    'relative paths or globs in the repository such as services/api/** (no leading /, no .., no spaces): "/shared"');
+  expect(within(group).getByLabelText("Watch path 2").getAttribute("aria-invalid")).toBe("true");
+  expect(posts()).toHaveLength(0);
+
+  await user.clear(within(group).getByLabelText("Watch path 2"));
+  await user.type(within(group).getByLabelText("Watch path 2"), "shared/");
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  await waitFor(() => expect(posts()).toHaveLength(1));
+  expect(posts()[0]!.source).toEqual({ repo: "acme/shop", branch: "main", dockerfile: "Dockerfile", context: ".", paths: ["services/api/**", "shared"] });
+  expect((await within(group).findByRole("alert")).textContent).toContain("source.paths: relative paths");
+  expect(within(screen.getByLabelText("Deploy from").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+  expect(document.querySelector(".form-error")).toBeNull();
+
+  answer = [201, { ...service, image: null }];
+  await user.click(screen.getByRole("button", { name: "Create service" }));
+  expect((await screen.findByTestId("service-source", {}, { timeout: 5000 })).textContent)
+    .toBe("acme/shop · branch main · Dockerfile · deploys on pushes touching services/api/**, shared");
+});
+
+test("scheduled scaling on a worker's edit: rows added and checked before sending, sent under autoscaling; the API's 422 at the schedule; emptied sends []", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, kind: "worker", port: null, health_check: null, project_id: "p",
+    updated: "2026-11-26T10:00:00Z", min_instances: 1, max_instances: 4, autoscaling: null };
+  let refuse = true;
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as Record<string, unknown>;
+      if (refuse) return [422, { error: { code: "invalid", field: "autoscaling",
+        message: "autoscaling.schedule.1.timezone: unknown time zone 'Mars/Base'" } }];
+      current = { ...current, ...body, updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("checkbox", { name: "Scale on CPU" }, { timeout: 5000 }));
+  const group = screen.getByRole("group", { name: "Scheduled scaling" });
+  expect(document.getElementById(group.getAttribute("aria-describedby")!)!.textContent).toContain("0 8 * * 1-5 → 4..10 and 0 20 * * 1-5 → 1..4");
+  const add = () => user.click(within(group).getByRole("button", { name: "Add a scheduled range" }));
+  const fill = async (n: number, at: string, min: string, max: string, zone: string) => {
+    const r = within(group).getByRole("group", { name: `Scheduled range ${n}` });
+    await user.type(within(r).getByLabelText("At (cron)"), at);
+    await user.type(within(r).getByLabelText("Min"), min);
+    await user.type(within(r).getByLabelText("Max"), max);
+    await user.clear(within(r).getByLabelText("Time zone"));
+    await user.type(within(r).getByLabelText("Time zone"), zone);
+  };
+  await add();
+  expect(document.activeElement).toBe(within(group).getByRole("group", { name: "Scheduled range 1" }).querySelector("input"));
+  await fill(1, "0 8 * * 1-5", "4", "10", "Europe/Berlin");
+  expect(within(group).getByRole("group", { name: "Scheduled range 1" }).textContent).toContain("= weekdays 08:00");
+  await add();
+  await fill(2, "0 20 * *", "4", "1", "Mars/Base");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  expect(within(group).getByRole("alert").textContent).toBe("entry 2: five cron fields (minute hour day-of-month month day-of-week), e.g. 0 8 * * 1-5");
+  const second = within(group).getByRole("group", { name: "Scheduled range 2" });
+  await user.type(within(second).getByLabelText("At (cron)"), " 1-5");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  expect(within(group).getByRole("alert").textContent).toBe("entry 2: the minimum (4) is above the maximum (1)");
+  expect(patches()).toHaveLength(0);
+
+  await user.clear(within(second).getByLabelText("Min"));
+  await user.type(within(second).getByLabelText("Min"), "1");
+  await user.clear(within(second).getByLabelText("Max"));
+  await user.type(within(second).getByLabelText("Max"), "4");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ autoscaling: { cpu_target: 60, schedule: [
+    { at: "0 8 * * 1-5", min_instances: 4, max_instances: 10, timezone: "Europe/Berlin" },
+    { at: "0 20 * * 1-5", min_instances: 1, max_instances: 4, timezone: "Mars/Base" }] } });
+  expect((await within(group).findByRole("alert")).textContent).toBe("autoscaling.schedule.1.timezone: unknown time zone 'Mars/Base'");
+  // at the schedule, not at the CPU target
+  expect(within(screen.getByLabelText("Target CPU %").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+
+  refuse = false;
+  await user.clear(within(second).getByLabelText("Time zone"));
+  await user.type(within(second).getByLabelText("Time zone"), "Europe/Berlin");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect((await screen.findByTestId("scaling-schedule")).textContent).toBe("on a schedule: weekdays 08:00 4..10, weekdays 20:00 1..4 (Europe/Berlin)");
+
+  const again = await screen.findByRole("group", { name: "Scheduled scaling" });
+  for (const name of ["Remove scheduled range 2 (0 20 * * 1-5)", "Remove scheduled range 1 (0 8 * * 1-5)"]) {
+    await user.click(within(again).getByRole("button", { name }));
+  }
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ autoscaling: { cpu_target: 60, schedule: [] } });   // left out, a PATCH would keep it
+});

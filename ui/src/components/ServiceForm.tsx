@@ -1,10 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList, addressWords } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
+import { MAX_PATHS, MAX_SCHEDULE, pathList, pathsError, scheduleError, scheduleList, whenWords, type ScaleRow } from "../lib/scaling";
 import { Field, FormError, useFocusFirstError } from "./Field";
+import { browserZone, zoneNames } from "./RecurringWindowsForm";
 
 /** Where the container image comes from: a registry, or built from a git repository on each deploy. */
 export type SourceMode = "image" | "git";
@@ -12,9 +14,9 @@ export type SourceMode = "image" | "git";
 export interface FormState {
   name: string; kind: Kind; environment: string; from: SourceMode; image: string; port: string; command: string;
   release_command: string;
-  repo: string; branch: string; dockerfile: string; context: string; build_env: string;
-  cpu: number; memory: number; env: string; schedule: string; domain: string; aliases: string[];
-  min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string;
+  repo: string; branch: string; dockerfile: string; context: string; build_env: string; paths: string[];
+  cpu: number; memory: number; env: string; schedule: string; domain: string; aliases: string[]; redirect_aliases: boolean;
+  min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string; scale_at: ScaleRow[];
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
   canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string; canary_ramp: string;
@@ -27,12 +29,13 @@ export function initialState(s?: Service, environment?: string): FormState {
     name: s?.name ?? "", kind: s?.kind ?? "web", environment: s?.environment ?? environment ?? "",
     from: s?.source ? "git" : "image", image: s?.image ?? "",
     repo: s?.source?.repo ?? "", branch: s?.source?.branch ?? "main", dockerfile: s?.source?.dockerfile ?? "Dockerfile",
-    context: s?.source?.context ?? ".", build_env: lines(s?.build_env), port: s?.port != null ? String(s.port) : s ? "" : "80",
+    context: s?.source?.context ?? ".", paths: s?.source?.paths ?? [], build_env: lines(s?.build_env), port: s?.port != null ? String(s.port) : s ? "" : "80",
     command: (s?.command ?? []).join("\n"), release_command: (s?.release_command ?? []).join("\n"), cpu: s?.cpu ?? 256, memory: s?.memory ?? 512,
     env: lines(s?.env),
-    schedule: s?.schedule ?? "", domain: s?.domain ?? "", aliases: s?.aliases ?? [],
+    schedule: s?.schedule ?? "", domain: s?.domain ?? "", aliases: s?.aliases ?? [], redirect_aliases: !!s?.redirect_aliases,
     min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
     autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
+    scale_at: (s?.autoscaling?.schedule ?? []).map((e) => ({ at: e.at, min: String(e.min_instances), max: String(e.max_instances), timezone: e.timezone ?? "UTC" })),
     hc_path: s?.health_check?.path ?? "/", hc_interval: String(s?.health_check?.interval_seconds ?? 30),
     hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
     rollback: !!s?.auto_rollback, rollback_window: String(s?.auto_rollback?.window_minutes ?? 15),
@@ -67,6 +70,8 @@ const num = (v: string) => (v.trim() === "" ? null : Number(v));
 const numOr = (v: string, dflt: number) => num(v) ?? dflt;
 
 const canaryOn = (f: FormState) => f.kind === "web" && f.canary;
+/** web and worker services scale (target tracking on CPU, and the schedule's ranges); a cron job runs one task per run */
+const scaleOn = (f: FormState) => f.kind !== "cron" && f.autoscale;
 const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
 
 // The number fields of each kind, by form key, with the API field their error belongs to (and
@@ -74,7 +79,7 @@ const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
 const NUMBERS: [keyof FormState, string, (f: FormState) => boolean, "decimal"?][] = [
   ["port", "port", (f) => f.kind === "web"],
   ["min_instances", "min_instances", (f) => f.kind !== "cron"], ["max_instances", "max_instances", (f) => f.kind !== "cron"],
-  ["cpu_target", "autoscaling", (f) => f.kind === "web" && f.autoscale],
+  ["cpu_target", "autoscaling.cpu_target", scaleOn],
   ["rollback_window", "auto_rollback", (f) => f.kind !== "cron" && f.rollback],
   ["hc_interval", "health_check.interval_seconds", (f) => f.kind === "web"],
   ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
@@ -144,7 +149,10 @@ export function toBody(f: FormState): ServiceIn {
     build_env: parseEnv(f.build_env).env,
   };
   if (f.from === "git") {
-    body.source = { repo: f.repo.trim(), branch: f.branch.trim() || "main", dockerfile: f.dockerfile.trim() || "Dockerfile", context: f.context.trim() || "." };
+    // watch paths only when some are given: none (absent) is every push; the source is sent whole, so leaving them out removes them
+    const paths = pathList(f.paths);
+    body.source = { repo: f.repo.trim(), branch: f.branch.trim() || "main", dockerfile: f.dockerfile.trim() || "Dockerfile", context: f.context.trim() || ".",
+      ...(paths.length ? { paths } : {}) };
   } else if (f.image.trim()) {
     body.image = f.image.trim();   // giving an image switches a service built from source to it
   }
@@ -161,7 +169,8 @@ export function toBody(f: FormState): ServiceIn {
     // only when some are given: on edit, Settings sends null for aliases removed (none)
     const aliases = aliasList(f.aliases);
     if (aliases.length) body.aliases = aliases;
-    if (f.autoscale) body.autoscaling = { cpu_target: numOr(f.cpu_target, 60) };
+    // only when on (and aliases to redirect): off is stored as never set (null), which Settings sends for a box unticked
+    if (aliases.length && f.redirect_aliases) body.redirect_aliases = true;
     // always sent (web services only: the API refuses it for the others): unticking turns it off (null)
     body.canary = f.canary
       ? { percent: numOr(f.canary_percent, 10), minutes: numOr(f.canary_minutes, 5), max_5xx_percent: numOr(f.canary_max_5xx, 2),
@@ -174,6 +183,11 @@ export function toBody(f: FormState): ServiceIn {
     // only when some are given: a new service unticked sends none; on edit, Settings sends [] for a list removed
     const ips = f.restrict ? addressList(f.allowed_ips) : [];
     if (ips.length) body.allowed_ips = ips;
+  }
+  if (scaleOn(f)) {
+    // the schedule only when it has entries: Settings sends [] for one emptied (a PATCH merges autoscaling's fields)
+    const schedule = scheduleList(f.scale_at);
+    body.autoscaling = { cpu_target: numOr(f.cpu_target, 60), ...(schedule.length ? { schedule } : {}) };
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
@@ -206,7 +220,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const err = (...names: string[]) => names.map((n) => localErr[n] ?? api?.forField(n)).find(Boolean);
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
-    ...(f.kind === "web" ? ["aliases"] : []),
+    ...(f.kind === "web" ? ["aliases", "redirect_aliases"] : []),
     "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
   // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
   const ipsApiError = restrictOn(f) ? addressesApiError(api) : undefined;
@@ -215,6 +229,17 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const hcOwn = ["health_check.interval_seconds", "health_check.grace_period_seconds"];
   const hcError = err("health_check.path") ?? api?.fields.health_check ??
     Object.entries(api?.fields ?? {}).find(([k]) => k.startsWith("health_check.") && !hcOwn.includes(k))?.[1];
+  // scaling: the schedule's errors at the schedule (a PATCH answers field autoscaling, its message
+  // naming autoscaling.schedule.N…; a create answers autoscaling.schedule.N.at), the others at the CPU target
+  const aboutSchedule = (m: string | undefined) => !!m && /^autoscaling\.schedule\b/.test(m);
+  const scheduleErr = localErr["autoscaling.schedule"] ?? api?.forField("autoscaling.schedule") ??
+    (aboutSchedule(api?.fields.autoscaling) ? api?.fields.autoscaling : undefined);
+  const cpuTargetErr = localErr["autoscaling.cpu_target"] ?? api?.forField("autoscaling.cpu_target") ??
+    (aboutSchedule(api?.fields.autoscaling) ? undefined : api?.fields.autoscaling);
+  // watch paths: source.paths, or field source with a message about them
+  const pathsErr = localErr["source.paths"] ?? api?.forField("source.paths") ??
+    (/\bpaths\b/.test(api?.fields.source ?? "") ? api?.fields.source : undefined);
+  const sourceErr = localErr.source ?? (pathsErr === api?.fields.source ? undefined : api?.fields.source);
   const form = useFocusFirstError<HTMLFormElement>(error, Object.keys(localErr).length ? localErr : null);
   const unplaced = api && !shownFields.some((n) => api.forField(n)) && !ipsApiError ? api : !api ? error : null;
 
@@ -226,9 +251,12 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
     const tooMany = restrictOn(f) ? addressCountError(addressList(f.allowed_ips).length) : null;
     const ramp = canaryOn(f) ? rampError(f.canary_ramp, f.canary_percent) : null;
     const aliases = f.kind === "web" ? aliasesError(f) : null;
+    const paths = f.from === "git" ? pathsError(f.paths) : null;
+    const schedule = scaleOn(f) ? scheduleError(f.scale_at) : null;
     setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}),
-      ...(ramp ? { "canary.ramp": ramp } : {}), ...(aliases ? { aliases } : {}) });
-    if (!bad && !badBuild && !tooMany && !ramp && !aliases && !Object.keys(numbers).length) onSubmit(f);
+      ...(ramp ? { "canary.ramp": ramp } : {}), ...(aliases ? { aliases } : {}), ...(paths ? { "source.paths": paths } : {}),
+      ...(schedule ? { "autoscaling.schedule": schedule } : {}) });
+    if (!bad && !badBuild && !tooMany && !ramp && !aliases && !paths && !schedule && !Object.keys(numbers).length) onSubmit(f);
   };
 
   return (
@@ -255,7 +283,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
           </Field>
         )}
         {/* a select, not radios: "Image" stays the one control labelled so */}
-        <Field label="Deploy from" error={localErr.source ?? api?.fields.source}>
+        <Field label="Deploy from" error={sourceErr}>
           <select value={f.from} onChange={(e) => set("from", e.target.value as SourceMode)}>
             <option value="image">A container image from a registry</option>
             <option value="git">A git repository (built on each deploy)</option>
@@ -267,6 +295,14 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
           </Field>
         )}
         {f.from === "git" && <SourceFields text={text} err={err} />}
+        {f.from === "git" && (
+          <ListFields noun="watch path" label="Watch paths" names={f.paths} onChange={(v) => set("paths", v)} error={pathsErr} max={MAX_PATHS}
+            placeholder="e.g. services/api/**" mono
+            hint={<>Optional, for a repository holding several services: a push to the branch deploys this one only when it changes a file
+              matching one of these, e.g. <code>services/api/**</code> and <code>shared</code>. <code>*</code> matches within a folder,{" "}
+              <code>**</code> across folders, a folder alone everything below it; relative to the repository&apos;s root, no leading /.
+              None: every push deploys it.</>} />
+        )}
         {f.kind === "web" && (
           <Field label="Port" hint="The port the container listens on." error={err("port")}>
             <input {...text("port")} inputMode="numeric" />
@@ -307,11 +343,16 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
             <Field label="Max instances" error={err("max_instances")}><input {...text("max_instances")} inputMode="numeric" /></Field>
           </div>
         )}
-        {f.kind === "web" && (
+        {f.kind !== "cron" && (
           <>
             <label className="check"><input type="checkbox" checked={f.autoscale} onChange={(e) => set("autoscale", e.target.checked)} /> Scale on CPU</label>
             {f.autoscale && (
-              <Field label="Target CPU %" error={err("autoscaling")}><input {...text("cpu_target")} inputMode="numeric" /></Field>
+              <>
+                <Field label="Target CPU %" hint="Tasks are added and removed between the min and max instances to keep the CPU near this." error={cpuTargetErr}>
+                  <input {...text("cpu_target")} inputMode="numeric" />
+                </Field>
+                <ScheduleFields rows={f.scale_at} onChange={(v) => set("scale_at", v)} error={scheduleErr} />
+              </>
             )}
           </>
         )}
@@ -329,6 +370,9 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
             <input {...text("domain")} autoComplete="off" />
           </Field>
           <AliasFields names={f.aliases} onChange={(v) => set("aliases", v)} error={err("aliases")} />
+          {aliasList(f.aliases).length > 0 && (
+            <RedirectAliases checked={f.redirect_aliases} onChange={(v) => set("redirect_aliases", v)} error={err("redirect_aliases")} />
+          )}
         </fieldset>
       )}
 
@@ -468,6 +512,19 @@ const rampExample = (first: string) => {
 /** A web service's aliases: up to 4 more host names beside its custom domain, one input each, added
  * and removed by buttons; an error (the API's 422 or 409, or what is caught before sending) under them. */
 function AliasFields({ names, onChange, error }: { names: string[]; onChange: (v: string[]) => void; error: string | undefined }) {
+  return (
+    <ListFields noun="alias" label="Aliases" names={names} onChange={onChange} error={error} max={MAX_ALIASES} placeholder="e.g. www.shop.example.com"
+      hint={<>Optional: up to {MAX_ALIASES} more host names it answers on beside the custom domain, e.g. www.shop.example.com. Each gets its own
+        TXT record to verify (on the Domain tab) and its own certificate.</>} />
+  );
+}
+
+/** A list of short texts, one input each, added and removed by buttons ("Alias 1", "Remove alias 1
+ * (www…)", "Add an alias"); a new row takes the focus; an error under them all. */
+function ListFields({ noun, label, names, onChange, error, max, placeholder, hint, mono }: {
+  noun: string; label: string; names: string[]; onChange: (v: string[]) => void; error: string | undefined; max: number;
+  placeholder: string; hint: ReactNode; mono?: boolean;
+}) {
   const id = useId();
   const group = useRef<HTMLDivElement>(null);
   const added = useRef(false);
@@ -477,25 +534,101 @@ function AliasFields({ names, onChange, error }: { names: string[]; onChange: (v
     [...(group.current?.querySelectorAll<HTMLInputElement>(".alias-row input") ?? [])].at(-1)?.focus();
   }, [names.length]);
   const described = [`${id}-hint`, error ? `${id}-err` : ""].filter(Boolean).join(" ");
+  const Noun = noun[0]!.toUpperCase() + noun.slice(1);
+  const article = /^[aeiou]/.test(noun) ? "an" : "a";
   return (
     <div ref={group} className={"field aliases" + (error ? " field-error" : "")} role="group" aria-labelledby={`${id}-label`} aria-describedby={described}>
-      <span id={`${id}-label`} className="field-label">Aliases</span>
+      <span id={`${id}-label`} className="field-label">{label}</span>
       {names.map((name, i) => (
         <div key={i} className="alias-row">
-          <input value={name} aria-label={`Alias ${i + 1}`} autoComplete="off" spellCheck={false} placeholder="e.g. www.shop.example.com"
+          <input value={name} aria-label={`${Noun} ${i + 1}`} autoComplete="off" spellCheck={false} placeholder={placeholder}
+            className={mono ? "mono" : undefined} autoCapitalize="off"
             aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-err` : undefined}
             onChange={(e) => onChange(names.map((n, k) => (k === i ? e.target.value : n)))} />
-          <button type="button" className="link" aria-label={`Remove alias ${i + 1}${name.trim() ? ` (${name.trim()})` : ""}`}
+          <button type="button" className="link" aria-label={`Remove ${noun} ${i + 1}${name.trim() ? ` (${name.trim()})` : ""}`}
             onClick={() => onChange(names.filter((_, k) => k !== i))}>Remove</button>
         </div>
       ))}
-      {names.length < MAX_ALIASES && (
-        <div><button type="button" className="link" onClick={() => { added.current = true; onChange([...names, ""]); }}>Add an alias</button></div>
+      {names.length < max && (
+        <div><button type="button" className="link" onClick={() => { added.current = true; onChange([...names, ""]); }}>Add {article} {noun}</button></div>
       )}
+      <small id={`${id}-hint`} className="hint">{hint}</small>
+      {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+/** A web service's aliases answer a 301 to its domain instead of serving it (shown once it has an alias). */
+function RedirectAliases({ checked, onChange, error }: { checked: boolean; onChange: (v: boolean) => void; error: string | undefined }) {
+  const id = useId();
+  return (
+    <div className={"field" + (error ? " field-error" : "")}>
+      <label className="check">
+        <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)}
+          aria-describedby={[`${id}-hint`, error ? `${id}-err` : ""].filter(Boolean).join(" ")} aria-invalid={error ? true : undefined} /> Redirect
+        the aliases to the domain
+      </label>
       <small id={`${id}-hint`} className="hint">
-        Optional: up to {MAX_ALIASES} more host names it answers on beside the custom domain, e.g. www.shop.example.com. Each gets its own
-        TXT record to verify (on the Domain tab) and its own certificate.
+        Each alias then answers a 301 to the custom domain, keeping the path and query (to https:// once the domain is served over
+        HTTPS), instead of serving the service itself: one address for search engines and cookies. Applies with the next deploy.
       </small>
+      {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+/** Scheduled scaling: rows of (cron, min, max, time zone), added and removed by buttons; at each
+ * row's time the range of tasks becomes the row's, and CPU scaling works within it. */
+function ScheduleFields({ rows, onChange, error }: { rows: ScaleRow[]; onChange: (v: ScaleRow[]) => void; error: string | undefined }) {
+  const id = useId();
+  const zoneList = useId();
+  const [zones] = useState(zoneNames);
+  const group = useRef<HTMLDivElement>(null);
+  const added = useRef(false);
+  useEffect(() => {   // a row added: its cron takes the focus
+    if (!added.current) return;
+    added.current = false;
+    [...(group.current?.querySelectorAll<HTMLInputElement>(".scale-row input.cron") ?? [])].at(-1)?.focus();
+  }, [rows.length]);
+  const edit = (i: number, part: keyof ScaleRow, v: string) => onChange(rows.map((r, k) => (k === i ? { ...r, [part]: v } : r)));
+  const cron = { autoComplete: "off", autoCapitalize: "off", spellCheck: false };
+  const invalid = error ? { "aria-invalid": true as const, "aria-describedby": `${id}-err` } : {};
+  return (
+    <div ref={group} className={"field schedule" + (error ? " field-error" : "")} role="group" aria-labelledby={`${id}-label`} aria-describedby={`${id}-hint`}>
+      <span id={`${id}-label`} className="field-label">Scheduled scaling</span>
+      <small id={`${id}-hint`} className="hint">
+        Optional: at each time (five cron fields in its time zone) the range of tasks becomes the row&apos;s, until the next row&apos;s
+        time; before the first fires, the min and max instances above apply. E.g. <code>0 8 * * 1-5</code> → 4..10 and{" "}
+        <code>0 20 * * 1-5</code> → 1..4: more tasks on weekdays&apos; working hours. Up to {MAX_SCHEDULE}; applies with the next deploy.
+      </small>
+      {rows.map((r, i) => {
+        const words = r.at.trim() ? whenWords(r.at) : "";
+        return (
+          <div key={i} className="scale-row" role="group" aria-label={`Scheduled range ${i + 1}`}>
+            <label>At (cron)
+              <input className="mono cron" value={r.at} placeholder="0 8 * * 1-5" {...cron} {...invalid} onChange={(e) => edit(i, "at", e.target.value)} />
+            </label>
+            <label>Min
+              <input value={r.min} inputMode="numeric" {...invalid} onChange={(e) => edit(i, "min", e.target.value)} />
+            </label>
+            <label>Max
+              <input value={r.max} inputMode="numeric" {...invalid} onChange={(e) => edit(i, "max", e.target.value)} />
+            </label>
+            <label>Time zone
+              <input value={r.timezone} list={zoneList} {...cron} onChange={(e) => edit(i, "timezone", e.target.value)} />
+            </label>
+            <button type="button" className="link" aria-label={`Remove scheduled range ${i + 1}${r.at.trim() ? ` (${r.at.trim()})` : ""}`}
+              onClick={() => onChange(rows.filter((_, k) => k !== i))}>Remove</button>
+            {words && words !== r.at.trim() && <small className="hint when">= {words}</small>}
+          </div>
+        );
+      })}
+      {rows.length < MAX_SCHEDULE && (
+        <div><button type="button" className="link" onClick={() => { added.current = true; onChange([...rows, { at: "", min: "", max: "", timezone: browserZone() }]); }}>
+          Add a scheduled range
+        </button></div>
+      )}
+      <datalist id={zoneList}>{zones.map((z) => <option key={z} value={z} />)}</datalist>
       {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
     </div>
   );

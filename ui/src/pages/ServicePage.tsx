@@ -20,6 +20,7 @@ import { canarySettingWords } from "../components/CanaryPanel";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
 import { addressWords } from "../lib/addresses";
+import { scheduleWords as scalingWords } from "../lib/scaling";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
@@ -167,6 +168,8 @@ function SourceText({ s }: { s: Service }) {
       <span className="mono">{s.source.repo}</span> · branch <span className="mono">{s.source.branch}</span> · <span className="mono">{s.source.dockerfile}</span>
       {s.source.context !== "." && <> in <span className="mono">{s.source.context}</span></>}
       {args.length > 0 && <> · build args {args.map((a) => <code key={a}>{a} </code>)}</>}
+      {/* watch paths: a push deploys it only when it touches one */}
+      {!!s.source.paths?.length && <> · deploys on pushes touching <span className="mono">{s.source.paths.join(", ")}</span></>}
     </span>
   );
 }
@@ -262,6 +265,12 @@ function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canRe
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
+      {s.kind !== "cron" && !!s.autoscaling?.schedule?.length && (
+        <div><dt>Scaling</dt><dd data-testid="scaling-schedule">on a schedule: {scalingWords(s.autoscaling.schedule)}</dd></div>
+      )}
+      {s.kind === "web" && s.redirect_aliases && !!s.aliases?.length && s.domain && (
+        <div><dt>Aliases</dt><dd data-testid="redirect-aliases">{s.aliases.join(", ")} redirect{s.aliases.length === 1 ? "s" : ""} to {s.domain} (a 301, path and query kept)</dd></div>
+      )}
       {s.kind === "web" && s.canary && <div><dt>Canary</dt><dd data-testid="canary-setting">{canarySettingWords(s.canary)}</dd></div>}
       {s.kind === "web" && (ownIps || !!envIps?.length) && (
         <div>

@@ -35,6 +35,9 @@ export function Settings({ org, service, only }: { org: string; service: Service
       // a setting the form no longer gives is removed: null, or [] for the addresses (everyone)
       if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) body[k] = after[k] ?? (k === "allowed_ips" ? [] : null);
     }
+    // a PATCH changes the autoscaling fields it names: a schedule emptied is sent as [] (left out, it would stay)
+    const scaling = body.autoscaling as { schedule?: unknown[] } | null | undefined;
+    if (scaling && !scaling.schedule && before.autoscaling?.schedule?.length) body.autoscaling = { ...scaling, schedule: [] };
     patch.mutate(body as ServicePatch);
   };
   return (
