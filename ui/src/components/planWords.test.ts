@@ -132,3 +132,36 @@ test("a canary with a ramp (10 → 25 → 50 %): each stage's steps in words, it
     summary: { create: 4, update: 6, "no-op": 12, wait: 7, delete: 1 } };
   expect(summaryWords(p)).toBe("4 to create, 6 to change, 1 to delete, 12 unchanged");
 });
+
+test("redirecting aliases: the alias's rule answers a 301 to the domain (its target from the description), a target changed said so", () => {
+  expect(changeWords("redirects to", ["itself over HTTPS", SHOP])).toBe(`redirects to ${SHOP} instead of to itself over HTTPS`);
+  expect(changeWords("redirects to", [SHOP, "itself over HTTPS"])).toBe(`redirects to itself over HTTPS instead of to ${SHOP}`);
+  expect(changeWords("https redirects to", ["shop.example.org", SHOP])).toBe(`over HTTPS, redirects to ${SHOP} instead of to shop.example.org`);
+  // turned on: the alias's rule goes from forwarding to a 301 to the domain (the API words each 301 "301 to https://")
+  const on = step({ step: "domain_rule", resource: "listener rules (custom domains)", name: HOSTS, action: "update",
+    changes: { [WWW]: { answer: ["forward to the service", "301 to https://"] } },
+    description: `${SHOP}: ${HTTP_ONLY}; ${WWW}: a 301 to http://${SHOP}` });
+  expect(lines(on)).toEqual([`${WWW}: answers a 301 to http://${SHOP} instead of forwarding to the service`]);
+  expect(descriptionLines(on)).toEqual([`${SHOP}: ${HTTP_ONLY}`, `${WWW}: a 301 to http://${SHOP}`]);
+  // both served over HTTPS: each of the alias's rules redirects to https://
+  const https = step({ ...on, description: `${SHOP}: ${HTTPS}; ${WWW}: HTTPS with its certificate; both answer a 301 to https://${SHOP}`,
+    changes: { [WWW]: { "https answer": ["forward to the service", "301 to https://"], "redirects to": ["itself over HTTPS", SHOP] } } });
+  expect(lines(https)).toEqual([`${WWW}: over HTTPS, answers a 301 to https://${SHOP} instead of forwarding to the service; redirects to ${SHOP} instead of to itself over HTTPS`]);
+  // a new alias's rule, made redirecting
+  const made = step({ ...on, changes: { [WWW]: "create" } });
+  expect(lines(made)).toEqual([`${WWW}: a new rule, answering a 301 to http://${SHOP}`]);
+  // the domain's own part: its words as before
+  expect(lines(step({ ...on, changes: { [SHOP]: { answer: ["forward to the service", "301 to https://"] } } })))
+    .toEqual([`${SHOP}: answers a 301 to https:// instead of forwarding to the service`]);
+});
+
+test("scheduled scaling in the autoscaling step: a schedule added, changed and removed, as the API lists its actions", () => {
+  const DAY = "cron(0 8 ? * 2-6 *) Europe/Berlin: 4..10 tasks";
+  const NIGHT = "cron(0 20 ? * 2-6 *) Europe/Berlin: 1..4 tasks";
+  const scaling = (scheduled: [string[], string[]]) =>
+    step({ step: "autoscaling", resource: "autoscaling", name: "svc-web", action: "update", changes: { scheduled } });
+  expect(lines(scaling([[], [DAY, NIGHT]]))).toEqual([`scales on a schedule: ${DAY}; ${NIGHT}`]);
+  expect(lines(scaling([[DAY, NIGHT], [DAY]]))).toEqual([`scheduled scaling: ${DAY}; ${NIGHT} → ${DAY}`]);
+  expect(lines(scaling([[DAY], []]))).toEqual([`no scheduled scaling any more (was ${DAY})`]);
+  expect(changeWords("min", [1, 4])).toBe("min: 1 → 4");   // the range in force, as before
+});

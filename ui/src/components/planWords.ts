@@ -119,20 +119,46 @@ const DID: Record<string, string> = {
   "301 to https://": "the 301 to https://",
 };
 
-/** `answer: [was, will be]`: "answers the 503 maintenance page instead of forwarding to the service". */
-function answerWords(v: unknown): string | null {
+/** `answer: [was, will be]`: "answers the 503 maintenance page instead of forwarding to the service".
+ * `to`: where the host's 301 goes when it is a redirecting alias's ("http://shop.example.com", from
+ * the step's description: the API words every 301 as "301 to https://"). */
+function answerWords(v: unknown, to?: string): string | null {
   if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== "string" || typeof v[1] !== "string") return null;
-  const now = DOES[v[1]], was = DID[v[0]];
+  const now = to && v[1] === "301 to https://" ? `answers a 301 to ${to}` : DOES[v[1]];
+  const was = DID[v[0]];
   return now && was ? `${now} instead of ${was}` : null;
 }
 
+/** A redirecting alias's target: a host, or "itself over HTTPS" (a plain HTTP-to-HTTPS rule). */
+const target = (v: unknown) => (v == null || v === "" ? "itself over HTTPS" : String(v));
+
+/** `redirects to: [was, will be]`: "redirects to shop.example.com instead of to itself over HTTPS". */
+function redirectWords(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  return `redirects to ${target(v[1])} instead of to ${target(v[0])}`;
+}
+
+/** The autoscaling step's `scheduled: [old lines, new lines]`, each "cron(0 8 ? * 2-6 *) Europe/Berlin: 4..10 tasks":
+ * "scales on a schedule: …", "no scheduled scaling any more (was …)" or "scheduled scaling: … → …". */
+function scheduledWords(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const [was, now] = [strings(v[0]), strings(v[1])];
+  if (!was || !now) return null;
+  const list = (l: string[]) => l.join("; ");
+  if (!was.length && !now.length) return null;
+  if (!was.length) return `scales on a schedule: ${list(now)}`;
+  if (!now.length) return `no scheduled scaling any more (was ${list(was)})`;
+  return `scheduled scaling: ${list(was)} → ${list(now)}`;
+}
+
 /** A rule's own fields in words; a field of the HTTPS rule ("https answer") said so. */
-function ruleWords(field: string, v: unknown): string | null {
+function ruleWords(field: string, v: unknown, to?: string): string | null {
   if (field.startsWith("https ")) {
-    const own = ruleWords(field.slice(6), v);
+    const own = ruleWords(field.slice(6), v, to);
     return own ? `over HTTPS, ${own}` : null;
   }
-  if (field === "answer") return answerWords(v);
+  if (field === "answer") return answerWords(v, to);
+  if (field === "redirects to") return redirectWords(v);
   // another message on the page ("another message": the rule's body is not read back as words)
   if (field === "maintenance page" && Array.isArray(v) && v.length === 2 && typeof v[1] === "string") {
     return `the maintenance page says “${shown(v[1])}” instead`;
@@ -147,8 +173,9 @@ const roleName = (v: unknown) => (typeof v === "string" && /^arn:[\w-]+:iam::/.t
 /** One changing field in words. The planners give `field: [old, new]`, name lists for variables
  * and secrets (`env: {added, removed, changed}`, or `added: [...]` at the top), or a word; the
  * task role's permissions, its ARN and the task's volumes are told in words of their own. */
-export function changeWords(field: string, v: unknown): string {
-  const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : ruleWords(field, v);
+export function changeWords(field: string, v: unknown, ctx: { redirectsTo?: string } = {}): string {
+  const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : field === "scheduled" ? scheduledWords(v)
+    : ruleWords(field, v, ctx.redirectsTo);
   if (own) return own;
   if (field === "task_role" && Array.isArray(v) && v.length === 2) return `task role: ${shown(roleName(v[0]))} → ${shown(roleName(v[1]))}`;
   if (Array.isArray(v) && v.length === 2 && !LISTS.has(field)) return `${field}: ${shown(v[0])} → ${shown(v[1])}`;
@@ -168,13 +195,24 @@ const hostsOf = (s: PlannedStep) => (s.name && s.name !== "-" ? s.name.split(", 
 const perHost = (s: PlannedStep) =>
   (s.step === "domain_rule" || s.step === "certificate" || /^canary\.(attach|traffic|retire)/.test(s.step)) && hostsOf(s).length > 0;
 
+/** Where a redirecting alias's rules send it ("https://shop.example.com"), from its part of the
+ * step's description ("www…: a 301 to https://shop.example.com"); undefined for any other host. */
+function redirectOf(s: PlannedStep, host: string): string | undefined {
+  const line = descriptionLines(s).find((l) => l.startsWith(`${host}: `));
+  return line ? /\ba 301 to (https?:\/\/[^\s;]+)/.exec(line)?.[1] : undefined;
+}
+
 /** One host's part of a step made of several: "a new rule", or its own changes in words. */
-function hostWords(s: PlannedStep, v: unknown): string {
+function hostWords(s: PlannedStep, host: string, v: unknown): string {
   const made = s.step === "certificate" ? "a new certificate requested" : "a new rule";
-  if (v === "create") return made;
+  if (v === "create") {
+    const to = s.step === "domain_rule" ? redirectOf(s, host) : undefined;
+    return to ? `${made}, answering a 301 to ${to}` : made;
+  }
   if (typeof v === "string") return v === "update" ? "changed" : v;
   if (v && typeof v === "object" && !Array.isArray(v)) {
-    return Object.entries(v as Record<string, unknown>).map(([k, x]) => changeWords(k, x)).join("; ") || "changed";
+    const redirectsTo = s.step === "domain_rule" ? redirectOf(s, host) : undefined;
+    return Object.entries(v as Record<string, unknown>).map(([k, x]) => changeWords(k, x, { redirectsTo })).join("; ") || "changed";
   }
   if (Array.isArray(v) && v.length === 2) return `${shown(v[0])} → ${shown(v[1])}`;   // a canary's share of its traffic
   return shown(v);
@@ -189,7 +227,7 @@ export function planChanges(s: PlannedStep): [string, string][] {
   const hosts = perHost(s) ? new Set(hostsOf(s)) : null;
   return Object.entries(s.changes ?? {}).filter(([, v]) => !same(v)).map(([k, v]): [string, string] => {
     if (hosts && k === "removed" && Array.isArray(v)) return [k, `rules removed for ${v.join(", ")} (no longer its hosts)`];
-    if (hosts?.has(k)) return [k, `${k}: ${hostWords(s, v)}`];
+    if (hosts?.has(k)) return [k, `${k}: ${hostWords(s, k, v)}`];
     return [k, changeWords(k, v)];
   });
 }
