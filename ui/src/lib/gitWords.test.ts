@@ -1,4 +1,4 @@
-import { eventsText, hookDeliveryWords, notifyDeliveryWords } from "./gitWords";
+import { eventsText, hookDeliveryWords, notifyDeliveryWords, unchangedServices } from "./gitWords";
 import type { NotifyDelivery } from "../api/git";
 
 test("a pull request's later push and its close, in words", () => {
@@ -17,4 +17,13 @@ test("a subscription's filter and a retrying delivery in words", () => {
   const retrying = { status: "retrying", response_code: 503, error: null, next_attempt: "2026-11-26T10:00:08Z" } as NotifyDelivery;
   expect(notifyDeliveryWords(retrying)).toBe(`HTTP 503 · next attempt ${new Date("2026-11-26T10:00:08Z").toLocaleTimeString()}`);
   expect(notifyDeliveryWords({ status: "failed", response_code: null, error: "no connection within 3 s" } as NotifyDelivery)).toBe("no connection within 3 s");
+});
+
+test("a push's services left alone by their watch paths: each with why; none when the result has none", () => {
+  expect(unchangedServices({ result: { skipped: "no service's watch paths changed", unchanged: { "api (production)": "the push changes nothing under services/api" } } }))
+    .toEqual([["api (production)", "the push changes nothing under services/api"]]);
+  expect(hookDeliveryWords({ event: "push", status: "done", result: { skipped: "no service's watch paths changed", unchanged: {} } }))
+    .toBe("Nothing to do: no service's watch paths changed");
+  expect(unchangedServices({ result: { branch: "main", deployments: [] } })).toEqual([]);
+  expect(unchangedServices({ result: null })).toEqual([]);
 });

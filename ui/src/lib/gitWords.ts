@@ -24,6 +24,14 @@ export function hookDeliveryWords(d: Pick<HookDelivery, "status" | "result" | "e
   return d.status === "failed" ? "Failed" : "Done";
 }
 
+/** The services a push left alone because of their watch paths (`result.unchanged`: {"api (production)":
+ * "the push changes nothing under services/api"}), each with why: [service, why]. */
+export function unchangedServices(d: Pick<HookDelivery, "result">): [string, string][] {
+  const left = d.result?.unchanged;
+  if (!left || typeof left !== "object" || Array.isArray(left)) return [];
+  return Object.entries(left as Record<string, unknown>).map(([name, why]) => [name, str(why)]);
+}
+
 export const EVENT_WORDS: Record<string, string> = {
   "deployment.awaiting_approval": "a deploy waits for approval (environments that require it)",
   "deployment.approval_reminder": "a deploy still waits for approval a day before it would be cancelled",

@@ -228,3 +228,30 @@ test("the Git page opened without the anchor: focus is not moved to the token", 
   expect(document.activeElement).not.toBe(heading);
   expect(heading.getAttribute("tabindex")).toBeNull();
 });
+
+test("watch paths in the deliveries: the services a push left alone, each with why; a push that left them all says so", async () => {
+  session.set("t");
+  const hook = { configured: true, id: "hook_1", provider: "github", url: "http://localhost/v1/hooks/github/p", events: ["push", "pull_request"],
+    created: "2026-11-26T00:00:00Z", updated: "2026-11-26T00:00:00Z" };
+  fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${ENVS}`]: () => [200, { items: [env("production", { branch: "main" })], next: null }],
+    [`GET ${HOOK}`]: () => [200, { ...hook, deliveries: [
+      delivery("1", "push", "done", { branch: "main", environments: ["production"], deployments: ["dep_a"],
+        unchanged: { "api (production)": "the push changes nothing under services/api" } }),
+      delivery("2", "push", "done", { skipped: "no service's watch paths changed", unchanged: {
+        "api (production)": "the push changes nothing under services/api", "web (production)": "the push changes nothing under services/web/**, shared" } }),
+    ] }],
+  });
+  renderAt("/orgs/o/projects/p/git");
+  const table = await screen.findByRole("table", { name: "Recent deliveries" }, { timeout: 5000 });
+  const row = (id: string) => table.querySelector(`tr[data-delivery=gh-${id}]`) as HTMLElement;
+  expect(row("1").textContent).toContain("Deployed 1 service of production from main");
+  expect(within(row("1")).getByRole("list", { name: "Left alone" }).textContent)
+    .toBe("Left api (production) alone: the push changes nothing under services/api");
+  expect(row("2").textContent).toContain("Nothing to do: no service's watch paths changed");
+  expect(within(within(row("2")).getByRole("list", { name: "Left alone" })).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+    "Left api (production) alone: the push changes nothing under services/api",
+    "Left web (production) alone: the push changes nothing under services/web/**, shared",
+  ]);
+});

@@ -7,7 +7,7 @@ import { keys, useCan, useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { ConfirmDialog, CopyValue, shortSha } from "../components/GitBits";
 import { ago } from "../lib/format";
-import { hookDeliveryWords } from "../lib/gitWords";
+import { hookDeliveryWords, unchangedServices } from "../lib/gitWords";
 
 /** A project's git integration: the GitHub webhook, the branch each environment tracks, and the
  * preview environments pull requests opened. */
@@ -185,6 +185,12 @@ function HookDeliveries({ org, deliveries }: { org: string; deliveries: HookDeli
             <td className={d.status === "failed" ? "reason" : undefined}>
               {hookDeliveryWords(d)}
               {deploymentIds(d).map((id, i) => <span key={id}> <Link to={`/orgs/${org}/deployments/${id}`}>deployment {i + 1}</Link></span>)}
+              {unchangedServices(d).length > 0 && (
+                // services whose watch paths the push did not touch
+                <ul className="unchanged small muted" aria-label="Left alone">
+                  {unchangedServices(d).map(([name, why]) => <li key={name}>Left {name} alone: {why}</li>)}
+                </ul>
+              )}
             </td>
             <td className="hide-narrow mono break">{d.delivery}</td>
           </tr>
