@@ -42,6 +42,8 @@ def _name_status(ports: Ports, service: dict[str, Any], live: dict[str, Any], na
     entry = next((h for h in routed_hosts(step_result(live, "domain_rule")) if h["host"] == name), None)
     out = {**domains.public(claim), "routed": entry is not None, "certificate": None,
            "https": bool(entry and entry.get("https"))}
+    if entry and entry.get("redirects_to"):   # an alias answering a 301 to the domain
+        out["redirects_to"] = entry["redirects_to"]
     if cert and cert.get("arn"):
         current = ports.cloud_for(live.get("target")).describe_certificate(cert["arn"])
         out["certificate"] = {"arn": cert["arn"], "status": current.get("status"),

@@ -419,7 +419,8 @@ def _rule(ctx: Ctx, step: str, resource: str, host: str, extra: Optional[dict] =
     wanted = "redirect" if redirect or redirect_host else ("maintenance" if down is not None else "forward")
     now = "redirect" if (found or {}).get("redirect") else ("maintenance" if (found or {}).get("page") else "forward")
     if found and now != wanted:
-        changes["answer"] = [ANSWERS[now], ANSWERS[wanted]]
+        said = f"301 to {'https' if redirect else 'http'}://{redirect_host}" if redirect_host else ANSWERS[wanted]
+        changes["answer"] = [ANSWERS[now], said]
     elif found and wanted == "redirect" and found.get("redirect_to") != redirect_host:
         changes["redirects to"] = [found.get("redirect_to") or "itself over HTTPS", redirect_host or "itself over HTTPS"]
     elif found and wanted == "maintenance" and found.get("page") != maintenance_page(down or ""):

@@ -186,6 +186,7 @@ def test_aliases_can_redirect_to_the_domain_keeping_path_and_query(api, ports, l
     assert rules_for(launchbay_env, listener, domain)[0]["Actions"][0]["Type"] == "forward"
     _, service = a.call("GET", f"/orgs/{org}/services/{svc['id']}")
     assert "aliases" not in service["endpoints"]                     # it is not an address of its own
+    assert a.call("GET", f"/orgs/{org}/services/{svc['id']}/domain")[1]["aliases"][0]["redirects_to"] == domain
 
     # the domain's certificate issued: the alias sends its visitors to https:// directly
     issue(launchbay_env, domain, svc["id"])

@@ -147,6 +147,8 @@ export interface DnsRecord { name: string; type?: string; value: string }
  * in the API's words; null: nothing). */
 export interface DomainName {
   domain: string; status: "pending" | "verified" | "unclaimed" | string; routed: boolean; https?: boolean;
+  /** an alias of a service whose aliases redirect: the domain its 301 sends visitors to */
+  redirects_to?: string;
   verification?: DnsRecord; verified_at?: string | null; message?: string | null;
   certificate?: { arn?: string; status: string; validation_records?: DnsRecord[] | null; dns_managed?: boolean | null } | null;
 }

@@ -199,3 +199,17 @@ test("the words for HTTPS: served, waiting for validation records, for the certi
     .toBe("Create the certificate's validation records below at your DNS provider.");
   expect(httpsNote(name)).toBe("Served over HTTP for now: HTTPS comes once its certificate is issued.");
 });
+
+test("a redirecting alias says where its 301 goes", async () => {
+  session.set("t");
+  fakeApi({
+    ...base,
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, domain: "shop.example.com", aliases: [www], redirect_aliases: true }],
+    "GET /v1/orgs/o/services/s/domain": () => [200, {
+      ...withAliases, aliases: [{ ...withAliases.aliases[0], redirects_to: "shop.example.com" }] }],
+  });
+  renderAt("/orgs/o/services/s/domain");
+  const card = await screen.findByRole("region", { name: www }, { timeout: 5000 });
+  expect([...card.querySelectorAll(".alias-badges .badge")].map((b) => b.textContent))
+    .toEqual(["verified", "routed", "HTTP only", "301 to shop.example.com"]);
+});

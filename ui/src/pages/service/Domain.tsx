@@ -168,6 +168,7 @@ function AliasCard({ a }: { a: DomainName }) {
         <ClaimBadge status={a.status} />{" "}
         <span className={`badge ${a.routed ? "badge-ok" : "badge-idle"}`} data-routed={a.routed}>{a.routed ? "routed" : "not routed"}</span>{" "}
         <HttpsBadge on={!!a.https} />
+        {a.redirects_to && <>{" "}<span className="badge badge-idle" data-redirects={a.redirects_to}>301 to {a.redirects_to}</span></>}
       </p>
       {note && <p className="notice">{note}</p>}
       {a.verification && <Records label={`TXT record of ${a.domain}`} records={[a.verification]} kind="TXT" of={a.domain} />}
