@@ -63,6 +63,14 @@ class HealthCheck(BaseModel):
         return self
 
 
+def _known_zone(name: str) -> str:
+    """An IANA time zone name, as given (ValueError naming it when unknown)."""
+    from chalicelib.catalog.windows import zone
+
+    zone(name)
+    return name
+
+
 class ScaleAt(BaseModel):
     """From `at` on (a five-field cron in `timezone`), the service runs between these counts, until
     the next entry's time: e.g. 0 8 * * 1-5 -> 4..10 and 0 20 * * 1-5 -> 1..4 (deploys/scaling.py)."""
@@ -86,13 +94,7 @@ class ScaleAt(BaseModel):
             raise ValueError(str(exc)) from None
         return " ".join(v.split())
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, v):
-        from chalicelib.catalog.windows import zone
-
-        zone(v)
-        return v
+    _timezone = field_validator("timezone")(lambda v: _known_zone(v))
 
     @model_validator(mode="after")
     def _counts(self):
@@ -494,13 +496,7 @@ class _Window(BaseModel):
 
         return check_cron(v)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v):
-        from chalicelib.catalog.windows import zone
-
-        zone(v)
-        return v
+    _zone = field_validator("timezone")(lambda v: _known_zone(v))
 
     @model_validator(mode="after")
     def _different(self):
