@@ -187,6 +187,17 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         return {"latest_arn": td["taskDefinitionArn"] if td else None, "matches": matches, "changes": changes}
 
     # --- edge ----------------------------------------------------------------------------
+    def listener_certificates(self, listener_arn: str) -> list[str]:
+        """The certificate ARNs a listener holds (its default and those picked by SNI); [] for none."""
+        elb = self.client("elbv2")
+        try:
+            pages = elb.get_paginator("describe_listener_certificates").paginate(ListenerArn=listener_arn)
+            return [c["CertificateArn"] for page in pages for c in page.get("Certificates", [])]
+        except Exception as exc:
+            if error_code(exc) == "ListenerNotFound":
+                return []
+            raise
+
     def find_load_balancer(self, name: str) -> Optional[dict[str, Any]]:
         """ensure_load_balancer's keys that exist: {"arn", "dns_name", "zone_id",
         "listener_arn" (None without an HTTP :80 listener), "security_group" (or None),

@@ -57,7 +57,8 @@ def upgrade(ports: Ports) -> dict[str, int]:
         ctx = steps.Ctx(ports=ports, dep=live, results=engine._done(live))
         planned = steps.domain_rule(ctx)
         result = plan.execute(cloud, planned, lambda ref: "")   # no secrets in a rule's calls
-        if _record(ports, live, result):
+        served = any(h["host"] == claim["name"] and h.get("https") for h in steps.routed_hosts(result))
+        if _record(ports, live, result) and served:   # not served: the listener's certificate quota, say
             ports.store.collection("domains").update(claim["id"], {"https_served": True})
             upgraded += 1
             log.info("https: %s is served over HTTPS now (service %s)", claim["name"], service["id"])

@@ -530,6 +530,21 @@ def domain_rule(ctx: Ctx) -> StepPlan:
     return _combined("domain_rule", parts, removals, stale, assemble)
 
 
+LISTENER_CERTIFICATES = 25   # certificates an ALB listener holds by default (AWS quota), its default one included
+
+
+def _listener_full(ctx: Ctx, certificate_arn: str) -> bool:
+    """Whether the environment's HTTPS listener has no room for this certificate (it is not on it
+    and the listener holds the quota's worth): adding it would fail the deploy, so the name stays
+    on HTTP and the plan says why."""
+    https = ctx.results["load_balancer"].get("https_listener_arn") \
+        or (ctx.cloud.find_load_balancer(ctx.load_balancer_name) or {}).get("https_listener_arn")
+    if not https:
+        return False
+    held = ctx.cloud.listener_certificates(https)
+    return certificate_arn not in held and len(held) >= LISTENER_CERTIFICATES
+
+
 def _issued(ctx: Ctx, host: str) -> Optional[str]:
     """The ARN of the service's issued certificate for host, if it has one."""
     cert = ctx.cloud.find_certificate(host, owner=ctx.dep["service_id"])
@@ -541,7 +556,8 @@ def _host_rules(ctx: Ctx, host: str, send_to: Optional[str] = None, to_https: bo
     (an alias of a service whose aliases redirect), each rule answers a 301 to that host instead
     (over HTTPS when `to_https`)."""
     cert = ctx.cloud.find_certificate(host, owner=ctx.dep["service_id"])
-    if cert and cert.get("status") == "ISSUED":
+    full = cert is not None and cert.get("status") == "ISSUED" and _listener_full(ctx, cert["arn"])
+    if cert and cert.get("status") == "ISSUED" and not full:
         return _https_rules(ctx, host, cert["arn"], None, send_to, to_https)
     if send_to:
         plan = _rule(ctx, "domain_rule", "listener rule (alias, redirects)", host, redirect=to_https,
@@ -550,8 +566,11 @@ def _host_rules(ctx: Ctx, host: str, send_to: Optional[str] = None, to_https: bo
         _mark(plan, {"https": None, "redirects_to": send_to})
         return plan
     plan = _rule(ctx, "domain_rule", "listener rule (custom domain)", host)
-    plan.description = (f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP "
-                        "redirects to it" if cert else "HTTP only: the certificate step requests its certificate")
+    plan.description = (
+        f"HTTP only: the load balancer's HTTPS listener holds {LISTENER_CERTIFICATES} certificates already (the ALB "
+        "quota; ask AWS to raise it, then deploy again)" if full else
+        f"HTTP only until its certificate is issued ({cert['status']}); then HTTPS, and HTTP redirects to it"
+        if cert else "HTTP only: the certificate step requests its certificate")
     _mark(plan, {"https": None})
     return plan
 

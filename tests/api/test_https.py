@@ -206,3 +206,26 @@ def test_aliases_can_redirect_to_the_domain_keeping_path_and_query(api, ports, l
     back = deploy(a, ports, org, svc["id"])
     assert rules_for(launchbay_env, https["listener_arn"], www)[0]["Actions"][0]["Type"] == "forward"
     assert back["status"] == "live"
+
+
+def test_a_full_https_listener_leaves_a_new_name_on_http_and_says_why(api, ports, launchbay_env, zone):  # noqa: F811
+    a, org, prj = org_with_project(api)
+    first, second = f"one.{zone}", f"two.{zone}"
+    _, one = create(a, org, prj, domain=first)
+    _, two = create(a, org, prj, name="two", domain=second)
+    for svc in (one, two):
+        prove(a, org, svc["id"], launchbay_env, zone)
+    issue(launchbay_env, first, one["id"])
+    dep = deploy(a, ports, org, one["id"])
+    listener = step(dep, "domain_rule")["result"]["https"]["listener_arn"]
+    elb = client(launchbay_env, "elbv2")
+    held = len(elb.describe_listener_certificates(ListenerArn=listener)["Certificates"])
+    for i in range(25 - held):   # other services' certificates fill the ALB's quota
+        elb.add_listener_certificates(ListenerArn=listener, Certificates=[
+            {"CertificateArn": issue(launchbay_env, f"filler{i}.{zone}", "svc_other")}])
+    issue(launchbay_env, second, two["id"])
+    dep2 = deploy(a, ports, org, two["id"])
+    assert dep2["status"] == "live", dep2.get("error")                 # the deploy goes on, on HTTP
+    routed = step(dep2, "domain_rule")
+    assert routed["result"]["https"] is None and "holds 25 certificates" in routed["plan"]["description"]
+    assert https.upgrade(ports)["upgraded"] == 0                      # nor does the beat claim it is served
