@@ -195,7 +195,14 @@ def test_find_autoscaling(sandbox, network, uid) -> None:
     assert sandbox.find_autoscaling(name) is None
     sandbox.ensure_autoscaling(name, 1, 4, 55.0)
     assert sandbox.find_autoscaling(name) == {"min": 1, "max": 4, "policies": [f"launchbay-{name}-cpu"],
-                                              "targets": {f"launchbay-{name}-cpu": 55.0}}
+                                              "targets": {f"launchbay-{name}-cpu": 55.0}, "scheduled": []}
+    # scheduled scaling (deploys/scaling.py): ours read back in the shape they were put in, and removed
+    at = [{"name": f"launchbay-{name}-at-0", "schedule": "cron(0 8 ? * 2-6 *)", "timezone": "Europe/Berlin",
+           "min": 4, "max": 10}]
+    assert sandbox.ensure_scheduled_scaling(name, at) == [at[0]["name"]]
+    assert sandbox.find_autoscaling(name)["scheduled"] == at
+    sandbox.ensure_scheduled_scaling(name, [])
+    assert sandbox.find_autoscaling(name)["scheduled"] == []
     assert sandbox.find_autoscaling(f"other-{uid}") is None
     sandbox.delete_service(name)
     assert sandbox.find_autoscaling(name) is None
