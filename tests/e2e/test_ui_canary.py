@@ -27,6 +27,7 @@ from tests.e2e.ui_browser import (
     fits_375,
     shot,
     sign_up_with_project,
+    watch_errors,
 )
 
 pytestmark = BROWSER_MARKS
@@ -73,12 +74,7 @@ def test_canary_release_proceeded_early(page, base):
     expect(page).to_have_url(re.compile(r"/deployments/dep_"))
     dep_url = page.url
 
-    console: list[str] = []
-    failed: list[str] = []
-    on_console = lambda m: console.append(m.text) if m.type == "error" else None  # noqa: E731
-    on_response = lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None  # noqa: E731
-    page.on("console", on_console)
-    page.on("response", on_response)
+    check_errors = watch_errors(page)
 
     canary = page.get_by_role("region", name="Canary", exact=True)
     expect(canary).to_contain_text(
@@ -114,9 +110,7 @@ def test_canary_release_proceeded_early(page, base):
     assert_accessible(page, "a deployment whose canary was ended early")
     fits_375(page, "a deployment whose canary was ended early")
     page.wait_for_load_state("networkidle")
-    page.remove_listener("console", on_console)
-    page.remove_listener("response", on_response)
-    assert not failed and not console, (failed, console)
+    check_errors()
 
     page.goto(svc_url)
     expect(page.locator(".deploy-list > li").first).to_contain_text("canary ended early")

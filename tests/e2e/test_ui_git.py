@@ -35,6 +35,7 @@ from tests.e2e.ui_browser import (
     fits_375,
     shot,
     sign_up_with_project,
+    watch_errors,
 )
 from tests.e2e.ui_stack import stack_env
 from tests.support.processes import CeleryWorker
@@ -163,18 +164,11 @@ def test_source_service_webhook_push_and_notifications(page, base, tmp_path, rec
     # the GitHub webhook: URL and secret once (copied), then production tracks main
     page.goto(project_url)
     # a first visit, before any webhook, makes no failing request: no 4xx answer, no console error
-    console: list[str] = []
-    failed: list[str] = []
-    on_console = lambda m: console.append(m.text) if m.type == "error" else None  # noqa: E731
-    on_response = lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None  # noqa: E731
-    page.on("console", on_console)
-    page.on("response", on_response)
+    check_errors = watch_errors(page)
     page.get_by_role("link", name="Git & previews").click()
     expect(page.get_by_text("No webhook yet")).to_be_visible()
     page.wait_for_load_state("networkidle")
-    page.remove_listener("console", on_console)
-    page.remove_listener("response", on_response)
-    assert not failed and not console, (failed, console)
+    check_errors()
     page.get_by_role("button", name="Set up the GitHub webhook").click()
     panel = page.get_by_role("region", name="Webhook secret")
     hook_url = panel.get_by_label("Payload URL", exact=True).inner_text()

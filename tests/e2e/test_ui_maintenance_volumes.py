@@ -30,6 +30,7 @@ from tests.e2e.ui_browser import (
     fits_375,
     shot,
     sign_up_with_project,
+    watch_errors,
 )
 
 pytestmark = BROWSER_MARKS
@@ -76,12 +77,7 @@ def test_maintenance_on_changed_and_off_then_a_volume_linked_read_only(page, bas
     host = re.search(r"Host: ([^']+)'", address.inner_text()).group(1)
     assert rule_answer(moto, host) == "forward"
 
-    console: list[str] = []
-    failed: list[str] = []
-    on_console = lambda m: console.append(m.text) if m.type == "error" else None  # noqa: E731
-    on_response = lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None  # noqa: E731
-    page.on("console", on_console)
-    page.on("response", on_response)
+    check_errors = watch_errors(page)
 
     # on, with a message: the dialog says what happens and what an empty message would say
     page.get_by_role("button", name="Maintenance", exact=True).click()
@@ -135,9 +131,7 @@ def test_maintenance_on_changed_and_off_then_a_volume_linked_read_only(page, bas
     wait_for_answer(moto, host, "forward")
 
     page.wait_for_load_state("networkidle")
-    page.remove_listener("console", on_console)
-    page.remove_listener("response", on_response)
-    assert not failed and not console, (failed, console)
+    check_errors()
 
     # a volume on the project's Resources page, available once the worker made it in moto
     page.goto(project_url + "/resources")

@@ -59,6 +59,23 @@ def page(base):
         assert not errors, f"JavaScript errors in the page: {errors}"
 
 
+def watch_errors(page):
+    """Collect the page's console errors and 4xx/5xx answers from now on -> check(): stop
+    collecting and assert there were none (a page must not fail a request or log an error)."""
+    console: list[str] = []
+    failed: list[str] = []
+    on_console = lambda m: console.append(m.text) if m.type == "error" else None  # noqa: E731
+    on_response = lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None  # noqa: E731
+    page.on("console", on_console)
+    page.on("response", on_response)
+
+    def check() -> None:
+        page.remove_listener("console", on_console)
+        page.remove_listener("response", on_response)
+        assert not failed and not console, (failed, console)
+    return check
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
