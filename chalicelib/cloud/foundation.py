@@ -202,16 +202,20 @@ class FoundationMixin(CloudBase):
         if memo_key in self._memo:
             return self._memo[memo_key]
         iam = self.client("iam")
-        try:
-            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
-        except Exception as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
-            arn = self._create_role(name, principal, "Managed by Launchbay")
+        arn = self._role_arn(name) or self._create_role(name, principal, "Managed by Launchbay")
         # PutRolePolicy replaces the inline policy: once per process keeps it current.
         iam.put_role_policy(RoleName=name, PolicyName="launchbay", PolicyDocument=json.dumps(policy))
         self._memo[memo_key] = arn
         return arn
+
+    def _role_arn(self, name: str) -> Optional[str]:
+        """The role's ARN, or None when there is no such role."""
+        try:
+            return self.client("iam").get_role(RoleName=name)["Role"]["Arn"]
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            return None
 
     def _create_role(self, name: str, principal: str, description: str) -> str:
         """A role only `principal` (a service) may assume -> its ARN; one made meanwhile is found."""
@@ -229,13 +233,10 @@ class FoundationMixin(CloudBase):
     # --- a service's task role ----------------------------------------------------
     def find_task_role(self, name: str) -> Optional[dict[str, Any]]:
         """{"arn", "policy"} (its inline policy, None without one) or None: no such role."""
-        iam = self.client("iam")
-        try:
-            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
-        except Exception as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
+        arn = self._role_arn(name)
+        if arn is None:
             return None
+        iam = self.client("iam")
         try:
             doc = iam.get_role_policy(RoleName=name, PolicyName="launchbay")["PolicyDocument"]
         except Exception as exc:
