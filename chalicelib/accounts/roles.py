@@ -10,6 +10,7 @@ PERMISSIONS = {
     "deploy": "developer",
     "deploy.approve": "admin",      # a deploy to an environment that requires approval goes out
     "service.write": "developer",
+    "queue.redrive": "developer",   # operations, like a restart
     "secret.write": "developer",
     "project.write": "admin",
     "project.delete": "admin",
@@ -23,6 +24,7 @@ PERMISSIONS = {
 ACTION_WORDS = {
     "read": "reading this organization",
     "deploy": "deploying, restarting or rolling back services",
+    "queue.redrive": "moving a queue's dead letters back",
     "deploy.approve": "approving or rejecting deploys to protected environments",
     "service.write": "changing services",
     "secret.write": "setting secrets",

@@ -1,7 +1,8 @@
-"""Managed resources (databases, caches, buckets, volumes) of a project's environments, and links."""
+"""Managed resources (databases, caches, buckets, volumes, queues) of a project's environments, and links."""
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
+from chalicelib.resources import queues
 from chalicelib.resources import service as resources
 from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch
 
@@ -11,8 +12,9 @@ TAG = "resources"
 
 
 @endpoint(bp, ORG + "/projects/{project}/resources", "POST",
-          "Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache) or an S3 bucket in an "
-          "environment; it is ready when its status is available", 202, ResourceIn, tag=TAG)
+          "Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache), an S3 bucket, a volume "
+          "(EFS) or a queue (SQS, with its dead-letter queue) in an environment; it is ready when its status "
+          "is available", 202, ResourceIn, tag=TAG)
 def create(org, project):
     who = actor(bp)
     body = parse_body(bp, ResourceIn)
@@ -48,6 +50,20 @@ def rotate(org, res):
     return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res))
 
 
+@endpoint(bp, ORG + "/resources/{res}/messages", "GET",
+          "A queue's messages now: waiting (visible), being worked on (in_flight), delayed, and dead (in its "
+          "dead-letter queue), as SQS counts them (approximately), and the last redrive", tag=TAG)
+def messages(org, res):
+    return queues.messages(ports(), actor(bp), org, res)
+
+
+@endpoint(bp, ORG + "/resources/{res}/redrive", "POST",
+          "Move a queue's dead letters back to it (in the worker, a thousand per run); follow it in "
+          "GET …/messages `redrive`", 202, tag=TAG)
+def redrive(org, res):
+    return 202, queues.request_redrive(ports(), actor(bp), org, res)
+
+
 @endpoint(bp, ORG + "/resources/{res}", "DELETE",
           "Delete a resource no service links: its data goes, after a final snapshot (databases, caches); "
           "needs ?confirm=<its name> and deletion protection off", 202, tag=TAG,
@@ -66,11 +82,13 @@ def links(org, svc):
 @endpoint(bp, ORG + "/services/{svc}/links/{res}", "PUT",
           "Link a resource of the service's environment: the next deploy gives the service its connection "
           "(DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a "
-          "bucket, or mounts a volume at `path`", 200, LinkIn, tag=TAG)
+          "bucket, mounts a volume at `path`, or gives a queue's URL (<NAME>_QUEUE_URL) and its task role "
+          "the queue's messages (`send_only`: sending only)", 200, LinkIn, tag=TAG)
 def link(org, svc, res):
     who = actor(bp)
     body = parse_body(bp, LinkIn)
-    return resources.link(ports(), who, org, svc, res, body.variable, path=body.path, read_only=body.read_only)
+    return resources.link(ports(), who, org, svc, res, body.variable, path=body.path, read_only=body.read_only,
+                          send_only=body.send_only)
 
 
 @endpoint(bp, ORG + "/services/{svc}/links/{res}", "DELETE", "Unlink a resource (the next deploy drops the variable)",

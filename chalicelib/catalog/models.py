@@ -103,10 +103,23 @@ class ScaleAt(BaseModel):
         return self
 
 
+class QueueScaling(BaseModel):
+    """Scale on a linked queue's backlog: the tasks are kept near `messages_per_task` waiting
+    messages each (SQS's visible messages over the running tasks, target-tracked)."""
+    model_config = _STRICT
+    name: str = Field(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$",
+                      description="a queue the service links (the resource's name)")
+    messages_per_task: int = Field(100, ge=1, le=100000, description=(
+        "the backlog one task should have: how many messages it works through in the time you accept a "
+        "message waiting (e.g. 10 per second x 30 s = 300)"))
+
+
 class Autoscaling(BaseModel):
     model_config = _STRICT
     cpu_target: float = Field(60.0, ge=10, le=95)
     requests_per_target: Optional[int] = Field(None, ge=1, le=100000)
+    queue: Optional[QueueScaling] = Field(None, description="also scale on a linked queue's backlog (workers, "
+                                          "mostly); null: not")
     schedule: list[ScaleAt] = Field(default_factory=list, max_length=10, description=(
         "scheduled scaling: at these times the task counts change to the entry's (the service's own "
         "min_instances/max_instances apply until the first entry fires); empty: none"))
@@ -114,8 +127,11 @@ class Autoscaling(BaseModel):
     @model_serializer(mode="wrap")
     def _without_empty_schedule(self, handler):
         out = handler(self)
-        if isinstance(out, dict) and not out.get("schedule") and "schedule" not in self.model_fields_set:
-            out.pop("schedule", None)   # settings without one stay as they were stored before schedules
+        if isinstance(out, dict):   # settings without these stay as they were stored before them
+            if not out.get("schedule") and "schedule" not in self.model_fields_set:
+                out.pop("schedule", None)
+            if out.get("queue") is None and "queue" not in self.model_fields_set:
+                out.pop("queue", None)
         return out
 
 

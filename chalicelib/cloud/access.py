@@ -131,6 +131,13 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
              "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com",
              "rds.amazonaws.com", "elasticache.amazonaws.com"]}}},
         {"Sid": "ManagedResources", "Effect": "Allow", "Action": _RESOURCES, "Resource": "*"},
+        # managed queues (cloud/queues.py) and their dead-letter queues, named launchbay-*; the
+        # message calls move dead letters back (resources/queues.py)
+        {"Sid": "Queues", "Effect": "Allow",
+         "Action": ["sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
+                    "sqs:TagQueue", "sqs:DeleteQueue", "sqs:ReceiveMessage", "sqs:SendMessage",
+                    "sqs:DeleteMessage"],
+         "Resource": f"arn:{p}:sqs:*:*:launchbay-*"},
         {"Sid": "ResourceConnections", "Effect": "Allow",
          "Action": ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret",
                     "secretsmanager:DeleteSecret", "secretsmanager:TagResource"],

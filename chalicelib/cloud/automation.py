@@ -65,11 +65,13 @@ class AutomationMixin(FoundationMixin):
     def ensure_autoscaling(self, service_name: str, min_count: int, max_count: int, cpu_target: float = 60.0,
                            requests_per_target: Optional[int] = None,
                            target_group_arn: Optional[str] = None,
-                           load_balancer_arn: Optional[str] = None) -> None:
-        """Scalable target plus target-tracking on CPU and (behind an ALB) requests per task.
+                           load_balancer_arn: Optional[str] = None,
+                           queue: Optional[dict[str, Any]] = None) -> None:
+        """Scalable target plus target-tracking on CPU, (behind an ALB) requests per task and (with
+        `queue`: {queue_name, messages_per_task}) a linked queue's backlog per task.
 
-        Register/PutScalingPolicy are upserts keyed by resource and policy name; a
-        requests policy left from an earlier call is removed when no longer wanted.
+        Register/PutScalingPolicy are upserts keyed by resource and policy name; a requests or
+        queue policy left from an earlier call is removed when no longer wanted.
         """
         if min_count < 0 or max_count < min_count:
             raise ValueError(f"autoscaling needs 0 <= min <= max, got {min_count}..{max_count}")
@@ -84,12 +86,37 @@ class AutomationMixin(FoundationMixin):
             label = naming.request_count_resource_label(load_balancer_arn, target_group_arn)
             self._put_policy(resource, requests_policy, float(requests_per_target),
                              {"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label})
-        elif any(p.get("PolicyName") == requests_policy for p in aas.describe_scaling_policies(
+        else:
+            self._drop_policy(resource, requests_policy)
+        queue_policy = f"launchbay-{service_name}-queue"
+        if queue:
+            self._put_policy(resource, queue_policy, float(queue["messages_per_task"]),
+                             self._backlog_per_task(service_name, queue["queue_name"]), custom=True)
+        else:
+            self._drop_policy(resource, queue_policy)
+
+    def _backlog_per_task(self, service_name: str, queue_name: str) -> dict[str, Any]:
+        """Visible messages over running tasks (Container Insights, on in every cluster Launchbay
+        makes): AWS's recipe for scaling consumers on an SQS backlog."""
+        return {"Metrics": [
+            {"Id": "visible", "ReturnData": False, "MetricStat": {"Stat": "Sum", "Metric": {
+                "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": queue_name}]}}},
+            {"Id": "tasks", "ReturnData": False, "MetricStat": {"Stat": "Average", "Metric": {
+                "Namespace": "ECS/ContainerInsights", "MetricName": "RunningTaskCount",
+                "Dimensions": [{"Name": "ClusterName", "Value": self.cluster},
+                               {"Name": "ServiceName", "Value": service_name}]}}},
+            {"Id": "backlog", "Label": "waiting messages per task", "ReturnData": True,
+             "Expression": "visible / tasks"}]}
+
+    def _drop_policy(self, resource: str, name: str) -> None:
+        aas = self.client("application-autoscaling")
+        if any(p.get("PolicyName") == name for p in aas.describe_scaling_policies(
                 ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
-                PolicyNames=[requests_policy]).get("ScalingPolicies", [])):
+                PolicyNames=[name]).get("ScalingPolicies", [])):
             # check the name ourselves: moto ignores the PolicyNames filter
             with ignoring("ObjectNotFoundException"):
-                aas.delete_scaling_policy(PolicyName=requests_policy, ServiceNamespace="ecs",
+                aas.delete_scaling_policy(PolicyName=name, ServiceNamespace="ecs",
                                           ResourceId=resource, ScalableDimension=DIMENSION)
 
     def ensure_scheduled_scaling(self, service_name: str, actions: list[dict[str, Any]]) -> list[str]:
@@ -127,13 +154,14 @@ class AutomationMixin(FoundationMixin):
                        for a in found if a.get("ResourceId") == resource
                        and a["ScheduledActionName"].startswith(prefix)), key=lambda a: a["name"])
 
-    def _put_policy(self, resource: str, name: str, target: float, metric: dict[str, str]) -> None:
+    def _put_policy(self, resource: str, name: str, target: float, metric: dict[str, Any],
+                    custom: bool = False) -> None:
         self.client("application-autoscaling").put_scaling_policy(
             PolicyName=name, ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
             PolicyType="TargetTrackingScaling",
             TargetTrackingScalingPolicyConfiguration={
                 "TargetValue": target,
-                "PredefinedMetricSpecification": metric,
+                "CustomizedMetricSpecification" if custom else "PredefinedMetricSpecification": metric,
                 "ScaleOutCooldown": SCALE_OUT_COOLDOWN,
                 "ScaleInCooldown": SCALE_IN_COOLDOWN,
             },

@@ -1,5 +1,5 @@
 """Managed resources on AWS: RDS instances, ElastiCache replication groups, S3 buckets, EFS file
-systems (volumes), their security groups and the Secrets Manager secret that carries each
+systems (volumes), SQS queues (cloud/queues.py), their security groups and the Secrets Manager secret that carries each
 database's, cache's or bucket's connection (a volume has none: it is mounted).
 
 Every method is idempotent (a redelivered task is safe) and never waits: the resource engine
@@ -19,6 +19,7 @@ from typing import Any, Optional
 from chalicelib.cloud.base import aws_tags, ignoring
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.foundation import FoundationMixin
+from chalicelib.cloud.queues import QueuesMixin
 
 RDS_BUSY = {"creating", "modifying", "backing-up", "rebooting", "resetting-master-credentials", "upgrading",
             "configuring-enhanced-monitoring", "storage-optimization", "starting", "renaming"}
@@ -28,7 +29,7 @@ CACHE_BUSY = {"creating", "modifying", "snapshotting"}
 EFS_ROOT = "/data"   # the access point's root: each volume's files live under it
 
 
-class DatastoresMixin(FoundationMixin):
+class DatastoresMixin(QueuesMixin, FoundationMixin):
     # --- network --------------------------------------------------------------------
     def ensure_datastore_group(self, vpc_id: str, name: str, port: int, client_group_id: str) -> str:
         """A security group that admits the environment's task group on the resource's port, and nothing else."""
@@ -63,6 +64,9 @@ class DatastoresMixin(FoundationMixin):
         aws, ident, tags = spec["aws"], spec["ident"], aws_tags(spec.get("tags"))
         if aws == "s3":
             self._ensure_bucket(ident, tags)
+            return
+        if aws == "sqs":
+            self.ensure_queue(ident, bool(spec.get("fifo")), spec, {t["Key"]: t["Value"] for t in tags})
             return
         if aws == "efs":
             # the creation token makes a retried create find the same file system
@@ -204,6 +208,8 @@ class DatastoresMixin(FoundationMixin):
         try:
             if aws == "efs":
                 return self._observe_volume(ident)
+            if aws == "sqs":
+                return self.observe_queue(ident)
             if aws == "rds":
                 db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
                 status, ep = db.get("DBInstanceStatus", ""), db.get("Endpoint") or {}
@@ -235,8 +241,11 @@ class DatastoresMixin(FoundationMixin):
 
     # --- change ---------------------------------------------------------------------
     def modify_datastore(self, aws: str, ident: str, changes: dict[str, Any]) -> None:
-        """changes: size, storage_gb, backup_retention_days, deletion_protection (applied now)."""
-        if aws == "rds":
+        """changes: size, storage_gb, backup_retention_days, deletion_protection (applied now); for a
+        queue visibility_timeout_seconds, retention_days, max_receives."""
+        if aws == "sqs":
+            self.modify_queue(ident, changes)
+        elif aws == "rds":
             kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "ApplyImmediately": True}
             for key, name in (("size", "DBInstanceClass"), ("storage_gb", "AllocatedStorage"),
                               ("backup_retention_days", "BackupRetentionPeriod"),
@@ -270,6 +279,8 @@ class DatastoresMixin(FoundationMixin):
         goes with its files (its AWS Backup recovery points stay): the API asked for its name typed again."""
         if aws == "efs":
             return self._delete_volume(ident)
+        if aws == "sqs":
+            return self.delete_queue(ident)
         if aws == "rds":
             try:
                 kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "DeleteAutomatedBackups": False}

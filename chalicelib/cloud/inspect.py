@@ -271,7 +271,8 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
                 "enabled": rule.get("State") == "ENABLED"}
 
     def find_autoscaling(self, service_name: str) -> Optional[dict[str, Any]]:
-        """{"min", "max", "policies": [names, sorted], "targets": {policy name: target value}}."""
+        """{"min", "max", "policies": [names, sorted], "targets": {policy name: target value},
+        "queue": the SQS queue a backlog policy follows (only when one does)}."""
         aas = self.client("application-autoscaling")
         resource = naming.scaling_resource_id(self.cluster, service_name)
         scalable = [t for t in aas.describe_scalable_targets(
@@ -282,8 +283,13 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
         policies = [p for p in aas.describe_scaling_policies(
             ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION).get("ScalingPolicies", [])
             if p.get("ResourceId") == resource]  # check ourselves: moto may ignore the filters
+        queue = next((d["Value"] for p in policies
+                      for m in ((p.get("TargetTrackingScalingPolicyConfiguration") or {})
+                                .get("CustomizedMetricSpecification") or {}).get("Metrics") or []
+                      for d in ((m.get("MetricStat") or {}).get("Metric") or {}).get("Dimensions") or []
+                      if d.get("Name") == "QueueName"), None)
         return {"min": scalable[0]["MinCapacity"], "max": scalable[0]["MaxCapacity"],
-                "scheduled": self.scheduled_scaling(service_name),
+                "scheduled": self.scheduled_scaling(service_name), **({"queue": queue} if queue else {}),
                 "policies": sorted(p["PolicyName"] for p in policies),
                 "targets": {p["PolicyName"]: (p.get("TargetTrackingScalingPolicyConfiguration") or {}).get("TargetValue")
                             for p in policies}}

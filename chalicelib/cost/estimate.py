@@ -141,6 +141,8 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
 
 BUCKET_GB = 10.0   # what a bucket holds (we do not measure it yet): stated with its estimate
 VOLUME_GB = 10.0   # what a volume holds (not measured yet): stated with its estimate
+# an idle consumer's long polls (20 s each, the queue's default): three receives a minute, a month
+IDLE_POLLS = 3 * 60 * HOURS_PER_MONTH
 
 
 def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
@@ -171,6 +173,15 @@ def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
         assumptions.append(f"volume: {gb:g} GB stored ({said}; at least 1 GB), all in Standard (files unused for "
                            "30 days move to Infrequent Access, which costs less); reads and writes (elastic "
                            "throughput) not counted")
+    elif kind == "queue":
+        fifo = bool(res.get("fifo"))
+        per_million = managed["sqs"]["fifo_per_million_requests" if fifo else "standard_per_million_requests"]
+        lines.append(_line(f"SQS {'FIFO' if fifo else 'standard'} requests (one idle consumer's 20 s long polls)",
+                           "million requests", per_million, IDLE_POLLS / 1e6, IDLE_POLLS / 1e6))
+        assumptions.append(f"queue: each message sent, received and deleted is 3 requests (up to 64 KB each), "
+                           f"{per_million * 3:.2f} USD per million messages, not counted (it follows your traffic); "
+                           "each further consumer task adds its idle polls; the first million requests a month "
+                           "are free per account, not subtracted")
     else:
         lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
                            managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))

@@ -722,17 +722,22 @@ def autoscaling(ctx: Ctx) -> StepPlan:
         return StepPlan("autoscaling", "autoscaling", ctx.names.service, "skip", {}, [],
                         {"skipped": "min_instances equals max_instances"})
     requests = scaling.get("requests_per_target") if web else None
+    queue = _scaling_queue(ctx, scaling.get("queue"))
     found = ctx.cloud.find_autoscaling(ctx.names.service)
     current = {"min": found["min"], "max": found["max"]} if found else None
     changes = {k: v for k, v in {"min": [current and current["min"], lo], "max": [current and current["max"], hi]}.items()
                if current and v[0] != v[1]}
-    if found and sorted((found.get("targets") or {}).values()) != sorted(
-            [float(scaling.get("cpu_target", 60.0))] + ([float(requests)] if requests else [])):
-        changes["targets"] = [found.get("targets"), {"cpu": scaling.get("cpu_target", 60.0), "requests": requests}]
+    wanted = [float(scaling.get("cpu_target", 60.0))] + ([float(requests)] if requests else []) + (
+        [float(queue["messages_per_task"])] if queue else [])
+    if found and (sorted((found.get("targets") or {}).values()) != sorted(wanted)
+                  or (found.get("queue") or None) != (queue and queue["queue_name"])):
+        changes["targets"] = [found.get("targets"), {"cpu": scaling.get("cpu_target", 60.0), "requests": requests,
+                                                     **({"queue": _queue_words(queue)} if queue else {})}]
     kwargs = {"service_name": ctx.names.service, "min_count": lo, "max_count": hi,
               "cpu_target": scaling.get("cpu_target", 60.0), "requests_per_target": requests,
               "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
-              "load_balancer_arn": ctx.results["load_balancer"]["arn"] if web else None}
+              "load_balancer_arn": ctx.results["load_balancer"]["arn"] if web else None,
+              "queue": queue}
     actions = scheduled.actions(ctx.names.service, schedule)
     calls = [Call("ensure_autoscaling", kwargs)]
     if actions or (found or {}).get("scheduled"):   # put, or take away what an earlier schedule left
@@ -742,6 +747,22 @@ def autoscaling(ctx: Ctx) -> StepPlan:
     result = {"min": spec.get("min_instances"), "max": hi, **({"scheduled": [a["name"] for a in actions],
                                                                  "in_force": now_in} if actions else {})}
     return _plan("autoscaling", "autoscaling", ctx.names.service, current, changes, calls, result, lambda outs: result)
+
+
+def _scaling_queue(ctx: Ctx, wanted: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The linked queue autoscaling follows -> {name, queue_name, messages_per_task}, or None."""
+    if not wanted:
+        return None
+    linked = ((ctx.results.get("task_role") or {}).get("queues") or {}).get(wanted["name"])
+    if linked is None:
+        raise StepFailed(f"autoscaling.queue: the service links no queue named {wanted['name']!r}: link it "
+                         f"(PUT …/links/<its id>) or change autoscaling.queue, then deploy again")
+    return {"name": wanted["name"], "queue_name": linked["queue_name"],
+            "messages_per_task": int(wanted.get("messages_per_task") or 100)}
+
+
+def _queue_words(queue: dict[str, Any]) -> str:
+    return f"{queue['messages_per_task']} waiting messages per task on queue {queue['name']}"
 
 
 def _schedule_words(actions: list[dict[str, Any]]) -> list[str]:

@@ -1,7 +1,8 @@
 """The `task_role` step: the service's own IAM role, which its containers run as, allowed exactly
-what its links need: the objects of a linked bucket (read, or read and write), and mounting a
-linked volume through its access point (read-only, or read and write). A service that links
-neither runs without a role, as before.
+what its links need: the objects of a linked bucket (read, or read and write), mounting a
+linked volume through its access point (read-only, or read and write), and a linked queue's
+messages (send only, or send, receive and delete). A service that links none of those runs
+without a role, as before.
 
 Planned like every step (a read of the role and its policy, then create / update / no-op), so a
 plan shows the permissions a deploy would grant before it grants them. Its result also carries
@@ -25,7 +26,11 @@ def policy(grants: list[dict[str, Any]], partition: str = "aws") -> dict[str, An
     statements: list[dict[str, Any]] = []
     for g in grants:
         sid = "".join(ch for ch in g["name"].title() if ch.isalnum())
-        if g["kind"] == "bucket":
+        if g["kind"] == "queue":
+            actions = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] + (
+                [] if g["send_only"] else ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"])
+            statements.append({"Sid": f"Queue{sid}", "Effect": "Allow", "Action": actions, "Resource": g["arn"]})
+        elif g["kind"] == "bucket":
             bucket = f"arn:{partition}:s3:::{g['bucket']}"
             objects = ["s3:GetObject"] if g["read_only"] else ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                                                 "s3:AbortMultipartUpload"]
@@ -41,8 +46,8 @@ def policy(grants: list[dict[str, Any]], partition: str = "aws") -> dict[str, An
 
 
 def _summary(grants: list[dict[str, Any]]) -> list[str]:
-    return [f"{'bucket' if g['kind'] == 'bucket' else 'volume'} {g['name']}: "
-            f"{'read' if g['read_only'] else 'read and write'}" for g in grants]
+    return [f"queue {g['name']}: {'send' if g['send_only'] else 'send, receive and delete'}" if g["kind"] == "queue"
+            else f"{g['kind']} {g['name']}: {'read' if g['read_only'] else 'read and write'}" for g in grants]
 
 
 def task_role(ctx: "Ctx") -> StepPlan:
@@ -53,10 +58,10 @@ def task_role(ctx: "Ctx") -> StepPlan:
     if found.broken and not ctx.preview:   # the resources step waited; one that broke since fails here
         raise StepFailed("; ".join(found.broken))
     name = ctx.names.task_role
-    carried = {"mounts": found.mounts, "env": found.env}
+    carried = {"mounts": found.mounts, "env": found.env, "queues": found.queues}
     if not found.grants:
         return StepPlan("task_role", RESOURCE, name, "skip", {}, [], {"arn": None, **carried},
-                        description="the service links no bucket or volume: its tasks run without a role")
+                        description="the service links no bucket, volume or queue: its tasks run without a role")
     desired = policy(found.grants, ctx.cloud.partition)
     current = ctx.cloud.find_task_role(name)
     allows = _summary(found.grants)

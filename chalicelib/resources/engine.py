@@ -16,7 +16,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Ports
 from chalicelib.lifecycle import states
 from chalicelib.lifecycle.resources import move_resource
-from chalicelib.resources.kinds import KINDS
+from chalicelib.resources.kinds import KINDS, QUEUE_DEFAULTS
 from chalicelib.resources.service import credential
 
 if TYPE_CHECKING:
@@ -85,9 +85,11 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     aws = doc.get("aws") or {}
     if not aws.get("requested"):
-        network = cloud.ensure_network()
         spec: dict[str, Any] = {"aws": kind.aws, "ident": n.ident, "tags": n.tags}
-        if kind.aws != "s3":
+        if kind.queue:
+            spec.update(fifo=bool(doc.get("fifo")), **{f: doc.get(f) for f in QUEUE_DEFAULTS})
+        if kind.in_vpc:
+            network = cloud.ensure_network()
             group = cloud.ensure_datastore_group(network["vpc_id"], n.security_group, kind.port or 0,
                                                  network["security_groups"][0])
             spec.update(engine=kind.engine, version=doc["version"], size=doc["size"], storage_gb=doc.get("storage_gb"),
@@ -107,6 +109,11 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         return Outcome("done", why)
     if kind.mounted:
         return _volume_ready(ports, cloud, doc, seen)
+    if kind.queue:   # its URL is no secret: a linked service gets it as a plain variable
+        doc = _aws(ports, doc, address=seen["address"], port=None, queue_arn=seen["queue_arn"],
+                   queue_name=seen["queue_name"], dlq_url=seen["dlq_url"], dlq_arn=seen["dlq_arn"])
+        move_resource(ports, doc, "available", f"queue {doc['name']} is available")
+        return Outcome("done", "available")
     arn = cloud.put_connection(n.secret, connection_value(doc, credential(ports, doc), seen["address"], seen["port"]))
     doc = _aws(ports, doc, address=seen["address"], port=seen["port"], secret_arn=arn, secret_name=n.secret)
     move_resource(ports, doc, "available", f"{doc['kind']} {doc['name']} is available")
@@ -218,8 +225,9 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
             seen = cloud.observe_datastore(kind.aws, n.ident) if said == "file system deleted" else seen
         if seen["state"] != "missing":
             return _later(ports, f"waiting for {n.ident} to be deleted ({seen['reason']})")
-        cloud.delete_connection(n.secret)
-        if kind.aws != "s3":
+        if kind.secret_connection:
+            cloud.delete_connection(n.secret)
+        if kind.in_vpc:
             cloud.delete_subnet_group(kind.aws, n.ident)
             if doc["aws"].get("vpc_id"):
                 cloud.delete_security_group_named(doc["aws"]["vpc_id"], n.security_group)

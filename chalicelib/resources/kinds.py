@@ -2,7 +2,8 @@
 service receives, and the defaults. One table, read by validation, provisioning and cost.
 
 A volume (EFS) is mounted into the services that link it, at the link's path; the variable it
-gives them (`<NAME>_PATH`) holds that path."""
+gives them (`<NAME>_PATH`) holds that path. A queue (SQS, with its dead-letter queue) gives its
+URL (`<NAME>_QUEUE_URL`): neither is a secret, so neither goes through Secrets Manager."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Optional
 @dataclass(frozen=True)
 class Kind:
     name: str
-    aws: str                          # "rds" | "elasticache" | "s3" | "efs"
+    aws: str                          # "rds" | "elasticache" | "s3" | "efs" | "sqs"
     engine: Optional[str]
     versions: tuple[str, ...]
     default_version: Optional[str]
@@ -30,6 +31,21 @@ class Kind:
         return self.aws in ("rds", "elasticache")
 
     @property
+    def in_vpc(self) -> bool:
+        """Lives in the environment's network: its own security group (and subnet group)."""
+        return self.aws in ("rds", "elasticache", "efs")
+
+    @property
+    def secret_connection(self) -> bool:
+        """Reaches linked services as a Secrets Manager secret (valueFrom); a volume's path and a
+        queue's URL are plain variables."""
+        return self.aws in ("rds", "elasticache", "s3")
+
+    @property
+    def queue(self) -> bool:
+        return self.aws == "sqs"
+
+    @property
     def read_only_links(self) -> bool:
         """A link may be read-only: a volume mounted read-only, a bucket its tasks may only read."""
         return self.aws in ("s3", "efs")
@@ -41,11 +57,14 @@ class Kind:
             return "a final snapshot is kept"
         if self.aws == "efs":
             return "the file system and its files go (its daily backups stay in AWS Backup for 35 days)"
+        if self.queue:
+            return "the queue, its dead-letter queue and every message in them go"
         return "the bucket goes (refused while it holds objects)"
 
     def variable_for(self, name: str) -> str:
-        """The variable a link gives by default: the kind's, or for a volume `<NAME>_PATH`."""
-        return name.upper().replace("-", "_") + "_PATH" if self.mounted else self.variable
+        """The variable a link gives by default: the kind's, or `<NAME>_PATH` (a volume),
+        `<NAME>_QUEUE_URL` (a queue): a service often links several of those."""
+        return self.variable.replace("<NAME>", name.upper().replace("-", "_"))
 
 
 _DB_SIZES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
@@ -60,7 +79,14 @@ KINDS: dict[str, Kind] = {
                   "cache.t4g.micro", 6379, "REDIS_URL"),
     "bucket": Kind("bucket", "s3", None, (), None, (), None, None, "S3_BUCKET"),
     "volume": Kind("volume", "efs", None, (), None, (), None, 2049, "<NAME>_PATH", mounted=True),
+    "queue": Kind("queue", "sqs", None, (), None, (), None, None, "<NAME>_QUEUE_URL"),
 }
 STORAGE_GB = (20, 16384)       # RDS gp3 limits
 BACKUP_DAYS = (0, 35)          # RDS/ElastiCache automated backup retention
+# SQS: how long a received message stays hidden from other consumers, how long an unreceived one is
+# kept, and after how many receives it goes to the dead-letter queue (AWS's limits)
+VISIBILITY_SECONDS = (0, 43200)
+RETENTION_DAYS = (1, 14)
+MAX_RECEIVES = (1, 1000)
+QUEUE_DEFAULTS = {"visibility_timeout_seconds": 60, "retention_days": 4, "max_receives": 5}
 PRODUCTION_NAMES = frozenset({"production", "prod"})   # deletion protection on by default there

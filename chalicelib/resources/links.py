@@ -1,5 +1,6 @@
 """What a deploy needs from a service's linked resources: one valueFrom per connection variable,
-the volumes to mount, what the service's task role must be allowed, and whether each resource is
+the plain variables (a volume's path, a queue's URL), the volumes to mount, the queues it may
+scale on, what the service's task role must be allowed, and whether each resource is
 ready (a deploy waits for one being created, and fails for one that failed or is going away)."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class Linked:
     env: dict[str, str] = field(default_factory=dict)               # VARIABLE -> plain value (a volume's path)
     mounts: list[dict[str, Any]] = field(default_factory=list)      # volumes: {name, file_system_id, access_point_id, path, read_only}
     grants: list[dict[str, Any]] = field(default_factory=list)      # for the task role: {kind, arn, read_only, ...}
+    queues: dict[str, dict[str, Any]] = field(default_factory=dict) # queues by resource name: {queue_name, arn} (autoscaling)
     waiting: list[str] = field(default_factory=list)                # still being created, in words
     broken: list[str] = field(default_factory=list)                 # failed, deleting or gone, in words
 
@@ -24,6 +26,8 @@ def _ready(res: dict[str, Any]) -> bool:
     aws, kind = res.get("aws") or {}, KINDS[res["kind"]]
     if kind.mounted:
         return bool(aws.get("file_system_id") and aws.get("access_point_id"))
+    if kind.queue:
+        return bool(aws.get("queue_arn") and aws.get("address"))
     return bool(aws.get("secret_arn"))
 
 
@@ -55,6 +59,12 @@ def _add(out: Linked, link: dict[str, Any], res: dict[str, Any]) -> None:
                            "access_point_id": aws["access_point_id"], "path": link["path"], "read_only": read_only})
         out.grants.append({"kind": "volume", "name": res["name"], "arn": aws.get("file_system_arn"),
                            "access_point_arn": aws.get("access_point_arn"), "read_only": read_only})
+        return
+    if kind.queue:
+        out.env[link["variable"]] = aws["address"]
+        out.queues[res["name"]] = {"queue_name": aws["queue_name"], "arn": aws["queue_arn"]}
+        out.grants.append({"kind": "queue", "name": res["name"], "arn": aws["queue_arn"],
+                           "send_only": bool(link.get("send_only")), "read_only": False})
         return
     out.refs[link["variable"]] = {"arn": f"{aws['secret_arn']}:url::", "resource_id": res["id"]}
     if kind.aws == "s3":

@@ -6,17 +6,23 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, STORAGE_GB
+from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, MAX_RECEIVES, RETENTION_DAYS, STORAGE_GB, VISIBILITY_SECONDS
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
 NAME = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 VARIABLE = r"^[A-Z_][A-Z0-9_]{0,127}$"
 
 
+QUEUE_FIELDS = ("fifo", "visibility_timeout_seconds", "retention_days", "max_receives")
+
+
 def problems(kind: str, size: Optional[str] = None, version: Optional[str] = None, storage: Optional[int] = None,
-             backups: Optional[int] = None) -> list[tuple[str, str]]:
-    """(field, message) for each setting the kind does not offer (the service raises them as a 422)."""
+             backups: Optional[int] = None, queue: Optional[dict] = None) -> list[tuple[str, str]]:
+    """(field, message) for each setting the kind does not offer (the service raises them as a 422).
+    `queue`: the queue settings given (QUEUE_FIELDS), which only a queue has."""
     k, out = KINDS[kind], []
+    if not k.queue:
+        out += [(f, f"only a queue has {f}") for f in QUEUE_FIELDS if (queue or {}).get(f) is not None]
     if size is not None and size not in k.sizes:
         out.append(("size", f"{kind} offers {', '.join(k.sizes)}" if k.sizes else f"a {kind} has no size"))
     if version is not None and version not in k.versions:
@@ -25,6 +31,8 @@ def problems(kind: str, size: Optional[str] = None, version: Optional[str] = Non
         out.append(("storage_gb", f"a {kind} has no allocated storage"))
     if backups is not None and k.aws == "s3":
         out.append(("backup_retention_days", "buckets have no automated backups"))
+    if backups is not None and k.queue:
+        out.append(("backup_retention_days", "a queue has no backups: its messages are kept `retention_days`"))
     if backups is not None and k.aws == "efs":
         out.append(("backup_retention_days", "a volume is backed up daily by AWS Backup and kept 35 days: "
                                              "there is nothing to set"))
@@ -35,7 +43,7 @@ class ResourceIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=2, max_length=32, pattern=NAME,
                       description="lower-case letters, digits and hyphens; unique in the environment")
-    kind: Literal["postgres", "mysql", "redis", "bucket", "volume"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue"]
     environment: str = Field("production", max_length=32, description="the environment it belongs to (name or id)")
     size: Optional[str] = Field(None, description="instance class (databases) or node type (redis); default the smallest")
     version: Optional[str] = Field(None, description="engine version; default the kind's current one")
@@ -43,15 +51,29 @@ class ResourceIn(BaseModel):
     backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1],
                                                  description="automated backups kept (default 7)")
     deletion_protection: Optional[bool] = Field(None, description="default: on in production environments")
+    fifo: Optional[bool] = Field(None, description="queues: first in, first out, each message delivered once "
+                                 "(senders give a MessageGroupId); fixed at creation, default false")
+    visibility_timeout_seconds: Optional[int] = Field(
+        None, ge=VISIBILITY_SECONDS[0], le=VISIBILITY_SECONDS[1],
+        description="queues: how long a received message stays hidden from other consumers (default 60)")
+    retention_days: Optional[int] = Field(None, ge=RETENTION_DAYS[0], le=RETENTION_DAYS[1],
+                                          description="queues: how long a message nobody received is kept (default 4)")
+    max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1],
+                                        description="queues: a message received this many times without being "
+                                                    "deleted moves to the dead-letter queue (default 5)")
 
 
 class ResourcePatch(BaseModel):
-    """Resize or change protection; the engine and version stay (a new resource changes them)."""
+    """Resize, change backups, protection or a queue's settings; the engine and version stay (a new
+    resource changes them), as does a queue's FIFO order."""
     model_config = _STRICT
     size: Optional[str] = None
     storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="can only grow")
     backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1])
     deletion_protection: Optional[bool] = None
+    visibility_timeout_seconds: Optional[int] = Field(None, ge=VISIBILITY_SECONDS[0], le=VISIBILITY_SECONDS[1])
+    retention_days: Optional[int] = Field(None, ge=RETENTION_DAYS[0], le=RETENTION_DAYS[1])
+    max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1])
 
 
 class ResourceDelete(BaseModel):
@@ -87,3 +109,6 @@ class LinkIn(BaseModel):
                                 description="volumes: where it is mounted in the container (required), e.g. /data")
     read_only: Optional[bool] = Field(None, description="volumes: mounted read-only; buckets: the tasks may only "
                                                         "read and list (default false)")
+    send_only: Optional[bool] = Field(None, description="queues: the tasks may only send to it (a web service "
+                                                        "that hands work to a worker); default false: send, "
+                                                        "receive and delete")

@@ -20,8 +20,8 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.lifecycle.resources import BUSY, move_resource
-from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES
-from chalicelib.resources.models import problems
+from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES, QUEUE_DEFAULTS
+from chalicelib.resources.models import QUEUE_FIELDS, problems
 from chalicelib.store.port import Conflict
 
 PUBLIC = ("id", "org_id", "project_id", "environment_id", "environment", "name", "kind", "size", "version",
@@ -34,6 +34,9 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     aws = doc.get("aws") or {}
     out["endpoint"] = {"address": aws.get("address"), "port": aws.get("port")} if aws.get("address") else None
     out["where"] = {"account": (doc.get("target") or {}).get("account"), "region": (doc.get("target") or {}).get("region")}
+    if KINDS[doc["kind"]].queue:
+        out.update({f: doc.get(f) for f in QUEUE_FIELDS})
+        out["dead_letter_queue"] = aws.get("dlq_url")
     return out  # never the credential or the connection secret's value
 
 
@@ -76,7 +79,7 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     kind = KINDS[body["kind"]]
     _raise(problems(kind.name, body.get("size"), body.get("version"), body.get("storage_gb"),
-                    body.get("backup_retention_days")))
+                    body.get("backup_retention_days"), {f: body.get(f) for f in QUEUE_FIELDS}))
     env = envs.get_environment(ports, actor, org_id, project_id, body.get("environment") or envs.DEFAULT)
     now = now_iso()
     rid = new_id("res")
@@ -94,6 +97,9 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
         "aws": {}, "credential": security.encrypt(ports.settings.fernet_key(), pysecrets.token_urlsafe(24)),
         "created": now, "updated": now,
     }
+    if kind.queue:
+        doc["fifo"] = bool(body.get("fifo"))
+        doc.update({f: _or(body.get(f), default) for f, default in QUEUE_DEFAULTS.items()})
     with ports.store.transaction():
         try:
             ports.store.collection("resources").insert(doc)
@@ -111,7 +117,8 @@ def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, b
                     start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.write")
     kind = KINDS[doc["kind"]]
-    _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days")))
+    _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days"),
+                    {f: body.get(f) for f in QUEUE_FIELDS}))
     if body.get("storage_gb") is not None and body["storage_gb"] < (doc.get("storage_gb") or 0):
         raise Invalid(f"storage can only grow (now {doc['storage_gb']} GB)", field="storage_gb")
     changes = {k: v for k, v in body.items() if v is not None and doc.get(k) != v}
@@ -151,7 +158,7 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
                     start: bool = True) -> dict[str, Any]:
     doc = get_resource(ports, actor, org_id, resource_id, "project.delete")
     if KINDS[doc["kind"]].holds_data and confirm != doc["name"]:
-        raise Invalid(f"deleting {doc['name']!r} deletes its data (after a final snapshot): "
+        raise Invalid(f"deleting {doc['name']!r} deletes its data ({KINDS[doc['kind']].deletion_note}): "
                       f"confirm with ?confirm={doc['name']}", field="confirm")
     if doc.get("deletion_protection"):
         raise StateConflict(f"{doc['name']!r} has deletion protection: turn it off first "
@@ -207,14 +214,24 @@ def link_view(link: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
         out["path"] = link["path"]
     if link.get("read_only") is not None:
         out["read_only"] = bool(link["read_only"])
+    if link.get("send_only") is not None:
+        out["send_only"] = bool(link["send_only"])
     return out
 
 
-def _link_shape(res: dict[str, Any], path: Optional[str], read_only: Optional[bool]) -> dict[str, Any]:
+def _link_shape(res: dict[str, Any], path: Optional[str], read_only: Optional[bool],
+                send_only: Optional[bool] = None) -> dict[str, Any]:
     """A link's mount path and access, checked against its resource's kind -> the fields to store."""
     from chalicelib.resources.models import mount_path_problem
 
     kind = KINDS[res["kind"]]
+    if send_only is not None and not kind.queue:
+        raise Invalid(f"only a queue link can be send-only; {res['name']!r} is a {res['kind']}", field="send_only")
+    if kind.queue:
+        if path or read_only is not None:
+            field = "path" if path else "read_only"
+            raise Invalid(f"{res['name']!r} is a queue: its link gives its URL and may be send_only", field=field)
+        return {"send_only": bool(send_only)}
     if kind.mounted:
         if not path:
             raise Invalid(f"{res['name']!r} is a volume: give the path to mount it at (e.g. /data)", field="path")
@@ -233,7 +250,7 @@ def _link_shape(res: dict[str, Any], path: Optional[str], read_only: Optional[bo
 
 def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: str,
          variable: Optional[str], copying: bool = False, path: Optional[str] = None,
-         read_only: Optional[bool] = None) -> dict[str, Any]:
+         read_only: Optional[bool] = None, send_only: Optional[bool] = None) -> dict[str, Any]:
     """`copying`: a clone or preview links as its original did, even where the original also
     has a secret of that name (made before links and secrets refused each other).
     A volume is mounted at `path`; its variable holds that path."""
@@ -243,7 +260,7 @@ def link(ports: Ports, actor: Actor, org_id: str, service_id: str, resource_id: 
         raise StateConflict(f"{res['name']!r} belongs to {res['environment']}, the service to "
                             f"{service.get('environment')}: a service links its own environment's resources",
                             field="resource")
-    shape = _link_shape(res, path, read_only)
+    shape = _link_shape(res, path, read_only, send_only)
     variable = variable or res["variable"]
     if variable in (service.get("env") or {}):
         raise StateConflict(f"the service already sets {variable} as a variable: pick another name",
@@ -350,11 +367,13 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
             body["backup_retention_days"] = 0
         if kind.storage:
             body["storage_gb"] = 20
+        if kind.queue:   # the same order and timings: the preview's code relies on them
+            body.update({f: res.get(f) for f in QUEUE_FIELDS})
         copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
     for original, copy in services:
         links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)
         for lk in links:
             if lk["resource_id"] in copies:
                 link(ports, actor, org_id, copy["id"], copies[lk["resource_id"]]["id"], lk["variable"], copying=True,
-                     path=lk.get("path"), read_only=lk.get("read_only"))
+                     path=lk.get("path"), read_only=lk.get("read_only"), send_only=lk.get("send_only"))
     return list(copies.values())

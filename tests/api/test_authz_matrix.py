@@ -95,6 +95,7 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/resources": "admin", "GET /orgs/{org}/projects/{project}/resources": "viewer",
     "GET /orgs/{org}/resources/{res}": "viewer", "PATCH /orgs/{org}/resources/{res}": "admin",
     "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
+    "GET /orgs/{org}/resources/{res}/messages": "viewer", "POST /orgs/{org}/resources/{res}/redrive": "developer",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
@@ -368,6 +369,9 @@ def _build(w: World) -> None:
     _settle_resource(w, db["id"])
     w.ok("PUT", f"/orgs/{org}/services/{web['id']}/links/{db['id']}", {})
     w.ids.update(resource=db["id"])
+    jobs = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/resources", {"name": f"q-{tag[:6]}", "kind": "queue"})
+    _settle_resource(w, jobs["id"])
+    w.ids.update(queue=jobs["id"])   # the routes only a queue has
     w.ids["sub"] = w.fresh_subscription()
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
@@ -428,6 +432,8 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
+    if name == "res" and key.endswith(("/messages", "/redrive")):
+        return w.ids["queue"], True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
              "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
              "res": "resource", "sub": "sub"}.get(name)

@@ -155,7 +155,7 @@ def test_price_table_is_dated_sourced_and_complete():
         assert p["alb"]["hour"] > 0 and p["logs"]["ingest_gb"] > 0 and p["public_ipv4_hour"] > 0
         assert p["cloud_map"] == {"instance_month": 0.10, "api_calls_million": 1.00}
         assert p["route53"] == {"private_zone_month": 0.50, "resolver_queries_million": 0.40}
-        assert set(p["managed"]) == {"rds", "elasticache", "s3", "efs"}   # managed resources (chalicelib/resources)
+        assert set(p["managed"]) == {"rds", "elasticache", "s3", "efs", "sqs"}   # managed resources (chalicelib/resources)
 
 
 def test_us_east_1_matches_the_platform_cost_table():

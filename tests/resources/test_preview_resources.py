@@ -24,7 +24,8 @@ def test_a_preview_gets_small_empty_copies_linked_alike_and_closing_deletes_them
     for body in ({"name": "db", "kind": "postgres", "size": "db.t4g.medium", "version": "15", "storage_gb": 50,
                   "backup_retention_days": 14},
                  {"name": "cache", "kind": "redis", "size": "cache.t4g.small"},
-                 {"name": "files", "kind": "bucket"}):
+                 {"name": "files", "kind": "bucket"},
+                 {"name": "orders", "kind": "queue", "fifo": True, "visibility_timeout_seconds": 120, "max_receives": 3}):
         status, res = org.call("POST", f"/projects/{prj}/resources", body)
         assert status == 202, res
         base[body["name"]] = settle(ports, res["id"])
@@ -32,12 +33,16 @@ def test_a_preview_gets_small_empty_copies_linked_alike_and_closing_deletes_them
     web = hooked.web
     assert org.call("PUT", f"/services/{web['id']}/links/{base['db']['id']}", {"variable": "PRIMARY_DB"})[0] == 200
     assert org.call("PUT", f"/services/{web['id']}/links/{base['cache']['id']}", {})[0] == 200
+    assert org.call("PUT", f"/services/{web['id']}/links/{base['orders']['id']}", {"send_only": True})[0] == 200
 
     result = _open(hooked)
     assert result.get("preview") == "pr-2", result
     status, listed = org.call("GET", f"/projects/{prj}/resources?environment=pr-2")
     copies = {r["name"]: r for r in listed["items"]}
-    assert set(copies) == {"db", "cache", "files"}
+    assert set(copies) == {"db", "cache", "files", "orders"}
+    # a queue keeps its order and timings (the preview's code relies on them), empty
+    assert {k: copies["orders"][k] for k in ("fifo", "visibility_timeout_seconds", "max_receives", "retention_days")} \
+        == {"fifo": True, "visibility_timeout_seconds": 120, "max_receives": 3, "retention_days": 4}
     assert {k: copies["db"][k] for k in ("size", "version", "storage_gb", "backup_retention_days",
                                           "deletion_protection")} == {
         "size": "db.t4g.micro", "version": "15", "storage_gb": 20, "backup_retention_days": 0,
@@ -46,9 +51,11 @@ def test_a_preview_gets_small_empty_copies_linked_alike_and_closing_deletes_them
     assert copies["files"]["deletion_protection"] is False and copies["files"]["id"] != base["files"]["id"]
     preview_web = next(s for s in org.call("GET", f"/projects/{prj}/services?environment=pr-2")[1]["items"]
                        if s["name"] == "web")
-    links = {lk["resource_id"]: lk["variable"]
-             for lk in org.call("GET", f"/services/{preview_web['id']}/links")[1]["items"]}
-    assert links == {copies["db"]["id"]: "PRIMARY_DB", copies["cache"]["id"]: "REDIS_URL"}
+    listed_links = org.call("GET", f"/services/{preview_web['id']}/links")[1]["items"]
+    links = {lk["resource_id"]: lk["variable"] for lk in listed_links}
+    assert links == {copies["db"]["id"]: "PRIMARY_DB", copies["cache"]["id"]: "REDIS_URL",
+                     copies["orders"]["id"]: "ORDERS_QUEUE_URL"}
+    assert next(lk for lk in listed_links if lk["resource"] == "orders")["send_only"] is True
 
     made = {name: settle(ports, r["id"]) for name, r in copies.items()}
     assert {r["status"] for r in made.values()} == {"available"}
@@ -57,6 +64,8 @@ def test_a_preview_gets_small_empty_copies_linked_alike_and_closing_deletes_them
     assert (db["DBInstanceClass"], db["AllocatedStorage"], db["BackupRetentionPeriod"], db["DeletionProtection"]) == \
         ("db.t4g.micro", 20, 0, False)
     assert made["files"]["aws"]["ident"] != base["files"]["aws"]["ident"]        # a new, empty bucket
+    assert made["orders"]["aws"]["address"] != base["orders"]["aws"]["address"]   # a queue of its own
+    assert made["orders"]["aws"]["address"].endswith(".fifo")
     s3 = ports.cloud_for(target).client("s3")
     assert s3.list_objects_v2(Bucket=made["files"]["aws"]["ident"]).get("KeyCount") == 0
 

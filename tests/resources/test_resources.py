@@ -287,9 +287,11 @@ def test_a_real_worker_creates_it(make_org, ports, launchbay_env):
 
 
 # API operation -> IAM action where the two differ (S3 names its actions after what they do)
-_S3_ACTIONS = {"s3:HeadBucket": "s3:ListBucket", "s3:ListObjectsV2": "s3:ListBucket",
+# API calls whose IAM action has another name (SQS authorizes a batch by its single action)
+_IAM_ACTION_OF = {"s3:HeadBucket": "s3:ListBucket", "s3:ListObjectsV2": "s3:ListBucket",
                "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
-               "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration"}
+               "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration",
+               "sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
 
 
 def connected_and_recorded(make_org, ports):
@@ -306,7 +308,7 @@ def connected_and_recorded(make_org, ports):
 
     def record(model, **_):
         name = f"{model.service_model.signing_name}:{model.name}"
-        seen.add(_S3_ACTIONS.get(name, name))
+        seen.add(_IAM_ACTION_OF.get(name, name))
 
     wiring.reset_clients()
     ports.cloud_for({"aws_account_id": conn["id"], "region": "us-east-1"}).clients._get_session().events.register(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Task
 
 from chalicelib import tasks as names
-from chalicelib.resources import engine
+from chalicelib.resources import engine, queues
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
@@ -25,3 +25,15 @@ def run_resource(self: Task, resource_id: str) -> str:
     if outcome.state == "later":   # AWS is working: look again later without holding this worker
         ports.queue.publish(names.RUN_RESOURCE, resource_id, countdown=outcome.countdown)
     return f"{outcome.state}: {outcome.detail}"
+
+
+@celery.task(name=names.REDRIVE_QUEUE, bind=True, max_retries=8)
+def redrive_queue(self: Task, resource_id: str) -> str:
+    ports = get_ports()
+    try:
+        state = queues.run_redrive(ports, resource_id)
+    except Exception as exc:
+        raise self.retry(countdown=min(2 ** self.request.retries * 2, 60), exc=exc) from exc
+    if state == "later":   # a full batch moved and more wait: the next batch in its own run
+        ports.queue.publish(names.REDRIVE_QUEUE, resource_id)
+    return state

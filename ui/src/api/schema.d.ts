@@ -967,7 +967,7 @@ export interface paths {
         /** A project's resources, oldest first */
         get: operations["get_orgs_org_projects_project_resources"];
         put?: never;
-        /** Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache) or an S3 bucket in an environment; it is ready when its status is available */
+        /** Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache), an S3 bucket, a volume (EFS) or a queue (SQS, with its dead-letter queue) in an environment; it is ready when its status is available */
         post: operations["post_orgs_org_projects_project_resources"];
         delete?: never;
         options?: never;
@@ -1010,6 +1010,40 @@ export interface paths {
         head?: never;
         /** Resize a resource, change its backups or deletion protection */
         patch: operations["patch_orgs_org_resources_res"];
+        trace?: never;
+    };
+    "/v1/orgs/{org}/resources/{res}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A queue's messages now: waiting (visible), being worked on (in_flight), delayed, and dead (in its dead-letter queue), as SQS counts them (approximately), and the last redrive */
+        get: operations["get_orgs_org_resources_res_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/resources/{res}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a queue's dead letters back to it (in the worker, a thousand per run); follow it in GET …/messages `redrive` */
+        post: operations["post_orgs_org_resources_res_redrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/orgs/{org}/resources/{res}/rotate": {
@@ -1228,7 +1262,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a bucket, or mounts a volume at `path` */
+        /** Link a resource of the service's environment: the next deploy gives the service its connection (DATABASE_URL, REDIS_URL or S3_BUCKET) as a secret from Secrets Manager, its task role access to a bucket, mounts a volume at `path`, or gives a queue's URL (<NAME>_QUEUE_URL) and its task role the queue's messages (`send_only`: sending only) */
         put: operations["put_orgs_org_services_svc_links_res"];
         post?: never;
         /** Unlink a resource (the next deploy drops the variable) */
@@ -1525,6 +1559,11 @@ export interface components {
              * @default 60
              */
             cpu_target?: number;
+            /**
+             * @description also scale on a linked queue's backlog (workers, mostly); null: not
+             * @default null
+             */
+            queue?: components["schemas"]["QueueScaling"] | null;
             /**
              * Requests Per Target
              * @default null
@@ -1951,6 +1990,12 @@ export interface components {
              */
             read_only?: boolean | null;
             /**
+             * Send Only
+             * @description queues: the tasks may only send to it (a web service that hands work to a worker); default false: send, receive and delete
+             * @default null
+             */
+            send_only?: boolean | null;
+            /**
              * Variable
              * @description the variable the service receives (default DATABASE_URL, REDIS_URL, S3_BUCKET, or <NAME>_PATH for a volume: its path)
              * @default null
@@ -2096,6 +2141,24 @@ export interface components {
              */
             to: string;
         };
+        /**
+         * QueueScaling
+         * @description Scale on a linked queue's backlog: the tasks are kept near `messages_per_task` waiting
+         *     messages each (SQS's visible messages over the running tasks, target-tracked).
+         */
+        QueueScaling: {
+            /**
+             * Messages Per Task
+             * @description the backlog one task should have: how many messages it works through in the time you accept a message waiting (e.g. 10 per second x 30 s = 300)
+             * @default 100
+             */
+            messages_per_task?: number;
+            /**
+             * Name
+             * @description a queue the service links (the resource's name)
+             */
+            name: string;
+        };
         /** RejectIn */
         RejectIn: {
             /**
@@ -2126,15 +2189,33 @@ export interface components {
              */
             environment?: string;
             /**
+             * Fifo
+             * @description queues: first in, first out, each message delivered once (senders give a MessageGroupId); fixed at creation, default false
+             * @default null
+             */
+            fifo?: boolean | null;
+            /**
              * Kind
              * @enum {string}
              */
-            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume";
+            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume" | "queue";
+            /**
+             * Max Receives
+             * @description queues: a message received this many times without being deleted moves to the dead-letter queue (default 5)
+             * @default null
+             */
+            max_receives?: number | null;
             /**
              * Name
              * @description lower-case letters, digits and hyphens; unique in the environment
              */
             name: string;
+            /**
+             * Retention Days
+             * @description queues: how long a message nobody received is kept (default 4)
+             * @default null
+             */
+            retention_days?: number | null;
             /**
              * Size
              * @description instance class (databases) or node type (redis); default the smallest
@@ -2153,10 +2234,17 @@ export interface components {
              * @default null
              */
             version?: string | null;
+            /**
+             * Visibility Timeout Seconds
+             * @description queues: how long a received message stays hidden from other consumers (default 60)
+             * @default null
+             */
+            visibility_timeout_seconds?: number | null;
         };
         /**
          * ResourcePatch
-         * @description Resize or change protection; the engine and version stay (a new resource changes them).
+         * @description Resize, change backups, protection or a queue's settings; the engine and version stay (a new
+         *     resource changes them), as does a queue's FIFO order.
          */
         ResourcePatch: {
             /**
@@ -2170,6 +2258,16 @@ export interface components {
              */
             deletion_protection?: boolean | null;
             /**
+             * Max Receives
+             * @default null
+             */
+            max_receives?: number | null;
+            /**
+             * Retention Days
+             * @default null
+             */
+            retention_days?: number | null;
+            /**
              * Size
              * @default null
              */
@@ -2180,6 +2278,11 @@ export interface components {
              * @default null
              */
             storage_gb?: number | null;
+            /**
+             * Visibility Timeout Seconds
+             * @default null
+             */
+            visibility_timeout_seconds?: number | null;
         };
         /** RollbackIn */
         RollbackIn: {
@@ -5960,6 +6063,84 @@ export interface operations {
                 "application/json": components["schemas"]["ResourcePatch"];
             };
         };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_resources_res_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_resources_res_redrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description success */
             202: {

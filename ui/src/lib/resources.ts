@@ -62,12 +62,16 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
   volume: { label: "Volume (EFS)", icon: "FS", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
     storage: false, backups: false, variable: "<NAME>_PATH", mounted: true, readOnlyLinks: true,
     about: "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days. It has no size to choose: it grows with its files, and what it holds is measured every hour." },
+  queue: { label: "Queue (SQS)", icon: "Q", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
+    storage: false, backups: false, variable: "<NAME>_QUEUE_URL", mounted: false, readOnlyLinks: false,
+    about: "Messages a service hands to a worker: encrypted, with a dead-letter queue that keeps a message received too many times without being deleted, for 14 days." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
 
-/** The variable a link gives by default: the kind's, or for a volume `<NAME>_PATH` (uploads -> UPLOADS_PATH). */
+/** The variable a link gives by default: the kind's, or `<NAME>_PATH` for a volume (uploads -> UPLOADS_PATH),
+ * `<NAME>_QUEUE_URL` for a queue (jobs -> JOBS_QUEUE_URL). */
 export const variableFor = (kind: ResourceKind, name: string) =>
-  KINDS[kind].mounted ? `${name.toUpperCase().replace(/-/g, "_")}_PATH` : KINDS[kind].variable;
+  KINDS[kind].variable.replace("<NAME>", name.toUpperCase().replace(/-/g, "_"));
 export const STORAGE_GB = [20, 16384] as const;
 export const BACKUP_DAYS = [0, 35] as const;
 export const DEFAULT_STORAGE = 20;

@@ -7,6 +7,7 @@ export const PERMISSIONS = {
   deploy: "developer",
   "deploy.approve": "admin",   // a deploy to an environment that requires approval goes out
   "service.write": "developer",
+  "queue.redrive": "developer",   // a queue's dead letters moved back: operations, like a restart
   "secret.write": "developer",
   "project.write": "admin",
   "project.delete": "admin",

@@ -1,0 +1,81 @@
+"""A queue's owner at work: how many messages wait, are being worked on, or died (read live from
+SQS, never stored: a minute-old count misleads), and dead letters moved back once the bug that
+killed them is fixed. The move runs in the worker (REDRIVE_QUEUE), a thousand messages per run,
+and is recorded on the resource (`redrive`) so the UI and CLI can follow it."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chalicelib import tasks
+from chalicelib.audit import service as audit
+from chalicelib.cloud.naming import resource_names
+from chalicelib.core.context import SYSTEM, Actor, Ports
+from chalicelib.core.errors import Invalid, StateConflict
+from chalicelib.core.ids import now_iso
+from chalicelib.resources.kinds import KINDS
+from chalicelib.resources.service import get_resource
+
+BATCH = 1000        # dead letters moved per worker run; more: the task queues itself again
+STALE_SECONDS = 900  # a redrive "moving" this long lost its worker: a new one may start
+
+
+def _queue(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: str) -> dict[str, Any]:
+    doc = get_resource(ports, actor, org_id, resource_id, action)
+    if not KINDS[doc["kind"]].queue:
+        raise Invalid(f"{doc['name']!r} is a {doc['kind']}, not a queue", field="resource")
+    if doc["status"] not in ("available", "modifying"):
+        raise StateConflict(f"the queue is {doc['status']}", field="status")
+    return doc
+
+
+def messages(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
+    """-> {visible, in_flight, delayed, dead, redrive}: SQS's approximate counts, now."""
+    doc = _queue(ports, actor, org_id, resource_id, "read")
+    seen = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)
+    if seen["state"] == "missing":
+        raise StateConflict("the queue is gone from AWS (deleted outside Launchbay?)", field="resource")
+    return {**seen["messages"], "redrive": doc.get("redrive")}
+
+
+def request_redrive(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
+    doc = _queue(ports, actor, org_id, resource_id, "queue.redrive")
+    now = time.time()
+    running = doc.get("redrive") or {}
+    if running.get("status") == "moving" and now - float(running.get("since") or 0) < STALE_SECONDS:
+        raise StateConflict("dead letters are being moved back already", field="redrive")
+    dead = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)["messages"].get("dead")
+    if not dead:
+        raise StateConflict("the dead-letter queue is empty: nothing to move back", field="redrive")
+    redrive = {"status": "moving", "since": now, "requested": now_iso(), "by": actor.email, "moved": 0,
+               "left": dead}
+    with ports.store.transaction():
+        ports.store.collection("resources").update(doc["id"], {"redrive": redrive})
+        audit.record(ports, actor, org_id, "resource.redrive", "resource", doc["id"],
+                     {"name": doc["name"], "dead": dead})
+    ports.queue.publish(tasks.REDRIVE_QUEUE, doc["id"])
+    return redrive
+
+
+def run_redrive(ports: Ports, resource_id: str) -> str:
+    """One batch of the move (worker). -> "later" while dead letters remain past a full batch."""
+    col = ports.store.collection("resources")
+    doc = col.get(resource_id)
+    redrive = (doc or {}).get("redrive") or {}
+    if doc is None or redrive.get("status") != "moving":
+        return "done"   # a redelivered task after the move finished
+    try:
+        out = ports.cloud_for(doc.get("target")).redrive_queue(resource_names(doc).ident, BATCH)
+    except Exception as exc:
+        if ports.cloud_for(doc.get("target")).is_retryable(exc):
+            raise
+        col.update(doc["id"], {"redrive": {**redrive, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}})
+        return "done"
+    moved = int(redrive.get("moved") or 0) + out["moved"]
+    more = out["moved"] >= BATCH and out["left"] > 0
+    col.update(doc["id"], {"redrive": {**redrive, "moved": moved, "left": out["left"], "since": time.time(),
+                                       **({} if more else {"status": "done", "finished": now_iso()})}})
+    if not more:
+        audit.record(ports, SYSTEM, doc["org_id"], "resource.redriven", "resource", doc["id"],
+                     {"name": doc["name"], "moved": moved, "left": out["left"]})
+    return "later" if more else "done"
