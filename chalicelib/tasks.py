@@ -33,6 +33,7 @@ FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token le
 UPGRADE_HTTPS = "launchbay.upgrade_https"            # beat: custom domains whose certificate was issued (deploys/https.py)
 MEASURE_VOLUMES = "launchbay.measure_volumes"        # beat: what each volume holds (resources/engine.py)
 REDRIVE_QUEUE = "launchbay.redrive_queue"            # a queue's dead letters moved back (resources/queues.py)
+WATCH_QUEUES = "launchbay.watch_queues"              # beat: dead-letter queues that grew, told (resources/queues.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -40,7 +41,8 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
-       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE)
+       GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
+       WATCH_QUEUES)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

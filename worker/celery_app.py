@@ -62,6 +62,7 @@ celery.conf.update(
         "tend-sleep": {"task": names.TEND_SLEEP, "schedule": 60.0},
         "upgrade-https": {"task": names.UPGRADE_HTTPS, "schedule": 300.0},
         "measure-volumes": {"task": names.MEASURE_VOLUMES, "schedule": 3600.0},
+        "watch-queues": {"task": names.WATCH_QUEUES, "schedule": 300.0},
         # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },

@@ -2,7 +2,8 @@
 
 The lifecycle's Notify rule (chalicelib/lifecycle/policy.py) looks a status up in
 STATUS_EVENTS; statuses not listed (deploying, superseded, ...) notify nobody. Alerts
-(chalicelib/observe/alerts.py) emit alert.opened and alert.resolved, once each per alert."""
+(chalicelib/observe/alerts.py) emit alert.opened and alert.resolved, once each per alert; a
+queue whose dead-letter queue grew emits queue.dead_letters (at most once per look, every 5 min)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -27,11 +28,12 @@ ENVIRONMENT_FROZEN = "environment.frozen"       # a deploy freeze starts (catalo
 ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin, or a freeze window closed
 ENVIRONMENT_ASLEEP = "environment.asleep"       # its sleep schedule suspended its services (deploys/sleep.py),
 ENVIRONMENT_AWAKE = "environment.awake"         # and resumed them: one event, not one per service
+QUEUE_DEAD_LETTERS = "queue.dead_letters"      # a queue's dead-letter queue grew (resources/queues.py)
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
 EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
           ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, SERVICE_MAINTENANCE, SERVICE_MAINTENANCE_OVER,
-          ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN, ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE)
+          ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN, ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE, QUEUE_DEAD_LETTERS)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -66,6 +68,7 @@ WORDS: dict[str, str] = {
     ENVIRONMENT_UNFROZEN: "deploys are no longer frozen",
     ENVIRONMENT_ASLEEP: "is asleep",
     ENVIRONMENT_AWAKE: "is awake again",
+    QUEUE_DEAD_LETTERS: "has new dead letters",
     TEST: "test notification",
 }
 

@@ -283,6 +283,15 @@ def maintenance_changed(ports: Ports, service: dict[str, Any]) -> Optional[str]:
                 events.SERVICE_MAINTENANCE if on else events.SERVICE_MAINTENANCE_OVER, data)
 
 
+def queue_dead_letters(ports: Ports, res: dict[str, Any], new: int, total: int) -> Optional[str]:
+    """A queue's dead-letter queue grew by `new` since the last look (resources/queues.py)."""
+    data = {"name": res["name"], "resource": {"id": res["id"], "name": res["name"], "kind": res["kind"]},
+            "environment": res.get("environment") or "production",
+            "dead": {"new": new, "total": total, "max_receives": res.get("max_receives")},
+            "link": link(ports, f"/orgs/{res['org_id']}/resources/{res['id']}")}
+    return emit(ports, res["org_id"], res.get("project_id"), events.QUEUE_DEAD_LETTERS, data)
+
+
 def environment_changed(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> Optional[str]:
     """A deploy freeze started or was lifted (catalog/freezes.py), or its sleep schedule put its
     services to sleep or woke them (deploys/sleep.py); after the commit, never raises."""

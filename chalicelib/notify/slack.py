@@ -21,7 +21,8 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.SERVICE_SUSPENDED: ":double_vertical_bar:", events.SERVICE_RESUMED: ":arrow_forward:",
          events.SERVICE_MAINTENANCE: ":construction:", events.SERVICE_MAINTENANCE_OVER: ":white_check_mark:",
          events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:",
-         events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:"}
+         events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:",
+         events.QUEUE_DEAD_LETTERS: ":skull:"}
 
 
 def _escape(text: Any) -> str:
@@ -63,6 +64,12 @@ def text(event: dict[str, Any]) -> str:
             head = (f"{icon} *{_escape(data.get('environment'))}* {words}{until}"
                     f"{': ' + _escape(data.get('reason')) if data.get('reason') else ''} "
                     f"({_escape(', '.join(data.get('services') or []))}; its sleep schedule)")
+    elif kind == events.QUEUE_DEAD_LETTERS:   # "*jobs* (production) has 3 new dead letters (7 in all): ..."
+        dead = data.get("dead") or {}
+        plural = {k: "" if dead.get(k) == 1 else "s" for k in ("new", "max_receives")}
+        head = (f"{icon} *{name}*{where} has {dead.get('new')} new dead letter{plural['new']} "
+                f"({dead.get('total')} in all): messages received {dead.get('max_receives')} time{plural['max_receives']} "
+                "without being deleted; fix the consumer, then move them back")
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]

@@ -79,3 +79,30 @@ def run_redrive(ports: Ports, resource_id: str) -> str:
         audit.record(ports, SYSTEM, doc["org_id"], "resource.redriven", "resource", doc["id"],
                      {"name": doc["name"], "moved": moved, "left": out["left"]})
     return "later" if more else "done"
+
+
+def watch_dead_letters(ports: Ports) -> dict[str, int]:
+    """Beat, every 5 minutes: each available queue whose dead-letter queue grew since the last
+    look tells the project's subscriptions (queue.dead_letters) how many died; a shrink (a
+    redrive, a consumer reading the DLQ) only lowers the mark. One account unreachable: the
+    others are still looked at."""
+    from chalicelib.notify import service as notify
+    from chalicelib.store.port import iter_all
+
+    col = ports.store.collection("resources")
+    looked = told = failed = 0
+    for doc in iter_all(col, {"kind": "queue", "status": "available"}):
+        try:
+            dead = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)["messages"]["dead"]
+        except Exception:
+            failed += 1
+            continue
+        looked += 1
+        seen = int(doc.get("dead_seen") or 0)
+        if dead is None or dead == seen:
+            continue
+        if dead > seen and (doc.get("redrive") or {}).get("status") != "moving":
+            notify.queue_dead_letters(ports, doc, dead - seen, dead)
+            told += 1
+        col.update(doc["id"], {"dead_seen": dead})
+    return {"looked": looked, "told": told, "failed": failed}

@@ -257,3 +257,37 @@ def test_the_connection_policy_allows_every_queue_call(make_org, ports):
     # test's own receives (a failing consumer) go through the same session
     sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "servicediscovery:RegisterInstance"}
     assert seen - access.allowed_actions() - sandbox_only - {"sts:GetCallerIdentity"} == set()
+
+
+def test_a_growing_dead_letter_queue_is_told_once_per_growth(make_org, ports, launchbay_env):
+    import base64
+
+    import redis
+
+    from chalicelib.notify import events, slack
+    from chalicelib.resources.queues import watch_dead_letters
+
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    status, _ = org.call("POST", f"/projects/{made['project_id']}/notifications",
+                         {"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/x", "events": ["queue.dead_letters"]})
+    assert status == 201
+    notify_queue = redis.Redis.from_url(launchbay_env["REDIS_URL"])
+    key = f"{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}.notify"
+
+    def told() -> list[dict]:
+        bodies = [json.loads(base64.b64decode(json.loads(m)["body"])) for m in notify_queue.lrange(key, 0, -1)]
+        return [b[0][0] if isinstance(b, list) else b for b in bodies]
+
+    before = len(told())
+    sqs = aws(ports, made, "sqs")
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody=body)
+    assert dead_letters(sqs, made["aws"]["address"], 1) == 2
+    assert watch_dead_letters(ports)["told"] >= 1
+    assert watch_dead_letters(ports)["told"] == 0                     # the same two: told once
+    (event,) = [e for e in told()[before:] if isinstance(e, dict) and e.get("type") == events.QUEUE_DEAD_LETTERS]
+    assert event["data"]["dead"] == {"new": 2, "total": 2, "max_receives": 1}
+    assert slack.text(event).splitlines()[0] == (
+        ":skull: *jobs* (production) has 2 new dead letters (2 in all): messages received 1 time without being "
+        "deleted; fix the consumer, then move them back")

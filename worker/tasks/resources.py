@@ -14,6 +14,11 @@ def measure_volumes() -> dict[str, int]:
     return engine.measure_volumes(get_ports())
 
 
+@celery.task(name=names.WATCH_QUEUES)
+def watch_queues() -> dict[str, int]:
+    return queues.watch_dead_letters(get_ports())
+
+
 @celery.task(name=names.RUN_RESOURCE, bind=True, max_retries=8)
 def run_resource(self: Task, resource_id: str) -> str:
     ports = get_ports()

@@ -2685,7 +2685,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters
              */
             events?: string[];
             /**
@@ -2714,7 +2714,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters
              * @default null
              */
             events?: string[] | null;

@@ -53,6 +53,7 @@ export const EVENT_WORDS: Record<string, string> = {
   "environment.unfrozen": "a deploy freeze is lifted, or its window closes",
   "environment.asleep": "an environment's sleep schedule suspends its services",
   "environment.awake": "its sleep schedule resumes them",
+  "queue.dead_letters": "a queue's dead-letter queue grows (messages that kept failing)",
   "notification.test": "a test (Send test)",
 };
 
