@@ -2,9 +2,9 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
-from chalicelib.resources import queues
+from chalicelib.resources import queues, restore
 from chalicelib.resources import service as resources
-from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch
+from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch, RestoreIn
 
 bp = Blueprint(__name__)
 ORG = "/orgs/{org}"
@@ -48,6 +48,24 @@ def patch(org, res):
           202, tag=TAG)
 def rotate(org, res):
     return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res))
+
+
+@endpoint(bp, ORG + "/resources/{res}/restore-window", "GET",
+          "The times a database can be restored to: from `earliest` (its backups kept) to `latest` (a few "
+          "minutes ago), ISO 8601 UTC", tag=TAG)
+def restore_window(org, res):
+    return restore.window(ports(), actor(bp), org, res)
+
+
+@endpoint(bp, ORG + "/resources/{res}/restore", "POST",
+          "Restore a database to a point in time as a new resource of the same engine, version and storage, "
+          "with the source's credentials; `switch_links` moves the source's links to it once available and "
+          "redeploys the linked services. The source stays until you delete it", 202, RestoreIn, tag=TAG)
+def restore_(org, res):
+    who = actor(bp)
+    body = parse_body(bp, RestoreIn)
+    return 202, resources.public(restore.restore(ports(), who, org, res, body.name, body.to, body.size,
+                                                 body.switch_links))
 
 
 @endpoint(bp, ORG + "/resources/{res}/messages", "GET",

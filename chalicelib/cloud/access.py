@@ -69,6 +69,7 @@ _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a gener
 _RESOURCES = [
     "rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:CreateDBInstance", "rds:ModifyDBInstance",
     "rds:DeleteDBInstance", "rds:DescribeDBInstances", "rds:AddTagsToResource", "rds:CreateDBSnapshot",
+    "rds:RestoreDBInstanceToPointInTime",
     "elasticache:CreateCacheSubnetGroup", "elasticache:DeleteCacheSubnetGroup", "elasticache:CreateReplicationGroup",
     "elasticache:ModifyReplicationGroup", "elasticache:DeleteReplicationGroup",
     "elasticache:DescribeReplicationGroups", "elasticache:AddTagsToResource", "elasticache:CreateSnapshot",

@@ -76,7 +76,9 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
                     Encrypted=True, Backup=True, Tags=tags + [{"Key": "Name", "Value": ident}])
             return
         self._subnet_group(aws, ident, spec["subnets"])
-        if aws == "rds":
+        if aws == "rds" and spec.get("restore"):
+            self._restore_db(spec, tags)
+        elif aws == "rds":
             with ignoring("DBInstanceAlreadyExists"):
                 self.client("rds").create_db_instance(
                     DBInstanceIdentifier=ident, Engine=spec["engine"], EngineVersion=spec["version"],
@@ -94,6 +96,36 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
                     CacheSubnetGroupName=ident, SecurityGroupIds=[spec["security_group"]],
                     AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True, AuthToken=spec["password"],
                     SnapshotRetentionLimit=spec["backup_retention_days"], Tags=tags)
+
+    def _restore_db(self, spec: dict[str, Any], tags: list[dict[str, str]]) -> None:
+        """A new instance from the source's automated backups at spec["restore"]["time"] (ISO 8601;
+        None: the latest restorable time), in this resource's subnet group and security group.
+        It keeps the source's master password, engine and encryption."""
+        import datetime as dt
+
+        when = spec["restore"]["time"]
+        kw: dict[str, Any] = {
+            "SourceDBInstanceIdentifier": spec["restore"]["source"], "TargetDBInstanceIdentifier": spec["ident"],
+            "DBInstanceClass": spec["size"], "DBSubnetGroupName": spec["ident"],
+            "VpcSecurityGroupIds": [spec["security_group"]], "PubliclyAccessible": False, "MultiAZ": False,
+            "StorageType": "gp3", "DeletionProtection": spec["deletion_protection"], "CopyTagsToSnapshot": True,
+            "Tags": tags}
+        if when:
+            kw["RestoreTime"] = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        else:
+            kw["UseLatestRestorableTime"] = True
+        with ignoring("DBInstanceAlreadyExists"):
+            self.client("rds").restore_db_instance_to_point_in_time(**kw)
+
+    def restore_window(self, ident: str) -> Optional[dict[str, Any]]:
+        """{"created", "latest"} (datetimes) of an RDS instance's point-in-time restores; None: gone."""
+        try:
+            db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+        except Exception as exc:
+            if error_code(exc) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
+                return None
+            raise
+        return {"created": db.get("InstanceCreateTime"), "latest": db.get("LatestRestorableTime")}
 
     def _ensure_bucket(self, name: str, tags: list[dict[str, str]]) -> None:
         s3 = self.client("s3")

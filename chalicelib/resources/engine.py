@@ -97,6 +97,8 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
                         deletion_protection=bool(doc.get("deletion_protection")), subnets=network["subnets"],
                         security_group=group, username=n.username, password=credential(ports, doc),
                         db_name=n.db_name)
+            if doc.get("restored_from"):   # a point-in-time restore of another instance, not an empty one
+                spec["restore"] = {"source": doc["restored_from"]["ident"], "time": doc["restored_from"]["to"]}
             doc = _aws(ports, doc, vpc_id=network["vpc_id"], security_group=group, subnets=network["subnets"])
         cloud.ensure_datastore(spec)
         doc = _aws(ports, doc, ident=n.ident, requested=True, requested_at=time.time())
@@ -109,6 +111,11 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         return Outcome("done", why)
     if kind.mounted:
         return _volume_ready(ports, cloud, doc, seen)
+    if doc.get("restored_from") and not aws.get("retention_set"):
+        # RDS restores with the source's settings, not all of ours: backups as this resource says
+        cloud.modify_datastore(kind.aws, n.ident, {"backup_retention_days": doc.get("backup_retention_days") or 0})
+        _aws(ports, doc, retention_set=True, requested_at=time.time())
+        return _later(ports, "restored; setting its backup retention")
     if kind.queue:   # its URL is no secret: a linked service gets it as a plain variable
         doc = _aws(ports, doc, address=seen["address"], port=None, queue_arn=seen["queue_arn"],
                    queue_name=seen["queue_name"], dlq_url=seen["dlq_url"], dlq_arn=seen["dlq_arn"])
@@ -116,7 +123,12 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         return Outcome("done", "available")
     arn = cloud.put_connection(n.secret, connection_value(doc, credential(ports, doc), seen["address"], seen["port"]))
     doc = _aws(ports, doc, address=seen["address"], port=seen["port"], secret_arn=arn, secret_name=n.secret)
-    move_resource(ports, doc, "available", f"{doc['kind']} {doc['name']} is available")
+    moved = move_resource(ports, doc, "available", f"{doc['kind']} {doc['name']} is available")
+    if moved is not None and doc.get("restored_from"):
+        from chalicelib.resources.restore import finish
+
+        made = finish(ports, moved)
+        return Outcome("done", f"restored; redeployed {len(made)} linked service(s)" if made else "restored")
     return Outcome("done", "available")
 
 
@@ -187,8 +199,9 @@ def _rotate(ports: Ports, doc: dict[str, Any], pending: dict[str, Any]) -> Outco
     return Outcome("done", "credentials rotated")
 
 
-def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> list[str]:
-    """Deploy again every linked service that has a live release, as the person who asked."""
+def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: str = "rotate") -> list[str]:
+    """Deploy again every linked service that has a live release, as the person who asked
+    (`key`: why, in the deployments' idempotency keys)."""
     from chalicelib.core.context import Actor
     from chalicelib.deploys.service import create_deployment
 
@@ -200,7 +213,7 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str]) -> li
         if not service.get("live_deployment_id") or service["status"] in states.SUSPENDED:
             continue   # its resume starts new tasks, which read the connection secret as it is then (AWSCURRENT)
         dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
-                                   idempotency_key=f"rotate:{doc['id']}:{doc['updated']}")
+                                   idempotency_key=f"{key}:{doc['id']}:{doc['updated']}")
         made.append(dep["id"])
     return made
 

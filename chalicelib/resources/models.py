@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, MAX_RECEIVES, RETENTION_DAYS, STORAGE_GB, VISIBILITY_SECONDS
 
@@ -74,6 +74,18 @@ class ResourcePatch(BaseModel):
     visibility_timeout_seconds: Optional[int] = Field(None, ge=VISIBILITY_SECONDS[0], le=VISIBILITY_SECONDS[1])
     retention_days: Optional[int] = Field(None, ge=RETENTION_DAYS[0], le=RETENTION_DAYS[1])
     max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1])
+
+
+class RestoreIn(BaseModel):
+    """A database restored to a point in time, as a new resource beside it."""
+    model_config = _STRICT
+    name: str = Field(min_length=2, max_length=32, pattern=NAME,
+                      description="the new resource's name (the source stays as it is)")
+    to: Optional[AwareDatetime] = Field(None, description="the moment to restore, with its time zone, within "
+                                        "GET …/restore-window; null: the latest restorable time (a few minutes ago)")
+    size: Optional[str] = Field(None, description="instance class; default the source's")
+    switch_links: bool = Field(False, description="once it is available, move the source's links to it and "
+                               "redeploy the linked services (they then read the restored data)")
 
 
 class ResourceDelete(BaseModel):

@@ -34,6 +34,8 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     aws = doc.get("aws") or {}
     out["endpoint"] = {"address": aws.get("address"), "port": aws.get("port")} if aws.get("address") else None
     out["where"] = {"account": (doc.get("target") or {}).get("account"), "region": (doc.get("target") or {}).get("region")}
+    if doc.get("restored_from"):
+        out["restored_from"] = {k: doc["restored_from"].get(k) for k in ("resource_id", "name", "to", "switch_links")}
     if KINDS[doc["kind"]].queue:
         out.update({f: doc.get(f) for f in QUEUE_FIELDS})
         out["dead_letter_queue"] = aws.get("dlq_url")

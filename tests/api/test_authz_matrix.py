@@ -95,6 +95,7 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/resources": "admin", "GET /orgs/{org}/projects/{project}/resources": "viewer",
     "GET /orgs/{org}/resources/{res}": "viewer", "PATCH /orgs/{org}/resources/{res}": "admin",
     "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
+    "GET /orgs/{org}/resources/{res}/restore-window": "viewer", "POST /orgs/{org}/resources/{res}/restore": "admin",
     "GET /orgs/{org}/resources/{res}/messages": "viewer", "POST /orgs/{org}/resources/{res}/redrive": "developer",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
@@ -480,6 +481,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PUT /orgs/{org}/services/{svc}/alert-rules": lambda: {"rules": [{"metric": "cpu", "threshold": 80}]},
         "POST /orgs/{org}/projects/{project}/resources": lambda: {"name": "r-" + _hex(), "kind": "bucket"},
         "PATCH /orgs/{org}/resources/{res}": lambda: {"backup_retention_days": 3},
+        "POST /orgs/{org}/resources/{res}/restore": lambda: {"name": "r-" + _hex()},
         "PUT /orgs/{org}/services/{svc}/links/{res}": dict,
         "POST /orgs/{org}/projects/{project}/notifications":
             lambda: {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()},

@@ -1046,6 +1046,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/resources/{res}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a database to a point in time as a new resource of the same engine, version and storage, with the source's credentials; `switch_links` moves the source's links to it once available and redeploys the linked services. The source stays until you delete it */
+        post: operations["post_orgs_org_resources_res_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/resources/{res}/restore-window": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The times a database can be restored to: from `earliest` (its backups kept) to `latest` (a few minutes ago), ISO 8601 UTC */
+        get: operations["get_orgs_org_resources_res_restore_window"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/resources/{res}/rotate": {
         parameters: {
             query?: never;
@@ -2283,6 +2317,35 @@ export interface components {
              * @default null
              */
             visibility_timeout_seconds?: number | null;
+        };
+        /**
+         * RestoreIn
+         * @description A database restored to a point in time, as a new resource beside it.
+         */
+        RestoreIn: {
+            /**
+             * Name
+             * @description the new resource's name (the source stays as it is)
+             */
+            name: string;
+            /**
+             * Size
+             * @description instance class; default the source's
+             * @default null
+             */
+            size?: string | null;
+            /**
+             * Switch Links
+             * @description once it is available, move the source's links to it and redeploy the linked services (they then read the restored data)
+             * @default false
+             */
+            switch_links?: boolean;
+            /**
+             * To
+             * @description the moment to restore, with its time zone, within GET …/restore-window; null: the latest restorable time (a few minutes ago)
+             * @default null
+             */
+            to?: string | null;
         };
         /** RollbackIn */
         RollbackIn: {
@@ -6144,6 +6207,88 @@ export interface operations {
         responses: {
             /** @description success */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_resources_res_restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_resources_res_restore_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
