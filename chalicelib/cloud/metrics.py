@@ -14,9 +14,9 @@ from chalicelib.cloud.base import CloudBase
 from chalicelib.cloud.errors import error_code
 
 MAX_QUERIES = 500  # GetMetricData's limit per call
-ECS, INSIGHTS, ELB = "AWS/ECS", "ECS/ContainerInsights", "AWS/ApplicationELB"
+ECS, INSIGHTS, ELB, SQS = "AWS/ECS", "ECS/ContainerInsights", "AWS/ApplicationELB", "AWS/SQS"
 # series -> (namespace, metric, statistic, dimensions: "service" = ClusterName + ServiceName,
-# "target" = TargetGroup + LoadBalancer), as AWS publishes them. Task counts come from Container
+# "target" = TargetGroup + LoadBalancer, "queue" = QueueName), as AWS publishes them. Task counts come from Container
 # Insights (enabled on the cluster); latency is TargetResponseTime in seconds.
 SERIES: dict[str, tuple[str, str, str, str]] = {
     "cpu": (ECS, "CPUUtilization", "Average", "service"),
@@ -29,11 +29,18 @@ SERIES: dict[str, tuple[str, str, str, str]] = {
     "latency_p99": (ELB, "TargetResponseTime", "p99", "target"),
     "http_4xx": (ELB, "HTTPCode_Target_4XX_Count", "Sum", "target"),
     "http_5xx": (ELB, "HTTPCode_Target_5XX_Count", "Sum", "target"),
+    # the queue a service scales on (or the one it consumes): is it keeping up?
+    "queue_waiting": (SQS, "ApproximateNumberOfMessagesVisible", "Maximum", "queue"),
+    "queue_oldest_s": (SQS, "ApproximateAgeOfOldestMessage", "Maximum", "queue"),
 }
 
 
 def service_dimensions(cluster: str, service: str) -> dict[str, str]:
     return {"ClusterName": cluster, "ServiceName": service}
+
+
+def queue_dimensions(queue_name: str) -> dict[str, str]:
+    return {"QueueName": queue_name}
 
 
 def target_dimensions(target_group_arn: str, load_balancer_arn: str) -> dict[str, str]:

@@ -320,6 +320,20 @@ class SandboxCloud(AwsCloud):
                            dimensions={**q["dimensions"], "Percentile": q["stat"]}) for q in queries]
         return super().get_metric_data(asked, start, end, period)
 
+    def publish_queue_metrics(self, queue_name: str, now: Optional[float] = None) -> Optional[int]:
+        """moto keeps no SQS metrics: the queue's waiting messages now, for this minute, as AWS/SQS
+        publishes them every minute (the alert pass calls this each minute). -> the count, or None."""
+        url = self._queue_url(queue_name)
+        if url is None:
+            return None
+        visible = int(self.client("sqs").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+        at = datetime.fromtimestamp(int((time.time() if now is None else now) // 60 * 60), timezone.utc)
+        self.client("cloudwatch").put_metric_data(Namespace=cw.SQS, MetricData=[
+            {"MetricName": "ApproximateNumberOfMessagesVisible", "Timestamp": at, "Value": float(visible),
+             "Dimensions": [{"Name": "QueueName", "Value": queue_name}]}])
+        return visible
+
     def publish_simulated_metrics(self, service_name: str, target_group_arn: Optional[str],
                                   load_balancer_arn: Optional[str], after_s: int, now: Optional[float] = None) -> int:
         """PutMetricData for each whole minute after `after_s` (at most the last hour) with what the

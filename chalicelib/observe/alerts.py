@@ -271,6 +271,8 @@ def publish_sandbox_metrics(ports: Ports, service: dict[str, Any], now: float) -
     after = max(int(service.get("sandbox_metrics_until") or 0), born)
     until = cloud.publish_simulated_metrics(where["service"], where["target_group"], where["load_balancer"],
                                             after, now=now)
+    if where.get("queue"):   # its queue's backlog, as AWS/SQS would report it
+        cloud.publish_queue_metrics(where["queue"], now=now)
     if until != after:
         ports.store.collection("services").update(service["id"], {"sandbox_metrics_until": until})
         service["sandbox_metrics_until"] = until

@@ -1,8 +1,9 @@
 """A service's metrics as aligned series for a chart, with its deployments as markers.
 
 One GetMetricData call fetches every series (cloud/metrics.py SERIES: ECS CPU and memory,
-Container Insights task counts, and for web services the target group's requests, latency
-percentiles and 4xx/5xx). Answers are cached briefly per (service, window): windows are
+Container Insights task counts, for web services the target group's requests, latency
+percentiles and 4xx/5xx, and for a service working through a queue its waiting messages and
+the oldest one's age). Answers are cached briefly per (service, window): windows are
 aligned to the period, so viewers of the same chart share one fetch.
 """
 from __future__ import annotations
@@ -59,19 +60,38 @@ def _time(name: str, value: str) -> float:
 # --- where the service's metrics are --------------------------------------------------------
 
 def locate(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
-    """The adapter for the service's account and region, its ECS service name, and for a web
-    service its target group and load balancer ARNs (from the deployment that made them)."""
+    """The adapter for the service's account and region, its ECS service name, for a web
+    service its target group and load balancer ARNs (from the deployment that made them), and
+    the SQS queue it works through (watched_queue)."""
     dep = placed(ports, service)
     tg, lb = step_result(dep or {}, "target_group"), step_result(dep or {}, "load_balancer")
     web = service["kind"] == "web" and bool(tg and tg.get("arn") and lb and lb.get("arn"))
     return {"cloud": ports.cloud_for((dep or {}).get("target")), "service": naming.of_service(service).service,
-            "target_group": tg["arn"] if web and tg else None, "load_balancer": lb["arn"] if web and lb else None}
+            "target_group": tg["arn"] if web and tg else None, "load_balancer": lb["arn"] if web and lb else None,
+            "queue": watched_queue(ports, service)}
+
+
+def watched_queue(ports: Ports, service: dict[str, Any]) -> Optional[str]:
+    """The SQS name of the queue the service scales on, else of the one queue it consumes (a
+    send-only link is not its work), else None."""
+    links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=100)
+    queues = {}
+    for link in links:
+        res = ports.store.collection("resources").get(link["resource_id"]) or {}
+        name = (res.get("aws") or {}).get("queue_name")
+        if res.get("kind") == "queue" and name and not link.get("send_only"):
+            queues[res["name"]] = name
+    scaled_on = (((service.get("autoscaling") or {}).get("queue")) or {}).get("name")
+    if scaled_on in queues:
+        return queues[scaled_on]
+    return next(iter(queues.values())) if len(queues) == 1 else None
 
 
 def queries(cluster: str, where: dict[str, Any]) -> list[cw.MetricQuery]:
     dims = {"service": cw.service_dimensions(cluster, where["service"]),
             "target": cw.target_dimensions(where["target_group"], where["load_balancer"])
-            if where.get("target_group") else {}}
+            if where.get("target_group") else {},
+            "queue": cw.queue_dimensions(where["queue"]) if where.get("queue") else {}}
     return [{"id": name, "namespace": ns, "metric": metric, "stat": stat, "dimensions": dims[kind]}
             for name, (ns, metric, stat, kind) in cw.SERIES.items() if dims[kind]]
 

@@ -291,3 +291,29 @@ def test_a_growing_dead_letter_queue_is_told_once_per_growth(make_org, ports, la
     assert slack.text(event).splitlines()[0] == (
         ":skull: *jobs* (production) has 2 new dead letters (2 in all): messages received 1 time without being "
         "deleted; fix the consumer, then move them back")
+
+
+def test_a_worker_charts_the_backlog_of_the_queue_it_works_through(make_org, ports):
+    import time
+
+    from chalicelib.core.ids import iso_from_epoch
+    from chalicelib.observe import alerts
+
+    org = make_org()
+    jobs = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False)["id"])
+    other = settle(ports, create(org, name="mail", kind="queue", deletion_protection=False)["id"])
+    worker = org.service(name="worker", kind="worker", max_instances=4,
+                         autoscaling={"queue": {"name": "jobs", "messages_per_task": 20}})
+    for res, body in ((jobs, {}), (other, {})):   # two consumed: the one it scales on is charted
+        assert org.call("PUT", f"/services/{worker['id']}/links/{res['id']}", body)[0] == 200
+    assert org.deploy(ports, worker)["status"] == "live"
+    sqs = aws(ports, jobs, "sqs")
+    for i in range(7):
+        sqs.send_message(QueueUrl=jobs["aws"]["address"], MessageBody=str(i))
+    now = time.time()
+    alerts.evaluate_service(ports, ports.store.collection("services").get(worker["id"]), now=now)   # beat's pass
+    window = f"from={iso_from_epoch(now - 1800)}&to={iso_from_epoch(now)}&period=60"
+    status, chart = org.call("GET", f"/services/{worker['id']}/metrics?{window}")
+    assert status == 200, chart
+    assert [v for v in chart["series"]["queue_waiting"] if v is not None] == [7.0]
+    assert "requests" not in chart["series"]      # a worker answers no requests

@@ -33,3 +33,17 @@ test("each chart says its numbers to a screen reader (now, and the highest in th
   expect(screen.getByRole("img", { name: "Tasks (running / desired): running now 1, at most 1; desired now 2, at most 2" })).toBeTruthy();
   expect(chartWords("Requests", ["requests"], [[null, null]])).toBe("Requests: requests no data");
 });
+
+test("a service working through a queue charts its backlog; one that does not, no empty queue chart", async () => {
+  session.set("t");
+  const t = Math.floor(Date.now() / 1000);
+  fakeApi({
+    ...signedIn(),
+    ...metricsTab({ timestamps: [t - 60, t], series: { cpu: [5, 6], queue_waiting: [40, 7] }, units: {} }),
+  });
+  renderAt("/orgs/o/services/s/metrics");
+  expect(await screen.findByRole("img", { name: "Queue: waiting messages: queue_waiting now 7, at most 40" },
+    { timeout: 5000 })).toBeTruthy();
+  // its oldest-message age was not in the answer (moto keeps none): no chart of nothing
+  expect(screen.queryByRole("img", { name: /Queue: oldest message/ })).toBeNull();
+});

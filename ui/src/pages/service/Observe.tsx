@@ -12,13 +12,16 @@ import { chartWords, extent, linePath } from "../../lib/chart";
 import AlertRules from "./AlertRules";
 
 const RANGES: [string, number, number][] = [["1 h", 3600, 60], ["3 h", 10800, 60], ["24 h", 86400, 300], ["7 d", 604800, 3600]];
-const CHARTS: { title: string; series: string[]; web?: boolean }[] = [
+// `queue`: only when the answer has it (the service works through a queue: the one it scales on)
+const CHARTS: { title: string; series: string[]; web?: boolean; queue?: boolean }[] = [
   { title: "CPU %", series: ["cpu"] },
   { title: "Memory %", series: ["memory"] },
   { title: "Tasks (running / desired)", series: ["running", "desired"] },
   { title: "Requests", series: ["requests"], web: true },
   { title: "Latency ms (p50 / p95 / p99)", series: ["latency_p50", "latency_p95", "latency_p99"], web: true },
   { title: "Errors (4xx / 5xx)", series: ["http_4xx", "http_5xx"], web: true },
+  { title: "Queue: waiting messages", series: ["queue_waiting"], queue: true },
+  { title: "Queue: oldest message s", series: ["queue_oldest_s"], queue: true },
 ];
 const BOX = { width: 560, height: 120 };
 
@@ -59,7 +62,8 @@ export default function Observe({ org, service }: { org: string; service: Servic
       <ErrorNote error={metrics.error} retry={() => void metrics.refetch()} />
       {metrics.isPending ? <Loading what={`metrics (last ${label})`} /> : metrics.data && (
         <div className="charts">
-          {CHARTS.filter((c) => !c.web || service.kind === "web").map((c) => (
+          {CHARTS.filter((c) => (!c.web || service.kind === "web")
+            && (!c.queue || c.series.some((s) => s in metrics.data.series))).map((c) => (
             <Chart key={c.title} title={c.title} data={metrics.data} names={c.series} org={org} />
           ))}
         </div>
