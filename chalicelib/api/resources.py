@@ -82,6 +82,15 @@ def redrive(org, res):
     return 202, queues.request_redrive(ports(), actor(bp), org, res)
 
 
+@endpoint(bp, ORG + "/resources/{res}/purge", "POST",
+          "Delete every waiting message of a queue (or, with ?dead_letters=true, every dead letter); needs "
+          "?confirm=<its name>. SQS allows one purge a minute per queue (409 otherwise)", tag=TAG,
+          query={"confirm": "the queue's name, typed again", "dead_letters": "true: purge the dead-letter queue"})
+def purge(org, res):
+    q = query(bp)
+    return queues.purge(ports(), actor(bp), org, res, q.get("confirm"), (q.get("dead_letters") or "") == "true")
+
+
 @endpoint(bp, ORG + "/resources/{res}", "DELETE",
           "Delete a resource no service links: its data goes, after a final snapshot (databases, caches); "
           "needs ?confirm=<its name> and deletion protection off", 202, tag=TAG,

@@ -133,11 +133,11 @@ def policy_document(partition: str = "aws") -> dict[str, Any]:
              "rds.amazonaws.com", "elasticache.amazonaws.com"]}}},
         {"Sid": "ManagedResources", "Effect": "Allow", "Action": _RESOURCES, "Resource": "*"},
         # managed queues (cloud/queues.py) and their dead-letter queues, named launchbay-*; the
-        # message calls move dead letters back (resources/queues.py)
+        # message calls move dead letters back, and a purge empties one (resources/queues.py)
         {"Sid": "Queues", "Effect": "Allow",
          "Action": ["sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
                     "sqs:TagQueue", "sqs:DeleteQueue", "sqs:ReceiveMessage", "sqs:SendMessage",
-                    "sqs:DeleteMessage"],
+                    "sqs:DeleteMessage", "sqs:PurgeQueue"],
          "Resource": f"arn:{p}:sqs:*:*:launchbay-*"},
         {"Sid": "ResourceConnections", "Effect": "Allow",
          "Action": ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret",

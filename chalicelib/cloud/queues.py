@@ -118,6 +118,18 @@ class QueuesMixin(CloudBase):
                         gone += 1
         return f"queue and dead-letter queue deleted ({gone})" if gone else "queue already gone"
 
+    def purge_queue(self, ident: str, dead_letters: bool = False) -> str:
+        """Every message of the queue (or of its dead-letter queue) deleted; SQS allows one purge
+        per queue a minute: a second within it raises PurgeQueueInProgress. -> the queue's URL."""
+        found = self._find_queue(ident)
+        if found is None:
+            raise ValueError(f"queue {ident} is gone")
+        url = self._queue_url(queue_names(ident, found[2])[1]) if dead_letters else found[0]
+        if url is None:
+            raise ValueError(f"the dead-letter queue of {ident} is gone")
+        self.client("sqs").purge_queue(QueueUrl=url)
+        return url
+
     def redrive_queue(self, ident: str, limit: int = 1000) -> dict[str, int]:
         """Move up to `limit` dead letters back to the queue, ten at a time: each is sent (body,
         attributes, and for FIFO its group) before it is deleted from the dead-letter queue, so a

@@ -5,7 +5,7 @@ and is recorded on the resource (`redrive`) so the UI and CLI can follow it."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Optional
 
 from chalicelib import tasks
 from chalicelib.audit import service as audit
@@ -55,6 +55,34 @@ def request_redrive(ports: Ports, actor: Actor, org_id: str, resource_id: str) -
                      {"name": doc["name"], "dead": dead})
     ports.queue.publish(tasks.REDRIVE_QUEUE, doc["id"])
     return redrive
+
+
+def purge(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Optional[str],
+          dead_letters: bool = False) -> dict[str, Any]:
+    """Delete every waiting message (a flood a bad release queued), or every dead letter once
+    they were looked at. It loses data: admins only, the queue's name typed again, audited."""
+    doc = _queue(ports, actor, org_id, resource_id, "project.delete")
+    if confirm != doc["name"]:
+        what = "dead letters" if dead_letters else "waiting messages"
+        raise Invalid(f"purging {doc['name']!r} deletes its {what} for good: confirm with ?confirm={doc['name']}",
+                      field="confirm")
+    cloud = ports.cloud_for(doc.get("target"))
+    before = cloud.observe_queue(resource_names(doc).ident)["messages"]
+    try:
+        cloud.purge_queue(resource_names(doc).ident, dead_letters)
+    except Exception as exc:
+        from chalicelib.cloud.errors import error_code
+
+        if error_code(exc) in ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"):
+            raise StateConflict("SQS purges a queue at most once a minute: try again in a minute",
+                                field="queue") from None
+        raise
+    purged = before["dead"] if dead_letters else before["visible"]
+    audit.record(ports, actor, org_id, "resource.purge", "resource", doc["id"],
+                 {"name": doc["name"], "dead_letters": dead_letters, "messages": purged})
+    if dead_letters:   # the watch must not tell the next dead letters as old news, nor miss them
+        ports.store.collection("resources").update(doc["id"], {"dead_seen": 0})
+    return {"purged": purged, "dead_letters": dead_letters}
 
 
 def run_redrive(ports: Ports, resource_id: str) -> str:

@@ -97,6 +97,7 @@ REQUIRED = {
     "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
     "GET /orgs/{org}/resources/{res}/restore-window": "viewer", "POST /orgs/{org}/resources/{res}/restore": "admin",
     "GET /orgs/{org}/resources/{res}/messages": "viewer", "POST /orgs/{org}/resources/{res}/redrive": "developer",
+    "POST /orgs/{org}/resources/{res}/purge": "admin",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
@@ -433,7 +434,7 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
-    if name == "res" and key.endswith(("/messages", "/redrive")):
+    if name == "res" and key.endswith(("/messages", "/redrive", "/purge")):
         return w.ids["queue"], True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
              "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
@@ -536,6 +537,8 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
         query = f"to={w.ids['env2']}"
     if key == "DELETE /orgs/{org}/resources/{res}":   # confirmed by name, as a person would
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 1)[-1]) or {}).get("name", "")
+    if key == "POST /orgs/{org}/resources/{res}/purge":
+        query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 2)[-2]) or {}).get("name", "")
     status, raw, headers = w.call(method, path, body, token, query)
     w.n += 1
     if key == "POST /auth/password" and status == 200:

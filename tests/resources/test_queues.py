@@ -247,11 +247,12 @@ def test_the_connection_policy_allows_every_queue_call(make_org, ports):
     assert org.call("GET", f"/resources/{jobs['id']}/messages")[1]["dead"] == 1
     assert org.call("POST", f"/resources/{jobs['id']}/redrive")[0] == 202
     assert _redrive(ports, jobs["id"])["moved"] == 1
+    assert org.call("POST", f"/resources/{jobs['id']}/purge?confirm=jobs")[0] == 200
     assert org.call("DELETE", f"/services/{worker['id']}")[0] == 202
     assert teardown.run(ports, worker["id"]) == "deleted"
     assert org.call("DELETE", f"/resources/{jobs['id']}?confirm=jobs")[0] == 202
     assert settle(ports, jobs["id"]) is None
-    assert {"sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:DeleteQueue", "sqs:SendMessage",
+    assert {"sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:DeleteQueue", "sqs:SendMessage", "sqs:PurgeQueue",
             "application-autoscaling:PutScalingPolicy", "iam:PutRolePolicy"} <= seen
     # the sandbox writes the simulated tasks' logs and Cloud Map registrations (ECS does on AWS); the
     # test's own receives (a failing consumer) go through the same session
@@ -317,3 +318,25 @@ def test_a_worker_charts_the_backlog_of_the_queue_it_works_through(make_org, por
     assert status == 200, chart
     assert [v for v in chart["series"]["queue_waiting"] if v is not None] == [7.0]
     assert "requests" not in chart["series"]      # a worker answers no requests
+
+
+def test_purging_waiting_messages_or_dead_letters_needs_the_name_and_an_admin(make_org, ports):
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    url = made["aws"]["address"]
+    sqs.send_message(QueueUrl=url, MessageBody="dies")
+    assert dead_letters(sqs, url, 1) == 1
+    for i in range(4):
+        sqs.send_message(QueueUrl=url, MessageBody=f"flood-{i}")
+    status, err = org.call("POST", f"/resources/{made['id']}/purge")
+    assert status == 422 and err["error"]["field"] == "confirm" and "for good" in err["error"]["message"]
+    status, out = org.call("POST", f"/resources/{made['id']}/purge?confirm=jobs")
+    assert status == 200 and out == {"purged": 4, "dead_letters": False}, out
+    counts = org.call("GET", f"/resources/{made['id']}/messages")[1]
+    assert (counts["visible"], counts["dead"]) == (0, 1)         # the dead letter stays to be looked at
+    status, out = org.call("POST", f"/resources/{made['id']}/purge?confirm=jobs&dead_letters=true")
+    assert status == 200 and out == {"purged": 1, "dead_letters": True}, out
+    assert org.call("GET", f"/resources/{made['id']}/messages")[1]["dead"] == 0
+    events = [e for e in org.call("GET", "/audit")[1]["items"] if e["action"] == "resource.purge"]
+    assert sorted(e["details"]["messages"] for e in events) == [1, 4]

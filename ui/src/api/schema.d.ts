@@ -1029,6 +1029,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/resources/{res}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete every waiting message of a queue (or, with ?dead_letters=true, every dead letter); needs ?confirm=<its name>. SQS allows one purge a minute per queue (409 otherwise) */
+        post: operations["post_orgs_org_resources_res_purge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/resources/{res}/redrive": {
         parameters: {
             query?: never;
@@ -6157,6 +6174,50 @@ export interface operations {
     get_orgs_org_resources_res_messages: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_resources_res_purge: {
+        parameters: {
+            query?: {
+                /** @description the queue's name, typed again */
+                confirm?: string;
+                /** @description true: purge the dead-letter queue */
+                dead_letters?: string;
+            };
             header?: never;
             path: {
                 org: string;
