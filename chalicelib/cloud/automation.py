@@ -16,6 +16,18 @@ SCALE_IN_COOLDOWN = 300  # scale in slowly: a dip in traffic should not drop cap
 DIMENSION = "ecs:service:DesiredCount"
 
 
+def drop_scheduled_actions(aas: Any, resource: str, service_name: str, keep: frozenset[str] = frozenset()) -> None:
+    """Our scheduled actions on a service's scalable target, but those in `keep`, deleted (a
+    schedule changed, or a suspension that must not be undone by a scheduled scale-up)."""
+    for a in aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=resource,
+                                            ScalableDimension=DIMENSION).get("ScheduledActions", []):
+        name = a["ScheduledActionName"]
+        if a.get("ResourceId") == resource and name.startswith(f"launchbay-{service_name}-at-") and name not in keep:
+            with ignoring("ObjectNotFoundException"):
+                aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=name, ResourceId=resource,
+                                            ScalableDimension=DIMENSION)
+
+
 class AutomationMixin(FoundationMixin):
     # --- schedules -----------------------------------------------------------------
     def ensure_schedule(self, rule_name: str, schedule_expression: str, task_definition_arn: str,
@@ -129,16 +141,9 @@ class AutomationMixin(FoundationMixin):
             aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=a["name"], ResourceId=resource,
                                      ScalableDimension=DIMENSION, Schedule=a["schedule"], Timezone=a["timezone"],
                                      ScalableTargetAction={"MinCapacity": a["min"], "MaxCapacity": a["max"]})
-        wanted = {a["name"] for a in actions}
-        for name in self._scheduled_names(service_name):
-            if name not in wanted:
-                with ignoring("ObjectNotFoundException"):
-                    aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=name, ResourceId=resource,
-                                                ScalableDimension=DIMENSION)
+        wanted = frozenset(a["name"] for a in actions)
+        drop_scheduled_actions(aas, resource, service_name, keep=wanted)
         return sorted(wanted)
-
-    def _scheduled_names(self, service_name: str) -> list[str]:
-        return [a["name"] for a in self.scheduled_scaling(service_name)]
 
     def scheduled_scaling(self, service_name: str) -> list[dict[str, Any]]:
         """Our scheduled actions on the service's target, in ensure_scheduled_scaling's shape, by name."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib.cloud import naming, observer, taskdef
+from chalicelib.cloud.automation import drop_scheduled_actions
 from chalicelib.cloud.base import MANAGED_TAG, aws_tags, ignoring
 from chalicelib.cloud.errors import RetryLater, error_code
 from chalicelib.cloud.foundation import FoundationMixin
@@ -245,12 +246,7 @@ class ComputeMixin(FoundationMixin):
             aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
                                          ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
             # a scheduled scale-up (deploys/scaling.py) would start tasks again: the resume puts them back
-            for a in aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=resource,
-                                                    ScalableDimension="ecs:service:DesiredCount").get("ScheduledActions", []):
-                if a.get("ResourceId") == resource and a["ScheduledActionName"].startswith(f"launchbay-{name}-at-"):
-                    with ignoring("ObjectNotFoundException"):
-                        aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName=a["ScheduledActionName"],
-                                                    ResourceId=resource, ScalableDimension="ecs:service:DesiredCount")
+            drop_scheduled_actions(aas, resource, name)
         if svc.get("desiredCount"):
             self.client("ecs").update_service(cluster=self.cluster, service=name, desiredCount=0)
         return True
