@@ -18,6 +18,7 @@ const MembersPage = lazy(() => import("./pages/Members"));
 const AccountPage = lazy(() => import("./pages/Account"));
 const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
 const ResourcesPage = lazy(() => import("./pages/Resources"));
+const ResourcePage = lazy(() => import("./pages/ResourcePage"));
 const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
 const NotificationsPage = lazy(() => import("./pages/Notifications"));
 
@@ -59,6 +60,7 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/projects/:project", element: <ProjectServices /> },
       { path: "/orgs/:org/projects/:project/new", element: page(<NewService />) },
       { path: "/orgs/:org/projects/:project/resources", element: page(<ResourcesPage />) },
+      { path: "/orgs/:org/projects/:project/resources/:res", element: page(<ResourcePage />) },
       { path: "/orgs/:org/projects/:project/git", element: page(<ProjectGitPage />) },
       { path: "/orgs/:org/projects/:project/notifications", element: page(<NotificationsPage />) },
       { path: "/orgs/:org/services/:svc", element: page(<ServicePage />) },

@@ -3,6 +3,7 @@ import type { components } from "./schema";
 
 export type ServiceIn = components["schemas"]["ServiceIn"];
 export type ScaleAt = components["schemas"]["ScaleAt"];
+export type QueueScaling = Required<components["schemas"]["QueueScaling"]>;
 export type ServicePatch = components["schemas"]["ServicePatch"];
 export type HealthCheck = components["schemas"]["HealthCheck"];
 
@@ -93,6 +94,9 @@ export interface Service {
     cpu_target: number; requests_per_target: number | null;
     /** scheduled scaling: at each entry's time (five cron fields in its time zone) the task range becomes the entry's; absent or []: none */
     schedule?: ScaleAt[];
+    /** also scale on a linked queue's backlog: about `messages_per_task` waiting messages per task on the
+     * queue (the resource's name) the service links; absent or null: not */
+    queue?: QueueScaling | null;
   } | null;
   /** roll a new release back by itself when one of these alerts opens within the window after it went live */
   auto_rollback?: { window_minutes: number; rules: string[] } | null;

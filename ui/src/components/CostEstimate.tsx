@@ -7,7 +7,7 @@ type Money = { monthly_min: number; monthly_max: number; currency: string };
 type Line = { item: string; unit: string; unit_price: number; quantity: number; monthly: number; quantity_max: number; monthly_max: number };
 type Prices = { date: string; kind: string; sources: string[] };
 export type ServiceCost = Money & { region: string; prices_region: string; lines: Line[]; assumptions: string[]; prices: Prices };
-// resources: the environment's databases, caches, buckets and volumes, part of its total like its services
+// resources: the environment's databases, caches, buckets, volumes and queues, part of its total like its services
 type EnvCost = Money & { name: string; region: string; services: (Money & { id: string; name: string; kind: string })[];
   resources?: (Money & { id: string; name: string; kind: string; size?: string | null })[] };
 export type ProjectCost = Money & { environments: EnvCost[]; prices: Prices };

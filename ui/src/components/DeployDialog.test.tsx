@@ -232,6 +232,19 @@ test("the task role step and the task definition's volumes and role read as word
     .toBe("volumes: mounts fs-3 at /data instead of fs-1, read-only; unmounts fs-2 from /srv");
 });
 
+// A queue "jobs" linked send-only (a web service handing work over), then with receive and delete
+// (a worker): chalicelib/deploys/task_role.py statements(), one statement per queue.
+test("the task role's queue grants read as words: send, or send, receive and delete", () => {
+  const JOBS = "arn:aws:sqs:us-east-1:123456789012:launchbay-01m8fp69j4";
+  const send = [`sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on ${JOBS}`];
+  const work = [`sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl, sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility on ${JOBS}`];
+  expect(changeWords("allows", [null, send])).toBe("allows queue launchbay-01m8fp69j4: send");
+  expect(changeWords("allows", [send, work])).toBe("allows queue launchbay-01m8fp69j4: send → send, receive and delete");
+  expect(changeWords("allows", [readOnly, [...readOnly, ...send]])).toBe("allows queue launchbay-01m8fp69j4: send (new)");
+  expect(changeWords("allows", [[`sqs:SendMessage on ${JOBS}.fifo`], []])).toBe("allows nothing any more");
+  expect(changeWords("allows", [[...send, ...readOnly], readOnly])).toBe("allows queue launchbay-01m8fp69j4: no longer (was send)");
+});
+
 test("Deploy shows a service's task role and mounted volumes in words, never as JSON", async () => {
   session.set("t");
   fakeApi({ ...serviceApi, "GET /v1/orgs/o/services/s/plan": () => [200, volumePlan] });

@@ -953,3 +953,116 @@ test("scheduled scaling on a worker's edit: rows added and checked before sendin
   await waitFor(() => expect(patches()).toHaveLength(3));
   expect(patches()[2]).toEqual({ autoscaling: { cpu_target: 60, schedule: [] } });   // left out, a PATCH would keep it
 });
+
+test("scaling on a queue's backlog on a worker's edit: the linked queues offered, messages per task checked and sent; the summary; none sends queue: null", async () => {
+  session.set("t");
+  let current: Record<string, unknown> = { ...service, kind: "worker", port: null, health_check: null, project_id: "p",
+    updated: "2026-11-28T10:00:00Z", min_instances: 1, max_instances: 6, autoscaling: { cpu_target: 60, requests_per_target: null } };
+  let refuse = true;
+  const calls = fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, current],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: [
+      { resource_id: "res_1", resource: "main", kind: "postgres", variable: "DATABASE_URL", status: "available", created: "" },
+      { resource_id: "res_q", resource: "jobs", kind: "queue", variable: "JOBS_QUEUE_URL", status: "available", created: "", send_only: false },
+      { resource_id: "res_m", resource: "mail", kind: "queue", variable: "MAIL_QUEUE_URL", status: "available", created: "", send_only: false },
+    ] }],
+    "PATCH /v1/orgs/o/services/s": async (req) => {
+      const body = await req.json() as Record<string, unknown>;
+      if (refuse) return [422, { error: { code: "invalid", field: "autoscaling.queue.messages_per_task",
+        message: "autoscaling.queue.messages_per_task: Input should be less than or equal to 100000" } }];
+      const scaling = body.autoscaling as Record<string, unknown> | undefined;
+      current = { ...current, ...body, ...(scaling ? { autoscaling: { ...(current.autoscaling as object), ...scaling } } : {}), updated: new Date().toISOString() };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/services/s/settings");
+  const user = userEvent.setup();
+  const choice = await screen.findByLabelText("Scale on a queue's backlog", {}, { timeout: 5000 }) as HTMLSelectElement;
+  // the queues it links, by name (not its database); none chosen yet
+  expect([...choice.options].map((o) => [o.value, o.textContent])).toEqual([["", "None: CPU (and the schedule) only"], ["jobs", "jobs"], ["mail", "mail"]]);
+  expect(choice.value).toBe("");
+  expect(document.getElementById(choice.getAttribute("aria-describedby")!)!.textContent).toContain("whichever asks for more tasks wins");
+  expect(screen.queryByLabelText("Messages per task")).toBeNull();
+  await user.selectOptions(choice, "jobs");
+  const perTask = screen.getByLabelText("Messages per task") as HTMLInputElement;
+  expect(perTask.value).toBe("100");   // the API's default
+  expect(document.getElementById(perTask.getAttribute("aria-describedby")!.split(" ")[0]!)!.textContent).toContain("1 to 100,000");
+  const patches = () => calls.filter((c) => c.method === "PATCH").map((c) => c.body);
+
+  // checked before sending
+  await user.clear(perTask);
+  await user.type(perTask, "0");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  expect(within(perTask.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe("from 1 to 100,000");
+  expect(document.activeElement).toBe(perTask);
+  await user.clear(perTask);
+  await user.type(perTask, "1.5");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  expect(within(perTask.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe('"1.5" is not a whole number');
+  expect(patches()).toHaveLength(0);
+
+  // the API's 422 at the messages per task, not at the CPU target
+  await user.clear(perTask);
+  await user.type(perTask, "300");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(1));
+  expect(patches()[0]).toEqual({ autoscaling: { cpu_target: 60, queue: { name: "jobs", messages_per_task: 300 } } });
+  expect((await within(perTask.closest(".field") as HTMLElement).findByRole("alert")).textContent)
+    .toBe("autoscaling.queue.messages_per_task: Input should be less than or equal to 100000");
+  expect(within(screen.getByLabelText("Target CPU %").closest(".field") as HTMLElement).queryByRole("alert")).toBeNull();
+
+  refuse = false;
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(2));
+  expect((await screen.findByTestId("scaling-queue")).textContent).toBe("about 300 waiting messages per task on queue jobs");
+
+  // none: queue null (left out, a PATCH would keep it); the CPU target and the rest stay
+  await user.selectOptions(await screen.findByLabelText("Scale on a queue's backlog"), "");
+  await user.click(screen.getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(patches()).toHaveLength(3));
+  expect(patches()[2]).toEqual({ autoscaling: { cpu_target: 60, queue: null } });
+  await waitFor(() => expect(screen.queryByTestId("scaling-queue")).toBeNull());
+});
+
+test("scaling on a queue the service no longer links: offered, marked, and said to fail the deploy; no queue linked: how to link one", async () => {
+  session.set("t");
+  let links: unknown[] = [];
+  fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "worker", port: null, health_check: null, project_id: "p",
+      updated: "2026-11-28T10:00:00Z", min_instances: 1, max_instances: 6,
+      autoscaling: { cpu_target: 60, requests_per_target: null, queue: { name: "jobs", messages_per_task: 50 } } }],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: links }],
+  });
+  renderAt("/orgs/o/services/s/settings");
+  expect((await screen.findByTestId("scaling-queue", {}, { timeout: 5000 })).textContent).toBe("about 50 waiting messages per task on queue jobs");
+  const choice = await screen.findByLabelText("Scale on a queue's backlog") as HTMLSelectElement;
+  await waitFor(() => expect([...choice.options].map((o) => o.textContent)).toEqual(["None: CPU (and the schedule) only", "jobs (not linked)"]));
+  expect(choice.value).toBe("jobs");
+  expect(document.getElementById(choice.getAttribute("aria-describedby")!)!.textContent)
+    .toBe("The service no longer links jobs: its next deploy fails until it links it again, or choose another (or none).");
+  expect((screen.getByLabelText("Messages per task") as HTMLInputElement).value).toBe("50");
+
+  cleanup();
+  links = [];
+  fakeApiShared({
+    ...signedIn(),
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, kind: "worker", port: null, health_check: null, project_id: "p",
+      updated: "2026-11-28T10:00:00Z", autoscaling: { cpu_target: 60, requests_per_target: null } }],
+    "GET /v1/orgs/o/services/s/cost": () => [404, { error: { code: "not_found", message: "x", field: null } }],
+    "GET /v1/orgs/o/services/s/deployments": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: [] }],
+  });
+  renderAt("/orgs/o/services/s/settings");
+  expect((await screen.findByTestId("no-queue-to-scale-on", {}, { timeout: 5000 })).textContent)
+    .toBe("To scale on a queue's backlog too (a worker taking jobs from a queue), link the queue on the Resources tab first.");
+  expect(screen.queryByLabelText("Scale on a queue's backlog")).toBeNull();
+});

@@ -4,7 +4,10 @@ import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList, addressWords } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
-import { MAX_PATHS, MAX_SCHEDULE, pathList, pathsError, scheduleError, scheduleList, whenWords, type ScaleRow } from "../lib/scaling";
+import {
+  DEFAULT_MESSAGES_PER_TASK, MAX_PATHS, MAX_SCHEDULE, MESSAGES_PER_TASK, messagesPerTaskError, pathList, pathsError, queueChoices, scheduleError,
+  scheduleList, whenWords, type ScaleRow,
+} from "../lib/scaling";
 import { Field, FormError, useFocusFirstError } from "./Field";
 import { browserZone, zoneNames } from "./RecurringWindowsForm";
 
@@ -17,6 +20,8 @@ export interface FormState {
   repo: string; branch: string; dockerfile: string; context: string; build_env: string; paths: string[];
   cpu: number; memory: number; env: string; schedule: string; domain: string; aliases: string[]; redirect_aliases: boolean;
   min_instances: string; max_instances: string; autoscale: boolean; cpu_target: string; scale_at: ScaleRow[];
+  /** a linked queue's name to scale on its backlog ("": none), and the messages per task */
+  scale_queue: string; queue_messages: string;
   hc_path: string; hc_interval: string; hc_grace: string;
   rollback: boolean; rollback_window: string; rollback_rules: string[];
   canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string; canary_ramp: string;
@@ -36,6 +41,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     min_instances: String(s?.min_instances ?? 1), max_instances: String(s?.max_instances ?? 1),
     autoscale: !!s?.autoscaling, cpu_target: String(s?.autoscaling?.cpu_target ?? 60),
     scale_at: (s?.autoscaling?.schedule ?? []).map((e) => ({ at: e.at, min: String(e.min_instances), max: String(e.max_instances), timezone: e.timezone ?? "UTC" })),
+    scale_queue: s?.autoscaling?.queue?.name ?? "", queue_messages: String(s?.autoscaling?.queue?.messages_per_task ?? DEFAULT_MESSAGES_PER_TASK),
     hc_path: s?.health_check?.path ?? "/", hc_interval: String(s?.health_check?.interval_seconds ?? 30),
     hc_grace: String(s?.health_check?.grace_period_seconds ?? 60),
     rollback: !!s?.auto_rollback, rollback_window: String(s?.auto_rollback?.window_minutes ?? 15),
@@ -73,6 +79,8 @@ const canaryOn = (f: FormState) => f.kind === "web" && f.canary;
 /** web and worker services scale (target tracking on CPU, and the schedule's ranges); a cron job runs one task per run */
 const scaleOn = (f: FormState) => f.kind !== "cron" && f.autoscale;
 const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
+/** scaling on a linked queue's backlog too */
+const queueOn = (f: FormState) => scaleOn(f) && !!f.scale_queue;
 
 // The number fields of each kind, by form key, with the API field their error belongs to (and
 // whether a decimal is allowed: else a whole number).
@@ -187,7 +195,9 @@ export function toBody(f: FormState): ServiceIn {
   if (scaleOn(f)) {
     // the schedule only when it has entries: Settings sends [] for one emptied (a PATCH merges autoscaling's fields)
     const schedule = scheduleList(f.scale_at);
-    body.autoscaling = { cpu_target: numOr(f.cpu_target, 60), ...(schedule.length ? { schedule } : {}) };
+    // the queue only when one is chosen: Settings sends null for one removed (a PATCH merges autoscaling's fields)
+    body.autoscaling = { cpu_target: numOr(f.cpu_target, 60), ...(schedule.length ? { schedule } : {}),
+      ...(queueOn(f) ? { queue: { name: f.scale_queue, messages_per_task: numOr(f.queue_messages, DEFAULT_MESSAGES_PER_TASK) } } : {}) };
   }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
@@ -204,6 +214,8 @@ interface Props {
   readOnly?: boolean;
   /** new service: the environments to pick from; editing: the service's own (its inherited addresses) */
   environments?: Environment[];
+  /** editing: the names of the queues the service links (undefined while not read): it may scale on one's backlog */
+  queues?: string[];
   pending: boolean;
   error: unknown;
   submitLabel: string;
@@ -211,7 +223,7 @@ interface Props {
 }
 
 /** Every setting of a service, kind-specific fields for web, worker and cron; the API's field errors next to each field. */
-export function ServiceForm({ initial, editing, readOnly, environments, pending, error, submitLabel, onSubmit }: Props) {
+export function ServiceForm({ initial, editing, readOnly, environments, queues, pending, error, submitLabel, onSubmit }: Props) {
   const [f, setF] = useState(initial);
   const [localErr, setLocalErr] = useState<Record<string, string>>({});
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((old) => ({ ...old, [k]: v }));
@@ -234,8 +246,15 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
   const aboutSchedule = (m: string | undefined) => !!m && /^autoscaling\.schedule\b/.test(m);
   const scheduleErr = localErr["autoscaling.schedule"] ?? api?.forField("autoscaling.schedule") ??
     (aboutSchedule(api?.fields.autoscaling) ? api?.fields.autoscaling : undefined);
+  // the queue's: its name at the choice, the rest (messages per task, a PATCH's field autoscaling
+  // naming autoscaling.queue…) at the messages per task, shown while a queue is chosen
+  const aboutQueue = (m: string | undefined) => !!m && /^autoscaling\.queue\b/.test(m);
+  const queueNameErr = api?.forField("autoscaling.queue.name") ??
+    (/^autoscaling\.queue\.name\b/.test(api?.fields.autoscaling ?? "") ? api?.fields.autoscaling : undefined);
+  const queueErr = localErr["autoscaling.queue.messages_per_task"] ?? api?.forField("autoscaling.queue.messages_per_task") ??
+    (api?.fields["autoscaling.queue"] ?? (aboutQueue(api?.fields.autoscaling) && !queueNameErr ? api?.fields.autoscaling : undefined));
   const cpuTargetErr = localErr["autoscaling.cpu_target"] ?? api?.forField("autoscaling.cpu_target") ??
-    (aboutSchedule(api?.fields.autoscaling) ? undefined : api?.fields.autoscaling);
+    (aboutSchedule(api?.fields.autoscaling) || (aboutQueue(api?.fields.autoscaling) && queueOn(f)) ? undefined : api?.fields.autoscaling);
   // watch paths: source.paths, or field source with a message about them
   const pathsErr = localErr["source.paths"] ?? api?.forField("source.paths") ??
     (/\bpaths\b/.test(api?.fields.source ?? "") ? api?.fields.source : undefined);
@@ -253,10 +272,11 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
     const aliases = f.kind === "web" ? aliasesError(f) : null;
     const paths = f.from === "git" ? pathsError(f.paths) : null;
     const schedule = scaleOn(f) ? scheduleError(f.scale_at) : null;
+    const perTask = queueOn(f) ? messagesPerTaskError(f.queue_messages) : null;
     setLocalErr({ ...numbers, ...(bad ? { env: bad } : {}), ...(badBuild ? { build_env: badBuild } : {}), ...(tooMany ? { allowed_ips: tooMany } : {}),
       ...(ramp ? { "canary.ramp": ramp } : {}), ...(aliases ? { aliases } : {}), ...(paths ? { "source.paths": paths } : {}),
-      ...(schedule ? { "autoscaling.schedule": schedule } : {}) });
-    if (!bad && !badBuild && !tooMany && !ramp && !aliases && !paths && !schedule && !Object.keys(numbers).length) onSubmit(f);
+      ...(schedule ? { "autoscaling.schedule": schedule } : {}), ...(perTask ? { "autoscaling.queue.messages_per_task": perTask } : {}) });
+    if (!bad && !badBuild && !tooMany && !ramp && !aliases && !paths && !schedule && !perTask && !Object.keys(numbers).length) onSubmit(f);
   };
 
   return (
@@ -346,11 +366,17 @@ export function ServiceForm({ initial, editing, readOnly, environments, pending,
         {f.kind !== "cron" && (
           <>
             <label className="check"><input type="checkbox" checked={f.autoscale} onChange={(e) => set("autoscale", e.target.checked)} /> Scale on CPU</label>
+            {!f.autoscale && editing && !!queues?.length && (
+              <p className="muted small">Ticked, it can also scale on the backlog of a queue it links ({queues.join(", ")}).</p>
+            )}
             {f.autoscale && (
               <>
                 <Field label="Target CPU %" hint="Tasks are added and removed between the min and max instances to keep the CPU near this." error={cpuTargetErr}>
                   <input {...text("cpu_target")} inputMode="numeric" />
                 </Field>
+                {editing && (
+                  <QueueScalingFields f={f} set={set} text={text} queues={queues} nameError={queueNameErr} error={queueErr} />
+                )}
                 <ScheduleFields rows={f.scale_at} onChange={(v) => set("scale_at", v)} error={scheduleErr} />
               </>
             )}
@@ -630,6 +656,43 @@ function ScheduleFields({ rows, onChange, error }: { rows: ScaleRow[]; onChange:
       )}
       <datalist id={zoneList}>{zones.map((z) => <option key={z} value={z} />)}</datalist>
       {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+/** Scaling on a linked queue's backlog (editing only: a new service links nothing yet): one of the
+ * queues it links, or none; then how many waiting messages one task should have. A queue set but no
+ * longer linked stays offered, marked, and its hint says the deploy fails until it is linked again. */
+function QueueScalingFields({ f, set, text, queues, nameError, error }: {
+  f: FormState; set: (k: "scale_queue", v: string) => void; text: TextProps; queues: string[] | undefined;
+  nameError: string | undefined; error: string | undefined;
+}) {
+  const choices = queueChoices(queues, f.scale_queue);
+  const unlinked = !!queues && !!f.scale_queue && !queues.includes(f.scale_queue);
+  if (!choices.length) {
+    return queues ? (
+      <p className="muted small" data-testid="no-queue-to-scale-on">
+        To scale on a queue&apos;s backlog too (a worker taking jobs from a queue), link the queue on the Resources tab first.
+      </p>
+    ) : null;
+  }
+  return (
+    <div className="row">
+      <Field label="Scale on a queue's backlog" error={nameError}
+        hint={unlinked
+          ? `The service no longer links ${f.scale_queue}: its next deploy fails until it links it again, or choose another (or none).`
+          : "A queue the service links: tasks are added while more messages wait than the tasks keep up with, and removed when they are idle; with the CPU target above, whichever asks for more tasks wins (between the min and max instances)."}>
+        <select value={f.scale_queue} onChange={(e) => set("scale_queue", e.target.value)}>
+          <option value="">None: CPU (and the schedule) only</option>
+          {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+        </select>
+      </Field>
+      {f.scale_queue && (
+        <Field label="Messages per task" error={error}
+          hint={`The backlog one task should have: how many messages it works through in the time you accept a message waiting (e.g. 10 a second × 30 s = 300); ${MESSAGES_PER_TASK[0]} to ${MESSAGES_PER_TASK[1].toLocaleString("en")}.`}>
+          <input {...text("queue_messages")} inputMode="numeric" autoComplete="off" />
+        </Field>
+      )}
     </div>
   );
 }

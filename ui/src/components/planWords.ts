@@ -38,13 +38,16 @@ const strings = (v: unknown): string[] | null =>
   v === null || v === undefined ? [] : Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : null;
 
 /** One statement of the task role's policy ("s3:GetObject on arn:aws:s3:::b/*") as what it is
- * about and the access it gives: ["bucket b", "read"], ["volume fs-1", "read and write"]. */
+ * about and the access it gives: ["bucket b", "read"], ["volume fs-1", "read and write"],
+ * ["queue lb-jobs", "send"] (a send-only link) or "send, receive and delete". */
 function grant(statement: string): [string, string] | null {
   const m = /^(.*) on (\S+)$/.exec(statement);
   if (!m) return null;
   const actions = m[1]!.split(", ");
   const fs = /:file-system\/([\w-]+)$/.exec(m[2]!);
   if (fs) return [`volume ${fs[1]}`, actions.includes("elasticfilesystem:ClientWrite") ? "read and write" : "read"];
+  const sqs = /^arn:[\w-]+:sqs:[\w-]+:\d+:([\w.-]+)$/.exec(m[2]!);
+  if (sqs) return [`queue ${sqs[1]}`, actions.includes("sqs:ReceiveMessage") ? "send, receive and delete" : "send"];
   const s3 = /^arn:[\w-]+:s3:::([^/]+)(\/\*)?$/.exec(m[2]!);
   if (!s3) return null;
   if (!s3[2]) return [`bucket ${s3[1]}`, "list"];

@@ -1,7 +1,8 @@
 import {
-  accessText, BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, KINDS, linkBody,
-  linkedWords, mountPathProblem, patchBody, resizeForm, resizeProblem, sizeText, STORAGE_GB, bytesText, usedText, variableFor, withEnvironment,
-  withKind, type Resource,
+  accessText, BACKUP_DAYS, byEnvironment, canMoveBack, confirmMatches, countable, createBody, deadLetters, emptyForm, endpointText, errorWords,
+  KINDS, linkBody, linkedWords, MAX_RECEIVES, mountPathProblem, moving, patchBody, QUEUE_DEFAULTS, queueProblems, queueText, redriveWords,
+  resizeForm, resizeProblem, RETENTION_DAYS, secondsText, sizeText, STORAGE_GB, bytesText, usedText, variableFor, VISIBILITY_SECONDS,
+  withEnvironment, withKind, type QueueMessages, type Resource,
 } from "./resources";
 
 const db: Resource = {
@@ -37,6 +38,14 @@ test("the kinds, sizes, versions and limits are the API's (chalicelib/resources/
   }
   expect(kindsPy).toContain(`STORAGE_GB = (${STORAGE_GB[0]}, ${STORAGE_GB[1]})`);
   expect(kindsPy).toContain(`BACKUP_DAYS = (${BACKUP_DAYS[0]}, ${BACKUP_DAYS[1]})`);
+  expect(kindsPy).toContain(`VISIBILITY_SECONDS = (${VISIBILITY_SECONDS[0]}, ${VISIBILITY_SECONDS[1]})`);
+  expect(kindsPy).toContain(`RETENTION_DAYS = (${RETENTION_DAYS[0]}, ${RETENTION_DAYS[1]})`);
+  expect(kindsPy).toContain(`MAX_RECEIVES = (${MAX_RECEIVES[0]}, ${MAX_RECEIVES[1]})`);
+  expect(kindsPy).toContain(`QUEUE_DEFAULTS = {"visibility_timeout_seconds": ${QUEUE_DEFAULTS.visibility_timeout_seconds}, `
+    + `"retention_days": ${QUEUE_DEFAULTS.retention_days}, "max_receives": ${QUEUE_DEFAULTS.max_receives}}`);
+  // only a queue is one (its own settings, send-only links, messages)
+  expect(Object.entries(KINDS).filter(([, k]) => k.queue).map(([n]) => n)).toEqual(["queue"]);
+  expect(kindsPy).toMatch(/"queue": Kind\("queue", "sqs",/);
 });
 
 test("the add form sends only what the kind has", () => {
@@ -132,7 +141,7 @@ test("a mount path as the API checks it (chalicelib/resources/models.py mount_pa
 });
 
 test("a link's body and words: a path and read-only for a volume, read-only for a bucket, neither for a database", () => {
-  const form = { variable: "", path: " /app/uploads ", readOnly: true };
+  const form = { variable: "", path: " /app/uploads ", readOnly: true, sendOnly: true };
   expect(linkBody("volume", form)).toEqual({ path: "/app/uploads", read_only: true });
   expect(linkBody("bucket", { ...form, readOnly: false })).toEqual({ read_only: false });
   expect(linkBody("postgres", { ...form, variable: " DB_URL " })).toEqual({ variable: "DB_URL" });
@@ -147,4 +156,94 @@ test("a link's body and words: a path and read-only for a volume, read-only for 
     .toBe("Linked files: the next deploy gives web S3_BUCKET (read and write).");
   expect(linkedWords({ resource: "cache", kind: "redis", variable: "CACHE_URL" }, "web"))
     .toBe("Linked cache: the next deploy gives web CACHE_URL.");
+});
+
+// A queue as the API answers it once available (tests/resources/test_queues.py): no size, version,
+// storage or backups; its settings, its URL and its dead-letter queue's.
+const jobs: Resource = {
+  ...db, id: "res_q", name: "jobs", kind: "queue", size: null, version: null, storage_gb: null, backup_retention_days: null,
+  variable: "JOBS_QUEUE_URL", fifo: false, visibility_timeout_seconds: 60, retention_days: 4, max_receives: 5,
+  endpoint: { address: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q", port: null },
+  dead_letter_queue: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q-dlq",
+};
+
+test("a queue: FIFO and its three timings are sent (blank ones left to the API's defaults); <NAME>_QUEUE_URL", () => {
+  const q = withKind({ ...emptyForm("staging"), name: "jobs" }, "queue");
+  expect([q.fifo, q.visibility, q.retention, q.receives]).toEqual([false, "60", "4", "5"]);
+  expect(createBody(q)).toEqual({ name: "jobs", kind: "queue", environment: "staging", deletion_protection: false, fifo: false,
+    visibility_timeout_seconds: 60, retention_days: 4, max_receives: 5 });
+  expect(createBody({ ...q, fifo: true, visibility: " 300 ", retention: "", receives: "" })).toEqual({ name: "jobs", kind: "queue",
+    environment: "staging", deletion_protection: false, fifo: true, visibility_timeout_seconds: 300 });
+  // another kind sends none of them (the API refuses them by name)
+  expect(createBody(withKind({ ...q, fifo: true }, "postgres"))).not.toHaveProperty("fifo");
+  expect(createBody({ ...withKind(q, "bucket"), fifo: true, visibility: "9" })).toEqual({ name: "jobs", kind: "bucket", environment: "staging" });
+  expect(variableFor("queue", "email-jobs")).toBe("EMAIL_JOBS_QUEUE_URL");
+});
+
+test("a queue's timings are checked as the API checks them: whole numbers within AWS's limits", () => {
+  const ok = { visibility: "0", retention: "14", receives: "1000" };
+  expect(queueProblems(ok)).toEqual({});
+  expect(queueProblems({ visibility: "", retention: " ", receives: "" })).toEqual({});   // blank: the default, or unchanged
+  expect(queueProblems({ visibility: "43201", retention: "0", receives: "2.5" })).toEqual({
+    visibility_timeout_seconds: "a whole number of seconds from 0 to 43200",
+    retention_days: "a whole number of days from 1 to 14",
+    max_receives: "a whole number from 1 to 1000",
+  });
+  expect(queueProblems({ ...ok, receives: "-1" })).toEqual({ max_receives: "a whole number from 1 to 1000" });
+  expect(queueProblems({ ...ok, visibility: "1m" })).toEqual({ visibility_timeout_seconds: "a whole number of seconds from 0 to 43200" });
+});
+
+test("a queue's change sends the timings that changed (never fifo); its line and its URL", () => {
+  const form = resizeForm(jobs);
+  expect([form.visibility, form.retention, form.receives]).toEqual(["60", "4", "5"]);
+  expect(patchBody(jobs, form)).toEqual({});
+  expect(patchBody(jobs, { ...form, visibility: "300", receives: "3" })).toEqual({ visibility_timeout_seconds: 300, max_receives: 3 });
+  expect(patchBody(jobs, { ...form, retention: "14", protection: true })).toEqual({ retention_days: 14 });   // protection was on already
+  expect(patchBody(jobs, { ...form, visibility: "" })).toEqual({});
+  expect(patchBody(db, { ...resizeForm(db), visibility: "300" })).toEqual({});   // a database has no timings
+  expect(sizeText(jobs)).toBe("standard · hidden 1 min once received · kept 4 days · dead after 5 receives");
+  expect(queueText({ fifo: true, visibility_timeout_seconds: 30, retention_days: 1, max_receives: 1 }))
+    .toBe("FIFO · hidden 30 s once received · kept 1 day · dead after 1 receive");
+  expect(endpointText(jobs)).toBe("https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q");
+  expect(["0 s", "45 s", "90 s", "5 min", "1 h", "12 h", "61 min"]).toEqual([0, 45, 90, 300, 3600, 43200, 3660].map(secondsText));
+});
+
+test("a queue link: send only or send, receive and delete; the API's send_only for a queue only", () => {
+  const form = { variable: "", path: "", readOnly: false, sendOnly: true };
+  expect(linkBody("queue", form)).toEqual({ send_only: true });
+  expect(linkBody("queue", { ...form, sendOnly: false, variable: "WORK_URL", readOnly: true, path: "/x" })).toEqual({ variable: "WORK_URL", send_only: false });
+  expect(linkBody("bucket", form)).toEqual({ read_only: false });
+  expect(accessText({ kind: "queue", send_only: true })).toBe("send only");
+  expect(accessText({ kind: "queue", send_only: false })).toBe("send, receive and delete");
+  expect(accessText({ kind: "queue" })).toBe("send, receive and delete");
+  expect(linkedWords({ resource: "jobs", kind: "queue", variable: "JOBS_QUEUE_URL", send_only: true }, "web"))
+    .toBe("Linked jobs: the next deploy gives web JOBS_QUEUE_URL (send only).");
+  expect(linkedWords({ resource: "jobs", kind: "queue", variable: "JOBS_QUEUE_URL", send_only: false }, "worker"))
+    .toBe("Linked jobs: the next deploy gives worker JOBS_QUEUE_URL (send, receive and delete).");
+});
+
+test("a queue's messages: when they are read, when dead letters may be moved back, and the move in words", () => {
+  const counts: QueueMessages = { visible: 2, in_flight: 1, delayed: 0, dead: 3, redrive: null };
+  expect(countable(jobs)).toBe(true);
+  expect(countable({ status: "modifying" })).toBe(true);
+  expect(countable({ status: "creating" })).toBe(false);   // the API answers 409 until SQS has it
+  expect(countable({ status: "failed" })).toBe(false);
+  expect(canMoveBack(counts)).toBe(true);
+  expect(canMoveBack({ ...counts, dead: 0 })).toBe(false);
+  expect(canMoveBack({ ...counts, dead: null })).toBe(false);   // no dead-letter queue found
+  expect(canMoveBack(undefined)).toBe(false);
+  const started = { status: "moving" as const, moved: 0, left: 3, requested: "2026-11-28T10:00:00Z", by: "dev@example.com" };
+  expect(moving({ redrive: started })).toBe(true);
+  expect(canMoveBack({ ...counts, redrive: started })).toBe(false);   // one move at a time (409)
+  expect(deadLetters(1)).toBe("1 dead letter");
+  expect(deadLetters(1000)).toBe("1000 dead letters");
+
+  expect(redriveWords(null)).toBe("");
+  expect(redriveWords(started)).toBe("Moving dead letters back to the queue: 0 moved, about 3 left (asked by dev@example.com).");
+  const done = { ...started, status: "done" as const, moved: 3, left: 0, finished: "2026-11-28T10:00:04Z" };
+  expect(redriveWords(done, () => "10:00:04")).toBe("Moved 3 dead letters back to the queue at 10:00:04 (asked by dev@example.com).");
+  expect(redriveWords({ ...done, moved: 1, left: 2 }, () => "10:00:04"))
+    .toBe("Moved 1 dead letter back to the queue at 10:00:04 (asked by dev@example.com). The dead-letter queue still held about 2.");
+  expect(redriveWords({ ...started, status: "failed", moved: 10, left: 5, error: "AccessDenied: not allowed." }))
+    .toBe("Moving dead letters back failed after 10 moved: AccessDenied: not allowed. About 5 still in the dead-letter queue; try again once the cause is fixed.");
 });

@@ -1,5 +1,5 @@
 // Managed resources: what each kind offers (the same table as chalicelib/resources/kinds.py
-// KINDS, STORAGE_GB, BACKUP_DAYS, PRODUCTION_NAMES, and a volume's mount path rule from
+// KINDS, STORAGE_GB, BACKUP_DAYS, a queue's limits and defaults, PRODUCTION_NAMES, and a volume's mount path rule from
 // chalicelib/resources/models.py mount_path_problem: keep them in step), the response bodies
 // (the OpenAPI document does not describe them yet) and the form logic, kept free of React
 // so it is tested on its own.
@@ -20,13 +20,39 @@ export interface Resource {
   /** a volume: the bytes it holds, as EFS last metered them (the worker reads them hourly); null or
    * absent until first measured, and for the other kinds */
   used_bytes?: number | null;
+  /** the environment's AWS account and region, fixed at creation */
+  where?: { account: string | null; region: string | null } | null;
+  /** a queue (absent for the other kinds): first in, first out (fixed at creation); how long a
+   * received message stays hidden from other consumers; how long an unreceived one is kept; after
+   * how many receives it moves to the dead-letter queue, and that queue's URL (null until made).
+   * Its `endpoint.address` is the queue's URL. */
+  fifo?: boolean | null;
+  visibility_timeout_seconds?: number | null;
+  retention_days?: number | null;
+  max_receives?: number | null;
+  dead_letter_queue?: string | null;
+}
+
+/** A move of a queue's dead letters back to it (chalicelib/resources/queues.py): `moved` so far,
+ * `left` in the dead-letter queue (approximately), who asked and when; `finished` once done,
+ * `error` when it failed. */
+export interface Redrive {
+  status: "moving" | "done" | "failed"; moved: number; left: number; requested: string; by: string;
+  finished?: string; error?: string;
+}
+
+/** GET …/resources/{res}/messages: SQS's approximate counts now, and the last redrive (null: none yet).
+ * `dead` is null when the dead-letter queue cannot be found. */
+export interface QueueMessages {
+  visible: number; in_flight: number; delayed: number; dead: number | null; redrive: Redrive | null;
 }
 
 /** GET …/services/{svc}/links items: `path` for a volume (where it is mounted), `read_only` for a
- * volume or a bucket (left out when the link never said; a bucket is then read and write). */
+ * volume or a bucket (left out when the link never said; a bucket is then read and write),
+ * `send_only` for a queue (its tasks may send only: a web service handing work to a worker). */
 export interface ResourceLink {
   resource_id: string; resource: string | null; kind: ResourceKind | null; variable: string;
-  status: ResourceStatus | null; created: string; path?: string; read_only?: boolean;
+  status: ResourceStatus | null; created: string; path?: string; read_only?: boolean; send_only?: boolean;
 }
 
 export type LinkIn = components["schemas"]["LinkIn"];
@@ -43,6 +69,7 @@ interface KindInfo {
   variable: string;     // a volume's is `<NAME>_PATH`: variableFor() says which
   mounted: boolean;     // a volume: mounted at a link's path, not reached by a connection
   readOnlyLinks: boolean;   // a link may be read-only (a volume mounted so; a bucket its tasks only read)
+  queue?: boolean;      // a queue: its own settings (FIFO, timings), send-only links, messages and dead letters
   about?: string;       // one line on what it is, in the add form
 }
 
@@ -63,7 +90,7 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
     storage: false, backups: false, variable: "<NAME>_PATH", mounted: true, readOnlyLinks: true,
     about: "Files shared by every task of the services that mount it: encrypted, backed up daily by AWS Backup and kept 35 days. It has no size to choose: it grows with its files, and what it holds is measured every hour." },
   queue: { label: "Queue (SQS)", icon: "Q", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
-    storage: false, backups: false, variable: "<NAME>_QUEUE_URL", mounted: false, readOnlyLinks: false,
+    storage: false, backups: false, variable: "<NAME>_QUEUE_URL", mounted: false, readOnlyLinks: false, queue: true,
     about: "Messages a service hands to a worker: encrypted, with a dead-letter queue that keeps a message received too many times without being deleted, for 14 days." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
@@ -76,15 +103,24 @@ export const STORAGE_GB = [20, 16384] as const;
 export const BACKUP_DAYS = [0, 35] as const;
 export const DEFAULT_STORAGE = 20;
 export const DEFAULT_BACKUPS = 7;
+/** A queue's limits (AWS's) and defaults: how long a received message stays hidden (seconds), how
+ * long an unreceived one is kept (days), after how many receives it goes to the dead-letter queue. */
+export const VISIBILITY_SECONDS = [0, 43200] as const;
+export const RETENTION_DAYS = [1, 14] as const;
+export const MAX_RECEIVES = [1, 1000] as const;
+export const QUEUE_DEFAULTS = { visibility_timeout_seconds: 60, retention_days: 4, max_receives: 5 } as const;
 const PRODUCTION_NAMES = new Set(["production", "prod"]);
 
 export const BUSY: ReadonlySet<string> = new Set(["creating", "modifying", "deleting"]);
 export const isBusy = (status: string | null | undefined) => !!status && BUSY.has(status);
 
+/** A queue's three timings as the inputs hold them (the add and the change forms). */
+export interface QueueTimings { visibility: string; retention: string; receives: string }
+
 /** The add form's state: strings as the inputs hold them. */
-export interface ResourceForm {
+export interface ResourceForm extends QueueTimings {
   name: string; kind: ResourceKind; environment: string; size: string; version: string;
-  storage: string; backups: string; protection: boolean;
+  storage: string; backups: string; protection: boolean; fifo: boolean;
 }
 
 /** Production environments protect their resources by default (as the API does). */
@@ -95,6 +131,8 @@ export function emptyForm(environment = "production", kind: ResourceKind = "post
   return {
     name: "", kind, environment, size: k.sizes[0] ?? "", version: k.defaultVersion ?? "",
     storage: String(DEFAULT_STORAGE), backups: String(DEFAULT_BACKUPS), protection: protectedByDefault(environment),
+    fifo: false, visibility: String(QUEUE_DEFAULTS.visibility_timeout_seconds), retention: String(QUEUE_DEFAULTS.retention_days),
+    receives: String(QUEUE_DEFAULTS.max_receives),
   };
 }
 
@@ -122,16 +160,38 @@ export function createBody(form: ResourceForm): ResourceIn {
   if (k.versions.length) body.version = form.version;
   if (k.storage && given(form.storage)) body.storage_gb = num(form.storage);
   if (k.backups && given(form.backups)) body.backup_retention_days = num(form.backups);
+  if (k.queue) {
+    body.fifo = form.fifo;
+    if (given(form.visibility)) body.visibility_timeout_seconds = num(form.visibility);
+    if (given(form.retention)) body.retention_days = num(form.retention);
+    if (given(form.receives)) body.max_receives = num(form.receives);
+  }
   return body;
 }
 
+/** A queue's timings that the API would refuse, by the API's field names (blank: left out, so the
+ * API's default on creation, unchanged on a change). */
+export function queueProblems(form: QueueTimings): Record<string, string> {
+  const out: Record<string, string> = {};
+  const check = (field: string, typed: string, [lo, hi]: readonly [number, number], what: string) => {
+    const v = typed.trim();
+    if (v && (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi)) out[field] = `${what} from ${lo} to ${hi}`;
+  };
+  check("visibility_timeout_seconds", form.visibility, VISIBILITY_SECONDS, "a whole number of seconds");
+  check("retention_days", form.retention, RETENTION_DAYS, "a whole number of days");
+  check("max_receives", form.receives, MAX_RECEIVES, "a whole number");
+  return out;
+}
+
 /** The resize form's state, started from the resource as it is. */
-export interface ResizeForm { size: string; storage: string; backups: string; protection: boolean }
+export interface ResizeForm extends QueueTimings { size: string; storage: string; backups: string; protection: boolean }
+
+const text = (n: number | null | undefined) => (n == null ? "" : String(n));
 
 export function resizeForm(r: Resource): ResizeForm {
   return {
-    size: r.size ?? "", storage: r.storage_gb == null ? "" : String(r.storage_gb),
-    backups: r.backup_retention_days == null ? "" : String(r.backup_retention_days), protection: r.deletion_protection,
+    size: r.size ?? "", storage: text(r.storage_gb), backups: text(r.backup_retention_days), protection: r.deletion_protection,
+    visibility: text(r.visibility_timeout_seconds), retention: text(r.retention_days), receives: text(r.max_receives),
   };
 }
 
@@ -144,6 +204,11 @@ export function patchBody(r: Resource, form: ResizeForm): ResourcePatch {
   if (k.backups && given(form.backups) && num(form.backups) !== r.backup_retention_days)
     body.backup_retention_days = num(form.backups);
   if (form.protection !== r.deletion_protection) body.deletion_protection = form.protection;
+  if (k.queue) {
+    if (given(form.visibility) && num(form.visibility) !== r.visibility_timeout_seconds) body.visibility_timeout_seconds = num(form.visibility);
+    if (given(form.retention) && num(form.retention) !== r.retention_days) body.retention_days = num(form.retention);
+    if (given(form.receives) && num(form.receives) !== r.max_receives) body.max_receives = num(form.receives);
+  }
   return body;
 }
 
@@ -178,10 +243,32 @@ export function bytesText(n: number): string {
 export const usedText = (r: Pick<Resource, "used_bytes">) =>
   r.used_bytes == null ? "not measured yet" : `${bytesText(r.used_bytes)} used`;
 
+/** Seconds in the largest whole unit: "0 s", "45 s", "90 s", "5 min", "12 h". */
+export function secondsText(n: number): string {
+  if (n >= 3600 && n % 3600 === 0) return `${n / 3600} h`;
+  if (n >= 60 && n % 60 === 0) return `${n / 60} min`;
+  return `${n} s`;
+}
+
+/** "1 day", "4 days". */
+export const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? one : many}`;
+
+/** A queue's order and timings in a line: "standard · hidden 60 s once received · kept 4 days ·
+ * dead after 5 receives" ("FIFO · …"). */
+export function queueText(r: Pick<Resource, "fifo" | "visibility_timeout_seconds" | "retention_days" | "max_receives">): string {
+  const parts = [r.fifo ? "FIFO" : "standard"];
+  if (r.visibility_timeout_seconds != null) parts.push(`hidden ${secondsText(r.visibility_timeout_seconds)} once received`);
+  if (r.retention_days != null) parts.push(`kept ${plural(r.retention_days, "day")}`);
+  if (r.max_receives != null) parts.push(`dead after ${plural(r.max_receives, "receive")}`);
+  return parts.join(" · ");
+}
+
 /** One line on what the resource is: "db.t4g.micro · 16 · 20 GB · backups 7 days"; a volume has no
- * size to choose, what it holds: "3.4 GB used · EFS · backed up daily, kept 35 days". */
+ * size to choose, what it holds: "3.4 GB used · EFS · backed up daily, kept 35 days"; a queue its
+ * order and timings (queueText). */
 export function sizeText(r: Resource): string {
   if (KINDS[r.kind]?.mounted) return `${usedText(r)} · EFS · backed up daily, kept 35 days`;
+  if (KINDS[r.kind]?.queue) return queueText(r);
   const parts: string[] = [];
   if (r.size) parts.push(r.size);
   if (r.version) parts.push(`v${r.version}`);
@@ -227,32 +314,67 @@ export function mountPathProblem(path: string): string | null {
   return null;
 }
 
-/** The link form's state: strings and a box as the inputs hold them. */
-export interface LinkForm { variable: string; path: string; readOnly: boolean }
+/** The link form's state: strings and boxes as the inputs hold them. */
+export interface LinkForm { variable: string; path: string; readOnly: boolean; sendOnly: boolean }
 
-/** PUT …/links/{res} body: only what the kind takes (the API refuses a path or read_only elsewhere). */
+/** PUT …/links/{res} body: only what the kind takes (the API refuses a path or read_only elsewhere,
+ * and send_only for anything but a queue). */
 export function linkBody(kind: ResourceKind, form: LinkForm): LinkIn {
   const k = KINDS[kind];
   const body: LinkIn = {};
   if (form.variable.trim()) body.variable = form.variable.trim();
   if (k.mounted) body.path = form.path.trim();
   if (k.readOnlyLinks) body.read_only = form.readOnly;
+  if (k.queue) body.send_only = form.sendOnly;
   return body;
 }
 
-/** How the service may use a linked volume or bucket: "mounted at /data, read-only", "read and write";
- * null for a database or cache (its credentials decide). */
-export function accessText(l: Pick<ResourceLink, "kind" | "path" | "read_only">): string | null {
+/** What a queue link lets the tasks do (the API's words for the task role). */
+const queueAccess = (sendOnly: boolean | undefined) => (sendOnly ? "send only" : "send, receive and delete");
+
+/** How the service may use a linked volume, bucket or queue: "mounted at /data, read-only", "read and
+ * write", "send only"; null for a database or cache (its credentials decide). */
+export function accessText(l: Pick<ResourceLink, "kind" | "path" | "read_only" | "send_only">): string | null {
+  if (l.kind && KINDS[l.kind]?.queue) return queueAccess(l.send_only);
   if (!l.kind || !KINDS[l.kind]?.readOnlyLinks) return null;
   const access = l.read_only ? "read-only" : "read and write";
   return l.path ? `mounted at ${l.path}, ${access}` : access;
 }
 
 /** What the next deploy does with a new link, in a sentence. */
-export function linkedWords(l: Pick<ResourceLink, "resource" | "kind" | "variable" | "path" | "read_only">, service: string): string {
-  const access = l.kind && KINDS[l.kind]?.readOnlyLinks ? (l.read_only ? " (read-only)" : " (read and write)") : "";
+export function linkedWords(l: Pick<ResourceLink, "resource" | "kind" | "variable" | "path" | "read_only" | "send_only">, service: string): string {
+  const k = l.kind ? KINDS[l.kind] : null;
+  const access = k?.queue ? ` (${queueAccess(l.send_only)})` : k?.readOnlyLinks ? (l.read_only ? " (read-only)" : " (read and write)") : "";
   if (l.path) return `Linked ${l.resource}: the next deploy mounts it at ${l.path}${access} and gives ${service} ${l.variable}.`;
   return `Linked ${l.resource}: the next deploy gives ${service} ${l.variable}${access}.`;
+}
+
+// --- a queue's messages and dead letters -------------------------------------------------
+
+/** "1 dead letter", "3 dead letters". */
+export const deadLetters = (n: number) => plural(n, "dead letter");
+
+/** Whether the messages can be read: SQS has the queue (the API answers 409 while it is being
+ * made or deleted, or failed). */
+export const countable = (r: Pick<Resource, "status">) => r.status === "available" || r.status === "modifying";
+
+/** Whether a redrive is under way (the messages are read again every 2 s meanwhile). */
+export const moving = (m: Pick<QueueMessages, "redrive"> | undefined) => m?.redrive?.status === "moving";
+
+/** May dead letters be moved back now: some are dead and no move runs (the API answers 409 otherwise). */
+export const canMoveBack = (m: QueueMessages | undefined) => !!m && (m.dead ?? 0) > 0 && !moving(m);
+
+/** The last redrive in a sentence: under way, done, or failed with its reason ("" for none).
+ * `when` words a time (the page passes the browser's clock). */
+export function redriveWords(r: Redrive | null | undefined, when: (iso: string) => string = (iso) => iso): string {
+  if (!r) return "";
+  if (r.status === "moving")
+    return `Moving dead letters back to the queue: ${r.moved} moved, about ${r.left} left (asked by ${r.by}).`;
+  if (r.status === "failed")
+    return `Moving dead letters back failed after ${r.moved} moved: ${(r.error ?? "no reason given").replace(/\.$/, "")}. ` +
+      `About ${r.left} still in the dead-letter queue; try again once the cause is fixed.`;
+  const still = r.left > 0 ? ` The dead-letter queue still held about ${r.left}.` : "";
+  return `Moved ${deadLetters(r.moved)} back to the queue${r.finished ? ` at ${when(r.finished)}` : ""} (asked by ${r.by}).${still}`;
 }
 
 /** Whether a delete confirmation matches (the API compares the name exactly). */

@@ -1,6 +1,9 @@
 // Scheduled scaling and watch paths: the API's checks said before sending (chalicelib/catalog/models.py
 // ScaleAt, Source._paths) and the settings in words.
-import { pathList, pathsError, scheduleError, scheduleList, scheduleWords, whenWords, type ScaleRow } from "./scaling";
+import {
+  DEFAULT_MESSAGES_PER_TASK, MESSAGES_PER_TASK, messagesPerTaskError, pathList, pathsError, queueChoices, queueScalingWords, scheduleError,
+  scheduleList, scheduleWords, whenWords, type ScaleRow,
+} from "./scaling";
 
 const row = (at: string, min: string, max: string, timezone = "Europe/Berlin"): ScaleRow => ({ at, min, max, timezone });
 
@@ -39,4 +42,32 @@ test("watch paths: trimmed, each once, a trailing / dropped; absolute, .. and sp
     'relative paths or globs in the repository such as services/api/** (no leading /, no .., no spaces): "/etc", "../up", "a b"');
   expect(pathsError(["a/../b"])).toContain('"a/../b"');
   expect(pathsError(Array.from({ length: 21 }, (_, i) => `p${i}`))).toBe("at most 20 watch paths");
+});
+
+// the API's QueueScaling, read at run time (as lib/resources.test.ts reads kinds.py): the limits cannot drift
+async function readModelsPy(): Promise<string> {
+  const fs = (await import(/* @vite-ignore */ "node:" + "fs")) as { readFileSync(p: string, enc: "utf8"): string };
+  return fs.readFileSync("../chalicelib/catalog/models.py", "utf8");
+}
+
+test("scaling on a queue's backlog: the API's limits and default, checked before sending, and in words", async () => {
+  const models = await readModelsPy();
+  expect(models).toContain(`messages_per_task: int = Field(${DEFAULT_MESSAGES_PER_TASK}, ge=${MESSAGES_PER_TASK[0]}, le=${MESSAGES_PER_TASK[1]},`);
+  expect(messagesPerTaskError("")).toBeNull();   // the default
+  expect(messagesPerTaskError(" 300 ")).toBeNull();
+  expect(messagesPerTaskError("1")).toBeNull();
+  expect(messagesPerTaskError("100000")).toBeNull();
+  expect(messagesPerTaskError("0")).toBe("from 1 to 100,000");
+  expect(messagesPerTaskError("100001")).toBe("from 1 to 100,000");
+  expect(messagesPerTaskError("2.5")).toBe('"2.5" is not a whole number');
+
+  expect(queueScalingWords({ name: "jobs", messages_per_task: 100 })).toBe("100 waiting messages per task on queue jobs");
+  expect(queueScalingWords({ name: "jobs", messages_per_task: 1 })).toBe("1 waiting message per task on queue jobs");
+  expect(queueScalingWords({ name: "mail", messages_per_task: 25000 })).toBe("25,000 waiting messages per task on queue mail");
+
+  // the linked queues; the one set but no longer linked stays offered, marked (while the links are not read, as it is)
+  expect(queueChoices(["jobs", "mail"], "")).toEqual([{ value: "jobs", label: "jobs" }, { value: "mail", label: "mail" }]);
+  expect(queueChoices(["mail"], "jobs")).toEqual([{ value: "jobs", label: "jobs (not linked)" }, { value: "mail", label: "mail" }]);
+  expect(queueChoices(undefined, "jobs")).toEqual([{ value: "jobs", label: "jobs" }]);
+  expect(queueChoices([], "")).toEqual([]);
 });

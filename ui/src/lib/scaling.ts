@@ -78,3 +78,34 @@ export function pathsError(paths: readonly string[]): string | null {
   if (!bad.length) return null;
   return `relative paths or globs in the repository such as services/api/** (no leading /, no .., no spaces): ${bad.slice(0, 3).map((b) => `"${b}"`).join(", ")}`;
 }
+
+// --- scaling on a queue's backlog ---
+
+/** `autoscaling.queue` (chalicelib/catalog/models.py QueueScaling): the tasks are kept near
+ * `messages_per_task` waiting messages each, on a queue the service links (by its resource name). */
+export interface QueueScaling { name: string; messages_per_task: number }
+
+/** 1 to 100,000 (QueueScaling.messages_per_task); 100 when not given. */
+export const MESSAGES_PER_TASK = [1, 100000] as const;
+export const DEFAULT_MESSAGES_PER_TASK = 100;
+
+/** What the API would refuse in the messages per task, said before sending; null when fine. */
+export function messagesPerTaskError(typed: string): string | null {
+  const v = typed.trim();
+  if (!v) return null;   // the default
+  if (!whole(v)) return `"${v}" is not a whole number`;
+  const n = Number(v);
+  return n < MESSAGES_PER_TASK[0] || n > MESSAGES_PER_TASK[1] ? `from ${MESSAGES_PER_TASK[0]} to ${MESSAGES_PER_TASK[1].toLocaleString("en")}` : null;
+}
+
+/** The queues offered to scale on: the linked ones, and the one set now when it is no longer linked
+ * (marked: a deploy fails until the service links it again). */
+export function queueChoices(linked: readonly string[] | undefined, current: string): { value: string; label: string }[] {
+  const out = (linked ?? []).map((name) => ({ value: name, label: name }));
+  if (current && !(linked ?? []).includes(current)) out.unshift({ value: current, label: linked ? `${current} (not linked)` : current });
+  return out;
+}
+
+/** The setting in words, as the plan says it: "100 waiting messages per task on queue jobs". */
+export const queueScalingWords = (q: QueueScaling) =>
+  `${q.messages_per_task.toLocaleString("en")} waiting message${q.messages_per_task === 1 ? "" : "s"} per task on queue ${q.name}`;

@@ -89,8 +89,8 @@ function DeleteProject({ org, project, name }: { org: string; project: string; n
       remove={() => unwrap(api.DELETE("/v1/orgs/{org}/projects/{project}", { params: { path: { org, project } } }))}
       onDeleted={() => { void qc.invalidateQueries({ queryKey: keys.projects(org) }); void navigate(`/orgs/${org}`); }}>
       Its services must be deleted first. Its environments go with it, and what they made in AWS: load balancer, log groups, and
-      their databases, caches, buckets and volumes (a database keeps a final snapshot, a volume's daily backups stay 35 days; one with
-      deletion protection on stops the delete).
+      their databases, caches, buckets, volumes and queues (a database keeps a final snapshot, a volume's daily backups stay 35 days,
+      a queue's messages go; one with deletion protection on stops the delete).
     </DeleteByName>
   );
 }

@@ -303,3 +303,120 @@ test("a volume's Change dialog: no size to change, no credentials to rotate, its
   await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   expect(calls.find((r) => r.method === "PATCH")!.body).toEqual({ deletion_protection: true });
 });
+
+// A queue as the API answers it once available (tests/resources/test_queues.py).
+const jobs: Resource = {
+  ...main, id: "res_q", name: "jobs", kind: "queue", size: null, version: null, storage_gb: null, backup_retention_days: null,
+  deletion_protection: false, variable: "JOBS_QUEUE_URL", reason: "queue jobs is available", fifo: false, visibility_timeout_seconds: 60,
+  retention_days: 4, max_receives: 5, endpoint: { address: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q", port: null },
+  dead_letter_queue: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q-dlq",
+};
+
+test("add a queue: FIFO and its timings with their limits, checked before sending; no size or version; the API's 422 at its field", async () => {
+  let items: Resource[] = [];
+  let refuse = true;
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items, next: null }],
+    "POST /v1/orgs/o/projects/p/resources": () => {
+      if (refuse) return [422, { error: { code: "invalid", message: "fifo: a FIFO queue's name ends in .fifo", field: "fifo" } }];
+      items = [{ ...jobs, fifo: true, visibility_timeout_seconds: 300, max_receives: 3, status: "creating", reason: "queued", endpoint: null, dead_letter_queue: null }];
+      return [202, items[0]];
+    },
+  });
+  renderAt("/orgs/o/projects/p/resources?env=staging");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a resource" }));
+  const form = screen.getByRole("form", { name: "Add a resource" });
+  await user.selectOptions(within(form).getByLabelText("Kind"), "queue");
+  for (const label of ["Instance class", "Node type", "Version", "Storage (GB)", "Backups (days)"])
+    expect(within(form).queryByLabelText(label), label).toBeNull();
+  expect(form.textContent).toContain("Messages a service hands to a worker");
+  const fifo = within(form).getByRole("checkbox", { name: "FIFO (first in, first out)" }) as HTMLInputElement;
+  expect(fifo.checked).toBe(false);
+  expect(document.getElementById(fifo.getAttribute("aria-describedby")!)!.textContent).toContain("Fixed once the queue is made.");
+  const visibility = within(form).getByLabelText("Visibility timeout (s)") as HTMLInputElement;
+  const retention = within(form).getByLabelText("Retention (days)") as HTMLInputElement;
+  const receives = within(form).getByLabelText("Max receives") as HTMLInputElement;
+  expect([visibility.value, retention.value, receives.value]).toEqual(["60", "4", "5"]);   // the API's defaults
+  expect(document.getElementById(visibility.getAttribute("aria-describedby")!)!.textContent).toContain("0 to 43200 (12 h)");
+  expect(document.getElementById(retention.getAttribute("aria-describedby")!)!.textContent).toContain("1 to 14");
+  expect(document.getElementById(receives.getAttribute("aria-describedby")!)!.textContent).toContain("moves to the dead-letter queue (kept 14 days); 1 to 1000");
+
+  await user.type(within(form).getByLabelText("Name"), "jobs");
+  await user.click(fifo);
+  await user.clear(visibility);
+  await user.type(visibility, "300");
+  await user.clear(receives);
+  await user.type(receives, "0");
+  await user.clear(retention);
+  await user.type(retention, "15");
+  await user.click(within(form).getByRole("button", { name: "Add Queue (SQS)" }));
+  // refused here, each at its field, and the first one focused; nothing sent
+  const alertOf = (el: HTMLElement) => within(el.closest(".field") as HTMLElement).queryByRole("alert")?.textContent;
+  expect(alertOf(receives)).toBe("a whole number from 1 to 1000");
+  expect(alertOf(retention)).toBe("a whole number of days from 1 to 14");
+  expect(alertOf(visibility)).toBeUndefined();
+  expect(document.activeElement).toBe(retention);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.clear(receives);
+  await user.type(receives, "3");
+  await user.clear(retention);
+  await user.click(within(form).getByRole("button", { name: "Add Queue (SQS)" }));
+  expect((await within(fifo.closest(".field") as HTMLElement).findByRole("alert")).textContent).toBe("fifo: a FIFO queue's name ends in .fifo");
+  refuse = false;
+  await user.click(within(form).getByRole("button", { name: "Add Queue (SQS)" }));
+  await waitFor(() => expect(screen.queryByRole("form", { name: "Add a resource" })).toBeNull());
+  // a blank retention is left to the API's default; staging: not protected
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.body)[1]).toEqual({ name: "jobs", kind: "queue", environment: "staging",
+    deletion_protection: false, fifo: true, visibility_timeout_seconds: 300, max_receives: 3 });
+  const row = (await screen.findByText("jobs")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("Queue (SQS)");
+  expect(row.textContent).toContain("FIFO · hidden 5 min once received · kept 4 days · dead after 3 receives");
+  expect(row.textContent).toContain("gives JOBS_QUEUE_URL (its URL) to the services that link it");
+  expect(row.textContent).toContain("once available");
+});
+
+test("a queue's row shows its URL and links to its page; its Change dialog: the three timings, checked, only changes sent", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [jobs], next: null }],
+    "PATCH /v1/orgs/o/resources/res_q": () => [202, { ...jobs, status: "modifying" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  const row = (await screen.findByText("jobs")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q");
+  expect(within(row).getByRole("link", { name: "jobs" }).getAttribute("href")).toBe("/orgs/o/projects/p/resources/res_q");
+  await user.click(within(row).getByRole("button", { name: "Change jobs" }));
+  const dialog = screen.getByRole("dialog", { name: "Change jobs" });
+  expect(dialog.textContent).toContain("Its order stays as it was made (standard)");
+  expect(within(dialog).queryByRole("checkbox", { name: /FIFO/ })).toBeNull();
+  expect(within(dialog).queryByRole("button", { name: "Rotate credentials" })).toBeNull();
+  const save = within(dialog).getByRole("button", { name: "Save changes" }) as HTMLButtonElement;
+  expect(save.disabled).toBe(true);
+  const visibility = within(dialog).getByLabelText("Visibility timeout (s)");
+  expect(document.activeElement).toBe(visibility);
+  await user.clear(visibility);
+  await user.type(visibility, "50000");
+  expect(within(visibility.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe("a whole number of seconds from 0 to 43200");
+  expect(save.disabled).toBe(true);
+  await user.clear(visibility);
+  await user.type(visibility, "900");
+  await user.clear(within(dialog).getByLabelText("Max receives"));
+  await user.type(within(dialog).getByLabelText("Max receives"), "10");
+  await user.click(save);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.find((r) => r.method === "PATCH")!.body).toEqual({ visibility_timeout_seconds: 900, max_receives: 10 });
+});
+
+test("deleting a queue says its messages go with it", async () => {
+  fakeApi({ ...projectApi, "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [jobs], next: null }] });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete jobs" }));
+  const dialog = screen.getByRole("dialog", { name: "Delete jobs?" });
+  expect(dialog.textContent).toContain("The queue and its dead-letter queue go, with every message in them: nothing keeps a copy.");
+  expect(dialog.textContent).not.toContain("final snapshot");
+});

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
@@ -11,11 +11,11 @@ import { KindLabel, ResourceBadge } from "../components/ResourceBits";
 import { StatusChanges } from "../components/StatusBadge";
 import {
   BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
-  patchBody, resizeForm, resizeProblem, sizeChoices, sizeText, STORAGE_GB, usedText, withEnvironment, withKind,
-  type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
+  MAX_RECEIVES, patchBody, queueProblems, resizeForm, resizeProblem, RETENTION_DAYS, sizeChoices, sizeText, STORAGE_GB, usedText,
+  VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
 
-/** A project's managed resources (databases, caches, buckets, volumes) per environment: add, resize, delete. */
+/** A project's managed resources (databases, caches, buckets, volumes, queues) per environment: add, resize, delete. */
 export default function ResourcesPage() {
   const { org = "", project = "" } = useParams();
   const manage = useCan(org)("project.write");
@@ -41,7 +41,7 @@ export default function ResourcesPage() {
           ? <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
           : <p className="muted small">Owners and admins add, change and delete resources.</p>}
       </div>
-      <p className="muted">Databases, caches, buckets and volumes in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
+      <p className="muted">Databases, caches, buckets, volumes and queues in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
       {adding && (
         <AddResource org={org} project={project} environments={envNames.length ? envNames : ["production"]}
           initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
@@ -58,7 +58,7 @@ export default function ResourcesPage() {
       <ErrorNote error={resources.error} retry={() => void resources.refetch()} />
       {resources.data && groups.length === 0 && (
         <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
-          Add a PostgreSQL or MySQL database, a Redis cache, an S3 bucket or a volume (EFS) for files; link it to a service and its next deploy receives the connection, or mounts the volume.
+          Add a PostgreSQL or MySQL database, a Redis cache, an S3 bucket, a volume (EFS) for files or a queue (SQS) for work handed to a worker; link it to a service and its next deploy receives the connection, mounts the volume or gets the queue's URL.
         </Empty>
       )}
       <StatusChanges items={resources.data?.items} />
@@ -86,17 +86,12 @@ export default function ResourcesPage() {
 function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: boolean; onResize: () => void; onDelete: () => void }) {
   const endpoint = endpointText(r);
   const error = errorWords(r);
-  const mounted = KINDS[r.kind].mounted;
   return (
     <tr data-resource={r.name}>
       <td>
-        <strong>{r.name}</strong> <small className="muted"><KindLabel kind={r.kind} /></small>
+        <strong><Link to={r.id}>{r.name}</Link></strong> <small className="muted"><KindLabel kind={r.kind} /></small>
         {r.deletion_protection && <small className="muted"> · protected</small>}
-        <div className="muted small">
-          {mounted
-            ? <>mounted by the services that link it, at the path each gives; <span className="mono">{r.variable}</span> holds that path</>
-            : <>gives <span className="mono">{r.variable}</span> to the services that link it</>}
-        </div>
+        <div className="muted small"><GivesWords r={r} /></div>
         {error && <p className="reason">{error}</p>}
       </td>
       <td>
@@ -113,6 +108,14 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
       </td>
     </tr>
   );
+}
+
+/** What a linked service gets from the resource, in a line. */
+export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable"> }) {
+  const variable = <span className="mono">{r.variable}</span>;
+  if (KINDS[r.kind].mounted) return <>mounted by the services that link it, at the path each gives; {variable} holds that path</>;
+  if (KINDS[r.kind].queue) return <>gives {variable} (its URL) to the services that link it, to send or work on its messages</>;
+  return <>gives {variable} to the services that link it</>;
 }
 
 function useInvalidate(org: string, project: string) {
@@ -134,9 +137,18 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   const err = create.error instanceof ApiError ? create.error : null;
   const k = KINDS[form.kind];
   const set = (patch: Partial<ResourceForm>) => setForm((f) => ({ ...f, ...patch }));
-  const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection"];
-  const submit = (e: FormEvent) => { e.preventDefault(); create.mutate(); };
-  const ref = useFocusFirstError<HTMLFormElement>(create.error);
+  const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
+    ...(k.queue ? QUEUE_FIELDS : [])];
+  // a queue's timings are checked before sending (whole numbers in AWS's limits), at their fields
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const found = k.queue ? queueProblems(form) : {};
+    setLocal(found);
+    if (!Object.keys(found).length) create.mutate();
+  };
+  const fieldError = (f: string) => local[f] ?? err?.forField(f);
+  const ref = useFocusFirstError<HTMLFormElement>(create.error, Object.keys(local).length ? local : null);
   return (
     <form ref={ref} onSubmit={submit} className="card resource-form" aria-label="Add a resource" noValidate>
       <div className="row">
@@ -176,6 +188,12 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
           </Field>
         </div>
       )}
+      {k.queue && (
+        <>
+          <FifoBox checked={form.fifo} onChange={(fifo) => set({ fifo })} error={err?.forField("fifo")} />
+          <QueueFields form={form} set={set} error={fieldError} />
+        </>
+      )}
       {k.about && <p className="muted kind-about">{k.about}</p>}
       {form.kind !== "bucket" && (
         <label className="check">
@@ -206,15 +224,18 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
   });
   const err = patch.error instanceof ApiError ? patch.error : null;
   const k = KINDS[r.kind];
+  const timings = k.queue ? queueProblems(form) : {};
   const set = (p: Partial<ResizeForm>) => setForm((f) => ({ ...f, ...p }));
-  const fieldError = (f: string) => (problem?.field === f ? problem.message : err?.forField(f));
-  const onField = ["size", "storage_gb", "backup_retention_days"];
+  const fieldError = (f: string) => (problem?.field === f ? problem.message : timings[f] ?? err?.forField(f));
+  const onField = ["size", "storage_gb", "backup_retention_days", ...(k.queue ? QUEUE_FIELDS : [])];
   return (
     <Modal title={`Change ${r.name}`} onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); patch.mutate(); }} noValidate>
         <p className="muted"><KindLabel kind={r.kind} />{r.version ? ` ${r.version}` : ""} in {r.environment}.{" "}
           {k.mounted ? `A volume has no size to change: it grows with its files (${usedText(r)}).`
+            : k.queue ? `Its order stays as it was made (${r.fifo ? "FIFO" : "standard"}); new timings apply to its messages within a minute.`
             : "The engine and version stay; AWS applies a resize within minutes and the status says when it is done."}</p>
+        {k.queue && <QueueFields form={form} set={set} error={fieldError} />}
         {k.sizes.length > 0 && (
           <Field label={k.sizeLabel} error={fieldError("size")}>
             <select value={form.size} onChange={(e) => set({ size: e.target.value })}>
@@ -238,7 +259,7 @@ export function ResizeDialog({ org, project, r, onClose }: { org: string; projec
         </label>
         {err && !onField.some((f) => err.forField(f)) && <FormError error={err} />}
         <div className="actions">
-          <button className="primary" disabled={patch.isPending || !!problem || Object.keys(body).length === 0}>Save changes</button>
+          <button className="primary" disabled={patch.isPending || !!problem || Object.keys(timings).length > 0 || Object.keys(body).length === 0}>Save changes</button>
           <button type="button" onClick={onClose}>Cancel</button>
         </div>
       </form>
@@ -269,12 +290,16 @@ function RotateCredentials({ org, project, r, onDone }: { org: string; project: 
 
 /** Delete after typing the name. The API refuses while protection is on or a service links the
  * resource: its reason is shown as it is, since it says what to do. */
-export function DeleteDialog({ org, project, r, onClose }: { org: string; project: string; r: Resource; onClose: () => void }) {
+export function DeleteDialog({ org, project, r, onClose, onDeleted }: {
+  org: string; project: string; r: Resource; onClose: () => void;
+  /** after the API accepted the delete (the resource's own page goes back to the list); default: onClose */
+  onDeleted?: () => void;
+}) {
   const [typed, setTyped] = useState("");
   const invalidate = useInvalidate(org, project);
   const remove = useMutation({
     mutationFn: () => unwrap<Resource>(api.DELETE("/v1/orgs/{org}/resources/{res}", { params: { path: { org, res: r.id }, query: { confirm: typed } } })),
-    onSuccess: () => { invalidate(); onClose(); },
+    onSuccess: () => { invalidate(); (onDeleted ?? onClose)(); },
   });
   const err = remove.error instanceof ApiError ? remove.error : null;
   const k = KINDS[r.kind];
@@ -286,7 +311,9 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
             ? <li>Its data goes. AWS takes a <strong>final snapshot</strong> first, which stays in your account: a new resource can be restored from it.</li>
             : k.mounted
               ? <li><strong>Its files are deleted</strong> with the file system. Its daily backups stay in AWS Backup for <strong>35 days</strong>: a restore from one is done there.</li>
-              : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
+              : k.queue
+                ? <li>The queue and its dead-letter queue go, with <strong>every message in them</strong>: nothing keeps a copy.</li>
+                : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
           <li>It is refused while <strong>deletion protection</strong> is on (turn it off with Change) or while a <strong>service links</strong> it (unlink it on the service's Resources tab).</li>
         </ul>
         {r.deletion_protection && <p className="notice">{r.name} has deletion protection on.</p>}
@@ -301,5 +328,50 @@ export function DeleteDialog({ org, project, r, onClose }: { org: string; projec
         </div>
       </form>
     </Modal>
+  );
+}
+
+const QUEUE_FIELDS = ["fifo", "visibility_timeout_seconds", "retention_days", "max_receives"];
+
+/** A queue's order, chosen once: a box with its sentence (and the API's error) under it. */
+function FifoBox({ checked, onChange, error }: { checked: boolean; onChange: (v: boolean) => void; error: string | undefined }) {
+  const id = useId();
+  return (
+    <div className={"field" + (error ? " field-error" : "")}>
+      <label className="check">
+        <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} aria-invalid={error ? true : undefined}
+          aria-describedby={[`${id}-hint`, error ? `${id}-err` : ""].filter(Boolean).join(" ")} /> FIFO (first in, first out)
+      </label>
+      <small id={`${id}-hint`} className="hint">
+        Messages of one group are received in the order sent, each once; senders give a MessageGroupId. Fixed once the queue is made.
+        Unticked: a standard queue, about in order and at least once, with no limit on how fast it is sent to.
+      </small>
+      {error && <small id={`${id}-err`} className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+/** A queue's three timings, with AWS's limits in each hint; errors (checked here, or the API's) at their fields. */
+function QueueFields({ form, set, error }: {
+  form: QueueTimings; set: (p: Partial<QueueTimings>) => void; error: (field: string) => string | undefined;
+}) {
+  const input = (key: keyof QueueTimings) => (
+    <input value={form[key]} onChange={(e) => set({ [key]: e.target.value })} inputMode="numeric" autoComplete="off" />
+  );
+  return (
+    <div className="row">
+      <Field label="Visibility timeout (s)" error={error("visibility_timeout_seconds")}
+        hint={`How long a received message stays hidden from other consumers while one works on it; ${VISIBILITY_SECONDS[0]} to ${VISIBILITY_SECONDS[1]} (12 h). Longer than a message's work.`}>
+        {input("visibility")}
+      </Field>
+      <Field label="Retention (days)" error={error("retention_days")}
+        hint={`How long a message nobody received is kept; ${RETENTION_DAYS[0]} to ${RETENTION_DAYS[1]}.`}>
+        {input("retention")}
+      </Field>
+      <Field label="Max receives" error={error("max_receives")}
+        hint={`A message received this many times without being deleted moves to the dead-letter queue (kept 14 days); ${MAX_RECEIVES[0]} to ${MAX_RECEIVES[1]}.`}>
+        {input("receives")}
+      </Field>
+    </div>
   );
 }

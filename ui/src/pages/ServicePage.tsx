@@ -20,7 +20,7 @@ import { canarySettingWords } from "../components/CanaryPanel";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
 import { addressWords } from "../lib/addresses";
-import { scheduleWords as scalingWords } from "../lib/scaling";
+import { queueScalingWords, scheduleWords as scalingWords } from "../lib/scaling";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
 import { Settings } from "./service/Settings";
@@ -267,6 +267,9 @@ function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canRe
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.kind !== "cron" && !!s.autoscaling?.schedule?.length && (
         <div><dt>Scaling</dt><dd data-testid="scaling-schedule">on a schedule: {scalingWords(s.autoscaling.schedule)}</dd></div>
+      )}
+      {s.kind !== "cron" && s.autoscaling?.queue && (
+        <div><dt>Queue scaling</dt><dd data-testid="scaling-queue">about {queueScalingWords(s.autoscaling.queue)}</dd></div>
       )}
       {s.kind === "web" && s.redirect_aliases && !!s.aliases?.length && s.domain && (
         <div><dt>Aliases</dt><dd data-testid="redirect-aliases">{s.aliases.join(", ")} redirect{s.aliases.length === 1 ? "s" : ""} to {s.domain} (a 301, path and query kept)</dd></div>

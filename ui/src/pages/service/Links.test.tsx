@@ -206,3 +206,65 @@ test("link a bucket read-only: no path; the table says read-only, or read and wr
   expect((within(table).getByText("S3_BUCKET").closest("tr") as HTMLElement).querySelector(".link-access")?.textContent).toBe("read-only");
   expect((within(table).getByText("DATABASE_URL").closest("tr") as HTMLElement).querySelector(".link-access")).toBeNull();
 });
+
+// A queue as the API answers it (tests/resources/test_queues.py): its URL is its endpoint.
+const jobs: Resource = { ...db, id: "res_5", name: "jobs", kind: "queue", size: null, version: null, storage_gb: null,
+  backup_retention_days: null, deletion_protection: false, variable: "JOBS_QUEUE_URL", fifo: false, visibility_timeout_seconds: 60,
+  retention_days: 4, max_receives: 5, endpoint: { address: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q", port: null } };
+
+test("link a queue send-only: a Send only box explained instead of a path or read-only; the table says send only", async () => {
+  let links: ResourceLink[] = [{ resource_id: "res_1", resource: "main", kind: "postgres", variable: "DATABASE_URL", status: "available", created: "" }];
+  let refuse = true;
+  const calls = fakeApi(linksTab({
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [db, files, jobs], next: null }],
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: links }],
+    "PUT /v1/orgs/o/services/s/links/res_5": () => {
+      if (refuse) return [422, { error: { code: "invalid", field: "send_only", message: "only a queue link can be send-only; 'jobs' is a bucket" } }];
+      links = [...links, { resource_id: "res_5", resource: "jobs", kind: "queue", variable: "JOBS_QUEUE_URL", status: "available", created: "", send_only: true }];
+      return [200, { ...links[1], redeploy: "deploy the service to apply" }];
+    },
+  }));
+  const user = renderLinks();
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  expect(within(form).queryByRole("checkbox", { name: "Send only" })).toBeNull();   // not for a bucket
+  await user.selectOptions(within(form).getByLabelText("Resource to link"), "res_5");
+  expect(within(form).queryByLabelText("Mount path")).toBeNull();
+  expect(within(form).queryByRole("checkbox", { name: "Read-only" })).toBeNull();
+  const variable = within(form).getByLabelText("Variable (optional)");
+  expect(variable.getAttribute("placeholder")).toBe("JOBS_QUEUE_URL");
+  expect(document.getElementById(variable.getAttribute("aria-describedby")!)!.textContent).toBe("Default JOBS_QUEUE_URL (it holds the queue's URL).");
+  const sendOnly = within(form).getByRole("checkbox", { name: "Send only" }) as HTMLInputElement;
+  expect(sendOnly.checked).toBe(false);
+  expect(document.getElementById(sendOnly.getAttribute("aria-describedby")!)!.textContent)
+    .toBe("Its tasks may send messages but not receive them: for a web service handing work to a worker.");
+  await user.click(sendOnly);
+  await user.click(within(form).getByRole("button", { name: "Link" }));
+  // the API's 422 on send_only, at the box (described by it)
+  const said = await within(sendOnly.closest(".link-read-only") as HTMLElement).findByRole("alert");
+  expect(said.textContent).toBe("only a queue link can be send-only; 'jobs' is a bucket");
+  expect(sendOnly.getAttribute("aria-invalid")).toBe("true");
+  expect(sendOnly.getAttribute("aria-describedby")).toContain(said.id);
+
+  refuse = false;
+  await user.click(within(form).getByRole("button", { name: "Link" }));
+  expect((await screen.findByText(/^Linked jobs/)).textContent).toBe("Linked jobs: the next deploy gives web JOBS_QUEUE_URL (send only).");
+  expect(calls.filter((r) => r.method === "PUT").map((r) => r.body)).toEqual([{ send_only: true }, { send_only: true }]);
+  const table = screen.getByRole("table", { name: "Linked resources" });
+  await waitFor(() => expect(within(table).getByText("JOBS_QUEUE_URL")).toBeTruthy());
+  expect((within(table).getByText("JOBS_QUEUE_URL").closest("tr") as HTMLElement).querySelector(".link-access")?.textContent).toBe("send only");
+  expect((within(table).getByText("DATABASE_URL").closest("tr") as HTMLElement).querySelector(".link-access")).toBeNull();
+});
+
+test("a queue linked to work on its messages (the box left unticked): send_only false, said as send, receive and delete", async () => {
+  const calls = fakeApi(linksTab({
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [jobs], next: null }],
+    "PUT /v1/orgs/o/services/s/links/res_5": () => [200, { resource_id: "res_5", resource: "jobs", kind: "queue", variable: "WORK_URL",
+      status: "available", created: "", send_only: false, redeploy: "deploy the service to apply" }],
+  }));
+  const user = renderLinks();
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  await user.type(within(form).getByLabelText("Variable (optional)"), "work_url");
+  await user.click(within(form).getByRole("button", { name: "Link" }));
+  expect((await screen.findByText(/^Linked jobs/)).textContent).toBe("Linked jobs: the next deploy gives web WORK_URL (send, receive and delete).");
+  expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ variable: "WORK_URL", send_only: false });
+});

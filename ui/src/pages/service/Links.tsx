@@ -13,7 +13,8 @@ import { accessText, KINDS, linkBody, linkedWords, mountPathProblem, type LinkFo
 /** The resources a service links, by the variable each gives it: link one of the environment's,
  * unlink. Values are never shown: the API never returns them (they reach the containers from
  * Secrets Manager at the next deploy). A volume is mounted at the link's path (its variable holds
- * that path); a volume or a bucket may be linked read-only. */
+ * that path); a volume or a bucket may be linked read-only; a queue gives its URL, and may be linked
+ * send-only (a web service handing work to a worker). */
 export function Links({ org, service }: { org: string; service: Service }) {
   const links = useLinks(org, service.id);
   const write = useCan(org)("service.write");
@@ -34,7 +35,7 @@ export function Links({ org, service }: { org: string; service: Service }) {
       <h2 id="links-h">Linked resources</h2>
       <p className="muted">
         A linked resource gives this service its connection as a secret variable ({service.environment ?? "its environment"}'s resources only);
-        a volume is mounted at the path you give, and its variable holds that path.
+        a volume is mounted at the path you give, and its variable holds that path; a queue gives its URL.
         {" "}<strong>The next deploy applies a link or an unlink.</strong> Values are never shown here.
       </p>
       {links.isPending && <Loading what="links" />}
@@ -42,7 +43,7 @@ export function Links({ org, service }: { org: string; service: Service }) {
       <ErrorNote error={unlink.error} />
       {links.data && items.length === 0 && (
         <Empty title="No linked resources">
-          Link a database, cache, bucket or volume below, or add one on the project's <Link to={`/orgs/${org}/projects/${service.project_id}/resources`}>Resources</Link> page.
+          Link a database, cache, bucket, volume or queue below, or add one on the project's <Link to={`/orgs/${org}/projects/${service.project_id}/resources`}>Resources</Link> page.
         </Empty>
       )}
       {items.length > 0 && (
@@ -72,8 +73,9 @@ export function Links({ org, service }: { org: string; service: Service }) {
   );
 }
 
-/** Under the resource's name: a volume's mount path and whether a volume or bucket is read-only
- * (a line of its own, not a column: the table fits a phone). Nothing for a database or cache. */
+/** Under the resource's name: a volume's mount path, whether a volume or bucket is read-only, and
+ * whether a queue is send-only (a line of its own, not a column: the table fits a phone). Nothing
+ * for a database or cache. */
 function Access({ l }: { l: ResourceLink }) {
   const text = accessText(l);
   if (!text) return null;
@@ -85,7 +87,7 @@ function Access({ l }: { l: ResourceLink }) {
   );
 }
 
-const EMPTY: LinkFields = { variable: "", path: "", readOnly: false };
+const EMPTY: LinkFields = { variable: "", path: "", readOnly: false, sendOnly: false };
 
 function LinkForm({ org, service, linked, onLinked }: {
   org: string; service: Service; linked: ResourceLink[]; onLinked: (message: string) => void;
@@ -127,8 +129,11 @@ function LinkForm({ org, service, linked, onLinked }: {
   };
   const readOnlyId = useId();
   const readOnlyError = err?.forField("read_only");
+  const sendOnlyId = useId();
+  const sendOnlyError = err?.forField("send_only");
   // the fields shown: an error for one of them is shown there, any other under the form
-  const onField = ["resource", "variable", ...(kind?.mounted ? ["path"] : []), ...(kind?.readOnlyLinks ? ["read_only"] : [])];
+  const onField = ["resource", "variable", ...(kind?.mounted ? ["path"] : []), ...(kind?.readOnlyLinks ? ["read_only"] : []),
+    ...(kind?.queue ? ["send_only"] : [])];
   if (resources.isPending && service.environment_id) return <Loading what="the environment's resources" />;
   if (offered.length === 0)
     return (
@@ -150,7 +155,8 @@ function LinkForm({ org, service, linked, onLinked }: {
             autoComplete="off" required aria-required="true" />
         </Field>
       )}
-      <Field label="Variable (optional)" hint={`Default ${chosen?.variable ?? "DATABASE_URL"}${kind?.mounted ? " (it holds the mount path)" : ""}.`} error={err?.forField("variable")}>
+      <Field label="Variable (optional)" error={err?.forField("variable")}
+        hint={`Default ${chosen?.variable ?? "DATABASE_URL"}${kind?.mounted ? " (it holds the mount path)" : kind?.queue ? " (it holds the queue's URL)" : ""}.`}>
         <input value={form.variable} onChange={(e) => set({ variable: e.target.value.toUpperCase() })} placeholder={chosen?.variable} className="mono" autoComplete="off" />
       </Field>
       {kind?.readOnlyLinks && (
@@ -165,6 +171,20 @@ function LinkForm({ org, service, linked, onLinked }: {
             {kind.mounted ? "Mounted read-only: its tasks cannot write to it." : "Its tasks may only read and list objects."}
           </small>
           {readOnlyError && <small id={`${readOnlyId}-err`} className="error" role="alert">{readOnlyError}</small>}
+        </div>
+      )}
+      {kind?.queue && (
+        <div className="link-read-only">
+          <label className="check">
+            <input type="checkbox" checked={form.sendOnly} onChange={(e) => set({ sendOnly: e.target.checked })}
+              aria-invalid={sendOnlyError ? true : undefined}
+              aria-describedby={[`${sendOnlyId}-hint`, sendOnlyError ? `${sendOnlyId}-err` : ""].filter(Boolean).join(" ")} />
+            Send only
+          </label>
+          <small id={`${sendOnlyId}-hint`} className="hint">
+            Its tasks may send messages but not receive them: for a web service handing work to a worker.
+          </small>
+          {sendOnlyError && <small id={`${sendOnlyId}-err`} className="error" role="alert">{sendOnlyError}</small>}
         </div>
       )}
       <button className="primary" disabled={put.isPending || !chosen}>Link</button>

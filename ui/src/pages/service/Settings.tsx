@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
 import { keys, useCan, useEnvironment } from "../../api/queries";
+import { useLinks } from "../../api/resources";
 import { DeleteByName } from "../../components/DeleteByName";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { EnvEditor } from "./EnvEditor";
@@ -15,6 +16,9 @@ export function Settings({ org, service, only }: { org: string; service: Service
   const readOnly = !useCan(org)("service.write");
   // its environment (read by the service page too): the client addresses it inherits without a list of its own
   const environment = useEnvironment(org, service.project_id, service.environment_id ?? service.environment ?? "");
+  // the queues it links: a web or worker service may scale on one's backlog
+  const links = useLinks(org, service.id, service.kind !== "cron" && only !== "env");
+  const queues = links.data?.items.filter((l) => l.kind === "queue" && l.resource).map((l) => l.resource!);
   const patch = useMutation({
     mutationFn: (body: ServicePatch) =>
       unwrap<Service>(api.PATCH("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } }, body })),
@@ -35,15 +39,17 @@ export function Settings({ org, service, only }: { org: string; service: Service
       // a setting the form no longer gives is removed: null, or [] for the addresses (everyone)
       if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) body[k] = after[k] ?? (k === "allowed_ips" ? [] : null);
     }
-    // a PATCH changes the autoscaling fields it names: a schedule emptied is sent as [] (left out, it would stay)
-    const scaling = body.autoscaling as { schedule?: unknown[] } | null | undefined;
+    // a PATCH changes the autoscaling fields it names: a schedule emptied is sent as [] and a queue
+    // no longer scaled on as null (left out, either would stay)
+    const scaling = body.autoscaling as { schedule?: unknown[]; queue?: unknown } | null | undefined;
     if (scaling && !scaling.schedule && before.autoscaling?.schedule?.length) body.autoscaling = { ...scaling, schedule: [] };
+    if (scaling && !scaling.queue && before.autoscaling?.queue) body.autoscaling = { ...(body.autoscaling as object), queue: null };
     patch.mutate(body as ServicePatch);
   };
   return (
     <div className="narrow">
       <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly}
-        environments={environment.data ? [environment.data] : undefined} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
+        environments={environment.data ? [environment.data] : undefined} queues={queues} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
       {!readOnly && service.status !== "deleting" && <DeleteService org={org} service={service} />}
     </div>

@@ -1,0 +1,187 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { makeQueryClient, routes } from "../App";
+import { session } from "../api/client";
+import type { QueueMessages, Redrive, Resource } from "../lib/resources";
+import { fakeApi, me, type Answer } from "../test/fakeApi";
+
+// A queue as chalicelib/resources/service.py public() answers it (tests/resources/test_queues.py).
+const jobs: Resource = {
+  id: "res_q", org_id: "o", project_id: "p", environment_id: "env_p", environment: "production", name: "jobs", kind: "queue",
+  size: null, version: null, storage_gb: null, backup_retention_days: null, deletion_protection: false, status: "available",
+  reason: "queue jobs is available", last_error: null, variable: "JOBS_QUEUE_URL", created: "2026-11-28T10:00:00Z",
+  updated: "2026-11-28T10:00:00Z", where: { account: "123456789012", region: "us-east-1" },
+  fifo: false, visibility_timeout_seconds: 60, retention_days: 4, max_receives: 2,
+  endpoint: { address: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q", port: null },
+  dead_letter_queue: "https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q-dlq",
+};
+
+const role = (name: string): Answer => () => [200, { user: { id: "u", email: "a@b.c" }, organizations: [{ id: "o", name: "Acme", role: name }] }];
+
+function pageApi(over: Record<string, Answer> = {}): Record<string, Answer> {
+  return {
+    "GET /v1/me": me,
+    "GET /v1/health": () => [200, { mode: "sandbox" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/resources/res_q": () => [200, jobs],
+    ...over,
+  };
+}
+
+function renderAt(path = "/orgs/o/projects/p/resources/res_q") {
+  session.set("t");
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={router} /></QueryClientProvider>);
+  return router;
+}
+
+const counts = (c: Partial<QueueMessages> = {}): QueueMessages => ({ visible: 4, in_flight: 1, delayed: 0, dead: 3, redrive: null, ...c });
+const shown = (key: string) => document.querySelector(`[data-count=${key}] .count`)?.textContent;
+
+test("a queue's page: its settings, URL and dead-letter queue, and the messages now with a Refresh", async () => {
+  let reads = 0;
+  fakeApi(pageApi({ "GET /v1/orgs/o/resources/res_q/messages": () => { reads += 1; return [200, counts({ visible: 3 + reads })]; } }));
+  renderAt();
+  const user = userEvent.setup();
+  expect((await screen.findByRole("heading", { level: 1 })).textContent).toBe("jobs available");
+  const crumbs = screen.getByRole("navigation", { name: "Breadcrumb" });
+  expect(within(crumbs).getByRole("link", { name: "Resources" }).getAttribute("href")).toBe("/orgs/o/projects/p/resources");
+  const summary = screen.getByTestId("resource-summary");
+  for (const text of ["standard: about in order, at least once", "1 min: a received message stays hidden", "4 days: how long a message",
+    "2 receives: then a message not deleted goes to the dead-letter queue", "JOBS_QUEUE_URL", "account 123456789012, us-east-1"])
+    expect(summary.textContent, text).toContain(text);
+  expect(screen.getByTestId("resource-address").textContent).toBe("https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q");
+  expect(screen.getByTestId("dead-letter-queue").textContent).toBe("https://sqs.us-east-1.amazonaws.com/123456789012/launchbay-q-dlq");
+
+  const messages = screen.getByRole("region", { name: "Messages" });
+  await waitFor(() => expect(shown("visible")).toBe("4"));
+  expect([shown("in_flight"), shown("delayed"), shown("dead")]).toEqual(["1", "0", "3"]);
+  expect(within(messages).getByText("Waiting").closest("div")!.textContent).toContain("ready to be received");
+  expect(within(messages).getByText("Dead").closest("div")!.textContent).toContain("in the dead-letter queue");
+  expect(messages.textContent).toMatch(/As SQS counts them \(approximately: a count can lag a minute\), read at \d\d:\d\d:\d\d\./);
+  await user.click(within(messages).getByRole("button", { name: "Refresh" }));
+  await waitFor(() => expect(shown("visible")).toBe("5"));
+  expect(reads).toBe(2);
+  await new Promise((r) => setTimeout(r, 2500));   // nothing moving: no reads by themselves
+  expect(reads).toBe(2);
+});
+
+test("move dead letters back: asked first, then the move followed every 2 s until done, and said", async () => {
+  const started: Redrive = { status: "moving", moved: 0, left: 3, requested: "2026-11-28T10:00:00Z", by: "a@b.c" };
+  let state: QueueMessages = counts();
+  let reads = 0;
+  const calls = fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => {
+      reads += 1;
+      // the worker finishes after two reads of the move
+      if (state.redrive?.status === "moving" && reads >= 4) state = { ...state, visible: 7, dead: 0, redrive: { ...started, status: "done", moved: 3, left: 0, finished: "2026-11-28T10:00:04Z" } };
+      return [200, state];
+    },
+    "POST /v1/orgs/o/resources/res_q/redrive": () => { state = { ...state, redrive: started }; return [202, started]; },
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  const move = await screen.findByRole("button", { name: "Move dead letters back" });
+  await user.click(move);
+  const dialog = screen.getByRole("dialog", { name: "Move 3 dead letters back to jobs?" });
+  expect(dialog.textContent).toContain("Each goes back to the queue as a new message, with its body and attributes");
+  expect(dialog.textContent).toContain("after 2 receives without being deleted it dies again. Fix what made them fail first.");
+  expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "Move them back" }));
+  await user.keyboard("{Escape}");   // no: nothing sent, focus back
+  expect(screen.queryByRole("dialog")).toBeNull();
+  expect(document.activeElement).toBe(move);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.click(move);
+  await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Move them back" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  const said = screen.getByTestId("redrive");
+  expect(said.getAttribute("role")).toBe("status");
+  expect(said.textContent).toBe("Moving dead letters back to the queue: 0 moved, about 3 left (asked by a@b.c).");
+  expect((screen.getByRole("button", { name: "Move dead letters back" }) as HTMLButtonElement).disabled).toBe(true);   // one at a time
+  await waitFor(() => expect(said.textContent).toMatch(/^Moved 3 dead letters back to the queue at \d\d:\d\d:\d\d \(asked by a@b\.c\)\.$/), { timeout: 8000 });
+  expect(shown("visible")).toBe("7");
+  expect(shown("dead")).toBe("0");
+  expect(screen.queryByRole("button", { name: "Move dead letters back" })).toBeNull();   // nothing dead any more
+  const after = reads;
+  await new Promise((r) => setTimeout(r, 2500));   // done: the reads stop
+  expect(reads).toBe(after);
+});
+
+test("a refused move shows the API's reason in the dialog, and the counts are read again", async () => {
+  let reads = 0;
+  fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => { reads += 1; return [200, counts({ dead: reads > 1 ? 0 : 3 })]; },
+    "POST /v1/orgs/o/resources/res_q/redrive": () =>
+      [409, { error: { code: "conflict", message: "the dead-letter queue is empty: nothing to move back", field: "redrive" } }],
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Move dead letters back" }));
+  const dialog = screen.getByRole("dialog");
+  await user.click(within(dialog).getByRole("button", { name: "Move them back" }));
+  const refusal = await within(dialog).findByRole("alert");
+  expect(refusal.textContent).toBe("the dead-letter queue is empty: nothing to move back");
+  expect(refusal.getAttribute("data-refusal")).toBe("redrive");
+  await waitFor(() => expect(shown("dead")).toBe("0"));
+});
+
+test("a failed move is said with its reason; a viewer sees the counts and no button; a failed read offers Try again", async () => {
+  const failed: Redrive = { status: "failed", moved: 10, left: 5, requested: "", by: "a@b.c", error: "AccessDenied: no sqs:SendMessage" };
+  fakeApi(pageApi({
+    "GET /v1/me": role("viewer"),
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 5, redrive: failed })],
+  }));
+  renderAt();
+  await waitFor(() => expect(shown("dead")).toBe("5"));
+  expect(screen.getByTestId("redrive").textContent).toBe(
+    "Moving dead letters back failed after 10 moved: AccessDenied: no sqs:SendMessage. About 5 still in the dead-letter queue; try again once the cause is fixed.");
+  expect(screen.queryByRole("button", { name: "Move dead letters back" })).toBeNull();
+  expect(screen.getByText("Developers and up can move the dead letters back to the queue.")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Change" })).toBeNull();
+  expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+});
+
+test("the messages are read once the queue is available; a read the API refuses is shown with Try again", async () => {
+  let resource: Resource = { ...jobs, status: "creating", reason: "queued", endpoint: null, dead_letter_queue: null };
+  let refuse = true;
+  const calls = fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q": () => [200, resource],
+    "GET /v1/orgs/o/resources/res_q/messages": () => refuse
+      ? [409, { error: { code: "conflict", message: "the queue is gone from AWS (deleted outside Launchbay?)", field: "resource" } }]
+      : [200, counts()],
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  expect(await screen.findByText("The counts are read from SQS once the queue is available.")).toBeTruthy();
+  expect(screen.getByTestId("resource-address").textContent).toBe("once available");
+  expect(screen.getByTestId("dead-letter-queue").textContent).toBe("once available");
+  expect(calls.filter((c) => c.path.endsWith("/messages"))).toHaveLength(0);
+  resource = jobs;   // the page polls a busy resource every 2 s
+  const messages = screen.getByRole("region", { name: "Messages" });
+  expect((await within(messages).findByRole("alert", {}, { timeout: 5000 })).textContent).toBe(
+    "the queue is gone from AWS (deleted outside Launchbay?) Try again");
+  refuse = false;
+  await user.click(within(messages).getByRole("button", { name: "Try again" }));
+  await waitFor(() => expect(shown("visible")).toBe("4"));
+});
+
+test("Delete from the queue's page goes back to the list once the API accepted it", async () => {
+  const calls = fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 0 })],
+    "DELETE /v1/orgs/o/resources/res_q": () => [202, { ...jobs, status: "deleting" }],
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [{ ...jobs, status: "deleting" }], next: null }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [{ id: "env_p", name: "production" }], next: null }],
+  }));
+  const router = renderAt();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete" }));
+  const dialog = screen.getByRole("dialog", { name: "Delete jobs?" });
+  await user.type(within(dialog).getByLabelText("Type jobs to confirm"), "jobs");
+  await user.click(within(dialog).getByRole("button", { name: "Delete jobs" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/projects/p/resources"));
+  expect(new URL(calls.find((c) => c.method === "DELETE")!.url).searchParams.get("confirm")).toBe("jobs");
+  expect(await screen.findByRole("heading", { level: 1, name: "Resources" })).toBeTruthy();
+});

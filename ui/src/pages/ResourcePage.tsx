@@ -1,0 +1,191 @@
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, unwrap } from "../api/client";
+import { useCan, useProject } from "../api/queries";
+import { resourceKeys, useQueueMessages, useResource } from "../api/resources";
+import { ErrorNote, Loading, PageError } from "../components/Empty";
+import { ConfirmDialog } from "../components/GitBits";
+import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { StatusChanges } from "../components/StatusBadge";
+import { clock } from "../lib/format";
+import {
+  canMoveBack, countable, deadLetters, endpointText, errorWords, isBusy, KINDS, moving, plural, redriveWords, secondsText, sizeText,
+  type QueueMessages, type Redrive, type Resource,
+} from "../lib/resources";
+import { DeleteDialog, GivesWords, ResizeDialog } from "./Resources";
+
+/** One resource: what it is, where it answers, what a linked service gets; Change and Delete as on
+ * the list. A queue also shows its settings, its dead-letter queue and its messages now, and moves
+ * its dead letters back. */
+export default function ResourcePage() {
+  const { org = "", project = "", res = "" } = useParams();
+  const can = useCan(org);
+  const proj = useProject(org, project);
+  const resource = useResource(org, project, res);
+  const navigate = useNavigate();
+  const [open, setOpen] = useState<"change" | "delete" | null>(null);
+  const list = `/orgs/${org}/projects/${project}/resources`;
+  const crumbs = (name: string) => (
+    <nav className="crumbs" aria-label="Breadcrumb">
+      <Link to={`/orgs/${org}`}>Projects</Link> / <Link to={`/orgs/${org}/projects/${project}`}>{proj.data?.name ?? "…"}</Link> /{" "}
+      <Link to={list}>Resources</Link> / <span>{name}</span>
+    </nav>
+  );
+  if (resource.isPending) return <Loading what="resource" />;
+  const r = resource.data;
+  if (!r) return <PageError title="Cannot show this resource" error={resource.error} retry={() => void resource.refetch()} />;
+  const k = KINDS[r.kind];
+  const manage = can("project.write");
+  return (
+    <section>
+      {crumbs(r.name)}
+      <div className="heading">
+        <h1>{r.name} <ResourceBadge status={r.status} /></h1>
+        {manage && (
+          <div className="actions">
+            <button onClick={() => setOpen("change")} disabled={r.status !== "available"} aria-haspopup="dialog">Change</button>
+            <button className="danger" onClick={() => setOpen("delete")} disabled={r.status === "deleting"} aria-haspopup="dialog">Delete</button>
+          </div>
+        )}
+      </div>
+      <StatusChanges items={[r]} />
+      <p className="muted"><KindLabel kind={r.kind} /> in {r.environment}: <GivesWords r={r} />.</p>
+      {k.about && <p className="muted kind-about">{k.about}</p>}
+      <Summary r={r} />
+      {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} />}
+      {open === "change" && <ResizeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
+      {open === "delete" && (
+        <DeleteDialog org={org} project={project} r={r} onClose={() => setOpen(null)} onDeleted={() => void navigate(list)} />
+      )}
+    </section>
+  );
+}
+
+function Summary({ r }: { r: Resource }) {
+  const k = KINDS[r.kind];
+  const error = errorWords(r);
+  const address = endpointText(r);
+  return (
+    <dl className="summary" data-testid="resource-summary">
+      <div><dt>Kind</dt><dd><KindLabel kind={r.kind} /></dd></div>
+      <div><dt>Environment</dt><dd>{r.environment}</dd></div>
+      {k.queue ? (
+        <>
+          <div><dt>Order</dt><dd>{r.fifo ? "FIFO: in order within a message group, each received once" : "standard: about in order, at least once"}</dd></div>
+          {r.visibility_timeout_seconds != null && (
+            <div><dt>Visibility timeout</dt><dd>{secondsText(r.visibility_timeout_seconds)}: a received message stays hidden from other consumers this long</dd></div>
+          )}
+          {r.retention_days != null && <div><dt>Retention</dt><dd>{plural(r.retention_days, "day")}: how long a message nobody received is kept</dd></div>}
+          {r.max_receives != null && (
+            <div><dt>Max receives</dt><dd>{plural(r.max_receives, "receive")}: then a message not deleted goes to the dead-letter queue</dd></div>
+          )}
+        </>
+      ) : (
+        <div><dt>{k.mounted ? "Holds" : "Size"}</dt><dd>{sizeText(r) || "—"}</dd></div>
+      )}
+      <div><dt>Variable</dt><dd className="mono">{r.variable}</dd></div>
+      <div><dt>Deletion protection</dt><dd>{r.deletion_protection ? "on" : "off"}</dd></div>
+      {r.where?.region && <div><dt>Where</dt><dd>{r.where.account ? `account ${r.where.account}, ` : ""}{r.where.region}</dd></div>}
+      {isBusy(r.status) && r.reason && <div className="pending"><dt>Now</dt><dd>{r.reason}</dd></div>}
+      <div className="wide">
+        <dt>{k.queue ? "Queue URL" : k.mounted ? "File system" : "Endpoint"}</dt>
+        <dd className="mono" data-testid="resource-address">{address ?? (r.status === "available" ? "—" : "once available")}</dd>
+      </div>
+      {k.queue && (
+        <div className="wide">
+          <dt>Dead-letter queue</dt>
+          <dd>
+            <span className="mono" data-testid="dead-letter-queue">{r.dead_letter_queue ?? (r.status === "available" ? "—" : "once available")}</span>
+            <div className="muted">where a message goes after {r.max_receives != null ? plural(r.max_receives, "receive") : "its receives"} without being deleted; kept 14 days</div>
+          </dd>
+        </div>
+      )}
+      {error && <div className="bad wide"><dt>Last error</dt><dd>{error}</dd></div>}
+    </dl>
+  );
+}
+
+const COUNTS: [keyof Omit<QueueMessages, "redrive">, string, string][] = [
+  ["visible", "Waiting", "ready to be received"],
+  ["in_flight", "In flight", "received, not deleted yet: being worked on"],
+  ["delayed", "Delayed", "sent with a delay, not yet visible"],
+  ["dead", "Dead", "in the dead-letter queue"],
+];
+
+/** A queue's messages now (SQS's approximate counts), read again on Refresh and every 2 s while
+ * dead letters are moved back; the move itself (developers and up), asked first. */
+function Messages({ org, r, canRedrive }: { org: string; r: Resource; canRedrive: boolean }) {
+  const qc = useQueryClient();
+  const messages = useQueueMessages(org, r);
+  const [asking, setAsking] = useState(false);
+  const m = messages.data;
+  const redrive = useMutation({
+    mutationFn: () => unwrap<Redrive>(api.POST("/v1/orgs/{org}/resources/{res}/redrive", { params: { path: { org, res: r.id } } })),
+    onSuccess: (started) => {
+      // the answer is the move under way: follow it at once (polled while moving)
+      qc.setQueryData<QueueMessages>(resourceKeys.messages(org, r.id), (old) => (old ? { ...old, redrive: started } : old));
+      void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) });
+      setAsking(false);
+    },
+    // a 409 (nothing to move, or a move already running) changes what the counts say: read them again
+    onError: () => void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) }),
+  });
+  const refused = redrive.error instanceof ApiError ? redrive.error : null;
+  const words = redriveWords(m?.redrive, (iso) => clock(iso));
+  return (
+    <section aria-labelledby="messages-h" className="queue-messages">
+      <div className="heading">
+        <h2 id="messages-h">Messages</h2>
+        {countable(r) && (
+          <button type="button" onClick={() => void messages.refetch()} disabled={messages.isFetching}>
+            {messages.isFetching ? "Reading…" : "Refresh"}
+          </button>
+        )}
+      </div>
+      {!countable(r) && <p className="muted">The counts are read from SQS once the queue is available.</p>}
+      {countable(r) && messages.isPending && <Loading what="messages" />}
+      <ErrorNote error={messages.error} retry={() => void messages.refetch()} />
+      {m && (
+        <>
+          <dl className="summary counts">
+            {COUNTS.map(([key, label, what]) => (
+              <div key={key} data-count={key} className={key === "dead" && (m.dead ?? 0) > 0 ? "bad" : undefined}>
+                <dt>{label}</dt>
+                <dd><strong className="count">{m[key] ?? "—"}</strong> <span className="muted small">{what}</span></dd>
+              </div>
+            ))}
+          </dl>
+          <p className="muted small">
+            As SQS counts them (approximately: a count can lag a minute){messages.dataUpdatedAt ? `, read at ${clock(new Date(messages.dataUpdatedAt).toISOString())}` : ""}.
+          </p>
+        </>
+      )}
+      {/* the move's progress and its end are said as they change */}
+      <p role="status" className={m?.redrive?.status === "failed" ? "reason redrive" : "redrive"} data-testid="redrive">{words}</p>
+      {m && (m.dead ?? 0) > 0 && (canRedrive ? (
+        <p>
+          <button type="button" onClick={() => { redrive.reset(); setAsking(true); }} disabled={!canMoveBack(m)} aria-haspopup="dialog"
+            title={moving(m) ? "A move is under way" : undefined}>
+            Move dead letters back
+          </button>
+        </p>
+      ) : (
+        <p className="muted small">Developers and up can move the dead letters back to the queue.</p>
+      ))}
+      {asking && m && (
+        <ConfirmDialog title={`Move ${deadLetters(m.dead ?? 0)} back to ${r.name}?`} confirm={redrive.isPending ? "Moving…" : "Move them back"}
+          onConfirm={() => redrive.mutate()} onClose={() => setAsking(false)} pending={redrive.isPending}>
+          <p>
+            Each goes back to the queue as a new message, with its body and attributes{r.fifo ? " and its message group" : ""}, and is
+            received again from there: after {r.max_receives != null ? plural(r.max_receives, "receive") : "its receives"} without being
+            deleted it dies again. Fix what made them fail first.
+          </p>
+          <p className="muted">The worker moves a thousand at a time; this page follows it.</p>
+          {refused && <p className="form-error" role="alert" data-refusal={refused.field ?? ""}>{refused.message}</p>}
+          {redrive.error && !refused && <ErrorNote error={redrive.error} />}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
