@@ -229,7 +229,10 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
     for key in ("health_check", "autoscaling", "auto_rollback", "canary"):
-        if changes.get(key) is not None:   # the fields given change, the others stay as they were
+        if changes.get(key) is not None and current.get(key) is None and key == "autoscaling" \
+                and changes[key] and not any(changes[key].values()):
+            del changes[key]   # {"queue": null} or {"schedule": []} takes away what is not there: no setting made
+        elif changes.get(key) is not None:   # the fields given change, the others stay as they were
             changes[key] = _merged_setting(key, current.get(key), changes[key])
     merged = {**current, **changes}
     if current["kind"] != "web" and current.get("port") and "port" not in changes:

@@ -340,3 +340,12 @@ def test_purging_waiting_messages_or_dead_letters_needs_the_name_and_an_admin(ma
     assert org.call("GET", f"/resources/{made['id']}/messages")[1]["dead"] == 0
     events = [e for e in org.call("GET", "/audit")[1]["items"] if e["action"] == "resource.purge"]
     assert sorted(e["details"]["messages"] for e in events) == [1, 4]
+
+
+def test_taking_queue_scaling_from_a_service_without_autoscaling_sets_none(make_org):
+    org = make_org()
+    worker = org.service(name="worker", kind="worker", min_instances=1, max_instances=3)
+    assert worker.get("autoscaling") is None
+    for body in ({"queue": None}, {"schedule": []}):
+        status, out = org.call("PATCH", f"/services/{worker['id']}", {"autoscaling": body})
+        assert status == 200 and out.get("autoscaling") is None, out
