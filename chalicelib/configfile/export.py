@@ -72,6 +72,8 @@ def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, A
             continue
         if field == "canary":   # unset limits, an empty ramp and no baseline say nothing
             value = {k: v for k, v in value.items() if v not in (None, [], False)}
+        elif field == "autoscaling":   # a PATCH stores it whole: requests_per_target: null, queue: null once removed
+            value = {k: v for k, v in value.items() if v is not None and v != []}
         spec[field] = value
     if svc["kind"] == "web" and suffix and not svc.get("domain"):
         # made before its environment had the suffix: say it has none, or planning the export adds one

@@ -104,6 +104,15 @@ def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
     return state
 
 
+def _unset_dropped(value: Any) -> Any:
+    """A setting without its unset fields (null, or an empty list), so that a stored one and the
+    file's compare by what they say: a PATCH stores autoscaling whole (`requests_per_target: null`,
+    `queue: null` once removed, `schedule: []`), the file leaves out what it does not set."""
+    if isinstance(value, dict):
+        return {k: _unset_dropped(v) for k, v in value.items() if v is not None and v != []}
+    return value
+
+
 def _diff(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]]:
     return {f: [old.get(f), new.get(f)] for f in fields if old.get(f) != new.get(f)}
 
@@ -204,7 +213,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 changes.append({"action": "create", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {k: v for k, v in wanted.items() if v not in (None, {}, [])}})
             else:
-                fields = _diff({k: current.get(k) for k in SERVICE_FIELDS}, wanted, SERVICE_FIELDS)
+                now = {k: _unset_dropped(current.get(k)) for k in SERVICE_FIELDS}
+                fields = {k: [now[k], wanted[k]] for k in SERVICE_FIELDS if now[k] != _unset_dropped(wanted[k])}
                 if "kind" in fields:
                     warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.kind",
                                      "message": f"service {svc_name} cannot change kind in place "
