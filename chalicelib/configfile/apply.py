@@ -140,4 +140,5 @@ def _link(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str,
         return value[1] if c["action"] == "update" and isinstance(value, list) else value
 
     resources.link(ports, actor, org_id, svc["id"], res["id"], wanted("variable"), path=wanted("path"),
-                   read_only=True if wanted("read_only") else None)
+                   read_only=True if wanted("read_only") else None,
+                   send_only=True if wanted("send_only") else None)

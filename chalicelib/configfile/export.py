@@ -9,7 +9,7 @@ import yaml
 from chalicelib.catalog.models import DEFAULTS, WEB_HEALTH
 from chalicelib.configfile.plan import SERVICE_FIELDS, current_state
 from chalicelib.core.context import Ports
-from chalicelib.resources.kinds import KINDS
+from chalicelib.resources.kinds import KINDS, QUEUE_DEFAULTS
 
 HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"
           "# Secret values are never here: set them with `launchbay secrets set`.\n")
@@ -93,6 +93,9 @@ def _resource(res: dict[str, Any]) -> dict[str, Any]:
         if kind.storage:
             out["storage_gb"] = res["storage_gb"]
         out["backup_retention_days"] = res["backup_retention_days"]
+    if kind.queue:
+        out["fifo"] = bool(res.get("fifo"))
+        out.update({f: res.get(f, default) for f, default in QUEUE_DEFAULTS.items()})
     out["deletion_protection"] = bool(res.get("deletion_protection"))
     return out
 
