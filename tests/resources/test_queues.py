@@ -257,3 +257,28 @@ def test_the_connection_policy_allows_every_queue_call(make_org, ports):
     # test's own receives (a failing consumer) go through the same session
     sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "servicediscovery:RegisterInstance"}
     assert seen - access.allowed_actions() - sandbox_only - {"sts:GetCallerIdentity"} == set()
+
+
+def test_a_queue_deleted_outside_launchbay_is_a_409_for_its_messages_and_a_redrive(make_org, ports):
+    """The move back reads the dead letters' count first: a queue gone from AWS is said (it was a
+    500, a KeyError on the missing counts), and so is a redrive that finds it gone in the worker."""
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
+    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
+    sqs.delete_queue(QueueUrl=made["aws"]["address"])   # between the request and the worker's run
+    failed = _redrive_once(ports, made["id"])
+    assert failed["status"] == "failed" and "is gone" in failed["error"], failed
+    for method, path in (("GET", "messages"), ("POST", "redrive")):
+        status, err = org.call(method, f"/resources/{made['id']}/{path}")
+        assert status == 409 and err["error"]["field"] == "resource", (path, err)
+        assert "gone from AWS" in err["error"]["message"]
+
+
+def _redrive_once(ports, res_id: str) -> dict:
+    from chalicelib.resources.queues import run_redrive
+
+    assert run_redrive(ports, res_id) == "done"
+    return ports.store.collection("resources").get(res_id)["redrive"]
