@@ -282,3 +282,28 @@ def _redrive_once(ports, res_id: str) -> dict:
 
     assert run_redrive(ports, res_id) == "done"
     return ports.store.collection("resources").get(res_id)["redrive"]
+
+
+def test_large_dead_letters_are_moved_back_in_batches_sqs_takes(make_org, ports):
+    """Ten dead letters are received at once, but a SendMessageBatch's payload is bounded (1 MiB on
+    AWS, in the sandbox too): two of 600 KB each go back in sends of their own, not one that SQS
+    refuses (BatchRequestTooLong failed the whole redrive)."""
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    url = made["aws"]["address"]
+    for n in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n) * 600_000,
+                         MessageAttributes={"n": {"DataType": "Number", "StringValue": str(n)}})
+    assert dead_letters(sqs, url, 1) == 2
+    assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
+    finished = _redrive(ports, made["id"])
+    assert (finished["status"], finished["moved"], finished["left"]) == ("done", 2, 0), finished
+    got: list = []
+    for _ in range(5):   # one receive may return fewer than there are
+        got += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                   WaitTimeSeconds=0).get("Messages") or []
+        if len(got) == 2:
+            break
+    assert sorted((len(m["Body"]), m["MessageAttributes"]["n"]["StringValue"]) for m in got) == \
+        [(600_000, "0"), (600_000, "1")]
