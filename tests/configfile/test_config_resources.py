@@ -488,3 +488,34 @@ def test_queue_settings_and_links_that_do_not_fit_are_a_422_at_their_key(api, po
     other = head.replace("files: {kind: bucket}", "files: {kind: queue, max_receives: 3}")
     plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(other))[1]
     assert plan["changes"] == [] and any("cannot change kind in place" in w["message"] for w in plan["warnings"])
+
+
+def test_a_copilot_worker_service_import_plans_and_applies_its_queue(api, ports):
+    """A Worker Service's queue, its send-only link to the publisher and the worker's backlog scaling
+    go through plan and apply like any file; the export plans nothing."""
+    from tests.configfile.samples import FIXTURES, read_case
+
+    a, org, prj = owner(api)
+    body = {"format": "copilot", "files": read_case(FIXTURES / "copilot-worker")}
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", body)
+    assert status == 200, plan
+    assert by(plan, "create", "resource")[("prod", "orders-worker-queue")]["fields"] == {
+        "kind": "queue", "deletion_protection": True, "fifo": True, "visibility_timeout_seconds": 45,
+        "retention_days": 2, "max_receives": 10}
+    links = by(plan, "create", "link")
+    assert links[("test", "orders:orders-worker-queue")]["fields"] == {
+        "service": "orders", "resource": "orders-worker-queue", "variable": "ORDERS_WORKER_QUEUE_URL",
+        "send_only": True}
+    assert links[("test", "orders-worker:orders-worker-queue")]["fields"]["variable"] == "COPILOT_QUEUE_URI"
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", body)
+    assert status == 200, out
+    assert {r["status"] for r in settle_all(ports, prj)} == {"available"}
+    items = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=test")[1]["items"]
+    worker = next(s for s in items if s["name"] == "orders-worker")
+    assert worker["autoscaling"]["queue"] == {"name": "orders-worker-queue", "messages_per_task": 2400}
+    orders = next(s for s in items if s["name"] == "orders")
+    (link,) = a.call("GET", f"/orgs/{org}/services/{orders['id']}/links")[1]["items"]
+    assert (link["resource"], link["variable"], link["send_only"]) == ("orders-worker-queue",
+                                                                        "ORDERS_WORKER_QUEUE_URL", True)
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
