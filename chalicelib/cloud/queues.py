@@ -16,6 +16,7 @@ from chalicelib.cloud.errors import error_code
 
 LONG_POLL_SECONDS = 20   # a consumer that does not ask for long polling gets it anyway: fewer, cheaper calls
 DLQ_RETENTION = 14 * 86400   # the most SQS keeps: time to look at what failed
+BATCH_BYTES = 256 * 1024     # a SendMessageBatch's payload: SQS's limit before it rose to 1 MiB, safe either way
 _MISSING = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
@@ -23,6 +24,30 @@ def queue_names(ident: str, fifo: bool) -> tuple[str, str]:
     """(queue, dead-letter queue) names; a FIFO queue's name must end in .fifo, and so must its DLQ's."""
     tail = ".fifo" if fifo else ""
     return f"{ident}{tail}", f"{ident}-dlq{tail}"
+
+
+def _size(entry: dict[str, Any]) -> int:
+    """What SQS counts of a message: its body and its attributes' names, types and values."""
+    attrs = entry.get("MessageAttributes") or {}
+    return len(entry["MessageBody"].encode()) + sum(
+        len(k.encode()) + len(str(v.get("DataType", "")).encode())
+        + len(v.get("StringValue", "").encode() if "StringValue" in v else bytes(v.get("BinaryValue", b"")))
+        for k, v in attrs.items())
+
+
+def _batches(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The entries in sends SQS takes: a batch's messages may add up to BATCH_BYTES (ten messages
+    received together may be far more); a message larger than that goes alone."""
+    out: list[list[dict[str, Any]]] = []
+    total = 0
+    for entry in entries:
+        size = _size(entry)
+        if not out or total + size > BATCH_BYTES:
+            out.append([])
+            total = 0
+        out[-1].append(entry)
+        total += size
+    return out
 
 
 class QueuesMixin(CloudBase):
@@ -158,8 +183,10 @@ class QueuesMixin(CloudBase):
                     entry["MessageGroupId"] = (m.get("Attributes") or {}).get("MessageGroupId") or "redrive"
                     entry["MessageDeduplicationId"] = m["MessageId"]
                 entries.append(entry)
-            sent = sqs.send_message_batch(QueueUrl=url, Entries=entries)
-            ok = {e["Id"] for e in sent.get("Successful") or []}
+            ok = set()
+            for batch in _batches(entries):
+                sent = sqs.send_message_batch(QueueUrl=url, Entries=batch)
+                ok |= {e["Id"] for e in sent.get("Successful") or []}
             done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got) if str(i) in ok]
             if done:
                 sqs.delete_message_batch(QueueUrl=dlq_url, Entries=done)

@@ -74,7 +74,7 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
     elif kind == "service" and action == "create":
         catalog.create_service(ports, actor, org_id, project_id, {**c["fields"], "name": c["name"], "environment": env})
     elif kind == "service" and action == "update":
-        catalog.update_service(ports, actor, org_id, c["id"], {k: v[1] for k, v in c["fields"].items()})
+        catalog.update_service(ports, actor, org_id, c["id"], {k: _whole(k, *v) for k, v in c["fields"].items()})
     elif kind == "service" and action == "delete":
         for link in resources.list_links(ports, actor, org_id, c["id"]):   # its resources may go too
             resources.unlink(ports, actor, org_id, c["id"], link["resource_id"])
@@ -90,6 +90,23 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
                 raise NotFound(f"service {c['fields']['service']} not found", field="service")
             catalog.delete_secret(ports, actor, org_id, svc["id"], c["name"])
     return None
+
+
+def _whole(key: str, old: Any, new: Any) -> Any:
+    """A service setting as the file has it. The services API merges a PATCH of autoscaling (or
+    health_check, auto_rollback, canary) into what is stored: a field the file no longer sets (a
+    queue to scale on, a schedule) is sent as its default, or it would stay."""
+    from pydantic import BaseModel
+
+    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck
+
+    models: dict[str, type[BaseModel]] = {"health_check": HealthCheck, "autoscaling": Autoscaling,
+                                          "auto_rollback": AutoRollback, "canary": Canary}
+    if key not in models or not isinstance(old, dict) or not isinstance(new, dict):
+        return new
+    fields = models[key].model_fields
+    return {**{k: fields[k].get_default(call_default_factory=True) for k in old if k not in new and k in fields},
+            **new}
 
 
 def _resource(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -123,4 +140,5 @@ def _link(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str,
         return value[1] if c["action"] == "update" and isinstance(value, list) else value
 
     resources.link(ports, actor, org_id, svc["id"], res["id"], wanted("variable"), path=wanted("path"),
-                   read_only=True if wanted("read_only") else None)
+                   read_only=True if wanted("read_only") else None,
+                   send_only=True if wanted("send_only") else None)

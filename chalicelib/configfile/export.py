@@ -9,7 +9,7 @@ import yaml
 from chalicelib.catalog.models import DEFAULTS, WEB_HEALTH
 from chalicelib.configfile.plan import SERVICE_FIELDS, current_state
 from chalicelib.core.context import Ports
-from chalicelib.resources.kinds import KINDS
+from chalicelib.resources.kinds import KINDS, QUEUE_DEFAULTS
 
 HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"
           "# Secret values are never here: set them with `launchbay secrets set`.\n")
@@ -72,6 +72,8 @@ def _service(svc: dict[str, Any], suffix: Any, secrets: set[str]) -> dict[str, A
             continue
         if field == "canary":   # unset limits, an empty ramp and no baseline say nothing
             value = {k: v for k, v in value.items() if v not in (None, [], False)}
+        elif field == "autoscaling":   # a PATCH stores it whole: requests_per_target: null, queue: null once removed
+            value = {k: v for k, v in value.items() if v is not None and v != []}
         spec[field] = value
     if svc["kind"] == "web" and suffix and not svc.get("domain"):
         # made before its environment had the suffix: say it has none, or planning the export adds one
@@ -91,6 +93,9 @@ def _resource(res: dict[str, Any]) -> dict[str, Any]:
         if kind.storage:
             out["storage_gb"] = res["storage_gb"]
         out["backup_retention_days"] = res["backup_retention_days"]
+    if kind.queue:
+        out["fifo"] = bool(res.get("fifo"))
+        out.update({f: res.get(f, default) for f, default in QUEUE_DEFAULTS.items()})
     out["deletion_protection"] = bool(res.get("deletion_protection"))
     return out
 

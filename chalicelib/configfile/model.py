@@ -21,7 +21,15 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.catalog.models import Source as CatalogSource
 from chalicelib.core.types import ServiceName
-from chalicelib.resources.kinds import BACKUP_DAYS, KINDS, STORAGE_GB
+from chalicelib.resources.kinds import (
+    BACKUP_DAYS,
+    KINDS,
+    MAX_RECEIVES,
+    QUEUE_DEFAULTS,
+    RETENTION_DAYS,
+    STORAGE_GB,
+    VISIBILITY_SECONDS,
+)
 from chalicelib.resources.models import NAME as RESOURCE_NAME
 from chalicelib.resources.models import VARIABLE, mount_path_problem
 
@@ -40,19 +48,24 @@ def _names_matching(names, pattern: str, rule: str):
 
 
 READ_ONLY = ":ro"
-LINK = r"^(?:[A-Z_][A-Z0-9_]{0,127}(?:=/[A-Za-z0-9._@+/-]*)?|/[A-Za-z0-9._@+/-]*)(?::ro)?$"   # for editors
+SEND_ONLY = ":send"
+LINK = (r"^(?:[A-Z_][A-Z0-9_]{0,127}(?:=/[A-Za-z0-9._@+/-]*)?|/[A-Za-z0-9._@+/-]*)(?::ro)?$"
+        r"|^[A-Z_][A-Z0-9_]{0,127}:send$")   # for editors
 LINK_SPELLING = ("a variable (DATABASE_URL), or for a volume the path it is mounted at (/data, or "
-                 "MEDIA_ROOT=/data to name its variable), either followed by :ro for read-only")
+                 "MEDIA_ROOT=/data to name its variable), either followed by :ro for read-only; or a queue's "
+                 "variable followed by :send for send-only (JOBS_QUEUE_URL:send)")
 
 
 @dataclass(frozen=True)
 class Link:
     """One value of a service's `links`: `VARIABLE[:ro]` (a database, cache or bucket: the variable
-    its connection arrives in) or `[VARIABLE=]/path[:ro]` (a volume: where it is mounted; its
-    variable, <NAME>_PATH unless named, holds the path)."""
+    its connection arrives in), `[VARIABLE=]/path[:ro]` (a volume: where it is mounted; its
+    variable, <NAME>_PATH unless named, holds the path) or `VARIABLE[:send]` (a queue: the variable
+    its URL arrives in; :send, the tasks may only send to it)."""
     variable: Optional[str]
     path: Optional[str] = None
     read_only: bool = False
+    send_only: bool = False
 
     @classmethod
     def parse(cls, value: str) -> "Link":
@@ -61,7 +74,8 @@ class Link:
 
         text = value.strip()
         read_only = text.endswith(READ_ONLY)
-        text = text[:-len(READ_ONLY)] if read_only else text
+        send_only = not read_only and text.endswith(SEND_ONLY)
+        text = text[:-len(READ_ONLY)] if read_only else text[:-len(SEND_ONLY)] if send_only else text
         variable, path = (text.split("=", 1) if "=" in text else (None, text) if text.startswith("/") else (text, None))
         if variable is not None and not re.match(VARIABLE, variable):
             raise ValueError(f"{value!r} is not {LINK_SPELLING}")
@@ -70,7 +84,9 @@ class Link:
             if why:
                 raise ValueError(f"{value!r}: the mount path: {why}")
             path = path.rstrip("/") or "/"
-        return cls(variable, path, read_only)
+        if send_only and path is not None:
+            raise ValueError(f"{value!r}: :send is for a queue's variable (JOBS_QUEUE_URL:send), not a mount path")
+        return cls(variable, path, read_only, send_only)
 
     def problem(self, name: str, kind: str, where: str = "") -> Optional[str]:
         """Why the link does not fit its resource's kind (None: it does); `where`: " in production"."""
@@ -80,9 +96,14 @@ class Link:
                     "read-only), not a variable")
         if not k.mounted and self.path is not None:
             return (f"only a volume is mounted at a path; {name} is a {kind}{where}: give the variable it arrives "
-                    f"in (e.g. {k.variable})")
+                    f"in (e.g. {k.variable_for(name)})")
+        if self.read_only and k.queue:
+            return (f"a queue link cannot be read-only (:ro); it may be send-only ({name}: "
+                    f"{self.variable or k.variable_for(name)}:send): the tasks may only send to it")
         if self.read_only and not k.read_only_links:
             return f"a {kind} link cannot be read-only (:ro): its credentials decide what it may do"
+        if self.send_only and not k.queue:
+            return f"only a queue link can be send-only (:send); {name} is a {kind}{where}"
         return None
 
     def effective_variable(self, name: str, kind: str) -> str:
@@ -96,7 +117,7 @@ class Link:
             text = f"{named}={self.path}" if named else str(self.path)
         else:
             text = str(self.variable)
-        return text + (READ_ONLY if self.read_only else "")
+        return text + (READ_ONLY if self.read_only else SEND_ONLY if self.send_only else "")
 
 
 def _link_text(value: str) -> str:
@@ -126,7 +147,9 @@ class ServiceSpec(_ServiceFields):
         "cache or bucket: the variable its connection arrives in, as a secret reference (db: DATABASE_URL); a "
         "bucket the service may only read: files: S3_BUCKET:ro. A volume: the absolute path it is mounted at "
         "(uploads: /app/uploads; read-only: /app/uploads:ro), and its variable, <NAME>_PATH (UPLOADS_PATH), "
-        "holds that path; to name the variable: MEDIA_ROOT=/app/uploads"))
+        "holds that path; to name the variable: MEDIA_ROOT=/app/uploads. A queue: the variable its URL arrives "
+        "in (jobs: JOBS_QUEUE_URL), the tasks sending, receiving and deleting its messages; a service that only "
+        "hands work over: jobs: JOBS_QUEUE_URL:send"))
 
     @field_validator("links")
     @classmethod
@@ -174,12 +197,23 @@ class ServiceSpec(_ServiceFields):
 class ResourceSpec(BaseModel):
     """A managed resource (the resources API's fields); left-out settings take the kind's defaults."""
     model_config = _STRICT
-    kind: Literal["postgres", "mysql", "redis", "bucket", "volume"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue"]
     size: Optional[str] = Field(None, description="instance class or node type (default the smallest)")
     version: Optional[str] = Field(None, description="engine version (default the kind's current one)")
     storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="databases: default 20")
     backup_retention_days: Optional[int] = Field(None, ge=BACKUP_DAYS[0], le=BACKUP_DAYS[1], description="default 7")
     deletion_protection: Optional[bool] = Field(None, description="default: on in production environments")
+    fifo: Optional[bool] = Field(None, description="queues: first in, first out, each message delivered once; "
+                                 "fixed when the queue is made (default false)")
+    visibility_timeout_seconds: Optional[int] = Field(
+        None, ge=VISIBILITY_SECONDS[0], le=VISIBILITY_SECONDS[1],
+        description=f"queues: how long a received message stays hidden from other consumers (default "
+                    f"{QUEUE_DEFAULTS['visibility_timeout_seconds']})")
+    retention_days: Optional[int] = Field(None, ge=RETENTION_DAYS[0], le=RETENTION_DAYS[1], description=(
+        f"queues: how long a message nobody received is kept (default {QUEUE_DEFAULTS['retention_days']})"))
+    max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1], description=(
+        "queues: a message received this many times without being deleted moves to the dead-letter queue "
+        f"(default {QUEUE_DEFAULTS['max_receives']})"))
 
 
 class EnvironmentSpec(BaseModel):
@@ -218,7 +252,7 @@ class EnvironmentSpec(BaseModel):
 
         return None if v is None else allowed_networks(v)
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(
-        "managed databases, caches and buckets by name (lower-case letters, digits, hyphens)"))
+        "managed databases, caches, buckets, volumes and queues by name (lower-case letters, digits, hyphens)"))
     services: dict[ServiceName, ServiceSpec] = Field(default_factory=dict)
 
     @field_validator("resources")
@@ -229,7 +263,8 @@ class EnvironmentSpec(BaseModel):
     @model_validator(mode="after")
     def _links_known(self):
         """Each link names a resource of this environment and fits its kind (a volume takes a path,
-        the others a variable; only volumes and buckets are read-only), each problem at its key."""
+        the others a variable; only volumes and buckets are read-only, only queues send-only), and a
+        service scaling on a queue's backlog links that queue; each problem at its key."""
         from pydantic import ValidationError
         from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -250,6 +285,18 @@ class EnvironmentSpec(BaseModel):
                 if why:
                     found.append(InitErrorDetails(type=PydanticCustomError("link_kind", why),
                                                   loc=("services", svc_name, "links", res_name), input=text))
+            scaling = svc.autoscaling.queue if svc.autoscaling else None
+            if scaling is not None:   # a deploy fails for a queue the service does not link: said here instead
+                queue = self.resources.get(scaling.name)
+                why = (f"{scaling.name} is not a resource of this environment" if queue is None else
+                       f"{scaling.name} is a {queue.kind}, not a queue" if queue.kind != "queue" else
+                       f"{svc_name} does not link {scaling.name}: add it to links ({scaling.name}: "
+                       f"{KINDS['queue'].variable_for(scaling.name)}) to scale on its backlog"
+                       if scaling.name not in svc.links else None)
+                if why:
+                    found.append(InitErrorDetails(type=PydanticCustomError("queue_scaling", why),
+                                                  loc=("services", svc_name, "autoscaling", "queue", "name"),
+                                                  input=scaling.name))
         if found:
             raise ValidationError.from_exception_data(type(self).__name__, found)
         return self

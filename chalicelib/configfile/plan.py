@@ -17,8 +17,8 @@ from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, Link, Re
 from chalicelib.core.context import Ports
 from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.cost.plans import project_change
-from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES
-from chalicelib.resources.models import problems
+from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES, QUEUE_DEFAULTS
+from chalicelib.resources.models import QUEUE_FIELDS, problems
 from chalicelib.store.port import iter_all
 
 # the service fields a document sets (the services API's names); kind cannot change in place
@@ -27,8 +27,10 @@ SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command
                   "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
-RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection")
-RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection")   # resources.update_resource
+RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
+                   *QUEUE_FIELDS)
+# resources.update_resource; a queue's FIFO order, like a database's version, is fixed when it is made
+RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection", *QUEUE_DEFAULTS)
 
 
 def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> dict[str, Any]:
@@ -53,11 +55,15 @@ def desired_resource(spec: ResourceSpec, env_name: str) -> dict[str, Any]:
                7 if spec.backup_retention_days is None else spec.backup_retention_days),
            "deletion_protection": env_name in PRODUCTION_NAMES if spec.deletion_protection is None
            else spec.deletion_protection}
+    if kind.queue:
+        out["fifo"] = bool(spec.fifo)
+        out.update({f: default if getattr(spec, f) is None else getattr(spec, f) for f, default in QUEUE_DEFAULTS.items()})
     return out
 
 
 def _check_resource(spec: ResourceSpec, key: str) -> None:
-    found = problems(spec.kind, spec.size, spec.version, spec.storage_gb, spec.backup_retention_days)
+    found = problems(spec.kind, spec.size, spec.version, spec.storage_gb, spec.backup_retention_days,
+                     {f: getattr(spec, f) for f in QUEUE_FIELDS})
     if found:
         raise Invalid("; ".join(f"launchbay.yaml: {key}.{f}: {m}" for f, m in found), field=f"{key}.{found[0][0]}",
                       fields=[{"field": f"{key}.{f}", "message": m} for f, m in found])
@@ -78,7 +84,8 @@ def resource_delete(res: dict[str, Any]) -> dict[str, Any]:
 
 def stored_link(link: dict[str, Any], res: dict[str, Any]) -> str:
     """A link document of the store, spelled as launchbay.yaml spells it (Link.spelled)."""
-    return Link(link["variable"], link.get("path"), bool(link.get("read_only"))).spelled(res["name"], res["kind"])
+    return Link(link["variable"], link.get("path"), bool(link.get("read_only")),
+                bool(link.get("send_only"))).spelled(res["name"], res["kind"])
 
 
 def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
@@ -102,6 +109,15 @@ def current_state(ports: Ports, project_id: str) -> dict[str, dict[str, Any]]:
             "service_secrets": {n: {s["name"] for s in iter_all(ports.store.collection("secrets"), {"scope_id": d["id"]})}
                                 for n, d in services.items()}}
     return state
+
+
+def _unset_dropped(value: Any) -> Any:
+    """A setting without its unset fields (null, or an empty list), so that a stored one and the
+    file's compare by what they say: a PATCH stores autoscaling whole (`requests_per_target: null`,
+    `queue: null` once removed, `schedule: []`), the file leaves out what it does not set."""
+    if isinstance(value, dict):
+        return {k: _unset_dropped(v) for k, v in value.items() if v is not None and v != []}
+    return value
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -204,7 +220,8 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
                 changes.append({"action": "create", "type": "service", "name": svc_name, "environment": env_name,
                                 "fields": {k: v for k, v in wanted.items() if v not in (None, {}, [])}})
             else:
-                fields = _diff({k: current.get(k) for k in SERVICE_FIELDS}, wanted, SERVICE_FIELDS)
+                now = {k: _unset_dropped(current.get(k)) for k in SERVICE_FIELDS}
+                fields = {k: [now[k], wanted[k]] for k in SERVICE_FIELDS if now[k] != _unset_dropped(wanted[k])}
                 if "kind" in fields:
                     warnings.append({"file": "launchbay.yaml", "key": f"environments.{env_name}.services.{svc_name}.kind",
                                      "message": f"service {svc_name} cannot change kind in place "
@@ -294,11 +311,14 @@ def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dic
             continue
         now = {**res, **(res.get("pending") or {})}   # a resize under way counts as done
         fields = _diff({k: now.get(k) for k in RESOURCE_FIELDS}, wanted, RESOURCE_FIELDS)
-        for fixed in ("kind", "version"):
+        if "kind" in fields:   # it stays what it is: a queue's settings are no other kind's, nor the reverse
+            fields = {k: v for k, v in fields.items() if k not in QUEUE_FIELDS}
+        for fixed in ("kind", "version", "fifo"):
             if fixed in fields:
                 old, new = fields.pop(fixed)
+                what = "its FIFO order" if fixed == "fifo" else fixed
                 warnings.append({"file": "launchbay.yaml", "key": f"{key}.{fixed}",
-                                 "message": f"resource {name} cannot change {fixed} in place ({old} -> {new}): "
+                                 "message": f"resource {name} cannot change {what} in place ({old} -> {new}): "
                                             "create a new resource and move the data"})
         if "storage_gb" in fields and (fields["storage_gb"][1] or 0) < (fields["storage_gb"][0] or 0):
             warnings.append({"file": "launchbay.yaml", "key": f"{key}.storage_gb",
@@ -316,7 +336,8 @@ def _plan_links(env_name: str, svc_name: str, spec: ServiceSpec, have: dict[str,
                 current: Optional[dict[str, Any]], kinds: dict[str, str], changes: list[dict[str, Any]]) -> None:
     """Links by resource name; the service and resource ids are found at apply time (either may be new).
     `kinds`: each resource's kind as it will be (the environment's, which cannot change in place, else
-    the file's). A change names the variable, and for a volume its path; read_only when it is read-only."""
+    the file's). A change names the variable, and for a volume its path; read_only when it is read-only,
+    send_only when a queue's link is send-only."""
     key = f"environments.{env_name}.services.{svc_name}.links"
     for res_name, text in sorted(spec.links.items()):
         kind = kinds[res_name]
@@ -344,8 +365,12 @@ def _plan_links(env_name: str, svc_name: str, spec: ServiceSpec, have: dict[str,
 
 
 def _link_fields(link: Link, res_name: str, kind: str) -> dict[str, Any]:
-    """{"variable", "path" (a volume), "read_only"}: what a link gives, as the resources API names it."""
+    """{"variable", "path" (a volume), "read_only"} or, for a queue, {"variable", "send_only"}: what a
+    link gives, as the resources API names it."""
     out: dict[str, Any] = {"variable": link.effective_variable(res_name, kind)}
+    if KINDS[kind].queue:
+        out["send_only"] = link.send_only
+        return out
     if KINDS[kind].mounted:
         out["path"] = link.path
     out["read_only"] = link.read_only

@@ -29,13 +29,17 @@ def _queue(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: st
     return doc
 
 
-def messages(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
-    """-> {visible, in_flight, delayed, dead, redrive}: SQS's approximate counts, now."""
-    doc = _queue(ports, actor, org_id, resource_id, "read")
+def _observed(ports: Ports, doc: dict[str, Any]) -> dict[str, Any]:
     seen = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)
     if seen["state"] == "missing":
         raise StateConflict("the queue is gone from AWS (deleted outside Launchbay?)", field="resource")
-    return {**seen["messages"], "redrive": doc.get("redrive")}
+    return seen
+
+
+def messages(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
+    """-> {visible, in_flight, delayed, dead, redrive}: SQS's approximate counts, now."""
+    doc = _queue(ports, actor, org_id, resource_id, "read")
+    return {**_observed(ports, doc)["messages"], "redrive": doc.get("redrive")}
 
 
 def request_redrive(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
@@ -44,7 +48,7 @@ def request_redrive(ports: Ports, actor: Actor, org_id: str, resource_id: str) -
     running = doc.get("redrive") or {}
     if running.get("status") == "moving" and now - float(running.get("since") or 0) < STALE_SECONDS:
         raise StateConflict("dead letters are being moved back already", field="redrive")
-    dead = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)["messages"].get("dead")
+    dead = _observed(ports, doc)["messages"].get("dead")
     if not dead:
         raise StateConflict("the dead-letter queue is empty: nothing to move back", field="redrive")
     redrive = {"status": "moving", "since": now, "requested": now_iso(), "by": actor.email, "moved": 0,

@@ -1,6 +1,7 @@
 """projects, envs, services, secrets."""
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -460,6 +461,43 @@ ScaleAt = Annotated[Optional[list[str]], typer.Option(
     "--scale-at '' removes them). Read in --scale-timezone.")]
 ScaleTimezone = Annotated[Optional[str], typer.Option("--scale-timezone", metavar="TZ",
                                                       help="The time zone of --scale-at (IANA, default UTC).")]
+ScaleOnQueue = Annotated[Optional[str], typer.Option(
+    "--scale-on-queue", metavar="QUEUE[:MESSAGES_PER_TASK]",
+    help="Also scale on a linked queue's backlog: keep about MESSAGES_PER_TASK waiting messages per task (default "
+         "100; what one task works through in the time a message may wait, e.g. 10/s x 30 s = 300), between "
+         "--min and --max.")]
+NoScaleOnQueue = Annotated[bool, typer.Option("--no-scale-on-queue", help="Stop scaling on a queue's backlog "
+                                                                          "(CPU and the schedule stay).")]
+QUEUE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+
+
+def scale_on_queue_body(raw: str) -> dict[str, Any]:
+    """--scale-on-queue QUEUE[:MESSAGES_PER_TASK] as the API's autoscaling.queue."""
+    name, sep, per_task = raw.strip().partition(":")
+    if not QUEUE_NAME.match(name):
+        raise typer.BadParameter(f"{raw!r}: give QUEUE[:MESSAGES_PER_TASK], the name of a queue the service links "
+                                 "(e.g. jobs or jobs:100)", param_hint="--scale-on-queue")
+    if not sep:
+        return {"name": name, "messages_per_task": 100}
+    if not per_task.strip().isdigit() or not 1 <= int(per_task) <= 100000:
+        raise typer.BadParameter(f"{raw!r}: MESSAGES_PER_TASK is a whole number from 1 to 100000 (e.g. {name}:100)",
+                                 param_hint="--scale-on-queue")
+    return {"name": name, "messages_per_task": int(per_task)}
+
+
+def autoscaling_words(a: Any) -> Any:
+    """A service's autoscaling in one line: what it scales on (the API's document stays in --json)."""
+    if not isinstance(a, dict):
+        return a
+    parts = [f"CPU {a.get('cpu_target', 60):g} %"] if a.get("cpu_target") is not None else []
+    if a.get("requests_per_target"):
+        parts.append(f"{a['requests_per_target']} requests per task")
+    if a.get("queue"):
+        parts.append(f"queue {a['queue']['name']}: {a['queue'].get('messages_per_task')} waiting messages per task")
+    if a.get("schedule"):
+        parts.append("scheduled: " + "; ".join(f"{e['at']} ({e.get('timezone', 'UTC')}) -> "
+                                               f"{e['min_instances']}-{e['max_instances']} tasks" for e in a["schedule"]))
+    return ", ".join(parts)
 
 
 def scale_at_body(entries: list[str], tz: Optional[str]) -> list[dict[str, Any]]:
@@ -576,7 +614,8 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
     """Show one service's settings and state."""
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
-    s.out.result(svc, lambda: s.out.fields(svc, [k for k in SERVICE_FIELDS if k.split(".")[0] in svc]))
+    view = {**svc, "autoscaling": autoscaling_words(svc.get("autoscaling"))}
+    s.out.result(svc, lambda: s.out.fields(view, [k for k in SERVICE_FIELDS if k.split(".")[0] in svc]))
 
 
 @services_app.command("create", epilog="""[bold]Examples[/bold]
@@ -586,6 +625,8 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
   launchbay services create shop --repo acme/shop --branch main --port 8080 --build-arg NODE_ENV=production
 
   launchbay services create jobs --kind worker --image ghcr.io/acme/jobs:1.4 --var QUEUE=default
+
+  launchbay services create worker --kind worker --image ghcr.io/acme/jobs:1.4 --max 10 --scale-on-queue jobs:100
 
   launchbay services create nightly --kind cron --image busybox --schedule '0 3 * * *' --command 'sh -c "echo hi"'""")
 def services_create(
@@ -600,7 +641,7 @@ def services_create(
     schedule: Schedule = None, domain: Domain = None, alias: Alias = None, redirect_aliases: RedirectAliases = None,
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
-    scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
+    scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None, scale_on_queue: ScaleOnQueue = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
@@ -634,9 +675,18 @@ def services_create(
         body["redirect_aliases"] = redirect_aliases
     if scale_at:
         body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
+    if scale_on_queue:
+        body["autoscaling"] = {**body.get("autoscaling", {}), "queue": scale_on_queue_body(scale_on_queue)}
     svc = s.client.post(s.project_path("/services"), body)
-    s.out.result(svc, lambda: s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); "
-                                         f"deploy it with `launchbay deploy {svc['name']}`"))
+
+    def human() -> None:
+        s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); deploy it with `launchbay deploy "
+                   f"{svc['name']}`")
+        if scale_on_queue:
+            queue = svc["autoscaling"]["queue"]["name"]
+            s.out.line(f"It scales on queue {queue}'s backlog once it links it: launchbay resources link {queue} "
+                       f"-s {svc['name']}", style="yellow")
+    s.out.result(svc, human)
 
 
 @services_app.command("update", epilog="""[bold]Examples[/bold]
@@ -662,7 +712,11 @@ def services_create(
 
   launchbay services update web --redirect-aliases   [dim]# www.example.com answers 301 to example.com[/dim]
 
-  launchbay services update web --scale-at '0 8 * * 1-5=4:10' --scale-at '0 20 * * 1-5=1:4' --scale-timezone Europe/Berlin""")
+  launchbay services update web --scale-at '0 8 * * 1-5=4:10' --scale-at '0 20 * * 1-5=1:4' --scale-timezone Europe/Berlin
+
+  launchbay services update worker --max 10 --scale-on-queue jobs:100   [dim]# about 100 waiting messages per task[/dim]
+
+  launchbay services update worker --no-scale-on-queue""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -676,6 +730,7 @@ def services_update(
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
     scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
+    scale_on_queue: ScaleOnQueue = None, no_scale_on_queue: NoScaleOnQueue = False,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -722,11 +777,30 @@ def services_update(
         body["redirect_aliases"] = redirect_aliases
     if scale_at is not None:   # the entries given are all of them ('' alone: none)
         body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
+    if scale_on_queue is not None and no_scale_on_queue:
+        raise typer.BadParameter("give --scale-on-queue or --no-scale-on-queue, not both", param_hint="--no-scale-on-queue")
+    if scale_on_queue is not None or no_scale_on_queue:   # the API merges autoscaling: the rest stays
+        queue = scale_on_queue_body(scale_on_queue) if scale_on_queue is not None else None
+        body["autoscaling"] = {**body.get("autoscaling", {}), "queue": queue}
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
+    unlinked = ""
+    if scale_on_queue is not None:   # its deploy fails until it does: said now
+        queue = got["autoscaling"]["queue"]["name"]
+        links = s.client.get(s.org_path(f"/services/{segment(svc['id'])}/links")).get("items") or []
+        if not any(lk.get("resource") == queue and lk.get("kind") == "queue" for lk in links):
+            unlinked = (f"{got['name']} does not link queue {queue}: its deploy fails until it does: "
+                        f"launchbay resources link {queue} -s {got['name']}")
+            if json:
+                s.out.note(unlinked)   # stderr: stdout is the service
+
     def human() -> None:
         s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})" + ("; deploy it to apply" if got.get("needs_deploy") else ""))
+        if "autoscaling" in body:
+            s.out.line(f"autoscaling: {autoscaling_words(got.get('autoscaling')) or 'none'}")
+        if unlinked:
+            s.out.line(unlinked, style="yellow")
         if body.get("domain") or body.get("aliases"):   # routed only once proven: say how
             names = ([got["domain"]] if body.get("domain") else []) + list(body.get("aliases") or [])
             s.out.line(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} routed once verified: `launchbay "

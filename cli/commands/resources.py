@@ -1,4 +1,4 @@
-"""resources: managed databases, caches, buckets and volumes of the project's environments, and links."""
+"""resources: managed databases, caches, buckets, volumes and queues of the project's environments, and links."""
 from __future__ import annotations
 
 import sys
@@ -12,7 +12,12 @@ from cli.commands.polling import poll_until
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session, pick, production_first
 
-KINDS = ("postgres", "mysql", "redis", "bucket", "volume")
+# the API's limits (chalicelib/resources/kinds.py), checked by typer before anything is sent
+VISIBILITY_SECONDS = (0, 43200)
+RETENTION_DAYS = (1, 14)
+MAX_RECEIVES = (1, 1000)
+
+KINDS = ("postgres", "mysql", "redis", "bucket", "volume", "queue")
 # what a kind has none of, in words: said before asking the API (option -> why)
 NOT_OFFERED = {
     "volume": {"--size": "a volume has no size: EFS grows and shrinks with its files (you pay for what it holds)",
@@ -23,7 +28,14 @@ NOT_OFFERED = {
                "--version": "a bucket has no engine version",
                "--storage-gb": "a bucket has no allocated storage: S3 holds what you put in it",
                "--backups": "buckets have no automated backups"},
+    "queue": {"--size": "a queue has no size: SQS holds what is sent to it",
+              "--version": "a queue has no engine version",
+              "--storage-gb": "a queue has no allocated storage: SQS holds what is sent to it",
+              "--backups": "a queue has no backups: its messages are kept --retention-days"},
 }
+# a queue's settings: option -> the API's field (only a queue has them)
+QUEUE_OPTIONS = {"--fifo": "fifo", "--visibility-timeout": "visibility_timeout_seconds",
+                 "--retention-days": "retention_days", "--max-receives": "max_receives"}
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("environment", "ENV"), ("size", "SIZE"),
            ("version", "VERSION"), ("storage_gb", "GB"), ("status", "STATUS"), ("deletion_protection", "PROTECTED"),
            ("variable", "VARIABLE")]
@@ -32,8 +44,13 @@ FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error",
           "where.account", "where.region", "created", "updated"]
 VOLUME_FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "file_system", "backups",
                  "deletion_protection", "variable", "where.account", "where.region", "created", "updated"]
+QUEUE_SHOW = ["id", "name", "kind", "environment", "status", "reason", "last_error", "url", "order",
+              "visibility_timeout", "retention", "dead_letters", "dead_letter_queue", "deletion_protection", "variable",
+              "where.account", "where.region", "created", "updated"]
 LINK_COLUMNS = [("resource", "RESOURCE"), ("kind", "KIND"), ("variable", "VARIABLE"), ("path", "PATH"),
-                ("read_only", "READ-ONLY"), ("status", "STATUS")]
+                ("read_only", "READ-ONLY"), ("send_only", "SEND-ONLY"), ("status", "STATUS")]
+MESSAGE_COLUMNS = [("visible", "WAITING"), ("in_flight", "IN FLIGHT"), ("delayed", "DELAYED"), ("dead", "DEAD")]
+REDRIVE_SETTLED = {"done", "failed"}
 SETTLED = {"available", "failed"}
 
 Wait = Annotated[bool, typer.Option("--wait", "-w", help="Poll until the resource is available (exit 0) or failed "
@@ -49,10 +66,22 @@ Backups = Annotated[Optional[int], typer.Option("--backups", metavar="DAYS", hel
                                                                                  "(0-35).")]
 Protect = Annotated[Optional[bool], typer.Option("--protect/--no-protect", help="Deletion protection (default: on "
                                                                                "in production).")]
+VisibilityTimeout = Annotated[Optional[int], typer.Option(
+    "--visibility-timeout", metavar="SECONDS", min=VISIBILITY_SECONDS[0], max=VISIBILITY_SECONDS[1],
+    help="Queues: how long a received message stays hidden from other consumers while one works on it "
+         "(0-43200 s, default 60); longer than the work takes, or another task gets it too.")]
+RetentionDays = Annotated[Optional[int], typer.Option(
+    "--retention-days", metavar="DAYS", min=RETENTION_DAYS[0], max=RETENTION_DAYS[1],
+    help="Queues: how long a message nobody received is kept (1-14 days, default 4).")]
+MaxReceives = Annotated[Optional[int], typer.Option(
+    "--max-receives", metavar="N", min=MAX_RECEIVES[0], max=MAX_RECEIVES[1],
+    help="Queues: a message received this many times without being deleted moves to the dead-letter queue "
+         "(1-1000, default 5).")]
 
 resources_app = typer.Typer(help="Managed resources of the project: PostgreSQL and MySQL (RDS), Redis "
-                                 "(ElastiCache), S3 buckets, volumes (EFS); linked services get their connection "
-                                 "as a secret, or the volume mounted at a path.")
+                                 "(ElastiCache), S3 buckets, volumes (EFS), queues (SQS, with a dead-letter queue); "
+                                 "linked services get their connection as a secret, the volume mounted at a path, "
+                                 "or the queue's URL.")
 app.add_typer(resources_app, name="resources")
 
 
@@ -118,8 +147,10 @@ def resources_list(org: Org = None, project: Project = None, env: Env = None, js
     """List the project's resources (of one environment with --env, or the default one)."""
     s = Session(json, org=org, project=project, env=env)
     items = _list(s, s.env_ref())
-    s.out.result({"items": items}, lambda: s.out.table(items, COLUMNS, "no resources: `launchbay resources create "
-                                                                        "NAME --kind postgres`"))
+    # a queue has no size: its row says standard or FIFO there (`show` gives its timings and URLs)
+    rows = [{**r, "size": "fifo" if r.get("fifo") else "standard"} if r.get("kind") == "queue" else r for r in items]
+    s.out.result({"items": items}, lambda: s.out.table(rows, COLUMNS, "no resources: `launchbay resources create "
+                                                                       "NAME --kind postgres`"))
 
 
 @resources_app.command("create", epilog="""[bold]Examples[/bold]
@@ -132,31 +163,42 @@ def resources_list(org: Org = None, project: Project = None, env: Env = None, js
 
   launchbay resources create uploads --kind bucket --json
 
-  launchbay resources create media --kind volume     [dim]# a shared file system: link it at a path[/dim]""")
+  launchbay resources create media --kind volume     [dim]# a shared file system: link it at a path[/dim]
+
+  launchbay resources create jobs --kind queue --visibility-timeout 120 --max-receives 5   [dim]# SQS and its dead-letter queue[/dim]
+
+  launchbay resources create orders --kind queue --fifo --retention-days 7""")
 def resources_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens; unique in the environment.")],
-    kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis, bucket or volume (EFS: files that "
-                                                     "outlive the tasks, shared by the services that link it).")],
+    kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis, bucket, volume (EFS: files that "
+                                                     "outlive the tasks, shared by the services that link it) or "
+                                                     "queue (SQS, with a dead-letter queue).")],
     size: Size = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Engine version (postgres 17/16/15/14, mysql "
                                                                      "8.4/8.0, redis 7.1/6.2).")] = None,
     storage_gb: StorageGb = None, backups: Backups = None, protect: Protect = None,
+    fifo: Annotated[bool, typer.Option("--fifo", help="Queues: first in, first out, each message delivered once "
+                                                      "(senders give a MessageGroupId); fixed once made.")] = False,
+    visibility_timeout: VisibilityTimeout = None, retention_days: RetentionDays = None, max_receives: MaxReceives = None,
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Create a resource in an environment (default production); it is ready once available. A volume
-    or a bucket takes no --size, --version, --storage-gb or --backups."""
+    """Create a resource in an environment (default production); it is ready once available. A volume,
+    a bucket or a queue takes no --size, --version, --storage-gb or --backups; only a queue takes
+    --fifo, --visibility-timeout, --retention-days and --max-receives."""
     if kind not in KINDS:
-        raise typer.BadParameter("must be postgres, mysql, redis, bucket or volume", param_hint="--kind")
+        raise typer.BadParameter("must be postgres, mysql, redis, bucket, volume or queue", param_hint="--kind")
     given = {"--size": size, "--version": version, "--storage-gb": storage_gb, "--backups": backups}
     refused = [(opt, why) for opt, why in NOT_OFFERED.get(kind, {}).items() if given[opt] is not None]
     if refused:
         raise typer.BadParameter("; ".join(why for _, why in refused) + f". Leave out {', '.join(o for o, _ in refused)}",
                                  param_hint=refused[0][0])
+    queue = _queue_settings(kind, name, {"--fifo": fifo or None, "--visibility-timeout": visibility_timeout,
+                                         "--retention-days": retention_days, "--max-receives": max_receives})
     s = Session(json, org=org, project=project, env=env)
     body: dict[str, Any] = {"name": name, "kind": kind, "environment": s.env_ref() or "production"}
     optional = {"size": size, "version": version, "storage_gb": storage_gb, "backup_retention_days": backups,
-                "deletion_protection": protect}
+                "deletion_protection": protect, **queue}
     body.update({k: v for k, v in optional.items() if v is not None})
     res = s.client.post(s.project_path("/resources"), body)
     if wait:
@@ -169,22 +211,69 @@ def resources_create(
         + f". Watch it: launchbay resources show {res['name']}"))
 
 
+def _queue_settings(kind: str, name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The queue options given, as the API's fields; refused, naming the first, for another kind."""
+    named = [opt for opt, value in given.items() if value is not None]
+    if named and kind != "queue":
+        raise typer.BadParameter(f"only a queue has {', '.join(named)}; {name} is a {kind}", param_hint=named[0])
+    return {QUEUE_OPTIONS[opt]: value for opt, value in given.items() if value is not None}
+
+
 def _link_hint(res: dict[str, Any]) -> str:
-    path = " --path /data" if res.get("kind") == "volume" else ""
+    path = " --path /data" if res.get("kind") == "volume" else " [--send-only]" if res.get("kind") == "queue" else ""
     return f"launchbay resources link {res['name']} -s SERVICE{path}"
+
+
+def _plural(n: Any, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _seconds(n: Any) -> str:
+    if n is None:
+        return "-"
+    n = int(n)
+    for unit, size in (("h", 3600), ("min", 60)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit} ({n} s)"
+    return f"{n} s"
+
+
+def _queue_view(res: dict[str, Any]) -> dict[str, Any]:
+    """A queue's settings in words, for `show`."""
+    days = res.get("retention_days")
+    return {**res, "url": (res.get("endpoint") or {}).get("address") or "(once available)",
+            "order": "FIFO: first in, first out, each message once" if res.get("fifo") else
+                     "standard: at least once, best-effort order",
+            "visibility_timeout": f"{_seconds(res.get('visibility_timeout_seconds'))}: a received message stays "
+                                  "hidden this long",
+            "retention": f"{days} day{'s' if days != 1 else ''}: an unreceived message is kept this long",
+            "dead_letters": f"after {_plural(res.get('max_receives'), 'receive')} without a delete, a message "
+                            "moves to the dead-letter queue",
+            "dead_letter_queue": res.get("dead_letter_queue") or "(once available)",
+            "variable": f"{res.get('variable')} (holds the queue's URL)"}
 
 
 @resources_app.command("show", epilog="""[bold]Examples[/bold]
 
   launchbay resources show db --env production --json
 
-  launchbay resources show uploads       [dim]# a volume: its file system, backups, the variable it gives[/dim]""")
+  launchbay resources show uploads       [dim]# a volume: its file system, backups, the variable it gives[/dim]
+
+  launchbay resources show jobs          [dim]# a queue: its URL, order, timings and dead-letter queue[/dim]""")
 def resources_show(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
                    json: Json = False) -> None:
     """Show a resource: status, size, endpoint, where it lives (never its credentials); for a volume
-    its file system and backups, and how to mount it."""
+    its file system and backups, and how to mount it; for a queue its URL, settings and dead-letter
+    queue."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
+    if res.get("kind") == "queue":
+        def queue() -> None:
+            s.out.fields(_queue_view(res), QUEUE_SHOW)
+            s.out.note(f"Link it: {_link_hint(res)}; its messages now: launchbay resources messages {res['name']}",
+                       style="dim")
+        s.out.result(res, queue)
+        return
     if res.get("kind") != "volume":
         s.out.result(res, lambda: s.out.fields(res, FIELDS))
         return
@@ -211,13 +300,58 @@ def resources_resize(
     protect: Protect = None, wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Resize a resource or change its backups or deletion protection (engine and version stay)."""
-    body = {k: v for k, v in {"size": size, "storage_gb": storage_gb, "backup_retention_days": backups,
-                              "deletion_protection": protect}.items() if v is not None}
-    if not body:
-        raise CliError("nothing to change: give --size, --storage-gb, --backups or --protect/--no-protect")
+    """Resize a resource or change its backups or deletion protection (engine and version stay); the
+    same as `resources update`."""
+    _change(resource, {"--size": size, "--storage-gb": storage_gb, "--backups": backups}, protect, {}, wait,
+            timeout, interval, org, project, env, json)
+
+
+@resources_app.command("update", epilog="""[bold]Examples[/bold]
+
+  launchbay resources update jobs --visibility-timeout 300 --max-receives 10 --wait
+
+  launchbay resources update jobs --retention-days 14
+
+  launchbay resources update db --size db.t4g.small --backups 14     [dim]# as resize[/dim]""")
+def resources_update(
+    resource: Resource, size: Size = None, storage_gb: StorageGb = None, backups: Backups = None,
+    protect: Protect = None, visibility_timeout: VisibilityTimeout = None, retention_days: RetentionDays = None,
+    max_receives: MaxReceives = None,
+    fifo: Annotated[Optional[bool], typer.Option("--fifo/--no-fifo", hidden=True)] = None,
+    wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Change a resource: a queue's --visibility-timeout, --retention-days and --max-receives, a
+    database's or cache's size, storage and backups, any resource's deletion protection. A queue's
+    FIFO order, like an engine's version, stays as made."""
+    if fifo is not None:
+        raise typer.BadParameter("a queue's order is fixed when it is made: create a new queue (--kind queue"
+                                 f"{' --fifo' if fifo else ''}) and move the senders and workers to it",
+                                 param_hint="--fifo")
+    _change(resource, {"--size": size, "--storage-gb": storage_gb, "--backups": backups}, protect,
+            {"--visibility-timeout": visibility_timeout, "--retention-days": retention_days,
+             "--max-receives": max_receives}, wait, timeout, interval, org, project, env, json)
+
+
+def _change(resource: str, sizing: dict[str, Any], protect: Optional[bool], queue: dict[str, Any], wait: bool,
+            timeout: float, interval: float, org: Optional[str], project: Optional[str], env: Optional[str],
+            json: bool) -> None:
+    """PATCH the resource with the options given (`sizing` and `queue`: option -> value), each checked
+    against its kind first."""
+    names = {"--size": "size", "--storage-gb": "storage_gb", "--backups": "backup_retention_days"}
+    if all(v is None for v in (*sizing.values(), *queue.values(), protect)):
+        raise CliError("nothing to change: give --size, --storage-gb, --backups, --protect/--no-protect, or for a "
+                       "queue --visibility-timeout, --retention-days or --max-receives")
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
+    kind = res.get("kind") or ""
+    refused = [(opt, why) for opt, why in NOT_OFFERED.get(kind, {}).items() if sizing.get(opt) is not None]
+    if refused:
+        raise typer.BadParameter("; ".join(why for _, why in refused) + f". Leave out {', '.join(o for o, _ in refused)}",
+                                 param_hint=refused[0][0])
+    body = {**{names[o]: v for o, v in sizing.items() if v is not None}, **_queue_settings(kind, res["name"], queue)}
+    if protect is not None:
+        body["deletion_protection"] = protect
     res = s.client.patch(s.org_path(f"/resources/{segment(res['id'])}"), body)
     if wait:
         _settled(s, _wait(s, res, timeout, interval), "changed")
@@ -303,22 +437,31 @@ def _service_and_resource(s: Session, service: str, resource: str) -> tuple[dict
 
   launchbay resources link uploads -s report --path /data --read-only
 
-  launchbay resources link files -s web --read-only      [dim]# a bucket its tasks may only read and list[/dim]""")
+  launchbay resources link files -s web --read-only      [dim]# a bucket its tasks may only read and list[/dim]
+
+  launchbay resources link jobs -s web --send-only       [dim]# a queue web only hands work to: JOBS_QUEUE_URL[/dim]
+
+  launchbay resources link jobs -s worker                [dim]# the worker receives and deletes its messages[/dim]""")
 def resources_link(
     resource: Resource,
     service: Annotated[str, typer.Option("--service", "-s", help="Service id or name (of the resource's environment).")],
     variable: Annotated[Optional[str], typer.Option("--variable", help="The variable it receives (default "
-                                                                       "DATABASE_URL, REDIS_URL, S3_BUCKET, or "
-                                                                       "<NAME>_PATH for a volume).")] = None,
+                                                                       "DATABASE_URL, REDIS_URL, S3_BUCKET, "
+                                                                       "<NAME>_PATH for a volume, <NAME>_QUEUE_URL "
+                                                                       "for a queue).")] = None,
     path: Annotated[Optional[str], typer.Option("--path", help="Volumes (required): the absolute path it is mounted "
                                                                "at in the container, e.g. /data.")] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Volumes: mounted read-only; buckets: the tasks may "
                                                                 "only read and list. Linking again without it makes "
                                                                 "the link read-write.")] = False,
+    send_only: Annotated[bool, typer.Option("--send-only", help="Queues: the tasks may only send to it (a web "
+                                                                "service handing work to a worker). Linking again "
+                                                                "without it lets them receive and delete too.")] = False,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """Link a resource to a service: its next deploy gets the connection as a secret reference, or,
-    for a volume, mounts it at --path (the variable holds that path)."""
+    """Link a resource to a service: its next deploy gets the connection as a secret reference, for a
+    volume mounts it at --path (the variable holds that path), for a queue gives its URL and the right
+    to send (--send-only), or to send, receive and delete."""
     s = Session(json, org=org, project=project, env=env)
     svc, res = _service_and_resource(s, service, resource)
     kind = res.get("kind")
@@ -328,14 +471,23 @@ def resources_link(
     if kind != "volume" and path:
         raise typer.BadParameter(f"only a volume is mounted at a path; {res['name']} is a {kind} (it gives a "
                                  "variable: --variable)", param_hint="--path")
+    if read_only and kind == "queue":
+        raise typer.BadParameter(f"a queue link cannot be read-only; it may be send-only (--send-only): "
+                                 f"{svc['name']}'s tasks then only send to {res['name']}", param_hint="--read-only")
     if read_only and kind not in ("volume", "bucket"):
         raise typer.BadParameter(f"a {kind} link cannot be read-only (its credentials decide what it may do); "
                                  "volumes and buckets can", param_hint="--read-only")
+    if send_only and kind != "queue":
+        raise typer.BadParameter(f"only a queue link can be send-only; {res['name']} is a {kind}",
+                                 param_hint="--send-only")
     body: dict[str, Any] = {k: v for k, v in {"variable": variable, "path": path}.items() if v}
     if read_only:
         body["read_only"] = True
+    if send_only:
+        body["send_only"] = True
     got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"), body)
-    how = (f" at {got['path']}" if got.get("path") else "") + (" read-only" if got.get("read_only") else "")
+    how = ((f" at {got['path']}" if got.get("path") else "") + (" read-only" if got.get("read_only") else "")
+           + (" send-only" if got.get("send_only") else ""))
     s.out.result(got, lambda: s.out.line(f"Linked {res['name']} to {svc['name']}{how} as {got.get('variable')}; "
                                          f"deploy it to apply: launchbay deploy {svc['name']}"))
 
@@ -359,8 +511,107 @@ def resources_links(
     service: Annotated[str, typer.Option("--service", "-s", help="Service id or name.")],
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """The resources a service links, the variables it gets, where volumes are mounted and which
-    links are read-only."""
+    """The resources a service links, the variables it gets, where volumes are mounted, which links
+    are read-only and which queues it may only send to."""
     s = Session(json, org=org, project=project, env=env)
     items = s.client.get(s.service_path(service, "/links")).get("items") or []
     s.out.result({"items": items}, lambda: s.out.table(items, LINK_COLUMNS, "no links"))
+
+
+def _a_queue(s: Session, resource: str) -> dict[str, Any]:
+    res = find(s, resource)
+    if res.get("kind") != "queue":
+        raise CliError(f"{res['name']} is a {res.get('kind')}, not a queue: only queues have messages")
+    return res
+
+
+def _redrive_progress(name: str, redrive: dict[str, Any]) -> str:
+    """One line per state of a redrive being followed (--wait)."""
+    status, moved, left = redrive.get("status"), redrive.get("moved") or 0, redrive.get("left")
+    if status == "moving":
+        return f"{name}: moving dead letters back: {moved} moved, {left} left"
+    return f"{name}: {status}: {moved} moved, {left} left"
+
+
+def _last_redrive(redrive: dict[str, Any]) -> str:
+    """The last redrive in words (`messages`; the end of `redrive --wait`)."""
+    status, moved, left = redrive.get("status"), redrive.get("moved") or 0, redrive.get("left")
+    if status == "moving":
+        return f"moving dead letters back since {redrive.get('requested')}: {moved} moved, {left} left"
+    who = f" by {redrive['by']}" if redrive.get("by") else ""
+    if status == "failed":
+        return (f"failed after {moved} moved ({left} left): {redrive.get('error') or 'no reason given'} "
+                f"(asked {redrive.get('requested')}{who})")
+    return (f"{_plural(moved, 'dead letter')} moved back" + (f", {left} left" if left else "")
+            + f" ({redrive.get('finished') or redrive.get('requested')}{who})")
+
+
+@resources_app.command("messages", epilog="""[bold]Examples[/bold]
+
+  launchbay resources messages jobs
+
+  launchbay resources messages jobs --env staging --json""")
+def resources_messages(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
+                       json: Json = False) -> None:
+    """A queue's messages now, as SQS counts them (approximately): waiting, being worked on (in
+    flight), delayed, and dead (in its dead-letter queue); and the last redrive."""
+    s = Session(json, org=org, project=project, env=env)
+    res = _a_queue(s, resource)
+    got = s.client.get(s.org_path(f"/resources/{segment(res['id'])}/messages"))
+
+    def human() -> None:
+        s.out.table([got], MESSAGE_COLUMNS)
+        if got.get("redrive"):
+            s.out.line("last redrive: " + _last_redrive(got["redrive"]),
+                       style="red" if got["redrive"].get("status") == "failed" else "")
+        if got.get("dead") and (got.get("redrive") or {}).get("status") != "moving":
+            s.out.note(f"Once the bug that killed them is fixed, move the dead letters back: launchbay resources "
+                       f"redrive {res['name']} --wait", style="dim")
+    s.out.result(got, human)
+
+
+@resources_app.command("redrive", epilog="""[bold]Examples[/bold]
+
+  launchbay resources redrive jobs --wait     [dim]# moves the dead letters back, shows the progress[/dim]
+
+  launchbay resources redrive jobs --json""")
+def resources_redrive(
+    resource: Resource,
+    wait: Annotated[bool, typer.Option("--wait", "-w", help="Poll until every dead letter is moved back (exit 0) "
+                                                           "or the move failed (exit 2).")] = False,
+    timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Move a queue's dead letters back to it (the worker moves them, a thousand per run), e.g. once
+    the bug that killed them is fixed. Developers and up."""
+    s = Session(json, org=org, project=project, env=env)
+    res = _a_queue(s, resource)
+    started = s.client.post(s.org_path(f"/resources/{segment(res['id'])}/redrive"), None)
+    if not wait:
+        s.out.result(started, lambda: s.out.line(
+            f"Moving {_plural(started.get('left'), 'dead letter')} back to {res['name']}; follow it: launchbay "
+            f"resources messages {res['name']}"))
+        return
+    path = s.org_path(f"/resources/{segment(res['id'])}/messages")
+
+    def read() -> dict[str, Any]:
+        return s.client.get(path)
+
+    last = poll_until(s, read, lambda m: _redrive_progress(res["name"], m.get("redrive") or {}),
+                      lambda m: (m.get("redrive") or {}).get("status") in REDRIVE_SETTLED, timeout, interval,
+                      first={"redrive": started})
+    redrive = last.get("redrive") or {}
+    failed = redrive.get("status") == "failed"
+    if "visible" not in last:   # settled at once: the counts as they are now
+        last = read()
+
+    def human() -> None:
+        if failed:
+            s.out.line(f"The redrive of {res['name']} {_last_redrive(redrive)}", style="red")
+            return
+        s.out.line(f"Moved {_plural(redrive.get('moved') or 0, 'dead letter')} back to {res['name']}"
+                   + (f" ({redrive['left']} left)" if redrive.get("left") else "")
+                   + f"; waiting now: {last.get('visible')}, dead: {last.get('dead')}", style="green")
+    s.out.result(last, human)
+    if failed:
+        raise typer.Exit(2)

@@ -67,7 +67,7 @@ def test_create_wait_link_resize_unlink_delete(cli, account, worker):
 
 def test_resource_usage_and_api_errors(cli, account):
     bad_kind = cli("resources", "create", "db", "--kind", "mongo", ok=False)
-    assert bad_kind.exit_code == 1 and "postgres, mysql, redis, bucket or volume" in bad_kind.stderr
+    assert bad_kind.exit_code == 1 and "postgres, mysql, redis, bucket, volume or queue" in bad_kind.stderr
     bad_size = cli("resources", "create", "db", "--kind", "postgres", "--size", "huge", "--json", ok=False)
     err = json.loads(bad_size.stderr)["error"]
     assert bad_size.exit_code == 1 and bad_size.stdout == "" and err["field"] == "size" and "db.t4g.micro" in err["message"]
@@ -180,7 +180,7 @@ def test_volumes_take_no_size_and_are_linked_at_a_path(cli, account):
     table = cli("resources", "links", "-s", "web").stdout
     assert "PATH" in table and "READ-ONLY" in table
     row = next(line for line in table.splitlines() if line.startswith("uploads"))
-    assert row.split() == ["uploads", "volume", "UPLOADS_PATH", "/app/uploads", "yes", "creating"]
+    assert row.split() == ["uploads", "volume", "UPLOADS_PATH", "/app/uploads", "yes", "-", "creating"]
 
     # linked again without --read-only: read-write, at the new path
     assert "at /data as UPLOADS_PATH" in cli("resources", "link", "uploads", "-s", "web", "--path", "/data").stdout
@@ -196,3 +196,199 @@ def test_a_volume_is_shown_with_its_file_system_once_available(cli, account, wor
     shown = cli("resources", "show", "media").stdout
     fs = cli("resources", "show", "media", "--json").json()["endpoint"]["address"]
     assert fs.startswith("fs-") and f"file_system          {fs}" in shown, shown
+
+
+def test_queue_options_are_checked_before_the_api_is_asked(cli, account):
+    sized = cli("resources", "create", "jobs", "--kind", "queue", "--size", "db.t4g.small", ok=False)
+    assert sized.exit_code == 1 and "a queue has no size: SQS holds what is sent to it" in sized.stderr
+    assert "Leave out --size" in sized.stderr
+    fifo_db = json.loads(cli("resources", "create", "db", "--kind", "postgres", "--fifo", "--max-receives", "3",
+                             "--json", ok=False).stderr)["error"]
+    assert fifo_db["field"] == "--fifo" and "only a queue has --fifo, --max-receives; db is a postgres" in fifo_db["message"]
+    too_long = cli("resources", "create", "jobs", "--kind", "queue", "--visibility-timeout", "43201", ok=False)
+    assert too_long.exit_code == 1 and "--visibility-timeout" in too_long.stderr and "less than or equal to 43200" in too_long.stderr
+    assert cli("resources", "create", "jobs", "--kind", "queue", "--retention-days", "15", ok=False).exit_code == 1
+    assert cli("resources", "--json").json()["items"] == []                            # nothing was made
+
+    cli("resources", "create", "jobs", "--kind", "queue", "--no-protect")
+    cli("resources", "create", "files", "--kind", "bucket", "--no-protect")
+    fixed = cli("resources", "update", "jobs", "--fifo", ok=False)
+    assert fixed.exit_code == 1 and "a queue's order is fixed when it is made" in fixed.stderr
+    sized = cli("resources", "update", "jobs", "--storage-gb", "30", ok=False)
+    assert sized.exit_code == 1 and "a queue has no allocated storage" in sized.stderr
+    timed = cli("resources", "update", "files", "--visibility-timeout", "30", ok=False)
+    assert timed.exit_code == 1 and "only a queue has --visibility-timeout; files is a bucket" in timed.stderr
+    nothing = cli("resources", "update", "jobs", ok=False)
+    assert nothing.exit_code == 1 and "nothing to change" in nothing.stderr
+    not_a_queue = cli("resources", "messages", "files", ok=False)
+    assert not_a_queue.exit_code == 1 and "files is a bucket, not a queue" in not_a_queue.stderr
+
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    ro = cli("resources", "link", "jobs", "-s", "web", "--read-only", ok=False)
+    assert ro.exit_code == 1 and "a queue link cannot be read-only; it may be send-only (--send-only)" in ro.stderr
+    at = cli("resources", "link", "jobs", "-s", "web", "--path", "/data", ok=False)
+    assert at.exit_code == 1 and "only a volume is mounted at a path; jobs is a queue" in at.stderr
+    send = cli("resources", "link", "files", "-s", "web", "--send-only", ok=False)
+    assert send.exit_code == 1 and "only a queue link can be send-only; files is a bucket" in send.stderr
+    assert cli("resources", "links", "-s", "web", "--json").json()["items"] == []
+
+
+def test_a_queue_is_made_shown_changed_and_linked_send_only(cli, account, worker):
+    made = cli("resources", "create", "jobs", "--kind", "queue", "--visibility-timeout", "120", "--retention-days",
+               "7", "--max-receives", "3", "--no-protect", "--wait", "--timeout", "90", "--interval", "0.3", ok=None)
+    assert made.exit_code == 0, made.stdout + made.stderr + worker.output()[-3000:]
+    assert "jobs is available; link it: launchbay resources link jobs -s SERVICE [--send-only]" in made.stdout
+    fifo = cli("resources", "create", "orders", "--kind", "queue", "--fifo", "--no-protect", "--json").json()
+    assert (fifo["fifo"], fifo["visibility_timeout_seconds"], fifo["retention_days"], fifo["max_receives"]) == \
+        (True, 60, 4, 5)
+
+    rows = {line.split()[1]: line.split() for line in cli("resources", "list").stdout.splitlines()[1:]}
+    assert rows["jobs"][2:5] == ["queue", "production", "standard"] and rows["orders"][4] == "fifo"
+    got = cli("resources", "show", "jobs", "--json").json()
+    url, dlq = got["endpoint"]["address"], got["dead_letter_queue"]
+    assert dlq.endswith("-dlq") and url != dlq
+    shown = cli("resources", "show", "jobs").stdout
+    for words in (f"url                  {url}", "standard: at least once", "2 min (120 s): a received message",
+                  "7 days: an unreceived message", "after 3 receives without a delete",
+                  f"dead_letter_queue    {dlq}", "JOBS_QUEUE_URL (holds the queue's URL)",
+                  "launchbay resources messages jobs"):
+        assert words in shown, (words, shown)
+    assert "storage_gb" not in shown and "size" not in shown
+
+    changed = cli("resources", "update", "jobs", "--visibility-timeout", "300", "--max-receives", "10", "--wait",
+                  "--timeout", "90", "--interval", "0.3", "--json", ok=None)
+    assert changed.exit_code == 0, changed.stderr + worker.output()[-3000:]
+    after = changed.json()
+    assert (after["status"], after["visibility_timeout_seconds"], after["max_receives"], after["retention_days"]) == \
+        ("available", 300, 10, 7)
+
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("services", "create", "worker", "--kind", "worker", "--image", "nginx:1.27")
+    linked = cli("resources", "link", "jobs", "-s", "web", "--send-only").stdout
+    assert "Linked jobs to web send-only as JOBS_QUEUE_URL" in linked
+    assert cli("resources", "link", "jobs", "-s", "worker", "--json").json()["send_only"] is False
+    table = cli("resources", "links", "-s", "web").stdout
+    assert "SEND-ONLY" in table
+    row = next(line for line in table.splitlines() if line.startswith("jobs"))
+    assert row.split() == ["jobs", "queue", "JOBS_QUEUE_URL", "-", "-", "yes", "available"], table
+    assert cli("resources", "links", "-s", "worker", "--json").json()["items"][0]["send_only"] is False
+    # linked again without --send-only: the tasks receive and delete too
+    assert "send-only" not in cli("resources", "link", "jobs", "-s", "web").stdout
+    assert cli("resources", "links", "-s", "web", "--json").json()["items"][0]["send_only"] is False
+
+
+def _dead_letters(ports, res_id: str, count: int) -> int:
+    """`count` messages more, and a consumer that keeps failing: received past max_receives, every
+    waiting message goes dead. -> how many the dead-letter queue holds."""
+    from tests.resources.test_queues import dead_letters
+
+    doc = ports.store.collection("resources").get(res_id)
+    sqs = ports.cloud_for(doc["target"]).client("sqs")
+    for i in range(count):
+        sqs.send_message(QueueUrl=doc["aws"]["address"], MessageBody=f"job {i}")
+    return dead_letters(sqs, doc["aws"]["address"], doc["max_receives"])
+
+
+def test_messages_and_a_redrive_followed_to_the_end(cli, account, worker, ports):
+    made = cli("resources", "create", "jobs", "--kind", "queue", "--max-receives", "1", "--no-protect", "--wait",
+               "--timeout", "90", "--interval", "0.3", "--json", ok=None)
+    assert made.exit_code == 0, made.stderr + worker.output()[-3000:]
+    jobs = made.json()
+    empty = cli("resources", "messages", "jobs").stdout
+    assert empty.split("\n")[0].split() == ["WAITING", "IN", "FLIGHT", "DELAYED", "DEAD"]
+    assert empty.split("\n")[1].split() == ["0", "0", "0", "0"] and "redrive" not in empty
+    nothing = cli("resources", "redrive", "jobs", ok=False)                           # the API's 409
+    assert nothing.exit_code == 1 and "the dead-letter queue is empty: nothing to move back" in nothing.stderr
+
+    assert _dead_letters(ports, jobs["id"], 3) == 3
+    counts = cli("resources", "messages", "jobs", "--json").json()
+    assert (counts["visible"], counts["dead"], counts["redrive"]) == (0, 3, None)
+    said = cli("resources", "messages", "jobs").stdout
+    assert said.split("\n")[1].split() == ["0", "0", "0", "3"]
+    assert "move the dead letters back: launchbay resources redrive jobs --wait" in said
+
+    moved = cli("resources", "redrive", "jobs", "--wait", "--timeout", "90", "--interval", "0.3", ok=None)
+    assert moved.exit_code == 0, moved.stdout + moved.stderr + worker.output()[-3000:]
+    assert "jobs: moving dead letters back: 0 moved, 3 left" in moved.stdout             # the progress
+    assert "jobs: done: 3 moved, 0 left" in moved.stdout
+    assert "Moved 3 dead letters back to jobs; waiting now: 3, dead: 0" in moved.stdout
+    after = cli("resources", "messages", "jobs").stdout
+    assert after.split("\n")[1].split() == ["3", "0", "0", "0"]
+    assert "last redrive: 3 dead letters moved back (" in after and account.email in after
+    assert "redrive jobs --wait" not in after
+
+    # without --wait: the answer, and the worker moves them (the three moved back die again, with a fourth)
+    assert _dead_letters(ports, jobs["id"], 1) == 4
+    started = cli("resources", "redrive", "jobs")
+    assert "Moving 4 dead letters back to jobs; follow it: launchbay resources messages jobs" in started.stdout
+
+
+def test_a_redrive_that_fails_exits_2_with_the_reason(cli, account, ports):
+    """The worker finds the queue gone mid-move (deleted outside Launchbay): --wait ends on the
+    failure, in red, exit 2. The worker's part runs in a thread, as tests/resources drive it."""
+    import threading
+    import time
+
+    from chalicelib.resources.queues import run_redrive
+    from tests.resources.test_resources import settle
+
+    made = cli("resources", "create", "jobs", "--kind", "queue", "--max-receives", "1", "--no-protect", "--json").json()
+    jobs = settle(ports, made["id"])
+    assert _dead_letters(ports, jobs["id"], 2) == 2
+
+    def worker_finds_the_queue_gone() -> None:
+        """Deleted and made again outside Launchbay, just as the worker moves the dead letters."""
+        col = ports.store.collection("resources")
+        deadline = time.time() + 30
+        while time.time() < deadline and ((col.get(jobs["id"]) or {}).get("redrive") or {}).get("status") != "moving":
+            time.sleep(0.05)
+        sqs = ports.cloud_for(jobs["target"]).client("sqs")
+        sqs.delete_queue(QueueUrl=jobs["aws"]["address"])
+        run_redrive(ports, jobs["id"])
+        sqs.create_queue(QueueName=jobs["aws"]["queue_name"])
+
+    thread = threading.Thread(target=worker_finds_the_queue_gone, daemon=True)
+    thread.start()
+    failed = cli("resources", "redrive", "jobs", "--wait", "--timeout", "60", "--interval", "1", ok=None)
+    thread.join(30)
+    assert failed.exit_code == 2, failed.stdout + failed.stderr
+    assert "The redrive of jobs failed after 0 moved (2 left): ValueError: queue" in failed.stdout
+    assert "is gone" in failed.stdout
+    after = cli("resources", "messages", "jobs").stdout
+    assert after.split("\n")[1].split() == ["0", "0", "0", "2"]                    # the dead letters stayed
+    assert "last redrive: failed after 0 moved (2 left): ValueError" in after
+
+
+def test_a_worker_scales_on_a_queue_from_the_cli(cli, account):
+    cli("resources", "create", "jobs", "--kind", "queue", "--no-protect")
+    cli("services", "create", "worker", "--kind", "worker", "--image", "nginx:1.27", "--max", "6")
+    bad = cli("services", "update", "worker", "--scale-on-queue", "jobs:many", ok=False)
+    assert bad.exit_code == 1 and "--scale-on-queue" in bad.stderr and "MESSAGES_PER_TASK is a whole number" in bad.stderr
+    named = cli("services", "update", "worker", "--scale-on-queue", "Jobs", ok=False)
+    assert named.exit_code == 1 and "the name of a queue the service links" in named.stderr
+    assert "from 1 to 100000" in cli("services", "update", "worker", "--scale-on-queue", "jobs:0", ok=False).stderr
+    both = cli("services", "update", "worker", "--scale-on-queue", "jobs", "--no-scale-on-queue", ok=False)
+    assert both.exit_code == 1 and "not both" in both.stderr
+
+    unlinked = cli("services", "update", "worker", "--scale-on-queue", "jobs").stdout
+    assert "autoscaling: CPU 60 %, queue jobs: 100 waiting messages per task" in unlinked
+    assert "worker does not link queue jobs: its deploy fails until it does: launchbay resources link jobs " \
+           "-s worker" in unlinked
+    cli("resources", "link", "jobs", "-s", "worker")
+    cli("services", "update", "worker", "--scale-at", "0 8 * * 1-5=2:6")
+    got = cli("services", "update", "worker", "--scale-on-queue", "jobs:250", "--json")
+    assert got.stderr == ""                                                           # linked: nothing to say
+    scaling = got.json()["autoscaling"]
+    assert scaling["queue"] == {"name": "jobs", "messages_per_task": 250} and len(scaling["schedule"]) == 1
+    shown = cli("services", "show", "worker").stdout
+    assert "CPU 60 %, queue jobs: 250 waiting messages per task, scheduled: 0 8 * * 1-5 (UTC) -> 2-6 tasks" in shown
+
+    gone = cli("services", "update", "worker", "--no-scale-on-queue", "--json").json()["autoscaling"]
+    assert gone.get("queue") is None and len(gone["schedule"]) == 1 and gone["cpu_target"] == 60   # the rest kept
+    assert "queue" not in cli("services", "show", "worker").stdout.split("autoscaling")[1].split("\n")[0]
+
+    created = cli("services", "create", "consumer", "--kind", "worker", "--image", "nginx:1.27", "--max", "3",
+                  "--scale-on-queue", "jobs:20")
+    assert "It scales on queue jobs's backlog once it links it: launchbay resources link jobs -s consumer" in \
+        created.stdout
+    assert cli("services", "show", "consumer", "--json").json()["autoscaling"]["queue"]["messages_per_task"] == 20

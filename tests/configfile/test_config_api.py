@@ -301,3 +301,26 @@ def test_sleep_windows_as_code(api):
     exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]["yaml"]
     assert yaml.safe_load(exported)["environments"]["staging"]["sleep_windows"] == [nights]
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported))[1]["changes"] == []
+
+
+def test_autoscaling_changed_or_cut_down_by_the_file_plans_nothing_once_applied(api):
+    """The services API merges an autoscaling PATCH into what is stored (and stores it whole, its
+    unset fields null): a file that changes the CPU target, or drops its scheduled ranges, gets
+    exactly that, and its plan is empty afterwards, as is its export's."""
+    a, org, prj = owner(api)
+    head = ("version: 1\nenvironments:\n  production:\n    services:\n      web:\n        image: nginx:1.27\n"
+            "        port: 8080\n        max_instances: 4\n")
+    scheduled = head + ("        autoscaling:\n          cpu_target: 50\n          schedule:\n"
+                        "            - {at: '0 8 * * 1-5', min_instances: 2, max_instances: 4}\n")
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(scheduled))[0] == 200
+    cut = head + "        autoscaling: {cpu_target: 70}\n"
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(cut))[1]
+    (change,) = plan["changes"]
+    assert change["fields"]["autoscaling"][1] == {"cpu_target": 70.0}, change
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(cut))[0] == 200
+    web = a.call("GET", f"/orgs/{org}/projects/{prj}/services")[1]["items"][0]
+    assert web["autoscaling"]["cpu_target"] == 70 and not web["autoscaling"].get("schedule"), web["autoscaling"]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(cut))[1]["changes"] == []
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert exported["document"]["environments"]["production"]["services"]["web"]["autoscaling"] == {"cpu_target": 70.0}
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []

@@ -321,3 +321,201 @@ def test_a_compose_import_with_named_volumes_plans_and_applies_them(api, ports):
     assert links_of(a, org, prj, "web") == {"media": ("MEDIA_PATH", "/srv/media", False)}
     exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+
+QUEUES = """\
+version: 1
+environments:
+  production:
+    resources:
+      jobs: {kind: queue, visibility_timeout_seconds: 120, retention_days: 7, max_receives: 3}
+      orders: {kind: queue, fifo: true, deletion_protection: false}
+    services:
+      web:
+        image: nginx:1.27
+        port: 8080
+        links: {jobs: "JOBS_QUEUE_URL:send", orders: ORDERS_QUEUE_URL}
+      worker:
+        kind: worker
+        image: nginx:1.27
+        min_instances: 1
+        max_instances: 6
+        autoscaling: {queue: {name: jobs, messages_per_task: 50}}
+        links: {jobs: JOBS_QUEUE_URL}
+"""
+
+
+def queue_links(a, org: str, prj: str, svc: str) -> dict:
+    items = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=production")[1]["items"]
+    sid = next(s["id"] for s in items if s["name"] == svc)
+    return {lk["resource"]: (lk["variable"], lk.get("send_only"))
+            for lk in a.call("GET", f"/orgs/{org}/services/{sid}/links")[1]["items"]}
+
+
+def test_queues_send_only_links_and_queue_scaling_plan_apply_and_export_exactly(api, ports):
+    """A queue's settings (its FIFO order, timings and receives), a send-only link (`:send`) and a
+    worker scaling on the queue's backlog: planned, applied through the resources and services
+    domain, exported in the same spelling, and the export's plan is empty; a change of timings,
+    access or backlog target is an update naming each; FIFO cannot change in place."""
+    a, org, prj = owner(api)
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(QUEUES))
+    assert status == 200, plan
+    made = by(plan, "create", "resource")
+    assert made[("production", "jobs")]["fields"] == {
+        "kind": "queue", "deletion_protection": True, "fifo": False, "visibility_timeout_seconds": 120,
+        "retention_days": 7, "max_receives": 3}
+    assert made[("production", "orders")]["fields"] == {
+        "kind": "queue", "deletion_protection": False, "fifo": True, "visibility_timeout_seconds": 60,
+        "retention_days": 4, "max_receives": 5}                           # the API's defaults
+    links = {name: c["fields"] for (_, name), c in by(plan, "create", "link").items()}
+    assert links == {
+        "web:jobs": {"service": "web", "resource": "jobs", "variable": "JOBS_QUEUE_URL", "send_only": True},
+        "web:orders": {"service": "web", "resource": "orders", "variable": "ORDERS_QUEUE_URL"},
+        "worker:jobs": {"service": "worker", "resource": "jobs", "variable": "JOBS_QUEUE_URL"}}
+    worker = by(plan, "create", "service")[("production", "worker")]["fields"]
+    assert worker["autoscaling"]["queue"] == {"name": "jobs", "messages_per_task": 50}
+
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(QUEUES))
+    assert status == 200 and len(out["applied"]) == len(plan["changes"]), out
+    settled = {r["name"]: r for r in settle_all(ports, prj)}
+    assert {r["status"] for r in settled.values()} == {"available"}
+    assert settled["orders"]["aws"]["address"].endswith(".fifo")
+    sqs = ports.cloud_for(settled["jobs"]["target"]).client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=settled["jobs"]["aws"]["address"], AttributeNames=["All"])["Attributes"]
+    assert (attrs["VisibilityTimeout"], attrs["MessageRetentionPeriod"]) == ("120", str(7 * 86400))
+    assert queue_links(a, org, prj, "web") == {"jobs": ("JOBS_QUEUE_URL", True), "orders": ("ORDERS_QUEUE_URL", False)}
+    assert queue_links(a, org, prj, "worker") == {"jobs": ("JOBS_QUEUE_URL", False)}
+
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(QUEUES))[1]["changes"] == []
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    prod = exported["document"]["environments"]["production"]
+    assert prod["resources"]["jobs"] == {"kind": "queue", "fifo": False, "visibility_timeout_seconds": 120,
+                                         "retention_days": 7, "max_receives": 3, "deletion_protection": True}
+    assert prod["resources"]["orders"]["fifo"] is True
+    assert prod["services"]["web"]["links"] == {"jobs": "JOBS_QUEUE_URL:send", "orders": "ORDERS_QUEUE_URL"}
+    assert prod["services"]["worker"]["links"] == {"jobs": "JOBS_QUEUE_URL"}
+    assert prod["services"]["worker"]["autoscaling"]["queue"] == {"name": "jobs", "messages_per_task": 50}
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+    # other timings, the web service sending and receiving, another backlog target, a FIFO order asked for
+    doc = yaml.safe_load(exported["yaml"])
+    prod = doc["environments"]["production"]
+    prod["resources"]["jobs"].update(visibility_timeout_seconds=300, max_receives=10, fifo=True)
+    prod["services"]["web"]["links"]["jobs"] = "JOBS_QUEUE_URL"
+    prod["services"]["worker"]["autoscaling"]["queue"]["messages_per_task"] = 200
+    edited = yaml.safe_dump(doc)
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]
+    assert by(plan, "update", "resource")[("production", "jobs")]["fields"] == {
+        "visibility_timeout_seconds": [120, 300], "max_receives": [3, 10]}
+    assert by(plan, "update", "link")[("production", "web:jobs")]["fields"] == {
+        "service": "web", "resource": "jobs", "send_only": [True, False]}
+    old, new = by(plan, "update", "service")[("production", "worker")]["fields"]["autoscaling"]
+    assert (old["queue"]["messages_per_task"], new["queue"]["messages_per_task"]) == (50, 200)
+    (fifo,) = [w for w in plan["warnings"] if w["key"].endswith("jobs.fifo")]
+    assert "cannot change its FIFO order in place (False -> True)" in fifo["message"]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(edited))[0] == 200
+    jobs = settle(ports, settled["jobs"]["id"])
+    assert (jobs["visibility_timeout_seconds"], jobs["max_receives"], jobs["fifo"]) == (300, 10, False)
+    assert queue_links(a, org, prj, "web")["jobs"] == ("JOBS_QUEUE_URL", False)
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(edited))[1]["changes"] == []
+
+    # the worker scales on CPU only again: the queue's target goes, and the export plans nothing
+    del prod["services"]["worker"]["autoscaling"]["queue"]
+    cpu_only = yaml.safe_dump(doc)
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(cpu_only))[1]
+    assert [c["name"] for c in plan["changes"]] == ["worker"]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(cpu_only))[0] == 200
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert "queue" not in (exported["document"]["environments"]["production"]["services"]["worker"].get("autoscaling")
+                           or {})
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+
+def test_a_queue_scaled_on_after_the_api_removed_it_exports_exactly(api, ports):
+    """`launchbay services update --no-scale-on-queue` stores the queue as null: the export leaves
+    it out and its plan is empty."""
+    a, org, prj = owner(api)
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(QUEUES))[0] == 200
+    settle_all(ports, prj)
+    items = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=production")[1]["items"]
+    sid = next(s["id"] for s in items if s["name"] == "worker")
+    status, patched = a.call("PATCH", f"/orgs/{org}/services/{sid}", {"autoscaling": {"queue": None}})
+    assert status == 200 and patched["autoscaling"].get("queue") is None, patched
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    worker = exported["document"]["environments"]["production"]["services"]["worker"]
+    assert worker["autoscaling"] == {"cpu_target": 60.0}, worker
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
+
+
+def test_queue_settings_and_links_that_do_not_fit_are_a_422_at_their_key(api, ports):
+    a, org, prj = owner(api)
+    head = ("version: 1\nenvironments:\n  production:\n    resources:\n      jobs: {kind: queue}\n"
+            "      files: {kind: bucket}\n    services:\n      web:\n        image: nginx:1.27\n"
+            "        port: 8080\n")
+    key = "environments.production.services.web"
+    for tail, field, words in (
+            ("        links: {files: 'S3_BUCKET:send'}\n", f"{key}.links.files",
+             "only a queue link can be send-only (:send); files is a bucket"),
+            ("        links: {jobs: 'JOBS_QUEUE_URL:ro'}\n", f"{key}.links.jobs",
+             "a queue link cannot be read-only (:ro); it may be send-only (jobs: JOBS_QUEUE_URL:send)"),
+            ("        links: {jobs: /data}\n", f"{key}.links.jobs",
+             "only a volume is mounted at a path; jobs is a queue: give the variable it arrives in (e.g. "
+             "JOBS_QUEUE_URL)"),
+            ("        links: {jobs: '/data:send'}\n", f"{key}.links.jobs", ":send is for a queue's variable"),
+            ("        autoscaling: {queue: {name: jobs}}\n", f"{key}.autoscaling.queue.name",
+             "web does not link jobs: add it to links (jobs: JOBS_QUEUE_URL) to scale on its backlog"),
+            ("        autoscaling: {queue: {name: files}}\n        links: {files: S3_BUCKET}\n",
+             f"{key}.autoscaling.queue.name", "files is a bucket, not a queue"),
+            ("        autoscaling: {queue: {name: nope}}\n", f"{key}.autoscaling.queue.name",
+             "nope is not a resource of this environment"),
+            ("        autoscaling: {queue: {name: jobs, messages_per_task: 0}}\n        links: {jobs: X}\n",
+             f"{key}.autoscaling.queue.messages_per_task", "greater than or equal to 1")):
+        status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(head + tail))
+        assert status == 422 and err["error"]["field"] == field, (tail, err)
+        assert words in err["error"]["message"] and "launchbay.yaml:" in err["error"]["message"], (tail, err)
+    for setting, field in (("fifo: true", "fifo"), ("max_receives: 3", "max_receives")):
+        text = head.replace("files: {kind: bucket}", f"files: {{kind: bucket, {setting}}}")
+        status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(text))
+        assert status == 422 and err["error"]["field"] == f"environments.production.resources.files.{field}", err
+        assert f"only a queue has {field}" in err["error"]["message"], err
+    status, err = a.call("POST", f"/orgs/{org}/projects/{prj}/plan",
+                         files(head.replace("{kind: queue}", "{kind: queue, retention_days: 15}")))
+    assert status == 422 and err["error"]["field"] == "environments.production.resources.jobs.retention_days", err
+
+    # a bucket in the environment stays a bucket: the file's queue settings for it are not planned
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", files(head))[0] == 200
+    settle_all(ports, prj)
+    other = head.replace("files: {kind: bucket}", "files: {kind: queue, max_receives: 3}")
+    plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(other))[1]
+    assert plan["changes"] == [] and any("cannot change kind in place" in w["message"] for w in plan["warnings"])
+
+
+def test_a_copilot_worker_service_import_plans_and_applies_its_queue(api, ports):
+    """A Worker Service's queue, its send-only link to the publisher and the worker's backlog scaling
+    go through plan and apply like any file; the export plans nothing."""
+    from tests.configfile.samples import FIXTURES, read_case
+
+    a, org, prj = owner(api)
+    body = {"format": "copilot", "files": read_case(FIXTURES / "copilot-worker")}
+    status, plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", body)
+    assert status == 200, plan
+    assert by(plan, "create", "resource")[("prod", "orders-worker-queue")]["fields"] == {
+        "kind": "queue", "deletion_protection": True, "fifo": True, "visibility_timeout_seconds": 45,
+        "retention_days": 2, "max_receives": 10}
+    links = by(plan, "create", "link")
+    assert links[("test", "orders:orders-worker-queue")]["fields"] == {
+        "service": "orders", "resource": "orders-worker-queue", "variable": "ORDERS_WORKER_QUEUE_URL",
+        "send_only": True}
+    assert links[("test", "orders-worker:orders-worker-queue")]["fields"]["variable"] == "COPILOT_QUEUE_URI"
+    status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply", body)
+    assert status == 200, out
+    assert {r["status"] for r in settle_all(ports, prj)} == {"available"}
+    items = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=test")[1]["items"]
+    worker = next(s for s in items if s["name"] == "orders-worker")
+    assert worker["autoscaling"]["queue"] == {"name": "orders-worker-queue", "messages_per_task": 2400}
+    orders = next(s for s in items if s["name"] == "orders")
+    (link,) = a.call("GET", f"/orgs/{org}/services/{orders['id']}/links")[1]["items"]
+    assert (link["resource"], link["variable"], link["send_only"]) == ("orders-worker-queue",
+                                                                        "ORDERS_WORKER_QUEUE_URL", True)
+    exported = a.call("GET", f"/orgs/{org}/projects/{prj}/export")[1]
+    assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []

@@ -243,3 +243,36 @@ def test_volume_edge_cases():
     assert "/data/b is inside volume 'a-data' at /data" in message(result, "compose.yaml", "services.app.volumes[2]")
     assert "subpath: 'sub' not imported: the whole volume is mounted" in message(
         result, "compose.yaml", "services.app.volumes[3].volume.subpath")
+
+
+def test_an_sqs_emulator_stays_a_service_and_says_how_queues_replace_it():
+    """ElasticMQ's queues are named in its own configuration (not in the Compose file) and the apps
+    reach it through an endpoint override: it is not turned into queue resources, but the warning
+    says what replaces it, naming the variables that point at it."""
+    text = """\
+services:
+  app:
+    image: ghcr.io/acme/app:1
+    ports: ["8000:8000"]
+    environment:
+      SQS_ENDPOINT: http://elasticmq:9324
+      JOBS_QUEUE: jobs
+    depends_on: [elasticmq]
+  sqs:
+    image: softwaremill/elasticmq-native:1.6.9
+    ports: ["9324:9324"]
+  elasticmq:
+    image: softwaremill/elasticmq-native:1.6.9
+    ports: ["9324:9324", "9325:9325"]
+"""
+    result = import_files("compose", {"compose.yaml": text})
+    assert document_problems(result.document) == []
+    prod = result.document["environments"]["production"]
+    assert "resources" not in prod and {"app", "sqs", "elasticmq"} == set(prod["services"])
+    said = message(result, "compose.yaml", "services.elasticmq")
+    assert "elasticmq runs softwaremill/elasticmq-native:1.6.9, an SQS emulator (ElasticMQ)" in said
+    assert "a queue resource (kind: queue, SQS with a dead-letter queue) replaces each" in said
+    assert "(SQS_ENDPOINT of app points at it)" in said and "Then remove the elasticmq service" in said
+    assert "points at it" not in message(result, "compose.yaml", "services.sqs")   # nobody names that one
+    # not "call it by its private address": that is for apps
+    assert "services.app.environment.SQS_ENDPOINT" not in keys_of(result, "compose.yaml")

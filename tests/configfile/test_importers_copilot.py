@@ -85,12 +85,19 @@ def test_other_service_types(full):
     svcs = full.document["environments"]["prod-us"]["services"]
     api = svcs["api"]
     assert api == {"kind": "worker", "image": "aws_account_id.dkr.ecr.us-west-2.amazonaws.com/api:latest",
-                   "cpu": 256, "memory": 512, "min_instances": 2, "max_instances": 2, "env": {"DB_HOST": "db.internal"}}
+                   "cpu": 256, "memory": 512, "min_instances": 2, "max_instances": 2, "env": {"DB_HOST": "db.internal"},
+                   "links": {"events-worker-queue": "EVENTS_WORKER_QUEUE_URL:send"}}   # events-worker subscribes
     assert "no public endpoint" in message(full, "copilot/api/manifest.yml", "type")
     assert {"image.port", "image.healthcheck", "exec"} <= keys_of(full, "copilot/api/manifest.yml")
     worker = svcs["events-worker"]
     assert worker["kind"] == "worker" and (worker["min_instances"], worker["max_instances"]) == (1, 5)
-    assert {"subscribe", "count.queue_delay", "count.range.spot_from"} <= keys_of(full, "copilot/events-worker/manifest.yml")
+    assert worker["links"] == {"events-worker-queue": "COPILOT_QUEUE_URI"}
+    assert worker["autoscaling"] == {"cpu_target": 60.0, "queue": {"name": "events-worker-queue",
+                                                                  "messages_per_task": 240}}   # 1m / 250ms
+    assert full.document["environments"]["prod-us"]["resources"]["events-worker-queue"] == {
+        "kind": "queue", "visibility_timeout_seconds": 30}                  # Copilot's default timeout
+    assert {"subscribe", "subscribe.topics[0]", "count.queue_delay", "count.range.spot_from"} <= \
+        keys_of(full, "copilot/events-worker/manifest.yml")
     rdws = svcs["frontend-rdws"]
     assert rdws["kind"] == "web" and rdws["port"] == 80 and rdws["domain"] == "web.example.com"
     assert {"type", "instance_role"} <= keys_of(full, "copilot/rdws/manifest.yml")
@@ -180,3 +187,87 @@ def test_storage_copilot_does_not_make_is_a_warning(storage):
     assert "uid and gid are not imported" in message(storage, CMS, "storage.volumes.shared.efs")
     assert "20 GiB" in message(storage, CMS, "storage.ephemeral")
     assert "legacy" not in repr(storage.document) and "scratch" not in repr(storage.document)
+
+
+WORKER = "copilot/orders-worker/manifest.yml"
+
+
+@pytest.fixture(scope="module")
+def workers():
+    return import_files("copilot", read_case(FIXTURES / "copilot-worker"))
+
+
+def test_a_worker_services_queue_becomes_a_queue_resource_linked_as_copilot_gives_it(workers):
+    """The Worker Service's queue (subscribe.queue) is a queue resource of each environment: timeout,
+    retention and dead_letter.tries become its visibility timeout, retention days and max receives
+    (Copilot's default timeout, 30 s, kept), fifo its order, per environment as overridden. The
+    worker links it as COPILOT_QUEUE_URI and scales on its backlog: count.queue_delay's
+    acceptable_latency / msg_processing_time messages per task."""
+    from chalicelib.configfile.parse import validate
+
+    assert document_problems(workers.document) == []
+    validate(workers.document)
+    test, prod = (workers.document["environments"][e] for e in ("test", "prod"))
+    assert test["resources"] == {
+        "orders-worker-queue": {"kind": "queue", "visibility_timeout_seconds": 45, "retention_days": 4,
+                                "max_receives": 10},
+        "reports-queue": {"kind": "queue", "visibility_timeout_seconds": 43200, "retention_days": 14,
+                          "max_receives": 1000}}
+    assert prod["resources"]["orders-worker-queue"] == {      # prod's override: 36h, FIFO
+        "kind": "queue", "visibility_timeout_seconds": 45, "retention_days": 2, "max_receives": 10, "fifo": True}
+    worker = test["services"]["orders-worker"]
+    assert worker["kind"] == "worker" and (worker["min_instances"], worker["max_instances"]) == (1, 10)
+    assert worker["links"] == {"orders-worker-queue": "COPILOT_QUEUE_URI"}
+    assert worker["autoscaling"] == {"cpu_target": 60.0,
+                                     "queue": {"name": "orders-worker-queue", "messages_per_task": 2400}}
+    assert prod["services"]["orders-worker"]["autoscaling"]["queue"]["messages_per_task"] == 100000   # 1h / 10ms
+    assert (prod["services"]["orders-worker"]["min_instances"], prod["services"]["orders-worker"]["max_instances"]) == \
+        (2, 20)
+    # its own COPILOT_QUEUE_URI (an old queue's URL) gives way to the link
+    assert test["services"]["reports"] == {"kind": "worker", "image": "public.ecr.aws/acme/reports:0.9",
+                                           "min_instances": 1, "max_instances": 1,
+                                           "links": {"reports-queue": "COPILOT_QUEUE_URI"}}
+    said = message(workers, WORKER, "subscribe.queue")
+    assert "imported as the queue resource 'orders-worker-queue' (standard, messages hidden 45 s once received, " \
+           "kept 4 days, dead after 10 receives), linked to orders-worker as COPILOT_QUEUE_URI and send-only to " \
+           "orders as ORDERS_WORKER_QUEUE_URL" in said
+    assert "(FIFO, messages hidden 45 s" in message(workers, WORKER, "environments.prod.subscribe.queue")
+    assert "2400 waiting messages per task" in message(workers, WORKER, "count.queue_delay")
+    assert "above Launchbay's 100000" in message(workers, WORKER, "environments.prod.count.queue_delay")
+
+
+def test_a_topics_publisher_gets_the_queue_send_only_and_the_rest_is_a_warning(workers):
+    """SNS topics have no Launchbay equivalent: each subscription says so; the publishing service,
+    when among the manifests, is linked to the queue send-only so that it can send there instead."""
+    for env in ("test", "prod"):
+        orders = workers.document["environments"][env]["services"]["orders"]
+        assert orders["links"] == {"orders-worker-queue": "ORDERS_WORKER_QUEUE_URL:send"}
+    first = message(workers, WORKER, "subscribe.topics[0]")
+    assert "SNS topic 'order-events' of orders is not imported: Launchbay has no managed topics" in first
+    assert "orders is linked to 'orders-worker-queue' send-only as ORDERS_WORKER_QUEUE_URL" in first
+    assert "with a MessageGroupId: the queue is FIFO" in first                  # prod's FIFO queue
+    assert "not wrapped in SNS's envelope" in first
+    assert "warehouse is not among these manifests" in message(workers, WORKER, "subscribe.topics[1]")
+    assert "COPILOT_TOPIC_QUEUE_URIS" in message(workers, WORKER, "subscribe.topics[1].queue")
+    assert "filter in its code" in message(workers, WORKER, "subscribe.topics[0].filter_policy")
+    assert "Launchbay has no managed topics" in message(workers, "copilot/orders/manifest.yml", "publish")
+
+
+def test_what_a_launchbay_queue_cannot_keep_is_a_warning(workers):
+    assert {"subscribe.queue.delay", "environments.prod.subscribe.queue.retention",
+            "environments.prod.subscribe.queue.fifo.high_throughput", "count.queue_delay.cooldown"} <= \
+        keys_of(workers, WORKER)
+    assert "hands a message out at once" in message(workers, WORKER, "subscribe.queue.delay")
+    assert "36h kept as 2 days" in message(workers, WORKER, "environments.prod.subscribe.queue.retention")
+    reports = "copilot/reports/manifest.yml"
+    assert "timeout 13h (46800 seconds) is outside Launchbay's 0-43200 seconds; 43200 is used" in \
+        message(workers, reports, "subscribe.queue.timeout")
+    assert "1000 is used" in message(workers, reports, "subscribe.queue.dead_letter.tries")
+    assert "the link to 'reports-queue' gives it" in message(workers, reports, "variables.COPILOT_QUEUE_URI")
+    # a worker without dead_letter.tries is told its failing messages now go dead after 5 receives
+    bare = import_files("copilot", {"copilot/w/manifest.yml": "name: w\ntype: Worker Service\nimage:\n  "
+                                                              "location: busybox\n"})
+    prod = bare.document["environments"]["production"]
+    assert prod["resources"] == {"w-queue": {"kind": "queue", "visibility_timeout_seconds": 30}}
+    assert prod["services"]["w"]["links"] == {"w-queue": "COPILOT_QUEUE_URI"}
+    assert "after 5 receives such a message moves there" in message(bare, "copilot/w/manifest.yml", "type")

@@ -349,3 +349,53 @@ def test_taking_queue_scaling_from_a_service_without_autoscaling_sets_none(make_
     for body in ({"queue": None}, {"schedule": []}):
         status, out = org.call("PATCH", f"/services/{worker['id']}", {"autoscaling": body})
         assert status == 200 and out.get("autoscaling") is None, out
+
+
+def test_a_queue_deleted_outside_launchbay_is_a_409_for_its_messages_and_a_redrive(make_org, ports):
+    """The move back reads the dead letters' count first: a queue gone from AWS is said (it was a
+    500, a KeyError on the missing counts), and so is a redrive that finds it gone in the worker."""
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
+    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
+    sqs.delete_queue(QueueUrl=made["aws"]["address"])   # between the request and the worker's run
+    failed = _redrive_once(ports, made["id"])
+    assert failed["status"] == "failed" and "is gone" in failed["error"], failed
+    for method, path in (("GET", "messages"), ("POST", "redrive")):
+        status, err = org.call(method, f"/resources/{made['id']}/{path}")
+        assert status == 409 and err["error"]["field"] == "resource", (path, err)
+        assert "gone from AWS" in err["error"]["message"]
+
+
+def _redrive_once(ports, res_id: str) -> dict:
+    from chalicelib.resources.queues import run_redrive
+
+    assert run_redrive(ports, res_id) == "done"
+    return ports.store.collection("resources").get(res_id)["redrive"]
+
+
+def test_large_dead_letters_are_moved_back_in_batches_sqs_takes(make_org, ports):
+    """Ten dead letters are received at once, but a SendMessageBatch's payload is bounded (1 MiB on
+    AWS, in the sandbox too): two of 600 KB each go back in sends of their own, not one that SQS
+    refuses (BatchRequestTooLong failed the whole redrive)."""
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    url = made["aws"]["address"]
+    for n in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n) * 600_000,
+                         MessageAttributes={"n": {"DataType": "Number", "StringValue": str(n)}})
+    assert dead_letters(sqs, url, 1) == 2
+    assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
+    finished = _redrive(ports, made["id"])
+    assert (finished["status"], finished["moved"], finished["left"]) == ("done", 2, 0), finished
+    got: list = []
+    for _ in range(5):   # one receive may return fewer than there are
+        got += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                   WaitTimeSeconds=0).get("Messages") or []
+        if len(got) == 2:
+            break
+    assert sorted((len(m["Body"]), m["MessageAttributes"]["n"]["StringValue"]) for m in got) == \
+        [(600_000, "0"), (600_000, "1")]

@@ -4,7 +4,8 @@ services, the rest workers. PostgreSQL, MySQL/MariaDB and Redis/Valkey container
 resources, linked to the services that point at them (an env value naming the host, or
 depends_on) under the variable the app reads; other data stores are named in a warning. Named
 volumes of the services become volume resources (EFS), one per volume, linked by each service that
-mounts it at its path (`:ro` kept); bind mounts and anonymous volumes are warnings."""
+mounts it at its path (`:ro` kept); bind mounts and anonymous volumes are warnings. An SQS emulator
+(ElasticMQ, GoAws) stays a service, with a warning saying how queue resources replace it."""
 from __future__ import annotations
 
 import posixpath
@@ -43,6 +44,9 @@ DATA_STORES = {"postgres": ("PostgreSQL", "DATABASE_URL"), "postgresql": ("Postg
                "mongodb": ("MongoDB", "MONGO_URL"), "redis": ("Redis", "REDIS_URL"), "valkey": ("Redis", "REDIS_URL"),
                "memcached": ("Memcached", "MEMCACHED_URL"), "rabbitmq": ("RabbitMQ", "AMQP_URL"),
                "elasticsearch": ("Elasticsearch", "ELASTICSEARCH_URL")}
+# image name -> an SQS emulator a queue resource replaces (not turned into one: the queues it holds are
+# named in its own configuration, and the apps reach it through an endpoint override)
+SQS_EMULATORS = {"elasticmq": "ElasticMQ", "elasticmq-native": "ElasticMQ", "goaws": "GoAws"}
 SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
     "depends_on": "start order is not imported: Launchbay starts services independently; make the service retry "
                   "until what it needs answers",
@@ -127,7 +131,11 @@ def import_compose(files: dict[str, str]) -> ImportResult:
         if svc is not None:
             out[name] = svc
             names[str(raw)] = name
-    _host_references(services, stores, notes, main)
+    emulators = {str(raw) for raw, spec in services.items() if isinstance(spec, dict) and _base(spec.get("image"))
+                 in SQS_EMULATORS and str(raw) in names}
+    _host_references(services, {*stores, *emulators}, notes, main)
+    for raw in sorted(emulators):
+        notes.add(main, f"services.{raw}", _emulator_message(raw, str(services[raw]["image"]), services))
     resources: dict[str, dict] = {}
     for raw, (image, product, variable) in stores.items():
         if image_kind(image) is None:
@@ -314,11 +322,26 @@ def _parse_env_file(text: str) -> dict[str, str]:
     return out
 
 
+def _base(image: Any) -> str:
+    """An image's name without registry, path, tag or digest: softwaremill/elasticmq-native:1.5 -> elasticmq-native."""
+    return str(image or "").split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
+
+
 def _data_store(image: Any) -> Optional[tuple[str, str]]:
-    if not image:
-        return None
-    base = str(image).split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
-    return DATA_STORES.get(base)
+    return DATA_STORES.get(_base(image)) if image else None
+
+
+def _emulator_message(raw: str, image: str, services: dict) -> str:
+    host = _host_pattern(raw)
+    users = [f"{k} of {other}" for other, spec in services.items() if other != raw and isinstance(spec, dict)
+             for k, v in _env_pairs(spec) if v is not None and host.search(str(v))]
+    return (f"{raw} runs {image}, an SQS emulator ({SQS_EMULATORS[_base(image)]}): imported as a service like the "
+            "others, not as managed queues, since its queues are named in its own configuration, which these files "
+            "do not hold. On Launchbay a queue resource (kind: queue, SQS with a dead-letter queue) replaces each of "
+            "them: add one per queue and link it to the services that use it; they get its URL (<NAME>_QUEUE_URL) "
+            f"and reach SQS through their own IAM role, without an endpoint or credentials pointing at {raw}"
+            + (f" ({', '.join(users)} point{'s' if len(users) == 1 else ''} at it)" if users else "")
+            + f". Then remove the {raw} service")
 
 
 def _store_message(raw: str, image: str, product: str, variable: str, services: dict, imported: dict) -> str:
@@ -401,9 +424,10 @@ def _host_pattern(name: str) -> re.Pattern:
     return re.compile(rf"(?:^|[/@=,\s]){re.escape(name)}(?=[:/,\s]|$)")
 
 
-def _host_references(services: dict, stores: dict, notes: Notes, file: str) -> None:
+def _host_references(services: dict, stores: set[str], notes: Notes, file: str) -> None:
     """Compose's network lets a service call another by its name; on Launchbay the name carries the
-    environment's private domain (README: Private networking)."""
+    environment's private domain (README: Private networking). `stores`: the services that are no
+    app (data stores, SQS emulators), said on their own."""
     apps = [str(n) for n, s in services.items() if isinstance(s, dict) and str(n) not in stores]
     for raw in apps:
         for var, value in _env_pairs(services[raw]):

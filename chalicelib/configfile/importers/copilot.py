@@ -3,7 +3,9 @@
 environment's overrides merged in as Copilot merges them (maps merged, lists and scalars replaced).
 A managed EFS volume (`storage.volumes.<name>` with `efs: true`) becomes a volume resource linked
 at its path, read-only unless `read_only: false` as Copilot mounts it; a volume of an existing file
-system (`efs: {id: fs-...}`), a scratch volume and ephemeral storage are warnings."""
+system (`efs: {id: fs-...}`), a scratch volume and ephemeral storage are warnings. A Worker Service's
+queue becomes a queue resource linked to it as COPILOT_QUEUE_URI (importers/queues.py), its
+`count.queue_delay` the worker's autoscaling on the queue's backlog; SNS topics are warnings."""
 from __future__ import annotations
 
 import posixpath
@@ -30,6 +32,7 @@ from chalicelib.configfile.importers.common import (
     valid_domain,
     valid_image,
 )
+from chalicelib.configfile.importers.queues import backlog_per_task, import_queues
 from chalicelib.configfile.importers.volumes import mount, mount_path_problem, volume_name
 
 SERVICE_MANIFEST = re.compile(r"^(?:.*/)?copilot/([^/]+)/manifest\.ya?ml$")
@@ -40,9 +43,10 @@ KINDS = {"Load Balanced Web Service": "web", "Backend Service": "worker", "Worke
 UNSUPPORTED = {
     "network": "VPC placement, security groups and service connect are not imported: Launchbay manages the network",
     "logging": "FireLens log routing is not imported: Launchbay collects the container's stdout/stderr",
-    "publish": "SNS topics are not imported: Launchbay has no managed pub/sub yet",
-    "subscribe": "SQS/SNS subscriptions are not imported: Launchbay has no managed queues yet; the worker runs "
-                 "but receives no messages from Copilot's queue",
+    "publish": "SNS topics are not imported: Launchbay has no managed topics (pub/sub). To hand work to a worker, "
+               "send it to the worker's queue: a Worker Service subscribed to one of these topics gets a queue "
+               "resource, linked to this service send-only",
+    "subscribe": "subscriptions are only read from a Worker Service (its queue); not imported",
     "observability": "X-Ray tracing settings are not imported",
     "taskdef_overrides": "CloudFormation task-definition overrides are not imported",
     "exec": "ECS Exec is not imported: Launchbay has no shell access to tasks",
@@ -99,6 +103,7 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
     env_names = env_names or [DEFAULT_ENVIRONMENT]
     environments: dict[str, dict] = {name: {"services": {}, "resources": {}} for name in env_names}
     volumes: dict[str, list[tuple[str, str, dict, str]]] = {name: [] for name in env_names}   # env -> mounts
+    workers: dict[str, list[tuple[str, str, dict, Callable[[str], str]]]] = {name: [] for name in env_names}
     for path, folder, data in manifests:
         kind = KINDS.get(str(data.get("type")))
         raw_name = str(data.get("name") or folder)
@@ -125,8 +130,12 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
                 environments[env]["services"][name] = service
                 volumes[env] += [(name, path, vol, key) for vol, key in _storage(merged.get("storage"), notes, path,
                                                                                  where)]
+                if data.get("type") == "Worker Service":
+                    workers[env].append((name, path, merged, where))
     for env, found in volumes.items():
         _volumes(found, environments[env], notes)
+    for env, subscribers in workers.items():   # after every service: a subscription's publisher gets a link
+        import_queues(subscribers, environments[env], notes)
     return ImportResult(build_document(environments), notes.items)
 
 
@@ -268,7 +277,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
                                     "then answers on the load balancer too)",
                  "Request-Driven Web Service": "Request-Driven Web Service (App Runner) imported as a web service on "
                                                "Fargate: it no longer scales to zero between requests",
-                 "Worker Service": "Worker Service imported as a worker; its SQS queue is not"}
+                 "Worker Service": "Worker Service imported as a worker with its queue (see subscribe)"}
     if m.get("type") in kind_note:
         notes.add(file, "type", kind_note[m["type"]])
     image = m.get("image") or {}
@@ -312,7 +321,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
                        float(m["memory"]) if m.get("memory") is not None else None, notes, file, where("cpu"))
         except (TypeError, ValueError):
             notes.add(file, where("cpu"), "cpu/memory are not numbers; Launchbay's default size used")
-    _count(svc, m.get("count"), kind, notes, file, where)
+    _count(svc, m.get("count"), kind, notes, file, where, queue=m.get("type") == "Worker Service")
     cmd = split_command(m.get("command"), notes, file, where("command"))
     entry = split_command(m.get("entrypoint"), notes, file, where("entrypoint"))
     cmd = join_entrypoint(entry, cmd, notes, file, where("entrypoint"))
@@ -334,6 +343,8 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
         svc["secrets"] = sorted(set(secret_names))
     handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
                "secrets", "storage"}   # storage: _storage
+    if m.get("type") == "Worker Service":
+        handled.add("subscribe")      # import_queues
     for key, value in m.items():
         if key in handled:
             continue
@@ -426,7 +437,10 @@ def _http(svc: dict, http: Any, notes: Notes, file: str, where: Callable[[str], 
             notes.add(file, where(f"http.{key}"), f"load balancer setting {key!r} is not imported")
 
 
-def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Callable[[str], str],
+           queue: bool = False) -> None:
+    """`queue`: a Worker Service, whose count.queue_delay scales it on its queue's backlog (the
+    queue's name is filled in by import_queues)."""
     if count is None:
         return
     if isinstance(count, (int, float)) and not isinstance(count, bool):
@@ -470,6 +484,16 @@ def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Cal
             scaling.setdefault("cpu_target", 60.0)
         else:
             notes.add(file, where("count.requests"), "request-based scaling applies to web services only")
+    if queue and count.get("queue_delay") is not None:
+        per_task = backlog_per_task(count["queue_delay"], notes, file, where("count.queue_delay"))
+        if per_task is not None:
+            notes.add(file, where("count.queue_delay"), f"queue_delay imported as scaling on the queue's backlog: "
+                                                        f"{per_task} waiting messages per task (acceptable_latency / "
+                                                        "msg_processing_time)" + (
+                                                            "; Launchbay keeps a CPU target too (60%)"
+                                                            if "cpu_target" not in scaling else ""))
+            scaling.setdefault("cpu_target", 60.0)
+            scaling["queue"] = {"name": "", "messages_per_task": per_task}   # the name: import_queues
     if scaling:
         svc["autoscaling"] = scaling
         if svc.get("max_instances", 1) <= svc.get("min_instances", 1):
@@ -477,7 +501,7 @@ def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Cal
     elif lo is not None and hi is not None and hi > lo:
         notes.add(file, where("count.range"), f"range {lo}-{hi} has no scaling metric: Launchbay scales on CPU (60%)")
     for k in count:
-        if k in ("range", "cpu_percentage", "requests", "spot"):
+        if k in ("range", "cpu_percentage", "requests", "spot") or (k == "queue_delay" and queue):
             if isinstance(count[k], dict) and "cooldown" in count[k]:
                 notes.add(file, where(f"count.{k}.cooldown"), "scaling cooldowns are not imported")
             continue

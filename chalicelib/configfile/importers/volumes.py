@@ -16,14 +16,15 @@ __all__ = ["mount", "mount_path_problem", "volume_name"]
 VOLUME = KINDS["volume"]
 
 
-def volume_name(raw: str, taken: set[str]) -> str:
-    """A resource name (2-32 lower-case letters, digits, hyphens) for the volume `raw`, not in `taken`."""
+def volume_name(raw: str, taken: set[str], clash: str = "-volume") -> str:
+    """A resource name (2-32 lower-case letters, digits, hyphens) for the volume `raw`, not in `taken`
+    (the first clash adds `clash`, the next ones -3, -4...)."""
     base = slug(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", raw), 32)   # myVolume -> my-volume
     base = base if len(base) >= 2 else f"{base}-data"
     name, n = base, 1
     while name in taken:
         n += 1
-        suffix = "-volume" if n == 2 else f"-{n}"
+        suffix = clash if n == 2 else f"-{n}"
         name = base[:32 - len(suffix)].rstrip("-") + suffix
     return name
 
