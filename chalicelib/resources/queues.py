@@ -14,7 +14,7 @@ from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import Invalid, StateConflict
 from chalicelib.core.ids import now_iso
 from chalicelib.resources.kinds import KINDS
-from chalicelib.resources.service import get_resource
+from chalicelib.resources.service import aws_answer, get_resource
 
 BATCH = 1000        # dead letters moved per worker run; more: the task queues itself again
 STALE_SECONDS = 900  # a redrive "moving" this long lost its worker: a new one may start
@@ -30,7 +30,7 @@ def _queue(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: st
 
 
 def _observed(ports: Ports, doc: dict[str, Any]) -> dict[str, Any]:
-    seen = ports.cloud_for(doc.get("target")).observe_queue(resource_names(doc).ident)
+    seen = aws_answer(ports, doc, lambda cloud: cloud.observe_queue(resource_names(doc).ident))
     if seen["state"] == "missing":
         raise StateConflict("the queue is gone from AWS (deleted outside Launchbay?)", field="resource")
     return seen
@@ -70,23 +70,36 @@ def purge(ports: Ports, actor: Actor, org_id: str, resource_id: str, confirm: Op
         what = "dead letters" if dead_letters else "waiting messages"
         raise Invalid(f"purging {doc['name']!r} deletes its {what} for good: confirm with ?confirm={doc['name']}",
                       field="confirm")
-    cloud = ports.cloud_for(doc.get("target"))
-    before = cloud.observe_queue(resource_names(doc).ident)["messages"]
-    try:
-        cloud.purge_queue(resource_names(doc).ident, dead_letters)
-    except Exception as exc:
+    before = _observed(ports, doc)["messages"]
+
+    def purge_it(cloud: Any) -> None:
         from chalicelib.cloud.errors import error_code
 
-        if error_code(exc) in ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"):
-            raise StateConflict("SQS purges a queue at most once a minute: try again in a minute",
-                                field="queue") from None
-        raise
+        try:
+            cloud.purge_queue(resource_names(doc).ident, dead_letters)
+        except Exception as exc:
+            if error_code(exc) in ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"):
+                raise StateConflict("SQS purges a queue at most once a minute: try again in a minute",
+                                    field="queue") from None
+            raise
+
+    aws_answer(ports, doc, purge_it)
     purged = before["dead"] if dead_letters else before["visible"]
     audit.record(ports, actor, org_id, "resource.purge", "resource", doc["id"],
                  {"name": doc["name"], "dead_letters": dead_letters, "messages": purged})
     if dead_letters:   # the watch must not tell the next dead letters as old news, nor miss them
         ports.store.collection("resources").update(doc["id"], {"dead_seen": 0})
     return {"purged": purged, "dead_letters": dead_letters}
+
+
+def give_up_redrive(ports: Ports, resource_id: str, why: str) -> None:
+    """The worker's retries ran out (AWS kept failing): the redrive is failed, with why, so the
+    UI and `redrive --wait` stop waiting and a new one may start at once."""
+    col = ports.store.collection("resources")
+    doc = col.get(resource_id)
+    redrive = (doc or {}).get("redrive") or {}
+    if doc is not None and redrive.get("status") == "moving":
+        col.update(doc["id"], {"redrive": {**redrive, "status": "failed", "error": why, "finished": now_iso()}})
 
 
 def run_redrive(ports: Ports, resource_id: str) -> str:

@@ -16,7 +16,7 @@ from chalicelib.cloud.naming import resource_names
 from chalicelib.core.context import SYSTEM, Actor, Ports
 from chalicelib.core.errors import Invalid, StateConflict
 from chalicelib.resources.kinds import KINDS
-from chalicelib.resources.service import create_resource, get_resource, queue_task
+from chalicelib.resources.service import aws_answer, create_resource, get_resource, queue_task
 
 
 def _source(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _source(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: s
 def window(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
     """-> {earliest, latest, backup_retention_days}: the times a restore may ask for (ISO 8601, UTC)."""
     doc = _source(ports, actor, org_id, resource_id, "read")
-    seen = ports.cloud_for(doc.get("target")).restore_window(resource_names(doc).ident)
+    seen = aws_answer(ports, doc, lambda cloud: cloud.restore_window(resource_names(doc).ident))
     if seen is None or seen["latest"] is None:
         raise StateConflict("RDS reports no restorable time yet (the first backup is still being taken)",
                             field="resource")

@@ -8,7 +8,7 @@ through Secrets Manager (a task definition's secrets[].valueFrom): the API never
 from __future__ import annotations
 
 import secrets as pysecrets
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from chalicelib import tasks
 from chalicelib.accounts.service import load_in_org
@@ -17,7 +17,7 @@ from chalicelib.catalog import environments as envs
 from chalicelib.catalog.service import refresh_config_hash
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict, Unavailable
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.lifecycle.resources import BUSY, move_resource
 from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES, QUEUE_DEFAULTS
@@ -40,6 +40,24 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         out.update({f: doc.get(f) for f in QUEUE_FIELDS})
         out["dead_letter_queue"] = aws.get("dlq_url")
     return out  # never the credential or the connection secret's value
+
+
+def aws_answer(ports: Ports, doc: dict[str, Any], call: Callable[[Any], Any]) -> Any:
+    """`call(cloud)` for a route that reads or acts on AWS while the caller waits: trouble worth
+    retrying (throttling, AWS's own 5xx, no connection) is a 503 with Retry-After, a refusal
+    (access denied in a connected account, say) a 409 in AWS's words; never a 500."""
+    from chalicelib.cloud.errors import describe
+
+    cloud = ports.cloud_for(doc.get("target"))
+    try:
+        return call(cloud)
+    except DomainError:
+        raise
+    except Exception as exc:
+        if cloud.is_retryable(exc):
+            raise Unavailable(f"AWS did not answer ({describe(exc)}); try again in a minute",
+                              field="resource") from None
+        raise StateConflict(f"AWS refused: {describe(exc)}", field="resource") from None
 
 
 def _raise(found: list[tuple[str, str]]) -> None:

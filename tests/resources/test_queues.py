@@ -399,3 +399,43 @@ def test_large_dead_letters_are_moved_back_in_batches_sqs_takes(make_org, ports)
             break
     assert sorted((len(m["Body"]), m["MessageAttributes"]["n"]["StringValue"]) for m in got) == \
         [(600_000, "0"), (600_000, "1")]
+
+
+def test_a_redrive_whose_worker_runs_out_of_retries_is_failed_not_left_moving(make_org, ports, launchbay_env):
+    """The worker task retries AWS trouble with backoff; on its last retry it marks the redrive
+    failed with why, so nobody waits out the 15 minutes a lost one is given."""
+    from worker.tasks.resources import redrive_queue
+
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
+    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
+    ports.store.collection("resources").update(made["id"], {"target": {**made["target"], "region": "xx-nowhere-1"}})
+    request = {"retries": redrive_queue.max_retries, "id": "t", "called_directly": False, "is_eager": True}
+    redrive_queue.push_request(**request)
+    try:
+        with pytest.raises(Exception):
+            redrive_queue.run(made["id"])
+    finally:
+        redrive_queue.pop_request()
+    after = ports.store.collection("resources").get(made["id"])["redrive"]
+    assert after["status"] == "failed" and after["error"], after
+    ports.store.collection("resources").update(made["id"], {"target": made["target"]})   # AWS answers again
+    status, again = org.call("POST", f"/resources/{made['id']}/redrive")   # a new one may start at once
+    assert status == 202 and again["status"] == "moving", again
+
+
+def test_aws_trouble_on_a_live_read_is_a_503_or_a_409_in_words_never_a_500(make_org, ports):
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False)["id"])
+    db = settle(ports, create(org, name="db", deletion_protection=False)["id"])
+    for res in (made, db):   # as if the region's endpoint failed (moto answers 500 for an unknown region)
+        ports.store.collection("resources").update(res["id"], {"target": {**res["target"], "region": "xx-nowhere-1"}})
+    for method, path in (("GET", f"/resources/{made['id']}/messages"), ("POST", f"/resources/{made['id']}/redrive"),
+                         ("POST", f"/resources/{made['id']}/purge?confirm=jobs"),
+                         ("GET", f"/resources/{db['id']}/restore-window")):
+        status, err = org.call(method, path)
+        assert status in (409, 503) and err["error"]["field"] == "resource" and "AWS" in err["error"]["message"], \
+            (path, status, err)

@@ -19,14 +19,18 @@ def watch_queues() -> dict[str, int]:
     return queues.watch_dead_letters(get_ports())
 
 
+def _backoff(task: Task, exc: Exception) -> Exception:
+    """Transient AWS or store trouble: the same step again later (each step is idempotent)."""
+    return task.retry(countdown=min(2 ** task.request.retries * 2, 60), exc=exc)
+
+
 @celery.task(name=names.RUN_RESOURCE, bind=True, max_retries=8)
 def run_resource(self: Task, resource_id: str) -> str:
     ports = get_ports()
     try:
         outcome = engine.run(ports, resource_id)
     except Exception as exc:
-        # transient AWS or store trouble: try the same step again with backoff (each step is idempotent)
-        raise self.retry(countdown=min(2 ** self.request.retries * 2, 60), exc=exc) from exc
+        raise _backoff(self, exc) from exc
     if outcome.state == "later":   # AWS is working: look again later without holding this worker
         ports.queue.publish(names.RUN_RESOURCE, resource_id, countdown=outcome.countdown)
     return f"{outcome.state}: {outcome.detail}"
@@ -38,7 +42,9 @@ def redrive_queue(self: Task, resource_id: str) -> str:
     try:
         state = queues.run_redrive(ports, resource_id)
     except Exception as exc:
-        raise self.retry(countdown=min(2 ** self.request.retries * 2, 60), exc=exc) from exc
+        if self.request.retries >= (self.max_retries or 0):   # out of retries: say so, not "moving" for 15 min
+            queues.give_up_redrive(ports, resource_id, f"{type(exc).__name__}: {exc}")
+        raise _backoff(self, exc) from exc
     if state == "later":   # a full batch moved and more wait: the next batch in its own run
         ports.queue.publish(names.REDRIVE_QUEUE, resource_id)
     return state
