@@ -395,14 +395,9 @@ def resources_delete(
     volume's files go (its daily backups stay in AWS Backup for 35 days)."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
-    if confirm is None:
-        if json or sys.stdin is None or not sys.stdin.isatty():
-            raise typer.BadParameter(f"deleting {res['name']!r} deletes its data: confirm with --confirm "
-                                     f"{res['name']}", param_hint="--confirm")
-        confirm = line_input(f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data. "
-                             "Type its name to go on: ")
-    if confirm != res["name"]:
-        raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: nothing was deleted", param_hint="--confirm")
+    confirm = _typed_name(res, confirm, json, f"deleting {res['name']!r} deletes its data",
+                          f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data.",
+                          "nothing was deleted")
     try:
         got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
     except ApiError as exc:
@@ -419,6 +414,20 @@ def resources_delete(
                      lambda: s.out.line(f"Deleted {res['name']} ({res['id']})", style="green"))
         return
     s.out.result(got, lambda: s.out.line(f"{got['name']}: {got.get('status')}; it goes once AWS has removed it"))
+
+
+def _typed_name(res: dict[str, Any], confirm: Optional[str], json: bool, loses: str, asking: str,
+                nothing: str) -> str:
+    """The resource's name typed again (`--confirm`, else asked on a terminal): what loses data
+    goes on only when it matches. `loses`: what goes, for the refusal; `asking`: the prompt's first
+    sentence; `nothing`: what did not happen when the name does not match."""
+    if confirm is None:
+        if json or sys.stdin is None or not sys.stdin.isatty():
+            raise typer.BadParameter(f"{loses}: confirm with --confirm {res['name']}", param_hint="--confirm")
+        confirm = line_input(f"{asking} Type its name to go on: ")
+    if confirm != res["name"]:
+        raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: {nothing}", param_hint="--confirm")
+    return confirm
 
 
 def _service_and_resource(s: Session, service: str, resource: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -615,3 +624,36 @@ def resources_redrive(
     s.out.result(last, human)
     if failed:
         raise typer.Exit(2)
+
+
+@resources_app.command("purge", epilog="""[bold]Examples[/bold]
+
+  launchbay resources purge jobs --confirm jobs              [dim]# every waiting message goes, for good[/dim]
+
+  launchbay resources purge jobs --dead-letters              [dim]# the dead letters, once looked at; asks for the name[/dim]""")
+def resources_purge(
+    resource: Resource,
+    dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Purge the dead-letter queue instead of the "
+                                                                     "waiting messages.")] = False,
+    confirm: Annotated[Optional[str], typer.Option("--confirm", metavar="NAME", help="The queue's name, typed again: "
+                                                                                     "its messages go for good.")] = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Delete every waiting message of a queue (a flood a bad release queued), or with
+    --dead-letters every dead letter once they were looked at; says how many went (as SQS
+    counted them just before). Admins only; SQS allows one purge a minute per queue."""
+    s = Session(json, org=org, project=project, env=env)
+    res = _a_queue(s, resource)
+    what = "dead letters" if dead_letters else "waiting messages"
+    confirm = _typed_name(res, confirm, json, f"purging {res['name']!r} deletes its {what} for good",
+                          f"Purging the {what} of queue {res['name']} ({res.get('environment')}) deletes them for "
+                          "good.", "nothing was purged")
+    got = s.client.request("POST", s.org_path(f"/resources/{segment(res['id'])}/purge"), {},
+                           query={"confirm": confirm, "dead_letters": "true" if dead_letters else None})
+    n = got.get("purged")
+    where = f"{res['name']}'s dead-letter queue" if dead_letters else res["name"]
+    if n is None:   # SQS gave no count: it purged all the same
+        said = f"Purged the {what} of {where}"
+    else:
+        said = f"Purged {_plural(n, 'dead letter' if dead_letters else 'waiting message')} from {where}"
+    s.out.result(got, lambda: s.out.line(said, style="green"))

@@ -392,3 +392,47 @@ def test_a_worker_scales_on_a_queue_from_the_cli(cli, account):
     assert "It scales on queue jobs's backlog once it links it: launchbay resources link jobs -s consumer" in \
         created.stdout
     assert cli("services", "show", "consumer", "--json").json()["autoscaling"]["queue"]["messages_per_task"] == 20
+
+
+def test_purge_asks_for_the_name_and_says_how_many_went(cli, account, ports, monkeypatch):
+    import typer.testing
+
+    from tests.resources.test_resources import settle
+
+    made = cli("resources", "create", "jobs", "--kind", "queue", "--max-receives", "1", "--no-protect", "--json").json()
+    jobs = settle(ports, made["id"])
+    assert _dead_letters(ports, jobs["id"], 1) == 1
+    sqs = ports.cloud_for(jobs["target"]).client("sqs")
+    for i in range(4):
+        sqs.send_message(QueueUrl=jobs["aws"]["address"], MessageBody=f"flood {i}")
+
+    # no --confirm and no terminal to ask on; a wrong name; not a queue: nothing is asked of the API
+    unconfirmed = cli("resources", "purge", "jobs", ok=False)
+    assert unconfirmed.exit_code == 1 and "purging 'jobs' deletes its waiting messages for good: confirm with " \
+        "--confirm jobs" in unconfirmed.stderr, unconfirmed.stderr
+    wrong = json.loads(cli("resources", "purge", "jobs", "--confirm", "job", "--json", ok=False).stderr)["error"]
+    assert wrong["field"] == "--confirm" and "'job' is not 'jobs': nothing was purged" in wrong["message"]
+    cli("resources", "create", "files", "--kind", "bucket", "--no-protect")
+    bucket = cli("resources", "purge", "files", "--confirm", "files", ok=False)
+    assert bucket.exit_code == 1 and "files is a bucket, not a queue" in bucket.stderr
+    assert cli("resources", "messages", "jobs", "--json").json()["visible"] == 4
+
+    # on a terminal it asks for the name, as delete does
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    refused = cli("resources", "purge", "jobs", input="job\n", ok=False)
+    assert refused.exit_code == 1 and "Purging the waiting messages of queue jobs (production) deletes them for " \
+        "good. Type its name to go on" in refused.stderr and "nothing was purged" in refused.stderr
+    purged = cli("resources", "purge", "jobs", input="jobs\n")
+    assert "Purged 4 waiting messages from jobs" in purged.stdout, purged.stdout
+    counts = cli("resources", "messages", "jobs", "--json").json()
+    assert (counts["visible"], counts["dead"]) == (0, 1)                 # the dead letter stays to be looked at
+    monkeypatch.undo()
+
+    again = cli("resources", "purge", "jobs", "--confirm", "jobs", ok=False)   # SQS: one purge a minute (409)
+    assert again.exit_code == 1 and "at most once a minute" in again.stderr and "field: queue" in again.stderr
+    dead = cli("resources", "purge", "jobs", "--dead-letters", "--confirm", "jobs")
+    assert "Purged 1 dead letter from jobs's dead-letter queue" in dead.stdout, dead.stdout
+    assert cli("resources", "messages", "jobs", "--json").json()["dead"] == 0
+    assert cli("resources", "purge", "jobs", "--dead-letters", "--confirm", "jobs", "--json",
+               ok=False).exit_code == 1                                   # the dead-letter queue's minute too
+
