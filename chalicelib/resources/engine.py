@@ -201,20 +201,31 @@ def _rotate(ports: Ports, doc: dict[str, Any], pending: dict[str, Any]) -> Outco
 
 def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: str = "rotate") -> list[str]:
     """Deploy again every linked service that has a live release, as the person who asked
-    (`key`: why, in the deployments' idempotency keys)."""
+    (`key`: why, in the deployments' idempotency keys). A deploy refused (a frozen environment,
+    a service being deleted, someone no longer allowed to deploy) leaves that service as it is and
+    is said in the resource's reason: the resource is available all the same (it was the task
+    failing, and trying to move an available resource to failed, while the rest went undeployed)."""
     from chalicelib.core.context import Actor
+    from chalicelib.core.errors import DomainError
     from chalicelib.deploys.service import create_deployment
 
     actor = Actor(user_id=by.get("user_id", ""), email=by.get("email", ""))
     links, _ = ports.store.collection("resource_links").find({"resource_id": doc["id"]}, limit=100)
-    made = []
+    made, refused = [], []
     for link in links:
         service = ports.store.collection("services").get(link["service_id"]) or {}
         if not service.get("live_deployment_id") or service["status"] in states.SUSPENDED:
             continue   # its resume starts new tasks, which read the connection secret as it is then (AWSCURRENT)
-        dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
-                                   idempotency_key=f"{key}:{doc['id']}:{doc['updated']}")
+        try:
+            dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
+                                       idempotency_key=f"{key}:{doc['id']}:{doc['updated']}")
+        except DomainError as exc:
+            refused.append(f"{service['name']} ({exc})")
+            continue
         made.append(dep["id"])
+    if refused:
+        ports.store.collection("resources").update(doc["id"], {
+            "reason": f"{doc.get('reason')}; not redeployed: {'; '.join(refused)}: deploy them to apply it"})
     return made
 
 

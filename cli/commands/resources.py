@@ -1,7 +1,10 @@
 """resources: managed databases, caches, buckets, volumes and queues of the project's environments, and links."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 import sys
+import time
 from typing import Annotated, Any, Optional
 
 import typer
@@ -39,8 +42,8 @@ QUEUE_OPTIONS = {"--fifo": "fifo", "--visibility-timeout": "visibility_timeout_s
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("kind", "KIND"), ("environment", "ENV"), ("size", "SIZE"),
            ("version", "VERSION"), ("storage_gb", "GB"), ("status", "STATUS"), ("deletion_protection", "PROTECTED"),
            ("variable", "VARIABLE")]
-FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "size", "version", "storage_gb",
-          "backup_retention_days", "deletion_protection", "variable", "endpoint.address", "endpoint.port",
+FIELDS = ["id", "name", "kind", "environment", "restored_from", "status", "reason", "last_error", "size", "version",
+          "storage_gb", "backup_retention_days", "deletion_protection", "variable", "endpoint.address", "endpoint.port",
           "where.account", "where.region", "created", "updated"]
 VOLUME_FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "file_system", "backups",
                  "deletion_protection", "variable", "where.account", "where.region", "created", "updated"]
@@ -262,9 +265,9 @@ def _queue_view(res: dict[str, Any]) -> dict[str, Any]:
   launchbay resources show jobs          [dim]# a queue: its URL, order, timings and dead-letter queue[/dim]""")
 def resources_show(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
                    json: Json = False) -> None:
-    """Show a resource: status, size, endpoint, where it lives (never its credentials); for a volume
-    its file system and backups, and how to mount it; for a queue its URL, settings and dead-letter
-    queue."""
+    """Show a resource: status, size, endpoint, where it lives (never its credentials), what a
+    restored database was restored from; for a volume its file system and backups, and how to
+    mount it; for a queue its URL, settings and dead-letter queue."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
     if res.get("kind") == "queue":
@@ -274,8 +277,8 @@ def resources_show(resource: Resource, org: Org = None, project: Project = None,
                        style="dim")
         s.out.result(res, queue)
         return
-    if res.get("kind") != "volume":
-        s.out.result(res, lambda: s.out.fields(res, FIELDS))
+    if res.get("kind") != "volume":   # a restored database says from what, and as of when
+        s.out.result(res, lambda: s.out.fields({**res, "restored_from": _restored_from(res)}, FIELDS))
         return
 
     def human() -> None:
@@ -377,6 +380,256 @@ def resources_rotate(
     s.out.result(res, lambda: s.out.line(f"{res['name']}: {res.get('status')} ({res.get('reason')})"))
 
 
+# --- point-in-time restores (databases) ----------------------------------------------------
+
+DATABASES = ("postgres", "mysql")
+# how long ago, for --to: `--since`'s spans (2h, 90m, 7d), or in words (2 hours ago)
+AGO = re.compile(r"^(\d+)\s*(m|mins?|minutes?|h|hours?|d|days?)(?:\s+ago)?$")
+AGO_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+# after the restored database is available: how long to look for the deployments its links' move queues
+DEPLOY_GRACE_SECONDS = 15.0
+REFUSED = "not redeployed: "   # the resource's reason names the services whose deploy was refused, and why
+
+
+def _a_database(s: Session, resource: str) -> dict[str, Any]:
+    res = find(s, resource)
+    if res.get("kind") not in DATABASES:
+        raise CliError(f"{res['name']} is a {res.get('kind')}, not a database: only PostgreSQL and MySQL databases "
+                       "restore to a point in time")
+    return res
+
+
+def _parse_iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def _iso_utc(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _utc_and_local(iso: Optional[str]) -> str:
+    """"2026-11-28T07:58:00Z" -> "2026-11-28 07:58:00 UTC (08:58:00 CET here)"."""
+    if not iso:
+        return "-"
+    t = _parse_iso(iso)
+    utc, local = t.astimezone(dt.timezone.utc), t.astimezone()
+    here = local.strftime("%H:%M:%S %Z" if local.date() == utc.date() else "%Y-%m-%d %H:%M:%S %Z")
+    return f"{utc:%Y-%m-%d %H:%M:%S} UTC ({here} here)"
+
+
+def _restore_time(to: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """--to -> (the ISO 8601 UTC time the API takes, None for the latest; what to tell about it)."""
+    if to is None:
+        return None, None
+    raw = to.strip()
+    ago = AGO.match(raw.lower())
+    if ago:
+        n = int(ago.group(1))
+        if n <= 0:
+            raise typer.BadParameter("how long ago must be more than 0 (e.g. 2h, 90m ago, 2 hours ago)",
+                                     param_hint="--to")
+        at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(
+            seconds=n * AGO_SECONDS[ago.group(2)[0]])
+        return _iso_utc(at), f"--to {raw}: {_utc_and_local(_iso_utc(at))}"
+    try:
+        at = _parse_iso(raw)
+    except ValueError:
+        raise typer.BadParameter(f"{raw!r} is not a time: give ISO 8601 (2026-11-28T07:58Z, "
+                                 "2026-11-28T08:58+01:00) or how long ago (2h, 90m ago, 2 hours ago)",
+                                 param_hint="--to") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+        return _iso_utc(at), f"--to {raw} has no time zone: taken as UTC, {_utc_and_local(_iso_utc(at))}"
+    return _iso_utc(at), None
+
+
+def _restore_error(exc: ApiError, src: dict[str, Any]) -> ApiError:
+    """The API's refusals of a restore in the command line's words (the rest as they are)."""
+    if exc.field == "backup_retention_days":
+        return exc.reworded(f"{src['name']} keeps no automated backups (--backups 0): there is no point in time to "
+                            f"restore it to. Turn them on for the next time: launchbay resources resize {src['name']} "
+                            "--backups 7")
+    if exc.field == "to":
+        return exc.reworded(f"--to: {exc.message}; the window in your time: launchbay resources restore-window "
+                            f"{src['name']}")
+    return exc
+
+
+@resources_app.command("restore-window", epilog="""[bold]Examples[/bold]
+
+  launchbay resources restore-window db
+
+  launchbay resources restore-window db --env staging --json""")
+def resources_restore_window(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
+                             json: Json = False) -> None:
+    """The times a database can be restored to: from the earliest its backups keep to the latest
+    (a few minutes ago), in UTC and in your time zone."""
+    s = Session(json, org=org, project=project, env=env)
+    src = _a_database(s, resource)
+    try:
+        got = s.client.get(s.org_path(f"/resources/{segment(src['id'])}/restore-window"))
+    except ApiError as exc:
+        raise _restore_error(exc, src) from None
+
+    def human() -> None:
+        days = got.get("backup_retention_days")
+        s.out.line(f"{src['name']} can be restored to any moment from its earliest to its latest restorable time:")
+        s.out.fields({"earliest": _utc_and_local(got.get("earliest")), "latest": _utc_and_local(got.get("latest")),
+                      "backups": f"kept {_plural(days, 'day')}"}, ["earliest", "latest", "backups"])
+        s.out.note(f"Restore it as a new database: launchbay resources restore {src['name']} --name "
+                   f"{src['name']}-restored --to {got.get('latest')} (or --to '2 hours ago'; without --to: the latest)",
+                   style="dim")
+    s.out.result(got, human)
+
+
+def _switched(s: Session, src: dict[str, Any], new: dict[str, Any], deadline: float,
+              interval: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Once the restored database is available the worker moves the source's links to it (in one
+    write), then queues a deployment of each of those services that has a live release. Read until
+    the source has no link left and those deployments are seen, or the resource's reason says
+    which were refused (a frozen environment), or DEPLOY_GRACE_SECONDS went by.
+    -> ({service, service_id, deployment, deployment_status, note} per service now linking it,
+    the resource as read last)."""
+    services_path = s.org_path(f"/projects/{segment(new['project_id'])}/services")
+    since = new.get("updated") or ""
+    started = time.monotonic()
+
+    def read() -> dict[str, Any]:
+        res = s.client.get(s.org_path(f"/resources/{segment(new['id'])}"))
+        services = s.client.items(services_path, environment=new.get("environment_id") or new.get("environment"))
+        moved, left = [], []
+        for svc in services:
+            linked = {link.get("resource_id") for link in
+                      s.client.get(s.org_path(f"/services/{segment(svc['id'])}/links")).get("items") or []}
+            if src["id"] in linked:
+                left.append(svc["name"])
+            if new["id"] not in linked:
+                continue
+            deps = s.client.get(s.org_path(f"/services/{segment(svc['id'])}/deployments"), limit=1).get("items") or []
+            dep = deps[0] if deps and (deps[0].get("created") or "") >= since else None
+            moved.append({"service": svc["name"], "service_id": svc["id"], "deployment": (dep or {}).get("id"),
+                          "deployment_status": (dep or {}).get("status"),
+                          "note": None if dep else _not_redeployed(svc)})
+        return {"moved": moved, "left": left, "resource": res}
+
+    def words(seen: dict[str, Any]) -> str:
+        if seen["left"]:
+            return f"{new['name']}: moving {src['name']}'s links ({', '.join(seen['left'])})"
+        waiting = [m["service"] for m in seen["moved"] if m["note"] == "waiting"]
+        if waiting:
+            return f"{new['name']}: links moved; waiting for the deployments of {', '.join(waiting)}"
+        return f"{new['name']}: links moved"
+
+    def settled(seen: dict[str, Any]) -> bool:
+        if seen["left"]:
+            return False
+        waiting = any(m["note"] == "waiting" for m in seen["moved"])
+        return (not waiting or REFUSED in (seen["resource"].get("reason") or "")
+                or time.monotonic() - started >= DEPLOY_GRACE_SECONDS)
+
+    last = poll_until(s, read, words, settled, max(deadline - time.monotonic(), 0.1), interval)
+    for m in last["moved"]:
+        if m["note"] == "waiting":
+            m["note"] = f"not redeployed: deploy it to apply it: launchbay deploy {m['service']}"
+    return last["moved"], last["resource"]
+
+
+def _not_redeployed(svc: dict[str, Any]) -> str:
+    """Why a service whose link moved gets no deployment ("waiting": one is still to come)."""
+    if svc.get("status") in ("suspending", "suspended"):
+        return "suspended: its resume reads the restored data"
+    if not svc.get("live_deployment_id"):
+        return f"no live release: its first deploy reads the restored data (launchbay deploy {svc['name']})"
+    return "waiting"
+
+
+def _restored_from(res: dict[str, Any]) -> Optional[str]:
+    """Where a restored database came from, in words (`show`)."""
+    came = res.get("restored_from")
+    if not came:
+        return None
+    at = _utc_and_local(came["to"]) if came.get("to") else "its latest restorable time when asked"
+    return (f"{came.get('name')} ({came.get('resource_id')}) as it was at {at}"
+            + ("; its links moved here" if came.get("switch_links") else ""))
+
+
+@resources_app.command("restore", epilog="""[bold]Examples[/bold]
+
+  launchbay resources restore db --name db-before-migration --to 2026-11-28T07:58Z --wait
+
+  launchbay resources restore db --name db-before-migration --to "2 hours ago" --switch-links --wait
+
+  launchbay resources restore db --name db-copy --size db.t4g.small     [dim]# the latest restorable time[/dim]""")
+def resources_restore(
+    resource: Resource,
+    name: Annotated[str, typer.Option("--name", help="The new database's name (the source stays as it is).")],
+    to: Annotated[Optional[str], typer.Option("--to", metavar="TIME", help="The moment to restore: ISO 8601 "
+                                              "(2026-11-28T07:58Z; without a zone: UTC) or how long ago (2h, 90m "
+                                              "ago, '2 hours ago'); within `resources restore-window`. Default: "
+                                              "the latest restorable time.")] = None,
+    size: Size = None,
+    switch_links: Annotated[bool, typer.Option("--switch-links", help="Once it is available, move the source's links "
+                                                                     "to it and redeploy the linked services (they "
+                                                                     "then read the restored data).")] = False,
+    wait: Annotated[bool, typer.Option("--wait", "-w", help="Poll until it is available (exit 0; with --switch-links "
+                                                           "until the links moved) or failed (exit 2).")] = False,
+    timeout: Timeout = 1800, interval: Interval = 3.0,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Restore a database to a point in time as a new database beside it (RDS cannot rewind one in
+    place), with the source's engine, version, storage, backups and credentials. The source stays
+    until you delete it."""
+    at, said = _restore_time(to)
+    s = Session(json, org=org, project=project, env=env)
+    src = _a_database(s, resource)
+    if said:
+        s.out.note(said, style="yellow" if "no time zone" in said else "dim")
+    body: dict[str, Any] = {"name": name, "switch_links": switch_links}
+    body.update({k: v for k, v in {"to": at, "size": size}.items() if v is not None})
+    deadline = time.monotonic() + timeout
+    try:
+        made = s.client.post(s.org_path(f"/resources/{segment(src['id'])}/restore"), body)
+    except ApiError as exc:
+        raise _restore_error(exc, src) from None
+    moment = _utc_and_local(at) if at else "its latest restorable time"
+    then = (f"once it is available, {src['name']}'s links move to it and the linked services redeploy"
+            if switch_links else f"once it is available, look at it, then link it in {src['name']}'s place")
+    if not wait:
+        s.out.result(made, lambda: s.out.line(
+            f"Restoring {src['name']} to {moment} as {made['name']} ({made['id']}): {made.get('status')}; "
+            f"{src['name']} stays as it is; {then}. Watch it: launchbay resources show {made['name']}"))
+        return
+    s.out.note(f"Restoring {src['name']} to {moment} as {made['name']} ({made['id']})")
+    last = _wait(s, made, max(deadline - time.monotonic(), 0.1), interval)
+    if last.get("status") == "failed":
+        _settled(s, last, "")
+    moved: list[dict[str, Any]] = []
+    if switch_links:
+        moved, last = _switched(s, src, last, deadline, interval)
+
+    def human() -> None:
+        s.out.line(f"{last['name']} is available: {src['name']} as it was at {moment}", style="green")
+        if not switch_links:
+            s.out.note(f"{src['name']} is as it was. Look at {last['name']}, then link it in its place: launchbay "
+                       f"resources unlink {src['name']} -s SERVICE && launchbay resources link {last['name']} -s "
+                       "SERVICE, and deploy", style="dim")
+            return
+        if not moved:
+            s.out.line(f"No service linked {src['name']}: no link moved")
+            return
+        s.out.line(f"Links moved from {src['name']} to {last['name']}: {', '.join(m['service'] for m in moved)}")
+        for m in moved:
+            held = (f" (an admin approves it: launchbay approve {m['deployment']})"
+                    if m["deployment_status"] == "awaiting_approval" else "")
+            s.out.line(f"  {m['service']}: " + (f"deployment {m['deployment']} ({m['deployment_status']}){held}"
+                                                if m["deployment"] else m["note"]))
+        refused = (last.get("reason") or "").partition(REFUSED)[2]
+        if refused:
+            s.out.line(f"Not redeployed: {refused}", style="yellow")
+        s.out.note(f"Follow them: launchbay status; {src['name']} stays until you delete it", style="dim")
+    s.out.result({**last, "links_moved": moved} if switch_links else last, human)
+
+
 @resources_app.command("delete", epilog="""[bold]Examples[/bold]
 
   launchbay resources delete db --confirm db            [dim]# a final snapshot is kept[/dim]
@@ -395,14 +648,9 @@ def resources_delete(
     volume's files go (its daily backups stay in AWS Backup for 35 days)."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
-    if confirm is None:
-        if json or sys.stdin is None or not sys.stdin.isatty():
-            raise typer.BadParameter(f"deleting {res['name']!r} deletes its data: confirm with --confirm "
-                                     f"{res['name']}", param_hint="--confirm")
-        confirm = line_input(f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data. "
-                             "Type its name to go on: ")
-    if confirm != res["name"]:
-        raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: nothing was deleted", param_hint="--confirm")
+    confirm = _typed_name(res, confirm, json, f"deleting {res['name']!r} deletes its data",
+                          f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data.",
+                          "nothing was deleted")
     try:
         got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
     except ApiError as exc:
@@ -419,6 +667,20 @@ def resources_delete(
                      lambda: s.out.line(f"Deleted {res['name']} ({res['id']})", style="green"))
         return
     s.out.result(got, lambda: s.out.line(f"{got['name']}: {got.get('status')}; it goes once AWS has removed it"))
+
+
+def _typed_name(res: dict[str, Any], confirm: Optional[str], json: bool, loses: str, asking: str,
+                nothing: str) -> str:
+    """The resource's name typed again (`--confirm`, else asked on a terminal): what loses data
+    goes on only when it matches. `loses`: what goes, for the refusal; `asking`: the prompt's first
+    sentence; `nothing`: what did not happen when the name does not match."""
+    if confirm is None:
+        if json or sys.stdin is None or not sys.stdin.isatty():
+            raise typer.BadParameter(f"{loses}: confirm with --confirm {res['name']}", param_hint="--confirm")
+        confirm = line_input(f"{asking} Type its name to go on: ")
+    if confirm != res["name"]:
+        raise typer.BadParameter(f"{confirm!r} is not {res['name']!r}: {nothing}", param_hint="--confirm")
+    return confirm
 
 
 def _service_and_resource(s: Session, service: str, resource: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -615,3 +877,36 @@ def resources_redrive(
     s.out.result(last, human)
     if failed:
         raise typer.Exit(2)
+
+
+@resources_app.command("purge", epilog="""[bold]Examples[/bold]
+
+  launchbay resources purge jobs --confirm jobs              [dim]# every waiting message goes, for good[/dim]
+
+  launchbay resources purge jobs --dead-letters              [dim]# the dead letters, once looked at; asks for the name[/dim]""")
+def resources_purge(
+    resource: Resource,
+    dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Purge the dead-letter queue instead of the "
+                                                                     "waiting messages.")] = False,
+    confirm: Annotated[Optional[str], typer.Option("--confirm", metavar="NAME", help="The queue's name, typed again: "
+                                                                                     "its messages go for good.")] = None,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """Delete every waiting message of a queue (a flood a bad release queued), or with
+    --dead-letters every dead letter once they were looked at; says how many went (as SQS
+    counted them just before). Admins only; SQS allows one purge a minute per queue."""
+    s = Session(json, org=org, project=project, env=env)
+    res = _a_queue(s, resource)
+    what = "dead letters" if dead_letters else "waiting messages"
+    confirm = _typed_name(res, confirm, json, f"purging {res['name']!r} deletes its {what} for good",
+                          f"Purging the {what} of queue {res['name']} ({res.get('environment')}) deletes them for "
+                          "good.", "nothing was purged")
+    got = s.client.request("POST", s.org_path(f"/resources/{segment(res['id'])}/purge"), {},
+                           query={"confirm": confirm, "dead_letters": "true" if dead_letters else None})
+    n = got.get("purged")
+    where = f"{res['name']}'s dead-letter queue" if dead_letters else res["name"]
+    if n is None:   # SQS gave no count: it purged all the same
+        said = f"Purged the {what} of {where}"
+    else:
+        said = f"Purged {_plural(n, 'dead letter' if dead_letters else 'waiting message')} from {where}"
+    s.out.result(got, lambda: s.out.line(said, style="green"))

@@ -392,3 +392,181 @@ def test_a_worker_scales_on_a_queue_from_the_cli(cli, account):
     assert "It scales on queue jobs's backlog once it links it: launchbay resources link jobs -s consumer" in \
         created.stdout
     assert cli("services", "show", "consumer", "--json").json()["autoscaling"]["queue"]["messages_per_task"] == 20
+
+
+def test_purge_asks_for_the_name_and_says_how_many_went(cli, account, ports, monkeypatch):
+    import typer.testing
+
+    from tests.resources.test_resources import settle
+
+    made = cli("resources", "create", "jobs", "--kind", "queue", "--max-receives", "1", "--no-protect", "--json").json()
+    jobs = settle(ports, made["id"])
+    assert _dead_letters(ports, jobs["id"], 1) == 1
+    sqs = ports.cloud_for(jobs["target"]).client("sqs")
+    for i in range(4):
+        sqs.send_message(QueueUrl=jobs["aws"]["address"], MessageBody=f"flood {i}")
+
+    # no --confirm and no terminal to ask on; a wrong name; not a queue: nothing is asked of the API
+    unconfirmed = cli("resources", "purge", "jobs", ok=False)
+    assert unconfirmed.exit_code == 1 and "purging 'jobs' deletes its waiting messages for good: confirm with " \
+        "--confirm jobs" in unconfirmed.stderr, unconfirmed.stderr
+    wrong = json.loads(cli("resources", "purge", "jobs", "--confirm", "job", "--json", ok=False).stderr)["error"]
+    assert wrong["field"] == "--confirm" and "'job' is not 'jobs': nothing was purged" in wrong["message"]
+    cli("resources", "create", "files", "--kind", "bucket", "--no-protect")
+    bucket = cli("resources", "purge", "files", "--confirm", "files", ok=False)
+    assert bucket.exit_code == 1 and "files is a bucket, not a queue" in bucket.stderr
+    assert cli("resources", "messages", "jobs", "--json").json()["visible"] == 4
+
+    # on a terminal it asks for the name, as delete does
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    refused = cli("resources", "purge", "jobs", input="job\n", ok=False)
+    assert refused.exit_code == 1 and "Purging the waiting messages of queue jobs (production) deletes them for " \
+        "good. Type its name to go on" in refused.stderr and "nothing was purged" in refused.stderr
+    purged = cli("resources", "purge", "jobs", input="jobs\n")
+    assert "Purged 4 waiting messages from jobs" in purged.stdout, purged.stdout
+    counts = cli("resources", "messages", "jobs", "--json").json()
+    assert (counts["visible"], counts["dead"]) == (0, 1)                 # the dead letter stays to be looked at
+    monkeypatch.undo()
+
+    again = cli("resources", "purge", "jobs", "--confirm", "jobs", ok=False)   # SQS: one purge a minute (409)
+    assert again.exit_code == 1 and "at most once a minute" in again.stderr and "field: queue" in again.stderr
+    dead = cli("resources", "purge", "jobs", "--dead-letters", "--confirm", "jobs")
+    assert "Purged 1 dead letter from jobs's dead-letter queue" in dead.stdout, dead.stdout
+    assert cli("resources", "messages", "jobs", "--json").json()["dead"] == 0
+    assert cli("resources", "purge", "jobs", "--dead-letters", "--confirm", "jobs", "--json",
+               ok=False).exit_code == 1                                   # the dead-letter queue's minute too
+
+
+def test_restore_refuses_bad_input_before_asking_and_says_the_apis_refusals(cli, account, ports):
+    from tests.resources.test_resources import settle
+
+    made = cli("resources", "create", "db", "--kind", "postgres", "--no-protect", "--backups", "7", "--json").json()
+    settle(ports, made["id"])
+    for to, words in (("yesterday", "'yesterday' is not a time: give ISO 8601"), ("0h ago", "more than 0"),
+                      ("2026-13-01T00:00Z", "is not a time")):
+        bad = cli("resources", "restore", "db", "--name", "db-2", "--to", to, ok=False)
+        assert bad.exit_code == 1 and "--to" in bad.stderr and words in bad.stderr, (to, bad.stderr)
+    no_name = cli("resources", "restore", "db", ok=False)
+    assert no_name.exit_code == 1 and "--name" in no_name.stderr                       # typer: a required option
+
+    # before the window (the database was made seconds ago): the API's 422, and where to see the window
+    early = cli("resources", "restore", "db", "--name", "db-2", "--to", "2 hours ago", ok=False)
+    assert early.exit_code == 1 and "--to 2 hours ago: " in early.stdout               # the time it means, first
+    assert "is outside the restorable window" in early.stderr and "launchbay resources restore-window db" in early.stderr
+    said = cli("resources", "restore", "db", "--name", "db-2", "--to", "90m", "--json", ok=False).stderr
+    assert said.startswith("--to 90m: ")                          # with --json, what people read goes to stderr
+    err = json.loads(said[said.index("{"):])["error"]
+    assert (err["field"], err["status"]) == ("to", 422)
+    taken = cli("resources", "restore", "db", "--name", "db", ok=False)
+    assert taken.exit_code == 1 and "(field: name)" in taken.stderr and "409" in taken.stderr
+    bad_size = json.loads(cli("resources", "restore", "db", "--name", "db-2", "--size", "db.x1.huge", "--json",
+                              ok=False).stderr)["error"]
+    assert bad_size["field"] == "size"
+
+    cli("resources", "create", "cache", "--kind", "redis", "--no-protect")
+    for command in (("restore-window", "cache"), ("restore", "cache", "--name", "cache-2")):
+        other = cli("resources", *command, ok=False)
+        assert other.exit_code == 1 and "cache is a redis, not a database: only PostgreSQL and MySQL" in other.stderr
+    bare = cli("resources", "create", "bare", "--kind", "mysql", "--backups", "0", "--no-protect", "--json").json()
+    settle(ports, bare["id"])
+    for command in (("restore-window", "bare"), ("restore", "bare", "--name", "bare-2")):
+        none = cli("resources", *command, ok=False)
+        assert none.exit_code == 1 and "bare keeps no automated backups (--backups 0)" in none.stderr
+        assert "launchbay resources resize bare --backups 7" in none.stderr
+    assert sorted(r["name"] for r in cli("resources", "--json").json()["items"]) == ["bare", "cache", "db"]
+
+
+def test_restore_window_in_utc_and_local_time_and_a_restore_to_a_time_without_its_zone(cli, account, ports,
+                                                                                      monkeypatch):
+    import datetime as dt
+    import time
+
+    from tests.resources.test_resources import settle
+
+    made = cli("resources", "create", "db", "--kind", "postgres", "--no-protect", "--backups", "7", "--json").json()
+    settle(ports, made["id"])
+    span = cli("resources", "restore-window", "db", "--json").json()
+    assert span["backup_retention_days"] == 7 and span["earliest"] <= span["latest"]
+
+    monkeypatch.setenv("TZ", "IST-5:30")   # a POSIX zone: 5 h 30 ahead of UTC, no tzdata needed
+    time.tzset()
+    try:
+        shown = cli("resources", "restore-window", "db").stdout
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    latest = dt.datetime.fromisoformat(span["latest"].replace("Z", "+00:00"))
+    here = latest + dt.timedelta(hours=5, minutes=30)
+    assert f"latest    {latest:%Y-%m-%d %H:%M:%S} UTC ({here:%H:%M:%S} IST here)" in shown \
+        or f"({here:%Y-%m-%d %H:%M:%S} IST here)" in shown, shown
+    assert "earliest  " in shown and "backups   kept 7 days" in shown
+    assert "launchbay resources restore db --name db-restored --to " + span["latest"][:11] in shown   # moto: now
+
+    naive = span["latest"].rstrip("Z")
+    restored = cli("resources", "restore", "db", "--name", "db-at", "--to", naive)
+    assert f"--to {naive} has no time zone: taken as UTC, {latest:%Y-%m-%d %H:%M:%S} UTC" in restored.stdout
+    assert "Restoring db to " in restored.stdout and "as db-at (res_" in restored.stdout
+    assert "db stays as it is; once it is available, look at it, then link it in db's place" in restored.stdout
+    got = cli("resources", "show", "db-at", "--json").json()
+    assert got["restored_from"] == {"resource_id": made["id"], "name": "db", "to": span["latest"], "switch_links": False}
+    settle(ports, got["id"])
+    shown = cli("resources", "show", "db-at").stdout
+    assert f"restored_from          db ({made['id']}) as it was at {latest:%Y-%m-%d %H:%M:%S} UTC" in shown, shown
+    assert "restored_from" not in cli("resources", "show", "db").stdout
+
+
+def test_a_restore_followed_until_its_links_moved_and_the_services_redeploy(cli, account, worker):
+    cli("services", "create", "web", "--image", "nginx:1.27", "--port", "80")
+    cli("services", "create", "report", "--kind", "worker", "--image", "nginx:1.27")
+    made = cli("resources", "create", "db", "--kind", "postgres", "--backups", "7", "--no-protect", "--wait",
+               "--timeout", "90", "--interval", "0.3", ok=None)
+    assert made.exit_code == 0, made.stdout + made.stderr + worker.output()[-3000:]
+    cli("resources", "link", "db", "-s", "web")
+    cli("resources", "link", "db", "-s", "report", "--variable", "REPORT_DATABASE_URL")
+    live = cli("deploy", "web", "--wait", "--timeout", "120", ok=None)
+    assert live.exit_code == 0, live.stdout + live.stderr + worker.output()[-3000:]
+    before = cli("status", "web", "--json").json()
+
+    restored = cli("resources", "restore", "db", "--name", "db-before-migration", "--switch-links", "--wait",
+                   "--timeout", "120", "--interval", "0.3", ok=None)
+    assert restored.exit_code == 0, restored.stdout + restored.stderr + worker.output()[-3000:]
+    out = restored.stdout
+    assert "Restoring db to its latest restorable time as db-before-migration (res_" in out
+    assert "db-before-migration: creating" in out                                    # the progress
+    assert "db-before-migration is available: db as it was at its latest restorable time" in out
+    assert "Links moved from db to db-before-migration: " in out
+    moved = out.split("Links moved from db to db-before-migration: ")[1].split("\n")[0]
+    assert sorted(moved.split(", ")) == ["report", "web"], out
+    web_line = next(line for line in out.splitlines() if line.startswith("  web: "))
+    assert web_line.startswith("  web: deployment dep_"), out                         # and its status now
+    assert "  report: no live release: its first deploy reads the restored data (launchbay deploy report)" in out
+
+    links = cli("resources", "links", "-s", "web", "--json").json()["items"]
+    assert [(l["resource"], l["variable"]) for l in links] == [("db-before-migration", "DATABASE_URL")]
+    assert cli("resources", "links", "-s", "report", "--json").json()["items"][0]["resource"] == "db-before-migration"
+    web_dep = web_line.split()[2]
+    after = cli("status", "web", "--json").json()
+    assert web_dep != (before.get("latest_deployment") or {}).get("id")
+    assert web_dep in json.dumps(after), after
+    shown = cli("resources", "show", "db-before-migration").stdout
+    assert "db (res_" in shown and "as it was at its latest restorable time when asked; its links moved here" in shown
+    assert cli("resources", "show", "db", "--json").json()["status"] == "available"     # the source stays
+
+    again = cli("resources", "restore", "db-before-migration", "--name", "db-again", "--switch-links", "--wait",
+                "--timeout", "120", "--interval", "0.3", "--json", ok=None)
+    assert again.exit_code == 0, again.stderr + worker.output()[-3000:]
+    doc = again.json()
+    assert doc["status"] == "available" and doc["restored_from"]["name"] == "db-before-migration"
+    assert sorted(m["service"] for m in doc["links_moved"]) == ["report", "web"]
+    assert next(m for m in doc["links_moved"] if m["service"] == "web")["deployment"].startswith("dep_")
+
+    # a frozen environment refuses web's new release: the links move, and what is left to deploy is said
+    live = cli("deploy", "web", "--wait", "--timeout", "120", ok=None)   # the restore's deployment, or this one
+    assert live.exit_code == 0, live.stdout + live.stderr + worker.output()[-3000:]
+    cli("envs", "freeze", "production", "--reason", "release week")
+    frozen = cli("resources", "restore", "db-again", "--name", "db-frozen", "--switch-links", "--wait",
+                 "--timeout", "120", "--interval", "0.3", ok=None)
+    assert frozen.exit_code == 0, frozen.stdout + frozen.stderr + worker.output()[-3000:]
+    assert "  web: not redeployed: deploy it to apply it: launchbay deploy web" in frozen.stdout, frozen.stdout
+    assert "Not redeployed: web (the production environment is frozen: release week" in frozen.stdout
+    assert cli("resources", "links", "-s", "web", "--json").json()["items"][0]["resource"] == "db-frozen"

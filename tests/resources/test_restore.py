@@ -101,3 +101,33 @@ def test_the_connection_policy_allows_a_restore(make_org, ports):
     assert settle(ports, made["id"])["status"] == "available"
     assert "rds:RestoreDBInstanceToPointInTime" in seen
     assert seen - access.allowed_actions() - {"sts:GetCallerIdentity"} == set()
+
+
+def test_a_restore_into_a_frozen_environment_moves_the_links_and_says_what_was_not_redeployed(make_org, ports):
+    """The freeze refuses the linked services' new releases: the restored database is available
+    all the same, its links moved, and its reason names each service left to deploy. It was the
+    resource task failing ("a resource cannot go from available to failed") with nothing said; a
+    rotation's redeploy failed the same way."""
+    org = make_org()
+    db = settle(ports, create(org, name="db", deletion_protection=False)["id"])
+    web = org.service()
+    assert org.call("PUT", f"/services/{web['id']}/links/{db['id']}", {})[0] == 200
+    assert org.deploy(ports, web)["status"] == "live"
+    prj = org.project()
+    assert org.call("POST", f"/projects/{prj['id']}/environments/production/freeze", {"reason": "release week"})[0] == 200
+
+    made = org.call("POST", f"/resources/{db['id']}/restore", {"name": "db-2", "switch_links": True})[1]
+    done = settle(ports, made["id"])
+    assert done["status"] == "available" and done["last_error"] is None, done
+    assert done["reason"].startswith(f"postgres db-2 is available; not redeployed: {web['name']} (")
+    assert "frozen" in done["reason"] and done["reason"].endswith("deploy them to apply it"), done["reason"]
+    (link,) = org.call("GET", f"/services/{web['id']}/links")[1]["items"]
+    assert link["resource_id"] == done["id"]                                     # the links moved all the same
+    deps = org.call("GET", f"/services/{web['id']}/deployments")[1]["items"]
+    assert [d["status"] for d in deps] == ["live"]                               # web runs its release as it was
+
+    assert org.call("POST", f"/resources/{done['id']}/rotate")[0] == 202
+    rotated = settle(ports, done["id"])
+    assert rotated["status"] == "available" and rotated["last_error"] is None, rotated
+    assert rotated["reason"].startswith(f"credentials rotated; not redeployed: {web['name']} (") and \
+        "frozen" in rotated["reason"], rotated["reason"]
