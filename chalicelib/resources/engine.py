@@ -57,6 +57,10 @@ def run(ports: Ports, resource_id: str) -> Outcome:
         return Outcome("done", "already gone")
     step = {"creating": _create, "modifying": _modify, "deleting": _delete}.get(doc["status"])
     if step is None:
+        from chalicelib.resources.restore import finish, unfinished
+
+        if unfinished(doc):   # a restore's link switch a killed worker left: finish it
+            return Outcome("done", f"restored; redeployed {len(finish(ports, doc))} linked service(s)")
         return Outcome("done", f"nothing to do ({doc['status']})")
     try:
         return step(ports, doc)

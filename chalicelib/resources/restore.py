@@ -76,20 +76,33 @@ def restore(ports: Ports, actor: Actor, org_id: str, resource_id: str, name: str
     return doc
 
 
+def unfinished(doc: dict[str, Any]) -> bool:
+    """Available, asked to switch links, and the switch or its redeploys not done yet (a worker
+    killed in between: the redelivered task finishes it)."""
+    return bool(doc.get("status") == "available" and (doc.get("restored_from") or {}).get("switch_links")
+                and not doc.get("links_done"))
+
+
 def finish(ports: Ports, doc: dict[str, Any]) -> list[str]:
     """The restored database is available: with `switch_links`, the source's links move to it
-    and the linked services are redeployed. -> the deployments made."""
+    (once: marked with the move) and the linked services are redeployed (their idempotency keys
+    make a second try queue nothing twice). -> the deployments made."""
     from chalicelib.resources.engine import redeploy_linked
 
     wanted = doc.get("restored_from") or {}
     if not wanted.get("switch_links"):
         return []
-    links = ports.store.collection("resource_links")
-    moved, _ = links.find({"resource_id": wanted["resource_id"]}, limit=100)
-    with ports.store.transaction():
-        for link in moved:
-            links.update(link["id"], {"resource_id": doc["id"]})
-            refresh_config_hash(ports, link["service_id"])
-        audit.record(ports, SYSTEM, doc["org_id"], "resource.links_switched", "resource", doc["id"],
-                     {"from": wanted["name"], "to": doc["name"], "services": sorted({lk["service_id"] for lk in moved})})
-    return redeploy_linked(ports, doc, wanted.get("requested_by") or {}, key="restore")
+    col, links = ports.store.collection("resources"), ports.store.collection("resource_links")
+    if not doc.get("links_switched"):
+        moved, _ = links.find({"resource_id": wanted["resource_id"]}, limit=100)
+        with ports.store.transaction():
+            for link in moved:
+                links.update(link["id"], {"resource_id": doc["id"]})
+                refresh_config_hash(ports, link["service_id"])
+            col.update(doc["id"], {"links_switched": True})
+            audit.record(ports, SYSTEM, doc["org_id"], "resource.links_switched", "resource", doc["id"],
+                         {"from": wanted["name"], "to": doc["name"],
+                          "services": sorted({lk["service_id"] for lk in moved})})
+    made = redeploy_linked(ports, doc, wanted.get("requested_by") or {}, key="restore")
+    col.update(doc["id"], {"links_done": True})
+    return made

@@ -131,3 +131,33 @@ def test_a_restore_into_a_frozen_environment_moves_the_links_and_says_what_was_n
     assert rotated["status"] == "available" and rotated["last_error"] is None, rotated
     assert rotated["reason"].startswith(f"credentials rotated; not redeployed: {web['name']} (") and \
         "frozen" in rotated["reason"], rotated["reason"]
+
+
+def test_a_link_switch_a_killed_worker_left_is_finished_by_the_redelivered_task(make_org, ports):
+    """The copy was marked available, then the worker died before moving the links: running the
+    resource task again (as the redelivery does) moves them and redeploys, once."""
+    from chalicelib.resources import engine
+
+    org = make_org()
+    db = settle(ports, create(org, name="db", deletion_protection=False)["id"])
+    web = org.service()
+    assert org.call("PUT", f"/services/{web['id']}/links/{db['id']}", {})[0] == 200
+    assert org.deploy(ports, web)["status"] == "live"
+    made = org.call("POST", f"/resources/{db['id']}/restore", {"name": "db-2", "switch_links": True})[1]
+    import chalicelib.resources.restore as restore
+
+    real = restore.finish
+    restore.finish = lambda *_a, **_k: (_ for _ in ()).throw(SystemExit("the worker is killed"))
+    try:
+        with pytest.raises(SystemExit):
+            settle(ports, made["id"])
+    finally:
+        restore.finish = real
+    left = ports.store.collection("resources").get(made["id"])
+    assert left["status"] == "available" and not left.get("links_done")
+    assert org.call("GET", f"/services/{web['id']}/links")[1]["items"][0]["resource_id"] == db["id"]
+    assert engine.run(ports, made["id"]).detail == "restored; redeployed 1 linked service(s)"
+    assert org.call("GET", f"/services/{web['id']}/links")[1]["items"][0]["resource_id"] == made["id"]
+    assert engine.run(ports, made["id"]).detail == "nothing to do (available)"     # once
+    queued = [d for d in org.call("GET", f"/services/{web['id']}/deployments")[1]["items"] if d["status"] == "queued"]
+    assert len(queued) == 1
