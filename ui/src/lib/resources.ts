@@ -377,6 +377,16 @@ export function redriveWords(r: Redrive | null | undefined, when: (iso: string) 
   return `Moved ${deadLetters(r.moved)} back to the queue${r.finished ? ` at ${when(r.finished)}` : ""} (asked by ${r.by}).${still}`;
 }
 
+/** POST …/resources/{res}/purge: how many messages SQS counted before it deleted them. */
+export interface Purged { purged: number; dead_letters: boolean }
+
+/** A purge's answer in a sentence: "Purged 4 waiting messages." or "Purged 1 dead letter.", and
+ * that SQS takes up to a minute, so a count read at once may still show some. */
+export function purgeWords(p: Purged): string {
+  const what = p.dead_letters ? deadLetters(p.purged) : plural(p.purged, "waiting message");
+  return `Purged ${what}. SQS finishes deleting within a minute: until then a count may still show some.`;
+}
+
 /** Whether a delete confirmation matches (the API compares the name exactly). */
 export const confirmMatches = (r: Pick<Resource, "name">, typed: string) => typed === r.name;
 
