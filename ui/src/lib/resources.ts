@@ -31,7 +31,14 @@ export interface Resource {
   retention_days?: number | null;
   max_receives?: number | null;
   dead_letter_queue?: string | null;
+  /** a database restored to a point in time (chalicelib/resources/restore.py): from which, to when
+   * (null: the latest restorable time when asked), and whether the source's links move to it once
+   * it is available; absent for any other resource */
+  restored_from?: RestoredFrom | null;
 }
+
+/** Where a restored database came from (its source stays until someone deletes it). */
+export interface RestoredFrom { resource_id: string; name: string; to: string | null; switch_links: boolean }
 
 /** A move of a queue's dead letters back to it (chalicelib/resources/queues.py): `moved` so far,
  * `left` in the dead-letter queue (approximately), who asked and when; `finished` once done,

@@ -7,6 +7,7 @@ import { resourceKeys, useQueueMessages, useResource } from "../api/resources";
 import { ErrorNote, Loading, PageError } from "../components/Empty";
 import { ConfirmDialog } from "../components/GitBits";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { RestoredFromWords, RestoreSection } from "../components/RestoreDialog";
 import { TypedNameDialog } from "../components/TypedNameDialog";
 import { StatusChanges } from "../components/StatusBadge";
 import { clock } from "../lib/format";
@@ -14,11 +15,13 @@ import {
   canMoveBack, countable, deadLetters, endpointText, errorWords, isBusy, KINDS, moving, plural, purgeWords, redriveWords, secondsText, sizeText,
   type Purged, type QueueMessages, type Redrive, type Resource,
 } from "../lib/resources";
+import { restorable } from "../lib/restore";
 import { DeleteDialog, GivesWords, ResizeDialog } from "./Resources";
 
 /** One resource: what it is, where it answers, what a linked service gets; Change and Delete as on
  * the list. A queue also shows its settings, its dead-letter queue and its messages now, moves its
- * dead letters back and purges them or its waiting messages. */
+ * dead letters back and purges them or its waiting messages. A database restores to a point in
+ * time; a restored one says where from. */
 export default function ResourcePage() {
   const { org = "", project = "", res = "" } = useParams();
   const can = useCan(org);
@@ -53,7 +56,8 @@ export default function ResourcePage() {
       <StatusChanges items={[r]} />
       <p className="muted"><KindLabel kind={r.kind} /> in {r.environment}: <GivesWords r={r} />.</p>
       {k.about && <p className="muted kind-about">{k.about}</p>}
-      <Summary r={r} />
+      <Summary r={r} sourceUrl={r.restored_from ? `${list}/${r.restored_from.resource_id}` : ""} />
+      {restorable(r) && <RestoreSection org={org} project={project} r={r} canRestore={manage} />}
       {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
       {open === "change" && <ResizeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
       {open === "delete" && (
@@ -63,7 +67,7 @@ export default function ResourcePage() {
   );
 }
 
-function Summary({ r }: { r: Resource }) {
+function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
   const k = KINDS[r.kind];
   const error = errorWords(r);
   const address = endpointText(r);
@@ -102,6 +106,7 @@ function Summary({ r }: { r: Resource }) {
           </dd>
         </div>
       )}
+      {r.restored_from && <div className="wide"><dt>Restored from</dt><dd><RestoredFromWords r={r} sourceUrl={sourceUrl} /></dd></div>}
       {error && <div className="bad wide"><dt>Last error</dt><dd>{error}</dd></div>}
     </dl>
   );

@@ -15,6 +15,7 @@ import {
   MAX_RECEIVES, patchBody, queueProblems, resizeForm, resizeProblem, RETENTION_DAYS, sizeChoices, sizeText, STORAGE_GB, usedText,
   VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
+import { restoredFromText } from "../lib/restore";
 
 /** A project's managed resources (databases, caches, buckets, volumes, queues) per environment: add, resize, delete. */
 export default function ResourcesPage() {
@@ -93,6 +94,7 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
         <strong><Link to={r.id}>{r.name}</Link></strong> <small className="muted"><KindLabel kind={r.kind} /></small>
         {r.deletion_protection && <small className="muted"> · protected</small>}
         <div className="muted small"><GivesWords r={r} /></div>
+        {r.restored_from && <div className="muted small restored-from">{restoredFromText(r.restored_from)}</div>}
         {error && <p className="reason">{error}</p>}
       </td>
       <td>
