@@ -9,8 +9,11 @@ Settings scale it on the queue's backlog (the summary says so). The queue's page
 messages: a message sent with boto3 and received `max_receives + 1` times without being deleted
 (a consumer that keeps failing) goes to the dead-letter queue in moto; Refresh shows it dead,
 "Move dead letters back" asks first, and the worker moves it back: the page follows the move and
-the counts change. The queue's page passes ui_a11y's checks at 1280 and 375 px and fits a phone,
-with no failing request or console error.
+the counts change. A flood of messages sent with boto3 is purged after the queue's name is typed
+again: the page says how many went and the counts follow; a second purge within the minute is
+refused by SQS and the dialog says so. The queue's page and the purge dialog pass ui_a11y's checks
+at 1280 and 375 px and fit a phone, with no failing request or console error (but SQS's 409, asked
+for).
 
 Needs `make ui` (ui/dist) and chromium; skipped with the reason otherwise.
 """
@@ -161,7 +164,48 @@ def test_a_queue_added_linked_send_only_and_its_dead_letters_moved_back(page, ba
     got = sqs_client(moto).receive_message(QueueUrl=url, WaitTimeSeconds=0)["Messages"]
     assert [m["Body"] for m in got] == ['{"job": "resize", "image": 42}']   # the same body, back in the queue
 
+    # a flood purged: the waiting messages go once the queue's name is typed again
+    sqs = sqs_client(moto)
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f'{{"job": "flood", "n": {i}}}')
+    counts.get_by_role("button", name="Refresh").click()
+    expect(counts.locator("[data-count=visible] .count")).to_have_text("3")
+    expect(counts.locator("[data-count=in_flight] .count")).to_have_text("1")   # the one received above
+    counts.get_by_role("button", name="Purge waiting messages").click()
+    purge = page.get_by_role("dialog", name="Purge the waiting messages of jobs?")
+    expect(purge).to_contain_text("the waiting ones (about 3 now) and those in flight or delayed")
+    typed = purge.get_by_label("Type jobs to confirm")
+    expect(typed).to_be_focused()
+    confirm = purge.get_by_role("button", name="Purge waiting messages")
+    expect(confirm).to_be_disabled()
+    typed.fill("job")
+    expect(confirm).to_be_disabled()
+    typed.fill("jobs")
+    assert_accessible(page, "the purge dialog")
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert_accessible(page, "the purge dialog, at 375 px")
+    shot(page, "mobile-queue-purge")
+    fits_375(page, "the purge dialog")
+    confirm.click()
+    expect(purge).to_have_count(0)
+    expect(page.get_by_test_id("purged")).to_have_text(re.compile(r"^Purged 3 waiting messages\. SQS finishes deleting within a minute"))
+    expect(counts.locator("[data-count=visible] .count")).to_have_text("0")
+    expect(counts.locator("[data-count=dead] .count")).to_have_text("0")
+    expect(counts.get_by_role("button", name="Purge waiting messages")).to_be_focused()
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert left["ApproximateNumberOfMessages"] == "0", left
+
     page.reload()                                         # the API's record of the move, not the page's memory
     expect(said).to_contain_text("Moved 1 dead letter back to the queue")
     page.wait_for_load_state("networkidle")
     check_errors()
+
+    # a second purge within the minute: SQS refuses it (a 409, the one failing request asked for), said in the dialog
+    counts.get_by_role("button", name="Purge waiting messages").click()
+    purge.get_by_label("Type jobs to confirm").fill("jobs")
+    purge.get_by_role("button", name="Purge waiting messages").click()
+    refusal = purge.get_by_role("alert")
+    expect(refusal).to_have_text("SQS purges a queue at most once a minute: try again in a minute")
+    expect(refusal).to_have_attribute("data-refusal", "queue")
+    purge.get_by_role("button", name="Cancel").click()
+    expect(purge).to_have_count(0)

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type { Page } from "./models";
 import { countable, isBusy, moving, type QueueMessages, type Resource, type ResourceLink } from "../lib/resources";
+import { restorable, restoreReady, type RestoreWindow } from "../lib/restore";
 
 export const resourceKeys = {
   all: (org: string, project: string) => ["resources", org, project] as const,
@@ -12,6 +13,7 @@ export const resourceKeys = {
   one: (org: string, project: string, res: string) => ["resources", org, project, "one", res] as const,
   links: (org: string, svc: string) => ["links", org, svc] as const,
   messages: (org: string, res: string) => ["queue-messages", org, res] as const,
+  restoreWindow: (org: string, res: string) => ["restore-window", org, res] as const,
 };
 
 /** A project's resources (one environment's when given); polls every 2 s while one is busy. */
@@ -45,6 +47,18 @@ export const useQueueMessages = (org: string, r: Resource | undefined) =>
     staleTime: 0,
     queryFn: () => unwrap<QueueMessages>(api.GET("/v1/orgs/{org}/resources/{res}/messages", { params: { path: { org, res: r!.id } } })),
     refetchInterval: (q) => (moving(q.state.data) ? 2000 : false),
+  });
+
+/** The moments a database can be restored to (its `latest` moves on by itself: read again each
+ * time the restore dialog opens). Only for a database that is available or being changed; a 409
+ * (no backups kept, no restorable time yet) says why no restore is offered. */
+export const useRestoreWindow = (org: string, r: Resource | undefined) =>
+  useQuery({
+    // a change of backups (0 to 7 days, say) changes the answer: read again then
+    queryKey: [...resourceKeys.restoreWindow(org, r?.id ?? ""), r?.backup_retention_days ?? null],
+    enabled: !!r && restorable(r) && restoreReady(r),
+    staleTime: 0,
+    queryFn: () => unwrap<RestoreWindow>(api.GET("/v1/orgs/{org}/resources/{res}/restore-window", { params: { path: { org, res: r!.id } } })),
   });
 
 /** The resources a service links (names, variables, a volume's mount path, read-only or send-only; never values). */

@@ -1,6 +1,6 @@
 import {
   accessText, BACKUP_DAYS, byEnvironment, canMoveBack, confirmMatches, countable, createBody, deadLetters, emptyForm, endpointText, errorWords,
-  KINDS, linkBody, linkedWords, MAX_RECEIVES, mountPathProblem, moving, patchBody, QUEUE_DEFAULTS, queueProblems, queueText, redriveWords,
+  KINDS, linkBody, linkedWords, MAX_RECEIVES, mountPathProblem, moving, patchBody, purgeWords, QUEUE_DEFAULTS, queueProblems, queueText, redriveWords,
   resizeForm, resizeProblem, RETENTION_DAYS, secondsText, sizeText, STORAGE_GB, bytesText, usedText, variableFor, VISIBILITY_SECONDS,
   withEnvironment, withKind, type QueueMessages, type Resource,
 } from "./resources";
@@ -246,4 +246,11 @@ test("a queue's messages: when they are read, when dead letters may be moved bac
     .toBe("Moved 1 dead letter back to the queue at 10:00:04 (asked by dev@example.com). The dead-letter queue still held about 2.");
   expect(redriveWords({ ...started, status: "failed", moved: 10, left: 5, error: "AccessDenied: not allowed." }))
     .toBe("Moving dead letters back failed after 10 moved: AccessDenied: not allowed. About 5 still in the dead-letter queue; try again once the cause is fixed.");
+});
+
+test("a purge's answer in a sentence", () => {
+  expect(purgeWords({ purged: 4, dead_letters: false }))
+    .toBe("Purged 4 waiting messages. SQS finishes deleting within a minute: until then a count may still show some.");
+  expect(purgeWords({ purged: 1, dead_letters: true })).toMatch(/^Purged 1 dead letter\. /);
+  expect(purgeWords({ purged: 1, dead_letters: false })).toMatch(/^Purged 1 waiting message\. /);
 });

@@ -31,7 +31,14 @@ export interface Resource {
   retention_days?: number | null;
   max_receives?: number | null;
   dead_letter_queue?: string | null;
+  /** a database restored to a point in time (chalicelib/resources/restore.py): from which, to when
+   * (null: the latest restorable time when asked), and whether the source's links move to it once
+   * it is available; absent for any other resource */
+  restored_from?: RestoredFrom | null;
 }
+
+/** Where a restored database came from (its source stays until someone deletes it). */
+export interface RestoredFrom { resource_id: string; name: string; to: string | null; switch_links: boolean }
 
 /** A move of a queue's dead letters back to it (chalicelib/resources/queues.py): `moved` so far,
  * `left` in the dead-letter queue (approximately), who asked and when; `finished` once done,
@@ -375,6 +382,16 @@ export function redriveWords(r: Redrive | null | undefined, when: (iso: string) 
       `About ${r.left} still in the dead-letter queue; try again once the cause is fixed.`;
   const still = r.left > 0 ? ` The dead-letter queue still held about ${r.left}.` : "";
   return `Moved ${deadLetters(r.moved)} back to the queue${r.finished ? ` at ${when(r.finished)}` : ""} (asked by ${r.by}).${still}`;
+}
+
+/** POST …/resources/{res}/purge: how many messages SQS counted before it deleted them. */
+export interface Purged { purged: number; dead_letters: boolean }
+
+/** A purge's answer in a sentence: "Purged 4 waiting messages." or "Purged 1 dead letter.", and
+ * that SQS takes up to a minute, so a count read at once may still show some. */
+export function purgeWords(p: Purged): string {
+  const what = p.dead_letters ? deadLetters(p.purged) : plural(p.purged, "waiting message");
+  return `Purged ${what}. SQS finishes deleting within a minute: until then a count may still show some.`;
 }
 
 /** Whether a delete confirmation matches (the API compares the name exactly). */

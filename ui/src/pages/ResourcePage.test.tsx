@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
@@ -184,4 +184,92 @@ test("Delete from the queue's page goes back to the list once the API accepted i
   await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/projects/p/resources"));
   expect(new URL(calls.find((c) => c.method === "DELETE")!.url).searchParams.get("confirm")).toBe("jobs");
   expect(await screen.findByRole("heading", { level: 1, name: "Resources" })).toBeTruthy();
+});
+
+test("purge waiting messages: the name typed again, then the count said and the counts read again; focus back", async () => {
+  let state = counts({ visible: 4, dead: 1 });
+  const calls = fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, state],
+    "POST /v1/orgs/o/resources/res_q/purge": () => { state = { ...state, visible: 0, in_flight: 0 }; return [200, { purged: 4, dead_letters: false }]; },
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  await waitFor(() => expect(shown("visible")).toBe("4"));
+  const open = screen.getByRole("button", { name: "Purge waiting messages" });
+  expect(open.getAttribute("aria-haspopup")).toBe("dialog");
+  await user.click(open);
+  const dialog = screen.getByRole("dialog", { name: "Purge the waiting messages of jobs?" });
+  expect(dialog.textContent).toContain("Every message in jobs is deleted for good: the waiting ones (about 4 now) and those in flight or delayed; nobody receives them. Its dead letters stay.");
+  expect(dialog.textContent).toContain("SQS purges a queue at most once a minute");
+  const typed = within(dialog).getByLabelText("Type jobs to confirm");
+  expect(document.activeElement).toBe(typed);
+  const purge = within(dialog).getByRole("button", { name: "Purge waiting messages" }) as HTMLButtonElement;
+  expect(purge.disabled).toBe(true);
+  await user.type(typed, "job");
+  expect(purge.disabled).toBe(true);
+  await user.type(typed, "s{Enter}");   // Enter sends it once the name matches
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  const call = calls.find((c) => c.method === "POST")!;
+  expect(call.path).toBe("/v1/orgs/o/resources/res_q/purge");
+  expect([...new URL(call.url).searchParams.entries()]).toEqual([["confirm", "jobs"]]);
+  const said = screen.getByTestId("purged");
+  expect(said.getAttribute("role")).toBe("status");
+  expect(said.textContent).toBe("Purged 4 waiting messages. SQS finishes deleting within a minute: until then a count may still show some.");
+  await waitFor(() => expect(shown("visible")).toBe("0"));
+  expect(shown("dead")).toBe("1");
+  expect(document.activeElement).toBe(screen.getByRole("button", { name: "Purge waiting messages" }));
+});
+
+test("purge dead letters: ?dead_letters=true; SQS's once-a-minute 409 in the dialog, a refused name at its field", async () => {
+  let answer: [number, unknown] = [409, { error: { code: "conflict", message: "SQS purges a queue at most once a minute: try again in a minute", field: "queue" } }];
+  const calls = fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 3 })],
+    "POST /v1/orgs/o/resources/res_q/purge": () => answer,
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Purge dead letters" }));
+  const dialog = screen.getByRole("dialog", { name: "Purge the dead letters of jobs?" });
+  expect(dialog.textContent).toContain("Every dead letter of jobs (about 3 now) is deleted for good: nobody can look at them or move them back. Its waiting messages stay.");
+  const typed = within(dialog).getByLabelText("Type jobs to confirm");
+  await user.type(typed, "jobs");
+  const purge = within(dialog).getByRole("button", { name: "Purge dead letters" });
+  await user.click(purge);
+  const refusal = await within(dialog).findByRole("alert");
+  expect(refusal.textContent).toBe("SQS purges a queue at most once a minute: try again in a minute");
+  expect(refusal.getAttribute("data-refusal")).toBe("queue");
+  expect(new URL(calls.find((c) => c.method === "POST")!.url).searchParams.get("dead_letters")).toBe("true");
+  expect(screen.getByTestId("purged").textContent).toBe("");
+
+  answer = [422, { error: { code: "invalid", message: "purging 'jobs' deletes its dead letters for good: confirm with ?confirm=jobs", field: "confirm" } }];
+  await user.click(purge);
+  await waitFor(() => expect(typed.getAttribute("aria-invalid")).toBe("true"));
+  expect(typed.closest(".field")!.querySelector("[role=alert]")!.textContent).toBe("purging 'jobs' deletes its dead letters for good: confirm with ?confirm=jobs");
+
+  answer = [200, { purged: 3, dead_letters: true }];
+  await user.click(purge);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(screen.getByTestId("purged").textContent).toMatch(/^Purged 3 dead letters\. /);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(3);
+});
+
+test("a developer moves dead letters back but is told who purges; no purge while a move runs", async () => {
+  const started: Redrive = { status: "moving", moved: 0, left: 3, requested: "2026-11-28T10:00:00Z", by: "a@b.c" };
+  fakeApi(pageApi({
+    "GET /v1/me": role("developer"),
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts()],
+  }));
+  renderAt();
+  expect(await screen.findByRole("button", { name: "Move dead letters back" })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Purge waiting messages" })).toBeNull();
+  expect(screen.queryByRole("button", { name: "Purge dead letters" })).toBeNull();
+  expect(screen.getByText("Owners and admins can purge a queue's waiting messages or its dead letters.")).toBeTruthy();
+  cleanup();
+
+  fakeApi(pageApi({ "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ redrive: started })] }));
+  renderAt();
+  const dead = await screen.findByRole("button", { name: "Purge dead letters" }) as HTMLButtonElement;
+  expect(dead.disabled).toBe(true);
+  expect(dead.title).toBe("A move is under way");
+  expect((screen.getByRole("button", { name: "Purge waiting messages" }) as HTMLButtonElement).disabled).toBe(false);
 });

@@ -7,17 +7,21 @@ import { resourceKeys, useQueueMessages, useResource } from "../api/resources";
 import { ErrorNote, Loading, PageError } from "../components/Empty";
 import { ConfirmDialog } from "../components/GitBits";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { RestoredFromWords, RestoreSection } from "../components/RestoreDialog";
+import { TypedNameDialog } from "../components/TypedNameDialog";
 import { StatusChanges } from "../components/StatusBadge";
 import { clock } from "../lib/format";
 import {
-  canMoveBack, countable, deadLetters, endpointText, errorWords, isBusy, KINDS, moving, plural, redriveWords, secondsText, sizeText,
-  type QueueMessages, type Redrive, type Resource,
+  canMoveBack, countable, deadLetters, endpointText, errorWords, isBusy, KINDS, moving, plural, purgeWords, redriveWords, secondsText, sizeText,
+  type Purged, type QueueMessages, type Redrive, type Resource,
 } from "../lib/resources";
+import { restorable } from "../lib/restore";
 import { DeleteDialog, GivesWords, ResizeDialog } from "./Resources";
 
 /** One resource: what it is, where it answers, what a linked service gets; Change and Delete as on
- * the list. A queue also shows its settings, its dead-letter queue and its messages now, and moves
- * its dead letters back. */
+ * the list. A queue also shows its settings, its dead-letter queue and its messages now, moves its
+ * dead letters back and purges them or its waiting messages. A database restores to a point in
+ * time; a restored one says where from. */
 export default function ResourcePage() {
   const { org = "", project = "", res = "" } = useParams();
   const can = useCan(org);
@@ -52,8 +56,9 @@ export default function ResourcePage() {
       <StatusChanges items={[r]} />
       <p className="muted"><KindLabel kind={r.kind} /> in {r.environment}: <GivesWords r={r} />.</p>
       {k.about && <p className="muted kind-about">{k.about}</p>}
-      <Summary r={r} />
-      {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} />}
+      <Summary r={r} sourceUrl={r.restored_from ? `${list}/${r.restored_from.resource_id}` : ""} />
+      {restorable(r) && <RestoreSection org={org} project={project} r={r} canRestore={manage} />}
+      {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
       {open === "change" && <ResizeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
       {open === "delete" && (
         <DeleteDialog org={org} project={project} r={r} onClose={() => setOpen(null)} onDeleted={() => void navigate(list)} />
@@ -62,7 +67,7 @@ export default function ResourcePage() {
   );
 }
 
-function Summary({ r }: { r: Resource }) {
+function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
   const k = KINDS[r.kind];
   const error = errorWords(r);
   const address = endpointText(r);
@@ -101,6 +106,7 @@ function Summary({ r }: { r: Resource }) {
           </dd>
         </div>
       )}
+      {r.restored_from && <div className="wide"><dt>Restored from</dt><dd><RestoredFromWords r={r} sourceUrl={sourceUrl} /></dd></div>}
       {error && <div className="bad wide"><dt>Last error</dt><dd>{error}</dd></div>}
     </dl>
   );
@@ -114,12 +120,26 @@ const COUNTS: [keyof Omit<QueueMessages, "redrive">, string, string][] = [
 ];
 
 /** A queue's messages now (SQS's approximate counts), read again on Refresh and every 2 s while
- * dead letters are moved back; the move itself (developers and up), asked first. */
-function Messages({ org, r, canRedrive }: { org: string; r: Resource; canRedrive: boolean }) {
+ * dead letters are moved back; the move itself (developers and up), asked first; a purge of the
+ * waiting messages or of the dead letters (owners and admins), the queue's name typed again. */
+function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; canRedrive: boolean; canPurge: boolean }) {
   const qc = useQueryClient();
   const messages = useQueueMessages(org, r);
   const [asking, setAsking] = useState(false);
+  const [purging, setPurging] = useState<"waiting" | "dead" | null>(null);
+  const [purged, setPurged] = useState<Purged | null>(null);
   const m = messages.data;
+  const purge = useMutation({
+    mutationFn: ({ typed, dead }: { typed: string; dead: boolean }) => unwrap<Purged>(api.POST("/v1/orgs/{org}/resources/{res}/purge", {
+      params: { path: { org, res: r.id }, query: dead ? { confirm: typed, dead_letters: "true" } : { confirm: typed } },
+    })),
+    onSuccess: (out) => {
+      setPurged(out);
+      setPurging(null);
+      void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) });
+    },
+  });
+  const openPurge = (which: "waiting" | "dead") => { purge.reset(); setPurged(null); setPurging(which); };
   const redrive = useMutation({
     mutationFn: () => unwrap<Redrive>(api.POST("/v1/orgs/{org}/resources/{res}/redrive", { params: { path: { org, res: r.id } } })),
     onSuccess: (started) => {
@@ -173,6 +193,38 @@ function Messages({ org, r, canRedrive }: { org: string; r: Resource; canRedrive
       ) : (
         <p className="muted small">Developers and up can move the dead letters back to the queue.</p>
       ))}
+      {/* a purge's answer, said once the dialog has closed */}
+      <p role="status" className="purged" data-testid="purged">{purged ? purgeWords(purged) : ""}</p>
+      {m && (canPurge ? (
+        <p className="actions purge-actions">
+          <button type="button" className="danger" onClick={() => openPurge("waiting")} aria-haspopup="dialog">Purge waiting messages</button>
+          <button type="button" className="danger" onClick={() => openPurge("dead")} aria-haspopup="dialog" disabled={moving(m)}
+            title={moving(m) ? "A move is under way" : undefined}>
+            Purge dead letters
+          </button>
+        </p>
+      ) : (
+        <p className="muted small">Owners and admins can purge a queue's waiting messages or its dead letters.</p>
+      ))}
+      {purging && (
+        <TypedNameDialog name={r.name} pending={purge.isPending} error={purge.error} onClose={() => setPurging(null)}
+          onConfirm={(typed) => purge.mutate({ typed, dead: purging === "dead" })}
+          title={purging === "dead" ? `Purge the dead letters of ${r.name}?` : `Purge the waiting messages of ${r.name}?`}
+          action={purge.isPending ? "Purging…" : purging === "dead" ? "Purge dead letters" : "Purge waiting messages"}>
+          {purging === "dead" ? (
+            <p>
+              Every dead letter of {r.name} ({m?.dead != null ? `about ${m.dead} now` : "SQS has not counted them"}) is <strong>deleted for
+              good</strong>: nobody can look at them or move them back. Its waiting messages stay.
+            </p>
+          ) : (
+            <p>
+              Every message in {r.name} is <strong>deleted for good</strong>: the waiting ones ({m ? `about ${m.visible} now` : "not counted"}) and
+              those in flight or delayed; nobody receives them. Its dead letters stay.
+            </p>
+          )}
+          <p className="muted small">SQS purges a queue at most once a minute, and takes up to a minute to finish.</p>
+        </TypedNameDialog>
+      )}
       {asking && m && (
         <ConfirmDialog title={`Move ${deadLetters(m.dead ?? 0)} back to ${r.name}?`} confirm={redrive.isPending ? "Moving…" : "Move them back"}
           onConfirm={() => redrive.mutate()} onClose={() => setAsking(false)} pending={redrive.isPending}>

@@ -7,13 +7,15 @@ import { resourceKeys, useResources } from "../api/resources";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { Modal } from "../components/Modal";
+import { TypedNameDialog } from "../components/TypedNameDialog";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
 import { StatusChanges } from "../components/StatusBadge";
 import {
-  BACKUP_DAYS, byEnvironment, confirmMatches, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
+  BACKUP_DAYS, byEnvironment, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
   MAX_RECEIVES, patchBody, queueProblems, resizeForm, resizeProblem, RETENTION_DAYS, sizeChoices, sizeText, STORAGE_GB, usedText,
   VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
+import { restoredFromText } from "../lib/restore";
 
 /** A project's managed resources (databases, caches, buckets, volumes, queues) per environment: add, resize, delete. */
 export default function ResourcesPage() {
@@ -92,6 +94,7 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
         <strong><Link to={r.id}>{r.name}</Link></strong> <small className="muted"><KindLabel kind={r.kind} /></small>
         {r.deletion_protection && <small className="muted"> · protected</small>}
         <div className="muted small"><GivesWords r={r} /></div>
+        {r.restored_from && <div className="muted small restored-from">{restoredFromText(r.restored_from)}</div>}
         {error && <p className="reason">{error}</p>}
       </td>
       <td>
@@ -288,46 +291,35 @@ function RotateCredentials({ org, project, r, onDone }: { org: string; project: 
   );
 }
 
-/** Delete after typing the name. The API refuses while protection is on or a service links the
- * resource: its reason is shown as it is, since it says what to do. */
+/** Delete after typing the name (TypedNameDialog). The API refuses while protection is on or a
+ * service links the resource: its reason is shown as it is, since it says what to do. */
 export function DeleteDialog({ org, project, r, onClose, onDeleted }: {
   org: string; project: string; r: Resource; onClose: () => void;
   /** after the API accepted the delete (the resource's own page goes back to the list); default: onClose */
   onDeleted?: () => void;
 }) {
-  const [typed, setTyped] = useState("");
   const invalidate = useInvalidate(org, project);
   const remove = useMutation({
-    mutationFn: () => unwrap<Resource>(api.DELETE("/v1/orgs/{org}/resources/{res}", { params: { path: { org, res: r.id }, query: { confirm: typed } } })),
+    mutationFn: (typed: string) =>
+      unwrap<Resource>(api.DELETE("/v1/orgs/{org}/resources/{res}", { params: { path: { org, res: r.id }, query: { confirm: typed } } })),
     onSuccess: () => { invalidate(); (onDeleted ?? onClose)(); },
   });
-  const err = remove.error instanceof ApiError ? remove.error : null;
   const k = KINDS[r.kind];
   return (
-    <Modal title={`Delete ${r.name}?`} onClose={onClose}>
-      <form onSubmit={(e) => { e.preventDefault(); if (confirmMatches(r, typed)) remove.mutate(); }} noValidate>
-        <ul className="delete-notes">
-          {k.backups
-            ? <li>Its data goes. AWS takes a <strong>final snapshot</strong> first, which stays in your account: a new resource can be restored from it.</li>
-            : k.mounted
-              ? <li><strong>Its files are deleted</strong> with the file system. Its daily backups stay in AWS Backup for <strong>35 days</strong>: a restore from one is done there.</li>
-              : k.queue
-                ? <li>The queue and its dead-letter queue go, with <strong>every message in them</strong>: nothing keeps a copy.</li>
-                : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
-          <li>It is refused while <strong>deletion protection</strong> is on (turn it off with Change) or while a <strong>service links</strong> it (unlink it on the service's Resources tab).</li>
-        </ul>
-        {r.deletion_protection && <p className="notice">{r.name} has deletion protection on.</p>}
-        <Field label={`Type ${r.name} to confirm`} error={err?.forField("confirm")}>
-          <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="mono" />
-        </Field>
-        {err && !err.forField("confirm") && <p className="form-error" role="alert" data-refusal={err.field ?? ""}>{err.message}</p>}
-        {remove.error && !err && <FormError error={remove.error} />}
-        <div className="actions">
-          <button className="danger" disabled={remove.isPending || !confirmMatches(r, typed)}>Delete {r.name}</button>
-          <button type="button" onClick={onClose}>Cancel</button>
-        </div>
-      </form>
-    </Modal>
+    <TypedNameDialog title={`Delete ${r.name}?`} name={r.name} action={`Delete ${r.name}`} pending={remove.isPending}
+      error={remove.error} onConfirm={(typed) => remove.mutate(typed)} onClose={onClose}>
+      <ul className="delete-notes">
+        {k.backups
+          ? <li>Its data goes. AWS takes a <strong>final snapshot</strong> first, which stays in your account: a new resource can be restored from it.</li>
+          : k.mounted
+            ? <li><strong>Its files are deleted</strong> with the file system. Its daily backups stay in AWS Backup for <strong>35 days</strong>: a restore from one is done there.</li>
+            : k.queue
+              ? <li>The queue and its dead-letter queue go, with <strong>every message in them</strong>: nothing keeps a copy.</li>
+              : <li>The bucket goes; AWS refuses to delete a bucket that still holds objects (it then shows as failed, nothing lost).</li>}
+        <li>It is refused while <strong>deletion protection</strong> is on (turn it off with Change) or while a <strong>service links</strong> it (unlink it on the service's Resources tab).</li>
+      </ul>
+      {r.deletion_protection && <p className="notice">{r.name} has deletion protection on.</p>}
+    </TypedNameDialog>
   );
 }
 
