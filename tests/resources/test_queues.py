@@ -25,6 +25,15 @@ def dead_letters(sqs, url: str, receives: int) -> int:
                ["Attributes"]["ApproximateNumberOfMessages"])
 
 
+def a_queue_with_a_dead_letter(org, ports) -> tuple[dict, object]:
+    """A queue `jobs` (dead after one receive) whose dead-letter queue holds one message; -> (it, SQS)."""
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
+    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    return made, sqs
+
+
 def task_env(ports, dep) -> tuple[dict, dict, str]:
     """The deployed container's plain variables, its secrets (valueFrom) and its task role's ARN."""
     ecs = ports.cloud_for(dep.get("target")).client("ecs")
@@ -355,10 +364,7 @@ def test_a_queue_deleted_outside_launchbay_is_a_409_for_its_messages_and_a_redri
     """The move back reads the dead letters' count first: a queue gone from AWS is said (it was a
     500, a KeyError on the missing counts), and so is a redrive that finds it gone in the worker."""
     org = make_org()
-    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
-    sqs = aws(ports, made, "sqs")
-    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
-    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    made, sqs = a_queue_with_a_dead_letter(org, ports)
     assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
     sqs.delete_queue(QueueUrl=made["aws"]["address"])   # between the request and the worker's run
     failed = _redrive_once(ports, made["id"])
@@ -407,10 +413,7 @@ def test_a_redrive_whose_worker_runs_out_of_retries_is_failed_not_left_moving(ma
     from worker.tasks.resources import redrive_queue
 
     org = make_org()
-    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
-    sqs = aws(ports, made, "sqs")
-    sqs.send_message(QueueUrl=made["aws"]["address"], MessageBody="x")
-    assert dead_letters(sqs, made["aws"]["address"], 1) == 1
+    made, sqs = a_queue_with_a_dead_letter(org, ports)
     assert org.call("POST", f"/resources/{made['id']}/redrive")[0] == 202
     ports.store.collection("resources").update(made["id"], {"target": {**made["target"], "region": "xx-nowhere-1"}})
     request = {"retries": redrive_queue.max_retries, "id": "t", "called_directly": False, "is_eager": True}
