@@ -44,7 +44,8 @@ def patch(org, res):
 
 
 @endpoint(bp, ORG + "/resources/{res}/rotate", "POST",
-          "New generated credentials for a database or cache, then its linked services redeploy with them",
+          "New generated credentials for a database or cache, then its linked services' live releases restart "
+          "with them (a deploy freeze lets the restarts through)",
           202, tag=TAG)
 def rotate(org, res):
     return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res))

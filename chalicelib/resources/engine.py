@@ -198,20 +198,25 @@ def _rotate(ports: Ports, doc: dict[str, Any], pending: dict[str, Any]) -> Outco
     moved = move_resource(ports, doc, "available", "credentials rotated", credential=pending["credential_next"],
                           pending=None, applied=None)
     if moved is not None:
-        redeployed = redeploy_linked(ports, moved, pending.get("requested_by") or {})
+        redeployed = redeploy_linked(ports, moved, pending.get("requested_by") or {}, restart=True)
         return Outcome("done", f"credentials rotated; redeployed {len(redeployed)} linked service(s)")
     return Outcome("done", "credentials rotated")
 
 
-def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: str = "rotate") -> list[str]:
+def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: str = "rotate",
+                    restart: bool = False) -> list[str]:
     """Deploy again every linked service that has a live release, as the person who asked
-    (`key`: why, in the deployments' idempotency keys). A deploy refused (a frozen environment,
+    (`key`: why, in the deployments' idempotency keys); with `restart`, restart its live release
+    instead: new tasks of the same release read the connection secret as it is now (its reference
+    names no version), nothing else of the service's pending changes goes out with them, and a
+    deploy freeze lets restarts through (new credentials: the old ones no longer work). A deploy refused (a frozen environment,
     a service being deleted, someone no longer allowed to deploy) leaves that service as it is and
     is said in the resource's reason: the resource is available all the same (it was the task
     failing, and trying to move an available resource to failed, while the rest went undeployed)."""
     from chalicelib.core.context import Actor
     from chalicelib.core.errors import DomainError
     from chalicelib.deploys.service import create_deployment
+    from chalicelib.deploys.service import restart as restart_service
 
     actor = Actor(user_id=by.get("user_id", ""), email=by.get("email", ""))
     links, _ = ports.store.collection("resource_links").find({"resource_id": doc["id"]}, limit=100)
@@ -221,8 +226,9 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: 
         if not service.get("live_deployment_id") or service["status"] in states.SUSPENDED:
             continue   # its resume starts new tasks, which read the connection secret as it is then (AWSCURRENT)
         try:
-            dep, _ = create_deployment(ports, actor, doc["org_id"], service["id"], None,
-                                       idempotency_key=f"{key}:{doc['id']}:{doc['updated']}")
+            again = f"{key}:{doc['id']}:{doc['updated']}"
+            dep, _ = (restart_service(ports, actor, doc["org_id"], service["id"], idempotency_key=again) if restart
+                      else create_deployment(ports, actor, doc["org_id"], service["id"], None, idempotency_key=again))
         except DomainError as exc:
             refused.append(f"{service['name']} ({exc})")
             continue

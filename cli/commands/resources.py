@@ -365,12 +365,12 @@ def _change(resource: str, sizing: dict[str, Any], protect: Optional[bool], queu
 
 @resources_app.command("rotate", epilog="""[bold]Example[/bold]
 
-  launchbay resources rotate db --wait     [dim]# new password; the linked services redeploy with it[/dim]""")
+  launchbay resources rotate db --wait     [dim]# new password; the linked services restart with it[/dim]""")
 def resources_rotate(
     resource: Resource, wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
-    """New generated credentials for a database or cache; its linked services are redeployed."""
+    """New generated credentials for a database or cache; its linked services' live releases restart with them."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
     res = s.client.post(s.org_path(f"/resources/{segment(res['id'])}/rotate"), None)

@@ -354,9 +354,11 @@ def test_rotating_credentials_changes_the_connection_and_redeploys_linked_servic
     assert done["status"] == "available" and done["reason"] == "credentials rotated"
     after = json.loads(sm.get_secret_value(SecretId=res["aws"]["secret_arn"])["SecretString"])["url"]
     assert after != before and after.split("@")[1] == before.split("@")[1]       # same host, new password
-    # the linked service is deployed again, as the person who asked, so new tasks read the new secret
+    # the linked service's release is restarted, as the person who asked, so new tasks read the new
+    # secret (and nothing else of the service's pending changes goes out with them)
     deps = ports.store.collection("deployments").find({"service_id": web["id"]}, order="number", limit=10)[0]
     assert [d["number"] for d in deps] == [1, 2] and deps[1]["actor"] == org.owner["user"]["email"]
+    assert deps[1]["restart_of"] == deps[0]["id"]
     actions = [e["action"] for e in org.call("GET", "/audit?limit=50")[1]["items"]]
     assert "resource.modifying" in actions and "resource.available" in actions
 

@@ -1106,7 +1106,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New generated credentials for a database or cache, then its linked services redeploy with them */
+        /** New generated credentials for a database or cache, then its linked services' live releases restart with them (a deploy freeze lets the restarts through) */
         post: operations["post_orgs_org_resources_res_rotate"];
         delete?: never;
         options?: never;

@@ -195,7 +195,7 @@ test("rotate credentials: asked twice, then POST …/rotate", async () => {
   const dialog = await screen.findByRole("dialog");
   await user.click(within(dialog).getByRole("button", { name: "Rotate credentials" }));
   expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
-  await user.click(within(dialog).getByRole("button", { name: "Yes, rotate and redeploy" }));
+  await user.click(within(dialog).getByRole("button", { name: "Yes, rotate and restart" }));
   await waitFor(() => expect(calls.filter((c) => c.path.endsWith("/rotate"))).toHaveLength(1));
 });
 

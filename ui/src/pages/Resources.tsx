@@ -282,10 +282,10 @@ function RotateCredentials({ org, project, r, onDone }: { org: string; project: 
   return (
     <section aria-label="Credentials" className="rotate">
       <h3>Credentials</h3>
-      <p className="muted small">New generated credentials replace these; the services that link {r.name} are redeployed with them. Until then, running tasks keep only their open connections.</p>
+      <p className="muted small">New generated credentials replace these; the services that link {r.name} restart their live releases with them (a deploy freeze lets the restarts through). Until then, running tasks keep only their open connections.</p>
       {rotate.error instanceof ApiError && <FormError error={rotate.error} />}
       {sure
-        ? <button className="danger" onClick={() => rotate.mutate()} disabled={rotate.isPending}>Yes, rotate and redeploy</button>
+        ? <button className="danger" onClick={() => rotate.mutate()} disabled={rotate.isPending}>Yes, rotate and restart</button>
         : <button onClick={() => setSure(true)} disabled={r.status !== "available"}>Rotate credentials</button>}
     </section>
   );
