@@ -68,6 +68,14 @@ class QueuesMixin(CloudBase):
                 return url, name, fifo
         return None
 
+    def _queue_pair(self, ident: str) -> tuple[str, Optional[str], bool]:
+        """(url, dead-letter queue's url or None, fifo) of a queue that must be there (ValueError if gone)."""
+        found = self._find_queue(ident)
+        if found is None:
+            raise ValueError(f"queue {ident} is gone")
+        url, _, fifo = found
+        return url, self._queue_url(queue_names(ident, fifo)[1]), fifo
+
     def ensure_queue(self, ident: str, fifo: bool, settings: dict[str, Any], tags: dict[str, str]) -> None:
         """The dead-letter queue first (the queue's redrive policy names it), then the queue."""
         sqs = self.client("sqs")
@@ -101,31 +109,21 @@ class QueuesMixin(CloudBase):
         url, name, fifo = found
         sqs = self.client("sqs")
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        dlq_name = queue_names(ident, fifo)[1]
-        dlq_url = self._queue_url(dlq_name)
+        dlq_url = self._queue_url(queue_names(ident, fifo)[1])
         dead = None
         dlq_arn = None
         if dlq_url:
             dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn", "ApproximateNumberOfMessages"])
             dlq_arn, dead = dlq["Attributes"]["QueueArn"], int(dlq["Attributes"].get("ApproximateNumberOfMessages", 0))
-        redrive = json.loads(attrs.get("RedrivePolicy") or "{}")
         return {"state": "available", "reason": "SQS: queue exists", "address": url, "port": None,
-                "queue_name": name, "queue_arn": attrs["QueueArn"], "fifo": fifo, "dlq_url": dlq_url,
-                "dlq_arn": dlq_arn,
-                "settings": {"visibility_timeout_seconds": int(attrs.get("VisibilityTimeout", 30)),
-                             "retention_days": int(attrs.get("MessageRetentionPeriod", 345600)) // 86400,
-                             "max_receives": redrive.get("maxReceiveCount")},
+                "queue_name": name, "queue_arn": attrs["QueueArn"], "dlq_url": dlq_url, "dlq_arn": dlq_arn,
                 "messages": {"visible": int(attrs.get("ApproximateNumberOfMessages", 0)),
                              "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
                              "delayed": int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
                              "dead": dead}}
 
     def modify_queue(self, ident: str, changes: dict[str, Any]) -> None:
-        found = self._find_queue(ident)
-        if found is None:
-            raise ValueError(f"queue {ident} is gone")
-        url, _, fifo = found
-        dlq_url = self._queue_url(queue_names(ident, fifo)[1])
+        url, dlq_url, _ = self._queue_pair(ident)
         dlq_arn = (self.client("sqs").get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
                    ["Attributes"]["QueueArn"]) if dlq_url else ""
         attributes = self._queue_attributes(changes, dlq_arn)
@@ -146,10 +144,8 @@ class QueuesMixin(CloudBase):
     def purge_queue(self, ident: str, dead_letters: bool = False) -> str:
         """Every message of the queue (or of its dead-letter queue) deleted; SQS allows one purge
         per queue a minute: a second within it raises PurgeQueueInProgress. -> the queue's URL."""
-        found = self._find_queue(ident)
-        if found is None:
-            raise ValueError(f"queue {ident} is gone")
-        url = self._queue_url(queue_names(ident, found[2])[1]) if dead_letters else found[0]
+        queue_url, dlq_url, _ = self._queue_pair(ident)
+        url = dlq_url if dead_letters else queue_url
         if url is None:
             raise ValueError(f"the dead-letter queue of {ident} is gone")
         self.client("sqs").purge_queue(QueueUrl=url)
@@ -160,11 +156,7 @@ class QueuesMixin(CloudBase):
         attributes, and for FIFO its group) before it is deleted from the dead-letter queue, so a
         crash in between delivers one twice, never loses one (SQS delivers at least once anyway).
         -> {"moved", "left"} (left: what the dead-letter queue still holds, approximately)."""
-        found = self._find_queue(ident)
-        if found is None:
-            raise ValueError(f"queue {ident} is gone")
-        url, _, fifo = found
-        dlq_url = self._queue_url(queue_names(ident, fifo)[1])
+        url, dlq_url, fifo = self._queue_pair(ident)
         if dlq_url is None:
             return {"moved": 0, "left": 0}
         sqs, moved = self.client("sqs"), 0

@@ -33,22 +33,21 @@ def _source(ports: Ports, actor: Actor, org_id: str, resource_id: str, action: s
 
 
 def window(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
-    out = _window(ports, actor, org_id, resource_id)
-    out.pop("_span")
-    return out
-
-
-def _window(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
     """-> {earliest, latest, backup_retention_days}: the times a restore may ask for (ISO 8601, UTC)."""
     doc = _source(ports, actor, org_id, resource_id, "read")
+    earliest, latest = _span(ports, doc)
+    return {"earliest": _iso(earliest), "latest": _iso(latest), "backup_retention_days": doc["backup_retention_days"]}
+
+
+def _span(ports: Ports, doc: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+    """(earliest, latest) restorable moments of a database already read and checked (_source)."""
     seen = aws_answer(ports, doc, lambda cloud: cloud.restore_window(resource_names(doc).ident))
     if seen is None or seen["latest"] is None:
         raise StateConflict("RDS reports no restorable time yet (the first backup is still being taken)",
                             field="resource")
     retention = dt.timedelta(days=int(doc["backup_retention_days"]))
     earliest = max(seen["created"], seen["latest"] - retention) if seen["created"] else seen["latest"] - retention
-    return {"earliest": _iso(earliest), "latest": _iso(seen["latest"]),
-            "backup_retention_days": doc["backup_retention_days"], "_span": (earliest, seen["latest"])}
+    return earliest, seen["latest"]
 
 
 def _iso(t: dt.datetime) -> str:
@@ -60,10 +59,9 @@ def restore(ports: Ports, actor: Actor, org_id: str, resource_id: str, name: str
     """A new resource `name` restored from `resource_id` at `to` (None: the latest restorable time)."""
     src = _source(ports, actor, org_id, resource_id, "project.write")
     if to is not None:   # compared as moments: "…:22Z" is inside a window ending "…:22.56Z"
-        span = _window(ports, actor, org_id, resource_id)
-        earliest, latest = span["_span"]
+        earliest, latest = _span(ports, src)
         if not earliest.replace(microsecond=0) <= to <= latest:
-            raise Invalid(f"{_iso(to)} is outside the restorable window {span['earliest']} .. {span['latest']}",
+            raise Invalid(f"{_iso(to)} is outside the restorable window {_iso(earliest)} .. {_iso(latest)}",
                           field="to")
     body = {"name": name, "kind": src["kind"], "environment": src["environment_id"], "size": size or src["size"],
             "version": src["version"], "storage_gb": src["storage_gb"],
