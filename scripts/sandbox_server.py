@@ -13,6 +13,10 @@ longer exists"). Here the replay draws the same ones:
     (moto's own /moto-api/ calls are not: the replay is one, and sends the requests it replays);
   * request ids, which every answer draws, even a read's, come from another generator, so the
     reads the replay leaves out took nothing from the seeded sequence.
+
+It also delivers log drains as Firehose does (`firehose_delivery`): moto hands CloudWatch Logs'
+records to a stream's S3 destination only, and posts to an HTTP one without the access key.
+`--plain` serves without the replay's seeding and one-at-a-time order (the tests' server).
 """
 from __future__ import annotations
 
@@ -42,10 +46,86 @@ class OneAtATime:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith("/moto-api/"):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/moto-api/recorder/replay"):
+            REPLAYING.set()
+            try:
+                return list(self.app(environ, start_response))
+            finally:
+                REPLAYING.clear()
+        if path.startswith("/moto-api/"):
             return self.app(environ, start_response)
         with self.lock:
             return list(self.app(environ, start_response))   # the whole answer, while it is our turn
+
+
+REPLAYING = threading.Event()   # old log lines replayed at start are not delivered again
+DELIVERY_TIMEOUT = 3.0          # seconds: the sandbox answers AWS requests one at a time
+
+
+def _post(destination: dict, records: list) -> list:
+    """Firehose's HTTP endpoint delivery: its headers (with the access key), its JSON body, gzip
+    when the stream asks for it; anything but a 200 is a failure."""
+    import base64
+    import gzip
+    import json
+    import time
+    import uuid
+
+    import requests
+
+    config = destination["EndpointConfiguration"]
+    request_id = str(uuid.uuid4())   # not moto's seeded generator: the replay's ids stay the same
+    body = json.dumps({"requestId": request_id, "timestamp": int(time.time() * 1000),
+                       "records": [{"data": base64.b64encode(r["Data"]).decode()} for r in records]}).encode()
+    headers = {"Content-Type": "application/json", "X-Amz-Firehose-Protocol-Version": "1.0",
+               "X-Amz-Firehose-Request-Id": request_id}
+    if config.get("AccessKey"):
+        headers["X-Amz-Firehose-Access-Key"] = config["AccessKey"]
+    if (destination.get("RequestConfiguration") or {}).get("ContentEncoding") == "GZIP":
+        body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+    if not REPLAYING.is_set():
+        answer = requests.post(config["Url"], data=body, headers=headers, timeout=DELIVERY_TIMEOUT)
+        if answer.status_code != 200:
+            raise RuntimeError(f"the endpoint answered {answer.status_code}")
+    return [{"RecordId": str(uuid.uuid4())} for _ in records]
+
+
+def _decompresses(destination: dict) -> bool:
+    processing = destination.get("ProcessingConfiguration") or {}
+    return bool(processing.get("Enabled")) and any(p.get("Type") == "Decompression"
+                                                   for p in processing.get("Processors") or [])
+
+
+def firehose_delivery() -> None:
+    """CloudWatch Logs -> a drain's stream -> its HTTP endpoint, as in AWS; a delivery that fails
+    goes to the stream's bucket (AWS retries first, for an hour; the sandbox does not wait)."""
+    import gzip
+
+    from moto.firehose.models import FirehoseBackend
+
+    send_to_s3 = FirehoseBackend.send_log_event
+
+    def send_log_event(self, delivery_stream_arn, filter_name, log_group_name, log_stream_name, log_events):
+        stream = self.lookup_name_from_arn(delivery_stream_arn)
+        http = (stream.destinations[0] if stream else {}).get("HttpEndpoint")
+        if http is None:
+            return send_to_s3(self, delivery_stream_arn, filter_name, log_group_name, log_stream_name, log_events)
+        import json
+
+        data = json.dumps({"messageType": "DATA_MESSAGE", "owner": self.account_id, "logGroup": log_group_name,
+                           "logStream": log_stream_name, "subscriptionFilters": [filter_name],
+                           "logEvents": log_events}, separators=(",", ":")).encode()
+        record = {"Data": data if _decompresses(http) else gzip.compress(data)}
+        try:
+            _post(http, [record])
+        except Exception:
+            backup = http.get("S3DestinationDescription") or {}
+            if backup.get("BucketARN"):
+                self.put_s3_records(stream.delivery_stream_name, stream.version_id, backup, [record])
+
+    FirehoseBackend.send_log_event = send_log_event
+    FirehoseBackend.put_http_records = staticmethod(_post)
 
 
 def replayable() -> None:
@@ -63,6 +143,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-H", "--host", default="127.0.0.1")
     p.add_argument("-p", "--port", type=int, default=5055)
+    p.add_argument("--plain", action="store_true", help="no seeded ids, requests served side by side (tests)")
     args = p.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))   # as moto's own server: the URLs it makes name it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -70,8 +151,11 @@ def main(argv: Optional[list[str]] = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
-    replayable()
-    run_simple(args.host, args.port, OneAtATime(DomainDispatcherApplication(create_backend_app)), threaded=True,
+    firehose_delivery()
+    app = DomainDispatcherApplication(create_backend_app)
+    if not args.plain:
+        replayable()
+    run_simple(args.host, args.port, app if args.plain else OneAtATime(app), threaded=True,
                request_handler=MotoRequestHandler)
 
 

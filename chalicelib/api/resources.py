@@ -1,8 +1,8 @@
-"""Managed resources (databases, caches, buckets, volumes, queues) of a project's environments, and links."""
+"""Managed resources (databases, caches, buckets, volumes, queues, log drains) of a project's environments, and links."""
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
-from chalicelib.resources import queues, restore
+from chalicelib.resources import drains, queues, restore
 from chalicelib.resources import service as resources
 from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch, RestoreIn
 
@@ -13,8 +13,8 @@ TAG = "resources"
 
 @endpoint(bp, ORG + "/projects/{project}/resources", "POST",
           "Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache), an S3 bucket, a volume "
-          "(EFS) or a queue (SQS, with its dead-letter queue) in an environment; it is ready when its status "
-          "is available", 202, ResourceIn, tag=TAG)
+          "(EFS), a queue (SQS, with its dead-letter queue) or a log drain (Firehose: the services' logs to "
+          "Datadog, New Relic or an HTTPS endpoint) in an environment; it is ready when its status is available", 202, ResourceIn, tag=TAG)
 def create(org, project):
     who = actor(bp)
     body = parse_body(bp, ResourceIn)
@@ -81,6 +81,12 @@ def messages(org, res):
           "GET …/messages `redrive`", 202, tag=TAG)
 def redrive(org, res):
     return 202, queues.request_redrive(ports(), actor(bp), org, res)
+
+
+@endpoint(bp, ORG + "/resources/{res}/test-line", "POST",
+          "Send one test line through a log drain to its destination (as its services' lines go)", 202, tag=TAG)
+def drain_test_line(org, res):
+    return 202, drains.send_test(ports(), actor(bp), org, res)
 
 
 @endpoint(bp, ORG + "/resources/{res}/purge", "POST",

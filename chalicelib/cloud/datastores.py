@@ -17,6 +17,7 @@ import json
 from typing import Any, Optional
 
 from chalicelib.cloud.base import aws_tags, ignoring
+from chalicelib.cloud.drains import DrainsMixin
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.foundation import FoundationMixin
 from chalicelib.cloud.queues import QueuesMixin
@@ -29,7 +30,7 @@ CACHE_BUSY = {"creating", "modifying", "snapshotting"}
 EFS_ROOT = "/data"   # the access point's root: each volume's files live under it
 
 
-class DatastoresMixin(QueuesMixin, FoundationMixin):
+class DatastoresMixin(QueuesMixin, DrainsMixin, FoundationMixin):
     # --- network --------------------------------------------------------------------
     def ensure_datastore_group(self, vpc_id: str, name: str, port: int, client_group_id: str) -> str:
         """A security group that admits the environment's task group on the resource's port, and nothing else."""
@@ -67,6 +68,9 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
             return
         if aws == "sqs":
             self.ensure_queue(ident, bool(spec.get("fifo")), spec, {t["Key"]: t["Value"] for t in tags})
+            return
+        if aws == "firehose":
+            self.ensure_drain(ident, spec["endpoint"], {t["Key"]: t["Value"] for t in tags})
             return
         if aws == "efs":
             # the creation token makes a retried create find the same file system
@@ -126,20 +130,6 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
                 return None
             raise
         return {"created": db.get("InstanceCreateTime"), "latest": db.get("LatestRestorableTime")}
-
-    def _ensure_bucket(self, name: str, tags: list[dict[str, str]]) -> None:
-        s3 = self.client("s3")
-        region = s3.meta.region_name
-        kwargs: dict[str, Any] = {"Bucket": name}
-        if region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        with ignoring("BucketAlreadyOwnedByYou"):
-            s3.create_bucket(**kwargs)
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
-        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
 
     # --- volumes: mount targets and the access point ----------------------------------
     def _file_system(self, ident: str) -> Optional[dict[str, Any]]:
@@ -242,6 +232,8 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
                 return self._observe_volume(ident)
             if aws == "sqs":
                 return self.observe_queue(ident)
+            if aws == "firehose":
+                return self.observe_drain(ident)
             if aws == "rds":
                 db = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
                 status, ep = db.get("DBInstanceStatus", ""), db.get("Endpoint") or {}
@@ -313,6 +305,8 @@ class DatastoresMixin(QueuesMixin, FoundationMixin):
             return self._delete_volume(ident)
         if aws == "sqs":
             return self.delete_queue(ident)
+        if aws == "firehose":
+            return self.delete_drain(ident)
         if aws == "rds":
             try:
                 kw: dict[str, Any] = {"DBInstanceIdentifier": ident, "DeleteAutomatedBackups": False}

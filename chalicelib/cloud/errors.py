@@ -32,7 +32,9 @@ TRANSIENT_CODES = frozenset({
 
 # Messages that mean "IAM has not propagated yet": a role created seconds ago.
 _PROPAGATION_HINTS = ("unable to assume", "cannot be assumed", "is not authorized to perform: iam:passrole",
-                      "role defined for the function cannot be assumed")
+                      "role defined for the function cannot be assumed",
+                      # CloudWatch Logs tries a new subscription filter with its role (a log drain's)
+                      "could not deliver test message")
 
 
 def error_code(exc: BaseException) -> Optional[str]:
@@ -68,7 +70,7 @@ def is_retryable(exc: BaseException) -> bool:
             if status >= 500 or status == 429:
                 return True
             message = str(exc).lower()
-            if code.startswith("InvalidParameter") and any(h in message for h in _PROPAGATION_HINTS):
+            if code.startswith(("InvalidParameter", "InvalidArgument")) and any(h in message for h in _PROPAGATION_HINTS):
                 return True
             return False
         if isinstance(exc, bce.WaiterError):

@@ -273,6 +273,21 @@ class FoundationMixin(CloudBase):
             return False
         return True
 
+    # --- buckets (a managed bucket, a log drain's failed deliveries) --------------------
+    def _ensure_bucket(self, name: str, tags: list[dict[str, str]]) -> None:
+        s3 = self.client("s3")
+        region = s3.meta.region_name
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        with ignoring("BucketAlreadyOwnedByYou"):
+            s3.create_bucket(**kwargs)
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+
     # --- logs --------------------------------------------------------------------
     def ensure_log_group(self, name: str, retention_days: int = 30) -> str:
         logs = self.client("logs")

@@ -12,6 +12,7 @@ from typing import Optional
 
 EXECUTION_ROLE_NAME = "launchbay-task-execution"  # pulls images, writes logs, reads /launchbay/* secrets
 EVENTS_ROLE_NAME = "launchbay-events-run-task"     # lets EventBridge RunTask the cron jobs
+DRAIN_LOGS_ROLE = "launchbay-logs-to-firehose"    # CloudWatch Logs feeds the log drains' streams with it
 TASK_ROLE_PREFIX = "launchbay-svc-"                 # + the service id's tail: one task role per service
 SERVICES_SECURITY_GROUP = "launchbay-services"     # attached to every task
 CODEBUILD_ROLE_NAME = "launchbay-codebuild"       # builds from source: pulls the repository, pushes to ECR

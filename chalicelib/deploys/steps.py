@@ -151,14 +151,27 @@ def _complete(lb: Optional[dict]) -> Optional[dict]:
 
 def log_group(ctx: Ctx) -> StepPlan:
     from chalicelib.cloud.foundation import allowed_retention
+    from chalicelib.resources import drains
 
     name = ctx.names.log_group
     found = ctx.cloud.find_log_group(name)
     changes = {} if not found or found.get("retention_days") == allowed_retention(LOG_RETENTION_DAYS) else \
         {"retention_days": [found.get("retention_days"), allowed_retention(LOG_RETENTION_DAYS)]}
-    return _plan("log_group", "log group", name, found, changes,
-                 [Call("ensure_log_group", {"name": name, "retention_days": LOG_RETENTION_DAYS})],
-                 {"name": name}, lambda outs: {"name": name})
+    calls = [Call("ensure_log_group", {"name": name, "retention_days": LOG_RETENTION_DAYS})]
+    # the environment's log drains that take this service's logs (resources/drains.py)
+    service = ctx.ports.store.collection("services").get(ctx.dep["service_id"]) or {}
+    wanted = drains.wanted(ctx.ports, service) if service else {}
+    have = ctx.cloud.find_log_subscriptions(name, drains.FILTER_PREFIX) if found else {}
+    if wanted != have:
+        changes["log_drains"] = [_drain_names(have), _drain_names(wanted)]
+        calls.append(Call("set_log_subscriptions", {"group": name, "wanted": wanted, "prefix": drains.FILTER_PREFIX}))
+    return _plan("log_group", "log group", name, found, changes, calls, {"name": name}, lambda outs: {"name": name})
+
+
+def _drain_names(filters: dict[str, str]) -> list[str]:
+    from chalicelib.resources.drains import FILTER_PREFIX
+
+    return sorted(f.removeprefix(FILTER_PREFIX) for f in filters)
 
 
 def image(ctx: Ctx) -> StepPlan:

@@ -16,6 +16,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Ports
 from chalicelib.lifecycle import states
 from chalicelib.lifecycle.resources import move_resource
+from chalicelib.resources import drains
 from chalicelib.resources.kinds import KINDS, QUEUE_DEFAULTS
 from chalicelib.resources.service import credential
 
@@ -92,6 +93,8 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         spec: dict[str, Any] = {"aws": kind.aws, "ident": n.ident, "tags": n.tags}
         if kind.queue:
             spec.update(fifo=bool(doc.get("fifo")), **{f: doc.get(f) for f in QUEUE_DEFAULTS})
+        if kind.drain:
+            spec["endpoint"] = drains.endpoint(ports, doc)
         if kind.in_vpc:
             network = cloud.ensure_network()
             group = cloud.ensure_datastore_group(network["vpc_id"], n.security_group, kind.port or 0,
@@ -120,6 +123,12 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         cloud.modify_datastore(kind.aws, n.ident, {"backup_retention_days": doc.get("backup_retention_days") or 0})
         _aws(ports, doc, retention_set=True, requested_at=time.time())
         return _later(ports, "restored; setting its backup retention")
+    if kind.drain:   # the stream takes records: now the services' log groups feed it
+        doc = _aws(ports, doc, stream_arn=seen["stream_arn"], bucket=seen["bucket"])
+        doc = _aws(ports, doc, taking=drains.sync_environment(ports, doc, live=True))
+        move_resource(ports, doc, "available", f"log drain {doc['name']} takes the logs of "
+                      f"{len(doc['aws']['taking'])} deployed service(s)")
+        return Outcome("done", "available")
     if kind.queue:   # its URL is no secret: a linked service gets it as a plain variable
         doc = _aws(ports, doc, address=seen["address"], port=None, queue_arn=seen["queue_arn"],
                    queue_name=seen["queue_name"], dlq_url=seen["dlq_url"], dlq_arn=seen["dlq_arn"])
@@ -175,12 +184,26 @@ def _modify(ports: Ports, doc: dict[str, Any]) -> Outcome:
     pending = dict(doc.get("pending") or {})
     if pending.get("rotate"):
         return _rotate(ports, doc, pending)
+    if kind.drain:
+        return _modify_drain(ports, cloud, doc, pending)
     doc, _, meanwhile = _apply_then_look(ports, doc, lambda: cloud.modify_datastore(kind.aws, n.ident, pending),
                                          "change")
     if meanwhile:
         return meanwhile
     move_resource(ports, doc, "available", "changed: " + ", ".join(f"{k} {v}" for k, v in sorted(pending.items())),
                   pending=None, applied=None, **pending)
+    return Outcome("done", "changed")
+
+
+def _modify_drain(ports: Ports, cloud: "Cloud", doc: dict[str, Any], pending: dict[str, Any]) -> Outcome:
+    """A new URL or key changes the stream's destination in place; new services move the
+    subscription filters. Both converge, so a retry repeats them harmlessly."""
+    new = {**doc, **pending}
+    if "url" in pending or "access_key" in pending:
+        cloud.update_drain(resource_names(doc).ident, drains.endpoint(ports, new))
+    aws = {**doc["aws"], "taking": drains.sync_environment(ports, new, live=True)}
+    said = ", ".join(k if k == "access_key" else f"{k} {pending[k]}" for k in sorted(pending))
+    move_resource(ports, doc, "available", f"changed: {said}", pending=None, applied=None, aws=aws, **pending)
     return Outcome("done", "changed")
 
 
@@ -242,7 +265,12 @@ def redeploy_linked(ports: Ports, doc: dict[str, Any], by: dict[str, str], key: 
 def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
     cloud, kind, n = _cloud(ports, doc), KINDS[doc["kind"]], resource_names(doc)
     aws = doc.get("aws") or {}
-    if aws.get("requested") and not aws.get("delete_sent"):
+    if kind.drain and aws.get("stream_arn") and not aws.get("unsubscribed"):
+        drains.sync_environment(ports, doc, live=False)   # the log groups stop feeding it first
+        doc = _aws(ports, doc, unsubscribed=True, taking=[])
+    if kind.drain and aws.get("requested") and cloud.delete_datastore("firehose", n.ident, None) != "drain deleted":
+        return _later(ports, f"waiting for the delivery stream {n.ident} to be deleted")
+    if aws.get("requested") and not aws.get("delete_sent") and not kind.drain:
         snapshot = n.final_snapshot(doc["updated"]) if kind.backups else None
         try:
             said = cloud.delete_datastore(kind.aws, n.ident, snapshot)
@@ -251,7 +279,7 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
             _environment_again(ports, doc)   # a deleting environment records why it stopped
             return Outcome("done", str(exc))
         doc = _aws(ports, doc, delete_sent=True, final_snapshot=snapshot, said=said)
-    if aws.get("requested"):
+    if aws.get("requested") and not kind.drain:
         seen = cloud.observe_datastore(kind.aws, n.ident)
         if seen["state"] != "missing" and kind.mounted:
             # EFS takes the file system only after its mount targets are gone: ask again

@@ -3,7 +3,9 @@ service receives, and the defaults. One table, read by validation, provisioning 
 
 A volume (EFS) is mounted into the services that link it, at the link's path; the variable it
 gives them (`<NAME>_PATH`) holds that path. A queue (SQS, with its dead-letter queue) gives its
-URL (`<NAME>_QUEUE_URL`): neither is a secret, so neither goes through Secrets Manager."""
+URL (`<NAME>_QUEUE_URL`): neither is a secret, so neither goes through Secrets Manager. A log
+drain (Firehose) is linked by nobody: it takes the logs of its environment's services (all, or
+those it names) and gives them no variable (resources/drains.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from typing import Optional
 @dataclass(frozen=True)
 class Kind:
     name: str
-    aws: str                          # "rds" | "elasticache" | "s3" | "efs" | "sqs"
+    aws: str                          # "rds" | "elasticache" | "s3" | "efs" | "sqs" | "firehose"
     engine: Optional[str]
     versions: tuple[str, ...]
     default_version: Optional[str]
@@ -46,6 +48,11 @@ class Kind:
         return self.aws == "sqs"
 
     @property
+    def drain(self) -> bool:
+        """A log drain: no links and no variable; it takes its environment's services' logs."""
+        return self.aws == "firehose"
+
+    @property
     def read_only_links(self) -> bool:
         """A link may be read-only: a volume mounted read-only, a bucket its tasks may only read."""
         return self.aws in ("s3", "efs")
@@ -59,6 +66,9 @@ class Kind:
             return "the file system and its files go (its daily backups stay in AWS Backup for 35 days)"
         if self.queue:
             return "the queue, its dead-letter queue and every message in them go"
+        if self.drain:
+            return ("the services' logs stop going to its destination (they stay in CloudWatch Logs); "
+                    "the deliveries that failed, kept in its bucket, go")
         return "the bucket goes (refused while it holds objects)"
 
     def variable_for(self, name: str) -> str:
@@ -80,6 +90,7 @@ KINDS: dict[str, Kind] = {
     "bucket": Kind("bucket", "s3", None, (), None, (), None, None, "S3_BUCKET"),
     "volume": Kind("volume", "efs", None, (), None, (), None, 2049, "<NAME>_PATH", mounted=True),
     "queue": Kind("queue", "sqs", None, (), None, (), None, None, "<NAME>_QUEUE_URL"),
+    "log_drain": Kind("log_drain", "firehose", None, (), None, (), None, None, "", holds_data=False),
 }
 STORAGE_GB = (20, 16384)       # RDS gp3 limits
 BACKUP_DAYS = (0, 35)          # RDS/ElastiCache automated backup retention

@@ -2,7 +2,7 @@
 kind does not offer, each with its field."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -43,7 +43,7 @@ class ResourceIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=2, max_length=32, pattern=NAME,
                       description="lower-case letters, digits and hyphens; unique in the environment")
-    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue", "log_drain"]
     environment: str = Field("production", max_length=32, description="the environment it belongs to (name or id)")
     size: Optional[str] = Field(None, description="instance class (databases) or node type (redis); default the smallest")
     version: Optional[str] = Field(None, description="engine version; default the kind's current one")
@@ -61,6 +61,16 @@ class ResourceIn(BaseModel):
     max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1],
                                         description="queues: a message received this many times without being "
                                                     "deleted moves to the dead-letter queue (default 5)")
+    destination: Optional[Literal["datadog", "newrelic", "http"]] = Field(
+        None, description="log drains: where the services' logs go (required for a drain)")
+    url: Optional[str] = Field(None, max_length=1000, description="log drains: the receiver's HTTPS URL (required "
+                               "for http; Datadog and New Relic default to their US intake, give the EU one there)")
+    access_key: Optional[str] = Field(None, min_length=1, max_length=4096,
+                                      description="log drains: the Datadog API key or New Relic license key "
+                                      "(required there), or what an http receiver checks; encrypted, never shown")
+    services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        None, max_length=100, description="log drains: the names of the services whose logs it takes; "
+        "null: every service of the environment, those deployed later too")
 
 
 class ResourcePatch(BaseModel):
@@ -74,6 +84,10 @@ class ResourcePatch(BaseModel):
     visibility_timeout_seconds: Optional[int] = Field(None, ge=VISIBILITY_SECONDS[0], le=VISIBILITY_SECONDS[1])
     retention_days: Optional[int] = Field(None, ge=RETENTION_DAYS[0], le=RETENTION_DAYS[1])
     max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1])
+    url: Optional[str] = Field(None, max_length=1000, description="log drains: a new receiver URL")
+    access_key: Optional[str] = Field(None, min_length=1, max_length=4096, description="log drains: a new key")
+    services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        None, max_length=100, description="log drains: the services it takes; null: every service")
 
 
 class RestoreIn(BaseModel):

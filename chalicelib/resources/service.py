@@ -20,6 +20,7 @@ from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict, Unavailable
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.lifecycle.resources import BUSY, move_resource
+from chalicelib.resources import drains
 from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES, QUEUE_DEFAULTS
 from chalicelib.resources.models import QUEUE_FIELDS, problems
 from chalicelib.store.port import Conflict
@@ -39,7 +40,12 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     if KINDS[doc["kind"]].queue:
         out.update({f: doc.get(f) for f in QUEUE_FIELDS})
         out["dead_letter_queue"] = aws.get("dlq_url")
-    return out  # never the credential or the connection secret's value
+    if KINDS[doc["kind"]].drain:
+        out.update({"destination": doc.get("destination"), "url": drains.endpoint_url(doc),
+                    "access_key_set": bool(doc.get("access_key")), "services": doc.get("services"),
+                    "taking": aws.get("taking") or [], "failed_deliveries_bucket": aws.get("bucket")})
+        out["endpoint"] = None
+    return out  # never the credential, the connection secret's value or a drain's access key
 
 
 def aws_answer(ports: Ports, doc: dict[str, Any], call: Callable[[Any], Any]) -> Any:
@@ -68,6 +74,16 @@ def _raise(found: list[tuple[str, str]]) -> None:
 
 def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
+
+
+def local_mode(ports: Ports) -> bool:
+    from chalicelib.notify.urls import local_mode as local
+
+    return local(ports.settings)
+
+
+def _encrypted(ports: Ports, value: Optional[str]) -> Optional[str]:
+    return security.encrypt(ports.settings.fernet_key(), value) if value else None
 
 
 def queue_task(ports: Ports, doc: dict[str, Any]) -> None:
@@ -99,8 +115,11 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     kind = KINDS[body["kind"]]
     _raise(problems(kind.name, body.get("size"), body.get("version"), body.get("storage_gb"),
-                    body.get("backup_retention_days"), {f: body.get(f) for f in QUEUE_FIELDS}))
+                    body.get("backup_retention_days"), {f: body.get(f) for f in QUEUE_FIELDS})
+           + drains.problems(body, kind.drain, local_mode(ports), creating=True))
     env = envs.get_environment(ports, actor, org_id, project_id, body.get("environment") or envs.DEFAULT)
+    if kind.drain:
+        drains.refuse_crowding(ports, env["id"], body["name"], body.get("services"))
     now = now_iso()
     rid = new_id("res")
     protect = body.get("deletion_protection")
@@ -110,7 +129,7 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
         "size": body.get("size") or kind.default_size, "version": body.get("version") or kind.default_version,
         "storage_gb": (body.get("storage_gb") or 20) if kind.storage else None,
         "backup_retention_days": _or(body.get("backup_retention_days"), 7) if kind.backups else None,
-        "deletion_protection": env["name"] in PRODUCTION_NAMES if protect is None else protect,
+        "deletion_protection": (env["name"] in PRODUCTION_NAMES and kind.holds_data) if protect is None else protect,
         "variable": kind.variable_for(body["name"]), "status": "creating", "reason": "queued", "last_error": None,
         # where it lives: the environment's account and region, fixed at creation like a deployment's target
         "target": target_for(ports, {"org_id": org_id, "project_id": project_id, "environment_id": env["id"]}),
@@ -120,6 +139,9 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
     if kind.queue:
         doc["fifo"] = bool(body.get("fifo"))
         doc.update({f: _or(body.get(f), default) for f, default in QUEUE_DEFAULTS.items()})
+    if kind.drain:
+        doc.update(destination=body["destination"], url=body.get("url"), services=body.get("services"),
+                   access_key=_encrypted(ports, body.get("access_key")))
     with ports.store.transaction():
         try:
             ports.store.collection("resources").insert(doc)
@@ -138,20 +160,38 @@ def update_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, b
     doc = get_resource(ports, actor, org_id, resource_id, "project.write")
     kind = KINDS[doc["kind"]]
     _raise(problems(kind.name, body.get("size"), None, body.get("storage_gb"), body.get("backup_retention_days"),
-                    {f: body.get(f) for f in QUEUE_FIELDS}))
+                    {f: body.get(f) for f in QUEUE_FIELDS})
+           + drains.problems(body, kind.drain, local_mode(ports), creating=False))
     if body.get("storage_gb") is not None and body["storage_gb"] < (doc.get("storage_gb") or 0):
         raise Invalid(f"storage can only grow (now {doc['storage_gb']} GB)", field="storage_gb")
-    changes = {k: v for k, v in body.items() if v is not None and doc.get(k) != v}
+    changes = {k: v for k, v in body.items() if v is not None and doc.get(k) != v and k not in drains.FIELDS}
+    if kind.drain:
+        changes.update(_drain_changes(ports, doc, body))
     if not changes:
         return doc
     if doc["status"] != "available":
         raise StateConflict(f"the resource is {doc['status']}: change it once it is available", field="status")
-    new = move_resource(ports, doc, "modifying", "resize requested", actor, pending=changes, applied=False)
+    new = move_resource(ports, doc, "modifying", "change requested" if kind.drain else "resize requested", actor,
+                        pending=changes, applied=False)
     if new is None:
         raise StateConflict("the resource changed meanwhile: try again", field="status")
     if start:
         queue_task(ports, new)
     return new
+
+
+def _drain_changes(ports: Ports, doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A drain's new URL, key (encrypted here: a pending change holds no plain key) or services
+    (`"services": null` in the body: every service again)."""
+    out: dict[str, Any] = {}
+    if body.get("url") is not None and body["url"] != drains.endpoint_url(doc):
+        out["url"] = body["url"]
+    if body.get("access_key") is not None:
+        out["access_key"] = _encrypted(ports, body["access_key"])
+    if "services" in body and body["services"] != doc.get("services"):
+        drains.refuse_crowding(ports, doc["environment_id"], doc["name"], body["services"], exclude_id=doc["id"])
+        out["services"] = body["services"]
+    return out
 
 
 def rotate_credentials(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
@@ -245,6 +285,9 @@ def _link_shape(res: dict[str, Any], path: Optional[str], read_only: Optional[bo
     from chalicelib.resources.models import mount_path_problem
 
     kind = KINDS[res["kind"]]
+    if kind.drain:
+        raise Invalid(f"{res['name']!r} is a log drain: nothing links it; it takes the logs of every service "
+                      "of its environment, or of those it names (PATCH its services)", field="resource")
     if send_only is not None and not kind.queue:
         raise Invalid(f"only a queue link can be send-only; {res['name']!r} is a {res['kind']}", field="send_only")
     if kind.queue:
@@ -373,7 +416,8 @@ def delete_with_environment(ports: Ports, doc: dict[str, Any]) -> Optional[dict[
 def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, source_env_id: str, target_env: str,
                    services: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
     """A cloned environment (a preview) gets new, empty resources of the smallest size, without
-    backups or protection, and its services link the copies as the originals did. Data is not
+    backups or protection, and its services link the copies as the originals did (a log drain:
+    its copy sends the clone's logs to the same destination). Data is not
     copied: RDS has no cheap branch of a database (a snapshot restore takes many minutes and
     costs the full storage), and a preview should not hold production data anyway."""
     copies: dict[str, dict[str, Any]] = {}
@@ -389,6 +433,10 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
             body["storage_gb"] = 20
         if kind.queue:   # the same order and timings: the preview's code relies on them
             body.update({f: res.get(f) for f in QUEUE_FIELDS})
+        if kind.drain:   # its own stream, to the same destination: the copy's logs go where the original's do
+            key = security.decrypt(ports.settings.fernet_key(), res["access_key"]) if res.get("access_key") else None
+            body.update(destination=res["destination"], url=res.get("url"), access_key=key,
+                        services=res.get("services"), version=None)
         copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
     for original, copy in services:
         links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)

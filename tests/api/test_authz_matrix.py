@@ -27,6 +27,7 @@ from chalicelib import wiring
 from chalicelib.accounts.roles import RANK
 from chalicelib.core.ids import iso_from_epoch
 from tests.support.deploying import run_to_end
+from tests.support.drains import Receiver
 from tests.support.totp import Authenticator
 
 PW = "correct horse battery"
@@ -97,7 +98,7 @@ REQUIRED = {
     "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
     "GET /orgs/{org}/resources/{res}/restore-window": "viewer", "POST /orgs/{org}/resources/{res}/restore": "admin",
     "GET /orgs/{org}/resources/{res}/messages": "viewer", "POST /orgs/{org}/resources/{res}/redrive": "developer",
-    "POST /orgs/{org}/resources/{res}/purge": "admin",
+    "POST /orgs/{org}/resources/{res}/purge": "admin", "POST /orgs/{org}/resources/{res}/test-line": "admin",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
@@ -154,6 +155,7 @@ class World:
     authenticators: dict[str, Authenticator] = field(default_factory=dict)  # e-mail -> its 2FA app, once on
     recovery: dict[str, list[str]] = field(default_factory=dict)  # e-mail -> its unused recovery codes
     n: int = 0
+    receiver: Any = None        # a log drain's endpoint (tests/support/drains.py)
 
     def call(self, method, path, body=None, token=None, query=None):
         h = {"Content-Type": "application/json"}
@@ -374,6 +376,11 @@ def _build(w: World) -> None:
     jobs = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/resources", {"name": f"q-{tag[:6]}", "kind": "queue"})
     _settle_resource(w, jobs["id"])
     w.ids.update(queue=jobs["id"])   # the routes only a queue has
+    w.receiver = Receiver()   # a log drain's endpoint (stopped with the process: a daemon thread)
+    drain = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/resources",
+                 {"name": f"lg-{tag[:6]}", "kind": "log_drain", "destination": "http", "url": w.receiver.url})
+    _settle_resource(w, drain["id"])
+    w.ids.update(drain=drain["id"])   # the route only a log drain has
     w.ids["sub"] = w.fresh_subscription()
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
@@ -436,6 +443,8 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
     if name == "res" and key.endswith(("/messages", "/redrive", "/purge")):
         return w.ids["queue"], True
+    if name == "res" and key.endswith("/test-line"):
+        return w.ids["drain"], True
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
              "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
              "res": "resource", "sub": "sub"}.get(name)

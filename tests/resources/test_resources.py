@@ -291,6 +291,8 @@ def test_a_real_worker_creates_it(make_org, ports, launchbay_env):
 _IAM_ACTION_OF = {"s3:HeadBucket": "s3:ListBucket", "s3:ListObjectsV2": "s3:ListBucket",
                "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
                "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration",
+               "s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+               "s3:DeleteObjects": "s3:DeleteObject", "firehose:PutRecordBatch": "firehose:PutRecord",
                "sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
 
 

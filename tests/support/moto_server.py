@@ -24,9 +24,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Callable
 
 _START_TIMEOUT = 30.0
+_SANDBOX_SERVER = Path(__file__).resolve().parents[2] / "scripts" / "sandbox_server.py"
 
 
 def _free_port() -> int:
@@ -63,7 +65,8 @@ def start_moto_server(python: str | None = None, attempts: int = 3) -> tuple[str
                    # serve a test's domain over HTTPS midway (tests/api/test_https.py issues its own)
                    MOTO_ACM_VALIDATION_WAIT=os.environ.get("MOTO_ACM_VALIDATION_WAIT", "86400"))
         proc = subprocess.Popen(
-            [python, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"],
+            # moto's server with the sandbox's fidelity patches (log drains deliver), without its replay order
+            [python, str(_SANDBOX_SERVER), "--plain", "-p", str(port), "-H", "127.0.0.1"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         )
         deadline = time.monotonic() + _START_TIMEOUT

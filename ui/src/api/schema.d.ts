@@ -967,7 +967,7 @@ export interface paths {
         /** A project's resources, oldest first */
         get: operations["get_orgs_org_projects_project_resources"];
         put?: never;
-        /** Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache), an S3 bucket, a volume (EFS) or a queue (SQS, with its dead-letter queue) in an environment; it is ready when its status is available */
+        /** Create a PostgreSQL or MySQL database (RDS), a Redis cache (ElastiCache), an S3 bucket, a volume (EFS), a queue (SQS, with its dead-letter queue) or a log drain (Firehose: the services' logs to Datadog, New Relic or an HTTPS endpoint) in an environment; it is ready when its status is available */
         post: operations["post_orgs_org_projects_project_resources"];
         delete?: never;
         options?: never;
@@ -1108,6 +1108,23 @@ export interface paths {
         put?: never;
         /** New generated credentials for a database or cache, then its linked services' live releases restart with them (a deploy freeze lets the restarts through) */
         post: operations["post_orgs_org_resources_res_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/resources/{res}/test-line": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one test line through a log drain to its destination (as its services' lines go) */
+        post: operations["post_orgs_org_resources_res_test_line"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2222,6 +2239,12 @@ export interface components {
         /** ResourceIn */
         ResourceIn: {
             /**
+             * Access Key
+             * @description log drains: the Datadog API key or New Relic license key (required there), or what an http receiver checks; encrypted, never shown
+             * @default null
+             */
+            access_key?: string | null;
+            /**
              * Backup Retention Days
              * @description automated backups kept (default 7)
              * @default null
@@ -2233,6 +2256,12 @@ export interface components {
              * @default null
              */
             deletion_protection?: boolean | null;
+            /**
+             * Destination
+             * @description log drains: where the services' logs go (required for a drain)
+             * @default null
+             */
+            destination?: ("datadog" | "newrelic" | "http") | null;
             /**
              * Environment
              * @description the environment it belongs to (name or id)
@@ -2249,7 +2278,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume" | "queue";
+            kind: "postgres" | "mysql" | "redis" | "bucket" | "volume" | "queue" | "log_drain";
             /**
              * Max Receives
              * @description queues: a message received this many times without being deleted moves to the dead-letter queue (default 5)
@@ -2268,6 +2297,12 @@ export interface components {
              */
             retention_days?: number | null;
             /**
+             * Services
+             * @description log drains: the names of the services whose logs it takes; null: every service of the environment, those deployed later too
+             * @default null
+             */
+            services?: string[] | null;
+            /**
              * Size
              * @description instance class (databases) or node type (redis); default the smallest
              * @default null
@@ -2279,6 +2314,12 @@ export interface components {
              * @default null
              */
             storage_gb?: number | null;
+            /**
+             * Url
+             * @description log drains: the receiver's HTTPS URL (required for http; Datadog and New Relic default to their US intake, give the EU one there)
+             * @default null
+             */
+            url?: string | null;
             /**
              * Version
              * @description engine version; default the kind's current one
@@ -2299,6 +2340,12 @@ export interface components {
          */
         ResourcePatch: {
             /**
+             * Access Key
+             * @description log drains: a new key
+             * @default null
+             */
+            access_key?: string | null;
+            /**
              * Backup Retention Days
              * @default null
              */
@@ -2319,6 +2366,12 @@ export interface components {
              */
             retention_days?: number | null;
             /**
+             * Services
+             * @description log drains: the services it takes; null: every service
+             * @default null
+             */
+            services?: string[] | null;
+            /**
              * Size
              * @default null
              */
@@ -2329,6 +2382,12 @@ export interface components {
              * @default null
              */
             storage_gb?: number | null;
+            /**
+             * Url
+             * @description log drains: a new receiver URL
+             * @default null
+             */
+            url?: string | null;
             /**
              * Visibility Timeout Seconds
              * @default null
@@ -6376,6 +6435,45 @@ export interface operations {
         };
     };
     post_orgs_org_resources_res_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_resources_res_test_line: {
         parameters: {
             query?: never;
             header?: never;

@@ -99,6 +99,9 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
   queue: { label: "Queue (SQS)", icon: "Q", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
     storage: false, backups: false, variable: "<NAME>_QUEUE_URL", mounted: false, readOnlyLinks: false, queue: true,
     about: "Messages a service hands to a worker: encrypted, with a dead-letter queue that keeps a message received too many times without being deleted, for 14 days." },
+  log_drain: { label: "Log drain", icon: "LD", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
+    storage: false, backups: false, variable: "", mounted: false, readOnlyLinks: false,
+    about: "Sends the logs of the environment's services (all, or those you name) to Datadog, New Relic or an HTTPS endpoint, through Amazon Data Firehose." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
 
