@@ -34,6 +34,7 @@ UPGRADE_HTTPS = "launchbay.upgrade_https"            # beat: custom domains whos
 MEASURE_VOLUMES = "launchbay.measure_volumes"        # beat: what each volume holds (resources/engine.py)
 REDRIVE_QUEUE = "launchbay.redrive_queue"            # a queue's dead letters moved back (resources/queues.py)
 WATCH_QUEUES = "launchbay.watch_queues"              # beat: dead-letter queues that grew, told (resources/queues.py)
+WATCH_DRAINS = "launchbay.watch_drains"              # beat: log drains whose endpoint stopped taking lines (resources/drains.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -42,7 +43,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
-       WATCH_QUEUES)
+       WATCH_QUEUES, WATCH_DRAINS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

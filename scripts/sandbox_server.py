@@ -97,6 +97,17 @@ def _decompresses(destination: dict) -> bool:
                                                    for p in processing.get("Processors") or [])
 
 
+def _measured(backend, stream: str, delivered: bool) -> None:
+    """The metric AWS publishes for each delivery attempt (a drain's watch reads it)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    if REPLAYING.is_set():
+        return
+    cloudwatch_backends[backend.account_id][backend.region_name].put_metric_data("AWS/Firehose", [
+        {"MetricName": "DeliveryToHttpEndpoint.Success", "Value": 1.0 if delivered else 0.0,
+         "Dimensions": [{"Name": "DeliveryStreamName", "Value": stream}]}])
+
+
 def firehose_delivery() -> None:
     """CloudWatch Logs -> a drain's stream -> its HTTP endpoint, as in AWS; a delivery that fails
     goes to the stream's bucket (AWS retries first, for an hour; the sandbox does not wait)."""
@@ -119,10 +130,13 @@ def firehose_delivery() -> None:
         record = {"Data": data if _decompresses(http) else gzip.compress(data)}
         try:
             _post(http, [record])
+            delivered = True
         except Exception:
+            delivered = False
             backup = http.get("S3DestinationDescription") or {}
             if backup.get("BucketARN"):
                 self.put_s3_records(stream.delivery_stream_name, stream.version_id, backup, [record])
+        _measured(self, stream.delivery_stream_name, delivered)
 
     FirehoseBackend.send_log_event = send_log_event
     FirehoseBackend.put_http_records = staticmethod(_post)

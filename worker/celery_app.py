@@ -63,6 +63,7 @@ celery.conf.update(
         "upgrade-https": {"task": names.UPGRADE_HTTPS, "schedule": 300.0},
         "measure-volumes": {"task": names.MEASURE_VOLUMES, "schedule": 3600.0},
         "watch-queues": {"task": names.WATCH_QUEUES, "schedule": 300.0},
+        "watch-drains": {"task": names.WATCH_DRAINS, "schedule": 300.0},
         # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },

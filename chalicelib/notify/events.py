@@ -3,7 +3,8 @@
 The lifecycle's Notify rule (chalicelib/lifecycle/policy.py) looks a status up in
 STATUS_EVENTS; statuses not listed (deploying, superseded, ...) notify nobody. Alerts
 (chalicelib/observe/alerts.py) emit alert.opened and alert.resolved, once each per alert; a
-queue whose dead-letter queue grew emits queue.dead_letters (at most once per look, every 5 min)."""
+queue whose dead-letter queue grew emits queue.dead_letters (at most once per look, every 5 min);
+a log drain whose endpoint stops taking its lines emits log_drain.failing, then log_drain.recovered."""
 from __future__ import annotations
 
 from typing import Optional
@@ -29,11 +30,14 @@ ENVIRONMENT_UNFROZEN = "environment.unfrozen"   # lifted by an admin, or a freez
 ENVIRONMENT_ASLEEP = "environment.asleep"       # its sleep schedule suspended its services (deploys/sleep.py),
 ENVIRONMENT_AWAKE = "environment.awake"         # and resumed them: one event, not one per service
 QUEUE_DEAD_LETTERS = "queue.dead_letters"      # a queue's dead-letter queue grew (resources/queues.py)
+LOG_DRAIN_FAILING = "log_drain.failing"        # its endpoint stopped taking the lines (resources/drains.py)
+LOG_DRAIN_RECOVERED = "log_drain.recovered"    # and takes them again
 TEST = "notification.test"  # sent by POST .../notifications/{sub}/test only, whatever the filter
 
 EVENTS = (AWAITING_APPROVAL, APPROVAL_REMINDER, APPROVAL_EXPIRED, STARTED, BUILDING, LIVE, FAILED, ROLLED_BACK, PREVIEW_CREATED, PREVIEW_DELETED, ALERT_OPENED,
           ALERT_RESOLVED, SERVICE_SUSPENDED, SERVICE_RESUMED, SERVICE_MAINTENANCE, SERVICE_MAINTENANCE_OVER,
-          ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN, ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE, QUEUE_DEAD_LETTERS)
+          ENVIRONMENT_FROZEN, ENVIRONMENT_UNFROZEN, ENVIRONMENT_ASLEEP, ENVIRONMENT_AWAKE, QUEUE_DEAD_LETTERS,
+          LOG_DRAIN_FAILING, LOG_DRAIN_RECOVERED)
 ALL = "*"
 
 # deployment status entered -> event. `queued` is how a deployment is created, not a move:
@@ -69,6 +73,8 @@ WORDS: dict[str, str] = {
     ENVIRONMENT_ASLEEP: "is asleep",
     ENVIRONMENT_AWAKE: "is awake again",
     QUEUE_DEAD_LETTERS: "has new dead letters",
+    LOG_DRAIN_FAILING: "is not delivering",
+    LOG_DRAIN_RECOVERED: "delivers again",
     TEST: "test notification",
 }
 

@@ -292,6 +292,18 @@ def queue_dead_letters(ports: Ports, res: dict[str, Any], new: int, total: int) 
     return emit(ports, res["org_id"], res.get("project_id"), events.QUEUE_DEAD_LETTERS, data)
 
 
+def log_drain_delivery(ports: Ports, res: dict[str, Any], seen: dict[str, Any], failing: bool) -> Optional[str]:
+    """A log drain's endpoint stopped taking its lines, or takes them again (resources/drains.py)."""
+    from chalicelib.resources.drains import endpoint_url
+
+    data = {"name": res["name"], "resource": {"id": res["id"], "name": res["name"], "kind": res["kind"]},
+            "environment": res.get("environment") or "production", "destination": res.get("destination"),
+            "url": endpoint_url(res), "delivery": seen,
+            "link": link(ports, f"/orgs/{res['org_id']}/resources/{res['id']}")}
+    kind = events.LOG_DRAIN_FAILING if failing else events.LOG_DRAIN_RECOVERED
+    return emit(ports, res["org_id"], res.get("project_id"), kind, data)
+
+
 def environment_changed(ports: Ports, env: dict[str, Any], change: str, data: dict[str, Any]) -> Optional[str]:
     """A deploy freeze started or was lifted (catalog/freezes.py), or its sleep schedule put its
     services to sleep or woke them (deploys/sleep.py); after the commit, never raises."""

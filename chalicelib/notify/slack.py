@@ -22,7 +22,8 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.SERVICE_MAINTENANCE: ":construction:", events.SERVICE_MAINTENANCE_OVER: ":white_check_mark:",
          events.ENVIRONMENT_FROZEN: ":snowflake:", events.ENVIRONMENT_UNFROZEN: ":sunny:",
          events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:",
-         events.QUEUE_DEAD_LETTERS: ":skull:"}
+         events.QUEUE_DEAD_LETTERS: ":skull:", events.LOG_DRAIN_FAILING: ":warning:",
+         events.LOG_DRAIN_RECOVERED: ":white_check_mark:"}
 
 
 def _escape(text: Any) -> str:
@@ -70,6 +71,14 @@ def text(event: dict[str, Any]) -> str:
         head = (f"{icon} *{name}*{where} has {dead.get('new')} new dead letter{plural['new']} "
                 f"({dead.get('total')} in all): messages received {dead.get('max_receives')} time{plural['max_receives']} "
                 "without being deleted; fix the consumer, then move them back")
+    elif kind.startswith("log_drain."):   # "*datadog* (production) is not delivering to https://…: ..."
+        seen = data.get("delivery") or {}
+        head = f"{icon} Log drain *{name}*{where} {words} to {_escape(data.get('url'))}"
+        if kind == events.LOG_DRAIN_FAILING:
+            why = (f"its oldest line waits {int(seen['freshness_s']) // 60} min" if seen.get("delivered") else
+                   f"its last {seen.get('attempts')} deliver{'y' if seen.get('attempts') == 1 else 'ies'} failed")
+            head += (f": {why}; Firehose retries for an hour, then keeps what failed in the drain's bucket. "
+                     "Check the URL and key, then send a test line")
     else:
         head = f"{icon} *{name}*{where}: {words}"
     lines = [head]

@@ -197,3 +197,76 @@ def send_test(ports: Ports, actor: Any, org_id: str, resource_id: str) -> dict[s
     audit.record(ports, actor, org_id, "resource.drain_test", "resource", doc["id"], {"name": doc["name"]})
     return {"sent": line, "destination": endpoint_url(doc),
             "note": "delivered within a minute (Firehose buffers up to 60 s); look for it there"}
+
+
+# --- is it delivering? ----------------------------------------------------------------------
+FIREHOSE = "AWS/Firehose"
+STALE_SECONDS = 900   # lines waiting longer than this: the endpoint is not taking them
+WINDOW_SECONDS = 900  # the longest look back (the beat looks every 5 minutes)
+
+
+def delivery(ports: Ports, doc: dict[str, Any], since: Optional[float] = None) -> dict[str, Any]:
+    """What Firehose measured of the drain's deliveries since `since` (epoch seconds; at most the
+    last 15 minutes), from the metrics AWS publishes per attempt: {"state": "ok" | "failing" |
+    "idle" (nothing tried), "attempts", "delivered", "freshness_s": the age of the oldest line
+    not yet delivered (None: not measured)}. Failing: every attempt failed, or a line waits
+    longer than STALE_SECONDS; a blip that a retry got through is not."""
+    import math
+    import time
+    from datetime import datetime, timezone
+
+    from chalicelib.cloud.naming import resource_names
+
+    dims = {"DeliveryStreamName": resource_names(doc).ident}
+    name = "DeliveryToHttpEndpoint."
+    queries: list[Any] = [
+        {"id": "delivered", "namespace": FIREHOSE, "metric": name + "Success", "stat": "Sum", "dimensions": dims},
+        {"id": "attempts", "namespace": FIREHOSE, "metric": name + "Success", "stat": "SampleCount",
+         "dimensions": dims},
+        {"id": "freshness", "namespace": FIREHOSE, "metric": name + "DataFreshness", "stat": "Maximum",
+         "dimensions": dims}]
+    now = time.time()
+    # from the last look on (the call sends whole seconds: the next one, so nothing counts twice)
+    start = max(float(math.ceil(since)) if since else 0.0, now - WINDOW_SECONDS)
+    # the end a minute ahead: the call sends whole seconds, and this second's attempts count too
+    got = ports.cloud_for(doc.get("target")).get_metric_data(
+        queries, datetime.fromtimestamp(start, timezone.utc), datetime.fromtimestamp(now + 60, timezone.utc), 60)
+    delivered, attempts = sum(got["delivered"].values()), sum(got["attempts"].values())
+    fresh = max(got["freshness"].values()) if got["freshness"] else None
+    failing = (attempts > 0 and delivered == 0) or (fresh or 0) > STALE_SECONDS
+    state = "failing" if failing else "ok" if attempts else "idle"
+    return {"state": state, "attempts": int(attempts), "delivered": int(delivered), "freshness_s": fresh}
+
+
+def watch(ports: Ports) -> dict[str, int]:
+    """Beat, every 5 minutes: each drain's deliveries since the last look, as Firehose measured
+    them, kept on the drain (`delivery`); one that starts failing tells the project's
+    subscriptions (log_drain.failing) once, and again when it delivers again
+    (log_drain.recovered); a quiet spell (no lines) changes neither. One account unreachable:
+    the others are still looked at."""
+    import time
+
+    from chalicelib.core.ids import now_iso
+    from chalicelib.notify import service as notify
+    from chalicelib.store.port import iter_all
+
+    col = ports.store.collection("resources")
+    looked = told = failed = 0
+    for doc in iter_all(col, {"kind": "log_drain"}):
+        if doc["status"] not in LIVE:
+            continue
+        before = doc.get("delivery") or {}
+        now = time.time()
+        try:
+            seen = delivery(ports, doc, since=before.get("checked_at"))
+        except Exception:
+            failed += 1
+            continue
+        looked += 1
+        was_failing = bool(before.get("failing"))
+        failing = seen["state"] == "failing" or (was_failing and seen["state"] == "idle")
+        col.update(doc["id"], {"delivery": {**seen, "failing": failing, "checked": now_iso(), "checked_at": now}})
+        if failing != was_failing:
+            notify.log_drain_delivery(ports, doc, seen, failing=failing)
+            told += 1
+    return {"looked": looked, "told": told, "failed": failed}

@@ -43,7 +43,8 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     if KINDS[doc["kind"]].drain:
         out.update({"destination": doc.get("destination"), "url": drains.endpoint_url(doc),
                     "access_key_set": bool(doc.get("access_key")), "services": doc.get("services"),
-                    "taking": aws.get("taking") or [], "failed_deliveries_bucket": aws.get("bucket")})
+                    "taking": aws.get("taking") or [], "failed_deliveries_bucket": aws.get("bucket"),
+                    "delivery": doc.get("delivery")})   # as the watch last saw it (resources/drains.py)
         out["endpoint"] = None
     return out  # never the credential, the connection secret's value or a drain's access key
 

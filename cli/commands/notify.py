@@ -55,7 +55,8 @@ def notify_add(
     event: Annotated[Optional[list[str]], typer.Option("--event", help="Only this event type (repeatable; default: all): deployment.awaiting_approval, .approval_reminder, .approval_expired, .started, .building, .live, .failed, "
                       ".rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, "
                       "service.resumed, service.maintenance, service.maintenance_over, environment.frozen, "
-                      "environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters.")] = None,
+                      "environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters, "
+                      "log_drain.failing, log_drain.recovered.")] = None,
     name: Annotated[str, typer.Option("--name", help="A label.")] = "",
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:

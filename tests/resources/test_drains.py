@@ -223,3 +223,54 @@ def test_a_clone_gets_its_own_drain_to_the_same_destination(make_org, ports, rec
     assert copied["status"] == "available" and copied["aws"]["stream_arn"] != made["aws"]["stream_arn"]
     assert org.call("POST", f"/resources/{copy['id']}/test-line")[0] == 202
     assert receiver.requests[-1]["headers"]["X-Amz-Firehose-Access-Key"] == "k-s3cret"
+
+
+def test_a_drain_that_stops_delivering_is_told_once_and_again_when_it_recovers(make_org, ports, receiver,
+                                                                                launchbay_env):
+    import base64
+    import time
+
+    import redis
+
+    from chalicelib.notify import events, slack
+    from chalicelib.resources import drains
+
+    org = make_org()
+    web = org.service(name="web")
+    made = settle(ports, drain(org, receiver, "datadog")["id"])
+    assert org.call("POST", f"/projects/{made['project_id']}/notifications",
+                    {"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/x",
+                     "events": ["log_drain.failing", "log_drain.recovered"]})[0] == 201
+    notify_queue = redis.Redis.from_url(launchbay_env["REDIS_URL"])
+    key = f"{launchbay_env['LAUNCHBAY_QUEUE_PREFIX']}.notify"
+
+    def told(kind) -> list[dict]:
+        bodies = [json.loads(base64.b64decode(json.loads(m)["body"])) for m in notify_queue.lrange(key, 0, -1)]
+        return [e for e in (b[0][0] if isinstance(b, list) else b for b in bodies)
+                if isinstance(e, dict) and e.get("type") == kind and e["data"]["resource"]["id"] == made["id"]]
+
+    assert drains.delivery(ports, made)["state"] == "idle"   # nothing tried yet
+    assert org.deploy(ports, web)["status"] == "live"
+    assert drains.watch(ports)["looked"] >= 1
+    assert ports.store.collection("resources").get(made["id"])["delivery"]["state"] == "ok"
+
+    receiver.status = 503
+    time.sleep(1)   # the metrics' windows have whole seconds: the next look starts at the next one
+    assert org.deploy(ports, web)["status"] == "live"   # its tasks log; the endpoint refuses them
+    drains.watch(ports)
+    drains.watch(ports)   # nothing new tried since: still failing, told once
+    doc = ports.store.collection("resources").get(made["id"])
+    assert doc["delivery"]["failing"] is True and doc["delivery"]["delivered"] == 0
+    (event,) = told(events.LOG_DRAIN_FAILING)
+    assert slack.text(event).splitlines()[0] == (
+        f":warning: Log drain *datadog* (production) is not delivering to {receiver.url}: its last 1 delivery "
+        "failed; Firehose retries for an hour, then keeps what failed in the drain's bucket. Check the "
+        "URL and key, then send a test line")
+    assert org.call("GET", f"/resources/{made['id']}")[1]["delivery"]["failing"] is True
+
+    receiver.status = 200
+    time.sleep(1)
+    assert org.deploy(ports, web)["status"] == "live"
+    drains.watch(ports)
+    assert ports.store.collection("resources").get(made["id"])["delivery"]["state"] == "ok"
+    assert len(told(events.LOG_DRAIN_RECOVERED)) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Task
 
 from chalicelib import tasks as names
-from chalicelib.resources import engine, queues
+from chalicelib.resources import drains, engine, queues
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
@@ -17,6 +17,11 @@ def measure_volumes() -> dict[str, int]:
 @celery.task(name=names.WATCH_QUEUES)
 def watch_queues() -> dict[str, int]:
     return queues.watch_dead_letters(get_ports())
+
+
+@celery.task(name=names.WATCH_DRAINS)
+def watch_drains() -> dict[str, int]:
+    return drains.watch(get_ports())
 
 
 def _backoff(task: Task, exc: Exception) -> Exception:

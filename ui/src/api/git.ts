@@ -28,7 +28,7 @@ export const EVENTS = [
   "deployment.awaiting_approval", "deployment.approval_reminder", "deployment.approval_expired", "deployment.started", "deployment.building", "deployment.live", "deployment.failed",
   "deployment.rolled_back", "preview.created", "preview.deleted", "alert.opened", "alert.resolved", "service.suspended",
   "service.resumed", "service.maintenance", "service.maintenance_over", "environment.frozen", "environment.unfrozen",
-  "environment.asleep", "environment.awake", "queue.dead_letters",
+  "environment.asleep", "environment.awake", "queue.dead_letters", "log_drain.failing", "log_drain.recovered",
 ] as const;
 export type NotifyKind = "webhook" | "slack" | "teams";
 export interface Subscription {

@@ -2824,7 +2824,7 @@ export interface components {
             enabled?: boolean;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters, log_drain.failing, log_drain.recovered
              */
             events?: string[];
             /**
@@ -2853,7 +2853,7 @@ export interface components {
             enabled?: boolean | null;
             /**
              * Events
-             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters
+             * @description event types, or ["*"] for all: deployment.awaiting_approval, deployment.approval_reminder, deployment.approval_expired, deployment.started, deployment.building, deployment.live, deployment.failed, deployment.rolled_back, preview.created, preview.deleted, alert.opened, alert.resolved, service.suspended, service.resumed, service.maintenance, service.maintenance_over, environment.frozen, environment.unfrozen, environment.asleep, environment.awake, queue.dead_letters, log_drain.failing, log_drain.recovered
              * @default null
              */
             events?: string[] | null;

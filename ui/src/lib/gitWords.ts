@@ -54,6 +54,8 @@ export const EVENT_WORDS: Record<string, string> = {
   "environment.asleep": "an environment's sleep schedule suspends its services",
   "environment.awake": "its sleep schedule resumes them",
   "queue.dead_letters": "a queue's dead-letter queue grows (messages that kept failing)",
+  "log_drain.failing": "a log drain's endpoint stops taking the services' log lines",
+  "log_drain.recovered": "a failing log drain delivers again",
   "notification.test": "a test (Send test)",
 };
 
