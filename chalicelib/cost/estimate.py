@@ -143,6 +143,10 @@ BUCKET_GB = 10.0   # what a bucket holds (we do not measure it yet): stated with
 VOLUME_GB = 10.0   # what a volume holds (not measured yet): stated with its estimate
 # an idle consumer's long polls (20 s each, the queue's default): three receives a minute, a month
 IDLE_POLLS = 3 * 60 * HOURS_PER_MONTH
+DRAIN_GB = 5.0     # the log lines a drain's services write a month (not measured): stated with its estimate
+# Firehose (Direct PUT ingestion, billed in 5 KB steps per record) and data transfer out to the
+# internet, at us-east-1's list prices: https://aws.amazon.com/firehose/pricing/, /ec2/pricing/on-demand/
+FIREHOSE_INGEST_GB, TRANSFER_OUT_GB = 0.029, 0.09
 
 
 def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
@@ -182,6 +186,14 @@ def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
                            f"{per_million * 3:.2f} USD per million messages, not counted (it follows your traffic); "
                            "each further consumer task adds its idle polls; the first million requests a month "
                            "are free per account, not subtracted")
+    elif kind == "log_drain":
+        lines.append(_line(f"Firehose ingestion ({DRAIN_GB:g} GB of log lines assumed)", "GB",
+                           FIREHOSE_INGEST_GB, DRAIN_GB, DRAIN_GB))
+        lines.append(_line(f"Data transfer out to the endpoint ({DRAIN_GB:g} GB, gzipped less)", "GB",
+                           TRANSFER_OUT_GB, DRAIN_GB, DRAIN_GB))
+        assumptions.append(f"log drain: {DRAIN_GB:g} GB of log lines a month (it follows what your services "
+                           "log), priced at us-east-1's rates; the destination's own price (Datadog, New Relic) "
+                           "is not counted, nor the failed deliveries kept in its bucket")
     else:
         lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
                            managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))

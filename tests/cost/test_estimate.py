@@ -178,6 +178,9 @@ def test_managed_resources_are_priced_by_hand_figures():
     volume = resource_estimate({"kind": "volume"}, "us-east-1")
     assert volume["monthly_min"] == volume["monthly_max"] == 3.5     # 10 GB x ($0.30 EFS Standard + $0.05 backup)
     assert [x["item"].split(" (")[0] for x in volume["lines"]] == ["EFS Standard storage", "AWS Backup of the volume"]
+    drain = resource_estimate({"kind": "log_drain"}, "eu-west-1")
+    assert drain["monthly_min"] == drain["monthly_max"] == 0.59     # 5 GB x $0.029 Firehose (0.145) + 5 GB x $0.09 out (0.45)
+    assert any("5 GB of log lines" in a and "us-east-1" in a for a in drain["assumptions"])
 
 
 def test_every_offered_resource_size_has_a_price_in_every_region():
