@@ -18,7 +18,7 @@ TAG = "resources"
 def create(org, project):
     who = actor(bp)
     body = parse_body(bp, ResourceIn)
-    return 202, resources.public(resources.create_resource(ports(), who, org, project, body.model_dump()))
+    return 202, resources.public(resources.create_resource(ports(), who, org, project, body.model_dump()), ports())
 
 
 @endpoint(bp, ORG + "/projects/{project}/resources", "GET", "A project's resources, oldest first", tag=TAG,
@@ -27,12 +27,12 @@ def list_(org, project):
     who = actor(bp)
     limit, cursor = page(bp)
     docs, nxt = resources.list_resources(ports(), who, org, project, query(bp).get("environment"), limit, cursor)
-    return paged([resources.public(d) for d in docs], nxt)
+    return paged([resources.public(d, ports()) for d in docs], nxt)
 
 
 @endpoint(bp, ORG + "/resources/{res}", "GET", "Read a resource (never its credentials)", tag=TAG)
 def get(org, res):
-    return resources.public(resources.get_resource(ports(), actor(bp), org, res))
+    return resources.public(resources.get_resource(ports(), actor(bp), org, res), ports())
 
 
 @endpoint(bp, ORG + "/resources/{res}", "PATCH", "Resize a resource, change its backups or deletion protection",
@@ -40,7 +40,8 @@ def get(org, res):
 def patch(org, res):
     who = actor(bp)
     body = parse_body(bp, ResourcePatch)
-    return 202, resources.public(resources.update_resource(ports(), who, org, res, body.model_dump(exclude_unset=True)))
+    return 202, resources.public(resources.update_resource(ports(), who, org, res,
+                                                           body.model_dump(exclude_unset=True)), ports())
 
 
 @endpoint(bp, ORG + "/resources/{res}/rotate", "POST",

@@ -160,6 +160,15 @@ def sync_service(ports: Ports, service: dict[str, Any], this: Optional[dict[str,
     return cloud.set_log_subscriptions(names.log_group, wanted(ports, service, this, live), FILTER_PREFIX)
 
 
+def taking(ports: Ports, doc: dict[str, Any]) -> list[str]:
+    """The services whose lines the drain takes now: its environment's covered services that were
+    deployed (their deploys set their log groups' filters; a service never deployed has none yet)."""
+    if doc["status"] not in LIVE:
+        return []
+    found, _ = ports.store.collection("services").find({"environment_id": doc["environment_id"]}, limit=1000)
+    return sorted(s["name"] for s in found if s.get("status") not in ("new", "deleting") and covers(doc, s["name"]))
+
+
 def sync_environment(ports: Ports, doc: dict[str, Any], live: bool) -> list[str]:
     """Every deployed service of the drain's environment gets its filters as the drains say, this
     one `live` (being made or changed) or not (being deleted) -> the names it now takes."""

@@ -30,7 +30,8 @@ PUBLIC = ("id", "org_id", "project_id", "environment_id", "environment", "name",
           "variable", "used_bytes", "created", "updated")
 
 
-def public(doc: dict[str, Any]) -> dict[str, Any]:
+def public(doc: dict[str, Any], ports: Optional[Ports] = None) -> dict[str, Any]:
+    """The resource as the API shows it; `ports` lets a log drain say which services it takes now."""
     out = {k: doc.get(k) for k in PUBLIC}
     aws = doc.get("aws") or {}
     out["endpoint"] = {"address": aws.get("address"), "port": aws.get("port")} if aws.get("address") else None
@@ -43,7 +44,8 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     if KINDS[doc["kind"]].drain:
         out.update({"destination": doc.get("destination"), "url": drains.endpoint_url(doc),
                     "access_key_set": bool(doc.get("access_key")), "services": doc.get("services"),
-                    "taking": aws.get("taking") or [], "failed_deliveries_bucket": aws.get("bucket"),
+                    "taking": drains.taking(ports, doc) if ports else aws.get("taking") or [],
+                    "failed_deliveries_bucket": aws.get("bucket"),
                     "delivery": doc.get("delivery")})   # as the watch last saw it (resources/drains.py)
         out["endpoint"] = None
     return out  # never the credential, the connection secret's value or a drain's access key

@@ -83,6 +83,7 @@ def test_a_service_deployed_later_is_taken_at_its_first_deploy_and_the_plan_says
     assert step["plan"]["changes"]["log_drains"] == [[], ["logs"]], step["plan"]
     assert list(filters(ports, made, group_of(org, worker))) == ["launchbay-drain-logs"]
     assert receiver.lines(group_of(org, worker))
+    assert org.call("GET", f"/resources/{made['id']}")[1]["taking"] == ["worker"]   # as its deploy made it
 
 
 def test_services_pick_what_a_drain_takes_and_a_log_group_takes_two(make_org, ports, receiver):
