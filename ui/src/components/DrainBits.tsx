@@ -9,7 +9,7 @@ import { Field, FormError, useFocusFirstError } from "./Field";
 import { ConfirmDialog } from "./GitBits";
 import { Modal } from "./Modal";
 import {
-  DESTINATION_NAMES, DESTINATIONS, drainForm, drainPatchBody, drainProblems, intakeChoices, servicesText, takingText, withDestination,
+  DESTINATION_NAMES, DESTINATIONS, drainForm, drainPatchBody, drainProblems, intakeChoices, servicesText, withDestination,
   type DrainDestination, type DrainFields, type Resource,
 } from "../lib/resources";
 
@@ -194,7 +194,7 @@ export function DrainTest({ org, r, canTest }: { org: string; r: Resource; canTe
   return (
     <section aria-labelledby="drain-test-h" className="drain-test">
       <h2 id="drain-test-h">Test</h2>
-      <p className="muted">It takes {takingText(r.taking)} now. A test line goes through its stream as a service's lines do, to check that {DESTINATIONS[r.destination ?? "http"].title} takes them.</p>
+      <p className="muted">A test line goes through its stream as its services' lines do, to check that {r.destination === "http" || !r.destination ? "your endpoint" : DESTINATIONS[r.destination].title} takes them.</p>
       {canTest ? (
         <p>
           <button type="button" onClick={() => send.mutate()} disabled={!live || send.isPending}

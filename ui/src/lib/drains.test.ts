@@ -1,6 +1,6 @@
 import {
   createBody, DESTINATIONS, destinationText, drainCovers, drainForm, drainPatchBody, drainProblems, drainUrlProblem, emptyForm, intakeChoices,
-  servicesText, sizeText, takingText, withDestination, withKind, type Resource,
+  servicesText, sizeText, withDestination, withKind, type Resource,
 } from "./resources";
 
 // A drain as chalicelib/resources/service.py public() answers it (tests/resources/test_drains.py).
@@ -74,13 +74,12 @@ test("a drain's change: a new URL, the key only when typed, services when change
   expect(intakeChoices("http", "https://x.example.com")).toEqual([]);
 });
 
-test("what a drain's row says: destination by site, what it is set to take, what it takes now; which services it covers", () => {
+test("what a drain's row says: destination by site, what it is set to take; which services it covers", () => {
   expect(destinationText(logs)).toBe("Datadog EU (datadoghq.eu)");
   expect(destinationText({ destination: "http", url: "https://in.example.com" })).toBe("HTTPS endpoint");
   expect(sizeText(logs)).toBe("Datadog EU (datadoghq.eu) · every service");
   expect(sizeText({ ...logs, destination: "newrelic", url: "https://aws-api.newrelic.com/firehose/v1", services: ["web", "api"] }))
     .toBe("New Relic US · web, api");
   expect([servicesText(null), servicesText([]), servicesText(["a", "b"])]).toEqual(["every service", "no service", "a, b"]);
-  expect([takingText([]), takingText(["web"])]).toEqual(["no service's logs yet", "the logs of web"]);
   expect([drainCovers(logs, "web"), drainCovers({ services: ["api"] }, "web"), drainCovers({ services: ["web"] }, "web")]).toEqual([true, false, true]);
 });

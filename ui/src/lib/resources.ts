@@ -312,10 +312,6 @@ export function destinationText(r: Pick<Resource, "destination" | "url">): strin
 export const servicesText = (services: string[] | null | undefined) =>
   services == null ? "every service" : services.length ? services.join(", ") : "no service";
 
-/** What a drain takes now: "the logs of web, worker", or "no service's logs yet". */
-export const takingText = (taking: string[] | null | undefined) =>
-  taking?.length ? `the logs of ${taking.join(", ")}` : "no service's logs yet";
-
 /** Whether a drain takes (or will take, at its next deploy) the logs of the service named so. */
 export const drainCovers = (r: Pick<Resource, "services">, service: string) => r.services == null || r.services.includes(service);
 

@@ -120,7 +120,6 @@ function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
 /** A drain's settings: where it sends, whether a key is set (never the key), what it is set to take
  * and what it takes now, and the bucket keeping what Firehose failed to deliver. */
 function DrainRows({ r }: { r: Resource }) {
-  const waiting = (r.services ?? []).filter((n) => !(r.taking ?? []).includes(n));
   return (
     <>
       <div><dt>Destination</dt><dd data-testid="drain-destination">{destinationText(r)}</dd></div>
@@ -135,8 +134,8 @@ function DrainRows({ r }: { r: Resource }) {
       <div>
         <dt>Takes now</dt>
         <dd data-testid="drain-taking">
-          {r.taking?.length ? r.taking.join(", ") : r.status === "available" ? "no deployed service yet" : "once available"}
-          {waiting.length > 0 && r.status === "available" && <div className="muted small">{waiting.join(", ")}: from their first deploy</div>}
+          {r.taking?.length ? r.taking.join(", ") : r.status === "available" ? "no deployed service" : "once available"}
+          {r.status === "available" && <div className="muted small">as of its last change; a service deployed since is taken from its first deploy</div>}
         </dd>
       </div>
       <div className="wide">

@@ -494,7 +494,7 @@ test("add a log drain: destination, the vendor's sites, a key never echoed, serv
   const row = (await screen.findByText("logs")).closest("tr") as HTMLElement;
   expect(row.textContent).toContain("Log drain");
   expect(row.textContent).toContain("HTTPS endpoint · worker");
-  expect(row.textContent).toContain("takes no service's logs yet");
+  expect(row.textContent).toContain("takes the logs of worker");
   expect(row.textContent).toContain("https://logs.example.com/in");
   expect(row.textContent).not.toContain("s3cret");
 });
@@ -511,7 +511,7 @@ test("a drain's row: destination by site and what it takes; Change sends a key o
   const user = userEvent.setup();
   const row = (await screen.findByText("logs")).closest("tr") as HTMLElement;
   expect(row.textContent).toContain("Datadog EU (datadoghq.eu) · every service");
-  expect(row.textContent).toContain("takes the logs of web");
+  expect(row.textContent).toContain("takes the logs of every service, those deployed later too");
   expect(row.textContent).not.toContain("gives");
 
   await user.click(within(row).getByRole("button", { name: "Change logs" }));

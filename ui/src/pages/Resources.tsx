@@ -14,7 +14,7 @@ import { StatusChanges } from "../components/StatusBadge";
 import {
   BACKUP_DAYS, byEnvironment, createBody, drainProblems, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
   MAX_RECEIVES, patchBody, queueProblems, resizeForm, resizeProblem, RETENTION_DAYS, sizeChoices, sizeText, STORAGE_GB, usedText,
-  takingText, VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
+  servicesText, VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
 import { restoredFromText } from "../lib/restore";
 
@@ -115,8 +115,9 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
 }
 
 /** What a linked service gets from the resource, in a line. */
-export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable" | "taking"> }) {
-  if (KINDS[r.kind].drain) return <>takes {takingText(r.taking)}</>;
+export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable" | "services"> }) {
+  // what it is set to take (its `taking` is as of its last change: a deploy since is not counted there)
+  if (KINDS[r.kind].drain) return <>takes the logs of {r.services == null ? "every service, those deployed later too" : servicesText(r.services)}</>;
   const variable = <span className="mono">{r.variable}</span>;
   if (KINDS[r.kind].mounted) return <>mounted by the services that link it, at the path each gives; {variable} holds that path</>;
   if (KINDS[r.kind].queue) return <>gives {variable} (its URL) to the services that link it, to send or work on its messages</>;

@@ -89,12 +89,15 @@ function Access({ l }: { l: ResourceLink }) {
 }
 
 /** The environment's log drains that take this service's logs (every service, or this one named):
- * "Logs also go to: datadog (Datadog)"; nothing when none does. */
+ * "Logs also go to: datadog (Datadog)"; nothing when none does. (Not the drains' `taking`: it is
+ * what each took when it was last made or changed, and a deploy subscribes a new service.) */
 function Drains({ org, service }: { org: string; service: Service }) {
   const resources = useResources(org, service.project_id, service.environment_id ?? undefined, !!service.environment_id);
   const drains = (resources.data?.items ?? []).filter((r) => KINDS[r.kind].drain && r.status !== "deleting" && drainCovers(r, service.name));
   if (!drains.length) return null;
   const list = `/orgs/${org}/projects/${service.project_id}/resources`;
+  // a service never deployed has no log group yet: its first deploy subscribes it
+  const first = !service.live_deployment_id;
   return (
     <p className="muted log-drains" data-testid="log-drains">
       Logs also go to:{" "}
@@ -102,7 +105,7 @@ function Drains({ org, service }: { org: string; service: Service }) {
         <span key={d.id}>
           {i > 0 && ", "}
           <Link to={`${list}/${d.id}`}>{d.name}</Link> ({DESTINATIONS[d.destination ?? "http"].title}
-          {d.status === "available" && !(d.taking ?? []).includes(service.name) ? ", from the next deploy" : ""})
+          {first ? ", from its first deploy" : ""})
         </span>
       ))}
       .
