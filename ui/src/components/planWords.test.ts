@@ -165,3 +165,8 @@ test("scheduled scaling in the autoscaling step: a schedule added, changed and r
   expect(lines(scaling([[DAY], []]))).toEqual([`no scheduled scaling any more (was ${DAY})`]);
   expect(changeWords("min", [1, 4])).toBe("min: 1 → 4");   // the range in force, as before
 });
+
+test("a log group's drains in words: none → datadog, and back", () => {
+  expect(changeWords("log_drains", [[], ["datadog"]])).toBe("log drains: none → datadog");
+  expect(changeWords("log_drains", [["datadog", "archive"], []])).toBe("log drains: datadog, archive → none");
+});

@@ -180,6 +180,8 @@ export function changeWords(field: string, v: unknown, ctx: { redirectsTo?: stri
   const own = field === "allows" ? allowsWords(v) : field === "volumes" ? volumesWords(v) : field === "scheduled" ? scheduledWords(v)
     : ruleWords(field, v, ctx.redirectsTo);
   if (own) return own;
+  // the log group's drains (chalicelib/deploys/steps.py log_group): [[old names], [new names]]
+  if (field === "log_drains" && Array.isArray(v) && v.length === 2) return `log drains: ${shown(v[0])} → ${shown(v[1])}`;
   if (field === "task_role" && Array.isArray(v) && v.length === 2) return `task role: ${shown(roleName(v[0]))} → ${shown(roleName(v[1]))}`;
   if (Array.isArray(v) && v.length === 2 && !LISTS.has(field)) return `${field}: ${shown(v[0])} → ${shown(v[1])}`;
   if (Array.isArray(v)) return `${field}: ${v.map((x) => shown(x)).join(", ") || "none"}`;

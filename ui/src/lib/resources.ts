@@ -35,6 +35,17 @@ export interface Resource {
    * (null: the latest restorable time when asked), and whether the source's links move to it once
    * it is available; absent for any other resource */
   restored_from?: RestoredFrom | null;
+  /** a log drain (absent for the other kinds; chalicelib/resources/drains.py): where it sends, the
+   * effective URL, whether a key is set (the key itself is never returned), the services it is set
+   * to take (null: every service of the environment, those deployed later too), the deployed
+   * services whose logs it takes now, and the bucket keeping what Firehose failed to deliver.
+   * Its `endpoint` is null and its `variable` "". */
+  destination?: DrainDestination | null;
+  url?: string | null;
+  access_key_set?: boolean | null;
+  services?: string[] | null;
+  taking?: string[] | null;
+  failed_deliveries_bucket?: string | null;
 }
 
 /** Where a restored database came from (its source stays until someone deletes it). */
@@ -77,6 +88,7 @@ interface KindInfo {
   mounted: boolean;     // a volume: mounted at a link's path, not reached by a connection
   readOnlyLinks: boolean;   // a link may be read-only (a volume mounted so; a bucket its tasks only read)
   queue?: boolean;      // a queue: its own settings (FIFO, timings), send-only links, messages and dead letters
+  drain?: boolean;      // a log drain: a destination, URL, key and services; never linked, holds no data
   about?: string;       // one line on what it is, in the add form
 }
 
@@ -100,7 +112,7 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
     storage: false, backups: false, variable: "<NAME>_QUEUE_URL", mounted: false, readOnlyLinks: false, queue: true,
     about: "Messages a service hands to a worker: encrypted, with a dead-letter queue that keeps a message received too many times without being deleted, for 14 days." },
   log_drain: { label: "Log drain", icon: "LD", versions: [], defaultVersion: null, sizes: [], sizeLabel: "",
-    storage: false, backups: false, variable: "", mounted: false, readOnlyLinks: false,
+    storage: false, backups: false, variable: "", mounted: false, readOnlyLinks: false, drain: true,
     about: "Sends the logs of the environment's services (all, or those you name) to Datadog, New Relic or an HTTPS endpoint, through Amazon Data Firehose." },
 };
 export const KIND_NAMES = Object.keys(KINDS) as ResourceKind[];
@@ -128,9 +140,9 @@ export const isBusy = (status: string | null | undefined) => !!status && BUSY.ha
 export interface QueueTimings { visibility: string; retention: string; receives: string }
 
 /** The add form's state: strings as the inputs hold them. */
-export interface ResourceForm extends QueueTimings {
+export interface ResourceForm extends QueueTimings, DrainFields {
   name: string; kind: ResourceKind; environment: string; size: string; version: string;
-  storage: string; backups: string; protection: boolean; fifo: boolean;
+  storage: string; backups: string; protection: boolean; fifo: boolean; destination: DrainDestination;
 }
 
 /** Production environments protect their resources by default (as the API does). */
@@ -143,6 +155,7 @@ export function emptyForm(environment = "production", kind: ResourceKind = "post
     storage: String(DEFAULT_STORAGE), backups: String(DEFAULT_BACKUPS), protection: protectedByDefault(environment),
     fifo: false, visibility: String(QUEUE_DEFAULTS.visibility_timeout_seconds), retention: String(QUEUE_DEFAULTS.retention_days),
     receives: String(QUEUE_DEFAULTS.max_receives),
+    destination: "datadog", url: DESTINATIONS.datadog.intakes[0]![0], key: "", allServices: true, services: [],
   };
 }
 
@@ -170,6 +183,14 @@ export function createBody(form: ResourceForm): ResourceIn {
   if (k.versions.length) body.version = form.version;
   if (k.storage && given(form.storage)) body.storage_gb = num(form.storage);
   if (k.backups && given(form.backups)) body.backup_retention_days = num(form.backups);
+  if (k.drain) {
+    delete body.deletion_protection;   // a drain holds no data: the API's default (off)
+    body.destination = form.destination;
+    body.url = form.url.trim();
+    if (form.key) body.access_key = form.key;
+    if (!form.allServices) body.services = form.services;
+    return body;
+  }
   if (k.queue) {
     body.fifo = form.fifo;
     if (given(form.visibility)) body.visibility_timeout_seconds = num(form.visibility);
@@ -178,6 +199,121 @@ export function createBody(form: ResourceForm): ResourceIn {
   }
   return body;
 }
+
+// --- log drains (chalicelib/resources/drains.py DESTINATIONS) ------------------------------
+
+export type DrainDestination = "datadog" | "newrelic" | "http";
+
+interface DestinationInfo {
+  title: string;
+  /** the vendor's Firehose intakes, [url, site], the API's default first; none: any https URL */
+  intakes: [string, string][];
+  keyRequired: boolean;
+  keyLabel: string;
+  keyHint: string;
+}
+
+export const DESTINATIONS: Record<DrainDestination, DestinationInfo> = {
+  datadog: {
+    title: "Datadog",
+    intakes: [
+      ["https://aws-kinesis-http-intake.logs.datadoghq.com/v1/input", "US1 (datadoghq.com)"],
+      ["https://aws-kinesis-http-intake.logs.us3.datadoghq.com/v1/input", "US3 (us3.datadoghq.com)"],
+      ["https://aws-kinesis-http-intake.logs.us5.datadoghq.com/v1/input", "US5 (us5.datadoghq.com)"],
+      ["https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input", "EU (datadoghq.eu)"],
+      ["https://aws-kinesis-http-intake.logs.ap1.datadoghq.com/v1/input", "AP1 (ap1.datadoghq.com)"],
+    ],
+    keyRequired: true, keyLabel: "Datadog API key",
+    keyHint: "An API key of your Datadog organization (Organization Settings → API Keys).",
+  },
+  newrelic: {
+    title: "New Relic",
+    intakes: [["https://aws-api.newrelic.com/firehose/v1", "US"], ["https://aws-api.eu.newrelic.com/firehose/v1", "EU"]],
+    keyRequired: true, keyLabel: "New Relic license key",
+    keyHint: "The ingest license key of your New Relic account.",
+  },
+  http: {
+    title: "HTTPS endpoint", intakes: [], keyRequired: false, keyLabel: "Access key (optional)",
+    keyHint: "Sent with each batch as the X-Amz-Firehose-Access-Key header, for your receiver to check.",
+  },
+};
+export const DESTINATION_NAMES = Object.keys(DESTINATIONS) as DrainDestination[];
+
+/** A drain's settings as the inputs hold them (the add and the change forms): the URL (an intake
+ * chosen, or typed for http), the key typed (never shown back), every service or the ones ticked. */
+export interface DrainFields { url: string; key: string; allServices: boolean; services: string[] }
+
+/** A new destination offers its own intakes, the default chosen (http: a URL to type); the key typed goes. */
+export function withDestination<F extends DrainFields & { destination: DrainDestination }>(form: F, destination: DrainDestination): F {
+  return { ...form, destination, url: DESTINATIONS[destination].intakes[0]?.[0] ?? "", key: "" };
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Why Firehose could not deliver to `url` (null: it may): an https URL; plain http only to this
+ * machine (the API takes it in local mode only, where the sandbox delivers from here). */
+export function drainUrlProblem(url: string): string | null {
+  const typed = url.trim();
+  if (!typed) return "the URL of your receiver (https://…)";
+  let parsed: URL;
+  try { parsed = new URL(typed); } catch { return "a whole URL, e.g. https://logs.example.com/firehose"; }
+  if (parsed.protocol === "https:") return null;
+  if (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname)) return null;
+  return "an https:// URL: Firehose delivers over HTTPS only";
+}
+
+/** A drain's settings the API would refuse, by the API's field names. `creating`: the key is required
+ * for Datadog and New Relic (on a change, an empty key keeps the one set). */
+export function drainProblems(form: DrainFields & { destination: DrainDestination }, creating: boolean): Record<string, string> {
+  const d = DESTINATIONS[form.destination];
+  const out: Record<string, string> = {};
+  const url = d.intakes.length && d.intakes.some(([u]) => u === form.url) ? null : drainUrlProblem(form.url);
+  if (url) out.url = url;
+  if (creating && d.keyRequired && !form.key.trim()) out.access_key = `your ${d.keyLabel}`;
+  if (!form.allServices && form.services.length === 0) out.services = "tick at least one service, or choose every service";
+  return out;
+}
+
+/** The change form, started from the drain as it is (the key empty: it is never shown). */
+export function drainForm(r: Resource): DrainFields & { destination: DrainDestination } {
+  return { destination: r.destination ?? "http", url: r.url ?? "", key: "", allServices: r.services == null, services: r.services ?? [] };
+}
+
+const sameNames = (a: string[] | null | undefined, b: string[] | null | undefined) =>
+  a == null || b == null ? a == b : JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+/** PATCH body: a new URL, a key when one is typed, the services when they changed (`null`: every
+ * service again; left out, they stay). {} when nothing changed. */
+export function drainPatchBody(r: Resource, form: DrainFields): ResourcePatch {
+  const body: ResourcePatch = {};
+  if (form.url.trim() && form.url.trim() !== r.url) body.url = form.url.trim();
+  if (form.key) body.access_key = form.key;
+  const services = form.allServices ? null : form.services;
+  if (!sameNames(services, r.services)) body.services = services;
+  return body;
+}
+
+/** The intakes to choose from for a drain's URL: the vendor's, and the URL it has now when it is
+ * none of them (set through the API). */
+export function intakeChoices(destination: DrainDestination, current?: string | null): [string, string][] {
+  const list = DESTINATIONS[destination].intakes;
+  return current && list.length && !list.some(([u]) => u === current) ? [...list, [current, current]] : list;
+}
+
+/** "Datadog EU (datadoghq.eu)", "New Relic US", "HTTPS endpoint". */
+export function destinationText(r: Pick<Resource, "destination" | "url">): string {
+  const d = r.destination ? DESTINATIONS[r.destination] : null;
+  if (!d) return "unknown destination";
+  const site = d.intakes.find(([u]) => u === r.url)?.[1];
+  return site ? `${d.title} ${site}` : d.title;
+}
+
+/** What a drain is set to take: "every service" (of the environment, later ones too), "no service", "web, worker". */
+export const servicesText = (services: string[] | null | undefined) =>
+  services == null ? "every service" : services.length ? services.join(", ") : "no service";
+
+/** Whether a drain takes (or will take, at its next deploy) the logs of the service named so. */
+export const drainCovers = (r: Pick<Resource, "services">, service: string) => r.services == null || r.services.includes(service);
 
 /** A queue's timings that the API would refuse, by the API's field names (blank: left out, so the
  * API's default on creation, unchanged on a change). */
@@ -277,6 +413,7 @@ export function queueText(r: Pick<Resource, "fifo" | "visibility_timeout_seconds
  * size to choose, what it holds: "3.4 GB used · EFS · backed up daily, kept 35 days"; a queue its
  * order and timings (queueText). */
 export function sizeText(r: Resource): string {
+  if (KINDS[r.kind]?.drain) return `${destinationText(r)} · ${servicesText(r.services)}`;
   if (KINDS[r.kind]?.mounted) return `${usedText(r)} · EFS · backed up daily, kept 35 days`;
   if (KINDS[r.kind]?.queue) return queueText(r);
   const parts: string[] = [];

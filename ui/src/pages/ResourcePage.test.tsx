@@ -273,3 +273,115 @@ test("a developer moves dead letters back but is told who purges; no purge while
   expect(dead.title).toBe("A move is under way");
   expect((screen.getByRole("button", { name: "Purge waiting messages" }) as HTMLButtonElement).disabled).toBe(false);
 });
+
+// A log drain as the API answers it (tests/resources/test_drains.py): the key never, whether one is set.
+const logs: Resource = {
+  ...jobs, id: "res_d", name: "logs", kind: "log_drain", variable: "", reason: "log drain logs is available", endpoint: null,
+  fifo: undefined, visibility_timeout_seconds: undefined, retention_days: undefined, max_receives: undefined, dead_letter_queue: undefined,
+  destination: "http", url: "https://logs.example.com/in", access_key_set: true, services: ["web", "api"], taking: ["web"],
+  failed_deliveries_bucket: "launchbay-drain-logs-failed",
+};
+const drainApi = (over: Record<string, Answer> = {}) => pageApi({ "GET /v1/orgs/o/resources/res_d": () => [200, logs], ...over });
+
+test("a drain's page: destination, URL, key set (never the key), what it is set to take and takes now, its failures' bucket; no links", async () => {
+  fakeApi(drainApi());
+  renderAt("/orgs/o/projects/p/resources/res_d");
+  expect((await screen.findByRole("heading", { level: 1 })).textContent).toBe("logs available");
+  expect(document.querySelector("main")!.textContent).toContain("Log drain in production: takes the logs of web, api.");
+  expect(screen.getByTestId("drain-destination").textContent).toBe("HTTPS endpoint");
+  expect(screen.getByTestId("resource-address").textContent).toBe("https://logs.example.com/in");
+  expect(screen.getByTestId("drain-key").textContent).toBe("set (never shown)");
+  expect(screen.getByTestId("drain-services").textContent).toBe("web, api");
+  expect(screen.getByTestId("drain-taking").textContent).toBe("webas of its last change; a service deployed since is taken from its first deploy");
+  expect(screen.getByTestId("failed-deliveries").textContent).toBe("launchbay-drain-logs-failed");
+  const summary = screen.getByTestId("resource-summary");
+  for (const gone of ["Variable", "Endpoint", "link"]) expect(summary.textContent, gone).not.toContain(gone);
+  expect(screen.queryByRole("region", { name: "Messages" })).toBeNull();
+  cleanup();
+
+  fakeApi(drainApi({ "GET /v1/orgs/o/resources/res_d": () => [200, { ...logs, services: null, taking: [], access_key_set: false }] }));
+  renderAt("/orgs/o/projects/p/resources/res_d");
+  expect((await screen.findByTestId("drain-services")).textContent).toBe("every service of the environment (those deployed later too)");
+  expect(screen.getByTestId("drain-taking").textContent).toMatch(/^no deployed service/);
+  expect(screen.getByTestId("drain-key").textContent).toBe("none");
+});
+
+test("send a test line: the line sent and where, said; refused while not available; a viewer has no button", async () => {
+  let status = 202;
+  const calls = fakeApi(drainApi({
+    "POST /v1/orgs/o/resources/res_d/test-line": () => status === 202
+      ? [202, { sent: "launchbay: a test line from log drain logs (production), sent by a@b.c", destination: "https://logs.example.com/in",
+          note: "delivered within a minute (Firehose buffers up to 60 s); look for it there" }]
+      : [409, { error: { code: "conflict", message: "the endpoint answered 500", field: "destination" } }],
+  }));
+  renderAt("/orgs/o/projects/p/resources/res_d");
+  const user = userEvent.setup();
+  const test = await screen.findByRole("region", { name: "Test" });
+  await user.click(within(test).getByRole("button", { name: "Send a test line" }));
+  const said = within(test).getByRole("status");
+  await waitFor(() => expect(said.textContent).toContain("Sent to https://logs.example.com/in: delivered within a minute (Firehose buffers up to 60 s); look for it there."));
+  expect(said.textContent).toContain("launchbay: a test line from log drain logs (production), sent by a@b.c");
+  expect(calls.filter((c) => c.path.endsWith("/test-line"))).toHaveLength(1);
+  status = 409;
+  await user.click(within(test).getByRole("button", { name: "Send a test line" }));
+  expect((await within(test).findByRole("alert")).textContent).toBe("the endpoint answered 500");
+  cleanup();
+
+  fakeApi(drainApi({ "GET /v1/orgs/o/resources/res_d": () => [200, { ...logs, status: "creating", reason: "queued", taking: [] }] }));
+  renderAt("/orgs/o/projects/p/resources/res_d");
+  expect((await screen.findByRole("button", { name: "Send a test line" }) as HTMLButtonElement).disabled).toBe(true);
+  cleanup();
+
+  for (const who of ["viewer", "developer"]) {
+    fakeApi(drainApi({ "GET /v1/me": role(who) }));
+    renderAt("/orgs/o/projects/p/resources/res_d");
+    expect(await screen.findByText("Owners and admins can send a test line.")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Send a test line" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Change" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+    cleanup();
+  }
+});
+
+test("a drain's Change from its page: the key input empty and sent only when filled; every service again sends null", async () => {
+  const calls = fakeApi(drainApi({
+    "GET /v1/orgs/o/projects/p/services": () => [200, { items: [{ id: "s1", name: "web", status: "live" }], next: null }],
+    "PATCH /v1/orgs/o/resources/res_d": () => [202, { ...logs, status: "modifying" }],
+  }));
+  renderAt("/orgs/o/projects/p/resources/res_d");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Change" }));
+  const dialog = screen.getByRole("dialog", { name: "Change logs" });
+  const url = within(dialog).getByLabelText("Receiver URL") as HTMLInputElement;
+  expect(url.value).toBe("https://logs.example.com/in");
+  // api is named though not deployed: still offered, ticked
+  expect((await within(dialog).findByRole("checkbox", { name: "api" }) as HTMLInputElement).checked).toBe(true);
+  await user.clear(url);
+  await user.type(url, "http://elsewhere.example.com");
+  await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+  expect(within(url.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe("an https:// URL: Firehose delivers over HTTPS only");
+  expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(0);
+  await user.clear(url);
+  await user.type(url, "https://logs.example.com/in");
+  await user.type(within(dialog).getByLabelText("New access key (optional)"), "k-2");
+  await user.click(within(dialog).getByRole("radio", { name: /Every service/ }));
+  await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.find((c) => c.method === "PATCH")!.body).toEqual({ access_key: "k-2", services: null });
+});
+
+test("Delete from a drain's page: asked once, then back to the list", async () => {
+  const calls = fakeApi(drainApi({
+    "DELETE /v1/orgs/o/resources/res_d": () => [202, { ...logs, status: "deleting" }],
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/projects/p/environments": () => [200, { items: [], next: null }],
+  }));
+  const router = renderAt("/orgs/o/projects/p/resources/res_d");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Delete" }));
+  const ask = screen.getByRole("dialog", { name: "Delete logs?" });
+  expect(ask.textContent).toContain("web, api stop sending their logs to HTTPS endpoint");
+  await user.click(within(ask).getByRole("button", { name: "Delete logs" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/projects/p/resources"));
+  expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(1);
+});

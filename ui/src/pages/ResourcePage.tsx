@@ -12,16 +12,18 @@ import { TypedNameDialog } from "../components/TypedNameDialog";
 import { StatusChanges } from "../components/StatusBadge";
 import { clock } from "../lib/format";
 import {
-  canMoveBack, countable, deadLetters, endpointText, errorWords, isBusy, KINDS, moving, plural, purgeWords, redriveWords, secondsText, sizeText,
+  canMoveBack, countable, deadLetters, destinationText, endpointText, servicesText, errorWords, isBusy, KINDS, moving, plural, purgeWords, redriveWords, secondsText, sizeText,
   type Purged, type QueueMessages, type Redrive, type Resource,
 } from "../lib/resources";
 import { restorable } from "../lib/restore";
-import { DeleteDialog, GivesWords, ResizeDialog } from "./Resources";
+import { DrainTest } from "../components/DrainBits";
+import { ChangeDialog, GivesWords, RemoveDialog } from "./Resources";
 
 /** One resource: what it is, where it answers, what a linked service gets; Change and Delete as on
  * the list. A queue also shows its settings, its dead-letter queue and its messages now, moves its
  * dead letters back and purges them or its waiting messages. A database restores to a point in
- * time; a restored one says where from. */
+ * time; a restored one says where from. A log drain shows where it sends, what it takes (set, and
+ * now) and its failed deliveries' bucket, and sends a test line; it has no variable or links. */
 export default function ResourcePage() {
   const { org = "", project = "", res = "" } = useParams();
   const can = useCan(org);
@@ -59,9 +61,10 @@ export default function ResourcePage() {
       <Summary r={r} sourceUrl={r.restored_from ? `${list}/${r.restored_from.resource_id}` : ""} />
       {restorable(r) && <RestoreSection org={org} project={project} r={r} canRestore={manage} />}
       {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
-      {open === "change" && <ResizeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
+      {k.drain && <DrainTest org={org} r={r} canTest={manage} />}
+      {open === "change" && <ChangeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
       {open === "delete" && (
-        <DeleteDialog org={org} project={project} r={r} onClose={() => setOpen(null)} onDeleted={() => void navigate(list)} />
+        <RemoveDialog org={org} project={project} r={r} onClose={() => setOpen(null)} onDeleted={() => void navigate(list)} />
       )}
     </section>
   );
@@ -75,7 +78,7 @@ function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
     <dl className="summary" data-testid="resource-summary">
       <div><dt>Kind</dt><dd><KindLabel kind={r.kind} /></dd></div>
       <div><dt>Environment</dt><dd>{r.environment}</dd></div>
-      {k.queue ? (
+      {k.drain ? <DrainRows r={r} /> : k.queue ? (
         <>
           <div><dt>Order</dt><dd>{r.fifo ? "FIFO: in order within a message group, each received once" : "standard: about in order, at least once"}</dd></div>
           {r.visibility_timeout_seconds != null && (
@@ -89,14 +92,16 @@ function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
       ) : (
         <div><dt>{k.mounted ? "Holds" : "Size"}</dt><dd>{sizeText(r) || "—"}</dd></div>
       )}
-      <div><dt>Variable</dt><dd className="mono">{r.variable}</dd></div>
+      {!k.drain && <div><dt>Variable</dt><dd className="mono">{r.variable}</dd></div>}
       <div><dt>Deletion protection</dt><dd>{r.deletion_protection ? "on" : "off"}</dd></div>
       {r.where?.region && <div><dt>Where</dt><dd>{r.where.account ? `account ${r.where.account}, ` : ""}{r.where.region}</dd></div>}
       {isBusy(r.status) && r.reason && <div className="pending"><dt>Now</dt><dd>{r.reason}</dd></div>}
-      <div className="wide">
-        <dt>{k.queue ? "Queue URL" : k.mounted ? "File system" : "Endpoint"}</dt>
-        <dd className="mono" data-testid="resource-address">{address ?? (r.status === "available" ? "—" : "once available")}</dd>
-      </div>
+      {!k.drain && (
+        <div className="wide">
+          <dt>{k.queue ? "Queue URL" : k.mounted ? "File system" : "Endpoint"}</dt>
+          <dd className="mono" data-testid="resource-address">{address ?? (r.status === "available" ? "—" : "once available")}</dd>
+        </div>
+      )}
       {k.queue && (
         <div className="wide">
           <dt>Dead-letter queue</dt>
@@ -109,6 +114,38 @@ function Summary({ r, sourceUrl }: { r: Resource; sourceUrl: string }) {
       {r.restored_from && <div className="wide"><dt>Restored from</dt><dd><RestoredFromWords r={r} sourceUrl={sourceUrl} /></dd></div>}
       {error && <div className="bad wide"><dt>Last error</dt><dd>{error}</dd></div>}
     </dl>
+  );
+}
+
+/** A drain's settings: where it sends, whether a key is set (never the key), what it is set to take
+ * and what it takes now, and the bucket keeping what Firehose failed to deliver. */
+function DrainRows({ r }: { r: Resource }) {
+  return (
+    <>
+      <div><dt>Destination</dt><dd data-testid="drain-destination">{destinationText(r)}</dd></div>
+      <div><dt>Key</dt><dd data-testid="drain-key">{r.access_key_set ? "set (never shown)" : "none"}</dd></div>
+      <div className="wide"><dt>URL</dt><dd className="mono break" data-testid="resource-address">{r.url ?? "—"}</dd></div>
+      <div>
+        <dt>Set to take</dt>
+        <dd data-testid="drain-services">
+          {r.services == null ? "every service of the environment (those deployed later too)" : servicesText(r.services)}
+        </dd>
+      </div>
+      <div>
+        <dt>Takes now</dt>
+        <dd data-testid="drain-taking">
+          {r.taking?.length ? r.taking.join(", ") : r.status === "available" ? "no deployed service" : "once available"}
+          {r.status === "available" && <div className="muted small">as of its last change; a service deployed since is taken from its first deploy</div>}
+        </dd>
+      </div>
+      <div className="wide">
+        <dt>Failed deliveries</dt>
+        <dd>
+          <span className="mono" data-testid="failed-deliveries">{r.failed_deliveries_bucket ?? (r.status === "available" ? "—" : "once available")}</span>
+          <div className="muted">what Firehose could not deliver after retrying for an hour lands in this S3 bucket, kept 14 days</div>
+        </dd>
+      </div>
+    </>
   );
 }
 

@@ -420,3 +420,123 @@ test("deleting a queue says its messages go with it", async () => {
   expect(dialog.textContent).toContain("The queue and its dead-letter queue go, with every message in them: nothing keeps a copy.");
   expect(dialog.textContent).not.toContain("final snapshot");
 });
+
+// A log drain as the API answers it once available (tests/resources/test_drains.py).
+const logs: Resource = {
+  ...main, id: "res_d", name: "logs", kind: "log_drain", size: null, version: null, storage_gb: null, backup_retention_days: null,
+  deletion_protection: false, variable: "", reason: "log drain logs is available", endpoint: null, destination: "datadog",
+  url: "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input", access_key_set: true, services: null, taking: ["web"],
+  failed_deliveries_bucket: "launchbay-drain-logs-failed",
+};
+const envServices = (): [number, unknown] =>
+  [200, { items: [{ id: "s1", name: "web", status: "live" }, { id: "s2", name: "worker", status: "live" }], next: null }];
+
+test("add a log drain: destination, the vendor's sites, a key never echoed, services; checked first; the API's 409 at services", async () => {
+  let items: Resource[] = [];
+  let refuse = true;
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items, next: null }],
+    "GET /v1/orgs/o/projects/p/services": envServices,
+    "POST /v1/orgs/o/projects/p/resources": () => {
+      if (refuse) return [409, { error: { code: "conflict", message: "web already sends its logs to a and b: CloudWatch Logs takes 2 drains per service", field: "services" } }];
+      items = [{ ...logs, destination: "http", url: "https://logs.example.com/in", services: ["worker"], taking: [], status: "creating", reason: "queued" }];
+      return [202, items[0]];
+    },
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a resource" }));
+  const form = screen.getByRole("form", { name: "Add a resource" });
+  await user.selectOptions(within(form).getByLabelText("Kind"), "log_drain");
+  for (const label of ["Instance class", "Node type", "Version", "Storage (GB)", "Backups (days)"])
+    expect(within(form).queryByLabelText(label), label).toBeNull();
+  expect(within(form).queryByRole("checkbox", { name: /Deletion protection/ })).toBeNull();   // it holds no data
+  const destination = within(form).getByLabelText("Destination") as HTMLSelectElement;
+  expect([...destination.options].map((o) => o.textContent)).toEqual(["Datadog", "New Relic", "HTTPS endpoint"]);
+  const site = within(form).getByLabelText("Datadog site") as HTMLSelectElement;
+  expect([...site.options].map((o) => o.textContent)).toEqual(
+    ["US1 (datadoghq.com)", "US3 (us3.datadoghq.com)", "US5 (us5.datadoghq.com)", "EU (datadoghq.eu)", "AP1 (ap1.datadoghq.com)"]);
+  expect(within(form).getByLabelText("Datadog API key").getAttribute("type")).toBe("password");
+  await user.selectOptions(destination, "newrelic");
+  expect([...(within(form).getByLabelText("New Relic site") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["US", "EU"]);
+  await user.selectOptions(destination, "http");
+  expect(within(form).queryByLabelText("New Relic site")).toBeNull();
+  const url = within(form).getByLabelText("Receiver URL");
+  expect(within(form).getByLabelText("Access key (optional)").getAttribute("type")).toBe("password");
+  const every = within(form).getByRole("radio", { name: /Every service of the environment/ }) as HTMLInputElement;
+  expect(every.checked).toBe(true);
+  expect(within(form).queryByRole("checkbox", { name: "web" })).toBeNull();
+
+  await user.type(within(form).getByLabelText("Name"), "logs");
+  await user.type(url, "http://logs.example.com/in");
+  await user.click(within(form).getByRole("radio", { name: /Only the services ticked/ }));
+  await user.click(within(form).getByRole("button", { name: "Add Log drain" }));
+  // refused here, at their fields, the first one focused; nothing sent
+  expect(within(url.closest(".field") as HTMLElement).getByRole("alert").textContent).toBe("an https:// URL: Firehose delivers over HTTPS only");
+  const services = within(form).getByRole("group", { name: "Services whose logs it takes" });
+  expect(within(services).getByRole("alert").textContent).toBe("tick at least one service, or choose every service");
+  expect(document.activeElement).toBe(url);
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(0);
+
+  await user.clear(url);
+  await user.type(url, "https://logs.example.com/in");
+  await user.type(within(form).getByLabelText("Access key (optional)"), "s3cret");
+  await user.click(await within(form).findByRole("checkbox", { name: "worker" }));
+  await user.click(within(form).getByRole("button", { name: "Add Log drain" }));
+  expect((await within(services).findByRole("alert")).textContent).toBe("web already sends its logs to a and b: CloudWatch Logs takes 2 drains per service");
+  refuse = false;
+  await user.click(within(form).getByRole("button", { name: "Add Log drain" }));
+  await waitFor(() => expect(screen.queryByRole("form", { name: "Add a resource" })).toBeNull());
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.body)[1]).toEqual({ name: "logs", kind: "log_drain", environment: "production",
+    destination: "http", url: "https://logs.example.com/in", access_key: "s3cret", services: ["worker"] });
+  expect(new URL(calls.find((c) => c.path.endsWith("/services"))!.url).searchParams.get("environment")).toBe("production");
+  const row = (await screen.findByText("logs")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("Log drain");
+  expect(row.textContent).toContain("HTTPS endpoint · worker");
+  expect(row.textContent).toContain("takes the logs of worker");
+  expect(row.textContent).toContain("https://logs.example.com/in");
+  expect(row.textContent).not.toContain("s3cret");
+});
+
+test("a drain's row: destination by site and what it takes; Change sends a key only when typed; Delete is asked once, no name typed", async () => {
+  const calls = fakeApi({
+    ...projectApi,
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [logs], next: null }],
+    "GET /v1/orgs/o/projects/p/services": envServices,
+    "PATCH /v1/orgs/o/resources/res_d": () => [202, { ...logs, status: "modifying" }],
+    "DELETE /v1/orgs/o/resources/res_d": () => [202, { ...logs, status: "deleting" }],
+  });
+  renderAt("/orgs/o/projects/p/resources");
+  const user = userEvent.setup();
+  const row = (await screen.findByText("logs")).closest("tr") as HTMLElement;
+  expect(row.textContent).toContain("Datadog EU (datadoghq.eu) · every service");
+  expect(row.textContent).toContain("takes the logs of every service, those deployed later too");
+  expect(row.textContent).not.toContain("gives");
+
+  await user.click(within(row).getByRole("button", { name: "Change logs" }));
+  const dialog = screen.getByRole("dialog", { name: "Change logs" });
+  expect((within(dialog).getByLabelText("Datadog site") as HTMLSelectElement).value).toBe(logs.url);
+  const key = within(dialog).getByLabelText("New Datadog API key (optional)") as HTMLInputElement;
+  expect([key.type, key.value]).toEqual(["password", ""]);
+  expect(document.getElementById(key.getAttribute("aria-describedby")!)!.textContent).toContain("A key is set (never shown)");
+  const save = within(dialog).getByRole("button", { name: "Save changes" }) as HTMLButtonElement;
+  expect(save.disabled).toBe(true);
+  expect(within(dialog).queryByRole("checkbox", { name: "Deletion protection" })).toBeNull();
+  await user.selectOptions(within(dialog).getByLabelText("Datadog site"), "US5 (us5.datadoghq.com)");
+  await user.click(within(dialog).getByRole("radio", { name: /Only the services ticked/ }));
+  await user.click(await within(dialog).findByRole("checkbox", { name: "web" }));
+  await user.click(save);
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(calls.find((c) => c.method === "PATCH")!.body).toEqual({
+    url: "https://aws-kinesis-http-intake.logs.us5.datadoghq.com/v1/input", services: ["web"] });
+
+  await user.click(within(row).getByRole("button", { name: "Delete logs" }));
+  const ask = screen.getByRole("dialog", { name: "Delete logs?" });
+  expect(within(ask).queryByRole("textbox")).toBeNull();
+  expect(ask.textContent).toContain("The services stop sending their logs to Datadog; what was delivered stays there.");
+  await user.click(within(ask).getByRole("button", { name: "Delete logs" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  const del = calls.find((c) => c.method === "DELETE")!;
+  expect(new URL(del.url).searchParams.get("confirm")).toBeNull();
+});

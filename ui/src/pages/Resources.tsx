@@ -9,15 +9,16 @@ import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { Modal } from "../components/Modal";
 import { TypedNameDialog } from "../components/TypedNameDialog";
 import { KindLabel, ResourceBadge } from "../components/ResourceBits";
+import { DrainAddFields, DrainDeleteDialog, DrainDialog } from "../components/DrainBits";
 import { StatusChanges } from "../components/StatusBadge";
 import {
-  BACKUP_DAYS, byEnvironment, createBody, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
+  BACKUP_DAYS, byEnvironment, createBody, drainProblems, emptyForm, endpointText, errorWords, isBusy, KIND_NAMES, KINDS,
   MAX_RECEIVES, patchBody, queueProblems, resizeForm, resizeProblem, RETENTION_DAYS, sizeChoices, sizeText, STORAGE_GB, usedText,
-  VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
+  servicesText, VISIBILITY_SECONDS, withEnvironment, withKind, type QueueTimings, type Resource, type ResourceForm, type ResourceKind, type ResizeForm,
 } from "../lib/resources";
 import { restoredFromText } from "../lib/restore";
 
-/** A project's managed resources (databases, caches, buckets, volumes, queues) per environment: add, resize, delete. */
+/** A project's managed resources (databases, caches, buckets, volumes, queues, log drains) per environment: add, resize, delete. */
 export default function ResourcesPage() {
   const { org = "", project = "" } = useParams();
   const manage = useCan(org)("project.write");
@@ -43,7 +44,7 @@ export default function ResourcesPage() {
           ? <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a resource</button>
           : <p className="muted small">Owners and admins add, change and delete resources.</p>}
       </div>
-      <p className="muted">Databases, caches, buckets, volumes and queues in your AWS account, per environment. A service gets one by linking it (on its Resources tab).</p>
+      <p className="muted">Databases, caches, buckets, volumes and queues in your AWS account, per environment. A service gets one by linking it (on its Resources tab). A log drain needs no link: it sends the logs of its environment's services to Datadog, New Relic or your own endpoint.</p>
       {adding && (
         <AddResource org={org} project={project} environments={envNames.length ? envNames : ["production"]}
           initialEnv={env ?? envNames[0] ?? "production"} onDone={() => setAdding(false)} />
@@ -60,7 +61,7 @@ export default function ResourcesPage() {
       <ErrorNote error={resources.error} retry={() => void resources.refetch()} />
       {resources.data && groups.length === 0 && (
         <Empty title={env ? `No resources in ${env} yet` : "No resources yet"}>
-          Add a PostgreSQL or MySQL database, a Redis cache, an S3 bucket, a volume (EFS) for files or a queue (SQS) for work handed to a worker; link it to a service and its next deploy receives the connection, mounts the volume or gets the queue's URL.
+          Add a PostgreSQL or MySQL database, a Redis cache, an S3 bucket, a volume (EFS) for files or a queue (SQS) for work handed to a worker; link it to a service and its next deploy receives the connection, mounts the volume or gets the queue's URL. A log drain sends the services' logs to Datadog, New Relic or an HTTPS endpoint.
         </Empty>
       )}
       <StatusChanges items={resources.data?.items} />
@@ -79,14 +80,14 @@ export default function ResourcesPage() {
           </table>
         </section>
       ))}
-      {resizing && <ResizeDialog org={org} project={project} r={resizing} onClose={() => setResizing(null)} />}
-      {deleting && <DeleteDialog org={org} project={project} r={deleting} onClose={() => setDeleting(null)} />}
+      {resizing && <ChangeDialog org={org} project={project} r={resizing} onClose={() => setResizing(null)} />}
+      {deleting && <RemoveDialog org={org} project={project} r={deleting} onClose={() => setDeleting(null)} />}
     </section>
   );
 }
 
 function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: boolean; onResize: () => void; onDelete: () => void }) {
-  const endpoint = endpointText(r);
+  const endpoint = KINDS[r.kind].drain ? r.url ?? null : endpointText(r);
   const error = errorWords(r);
   return (
     <tr data-resource={r.name}>
@@ -114,7 +115,9 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
 }
 
 /** What a linked service gets from the resource, in a line. */
-export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable"> }) {
+export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable" | "services"> }) {
+  // what it is set to take (its `taking` is as of its last change: a deploy since is not counted there)
+  if (KINDS[r.kind].drain) return <>takes the logs of {r.services == null ? "every service, those deployed later too" : servicesText(r.services)}</>;
   const variable = <span className="mono">{r.variable}</span>;
   if (KINDS[r.kind].mounted) return <>mounted by the services that link it, at the path each gives; {variable} holds that path</>;
   if (KINDS[r.kind].queue) return <>gives {variable} (its URL) to the services that link it, to send or work on its messages</>;
@@ -141,12 +144,12 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
   const k = KINDS[form.kind];
   const set = (patch: Partial<ResourceForm>) => setForm((f) => ({ ...f, ...patch }));
   const onField = ["name", "kind", "environment", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
-    ...(k.queue ? QUEUE_FIELDS : [])];
+    ...(k.queue ? QUEUE_FIELDS : []), ...(k.drain ? ["destination", "url", "access_key", "services"] : [])];
   // a queue's timings are checked before sending (whole numbers in AWS's limits), at their fields
   const [local, setLocal] = useState<Record<string, string>>({});
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const found = k.queue ? queueProblems(form) : {};
+    const found = k.queue ? queueProblems(form) : k.drain ? drainProblems(form, true) : {};
     setLocal(found);
     if (!Object.keys(found).length) create.mutate();
   };
@@ -197,8 +200,9 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
           <QueueFields form={form} set={set} error={fieldError} />
         </>
       )}
+      {k.drain && <DrainAddFields org={org} project={project} form={form} set={set} error={fieldError} />}
       {k.about && <p className="muted kind-about">{k.about}</p>}
-      {form.kind !== "bucket" && (
+      {form.kind !== "bucket" && !k.drain && (
         <label className="check">
           <input type="checkbox" checked={form.protection} onChange={(e) => set({ protection: e.target.checked })} />
           Deletion protection (on by default in production: the resource cannot be deleted until it is turned off)
@@ -213,6 +217,16 @@ export function AddResource({ org, project, environments, initialEnv, onDone }: 
       </div>
     </form>
   );
+}
+
+/** The Change dialog of the resource's kind: a drain's settings, or a resize. */
+export function ChangeDialog(props: { org: string; project: string; r: Resource; onClose: () => void }) {
+  return KINDS[props.r.kind].drain ? <DrainDialog {...props} /> : <ResizeDialog {...props} />;
+}
+
+/** The Delete dialog of the resource's kind: a drain is asked once (no data goes), the others need their name typed. */
+export function RemoveDialog(props: { org: string; project: string; r: Resource; onClose: () => void; onDeleted?: () => void }) {
+  return KINDS[props.r.kind].drain ? <DrainDeleteDialog {...props} /> : <DeleteDialog {...props} />;
 }
 
 /** Resize (PATCH of the changed fields only): the same choices as the add form; storage only grows. */

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
@@ -267,4 +267,39 @@ test("a queue linked to work on its messages (the box left unticked): send_only 
   await user.click(within(form).getByRole("button", { name: "Link" }));
   expect((await screen.findByText(/^Linked jobs/)).textContent).toBe("Linked jobs: the next deploy gives web WORK_URL (send, receive and delete).");
   expect(calls.find((r) => r.method === "PUT")!.body).toEqual({ variable: "WORK_URL", send_only: false });
+});
+
+test("the Resources tab says which log drains take the service's logs, and never offers a drain to link", async () => {
+  const drain = (id: string, name: string, over: Partial<Resource>): Resource => ({
+    ...db, id, name, kind: "log_drain", variable: "", endpoint: null, size: null, version: null, storage_gb: null,
+    backup_retention_days: null, deletion_protection: false, destination: "datadog", url: null, access_key_set: true,
+    services: null, taking: ["web"], ...over,
+  });
+  const answers: Record<string, Answer> = {
+    "GET /v1/me": me,
+    "GET /v1/health": () => [200, { mode: "sandbox" }],
+    "GET /v1/orgs/o/services/s": () => [200, { ...service, environment_id: "env_p" }],
+    "GET /v1/orgs/o/projects/p": () => [200, { id: "p", name: "shop" }],
+    "GET /v1/orgs/o/projects/p/resources": () => [200, { items: [db,
+      drain("res_a", "datadog", {}),
+      drain("res_b", "archive", { destination: "http", services: ["web", "api"], taking: ["api"] }),
+      drain("res_c", "api-only", { destination: "newrelic", services: ["api"], taking: ["api"] }),
+      drain("res_e", "going", { status: "deleting" })], next: null }],
+    "GET /v1/orgs/o/services/s/links": () => [200, { items: [] }],
+  };
+  fakeApi(answers);
+  session.set("t");
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={createMemoryRouter(routes, { initialEntries: ["/orgs/o/services/s/resources"] })} /></QueryClientProvider>);
+  const said = await screen.findByTestId("log-drains");
+  expect(said.textContent).toBe("Logs also go to: datadog (Datadog), archive (HTTPS endpoint).");
+  expect(within(said).getByRole("link", { name: "datadog" }).getAttribute("href")).toBe("/orgs/o/projects/p/resources/res_a");
+  const form = await screen.findByRole("form", { name: "Link a resource" });
+  expect([...(within(form).getByLabelText("Resource to link") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["res_1"]);
+  cleanup();
+
+  // never deployed: it has no log group yet, its first deploy subscribes it
+  fakeApi({ ...answers, "GET /v1/orgs/o/services/s": () => [200, { ...service, environment_id: "env_p", live_deployment_id: null }] });
+  render(<QueryClientProvider client={makeQueryClient()}><RouterProvider router={createMemoryRouter(routes, { initialEntries: ["/orgs/o/services/s/resources"] })} /></QueryClientProvider>);
+  expect((await screen.findByTestId("log-drains")).textContent).toBe(
+    "Logs also go to: datadog (Datadog, from its first deploy), archive (HTTPS endpoint, from its first deploy).");
 });

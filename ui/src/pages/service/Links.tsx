@@ -8,7 +8,7 @@ import { resourceKeys, useLinks, useResources } from "../../api/resources";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { Field, FormError, useFocusFirstError } from "../../components/Field";
 import { KindLabel, ResourceBadge } from "../../components/ResourceBits";
-import { accessText, KINDS, linkBody, linkedWords, mountPathProblem, type LinkForm as LinkFields, type ResourceLink } from "../../lib/resources";
+import { accessText, DESTINATIONS, drainCovers, KINDS, linkBody, linkedWords, mountPathProblem, type LinkForm as LinkFields, type ResourceLink } from "../../lib/resources";
 
 /** The resources a service links, by the variable each gives it: link one of the environment's,
  * unlink. Values are never shown: the API never returns them (they reach the containers from
@@ -68,6 +68,7 @@ export function Links({ org, service }: { org: string; service: Service }) {
         </table>
       )}
       {write && <LinkForm org={org} service={service} linked={items} onLinked={(msg) => { setDone(msg); refresh(); }} />}
+      <Drains org={org} service={service} />
       {done && <p className="notice" role="status">{done}</p>}
     </section>
   );
@@ -87,6 +88,31 @@ function Access({ l }: { l: ResourceLink }) {
   );
 }
 
+/** The environment's log drains that take this service's logs (every service, or this one named):
+ * "Logs also go to: datadog (Datadog)"; nothing when none does. (Not the drains' `taking`: it is
+ * what each took when it was last made or changed, and a deploy subscribes a new service.) */
+function Drains({ org, service }: { org: string; service: Service }) {
+  const resources = useResources(org, service.project_id, service.environment_id ?? undefined, !!service.environment_id);
+  const drains = (resources.data?.items ?? []).filter((r) => KINDS[r.kind].drain && r.status !== "deleting" && drainCovers(r, service.name));
+  if (!drains.length) return null;
+  const list = `/orgs/${org}/projects/${service.project_id}/resources`;
+  // a service never deployed has no log group yet: its first deploy subscribes it
+  const first = !service.live_deployment_id;
+  return (
+    <p className="muted log-drains" data-testid="log-drains">
+      Logs also go to:{" "}
+      {drains.map((d, i) => (
+        <span key={d.id}>
+          {i > 0 && ", "}
+          <Link to={`${list}/${d.id}`}>{d.name}</Link> ({DESTINATIONS[d.destination ?? "http"].title}
+          {first ? ", from its first deploy" : ""})
+        </span>
+      ))}
+      .
+    </p>
+  );
+}
+
 const EMPTY: LinkFields = { variable: "", path: "", readOnly: false, sendOnly: false };
 
 function LinkForm({ org, service, linked, onLinked }: {
@@ -97,7 +123,8 @@ function LinkForm({ org, service, linked, onLinked }: {
   const [form, setForm] = useState<LinkFields>(EMPTY);
   const [tried, setTried] = useState(false);   // the path's own check shows once Link was pressed
   const taken = new Set(linked.map((l) => l.resource_id));
-  const offered = (resources.data?.items ?? []).filter((r) => !taken.has(r.id) && r.status !== "deleting");
+  // a log drain is never linked: it takes the logs itself (Drains says which)
+  const offered = (resources.data?.items ?? []).filter((r) => !taken.has(r.id) && r.status !== "deleting" && !KINDS[r.kind].drain);
   const chosen = offered.find((r) => r.id === res) ?? offered[0];
   const kind = chosen ? KINDS[chosen.kind] : null;
   const put = useMutation({
