@@ -292,7 +292,7 @@ test("a drain's page: destination, URL, key set (never the key), what it is set 
   expect(screen.getByTestId("resource-address").textContent).toBe("https://logs.example.com/in");
   expect(screen.getByTestId("drain-key").textContent).toBe("set (never shown)");
   expect(screen.getByTestId("drain-services").textContent).toBe("web, api");
-  expect(screen.getByTestId("drain-taking").textContent).toBe("webas of its last change; a service deployed since is taken from its first deploy");
+  expect(screen.getByTestId("drain-taking").textContent).toBe("webdeployed services only: one not deployed yet is taken from its first deploy");
   expect(screen.getByTestId("failed-deliveries").textContent).toBe("launchbay-drain-logs-failed");
   const summary = screen.getByTestId("resource-summary");
   for (const gone of ["Variable", "Endpoint", "link"]) expect(summary.textContent, gone).not.toContain(gone);

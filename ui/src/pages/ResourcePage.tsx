@@ -135,7 +135,7 @@ function DrainRows({ r }: { r: Resource }) {
         <dt>Takes now</dt>
         <dd data-testid="drain-taking">
           {r.taking?.length ? r.taking.join(", ") : r.status === "available" ? "no deployed service" : "once available"}
-          {r.status === "available" && <div className="muted small">as of its last change; a service deployed since is taken from its first deploy</div>}
+          {r.status === "available" && <div className="muted small">deployed services only: one not deployed yet is taken from its first deploy</div>}
         </dd>
       </div>
       <div className="wide">

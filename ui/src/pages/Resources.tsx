@@ -116,7 +116,7 @@ function ResourceRow({ r, manage, onResize, onDelete }: { r: Resource; manage: b
 
 /** What a linked service gets from the resource, in a line. */
 export function GivesWords({ r }: { r: Pick<Resource, "kind" | "variable" | "services"> }) {
-  // what it is set to take (its `taking` is as of its last change: a deploy since is not counted there)
+  // what it is set to take (`taking`, on its own page, says which deployed services it takes now)
   if (KINDS[r.kind].drain) return <>takes the logs of {r.services == null ? "every service, those deployed later too" : servicesText(r.services)}</>;
   const variable = <span className="mono">{r.variable}</span>;
   if (KINDS[r.kind].mounted) return <>mounted by the services that link it, at the path each gives; {variable} holds that path</>;

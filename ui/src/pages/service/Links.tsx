@@ -89,8 +89,8 @@ function Access({ l }: { l: ResourceLink }) {
 }
 
 /** The environment's log drains that take this service's logs (every service, or this one named):
- * "Logs also go to: datadog (Datadog)"; nothing when none does. (Not the drains' `taking`: it is
- * what each took when it was last made or changed, and a deploy subscribes a new service.) */
+ * "Logs also go to: datadog (Datadog)"; nothing when none does. (Not the drains' `taking`, which
+ * names deployed services only: a service not deployed yet is taken from its first deploy.) */
 function Drains({ org, service }: { org: string; service: Service }) {
   const resources = useResources(org, service.project_id, service.environment_id ?? undefined, !!service.environment_id);
   const drains = (resources.data?.items ?? []).filter((r) => KINDS[r.kind].drain && r.status !== "deleting" && drainCovers(r, service.name));
