@@ -182,6 +182,9 @@ def resource_estimate(res: dict[str, Any], region: str) -> dict[str, Any]:
                            f"{per_million * 3:.2f} USD per million messages, not counted (it follows your traffic); "
                            "each further consumer task adds its idle polls; the first million requests a month "
                            "are free per account, not subtracted")
+    elif kind == "log_drain":   # nothing runs while no line comes: it costs what the services log
+        assumptions.append("log drain: Firehose charges per GB of logs it takes, and CloudWatch Logs per GB it "
+                           "hands over; both follow your services' log volume, not counted")
     else:
         lines.append(_line(f"S3 Standard storage ({BUCKET_GB:g} GB assumed)", "GB-month",
                            managed["s3"]["storage_gb_month"], BUCKET_GB, BUCKET_GB))

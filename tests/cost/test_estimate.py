@@ -187,8 +187,18 @@ def test_every_offered_resource_size_has_a_price_in_every_region():
 
     for region in prices.regions():
         for kind in KINDS.values():
+            if kind.drain:   # nothing runs while no line comes: it costs what the services log
+                continue
             for size in kind.sizes or (None,):
                 assert resource_estimate({"kind": kind.name, "size": size, "storage_gb": 20}, region)["monthly_min"] > 0
+
+
+def test_a_log_drain_costs_what_the_services_log_said_not_priced_as_a_bucket():
+    from chalicelib.cost.estimate import resource_estimate
+
+    got = resource_estimate({"kind": "log_drain", "destination": "datadog"}, "us-east-1")
+    assert (got["monthly_min"], got["monthly_max"], got["lines"]) == (0, 0, [])
+    assert any("Firehose charges per GB of logs it takes" in a for a in got["assumptions"])
 
 
 def test_scheduled_scaling_is_priced_by_how_long_each_range_holds():
