@@ -325,8 +325,8 @@ def _new_drain(name: str, destination: Optional[str], url: Optional[str], servic
                key_stdin: bool, key_env: Optional[str]) -> dict[str, Any]:
     """A new drain's fields, its key read (never from an argument); refused in words before the API is asked."""
     if destination not in DESTINATIONS:
-        raise typer.BadParameter(f"a log drain sends to datadog, newrelic or http (any HTTPS receiver that takes "
-                                 f"Amazon Data Firehose's deliveries): give --destination"
+        raise typer.BadParameter("a log drain sends to datadog, newrelic or http (any HTTPS receiver that takes "
+                                 "Amazon Data Firehose's deliveries): give --destination"
                                  + (f" ({destination!r} is none of them)" if destination else ""),
                                  param_hint="--destination")
     title, key_title = DESTINATIONS[destination]
