@@ -162,3 +162,61 @@ def test_the_key_is_asked_without_echo_on_a_terminal(cli, account, monkeypatch):
     cli("resources", "create", "hook", "--kind", "log-drain", "--destination", "http", "--url",
         "https://logs.example.com/firehose")
     assert asked == ["New Relic license key: "]
+
+
+DRAINS_YAML = """\
+version: 1
+environments:
+  production:
+    resources:
+      logs: {kind: log_drain, destination: datadog, url: "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input",
+             services: [web], access_key_env: DD_API_KEY}
+    services:
+      web: {image: "nginx:1.27", port: 8080}
+"""
+
+
+def test_plan_and_apply_read_a_drain_s_key_from_the_variable_the_file_names(cli, account, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "launchbay.yaml").write_text(DRAINS_YAML)
+    unset = {"DD_API_KEY": None}
+    shown = cli("plan", env=unset).stdout
+    assert "+ resource logs" in shown and "access_key_env: DD_API_KEY" in shown
+    assert "apply will refuse this plan" in shown and "DD_API_KEY is not set where `launchbay plan`/`apply` runs" in \
+        " ".join(shown.split()), shown
+    refused = cli("apply", "--yes", env=unset, ok=False)
+    assert refused.exit_code == 1 and "nothing was applied" in refused.stderr
+    assert cli("resources", "--json").json()["items"] == []
+
+    key = {"DD_API_KEY": "dd-s3cret"}
+    plan = cli("plan", "--json", env=key)
+    assert "refused" not in json.dumps(plan.json()) and "dd-s3cret" not in plan.stdout
+    applied = cli("apply", "--yes", "--json", env=key)
+    assert applied.json()["applied"] is True and "dd-s3cret" not in applied.stdout
+    got = cli("resources", "show", "logs", "--json").json()
+    assert (got["access_key_set"], got["services"], got["url"]) == \
+        (True, ["web"], "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input")
+    # CI without the key: nothing to change; the export names the variable, never the key
+    assert "No changes: the project already matches." in cli("plan", env=unset).stdout
+    exported = cli("export").stdout
+    assert "access_key_env: DD_API_KEY" in exported and "dd-s3cret" not in exported
+    (tmp_path / "launchbay.yaml").write_text(exported)
+    assert "No changes" in cli("plan", env=key).stdout
+    # another key in the variable: an update that never shows it
+    changed = cli("plan", env={"DD_API_KEY": "dd-2"}).stdout
+    assert "~ resource logs" in changed and "access_key: (set) → (the value of DD_API_KEY)" in changed, changed
+    assert "dd-2" not in changed
+
+
+def test_an_import_s_drain_takes_its_key_from_the_variable_the_warning_names(cli, account, tmp_path):
+    manifest = tmp_path / "copilot" / "web" / "manifest.yml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("name: web\ntype: Backend Service\nimage:\n  location: nginx:1.27\nlogging:\n  destination:\n"
+                        "    Name: datadog\n  secretOptions:\n    apikey: /copilot/shop/prod/secrets/DD_API_KEY\n")
+    shown = cli("import", "--format", "copilot", str(tmp_path), input="n\n", env={"DD_API_KEY": None}, ok=False)
+    assert "+ resource datadog" in shown.stdout and "export it as DD_API_KEY" in " ".join(shown.stdout.split())
+    assert "apply will refuse this plan" in shown.stdout
+    done = cli("import", "--format", "copilot", str(tmp_path), "--yes", "--json", env={"DD_API_KEY": "dd-s3cret"})
+    assert done.json()["applied"] is True and "dd-s3cret" not in done.stdout
+    got = cli("resources", "show", "datadog", "--json").json()
+    assert (got["destination"], got["access_key_set"], got["services"]) == ("datadog", True, None)
