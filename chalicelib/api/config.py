@@ -24,6 +24,10 @@ class ConfigIn(BaseModel):
     files: Optional[dict[str, str]] = Field(None, description="path in the repository -> text of the file")
     document: Optional[dict[str, Any]] = Field(None, description="a launchbay document as JSON (instead of files)")
     allow_delete: bool = Field(False, description="apply only: also delete what the document leaves out")
+    access_keys: Optional[dict[str, str]] = Field(None, max_length=20, description=(
+        "the values of the environment variables the document's log drains name in access_key_env (the CLI reads "
+        "them where it runs): a new drain's key, or an existing one's when it differs; never stored as given, "
+        "never in the answer"))
 
 
 def _document(body: ConfigIn) -> tuple[LaunchbayFile, list[dict[str, Any]]]:
@@ -58,8 +62,8 @@ def _request(org: str, project: str):
 @endpoint(bp, PRJ + "/plan", "POST", "What applying a launchbay.yaml (or an import) would change, per environment",
           200, ConfigIn, tag=TAG)
 def plan(org, project):
-    _, _, doc, warnings = _request(org, project)
-    out = planner.plan(ports(), project, doc)
+    _, body, doc, warnings = _request(org, project)
+    out = planner.plan(ports(), project, doc, body.access_keys)
     return {**out, "warnings": warnings + out["warnings"], "document": doc.model_dump(exclude_none=True)}
 
 
@@ -67,7 +71,7 @@ def plan(org, project):
           200, ConfigIn, tag=TAG)
 def apply(org, project):
     who, body, doc, warnings = _request(org, project)
-    out = applier.apply(ports(), who, org, project, doc, body.allow_delete, source=body.format)
+    out = applier.apply(ports(), who, org, project, doc, body.allow_delete, source=body.format, keys=body.access_keys)
     return {**out, "warnings": warnings + out["warnings"]}
 
 

@@ -26,11 +26,16 @@ ORDER = {("create", "environment"): 0, ("update", "environment"): 1, ("create", 
 
 
 def apply(ports: Ports, actor: Actor, org_id: str, project_id: str, doc: LaunchbayFile,
-          allow_delete: bool = False, source: str = "launchbay") -> dict[str, Any]:
+          allow_delete: bool = False, source: str = "launchbay", keys: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    """`keys`: the values of the variables the document's log drains name in access_key_env (plan)."""
     catalog.get_project(ports, actor, org_id, project_id, "service.write")   # each change checks its own role too
-    planned = plan(ports, project_id, doc)
-    refused = [c for c in planned["changes"] if c["type"] == "resource" and "refused" in c["fields"]]
-    if refused and allow_delete:
+    keys = keys or {}
+    planned = plan(ports, project_id, doc, keys)
+    # a delete refused (deletion protection) matters when deletes are carried out; a create refused
+    # (a log drain without its key) always does
+    refused = [c for c in planned["changes"] if c["type"] == "resource" and "refused" in c["fields"]
+               and (allow_delete or c["action"] != "delete")]
+    if refused:
         raise StateConflict("; ".join(c["fields"]["refused"] for c in refused) + ": nothing was applied",
                             field="resources")
     applied, skipped, started = [], [], []
@@ -39,7 +44,7 @@ def apply(ports: Ports, actor: Actor, org_id: str, project_id: str, doc: Launchb
             if change["action"] == "delete" and not allow_delete:
                 skipped.append(change)
                 continue
-            res = _do(ports, actor, org_id, project_id, change)
+            res = _do(ports, actor, org_id, project_id, change, keys)
             if res is not None:
                 started.append(res)
             applied.append(change)
@@ -53,11 +58,12 @@ def apply(ports: Ports, actor: Actor, org_id: str, project_id: str, doc: Launchb
                                                               "allow_delete to carry them out" if skipped else ""))}
 
 
-def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any],
+        keys: dict[str, str]) -> Optional[dict[str, Any]]:
     """-> a resource whose task is to be queued after the commit."""
     kind, action, env = c["type"], c["action"], c["environment"]
     if kind == "resource":
-        return _resource(ports, actor, org_id, project_id, c)
+        return _resource(ports, actor, org_id, project_id, c, keys)
     if kind == "link":
         _link(ports, actor, org_id, project_id, c)
         return None
@@ -109,16 +115,34 @@ def _whole(key: str, old: Any, new: Any) -> Any:
             **new}
 
 
-def _resource(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _resource(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any],
+              keys: dict[str, str]) -> Optional[dict[str, Any]]:
+    """A log drain's key is the value of the variable the change names (never in the change); the
+    variable's name is kept on the drain, for export."""
+    var = c.get("access_key_env")
     if c["action"] == "create":
-        return resources.create_resource(ports, actor, org_id, project_id,
-                                         {**c["fields"], "name": c["name"], "environment": c["environment"]},
-                                         start=False)
+        body = {k: v for k, v in c["fields"].items() if k != "access_key_env"}
+        if var and keys.get(var):
+            body["access_key"] = keys[var]
+        made = resources.create_resource(ports, actor, org_id, project_id,
+                                         {**body, "name": c["name"], "environment": c["environment"]}, start=False)
+        return _named_key(ports, made, var)
     if c["action"] == "update":
-        return resources.update_resource(ports, actor, org_id, c["id"], {k: v[1] for k, v in c["fields"].items()},
-                                         start=False)
+        body = {k: v[1] for k, v in c["fields"].items() if k != "access_key_env"}
+        if "access_key" in body and var:
+            body["access_key"] = keys[var]
+        changed = resources.update_resource(ports, actor, org_id, c["id"], body, start=False)
+        _named_key(ports, changed, var if "access_key_env" in c["fields"] else None)
+        return changed
     # allow_delete is the explicit confirmation the API asks with ?confirm=<name>
     return resources.delete_resource(ports, actor, org_id, c["id"], c["name"], start=False)
+
+
+def _named_key(ports: Ports, res: dict[str, Any], var: Optional[str]) -> dict[str, Any]:
+    """Keep the name of the variable a drain's key came from (export writes it back)."""
+    if var and res.get("access_key_env") != var:
+        res = ports.store.collection("resources").update(res["id"], {"access_key_env": var}) or res
+    return res
 
 
 def _link(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, Any]) -> None:

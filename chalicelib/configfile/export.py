@@ -9,10 +9,12 @@ import yaml
 from chalicelib.catalog.models import DEFAULTS, WEB_HEALTH
 from chalicelib.configfile.plan import SERVICE_FIELDS, current_state
 from chalicelib.core.context import Ports
+from chalicelib.resources import drains
 from chalicelib.resources.kinds import KINDS, QUEUE_DEFAULTS
 
 HEADER = ("# launchbay.yaml: this project's environments and services (schema: GET /v1/schema/launchbay.json).\n"
-          "# Secret values are never here: set them with `launchbay secrets set`.\n")
+          "# Secret values are never here: set them with `launchbay secrets set`; a log drain's key is read from the\n"
+          "# variable its access_key_env names where `launchbay plan`/`apply` runs.\n")
 
 
 def document(ports: Ports, project_id: str) -> dict[str, Any]:
@@ -96,6 +98,16 @@ def _resource(res: dict[str, Any]) -> dict[str, Any]:
     if kind.queue:
         out["fifo"] = bool(res.get("fifo"))
         out.update({f: res.get(f, default) for f, default in QUEUE_DEFAULTS.items()})
+    if kind.drain:   # never its key: the variable it came from, when a file named one
+        now = {**res, **(res.get("pending") or {})}
+        out["destination"] = now["destination"]
+        url = drains.endpoint_url(now)
+        if url != (drains.DESTINATIONS[now["destination"]].urls or ("",))[0]:
+            out["url"] = url
+        if now.get("services") is not None:
+            out["services"] = list(now["services"])
+        if res.get("access_key_env"):
+            out["access_key_env"] = res["access_key_env"]
     out["deletion_protection"] = bool(res.get("deletion_protection"))
     return out
 

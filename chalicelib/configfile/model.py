@@ -91,6 +91,9 @@ class Link:
     def problem(self, name: str, kind: str, where: str = "") -> Optional[str]:
         """Why the link does not fit its resource's kind (None: it does); `where`: " in production"."""
         k = KINDS[kind]
+        if k.drain:
+            return (f"{name} is a log drain{where}: nothing links it; it takes the logs of every service of its "
+                    f"environment, or of those its services name")
         if k.mounted and self.path is None:
             return (f"{name} is a volume{where}: give the path it is mounted at ({name}: /data, or /data:ro "
                     "read-only), not a variable")
@@ -197,7 +200,7 @@ class ServiceSpec(_ServiceFields):
 class ResourceSpec(BaseModel):
     """A managed resource (the resources API's fields); left-out settings take the kind's defaults."""
     model_config = _STRICT
-    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue"]
+    kind: Literal["postgres", "mysql", "redis", "bucket", "volume", "queue", "log_drain"]
     size: Optional[str] = Field(None, description="instance class or node type (default the smallest)")
     version: Optional[str] = Field(None, description="engine version (default the kind's current one)")
     storage_gb: Optional[int] = Field(None, ge=STORAGE_GB[0], le=STORAGE_GB[1], description="databases: default 20")
@@ -214,6 +217,21 @@ class ResourceSpec(BaseModel):
     max_receives: Optional[int] = Field(None, ge=MAX_RECEIVES[0], le=MAX_RECEIVES[1], description=(
         "queues: a message received this many times without being deleted moves to the dead-letter queue "
         f"(default {QUEUE_DEFAULTS['max_receives']})"))
+    destination: Optional[Literal["datadog", "newrelic", "http"]] = Field(None, description=(
+        "log drains (required): where the logs of the environment's services go: Datadog, New Relic, or any HTTPS "
+        "receiver that takes Amazon Data Firehose's HTTP endpoint deliveries (http); fixed when the drain is made"))
+    url: Optional[str] = Field(None, max_length=1000, description=(
+        "log drains: the receiver's HTTPS URL (required for http; Datadog and New Relic default to their US "
+        "intake: give the EU or another site's here)"))
+    services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        None, max_length=100, description="log drains: the names of the services whose logs it takes; left out: "
+                                          "every service of the environment, those added later too")
+    access_key_env: Optional[str] = Field(None, pattern=SECRET_NAME, description=(
+        "log drains: the name of the environment variable holding the Datadog API key, New Relic license key or "
+        "the receiver's access key, read by `launchbay plan`/`apply` on your machine and sent with the request; "
+        "the key itself is never in this file, kept encrypted, never shown. Left out, or the variable unset: an "
+        "existing drain keeps its key (set it with `launchbay resources update NAME --access-key-stdin`); a "
+        "Datadog or New Relic drain cannot be made without one"))
 
 
 class EnvironmentSpec(BaseModel):
@@ -252,7 +270,8 @@ class EnvironmentSpec(BaseModel):
 
         return None if v is None else allowed_networks(v)
     resources: dict[str, ResourceSpec] = Field(default_factory=dict, description=(
-        "managed databases, caches, buckets, volumes and queues by name (lower-case letters, digits, hyphens)"))
+        "managed databases, caches, buckets, volumes, queues and log drains by name (lower-case letters, digits, "
+        "hyphens)"))
     services: dict[ServiceName, ServiceSpec] = Field(default_factory=dict)
 
     @field_validator("resources")

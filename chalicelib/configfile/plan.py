@@ -17,6 +17,7 @@ from chalicelib.configfile.model import EnvironmentSpec, LaunchbayFile, Link, Re
 from chalicelib.core.context import Ports
 from chalicelib.core.errors import BadRequest, Invalid
 from chalicelib.cost.plans import project_change
+from chalicelib.resources import drains
 from chalicelib.resources.kinds import KINDS, PRODUCTION_NAMES, QUEUE_DEFAULTS
 from chalicelib.resources.models import QUEUE_FIELDS, problems
 from chalicelib.store.port import iter_all
@@ -27,8 +28,11 @@ SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command
                   "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
+DRAIN_FIELDS = ("destination", "url", "services")   # a log drain's key is never in a document: access_key_env
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
-                   *QUEUE_FIELDS)
+                   *QUEUE_FIELDS, *DRAIN_FIELDS)
+# the variable a drain's key is usually in, for the words of a refusal
+KEY_VARIABLES = {"datadog": "DD_API_KEY", "newrelic": "NEW_RELIC_LICENSE_KEY", "http": "LOG_DRAIN_KEY"}
 # resources.update_resource; a queue's FIFO order, like a database's version, is fixed when it is made
 RESIZABLE = ("size", "storage_gb", "backup_retention_days", "deletion_protection", *QUEUE_DEFAULTS)
 
@@ -49,21 +53,31 @@ def desired_service(spec: ServiceSpec, name: str, env_suffix: Optional[str]) -> 
 def desired_resource(spec: ResourceSpec, env_name: str) -> dict[str, Any]:
     """The resource as resources.service.create_resource would record it (defaults filled in)."""
     kind = KINDS[spec.kind]
-    out = {"kind": spec.kind, "size": spec.size or kind.default_size, "version": spec.version or kind.default_version,
+    out: dict[str, Any] = {"kind": spec.kind, "size": spec.size or kind.default_size, "version": spec.version or kind.default_version,
            "storage_gb": (spec.storage_gb or 20) if kind.storage else None,
            "backup_retention_days": None if not kind.backups else (
                7 if spec.backup_retention_days is None else spec.backup_retention_days),
-           "deletion_protection": env_name in PRODUCTION_NAMES if spec.deletion_protection is None
+           "deletion_protection": env_name in PRODUCTION_NAMES and kind.holds_data if spec.deletion_protection is None
            else spec.deletion_protection}
+    if kind.drain:   # the URL it sends to, the destination's default when not given
+        dest = drains.DESTINATIONS.get(spec.destination or "")
+        out.update(destination=spec.destination, services=spec.services,
+                   url=spec.url or (dest.urls[0] if dest and dest.urls else None))
     if kind.queue:
         out["fifo"] = bool(spec.fifo)
         out.update({f: default if getattr(spec, f) is None else getattr(spec, f) for f, default in QUEUE_DEFAULTS.items()})
     return out
 
 
-def _check_resource(spec: ResourceSpec, key: str) -> None:
+def _check_resource(spec: ResourceSpec, key: str, local: bool) -> None:
     found = problems(spec.kind, spec.size, spec.version, spec.storage_gb, spec.backup_retention_days,
                      {f: getattr(spec, f) for f in QUEUE_FIELDS})
+    drain = KINDS[spec.kind].drain
+    # the key is not in the document: whether it is there is the plan's question (_drain_key)
+    found += drains.problems({"destination": spec.destination, "url": spec.url, "services": spec.services,
+                              "access_key": "(checked apart)" if drain else None}, drain, local, creating=True)
+    if spec.access_key_env and not drain:
+        found.append(("access_key_env", "only a log drain has access_key_env"))
     if found:
         raise Invalid("; ".join(f"launchbay.yaml: {key}.{f}: {m}" for f, m in found), field=f"{key}.{found[0][0]}",
                       fields=[{"field": f"{key}.{f}", "message": m} for f, m in found])
@@ -163,8 +177,13 @@ def placement(ports: Ports, org_id: str, env_name: str, spec: EnvironmentSpec,
     return {"aws_account_id": conn_id, "region": region}
 
 
-def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
+def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    """`keys`: the values of the environment variables the document's log drains name in
+    access_key_env, as the caller's machine has them (the CLI reads them); never part of the answer."""
+    from chalicelib.resources.service import local_mode
+
     state = current_state(ports, project_id)
+    local = local_mode(ports)
     project = ports.store.collection("projects").get(project_id) or {}
     changes: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
@@ -202,7 +221,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile) -> dict[str, Any]:
         for secret in sorted((have or {}).get("secrets", set()) - set(env_spec.secrets)):
             changes.append({"action": "delete", "type": "secret", "name": secret, "environment": env_name,
                             "fields": {"scope": "environment"}})
-        _plan_resources(env_name, env_spec, have, changes, warnings)
+        _plan_resources(ports, env_name, env_spec, have, changes, warnings, keys or {}, local)
         # a resource's kind as it will be: the environment's (it cannot change in place), else the file's
         kinds = {**{n: r.kind for n, r in env_spec.resources.items()},
                  **{n: r["kind"] for n, r in (have or {}).get("resources", {}).items()}}
@@ -297,39 +316,92 @@ def _plan_promotions(doc: LaunchbayFile, state: dict[str, dict[str, Any]]) -> li
     return sorted(changes, key=lambda c: c["fields"]["promote_to"][1] is not None)
 
 
-def _plan_resources(env_name: str, env_spec: EnvironmentSpec, have: Optional[dict[str, Any]],
-                    changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
+def _plan_resources(ports: Ports, env_name: str, env_spec: EnvironmentSpec, have: Optional[dict[str, Any]],
+                    changes: list[dict[str, Any]], warnings: list[dict[str, Any]], keys: dict[str, str],
+                    local: bool) -> None:
     current = (have or {}).get("resources", {})
+    services = set(env_spec.services) | set((have or {}).get("services", {}))
     for name, spec in env_spec.resources.items():
         key = f"environments.{env_name}.resources.{name}"
-        _check_resource(spec, key)
+        _check_resource(spec, key, local)
         wanted = desired_resource(spec, env_name)
         res = current.get(name)
+        if KINDS[spec.kind].drain:
+            for svc in [s for s in spec.services or [] if s not in services]:
+                warnings.append({"file": "launchbay.yaml", "key": f"{key}.services",
+                                 "message": f"log drain {name} takes the logs of {svc}, not a service of {env_name}: "
+                                            "it takes them once a service of that name is deployed there"})
         if res is None:
-            changes.append({"action": "create", "type": "resource", "name": name, "environment": env_name,
-                            "fields": {k: v for k, v in wanted.items() if v is not None}})
+            change = {"action": "create", "type": "resource", "name": name, "environment": env_name,
+                      "fields": {k: v for k, v in wanted.items() if v is not None}}
+            if KINDS[spec.kind].drain:
+                _drain_key(spec, None, keys, change, key)
+            changes.append(change)
             continue
         now = {**res, **(res.get("pending") or {})}   # a resize under way counts as done
-        fields = _diff({k: now.get(k) for k in RESOURCE_FIELDS}, wanted, RESOURCE_FIELDS)
+        was = {k: now.get(k) for k in RESOURCE_FIELDS}
+        if KINDS[res["kind"]].drain:
+            was["url"] = drains.endpoint_url(now)
+        fields = _diff(was, wanted, RESOURCE_FIELDS)
         if "kind" in fields:   # it stays what it is: a queue's settings are no other kind's, nor the reverse
-            fields = {k: v for k, v in fields.items() if k not in QUEUE_FIELDS}
-        for fixed in ("kind", "version", "fifo"):
+            fields = {k: v for k, v in fields.items() if k not in QUEUE_FIELDS + DRAIN_FIELDS}
+        for fixed in ("kind", "version", "fifo", "destination"):
             if fixed in fields:
                 old, new = fields.pop(fixed)
                 what = "its FIFO order" if fixed == "fifo" else fixed
+                then = ("create another drain, then delete this one" if fixed == "destination" else
+                        "create a new resource and move the data")
                 warnings.append({"file": "launchbay.yaml", "key": f"{key}.{fixed}",
-                                 "message": f"resource {name} cannot change {what} in place ({old} -> {new}): "
-                                            "create a new resource and move the data"})
+                                 "message": f"resource {name} cannot change {what} in place ({old} -> {new}): {then}"})
+        change = {"action": "update", "type": "resource", "name": name, "environment": env_name,
+                  "fields": fields, "id": res["id"]}
+        if KINDS[res["kind"]].drain and spec.kind == res["kind"]:
+            _drain_key(spec, now, keys, change, key, ports)
         if "storage_gb" in fields and (fields["storage_gb"][1] or 0) < (fields["storage_gb"][0] or 0):
             warnings.append({"file": "launchbay.yaml", "key": f"{key}.storage_gb",
                              "message": f"resource {name}: storage can only grow (now {res['storage_gb']} GB)"})
             fields.pop("storage_gb")
         if fields:
-            changes.append({"action": "update", "type": "resource", "name": name, "environment": env_name,
-                            "fields": fields, "id": res["id"]})
+            changes.append(change)
     for name, res in sorted(current.items()):
         if name not in env_spec.resources:
             changes.append(resource_delete(res))
+
+
+def _drain_key(spec: ResourceSpec, now: Optional[dict[str, Any]], keys: dict[str, str], change: dict[str, Any],
+               key: str, ports: Optional[Ports] = None) -> None:
+    """A drain's key, from the variable its access_key_env names (`keys`: as the caller's machine
+    has them). A new drain takes it, or, when its destination needs one (or the file names a
+    variable that is not set), the change is refused in words. An existing drain changes key only
+    when the variable is set to another value (compared here, never shown); otherwise it keeps its
+    own. The change says the variable's name ("access_key_env"), never the value."""
+    from chalicelib.core import security
+
+    dest = drains.DESTINATIONS[spec.destination or "http"]
+    var = spec.access_key_env
+    value = keys.get(var) if var else None
+    if var:
+        change["access_key_env"] = var
+    if now is None:
+        if var:
+            change["fields"]["access_key_env"] = var
+        if value:
+            return
+        if var:
+            change["fields"]["refused"] = (f"{key}.access_key_env: {var} is not set where `launchbay plan`/`apply` runs: "
+                                 f"export it with your {dest.key_title}, then plan again")
+        elif dest.key_required:
+            change["fields"]["refused"] = (f"{key}: a {dest.title} drain needs your {dest.key_title}: name the environment "
+                                 f"variable holding it (access_key_env: {KEY_VARIABLES[dest.name]}) and export it "
+                                 "where `launchbay apply` runs; the key itself is never written in launchbay.yaml")
+        return
+    if not value:
+        return   # the file says nothing the machine can read: the drain keeps its key
+    stored = security.decrypt(ports.settings.fernet_key(), now["access_key"]) if ports and now.get("access_key") else None
+    if value != stored:
+        change["fields"]["access_key"] = ["(set)" if now.get("access_key") else None, f"(the value of {var})"]
+    if var != now.get("access_key_env"):
+        change["fields"]["access_key_env"] = [now.get("access_key_env"), var]
 
 
 def _plan_links(env_name: str, svc_name: str, spec: ServiceSpec, have: dict[str, str],

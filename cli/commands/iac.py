@@ -1,6 +1,7 @@
 """plan, apply, export, import: the project as code (launchbay.yaml, or Copilot/Compose/Heroku files)."""
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -109,6 +110,44 @@ def files_from(args: Optional[list[Path]], fmt: str) -> dict[str, str]:
 
 # --- plan / apply -------------------------------------------------------------------
 
+def _key_names(document: Any) -> list[str]:
+    """The environment variables a document's log drains read their key from (access_key_env)."""
+    names: list[str] = []
+    envs = document.get("environments") if isinstance(document, dict) else None
+    for env in (envs or {}).values() if isinstance(envs, dict) else []:
+        resources = env.get("resources") if isinstance(env, dict) else None
+        for res in (resources or {}).values() if isinstance(resources, dict) else []:
+            var = res.get("access_key_env") if isinstance(res, dict) else None
+            if isinstance(var, str) and var not in names:
+                names.append(var)
+    return names
+
+
+def _with_keys(body: dict[str, Any], names: list[str]) -> bool:
+    """Add to the request the values this machine has of those variables (a drain's key goes with
+    the request, never in the file, never on the command line) -> whether any was added."""
+    keys = body.setdefault("access_keys", {})
+    added = {n: os.environ[n] for n in names if os.environ.get(n) and n not in keys}
+    keys.update(added)
+    if not keys:
+        body.pop("access_keys")
+    return bool(added)
+
+
+def _plan(s: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /plan, with the keys the document's log drains name. A launchbay.yaml is read here for
+    their names; an import's are known once converted: planned again when this machine has them."""
+    if body["format"] == "launchbay":
+        for text in body["files"].values():
+            try:
+                _with_keys(body, _key_names(yaml.safe_load(text)))
+            except yaml.YAMLError:
+                pass   # the API says where
+    got = s.client.post(s.project_path("/plan"), body)
+    if _with_keys(body, _key_names(got.get("document"))):
+        got = s.client.post(s.project_path("/plan"), body)
+    return got
+
 def _show_plan(s: Session, plan: dict[str, Any]) -> None:
     for line in plan_lines(plan.get("changes") or [], plan.get("warnings") or []) + cost_lines(plan.get("cost")):
         s.out.line(line)
@@ -125,8 +164,8 @@ def _confirmed() -> bool:
 def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes: bool) -> None:
     if s.out.json and not yes:
         raise CliError("--json cannot ask for confirmation: add --yes")
-    body = {"format": fmt, "files": files}
-    plan = s.client.post(s.project_path("/plan"), body)
+    body: dict[str, Any] = {"format": fmt, "files": files}
+    plan = _plan(s, body)
     changes = plan.get("changes") or []
     if not s.out.json:
         _show_plan(s, plan)
@@ -161,9 +200,12 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What the file
   launchbay plan copilot/ --format copilot --json""")
 def plan(files: Files = None, format: FormatOpt = Format.launchbay, org: Org = None, project: Project = None,
          json: Json = False) -> None:
-    """Show what applying the files would change, per environment: + create, ~ change (field by field), - delete."""
+    """Show what applying the files would change, per environment: + create, ~ change (field by field), - delete.
+
+    A log drain's key is read from the environment variable its access_key_env names, here, and sent
+    with the request (never written in the file)."""
     s = Session(json, org=org, project=project)
-    got = s.client.post(s.project_path("/plan"), {"format": format.value, "files": files_from(files, format.value)})
+    got = _plan(s, {"format": format.value, "files": files_from(files, format.value)})
     s.out.result(got, lambda: _show_plan(s, got))
 
 

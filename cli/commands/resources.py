@@ -1,7 +1,9 @@
-"""resources: managed databases, caches, buckets, volumes and queues of the project's environments, and links."""
+"""resources: managed databases, caches, buckets, volumes, queues and log drains of the project's environments,
+and links."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 import time
@@ -12,7 +14,7 @@ import typer
 from cli.app import Env, Json, Org, Project, app
 from cli.client import ApiError, segment
 from cli.commands.polling import poll_until
-from cli.commands.prompts import line_input
+from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick, production_first
 
 # the API's limits (chalicelib/resources/kinds.py), checked by typer before anything is sent
@@ -20,7 +22,11 @@ VISIBILITY_SECONDS = (0, 43200)
 RETENTION_DAYS = (1, 14)
 MAX_RECEIVES = (1, 1000)
 
-KINDS = ("postgres", "mysql", "redis", "bucket", "volume", "queue")
+KINDS = ("postgres", "mysql", "redis", "bucket", "volume", "queue", "log-drain")
+# the command line spells a kind with a hyphen where the API has an underscore
+API_KIND = {"log-drain": "log_drain", "log_drain": "log_drain"}
+DESTINATIONS = {"datadog": ("Datadog", "Datadog API key"), "newrelic": ("New Relic", "New Relic license key"),
+                "http": ("HTTPS endpoint", "access key")}
 # what a kind has none of, in words: said before asking the API (option -> why)
 NOT_OFFERED = {
     "volume": {"--size": "a volume has no size: EFS grows and shrinks with its files (you pay for what it holds)",
@@ -35,7 +41,14 @@ NOT_OFFERED = {
               "--version": "a queue has no engine version",
               "--storage-gb": "a queue has no allocated storage: SQS holds what is sent to it",
               "--backups": "a queue has no backups: its messages are kept --retention-days"},
+    "log-drain": {"--size": "a log drain has no size: Firehose scales with the logs it takes",
+                  "--version": "a log drain has no engine version",
+                  "--storage-gb": "a log drain has no allocated storage: the logs stay in CloudWatch Logs",
+                  "--backups": "a log drain has no backups: it holds no data (what failed to deliver is kept in "
+                               "its bucket)"},
 }
+# a drain's settings: option -> the API's field (only a log drain has them)
+DRAIN_OPTIONS = {"--destination": "destination", "--url": "url", "--service": "services"}
 # a queue's settings: option -> the API's field (only a queue has them)
 QUEUE_OPTIONS = {"--fifo": "fifo", "--visibility-timeout": "visibility_timeout_seconds",
                  "--retention-days": "retention_days", "--max-receives": "max_receives"}
@@ -47,6 +60,9 @@ FIELDS = ["id", "name", "kind", "environment", "restored_from", "status", "reaso
           "where.account", "where.region", "created", "updated"]
 VOLUME_FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "file_system", "backups",
                  "deletion_protection", "variable", "where.account", "where.region", "created", "updated"]
+DRAIN_SHOW = ["id", "name", "kind", "environment", "status", "reason", "last_error", "destination", "url",
+              "access_key", "services", "taking_now", "failed_deliveries_bucket", "deletion_protection",
+              "where.account", "where.region", "created", "updated"]
 QUEUE_SHOW = ["id", "name", "kind", "environment", "status", "reason", "last_error", "url", "order",
               "visibility_timeout", "retention", "dead_letters", "dead_letter_queue", "deletion_protection", "variable",
               "where.account", "where.region", "created", "updated"]
@@ -81,8 +97,26 @@ MaxReceives = Annotated[Optional[int], typer.Option(
     help="Queues: a message received this many times without being deleted moves to the dead-letter queue "
          "(1-1000, default 5).")]
 
+Destination = Annotated[Optional[str], typer.Option(
+    "--destination", metavar="datadog|newrelic|http",
+    help="Log drains: where the services' logs go: datadog, newrelic, or http (any HTTPS receiver that takes "
+         "Amazon Data Firehose's HTTP endpoint deliveries).")]
+Url = Annotated[Optional[str], typer.Option("--url", help="Log drains: the receiver's HTTPS URL (required for http; "
+                                                          "Datadog and New Relic default to their US intake: give "
+                                                          "the EU or another site's here).")]
+DrainServices = Annotated[Optional[list[str]], typer.Option(
+    "--service", "-s", metavar="SERVICE", help="Log drains: a service whose logs it takes (repeat for more); "
+                                               "without it: every service of the environment, later ones too.")]
+KeyStdin = Annotated[bool, typer.Option("--access-key-stdin", help="Log drains: read the Datadog API key, New Relic "
+                                                                   "license key or receiver's access key from stdin "
+                                                                   "(asked without echo on a terminal).")]
+KeyEnv = Annotated[Optional[str], typer.Option("--access-key-env", metavar="VAR", help="Log drains: read the key from "
+                                                                                      "this environment variable "
+                                                                                      "(e.g. DD_API_KEY).")]
+
 resources_app = typer.Typer(help="Managed resources of the project: PostgreSQL and MySQL (RDS), Redis "
-                                 "(ElastiCache), S3 buckets, volumes (EFS), queues (SQS, with a dead-letter queue); "
+                                 "(ElastiCache), S3 buckets, volumes (EFS), queues (SQS, with a dead-letter queue), "
+                                 "log drains (the services' logs to Datadog, New Relic or an HTTPS endpoint); "
                                  "linked services get their connection as a secret, the volume mounted at a path, "
                                  "or the queue's URL.")
 app.add_typer(resources_app, name="resources")
@@ -151,9 +185,64 @@ def resources_list(org: Org = None, project: Project = None, env: Env = None, js
     s = Session(json, org=org, project=project, env=env)
     items = _list(s, s.env_ref())
     # a queue has no size: its row says standard or FIFO there (`show` gives its timings and URLs)
-    rows = [{**r, "size": "fifo" if r.get("fifo") else "standard"} if r.get("kind") == "queue" else r for r in items]
+    rows = [_row(r) for r in items]
     s.out.result({"items": items}, lambda: s.out.table(rows, COLUMNS, "no resources: `launchbay resources create "
                                                                        "NAME --kind postgres`"))
+
+
+def _row(res: dict[str, Any]) -> dict[str, Any]:
+    """A resource as `list` shows it: a queue says standard or FIFO in the SIZE column, a log drain
+    its destination there and, as VARIABLE (it gives none), the services whose logs it takes."""
+    if res.get("kind") == "queue":
+        return {**res, "size": "fifo" if res.get("fifo") else "standard"}
+    if res.get("kind") == "log_drain":
+        return {**res, "kind": "log-drain", "size": res.get("destination"), "variable": "logs of " + _services_words(res)}
+    return res
+
+
+def _services_words(res: dict[str, Any]) -> str:
+    services = res.get("services")
+    if services is None:
+        return "every service"
+    return ", ".join(services) if services else "no service"
+
+
+def _api_kind(kind: str) -> str:
+    return API_KIND.get(kind, kind)
+
+
+def _shown_kind(kind: Optional[str]) -> str:
+    """log_drain -> log-drain, as the command line spells it."""
+    return {v: k for k, v in API_KIND.items() if "-" in k}.get(kind or "", kind or "")
+
+
+def _access_key(stdin: bool, env_var: Optional[str], title: str, required: bool, drain: str) -> Optional[str]:
+    """A drain's key, never from an argument (`ps` and the shell's history would show it): from stdin
+    (--access-key-stdin; asked without echo on a terminal), from the environment variable named by
+    --access-key-env, else asked without echo on a terminal when the destination needs one."""
+    if stdin and env_var:
+        raise typer.BadParameter("give the key one way: --access-key-stdin or --access-key-env",
+                                 param_hint="--access-key-env")
+    if env_var:
+        value = os.environ.get(env_var)
+        if not value:
+            raise typer.BadParameter(f"{env_var} is not set in this shell's environment (or is empty): export it "
+                                     f"with your {title} first", param_hint="--access-key-env")
+        return value
+    if stdin or (required and sys.stdin is not None and sys.stdin.isatty()):
+        return secret_input(f"{title[0].upper()}{title[1:]}: ")
+    if required:
+        raise typer.BadParameter(f"{drain} needs your {title}: pipe it in (--access-key-stdin) or name the "
+                                 "environment variable holding it (--access-key-env VAR); never as an argument",
+                                 param_hint="--access-key-stdin")
+    return None
+
+
+def _drain_settings(kind: str, name: str, given: dict[str, Any]) -> None:
+    """The drain options given are refused, naming the first, for another kind."""
+    named = [opt for opt, value in given.items() if value not in (None, False, [])]
+    if named and kind != "log-drain":
+        raise typer.BadParameter(f"only a log drain has {', '.join(named)}; {name} is a {kind}", param_hint=named[0])
 
 
 @resources_app.command("create", epilog="""[bold]Examples[/bold]
@@ -170,12 +259,19 @@ def resources_list(org: Org = None, project: Project = None, env: Env = None, js
 
   launchbay resources create jobs --kind queue --visibility-timeout 120 --max-receives 5   [dim]# SQS and its dead-letter queue[/dim]
 
-  launchbay resources create orders --kind queue --fifo --retention-days 7""")
+  launchbay resources create orders --kind queue --fifo --retention-days 7
+
+  launchbay resources create logs --kind log-drain --destination datadog --access-key-env DD_API_KEY
+
+  printf '%s' "$NEW_RELIC_LICENSE_KEY" | launchbay resources create logs --kind log-drain --destination newrelic --access-key-stdin -s web -s worker
+
+  launchbay resources create logs --kind log-drain --destination http --url https://logs.example.com/firehose""")
 def resources_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens; unique in the environment.")],
     kind: Annotated[str, typer.Option("--kind", help="postgres, mysql, redis, bucket, volume (EFS: files that "
-                                                     "outlive the tasks, shared by the services that link it) or "
-                                                     "queue (SQS, with a dead-letter queue).")],
+                                                     "outlive the tasks, shared by the services that link it), "
+                                                     "queue (SQS, with a dead-letter queue) or log-drain (the "
+                                                     "services' logs to Datadog, New Relic or an HTTPS endpoint).")],
     size: Size = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Engine version (postgres 17/16/15/14, mysql "
                                                                      "8.4/8.0, redis 7.1/6.2).")] = None,
@@ -183,14 +279,20 @@ def resources_create(
     fifo: Annotated[bool, typer.Option("--fifo", help="Queues: first in, first out, each message delivered once "
                                                       "(senders give a MessageGroupId); fixed once made.")] = False,
     visibility_timeout: VisibilityTimeout = None, retention_days: RetentionDays = None, max_receives: MaxReceives = None,
+    destination: Destination = None, url: Url = None, service: DrainServices = None, access_key_stdin: KeyStdin = False,
+    access_key_env: KeyEnv = None,
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a resource in an environment (default production); it is ready once available. A volume,
-    a bucket or a queue takes no --size, --version, --storage-gb or --backups; only a queue takes
-    --fifo, --visibility-timeout, --retention-days and --max-receives."""
+    a bucket, a queue or a log drain takes no --size, --version, --storage-gb or --backups; only a
+    queue takes --fifo, --visibility-timeout, --retention-days and --max-receives; only a log drain
+    --destination, --url, --service and its key (--access-key-stdin or --access-key-env, or asked
+    without echo on a terminal: never an argument)."""
+    kind = "log-drain" if kind == "log_drain" else kind
     if kind not in KINDS:
-        raise typer.BadParameter("must be postgres, mysql, redis, bucket, volume or queue", param_hint="--kind")
+        raise typer.BadParameter("must be postgres, mysql, redis, bucket, volume, queue or log-drain",
+                                 param_hint="--kind")
     given = {"--size": size, "--version": version, "--storage-gb": storage_gb, "--backups": backups}
     refused = [(opt, why) for opt, why in NOT_OFFERED.get(kind, {}).items() if given[opt] is not None]
     if refused:
@@ -198,20 +300,46 @@ def resources_create(
                                  param_hint=refused[0][0])
     queue = _queue_settings(kind, name, {"--fifo": fifo or None, "--visibility-timeout": visibility_timeout,
                                          "--retention-days": retention_days, "--max-receives": max_receives})
+    _drain_settings(kind, name, {"--destination": destination, "--url": url, "--service": service,
+                                 "--access-key-stdin": access_key_stdin, "--access-key-env": access_key_env})
+    drain: dict[str, Any] = {}
+    if kind == "log-drain":
+        drain = _new_drain(name, destination, url, service, access_key_stdin, access_key_env)
     s = Session(json, org=org, project=project, env=env)
-    body: dict[str, Any] = {"name": name, "kind": kind, "environment": s.env_ref() or "production"}
+    body: dict[str, Any] = {"name": name, "kind": _api_kind(kind), "environment": s.env_ref() or "production"}
     optional = {"size": size, "version": version, "storage_gb": storage_gb, "backup_retention_days": backups,
-                "deletion_protection": protect, **queue}
+                "deletion_protection": protect, **queue, **drain}
     body.update({k: v for k, v in optional.items() if v is not None})
     res = s.client.post(s.project_path("/resources"), body)
     if wait:
         s.out.note(f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']})")
-        _settled(s, _wait(s, res, timeout, interval), f"link it: {_link_hint(res)}")
+        _settled(s, _wait(s, res, timeout, interval), _next_step(res))
         return
     s.out.result(res, lambda: s.out.line(
         f"Creating {kind} {res['name']} in {res.get('environment')} ({res['id']}): {res.get('status')}"
         + (", deletion protection on" if res.get("deletion_protection") else "")
         + f". Watch it: launchbay resources show {res['name']}"))
+
+
+def _new_drain(name: str, destination: Optional[str], url: Optional[str], services: Optional[list[str]],
+               key_stdin: bool, key_env: Optional[str]) -> dict[str, Any]:
+    """A new drain's fields, its key read (never from an argument); refused in words before the API is asked."""
+    if destination not in DESTINATIONS:
+        raise typer.BadParameter("a log drain sends to datadog, newrelic or http (any HTTPS receiver that takes "
+                                 "Amazon Data Firehose's deliveries): give --destination"
+                                 + (f" ({destination!r} is none of them)" if destination else ""),
+                                 param_hint="--destination")
+    title, key_title = DESTINATIONS[destination]
+    if destination == "http" and not url:
+        raise typer.BadParameter("an http drain needs the URL of its receiver (https://...)", param_hint="--url")
+    key = _access_key(key_stdin, key_env, key_title, destination != "http", f"a {title} drain")
+    return {"destination": destination, "url": url, "services": services or None, "access_key": key}
+
+
+def _next_step(res: dict[str, Any]) -> str:
+    if res.get("kind") == "log_drain":
+        return f"check it takes the lines: launchbay resources test-line {res['name']}"
+    return f"link it: {_link_hint(res)}"
 
 
 def _queue_settings(kind: str, name: str, given: dict[str, Any]) -> dict[str, Any]:
@@ -256,20 +384,52 @@ def _queue_view(res: dict[str, Any]) -> dict[str, Any]:
             "variable": f"{res.get('variable')} (holds the queue's URL)"}
 
 
+def _drain_view(res: dict[str, Any]) -> dict[str, Any]:
+    """A log drain in words, for `show`."""
+    title, key_title = DESTINATIONS.get(res.get("destination") or "", (res.get("destination"), "access key"))
+    taking = res.get("taking") or []
+    env = res.get("environment")
+    services = ("every service of " + f"{env} (those deployed later too)" if res.get("services") is None
+                else _services_words(res))
+    if taking:
+        now = ", ".join(taking)
+    elif res.get("status") in ("available", "modifying"):
+        now = "none yet (a service is taken once deployed)"
+    else:
+        now = f"none yet ({res.get('status')})"
+    bucket = res.get("failed_deliveries_bucket")
+    return {**res, "kind": "log-drain", "destination": f"{title} ({res.get('destination')})",
+            "access_key": f"set (your {key_title}; never shown)" if res.get("access_key_set") else "not set",
+            "services": services, "taking_now": now,
+            "failed_deliveries_bucket": (f"{bucket} (lines still refused after an hour of retries, kept 14 days)"
+                                         if bucket else "(once available)")}
+
+
 @resources_app.command("show", epilog="""[bold]Examples[/bold]
 
   launchbay resources show db --env production --json
 
   launchbay resources show uploads       [dim]# a volume: its file system, backups, the variable it gives[/dim]
 
-  launchbay resources show jobs          [dim]# a queue: its URL, order, timings and dead-letter queue[/dim]""")
+  launchbay resources show jobs          [dim]# a queue: its URL, order, timings and dead-letter queue[/dim]
+
+  launchbay resources show logs          [dim]# a log drain: where it sends, which services, whether its key is set[/dim]""")
 def resources_show(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
                    json: Json = False) -> None:
     """Show a resource: status, size, endpoint, where it lives (never its credentials), what a
     restored database was restored from; for a volume its file system and backups, and how to
-    mount it; for a queue its URL, settings and dead-letter queue."""
+    mount it; for a queue its URL, settings and dead-letter queue; for a log drain its destination,
+    URL, whether its key is set (never the key), the services it takes and takes now, and the
+    bucket keeping what failed to deliver."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
+    if res.get("kind") == "log_drain":
+        def drain() -> None:
+            s.out.fields(_drain_view(res), DRAIN_SHOW)
+            s.out.note(f"Send a test line: launchbay resources test-line {res['name']}; change what it takes: "
+                       f"launchbay resources update {res['name']} --service SERVICE (or --all-services)", style="dim")
+        s.out.result(res, drain)
+        return
     if res.get("kind") == "queue":
         def queue() -> None:
             s.out.fields(_queue_view(res), QUEUE_SHOW)
@@ -315,44 +475,90 @@ def resources_resize(
 
   launchbay resources update jobs --retention-days 14
 
-  launchbay resources update db --size db.t4g.small --backups 14     [dim]# as resize[/dim]""")
+  launchbay resources update db --size db.t4g.small --backups 14     [dim]# as resize[/dim]
+
+  launchbay resources update logs --service web --service worker --wait     [dim]# a log drain: only these[/dim]
+
+  launchbay resources update logs --all-services     [dim]# every service of its environment again[/dim]
+
+  launchbay resources update logs --url https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input --access-key-env DD_API_KEY""")
 def resources_update(
     resource: Resource, size: Size = None, storage_gb: StorageGb = None, backups: Backups = None,
     protect: Protect = None, visibility_timeout: VisibilityTimeout = None, retention_days: RetentionDays = None,
     max_receives: MaxReceives = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Log drains: a new receiver URL.")] = None,
+    service: DrainServices = None,
+    all_services: Annotated[bool, typer.Option("--all-services", help="Log drains: take every service of the "
+                                                                      "environment again (later ones too).")] = False,
+    access_key_stdin: KeyStdin = False, access_key_env: KeyEnv = None,
     fifo: Annotated[Optional[bool], typer.Option("--fifo/--no-fifo", hidden=True)] = None,
+    destination: Annotated[Optional[str], typer.Option("--destination", hidden=True)] = None,
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Change a resource: a queue's --visibility-timeout, --retention-days and --max-receives, a
-    database's or cache's size, storage and backups, any resource's deletion protection. A queue's
-    FIFO order, like an engine's version, stays as made."""
+    database's or cache's size, storage and backups, a log drain's --url, key and services, any
+    resource's deletion protection. A queue's FIFO order, like an engine's version or a drain's
+    destination, stays as made."""
     if fifo is not None:
         raise typer.BadParameter("a queue's order is fixed when it is made: create a new queue (--kind queue"
                                  f"{' --fifo' if fifo else ''}) and move the senders and workers to it",
                                  param_hint="--fifo")
+    if destination is not None:
+        raise typer.BadParameter("a log drain's destination is fixed when it is made: create another drain "
+                                 f"(--kind log-drain --destination {destination}), then delete this one",
+                                 param_hint="--destination")
+    if service and all_services:
+        raise typer.BadParameter("--service names the services it takes, --all-services takes every one: give one "
+                                 "of them", param_hint="--all-services")
+    drain = {"--url": url, "--service": service or None, "--all-services": all_services or None,
+             "--access-key-stdin": access_key_stdin or None, "--access-key-env": access_key_env}
     _change(resource, {"--size": size, "--storage-gb": storage_gb, "--backups": backups}, protect,
             {"--visibility-timeout": visibility_timeout, "--retention-days": retention_days,
-             "--max-receives": max_receives}, wait, timeout, interval, org, project, env, json)
+             "--max-receives": max_receives}, wait, timeout, interval, org, project, env, json, drain)
+
+
+def _drain_change(res: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The drain options given as the API's fields (`services: null`: every service again), the key
+    read once the drain is known; refused for another kind."""
+    named = {opt: v for opt, v in given.items() if v is not None}
+    if not named:
+        return {}
+    kind = _shown_kind(res.get("kind"))
+    _drain_settings(kind, res["name"], named)
+    body: dict[str, Any] = {}
+    if given.get("--url"):
+        body["url"] = given["--url"]
+    if given.get("--service"):
+        body["services"] = list(given["--service"])
+    if given.get("--all-services"):
+        body["services"] = None
+    if given.get("--access-key-stdin") or given.get("--access-key-env"):
+        title = DESTINATIONS.get(res.get("destination") or "", ("", "access key"))[1]
+        body["access_key"] = _access_key(bool(given.get("--access-key-stdin")), given.get("--access-key-env"), title,
+                                         False, res["name"])
+    return body
 
 
 def _change(resource: str, sizing: dict[str, Any], protect: Optional[bool], queue: dict[str, Any], wait: bool,
             timeout: float, interval: float, org: Optional[str], project: Optional[str], env: Optional[str],
-            json: bool) -> None:
-    """PATCH the resource with the options given (`sizing` and `queue`: option -> value), each checked
-    against its kind first."""
+            json: bool, drain: Optional[dict[str, Any]] = None) -> None:
+    """PATCH the resource with the options given (`sizing`, `queue` and `drain`: option -> value),
+    each checked against its kind first."""
     names = {"--size": "size", "--storage-gb": "storage_gb", "--backups": "backup_retention_days"}
-    if all(v is None for v in (*sizing.values(), *queue.values(), protect)):
-        raise CliError("nothing to change: give --size, --storage-gb, --backups, --protect/--no-protect, or for a "
-                       "queue --visibility-timeout, --retention-days or --max-receives")
+    if all(v is None for v in (*sizing.values(), *queue.values(), *(drain or {}).values(), protect)):
+        raise CliError("nothing to change: give --size, --storage-gb, --backups, --protect/--no-protect, for a "
+                       "queue --visibility-timeout, --retention-days or --max-receives, or for a log drain --url, "
+                       "--service, --all-services, --access-key-stdin or --access-key-env")
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
-    kind = res.get("kind") or ""
+    kind = _shown_kind(res.get("kind"))
     refused = [(opt, why) for opt, why in NOT_OFFERED.get(kind, {}).items() if sizing.get(opt) is not None]
     if refused:
         raise typer.BadParameter("; ".join(why for _, why in refused) + f". Leave out {', '.join(o for o, _ in refused)}",
                                  param_hint=refused[0][0])
-    body = {**{names[o]: v for o, v in sizing.items() if v is not None}, **_queue_settings(kind, res["name"], queue)}
+    body = {**{names[o]: v for o, v in sizing.items() if v is not None}, **_queue_settings(kind, res["name"], queue),
+            **_drain_change(res, drain or {})}
     if protect is not None:
         body["deletion_protection"] = protect
     res = s.client.patch(s.org_path(f"/resources/{segment(res['id'])}"), body)
@@ -378,6 +584,30 @@ def resources_rotate(
         _settled(s, _wait(s, res, timeout, interval), "rotated")
         return
     s.out.result(res, lambda: s.out.line(f"{res['name']}: {res.get('status')} ({res.get('reason')})"))
+
+
+@resources_app.command("test-line", epilog="""[bold]Examples[/bold]
+
+  launchbay resources test-line logs
+
+  launchbay resources test-line logs --env staging --json""")
+def resources_test_line(resource: Resource, org: Org = None, project: Project = None, env: Env = None,
+                        json: Json = False) -> None:
+    """Send one test line through a log drain to its destination, as its services' lines go, to check
+    the destination takes them (Firehose delivers within a minute: look for it there)."""
+    s = Session(json, org=org, project=project, env=env)
+    res = find(s, resource)
+    if res.get("kind") != "log_drain":
+        raise CliError(f"{res['name']} is a {_shown_kind(res.get('kind'))}, not a log drain: only a log drain takes "
+                       "a test line")
+    got = s.client.post(s.org_path(f"/resources/{segment(res['id'])}/test-line"), None)
+
+    def human() -> None:
+        s.out.line(f"Sent to {got.get('destination')}:", style="green")
+        s.out.line(f"  {got.get('sent')}")
+        if got.get("note"):
+            s.out.note(f"{got['note'][0].upper()}{got['note'][1:]}", style="dim")
+    s.out.result(got, human)
 
 
 # --- point-in-time restores (databases) ----------------------------------------------------
@@ -645,12 +875,16 @@ def resources_delete(
 ) -> None:
     """Delete a resource no service links (deletion protection must be off). Databases and caches
     keep a final snapshot; a bucket that still holds objects is not emptied (the delete fails); a
-    volume's files go (its daily backups stay in AWS Backup for 35 days)."""
+    volume's files go (its daily backups stay in AWS Backup for 35 days). A log drain holds no data
+    and needs no --confirm: its services' logs stay in CloudWatch Logs."""
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
-    confirm = _typed_name(res, confirm, json, f"deleting {res['name']!r} deletes its data",
-                          f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data.",
-                          "nothing was deleted")
+    if res.get("kind") == "log_drain":   # it holds no data: its services' logs stay in CloudWatch Logs
+        confirm = res["name"]
+    else:
+        confirm = _typed_name(res, confirm, json, f"deleting {res['name']!r} deletes its data",
+                              f"Deleting {res['kind']} {res['name']} ({res.get('environment')}) deletes its data.",
+                              "nothing was deleted")
     try:
         got = s.client.request("DELETE", s.org_path(f"/resources/{segment(res['id'])}"), query={"confirm": confirm})
     except ApiError as exc:
@@ -747,7 +981,14 @@ def resources_link(
         body["read_only"] = True
     if send_only:
         body["send_only"] = True
-    got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"), body)
+    try:
+        got = s.client.put(s.org_path(f"/services/{segment(svc['id'])}/links/{segment(res['id'])}"), body)
+    except ApiError as exc:
+        if res.get("kind") != "log_drain" or exc.field != "resource":
+            raise
+        # the API's words, and the command that does what PATCH services does
+        raise exc.reworded(f"{exc.message.split(' (PATCH')[0]}: launchbay resources update {res['name']} --service "
+                           f"{svc['name']} (or --all-services)") from None
     how = ((f" at {got['path']}" if got.get("path") else "") + (" read-only" if got.get("read_only") else "")
            + (" send-only" if got.get("send_only") else ""))
     s.out.result(got, lambda: s.out.line(f"Linked {res['name']} to {svc['name']}{how} as {got.get('variable')}; "

@@ -67,7 +67,7 @@ def test_create_wait_link_resize_unlink_delete(cli, account, worker):
 
 def test_resource_usage_and_api_errors(cli, account):
     bad_kind = cli("resources", "create", "db", "--kind", "mongo", ok=False)
-    assert bad_kind.exit_code == 1 and "postgres, mysql, redis, bucket, volume or queue" in bad_kind.stderr
+    assert bad_kind.exit_code == 1 and "postgres, mysql, redis, bucket, volume, queue or log-drain" in bad_kind.stderr
     bad_size = cli("resources", "create", "db", "--kind", "postgres", "--size", "huge", "--json", ok=False)
     err = json.loads(bad_size.stderr)["error"]
     assert bad_size.exit_code == 1 and bad_size.stdout == "" and err["field"] == "size" and "db.t4g.micro" in err["message"]

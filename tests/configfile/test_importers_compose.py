@@ -276,3 +276,25 @@ services:
     assert "points at it" not in message(result, "compose.yaml", "services.sqs")   # nobody names that one
     # not "call it by its private address": that is for apps
     assert "services.app.environment.SQS_ENDPOINT" not in keys_of(result, "compose.yaml")
+
+
+def test_logging_drivers_say_what_a_log_drain_replaces():
+    result = import_files("compose", {"compose.yaml": """\
+services:
+  web:
+    image: nginx:1.27
+    logging:
+      driver: fluentd
+      options: {fluentd-address: "localhost:24224"}
+  worker:
+    image: nginx:1.27
+    logging: {driver: json-file, options: {max-size: 10m}}
+"""})
+    assert document_problems(result.document) == []
+    shipped = message(result, "compose.yaml", "services.web.logging")
+    assert "logging driver fluentd (and its options) is not imported" in shipped
+    assert "add a log_drain resource (destination datadog or newrelic, or http" in shipped
+    assert "launchbay resources create logs --kind log-drain" in shipped
+    kept = message(result, "compose.yaml", "services.worker.logging")
+    assert "logging driver json-file is not imported: Launchbay collects stdout/stderr" in kept and \
+        "log_drain" not in kept

@@ -271,3 +271,78 @@ def test_what_a_launchbay_queue_cannot_keep_is_a_warning(workers):
     assert prod["resources"] == {"w-queue": {"kind": "queue", "visibility_timeout_seconds": 30}}
     assert prod["services"]["w"]["links"] == {"w-queue": "COPILOT_QUEUE_URI"}
     assert "after 5 receives such a message moves there" in message(bare, "copilot/w/manifest.yml", "type")
+
+
+WEB = "copilot/web/manifest.yml"
+API = "copilot/api/manifest.yml"
+SHIPPER = "copilot/shipper/manifest.yml"
+
+
+def firelens(name: str, logging: str, kind: str = "Backend Service") -> str:
+    return f"name: {name}\ntype: {kind}\nimage:\n  location: nginx:1.27\n{logging}"
+
+
+def test_firelens_to_datadog_or_new_relic_becomes_a_log_drain_whose_key_is_named_not_copied():
+    datadog = """\
+logging:
+  retention: 30
+  enableMetadata: true
+  destination:
+    Name: datadog
+    Host: http-intake.logs.datadoghq.eu
+    TLS: "on"
+    dd_service: web
+    dd_tags: team:shop
+    apikey: plain-dd-s3cret
+  secretOptions:
+    apikey: /copilot/shop/prod/secrets/DD_API_KEY
+"""
+    result = import_files("copilot", {WEB: firelens("web", datadog), API: firelens("api", datadog),
+                                      SHIPPER: firelens("shipper", "")})
+    assert document_problems(result.document) == []
+    resources = result.document["environments"]["production"]["resources"]
+    assert resources == {"datadog": {   # Datadog's EU site; not shipper: it did not route there
+        "kind": "log_drain", "destination": "datadog", "url": "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input",
+        "services": ["api", "web"], "access_key_env": "DD_API_KEY"}}
+    said = message(result, API, "logging")
+    assert "FireLens logging to Datadog of api, web imported as the log drain datadog" in said, said
+    assert "from SSM parameter /copilot/shop/prod/secrets/DD_API_KEY) is not copied: export it as DD_API_KEY" in said
+    assert "launchbay resources create datadog --kind log-drain --destination datadog --access-key-stdin" in said
+    assert "logging retention not imported" in said
+    assert "FireLens options dd_service, dd_tags not imported" in message(result, WEB, "logging")
+    assert "in plain text: not copied; rotate it" in message(result, WEB, "logging.destination.apikey")
+    assert "plain-dd-s3cret" not in repr(result.document)
+
+
+def test_every_service_routing_to_new_relic_gives_a_drain_of_every_service():
+    newrelic = """\
+logging:
+  destination:
+    Name: nrlogs
+    base_uri: https://log-api.eu.newrelic.com/log/v1
+  secretOptions:
+    licenseKey: arn:aws:ssm:eu-west-1:123456789012:parameter/nr-license
+"""
+    result = import_files("copilot", {WEB: firelens("web", newrelic), API: firelens("api", newrelic)})
+    assert document_problems(result.document) == []
+    drain = result.document["environments"]["production"]["resources"]["newrelic"]
+    assert drain == {"kind": "log_drain", "destination": "newrelic", "url": "https://aws-api.eu.newrelic.com/firehose/v1",
+                     "access_key_env": "NR_LICENSE"}                       # every service: none named
+    assert "of api, web imported as the log drain newrelic (every service;" in message(result, API, "logging")
+
+
+def test_firelens_outputs_a_drain_cannot_replace_are_warnings_saying_what_would():
+    http = "logging:\n  destination:\n    Name: http\n    Host: logs.example.com\n    URI: /in\n"
+    es = "logging:\n  destination:\n    Name: es\n    Host: search.example.com\n"
+    result = import_files("copilot", {WEB: firelens("web", http), API: firelens("api", es)})
+    assert document_problems(result.document) == []
+    assert "resources" not in result.document["environments"]["production"]
+    assert "FireLens output http of web not imported: Firehose posts its own format" in message(result, WEB, "logging")
+    assert "destination http and its URL" in message(result, WEB, "logging")
+    assert "FireLens output es of api not imported: a log_drain sends to Datadog, New Relic or an HTTPS endpoint" in \
+        message(result, API, "logging")
+
+
+def test_the_cloudwatch_output_needs_nothing(full):
+    assert "FireLens output cloudwatch not imported: Launchbay keeps the logs in CloudWatch Logs already" in \
+        message(full, FRONTEND, "logging")

@@ -130,3 +130,14 @@ def test_a_procfile_release_line_becomes_the_web_release_command():
     shell = import_files("heroku", {"Procfile": "worker: ./run\nrelease: rake db:migrate && rake cache:clear\n"})
     worker = shell.document["environments"]["production"]["services"]["worker"]   # no web: the first process
     assert worker["release_command"] == ["sh", "-c", "rake db:migrate && rake cache:clear"]
+
+
+def test_logging_add_ons_say_a_log_drain_replaces_them():
+    result = import_files("heroku", {"app.json": '{"name": "shop", "addons": ["papertrail:choklad", "coralogix"]}',
+                                     "Procfile": "web: ./serve\n"})
+    assert document_problems(result.document) == []
+    paper = message(result, "app.json", "addons[0]")
+    assert "logging add-on papertrail:choklad is not imported" in paper and "add a log_drain resource" in paper
+    assert "`heroku drains`" in paper and "Firehose endpoint URL" not in paper
+    assert "Coralogix takes Firehose deliveries: an http drain with its Firehose endpoint URL" in \
+        message(result, "app.json", "addons[1]")

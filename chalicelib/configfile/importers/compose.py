@@ -65,7 +65,8 @@ SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
     "init": "init is not imported: add an init (e.g. tini) to the image if the process needs one",
     "stop_signal": "stop_signal is not imported: ECS sends SIGTERM; set STOPSIGNAL in the Dockerfile",
     "stop_grace_period": "stop_grace_period is not imported",
-    "logging": "logging drivers are not imported: Launchbay collects stdout/stderr",
+    "logging": "the logging driver is not imported: Launchbay collects stdout/stderr into CloudWatch Logs "
+               "(`launchbay logs`)",
     "privileged": "privileged mode is not available on Fargate",
     "cap_add": "added capabilities are not imported", "cap_drop": "dropped capabilities are not imported",
     "ulimits": "ulimits are not imported", "user": "user is not imported: set USER in the Dockerfile",
@@ -469,6 +470,24 @@ def _port(entry: Any, notes: Notes, file: str, key: str) -> Optional[int]:
     return port
 
 
+# logging drivers that keep the lines on the host (Launchbay collects stdout/stderr instead)
+LOCAL_DRIVERS = ("json-file", "local", "journald", "none")
+DRAIN_HINT = ("to send the logs on, add a log_drain resource (destination datadog or newrelic, or http with the URL "
+              "of a receiver that takes Amazon Data Firehose deliveries), e.g. `launchbay resources create logs "
+              "--kind log-drain --destination datadog --access-key-env DD_API_KEY`")
+
+
+def _logging(logging: Any) -> str:
+    """A service's `logging` in words: a driver that keeps the lines on the host needs nothing; one
+    that ships them elsewhere (syslog, fluentd, gelf, splunk, awslogs...) is what a log drain replaces."""
+    driver = str(logging.get("driver") or "json-file") if isinstance(logging, dict) else "json-file"
+    if driver in LOCAL_DRIVERS:
+        return (f"logging driver {driver} is not imported: Launchbay collects stdout/stderr into CloudWatch Logs "
+                "(`launchbay logs`)")
+    return (f"logging driver {driver} (and its options) is not imported: Launchbay collects stdout/stderr into "
+            f"CloudWatch Logs (`launchbay logs`); {DRAIN_HINT}")
+
+
 def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: dict[str, str],
              dotenv: dict[str, str]) -> Optional[dict]:
     key = f"services.{raw}"
@@ -542,6 +561,8 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
             continue
         if k.startswith("x-"):
             notes.add(file, f"{key}.{k}", "extension field: not imported")
+        elif k == "logging":
+            notes.add(file, f"{key}.{k}", _logging(spec[k]))
         else:
             notes.add(file, f"{key}.{k}", SERVICE_KEYS.get(k, f"{k!r} is not imported"))
     if spec.get("profiles"):

@@ -5,7 +5,8 @@ A managed EFS volume (`storage.volumes.<name>` with `efs: true`) becomes a volum
 at its path, read-only unless `read_only: false` as Copilot mounts it; a volume of an existing file
 system (`efs: {id: fs-...}`), a scratch volume and ephemeral storage are warnings. A Worker Service's
 queue becomes a queue resource linked to it as COPILOT_QUEUE_URI (importers/queues.py), its
-`count.queue_delay` the worker's autoscaling on the queue's backlog; SNS topics are warnings."""
+`count.queue_delay` the worker's autoscaling on the queue's backlog; SNS topics are warnings.
+FireLens routing to Datadog or New Relic becomes a log drain (importers/drains.py)."""
 from __future__ import annotations
 
 import posixpath
@@ -32,6 +33,7 @@ from chalicelib.configfile.importers.common import (
     valid_domain,
     valid_image,
 )
+from chalicelib.configfile.importers.drains import Route, add_drains, route
 from chalicelib.configfile.importers.queues import backlog_per_task, import_queues
 from chalicelib.configfile.importers.volumes import mount, mount_path_problem, volume_name
 
@@ -42,7 +44,6 @@ KINDS = {"Load Balanced Web Service": "web", "Backend Service": "worker", "Worke
 # Keys with no Launchbay equivalent, and why (the warning's message)
 UNSUPPORTED = {
     "network": "VPC placement, security groups and service connect are not imported: Launchbay manages the network",
-    "logging": "FireLens log routing is not imported: Launchbay collects the container's stdout/stderr",
     "publish": "SNS topics are not imported: Launchbay has no managed topics (pub/sub). To hand work to a worker, "
                "send it to the worker's queue: a Worker Service subscribed to one of these topics gets a queue "
                "resource, linked to this service send-only",
@@ -104,6 +105,7 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
     environments: dict[str, dict] = {name: {"services": {}, "resources": {}} for name in env_names}
     volumes: dict[str, list[tuple[str, str, dict, str]]] = {name: [] for name in env_names}   # env -> mounts
     workers: dict[str, list[tuple[str, str, dict, Callable[[str], str]]]] = {name: [] for name in env_names}
+    routes: dict[str, list[tuple[str, str, Route]]] = {name: [] for name in env_names}   # env -> FireLens routes
     for path, folder, data in manifests:
         kind = KINDS.get(str(data.get("type")))
         raw_name = str(data.get("name") or folder)
@@ -132,10 +134,17 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
                                                                                  where)]
                 if data.get("type") == "Worker Service":
                     workers[env].append((name, path, merged, where))
+                # the same warnings for every environment: Notes keeps each once
+                routed = route(merged.get("logging"), name, path, where, notes)
+                if routed is not None:
+                    routes[env].append((name, path, routed))
     for env, found in volumes.items():
         _volumes(found, environments[env], notes)
     for env, subscribers in workers.items():   # after every service: a subscription's publisher gets a link
         import_queues(subscribers, environments[env], notes)
+    for env, routed_here in routes.items():
+        if routed_here:
+            add_drains(routed_here, environments[env], notes)
     return ImportResult(build_document(environments), notes.items)
 
 
@@ -342,7 +351,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
     if secret_names:
         svc["secrets"] = sorted(set(secret_names))
     handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
-               "secrets", "storage"}   # storage: _storage
+               "secrets", "storage", "logging"}   # storage: _storage; logging: importers/drains.py
     if m.get("type") == "Worker Service":
         handled.add("subscribe")      # import_queues
     for key, value in m.items():

@@ -57,6 +57,8 @@ REDIS_SIZES = {"mini": "cache.t4g.micro", "hobby-dev": "cache.t4g.micro", "0": "
                "7": "cache.r7g.large", "9": "cache.r7g.large"}
 LOG_ADDONS = ("papertrail", "logentries", "timber-logging", "loggly", "logdna", "sumologic", "coralogix",
               "solarwinds", "mezmo", "sematext")
+# logging add-ons whose vendor also takes Amazon Data Firehose's HTTP endpoint deliveries
+FIREHOSE_LOG_ADDONS = {"coralogix": "Coralogix", "sumologic": "Sumo Logic"}
 # set by Heroku itself (dyno metadata), not by the app's owner
 DYNO_METADATA = {"HEROKU_APP_ID", "HEROKU_APP_NAME", "HEROKU_RELEASE_CREATED_AT", "HEROKU_RELEASE_VERSION",
                  "HEROKU_SLUG_COMMIT", "HEROKU_SLUG_DESCRIPTION", "HEROKU_DYNO_ID", "DYNO", "PORT"}
@@ -313,7 +315,13 @@ def _addons(addons: Any, notes: Notes, file: str, key: str) -> dict[str, tuple[d
             notes.add(file, where, "Heroku Scheduler's jobs are not in app.json: recreate each job as a cron "
                                    "service with its command and schedule")
         elif name in LOG_ADDONS or "log" in name:
-            notes.add(file, where, f"logging add-on {plan} is not imported: Launchbay keeps the services' logs")
+            takes = (f"; {FIREHOSE_LOG_ADDONS[name]} takes Firehose deliveries: an http drain with its Firehose "
+                     "endpoint URL replaces the add-on" if name in FIREHOSE_LOG_ADDONS else "")
+            notes.add(file, where, f"logging add-on {plan} is not imported: Launchbay keeps the services' logs in "
+                                   "CloudWatch Logs (`launchbay logs`); to send them on, add a log_drain resource "
+                                   "(destination datadog or newrelic, or http with the URL of a receiver that takes "
+                                   f"Amazon Data Firehose deliveries){takes}. Heroku's log drains (`heroku "
+                                   "drains`) are not in app.json: recreate each as a log_drain")
         else:
             notes.add(file, where, f"add-on {plan} is not imported: provision it yourself and set its variables")
     return made
