@@ -1754,6 +1754,14 @@ export interface components {
         /** ConfigIn */
         ConfigIn: {
             /**
+             * Access Keys
+             * @description the values of the environment variables the document's log drains name in access_key_env (the CLI reads them where it runs): a new drain's key, or an existing one's when it differs; never stored as given, never in the answer
+             * @default null
+             */
+            access_keys?: {
+                [key: string]: string;
+            } | null;
+            /**
              * Allow Delete
              * @description apply only: also delete what the document leaves out
              * @default false
