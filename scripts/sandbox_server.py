@@ -108,6 +108,30 @@ def _measured(backend, stream: str, delivered: bool) -> None:
          "Dimensions": [{"Name": "DeliveryStreamName", "Value": stream}]}])
 
 
+def _pattern(backend, group: str, filter_name: str) -> str:
+    from moto.logs.models import logs_backends
+
+    found = logs_backends[backend.account_id][backend.region_name].groups.get(group)
+    sub = found.subscription_filters.get(filter_name) if found else None
+    return getattr(sub, "filter_pattern", "") or ""
+
+
+def _matches(pattern: str, message: str) -> bool:
+    """CloudWatch Logs' term patterns, which moto does not apply to subscriptions: every plain or
+    quoted term, at least one ?term, no -term (case-sensitive, as CloudWatch). A JSON or
+    space-delimited pattern ({…}, […]) passes every line here."""
+    import shlex
+
+    if not pattern.strip() or pattern.lstrip()[:1] in "{[":
+        return True
+    terms = shlex.split(pattern)
+    anyof = [t[1:] for t in terms if t.startswith("?")]
+    allof = [t for t in terms if not t.startswith(("?", "-"))]
+    none = [t[1:] for t in terms if t.startswith("-")]
+    return (all(t in message for t in allof) and not any(t in message for t in none)
+            and (not anyof or any(t in message for t in anyof)))
+
+
 def firehose_delivery() -> None:
     """CloudWatch Logs -> a drain's stream -> its HTTP endpoint, as in AWS; a delivery that fails
     goes to the stream's bucket (AWS retries first, for an hour; the sandbox does not wait)."""
@@ -122,6 +146,9 @@ def firehose_delivery() -> None:
         http = (stream.destinations[0] if stream else {}).get("HttpEndpoint")
         if http is None:
             return send_to_s3(self, delivery_stream_arn, filter_name, log_group_name, log_stream_name, log_events)
+        log_events = [e for e in log_events if _matches(_pattern(self, log_group_name, filter_name), e["message"])]
+        if not log_events:
+            return None
         import json
 
         data = json.dumps({"messageType": "DATA_MESSAGE", "owner": self.account_id, "logGroup": log_group_name,

@@ -130,34 +130,50 @@ class DrainsMixin(FoundationMixin):
                 raise
 
     # --- the log groups' subscription filters --------------------------------------------
-    def find_log_subscriptions(self, group: str, prefix: str) -> dict[str, str]:
-        """The group's filters named `prefix`*: filter name -> destination ARN (others are not ours)."""
+    def find_log_subscriptions(self, group: str, prefix: str) -> dict[str, dict[str, str]]:
+        """The group's filters named `prefix`*: filter name -> {"arn": its destination, "pattern"}
+        (others are not ours)."""
         try:
             found = self.client("logs").describe_subscription_filters(logGroupName=group, filterNamePrefix=prefix)
         except Exception as exc:
             if error_code(exc) in _GONE:
                 return {}
             raise
-        return {f["filterName"]: f["destinationArn"] for f in found.get("subscriptionFilters", [])
+        return {f["filterName"]: {"arn": f["destinationArn"], "pattern": f.get("filterPattern") or ""}
+                for f in found.get("subscriptionFilters", [])
                 if f["filterName"].startswith(prefix)}   # moto ignores the prefix
+
+    def check_filter_pattern(self, pattern: str) -> Optional[str]:
+        """Why CloudWatch Logs refuses the pattern (None: it takes it, or cannot say: moto)."""
+        try:
+            self.client("logs").test_metric_filter(filterPattern=pattern, logEventMessages=["launchbay"])
+        except Exception as exc:
+            if error_code(exc) == "InvalidParameterException":
+                return str(((getattr(exc, "response", None) or {}).get("Error") or {}).get("Message") or exc)
+            if self.sandbox:
+                return None
+            raise
+        return None
 
     def _logs_role(self) -> str:
         return self.ensure_role(naming.DRAIN_LOGS_ROLE, "logs.amazonaws.com", {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
              "Resource": f"arn:{self.partition}:firehose:*:*:deliverystream/launchbay-*"}]})
 
-    def set_log_subscriptions(self, group: str, wanted: dict[str, str], prefix: str) -> dict[str, list[str]]:
-        """The group's `prefix`* filters become exactly `wanted` (name -> stream ARN): removals
-        first (CloudWatch Logs takes two filters per group) -> {"added", "removed"}."""
+    def set_log_subscriptions(self, group: str, wanted: dict[str, dict[str, str]],
+                              prefix: str) -> dict[str, list[str]]:
+        """The group's `prefix`* filters become exactly `wanted` (name -> {"arn": the stream's,
+        "pattern"}): removals first (CloudWatch Logs takes two filters per group), then the new or
+        changed ones (a put replaces a filter of the same name) -> {"added", "removed"}."""
         logs, have = self.client("logs"), self.find_log_subscriptions(group, prefix)
-        removed = sorted(name for name, arn in have.items() if wanted.get(name) != arn)
+        removed = sorted(name for name in have if name not in wanted)
         for name in removed:
             with ignoring(*_GONE):
                 logs.delete_subscription_filter(logGroupName=group, filterName=name)
-        added = sorted(name for name, arn in wanted.items() if have.get(name) != arn)
+        added = sorted(name for name, want in wanted.items() if have.get(name) != want)
         for name in added:
-            logs.put_subscription_filter(logGroupName=group, filterName=name, filterPattern="",
-                                         destinationArn=wanted[name], roleArn=self._logs_role())
+            logs.put_subscription_filter(logGroupName=group, filterName=name, filterPattern=wanted[name]["pattern"],
+                                         destinationArn=wanted[name]["arn"], roleArn=self._logs_role())
         return {"added": added, "removed": removed}
 
 

@@ -106,6 +106,8 @@ def _resource(res: dict[str, Any]) -> dict[str, Any]:
             out["url"] = url
         if now.get("services") is not None:
             out["services"] = list(now["services"])
+        if now.get("filter_pattern"):
+            out["filter_pattern"] = now["filter_pattern"]
         if res.get("access_key_env"):
             out["access_key_env"] = res["access_key_env"]
     out["deletion_protection"] = bool(res.get("deletion_protection"))

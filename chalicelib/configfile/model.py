@@ -226,6 +226,9 @@ class ResourceSpec(BaseModel):
     services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
         None, max_length=100, description="log drains: the names of the services whose logs it takes; left out: "
                                           "every service of the environment, those added later too")
+    filter_pattern: Optional[str] = Field(None, max_length=1024, description=(
+        "log drains: a CloudWatch Logs filter pattern; only the lines it matches go (e.g. `?ERROR ?WARN`); left "
+        "out: every line"))
     access_key_env: Optional[str] = Field(None, pattern=SECRET_NAME, description=(
         "log drains: the name of the environment variable holding the Datadog API key, New Relic license key or "
         "the receiver's access key, read by `launchbay plan`/`apply` on your machine and sent with the request; "

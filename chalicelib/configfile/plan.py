@@ -28,7 +28,7 @@ SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command
                   "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
-DRAIN_FIELDS = ("destination", "url", "services")   # a log drain's key is never in a document: access_key_env
+DRAIN_FIELDS = ("destination", "url", "services", "filter_pattern")   # a log drain's key is never in a document: access_key_env
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
                    *QUEUE_FIELDS, *DRAIN_FIELDS)
 # the variable a drain's key is usually in, for the words of a refusal
@@ -61,7 +61,7 @@ def desired_resource(spec: ResourceSpec, env_name: str) -> dict[str, Any]:
            else spec.deletion_protection}
     if kind.drain:   # the URL it sends to, the destination's default when not given
         dest = drains.DESTINATIONS.get(spec.destination or "")
-        out.update(destination=spec.destination, services=spec.services,
+        out.update(destination=spec.destination, services=spec.services, filter_pattern=spec.filter_pattern or "",
                    url=spec.url or (dest.urls[0] if dest and dest.urls else None))
     if kind.queue:
         out["fifo"] = bool(spec.fifo)
@@ -75,6 +75,7 @@ def _check_resource(spec: ResourceSpec, key: str, local: bool) -> None:
     drain = KINDS[spec.kind].drain
     # the key is not in the document: whether it is there is the plan's question (_drain_key)
     found += drains.problems({"destination": spec.destination, "url": spec.url, "services": spec.services,
+                              "filter_pattern": spec.filter_pattern,
                               "access_key": "(checked apart)" if drain else None}, drain, local, creating=True)
     if spec.access_key_env and not drain:
         found.append(("access_key_env", "only a log drain has access_key_env"))
@@ -333,7 +334,7 @@ def _plan_resources(ports: Ports, env_name: str, env_spec: EnvironmentSpec, have
                                             "it takes them once a service of that name is deployed there"})
         if res is None:
             change = {"action": "create", "type": "resource", "name": name, "environment": env_name,
-                      "fields": {k: v for k, v in wanted.items() if v is not None}}
+                      "fields": {k: v for k, v in wanted.items() if v is not None and (k, v) != ("filter_pattern", "")}}
             if KINDS[spec.kind].drain:
                 _drain_key(spec, None, keys, change, key)
             changes.append(change)
@@ -342,6 +343,7 @@ def _plan_resources(ports: Ports, env_name: str, env_spec: EnvironmentSpec, have
         was = {k: now.get(k) for k in RESOURCE_FIELDS}
         if KINDS[res["kind"]].drain:
             was["url"] = drains.endpoint_url(now)
+            was["filter_pattern"] = now.get("filter_pattern") or ""
         fields = _diff(was, wanted, RESOURCE_FIELDS)
         if "kind" in fields:   # it stays what it is: a queue's settings are no other kind's, nor the reverse
             fields = {k: v for k, v in fields.items() if k not in QUEUE_FIELDS + DRAIN_FIELDS}

@@ -168,10 +168,11 @@ def log_group(ctx: Ctx) -> StepPlan:
     return _plan("log_group", "log group", name, found, changes, calls, {"name": name}, lambda outs: {"name": name})
 
 
-def _drain_names(filters: dict[str, str]) -> list[str]:
+def _drain_names(filters: dict[str, dict[str, str]]) -> list[str]:
     from chalicelib.resources.drains import FILTER_PREFIX
 
-    return sorted(f.removeprefix(FILTER_PREFIX) for f in filters)
+    return sorted(f.removeprefix(FILTER_PREFIX) + (f" ({w['pattern']})" if w.get("pattern") else "")
+                  for f, w in filters.items())
 
 
 def image(ctx: Ctx) -> StepPlan:

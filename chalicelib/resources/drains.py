@@ -49,7 +49,18 @@ DESTINATIONS: dict[str, Destination] = {
         "https://aws-api.eu.newrelic.com/firehose/v1"), True, "New Relic license key", False),
     "http": Destination("http", "HTTPS endpoint", (), False, "access key (sent as X-Amz-Firehose-Access-Key)", True),
 }
-FIELDS = ("destination", "url", "access_key", "services")
+FIELDS = ("destination", "url", "access_key", "services", "filter_pattern")
+
+
+def pattern_problem(ports: Ports, doc: dict[str, Any], pattern: Optional[str]) -> None:
+    """422 (filter_pattern) when CloudWatch Logs refuses the pattern (TestMetricFilter, in the
+    drain's account), before any log group or deploy meets it; the sandbox cannot test one."""
+    from chalicelib.resources.service import aws_answer
+
+    if pattern:
+        why = aws_answer(ports, doc, lambda cloud: cloud.check_filter_pattern(pattern))
+        if why:
+            raise Invalid(f"filter_pattern: {why}", field="filter_pattern")
 
 
 def problems(body: dict[str, Any], kind_is_drain: bool, local: bool, creating: bool) -> list[tuple[str, str]]:
@@ -74,6 +85,9 @@ def problems(body: dict[str, Any], kind_is_drain: bool, local: bool, creating: b
         if not isinstance(name, str) or not name:
             out.append(("services", "service names"))
             break
+    pattern = body.get("filter_pattern")
+    if pattern and any(c in pattern for c in "\r\n\t"):
+        out.append(("filter_pattern", "one line: a CloudWatch Logs filter pattern such as ?ERROR ?WARN"))
     return out
 
 
@@ -131,8 +145,9 @@ def refuse_crowding(ports: Ports, env_id: str, name: str, services: Optional[lis
 
 
 def wanted(ports: Ports, service: dict[str, Any], this: Optional[dict[str, Any]] = None,
-           live: bool = True) -> dict[str, str]:
-    """The subscription filters the service's log group should have: filter name -> stream ARN.
+           live: bool = True) -> dict[str, dict[str, str]]:
+    """The subscription filters the service's log group should have: filter name -> {"arn": the
+    stream's, "pattern": the lines it takes ("" every line)}.
     `this`: a drain as the resource task is making it (`live`: taking logs, or going), whatever
     its stored status says yet."""
     out = {}
@@ -142,7 +157,7 @@ def wanted(ports: Ports, service: dict[str, Any], this: Optional[dict[str, Any]]
             doc, takes = this, live
         arn = (doc.get("aws") or {}).get("stream_arn")
         if takes and arn and covers(doc, service["name"]):
-            out[filter_name(doc)] = arn
+            out[filter_name(doc)] = {"arn": arn, "pattern": doc.get("filter_pattern") or ""}
     return out
 
 

@@ -71,6 +71,9 @@ class ResourceIn(BaseModel):
     services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
         None, max_length=100, description="log drains: the names of the services whose logs it takes; "
         "null: every service of the environment, those deployed later too")
+    filter_pattern: Optional[str] = Field(
+        None, max_length=1024, description="log drains: a CloudWatch Logs filter pattern; only the lines it matches "
+        "go (e.g. `?ERROR ?WARN`, or `{ $.level = \"error\" }` for JSON lines); default: every line")
 
 
 class ResourcePatch(BaseModel):
@@ -88,6 +91,8 @@ class ResourcePatch(BaseModel):
     access_key: Optional[str] = Field(None, min_length=1, max_length=4096, description="log drains: a new key")
     services: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
         None, max_length=100, description="log drains: the services it takes; null: every service")
+    filter_pattern: Optional[str] = Field(None, max_length=1024,
+                                          description="log drains: the lines it takes; \"\": every line")
 
 
 class RestoreIn(BaseModel):

@@ -44,6 +44,7 @@ def public(doc: dict[str, Any], ports: Optional[Ports] = None) -> dict[str, Any]
     if KINDS[doc["kind"]].drain:
         out.update({"destination": doc.get("destination"), "url": drains.endpoint_url(doc),
                     "access_key_set": bool(doc.get("access_key")), "services": doc.get("services"),
+                    "filter_pattern": doc.get("filter_pattern") or "",
                     "taking": drains.taking(ports, doc) if ports else aws.get("taking") or [],
                     "failed_deliveries_bucket": aws.get("bucket"),
                     "delivery": doc.get("delivery")})   # as the watch last saw it (resources/drains.py)
@@ -144,7 +145,8 @@ def create_resource(ports: Ports, actor: Actor, org_id: str, project_id: str, bo
         doc.update({f: _or(body.get(f), default) for f, default in QUEUE_DEFAULTS.items()})
     if kind.drain:
         doc.update(destination=body["destination"], url=body.get("url"), services=body.get("services"),
-                   access_key=_encrypted(ports, body.get("access_key")))
+                   access_key=_encrypted(ports, body.get("access_key")), filter_pattern=body.get("filter_pattern") or "")
+        drains.pattern_problem(ports, doc, doc["filter_pattern"])
     with ports.store.transaction():
         try:
             ports.store.collection("resources").insert(doc)
@@ -191,6 +193,9 @@ def _drain_changes(ports: Ports, doc: dict[str, Any], body: dict[str, Any]) -> d
         out["url"] = body["url"]
     if body.get("access_key") is not None:
         out["access_key"] = _encrypted(ports, body["access_key"])
+    if body.get("filter_pattern") is not None and body["filter_pattern"] != (doc.get("filter_pattern") or ""):
+        drains.pattern_problem(ports, doc, body["filter_pattern"])
+        out["filter_pattern"] = body["filter_pattern"]
     if "services" in body and body["services"] != doc.get("services"):
         drains.refuse_crowding(ports, doc["environment_id"], doc["name"], body["services"], exclude_id=doc["id"])
         out["services"] = body["services"]
@@ -439,7 +444,7 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
         if kind.drain:   # its own stream, to the same destination: the copy's logs go where the original's do
             key = security.decrypt(ports.settings.fernet_key(), res["access_key"]) if res.get("access_key") else None
             body.update(destination=res["destination"], url=res.get("url"), access_key=key,
-                        services=res.get("services"), version=None)
+                        services=res.get("services"), filter_pattern=res.get("filter_pattern"), version=None)
         copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
     for original, copy in services:
         links, _ = ports.store.collection("resource_links").find({"service_id": original["id"]}, limit=100)

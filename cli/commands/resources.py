@@ -48,7 +48,7 @@ NOT_OFFERED = {
                                "its bucket)"},
 }
 # a drain's settings: option -> the API's field (only a log drain has them)
-DRAIN_OPTIONS = {"--destination": "destination", "--url": "url", "--service": "services"}
+DRAIN_OPTIONS = {"--destination": "destination", "--url": "url", "--service": "services", "--filter": "filter_pattern"}
 # a queue's settings: option -> the API's field (only a queue has them)
 QUEUE_OPTIONS = {"--fifo": "fifo", "--visibility-timeout": "visibility_timeout_seconds",
                  "--retention-days": "retention_days", "--max-receives": "max_receives"}
@@ -61,7 +61,7 @@ FIELDS = ["id", "name", "kind", "environment", "restored_from", "status", "reaso
 VOLUME_FIELDS = ["id", "name", "kind", "environment", "status", "reason", "last_error", "file_system", "backups",
                  "deletion_protection", "variable", "where.account", "where.region", "created", "updated"]
 DRAIN_SHOW = ["id", "name", "kind", "environment", "status", "reason", "last_error", "destination", "url",
-              "access_key", "services", "taking_now", "failed_deliveries_bucket", "deletion_protection",
+              "access_key", "services", "lines", "taking_now", "failed_deliveries_bucket", "deletion_protection",
               "where.account", "where.region", "created", "updated"]
 QUEUE_SHOW = ["id", "name", "kind", "environment", "status", "reason", "last_error", "url", "order",
               "visibility_timeout", "retention", "dead_letters", "dead_letter_queue", "deletion_protection", "variable",
@@ -107,6 +107,10 @@ Url = Annotated[Optional[str], typer.Option("--url", help="Log drains: the recei
 DrainServices = Annotated[Optional[list[str]], typer.Option(
     "--service", "-s", metavar="SERVICE", help="Log drains: a service whose logs it takes (repeat for more); "
                                                "without it: every service of the environment, later ones too.")]
+DrainFilter = Annotated[Optional[str], typer.Option(
+    "--filter", metavar="PATTERN", help="Log drains: a CloudWatch Logs filter pattern: only the lines it matches go "
+                                        "(e.g. '?ERROR ?WARN'; '{ $.level = \"error\" }' for JSON lines); '' for "
+                                        "every line.")]
 KeyStdin = Annotated[bool, typer.Option("--access-key-stdin", help="Log drains: read the Datadog API key, New Relic "
                                                                    "license key or receiver's access key from stdin "
                                                                    "(asked without echo on a terminal).")]
@@ -280,7 +284,7 @@ def resources_create(
                                                       "(senders give a MessageGroupId); fixed once made.")] = False,
     visibility_timeout: VisibilityTimeout = None, retention_days: RetentionDays = None, max_receives: MaxReceives = None,
     destination: Destination = None, url: Url = None, service: DrainServices = None, access_key_stdin: KeyStdin = False,
-    access_key_env: KeyEnv = None,
+    access_key_env: KeyEnv = None, filter_pattern: DrainFilter = None,
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
@@ -301,10 +305,12 @@ def resources_create(
     queue = _queue_settings(kind, name, {"--fifo": fifo or None, "--visibility-timeout": visibility_timeout,
                                          "--retention-days": retention_days, "--max-receives": max_receives})
     _drain_settings(kind, name, {"--destination": destination, "--url": url, "--service": service,
-                                 "--access-key-stdin": access_key_stdin, "--access-key-env": access_key_env})
+                                 "--access-key-stdin": access_key_stdin, "--access-key-env": access_key_env,
+                                 "--filter": filter_pattern})
     drain: dict[str, Any] = {}
     if kind == "log-drain":
         drain = _new_drain(name, destination, url, service, access_key_stdin, access_key_env)
+        drain["filter_pattern"] = filter_pattern
     s = Session(json, org=org, project=project, env=env)
     body: dict[str, Any] = {"name": name, "kind": _api_kind(kind), "environment": s.env_ref() or "production"}
     optional = {"size": size, "version": version, "storage_gb": storage_gb, "backup_retention_days": backups,
@@ -401,6 +407,7 @@ def _drain_view(res: dict[str, Any]) -> dict[str, Any]:
     return {**res, "kind": "log-drain", "destination": f"{title} ({res.get('destination')})",
             "access_key": f"set (your {key_title}; never shown)" if res.get("access_key_set") else "not set",
             "services": services, "taking_now": now,
+            "lines": f"those matching {res['filter_pattern']}" if res.get("filter_pattern") else "every line",
             "failed_deliveries_bucket": (f"{bucket} (lines still refused after an hour of retries, kept 14 days)"
                                          if bucket else "(once available)")}
 
@@ -481,6 +488,8 @@ def resources_resize(
 
   launchbay resources update logs --all-services     [dim]# every service of its environment again[/dim]
 
+  launchbay resources update logs --filter '?ERROR ?WARN'     [dim]# only those lines ('' : every line)[/dim]
+
   launchbay resources update logs --url https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input --access-key-env DD_API_KEY""")
 def resources_update(
     resource: Resource, size: Size = None, storage_gb: StorageGb = None, backups: Backups = None,
@@ -490,7 +499,7 @@ def resources_update(
     service: DrainServices = None,
     all_services: Annotated[bool, typer.Option("--all-services", help="Log drains: take every service of the "
                                                                       "environment again (later ones too).")] = False,
-    access_key_stdin: KeyStdin = False, access_key_env: KeyEnv = None,
+    access_key_stdin: KeyStdin = False, access_key_env: KeyEnv = None, filter_pattern: DrainFilter = None,
     fifo: Annotated[Optional[bool], typer.Option("--fifo/--no-fifo", hidden=True)] = None,
     destination: Annotated[Optional[str], typer.Option("--destination", hidden=True)] = None,
     wait: Wait = False, timeout: Timeout = 1800, interval: Interval = 3.0,
@@ -512,7 +521,8 @@ def resources_update(
         raise typer.BadParameter("--service names the services it takes, --all-services takes every one: give one "
                                  "of them", param_hint="--all-services")
     drain = {"--url": url, "--service": service or None, "--all-services": all_services or None,
-             "--access-key-stdin": access_key_stdin or None, "--access-key-env": access_key_env}
+             "--access-key-stdin": access_key_stdin or None, "--access-key-env": access_key_env,
+             "--filter": filter_pattern}
     _change(resource, {"--size": size, "--storage-gb": storage_gb, "--backups": backups}, protect,
             {"--visibility-timeout": visibility_timeout, "--retention-days": retention_days,
              "--max-receives": max_receives}, wait, timeout, interval, org, project, env, json, drain)
@@ -533,6 +543,8 @@ def _drain_change(res: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
         body["services"] = list(given["--service"])
     if given.get("--all-services"):
         body["services"] = None
+    if given.get("--filter") is not None:
+        body["filter_pattern"] = given["--filter"]
     if given.get("--access-key-stdin") or given.get("--access-key-env"):
         title = DESTINATIONS.get(res.get("destination") or "", ("", "access key"))[1]
         body["access_key"] = _access_key(bool(given.get("--access-key-stdin")), given.get("--access-key-env"), title,
@@ -549,7 +561,7 @@ def _change(resource: str, sizing: dict[str, Any], protect: Optional[bool], queu
     if all(v is None for v in (*sizing.values(), *queue.values(), *(drain or {}).values(), protect)):
         raise CliError("nothing to change: give --size, --storage-gb, --backups, --protect/--no-protect, for a "
                        "queue --visibility-timeout, --retention-days or --max-receives, or for a log drain --url, "
-                       "--service, --all-services, --access-key-stdin or --access-key-env")
+                       "--service, --all-services, --filter, --access-key-stdin or --access-key-env")
     s = Session(json, org=org, project=project, env=env)
     res = find(s, resource)
     kind = _shown_kind(res.get("kind"))

@@ -45,7 +45,7 @@ def test_a_drain_is_made_shown_tested_changed_and_deleted(cli, account, worker, 
     shown = cli("resources", "show", "logs").stdout
     for words in ("kind                      log-drain", "destination               HTTPS endpoint (http)",
                   f"url                       {receiver.url}", "access_key                set (your access key; never "
-                  "shown)", "services                  web", "taking_now                none yet (a service is "
+                  "shown)", "services                  web", "lines                     every line", "taking_now                none yet (a service is "
                   "taken once deployed)", f"failed_deliveries_bucket  {got['failed_deliveries_bucket']} (lines "
                   "still refused", "launchbay resources test-line logs"):
         assert words in shown, (words, shown)
@@ -81,6 +81,13 @@ def test_a_drain_is_made_shown_tested_changed_and_deleted(cli, account, worker, 
     assert receiver.requests[-1]["headers"]["X-Amz-Firehose-Access-Key"] == "k-2"
     only = cli("resources", "update", "logs", "-s", "web", "-s", "worker", *WAIT, "--json").json()
     assert only["services"] == ["web", "worker"]
+    # only some lines, then every line again ('')
+    assert cli("resources", "update", "logs", "--filter", "?ERROR ?WARN", *WAIT, "--json").json()[
+        "filter_pattern"] == "?ERROR ?WARN"
+    assert "lines                     those matching ?ERROR ?WARN" in cli("resources", "show", "logs").stdout
+    assert cli("resources", "update", "logs", "--filter", "", *WAIT, "--json").json()["filter_pattern"] == ""
+    refused = cli("resources", "create", "jobs", "--kind", "queue", "--filter", "x", ok=False)
+    assert refused.exit_code != 0 and "only a log drain has --filter; jobs is a queue" in " ".join(refused.stderr.split())
 
     # it holds no data: deleted without --confirm
     gone = cli("resources", "delete", "logs", *WAIT, ok=None)

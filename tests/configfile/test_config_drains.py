@@ -40,6 +40,7 @@ environments:
         destination: http
         url: {receiver_url}
         services: [web]
+        filter_pattern: "?ERROR ?WARN"
         access_key_env: HOOK_KEY
     services:
       web: {{image: "nginx:1.27", port: 8080}}
@@ -62,6 +63,7 @@ def test_drains_plan_apply_export_and_the_key_stays_out_of_every_answer(api, por
         "kind": "log_drain", "destination": "datadog", "url": DD, "deletion_protection": False,
         "access_key_env": "DD_API_KEY"}                          # a drain holds no data: unprotected by default
     assert made[("production", "hook")]["fields"]["services"] == ["web"]
+    assert made[("production", "hook")]["fields"]["filter_pattern"] == "?ERROR ?WARN"
     assert "s3cret" not in json.dumps(plan)
 
     status, out = a.call("POST", f"/orgs/{org}/projects/{prj}/apply",
@@ -83,7 +85,8 @@ def test_drains_plan_apply_export_and_the_key_stays_out_of_every_answer(api, por
     assert prod["datadog"] == {"kind": "log_drain", "destination": "datadog", "access_key_env": "DD_API_KEY",
                                "deletion_protection": False}
     assert prod["hook"] == {"kind": "log_drain", "destination": "http", "url": receiver.url, "services": ["web"],
-                            "access_key_env": "HOOK_KEY", "deletion_protection": False}
+                            "filter_pattern": "?ERROR ?WARN", "access_key_env": "HOOK_KEY",
+                            "deletion_protection": False}
     assert "s3cret" not in exported["yaml"] and "access_key_env names" in exported["yaml"]
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(exported["yaml"]))[1]["changes"] == []
 
@@ -92,12 +95,13 @@ def test_drains_plan_apply_export_and_the_key_stays_out_of_every_answer(api, por
     res = doc["environments"]["production"]["resources"]
     res["datadog"]["url"] = DD_EU
     del res["hook"]["services"]
+    del res["hook"]["filter_pattern"]
     edited = yaml.safe_dump(doc)
     keys = {"DD_API_KEY": "dd-s3cret", "HOOK_KEY": "hook-2"}
     plan = a.call("POST", f"/orgs/{org}/projects/{prj}/plan", with_keys(edited, **keys))[1]
     updates = by(plan, "update", "resource")
     assert updates[("production", "datadog")]["fields"] == {"url": [DD, DD_EU]}
-    assert updates[("production", "hook")]["fields"] == {"services": [["web"], None],
+    assert updates[("production", "hook")]["fields"] == {"services": [["web"], None], "filter_pattern": ["?ERROR ?WARN", ""],
                                                          "access_key": ["(set)", "(the value of HOOK_KEY)"]}
     assert "hook-2" not in json.dumps(plan)
     # the destination stays as made
@@ -110,6 +114,7 @@ def test_drains_plan_apply_export_and_the_key_stays_out_of_every_answer(api, por
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/apply", with_keys(edited, **keys))[0] == 200
     after = {r["name"]: r for r in settle_all(ports, prj)}
     assert after["datadog"]["url"] == DD_EU and after["hook"]["services"] is None
+    assert after["hook"]["filter_pattern"] == ""
     assert a.call("POST", f"/orgs/{org}/resources/{hook['id']}/test-line")[0] == 202
     assert receiver.requests[-1]["headers"]["X-Amz-Firehose-Access-Key"] == "hook-2"
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", with_keys(edited, **keys))[1]["changes"] == []

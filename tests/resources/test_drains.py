@@ -275,3 +275,29 @@ def test_a_drain_that_stops_delivering_is_told_once_and_again_when_it_recovers(m
     drains.watch(ports)
     assert ports.store.collection("resources").get(made["id"])["delivery"]["state"] == "ok"
     assert len(told(events.LOG_DRAIN_RECOVERED)) == 1
+
+
+def test_a_filter_pattern_sends_only_the_lines_it_matches_and_a_change_moves_the_filters(make_org, ports, receiver):
+    org = make_org()
+    web = org.service(name="web")
+    assert org.deploy(ports, web)["status"] == "live"
+    made = settle(ports, drain(org, receiver, filter_pattern="?listening ?exited")["id"])
+    assert made["filter_pattern"] == "?listening ?exited"
+    group = group_of(org, web)
+    found = ports.cloud_for(made["target"]).client("logs").describe_subscription_filters(
+        logGroupName=group)["subscriptionFilters"]
+    assert [f["filterPattern"] for f in found] == ["?listening ?exited"]
+    assert org.deploy(ports, web)["status"] == "live"
+    lines = receiver.lines(group)
+    assert lines and all("listening" in line or "exited" in line for line in lines), lines
+
+    assert org.call("PATCH", f"/resources/{made['id']}", {"filter_pattern": ""})[0] == 202   # every line again
+    assert settle(ports, made["id"])["filter_pattern"] == ""
+    found = ports.cloud_for(made["target"]).client("logs").describe_subscription_filters(
+        logGroupName=group)["subscriptionFilters"]
+    assert [f["filterPattern"] for f in found] == [""]
+    before = len(receiver.lines(group))
+    assert org.deploy(ports, web)["status"] == "live"
+    assert any("started from" in line for line in receiver.lines(group)[before:])
+    status, out = org.call("PATCH", f"/resources/{made['id']}", {"filter_pattern": "a\nb"})
+    assert (status, out["error"]["field"]) == (422, "filter_pattern")

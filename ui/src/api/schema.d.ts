@@ -2283,6 +2283,12 @@ export interface components {
              */
             fifo?: boolean | null;
             /**
+             * Filter Pattern
+             * @description log drains: a CloudWatch Logs filter pattern; only the lines it matches go (e.g. `?ERROR ?WARN`, or `{ $.level = "error" }` for JSON lines); default: every line
+             * @default null
+             */
+            filter_pattern?: string | null;
+            /**
              * Kind
              * @enum {string}
              */
@@ -2363,6 +2369,12 @@ export interface components {
              * @default null
              */
             deletion_protection?: boolean | null;
+            /**
+             * Filter Pattern
+             * @description log drains: the lines it takes; "": every line
+             * @default null
+             */
+            filter_pattern?: string | null;
             /**
              * Max Receives
              * @default null

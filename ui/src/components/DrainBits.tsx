@@ -96,7 +96,19 @@ export function DrainTarget({ form, set, error, current, keySet }: {
   );
 }
 
-/** The add form's part for a drain: its destination, URL, key and services. */
+/** Which lines go: a CloudWatch Logs filter pattern, or every line (empty). */
+export function DrainFilter({ form, set, error }: {
+  form: DrainFields; set: (p: Partial<DrainFields>) => void; error: string | undefined;
+}) {
+  return (
+    <Field label="Only lines matching (optional)" error={error}
+      hint={'A CloudWatch Logs filter pattern, e.g. ?ERROR ?WARN (either word), or { $.level = "error" } for JSON lines. Empty: every line.'}>
+      <input value={form.filter} onChange={(e) => set({ filter: e.target.value })} spellCheck={false} className="mono" placeholder="every line" />
+    </Field>
+  );
+}
+
+/** The add form's part for a drain: its destination, URL, key, services and filter. */
 export function DrainAddFields({ org, project, form, set, error }: {
   org: string; project: string; form: Form & { environment: string }; set: (p: Partial<Form>) => void; error: (field: string) => string | undefined;
 }) {
@@ -112,11 +124,12 @@ export function DrainAddFields({ org, project, form, set, error }: {
       </div>
       <DrainTarget form={form} set={set} error={error} />
       <DrainServices form={form} set={set} names={names} error={error("services")} />
+      <DrainFilter form={form} set={set} error={error("filter_pattern")} />
     </>
   );
 }
 
-const DRAIN_FIELDS = ["url", "access_key", "services"];
+const DRAIN_FIELDS = ["url", "access_key", "services", "filter_pattern"];
 
 function useInvalidate(org: string, project: string) {
   const qc = useQueryClient();
@@ -150,6 +163,7 @@ export function DrainDialog({ org, project, r, onClose }: { org: string; project
         <p className="muted">It sends to {DESTINATIONS[form.destination].title} (fixed once made). Firehose takes a new URL or key at once; new services are subscribed within a minute.</p>
         <DrainTarget form={form} set={set} error={error} current={r.url} keySet={!!r.access_key_set} />
         <DrainServices form={form} set={set} names={names} error={error("services")} />
+        <DrainFilter form={form} set={set} error={error("filter_pattern")} />
         {err && !DRAIN_FIELDS.some((f) => err.forField(f)) && <FormError error={err} />}
         <div className="actions">
           <button className="primary" disabled={patch.isPending || Object.keys(body).length === 0}>Save changes</button>

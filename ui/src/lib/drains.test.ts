@@ -38,6 +38,7 @@ test("the add form's drain: the vendor's default intake, a key, every service or
   expect(withDestination(form, "newrelic").url).toBe("https://aws-api.newrelic.com/firehose/v1");
   expect(createBody({ ...http, name: "mine", url: "https://logs.example.com/in", allServices: false, services: ["web"] })).toEqual({
     name: "mine", kind: "log_drain", environment: "staging", destination: "http", url: "https://logs.example.com/in", services: ["web"] });
+  expect(createBody({ ...http, name: "errs", url: "https://logs.example.com/in", filter: " ?ERROR " }).filter_pattern).toBe("?ERROR");
 });
 
 test("a drain's settings are checked as the API checks them: https (http to this machine only), the vendor's key, some services", () => {
@@ -60,13 +61,18 @@ test("a drain's settings are checked as the API checks them: https (http to this
 
 test("a drain's change: a new URL, the key only when typed, services when changed (null: every service again)", () => {
   const form = drainForm(logs);
-  expect(form).toEqual({ destination: "datadog", url: logs.url, key: "", allServices: true, services: [] });
+  expect(form).toEqual({ destination: "datadog", url: logs.url, key: "", allServices: true, services: [], filter: "" });
   expect(drainPatchBody(logs, form)).toEqual({});
   expect(drainPatchBody(logs, { ...form, key: "new-key" })).toEqual({ access_key: "new-key" });
   expect(drainPatchBody(logs, { ...form, allServices: false, services: ["web"] })).toEqual({ services: ["web"] });
   const named = { ...logs, services: ["web", "worker"] };
   expect(drainPatchBody(named, { ...drainForm(named), services: ["worker", "web"] })).toEqual({});   // the same, in another order
   expect(drainPatchBody(named, { ...drainForm(named), allServices: true })).toEqual({ services: null });
+  // only some lines, then every line again ("")
+  expect(drainPatchBody(logs, { ...form, filter: " ?ERROR ?WARN " })).toEqual({ filter_pattern: "?ERROR ?WARN" });
+  const filtered = { ...logs, filter_pattern: "?ERROR" };
+  expect(drainForm(filtered).filter).toBe("?ERROR");
+  expect(drainPatchBody(filtered, { ...drainForm(filtered), filter: "" })).toEqual({ filter_pattern: "" });
   expect(drainPatchBody(logs, { ...form, url: DESTINATIONS.datadog.intakes[0]![0] })).toEqual({ url: DESTINATIONS.datadog.intakes[0]![0] });
   // a URL set through the API that is none of the vendor's stays offered
   expect(intakeChoices("datadog", "https://proxy.example.com/dd").at(-1)).toEqual(["https://proxy.example.com/dd", "https://proxy.example.com/dd"]);

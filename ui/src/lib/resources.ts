@@ -44,6 +44,8 @@ export interface Resource {
   url?: string | null;
   access_key_set?: boolean | null;
   services?: string[] | null;
+  /** a CloudWatch Logs filter pattern: only the lines it matches go ("": every line) */
+  filter_pattern?: string | null;
   taking?: string[] | null;
   failed_deliveries_bucket?: string | null;
 }
@@ -155,7 +157,7 @@ export function emptyForm(environment = "production", kind: ResourceKind = "post
     storage: String(DEFAULT_STORAGE), backups: String(DEFAULT_BACKUPS), protection: protectedByDefault(environment),
     fifo: false, visibility: String(QUEUE_DEFAULTS.visibility_timeout_seconds), retention: String(QUEUE_DEFAULTS.retention_days),
     receives: String(QUEUE_DEFAULTS.max_receives),
-    destination: "datadog", url: DESTINATIONS.datadog.intakes[0]![0], key: "", allServices: true, services: [],
+    destination: "datadog", url: DESTINATIONS.datadog.intakes[0]![0], key: "", allServices: true, services: [], filter: "",
   };
 }
 
@@ -189,6 +191,7 @@ export function createBody(form: ResourceForm): ResourceIn {
     body.url = form.url.trim();
     if (form.key) body.access_key = form.key;
     if (!form.allServices) body.services = form.services;
+    if (form.filter.trim()) body.filter_pattern = form.filter.trim();
     return body;
   }
   if (k.queue) {
@@ -240,8 +243,9 @@ export const DESTINATIONS: Record<DrainDestination, DestinationInfo> = {
 export const DESTINATION_NAMES = Object.keys(DESTINATIONS) as DrainDestination[];
 
 /** A drain's settings as the inputs hold them (the add and the change forms): the URL (an intake
- * chosen, or typed for http), the key typed (never shown back), every service or the ones ticked. */
-export interface DrainFields { url: string; key: string; allServices: boolean; services: string[] }
+ * chosen, or typed for http), the key typed (never shown back), every service or the ones ticked,
+ * and the filter pattern ("": every line). */
+export interface DrainFields { url: string; key: string; allServices: boolean; services: string[]; filter: string }
 
 /** A new destination offers its own intakes, the default chosen (http: a URL to type); the key typed goes. */
 export function withDestination<F extends DrainFields & { destination: DrainDestination }>(form: F, destination: DrainDestination): F {
@@ -276,7 +280,8 @@ export function drainProblems(form: DrainFields & { destination: DrainDestinatio
 
 /** The change form, started from the drain as it is (the key empty: it is never shown). */
 export function drainForm(r: Resource): DrainFields & { destination: DrainDestination } {
-  return { destination: r.destination ?? "http", url: r.url ?? "", key: "", allServices: r.services == null, services: r.services ?? [] };
+  return { destination: r.destination ?? "http", url: r.url ?? "", key: "", allServices: r.services == null, services: r.services ?? [],
+    filter: r.filter_pattern ?? "" };
 }
 
 const sameNames = (a: string[] | null | undefined, b: string[] | null | undefined) =>
@@ -290,6 +295,7 @@ export function drainPatchBody(r: Resource, form: DrainFields): ResourcePatch {
   if (form.key) body.access_key = form.key;
   const services = form.allServices ? null : form.services;
   if (!sameNames(services, r.services)) body.services = services;
+  if (form.filter.trim() !== (r.filter_pattern ?? "")) body.filter_pattern = form.filter.trim();
   return body;
 }
 

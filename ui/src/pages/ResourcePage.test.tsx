@@ -279,7 +279,7 @@ const logs: Resource = {
   ...jobs, id: "res_d", name: "logs", kind: "log_drain", variable: "", reason: "log drain logs is available", endpoint: null,
   fifo: undefined, visibility_timeout_seconds: undefined, retention_days: undefined, max_receives: undefined, dead_letter_queue: undefined,
   destination: "http", url: "https://logs.example.com/in", access_key_set: true, services: ["web", "api"], taking: ["web"],
-  failed_deliveries_bucket: "launchbay-drain-logs-failed",
+  failed_deliveries_bucket: "launchbay-drain-logs-failed", filter_pattern: "?ERROR ?WARN",
 };
 const drainApi = (over: Record<string, Answer> = {}) => pageApi({ "GET /v1/orgs/o/resources/res_d": () => [200, logs], ...over });
 
@@ -292,6 +292,7 @@ test("a drain's page: destination, URL, key set (never the key), what it is set 
   expect(screen.getByTestId("resource-address").textContent).toBe("https://logs.example.com/in");
   expect(screen.getByTestId("drain-key").textContent).toBe("set (never shown)");
   expect(screen.getByTestId("drain-services").textContent).toBe("web, api");
+  expect(screen.getByTestId("drain-filter").textContent).toBe("only those matching ?ERROR ?WARN");
   expect(screen.getByTestId("drain-taking").textContent).toBe("webdeployed services only: one not deployed yet is taken from its first deploy");
   expect(screen.getByTestId("failed-deliveries").textContent).toBe("launchbay-drain-logs-failed");
   const summary = screen.getByTestId("resource-summary");

@@ -132,6 +132,10 @@ function DrainRows({ r }: { r: Resource }) {
         </dd>
       </div>
       <div>
+        <dt>Lines</dt>
+        <dd data-testid="drain-filter">{r.filter_pattern ? <>only those matching <span className="mono">{r.filter_pattern}</span></> : "every line"}</dd>
+      </div>
+      <div>
         <dt>Takes now</dt>
         <dd data-testid="drain-taking">
           {r.taking?.length ? r.taking.join(", ") : r.status === "available" ? "no deployed service" : "once available"}
