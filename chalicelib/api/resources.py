@@ -2,6 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import actor, endpoint, page, paged, parse_body, ports, query
+from chalicelib.core.errors import Invalid
 from chalicelib.resources import drains, queues, restore
 from chalicelib.resources import service as resources
 from chalicelib.resources.models import LinkIn, ResourceIn, ResourcePatch, RestoreIn
@@ -75,6 +76,17 @@ def restore_(org, res):
           "dead-letter queue), as SQS counts them (approximately), and the last redrive", tag=TAG)
 def messages(org, res):
     return queues.messages(ports(), actor(bp), org, res)
+
+
+@endpoint(bp, ORG + "/resources/{res}/dead-letters", "GET",
+          "A sample of up to 10 of a queue's dead letters (body, when sent, receives, attributes), left where they "
+          "are: to see why they failed before moving them back. Developers and up (bodies may hold data); audited",
+          tag=TAG, query={"limit": "1 to 10 (default 10)"})
+def dead_letters(org, res):
+    raw = query(bp).get("limit") or "10"
+    if not raw.isdigit():
+        raise Invalid("limit: a whole number from 1 to 10", field="limit")
+    return queues.dead_letters(ports(), actor(bp), org, res, int(raw))
 
 
 @endpoint(bp, ORG + "/resources/{res}/redrive", "POST",

@@ -151,6 +151,33 @@ class QueuesMixin(CloudBase):
         self.client("sqs").purge_queue(QueueUrl=url)
         return url
 
+    def peek_dead_letters(self, ident: str, limit: int = 10, body_chars: int = 4096) -> list[dict[str, Any]]:
+        """Up to `limit` (at most 10) dead letters, looked at and left where they are: received with
+        a visibility timeout of 0 (the dead-letter queue has no redrive policy of its own, so a
+        receive moves nothing), waiting a second so SQS asks all its servers. Bodies are cut at
+        `body_chars`. -> [{"id", "body", "truncated", "sent", "receives", "group", "attributes"}]."""
+        from datetime import datetime, timezone
+
+        _, dlq_url, _ = self._queue_pair(ident)
+        if dlq_url is None:
+            return []
+        got = self.client("sqs").receive_message(
+            QueueUrl=dlq_url, MaxNumberOfMessages=max(1, min(10, limit)), WaitTimeSeconds=1, VisibilityTimeout=0,
+            AttributeNames=["SentTimestamp", "ApproximateReceiveCount", "MessageGroupId"],
+            MessageAttributeNames=["All"]).get("Messages") or []
+        out = []
+        for m in got:
+            attrs = m.get("Attributes") or {}
+            sent = attrs.get("SentTimestamp")
+            out.append({
+                "id": m["MessageId"], "body": m["Body"][:body_chars], "truncated": len(m["Body"]) > body_chars,
+                "sent": datetime.fromtimestamp(int(sent) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")
+                if sent else None,
+                "receives": int(attrs.get("ApproximateReceiveCount") or 0), "group": attrs.get("MessageGroupId"),
+                "attributes": {k: v.get("StringValue", f"({v.get('DataType', 'Binary')})")
+                               for k, v in (m.get("MessageAttributes") or {}).items()}})
+        return sorted(out, key=lambda x: x["sent"] or "")
+
     def redrive_queue(self, ident: str, limit: int = 1000) -> dict[str, int]:
         """Move up to `limit` dead letters back to the queue, ten at a time: each is sent (body,
         attributes, and for FIFO its group) before it is deleted from the dead-letter queue, so a

@@ -42,6 +42,20 @@ def messages(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[
     return {**_observed(ports, doc)["messages"], "redrive": doc.get("redrive")}
 
 
+def dead_letters(ports: Ports, actor: Actor, org_id: str, resource_id: str, limit: int = 10) -> dict[str, Any]:
+    """A sample of the dead letters, to see why they failed before moving them back: their bodies
+    may hold what the senders put there, so it takes what a redrive takes (developers), and each
+    look is audited. Nothing moves: they stay in the dead-letter queue."""
+    doc = _queue(ports, actor, org_id, resource_id, "queue.redrive")
+    if not 1 <= limit <= 10:
+        raise Invalid("limit: 1 to 10 (SQS hands out ten at most at a time)", field="limit")
+    items = aws_answer(ports, doc, lambda cloud: cloud.peek_dead_letters(resource_names(doc).ident, limit))
+    audit.record(ports, actor, org_id, "resource.dead_letters_read", "resource", doc["id"],
+                 {"name": doc["name"], "seen": len(items)})
+    return {"items": items, "note": "a sample, as SQS hands them out (not every one, not in order); they stay in "
+                                    "the dead-letter queue until moved back or purged"}
+
+
 def request_redrive(ports: Ports, actor: Actor, org_id: str, resource_id: str) -> dict[str, Any]:
     doc = _queue(ports, actor, org_id, resource_id, "queue.redrive")
     now = time.time()

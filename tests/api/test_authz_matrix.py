@@ -98,7 +98,7 @@ REQUIRED = {
     "DELETE /orgs/{org}/resources/{res}": "admin", "POST /orgs/{org}/resources/{res}/rotate": "admin", "GET /orgs/{org}/services/{svc}/links": "viewer",
     "GET /orgs/{org}/resources/{res}/restore-window": "viewer", "POST /orgs/{org}/resources/{res}/restore": "admin",
     "GET /orgs/{org}/resources/{res}/messages": "viewer", "POST /orgs/{org}/resources/{res}/redrive": "developer",
-    "POST /orgs/{org}/resources/{res}/purge": "admin", "POST /orgs/{org}/resources/{res}/test-line": "admin",
+    "POST /orgs/{org}/resources/{res}/purge": "admin", "GET /orgs/{org}/resources/{res}/dead-letters": "developer", "POST /orgs/{org}/resources/{res}/test-line": "admin",
     "PUT /orgs/{org}/services/{svc}/links/{res}": "developer", "DELETE /orgs/{org}/services/{svc}/links/{res}": "developer",
     "GET /orgs/{org}/services/{svc}/cost": "viewer", "GET /orgs/{org}/projects/{project}/cost": "viewer",
     "GET /orgs/{org}/audit": "viewer", "GET /orgs/{org}/audit-events/{event}": "viewer",
@@ -441,7 +441,7 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return fresh[name](), True
     if name == "svc":
         return (w.ids["cron"] if key.endswith("/runs") else w.ids["web"]), True
-    if name == "res" and key.endswith(("/messages", "/redrive", "/purge")):
+    if name == "res" and key.endswith(("/messages", "/redrive", "/purge", "/dead-letters")):
         return w.ids["queue"], True
     if name == "res" and key.endswith("/test-line"):
         return w.ids["drain"], True

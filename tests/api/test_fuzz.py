@@ -88,7 +88,7 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
              "event": w.ids["event"], "invitation": w.ids["invitation"], "user": w.ids["victim"],
              "svc": w.ids["cron"] if key.endswith("/runs") else w.ids["web"],
              "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
-             "res": w.ids["queue"] if key.endswith(("/messages", "/redrive", "/purge")) else
+             "res": w.ids["queue"] if key.endswith(("/messages", "/redrive", "/purge", "/dead-letters")) else
              w.ids["drain"] if key.endswith("/test-line") else w.ids["resource"],
              "sub": w.ids["sub"]}
     out = {}

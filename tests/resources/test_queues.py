@@ -442,3 +442,31 @@ def test_aws_trouble_on_a_live_read_is_a_503_or_a_409_in_words_never_a_500(make_
         status, err = org.call(method, path)
         assert status in (409, 503) and err["error"]["field"] == "resource" and "AWS" in err["error"]["message"], \
             (path, status, err)
+
+
+def test_dead_letters_are_looked_at_where_they_are(make_org, ports):
+    org = make_org()
+    made = settle(ports, create(org, name="jobs", kind="queue", deletion_protection=False, max_receives=1)["id"])
+    sqs = aws(ports, made, "sqs")
+    url = made["aws"]["address"]
+    sqs.send_message(QueueUrl=url, MessageBody='{"order": 42, "step": "charge"}',
+                     MessageAttributes={"tenant": {"DataType": "String", "StringValue": "acme"}})
+    sqs.send_message(QueueUrl=url, MessageBody="x" * 5000)
+    assert dead_letters(sqs, url, 1) == 2
+    for _ in range(2):   # looking twice moves nothing
+        status, out = org.call("GET", f"/resources/{made['id']}/dead-letters")
+        assert status == 200, out
+        by_body = {m["body"][:20]: m for m in out["items"]}
+        assert set(by_body) == {'{"order": 42, "step"', "x" * 20}, out
+        order = by_body['{"order": 42, "step"']
+        assert (order["body"], order["truncated"], order["attributes"]) == (
+            '{"order": 42, "step": "charge"}', False, {"tenant": "acme"})
+        assert order["sent"].endswith("Z") and order["id"]
+        big = by_body["x" * 20]
+        assert (len(big["body"]), big["truncated"]) == (4096, True)
+        assert org.call("GET", f"/resources/{made['id']}/messages")[1]["dead"] == 2
+    for bad in ("0", "11", "ten"):
+        status, out = org.call("GET", f"/resources/{made['id']}/dead-letters?limit={bad}")
+        assert (status, out["error"]["field"]) == (422, "limit"), out
+    events = [e for e in org.call("GET", "/audit")[1]["items"] if e["action"] == "resource.dead_letters_read"]
+    assert len(events) == 2 and events[0]["details"]["seen"] == 2

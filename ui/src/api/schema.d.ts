@@ -1012,6 +1012,23 @@ export interface paths {
         patch: operations["patch_orgs_org_resources_res"];
         trace?: never;
     };
+    "/v1/orgs/{org}/resources/{res}/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sample of up to 10 of a queue's dead letters (body, when sent, receives, attributes), left where they are: to see why they failed before moving them back. Developers and up (bodies may hold data); audited */
+        get: operations["get_orgs_org_resources_res_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/resources/{res}/messages": {
         parameters: {
             query?: never;
@@ -6225,6 +6242,48 @@ export interface operations {
         responses: {
             /** @description success */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_resources_res_dead_letters: {
+        parameters: {
+            query?: {
+                /** @description 1 to 10 (default 10) */
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+                res: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
