@@ -1080,9 +1080,42 @@ def resources_messages(resource: Resource, org: Org = None, project: Project = N
             s.out.line("last redrive: " + _last_redrive(got["redrive"]),
                        style="red" if got["redrive"].get("status") == "failed" else "")
         if got.get("dead") and (got.get("redrive") or {}).get("status") != "moving":
-            s.out.note(f"Once the bug that killed them is fixed, move the dead letters back: launchbay resources "
-                       f"redrive {res['name']} --wait", style="dim")
+            s.out.note(f"See why they died: launchbay resources dead-letters {res['name']}; once the bug that killed "
+                       f"them is fixed, move them back: launchbay resources redrive {res['name']} --wait", style="dim")
     s.out.result(got, human)
+
+
+@resources_app.command("dead-letters", epilog="""[bold]Examples[/bold]
+
+  launchbay resources dead-letters jobs
+
+  launchbay resources dead-letters jobs --limit 3 --json""")
+def resources_dead_letters(
+    resource: Resource,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10, help="How many to look at (1-10).")] = 10,
+    org: Org = None, project: Project = None, env: Env = None, json: Json = False,
+) -> None:
+    """A sample of a queue's dead letters (up to 10: body, when sent, receives, attributes), left
+    where they are: to see why they died before moving them back. Developers and up; audited."""
+    s = Session(json, org=org, project=project, env=env)
+    res = _a_queue(s, resource)
+    got = s.client.get(s.org_path(f"/resources/{segment(res['id'])}/dead-letters"), limit=limit)
+
+    def human() -> None:
+        items = got.get("items") or []
+        if not items:
+            s.out.line(f"{res['name']} has no dead letters right now.")
+            return
+        for m in items:
+            extra = [f"{m.get('receives')} receive(s)"] + ([f"group {m['group']}"] if m.get("group") else []) + \
+                [f"{k}={v}" for k, v in sorted((m.get("attributes") or {}).items())]
+            s.out.line(f"{m.get('sent') or '?'}  {m['id']}  ({', '.join(extra)})", style="bold")
+            s.out.line(m["body"] + ("  … (cut at 4 KB)" if m.get("truncated") else ""))
+            s.out.line("")
+        s.out.note(f"{got.get('note')}. Move them back once fixed: launchbay resources redrive {res['name']} --wait",
+                   style="dim")
+    s.out.result(got, human)
+
 
 
 @resources_app.command("redrive", epilog="""[bold]Examples[/bold]

@@ -305,7 +305,16 @@ def test_messages_and_a_redrive_followed_to_the_end(cli, account, worker, ports)
     assert (counts["visible"], counts["dead"], counts["redrive"]) == (0, 3, None)
     said = cli("resources", "messages", "jobs").stdout
     assert said.split("\n")[1].split() == ["0", "0", "0", "3"]
-    assert "move the dead letters back: launchbay resources redrive jobs --wait" in said
+    assert "move them back: launchbay resources redrive jobs --wait" in said
+    assert "See why they died: launchbay resources dead-letters jobs" in said
+    looked = cli("resources", "dead-letters", "jobs", "-n", "2")
+    assert looked.stdout.count(" receive(s)") == 2 and "they stay in the dead-letter queue" in looked.stdout, \
+        looked.stdout
+    sample = cli("resources", "dead-letters", "jobs", "--json").json()
+    assert len(sample["items"]) == 3 and all(m["body"] and m["sent"] for m in sample["items"])
+    assert cli("resources", "messages", "jobs", "--json").json()["dead"] == 3      # looking moved nothing
+    too_many = cli("resources", "dead-letters", "jobs", "-n", "11", ok=False)   # refused before the API is asked
+    assert too_many.exit_code != 0 and "less than or equal to 10" in " ".join(too_many.stderr.split()), too_many.stderr
 
     moved = cli("resources", "redrive", "jobs", "--wait", "--timeout", "90", "--interval", "0.3", ok=None)
     assert moved.exit_code == 0, moved.stdout + moved.stderr + worker.output()[-3000:]
