@@ -311,7 +311,7 @@ logging:
     assert "logging retention not imported" in said
     assert "FireLens options dd_service, dd_tags not imported" in message(result, WEB, "logging")
     assert "in plain text: not copied; rotate it" in message(result, WEB, "logging.destination.apikey")
-    assert "plain-dd-s3cret" not in repr(result.document)
+    assert "plain-dd-s3cret" not in repr(result.document) + repr(result.warnings)   # nor in any warning
 
 
 def test_every_service_routing_to_new_relic_gives_a_drain_of_every_service():
