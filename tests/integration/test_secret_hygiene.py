@@ -1,6 +1,6 @@
 """Issue #9, hygiene: after a full run through the real stack no secret value is anywhere it
 must not be. The run: sign up, service secrets and environment secrets (set, changed, cloned
-with values), deploys by real Celery workers that go live, fail on a first release, and fail
+with values), a log drain's key (set, changed, used), deploys by real Celery workers that go live, fail on a first release, and fail
 then roll back, a cron run, search indexing by the search worker, the audit log.
 
 Then every secret value (each version) is looked for in: every API answer of the run, the API's
@@ -18,6 +18,7 @@ import pytest
 
 from chalicelib import tasks as names
 from chalicelib.lifecycle import states as rules
+from tests.support.drains import Receiver
 from tests.support.processes import CeleryWorker, wait_for
 
 PW = "correct horse battery"
@@ -76,7 +77,7 @@ def _settled(ports, dep_id, timeout=90):
 def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client, api_log):
     tag = uuid.uuid4().hex[:10]
     values = {name: f"hygiene-{name.lower()}-{tag}-{uuid.uuid4().hex}" for name in
-              ("svc_v1", "svc_v2", "env_v1", "staging", "bad_svc", "cron_env")}
+              ("svc_v1", "svc_v2", "env_v1", "staging", "bad_svc", "cron_env", "drain_key", "drain_key2")}
     workers = [CeleryWorker(launchbay_env, ["deploys", "default"], name="deploys").start(),
                CeleryWorker(launchbay_env, ["search"], concurrency=1, name="search").start()]
     run = Run(client)
@@ -101,6 +102,17 @@ def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client,
         run.call("PUT", f"{p}/environments/production/secrets/CRON_TOKEN", {"value": values["cron_env"]}, 200)
         staging = run.call("POST", f"{p}/environments/production/clone", {"name": "staging", "with_secrets": True}, 201)
         run.call("PUT", f"{p}/environments/{staging['id']}/secrets/STAGING_ONLY", {"value": values["staging"]}, 200)
+
+        # a log drain's key: set, changed, then used by its stream (the receiver gets it, as it must)
+        receiver = Receiver()
+        resources = ports.store.collection("resources")
+        drain = run.call("POST", f"{p}/resources", {"name": "logs", "kind": "log_drain", "destination": "http",
+                                                    "url": receiver.url, "access_key": values["drain_key"]}, 202)
+        wait_for(lambda: resources.get(drain["id"])["status"] == "available", 60, what="the drain")
+        run.call("PATCH", f"{o}/resources/{drain['id']}", {"access_key": values["drain_key2"]}, 202)
+        wait_for(lambda: resources.get(drain["id"])["status"] == "available", 60, what="the drain's new key")
+        run.call("POST", f"{o}/resources/{drain['id']}/test-line", None, 202)
+        assert receiver.requests[-1]["headers"]["X-Amz-Firehose-Access-Key"] == values["drain_key2"]
 
         # deploys through the workers: live, a failed first release, then live -> failed -> rolled back
         first = run.call("POST", f"{o}/services/{web['id']}/deployments", {}, 202)
@@ -133,6 +145,8 @@ def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client,
             run.call("GET", f"{p}/environments/{env}", status=200)
             run.call("GET", f"{p}/environments/{env}/secrets", status=200)
         run.call("GET", f"{p}/export", status=200)
+        run.call("GET", f"{p}/resources", status=200)
+        run.call("GET", f"{o}/resources/{drain['id']}", status=200)
         run.call("GET", f"{p}/services", status=200)
         audit = run.call("GET", f"{o}/audit?limit=200", status=200)["items"]
         assert {"secret.put", "deployment.live", "deployment.rolled_back"} <= {a["action"] for a in audit}, audit
@@ -166,11 +180,13 @@ def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client,
     places["deployment documents"] = json.dumps(deployments)
     log_lines = ports.store.collection("log_lines").find({"org_id": org}, limit=5000)[0]
     places["deployment log lines"] = json.dumps(log_lines)
+    places["resource documents"] = json.dumps(ports.store.collection("resources").find({"org_id": org}, limit=100)[0])
 
     # the places are real: they hold what the run did (names, ids), just not the values
     assert "DB_PASSWORD" in places["API answers"] and "SHARED_KEY" in places["API answers"]
     assert any("succeeded" in t or "received" in t for k, t in places.items() if k.startswith("worker log"))
     assert org in places["deployment documents"] and len(places["API log"]) > 0
+    assert '"access_key": "gAAAA' in places["resource documents"]   # the drain's key is there, encrypted
     assert any(org in t and "DB_PASSWORD" in t for k, t in places.items() if k.startswith("file launchbay.db"))
     hits = {(where, name) for where, text in places.items() for name, value in values.items() if value in text}
     assert hits_by_search == [] and hits == set(), (hits_by_search, sorted(hits))
