@@ -61,7 +61,8 @@ export default function ResourcePage() {
       {k.about && <p className="muted kind-about">{k.about}</p>}
       <Summary r={r} sourceUrl={r.restored_from ? `${list}/${r.restored_from.resource_id}` : ""} />
       {restorable(r) && <RestoreSection org={org} project={project} r={r} canRestore={manage} />}
-      {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
+      {/* keyed: another queue's page starts afresh (no sample or purge answer of the one before) */}
+      {k.queue && <Messages key={r.id} org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
       {k.drain && <DrainTest org={org} r={r} canTest={manage} />}
       {open === "change" && <ChangeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
       {open === "delete" && (
