@@ -8,8 +8,9 @@ queue's. It is linked send-only to a web service, whose Resources tab says so, a
 Settings scale it on the queue's backlog (the summary says so). The queue's page shows its
 messages: a message sent with boto3 and received `max_receives + 1` times without being deleted
 (a consumer that keeps failing) goes to the dead-letter queue in moto; Refresh shows it dead,
-"Move dead letters back" asks first, and the worker moves it back: the page follows the move and
-the counts change. A flood of messages sent with boto3 is purged after the queue's name is typed
+"Look at dead letters" shows it where it is (its body, JSON indented, its receives and the API's
+note; looked at, it stays dead), "Move dead letters back" asks first, and the worker moves it
+back: the page follows the move and the counts change. A flood of messages sent with boto3 is purged after the queue's name is typed
 again: the page says how many went and the counts follow; a second purge within the minute is
 refused by SQS and the dialog says so. The queue's page and the purge dialog pass ui_a11y's checks
 at 1280 and 375 px and fit a phone, with no failing request or console error (but SQS's 409, asked
@@ -141,6 +142,20 @@ def test_a_queue_added_linked_send_only_and_its_dead_letters_moved_back(page, ba
     expect(counts.locator("[data-count=visible] .count")).to_have_text("0")
     counts.get_by_role("button", name="Refresh").click()
     expect(counts.locator("[data-count=dead] .count")).to_have_text("1")
+
+    # looked at where it is: its body (JSON, indented), its receives, the API's note; it stays dead
+    counts.get_by_role("button", name="Look at dead letters").click()
+    sample = counts.get_by_role("region", name="Dead letters")
+    expect(sample.get_by_role("status")).to_have_text(re.compile(r"^1 dead letter shown\. Read at \d\d:\d\d:\d\d\.$"), timeout=15_000)
+    letter = sample.get_by_role("list", name="Dead letters looked at").get_by_role("listitem").filter(
+        has=page.get_by_role("heading", level=4, name="Dead letter 1"))
+    expect(letter.locator("pre")).to_have_text('{\n  "job": "resize",\n  "image": 42\n}')
+    expect(letter).to_contain_text("Body (JSON, indented)")
+    expect(letter).to_contain_text(re.compile(r"Receives\s*[1-9]"))
+    expect(letter).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"))
+    expect(sample.get_by_test_id("dead-letters-note")).to_contain_text("they stay in the dead-letter queue until moved back or purged")
+    dead = sqs_client(moto).get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert dead["ApproximateNumberOfMessages"] == "1", dead   # looked at, not moved
     assert_accessible(page, "a queue's page with a dead letter")
     shot(page, "queue-dead-letters")
     page.set_viewport_size({"width": 375, "height": 740})

@@ -1,5 +1,5 @@
 import {
-  accessText, BACKUP_DAYS, byEnvironment, canMoveBack, confirmMatches, countable, createBody, deadLetters, emptyForm, endpointText, errorWords,
+  accessText, BACKUP_DAYS, bodyText, sampleWords, sinceText, utcText, byEnvironment, canMoveBack, confirmMatches, countable, createBody, deadLetters, emptyForm, endpointText, errorWords,
   KINDS, linkBody, linkedWords, MAX_RECEIVES, mountPathProblem, moving, patchBody, purgeWords, QUEUE_DEFAULTS, queueProblems, queueText, redriveWords,
   resizeForm, resizeProblem, RETENTION_DAYS, secondsText, sizeText, STORAGE_GB, bytesText, usedText, variableFor, VISIBILITY_SECONDS,
   withEnvironment, withKind, type QueueMessages, type Resource,
@@ -253,4 +253,26 @@ test("a purge's answer in a sentence", () => {
     .toBe("Purged 4 waiting messages. SQS finishes deleting within a minute: until then a count may still show some.");
   expect(purgeWords({ purged: 1, dead_letters: true })).toMatch(/^Purged 1 dead letter\. /);
   expect(purgeWords({ purged: 1, dead_letters: false })).toMatch(/^Purged 1 waiting message\. /);
+});
+
+test("a dead letter's body, when sent, and what a look found, in words", () => {
+  expect(bodyText({ body: '{"order": 42, "items": [1, 2]}', truncated: false })).toEqual(
+    { text: '{\n  "order": 42,\n  "items": [\n    1,\n    2\n  ]\n}', json: true });
+  expect(bodyText({ body: ' [1] ', truncated: false })).toEqual({ text: "[\n  1\n]", json: true });
+  // a cut body, plain text, a bare number, a brace that is no JSON: as they are
+  for (const body of ['{"order": 4', "resize image 42", "42", "{not json}"])
+    expect(bodyText({ body, truncated: body.startsWith('{"') })).toEqual({ text: body, json: false });
+  const now = Date.parse("2026-11-28T10:00:00Z");
+  const at = (s: number) => new Date(now - s * 1000).toISOString();
+  expect([2, 45, 60, 12 * 60 + 59, 3 * 3600, 86400, 3 * 86400].map((s) => sinceText(at(s), now))).toEqual(
+    ["just now", "45 s ago", "1 min ago", "12 min ago", "3 h ago", "1 day ago", "3 days ago"]);
+  expect(sinceText(null, now)).toBe("");
+  expect(sinceText(at(-30), now)).toBe("just now");   // a clock a little ahead
+  expect(utcText("2026-11-28T10:04:50.123Z")).toBe("2026-11-28 10:04:50 UTC");
+  expect(utcText("2026-11-28T10:04:50Z")).toBe("2026-11-28 10:04:50 UTC");
+  expect(utcText("soon")).toBe("");
+  expect(sampleWords(0, 3)).toBe("No dead letters right now.");
+  expect(sampleWords(1, 1)).toBe("1 dead letter shown.");
+  expect(sampleWords(10, 250)).toBe("10 dead letters shown (of about 250).");
+  expect(sampleWords(2, null)).toBe("2 dead letters shown.");
 });

@@ -530,6 +530,57 @@ export function redriveWords(r: Redrive | null | undefined, when: (iso: string) 
   return `Moved ${deadLetters(r.moved)} back to the queue${r.finished ? ` at ${when(r.finished)}` : ""} (asked by ${r.by}).${still}`;
 }
 
+/** One dead letter of GET …/resources/{res}/dead-letters (chalicelib/cloud/queues.py
+ * peek_dead_letters): its body cut at 4096 characters (`truncated` then), when it was first sent
+ * (null when SQS did not say), how many times SQS handed it out (in the queue, and each look here),
+ * its FIFO message group (null for a standard queue) and its message attributes as strings. */
+export interface DeadLetter {
+  id: string; body: string; truncated: boolean; sent: string | null; receives: number; group: string | null;
+  attributes: Record<string, string>;
+}
+
+/** The sample of dead letters, left where they are, and the API's note on what it is. */
+export interface DeadLetterSample { items: DeadLetter[]; note: string }
+
+/** A body to read: JSON (an object or a list) indented by two, anything else (a cut body, plain
+ * text, a bare number) as it is. `json` says whether it was re-indented. */
+export function bodyText(d: Pick<DeadLetter, "body" | "truncated">): { text: string; json: boolean } {
+  const t = d.body.trim();
+  if (!d.truncated && (t.startsWith("{") || t.startsWith("["))) {
+    try {
+      return { text: JSON.stringify(JSON.parse(t), null, 2), json: true };
+    } catch { /* not JSON after all: as it is */ }
+  }
+  return { text: d.body, json: false };
+}
+
+/** How long ago, in the largest unit: "just now", "45 s ago", "12 min ago", "3 h ago", "2 days ago"
+ * (a dead letter is kept 14 days). "" when unreadable. */
+export function sinceText(iso: string | null | undefined, now = Date.now()): string {
+  const at = Date.parse(iso ?? "");
+  if (Number.isNaN(at)) return "";
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${plural(Math.floor(s / 86400), "day")} ago`;
+}
+
+/** An ISO time as a reader compares it with logs: "2026-11-28 10:04:50 UTC" ("" when unreadable). */
+export function utcText(iso: string | null | undefined): string {
+  const d = new Date(iso ?? "");
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+/** What a look found, in a sentence: "No dead letters right now." or "3 dead letters shown (of about 5)."
+ * `dead` is the count SQS gave (approximate; null when unknown). */
+export function sampleWords(shown: number, dead: number | null | undefined): string {
+  if (!shown) return "No dead letters right now.";
+  const of = dead != null && dead > shown ? ` (of about ${dead})` : "";
+  return `${deadLetters(shown)} shown${of}.`;
+}
+
 /** POST …/resources/{res}/purge: how many messages SQS counted before it deleted them. */
 export interface Purged { purged: number; dead_letters: boolean }
 

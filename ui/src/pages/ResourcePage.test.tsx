@@ -4,7 +4,7 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
 import { makeQueryClient, routes } from "../App";
 import { session } from "../api/client";
-import type { QueueMessages, Redrive, Resource } from "../lib/resources";
+import type { DeadLetter, QueueMessages, Redrive, Resource } from "../lib/resources";
 import { fakeApi, me, type Answer } from "../test/fakeApi";
 
 // A queue as chalicelib/resources/service.py public() answers it (tests/resources/test_queues.py).
@@ -139,9 +139,139 @@ test("a failed move is said with its reason; a viewer sees the counts and no but
   expect(screen.getByTestId("redrive").textContent).toBe(
     "Moving dead letters back failed after 10 moved: AccessDenied: no sqs:SendMessage. About 5 still in the dead-letter queue; try again once the cause is fixed.");
   expect(screen.queryByRole("button", { name: "Move dead letters back" })).toBeNull();
-  expect(screen.getByText("Developers and up can move the dead letters back to the queue.")).toBeTruthy();
+  expect(screen.getByText("Developers and up can look at the dead letters and move them back to the queue.")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Look at dead letters" })).toBeNull();
   expect(screen.queryByRole("button", { name: "Change" })).toBeNull();
   expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+});
+
+// The dead-letter sample as GET …/dead-letters answers it (tests/resources/test_queues.py).
+const NOTE = "a sample, as SQS hands them out (not every one, not in order); they stay in the dead-letter queue until moved back or purged";
+const letter = (d: Partial<DeadLetter> = {}): DeadLetter => ({
+  id: "m-1", body: '{"order": 42, "step": "charge"}', truncated: false, sent: new Date(Date.now() - 3 * 60_000).toISOString(),
+  receives: 3, group: null, attributes: { tenant: "acme" }, ...d,
+});
+
+test("look at dead letters: a sample shown where they are (JSON indented, a cut body said), the note, Look again, Hide; never read by itself", async () => {
+  let answer: DeadLetter[] = [letter(), letter({ id: "m-2", body: "x".repeat(4096), truncated: true, sent: null, receives: 5, attributes: {} })];
+  const calls = fakeApi(pageApi({
+    "GET /v1/me": role("developer"),
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 3 })],
+    "GET /v1/orgs/o/resources/res_q/dead-letters": () => [200, { items: answer, note: NOTE }],
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  const open = await screen.findByRole("button", { name: "Look at dead letters" });
+  expect(open.getAttribute("aria-expanded")).toBe("false");
+  expect(screen.queryByRole("region", { name: "Dead letters" })).toBeNull();
+  expect(calls.filter((c) => c.path.endsWith("/dead-letters"))).toHaveLength(0);   // asked for, never read ahead
+  await user.click(open);
+  const panel = screen.getByRole("region", { name: "Dead letters" });
+  expect(open.getAttribute("aria-expanded")).toBe("true");
+  expect(open.getAttribute("aria-controls")).toBe(panel.id);
+  const said = within(panel).getByRole("status");
+  await waitFor(() => expect(said.textContent).toMatch(/^2 dead letters shown \(of about 3\)\. Read at \d\d:\d\d:\d\d\.$/));
+  expect(within(panel).getByTestId("dead-letters-note").textContent).toBe(
+    "A sample, as SQS hands them out (not every one, not in order); they stay in the dead-letter queue until moved back or purged.");
+  const items = within(within(panel).getByRole("list", { name: "Dead letters looked at" })).getAllByRole("listitem")
+    .filter((li) => li.classList.contains("dead-letter"));
+  expect(items).toHaveLength(2);
+
+  const [first, second] = items as [HTMLElement, HTMLElement];
+  expect(within(first).getByRole("heading", { level: 4 }).textContent).toBe("Dead letter 1");
+  const body = within(first).getByRole("group", { name: /^Dead letter 1 Body/ });
+  expect(body.tagName).toBe("PRE");
+  expect(body.getAttribute("tabindex")).toBe("0");
+  expect(body.textContent).toBe('{\n  "order": 42,\n  "step": "charge"\n}');
+  expect(first.textContent).toContain("Body (JSON, indented)");
+  expect(first.textContent).toContain("3 min ago");
+  expect(first.querySelector("time")!.getAttribute("datetime")).toBe(answer[0]!.sent);
+  expect(first.textContent).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  expect(first.textContent).toContain("Receives3");
+  expect(first.textContent).toContain("tenant: acme");
+  expect(first.textContent).toContain("Message IDm-1");
+  expect(first.textContent).not.toContain("Group");   // a standard queue has none
+  const cut = within(second).getByRole("group", { name: /^Dead letter 2 Body/ });
+  expect(cut.textContent).toBe("x".repeat(4096));
+  expect(second.textContent).toContain("Body (cut at 4 KB)");
+  expect(second.textContent).toContain("Sent—");
+  expect(second.textContent).toContain("Attributesnone");
+  const call = calls.find((c) => c.path.endsWith("/dead-letters"))!;
+  expect(call.method).toBe("GET");
+  expect(new URL(call.url).search).toBe("");
+
+  answer = [];   // moved back (or purged) elsewhere meanwhile
+  await user.click(within(panel).getByRole("button", { name: "Look again" }));
+  await waitFor(() => expect(said.textContent).toMatch(/^No dead letters right now\. Read at /));
+  expect(within(panel).queryByRole("list")).toBeNull();
+  expect(calls.filter((c) => c.path.endsWith("/dead-letters"))).toHaveLength(2);
+  await new Promise((r) => setTimeout(r, 2100));   // no reads by themselves
+  expect(calls.filter((c) => c.path.endsWith("/dead-letters"))).toHaveLength(2);
+
+  await user.click(within(panel).getByRole("button", { name: "Hide" }));
+  expect(screen.queryByRole("region", { name: "Dead letters" })).toBeNull();
+  expect(document.activeElement).toBe(screen.getByRole("button", { name: "Look at dead letters" }));
+});
+
+test("a FIFO queue's dead letters show their group; a refused look is said with Try again; none to look at without dead letters", async () => {
+  let refuse = true;
+  fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q": () => [200, { ...jobs, fifo: true }],
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 1 })],
+    "GET /v1/orgs/o/resources/res_q/dead-letters": () => refuse
+      ? [409, { error: { code: "conflict", message: "the queue is gone from AWS (deleted outside Launchbay?)", field: "resource" } }]
+      : [200, { items: [letter({ group: "order-42", attributes: {} })], note: NOTE }],
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Look at dead letters" }));
+  const panel = screen.getByRole("region", { name: "Dead letters" });
+  expect((await within(panel).findByRole("alert")).textContent).toBe("the queue is gone from AWS (deleted outside Launchbay?) Try again");
+  refuse = false;
+  await user.click(within(panel).getByRole("button", { name: "Try again" }));
+  await waitFor(() => expect(within(panel).getByRole("status").textContent).toMatch(/^1 dead letter shown\. Read at /));
+  expect(within(panel).queryByRole("alert")).toBeNull();
+  expect(within(panel).getByText("Group").closest("div")!.textContent).toBe("Grouporder-42");
+  cleanup();
+
+  fakeApi(pageApi({ "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 0 })] }));
+  renderAt();
+  await waitFor(() => expect(shown("dead")).toBe("0"));
+  expect(screen.queryByRole("button", { name: "Look at dead letters" })).toBeNull();
+});
+
+test("a move back or a purge of the dead letters takes the sample away (what it showed has gone)", async () => {
+  let state = counts({ dead: 2 });
+  fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, state],
+    "GET /v1/orgs/o/resources/res_q/dead-letters": () => [200, { items: [letter()], note: NOTE }],
+    "POST /v1/orgs/o/resources/res_q/purge": () => { state = { ...state, dead: 0 }; return [200, { purged: 2, dead_letters: true }]; },
+  }));
+  renderAt();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Look at dead letters" }));
+  expect(await screen.findByRole("list", { name: "Dead letters looked at" })).toBeTruthy();
+  await user.click(screen.getByRole("button", { name: "Purge dead letters" }));
+  const dialog = screen.getByRole("dialog", { name: "Purge the dead letters of jobs?" });
+  await user.type(within(dialog).getByLabelText("Type jobs to confirm"), "jobs");
+  await user.click(within(dialog).getByRole("button", { name: "Purge dead letters" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(screen.queryByRole("region", { name: "Dead letters" })).toBeNull();
+  cleanup();
+
+  const started: Redrive = { status: "moving", moved: 0, left: 2, requested: "2026-11-28T10:00:00Z", by: "a@b.c" };
+  fakeApi(pageApi({
+    "GET /v1/orgs/o/resources/res_q/messages": () => [200, counts({ dead: 2 })],
+    "GET /v1/orgs/o/resources/res_q/dead-letters": () => [200, { items: [letter()], note: NOTE }],
+    "POST /v1/orgs/o/resources/res_q/redrive": () => [202, started],
+  }));
+  renderAt();
+  await user.click(await screen.findByRole("button", { name: "Look at dead letters" }));
+  expect(await screen.findByRole("list", { name: "Dead letters looked at" })).toBeTruthy();
+  await user.click(screen.getByRole("button", { name: "Move dead letters back" }));
+  await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Move them back" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(screen.queryByRole("region", { name: "Dead letters" })).toBeNull();
 });
 
 test("the messages are read once the queue is available; a read the API refuses is shown with Try again", async () => {

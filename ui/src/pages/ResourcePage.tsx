@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useId, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
@@ -12,16 +12,17 @@ import { TypedNameDialog } from "../components/TypedNameDialog";
 import { StatusChanges } from "../components/StatusBadge";
 import { clock } from "../lib/format";
 import {
-  canMoveBack, countable, deadLetters, destinationText, endpointText, servicesText, errorWords, isBusy, KINDS, moving, plural, purgeWords, redriveWords, secondsText, sizeText,
-  type Purged, type QueueMessages, type Redrive, type Resource,
+  bodyText, canMoveBack, countable, deadLetters, destinationText, endpointText, servicesText, errorWords, isBusy, KINDS, moving, plural, purgeWords,
+  redriveWords, sampleWords, secondsText, sinceText, sizeText, utcText,
+  type DeadLetter, type DeadLetterSample, type Purged, type QueueMessages, type Redrive, type Resource,
 } from "../lib/resources";
 import { restorable } from "../lib/restore";
 import { DrainTest } from "../components/DrainBits";
 import { ChangeDialog, GivesWords, RemoveDialog } from "./Resources";
 
 /** One resource: what it is, where it answers, what a linked service gets; Change and Delete as on
- * the list. A queue also shows its settings, its dead-letter queue and its messages now, moves its
- * dead letters back and purges them or its waiting messages. A database restores to a point in
+ * the list. A queue also shows its settings, its dead-letter queue and its messages now, shows a
+ * sample of its dead letters, moves them back and purges them or its waiting messages. A database restores to a point in
  * time; a restored one says where from. A log drain shows where it sends, what it takes (set, and
  * now) and its failed deliveries' bucket, and sends a test line; it has no variable or links. */
 export default function ResourcePage() {
@@ -60,7 +61,8 @@ export default function ResourcePage() {
       {k.about && <p className="muted kind-about">{k.about}</p>}
       <Summary r={r} sourceUrl={r.restored_from ? `${list}/${r.restored_from.resource_id}` : ""} />
       {restorable(r) && <RestoreSection org={org} project={project} r={r} canRestore={manage} />}
-      {k.queue && <Messages org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
+      {/* keyed: another queue's page starts afresh (no sample or purge answer of the one before) */}
+      {k.queue && <Messages key={r.id} org={org} r={r} canRedrive={can("queue.redrive")} canPurge={can("project.delete")} />}
       {k.drain && <DrainTest org={org} r={r} canTest={manage} />}
       {open === "change" && <ChangeDialog org={org} project={project} r={r} onClose={() => setOpen(null)} />}
       {open === "delete" && (
@@ -161,8 +163,9 @@ const COUNTS: [keyof Omit<QueueMessages, "redrive">, string, string][] = [
 ];
 
 /** A queue's messages now (SQS's approximate counts), read again on Refresh and every 2 s while
- * dead letters are moved back; the move itself (developers and up), asked first; a purge of the
- * waiting messages or of the dead letters (owners and admins), the queue's name typed again. */
+ * dead letters are moved back; a look at a sample of the dead letters and the move itself
+ * (developers and up), the move asked first; a purge of the waiting messages or of the dead
+ * letters (owners and admins), the queue's name typed again. */
 function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; canRedrive: boolean; canPurge: boolean }) {
   const qc = useQueryClient();
   const messages = useQueueMessages(org, r);
@@ -170,6 +173,21 @@ function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; 
   const [purging, setPurging] = useState<"waiting" | "dead" | null>(null);
   const [purged, setPurged] = useState<Purged | null>(null);
   const m = messages.data;
+  // A look at the dead letters: asked for by a press only (each look is audited, and bodies may
+  // hold what senders put there), kept in this page alone (a mutation, dropped at once when the
+  // page goes: never in the query cache, never read again by itself).
+  const [looking, setLooking] = useState(false);
+  const lookButton = useRef<HTMLButtonElement>(null);
+  const look = useMutation({
+    gcTime: 0,
+    mutationFn: () => unwrap<DeadLetterSample>(api.GET("/v1/orgs/{org}/resources/{res}/dead-letters", { params: { path: { org, res: r.id } } })),
+  });
+  const lookAgain = () => { setLooking(true); look.mutate(); };
+  const stopLooking = (focusBack = false) => {
+    setLooking(false);
+    look.reset();
+    if (focusBack) lookButton.current?.focus();
+  };
   const purge = useMutation({
     mutationFn: ({ typed, dead }: { typed: string; dead: boolean }) => unwrap<Purged>(api.POST("/v1/orgs/{org}/resources/{res}/purge", {
       params: { path: { org, res: r.id }, query: dead ? { confirm: typed, dead_letters: "true" } : { confirm: typed } },
@@ -177,6 +195,7 @@ function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; 
     onSuccess: (out) => {
       setPurged(out);
       setPurging(null);
+      if (out.dead_letters) stopLooking();   // what was shown is gone
       void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) });
     },
   });
@@ -188,12 +207,14 @@ function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; 
       qc.setQueryData<QueueMessages>(resourceKeys.messages(org, r.id), (old) => (old ? { ...old, redrive: started } : old));
       void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) });
       setAsking(false);
+      stopLooking();   // what was shown is on its way back to the queue
     },
     // a 409 (nothing to move, or a move already running) changes what the counts say: read them again
     onError: () => void qc.invalidateQueries({ queryKey: resourceKeys.messages(org, r.id) }),
   });
   const refused = redrive.error instanceof ApiError ? redrive.error : null;
   const words = redriveWords(m?.redrive, (iso) => clock(iso));
+  const lookId = useId();
   return (
     <section aria-labelledby="messages-h" className="queue-messages">
       <div className="heading">
@@ -225,15 +246,23 @@ function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; 
       {/* the move's progress and its end are said as they change */}
       <p role="status" className={m?.redrive?.status === "failed" ? "reason redrive" : "redrive"} data-testid="redrive">{words}</p>
       {m && (m.dead ?? 0) > 0 && (canRedrive ? (
-        <p>
+        <p className="actions dead-actions">
+          <button type="button" ref={lookButton} onClick={lookAgain} disabled={look.isPending}
+            aria-controls={looking ? lookId : undefined} aria-expanded={looking}>
+            Look at dead letters
+          </button>
           <button type="button" onClick={() => { redrive.reset(); setAsking(true); }} disabled={!canMoveBack(m)} aria-haspopup="dialog"
             title={moving(m) ? "A move is under way" : undefined}>
             Move dead letters back
           </button>
         </p>
       ) : (
-        <p className="muted small">Developers and up can move the dead letters back to the queue.</p>
+        <p className="muted small">Developers and up can look at the dead letters and move them back to the queue.</p>
       ))}
+      {canRedrive && looking && (
+        <DeadLetterPanel id={lookId} fifo={!!r.fifo} dead={m?.dead} pending={look.isPending} error={look.error} sample={look.data}
+          at={look.submittedAt} onAgain={lookAgain} onHide={() => stopLooking(true)} />
+      )}
       {/* a purge's answer, said once the dialog has closed */}
       <p role="status" className="purged" data-testid="purged">{purged ? purgeWords(purged) : ""}</p>
       {m && (canPurge ? (
@@ -280,5 +309,74 @@ function Messages({ org, r, canRedrive, canPurge }: { org: string; r: Resource; 
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+/** A sample of a queue's dead letters, looked at where they are (up to 10, as SQS hands them out):
+ * each one's when sent, receives, FIFO group, attributes and body (JSON indented; a body cut at
+ * 4 KB says so), the API's note on what the sample is, Look again and Hide. */
+function DeadLetterPanel({ id, fifo, dead, pending, error, sample, at, onAgain, onHide }: {
+  id: string; fifo: boolean; dead: number | null | undefined; pending: boolean; error: Error | null;
+  sample: DeadLetterSample | undefined; at: number; onAgain: () => void; onHide: () => void;
+}) {
+  const items = sample?.items ?? [];
+  const said = pending ? "Reading a sample from the dead-letter queue…" : sample
+    ? `${sampleWords(items.length, dead)}${at ? ` Read at ${clock(new Date(at).toISOString())}.` : ""}` : "";
+  return (
+    <section id={id} aria-labelledby={`${id}-h`} className="dead-letters" data-testid="dead-letters">
+      <div className="heading">
+        <h3 id={`${id}-h`}>Dead letters</h3>
+        <div className="actions">
+          <button type="button" onClick={onAgain} disabled={pending}>{pending ? "Looking…" : "Look again"}</button>
+          <button type="button" onClick={onHide}>Hide</button>
+        </div>
+      </div>
+      {sample && <p className="muted small" data-testid="dead-letters-note">{sample.note.replace(/^./, (c) => c.toUpperCase()).replace(/\.?$/, ".")}</p>}
+      <p role="status" className="dead-letters-said">{said}</p>
+      <ErrorNote error={error} retry={onAgain} />
+      {items.length > 0 && (
+        <ol className="dead-letter-list" aria-label="Dead letters looked at">
+          {items.map((d, i) => <DeadLetterItem key={d.id} d={d} n={i + 1} fifo={fifo} />)}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function DeadLetterItem({ d, n, fifo }: { d: DeadLetter; n: number; fifo: boolean }) {
+  const body = bodyText(d);
+  const attributes = Object.entries(d.attributes);
+  const headId = useId();
+  return (
+    <li className="dead-letter" aria-labelledby={headId} data-dead-letter={d.id}>
+      <h4 id={headId}>Dead letter {n}</h4>
+      <dl className="summary dead-letter-facts">
+        <div>
+          <dt>Sent</dt>
+          <dd>{d.sent ? <><time dateTime={d.sent}>{sinceText(d.sent)}</time> <span className="muted small">{utcText(d.sent)}</span></> : "—"}</dd>
+        </div>
+        <div>
+          <dt>Receives</dt>
+          <dd>{d.receives} <span className="muted small">as SQS counts them: each look here counts one</span></dd>
+        </div>
+        {(fifo || d.group != null) && <div><dt>Group</dt><dd className="mono break">{d.group ?? "—"}</dd></div>}
+        <div className="wide">
+          <dt>Attributes</dt>
+          <dd>
+            {attributes.length ? (
+              <ul className="dead-letter-attributes">
+                {attributes.map(([name, value]) => <li key={name}><span className="mono">{name}</span>: <span className="mono break">{value}</span></li>)}
+              </ul>
+            ) : <span className="muted">none</span>}
+          </dd>
+        </div>
+        <div className="wide"><dt>Message ID</dt><dd className="mono break">{d.id}</dd></div>
+      </dl>
+      <p className="muted small dead-letter-body-h" id={`${headId}-b`}>
+        Body{body.json ? " (JSON, indented)" : ""}{d.truncated ? " (cut at 4 KB)" : ""}
+      </p>
+      {/* the body scrolls inside itself (a long one), reachable by keyboard */}
+      <pre className="mono dead-letter-body" tabIndex={0} role="group" aria-labelledby={`${headId} ${headId}-b`}>{body.text}</pre>
+    </li>
   );
 }
