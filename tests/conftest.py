@@ -21,6 +21,7 @@ import pytest
 
 from chalicelib import wiring as settings_module
 from tests.support.api import Api
+from tests.support.drains import Receiver
 from tests.support.factories import new_org
 
 FAILED = pytest.StashKey[bool]()
@@ -179,3 +180,11 @@ def git_root(launchbay_env, tmp_path, monkeypatch):
     launchbay_env["LAUNCHBAY_SANDBOX_GIT_ROOT"] = str(root)
     settings_module.reset()
     return root
+
+
+@pytest.fixture
+def receiver():
+    """A log drain's endpoint here, speaking Firehose's protocol (tests/support/drains.py)."""
+    r = Receiver()
+    yield r
+    r.server.shutdown()

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from tests.support.drains import Receiver
 from tests.support.processes import CeleryWorker
 
 WAIT = ("--wait", "--timeout", "90", "--interval", "0.3")
@@ -19,13 +18,6 @@ def worker(launchbay_env):
     w = CeleryWorker(launchbay_env, ["deploys", "default"], name="drains").start()
     yield w
     w.stop()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def test_a_drain_is_made_shown_tested_changed_and_deleted(cli, account, worker, receiver):

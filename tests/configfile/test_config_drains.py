@@ -13,19 +13,11 @@ import yaml
 
 from tests.configfile.test_config_api import files, owner
 from tests.configfile.test_config_resources import by, settle_all
-from tests.support.drains import Receiver
 
 pytestmark = pytest.mark.services
 
 DD = "https://aws-kinesis-http-intake.logs.datadoghq.com/v1/input"
 DD_EU = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input"
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def drains_file(receiver_url: str) -> str:

@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 from tests.e2e.ui_a11y import assert_accessible
 from tests.e2e.ui_browser import (
     BROWSER_MARKS,
@@ -37,13 +35,6 @@ from tests.support.drains import Receiver
 pytestmark = BROWSER_MARKS
 
 KEY = "k-e2e-s3cret"
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def wait_for_lines(receiver: Receiver, group: str, timeout: float = 30.0) -> list[str]:

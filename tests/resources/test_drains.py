@@ -16,13 +16,6 @@ from tests.support.drains import Receiver
 pytestmark = pytest.mark.services
 
 
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-
-
 def drain(org, receiver, name="logs", **body) -> dict:
     return create(org, name=name, kind="log_drain", destination="http", url=receiver.url, access_key="k-s3cret",
                   **body)
