@@ -121,7 +121,12 @@ def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
 
 def create_web_service(page, name: str = "web", image: str = "nginx:1.27") -> str:
     """From a project page: New service, a web service from an image -> the service page's URL."""
-    page.get_by_role("link", name="New service").first.click()
+    link = page.get_by_role("link", name="New service").first
+    link.click()
+    try:
+        expect(page.get_by_role("heading", name="New service")).to_be_visible(timeout=10_000)
+    except AssertionError:   # the click raced the project page's re-render (its role arriving): once more
+        link.click()
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Image").fill(image)
     page.get_by_role("button", name="Create service").click()
