@@ -50,7 +50,7 @@ def patch(org, res):
           "with them (a deploy freeze lets the restarts through)",
           202, tag=TAG)
 def rotate(org, res):
-    return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res))
+    return 202, resources.public(resources.rotate_credentials(ports(), actor(bp), org, res), ports())
 
 
 @endpoint(bp, ORG + "/resources/{res}/restore-window", "GET",
@@ -68,7 +68,7 @@ def restore_(org, res):
     who = actor(bp)
     body = parse_body(bp, RestoreIn)
     return 202, resources.public(restore.restore(ports(), who, org, res, body.name, body.to, body.size,
-                                                 body.switch_links))
+                                                 body.switch_links), ports())
 
 
 @endpoint(bp, ORG + "/resources/{res}/messages", "GET",
@@ -117,7 +117,7 @@ def purge(org, res):
           query={"confirm": "the resource's name, typed again"})
 def delete(org, res):
     who = actor(bp)
-    return 202, resources.public(resources.delete_resource(ports(), who, org, res, query(bp).get("confirm")))
+    return 202, resources.public(resources.delete_resource(ports(), who, org, res, query(bp).get("confirm")), ports())
 
 
 @endpoint(bp, ORG + "/services/{svc}/links", "GET", "The resources a service links, and the variables it gets",

@@ -377,7 +377,6 @@ def _drain_key(spec: ResourceSpec, now: Optional[dict[str, Any]], keys: dict[str
     variable that is not set), the change is refused in words. An existing drain changes key only
     when the variable is set to another value (compared here, never shown); otherwise it keeps its
     own. The change says the variable's name ("access_key_env"), never the value."""
-    from chalicelib.core import security
 
     dest = drains.DESTINATIONS[spec.destination or "http"]
     var = spec.access_key_env
@@ -399,7 +398,7 @@ def _drain_key(spec: ResourceSpec, now: Optional[dict[str, Any]], keys: dict[str
         return
     if not value:
         return   # the file says nothing the machine can read: the drain keeps its key
-    stored = security.decrypt(ports.settings.fernet_key(), now["access_key"]) if ports and now.get("access_key") else None
+    stored = drains.plain_key(ports, now) if ports else None
     if value != stored:
         change["fields"]["access_key"] = ["(set)" if now.get("access_key") else None, f"(the value of {var})"]
     if var != now.get("access_key_env"):

@@ -108,11 +108,15 @@ def endpoint_url(doc: dict[str, Any]) -> str:
     return doc.get("url") or DESTINATIONS[doc["destination"]].urls[0]
 
 
+def plain_key(ports: Ports, doc: dict[str, Any]) -> Optional[str]:
+    """The drain's key as its destination takes it (stored encrypted), or None without one."""
+    return security.decrypt(ports.settings.fernet_key(), doc["access_key"]) if doc.get("access_key") else None
+
+
 def endpoint(ports: Ports, doc: dict[str, Any]) -> dict[str, Any]:
     """What the cloud adapter configures: {url, name, access_key (plain, or None), decompress}."""
     dest = DESTINATIONS[doc["destination"]]
-    key = security.decrypt(ports.settings.fernet_key(), doc["access_key"]) if doc.get("access_key") else None
-    return {"url": endpoint_url(doc), "name": f"{dest.title} ({doc['name']})", "access_key": key,
+    return {"url": endpoint_url(doc), "name": f"{dest.title} ({doc['name']})", "access_key": plain_key(ports, doc),
             "decompress": dest.decompress}
 
 

@@ -125,9 +125,9 @@ def _create(ports: Ports, doc: dict[str, Any]) -> Outcome:
         return _later(ports, "restored; setting its backup retention")
     if kind.drain:   # the stream takes records: now the services' log groups feed it
         doc = _aws(ports, doc, stream_arn=seen["stream_arn"], bucket=seen["bucket"])
-        doc = _aws(ports, doc, taking=drains.sync_environment(ports, doc, live=True))
+        taking = drains.sync_environment(ports, doc, live=True)
         move_resource(ports, doc, "available", f"log drain {doc['name']} takes the logs of "
-                      f"{len(doc['aws']['taking'])} deployed service(s)")
+                      f"{len(taking)} deployed service(s)")
         return Outcome("done", "available")
     if kind.queue:   # its URL is no secret: a linked service gets it as a plain variable
         doc = _aws(ports, doc, address=seen["address"], port=None, queue_arn=seen["queue_arn"],
@@ -201,9 +201,9 @@ def _modify_drain(ports: Ports, cloud: "Cloud", doc: dict[str, Any], pending: di
     new = {**doc, **pending}
     if "url" in pending or "access_key" in pending:
         cloud.update_drain(resource_names(doc).ident, drains.endpoint(ports, new))
-    aws = {**doc["aws"], "taking": drains.sync_environment(ports, new, live=True)}
+    drains.sync_environment(ports, new, live=True)
     said = ", ".join(k if k == "access_key" else f"{k} {pending[k]}" for k in sorted(pending))
-    move_resource(ports, doc, "available", f"changed: {said}", pending=None, applied=None, aws=aws, **pending)
+    move_resource(ports, doc, "available", f"changed: {said}", pending=None, applied=None, **pending)
     return Outcome("done", "changed")
 
 
@@ -267,7 +267,7 @@ def _delete(ports: Ports, doc: dict[str, Any]) -> Outcome:
     aws = doc.get("aws") or {}
     if kind.drain and aws.get("stream_arn") and not aws.get("unsubscribed"):
         drains.sync_environment(ports, doc, live=False)   # the log groups stop feeding it first
-        doc = _aws(ports, doc, unsubscribed=True, taking=[])
+        doc = _aws(ports, doc, unsubscribed=True)
     if kind.drain and aws.get("requested") and cloud.delete_datastore("firehose", n.ident, None) != "drain deleted":
         return _later(ports, f"waiting for the delivery stream {n.ident} to be deleted")
     if aws.get("requested") and not aws.get("delete_sent") and not kind.drain:

@@ -30,7 +30,7 @@ PUBLIC = ("id", "org_id", "project_id", "environment_id", "environment", "name",
           "variable", "used_bytes", "created", "updated")
 
 
-def public(doc: dict[str, Any], ports: Optional[Ports] = None) -> dict[str, Any]:
+def public(doc: dict[str, Any], ports: Ports) -> dict[str, Any]:
     """The resource as the API shows it; `ports` lets a log drain say which services it takes now."""
     out = {k: doc.get(k) for k in PUBLIC}
     aws = doc.get("aws") or {}
@@ -45,7 +45,7 @@ def public(doc: dict[str, Any], ports: Optional[Ports] = None) -> dict[str, Any]
         out.update({"destination": doc.get("destination"), "url": drains.endpoint_url(doc),
                     "access_key_set": bool(doc.get("access_key")), "services": doc.get("services"),
                     "filter_pattern": doc.get("filter_pattern") or "",
-                    "taking": drains.taking(ports, doc) if ports else aws.get("taking") or [],
+                    "taking": drains.taking(ports, doc),
                     "failed_deliveries_bucket": aws.get("bucket"),
                     "delivery": doc.get("delivery")})   # as the watch last saw it (resources/drains.py)
         out["endpoint"] = None
@@ -442,8 +442,7 @@ def copy_for_clone(ports: Ports, actor: Actor, org_id: str, project_id: str, sou
         if kind.queue:   # the same order and timings: the preview's code relies on them
             body.update({f: res.get(f) for f in QUEUE_FIELDS})
         if kind.drain:   # its own stream, to the same destination: the copy's logs go where the original's do
-            key = security.decrypt(ports.settings.fernet_key(), res["access_key"]) if res.get("access_key") else None
-            body.update(destination=res["destination"], url=res.get("url"), access_key=key,
+            body.update(destination=res["destination"], url=res.get("url"), access_key=drains.plain_key(ports, res),
                         services=res.get("services"), filter_pattern=res.get("filter_pattern"), version=None)
         copies[res["id"]] = create_resource(ports, actor, org_id, project_id, body)
     for original, copy in services:

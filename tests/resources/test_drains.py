@@ -25,6 +25,11 @@ def group_of(org, svc) -> str:
     return naming.for_service(org.id, svc["id"], svc["name"]).log_group
 
 
+def taking(org, res) -> list[str]:
+    """The services the API says the drain takes now."""
+    return org.call("GET", f"/resources/{res['id']}")[1]["taking"]
+
+
 def filters(ports, res, group) -> dict:
     target = res.get("target") or ports.store.collection("resources").get(res["id"])["target"]
     found = ports.cloud_for(target).client("logs").describe_subscription_filters(logGroupName=group)["subscriptionFilters"]
@@ -41,7 +46,7 @@ def test_a_drain_sends_every_service_s_log_lines_to_its_endpoint_with_its_key(ma
     assert made["deletion_protection"] is False and made["variable"] == ""   # no data, no variable
     done = settle(ports, made["id"])
     assert done["status"] == "available", done
-    assert done["aws"]["taking"] == ["web"]
+    assert taking(org, done) == ["web"]
     assert filters(ports, made, group_of(org, web)) == {"launchbay-drain-logs": done["aws"]["stream_arn"]}
     stream = aws(ports, made, "firehose").describe_delivery_stream(
         DeliveryStreamName=done["aws"]["stream_arn"].rsplit("/", 1)[1])["DeliveryStreamDescription"]
@@ -68,7 +73,7 @@ def test_a_drain_sends_every_service_s_log_lines_to_its_endpoint_with_its_key(ma
 def test_a_service_deployed_later_is_taken_at_its_first_deploy_and_the_plan_says_so(make_org, ports, receiver):
     org = make_org()
     made = settle(ports, drain(org, receiver)["id"])
-    assert made["status"] == "available" and made["aws"]["taking"] == []
+    assert made["status"] == "available" and taking(org, made) == []
     worker = org.service(name="worker", kind="worker")
     dep = org.deploy(ports, worker)
     assert dep["status"] == "live"
@@ -76,7 +81,7 @@ def test_a_service_deployed_later_is_taken_at_its_first_deploy_and_the_plan_says
     assert step["plan"]["changes"]["log_drains"] == [[], ["logs"]], step["plan"]
     assert list(filters(ports, made, group_of(org, worker))) == ["launchbay-drain-logs"]
     assert receiver.lines(group_of(org, worker))
-    assert org.call("GET", f"/resources/{made['id']}")[1]["taking"] == ["worker"]   # as its deploy made it
+    assert taking(org, made) == ["worker"]   # as its deploy made it
 
 
 def test_services_pick_what_a_drain_takes_and_a_log_group_takes_two(make_org, ports, receiver):
@@ -86,7 +91,7 @@ def test_services_pick_what_a_drain_takes_and_a_log_group_takes_two(make_org, po
         assert org.deploy(ports, svc)["status"] == "live"
     only_web = settle(ports, drain(org, receiver, "only-web", services=["web"])["id"])
     everything = settle(ports, drain(org, receiver, "all")["id"])
-    assert (only_web["aws"]["taking"], everything["aws"]["taking"]) == (["web"], ["web", "worker"])
+    assert (taking(org, only_web), taking(org, everything)) == (["web"], ["web", "worker"])
     assert sorted(filters(ports, only_web, group_of(org, web))) == ["launchbay-drain-all", "launchbay-drain-only-web"]
     assert list(filters(ports, only_web, group_of(org, worker))) == ["launchbay-drain-all"]
 
@@ -95,14 +100,14 @@ def test_services_pick_what_a_drain_takes_and_a_log_group_takes_two(make_org, po
                                                                   "destination": "http", "url": receiver.url})
     assert status == 409 and body["error"]["field"] == "services" and "web already sends" in body["error"]["message"]
     third = settle(ports, drain(org, receiver, "third", services=["worker"])["id"])
-    assert third["aws"]["taking"] == ["worker"]
+    assert taking(org, third) == ["worker"]
     # every service for only-web would give worker a third drain
     status, body = org.call("PATCH", f"/resources/{only_web['id']}", {"services": None})
     assert status == 409 and body["error"]["field"] == "services"
     # an empty list: it takes no service for now, and web's filter goes
     assert org.call("PATCH", f"/resources/{only_web['id']}", {"services": []})[0] == 202
     changed = settle(ports, only_web["id"])
-    assert changed["status"] == "available" and changed["services"] == [] and changed["aws"]["taking"] == []
+    assert changed["status"] == "available" and changed["services"] == [] and taking(org, changed) == []
     assert list(filters(ports, only_web, group_of(org, web))) == ["launchbay-drain-all"]
 
 
