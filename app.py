@@ -31,6 +31,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "chalicelib.api.observe",
     "chalicelib.api.operations",
     "chalicelib.api.platform",
+    "chalicelib.api.registries",
     "chalicelib.api.resources",
     "chalicelib.api.search",
 )

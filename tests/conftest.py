@@ -183,6 +183,17 @@ def git_root(launchbay_env, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def registry():
+    """A private container registry on loopback (tests/support/registry.py): user bot, image acme/api:1.0."""
+    from tests.support.registry import Registry
+
+    r = Registry({"bot": "s3cret-pull-pass"}, {}).start()
+    r.push("acme/api", "1.0")
+    yield r
+    r.stop()
+
+
+@pytest.fixture
 def receiver():
     """A log drain's endpoint here, speaking Firehose's protocol (tests/support/drains.py)."""
     r = Receiver()

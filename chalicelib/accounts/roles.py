@@ -17,6 +17,7 @@ PERMISSIONS = {
     "member.write": "admin",
     "aws_account.write": "admin",   # connections to AWS accounts: where the organization's code runs
     "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
+    "registry.write": "admin",      # private registries' credentials: they read the organization's images
     "org.write": "admin",           # the organization's own settings (require_mfa)
 }
 
@@ -33,6 +34,7 @@ ACTION_WORDS = {
     "member.write": "managing members and invitations",
     "aws_account.write": "connecting AWS accounts",
     "git.write": "setting the GitHub token",
+    "registry.write": "setting container registry credentials",
     "org.write": "changing the organization's settings",
 }
 

@@ -424,8 +424,10 @@ def check_secret_name(name: str) -> str:
     return name
 
 
-def put_secret_value(ports: Ports, actor: Actor, org_id: str, scope_id: str, name: str, value: str) -> dict[str, Any]:
-    """Store a new version (encrypted); call with the scope already authorized."""
+def put_secret_value(ports: Ports, actor: Actor, org_id: str, scope_id: str, name: str, value: str,
+                     audited: bool = True) -> dict[str, Any]:
+    """Store a new version (encrypted); call with the scope already authorized (`audited` False: the
+    caller records what it did in its own words)."""
     check_secret_name(name)
     coll = ports.store.collection("secrets")
     ciphertext = security.encrypt(ports.settings.fernet_key(), value)
@@ -441,7 +443,8 @@ def put_secret_value(ports: Ports, actor: Actor, org_id: str, scope_id: str, nam
                                   "service_id": scope_id if scope_id.startswith("svc_") else None,
                                   "name": name, "ciphertext": ciphertext, "version": 1, "created": now, "updated": now})
         scope = {"env": "environment", "org": "organization"}.get(scope_id.split("_", 1)[0], "service")
-        audit.record(ports, actor, org_id, "secret.put", scope, scope_id, {"name": name, "version": secret["version"]})
+        if audited:
+            audit.record(ports, actor, org_id, "secret.put", scope, scope_id, {"name": name, "version": secret["version"]})
     return secret
 
 

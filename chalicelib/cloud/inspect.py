@@ -70,6 +70,9 @@ def task_view(td: dict[str, Any], container_name: str) -> dict[str, Any]:
         "execution_role": td.get("executionRoleArn"),
         "task_role": td.get("taskRoleArn"),
         "volumes": _volumes(td, c) or None,
+        # a private registry's credentials: the secret's name, not its ARN (a stand-in in a plan)
+        "pull_credentials": ((c.get("repositoryCredentials") or {}).get("credentialsParameter") or "")
+        .split(":secret:", 1)[-1] or None,
     }
 
 

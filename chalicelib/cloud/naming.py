@@ -167,6 +167,12 @@ def source_credential(org_id: str) -> str:
     return f"launchbay/{org_id}/git/github"
 
 
+def registry_credential(org_id: str, host: str) -> str:
+    """Secrets Manager: the organization's credentials for a private registry, as ECS reads them
+    (launchbay/..., which the task execution role may read); the host as a name may hold it."""
+    return f"launchbay/{org_id}/registry/{re.sub(r'[^A-Za-z0-9.-]', '-', host)}"
+
+
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>: an image in a private ECR registry (a prefix
 # of the reference; cloud/registry.py reads the tag or digest after it)
 ECR_REPO = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Optional
 
-from chalicelib.cloud.base import CloudBase
-from chalicelib.cloud.errors import error_code
+from chalicelib.cloud.base import CloudBase, aws_tags, ignoring
+from chalicelib.cloud.errors import RetryLater, error_code
 from chalicelib.cloud.naming import ECR_REPO
 
 # an image in a private ECR registry (cloud/naming.ECR_REPO), [:tag], whole
@@ -18,6 +18,12 @@ ECR_PINNED = re.compile(ECR_REPO.pattern + r"(:[^@]+)?@sha256:[0-9a-f]{64}$")
 # promoted from an environment in this account to one in another). Other statements are kept.
 PULL_SID = "LaunchbayCrossAccountPull"
 PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+VERSION_TAG = "launchbay:version"   # on a registry credential's secret: the password version it holds
+
+
+class CannotPull(Exception):
+    """The registry refused the credentials, wants some, or has no such image: a deploy fails now
+    (retrying changes nothing) instead of its tasks failing to pull for ten minutes."""
 
 
 class RegistryMixin(CloudBase):
@@ -35,6 +41,73 @@ class RegistryMixin(CloudBase):
         digest = found["imageDetails"][0]["imageDigest"]
         repo_uri = f"{m['account']}.dkr.ecr.{m['region']}.amazonaws.com/{m['repo']}"
         return {"image": f"{repo_uri}@{digest}", "digest": digest, "pinned": True}
+
+    def resolve_private_image(self, image: str, username: str, password: str) -> dict[str, Any]:
+        """An image in a registry the organization has credentials for: sign in as a pull would and
+        pin the tag to the digest the registry names now (a rollback runs the same bytes). -> as
+        resolve_image, plus "checked" in words. The sandbox reaches no registry but one on this
+        machine: elsewhere it runs the image as given and says so."""
+        from chalicelib.notify.urls import local_mode
+        from chalicelib.registries import references, v2
+
+        ref = references.parse(image)
+        if ref is None:
+            raise CannotPull(f"{image!r} is not an image reference")
+        if self.sandbox and not v2.loopback(ref.host):
+            return {"image": image, "digest": None, "pinned": False,
+                    "checked": "not checked: the sandbox reaches no registry but one on this machine"}
+        try:
+            digest = v2.manifest_digest(ref, (username, password), local_mode(self.settings))
+        except v2.Problem as exc:
+            if exc.kind == "unreachable":
+                raise RetryLater(str(exc)) from None
+            raise CannotPull(str(exc)) from None
+        name = image.split("@", 1)[0]
+        if ":" in name.rsplit("/", 1)[-1]:
+            name = name.rsplit(":", 1)[0]
+        return {"image": f"{name}@{digest}", "digest": digest, "pinned": True,
+                "checked": f"signed in to {ref.host} as {username}; {ref.repository}:{ref.reference} is {digest[:19]}…"}
+
+    def find_registry_credential(self, name: str) -> Optional[dict[str, Any]]:
+        """-> {"arn", "version"} of the Secrets Manager secret ECS pulls with (None: not made yet)."""
+        try:
+            found = self.client("secretsmanager").describe_secret(SecretId=name)
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+        if found.get("DeletedDate"):
+            return None
+        tags = {t["Key"]: t["Value"] for t in found.get("Tags") or []}
+        return {"arn": found["ARN"], "version": tags.get(VERSION_TAG)}
+
+    def put_registry_credential(self, name: str, username: str, password: str, version: int) -> dict[str, Any]:
+        """The pair as ECS reads a private registry's credentials: a Secrets Manager secret holding
+        {"username", "password"} (the task execution role may read launchbay/* secrets), tagged with
+        the password's version so the next deploy writes it only when it changed. -> {"arn"}."""
+        value = json.dumps({"username": username, "password": password})
+        tag = {"Key": VERSION_TAG, "Value": str(version)}
+        sm = self.client("secretsmanager")
+        for _ in range(2):   # a deploy of another service may create it between our two calls
+            try:
+                sm.put_secret_value(SecretId=name, SecretString=value)
+                arn = sm.describe_secret(SecretId=name)["ARN"]
+                sm.tag_resource(SecretId=name, Tags=[tag])
+                return {"arn": arn}
+            except Exception as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise
+            try:
+                return {"arn": sm.create_secret(Name=name, SecretString=value, Tags=[*aws_tags(), tag],
+                                                Description="Launchbay: credentials ECS pulls private images with")["ARN"]}
+            except Exception as exc:
+                if error_code(exc) != "ResourceExistsException":
+                    raise
+        raise RetryLater(f"the secret {name} was deleted and created again while this deploy wrote it")
+
+    def delete_registry_credential(self, name: str) -> None:
+        with ignoring("ResourceNotFoundException"):
+            self.client("secretsmanager").delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
 
     def pull_access(self, repository: str) -> list[str]:
         """The accounts our statement lets pull from this repository ([] without one)."""

@@ -13,6 +13,7 @@ point of the sandbox.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import time
 import uuid
@@ -71,12 +72,40 @@ class SandboxCloud(AwsCloud):
         path = self._health_path(service, current) if service is not None else None
         status = simulator.simulate_rollout(service, env, started_at, now, self.settings.sandbox_delay_seconds,
                                             path, td)
+        cannot_pull = self._pull_problem(current) if status["state"] != "in_progress" and current else None
+        if cannot_pull:   # ECS stops each task it cannot pull the image for, then the circuit breaker
+            desired = int(status.get("desired") or 0)
+            return {"state": "failed", "desired": desired, "running": 0, "healthy": 0, "failed_tasks": desired,
+                    "reason": f"{simulator.BREAKER}: {desired} of {desired} tasks failed to start: {cannot_pull}"}
         if service is not None and current is not None and td in (None, service["task_definition"]) \
                 and status["state"] != "in_progress":  # our rollout, settled
             self._log_rollout_tasks(service, current, deployment_id, env, started_at, path, status)
             if status["state"] == "completed":
                 self._register_simulated_tasks(service_name, deployment_id, int(status.get("running") or 0))
         return status
+
+    def _pull_problem(self, td: dict[str, Any]) -> Optional[str]:
+        """What ECS would say pulling the task definition's image, for a registry on this machine
+        (the sandbox reaches no other): with its repositoryCredentials secret, or anonymously."""
+        from chalicelib.registries import references, v2
+
+        c = (td.get("containerDefinitions") or [{}])[0]
+        ref = references.parse(c.get("image") or "")
+        if ref is None or not v2.loopback(ref.host):
+            return None
+        creds = None
+        arn = (c.get("repositoryCredentials") or {}).get("credentialsParameter")
+        if arn:
+            try:
+                value = json.loads(self.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+                creds = (str(value["username"]), str(value["password"]))
+            except Exception as exc:
+                return f"ResourceInitializationError: unable to pull secrets or registry auth: {type(exc).__name__}"
+        try:
+            v2.manifest_digest(ref, creds, local=True, verify_pinned=True)
+        except v2.Problem as exc:
+            return f"CannotPullContainerError: pull image manifest has been retried 7 time(s): {exc}"
+        return None
 
     def _register_simulated_tasks(self, service_name: str, deployment_id: str, count: int) -> None:
         """The rollout's tasks in each Cloud Map registry of the service (stand-in IPs from its

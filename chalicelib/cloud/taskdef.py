@@ -61,6 +61,12 @@ def build_request(family: str, container: ContainerSpec, region: str, execution_
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "secrets": [{"name": k, "valueFrom": secrets[k]} for k in sorted(secrets)],
     }
+    pull_with = container.get("repository_credentials")
+    if pull_with:
+        if not re.match(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$", str(pull_with)):
+            raise ValueError("repository credentials must reference a Secrets Manager secret ARN")
+        # a private registry's image: ECS signs in with this secret's {"username", "password"}
+        definition["repositoryCredentials"] = {"credentialsParameter": pull_with}
     port, command = container.get("port"), container.get("command")
     if port:
         definition["portMappings"] = [{"containerPort": int(port), "protocol": "tcp"}]

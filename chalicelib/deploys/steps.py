@@ -177,8 +177,15 @@ def _drain_names(filters: dict[str, dict[str, str]]) -> list[str]:
 
 def image(ctx: Ctx) -> StepPlan:
     """Pin the image to its digest where the registry is ours (ECR), for exact rollbacks (a read);
-    a release promoted from another account's environment first lets this account pull it."""
+    a release promoted from another account's environment first lets this account pull it. An
+    image in a private registry the organization has credentials for: deploys/pull.py."""
+    from chalicelib.deploys.pull import private_image
+    from chalicelib.registries.service import for_image
+
     wanted = ctx.spec["image"]
+    cred = for_image(ctx.ports, ctx.dep["org_id"], wanted)
+    if cred is not None:
+        return private_image(ctx, wanted, cred)
     resolved = ctx.cloud.resolve_image(wanted)
     changes = {"image": [wanted, resolved["image"]]} if resolved["image"] != wanted else {}
     return _pull_grant(ctx, resolved) or StepPlan("image", "container image", wanted, "no-op", changes, [], resolved)
@@ -339,7 +346,8 @@ def _container(ctx: Ctx) -> ContainerSpec:
             "secrets": {k: v["arn"] for k, v in refs.items()},
             "log_group": ctx.names.log_group, "log_stream_prefix": spec["name"],
             "health_check_path": (spec.get("health_check") or {}).get("path"),
-            "task_role_arn": role.get("arn"), "mounts": role.get("mounts") or []}
+            "task_role_arn": role.get("arn"), "mounts": role.get("mounts") or [],
+            "repository_credentials": ((ctx.results.get("image") or {}).get("credentials") or {}).get("arn")}
 
 
 def _task_env(ctx: Ctx) -> dict[str, Any]:

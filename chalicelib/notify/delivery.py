@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from chalicelib.core import security
@@ -50,6 +50,7 @@ class Sent:
     error: Optional[str]
     duration_ms: int
     body: bytes = b""               # a 2xx answer's first `keep` bytes (send's argument), when asked for
+    headers: dict[str, str] = field(default_factory=dict)   # the answer's headers, names in lower case
 
 
 def body_for(sub: dict[str, Any], event: dict[str, Any]) -> bytes:
@@ -165,7 +166,8 @@ def send(url: str, body: bytes, headers: dict[str, str], local: bool, method: st
             snippet = head.decode("utf-8", "replace").strip()[:MAX_ERROR_BODY]
             error = f"the receiver answered HTTP {response.status}" + (f": {snippet}" if snippet else "")
         return Sent(response.status, error, int((time.monotonic() - started) * 1000),
-                    head[:keep] if keep and error is None else b"")
+                    head[:keep] if keep and error is None else b"",
+                    {k.lower(): v for k, v in response.headers.items()})
     except urllib3.exceptions.HTTPError as exc:
         return Sent(None, _words(exc), int((time.monotonic() - started) * 1000))
     finally:

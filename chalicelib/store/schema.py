@@ -92,6 +92,8 @@ COLLECTIONS: dict[str, Indexes] = {
                                            ("project_id", "enabled", "created"))),
     "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"),
                                         ("status", "created"))),   # the cleanup's purge of old settled ones
+    # an organization's credentials for private container registries (chalicelib/registries): one per host
+    "registry_credentials": Indexes(unique=(("org_id", "host"),), index=(("org_id", "host", "id"),)),
     # a project's git webhook (chalicelib/hooks): one per project, its secret encrypted
     "hooks": Indexes(unique=(("project_id",),)),
     # each delivery once: GitHub's X-GitHub-Delivery id is unique per project, so a replay is refused

@@ -113,6 +113,8 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/hooks/github": "admin",
     "GET /orgs/{org}/projects/{project}/hooks/github": "viewer",
     "GET /orgs/{org}/git/github": "viewer", "PUT /orgs/{org}/git/github": "admin", "DELETE /orgs/{org}/git/github": "admin",
+    "GET /orgs/{org}/registries": "viewer", "GET /orgs/{org}/registries/{host}": "viewer",
+    "PUT /orgs/{org}/registries/{host}": "admin", "DELETE /orgs/{org}/registries/{host}": "admin",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -208,6 +210,12 @@ class World:
 
     def fresh_aws_account(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/aws-accounts", {"name": "tmp-" + _hex()})["id"]
+
+    def fresh_registry(self) -> str:
+        """Credentials for a new registry host (the sandbox signs in to none but loopback ones)."""
+        host = f"reg-{_hex()}.example.com"
+        self.ok("PUT", f"/orgs/{self.ids['org']}/registries/{host}", {"username": "bot", "password": "pull-" + _hex()})
+        return host
 
     def fresh_subscription(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/notifications",
@@ -382,6 +390,7 @@ def _build(w: World) -> None:
     _settle_resource(w, drain["id"])
     w.ids.update(drain=drain["id"])   # the route only a log drain has
     w.ids["sub"] = w.fresh_subscription()
+    w.ids["registry"] = w.fresh_registry()
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 
@@ -436,7 +445,7 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
              "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
              "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account,
              "res": lambda: w.fresh_resource(linked="/links/" in key),
-             "sub": w.fresh_subscription}
+             "sub": w.fresh_subscription, "host": w.fresh_registry}
     if delete and name in fresh:
         return fresh[name](), True
     if name == "svc":
@@ -445,6 +454,8 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return w.ids["queue"], True
     if name == "res" and key.endswith("/test-line"):
         return w.ids["drain"], True
+    if name == "host":   # a registry's name is no organization's: another may hold credentials for it too
+        return w.ids["registry"], False
     value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
              "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
              "res": "resource", "sub": "sub"}.get(name)
@@ -497,6 +508,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
             lambda: {"kind": "webhook", "url": "https://hooks.example.com/" + _hex()},
         "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": lambda: {"name": a["canary"]},
         "PUT /orgs/{org}/git/github": lambda: {"token": "ghp_" + _hex() * 3},
+        "PUT /orgs/{org}/registries/{host}": lambda: {"username": "bot", "password": "pull-" + _hex()},
     }
     make = bodies.get(key)
     return make() if make else None

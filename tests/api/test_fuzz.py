@@ -90,7 +90,7 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
              "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
              "res": w.ids["queue"] if key.endswith(("/messages", "/redrive", "/purge", "/dead-letters")) else
              w.ids["drain"] if key.endswith("/test-line") else w.ids["resource"],
-             "sub": w.ids["sub"]}
+             "sub": w.ids["sub"], "host": w.ids["registry"]}
     out = {}
     for name in params:
         if method == "DELETE" and name == params[-1] and name != "org":   # an org-wide setting: deleted in place
@@ -100,7 +100,7 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
                 "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0],
                 "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account,
                 "res": lambda: w.fresh_resource(linked="/links/" in key),
-                "sub": w.fresh_subscription}
+                "sub": w.fresh_subscription, "host": w.fresh_registry}
             out[name] = fresh[name]()
         elif name == "token_id":
             out[name] = _fresh_token(w)

@@ -1,4 +1,5 @@
-"""Git webhook tasks: one delivery's work, and beat's removal of idle preview environments."""
+"""Git webhook and credential tasks: one delivery's work, beat's removal of idle preview environments,
+removed GitHub tokens and registry credentials taken out of the AWS accounts."""
 from __future__ import annotations
 
 from typing import Any
@@ -27,3 +28,10 @@ def forget_git_token(org_id: str) -> dict[str, Any]:
     from chalicelib.hooks import credentials
 
     return credentials.forget_everywhere(get_ports(), org_id)
+
+
+@celery.task(name=names.FORGET_REGISTRY_CREDENTIALS, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def forget_registry_credentials(org_id: str, host: str) -> dict[str, Any]:
+    from chalicelib.registries import service
+
+    return service.forget_everywhere(get_ports(), org_id, host)

@@ -993,6 +993,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/registries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's private registry credentials (user names, never passwords) */
+        get: operations["get_orgs_org_registries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/registries/{host}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One registry's credentials (never the password); host: a registry host name, with its port if not 443: ghcr.io, registry.gitlab.com, docker.io, 127.0.0.1:5000 */
+        get: operations["get_orgs_org_registries_host"];
+        /** Set or replace the credentials deploys pull this registry's images with (admins); the registry is asked whether they sign in first, and a refusal is a 422 */
+        put: operations["put_orgs_org_registries_host"];
+        post?: never;
+        /** Remove a registry's credentials (admins): later deploys pull its images without credentials */
+        delete: operations["delete_orgs_org_registries_host"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/resources/{res}": {
         parameters: {
             query?: never;
@@ -1806,6 +1842,19 @@ export interface components {
              * @enum {string}
              */
             format?: "launchbay" | "copilot" | "compose" | "heroku";
+        };
+        /** CredentialsIn */
+        CredentialsIn: {
+            /**
+             * Password
+             * @description the password or access token with read (pull) access; stored encrypted, never answered
+             */
+            password: string;
+            /**
+             * Username
+             * @description the user name (GHCR: your GitHub user; Docker Hub: your Docker ID; GitLab: a deploy token's user name)
+             */
+            username: string;
         };
         /** DeploymentIn */
         DeploymentIn: {
@@ -6118,6 +6167,165 @@ export interface operations {
         responses: {
             /** @description success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_registries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_registries_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_registries_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialsIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_registries_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

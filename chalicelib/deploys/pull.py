@@ -1,0 +1,46 @@
+"""The `image` step for an image in a private registry the organization has credentials for
+(chalicelib/registries): the credentials go to a Secrets Manager secret in the account the deploy
+runs in (written only when their version changed), then the executor signs in to the registry as a
+pull would and pins the tag to its digest, so a wrong password or a missing tag fails the deploy at
+once with the registry's answer, and a rollback runs the same bytes. The task definition names the
+secret (`repositoryCredentials`), which ECS reads to pull. The password never enters the plan: the
+calls name it (SecretValue) and the executor reads it as it calls."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.cloud import naming
+from chalicelib.deploys.plan import Action, Call, KnownAfterApply, SecretValue, StepPlan
+from chalicelib.registries.service import Credential
+
+
+def private_image(ctx: Any, wanted: str, cred: Credential) -> StepPlan:
+    org_id = ctx.dep["org_id"]
+    name = naming.registry_credential(org_id, cred.host)
+    found = ctx.cloud.find_registry_credential(name)
+    stale = found is None or found.get("version") != str(cred.version)
+    password = SecretValue(org_id, cred.secret_name, cred.version)
+    calls = [Call("put_registry_credential", {"name": name, "username": cred.username, "password": password,
+                                              "version": cred.version})] if stale else []
+    calls.append(Call("resolve_private_image", {"image": wanted, "username": cred.username, "password": password}))
+    who = f"{cred.host} as {cred.username} (v{cred.version})"
+    changes = {"registry credentials": [f"v{found.get('version')}" if found else None, who]} if stale else {}
+
+    def shape(outs: list[Any]) -> dict[str, Any]:
+        arn = outs[0]["arn"] if stale else (found or {}).get("arn")
+        return {**outs[-1], "credentials": {"host": cred.host, "username": cred.username, "arn": arn}}
+
+    action: Action = "create" if found is None else "update" if stale else "no-op"
+    step = StepPlan("image", "container image", wanted, action, changes, calls, None, shape, always=True,
+                    description=f"signs in to {cred.host} as {cred.username} and pins the image to the digest the "
+                                f"registry names now; ECS pulls it with these credentials (Secrets Manager {name})")
+    if ctx.preview:
+        # what the task definition's diff needs: the digest is known once signed in; the secret's ARN
+        # (a stand-in account id where it is not made yet: only its name is compared)
+        step.result = KnownAfterApply("image")
+        step.result["image"] = wanted
+        region = (ctx.target or {}).get("region") or "us-east-1"
+        step.result["credentials"] = {"host": cred.host, "username": cred.username,
+                                      "arn": found["arn"] if found else
+                                      f"arn:aws:secretsmanager:{region}:000000000000:secret:{name}"}
+    return step
