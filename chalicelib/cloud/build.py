@@ -21,6 +21,8 @@ from chalicelib.cloud.base import CloudBase, aws_tags, ignoring
 from chalicelib.cloud.errors import error_code
 
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
+# Private registries (base images): each one's user name and password reach the build as
+# SECRETS_MANAGER variables (CodeBuild reads the secret's JSON keys), never as values in a command.
 # Build args are passed by name only (docker reads each value from the build's environment), so
 # no value is ever part of a shell command line. Names are checked as env names by the API.
 BUILDSPEC = """version: 0.2
@@ -28,6 +30,7 @@ phases:
   pre_build:
     commands:
       - aws ecr get-login-password | docker login --username AWS --password-stdin "${LB_REPOSITORY_URI%%/*}"
+      - i=0; for h in $LB_REGISTRIES; do printenv "LB_REGISTRY_${i}_PASSWORD" | docker login --username "$(printenv "LB_REGISTRY_${i}_USER")" --password-stdin "$h"; i=$((i+1)); done
   build:
     commands:
       - ARGS=""; for n in $LB_BUILD_ARGS; do ARGS="$ARGS --build-arg $n"; done
@@ -60,6 +63,9 @@ class BuildMixin(CloudBase):
             # private repositories: the organization's GitHub token (put_source_credential)
             {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
              "Resource": f"arn:{p}:secretsmanager:{r}:*:secret:launchbay/*/git/*"},
+            # private base images: the organization's registry credentials (put_registry_credential)
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+             "Resource": f"arn:{p}:secretsmanager:{r}:*:secret:launchbay/*/registry/*"},
         ]}
         return self.ensure_role(naming.CODEBUILD_ROLE_NAME, "codebuild.amazonaws.com", policy)  # type: ignore[attr-defined]
 
@@ -111,12 +117,21 @@ class BuildMixin(CloudBase):
 
     def start_build(self, project: str, repository_uri: str, source_version: str, tag: str,
                     build_env: Optional[dict[str, str]] = None, idempotency_token: Optional[str] = None,
-                    run_env: Optional[dict[str, str]] = None) -> dict[str, Any]:
-        """run_env: the service's run-time env, read by the sandbox only (LAUNCHBAY_SANDBOX_*)."""
+                    run_env: Optional[dict[str, str]] = None,
+                    registries: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
+        """run_env: the service's run-time env, read by the sandbox only (LAUNCHBAY_SANDBOX_*).
+        registries: [{"host", "secret"}] to sign in to before building (put_registry_credential's)."""
         args = dict(build_env or {})
         overrides = [{"name": k, "value": v, "type": "PLAINTEXT"} for k, v in sorted(args.items())]
         overrides += [{"name": "LB_IMAGE_TAG", "value": tag, "type": "PLAINTEXT"},
-                      {"name": "LB_BUILD_ARGS", "value": " ".join(sorted(args)), "type": "PLAINTEXT"}]
+                      {"name": "LB_BUILD_ARGS", "value": " ".join(sorted(args)), "type": "PLAINTEXT"},
+                      {"name": "LB_REGISTRIES", "value": " ".join(r["host"] for r in registries or []),
+                       "type": "PLAINTEXT"}]
+        for i, reg in enumerate(registries or []):
+            overrides += [{"name": f"LB_REGISTRY_{i}_USER", "value": f"{reg['secret']}:username",
+                           "type": "SECRETS_MANAGER"},
+                          {"name": f"LB_REGISTRY_{i}_PASSWORD", "value": f"{reg['secret']}:password",
+                           "type": "SECRETS_MANAGER"}]
         kwargs: dict[str, Any] = {"projectName": project, "sourceVersion": source_version,
                                   "environmentVariablesOverride": overrides}
         if idempotency_token:

@@ -107,6 +107,30 @@ class SandboxCloud(AwsCloud):
             return f"CannotPullContainerError: pull image manifest has been retried 7 time(s): {exc}"
         return None
 
+    def _base_image_pull(self, registries: list[dict[str, str]]) -> Any:
+        """For the simulated build: docker login to each registry (its secret, as CodeBuild reads it),
+        then each FROM image on a loopback registry pulled with those credentials, or anonymously.
+        -> pull(image) -> None, or why `docker build` could not pull it."""
+        from chalicelib.registries import references, v2
+
+        logins: dict[str, tuple[str, str]] = {}
+        for reg in registries:
+            value = json.loads(self.client("secretsmanager").get_secret_value(SecretId=reg["secret"])["SecretString"])
+            logins[reg["host"]] = (str(value["username"]), str(value["password"]))
+
+        def pull(image: str) -> Optional[str]:
+            ref = references.parse(image)
+            if ref is None or not v2.loopback(ref.host):
+                return None
+            try:
+                v2.manifest_digest(ref, logins.get(ref.host), local=True, verify_pinned=True)
+            except v2.Problem as exc:
+                return f"failed to resolve source metadata for {image}: {exc}"
+            return None
+
+        pull.logins = sorted(f"{h} as {u}" for h, (u, _) in logins.items())   # type: ignore[attr-defined]
+        return pull
+
     def _register_simulated_tasks(self, service_name: str, deployment_id: str, count: int) -> None:
         """The rollout's tasks in each Cloud Map registry of the service (stand-in IPs from its
         first subnet, fixed per task), the earlier rollout's deregistered: what ECS does."""
@@ -264,11 +288,14 @@ class SandboxCloud(AwsCloud):
 
     def start_build(self, project: str, repository_uri: str, source_version: str, tag: str,
                     build_env: Optional[dict[str, str]] = None, idempotency_token: Optional[str] = None,
-                    run_env: Optional[dict[str, str]] = None) -> dict[str, Any]:
-        started = super().start_build(project, repository_uri, source_version, tag, build_env, idempotency_token)
+                    run_env: Optional[dict[str, str]] = None,
+                    registries: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
+        started = super().start_build(project, repository_uri, source_version, tag, build_env, idempotency_token,
+                                      registries=registries)
         found = self.find_build_project(project) or {}
         sim = sandbox_build.simulate(self.settings.git_root, found.get("repo", ""), source_version,
-                                     found.get("dockerfile") or "Dockerfile", found.get("context") or ".", build_env)
+                                     found.get("dockerfile") or "Dockerfile", found.get("context") or ".", build_env,
+                                     pull=self._base_image_pull(registries or []))
         if found.get("source_auth"):   # what CodeBuild would clone with (the sandbox reads git_root)
             sim["lines"].insert(0, f"[sandbox] source credential: {found['source_auth']} (the organization's GitHub token)")
         if sim["error"] is None and simulator.build_fails(run_env):

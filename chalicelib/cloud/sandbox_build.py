@@ -102,9 +102,28 @@ def _first_line(message: str) -> str:
     return message.splitlines()[0] if message else ""
 
 
+def base_images(structure: list[dict[str, Any]]) -> list[str]:
+    """The images the FROM lines pull: not `scratch`, not an earlier stage, not one built from an ARG."""
+    stages: set[str] = set()
+    out: list[str] = []
+    for ins in structure:
+        if ins["instruction"] != "FROM":
+            continue
+        words = [w for w in ins["value"].split() if not w.startswith("--")]
+        if not words:
+            continue
+        image = words[0]
+        if len(words) >= 3 and words[1].lower() == "as":
+            stages.add(words[2].lower())
+        if image.lower() != "scratch" and image.lower() not in stages and "$" not in image and image not in out:
+            out.append(image)
+    return out
+
+
 def simulate(git_root: Path, repo: str, ref: str, dockerfile: str, context: str,
-             build_args: Optional[dict[str, str]] = None) -> dict[str, Any]:
-    """-> {"sha", "lines", "error": None or the reason, "fingerprint"}: what the build would say."""
+             build_args: Optional[dict[str, str]] = None, pull: Any = None) -> dict[str, Any]:
+    """-> {"sha", "lines", "error": None or the reason, "fingerprint"}: what the build would say.
+    pull(image) -> None or why the base image cannot be pulled (the sandbox's registry check)."""
     lines = [f"[sandbox] cloning {repo} at {ref} from {git_root / repo} (simulated build: no image is built)"]
     try:
         sha, text = read_dockerfile(git_root, repo, ref, dockerfile)
@@ -114,6 +133,12 @@ def simulate(git_root: Path, repo: str, ref: str, dockerfile: str, context: str,
     except BuildFailed as exc:
         return {"sha": None, "lines": lines + [f"[sandbox] error: {exc}"], "error": str(exc), "fingerprint": None}
     lines += warnings
+    for login in getattr(pull, "logins", []):
+        lines.append(f"[sandbox] docker login {login}: Login Succeeded")
+    for image in base_images(structure) if pull else []:
+        problem = pull(image)
+        if problem:
+            return {"sha": sha, "lines": lines + [f"[sandbox] error: {problem}"], "error": problem, "fingerprint": None}
     n = len(structure)
     lines += [f"Step {i}/{n} : {ins['content'].strip()}" for i, ins in enumerate(structure, 1)]
     names = sorted(build_args or {})

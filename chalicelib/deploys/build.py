@@ -45,6 +45,7 @@ def start(ctx: Ctx) -> StepPlan:
     if token is not None:   # private repositories: CodeBuild clones with the organization's token
         calls.append(Call("put_source_credential", {"name": names["credential"],
                                                     "token": SecretValue(ctx.dep["org_id"], credentials.GITHUB_TOKEN, token)}))
+    registries = _registry_logins(ctx, calls)
     project = len(calls)
     calls.append(Call("ensure_build_project", {"name": names["project"], "repo": b["repo"], "repository": names["repository"],
                                                "dockerfile": b["dockerfile"], "context": b["context"],
@@ -56,6 +57,7 @@ def start(ctx: Ctx) -> StepPlan:
                                       "source_version": b["ref"],
                                       "tag": f"{ctx.dep['number']}-{ctx.dep['id'].rsplit('_', 1)[-1][-8:]}",
                                       "build_env": b.get("build_env") or {}, "idempotency_token": ctx.dep["id"],
+                                      "registries": registries,
                                       # the sandbox's LAUNCHBAY_SANDBOX_* switches (AWS reads none of it)
                                       "run_env": {k: v for k, v in (ctx.spec.get("env") or {}).items()
                                                   if k.startswith("LAUNCHBAY_SANDBOX_")}}))
@@ -63,6 +65,24 @@ def start(ctx: Ctx) -> StepPlan:
     return _plan("build.start", "CodeBuild project", names["project"], found, changes, calls, None,
                  lambda outs: {**outs[-1], "project": names["project"], "private_access": token is not None},
                  always=True)
+
+
+def _registry_logins(ctx: Ctx, calls: list[Call]) -> list[dict[str, str]]:
+    """The organization's private registries, which the build signs in to (a FROM line may name
+    any of them): each one's credentials written to the account's secret when their version
+    changed (the calls, added to `calls`). -> [{"host", "secret"}] for start_build."""
+    from chalicelib.registries.service import all_for_org
+
+    out = []
+    for cred in all_for_org(ctx.ports, ctx.dep["org_id"]):
+        name = naming.registry_credential(ctx.dep["org_id"], cred.host)
+        found = ctx.cloud.find_registry_credential(name)
+        if found is None or found.get("version") != str(cred.version):
+            calls.append(Call("put_registry_credential", {
+                "name": name, "username": cred.username, "version": cred.version,
+                "password": SecretValue(ctx.dep["org_id"], cred.secret_name, cred.version)}))
+        out.append({"host": cred.host, "secret": name})
+    return out
 
 
 def _names(ctx: Ctx) -> dict[str, str]:

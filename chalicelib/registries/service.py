@@ -148,6 +148,13 @@ def for_image(ports: Ports, org_id: str, image: str) -> Optional[Credential]:
     return Credential(ref.host, doc["username"], secret_name(ref.host), int(doc["version"]))
 
 
+def all_for_org(ports: Ports, org_id: str) -> list[Credential]:
+    """Every registry the organization has credentials for: a build signs in to each (its
+    Dockerfile's FROM lines may name any of them)."""
+    docs, _ = ports.store.collection(COLLECTION).find({"org_id": org_id}, order="host", limit=100)
+    return [Credential(d["host"], d["username"], secret_name(d["host"]), int(d["version"])) for d in docs]
+
+
 def forget_everywhere(ports: Ports, org_id: str, host: str) -> dict[str, Any]:
     """Delete the credentials' copy in every account and region the organization's environments
     deploy to (a task: retried until AWS answers). Credentials set again meanwhile stay."""

@@ -168,3 +168,34 @@ def test_removed_credentials_leave_the_accounts_and_later_deploys_pull_without_t
     assert later["status"] == "live", later.get("error")
     assert "repositoryCredentials" not in task_definition(ports, later)["containerDefinitions"][0]
     assert org.call("DELETE", f"/registries/{registry.host}")[0] == 404
+
+
+def test_a_build_signs_in_to_the_org_s_registries_to_pull_a_private_base_image(make_org, git_root, ports, registry):
+    from tests.support.git_repos import make_repo
+
+    registry.push("acme/base", "1")
+    make_repo(git_root, "acme/shop", {"Dockerfile": f"FROM {registry.host}/acme/base:1 AS base\nWORKDIR /app\n"
+                                                    "FROM base\nCMD [\"true\"]\n"})
+    org = make_org()
+    svc = org.service(image=None, source={"repo": "acme/shop", "branch": "main"})
+    failed = org.deploy(ports, svc)
+    assert failed["status"] == "failed", failed
+    assert f"failed to resolve source metadata for {registry.host}/acme/base:1" in failed["error"]
+    assert f"{registry.host} wants credentials" in failed["error"]
+
+    assert login(org, registry)[0] == 200
+    built = org.deploy(ports, svc)
+    assert built["status"] == "live", built.get("error")
+    start = step(built, "build.start")["plan"]
+    calls = {c["method"]: c["args"] for c in start["calls"]}
+    name = naming.registry_credential(org.id, registry.host)
+    assert calls["put_registry_credential"]["password"] == f"<secret {registries.secret_name(registry.host)} v1>"
+    assert calls["start_build"]["registries"] == [{"host": registry.host, "secret": name}]
+    status, body = org.call("GET", f"/deployments/{built['id']}/logs?after=0&limit=500")
+    said = [line["message"] for line in body["lines"]]
+    assert any(f"docker login {registry.host} as bot: Login Succeeded" in m for m in said), said
+    assert PASSWORD not in json.dumps(built) and PASSWORD not in json.dumps(body)
+    # what CodeBuild would read: each registry's user and password from the secret, by reference
+    from chalicelib.cloud.build import BUILDSPEC
+
+    assert 'docker login --username "$(printenv "LB_REGISTRY_${i}_USER")" --password-stdin "$h"' in BUILDSPEC
