@@ -20,6 +20,7 @@ from chalicelib import tasks as names
 from chalicelib.lifecycle import states as rules
 from tests.support.drains import Receiver
 from tests.support.processes import CeleryWorker, wait_for
+from tests.support.registry import Registry
 
 PW = "correct horse battery"
 
@@ -77,7 +78,8 @@ def _settled(ports, dep_id, timeout=90):
 def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client, api_log):
     tag = uuid.uuid4().hex[:10]
     values = {name: f"hygiene-{name.lower()}-{tag}-{uuid.uuid4().hex}" for name in
-              ("svc_v1", "svc_v2", "env_v1", "staging", "bad_svc", "cron_env", "drain_key", "drain_key2")}
+              ("svc_v1", "svc_v2", "env_v1", "staging", "bad_svc", "cron_env", "drain_key", "drain_key2",
+               "registry_password")}
     workers = [CeleryWorker(launchbay_env, ["deploys", "default"], name="deploys").start(),
                CeleryWorker(launchbay_env, ["search"], concurrency=1, name="search").start()]
     run = Run(client)
@@ -114,6 +116,19 @@ def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client,
         run.call("POST", f"{o}/resources/{drain['id']}/test-line", None, 202)
         assert receiver.requests[-1]["headers"]["X-Amz-Firehose-Access-Key"] == values["drain_key2"]
 
+        # a private registry's password: checked by signing in, then used by a deploy to pull
+        registry = Registry({"bot": values["registry_password"]}, {}).start()
+        registry.push("acme/api", "1.0")
+        run.call("PUT", f"{o}/registries/{registry.host}", {"username": "bot", "password": values["registry_password"]},
+                 200)
+        private = run.call("POST", f"{p}/services", {"name": "private", "image": f"{registry.host}/acme/api:1.0",
+                                                     "port": 80}, 201)
+        pulled = run.call("POST", f"{o}/services/{private['id']}/deployments", {}, 202)
+        assert _settled(ports, pulled["id"])["status"] == "live"
+        run.call("GET", f"{o}/registries", status=200)
+        run.call("GET", f"{o}/registries/{registry.host}", status=200)
+        registry.stop()
+
         # deploys through the workers: live, a failed first release, then live -> failed -> rolled back
         first = run.call("POST", f"{o}/services/{web['id']}/deployments", {}, 202)
         assert _settled(ports, first["id"])["status"] == "live"
@@ -133,7 +148,7 @@ def test_no_secret_value_anywhere_after_a_full_run(launchbay_env, ports, client,
         wait_for(lambda: run.call("GET", f"{o}/search?q=web")["results"], 30, what="the index to answer")
 
         # read everything a user can read
-        dep_ids = [first["id"], failed["id"], second["id"], cron_dep["id"]]
+        dep_ids = [first["id"], failed["id"], second["id"], cron_dep["id"], pulled["id"]]
         for dep_id in dep_ids:
             run.call("GET", f"{o}/deployments/{dep_id}", status=200)
             run.call("GET", f"{o}/deployments/{dep_id}/logs?after=0", status=200)
