@@ -199,3 +199,28 @@ def test_a_build_signs_in_to_the_org_s_registries_to_pull_a_private_base_image(m
     from chalicelib.cloud.build import BUILDSPEC
 
     assert 'docker login --username "$(printenv "LB_REGISTRY_${i}_USER")" --password-stdin "$h"' in BUILDSPEC
+
+
+def test_the_connection_policy_allows_every_call_of_a_private_image_s_life(make_org, ports, registry):
+    """Set, deploy, rotate, deploy again, remove and forget, through a connected (sandbox demo)
+    account: every AWS call is one the published role policy allows."""
+    from chalicelib.cloud import access
+    from tests.resources.test_resources import connected_and_recorded
+
+    org, conn, seen = connected_and_recorded(make_org, ports)
+    assert login(org, registry)[0] == 200
+    svc = org.service(image=f"{registry.host}/acme/api:1.0")
+    dep = org.deploy(ports, svc)
+    assert dep["status"] == "live" and dep["target"]["account"] == conn["account_id"], dep.get("error")
+    registry.users["bot"] = "second-pass"
+    assert login(org, registry, password="second-pass")[0] == 200
+    assert org.deploy(ports, svc)["status"] == "live"
+    assert org.call("DELETE", f"/registries/{registry.host}")[0] == 204
+    assert registries.forget_everywhere(ports, org.id, registry.host)["deleted"] >= 1
+    assert {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:TagResource",
+            "secretsmanager:DeleteSecret", "ecs:RegisterTaskDefinition"} <= seen
+    # the simulated tasks' doing (ECS's, on AWS): their logs, their Cloud Map entries, and the pull's
+    # GetSecretValue (ECS reads the credentials with the task execution role)
+    sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "servicediscovery:RegisterInstance",
+                    "secretsmanager:GetSecretValue"}
+    assert seen - access.allowed_actions() - sandbox_only - {"sts:GetCallerIdentity"} == set()
