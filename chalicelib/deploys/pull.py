@@ -35,10 +35,10 @@ def private_image(ctx: Any, wanted: str, cred: Credential) -> StepPlan:
                     description=f"signs in to {cred.host} as {cred.username} and pins the image to the digest the "
                                 f"registry names now; ECS pulls it with these credentials (Secrets Manager {name})")
     if ctx.preview:
-        # what the task definition's diff needs: the digest is known once signed in; the secret's ARN
-        # (a stand-in account id where it is not made yet: only its name is compared)
+        # what the task definition's diff needs: the pinned image is known once signed in (so the
+        # diff says "(known after apply: image.image)"); the secret's ARN (a stand-in account id
+        # where it is not made yet: only its name is compared)
         step.result = KnownAfterApply("image")
-        step.result["image"] = wanted
         region = (ctx.target or {}).get("region") or "us-east-1"
         step.result["credentials"] = {"host": cred.host, "username": cred.username,
                                       "arn": found["arn"] if found else

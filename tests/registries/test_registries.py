@@ -89,6 +89,9 @@ def test_a_deploy_pulls_a_private_image_with_the_credentials_pinned_to_the_regis
     assert planned["action"] == "create" and planned["changes"]["registry credentials"] == \
         [None, f"{registry.host} as bot (v1)"]
     assert "signs in to" in planned["description"] and PASSWORD not in json.dumps(planned)
+    # the task definition: pulled with the credentials' secret; the pinned image known once signed in
+    td_plan = {s["step"]: s for s in org.call("GET", f"/services/{svc['id']}/plan")[1]["steps"]}["task_definition"]
+    assert "(known after apply: image.image)" in json.dumps(td_plan), td_plan
 
     dep = org.deploy(ports, svc)
     assert dep["status"] == "live", dep.get("error")
