@@ -95,12 +95,14 @@ class RegistryMixin(CloudBase):
                 sm.tag_resource(SecretId=name, Tags=[tag])
                 return {"arn": arn}
             except Exception as exc:
+                _still_deleting(exc)
                 if error_code(exc) != "ResourceNotFoundException":
                     raise
             try:
                 return {"arn": sm.create_secret(Name=name, SecretString=value, Tags=[*aws_tags(), tag],
                                                 Description="Launchbay: credentials ECS pulls private images with")["ARN"]}
             except Exception as exc:
+                _still_deleting(exc)
                 if error_code(exc) != "ResourceExistsException":
                     raise
         raise RetryLater(f"the secret {name} was deleted and created again while this deploy wrote it")
@@ -133,6 +135,13 @@ class RegistryMixin(CloudBase):
                 return {}
             raise
         return json.loads(text)
+
+
+def _still_deleting(exc: Exception) -> None:
+    """Credentials removed and set again within seconds: AWS still deletes the old secret (its name
+    is taken until then), so the deploy tries again shortly instead of failing."""
+    if error_code(exc) == "InvalidRequestException" and "deletion" in str(exc).lower():
+        raise RetryLater(f"the previous credentials' secret is still being deleted: {exc}") from None
 
 
 def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
