@@ -25,6 +25,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "chalicelib.api.config",
     "chalicelib.api.cost",
     "chalicelib.api.deploys",
+    "chalicelib.api.deploy_hooks",
     "chalicelib.api.environments",
     "chalicelib.api.hooks",
     "chalicelib.api.notify",

@@ -25,7 +25,6 @@ from chalicelib.core.errors import (
     DomainError,
     Invalid,
     TooLarge,
-    Unavailable,
     error_document,
 )
 
@@ -256,7 +255,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 extra: Optional[dict] = None
                 if exc.status == 401:
                     extra = {"WWW-Authenticate": "Bearer"}
-                elif isinstance(exc, Unavailable):
+                elif exc.retry_after:   # 503s (Unavailable), throttles
                     extra = {"Retry-After": str(exc.retry_after)}
                 return error_response(exc.status, exc.code, exc.message, exc.field, extra, exc.fields)
             except Exception as exc:  # never a stack trace to the client

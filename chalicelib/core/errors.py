@@ -23,6 +23,7 @@ def error_document(code: str, message: str, field: Optional[str] = None,
 class DomainError(Exception):
     status = 400
     code = "bad_request"
+    retry_after: Optional[int] = None   # seconds, sent as Retry-After (503s, throttles)
 
     def __init__(self, message: str, field: Optional[str] = None,
                  fields: Optional[list[dict[str, Any]]] = None):
@@ -67,7 +68,7 @@ class TooLarge(DomainError):
 
 class Unavailable(DomainError):
     status, code = 503, "unavailable"
-    retry_after = 5  # seconds; the API sends it as Retry-After
+    retry_after: Optional[int] = 5  # seconds; the API sends it as Retry-After
 
 
 class StoreUnavailable(Unavailable):

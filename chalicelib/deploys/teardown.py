@@ -65,6 +65,7 @@ def run(ports: Ports, service_id: str, retries_left: bool = False) -> str:
         domains.release(ports, service_id)   # the domain is free for another service now
         # its links: the resources it used may be deleted now (they were refused as still linked)
         store.collection("resource_links").delete_many({"service_id": service_id})
+        store.collection("deploy_hooks").delete_many({"service_id": service_id})   # its URL deploys nothing now
         store.collection("services").delete(service_id)   # the store tells search
     if service.get("environment_id"):   # an environment removed by an apply goes with its last service
         from chalicelib.catalog.environments import remove_if_retired

@@ -113,6 +113,8 @@ REQUIRED = {
     "POST /orgs/{org}/projects/{project}/hooks/github": "admin",
     "GET /orgs/{org}/projects/{project}/hooks/github": "viewer",
     "GET /orgs/{org}/git/github": "viewer", "PUT /orgs/{org}/git/github": "admin", "DELETE /orgs/{org}/git/github": "admin",
+    "GET /orgs/{org}/services/{svc}/deploy-hook": "viewer", "POST /orgs/{org}/services/{svc}/deploy-hook": "developer",
+    "DELETE /orgs/{org}/services/{svc}/deploy-hook": "developer",
     "GET /orgs/{org}/registries": "viewer", "GET /orgs/{org}/registries/{host}": "viewer",
     "PUT /orgs/{org}/registries/{host}": "admin", "DELETE /orgs/{org}/registries/{host}": "admin",
 }
@@ -391,6 +393,8 @@ def _build(w: World) -> None:
     w.ids.update(drain=drain["id"])   # the route only a log drain has
     w.ids["sub"] = w.fresh_subscription()
     w.ids["registry"] = w.fresh_registry()
+    hook = w.ok("POST", f"/orgs/{org}/services/{web['id']}/deploy-hook")   # its URL, called unauthenticated
+    w.ids.update(deploy_hook=hook["id"], deploy_hook_key=hook["key"])
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
     w.ids["event"] = audit[0]["id"]
 

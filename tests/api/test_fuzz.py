@@ -90,7 +90,7 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
              "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
              "res": w.ids["queue"] if key.endswith(("/messages", "/redrive", "/purge", "/dead-letters")) else
              w.ids["drain"] if key.endswith("/test-line") else w.ids["resource"],
-             "sub": w.ids["sub"], "host": w.ids["registry"]}
+             "sub": w.ids["sub"], "host": w.ids["registry"], "hook": w.ids["deploy_hook"]}
     out = {}
     for name in params:
         if method == "DELETE" and name == params[-1] and name != "org":   # an org-wide setting: deleted in place

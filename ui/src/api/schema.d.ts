@@ -189,6 +189,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deploy-hooks/{hook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy the hook's service (its key in the X-Launchbay-Hook-Key header, or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}; honours Idempotency-Key; 202 with the deployment */
+        post: operations["post_deploy_hooks_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -1284,6 +1301,25 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/services/{svc}/deploy-hook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's deploy hook (never its key); configured false before one is made */
+        get: operations["get_orgs_org_services_svc_deploy_hook"];
+        put?: never;
+        /** Make the service's deploy hook, or rotate its key (the old one stops working): answers the key, shown once */
+        post: operations["post_orgs_org_services_svc_deploy_hook"];
+        /** Remove the service's deploy hook */
+        delete: operations["delete_orgs_org_services_svc_deploy_hook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3392,6 +3428,51 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_deploy_hooks_hook: {
+        parameters: {
+            query?: {
+                /** @description the hook's key, where a header cannot be sent (prefer the header: URLs get logged) */
+                key?: string;
+            };
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7155,6 +7236,123 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_services_svc_deploy_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_services_svc_deploy_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_services_svc_deploy_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                svc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

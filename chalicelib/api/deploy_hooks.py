@@ -1,0 +1,44 @@
+"""Deploy hooks: a service's secret deploy URL (made, rotated and removed by those who may deploy
+it), and the URL itself, authenticated by its key instead of a token."""
+from chalice import Blueprint
+
+from chalicelib.api.http import actor, endpoint, parse_body, ports, query, request, source_ip
+from chalicelib.deploys import deploy_hooks
+from chalicelib.deploys.models import DeploymentIn
+
+bp = Blueprint(__name__)
+TAG = "deploy hooks"
+OF_SERVICE = "/orgs/{org}/services/{svc}/deploy-hook"
+
+
+@endpoint(bp, OF_SERVICE, "GET", "The service's deploy hook (never its key); configured false before one is made",
+          tag=TAG)
+def get(org, svc):
+    return deploy_hooks.describe(ports(), actor(bp), org, svc)
+
+
+@endpoint(bp, OF_SERVICE, "POST", "Make the service's deploy hook, or rotate its key (the old one stops working): "
+          "answers the key, shown once", 201, tag=TAG)
+def create(org, svc):
+    return 201, deploy_hooks.create_or_rotate(ports(), actor(bp), org, svc)
+
+
+@endpoint(bp, OF_SERVICE, "DELETE", "Remove the service's deploy hook", 204, tag=TAG)
+def delete(org, svc):
+    deploy_hooks.delete(ports(), actor(bp), org, svc)
+    return 204, None
+
+
+@endpoint(bp, "/deploy-hooks/{hook}", "POST", "Deploy the hook's service (its key in the X-Launchbay-Hook-Key header, "
+          "or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}; "
+          "honours Idempotency-Key; 202 with the deployment", 202, DeploymentIn, auth=False, tag=TAG,
+          query={"key": "the hook's key, where a header cannot be sent (prefer the header: URLs get logged)"})
+def call(hook):
+    req = request(bp)
+    headers = {k.lower(): v for k, v in (req.headers or {}).items()}
+    key = headers.get(deploy_hooks.HEADER.lower()) or query(bp).get("key")
+    body = parse_body(bp, DeploymentIn) if (req.raw_body or b"").strip() else DeploymentIn()
+    dep, created = deploy_hooks.trigger(ports(), hook, key, body.image, body.commit.stored() if body.commit else None,
+                                        headers.get("idempotency-key"), source_ip(bp))
+    out = {k: dep[k] for k in ("id", "number", "status", "image", "service_name", "environment", "created")}
+    return (202 if created else 200), {**out, "sandbox": ports().settings.sandbox}
