@@ -21,6 +21,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     notify,
     observe,
     promote,
+    registries,
     removal,
     resources,
     suspend,

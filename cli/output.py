@@ -156,6 +156,10 @@ def deploy_plan_lines(name: str, plan: dict[str, Any]) -> list[Text]:
     for step in plan.get("steps") or []:
         action = step.get("action")
         label = f"{step.get('resource') or step.get('step')} {(step.get('name') or '').strip('-')}".rstrip()
+        pulls = private_pull(step)
+        if action == "no-op" and pulls:   # its credentials are in place: say whose they are all the same
+            lines.append(Text(f"  · {label}: {pulls}", style="dim"))
+            continue
         if action == "no-op":
             unchanged.append(step.get("step"))
             continue
@@ -181,6 +185,29 @@ def deploy_plan_lines(name: str, plan: dict[str, Any]) -> list[Text]:
     lines.extend(cost_lines(plan.get("cost")))
     lines.append(Text(f"Deploy it: launchbay deploy {name} --wait", style="dim"))
     return lines
+
+
+_HUB = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+
+
+def registry_host(image: str) -> str:
+    """The registry an image reference is in, as Docker reads it: ghcr.io/acme/api:1 -> ghcr.io,
+    nginx:1.27 -> docker.io (Docker Hub)."""
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        host = first.lower()
+        return "docker.io" if host in _HUB else host
+    return "docker.io"
+
+
+def private_pull(step: dict[str, Any]) -> Optional[str]:
+    """A plan's image step that signs in to a private registry (the organization's credentials for it,
+    `launchbay registries`) -> "pulls with the credentials for HOST (USER)"; None otherwise."""
+    for call in step.get("calls") or []:
+        args = call.get("args") or {}
+        if call.get("method") == "resolve_private_image" and isinstance(args.get("image"), str):
+            return f"pulls with the credentials for {registry_host(args['image'])} ({args.get('username')})"
+    return None
 
 
 def cost_lines(cost: Optional[dict[str, Any]]) -> list[Text]:

@@ -85,8 +85,12 @@ def test_umami():
     assert keys_of(result, file) == {
         "volumes.umami-db-data", "services.umami.environment.APP_SECRET",
         "services.umami.healthcheck", "services.umami.depends_on", "services.umami.init", "services.umami.restart",
-        "services.db"}
+        "services.db", "services.umami.image"}
     assert "timeout set to 4s" in message(result, file, "services.umami.healthcheck")
+    # GHCR: public here, but the file cannot say; a private image needs the organization's credentials
+    assert "image ghcr.io/umami-software/umami:latest (umami) is in the registry ghcr.io: a public image needs " \
+           "nothing; if it is private, an organization admin runs `launchbay registries login ghcr.io -u <user>`" in \
+        message(result, file, "services.umami.image")
     db = message(result, file, "services.db")
     assert "managed postgres resource 'db' (version 15)" in db and "linked to umami as DATABASE_URL" in db
     assert "data is not copied" in db
@@ -148,6 +152,11 @@ def test_full_warnings(full):
     assert keys == expected
     assert "udp" in message(full, "compose.yaml", "services.web.ports[1]")
     assert "'1.4.0'" in message(full, "compose.yaml", "services.api.image")
+    # one warning for ghcr.io, at its first service, naming every image there
+    registry = [w for w in full.warnings if "registries login" in w["message"]]
+    assert [w["key"] for w in registry] == ["services.api.image"]
+    assert "images ghcr.io/shop/api:1.4.0 (api), ghcr.io/shop/web:latest (jobs) are in the registry ghcr.io" in \
+        registry[0]["message"]
     cache = message(full, "compose.yaml", "services.cache")
     assert "linked to web as CACHE_URL, jobs as CACHE_URL" in cache
     assert "version '7.2' is not one Launchbay offers for redis" in cache and "7.1 is used" in cache
@@ -210,7 +219,7 @@ def test_named_volumes_become_volume_resources_linked_at_their_paths(volumes):
 
 def test_what_volumes_cannot_keep_is_a_warning_saying_why(volumes):
     keys = keys_of(volumes, "compose.yaml")
-    assert keys == {"services.worker.depends_on", "services.db", "volumes.media", "volumes.app_data", "volumes.db",
+    assert keys == {"services.web.image", "services.worker.depends_on", "services.db", "volumes.media", "volumes.app_data", "volumes.db",
                     "volumes.db.driver", "volumes.pgdata", "volumes.unused"} | {
         f"services.web.volumes[{i}]" for i in (1, 2, 3, 4)} | {
         f"services.worker.volumes[{i}]" for i in (1, 2, 3)}     # nocopy ([1]) is what a new EFS volume does anyway
@@ -276,6 +285,53 @@ services:
     assert "points at it" not in message(result, "compose.yaml", "services.sqs")   # nobody names that one
     # not "call it by its private address": that is for apps
     assert "services.app.environment.SQS_ENDPOINT" not in keys_of(result, "compose.yaml")
+
+
+def test_one_warning_per_registry_host_says_how_deploys_pull_private_images():
+    """An image whose first path component is a host (a '.' or ':' in it) is in that registry: one
+    warning per host, at the first service using it, names its images and `launchbay registries
+    login`. Docker Hub (short names, docker.io written out) and Amazon ECR need no login; a data store
+    becomes a managed resource and a built service's image is only the tag of its build."""
+    result = import_files("compose", {"compose.yaml": """services:
+  api:
+    image: ghcr.io/acme/api:1.4
+    ports: ["8000:8000"]
+  jobs:
+    image: registry.gitlab.com/acme/shop/jobs:2
+  worker:
+    image: ghcr.io/acme/worker@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  local:
+    image: localhost:5000/acme/tool:dev
+  hub:
+    image: nginx:1.27
+  hub-long:
+    image: docker.io/library/nginx:1.27
+  hub-org:
+    image: acme/private-tool:3
+  ecr:
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1
+  ecr-public:
+    image: public.ecr.aws/nginx/nginx:1.27
+  built:
+    image: quay.io/acme/built:1
+    build: .
+  db:
+    image: registry.example.com/mirror/postgres:16
+"""})
+    assert document_problems(result.document) == []
+    svcs = services(result)
+    assert svcs["api"]["image"] == "ghcr.io/acme/api:1.4" and svcs["jobs"]["image"] == "registry.gitlab.com/acme/shop/jobs:2"
+    registry = {w["key"]: w["message"] for w in result.warnings if "registries login" in w["message"]}
+    assert sorted(registry) == ["services.api.image", "services.jobs.image", "services.local.image"]
+    ghcr = registry["services.api.image"]
+    assert ghcr.startswith("images ghcr.io/acme/api:1.4 (api), ghcr.io/acme/worker@sha256:") and \
+        "(worker) are in the registry ghcr.io: a public image needs nothing; if it is private, an organization " \
+        "admin runs `launchbay registries login ghcr.io -u <user>` before the first deploy" in ghcr
+    assert "deploys of images in ghcr.io then pull with those credentials" in ghcr
+    assert "image registry.gitlab.com/acme/shop/jobs:2 (jobs) is in the registry registry.gitlab.com" in \
+        registry["services.jobs.image"] and "registries login registry.gitlab.com -u <user>" in \
+        registry["services.jobs.image"]
+    assert "registries login localhost:5000 -u <user>" in registry["services.local.image"]
 
 
 def test_logging_drivers_say_what_a_log_drain_replaces():

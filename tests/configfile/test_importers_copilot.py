@@ -133,6 +133,40 @@ def test_interpolation_of_other_variables_is_warned():
     assert "copilot deploy" in message(result, "copilot/w/manifest.yml", "variables.TAG")
 
 
+def test_image_credentials_keep_the_image_and_say_how_deploys_pull_it():
+    """`image.credentials` names the Secrets Manager secret ECS pulls a private registry with: the
+    image is kept, the secret is not read, and the warning names the registry and the login to run."""
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr-pull-AbCdEf"
+
+    def manifest(name: str, image: str) -> str:
+        return f"name: {name}\ntype: Backend Service\nimage:\n{image}"
+
+    result = import_files("copilot", {
+        "copilot/api/manifest.yml": manifest("api", f"  location: ghcr.io/acme/api:1.4\n  credentials: {arn}\n") + (
+            "environments:\n  staging: {}\n  prod:\n    image:\n      location: registry.gitlab.com/acme/api:1.4\n"),
+        "copilot/hub/manifest.yml": manifest("hub", f"  location: acme/private:2\n  credentials: {arn}\n"),
+        "copilot/ecr/manifest.yml": manifest("ecr", "  location: 123456789012.dkr.ecr.us-east-1.amazonaws.com/ecr:1\n"
+                                                    f"  credentials: {arn}\n"),
+        "copilot/built/manifest.yml": manifest("built", f"  build: Dockerfile\n  credentials: {arn}\n")})
+    assert document_problems(result.document) == []
+    envs = result.document["environments"]
+    assert envs["staging"]["services"]["api"]["image"] == "ghcr.io/acme/api:1.4"
+    assert envs["prod"]["services"]["api"]["image"] == "registry.gitlab.com/acme/api:1.4"
+    assert envs["prod"]["services"]["hub"]["image"] == "acme/private:2"
+    api = message(result, "copilot/api/manifest.yml", "image.credentials")
+    assert f"image ghcr.io/acme/api:1.4 is pulled from the private registry ghcr.io with credentials (Secrets " \
+           f"Manager {arn}); they are not imported (their value stays in AWS): an organization admin runs " \
+           "`launchbay registries login ghcr.io -u <user>` before the first deploy" in api
+    # prod's image is elsewhere: that registry is named too (the credentials come from the base manifest)
+    assert "`launchbay registries login registry.gitlab.com -u <user>`" in api
+    assert "`launchbay registries login docker.io -u <user>`" in message(result, "copilot/hub/manifest.yml",
+                                                                         "image.credentials")
+    assert "is an Amazon ECR registry: its images are pulled with the task execution role" in \
+        message(result, "copilot/ecr/manifest.yml", "image.credentials")
+    assert "there is none to pull" in message(result, "copilot/built/manifest.yml", "image.credentials")
+    assert not any("image setting 'credentials'" in w["message"] for w in result.warnings)
+
+
 def test_unreadable_files_raise_with_file_and_line():
     with pytest.raises(ImportFileError) as err:
         import_files("copilot", {"copilot/w/manifest.yml": "name: w\ntype: [unclosed\n"})

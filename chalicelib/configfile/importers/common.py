@@ -14,6 +14,7 @@ import yaml
 from chalicelib.catalog.models import ENV_NAME, FARGATE, HOSTNAME, RESERVED_ENV
 from chalicelib.catalog.schedule import ScheduleError, to_eventbridge
 from chalicelib.core.types import IMAGE, SLUG
+from chalicelib.registries import references
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 DEFAULT_ENVIRONMENT = "production"
@@ -341,6 +342,25 @@ def schedule(value: Any, notes: Notes, file: str, key: str) -> Optional[str]:
 
 def valid_image(value: str) -> bool:
     return bool(IMAGE.match(value))
+
+
+def named_registry(image: str) -> Optional[str]:
+    """The registry host an image reference names in its first path component, as Docker reads it
+    (`ghcr.io/acme/api:1` -> ghcr.io, `localhost:5000/app` -> localhost:5000); None for Docker Hub (a
+    short name like `nginx:1.27`, or docker.io written out) and for Amazon ECR, whose images are pulled
+    with the task execution role: neither is a registry that needs `launchbay registries login` here."""
+    first, _, rest = image.strip().partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        return None
+    host = references.normal_host(first)
+    return None if host == references.DOCKER_HUB or references.host_problem(host) else host
+
+
+def registry_login(host: str) -> str:
+    """What to do so that deploys pull from a private registry: the organization's credentials for it."""
+    return (f"an organization admin runs `launchbay registries login {host} -u <user>` before the first deploy (the "
+            "password or a read-only access token is asked, or read with --password-stdin); deploys of images in "
+            f"{host} then pull with those credentials")
 
 
 def valid_domain(value: str) -> bool:

@@ -25,6 +25,8 @@ from chalicelib.configfile.importers.common import (
     health_check,
     join_entrypoint,
     load_yaml,
+    named_registry,
+    registry_login,
     service_name,
     split_command,
     split_env,
@@ -132,6 +134,7 @@ def import_compose(files: dict[str, str]) -> ImportResult:
         if svc is not None:
             out[name] = svc
             names[str(raw)] = name
+    _private_registries(out, names, notes, main)
     emulators = {str(raw) for raw, spec in services.items() if isinstance(spec, dict) and _base(spec.get("image"))
                  in SQS_EMULATORS and str(raw) in names}
     _host_references(services, {*stores, *emulators}, notes, main)
@@ -148,6 +151,22 @@ def import_compose(files: dict[str, str]) -> ImportResult:
                               key="services")
     resources.update(_volumes(data, services, out, names, stores, set(resources), notes, main))
     return ImportResult(build_document({DEFAULT_ENVIRONMENT: {"services": out, "resources": resources}}), notes.items)
+
+
+def _private_registries(out: dict[str, dict], names: dict[str, str], notes: Notes, file: str) -> None:
+    """One warning per registry host (ghcr.io, registry.gitlab.com, ...) the imported services' images
+    are in, at the first such service: a private one needs the organization's credentials for it."""
+    hosts: dict[str, list[tuple[str, str]]] = {}   # host -> [(compose name, image)]
+    for raw, name in names.items():
+        image = out[name].get("image")   # a built service has none (its `image` is the build's tag)
+        host = named_registry(image) if isinstance(image, str) else None
+        if host:
+            hosts.setdefault(host, []).append((raw, str(image)))
+    for host, found in hosts.items():
+        images = ", ".join(f"{image} ({raw})" for raw, image in found)
+        notes.add(file, f"services.{found[0][0]}.image",
+                  f"{'image' if len(found) == 1 else 'images'} {images} {'is' if len(found) == 1 else 'are'} in the "
+                  f"registry {host}: a public image needs nothing; if it is private, {registry_login(host)}")
 
 
 def _mount(entry: Any) -> dict[str, Any]:

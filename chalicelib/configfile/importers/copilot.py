@@ -26,6 +26,7 @@ from chalicelib.configfile.importers.common import (
     health_check,
     join_entrypoint,
     load_yaml,
+    registry_login,
     schedule,
     service_name,
     split_command,
@@ -36,6 +37,7 @@ from chalicelib.configfile.importers.common import (
 from chalicelib.configfile.importers.drains import Route, add_drains, route
 from chalicelib.configfile.importers.queues import backlog_per_task, import_queues
 from chalicelib.configfile.importers.volumes import mount, mount_path_problem, volume_name
+from chalicelib.registries import references
 
 SERVICE_MANIFEST = re.compile(r"^(?:.*/)?copilot/([^/]+)/manifest\.ya?ml$")
 ENV_MANIFEST = re.compile(r"^(?:.*/)?copilot/environments/([^/]+)/manifest\.ya?ml$")
@@ -395,8 +397,25 @@ def _image(svc: dict, image: dict, notes: Notes, file: str, where: Callable[[str
     for k in image:
         if k == "healthcheck":
             notes.add(file, where("image.healthcheck"), UNSUPPORTED["healthcheck"])
+        elif k == "credentials":
+            notes.add(file, where("image.credentials"), _credentials(svc.get("image"), image["credentials"]))
         elif k not in ("location", "build", "port"):
             notes.add(file, where(f"image.{k}"), f"image setting {k!r} is not imported")
+
+
+def _credentials(location: Optional[str], secret: Any) -> str:
+    """`image.credentials`: the Secrets Manager secret ECS pulls image.location's private registry with
+    (its value is not read: it stays in AWS) -> what to do on Launchbay instead, naming the registry."""
+    arn = f" (Secrets Manager {secret})" if isinstance(secret, str) and secret else ""
+    if not location:
+        return f"credentials{arn} not imported: they are for pulling image.location, and there is none to pull"
+    ref = references.parse(location)
+    host = ref.host if ref else None
+    problem = references.host_problem(host) if host else "is not readable"
+    if host is None or problem:
+        return f"credentials{arn} not imported: the registry {host or location} {problem}"
+    return (f"image {location} is pulled from the private registry {host} with credentials{arn}; they are not "
+            f"imported (their value stays in AWS): {registry_login(host)}")
 
 
 def _http(svc: dict, http: Any, notes: Notes, file: str, where: Callable[[str], str]) -> None:
