@@ -32,6 +32,7 @@ from chalicelib.store.port import iter_all
 COLLECTION = "registry_credentials"
 USERNAME = re.compile(r"^[^\s:]{1,255}$")     # Basic authentication cannot carry a ':' in the user name
 MAX_PASSWORD = 4096
+MAX_REGISTRIES = 100   # per organization: every build signs in to each
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def get_credentials(ports: Ports, actor: Actor, org_id: str, host: str) -> dict[
     authorize(ports, actor, org_id, "read")
     doc = _doc(ports, org_id, check_host(host))
     if doc is None:
-        raise NotFound("no credentials for this registry", field="host")
+        raise NotFound(f"the organization has no credentials for {host}", field="host")
     return public(doc)
 
 
@@ -92,7 +93,11 @@ def _check(ports: Ports, host: str, username: str, password: str) -> dict[str, A
         return {"ok": True, "at": at, "message": v2.check_login(host, (username, password), local)}
     except v2.Problem as exc:
         if exc.kind in ("refused", "denied"):
-            raise Invalid(f"{exc}: check the user name and password (nothing was saved)", field="password") from None
+            raise Invalid(f"signing in to {host} failed: {exc}; check the user name and password (nothing was "
+                          "saved)", field="password") from None
+        if exc.kind == "no_such_host":
+            raise Invalid(f"{exc} (nothing was saved)", field="host") from None
+        # down for now, or answering oddly: kept, and said; a deploy's pull tells for sure
         return {"ok": None, "at": at, "message": f"not checked: {exc}"}
 
 
@@ -106,8 +111,11 @@ def put_credentials(ports: Ports, actor: Actor, org_id: str, host: Any, username
     if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD or password != password.strip():
         raise Invalid(f"password must be 1 to {MAX_PASSWORD} characters (a password or access token), without "
                       "leading or trailing spaces", field="password")
-    check = _check(ports, host, username, password)
     coll = ports.store.collection(COLLECTION)
+    if _doc(ports, org_id, host) is None and coll.count({"org_id": org_id}) >= MAX_REGISTRIES:
+        raise Invalid(f"an organization holds credentials for at most {MAX_REGISTRIES} registries: remove one first",
+                      field="host")
+    check = _check(ports, host, username, password)
     now = now_iso()
     with ports.store.transaction():
         secret = put_secret_value(ports, actor, org_id, org_id, secret_name(host), password, audited=False)
@@ -127,7 +135,7 @@ def delete_credentials(ports: Ports, actor: Actor, org_id: str, host: str) -> No
     with ports.store.transaction():
         doc = _doc(ports, org_id, host)
         if doc is None:
-            raise NotFound("no credentials for this registry", field="host")
+            raise NotFound(f"the organization has no credentials for {host}", field="host")
         ports.store.collection(COLLECTION).delete(doc["id"])
         secret = ports.store.collection("secrets").find_one({"scope_id": org_id, "name": secret_name(host)})
         if secret is not None:

@@ -37,7 +37,8 @@ Credentials = Optional[tuple[str, str]]   # (user name, password)
 
 class Problem(Exception):
     """What stopped a registry request, in words. kind: refused (the credentials were refused),
-    denied (no credentials, and the registry wants some), not_found, unreachable."""
+    denied (no credentials, and the registry wants some), not_found, no_such_host (not in DNS),
+    unreachable (no answer, or not a registry's)."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -66,7 +67,10 @@ def _send(url: str, method: str, headers: dict[str, str], local: bool, keep: int
     except urls.Refused as exc:
         raise Problem("unreachable", f"Launchbay does not connect there: {exc}") from None
     if sent.code is None:
-        raise Problem("unreachable", f"no answer from {url.split('/')[2]}: {sent.error}")
+        host = url.split('/')[2]
+        if "does not resolve" in (sent.error or ""):   # a typo, most likely: no such name in DNS
+            raise Problem("no_such_host", f"{host} does not resolve: no such registry")
+        raise Problem("unreachable", f"no answer from {host}: {sent.error}")
     return sent
 
 

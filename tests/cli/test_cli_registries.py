@@ -28,7 +28,8 @@ def test_login_checks_the_password_first_and_nothing_shows_it(cli, account, regi
     # a wrong password: the registry refuses, nothing is saved, exit 1 with the API's words
     wrong = cli("registries", "login", host, "-u", "bot", "--password-stdin", input="wrong-password\n", ok=False)
     assert wrong.exit_code == 1 and wrong.stdout == ""
-    assert "Error: the registry's token service refused the credentials of bot" in said(wrong), said(wrong)
+    assert f"Error: signing in to {host} failed: the registry's token service refused the credentials of bot" \
+        in said(wrong), said(wrong)
     assert "(field: password) [422" in wrong.stderr and "nothing was saved" in said(wrong)
     err = json.loads(cli("registries", "login", host, "-u", "bot", "--password-stdin", "--json",
                          input="wrong-password\n", ok=False).stderr)["error"]

@@ -33,3 +33,14 @@ def test_hosts_that_take_credentials_and_those_that_do_not():
     assert "task execution role" in host_problem("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
     assert "public" in host_problem("public.ecr.aws")
     assert "registry host name" in host_problem("ghcr.io/acme")
+
+
+def test_a_registry_name_not_in_dns_is_told_apart_from_one_that_does_not_answer():
+    from chalicelib.registries import v2
+
+    with pytest.raises(v2.Problem) as found:
+        v2.check_login("registry.example.invalid", ("bot", "pw"), local=False)
+    assert found.value.kind == "no_such_host" and "does not resolve" in str(found.value)
+    with pytest.raises(v2.Problem) as closed:   # nothing listens there: unreachable, not a typo
+        v2.check_login("127.0.0.1:9", ("bot", "pw"), local=True)
+    assert closed.value.kind == "unreachable"
