@@ -122,7 +122,7 @@ def make_cloud_for(cls: Optional[type] = None) -> Callable[[Optional[dict[str, A
         region = target.get("region") or s.aws_region
         conn_id = target.get("aws_account_id")
         place = Place(cluster=target.get("cluster"), services_group=target.get("security_group") or SERVICES_SECURITY_GROUP,
-                      configured_network=not conn_id)
+                      configured_network=not conn_id, egress=target.get("egress"))
         if conn_id:
             from chalicelib.cloud.assumed import AccessBroken
 

@@ -27,7 +27,7 @@ def create(org, project):
     body = parse_body(bp, EnvironmentIn)
     place = body.model_dump(include={"aws_account_id", "region"}, exclude_none=True)
     approval = body.model_dump(include={"require_approval", "prevent_self_approval", "freeze_windows", "sleep_windows",
-                                        "allowed_ips"}, exclude_none=True)
+                                        "allowed_ips", "static_egress"}, exclude_none=True)
     return 201, envs.public(ports(), envs.create_environment(ports(), who, org, project, body.name, body.domain_suffix,
                                                     body.env, place, body.branch, approval, body.promote_to))
 

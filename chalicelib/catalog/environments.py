@@ -52,6 +52,9 @@ def public(ports: Ports, env: dict[str, Any]) -> dict[str, Any]:
     out["deploys_to"] = "connected account" if env.get("aws_account_id") else "platform account"
     out["effective_region"] = effective_region(ports, env)
     out["status"] = env.get("status") or "active"
+    from chalicelib.deploys.egress import shown as egress_shown
+
+    out.update(egress_shown(env))
     if env.get("teardown"):   # progress of the removal of its AWS resources (deploys/env_teardown.py)
         out["teardown"] = env["teardown"]
     return out
@@ -144,6 +147,8 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         doc = _insert(ports, org_id, project_id, name, domain_suffix, env, branch)
         chain: dict[str, Any] = {"promote_to_id": promotion_target(ports, doc, promote_to)} if promote_to else {}
         chain.update(_window_flags(approval or {}))
+        if (approval or {}).get("static_egress"):
+            _egress_possible(ports, {**doc, **where}, True)
         if where or approval or chain:
             doc = ports.store.collection("environments").update(doc["id"], {**where, **(approval or {}), **chain}) or doc
         audit.record(ports, actor, org_id, "environment.create", "environment", doc["id"],
@@ -162,6 +167,12 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
         changes = {**changes, "promote_to_id": promotion_target(ports, current, changes["promote_to"])}
         del changes["promote_to"]
     changes = {**changes, **_window_flags(changes)}
+    if "static_egress" in changes:
+        from chalicelib.deploys.egress import flags
+
+        _egress_possible(ports, current if "aws_account_id" not in changes else {**current, **changes},
+                         bool(changes["static_egress"]))
+        changes = {**changes, **flags(current, changes)}
     try:
         with ports.store.transaction():
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
@@ -178,6 +189,14 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     except Conflict:
         raise AlreadyExists(f"an environment named {changes.get('name')!r} already exists", field="name") from None
     return doc
+
+
+def _egress_possible(ports: Ports, env: dict[str, Any], wanted: bool) -> None:
+    """Static egress needs the VPC Launchbay manages: with LAUNCHBAY_SUBNETS (the platform's own
+    account only), the operator's routing decides the outbound address."""
+    if wanted and not env.get("aws_account_id") and ports.settings.subnets:
+        raise Invalid("this platform runs services in the subnets LAUNCHBAY_SUBNETS names: their own routing (a NAT "
+                      "gateway of yours) decides the outbound address", field="static_egress")
 
 
 def _window_flags(fields: dict[str, Any]) -> dict[str, Any]:

@@ -554,6 +554,9 @@ class EnvironmentIn(BaseModel):
     allowed_ips: Optional[list[str]] = Field(
         None, max_length=MAX_ALLOWED_IPS, description="only clients from these addresses reach the environment's web "
         "services that set none of their own (a service's own allowed_ips win); null or []: everyone")
+    static_egress: Optional[bool] = Field(None, description="its services' outbound traffic leaves from one fixed "
+                                          "address (a NAT gateway with an Elastic IP, about 33 USD a month), made by "
+                                          "the next deploy; false: each task's own public IP again")
     promote_to: Optional[str] = Field(None, max_length=64, description="another environment of the project (name or "
                                       "id): each new release that goes live here is promoted there, service by "
                                       "service (the same image by digest; its approval rules apply); null: none")

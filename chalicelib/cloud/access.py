@@ -62,6 +62,11 @@ _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a gener
     "servicediscovery:DeleteService", "servicediscovery:DeregisterInstance", "servicediscovery:TagResource",
     "route53:CreateHostedZone", "route53:GetHostedZone", "route53:ListHostedZonesByName", "route53:DeleteHostedZone",
     "ec2:DescribeVpcAttribute",
+    # static egress (cloud/egress.py): an environment's NAT gateway, Elastic IP and private subnets
+    "ec2:DescribeNatGateways", "ec2:DescribeAddresses", "ec2:DescribeRouteTables",
+    "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+    "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:AssociateRouteTable",
+    "ec2:DisassociateRouteTable", "ec2:CreateSubnet", "ec2:DeleteSubnet",
 ]
 
 # Managed resources (cloud/datastores.py): databases, caches and buckets named launchbay-*, and the

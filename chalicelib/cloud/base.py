@@ -24,6 +24,8 @@ class Place:
     # LAUNCHBAY_SUBNETS / LAUNCHBAY_SECURITY_GROUPS describe the platform's own account: a
     # connected account never gets them (its default VPC is used).
     configured_network: bool = True
+    # an environment with static egress: the name of its NAT gateway and private subnets (egress.py)
+    egress: Optional[str] = None
 
 
 class CloudBase:

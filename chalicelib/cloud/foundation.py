@@ -5,7 +5,8 @@ import json
 from typing import Any, Iterable, Optional
 
 from chalicelib.cloud import naming
-from chalicelib.cloud.base import MANAGED_TAG, CloudBase, aws_tags, ignoring
+from chalicelib.cloud.base import MANAGED_TAG, aws_tags, ignoring
+from chalicelib.cloud.egress import EgressMixin
 from chalicelib.cloud.errors import error_code
 from chalicelib.cloud.port import Network
 
@@ -55,7 +56,7 @@ class NoNetwork(ValueError):
     """No default VPC (or no default subnets) and no LAUNCHBAY_SUBNETS."""
 
 
-class FoundationMixin(CloudBase):
+class FoundationMixin(EgressMixin):
     # --- cluster -----------------------------------------------------------------
     def ensure_cluster(self) -> str:
         ecs = self.client("ecs")
@@ -99,13 +100,21 @@ class FoundationMixin(CloudBase):
         return vpc_id, subnet_ids, bool(subnets) and all(s.get("MapPublicIpOnLaunch") for s in subnets)
 
     def ensure_network(self) -> Network:
+        """The VPC, subnets and task security group a service runs with; in an environment with
+        static egress (the place's `egress`), its private subnets behind its NAT gateway (egress.py)."""
         vpc_id, subnet_ids, public = self.vpc_and_subnets()
         groups = self.configured(self.settings.security_groups)
         if not groups:
             sg = self.ensure_security_group(vpc_id, self.place.services_group,
                                             "Launchbay service tasks", self_ingress=True)
             groups = [sg]
-        return {"vpc_id": vpc_id, "subnets": subnet_ids, "security_groups": groups, "assign_public_ip": public}
+        network: Network = {"vpc_id": vpc_id, "subnets": subnet_ids, "security_groups": groups,
+                            "assign_public_ip": public}
+        if self.place.egress:
+            egress = self.ensure_static_egress(self.place.egress)
+            network["subnets"], network["assign_public_ip"] = egress["subnets"], False
+            network["egress_ips"] = egress["ips"]
+        return network
 
     def ensure_security_group(self, vpc_id: str, name: str, description: str,
                               ingress: Iterable[Permission] = (), self_ingress: bool = False) -> str:

@@ -132,7 +132,15 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
             if sg is None:
                 return None
             groups = [sg["GroupId"]]
-        return {"vpc_id": vpc_id, "subnets": subnet_ids, "security_groups": groups, "assign_public_ip": public}
+        network: Network = {"vpc_id": vpc_id, "subnets": subnet_ids, "security_groups": groups,
+                            "assign_public_ip": public}
+        if self.place.egress:   # static egress: complete (its NAT gateway available), else to be made
+            egress = self.find_static_egress(self.place.egress)
+            if not egress or not egress["complete"]:
+                return None
+            network["subnets"], network["assign_public_ip"] = egress["subnets"], False
+            network["egress_ips"] = egress["ips"]
+        return network
 
     def find_log_group(self, name: str) -> Optional[dict[str, Any]]:
         """{"name", "retention_days"} (None = never expire). ensure_log_group rounds the wanted

@@ -167,6 +167,12 @@ def source_credential(org_id: str) -> str:
     return f"launchbay/{org_id}/git/github"
 
 
+def egress_name(environment_id: str) -> str:
+    """An environment's static egress: its NAT gateway, Elastic IP, route table and private subnets
+    (tag Name; cloud/egress.py)."""
+    return f"launchbay-egress-{environment_id.split('_', 1)[-1]}"
+
+
 def registry_credential(org_id: str, host: str) -> str:
     """Secrets Manager: the organization's credentials for a private registry, as ECS reads them
     (launchbay/..., which the task execution role may read); the host as a name may hold it."""

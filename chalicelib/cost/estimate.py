@@ -29,6 +29,7 @@ class Placement:
     public_ip: bool = True      # tasks get a public IPv4 (the default VPC); private subnets: none
     web_services: int = 1       # web services sharing the environment's load balancer
     asleep: float = 0.0         # the share of the week its sleep schedule suspends its services (0..1)
+    egress_services: int = 0    # static egress: the services sharing the environment's NAT gateway (0: none)
 
 
 def _line(item: str, unit: str, unit_price: float, qty_min: float, qty_max: float) -> dict[str, Any]:
@@ -94,7 +95,12 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
     assumptions = assumptions + [
         f"{HOURS_PER_MONTH} hours a month, on-demand list prices of {prices.table()['date']}, Linux/{ARCHITECTURE}",
         f"logs: {LOG_GB_PER_TASK_MONTH:g} GB per task running all month, kept 30 days"]
-    if not place.public_ip:
+    if place.egress_services:
+        share = place.egress_services
+        assumptions.append(f"static egress: 1/{share} of the environment's NAT gateway and its Elastic IP ({share} "
+                           f"service(s) share them); tasks have no public IPv4; data through the NAT gateway "
+                           f"(${p['nat_gateway']['gb']:.3f} per GB) not counted: its volume is unknown")
+    elif not place.public_ip:
         assumptions.append("private subnets: tasks have no public IPv4; the VPC's NAT gateway is not counted here")
     kind = spec["kind"]
     if spec.get("suspended"):   # no task runs until it is resumed; its share of the ALB stays
@@ -132,6 +138,12 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
                                f"{LB_LCU:g} LCU on average")
             assumptions += _discovery_assumptions(p, share)
             lines += [_discovery_line(p, lo, hi), *_lb_lines(p, share), _zone_line(p, share)]
+    if place.egress_services:
+        hours = HOURS_PER_MONTH / place.egress_services
+        lines += [_line(f"NAT gateway hours (1/{place.egress_services} of the environment's, static egress)",
+                        "NAT-hour", p["nat_gateway"]["hour"], hours, hours),
+                  _line(f"Elastic IP of the NAT gateway (1/{place.egress_services})", "IPv4-hour",
+                        p["public_ipv4_hour"], hours, hours)]
     return {"monthly_min": round(sum(x["_min"] for x in lines), 2),
             "monthly_max": round(sum(x["_max"] for x in lines), 2),
             "currency": prices.table()["currency"], "region": place.region, "prices_region": priced,

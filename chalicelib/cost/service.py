@@ -26,10 +26,13 @@ def placement(ports: Ports, env: Optional[dict[str, Any]], services: Iterable[di
     # tasks get a public IPv4 in the default VPC, none in configured (private) subnets: cloud/foundation.py
     from chalicelib.catalog.windows import share_open
 
+    services = list(services)
     webs = sum(1 for s in services if s.get("kind") == "web")
     asleep = share_open((env or {}).get("sleep_windows") or [])   # deploys/sleep.py suspends them then
-    return Placement(region=region_of(ports, env), public_ip=not ports.settings.subnets.strip(), web_services=webs,
-                     asleep=asleep)
+    # static egress: the services share one NAT gateway and run without public IPs (deploys/egress.py)
+    egress = max(len(services), 1) if (env or {}).get("static_egress") else 0
+    return Placement(region=region_of(ports, env), public_ip=not ports.settings.subnets.strip() and not egress,
+                     web_services=webs, asleep=asleep, egress_services=egress)
 
 
 def env_services(ports: Ports, org_id: str, env_id: Optional[str]) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ resource task (resources/engine.py: a final snapshot of a database is kept); one
 protection stops the deletion (refused at DELETE time, see catalog/environments.py). What an
 environment's services shared stays until the environment goes: its load balancer (with its
 listeners and their rules), the target groups its services left, its Cloud Map private DNS
-namespace (with any service left in it), its task and load balancer security groups, its secrets' SSM parameters (every version), its services' log groups, and the
+namespace (with any service left in it), its task and load balancer security groups, its static egress
+(NAT gateway, Elastic IP, private subnets), its secrets' SSM parameters (every version), its services' log groups, and the
 organization's cluster when nothing else uses it. The places come from the environment's
 deployments, whose `target` says in which account and region (and under which names) they acted.
 
@@ -124,6 +125,10 @@ def plan_place(ports: Ports, env: dict[str, Any], target: dict[str, Any]) -> lis
                      (naming.load_balancer_security_group(naming.elb_name(lb)), "load balancer security group")):
         steps.append(_step("security_group", what, sg, bool(cloud.find_security_groups(sg)),
                            [Call("delete_security_group", {"name": sg})]))
+    # static egress (on now, once, or half made): the NAT gateway, its address, the private subnets
+    egress = naming.egress_name(env["id"])
+    steps.append(_step("static_egress", "static egress (NAT gateway, Elastic IP, private subnets)", egress,
+                       cloud.find_static_egress(egress) is not None, [Call("delete_static_egress", {"name": egress})]))
     path = f"{naming.SECRET_PREFIX}/{env['org_id']}/{env['id']}"
     params = cloud.find_parameters(path)
     steps.append(_step("parameters", "SSM parameters (the environment's secrets, every version)", path, bool(params),

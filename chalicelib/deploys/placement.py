@@ -35,7 +35,8 @@ def target_for(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
     conn = ports.store.collection("aws_accounts").get(conn_id) if conn_id else None
     scope = env.get("id") or service["project_id"]   # every service has an environment since they exist
     project = ports.store.collection("projects").get(service["project_id"]) or {}
-    return {"aws_account_id": conn_id, "account": (conn or {}).get("account_id"),
+    egress = {"egress": naming.egress_name(env["id"])} if env.get("static_egress") and env.get("id") else {}
+    return {**egress, "aws_account_id": conn_id, "account": (conn or {}).get("account_id"),
             "region": effective_region(ports, env),
             "cluster": f"{ports.settings.cluster_name}-{_tail(service['org_id'])}",
             "load_balancer": naming.elb_name(f"lb-{_tail(scope)}"),

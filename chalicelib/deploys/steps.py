@@ -89,7 +89,7 @@ def _shared_key(ctx: Ctx, name: str) -> tuple:
     """Per account and region, and per name there: two targets never share an answer."""
     s, t = ctx.ports.settings, ctx.target or {}
     return (name, s.aws_endpoint_url, t.get("aws_account_id"), t.get("region") or s.aws_region,
-            t.get("cluster") or s.cluster_name, t.get("security_group"), ctx.load_balancer_name)
+            t.get("cluster") or s.cluster_name, t.get("security_group"), ctx.load_balancer_name, t.get("egress"))
 
 
 def _cached(ctx: Ctx, name: str) -> Any:
@@ -129,10 +129,17 @@ def cluster(ctx: Ctx) -> StepPlan:
 
 
 def network(ctx: Ctx) -> StepPlan:
+    """The VPC, subnets and task security group; with static egress (the environment's, recorded in
+    the target), its private subnets behind its NAT gateway and Elastic IP (cloud/egress.py)."""
+    from chalicelib.deploys.egress import network_changes, recorded
+
     found = _look(ctx, "network", ctx.cloud.find_network)
-    return _plan("network", "network (VPC, subnets, security group)",
+    remember = _remember(ctx, "network")
+    step = _plan("network", "network (VPC, subnets, security group)",
                  (ctx.target or {}).get("security_group") or naming.SERVICES_SECURITY_GROUP, found,
-                 {}, [Call("ensure_network", {})], dict(found) if found else None, _remember(ctx, "network"))
+                 network_changes(ctx, found), [Call("ensure_network", {})], dict(found) if found else None,
+                 lambda outs: recorded(ctx, remember(outs)))
+    return step
 
 
 def load_balancer(ctx: Ctx) -> StepPlan:

@@ -51,7 +51,8 @@ COLLECTIONS: dict[str, Indexes] = {
     "environments": Indexes(unique=(("project_id", "name"),),
                             index=(("org_id", "created"), ("aws_account_id", "created"), ("project_id", "name", "id"),
                                    ("has_freeze_windows", "created"),     # beat: windows opening and closing
-                                   ("has_sleep_windows", "created"))),
+                                   ("has_sleep_windows", "created"),
+                                   ("egress_reap", "created"))),   # cleanup: static egress turned off
     # connections to customers' AWS accounts (chalicelib/accounts/aws_accounts.py)
     "aws_accounts": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"),)),
     "migrations": Indexes(),

@@ -50,13 +50,14 @@ def detect_drift() -> dict[str, int]:
 
 
 @celery.task(name=names.CLEANUP)
-def cleanup() -> dict[str, int]:
-    from chalicelib.deploys import watch
+def cleanup() -> dict[str, Any]:
+    from chalicelib.deploys import egress, watch
     from chalicelib.notify import service as notify
 
     ports = get_ports()
     # hook deliveries stay: their ids are the guard against a replayed (forever validly signed) GitHub delivery
-    return {**watch.cleanup(ports), "notification_deliveries_purged": notify.purge_deliveries(ports)}
+    return {**watch.cleanup(ports), "notification_deliveries_purged": notify.purge_deliveries(ports),
+            "static_egress": egress.reap(ports)}
 
 
 @celery.task(name=names.START_RUN)

@@ -1981,6 +1981,12 @@ export interface components {
              * @default null
              */
             sleep_windows?: components["schemas"]["SleepWindowIn"][] | null;
+            /**
+             * Static Egress
+             * @description its services' outbound traffic leaves from one fixed address (a NAT gateway with an Elastic IP, about 33 USD a month), made by the next deploy; false: each task's own public IP again
+             * @default null
+             */
+            static_egress?: boolean | null;
         };
         /** EnvironmentPatch */
         EnvironmentPatch: {
@@ -2057,6 +2063,12 @@ export interface components {
              * @default null
              */
             sleep_windows?: components["schemas"]["SleepWindowIn"][] | null;
+            /**
+             * Static Egress
+             * @description its services' outbound traffic leaves from one fixed address (a NAT gateway with an Elastic IP, about 33 USD a month), made by the next deploy; false: each task's own public IP again
+             * @default null
+             */
+            static_egress?: boolean | null;
         };
         Error: {
             error: {
