@@ -53,7 +53,7 @@ def test_main_screens_fit_375px_with_logs_tab_and_plan_dialog(page, launchbay_en
     expect(page.get_by_role("heading", name="Acme Mobile")).to_be_visible()
     fits(page, "projects")
     shot(page, "mobile-projects")
-    for link in ("Projects", "Members", "AWS accounts", "Audit log", "API tokens"):
+    for link in ("Projects", "Members", "AWS accounts", "Registries", "Audit log", "API tokens"):
         on_screen(page, page.get_by_role("navigation", name="Main").get_by_role("link", name=link))
     on_screen(page, page.get_by_role("button", name=re.compile("^Search")))
 

@@ -17,6 +17,7 @@ const TokensPage = lazy(() => import("./pages/Tokens"));
 const MembersPage = lazy(() => import("./pages/Members"));
 const AccountPage = lazy(() => import("./pages/Account"));
 const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
+const RegistriesPage = lazy(() => import("./pages/Registries"));
 const ResourcesPage = lazy(() => import("./pages/Resources"));
 const ResourcePage = lazy(() => import("./pages/ResourcePage"));
 const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
@@ -69,6 +70,7 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/audit", element: page(<AuditPage />) },
       { path: "/orgs/:org/members", element: page(<MembersPage />) },
       { path: "/orgs/:org/aws-accounts", element: page(<AwsAccountsPage />) },
+      { path: "/orgs/:org/registries", element: page(<RegistriesPage />) },
       { path: "*", element: <section><h1>Page not found</h1><p>Nothing here. <a href="/">Back to your projects</a></p></section> },
     ],
   },

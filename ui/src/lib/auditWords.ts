@@ -47,6 +47,7 @@ export function targetPath(org: string, e: AuditEvent): string | null {
     case "project": return `/orgs/${org}/projects/${e.target_id}`;
     case "environment": return d.project_id ? `/orgs/${org}/projects/${str(d.project_id)}` : null;
     case "aws_account": return `/orgs/${org}/aws-accounts`;
+    case "registry": return `/orgs/${org}/registries`;
     case "invitation": case "membership": case "member": case "user": return e.action === "user.signup" ? null : `/orgs/${org}/members`;
     default: return null;
   }
@@ -83,6 +84,12 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
     // a verify that found the role broken is recorded too: "verified" alone said the opposite
     const ok = d.status !== "broken";
     return { verb: ok ? "verified" : "could not verify", what: `AWS account ${str(d.name)}`.trim(), to, after: "", extra: ok ? null : str(d.reason) || null };
+  }
+  if (thing === "registry") {
+    // registry.credentials_set / registry.credentials_delete (never the password)
+    const set = happened === "credentials_set";
+    return { verb: set ? "set the credentials for" : "removed the credentials for", what: `registry ${str(d.host) || e.target_id}`, to, after: "",
+      extra: set && d.username ? `as ${str(d.username)}${d.version ? ` (v${str(d.version)})` : ""}` : null };
   }
   const name = str(d.name) || str(d.email) || names[e.target_id] || "";
   const noun = NOUNS[thing] ?? thing.replace(/_/g, " ");

@@ -14,6 +14,7 @@ export const PERMISSIONS = {
   "member.write": "admin",
   "aws_account.write": "admin",
   "git.write": "admin",
+  "registry.write": "admin",   // private registries' credentials: they read the organization's images
   "org.write": "admin",   // the organization's settings (require_mfa)
 } as const satisfies Record<string, RoleName>;
 export type Action = keyof typeof PERMISSIONS;

@@ -20,6 +20,8 @@ import { canarySettingWords } from "../components/CanaryPanel";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
 import { addressWords } from "../lib/addresses";
+import { registryHost } from "../lib/registries";
+import { useRegistries } from "../api/registries";
 import { queueScalingWords, scheduleWords as scalingWords } from "../lib/scaling";
 import { Deploys } from "./service/Deploys";
 import { Secrets } from "./service/Secrets";
@@ -251,6 +253,20 @@ function PrivateAddress({ address }: { address: string }) {
   );
 }
 
+/** "pulls with credentials for ghcr.io (bot)" under the image, when the organization has
+ * credentials for the registry it is in (lib/registries.ts reads the host as Docker does). */
+function PullCredentials({ org, image }: { org: string; image: string | null | undefined }) {
+  const host = registryHost(image);
+  const registries = useRegistries(org, !!host);
+  const c = registries.data?.items.find((r) => r.host === host);
+  if (!c) return null;
+  return (
+    <div className="muted small" data-testid="pull-credentials">
+      pulls with credentials for <Link to={`/orgs/${org}/registries`} className="mono">{c.host}</Link> ({c.username})
+    </div>
+  );
+}
+
 /** envIps: its environment's client addresses, which a web service without a list of its own answers only */
 function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canResume: boolean; envIps: string[] | null | undefined }) {
   const from = s.last_error_deployment;
@@ -261,7 +277,7 @@ function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canRe
       <div><dt>Environment</dt><dd>{s.environment ?? "—"}</dd></div>
       {s.source
         ? <div><dt>Source</dt><dd><SourceText s={s} /></dd></div>
-        : <div><dt>Image</dt><dd className="mono">{s.image}</dd></div>}
+        : <div><dt>Image</dt><dd><span className="mono">{s.image}</span><PullCredentials org={org} image={s.image} /></dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
