@@ -10,6 +10,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     catalog,
     cost,
     cron,
+    deploy_hooks,
     deploys,
     domain,
     find,
