@@ -1,8 +1,10 @@
 """Deploy hooks: a service's secret deploy URL (made, rotated and removed by those who may deploy
 it), and the URL itself, authenticated by its key instead of a token."""
+from typing import Optional
+
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, parse_body, ports, query, request, source_ip
+from chalicelib.api.http import actor, endpoint, json_body, parse_body, ports, query, request, source_ip
 from chalicelib.deploys import deploy_hooks
 from chalicelib.deploys.models import DeploymentIn
 
@@ -30,15 +32,22 @@ def delete(org, svc):
 
 
 @endpoint(bp, "/deploy-hooks/{hook}", "POST", "Deploy the hook's service (its key in the X-Launchbay-Hook-Key header, "
-          "or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}; "
+          "or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}, or "
+          "Docker Hub's webhook payload (push_data.tag of repository.repo_name); "
           "honours Idempotency-Key; 202 with the deployment", 202, DeploymentIn, auth=False, tag=TAG,
           query={"key": "the hook's key, where a header cannot be sent (prefer the header: URLs get logged)"})
 def call(hook):
     req = request(bp)
     headers = {k.lower(): v for k, v in (req.headers or {}).items()}
     key = headers.get(deploy_hooks.HEADER.lower()) or query(bp).get("key")
-    body = parse_body(bp, DeploymentIn) if (req.raw_body or b"").strip() else DeploymentIn()
-    dep, created = deploy_hooks.trigger(ports(), hook, key, body.image, body.commit.stored() if body.commit else None,
-                                        headers.get("idempotency-key"), source_ip(bp))
+    raw = (req.raw_body or b"").strip()
+    pushed = deploy_hooks.image_of_registry_push(json_body(bp)) if raw else None
+    image: Optional[str] = pushed   # Docker Hub's webhook: the tag it pushed
+    commit = None
+    if pushed is None:
+        body = parse_body(bp, DeploymentIn) if raw else DeploymentIn()
+        image, commit = body.image, (body.commit.stored() if body.commit else None)
+    dep, created = deploy_hooks.trigger(ports(), hook, key, image, commit, headers.get("idempotency-key"),
+                                        source_ip(bp))
     out = {k: dep[k] for k in ("id", "number", "status", "image", "service_name", "environment", "created")}
     return (202 if created else 200), {**out, "sandbox": ports().settings.sandbox}

@@ -327,21 +327,26 @@ def actor(bp: Blueprint):
     return _ACTOR.get() or _authenticate(bp)
 
 
-def parse_body(bp: Blueprint, model: Any):
-    """JSON body -> validated model; 400 for malformed JSON, 422 naming every invalid field otherwise."""
-    from pydantic import ValidationError
-
+def json_body(bp: Blueprint) -> Any:
+    """The JSON body, parsed (any JSON value); 413 past the size limit, 400 when empty or malformed."""
     raw = request(bp).raw_body or b""
     if len(raw) > ports().settings.max_body_bytes:
         raise TooLarge(f"request body is larger than {ports().settings.max_body_bytes} bytes")
     if not raw.strip():
         raise BadRequest("a JSON object body is required", field="body")
     try:
-        data = json.loads(raw)
+        return json.loads(raw)
     except RecursionError:  # json.loads recurses per nesting level
         raise BadRequest("malformed JSON: nested too deeply", field="body") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"malformed JSON: {exc}", field="body") from None
+
+
+def parse_body(bp: Blueprint, model: Any):
+    """JSON body -> validated model; 400 for malformed JSON, 422 naming every invalid field otherwise."""
+    from pydantic import ValidationError
+
+    data = json_body(bp)
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", field="body")
     try:

@@ -43,7 +43,8 @@ def public(hook: Optional[dict[str, Any]]) -> dict[str, Any]:
     if hook is None:
         return {"configured": False}
     return {"configured": True, "id": hook["id"], "path": path(hook["id"]), "hint": hook.get("hint"),
-            "created_by": hook.get("created_by"), "created": hook["created"], "rotated": hook.get("rotated"), "last_used": hook.get("last_used"),
+            "created_by": hook.get("created_by"), "created": hook["created"], "rotated": hook.get("rotated"),
+            "rotated_by": hook.get("rotated_by"), "acts_as": hook.get("acts_as_label"), "last_used": hook.get("last_used"),
             "uses": hook.get("uses", 0), "header": HEADER}
 
 
@@ -61,15 +62,17 @@ def create_or_rotate(ports: Ports, actor: Actor, org_id: str, service_id: str) -
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     coll = ports.store.collection(COLLECTION)
     now = now_iso()
+    # the key and who the hook acts as change; its maker, age and call count stay
     fields = {"key_hash": security.hash_api_token(key), "hint": "…" + key[-4:], "acts_as": actor.user_id,
-              "created_by": actor.label, "rotated": now, "uses": 0, "last_used": None}
+              "acts_as_label": actor.label, "rotated_by": actor.label, "rotated": now}
     with ports.store.transaction():
         hook = _hook_of(ports, svc["id"])
         existed = hook is not None
         if hook is not None:
             hook = coll.update(hook["id"], fields)
         hook = hook or coll.insert({"id": new_id("dh"), "org_id": org_id, "project_id": svc["project_id"],
-                                    "service_id": svc["id"], "created": now, **fields})
+                                    "service_id": svc["id"], "created": now, "created_by": actor.label, "uses": 0,
+                                    "last_used": None, **fields})
         audit.record(ports, actor, org_id, "deploy_hook.rotate" if existed else "deploy_hook.create", "service",
                      svc["id"], {"hook": hook["id"], "service": svc["name"]})
     return {**public(hook), "key": key,
@@ -86,6 +89,30 @@ def delete(ports: Ports, actor: Actor, org_id: str, service_id: str) -> None:
             return
         ports.store.collection(COLLECTION).delete(hook["id"])
         audit.record(ports, actor, org_id, "deploy_hook.delete", "service", svc["id"], {"hook": hook["id"]})
+
+
+def _count_use(ports: Ports, hook: dict[str, Any]) -> None:
+    """uses + 1 by compare-and-set: calls at the same moment each count."""
+    coll = ports.store.collection(COLLECTION)
+    for _ in range(5):
+        uses = hook.get("uses", 0)
+        if coll.update(hook["id"], {"uses": uses + 1, "last_used": now_iso()}, expect={"uses": uses}) is not None:
+            return
+        hook = coll.get(hook["id"]) or {}
+        if not hook:
+            return
+
+
+def image_of_registry_push(body: Any) -> Optional[str]:
+    """A registry's own push webhook, as Docker Hub sends it ({"push_data": {"tag"}, "repository":
+    {"repo_name"}}): the image it pushed (None: not such a payload)."""
+    if not isinstance(body, dict) or not isinstance(body.get("push_data"), dict):
+        return None
+    tag, repo = body["push_data"].get("tag"), (body.get("repository") or {}).get("repo_name")
+    if not isinstance(tag, str) or not isinstance(repo, str) or not tag or not repo:
+        raise Invalid("a registry push notice names its repository (repository.repo_name) and tag (push_data.tag)",
+                      field="push_data")
+    return f"docker.io/{repo}:{tag}"
 
 
 def _same_repository(wanted: str, configured: Optional[str]) -> bool:
@@ -124,7 +151,7 @@ def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str]
                       "only", field="image")
     dep, created = _new_deployment(ports, actor, service, image, idempotency_key, commit=commit)
     if created:
-        ports.store.collection(COLLECTION).update(hook["id"], {"last_used": now_iso(), "uses": hook.get("uses", 0) + 1})
+        _count_use(ports, hook)
         audit.record(ports, actor, hook["org_id"], "deploy_hook.call", "service", service["id"],
                      {"hook": hook["id"], "deployment": dep["id"], "image": dep["image"]})
     return dep, created

@@ -183,7 +183,9 @@ def deploy_hook_show(
                       "key": f"{got.get('hint')} (shown once when made or rotated: `deploy-hook create` rotates it)",
                       "uses": got.get("uses", 0), "last used": got.get("last_used") or "never",
                       "made by": got.get("created_by"), "created": got.get("created"),
-                      "rotated": got.get("rotated") if got.get("rotated") != got.get("created") else None,
+                      "rotated": (f"{got.get('rotated')} by {got.get('rotated_by')}"
+                                  if got.get("rotated") and got.get("rotated") != got.get("created") else None),
+                      "acts as": got.get("acts_as"),
                       "id": got.get("id")})
         s.out.line("")
         s.out.line("Call it: " + curl_line(got["url"], f'"{HEADER}: ${CI_SECRET}"'))

@@ -246,7 +246,8 @@ def test_a_viewer_is_refused_and_a_demoted_member_s_hook_stops(cli, account, tmp
     # someone who may deploy rotates it: it works again, as them
     fresh = cli("deploy-hook", "create", "web", "--yes", "--json").json()
     ci("deploy-hook", "call", fresh["url"], "--key-env", "K", env={"K": fresh["key"]})
-    assert f"made by    {account.email}" in cli("deploy-hook", "show", "web").stdout
+    shown = cli("deploy-hook", "show", "web").stdout
+    assert f"acts as    {account.email}" in shown and f"by {account.email}" in shown   # rotated by the owner
 
 
 def test_the_url_and_the_ci_hint_from_what_the_api_answers():

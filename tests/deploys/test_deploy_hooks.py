@@ -120,3 +120,25 @@ def test_calls_are_throttled_per_hook(api, make_org):
     assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 60
     other = make_hook(org, org.service(name="other"))
     assert call(api, other)[0] == 202   # another hook has its own count
+
+
+def test_docker_hub_s_push_webhook_deploys_the_tag_it_pushed(api, make_org):
+    """Docker Hub posts its own payload: the tag of the service's repository it names is deployed."""
+    org = make_org()
+    svc = org.service(image="acme/api:1.0")
+    hook = make_hook(org, svc)
+    pushed = {"callback_url": "https://registry.hub.docker.com/u/acme/api/hook/x/", "push_data": {
+        "pushed_at": 1764300000, "pusher": "ci", "tag": "1.1"}, "repository": {"repo_name": "acme/api",
+                                                                              "name": "api", "namespace": "acme"}}
+    status, dep = call(api, hook, body=pushed)
+    assert status == 202 and dep["image"] == "docker.io/acme/api:1.1", dep
+    pushed["repository"]["repo_name"] = "evil/miner"
+    status, body = call(api, hook, body=pushed)
+    assert status == 422 and body["error"]["field"] == "image"
+    status, body = call(api, hook, body={"push_data": {}, "repository": {}})
+    assert status == 422 and body["error"]["field"] == "push_data"
+    assert hook["key"] not in json.dumps(org.call("GET", f"/services/{svc['id']}/deploy-hook")[1])
+    shown = org.call("GET", f"/services/{svc['id']}/deploy-hook")[1]
+    assert shown["uses"] == 1 and shown["created_by"] == org.owner["user"]["email"]
+    rotated = make_hook(org, svc)
+    assert rotated["uses"] == 1 and rotated["rotated_by"] == org.owner["user"]["email"]   # history kept

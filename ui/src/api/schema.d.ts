@@ -198,7 +198,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deploy the hook's service (its key in the X-Launchbay-Hook-Key header, or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}; honours Idempotency-Key; 202 with the deployment */
+        /** Deploy the hook's service (its key in the X-Launchbay-Hook-Key header, or ?key=); body optional: {image} (another tag or digest of the service's repository) or {commit: {sha}}, or Docker Hub's webhook payload (push_data.tag of repository.repo_name); honours Idempotency-Key; 202 with the deployment */
         post: operations["post_deploy_hooks_hook"];
         delete?: never;
         options?: never;
