@@ -70,7 +70,7 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
     if kind == "environment" and action == "create":
         place = {k: c["fields"][k] for k in ("aws_account_id", "region") if k in c["fields"]}
         approval = {k: c["fields"][k] for k in ("require_approval", "prevent_self_approval", "freeze_windows",
-                                                "sleep_windows", "allowed_ips") if k in c["fields"]}
+                                                "sleep_windows", "allowed_ips", "static_egress") if k in c["fields"]}
         envs.create_environment(ports, actor, org_id, project_id, c["name"], c["fields"].get("domain_suffix"),
                                 c["fields"].get("env"), place, branch=c["fields"].get("branch"), approval=approval)
     elif kind == "environment" and action == "update":

@@ -31,7 +31,7 @@ def document(ports: Ports, project_id: str) -> dict[str, Any]:
             block["domain_suffix"] = env_doc["domain_suffix"]
         if env_doc.get("branch"):
             block["branch"] = env_doc["branch"]
-        for flag in ("require_approval", "prevent_self_approval"):
+        for flag in ("require_approval", "prevent_self_approval", "static_egress"):   # written only when true
             if env_doc.get(flag):
                 block[flag] = True
         for kind in ("freeze_windows", "sleep_windows"):

@@ -263,6 +263,10 @@ class EnvironmentSpec(BaseModel):
     allowed_ips: Optional[list[str]] = Field(None, max_length=MAX_ALLOWED_IPS, description=(
         "only clients from these addresses (IPv4/IPv6, CIDR or single) reach its web services that set none of their "
         "own; []: everyone; left out: kept as they are"))
+    static_egress: Optional[bool] = Field(None, description=(
+        "its services' outbound traffic leaves from one fixed address (an Elastic IP on a NAT gateway, about 33 USD a "
+        "month), made by the next deploy, each service moving at its own next deploy; false: each task's own public "
+        "IP again (the address is released once none runs behind it); left out: kept as it is"))
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names of the environment's secrets")
 

@@ -27,7 +27,8 @@ SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
                   "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
-APPROVAL_FIELDS = ("require_approval", "prevent_self_approval")   # changed only when the file names them
+# yes/no settings of an environment, changed only when the file names them
+FLAG_FIELDS = ("require_approval", "prevent_self_approval", "static_egress")
 DRAIN_FIELDS = ("destination", "url", "services", "filter_pattern")   # a log drain's key is never in a document: access_key_env
 RESOURCE_FIELDS = ("kind", "size", "version", "storage_gb", "backup_retention_days", "deletion_protection",
                    *QUEUE_FIELDS, *DRAIN_FIELDS)
@@ -178,6 +179,16 @@ def placement(ports: Ports, org_id: str, env_name: str, spec: EnvironmentSpec,
     return {"aws_account_id": conn_id, "region": region}
 
 
+def _egress_possible(ports: Ports, env_name: str, place: dict[str, Any]) -> None:
+    """Static egress needs the VPC Launchbay manages: with LAUNCHBAY_SUBNETS, the platform's own
+    account runs services in the operator's subnets, whose routing decides the outbound address
+    (catalog/environments.py refuses it the same way; the plan names the file's field)."""
+    if not place.get("aws_account_id") and ports.settings.subnets.strip():
+        field = f"environments.{env_name}.static_egress"
+        raise Invalid(f"launchbay.yaml: {field}: this platform runs services in the subnets LAUNCHBAY_SUBNETS names: "
+                      "their own routing (a NAT gateway of yours) decides the outbound address", field=field)
+
+
 def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """`keys`: the values of the environment variables the document's log drains name in
     access_key_env, as the caller's machine has them (the CLI reads them); never part of the answer."""
@@ -188,13 +199,15 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[
     project = ports.store.collection("projects").get(project_id) or {}
     changes: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
-    places: dict[str, dict[str, Any]] = {}
+    places: dict[str, dict[str, Any]] = {}   # where each environment deploys, and what else its cost depends on
     for env_name, env_spec in doc.environments.items():
         have = state.get(env_name)
-        place = places[env_name] = placement(ports, project.get("org_id", ""), env_name, env_spec,
-                                             (have or {}).get("doc"))
-        approval: dict[str, Any] = {k: bool(getattr(env_spec, k)) for k in APPROVAL_FIELDS
+        place = placement(ports, project.get("org_id", ""), env_name, env_spec, (have or {}).get("doc"))
+        approval: dict[str, Any] = {k: bool(getattr(env_spec, k)) for k in FLAG_FIELDS
                                     if k in env_spec.model_fields_set and getattr(env_spec, k) is not None}
+        if approval.get("static_egress") and not (have or {}).get("doc", {}).get("static_egress"):
+            _egress_possible(ports, env_name, place)
+        places[env_name] = {**place, **{k: approval[k] for k in ("static_egress",) if k in approval}}
         for kind in ("freeze_windows", "sleep_windows"):   # the whole list, when the file names it
             if kind in env_spec.model_fields_set:
                 approval[kind] = [w.model_dump() for w in getattr(env_spec, kind) or []]
@@ -207,7 +220,7 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[
             changes.append({"action": "create", "type": "environment", "name": env_name, "environment": env_name,
                             "fields": wanted_env})
         else:
-            now = {k: bool(have["doc"].get(k)) if k in APPROVAL_FIELDS else
+            now = {k: bool(have["doc"].get(k)) if k in FLAG_FIELDS else
                    have["doc"].get(k) or ({} if k == "env" else [] if k in ("freeze_windows", "sleep_windows", "allowed_ips") else None)
                    for k in env_fields}
             fields = _diff(now, wanted_env, env_fields)

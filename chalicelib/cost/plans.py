@@ -36,7 +36,8 @@ def project_change(ports: Ports, project_id: str, doc: LaunchbayFile,
     """The project as it is against the project once the document is applied, services and
     managed resources both (what the plan deletes is gone; a service the plan cannot create yet,
     or whose kind it cannot change, stays as it is; so do a resource's kind and version).
-    `places`: per environment, the {"aws_account_id", "region"} the plan moves it to (priced there)."""
+    `places`: per environment, the {"aws_account_id", "region"} the plan moves it to (priced there), and
+    `static_egress` where the document sets it (its NAT gateway is shared among the services)."""
     from chalicelib.configfile.plan import current_state, desired_resource, desired_service
 
     state = current_state(ports, project_id)

@@ -89,14 +89,42 @@ def projects_use(ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Pro
 # --- environments ----------------------------------------------------------------------
 
 ENV_COLUMNS = [("id", "ID"), ("name", "NAME"), ("status", "STATUS"), ("deploys_to", "DEPLOYS TO"), ("region", "REGION"),
-               ("domain_suffix", "DOMAIN SUFFIX"), ("approval", "DEPLOYS NEED"), ("promote_to", "PROMOTES TO"), ("env", "VARIABLES"),
-               ("updated", "UPDATED")]
+               ("domain_suffix", "DOMAIN SUFFIX"), ("approval", "DEPLOYS NEED"), ("promote_to", "PROMOTES TO"), ("outbound", "OUTBOUND"),
+               ("env", "VARIABLES"), ("updated", "UPDATED")]
+# envs show: one environment's settings and state (the API's document stays in --json)
+ENV_FIELDS = ["id", "name", "status", "teardown.state", "where", "domain_suffix", "branch", "preview", "deploys_need",
+              "promote_to", "frozen", "next_freeze", "sleeping", "next_sleep", "allowed_ips", "outbound", "egress_ips",
+              "env", "created", "updated"]
 
 
 def _approval(env: dict[str, Any]) -> str:
     if not env.get("require_approval"):
         return "-"
     return "approval (not the asker's)" if env.get("prevent_self_approval") else "approval"
+
+
+def _outbound_short(env: dict[str, Any]) -> str:
+    """An environment's outbound address in a table cell: static, and from where."""
+    ips = env.get("egress_ips") or []
+    if env.get("static_egress"):
+        return f"static {', '.join(ips)}" if ips else "static (next deploy)"
+    return "per task (next deploy)" if ips else "per task"   # turned off: its services move back then
+
+
+def outbound(env: dict[str, Any]) -> str:
+    """Where an environment's outbound traffic leaves from, in words: static, from its Elastic IP(s)
+    (or from the address its next deploy makes), or each task's own; the API's sentence says the rest."""
+    ips, said = ", ".join(env.get("egress_ips") or []), env.get("egress")
+    if env.get("static_egress"):
+        return f"static, from {ips}" if ips else f"static: {said or 'the next deploy makes its address'}"
+    return f"not static: {said}" if said else "each task's own public IP"
+
+
+StaticEgress = Annotated[Optional[bool], typer.Option(
+    "--static-egress/--no-static-egress",
+    help="Every service of the environment leaves from one fixed address (an Elastic IP on a NAT gateway, about "
+         "33 USD a month), for databases and partners that allow known addresses only; each service moves at its "
+         "next deploy. Off: each task's own public IP again (the address is released once none runs behind it).")]
 
 
 AllowIp = Annotated[Optional[list[str]], typer.Option(
@@ -116,6 +144,7 @@ def _list_envs(s: Session) -> None:
     items = s.client.items(s.project_path("/environments"))
     # where it deploys: the region set, else the platform's (an API before effective_region: as set)
     shown = [{**e, "region": e.get("effective_region") or e.get("region"), "approval": _approval(e),
+              "outbound": _outbound_short(e),
               "status": ", ".join(filter(None, ["frozen" if e.get("freeze") else None,
                                                 "asleep" if e.get("sleeping") else None])) or e.get("status")}
              for e in items]
@@ -144,6 +173,9 @@ def envs_create(
         "The AWS region, one the connection allows (default: the connection's first, or the platform's)."))] = None,
     promote_to: Annotated[Optional[str], typer.Option("--promote-to", metavar="ENV", help=(
         "Promote each new release that goes live here to this environment (same image; its approval rules apply)."))] = None,
+    static_egress: Annotated[bool, typer.Option("--static-egress", help=(
+        "Its services leave from one fixed address (an Elastic IP on a NAT gateway, about 33 USD a month), made by "
+        "their first deploy."))] = False,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Create an environment."""
@@ -159,8 +191,11 @@ def envs_create(
         body["region"] = region
     if promote_to:
         body["promote_to"] = promote_to
+    if static_egress:
+        body["static_egress"] = True
     env = s.client.post(s.project_path("/environments"), body)
-    s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')}): {_where(env)}"))
+    s.out.result(env, lambda: s.out.line(f"Created environment {env.get('name')} ({env.get('id')}): {_where(env)}"
+                                         + (f"; outbound: {outbound(env)}" if env.get("static_egress") else "")))
 
 
 def _where(env: dict[str, Any]) -> str:
@@ -180,7 +215,11 @@ def _where(env: dict[str, Any]) -> str:
 
   launchbay envs update staging --no-promote
 
-  launchbay envs update staging --allow-ip 203.0.113.0/24   [dim]# its web services: the office only[/dim]""")
+  launchbay envs update staging --allow-ip 203.0.113.0/24   [dim]# its web services: the office only[/dim]
+
+  launchbay envs update production --static-egress          [dim]# one outbound address, from the next deploy[/dim]
+
+  launchbay envs show production                            [dim]# ... which is this one: allow it[/dim]""")
 def envs_update(
     ref: Annotated[str, typer.Argument(metavar="ENV", help="Environment id or name.")],
     require_approval: Annotated[Optional[bool], typer.Option(
@@ -193,12 +232,13 @@ def envs_update(
         "Promote each new release that goes live here to this environment (same image; its approval rules apply).")
     )] = None,
     no_promote: Annotated[bool, typer.Option("--no-promote", help="Stop promoting new releases on by themselves.")] = False,
-    allow_ip: AllowIp = None, allow_any: AllowAny = False,
+    allow_ip: AllowIp = None, allow_any: AllowAny = False, static_egress: StaticEgress = None,
     org: Org = None, project: Project = None, json: Json = False,
 ) -> None:
     """Change whether an environment's deploys need approval (admin or owner), where its new
-    live releases are promoted by themselves, and which client addresses reach its web services
-    (those that set none of their own; with their next deploy)."""
+    live releases are promoted by themselves, which client addresses reach its web services
+    (those that set none of their own; with their next deploy) and whether its services leave
+    from one fixed address (static egress; with their next deploy)."""
     if promote_to and no_promote:
         raise typer.BadParameter("--promote-to and --no-promote contradict each other", param_hint="--no-promote")
     body: dict[str, Any] = {k: v for k, v in (("require_approval", require_approval),
@@ -208,10 +248,12 @@ def envs_update(
     allowed = allowed_ips_body(allow_ip, allow_any)
     if allowed is not None:
         body["allowed_ips"] = allowed
+    if static_egress is not None:
+        body["static_egress"] = static_egress
     if not body:
         raise typer.BadParameter("say what to change: --require-approval, --no-require-approval, "
                                  "--prevent-self-approval, --allow-self-approval, --promote-to, --no-promote, "
-                                 "--allow-ip or --allow-any", param_hint="ENV")
+                                 "--allow-ip, --allow-any, --static-egress or --no-static-egress", param_hint="ENV")
     s = Session(json, org=org, project=project)
     env = s.client.patch(s.project_path(f"/environments/{segment(s.environment(ref)['id'])}"), body)
 
@@ -226,7 +268,38 @@ def envs_update(
             s.out.line(f"{env['name']}: its web services answer {', '.join(env['allowed_ips'])} only (those without "
                        "their own list), from their next deploy" if env.get("allowed_ips")
                        else f"{env['name']}: its web services answer everyone (those without their own list)")
+        if "static_egress" in body:
+            s.out.line(f"{env['name']}: outbound: {outbound(env)}")
+            where = "behind the NAT gateway" if env.get("static_egress") else "back to their own public IPs"
+            s.out.line(f"Its services move {where} at their next deploy (`launchbay deploy SERVICE --env {env['name']}`)"
+                       + (f"; `launchbay envs show {env['name']}` names the address to allow then"
+                          if env.get("static_egress") and not env.get("egress_ips") else ""))
     s.out.result(env, human)
+
+
+@envs_app.command("show", epilog="""[bold]Examples[/bold]
+
+  launchbay envs show production          [dim]# its settings, and the outbound address (static egress) to allow[/dim]
+
+  launchbay envs show production --json""")
+def envs_show(ref: Annotated[Optional[str], typer.Argument(metavar="ENV", help=(
+                  "Environment id or name (default: the default environment).")
+              )] = None, org: Org = None, project: Project = None, json: Json = False) -> None:
+    """Show one environment's settings and state: where it deploys, what its deploys need, its
+    freezes and sleep, the client addresses its web services answer and where its outbound traffic
+    leaves from (with static egress: the Elastic IP(s) to allow)."""
+    s = Session(json, org=org, project=project)
+    doc = s.environment(ref)
+
+    def human() -> None:
+        preview, asleep, nxt = doc.get("preview"), doc.get("sleeping"), doc.get("next_sleep")
+        view = {**doc, "where": _where(doc), "deploys_need": _approval(doc) if doc.get("require_approval") else "no approval",
+                "frozen": _frozen(doc), "next_freeze": _next_freeze(doc) or None, "outbound": outbound(doc),
+                "preview": f"of pull request #{preview.get('pr')}" if isinstance(preview, dict) else preview or None,
+                "sleeping": f"until {asleep.get('until')} ({asleep.get('reason')})" if isinstance(asleep, dict) else None,
+                "next_sleep": f"{nxt.get('starts')} until {nxt.get('until')}" if isinstance(nxt, dict) else None}
+        s.out.fields(view, ENV_FIELDS)
+    s.out.result(doc, human)
 
 
 def _frozen(env: dict[str, Any]) -> Optional[str]:

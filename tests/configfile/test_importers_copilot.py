@@ -71,7 +71,7 @@ def test_every_unmappable_frontend_key_is_a_warning(full):
                 "http.healthcheck.success_codes", "http.deregistration_delay", "http.stickiness",
                 "http.allowed_source_ips", "http.alias", "environments.prod-us.http.alias", "count.memory_percentage",
                 "entrypoint", "secrets.GITHUB_TOKEN", "secrets.DB_SECRET", "platform", "exec", "storage.ephemeral",
-                "network",
+                "network.vpc.placement",
                 "logging", "observability", "taskdef_overrides", "sidecars", "variables.APP_ENV", "cpu"):
         assert key in keys, key
     assert "example.com not imported" in message(full, FRONTEND, "http.alias")
@@ -380,3 +380,42 @@ def test_firelens_outputs_a_drain_cannot_replace_are_warnings_saying_what_would(
 def test_the_cloudwatch_output_needs_nothing(full):
     assert "FireLens output cloudwatch not imported: Launchbay keeps the logs in CloudWatch Logs already" in \
         message(full, FRONTEND, "logging")
+
+
+def test_private_placement_turns_on_the_environment_s_static_egress(full):
+    """`network.vpc.placement: private`: the tasks leave through the environment's NAT gateway; in
+    Launchbay that is the environment's static_egress (one Elastic IP), said in a note."""
+    assert {name: env.get("static_egress") for name, env in full.document["environments"].items()} == \
+        {"prod-us": True, "test": True}                 # frontend is in both, its placement in its base
+    said = message(full, FRONTEND, "network.vpc.placement")
+    assert "imported as static_egress: true on the environment" in said and "every service there" in said
+
+
+def test_placement_per_environment_and_what_else_network_sets():
+    web = """\
+name: web
+type: Load Balanced Web Service
+image: {location: nginx:1.27, port: 80}
+network:
+  vpc:
+    security_groups: [sg-0123]
+  connect: true
+environments:
+  prod:
+    network: {vpc: {placement: private}}
+  test:
+    network: {vpc: {placement: {subnets: [subnet-0a]}}}
+  dev:
+    network: {vpc: {placement: public}}
+"""
+    result = import_files("copilot", {"copilot/web/manifest.yml": web})
+    assert document_problems(result.document) == []
+    envs = result.document["environments"]
+    assert envs["prod"]["static_egress"] is True
+    assert "static_egress" not in envs["test"] and "static_egress" not in envs["dev"]
+    file = "copilot/web/manifest.yml"
+    assert "static_egress: true" in message(result, file, "environments.prod.network.vpc.placement")
+    assert "placement in chosen subnets is not imported" in message(result, file, "environments.test.network.vpc.placement")
+    assert "security groups" in message(result, file, "network.vpc.security_groups")
+    assert "service connect" in message(result, file, "network.connect")
+    assert not any(w["key"].endswith("placement") for w in result.warnings if "dev" in w["key"])

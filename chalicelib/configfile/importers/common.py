@@ -372,6 +372,8 @@ def build_document(environments: dict[str, dict]) -> dict:
     out: dict[str, dict] = {}
     for name, env in environments.items():
         body: dict[str, Any] = {}
+        if env.get("static_egress"):
+            body["static_egress"] = True
         if env.get("env"):
             body["env"] = dict(env["env"])
         if env.get("secrets"):
@@ -399,7 +401,7 @@ def document_problems(doc: dict) -> list[str]:
     for env_name, env in doc["environments"].items():
         if not ENVIRONMENT_NAME.match(env_name):
             out.append(f"environment name {env_name!r}")
-        known = {"domain_suffix", "env", "secrets", "services", "resources"}
+        known = {"domain_suffix", "env", "secrets", "services", "resources", "static_egress"}
         if set(env) - known:
             out.append(f"{env_name}: unknown keys {sorted(set(env) - known)}")
         for name, svc in (env.get("services") or {}).items():

@@ -6,7 +6,9 @@ at its path, read-only unless `read_only: false` as Copilot mounts it; a volume 
 system (`efs: {id: fs-...}`), a scratch volume and ephemeral storage are warnings. A Worker Service's
 queue becomes a queue resource linked to it as COPILOT_QUEUE_URI (importers/queues.py), its
 `count.queue_delay` the worker's autoscaling on the queue's backlog; SNS topics are warnings.
-FireLens routing to Datadog or New Relic becomes a log drain (importers/drains.py)."""
+FireLens routing to Datadog or New Relic becomes a log drain (importers/drains.py). A service placed in
+private subnets (`network.vpc.placement: private`: its tasks leave through the environment's NAT
+gateway) turns on the environment's `static_egress`, Launchbay's NAT gateway with one Elastic IP."""
 from __future__ import annotations
 
 import posixpath
@@ -45,7 +47,7 @@ KINDS = {"Load Balanced Web Service": "web", "Backend Service": "worker", "Worke
          "Scheduled Job": "cron", "Request-Driven Web Service": "web"}
 # Keys with no Launchbay equivalent, and why (the warning's message)
 UNSUPPORTED = {
-    "network": "VPC placement, security groups and service connect are not imported: Launchbay manages the network",
+    "network": "security groups and service connect are not imported: Launchbay manages the network",
     "publish": "SNS topics are not imported: Launchbay has no managed topics (pub/sub). To hand work to a worker, "
                "send it to the worker's queue: a Worker Service subscribed to one of these topics gets a queue "
                "resource, linked to this service send-only",
@@ -132,6 +134,8 @@ def import_copilot(files: dict[str, str]) -> ImportResult:
             service = _service(merged, kind, name, notes, path, where, env)
             if service is not None:
                 environments[env]["services"][name] = service
+                if _private(merged.get("network"), notes, path, where):
+                    environments[env]["static_egress"] = True
                 volumes[env] += [(name, path, vol, key) for vol, key in _storage(merged.get("storage"), notes, path,
                                                                                  where)]
                 if data.get("type") == "Worker Service":
@@ -352,8 +356,9 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
                                                "Launchbay API or CLI before deploying")
     if secret_names:
         svc["secrets"] = sorted(set(secret_names))
+    # storage: _storage; logging: importers/drains.py; network: _private (for the environment, in import_copilot)
     handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
-               "secrets", "storage", "logging"}   # storage: _storage; logging: importers/drains.py
+               "secrets", "storage", "logging", "network"}
     if m.get("type") == "Worker Service":
         handled.add("subscribe")      # import_queues
     for key, value in m.items():
@@ -367,6 +372,42 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
         else:
             notes.add(file, where(key), f"{key!r} is not imported")
     return svc
+
+
+def _private(network: Any, notes: Notes, file: str, where: Callable[[str], str]) -> bool:
+    """A service's `network`: True when it places its tasks in private subnets (they leave through
+    the environment's NAT gateway, from its fixed address(es)): the environment's static_egress.
+    Chosen subnets, security groups and service connect are warnings."""
+    if network in (None, False, {}):
+        return False
+    if not isinstance(network, dict):
+        notes.add(file, where("network"), "network is not a mapping; not imported")
+        return False
+    private = False
+    for key, value in network.items():
+        if key == "vpc" and isinstance(value, dict):
+            for k, v in value.items():
+                at = where(f"network.vpc.{k}")
+                if k == "placement" and str(v).lower() == "private":
+                    private = True
+                    notes.add(file, at, "placement: private (tasks in private subnets, leaving through the "
+                                        "environment's NAT gateway) imported as static_egress: true on the "
+                                        "environment: a NAT gateway with one Elastic IP, about 33 USD a month. It is "
+                                        "the whole environment's setting in Launchbay: every service there leaves "
+                                        "from that address; inbound traffic still comes through the load balancer")
+                elif k == "placement" and str(v).lower() == "public":
+                    continue   # Launchbay's default: each task has its own public IP
+                elif k == "placement":
+                    notes.add(file, at, "placement in chosen subnets is not imported: Launchbay places tasks in the "
+                                        "VPC it manages (static_egress: true puts them in private subnets behind a "
+                                        "NAT gateway)")
+                else:
+                    notes.add(file, at, UNSUPPORTED["network"] if k == "security_groups"
+                              else f"network setting vpc.{k} is not imported: Launchbay manages the network")
+        elif value not in (None, False, {}):
+            notes.add(file, where(f"network.{key}"), UNSUPPORTED["network"] if key in ("connect", "vpc")
+                      else f"network setting {key!r} is not imported: Launchbay manages the network")
+    return private
 
 
 def _image(svc: dict, image: dict, notes: Notes, file: str, where: Callable[[str], str]) -> None:
