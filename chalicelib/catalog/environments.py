@@ -166,6 +166,7 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     if "promote_to" in changes:
         changes = {**changes, "promote_to_id": promotion_target(ports, current, changes["promote_to"])}
         del changes["promote_to"]
+    asked = sorted(changes)   # what the caller changed (the audit's words), before the flags below
     changes = {**changes, **_window_flags(changes)}
     if "static_egress" in changes:
         from chalicelib.deploys.egress import flags
@@ -178,12 +179,12 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
             doc = ports.store.collection("environments").update(current["id"], {**changes, "updated": now_iso()})
             if doc is None:
                 raise NotFound("environment not found", field="environment")
-            if {"name", "env", "allowed_ips"} & set(changes):
+            if {"name", "env", "allowed_ips", "static_egress"} & set(changes):
                 refresh_services(ports, doc)
             if "sleep_windows" in changes:
                 _previews_sleep_alike(ports, doc)
             audit.record(ports, actor, org_id, "environment.update", "environment", current["id"],
-                         {"fields": sorted(changes), **({"aws_account_id": changes.get("aws_account_id"),
+                         {"fields": asked, **({"aws_account_id": changes.get("aws_account_id"),
                                                          "region": changes.get("region")}
                                                         if "region" in changes else {})})
     except Conflict:

@@ -49,6 +49,8 @@ def config_hash(ports: Ports, service: dict[str, Any]) -> str:
 
     secrets = {k: [v["scope_id"], v["version"]] for k, v in environments.secret_scopes(ports, service).items()}
     body: dict[str, Any] = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
+    if environments.of_service(ports, service).get("static_egress"):   # only then, as below: the network moves
+        body["egress"] = "static"
     links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=200)
     if links:   # only then: a service that links nothing keeps the fingerprint it had
         # a mount path or read-only access too, only where set: other links keep their fingerprint

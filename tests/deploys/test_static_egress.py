@@ -102,7 +102,11 @@ def test_turned_off_services_move_back_and_the_address_is_released_after(make_or
     ec2 = ec2_of(ports, first)
     ip = pieces(ec2, name)["addresses"][0]["PublicIp"]
 
+    assert org.call("GET", f"/services/{web['id']}")[1]["needs_deploy"] is False
     off = env_call(org, prj, "PATCH", "production", body={"static_egress": False})[1]
+    assert org.call("GET", f"/services/{web['id']}")[1]["needs_deploy"] is True   # its network moves back
+    audit = org.call("GET", "/audit")[1]["items"]
+    assert next(a for a in audit if a["action"] == "environment.update")["details"]["fields"] == ["static_egress"]
     assert off["static_egress"] is False and off["egress_ips"] == [ip] and "turned off" in off["egress"]
     assert egress.reap(ports)["released"] == []              # the live release still runs behind it
     assert len(pieces(ec2, name)["nats"]) == 1
