@@ -125,7 +125,7 @@ def _same_repository(wanted: str, configured: Optional[str]) -> bool:
 def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str], commit: Optional[dict[str, str]],
             idempotency_key: Optional[str], source_ip: str = "") -> tuple[dict[str, Any], bool]:
     """Deploy the hook's service. -> (deployment, created). A wrong key or hook is the same 401."""
-    from chalicelib.deploys.service import _new_deployment
+    from chalicelib.deploys.service import create_deployment
 
     refused = Unauthorized(f"deploy hook key not valid: send it in the {HEADER} header", field="key")
     hook = ports.store.collection(COLLECTION).get(hook_id) if hook_id.startswith("dh_") else None
@@ -139,8 +139,8 @@ def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str]
     try:
         authorize(ports, actor, hook["org_id"], "deploy")
     except (NotFound, Forbidden):
-        raise Forbidden("the member who made this deploy hook can no longer deploy this service: "
-                        "someone who can should rotate it", field="key") from None
+        raise Forbidden("the member this deploy hook acts as (who made or last rotated it) can no longer deploy "
+                        "this service: someone who can should rotate it", field="key") from None
     service = ports.store.collection("services").get(hook["service_id"])
     if service is None:
         raise refused
@@ -149,7 +149,7 @@ def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str]
     if image is not None and not _same_repository(image, service.get("image")):
         raise Invalid(f"a deploy hook may deploy another tag or digest of {service['image'].rsplit(':', 1)[0]} "
                       "only", field="image")
-    dep, created = _new_deployment(ports, actor, service, image, idempotency_key, commit=commit)
+    dep, created = create_deployment(ports, actor, hook["org_id"], service["id"], image, idempotency_key, commit=commit)
     if created:
         _count_use(ports, hook)
         audit.record(ports, actor, hook["org_id"], "deploy_hook.call", "service", service["id"],

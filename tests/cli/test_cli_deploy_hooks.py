@@ -234,7 +234,7 @@ def test_a_viewer_is_refused_and_a_demoted_member_s_hook_stops(cli, account, tmp
 
     cli("members", "set-role", dev, "viewer")
     stopped = ci("deploy-hook", "call", hook["url"], "--key-env", "K", env={"K": hook["key"]}, ok=False)
-    assert stopped.exit_code == 1 and "the member who made this deploy hook can no longer deploy this service" in \
+    assert stopped.exit_code == 1 and "can no longer deploy this service: someone who can should rotate it" in \
         said(stopped) and "[403" in stopped.stderr, said(stopped)
     # a viewer sees the hook (never the key) but may neither rotate nor remove it
     seen = as_dev("deploy-hook", "show", "web", "--json").json()
