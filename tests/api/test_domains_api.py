@@ -44,7 +44,9 @@ def route53(env):
 def publish_txt(env, zone_name, name, value):
     """What the user does at their DNS provider; in the sandbox: a TXT record in moto's Route 53."""
     r53 = route53(env)
-    zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == zone_name + "."]
+    # every page: the tests' shared moto holds well over a page (100) of zones by the time these run
+    zones = [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
+             if z["Name"] == zone_name + "."]
     zone_id = zones[0]["Id"] if zones else \
         r53.create_hosted_zone(Name=zone_name, CallerReference=uuid.uuid4().hex)["HostedZone"]["Id"]
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT",

@@ -35,7 +35,7 @@ def _sandbox(launchbay_env) -> dict[str, set[str]]:
     kw = {"endpoint_url": launchbay_env["AWS_ENDPOINT_URL"], "region_name": "us-east-1"}
     ecs, elb, ssm = boto3.client("ecs", **kw), boto3.client("elbv2", **kw), boto3.client("ssm", **kw)
     out: dict[str, set[str]] = {"ecs_services": set(), "target_groups": set(), "rules": set(), "ssm": set()}
-    for cluster in ecs.list_clusters()["clusterArns"]:
+    for cluster in [c for page in ecs.get_paginator("list_clusters").paginate() for c in page["clusterArns"]]:
         for arn in ecs.list_services(cluster=cluster, maxResults=100)["serviceArns"]:
             svc = ecs.describe_services(cluster=cluster, services=[arn])["services"][0]
             if svc["status"] != "INACTIVE":
