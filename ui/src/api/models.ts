@@ -46,6 +46,13 @@ export interface Environment {
    * list wins), the others get the load balancer's 404; null or []: everyone. Applies with each
    * service's next deploy */
   allowed_ips?: string[] | null;
+  /** its services' outbound traffic leaves from one Elastic IP (a NAT gateway; README "Static
+   * outbound IP"), from each service's next deploy; owners and admins turn it on and off */
+  static_egress?: boolean;
+  /** the Elastic IP(s) once a deploy made the NAT gateway ([] before; while turned off, until released) */
+  egress_ips?: string[];
+  /** the environment's egress in the API's words ("outbound traffic leaves from 3.120.45.7") */
+  egress?: string;
 }
 /** A deploy freeze: why, until when (ISO; null: until lifted), who froze it and when; a freeze
  * window's has `by` "freeze window" and the `window`. */

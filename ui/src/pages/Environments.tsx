@@ -14,6 +14,7 @@ import { FreezeForm, freezeUntilWords } from "../components/FreezeForm";
 import { byWindow, FreezeWindowsForm, windowFreezeWords, windowsWords } from "../components/FreezeWindowsForm";
 import { asleepWords, SleepScheduleForm, sleepWords } from "../components/SleepScheduleForm";
 import { AllowedIpsForm, envAddressWords } from "../components/AllowedIpsForm";
+import { EgressDialog, EgressNote } from "../components/StaticEgress";
 
 interface Place { account: string; region: string }
 
@@ -119,7 +120,8 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
   // a modal of its own: the row's buttons stay, so focus goes back to Promote… when it closes
   const [promoting, setPromoting] = useState(false);
   // the freeze windows', the sleep schedule's and the client addresses' dialogs, as Promote…
-  const [windowing, setWindowing] = useState<"freeze" | "sleep" | "ips" | null>(null);
+  // (and static egress's question)
+  const [windowing, setWindowing] = useState<"freeze" | "sleep" | "ips" | "egress" | null>(null);
   const others = ctx.names.filter((n) => n !== env.name);
   const path = { params: { path: { org: ctx.org, project: ctx.project, env: env.name } } };
   const refresh = () => {
@@ -148,6 +150,7 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         )}
         {sleepWords(env) && <small className="sleep-windows-note muted">{sleepWords(env)}</small>}
         {envAddressWords(env) && <small className="ips-note muted" data-allowed-ips="">{envAddressWords(env)}</small>}
+        <EgressNote env={env} />
       </td>
       <td>{where}</td>
       <td className="hide-narrow mono">{env.domain_suffix ?? "—"}</td>
@@ -183,6 +186,10 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
                 <button className="link" onClick={() => setWindowing("freeze")} aria-haspopup="dialog" aria-label={`Freeze windows for ${env.name}…`}>Freeze windows…</button>
                 <button className="link" onClick={() => setWindowing("sleep")} aria-haspopup="dialog" aria-label={`Sleep schedule for ${env.name}…`}>Sleep schedule…</button>
                 <button className="link" onClick={() => setWindowing("ips")} aria-haspopup="dialog" aria-label={`Who can reach ${env.name}…`}>Who can reach it…</button>
+                {env.egress !== undefined && (
+                  <button className="link" onClick={() => setWindowing("egress")} aria-haspopup="dialog"
+                    aria-label={`Static outbound IP for ${env.name}…`}>Static IP…</button>
+                )}
                 <button className="link danger" onClick={() => setMode("delete")} aria-label={`Delete ${env.name}`}>Delete</button>
               </>
             )}
@@ -195,6 +202,10 @@ function EnvRow({ ctx, env, onCloned }: { ctx: Ctx; env: PlacedEnvironment; onCl
         {/* its web services without a list of their own then need a deploy: their pages say so */}
         {windowing === "ips" && <AllowedIpsForm org={ctx.org} project={ctx.project} env={env}
           onDone={() => { setWindowing(null); refresh(); void qc.invalidateQueries({ queryKey: ["service", ctx.org] }); }}
+          onCancel={() => setWindowing(null)} />}
+        {/* the cost estimate of its services changes too (the NAT gateway split across them) */}
+        {windowing === "egress" && <EgressDialog org={ctx.org} project={ctx.project} env={env}
+          onDone={() => { setWindowing(null); refresh(); void qc.invalidateQueries({ queryKey: ["cost", ctx.org] }); }}
           onCancel={() => setWindowing(null)} />}
         {promoting && <PromoteDialog org={ctx.org} project={ctx.project} from={env.name} others={others} onClose={() => setPromoting(false)} />}
         {mode === "clone" && <CloneForm ctx={ctx} env={env} onDone={(c) => { onCloned(c); setMode("view"); refresh(); }} onCancel={() => setMode("view")} />}

@@ -7,6 +7,7 @@ import { keys, useCan, useEnvironment } from "../../api/queries";
 import { useLinks } from "../../api/resources";
 import { DeleteByName } from "../../components/DeleteByName";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
+import { DeployHookSection } from "./DeployHook";
 import { EnvEditor } from "./EnvEditor";
 
 /** Edit every setting (PATCH sends the fields that changed); `only="env"` edits the variables alone. */
@@ -51,6 +52,7 @@ export function Settings({ org, service, only }: { org: string; service: Service
       <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly}
         environments={environment.data ? [environment.data] : undefined} queues={queues} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
+      <DeployHookSection org={org} service={service} />
       {!readOnly && service.status !== "deleting" && <DeleteService org={org} service={service} />}
     </div>
   );
