@@ -4,7 +4,7 @@ from typing import Optional
 
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, json_body, parse_body, ports, query, request, source_ip
+from chalicelib.api.http import actor, endpoint, json_body, parse_body, ports, public_base_url, query, request, source_ip
 from chalicelib.deploys import deploy_hooks
 from chalicelib.deploys.models import DeploymentIn
 
@@ -13,16 +13,23 @@ TAG = "deploy hooks"
 OF_SERVICE = "/orgs/{org}/services/{svc}/deploy-hook"
 
 
+def _with_url(hook: dict, org: str, svc: str) -> dict:
+    """The hook's full URL, from where the caller reached the API (its path alone is `path`)."""
+    if not hook.get("configured"):
+        return hook
+    return {**hook, "url": public_base_url(bp, f"/v1/orgs/{org}/services/{svc}/deploy-hook") + hook["path"]}
+
+
 @endpoint(bp, OF_SERVICE, "GET", "The service's deploy hook (never its key); configured false before one is made",
           tag=TAG)
 def get(org, svc):
-    return deploy_hooks.describe(ports(), actor(bp), org, svc)
+    return _with_url(deploy_hooks.describe(ports(), actor(bp), org, svc), org, svc)
 
 
 @endpoint(bp, OF_SERVICE, "POST", "Make the service's deploy hook, or rotate its key (the old one stops working): "
           "answers the key, shown once", 201, tag=TAG)
 def create(org, svc):
-    return 201, deploy_hooks.create_or_rotate(ports(), actor(bp), org, svc)
+    return 201, _with_url(deploy_hooks.create_or_rotate(ports(), actor(bp), org, svc), org, svc)
 
 
 @endpoint(bp, OF_SERVICE, "DELETE", "Remove the service's deploy hook", 204, tag=TAG)

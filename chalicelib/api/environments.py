@@ -39,8 +39,9 @@ def get(org, project, env):
 
 @endpoint(bp, ENVS + "/{env}", "PATCH", "Rename an environment or change its variables, domain suffix, the AWS "
           "account connection and region it deploys to, whether its deploys need approval, where its new releases are "
-          "promoted (promote_to), its recurring deploy freezes (freeze_windows), when its services sleep (sleep_windows) or "
-          "whether they leave from one static outbound IP (static_egress)", 200,
+          "promoted (promote_to), its recurring deploy freezes (freeze_windows), when its services sleep (sleep_windows), "
+          "who may reach its web services (allowed_ips) or whether they leave from one static outbound IP "
+          "(static_egress)", 200,
           EnvironmentPatch, tag=TAG)
 def patch(org, project, env):
     who = actor(bp)

@@ -3,7 +3,7 @@ GitHub calls, authenticated by the HMAC signature of the body instead of a token
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.http import actor, endpoint, parse_body, ports, request
+from chalicelib.api.http import actor, endpoint, parse_body, ports, public_base_url, request
 from chalicelib.hooks import credentials, service
 
 bp = Blueprint(__name__)
@@ -17,31 +17,18 @@ class GitTokenIn(BaseModel):
     token: str = Field(min_length=1, max_length=255, description=credentials.TOKEN_HELP)
 
 
-def _base_url(suffix: str) -> str:
-    """The API's public address as this request reached it (behind API Gateway the path carries
-    the stage, e.g. /api), so the delivery URL works from where the admin called."""
-    req = request(bp)
-    headers = req.headers or {}
-    host = headers.get("x-forwarded-host") or headers.get("host") or "localhost"
-    local = host.split(":")[0] in ("localhost", "127.0.0.1")
-    scheme = (headers.get("x-forwarded-proto") or ("http" if local else "https")).split(",")[0].strip()
-    path = (req.context or {}).get("path") or ""
-    prefix = path[: -len(suffix)] if path.endswith(suffix) else ""
-    return f"{scheme}://{host}{prefix.removesuffix('/v1')}"
-
-
 @endpoint(bp, HOOK, "POST", "Make the project's GitHub webhook, or rotate its secret: answers the delivery URL and "
           "the secret (shown once)", 201, tag=TAG)
 def create(org, project):
     who = actor(bp)
     return 201, service.create_or_rotate(ports(), who, org, project,
-                                         _base_url(f"/v1/orgs/{org}/projects/{project}/hooks/github"))
+                                         public_base_url(bp, f"/v1/orgs/{org}/projects/{project}/hooks/github"))
 
 
 @endpoint(bp, HOOK, "GET", "The project's GitHub webhook (never its secret) and its latest deliveries; before one is "
           "made, 200 with configured false and no deliveries", tag=TAG)
 def get(org, project):
-    return service.describe(ports(), actor(bp), org, project, _base_url(f"/v1/orgs/{org}/projects/{project}/hooks/github"))
+    return service.describe(ports(), actor(bp), org, project, public_base_url(bp, f"/v1/orgs/{org}/projects/{project}/hooks/github"))
 
 
 @endpoint(bp, "/hooks/github/{project}", "POST", "GitHub delivers push and pull_request events here, signed with "

@@ -342,6 +342,20 @@ def json_body(bp: Blueprint) -> Any:
         raise BadRequest(f"malformed JSON: {exc}", field="body") from None
 
 
+def public_base_url(bp: Blueprint, suffix: str) -> str:
+    """The API's public address as this request reached it (behind API Gateway the path carries
+    the stage, e.g. /api), so a URL made for a caller (a webhook's, a deploy hook's) works from where
+    they called; `suffix`: the request's own path, from /v1 on."""
+    req = request(bp)
+    headers = req.headers or {}
+    host = headers.get("x-forwarded-host") or headers.get("host") or "localhost"
+    local = host.split(":")[0] in ("localhost", "127.0.0.1")
+    scheme = (headers.get("x-forwarded-proto") or ("http" if local else "https")).split(",")[0].strip()
+    path = (req.context or {}).get("path") or ""
+    prefix = path[: -len(suffix)] if path.endswith(suffix) else ""
+    return f"{scheme}://{host}{prefix.removesuffix('/v1')}"
+
+
 def parse_body(bp: Blueprint, model: Any):
     """JSON body -> validated model; 400 for malformed JSON, 422 naming every invalid field otherwise."""
     from pydantic import ValidationError

@@ -64,15 +64,16 @@ def create_or_rotate(ports: Ports, actor: Actor, org_id: str, service_id: str) -
     now = now_iso()
     # the key and who the hook acts as change; its maker, age and call count stay
     fields = {"key_hash": security.hash_api_token(key), "hint": "…" + key[-4:], "acts_as": actor.user_id,
-              "acts_as_label": actor.label, "rotated_by": actor.label, "rotated": now}
+              "acts_as_label": actor.label}
+    rotation = {"rotated_by": actor.label, "rotated": now}
     with ports.store.transaction():
         hook = _hook_of(ports, svc["id"])
         existed = hook is not None
         if hook is not None:
-            hook = coll.update(hook["id"], fields)
+            hook = coll.update(hook["id"], {**fields, **rotation})
         hook = hook or coll.insert({"id": new_id("dh"), "org_id": org_id, "project_id": svc["project_id"],
                                     "service_id": svc["id"], "created": now, "created_by": actor.label, "uses": 0,
-                                    "last_used": None, **fields})
+                                    "last_used": None, "rotated": None, "rotated_by": None, **fields})
         audit.record(ports, actor, org_id, "deploy_hook.rotate" if existed else "deploy_hook.create", "service",
                      svc["id"], {"hook": hook["id"], "service": svc["name"]})
     return {**public(hook), "key": key,
@@ -138,7 +139,14 @@ def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str]
                   source_ip=source_ip)
     try:
         authorize(ports, actor, hook["org_id"], "deploy")
-    except (NotFound, Forbidden):
+    except Forbidden as exc:
+        if exc.field == "mfa":
+            raise Forbidden(f"the member this deploy hook acts as ({hook.get('acts_as_label') or 'its maker'}) has no "
+                            "two-factor authentication, which this organization requires: they turn it on, or "
+                            "someone who has it rotates the hook", field="key") from None
+        raise Forbidden("the member this deploy hook acts as (who made or last rotated it) can no longer deploy "
+                        "this service: someone who can should rotate it", field="key") from None
+    except NotFound:
         raise Forbidden("the member this deploy hook acts as (who made or last rotated it) can no longer deploy "
                         "this service: someone who can should rotate it", field="key") from None
     service = ports.store.collection("services").get(hook["service_id"])

@@ -35,6 +35,8 @@ def test_a_hook_deploys_its_service_with_its_key_and_never_shows_the_key_again(a
     hook = make_hook(org, svc)
     assert hook["key"].startswith("lbdh_") and hook["hint"] == "…" + hook["key"][-4:]
     assert hook["path"] == f"/v1/deploy-hooks/{hook['id']}" and hook["header"] == HEADER
+    assert hook["url"].endswith(hook["path"]) and hook["url"].startswith("http")   # from where it was reached
+    assert hook["rotated"] is None and hook["rotated_by"] is None
     status, dep = call(api, hook)
     assert status == 202 and dep["status"] == "queued" and dep["image"] == "nginx:1.27", dep
     assert run_to_end(ports, dep["id"])["status"] == "live"

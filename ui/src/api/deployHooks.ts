@@ -8,7 +8,7 @@ import { api, unwrap } from "./client";
  * the `header`; `hint` is the key's last four characters ("…abcd"); `acts_as` the member whose
  * rights its calls deploy with (whoever made or last rotated it); `uses` counts its deploys. */
 export interface DeployHook {
-  configured: true; id: string; path: string; hint: string | null; header: string;
+  configured: true; id: string; path: string; url?: string; hint: string | null; header: string;
   created_by: string | null; created: string; rotated: string | null; rotated_by: string | null;
   acts_as: string | null; last_used: string | null; uses: number;
 }
@@ -34,8 +34,9 @@ export const makeDeployHook = (org: string, svc: string) =>
 export const removeDeployHook = (org: string, svc: string) =>
   unwrap<null>(api.DELETE("/v1/orgs/{org}/services/{svc}/deploy-hook", { params: { path: { org, svc } } }));
 
-/** The URL a CI job calls: the API's origin (the UI is served from it) and the hook's path. */
-export const hookUrl = (path: string, origin: string = location.origin) => origin + path;
+/** The URL a CI job calls: the API's own `url` (from where it was reached), else this page's origin
+ * (the UI is served from the API) and the hook's path. */
+export const hookUrl = (path: string, origin: string = location.origin, url?: string) => url || origin + path;
 
 /** The line a CI job runs (the header, as the README's example); the key in single quotes as given. */
 export const curlLine = (url: string, header: string, key: string) => `curl -X POST -H '${header}: ${key}' ${url}`;

@@ -708,7 +708,7 @@ export interface paths {
         delete: operations["delete_orgs_org_projects_project_environments_env"];
         options?: never;
         head?: never;
-        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, where its new releases are promoted (promote_to), its recurring deploy freezes (freeze_windows), when its services sleep (sleep_windows) or whether they leave from one static outbound IP (static_egress) */
+        /** Rename an environment or change its variables, domain suffix, the AWS account connection and region it deploys to, whether its deploys need approval, where its new releases are promoted (promote_to), its recurring deploy freezes (freeze_windows), when its services sleep (sleep_windows), who may reach its web services (allowed_ips) or whether they leave from one static outbound IP (static_egress) */
         patch: operations["patch_orgs_org_projects_project_environments_env"];
         trace?: never;
     };

@@ -149,3 +149,9 @@ test("a refused rotation says why in its dialog and shows no key", async () => {
   await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
   expect(screen.queryByRole("alert")).toBeNull();   // the refusal went with its question
 });
+
+test("the API's own URL wins over the page's origin (a UI served apart from the API)", () => {
+  expect(hookUrl("/v1/deploy-hooks/dh_1", "https://ui.example.com", "https://api.example.com/v1/deploy-hooks/dh_1"))
+    .toBe("https://api.example.com/v1/deploy-hooks/dh_1");
+  expect(hookUrl("/v1/deploy-hooks/dh_1", "https://ui.example.com")).toBe("https://ui.example.com/v1/deploy-hooks/dh_1");
+});

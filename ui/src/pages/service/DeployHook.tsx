@@ -33,7 +33,7 @@ export function DeployHookSection({ org, service }: { org: string; service: Serv
     onSuccess: () => { setFresh(null); setAsking(null); refresh(); },
   });
   const h = hook.data?.configured ? hook.data : null;
-  const url = h ? hookUrl(h.path) : "";
+  const url = h ? hookUrl(h.path, location.origin, h.url) : "";
   return (
     <section aria-labelledby="deploy-hook-h" className="deploy-hook">
       <h2 id="deploy-hook-h">Deploy hook</h2>
@@ -102,7 +102,7 @@ export function DeployHookSection({ org, service }: { org: string; service: Serv
 /** The key, this once: the URL, the key, a curl line for a CI job and the URL for Docker Hub's
  * webhook (which sends no headers), each with a copy button. */
 function KeyOnce({ answer, rotated, onDone }: { answer: DeployHookKey; rotated: boolean; onDone: () => void }) {
-  const url = hookUrl(answer.path);
+  const url = hookUrl(answer.path, location.origin, answer.url);
   return (
     <div className="panel secret-once" role="region" aria-label="Deploy hook key">
       <p>
