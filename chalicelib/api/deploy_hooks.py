@@ -4,7 +4,17 @@ from typing import Optional
 
 from chalice import Blueprint
 
-from chalicelib.api.http import actor, endpoint, json_body, parse_body, ports, public_base_url, query, request, source_ip
+from chalicelib.api.http import (
+    actor,
+    endpoint,
+    json_body,
+    parse_body,
+    ports,
+    public_base_url,
+    query,
+    request,
+    source_ip,
+)
 from chalicelib.deploys import deploy_hooks
 from chalicelib.deploys.models import DeploymentIn
 
