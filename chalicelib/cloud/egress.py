@@ -61,11 +61,14 @@ class EgressMixin(CloudBase):
 
     def _egress_parts(self, name: str) -> dict[str, Any]:
         ec2 = self.client("ec2")
-        nats = [n for n in self._nat_gateways(name) if n["State"] in LIVE_NAT]
+        every = self._nat_gateways(name)
+        nats = [n for n in every if n["State"] in LIVE_NAT]
+        failed = sorted((n for n in every if n["State"] == "failed"), key=lambda n: str(n.get("CreateTime")))
         addrs = [a for a in ec2.describe_addresses(Filters=_tagged(name))["Addresses"] if _named(a, name)]
         tables = [t for t in ec2.describe_route_tables(Filters=_tagged(name))["RouteTables"] if _named(t, name)]
         subnets = [s for s in ec2.describe_subnets(Filters=_tagged(name))["Subnets"] if _named(s, name)]
-        return {"nat": nats[0] if nats else None, "address": addrs[0] if addrs else None,
+        return {"nat": nats[0] if nats else None, "failed": failed[-1] if failed else None,
+                "address": addrs[0] if addrs else None,
                 "table": tables[0] if tables else None,
                 "subnets": sorted(subnets, key=lambda s: s.get("AvailabilityZone", ""))}
 
@@ -80,13 +83,15 @@ class EgressMixin(CloudBase):
         subnets = [s["SubnetId"] for s in parts["subnets"]]
         complete = bool(nat and nat["State"] == "available" and routed and subnets
                         and set(subnets) <= associated)
+        failure = None if nat else (parts.get("failed") or {}).get("FailureMessage")
         return {"name": name, "nat_gateway_id": (nat or {}).get("NatGatewayId"), "state": (nat or {}).get("State"),
+                "failure": failure,
                 "allocation_id": (addr or {}).get("AllocationId"), "ips": ips, "subnets": subnets,
                 "route_table_id": (table or {}).get("RouteTableId"), "complete": complete}
 
     def find_static_egress(self, name: str) -> Optional[dict[str, Any]]:
         parts = self._egress_parts(name)
-        if not any((parts["nat"], parts["address"], parts["table"], parts["subnets"])):
+        if not any((parts["nat"], parts["failed"], parts["address"], parts["table"], parts["subnets"])):
             return None
         return self._shape(name, parts)
 
@@ -132,7 +137,7 @@ class EgressMixin(CloudBase):
             if subnet["SubnetId"] not in associated:
                 ec2.associate_route_table(RouteTableId=parts["table"]["RouteTableId"], SubnetId=subnet["SubnetId"])
         found = self._shape(name, self._egress_parts(name))
-        if found["state"] != "available":
+        if found["state"] != "available":   # the deploy's network step waits for it (deploys/egress.py)
             raise RetryLater(f"the NAT gateway {found['nat_gateway_id']} is {found['state']}: AWS takes a minute or two")
         return found
 

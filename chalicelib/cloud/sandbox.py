@@ -177,6 +177,17 @@ class SandboxCloud(AwsCloud):
             return {**seen, "state": "in_progress", "reason": f"sandbox: {aws} is still creating or modifying {ident}"}
         return seen
 
+    def _egress_parts(self, name: str) -> dict[str, Any]:
+        """moto makes a NAT gateway `available` at once; AWS takes a minute or two: the sandbox says
+        `pending` for LAUNCHBAY_SANDBOX_DELAY seconds after its creation, so the deploy waits as on AWS."""
+        parts = super()._egress_parts(name)
+        nat = parts.get("nat")
+        created = (nat or {}).get("CreateTime")
+        if nat and nat["State"] == "available" and isinstance(created, datetime) and \
+                time.time() - created.timestamp() < self.settings.sandbox_delay_seconds:
+            parts["nat"] = {**nat, "State": "pending"}
+        return parts
+
     def delete_subnet_group(self, aws: str, name: str) -> None:
         if aws == "elasticache":   # moto 5.2.5 has no DeleteCacheSubnetGroup (it answers 500)
             return

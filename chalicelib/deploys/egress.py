@@ -28,6 +28,25 @@ def network_changes(ctx: Any, found: Optional[dict[str, Any]]) -> dict[str, Any]
     return {}
 
 
+def not_ready(ctx: Any) -> Optional[Any]:
+    """The network step's wait: the environment's NAT gateway exists but AWS is still starting it
+    (Pending: look again shortly); one AWS could not make fails the deploy with AWS's words."""
+    from chalicelib.deploys.steps import Pending, StepFailed
+
+    name = (ctx.target or {}).get("egress")
+    if not name or ctx.preview:
+        return None
+    found = ctx.cloud.find_static_egress(name)
+    if found and found.get("failure"):
+        raise StepFailed(f"AWS could not make the environment's NAT gateway: {found['failure']} (fix the cause, "
+                         "for example the account's Elastic IP quota, then deploy again)")
+    if found and found.get("state") == "pending":
+        return Pending(1.0 if ctx.ports.settings.sandbox else 15.0,
+                       f"waiting for the NAT gateway {found['nat_gateway_id']} of the environment's static egress "
+                       "(AWS takes a minute or two)")
+    return None
+
+
 def recorded(ctx: Any, network: dict[str, Any]) -> dict[str, Any]:
     """The environment keeps its outbound address(es) once its NAT gateway is up (shown by the API;
     an address that changed (made again) replaces the old)."""

@@ -279,6 +279,8 @@ def _do(ctx: steps.Ctx, step: steps.Step, entry: dict) -> Any:
             return step.wait(ctx)
         assert step.plan is not None
         planned = step.plan(ctx)
+        if isinstance(planned, steps.Pending):   # something it builds on is still settling in AWS
+            return planned
         entry["plan"] = planned.public()
         cloud = ctx.cloud if planned.where is None else ctx.ports.cloud_for(planned.where)
         return plan.execute(cloud, planned, lambda ref: _reveal(ctx.ports, ref))

@@ -128,11 +128,15 @@ def cluster(ctx: Ctx) -> StepPlan:
                  [Call("ensure_cluster", {})], current, _remember(ctx, "cluster"))
 
 
-def network(ctx: Ctx) -> StepPlan:
+def network(ctx: Ctx) -> StepPlan | Pending:
     """The VPC, subnets and task security group; with static egress (the environment's, recorded in
-    the target), its private subnets behind its NAT gateway and Elastic IP (cloud/egress.py)."""
-    from chalicelib.deploys.egress import network_changes, recorded
+    the target), its private subnets behind its NAT gateway and Elastic IP (cloud/egress.py), once
+    that NAT gateway is up (it takes AWS a minute or two: the step waits, as a rollout does)."""
+    from chalicelib.deploys.egress import network_changes, not_ready, recorded
 
+    waiting = not_ready(ctx)
+    if waiting is not None:
+        return waiting
     found = _look(ctx, "network", ctx.cloud.find_network)
     remember = _remember(ctx, "network")
     step = _plan("network", "network (VPC, subnets, security group)",
@@ -1003,7 +1007,8 @@ def describe_rollout(ctx: Ctx) -> StepPlan:
 class Step:
     name: str
     status: str                                      # the deployment status it runs in
-    plan: Optional[Callable[[Ctx], StepPlan]] = None  # a change to AWS: planned, then executed
+    plan: Optional[Callable[[Ctx], Any]] = None      # a change to AWS: planned (a StepPlan), then executed;
+    #                                                   Pending instead: wait for what it builds on first
     wait: Optional[Callable[[Ctx], Any]] = None       # a look at AWS until something settles
     describe: Optional[Callable[[Ctx], StepPlan]] = None   # a wait, for a plan: what it waits for (changes nothing)
     resource: str = ""                               # what a plan says it acts on, if not its name

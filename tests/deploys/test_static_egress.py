@@ -147,3 +147,42 @@ def test_deleting_the_environment_removes_its_egress_and_every_call_is_allowed(m
     sandbox_only = {"logs:CreateLogStream", "logs:PutLogEvents", "servicediscovery:RegisterInstance"}
     assert seen - access.allowed_actions() - sandbox_only - {"sts:GetCallerIdentity"} == set()
     wiring.reset_clients()
+
+
+def test_a_deploy_waits_while_aws_starts_the_nat_gateway(make_org, ports, monkeypatch):
+    """AWS takes a minute or two to make a NAT gateway available (the sandbox: LAUNCHBAY_SANDBOX_DELAY
+    seconds): the first look retries, then the network step waits (logged once), then goes on."""
+    import time
+
+    from chalicelib.deploys import engine
+    from chalicelib.lifecycle import states as rules
+
+    monkeypatch.setenv("LAUNCHBAY_SANDBOX_DELAY", "3")
+    wiring.reset()
+    try:
+        ports = wiring.get_ports()
+        org = make_org()
+        prj = org.project()["id"]
+        assert env_call(org, prj, "PATCH", "production", body={"static_egress": True})[0] == 200
+        dep_id = org.queue_deployment(org.service(name="worker", kind="worker"))["id"]
+        owner, seq, retried, dep = None, 0, 0, {}
+        for _ in range(200):
+            try:
+                out = engine.run(ports, dep_id, owner, seq)
+            except engine.Retryable as exc:   # the worker task retries it with a countdown
+                owner, seq, retried = exc.owner, exc.seq, retried + 1
+                continue
+            dep = ports.store.collection("deployments").get(dep_id)
+            if rules.settled(dep):
+                break
+            if out.state == "later":
+                owner, seq = out.owner, out.seq
+                time.sleep(min(out.countdown, 0.5))
+        assert dep["status"] == "live", dep.get("error")
+        assert retried >= 1
+        lines = [x["message"] for x in org.call("GET", f"/deployments/{dep_id}/logs?after=0&limit=500")[1]["lines"]]
+        waits = [x for x in lines if "waiting for the NAT gateway" in x]
+        assert len(waits) == 1, lines   # said once, not at every look
+    finally:
+        monkeypatch.undo()
+        wiring.reset()
