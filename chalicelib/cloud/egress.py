@@ -112,9 +112,14 @@ class EgressMixin(CloudBase):
         table = parts["table"] or ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_spec("route-table", name))[
             "RouteTable"]
         if not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in table.get("Routes") or []):
-            with ignoring("RouteAlreadyExists"):
-                ec2.create_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
-                                 NatGatewayId=nat["NatGatewayId"])
+            try:
+                with ignoring("RouteAlreadyExists"):
+                    ec2.create_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                                     NatGatewayId=nat["NatGatewayId"])
+            except Exception as exc:   # a NAT gateway made a moment ago is not known everywhere yet
+                if error_code(exc) in ("InvalidNatGatewayID.NotFound", "InvalidRouteTableID.NotFound"):
+                    raise RetryLater(f"AWS does not know the new NAT gateway or route table yet: {exc}") from None
+                raise
         have = {s.get("AvailabilityZone") for s in parts["subnets"]}
         zones = [s["AvailabilityZone"] for s in ec2.describe_subnets(SubnetIds=public)["Subnets"]]
         vpc_cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
@@ -135,7 +140,8 @@ class EgressMixin(CloudBase):
         associated = {a.get("SubnetId") for a in (parts["table"] or {}).get("Associations") or []}
         for subnet in parts["subnets"]:
             if subnet["SubnetId"] not in associated:
-                ec2.associate_route_table(RouteTableId=parts["table"]["RouteTableId"], SubnetId=subnet["SubnetId"])
+                with ignoring("Resource.AlreadyAssociated"):
+                    ec2.associate_route_table(RouteTableId=parts["table"]["RouteTableId"], SubnetId=subnet["SubnetId"])
         found = self._shape(name, self._egress_parts(name))
         if found["state"] != "available":   # the deploy's network step waits for it (deploys/egress.py)
             raise RetryLater(f"the NAT gateway {found['nat_gateway_id']} is {found['state']}: AWS takes a minute or two")
