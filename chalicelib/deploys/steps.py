@@ -139,11 +139,12 @@ def network(ctx: Ctx) -> StepPlan | Pending:
         return waiting
     found = _look(ctx, "network", ctx.cloud.find_network)
     remember = _remember(ctx, "network")
-    step = _plan("network", "network (VPC, subnets, security group)",
+    # with static egress the call runs on every deploy (idempotent): its answer keeps the environment's
+    # outbound address current, whichever deploy saw the NAT gateway come up
+    return _plan("network", "network (VPC, subnets, security group)",
                  (ctx.target or {}).get("security_group") or naming.SERVICES_SECURITY_GROUP, found,
                  network_changes(ctx, found), [Call("ensure_network", {})], dict(found) if found else None,
-                 lambda outs: recorded(ctx, remember(outs)))
-    return step
+                 lambda outs: recorded(ctx, remember(outs)), always=bool((ctx.target or {}).get("egress")))
 
 
 def load_balancer(ctx: Ctx) -> StepPlan:

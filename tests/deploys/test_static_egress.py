@@ -183,6 +183,8 @@ def test_a_deploy_waits_while_aws_starts_the_nat_gateway(make_org, ports, monkey
         lines = [x["message"] for x in org.call("GET", f"/deployments/{dep_id}/logs?after=0&limit=500")[1]["lines"]]
         waits = [x for x in lines if "waiting for the NAT gateway" in x]
         assert len(waits) == 1, lines   # said once, not at every look
+        shown = env_call(org, prj, "GET", "production")[1]   # and the address is known once it is up
+        assert len(shown["egress_ips"]) == 1 and shown["egress_ips"][0] in shown["egress"], shown
     finally:
         monkeypatch.undo()
         wiring.reset()
