@@ -192,12 +192,21 @@ def update_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     return doc
 
 
+def egress_refusal(ports: Ports, place: dict[str, Any]) -> Optional[str]:
+    """Why an environment deploying to `place` ({"aws_account_id"}) cannot have static egress (None: it
+    can). It needs the VPC Launchbay manages: with LAUNCHBAY_SUBNETS (the platform's own account
+    only), the operator's routing decides the outbound address. The API and launchbay.yaml's plan
+    (configfile/plan.py) refuse it in these words."""
+    if not place.get("aws_account_id") and ports.settings.subnets.strip():
+        return ("this platform runs services in the subnets LAUNCHBAY_SUBNETS names: their own routing (a NAT "
+                "gateway of yours) decides the outbound address")
+    return None
+
+
 def _egress_possible(ports: Ports, env: dict[str, Any], wanted: bool) -> None:
-    """Static egress needs the VPC Launchbay manages: with LAUNCHBAY_SUBNETS (the platform's own
-    account only), the operator's routing decides the outbound address."""
-    if wanted and not env.get("aws_account_id") and ports.settings.subnets:
-        raise Invalid("this platform runs services in the subnets LAUNCHBAY_SUBNETS names: their own routing (a NAT "
-                      "gateway of yours) decides the outbound address", field="static_egress")
+    why = egress_refusal(ports, env) if wanted else None
+    if why:
+        raise Invalid(why, field="static_egress")
 
 
 def _window_flags(fields: dict[str, Any]) -> dict[str, Any]:

@@ -20,11 +20,12 @@ SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env
                "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 
 
-def effective_spec(ports: Ports, service: dict[str, Any]) -> dict[str, Any]:
+def effective_spec(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """What a deploy of the service runs: its settings, with its environment's variables
-    under its own."""
+    under its own (`env`: the environment's document, when the caller has read it)."""
     spec = {k: service.get(k) for k in SPEC_FIELDS}
-    env = environments.of_service(ports, service)   # read once: its variables and its allowed addresses
+    if env is None:   # read once: its variables and its allowed addresses
+        env = environments.of_service(ports, service)
     spec["env"] = environments.effective_env(ports, service, env)
     if service.get("release_command"):   # only then, as source below: other fingerprints stay as they were
         spec["release_command"] = list(service["release_command"])
@@ -48,8 +49,9 @@ def config_hash(ports: Ports, service: dict[str, Any]) -> str:
     import json
 
     secrets = {k: [v["scope_id"], v["version"]] for k, v in environments.secret_scopes(ports, service).items()}
-    body: dict[str, Any] = {"spec": effective_spec(ports, service), "secrets": dict(sorted(secrets.items()))}
-    if environments.of_service(ports, service).get("static_egress"):   # only then, as below: the network moves
+    env = environments.of_service(ports, service)
+    body: dict[str, Any] = {"spec": effective_spec(ports, service, env), "secrets": dict(sorted(secrets.items()))}
+    if env.get("static_egress"):   # only then, as below: the network moves
         body["egress"] = "static"
     links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=200)
     if links:   # only then: a service that links nothing keeps the fingerprint it had

@@ -34,6 +34,25 @@ def _env(td: dict[str, Any]) -> dict[str, str]:
     return {e["name"]: e.get("value", "") for e in c.get("environment") or []}
 
 
+def _on_this_machine(image: str) -> Optional[Any]:
+    """The image's reference when its registry is on this machine (the only ones the sandbox reaches)."""
+    from chalicelib.registries import references, v2
+
+    ref = references.parse(image)
+    return ref if ref is not None and v2.loopback(ref.host) else None
+
+
+def _pull_refused(ref: Any, creds: Optional[tuple[str, str]]) -> Optional[str]:
+    """Why the registry refuses the pull (its words), None when it pulls."""
+    from chalicelib.registries import v2
+
+    try:
+        v2.manifest_digest(ref, creds, local=True, verify_pinned=True)
+    except v2.Problem as exc:
+        return str(exc)
+    return None
+
+
 class SandboxCloud(AwsCloud):
     sandbox = True
 
@@ -87,49 +106,24 @@ class SandboxCloud(AwsCloud):
     def _pull_problem(self, td: dict[str, Any]) -> Optional[str]:
         """What ECS would say pulling the task definition's image, for a registry on this machine
         (the sandbox reaches no other): with its repositoryCredentials secret, or anonymously."""
-        from chalicelib.registries import references, v2
-
         c = (td.get("containerDefinitions") or [{}])[0]
-        ref = references.parse(c.get("image") or "")
-        if ref is None or not v2.loopback(ref.host):
+        ref = _on_this_machine(c.get("image") or "")
+        if ref is None:
             return None
         creds = None
         arn = (c.get("repositoryCredentials") or {}).get("credentialsParameter")
         if arn:
             try:
-                value = json.loads(self.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
-                creds = (str(value["username"]), str(value["password"]))
+                creds = self._registry_login(arn)
             except Exception as exc:
                 return f"ResourceInitializationError: unable to pull secrets or registry auth: {type(exc).__name__}"
-        try:
-            v2.manifest_digest(ref, creds, local=True, verify_pinned=True)
-        except v2.Problem as exc:
-            return f"CannotPullContainerError: pull image manifest has been retried 7 time(s): {exc}"
-        return None
+        refused = _pull_refused(ref, creds)
+        return f"CannotPullContainerError: pull image manifest has been retried 7 time(s): {refused}" if refused else None
 
-    def _base_image_pull(self, registries: list[dict[str, str]]) -> Any:
-        """For the simulated build: docker login to each registry (its secret, as CodeBuild reads it),
-        then each FROM image on a loopback registry pulled with those credentials, or anonymously.
-        -> pull(image) -> None, or why `docker build` could not pull it."""
-        from chalicelib.registries import references, v2
-
-        logins: dict[str, tuple[str, str]] = {}
-        for reg in registries:
-            value = json.loads(self.client("secretsmanager").get_secret_value(SecretId=reg["secret"])["SecretString"])
-            logins[reg["host"]] = (str(value["username"]), str(value["password"]))
-
-        def pull(image: str) -> Optional[str]:
-            ref = references.parse(image)
-            if ref is None or not v2.loopback(ref.host):
-                return None
-            try:
-                v2.manifest_digest(ref, logins.get(ref.host), local=True, verify_pinned=True)
-            except v2.Problem as exc:
-                return f"failed to resolve source metadata for {image}: {exc}"
-            return None
-
-        pull.logins = sorted(f"{h} as {u}" for h, (u, _) in logins.items())   # type: ignore[attr-defined]
-        return pull
+    def _registry_login(self, secret_id: str) -> tuple[str, str]:
+        """A registry credential's secret ({"username", "password"}), as ECS and CodeBuild read it."""
+        value = json.loads(self.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+        return str(value["username"]), str(value["password"])
 
     def _register_simulated_tasks(self, service_name: str, deployment_id: str, count: int) -> None:
         """The rollout's tasks in each Cloud Map registry of the service (stand-in IPs from its
@@ -304,9 +298,18 @@ class SandboxCloud(AwsCloud):
         started = super().start_build(project, repository_uri, source_version, tag, build_env, idempotency_token,
                                       registries=registries)
         found = self.find_build_project(project) or {}
+        # docker login to each registry (its secret, as CodeBuild reads it); each FROM image on a
+        # registry on this machine is pulled with those credentials, or anonymously
+        logins = {reg["host"]: self._registry_login(reg["secret"]) for reg in registries or []}
+
+        def pull(image: str) -> Optional[str]:
+            ref = _on_this_machine(image)
+            refused = _pull_refused(ref, logins.get(ref.host)) if ref else None
+            return f"failed to resolve source metadata for {image}: {refused}" if refused else None
+
         sim = sandbox_build.simulate(self.settings.git_root, found.get("repo", ""), source_version,
                                      found.get("dockerfile") or "Dockerfile", found.get("context") or ".", build_env,
-                                     pull=self._base_image_pull(registries or []))
+                                     pull=pull, logins=sorted(f"{h} as {u}" for h, (u, _) in logins.items()))
         if found.get("source_auth"):   # what CodeBuild would clone with (the sandbox reads git_root)
             sim["lines"].insert(0, f"[sandbox] source credential: {found['source_auth']} (the organization's GitHub token)")
         if sim["error"] is None and simulator.build_fails(run_env):

@@ -16,7 +16,7 @@ import shutil
 import subprocess  # nosec B404  # git and hadolint, with argument lists, never a shell
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
                 "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
@@ -121,9 +121,11 @@ def base_images(structure: list[dict[str, Any]]) -> list[str]:
 
 
 def simulate(git_root: Path, repo: str, ref: str, dockerfile: str, context: str,
-             build_args: Optional[dict[str, str]] = None, pull: Any = None) -> dict[str, Any]:
+             build_args: Optional[dict[str, str]] = None, pull: Callable[[str], Optional[str]] = lambda image: None,
+             logins: Sequence[str] = ()) -> dict[str, Any]:
     """-> {"sha", "lines", "error": None or the reason, "fingerprint"}: what the build would say.
-    pull(image) -> None or why the base image cannot be pulled (the sandbox's registry check)."""
+    pull(image) -> None or why the base image cannot be pulled (the sandbox's registry check);
+    logins: the registries signed in to first ("host as user")."""
     lines = [f"[sandbox] cloning {repo} at {ref} from {git_root / repo} (simulated build: no image is built)"]
     try:
         sha, text = read_dockerfile(git_root, repo, ref, dockerfile)
@@ -133,9 +135,9 @@ def simulate(git_root: Path, repo: str, ref: str, dockerfile: str, context: str,
     except BuildFailed as exc:
         return {"sha": None, "lines": lines + [f"[sandbox] error: {exc}"], "error": str(exc), "fingerprint": None}
     lines += warnings
-    for login in getattr(pull, "logins", []):
+    for login in logins:
         lines.append(f"[sandbox] docker login {login}: Login Succeeded")
-    for image in base_images(structure) if pull else []:
+    for image in base_images(structure):
         problem = pull(image)
         if problem:
             return {"sha": sha, "lines": lines + [f"[sandbox] error: {problem}"], "error": problem, "fingerprint": None}

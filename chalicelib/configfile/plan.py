@@ -180,13 +180,13 @@ def placement(ports: Ports, org_id: str, env_name: str, spec: EnvironmentSpec,
 
 
 def _egress_possible(ports: Ports, env_name: str, place: dict[str, Any]) -> None:
-    """Static egress needs the VPC Launchbay manages: with LAUNCHBAY_SUBNETS, the platform's own
-    account runs services in the operator's subnets, whose routing decides the outbound address
-    (catalog/environments.py refuses it the same way; the plan names the file's field)."""
-    if not place.get("aws_account_id") and ports.settings.subnets.strip():
+    """As the API refuses static egress (catalog/environments.egress_refusal), naming the file's field."""
+    from chalicelib.catalog.environments import egress_refusal
+
+    why = egress_refusal(ports, place)
+    if why:
         field = f"environments.{env_name}.static_egress"
-        raise Invalid(f"launchbay.yaml: {field}: this platform runs services in the subnets LAUNCHBAY_SUBNETS names: "
-                      "their own routing (a NAT gateway of yours) decides the outbound address", field=field)
+        raise Invalid(f"launchbay.yaml: {field}: {why}", field=field)
 
 
 def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[str, str]] = None) -> dict[str, Any]:

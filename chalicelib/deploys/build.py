@@ -71,16 +71,13 @@ def _registry_logins(ctx: Ctx, calls: list[Call]) -> list[dict[str, str]]:
     """The organization's private registries, which the build signs in to (a FROM line may name
     any of them): each one's credentials written to the account's secret when their version
     changed (the calls, added to `calls`). -> [{"host", "secret"}] for start_build."""
+    from chalicelib.deploys.pull import credential_secret
     from chalicelib.registries.service import all_for_org
 
     out = []
     for cred in all_for_org(ctx.ports, ctx.dep["org_id"]):
-        name = naming.registry_credential(ctx.dep["org_id"], cred.host)
-        found = ctx.cloud.find_registry_credential(name)
-        if found is None or found.get("version") != str(cred.version):
-            calls.append(Call("put_registry_credential", {
-                "name": name, "username": cred.username, "version": cred.version,
-                "password": SecretValue(ctx.dep["org_id"], cred.secret_name, cred.version)}))
+        name, _, writes = credential_secret(ctx, cred)
+        calls += writes
         out.append({"host": cred.host, "secret": name})
     return out
 

@@ -7,21 +7,31 @@ secret (`repositoryCredentials`), which ECS reads to pull. The password never en
 calls name it (SecretValue) and the executor reads it as it calls."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from chalicelib.cloud import naming
 from chalicelib.deploys.plan import Action, Call, KnownAfterApply, SecretValue, StepPlan
 from chalicelib.registries.service import Credential
 
 
-def private_image(ctx: Any, wanted: str, cred: Credential) -> StepPlan:
+def credential_secret(ctx: Any, cred: Credential) -> tuple[str, Optional[dict[str, Any]], list[Call]]:
+    """The Secrets Manager secret the account holds the credentials in: -> (its name, what is there
+    now, the call that writes them when their version changed: [] when it holds this version).
+    The image step and a build's registry logins (deploys/build.py) both use it."""
     org_id = ctx.dep["org_id"]
     name = naming.registry_credential(org_id, cred.host)
     found = ctx.cloud.find_registry_credential(name)
-    stale = found is None or found.get("version") != str(cred.version)
-    password = SecretValue(org_id, cred.secret_name, cred.version)
-    calls = [Call("put_registry_credential", {"name": name, "username": cred.username, "password": password,
-                                              "version": cred.version})] if stale else []
+    if found is not None and found.get("version") == str(cred.version):
+        return name, found, []
+    return name, found, [Call("put_registry_credential", {
+        "name": name, "username": cred.username, "version": cred.version,
+        "password": SecretValue(org_id, cred.secret_name, cred.version)})]
+
+
+def private_image(ctx: Any, wanted: str, cred: Credential) -> StepPlan:
+    name, found, calls = credential_secret(ctx, cred)
+    stale = bool(calls)
+    password = SecretValue(ctx.dep["org_id"], cred.secret_name, cred.version)
     calls.append(Call("resolve_private_image", {"image": wanted, "username": cred.username, "password": password}))
     who = f"{cred.host} as {cred.username} (v{cred.version})"
     changes = {"registry credentials": [f"v{found.get('version')}" if found else None, who]} if stale else {}

@@ -134,10 +134,10 @@ def network(ctx: Ctx) -> StepPlan | Pending:
     that NAT gateway is up (it takes AWS a minute or two: the step waits, as a rollout does)."""
     from chalicelib.deploys.egress import network_changes, not_ready, recorded
 
-    waiting = not_ready(ctx)
+    found = _look(ctx, "network", ctx.cloud.find_network)
+    waiting = not_ready(ctx) if found is None else None   # complete: its NAT gateway is up already
     if waiting is not None:
         return waiting
-    found = _look(ctx, "network", ctx.cloud.find_network)
     remember = _remember(ctx, "network")
     # with static egress the call runs on every deploy (idempotent): its answer keeps the environment's
     # outbound address current, whichever deploy saw the NAT gateway come up

@@ -44,19 +44,23 @@ def host_problem(host: str) -> Optional[str]:
     return None
 
 
+def split_host(name: str) -> tuple[str, str]:
+    """An image name -> (its registry host, normalized; the rest). The first path component is a
+    host when it has a '.' or ':' or is `localhost` (Docker's rule); otherwise the name is Docker Hub's."""
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return normal_host(first), rest
+    return DOCKER_HUB, name
+
+
 def parse(image: str) -> Optional[Reference]:
     """-> the image's registry, repository and tag or digest; None when it is not a reference."""
     image = (image or "").strip()
     name, digest = (image.split("@", 1) + [""])[:2] if "@" in image else (image, "")
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        host, path = first.lower(), rest
-    else:
-        host, path = DOCKER_HUB, name
+    host, path = split_host(name)
     tag = ""
     if ":" in path.rsplit("/", 1)[-1]:
         path, tag = path.rsplit(":", 1)
-    host = normal_host(host)
     if host == DOCKER_HUB and "/" not in path:
         path = f"library/{path}"
     if not _PATH.match(path) or (digest and not re.match(r"^sha256:[0-9a-f]{64}$", digest)):

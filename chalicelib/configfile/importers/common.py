@@ -349,10 +349,7 @@ def named_registry(image: str) -> Optional[str]:
     (`ghcr.io/acme/api:1` -> ghcr.io, `localhost:5000/app` -> localhost:5000); None for Docker Hub (a
     short name like `nginx:1.27`, or docker.io written out) and for Amazon ECR, whose images are pulled
     with the task execution role: neither is a registry that needs `launchbay registries login` here."""
-    first, _, rest = image.strip().partition("/")
-    if not rest or not ("." in first or ":" in first or first == "localhost"):
-        return None
-    host = references.normal_host(first)
+    host, _ = references.split_host(image.strip())
     return None if host == references.DOCKER_HUB or references.host_problem(host) else host
 
 
