@@ -5,10 +5,8 @@ whether there is one (never the key); `remove` deletes it; `call` calls it with 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import sys
 import uuid
 from typing import Annotated, Any, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +17,7 @@ from rich.text import Text
 from cli.app import Api, Env, Json, Org, Project, app
 from cli.client import Client, segment
 from cli.commands.deploys import SERVICE_ARG
-from cli.commands.prompts import secret_input
+from cli.commands.prompts import confirmed, secret_option
 from cli.session import CliError, Session
 
 HEADER = "X-Launchbay-Hook-Key"
@@ -92,13 +90,8 @@ def _uses(hook: dict[str, Any]) -> str:
 
 
 def _confirm(question: str, nothing: str, flag: str) -> None:
-    try:
-        if typer.confirm(question, default=False, err=True):
-            return
-    except typer.Abort:   # stdin ended with no answer (a script, CI): say what to do, not "Aborted."
-        sys.stderr.write("\n")
-        raise CliError(f"{nothing}: no answer on stdin (add {flag})") from None
-    raise CliError(nothing)
+    if not confirmed(question, f"{nothing}: no answer on stdin (add {flag})"):
+        raise CliError(nothing)
 
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.")]
@@ -241,19 +234,12 @@ def _target(ref: str, api: str) -> str:
 def _key(stdin: bool, env_var: Optional[str]) -> str:
     """The key, never an argument: from the environment variable --key-env names, from stdin, or asked
     without echo on a terminal."""
-    if stdin and env_var:
-        raise typer.BadParameter("give the key one way: --key-stdin or --key-env", param_hint="--key-env")
-    if env_var:
-        value = (os.environ.get(env_var) or "").strip()
-        if not value:
-            raise typer.BadParameter(f"{env_var} is not set in this shell's environment (or is empty)",
-                                     param_hint="--key-env")
-        return value
-    if stdin or (sys.stdin is not None and sys.stdin.isatty()):
-        return secret_input("Deploy hook key: ").strip()
-    raise typer.BadParameter("no terminal to ask for the key on: name the environment variable holding it "
-                             f"(--key-env {CI_SECRET}) or pipe it in (--key-stdin); never as an argument",
-                             param_hint="--key-env")
+    value = secret_option(stdin, env_var, prompt="Deploy hook key: ", flags=("--key-stdin", "--key-env"),
+                          what="key", strip=True, no_terminal_hint="--key-env",
+                          no_terminal="no terminal to ask for the key on: name the environment variable holding "
+                                      f"it (--key-env {CI_SECRET}) or pipe it in (--key-stdin); never as an argument")
+    assert value is not None   # required: given, or refused
+    return value
 
 
 @deploy_hook_app.command("call", epilog=f"""[bold]Examples[/bold]

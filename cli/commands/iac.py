@@ -11,6 +11,7 @@ import typer
 import yaml
 
 from cli.app import Json, Org, Project, app
+from cli.commands.prompts import confirmed
 from cli.output import cost_lines, plan_lines
 from cli.session import CliError, Session
 
@@ -153,14 +154,6 @@ def _show_plan(s: Session, plan: dict[str, Any]) -> None:
         s.out.line(line)
 
 
-def _confirmed() -> bool:
-    try:
-        return typer.confirm("Apply these changes?", default=False, err=True)
-    except typer.Abort:   # stdin ended with no answer (a script, CI): say what to do, not "Aborted."
-        sys.stderr.write("\n")
-        raise CliError("nothing applied: no answer on stdin (add --yes to apply without asking)") from None
-
-
 def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes: bool) -> None:
     if s.out.json and not yes:
         raise CliError("--json cannot ask for confirmation: add --yes")
@@ -176,7 +169,8 @@ def _apply(s: Session, fmt: str, files: dict[str, str], allow_delete: bool, yes:
     if deletes and not allow_delete:
         names = ", ".join(f"{c.get('type')} {c.get('name')}" for c in deletes)
         raise CliError(f"the plan deletes {len(deletes)} resource(s) ({names}): pass --allow-delete to let it")
-    if not yes and not _confirmed():
+    if not yes and not confirmed("Apply these changes?",
+                                 "nothing applied: no answer on stdin (add --yes to apply without asking)"):
         raise CliError("nothing applied")
     result = s.client.post(s.project_path("/apply"), {**body, "allow_delete": allow_delete})
 

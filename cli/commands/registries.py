@@ -5,7 +5,6 @@ the credentials to pull with. Admins set and remove them; every member sees whic
 name and the password's last four characters, never the password)."""
 from __future__ import annotations
 
-import os
 import re
 import sys
 from typing import Annotated, Any, Optional
@@ -14,7 +13,7 @@ import typer
 
 from cli.app import Json, Org, app
 from cli.client import ApiError, segment
-from cli.commands.prompts import line_input, secret_input
+from cli.commands.prompts import confirmed, line_input, secret_option
 from cli.session import CliError, Session
 
 COLUMNS = [("host", "HOST"), ("username", "USER"), ("hint", "PASSWORD"), ("checked", "CHECK"), ("updated", "UPDATED")]
@@ -106,23 +105,15 @@ def _get(s: Session, host: str, missing: str) -> dict[str, Any]:
 
 
 def _password(stdin: bool, env_var: Optional[str], host: str) -> str:
-    """The password, never from an argument (`ps` and the shell's history would show it): from stdin
-    (--password-stdin), from the environment variable named by --password-env, else asked without
-    echo on a terminal."""
-    if stdin and env_var:
-        raise typer.BadParameter("give the password one way: --password-stdin or --password-env",
-                                 param_hint="--password-env")
-    if env_var:
-        value = os.environ.get(env_var)
-        if not value:
-            raise typer.BadParameter(f"{env_var} is not set in this shell's environment (or is empty): export it "
-                                     "with the password or access token first", param_hint="--password-env")
-        return value
-    if stdin or (sys.stdin is not None and sys.stdin.isatty()):
-        return secret_input("Password: ")
-    raise typer.BadParameter(f"no terminal to ask for the password of {host} on: pipe it in (--password-stdin) or "
-                             "name the environment variable holding it (--password-env VAR); never as an argument",
-                             param_hint="--password-stdin")
+    """The password, never from an argument: stdin, the variable --password-env names, or a hidden prompt."""
+    value = secret_option(stdin, env_var, prompt="Password: ", flags=("--password-stdin", "--password-env"),
+                          what="password", export_hint=": export it with the password or access token first",
+                          no_terminal=f"no terminal to ask for the password of {host} on: pipe it in "
+                                      "(--password-stdin) or name the environment variable holding it "
+                                      "(--password-env VAR); never as an argument",
+                          no_terminal_hint="--password-stdin")
+    assert value is not None   # required: given, or refused
+    return value
 
 
 @registries_app.command("login", epilog="""[bold]Examples[/bold]
@@ -184,16 +175,6 @@ def registries_login(
     s.out.result(got, human)
 
 
-def _confirmed(host: str, username: Optional[str]) -> bool:
-    who = f"{username}'s credentials" if username else "the credentials"
-    try:
-        return typer.confirm(f"Remove {who} for {host}? Deploys of its images then pull without credentials.",
-                             default=False, err=True)
-    except typer.Abort:   # stdin ended with no answer (a script, CI): say what to do, not "Aborted."
-        sys.stderr.write("\n")
-        raise CliError("nothing removed: no answer on stdin (add --yes to remove without asking)") from None
-
-
 @registries_app.command("logout", epilog="""[bold]Examples[/bold]
 
   launchbay registries logout ghcr.io
@@ -211,7 +192,10 @@ def registries_logout(
         raise CliError("--json cannot ask for confirmation: add --yes")
     host = host_of(host)
     got = _get(s, host, "nothing to remove")
-    if not yes and not _confirmed(got.get("host") or host, got.get("username")):
+    who = f"{got['username']}'s credentials" if got.get("username") else "the credentials"
+    if not yes and not confirmed(f"Remove {who} for {got.get('host') or host}? Deploys of its images then pull "
+                                 "without credentials.",
+                                 "nothing removed: no answer on stdin (add --yes to remove without asking)"):
         raise CliError("nothing was removed")
     s.client.delete(_path(s, got.get("host") or host))
     gone = {"host": got.get("host") or host, "username": got.get("username"), "removed": True}

@@ -3,7 +3,6 @@ and links."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sys
 import time
@@ -14,7 +13,7 @@ import typer
 from cli.app import Env, Json, Org, Project, app
 from cli.client import ApiError, segment
 from cli.commands.polling import poll_until
-from cli.commands.prompts import line_input, secret_input
+from cli.commands.prompts import line_input, secret_option
 from cli.session import CliError, Session, pick, production_first
 
 # the API's limits (chalicelib/resources/kinds.py), checked by typer before anything is sent
@@ -221,25 +220,14 @@ def _shown_kind(kind: Optional[str]) -> str:
 
 
 def _access_key(stdin: bool, env_var: Optional[str], title: str, required: bool, drain: str) -> Optional[str]:
-    """A drain's key, never from an argument (`ps` and the shell's history would show it): from stdin
-    (--access-key-stdin; asked without echo on a terminal), from the environment variable named by
-    --access-key-env, else asked without echo on a terminal when the destination needs one."""
-    if stdin and env_var:
-        raise typer.BadParameter("give the key one way: --access-key-stdin or --access-key-env",
-                                 param_hint="--access-key-env")
-    if env_var:
-        value = os.environ.get(env_var)
-        if not value:
-            raise typer.BadParameter(f"{env_var} is not set in this shell's environment (or is empty): export it "
-                                     f"with your {title} first", param_hint="--access-key-env")
-        return value
-    if stdin or (required and sys.stdin is not None and sys.stdin.isatty()):
-        return secret_input(f"{title[0].upper()}{title[1:]}: ")
-    if required:
-        raise typer.BadParameter(f"{drain} needs your {title}: pipe it in (--access-key-stdin) or name the "
-                                 "environment variable holding it (--access-key-env VAR); never as an argument",
-                                 param_hint="--access-key-stdin")
-    return None
+    """A drain's key, never from an argument: stdin (--access-key-stdin; asked without echo on a
+    terminal), the variable --access-key-env names, else asked on a terminal when the destination needs one."""
+    return secret_option(stdin, env_var, prompt=f"{title[0].upper()}{title[1:]}: ",
+                         flags=("--access-key-stdin", "--access-key-env"), what="key",
+                         export_hint=f": export it with your {title} first", required=required,
+                         no_terminal=f"{drain} needs your {title}: pipe it in (--access-key-stdin) or name the "
+                                     "environment variable holding it (--access-key-env VAR); never as an argument",
+                         no_terminal_hint="--access-key-stdin")
 
 
 def _drain_settings(kind: str, name: str, given: dict[str, Any]) -> None:
