@@ -100,9 +100,12 @@ class EgressMixin(CloudBase):
         if self.configured(self.settings.subnets):
             raise ValueError("static egress needs the VPC Launchbay manages; with LAUNCHBAY_SUBNETS set, the "
                              "subnets' own routing (your NAT gateway) decides the outbound address")
+        parts = self._egress_parts(name)
+        found = self._shape(name, parts)
+        if found["complete"]:   # every deploy of the environment asks: one look when nothing is missing
+            return found
         vpc_id, public, _ = self.vpc_and_subnets()
         ec2 = self.client("ec2")
-        parts = self._egress_parts(name)
         addr = parts["address"] or ec2.allocate_address(Domain="vpc", TagSpecifications=_spec("elastic-ip", name))
         nat = parts["nat"]
         if nat is None:
