@@ -16,6 +16,7 @@ longer exists"). Here the replay draws the same ones:
 
 It also delivers log drains as Firehose does (`firehose_delivery`): moto hands CloudWatch Logs'
 records to a stream's S3 destination only, and posts to an HTTP one without the access key.
+It keeps an ECS service's capacity provider strategy (`ecs_capacity`), which moto's CreateService drops.
 `--plain` serves without the replay's seeding and one-at-a-time order (the tests' server).
 """
 from __future__ import annotations
@@ -169,6 +170,29 @@ def firehose_delivery() -> None:
     FirehoseBackend.put_http_records = staticmethod(_post)
 
 
+def ecs_capacity() -> None:
+    """CreateService with a capacity provider strategy: moto drops the strategy and records the EC2
+    launch type; AWS keeps the strategy and names no launch type (describe_services shows it)."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create = EC2ContainerServiceResponse.create_service
+
+    def create_service(self: Any) -> Any:
+        strategy = self._get_param("capacityProviderStrategy")
+        result = create(self)
+        if strategy and not self._get_param("launchType"):
+            service = self.ecs_backend._get_service(self._get_param("cluster", "default"),
+                                                     self._get_param("serviceName"))
+            service.capacity_provider_strategy = strategy
+            service.launch_type = None
+            for deployment in service.deployments:
+                deployment.pop("launchType", None)
+                deployment["capacityProviderStrategy"] = strategy
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+
+
 def replayable() -> None:
     """Seed moto's id generator and take request ids off it (see the module's doc)."""
     import moto.core.responses
@@ -193,6 +217,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     from werkzeug.serving import run_simple
 
     firehose_delivery()
+    ecs_capacity()
     app = DomainDispatcherApplication(create_backend_app)
     if not args.plain:
         replayable()

@@ -224,6 +224,19 @@ GIT_REF = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]{1,200}(?<![/.])$"
 REL_PATH = re.compile(r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/ -]{1,300}$")
 
 
+class Spot(BaseModel):
+    """Fargate Spot: spare AWS capacity at up to 70 % off, which AWS may take back with two minutes'
+    notice (the task gets SIGTERM, ECS starts another). ECS's capacity provider strategy, in words."""
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    percent: int = Field(100, ge=1, le=100, description="the share of the tasks above on_demand_base that run on "
+                         "Fargate Spot; the others run on regular Fargate")
+    on_demand_base: int = Field(0, ge=0, le=100, description="this many tasks always run on regular Fargate, placed "
+                                "first: a web service with 1 keeps answering while AWS takes Spot capacity back")
+
+
+ARCHITECTURES = ("x86_64", "arm64")
+
+
 class Source(BaseModel):
     """Build the service's image from a git repository (issue #13) instead of naming an image."""
     model_config = _STRICT
@@ -316,6 +329,14 @@ class _ServiceFields(BaseModel):
                                                   "null: off")
     canary: Optional[Canary] = Field(None, description="a web service's new releases first answer this share of its "
                                      "traffic and are watched before they take it all; null: off (rolling deploys)")
+    architecture: Optional[Literal["x86_64", "arm64"]] = Field(None, description=(
+        "the CPU its tasks run on: x86_64 (null: the default) or arm64 (AWS Graviton, about 20 % cheaper for the same "
+        "vCPU and memory). The image must have a linux/arm64 variant; a service built from source is built for it. "
+        "Applies with the next deploy"))
+    spot: Optional[Spot] = Field(None, description=(
+        "run tasks on Fargate Spot (up to 70 % cheaper; AWS may stop a task with two minutes' notice and ECS starts "
+        "another). null: regular Fargate only. Release commands always run on regular Fargate. Applies with the "
+        "next deploy"))
     allowed_ips: Optional[list[str]] = Field(
         None, max_length=MAX_ALLOWED_IPS, description="only clients from these addresses (IPv4 or IPv6, a CIDR block or "
         "one address) reach a web service through its load balancer; others get its 404; null or []: everyone. "
@@ -335,6 +356,11 @@ class _ServiceFields(BaseModel):
             return to_eventbridge(v)  # stored in EventBridge's form: what the deploy engine hands on
         except ScheduleError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("architecture")
+    @classmethod
+    def _architecture(cls, v):
+        return None if v == "x86_64" else v   # the default is stored as never set: fingerprints stay as they were
 
     @field_validator("allowed_ips")
     @classmethod
@@ -463,6 +489,11 @@ def service_problems(doc: dict) -> list[tuple[str, str]]:
         out.append(("min_instances" if not isinstance(low, int) else "max_instances", "instances must be numbers"))
     elif low > high:
         out.append(("min_instances", "min_instances must not exceed max_instances"))
+    elif (doc.get("spot") or {}).get("on_demand_base", 0) >= (1 if kind == "cron" else high):
+        # ECS would place every task on regular Fargate: a Spot setting that saves nothing is a mistake
+        out.append(("spot", "a cron job's run is one task: with spot, on_demand_base must be 0" if kind == "cron" else
+                            f"spot.on_demand_base {doc['spot']['on_demand_base']} would keep all of at most "
+                            f"{high} task{'s' if high != 1 else ''} on regular Fargate: lower it or raise max_instances"))
     return out
 
 

@@ -36,6 +36,9 @@ def effective_spec(ports: Ports, service: dict[str, Any], env: Optional[dict[str
         spec["aliases"] = list(service["aliases"])
         if service.get("redirect_aliases"):
             spec["redirect_aliases"] = True
+    for key in ("architecture", "spot"):   # only where set, as above
+        if service.get(key):
+            spec[key] = service[key]
     if service.get("source"):  # only then: the fingerprint of an image service stays as it was
         spec.update(source=dict(service["source"]), build_env=dict(service.get("build_env") or {}))
     return spec
@@ -202,15 +205,15 @@ def list_services(ports: Ports, actor: Actor, org_id: str, project_id: str, limi
 
 
 def _merged_setting(key: str, current: Optional[dict], given: dict) -> dict[str, Any]:
-    """A PATCH of health_check, autoscaling, auto_rollback or canary changes the fields it names: `launchbay
+    """A PATCH of health_check, autoscaling, auto_rollback, canary or spot changes the fields it names: `launchbay
     services update --health-path /healthz` keeps the intervals. Stored whole (every field, defaults
     filled in) as a create stores it, and checked whole (a timeout must stay below the interval)."""
     from pydantic import BaseModel, ValidationError
 
-    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck
+    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck, Spot
 
     models: dict[str, type[BaseModel]] = {"health_check": HealthCheck, "autoscaling": Autoscaling,
-                                          "auto_rollback": AutoRollback, "canary": Canary}
+                                          "auto_rollback": AutoRollback, "canary": Canary, "spot": Spot}
     model = models[key]
     try:
         return model.model_validate({**(current or {}), **given}).model_dump()
@@ -232,7 +235,7 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         changes["image"] = None
     elif changes.get("image") and not changes.get("source"):
         changes["source"] = None
-    for key in ("health_check", "autoscaling", "auto_rollback", "canary"):
+    for key in ("health_check", "autoscaling", "auto_rollback", "canary", "spot"):
         if changes.get(key) is not None and current.get(key) is None and key == "autoscaling" \
                 and changes[key] and not any(changes[key].values()):
             del changes[key]   # {"queue": null} or {"schedule": []} takes away what is not there: no setting made

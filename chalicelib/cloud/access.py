@@ -44,6 +44,7 @@ _READ = [
 _WRITE_ANY = [  # these APIs take no resource-level permissions (or only a generated name)
     "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource",
     "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:RunTask", "ecs:StopTask", "ecs:DeleteCluster",
+    "ecs:PutClusterCapacityProviders",
     "ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags",
     "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup",
     "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateListener",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from chalicelib.cloud import capacity as capacities
 from chalicelib.cloud import naming
 from chalicelib.cloud.base import aws_tags, ignoring
 from chalicelib.cloud.foundation import FoundationMixin
@@ -31,11 +32,12 @@ def drop_scheduled_actions(aas: Any, resource: str, service_name: str, keep: fro
 class AutomationMixin(FoundationMixin):
     # --- schedules -----------------------------------------------------------------
     def ensure_schedule(self, rule_name: str, schedule_expression: str, task_definition_arn: str,
-                        network: Network) -> str:
+                        network: Network, capacity: Optional[list[dict[str, Any]]] = None) -> str:
         """An EventBridge rule that RunTasks the task definition on the cluster.
 
         PutRule and PutTargets (same target Id) are upserts, so calling again
-        updates the schedule or the task definition in place.
+        updates the schedule or the task definition in place. capacity: a capacity provider
+        strategy (Fargate Spot); None or regular Fargate: the FARGATE launch type.
         """
         if not _SCHEDULE.match(schedule_expression.strip()):
             raise ValueError("schedule must be cron(...) or rate(...), e.g. cron(0 3 * * ? *) or rate(5 minutes)")
@@ -49,7 +51,8 @@ class AutomationMixin(FoundationMixin):
             "EcsParameters": {
                 "TaskDefinitionArn": task_definition_arn,
                 "TaskCount": 1,
-                "LaunchType": "FARGATE",
+                **({"CapacityProviderStrategy": capacity} if capacities.key(capacity) != capacities.key(None)
+                   else {"LaunchType": "FARGATE"}),
                 "PlatformVersion": "LATEST",
                 "NetworkConfiguration": {"awsvpcConfiguration": self._awsvpc(network, capitalized=True)},
                 "PropagateTags": "TASK_DEFINITION",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from chalicelib.cloud import capacity as capacities
 from chalicelib.cloud import naming, observer, taskdef
 from chalicelib.cloud.automation import drop_scheduled_actions
 from chalicelib.cloud.base import MANAGED_TAG, aws_tags, ignoring
@@ -41,6 +42,8 @@ def summarize_service(svc: dict[str, Any]) -> dict[str, Any]:
         "load_balancers": [{"target_group_arn": lb.get("targetGroupArn"), "container_name": lb.get("containerName"),
                             "container_port": lb.get("containerPort")} for lb in svc.get("loadBalancers", [])],
         "service_registries": sorted(r.get("registryArn") for r in svc.get("serviceRegistries") or []),
+        # [[provider, base, weight]]: where its tasks run (a FARGATE launch type reads as [["FARGATE", 0, 1]])
+        "capacity": [list(x) for x in capacities.key(svc.get("capacityProviderStrategy"))],
         "deployments": [{
             "id": d.get("id"), "status": d.get("status"), "task_definition": d.get("taskDefinition"),
             "rollout_state": d.get("rolloutState"), "rollout_state_reason": d.get("rolloutStateReason"),
@@ -119,8 +122,13 @@ class ComputeMixin(FoundationMixin):
     def ensure_service(self, name: str, task_definition_arn: str, desired_count: int, network: Network,
                        target_group_arn: Optional[str] = None, container_name: Optional[str] = None,
                        container_port: Optional[int] = None, force_new_deployment: bool = False,
-                       service_registries: Optional[list[str]] = None) -> dict[str, Any]:
+                       service_registries: Optional[list[str]] = None,
+                       capacity: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
         """Create the service, or point it at task_definition_arn.
+
+        capacity: ECS's capacity provider strategy (cloud/capacity.py: regular Fargate, Fargate Spot
+        or both); None keeps an existing service's. A change starts a new deployment, which moves the
+        tasks (UpdateService alone would leave the running ones where they are).
 
         service_registries: the Cloud Map service ARNs its tasks register in (A records);
         None leaves an existing service's registries as they are (a rollback, a cancel).
@@ -139,7 +147,7 @@ class ComputeMixin(FoundationMixin):
         svc = self._raw_service(name)
         if svc is None:
             svc, created = self._create_service(name, task_definition_arn, desired_count, awsvpc, load_balancers,
-                                                registries or [])
+                                                registries or [], capacity or capacities.strategy(None))
             if created:
                 return {"arn": svc["serviceArn"], "deployment_id": self._deployment_id(svc, task_definition_arn)}
         if svc.get("status") == "DRAINING":
@@ -150,17 +158,18 @@ class ComputeMixin(FoundationMixin):
                    or self._net_key(svc.get("networkConfiguration")) != self._net_key(awsvpc)
                    or self._lb_key(svc.get("loadBalancers", [])) != self._lb_key(load_balancers)
                    or (registries is not None and self._registry_key(svc) != self._registry_key({"serviceRegistries": registries})))
-        if changed or force_new_deployment:
+        moved = capacity is not None and capacities.key(svc.get("capacityProviderStrategy")) != capacities.key(capacity)
+        if changed or force_new_deployment or moved:
             svc = self._update_service(name, svc, task_definition_arn, desired, awsvpc, load_balancers,
-                                       force_new_deployment, registries)
+                                       force_new_deployment or moved, registries, capacity if moved else None)
         return {"arn": svc["serviceArn"], "deployment_id": self._deployment_id(svc, task_definition_arn)}
 
     def _create_service(self, name: str, td: str, desired: int, awsvpc: dict[str, Any],
-                        load_balancers: list[dict[str, Any]],
-                        registries: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+                        load_balancers: list[dict[str, Any]], registries: list[dict[str, Any]],
+                        capacity: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
         kwargs: dict[str, Any] = dict(
             cluster=self.cluster, serviceName=name, taskDefinition=td, desiredCount=desired,
-            launchType="FARGATE", platformVersion="LATEST", networkConfiguration=awsvpc,
+            capacityProviderStrategy=capacity, platformVersion="LATEST", networkConfiguration=awsvpc,
             deploymentConfiguration=DEPLOYMENT_CONFIGURATION, propagateTags="SERVICE",
             enableECSManagedTags=True, tags=aws_tags(key="key", value="value"),
         )
@@ -180,7 +189,8 @@ class ComputeMixin(FoundationMixin):
 
     def _update_service(self, name: str, svc: dict[str, Any], td: str, desired: int, awsvpc: dict[str, Any],
                         load_balancers: list[dict[str, Any]], force: bool,
-                        registries: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+                        registries: Optional[list[dict[str, Any]]] = None,
+                        capacity: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = dict(
             cluster=self.cluster, service=name, taskDefinition=td,
             desiredCount=desired,
@@ -193,7 +203,17 @@ class ComputeMixin(FoundationMixin):
             kwargs["healthCheckGracePeriodSeconds"] = HEALTH_CHECK_GRACE_SECONDS
         if registries is not None and self._registry_key(svc) != self._registry_key({"serviceRegistries": registries}):
             kwargs["serviceRegistries"] = registries   # UpdateService replaces the list (ECS, since 2023)
-        return self.client("ecs").update_service(**kwargs)["service"]
+        if capacity is not None:
+            kwargs["capacityProviderStrategy"] = capacity
+        try:
+            return self.client("ecs").update_service(**kwargs)["service"]
+        except Exception as exc:
+            if capacity is not None and svc.get("launchType") and error_code(exc) == "InvalidParameterException":
+                # made with the FARGATE launch type (before services were made with a strategy)
+                raise ValueError(f"ECS cannot move service {name}, made with the FARGATE launch type, onto a "
+                                 f"capacity provider strategy ({exc}): delete and deploy the service again to "
+                                 "use Fargate Spot") from exc
+            raise
 
     def _desired_on_update(self, name: str, svc: dict[str, Any], desired: int) -> int:
         """With autoscaling on, keep the scaled count (clamped to the range) instead of

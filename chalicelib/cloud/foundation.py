@@ -52,6 +52,8 @@ def _ip_permission(perm: Permission) -> dict[str, Any]:
     return p
 
 
+CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
 class NoNetwork(ValueError):
     """No default VPC (or no default subnets) and no LAUNCHBAY_SUBNETS."""
 
@@ -59,14 +61,21 @@ class NoNetwork(ValueError):
 class FoundationMixin(EgressMixin):
     # --- cluster -----------------------------------------------------------------
     def ensure_cluster(self) -> str:
+        """The cluster, with the Fargate and Fargate Spot capacity providers (services are made with a
+        capacity provider strategy, which may only name providers associated with the cluster)."""
         ecs = self.client("ecs")
         for c in ecs.describe_clusters(clusters=[self.cluster]).get("clusters", []):
             if c.get("status") == "ACTIVE":
+                if not set(CAPACITY_PROVIDERS) <= set(c.get("capacityProviders") or []):   # made before Spot
+                    ecs.put_cluster_capacity_providers(
+                        cluster=self.cluster, capacityProviders=sorted(set(CAPACITY_PROVIDERS) | set(c.get("capacityProviders") or [])),
+                        defaultCapacityProviderStrategy=c.get("defaultCapacityProviderStrategy") or [])
                 return c["clusterArn"]
         # CreateCluster is itself idempotent for an existing name, so a race is harmless.
         return ecs.create_cluster(
             clusterName=self.cluster,
             settings=[{"name": "containerInsights", "value": "enabled"}],
+            capacityProviders=list(CAPACITY_PROVIDERS),
             tags=aws_tags(key="key", value="value"),
         )["cluster"]["clusterArn"]
 

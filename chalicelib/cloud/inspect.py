@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
+from chalicelib.cloud import capacity as capacities
 from chalicelib.cloud import naming, taskdef
 from chalicelib.cloud.automation import DIMENSION, SCHEDULE_TARGET_ID, AutomationMixin
 from chalicelib.cloud.compute import ComputeMixin
@@ -277,9 +278,10 @@ class InspectMixin(ComputeMixin, EdgeMixin, AutomationMixin):
                 return None
             raise
         target = next((t for t in targets if t.get("Id") == SCHEDULE_TARGET_ID), None)
+        ecs = (target or {}).get("EcsParameters") or {}
         return {"arn": rule["Arn"], "schedule": rule.get("ScheduleExpression"),
-                "task_definition": ((target or {}).get("EcsParameters") or {}).get("TaskDefinitionArn"),
-                "enabled": rule.get("State") == "ENABLED"}
+                "task_definition": ecs.get("TaskDefinitionArn"), "enabled": rule.get("State") == "ENABLED",
+                "capacity": [list(x) for x in capacities.key(ecs.get("CapacityProviderStrategy"))]}
 
     def find_autoscaling(self, service_name: str) -> Optional[dict[str, Any]]:
         """{"min", "max", "policies": [names, sorted], "targets": {policy name: target value},

@@ -95,8 +95,10 @@ def status_without_diagnosis(svc: dict[str, Any], dep: dict[str, Any]) -> Rollou
 
 
 def classify_task(task: dict[str, Any]) -> tuple[str, str]:
-    """('health'|'start'|'crash'|'other', words) for one stopped task."""
+    """('health'|'start'|'crash'|'spot'|'other', words) for one stopped task."""
     reason = task.get("stoppedReason", "") or ""
+    if task.get("stopCode") == "SpotInterruption":   # AWS took Spot capacity back: ECS places a replacement
+        return "spot", f"AWS took back the Fargate Spot capacity of a task: {reason or 'Spot interruption'}"
     if "health check" in reason.lower():
         return "health", reason
     if task.get("stopCode") == "TaskFailedToStart" or reason.startswith(_START_FAILURES):

@@ -93,7 +93,8 @@ def build_request(family: str, container: ContainerSpec, region: str, execution_
         "cpu": str(cpu),
         "memory": str(memory),
         "executionRoleArn": execution_role_arn,
-        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+        "runtimePlatform": {"operatingSystemFamily": "LINUX",
+                            "cpuArchitecture": "ARM64" if container.get("architecture") == "arm64" else "X86_64"},
         "containerDefinitions": [definition],
     }
     if container.get("task_role_arn"):

@@ -25,6 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
+from chalicelib.cloud import capacity as capacities
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys.plan import Action, Call, KnownAfterApply, StepPlan, known
 
@@ -167,7 +168,7 @@ def service(ctx: Ctx, percent: Optional[int] = None) -> StepPlan:
                                  "desired": [found.get("desired"), count]}.items() if v[0] != v[1]} if found else {}
     kwargs = {"name": name, "task_definition_arn": td, "desired_count": count, "network": ctx.results["network"],
               "target_group_arn": ctx.results["canary.target_group"]["arn"], "container_name": ctx.spec["name"],
-              "container_port": ctx.spec.get("port")}
+              "container_port": ctx.spec.get("port"), "capacity": capacities.strategy(ctx.spec.get("spot"))}
     return _plan(step, "ECS service (canary)", name, found, changes, [Call("ensure_service", kwargs)],
                  None, lambda outs: {"arn": outs[-1].get("arn"), "deployment_id": outs[-1].get("deployment_id"),
                                      "tasks": count}, always=True)

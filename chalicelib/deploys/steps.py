@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 
+from chalicelib.cloud import capacity as capacities
 from chalicelib.cloud import naming
 from chalicelib.deploys.plan import Action, Call, FromCall, KnownAfterApply, SecretValue, StepPlan, known
 
@@ -359,7 +360,8 @@ def _container(ctx: Ctx) -> ContainerSpec:
             "log_group": ctx.names.log_group, "log_stream_prefix": spec["name"],
             "health_check_path": (spec.get("health_check") or {}).get("path"),
             "task_role_arn": role.get("arn"), "mounts": role.get("mounts") or [],
-            "repository_credentials": ((ctx.results.get("image") or {}).get("credentials") or {}).get("arn")}
+            "repository_credentials": ((ctx.results.get("image") or {}).get("credentials") or {}).get("arn"),
+            **({"architecture": spec["architecture"]} if spec.get("architecture") else {})}
 
 
 def _task_env(ctx: Ctx) -> dict[str, Any]:
@@ -699,7 +701,8 @@ def _current_service(ctx: Ctx) -> Optional[dict[str, Any]]:
             registry = step_result(live, "discovery") or {}
             return {"task_definition": live["task_definition"],
                     "desired": max((live.get("spec") or {}).get("min_instances", 1), 1),
-                    "service_registries": [registry["arn"]] if registry.get("arn") else []}
+                    "service_registries": [registry["arn"]] if registry.get("arn") else [],
+                    "capacity": [list(x) for x in capacities.key(capacities.strategy((live.get("spec") or {}).get("spot")))]}
     return ctx.cloud.describe_service(ctx.names.service)
 
 
@@ -718,7 +721,11 @@ def ecs_service(ctx: Ctx) -> StepPlan:
     kwargs = {"name": ctx.names.service, "task_definition_arn": td, "desired_count": desired,
               "network": ctx.results["network"],
               "target_group_arn": ctx.results["target_group"]["arn"] if web else None,
-              "container_name": spec["name"] if web else None, "container_port": spec.get("port") if web else None}
+              "container_name": spec["name"] if web else None, "container_port": spec.get("port") if web else None,
+              "capacity": capacities.strategy(spec.get("spot"))}
+    if found and found.get("capacity") is not None and \
+            found["capacity"] != [list(x) for x in capacities.key(kwargs["capacity"])]:
+        changes["capacity"] = [_capacity_words(found["capacity"]), capacities.words(spec.get("spot"))]
     from chalicelib.deploys.discovery import registries
 
     wanted = registries(ctx)
@@ -740,6 +747,16 @@ def ecs_service(ctx: Ctx) -> StepPlan:
     return _plan("service", "ECS service", ctx.names.service, found, changes, calls,
                  None, lambda outs: {"arn": outs[-1].get("arn"), "deployment_id": outs[-1].get("deployment_id")},
                  always=True)
+
+
+def _capacity_words(found: list[list[Any]]) -> str:
+    """An ECS service's strategy (as describe_service reads it) in the words of a spot setting."""
+    spot = {int(w) for p, _, w in found if p == "FARGATE_SPOT"}
+    if not spot:
+        return capacities.words(None)
+    on_demand = next(((int(b), int(w)) for p, b, w in found if p == "FARGATE"), (0, 0))
+    share = round(100 * max(spot) / (max(spot) + on_demand[1]))
+    return capacities.words({"percent": share, "on_demand_base": on_demand[0]})
 
 
 def autoscaling(ctx: Ctx) -> StepPlan:
@@ -844,11 +861,14 @@ def schedule(ctx: Ctx) -> StepPlan:
     td = ctx.results["task_definition"]["arn"]
     found = ctx.cloud.find_schedule(ctx.names.rule)
     # enabled: a suspended service's rule is disabled; its resume (any deploy) enables it again
-    desired = {"schedule": ctx.spec["schedule"], "task_definition": td, "enabled": True}
+    capacity = capacities.strategy(ctx.spec.get("spot"))
+    desired = {"schedule": ctx.spec["schedule"], "task_definition": td, "enabled": True,
+               "capacity": [list(x) for x in capacities.key(capacity)]}
     return _plan("schedule", "EventBridge schedule", ctx.names.rule, found,
                  diff(found, desired, desired) if found else {},
                  [Call("ensure_schedule", {"rule_name": ctx.names.rule, "schedule_expression": ctx.spec["schedule"],
-                                           "task_definition_arn": td, "network": ctx.results["network"]})],
+                                           "task_definition_arn": td, "network": ctx.results["network"],
+                                           **({"capacity": capacity} if ctx.spec.get("spot") else {})})],
                  {"rule_arn": found["arn"], "schedule": ctx.spec["schedule"]} if found else None,
                  lambda outs: {"rule_arn": outs[0], "schedule": ctx.spec["schedule"]})
 

@@ -23,7 +23,7 @@ EXIT_CODES = {
     137: ("the container was killed (SIGKILL, code 137), usually for memory or for not stopping within 30 s of "
           "SIGTERM", "check memory use, and make the app exit promptly on SIGTERM"),
     139: ("the app crashed with a segmentation fault (code 139)", "a native library or the runtime crashed: "
-          "check the image's architecture (x86_64) and native dependencies"),
+          "check that the image was built for the service's architecture, and its native dependencies"),
     143: ("the container stopped on SIGTERM (code 143), as ECS stops tasks it replaces or scales in",
           "nothing, unless this was not a deploy or a scale-in"),
 }
@@ -64,6 +64,17 @@ def explain_task(task: dict[str, Any], service: dict[str, Any]) -> dict[str, Any
                            "subnets reach AWS (a public IP or a NAT gateway)"}
         return {"kind": "start", "severity": "error", "title": words, "explanation": "the task failed to start",
                 "fix": "read the reason: it names the missing resource or setting"}
+    if kind == "spot":
+        return {"kind": "spot", "severity": "info", "title": words,
+                "explanation": "Fargate Spot tasks can be stopped with two minutes' notice; ECS starts a replacement "
+                               "(on Spot again when there is capacity)",
+                "fix": "nothing; if it happens too often, raise spot.on_demand_base or lower spot.percent"}
+    if "exec format error" in detail.lower():
+        arch = service.get("architecture") or "x86_64"
+        return {"kind": "architecture", "severity": "error", "title": words,
+                "explanation": f"the image was not built for {arch}, which this service runs on",
+                "fix": f"push an image with a linux/{'arm64' if arch == 'arm64' else 'amd64'} variant "
+                       "(docker buildx build --platform ...), or change the service's architecture"}
     if kind == "crash" and codes:
         meaning, fix = EXIT_CODES.get(int(codes[0]), (f"the app exited with code {codes[0]}",
                                                       "read the service's logs just before this time"))

@@ -232,7 +232,10 @@ def test_service_create_update_and_idempotency(sandbox, network, uid) -> None:
     assert creates[0]["healthCheckGracePeriodSeconds"] > 0
     assert creates[0]["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
     raw = ecs.describe_services(cluster="launchbay-test", services=[name])["services"][0]
-    assert raw["launchType"] == "FARGATE" and raw["desiredCount"] == 2
+    # made with a strategy (regular Fargate), so a later move onto Fargate Spot is a legal update
+    assert "launchType" not in raw and raw["desiredCount"] == 2
+    assert raw["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE", "base": 0, "weight": 1}]
+    assert creates[0]["capacityProviderStrategy"] == raw["capacityProviderStrategy"]
     assert raw["loadBalancers"] == [{"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}]
     # a new task definition: moto keeps the old deployments, so the id is the marker
     td2 = sandbox.register_task_definition(name, _container(uid, image="nginx:2"))

@@ -2641,6 +2641,12 @@ export interface components {
              */
             allowed_ips?: string[] | null;
             /**
+             * Architecture
+             * @description the CPU its tasks run on: x86_64 (null: the default) or arm64 (AWS Graviton, about 20 % cheaper for the same vCPU and memory). The image must have a linux/arm64 variant; a service built from source is built for it. Applies with the next deploy
+             * @default null
+             */
+            architecture?: ("x86_64" | "arm64") | null;
+            /**
              * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
              * @default null
              */
@@ -2752,6 +2758,11 @@ export interface components {
              * @default null
              */
             source?: components["schemas"]["Source"] | null;
+            /**
+             * @description run tasks on Fargate Spot (up to 70 % cheaper; AWS may stop a task with two minutes' notice and ECS starts another). null: regular Fargate only. Release commands always run on regular Fargate. Applies with the next deploy
+             * @default null
+             */
+            spot?: components["schemas"]["Spot"] | null;
         };
         /** ServicePatch */
         ServicePatch: {
@@ -2767,6 +2778,12 @@ export interface components {
              * @default null
              */
             allowed_ips?: string[] | null;
+            /**
+             * Architecture
+             * @description the CPU its tasks run on: x86_64 (null: the default) or arm64 (AWS Graviton, about 20 % cheaper for the same vCPU and memory). The image must have a linux/arm64 variant; a service built from source is built for it. Applies with the next deploy
+             * @default null
+             */
+            architecture?: ("x86_64" | "arm64") | null;
             /**
              * @description roll a release back to the one before when one of these alerts opens within the window after it went live; null: off
              * @default null
@@ -2864,6 +2881,11 @@ export interface components {
              * @default null
              */
             source?: components["schemas"]["Source"] | null;
+            /**
+             * @description run tasks on Fargate Spot (up to 70 % cheaper; AWS may stop a task with two minutes' notice and ECS starts another). null: regular Fargate only. Release commands always run on regular Fargate. Applies with the next deploy
+             * @default null
+             */
+            spot?: components["schemas"]["Spot"] | null;
         };
         /** SignupIn */
         SignupIn: {
@@ -2948,6 +2970,25 @@ export interface components {
              * @description owner/name of the git repository
              */
             repo: string;
+        };
+        /**
+         * Spot
+         * @description Fargate Spot: spare AWS capacity at up to 70 % off, which AWS may take back with two minutes'
+         *     notice (the task gets SIGTERM, ECS starts another). ECS's capacity provider strategy, in words.
+         */
+        Spot: {
+            /**
+             * On Demand Base
+             * @description this many tasks always run on regular Fargate, placed first: a web service with 1 keeps answering while AWS takes Spot capacity back
+             * @default 0
+             */
+            on_demand_base?: number;
+            /**
+             * Percent
+             * @description the share of the tasks above on_demand_base that run on Fargate Spot; the others run on regular Fargate
+             * @default 100
+             */
+            percent?: number;
         };
         /** SubscriptionIn */
         SubscriptionIn: {
