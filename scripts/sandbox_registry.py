@@ -23,15 +23,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 
 
-def manifest_for(repository: str, tag: str) -> bytes:
-    """A small OCI manifest, different per image and tag (its digest is the image's digest)."""
+def config_for(platform: str) -> bytes:
+    """An image config naming its platform, "linux/amd64" (what a pull's architecture check reads)."""
+    os_name, _, arch = platform.partition("/")
+    return json.dumps({"architecture": arch, "os": os_name, "config": {}}, sort_keys=True).encode()
+
+
+def _digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def manifest_for(repository: str, tag: str, platform: str = "linux/amd64") -> bytes:
+    """A small OCI manifest, different per image and tag (its digest is the image's digest); its
+    config (served as a blob) names the platform. No layers."""
     seed = hashlib.sha256(f"{repository}:{tag}".encode()).hexdigest()
-    return json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPE,
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                  "digest": f"sha256:{seed}", "size": 1024},
+    return json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "annotations": {"seed": seed},
+                       "config": {"mediaType": CONFIG_TYPE, "digest": _digest(config_for(platform)), "size": 64},
                        "layers": []}, sort_keys=True).encode()
+
+
+def index_for(manifests: dict[str, bytes]) -> bytes:
+    """A multi-platform index of {platform: manifest}, as `docker buildx --platform a,b` pushes."""
+    entries = [{"mediaType": MANIFEST_TYPE, "digest": _digest(body), "size": len(body),
+                "platform": {"os": p.partition("/")[0], "architecture": p.partition("/")[2]}}
+               for p, body in sorted(manifests.items())]
+    return json.dumps({"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": entries}, sort_keys=True).encode()
 
 
 class Registry:
@@ -57,12 +77,17 @@ class Registry:
         self.server.shutdown()
         self.server.server_close()
 
-    def push(self, repository: str, tag: str) -> str:
-        """Put (or move) a tag; -> its digest."""
-        body = manifest_for(repository, f"{tag}:{secrets.token_hex(4)}")
+    def push(self, repository: str, tag: str, platforms: tuple[str, ...] = ("linux/amd64",)) -> str:
+        """Put (or move) a tag: one manifest for one platform, an index for several; -> its digest."""
+        salt = secrets.token_hex(4)
+        manifests = {p: manifest_for(repository, f"{tag}:{salt}", p) for p in platforms}
+        body = manifests[platforms[0]] if len(platforms) == 1 else index_for(manifests)
         with self.lock:
-            self.images.setdefault(repository, {})[tag] = body
-        return "sha256:" + hashlib.sha256(body).hexdigest()
+            stored = self.images.setdefault(repository, {})
+            stored[tag] = body
+            for m in manifests.values() if len(platforms) > 1 else ():   # an index's entries, by digest only
+                stored[_digest(m)] = m
+        return _digest(body)
 
     def digest(self, repository: str, tag: str) -> str:
         return "sha256:" + hashlib.sha256(self.images[repository][tag]).hexdigest()
@@ -132,6 +157,16 @@ class Registry:
                             self.headers.get("Authorization", "").partition(" ")[2]) is None):
                         return self._challenge()
                     return self._answer(200, b"{}", {"Content-Type": "application/json"})
+                blob = re.match(r"^/v2/(?P<repo>.+)/blobs/(?P<digest>sha256:[0-9a-f]{64})$", path)
+                if blob:   # image configs only (no layers here): the platform a manifest names
+                    if not (blob["repo"] in registry.public or (ok and user is not None)):
+                        return self._challenge(f"repository:{blob['repo']}:pull")
+                    config = next((config_for(p) for p in ("linux/amd64", "linux/arm64")
+                                   if _digest(config_for(p)) == blob["digest"]), None)
+                    if config is None:
+                        return self._answer(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
+                    return self._answer(200, config, {"Content-Type": CONFIG_TYPE,
+                                                      "Docker-Content-Digest": blob["digest"]})
                 m = re.match(r"^/v2/(?P<repo>.+)/manifests/(?P<ref>[^/]+)$", path)
                 if not m:
                     return self._answer(404, b'{"errors":[{"code":"NAME_UNKNOWN"}]}')
@@ -146,7 +181,7 @@ class Registry:
                 if body is None:
                     return self._answer(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}',
                                         {"Content-Type": "application/json"})
-                self._answer(200, body, {"Content-Type": MANIFEST_TYPE,
+                self._answer(200, body, {"Content-Type": json.loads(body).get("mediaType", MANIFEST_TYPE),
                                          "Docker-Content-Digest": "sha256:" + hashlib.sha256(body).hexdigest()})
 
         return Handler

@@ -234,9 +234,6 @@ class Spot(BaseModel):
                                 "first: a web service with 1 keeps answering while AWS takes Spot capacity back")
 
 
-ARCHITECTURES = ("x86_64", "arm64")
-
-
 class Source(BaseModel):
     """Build the service's image from a git repository (issue #13) instead of naming an image."""
     model_config = _STRICT
@@ -422,7 +419,7 @@ def _host_name(value: str, field: str) -> str:
 DEFAULTS: dict[str, Any] = {"image": None, "source": None, "port": None, "command": None, "release_command": None, "cpu": 256, "memory": 512, "env": {}, "build_env": {},
             "health_check": None, "min_instances": 1, "max_instances": 1, "schedule": None, "domain": None,
             "deregistration_delay": 30, "autoscaling": None, "auto_rollback": None,
-            "canary": None, "allowed_ips": None}
+            "canary": None, "allowed_ips": None, "architecture": None, "spot": None}
 
 
 WEB_HEALTH = {"path": "/", "interval_seconds": 30, "timeout_seconds": 5, "healthy_threshold": 3,

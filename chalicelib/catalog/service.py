@@ -72,7 +72,7 @@ def refresh_config_hash(ports: Ports, service_id: str) -> None:
 
 
 def public_service(service: dict[str, Any]) -> dict[str, Any]:
-    out = dict(service)
+    out = {"architecture": None, "spot": None, **service}   # services made before either setting existed
     # the configuration differs from what runs (after a rollback too), or nothing runs yet
     out["needs_deploy"] = service.get("config_hash") != service.get("live_config_hash") or not service.get("live_deployment_id")
     if out.get("suspended"):   # the request's Idempotency-Key is the caller's, not the service's

@@ -21,6 +21,9 @@ from chalicelib.cloud.base import CloudBase, aws_tags, ignoring
 from chalicelib.cloud.errors import error_code
 
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
+# An arm64 service's image is built on an arm64 host (native, no emulation): CodeBuild's Graviton
+# environment, Amazon Linux 2023 with Docker.
+ARM_BUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0"
 # Private registries (base images): each one's user name and password reach the build as
 # SECRETS_MANAGER variables (CodeBuild reads the secret's JSON keys), never as values in a command.
 # Build args are passed by name only (docker reads each value from the build's environment), so
@@ -79,11 +82,13 @@ class BuildMixin(CloudBase):
         repo = source.get("location", "").removeprefix("https://github.com/").removesuffix(".git")
         return {"name": p["name"], "arn": p.get("arn"), "repo": repo, "dockerfile": env.get("LB_DOCKERFILE"),
                 "context": env.get("LB_CONTEXT"), "timeout_minutes": p.get("timeoutInMinutes"),
+                "architecture": "arm64" if (p.get("environment") or {}).get("type") == "ARM_CONTAINER" else "x86_64",
                 "repository_uri": env.get("LB_REPOSITORY_URI"),
                 "source_auth": (source.get("auth") or {}).get("resource")}
 
     def _project_args(self, name: str, repo: str, repository_uri: str, dockerfile: str, context: str,
-                      timeout_seconds: int, source_auth: Optional[str] = None) -> dict[str, Any]:
+                      timeout_seconds: int, source_auth: Optional[str] = None,
+                      architecture: str = "x86_64") -> dict[str, Any]:
         variables = {"LB_REPOSITORY_URI": repository_uri, "LB_DOCKERFILE": dockerfile, "LB_CONTEXT": context}
         source: dict[str, Any] = {"type": "GITHUB", "location": f"https://github.com/{repo}.git", "buildspec": BUILDSPEC}
         if source_auth:   # a private repository: CodeBuild clones with the token in this secret
@@ -91,7 +96,9 @@ class BuildMixin(CloudBase):
         return {"name": name, "description": "Managed by Launchbay",
                 "source": source,
                 "artifacts": {"type": "NO_ARTIFACTS"},
-                "environment": {"type": "LINUX_CONTAINER", "image": BUILD_IMAGE, "computeType": "BUILD_GENERAL1_SMALL",
+                "environment": {**({"type": "ARM_CONTAINER", "image": ARM_BUILD_IMAGE} if architecture == "arm64" else
+                                   {"type": "LINUX_CONTAINER", "image": BUILD_IMAGE}),
+                                "computeType": "BUILD_GENERAL1_SMALL",
                                 "privilegedMode": True,   # docker build needs the Docker daemon
                                 "environmentVariables": [{"name": k, "value": v, "type": "PLAINTEXT"}
                                                          for k, v in variables.items()]},
@@ -101,9 +108,11 @@ class BuildMixin(CloudBase):
                 "tags": [{"key": t["Key"], "value": t["Value"]} for t in aws_tags()]}
 
     def ensure_build_project(self, name: str, repo: str, repository: str, dockerfile: str, context: str,
-                             timeout_seconds: int, source_auth: Optional[str] = None) -> dict[str, Any]:
+                             timeout_seconds: int, source_auth: Optional[str] = None,
+                             architecture: str = "x86_64") -> dict[str, Any]:
         uri = self.ensure_image_repository(repository)
-        args = self._project_args(name, repo, uri, dockerfile, context, timeout_seconds, source_auth or None)
+        args = self._project_args(name, repo, uri, dockerfile, context, timeout_seconds, source_auth or None,
+                                  architecture)
         try:
             project = self.client("codebuild").create_project(**args)["project"]
         except Exception as exc:

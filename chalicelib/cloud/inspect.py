@@ -29,7 +29,7 @@ from chalicelib.cloud.port import ContainerSpec, HealthCheckSpec, Network
 
 # Container fields find_task_definition compares; env and secrets report key names only.
 TASK_FIELDS = ("name", "image", "cpu", "memory", "port", "command", "env", "secrets", "log_group",
-               "log_stream_prefix", "health_check_path", "execution_role", "task_role", "volumes")
+               "log_stream_prefix", "health_check_path", "execution_role", "task_role", "volumes", "architecture")
 
 
 def diff(current: Optional[dict[str, Any]], desired: dict[str, Any], fields: Iterable[str]) -> dict[str, list[Any]]:
@@ -70,6 +70,7 @@ def task_view(td: dict[str, Any], container_name: str) -> dict[str, Any]:
         "health_check_path": (c.get("dockerLabels") or {}).get(taskdef.HEALTH_LABEL),
         "execution_role": td.get("executionRoleArn"),
         "task_role": td.get("taskRoleArn"),
+        "architecture": "arm64" if (td.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64" else "x86_64",
         "volumes": _volumes(td, c) or None,
         # a private registry's credentials: the secret's name, not its ARN (a stand-in in a plan)
         "pull_credentials": ((c.get("repositoryCredentials") or {}).get("credentialsParameter") or "")

@@ -42,7 +42,8 @@ class RegistryMixin(CloudBase):
         repo_uri = f"{m['account']}.dkr.ecr.{m['region']}.amazonaws.com/{m['repo']}"
         return {"image": f"{repo_uri}@{digest}", "digest": digest, "pinned": True}
 
-    def resolve_private_image(self, image: str, username: str, password: str) -> dict[str, Any]:
+    def resolve_private_image(self, image: str, username: str, password: str,
+                              architecture: str = "x86_64") -> dict[str, Any]:
         """An image in a registry the organization has credentials for: sign in as a pull would and
         pin the tag to the digest the registry names now (a rollback runs the same bytes). -> as
         resolve_image, plus "checked" in words. The sandbox reaches no registry but one on this
@@ -62,11 +63,13 @@ class RegistryMixin(CloudBase):
             if exc.kind == "unreachable":
                 raise RetryLater(str(exc)) from None
             raise CannotPull(str(exc)) from None
+        platform = _platform_checked(ref, (username, password), local_mode(self.settings), digest, image, architecture)
         name = image.split("@", 1)[0]
         if ":" in name.rsplit("/", 1)[-1]:
             name = name.rsplit(":", 1)[0]
         return {"image": f"{name}@{digest}", "digest": digest, "pinned": True,
-                "checked": f"signed in to {ref.host} as {username}; {ref.repository}:{ref.reference} is {digest[:19]}…"}
+                "checked": f"signed in to {ref.host} as {username}; {ref.repository}:{ref.reference} is {digest[:19]}…"
+                           + (f" ({platform})" if platform else "")}
 
     def find_registry_credential(self, name: str) -> Optional[dict[str, Any]]:
         """-> {"arn", "version"} of the Secrets Manager secret ECS pulls with (None: not made yet)."""
@@ -135,6 +138,27 @@ class RegistryMixin(CloudBase):
                 return {}
             raise
         return json.loads(text)
+
+
+def _platform_checked(ref: Any, creds: tuple[str, str], local: bool, digest: str, image: str,
+                      architecture: str) -> Optional[str]:
+    """The image has a variant for the CPU the service runs on: a task of the other kind would fail
+    with "exec format error" after the rollout began. -> the platform, or None when the registry
+    does not say (then nothing is refused)."""
+    from chalicelib.registries import v2
+
+    want = "linux/arm64" if architecture == "arm64" else "linux/amd64"
+    try:
+        found = v2.platforms(ref, creds, local, digest)
+    except v2.Problem:
+        return None
+    if found is None:
+        return None
+    if want not in found:
+        raise CannotPull(f"{image} has no {want} image (it has {', '.join(found) or 'none'}), and the service runs "
+                         f"on {architecture}: push one built for {want} (docker buildx build --platform {want} ...) "
+                         f"or set the service's architecture to {'x86_64' if architecture == 'arm64' else 'arm64'}")
+    return want
 
 
 def _still_deleting(exc: Exception) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 from chalicelib.cost import prices
 from chalicelib.cost.runs import HOURS_PER_MONTH, runs_per_month
 
-ARCHITECTURE = "x86_64"         # the service model has no architecture yet: every task is Linux/x86_64
+SPOT_SHARE = 0.30               # Fargate Spot, as a share of the on-demand price: its prices move with the market
 LOG_GB_PER_TASK_MONTH = 1.0     # log volume of one task running all month (we do not measure it yet)
 LB_LCU = 1.0                    # load balancer capacity units used on average (light traffic)
 LB_PUBLIC_IPS = 2               # an internet-facing ALB holds one public IPv4 per subnet (two zones)
@@ -38,14 +38,29 @@ def _line(item: str, unit: str, unit_price: float, qty_min: float, qty_max: floa
             "monthly_max": round(qty_max * unit_price, 2), "_min": qty_min * unit_price, "_max": qty_max * unit_price}
 
 
+def spot_share(spec: dict[str, Any], tasks: float) -> float:
+    """The share of `tasks` running tasks that its `spot` setting places on Fargate Spot."""
+    spot = spec.get("spot")
+    if not spot or tasks <= 0:
+        return 0.0
+    above = max(tasks - spot.get("on_demand_base", 0), 0.0)
+    return above * spot.get("percent", 100) / 100 / tasks
+
+
 def _task_lines(p: dict[str, Any], spec: dict[str, Any], hours_min: float, hours_max: float,
-                public_ip: bool) -> list[dict[str, Any]]:
-    """Compute, public addresses and logs of `hours` task-hours a month."""
+                public_ip: bool, spot_min: float = 0.0, spot_max: float = 0.0) -> list[dict[str, Any]]:
+    """Compute, public addresses and logs of `hours` task-hours a month, `spot_*` of them on Fargate Spot."""
     vcpu, gb = spec["cpu"] / 1024, spec["memory"] / 1024
-    fargate = p["fargate"][ARCHITECTURE]
-    lines = [_line(f"Fargate vCPU ({vcpu:g} vCPU per task, {ARCHITECTURE})", "vCPU-hour", fargate["vcpu_hour"],
-                   vcpu * hours_min, vcpu * hours_max),
-             _line(f"Fargate memory ({gb:g} GB per task)", "GB-hour", fargate["gb_hour"], gb * hours_min, gb * hours_max)]
+    arch = spec.get("architecture") or "x86_64"
+    fargate = p["fargate"][arch]
+    lines, on_spot = [], bool(spot_min or spot_max)
+    for label, price, lo, hi in (("Fargate", 1.0, 1 - spot_min, 1 - spot_max),
+                                 ("Fargate Spot", SPOT_SHARE, spot_min, spot_max)):
+        if (lo or hi) if on_spot else label == "Fargate":
+            lines += [_line(f"{label} vCPU ({vcpu:g} vCPU per task, {arch})", "vCPU-hour",
+                            round(fargate["vcpu_hour"] * price, 6), vcpu * hours_min * lo, vcpu * hours_max * hi),
+                      _line(f"{label} memory ({gb:g} GB per task)", "GB-hour", round(fargate["gb_hour"] * price, 6),
+                            gb * hours_min * lo, gb * hours_max * hi)]
     if public_ip:
         lines.append(_line("public IPv4 address of each task", "IPv4-hour", p["public_ipv4_hour"], hours_min, hours_max))
     logs_min = hours_min / HOURS_PER_MONTH * LOG_GB_PER_TASK_MONTH
@@ -92,9 +107,13 @@ def _discovery_assumptions(p: dict[str, Any], share: int) -> list[str]:
 def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
     """`spec`: the service's kind, cpu (units), memory (MiB), min/max_instances and schedule."""
     priced, p, assumptions = prices.for_region(place.region)
+    arch = spec.get("architecture") or "x86_64"
     assumptions = assumptions + [
-        f"{HOURS_PER_MONTH} hours a month, on-demand list prices of {prices.table()['date']}, Linux/{ARCHITECTURE}",
+        f"{HOURS_PER_MONTH} hours a month, on-demand list prices of {prices.table()['date']}, Linux/{arch}",
         f"logs: {LOG_GB_PER_TASK_MONTH:g} GB per task running all month, kept 30 days"]
+    if spec.get("spot"):
+        assumptions.append(f"Fargate Spot priced at {SPOT_SHARE:.0%} of on-demand (AWS: up to 70 % off; Spot prices "
+                           "move with the market and by region); tasks AWS reclaims are replaced, not billed twice")
     if place.egress_services:
         share = place.egress_services
         assumptions.append(f"static egress: 1/{share} of the environment's NAT gateway and its Elastic IP ({share} "
@@ -115,7 +134,8 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
         hours = runs * CRON_RUN_MINUTES / 60
         assumptions.append(f"cron: {runs:.1f} runs a month of {CRON_RUN_MINUTES} minutes each "
                            f"({hours:.2f} task-hours)")
-        lines = _task_lines(p, spec, hours, hours, place.public_ip)
+        on_spot = spot_share(spec, 1)
+        lines = _task_lines(p, spec, hours, hours, place.public_ip, on_spot, on_spot)
     else:
         lo, hi = spec.get("min_instances") or 0, max(spec.get("max_instances") or 0, spec.get("min_instances") or 0)
         timed = (spec.get("autoscaling") or {}).get("schedule")
@@ -131,7 +151,8 @@ def service_estimate(spec: dict[str, Any], place: Placement) -> dict[str, Any]:
                                f"a month: the environment's sleep schedule suspends them {place.asleep:.0%} of the week")
         else:
             assumptions.append(f"{lo} task(s) at the minimum, {hi} at the maximum, all month")
-        lines = _task_lines(p, spec, lo * HOURS_PER_MONTH * awake, hi * HOURS_PER_MONTH * awake, place.public_ip)
+        lines = _task_lines(p, spec, lo * HOURS_PER_MONTH * awake, hi * HOURS_PER_MONTH * awake, place.public_ip,
+                            spot_share(spec, lo), spot_share(spec, hi))
         if kind == "web":
             share = max(place.web_services, 1)
             assumptions.append(f"web: 1/{share} of the environment's load balancer ({share} web service(s) share it), "

@@ -13,7 +13,8 @@ from chalicelib.lifecycle.states import SUSPENDED
 from chalicelib.store.port import iter_all
 
 # what an estimate reads of a service (a live release's spec carries the same keys)
-PRICED_FIELDS = ("kind", "cpu", "memory", "min_instances", "max_instances", "schedule", "autoscaling")
+PRICED_FIELDS = ("kind", "cpu", "memory", "min_instances", "max_instances", "schedule", "autoscaling",
+                 "architecture", "spot")
 
 
 def region_of(ports: Ports, env: Optional[dict[str, Any]]) -> str:

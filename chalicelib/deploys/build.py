@@ -37,8 +37,9 @@ def start(ctx: Ctx) -> StepPlan:
     timeout = ctx.ports.settings.build_timeout_seconds
     found = ctx.cloud.find_build_project(names["project"])
     token = credentials.github_token_version(ctx.ports, ctx.dep["org_id"])
+    arch = ctx.spec.get("architecture") or "x86_64"   # built natively on a host of the CPU it runs on
     wanted = {"repo": b["repo"], "dockerfile": b["dockerfile"], "context": b["context"],
-              "private_access": token is not None}
+              "private_access": token is not None, "architecture": arch}
     now = {**(found or {}), "private_access": bool((found or {}).get("source_auth"))}
     changes = {k: [now.get(k), v] for k, v in wanted.items() if found and now.get(k) != v}
     calls: list[Call] = []
@@ -50,7 +51,8 @@ def start(ctx: Ctx) -> StepPlan:
     calls.append(Call("ensure_build_project", {"name": names["project"], "repo": b["repo"], "repository": names["repository"],
                                                "dockerfile": b["dockerfile"], "context": b["context"],
                                                "timeout_seconds": timeout,
-                                               "source_auth": FromCall(0, "arn") if token is not None else None}))
+                                               "source_auth": FromCall(0, "arn") if token is not None else None,
+                                               **({"architecture": arch} if arch != "x86_64" else {})}))
     if token is None and now.get("private_access"):   # the token was removed: the secret goes too
         calls.append(Call("delete_source_credential", {"name": names["credential"]}))
     calls.append(Call("start_build", {"project": names["project"], "repository_uri": FromCall(project, "repository_uri"),

@@ -32,7 +32,9 @@ def private_image(ctx: Any, wanted: str, cred: Credential) -> StepPlan:
     name, found, calls = credential_secret(ctx, cred)
     stale = bool(calls)
     password = SecretValue(ctx.dep["org_id"], cred.secret_name, cred.version)
-    calls.append(Call("resolve_private_image", {"image": wanted, "username": cred.username, "password": password}))
+    calls.append(Call("resolve_private_image", {"image": wanted, "username": cred.username, "password": password,
+                                                **({"architecture": ctx.spec["architecture"]}
+                                                   if ctx.spec.get("architecture") else {})}))
     who = f"{cred.host} as {cred.username} (v{cred.version})"
     changes = {"registry credentials": [f"v{found.get('version')}" if found else None, who]} if stale else {}
 

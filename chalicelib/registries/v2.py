@@ -159,3 +159,50 @@ def manifest_digest(ref: Reference, creds: Credentials, local: bool, verify_pinn
     if not _ok(body) or not body.body:
         raise Problem("unreachable", f"{ref.host} answered HTTP {body.code} reading the manifest of {image}")
     return "sha256:" + hashlib.sha256(body.body).hexdigest()
+
+
+MAX_CONFIG = 1024 * 1024
+
+
+def _get(url: str, ref: Reference, creds: Credentials, local: bool, keep: int) -> delivery.Sent:
+    headers = {"Accept": ACCEPT}
+    sent = _send(url, "GET", headers, local, keep=keep)
+    if sent.code == 401:
+        header = _authorization(sent.headers.get("www-authenticate", ""), creds, local,
+                                f"repository:{ref.repository}:pull")
+        if header:
+            headers["Authorization"] = header
+            sent = _send(url, "GET", headers, local, keep=keep)
+    return sent
+
+
+def _json(sent: delivery.Sent) -> Optional[dict]:
+    if not _ok(sent) or not sent.body:
+        return None
+    try:
+        doc = json.loads(sent.body)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def platforms(ref: Reference, creds: Credentials, local: bool, digest: str) -> Optional[list[str]]:
+    """'os/architecture' of each image the digest names: a multi-platform index's entries, or one
+    manifest's config. None when the registry does not say (a config blob behind a redirect, which
+    is not followed, say): the caller then does not check."""
+    base = f"{base_url(ref.host, local)}/v2/{ref.repository}"
+    doc = _json(_get(f"{base}/manifests/{digest}", ref, creds, local, MAX_MANIFEST))
+    if doc is None:
+        return None
+    if isinstance(doc.get("manifests"), list):   # an index; "unknown/unknown" entries are attestations
+        found = {f"{p.get('os')}/{p.get('architecture')}" for m in doc["manifests"]
+                 if isinstance(m, dict) and isinstance(p := m.get("platform"), dict) and p.get("os") != "unknown"}
+        return sorted(found)
+    config = (doc.get("config") or {}).get("digest") if isinstance(doc.get("config"), dict) else None
+    if not isinstance(config, str) or not re.match(r"^sha256:[0-9a-f]{64}$", config):
+        return None
+    cfg = _json(_get(f"{base}/blobs/{config}", ref, creds, local, MAX_CONFIG))
+    if not cfg or not cfg.get("architecture"):
+        return None
+    return [f"{cfg.get('os') or 'linux'}/{cfg['architecture']}"]
+

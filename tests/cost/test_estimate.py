@@ -206,3 +206,39 @@ def test_scheduled_scaling_is_priced_by_how_long_each_range_holds():
     timed = service_estimate({**worker, "autoscaling": {"schedule": [day, night]}}, Placement("us-east-1"))
     assert timed["monthly_min"] > plain["monthly_min"] and timed["monthly_max"] > plain["monthly_max"]
     assert any("scheduled scaling: 2.07 task(s) at the minimum" in a for a in timed["assumptions"])
+
+
+def test_arm64_is_priced_at_gravitons_rates():
+    est = service_estimate({**WEB, "architecture": "arm64"}, Placement("us-east-1", public_ip=True, web_services=1))
+    vcpu, mem = lines(est)["vCPU-hour:Fargate vCPU"], lines(est)["GB-hour:Fargate memory"]
+    # 182.5 vCPU-h * 0.03238 = 5.90935; 365 GB-h * 0.00356 = 1.2994
+    assert (vcpu["unit_price"], vcpu["monthly"], mem["unit_price"], mem["monthly"]) == (0.03238, 5.91, 0.00356, 1.30)
+    assert "arm64" in vcpu["item"] and any("Linux/arm64" in a for a in est["assumptions"])
+    x86 = service_estimate(WEB, Placement("us-east-1", public_ip=True, web_services=1))
+    # the same service on x86_64: (7.3876 + 1.622425) - (5.90935 + 1.2994) = 1.801275 less at the minimum
+    assert x86["monthly_min"] - est["monthly_min"] == CENT(1.80, abs=0.011)
+
+
+def test_spot_prices_the_tasks_above_the_on_demand_base():
+    spot = {**WEB, "spot": {"percent": 50, "on_demand_base": 1}}
+    est = service_estimate(spot, Placement("us-east-1", public_ip=True, web_services=1))
+    got = lines(est)
+    regular, cheap = got["vCPU-hour:Fargate vCPU"], got["vCPU-hour:Fargate Spot vCPU"]
+    # at the minimum the one task is the on-demand base: no Spot hours
+    assert (regular["quantity"], cheap["quantity"]) == (182.5, 0.0)
+    # at three tasks: 1 base + half of the other 2 on Spot -> 2 regular, 1 Spot: 365 and 182.5 vCPU-h
+    assert (regular["quantity_max"], cheap["quantity_max"]) == (365.0, 182.5)
+    # Spot at 30 % of 0.04048 = 0.012144: 182.5 * 0.012144 = 2.21628
+    assert (cheap["unit_price"], cheap["monthly_max"]) == (0.012144, 2.22)
+    assert any("Spot priced at 30%" in a for a in est["assumptions"])
+    plain = service_estimate(WEB, Placement("us-east-1", public_ip=True, web_services=1))
+    assert est["monthly_min"] == plain["monthly_min"]
+    # one task's compute at the maximum moves to Spot: (7.3876 + 1.622425) * 0.7 = 6.3070 less
+    assert plain["monthly_max"] - est["monthly_max"] == CENT(6.31, abs=0.011)
+
+
+def test_all_spot_cron_has_no_regular_fargate_lines():
+    cron = {"kind": "cron", "cpu": 256, "memory": 512, "min_instances": 1, "max_instances": 1,
+            "schedule": "rate(1 hour)", "spot": {"percent": 100, "on_demand_base": 0}}
+    got = lines(service_estimate(cron, Placement("us-east-1", public_ip=True)))
+    assert "vCPU-hour:Fargate vCPU" not in got and got["vCPU-hour:Fargate Spot vCPU"]["quantity"] > 0
