@@ -182,7 +182,11 @@ def test_find_schedule(sandbox, network, uid) -> None:
     td = sandbox.register_task_definition(f"cron-insp-{uid}", _container(uid, port=None))
     arn = sandbox.ensure_schedule(rule, "rate(5 minutes)", td["arn"], network)
     assert sandbox.find_schedule(rule) == {"arn": arn, "schedule": "rate(5 minutes)",
-                                           "task_definition": td["arn"], "enabled": True}
+                                           "task_definition": td["arn"], "enabled": True,
+                                           "capacity": [["FARGATE", 0, 1]]}   # the FARGATE launch type
+    spot = [{"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1}]
+    sandbox.ensure_schedule(rule, "rate(5 minutes)", td["arn"], network, capacity=spot)
+    assert sandbox.find_schedule(rule)["capacity"] == [["FARGATE_SPOT", 0, 1]]
     sandbox.delete_schedule(rule)
     assert sandbox.find_schedule(rule) is None
 
