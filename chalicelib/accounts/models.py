@@ -54,6 +54,13 @@ class MemberPatch(BaseModel):
     role: Role
 
 
+class ProjectRoleIn(BaseModel):
+    model_config = _STRICT
+    role: Literal["admin", "developer", "viewer"] = Field(description=(
+        "the member's role in this project's work (environments, services, secrets, deploys, approvals), "
+        "above or below their organization role; owners and admins act on every project as such"))
+
+
 Code = Annotated[str, Field(min_length=6, max_length=12, description="the current 6-digit code of your authenticator app")]
 RecoveryCode = Annotated[str, Field(min_length=8, max_length=40, description="one of your recovery codes (each works once)")]
 

@@ -39,5 +39,24 @@ ACTION_WORDS = {
 }
 
 
+# What a member's role in one project (a membership's `project_roles`) decides there, above or below
+# their role in the organization: work on that project's environments, services and deploys.
+# The organization's own settings, members, connections and credentials stay with the org role.
+PROJECT_ACTIONS = frozenset({"deploy", "deploy.approve", "service.write", "queue.redrive", "secret.write",
+                             "project.write", "project.delete"})
+PROJECT_ROLES = ("admin", "developer", "viewer")   # an owner's powers are the organization's
+
+
+def effective(membership: dict, action: str, project_id: str | None) -> tuple[str, bool]:
+    """(the role that decides `action`, whether a project role decided it). Owners and admins of
+    the organization act on every project as such: a project role is for developers and viewers."""
+    role = membership["role"]
+    if project_id and action in PROJECT_ACTIONS and role not in ("owner", "admin"):
+        scoped = (membership.get("project_roles") or {}).get(project_id)
+        if scoped:
+            return scoped, True
+    return role, False
+
+
 def allows(role: str, action: str) -> bool:
     return RANK.get(role, 0) >= RANK[PERMISSIONS[action]]

@@ -17,11 +17,14 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
     return {k: user[k] for k in ("id", "email", "name", "created") if k in user}
 
 
-def public_org(org: dict[str, Any], role: Optional[str] = None) -> dict[str, Any]:
+def public_org(org: dict[str, Any], role: Optional[str] = None,
+               project_roles: Optional[dict[str, str]] = None) -> dict[str, Any]:
     out = {k: org[k] for k in ("id", "name", "created")}
     out["require_mfa"] = bool(org.get("require_mfa"))   # members need two-factor authentication (mfa.py)
     if role:
         out["role"] = role
+        # the caller's roles in single projects ({project id: role}), which decide there (roles.effective)
+        out["project_roles"] = {} if role in ("owner", "admin") else dict(project_roles or {})
     return out
 
 
@@ -233,16 +236,18 @@ def role_in(ports: Ports, actor: Actor, org_id: str) -> Optional[str]:
     return m["role"] if m else None
 
 
-def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
+def authorize(ports: Ports, actor: Actor, org_id: str, action: str, project_id: Optional[str] = None) -> str:
     """Another organization's resources do not exist for the caller (404); a role too low is 403;
     so is a member without two-factor authentication where the organization requires it
     (whatever the credential: a session or an API token), field `mfa`. The membership carries
     the organization's policy (`require_mfa`, kept in step by mfa.mark_memberships), so an
-    authorized request reads nothing more than it did before the policy existed."""
+    authorized request reads nothing more than it did before the policy existed.
+    project_id: the project the action is on, where it has one: the member's role in that project
+    (roles.effective) decides the project's actions."""
     m = membership_in(ports, actor, org_id)
     if m is None:
         raise NotFound("organization not found", field="org")
-    role = m["role"]
+    role, scoped = roles.effective(m, action, project_id)
     required = m.get("require_mfa")
     if required is None:   # a membership from before memberships carried it: the organization says
         required = bool((ports.store.collection("organizations").get(org_id) or {}).get("require_mfa"))
@@ -251,18 +256,24 @@ def authorize(ports: Ports, actor: Actor, org_id: str, action: str) -> str:
         if user is None or not mfa.enabled(user):
             raise mfa.policy_refusal(ports.store.collection("organizations").get(org_id) or {})
     if not roles.allows(role, action):
-        raise Forbidden(f"your role here is {role}: {roles.ACTION_WORDS.get(action, action)} takes "
-                        f"{roles.PERMISSIONS[action]} or higher (an owner or admin can change your role)", field="role")
+        raise Forbidden(f"your role {'in this project' if scoped else 'here'} is {role}: "
+                        f"{roles.ACTION_WORDS.get(action, action)} takes {roles.PERMISSIONS[action]} or higher "
+                        "(an owner or admin can change your role)", field="role")
     return role
 
 
 def load_in_org(ports: Ports, actor: Actor, org_id: str, action: str, collection: str, doc_id: str,
                 label: str) -> dict[str, Any]:
-    """The one way to read an org's resource by id: authorized, and another org's id is a 404."""
-    authorize(ports, actor, org_id, action)
+    """The one way to read an org's resource by id: authorized, and another org's id is a 404. An
+    action on a project's resource is decided by the member's role in that project: a member is
+    first checked as one (404 otherwise), the resource read, then the action authorized there."""
+    in_project = action in roles.PROJECT_ACTIONS
+    authorize(ports, actor, org_id, "read" if in_project else action)
     doc = ports.store.collection(collection).get(doc_id)
     if doc is None or doc.get("org_id") != org_id:
         raise NotFound(f"{label.replace('_', ' ')} not found", field=label)
+    if in_project:
+        authorize(ports, actor, org_id, action, doc["id"] if collection == "projects" else doc.get("project_id"))
     return doc
 
 
@@ -277,7 +288,7 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
             continue
         org = ports.store.collection("organizations").get(m["org_id"])
         if org:
-            orgs.append(public_org(org, m["role"]))
+            orgs.append(public_org(org, m["role"], m.get("project_roles")))
     return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user)}
 
 

@@ -15,6 +15,7 @@ from chalicelib.accounts.models import (
     MfaSetupIn,
     OrgPatch,
     PasswordIn,
+    ProjectRoleIn,
     SignupIn,
     TokenIn,
 )
@@ -181,6 +182,21 @@ def change_role(org, user):
     who = actor(bp)
     body = parse_body(bp, MemberPatch)
     return members.change_role(ports(), who, org, user, body.role)
+
+
+@endpoint(bp, "/orgs/{org}/members/{user}/projects/{project}", "PUT", "Give a developer or viewer a role in one "
+          "project (above or below their organization role, for that project's work only; admins and owners)", 200,
+          ProjectRoleIn, tag=TAG)
+def put_project_role(org, user, project):
+    who = actor(bp)
+    body = parse_body(bp, ProjectRoleIn)
+    return members.set_project_role(ports(), who, org, user, project, body.role)
+
+
+@endpoint(bp, "/orgs/{org}/members/{user}/projects/{project}", "DELETE", "Take a member's project role away: their "
+          "organization role applies there again", 200, tag=TAG)
+def delete_project_role(org, user, project):
+    return members.set_project_role(ports(), actor(bp), org, user, project, None)
 
 
 @endpoint(bp, "/orgs/{org}/members/{user}", "DELETE", "Remove a member (or leave)", 204, tag=TAG)

@@ -140,7 +140,6 @@ def create_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     """`approval`: the settings it starts with besides these: {require_approval, prevent_self_approval,
     freeze_windows, sleep_windows, allowed_ips} (deploys/service.approve, catalog/windows.py);
     `promote_to`: the environment its new live releases are promoted to (deploys/promote.py)."""
-    authorize(ports, actor, org_id, "project.write")
     load_in_org(ports, actor, org_id, "project.write", "projects", project_id, "project")
     where = _where(ports, org_id, {}, place or {}) if place else {}
     with ports.store.transaction():
@@ -398,9 +397,9 @@ def clone_environment(ports: Ports, actor: Actor, org_id: str, project_id: str, 
     from chalicelib.catalog.service import SPEC_FIELDS, create_service
 
     source = get_environment(ports, actor, org_id, project_id, ref, "project.write")
-    authorize(ports, actor, org_id, "service.write")
+    authorize(ports, actor, org_id, "service.write", source["project_id"])
     if with_secrets:
-        authorize(ports, actor, org_id, "secret.write")
+        authorize(ports, actor, org_id, "secret.write", source["project_id"])
     place = {k: source[k] for k in ("aws_account_id", "region") if source.get(k)}   # deploys where the source does
     # reachable from where the source is (a preview of a locked staging is locked too)
     kept = {"allowed_ips": list(source["allowed_ips"])} if source.get("allowed_ips") else None
@@ -484,7 +483,7 @@ def public_secret(secret: dict[str, Any]) -> dict[str, Any]:
 def put_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str,
                    value: str) -> dict[str, Any]:
     env = writable(get_environment(ports, actor, org_id, project_id, ref))
-    authorize(ports, actor, org_id, "secret.write")
+    authorize(ports, actor, org_id, "secret.write", env["project_id"])
     if name in (env.get("env") or {}):
         raise Invalid(f"{name} is already a plain variable of this environment", field="name")
     with ports.store.transaction():
@@ -502,7 +501,7 @@ def list_env_secrets(ports: Ports, actor: Actor, org_id: str, project_id: str, r
 
 def delete_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str, name: str) -> None:
     env = get_environment(ports, actor, org_id, project_id, ref)
-    authorize(ports, actor, org_id, "secret.write")
+    authorize(ports, actor, org_id, "secret.write", env["project_id"])
     existing = ports.store.collection("secrets").find_one({"scope_id": env["id"], "name": check_secret_name(name)})
     if existing is None:
         raise NotFound("secret not found", field="name")

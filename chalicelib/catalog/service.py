@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib import lifecycle, tasks
+from chalicelib.accounts import members
 from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.catalog import domains, environments
@@ -144,6 +145,7 @@ def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> 
         queued = [environments.mark_deleting(ports, actor, env)
                   for env in list(iter_all(ports.store.collection("environments"), {"project_id": project_id}))]
         ports.store.collection("projects").delete(project_id)
+        members.forget_project(ports, org_id, project_id)
         audit.record(ports, actor, org_id, "project.delete", "project", project_id)
     for env in queued:
         if env is not None:

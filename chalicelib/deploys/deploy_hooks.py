@@ -138,7 +138,7 @@ def trigger(ports: Ports, hook_id: str, key: Optional[str], image: Optional[str]
     actor = Actor(user_id=hook["acts_as"], email=f"deploy hook (of {creator.get('email', 'a former member')})",
                   source_ip=source_ip)
     try:
-        authorize(ports, actor, hook["org_id"], "deploy")
+        authorize(ports, actor, hook["org_id"], "deploy", hook.get("project_id"))
     except Forbidden as exc:
         if exc.field == "mfa":
             raise Forbidden(f"the member this deploy hook acts as ({hook.get('acts_as_label') or 'its maker'}) has no "

@@ -46,7 +46,7 @@ def promote(ports: Ports, actor: Actor, org_id: str, project_id: str, from_ref: 
     """Apply the plan: one deployment per service it deploys. -> (the plan with each
     `deployment`, whether any deployment was created)."""
     source, target = _environments(ports, actor, org_id, project_id, from_ref, to_ref)
-    authorize(ports, actor, org_id, "deploy")
+    authorize(ports, actor, org_id, "deploy", source["project_id"])
     key = deploys.checked_key(idempotency_key)
     out = _plan(ports, source, target, names)
     return out, _apply(ports, actor, source, target, out, key and f"promote:{key}")

@@ -352,7 +352,7 @@ def cancel(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict[
     boundary (within a rollout poll), rolls back to the last live release if anything reached
     ECS, or stops a first release."""
     dep = get_deployment(ports, actor, org_id, deployment_id)
-    authorize(ports, actor, org_id, "deploy")
+    authorize(ports, actor, org_id, "deploy", dep["project_id"])
     if dep["status"] in ("queued", "awaiting_approval"):
         new = lifecycle.move(ports, dep, "cancelled", f"cancelled by {actor.label}", actor)
         if new:
@@ -374,7 +374,7 @@ def proceed(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> dict
     """A person has seen enough of a canary: its watch ends at the engine's next look and the
     release rolls out to every task. Only a deployment with a canary not yet past its watch."""
     dep = get_deployment(ports, actor, org_id, deployment_id)
-    authorize(ports, actor, org_id, "deploy")
+    authorize(ports, actor, org_id, "deploy", dep["project_id"])
     canary = dep.get("canary")
     if not canary:
         raise StateConflict(f"deployment #{dep['number']} has no canary: it rolls out to every task at once",
@@ -401,7 +401,7 @@ def _awaiting(ports: Ports, actor: Actor, org_id: str, deployment_id: str) -> di
     """The deployment an approver acts on: this organization's, the caller an admin or owner, and
     still waiting (else 409 naming what it is now)."""
     dep = get_deployment(ports, actor, org_id, deployment_id)
-    authorize(ports, actor, org_id, "deploy.approve")
+    authorize(ports, actor, org_id, "deploy.approve", dep["project_id"])
     if dep["status"] not in states.WAITING:
         raise StateConflict(f"deployment #{dep['number']} is {dep['status']}: only a deploy waiting for approval "
                             "can be approved or rejected", field="status")

@@ -143,7 +143,7 @@ def wake_now(ports: Ports, actor: Actor, org_id: str, project_id: str, ref: str)
     from chalicelib.catalog.environments import get_environment
 
     env = get_environment(ports, actor, org_id, project_id, ref)
-    authorize(ports, actor, org_id, "deploy")
+    authorize(ports, actor, org_id, "deploy", env["project_id"])
     window = windows.open_window(env.get("sleep_windows") or []) if env.get("sleep_windows") else None
     if window:   # beat leaves it awake until this window ends (it sleeps again at the next)
         ports.store.collection("environments").update(env["id"], {"sleep_lifted_until": window["until"]})

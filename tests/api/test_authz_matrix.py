@@ -42,6 +42,8 @@ REQUIRED = {
     "POST /auth/mfa/disable": SELF, "PATCH /orgs/{org}": "admin",
     "POST /orgs/{org}/members": "admin", "GET /orgs/{org}/members": "viewer",
     "PATCH /orgs/{org}/members/{user}": "admin", "DELETE /orgs/{org}/members/{user}": "admin",
+    "PUT /orgs/{org}/members/{user}/projects/{project}": "admin",
+    "DELETE /orgs/{org}/members/{user}/projects/{project}": "admin",
     "GET /orgs/{org}/invitations": "admin", "DELETE /orgs/{org}/invitations/{invitation}": "admin",
     "POST /orgs/{org}/projects": "admin", "GET /orgs/{org}/projects": "viewer",
     "GET /orgs/{org}/projects/{project}": "viewer", "PATCH /orgs/{org}/projects/{project}": "admin",
@@ -480,6 +482,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}": lambda: {"require_mfa": False},   # true would shut the members without 2FA out
         "POST /orgs/{org}/members": lambda: {"email": f"new-{_hex()}@x.test", "role": "viewer"},
         "PATCH /orgs/{org}/members/{user}": lambda: {"role": "viewer"},
+        "PUT /orgs/{org}/members/{user}/projects/{project}": lambda: {"role": "developer"},
         "POST /orgs/{org}/projects": lambda: {"name": "new-" + _hex()},
         "PATCH /orgs/{org}/projects/{project}": lambda: {"description": f"about {a['canary']}"},
         "POST /orgs/{org}/projects/{project}/services":

@@ -604,6 +604,24 @@ export interface paths {
         patch: operations["patch_orgs_org_members_user"];
         trace?: never;
     };
+    "/v1/orgs/{org}/members/{user}/projects/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give a developer or viewer a role in one project (above or below their organization role, for that project's work only; admins and owners) */
+        put: operations["put_orgs_org_members_user_projects_project"];
+        post?: never;
+        /** Take a member's project role away: their organization role applies there again */
+        delete: operations["delete_orgs_org_members_user_projects_project"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/projects": {
         parameters: {
             query?: never;
@@ -2316,6 +2334,15 @@ export interface components {
              * @default null
              */
             name?: string | null;
+        };
+        /** ProjectRoleIn */
+        ProjectRoleIn: {
+            /**
+             * Role
+             * @description the member's role in this project's work (environments, services, secrets, deploys, approvals), above or below their organization role; owners and admins act on every project as such
+             * @enum {string}
+             */
+            role: "admin" | "developer" | "viewer";
         };
         /** PromoteIn */
         PromoteIn: {
@@ -4722,6 +4749,90 @@ export interface operations {
                 "application/json": components["schemas"]["MemberPatch"];
             };
         };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_members_user_projects_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                user: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectRoleIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_members_user_projects_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                user: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description success */
             200: {
