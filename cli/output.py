@@ -115,7 +115,6 @@ def compute_words(svc: dict[str, Any]) -> str:
     return f"{svc.get('architecture') or 'x86_64'} · {capacity_words(svc.get('spot'))}"
 
 
-
 # --- plans: changes grouped per environment, +/~/- and field-by-field ----------------
 
 def _pair(value: Any) -> Optional[tuple[Any, Any]]:
