@@ -98,6 +98,23 @@ def _dig(row: dict[str, Any], key: str) -> Any:
     return value
 
 
+# --- a service's compute, in the API's words ------------------------------------------
+
+def capacity_words(spot: Any) -> str:
+    """A service's `spot` in words, as the API says it (chalicelib/cloud/capacity.py words())."""
+    if not isinstance(spot, dict) or not spot:
+        return "regular Fargate"
+    percent, base = int(spot.get("percent", 100)), int(spot.get("on_demand_base", 0))
+    share = "" if percent == 100 else f" for {percent} % of the tasks"
+    first = f", the first {base} task{'s' if base != 1 else ''} on regular Fargate" if base else ""
+    return f"Fargate Spot{share}{first}"
+
+
+def compute_words(svc: dict[str, Any]) -> str:
+    """'arm64 · Fargate Spot' and the like: where a service's tasks run (chalicelib/cloud/capacity.py summary())."""
+    return f"{svc.get('architecture') or 'x86_64'} · {capacity_words(svc.get('spot'))}"
+
+
 # --- plans: changes grouped per environment, +/~/- and field-by-field ----------------
 
 def _pair(value: Any) -> Optional[tuple[Any, Any]]:
@@ -106,6 +123,10 @@ def _pair(value: Any) -> Optional[tuple[Any, Any]]:
     if isinstance(value, dict) and set(value) <= {"old", "new", "from", "to"} and value:
         return value.get("old", value.get("from")), value.get("new", value.get("to"))
     return None
+
+
+# a service change's settings that read better in words than as JSON
+SERVICE_WORDS: dict[str, Callable[[Any], str]] = {"architecture": lambda v: v or "x86_64", "spot": capacity_words}
 
 
 def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> list[Text]:
@@ -126,6 +147,9 @@ def plan_lines(changes: list[dict[str, Any]], warnings: list[dict[str, Any]]) ->
             for name, value in fields.items():
                 if value is None and action == "create":
                     continue  # a setting the new thing does not have (e.g. no branch tracked)
+                if change.get("type") == "service" and name in SERVICE_WORDS:   # said as the API says them
+                    say = SERVICE_WORDS[name]
+                    value = [say(v) for v in value] if isinstance(value, list) and action == "update" else say(value)
                 pair = _pair(value)
                 if pair is not None and action == "update":
                     lines.append(Text(f"      {name}: {text(pair[0])} → {text(pair[1])}"))

@@ -100,14 +100,14 @@ def _do(ports: Ports, actor: Actor, org_id: str, project_id: str, c: dict[str, A
 
 def _whole(key: str, old: Any, new: Any) -> Any:
     """A service setting as the file has it. The services API merges a PATCH of autoscaling (or
-    health_check, auto_rollback, canary) into what is stored: a field the file no longer sets (a
-    queue to scale on, a schedule) is sent as its default, or it would stay."""
+    health_check, auto_rollback, canary, spot) into what is stored: a field the file no longer sets (a
+    queue to scale on, a schedule, spot's on_demand_base) is sent as its default, or it would stay."""
     from pydantic import BaseModel
 
-    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck
+    from chalicelib.catalog.models import AutoRollback, Autoscaling, Canary, HealthCheck, Spot
 
     models: dict[str, type[BaseModel]] = {"health_check": HealthCheck, "autoscaling": Autoscaling,
-                                          "auto_rollback": AutoRollback, "canary": Canary}
+                                          "auto_rollback": AutoRollback, "canary": Canary, "spot": Spot}
     if key not in models or not isinstance(old, dict) or not isinstance(new, dict):
         return new
     fields = models[key].model_fields

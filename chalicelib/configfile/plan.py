@@ -25,7 +25,7 @@ from chalicelib.store.port import iter_all
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command", "cpu", "memory", "env", "build_env", "health_check",
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
-                  "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases")
+                  "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases", "architecture", "spot")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 # yes/no settings of an environment, changed only when the file names them
 FLAG_FIELDS = ("require_approval", "prevent_self_approval", "static_egress")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,6 +15,7 @@ from cli.app import Env, Json, Org, Project, app
 from cli.client import segment
 from cli.commands import source as src
 from cli.commands.prompts import secret_input
+from cli.output import compute_words
 from cli.session import CliError, Session, pick
 
 
@@ -544,6 +546,47 @@ NoScaleOnQueue = Annotated[bool, typer.Option("--no-scale-on-queue", help="Stop 
 QUEUE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
+class Architecture(str, Enum):
+    x86_64 = "x86_64"
+    arm64 = "arm64"
+
+
+ArchitectureOpt = Annotated[Optional[Architecture], typer.Option(
+    "--architecture", help="The CPU its tasks run on: x86_64 (the default) or arm64 (AWS Graviton, about 20 % "
+    "cheaper for the same vCPU and memory; the image needs a linux/arm64 variant, a service built from source is "
+    "built for it). Applies with the next deploy.", case_sensitive=False)]
+SpotOpt = Annotated[bool, typer.Option(
+    "--spot", help="Run its tasks on Fargate Spot (up to 70 % cheaper; AWS may stop a task with two minutes' notice "
+    "and ECS starts another). Alone: every task; with --spot-percent / --on-demand-base: as they say. Release "
+    "commands always run on regular Fargate. Applies with the next deploy.")]
+SpotPercent = Annotated[Optional[int], typer.Option(
+    "--spot-percent", metavar="N", min=1, max=100,
+    help="With Spot: the share (1-100 %) of the tasks above --on-demand-base that run on Fargate Spot (turns Spot "
+         "on; default 100).")]
+OnDemandBase = Annotated[Optional[int], typer.Option(
+    "--on-demand-base", metavar="N", min=0, max=100,
+    help="With Spot: this many tasks always run on regular Fargate, placed first (turns Spot on; default 0); a web "
+         "service with 1 keeps answering while AWS takes Spot capacity back. Must stay below --max.")]
+NoSpot = Annotated[bool, typer.Option("--no-spot", help="Run every task on regular Fargate again.")]
+
+
+def spot_body(spot: bool, percent: Optional[int], base: Optional[int], no_spot: bool) -> Any:
+    """--spot / --spot-percent / --on-demand-base / --no-spot as the API's `spot`: ... (not given), None (off)
+    or the fields given (the API fills in the others on create and keeps them on a PATCH)."""
+    given = {k: v for k, v in (("percent", percent), ("on_demand_base", base)) if v is not None}
+    if no_spot and (spot or given):
+        raise typer.BadParameter("give --no-spot or --spot (with --spot-percent / --on-demand-base), not both",
+                                 param_hint="--no-spot")
+    if no_spot:
+        return None
+    return given if spot or given else ...
+
+
+def compute_short(svc: dict[str, Any]) -> str:
+    """compute_words without Spot's share, for a table cell: 'arm64 · Fargate Spot'."""
+    return f"{svc.get('architecture') or 'x86_64'} · {'Fargate Spot' if svc.get('spot') else 'regular Fargate'}"
+
+
 def scale_on_queue_body(raw: str) -> dict[str, Any]:
     """--scale-on-queue QUEUE[:MESSAGES_PER_TASK] as the API's autoscaling.queue."""
     name, sep, per_task = raw.strip().partition(":")
@@ -658,16 +701,17 @@ def _settings(port, cpu, memory, var, command, health_path, min_instances, max_i
 
 # ENV: with no environment chosen the list spans them all, and a cloned service shares its name
 SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kind", "KIND"), ("status", "STATUS"),
-                   ("image", "IMAGE"), ("source.repo", "SOURCE"), ("needs_deploy", "NEEDS DEPLOY")]
+                   ("image", "IMAGE"), ("source.repo", "SOURCE"), ("compute", "COMPUTE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
-                  "live_image", "port", "private_address", "cpu", "memory", "command", "release_command", "env",
+                  "live_image", "port", "private_address", "cpu", "memory", "compute", "command", "release_command", "env",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
                   "canary", "allowed_ips", "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
 
 def _list_services(s: Session) -> None:
     items = s.services()
-    s.out.result({"items": items}, lambda: s.out.table(items, SERVICE_COLUMNS, "no services yet: `launchbay services create NAME --image IMAGE`"))
+    shown = [{**svc, "compute": compute_short(svc)} for svc in items]
+    s.out.result({"items": items}, lambda: s.out.table(shown, SERVICE_COLUMNS, "no services yet: `launchbay services create NAME --image IMAGE`"))
 
 
 services_app = _group("services", "Services of the project: web services, workers and cron jobs.", _list_services,
@@ -687,8 +731,8 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
     """Show one service's settings and state."""
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
-    view = {**svc, "autoscaling": autoscaling_words(svc.get("autoscaling"))}
-    s.out.result(svc, lambda: s.out.fields(view, [k for k in SERVICE_FIELDS if k.split(".")[0] in svc]))
+    view = {**svc, "autoscaling": autoscaling_words(svc.get("autoscaling")), "compute": compute_words(svc)}
+    s.out.result(svc, lambda: s.out.fields(view, [k for k in SERVICE_FIELDS if k.split(".")[0] in view]))
 
 
 @services_app.command("create", epilog="""[bold]Examples[/bold]
@@ -701,7 +745,9 @@ def services_show(service: Annotated[str, typer.Argument(help="Service id or nam
 
   launchbay services create worker --kind worker --image ghcr.io/acme/jobs:1.4 --max 10 --scale-on-queue jobs:100
 
-  launchbay services create nightly --kind cron --image busybox --schedule '0 3 * * *' --command 'sh -c "echo hi"'""")
+  launchbay services create nightly --kind cron --image busybox --schedule '0 3 * * *' --command 'sh -c "echo hi"'
+
+  launchbay services create jobs --kind worker --image ghcr.io/acme/jobs:1.4 --architecture arm64 --spot""")
 def services_create(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits and hyphens, starting with a letter.")],
     image: src.Image = None,
@@ -715,12 +761,15 @@ def services_create(
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None,
     scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None, scale_on_queue: ScaleOnQueue = None,
+    architecture: ArchitectureOpt = None, spot: SpotOpt = False, spot_percent: SpotPercent = None,
+    on_demand_base: OnDemandBase = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
 ) -> None:
     """Create a service from an image (--image) or built from a git repository (--repo); secrets
     are set afterwards with `launchbay secrets set`."""
     if kind not in ("web", "worker", "cron"):
         raise typer.BadParameter("must be web, worker or cron", param_hint="--kind")
+    capacity = spot_body(spot, spot_percent, on_demand_base, False)
     fields = src.source_fields(repo, branch, dockerfile, context, watch_path)
     src.check_image_or_source(image, fields, build_arg)
     s = Session(json, org=org, project=project, env=env)
@@ -750,11 +799,17 @@ def services_create(
         body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
     if scale_on_queue:
         body["autoscaling"] = {**body.get("autoscaling", {}), "queue": scale_on_queue_body(scale_on_queue)}
+    if architecture is not None:
+        body["architecture"] = architecture.value
+    if capacity is not ...:
+        body["spot"] = capacity
     svc = s.client.post(s.project_path("/services"), body)
 
     def human() -> None:
         s.out.line(f"Created {svc['kind']} service {svc['name']} ({svc['id']}); deploy it with `launchbay deploy "
                    f"{svc['name']}`")
+        if {"architecture", "spot"} & set(body):
+            s.out.line(f"compute: {compute_words(svc)}")
         if scale_on_queue:
             queue = svc["autoscaling"]["queue"]["name"]
             s.out.line(f"It scales on queue {queue}'s backlog once it links it: launchbay resources link {queue} "
@@ -789,7 +844,15 @@ def services_create(
 
   launchbay services update worker --max 10 --scale-on-queue jobs:100   [dim]# about 100 waiting messages per task[/dim]
 
-  launchbay services update worker --no-scale-on-queue""")
+  launchbay services update worker --no-scale-on-queue
+
+  launchbay services update web --architecture arm64   [dim]# AWS Graviton, from the next deploy[/dim]
+
+  launchbay services update web --spot --spot-percent 70 --on-demand-base 1   [dim]# 1 task regular, 70 % of the rest on Spot[/dim]
+
+  launchbay services update web --spot-percent 50   [dim]# only the share changes[/dim]
+
+  launchbay services update web --no-spot""")
 def services_update(
     service: Annotated[str, typer.Argument(help="Service id or name.")],
     image: src.Image = None,
@@ -804,6 +867,8 @@ def services_update(
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
     scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
     scale_on_queue: ScaleOnQueue = None, no_scale_on_queue: NoScaleOnQueue = False,
+    architecture: ArchitectureOpt = None, spot: SpotOpt = False, spot_percent: SpotPercent = None,
+    on_demand_base: OnDemandBase = None, no_spot: NoSpot = False,
     unset_var: Annotated[Optional[list[str]], typer.Option("--unset-var", metavar="KEY",
                                                            help="Remove this environment variable (repeatable).")] = None,
     org: Org = None, project: Project = None, env: Env = None, json: Json = False,
@@ -813,7 +878,9 @@ def services_update(
     --image switches a service built from source to that image, --repo switches it to building
     from that repository; --branch, --dockerfile and --context change the source of a service
     that already builds from one. --var and --build-arg add to (or replace single) values;
-    --unset-var removes one."""
+    --unset-var removes one. --spot-percent and --on-demand-base change only themselves (and
+    turn Spot on with the defaults for the other)."""
+    capacity = spot_body(spot, spot_percent, on_demand_base, no_spot)
     fields = src.source_fields(repo, branch, dockerfile, context, watch_path)
     s = Session(json, org=org, project=project, env=env)
     svc = s.service(service)
@@ -855,6 +922,10 @@ def services_update(
     if scale_on_queue is not None or no_scale_on_queue:   # the API merges autoscaling: the rest stays
         queue = scale_on_queue_body(scale_on_queue) if scale_on_queue is not None else None
         body["autoscaling"] = {**body.get("autoscaling", {}), "queue": queue}
+    if architecture is not None:
+        body["architecture"] = architecture.value
+    if capacity is not ...:
+        body["spot"] = capacity
     if not body:
         raise CliError("nothing to change: give at least one option (see `launchbay services update --help`)")
     got = s.client.patch(s.org_path(f"/services/{segment(svc['id'])}"), body)
@@ -872,6 +943,8 @@ def services_update(
         s.out.line(f"Updated {got['name']} ({', '.join(sorted(body))})" + ("; deploy it to apply" if got.get("needs_deploy") else ""))
         if "autoscaling" in body:
             s.out.line(f"autoscaling: {autoscaling_words(got.get('autoscaling')) or 'none'}")
+        if {"architecture", "spot"} & set(body):
+            s.out.line(f"compute: {compute_words(got)}")
         if unlinked:
             s.out.line(unlinked, style="yellow")
         if body.get("domain") or body.get("aliases"):   # routed only once proven: say how

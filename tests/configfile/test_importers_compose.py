@@ -354,3 +354,21 @@ services:
     kept = message(result, "compose.yaml", "services.worker.logging")
     assert "logging driver json-file is not imported: Launchbay collects stdout/stderr" in kept and \
         "log_drain" not in kept
+
+
+@pytest.mark.parametrize("platform, architecture", [
+    ("linux/arm64", "arm64"), ("linux/arm64/v8", "arm64"), ("linux/aarch64", "arm64"), ("linux/amd64", None),
+    ("linux/x86_64", None)])
+def test_the_platform_becomes_the_architecture(platform, architecture):
+    result = import_files("compose", {"compose.yaml": f"services:\n  app:\n    image: nginx\n    platform: {platform}\n"})
+    assert services(result)["app"].get("architecture") == architecture
+    assert "services.app.platform" not in keys_of(result, "compose.yaml")
+
+
+@pytest.mark.parametrize("platform, said", [
+    ("windows/amd64", "non-Linux containers are not supported"), ("linux/arm/v7", "not one Fargate runs"),
+    ("linux/386", "not one Fargate runs")])
+def test_a_platform_fargate_does_not_run_is_a_warning(platform, said):
+    result = import_files("compose", {"compose.yaml": f"services:\n  app:\n    image: nginx\n    platform: {platform}\n"})
+    assert "architecture" not in services(result)["app"]
+    assert said in message(result, "compose.yaml", "services.app.platform")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.configfile.importers import ImportFileError, document_problems, import_files
+from chalicelib.configfile.parse import validate
 from tests.configfile.samples import FIXTURES, keys_of, message, read_case, sample, sample_cases
 
 MIGRATE = "copilot/migrate/manifest.yml"
@@ -63,6 +64,8 @@ def test_load_balanced_web_service_with_overrides(full):
     assert prod["env"] == {"LOG_LEVEL": "info", "APP_ENV": "prod-us", "DEBUG": "false"}
     assert test["env"]["LOG_LEVEL"] == "debug" and test["env"]["APP_ENV"] == "test"
     assert prod["secrets"] == ["DB_SECRET", "GITHUB_TOKEN"]
+    assert prod["architecture"] == test["architecture"] == "arm64"            # platform: linux/arm64
+    assert "platform" not in keys_of(full, FRONTEND)
 
 
 def test_every_unmappable_frontend_key_is_a_warning(full):
@@ -70,7 +73,7 @@ def test_every_unmappable_frontend_key_is_a_warning(full):
     for key in ("image.build", "image.build.args", "image.healthcheck", "http.path", "http.healthcheck.port",
                 "http.healthcheck.success_codes", "http.deregistration_delay", "http.stickiness",
                 "http.allowed_source_ips", "http.alias", "environments.prod-us.http.alias", "count.memory_percentage",
-                "entrypoint", "secrets.GITHUB_TOKEN", "secrets.DB_SECRET", "platform", "exec", "storage.ephemeral",
+                "entrypoint", "secrets.GITHUB_TOKEN", "secrets.DB_SECRET", "exec", "storage.ephemeral",
                 "network.vpc.placement",
                 "logging", "observability", "taskdef_overrides", "sidecars", "variables.APP_ENV", "cpu"):
         assert key in keys, key
@@ -96,8 +99,9 @@ def test_other_service_types(full):
                                                                   "messages_per_task": 240}}   # 1m / 250ms
     assert full.document["environments"]["prod-us"]["resources"]["events-worker-queue"] == {
         "kind": "queue", "visibility_timeout_seconds": 30}                  # Copilot's default timeout
-    assert {"subscribe", "subscribe.topics[0]", "count.queue_delay", "count.range.spot_from"} <= \
-        keys_of(full, "copilot/events-worker/manifest.yml")
+    assert {"subscribe", "subscribe.topics[0]", "count.queue_delay"} <= keys_of(full, "copilot/events-worker/manifest.yml")
+    assert worker["spot"] == {"percent": 100, "on_demand_base": 1}         # spot_from: 2, exactly
+    assert "count.range.spot_from" not in keys_of(full, "copilot/events-worker/manifest.yml")
     rdws = svcs["frontend-rdws"]
     assert rdws["kind"] == "web" and rdws["port"] == 80 and rdws["domain"] == "web.example.com"
     assert {"type", "instance_role"} <= keys_of(full, "copilot/rdws/manifest.yml")
@@ -419,3 +423,71 @@ environments:
     assert "security groups" in message(result, file, "network.vpc.security_groups")
     assert "service connect" in message(result, file, "network.connect")
     assert not any(w["key"].endswith("placement") for w in result.warnings if "dev" in w["key"])
+
+
+def _web(extra: str) -> dict:
+    text = f"name: w\ntype: Load Balanced Web Service\nimage:\n  location: nginx\n  port: 80\n{extra}"
+    return import_files("copilot", {"copilot/w/manifest.yml": text})
+
+
+def _svc(result) -> dict:
+    return result.document["environments"]["production"]["services"]["w"]
+
+
+@pytest.mark.parametrize("platform, architecture", [
+    ("linux/arm64", "arm64"), ("linux/arm", "arm64"), ("{osfamily: linux, architecture: arm64}", "arm64"),
+    ("{architecture: arm64}", "arm64"), ("linux/x86_64", None), ("linux/amd64", None),
+    ("{osfamily: linux, architecture: x86_64}", None)])
+def test_the_platform_becomes_the_architecture(platform, architecture):
+    result = _web(f"platform: {platform}\n")
+    assert document_problems(result.document) == []
+    assert _svc(result).get("architecture") == architecture
+    assert "platform" not in keys_of(result, "copilot/w/manifest.yml")
+
+
+@pytest.mark.parametrize("platform", ["windows/x86_64", "windows/amd64",
+                                      "{osfamily: windows_server_2019_core, architecture: x86_64}"])
+def test_a_windows_platform_is_a_warning(platform):
+    result = _web(f"platform: {platform}\n")
+    assert "architecture" not in _svc(result) and _svc(result)["image"] == "nginx"   # imported all the same
+    assert "Windows containers are not supported" in message(result, "copilot/w/manifest.yml", "platform")
+
+
+def test_a_platform_override_per_environment():
+    result = _web("platform: linux/x86_64\nenvironments:\n  prod:\n    platform: linux/arm64\n"
+                  "  test:\n    platform: windows/x86_64\n")
+    envs = result.document["environments"]
+    assert envs["prod"]["services"]["w"]["architecture"] == "arm64" and "architecture" not in envs["test"]["services"]["w"]
+    assert "Windows" in message(result, "copilot/w/manifest.yml", "environments.test.platform")
+
+
+def test_fargate_spot_says_what_copilot_runs():
+    every = _svc(_web("count:\n  spot: 3\n"))       # 3 tasks, all on Spot
+    assert (every["min_instances"], every["max_instances"]) == (3, 3)
+    assert every["spot"] == {"percent": 100, "on_demand_base": 0}
+    ranged = _web("count:\n  range: {min: 1, max: 10, spot_from: 3}\n  cpu_percentage: 70\n")
+    assert document_problems(ranged.document) == [] and ranged.warnings == []
+    svc = _svc(ranged)
+    assert (svc["min_instances"], svc["max_instances"]) == (1, 10) and svc["autoscaling"] == {"cpu_target": 70.0}
+    assert svc["spot"] == {"percent": 100, "on_demand_base": 2}   # tasks 1 and 2 regular, the 3rd on
+    for spot_from in (0, 1):   # every task on Spot
+        assert _svc(_web(f"count:\n  range: {{min: 1, max: 4, spot_from: {spot_from}}}\n"))["spot"] == {
+            "percent": 100, "on_demand_base": 0}
+    arm = _web("platform: linux/arm64\ncount:\n  range: {min: 2, max: 4, spot_from: 2}\n")
+    assert _svc(arm)["architecture"] == "arm64" and _svc(arm)["spot"] == {"percent": 100, "on_demand_base": 1}
+    spec = validate(arm.document).environments["production"].services["w"]   # launchbay.yaml takes it as it is
+    assert spec.architecture == "arm64" and spec.spot is not None and spec.spot.on_demand_base == 1
+
+
+def test_spot_that_launchbay_cannot_say_exactly_is_a_warning():
+    beyond = _web("count:\n  range: {min: 1, max: 3, spot_from: 5}\n")
+    assert "spot" not in _svc(beyond) and document_problems(beyond.document) == []
+    assert "no task ever runs on Fargate Spot" in message(beyond, "copilot/w/manifest.yml", "count.range.spot_from")
+    odd = _web("count:\n  range: {min: 1, max: 3, spot_from: many}\n")
+    assert "spot" not in _svc(odd) and "not a whole number" in message(odd, "copilot/w/manifest.yml",
+                                                                         "count.range.spot_from")
+    both = _web("count:\n  range: 1-4\n  spot: 2\n")
+    assert "spot" not in _svc(both) and (_svc(both)["min_instances"], _svc(both)["max_instances"]) == (1, 4)
+    assert "range.spot_from" in message(both, "copilot/w/manifest.yml", "count.spot")
+    per_env = _web("count: 1\nenvironments:\n  prod:\n    count:\n      spot: 2\n")
+    assert per_env.document["environments"]["prod"]["services"]["w"]["spot"] == {"percent": 100, "on_demand_base": 0}

@@ -387,14 +387,14 @@ def document_problems(doc: dict) -> list[str]:
     pydantic model lands): kinds, required fields, names, sizes, schedules, health checks."""
     from pydantic import ValidationError
 
-    from chalicelib.catalog.models import Autoscaling, HealthCheck
+    from chalicelib.catalog.models import Autoscaling, HealthCheck, Spot
 
     out: list[str] = []
     if doc.get("version") != 1 or not isinstance(doc.get("environments"), dict) or not doc["environments"]:
         return ["version must be 1 and environments a non-empty mapping"]
     allowed = {"kind", "image", "source", "build_env", "port", "cpu", "memory", "command", "release_command", "env",
                "secrets", "health_check",
-               "min_instances", "max_instances", "autoscaling", "schedule", "domain", "links"}
+               "min_instances", "max_instances", "autoscaling", "schedule", "domain", "links", "architecture", "spot"}
     for env_name, env in doc["environments"].items():
         if not ENVIRONMENT_NAME.match(env_name):
             out.append(f"environment name {env_name!r}")
@@ -441,7 +441,11 @@ def document_problems(doc: dict) -> list[str]:
             lo, hi = svc.get("min_instances", 1), svc.get("max_instances", 1)
             if not (0 <= lo <= hi and 1 <= hi <= 100):
                 out.append(f"{where}: min/max instances {lo}/{hi}")
-            for model, part in ((HealthCheck, "health_check"), (Autoscaling, "autoscaling")):
+            if svc.get("architecture", "arm64") not in ("x86_64", "arm64"):
+                out.append(f"{where}: architecture {svc['architecture']!r}")
+            if "spot" in svc and (svc["spot"] or {}).get("on_demand_base", 0) >= (1 if kind == "cron" else hi):
+                out.append(f"{where}: spot.on_demand_base puts every task on regular Fargate")
+            for model, part in ((HealthCheck, "health_check"), (Autoscaling, "autoscaling"), (Spot, "spot")):
                 if part in svc:
                     try:
                         model.model_validate(svc[part])

@@ -74,7 +74,6 @@ SERVICE_KEYS = {  # keys with no Launchbay equivalent, and why
     "ulimits": "ulimits are not imported", "user": "user is not imported: set USER in the Dockerfile",
     "working_dir": "working_dir is not imported: set WORKDIR in the Dockerfile",
     "extra_hosts": "extra_hosts is not imported", "dns": "dns settings are not imported",
-    "platform": "platform is not imported: build the image for linux/amd64",
     "pull_policy": "pull_policy is not imported", "devices": "devices are not available on Fargate",
     "network_mode": "network_mode is not imported", "read_only": "read_only is not imported",
     "tmpfs": "tmpfs mounts are not imported", "shm_size": "shm_size is not imported",
@@ -573,8 +572,9 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
     if "healthcheck" in spec:
         _healthcheck(svc, spec["healthcheck"], notes, file, f"{key}.healthcheck")
     _deploy(svc, spec, notes, file, key)
+    _platform(svc, spec.get("platform"), notes, file, f"{key}.platform")
     handled = {"image", "build", "ports", "expose", "command", "entrypoint", "environment", "env_file", "healthcheck",
-               "deploy", "cpus", "mem_limit", "scale", "profiles", "volumes"}   # volumes: _volumes
+               "deploy", "cpus", "mem_limit", "scale", "profiles", "volumes", "platform"}   # volumes: _volumes
     for k in spec:
         if k in handled:
             continue
@@ -589,6 +589,26 @@ def _service(raw: str, spec: dict, notes: Notes, file: str, root: str, files: di
                                            f"{', '.join(map(str, spec['profiles']))}; it was imported into "
                                            "production anyway: remove it there if it is a development helper")
     return svc
+
+
+def _platform(svc: dict, platform: Any, notes: Notes, file: str, key: str) -> None:
+    """`platform: linux/arm64` (os/arch[/variant], as Docker names it) -> architecture: arm64 (AWS
+    Graviton); linux/amd64 is Launchbay's default. What Fargate does not run (Windows, 32-bit ARM,
+    386, ...) is a warning: the service runs on x86_64."""
+    if platform in (None, ""):
+        return
+    family, _, arch = str(platform).strip().lower().partition("/")
+    arch = arch.split("/")[0]   # linux/arm64/v8: the variant says nothing more
+    if family == "linux" and arch in ("arm64", "aarch64"):
+        svc["architecture"] = "arm64"
+    elif family == "linux" and arch in ("amd64", "x86_64", ""):
+        return
+    elif family != "linux":
+        notes.add(file, key, f"platform {platform}: Windows and other non-Linux containers are not supported: "
+                             "Launchbay runs Linux containers on Fargate (linux/amd64 or linux/arm64); not imported")
+    else:
+        notes.add(file, key, f"platform {platform} is not one Fargate runs (linux/amd64 or linux/arm64); not "
+                             "imported: the service runs on x86_64 (linux/amd64), so its image needs that variant")
 
 
 def _environment(raw: str, spec: dict, notes: Notes, file: str, root: str, files: dict[str, str],

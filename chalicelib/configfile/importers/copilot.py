@@ -8,7 +8,9 @@ queue becomes a queue resource linked to it as COPILOT_QUEUE_URI (importers/queu
 `count.queue_delay` the worker's autoscaling on the queue's backlog; SNS topics are warnings.
 FireLens routing to Datadog or New Relic becomes a log drain (importers/drains.py). A service placed in
 private subnets (`network.vpc.placement: private`: its tasks leave through the environment's NAT
-gateway) turns on the environment's `static_egress`, Launchbay's NAT gateway with one Elastic IP."""
+gateway) turns on the environment's `static_egress`, Launchbay's NAT gateway with one Elastic IP.
+`platform: linux/arm64` becomes `architecture: arm64` (AWS Graviton); Windows is a warning. Fargate
+Spot (`count.spot`, `count.range.spot_from`) becomes the service's `spot` (see _spot)."""
 from __future__ import annotations
 
 import posixpath
@@ -55,7 +57,6 @@ UNSUPPORTED = {
     "observability": "X-Ray tracing settings are not imported",
     "taskdef_overrides": "CloudFormation task-definition overrides are not imported",
     "exec": "ECS Exec is not imported: Launchbay has no shell access to tasks",
-    "platform": "the platform (OS/architecture) is not imported: build the image for linux/amd64",
     "sidecars": "sidecar containers are not imported: a Launchbay service runs one container",
     "deployment": "deployment settings (rolling strategy, rollback alarms) are not imported: Launchbay's deploy "
                   "strategy applies",
@@ -337,6 +338,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
         except (TypeError, ValueError):
             notes.add(file, where("cpu"), "cpu/memory are not numbers; Launchbay's default size used")
     _count(svc, m.get("count"), kind, notes, file, where, queue=m.get("type") == "Worker Service")
+    _platform(svc, m.get("platform"), notes, file, where)
     cmd = split_command(m.get("command"), notes, file, where("command"))
     entry = split_command(m.get("entrypoint"), notes, file, where("entrypoint"))
     cmd = join_entrypoint(entry, cmd, notes, file, where("entrypoint"))
@@ -358,7 +360,7 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
         svc["secrets"] = sorted(set(secret_names))
     # storage: _storage; logging: importers/drains.py; network: _private (for the environment, in import_copilot)
     handled = {"name", "type", "image", "http", "on", "cpu", "memory", "count", "command", "entrypoint", "variables",
-               "secrets", "storage", "logging", "network"}
+               "secrets", "storage", "logging", "network", "platform"}
     if m.get("type") == "Worker Service":
         handled.add("subscribe")      # import_queues
     for key, value in m.items():
@@ -372,6 +374,77 @@ def _service(m: dict, kind: str, name: str, notes: Notes, file: str, where: Call
         else:
             notes.add(file, where(key), f"{key!r} is not imported")
     return svc
+
+
+# Copilot's architectures (its string form takes linux/arm for ARM64 too, as its own templates do)
+ARM = ("arm64", "arm", "aarch64")
+X86 = ("x86_64", "amd64")
+
+
+def _platform(svc: dict, platform: Any, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+    """`platform: linux/arm64` (or `{osfamily: linux, architecture: arm64}`) -> architecture: arm64
+    (AWS Graviton); linux/x86_64 (amd64) is Launchbay's default too. Windows is a warning: Launchbay
+    runs Linux containers (the service is imported all the same, for its other settings)."""
+    if platform in (None, "", {}):
+        return
+    if isinstance(platform, dict):
+        family = str(platform.get("osfamily") or "linux").lower()
+        arch = str(platform.get("architecture") or "x86_64").lower()
+        for k in platform:
+            if k not in ("osfamily", "architecture"):
+                notes.add(file, where(f"platform.{k}"), f"platform setting {k!r} is not imported")
+        said = f"osfamily {family}, architecture {arch}"
+    elif isinstance(platform, str):
+        family, _, arch = platform.strip().lower().partition("/")
+        arch, said = arch or "x86_64", platform.strip()
+    else:
+        notes.add(file, where("platform"), f"platform {platform!r} is not readable (e.g. linux/arm64); not imported")
+        return
+    if family != "linux":
+        notes.add(file, where("platform"), f"platform {said}: Windows containers are not supported: Launchbay runs "
+                                           "Linux containers on Fargate (x86_64 or arm64); the service is imported, "
+                                           "but its image must be rebuilt for linux/amd64 or linux/arm64 to run")
+    elif arch in ARM:
+        svc["architecture"] = "arm64"
+    elif arch not in X86:
+        notes.add(file, where("platform"), f"platform {said}: architecture {arch} is not one Fargate runs (x86_64 "
+                                           "or arm64); not imported: the service runs on x86_64")
+
+
+def _spot(svc: dict, count: dict, notes: Notes, file: str, where: Callable[[str], str]) -> None:
+    """Fargate Spot, as Copilot places tasks on it (the capacity provider strategy its templates give
+    the ECS service), in Launchbay's `spot` ({percent, on_demand_base}: the first on_demand_base tasks on
+    regular Fargate, `percent` of the others on Spot):
+    - `count: {spot: N}`: N tasks, every one on Spot (FARGATE_SPOT, weight 1) -> spot: {percent: 100}
+      (_count made it N..N tasks);
+    - `count.range.spot_from: N`: the first N-1 tasks on regular Fargate, the N-th and those after on
+      Spot (FARGATE base N-1 weight 0, FARGATE_SPOT weight 1) -> spot: {percent: 100, on_demand_base: N-1}.
+    Both say exactly what Copilot runs. A spot_from beyond the range's max puts no task on Spot: Launchbay
+    refuses such a setting (it saves nothing), so it is left out, said in a warning; so is a value that
+    is not a whole number."""
+    rng = count.get("range")
+    spot_from = rng.get("spot_from") if isinstance(rng, dict) else None
+    if spot_from is not None:
+        key = where("count.range.spot_from")
+        if isinstance(spot_from, bool) or not isinstance(spot_from, int):
+            notes.add(file, key, f"spot_from {spot_from!r} is not a whole number; Fargate Spot not imported: tasks "
+                                 "run on regular Fargate")
+            return
+        base = max(0, spot_from - 1)
+        if base >= svc.get("max_instances", 1):
+            notes.add(file, key, f"spot_from {spot_from} is beyond the range's max ({svc.get('max_instances', 1)}): "
+                                 "no task ever runs on Fargate Spot, so spot is not imported (Launchbay refuses a "
+                                 "Spot setting that puts no task on it)")
+            return
+        svc["spot"] = {"percent": 100, "on_demand_base": base}
+    elif count.get("spot") is not None:
+        if rng is not None:
+            notes.add(file, where("count.spot"), "count.spot and count.range together (Copilot takes one or the "
+                                                 "other): the range is imported and no task runs on Fargate Spot; "
+                                                 "for Spot above a number of tasks, use range.spot_from")
+            return
+        if "max_instances" in svc:   # _count read it as the number of tasks
+            svc["spot"] = {"percent": 100, "on_demand_base": 0}
 
 
 def _private(network: Any, notes: Notes, file: str, where: Callable[[str], str]) -> bool:
@@ -525,16 +598,20 @@ def _count(svc: dict, count: Any, kind: str, notes: Notes, file: str, where: Cal
         lo, hi = (int(x) for x in rng.split("-"))
     elif isinstance(rng, dict):
         lo, hi = rng.get("min"), rng.get("max")
-        if rng.get("spot_from") is not None:
-            notes.add(file, where("count.range.spot_from"), "Fargate Spot is not imported: tasks run on demand")
+        for k in rng:
+            if k not in ("min", "max", "spot_from"):
+                notes.add(file, where(f"count.range.{k}"), f"range setting {k!r} is not imported")
     elif rng is not None:
         notes.add(file, where("count.range"), f"range {rng!r} is not 'min-max'; not imported")
     if lo is None and count.get("spot") is not None:
-        lo = hi = int(count["spot"])
-        notes.add(file, where("count.spot"), "Fargate Spot is not imported: tasks run on demand")
+        if isinstance(count["spot"], int) and not isinstance(count["spot"], bool):
+            lo = hi = count["spot"]
+        else:
+            notes.add(file, where("count.spot"), f"count.spot {count['spot']!r} is not a whole number; not imported")
     if lo is not None and hi is not None:
         lo, hi = max(0, min(int(lo), 100)), max(1, min(int(hi), 100))
         svc["min_instances"], svc["max_instances"] = min(lo, hi), hi
+    _spot(svc, count, notes, file, where)
     scaling: dict[str, Any] = {}
     cpu_pct = count.get("cpu_percentage")
     if isinstance(cpu_pct, dict):
