@@ -61,8 +61,8 @@ def check_known(ports: Ports, org_id: str, names: Iterable[str], field: str = "e
     """Each name is one of the organization's groups (422 at `field` naming the first unknown)."""
     for name in names:
         if _find(ports, org_id, name) is None:
-            raise Invalid(f"env_groups: the organization has no environment group {name!r} (create it first: "
-                          f"POST /orgs/{{org}}/env-groups)", field=field)
+            raise Invalid(f"the organization has no environment group {name!r} (create it first: `launchbay "
+                          f"env-groups create {name}` or POST /v1/orgs/{{org}}/env-groups)", field=field)
 
 
 def _linking(ports: Ports, org_id: str) -> dict[str, list[dict[str, Any]]]:
