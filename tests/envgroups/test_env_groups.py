@@ -276,3 +276,15 @@ def test_secret_values_never_in_answers_or_audit(make_org, ports):
     assert events and SECRET not in json.dumps(events)
     stored = ports.store.collection("secrets").find_one({"name": "KEY", "org_id": org.id})
     assert stored and SECRET not in json.dumps(stored)
+
+
+def test_a_clone_keeps_the_services_groups(make_org):
+    org = make_org()
+    group(org, "shared", env={"LEVEL": "info"})
+    svc = org.service(env_groups=["shared"])
+    status, clone = org.call("POST", f"/projects/{svc['project_id']}/environments/production/clone", {"name": "staging"})
+    assert status == 201, clone
+    [copy] = org.call("GET", f"/projects/{svc['project_id']}/services?environment=staging")[1]["items"]
+    assert copy["env_groups"] == ["shared"]
+    linked = org.call("GET", "/env-groups/shared")[1]["services"]
+    assert sorted(s["environment"] for s in linked) == ["production", "staging"]
