@@ -26,6 +26,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "chalicelib.api.cost",
     "chalicelib.api.deploys",
     "chalicelib.api.deploy_hooks",
+    "chalicelib.api.env_groups",
     "chalicelib.api.environments",
     "chalicelib.api.hooks",
     "chalicelib.api.notify",

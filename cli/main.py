@@ -13,6 +13,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     deploy_hooks,
     deploys,
     domain,
+    env_groups,
     find,
     hooks,
     iac,

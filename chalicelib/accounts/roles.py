@@ -19,6 +19,7 @@ PERMISSIONS = {
     "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
     "registry.write": "admin",      # private registries' credentials: they read the organization's images
     "org.write": "admin",           # the organization's own settings (require_mfa)
+    "env_group.write": "admin",     # shared variables and secrets: every service linking the group gets them
 }
 
 # each permission as a refusal says it: "your role here is viewer: deploying services takes developer or higher"
@@ -36,6 +37,7 @@ ACTION_WORDS = {
     "git.write": "setting the GitHub token",
     "registry.write": "setting container registry credentials",
     "org.write": "changing the organization's settings",
+    "env_group.write": "changing environment groups (shared variables and secrets)",
 }
 
 

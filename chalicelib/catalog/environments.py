@@ -260,7 +260,7 @@ def _where(ports: Ports, org_id: str, current: dict[str, Any], changes: dict[str
 
 
 # what a clone's services take over besides what their deploys run (SPEC_FIELDS)
-CLONED_SETTINGS = ("release_command", "auto_rollback", "canary", "allowed_ips")
+CLONED_SETTINGS = ("release_command", "auto_rollback", "canary", "allowed_ips", "env_groups")
 
 
 def mark_preview(ports: Ports, env_id: str, preview: dict[str, Any],
@@ -520,20 +520,53 @@ def effective_allowed_ips(service: dict[str, Any], env: dict[str, Any]) -> list[
     return list(service.get("allowed_ips") or env.get("allowed_ips") or [])
 
 
+def layers(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    """What the service's tasks get, lowest first: its environment's, each environment group it links
+    in the order it lists them (chalicelib/envgroups), its own. Each: {"scope_id" (of its secrets),
+    "kind": "environment" | "env_group" | "service", "name", "env": its variables}."""
+    from chalicelib.envgroups.service import linked_groups
+
+    env = env if env is not None else of_service(ports, service)
+    out = [{"scope_id": env.get("id"), "kind": "environment", "name": env.get("name"), "env": env.get("env") or {}}]
+    out += [{"scope_id": g["id"], "kind": "env_group", "name": g["name"], "env": g.get("env") or {}}
+            for g in linked_groups(ports, service)]
+    out.append({"scope_id": service.get("id"), "kind": "service", "name": service.get("name"),
+                "env": service.get("env") or {}})
+    return out
+
+
+def resolved(ports: Ports, service: dict[str, Any],
+             env: Optional[dict[str, Any]] = None) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """(variables, secrets: NAME -> {"scope_id", "version"}) the service's tasks get. A name goes to
+    the highest layer that has it, as a plain variable or a secret, whichever that layer says, so
+    that no name is both (a task definition refuses that): an environment's variable is overridden
+    by a group's or the service's secret of that name, and the other way round. Within one layer a
+    secret wins over a variable of the same name (each scope refuses to make such a pair)."""
+    variables: dict[str, str] = {}
+    secrets: dict[str, dict[str, Any]] = {}
+    for layer in layers(ports, service, env):
+        for name, value in layer["env"].items():
+            variables[name] = value
+            secrets.pop(name, None)
+        if layer["scope_id"]:
+            docs, _ = ports.store.collection("secrets").find({"scope_id": layer["scope_id"]}, order="name", limit=1000)
+            for s in docs:
+                secrets[s["name"]] = {"scope_id": layer["scope_id"], "version": s["version"]}
+                variables.pop(s["name"], None)
+    return variables, secrets
+
+
 def effective_env(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> dict[str, str]:
-    """The environment's variables (`env`: its document, when the caller has read it), overridden by
-    the service's own."""
-    return {**((env if env is not None else of_service(ports, service)).get("env") or {}), **(service.get("env") or {})}
+    """The service's plain variables: its environment's, under its environment groups', under its own
+    (`env`: the environment's document, when the caller has read it); a name a higher layer makes a
+    secret is not among them (resolved)."""
+    return resolved(ports, service, env)[0]
 
 
 def secret_scopes(ports: Ports, service: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """NAME -> {"scope_id", "version"}: the environment's secrets, overridden by the service's."""
-    out: dict[str, dict[str, Any]] = {}
-    env_id = service.get("environment_id")
-    for scope in ([env_id] if env_id else []) + [service["id"]]:
-        docs, _ = ports.store.collection("secrets").find({"scope_id": scope}, order="name", limit=1000)
-        out.update({s["name"]: {"scope_id": scope, "version": s["version"]} for s in docs})
-    return out
+    """NAME -> {"scope_id", "version"}: the environment's secrets, overridden by its environment
+    groups' in order, overridden by the service's (a higher layer's plain variable takes the name: resolved)."""
+    return resolved(ports, service)[1]
 
 
 def secret_value(ports: Ports, scope_id: str, name: str) -> tuple[Optional[int], str]:

@@ -187,6 +187,19 @@ class Canary(BaseModel):
 # values per rule"), so a service's rule holds 4 source addresses.
 MAX_ALLOWED_IPS = 4
 MAX_ALIASES = 4   # host names beside the domain: a listener rule, a claim and a certificate each
+MAX_ENV_GROUPS = 10   # environment groups a service links (chalicelib/envgroups)
+ENV_GROUP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def env_group_names(values: list[str]) -> Optional[list[str]]:
+    """A service's environment groups: names, each once, in the order given (a later one wins); none: None."""
+    bad = [v for v in values if not isinstance(v, str) or not ENV_GROUP_NAME.match(v)]
+    if bad:
+        raise ValueError(f"env_groups: {bad[0]!r} is not an environment group name (lower-case letters, digits and "
+                         "hyphens, starting with a letter, at most 63)")
+    if len(set(values)) != len(values):
+        raise ValueError("env_groups: each group once")
+    return list(values) or None   # none: stored as null, as never set (fingerprints stay as they were)
 
 
 def allowed_networks(values: list[str]) -> list[str]:
@@ -338,6 +351,15 @@ class _ServiceFields(BaseModel):
         None, max_length=MAX_ALLOWED_IPS, description="only clients from these addresses (IPv4 or IPv6, a CIDR block or "
         "one address) reach a web service through its load balancer; others get its 404; null or []: everyone. "
         "Applies with the next deploy")
+    env_groups: Optional[list[str]] = Field(
+        None, max_length=MAX_ENV_GROUPS, description="the organization's environment groups whose variables and "
+        "secrets the service gets, by name, in order: its environment's < each group in turn (a later one wins) < "
+        "its own; null or []: none. Applies with the next deploy")
+
+    @field_validator("env_groups")
+    @classmethod
+    def _env_groups(cls, v):
+        return None if v is None else env_group_names(v)
 
     @field_validator("env", "build_env")
     @classmethod

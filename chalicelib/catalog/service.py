@@ -22,12 +22,14 @@ SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env
 
 
 def effective_spec(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """What a deploy of the service runs: its settings, with its environment's variables
-    under its own (`env`: the environment's document, when the caller has read it)."""
+    """What a deploy of the service runs: its settings, with its environment's variables and its
+    environment groups' under its own (`env`: the environment's document, when the caller has read it)."""
     spec = {k: service.get(k) for k in SPEC_FIELDS}
     if env is None:   # read once: its variables and its allowed addresses
         env = environments.of_service(ports, service)
     spec["env"] = environments.effective_env(ports, service, env)
+    if service.get("env_groups"):   # only then, as below: other fingerprints stay as they were
+        spec["env_groups"] = list(service["env_groups"])
     if service.get("release_command"):   # only then, as source below: other fingerprints stay as they were
         spec["release_command"] = list(service["release_command"])
     allowed = environments.effective_allowed_ips(service, env)
@@ -73,7 +75,9 @@ def refresh_config_hash(ports: Ports, service_id: str) -> None:
 
 
 def public_service(service: dict[str, Any]) -> dict[str, Any]:
-    out = {"architecture": None, "spot": None, **service}   # services made before either setting existed
+    # services made before a setting existed answer it as unset: the groups it links by name
+    # (chalicelib/envgroups), its CPU architecture and Fargate Spot share
+    out = {"architecture": None, "spot": None, "env_groups": None, **service}
     # the configuration differs from what runs (after a rollback too), or nothing runs yet
     out["needs_deploy"] = service.get("config_hash") != service.get("live_config_hash") or not service.get("live_deployment_id")
     if out.get("suspended"):   # the request's Idempotency-Key is the caller's, not the service's
@@ -161,6 +165,14 @@ def _check(doc: dict) -> None:
         raise Invalid(message, field=problems[0][0], fields=[{"field": f, "message": m} for f, m in problems])
 
 
+def _known_groups(ports: Ports, org_id: str, service: dict[str, Any]) -> None:
+    """Each environment group the service links is one of its organization's (422 at env_groups)."""
+    if service.get("env_groups"):
+        from chalicelib.envgroups.service import check_known
+
+        check_known(ports, org_id, service["env_groups"])
+
+
 def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spec: dict) -> dict[str, Any]:
     get_project(ports, actor, org_id, project_id, "service.write")
     env_name = spec.get("environment") or environments.DEFAULT
@@ -173,6 +185,7 @@ def create_service(ports: Ports, actor: Actor, org_id: str, project_id: str, spe
     now = now_iso()
     service = with_defaults({k: v for k, v in spec.items() if k != "environment"}, env.get("domain_suffix"))
     _check(service)
+    _known_groups(ports, org_id, service)
     service.update({"id": new_id("svc"), "org_id": org_id, "project_id": project_id, "environment_id": env["id"],
                     "environment": env["name"], "status": lifecycle.states.SERVICE_STATUSES[0],
                     "live_deployment_id": None, "live_config_hash": None, "created": now, "updated": now})
@@ -250,6 +263,8 @@ def update_service(ports: Ports, actor: Actor, org_id: str, service_id: str, cha
         _check({**merged, "port": None})
     else:
         _check(merged)
+    if changes.get("env_groups"):
+        _known_groups(ports, org_id, merged)
     with ports.store.transaction():
         fingerprint = config_hash(ports, merged)
         service = ports.store.collection("services").update(
@@ -304,13 +319,18 @@ def put_secret(ports: Ports, actor: Actor, org_id: str, service_id: str, name: s
 
 
 def list_secrets(ports: Ports, actor: Actor, org_id: str, service_id: str) -> list[dict[str, Any]]:
-    """The service's secrets and those it inherits from its environment (names, versions, scope)."""
+    """The service's secrets and those it inherits from its environment and its environment groups
+    (names, versions, scope; `env_group`: the group's name when it comes from one)."""
     service = get_service(ports, actor, org_id, service_id)
+    groups = {layer["scope_id"]: layer["name"] for layer in environments.layers(ports, service)
+              if layer["kind"] == "env_group"}
     out = []
     for name, ref in sorted(environments.secret_scopes(ports, service).items()):
         doc = ports.store.collection("secrets").find_one({"scope_id": ref["scope_id"], "name": name}) or {}
-        out.append({**environments.public_secret({**doc, "name": name}),
-                    "scope": "service" if ref["scope_id"] == service_id else "environment"})
+        scope = "service" if ref["scope_id"] == service_id else "env_group" if ref["scope_id"] in groups \
+            else "environment"
+        out.append({**environments.public_secret({**doc, "name": name}), "scope": scope,
+                    **({"env_group": groups[ref["scope_id"]]} if scope == "env_group" else {})})
     return out
 
 

@@ -25,7 +25,8 @@ from chalicelib.store.port import iter_all
 # the service fields a document sets (the services API's names); kind cannot change in place
 SERVICE_FIELDS = ("kind", "image", "source", "port", "command", "release_command", "cpu", "memory", "env", "build_env", "health_check",
                   "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling",
-                  "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases", "architecture", "spot")
+                  "auto_rollback", "canary", "allowed_ips", "aliases", "redirect_aliases", "architecture", "spot",
+                  "env_groups")
 ENV_FIELDS = ("domain_suffix", "env", "branch")
 # yes/no settings of an environment, changed only when the file names them
 FLAG_FIELDS = ("require_approval", "prevent_self_approval", "static_egress")
@@ -246,6 +247,9 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[
                                             "to create it"})
                 continue
             wanted = desired_service(spec, svc_name, env_spec.domain_suffix)
+            if spec.env_groups:
+                _groups_known(ports, project.get("org_id", ""), f"environments.{env_name}.services.{svc_name}",
+                              spec.env_groups)
             current = (have or {}).get("services", {}).get(svc_name)
             if current is not None and "domain" in spec.model_fields_set and spec.domain is None:
                 wanted["domain"] = None   # `domain: null` (export writes it): none, though the environment has a suffix
@@ -297,6 +301,18 @@ def plan(ports: Ports, project_id: str, doc: LaunchbayFile, keys: Optional[dict[
         summary[c["action"]] = summary.get(c["action"], 0) + 1
     return {"changes": changes, "warnings": warnings, "summary": summary,
             "cost": project_change(ports, project_id, doc, places)}
+
+
+def _groups_known(ports: Ports, org_id: str, key: str, names: list[str]) -> None:
+    """The environment groups a service links are the organization's (groups are not defined in a
+    document: `launchbay env-groups create`), or the plan is refused naming the service's field."""
+    from chalicelib.envgroups.service import check_known
+
+    field = f"{key}.env_groups"
+    try:
+        check_known(ports, org_id, names, field=field)
+    except Invalid as exc:
+        raise Invalid(f"launchbay.yaml: {field}: {exc.message}", field=field) from None
 
 
 def _plan_promotions(doc: LaunchbayFile, state: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

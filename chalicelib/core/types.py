@@ -47,6 +47,8 @@ PATTERN_WORDS = {
     r"^[a-z][a-z0-9-]{0,31}$": "at most 32 lower-case letters, digits and hyphens, starting with a letter "
                                "(e.g. staging)",
     r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$": "an AWS region such as eu-west-1",
+    r"^[a-z][a-z0-9-]{0,62}$": "at most 63 lower-case letters, digits and hyphens, starting with a letter "
+                               "(e.g. datadog or stripe-live)",
 }
 
 

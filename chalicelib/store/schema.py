@@ -95,6 +95,8 @@ COLLECTIONS: dict[str, Indexes] = {
                                         ("status", "created"))),   # the cleanup's purge of old settled ones
     # an organization's credentials for private container registries (chalicelib/registries): one per host
     "registry_credentials": Indexes(unique=(("org_id", "host"),), index=(("org_id", "host", "id"),)),
+    # an organization's environment groups (chalicelib/envgroups): shared variables, named, linked to services
+    "env_groups": Indexes(unique=(("org_id", "name"),), index=(("org_id", "name", "id"),)),
     # a service's deploy hook (chalicelib/deploys/deploy_hooks.py): one per service, its key hashed
     "deploy_hooks": Indexes(unique=(("service_id",),)),
     # a project's git webhook (chalicelib/hooks): one per project, its secret encrypted

@@ -527,6 +527,11 @@ Alias = Annotated[Optional[list[str]], typer.Option(
                                     "www.example.com (repeatable: the names given are all of them; each is verified "
                                     "by its own TXT record).")]
 NoAliases = Annotated[bool, typer.Option("--no-aliases", help="Remove every alias (the domain stays).")]
+EnvGroup = Annotated[Optional[list[str]], typer.Option(
+    "--env-group", metavar="NAME", help="An environment group of the organization whose variables and secrets the "
+                                        "service gets (repeatable, in order: a later group wins; the groups given are "
+                                        "all of them). See `launchbay env-groups`.")]
+NoEnvGroups = Annotated[bool, typer.Option("--no-env-groups", help="Link no environment group.")]
 RedirectAliases = Annotated[Optional[bool], typer.Option(
     "--redirect-aliases/--serve-aliases", help="The aliases answer a 301 to the domain (same path and query), or "
                                                "serve the service themselves (the default).")]
@@ -704,6 +709,7 @@ SERVICE_COLUMNS = [("id", "ID"), ("name", "NAME"), ("environment", "ENV"), ("kin
                    ("image", "IMAGE"), ("source.repo", "SOURCE"), ("compute", "COMPUTE"), ("needs_deploy", "NEEDS DEPLOY")]
 SERVICE_FIELDS = ["id", "name", "kind", "status", "teardown.state", "teardown.error", "image", "source", "build_env",
                   "live_image", "port", "private_address", "cpu", "memory", "compute", "command", "release_command", "env",
+                  "env_groups",
                   "min_instances", "max_instances", "schedule", "domain", "url", "health_check", "autoscaling", "auto_rollback",
                   "canary", "allowed_ips", "needs_deploy", "pending_changes", "live_deployment_id", "last_error", "created", "updated"]
 
@@ -840,6 +846,8 @@ def services_create(
 
   launchbay services update web --redirect-aliases   [dim]# www.example.com answers 301 to example.com[/dim]
 
+  launchbay services update web --env-group datadog --env-group stripe-live   [dim]# shared variables and secrets[/dim]
+
   launchbay services update web --scale-at '0 8 * * 1-5=4:10' --scale-at '0 20 * * 1-5=1:4' --scale-timezone Europe/Berlin
 
   launchbay services update worker --max 10 --scale-on-queue jobs:100   [dim]# about 100 waiting messages per task[/dim]
@@ -865,6 +873,7 @@ def services_update(
     redirect_aliases: RedirectAliases = None,
     release_command: ReleaseCommand = None,
     auto_rollback: AutoRollback = None, canary: Canary = None, allow_ip: AllowIp = None, allow_any: AllowAny = False,
+    env_group: EnvGroup = None, no_env_groups: NoEnvGroups = False,
     scale_at: ScaleAt = None, scale_timezone: ScaleTimezone = None,
     scale_on_queue: ScaleOnQueue = None, no_scale_on_queue: NoScaleOnQueue = False,
     architecture: ArchitectureOpt = None, spot: SpotOpt = False, spot_percent: SpotPercent = None,
@@ -915,6 +924,10 @@ def services_update(
         body["aliases"] = list(alias or [])
     if redirect_aliases is not None:
         body["redirect_aliases"] = redirect_aliases
+    if env_group and no_env_groups:
+        raise typer.BadParameter("give --env-group or --no-env-groups, not both", param_hint="--no-env-groups")
+    if env_group or no_env_groups:   # the groups given are all of them, in order
+        body["env_groups"] = list(env_group or []) or None
     if scale_at is not None:   # the entries given are all of them ('' alone: none)
         body["autoscaling"] = {"schedule": scale_at_body(scale_at, scale_timezone)}
     if scale_on_queue is not None and no_scale_on_queue:

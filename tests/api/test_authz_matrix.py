@@ -119,6 +119,12 @@ REQUIRED = {
     "DELETE /orgs/{org}/services/{svc}/deploy-hook": "developer",
     "GET /orgs/{org}/registries": "viewer", "GET /orgs/{org}/registries/{host}": "viewer",
     "PUT /orgs/{org}/registries/{host}": "admin", "DELETE /orgs/{org}/registries/{host}": "admin",
+    "GET /orgs/{org}/env-groups": "viewer", "POST /orgs/{org}/env-groups": "admin",
+    "GET /orgs/{org}/env-groups/{group}": "viewer", "PATCH /orgs/{org}/env-groups/{group}": "admin",
+    "DELETE /orgs/{org}/env-groups/{group}": "admin", "GET /orgs/{org}/env-groups/{group}/secrets": "viewer",
+    "PUT /orgs/{org}/env-groups/{group}/secrets/{name}": "admin",
+    "DELETE /orgs/{org}/env-groups/{group}/secrets/{name}": "admin",
+    "POST /orgs/{org}/env-groups/{group}/deploy": "developer",
 }
 # Documented exceptions for outsiders, by operation and identity kind.
 OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token cannot change the password
@@ -220,6 +226,15 @@ class World:
         host = f"reg-{_hex()}.example.com"
         self.ok("PUT", f"/orgs/{self.ids['org']}/registries/{host}", {"username": "bot", "password": "pull-" + _hex()})
         return host
+
+    def fresh_env_group(self) -> str:
+        """A new environment group (linked to nothing: deleting it is allowed)."""
+        return self.ok("POST", f"/orgs/{self.ids['org']}/env-groups", {"name": "tmp-" + _hex()})["name"]
+
+    def fresh_env_group_secret(self) -> str:
+        name = "TMP_" + _hex().upper()
+        self.ok("PUT", f"/orgs/{self.ids['org']}/env-groups/{self.ids['env_group']}/secrets/{name}", {"value": "x"})
+        return name
 
     def fresh_subscription(self) -> str:
         return self.ok("POST", f"/orgs/{self.ids['org']}/projects/{self.ids['project']}/notifications",
@@ -395,6 +410,12 @@ def _build(w: World) -> None:
     w.ids.update(drain=drain["id"])   # the route only a log drain has
     w.ids["sub"] = w.fresh_subscription()
     w.ids["registry"] = w.fresh_registry()
+    # an environment group with a variable and a secret, linked to a service never deployed (its deploy skips it)
+    grp = w.ok("POST", f"/orgs/{org}/env-groups", {"name": f"grp-{tag}", "env": {"CANARY": canary}})
+    w.ok("PUT", f"/orgs/{org}/env-groups/{grp['name']}/secrets/GROUP_KEY", {"value": w.secret_value})
+    w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/services",
+         {"name": f"grouped-{tag}", "image": "nginx:1.27", "port": 80, "env_groups": [grp["name"]]})
+    w.ids.update(env_group=grp["name"], env_group_id=grp["id"], env_group_secret="GROUP_KEY")
     hook = w.ok("POST", f"/orgs/{org}/services/{web['id']}/deploy-hook")   # its URL, called unauthenticated
     w.ids.update(deploy_hook=hook["id"], deploy_hook_key=hook["key"])
     audit = w.ok("GET", f"/orgs/{org}/audit")["items"]
@@ -402,7 +423,7 @@ def _build(w: World) -> None:
 
     # what must never reach an outsider: org A's ids, names, members' addresses and the canaries
     w.markers = {org, f"OrgA-{tag}", prj["id"], f"proj-{tag}", web["id"], cron["id"], f"web-{tag}", f"cron-{tag}",
-                 canary, f"app-{tag}.example.com", w.ids["env"], w.ids["env2"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
+                 canary, f"app-{tag}.example.com", w.ids["env"], w.ids["env_group_id"], f"grouped-{tag}", w.ids["env2"], db["id"], f"db-{tag[:6]}", conn["id"], conn["external_id"], w.ids["dep"], deps[cron["id"]]["id"], w.ids["event"], w.ids["sub"], w.ids["invitation"], victim,
                  owner["user"]["id"], owner["user"]["email"], f"pending-{tag}@a.test",
                  *(r["user"]["id"] for r in roles.values()), *(r["user"]["email"] for r in roles.values())}
     b_org = b["organization"]["id"]
@@ -446,9 +467,10 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
             return w.fresh_token(who.token), False
         holder = w.dual_token if who.kind == "limited" else w.owner_token
         return w.fresh_token(holder, w.ids["org"]), True   # a token of org A's (limited to A)
-    env_route = "/environments/" in key
+    env_route, group_route = "/environments/" in key, "/env-groups/" in key
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
-             "name": w.fresh_env_secret if env_route else w.fresh_secret, "env": w.fresh_environment,
+             "name": w.fresh_env_group_secret if group_route else w.fresh_env_secret if env_route else w.fresh_secret,
+             "env": w.fresh_environment, "group": w.fresh_env_group,
              "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0], "account": w.fresh_aws_account,
              "res": lambda: w.fresh_resource(linked="/links/" in key),
              "sub": w.fresh_subscription, "host": w.fresh_registry}
@@ -462,9 +484,9 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
         return w.ids["drain"], True
     if name == "host":   # a registry's name is no organization's: another may hold credentials for it too
         return w.ids["registry"], False
-    value = {"project": "project", "name": "env_secret" if env_route else "secret", "invitation": "invitation",
-             "user": "victim", "dep": "dep", "event": "event", "env": "env", "account": "aws_account",
-             "res": "resource", "sub": "sub"}.get(name)
+    value = {"project": "project", "name": "env_group_secret" if group_route else "env_secret" if env_route else "secret",
+             "invitation": "invitation", "user": "victim", "dep": "dep", "event": "event", "env": "env",
+             "account": "aws_account", "res": "resource", "sub": "sub", "group": "env_group"}.get(name)
     return (w.ids[value], True) if value else (None, False)
 
 
@@ -516,6 +538,9 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /orgs/{org}/projects/{project}/notifications/{sub}": lambda: {"name": a["canary"]},
         "PUT /orgs/{org}/git/github": lambda: {"token": "ghp_" + _hex() * 3},
         "PUT /orgs/{org}/registries/{host}": lambda: {"username": "bot", "password": "pull-" + _hex()},
+        "POST /orgs/{org}/env-groups": lambda: {"name": "g-" + _hex(), "env": {"LEVEL": "debug"}},
+        "PATCH /orgs/{org}/env-groups/{group}": lambda: {"env": {"CANARY": a["canary"]}},
+        "PUT /orgs/{org}/env-groups/{group}/secrets/{name}": lambda: {"value": w.secret_value},
     }
     make = bodies.get(key)
     return make() if make else None

@@ -83,11 +83,12 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
     """Real ids for the path of `key`; the last parameter of a DELETE is a fresh resource so
     that deleting never consumes the shared fixtures."""
     params = re.findall(r"{(\w+)}", key)
-    env_route = "/environments/" in key
+    env_route, group_route = "/environments/" in key, "/env-groups/" in key
     fixed = {"org": w.ids["org"], "project": w.ids["project"], "env": w.ids["env"], "dep": w.ids["dep"],
              "event": w.ids["event"], "invitation": w.ids["invitation"], "user": w.ids["victim"],
              "svc": w.ids["cron"] if key.endswith("/runs") else w.ids["web"],
-             "name": w.ids["env_secret"] if env_route else w.ids["secret"], "account": w.ids["aws_account"],
+             "name": w.ids["env_group_secret"] if group_route else w.ids["env_secret"] if env_route else w.ids["secret"],
+             "account": w.ids["aws_account"], "group": w.ids["env_group"],
              "res": w.ids["queue"] if key.endswith(("/messages", "/redrive", "/purge", "/dead-letters")) else
              w.ids["drain"] if key.endswith("/test-line") else w.ids["resource"],
              "sub": w.ids["sub"], "host": w.ids["registry"], "hook": w.ids["deploy_hook"]}
@@ -96,7 +97,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
         if method == "DELETE" and name == params[-1] and name != "org":   # an org-wide setting: deleted in place
             fresh: dict[str, Callable[[], str]] = {
                 "project": w.fresh_project, "svc": w.fresh_service, "env": w.fresh_environment,
-                "name": w.fresh_env_secret if env_route else w.fresh_secret,
+                "name": w.fresh_env_group_secret if group_route else w.fresh_env_secret if env_route else w.fresh_secret,
+                "group": w.fresh_env_group,
                 "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0],
                 "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account,
                 "res": lambda: w.fresh_resource(linked="/links/" in key),

@@ -515,6 +515,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/env-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's environment groups, by name (variables, secret names and versions, the services linking each) */
+        get: operations["get_orgs_org_env_groups"];
+        put?: never;
+        /** Create an environment group (admins); services link it by name in their env_groups */
+        post: operations["post_orgs_org_env_groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/env-groups/{group}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One environment group: its variables, secret names and versions, the services linking it */
+        get: operations["get_orgs_org_env_groups_group"];
+        put?: never;
+        post?: never;
+        /** Delete an environment group and its secrets (admins); refused (409) while a service links it */
+        delete: operations["delete_orgs_org_env_groups_group"];
+        options?: never;
+        head?: never;
+        /** Change an environment group's description or variables (admins; env replaces the whole map); the services linking it need a deploy to get them */
+        patch: operations["patch_orgs_org_env_groups_group"];
+        trace?: never;
+    };
+    "/v1/orgs/{org}/env-groups/{group}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy every service linking the group whose configuration differs from its live release, each as POST .../deployments would (its approval rules, freezes and your role apply; a refusal skips that service only) */
+        post: operations["post_orgs_org_env_groups_group_deploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/env-groups/{group}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An environment group's secrets (names and versions, never values) */
+        get: operations["get_orgs_org_env_groups_group_secrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/env-groups/{group}/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set an environment group's secret (admins; encrypted at rest, never answered) */
+        put: operations["put_orgs_org_env_groups_group_secrets_name"];
+        post?: never;
+        /** Delete an environment group's secret (admins) */
+        delete: operations["delete_orgs_org_env_groups_group_secrets_name"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/git/github": {
         parameters: {
             query?: never;
@@ -1924,6 +2013,43 @@ export interface components {
              */
             image?: string | null;
         };
+        /** EnvGroupIn */
+        EnvGroupIn: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Env
+             * @description the variables every service linking the group gets (under the service's own, over its environment's)
+             * @default null
+             */
+            env?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description lower-case letters, digits and hyphens, starting with a letter (e.g. datadog, stripe-live); the group's key: it cannot be renamed
+             */
+            name: string;
+        };
+        /** EnvGroupPatch */
+        EnvGroupPatch: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Env
+             * @description the whole map of variables (replaces the group's)
+             * @default null
+             */
+            env?: {
+                [key: string]: string;
+            } | null;
+        };
         /** EnvironmentIn */
         EnvironmentIn: {
             /**
@@ -2721,6 +2847,12 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * Env Groups
+             * @description the organization's environment groups whose variables and secrets the service gets, by name, in order: its environment's < each group in turn (a later one wins) < its own; null or []: none. Applies with the next deploy
+             * @default null
+             */
+            env_groups?: string[] | null;
+            /**
              * Environment
              * @description the project environment it belongs to (default: production)
              * @default null
@@ -2858,6 +2990,12 @@ export interface components {
             env?: {
                 [key: string]: string;
             } | null;
+            /**
+             * Env Groups
+             * @description the organization's environment groups whose variables and secrets the service gets, by name, in order: its environment's < each group in turn (a later one wins) < its own; null or []: none. Applies with the next deploy
+             * @default null
+             */
+            env_groups?: string[] | null;
             /** @default null */
             health_check?: components["schemas"]["HealthCheck"] | null;
             /**
@@ -4395,6 +4533,369 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_env_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_env_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvGroupIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_env_groups_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_env_groups_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_orgs_org_env_groups_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvGroupPatch"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_env_groups_group_deploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orgs_org_env_groups_group_secrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_orgs_org_env_groups_group_secrets_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_orgs_org_env_groups_group_secrets_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                group: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   "git.write": "admin",
   "registry.write": "admin",   // private registries' credentials: they read the organization's images
   "org.write": "admin",   // the organization's settings (require_mfa)
+  "env_group.write": "admin",   // environment groups: shared variables and secrets of the services linking them
 } as const satisfies Record<string, RoleName>;
 export type Action = keyof typeof PERMISSIONS;
 
