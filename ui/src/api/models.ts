@@ -114,6 +114,11 @@ export interface Service {
    * "203.0.113.7" as "203.0.113.7/32") reach it through the load balancer, the others get its 404;
    * null or []: everyone. Applies with the next deploy */
   allowed_ips?: string[] | null;
+  /** the CPU its tasks run on; null: x86_64 (the API stores x86_64 as null). Applies with the next deploy */
+  architecture?: "x86_64" | "arm64" | null;
+  /** run tasks on Fargate Spot: `percent` of the tasks above `on_demand_base` (always on regular Fargate,
+   * placed first); null: regular Fargate only. Applies with the next deploy */
+  spot?: { percent: number; on_demand_base: number } | null;
   status: ServiceStatus; live_deployment_id: string | null; live_image?: string | null; last_error?: string | null;
   /** the rules of its open alerts, e.g. ["cpu", "restarts"] */
   open_alerts?: string[];
@@ -188,6 +193,8 @@ export interface DeploySpec {
   min_instances: number; max_instances: number;
   schedule: string | null; domain: string | null; autoscaling: { cpu_target: number } | null;
   deregistration_delay?: number | null; release_command?: string[] | null;
+  /** only where set (an x86_64 service on regular Fargate has neither) */
+  architecture?: "x86_64" | "arm64" | null; spot?: { percent?: number; on_demand_base?: number } | null;
 }
 export interface Deployment {
   id: string; service_id: string; project_id: string; service_name: string; kind: Kind; number: number;

@@ -3,6 +3,7 @@ import { ApiError } from "../api/client";
 import type { Environment, Kind, Service, ServiceIn } from "../api/models";
 import { ADDRESSES_HINT, addressCountError, addressesApiError, addressList, addressWords } from "../lib/addresses";
 import { RULE_WORDS } from "../lib/alertWords";
+import { computeSummary, SPOT_BASE, SPOT_PERCENT, spotErrorPart, spotLeavesNoneAnswering, type Architecture } from "../lib/compute";
 import { CPU_CHOICES, cpuLabel, fitMemory, memoryChoices, memoryLabel } from "../lib/fargate";
 import {
   DEFAULT_MESSAGES_PER_TASK, MAX_PATHS, MAX_SCHEDULE, MESSAGES_PER_TASK, messagesPerTaskError, pathList, pathsError, queueChoices, scheduleError,
@@ -27,6 +28,8 @@ export interface FormState {
   canary: boolean; canary_percent: string; canary_minutes: string; canary_max_5xx: string; canary_p95: string; canary_ramp: string;
   canary_baseline: boolean;
   restrict: boolean; allowed_ips: string;
+  /** where its tasks run: the CPU architecture, and Fargate Spot (the share on Spot, the tasks always on regular Fargate) */
+  architecture: Architecture; spot: boolean; spot_percent: string; spot_base: string;
 }
 
 export function initialState(s?: Service, environment?: string): FormState {
@@ -50,6 +53,8 @@ export function initialState(s?: Service, environment?: string): FormState {
     canary_max_5xx: String(s?.canary?.max_5xx_percent ?? 2), canary_p95: s?.canary?.max_p95_ms != null ? String(s.canary.max_p95_ms) : "",
     canary_ramp: (s?.canary?.ramp ?? []).join(", "), canary_baseline: !!s?.canary?.baseline,
     restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
+    architecture: s?.architecture === "arm64" ? "arm64" : "x86_64", spot: !!s?.spot,
+    spot_percent: String(s?.spot?.percent ?? SPOT_PERCENT.default), spot_base: String(s?.spot?.on_demand_base ?? SPOT_BASE.default),
   };
 }
 
@@ -81,6 +86,14 @@ const scaleOn = (f: FormState) => f.kind !== "cron" && f.autoscale;
 const restrictOn = (f: FormState) => f.kind === "web" && f.restrict;
 /** scaling on a linked queue's backlog too */
 const queueOn = (f: FormState) => scaleOn(f) && !!f.scale_queue;
+const spotOn = (f: FormState) => f.spot;
+/** a cron job's run is one task: its tasks always on regular Fargate must be 0 (the API's rule), so not asked */
+const spotBaseOn = (f: FormState) => f.spot && f.kind !== "cron";
+/** The Spot setting as the form holds it (what is not a whole number read as the default: its own field says so). */
+const spotOf = (f: FormState) => {
+  const whole = (v: string, dflt: number) => (/^\d+$/.test(v.trim()) ? Number(v) : dflt);
+  return f.spot ? { percent: whole(f.spot_percent, SPOT_PERCENT.default), ...(spotBaseOn(f) ? { on_demand_base: whole(f.spot_base, SPOT_BASE.default) } : {}) } : null;
+};
 
 // The number fields of each kind, by form key, with the API field their error belongs to (and
 // whether a decimal is allowed: else a whole number).
@@ -93,6 +106,7 @@ const NUMBERS: [keyof FormState, string, (f: FormState) => boolean, "decimal"?][
   ["hc_grace", "health_check.grace_period_seconds", (f) => f.kind === "web"],
   ["canary_percent", "canary.percent", canaryOn], ["canary_minutes", "canary.minutes", canaryOn],
   ["canary_max_5xx", "canary.max_5xx_percent", canaryOn, "decimal"], ["canary_p95", "canary.max_p95_ms", canaryOn],
+  ["spot_percent", "spot.percent", spotOn], ["spot_base", "spot.on_demand_base", spotBaseOn],
 ];
 
 /** A canary's ramp as typed: whole numbers separated by commas or spaces ("25, 50"). */
@@ -199,6 +213,14 @@ export function toBody(f: FormState): ServiceIn {
     body.autoscaling = { cpu_target: numOr(f.cpu_target, 60), ...(schedule.length ? { schedule } : {}),
       ...(queueOn(f) ? { queue: { name: f.scale_queue, messages_per_task: numOr(f.queue_messages, DEFAULT_MESSAGES_PER_TASK) } } : {}) };
   }
+  // only when not the default: x86_64 is stored as never set (null), which Settings sends when switched back
+  if (f.architecture === "arm64") body.architecture = "arm64";
+  // only when on: Settings sends null when turned off. Empty fields are the API's defaults; anything
+  // typed is sent as typed, so the API's range check speaks (a cron job gives no on_demand_base: 0)
+  if (f.spot) {
+    body.spot = { percent: numOr(f.spot_percent, SPOT_PERCENT.default),
+      ...(spotBaseOn(f) ? { on_demand_base: numOr(f.spot_base, SPOT_BASE.default) } : {}) };
+  }
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
     const rules = ALERT_RULES.filter((r) => f.rollback_rules.includes(r) && (f.kind === "web" || !WEB_ONLY.includes(r)));
@@ -233,7 +255,8 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
   const sourceFields = f.from === "git" ? ["source", "build_env"] : ["image"];
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     ...(f.kind === "web" ? ["aliases", "redirect_aliases"] : []),
-    "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : [])];
+    "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : []),
+    "architecture", "spot"];
   // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
   const ipsApiError = restrictOn(f) ? addressesApiError(api) : undefined;
   // the path's field also takes the health check's errors that have no field of their own (not the
@@ -259,6 +282,15 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
   const pathsErr = localErr["source.paths"] ?? api?.forField("source.paths") ??
     (/\bpaths\b/.test(api?.fields.source ?? "") ? api?.fields.source : undefined);
   const sourceErr = localErr.source ?? (pathsErr === api?.fields.source ? undefined : api?.fields.source);
+  // Spot: an error about the share or the tasks on regular Fargate at its input (a create answers
+  // spot.percent, a PATCH field spot with a message naming it), any other at the switch
+  const spotApi = Object.entries(api?.fields ?? {}).filter(([k]) => k === "spot" || k.startsWith("spot."))
+    .map(([k, m]) => [spotErrorPart(k, m), m] as const);
+  const spotApiErr = (part: "percent" | "on_demand_base" | "spot") => spotApi.find(([p]) => p === part)?.[1];
+  const spotPercentErr = localErr["spot.percent"] ?? (f.spot ? spotApiErr("percent") : undefined);
+  const spotBaseErr = localErr["spot.on_demand_base"] ?? (spotBaseOn(f) ? spotApiErr("on_demand_base") : undefined);
+  const spotErr = [spotApiErr("spot"), !spotBaseOn(f) ? spotApiErr("on_demand_base") : undefined, !f.spot ? spotApiErr("percent") : undefined]
+    .find(Boolean);
   const form = useFocusFirstError<HTMLFormElement>(error, Object.keys(localErr).length ? localErr : null);
   const unplaced = api && !shownFields.some((n) => api.forField(n)) && !ipsApiError ? api : !api ? error : null;
 
@@ -384,6 +416,9 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
         )}
       </fieldset>
 
+      <ComputeFields f={f} set={set} text={text} archError={err("architecture")} error={spotErr} percentError={spotPercentErr}
+        baseError={spotBaseErr} />
+
       {f.kind === "web" && (
         <fieldset>
           <legend>Health check and domain</legend>
@@ -459,6 +494,76 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
 }
 
 type TextProps = (k: keyof FormState) => { value: string; onChange: (e: { target: { value: string } }) => void };
+
+/** Where the tasks run: x86_64 or arm64 (AWS Graviton), and Fargate Spot (the share of the tasks on
+ * Spot, and how many always run on regular Fargate first); a web service with none on regular
+ * Fargate is warned that a reclaim can leave nothing answering for a moment. */
+function ComputeFields({ f, set, text, archError, error, percentError, baseError }: {
+  f: FormState; set: <K extends "architecture" | "spot">(k: K, v: FormState[K]) => void; text: TextProps;
+  archError: string | undefined; error: string | undefined; percentError: string | undefined; baseError: string | undefined;
+}) {
+  const id = useId();
+  const spot = spotOf(f);
+  const archDescribed = [`${id}-arch-hint`, archError ? `${id}-arch-err` : ""].filter(Boolean).join(" ");
+  const spotDescribed = [`${id}-spot-hint`, error ? `${id}-spot-err` : ""].filter(Boolean).join(" ");
+  return (
+    <fieldset>
+      <legend>Compute</legend>
+      <div className={"field" + (archError ? " field-error" : "")} role="radiogroup" aria-labelledby={`${id}-arch`} aria-describedby={archDescribed}>
+        <span id={`${id}-arch`} className="field-label">Architecture</span>
+        <label className="check">
+          <input type="radio" name={`${id}-arch`} value="x86_64" checked={f.architecture === "x86_64"} onChange={() => set("architecture", "x86_64")}
+            aria-invalid={archError ? true : undefined} /> x86_64 (Intel or AMD; the default)
+        </label>
+        <label className="check">
+          <input type="radio" name={`${id}-arch`} value="arm64" checked={f.architecture === "arm64"} onChange={() => set("architecture", "arm64")}
+            aria-invalid={archError ? true : undefined} /> arm64 (AWS Graviton, about 20 % cheaper for the same CPU and memory)
+        </label>
+        <small id={`${id}-arch-hint`} className="hint">
+          {f.from === "git"
+            ? "The image is built for it from the repository on each deploy; its base images need a variant for it."
+            : <>The image must be built for it (for arm64, a <span className="mono">linux/arm64</span> variant, e.g. <span className="mono">docker buildx build --platform linux/arm64</span>), or its tasks fail to start.</>}{" "}
+          Applies with the next deploy.
+        </small>
+        {archError && <small id={`${id}-arch-err`} className="error" role="alert">{archError}</small>}
+      </div>
+      <div className={"field" + (error ? " field-error" : "")}>
+        <label className="check">
+          <input type="checkbox" checked={f.spot} onChange={(e) => set("spot", e.target.checked)} aria-describedby={spotDescribed}
+            aria-invalid={error ? true : undefined} /> Run on Fargate Spot
+        </label>
+        <small id={`${id}-spot-hint`} className="hint">
+          Spare AWS capacity, up to 70 % cheaper: AWS may stop a task with two minutes&apos; notice (it gets SIGTERM) and ECS starts
+          another. Release commands always run on regular Fargate. Applies with the next deploy.
+        </small>
+        {error && <small id={`${id}-spot-err`} className="error" role="alert">{error}</small>}
+      </div>
+      {f.spot && (
+        <div className="row">
+          <Field label="Share on Spot (%)" error={percentError}
+            hint={f.kind === "cron"
+              ? `${SPOT_PERCENT.min} to ${SPOT_PERCENT.max}: how the runs' tasks are shared between Spot and regular Fargate.`
+              : `${SPOT_PERCENT.min} to ${SPOT_PERCENT.max}: of the tasks above those always on regular Fargate; the others run on regular Fargate.`}>
+            <input {...text("spot_percent")} inputMode="numeric" autoComplete="off" />
+          </Field>
+          {f.kind !== "cron" && (
+            <Field label="Always on regular Fargate (tasks)" error={baseError}
+              hint={`${SPOT_BASE.min} or more, below the max instances: these tasks are placed first and never on Spot.`}>
+              <input {...text("spot_base")} inputMode="numeric" autoComplete="off" />
+            </Field>
+          )}
+        </div>
+      )}
+      {spotLeavesNoneAnswering(f.kind, spot) && (
+        <p className="compute-warning" data-testid="spot-warning">
+          <strong>Warning:</strong> with no task always on regular Fargate, a Spot reclaim can briefly leave no task answering (until
+          ECS has started another). 1 keeps one answering.
+        </p>
+      )}
+      <p className="muted small" data-testid="compute-words">Runs on {computeSummary({ architecture: f.architecture, spot })}.</p>
+    </fieldset>
+  );
+}
 
 /** A web service's canary releases: ticked, each new release first answers a share of the traffic
  * for some minutes, and rolls back if too many of its answers are 5xx. */

@@ -17,6 +17,7 @@ import { serviceStatus, StatusBadge, StatusChanges } from "../components/StatusB
 import { openAlertsText } from "../lib/alertWords";
 import { TeardownNote } from "../components/TeardownNote";
 import { canarySettingWords } from "../components/CanaryPanel";
+import { computeSummary } from "../lib/compute";
 import { cpuLabel, memoryLabel } from "../lib/fargate";
 import { ago } from "../lib/format";
 import { addressWords } from "../lib/addresses";
@@ -280,6 +281,7 @@ function Summary({ org, s, canResume, envIps }: { org: string; s: Service; canRe
         : <div><dt>Image</dt><dd><span className="mono">{s.image}</span><PullCredentials org={org} image={s.image} /></dd></div>}
       <div><dt>Live release</dt><dd className="mono">{s.live_deployment_id ? (s.live_image ?? s.live_deployment_id) : "not deployed yet"}</dd></div>
       <div><dt>Size</dt><dd>{cpuLabel(s.cpu)} · {memoryLabel(s.memory)}{s.kind !== "cron" && ` · ${instances(s)}`}</dd></div>
+      <div><dt>Compute</dt><dd data-testid="compute">{computeSummary(s)}</dd></div>
       {s.kind === "web" && <div><dt>Health check</dt><dd className="mono">{s.health_check?.path ?? "/"} (port {s.port})</dd></div>}
       {s.kind !== "cron" && !!s.autoscaling?.schedule?.length && (
         <div><dt>Scaling</dt><dd data-testid="scaling-schedule">on a schedule: {scalingWords(s.autoscaling.schedule)}</dd></div>

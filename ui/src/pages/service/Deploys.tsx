@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Deployment, DeploySpec, Release, Service } from "../../api/models";
 import { keys, useCan, useDeployment, useDeployments, useReleases } from "../../api/queries";
+import { spotWords } from "../../lib/compute";
 import { cpuLabel, memoryLabel } from "../../lib/fargate";
 import { Empty, ErrorNote, Loading } from "../../components/Empty";
 import { releaseStatus, StatusBadge } from "../../components/StatusBadge";
@@ -144,6 +145,7 @@ const SETTINGS: [string, (s: DeploySpec) => string][] = [
   ["CPU", (s) => cpuLabel(s.cpu)], ["memory", (s) => memoryLabel(s.memory)],
   ["instances", (s) => `${s.min_instances}–${s.max_instances}`],
   ["scale on CPU", (s) => (s.autoscaling ? `at ${s.autoscaling.cpu_target}%` : "off")],
+  ["architecture", (s) => s.architecture || "x86_64"], ["capacity", (s) => spotWords(s.spot)],
   ["port", (s) => String(s.port ?? "none")], ["command", (s) => (s.command?.length ? s.command.join(" ") : "the image's own")],
   ["release command", (s) => (s.release_command?.length ? s.release_command.join(" ") : "none")],
   ["health check path", (s) => s.health_check?.path ?? "none"],

@@ -6,6 +6,7 @@ import type { Service, ServicePatch } from "../../api/models";
 import { keys, useCan, useEnvironment } from "../../api/queries";
 import { useLinks } from "../../api/resources";
 import { DeleteByName } from "../../components/DeleteByName";
+import { spotPatch } from "../../lib/compute";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
 import { DeployHookSection } from "./DeployHook";
 import { EnvEditor } from "./EnvEditor";
@@ -45,6 +46,12 @@ export function Settings({ org, service, only }: { org: string; service: Service
     const scaling = body.autoscaling as { schedule?: unknown[]; queue?: unknown } | null | undefined;
     if (scaling && !scaling.schedule && before.autoscaling?.schedule?.length) body.autoscaling = { ...scaling, schedule: [] };
     if (scaling && !scaling.queue && before.autoscaling?.queue) body.autoscaling = { ...(body.autoscaling as object), queue: null };
+    // Spot: a PATCH merges its fields, so only those that changed go (null turns it off)
+    if ("spot" in body) {
+      const spot = spotPatch(before.spot, after.spot);
+      if (spot === undefined) delete body.spot;
+      else body.spot = spot;
+    }
     patch.mutate(body as ServicePatch);
   };
   return (
