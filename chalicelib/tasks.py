@@ -31,6 +31,7 @@ GITHUB_PR_COMMENT = "launchbay.github_pr_comment"    # a preview's comment on it
 GITHUB_COMMITS = "launchbay.github_commits"          # the commits a deployment brings (hooks/commits.py)
 FORGET_GIT_TOKEN = "launchbay.forget_git_token"      # a removed GitHub token leaves the AWS accounts
 FORGET_REGISTRY_CREDENTIALS = "launchbay.forget_registry_credentials"   # removed registry credentials, likewise
+FORGET_ENV_GROUP_SECRETS = "launchbay.forget_env_group_secrets"   # a removed group secret's (or group's) SSM copies
 UPGRADE_HTTPS = "launchbay.upgrade_https"            # beat: custom domains whose certificate was issued (deploys/https.py)
 MEASURE_VOLUMES = "launchbay.measure_volumes"        # beat: what each volume holds (resources/engine.py)
 REDRIVE_QUEUE = "launchbay.redrive_queue"            # a queue's dead letters moved back (resources/queues.py)
@@ -42,7 +43,7 @@ PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, fail
 ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS, START_RUN, REAP_DEPLOYMENTS,
        HEALTH_WATCH, SYNC_RUNS, DETECT_DRIFT, CLEANUP, RELAY_OUTBOX, REINDEX, SEARCH_RETENTION, EVALUATE_ALERTS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
-       FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
+       FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, FORGET_ENV_GROUP_SECRETS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
        WATCH_QUEUES, WATCH_DRAINS)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Optional
 
+from chalicelib import tasks
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
 from chalicelib.catalog.environments import check_secret_name, put_secret_value
+from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
@@ -186,9 +188,12 @@ def delete_group(ports: Ports, actor: Actor, org_id: str, name: str) -> None:
                             f"{'' if len(names) == 1 else 's'}: {', '.join(names[:MAX_NAMED])}{more}; remove it from "
                             "their env_groups first", field="group")
     with ports.store.transaction():
+        had = ports.store.collection("secrets").count({"scope_id": doc["id"]})
         ports.store.collection("secrets").delete_many({"scope_id": doc["id"]})
         ports.store.collection(COLLECTION).delete(doc["id"])
         audit.record(ports, actor, org_id, "env_group.delete", "env_group", doc["id"], {"name": doc["name"]})
+    if had:   # the copies deploys made in AWS go too
+        ports.queue.publish(tasks.FORGET_ENV_GROUP_SECRETS, org_id, doc["id"], None)
 
 
 # --- secrets ---------------------------------------------------------------------------
@@ -222,6 +227,30 @@ def delete_secret(ports: Ports, actor: Actor, org_id: str, name: str, secret: st
         _refresh(ports, org_id, doc["name"])
         audit.record(ports, actor, org_id, "env_group.secret_delete", "env_group", doc["id"],
                      {"group": doc["name"], "name": secret})
+    ports.queue.publish(tasks.FORGET_ENV_GROUP_SECRETS, org_id, doc["id"], secret)
+
+
+def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional[str]) -> dict[str, Any]:
+    """Delete the SSM parameters deploys made of a removed group secret (every version), or of
+    every secret of a removed group, in each account and region the organization's environments
+    deploy to (a task: retried until AWS answers). A secret set again meanwhile stays: its new
+    versions may already be in use."""
+    from chalicelib.catalog.environments import effective_region
+
+    if secret is not None and ports.store.collection("secrets").find_one({"scope_id": group_id, "name": secret}):
+        return {"deleted": 0, "kept": f"{secret} was set again since"}
+    targets: dict[tuple, Any] = {}
+    for env in iter_all(ports.store.collection("environments"), {"org_id": org_id}):
+        where = {"aws_account_id": env.get("aws_account_id"), "region": effective_region(ports, env)}
+        targets[where["aws_account_id"], where["region"]] = where
+    path = f"{naming.SECRET_PREFIX}/{org_id}/{group_id}" + (f"/{secret}" if secret else "")
+    deleted = 0
+    for target in targets.values():
+        cloud = ports.cloud_for(target)
+        for name in cloud.find_parameters(path):
+            cloud.delete_secret(name)
+            deleted += 1
+    return {"deleted": deleted, "places": len(targets)}
 
 
 # --- deploying what links it ---------------------------------------------------------------

@@ -288,3 +288,32 @@ def test_a_clone_keeps_the_services_groups(make_org):
     assert copy["env_groups"] == ["shared"]
     linked = org.call("GET", "/env-groups/shared")[1]["services"]
     assert sorted(s["environment"] for s in linked) == ["production", "staging"]
+
+
+def test_removed_secrets_leave_the_aws_accounts(make_org, ports):
+    """A deleted group secret's SSM copies (every version) go, in each place the organization deploys
+    to; one set again meanwhile stays; a deleted group takes all of its copies."""
+    from chalicelib.envgroups import service as groups
+
+    org = make_org()
+    made = group(org, "keys")
+    org.call("PUT", "/env-groups/keys/secrets/API_KEY", {"value": SECRET})
+    org.call("PUT", "/env-groups/keys/secrets/OTHER", {"value": SECRET})
+    org.call("PUT", "/env-groups/keys/secrets/API_KEY", {"value": SECRET + "-2"})   # version 2
+    svc = org.service(env_groups=["keys"])
+    dep = org.deploy(ports, svc)
+    assert dep["status"] == "live", dep.get("error")
+    cloud = ports.cloud_for(dep["target"])
+    base = f"/launchbay/{org.id}/{made['id']}"
+    assert [p.rsplit("/", 2)[-2] for p in cloud.find_parameters(base)] == ["API_KEY", "OTHER"]
+
+    assert org.call("DELETE", "/env-groups/keys/secrets/API_KEY")[0] == 204
+    org.call("PUT", "/env-groups/keys/secrets/OTHER", {"value": SECRET + "-3"})   # set again: kept
+    assert groups.forget_everywhere(ports, org.id, made["id"], "OTHER") == {"deleted": 0, "kept": "OTHER was set again since"}
+    assert groups.forget_everywhere(ports, org.id, made["id"], "API_KEY")["deleted"] == 1   # the task's work
+    assert [p.rsplit("/", 2)[-2] for p in cloud.find_parameters(base)] == ["OTHER"]
+
+    assert org.call("PATCH", f"/services/{svc['id']}", {"env_groups": None})[0] == 200
+    assert org.call("DELETE", "/env-groups/keys")[0] == 204
+    assert groups.forget_everywhere(ports, org.id, made["id"], None)["deleted"] == 1
+    assert cloud.find_parameters(base) == []

@@ -1,8 +1,8 @@
 """Git webhook and credential tasks: one delivery's work, beat's removal of idle preview environments,
-removed GitHub tokens and registry credentials taken out of the AWS accounts."""
+removed GitHub tokens, registry credentials and environment group secrets taken out of the AWS accounts."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from chalicelib import tasks as names
 from chalicelib.wiring import get_ports
@@ -35,3 +35,10 @@ def forget_registry_credentials(org_id: str, host: str) -> dict[str, Any]:
     from chalicelib.registries import service
 
     return service.forget_everywhere(get_ports(), org_id, host)
+
+
+@celery.task(name=names.FORGET_ENV_GROUP_SECRETS, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def forget_env_group_secrets(org_id: str, group_id: str, secret: Optional[str]) -> dict[str, Any]:
+    from chalicelib.envgroups import service
+
+    return service.forget_everywhere(get_ports(), org_id, group_id, secret)
