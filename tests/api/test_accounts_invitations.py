@@ -98,7 +98,7 @@ def test_an_invited_person_signs_up_without_naming_an_organization(api):
     status, body = api.call("POST", "/auth/signup", {"email": "joiner@x.io", "password": PW})
     assert status == 201, body
     assert body["organization"] == {"id": org, "name": "Inviting", "created": body["organization"]["created"],
-                                    "role": "admin", "require_mfa": False}
+                                    "role": "admin", "require_mfa": False, "project_roles": {}}
     joiner = Api(api.client, body["token"])
     me = joiner.call("GET", "/me")[1]
     assert [(m["id"], m["role"]) for m in me["organizations"]] == [(org, "admin")]   # nothing else created
