@@ -255,6 +255,22 @@ def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional
 
 # --- deploying what links it ---------------------------------------------------------------
 
+def _may_deploy_somewhere(ports: Ports, actor: Actor, org_id: str) -> None:
+    """403 unless the caller may deploy in the organization, or in one project at least (a viewer
+    who is a developer of one project deploys that project's linked services; create_deployment
+    skips the others in its words)."""
+    from chalicelib.accounts import roles
+    from chalicelib.accounts.service import membership_in
+
+    try:
+        authorize(ports, actor, org_id, "deploy")
+    except DomainError:
+        m = membership_in(ports, actor, org_id) or {}
+        if not any(roles.allows(r, "deploy") for r in (m.get("project_roles") or {}).values()) \
+                or m.get("role") in ("owner", "admin"):
+            raise
+
+
 def deploy_group(ports: Ports, actor: Actor, org_id: str, name: str) -> dict[str, Any]:
     """Deploy every service linking the group whose configuration differs from its live release
     (`needs_deploy`), each through create_deployment: a refusal for one (its approval rules, a
@@ -263,7 +279,7 @@ def deploy_group(ports: Ports, actor: Actor, org_id: str, name: str) -> dict[str
     from chalicelib.catalog.service import public_service
     from chalicelib.deploys.service import create_deployment
 
-    authorize(ports, actor, org_id, "deploy")
+    _may_deploy_somewhere(ports, actor, org_id)
     doc = _load(ports, actor, org_id, name)
     deployments: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

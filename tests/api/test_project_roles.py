@@ -112,3 +112,22 @@ def test_admins_and_owners_take_no_project_role_and_bad_input_is_named(make_org,
     assert org.call("DELETE", f"/projects/{shop['id']}")[0] == 204
     listed = {m["user"]["id"]: m for m in org.call("GET", "/members")[1]["items"]}
     assert listed[dev]["project_roles"] == []
+
+
+def test_a_project_developer_deploys_their_project_s_services_of_an_environment_group(make_org, api, ports):
+    org = make_org()
+    shop = org.project("shop")
+    assert org.call("POST", "/env-groups", {"name": "keys", "env": {"A": "1"}})[0] == 201
+    web = org.service(project="shop", env_groups=["keys"])
+    site = org.service(project="blog", name="site", env_groups=["keys"])
+    for svc in (web, site):
+        assert org.deploy(ports, svc)["status"] == "live"
+    assert org.call("PATCH", "/env-groups/keys", {"env": {"A": "2"}})[0] == 200
+    viewer, uid = member(org, api, "vic@x.io", "viewer")
+    assert viewer.call("POST", f"/orgs/{org.id}/env-groups/keys/deploy", {})[0] == 403   # may deploy nowhere
+    assert org.call("PUT", f"/members/{uid}/projects/{shop['id']}", {"role": "developer"})[0] == 200
+    status, out = viewer.call("POST", f"/orgs/{org.id}/env-groups/keys/deploy", {})
+    assert status == 202, out
+    assert [d["service_id"] for d in out["deployments"]] == [web["id"]]
+    [skipped] = out["skipped"]
+    assert skipped["service_id"] == site["id"] and "your role here is viewer" in skipped["reason"]
