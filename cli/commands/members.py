@@ -2,7 +2,9 @@
 
 The rules are the API's, shown in its words: inviting and changing roles needs admin; only
 an owner grants or takes the owner role; an organization keeps at least one owner; anyone
-may leave (`members remove` with their own e-mail)."""
+may leave (`members remove` with their own e-mail). A developer or viewer may also have a role in
+one project (`members grant`, `members revoke`): it decides that project's work instead of their
+organization role, higher or lower; owners and admins act on every project as such."""
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -15,10 +17,12 @@ from cli.session import CliError, Session
 
 ROLES = "owner, admin, developer or viewer"
 MEMBER_COLUMNS = [("user.id", "USER"), ("user.email", "EMAIL"), ("user.name", "NAME"), ("role", "ROLE"),
-                  ("created", "JOINED")]
+                  ("projects", "PROJECT ROLES"), ("created", "JOINED")]
+PROJECT_ROLES = "admin, developer or viewer"
 INVITATION_COLUMNS = [("id", "ID"), ("email", "EMAIL"), ("role", "ROLE"), ("status", "STATUS"),
                       ("created", "INVITED"), ("expires", "EXPIRES")]
 USER_ARG = Annotated[str, typer.Argument(metavar="USER", help="The member's e-mail or user id (usr_...).")]
+PROJECT_OPT = Annotated[str, typer.Option("--project", "-p", metavar="PROJECT", help="The project's name or id (prj_...).")]
 
 members_app = typer.Typer(help="Members of the organization and their roles (owner, admin, developer, viewer); "
                                "`members invite` adds one.", no_args_is_help=False)
@@ -41,9 +45,17 @@ def _member(s: Session, ref: str) -> dict[str, Any]:
 
 # --- members --------------------------------------------------------------------------
 
+def project_roles_words(m: dict[str, Any]) -> str:
+    """"shop: developer, blog: viewer"; one kept for an owner or admin says it does not apply."""
+    return ", ".join(f"{r.get('project') or r.get('project_id')}: {r.get('role')}"
+                     + ("" if r.get("applies", True) else f" (does not apply: {m.get('role')})")
+                     for r in m.get("project_roles") or [])
+
+
 def _list_members(s: Session) -> None:
     items = s.client.items(s.org_path("/members"))
-    s.out.result({"items": items}, lambda: s.out.table(items, MEMBER_COLUMNS, "no members"))
+    rows = [{**m, "projects": project_roles_words(m) or "-"} for m in items]
+    s.out.result({"items": items}, lambda: s.out.table(rows, MEMBER_COLUMNS, "no members"))
 
 
 @members_app.callback(invoke_without_command=True, epilog="[bold]Example[/bold]\n\n  launchbay members")
@@ -93,6 +105,45 @@ def members_set_role(
     m = _member(s, user)
     got = s.client.patch(s.org_path(f"/members/{segment(m['user']['id'])}"), {"role": role})
     s.out.result(got, lambda: s.out.line(f"{got['user'].get('email')} is now {got['role']} (was {m['role']})"))
+
+
+@members_app.command("grant", epilog="""[bold]Examples[/bold]
+
+  launchbay members grant ana@example.com --project shop --role developer
+
+  launchbay members grant usr_... --project prj_... --role admin --json""")
+def members_grant(
+    user: USER_ARG, project: PROJECT_OPT,
+    role: Annotated[str, typer.Option("--role", "-r", help=PROJECT_ROLES)],
+    org: Org = None, json: Json = False,
+) -> None:
+    """Give a developer or viewer a role in one project (admins): it decides that project's work
+    (environments, services, secrets, resources, deploys, approvals) instead of their organization
+    role, higher or lower; reading is unchanged. One they have there already is replaced. Owners
+    and admins act on every project as such: they take no project role."""
+    s = Session(json, org=org, project=project)
+    m = _member(s, user)
+    p = s.project()
+    got = s.client.put(s.org_path(f"/members/{segment(m['user']['id'])}/projects/{segment(p['id'])}"), {"role": role})
+    s.out.result(got, lambda: s.out.line(f"{got['user'].get('email')} is now {role} in {p['name']} "
+                                         f"(organization role: {got['role']})"))
+
+
+@members_app.command("revoke", epilog="""[bold]Example[/bold]
+
+  launchbay members revoke ana@example.com --project shop""")
+def members_revoke(user: USER_ARG, project: PROJECT_OPT, org: Org = None, json: Json = False) -> None:
+    """Take a member's role in one project away (admins): their organization role decides there
+    again. Nothing to take away is no error."""
+    s = Session(json, org=org, project=project)
+    m = _member(s, user)
+    p = s.project()
+    had = next((r["role"] for r in m.get("project_roles") or [] if r.get("project_id") == p["id"]), None)
+    got = s.client.delete(s.org_path(f"/members/{segment(m['user']['id'])}/projects/{segment(p['id'])}"))
+    email = (got or m)["user"].get("email")
+    s.out.result(got, lambda: s.out.line(
+        f"{email} is no longer {had} in {p['name']}: their organization role ({m['role']}) decides there"
+        if had else f"{email} had no role in {p['name']}: their organization role ({m['role']}) decides there"))
 
 
 @members_app.command("remove", epilog="""[bold]Examples[/bold]

@@ -13,7 +13,13 @@ export interface Page<T> {
 }
 export interface User { id: string; email: string; name: string; created: string }
 export type Role = "owner" | "admin" | "developer" | "viewer";
-export interface Org { id: string; name: string; created: string; role: Role; require_mfa?: boolean }
+export interface Org {
+  id: string; name: string; created: string; role: Role; require_mfa?: boolean;
+  /** GET /v1/me: the caller's roles in single projects, by project id (none for owners and admins) */
+  project_roles?: Record<string, ProjectRole>;
+}
+/** A developer's or viewer's role in one project: it decides that project's work instead of their organization role. */
+export type ProjectRole = "admin" | "developer" | "viewer";
 /** Two-factor authentication of the signed-in user (GET /v1/me). */
 export interface MfaStatus { enabled: boolean; recovery_codes_left: number }
 export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus }
@@ -282,7 +288,9 @@ export interface Release {
 }
 export interface Secret { name: string; version: number; created: string; updated: string; scope: "service" | "environment" }
 export interface ApiToken { id: string; name: string; prefix: string; org_id: string | null; created: string; last_used: string | null; expires?: string | null; token?: string }
-export interface Member { user: User; role: Role; created: string }
+export interface Member { user: User; role: Role; created: string; project_roles?: MemberProjectRole[] }
+/** `applies`: false while the member is an owner or admin (kept from before a promotion, it decides nothing) */
+export interface MemberProjectRole { project_id: string; project: string | null; role: ProjectRole; applies: boolean }
 export interface Invitation { id: string; email: string; role: Role; status: string; created: string; expires: string }
 export interface AuditEvent {
   id: string; actor: string; action: string; target_type: string; target_id: string;

@@ -196,7 +196,7 @@ export const useSearch = (org: string, q: string, type: string) =>
 // --- account-level screens (AWS connections, environments with their placement) ---
 // (imported here, not at the top, so this block stays an append)
 import type { AwsAccount, PlacedEnvironment } from "./accountModels";
-import { allows, type Action } from "../lib/roles";
+import { allowsIn, effective, type Action } from "../lib/roles";
 
 export const accountKeys = {
   awsAccounts: (org: string) => ["aws-accounts", org] as const,
@@ -230,10 +230,18 @@ export const usePlacedEnvironments = (org: string, project: string) =>
       (q.state.data?.items.some(deleting) ? 2000 : false),
   });
 
-/** can(action): whether the caller's role in `org` allows it (lib/roles.ts, the API's table). */
-export function useCan(org: string): (action: Action) => boolean {
+/** can(action): whether the caller's role in `org` allows it (lib/roles.ts, the API's table); inside
+ * a project (`project`: its id), a developer's or viewer's role in it decides that project's work. */
+export function useCan(org: string, project?: string | null): (action: Action) => boolean {
   const me = useMe();
-  const role = me.data?.organizations.find((o) => o.id === org)?.role;
-  return (action: Action) => allows(role, action);
+  const mine = me.data?.organizations.find((o) => o.id === org);
+  return (action: Action) => allowsIn(mine?.role, mine?.project_roles, action, project);
+}
+
+/** The caller's role in `project` where it decides that project's work (a developer's or viewer's); else undefined. */
+export function useProjectRole(org: string, project: string | null | undefined): string | undefined {
+  const mine = useMe().data?.organizations.find((o) => o.id === org);
+  const e = effective(mine?.role, mine?.project_roles, "service.write", project);
+  return e.byProject ? e.role : undefined;
 }
 

@@ -74,7 +74,7 @@ export function PromoteDialog({ org, project, from, others, onClose }: {
   org: string; project: string; from: string; others: string[]; onClose: () => void;
 }) {
   const qc = useQueryClient();
-  const canDeploy = useCan(org)("deploy");
+  const canDeploy = useCan(org, project)("deploy");
   const [to, setTo] = useState(() => defaultTarget(others));
   const [done, setDone] = useState<PromotePlan | null>(null);
   // by name, the services the user left out (kept when the target changes: the same source services)

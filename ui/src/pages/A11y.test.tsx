@@ -49,7 +49,7 @@ test("members and invitations tables have column headers, the actions column nam
   });
   renderAt("/orgs/o/members");
   const members = await screen.findByRole("table", { name: "Members" });
-  expect(within(members).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Email", "Role"]);
+  expect(within(members).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Email", "Role", "Project roles"]);
   const invitations = await screen.findByRole("table", { name: "Invitations" });
   expect(within(invitations).getAllByRole("columnheader").at(-1)!.textContent).toBe("Actions");
 });

@@ -32,7 +32,7 @@ export default function DeploymentPage() {
   const environment = useEnvironment(org, failed ? s?.project_id ?? "" : "", s?.environment_id ?? s?.environment ?? "");
   const tail = useLogTail(org, dep);
   const qc = useQueryClient();
-  const can = useCan(org);
+  const can = useCan(org, d.data?.project_id);
   const [redeploying, setRedeploying] = useState(false);
   const watched = useRef(false);
   const cancel = useMutation({

@@ -24,7 +24,7 @@ export default function EnvironmentsPanel({ org, project }: { org: string; proje
   const accounts = useAwsAccounts(org);
   const health = useHealth();
   const sandbox = health.data?.sandbox === true || health.data?.mode === "sandbox";
-  const can = useCan(org);
+  const can = useCan(org, project);
   const manage = can("project.write");
   const [cloned, setCloned] = useState<CloneAnswer | null>(null);
   const items = envs.data?.items;

@@ -61,3 +61,112 @@ test("members: a refused invitation shows its error alone, not under the last on
   expect((await within(email.closest(".field") as HTMLElement).findByRole("alert")).textContent).toBe("already a member of this organization");
   expect(screen.queryByText(/is pending/)).toBeNull();
 });
+
+
+const projects = { items: [{ id: "p_shop", org_id: "o", name: "shop" }, { id: "p_blog", org_id: "o", name: "blog" }], next: null };
+
+test("members: an owner gives a viewer a role in one project, sees it as a chip, and takes it away", async () => {
+  session.set("t");
+  let vic = { user: { id: "u_vic", email: "vic@example.com" }, role: "viewer", created: "", project_roles: [] as unknown[] };
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [
+      { user: { id: "u", email: "me@example.com" }, role: "owner", created: "", project_roles: [] }, vic], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/projects": () => [200, projects],
+    "PUT /v1/orgs/o/members/u_vic/projects/p_shop": async (req) => {
+      const { role } = await req.json() as { role: string };
+      vic = { ...vic, project_roles: [{ project_id: "p_shop", project: "shop", role, applies: true }] };
+      return [200, vic];
+    },
+    "DELETE /v1/orgs/o/members/u_vic/projects/p_shop": () => { vic = { ...vic, project_roles: [] }; return [200, vic]; },
+  });
+  renderAt("/orgs/o/members");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Members" });
+  // owners and admins act on every project: nothing to add for them
+  expect(within(table).queryByRole("button", { name: "Add a project role for me@example.com" })).toBeNull();
+  await user.click(await within(table).findByRole("button", { name: "Add a project role for vic@example.com" }));
+  const form = within(table).getByRole("form", { name: "Project role for vic@example.com" });
+  expect((within(form).getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);   // no project yet
+  await within(form).findByRole("option", { name: "blog" });
+  await user.selectOptions(within(form).getByLabelText("Project"), "shop");
+  await user.selectOptions(within(form).getByLabelText("Role in project"), "developer");
+  await user.click(within(form).getByRole("button", { name: "Add" }));
+  const chips = await within(table).findByRole("list", { name: "Project roles of vic@example.com" });
+  expect(within(chips).getByText("shop: developer")).toBeTruthy();
+  expect(within(table).queryByRole("form")).toBeNull();   // the form closes
+  expect(calls.find((c) => c.method === "PUT")?.body).toEqual({ role: "developer" });
+
+  await user.click(within(chips).getByRole("button", { name: "Remove vic@example.com's role in shop" }));
+  await waitFor(() => expect(within(table).queryByText("shop: developer")).toBeNull());
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/orgs/o/members/u_vic/projects/p_shop"]);
+}, 30_000);
+
+test("members: a refused project role shows its error at the field", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [
+      { user: { id: "u_dee", email: "dee@example.com" }, role: "developer", created: "", project_roles: [] }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/projects": () => [200, projects],
+    "PUT /v1/orgs/o/members/u_dee/projects/p_blog": () =>
+      [422, { error: { code: "invalid", message: "admins act on every project as admin: a project role is for developers and viewers", field: "role" } }],
+  });
+  renderAt("/orgs/o/members");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a project role for dee@example.com" }));
+  const form = screen.getByRole("form", { name: "Project role for dee@example.com" });
+  await within(form).findByRole("option", { name: "blog" });
+  await user.selectOptions(within(form).getByLabelText("Project"), "blog");
+  await user.click(within(form).getByRole("button", { name: "Add" }));
+  const role = within(form).getByLabelText("Role in project");
+  expect((await within(role.closest(".field") as HTMLElement).findByRole("alert")).textContent).toMatch(/act on every project/);
+  expect(role.getAttribute("aria-invalid")).toBe("true");
+  expect(within(form).getAllByRole("alert")).toHaveLength(1);   // at the field, not twice
+});
+
+test("members: a promoted member's project role is greyed and explained; a viewer sees roles without controls", async () => {
+  session.set("t");
+  const members = { items: [
+    { user: { id: "u_ada", email: "ada@example.com" }, role: "admin", created: "",
+      project_roles: [{ project_id: "p_shop", project: "shop", role: "viewer", applies: false }] },
+    { user: { id: "u_dee", email: "dee@example.com" }, role: "developer", created: "",
+      project_roles: [{ project_id: "p_blog", project: "blog", role: "admin", applies: true }] },
+  ], next: null };
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, members],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [], next: null }],
+    "GET /v1/orgs/o/projects": () => [200, projects],
+  });
+  renderAt("/orgs/o/members");
+  const ada = await screen.findByRole("list", { name: "Project roles of ada@example.com" });
+  const chip = within(ada).getByText("shop: viewer").closest("li")!;
+  expect(chip.getAttribute("data-applies")).toBe("false");
+  expect(chip.className).toMatch(/project-role-inactive/);
+  expect(chip.getAttribute("title")).toBe("Does not apply: admins act on every project as admin");
+  expect(chip.textContent).toMatch(/does not apply/);   // said to screen readers too
+  // an owner may still take it away, but adds none to an admin
+  expect(within(ada).getByRole("button", { name: "Remove ada@example.com's role in shop" })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Add a project role for ada@example.com" })).toBeNull();
+  expect(screen.getByRole("button", { name: "Add a project role for dee@example.com" })).toBeTruthy();
+});
+
+test("members: a viewer reads everyone's project roles but changes none", async () => {
+  session.set("t");
+  fakeApi({
+    "GET /v1/me": () => [200, { user: { id: "u_vic", email: "vic@example.com" }, organizations: [{ id: "o", name: "Acme", role: "viewer", project_roles: { p_blog: "admin" } }] }],
+    "GET /v1/health": () => [200, { mode: "sandbox", sandbox: true }],
+    "GET /v1/orgs/o/members": () => [200, { items: [
+      { user: { id: "u_vic", email: "vic@example.com" }, role: "viewer", created: "",
+        project_roles: [{ project_id: "p_blog", project: "blog", role: "admin", applies: true }] }], next: null }],
+    "GET /v1/orgs/o/projects": () => [200, projects],
+  });
+  renderAt("/orgs/o/members");
+  const mine = await screen.findByRole("list", { name: "Project roles of vic@example.com" });
+  expect(within(mine).getByText("blog: admin")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: /Remove|Add a project role/ })).toBeNull();
+  expect(screen.queryByRole("combobox", { name: "Role of vic@example.com" })).toBeNull();
+});

@@ -2,10 +2,11 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import type { Invitation, Role } from "../api/models";
-import { keys, useCan, useInvitations, useMe, useMembers } from "../api/queries";
+import type { Invitation, Member, MemberProjectRole, Project, ProjectRole, Role } from "../api/models";
+import { keys, useCan, useInvitations, useMe, useMembers, useProjects } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field } from "../components/Field";
+import { PROJECT_ROLES } from "../lib/roles";
 import { InlineQuestion } from "../components/InlineQuestion";
 
 const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
@@ -16,6 +17,7 @@ export default function MembersPage() {
   const myRole = me.data?.organizations.find((o) => o.id === org)?.role;
   const manager = myRole === "owner" || myRole === "admin";
   const members = useMembers(org);
+  const projects = useProjects(org);
   const invitations = useInvitations(org, manager);
   const qc = useQueryClient();
   const [email, setEmail] = useState("");
@@ -36,7 +38,11 @@ export default function MembersPage() {
   return (
     <section className="narrow">
       <h1>Members</h1>
-      <p className="muted">Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.</p>
+      <p className="muted">
+        Owners manage everything; admins manage projects; developers deploy and set secrets; viewers read.
+        A developer or viewer may also have a role in a project: it decides that project&apos;s work (its environments,
+        services, secrets, resources and deploys) instead of their organization role, higher or lower.
+      </p>
       <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} />
       {manager && (
         <form className="inline-form" onSubmit={submit} noValidate>
@@ -56,7 +62,7 @@ export default function MembersPage() {
       )}
       <ErrorNote error={members.error ?? change.error} />
       <table className="table" aria-label="Members">
-        <thead><tr><th>Email</th><th>Role</th></tr></thead>
+        <thead><tr><th>Email</th><th>Role</th><th>Project roles</th></tr></thead>
         <tbody>
           {members.data?.items.map((m) => (
             <tr key={m.user.id}><td>{m.user.email}</td>
@@ -64,12 +70,93 @@ export default function MembersPage() {
                 <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => change.mutate({ user: m.user.id, role: e.target.value as Role })}>
                   {ROLES.map((r) => <option key={r}>{r}</option>)}
                 </select>
-              ) : m.role}</td></tr>
+              ) : m.role}</td>
+              <td><ProjectRoles org={org} m={m} manager={manager} projects={projects.data?.items} /></td></tr>
           ))}
         </tbody>
       </table>
       {manager && <Invitations org={org} items={invitations.data?.items} error={invitations.error} />}
     </section>
+  );
+}
+
+/** A member's roles in single projects ("shop: developer"), each removable by admins and owners,
+ * who also add one to a developer or viewer. An owner's or admin's (kept from before a promotion)
+ * is greyed: it decides nothing while they act on every project as such. */
+function ProjectRoles({ org, m, manager, projects }: { org: string; m: Member; manager: boolean; projects: Project[] | undefined }) {
+  const qc = useQueryClient();
+  const [adding, setAdding] = useState(false);
+  const who = m.user.email;
+  const remove = useMutation({
+    mutationFn: (project: string) =>
+      unwrap<Member>(api.DELETE("/v1/orgs/{org}/members/{user}/projects/{project}", { params: { path: { org, user: m.user.id, project } } })),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.members(org) }),
+  });
+  const given = m.project_roles ?? [];
+  const scoped = m.role === "developer" || m.role === "viewer";
+  return (
+    <div className="project-roles">
+      {given.length > 0 && (
+        <ul className="chips" aria-label={`Project roles of ${who}`}>
+          {given.map((r) => <ProjectRoleChip key={r.project_id} r={r} who={who} role={m.role}
+            onRemove={manager ? () => remove.mutate(r.project_id) : undefined} removing={remove.isPending} />)}
+        </ul>
+      )}
+      {given.length === 0 && !(manager && scoped) && <span className="muted">—</span>}
+      <ErrorNote error={remove.error} />
+      {manager && scoped && (adding
+        ? <AddProjectRole org={org} m={m} projects={projects} onDone={() => setAdding(false)} />
+        : <button type="button" className="link" aria-label={`Add a project role for ${who}`} onClick={() => setAdding(true)}>Add project role</button>)}
+    </div>
+  );
+}
+
+function ProjectRoleChip({ r, who, role, onRemove, removing }: {
+  r: MemberProjectRole; who: string; role: Role; onRemove: (() => void) | undefined; removing: boolean;
+}) {
+  const name = r.project ?? r.project_id;
+  const why = `Does not apply: ${role}s act on every project as ${role}`;
+  return (
+    <li className={`badge ${r.applies ? "badge-busy" : "badge-idle project-role-inactive"}`} data-applies={String(r.applies)}
+      title={r.applies ? undefined : why}>
+      <span>{name}: {r.role}</span>
+      {!r.applies && <span className="sr-only"> ({why.toLowerCase()})</span>}
+      {onRemove && (
+        <button type="button" className="link chip-remove" aria-label={`Remove ${who}'s role in ${name}`} disabled={removing}
+          onClick={onRemove}>×</button>
+      )}
+    </li>
+  );
+}
+
+/** Give a developer or viewer a role in one project (one they already have there is replaced). */
+function AddProjectRole({ org, m, projects, onDone }: { org: string; m: Member; projects: Project[] | undefined; onDone: () => void }) {
+  const qc = useQueryClient();
+  const [project, setProject] = useState("");
+  const [role, setRole] = useState<ProjectRole>("developer");
+  const add = useMutation({
+    mutationFn: () => unwrap<Member>(api.PUT("/v1/orgs/{org}/members/{user}/projects/{project}", {
+      params: { path: { org, user: m.user.id, project } }, body: { role } })),
+    onSuccess: () => { void qc.invalidateQueries({ queryKey: keys.members(org) }); onDone(); },
+  });
+  const err = add.error instanceof ApiError ? add.error : null;
+  const atField = err && (err.forField("project") || err.forField("role"));
+  const submit = (e: FormEvent) => { e.preventDefault(); add.mutate(); };
+  return (
+    <form className="inline-form project-role-form" onSubmit={submit} noValidate aria-label={`Project role for ${m.user.email}`}>
+      <Field label="Project" error={err?.forField("project")}>
+        <select value={project} onChange={(e) => setProject(e.target.value)}>
+          <option value="">Choose a project</option>
+          {projects?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+        </select>
+      </Field>
+      <Field label="Role in project" error={err?.forField("role")}>
+        <select value={role} onChange={(e) => setRole(e.target.value as ProjectRole)}>{PROJECT_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+      </Field>
+      <button className="primary" disabled={!project || add.isPending}>Add</button>
+      <button type="button" className="link" onClick={onDone}>Cancel</button>
+      <ErrorNote error={atField ? null : add.error} />
+    </form>
   );
 }
 

@@ -21,7 +21,7 @@ export function ProjectServices() {
   const proj = useProject(org, project);
   const envs = useEnvironments(org, project);
   const services = useServices(org, project, env);
-  const can = useCan(org);
+  const can = useCan(org, project);
   const write = can("service.write");
   const newLink = `/orgs/${org}/projects/${project}/new${env ? `?env=${env}` : ""}`;
 

@@ -27,7 +27,7 @@ import { ChangeDialog, GivesWords, RemoveDialog } from "./Resources";
  * now) and its failed deliveries' bucket, and sends a test line; it has no variable or links. */
 export default function ResourcePage() {
   const { org = "", project = "", res = "" } = useParams();
-  const can = useCan(org);
+  const can = useCan(org, project);
   const proj = useProject(org, project);
   const resource = useResource(org, project, res);
   const navigate = useNavigate();

@@ -21,7 +21,7 @@ import { restoredFromText } from "../lib/restore";
 /** A project's managed resources (databases, caches, buckets, volumes, queues, log drains) per environment: add, resize, delete. */
 export default function ResourcesPage() {
   const { org = "", project = "" } = useParams();
-  const manage = useCan(org)("project.write");
+  const manage = useCan(org, project)("project.write");
   const [params, setParams] = useSearchParams();
   const env = params.get("env") ?? undefined;
   const proj = useProject(org, project);

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Environment, Freeze, Maintenance, Service, ServiceEndpoints } from "../api/models";
-import { keys, useCan, useDeployments, useEnvironment, useProject, useService, useServiceFollows } from "../api/queries";
+import { keys, useCan, useDeployments, useEnvironment, useProject, useProjectRole, useService, useServiceFollows } from "../api/queries";
 import { freezeUntilWords } from "../components/FreezeForm";
 import { sleepingServiceWords } from "../components/SleepScheduleForm";
 import { windowTime } from "../components/RecurringWindowsForm";
@@ -48,7 +48,8 @@ export default function ServicePage() {
   const [restarting, setRestarting] = useState(false);
   const [pausing, setPausing] = useState<"suspend" | "resume" | null>(null);
   const [maintaining, setMaintaining] = useState<"page" | "end" | null>(null);
-  const can = useCan(org);
+  const can = useCan(org, s?.project_id);
+  const projectRole = useProjectRole(org, s?.project_id);
   if (service.isPending) return <Loading what="service" />;
   if (!s) return <PageError title="Cannot show this service" error={service.error} retry={() => void service.refetch()} />;
   const base = `/orgs/${org}/services/${svc}`;
@@ -104,7 +105,9 @@ export default function ServicePage() {
             onChange={can("deploy") && s.status !== "deploying" && !suspended(s) ? () => setMaintaining("page") : undefined} />
         )}
       </div>
-      {!can("service.write") && <p className="muted small">Your role reads this service only: deploying and changing it take the developer role or higher.</p>}
+      {!can("service.write") && <p className="muted small">
+        {projectRole ? `Your role in this project is ${projectRole}: you read this service only;` : "Your role reads this service only:"} deploying
+        and changing it take the developer role or higher.</p>}
       <StatusChanges items={[s]} />
       {confirming && <DeployDialog org={org} service={s} onClose={() => setConfirming(false)} />}
       {restarting && <RestartDialog org={org} service={s} onClose={() => setRestarting(false)} />}

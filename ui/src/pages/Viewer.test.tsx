@@ -54,3 +54,34 @@ test("a viewer's project and projects pages offer no New service or Create proje
   await waitFor(() => expect(screen.getAllByText(/An admin or owner creates them/).length).toBe(1), { timeout: 5000 });
   expect(screen.queryByRole("button", { name: "Create project" })).toBeNull();
 });
+
+// The same viewer with a role in project "p": that project's work follows it, higher or lower.
+const withProjectRole = (role: string): Record<string, Answer> => ({
+  ...asViewer,
+  "GET /v1/me": () => [200, { user: { id: "u", email: "bob@example.com" },
+    organizations: [{ id: "o", name: "Acme", role: role === "viewer" ? "developer" : "viewer", project_roles: { p: role } }] }],
+});
+
+test("a viewer who is developer in the service's project deploys it and changes its settings", async () => {
+  session.set("t");
+  fakeApi(withProjectRole("developer"));
+  renderAt("/orgs/o/services/s");
+  expect(await screen.findByRole("button", { name: "Deploy" }, { timeout: 5000 })).toBeTruthy();
+  expect(screen.queryByText(/reads this service only/)).toBeNull();
+  await screen.findByText("nginx:1.25");
+  expect(screen.getByRole("button", { name: /Roll back/ })).toBeTruthy();
+  await userEvent.click(screen.getByRole("link", { name: "Settings" }));
+  const image = await screen.findByLabelText("Image");
+  expect((image as HTMLInputElement).matches(":disabled")).toBe(false);
+});
+
+test("a developer who is viewer in the service's project reads it only, and is told why", async () => {
+  session.set("t");
+  fakeApi(withProjectRole("viewer"));
+  renderAt("/orgs/o/services/s");
+  expect(await screen.findByText(/Your role in this project is viewer: you read this service only/, {}, { timeout: 5000 })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Deploy" })).toBeNull();
+  // the project's page: no New service there either
+  renderAt("/orgs/o/projects/p");
+  expect(await screen.findByText(/A developer, admin or owner adds them/, {}, { timeout: 5000 })).toBeTruthy();
+});

@@ -36,7 +36,7 @@ function rowError(row: Row, r: AlertRule): string | undefined {
 export default function AlertRules({ org, service }: { org: string; service: Service }) {
   const path = { org, svc: service.id };
   const qc = useQueryClient();
-  const canEdit = useCan(org)("service.write");
+  const canEdit = useCan(org, service.project_id)("service.write");
   const [saved, setSaved] = useState(false);
   const key = ["alert-rules", org, service.id];
   const rules = useQuery({

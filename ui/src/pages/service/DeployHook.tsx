@@ -17,7 +17,7 @@ import { ago } from "../../lib/format";
 export function DeployHookSection({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
   const hook = useDeployHook(org, service.id);
-  const may = useCan(org)("deploy") && service.status !== "deleting";
+  const may = useCan(org, service.project_id)("deploy") && service.status !== "deleting";
   // the key, this once; `rotated`: the hook existed before (its old key now refused)
   const [fresh, setFresh] = useState<{ answer: DeployHookKey; rotated: boolean } | null>(null);
   const [asking, setAsking] = useState<"rotate" | "remove" | null>(null);

@@ -56,7 +56,7 @@ export function Deploys({ org, service }: { org: string; service: Service }) {
 
 function ReleaseRow({ org, service, release, current }: { org: string; service: Service; release: Release; current?: Release | undefined }) {
   const [confirming, setConfirming] = useState(false);
-  const can = useCan(org);
+  const can = useCan(org, service.project_id);
   // the keyboard follows: into the confirmation when it opens, back to its button when kept
   const ask = useRef<HTMLDivElement>(null);
   const opener = useRef<HTMLButtonElement>(null);

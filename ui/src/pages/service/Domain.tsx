@@ -95,7 +95,7 @@ export function verifiedWords(v: DomainStatus): string {
  * all at once, and a deploy to route what is verified. */
 export function Domain({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
-  const can = useCan(org);
+  const can = useCan(org, service.project_id);
   const write = can("service.write");
   const [deploying, setDeploying] = useState(false);
   const key = ["domain", org, service.id];

@@ -17,7 +17,7 @@ import { accessText, DESTINATIONS, drainCovers, KINDS, linkBody, linkedWords, mo
  * send-only (a web service handing work to a worker). */
 export function Links({ org, service }: { org: string; service: Service }) {
   const links = useLinks(org, service.id);
-  const write = useCan(org)("service.write");
+  const write = useCan(org, service.project_id)("service.write");
   const qc = useQueryClient();
   const [done, setDone] = useState<string | null>(null);
   const refresh = () => {

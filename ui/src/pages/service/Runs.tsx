@@ -26,7 +26,7 @@ const commandText = (command: string[]) => command.map((a) => (/[\s'"\\]/.test(a
  * a cron job, and a one-off command on the live release for every kind. */
 export function Runs({ org, service }: { org: string; service: Service }) {
   const qc = useQueryClient();
-  const can = useCan(org);
+  const can = useCan(org, service.project_id);
   const key = ["runs", org, service.id];
   const cron = service.kind === "cron";
   const [line, setLine] = useState("");

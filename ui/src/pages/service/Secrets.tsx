@@ -11,7 +11,7 @@ import { Settings } from "./Settings";
 /** Variables (edited with the other settings) and write-only secrets: set, replace, delete. */
 export function Secrets({ org, service }: { org: string; service: Service }) {
   const secrets = useSecrets(org, service.id);
-  const write = useCan(org)("secret.write");
+  const write = useCan(org, service.project_id)("secret.write");
   const qc = useQueryClient();
   const key = keys.secrets(org, service.id);
   const remove = useMutation({

@@ -15,7 +15,7 @@ import { EnvEditor } from "./EnvEditor";
 export function Settings({ org, service, only }: { org: string; service: Service; only?: "env" }) {
   const qc = useQueryClient();
   const [saved, setSaved] = useState(false);
-  const readOnly = !useCan(org)("service.write");
+  const readOnly = !useCan(org, service.project_id)("service.write");
   // its environment (read by the service page too): the client addresses it inherits without a list of its own
   const environment = useEnvironment(org, service.project_id, service.environment_id ?? service.environment ?? "");
   // the queues it links: a web or worker service may scale on one's backlog
