@@ -23,7 +23,9 @@ env_groups_app = typer.Typer(help="Environment groups: the organization's shared
                                   "name to any of its services (`services update SVC --env-group NAME`). Every "
                                   "member reads them; admins change them.", no_args_is_help=False)
 secret_app = typer.Typer(help="An environment group's secrets: set from stdin, a variable or a hidden prompt, never "
-                              "from the command line; shown by name and version only.", no_args_is_help=True)
+                              "from the command line; shown by name and version only.", no_args_is_help=True,
+                         epilog="[bold]Examples[/bold]\n\n  printf %s \"$DD_KEY\" | launchbay env-groups secret set datadog "
+                                "DD_API_KEY --value-stdin\n  launchbay env-groups secret delete datadog DD_API_KEY")
 env_groups_app.add_typer(secret_app, name="secret")
 app.add_typer(env_groups_app, name="env-groups")
 
