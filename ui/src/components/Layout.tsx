@@ -79,6 +79,7 @@ export function Layout() {
           {org && <NavLink to={`/orgs/${org}/members`}>Members</NavLink>}
           {org && <NavLink to={`/orgs/${org}/aws-accounts`}>AWS accounts</NavLink>}
           {org && <NavLink to={`/orgs/${org}/registries`}>Registries</NavLink>}
+          {org && <NavLink to={`/orgs/${org}/env-groups`}>Env groups</NavLink>}
           {org && <NavLink to={`/orgs/${org}/audit`}>Audit log</NavLink>}
           <NavLink to="/tokens">API tokens</NavLink>
         </nav>
