@@ -20,7 +20,7 @@ test("the key/value rows as the map PATCH sends, or what is wrong", () => {
 });
 
 test("a service's variables from its groups: a later group and its own values override", () => {
-  const groups = [
+  const groups: { name: string; env: Record<string, string>; secrets: { name: string }[] }[] = [
     { name: "datadog", env: { DD_SITE: "eu", DD_ENV: "prod", LOG: "info" }, secrets: [{ name: "DD_API_KEY" }] },
     { name: "stripe", env: { LOG: "debug" }, secrets: [{ name: "DD_ENV" }] },
     { name: "unlinked", env: { X: "1" }, secrets: [] },
