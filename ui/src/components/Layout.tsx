@@ -83,7 +83,7 @@ export function Layout() {
           {org && <NavLink to={`/orgs/${org}/audit`}>Audit log</NavLink>}
           <NavLink to="/tokens">API tokens</NavLink>
         </nav>
-        <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K">
+        <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K" title="Search (Ctrl K)">
           Search <kbd>Ctrl K</kbd>
         </button>
         <nav aria-label="User" className="usermenu">
