@@ -49,7 +49,8 @@ export default function EnvGroupPage() {
         <>
           <Description org={org} g={g.data} manage={manage} />
           <div role="status">{said && <p className="notice" data-testid="group-said">{said}</p>}</div>
-          <Variables key={g.data.updated} org={org} g={g.data} manage={manage} onSaved={() => changed("Saved the variables.")} />
+          {/* read again when the variables change (not when a secret does: rows being edited stay) */}
+          <Variables key={JSON.stringify(g.data.env)} org={org} g={g.data} manage={manage} onSaved={() => changed("Saved the variables.")} />
           <Secrets org={org} g={g.data} manage={manage} onChanged={changed} />
           <Services org={org} g={g.data} canDeploy={can("deploy")} />
           {manage && (
