@@ -18,6 +18,8 @@ const MembersPage = lazy(() => import("./pages/Members"));
 const AccountPage = lazy(() => import("./pages/Account"));
 const AwsAccountsPage = lazy(() => import("./pages/AwsAccounts"));
 const RegistriesPage = lazy(() => import("./pages/Registries"));
+const EnvGroupsPage = lazy(() => import("./pages/EnvGroups"));
+const EnvGroupPage = lazy(() => import("./pages/EnvGroupPage"));
 const ResourcesPage = lazy(() => import("./pages/Resources"));
 const ResourcePage = lazy(() => import("./pages/ResourcePage"));
 const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
@@ -71,6 +73,8 @@ export const routes: RouteObject[] = [
       { path: "/orgs/:org/members", element: page(<MembersPage />) },
       { path: "/orgs/:org/aws-accounts", element: page(<AwsAccountsPage />) },
       { path: "/orgs/:org/registries", element: page(<RegistriesPage />) },
+      { path: "/orgs/:org/env-groups", element: page(<EnvGroupsPage />) },
+      { path: "/orgs/:org/env-groups/:group", element: page(<EnvGroupPage />) },
       { path: "*", element: <section><h1>Page not found</h1><p>Nothing here. <a href="/">Back to your projects</a></p></section> },
     ],
   },

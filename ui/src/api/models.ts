@@ -146,6 +146,9 @@ export interface Service {
   /** web services: while on, its hosts answer a 503 page with `message` from the load balancer (its
    * tasks keep running; deploys made meanwhile roll out behind the page): since when and by whom; null: off */
   maintenance?: Maintenance | null;
+  /** the organization's environment groups it links, by name, in order (a later one wins; its own
+   * variables and secrets win over all); null: none. Applies with the next deploy */
+  env_groups?: string[] | null;
   needs_deploy: boolean; pending_changes?: string[]; created: string; updated: string; sandbox?: boolean;
 }
 
@@ -286,7 +289,11 @@ export interface Release {
   deployment_id: string; number: number; image: string; actor: string; created: string;
   finished: string | null; current: boolean; secret_versions: Record<string, number>;
 }
-export interface Secret { name: string; version: number; created: string; updated: string; scope: "service" | "environment" }
+/** A service's secret: its own, or inherited from its environment or an environment group it links
+ * (`env_group`: that group's name, when `scope` is "env_group"). */
+export interface Secret {
+  name: string; version: number; created: string; updated: string; scope: "service" | "environment" | "env_group"; env_group?: string;
+}
 export interface ApiToken { id: string; name: string; prefix: string; org_id: string | null; created: string; last_used: string | null; expires?: string | null; token?: string }
 export interface Member { user: User; role: Role; created: string; project_roles?: MemberProjectRole[] }
 /** `applies`: false while the member is an owner or admin (kept from before a promotion, it decides nothing) */

@@ -79,10 +79,11 @@ export function Layout() {
           {org && <NavLink to={`/orgs/${org}/members`}>Members</NavLink>}
           {org && <NavLink to={`/orgs/${org}/aws-accounts`}>AWS accounts</NavLink>}
           {org && <NavLink to={`/orgs/${org}/registries`}>Registries</NavLink>}
+          {org && <NavLink to={`/orgs/${org}/env-groups`}>Env groups</NavLink>}
           {org && <NavLink to={`/orgs/${org}/audit`}>Audit log</NavLink>}
           <NavLink to="/tokens">API tokens</NavLink>
         </nav>
-        <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K">
+        <button type="button" className="search-btn" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K" title="Search (Ctrl K)">
           Search <kbd>Ctrl K</kbd>
         </button>
         <nav aria-label="User" className="usermenu">

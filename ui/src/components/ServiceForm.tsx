@@ -10,6 +10,7 @@ import {
   scheduleList, whenWords, type ScaleRow,
 } from "../lib/scaling";
 import { Field, FormError, useFocusFirstError } from "./Field";
+import { EnvGroupsField } from "./EnvGroupsField";
 import { browserZone, zoneNames } from "./RecurringWindowsForm";
 
 /** Where the container image comes from: a registry, or built from a git repository on each deploy. */
@@ -30,6 +31,8 @@ export interface FormState {
   restrict: boolean; allowed_ips: string;
   /** where its tasks run: the CPU architecture, and Fargate Spot (the share on Spot, the tasks always on regular Fargate) */
   architecture: Architecture; spot: boolean; spot_percent: string; spot_base: string;
+  /** the organization's environment groups it links, by name, in order (a later one wins) */
+  env_groups: string[];
 }
 
 export function initialState(s?: Service, environment?: string): FormState {
@@ -55,6 +58,7 @@ export function initialState(s?: Service, environment?: string): FormState {
     restrict: !!s?.allowed_ips?.length, allowed_ips: (s?.allowed_ips ?? []).join("\n"),
     architecture: s?.architecture === "arm64" ? "arm64" : "x86_64", spot: !!s?.spot,
     spot_percent: String(s?.spot?.percent ?? SPOT_PERCENT.default), spot_base: String(s?.spot?.on_demand_base ?? SPOT_BASE.default),
+    env_groups: s?.env_groups ?? [],
   };
 }
 
@@ -221,6 +225,8 @@ export function toBody(f: FormState): ServiceIn {
     body.spot = { percent: numOr(f.spot_percent, SPOT_PERCENT.default),
       ...(spotBaseOn(f) ? { on_demand_base: numOr(f.spot_base, SPOT_BASE.default) } : {}) };
   }
+  // only when some are linked: Settings sends null when the last one is removed
+  if (f.env_groups.length) body.env_groups = f.env_groups;
   if (f.kind === "cron") body.schedule = f.schedule.trim();
   else {   // always sent: unticking turns it off (null)
     const rules = ALERT_RULES.filter((r) => f.rollback_rules.includes(r) && (f.kind === "web" || !WEB_ONLY.includes(r)));
@@ -238,6 +244,8 @@ interface Props {
   environments?: Environment[];
   /** editing: the names of the queues the service links (undefined while not read): it may scale on one's backlog */
   queues?: string[];
+  /** the organization's environment groups to link (undefined while not read) */
+  envGroups?: string[];
   pending: boolean;
   error: unknown;
   submitLabel: string;
@@ -245,7 +253,7 @@ interface Props {
 }
 
 /** Every setting of a service, kind-specific fields for web, worker and cron; the API's field errors next to each field. */
-export function ServiceForm({ initial, editing, readOnly, environments, queues, pending, error, submitLabel, onSubmit }: Props) {
+export function ServiceForm({ initial, editing, readOnly, environments, queues, envGroups, pending, error, submitLabel, onSubmit }: Props) {
   const [f, setF] = useState(initial);
   const [localErr, setLocalErr] = useState<Record<string, string>>({});
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((old) => ({ ...old, [k]: v }));
@@ -256,7 +264,7 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
   const shownFields = [...sourceFields, "name", "kind", "environment", "port", "command", "release_command", "cpu", "memory", "env", "schedule", "domain",
     ...(f.kind === "web" ? ["aliases", "redirect_aliases"] : []),
     "min_instances", "max_instances", "autoscaling", "health_check", "auto_rollback", ...(canaryOn(f) ? ["canary"] : []),
-    "architecture", "spot"];
+    "architecture", "spot", "env_groups"];
   // the API answers field allowed_ips (its message names the entry: "allowed_ips[1]: …"), or allowed_ips.N
   const ipsApiError = restrictOn(f) ? addressesApiError(api) : undefined;
   // the path's field also takes the health check's errors that have no field of their own (not the
@@ -472,6 +480,9 @@ export function ServiceForm({ initial, editing, readOnly, environments, queues, 
 
       <fieldset>
         <legend>Environment variables</legend>
+        {(envGroups !== undefined || f.env_groups.length > 0) && (
+          <EnvGroupsField names={f.env_groups} choices={envGroups} onChange={(v) => set("env_groups", v)} error={err("env_groups")} />
+        )}
         <Field label="Variables" hint="One KEY=value per line. Use secrets for passwords and keys." error={err("env")}>
           <textarea {...text("env")} rows={4} className="mono" spellCheck={false} />
         </Field>

@@ -48,6 +48,9 @@ export function targetPath(org: string, e: AuditEvent): string | null {
     case "environment": return d.project_id ? `/orgs/${org}/projects/${str(d.project_id)}` : null;
     case "aws_account": return `/orgs/${org}/aws-accounts`;
     case "registry": return `/orgs/${org}/registries`;
+    // a deleted group's page is gone: the list
+    case "env_group": return e.action === "env_group.delete" || !(d.name || d.group)
+      ? `/orgs/${org}/env-groups` : `/orgs/${org}/env-groups/${str(e.action.includes(".secret_") ? d.group : d.name)}`;
     case "invitation": case "membership": case "member": case "user": return e.action === "user.signup" ? null : `/orgs/${org}/members`;
     default: return null;
   }
@@ -90,6 +93,16 @@ export function auditWords(org: string, e: AuditEvent, names: Record<string, str
     const set = happened === "credentials_set";
     return { verb: set ? "set the credentials for" : "removed the credentials for", what: `registry ${str(d.host) || e.target_id}`, to, after: "",
       extra: set && d.username ? `as ${str(d.username)}${d.version ? ` (v${str(d.version)})` : ""}` : null };
+  }
+  if (thing === "env_group") {
+    // env_group.secret_set / secret_delete (never the value), create / update / delete
+    if (happened === "secret_set" || happened === "secret_delete") {
+      return { verb: happened === "secret_set" ? "set" : "deleted", what: `secret ${str(d.name)} of environment group ${str(d.group)}`.trim(), to, after: "",
+        extra: happened === "secret_set" && d.version ? `v${str(d.version)}` : null };
+    }
+    const fields = Array.isArray(d.fields) ? (d.fields as unknown[]).map(str).join(", ") : "";
+    const vars = Array.isArray(d.variables) && happened === "create" && d.variables.length ? `variables ${(d.variables as unknown[]).map(str).join(", ")}` : "";
+    return { verb: VERBS[happened] ?? happened, what: `environment group ${str(d.name)}`.trim(), to, after: "", extra: fields || vars || null };
   }
   const name = str(d.name) || str(d.email) || names[e.target_id] || "";
   const noun = NOUNS[thing] ?? thing.replace(/_/g, " ");

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Service } from "../api/models";
 import { useEnvironments, useProject } from "../api/queries";
+import { useEnvGroups } from "../api/envGroups";
 import { initialState, ServiceForm, toBody, type FormState } from "../components/ServiceForm";
 
 export default function NewService() {
@@ -10,6 +11,9 @@ export default function NewService() {
   const [params] = useSearchParams();
   const proj = useProject(org, project);
   const envs = useEnvironments(org, project);
+  const groups = useEnvGroups(org);
+  // offered only when the organization has some
+  const groupNames = groups.data?.items.length ? groups.data.items.map((g) => g.name) : undefined;
   const navigate = useNavigate();
   const qc = useQueryClient();
   const create = useMutation({
@@ -29,6 +33,7 @@ export default function NewService() {
       <ServiceForm
         initial={initialState(undefined, params.get("env") ?? "")}
         environments={envs.data?.items}
+        envGroups={groupNames}
         pending={create.isPending}
         error={create.error}
         submitLabel="Create service"

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../../api/client";
 import type { Secret, Service } from "../../api/models";
@@ -6,6 +7,8 @@ import { keys, useCan, useSecrets } from "../../api/queries";
 import { Empty, ErrorNote } from "../../components/Empty";
 import { Field } from "../../components/Field";
 import { ago } from "../../lib/format";
+import { useEnvGroups } from "../../api/envGroups";
+import { groupVariables } from "../../lib/envGroups";
 import { Settings } from "./Settings";
 
 /** Variables (edited with the other settings) and write-only secrets: set, replace, delete. */
@@ -40,7 +43,10 @@ export function Secrets({ org, service }: { org: string; service: Service }) {
             {secrets.data?.items.map((s) => (
               <tr key={s.name + s.scope}>
                 <td className="mono">{s.name}</td>
-                <td>v{s.version}{s.scope === "environment" && <small className="muted"> · from the environment</small>}</td>
+                <td>v{s.version}{s.scope === "environment" && <small className="muted"> · from the environment</small>}
+                  {s.scope === "env_group" && s.env_group && (
+                    <small className="muted" data-testid="from-group"> · from group <Link to={`/orgs/${org}/env-groups/${s.env_group}`}>{s.env_group}</Link></small>
+                  )}</td>
                 <td className="muted">{ago(s.updated)}</td>
                 <td className="mono muted"><span aria-hidden="true">••••••</span><span className="sr-only">hidden</span></td>
                 <td>{s.scope === "service" && write && <button className="link danger" onClick={() => remove.mutate(s.name)} aria-label={`Delete secret ${s.name}`}>Delete</button>}</td>
@@ -52,6 +58,7 @@ export function Secrets({ org, service }: { org: string; service: Service }) {
       <section aria-labelledby="vars">
         <h2 id="vars">Variables</h2>
         <Settings org={org} service={service} only="env" />
+        {!!service.env_groups?.length && <GroupVariables org={org} service={service} ownSecrets={secrets.data?.items.filter((s) => s.scope === "service").map((s) => s.name) ?? []} />}
       </section>
     </div>
   );
@@ -93,5 +100,38 @@ function SecretForm({ org, service }: { org: string; service: Service }) {
       <button className="primary" disabled={put.isPending || !name.trim() || !value}>Set secret</button>
       {saved && <p className="notice" role="status">{saved}</p>}
     </form>
+  );
+}
+
+/** The variables its environment groups give it (read-only here; changed on the group's page),
+ * each marked with what overrides it. */
+function GroupVariables({ org, service, ownSecrets }: { org: string; service: Service; ownSecrets: string[] }) {
+  const groups = useEnvGroups(org);
+  const linked = service.env_groups ?? [];
+  const rows = groups.data ? groupVariables(linked, groups.data.items, { env: service.env, secrets: ownSecrets }) : [];
+  return (
+    <div className="panel" data-testid="group-variables">
+      <h3>From environment groups</h3>
+      <p className="muted small">
+        Linked in Settings, in this order (a later one wins, this service&apos;s own values over all):{" "}
+        {linked.map((n, i) => <span key={n}>{i > 0 && ", "}<Link to={`/orgs/${org}/env-groups/${n}`} className="mono">{n}</Link></span>)}.
+      </p>
+      <ErrorNote error={groups.error} />
+      {groups.data && rows.length === 0 && <p className="muted small">Their groups have no plain variables.</p>}
+      {rows.length > 0 && (
+        <table className="table" aria-label="Variables from environment groups">
+          <thead><tr><th>Name</th><th>Value</th><th>From</th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.group + r.name} data-overridden={r.overriddenBy ? "true" : "false"}>
+                <td className="mono">{r.overriddenBy ? <s>{r.name}</s> : r.name}</td>
+                <td className="mono break">{r.value}</td>
+                <td><small className="muted">group {r.group}{r.overriddenBy && ` · overridden by ${r.overriddenBy}`}</small></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }

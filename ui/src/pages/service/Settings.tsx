@@ -5,6 +5,7 @@ import { api, unwrap } from "../../api/client";
 import type { Service, ServicePatch } from "../../api/models";
 import { keys, useCan, useEnvironment } from "../../api/queries";
 import { useLinks } from "../../api/resources";
+import { envGroupKeys, useEnvGroups } from "../../api/envGroups";
 import { DeleteByName } from "../../components/DeleteByName";
 import { spotPatch } from "../../lib/compute";
 import { initialState, ServiceForm, toBody, type FormState } from "../../components/ServiceForm";
@@ -21,12 +22,15 @@ export function Settings({ org, service, only }: { org: string; service: Service
   // the queues it links: a web or worker service may scale on one's backlog
   const links = useLinks(org, service.id, service.kind !== "cron" && only !== "env");
   const queues = links.data?.items.filter((l) => l.kind === "queue" && l.resource).map((l) => l.resource!);
+  // the organization's environment groups: the ones it may link
+  const groups = useEnvGroups(org, only !== "env");
   const patch = useMutation({
     mutationFn: (body: ServicePatch) =>
       unwrap<Service>(api.PATCH("/v1/orgs/{org}/services/{svc}", { params: { path: { org, svc: service.id } }, body })),
-    onSuccess: (s) => {
+    onSuccess: (s, body) => {
       qc.setQueryData(keys.service(org, service.id), s);
       void qc.invalidateQueries({ queryKey: ["services", org, s.project_id] });
+      if ("env_groups" in body) void qc.invalidateQueries({ queryKey: envGroupKeys.list(org) });   // the services linking each
       setSaved(true);
     },
   });
@@ -57,7 +61,8 @@ export function Settings({ org, service, only }: { org: string; service: Service
   return (
     <div className="narrow">
       <ServiceForm key={service.updated} initial={initialState(service)} editing readOnly={readOnly}
-        environments={environment.data ? [environment.data] : undefined} queues={queues} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
+        environments={environment.data ? [environment.data] : undefined} queues={queues}
+        envGroups={groups.data?.items.map((g) => g.name)} pending={patch.isPending} error={patch.error} submitLabel="Save changes" onSubmit={submit} />
       {saved && <p className="notice" role="status">Saved. Runtime settings take effect with the next deploy.</p>}
       <DeployHookSection org={org} service={service} />
       {!readOnly && service.status !== "deleting" && <DeleteService org={org} service={service} />}
