@@ -262,6 +262,18 @@ def authorize(ports: Ports, actor: Actor, org_id: str, action: str, project_id: 
     return role
 
 
+def authorize_somewhere(ports: Ports, actor: Actor, org_id: str, action: str) -> None:
+    """`action` is allowed to the caller in the organization or in one of its projects at least (a
+    viewer who is a developer of one project may start an org-wide deploy whose services are then
+    each authorized in their own project). Membership and the 2FA policy are checked as always; a
+    refusal is authorize's own."""
+    authorize(ports, actor, org_id, "read")
+    m = membership_in(ports, actor, org_id) or {}
+    if not any(roles.allows(role, action) for role in (m.get("project_roles") or {}).values()) \
+            or m.get("role") in ("owner", "admin"):
+        authorize(ports, actor, org_id, action)
+
+
 def load_in_org(ports: Ports, actor: Actor, org_id: str, action: str, collection: str, doc_id: str,
                 label: str) -> dict[str, Any]:
     """The one way to read an org's resource by id: authorized, and another org's id is a 404. An

@@ -513,6 +513,16 @@ def delete_env_secret(ports: Ports, actor: Actor, org_id: str, project_id: str, 
 
 # --- what a service gets ------------------------------------------------------------------
 
+def deploy_places(ports: Ports, org_id: str) -> list[dict[str, Any]]:
+    """Each {"aws_account_id", "region"} the organization's environments deploy to, once: where a
+    removed credential's or secret's copies are taken out."""
+    places: dict[tuple, dict[str, Any]] = {}
+    for env in iter_all(ports.store.collection("environments"), {"org_id": org_id}):
+        where = {"aws_account_id": env.get("aws_account_id"), "region": effective_region(ports, env)}
+        places[where["aws_account_id"], where["region"]] = where
+    return list(places.values())
+
+
 def effective_allowed_ips(service: dict[str, Any], env: dict[str, Any]) -> list[str]:
     """The client addresses a web service answers: its own, else its environment's ([]: everyone)."""
     if service.get("kind") != "web":

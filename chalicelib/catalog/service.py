@@ -21,13 +21,15 @@ SPEC_FIELDS = ("kind", "name", "image", "port", "command", "cpu", "memory", "env
                "min_instances", "max_instances", "schedule", "domain", "deregistration_delay", "autoscaling")
 
 
-def effective_spec(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def effective_spec(ports: Ports, service: dict[str, Any], env: Optional[dict[str, Any]] = None,
+                   variables: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """What a deploy of the service runs: its settings, with its environment's variables and its
-    environment groups' under its own (`env`: the environment's document, when the caller has read it)."""
+    environment groups' under its own (`env`: the environment's document, when the caller has read it;
+    `variables`: environments.resolved's, when the caller has them)."""
     spec = {k: service.get(k) for k in SPEC_FIELDS}
     if env is None:   # read once: its variables and its allowed addresses
         env = environments.of_service(ports, service)
-    spec["env"] = environments.effective_env(ports, service, env)
+    spec["env"] = variables if variables is not None else environments.effective_env(ports, service, env)
     if service.get("env_groups"):   # only then, as below: other fingerprints stay as they were
         spec["env_groups"] = list(service["env_groups"])
     if service.get("release_command"):   # only then, as source below: other fingerprints stay as they were
@@ -54,9 +56,10 @@ def config_hash(ports: Ports, service: dict[str, Any]) -> str:
     import hashlib
     import json
 
-    secrets = {k: [v["scope_id"], v["version"]] for k, v in environments.secret_scopes(ports, service).items()}
     env = environments.of_service(ports, service)
-    body: dict[str, Any] = {"spec": effective_spec(ports, service, env), "secrets": dict(sorted(secrets.items()))}
+    variables, scopes = environments.resolved(ports, service, env)   # once: its layers' variables and secrets
+    secrets = {k: [v["scope_id"], v["version"]] for k, v in scopes.items()}
+    body: dict[str, Any] = {"spec": effective_spec(ports, service, env, variables), "secrets": dict(sorted(secrets.items()))}
     if env.get("static_egress"):   # only then, as below: the network moves
         body["egress"] = "static"
     links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=200)

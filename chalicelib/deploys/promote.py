@@ -215,8 +215,8 @@ def _pending_promotion(ports: Ports, service_id: str, from_deployment_id: str) -
 def _names(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
     """What the service's tasks are given, by name -> where it comes from."""
     links, _ = ports.store.collection("resource_links").find({"service_id": service["id"]}, limit=100)
-    return {**{k: "variable" for k in environments.effective_env(ports, service)},
-            **{k: "secret" for k in environments.secret_scopes(ports, service)},
+    variables, secrets = environments.resolved(ports, service)   # one pass over its layers
+    return {**{k: "variable" for k in variables}, **{k: "secret" for k in secrets},
             **{link["variable"]: "linked resource" for link in links}}
 
 

@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterable, Optional
 
 from chalicelib import tasks
-from chalicelib.accounts.service import authorize
+from chalicelib.accounts.service import authorize, authorize_somewhere
 from chalicelib.audit import service as audit
 from chalicelib.catalog.environments import check_secret_name, put_secret_value
 from chalicelib.cloud import naming
@@ -235,17 +235,14 @@ def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional
     every secret of a removed group, in each account and region the organization's environments
     deploy to (a task: retried until AWS answers). A secret set again meanwhile stays: its new
     versions may already be in use."""
-    from chalicelib.catalog.environments import effective_region
+    from chalicelib.catalog.environments import deploy_places
 
     if secret is not None and ports.store.collection("secrets").find_one({"scope_id": group_id, "name": secret}):
         return {"deleted": 0, "kept": f"{secret} was set again since"}
-    targets: dict[tuple, Any] = {}
-    for env in iter_all(ports.store.collection("environments"), {"org_id": org_id}):
-        where = {"aws_account_id": env.get("aws_account_id"), "region": effective_region(ports, env)}
-        targets[where["aws_account_id"], where["region"]] = where
+    targets = deploy_places(ports, org_id)
     path = f"{naming.SECRET_PREFIX}/{org_id}/{group_id}" + (f"/{secret}" if secret else "")
     deleted = 0
-    for target in targets.values():
+    for target in targets:
         cloud = ports.cloud_for(target)
         for name in cloud.find_parameters(path):
             cloud.delete_secret(name)
@@ -255,22 +252,6 @@ def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional
 
 # --- deploying what links it ---------------------------------------------------------------
 
-def _may_deploy_somewhere(ports: Ports, actor: Actor, org_id: str) -> None:
-    """403 unless the caller may deploy in the organization, or in one project at least (a viewer
-    who is a developer of one project deploys that project's linked services; create_deployment
-    skips the others in its words)."""
-    from chalicelib.accounts import roles
-    from chalicelib.accounts.service import membership_in
-
-    try:
-        authorize(ports, actor, org_id, "deploy")
-    except DomainError:
-        m = membership_in(ports, actor, org_id) or {}
-        if not any(roles.allows(r, "deploy") for r in (m.get("project_roles") or {}).values()) \
-                or m.get("role") in ("owner", "admin"):
-            raise
-
-
 def deploy_group(ports: Ports, actor: Actor, org_id: str, name: str) -> dict[str, Any]:
     """Deploy every service linking the group whose configuration differs from its live release
     (`needs_deploy`), each through create_deployment: a refusal for one (its approval rules, a
@@ -279,7 +260,8 @@ def deploy_group(ports: Ports, actor: Actor, org_id: str, name: str) -> dict[str
     from chalicelib.catalog.service import public_service
     from chalicelib.deploys.service import create_deployment
 
-    _may_deploy_somewhere(ports, actor, org_id)
+    # the org role, or one project's; create_deployment then skips the services of other projects in its words
+    authorize_somewhere(ports, actor, org_id, "deploy")
     doc = _load(ports, actor, org_id, name)
     deployments: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

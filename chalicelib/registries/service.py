@@ -27,7 +27,6 @@ from chalicelib.core.errors import Invalid, NotFound
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.notify.urls import local_mode
 from chalicelib.registries import references, v2
-from chalicelib.store.port import iter_all
 
 COLLECTION = "registry_credentials"
 USERNAME = re.compile(r"^[^\s:]{1,255}$")     # Basic authentication cannot carry a ':' in the user name
@@ -166,15 +165,12 @@ def all_for_org(ports: Ports, org_id: str) -> list[Credential]:
 def forget_everywhere(ports: Ports, org_id: str, host: str) -> dict[str, Any]:
     """Delete the credentials' copy in every account and region the organization's environments
     deploy to (a task: retried until AWS answers). Credentials set again meanwhile stay."""
-    from chalicelib.catalog.environments import effective_region
+    from chalicelib.catalog.environments import deploy_places
 
     if _doc(ports, org_id, host) is not None:
         return {"deleted": 0, "kept": "credentials were set again since"}
-    targets: dict[tuple, Any] = {}
-    for env in iter_all(ports.store.collection("environments"), {"org_id": org_id}):
-        where = {"aws_account_id": env.get("aws_account_id"), "region": effective_region(ports, env)}
-        targets[where["aws_account_id"], where["region"]] = where
+    targets = deploy_places(ports, org_id)
     name = naming.registry_credential(org_id, host)
-    for target in targets.values():
+    for target in targets:
         ports.cloud_for(target).delete_registry_credential(name)
     return {"deleted": len(targets)}
