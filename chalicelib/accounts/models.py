@@ -37,13 +37,19 @@ class PasswordIn(BaseModel):
 
 class ResetIn(BaseModel):
     model_config = _STRICT
-    email: Email
+    email: EmailAddress
 
 
 class ResetConfirmIn(BaseModel):
     model_config = _STRICT
     token: str = Field(min_length=1, max_length=200, description="the token of the link the e-mail gave")
     password: NewPassword
+
+
+class NotificationPrefsIn(BaseModel):
+    model_config = _STRICT
+    deploy_failures: Optional[bool] = Field(None, description="e-mail me when a deploy I started fails or is rolled back")
+    approvals: Optional[bool] = Field(None, description="e-mail me when a deploy waits for my approval")
 
 
 class TokenIn(BaseModel):

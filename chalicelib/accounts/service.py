@@ -307,6 +307,20 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
     return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user)}
 
 
+def notification_preferences(ports: Ports, actor: Actor, changes: Optional[dict[str, bool]] = None) -> dict[str, Any]:
+    """The caller's e-mails about their own work (notify/personal.py), changed by `changes` first."""
+    from chalicelib.notify import personal
+
+    users = ports.store.collection("users")
+    user = users.get(actor.user_id)
+    if user is None:
+        raise Unauthorized("token is not valid")
+    if changes:
+        user = users.update(user["id"], {"notifications": {**(user.get("notifications") or {}), **changes}}) or user
+    prefs = personal.preferences(user)
+    return {**prefs, "email": user["email"], "about": {k: personal.WORDS[k] for k in prefs}}
+
+
 def _public_token(tok: dict[str, Any]) -> dict[str, Any]:
     return {k: tok.get(k) for k in ("id", "name", "prefix", "org_id", "created", "expires", "last_used")}
 

@@ -13,6 +13,7 @@ from chalicelib.accounts.models import (
     MfaDisableIn,
     MfaLoginIn,
     MfaSetupIn,
+    NotificationPrefsIn,
     OrgPatch,
     PasswordIn,
     ProjectRoleIn,
@@ -157,6 +158,20 @@ def logout():
 @endpoint(bp, "/me", "GET", "The caller and their organizations", tag=TAG)
 def me():
     return service.me(ports(), actor(bp))
+
+
+@endpoint(bp, "/me/notifications", "GET", "Which e-mails about your own work you get (deploys you started that "
+          "fail, deploys waiting for your approval)", tag=TAG)
+def my_notifications():
+    return service.notification_preferences(ports(), actor(bp))
+
+
+@endpoint(bp, "/me/notifications", "PATCH", "Turn e-mails about your own work on or off", 200, NotificationPrefsIn,
+          tag=TAG)
+def patch_my_notifications():
+    who = actor(bp)
+    body = parse_body(bp, NotificationPrefsIn)
+    return service.notification_preferences(ports(), who, body.model_dump(exclude_none=True))
 
 
 @endpoint(bp, "/tokens", "POST", "Create an API token (shown once)", 201, TokenIn, tag=TAG)

@@ -41,13 +41,17 @@ def backoff(attempt: int) -> float:
     return float(min(5 * 4 ** (attempt - 1), 100))
 
 
-def queue(ports: Ports, to: str, message: Message, kind: str, org_id: Optional[str] = None) -> dict[str, Any]:
-    """The e-mail, stored to be sent (call `publish` with its id once the caller's transaction is done)."""
+def queue(ports: Ports, to: str, message: Message, kind: str, org_id: Optional[str] = None,
+          dedup: Optional[str] = None) -> dict[str, Any]:
+    """The e-mail, stored to be sent (call `publish` with its id once the caller's transaction is done).
+    `dedup`: a key no other e-mail may have (store.Conflict if one does): one e-mail per occasion."""
     now = now_iso()
     body = json.dumps({"text": message.text, "html": message.html})
     doc = {"id": new_id("eml"), "to": to, "kind": kind, "org_id": org_id, "subject": message.subject,
            "body_cipher": security.encrypt(ports.settings.fernet_key(), body), "status": "pending", "attempts": 0,
            "created": now, "updated": now, "next_attempt": now, "claimed": None, "error": None}
+    if dedup:
+        doc["dedup"] = dedup
     ports.store.collection(COLLECTION).insert(doc)
     return doc
 

@@ -30,6 +30,9 @@ def message(event: dict[str, Any]) -> Message:
             link = found.group(1)
         else:
             words.append(_plain(line))
+    page = (event.get("data") or {}).get("link")
+    if link is None and isinstance(page, str) and page.startswith("/"):   # no LAUNCHBAY_PUBLIC_URL: the path, in words
+        words.append(f"In Launchbay: {page}")
     subject = words[0] if words else "Launchbay notification"
     if len(subject) > MAX_SUBJECT:
         subject = subject[:MAX_SUBJECT - 1] + "…"

@@ -19,7 +19,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import Invalid, NotFound
 from chalicelib.core.ids import new_id, now_iso
-from chalicelib.notify import events, signing, urls
+from chalicelib.notify import events, personal, signing, urls
 from chalicelib.store.port import Conflict, iter_all
 
 log = logging.getLogger("launchbay.notify")
@@ -217,7 +217,7 @@ def emit(ports: Ports, org_id: str, project_id: Optional[str], event: str, data:
         if event not in events.EVENTS:
             raise ValueError(f"unknown event type {event!r}")
         subs, _ = ports.store.collection(SUBS).find({"project_id": project_id, "enabled": True}, limit=1)
-        if not subs:
+        if not subs and event not in personal.EVENTS:   # those e-mail people without a subscription
             return None
         doc = new_event(ports, org_id, project_id, event, data)
     except Exception:  # a notification must never fail (or slow) what it reports on
@@ -358,7 +358,12 @@ def _new_delivery(ports: Ports, sub: dict[str, Any], event: dict[str, Any]) -> d
 
 def fan_out(ports: Ports, event: dict[str, Any]) -> list[str]:
     """One delivery per enabled subscription of the project that wants the event, each with its
-    own task (a slow receiver holds up only its own). Safe to run twice. -> delivery ids."""
+    own task (a slow receiver holds up only its own), and the e-mails to the people it concerns
+    (personal.py). Safe to run twice. -> delivery ids."""
+    try:
+        personal.send(ports, event)
+    except Exception:   # the subscriptions still get the event
+        log.exception("personal e-mails for event %s failed", event.get("id"))
     ids = []
     for sub in iter_all(ports.store.collection(SUBS), {"project_id": event["project_id"], "enabled": True}):
         if sub["org_id"] != event["org_id"] or not events.wanted(sub.get("events") or [events.ALL], event["type"]):

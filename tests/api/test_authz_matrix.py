@@ -37,6 +37,7 @@ SELF = "self"  # operations on the caller's own account: every authenticated cal
 # added here: the matrix fails on any operation it does not know.
 REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
+    "GET /me/notifications": SELF, "PATCH /me/notifications": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
     "POST /auth/mfa/disable": SELF, "PATCH /orgs/{org}": "admin",
@@ -497,6 +498,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /auth/password": lambda: {"current_password": w.passwords.get(who.email, PW),
                                         "new_password": "new password " + _hex()},
         "POST /tokens": lambda: {"name": "m-" + _hex(), "organization_id": a["org"]},
+        "PATCH /me/notifications": lambda: {"approvals": True},
         "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
         "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
         "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},

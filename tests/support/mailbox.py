@@ -32,7 +32,7 @@ def read(path: Path) -> Mail:
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
-    return Mail(path, str(msg["To"]), str(msg["Subject"]), text.get_content() if text else "",
+    return Mail(path, str(msg["To"]).strip(), " ".join(str(msg["Subject"]).split()), text.get_content() if text else "",
                 html.get_content() if html else None, str(msg["X-Launchbay-Email"] or ""))
 
 
