@@ -15,20 +15,26 @@ USER_AGENT = "launchbay-cli"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: Optional[str] = None):
+    def __init__(self, status: int, code: str, message: str, field: Optional[str] = None,
+                 retry_after: Optional[int] = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.retry_after = retry_after   # seconds, from a 429's (or 503's) Retry-After header
 
     def reworded(self, message: str) -> "ApiError":
         """The same error in the command line's words (the API's name a request body field)."""
-        return ApiError(self.status, self.code, message, self.field)
+        return ApiError(self.status, self.code, message, self.field, self.retry_after)
 
     def document(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field, "status": self.status}}
+        doc: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field, "status": self.status}
+        if self.retry_after is not None:
+            doc["retry_after"] = self.retry_after
+        return {"error": doc}
 
     def __str__(self) -> str:
         where = f" (field: {self.field})" if self.field else ""
-        return f"{self.message}{where} [{self.status} {self.code}]"
+        wait = f" (try again in {self.retry_after} s)" if self.retry_after is not None else ""
+        return f"{self.message}{where}{wait} [{self.status} {self.code}]"
 
 
 def segment(value: str) -> str:
@@ -60,7 +66,7 @@ class Client:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # nosec B310: the API URL is the user's
                 return _decode(resp.status, resp.read())
         except urllib.error.HTTPError as exc:
-            raise _error(exc.code, exc.read()) from None
+            raise _error(exc.code, exc.read(), exc.headers.get("Retry-After") if exc.headers else None) from None
         except urllib.error.URLError as exc:
             raise ApiError(0, "unreachable", f"cannot reach the API at {self.api}: {exc.reason}") from None
         except (TimeoutError, ConnectionError) as exc:
@@ -103,12 +109,13 @@ def _decode(status: int, raw: bytes) -> Any:
         raise ApiError(status, "bad_response", "the API answered something that is not JSON") from None
 
 
-def _error(status: int, raw: bytes) -> ApiError:
+def _error(status: int, raw: bytes, retry_after: Optional[str] = None) -> ApiError:
     try:
         err = json.loads(raw or b"{}").get("error") or {}
     except (ValueError, AttributeError):
         err = {}
     if not isinstance(err, dict):
         err = {}
+    wait = int(retry_after) if retry_after and retry_after.strip().isdigit() else None   # seconds (not an HTTP date)
     return ApiError(status, err.get("code") or "http_%d" % status, err.get("message") or f"HTTP {status}",
-                    err.get("field"))
+                    err.get("field"), wait)

@@ -20,14 +20,14 @@ MEMBER_COLUMNS = [("user.id", "USER"), ("user.email", "EMAIL"), ("user.name", "N
                   ("projects", "PROJECT ROLES"), ("created", "JOINED")]
 PROJECT_ROLES = "admin, developer or viewer"
 INVITATION_COLUMNS = [("id", "ID"), ("email", "EMAIL"), ("role", "ROLE"), ("status", "STATUS"),
-                      ("created", "INVITED"), ("expires", "EXPIRES")]
+                      ("created", "INVITED"), ("expires", "EXPIRES"), ("last_sent", "LAST SENT"), ("sends", "SENDS")]
 USER_ARG = Annotated[str, typer.Argument(metavar="USER", help="The member's e-mail or user id (usr_...).")]
 PROJECT_OPT = Annotated[str, typer.Option("--project", "-p", metavar="PROJECT", help="The project's name or id (prj_...).")]
 
 members_app = typer.Typer(help="Members of the organization and their roles (owner, admin, developer, viewer); "
                                "`members invite` adds one.", no_args_is_help=False)
 app.add_typer(members_app, name="members")
-invitations_app = typer.Typer(help="Invitations of the organization not yet accepted: list, revoke.",
+invitations_app = typer.Typer(help="Invitations of the organization not yet accepted: list, resend, revoke.",
                               no_args_is_help=False)
 app.add_typer(invitations_app, name="invitations")
 
@@ -81,8 +81,9 @@ def members_invite(
     role: Annotated[str, typer.Option("--role", "-r", help=f"{ROLES} (owner: owners only).")] = "developer",
     org: Org = None, json: Json = False,
 ) -> None:
-    """Invite someone by e-mail (admins). They join at their next sign-up or log-in with that
-    address; the invitation lasts 14 days (`launchbay invitations` lists them)."""
+    """Invite someone by e-mail (admins): the address gets an e-mail with the link to sign up or log in.
+    They join at their next sign-up or log-in with that address; the invitation lasts 14 days
+    (`launchbay invitations` lists them, `invitations resend` e-mails it again)."""
     s = Session(json, org=org)
     got = s.client.post(s.org_path("/members"), {"email": email, "role": role})
     s.out.result(got, lambda: s.out.line(f"Invited {got['email']} as {got['role']} ({got['id']}); they join at their "
@@ -193,13 +194,39 @@ def invitations_revoke(
 ) -> None:
     """Revoke an invitation (admins): that address no longer joins."""
     s = Session(json, org=org)
-    inv_id = invitation
-    if not invitation.startswith("inv_"):
-        items = s.client.items(s.org_path("/invitations"))
-        found = [i for i in items if str(i.get("email", "")).lower() == invitation.lower()]
-        if not found:
-            raise CliError(f"no invitation for {invitation!r} (invited: "
-                           f"{', '.join(sorted(str(i.get('email')) for i in items)[:20]) or 'nobody'})")
-        inv_id = found[0]["id"]
+    inv_id = _invitation_id(s, invitation)
     s.client.delete(s.org_path(f"/invitations/{segment(inv_id)}"))
     s.out.result({"id": inv_id, "revoked": True}, lambda: s.out.line(f"Revoked invitation {inv_id}"))
+
+
+@invitations_app.command("resend", epilog="""[bold]Examples[/bold]
+
+  launchbay invitations resend ana@example.com
+
+  launchbay invitations resend inv_... --json""")
+def invitations_resend(
+    invitation: Annotated[str, typer.Argument(metavar="INVITATION", help="The invitation's id (inv_...) or e-mail.")],
+    org: Org = None, json: Json = False,
+) -> None:
+    """E-mail an invitation again (admins); it then lasts 14 days from now. One e-mail a minute at
+    most per invitation (429 sooner, with when to try again)."""
+    s = Session(json, org=org)
+    inv_id = _invitation_id(s, invitation)
+    got = s.client.post(s.org_path(f"/invitations/{segment(inv_id)}/resend"))
+    sends = got.get("sends")
+    s.out.result(got, lambda: s.out.line(
+        f"Sent the invitation to {got.get('email')} again ({got.get('id')}, as {got.get('role')}"
+        + (f"; {sends} e-mail{'s' if sends != 1 else ''} so far" if isinstance(sends, int) else "")
+        + f"); it lasts until {got.get('expires')}"))
+
+
+def _invitation_id(s: Session, ref: str) -> str:
+    """An invitation's id, given as such (inv_...) or by its e-mail (compared without case)."""
+    if ref.startswith("inv_"):
+        return ref
+    items = s.client.items(s.org_path("/invitations"))
+    found = [i for i in items if str(i.get("email", "")).lower() == ref.lower()]
+    if not found:
+        raise CliError(f"no invitation for {ref!r} (invited: "
+                       f"{', '.join(sorted(str(i.get('email')) for i in items)[:20]) or 'nobody'})")
+    return found[0]["id"]
