@@ -123,3 +123,43 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
     chosen = pick(s.orgs(), ref, "organization")
     config.save({**s.saved, "org": chosen["id"], "project": None, "env": None})
     s.out.result(chosen, lambda: s.out.line(f"Default organization: {chosen['name']} ({chosen['id']})"))
+
+
+account_app = typer.Typer(help="Your own account: which e-mails about your work you get.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+ON_OFF = {"on": True, "off": False}
+
+
+@account_app.callback(epilog="[bold]Example[/bold]\n\n  launchbay account notifications --deploy-failures off")
+def _account() -> None:
+    pass
+
+
+@account_app.command("notifications", epilog="""[bold]Examples[/bold]
+
+  launchbay account notifications
+
+  launchbay account notifications --deploy-failures off --approvals on""")
+def account_notifications(
+    deploy_failures: Annotated[Optional[str], typer.Option(
+        "--deploy-failures", metavar="on|off", help="E-mail me when a deploy I started fails or is rolled back.")] = None,
+    approvals: Annotated[Optional[str], typer.Option(
+        "--approvals", metavar="on|off", help="E-mail me when a deploy waits for my approval.")] = None,
+    json: Json = False,
+) -> None:
+    """Show, or turn on and off, the e-mails about your own work (no subscription needed): deploys you
+    started that fail, deploys waiting for your approval. Both are on until you turn them off."""
+    s = Session(json)
+    changes = {}
+    for name, value in (("deploy_failures", deploy_failures), ("approvals", approvals)):
+        if value is not None:
+            if value.lower() not in ON_OFF:
+                raise CliError(f"--{name.replace('_', '-')} takes on or off, not {value!r}")
+            changes[name] = ON_OFF[value.lower()]
+    got = s.client.patch("/me/notifications", changes) if changes else s.client.get("/me/notifications")
+
+    def show() -> None:
+        for key, about in (got.get("about") or {}).items():
+            s.out.line(f"{'on ' if got.get(key) else 'off'}  {key.replace('_', '-'):16} {about}")
+        s.out.line(f"to: {got.get('email')}")
+    s.out.result(got, show)

@@ -239,3 +239,16 @@ def test_notify_by_e_mail_add_show_update_and_test(cli, account, launchbay_env, 
                     and items[0]["status"] == "delivered" and items, 60, what="the e-mail delivery")
     assert done[0]["id"] == queued["id"]
     cli("notify", "remove", sub["id"])
+
+
+def test_account_notifications_turn_personal_e_mails_on_and_off(cli):
+    address, _ = _signup(cli)
+    cli("login", "--email", address, input=PASSWORD + "\n")
+    shown = cli("account", "notifications").stdout
+    assert "on   deploy-failures" in shown and "on   approvals" in shown and f"to: {address}" in shown
+    changed = cli("account", "notifications", "--deploy-failures", "off", "--json").json()
+    assert changed["deploy_failures"] is False and changed["approvals"] is True
+    assert "off  deploy-failures" in cli("account", "notifications").stdout
+    refused = cli("account", "notifications", "--approvals", "maybe", ok=False)
+    assert refused.exit_code != 0
+    assert "--approvals takes on or off" in refused.stderr
