@@ -59,3 +59,27 @@ test("log out from the user menu: ends the session at the API, forgets the token
   expect(session.token).toBeNull();
   expect(calls.find((c) => c.path === "/v1/auth/logout")?.auth).toBe("Bearer my-token");
 }, 30_000);
+
+test("e-mail preferences: shown as checkboxes that save as they change", async () => {
+  session.set("my-token");
+  let prefs = { deploy_failures: true, approvals: true, email: "me@example.com",
+    about: { deploy_failures: "deploys you started that fail", approvals: "deploys waiting for your approval" } };
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/me/notifications": () => [200, prefs],
+    "PATCH /v1/me/notifications": async (req) => {
+      prefs = { ...prefs, ...((await req.clone().json()) as object) };
+      return [200, prefs];
+    },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  const failures = await screen.findByRole("checkbox", { name: "A deploy I started fails or is rolled back" });
+  await within(document.body).findByText("me@example.com", { selector: "strong" });
+  expect((failures as HTMLInputElement).checked).toBe(true);
+  await user.click(failures);
+  expect(await screen.findByText("Saved.")).toBeTruthy();
+  expect((failures as HTMLInputElement).checked).toBe(false);
+  expect(calls.find((c) => c.path === "/v1/me/notifications" && c.method === "PATCH")?.body).toEqual({ deploy_failures: false });
+  expect((screen.getByRole("checkbox", { name: "A deploy waits for my approval" }) as HTMLInputElement).checked).toBe(true);
+}, 30_000);

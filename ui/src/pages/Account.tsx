@@ -1,12 +1,48 @@
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { TwoFactor } from "../components/TwoFactor";
 
 const FIELDS = ["current_password", "new_password"];
+/** GET/PATCH /v1/me/notifications: e-mails about the caller's own work, each on or off. */
+interface EmailPrefs { deploy_failures: boolean; approvals: boolean; email: string; about: Record<string, string> }
+const PREFS: { key: "deploy_failures" | "approvals"; label: string }[] = [
+  { key: "deploy_failures", label: "A deploy I started fails or is rolled back" },
+  { key: "approvals", label: "A deploy waits for my approval" },
+];
+
+/** Checkboxes that save as they change (no subscription needed: they are about you). */
+function EmailPreferences() {
+  const qc = useQueryClient();
+  const prefs = useQuery({ queryKey: ["me", "notifications"], queryFn: () => unwrap<EmailPrefs>(api.GET("/v1/me/notifications")) });
+  const save = useMutation({
+    mutationFn: (body: Partial<Record<"deploy_failures" | "approvals", boolean>>) =>
+      unwrap<EmailPrefs>(api.PATCH("/v1/me/notifications", { body })),
+    onSuccess: (answer) => qc.setQueryData(["me", "notifications"], answer),
+  });
+  return (
+    <>
+      <h2>E-mail me when</h2>
+      <p className="muted">
+        About your own work, with no subscription needed{prefs.data ? <>; sent to <strong>{prefs.data.email}</strong></> : null}.
+      </p>
+      <fieldset disabled={!prefs.data || save.isPending}>
+        <legend className="sr-only">E-mails about your own work</legend>
+        {PREFS.map(({ key, label }) => (
+          <label key={key} className="check">
+            <input type="checkbox" checked={!!prefs.data?.[key]} onChange={(e) => save.mutate({ [key]: e.target.checked })} />{" "}
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <FormError error={save.error ?? prefs.error} />
+      {save.isSuccess ? <p role="status" className="muted">Saved.</p> : null}
+    </>
+  );
+}
 /** POST /v1/auth/password: a fresh session, and how many API tokens it revoked. */
 interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
 
@@ -55,6 +91,7 @@ export default function AccountPage() {
           {change.isPending ? "Changing…" : "Change password"}
         </button>
       </form>
+      <EmailPreferences />
       <TwoFactor status={me.data?.mfa} />
     </section>
   );
