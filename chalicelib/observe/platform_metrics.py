@@ -6,6 +6,8 @@ alarms watch (infra/launchbay_infra/workers.py and alarms.py use the same names)
   Launchbay/QueueAge   {Queue=<prefix>.<queue>}  seconds the oldest waiting message has waited
   Launchbay/DeploymentsFailed (no dimension)     deployments that ended failed or rolled back
                                                  since the previous run (alarm: Sum over 15 min)
+  Launchbay/EmailsFailed (no dimension)          e-mails given up on since the previous run (SES
+                                                 refusing or out of reach: password resets lost)
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from chalicelib.core.ids import iso_from_epoch
 
 NAMESPACE = "Launchbay"
 QUEUE_DEPTH, QUEUE_AGE, DEPLOYMENTS_FAILED = "QueueDepth", "QueueAge", "DeploymentsFailed"
+EMAILS_FAILED = "EmailsFailed"
 FAILED_STATUSES = ("failed", "rolled_back")   # a rolled-back deployment failed too
 
 
@@ -27,7 +30,13 @@ def failed_between(ports: Ports, since: float, until: float) -> int:
         "finished": {"$gt": iso_from_epoch(since), "$lte": iso_from_epoch(until)}})
 
 
-def metric_data(depths: dict[str, dict[str, float]], failed: int, at: float) -> list[dict[str, Any]]:
+def emails_failed_between(ports: Ports, since: float, until: float) -> int:
+    """E-mails that ended failed in (since, until] (mail/service.py settles them with `updated`)."""
+    return ports.store.collection("emails").count({
+        "status": "failed", "updated": {"$gt": iso_from_epoch(since), "$lte": iso_from_epoch(until)}})
+
+
+def metric_data(depths: dict[str, dict[str, float]], failed: int, at: float, emails_failed: int = 0) -> list[dict[str, Any]]:
     when = datetime.fromtimestamp(at, timezone.utc)
     data: list[dict[str, Any]] = []
     for queue, measured in sorted(depths.items()):
@@ -37,6 +46,7 @@ def metric_data(depths: dict[str, dict[str, float]], failed: int, at: float) -> 
         data.append({"MetricName": QUEUE_AGE, "Dimensions": dims, "Timestamp": when,
                      "Value": round(measured["age"], 3), "Unit": "Seconds"})
     data.append({"MetricName": DEPLOYMENTS_FAILED, "Timestamp": when, "Value": float(failed), "Unit": "Count"})
+    data.append({"MetricName": EMAILS_FAILED, "Timestamp": when, "Value": float(emails_failed), "Unit": "Count"})
     return data
 
 
@@ -44,5 +54,6 @@ def publish(ports: Ports, depths: dict[str, dict[str, float]], since: float, now
     """Puts the queue measures and the failed deployments of (since, now] to the platform's
     CloudWatch (the sandbox's locally); -> what was published."""
     failed = failed_between(ports, since, now)
-    ports.cloud.put_metric_data(NAMESPACE, metric_data(depths, failed, now))
-    return {"queues": depths, "deployments_failed": failed}
+    emails = emails_failed_between(ports, since, now)
+    ports.cloud.put_metric_data(NAMESPACE, metric_data(depths, failed, now, emails))
+    return {"queues": depths, "deployments_failed": failed, "emails_failed": emails}

@@ -52,6 +52,9 @@ class AlarmsStack(Stack):
         alarm("FailedDeployments", cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name="DeploymentsFailed",
                                                      statistic="Sum", period=Duration.minutes(15)),
               5, "5 or more deployments failed in 15 min")
+        alarm("FailedEmails", cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name="EmailsFailed",
+                                                statistic="Sum", period=Duration.minutes(15)),
+              1, "an e-mail failed (SES refused it or could not be reached): password resets may not arrive")
         if web.api_service is not None:
             lb = {"LoadBalancer": web.alb.load_balancer_full_name}
             alarm("ContainerApi5xx", cloudwatch.Metric(namespace="AWS/ApplicationELB",

@@ -26,7 +26,8 @@ def test_alarms_and_scaling_read_what_beat_publishes(assemblies):
         ours = [a["Properties"] for name in ("alarms", "workers")
                 for a in resources(stacks[name]["template"], "AWS::CloudWatch::Alarm").values()
                 if a["Properties"].get("Namespace") == pm.NAMESPACE]
-        assert {a["MetricName"] for a in ours} == {pm.QUEUE_DEPTH, pm.QUEUE_AGE, pm.DEPLOYMENTS_FAILED}, config
+        assert {a["MetricName"] for a in ours} == {pm.QUEUE_DEPTH, pm.QUEUE_AGE, pm.DEPLOYMENTS_FAILED,
+                                                   pm.EMAILS_FAILED}, config
         for alarm in ours:
             dims = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
             assert dims in published[alarm["MetricName"]], (config, alarm["MetricName"], dims)

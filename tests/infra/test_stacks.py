@@ -60,7 +60,7 @@ def test_every_piece_is_there(assemblies):
         t["alarms"].has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
         metrics = {a["Properties"].get("MetricName") for a in resources(stacks["alarms"]["template"],
                                                                       "AWS::CloudWatch::Alarm").values()}
-        assert {"5XXError", "Latency", "Throttles", "QueueDepth", "QueueAge", "DeploymentsFailed"} <= metrics
+        assert {"5XXError", "Latency", "Throttles", "QueueDepth", "QueueAge", "DeploymentsFailed", "EmailsFailed"} <= metrics
         for alarm in resources(stacks["alarms"]["template"], "AWS::CloudWatch::Alarm").values():
             assert alarm["Properties"]["AlarmActions"], alarm
         fargate = resources(stacks["web"]["template"], "AWS::ECS::Service")

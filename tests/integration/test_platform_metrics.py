@@ -1,4 +1,4 @@
-"""The beat task that publishes Launchbay/QueueDepth, QueueAge and DeploymentsFailed: run by a
+"""The beat task that publishes Launchbay/QueueDepth, QueueAge, DeploymentsFailed and EmailsFailed: run by a
 real Celery worker, measuring a real Redis, putting to the sandbox's CloudWatch (moto)."""
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from chalicelib import tasks
 from chalicelib.accounts import service as accounts
 from chalicelib.catalog import service as catalog
 from chalicelib.core.context import Actor
+from chalicelib.core.ids import now_iso
 from chalicelib.deploys import service as deploys
+from chalicelib.mail import service as mail
+from chalicelib.mail.messages import Message
 from chalicelib.observe import platform_metrics as pm
 from chalicelib.queue import CeleryQueue, queue_name
 from tests.support.deploying import run_to_end
@@ -40,6 +43,8 @@ def test_beat_task_publishes_queue_depth_age_and_failed_deployments(ports, launc
     live = deploys.create_deployment(ports, actor, org, good["id"], None)[0]
     assert run_to_end(ports, failed["id"])["status"] == "failed"
     assert run_to_end(ports, live["id"])["status"] == "live"
+    lost = mail.queue(ports, "ops@example.com", Message("Hello", "Hello.\n"), "test")   # SES refused it, say
+    ports.store.collection("emails").update(lost["id"], {"status": "failed", "updated": now_iso(), "body_cipher": None})
     # no worker consumes the deploys queue here: the two deploys' messages wait in it, plus one more
     CeleryQueue(ports.settings).publish(tasks.RUN_DEPLOYMENT, "no-such-deployment")
     time.sleep(1.5)   # so that the oldest message is measurably old
@@ -57,6 +62,7 @@ def test_beat_task_publishes_queue_depth_age_and_failed_deployments(ports, launc
         assert 1.5 <= age < 60
         assert _statistic(cw, "QueueDepth", "Maximum", {"Queue": queue_name(prefix, "default")}, started) == [0.0]
         assert _statistic(cw, "DeploymentsFailed", "Sum", {}, started) == [1.0]
+        assert _statistic(cw, "EmailsFailed", "Sum", {}, started) == [1.0]
 
         # the next run counts only what failed since the previous one
         queue.publish(tasks.PUBLISH_METRICS)
