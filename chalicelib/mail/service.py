@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib import tasks
-from chalicelib.core import security
+from chalicelib.core import attempts, security
 from chalicelib.core.context import Ports
-from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
+from chalicelib.core.ids import iso_from_epoch, new_id, now_iso
 from chalicelib.mail.messages import Message
 from chalicelib.mail.port import Email, Mailer, MailRefused
 
@@ -64,22 +64,12 @@ def publish(ports: Ports, email_id: str, attempt: int = 1) -> None:
         log.warning("e-mail %s not queued now (%s): the sweep sends it", email_id, type(exc).__name__)
 
 
-def _claim(ports: Ports, doc: dict[str, Any], n: int) -> Optional[dict[str, Any]]:
-    coll = ports.store.collection(COLLECTION)
-    changes = {"attempts": n, "status": "sending", "claimed": now_iso(), "updated": now_iso()}
-    claimed = coll.update(doc["id"], changes, expect={"attempts": n - 1})
-    if claimed is None and doc.get("attempts") == n and doc.get("status") == "sending" and doc.get("claimed") \
-            and time.time() - epoch_from_iso(doc["claimed"]) > STALE_CLAIM:
-        claimed = coll.update(doc["id"], changes, expect={"attempts": n, "claimed": doc["claimed"]})
-    return claimed
-
-
 def attempt(ports: Ports, mailer: Mailer, email_id: str, n: int) -> Outcome:
     coll = ports.store.collection(COLLECTION)
     doc = coll.get(email_id)
     if doc is None or doc["status"] in ("sent", "failed"):
         return Outcome("skipped", detail="e-mail gone or settled")
-    doc = _claim(ports, doc, n)
+    doc = attempts.claim(coll, doc, n, STALE_CLAIM)
     if doc is None:
         return Outcome("skipped", detail=f"attempt {n} already taken")
     body = json.loads(security.decrypt(ports.settings.fernet_key(), doc["body_cipher"]))
@@ -125,7 +115,7 @@ def send_due(ports: Ports, limit: int = 500) -> int:
             published += 1
     stale = iso_from_epoch(now - STALE_CLAIM)
     docs, _ = coll.find({"status": "sending", "claimed": {"$lte": stale}}, order="claimed", limit=limit)
-    for doc in docs:   # the same attempt again: _claim takes over a stale claim
+    for doc in docs:   # the same attempt again: attempts.claim takes over a stale claim
         publish(ports, doc["id"], int(doc.get("attempts") or 1))
         published += 1
     forget = iso_from_epoch(now - KEEP_DAYS * 86400)

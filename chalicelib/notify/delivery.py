@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from chalicelib.core import security
+from chalicelib.core import attempts, security
 from chalicelib.core.context import Ports
-from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, now_iso
+from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.notify import signing, slack, teams, urls
 from chalicelib.notify.service import DELIVERIES, SUBS
 
@@ -67,22 +67,12 @@ def headers_for(ports: Ports, sub: dict[str, Any], delivery: dict[str, Any], bod
     return headers
 
 
-def _claim(ports: Ports, delivery: dict[str, Any], n: int) -> Optional[dict[str, Any]]:
-    coll = ports.store.collection(DELIVERIES)
-    changes = {"attempts": n, "status": "sending", "claimed": now_iso(), "updated": now_iso()}
-    claimed = coll.update(delivery["id"], changes, expect={"attempts": n - 1})
-    if claimed is None and delivery.get("attempts") == n and delivery.get("status") == "sending" \
-            and delivery.get("claimed") and time.time() - epoch_from_iso(delivery["claimed"]) > STALE_CLAIM:
-        claimed = coll.update(delivery["id"], changes, expect={"attempts": n, "claimed": delivery["claimed"]})
-    return claimed
-
-
 def attempt(ports: Ports, delivery_id: str, n: int) -> Outcome:
     coll = ports.store.collection(DELIVERIES)
     delivery = coll.get(delivery_id)
     if delivery is None or delivery["status"] in ("delivered", "failed"):
         return Outcome("skipped", detail="delivery gone or settled")
-    delivery = _claim(ports, delivery, n)
+    delivery = attempts.claim(coll, delivery, n, STALE_CLAIM)
     if delivery is None:
         return Outcome("skipped", detail=f"attempt {n} already taken")
     sub = ports.store.collection(SUBS).get(delivery["subscription_id"])
