@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -17,6 +18,8 @@ from chalicelib.mail.port import Email, MailRefused
 PERMANENT = {"MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException",
              "BadRequestException", "NotFoundException", "SendingPausedException"}
 REFERENCE_HEADER = "X-Launchbay-Email"
+# the sandbox's .eml files: 8-bit bodies with lines up to SMTP's limit, not quoted-printable
+READABLE = email_policy.default.clone(max_line_length=998)
 
 
 class SesMailer:
@@ -79,14 +82,14 @@ class SandboxMailer(SesMailer):
     def _keep(self, email: Email, message_id: str) -> Path:
         """The message as an .eml file (readable by any mail client), only by its owner: it may hold
         a password reset link."""
-        msg = EmailMessage()
+        msg = EmailMessage(policy=READABLE)
         msg["From"], msg["To"], msg["Subject"] = email.sender, email.to, email.subject
         msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid(domain="launchbay.local")
         msg[REFERENCE_HEADER] = email.reference
         msg["X-SES-Message-Id"] = message_id
-        msg.set_content(email.text)
+        msg.set_content(email.text, cte="8bit")   # as written: a link in it reads (and copies) whole
         if email.html:
-            msg.add_alternative(email.html, subtype="html")
+            msg.add_alternative(email.html, subtype="html", cte="8bit")
         self.mailbox.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = "%s-%s.eml" % (time.strftime("%Y%m%dT%H%M%S", time.gmtime()), re.sub(r"[^A-Za-z0-9_-]", "", email.reference) or "mail")
         path = self.mailbox / name

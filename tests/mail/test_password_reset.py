@@ -45,6 +45,7 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay
     [mail] = wait_mail(data, "forgetful@example.com", "Reset your Launchbay password")
     assert mail.html and "Choose a new password" in mail.html
     token = _token(mail)
+    assert mail.link("/reset-password") in mail.path.read_text()   # the file reads as written: `cat` shows the link
     doc = ports.store.collection("emails").get(mail.reference)
     assert doc["status"] == "sent" and doc["message_id"] and doc.get("body_cipher") is None
     time.sleep(1)   # the unknown address got nothing
