@@ -1,4 +1,6 @@
 import { useEffect, useId, useRef, type ReactElement, type ReactNode, cloneElement } from "react";
+import { ApiError } from "../api/client";
+import { retryWords } from "../lib/format";
 
 /** A labelled control with its hint and the API's error for that field next to it. */
 export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<Record<string, unknown>> }) {
@@ -25,6 +27,13 @@ export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   return <p className="form-error" role="alert">{message}</p>;
+}
+
+/** An error that belongs to no single field; a 429 also says when to try again (its Retry-After). */
+export function FormErrorWithWait({ error }: { error: unknown }) {
+  if (error instanceof ApiError && error.status === 429)
+    return <p className="form-error" role="alert">{error.message.replace(/[.\s]+$/, "")}. Try again {retryWords(error.retryAfter)}.</p>;
+  return <FormError error={error} />;
 }
 
 /** After a refused submit, focus goes to the first field with an error (a screen reader then
