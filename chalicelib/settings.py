@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(900, alias="LAUNCHBAY_LOGIN_WINDOW_SECONDS", ge=1)
     signups_per_address: int = Field(20, alias="LAUNCHBAY_SIGNUPS_PER_ADDRESS", ge=1)
     tokens_per_user: int = Field(30, alias="LAUNCHBAY_TOKENS_PER_USER", ge=1)
+    # Password resets asked per address (e-mail) and per client, in rate_window_seconds.
+    resets_per_email: int = Field(5, alias="LAUNCHBAY_RESETS_PER_EMAIL", ge=1)
+    resets_per_address: int = Field(20, alias="LAUNCHBAY_RESETS_PER_ADDRESS", ge=1)
     rate_window_seconds: int = Field(3600, alias="LAUNCHBAY_RATE_WINDOW_SECONDS", ge=1)
     # Fernet key (urlsafe base64, 32 bytes) for secrets at rest. Empty: derived from
     # the JWT secret in local mode only; prod must set it (or a KMS data key).
@@ -109,6 +112,12 @@ class Settings(BaseSettings):
     # The web UI's address (https://launchbay.example.com): links in notifications start with it.
     # Empty: they are paths (/orgs/.../deployments/...).
     public_url: str = Field("", alias="LAUNCHBAY_PUBLIC_URL")
+    # --- e-mail (chalicelib/mail): Amazon SES in the platform's own account ----
+    # The sender, a verified SES identity ("Launchbay <no-reply@example.com>"). Empty: no-reply@launchbay.local
+    # in the sandbox; on AWS every e-mail then fails, and says why (password resets need this set).
+    mail_from: str = Field("", alias="LAUNCHBAY_MAIL_FROM")
+    # SES's region (SES is not in every region); empty: AWS_DEFAULT_REGION.
+    mail_region: str = Field("", alias="LAUNCHBAY_MAIL_REGION")
     # GitHub's REST API, where commit statuses of deployments go (chalicelib/hooks/statuses.py);
     # https://HOST/api/v3 for GitHub Enterprise Server.
     github_api_url: str = Field("https://api.github.com", alias="LAUNCHBAY_GITHUB_API_URL")
@@ -121,6 +130,15 @@ class Settings(BaseSettings):
     @property
     def sandbox(self) -> bool:
         return bool(self.aws_endpoint_url)
+
+    @property
+    def mail_sender(self) -> str:
+        return self.mail_from or ("Launchbay <no-reply@launchbay.local>" if self.sandbox else "")
+
+    @property
+    def mailbox_dir(self) -> Path:
+        """The sandbox's copy of every e-mail sent (.eml files): local mode has no inbox to open."""
+        return self.data_dir / "mail"
 
     @property
     def git_root(self) -> Path:

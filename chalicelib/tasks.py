@@ -37,6 +37,9 @@ MEASURE_VOLUMES = "launchbay.measure_volumes"        # beat: what each volume ho
 REDRIVE_QUEUE = "launchbay.redrive_queue"            # a queue's dead letters moved back (resources/queues.py)
 WATCH_QUEUES = "launchbay.watch_queues"              # beat: dead-letter queues that grew, told (resources/queues.py)
 WATCH_DRAINS = "launchbay.watch_drains"              # beat: log drains whose endpoint stopped taking lines (resources/drains.py)
+SEND_EMAIL = "launchbay.send_email"                  # one attempt at one e-mail (mail/service.py)
+SEND_DUE_EMAILS = "launchbay.send_due_emails"        # beat: e-mails no task carries; settled ones forgotten
+REQUEST_PASSWORD_RESET = "launchbay.request_password_reset"   # the account looked up off the API's path (accounts/resets.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -45,7 +48,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, FORGET_ENV_GROUP_SECRETS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
-       WATCH_QUEUES, WATCH_DRAINS)
+       WATCH_QUEUES, WATCH_DRAINS, SEND_EMAIL, SEND_DUE_EMAILS, REQUEST_PASSWORD_RESET)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
@@ -55,5 +58,6 @@ ROUTES = {
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify", GITHUB_STATUS: "notify", GITHUB_PR_COMMENT: "notify", GITHUB_COMMITS: "notify",
+    SEND_EMAIL: "notify", REQUEST_PASSWORD_RESET: "notify",
 }
 QUEUES = ("deploys", "default", "search", "notify")

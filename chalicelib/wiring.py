@@ -16,6 +16,7 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:
     from chalicelib.cloud.port import Cloud
     from chalicelib.core.context import Ports, Queue
+    from chalicelib.mail.port import Mailer
     from chalicelib.search.port import SearchIndex
     from chalicelib.store.port import Store
 
@@ -66,6 +67,18 @@ def get_cloud() -> "Cloud":
     from chalicelib.cloud.aws import AwsCloud
 
     return AwsCloud(s)
+
+
+@functools.lru_cache(maxsize=1)
+def get_mailer() -> "Mailer":
+    from chalicelib.cloud.session import Clients
+    from chalicelib.mail.ses import SandboxMailer, SesMailer
+
+    s = get_settings()
+    clients = Clients(s, region=s.mail_region or s.aws_region)
+    if s.sandbox:
+        return SandboxMailer(clients, s.mailbox_dir)
+    return SesMailer(clients)
 
 
 # Adapters per target, and boto3 clients per (connection, role, external id, region): built once
@@ -176,12 +189,12 @@ def get_ports() -> "Ports":
         ports = last
         if ports.store is store and ports.queue is queue and ports.settings is settings \
                 and ports.cloud_factory is get_cloud and ports.search_factory is get_search \
-                and ports.cloud_for_factory is cloud_for:
+                and ports.cloud_for_factory is cloud_for and ports.mailer_factory is get_mailer:
             return ports
     from chalicelib.core.context import Ports
 
     ports = Ports(store=store, queue=queue, settings=settings, cloud_factory=get_cloud,
-                  search_factory=get_search, cloud_for_factory=cloud_for)
+                  search_factory=get_search, cloud_for_factory=cloud_for, mailer_factory=get_mailer)
     _last_ports[0] = ports
     return ports
 
@@ -192,7 +205,7 @@ _last_ports: list[Any] = [None]   # the Ports made last
 def reset() -> None:
     """Forget cached settings and adapters (tests change the environment)."""
     settings_module.reset()
-    for f in (get_store, get_search, get_queue, get_cloud, get_cloud_for):
+    for f in (get_store, get_search, get_queue, get_cloud, get_cloud_for, get_mailer):
         f.cache_clear()
     reset_clients()
 

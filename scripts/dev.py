@@ -178,12 +178,17 @@ def lock_data_dir(data_dir: Path, url: str):
 
 
 READ_ONLY = ("Describe", "List", "Get", "BatchGet", "Lookup", "Search", "Head")
+# Requests kept out of the replay though they change the sandbox: an e-mail sent (SES v2
+# SendEmail) only adds to moto's list of sent messages, and may hold a password reset link.
+NOT_REPLAYED = ("/v2/email/outbound-emails",)
 
 
 def _read_only(entry: Dict[str, object]) -> bool:
     """A recorded sandbox request that changed nothing (describe/list/get), left out of the replay."""
     headers = {str(k).lower(): str(v) for k, v in dict(entry.get("headers") or {}).items()}  # type: ignore[call-overload]
     if str(entry.get("method", "")).upper() in ("GET", "HEAD"):
+        return True
+    if str(entry.get("url", "")).split("?", 1)[0].endswith(NOT_REPLAYED):
         return True
     target = headers.get("x-amz-target", "")
     if target:
@@ -483,6 +488,10 @@ def main(argv: Sequence[str]) -> int:
         else:
             mode_text = "AWS (real account, region %s)" % env.get("AWS_DEFAULT_REGION", "from your AWS config")
 
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host  # nosec B104  # binds nothing: a client cannot dial 0.0.0.0
+        base = "http://%s:%d" % (host, args.port)
+        # links in e-mails and notifications point at this stack (the API serves the UI on it)
+        env.setdefault("LAUNCHBAY_PUBLIC_URL", base)
         if not args.no_celery:
             celery_module = args.celery_app.split(":")[0]
             queues = read_queues(python, celery_module, env)
@@ -492,8 +501,6 @@ def main(argv: Sequence[str]) -> int:
 
         env["LAUNCHBAY_BIND"] = "%s:%d" % (args.host, args.port)
         sup.start("api", api_cmd(python, args.wsgi))
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host  # nosec B104  # binds nothing: a client cannot dial 0.0.0.0
-        base = "http://%s:%d" % (host, args.port)
         deadline = time.monotonic() + args.ready_timeout
         while True:
             status, health = health_check(base + "/v1/health")
@@ -517,6 +524,8 @@ def main(argv: Sequence[str]) -> int:
         if (ROOT / "ui" / "dist" / "index.html").is_file():   # the API serves the build (chalicelib/api/wsgi.py)
             sup.say("web UI: %s/ (open it in a browser and sign up)" % base)
         sup.say("mode: %s" % mode_text)
+        if mode == "sandbox":
+            sup.say("e-mail: sandbox, nothing is sent: each message is a file in %s" % (data_dir / "mail"))
         sup.say("data: %s   redis: %s" % (data_dir, redis.url))
         sup.say("try:  " + signup_example(base))
         sup.say("Ctrl-C stops everything.")

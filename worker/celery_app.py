@@ -27,7 +27,8 @@ celery = Celery("launchbay", broker=_s.redis_url, backend=_s.redis_url,
                 include=["worker.tasks.deploys", "worker.tasks.maintenance", "worker.tasks.search",
                          "worker.tasks.resources",
                          "worker.tasks.notify",
-                         "worker.tasks.hooks"])
+                         "worker.tasks.hooks",
+                         "worker.tasks.mail"])
 celery.conf.update(
     task_acks_late=True,                 # a task is acknowledged only once it has finished ...
     task_reject_on_worker_lost=True,     # ... and goes back to the queue if its worker dies
@@ -64,6 +65,7 @@ celery.conf.update(
         "measure-volumes": {"task": names.MEASURE_VOLUMES, "schedule": 3600.0},
         "watch-queues": {"task": names.WATCH_QUEUES, "schedule": 300.0},
         "watch-drains": {"task": names.WATCH_DRAINS, "schedule": 300.0},
+        "send-due-emails": {"task": names.SEND_DUE_EMAILS, "schedule": 60.0},
         # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },

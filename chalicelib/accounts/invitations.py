@@ -17,13 +17,41 @@ from chalicelib.store.port import Conflict
 TTL = timedelta(days=14)  # an address recycled long after the invitation must not inherit it
 
 
+RESEND_EVERY = 60   # seconds between two e-mails of one invitation
+
+
 def _public(inv: dict[str, Any], now: str) -> dict[str, Any]:
-    out = {k: inv.get(k) for k in ("id", "email", "role", "created", "expires")}
+    out = {k: inv.get(k) for k in ("id", "email", "role", "created", "expires", "last_sent")}
+    out["sends"] = int(inv.get("sends") or 0)   # invitation e-mails queued so far
     out["status"] = "expired" if inv["expires"] <= now else "pending"
     return out
 
 
-def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str) -> dict[str, Any]:
+def _expiry() -> str:
+    return (datetime.now(timezone.utc) + TTL).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _email(ports: Ports, actor: Actor, inv: dict[str, Any], request_base: str) -> dict[str, Any]:
+    """The invitation's e-mail, queued in the caller's transaction (published after it)."""
+    from chalicelib.accounts.resets import base_url
+    from chalicelib.mail import messages
+    from chalicelib.mail import service as mail
+
+    store = ports.store
+    org = store.collection("organizations").get(inv["org_id"]) or {"name": inv["org_id"]}
+    inviter = store.collection("users").get(actor.user_id) or {}
+    who = inviter.get("name") or actor.email or "A member"
+    if inviter.get("email") and inviter.get("name") != inviter["email"]:
+        who = f"{who} ({inviter['email']})"
+    message = messages.invitation(inv["email"], who, org["name"], inv["role"], base_url(ports, request_base),
+                                  inv["expires"])
+    return mail.queue(ports, inv["email"], message, "invitation", inv["org_id"])
+
+
+def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str, request_base: str = "") -> dict[str, Any]:
+    """The invitation, and its e-mail to the address (with a sign-up and a log-in link)."""
+    from chalicelib.mail import service as mail
+
     caller_role = authorize(ports, actor, org_id, "member.write")
     if role == "owner" and caller_role != "owner":
         raise Forbidden("only an owner may grant or remove the owner role", field="role")
@@ -33,18 +61,47 @@ def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str) -> di
     if user and store.collection("memberships").find_one({"org_id": org_id, "user_id": user["id"]}):
         raise AlreadyExists("already a member of this organization", field="email")
     now = now_iso()
-    expires = (datetime.now(timezone.utc) + TTL).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    inv = {"id": new_id("inv"), "org_id": org_id, "email": email, "role": role, "invited_by": actor.user_id,
-           "created": now, "expires": expires}
+    inv: dict[str, Any] = {"id": new_id("inv"), "org_id": org_id, "email": email, "role": role, "invited_by": actor.user_id,
+                           "created": now, "expires": _expiry(), "last_sent": now, "sends": 1}
     try:
         with store.transaction():
             store.collection("invitations").delete_many({"org_id": org_id, "email": email, "expires": {"$lte": now}})
             store.collection("invitations").insert(inv)
             audit.record(ports, actor, org_id, "member.invite", "invitation", inv["id"], {"email": email, "role": role})
+            sent = _email(ports, actor, inv, request_base)
     except Conflict:
         raise AlreadyExists("this address is already invited: revoke the invitation to change it",
                             field="email") from None
+    mail.publish(ports, sent["id"])
     return _public(inv, now)
+
+
+def resend(ports: Ports, actor: Actor, org_id: str, invitation_id: str, request_base: str = "") -> dict[str, Any]:
+    """The invitation's e-mail again, its 14 days starting over (an expired one comes back to life)."""
+    from chalicelib.accounts.throttle import Throttled
+    from chalicelib.mail import service as mail
+
+    authorize(ports, actor, org_id, "member.write")
+    store = ports.store
+    inv = store.collection("invitations").get(invitation_id)
+    if inv is None or inv["org_id"] != org_id:
+        raise NotFound("invitation not found", field="invitation")
+    last = inv.get("last_sent")
+    if last:
+        wait = RESEND_EVERY - (datetime.now(timezone.utc) - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
+        if wait > 0:
+            raise Throttled(f"the invitation was e-mailed less than {RESEND_EVERY} s ago: wait a moment",
+                            int(wait) + 1, field="invitation")
+    now = now_iso()
+    changes = {"expires": _expiry(), "last_sent": now, "sends": int(inv.get("sends") or 0) + 1}
+    with store.transaction():
+        updated = store.collection("invitations").update(inv["id"], changes, expect={"last_sent": last})
+        if updated is None:   # accepted, revoked or resent meanwhile
+            raise NotFound("invitation not found (accepted, revoked or resent just now)", field="invitation")
+        audit.record(ports, actor, org_id, "member.invite_resend", "invitation", inv["id"], {"email": inv["email"]})
+        sent = _email(ports, actor, updated, request_base)
+    mail.publish(ports, sent["id"])
+    return _public(updated, now)
 
 
 def list_invitations(ports: Ports, actor: Actor, org_id: str, limit: int,

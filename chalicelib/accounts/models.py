@@ -35,6 +35,17 @@ class PasswordIn(BaseModel):
     new_password: NewPassword
 
 
+class ResetIn(BaseModel):
+    model_config = _STRICT
+    email: Email
+
+
+class ResetConfirmIn(BaseModel):
+    model_config = _STRICT
+    token: str = Field(min_length=1, max_length=200, description="the token of the link the e-mail gave")
+    password: NewPassword
+
+
 class TokenIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)

@@ -149,8 +149,12 @@ def check_password(ports: Ports, user: dict[str, Any], password: str, source_ip:
     refund_login_attempt(ports, user["email"], source_ip)
 
 
-def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[str, Any]:
-    """Revokes every session and API token of the user; answers with a fresh session."""
+def change_password(ports: Ports, actor: Actor, current: str, new: str, request_base: str = "") -> dict[str, Any]:
+    """Revokes every session, API token and reset link of the user, and tells the address;
+    answers with a fresh session."""
+    from chalicelib.accounts import resets
+    from chalicelib.mail import service as mail
+
     if actor.token_org_id:  # the fresh session would reach beyond the token's organization
         raise Forbidden("a token limited to one organization cannot change the password", field="authorization")
     store = ports.store
@@ -162,10 +166,9 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str) -> dict[
                         "not an API token", field="authorization")
     check_password(ports, user, current, actor.source_ip, field="current_password")
     with store.transaction():
-        store.collection("users").update(user["id"], {"password_hash": security.hash_password(new),
-                                                      "password_changed": now_iso()})
-        store.collection("sessions").delete_many({"user_id": user["id"]})
-        revoked = store.collection("tokens").delete_many({"user_id": user["id"]})
+        _, revoked = resets.revoke_everything(ports, user, security.hash_password(new))
+        notice = resets.changed_from_settings(ports, user, actor.source_ip, request_base)
+    mail.publish(ports, notice["id"])
     return {**_new_session(ports, user), "revoked_api_tokens": revoked}
 
 

@@ -4,7 +4,7 @@ import functools
 
 from chalice import Blueprint
 
-from chalicelib.accounts import invitations, members, mfa, service
+from chalicelib.accounts import invitations, members, mfa, resets, service
 from chalicelib.accounts.models import (
     LoginIn,
     MemberIn,
@@ -16,11 +16,24 @@ from chalicelib.accounts.models import (
     OrgPatch,
     PasswordIn,
     ProjectRoleIn,
+    ResetConfirmIn,
+    ResetIn,
     SignupIn,
     TokenIn,
 )
 from chalicelib.accounts.throttle import Throttled
-from chalicelib.api.http import actor, endpoint, error_response, page, paged, parse_body, ports, request, source_ip
+from chalicelib.api.http import (
+    actor,
+    endpoint,
+    error_response,
+    page,
+    paged,
+    parse_body,
+    ports,
+    public_base_url,
+    request,
+    source_ip,
+)
 
 bp = Blueprint(__name__)
 TAG = "accounts"
@@ -114,7 +127,25 @@ def patch_org(org):
 def change_password():
     who = actor(bp)
     body = parse_body(bp, PasswordIn)
-    return service.change_password(ports(), who, body.current_password, body.new_password)
+    return service.change_password(ports(), who, body.current_password, body.new_password,
+                                   public_base_url(bp, "/v1/auth/password"))
+
+
+@endpoint(bp, "/auth/password-reset", "POST", "Forgot the password: e-mail a link that sets a new one (the same answer "
+          "whether or not the address has an account)", 202, ResetIn, auth=False, tag=TAG)
+@throttled
+def password_reset():
+    body = parse_body(bp, ResetIn)
+    return 202, resets.request(ports(), body.email, source_ip(bp), public_base_url(bp, "/v1/auth/password-reset"))
+
+
+@endpoint(bp, "/auth/password-reset/confirm", "POST", "Set a new password with the token of a reset link; ends every "
+          "session and API token", 200, ResetConfirmIn, auth=False, tag=TAG)
+@throttled
+def password_reset_confirm():
+    body = parse_body(bp, ResetConfirmIn)
+    return resets.confirm(ports(), body.token, body.password, source_ip(bp),
+                          public_base_url(bp, "/v1/auth/password-reset/confirm"))
 
 
 @endpoint(bp, "/auth/logout", "POST", "End the presented session (or revoke the presented API token)", 204, tag=TAG)
@@ -154,7 +185,8 @@ def delete_token(token_id):
 def add_member(org):
     who = actor(bp)
     body = parse_body(bp, MemberIn)
-    return 201, invitations.invite(ports(), who, org, body.email, body.role)
+    return 201, invitations.invite(ports(), who, org, body.email, body.role,
+                                   public_base_url(bp, f"/v1/orgs/{org}/members"))
 
 
 @endpoint(bp, "/orgs/{org}/invitations", "GET", "List invitations not yet accepted", tag=TAG)
@@ -162,6 +194,14 @@ def list_invitations(org):
     who = actor(bp)
     limit, cursor = page(bp)
     return paged(*invitations.list_invitations(ports(), who, org, limit, cursor))
+
+
+@endpoint(bp, "/orgs/{org}/invitations/{invitation}/resend", "POST", "E-mail the invitation again; its 14 days start "
+          "over", 202, tag=TAG)
+@throttled
+def resend_invitation(org, invitation):
+    return 202, invitations.resend(ports(), actor(bp), org, invitation,
+                                   public_base_url(bp, f"/v1/orgs/{org}/invitations/{invitation}/resend"))
 
 
 @endpoint(bp, "/orgs/{org}/invitations/{invitation}", "DELETE", "Revoke an invitation", 204, tag=TAG)

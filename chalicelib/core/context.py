@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 if TYPE_CHECKING:  # types only: importing the ports' modules must stay cheap on Lambda
     from chalicelib.cloud.port import Cloud
+    from chalicelib.mail.port import Mailer
     from chalicelib.search.port import SearchIndex
     from chalicelib.settings import Settings
     from chalicelib.store.port import Store
@@ -31,6 +32,7 @@ class Ports:
     # target -> the adapter acting there (chalicelib/deploys/placement.py makes targets);
     # unset: every target is the platform's own adapter
     cloud_for_factory: Optional[Callable[[Optional[dict[str, Any]]], "Cloud"]] = None
+    mailer_factory: Callable[[], "Mailer"] = field(default=_none)
 
     @property
     def cloud(self) -> "Cloud":
@@ -48,6 +50,11 @@ class Ports:
     @property
     def search(self) -> "SearchIndex":
         return self.search_factory()
+
+    @property
+    def mailer(self) -> "Mailer":
+        """Amazon SES in the platform's own account (or the sandbox): e-mail is the platform's, never a customer's."""
+        return self.mailer_factory()
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ def attempt(ports: Ports, delivery_id: str, n: int) -> Outcome:
     sub = ports.store.collection(SUBS).get(delivery["subscription_id"])
     if sub is None:
         return _settle(ports, delivery, n, "failed", Sent(None, "the subscription was deleted", 0))
+    if sub["kind"] == "email":
+        return _email(ports, delivery, n, sub)
     body = body_for(sub, delivery["payload"])
     try:
         url = security.decrypt(ports.settings.fernet_key(), sub["url_cipher"])
@@ -101,6 +103,30 @@ def attempt(ports: Ports, delivery_id: str, n: int) -> Outcome:
     wait = backoff(n)
     _settle(ports, delivery, n, "retrying", sent, next_attempt=iso_from_epoch(time.time() + wait))
     return Outcome("retry", wait, sent.error or f"HTTP {sent.code}")
+
+
+def _email(ports: Ports, delivery: dict[str, Any], n: int, sub: dict[str, Any]) -> Outcome:
+    """Queues one e-mail per address still a member's, in the transaction that settles the attempt
+    (a redelivered task finds it settled: no second e-mail); the mail queue retries sending."""
+    from chalicelib.mail import service as mail
+    from chalicelib.notify import email
+
+    started = time.monotonic()
+    to, gone = email.member_addresses(ports.store, sub["org_id"], list(sub.get("emails") or []))
+    queued = []
+    with ports.store.transaction():
+        message = email.message(delivery["payload"])
+        queued = [mail.queue(ports, address, message, "notification", sub["org_id"])["id"] for address in to]
+        skipped = f"; not members any more: {', '.join(gone)}" if gone else ""
+        if queued:
+            outcome = _settle(ports, delivery, n, "delivered", Sent(None, None, int((time.monotonic() - started) * 1000)))
+            outcome.detail = f"e-mailed {', '.join(to)}{skipped}"
+        else:
+            outcome = _settle(ports, delivery, n, "failed", Sent(None, "no address is a member's any more" + skipped,
+                                                                 int((time.monotonic() - started) * 1000)))
+    for email_id in queued:
+        mail.publish(ports, email_id)
+    return outcome
 
 
 def _settle(ports: Ports, delivery: dict[str, Any], n: int, status: str, sent: Sent,

@@ -40,8 +40,8 @@ def url_hint(url: str) -> str:
 
 
 def public(sub: dict[str, Any]) -> dict[str, Any]:
-    out = {k: sub.get(k) for k in ("id", "org_id", "project_id", "kind", "name", "url_hint", "events", "enabled",
-                                   "created", "updated", "secret_rotated")}
+    out = {k: sub.get(k) for k in ("id", "org_id", "project_id", "kind", "name", "url_hint", "emails", "events",
+                                   "enabled", "created", "updated", "secret_rotated")}
     out["signed"] = sub.get("kind") == "webhook"
     return out
 
@@ -89,6 +89,34 @@ def _checked_url(ports: Ports, url: str) -> str:
     return url
 
 
+def _checked_emails(ports: Ports, org_id: str, addresses: list[str]) -> list[str]:
+    """Members' addresses only: a project's news is not for anyone an admin types in."""
+    from chalicelib.notify.email import member_addresses
+
+    unique = list(dict.fromkeys(addresses))
+    _, others = member_addresses(ports.store, org_id, unique)
+    if others:
+        raise Invalid(f"{others[0]} is not the address of a member of this organization: e-mail notifications go to "
+                      "members only (invite them first)", field="emails")
+    return unique
+
+
+def _target(ports: Ports, org_id: str, kind: str, url: Optional[str], emails: Optional[list[str]]) -> dict[str, Any]:
+    """The receiver's fields to store: an e-mail subscription's addresses, or another kind's URL."""
+    if kind == "email":
+        if url is not None:
+            raise Invalid("an e-mail subscription has no url: list its addresses in emails", field="url")
+        if not emails:
+            raise Invalid("emails is required for an e-mail subscription", field="emails")
+        return {"emails": _checked_emails(ports, org_id, emails), "url_cipher": None, "url_hint": None}
+    if emails is not None:
+        raise Invalid(f"a {kind} subscription has no emails: it posts to its url", field="emails")
+    if url is None:
+        raise Invalid("url is required", field="url")
+    checked = _checked_url(ports, url)
+    return {"url_cipher": security.encrypt(_key(ports), checked), "url_hint": url_hint(checked), "emails": None}
+
+
 def _key(ports: Ports) -> bytes:
     return ports.settings.fernet_key()
 
@@ -96,20 +124,20 @@ def _key(ports: Ports) -> bytes:
 def create_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """-> the subscription, with its signing secret (webhooks) this once."""
     _project(ports, actor, org_id, project_id, "project.write")
-    url = _checked_url(ports, body["url"])
+    target = _target(ports, org_id, body["kind"], body.get("url"), body.get("emails"))
     if ports.store.collection(SUBS).count({"project_id": project_id}) >= MAX_PER_PROJECT:
         raise Invalid(f"a project has at most {MAX_PER_PROJECT} notification subscriptions", field="project")
     secret = signing.new_secret() if body["kind"] == "webhook" else None
     now = now_iso()
     doc = {"id": new_id("ntf"), "org_id": org_id, "project_id": project_id, "kind": body["kind"],
            "name": body.get("name") or "", "events": body.get("events") or [events.ALL],
-           "enabled": bool(body.get("enabled", True)), "url_cipher": security.encrypt(_key(ports), url),
-           "url_hint": url_hint(url), "secret_cipher": security.encrypt(_key(ports), secret) if secret else None,
+           "enabled": bool(body.get("enabled", True)), **target,
+           "secret_cipher": security.encrypt(_key(ports), secret) if secret else None,
            "secret_rotated": now if secret else None, "created": now, "updated": now}
     with ports.store.transaction():
         ports.store.collection(SUBS).insert(doc)
         audit.record(ports, actor, org_id, "notification.create", "notification", doc["id"],
-                     {"project_id": project_id, "kind": doc["kind"], "url": doc["url_hint"]})
+                     {"project_id": project_id, "kind": doc["kind"], "url": doc["url_hint"], "emails": doc["emails"]})
     out = public(doc)
     if secret:
         out["secret"] = secret
@@ -121,9 +149,8 @@ def update_subscription(ports: Ports, actor: Actor, org_id: str, project_id: str
     current = get_subscription(ports, actor, org_id, project_id, sub_id, "project.write")
     changes = {k: v for k, v in changes.items() if v is not None}
     write: dict[str, Any] = {k: changes[k] for k in ("name", "events", "enabled") if k in changes}
-    if "url" in changes:
-        url = _checked_url(ports, changes["url"])
-        write.update(url_cipher=security.encrypt(_key(ports), url), url_hint=url_hint(url))
+    if "url" in changes or "emails" in changes:   # the kind stays: only its own receiver field may change
+        write.update(_target(ports, org_id, current["kind"], changes.get("url"), changes.get("emails")))
     if not write:
         return public(current)
     with ports.store.transaction():

@@ -37,6 +37,10 @@ COLLECTIONS: dict[str, Indexes] = {
     # pending "add member by email": accepted when that email signs up or logs in
     "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"),
                                                                    ("org_id", "created", "id"))),
+    # forgotten-password links (accounts/resets.py): the token's SHA-256, one live link per user
+    "password_resets": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
+    # e-mails to send and sent (mail/service.py); the beat looks for lost ones by status and due time
+    "emails": Indexes(index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"))),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"), ("org_id", "created", "id"))),
     "services": Indexes(unique=(("environment_id", "name"),),
                         index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created"),

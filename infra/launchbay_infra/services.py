@@ -13,6 +13,10 @@ XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 DATA_DIR = "/var/lib/launchbay"
 
 
+def mail_sender(cfg: StageConfig) -> str:
+    return f"no-reply@{cfg.domain_name}"
+
+
 def environment(cfg: StageConfig, data: DataStack, *, lambda_: bool = False, proxy_hops: int = 0) -> dict[str, str]:
     """The environment of the API and worker processes; chalicelib/settings.py reads it.
     tests/infra/test_environment.py checks every setting is either here or deliberately left."""
@@ -27,6 +31,9 @@ def environment(cfg: StageConfig, data: DataStack, *, lambda_: bool = False, pro
         "LAUNCHBAY_CLUSTER": "launchbay",
         "LAUNCHBAY_XRAY": "true" if cfg.prod else "false",
         "LAUNCHBAY_UI_ORIGINS": f"https://{cfg.domain_name}",
+        # links in notifications and e-mails; e-mail from the domain's SES identity (workers.py)
+        "LAUNCHBAY_PUBLIC_URL": f"https://{cfg.domain_name}",
+        "LAUNCHBAY_MAIL_FROM": f"Launchbay <{mail_sender(cfg)}>",
         "LAUNCHBAY_TRUSTED_PROXY_HOPS": str(proxy_hops),
         # Lambda can only write to /tmp; nothing durable is kept there (the store is Atlas)
         "LAUNCHBAY_DATA_DIR": "/tmp/launchbay" if lambda_ else DATA_DIR,  # nosec B108

@@ -3,12 +3,13 @@ the queue depth that a beat-scheduled task publishes (CloudWatch Launchbay/Queue
 one, for beat and the single consumer of the search queue."""
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from chalicelib.cloud.access import ROLE_PREFIX, policy_document
@@ -19,7 +20,7 @@ from .config import StageConfig
 from .data import DataStack
 from .network import NetworkStack
 from .registry import RegistryStack
-from .services import docker_host, environment, host_role, launch_template
+from .services import docker_host, environment, host_role, launch_template, mail_sender
 
 METRICS_NAMESPACE = platform_metrics.NAMESPACE   # what the beat task publishes
 CELERY = "celery -A worker.celery_app:celery"
@@ -59,6 +60,17 @@ class WorkersStack(Stack):
         worker_role.add_to_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],  # PutMetricData takes no resource ARN
             conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}))
+        # e-mail (password resets, invitations, notifications): the notify worker sends it with SES,
+        # from the domain's identity only; its DKIM records go in the domain's DNS (docs/deploy-aws.md)
+        mail = ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(cfg.domain_name))
+        worker_role.add_to_policy(iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=[f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{cfg.domain_name}"],
+            conditions={"StringEquals": {"ses:FromAddress": mail_sender(cfg)}}))
+        for i, record in enumerate((mail.dkim_dns_token_name1, mail.dkim_dns_token_name2, mail.dkim_dns_token_name3), 1):
+            value = (mail.dkim_dns_token_value1, mail.dkim_dns_token_value2, mail.dkim_dns_token_value3)[i - 1]
+            CfnOutput(self, f"MailDkim{i}", value=f"{record} CNAME {value}",
+                      description="a DNS record SES needs to verify the domain that sends Launchbay's e-mail")
         worker_ud = docker_host(self, cfg, [{
             "name": "worker", "image": image,
             "args": f"{CELERY} worker -Q launchbay.deploys,launchbay.default --concurrency=2 -n worker@%h"},

@@ -46,6 +46,12 @@ def test_every_piece_is_there(assemblies):
         t["workers"].has_resource_properties("AWS::CloudWatch::Alarm", {
             "Namespace": "Launchbay", "MetricName": "QueueDepth"})   # the step scaling's own alarms
         t["workers"].resource_count_is("AWS::AutoScaling::ScalingPolicy", 2)
+        # e-mail: the domain's SES identity, and the workers may send from its one address only
+        t["workers"].has_resource_properties("AWS::SES::EmailIdentity", {"EmailIdentity": "launchbay.example.com"})
+        t["workers"].has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": Match.object_like({
+            "Statement": Match.array_with([Match.object_like({
+                "Action": "ses:SendEmail",
+                "Condition": {"StringEquals": {"ses:FromAddress": "no-reply@launchbay.example.com"}}})])})})
         t["web"].has_resource_properties("AWS::ElasticLoadBalancingV2::LoadBalancer", {"Scheme": "internet-facing"})
         t["web"].has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {
             "Port": 443, "Protocol": "HTTPS", "Certificates": Match.any_value()})

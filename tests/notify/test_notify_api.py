@@ -52,7 +52,7 @@ def test_ssrf_and_bad_input_are_4xx_naming_the_field(make_org):
                 "https://[::ffff:192.168.0.1]/", "https://user:pw@hooks.example.com/", "gopher://x"):
         status, body = org.call("POST", path, {"kind": "webhook", "url": url})
         assert status == 422 and body["error"]["field"] == "url", (url, body)
-    status, body = org.call("POST", path, {"kind": "email", "url": HOOK})
+    status, body = org.call("POST", path, {"kind": "pager", "url": HOOK})
     assert status == 422 and body["error"]["field"] == "kind"
     status, body = org.call("POST", path, {"kind": "webhook", "url": HOOK, "events": ["deployment.exploded"]})
     assert status == 422 and body["error"]["field"] == "events"

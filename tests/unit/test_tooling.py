@@ -285,6 +285,16 @@ def test_with_redis_exports_url_and_passes_the_exit_code_through():
 
 # --- scripts/dev.py: pure parts -------------------------------------------------------
 
+def test_the_sandbox_recording_keeps_changes_but_no_e_mail():
+    """What `make run` replays at start: calls that changed the sandbox, not reads, and not the
+    e-mails sent (a reset link in a file that outlives it)."""
+    sent = {"method": "POST", "url": "http://127.0.0.1:5055/v2/email/outbound-emails", "headers": {}, "body": "{}"}
+    identity = {"method": "POST", "url": "http://127.0.0.1:5055/v2/email/identities", "headers": {}, "body": "{}"}
+    describe = {"method": "POST", "url": "http://127.0.0.1:5055/", "body": "",
+                "headers": {"X-Amz-Target": "AmazonEC2ContainerServiceV20141113.DescribeServices"}}
+    assert dev._read_only(sent) and dev._read_only(describe) and not dev._read_only(identity)
+
+
 class _Q:
     def __init__(self, name):
         self.name = name

@@ -138,6 +138,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forgot the password: e-mail a link that sets a new one (the same answer whether or not the address has an account) */
+        post: operations["post_auth_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the token of a reset link; ends every session and API token */
+        post: operations["post_auth_password_reset_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -652,6 +686,23 @@ export interface paths {
         post?: never;
         /** Revoke an invitation */
         delete: operations["delete_orgs_org_invitations_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/invitations/{invitation}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail the invitation again; its 14 days start over */
+        post: operations["post_orgs_org_invitations_invitation_resend"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2511,6 +2562,21 @@ export interface components {
              */
             reason?: string | null;
         };
+        /** ResetConfirmIn */
+        ResetConfirmIn: {
+            /** Password */
+            password: string;
+            /**
+             * Token
+             * @description the token of the link the e-mail gave
+             */
+            token: string;
+        };
+        /** ResetIn */
+        ResetIn: {
+            /** Email */
+            email: string;
+        };
         /** ResourceIn */
         ResourceIn: {
             /**
@@ -3158,6 +3224,12 @@ export interface components {
         /** SubscriptionIn */
         SubscriptionIn: {
             /**
+             * Emails
+             * @description kind email: addresses of members of the organization
+             * @default null
+             */
+            emails?: string[] | null;
+            /**
              * Enabled
              * @default true
              */
@@ -3169,10 +3241,10 @@ export interface components {
             events?: string[];
             /**
              * Kind
-             * @description webhook (signed JSON), slack (a Slack-compatible incoming webhook) or teams (a Microsoft Teams Workflows webhook: an Adaptive Card)
+             * @description webhook (signed JSON), slack (a Slack-compatible incoming webhook), teams (a Microsoft Teams Workflows webhook: an Adaptive Card) or email (to members of the organization)
              * @enum {string}
              */
-            kind: "webhook" | "slack" | "teams";
+            kind: "webhook" | "slack" | "teams" | "email";
             /**
              * Name
              * @default
@@ -3180,12 +3252,18 @@ export interface components {
             name?: string;
             /**
              * Url
-             * @description https:// receiver; http://127.0.0.1 in local mode
+             * @description https:// receiver; http://127.0.0.1 in local mode (not for email)
+             * @default null
              */
-            url: string;
+            url?: string | null;
         };
         /** SubscriptionPatch */
         SubscriptionPatch: {
+            /**
+             * Emails
+             * @default null
+             */
+            emails?: string[] | null;
             /**
              * Enabled
              * @default null
@@ -3529,6 +3607,86 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PasswordIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_auth_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_auth_password_reset_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetConfirmIn"];
             };
         };
         responses: {
@@ -5091,6 +5249,45 @@ export interface operations {
         responses: {
             /** @description success */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_invitations_invitation_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                invitation: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

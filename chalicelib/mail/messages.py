@@ -1,0 +1,65 @@
+"""What each e-mail says: plain text first (every client shows it), and the same in simple HTML."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: Optional[str] = None
+
+
+FOOTER = "Launchbay: your containers, in your AWS account."
+
+
+def _html(paragraphs: list[str], link: Optional[tuple[str, str]] = None) -> str:
+    """Paragraphs (plain text, escaped here) and one button-like link."""
+    out = [f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs]
+    if link:
+        label, url = link
+        out.insert(1, f'<p><a href="{html.escape(url, quote=True)}" style="display:inline-block;padding:10px 16px;'
+                      f'background:#1f4fd1;color:#fff;text-decoration:none;border-radius:6px">{html.escape(label)}</a></p>')
+    out.append(f'<p style="color:#666;font-size:12px">{html.escape(FOOTER)}</p>')
+    return "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">" + "".join(out) + "</body></html>"
+
+
+def password_reset(email: str, link: str, minutes: int, source_ip: str) -> Message:
+    where = f" (asked from {source_ip})" if source_ip else ""
+    lines = [f"Someone asked to reset the password of the Launchbay account {email}{where}.",
+             f"Choose a new password here (the link works once, within {minutes} minutes):\n{link}",
+             "If it was not you, ignore this e-mail: your password stays as it is."]
+    return Message("Reset your Launchbay password", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html([lines[0], f"The link works once, within {minutes} minutes.", lines[2]],
+                         ("Choose a new password", link)))
+
+
+def password_changed(email: str, how: str, when: str, source_ip: str, forgot_link: str) -> Message:
+    where = f", from {source_ip}" if source_ip else ""
+    lines = [f"The password of the Launchbay account {email} was changed {how} at {when}{where}.",
+             "Every session was signed out and every API token revoked.",
+             f"If it was not you, choose a new password now:\n{forgot_link}"]
+    return Message("Your Launchbay password was changed", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html(lines[:2] + ["If it was not you, choose a new password now."],
+                         ("Reset the password", forgot_link)))
+
+
+def invitation(email: str, inviter: str, org_name: str, role: str, base: str, expires: str) -> Message:
+    signup = f"{base}/signup?{urlencode({'email': email, 'invited': '1'})}"
+    login = f"{base}/login?{urlencode({'email': email})}"
+    lines = [f"{inviter} invited {email} to the organization {org_name} on Launchbay, as {role}.",
+             f"New to Launchbay? Sign up with this address (no organization to name: you join {org_name}):\n{signup}",
+             f"Have an account with this address? Log in, and you are in:\n{login}",
+             f"The invitation is valid until {expires[:10]}."]
+    return Message(f"{inviter} invited you to {org_name} on Launchbay", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html([lines[0], f"Have an account with this address? Log in: {login}", lines[3]],
+                         ("Join " + org_name, signup)))
+
+
+def notification(title: str, text: str, link: Optional[str]) -> Message:
+    body = text + (f"\n\n{link}" if link else "")
+    return Message(title, body + "\n\n" + FOOTER + "\n", _html([text], ("Open in Launchbay", link) if link else None))
