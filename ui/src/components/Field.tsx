@@ -29,11 +29,17 @@ export function FormError({ error }: { error: unknown }) {
   return <p className="form-error" role="alert">{message}</p>;
 }
 
-/** An error that belongs to no single field; a 429 also says when to try again (its Retry-After). */
-export function FormErrorWithWait({ error }: { error: unknown }) {
+/** An error's message; a 429's also says when to try again (its Retry-After). */
+export function withWait(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ApiError && error.status === 429)
-    return <p className="form-error" role="alert">{error.message.replace(/[.\s]+$/, "")}. Try again {retryWords(error.retryAfter)}.</p>;
-  return <FormError error={error} />;
+    return `${message.replace(/[.\s]+$/, "")}. You can try again ${retryWords(error.retryAfter)}.`;
+  return message;
+}
+
+/** An error that belongs to no single field; a 429 also says when to try again. */
+export function FormErrorWithWait({ error }: { error: unknown }) {
+  return error ? <p className="form-error" role="alert">{withWait(error)}</p> : null;
 }
 
 /** After a refused submit, focus goes to the first field with an error (a screen reader then

@@ -186,7 +186,7 @@ test("invitations: when the last e-mail went out (or never); Resend updates the 
     "POST /v1/orgs/o/invitations/inv_old/resend": () =>
       [202, { ...invitations[0], status: "pending", expires: new Date(now + 14 * 86400_000).toISOString(), last_sent: new Date().toISOString(), sends: 1 }],
     "POST /v1/orgs/o/invitations/inv_new/resend": () =>
-      [429, { error: { code: "too_many_requests", message: "the last invitation e-mail went out under a minute ago", field: null } }, { "Retry-After": "30" }],
+      [429, { error: { code: "too_many_requests", message: "the invitation was e-mailed less than 60 s ago: wait a moment", field: "invitation" } }, { "Retry-After": "30" }],
   });
   renderAt("/orgs/o/members");
   const user = userEvent.setup();
@@ -205,7 +205,7 @@ test("invitations: when the last e-mail went out (or never); Resend updates the 
 
   await user.click(within(row("new@example.com")).getByRole("button", { name: "Resend the invitation for new@example.com" }));
   expect((await within(row("new@example.com")).findByRole("alert")).textContent)
-    .toBe("the last invitation e-mail went out under a minute ago: try again in 30 seconds.");
+    .toBe("the invitation was e-mailed less than 60 s ago: wait a moment. You can try again in 30 seconds.");
   expect(calls.filter((c) => c.method === "POST").map((c) => [c.path, c.body])).toEqual([
     ["/v1/orgs/o/invitations/inv_old/resend", null], ["/v1/orgs/o/invitations/inv_new/resend", null]]);
   // the list was not read again: the row is the answer

@@ -2,12 +2,11 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import { mailApi } from "../api/mail";
 import type { Invitation, Member, MemberProjectRole, Page, Project, ProjectRole, Role } from "../api/models";
 import { keys, useCan, useInvitations, useMe, useMembers, useProjects } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
-import { Field } from "../components/Field";
-import { ago, retryWords } from "../lib/format";
+import { Field, withWait } from "../components/Field";
+import { ago } from "../lib/format";
 import { PROJECT_ROLES } from "../lib/roles";
 import { InlineQuestion } from "../components/InlineQuestion";
 
@@ -221,22 +220,17 @@ function LastSent({ i }: { i: Invitation }) {
 function Resend({ org, i }: { org: string; i: Invitation }) {
   const qc = useQueryClient();
   const resend = useMutation({
-    mutationFn: () => unwrap<Invitation>(mailApi.POST("/v1/orgs/{org}/invitations/{invitation}/resend", { params: { path: { org, invitation: i.id } } })),
+    mutationFn: () => unwrap<Invitation>(api.POST("/v1/orgs/{org}/invitations/{invitation}/resend", { params: { path: { org, invitation: i.id } } })),
     onSuccess: (sent) => qc.setQueryData<Page<Invitation>>(keys.invitations(org), (page) =>
       page && { ...page, items: page.items.map((x) => (x.id === sent.id ? { ...x, ...sent } : x)) }),
   });
-  const err = resend.error instanceof ApiError ? resend.error : null;
   return (
     <span className="resend">
       <button className="link" disabled={resend.isPending} onClick={() => resend.mutate()} aria-label={`Resend the invitation for ${i.email}`}>
         {resend.isPending ? "Sending…" : "Resend"}
       </button>{" "}
       {resend.isSuccess && <span className="muted" role="status">Sent.</span>}
-      {resend.error != null && (
-        <small className="error" role="alert">
-          {err?.status === 429 ? `${err.message.replace(/[.\s]+$/, "")}: try again ${retryWords(err.retryAfter)}.` : (resend.error as Error).message}
-        </small>
-      )}
+      {resend.error != null && <small className="error" role="alert">{withWait(resend.error)}</small>}
     </span>
   );
 }

@@ -5,7 +5,6 @@ import { api, ApiError, unwrap } from "../api/client";
 import {
   EVENTS, gitKeys, isSettled, subscriptionTitle, useNotifyDeliveries, useSubscriptions, type NotifyDelivery, type NotifyKind, type Subscription,
 } from "../api/git";
-import type { components } from "../api/schema";
 import { useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
@@ -83,9 +82,6 @@ export function emailsProblem(emails: string[]): string | undefined {
   return undefined;
 }
 
-// The e-mail kind's fields (`emails`, no `url`) are cast until `make ui-types` has them.
-type SubscriptionIn = components["schemas"]["SubscriptionIn"];
-type SubscriptionPatch = components["schemas"]["SubscriptionPatch"];
 
 /** Add (kind, URL or addresses, name, events) or edit (URL only when given, addresses, name, events:
  * the changed fields are sent). */
@@ -107,7 +103,7 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
       if (!sub) {
         const target = email ? { emails } : { url: v.url.trim() };
         return unwrap<Subscription>(api.POST("/v1/orgs/{org}/projects/{project}/notifications", {
-          params: { path }, body: { kind: v.kind, ...target, name: v.name.trim(), events: eventsBody(v) } as SubscriptionIn,
+          params: { path }, body: { kind: v.kind, ...target, name: v.name.trim(), events: eventsBody(v) },
         }));
       }
       const body: { url?: string; emails?: string[]; name?: string; events?: string[] } = {};
@@ -116,7 +112,7 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
       if (v.name.trim() !== sub.name) body.name = v.name.trim();
       if (JSON.stringify(eventsBody(v)) !== JSON.stringify(eventsBody(initial))) body.events = eventsBody(v);
       return unwrap<Subscription>(api.PATCH("/v1/orgs/{org}/projects/{project}/notifications/{sub}", {
-        params: { path: { ...path, sub: sub.id } }, body: body as SubscriptionPatch,
+        params: { path: { ...path, sub: sub.id } }, body,
       }));
     },
     onSuccess: (s) => {

@@ -56,12 +56,12 @@ test("forgot password: a malformed address is refused at the field; too many ask
   await waitFor(() => expect(document.activeElement).toBe(email));
   expect(email.getAttribute("aria-invalid")).toBe("true");
 
-  answer = () => [429, err("too_many_requests", "too many password resets for this address: try again later", "email"), { "Retry-After": "600" }];
+  answer = () => [429, err("too_many_requests", "too many password resets for this e-mail address: try again later", "email"), { "Retry-After": "600" }];
   await user.type(email, "example.com");
   await user.click(screen.getByRole("button", { name: "Send me a link" }));
   const alert = await screen.findByText(/too many password resets/);
   expect(alert.getAttribute("role")).toBe("alert");
-  expect(alert.textContent).toMatch(/^too many password resets for this address: try again later\. Try again in 10 minutes \(at \d\d:\d\d\)\.$/);
+  expect(alert.textContent).toMatch(/^too many password resets for this e-mail address: try again later\. You can try again in 10 minutes \(at \d\d:\d\d\)\.$/);
   expect(within(field).queryByRole("alert")).toBeNull();   // the wait is the answer, not the address
   expect(screen.queryByRole("status")).toBeNull();
 });
@@ -71,6 +71,8 @@ test("the browser refuses a short or unconfirmed password before sending (counti
   expect(checkNewPassword("a long password", "a long passw0rd")).toEqual({ confirm: "The two passwords differ: type the same one twice." });
   expect(checkNewPassword("a long password", "a long password")).toBeNull();
   expect(checkNewPassword("🔑🔑🔑🔑🔑", "🔑🔑🔑🔑🔑")?.password).toMatch(/has 5\)/);   // 10 UTF-16 units, 5 characters
+  expect(checkNewPassword("  123456789  ", "  123456789  ")?.password).toMatch(/has 9\)/);   // the API strips the spaces around
+  expect(checkNewPassword("x".repeat(257), "x".repeat(257))?.password).toBe("Use at most 256 characters (this one has 257).");
 });
 
 test("reset password: checked in the browser first, then changed; sessions and tokens counted; sign in with the address filled in", async () => {
@@ -127,13 +129,13 @@ test("reset password: a used or expired link says so and offers a new one; a ref
 });
 
 test("reset password: too many attempts say when to try again", async () => {
-  fakeApi({ "POST /v1/auth/password-reset/confirm": () => [429, err("too_many_requests", "too many attempts: try again later", null), { "Retry-After": "30" }] });
+  fakeApi({ "POST /v1/auth/password-reset/confirm": () => [429, err("too_many_requests", "too many password reset attempts from this address: try again later", null), { "Retry-After": "30" }] });
   renderAt(`/reset-password?token=${TOKEN}`);
   const user = userEvent.setup();
   await user.type(await screen.findByLabelText("New password"), "a long password");
   await user.type(screen.getByLabelText("Confirm new password"), "a long password");
   await user.click(screen.getByRole("button", { name: "Change password" }));
-  expect((await screen.findByRole("alert")).textContent).toBe("too many attempts: try again later. Try again in 30 seconds.");
+  expect((await screen.findByRole("alert")).textContent).toBe("too many password reset attempts from this address: try again later. You can try again in 30 seconds.");
 });
 
 test("reset password without a token in the address: says so and links to ask for one", async () => {

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useMutation } from "@tanstack/react-query";
-import { ApiError, unwrap } from "../api/client";
-import { mailApi, type PasswordChanged, type PasswordResetAnswer } from "../api/mail";
+import { api, ApiError, unwrap } from "../api/client";
+import type { PasswordChanged, PasswordResetAnswer } from "../api/mail";
 import { Field, FormErrorWithWait, useFocusFirstError } from "../components/Field";
 import { useTitle } from "./Auth";
 
-/** The API's rule for passwords (sign-up's too), checked here before sending. */
+/** The API's rules for passwords (sign-up's too), checked here before sending. */
 export const MIN_PASSWORD = 10;
+export const MAX_PASSWORD = 256;
 
 // A 429 names the field it counts ("email" for one address's resets), but what to do is wait: it
 // is said under the form with the wait, not at the field.
@@ -23,7 +24,7 @@ export function ForgotPassword() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get("email") ?? "");
   const reset = useMutation({
-    mutationFn: (address: string) => unwrap<PasswordResetAnswer>(mailApi.POST("/v1/auth/password-reset", { body: { email: address } })),
+    mutationFn: (address: string) => unwrap<PasswordResetAnswer>(api.POST("/v1/auth/password-reset", { body: { email: address } })),
   });
   const form = useFocusFirstError<HTMLFormElement>(reset.error);
   const submit = (e: FormEvent) => {
@@ -62,11 +63,13 @@ export function ForgotPassword() {
 interface Checked { password?: string; confirm?: string }
 
 /** What the browser refuses before sending: the API's length rule, and two different passwords.
- * Characters are counted as the API does (code points: an emoji is one). */
+ * Characters are counted as the API does (code points, an emoji is one; without the spaces around,
+ * which it strips). */
 export function checkNewPassword(password: string, confirm: string): Checked | null {
   const found: Checked = {};
-  const length = [...password].length;
+  const length = [...password.trim()].length;
   if (length < MIN_PASSWORD) found.password = `Use at least ${MIN_PASSWORD} characters (this one has ${length}).`;
+  else if (length > MAX_PASSWORD) found.password = `Use at most ${MAX_PASSWORD} characters (this one has ${length}).`;
   if (confirm !== password) found.confirm = "The two passwords differ: type the same one twice.";
   return found.password || found.confirm ? found : null;
 }
@@ -83,7 +86,7 @@ export function ResetPassword() {
   const [tried, setTried] = useState(false);
   const [tries, setTries] = useState(0);
   const change = useMutation({
-    mutationFn: () => unwrap<PasswordChanged>(mailApi.POST("/v1/auth/password-reset/confirm", { body: { token, password } })),
+    mutationFn: () => unwrap<PasswordChanged>(api.POST("/v1/auth/password-reset/confirm", { body: { token, password } })),
   });
   const local = tried ? checkNewPassword(password, confirm) : null;
   const form = useFocusFirstError<HTMLFormElement>(change.error, tries);
