@@ -24,6 +24,8 @@ const ResourcesPage = lazy(() => import("./pages/Resources"));
 const ResourcePage = lazy(() => import("./pages/ResourcePage"));
 const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
 const NotificationsPage = lazy(() => import("./pages/Notifications"));
+const ForgotPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
+const ResetPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -49,6 +51,9 @@ const page = (el: ReactNode) => <Suspense fallback={<Loading what="page" />}>{el
 export const routes: RouteObject[] = [
   { path: "/login", element: <Login /> },
   { path: "/signup", element: <Signup /> },
+  // public: the e-mailed link to choose a new password, and asking for one
+  { path: "/forgot-password", element: page(<ForgotPasswordPage />) },
+  { path: "/reset-password", element: page(<ResetPasswordPage />) },
   {
     element: (
       <RequireAuth>

@@ -41,8 +41,10 @@ export class ApiError extends Error {
   readonly code: string;
   readonly field: string | null;
   readonly fields: Record<string, string>;
+  /** A 429's (or 503's) Retry-After in seconds from now; null without one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, body: unknown) {
+  constructor(status: number, body: unknown, retryAfter: string | null = null) {
     const err = (body as Partial<ErrorBody> | undefined)?.error;
     super(err?.message ?? statusWords(status));
     this.status = status;
@@ -52,12 +54,21 @@ export class ApiError extends Error {
     for (const f of err?.fields ?? []) fields[f.field] ??= f.message;
     if (this.field && !fields[this.field]) fields[this.field] = this.message;
     this.fields = fields;
+    this.retryAfter = parseRetryAfter(retryAfter);
   }
 
   /** The message for one form field ("health_check.path" also matches "health_check"). */
   forField(name: string): string | undefined {
     return this.fields[name] ?? Object.entries(this.fields).find(([k]) => k.startsWith(name + "."))?.[1];
   }
+}
+
+/** Retry-After is either a number of seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 const origin = typeof location !== "undefined" && location.origin !== "null" ? location.origin : "http://localhost";
@@ -96,7 +107,7 @@ export async function unwrap<T>(call: Promise<Result>): Promise<T> {
       session.set(null);
       sessionEndedListeners.forEach((fn) => fn());
     }
-    throw new ApiError(response.status, error);
+    throw new ApiError(response.status, error, response.headers.get("Retry-After"));
   }
   return data as T;
 }

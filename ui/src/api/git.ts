@@ -30,11 +30,16 @@ export const EVENTS = [
   "service.resumed", "service.maintenance", "service.maintenance_over", "environment.frozen", "environment.unfrozen",
   "environment.asleep", "environment.awake", "queue.dead_letters", "log_drain.failing", "log_drain.recovered",
 ] as const;
-export type NotifyKind = "webhook" | "slack" | "teams";
+export type NotifyKind = "webhook" | "slack" | "teams" | "email";
+/** Kind "email" has `emails` (members' addresses) and no URL (`url_hint` empty or null). */
 export interface Subscription {
-  id: string; project_id: string; kind: NotifyKind; name: string; url_hint: string; events: string[]; enabled: boolean;
-  created: string; updated: string; secret_rotated: string | null; signed: boolean; secret?: string;
+  id: string; project_id: string; kind: NotifyKind; name: string; url_hint: string | null; emails?: string[] | null; events: string[];
+  enabled: boolean; created: string; updated: string; secret_rotated: string | null; signed: boolean; secret?: string;
 }
+
+/** What a subscription is called: its name, else where it sends. */
+export const subscriptionTitle = (s: Subscription) =>
+  s.name || (s.kind === "email" ? (s.emails ?? []).join(", ") : s.url_hint) || s.id;
 export type DeliveryStatus = "queued" | "sending" | "retrying" | "delivered" | "failed";
 export interface Attempt { attempt: number; at: string; response_code: number | null; error: string | null; duration_ms: number | null }
 export interface NotifyDelivery {

@@ -1,4 +1,6 @@
 import { useEffect, useId, useRef, type ReactElement, type ReactNode, cloneElement } from "react";
+import { ApiError } from "../api/client";
+import { retryWords } from "../lib/format";
 
 /** A labelled control with its hint and the API's error for that field next to it. */
 export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<Record<string, unknown>> }) {
@@ -25,6 +27,19 @@ export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   return <p className="form-error" role="alert">{message}</p>;
+}
+
+/** An error's message; a 429's also says when to try again (its Retry-After). */
+export function withWait(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError && error.status === 429)
+    return `${message.replace(/[.\s]+$/, "")}. You can try again ${retryWords(error.retryAfter)}.`;
+  return message;
+}
+
+/** An error that belongs to no single field; a 429 also says when to try again. */
+export function FormErrorWithWait({ error }: { error: unknown }) {
+  return error ? <p className="form-error" role="alert">{withWait(error)}</p> : null;
 }
 
 /** After a refused submit, focus goes to the first field with an error (a screen reader then

@@ -24,3 +24,14 @@ export function clock(iso: string | null | undefined): string {
 
 export const FINAL = new Set(["live", "failed", "rolled_back", "superseded", "cancelled"]);
 export const isFinal = (status: string) => FINAL.has(status);
+
+/** When a refused request (429) may be tried again, from its Retry-After seconds: "in 45 seconds",
+ * "in 3 minutes (at 16:05)"; "in a moment" without a Retry-After. */
+export function retryWords(seconds: number | null | undefined, now = Date.now()): string {
+  if (seconds == null) return "in a moment";
+  if (seconds < 60) return `in ${Math.max(1, seconds)} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  const at = new Date(now + seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  if (minutes < 120) return `in ${minutes} minute${minutes === 1 ? "" : "s"} (at ${at})`;
+  return `in about ${Math.round(minutes / 60)} hours (at ${at})`;
+}

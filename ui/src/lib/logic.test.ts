@@ -3,7 +3,8 @@ import { highlighted } from "./highlight";
 import { phases } from "../components/Timeline";
 import { hitPath } from "../components/SearchPalette";
 import { releaseChanges } from "../pages/service/Deploys";
-import { ApiError } from "../api/client";
+import { ApiError, parseRetryAfter } from "../api/client";
+import { retryWords } from "./format";
 import type { Deployment } from "../api/models";
 
 test("only valid Fargate memory sizes are offered", () => {
@@ -69,4 +70,20 @@ test("search results lead to the right screen", () => {
   expect(hitPath("o", { id: "dep_1", type: "deployment", title: "", link: "/v1/orgs/o/deployments/dep_1" })).toBe("/orgs/o/deployments/dep_1");
   expect(hitPath("o", { id: "aud_1", type: "audit", title: "deployment.live deployment dep_9", link: "/v1/orgs/o/audit-events/aud_1" })).toBe("/orgs/o/deployments/dep_9");
   expect(hitPath("o", { id: "svc_1", type: "service", title: "web", link: "/v1/orgs/o/services/svc_1" })).toBe("/orgs/o/services/svc_1");
+});
+
+test("a 429's Retry-After (seconds or an HTTP date) becomes when to try again", () => {
+  const now = Date.parse("2026-11-26T10:00:00Z");
+  expect(parseRetryAfter("120", now)).toBe(120);
+  expect(parseRetryAfter("Thu, 26 Nov 2026 10:01:30 GMT", now)).toBe(90);
+  expect(parseRetryAfter("Thu, 26 Nov 2026 09:00:00 GMT", now)).toBe(0);
+  expect(parseRetryAfter("soon", now)).toBeNull();
+  expect(parseRetryAfter(null, now)).toBeNull();
+  expect(new ApiError(429, { error: { code: "too_many", message: "slow down", field: null } }, "45").retryAfter).toBe(45);
+  expect(retryWords(45, now)).toBe("in 45 seconds");
+  expect(retryWords(1, now)).toBe("in 1 second");
+  expect(retryWords(null, now)).toBe("in a moment");
+  expect(retryWords(600, now)).toMatch(/^in 10 minutes \(at \d\d:\d\d\)$/);
+  expect(retryWords(61, now)).toMatch(/^in 2 minutes /);
+  expect(retryWords(3 * 3600, now)).toMatch(/^in about 3 hours \(at \d\d:\d\d\)$/);
 });

@@ -1,6 +1,6 @@
 // Screen-reader structure the other page tests do not look at: table headers, one h1 per page,
 // where focus goes when an inline question is dismissed.
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { makeQueryClient } from "../App";
@@ -188,3 +188,41 @@ test("a status that changes while the list is polled is said (the badge alone ch
   status = "live";
   await waitFor(() => expect(said.textContent).toBe("web is live."), { timeout: 8000 });
 }, 15_000);
+
+test("the password reset pages: one h1 each, every field labelled, the Sandbox note said in words, a refusal focused at its field", async () => {
+  fakeApi({
+    "POST /v1/auth/password-reset": () => [202, { status: "requested", message: "a link is on its way", expires_in: 1800, sandbox: "no e-mail leaves this machine" }],
+    "POST /v1/auth/password-reset/confirm": () => [422, { error: { code: "invalid", message: "at least 10 characters", field: "password" } }],
+  });
+  const labelled = () => {
+    for (const control of document.querySelectorAll("input, select, textarea")) {
+      expect((control as HTMLInputElement).labels?.length ?? 0).toBeGreaterThan(0);
+    }
+  };
+  const user = userEvent.setup();
+  const forgot = renderAt("/forgot-password");
+  await user.type(await screen.findByLabelText("Email"), "ana@example.com");
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+  expect(screen.getByRole("form", { name: "Ask for a password reset link" })).toBeTruthy();
+  labelled();
+  await user.click(screen.getByRole("button", { name: "Send me a link" }));
+  const status = await screen.findByRole("status");
+  expect(within(status).getByText("Sandbox").textContent).toBe("Sandbox");   // a word, not a colour only
+  expect(forgot.state.location.pathname).toBe("/forgot-password");
+
+  await act(() => forgot.navigate("/reset-password?token=abc"));
+  const password = await screen.findByLabelText("New password");
+  expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Choose a new password"]);
+  labelled();
+  expect(password.getAttribute("autocomplete")).toBe("new-password");
+  expect(screen.getByLabelText("Confirm new password").getAttribute("autocomplete")).toBe("new-password");
+  await user.type(password, "0123456789");
+  await user.type(screen.getByLabelText("Confirm new password"), "0123456789");
+  await user.click(screen.getByRole("button", { name: "Change password" }));
+  await waitFor(() => expect(document.activeElement).toBe(password));
+  expect(password.getAttribute("aria-describedby")?.split(" ")).toHaveLength(2);   // the hint and the error
+
+  await act(() => forgot.navigate("/reset-password"));
+  expect(await screen.findByRole("heading", { level: 1, name: "Choose a new password" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+});

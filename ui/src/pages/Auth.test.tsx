@@ -68,3 +68,29 @@ test("sign-in: back to the page that asked for it, but never to a path that leav
   expect(await signIn("/orgs/o1/audit")).toBe("/orgs/o1/audit");
   expect(await signIn("//members")).toBe("/orgs/o1");
 });
+
+test("sign-up from an invitation e-mail (?email=…&invited=1): the address filled in, the organization explained as optional", async () => {
+  const calls = fakeApi({ "POST /v1/auth/signup": () => [201, answer({ id: "o_inviting", name: "Inviting", role: "developer" })] });
+  const router = renderAt("/signup?email=new%40example.com&invited=1");
+  const user = userEvent.setup();
+  expect((await screen.findByLabelText("Email") as HTMLInputElement).value).toBe("new@example.com");
+  expect(screen.getByText(/You were invited to an organization on Launchbay\. Leave Organization empty to join the one that invited you/)).toBeTruthy();
+  expect(screen.getByText(/^Optional: empty joins the organization that invited you/)).toBeTruthy();
+  expect(screen.getByRole("link", { name: "Sign in" }).getAttribute("href")).toBe("/login?email=new%40example.com");
+  await user.type(screen.getByLabelText("Password"), "a long password");
+  await user.click(screen.getByRole("button", { name: "Create account" }));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o_inviting"));
+  expect(calls.find((c) => c.method === "POST")?.body).toEqual({ email: "new@example.com", password: "a long password" });
+});
+
+test("sign-up without invited=1 says nothing of an invitation; sign-in takes ?email= too", async () => {
+  fakeApi({});
+  renderAt("/signup?email=new%40example.com");
+  const user = userEvent.setup();
+  expect((await screen.findByLabelText("Email") as HTMLInputElement).value).toBe("new@example.com");
+  expect(screen.queryByText(/You were invited/)).toBeNull();
+  await user.click(screen.getByRole("link", { name: "Sign in" }));
+  expect((await screen.findByRole("heading", { name: "Sign in to Launchbay" }))).toBeTruthy();
+  expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("new@example.com");
+  expect(screen.getByRole("link", { name: "Forgot your password?" }).getAttribute("href")).toBe("/forgot-password?email=new%40example.com");
+});

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { Link, useLocation, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import type { AuthAnswer, MfaChallenge } from "../api/models";
@@ -42,7 +42,7 @@ const generalError = (e: unknown, fields: string[]) =>
   e instanceof ApiError && fields.some((f) => e.forField(f)) ? null : e;
 
 // (outside the signed-in frame, whose pages take their title from their h1)
-const useTitle = (title: string) => useEffect(() => { document.title = `${title} · Launchbay`; }, [title]);
+export const useTitle = (title: string) => useEffect(() => { document.title = `${title} · Launchbay`; }, [title]);
 
 export function Login() {
   useTitle("Sign in");
@@ -50,8 +50,10 @@ export function Login() {
   const auth = useAuth("login", setChallenge);
   const form = useFocusFirstError<HTMLFormElement>(auth.error);
   const location = useLocation();
+  const [params] = useSearchParams();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
-  const [email, setEmail] = useState(state?.email ?? "");
+  // ?email= from a link (the password reset's "Sign in", an invitation e-mail's)
+  const [email, setEmail] = useState(state?.email ?? params.get("email") ?? "");
   const [password, setPassword] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -79,6 +81,7 @@ export function Login() {
         <FormError error={generalError(auth.error, ["email", "password"])} />
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Signing in…" : "Sign in"}</button>
       </form>
+      <p><Link to={email.trim() ? `/forgot-password?email=${encodeURIComponent(email.trim())}` : "/forgot-password"}>Forgot your password?</Link></p>
       <p>New here? <Link to="/signup">Create an account</Link></p>
     </div>
   );
@@ -122,11 +125,14 @@ function SecondStep({ challenge, onRestart }: { challenge: MfaChallenge; onResta
   );
 }
 
+/** /signup; an invitation e-mail's link adds ?email=<the invited address>&invited=1. */
 export function Signup() {
   useTitle("Create your account");
   const auth = useAuth("signup");
   const formRef = useFocusFirstError<HTMLFormElement>(auth.error);
-  const [form, setForm] = useState({ email: "", password: "", organization: "" });
+  const [params] = useSearchParams();
+  const invited = params.get("invited") === "1";
+  const [form, setForm] = useState({ email: params.get("email") ?? "", password: "", organization: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -137,6 +143,12 @@ export function Signup() {
   return (
     <div className="auth">
       <h1>Create your Launchbay account</h1>
+      {invited && (
+        <p className="notice">
+          You were invited to an organization on Launchbay. Leave Organization empty to join the one that invited you
+          (sign up with the address the invitation went to).
+        </p>
+      )}
       <form ref={formRef} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={form.email} onChange={set("email")} required />
@@ -145,13 +157,15 @@ export function Signup() {
           <input type="password" autoComplete="new-password" value={form.password} onChange={set("password")} required />
         </Field>
         <Field label="Organization" error={fieldError(auth.error, "organization")}
-          hint="Your team or company; you can invite others later. Invited to a team? Leave it empty to join theirs.">
+          hint={invited
+            ? "Optional: empty joins the organization that invited you; a name also creates an organization of your own (you join theirs too)."
+            : "Your team or company; you can invite others later. Invited to a team? Leave it empty to join theirs."}>
           <input value={form.organization} onChange={set("organization")} />
         </Field>
         <FormError error={generalError(auth.error, ["email", "password", "organization"])} />
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Creating…" : "Create account"}</button>
       </form>
-      <p>Already have an account? <Link to="/login">Sign in</Link></p>
+      <p>Already have an account? <Link to={form.email.trim() ? `/login?email=${encodeURIComponent(form.email.trim())}` : "/login"}>Sign in</Link></p>
     </div>
   );
 }

@@ -170,3 +170,59 @@ test("members: a viewer reads everyone's project roles but changes none", async 
   expect(screen.queryByRole("button", { name: /Remove|Add a project role/ })).toBeNull();
   expect(screen.queryByRole("combobox", { name: "Role of vic@example.com" })).toBeNull();
 });
+
+test("invitations: when the last e-mail went out (or never); Resend updates the row from the answer; too soon says when to try again", async () => {
+  session.set("t");
+  const now = Date.now();
+  const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
+  const invitations = [
+    { id: "inv_old", email: "old@example.com", role: "viewer", status: "expired", created: iso(20 * 86400_000), expires: iso(6 * 86400_000), last_sent: null, sends: 0 },
+    { id: "inv_new", email: "new@example.com", role: "developer", status: "pending", created: iso(30_000), expires: new Date(now + 14 * 86400_000).toISOString(), last_sent: iso(30_000), sends: 1 },
+  ];
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: invitations, next: null }],
+    "POST /v1/orgs/o/invitations/inv_old/resend": () =>
+      [202, { ...invitations[0], status: "pending", expires: new Date(now + 14 * 86400_000).toISOString(), last_sent: new Date().toISOString(), sends: 1 }],
+    "POST /v1/orgs/o/invitations/inv_new/resend": () =>
+      [429, { error: { code: "too_many_requests", message: "the invitation was e-mailed less than 60 s ago: wait a moment", field: "invitation" } }, { "Retry-After": "30" }],
+  });
+  renderAt("/orgs/o/members");
+  const user = userEvent.setup();
+  const table = await screen.findByRole("table", { name: "Invitations" });
+  expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Email", "Role", "Status", "Expires", "Last sent", "Actions"]);
+  const row = (email: string) => within(table).getByRole("row", { name: new RegExp(email) });
+  await within(table).findByText("old@example.com");
+  expect(within(row("old@example.com")).getByText("never")).toBeTruthy();
+  expect(within(row("new@example.com")).getByText("30s ago").getAttribute("title")).toMatch(/^1 e-mail sent, the last /);
+
+  await user.click(within(row("old@example.com")).getByRole("button", { name: "Resend the invitation for old@example.com" }));
+  await waitFor(() => expect(row("old@example.com").querySelector("[data-status]")!.getAttribute("data-status")).toBe("pending"));
+  expect(within(row("old@example.com")).getByText("just now")).toBeTruthy();
+  expect(within(row("old@example.com")).getByRole("status").textContent).toBe("Sent.");
+  expect(within(row("old@example.com")).queryByText("never")).toBeNull();
+
+  await user.click(within(row("new@example.com")).getByRole("button", { name: "Resend the invitation for new@example.com" }));
+  expect((await within(row("new@example.com")).findByRole("alert")).textContent)
+    .toBe("the invitation was e-mailed less than 60 s ago: wait a moment. You can try again in 30 seconds.");
+  expect(calls.filter((c) => c.method === "POST").map((c) => [c.path, c.body])).toEqual([
+    ["/v1/orgs/o/invitations/inv_old/resend", null], ["/v1/orgs/o/invitations/inv_new/resend", null]]);
+  // the list was not read again: the row is the answer
+  expect(calls.filter((c) => c.method === "GET" && c.path === "/v1/orgs/o/invitations")).toHaveLength(1);
+}, 30_000);
+
+test("invitations: a developer is not shown them (nor Resend)", async () => {
+  session.set("t");
+  const calls = fakeApi({
+    "GET /v1/me": () => [200, { user: { id: "u", email: "dev@example.com" }, organizations: [{ id: "o", name: "Acme", role: "developer" }] }],
+    "GET /v1/health": () => [200, { mode: "sandbox", sandbox: true }],
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "dev@example.com" }, role: "developer" }], next: null }],
+    "GET /v1/orgs/o/projects": () => [200, projects],
+  });
+  renderAt("/orgs/o/members");
+  await screen.findByRole("table", { name: "Members" });
+  expect(screen.queryByRole("table", { name: "Invitations" })).toBeNull();
+  expect(screen.queryByRole("button", { name: /Resend/ })).toBeNull();
+  expect(calls.some((c) => c.path === "/v1/orgs/o/invitations")).toBe(false);
+});

@@ -2,10 +2,11 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import type { Invitation, Member, MemberProjectRole, Project, ProjectRole, Role } from "../api/models";
+import type { Invitation, Member, MemberProjectRole, Page, Project, ProjectRole, Role } from "../api/models";
 import { keys, useCan, useInvitations, useMe, useMembers, useProjects } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
-import { Field } from "../components/Field";
+import { Field, withWait } from "../components/Field";
+import { ago } from "../lib/format";
 import { PROJECT_ROLES } from "../lib/roles";
 import { InlineQuestion } from "../components/InlineQuestion";
 
@@ -58,6 +59,7 @@ export default function MembersPage() {
       {sent && (
         <p className="notice" role="status">
           Invitation for <strong>{sent.email}</strong> ({sent.role}) is pending: it becomes a membership when that address signs up or signs in.
+          {sent.last_sent ? " An e-mail with the link to sign up went to it." : ""}
         </p>
       )}
       <ErrorNote error={members.error ?? change.error} />
@@ -160,7 +162,8 @@ function AddProjectRole({ org, m, projects, onDone }: { org: string; m: Member; 
   );
 }
 
-/** Pending invitations, each revocable after a confirmation. */
+/** Pending and expired invitations: when the last e-mail went out, Resend (which renews an expired
+ * one too), and Revoke after a confirmation. */
 function Invitations({ org, items, error }: { org: string; items: Invitation[] | undefined; error: unknown }) {
   const qc = useQueryClient();
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -177,14 +180,16 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
       {items && items.length === 0 && <Empty title="No pending invitations">Invite someone by email above.</Empty>}
       {items && items.length > 0 && (
         <table className="table" aria-label="Invitations">
-          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th>Last sent</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {items.map((i) => (
               <tr key={i.id}>
                 <td>{i.email}</td><td className="nowrap">{i.role}</td>
                 <td><span className={`badge badge-${i.status === "pending" ? "busy" : "idle"}`} data-status={i.status}>{i.status}</span></td>
                 <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
+                <td className="muted"><LastSent i={i} /></td>
                 <td>
+                  {(i.status === "pending" || i.status === "expired") && confirming !== i.id && <Resend org={org} i={i} />}
                   {confirming === i.id ? (
                     <InlineQuestion className="confirm" label={`Revoke the invitation for ${i.email}?`}>
                       Revoke it?{" "}
@@ -201,6 +206,32 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
         </table>
       )}
     </>
+  );
+}
+
+function LastSent({ i }: { i: Invitation }) {
+  if (!i.last_sent) return <span data-last-sent="never">never</span>;
+  const sends = i.sends ? `${i.sends} e-mail${i.sends === 1 ? "" : "s"} sent, the last ` : "sent ";
+  return <time dateTime={i.last_sent} title={sends + new Date(i.last_sent).toLocaleString()} data-last-sent={i.last_sent}>{ago(i.last_sent)}</time>;
+}
+
+/** E-mail the invitation again (an expired one is renewed for 14 days): the row becomes the answer.
+ * Refused (429) when the last e-mail went out under a minute ago: when to try again is said. */
+function Resend({ org, i }: { org: string; i: Invitation }) {
+  const qc = useQueryClient();
+  const resend = useMutation({
+    mutationFn: () => unwrap<Invitation>(api.POST("/v1/orgs/{org}/invitations/{invitation}/resend", { params: { path: { org, invitation: i.id } } })),
+    onSuccess: (sent) => qc.setQueryData<Page<Invitation>>(keys.invitations(org), (page) =>
+      page && { ...page, items: page.items.map((x) => (x.id === sent.id ? { ...x, ...sent } : x)) }),
+  });
+  return (
+    <span className="resend">
+      <button className="link" disabled={resend.isPending} onClick={() => resend.mutate()} aria-label={`Resend the invitation for ${i.email}`}>
+        {resend.isPending ? "Sending…" : "Resend"}
+      </button>{" "}
+      {resend.isSuccess && <span className="muted" role="status">Sent.</span>}
+      {resend.error != null && <small className="error" role="alert">{withWait(resend.error)}</small>}
+    </span>
   );
 }
 

@@ -174,3 +174,91 @@ test("add a Microsoft Teams channel: its kind sent, no signing secret, the card 
   expect(screen.queryByRole("region", { name: "Signing secret" })).toBeNull();
   expect((calls.find((c) => c.method === "POST")?.body as { kind: string }).kind).toBe("teams");
 });
+
+test("add an e-mail subscription: addresses instead of a URL, one a line, checked in the browser (1-10), the API's refusal at the field", async () => {
+  session.set("t");
+  let items: Subscription[] = [];
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${SUBS}`]: () => [200, { items, next: null }],
+    [`POST ${SUBS}`]: async (req) => {
+      const body = await req.json() as { kind: "email"; emails: string[]; name: string; events: string[] };
+      if (body.emails.includes("stranger@example.com")) return [422, err("invalid", "stranger@example.com is not a member of this organization", "emails")];
+      const made = sub({ kind: "email", name: body.name, events: body.events, emails: body.emails, url_hint: null, secret_rotated: null, signed: false });
+      items = [made];
+      return [201, made];
+    },
+  });
+  renderAt("/orgs/o/projects/p/notifications");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Add a subscription" }));
+  const form = screen.getByRole("form", { name: "Add a subscription" });
+  await user.selectOptions(within(form).getByLabelText("Kind"), "email");
+  expect(within(form).queryByLabelText("URL")).toBeNull();
+  const addresses = within(form).getByLabelText("Addresses");
+  expect(addresses.tagName).toBe("TEXTAREA");
+  expect(within(form).getByText(/^One a line, 1 to 10: each the e-mail address of a member of this organization\.$/)).toBeTruthy();
+  const field = addresses.closest(".field") as HTMLElement;
+
+  await user.click(within(form).getByRole("button", { name: "Subscribe" }));   // none yet
+  expect(within(field).getByRole("alert").textContent).toBe("Add at least one address.");
+  expect(document.activeElement).toBe(addresses);
+  await user.type(addresses, Array.from({ length: 11 }, (_, i) => `m${i}@example.com`).join("\n"));
+  expect(within(field).getByRole("alert").textContent).toBe("At most 10 addresses (this list has 11).");
+  await user.click(within(form).getByRole("button", { name: "Subscribe" }));
+  expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+  await user.clear(addresses);
+  await user.type(addresses, "ana@example.com\nstranger@example.com, ana@example.com\n\n");
+  expect(within(field).queryByRole("alert")).toBeNull();
+  await user.type(within(form).getByLabelText("Name"), "team");
+  await user.click(within(form).getByRole("button", { name: "Subscribe" }));
+  expect((await within(field).findByRole("alert")).textContent).toBe("stranger@example.com is not a member of this organization");
+  expect(within(form).getAllByRole("alert")).toHaveLength(1);
+
+  await user.clear(addresses);
+  await user.type(addresses, "ana@example.com\nbo@example.com");
+  await user.click(within(form).getByRole("button", { name: "Subscribe" }));
+  const card = await screen.findByRole("article", { name: "team" });
+  expect(card.textContent).toContain("E-mail · to ana@example.com, bo@example.com · all events");
+  expect(within(card).queryByRole("button", { name: "Rotate secret" })).toBeNull();
+  expect(screen.queryByRole("region", { name: "Signing secret" })).toBeNull();
+  expect(calls.filter((c) => c.method === "POST").map((c) => c.body)).toEqual([
+    { kind: "email", emails: ["ana@example.com", "stranger@example.com"], name: "team", events: ["*"] },
+    { kind: "email", emails: ["ana@example.com", "bo@example.com"], name: "team", events: ["*"] },
+  ]);
+}, 20_000);
+
+test("an e-mail subscription: its addresses on the card (its title without a name), edited like a URL, only the changed fields sent", async () => {
+  session.set("t");
+  let current = sub({ kind: "email", name: "", emails: ["ana@example.com"], url_hint: null, secret_rotated: null, signed: false });
+  const calls = fakeApi({
+    ...signedIn(), ...project,
+    [`GET ${SUBS}`]: () => [200, { items: [current], next: null }],
+    [`PATCH ${SUBS}/ntf_1`]: async (req) => {
+      current = { ...current, ...(await req.json() as Partial<Subscription>) };
+      return [200, current];
+    },
+  });
+  renderAt("/orgs/o/projects/p/notifications");
+  const user = userEvent.setup();
+  const card = await screen.findByRole("article", { name: "ana@example.com" });
+  expect(card.textContent).toContain("E-mail · to ana@example.com · all events");
+  await user.click(within(card).getByRole("button", { name: "Edit" }));
+  let edit = within(card).getByRole("form", { name: "Edit ana@example.com" });
+  expect(within(edit).queryByLabelText("Kind")).toBeNull();
+  expect(within(edit).queryByLabelText("URL")).toBeNull();
+  const addresses = within(edit).getByLabelText("Addresses") as HTMLTextAreaElement;
+  expect(addresses.value).toBe("ana@example.com");
+  // nothing changed but the name: the addresses are not sent
+  await user.type(within(edit).getByLabelText("Name"), "ops");
+  await user.click(within(edit).getByRole("button", { name: "Save changes" }));
+  const renamed = await screen.findByRole("article", { name: "ops" });
+  await user.click(within(renamed).getByRole("button", { name: "Edit" }));
+  edit = within(renamed).getByRole("form", { name: "Edit ops" });
+  await user.type(within(edit).getByLabelText("Addresses"), "\nbo@example.com");
+  await user.click(within(edit).getByRole("button", { name: "Save changes" }));
+  await waitFor(() => expect(screen.getByRole("article", { name: "ops" }).textContent).toContain("to ana@example.com, bo@example.com"));
+  expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([
+    { name: "ops" }, { emails: ["ana@example.com", "bo@example.com"] }]);
+}, 20_000);

@@ -3,7 +3,7 @@ import { Link, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import {
-  EVENTS, gitKeys, isSettled, useNotifyDeliveries, useSubscriptions, type NotifyDelivery, type NotifyKind, type Subscription,
+  EVENTS, gitKeys, isSettled, subscriptionTitle, useNotifyDeliveries, useSubscriptions, type NotifyDelivery, type NotifyKind, type Subscription,
 } from "../api/git";
 import { useProject } from "../api/queries";
 import { Empty, ErrorNote, Loading } from "../components/Empty";
@@ -12,7 +12,7 @@ import { ConfirmDialog, CopyButton, CopyValue } from "../components/GitBits";
 import { ago } from "../lib/format";
 import { EVENT_WORDS, eventsText, notifyDeliveryWords, VERIFY_SNIPPET } from "../lib/gitWords";
 
-/** A project's notification subscriptions (signed webhooks, Slack) with their delivery logs. */
+/** A project's notification subscriptions (signed webhooks, Slack, Teams, e-mail to members) with their delivery logs. */
 export default function Notifications() {
   const { org = "", project = "" } = useParams();
   const proj = useProject(org, project);
@@ -29,7 +29,7 @@ export default function Notifications() {
         <h1>Notifications</h1>
         <button className="primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>Add a subscription</button>
       </div>
-      <p className="muted">Deployment and preview events go to a webhook (JSON signed with HMAC-SHA256) or a Slack incoming webhook. A delivery that fails is tried up to six times over about four minutes.</p>
+      <p className="muted">Deployment and preview events go to a webhook (JSON signed with HMAC-SHA256), a Slack or Microsoft Teams incoming webhook, or by e-mail to members of the organization. A delivery that fails is tried up to six times over about four minutes.</p>
       {adding && <SubscriptionForm ctx={ctx} onDone={() => setAdding(false)} />}
       {secret?.secret && <SecretOnce sub={secret} onDone={() => setSecret(null)} />}
       {subs.isPending && <Loading what="subscriptions" />}
@@ -48,7 +48,7 @@ interface Ctx { org: string; project: string; showSecret: (s: Subscription) => v
 function SecretOnce({ sub, onDone }: { sub: Subscription; onDone: () => void }) {
   return (
     <div className="panel secret-once" role="region" aria-label="Signing secret">
-      <p><strong>Signing secret of {sub.name || sub.url_hint}.</strong> Copy it now: it is shown only once (Rotate secret makes a new one).</p>
+      <p><strong>Signing secret of {subscriptionTitle(sub)}.</strong> Copy it now: it is shown only once (Rotate secret makes a new one).</p>
       <CopyValue label="Signing secret" value={sub.secret ?? ""} />
       <p>
         Each request carries <code>Launchbay-Signature: t=&lt;unix time&gt;,v1=&lt;hex HMAC-SHA256 of &quot;t.body&quot;&gt;</code>,{" "}
@@ -63,28 +63,52 @@ function SecretOnce({ sub, onDone }: { sub: Subscription; onDone: () => void }) 
   );
 }
 
-interface FormValues { kind: NotifyKind; url: string; name: string; all: boolean; events: string[] }
+interface FormValues { kind: NotifyKind; url: string; emails: string; name: string; all: boolean; events: string[] }
 
 const eventsBody = (v: FormValues) => (v.all ? ["*"] : EVENTS.filter((e) => v.events.includes(e)));
 
-/** Add (kind, URL, name, events) or edit (URL only when given, name, events: the changed fields are sent). */
+export const MAX_EMAILS = 10;
+
+/** The addresses typed one a line (commas, semicolons and spaces separate too), each once. */
+export function parseEmails(text: string): string[] {
+  const seen = new Set<string>();
+  return text.split(/[\s,;]+/).filter((a) => a && !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
+}
+
+/** What the browser refuses before sending: no address, or more than the API takes. */
+export function emailsProblem(emails: string[]): string | undefined {
+  if (emails.length === 0) return "Add at least one address.";
+  if (emails.length > MAX_EMAILS) return `At most ${MAX_EMAILS} addresses (this list has ${emails.length}).`;
+  return undefined;
+}
+
+
+/** Add (kind, URL or addresses, name, events) or edit (URL only when given, addresses, name, events:
+ * the changed fields are sent). */
 function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; onDone: () => void }) {
   const qc = useQueryClient();
   const initial: FormValues = {
-    kind: sub?.kind ?? "webhook", url: "", name: sub?.name ?? "", all: sub ? sub.events.includes("*") : true,
+    kind: sub?.kind ?? "webhook", url: "", emails: (sub?.emails ?? []).join("\n"), name: sub?.name ?? "", all: sub ? sub.events.includes("*") : true,
     events: sub && !sub.events.includes("*") ? sub.events : ["deployment.live", "deployment.failed", "deployment.rolled_back", "alert.opened"],
   };
   const [v, setV] = useState(initial);
+  // the addresses' own check, made on submit and then again as they are typed
+  const [emailsChecked, setEmailsChecked] = useState(false);
+  const [tries, setTries] = useState(0);
+  const email = v.kind === "email";
+  const emails = parseEmails(v.emails);
   const path = { org: ctx.org, project: ctx.project };
   const save = useMutation({
     mutationFn: () => {
       if (!sub) {
+        const target = email ? { emails } : { url: v.url.trim() };
         return unwrap<Subscription>(api.POST("/v1/orgs/{org}/projects/{project}/notifications", {
-          params: { path }, body: { kind: v.kind, url: v.url.trim(), name: v.name.trim(), events: eventsBody(v) },
+          params: { path }, body: { kind: v.kind, ...target, name: v.name.trim(), events: eventsBody(v) },
         }));
       }
-      const body: { url?: string; name?: string; events?: string[] } = {};
-      if (v.url.trim()) body.url = v.url.trim();
+      const body: { url?: string; emails?: string[]; name?: string; events?: string[] } = {};
+      if (!email && v.url.trim()) body.url = v.url.trim();
+      if (email && JSON.stringify(emails) !== JSON.stringify(parseEmails(initial.emails))) body.emails = emails;
       if (v.name.trim() !== sub.name) body.name = v.name.trim();
       if (JSON.stringify(eventsBody(v)) !== JSON.stringify(eventsBody(initial))) body.events = eventsBody(v);
       return unwrap<Subscription>(api.PATCH("/v1/orgs/{org}/projects/{project}/notifications/{sub}", {
@@ -98,11 +122,21 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
     },
   });
   const err = save.error instanceof ApiError ? save.error : null;
-  const onField = ["kind", "url", "name", "events"];
+  const onField = ["kind", "url", "emails", "name", "events"];
   const toggle = (e: string, on: boolean) => setV((o) => ({ ...o, events: on ? [...o.events, e] : o.events.filter((x) => x !== e) }));
-  const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(); };
-  const label = sub ? `Edit ${sub.name || sub.url_hint}` : "Add a subscription";
-  const ref = useFocusFirstError<HTMLFormElement>(save.error);
+  const emailsError = email && emailsChecked ? emailsProblem(emails) : undefined;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (email && emailsProblem(emails)) {
+      setEmailsChecked(true);
+      save.reset();
+      setTries((n) => n + 1);
+      return;
+    }
+    save.mutate();
+  };
+  const label = sub ? `Edit ${subscriptionTitle(sub)}` : "Add a subscription";
+  const ref = useFocusFirstError<HTMLFormElement>(save.error, tries);
   return (
     <form ref={ref} className="card notify-form" onSubmit={submit} aria-label={label} noValidate>
       {!sub && (
@@ -111,13 +145,22 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
             <option value="webhook">Webhook (JSON, signed)</option>
             <option value="slack">Slack incoming webhook</option>
             <option value="teams">Microsoft Teams (Workflows webhook)</option>
+            <option value="email">E-mail to members</option>
           </select>
         </Field>
       )}
-      <Field label="URL" error={err?.forField("url")}
-        hint={sub ? `Now ${sub.url_hint}; leave empty to keep it.` : v.kind === "slack" ? "https://hooks.slack.com/services/…" : v.kind === "teams" ? "The Workflows webhook's https:// URL (\"When a Teams webhook request is received\")" : "An https:// address on the internet (http://127.0.0.1:PORT in local mode)."}>
-        <input value={v.url} onChange={(e) => setV({ ...v, url: e.target.value })} autoComplete="off" className="mono" inputMode="url" />
-      </Field>
+      {email ? (
+        <Field label="Addresses" error={emailsError ?? err?.forField("emails")}
+          hint={`One a line, 1 to ${MAX_EMAILS}: each the e-mail address of a member of this organization.${sub ? " The list replaces the current one." : ""}`}>
+          <textarea value={v.emails} onChange={(e) => setV({ ...v, emails: e.target.value })} rows={Math.min(MAX_EMAILS, Math.max(3, emails.length + 1))}
+            autoComplete="off" spellCheck={false} className="mono" />
+        </Field>
+      ) : (
+        <Field label="URL" error={err?.forField("url")}
+          hint={sub ? `Now ${sub.url_hint}; leave empty to keep it.` : v.kind === "slack" ? "https://hooks.slack.com/services/…" : v.kind === "teams" ? "The Workflows webhook's https:// URL (\"When a Teams webhook request is received\")" : "An https:// address on the internet (http://127.0.0.1:PORT in local mode)."}>
+          <input value={v.url} onChange={(e) => setV({ ...v, url: e.target.value })} autoComplete="off" className="mono" inputMode="url" />
+        </Field>
+      )}
       <Field label="Name" hint="Optional, to tell subscriptions apart." error={err?.forField("name")}>
         <input value={v.name} onChange={(e) => setV({ ...v, name: e.target.value })} autoComplete="off" />
       </Field>
@@ -142,6 +185,8 @@ function SubscriptionForm({ ctx, sub, onDone }: { ctx: Ctx; sub?: Subscription; 
 }
 
 type Asking = "delete" | "rotate" | null;
+
+const KIND_WORDS: Record<NotifyKind, string> = { webhook: "Webhook, signed", slack: "Slack", teams: "Microsoft Teams", email: "E-mail" };
 
 function SubscriptionCard({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
   const qc = useQueryClient();
@@ -171,7 +216,8 @@ function SubscriptionCard({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
     mutationFn: () => unwrap<null>(api.DELETE("/v1/orgs/{org}/projects/{project}/notifications/{sub}", { params: { path } })),
     onSuccess: () => { setAsking(null); refresh(); },
   });
-  const title = sub.name || sub.url_hint;
+  const title = subscriptionTitle(sub);
+  const to = sub.kind === "email" ? (sub.emails ?? []).join(", ") : sub.url_hint;
   return (
     <article className="card notify-sub" aria-label={title} data-subscription={sub.id}>
       <div className="heading">
@@ -179,7 +225,7 @@ function SubscriptionCard({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
         <span className={`badge ${sub.enabled ? "badge-ok" : "badge-idle"}`}>{sub.enabled ? "enabled" : "disabled"}</span>
       </div>
       <p className="muted">
-        {sub.kind === "webhook" ? "Webhook, signed" : sub.kind === "teams" ? "Microsoft Teams" : "Slack"} · to <span className="mono">{sub.url_hint}</span> · {eventsText(sub.events)}
+        {KIND_WORDS[sub.kind] ?? sub.kind} · to <span className="mono" data-to={sub.kind}>{to}</span> · {eventsText(sub.events)}
         {sub.kind === "webhook" && sub.secret_rotated ? ` · secret set ${ago(sub.secret_rotated)}` : ""}
       </p>
       <div className="row-actions">
@@ -196,7 +242,7 @@ function SubscriptionCard({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
       {log && <DeliveryLog ctx={ctx} sub={sub} />}
       {asking === "delete" && (
         <ConfirmDialog title={`Delete ${title}?`} confirm="Delete" danger onConfirm={() => remove.mutate()} onClose={() => setAsking(null)} pending={remove.isPending}>
-          <p>No more events go to <span className="mono">{sub.url_hint}</span>, and its delivery log goes too.</p>
+          <p>No more events go to <span className="mono">{to}</span>, and its delivery log goes too.</p>
           <ErrorNote error={remove.error} />
         </ConfirmDialog>
       )}
@@ -216,7 +262,7 @@ function DeliveryLog({ ctx, sub }: { ctx: Ctx; sub: Subscription }) {
   const deliveries = useNotifyDeliveries(ctx.org, ctx.project, sub.id);
   const items = deliveries.data?.items;
   return (
-    <section aria-label={`Deliveries to ${sub.name || sub.url_hint}`}>
+    <section aria-label={`Deliveries to ${subscriptionTitle(sub)}`}>
       {deliveries.isPending && <Loading what="deliveries" />}
       <ErrorNote error={deliveries.error} retry={() => void deliveries.refetch()} />
       {items?.length === 0 && <p className="muted">Nothing sent yet. Send test, or deploy a service of this project.</p>}

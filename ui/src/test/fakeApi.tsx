@@ -5,7 +5,9 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryRouter, RouterProvider } from "react-router";
 import { makeQueryClient, routes } from "../App";
 
-export type Answer = (req: Request) => [number, unknown] | Promise<[number, unknown]>;
+/** [status, body] or [status, body, headers] (a 429's Retry-After). */
+type Reply = [number, unknown] | [number, unknown, Record<string, string>];
+export type Answer = (req: Request) => Reply | Promise<Reply>;
 export interface Call { method: string; url: string; path: string; headers: Headers; auth: string | null; body: unknown }
 
 export function fakeApi(answers: Record<string, Answer>): Call[] {
@@ -16,9 +18,9 @@ export function fakeApi(answers: Record<string, Answer>): Call[] {
     calls.push({ method: input.method, url: input.url, path, headers: input.headers, auth: input.headers.get("Authorization"), body: text ? JSON.parse(text) : null });
     const key = `${input.method} ${path}`;
     const hit = Object.entries(answers).find(([k]) => new RegExp(`^${k}$`).test(key));
-    const [status, body] = hit ? await hit[1](input) : [404, { error: { code: "not_found", message: key, field: null } }];
-    if (status === 204) return new Response(null, { status });
-    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    const [status, body, headers = {}] = hit ? await hit[1](input) : [404, { error: { code: "not_found", message: key, field: null } }];
+    if (status === 204) return new Response(null, { status, headers });
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
   }) as typeof fetch;
   return calls;
 }
