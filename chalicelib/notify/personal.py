@@ -1,5 +1,5 @@
 """E-mails to people about their own work, needing no subscription: the author of a deploy that
-failed or was rolled back, and whoever may approve a deploy that waits for approval. Each person
+failed or was rolled back (for a git push or a deploy hook's call, who set that hook up: it acts as them), and whoever may approve a deploy that waits for approval. Each person
 turns either off for themself (`PATCH /v1/me/notifications`); both are on by default.
 
 Run by the notify worker with the event's fan-out; an e-mail per (event, person) at most, however
@@ -15,7 +15,8 @@ from chalicelib.notify import email, events
 from chalicelib.store.port import Conflict, iter_all
 
 DEFAULTS = {"deploy_failures": True, "approvals": True}
-WORDS = {"deploy_failures": "deploys you started that fail or are rolled back",
+WORDS = {"deploy_failures": "deploys you started (yourself, or by a git webhook or deploy hook you set up) that fail "
+                           "or are rolled back",
          "approvals": "deploys waiting for your approval"}
 # event -> the preference that decides it
 EVENTS = {events.FAILED: "deploy_failures", events.ROLLED_BACK: "deploy_failures",
