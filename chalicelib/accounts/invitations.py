@@ -20,10 +20,13 @@ TTL = timedelta(days=14)  # an address recycled long after the invitation must n
 RESEND_EVERY = 60   # seconds between two e-mails of one invitation
 
 
-def _public(inv: dict[str, Any], now: str) -> dict[str, Any]:
+def _public(inv: dict[str, Any], now: str, email: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     out = {k: inv.get(k) for k in ("id", "email", "role", "created", "expires", "last_sent")}
     out["sends"] = int(inv.get("sends") or 0)   # invitation e-mails queued so far
     out["status"] = "expired" if inv["expires"] <= now else "pending"
+    # what became of the last e-mail: pending/sending/retrying, sent, or failed with SES's reason
+    out["email_status"] = None if email is None else {"status": email["status"], "error": email.get("error"),
+                                                      "sent": email.get("sent")}
     return out
 
 
@@ -69,11 +72,12 @@ def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str, reque
             store.collection("invitations").insert(inv)
             audit.record(ports, actor, org_id, "member.invite", "invitation", inv["id"], {"email": email, "role": role})
             sent = _email(ports, actor, inv, request_base)
+            store.collection("invitations").update(inv["id"], {"last_email_id": sent["id"]})
     except Conflict:
         raise AlreadyExists("this address is already invited: revoke the invitation to change it",
                             field="email") from None
     mail.publish(ports, sent["id"])
-    return _public(inv, now)
+    return _public(inv, now, sent)
 
 
 def resend(ports: Ports, actor: Actor, org_id: str, invitation_id: str, request_base: str = "") -> dict[str, Any]:
@@ -100,8 +104,9 @@ def resend(ports: Ports, actor: Actor, org_id: str, invitation_id: str, request_
             raise NotFound("invitation not found (accepted, revoked or resent just now)", field="invitation")
         audit.record(ports, actor, org_id, "member.invite_resend", "invitation", inv["id"], {"email": inv["email"]})
         sent = _email(ports, actor, updated, request_base)
+        updated = store.collection("invitations").update(inv["id"], {"last_email_id": sent["id"]}) or updated
     mail.publish(ports, sent["id"])
-    return _public(updated, now)
+    return _public(updated, now, sent)
 
 
 def list_invitations(ports: Ports, actor: Actor, org_id: str, limit: int,
@@ -109,7 +114,8 @@ def list_invitations(ports: Ports, actor: Actor, org_id: str, limit: int,
     authorize(ports, actor, org_id, "member.write")
     docs, nxt = ports.store.collection("invitations").find({"org_id": org_id}, limit=limit, after=after)
     now = now_iso()
-    return [_public(d, now) for d in docs], nxt
+    emails = ports.store.collection("emails")
+    return [_public(d, now, emails.get(d["last_email_id"]) if d.get("last_email_id") else None) for d in docs], nxt
 
 
 def revoke(ports: Ports, actor: Actor, org_id: str, invitation_id: str) -> None:

@@ -76,3 +76,20 @@ def test_the_sweep_sends_what_no_task_carries_and_forgets_old_ones(ports, launch
         worker.stop()
     assert coll.get(old["id"]) is None and coll.get(recent["id"])["status"] == "pending"
     wait_for(lambda: coll.get(lost["id"])["status"] == "sent", 10, what="the lost e-mail marked sent")
+
+
+def test_an_invitation_whose_email_failed_says_why(ports, api):
+    from tests.support.api import Api, signup
+
+    owner = signup(api, "boss@example.com", org="Acme")
+    boss = Api(api.client, owner["token"])
+    org = owner["organization"]["id"]
+    status, inv = boss.call("POST", f"/orgs/{org}/members", {"email": "typo@exmaple.com", "role": "viewer"})
+    assert status == 201 and inv["email_status"] == {"status": "pending", "error": None, "sent": None}
+    refused = dataclasses.replace(ports, settings=ports.settings.model_copy(
+        update={"mail_from": "Ops <ops@never-verified.example>"}))   # SES refuses this sender
+    email_id = ports.store.collection("invitations").get(inv["id"])["last_email_id"]
+    assert mail.attempt(refused, SesMailer(ports.mailer.clients), email_id, 1).state == "failed"
+    _, listing = boss.call("GET", f"/orgs/{org}/invitations")
+    shown = listing["items"][0]["email_status"]
+    assert shown["status"] == "failed" and "MessageRejected" in shown["error"], shown

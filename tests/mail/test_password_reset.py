@@ -10,7 +10,7 @@ import pytest
 from chalicelib.core.ids import iso_from_epoch
 from tests.support.api import Api, signup
 from tests.support.mailbox import messages, wait_mail
-from tests.support.processes import CeleryWorker
+from tests.support.processes import CeleryWorker, wait_for
 
 PW = "correct horse battery"
 NEW_PW = "a brand new passphrase"
@@ -112,7 +112,11 @@ def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env
     org = owner["organization"]["id"]
     status, inv = boss.call("POST", f"/orgs/{org}/members", {"email": "newbie@example.com", "role": "developer"})
     assert status == 201 and inv["sends"] == 1 and inv["last_sent"], inv
+    assert inv["email_status"]["status"] == "pending"
     [mail] = wait_mail(data, "newbie@example.com", "invited you to Acme")
+    listed = wait_for(lambda: [i for i in boss.call("GET", f"/orgs/{org}/invitations")[1]["items"]
+                               if i["email_status"]["status"] == "sent"], 10, what="the invitation e-mail sent")
+    assert listed[0]["email_status"]["sent"] and listed[0]["email_status"]["error"] is None
     assert "as developer" in mail.text
     signup_link = urlparse(mail.link("/signup"))
     assert parse_qs(signup_link.query) == {"email": ["newbie@example.com"], "invited": ["1"]}

@@ -298,9 +298,11 @@ export interface ApiToken { id: string; name: string; prefix: string; org_id: st
 export interface Member { user: User; role: Role; created: string; project_roles?: MemberProjectRole[] }
 /** `applies`: false while the member is an owner or admin (kept from before a promotion, it decides nothing) */
 export interface MemberProjectRole { project_id: string; project: string | null; role: ProjectRole; applies: boolean }
-/** `last_sent`: when the last invitation e-mail went out (null: none yet); `sends`: how many did. */
+/** `last_sent`: when the last invitation e-mail went out (null: none yet); `sends`: how many did;
+ * `email_status`: what became of that e-mail (SES's reason when it failed). */
 export interface Invitation {
   id: string; email: string; role: Role; status: string; created: string; expires: string; last_sent?: string | null; sends?: number;
+  email_status?: { status: "pending" | "sending" | "retrying" | "sent" | "failed"; error: string | null; sent: string | null } | null;
 }
 export interface AuditEvent {
   id: string; actor: string; action: string; target_type: string; target_id: string;

@@ -212,6 +212,27 @@ test("invitations: when the last e-mail went out (or never); Resend updates the 
   expect(calls.filter((c) => c.method === "GET" && c.path === "/v1/orgs/o/invitations")).toHaveLength(1);
 }, 30_000);
 
+test("invitations: an e-mail SES refused shows as not delivered, with its reason", async () => {
+  session.set("t");
+  const sent = new Date(Date.now() - 120_000).toISOString();
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [
+      { id: "inv_a", email: "typo@exmaple.com", role: "viewer", status: "pending", created: sent, expires: sent, last_sent: sent, sends: 1,
+        email_status: { status: "failed", error: "SES refused it: MessageRejected: Email address is not verified.", sent: null } },
+      { id: "inv_b", email: "fine@example.com", role: "viewer", status: "pending", created: sent, expires: sent, last_sent: sent, sends: 1,
+        email_status: { status: "sent", error: null, sent } }], next: null }],
+  });
+  renderAt("/orgs/o/members");
+  const table = await screen.findByRole("table", { name: "Invitations" });
+  const row = (email: string) => within(table).getByRole("row", { name: new RegExp(email) });
+  await within(table).findByText("typo@exmaple.com");
+  expect(within(row("typo@exmaple.com")).getByText("not delivered")).toBeTruthy();
+  expect(within(row("typo@exmaple.com")).getByText(/MessageRejected/)).toBeTruthy();
+  expect(within(row("fine@example.com")).queryByText("not delivered")).toBeNull();
+}, 30_000);
+
 test("invitations: a developer is not shown them (nor Resend)", async () => {
   session.set("t");
   const calls = fakeApi({

@@ -212,7 +212,11 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
 function LastSent({ i }: { i: Invitation }) {
   if (!i.last_sent) return <span data-last-sent="never">never</span>;
   const sends = i.sends ? `${i.sends} e-mail${i.sends === 1 ? "" : "s"} sent, the last ` : "sent ";
-  return <time dateTime={i.last_sent} title={sends + new Date(i.last_sent).toLocaleString()} data-last-sent={i.last_sent}>{ago(i.last_sent)}</time>;
+  const when = <time dateTime={i.last_sent} title={sends + new Date(i.last_sent).toLocaleString()} data-last-sent={i.last_sent}>{ago(i.last_sent)}</time>;
+  // an e-mail SES refused (or never reached) would leave the person waiting: say so, with its reason
+  if (i.email_status?.status === "failed")
+    return <>{when} <span className="badge badge-bad" data-email-status="failed">not delivered</span><br /><small>{i.email_status.error}</small></>;
+  return when;
 }
 
 /** E-mail the invitation again (an expired one is renewed for 14 days): the row becomes the answer.
