@@ -20,7 +20,8 @@ MEMBER_COLUMNS = [("user.id", "USER"), ("user.email", "EMAIL"), ("user.name", "N
                   ("projects", "PROJECT ROLES"), ("created", "JOINED")]
 PROJECT_ROLES = "admin, developer or viewer"
 INVITATION_COLUMNS = [("id", "ID"), ("email", "EMAIL"), ("role", "ROLE"), ("status", "STATUS"),
-                      ("created", "INVITED"), ("expires", "EXPIRES"), ("last_sent", "LAST SENT"), ("sends", "SENDS")]
+                      ("created", "INVITED"), ("expires", "EXPIRES"), ("last_sent", "LAST SENT"), ("sends", "SENDS"),
+                      ("email_status.status", "E-MAIL")]
 USER_ARG = Annotated[str, typer.Argument(metavar="USER", help="The member's e-mail or user id (usr_...).")]
 PROJECT_OPT = Annotated[str, typer.Option("--project", "-p", metavar="PROJECT", help="The project's name or id (prj_...).")]
 

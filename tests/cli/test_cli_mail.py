@@ -167,9 +167,11 @@ def test_invitations_resend_and_its_columns(cli, account, launchbay_env, ports, 
 
     (listed,) = cli("invitations", "--json").json()["items"]
     assert listed["id"] == inv["id"] and listed["sends"] == 1 and listed["last_sent"]
+    wait_for(lambda: cli("invitations", "--json").json()["items"][0]["email_status"]["status"] == "sent", 10,
+             what="the invitation e-mail marked sent")
     header, row = cli("invitations").stdout.splitlines()[:2]
-    assert "LAST SENT" in header and header.split()[-1] == "SENDS"
-    assert listed["last_sent"] in row and row.split()[-1] == "1"
+    assert "LAST SENT" in header and header.split()[-2:] == ["SENDS", "E-MAIL"]
+    assert listed["last_sent"] in row and row.split()[-2:] == ["1", "sent"]
 
     # the last e-mail went out under a minute ago: 429, saying when to try again
     soon = cli("invitations", "resend", ana, ok=False)
