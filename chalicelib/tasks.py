@@ -40,6 +40,7 @@ WATCH_DRAINS = "launchbay.watch_drains"              # beat: log drains whose en
 SEND_EMAIL = "launchbay.send_email"                  # one attempt at one e-mail (mail/service.py)
 SEND_DUE_EMAILS = "launchbay.send_due_emails"        # beat: e-mails no task carries; settled ones forgotten
 REQUEST_PASSWORD_RESET = "launchbay.request_password_reset"   # the account looked up off the API's path (accounts/resets.py)
+WARN_EXPIRING_TOKENS = "launchbay.warn_expiring_tokens"   # beat: a week's notice of an API token's end (accounts/expiry.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -48,7 +49,8 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        RUN_RESOURCE, NOTIFY_EVENT, DELIVER_NOTIFICATION, PROCESS_HOOK, EXPIRE_PREVIEWS, PUBLISH_METRICS,
        FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, FORGET_ENV_GROUP_SECRETS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
-       WATCH_QUEUES, WATCH_DRAINS, SEND_EMAIL, SEND_DUE_EMAILS, REQUEST_PASSWORD_RESET)
+       WATCH_QUEUES, WATCH_DRAINS, SEND_EMAIL, SEND_DUE_EMAILS, REQUEST_PASSWORD_RESET,
+       WARN_EXPIRING_TOKENS)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

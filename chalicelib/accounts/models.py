@@ -50,6 +50,7 @@ class NotificationPrefsIn(BaseModel):
     model_config = _STRICT
     deploy_failures: Optional[bool] = Field(None, description="e-mail me when a deploy I started fails or is rolled back")
     approvals: Optional[bool] = Field(None, description="e-mail me when a deploy waits for my approval")
+    token_expiry: Optional[bool] = Field(None, description="e-mail me a week before an API token of mine expires")
 
 
 class TokenIn(BaseModel):

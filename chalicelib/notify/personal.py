@@ -14,10 +14,11 @@ from chalicelib.mail import service as mail
 from chalicelib.notify import email, events
 from chalicelib.store.port import Conflict, iter_all
 
-DEFAULTS = {"deploy_failures": True, "approvals": True}
+DEFAULTS = {"deploy_failures": True, "approvals": True, "token_expiry": True}
 WORDS = {"deploy_failures": "deploys you started (yourself, or by a git webhook or deploy hook you set up) that fail "
                            "or are rolled back",
-         "approvals": "deploys waiting for your approval"}
+         "approvals": "deploys waiting for your approval",
+         "token_expiry": "API tokens of yours that expire within a week"}
 # event -> the preference that decides it
 EVENTS = {events.FAILED: "deploy_failures", events.ROLLED_BACK: "deploy_failures",
           events.AWAITING_APPROVAL: "approvals"}

@@ -31,7 +31,8 @@ COLLECTIONS: dict[str, Indexes] = {
                                                                     ("org_id", "created", "id"),
                                                                     ("user_id", "created", "id"))),
     # live_name "<user>:<name>" while a token works (its own id once ended): names are unique per user
-    "tokens": Indexes(unique=(("token_hash",), ("live_name",)), index=(("user_id", "created"), ("user_id", "created", "id"))),
+    "tokens": Indexes(unique=(("token_hash",), ("live_name",)), index=(("user_id", "created"), ("user_id", "created", "id"),
+                                                                     ("expires", "created", "id"))),   # expiry notices
     # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
     "sessions": Indexes(index=(("user_id", "expires"),)),
     # pending "add member by email": accepted when that email signs up or logs in

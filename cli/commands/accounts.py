@@ -145,13 +145,16 @@ def account_notifications(
         "--deploy-failures", metavar="on|off", help="E-mail me when a deploy I started fails or is rolled back.")] = None,
     approvals: Annotated[Optional[str], typer.Option(
         "--approvals", metavar="on|off", help="E-mail me when a deploy waits for my approval.")] = None,
+    token_expiry: Annotated[Optional[str], typer.Option(
+        "--token-expiry", metavar="on|off", help="E-mail me a week before an API token of mine expires.")] = None,
     json: Json = False,
 ) -> None:
     """Show, or turn on and off, the e-mails about your own work (no subscription needed): deploys you
-    started that fail, deploys waiting for your approval. Both are on until you turn them off."""
+    started that fail, deploys waiting for your approval, API tokens of yours about to expire. All are
+    on until you turn them off."""
     s = Session(json)
     changes = {}
-    for name, value in (("deploy_failures", deploy_failures), ("approvals", approvals)):
+    for name, value in (("deploy_failures", deploy_failures), ("approvals", approvals), ("token_expiry", token_expiry)):
         if value is not None:
             if value.lower() not in ON_OFF:
                 raise CliError(f"--{name.replace('_', '-')} takes on or off, not {value!r}")

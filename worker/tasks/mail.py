@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Task
 
 from chalicelib import tasks as names
-from chalicelib.accounts import resets
+from chalicelib.accounts import expiry, resets
 from chalicelib.mail import service
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
@@ -33,3 +33,8 @@ def send_due_emails() -> int:
 @celery.task(name=names.REQUEST_PASSWORD_RESET, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def request_password_reset(email: str, source_ip: str, base_url: str) -> str:
     return resets.issue(get_ports(), email, source_ip, base_url)
+
+
+@celery.task(name=names.WARN_EXPIRING_TOKENS)
+def warn_expiring_tokens() -> int:
+    return expiry.warn_expiring(get_ports())

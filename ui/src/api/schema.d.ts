@@ -2506,6 +2506,12 @@ export interface components {
              * @default null
              */
             deploy_failures?: boolean | null;
+            /**
+             * Token Expiry
+             * @description e-mail me a week before an API token of mine expires
+             * @default null
+             */
+            token_expiry?: boolean | null;
         };
         /** OrgPatch */
         OrgPatch: {

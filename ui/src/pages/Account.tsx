@@ -8,10 +8,12 @@ import { TwoFactor } from "../components/TwoFactor";
 
 const FIELDS = ["current_password", "new_password"];
 /** GET/PATCH /v1/me/notifications: e-mails about the caller's own work, each on or off. */
-interface EmailPrefs { deploy_failures: boolean; approvals: boolean; email: string; about: Record<string, string> }
-const PREFS: { key: "deploy_failures" | "approvals"; label: string }[] = [
+type PrefKey = "deploy_failures" | "approvals" | "token_expiry";
+interface EmailPrefs extends Record<PrefKey, boolean> { email: string; about: Record<string, string> }
+const PREFS: { key: PrefKey; label: string }[] = [
   { key: "deploy_failures", label: "A deploy I started fails or is rolled back" },
   { key: "approvals", label: "A deploy waits for my approval" },
+  { key: "token_expiry", label: "An API token of mine expires within a week" },
 ];
 
 /** Checkboxes that save as they change (no subscription needed: they are about you). */
@@ -19,7 +21,7 @@ function EmailPreferences() {
   const qc = useQueryClient();
   const prefs = useQuery({ queryKey: ["me", "notifications"], queryFn: () => unwrap<EmailPrefs>(api.GET("/v1/me/notifications")) });
   const save = useMutation({
-    mutationFn: (body: Partial<Record<"deploy_failures" | "approvals", boolean>>) =>
+    mutationFn: (body: Partial<Record<PrefKey, boolean>>) =>
       unwrap<EmailPrefs>(api.PATCH("/v1/me/notifications", { body })),
     onSuccess: (answer) => qc.setQueryData(["me", "notifications"], answer),
   });
