@@ -1,7 +1,5 @@
 """/v1/auth (with two-factor authentication), /v1/me, /v1/tokens, /v1/orgs/{org} (its settings),
 /v1/orgs/{org}/members and .../invitations"""
-import functools
-
 from chalice import Blueprint
 
 from chalicelib.accounts import invitations, members, mfa, resets, service
@@ -22,11 +20,9 @@ from chalicelib.accounts.models import (
     SignupIn,
     TokenIn,
 )
-from chalicelib.accounts.throttle import Throttled
 from chalicelib.api.http import (
     actor,
     endpoint,
-    error_response,
     page,
     paged,
     parse_body,
@@ -40,31 +36,17 @@ bp = Blueprint(__name__)
 TAG = "accounts"
 
 
-def throttled(view):
-    """429 with Retry-After (the shared error mapping only adds headers to 401s)."""
-    @functools.wraps(view)
-    def run(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Throttled as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.field,
-                                  {"Retry-After": str(exc.retry_after)})
-    return run
-
-
 def _authorization() -> str:
     return (request(bp).headers or {}).get("authorization") or ""
 
 
 @endpoint(bp, "/auth/signup", "POST", "Create a user and its organization (an invited person may join the inviting one instead)", 201, SignupIn, auth=False, tag=TAG)
-@throttled
 def signup():
     body = parse_body(bp, SignupIn)
     return 201, service.signup(ports(), body.email, body.password, body.organization, body.name, source_ip(bp))
 
 
 @endpoint(bp, "/auth/login", "POST", "Exchange email and password for an access token", 200, LoginIn, auth=False, tag=TAG)
-@throttled
 def login():
     body = parse_body(bp, LoginIn)
     return service.login(ports(), body.email, body.password, source_ip(bp))
@@ -72,7 +54,6 @@ def login():
 
 @endpoint(bp, "/auth/login/mfa", "POST", "Second step of a log-in with two-factor authentication: the challenge and a "
           "code (or a recovery code) for an access token", 200, MfaLoginIn, auth=False, tag=TAG)
-@throttled
 def login_mfa():
     body = parse_body(bp, MfaLoginIn)
     return service.login_second_step(ports(), body.mfa_token, body.code, body.recovery_code, source_ip(bp))
@@ -80,7 +61,6 @@ def login_mfa():
 
 @endpoint(bp, "/auth/mfa/setup", "POST", "Start setting up two-factor authentication: a new secret and its otpauth URI "
           "(nothing is on until confirmed; the password again; log-in sessions only)", 201, MfaSetupIn, tag=TAG)
-@throttled
 def mfa_setup():
     who = actor(bp)
     body = parse_body(bp, MfaSetupIn)
@@ -89,7 +69,6 @@ def mfa_setup():
 
 @endpoint(bp, "/auth/mfa/confirm", "POST", "Turn two-factor authentication on with a code of the new secret; answers "
           "the recovery codes, once", 200, MfaConfirmIn, tag=TAG)
-@throttled
 def mfa_confirm():
     who = actor(bp)
     body = parse_body(bp, MfaConfirmIn)
@@ -98,7 +77,6 @@ def mfa_confirm():
 
 @endpoint(bp, "/auth/mfa/recovery-codes", "POST", "Replace the recovery codes (a current code); answers the new ones, "
           "once", 200, MfaConfirmIn, tag=TAG)
-@throttled
 def mfa_recovery_codes():
     who = actor(bp)
     body = parse_body(bp, MfaConfirmIn)
@@ -107,7 +85,6 @@ def mfa_recovery_codes():
 
 @endpoint(bp, "/auth/mfa/disable", "POST", "Turn two-factor authentication off (the password and a code or a recovery "
           "code)", 200, MfaDisableIn, tag=TAG)
-@throttled
 def mfa_disable():
     who = actor(bp)
     body = parse_body(bp, MfaDisableIn)
@@ -124,7 +101,6 @@ def patch_org(org):
 
 @endpoint(bp, "/auth/password", "POST", "Change the password; ends every session and API token", 200, PasswordIn,
           tag=TAG)
-@throttled
 def change_password():
     who = actor(bp)
     body = parse_body(bp, PasswordIn)
@@ -134,7 +110,6 @@ def change_password():
 
 @endpoint(bp, "/auth/password-reset", "POST", "Forgot the password: e-mail a link that sets a new one (the same answer "
           "whether or not the address has an account)", 202, ResetIn, auth=False, tag=TAG)
-@throttled
 def password_reset():
     body = parse_body(bp, ResetIn)
     return 202, resets.request(ports(), body.email, source_ip(bp), public_base_url(bp, "/v1/auth/password-reset"))
@@ -142,7 +117,6 @@ def password_reset():
 
 @endpoint(bp, "/auth/password-reset/confirm", "POST", "Set a new password with the token of a reset link; ends every "
           "session and API token", 200, ResetConfirmIn, auth=False, tag=TAG)
-@throttled
 def password_reset_confirm():
     body = parse_body(bp, ResetConfirmIn)
     return resets.confirm(ports(), body.token, body.password, source_ip(bp),
@@ -175,7 +149,6 @@ def patch_my_notifications():
 
 
 @endpoint(bp, "/tokens", "POST", "Create an API token (shown once)", 201, TokenIn, tag=TAG)
-@throttled
 def create_token():
     who = actor(bp)
     body = parse_body(bp, TokenIn)
@@ -213,7 +186,6 @@ def list_invitations(org):
 
 @endpoint(bp, "/orgs/{org}/invitations/{invitation}/resend", "POST", "E-mail the invitation again; its 14 days start "
           "over", 202, tag=TAG)
-@throttled
 def resend_invitation(org, invitation):
     return 202, invitations.resend(ports(), actor(bp), org, invitation,
                                    public_base_url(bp, f"/v1/orgs/{org}/invitations/{invitation}/resend"))
