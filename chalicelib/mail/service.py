@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from chalicelib import tasks
 from chalicelib.core import attempts, security
+from chalicelib.core.attempts import Outcome
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, new_id, now_iso
 from chalicelib.mail.messages import Message
@@ -27,13 +27,6 @@ MAX_ATTEMPTS = 6
 STALE_CLAIM = 60.0     # seconds: a claim older than this lost its worker
 LOST_AFTER = 60.0      # seconds past its due time: an e-mail no task is carrying (its publish failed)
 KEEP_DAYS = 30
-
-
-@dataclass
-class Outcome:
-    state: str          # sent | retry | failed | skipped
-    retry_in: float = 0.0
-    detail: str = ""
 
 
 def backoff(attempt: int) -> float:
@@ -66,12 +59,9 @@ def publish(ports: Ports, email_id: str, attempt: int = 1) -> None:
 
 def attempt(ports: Ports, mailer: Mailer, email_id: str, n: int) -> Outcome:
     coll = ports.store.collection(COLLECTION)
-    doc = coll.get(email_id)
-    if doc is None or doc["status"] in ("sent", "failed"):
-        return Outcome("skipped", detail="e-mail gone or settled")
-    doc = attempts.claim(coll, doc, n, STALE_CLAIM)
-    if doc is None:
-        return Outcome("skipped", detail=f"attempt {n} already taken")
+    doc = attempts.take(coll, email_id, n, ("sent", "failed"), STALE_CLAIM, "e-mail")
+    if isinstance(doc, Outcome):   # gone, settled, or this attempt is another task's
+        return doc
     body = json.loads(security.decrypt(ports.settings.fernet_key(), doc["body_cipher"]))
     email = Email(sender=ports.settings.mail_sender, to=doc["to"], subject=doc["subject"], text=body["text"],
                   html=body.get("html"), reference=doc["id"])

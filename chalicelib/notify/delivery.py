@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from chalicelib.core import attempts, security
+from chalicelib.core.attempts import Outcome
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, now_iso
 from chalicelib.notify import signing, slack, teams, urls
@@ -35,13 +36,6 @@ def backoff(attempt: int, ceiling: float = 100.0) -> float:
     the broker's visibility timeout (120 s by default), past which Redis would hand a waiting
     message to a second worker."""
     return float(min(2 * 4 ** (attempt - 1), ceiling))
-
-
-@dataclass
-class Outcome:
-    state: str                      # delivered | retry | failed | skipped
-    retry_in: float = 0.0
-    detail: str = ""
 
 
 @dataclass
@@ -68,13 +62,10 @@ def headers_for(ports: Ports, sub: dict[str, Any], delivery: dict[str, Any], bod
 
 
 def attempt(ports: Ports, delivery_id: str, n: int) -> Outcome:
-    coll = ports.store.collection(DELIVERIES)
-    delivery = coll.get(delivery_id)
-    if delivery is None or delivery["status"] in ("delivered", "failed"):
-        return Outcome("skipped", detail="delivery gone or settled")
-    delivery = attempts.claim(coll, delivery, n, STALE_CLAIM)
-    if delivery is None:
-        return Outcome("skipped", detail=f"attempt {n} already taken")
+    delivery = attempts.take(ports.store.collection(DELIVERIES), delivery_id, n, ("delivered", "failed"),
+                             STALE_CLAIM, "delivery")
+    if isinstance(delivery, Outcome):   # gone, settled, or this attempt is another task's
+        return delivery
     sub = ports.store.collection(SUBS).get(delivery["subscription_id"])
     if sub is None:
         return _settle(ports, delivery, n, "failed", Sent(None, "the subscription was deleted", 0))
