@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         return bool(self.aws_endpoint_url)
 
+    def ui_link(self, path: str, request_base: str = "") -> str:
+        """The web UI's page at `path`: under LAUNCHBAY_PUBLIC_URL; without it under `request_base`, the
+        API's address as a request reached it (it serves the UI), for a link made while answering one;
+        else the bare path."""
+        return (self.public_url or request_base).rstrip("/") + path
+
     @property
     def mail_sender(self) -> str:
         return self.mail_from or ("Launchbay <no-reply@launchbay.local>" if self.sandbox else "")

@@ -39,8 +39,8 @@ def warn_expiring(ports: Ports, now: float | None = None) -> int:
 
 
 def _message(ports: Ports, tok: dict[str, Any]) -> messages.Message:
-    base = (ports.settings.public_url or "").rstrip("/")
-    where = f"{base}/tokens" if base else "the Tokens page of Launchbay"
+    page = ports.settings.ui_link("/tokens")
+    where = page if "://" in page else "the Tokens page of Launchbay"   # no LAUNCHBAY_PUBLIC_URL: no address
     days = max(1, round((epoch_from_iso(tok["expires"]) - epoch_from_iso(now_iso())) / 86400))
     subject = f"Your Launchbay API token {tok['name']!r} expires in {days} day{'' if days == 1 else 's'}"
     text = (f"The API token {tok['name']!r} ({tok['prefix']}…) expires on {tok['expires'][:10]} "

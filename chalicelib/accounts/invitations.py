@@ -36,7 +36,6 @@ def _expiry() -> str:
 
 def _email(ports: Ports, actor: Actor, inv: dict[str, Any], request_base: str) -> dict[str, Any]:
     """The invitation's e-mail, queued in the caller's transaction (published after it)."""
-    from chalicelib.accounts.resets import base_url
     from chalicelib.mail import messages
     from chalicelib.mail import service as mail
 
@@ -46,7 +45,7 @@ def _email(ports: Ports, actor: Actor, inv: dict[str, Any], request_base: str) -
     who = inviter.get("name") or actor.email or "A member"
     if inviter.get("email") and inviter.get("name") != inviter["email"]:
         who = f"{who} ({inviter['email']})"
-    message = messages.invitation(inv["email"], who, org["name"], inv["role"], base_url(ports, request_base),
+    message = messages.invitation(inv["email"], who, org["name"], inv["role"], ports.settings.ui_link("", request_base),
                                   inv["expires"])
     return mail.queue(ports, inv["email"], message, "invitation", inv["org_id"])
 

@@ -27,12 +27,6 @@ INVALID = "this link is not valid, was used already or has expired: ask for a ne
 MAX_AUDITED_ORGS = 100
 
 
-def base_url(ports: Ports, request_base: str) -> str:
-    """Where links in e-mails point: the configured public address, else the API's address as the
-    request reached it (the API serves the web UI on it)."""
-    return (ports.settings.public_url or request_base).rstrip("/")
-
-
 def request(ports: Ports, email: str, source_ip: str, request_base: str) -> dict[str, Any]:
     s = ports.settings
     throttle.hit(s, "reset-address", source_ip, s.resets_per_address, s.rate_window_seconds,
@@ -40,7 +34,7 @@ def request(ports: Ports, email: str, source_ip: str, request_base: str) -> dict
     throttle.hit(s, "reset-email", email, s.resets_per_email, s.rate_window_seconds,
                  "too many password resets for this e-mail address: try again later", field="email")
     try:
-        ports.queue.publish(tasks.REQUEST_PASSWORD_RESET, email, source_ip, base_url(ports, request_base))
+        ports.queue.publish(tasks.REQUEST_PASSWORD_RESET, email, source_ip, ports.settings.ui_link("", request_base))
     except Exception as exc:   # the broker down: say so rather than promise an e-mail that will not come
         raise Unavailable("password resets cannot be taken right now: try again in a minute") from exc
     answer = {"status": "requested", "expires_in": TTL,
@@ -85,7 +79,7 @@ def confirm(ports: Ports, token: str, password: str, source_ip: str, request_bas
         if user is None:
             raise Invalid(INVALID, field="token")
         sessions, tokens = revoke_everything(ports, user, security.hash_password(password))
-        notice = _changed_notice(ports, user, "with a reset link", source_ip, request_base)
+        notice = changed_notice(ports, user, "with a reset link", source_ip, request_base)
         actor = Actor(user_id=user["id"], email=user["email"], source_ip=source_ip)
         orgs, _ = store.collection("memberships").find({"user_id": user["id"]}, limit=MAX_AUDITED_ORGS)
         for m in orgs:   # a security event each organization's admins may need to see
@@ -108,15 +102,12 @@ def revoke_everything(ports: Ports, user: dict[str, Any], password_hash: str) ->
     return sessions, tokens
 
 
-def _changed_notice(ports: Ports, user: dict[str, Any], how: str, source_ip: str, request_base: str) -> dict[str, Any]:
-    base = base_url(ports, request_base)
+def changed_notice(ports: Ports, user: dict[str, Any], how: str, source_ip: str, request_base: str) -> dict[str, Any]:
+    """The "your password was changed" e-mail, queued in the caller's transaction (`how`: in words)."""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return mail.queue(ports, user["email"], messages.password_changed(user["email"], how, when, source_ip,
-                                                                      f"{base}/forgot-password"), "password_changed")
-
-
-def changed_from_settings(ports: Ports, user: dict[str, Any], source_ip: str, request_base: str) -> dict[str, Any]:
-    return _changed_notice(ports, user, "from the account's settings", source_ip, request_base)
+                                                                      ports.settings.ui_link("/forgot-password", request_base)),
+                      "password_changed")
 
 
 def forget_expired(ports: Ports) -> int:

@@ -167,7 +167,7 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str, request_
     check_password(ports, user, current, actor.source_ip, field="current_password")
     with store.transaction():
         _, revoked = resets.revoke_everything(ports, user, security.hash_password(new))
-        notice = resets.changed_from_settings(ports, user, actor.source_ip, request_base)
+        notice = resets.changed_notice(ports, user, "from the account's settings", actor.source_ip, request_base)
     mail.publish(ports, notice["id"])
     return {**_new_session(ports, user), "revoked_api_tokens": revoked}
 

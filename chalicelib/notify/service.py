@@ -258,7 +258,7 @@ def deployment_moved(ports: Ports, dep: dict[str, Any], status: str, frm: Option
 
 def link(ports: Ports, path: str) -> str:
     """The UI's page at `path`, absolute with LAUNCHBAY_PUBLIC_URL (Slack shows only those as links)."""
-    return (ports.settings.public_url or "").rstrip("/") + path
+    return ports.settings.ui_link(path)
 
 
 def deployment_data(ports: Ports, dep: dict[str, Any]) -> dict[str, Any]:
