@@ -3,6 +3,7 @@ an account: the answer is the same either way, so it does not reveal who has sig
 The invitation turns into a membership when that address signs up or logs in."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
@@ -11,7 +12,7 @@ from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Forbidden, NotFound
-from chalicelib.core.ids import new_id, now_iso
+from chalicelib.core.ids import epoch_from_iso, new_id, now_iso
 from chalicelib.store.port import Conflict
 
 TTL = timedelta(days=14)  # an address recycled long after the invitation must not inherit it
@@ -68,10 +69,10 @@ def invite(ports: Ports, actor: Actor, org_id: str, email: str, role: str, reque
     try:
         with store.transaction():
             store.collection("invitations").delete_many({"org_id": org_id, "email": email, "expires": {"$lte": now}})
+            sent = _email(ports, actor, inv, request_base)   # a refused insert takes it back with it
+            inv["last_email_id"] = sent["id"]
             store.collection("invitations").insert(inv)
             audit.record(ports, actor, org_id, "member.invite", "invitation", inv["id"], {"email": email, "role": role})
-            sent = _email(ports, actor, inv, request_base)
-            store.collection("invitations").update(inv["id"], {"last_email_id": sent["id"]})
     except Conflict:
         raise AlreadyExists("this address is already invited: revoke the invitation to change it",
                             field="email") from None
@@ -91,19 +92,19 @@ def resend(ports: Ports, actor: Actor, org_id: str, invitation_id: str, request_
         raise NotFound("invitation not found", field="invitation")
     last = inv.get("last_sent")
     if last:
-        wait = RESEND_EVERY - (datetime.now(timezone.utc) - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
+        wait = RESEND_EVERY - (time.time() - epoch_from_iso(last))
         if wait > 0:
             raise Throttled(f"the invitation was e-mailed less than {RESEND_EVERY} s ago: wait a moment",
                             int(wait) + 1, field="invitation")
     now = now_iso()
     changes = {"expires": _expiry(), "last_sent": now, "sends": int(inv.get("sends") or 0) + 1}
     with store.transaction():
-        updated = store.collection("invitations").update(inv["id"], changes, expect={"last_sent": last})
+        sent = _email(ports, actor, {**inv, **changes}, request_base)   # a refused update takes it back with it
+        updated = store.collection("invitations").update(inv["id"], {**changes, "last_email_id": sent["id"]},
+                                                         expect={"last_sent": last})
         if updated is None:   # accepted, revoked or resent meanwhile
             raise NotFound("invitation not found (accepted, revoked or resent just now)", field="invitation")
         audit.record(ports, actor, org_id, "member.invite_resend", "invitation", inv["id"], {"email": inv["email"]})
-        sent = _email(ports, actor, updated, request_base)
-        updated = store.collection("invitations").update(inv["id"], {"last_email_id": sent["id"]}) or updated
     mail.publish(ports, sent["id"])
     return _public(updated, now, sent)
 

@@ -113,6 +113,8 @@ def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env
     status, inv = boss.call("POST", f"/orgs/{org}/members", {"email": "newbie@example.com", "role": "developer"})
     assert status == 201 and inv["sends"] == 1 and inv["last_sent"], inv
     assert inv["email_status"]["status"] == "pending"
+    status, err = boss.call("POST", f"/orgs/{org}/members", {"email": "newbie@example.com", "role": "viewer"})
+    assert status == 409 and ports.store.collection("emails").count({"to": "newbie@example.com"}) == 1   # no 2nd e-mail
     [mail] = wait_mail(data, "newbie@example.com", "invited you to Acme")
     listed = wait_for(lambda: [i for i in boss.call("GET", f"/orgs/{org}/invitations")[1]["items"]
                                if i["email_status"]["status"] == "sent"], 10, what="the invitation e-mail sent")
