@@ -3,21 +3,16 @@ line as the subject and the link as a button; sent to the subscription's address
 belong to members of the organization (someone who left stops getting a project's news)."""
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from chalicelib.mail.messages import Message, notification
 from chalicelib.notify import slack
 
-_LINK = re.compile(r"^<(https?://[^|>]+)\|([^>]+)>$")
-_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
-_ICON = re.compile(r"^:[a-z0-9_+-]+:\s*")
 MAX_SUBJECT = 150
 
 
 def _plain(line: str) -> str:
-    line = _BOLD.sub(lambda m: m.group(1), _ICON.sub("", line))
-    return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return slack.unescape(slack.BOLD.sub(lambda m: m.group(1), slack.ICON.sub("", line)))
 
 
 def message(event: dict[str, Any]) -> Message:
@@ -25,7 +20,7 @@ def message(event: dict[str, Any]) -> Message:
     link: Optional[str] = None
     words = []
     for line in lines:
-        found = _LINK.match(line.strip())
+        found = slack.LINK.fullmatch(line.strip())
         if found:
             link = found.group(1)
         else:

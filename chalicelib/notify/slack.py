@@ -9,6 +9,7 @@ Discord's /slack endpoint): one readable `text` in Slack's mrkdwn, e.g.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalicelib.notify import events
@@ -24,6 +25,17 @@ ICONS = {events.AWAITING_APPROVAL: ":hourglass_flowing_sand:", events.APPROVAL_R
          events.ENVIRONMENT_ASLEEP: ":zzz:", events.ENVIRONMENT_AWAKE: ":sunrise:",
          events.QUEUE_DEAD_LETTERS: ":skull:", events.LOG_DRAIN_FAILING: ":warning:",
          events.LOG_DRAIN_RECOVERED: ":white_check_mark:"}
+
+
+# What the other renderings of these words (teams.py, email.py) read back out of Slack's mrkdwn:
+LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")           # <url|label>
+BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")       # *bold*
+ICON = re.compile(r"^:[a-z0-9_+-]+:\s*")                       # the emoji shortcode that leads a line
+
+
+def unescape(text: str) -> str:
+    """Slack's three escapes back to characters (other renderings show them as written)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _escape(text: Any) -> str:

@@ -7,28 +7,22 @@ emoji shortcodes that lead each line are dropped (Teams shows them as text).
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from chalicelib.notify import slack
 
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
-_ICON = re.compile(r"^:[a-z0-9_+-]+:\s*")
-
 
 def _markdown(line: str) -> str:
-    line = _ICON.sub("", line)
-    line = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", line)
-    line = _BOLD.sub(lambda m: f"**{m.group(1)}**", line)
-    # Slack's escapes back to characters: Teams' markdown shows them as written
-    return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    line = slack.ICON.sub("", line)
+    line = slack.LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", line)
+    line = slack.BOLD.sub(lambda m: f"**{m.group(1)}**", line)
+    return slack.unescape(line)   # Teams' markdown shows the escapes as written
 
 
 def payload(event: dict[str, Any]) -> dict[str, Any]:
     lines = slack.text(event).splitlines()
-    link = next((m.group(1) for ln in lines for m in [_LINK.search(ln)] if m), None)
-    body_lines = [ln for ln in lines[1:] if not (_LINK.fullmatch(ln.strip()))]
+    link = next((m.group(1) for ln in lines for m in [slack.LINK.search(ln)] if m), None)
+    body_lines = [ln for ln in lines[1:] if not (slack.LINK.fullmatch(ln.strip()))]
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": _markdown(lines[0]) if lines else "Launchbay",
                                    "weight": "Bolder", "wrap": True}]
     body += [{"type": "TextBlock", "text": _markdown(ln), "wrap": True, "spacing": "Small"} for ln in body_lines]
