@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from chalicelib.core.context import Ports
-from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, now_iso
+from chalicelib.core.ids import epoch_from_iso, iso_from_epoch
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 from chalicelib.notify import personal
@@ -26,22 +26,22 @@ def warn_expiring(ports: Ports, now: float | None = None) -> int:
     for tok in iter_all(tokens, {"expires": {"$gt": iso_from_epoch(now), "$lte": horizon},
                                  "expiry_warned": {"$ne": True}}):
         long_lived = epoch_from_iso(tok["expires"]) - epoch_from_iso(tok["created"]) > NOTICE_DAYS * 86400
-        user = store.collection("users").get(tok["user_id"])
+        user = store.collection("users").get(tok["user_id"]) if long_lived else None
         with store.transaction():
             if tokens.update(tok["id"], {"expiry_warned": True}, expect={"expiry_warned": tok.get("expiry_warned")}) is None:
                 continue   # revoked, or told by a concurrent run
-            if long_lived and user and personal.preferences(user)["token_expiry"]:
-                queued.append(mail.queue(ports, user["email"], _message(ports, tok), "personal.token_expiry",
+            if user and personal.preferences(user)["token_expiry"]:
+                queued.append(mail.queue(ports, user["email"], _message(ports, tok, now), "personal.token_expiry",
                                          tok.get("org_id"))["id"])
     for email_id in queued:
         mail.publish(ports, email_id)
     return len(queued)
 
 
-def _message(ports: Ports, tok: dict[str, Any]) -> messages.Message:
+def _message(ports: Ports, tok: dict[str, Any], now: float) -> messages.Message:
     page = ports.settings.ui_link("/tokens")
     where = page if "://" in page else "the Tokens page of Launchbay"   # no LAUNCHBAY_PUBLIC_URL: no address
-    days = max(1, round((epoch_from_iso(tok["expires"]) - epoch_from_iso(now_iso())) / 86400))
+    days = max(1, round((epoch_from_iso(tok["expires"]) - now) / 86400))
     subject = f"Your Launchbay API token {tok['name']!r} expires in {days} day{'' if days == 1 else 's'}"
     text = (f"The API token {tok['name']!r} ({tok['prefix']}…) expires on {tok['expires'][:10]} "
             f"({tok['expires'][11:16]} UTC). Whatever uses it (a CI job, a script) is refused after that.\n\n"

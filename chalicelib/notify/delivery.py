@@ -94,7 +94,6 @@ def _email(ports: Ports, delivery: dict[str, Any], n: int, sub: dict[str, Any]) 
 
     started = time.monotonic()
     to, gone = email.member_addresses(ports.store, sub["org_id"], list(sub.get("emails") or []))
-    queued = []
     with ports.store.transaction():
         message = email.message(delivery["payload"])
         queued = [mail.queue(ports, address, message, "notification", sub["org_id"])["id"] for address in to]

@@ -6,11 +6,13 @@ Run by the notify worker with the event's fan-out; an e-mail per (event, person)
 often the fan-out runs (the e-mail's `dedup` key is unique)."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Iterator, Optional
 
 from chalicelib.accounts import roles
 from chalicelib.core.context import Ports
 from chalicelib.mail import service as mail
+from chalicelib.mail.messages import Message
 from chalicelib.notify import email, events
 from chalicelib.store.port import Conflict, iter_all
 
@@ -74,10 +76,10 @@ def send(ports: Ports, event: dict[str, Any]) -> list[str]:
     return queued
 
 
-def _queue(ports: Ports, user: dict[str, Any], message: Any, event: dict[str, Any], pref: str) -> Optional[dict[str, Any]]:
+def _queue(ports: Ports, user: dict[str, Any], message: Message, event: dict[str, Any], pref: str) -> Optional[dict[str, Any]]:
     footer = (f"\n\nYou get this e-mail about {WORDS[pref]}; turn it off on your account page "
               f"(or: launchbay account notifications --{pref.replace('_', '-')} off).")
-    personal = type(message)(message.subject, message.text.rstrip("\n") + footer + "\n", message.html)
+    personal = dataclasses.replace(message, text=message.text.rstrip("\n") + footer + "\n")
     try:
         return mail.queue(ports, user["email"], personal, f"personal.{pref}", event["org_id"],
                           dedup=f"{event['id']}:{user['id']}")
