@@ -131,6 +131,16 @@ def launchbay_env(request, app_env, monkeypatch, redis_url, moto_url):
 
 
 @pytest.fixture
+def notify_worker(launchbay_env):
+    """A Celery worker on the notify queue: notification deliveries, e-mails, password-reset look-ups."""
+    from tests.support.processes import CeleryWorker
+
+    worker = CeleryWorker(launchbay_env, ["notify"], name="notify").start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
 def ports(launchbay_env):
     return settings_module.get_ports()
 

@@ -10,12 +10,10 @@ import time
 import uuid
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
 from chalicelib.core.ids import iso_from_epoch
 from tests.cli.conftest import PASSWORD, http
 from tests.support.mailbox import wait_mail
-from tests.support.processes import CeleryWorker, wait_for
+from tests.support.processes import wait_for
 
 NEW_PASSWORD = "another long password for the cli"
 
@@ -28,14 +26,6 @@ def token_in(mail) -> str:
     return parse_qs(urlparse(mail.link("/reset-password")).query)["token"][0]
 
 
-@pytest.fixture
-def mail_worker(launchbay_env):
-    """A worker on the notify queue, which sends the e-mails (and the notifications)."""
-    worker = CeleryWorker(launchbay_env, ["notify"], name="mail").start()
-    yield worker
-    worker.stop()
-
-
 def _signup(cli, org="Acme"):
     address = f"cli-{uuid.uuid4().hex[:8]}@example.com"
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": address, "password": PASSWORD, "organization": org})
@@ -45,7 +35,7 @@ def _signup(cli, org="Acme"):
 
 # --- password forgot / reset --------------------------------------------------------------
 
-def test_password_forgot_then_reset_with_the_e_mailed_token(cli, launchbay_env, mail_worker):
+def test_password_forgot_then_reset_with_the_e_mailed_token(cli, launchbay_env, notify_worker):
     address, body = _signup(cli)
     cli("login", "--email", address, input=PASSWORD + "\n")
     saved = json.loads(cli.config_file.read_text())["token"]
@@ -101,7 +91,7 @@ def test_password_forgot_then_reset_with_the_e_mailed_token(cli, launchbay_env, 
     cli("login", "--email", address, input=NEW_PASSWORD + "\n")
 
 
-def test_password_reset_takes_the_whole_link_and_asks_twice_on_a_terminal(cli, launchbay_env, mail_worker,
+def test_password_reset_takes_the_whole_link_and_asks_twice_on_a_terminal(cli, launchbay_env, notify_worker,
                                                                          monkeypatch):
     from cli.commands import password
 
@@ -158,7 +148,7 @@ def test_password_forgot_too_often_is_429_with_when_to_try_again(cli, launchbay_
 
 # --- invitations ------------------------------------------------------------------------------
 
-def test_invitations_resend_and_its_columns(cli, account, launchbay_env, ports, mail_worker):
+def test_invitations_resend_and_its_columns(cli, account, launchbay_env, ports, notify_worker):
     data = launchbay_env["LAUNCHBAY_DATA_DIR"]
     ana = f"ana-{uuid.uuid4().hex[:8]}@example.com"
     inv = cli("members", "invite", ana, "--role", "viewer", "--json").json()
@@ -197,7 +187,7 @@ def test_invitations_resend_and_its_columns(cli, account, launchbay_env, ports, 
 
 # --- e-mail notifications ----------------------------------------------------------------------
 
-def test_notify_by_e_mail_add_show_update_and_test(cli, account, launchbay_env, mail_worker):
+def test_notify_by_e_mail_add_show_update_and_test(cli, account, launchbay_env, notify_worker):
     other = f"not-a-member-{uuid.uuid4().hex[:6]}@example.com"
     refused = cli("notify", "add", "--email", other, "--json", ok=False)
     err = json.loads(refused.stderr)["error"]
@@ -234,7 +224,7 @@ def test_notify_by_e_mail_add_show_update_and_test(cli, account, launchbay_env, 
     said = cli("notify", "update", sub["id"], "--enable", "--name", "pager")
     assert "enabled" in said.stdout and account.email.lower() in said.stdout.lower()
 
-    queued = cli("notify", "test", sub["id"], "--json").json()                       # mail_worker sends it
+    queued = cli("notify", "test", sub["id"], "--json").json()                       # notify_worker sends it
     [mail] = wait_mail(launchbay_env["LAUNCHBAY_DATA_DIR"], account.email, "Test notification")
     assert "this subscription works" in mail.subject
     done = wait_for(lambda: (items := cli("notify", "deliveries", sub["id"], "--json").json()["items"])

@@ -37,8 +37,6 @@ from tests.e2e.ui_browser import (
     sign_up_with_project,
     watch_errors,
 )
-from tests.e2e.ui_stack import stack_env
-from tests.support.processes import CeleryWorker
 
 pytestmark = BROWSER_MARKS
 
@@ -73,16 +71,6 @@ def receiver():
     r = Receiver()
     yield r
     r.server.shutdown()
-
-
-@pytest.fixture
-def notify_worker(launchbay_env, tmp_path, base):
-    """The notify queue's worker, with the stack's settings (ui_stack runs deploys, default and search only)."""
-    env = stack_env(launchbay_env["REDIS_URL"], launchbay_env["AWS_ENDPOINT_URL"], str(tmp_path / "data"))
-    env["LAUNCHBAY_QUEUE_PREFIX"] = launchbay_env["LAUNCHBAY_QUEUE_PREFIX"]
-    worker = CeleryWorker(env, ["notify"], name="notify").start()
-    yield worker
-    worker.stop()
 
 
 def git(path: Path, *args: str) -> str:

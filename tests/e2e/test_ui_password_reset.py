@@ -17,28 +17,14 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.ui_a11y import assert_accessible
 from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, watch_errors
-from tests.e2e.ui_stack import stack_env
 from tests.support import mailbox
-from tests.support.processes import CeleryWorker
 
 pytestmark = BROWSER_MARKS
 
 OLD = "a long password"
 NEW = "a brand new passphrase"
-
-
-@pytest.fixture
-def notify_worker(launchbay_env, tmp_path, base):
-    """The notify queue's worker (e-mails and password-reset look-ups), with the stack's settings."""
-    env = stack_env(launchbay_env["REDIS_URL"], launchbay_env["AWS_ENDPOINT_URL"], str(tmp_path / "data"))
-    env["LAUNCHBAY_QUEUE_PREFIX"] = launchbay_env["LAUNCHBAY_QUEUE_PREFIX"]
-    worker = CeleryWorker(env, ["notify"], name="notify").start()
-    yield worker
-    worker.stop()
 
 
 def _newest_eml(folder: Path) -> mailbox.Mail:

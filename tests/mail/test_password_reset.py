@@ -10,25 +10,18 @@ import pytest
 from chalicelib.core.ids import iso_from_epoch
 from tests.support.api import Api, signup
 from tests.support.mailbox import messages, wait_mail
-from tests.support.processes import CeleryWorker, wait_for
+from tests.support.processes import wait_for
 
 PW = "correct horse battery"
 NEW_PW = "a brand new passphrase"
 pytestmark = pytest.mark.services
 
 
-@pytest.fixture
-def mail_worker(launchbay_env):
-    worker = CeleryWorker(launchbay_env, ["notify"], name="mail").start()
-    yield worker
-    worker.stop()
-
-
 def _token(mail) -> str:
     return parse_qs(urlparse(mail.link("/reset-password")).query)["token"][0]
 
 
-def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay_env, mail_worker):
+def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay_env, notify_worker):
     data = launchbay_env["LAUNCHBAY_DATA_DIR"]
     owner = signup(api, "forgetful@example.com", org="Acme")
     me = Api(api.client, owner["token"])
@@ -75,7 +68,7 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay
 
 
 def test_links_expire_a_new_one_replaces_the_old_and_requests_are_throttled(api, ports, launchbay_env,
-                                                                            mail_worker, monkeypatch):
+                                                                            notify_worker, monkeypatch):
     from chalicelib import settings as settings_module
 
     monkeypatch.setenv("LAUNCHBAY_RESETS_PER_EMAIL", "2")
@@ -105,7 +98,7 @@ def test_links_expire_a_new_one_replaces_the_old_and_requests_are_throttled(api,
     assert api.call("POST", "/auth/login", {"email": "late@example.com", "password": PW})[0] == 200
 
 
-def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env, mail_worker):
+def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env, notify_worker):
     data = launchbay_env["LAUNCHBAY_DATA_DIR"]
     owner = signup(api, "boss@example.com", org="Acme")
     boss = Api(api.client, owner["token"])
@@ -141,7 +134,7 @@ def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env
     assert api.call("POST", f"/orgs/{org}/invitations/{other['id']}/resend", token=stranger["token"])[0] == 404
 
 
-def test_a_password_change_is_told_by_email(api, launchbay_env, mail_worker):
+def test_a_password_change_is_told_by_email(api, launchbay_env, notify_worker):
     signup(api, "careful@example.com", org="Acme")
     status, session = api.call("POST", "/auth/login", {"email": "careful@example.com", "password": PW})
     status, changed = api.call("POST", "/auth/password", {"current_password": PW, "new_password": NEW_PW},

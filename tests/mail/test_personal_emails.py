@@ -9,19 +9,11 @@ import pytest
 from tests.support.api import Api
 from tests.support.factories import new_org
 from tests.support.mailbox import messages, wait_mail
-from tests.support.processes import CeleryWorker
 
 pytestmark = pytest.mark.services
 
 
-@pytest.fixture
-def mail_worker(launchbay_env):
-    worker = CeleryWorker(launchbay_env, ["notify"], name="mail").start()
-    yield worker
-    worker.stop()
-
-
-def test_the_author_of_a_failed_deploy_and_the_approvers_are_emailed(api, launchbay_env, mail_worker, monkeypatch):
+def test_the_author_of_a_failed_deploy_and_the_approvers_are_emailed(api, launchbay_env, notify_worker, monkeypatch):
     from chalicelib import settings as settings_module
     from chalicelib import wiring
 

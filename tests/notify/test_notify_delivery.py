@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from chalicelib import wiring
 from chalicelib.notify import delivery, events, service, signing
 from tests.notify.receiver import Receiver
-from tests.support.processes import CeleryWorker, wait_for
-
-
-@pytest.fixture
-def notify_worker(launchbay_env):
-    worker = CeleryWorker(launchbay_env, ["notify"], name="notify").start()
-    yield worker
-    worker.stop()
+from tests.support.processes import wait_for
 
 
 def _subscribe(org, project_id, **body):
