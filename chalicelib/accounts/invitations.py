@@ -1,17 +1,23 @@
 """Adding a member by e-mail creates a pending invitation, whether or not the address has
 an account: the answer is the same either way, so it does not reveal who has signed up.
-The invitation turns into a membership when that address signs up or logs in."""
+
+The invitation turns into a membership once someone proves they read the address: by signing up
+or logging in through the invitation e-mail's link (its token: 256 random bits, the store keeps
+their SHA-256), or by confirming the address of their account (verification.py). An account
+whose address is only claimed joins nothing."""
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from chalicelib.accounts import mfa, owners
+from chalicelib.accounts import mfa, owners, verification
 from chalicelib.accounts.service import authorize
 from chalicelib.audit import service as audit
+from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Forbidden, NotFound
+from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound
 from chalicelib.core.ids import epoch_from_iso, new_id, now_iso
 from chalicelib.store.port import Conflict
 
@@ -19,6 +25,7 @@ TTL = timedelta(days=14)  # an address recycled long after the invitation must n
 
 
 RESEND_EVERY = 60   # seconds between two e-mails of one invitation
+INVALID = "this invitation link is not valid, was used or revoked, or has expired: ask for a new invitation"
 
 
 def _public(inv: dict[str, Any], now: str, email: Optional[dict[str, Any]] = None) -> dict[str, Any]:
@@ -36,7 +43,8 @@ def _expiry() -> str:
 
 
 def _email(ports: Ports, actor: Actor, inv: dict[str, Any], request_base: str) -> dict[str, Any]:
-    """The invitation's e-mail, queued in the caller's transaction (published after it)."""
+    """The invitation's e-mail with a new token (its hash set on `inv`: the earlier e-mail's links
+    end), queued in the caller's transaction (published after it)."""
     from chalicelib.mail import messages
     from chalicelib.mail import service as mail
 
@@ -46,8 +54,10 @@ def _email(ports: Ports, actor: Actor, inv: dict[str, Any], request_base: str) -
     who = inviter.get("name") or actor.email or "A member"
     if inviter.get("email") and inviter.get("name") != inviter["email"]:
         who = f"{who} ({inviter['email']})"
+    token = secrets.token_urlsafe(32)
+    inv["token_hash"] = security.hash_api_token(token)
     message = messages.invitation(inv["email"], who, org["name"], inv["role"], ports.settings.ui_link("", request_base),
-                                  inv["expires"])
+                                  inv["expires"], token)
     return mail.queue(ports, inv["email"], message, "invitation", inv["org_id"])
 
 
@@ -99,7 +109,9 @@ def resend(ports: Ports, actor: Actor, org_id: str, invitation_id: str, request_
     now = now_iso()
     changes = {"expires": _expiry(), "last_sent": now, "sends": int(inv.get("sends") or 0) + 1}
     with store.transaction():
-        sent = _email(ports, actor, {**inv, **changes}, request_base)   # a refused update takes it back with it
+        fresh = {**inv, **changes}
+        sent = _email(ports, actor, fresh, request_base)   # a refused update takes it back with it
+        changes["token_hash"] = fresh["token_hash"]         # the earlier e-mail's links end
         updated = store.collection("invitations").update(inv["id"], {**changes, "last_email_id": sent["id"]},
                                                          expect={"last_sent": last})
         if updated is None:   # accepted, revoked or resent meanwhile
@@ -130,9 +142,47 @@ def revoke(ports: Ports, actor: Actor, org_id: str, invitation_id: str) -> None:
         audit.record(ports, actor, org_id, "member.uninvite", "invitation", invitation_id, {"email": inv["email"]})
 
 
+def find_live(ports: Ports, token: str) -> dict[str, Any]:
+    """The invitation whose e-mail carried `token`, unexpired; else 422 at `invitation`."""
+    inv = ports.store.collection("invitations").find_one({"token_hash": security.hash_api_token(token)})
+    if inv is None or inv["expires"] <= now_iso():
+        raise Invalid(INVALID, field="invitation")
+    return inv
+
+
+def accept(ports: Ports, actor: Actor, token: str, source_ip: str = "") -> dict[str, Any]:
+    """A signed-in person follows their invitation's link: the token proves they read the invited
+    address, which must be their account's; they join every organization that invited it."""
+    if actor.token_org_id:   # joining reaches beyond the token's organization
+        raise Forbidden("a token limited to one organization cannot accept invitations", field="authorization")
+    store = ports.store
+    user = store.collection("users").get(actor.user_id)
+    if user is None:
+        raise Forbidden("token is not valid", field="authorization")
+    try:
+        inv = find_live(ports, token)
+    except Invalid as exc:
+        raise Invalid(str(exc), field="token") from None
+    if inv["email"] != user["email"]:
+        raise Forbidden("this invitation was sent to another e-mail address: log in with that address to accept it",
+                        field="token")
+    with store.transaction():
+        user = verification.mark_verified(ports, user)
+    joined = accept_pending(ports, user, source_ip)
+    return {"email_verified": True, "joined": joined_orgs(ports, joined)}
+
+
+def joined_orgs(ports: Ports, joined: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    orgs = ports.store.collection("organizations")
+    return [{"id": org_id, "name": (orgs.get(org_id) or {}).get("name", ""), "role": role} for org_id, role in joined]
+
+
 def accept_pending(ports: Ports, user: dict[str, Any], source_ip: str = "") -> list[tuple[str, str]]:
-    """At sign-up and log-in: every live invitation for this address becomes a membership.
+    """At sign-up, log-in and the address's confirmation: every live invitation for the address
+    becomes a membership, once the address is proven (nothing before).
     -> (organization id, role) of each organization joined, oldest invitation first."""
+    if not verification.is_verified(user):
+        return []
     store = ports.store
     now = now_iso()
     pending, _ = store.collection("invitations").find({"email": user["email"]}, limit=200)

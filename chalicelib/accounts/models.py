@@ -21,6 +21,15 @@ class SignupIn(BaseModel):
     # the organization to create; left out by a person invited to one (they join it instead)
     organization: Optional[str] = Field(None, min_length=1, max_length=100)
     name: Optional[str] = Field(None, max_length=100)
+    invitation: Optional[str] = Field(None, min_length=1, max_length=200,
+                                      description="the token of the invitation e-mail's link: proves the address, "
+                                                  "and joins the organizations that invited it")
+
+
+class TokenOnlyIn(BaseModel):
+    """The token of a link an e-mail gave (confirming an address, accepting an invitation)."""
+    model_config = _STRICT
+    token: str = Field(min_length=1, max_length=200, description="the token of the link the e-mail gave")
 
 
 class LoginIn(BaseModel):

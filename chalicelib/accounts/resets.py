@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from chalicelib import tasks
-from chalicelib.accounts import throttle
+from chalicelib.accounts import throttle, verification
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
@@ -40,8 +40,9 @@ def request(ports: Ports, email: str, source_ip: str, request_base: str) -> dict
     answer = {"status": "requested", "expires_in": TTL,
               "message": f"if an account uses {email}, a link to choose a new password is on its way; "
                          f"it works once, within {TTL // 60} minutes"}
-    if s.sandbox:
-        answer["sandbox"] = f"no e-mail leaves this machine: messages are written to {s.mailbox_dir.resolve()}"
+    note = mail.sandbox_note(s)
+    if note:
+        answer["sandbox"] = note
     return answer
 
 
@@ -79,6 +80,7 @@ def confirm(ports: Ports, token: str, password: str, source_ip: str, request_bas
         if user is None:
             raise Invalid(INVALID, field="token")
         sessions, tokens = revoke_everything(ports, user, security.hash_password(password))
+        verification.mark_verified(ports, user)   # the link reached the address: it is proven
         notice = changed_notice(ports, user, "with a reset link", source_ip, request_base)
         actor = Actor(user_id=user["id"], email=user["email"], source_ip=source_ip)
         orgs, _ = store.collection("memberships").find({"user_id": user["id"]}, limit=MAX_AUDITED_ORGS)

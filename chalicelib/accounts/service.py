@@ -14,7 +14,9 @@ from chalicelib.store.port import Conflict, iter_all
 
 
 def public_user(user: dict[str, Any]) -> dict[str, Any]:
-    return {k: user[k] for k in ("id", "email", "name", "created") if k in user}
+    out: dict[str, Any] = {k: user[k] for k in ("id", "email", "name", "created") if k in user}
+    out["email_verified"] = bool(user.get("email_verified"))   # proven by a link mailed to it (verification.py)
+    return out
 
 
 def public_org(org: dict[str, Any], role: Optional[str] = None,
@@ -44,23 +46,37 @@ def _new_session(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
 
 
 def signup(ports: Ports, email: str, password: str, organization: Optional[str], name: Optional[str],
-           source_ip: str = "") -> dict[str, Any]:
-    """A new user, and the organization they name (as its owner). Pending invitations for the
-    address are accepted too; with one, the organization may be left out: they land in the one
-    that invited them (and nothing is created when no invitation was pending)."""
-    from chalicelib.accounts import invitations
+           source_ip: str = "", invitation: Optional[str] = None, request_base: str = "") -> dict[str, Any]:
+    """A new user, and the organization they name (as its owner).
+
+    With `invitation` (the token of an invitation e-mail's link, for this address) the address is
+    proven: the user joins every organization that invited it, and may leave `organization` out to
+    join only those. Without it, a link to confirm the address is e-mailed, and invitations wait
+    for that (verification.py)."""
+    from chalicelib.accounts import invitations, verification
+    from chalicelib.mail import service as mail
 
     s = ports.settings
     throttle.hit(s, "signup-address", source_ip, s.signups_per_address, s.rate_window_seconds,
                  "too many sign-ups from this address: try again later")
     store = ports.store
     now = now_iso()
-    user = {"id": new_id("usr"), "email": email, "name": name or email.split("@")[0],
-            "password_hash": security.hash_password(password), "created": now}
+    proven = False
+    if invitation:
+        proven = invitations.find_live(ports, invitation)["email"] == email
+        if not proven:
+            raise Invalid("this invitation was sent to another e-mail address: sign up with that address",
+                          field="invitation")
+    elif organization is None:
+        raise Invalid("name the organization to create (only a person who follows an invitation e-mail's link may "
+                      "leave it out: they join the organization that invited them)", field="organization")
+    user: dict[str, Any] = {"id": new_id("usr"), "email": email, "name": name or email.split("@")[0],
+            "password_hash": security.hash_password(password), "created": now, "email_verified": now if proven else None}
     actor = Actor(user_id=user["id"], email=email, source_ip=source_ip)
     if organization is None:
         return _signup_invited(ports, user, actor)
     org: dict[str, Any] = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
+    link = None
     try:
         with store.transaction():
             store.collection("users").insert(user)
@@ -68,17 +84,21 @@ def signup(ports: Ports, email: str, password: str, organization: Optional[str],
             store.collection("memberships").insert({"id": new_id("mem"), "org_id": org["id"], "user_id": user["id"],
                                                     "role": "owner", "require_mfa": False, "created": now})
             audit.record(ports, actor, org["id"], "user.signup", "user", user["id"])
+            if not proven:
+                link = verification.queue_link(ports, user, request_base)
     except Conflict:
         raise AlreadyExists("an account with this email already exists", field="email") from None
+    if link:
+        mail.publish(ports, link["id"])
     invitations.accept_pending(ports, user, source_ip)
     session = _new_session(ports, user)
     return {"token": session["token"], "user": public_user(user), "organization": public_org(org, "owner")}
 
 
 def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """The user and their invitations' memberships in one transaction: with no live invitation
-    the sign-up is refused and leaves no account behind (a person without one must name the
-    organization to create)."""
+    """The user (its address proven by the invitation's link) and their invitations' memberships
+    in one transaction: with no live invitation left (revoked or accepted meanwhile) the sign-up
+    is refused and leaves no account behind."""
     from chalicelib.accounts import invitations
 
     store = ports.store
@@ -87,8 +107,7 @@ def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[st
             store.collection("users").insert(user)
             joined = invitations.accept_pending(ports, user, actor.source_ip)
             if not joined:
-                raise Invalid("name the organization to create (only an address with a pending invitation "
-                              "may leave it out: it joins the organization that invited it)", field="organization")
+                raise Invalid(invitations.INVALID, field="invitation")
             org_id, role = joined[0]
             audit.record(ports, actor, org_id, "user.signup", "user", user["id"])
     except Conflict:
@@ -113,6 +132,8 @@ def refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
 
 
 def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[str, Any]:
+    """-> the session, and `joined`: the organizations whose invitations it accepted (a confirmed
+    address's only), so a client following an invitation's link knows it need not accept it too."""
     from chalicelib.accounts import invitations
 
     count_login_attempt(ports, email, source_ip)
@@ -125,8 +146,8 @@ def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[
     refund_login_attempt(ports, email, source_ip)
     if mfa.enabled(user):   # no session yet: a challenge that POST /auth/login/mfa exchanges with a code
         return mfa.start_challenge(ports, user)
-    invitations.accept_pending(ports, user, source_ip)
-    return _new_session(ports, user)
+    joined = invitations.accept_pending(ports, user, source_ip)
+    return {**_new_session(ports, user), "joined": invitations.joined_orgs(ports, joined)}
 
 
 def login_second_step(ports: Ports, mfa_token: str, code: Optional[str], recovery_code: Optional[str],
@@ -136,8 +157,8 @@ def login_second_step(ports: Ports, mfa_token: str, code: Optional[str], recover
     from chalicelib.accounts import invitations
 
     user = mfa.finish_login(ports, mfa_token, code, recovery_code, source_ip)
-    invitations.accept_pending(ports, user, source_ip)
-    return _new_session(ports, user)
+    joined = invitations.accept_pending(ports, user, source_ip)
+    return {**_new_session(ports, user), "joined": invitations.joined_orgs(ports, joined)}
 
 
 def check_password(ports: Ports, user: dict[str, Any], password: str, source_ip: str, field: str = "password") -> None:

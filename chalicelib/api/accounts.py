@@ -2,7 +2,7 @@
 /v1/orgs/{org}/members and .../invitations"""
 from chalice import Blueprint
 
-from chalicelib.accounts import invitations, members, mfa, resets, service
+from chalicelib.accounts import invitations, members, mfa, resets, service, verification
 from chalicelib.accounts.models import (
     LoginIn,
     MemberIn,
@@ -19,6 +19,7 @@ from chalicelib.accounts.models import (
     ResetIn,
     SignupIn,
     TokenIn,
+    TokenOnlyIn,
 )
 from chalicelib.api.http import (
     actor,
@@ -40,10 +41,34 @@ def _authorization() -> str:
     return (request(bp).headers or {}).get("authorization") or ""
 
 
-@endpoint(bp, "/auth/signup", "POST", "Create a user and its organization (an invited person may join the inviting one instead)", 201, SignupIn, auth=False, tag=TAG)
+@endpoint(bp, "/auth/signup", "POST", "Create a user and its organization; with an invitation e-mail's token, join the "
+          "organizations that invited the address (the organization may be left out then)", 201, SignupIn, auth=False,
+          tag=TAG)
 def signup():
     body = parse_body(bp, SignupIn)
-    return 201, service.signup(ports(), body.email, body.password, body.organization, body.name, source_ip(bp))
+    return 201, service.signup(ports(), body.email, body.password, body.organization, body.name, source_ip(bp),
+                               body.invitation, public_base_url(bp, "/v1/auth/signup"))
+
+
+@endpoint(bp, "/auth/verify-email", "POST", "Confirm the account's e-mail address with the token of the link e-mailed "
+          "to it; invitations waiting for the address are accepted", 200, TokenOnlyIn, auth=False, tag=TAG)
+def verify_email():
+    body = parse_body(bp, TokenOnlyIn)
+    return verification.confirm(ports(), body.token, source_ip(bp))
+
+
+@endpoint(bp, "/me/verify-email", "POST", "E-mail a new link that confirms the caller's address (409 once confirmed)",
+          202, tag=TAG)
+def resend_verification():
+    return 202, verification.resend(ports(), actor(bp), public_base_url(bp, "/v1/me/verify-email"))
+
+
+@endpoint(bp, "/invitations/accept", "POST", "Accept an invitation with the token of its e-mail's link: the caller's "
+          "address must be the invited one; joins every organization that invited it", 200, TokenOnlyIn, tag=TAG)
+def accept_invitation():
+    who = actor(bp)
+    body = parse_body(bp, TokenOnlyIn)
+    return invitations.accept(ports(), who, body.token, source_ip(bp))
 
 
 @endpoint(bp, "/auth/login", "POST", "Exchange email and password for an access token", 200, LoginIn, auth=False, tag=TAG)

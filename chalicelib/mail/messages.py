@@ -48,16 +48,27 @@ def password_changed(email: str, how: str, when: str, source_ip: str, forgot_lin
                          ("Reset the password", forgot_link)))
 
 
-def invitation(email: str, inviter: str, org_name: str, role: str, base: str, expires: str) -> Message:
-    signup = f"{base}/signup?{urlencode({'email': email, 'invited': '1'})}"
-    login = f"{base}/login?{urlencode({'email': email})}"
+def invitation(email: str, inviter: str, org_name: str, role: str, base: str, expires: str, token: str) -> Message:
+    """Its links carry the invitation's token: only whoever reads this address can join with it."""
+    signup = f"{base}/signup?{urlencode({'email': email, 'invitation': token})}"
+    login = f"{base}/login?{urlencode({'email': email, 'invitation': token})}"
     lines = [f"{inviter} invited {email} to the organization {org_name} on Launchbay, as {role}.",
              f"New to Launchbay? Sign up with this address (no organization to name: you join {org_name}):\n{signup}",
-             f"Have an account with this address? Log in, and you are in:\n{login}",
-             f"The invitation is valid until {expires[:10]}."]
+             f"Have an account with this address? Log in here, and you are in:\n{login}",
+             f"The invitation is valid until {expires[:10]}. Its links are yours alone: do not forward them."]
     return Message(f"{inviter} invited you to {org_name} on Launchbay", "\n\n".join(lines + [FOOTER]) + "\n",
-                   _html([lines[0], f"Have an account with this address? Log in: {login}", lines[3]],
+                   _html([lines[0], f"Have an account with this address? Log in here: {login}", lines[3]],
                          ("Join " + org_name, signup)))
+
+
+def verify_address(email: str, link: str, days: int) -> Message:
+    lines = [f"Confirm that {email} is your address on Launchbay:\n{link}",
+             f"The link works within {days} days. Until then, invitations to this address wait: confirming it "
+             "proves they reached the right person.",
+             "If you did not sign up for Launchbay, ignore this e-mail."]
+    return Message("Confirm your e-mail address for Launchbay", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html([f"Confirm that {email} is your address on Launchbay.", lines[1], lines[2]],
+                         ("Confirm my address", link)))
 
 
 def notification(title: str, text: str, link: Optional[str]) -> Message:

@@ -49,6 +49,13 @@ def queue(ports: Ports, to: str, message: Message, kind: str, org_id: Optional[s
     return doc
 
 
+def sandbox_note(settings: Any) -> Optional[str]:
+    """What an answer that promises an e-mail adds in the sandbox: where the message went."""
+    if not settings.sandbox:
+        return None
+    return f"no e-mail leaves this machine: messages are written to {settings.mailbox_dir.resolve()}"
+
+
 def publish(ports: Ports, email_id: str, attempt: int = 1) -> None:
     """Best effort: an e-mail whose task never arrives is sent by the beat's sweep a minute later."""
     try:

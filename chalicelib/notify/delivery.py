@@ -97,7 +97,7 @@ def _email(ports: Ports, delivery: dict[str, Any], n: int, sub: dict[str, Any]) 
     with ports.store.transaction():
         message = email.message(delivery["payload"])
         queued = [mail.queue(ports, address, message, "notification", sub["org_id"])["id"] for address in to]
-        skipped = f"; not members any more: {', '.join(gone)}" if gone else ""
+        skipped = f"; not members (with a confirmed address) any more: {', '.join(gone)}" if gone else ""
         if queued:
             outcome = _settle(ports, delivery, n, "delivered", Sent(None, None, int((time.monotonic() - started) * 1000)))
             outcome.detail = f"e-mailed {', '.join(to)}{skipped}"

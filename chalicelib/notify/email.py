@@ -35,11 +35,14 @@ def message(event: dict[str, Any]) -> Message:
 
 
 def member_addresses(store: Any, org_id: str, addresses: list[str]) -> tuple[list[str], list[str]]:
-    """-> (addresses of members of the organization, the others), each in the order given."""
+    """-> (addresses of members of the organization who confirmed them, the others), each in the
+    order given. An unconfirmed address may be someone else's (anyone can sign up with any): a
+    project's news must not become a way to mail strangers."""
     members: list[str] = []
     others: list[str] = []
     for address in addresses:
         user = store.collection("users").find_one({"email": address})
-        member = user is not None and store.collection("memberships").find_one({"org_id": org_id, "user_id": user["id"]})
+        member = (user is not None and bool(user.get("email_verified"))
+                  and store.collection("memberships").find_one({"org_id": org_id, "user_id": user["id"]}))
         (members if member else others).append(address)
     return members, others

@@ -1,6 +1,7 @@
 """E-mails to people about their own work, needing no subscription: the author of a deploy that
 failed or was rolled back (for a git push or a deploy hook's call, who set that hook up: it acts as them), and whoever may approve a deploy that waits for approval. Each person
-turns either off for themself (`PATCH /v1/me/notifications`); both are on by default.
+turns either off for themself (`PATCH /v1/me/notifications`); both are on by default. Only a
+confirmed address gets them (accounts/verification.py).
 
 Run by the notify worker with the event's fan-out; an e-mail per (event, person) at most, however
 often the fan-out runs (the e-mail's `dedup` key is unique)."""
@@ -66,7 +67,8 @@ def send(ports: Ports, event: dict[str, Any]) -> list[str]:
     message = email.message(event)
     queued = []
     for user in people:
-        if not preferences(user)[pref]:
+        # an unconfirmed address may be a stranger's: deploy news waits for the confirmation
+        if not preferences(user)[pref] or not user.get("email_verified"):
             continue
         doc = _queue(ports, user, message, event, pref)
         if doc is not None:

@@ -96,8 +96,9 @@ def _checked_emails(ports: Ports, org_id: str, addresses: list[str]) -> list[str
     unique = list(dict.fromkeys(addresses))
     _, others = member_addresses(ports.store, org_id, unique)
     if others:
-        raise Invalid(f"{others[0]} is not the address of a member of this organization: e-mail notifications go to "
-                      "members only (invite them first)", field="emails")
+        raise Invalid(f"{others[0]} is not the confirmed address of a member of this organization: e-mail "
+                      "notifications go to members only, once they confirm their address (invite them first)",
+                      field="emails")
     return unique
 
 

@@ -36,10 +36,13 @@ COLLECTIONS: dict[str, Indexes] = {
     # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
     "sessions": Indexes(index=(("user_id", "expires"),)),
     # pending "add member by email": accepted when that email signs up or logs in
-    "invitations": Indexes(unique=(("org_id", "email"),), index=(("email", "created"), ("org_id", "created"),
+    # token_hash: the SHA-256 of the token its newest e-mail carried (accounts/invitations.py)
+    "invitations": Indexes(unique=(("org_id", "email"), ("token_hash",)), index=(("email", "created"), ("org_id", "created"),
                                                                    ("org_id", "created", "id"))),
     # forgotten-password links (accounts/resets.py): the token's SHA-256, one live link per user
     "password_resets": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
+    # links that confirm an account's address (accounts/verification.py): one live link per user
+    "email_verifications": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # e-mails to send and sent (mail/service.py); the beat looks for lost ones by status and due time
     "emails": Indexes(unique=(("dedup",),), index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"))),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"), ("org_id", "created", "id"))),

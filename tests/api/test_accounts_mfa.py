@@ -12,6 +12,7 @@ import pytest
 
 from tests.api.conftest import Api, signup
 from tests.conftest import settings_module
+from tests.support.api import confirm_address, signup_invited
 from tests.support.totp import Authenticator
 
 pytestmark = pytest.mark.services   # the code throttles live in the real Redis
@@ -223,6 +224,7 @@ def test_an_invitation_is_accepted_after_the_second_step(api):
     org = owner["organization"]["id"]
     user = signup(api, org="Home")
     email = user["user"]["email"]
+    confirm_address(api, email)   # a confirmed address: its log-ins accept invitations
     app, _, _ = enable(api, user["token"])
     boss = Api(api.client, owner["token"])
     assert boss.call("POST", f"/orgs/{org}/members", {"email": email, "role": "developer"})[0] == 201
@@ -241,7 +243,7 @@ def test_the_organization_policy_refuses_members_without_two_factor(api):
     org, boss = owner["organization"]["id"], Api(api.client, owner["token"])
     dev_email = "dev-" + owner["user"]["email"]
     boss.call("POST", f"/orgs/{org}/members", {"email": dev_email, "role": "developer"})
-    dev = signup(api, email=dev_email, org="DevHome")
+    dev = signup_invited(api, dev_email, org="DevHome")
     dev_api = Api(api.client, dev["token"])
     _, dev_tok = dev_api.call("POST", "/tokens", {"name": "ci", "organization_id": org})
 
@@ -344,7 +346,7 @@ def test_the_policy_reaches_members_who_join_later_and_memberships_from_before_i
 
     late_email = "late-" + owner["user"]["email"]
     boss.call("POST", f"/orgs/{org}/members", {"email": late_email, "role": "viewer"})
-    late = signup(api, email=late_email, org="LateHome")          # joins now, with the policy on
+    late = signup_invited(api, late_email, org="LateHome")          # joins now, with the policy on
     m = store.collection("memberships").find_one({"org_id": org, "user_id": late["user"]["id"]})
     assert m["require_mfa"] is True
     status, body = api.call("GET", f"/orgs/{org}/projects", token=late["token"])

@@ -2,6 +2,7 @@
 touch the user's other tokens; API tokens record when they were last used, cheaply."""
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch
 from tests.api.conftest import Api, signup
+from tests.support.api import confirm_address
 
 
 def two_orgs(api):
@@ -10,6 +11,7 @@ def two_orgs(api):
     b = signup(api, org="B")
     b_api = Api(api.client, b["token"])
     assert b_api.call("POST", f"/orgs/{b['organization']['id']}/members", {"email": a["user"]["email"]})[0] == 201
+    confirm_address(api, a["user"]["email"])   # the invitation is accepted with it
     status, login = api.call("POST", "/auth/login", {"email": a["user"]["email"], "password": "correct horse battery"})
     assert status == 200
     return Api(api.client, login["token"]), a["organization"]["id"], b["organization"]["id"]

@@ -38,6 +38,7 @@ def test_every_authenticated_operation_answers_401_without_a_token(api):
                               "POST /v1/auth/password-reset",          # says nothing about who has an account
                               "POST /v1/auth/password-reset/confirm",  # the e-mailed link's token instead
                               "POST /v1/auth/signup",
+                              "POST /v1/auth/verify-email",            # the e-mailed link's token instead
                               "POST /v1/deploy-hooks/{hook}",      # its key instead (deploys that service only)
                               "POST /v1/hooks/github/{project}"], public   # HMAC-signed by GitHub instead
 

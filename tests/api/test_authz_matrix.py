@@ -26,8 +26,10 @@ import pytest
 from chalicelib import wiring
 from chalicelib.accounts.roles import RANK
 from chalicelib.core.ids import iso_from_epoch
+from chalicelib.store.port import iter_all
 from tests.support.deploying import run_to_end
 from tests.support.drains import Receiver
+from tests.support.mailbox import invitation_token
 from tests.support.totp import Authenticator
 
 PW = "correct horse battery"
@@ -37,7 +39,8 @@ SELF = "self"  # operations on the caller's own account: every authenticated cal
 # added here: the matrix fails on any operation it does not know.
 REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
-    "GET /me/notifications": SELF, "PATCH /me/notifications": SELF,
+    "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "POST /me/verify-email": SELF,
+    "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
     "POST /auth/mfa/disable": SELF, "PATCH /orgs/{org}": "admin",
@@ -134,6 +137,8 @@ OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token c
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /auth/mfa/setup", "POST /auth/mfa/confirm",
                                                       "POST /auth/mfa/recovery-codes", "POST /auth/mfa/disable",
                                                       "PATCH /orgs/{org}")})
+# joining an organization reaches beyond a token limited to one
+OUTSIDER_STATUS[("POST /invitations/accept", "limited")] = 403
 # Statuses an allowed caller may get besides 2xx: a conflict with the fixtures' state
 # (cancelling a live deployment, a deploy already running).
 ALLOWED_CONFLICT = {409}
@@ -249,9 +254,17 @@ class World:
     def fresh_member(self, role="viewer") -> tuple[str, str]:
         email = f"m-{_hex()}@a.test"
         self.ok("POST", f"/orgs/{self.ids['org']}/members", {"email": email, "role": role})
-        body = self.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": "home-" + _hex()},
-                       token="")
+        body = self.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": "home-" + _hex(),
+                                                "invitation": invitation_token(email)}, token="")
         return body["user"]["id"], body["token"]
+
+    def invitation_for(self, email) -> dict:
+        """The body that accepts a new organization's invitation of `email` (as its e-mail's link would)."""
+        host = self.ok("POST", "/auth/signup", {"email": f"host-{_hex()}@c.test", "password": PW,
+                                                "organization": "inviter-" + _hex()}, token="")
+        self.ok("POST", f"/orgs/{host['organization']['id']}/members", {"email": email, "role": "viewer"},
+                token=host["token"])
+        return {"token": invitation_token(email)}
 
     def fresh_token(self, token, org_id=None) -> str:
         return self.ok("POST", "/tokens", {"name": "t-" + _hex(), "organization_id": org_id}, token=token)["id"]
@@ -372,13 +385,13 @@ def _build(w: World) -> None:
     staging = w.ok("POST", f"/orgs/{org}/projects/{prj['id']}/environments", {"name": "staging"})   # promoted to
     w.ids.update(project=prj["id"], web=web["id"], cron=cron["id"], dep=deps[web["id"]]["id"], secret="DB_PASSWORD",
                  canary=canary, web_name=web["name"], env=env["id"], env_secret="SHARED_KEY", env2=staging["id"])
-    # members with each role; an invitation is accepted by signing up (or logging in) with its address
+    # members with each role; an invitation is accepted by signing up with its e-mail's link
     roles = {}
     for role in ("admin", "developer", "viewer"):
         email = f"{role}-{tag}@a.test"
         w.ok("POST", f"/orgs/{org}/members", {"email": email, "role": role})
-        roles[role] = w.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": f"{role}home-{tag}"},
-                           token="")
+        roles[role] = w.ok("POST", "/auth/signup", {"email": email, "password": PW, "organization": f"{role}home-{tag}",
+                                                    "invitation": invitation_token(email)}, token="")
     victim, _ = w.fresh_member("viewer")  # PATCH .../members/{user} changes this viewer's role
     w.ids.update(victim=victim, invitation=w.fresh_invitation(f"pending-{tag}@a.test"))
     # org B, and "dual": an owner of org A who is also an admin of org B
@@ -387,8 +400,8 @@ def _build(w: World) -> None:
     dual_email = f"dual-{tag}@a.test"
     w.ok("POST", f"/orgs/{org}/members", {"email": dual_email, "role": "owner"})
     w.ok("POST", f"/orgs/{b['organization']['id']}/members", {"email": dual_email, "role": "admin"}, token=b["token"])
-    dual = w.ok("POST", "/auth/signup", {"email": dual_email, "password": PW, "organization": f"dualhome-{tag}"},
-                token="")
+    dual = w.ok("POST", "/auth/signup", {"email": dual_email, "password": PW, "organization": f"dualhome-{tag}",
+                                         "invitation": invitation_token(dual_email)}, token="")
     w.dual_token = dual["token"]
     w.fresh_token(w.dual_token, org)  # a token of dual's limited to org A: the B-limited token must not see it
     limited = w.ok("POST", "/tokens", {"name": "b-only", "organization_id": b["organization"]["id"]},
@@ -499,6 +512,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
                                         "new_password": "new password " + _hex()},
         "POST /tokens": lambda: {"name": "m-" + _hex(), "organization_id": a["org"]},
         "PATCH /me/notifications": lambda: {"approvals": True},
+        "POST /invitations/accept": lambda: w.invitation_for(who.email),
         "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
         "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
         "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},
@@ -595,6 +609,10 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 1)[-1]) or {}).get("name", "")
     if key == "POST /orgs/{org}/resources/{res}/purge":
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 2)[-2]) or {}).get("name", "")
+    if key == "POST /me/verify-email":   # the sign-up's link went over a minute ago: not throttled
+        links = w.ports.store.collection("email_verifications")
+        for link in list(iter_all(links, {"email": who.email})):
+            links.update(link["id"], {"created": iso_from_epoch(time.time() - 120)})
     if key == "POST /orgs/{org}/invitations/{invitation}/resend":   # e-mailed over a minute ago: not throttled
         w.ports.store.collection("invitations").update(path.rsplit("/", 2)[-2], {"last_sent": iso_from_epoch(time.time() - 120)})
     status, raw, headers = w.call(method, path, body, token, query)

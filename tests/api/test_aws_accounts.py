@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.cloud import access
 from chalicelib.deploys import teardown
+from tests.support.api import signup_invited
 
 PLATFORM = "123456789012"   # moto's default account: the platform's own
 
@@ -139,7 +140,7 @@ def test_only_owners_and_admins_manage_connections(make_org, api):
     org = make_org()
     email = f"dev-{uuid.uuid4().hex[:6]}@example.com"
     assert org.call("POST", "/members", {"email": email, "role": "developer"})[0] in (200, 201)
-    dev = api.call("POST", "/auth/signup", {"email": email, "password": "correct horse battery", "organization": "x"})[1]
+    dev = signup_invited(api, email, org="x")
     status, err = api.call("POST", f"/orgs/{org.id}/aws-accounts", {"name": "p"}, token=dev["token"])
     assert status == 403
     assert api.call("GET", f"/orgs/{org.id}/aws-accounts", token=dev["token"])[0] == 200

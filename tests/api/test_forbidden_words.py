@@ -6,7 +6,7 @@ import uuid
 
 from chalicelib.accounts import roles
 from tests.api.test_members_api import login
-from tests.support.api import Api, signup
+from tests.support.api import Api, confirm_address, signup
 
 
 def test_a_viewer_is_told_in_words_what_it_would_take(api, make_org):
@@ -15,7 +15,8 @@ def test_a_viewer_is_told_in_words_what_it_would_take(api, make_org):
     email = f"v-{uuid.uuid4().hex[:8]}@example.com"
     signup(api, email, org="Home")
     assert org.call("POST", "/members", {"email": email, "role": "viewer"})[0] == 201
-    viewer = Api(api.client, login(api, email))   # the invitation is accepted at log-in
+    confirm_address(api, email)                   # the invitation is accepted with it
+    viewer = Api(api.client, login(api, email))
     status, err = viewer.call("PATCH", f"/orgs/{org.id}/services/{svc['id']}", {"env": {"A": "1"}})
     assert status == 403, err
     assert err["error"] == {"code": "forbidden", "field": "role", "message": (

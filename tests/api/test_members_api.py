@@ -1,4 +1,5 @@
 from tests.api.conftest import Api, signup
+from tests.support.api import confirm_address
 
 
 def login(api, email, password="correct horse battery"):
@@ -19,7 +20,8 @@ def test_members_roles_and_the_last_owner(api):
     assert o.call("POST", f"/orgs/{org}/members", {"email": "dev@x.io"})[0] == 409   # already invited
     assert o.call("POST", f"/orgs/{org}/members", {"email": "dev@x.io", "role": "god"})[1]["error"]["field"] == "role"
     assert o.call("POST", f"/orgs/{org}/members", {"email": "not-an-email"})[1]["error"]["field"] == "email"
-    d = Api(api.client, login(api, "dev@x.io"))                               # the invitation is accepted
+    confirm_address(api, "dev@x.io")                                          # the invitation is accepted
+    d = Api(api.client, login(api, "dev@x.io"))
     assert d.call("GET", f"/orgs/{org}/projects")[0] == 200                  # now a member
     assert o.call("POST", f"/orgs/{org}/members", {"email": "dev@x.io"})[0] == 409   # already a member
     assert d.call("POST", f"/orgs/{org}/projects", {"name": "x"})[0] == 403  # developers do not create projects

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Api, signup
+from tests.support.api import confirm_address
 
 pytestmark = pytest.mark.services
 
@@ -14,6 +15,7 @@ def member(org, api, email: str, role: str) -> tuple[Api, str]:
     """A member of `org` with `role`, signed in: (their Api, their user id)."""
     joined = signup(api, email, org=email.split("@")[0])
     assert org.call("POST", "/members", {"email": email, "role": role})[0] == 201
+    confirm_address(api, email)   # the invitation is accepted with it
     status, body = api.call("POST", "/auth/login", {"email": email, "password": "correct horse battery"})
     assert status == 200, body
     return Api(api.client, body["token"]), joined["user"]["id"]

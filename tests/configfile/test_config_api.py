@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.configfile.samples import sample
+from tests.support.api import signup_invited
 from tests.support.factories import new_org
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,9 +226,9 @@ def test_approval_as_code_changes_only_when_named_and_needs_an_admin(api):
     silent = "version: 1\nenvironments:\n  production: {}\n  staging: {}\n"
     assert a.call("POST", f"/orgs/{org}/projects/{prj}/plan", files(silent))[1]["changes"] == []
     # a developer may apply files, but not one that turns approval off
-    from tests.support.api import Api, signup
+    from tests.support.api import Api
     assert a.call("POST", f"/orgs/{org}/members", {"email": "dev@acme.io", "role": "developer"})[0] == 201
-    dev = Api(api.client, signup(api, "dev@acme.io", org="Dev home")["token"])
+    dev = Api(api.client, signup_invited(api, "dev@acme.io", org="Dev home")["token"])
     status, err = dev.call("POST", f"/orgs/{org}/projects/{prj}/apply",
                            files("version: 1\nenvironments:\n  production:\n    require_approval: false\n"))
     assert status == 403 and err["error"]["field"] == "role", err

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import engine, reaper
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 from tests.support.factories import new_org
 
@@ -20,7 +20,7 @@ def _member(api, org, email: str, role: str) -> tuple[Api, dict]:
     """A second person in the organization with `role` (invited, then signed up)."""
     status, _ = org.call("POST", "/members", {"email": email, "role": role})
     assert status == 201
-    body = signup(api, email, org=f"home of {email}")
+    body = signup_invited(api, email, org=f"home of {email}")
     return Api(api.client, body["token"]), body["user"]
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 
 pytestmark = pytest.mark.services
@@ -101,7 +101,7 @@ def test_a_hook_stops_when_its_maker_can_no_longer_deploy(api, make_org):
     svc = org.service()
     email = f"dev-{uuid.uuid4().hex[:6]}@example.com"
     org.call("POST", "/members", {"email": email, "role": "developer"})
-    dev_signup = signup(api, email, org="DevHome")
+    dev_signup = signup_invited(api, email, org="DevHome")
     dev = Api(api.client, dev_signup["token"])
     status, hook = dev.call("POST", f"/orgs/{org.id}/services/{svc['id']}/deploy-hook")
     assert status == 201, hook

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from chalicelib.core.ids import iso_from_epoch
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 from tests.support.factories import new_org
 
@@ -27,7 +27,7 @@ def test_a_frozen_environment_refuses_new_releases_but_still_rolls_back(api, por
     assert status == 202 and waiting["status"] == "awaiting_approval"
 
     org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
-    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+    dev = Api(api.client, signup_invited(api, "dev@acme.io", org="dev home")["token"])
     status, err = dev.call("POST", f"/orgs/{org.id}{envs}/production/freeze", {"reason": "Black Friday"})
     assert status == 403 and err["error"]["field"] == "role", err
     until = iso_from_epoch(time.time() + 3600)

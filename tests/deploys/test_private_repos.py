@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.cloud import naming
 from chalicelib.hooks import credentials
+from tests.support.api import signup_invited
 from tests.support.git_repos import make_repo
 
 GOOD = "FROM alpine:3.20\nCMD [\"sh\", \"-c\", \"echo hi\"]\n"
@@ -41,7 +42,7 @@ def test_admins_set_replace_and_remove_the_token_which_is_never_shown(launchbay_
     # developers see whether one is set, and may not change it; another organization sees nothing
     email = f"dev-{uuid.uuid4().hex[:6]}@example.com"
     assert org.call("POST", "/members", {"email": email, "role": "developer"})[0] in (200, 201)
-    dev = api.call("POST", "/auth/signup", {"email": email, "password": "correct horse battery", "organization": "x"})[1]
+    dev = signup_invited(api, email, org="x")
     assert api.call("GET", f"/orgs/{org.id}/git/github", token=dev["token"])[1]["configured"] is True
     assert api.call("PUT", f"/orgs/{org.id}/git/github", {"token": TOKEN}, token=dev["token"])[0] == 403
     assert api.call("DELETE", f"/orgs/{org.id}/git/github", token=dev["token"])[0] == 403

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.deploys import suspend
 from tests.deploys.test_deploy_engine_api import ecs
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 from tests.support.factories import new_org
 
@@ -115,7 +115,7 @@ def test_promotion_waits_for_approval_and_a_retry_does_not_deploy_twice(api, por
     assert org.call("POST", f"/services/{worker_prod['id']}/suspend")[0] == 202
     assert suspend.run(ports, worker_prod["id"]).startswith("suspended")
     status, email = org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
-    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+    dev = Api(api.client, signup_invited(api, "dev@acme.io", org="dev home")["token"])
 
     status, plan = dev.call("GET", f"/orgs/{org.id}{envs}/staging/promote?to=production")
     assert status == 200 and plan["to"]["require_approval"] is True
@@ -160,7 +160,7 @@ def test_promotion_refusals_name_the_field(api, ports):
         status, err = org.call(method, path, body)
         assert (status, err["error"]["field"]) == (code, field), (method, path, body, err)
     status, _ = org.call("POST", "/members", {"email": "viewer@acme.io", "role": "viewer"})
-    viewer = Api(api.client, signup(api, "viewer@acme.io", org="viewer home")["token"])
+    viewer = Api(api.client, signup_invited(api, "viewer@acme.io", org="viewer home")["token"])
     status, plan = viewer.call("GET", f"/orgs/{org.id}{envs}/staging/promote?to=production")
     assert status == 200 and plan["services"][0]["reason"] == "web has no live release in staging"
     status, err = viewer.call("POST", f"/orgs/{org.id}{envs}/staging/promote", {"to": "production"})
@@ -179,7 +179,7 @@ def test_an_environment_promotes_each_new_live_release_by_itself(api, ports):
     assert org.call("PATCH", f"{envs}/production", {"require_approval": True, "prevent_self_approval": True})[0] == 200
     web_prod = org.service(name="web", image="nginx:1.27")
     org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
-    dev_signup = signup(api, "dev@acme.io", org="dev home")
+    dev_signup = signup_invited(api, "dev@acme.io", org="dev home")
     dev = Api(api.client, dev_signup["token"])
     web_stg = org.service(name="web", image="nginx:1.27", environment="staging")
 

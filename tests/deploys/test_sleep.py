@@ -11,7 +11,7 @@ import pytest
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.deploys import sleep, suspend
 from tests.deploys.test_suspend import _ecs_service
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 from tests.support.factories import new_org
 
@@ -71,7 +71,7 @@ def test_an_environment_sleeps_in_its_window_and_wakes_after(api, ports, launchb
 
     # a late evening: a developer wakes staging now; beat leaves it awake until the window ends
     org.call("POST", "/members", {"email": "dev@acme.io", "role": "developer"})
-    dev = Api(api.client, signup(api, "dev@acme.io", org="dev home")["token"])
+    dev = Api(api.client, signup_invited(api, "dev@acme.io", org="dev home")["token"])
     status, woken = dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")
     assert status == 202 and sorted(d["service_name"] for d in woken["deployments"]) == ["api", "jobs", "web"], woken
     assert dev.call("POST", f"/orgs/{org.id}{envs}/staging/wake")[0] == 202            # a retry: the same three

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 
 pytestmark = pytest.mark.services
 SECRET = "group-s3cret-value-7f3a"
@@ -22,7 +22,7 @@ def member(org, role: str) -> Api:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
     status, body = org.call("POST", "/members", {"email": email, "role": role})
     assert status in (200, 201), body
-    return Api(org.api.client, signup(org.api, email, org=f"{role}-home")["token"])
+    return Api(org.api.client, signup_invited(org.api, email, org=f"{role}-home")["token"])
 
 
 def group(org, name="datadog", **body):

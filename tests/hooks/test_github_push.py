@@ -5,7 +5,7 @@ import json
 
 from chalicelib.hooks.github import signature
 from tests.hooks.conftest import FIXTURES, REPO, deployments_of, payload, process, sha, source
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 from tests.support.deploying import run_to_end
 
 
@@ -175,7 +175,7 @@ def test_hook_endpoints_are_scoped_to_the_organization(hooked, make_org, ports):
     # a developer of org A may not make or rotate it (admins only)
     status, _ = hooked.org.call("POST", "/members", {"email": "dev@x.test", "role": "developer"})
     assert status in (200, 201)
-    dev = signup(Api(hooked.client), "dev@x.test", org="devhome")
+    dev = signup_invited(Api(hooked.client), "dev@x.test", org="devhome")
     assert hooked.org.api.call("POST", f"/orgs/{hooked.org.id}/projects/{prj['id']}/hooks/github",
                                token=dev["token"])[0] == 403
 

@@ -12,7 +12,7 @@ import yaml
 
 from chalicelib.hooks.github import signature
 from tests.hooks.conftest import deployments_of, payload, process
-from tests.support.api import Api, signup
+from tests.support.api import Api, signup_invited
 
 
 def test_tracked_branch_in_the_api_and_in_launchbay_yaml(hooked, ports):
@@ -105,7 +105,7 @@ def test_a_hook_stops_acting_when_its_admin_leaves(hooked, ports):
     org, prj = hooked.org, hooked.project["id"]
     email = f"admin-{uuid.uuid4().hex[:6]}@x.test"
     assert org.call("POST", "/members", {"email": email, "role": "admin"})[0] in (200, 201)
-    admin = signup(Api(hooked.client), email, org="adminhome")
+    admin = signup_invited(Api(hooked.client), email, org="adminhome")
     status, hook = org.api.call("POST", f"/orgs/{org.id}/projects/{prj}/hooks/github", token=admin["token"])
     assert status == 201   # rotated by the admin: deliveries act as them now
     assert org.call("DELETE", f"/members/{admin['user']['id']}")[0] == 204

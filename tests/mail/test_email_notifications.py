@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import Api, signup
-from tests.support.mailbox import wait_mail
+from tests.support.api import Api, confirm_address, signup
+from tests.support.mailbox import invitation_token, wait_mail
 from tests.support.processes import CeleryWorker, wait_for
 
 pytestmark = pytest.mark.services
@@ -14,12 +14,14 @@ PW = "correct horse battery"
 def test_email_subscriptions_reach_members_and_only_members(api, launchbay_env):
     data = launchbay_env["LAUNCHBAY_DATA_DIR"]
     owner = signup(api, "lead@example.com", org="Acme")
+    confirm_address(api, "lead@example.com")   # news goes to confirmed addresses only
     boss = Api(api.client, owner["token"])
     org = owner["organization"]["id"]
     _, prj = boss.call("POST", f"/orgs/{org}/projects", {"name": "shop"})
     subs = f"/orgs/{org}/projects/{prj['id']}/notifications"
     boss.call("POST", f"/orgs/{org}/members", {"email": "oncall@example.com", "role": "viewer"})
-    assert api.call("POST", "/auth/signup", {"email": "oncall@example.com", "password": PW})[0] == 201   # joins Acme
+    assert api.call("POST", "/auth/signup", {"email": "oncall@example.com", "password": PW,
+                                            "invitation": invitation_token("oncall@example.com")})[0] == 201   # joins Acme
     for body, field in (({"kind": "email", "emails": ["outsider@example.com"]}, "emails"),
                         ({"kind": "email", "emails": ["lead@example.com"], "url": "https://example.com/x"}, "url"),
                         ({"kind": "email"}, "emails"),

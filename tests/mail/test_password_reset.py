@@ -42,7 +42,7 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay
     doc = ports.store.collection("emails").get(mail.reference)
     assert doc["status"] == "sent" and doc["message_id"] and doc.get("body_cipher") is None
     time.sleep(1)   # the unknown address got nothing
-    assert [m.to for m in messages(data)] == ["forgetful@example.com"]
+    assert {m.to for m in messages(data)} == {"forgetful@example.com"}   # its reset link and its sign-up's confirmation
     db = (ports.settings.data_dir / "launchbay.db").read_bytes()
     assert token.encode() not in db   # the store keeps the token's hash only
 
@@ -57,6 +57,7 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(api, ports, launchbay
     assert api.call("POST", "/auth/login", {"email": "forgetful@example.com", "password": PW})[0] == 401
     status, session = api.call("POST", "/auth/login", {"email": "forgetful@example.com", "password": NEW_PW})
     assert status == 200, session
+    assert api.call("GET", "/me", token=session["token"])[1]["user"]["email_verified"] is True   # the link proved it
     status, again = api.call("POST", "/auth/password-reset/confirm", {"token": token, "password": "another one!!"})
     assert status == 422 and again["error"]["field"] == "token"              # a link works once
 
@@ -114,7 +115,9 @@ def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env
     assert listed[0]["email_status"]["sent"] and listed[0]["email_status"]["error"] is None
     assert "as developer" in mail.text
     signup_link = urlparse(mail.link("/signup"))
-    assert parse_qs(signup_link.query) == {"email": ["newbie@example.com"], "invited": ["1"]}
+    first_token = parse_qs(signup_link.query)["invitation"][0]
+    assert parse_qs(signup_link.query) == {"email": ["newbie@example.com"], "invitation": [first_token]}
+    assert parse_qs(urlparse(mail.link("/login")).query)["invitation"] == [first_token]
     status, err = boss.call("POST", f"/orgs/{org}/invitations/{inv['id']}/resend")
     assert status == 429 and err["error"]["field"] == "invitation"
     ports.store.collection("invitations").update(inv["id"], {"last_sent": iso_from_epoch(time.time() - 120),
@@ -123,9 +126,13 @@ def test_invitations_are_emailed_and_can_be_sent_again(api, ports, launchbay_env
     assert listing["items"][0]["status"] == "expired"
     status, again = boss.call("POST", f"/orgs/{org}/invitations/{inv['id']}/resend")
     assert status == 202 and again["sends"] == 2 and again["status"] == "pending", again
-    wait_mail(data, "newbie@example.com", "invited you", count=2)
+    newest = wait_mail(data, "newbie@example.com", "invited you", count=2)[-1]
+    token = parse_qs(urlparse(newest.link("/signup")).query)["invitation"][0]
+    assert token != first_token   # the earlier e-mail's links ended with the resend
+    status, err = api.call("POST", "/auth/signup", {"email": "newbie@example.com", "password": PW, "invitation": first_token})
+    assert status == 422 and err["error"]["field"] == "invitation"
     # a developer may not resend; another organization sees nothing
-    status, joined = api.call("POST", "/auth/signup", {"email": "newbie@example.com", "password": PW})
+    status, joined = api.call("POST", "/auth/signup", {"email": "newbie@example.com", "password": PW, "invitation": token})
     assert status == 201 and joined["organization"]["id"] == org
     dev = Api(api.client, joined["token"])
     status, other = boss.call("POST", f"/orgs/{org}/members", {"email": "second@example.com", "role": "viewer"})

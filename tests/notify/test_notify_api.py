@@ -3,6 +3,7 @@ guard, roles and organization isolation."""
 from __future__ import annotations
 
 from chalicelib import wiring
+from tests.support.api import signup_invited
 
 HOOK = "https://hooks.example.com/launchbay/T000/SECRETPATH"
 
@@ -84,10 +85,10 @@ def test_other_organizations_and_low_roles(make_org, api):
     status, _ = a.call("GET", f"/projects/{other['id']}/notifications/{sub['id']}")
     assert status == 404
     # a viewer reads, but does not manage
-    from tests.support.api import Api, signup
+    from tests.support.api import Api
     email = "viewer-notify@example.com"
     assert a.call("POST", "/members", {"email": email, "role": "viewer"})[0] in (200, 201)
-    viewer = Api(api.client, signup(api, email, org="Home")["token"])
+    viewer = Api(api.client, signup_invited(api, email, org="Home")["token"])
     assert viewer.call("GET", f"/orgs/{a.id}{one}")[0] == 200
     status, body = viewer.call("POST", f"/orgs/{a.id}/projects/{prj['id']}/notifications", {"kind": "webhook", "url": HOOK})
     assert status == 403

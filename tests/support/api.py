@@ -26,8 +26,31 @@ class Api:
         return r.status_code, payload
 
 
-def signup(api, email=None, org="Acme", password="correct horse battery"):
+def signup(api, email=None, org="Acme", password="correct horse battery", invitation=None):
     email = email or f"{uuid.uuid4().hex[:8]}@example.com"
-    status, body = api.call("POST", "/auth/signup", {"email": email, "password": password, "organization": org})
-    assert status == 201, body
-    return body
+    body = {"email": email, "password": password, "organization": org}
+    if invitation:
+        body["invitation"] = invitation
+    status, answer = api.call("POST", "/auth/signup", {k: v for k, v in body.items() if v is not None})
+    assert status == 201, answer
+    return answer
+
+
+def signup_invited(api, email, org=None, password="correct horse battery"):
+    """Sign up as the invited person does: through the link of the invitation e-mailed to `email`
+    (read from the queue, tests/support/mailbox.py), which proves the address. With `org`, they also
+    create that organization; without, they join only the ones that invited them."""
+    from tests.support.mailbox import invitation_token
+
+    return signup(api, email, org=org, password=password, invitation=invitation_token(email))
+
+
+def confirm_address(api, email):
+    """Follow the newest confirmation link e-mailed to `email` (read from the queue), as its owner would."""
+    from tests.support.mailbox import outbox, token_of
+
+    sent = outbox(email, "Confirm your e-mail")
+    assert sent, f"no confirmation e-mail queued to {email}"
+    status, answer = api.call("POST", "/auth/verify-email", {"token": token_of(sent[-1], "/verify-email")})
+    assert status == 200, answer
+    return answer

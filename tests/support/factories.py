@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from tests.support.api import Api, signup
+from tests.support.api import Api, confirm_address, signup
 from tests.support.deploying import run_to_end
 
 SERVICE = {"name": "web", "image": "nginx:1.27", "port": 80}
@@ -53,5 +53,8 @@ class Org:
 
 
 def new_org(api: Api, name: str = "Acme", email: Optional[str] = None) -> Org:
+    """The owner signs up and follows the link that confirms their address, as most do."""
     owner = signup(api, email, org=name)
+    confirm_address(api, owner["user"]["email"])
+    owner["user"]["email_verified"] = True
     return Org(Api(api.client, owner["token"]), owner["organization"]["id"], owner)

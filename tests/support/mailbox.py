@@ -1,20 +1,23 @@
-"""The sandbox mailbox (<data dir>/mail/*.eml, written by chalicelib/mail/ses.py SandboxMailer):
-what tests read instead of an inbox."""
+"""What tests read instead of an inbox: the sandbox mailbox (<data dir>/mail/*.eml, written by
+chalicelib/mail/ses.py SandboxMailer) once a worker sent the e-mail, or, with no worker running,
+the queue itself (`outbox`: the stored e-mails, their bodies decrypted as the worker would)."""
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+from urllib.parse import parse_qs, urlsplit
 
 from tests.support.processes import wait_for
 
 
 @dataclass
 class Mail:
-    path: Path
+    path: Optional[Path]   # None for one read from the queue
     to: str
     subject: str
     text: str
@@ -47,3 +50,36 @@ def wait_mail(data_dir: str | Path, to: str, subject_has: str = "", count: int =
         got = [m for m in messages(data_dir) if m.to == to and subject_has in m.subject]
         return got if len(got) >= count else None
     return wait_for(found, timeout, interval=0.2, what=f"{count} e-mail(s) to {to} ({subject_has!r})")
+
+
+def outbox(to: str, subject_has: str = "") -> list[Mail]:
+    """Every e-mail queued to `to` in this process's store, oldest first: read from the queue (its
+    body decrypted as the worker would) while unsent, from the sandbox mailbox once a worker sent it."""
+    from chalicelib.core import security
+    from chalicelib.wiring import get_ports
+
+    ports = get_ports()
+    docs, _ = ports.store.collection("emails").find({"to": to}, limit=500)
+    sent = {m.reference: m for m in messages(ports.settings.data_dir)}
+    out = []
+    for d in sorted(docs, key=lambda d: d["created"]):
+        if subject_has not in d["subject"]:
+            continue
+        if d.get("body_cipher"):
+            body = json.loads(security.decrypt(ports.settings.fernet_key(), d["body_cipher"]))
+            out.append(Mail(None, d["to"], d["subject"], body["text"], body.get("html"), d["id"]))
+        elif d["id"] in sent:
+            out.append(sent[d["id"]])
+    return out
+
+
+def token_of(mail: Mail, path: str, param: str = "token") -> str:
+    """The `param` of the first link to `path` in the e-mail (an invitation's, a confirmation's)."""
+    return parse_qs(urlsplit(mail.link(path)).query)[param][0]
+
+
+def invitation_token(to: str) -> str:
+    """The token of the newest invitation e-mailed to `to` (its links carry it)."""
+    sent = outbox(to, "invited you")
+    assert sent, f"no invitation e-mail queued to {to}"
+    return token_of(sent[-1], "/signup", "invitation")

@@ -181,8 +181,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a user and its organization (an invited person may join the inviting one instead) */
+        /** Create a user and its organization; with an invitation e-mail's token, join the organizations that invited the address (the organization may be left out then) */
         post: operations["post_auth_signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the account's e-mail address with the token of the link e-mailed to it; invitations waiting for the address are accepted */
+        post: operations["post_auth_verify_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,6 +291,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation with the token of its e-mail's link: the caller's address must be the invited one; joins every organization that invited it */
+        post: operations["post_invitations_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -307,6 +341,23 @@ export interface paths {
         head?: never;
         /** Turn e-mails about your own work on or off */
         patch: operations["patch_me_notifications"];
+        trace?: never;
+    };
+    "/v1/me/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail a new link that confirms the caller's address (409 once confirmed) */
+        post: operations["post_me_verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/openapi.json": {
@@ -3168,6 +3219,12 @@ export interface components {
              */
             email: string;
             /**
+             * Invitation
+             * @description the token of the invitation e-mail's link: proves the address, and joins the organizations that invited it
+             * @default null
+             */
+            invitation?: string | null;
+            /**
              * Name
              * @default null
              */
@@ -3344,6 +3401,17 @@ export interface components {
              * @default null
              */
             organization_id?: string | null;
+        };
+        /**
+         * TokenOnlyIn
+         * @description The token of a link an e-mail gave (confirming an address, accepting an invitation).
+         */
+        TokenOnlyIn: {
+            /**
+             * Token
+             * @description the token of the link the e-mail gave
+             */
+            token: string;
         };
         /** VerifyIn */
         VerifyIn: {
@@ -3799,6 +3867,46 @@ export interface operations {
             };
         };
     };
+    post_auth_verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenOnlyIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_aws_policy_json: {
         parameters: {
             query?: never;
@@ -3990,6 +4098,46 @@ export interface operations {
             };
         };
     };
+    post_invitations_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenOnlyIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -4077,6 +4225,42 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_me_verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

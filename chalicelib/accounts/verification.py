@@ -1,0 +1,106 @@
+"""Proving an account's e-mail address: a link mailed to it, or an invitation's link (mailed to
+it too), or a password reset's.
+
+Anyone can sign up with any address, so an address is only a claim until then. The account works
+meanwhile, but invitations to the address wait (invitations.accept_pending): an invitation must
+reach the person who reads the address, not whoever signed up with it first.
+
+A link's token is 256 random bits and the store keeps its SHA-256 only. A user has one live
+link (the newest), valid for three days."""
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any, Optional
+
+from chalicelib.accounts import throttle
+from chalicelib.core import security
+from chalicelib.core.context import Actor, Ports
+from chalicelib.core.errors import AlreadyExists, Invalid, Unauthorized
+from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
+from chalicelib.mail import messages
+from chalicelib.mail import service as mail
+
+COLLECTION = "email_verifications"
+TTL = 3 * 86400       # seconds a link works
+RESEND_EVERY = 60     # seconds between two links asked for by the user
+INVALID = "this link is not valid, was used already or has expired: ask for a new one"
+
+
+def is_verified(user: dict[str, Any]) -> bool:
+    return bool(user.get("email_verified"))
+
+
+def queue_link(ports: Ports, user: dict[str, Any], request_base: str) -> dict[str, Any]:
+    """A new link (replacing the user's earlier one) and its e-mail, in the caller's transaction.
+    -> the e-mail (publish it after the commit)."""
+    store = ports.store
+    plain = secrets.token_urlsafe(32)
+    link = ports.settings.ui_link(f"/verify-email?token={plain}", request_base)
+    store.collection(COLLECTION).delete_many({"user_id": user["id"]})
+    store.collection(COLLECTION).insert({"id": new_id("evl"), "user_id": user["id"], "email": user["email"],
+                                         "token_hash": security.hash_api_token(plain), "created": now_iso(),
+                                         "expires": iso_from_epoch(time.time() + TTL)})
+    return mail.queue(ports, user["email"], messages.verify_address(user["email"], link, TTL // 86400),
+                      "verify_address")
+
+
+def mark_verified(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
+    """The address is proven (in the caller's transaction); its other links end. -> the user as now."""
+    store = ports.store
+    store.collection(COLLECTION).delete_many({"user_id": user["id"]})
+    if is_verified(user):
+        return user
+    return store.collection("users").update(user["id"], {"email_verified": now_iso()}) or user
+
+
+def confirm(ports: Ports, token: str, source_ip: str) -> dict[str, Any]:
+    """The link's token -> the address verified, and the invitations waiting for it accepted."""
+    from chalicelib.accounts import invitations
+
+    s = ports.settings
+    throttle.hit(s, "verify-confirm", source_ip, s.login_failures_per_address, s.login_window_seconds,
+                 "too many address confirmations from this address: try again later")
+    store = ports.store
+    link = store.collection(COLLECTION).find_one({"token_hash": security.hash_api_token(token)})
+    if link is None or link["expires"] <= now_iso():
+        raise Invalid(INVALID, field="token")
+    with store.transaction():
+        if not store.collection(COLLECTION).delete(link["id"]):   # used by a concurrent request
+            raise Invalid(INVALID, field="token")
+        user = store.collection("users").get(link["user_id"])
+        if user is None or user["email"] != link["email"]:
+            raise Invalid(INVALID, field="token")
+        user = mark_verified(ports, user)
+    throttle.refund(s, "verify-confirm", source_ip)
+    joined = invitations.accept_pending(ports, user, source_ip)
+    return {"status": "verified", "email": user["email"], "joined": invitations.joined_orgs(ports, joined)}
+
+
+def resend(ports: Ports, actor: Actor, request_base: str) -> dict[str, Any]:
+    """A new link to the caller's address; 409 when it is proven already, 429 within a minute of the last."""
+    store = ports.store
+    user = store.collection("users").get(actor.user_id)
+    if user is None:
+        raise Unauthorized("token is not valid")
+    if is_verified(user):
+        raise AlreadyExists("this e-mail address is confirmed already", field="email")
+    last: Optional[dict[str, Any]] = store.collection(COLLECTION).find_one({"user_id": user["id"]})
+    if last:
+        wait = RESEND_EVERY - (time.time() - epoch_from_iso(last["created"]))
+        if wait > 0:
+            raise throttle.Throttled(f"a link was e-mailed less than {RESEND_EVERY} s ago: wait a moment", int(wait) + 1,
+                            field="email")
+    with store.transaction():
+        sent = queue_link(ports, user, request_base)
+    mail.publish(ports, sent["id"])
+    answer = {"status": "sent", "email": user["email"], "expires_in": TTL,
+              "message": f"a link to confirm {user['email']} is on its way; it works within {TTL // 86400} days"}
+    note = mail.sandbox_note(ports.settings)
+    if note:
+        answer["sandbox"] = note
+    return answer
+
+
+def forget_expired(ports: Ports) -> int:
+    return ports.store.collection(COLLECTION).delete_many({"expires": {"$lt": now_iso()}})
