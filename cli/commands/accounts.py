@@ -1,14 +1,16 @@
-"""login, logout, orgs."""
+"""login, logout, orgs, account (show, verify-email, notifications)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from cli import config
 from cli.app import Api, Json, Org, app
 from cli.client import ApiError, Client
+from cli.commands.members import DEAD_LINK, accept_invitation, joined_words
 from cli.commands.mfa import CodeOption, RecoveryOption, finish_login
+from cli.commands.password import link_email, on_terminal, sentence, token_of
 from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick
 
@@ -21,12 +23,18 @@ from cli.session import CliError, Session, pick
 
   echo "$LAUNCHBAY_API_TOKEN" | launchbay login --token  [dim]# an API token (lb_...) from stdin[/dim]
 
-  launchbay login --email me@example.com --code 123456   [dim]# two-factor authentication on: the current code[/dim]""")
+  launchbay login --email me@example.com --code 123456   [dim]# two-factor authentication on: the current code[/dim]
+
+  launchbay login --invitation 'https://lb.example.com/login?email=ana%40example.com&invitation=…'   [dim]# and join[/dim]""")
 def login(
-    email: Annotated[Optional[str], typer.Option("--email", help="Your e-mail (asked when missing).")] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="Your e-mail (asked when missing; an invitation's "
+                                                                 "link gives it).")] = None,
     token: Annotated[bool, typer.Option("--token", help="Log in with an API token read from stdin or a hidden prompt.")] = False,
     code: CodeOption = None,
     recovery_code: RecoveryOption = False,
+    invitation: Annotated[Optional[str], typer.Option(
+        "--invitation", metavar="TOKEN|LINK", help="An invitation e-mailed to you (its link, or the link's token): "
+                                                   "accept it once logged in (`invitations accept`).")] = None,
     api: Api = None,
     org: Org = None,
     json: Json = False,
@@ -36,7 +44,12 @@ def login(
     The password and the API token are never taken from the command line (they would end up
     in the shell history and the process list): they are read without echo on a terminal, or
     from stdin. With two-factor authentication on, the code of your authenticator app is asked
-    next (or given with --code), or a recovery code with --recovery-code."""
+    next (or given with --code), or a recovery code with --recovery-code.
+
+    With --invitation, the invitation e-mailed to you is accepted once logged in (you join the
+    organizations that invited your address, and --org may name one of them); a refused invitation
+    is reported after the log-in, which is saved anyway. A log-in accepts the invitations waiting for
+    your address by itself once the address is confirmed (`launchbay account verify-email`)."""
     s = Session(json, org=org, api=api, need_login=False)
     client = Client(s.api)
     if token:
@@ -44,13 +57,14 @@ def login(
             raise CliError("give either --email or --token, not both")
         client.token = secret_input("API token: ")
     else:
-        email = email or line_input("E-mail: ")
+        email = email or (link_email(invitation) if invitation else None) or line_input("E-mail: ")
         password = secret_input("Password: ")
         answer = client.post("/auth/login", {"email": email, "password": password})
         if answer.get("mfa_required"):   # two-factor authentication: the second step
             client.token = finish_login(client, answer, code, recovery_code)
         else:
             client.token = answer["token"]
+    accepted, refused = _accept_at_login(client, invitation)
     me = client.get("/me")
     orgs = me.get("organizations") or []
     saved = s.saved if s.saved.get("api") == s.api else {}
@@ -65,10 +79,46 @@ def login(
     path = config.save({"api": s.api, "token": client.token, "org": chosen and chosen["id"],
                         "project": saved.get("project") if keep else None, "env": saved.get("env") if keep else None})
     user = me.get("user") or {}
-    result = {"api": s.api, "user": user, "organization": chosen, "config": str(path)}
-    s.out.result(result, lambda: s.out.line(
-        f"Logged in to {s.api} as {user.get('email')}"
-        + (f"; organization {chosen['name']} ({chosen['id']})" if chosen else "; you belong to no organization yet")))
+    if refused is not None and not (refused.status == DEAD_LINK and refused.field == "token" and user.get("email_verified")):
+        raise refused.reworded(f"logged in as {user.get('email')} (saved), but the invitation was not accepted: "
+                               f"{refused.message}")
+    result: dict[str, Any] = {"api": s.api, "user": user, "organization": chosen, "config": str(path)}
+    if invitation:
+        # a dead link with a confirmed address: the log-in itself accepted what was waiting for it
+        result["invitation"] = accepted if accepted is not None else {"joined": [], "error": refused and
+                                                                      refused.document()["error"]}
+
+    def human() -> None:
+        s.out.line(f"Logged in to {s.api} as {user.get('email')}"
+                   + (f"; organization {chosen['name']} ({chosen['id']})" if chosen
+                      else "; you belong to no organization yet"))
+        if accepted is not None:
+            joined = accepted.get("joined") or []
+            s.out.line(f"Joined {joined_words(joined)}" if joined
+                       else "The invitation is accepted: you were a member already")
+        elif refused is not None:
+            s.out.line("The invitation's link is not valid any more. A log-in with a confirmed address accepts the "
+                       "invitations waiting for it: if it was still live, this log-in accepted it (`launchbay orgs`)",
+                       style="yellow")
+        if user and not user.get("email_verified"):
+            s.out.line(UNCONFIRMED, style="yellow")
+    s.out.result(result, human)
+
+
+UNCONFIRMED = ("Your e-mail address is not confirmed yet: invitations to it wait until it is. Follow the link "
+               "e-mailed at sign-up (`launchbay account verify-email LINK`), or ask for a new one: "
+               "`launchbay account verify-email --resend`")
+
+
+def _accept_at_login(client: Client, invitation: Optional[str]) -> tuple[Optional[dict[str, Any]], Optional[ApiError]]:
+    """`login --invitation`: the invitation accepted with the new login -> (the answer, None), or
+    (None, the refusal) to report once the login is saved."""
+    if not invitation:
+        return None, None
+    try:
+        return accept_invitation(client, invitation), None
+    except ApiError as exc:
+        return None, exc
 
 
 @app.command(epilog="[bold]Example[/bold]\n\n  launchbay logout")
@@ -125,14 +175,111 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
     s.out.result(chosen, lambda: s.out.line(f"Default organization: {chosen['name']} ({chosen['id']})"))
 
 
-account_app = typer.Typer(help="Your own account: which e-mails about your work you get.", no_args_is_help=True)
+account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, and "
+                               "which e-mails about your work you get.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 ON_OFF = {"on": True, "off": False}
+VERIFY_TOKEN_ENV = "LAUNCHBAY_VERIFY_TOKEN"
 
 
-@account_app.callback(epilog="[bold]Example[/bold]\n\n  launchbay account notifications --deploy-failures off")
+@account_app.callback(epilog="""[bold]Examples[/bold]
+
+  launchbay account show
+
+  launchbay account verify-email 'https://lb.example.com/verify-email?token=…'
+
+  launchbay account notifications --deploy-failures off""")
 def _account() -> None:
     pass
+
+
+@account_app.command("show", epilog="""[bold]Examples[/bold]
+
+  launchbay account show
+
+  launchbay account show --json | jq .user.email_verified""")
+def account_show(json: Json = False) -> None:
+    """Who you are logged in as: your e-mail address and whether it is confirmed, two-factor
+    authentication, and your organizations with your role in each."""
+    s = Session(json)
+    me = s.client.get("/me")
+    user, mfa_state = me.get("user") or {}, me.get("mfa") or {}
+    orgs = me.get("organizations") or []
+
+    def human() -> None:
+        s.out.line(f"{user.get('email')} ({user.get('id')}), {user.get('name')}")
+        s.out.line("e-mail address: " + ("confirmed" if user.get("email_verified") else
+                                         "not confirmed: invitations to it wait until it is "
+                                         "(`launchbay account verify-email --resend` e-mails a link)"))
+        if "enabled" in mfa_state:
+            s.out.line(f"two-factor authentication: {'on' if mfa_state.get('enabled') else 'off'}")
+        s.out.line("organizations: " + (", ".join(f"{o.get('name')} ({o.get('role')})" for o in orgs) or "none"))
+    s.out.result(me, human)
+
+
+@account_app.command("verify-email", epilog=f"""[bold]Examples[/bold]
+
+  launchbay account verify-email 'https://lb.example.com/verify-email?token=3q2-7wEv…'   [dim]# the e-mail's link[/dim]
+
+  launchbay account verify-email 3q2-7wEv… --json
+
+  launchbay account verify-email --resend        [dim]# e-mail a new link to your address[/dim]
+
+  {VERIFY_TOKEN_ENV}=3q2-7wEv… launchbay account verify-email""")
+def account_verify_email(
+    link: Annotated[Optional[str], typer.Argument(metavar="TOKEN|LINK", envvar=VERIFY_TOKEN_ENV, show_envvar=True,
+                                                  help="The link of the e-mail that asks you to confirm your "
+                                                       "address, or its token; asked on a terminal when missing.")
+                    ] = None,
+    resend: Annotated[bool, typer.Option("--resend", help="E-mail a new link to your address instead (logged in; one "
+                                                          "a minute at most; the earlier link stops working).")
+                      ] = False,
+    api: Api = None,
+    json: Json = False,
+) -> None:
+    """Confirm your e-mail address with the link e-mailed to it (at sign-up, or by --resend): the
+    invitations waiting for the address are accepted then, and you join those organizations. The
+    link works once, within 3 days; confirming needs no login.
+
+    An account made through an invitation's link, or whose password was reset with an e-mailed
+    link, has its address confirmed already (409 for --resend)."""
+    if resend:
+        if link:
+            raise typer.BadParameter("give either the link (to confirm) or --resend (for a new link), not both",
+                                     param_hint="--resend")
+        s = Session(json, api=api)
+        sent = s.client.post("/me/verify-email")
+
+        def said() -> None:
+            s.out.line(sentence(sent.get("message") or f"a link to confirm {sent.get('email')} is on its way"))
+            if sent.get("sandbox"):
+                s.out.line(f"Sandbox: {sent['sandbox']}", style="yellow")
+            s.out.line("Then: launchbay account verify-email LINK (the whole link from the e-mail, or its token)",
+                       style="dim")
+        s.out.result(sent, said)
+        return
+    s = Session(json, api=api, need_login=False)
+    if link and link.strip():
+        raw = link
+    elif on_terminal():
+        raw = line_input("The link from the e-mail (or its token): ")
+    else:
+        raise typer.BadParameter(f"give the link of the e-mail (or its token), or ${VERIFY_TOKEN_ENV}; --resend "
+                                 "e-mails a new one", param_hint="TOKEN|LINK")
+    try:
+        got = Client(s.api).post("/auth/verify-email", {"token": token_of(raw)})   # no login sent: none is needed
+    except ApiError as exc:
+        if exc.status == DEAD_LINK and exc.field == "token":
+            raise exc.reworded(f"{exc.message} (logged in: launchbay account verify-email --resend)") from None
+        raise
+    joined = got.get("joined") or []
+
+    def human() -> None:
+        s.out.line(f"Confirmed {got.get('email')}")
+        if joined:
+            s.out.line(f"Joined {joined_words(joined)}")
+            s.out.line("`launchbay orgs use NAME` makes it your default organization", style="dim")
+    s.out.result(got, human)
 
 
 @account_app.command("notifications", epilog="""[bold]Examples[/bold]

@@ -7,12 +7,14 @@ one project (`members grant`, `members revoke`): it decides that project's work 
 organization role, higher or lower; owners and admins act on every project as such."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
 from cli.app import Json, Org, app
-from cli.client import segment
+from cli.client import ApiError, Client, segment
+from cli.commands.password import token_of
+from cli.commands.prompts import line_input
 from cli.session import CliError, Session
 
 ROLES = "owner, admin, developer or viewer"
@@ -28,7 +30,8 @@ PROJECT_OPT = Annotated[str, typer.Option("--project", "-p", metavar="PROJECT", 
 members_app = typer.Typer(help="Members of the organization and their roles (owner, admin, developer, viewer); "
                                "`members invite` adds one.", no_args_is_help=False)
 app.add_typer(members_app, name="members")
-invitations_app = typer.Typer(help="Invitations of the organization not yet accepted: list, resend, revoke.",
+invitations_app = typer.Typer(help="Invitations of the organization not yet accepted: list, resend, revoke; "
+                                   "`invitations accept` joins with the link of one e-mailed to you.",
                               no_args_is_help=False)
 app.add_typer(invitations_app, name="invitations")
 
@@ -82,13 +85,14 @@ def members_invite(
     role: Annotated[str, typer.Option("--role", "-r", help=f"{ROLES} (owner: owners only).")] = "developer",
     org: Org = None, json: Json = False,
 ) -> None:
-    """Invite someone by e-mail (admins): the address gets an e-mail with the link to sign up or log in.
-    They join at their next sign-up or log-in with that address; the invitation lasts 14 days
-    (`launchbay invitations` lists them, `invitations resend` e-mails it again)."""
+    """Invite someone by e-mail (admins): the address gets an e-mail with the links to sign up or log in.
+    They join by following one (`launchbay invitations accept LINK` too), which proves they read the
+    address, or at a log-in once their account's address is confirmed; the invitation lasts 14 days
+    (`launchbay invitations` lists them, `invitations resend` e-mails it again, with a new link)."""
     s = Session(json, org=org)
     got = s.client.post(s.org_path("/members"), {"email": email, "role": role})
-    s.out.result(got, lambda: s.out.line(f"Invited {got['email']} as {got['role']} ({got['id']}); they join at their "
-                                         f"next sign-up or log-in, until {got['expires']}"))
+    s.out.result(got, lambda: s.out.line(f"Invited {got['email']} as {got['role']} ({got['id']}); they join through "
+                                         f"the e-mail's link, until {got['expires']}"))
 
 
 @members_app.command("set-role", epilog="""[bold]Examples[/bold]
@@ -171,7 +175,11 @@ def _list_invitations(s: Session) -> None:
         items, INVITATION_COLUMNS, "no invitations: `launchbay members invite EMAIL --role ROLE`"))
 
 
-@invitations_app.callback(invoke_without_command=True, epilog="[bold]Example[/bold]\n\n  launchbay invitations")
+@invitations_app.callback(invoke_without_command=True, epilog="""[bold]Examples[/bold]
+
+  launchbay invitations
+
+  launchbay invitations accept 'https://lb.example.com/login?email=ana%40example.com&invitation=…'""")
 def _invitations_default(ctx: typer.Context, org: Org = None, json: Json = False) -> None:
     """List the invitations not yet accepted (the same as `invitations list`)."""
     if ctx.invoked_subcommand is None:
@@ -209,8 +217,9 @@ def invitations_resend(
     invitation: Annotated[str, typer.Argument(metavar="INVITATION", help="The invitation's id (inv_...) or e-mail.")],
     org: Org = None, json: Json = False,
 ) -> None:
-    """E-mail an invitation again (admins); it then lasts 14 days from now. One e-mail a minute at
-    most per invitation (429 sooner, with when to try again)."""
+    """E-mail an invitation again (admins); it then lasts 14 days from now. The new e-mail has a new
+    link: the earlier e-mail's links stop working. One e-mail a minute at most per invitation (429
+    sooner, with when to try again)."""
     s = Session(json, org=org)
     inv_id = _invitation_id(s, invitation)
     got = s.client.post(s.org_path(f"/invitations/{segment(inv_id)}/resend"))
@@ -219,6 +228,69 @@ def invitations_resend(
         f"Sent the invitation to {got.get('email')} again ({got.get('id')}, as {got.get('role')}"
         + (f"; {sends} e-mail{'s' if sends != 1 else ''} so far" if isinstance(sends, int) else "")
         + f"); it lasts until {got.get('expires')}"))
+
+
+INVITATION_TOKEN_NAMES = ("invitation", "token")   # the e-mail's links: …/signup?email=…&invitation=TOKEN
+ANOTHER_ADDRESS = 403
+DEAD_LINK = 422
+
+
+def invitation_token(raw: str) -> str:
+    """The token of an invitation e-mail's link, given as itself or as the whole link."""
+    token = token_of(raw, INVITATION_TOKEN_NAMES)
+    if not token:
+        raise CliError("give the token of the invitation e-mail's link, or the whole link")
+    return token
+
+
+def accept_invitation(client: Client, raw: str) -> dict[str, Any]:
+    """POST /invitations/accept with the link's token; the API's refusals with what to do next."""
+    try:
+        return client.post("/invitations/accept", {"token": invitation_token(raw)})
+    except ApiError as exc:
+        if exc.status == ANOTHER_ADDRESS and exc.field == "token":
+            me = ((client.get("/me") or {}).get("user") or {}).get("email")
+            raise exc.reworded(f"{exc.message} (you are logged in as {me})" if me else exc.message) from None
+        if exc.status == DEAD_LINK and exc.field == "token":
+            raise exc.reworded(f"{exc.message} (a log-in with a confirmed address accepts invitations too: "
+                               "`launchbay orgs` shows whether you joined already)") from None
+        raise
+
+
+def joined_words(joined: list[dict[str, Any]]) -> str:
+    """"Acme (org_…) as developer, Blog (org_…) as viewer"."""
+    return ", ".join(f"{o.get('name') or o.get('id')} ({o.get('id')}) as {o.get('role')}" for o in joined)
+
+
+@invitations_app.command("accept", epilog="""[bold]Examples[/bold]
+
+  launchbay invitations accept 'https://lb.example.com/signup?email=ana%40example.com&invitation=3q2-7wEv…'
+
+  launchbay invitations accept 3q2-7wEv… --json
+
+  launchbay login --email ana@example.com --invitation 'https://lb.example.com/login?…'   [dim]# log in and accept[/dim]""")
+def invitations_accept(
+    link: Annotated[Optional[str], typer.Argument(metavar="TOKEN|LINK", help="The invitation e-mail's link (either "
+                                                  "of its two), or its token; asked on a terminal when missing.")] = None,
+    json: Json = False,
+) -> None:
+    """Accept an invitation e-mailed to you: join every organization that invited your address. You
+    must be logged in with the invited address (another one is refused: 403); following the link
+    proves you read it, so your address counts as confirmed from now on. A link that was used,
+    revoked, resent since (a resend makes a new one) or expired is refused (422): ask for a new
+    invitation. Not with an API token limited to one organization."""
+    s = Session(json)
+    raw = link if link and link.strip() else line_input("The invitation's link (or its token): ")
+    got = accept_invitation(s.client, raw)
+    joined = got.get("joined") or []
+
+    def human() -> None:
+        if not joined:
+            s.out.line("Nothing to join: you are already a member of the organization that invited you")
+            return
+        s.out.line(f"Joined {joined_words(joined)}")
+        s.out.line("`launchbay orgs use NAME` makes it your default organization", style="dim")
+    s.out.result(got, human)
 
 
 def _invitation_id(s: Session, ref: str) -> str:

@@ -40,14 +40,23 @@ def on_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def token_of(raw: str) -> str:
-    """The token as given: itself, or the whole link of the e-mail (…/reset-password?token=…)."""
+def token_of(raw: str, names: tuple[str, ...] = ("token",)) -> str:
+    """The token as given: itself, or the whole link of the e-mail (…/reset-password?token=…), whose
+    query holds it under one of `names` (an invitation's links: …/signup?email=…&invitation=…)."""
     raw = raw.strip()
-    if "token=" in raw:
-        found = urllib.parse.parse_qs(urllib.parse.urlsplit(raw).query).get("token")
-        if found and found[0].strip():
-            return found[0].strip()
+    if "=" in raw:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(raw).query)
+        for name in names:
+            found = query.get(name)
+            if found and found[0].strip():
+                return found[0].strip()
     return raw
+
+
+def link_email(raw: str) -> Optional[str]:
+    """The `email` an e-mail's link carries (an invitation's …/login?email=…&invitation=…), if any."""
+    found = urllib.parse.parse_qs(urllib.parse.urlsplit(raw.strip()).query).get("email")
+    return found[0].strip() if found and found[0].strip() else None
 
 
 def _anonymous(json: bool, api: Optional[str]) -> tuple[Session, Client]:
@@ -74,7 +83,7 @@ def password_forgot(
     got = client.post("/auth/password-reset", {"email": email})
 
     def human() -> None:
-        s.out.line(_sentence(got.get("message") or f"if an account uses {email}, a link is on its way"))
+        s.out.line(sentence(got.get("message") or f"if an account uses {email}, a link is on its way"))
         if got.get("sandbox"):
             s.out.line(f"Sandbox: {got['sandbox']}", style="yellow")
         s.out.line("Then: launchbay password reset --token TOKEN (the token, or the whole link, from the e-mail)",
@@ -82,7 +91,7 @@ def password_forgot(
     s.out.result(got, human)
 
 
-def _sentence(words: str) -> str:
+def sentence(words: str) -> str:
     return words[:1].upper() + words[1:] + ("" if words.endswith((".", "!", "?")) else ".")
 
 

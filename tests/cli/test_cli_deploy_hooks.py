@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 
 from tests.cli.conftest import PASSWORD, Cli, http
+from tests.support.mailbox import invitation_token
 
 HEADER = "X-Launchbay-Hook-Key"
 KEY = re.compile(r"lbdh_[A-Za-z0-9_-]{20,}")
@@ -221,7 +222,8 @@ def test_a_viewer_is_refused_and_a_demoted_member_s_hook_stops(cli, account, tmp
     dev = f"dev-{uuid.uuid4().hex[:8]}@example.com"
     cli("members", "invite", dev, "--role", "developer")
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": dev, "password": PASSWORD,
-                                                              "organization": "Dev's own"})
+                                                              "organization": "Dev's own",
+                                                              "invitation": invitation_token(dev)})
     assert status == 201, body
     as_dev = Cli(cli.api_url, tmp_path / "dev")
     as_dev("login", "--email", dev, "--org", "Acme", input=PASSWORD + "\n")

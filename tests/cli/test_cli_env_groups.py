@@ -9,6 +9,7 @@ import uuid
 
 from tests.cli.conftest import PASSWORD as ACCOUNT_PASSWORD
 from tests.cli.conftest import Cli, http
+from tests.support.mailbox import invitation_token
 
 SECRET = "dd-api-key-6f1e2c"
 
@@ -91,7 +92,8 @@ def test_developers_read_but_do_not_change_groups(cli, account, tmp_path):
     email = f"dev-{uuid.uuid4().hex[:8]}@example.com"
     cli("members", "invite", email, "--role", "developer")
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": ACCOUNT_PASSWORD,
-                                                               "organization": "Dev home"})
+                                                               "organization": "Dev home",
+                                                               "invitation": invitation_token(email)})
     assert status == 201, body
     dev = Cli(cli.api_url, tmp_path / "dev")
     dev("login", "--email", email, input=ACCOUNT_PASSWORD + "\n")

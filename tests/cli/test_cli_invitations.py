@@ -1,10 +1,11 @@
 """`launchbay invitations` against the real API: list, revoke (by id or e-mail); a revoked
-invitation no longer lets its address join."""
+invitation's link no longer lets its address join."""
 from __future__ import annotations
 
 import uuid
 
 from tests.cli.conftest import PASSWORD, http
+from tests.support.mailbox import invitation_token
 
 
 def test_invitations_list_and_revoke(cli, account):
@@ -34,7 +35,10 @@ def test_invitations_list_and_revoke(cli, account):
     assert gone.exit_code == 1 and "invitation not found" in gone.stderr
     assert cli("invitations", "revoke", cy, ok=None).exit_code == 1
 
-    # revoked: signing up with the address does not join the organization
+    # revoked: the link of its e-mail no longer lets the address join, and a sign-up without it joins nothing
+    status, body = http(cli.api_url, "POST", "/auth/signup", {"email": cy, "password": PASSWORD, "organization": "Cy",
+                                                              "invitation": invitation_token(cy)})
+    assert status == 422 and body["error"]["field"] == "invitation", body
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": cy, "password": PASSWORD, "organization": "Cy"})
     assert status == 201
     assert http(cli.api_url, "GET", f"/orgs/{account.org_id}/projects", token=body["token"])[0] == 404

@@ -1,4 +1,5 @@
-"""`launchbay members` against the real API: an invited address joins at sign-up, roles change
+"""`launchbay members` against the real API: an invited address joins at sign-up through the
+invitation e-mail's link, roles change
 under the API's rules (admins only, owners for owners, the last owner stays), and removed
 members lose access."""
 from __future__ import annotations
@@ -6,10 +7,13 @@ from __future__ import annotations
 import uuid
 
 from tests.cli.conftest import PASSWORD, Cli, http
+from tests.support.mailbox import invitation_token
 
 
 def _signup(cli, email: str, org: str) -> dict:
-    status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": PASSWORD, "organization": org})
+    """The invited person signs up through the link of their invitation e-mail (its token)."""
+    status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": PASSWORD, "organization": org,
+                                                              "invitation": invitation_token(email)})
     assert status == 201, body
     return body
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 
 from tests.cli.conftest import PASSWORD, Cli, http
+from tests.support.mailbox import invitation_token
 
 
 def _joined(cli, role: str) -> tuple[str, dict]:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
     cli("members", "invite", email, "--role", role)
-    status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": PASSWORD, "organization": "Own"})
+    status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": PASSWORD, "organization": "Own",
+                                                              "invitation": invitation_token(email)})
     assert status == 201, body
     return email, body
 

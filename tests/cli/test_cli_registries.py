@@ -11,6 +11,7 @@ import uuid
 from cli.output import deploy_plan_lines, registry_host
 from tests.cli.conftest import PASSWORD as ACCOUNT_PASSWORD
 from tests.cli.conftest import Cli, http
+from tests.support.mailbox import invitation_token
 from tests.support.processes import CeleryWorker
 
 SECRET = "s3cret-pull-pass"      # the registry fixture's password of user bot
@@ -149,7 +150,8 @@ def test_members_see_the_credentials_and_only_admins_change_them(cli, account, r
     dev = f"dev-{uuid.uuid4().hex[:8]}@example.com"
     cli("members", "invite", dev, "--role", "developer")
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": dev, "password": ACCOUNT_PASSWORD,
-                                                              "organization": "Dev's own"})
+                                                              "organization": "Dev's own",
+                                                              "invitation": invitation_token(dev)})
     assert status == 201, body
     as_dev = Cli(cli.api_url, tmp_path / "dev")
     as_dev("login", "--email", dev, "--org", "Acme", input=ACCOUNT_PASSWORD + "\n")
