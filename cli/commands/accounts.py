@@ -52,6 +52,7 @@ def login(
     your address by itself once the address is confirmed (`launchbay account verify-email`)."""
     s = Session(json, org=org, api=api, need_login=False)
     client = Client(s.api)
+    joined_at_login: Optional[dict[str, Any]] = None
     if token:
         if email:
             raise CliError("give either --email or --token, not both")
@@ -61,10 +62,13 @@ def login(
         password = secret_input("Password: ")
         answer = client.post("/auth/login", {"email": email, "password": password})
         if answer.get("mfa_required"):   # two-factor authentication: the second step
-            client.token = finish_login(client, answer, code, recovery_code)
-        else:
-            client.token = answer["token"]
+            answer = finish_login(client, answer, code, recovery_code)
+        client.token = answer["token"]
+        if invitation and answer.get("joined"):   # a confirmed address: the log-in accepted what waited for it
+            invitation, joined_at_login = None, {"email_verified": True, "joined": answer["joined"]}
     accepted, refused = _accept_at_login(client, invitation)
+    if joined_at_login is not None:
+        accepted = joined_at_login
     me = client.get("/me")
     orgs = me.get("organizations") or []
     saved = s.saved if s.saved.get("api") == s.api else {}
@@ -83,7 +87,7 @@ def login(
         raise refused.reworded(f"logged in as {user.get('email')} (saved), but the invitation was not accepted: "
                                f"{refused.message}")
     result: dict[str, Any] = {"api": s.api, "user": user, "organization": chosen, "config": str(path)}
-    if invitation:
+    if invitation or joined_at_login is not None:
         # a dead link with a confirmed address: the log-in itself accepted what was waiting for it
         result["invitation"] = accepted if accepted is not None else {"joined": [], "error": refused and
                                                                       refused.document()["error"]}

@@ -111,7 +111,7 @@ def mfa_recovery_codes(code: CodeOption = None, json: Json = False) -> None:
     s.out.result(out, lambda: _print_codes(s, out["recovery_codes"]))
 
 
-def finish_login(client: Client, challenge: dict[str, Any], code: Optional[str], recovery: bool) -> str:
-    """The second step of `launchbay login` -> the session token."""
+def finish_login(client: Client, challenge: dict[str, Any], code: Optional[str], recovery: bool) -> dict[str, Any]:
+    """The second step of `launchbay login` -> the session ({token, expires_in, joined})."""
     body = {"mfa_token": challenge["mfa_token"], **second_factor(code, recovery)}
-    return str(client.post("/auth/login/mfa", body)["token"])
+    return dict(client.post("/auth/login/mfa", body))
