@@ -63,8 +63,8 @@ def invitation(email: str, inviter: str, org_name: str, role: str, base: str, ex
 
 def verify_address(email: str, link: str, days: int) -> Message:
     lines = [f"Confirm that {email} is your address on Launchbay:\n{link}",
-             f"The link works within {days} days. Until then, invitations to this address wait: confirming it "
-             "proves they reached the right person.",
+             f"The link works within {days} days. Until then, invitations to this address and e-mails about "
+             "deploys wait: confirming it proves they reach the right person.",
              "If you did not sign up for Launchbay, ignore this e-mail."]
     return Message("Confirm your e-mail address for Launchbay", "\n\n".join(lines + [FOOTER]) + "\n",
                    _html([f"Confirm that {email} is your address on Launchbay.", lines[1], lines[2]],
