@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     mail_from: str = Field("", alias="LAUNCHBAY_MAIL_FROM")
     # SES's region (SES is not in every region); empty: AWS_DEFAULT_REGION.
     mail_region: str = Field("", alias="LAUNCHBAY_MAIL_REGION")
+    # SES's configuration set for Launchbay's e-mail: its event destination publishes bounces and
+    # complaints to SNS (infra/ makes both). Empty: sent without one (no bounce is ever heard of).
+    mail_configuration_set: str = Field("", alias="LAUNCHBAY_MAIL_CONFIGURATION_SET")
+    # The SQS queue (URL) subscribed to that topic, which the worker reads. Empty: none on AWS; the
+    # sandbox makes "<queue prefix>-mail-events" and plays SES's part for the mailbox simulator.
+    mail_events_queue: str = Field("", alias="LAUNCHBAY_MAIL_EVENTS_QUEUE")
     # GitHub's REST API, where commit statuses of deployments go (chalicelib/hooks/statuses.py);
     # https://HOST/api/v3 for GitHub Enterprise Server.
     github_api_url: str = Field("https://api.github.com", alias="LAUNCHBAY_GITHUB_API_URL")

@@ -41,6 +41,7 @@ SEND_EMAIL = "launchbay.send_email"                  # one attempt at one e-mail
 SEND_DUE_EMAILS = "launchbay.send_due_emails"        # beat: e-mails no task carries; settled ones forgotten
 REQUEST_PASSWORD_RESET = "launchbay.request_password_reset"   # the account looked up off the API's path (accounts/resets.py)
 WARN_EXPIRING_TOKENS = "launchbay.warn_expiring_tokens"   # beat: a week's notice of an API token's end (accounts/expiry.py)
+RECEIVE_MAIL_FEEDBACK = "launchbay.receive_mail_feedback"   # beat: SES's bounces and complaints (mail/feedback.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -50,7 +51,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, FORGET_ENV_GROUP_SECRETS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
        WATCH_QUEUES, WATCH_DRAINS, SEND_EMAIL, SEND_DUE_EMAILS, REQUEST_PASSWORD_RESET,
-       WARN_EXPIRING_TOKENS)
+       WARN_EXPIRING_TOKENS, RECEIVE_MAIL_FEEDBACK)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".
@@ -60,6 +61,6 @@ ROUTES = {
     RELAY_OUTBOX: "search", REINDEX: "search", SEARCH_RETENTION: "search",
     # receivers on the internet, slow or down: their own queue and worker, never a deploy's slot
     NOTIFY_EVENT: "notify", DELIVER_NOTIFICATION: "notify", GITHUB_STATUS: "notify", GITHUB_PR_COMMENT: "notify", GITHUB_COMMITS: "notify",
-    SEND_EMAIL: "notify", REQUEST_PASSWORD_RESET: "notify",
+    SEND_EMAIL: "notify", REQUEST_PASSWORD_RESET: "notify", RECEIVE_MAIL_FEEDBACK: "notify",
 }
 QUEUES = ("deploys", "default", "search", "notify")

@@ -77,8 +77,9 @@ def get_mailer() -> "Mailer":
     s = get_settings()
     clients = Clients(s, region=s.mail_region or s.aws_region)
     if s.sandbox:
-        return SandboxMailer(clients, s.mailbox_dir)
-    return SesMailer(clients)
+        return SandboxMailer(clients, s.mailbox_dir, s.mail_configuration_set,
+                             s.mail_events_queue or f"{s.queue_prefix}-mail-events")
+    return SesMailer(clients, s.mail_configuration_set, s.mail_events_queue)
 
 
 # Adapters per target, and boto3 clients per (connection, role, external id, region): built once

@@ -67,6 +67,7 @@ celery.conf.update(
         "watch-drains": {"task": names.WATCH_DRAINS, "schedule": 300.0},
         "send-due-emails": {"task": names.SEND_DUE_EMAILS, "schedule": 60.0},
         "warn-expiring-tokens": {"task": names.WARN_EXPIRING_TOKENS, "schedule": 3600.0},
+        "receive-mail-feedback": {"task": names.RECEIVE_MAIL_FEEDBACK, "schedule": 60.0},
         # CloudWatch Launchbay/QueueDepth, QueueAge, DeploymentsFailed: the workers scale on it
         "publish-platform-metrics": {"task": names.PUBLISH_METRICS, "schedule": 60.0},
     },

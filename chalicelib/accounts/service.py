@@ -325,7 +325,22 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
         org = ports.store.collection("organizations").get(m["org_id"])
         if org:
             orgs.append(public_org(org, m["role"], m.get("project_roles")))
-    return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user)}
+    from chalicelib.mail import feedback
+
+    return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user),
+            # null while mail reaches the address; else why nothing is sent there (a bounce, a complaint)
+            "email_delivery": feedback.public(feedback.suppression(ports, user["email"]))}
+
+
+def lift_suppression(ports: Ports, actor: Actor) -> None:
+    """The caller's mailbox works again: e-mail to their address resumes. 404 when none was held back."""
+    from chalicelib.mail import feedback
+
+    user = ports.store.collection("users").get(actor.user_id)
+    if user is None:
+        raise Unauthorized("token is not valid")
+    if not feedback.lift(ports, user["email"]):
+        raise NotFound("e-mail to this address is not held back", field="email")
 
 
 def notification_preferences(ports: Ports, actor: Actor, changes: Optional[dict[str, bool]] = None) -> dict[str, Any]:

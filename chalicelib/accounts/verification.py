@@ -18,6 +18,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Invalid, Unauthorized
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
+from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 
@@ -46,9 +47,11 @@ def queue_link(ports: Ports, user: dict[str, Any], request_base: str) -> dict[st
 
 
 def mark_verified(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
-    """The address is proven (in the caller's transaction); its other links end. -> the user as now."""
+    """The address is proven (in the caller's transaction); its other links end, and a suppression of
+    it (mail/feedback.py) is lifted: mail got through. -> the user as now."""
     store = ports.store
     store.collection(COLLECTION).delete_many({"user_id": user["id"]})
+    mail_feedback.lift(ports, user["email"])
     if is_verified(user):
         return user
     return store.collection("users").update(user["id"], {"email_verified": now_iso()}) or user

@@ -159,6 +159,13 @@ def me():
     return service.me(ports(), actor(bp))
 
 
+@endpoint(bp, "/me/email-suppression", "DELETE", "Send e-mail to the caller's address again after it bounced or "
+          "complained (once the mailbox works); 404 when none is held back", 204, tag=TAG)
+def lift_email_suppression():
+    service.lift_suppression(ports(), actor(bp))
+    return 204, None
+
+
 @endpoint(bp, "/me/notifications", "GET", "Which e-mails about your own work you get (deploys you started that "
           "fail, deploys waiting for your approval)", tag=TAG)
 def my_notifications():

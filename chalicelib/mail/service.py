@@ -18,6 +18,7 @@ from chalicelib.core import attempts, security
 from chalicelib.core.attempts import Outcome
 from chalicelib.core.context import Ports
 from chalicelib.core.ids import iso_from_epoch, new_id, now_iso
+from chalicelib.mail import feedback
 from chalicelib.mail.messages import Message
 from chalicelib.mail.port import Email, Mailer, MailRefused
 
@@ -69,6 +70,9 @@ def attempt(ports: Ports, mailer: Mailer, email_id: str, n: int) -> Outcome:
     doc = attempts.take(coll, email_id, n, ("sent", "failed"), STALE_CLAIM, "e-mail")
     if isinstance(doc, Outcome):   # gone, settled, or this attempt is another task's
         return doc
+    blocked = feedback.why_not(ports, doc)
+    if blocked:   # the address bounced for good or complained: SES is not asked at all
+        return _settle(ports, doc, n, "failed", blocked)
     body = json.loads(security.decrypt(ports.settings.fernet_key(), doc["body_cipher"]))
     email = Email(sender=ports.settings.mail_sender, to=doc["to"], subject=doc["subject"], text=body["text"],
                   html=body.get("html"), reference=doc["id"])
@@ -116,6 +120,6 @@ def send_due(ports: Ports, limit: int = 500) -> int:
         publish(ports, doc["id"], int(doc.get("attempts") or 1))
         published += 1
     forget = iso_from_epoch(now - KEEP_DAYS * 86400)
-    for status in ("sent", "failed"):
+    for status in ("sent", "failed", "bounced", "complained"):
         coll.delete_many({"status": status, "updated": {"$lt": forget}})
     return published

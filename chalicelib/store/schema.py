@@ -44,7 +44,10 @@ COLLECTIONS: dict[str, Indexes] = {
     # links that confirm an account's address (accounts/verification.py): one live link per user
     "email_verifications": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # e-mails to send and sent (mail/service.py); the beat looks for lost ones by status and due time
-    "emails": Indexes(unique=(("dedup",),), index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"))),
+    "emails": Indexes(unique=(("dedup",),), index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"),
+                                                   ("message_id",))),
+    # addresses nothing is sent to: they bounced for good or complained (mail/feedback.py)
+    "mail_suppressions": Indexes(unique=(("email",),)),
     "projects": Indexes(unique=(("org_id", "name"),), index=(("org_id", "created"), ("org_id", "created", "id"))),
     "services": Indexes(unique=(("environment_id", "name"),),
                         index=(("org_id", "project_id", "created"), ("org_id", "created"), ("status", "created"),

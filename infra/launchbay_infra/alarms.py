@@ -55,6 +55,15 @@ class AlarmsStack(Stack):
         alarm("FailedEmails", cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name="EmailsFailed",
                                                 statistic="Sum", period=Duration.minutes(15)),
               1, "an e-mail failed (SES refused it or could not be reached): password resets may not arrive")
+        # SES reviews an account above 5 % bounces or 0.1 % complaints, and may pause all its sending
+        alarm("MailBounceRate", cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.BounceRate",
+                                                  statistic="Maximum", period=Duration.hours(1)),
+              0.04, "SES's bounce rate reached 4 % (it reviews the account at 5 %)")
+        alarm("MailComplaintRate", cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.ComplaintRate",
+                                                     statistic="Maximum", period=Duration.hours(1)),
+              0.0008, "SES's complaint rate reached 0.08 % (it reviews the account at 0.1 %)")
+        alarm("MailFeedbackDead", workers.mail_events_dead.metric_approximate_number_of_messages_visible(
+            period=FIVE_MIN, statistic="Maximum"), 1, "bounces or complaints the worker could not record (dead letters)")
         if web.api_service is not None:
             lb = {"LoadBalancer": web.alb.load_balancer_full_name}
             alarm("ContainerApi5xx", cloudwatch.Metric(namespace="AWS/ApplicationELB",

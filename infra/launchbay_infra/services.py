@@ -2,7 +2,7 @@
 the secret ARNs, plus the boot script of an EC2 host that runs Launchbay images in Docker."""
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
@@ -15,6 +15,12 @@ DATA_DIR = "/var/lib/launchbay"
 
 def mail_sender(cfg: StageConfig) -> str:
     return f"no-reply@{cfg.domain_name}"
+
+
+def mail_names(cfg: StageConfig) -> tuple[str, str]:
+    """SES's configuration set and the SQS queue its bounces and complaints reach (workers.py makes
+    both): named, so every service's environment can say where they are without a stack reference."""
+    return f"launchbay-{cfg.stage}", f"launchbay-{cfg.stage}-mail-events"
 
 
 def environment(cfg: StageConfig, data: DataStack, *, lambda_: bool = False, proxy_hops: int = 0) -> dict[str, str]:
@@ -34,6 +40,8 @@ def environment(cfg: StageConfig, data: DataStack, *, lambda_: bool = False, pro
         # links in notifications and e-mails; e-mail from the domain's SES identity (workers.py)
         "LAUNCHBAY_PUBLIC_URL": f"https://{cfg.domain_name}",
         "LAUNCHBAY_MAIL_FROM": f"Launchbay <{mail_sender(cfg)}>",
+        "LAUNCHBAY_MAIL_CONFIGURATION_SET": mail_names(cfg)[0],
+        "LAUNCHBAY_MAIL_EVENTS_QUEUE": f"https://sqs.{cfg.region}.{Aws.URL_SUFFIX}/{Aws.ACCOUNT_ID}/{mail_names(cfg)[1]}",
         "LAUNCHBAY_TRUSTED_PROXY_HOPS": str(proxy_hops),
         # Lambda can only write to /tmp; nothing durable is kept there (the store is Atlas)
         "LAUNCHBAY_DATA_DIR": "/tmp/launchbay" if lambda_ else DATA_DIR,  # nosec B108

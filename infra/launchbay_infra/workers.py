@@ -8,8 +8,12 @@ from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib.cloud.access import ROLE_PREFIX, policy_document
@@ -20,7 +24,7 @@ from .config import StageConfig
 from .data import DataStack
 from .network import NetworkStack
 from .registry import RegistryStack
-from .services import docker_host, environment, host_role, launch_template, mail_sender
+from .services import docker_host, environment, host_role, launch_template, mail_names, mail_sender
 
 METRICS_NAMESPACE = platform_metrics.NAMESPACE   # what the beat task publishes
 CELERY = "celery -A worker.celery_app:celery"
@@ -65,8 +69,41 @@ class WorkersStack(Stack):
         mail = ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(cfg.domain_name))
         worker_role.add_to_policy(iam.PolicyStatement(
             actions=["ses:SendEmail"],
-            resources=[f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{cfg.domain_name}"],
+            resources=[f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{cfg.domain_name}",
+                       f"arn:{self.partition}:ses:{self.region}:{self.account}:configuration-set/{mail_names(cfg)[0]}"],
             conditions={"StringEquals": {"ses:FromAddress": mail_sender(cfg)}}))
+        # bounces and complaints: the configuration set's event destination publishes them to SNS, which
+        # feeds a queue the worker reads (mail/feedback.py). SES's own suppression is off for this set:
+        # Launchbay keeps its own list, which an address's owner can lift once their mailbox works.
+        set_name, queue_name_ = mail_names(cfg)
+        config_set = ses.CfnConfigurationSet(self, "MailConfigurationSet", name=set_name,
+                                             suppression_options=ses.CfnConfigurationSet.SuppressionOptionsProperty(
+                                                 suppressed_reasons=[]))
+        # encrypted with a key of its own: SES cannot use the AWS-managed SNS key to publish
+        feedback_key = kms.Key(self, "MailFeedbackKey", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY,
+                               description="Launchbay's e-mail bounce and complaint topic")
+        ses_principal = iam.ServicePrincipal("ses.amazonaws.com")
+        feedback_key.grant(ses_principal, "kms:GenerateDataKey*", "kms:Decrypt")
+        feedback_topic = sns.Topic(self, "MailFeedback", display_name=f"{cfg.prefix} e-mail bounces and complaints",
+                                   master_key=feedback_key)
+        feedback_topic.add_to_resource_policy(iam.PolicyStatement(
+            principals=[ses_principal], actions=["sns:Publish"], resources=[feedback_topic.topic_arn],
+            conditions={"StringEquals": {"AWS:SourceAccount": self.account}}))
+        feedback_dlq = sqs.Queue(self, "MailEventsDead", retention_period=Duration.days(14),
+                                 encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+        feedback_queue = sqs.Queue(self, "MailEvents", queue_name=queue_name_, retention_period=Duration.days(4),
+                                   encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                                   dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=feedback_dlq))
+        feedback_topic.add_subscription(subs.SqsSubscription(feedback_queue))
+        destination = ses.CfnConfigurationSetEventDestination(
+            self, "MailEventDestination", configuration_set_name=set_name,
+            event_destination=ses.CfnConfigurationSetEventDestination.EventDestinationProperty(
+                enabled=True, matching_event_types=["bounce", "complaint"],
+                sns_destination=ses.CfnConfigurationSetEventDestination.SnsDestinationProperty(
+                    topic_arn=feedback_topic.topic_arn)))
+        destination.add_dependency(config_set)
+        feedback_queue.grant_consume_messages(worker_role)
+        self.mail_events_dead = feedback_dlq   # alarms.py watches it
         for i, record in enumerate((mail.dkim_dns_token_name1, mail.dkim_dns_token_name2, mail.dkim_dns_token_name3), 1):
             value = (mail.dkim_dns_token_value1, mail.dkim_dns_token_value2, mail.dkim_dns_token_value3)[i - 1]
             CfnOutput(self, f"MailDkim{i}", value=f"{record} CNAME {value}",

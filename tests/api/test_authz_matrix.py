@@ -39,7 +39,7 @@ SELF = "self"  # operations on the caller's own account: every authenticated cal
 # added here: the matrix fails on any operation it does not know.
 REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
-    "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "POST /me/verify-email": SELF,
+    "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "DELETE /me/email-suppression": SELF, "POST /me/verify-email": SELF,
     "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
@@ -609,6 +609,9 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 1)[-1]) or {}).get("name", "")
     if key == "POST /orgs/{org}/resources/{res}/purge":
         query = "confirm=" + (w.ports.store.collection("resources").get(path.rsplit("/", 2)[-2]) or {}).get("name", "")
+    if key == "DELETE /me/email-suppression":   # the caller's address bounced: there is one to lift
+        from chalicelib.mail import feedback
+        feedback.suppress(w.ports, who.email, "bounce", "smtp; 550 5.1.1 user unknown", None)
     if key == "POST /me/verify-email":   # the sign-up's link went over a minute ago: not throttled
         links = w.ports.store.collection("email_verifications")
         for link in list(iter_all(links, {"email": who.email})):

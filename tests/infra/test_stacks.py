@@ -52,6 +52,23 @@ def test_every_piece_is_there(assemblies):
             "Statement": Match.array_with([Match.object_like({
                 "Action": "ses:SendEmail",
                 "Condition": {"StringEquals": {"ses:FromAddress": "no-reply@launchbay.example.com"}}})])})})
+        # bounces and complaints: the configuration set (SES's suppression off: Launchbay keeps its list)
+        # publishes them to an encrypted topic that SES may publish to, which feeds the worker's queue
+        t["workers"].has_resource_properties("AWS::SES::ConfigurationSet", {
+            "Name": f"launchbay-{config}", "SuppressionOptions": {"SuppressedReasons": []}})
+        t["workers"].has_resource_properties("AWS::SES::ConfigurationSetEventDestination", {
+            "ConfigurationSetName": f"launchbay-{config}", "EventDestination": Match.object_like({
+                "MatchingEventTypes": ["bounce", "complaint"], "SnsDestination": Match.any_value()})})
+        t["workers"].has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+        t["workers"].has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": Match.object_like({
+            "Statement": Match.array_with([Match.object_like({"Action": "sns:Publish",
+                                                              "Principal": {"Service": "ses.amazonaws.com"}})])})})
+        t["workers"].has_resource_properties("AWS::SNS::Subscription", {"Protocol": "sqs"})
+        t["workers"].has_resource_properties("AWS::SQS::Queue", {"QueueName": f"launchbay-{config}-mail-events",
+                                                                 "RedrivePolicy": Match.any_value()})
+        t["workers"].has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": Match.object_like({
+            "Statement": Match.array_with([Match.object_like({
+                "Action": Match.array_with(["sqs:ReceiveMessage", "sqs:DeleteMessage"])})])})})
         t["web"].has_resource_properties("AWS::ElasticLoadBalancingV2::LoadBalancer", {"Scheme": "internet-facing"})
         t["web"].has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {
             "Port": 443, "Protocol": "HTTPS", "Certificates": Match.any_value()})
@@ -60,7 +77,8 @@ def test_every_piece_is_there(assemblies):
         t["alarms"].has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
         metrics = {a["Properties"].get("MetricName") for a in resources(stacks["alarms"]["template"],
                                                                       "AWS::CloudWatch::Alarm").values()}
-        assert {"5XXError", "Latency", "Throttles", "QueueDepth", "QueueAge", "DeploymentsFailed", "EmailsFailed"} <= metrics
+        assert {"5XXError", "Latency", "Throttles", "QueueDepth", "QueueAge", "DeploymentsFailed", "EmailsFailed",
+                "Reputation.BounceRate", "Reputation.ComplaintRate", "ApproximateNumberOfMessagesVisible"} <= metrics
         for alarm in resources(stacks["alarms"]["template"], "AWS::CloudWatch::Alarm").values():
             assert alarm["Properties"]["AlarmActions"], alarm
         fargate = resources(stacks["web"]["template"], "AWS::ECS::Service")

@@ -6,7 +6,7 @@ from celery import Task
 
 from chalicelib import tasks as names
 from chalicelib.accounts import expiry, resets, verification
-from chalicelib.mail import service
+from chalicelib.mail import feedback, service
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
 
@@ -39,3 +39,9 @@ def request_password_reset(email: str, source_ip: str, base_url: str) -> str:
 @celery.task(name=names.WARN_EXPIRING_TOKENS)
 def warn_expiring_tokens() -> int:
     return expiry.warn_expiring(get_ports())
+
+
+@celery.task(name=names.RECEIVE_MAIL_FEEDBACK)
+def receive_mail_feedback() -> dict[str, int]:
+    ports = get_ports()
+    return feedback.receive(ports, ports.mailer)
