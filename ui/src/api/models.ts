@@ -11,7 +11,8 @@ export interface Page<T> {
   items: T[];
   next: string | null;
 }
-export interface User { id: string; email: string; name: string; created: string }
+/** `email_verified`: the address is proven (a link mailed to it was opened); invitations to it wait until then. */
+export interface User { id: string; email: string; name: string; created: string; email_verified?: boolean }
 export type Role = "owner" | "admin" | "developer" | "viewer";
 export interface Org {
   id: string; name: string; created: string; role: Role; require_mfa?: boolean;
