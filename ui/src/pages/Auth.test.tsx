@@ -195,6 +195,19 @@ test("log-in from an invitation's link: accepted with the new session; the organ
   expect(accept?.auth).toBe("Bearer sess");
 });
 
+test("log-in of a confirmed address from an invitation's link: the log-in joined it (its answer says so), the used link is not sent again", async () => {
+  const calls = fakeApi({
+    ...around,
+    "POST /v1/auth/login": () => [200, { token: "sess", expires_in: 3600, joined: [{ id: "o_inviting", name: "Inviting", role: "viewer" }] }],
+    "POST /v1/invitations/accept": () => [422, err("invalid", "this invitation link is not valid, was used or revoked, or has expired: ask for a new invitation", "token")],
+    "GET /v1/me": orgsOf("o_mine", "o_inviting"),
+  });
+  const { router } = await signInAt(`/login?email=old%40example.com&invitation=${INVITE}`);
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o_inviting"));
+  expect((await screen.findByText(/^Invitation accepted/)).textContent).toBe("Invitation accepted: you joined Inviting (viewer).");
+  expect(calls.some((c) => c.path === "/v1/invitations/accept")).toBe(false);
+});
+
 test("log-in from an invitation sent to another address (403): signed in all the same, the reason told", async () => {
   fakeApi({
     ...around,

@@ -13,10 +13,12 @@ function useSignedIn(invitation?: string) {
   const navigate = useNavigate();
   const location = useLocation();
   const qc = useQueryClient();
-  return async (answer: { token: string; organization?: AuthAnswer["organization"] }) => {
+  return async (answer: { token: string; organization?: AuthAnswer["organization"]; joined?: AuthAnswer["joined"] }) => {
     session.set(answer.token);
     qc.clear();
-    const joining: Joining | null = invitation ? await acceptInvitation(invitation) : null;
+    // a confirmed address's log-in accepts its invitations itself (and says so): the link is used up then
+    const joining: Joining | null = !invitation ? null
+      : answer.joined?.length ? { joined: answer.joined } : await acceptInvitation(invitation);
     // a path of this app only: the router refuses "//host/…" (another site) with a page error,
     // which left the form as it was after a good sign-in
     const from = (location.state as { from?: string } | null)?.from;
