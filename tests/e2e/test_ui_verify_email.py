@@ -45,7 +45,7 @@ def test_sign_up_confirm_the_address_and_the_banner_goes(page, base, tmp_path, n
     banner = _banner(page)
     expect(banner).to_have_attribute("role", "status")
     expect(banner).to_contain_text(
-        f"Confirm your e-mail address: we sent a link to {email}. Invitations to this address wait until you do.")
+        f"Confirm your e-mail address: we sent a link to {email}. Invitations to this address, and e-mails about deploys, wait until you do.")
     assert_accessible(page, "projects with the address banner")
     shot(page, "verify-banner")
     # the sign-up's link went out less than a minute ago: a new one is refused, with the wait

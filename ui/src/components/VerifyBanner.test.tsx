@@ -19,7 +19,7 @@ test("an unconfirmed address: the banner says where the link went and why; Send 
   renderAt("/orgs/o");
   const user = userEvent.setup();
   const text = await banner();
-  expect(text.textContent).toBe("Confirm your e-mail address: we sent a link to ana@example.com. Invitations to this address wait until you do. Send a new link");
+  expect(text.textContent).toBe("Confirm your e-mail address: we sent a link to ana@example.com. Invitations to this address, and e-mails about deploys, wait until you do. Send a new link");
   const region = text.closest(".verify-banner") as HTMLElement;
   expect(region.getAttribute("role")).toBe("status");
   expect(region.closest("main")).toBeNull();   // the frame's, above every page

@@ -20,7 +20,7 @@ export function VerifyBanner() {
   return (
     <div className="verify-banner" role="status">
       <p>
-        Confirm your e-mail address: we sent a link to <strong>{user.email}</strong>. Invitations to this address wait until you do.{" "}
+        Confirm your e-mail address: we sent a link to <strong>{user.email}</strong>. Invitations to this address, and e-mails about deploys, wait until you do.{" "}
         <button type="button" className="link" onClick={() => resend.mutate()} disabled={resend.isPending}>
           {resend.isPending ? "Sending…" : "Send a new link"}
         </button>
