@@ -8,7 +8,8 @@ to its Environment groups and saved (the PATCH sends env_groups): the service ha
 and its Variables tab says DD_API_KEY comes from group datadog and lists DD_SITE from it. Deleting the
 group while the service links it is refused with the API's 409 naming the service. "Deploy linked
 services" on the group's page deploys the service (the result links its deployment), which goes live
-with nothing pending. A viewer invited to the organization, signed in in a second browser context,
+with nothing pending. A viewer invited to the organization (signed up with the invitation e-mail's
+token, which the notify worker wrote to the sandbox mailbox), signed in in a second browser context,
 reads the group (the variable's value, the secret's name) with no control to change it, and sees the
 service's Environment groups disabled. The pages pass ui_a11y's checks and fit a phone, with no
 failing request or console error but the 409 asked for.
@@ -29,6 +30,7 @@ from tests.e2e.ui_browser import (
     deployment_badge,
     expect,
     fits_375,
+    invitation_token,
     shot,
     sign_up_with_project,
     watch_errors,
@@ -40,7 +42,7 @@ pytestmark = BROWSER_MARKS
 SECRET = "dd-api-key-e2e-0123456789"
 
 
-def test_env_group_created_linked_in_settings_and_its_services_deployed(page, base):
+def test_env_group_created_linked_in_settings_and_its_services_deployed(page, base, tmp_path, notify_worker):
     sign_up_with_project(page, "envgroups")
     svc_url = create_web_service(page)
     svc_id = svc_url.rstrip("/").rsplit("/", 1)[-1]
@@ -143,7 +145,8 @@ def test_env_group_created_linked_in_settings_and_its_services_deployed(page, ba
     email = f"viewer-{uuid.uuid4().hex[:6]}@example.com"
     status, _ = call(base, "POST", f"/orgs/{org}/members", {"email": email, "role": "viewer"}, token=token)
     assert status == 201, status
-    status, body = call(base, "POST", "/auth/signup", {"email": email, "password": "a long password"})
+    invitation = invitation_token(tmp_path / "data", email)   # the `base` stack's mailbox
+    status, body = call(base, "POST", "/auth/signup", {"email": email, "password": "a long password", "invitation": invitation})
     assert status == 201, body
     browser = page.context.browser
     context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860})

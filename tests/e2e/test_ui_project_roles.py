@@ -1,14 +1,24 @@
 """Project roles in a real browser against the whole stack: the owner gives a viewer member the
 developer role in one project on the Members page (a chip "shop: developer"); signed in as that
 member, shop's service offers Deploy and editable settings (and a deploy goes out), while another
-project's service stays read-only, saying so. Needs `make ui` and chromium (skipped otherwise)."""
+project's service stays read-only, saying so. The viewer joins as a person does: signed up with the
+invitation e-mail's token (the notify worker writes the e-mail to the stack's sandbox mailbox).
+Needs `make ui` and chromium (skipped otherwise)."""
 from __future__ import annotations
 
 import re
 import uuid
 
 from tests.e2e.ui_a11y import assert_accessible
-from tests.e2e.ui_browser import BROWSER_MARKS, create_web_service, expect, shot, sign_up_with_project, watch_errors
+from tests.e2e.ui_browser import (
+    BROWSER_MARKS,
+    create_web_service,
+    expect,
+    invitation_token,
+    shot,
+    sign_up_with_project,
+    watch_errors,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -25,7 +35,7 @@ def _api(page, method: str, path: str, body: dict | None = None, token: str | No
         }""", [method, path, body, token])
 
 
-def test_a_viewer_made_developer_of_one_project_deploys_there_only(page):
+def test_a_viewer_made_developer_of_one_project_deploys_there_only(page, tmp_path, notify_worker):
     # the owner: project shop with service web (through the screens), project blog with service site
     sign_up_with_project(page, "owner", "shop")
     shop_url = create_web_service(page, "web")
@@ -37,10 +47,13 @@ def test_a_viewer_made_developer_of_one_project_deploys_there_only(page):
     assert site["status"] == 201, site
     blog_url = f"/orgs/{org}/services/{site['body']['id']}"
 
-    # a viewer joins: invited, then signed up with that address
+    # a viewer joins: invited, then signed up with that address through the invitation e-mail's link
+    # (its token, from the stack's sandbox mailbox)
     vic = f"vic-{uuid.uuid4().hex[:6]}@example.com"
     assert _api(page, "POST", f"/v1/orgs/{org}/members", {"email": vic, "role": "viewer"})["status"] == 201
-    joined = _api(page, "POST", "/v1/auth/signup", {"email": vic, "password": PASSWORD, "organization": "Vic's own"})
+    invitation = invitation_token(tmp_path / "data", vic)
+    joined = _api(page, "POST", "/v1/auth/signup",
+                  {"email": vic, "password": PASSWORD, "organization": "Vic's own", "invitation": invitation})
     assert joined["status"] == 201, joined
 
     # the Members page: developer in shop for the viewer

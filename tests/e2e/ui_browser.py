@@ -119,6 +119,15 @@ def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
     return page.url
 
 
+def invitation_token(data_dir, to: str) -> str:
+    """The token of the newest invitation e-mailed to `to`, read from the stack's sandbox mailbox
+    (<data dir>/mail; the `notify_worker` fixture sends it): a person joins by signing up or
+    logging in with it, as its links do."""
+    from tests.support import mailbox
+
+    return mailbox.token_of(mailbox.wait_mail(data_dir, to, "invited you")[-1], "/signup", "invitation")
+
+
 def create_web_service(page, name: str = "web", image: str = "nginx:1.27") -> str:
     """From a project page: New service, a web service from an image -> the service page's URL."""
     link = page.get_by_role("link", name="New service").first

@@ -26,6 +26,7 @@ const ProjectGitPage = lazy(() => import("./pages/ProjectGit"));
 const NotificationsPage = lazy(() => import("./pages/Notifications"));
 const ForgotPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
 const ResetPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
+const VerifyEmailPage = lazy(() => import("./pages/VerifyEmail"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -54,6 +55,8 @@ export const routes: RouteObject[] = [
   // public: the e-mailed link to choose a new password, and asking for one
   { path: "/forgot-password", element: page(<ForgotPasswordPage />) },
   { path: "/reset-password", element: page(<ResetPasswordPage />) },
+  // public too: the e-mailed link that confirms an address (opened signed in or not)
+  { path: "/verify-email", element: page(<VerifyEmailPage />) },
   {
     element: (
       <RequireAuth>

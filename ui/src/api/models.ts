@@ -11,7 +11,8 @@ export interface Page<T> {
   items: T[];
   next: string | null;
 }
-export interface User { id: string; email: string; name: string; created: string }
+/** `email_verified`: the address is proven (a link mailed to it was opened); invitations to it wait until then. */
+export interface User { id: string; email: string; name: string; created: string; email_verified?: boolean }
 export type Role = "owner" | "admin" | "developer" | "viewer";
 export interface Org {
   id: string; name: string; created: string; role: Role; require_mfa?: boolean;
@@ -23,7 +24,11 @@ export type ProjectRole = "admin" | "developer" | "viewer";
 /** Two-factor authentication of the signed-in user (GET /v1/me). */
 export interface MfaStatus { enabled: boolean; recovery_codes_left: number }
 export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus }
-export interface AuthAnswer { token: string; user: User; organization?: Org }
+export interface AuthAnswer {
+  token: string; user: User; organization?: Org;
+  /** log-in only: the organizations whose invitations it accepted (a confirmed address's) */
+  joined?: { id: string; name: string; role: Role }[];
+}
 /** POST /v1/auth/login with two-factor authentication on: no session yet, a challenge for the code. */
 export interface MfaChallenge { mfa_required: true; mfa_token: string; expires_in: number }
 export interface MfaSetup { secret: string; otpauth_uri: string; issuer: string; account: string }

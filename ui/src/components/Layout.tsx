@@ -4,10 +4,13 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, onSessionEnded, session } from "../api/client";
 import { useHealth, useMe } from "../api/queries";
 import { LoadingVoice } from "./Empty";
+import { JoinedNotice } from "./Joined";
 import { SearchPalette } from "./SearchPalette";
 import { usePageFocus } from "./usePageFocus";
+import { VerifyBanner } from "./VerifyBanner";
 
-/** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, Ctrl-K. */
+/** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, the banner
+ * of an unconfirmed address, what an invitation's link joined at log-in, Ctrl-K. */
 export function Layout() {
   const { org: orgParam } = useParams();
   const me = useMe();
@@ -91,7 +94,9 @@ export function Layout() {
           <button type="button" className="link" onClick={() => void logout()}>Log out</button>
         </nav>
       </header>
+      <VerifyBanner />
       <main className="content" id="main" ref={main} tabIndex={-1}>
+        <JoinedNotice />
         <LoadingVoice><Outlet /></LoadingVoice>
       </main>
       {searching && org && <SearchPalette org={org} onClose={() => setSearching(false)} />}

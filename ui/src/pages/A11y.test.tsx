@@ -226,3 +226,37 @@ test("the password reset pages: one h1 each, every field labelled, the Sandbox n
   expect(await screen.findByRole("heading", { level: 1, name: "Choose a new password" })).toBeTruthy();
   expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
 });
+
+test("proving an address: the verify page has one h1 and says its answer in a live region; the banner's words and button are named, outside main; sign-up's fields are labelled", async () => {
+  fakeApi({
+    "POST /v1/auth/verify-email": () => [200, { status: "verified", email: "me@example.com", joined: [] }],
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: false }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }],
+    "GET /v1/health": () => [200, { mode: "aws", sandbox: false }],
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com", email_verified: false }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/(invitations|projects)": () => [200, { items: [], next: null }],
+  });
+  const labelled = () => {
+    for (const control of document.querySelectorAll("input, select, textarea")) {
+      expect((control as HTMLInputElement).labels?.length ?? 0).toBeGreaterThan(0);
+    }
+  };
+  const router = renderAt("/signup?email=me%40example.com&invitation=abc");
+  const org = await screen.findByLabelText("Organization");
+  labelled();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+  expect(document.getElementById(org.getAttribute("aria-describedby")!)?.textContent).toMatch(/^Optional: you join the organization that invited you/);
+
+  await act(() => router.navigate("/verify-email?token=abc"));
+  expect(await screen.findByRole("heading", { level: 1, name: "Address confirmed" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+  expect(screen.getByRole("status").textContent).toMatch(/^me@example\.com is confirmed/);
+
+  session.set("t");
+  await act(() => router.navigate("/orgs/o/members"));
+  const members = await screen.findByRole("table", { name: "Members" });
+  expect((await within(members).findAllByRole("cell"))[0]!.textContent).toBe("me@example.com (address not confirmed)");
+  const banner = screen.getByText(/^Confirm your e-mail address/).closest("[role=status]") as HTMLElement;
+  expect(banner.closest("main")).toBeNull();
+  expect(within(banner).getByRole("button", { name: "Send a new link" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Members"]);   // the banner adds no heading
+});

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { session } from "../api/client";
 import { err, fakeApi, renderAt, signedIn } from "../test/fakeApi";
@@ -75,7 +75,8 @@ test("e-mail preferences: shown as checkboxes that save as they change", async (
   renderAt("/account");
   const user = userEvent.setup();
   const failures = await screen.findByRole("checkbox", { name: "A deploy I started fails or is rolled back" });
-  await within(document.body).findByText("me@example.com", { selector: "strong" });
+  // the preferences' address (beside "Signed in as"'s: which answer comes first varies under load)
+  await waitFor(() => expect(screen.getAllByText("me@example.com", { selector: "strong" })).toHaveLength(2));
   expect((failures as HTMLInputElement).checked).toBe(true);
   await user.click(failures);
   expect(await screen.findByText("Saved.")).toBeTruthy();
@@ -83,3 +84,21 @@ test("e-mail preferences: shown as checkboxes that save as they change", async (
   expect(calls.find((c) => c.path === "/v1/me/notifications" && c.method === "PATCH")?.body).toEqual({ deploy_failures: false });
   expect((screen.getByRole("checkbox", { name: "A deploy waits for my approval" }) as HTMLInputElement).checked).toBe(true);
 }, 30_000);
+
+test("the account page says whether the address is confirmed", async () => {
+  session.set("my-token");
+  let verified = false;
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: verified }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }],
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+    "POST /v1/me/verify-email": () => [409, err("conflict", "this e-mail address is confirmed already", "email")],
+  });
+  renderAt("/account");
+  const signedInAs = async () => (await screen.findByText(/^Signed in as/, { selector: "p" })).textContent;
+  await waitFor(async () => expect(await signedInAs()).toBe("Signed in as me@example.com not confirmed (the banner above sends a new link)."));
+  // confirmed in another tab: the banner's Send a new link answers 409 and /me is read again
+  verified = true;
+  await userEvent.setup().click(screen.getByRole("button", { name: "Send a new link" }));
+  await waitFor(async () => expect(await signedInAs()).toBe("Signed in as me@example.com confirmed."));
+});

@@ -78,7 +78,11 @@ export default function AccountPage() {
   return (
     <section className="narrow">
       <h1>Your account</h1>
-      <p className="muted">Signed in as <strong>{email ?? "…"}</strong>.</p>
+      <p className="muted">
+        Signed in as <strong>{email ?? "…"}</strong>
+        {me.data?.user.email_verified === true ? <> <span className="badge badge-ok">confirmed</span></>
+          : me.data?.user.email_verified === false ? <> <span className="badge badge-warn">not confirmed</span> (the banner above sends a new link)</> : null}.
+      </p>
       <h2>Change password</h2>
       <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
       <form ref={form} onSubmit={submit} noValidate>

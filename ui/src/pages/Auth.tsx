@@ -5,37 +5,44 @@ import { api, ApiError, session, unwrap } from "../api/client";
 import type { AuthAnswer, MfaChallenge } from "../api/models";
 import type { components } from "../api/schema";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
+import { acceptInvitation, type Joining } from "../components/Joined";
 
-/** A session was answered: keep it and go back to the page that asked for sign-in. */
-function useSignedIn() {
+/** A session was answered: keep it and go back to the page that asked for sign-in. A log-in from an
+ * invitation's link (`invitation`: its token) accepts it first; the next page tells what came of it. */
+function useSignedIn(invitation?: string) {
   const navigate = useNavigate();
   const location = useLocation();
   const qc = useQueryClient();
-  return (answer: { token: string; organization?: AuthAnswer["organization"] }) => {
+  return async (answer: { token: string; organization?: AuthAnswer["organization"]; joined?: AuthAnswer["joined"] }) => {
     session.set(answer.token);
     qc.clear();
+    // a confirmed address's log-in accepts its invitations itself (and says so): the link is used up then
+    const joining: Joining | null = !invitation ? null
+      : answer.joined?.length ? { joined: answer.joined } : await acceptInvitation(invitation);
     // a path of this app only: the router refuses "//host/…" (another site) with a page error,
     // which left the form as it was after a good sign-in
     const from = (location.state as { from?: string } | null)?.from;
     const back = from && from.startsWith("/") && !from.startsWith("//") ? from : undefined;
-    navigate(back ?? (answer.organization ? `/orgs/${answer.organization.id}` : "/"), { replace: true });
+    const org = answer.organization?.id ?? joining?.joined?.[0]?.id;
+    navigate(back ?? (org ? `/orgs/${org}` : "/"), { replace: true, state: joining });
   };
 }
 
-function useAuth(kind: "login" | "signup", onChallenge?: (c: MfaChallenge) => void) {
-  const signedIn = useSignedIn();
+function useAuth(kind: "login" | "signup", onChallenge?: (c: MfaChallenge) => void, invitation?: string) {
+  const signedIn = useSignedIn(kind === "login" ? invitation : undefined);   // (a sign-up sends it in its body)
   return useMutation({
     mutationFn: (body: Record<string, string>) =>
       kind === "login"
         ? unwrap<AuthAnswer | MfaChallenge>(api.POST("/v1/auth/login", { body: body as { email: string; password: string } }))
-        // (`organization` may be left out by an invited person; the cast holds until `make ui-types` says so too)
         : unwrap<AuthAnswer>(api.POST("/v1/auth/signup", { body: body as components["schemas"]["SignupIn"] })),
-    onSuccess: (answer) => {
-      if ("mfa_required" in answer) onChallenge?.(answer);   // two-factor authentication: a second step
-      else signedIn(answer);
-    },
+    // (awaited: the form says "Signing in…" until the invitation is accepted too)
+    onSuccess: (answer) => ("mfa_required" in answer ? onChallenge?.(answer) : signedIn(answer)),   // two-factor: a second step
   });
 }
+
+/** "email=…&invitation=…": the query of the other form (log-in or sign-up), keeping the invitation's link. */
+const invitationQuery = (email: string, invitation: string) =>
+  new URLSearchParams({ ...(email.trim() ? { email: email.trim() } : {}), invitation }).toString();
 
 const fieldError = (e: unknown, name: string) => (e instanceof ApiError ? e.forField(name) : undefined);
 const generalError = (e: unknown, fields: string[]) =>
@@ -47,10 +54,12 @@ export const useTitle = (title: string) => useEffect(() => { document.title = `$
 export function Login() {
   useTitle("Sign in");
   const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
-  const auth = useAuth("login", setChallenge);
+  const [params] = useSearchParams();
+  // ?invitation= from an invitation e-mail's "log in" link: accepted once signed in
+  const invitation = params.get("invitation")?.trim() || undefined;
+  const auth = useAuth("login", setChallenge, invitation);
   const form = useFocusFirstError<HTMLFormElement>(auth.error);
   const location = useLocation();
-  const [params] = useSearchParams();
   const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
   // ?email= from a link (the password reset's "Sign in", an invitation e-mail's)
   const [email, setEmail] = useState(state?.email ?? params.get("email") ?? "");
@@ -59,7 +68,7 @@ export function Login() {
     e.preventDefault();
     auth.mutate({ email, password });
   };
-  if (challenge) return <SecondStep challenge={challenge} onRestart={() => { setChallenge(null); setPassword(""); auth.reset(); }} />;
+  if (challenge) return <SecondStep challenge={challenge} invitation={invitation} onRestart={() => { setChallenge(null); setPassword(""); auth.reset(); }} />;
   return (
     <div className="auth">
       <h1>Sign in to Launchbay</h1>
@@ -70,7 +79,10 @@ export function Login() {
         </p>
       ) : state?.signedOut ? (
         <p className="notice" role="status">You are signed out.</p>
-      ) : state?.expired && <p className="notice" role="status">Your session ended. Sign in again to go back to where you were.</p>}
+      ) : state?.expired ? <p className="notice" role="status">Your session ended. Sign in again to go back to where you were.</p>
+        : invitation && (
+          <p className="notice">Sign in with the address the invitation went to: you join the organization that invited you.</p>
+        )}
       <form ref={form} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
@@ -82,14 +94,14 @@ export function Login() {
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Signing in…" : "Sign in"}</button>
       </form>
       <p><Link to={email.trim() ? `/forgot-password?email=${encodeURIComponent(email.trim())}` : "/forgot-password"}>Forgot your password?</Link></p>
-      <p>New here? <Link to="/signup">Create an account</Link></p>
+      <p>New here? <Link to={invitation ? `/signup?${invitationQuery(email, invitation)}` : "/signup"}>Create an account</Link></p>
     </div>
   );
 }
 
 /** Sign-in, second step: the code of the authenticator app, or a recovery code. */
-function SecondStep({ challenge, onRestart }: { challenge: MfaChallenge; onRestart: () => void }) {
-  const signedIn = useSignedIn();
+function SecondStep({ challenge, invitation, onRestart }: { challenge: MfaChallenge; invitation?: string | undefined; onRestart: () => void }) {
+  const signedIn = useSignedIn(invitation);
   const [recovery, setRecovery] = useState(false);
   const [value, setValue] = useState("");
   const verify = useMutation({
@@ -125,47 +137,68 @@ function SecondStep({ challenge, onRestart }: { challenge: MfaChallenge; onResta
   );
 }
 
-/** /signup; an invitation e-mail's link adds ?email=<the invited address>&invited=1. */
+/** /signup; an invitation e-mail's link adds ?email=<the invited address>&invitation=<its token>, which
+ * proves the address: the account joins the organizations that invited it, and needs none of its own.
+ * (Older links' `invited=1` without a token is an ordinary sign-up.) */
 export function Signup() {
   useTitle("Create your account");
   const auth = useAuth("signup");
   const formRef = useFocusFirstError<HTMLFormElement>(auth.error);
   const [params] = useSearchParams();
-  const invited = params.get("invited") === "1";
+  const invitation = params.get("invitation")?.trim() || undefined;
+  // "sign up without it" stays on this page: the dead link's answer goes with the link
+  const { reset } = auth;
+  useEffect(() => reset(), [invitation, reset]);
   const [form, setForm] = useState({ email: params.get("email") ?? "", password: "", organization: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    // blank: no organization is created; an invited person joins the one that invited them
+    // blank: no organization is created (with an invitation, the person joins the one that invited them)
     const organization = form.organization.trim();
-    auth.mutate({ email: form.email, password: form.password, ...(organization ? { organization } : {}) });
+    auth.mutate({ email: form.email, password: form.password, ...(organization ? { organization } : {}), ...(invitation ? { invitation } : {}) });
   };
+  const email = form.email.trim();
+  const deadLink = fieldError(auth.error, "invitation");
+  const taken = auth.error instanceof ApiError && auth.error.status === 409 && fieldError(auth.error, "email");
   return (
     <div className="auth">
       <h1>Create your Launchbay account</h1>
-      {invited && (
+      {invitation && (
         <p className="notice">
-          You were invited to an organization on Launchbay. Leave Organization empty to join the one that invited you
-          (sign up with the address the invitation went to).
+          You were invited to an organization on Launchbay: sign up with the address the invitation went to, and you join it.
         </p>
+      )}
+      {deadLink && (
+        <div className="form-error" role="alert">
+          <p>{deadLink}</p>
+          <p>Ask whoever invited you to send the invitation again (each new invitation e-mail replaces the earlier one&apos;s link), or <Link to="/signup">sign up without it</Link> with an organization of your own.</p>
+        </div>
       )}
       <form ref={formRef} onSubmit={submit} noValidate>
         <Field label="Email" error={fieldError(auth.error, "email")}>
           <input type="email" autoComplete="username" value={form.email} onChange={set("email")} required />
         </Field>
+        {taken && (
+          <p className="notice">
+            {invitation
+              ? <><Link to={`/login?${invitationQuery(email, invitation)}`}>Sign in with this address</Link> to accept the invitation</>
+              : <><Link to={`/login?email=${encodeURIComponent(email)}`}>Sign in with this address</Link></>}
+            , or <Link to={`/forgot-password?email=${encodeURIComponent(email)}`}>choose a new password</Link> if you forgot it.
+          </p>
+        )}
         <Field label="Password" hint="At least 10 characters." error={fieldError(auth.error, "password")}>
           <input type="password" autoComplete="new-password" value={form.password} onChange={set("password")} required />
         </Field>
         <Field label="Organization" error={fieldError(auth.error, "organization")}
-          hint={invited
-            ? "Optional: empty joins the organization that invited you; a name also creates an organization of your own (you join theirs too)."
-            : "Your team or company; you can invite others later. Invited to a team? Leave it empty to join theirs."}>
-          <input value={form.organization} onChange={set("organization")} />
+          hint={invitation
+            ? "Optional: you join the organization that invited you; name one only to also create your own."
+            : "Your team or company; you can invite others later. Invited to a team? Open the link in the invitation e-mail instead."}>
+          <input value={form.organization} onChange={set("organization")} required={!invitation} />
         </Field>
-        <FormError error={generalError(auth.error, ["email", "password", "organization"])} />
+        <FormError error={generalError(auth.error, ["email", "password", "organization", "invitation"])} />
         <button className="primary" disabled={auth.isPending}>{auth.isPending ? "Creating…" : "Create account"}</button>
       </form>
-      <p>Already have an account? <Link to={form.email.trim() ? `/login?email=${encodeURIComponent(form.email.trim())}` : "/login"}>Sign in</Link></p>
+      <p>Already have an account? <Link to={invitation ? `/login?${invitationQuery(email, invitation)}` : email ? `/login?email=${encodeURIComponent(email)}` : "/login"}>Sign in</Link></p>
     </div>
   );
 }

@@ -58,7 +58,7 @@ export default function MembersPage() {
       <ErrorNote error={err && (err.forField("email") || err.forField("role")) ? null : invite.error} />
       {sent && (
         <p className="notice" role="status">
-          Invitation for <strong>{sent.email}</strong> ({sent.role}) is pending: it becomes a membership when that address signs up or signs in.
+          Invitation for <strong>{sent.email}</strong> ({sent.role}) is pending: it becomes a membership when the person opens the e-mail&apos;s link and signs up or signs in with that address.
           {sent.last_sent ? " An e-mail with the link to sign up went to it." : ""}
         </p>
       )}
@@ -67,7 +67,7 @@ export default function MembersPage() {
         <thead><tr><th>Email</th><th>Role</th><th>Project roles</th></tr></thead>
         <tbody>
           {members.data?.items.map((m) => (
-            <tr key={m.user.id}><td>{m.user.email}</td>
+            <tr key={m.user.id}><td>{m.user.email}{m.user.email_verified === false && <> <small className="muted">(address not confirmed)</small></>}</td>
               <td>{manager ? (
                 <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => change.mutate({ user: m.user.id, role: e.target.value as Role })}>
                   {ROLES.map((r) => <option key={r}>{r}</option>)}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useNavigate, useParams } from "react-router";
+import { Link, Navigate, useLocation, useNavigate, useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Project } from "../api/models";
@@ -11,6 +11,7 @@ import { ago } from "../lib/format";
 /** "/": the first organization's projects. */
 export function Home() {
   const me = useMe();
+  const { state } = useLocation();   // (a log-in's notice, passed on to the organization's page)
   if (me.isPending) return <Loading what="your organizations" />;
   // (not "you belong to no organization" when the API could not be asked)
   if (!me.data) return <PageError title="Cannot show your organizations" error={me.error} retry={() => void me.refetch()} />;
@@ -23,7 +24,7 @@ export function Home() {
       </section>
     );
   }
-  return <Navigate to={`/orgs/${first.id}`} replace />;
+  return <Navigate to={`/orgs/${first.id}`} replace state={state} />;
 }
 
 export function Projects() {
