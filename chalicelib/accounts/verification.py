@@ -24,6 +24,8 @@ from chalicelib.mail import service as mail
 COLLECTION = "email_verifications"
 TTL = 3 * 86400       # seconds a link works
 RESEND_EVERY = 60     # seconds between two links asked for by the user
+RESENDS_PER_WINDOW = 5   # links asked for per user in the rate window (an hour): an unconfirmed
+                         # address may be a stranger's, who must not be mailed a link a minute
 INVALID = "this link is not valid, was used already or has expired: ask for a new one"
 
 
@@ -91,6 +93,9 @@ def resend(ports: Ports, actor: Actor, request_base: str) -> dict[str, Any]:
         if wait > 0:
             raise throttle.Throttled(f"a link was e-mailed less than {RESEND_EVERY} s ago: wait a moment", int(wait) + 1,
                             field="email")
+    s = ports.settings
+    throttle.hit(s, "verify-resend", user["id"], RESENDS_PER_WINDOW, s.rate_window_seconds,
+                 "too many confirmation links asked for: try again later", field="email")
     with store.transaction():
         sent = queue_link(ports, user, request_base)
     mail.publish(ports, sent["id"])
