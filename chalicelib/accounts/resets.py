@@ -7,17 +7,16 @@ keeps its SHA-256 only. A new request replaces the user's earlier link; a reset 
 session and API token, and tells the address."""
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
 from chalicelib import tasks
-from chalicelib.accounts import throttle, verification
+from chalicelib.accounts import links, throttle, verification
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Invalid, Unauthorized, Unavailable
-from chalicelib.core.ids import iso_from_epoch, new_id, now_iso
+from chalicelib.core.errors import Unauthorized, Unavailable
+from chalicelib.core.ids import now_iso
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 
@@ -52,13 +51,9 @@ def issue(ports: Ports, email: str, source_ip: str, base: str) -> str:
     user = store.collection("users").find_one({"email": email})
     if user is None:
         return "no account"
-    plain = secrets.token_urlsafe(32)
-    link = f"{base}/reset-password?token={plain}"
     with store.transaction():
-        store.collection(COLLECTION).delete_many({"user_id": user["id"]})   # one live link: the newest
-        store.collection(COLLECTION).insert({"id": new_id("pwr"), "user_id": user["id"], "created": now_iso(),
-                                             "token_hash": security.hash_api_token(plain),
-                                             "expires": iso_from_epoch(time.time() + TTL), "source_ip": source_ip})
+        plain = links.issue(ports, COLLECTION, user, TTL, "pwr", source_ip=source_ip)
+        link = f"{base}/reset-password?token={plain}"
         doc = mail.queue(ports, user["email"], messages.password_reset(user["email"], link, TTL // 60, source_ip),
                          "password_reset")
     mail.publish(ports, doc["id"])
@@ -70,15 +65,9 @@ def confirm(ports: Ports, token: str, password: str, source_ip: str, request_bas
     throttle.hit(s, "reset-confirm", source_ip, s.login_failures_per_address, s.login_window_seconds,
                  "too many password reset attempts from this address: try again later")
     store = ports.store
-    link = store.collection(COLLECTION).find_one({"token_hash": security.hash_api_token(token)})
-    if link is None or link["expires"] <= now_iso():
-        raise Invalid(INVALID, field="token")
+    link = links.find(ports, COLLECTION, token, INVALID)
     with store.transaction():
-        if not store.collection(COLLECTION).delete(link["id"]):   # used by a concurrent request
-            raise Invalid(INVALID, field="token")
-        user = store.collection("users").get(link["user_id"])
-        if user is None:
-            raise Invalid(INVALID, field="token")
+        user = links.use(ports, link, COLLECTION, INVALID)
         sessions, tokens = revoke_everything(ports, user, security.hash_password(password))
         verification.mark_verified(ports, user)   # the link reached the address: it is proven
         notice = changed_notice(ports, user, "with a reset link", source_ip, request_base)
@@ -113,4 +102,4 @@ def changed_notice(ports: Ports, user: dict[str, Any], how: str, source_ip: str,
 
 
 def forget_expired(ports: Ports) -> int:
-    return ports.store.collection(COLLECTION).delete_many({"expires": {"$lt": now_iso()}})
+    return links.forget_expired(ports, COLLECTION)

@@ -9,15 +9,13 @@ A link's token is 256 random bits and the store keeps its SHA-256 only. A user h
 link (the newest), valid for three days."""
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any, Optional
 
-from chalicelib.accounts import throttle
-from chalicelib.core import security
+from chalicelib.accounts import links, throttle
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, Unauthorized
-from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
+from chalicelib.core.errors import AlreadyExists, Invalid, StateConflict, Unauthorized
+from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
@@ -25,6 +23,8 @@ from chalicelib.mail import service as mail
 COLLECTION = "email_verifications"
 TTL = 3 * 86400       # seconds a link works
 RESEND_EVERY = 60     # seconds between two links asked for by the user
+RESENDS_PER_WINDOW = 5   # links asked for per user in the rate window (an hour): an unconfirmed
+                         # address may be a stranger's, who must not be mailed a link a minute
 INVALID = "this link is not valid, was used already or has expired: ask for a new one"
 
 
@@ -35,13 +35,8 @@ def is_verified(user: dict[str, Any]) -> bool:
 def queue_link(ports: Ports, user: dict[str, Any], request_base: str) -> dict[str, Any]:
     """A new link (replacing the user's earlier one) and its e-mail, in the caller's transaction.
     -> the e-mail (publish it after the commit)."""
-    store = ports.store
-    plain = secrets.token_urlsafe(32)
+    plain = links.issue(ports, COLLECTION, user, TTL, "evl", email=user["email"])
     link = ports.settings.ui_link(f"/verify-email?token={plain}", request_base)
-    store.collection(COLLECTION).delete_many({"user_id": user["id"]})
-    store.collection(COLLECTION).insert({"id": new_id("evl"), "user_id": user["id"], "email": user["email"],
-                                         "token_hash": security.hash_api_token(plain), "created": now_iso(),
-                                         "expires": iso_from_epoch(time.time() + TTL)})
     return mail.queue(ports, user["email"], messages.verify_address(user["email"], link, TTL // 86400),
                       "verify_address")
 
@@ -65,14 +60,10 @@ def confirm(ports: Ports, token: str, source_ip: str) -> dict[str, Any]:
     throttle.hit(s, "verify-confirm", source_ip, s.login_failures_per_address, s.login_window_seconds,
                  "too many address confirmations from this address: try again later")
     store = ports.store
-    link = store.collection(COLLECTION).find_one({"token_hash": security.hash_api_token(token)})
-    if link is None or link["expires"] <= now_iso():
-        raise Invalid(INVALID, field="token")
+    link = links.find(ports, COLLECTION, token, INVALID)
     with store.transaction():
-        if not store.collection(COLLECTION).delete(link["id"]):   # used by a concurrent request
-            raise Invalid(INVALID, field="token")
-        user = store.collection("users").get(link["user_id"])
-        if user is None or user["email"] != link["email"]:
+        user = links.use(ports, link, COLLECTION, INVALID)
+        if user["email"] != link["email"]:   # an address changed since: the link proved the old one
             raise Invalid(INVALID, field="token")
         user = mark_verified(ports, user)
     throttle.refund(s, "verify-confirm", source_ip)
@@ -81,19 +72,28 @@ def confirm(ports: Ports, token: str, source_ip: str) -> dict[str, Any]:
 
 
 def resend(ports: Ports, actor: Actor, request_base: str) -> dict[str, Any]:
-    """A new link to the caller's address; 409 when it is proven already, 429 within a minute of the last."""
+    """A new link to the caller's address; 409 when it is proven already or mail to it is held back
+    (mail/feedback.py: the link would not go out), 429 within a minute of the last."""
     store = ports.store
     user = store.collection("users").get(actor.user_id)
     if user is None:
         raise Unauthorized("token is not valid")
     if is_verified(user):
         raise AlreadyExists("this e-mail address is confirmed already", field="email")
+    held = mail_feedback.suppression(ports, user["email"])
+    if held is not None:
+        raise StateConflict(f"e-mail to {user['email']} is held back since {held['updated'][:10]} "
+                            f"({held['detail']}): once your mailbox works, lift that "
+                            "(DELETE /v1/me/email-suppression), then ask for a link", field="email")
     last: Optional[dict[str, Any]] = store.collection(COLLECTION).find_one({"user_id": user["id"]})
     if last:
         wait = RESEND_EVERY - (time.time() - epoch_from_iso(last["created"]))
         if wait > 0:
             raise throttle.Throttled(f"a link was e-mailed less than {RESEND_EVERY} s ago: wait a moment", int(wait) + 1,
                             field="email")
+    s = ports.settings
+    throttle.hit(s, "verify-resend", user["id"], RESENDS_PER_WINDOW, s.rate_window_seconds,
+                 "too many confirmation links asked for: try again later", field="email")
     with store.transaction():
         sent = queue_link(ports, user, request_base)
     mail.publish(ports, sent["id"])
@@ -106,4 +106,4 @@ def resend(ports: Ports, actor: Actor, request_base: str) -> dict[str, Any]:
 
 
 def forget_expired(ports: Ports) -> int:
-    return ports.store.collection(COLLECTION).delete_many({"expires": {"$lt": now_iso()}})
+    return links.forget_expired(ports, COLLECTION)

@@ -94,7 +94,7 @@ def why_not(ports: Ports, doc: dict[str, Any]) -> Optional[str]:
         return None
     what = "bounced" if found["reason"] == "bounce" else "marked an e-mail as spam"
     return (f"not sent: {doc['to']} {what} on {found['updated'][:10]} ({found['detail']}); nothing more goes "
-            "there until its owner lifts that on their account page")
+            "there until its owner lifts that (the account page, or: launchbay account resume-email)")
 
 
 def lift(ports: Ports, address: str) -> bool:

@@ -18,6 +18,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.mailbox import outbox, token_of
+
 PASSWORD = "a long password for the cli"
 
 
@@ -112,6 +114,8 @@ def account(cli):
     email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
     status, body = http(cli.api_url, "POST", "/auth/signup", {"email": email, "password": PASSWORD, "organization": "Acme"})
     assert status == 201, body
+    confirm = token_of(outbox(email, "Confirm your e-mail")[-1], "/verify-email")   # as most owners do
+    assert http(cli.api_url, "POST", "/auth/verify-email", {"token": confirm})[0] == 200
     cli("login", "--email", email, input=PASSWORD + "\n")
     project = cli("projects", "create", "shop", "--use", "--json").json()
     return Account(email, body["organization"]["id"], project["id"])

@@ -72,13 +72,16 @@ def test_a_complaint_holds_mail_back_until_the_owner_lifts_it(api, ports):
     assert sent["status"] == "complained" and sent["error"] == "the recipient marked as spam (abuse)"
     delivery = me.call("GET", "/me")[1]["email_delivery"]
     assert delivery["suppressed"] is True and delivery["reason"] == "complaint" and delivery["since"]
-    # a new link is held back: nothing reaches SES
+    # a new link would be held back: asking for one says so
     link = ports.store.collection("email_verifications").find_one({"email": COMPLAINT})
     ports.store.collection("email_verifications").update(link["id"], {"created": iso_from_epoch(time.time() - 120)})
-    assert me.call("POST", "/me/verify-email")[0] == 202
+    status, err = me.call("POST", "/me/verify-email")
+    assert status == 409 and err["error"]["field"] == "email" and "held back" in err["error"]["message"]
+    # any other e-mail to it is refused before SES
+    mail.queue(ports, COMPLAINT, messages.Message("News", "News.\n"), "test")
     assert _send_queued(ports, COMPLAINT) == ["failed"]
     refused = [d for d in ports.store.collection("emails").find({"to": COMPLAINT}, limit=5)[0] if d["status"] == "failed"]
-    assert "marked an e-mail as spam" in refused[0]["error"]
+    assert "marked an e-mail as spam" in refused[0]["error"] and "resume-email" in refused[0]["error"]
     # the owner says it is fixed: mail goes again
     assert me.call("DELETE", "/me/email-suppression")[0] == 204
     assert me.call("GET", "/me")[1]["email_delivery"] is None
