@@ -1,4 +1,4 @@
-"""login, logout, orgs, account (show, verify-email, notifications)."""
+"""login, logout, orgs, account (show, verify-email, resume-email, notifications)."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Optional
@@ -104,6 +104,9 @@ def login(
             s.out.line("The invitation's link is not valid any more. A log-in with a confirmed address accepts the "
                        "invitations waiting for it: if it was still live, this log-in accepted it (`launchbay orgs`)",
                        style="yellow")
+        if me.get("email_delivery"):
+            s.out.line(f"E-mail to {user.get('email')} is {delivery_words(me['email_delivery'])}. {HELD_BACK}",
+                       style="yellow")
         if user and not user.get("email_verified"):
             s.out.line(UNCONFIRMED, style="yellow")
     s.out.result(result, human)
@@ -112,6 +115,22 @@ def login(
 UNCONFIRMED = ("Your e-mail address is not confirmed yet: invitations to it wait until it is. Follow the link "
                "e-mailed at sign-up (`launchbay account verify-email LINK`), or ask for a new one: "
                "`launchbay account verify-email --resend`")
+RESUME = "launchbay account resume-email"
+HELD_BACK = ("Nothing is e-mailed to your address (invitations, notifications, confirmation links; a password reset "
+             f"still is) until you lift that, once your mailbox works: `{RESUME}`")
+
+
+def delivery_words(delivery: dict[str, Any]) -> str:
+    """`GET /me` email_delivery (not null) in words: "held back since 2025-05-01: it bounced (smtp; 550 …)"."""
+    since = str(delivery.get("since") or "")[:10] or "?"
+    reason, detail = delivery.get("reason"), delivery.get("detail")
+    if reason == "bounce":
+        why = f"it bounced ({detail})" if detail else "it bounced"
+    elif reason == "complaint":
+        why = "you marked a Launchbay e-mail as spam"
+    else:   # a reason this CLI does not know yet: the API's words
+        why = ", ".join(str(w) for w in (reason, detail) if w) or "no reason given"
+    return f"held back since {since}: {why}"
 
 
 def _accept_at_login(client: Client, invitation: Optional[str]) -> tuple[Optional[dict[str, Any]], Optional[ApiError]]:
@@ -179,8 +198,9 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
     s.out.result(chosen, lambda: s.out.line(f"Default organization: {chosen['name']} ({chosen['id']})"))
 
 
-account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, and "
-                               "which e-mails about your work you get.", no_args_is_help=True)
+account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, having "
+                               "e-mail sent to it again after it bounced, and which e-mails about your work you get.",
+                          no_args_is_help=True)
 app.add_typer(account_app, name="account")
 ON_OFF = {"on": True, "off": False}
 VERIFY_TOKEN_ENV = "LAUNCHBAY_VERIFY_TOKEN"
@@ -192,6 +212,8 @@ VERIFY_TOKEN_ENV = "LAUNCHBAY_VERIFY_TOKEN"
 
   launchbay account verify-email 'https://lb.example.com/verify-email?token=…'
 
+  launchbay account resume-email
+
   launchbay account notifications --deploy-failures off""")
 def _account() -> None:
     pass
@@ -201,10 +223,13 @@ def _account() -> None:
 
   launchbay account show
 
-  launchbay account show --json | jq .user.email_verified""")
+  launchbay account show --json | jq .user.email_verified
+
+  launchbay account show --json | jq .email_delivery   [dim]# null while e-mail reaches your address[/dim]""")
 def account_show(json: Json = False) -> None:
-    """Who you are logged in as: your e-mail address and whether it is confirmed, two-factor
-    authentication, and your organizations with your role in each."""
+    """Who you are logged in as: your e-mail address and whether it is confirmed, whether e-mail
+    reaches it (held back after it bounced or you marked a Launchbay e-mail as spam: `account
+    resume-email`), two-factor authentication, and your organizations with your role in each."""
     s = Session(json)
     me = s.client.get("/me")
     user, mfa_state = me.get("user") or {}, me.get("mfa") or {}
@@ -215,6 +240,12 @@ def account_show(json: Json = False) -> None:
         s.out.line("e-mail address: " + ("confirmed" if user.get("email_verified") else
                                          "not confirmed: invitations to it wait until it is "
                                          "(`launchbay account verify-email --resend` e-mails a link)"))
+        if "email_delivery" in me:   # an API from before bounces were read does not say
+            delivery = me["email_delivery"]
+            s.out.line("e-mail delivery: " + (delivery_words(delivery) if delivery else "ok"),
+                       style="yellow" if delivery else "")
+            if delivery:
+                s.out.line(HELD_BACK, style="dim")
         if "enabled" in mfa_state:
             s.out.line(f"two-factor authentication: {'on' if mfa_state.get('enabled') else 'off'}")
         s.out.line("organizations: " + (", ".join(f"{o.get('name')} ({o.get('role')})" for o in orgs) or "none"))
@@ -284,6 +315,42 @@ def account_verify_email(
             s.out.line(f"Joined {joined_words(joined)}")
             s.out.line("`launchbay orgs use NAME` makes it your default organization", style="dim")
     s.out.result(got, human)
+
+
+@account_app.command("resume-email", epilog=f"""[bold]Examples[/bold]
+
+  launchbay account show              [dim]# e-mail delivery: held back since …: it bounced (smtp; 550 …)[/dim]
+
+  {RESUME}      [dim]# your mailbox works again: e-mail goes out to it again[/dim]
+
+  {RESUME} --json | jq .lifted""")
+def account_resume_email(json: Json = False) -> None:
+    """Have e-mail sent to your address again after it bounced for good or you marked a Launchbay
+    e-mail as spam (`account show` says so, with the receiving server's words): do it once your
+    mailbox works again. Until then nothing is e-mailed to it (invitations, notifications,
+    confirmation links), a password reset aside. Confirming your address or resetting your
+    password through an e-mailed link lifts it too.
+
+    Nothing held back is no error: it says so and exits 0 (--json: "lifted": false)."""
+    s = Session(json)
+    me = s.client.get("/me")
+    email = (me.get("user") or {}).get("email")
+    try:
+        s.client.delete("/me/email-suppression")
+        lifted = True
+    except ApiError as exc:
+        if exc.status != 404 or exc.field != "email":   # 404 at `email`: nothing was held back
+            raise
+        lifted = False
+    held = me.get("email_delivery") if lifted else None
+    result = {"email": email, "lifted": lifted, "held_back": held}
+
+    def human() -> None:
+        if not lifted:
+            s.out.line(f"Nothing was held back: e-mail to {email} goes out already")
+            return
+        s.out.line(f"E-mail to {email} goes out again" + (f" (it was {delivery_words(held)})" if held else ""))
+    s.out.result(result, human)
 
 
 @account_app.command("notifications", epilog="""[bold]Examples[/bold]

@@ -23,7 +23,9 @@ MEMBER_COLUMNS = [("user.id", "USER"), ("user.email", "EMAIL"), ("user.name", "N
 PROJECT_ROLES = "admin, developer or viewer"
 INVITATION_COLUMNS = [("id", "ID"), ("email", "EMAIL"), ("role", "ROLE"), ("status", "STATUS"),
                       ("created", "INVITED"), ("expires", "EXPIRES"), ("last_sent", "LAST SENT"), ("sends", "SENDS"),
-                      ("email_status.status", "E-MAIL")]
+                      ("email_words", "E-MAIL")]
+# an e-mail's statuses that come with a reason (its `error`): shown beside them in the E-MAIL column
+WITH_REASON = ("failed", "bounced", "complained")
 USER_ARG = Annotated[str, typer.Argument(metavar="USER", help="The member's e-mail or user id (usr_...).")]
 PROJECT_OPT = Annotated[str, typer.Option("--project", "-p", metavar="PROJECT", help="The project's name or id (prj_...).")]
 
@@ -169,10 +171,20 @@ def members_remove(user: USER_ARG, org: Org = None, json: Json = False) -> None:
 
 # --- invitations ----------------------------------------------------------------------
 
+def email_words(status: Any) -> Any:
+    """An invitation's `email_status` in the E-MAIL column: its status, and for one that did not reach
+    the address (failed, bounced, complained) the reason, e.g. "bounced: smtp; 550 5.1.1 user unknown"."""
+    if not isinstance(status, dict):
+        return None
+    said = status.get("status")
+    return f"{said}: {status['error']}" if said in WITH_REASON and status.get("error") else said
+
+
 def _list_invitations(s: Session) -> None:
     items = s.client.items(s.org_path("/invitations"))
+    rows = [{**i, "email_words": email_words(i.get("email_status"))} for i in items]
     s.out.result({"items": items}, lambda: s.out.table(
-        items, INVITATION_COLUMNS, "no invitations: `launchbay members invite EMAIL --role ROLE`"))
+        rows, INVITATION_COLUMNS, "no invitations: `launchbay members invite EMAIL --role ROLE`"))
 
 
 @invitations_app.callback(invoke_without_command=True, epilog="""[bold]Examples[/bold]
@@ -188,7 +200,10 @@ def _invitations_default(ctx: typer.Context, org: Org = None, json: Json = False
 
 @invitations_app.command("list", epilog="[bold]Example[/bold]\n\n  launchbay invitations list --json")
 def invitations_list(org: Org = None, json: Json = False) -> None:
-    """List the invitations not yet accepted (admins): pending, or expired."""
+    """List the invitations not yet accepted (admins): pending, or expired. E-MAIL says what became of
+    the last e-mail: pending, sent, failed, bounced (the receiving server refused it) or complained (its
+    reader marked it as spam), with the reason for the last three. An address that bounced for good or
+    complained gets nothing more until its owner lifts that (`launchbay account resume-email`)."""
     _list_invitations(Session(json, org=org))
 
 
