@@ -23,7 +23,14 @@ export interface Org {
 export type ProjectRole = "admin" | "developer" | "viewer";
 /** Two-factor authentication of the signed-in user (GET /v1/me). */
 export interface MfaStatus { enabled: boolean; recovery_codes_left: number }
-export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus }
+/** GET /v1/me `email_delivery` (chalicelib/mail/feedback.py): nothing is e-mailed to the user's address
+ * (a password reset they ask for excepted) since it bounced for good (`detail`: the receiving server's
+ * words, "smtp; 550 5.1.1 user unknown") or they marked a Launchbay e-mail as spam (`detail`: "marked
+ * as spam (abuse)"), since `since` (ISO), until they lift it (DELETE /v1/me/email-suppression) or a
+ * confirmation or reset link gets through. */
+export interface EmailDelivery { suppressed: true; reason: "bounce" | "complaint"; detail: string; since: string }
+/** `email_delivery`: null (or absent, an API from before bounces were read) while mail reaches the address */
+export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus; email_delivery?: EmailDelivery | null }
 export interface AuthAnswer {
   token: string; user: User; organization?: Org;
   /** log-in only: the organizations whose invitations it accepted (a confirmed address's) */
@@ -304,11 +311,16 @@ export interface Member { user: User; role: Role; created: string; project_roles
 /** `applies`: false while the member is an owner or admin (kept from before a promotion, it decides nothing) */
 export interface MemberProjectRole { project_id: string; project: string | null; role: ProjectRole; applies: boolean }
 /** `last_sent`: when the last invitation e-mail went out (null: none yet); `sends`: how many did;
- * `email_status`: what became of that e-mail (SES's reason when it failed). */
+ * `email_status`: what became of that e-mail: SES's reason when it failed ("not sent: …" when its
+ * address is held back), the receiving server's words when it bounced, or "the recipient marked as
+ * spam (…)" when it complained. */
 export interface Invitation {
   id: string; email: string; role: Role; status: string; created: string; expires: string; last_sent?: string | null; sends?: number;
-  email_status?: { status: "pending" | "sending" | "retrying" | "sent" | "failed"; error: string | null; sent: string | null } | null;
+  email_status?: { status: EmailStatus; error: string | null; sent: string | null } | null;
 }
+/** What became of one e-mail (chalicelib/mail/service.py, feedback.py): `bounced` and `complained`
+ * come after `sent`, once SES reports them. */
+export type EmailStatus = "pending" | "sending" | "retrying" | "sent" | "failed" | "bounced" | "complained";
 export interface AuditEvent {
   id: string; actor: string; action: string; target_type: string; target_id: string;
   source_ip: string; created: string; details: Record<string, unknown>;

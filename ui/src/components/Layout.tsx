@@ -3,14 +3,16 @@ import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from "reac
 import { useQueryClient } from "@tanstack/react-query";
 import { api, onSessionEnded, session } from "../api/client";
 import { useHealth, useMe } from "../api/queries";
+import { DeliveryBanner } from "./EmailDelivery";
 import { LoadingVoice } from "./Empty";
 import { JoinedNotice } from "./Joined";
 import { SearchPalette } from "./SearchPalette";
 import { usePageFocus } from "./usePageFocus";
 import { VerifyBanner } from "./VerifyBanner";
 
-/** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, the banner
- * of an unconfirmed address, what an invitation's link joined at log-in, Ctrl-K. */
+/** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, the banners
+ * of an address mail is held back from and of an unconfirmed address, what an invitation's link
+ * joined at log-in, Ctrl-K. */
 export function Layout() {
   const { org: orgParam } = useParams();
   const me = useMe();
@@ -94,6 +96,7 @@ export function Layout() {
           <button type="button" className="link" onClick={() => void logout()}>Log out</button>
         </nav>
       </header>
+      <DeliveryBanner />
       <VerifyBanner />
       <main className="content" id="main" ref={main} tabIndex={-1}>
         <JoinedNotice />

@@ -18,7 +18,7 @@ export function VerifyBanner() {
   if (user?.email_verified !== false) return null;   // (absent: an API from before addresses were proven)
   const sent = resend.data;
   return (
-    <div className="verify-banner" role="status">
+    <div className="frame-banner verify-banner" role="status">
       <p>
         Confirm your e-mail address: we sent a link to <strong>{user.email}</strong>. Invitations to this address, and e-mails about deploys, wait until you do.{" "}
         <button type="button" className="link" onClick={() => resend.mutate()} disabled={resend.isPending}>

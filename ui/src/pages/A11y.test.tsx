@@ -260,3 +260,24 @@ test("proving an address: the verify page has one h1 and says its answer in a li
   expect(within(banner).getByRole("button", { name: "Send a new link" })).toBeTruthy();
   expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Members"]);   // the banner adds no heading
 });
+
+test("mail held back: the banner is a status region outside main with a named button and no heading; both banners are each one region", async () => {
+  session.set("t");
+  fakeApi({
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: false }, organizations: [{ id: "o", name: "Acme", role: "owner" }],
+      email_delivery: { suppressed: true, reason: "bounce", detail: "smtp; 550 5.1.1 user unknown", since: "2026-03-05T10:20:00Z" } }],
+    "GET /v1/health": () => [200, { mode: "aws", sandbox: false }],
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/(invitations|projects)": () => [200, { items: [], next: null }],
+  });
+  renderAt("/orgs/o/members");
+  await screen.findByRole("table", { name: "Members" });
+  const held = (await screen.findByText((_, el) => el?.tagName === "P" && /^E-mail to me@example\.com is held back/.test(el.textContent ?? "")))
+    .closest("[role=status]") as HTMLElement;
+  const verify = screen.getByText(/^Confirm your e-mail address/).closest("[role=status]") as HTMLElement;
+  expect(held).not.toBe(verify);
+  expect(held.closest("main")).toBeNull();
+  expect(within(held).getByRole("button", { name: "My mailbox works again" })).toBeTruthy();
+  expect(held.querySelector("time")?.getAttribute("title")).toBeTruthy();   // the exact time
+  expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Members"]);
+});

@@ -102,3 +102,59 @@ test("the account page says whether the address is confirmed", async () => {
   await userEvent.setup().click(screen.getByRole("button", { name: "Send a new link" }));
   await waitFor(async () => expect(await signedInAs()).toBe("Signed in as me@example.com confirmed."));
 });
+
+test("mail held back: the e-mail section says why, with My mailbox works again (204: it says mail goes there again); nothing when mail reaches the address", async () => {
+  session.set("t");
+  const since = "2026-03-05T10:20:00Z";
+  const day = new Date(since).toLocaleDateString(undefined, { dateStyle: "medium" });
+  let delivery: unknown = { suppressed: true, reason: "bounce", detail: "smtp; 550 5.1.1 user unknown", since };
+  const calls = fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: true }, organizations: [{ id: "o", name: "Acme", role: "owner" }], email_delivery: delivery }],
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+    "DELETE /v1/me/email-suppression": () => { delivery = null; return [204, null]; },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  const held = (await screen.findByText(/^E-mail to/, { selector: ".delivery-held p" })).closest(".delivery-held") as HTMLElement;
+  expect(held.textContent).toBe(`held back E-mail to me@example.com is held back: it bounced on ${day} (smtp; 550 5.1.1 user unknown). ` +
+    "Nothing is e-mailed to it until you say your mailbox works again. My mailbox works again");
+  const region = held.closest("[role=status]") as HTMLElement;
+  expect(region).toBeTruthy();
+  await user.click(within(held).getByRole("button", { name: "My mailbox works again" }));
+  await waitFor(() => expect(region.textContent).toBe("E-mail goes to me@example.com again."));
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/v1/me/email-suppression"]);
+  expect(document.querySelector(".delivery-banner")).toBeNull();   // on this page, the section says it
+}, 30_000);
+
+test("a complaint: the account page says you marked an e-mail as spam; lifted meanwhile (404) reads /me again", async () => {
+  session.set("t");
+  let delivery: unknown = { suppressed: true, reason: "complaint", detail: "marked as spam (abuse)", since: "2026-03-05T10:20:00Z" };
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role: "owner" }], email_delivery: delivery }],
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+    "DELETE /v1/me/email-suppression": () => { delivery = null; return [404, err("not_found", "e-mail to this address is not held back", "email")]; },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  const held = (await screen.findByText(/^E-mail to/, { selector: ".delivery-held p" })).closest(".delivery-held") as HTMLElement;
+  expect(held.textContent).toMatch(/is held back: you marked a Launchbay e-mail as spam on .+ \(abuse\)\. Nothing is e-mailed/);
+  const region = held.closest("[role=status]") as HTMLElement;
+  await user.click(within(held).getByRole("button", { name: "My mailbox works again" }));
+  await waitFor(() => expect(region.textContent).toBe("E-mail to me@example.com was not held back any more: it goes there again."));
+  expect(screen.queryByRole("alert")).toBeNull();
+}, 30_000);
+
+test("mail reaching the address: no word of it on the account page", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: true }, organizations: [{ id: "o", name: "Acme", role: "owner" }], email_delivery: null }],
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+  });
+  renderAt("/account");
+  expect(await screen.findByText("confirmed")).toBeTruthy();
+  expect(document.querySelector(".delivery-state")?.textContent).toBe("");
+  expect(screen.queryByRole("button", { name: "My mailbox works again" })).toBeNull();
+}, 30_000);

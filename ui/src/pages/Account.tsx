@@ -3,6 +3,7 @@ import { useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
+import { DeliveryState } from "../components/EmailDelivery";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { TwoFactor } from "../components/TwoFactor";
 
@@ -48,8 +49,9 @@ function EmailPreferences() {
 /** POST /v1/auth/password: a fresh session, and how many API tokens it revoked. */
 interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
 
-/** The signed-in user's account: the password change, which ends every session and API token, and
- * two-factor authentication. */
+/** The signed-in user's account: its address (confirmed or not; mail to it held back after a bounce
+ * or a spam complaint, and lifting that), the password change, which ends every session and API
+ * token, e-mail preferences and two-factor authentication. */
 export default function AccountPage() {
   const me = useMe();
   const navigate = useNavigate();
@@ -83,6 +85,7 @@ export default function AccountPage() {
         {me.data?.user.email_verified === true ? <> <span className="badge badge-ok">confirmed</span></>
           : me.data?.user.email_verified === false ? <> <span className="badge badge-warn">not confirmed</span> (the banner above sends a new link)</> : null}.
       </p>
+      <DeliveryState />
       <h2>Change password</h2>
       <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
       <form ref={form} onSubmit={submit} noValidate>

@@ -233,6 +233,36 @@ test("invitations: an e-mail SES refused shows as not delivered, with its reason
   expect(within(row("fine@example.com")).queryByText("not delivered")).toBeNull();
 }, 30_000);
 
+test("invitations: an e-mail that bounced or was marked as spam says so with the server's words; one not sent to a held-back address says why", async () => {
+  session.set("t");
+  const sent = new Date(Date.now() - 120_000).toISOString();
+  const inv = (id: string, email: string, status: string, error: string | null) => ({
+    id, email, role: "viewer", status: "pending", created: sent, expires: sent, last_sent: sent, sends: 1, email_status: { status, error, sent } });
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/orgs/o/members": () => [200, { items: [{ user: { id: "u", email: "me@example.com" }, role: "owner" }], next: null }],
+    "GET /v1/orgs/o/invitations": () => [200, { items: [
+      inv("inv_a", "ana@exmaple.com", "bounced", "smtp; 550 5.1.1 user unknown"),
+      inv("inv_b", "bob@example.com", "complained", "the recipient marked as spam (abuse)"),
+      inv("inv_c", "Cy@Example.com", "failed", "not sent: cy@example.com bounced on 2026-03-05 (smtp; 550 5.1.1 user unknown); nothing more goes there until its owner lifts that on their account page"),
+      inv("inv_d", "dee@example.com", "sent", null)], next: null }],
+  });
+  renderAt("/orgs/o/members");
+  const table = await screen.findByRole("table", { name: "Invitations" });
+  await within(table).findByText("ana@exmaple.com");
+  const lastSent = (email: string) => within(table).getByRole("row", { name: new RegExp(email) }).querySelectorAll("td")[4]!;
+  const badge = (email: string) => lastSent(email).querySelector(".badge");
+  expect(badge("ana@exmaple.com")?.textContent).toBe("bounced");
+  expect(badge("ana@exmaple.com")?.getAttribute("data-email-status")).toBe("bounced");
+  expect(lastSent("ana@exmaple.com").textContent).toMatch(/ bounced: smtp; 550 5\.1\.1 user unknown$/);   // ": " for screen readers
+  expect(badge("bob@example.com")?.textContent).toBe("complained");
+  expect(lastSent("bob@example.com").textContent).toMatch(/ complained: the recipient marked as spam \(abuse\)$/);
+  expect(badge("Cy@Example.com")?.textContent).toBe("not sent");
+  expect(lastSent("Cy@Example.com").querySelector("small")?.textContent)
+    .toBe("the address bounced on 2026-03-05 (smtp; 550 5.1.1 user unknown); nothing more goes there until its owner lifts that on their account page");
+  expect(badge("dee@example.com")).toBeNull();
+}, 30_000);
+
 test("invitations: a developer is not shown them (nor Resend)", async () => {
   session.set("t");
   const calls = fakeApi({

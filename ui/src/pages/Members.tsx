@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
-import type { Invitation, Member, MemberProjectRole, Page, Project, ProjectRole, Role } from "../api/models";
+import type { EmailStatus, Invitation, Member, MemberProjectRole, Page, Project, ProjectRole, Role } from "../api/models";
 import { keys, useCan, useInvitations, useMe, useMembers, useProjects } from "../api/queries";
 import { Empty, ErrorNote } from "../components/Empty";
 import { Field, withWait } from "../components/Field";
@@ -178,45 +178,61 @@ function Invitations({ org, items, error }: { org: string; items: Invitation[] |
       <h2>Invitations</h2>
       <ErrorNote error={error ?? revoke.error} />
       {items && items.length === 0 && <Empty title="No pending invitations">Invite someone by email above.</Empty>}
+      {/* six columns, a badge in two: on a phone the table scrolls sideways in itself, not the page */}
       {items && items.length > 0 && (
-        <table className="table" aria-label="Invitations">
-          <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th>Last sent</th><th><span className="sr-only">Actions</span></th></tr></thead>
-          <tbody>
-            {items.map((i) => (
-              <tr key={i.id}>
-                <td>{i.email}</td><td className="nowrap">{i.role}</td>
-                <td><span className={`badge badge-${i.status === "pending" ? "busy" : "idle"}`} data-status={i.status}>{i.status}</span></td>
-                <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
-                <td className="muted"><LastSent i={i} /></td>
-                <td>
-                  {(i.status === "pending" || i.status === "expired") && confirming !== i.id && <Resend org={org} i={i} />}
-                  {confirming === i.id ? (
-                    <InlineQuestion className="confirm" label={`Revoke the invitation for ${i.email}?`}>
-                      Revoke it?{" "}
-                      <button className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(i.id)}>Yes, revoke</button>{" "}
-                      <button className="link" onClick={() => setConfirming(null)}>Keep</button>
-                    </InlineQuestion>
-                  ) : (
-                    <button className="link danger" onClick={() => setConfirming(i.id)} aria-label={`Revoke the invitation for ${i.email}`}>Revoke</button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="scroll-x">
+          <table className="table invitations" aria-label="Invitations">
+            <thead><tr><th>Email</th><th>Role</th><th>Status</th><th className="hide-narrow">Expires</th><th>Last sent</th><th><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {items.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.email}</td><td className="nowrap">{i.role}</td>
+                  <td><span className={`badge badge-${i.status === "pending" ? "busy" : "idle"}`} data-status={i.status}>{i.status}</span></td>
+                  <td className="hide-narrow muted">{new Date(i.expires).toLocaleDateString()}</td>
+                  <td className="muted"><LastSent i={i} /></td>
+                  <td>
+                    {(i.status === "pending" || i.status === "expired") && confirming !== i.id && <Resend org={org} i={i} />}
+                    {confirming === i.id ? (
+                      <InlineQuestion className="confirm" label={`Revoke the invitation for ${i.email}?`}>
+                        Revoke it?{" "}
+                        <button className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(i.id)}>Yes, revoke</button>{" "}
+                        <button className="link" onClick={() => setConfirming(null)}>Keep</button>
+                      </InlineQuestion>
+                    ) : (
+                      <button className="link danger" onClick={() => setConfirming(i.id)} aria-label={`Revoke the invitation for ${i.email}`}>Revoke</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );
 }
 
+/** The badge of an e-mail that did not reach its person (others: none). */
+const UNDELIVERED: Partial<Record<EmailStatus, string>> = { failed: "not delivered", bounced: "bounced", complained: "complained" };
+const NOT_SENT = "not sent: ";
+
 function LastSent({ i }: { i: Invitation }) {
   if (!i.last_sent) return <span data-last-sent="never">never</span>;
   const sends = i.sends ? `${i.sends} e-mail${i.sends === 1 ? "" : "s"} sent, the last ` : "sent ";
   const when = <time dateTime={i.last_sent} title={sends + new Date(i.last_sent).toLocaleString()} data-last-sent={i.last_sent}>{ago(i.last_sent)}</time>;
-  // an e-mail SES refused (or never reached) would leave the person waiting: say so, with its reason
-  if (i.email_status?.status === "failed")
-    return <>{when} <span className="badge badge-bad" data-email-status="failed">not delivered</span><br /><small>{i.email_status.error}</small></>;
-  return when;
+  // an e-mail SES refused (or never reached), that bounced or was marked as spam would leave the
+  // person waiting: say so, with the reason (SES's, the receiving server's words, the complaint's)
+  const st = i.email_status;
+  const badge = st && UNDELIVERED[st.status];
+  if (!st || !badge) return when;
+  // "not sent: ADDRESS bounced on …": SES was not asked, the address is held back; the row names it already
+  const held = st.status === "failed" && st.error?.startsWith(NOT_SENT);
+  let why = held ? st.error!.slice(NOT_SENT.length) : st.error;
+  if (held && why!.toLowerCase().startsWith(i.email.toLowerCase() + " ")) why = "the address" + why!.slice(i.email.length);
+  return (
+    <>{when} <span className="badge badge-bad" data-email-status={st.status}>{held ? "not sent" : badge}</span>
+      {why && <><span className="sr-only">: </span><br /><small data-email-error>{why}</small></>}</>
+  );
 }
 
 /** E-mail the invitation again (an expired one is renewed for 14 days): the row becomes the answer.
