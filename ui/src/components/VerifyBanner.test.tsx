@@ -74,3 +74,15 @@ test("no banner for a confirmed address, nor for an API that does not say (email
   expect(await screen.findByRole("heading", { level: 1, name: "Forgot your password?" })).toBeTruthy();
   expect(screen.queryByText(/Confirm your e-mail address/)).toBeNull();
 });
+
+test("mail to the address held back (a bounce): no Send a new link, since no link could go", async () => {
+  session.set("t");
+  fakeApi({
+    ...around,
+    "GET /v1/me": () => [200, { user: { id: "u", email: "ana@example.com", email_verified: false }, organizations: [{ id: "o", name: "Acme", role: "owner" }],
+      email_delivery: { suppressed: true, reason: "bounce", detail: "smtp; 550 5.1.1 user unknown", since: "2026-11-28T10:00:00.000000Z" } }],
+  });
+  renderAt("/orgs/o");
+  const region = (await banner()).closest(".verify-banner") as HTMLElement;
+  expect(within(region).queryByRole("button", { name: "Send a new link" })).toBeNull();
+});

@@ -17,13 +17,17 @@ export function VerifyBanner() {
   const user = me.data?.user;
   if (user?.email_verified !== false) return null;   // (absent: an API from before addresses were proven)
   const sent = resend.data;
+  // mail to the address held back (a bounce, a complaint): no link could go; EmailDelivery says what to do
+  const held = !!me.data?.email_delivery;
   return (
     <div className="frame-banner verify-banner" role="status">
       <p>
         Confirm your e-mail address: we sent a link to <strong>{user.email}</strong>. Invitations to this address, and e-mails about deploys, wait until you do.{" "}
-        <button type="button" className="link" onClick={() => resend.mutate()} disabled={resend.isPending}>
-          {resend.isPending ? "Sending…" : "Send a new link"}
-        </button>
+        {!held && (
+          <button type="button" className="link" onClick={() => resend.mutate()} disabled={resend.isPending}>
+            {resend.isPending ? "Sending…" : "Send a new link"}
+          </button>
+        )}
       </p>
       {sent && <p>{sent.message}</p>}
       {sent?.sandbox && (
