@@ -22,11 +22,10 @@ export function Field({ label, error, hint, children }: { label: string; error?:
   );
 }
 
-/** An error that belongs to no single field (or to a field not on this form). */
+/** An error that belongs to no single field (or to a field not on this form); a 429's also says when
+ * to try again, from its Retry-After (every throttled form: log-in, sign-up, tokens, resets…). */
 export function FormError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
-  return <p className="form-error" role="alert">{message}</p>;
+  return error ? <p className="form-error" role="alert">{withWait(error)}</p> : null;
 }
 
 /** An error's message; a 429's also says when to try again (its Retry-After). */
@@ -37,10 +36,6 @@ export function withWait(error: unknown): string {
   return message;
 }
 
-/** An error that belongs to no single field; a 429 also says when to try again. */
-export function FormErrorWithWait({ error }: { error: unknown }) {
-  return error ? <p className="form-error" role="alert">{withWait(error)}</p> : null;
-}
 
 /** After a refused submit, focus goes to the first field with an error (a screen reader then
  * reads its label and the error; on a long form it is scrolled into view). Pass the form's

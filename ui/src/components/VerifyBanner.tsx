@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import { keys, useMe } from "../api/queries";
 import type { LinkSent } from "../api/verification";
-import { FormErrorWithWait } from "./Field";
+import { FormError } from "./Field";
 
 /** Under the top bar while the signed-in user's address is unproven (GET /v1/me's
  * `user.email_verified` false): invitations to it wait until the e-mailed link is opened. */
@@ -33,7 +33,7 @@ export function VerifyBanner() {
       {sent?.sandbox && (
         <p className="sandbox-note"><span className="badge badge-warn">Sandbox</span> {sent.sandbox}. The link is in the newest .eml file there.</p>
       )}
-      <FormErrorWithWait error={resend.error} />
+      <FormError error={resend.error} />
     </div>
   );
 }

@@ -241,6 +241,16 @@ test("log-in with two-factor authentication from a dead invitation link (422): a
   expect(session.token).toBe("sess2");
 });
 
+test("a throttled log-in (429) says when to try again, from its Retry-After, as every form does", async () => {
+  fakeApi({ "POST /v1/auth/login": () => [429, err("too_many_requests", "too many failed log-ins from this address: try again later"), { "Retry-After": "42" }] as unknown as [number, unknown] });
+  renderAt("/login?email=old%40example.com");
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Password"), "a long password");
+  await user.click(screen.getByRole("button", { name: "Sign in" }));
+  expect((await screen.findByRole("alert")).textContent).toBe(
+    "too many failed log-ins from this address: try again later. You can try again in 42 seconds.");
+});
+
 test("log-in without an invitation accepts nothing", async () => {
   const calls = fakeApi({ ...around, "POST /v1/auth/login": () => [200, { token: "sess", expires_in: 3600 }], "GET /v1/me": orgsOf("o_mine") });
   const router = renderAt("/login?email=old%40example.com");

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { useMutation } from "@tanstack/react-query";
 import { api, ApiError, unwrap } from "../api/client";
 import type { PasswordChanged, PasswordResetAnswer } from "../api/mail";
-import { Field, FormErrorWithWait, useFocusFirstError } from "../components/Field";
+import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { useTitle } from "./Auth";
 
 /** The API's rules for passwords (sign-up's too), checked here before sending. */
@@ -50,7 +50,7 @@ export function ForgotPassword() {
         <Field label="Email" error={atField(reset.error, "email")}>
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
         </Field>
-        <FormErrorWithWait error={notAtField(reset.error, ["email"])} />
+        <FormError error={notAtField(reset.error, ["email"])} />
         <button className="primary" disabled={reset.isPending || !email.trim()}>
           {reset.isPending ? "Sending…" : sent ? "Send another link" : "Send me a link"}
         </button>
@@ -147,7 +147,7 @@ export function ResetPassword() {
         <Field label="Confirm new password" error={local?.confirm}>
           <input type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
         </Field>
-        <FormErrorWithWait error={notAtField(change.error, ["password", "token"])} />
+        <FormError error={notAtField(change.error, ["password", "token"])} />
         <button className="primary" disabled={change.isPending}>{change.isPending ? "Changing…" : "Change password"}</button>
       </form>
       <p><Link to="/login">Back to sign in</Link></p>

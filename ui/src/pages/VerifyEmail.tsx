@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { keys } from "../api/queries";
 import type { AddressConfirmed } from "../api/verification";
-import { FormErrorWithWait } from "../components/Field";
+import { FormError } from "../components/Field";
 import { useTitle } from "./Auth";
 
 const HOW_TO_RENEW = "A link works once, within 3 days; a newer link replaces the older ones.";
@@ -83,7 +83,7 @@ export default function VerifyEmail() {
       <h1>Confirm your e-mail address</h1>
       {confirm.error ? (
         <>
-          <FormErrorWithWait error={confirm.error} />
+          <FormError error={confirm.error} />
           <button type="button" className="primary" onClick={() => confirm.mutate()}>Try again</button>
         </>
       ) : <p role="status">Confirming your address…</p>}
