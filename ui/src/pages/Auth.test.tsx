@@ -242,7 +242,7 @@ test("log-in with two-factor authentication from a dead invitation link (422): a
 });
 
 test("a throttled log-in (429) says when to try again, from its Retry-After, as every form does", async () => {
-  fakeApi({ "POST /v1/auth/login": () => [429, err("too_many_requests", "too many failed log-ins from this address: try again later"), { "Retry-After": "42" }] as unknown as [number, unknown] });
+  fakeApi({ "POST /v1/auth/login": () => [429, err("too_many_requests", "too many failed log-ins from this address: try again later", null), { "Retry-After": "42" }] as unknown as [number, unknown] });
   renderAt("/login?email=old%40example.com");
   const user = userEvent.setup();
   await user.type(await screen.findByLabelText("Password"), "a long password");
