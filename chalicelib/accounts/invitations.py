@@ -142,11 +142,11 @@ def revoke(ports: Ports, actor: Actor, org_id: str, invitation_id: str) -> None:
         audit.record(ports, actor, org_id, "member.uninvite", "invitation", invitation_id, {"email": inv["email"]})
 
 
-def find_live(ports: Ports, token: str) -> dict[str, Any]:
-    """The invitation whose e-mail carried `token`, unexpired; else 422 at `invitation`."""
+def find_live(ports: Ports, token: str, field: str = "invitation") -> dict[str, Any]:
+    """The invitation whose e-mail carried `token`, unexpired; else 422 at `field` (the body's name for it)."""
     inv = ports.store.collection("invitations").find_one({"token_hash": security.hash_api_token(token)})
     if inv is None or inv["expires"] <= now_iso():
-        raise Invalid(INVALID, field="invitation")
+        raise Invalid(INVALID, field=field)
     return inv
 
 
@@ -159,10 +159,7 @@ def accept(ports: Ports, actor: Actor, token: str, source_ip: str = "") -> dict[
     user = store.collection("users").get(actor.user_id)
     if user is None:
         raise Forbidden("token is not valid", field="authorization")
-    try:
-        inv = find_live(ports, token)
-    except Invalid as exc:
-        raise Invalid(str(exc), field="token") from None
+    inv = find_live(ports, token, field="token")
     if inv["email"] != user["email"]:
         raise Forbidden("this invitation was sent to another e-mail address: log in with that address to accept it",
                         field="token")
