@@ -118,6 +118,16 @@ class MfaDisableIn(MfaCodeIn):
     password: str = Field(min_length=1, max_length=256)
 
 
+class EmailChangeIn(BaseModel):
+    """The new address, the password, and (with two-factor authentication on) a code."""
+    model_config = _STRICT
+    email: EmailAddress = Field(description="the new address: a link is e-mailed to it, and nothing changes until "
+                                            "it is followed")
+    password: str = Field(min_length=1, max_length=256)
+    code: Optional[Code] = Field(None, description="a current code, when two-factor authentication is on")
+    recovery_code: Optional[RecoveryCode] = Field(None, description="or a recovery code instead of the code")
+
+
 class OrgPatch(BaseModel):
     model_config = _STRICT
     require_mfa: bool = Field(description="members need two-factor authentication to reach the organization")

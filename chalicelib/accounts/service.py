@@ -325,11 +325,14 @@ def me(ports: Ports, actor: Actor) -> dict[str, Any]:
         org = ports.store.collection("organizations").get(m["org_id"])
         if org:
             orgs.append(public_org(org, m["role"], m.get("project_roles")))
+    from chalicelib.accounts import email_change
     from chalicelib.mail import feedback
 
     return {"user": public_user(user), "organizations": orgs, "mfa": mfa.status(user),
             # null while mail reaches the address; else why nothing is sent there (a bounce, a complaint)
-            "email_delivery": feedback.public(feedback.suppression(ports, user["email"]))}
+            "email_delivery": feedback.public(feedback.suppression(ports, user["email"])),
+            # a change of address waiting for the new address's link (email_change.py), or null
+            "pending_email": email_change.pending(ports, user)}
 
 
 def lift_suppression(ports: Ports, actor: Actor) -> None:

@@ -2,8 +2,9 @@
 /v1/orgs/{org}/members and .../invitations"""
 from chalice import Blueprint
 
-from chalicelib.accounts import invitations, members, mfa, resets, service, verification
+from chalicelib.accounts import email_change, invitations, members, mfa, resets, service, verification
 from chalicelib.accounts.models import (
+    EmailChangeIn,
     LoginIn,
     MemberIn,
     MemberPatch,
@@ -164,6 +165,31 @@ def me():
 def lift_email_suppression():
     service.lift_suppression(ports(), actor(bp))
     return 204, None
+
+
+@endpoint(bp, "/me/email", "POST", "Ask to change the caller's e-mail address (a log-in session, the password, and a "
+          "code when two-factor authentication is on): a link goes to the new address, a notice to the current one",
+          202, EmailChangeIn, tag=TAG)
+def request_email_change():
+    who = actor(bp)
+    body = parse_body(bp, EmailChangeIn)
+    return 202, email_change.request(ports(), who, body.email, body.password, body.code, body.recovery_code,
+                                     public_base_url(bp, "/v1/me/email"))
+
+
+@endpoint(bp, "/me/email", "DELETE", "Cancel the change of address that waits for its link; 404 when none waits",
+          204, tag=TAG)
+def cancel_email_change():
+    email_change.cancel(ports(), actor(bp))
+    return 204, None
+
+
+@endpoint(bp, "/auth/email-change/confirm", "POST", "Move the account to its new address with the token of the link "
+          "e-mailed there; every log-in session ends, and invitations waiting for the new address are accepted",
+          200, TokenOnlyIn, auth=False, tag=TAG)
+def confirm_email_change():
+    body = parse_body(bp, TokenOnlyIn)
+    return email_change.confirm(ports(), body.token, source_ip(bp))
 
 
 @endpoint(bp, "/me/notifications", "GET", "Which e-mails about your own work you get (deploys you started that "

@@ -25,7 +25,8 @@ log = logging.getLogger("launchbay.mail")
 SUPPRESSIONS = "mail_suppressions"
 EMAILS = "emails"
 BATCH = 100
-ASKED_FOR = {"password_reset"}   # e-mail kinds sent to a suppressed address all the same (above)
+ASKED_FOR = {"password_reset", "email_change"}   # e-mail kinds sent to a suppressed address all the same (above):
+                                                 # asked for just now by the owner of the address
 
 
 def receive(ports: Ports, mailer: Mailer, limit: int = 1000) -> dict[str, int]:

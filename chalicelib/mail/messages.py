@@ -71,6 +71,36 @@ def verify_address(email: str, link: str, days: int) -> Message:
                          ("Confirm my address", link)))
 
 
+def email_change_link(old: str, new: str, link: str, hours: int) -> Message:
+    lines = [f"Confirm that {new} is your new address on Launchbay (it is {old} now):\n{link}",
+             f"The link works within {hours} hours. Once you follow it, you sign in with {new}, and every "
+             "log-in session ends.",
+             "If you did not ask for this, ignore this e-mail: nothing changes."]
+    return Message("Confirm your new e-mail address for Launchbay", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html([f"Confirm that {new} is your new address on Launchbay (it is {old} now).", lines[1], lines[2]],
+                         ("Confirm my new address", link)))
+
+
+def email_change_requested(old: str, new: str, when: str, source_ip: str, account_link: str) -> Message:
+    where = f", from {source_ip}" if source_ip else ""
+    lines = [f"A change of the address of the Launchbay account {old} to {new} was asked for at {when}{where}.",
+             f"Nothing changes until a link e-mailed to {new} is followed.",
+             f"If it was not you, cancel it and change your password now:\n{account_link}"]
+    return Message("A change of your Launchbay e-mail address was asked for", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html(lines[:2] + ["If it was not you, cancel it and change your password now."],
+                         ("Open my account", account_link)))
+
+
+def email_changed(old: str, new: str, when: str, source_ip: str) -> Message:
+    where = f", from {source_ip}" if source_ip else ""
+    lines = [f"The Launchbay account {old} now signs in with {new}, since {when}{where}.",
+             "Every log-in session was signed out. This address gets no more e-mail about the account.",
+             "If it was not you, someone knew your password and reads that address: tell your organizations' "
+             "owners now, who can remove the account from them (Members)."]
+    return Message("Your Launchbay e-mail address was changed", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html(lines))
+
+
 def notification(title: str, text: str, link: Optional[str]) -> Message:
     body = text + (f"\n\n{link}" if link else "")
     return Message(title, body + "\n\n" + FOOTER + "\n", _html([text], ("Open in Launchbay", link) if link else None))

@@ -43,6 +43,7 @@ COLLECTIONS: dict[str, Indexes] = {
     "password_resets": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # links that confirm an account's address (accounts/verification.py): one live link per user
     "email_verifications": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
+    "email_changes": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # e-mails to send and sent (mail/service.py); the beat looks for lost ones by status and due time
     "emails": Indexes(unique=(("dedup",),), index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"),
                                                    ("message_id",))),

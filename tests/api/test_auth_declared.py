@@ -34,6 +34,7 @@ def test_every_authenticated_operation_answers_401_without_a_token(api):
     # only these may be called without a token
     assert sorted(public) == ["GET /v1/aws/policy.json", "GET /v1/aws/template.json",  # for security review
                               "GET /v1/health", "GET /v1/openapi.json", "GET /v1/schema/launchbay.json",
+                              "POST /v1/auth/email-change/confirm",    # the e-mailed link's token instead
                               "POST /v1/auth/login", "POST /v1/auth/login/mfa",   # its MFA challenge instead
                               "POST /v1/auth/password-reset",          # says nothing about who has an account
                               "POST /v1/auth/password-reset/confirm",  # the e-mailed link's token instead

@@ -40,6 +40,7 @@ SELF = "self"  # operations on the caller's own account: every authenticated cal
 REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
     "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "DELETE /me/email-suppression": SELF, "POST /me/verify-email": SELF,
+    "POST /me/email": SELF, "DELETE /me/email": SELF,
     "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
@@ -137,6 +138,8 @@ OUTSIDER_STATUS = {("POST /auth/password", "limited"): 403}  # a limited token c
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /auth/mfa/setup", "POST /auth/mfa/confirm",
                                                       "POST /auth/mfa/recovery-codes", "POST /auth/mfa/disable",
                                                       "PATCH /orgs/{org}")})
+# so does moving the account to another address (a log-in session and the password only)
+OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /me/email", "DELETE /me/email")})
 # joining an organization reaches beyond a token limited to one
 OUTSIDER_STATUS[("POST /invitations/accept", "limited")] = 403
 # Statuses an allowed caller may get besides 2xx: a conflict with the fixtures' state
@@ -287,6 +290,16 @@ class World:
         app = Authenticator(json.loads(raw)["secret"])
         self.authenticators[who.email] = app
         return {"code": app.code()}
+
+    def email_change_body(self, who) -> dict:
+        """A move to a fresh address, with the password, and a recovery code when two-factor is on."""
+        from chalicelib.accounts import mfa
+
+        body = {"email": f"moved-{_hex()}@x.test", "password": self.passwords.get(who.email, PW)}
+        user = self.ports.store.collection("users").find_one({"email": who.email})
+        if user and mfa.enabled(user):
+            body["recovery_code"] = self.recovery_code(who.email)
+        return body
 
     def mfa_code(self, email) -> str:
         app = self.authenticators.get(email)
@@ -513,6 +526,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /tokens": lambda: {"name": "m-" + _hex(), "organization_id": a["org"]},
         "PATCH /me/notifications": lambda: {"approvals": True},
         "POST /invitations/accept": lambda: w.invitation_for(who.email),
+        "POST /me/email": lambda: w.email_change_body(who),
         "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
         "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
         "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},
@@ -612,6 +626,10 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
     if key == "DELETE /me/email-suppression":   # the caller's address bounced: there is one to lift
         from chalicelib.mail import feedback
         feedback.suppress(w.ports, who.email, "bounce", "smtp; 550 5.1.1 user unknown", None)
+    if key == "DELETE /me/email":   # a change of address waits: there is one to cancel
+        from chalicelib.accounts import links
+        user = w.ports.store.collection("users").find_one({"email": who.email})
+        links.issue(w.ports, "email_changes", user, 3600, "emc", email=f"later-{_hex()}@x.test", old_email=who.email)
     if key == "POST /me/verify-email":   # the sign-up's link went over a minute ago: not throttled
         links = w.ports.store.collection("email_verifications")
         for link in list(iter_all(links, {"email": who.email})):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Task
 
 from chalicelib import tasks as names
-from chalicelib.accounts import expiry, resets, verification
+from chalicelib.accounts import email_change, expiry, resets, verification
 from chalicelib.mail import feedback, service
 from chalicelib.wiring import get_ports
 from worker.celery_app import celery
@@ -28,6 +28,7 @@ def send_due_emails() -> int:
     ports = get_ports()
     resets.forget_expired(ports)
     verification.forget_expired(ports)
+    email_change.forget_expired(ports)
     return service.send_due(ports)
 
 
