@@ -23,7 +23,7 @@ from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
-from chalicelib.store.port import Conflict
+from chalicelib.store.port import Conflict, iter_all
 
 COLLECTION = "email_changes"
 TTL = 86400          # seconds the new address's link works
@@ -146,6 +146,7 @@ def confirm(ports: Ports, token: str, source_ip: str) -> dict[str, Any]:
             for m in orgs:   # a security event each organization's admins may need to see
                 audit.record(ports, actor, m["org_id"], "user.email_changed", "user", user["id"],
                              {"from": old, "to": new, "signed_out_sessions": sessions})
+                _move_subscriptions(ports, m["org_id"], old, new)
             notice = mail.queue(ports, old, messages.email_changed(old, new, when, source_ip), "email_changed")
     except Conflict:   # a sign-up took the address between the check and the write
         raise AlreadyExists(f"{TAKEN}: {new} signed up since the change was asked for", field="email") from None
@@ -154,6 +155,19 @@ def confirm(ports: Ports, token: str, source_ip: str) -> dict[str, Any]:
     joined = invitations.accept_pending(ports, user, source_ip)
     return {"status": "changed", "email": new, "previous_email": old, "signed_out_sessions": sessions,
             "joined": invitations.joined_orgs(ports, joined)}
+
+
+def _move_subscriptions(ports: Ports, org_id: str, old: str, new: str) -> None:
+    """E-mail notification subscriptions of the organization that name the old address name the new
+    one: the person still gets the news they subscribed to."""
+    from chalicelib.notify.service import SUBS
+
+    subs = ports.store.collection(SUBS)
+    for sub in list(iter_all(subs, {"org_id": org_id, "kind": "email"})):
+        emails = sub.get("emails") or []
+        if old in emails:
+            moved = [a for a in emails if a != new]
+            subs.update(sub["id"], {"emails": [new if a == old else a for a in moved], "updated": now_iso()})
 
 
 def forget_expired(ports: Ports) -> int:

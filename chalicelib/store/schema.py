@@ -102,7 +102,8 @@ COLLECTIONS: dict[str, Indexes] = {
                               index=(("resource_id", "created"), ("service_id", "created"))),
     # notifications (chalicelib/notify): subscriptions per project, one delivery per (event, subscription)
     "notify_subscriptions": Indexes(index=(("project_id", "created"), ("project_id", "created", "id"),
-                                           ("project_id", "enabled", "created"))),
+                                           ("project_id", "enabled", "created"),
+                                           ("org_id", "kind"))),   # e-mail ones, when a member's address moves
     "notify_deliveries": Indexes(index=(("subscription_id", "created"), ("subscription_id", "created", "id"),
                                         ("status", "created"))),   # the cleanup's purge of old settled ones
     # an organization's credentials for private container registries (chalicelib/registries): one per host

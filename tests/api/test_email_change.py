@@ -149,3 +149,18 @@ def test_invitations_waiting_for_the_new_address_are_accepted(api):
     assert status == 200 and [o["id"] for o in done["joined"]] == [org], done
     status, fresh = _login(api, "work@x.io")
     assert Api(api.client, fresh["token"]).call("GET", f"/orgs/{org}/projects")[0] == 200   # a member now
+
+
+def test_e_mail_subscriptions_follow_the_moved_address(api):
+    body = signup(api, "lead@x.io", org="Subs")
+    confirm_address(api, "lead@x.io")
+    org = body["organization"]["id"]
+    me = Api(api.client, body["token"])
+    project = me.call("POST", f"/orgs/{org}/projects", {"name": "p"})[1]["id"]
+    subs = f"/orgs/{org}/projects/{project}/notifications"
+    status, sub = me.call("POST", subs, {"kind": "email", "name": "team", "emails": ["lead@x.io"]})
+    assert status == 201, sub
+    assert me.call("POST", "/me/email", {"email": "lead@y.io", "password": PW})[0] == 202
+    assert api.call("POST", "/auth/email-change/confirm", {"token": _link("lead@y.io")})[0] == 200
+    fresh = Api(api.client, _login(api, "lead@y.io")[1]["token"])
+    assert [s["emails"] for s in fresh.call("GET", subs)[1]["items"]] == [["lead@y.io"]]

@@ -158,3 +158,23 @@ def test_a_transient_bounce_is_told_but_not_held_against_the_address(ports):
                                     detail="smtp; 452 4.2.2 mailbox full", reference=doc["id"]))
     assert ports.store.collection("emails").get(doc["id"])["status"] == "bounced"
     assert feedback.suppression(ports, "full@example.com") is None
+
+
+def test_a_new_address_that_bounces_shows_on_the_waiting_change_and_its_link_still_goes(api, ports):
+    """A mistyped new address: the account page sees the bounce. Asked for again, the link goes all
+    the same (its owner says it works now), and following it lifts the hold."""
+    me = Api(api.client, signup(api, "mover@example.com", org="Mv")["token"])
+    assert me.call("POST", "/me/email", {"email": BOUNCE, "password": PW})[0] == 202
+    assert _send_queued(ports, BOUNCE) == ["sent"]
+    feedback.receive(ports, ports.mailer)                                   # the beat's minute comes
+    waiting = me.call("GET", "/me")[1]["pending_email"]
+    assert waiting["email"] == BOUNCE and waiting["email_status"]["status"] == "bounced"
+    assert "550 5.1.1 user unknown" in waiting["email_status"]["error"]
+    assert feedback.suppression(ports, BOUNCE) is not None
+    changes = ports.store.collection("email_changes")
+    changes.update(changes.find_one({"email": BOUNCE})["id"], {"created": iso_from_epoch(time.time() - 120)})
+    assert me.call("POST", "/me/email", {"email": BOUNCE, "password": PW})[0] == 202
+    assert _send_queued(ports, BOUNCE) == ["sent"]                          # asked for now: sent all the same
+    link = token_of(outbox(BOUNCE, "Confirm your new")[-1], "/confirm-email-change")
+    assert api.call("POST", "/auth/email-change/confirm", {"token": link})[0] == 200
+    assert feedback.suppression(ports, BOUNCE) is None                      # it got through: lifted
