@@ -31,14 +31,18 @@ def public_org(org: dict[str, Any], role: Optional[str] = None,
 
 
 LAST_USED_EVERY = 60  # seconds: an API token's last_used is written at most this often
+MAX_USER_AGENT = 200  # characters of a session's User-Agent kept
 
 
-def _new_session(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
-    """A session per log-in; the access token names it, and authentication checks it exists."""
+def _new_session(ports: Ports, user: dict[str, Any], source_ip: str = "", user_agent: str = "") -> dict[str, Any]:
+    """A session per log-in; the access token names it, and authentication checks it exists.
+    Where it was opened from (address, browser or CLI) is kept so its owner can tell it apart
+    in the list of sessions (sessions.py)."""
     ttl, now = ports.settings.jwt_ttl_seconds, time.time()
     sessions = ports.store.collection("sessions")
     sid = new_id("ses")
-    sessions.insert({"id": sid, "user_id": user["id"], "created": now_iso(), "expires": iso_from_epoch(now + ttl)})
+    sessions.insert({"id": sid, "user_id": user["id"], "created": now_iso(), "expires": iso_from_epoch(now + ttl),
+                     "source_ip": source_ip, "user_agent": user_agent[:MAX_USER_AGENT]})
     sessions.delete_many({"user_id": user["id"], "expires": {"$lt": now_iso()}})  # tidy as we go
     token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ttl, now=now, email=user["email"],
                                session_id=sid)
@@ -46,7 +50,8 @@ def _new_session(ports: Ports, user: dict[str, Any]) -> dict[str, Any]:
 
 
 def signup(ports: Ports, email: str, password: str, organization: Optional[str], name: Optional[str],
-           source_ip: str = "", invitation: Optional[str] = None, request_base: str = "") -> dict[str, Any]:
+           source_ip: str = "", invitation: Optional[str] = None, request_base: str = "",
+           user_agent: str = "") -> dict[str, Any]:
     """A new user, and the organization they name (as its owner).
 
     With `invitation` (the token of an invitation e-mail's link, for this address) the address is
@@ -74,7 +79,7 @@ def signup(ports: Ports, email: str, password: str, organization: Optional[str],
             "password_hash": security.hash_password(password), "created": now, "email_verified": now if proven else None}
     actor = Actor(user_id=user["id"], email=email, source_ip=source_ip)
     if organization is None:
-        return _signup_invited(ports, user, actor)
+        return _signup_invited(ports, user, actor, user_agent)
     org: dict[str, Any] = {"id": new_id("org"), "name": organization, "created": now, "owners": 1}  # owners.py
     link = None
     try:
@@ -91,11 +96,11 @@ def signup(ports: Ports, email: str, password: str, organization: Optional[str],
     if link:
         mail.publish(ports, link["id"])
     invitations.accept_pending(ports, user, source_ip)
-    session = _new_session(ports, user)
+    session = _new_session(ports, user, source_ip, user_agent)
     return {"token": session["token"], "user": public_user(user), "organization": public_org(org, "owner")}
 
 
-def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[str, Any]:
+def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor, user_agent: str = "") -> dict[str, Any]:
     """The user (its address proven by the invitation's link) and their invitations' memberships
     in one transaction: with no live invitation left (revoked or accepted meanwhile) the sign-up
     is refused and leaves no account behind."""
@@ -113,7 +118,7 @@ def _signup_invited(ports: Ports, user: dict[str, Any], actor: Actor) -> dict[st
     except Conflict:
         raise AlreadyExists("an account with this email already exists", field="email") from None
     org = store.collection("organizations").get(org_id) or {"id": org_id, "name": "", "created": ""}
-    session = _new_session(ports, user)
+    session = _new_session(ports, user, actor.source_ip, user_agent)
     return {"token": session["token"], "user": public_user(user), "organization": public_org(org, role)}
 
 
@@ -131,7 +136,7 @@ def refund_login_attempt(ports: Ports, email: str, source_ip: str) -> None:
     throttle.refund(ports.settings, "login-address", source_ip)
 
 
-def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[str, Any]:
+def login(ports: Ports, email: str, password: str, source_ip: str = "", user_agent: str = "") -> dict[str, Any]:
     """-> the session, and `joined`: the organizations whose invitations it accepted (a confirmed
     address's only), so a client following an invitation's link knows it need not accept it too."""
     from chalicelib.accounts import invitations
@@ -147,18 +152,18 @@ def login(ports: Ports, email: str, password: str, source_ip: str = "") -> dict[
     if mfa.enabled(user):   # no session yet: a challenge that POST /auth/login/mfa exchanges with a code
         return mfa.start_challenge(ports, user)
     joined = invitations.accept_pending(ports, user, source_ip)
-    return {**_new_session(ports, user), "joined": invitations.joined_orgs(ports, joined)}
+    return {**_new_session(ports, user, source_ip, user_agent), "joined": invitations.joined_orgs(ports, joined)}
 
 
 def login_second_step(ports: Ports, mfa_token: str, code: Optional[str], recovery_code: Optional[str],
-                      source_ip: str = "") -> dict[str, Any]:
+                      source_ip: str = "", user_agent: str = "") -> dict[str, Any]:
     """The challenge of a right password and a code (or a recovery code) -> the session; the
     invitations of the address are accepted then, as at a log-in without 2FA."""
     from chalicelib.accounts import invitations
 
     user = mfa.finish_login(ports, mfa_token, code, recovery_code, source_ip)
     joined = invitations.accept_pending(ports, user, source_ip)
-    return {**_new_session(ports, user), "joined": invitations.joined_orgs(ports, joined)}
+    return {**_new_session(ports, user, source_ip, user_agent), "joined": invitations.joined_orgs(ports, joined)}
 
 
 def check_password(ports: Ports, user: dict[str, Any], password: str, source_ip: str, field: str = "password") -> None:
@@ -170,7 +175,8 @@ def check_password(ports: Ports, user: dict[str, Any], password: str, source_ip:
     refund_login_attempt(ports, user["email"], source_ip)
 
 
-def change_password(ports: Ports, actor: Actor, current: str, new: str, request_base: str = "") -> dict[str, Any]:
+def change_password(ports: Ports, actor: Actor, current: str, new: str, request_base: str = "",
+                    user_agent: str = "") -> dict[str, Any]:
     """Revokes every session, API token and reset link of the user, and tells the address;
     answers with a fresh session."""
     from chalicelib.accounts import resets
@@ -190,7 +196,7 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str, request_
         _, revoked = resets.revoke_everything(ports, user, security.hash_password(new))
         notice = resets.changed_notice(ports, user, "from the account's settings", actor.source_ip, request_base)
     mail.publish(ports, notice["id"])
-    return {**_new_session(ports, user), "revoked_api_tokens": revoked}
+    return {**_new_session(ports, user, actor.source_ip, user_agent), "revoked_api_tokens": revoked}
 
 
 def _bearer(authorization: Optional[str]) -> str:

@@ -2,7 +2,7 @@
 /v1/orgs/{org}/members and .../invitations"""
 from chalice import Blueprint
 
-from chalicelib.accounts import email_change, invitations, members, mfa, resets, service, verification
+from chalicelib.accounts import email_change, invitations, members, mfa, resets, service, sessions, verification
 from chalicelib.accounts.models import (
     EmailChangeIn,
     LoginIn,
@@ -32,6 +32,7 @@ from chalicelib.api.http import (
     public_base_url,
     request,
     source_ip,
+    user_agent,
 )
 
 bp = Blueprint(__name__)
@@ -48,7 +49,7 @@ def _authorization() -> str:
 def signup():
     body = parse_body(bp, SignupIn)
     return 201, service.signup(ports(), body.email, body.password, body.organization, body.name, source_ip(bp),
-                               body.invitation, public_base_url(bp, "/v1/auth/signup"))
+                               body.invitation, public_base_url(bp, "/v1/auth/signup"), user_agent(bp))
 
 
 @endpoint(bp, "/auth/verify-email", "POST", "Confirm the account's e-mail address with the token of the link e-mailed "
@@ -75,14 +76,15 @@ def accept_invitation():
 @endpoint(bp, "/auth/login", "POST", "Exchange email and password for an access token", 200, LoginIn, auth=False, tag=TAG)
 def login():
     body = parse_body(bp, LoginIn)
-    return service.login(ports(), body.email, body.password, source_ip(bp))
+    return service.login(ports(), body.email, body.password, source_ip(bp), user_agent(bp))
 
 
 @endpoint(bp, "/auth/login/mfa", "POST", "Second step of a log-in with two-factor authentication: the challenge and a "
           "code (or a recovery code) for an access token", 200, MfaLoginIn, auth=False, tag=TAG)
 def login_mfa():
     body = parse_body(bp, MfaLoginIn)
-    return service.login_second_step(ports(), body.mfa_token, body.code, body.recovery_code, source_ip(bp))
+    return service.login_second_step(ports(), body.mfa_token, body.code, body.recovery_code, source_ip(bp),
+                                     user_agent(bp))
 
 
 @endpoint(bp, "/auth/mfa/setup", "POST", "Start setting up two-factor authentication: a new secret and its otpauth URI "
@@ -131,7 +133,7 @@ def change_password():
     who = actor(bp)
     body = parse_body(bp, PasswordIn)
     return service.change_password(ports(), who, body.current_password, body.new_password,
-                                   public_base_url(bp, "/v1/auth/password"))
+                                   public_base_url(bp, "/v1/auth/password"), user_agent(bp))
 
 
 @endpoint(bp, "/auth/password-reset", "POST", "Forgot the password: e-mail a link that sets a new one (the same answer "
@@ -190,6 +192,25 @@ def cancel_email_change():
 def confirm_email_change():
     body = parse_body(bp, TokenOnlyIn)
     return email_change.confirm(ports(), body.token, source_ip(bp))
+
+
+@endpoint(bp, "/me/sessions", "GET", "The caller's log-in sessions: where and when each was opened, until when, and "
+          "which is this one", tag=TAG)
+def list_sessions():
+    return sessions.list_sessions(ports(), actor(bp))
+
+
+@endpoint(bp, "/me/sessions", "DELETE", "Sign out every log-in session of the caller but this one (all of them, "
+          "called with an API token)", tag=TAG)
+def end_other_sessions():
+    return sessions.end_others(ports(), actor(bp))
+
+
+@endpoint(bp, "/me/sessions/{session}", "DELETE", "Sign out one log-in session of the caller's (this one: a log-out)",
+          204, tag=TAG)
+def end_session(session):
+    sessions.end(ports(), actor(bp), session)
+    return 204, None
 
 
 @endpoint(bp, "/me/notifications", "GET", "Which e-mails about your own work you get (deploys you started that "

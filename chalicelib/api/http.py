@@ -312,6 +312,11 @@ def source_ip(bp: Blueprint) -> str:
     return ((ctx.get("identity") or {}).get("sourceIp")) or ""
 
 
+def user_agent(bp: Blueprint) -> str:
+    """The client's User-Agent (a browser's, the CLI's), for the sessions it opens."""
+    return str(request_header(request(bp).headers or {}, "user-agent", "") or "")
+
+
 def _authenticate(bp: Blueprint):
     global _accounts_module
     if _accounts_module is None:

@@ -41,6 +41,7 @@ REQUIRED = {
     "POST /auth/password": SELF, "POST /auth/logout": SELF, "GET /me": SELF,
     "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "DELETE /me/email-suppression": SELF, "POST /me/verify-email": SELF,
     "POST /me/email": SELF, "DELETE /me/email": SELF,
+    "GET /me/sessions": SELF, "DELETE /me/sessions": SELF, "DELETE /me/sessions/{session}": SELF,
     "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
@@ -140,6 +141,9 @@ OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /auth/mfa/setup", "P
                                                       "PATCH /orgs/{org}")})
 # so does moving the account to another address (a log-in session and the password only)
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /me/email", "DELETE /me/email")})
+# and log-in sessions, which reach every organization of the user
+OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("GET /me/sessions", "DELETE /me/sessions",
+                                                      "DELETE /me/sessions/{session}")})
 # joining an organization reaches beyond a token limited to one
 OUTSIDER_STATUS[("POST /invitations/accept", "limited")] = 403
 # Statuses an allowed caller may get besides 2xx: a conflict with the fixtures' state
@@ -271,6 +275,13 @@ class World:
 
     def fresh_token(self, token, org_id=None) -> str:
         return self.ok("POST", "/tokens", {"name": "t-" + _hex(), "organization_id": org_id}, token=token)["id"]
+
+    def fresh_session(self, email) -> str:
+        """A new log-in session of `email`'s -> its id (the newest of theirs)."""
+        self.login(email)
+        user = self.ports.store.collection("users").find_one({"email": email})
+        found, _ = self.ports.store.collection("sessions").find({"user_id": user["id"]}, order="-created", limit=1)
+        return found[0]["id"]
 
     def login(self, email) -> str:
         out = self.ok("POST", "/auth/login", {"email": email, "password": self.passwords.get(email, PW)}, token="")
@@ -495,6 +506,10 @@ def _path_value(w: World, who: Who, key: str, name: str, delete: bool) -> tuple[
             return w.fresh_token(who.token), False
         holder = w.dual_token if who.kind == "limited" else w.owner_token
         return w.fresh_token(holder, w.ids["org"]), True   # a token of org A's (limited to A)
+    if name == "session":   # a member's own; an outsider aims at org A's owner's
+        if who.kind == "member":
+            return w.fresh_session(who.email), False
+        return w.fresh_session(w.ids["owner_email"]), True
     env_route, group_route = "/environments/" in key, "/env-groups/" in key
     fresh = {"project": w.fresh_project, "svc": w.fresh_service,
              "name": w.fresh_env_group_secret if group_route else w.fresh_env_secret if env_route else w.fresh_secret,

@@ -102,7 +102,8 @@ def path_values(w: World, key: str, method: str) -> dict[str, str]:
                 "invitation": w.fresh_invitation, "user": lambda: w.fresh_member()[0],
                 "token_id": lambda: _fresh_token(w), "account": w.fresh_aws_account,
                 "res": lambda: w.fresh_resource(linked="/links/" in key),
-                "sub": w.fresh_subscription, "host": w.fresh_registry}
+                "sub": w.fresh_subscription, "host": w.fresh_registry,
+                "session": lambda: w.fresh_session(w.ids["owner_email"])}
             out[name] = fresh[name]()
         elif name == "token_id":
             out[name] = _fresh_token(w)
