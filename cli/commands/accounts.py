@@ -1,6 +1,8 @@
-"""login, logout, orgs, account (show, verify-email, resume-email, notifications)."""
+"""login, logout, orgs, account (show, verify-email, change-email, confirm-email-change, resume-email,
+notifications)."""
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Optional
 
 import typer
@@ -9,7 +11,7 @@ from cli import config
 from cli.app import Api, Json, Org, app
 from cli.client import ApiError, Client
 from cli.commands.members import DEAD_LINK, accept_invitation, joined_words
-from cli.commands.mfa import CodeOption, RecoveryOption, finish_login
+from cli.commands.mfa import CodeOption, RecoveryOption, finish_login, second_factor
 from cli.commands.password import link_email, on_terminal, sentence, token_of
 from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick
@@ -198,12 +200,14 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
     s.out.result(chosen, lambda: s.out.line(f"Default organization: {chosen['name']} ({chosen['id']})"))
 
 
-account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, having "
-                               "e-mail sent to it again after it bounced, and which e-mails about your work you get.",
+account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, changing "
+                               "it, having e-mail sent to it again after it bounced, and which e-mails about your work "
+                               "you get.",
                           no_args_is_help=True)
 app.add_typer(account_app, name="account")
 ON_OFF = {"on": True, "off": False}
 VERIFY_TOKEN_ENV = "LAUNCHBAY_VERIFY_TOKEN"
+API_TOKEN_PREFIX = "lb_"   # an API token; a log-in session's token is a JWT
 
 
 @account_app.callback(epilog="""[bold]Examples[/bold]
@@ -211,6 +215,10 @@ VERIFY_TOKEN_ENV = "LAUNCHBAY_VERIFY_TOKEN"
   launchbay account show
 
   launchbay account verify-email 'https://lb.example.com/verify-email?token=…'
+
+  launchbay account change-email new@example.com      [dim]# asks for your password; a link goes to the new address[/dim]
+
+  launchbay account confirm-email-change 'https://lb.example.com/confirm-email-change?token=…'
 
   launchbay account resume-email
 
@@ -225,11 +233,14 @@ def _account() -> None:
 
   launchbay account show --json | jq .user.email_verified
 
-  launchbay account show --json | jq .email_delivery   [dim]# null while e-mail reaches your address[/dim]""")
+  launchbay account show --json | jq .email_delivery   [dim]# null while e-mail reaches your address[/dim]
+
+  launchbay account show --json | jq .pending_email    [dim]# a change of address waiting for its link, or null[/dim]""")
 def account_show(json: Json = False) -> None:
     """Who you are logged in as: your e-mail address and whether it is confirmed, whether e-mail
     reaches it (held back after it bounced or you marked a Launchbay e-mail as spam: `account
-    resume-email`), two-factor authentication, and your organizations with your role in each."""
+    resume-email`), a change of address waiting for its link (`account change-email`), two-factor
+    authentication, and your organizations with your role in each."""
     s = Session(json)
     me = s.client.get("/me")
     user, mfa_state = me.get("user") or {}, me.get("mfa") or {}
@@ -246,6 +257,8 @@ def account_show(json: Json = False) -> None:
                        style="yellow" if delivery else "")
             if delivery:
                 s.out.line(HELD_BACK, style="dim")
+        if me.get("pending_email"):   # an API from before address changes does not say
+            pending_lines(s, me["pending_email"])
         if "enabled" in mfa_state:
             s.out.line(f"two-factor authentication: {'on' if mfa_state.get('enabled') else 'off'}")
         s.out.line("organizations: " + (", ".join(f"{o.get('name')} ({o.get('role')})" for o in orgs) or "none"))
@@ -315,6 +328,208 @@ def account_verify_email(
             s.out.line(f"Joined {joined_words(joined)}")
             s.out.line("`launchbay orgs use NAME` makes it your default organization", style="dim")
     s.out.result(got, human)
+
+
+PASSWORD_ENV = "LAUNCHBAY_PASSWORD"
+CHANGE_TOKEN_ENV = "LAUNCHBAY_EMAIL_CHANGE_TOKEN"
+BAD_EMAIL_STATES = ("failed", "bounced", "complained")
+
+
+def when_words(iso: Optional[str]) -> str:
+    """2026-11-29T22:41:07.123456Z -> 2026-11-29 22:41 UTC."""
+    return f"{iso[:16].replace('T', ' ')} UTC" if iso else "?"
+
+
+def pending_lines(s: Session, pending: dict[str, Any]) -> None:
+    """`GET /me` pending_email (not null) in words, for `account show`."""
+    new = pending.get("email")
+    s.out.line(f"change of address waiting: to {new}, asked for {when_words(pending.get('requested'))}; "
+               f"its link works until {when_words(pending.get('expires'))}")
+    sent = pending.get("email_status") or {}
+    status = sent.get("status")
+    if status:
+        why = f" ({sent['error']})" if sent.get("error") else ""
+        bad = status in BAD_EMAIL_STATES
+        s.out.line(f"  the e-mail to {new}: {status}{why}" + (": check the address and ask again" if bad else ""),
+                   style="yellow" if bad else "")
+    s.out.line(f"  follow the link e-mailed to {new} (`launchbay account confirm-email-change LINK`), or cancel: "
+               "`launchbay account change-email --cancel`", style="dim")
+
+
+def current_password(stdin: bool) -> str:
+    """Your current password, never from an argument: stdin (--password-stdin), $LAUNCHBAY_PASSWORD,
+    or a hidden prompt on a terminal."""
+    if stdin and not on_terminal():
+        return secret_input("Password: ")
+    if not stdin and os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if on_terminal():
+        return secret_input("Password: ")
+    raise typer.BadParameter(f"no terminal to ask for your password on: pipe it in (--password-stdin) or set "
+                             f"${PASSWORD_ENV}; never as an argument", param_hint="--password-stdin")
+
+
+@account_app.command("change-email", epilog=f"""[bold]Examples[/bold]
+
+  launchbay account change-email new@example.com            [dim]# asks for your password (no echo)[/dim]
+
+  printf '%s\\n' "$PASSWORD" | launchbay account change-email new@example.com --password-stdin
+
+  {PASSWORD_ENV}="$PASSWORD" launchbay account change-email new@example.com --code 123456 --json
+
+  launchbay account change-email new@example.com --recovery-code   [dim]# no authenticator at hand[/dim]
+
+  launchbay account show                [dim]# the change waiting, and what became of the e-mail to the new address[/dim]
+
+  launchbay account change-email --cancel   [dim]# the link e-mailed to the new address stops working[/dim]
+
+Then: launchbay account confirm-email-change LINK (the whole link from the e-mail to the new address).""")
+def account_change_email(
+    new_address: Annotated[Optional[str], typer.Argument(metavar="NEW_ADDRESS",
+                                                         help="The e-mail address to move your account to.")] = None,
+    cancel: Annotated[bool, typer.Option("--cancel", help="Cancel the change waiting for its link instead.")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read your current password from stdin "
+                                                                          f"(else ${PASSWORD_ENV}, else asked "
+                                                                          "without echo).")] = False,
+    password: Annotated[Optional[str], typer.Option("--password", hidden=True)] = None,
+    code: CodeOption = None,
+    recovery_code: RecoveryOption = False,
+    json: Json = False,
+) -> None:
+    """Move your account to another e-mail address: a link is e-mailed to the new address (it works
+    once, within 24 hours; a new request replaces it), and a notice to your current one. Nothing
+    changes until the link is followed (`account confirm-email-change`); then every log-in session
+    ends and you log in with the new address. API tokens keep working.
+
+    Asked from a log-in session (not an API token) with your password: from stdin (--password-stdin),
+    $LAUNCHBAY_PASSWORD, or a hidden prompt, never the command line. With two-factor authentication
+    on, the code of your authenticator app too (--code, or asked on a terminal), or --recovery-code.
+    One request a minute, 5 an hour. --cancel stops the link waiting."""
+    if password is not None:
+        raise typer.BadParameter("the password is never taken as an argument (it stays in the shell history and the "
+                                 f"process list): pipe it in with --password-stdin, set ${PASSWORD_ENV}, or leave "
+                                 "both out to be asked", param_hint="--password")
+    if cancel:
+        if new_address:
+            raise typer.BadParameter("give either the new address (to change to it) or --cancel, not both",
+                                     param_hint="--cancel")
+        _cancel_email_change(json)
+        return
+    if not new_address or not new_address.strip():
+        raise typer.BadParameter("give the new address (or --cancel to cancel the change waiting)",
+                                 param_hint="NEW_ADDRESS")
+    s = Session(json)
+    body: dict[str, Any] = {"email": new_address.strip(), "password": current_password(password_stdin)}
+    if code or recovery_code:
+        body.update(second_factor(code, recovery_code))
+    try:
+        sent = _ask_change(s.client, body)
+    except ApiError as exc:
+        if exc.status == 422 and exc.field == "code" and "code" not in body and "recovery_code" not in body:
+            if not on_terminal():
+                raise exc.reworded(f"{exc.message}: give --code CODE (or --recovery-code)") from None
+            body.update(second_factor(None, False))   # two-factor authentication is on: ask for the code
+            sent = _ask_change(s.client, body)
+        else:
+            raise
+    finally:
+        body.pop("password", None)
+
+    def said() -> None:
+        s.out.line(sentence(sent.get("message") or f"a link to confirm {sent.get('email')} is on its way"))
+        if sent.get("sandbox"):
+            s.out.line(f"Sandbox: {sent['sandbox']}", style="yellow")
+        s.out.line("Then: launchbay account confirm-email-change LINK (the whole link from the e-mail to "
+                   f"{sent.get('email')}, or its token); `launchbay account show` shows the change waiting",
+                   style="dim")
+    s.out.result(sent, said)
+
+
+def _ask_change(client: Client, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(client.post("/me/email", body))
+    except ApiError as exc:
+        if exc.status == 403 and exc.field == "authorization":
+            raise exc.reworded(f"{exc.message}: log in with your password (`launchbay login --email ADDRESS`), "
+                               "or unset LAUNCHBAY_TOKEN") from None
+        raise
+
+
+def _cancel_email_change(json: bool) -> None:
+    s = Session(json)
+    waiting = s.client.get("/me").get("pending_email") or {}
+    s.client.delete("/me/email")   # 404 at `email`: none waits (the API's words)
+    result = {"cancelled": True, "email": waiting.get("email")}
+
+    def human() -> None:
+        to = f" to {waiting['email']}" if waiting.get("email") else ""
+        s.out.line(f"Cancelled the change of your address{to}: its link no longer works")
+    s.out.result(result, human)
+
+
+@account_app.command("confirm-email-change", epilog=f"""[bold]Examples[/bold]
+
+  launchbay account confirm-email-change 'https://lb.example.com/confirm-email-change?token=3q2-7wEv…'
+
+  launchbay account confirm-email-change 3q2-7wEv… --json
+
+  {CHANGE_TOKEN_ENV}=3q2-7wEv… launchbay account confirm-email-change
+
+Then: launchbay login --email NEW_ADDRESS (every log-in session ended).""")
+def account_confirm_email_change(
+    link: Annotated[Optional[str], typer.Argument(metavar="TOKEN|LINK", envvar=CHANGE_TOKEN_ENV, show_envvar=True,
+                                                  help="The link of the e-mail sent to the new address, or its "
+                                                       "token; asked on a terminal when missing.")] = None,
+    api: Api = None,
+    json: Json = False,
+) -> None:
+    """Move your account to the new address with the link e-mailed to it (`account change-email`;
+    it works once, within 24 hours). Needs no login: the link may be opened anywhere.
+
+    Every log-in session of the account ends: log in again with the new address. The session saved
+    here is forgotten when it was one of them (an API token configured here keeps working).
+    Invitations waiting for the new address are accepted."""
+    s = Session(json, api=api, need_login=False)
+    if link and link.strip():
+        raw = link
+    elif on_terminal():
+        raw = line_input("The link from the e-mail to the new address (or its token): ")
+    else:
+        raise typer.BadParameter(f"give the link of the e-mail to the new address (or its token), or "
+                                 f"${CHANGE_TOKEN_ENV}", param_hint="TOKEN|LINK")
+    try:
+        got = dict(Client(s.api).post("/auth/email-change/confirm", {"token": token_of(raw)}))   # no login sent
+    except ApiError as exc:
+        if exc.status == DEAD_LINK and exc.field == "token":
+            raise exc.reworded(f"{exc.message} (logged in: launchbay account change-email NEW_ADDRESS)") from None
+        raise
+    new = got.get("email")
+    forgot = _forget_ended_session(s)
+    joined = got.get("joined") or []
+
+    def human() -> None:
+        s.out.line(f"Your address is now {new}; every session was signed out: run `launchbay login --email {new}`")
+        if forgot:
+            s.out.line("The login saved here ended: it is forgotten.", style="dim")
+        if joined:
+            s.out.line(f"Joined {joined_words(joined)}")
+    s.out.result({**got, "logged_out": forgot}, human)
+
+
+def _forget_ended_session(s: Session) -> bool:
+    """The session saved here, forgotten as `logout` does when the server ended it (the change signed
+    out every session of the account; a login as someone else, or an API token, stays)."""
+    token = s.saved.get("token")
+    if not token or token.startswith(API_TOKEN_PREFIX) or s.saved.get("api", config.DEFAULT_API) != s.api:
+        return False
+    try:
+        Client(s.api, token).get("/me")
+        return False   # another account's session: it goes on
+    except ApiError as exc:
+        if exc.status != 401:
+            return False
+    config.save({**s.saved, "token": None})
+    return True
 
 
 @account_app.command("resume-email", epilog=f"""[bold]Examples[/bold]
