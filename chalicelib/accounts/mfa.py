@@ -308,7 +308,7 @@ def finish_login(ports: Ports, mfa_token: str, code: Optional[str], recovery_cod
 def set_org_policy(ports: Ports, actor: Actor, org_id: str, require: bool) -> dict[str, Any]:
     from chalicelib.accounts.service import authorize, public_org
 
-    _session_only_policy(actor)
+    session_only_policy(actor)
     role = authorize(ports, actor, org_id, "org.write")
     if require and not enabled(_user(ports, actor)):
         raise StateConflict("turn on two-factor authentication for yourself first (it would lock you out)",
@@ -342,7 +342,7 @@ def mark_memberships(ports: Ports, org_id: str, user_id: Optional[str] = None) -
     return changed
 
 
-def _session_only_policy(actor: Actor) -> None:
+def session_only_policy(actor: Actor) -> None:
     if actor.token_id:
         raise Forbidden("an organization's two-factor policy is changed from a log-in session, not an API token",
                         field="authorization")

@@ -128,6 +128,16 @@ class EmailChangeIn(BaseModel):
     recovery_code: Optional[RecoveryCode] = Field(None, description="or a recovery code instead of the code")
 
 
+OrgName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class OrgIn(BaseModel):
+    model_config = _STRICT
+    name: OrgName
+
+
 class OrgPatch(BaseModel):
     model_config = _STRICT
-    require_mfa: bool = Field(description="members need two-factor authentication to reach the organization")
+    name: Optional[OrgName] = Field(None, description="the organization's new name")
+    require_mfa: Optional[bool] = Field(None, description="members need two-factor authentication to reach the "
+                                                          "organization")

@@ -2,7 +2,7 @@
 /v1/orgs/{org}/members and .../invitations"""
 from chalice import Blueprint
 
-from chalicelib.accounts import email_change, invitations, members, mfa, resets, service, sessions, verification
+from chalicelib.accounts import email_change, invitations, members, mfa, orgs, resets, service, sessions, verification
 from chalicelib.accounts.models import (
     EmailChangeIn,
     LoginIn,
@@ -13,6 +13,7 @@ from chalicelib.accounts.models import (
     MfaLoginIn,
     MfaSetupIn,
     NotificationPrefsIn,
+    OrgIn,
     OrgPatch,
     PasswordIn,
     ProjectRoleIn,
@@ -119,12 +120,19 @@ def mfa_disable():
     return mfa.disable(ports(), who, body.password, body.code, body.recovery_code)
 
 
-@endpoint(bp, "/orgs/{org}", "PATCH", "Change the organization's settings: require_mfa (owners and admins)", 200,
+@endpoint(bp, "/orgs", "POST", "Create an organization; the caller is its owner", 201, OrgIn, tag=TAG)
+def create_org():
+    who = actor(bp)
+    body = parse_body(bp, OrgIn)
+    return 201, orgs.create(ports(), who, body.name)
+
+
+@endpoint(bp, "/orgs/{org}", "PATCH", "Change the organization's settings: name, require_mfa (owners and admins)", 200,
           OrgPatch, tag=TAG)
 def patch_org(org):
     who = actor(bp)
     body = parse_body(bp, OrgPatch)
-    return mfa.set_org_policy(ports(), who, org, body.require_mfa)
+    return orgs.update(ports(), who, org, body.name, body.require_mfa)
 
 
 @endpoint(bp, "/auth/password", "POST", "Change the password; ends every session and API token", 200, PasswordIn,

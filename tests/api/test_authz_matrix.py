@@ -42,6 +42,7 @@ REQUIRED = {
     "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "DELETE /me/email-suppression": SELF, "POST /me/verify-email": SELF,
     "POST /me/email": SELF, "DELETE /me/email": SELF,
     "GET /me/sessions": SELF, "DELETE /me/sessions": SELF, "DELETE /me/sessions/{session}": SELF,
+    "POST /orgs": SELF,
     "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
@@ -141,6 +142,8 @@ OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /auth/mfa/setup", "P
                                                       "PATCH /orgs/{org}")})
 # so does moving the account to another address (a log-in session and the password only)
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /me/email", "DELETE /me/email")})
+# and creating another organization
+OUTSIDER_STATUS[("POST /orgs", "limited")] = 403
 # and log-in sessions, which reach every organization of the user
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("GET /me/sessions", "DELETE /me/sessions",
                                                       "DELETE /me/sessions/{session}")})
@@ -542,6 +545,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "PATCH /me/notifications": lambda: {"approvals": True},
         "POST /invitations/accept": lambda: w.invitation_for(who.email),
         "POST /me/email": lambda: w.email_change_body(who),
+        "POST /orgs": lambda: {"name": "new-" + _hex()},
         "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
         "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
         "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},

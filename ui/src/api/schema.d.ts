@@ -464,6 +464,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an organization; the caller is its owner */
+        post: operations["post_orgs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}": {
         parameters: {
             query?: never;
@@ -477,7 +494,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the organization's settings: require_mfa (owners and admins) */
+        /** Change the organization's settings: name, require_mfa (owners and admins) */
         patch: operations["patch_orgs_org"];
         trace?: never;
     };
@@ -2677,13 +2694,25 @@ export interface components {
              */
             token_expiry?: boolean | null;
         };
+        /** OrgIn */
+        OrgIn: {
+            /** Name */
+            name: string;
+        };
         /** OrgPatch */
         OrgPatch: {
             /**
+             * Name
+             * @description the organization's new name
+             * @default null
+             */
+            name?: string | null;
+            /**
              * Require Mfa
              * @description members need two-factor authentication to reach the organization
+             * @default null
              */
-            require_mfa: boolean;
+            require_mfa?: boolean | null;
         };
         /** PasswordIn */
         PasswordIn: {
@@ -4672,6 +4701,46 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrgIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
