@@ -1,15 +1,16 @@
-"""login, logout, orgs, account (show, verify-email, change-email, confirm-email-change, resume-email,
+"""login, logout, orgs, account (show, sessions, verify-email, change-email, confirm-email-change, resume-email,
 notifications)."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Any, Optional
 
 import typer
 
 from cli import config
 from cli.app import Api, Json, Org, app
-from cli.client import ApiError, Client
+from cli.client import ApiError, Client, segment
 from cli.commands.members import DEAD_LINK, accept_invitation, joined_words
 from cli.commands.mfa import CodeOption, RecoveryOption, finish_login, second_factor
 from cli.commands.password import link_email, on_terminal, sentence, token_of
@@ -200,9 +201,9 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
     s.out.result(chosen, lambda: s.out.line(f"Default organization: {chosen['name']} ({chosen['id']})"))
 
 
-account_app = typer.Typer(help="Your own account: who you are logged in as, confirming your e-mail address, changing "
-                               "it, having e-mail sent to it again after it bounced, and which e-mails about your work "
-                               "you get.",
+account_app = typer.Typer(help="Your own account: who you are logged in as, where you are logged in (and signing "
+                               "those sessions out), confirming your e-mail address, changing it, having e-mail sent to "
+                               "it again after it bounced, and which e-mails about your work you get.",
                           no_args_is_help=True)
 app.add_typer(account_app, name="account")
 ON_OFF = {"on": True, "off": False}
@@ -213,6 +214,8 @@ API_TOKEN_PREFIX = "lb_"   # an API token; a log-in session's token is a JWT
 @account_app.callback(epilog="""[bold]Examples[/bold]
 
   launchbay account show
+
+  launchbay account sessions                          [dim]# where you are logged in; --end ID, --end-others[/dim]
 
   launchbay account verify-email 'https://lb.example.com/verify-email?token=…'
 
@@ -263,6 +266,137 @@ def account_show(json: Json = False) -> None:
             s.out.line(f"two-factor authentication: {'on' if mfa_state.get('enabled') else 'off'}")
         s.out.line("organizations: " + (", ".join(f"{o.get('name')} ({o.get('role')})" for o in orgs) or "none"))
     s.out.result(me, human)
+
+
+@account_app.command("sessions", epilog="""[bold]Examples[/bold]
+
+  launchbay account sessions                 [dim]# where and with what you are logged in; this one is marked[/dim]
+
+  launchbay account sessions --json | jq '.items[] | select(.current | not) | .id'
+
+  launchbay account sessions --end ses_…     [dim]# sign that one out at once (this one's id: a log-out)[/dim]
+
+  launchbay account sessions --end-others    [dim]# a laptop left somewhere: every session but this one[/dim]""")
+def account_sessions(
+    end: Annotated[Optional[str], typer.Option("--end", metavar="ID", help="Sign out this session (an id from the "
+                                                                           "list; the current one: a log-out).")] = None,
+    end_others: Annotated[bool, typer.Option("--end-others", help="Sign out every session but this one (all of "
+                                                                  "them, asked with an API token).")] = False,
+    json: Json = False,
+) -> None:
+    """Your log-in sessions, newest first: when each was opened and until when it lasts, from which
+    address, with what (a browser, the CLI), and which one is this one. API tokens are no sessions
+    (`launchbay tokens`).
+
+    --end ID signs one out at once; ending the current one is a log-out, and the login saved here is
+    forgotten as `logout` does. --end-others signs out all the others (all of them when asked with an
+    API token). A token limited to one organization cannot see or end sessions."""
+    if end is not None and end_others:
+        raise typer.BadParameter("give either --end ID or --end-others, not both", param_hint="--end-others")
+    s = Session(json)
+    if end is not None:
+        _end_session(s, end)
+    elif end_others:
+        _end_other_sessions(s)
+    else:
+        _list_sessions(s)
+
+
+def client_words(agent: Optional[str]) -> str:
+    """A session's User-Agent in short: "launchbay CLI 1.2", "Firefox on macOS", else the raw string
+    cut to 40 characters ("-" when none was recorded)."""
+    if not agent or not agent.strip():
+        return "-"
+    agent = agent.strip()
+    cli_agent = re.match(r"launchbay-cli(?:/(\S+))?", agent, re.IGNORECASE)
+    if cli_agent:
+        return "launchbay CLI" + (f" {cli_agent.group(1)}" if cli_agent.group(1) else "")
+    browser = next((name for mark, name in _BROWSERS if re.search(mark, agent)), None)
+    system = next((name for mark, name in _SYSTEMS if re.search(mark, agent)), None)
+    if browser:
+        return f"{browser} on {system}" if system else browser
+    return agent if len(agent) <= 40 else agent[:39] + "…"
+
+
+# the first that matches names it: Edge and Opera say "Chrome" too, Chrome says "Safari"
+_BROWSERS = ((r"Edg(e|A|iOS)?/", "Edge"), (r"OPR/|Opera", "Opera"), (r"Firefox/|FxiOS/", "Firefox"),
+             (r"Chrome/|CriOS/|Chromium/", "Chrome"), (r"Safari/", "Safari"))
+_SYSTEMS = ((r"iPhone|iPad|iPod", "iOS"), (r"Android", "Android"), (r"CrOS", "ChromeOS"), (r"Windows", "Windows"),
+            (r"Macintosh|Mac OS X", "macOS"), (r"Linux|X11", "Linux"))
+
+
+def _sessions_refused(exc: ApiError) -> ApiError:
+    if exc.status == 403 and exc.field == "authorization":
+        return exc.reworded(f"{exc.message}: log in with your password (`launchbay login --email ADDRESS`), or use "
+                            "an API token not limited to one organization")
+    return exc
+
+
+def _list_sessions(s: Session) -> None:
+    try:
+        listed = s.client.get("/me/sessions")
+    except ApiError as exc:
+        raise _sessions_refused(exc) from None
+    items = listed.get("items") or []
+
+    def human() -> None:
+        rows = [{"created": when_words(i.get("created")), "expires": when_words(i.get("expires")),
+                 "from": i.get("source_ip"), "client": client_words(i.get("user_agent")),
+                 "current": "this one" if i.get("current") else "", "id": i.get("id")} for i in items]
+        s.out.table(rows, [("created", "CREATED"), ("expires", "EXPIRES"), ("from", "FROM"), ("client", "CLIENT"),
+                           ("current", "CURRENT"), ("id", "ID")], "no log-in sessions")
+        if items and not any(i.get("current") for i in items):
+            s.out.line("Asked with an API token: none of these is the current one", style="dim")
+        if items:
+            s.out.line("Sign one out: launchbay account sessions --end ID; all but this one: --end-others", style="dim")
+    s.out.result(listed, human)
+
+
+def _end_session(s: Session, session_id: str) -> None:
+    session_id = session_id.strip()
+    if not session_id:
+        raise typer.BadParameter("give the id of a session (`launchbay account sessions` lists them)",
+                                 param_hint="--end")
+    try:
+        mine = s.client.get("/me/sessions").get("items") or []
+        s.client.delete(f"/me/sessions/{segment(session_id)}")
+    except ApiError as exc:
+        if exc.status == 404 and exc.field == "session":
+            raise exc.reworded(f"{exc.message}: {session_id} (`launchbay account sessions` lists yours)") from None
+        raise _sessions_refused(exc) from None
+    ended: dict[str, Any] = next((i for i in mine if i.get("id") == session_id), {})
+    current = bool(ended.get("current"))
+    forgot = False
+    if current and s.client.token and s.client.token == s.saved.get("token"):
+        config.save({**s.saved, "token": None})   # as `logout` does: the server ended it
+        forgot = True
+    result = {"ended": session_id, "current": current, "logged_out": forgot}
+
+    def human() -> None:
+        where = ", ".join(w for w in (ended.get("source_ip"), ended.get("user_agent") and
+                                      client_words(ended.get("user_agent"))) if w)
+        what = f"session {session_id}" + (f" ({where})" if where else "")
+        if current:
+            s.out.line(f"Signed out this {what}: you are logged out" +
+                       (". The login saved here is forgotten: `launchbay login` to log in again" if forgot else ""))
+        else:
+            s.out.line(f"Signed out {what}")
+    s.out.result(result, human)
+
+
+def _end_other_sessions(s: Session) -> None:
+    try:
+        got = s.client.delete("/me/sessions") or {}
+    except ApiError as exc:
+        raise _sessions_refused(exc) from None
+    n = int(got.get("signed_out_sessions") or 0)
+    api_token = bool(s.client.token and s.client.token.startswith(API_TOKEN_PREFIX))
+
+    def human() -> None:
+        others = "" if api_token else " other"
+        s.out.line(f"Signed out {n}{others} session{'s' if n != 1 else ''}"
+                   + (" (all of them: an API token is no session)" if api_token else ""))
+    s.out.result(got, human)
 
 
 @account_app.command("verify-email", epilog=f"""[bold]Examples[/bold]
