@@ -42,6 +42,7 @@ SEND_DUE_EMAILS = "launchbay.send_due_emails"        # beat: e-mails no task car
 REQUEST_PASSWORD_RESET = "launchbay.request_password_reset"   # the account looked up off the API's path (accounts/resets.py)
 WARN_EXPIRING_TOKENS = "launchbay.warn_expiring_tokens"   # beat: a week's notice of an API token's end (accounts/expiry.py)
 RECEIVE_MAIL_FEEDBACK = "launchbay.receive_mail_feedback"   # beat: SES's bounces and complaints (mail/feedback.py)
+PURGE_ORGANIZATION = "launchbay.purge_organization"   # a deleted organization's copies in AWS and documents (accounts/org_deletion.py)
 
 PUBLISH_METRICS = "launchbay.publish_platform_metrics"   # queue depth/age, failed deployments
 
@@ -51,7 +52,7 @@ ALL = (RUN_DEPLOYMENT, TEARDOWN_SERVICE, TEARDOWN_ENVIRONMENT, RESUME_TEARDOWNS,
        FORGET_GIT_TOKEN, FORGET_REGISTRY_CREDENTIALS, FORGET_ENV_GROUP_SECRETS, SUSPEND_SERVICE, RESUME_SUSPENSIONS, ANNOUNCE_FREEZES,
        GITHUB_STATUS, GITHUB_PR_COMMENT, TEND_SLEEP, GITHUB_COMMITS, UPGRADE_HTTPS, MEASURE_VOLUMES, REDRIVE_QUEUE,
        WATCH_QUEUES, WATCH_DRAINS, SEND_EMAIL, SEND_DUE_EMAILS, REQUEST_PASSWORD_RESET,
-       WARN_EXPIRING_TOKENS, RECEIVE_MAIL_FEEDBACK)
+       WARN_EXPIRING_TOKENS, RECEIVE_MAIL_FEEDBACK, PURGE_ORGANIZATION)
 
 # task -> queue (without the prefix). The search index has one writer: its queue is
 # consumed by a single worker process with concurrency 1. Others go to "default".

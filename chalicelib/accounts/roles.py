@@ -18,7 +18,8 @@ PERMISSIONS = {
     "aws_account.write": "admin",   # connections to AWS accounts: where the organization's code runs
     "git.write": "admin",           # the GitHub token builds clone with: it reads the source code
     "registry.write": "admin",      # private registries' credentials: they read the organization's images
-    "org.write": "admin",           # the organization's own settings (require_mfa)
+    "org.write": "admin",           # the organization's own settings (name, require_mfa)
+    "org.delete": "owner",          # the organization itself, once its projects are gone
     "env_group.write": "admin",     # shared variables and secrets: every service linking the group gets them
 }
 
@@ -37,6 +38,7 @@ ACTION_WORDS = {
     "git.write": "setting the GitHub token",
     "registry.write": "setting container registry credentials",
     "org.write": "changing the organization's settings",
+    "org.delete": "deleting the organization",
     "env_group.write": "changing environment groups (shared variables and secrets)",
 }
 

@@ -2,7 +2,18 @@
 /v1/orgs/{org}/members and .../invitations"""
 from chalice import Blueprint
 
-from chalicelib.accounts import email_change, invitations, members, mfa, orgs, resets, service, sessions, verification
+from chalicelib.accounts import (
+    email_change,
+    invitations,
+    members,
+    mfa,
+    org_deletion,
+    orgs,
+    resets,
+    service,
+    sessions,
+    verification,
+)
 from chalicelib.accounts.models import (
     EmailChangeIn,
     LoginIn,
@@ -31,6 +42,7 @@ from chalicelib.api.http import (
     parse_body,
     ports,
     public_base_url,
+    query,
     request,
     source_ip,
     user_agent,
@@ -125,6 +137,14 @@ def create_org():
     who = actor(bp)
     body = parse_body(bp, OrgIn)
     return 201, orgs.create(ports(), who, body.name)
+
+
+@endpoint(bp, "/orgs/{org}", "DELETE", "Delete the organization (its owners; from a log-in session; once its projects "
+          "are deleted): access ends at once, a worker removes the rest", 202, tag=TAG,
+          query={"confirm": "the organization's name, again"})
+def delete_org(org):
+    who = actor(bp)
+    return 202, org_deletion.delete(ports(), who, org, query(bp).get("confirm"))
 
 
 @endpoint(bp, "/orgs/{org}", "PATCH", "Change the organization's settings: name, require_mfa (owners and admins)", 200,

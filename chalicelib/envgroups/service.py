@@ -230,7 +230,8 @@ def delete_secret(ports: Ports, actor: Actor, org_id: str, name: str, secret: st
     ports.queue.publish(tasks.FORGET_ENV_GROUP_SECRETS, org_id, doc["id"], secret)
 
 
-def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional[str]) -> dict[str, Any]:
+def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional[str],
+                      places: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
     """Delete the SSM parameters deploys made of a removed group secret (every version), or of
     every secret of a removed group, in each account and region the organization's environments
     deploy to (a task: retried until AWS answers). A secret set again meanwhile stays: its new
@@ -239,7 +240,7 @@ def forget_everywhere(ports: Ports, org_id: str, group_id: str, secret: Optional
 
     if secret is not None and ports.store.collection("secrets").find_one({"scope_id": group_id, "name": secret}):
         return {"deleted": 0, "kept": f"{secret} was set again since"}
-    targets = deploy_places(ports, org_id)
+    targets = deploy_places(ports, org_id) if places is None else places   # `places`: given by an organization's deletion
     path = f"{naming.SECRET_PREFIX}/{org_id}/{group_id}" + (f"/{secret}" if secret else "")
     deleted = 0
     for target in targets:

@@ -69,17 +69,19 @@ def delete_github_token(ports: Ports, actor: Actor, org_id: str) -> None:
     ports.queue.publish(tasks.FORGET_GIT_TOKEN, org_id)
 
 
-def forget_everywhere(ports: Ports, org_id: str) -> dict[str, Any]:
-    """Delete the token's copy in every account and region a build of the organization ran in
-    (a task: retried until AWS answers). A token set again meanwhile stays."""
+def forget_everywhere(ports: Ports, org_id: str, targets: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+    """Delete the token's copy in every account and region a build of the organization ran in, or in
+    `targets` (a task: retried until AWS answers). A token set again meanwhile stays."""
     if _doc(ports, org_id) is not None:
         return {"deleted": 0, "kept": "a new token was set since"}
-    targets: dict[tuple, Any] = {}
-    for dep in iter_all(ports.store.collection("deployments"), {"org_id": org_id}):
-        if dep.get("build"):
-            target = dep.get("target")
-            targets[(target or {}).get("aws_account_id"), (target or {}).get("region")] = target
-    for target in targets.values():
+    if targets is None:
+        found: dict[tuple, Any] = {}
+        for dep in iter_all(ports.store.collection("deployments"), {"org_id": org_id}):
+            if dep.get("build"):
+                where = dep.get("target")
+                found[(where or {}).get("aws_account_id"), (where or {}).get("region")] = where
+        targets = list(found.values())
+    for target in targets:   # given by an organization's deletion, else where builds ran
         ports.cloud_for(target).delete_source_credential(naming.source_credential(org_id))
     return {"deleted": len(targets)}
 

@@ -101,6 +101,15 @@ def email_changed(old: str, new: str, when: str, source_ip: str) -> Message:
                    _html(lines))
 
 
+def org_deleted(org_name: str, by: str, when: str) -> Message:
+    lines = [f"The Launchbay organization {org_name} was deleted by {by} at {when}.",
+             "Its members, invitations and API tokens limited to it are gone, and its deploy history, logs "
+             "and audit log are being deleted. Your account and your other organizations stay.",
+             "If this was not expected, ask its other owners what happened."]
+    return Message(f"The Launchbay organization {org_name} was deleted", "\n\n".join(lines + [FOOTER]) + "\n",
+                   _html(lines))
+
+
 def notification(title: str, text: str, link: Optional[str]) -> Message:
     body = text + (f"\n\n{link}" if link else "")
     return Message(title, body + "\n\n" + FOOTER + "\n", _html([text], ("Open in Launchbay", link) if link else None))

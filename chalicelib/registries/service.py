@@ -162,14 +162,15 @@ def all_for_org(ports: Ports, org_id: str) -> list[Credential]:
     return [Credential(d["host"], d["username"], secret_name(d["host"]), int(d["version"])) for d in docs]
 
 
-def forget_everywhere(ports: Ports, org_id: str, host: str) -> dict[str, Any]:
+def forget_everywhere(ports: Ports, org_id: str, host: str,
+                      places: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
     """Delete the credentials' copy in every account and region the organization's environments
-    deploy to (a task: retried until AWS answers). Credentials set again meanwhile stay."""
+    deploy to, or in `places` (a task: retried until AWS answers). Credentials set again meanwhile stay."""
     from chalicelib.catalog.environments import deploy_places
 
     if _doc(ports, org_id, host) is not None:
         return {"deleted": 0, "kept": "credentials were set again since"}
-    targets = deploy_places(ports, org_id)
+    targets = deploy_places(ports, org_id) if places is None else places
     name = naming.registry_credential(org_id, host)
     for target in targets:
         ports.cloud_for(target).delete_registry_credential(name)

@@ -32,7 +32,8 @@ COLLECTIONS: dict[str, Indexes] = {
                                                                     ("user_id", "created", "id"))),
     # live_name "<user>:<name>" while a token works (its own id once ended): names are unique per user
     "tokens": Indexes(unique=(("token_hash",), ("live_name",)), index=(("user_id", "created"), ("user_id", "created", "id"),
-                                                                     ("expires", "created", "id"))),   # expiry notices
+                                                                     ("expires", "created", "id"),   # expiry notices
+                                                                     ("org_id", "created"))),   # an organization's deletion
     # one per log-in; the access token names it (`sid`), so log-out and password changes revoke it
     "sessions": Indexes(index=(("user_id", "expires"),)),
     # pending "add member by email": accepted when that email signs up or logs in
@@ -43,6 +44,8 @@ COLLECTIONS: dict[str, Indexes] = {
     "password_resets": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # links that confirm an account's address (accounts/verification.py): one live link per user
     "email_verifications": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
+    # deleted organizations whose purge (accounts/org_deletion.py) has not finished
+    "org_deletions": Indexes(index=(("created",),)),
     "email_changes": Indexes(unique=(("token_hash",),), index=(("user_id", "created"), ("expires",))),
     # e-mails to send and sent (mail/service.py); the beat looks for lost ones by status and due time
     "emails": Indexes(unique=(("dedup",),), index=(("status", "next_attempt", "id"), ("status", "claimed", "id"), ("status", "updated"),

@@ -51,13 +51,22 @@ def detect_drift() -> dict[str, int]:
 
 @celery.task(name=names.CLEANUP)
 def cleanup() -> dict[str, Any]:
+    from chalicelib.accounts import org_deletion
     from chalicelib.deploys import egress, watch
     from chalicelib.notify import service as notify
 
     ports = get_ports()
     # hook deliveries stay: their ids are the guard against a replayed (forever validly signed) GitHub delivery
     return {**watch.cleanup(ports), "notification_deliveries_purged": notify.purge_deliveries(ports),
-            "static_egress": egress.reap(ports)}
+            "static_egress": egress.reap(ports), "organization_purges_requeued": org_deletion.resume(ports)}
+
+
+# A task's retries are for AWS being briefly out of reach; past them the cleanup beat queues it again.
+@celery.task(name=names.PURGE_ORGANIZATION, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def purge_organization(org_id: str) -> dict[str, Any]:
+    from chalicelib.accounts import org_deletion
+
+    return org_deletion.purge(get_ports(), org_id)
 
 
 @celery.task(name=names.START_RUN)
