@@ -128,6 +128,14 @@ class EmailChangeIn(BaseModel):
     recovery_code: Optional[RecoveryCode] = Field(None, description="or a recovery code instead of the code")
 
 
+class AccountDeleteIn(BaseModel):
+    """The password, and (with two-factor authentication on) a code or a recovery code."""
+    model_config = _STRICT
+    password: str = Field(min_length=1, max_length=256)
+    code: Optional[Code] = Field(None, description="a current code, when two-factor authentication is on")
+    recovery_code: Optional[RecoveryCode] = Field(None, description="or a recovery code instead of the code")
+
+
 OrgName = Annotated[str, Field(min_length=1, max_length=100)]
 
 

@@ -3,6 +3,7 @@
 from chalice import Blueprint
 
 from chalicelib.accounts import (
+    account_deletion,
     email_change,
     invitations,
     members,
@@ -15,6 +16,7 @@ from chalicelib.accounts import (
     verification,
 )
 from chalicelib.accounts.models import (
+    AccountDeleteIn,
     EmailChangeIn,
     LoginIn,
     MemberIn,
@@ -220,6 +222,15 @@ def cancel_email_change():
 def confirm_email_change():
     body = parse_body(bp, TokenOnlyIn)
     return email_change.confirm(ports(), body.token, source_ip(bp))
+
+
+@endpoint(bp, "/me/delete", "POST", "Delete the caller's account (a log-in session, the password, and a code when "
+          "two-factor authentication is on); refused while it is an organization's only owner", 200, AccountDeleteIn,
+          tag=TAG)
+def delete_account():
+    who = actor(bp)
+    body = parse_body(bp, AccountDeleteIn)
+    return account_deletion.delete(ports(), who, body.password, body.code, body.recovery_code)
 
 
 @endpoint(bp, "/me/sessions", "GET", "The caller's log-in sessions: where and when each was opened, until when, and "

@@ -101,6 +101,14 @@ def email_changed(old: str, new: str, when: str, source_ip: str) -> Message:
                    _html(lines))
 
 
+def account_deleted(email: str, when: str, source_ip: str) -> Message:
+    where = f", from {source_ip}" if source_ip else ""
+    lines = [f"The Launchbay account {email} was deleted at {when}{where}, with its password.",
+             "It left its organizations; its sessions and API tokens ended. Nothing more will be sent about it.",
+             "If it was not you, someone knew your password: tell your organizations' owners."]
+    return Message("Your Launchbay account was deleted", "\n\n".join(lines + [FOOTER]) + "\n", _html(lines))
+
+
 def org_deleted(org_name: str, by: str, when: str) -> Message:
     lines = [f"The Launchbay organization {org_name} was deleted by {by} at {when}.",
              "Its members, invitations and API tokens limited to it are gone, and its deploy history, logs "

@@ -42,7 +42,7 @@ REQUIRED = {
     "GET /me/notifications": SELF, "PATCH /me/notifications": SELF, "DELETE /me/email-suppression": SELF, "POST /me/verify-email": SELF,
     "POST /me/email": SELF, "DELETE /me/email": SELF,
     "GET /me/sessions": SELF, "DELETE /me/sessions": SELF, "DELETE /me/sessions/{session}": SELF,
-    "POST /orgs": SELF, "DELETE /orgs/{org}": "owner",
+    "POST /orgs": SELF, "DELETE /orgs/{org}": "owner", "POST /me/delete": SELF,
     "POST /invitations/accept": SELF,
     "POST /tokens": SELF, "GET /tokens": SELF, "DELETE /tokens/{token_id}": SELF,
     "POST /auth/mfa/setup": SELF, "POST /auth/mfa/confirm": SELF, "POST /auth/mfa/recovery-codes": SELF,
@@ -145,6 +145,7 @@ OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("POST /me/email", "DELETE 
 # and creating another organization
 OUTSIDER_STATUS[("POST /orgs", "limited")] = 403
 OUTSIDER_STATUS[("DELETE /orgs/{org}", "limited")] = 403   # a log-in session deletes an organization
+OUTSIDER_STATUS[("POST /me/delete", "limited")] = 403      # and an account
 # and log-in sessions, which reach every organization of the user
 OUTSIDER_STATUS.update({(k, "limited"): 403 for k in ("GET /me/sessions", "DELETE /me/sessions",
                                                       "DELETE /me/sessions/{session}")})
@@ -314,6 +315,12 @@ class World:
         user = self.ports.store.collection("users").find_one({"email": who.email})
         if user and mfa.enabled(user):
             body["recovery_code"] = self.recovery_code(who.email)
+        return body
+
+    def account_delete_body(self, who) -> dict:
+        """The password, and a recovery code when two-factor is on (the call runs last: it ends the account)."""
+        body = self.email_change_body(who)
+        body.pop("email")
         return body
 
     def mfa_code(self, email) -> str:
@@ -547,6 +554,7 @@ def _body(w: World, who: Who, key: str) -> Optional[dict]:
         "POST /invitations/accept": lambda: w.invitation_for(who.email),
         "POST /me/email": lambda: w.email_change_body(who),
         "POST /orgs": lambda: {"name": "new-" + _hex()},
+        "POST /me/delete": lambda: w.account_delete_body(who),
         "POST /auth/mfa/setup": lambda: {"password": w.passwords.get(who.email, PW)},
         "POST /auth/mfa/confirm": lambda: w.mfa_confirm_body(who),
         "POST /auth/mfa/recovery-codes": lambda: {"code": w.mfa_code(who.email)},
@@ -634,8 +642,8 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
     if body and _names_a(w, body):
         names_a = True
     token = who.token
-    if key in ("POST /auth/logout", "POST /auth/password"):
-        token = who.fresh()  # they end the credential they are called with
+    if key in ("POST /auth/logout", "POST /auth/password", "POST /me/delete"):
+        token = who.fresh()  # they end the credential they are called with (a password change: all)
     query = f"q={w.ids['web_name']}" if key == "GET /orgs/{org}/search" else None  # would find org A's service
     if key == "GET /orgs/{org}/projects/{project}/environments/{env}/promote":
         query = f"to={w.ids['env2']}"
@@ -688,8 +696,10 @@ def _check(w: World, who: Who, method: str, key: str, op: dict, problems: list[s
 
 
 def _phase(method: str, key: str) -> int:
-    """Calls that end the caller's credentials run last: deletes, log-out, password change."""
-    return {"DELETE": 1}.get(method, 0) + (2 if key == "POST /auth/logout" else 3 if key == "POST /auth/password" else 0)
+    """Calls that end the caller's credentials run last: deletes, log-out, password change, and
+    deleting the account (the only owners of A and B are refused: 409)."""
+    return {"DELETE": 1}.get(method, 0) + (2 if key == "POST /auth/logout" else 3 if key == "POST /auth/password"
+                                           else 4 if key == "POST /me/delete" else 0)
 
 
 def test_authorization_matrix(world):

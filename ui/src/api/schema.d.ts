@@ -342,6 +342,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the caller's account (a log-in session, the password, and a code when two-factor authentication is on); refused while it is an organization's only owner */
+        post: operations["post_me_delete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/email": {
         parameters: {
             query?: never;
@@ -2024,6 +2041,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountDeleteIn
+         * @description The password, and (with two-factor authentication on) a code or a recovery code.
+         */
+        AccountDeleteIn: {
+            /**
+             * Code
+             * @description a current code, when two-factor authentication is on
+             * @default null
+             */
+            code?: string | null;
+            /** Password */
+            password: string;
+            /**
+             * Recovery Code
+             * @description or a recovery code instead of the code
+             * @default null
+             */
+            recovery_code?: string | null;
+        };
         /**
          * AutoRollback
          * @description Roll a new release back by itself when one of these alerts opens soon after it went live.
@@ -4329,6 +4366,46 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error or unavailable */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteIn"];
+            };
+        };
         responses: {
             /** @description success */
             200: {
