@@ -27,6 +27,7 @@ const NotificationsPage = lazy(() => import("./pages/Notifications"));
 const ForgotPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
 const ResetPasswordPage = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
 const VerifyEmailPage = lazy(() => import("./pages/VerifyEmail"));
+const ConfirmEmailChangePage = lazy(() => import("./pages/ConfirmEmailChange"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -57,6 +58,8 @@ export const routes: RouteObject[] = [
   { path: "/reset-password", element: page(<ResetPasswordPage />) },
   // public too: the e-mailed link that confirms an address (opened signed in or not)
   { path: "/verify-email", element: page(<VerifyEmailPage />) },
+  // and the link e-mailed to a new address: moves the account there (opened signed in or not)
+  { path: "/confirm-email-change", element: page(<ConfirmEmailChangePage />) },
   {
     element: (
       <RequireAuth>

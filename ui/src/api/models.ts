@@ -29,8 +29,15 @@ export interface MfaStatus { enabled: boolean; recovery_codes_left: number }
  * as spam (abuse)"), since `since` (ISO), until they lift it (DELETE /v1/me/email-suppression) or a
  * confirmation or reset link gets through. */
 export interface EmailDelivery { suppressed: true; reason: "bounce" | "complaint"; detail: string; since: string }
-/** `email_delivery`: null (or absent, an API from before bounces were read) while mail reaches the address */
-export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus; email_delivery?: EmailDelivery | null }
+/** GET /v1/me `pending_email` (chalicelib/accounts/email_change.py): a change of address waiting for the link
+ * e-mailed to the new address (until `expires`, ISO); `email_status`: that e-mail's fate (a mistyped address bounces). */
+export interface PendingEmail {
+  email: string; requested: string; expires: string;
+  email_status: { status: EmailStatus; error: string | null; sent: string | null } | null;
+}
+/** `email_delivery`: null (or absent, an API from before bounces were read) while mail reaches the address;
+ * `pending_email`: null (or absent, an API from before addresses could change) while no change waits */
+export interface Me { user: User; organizations: Org[]; mfa?: MfaStatus; email_delivery?: EmailDelivery | null; pending_email?: PendingEmail | null }
 export interface AuthAnswer {
   token: string; user: User; organization?: Org;
   /** log-in only: the organizations whose invitations it accepted (a confirmed address's) */

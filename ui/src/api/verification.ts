@@ -20,3 +20,11 @@ export function joinedWords(joined: JoinedOrg[]): string {
   const each = joined.map((o) => `${o.name || o.id} (${o.role})`);
   return each.length < 2 ? (each[0] ?? "") : `${each.slice(0, -1).join(", ")} and ${each.at(-1)}`;
 }
+
+/** POST /v1/me/email: a link is on its way to the new address (`email`); the address stays as it is until
+ * it is followed. `sandbox` only in local mode. */
+export interface EmailChangeSent { status: "sent"; email: string; expires_in: number; message: string; sandbox?: string | null }
+
+/** POST /v1/auth/email-change/confirm: the account moved to `email`; every log-in session of it ended
+ * (`signed_out_sessions` of them), and the invitations waiting for the new address were accepted. */
+export interface EmailChanged { status: "changed"; email: string; previous_email: string; signed_out_sessions: number; joined: JoinedOrg[] }

@@ -281,3 +281,33 @@ test("mail held back: the banner is a status region outside main with a named bu
   expect(held.querySelector("time")?.getAttribute("title")).toBeTruthy();   // the exact time
   expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Members"]);
 });
+
+test("changing the address: the account page's form has every field labelled, a refusal focused at its field; the confirm page has one h1 and says its answer in a live region", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com", email_verified: true }, organizations: [{ id: "o", name: "Acme", role: "owner" }],
+      mfa: { enabled: true, recovery_codes_left: 8 }, pending_email: null }],
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+    "POST /v1/me/email": () => [403, { error: { code: "forbidden", message: "the code is not valid", field: "code" } }],
+    "POST /v1/auth/email-change/confirm": () => [200, { status: "changed", email: "new@example.com", previous_email: "me@example.com", signed_out_sessions: 1, joined: [] }],
+  });
+  const router = renderAt("/account");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Change address" }));
+  const form = screen.getByRole("form", { name: "Change your e-mail address" });
+  for (const control of form.querySelectorAll("input")) expect(control.labels?.length ?? 0).toBeGreaterThan(0);
+  expect(screen.getByLabelText("New e-mail address").getAttribute("autocomplete")).toBe("email");
+  expect(screen.getByLabelText("Your password").getAttribute("autocomplete")).toBe("current-password");
+  await user.type(screen.getByLabelText("New e-mail address"), "new@example.com");
+  await user.type(screen.getByLabelText("Your password"), "a long password");
+  await user.type(screen.getByLabelText("Code from your app"), "000000");
+  await user.click(screen.getByRole("button", { name: "Send a link" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Code from your app")));
+  expect(screen.getAllByRole("heading", { level: 1 }).map((h) => h.textContent)).toEqual(["Your account"]);
+
+  await act(() => router.navigate("/confirm-email-change?token=abc"));
+  expect(await screen.findByRole("heading", { level: 1, name: "Address changed" })).toBeTruthy();
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+  expect(screen.getByRole("status").textContent).toMatch(/^Your address is now new@example\.com/);
+}, 30_000);

@@ -158,3 +158,152 @@ test("mail reaching the address: no word of it on the account page", async () =>
   expect(document.querySelector(".delivery-state")?.textContent).toBe("");
   expect(screen.queryByRole("button", { name: "My mailbox works again" })).toBeNull();
 }, 30_000);
+
+/** /me of "me@example.com" with this pending change (and two-factor on or off). */
+const meWith = (pending: () => unknown, mfa = false) => ({
+  "GET /v1/me": (): [number, unknown] => [200, {
+    user: { id: "u", email: "me@example.com", email_verified: true }, organizations: [{ id: "o", name: "Acme", role: "owner" }],
+    mfa: { enabled: mfa, recovery_codes_left: mfa ? 8 : 0 }, email_delivery: null, pending_email: pending(),
+  }],
+  "GET /v1/me/notifications": (): [number, unknown] => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+});
+const EXPIRES = "2026-11-27T10:00:00Z";
+/** A paragraph by its whole text (the addresses in it are <strong>). */
+const para = (re: RegExp) => (_: string, el: Element | null) => el?.tagName === "P" && re.test(el.textContent ?? "");
+
+test("changing the address: field errors at their fields, 403 authorization and 429's wait said; 202 says where the link went and the change waits", async () => {
+  session.set("t");
+  let pending: unknown = null;
+  const answers: [number, unknown, Record<string, string>?][] = [
+    [422, err("invalid", "this is the account's address already", "email")],
+    [403, err("forbidden", "the password is wrong", "password")],
+    [403, err("forbidden", "the e-mail address is changed from a log-in session, not an API token", "authorization")],
+    [429, err("too_many_requests", "a change was asked for less than 60 s ago: wait a moment", "email"), { "Retry-After": "42" }],
+    [202, { status: "sent", email: "new@example.com", expires_in: 86400, message: "a link is on its way", sandbox: "no e-mail leaves this machine: see /data/mail" }],
+  ];
+  const calls = fakeApi({
+    ...signedIn(),
+    ...meWith(() => pending),
+    "POST /v1/me/email": () => {
+      const a = answers.shift()!;
+      if (a[0] === 202) pending = { email: "new@example.com", requested: "2026-11-26T10:00:00Z", expires: EXPIRES, email_status: { status: "pending", error: null, sent: null } };
+      return a as [number, unknown];
+    },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  expect(await screen.findByRole("heading", { level: 2, name: "E-mail address" })).toBeTruthy();
+  await user.click(await screen.findByRole("button", { name: "Change address" }));
+  const form = screen.getByRole("form", { name: "Change your e-mail address" });
+  expect(within(form).queryByLabelText("Code from your app")).toBeNull();   // two-factor off
+  await user.type(within(form).getByLabelText("New e-mail address"), "me@example.com");
+  await user.type(within(form).getByLabelText("Your password"), "a long password");
+  const send = within(form).getByRole("button", { name: "Send a link" });
+  await user.click(send);
+  expect((await within(fieldOf("New e-mail address")).findByRole("alert")).textContent).toBe("this is the account's address already");
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("New e-mail address")));
+
+  await user.clear(screen.getByLabelText("New e-mail address"));
+  await user.type(screen.getByLabelText("New e-mail address"), "new@example.com");
+  await user.click(send);
+  expect((await within(fieldOf("Your password")).findByRole("alert")).textContent).toBe("the password is wrong");
+  expect(within(fieldOf("New e-mail address")).queryByRole("alert")).toBeNull();
+
+  await user.click(send);
+  expect((await within(form).findByText(/not an API token/, { selector: ".form-error" })).getAttribute("role")).toBe("alert");
+
+  await user.click(send);
+  expect((await within(fieldOf("New e-mail address")).findByRole("alert")).textContent)
+    .toBe("a change was asked for less than 60 s ago: wait a moment. You can try again in 42 seconds.");
+  expect(form.querySelector(".form-error")).toBeNull();
+
+  await user.click(send);
+  const said = await screen.findByText(/^Check/);
+  expect(said.textContent).toBe("Check new@example.com for a link; your address stays me@example.com until then.");
+  expect(said.closest("[role=status]")).toBeTruthy();
+  expect(screen.getByText(/no e-mail leaves this machine/).textContent).toBe("Sandbox no e-mail leaves this machine: see /data/mail. The link is in the newest .eml file there.");
+  expect(screen.queryByRole("form", { name: "Change your e-mail address" })).toBeNull();
+  expect((await screen.findByText(/^Change to/)).textContent).toMatch(/^Change to new@example\.com waits for its link \(until .+\)\.$/);
+  expect(calls.filter((c) => c.path === "/v1/me/email").map((c) => c.body)).toEqual(Array(5).fill(0).map((_, n) => (
+    { email: n === 0 ? "me@example.com" : "new@example.com", password: "a long password" })));
+  expect(calls.find((c) => c.path === "/v1/me/email")?.auth).toBe("Bearer t");
+}, 30_000);
+
+test("two-factor on: the code field is asked, its error shown there; a recovery code instead", async () => {
+  session.set("t");
+  let n = 0;
+  const calls = fakeApi({
+    ...signedIn(),
+    ...meWith(() => null, true),
+    "POST /v1/me/email": () => (++n === 1 ? [403, err("forbidden", "the code is not valid", "code")]
+      : [202, { status: "sent", email: "new@example.com", expires_in: 86400, message: "on its way" }]),
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole("button", { name: "Change address" }));
+  await user.type(screen.getByLabelText("New e-mail address"), "new@example.com");
+  await user.type(screen.getByLabelText("Your password"), "a long password");
+  const send = screen.getByRole("button", { name: "Send a link" });
+  expect((send as HTMLButtonElement).disabled).toBe(true);   // no code yet
+  await user.type(screen.getByLabelText("Code from your app"), "123 456");
+  await user.click(send);
+  expect((await within(fieldOf("Code from your app")).findByRole("alert")).textContent).toBe("the code is not valid");
+  await user.click(screen.getByRole("button", { name: "Use a recovery code" }));
+  await user.type(screen.getByLabelText("Recovery code"), " abcd-efgh ");
+  await user.click(screen.getByRole("button", { name: "Send a link" }));
+  expect(await screen.findByText(para(/^Check new@example\.com for a link/))).toBeTruthy();
+  expect(screen.queryByText("Sandbox")).toBeNull();
+  expect(calls.filter((c) => c.path === "/v1/me/email").map((c) => c.body)).toEqual([
+    { email: "new@example.com", password: "a long password", code: "123456" },
+    { email: "new@example.com", password: "a long password", recovery_code: "abcd-efgh" },
+  ]);
+}, 30_000);
+
+test("a change waiting for its link: a bounce said with its error; Send again re-opens the form; Cancel ends it", async () => {
+  session.set("t");
+  let pending: unknown = { email: "typo@exmaple.com", requested: "2026-11-26T10:00:00Z", expires: EXPIRES,
+    email_status: { status: "bounced", error: "smtp; 550 5.1.1 user unknown", sent: "2026-11-26T10:00:02Z" } };
+  const calls = fakeApi({
+    ...signedIn(),
+    ...meWith(() => pending),
+    "DELETE /v1/me/email": () => { pending = null; return [204, null]; },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  const waits = await screen.findByText(/^Change to/);
+  const when = waits.querySelector("time")!;
+  expect(when.getAttribute("datetime")).toBe(EXPIRES);
+  expect(waits.textContent).toBe(`Change to typo@exmaple.com waits for its link (until ${when.textContent}).`);
+  expect(screen.getByText(/^The e-mail to typo@exmaple.com bounced/).textContent)
+    .toBe("The e-mail to typo@exmaple.com bounced (smtp; 550 5.1.1 user unknown). Check the address and send again, or cancel.");
+  expect(screen.queryByRole("button", { name: "Change address" })).toBeNull();
+
+  await user.click(screen.getByRole("button", { name: "Send again" }));
+  expect((screen.getByLabelText("New e-mail address") as HTMLInputElement).value).toBe("typo@exmaple.com");
+  expect(screen.queryByRole("button", { name: "Send again" })).toBeNull();
+  await user.click(within(screen.getByRole("form", { name: "Change your e-mail address" })).getByRole("button", { name: "Cancel" }));
+  expect(screen.queryByRole("form", { name: "Change your e-mail address" })).toBeNull();
+
+  await user.click(screen.getByRole("button", { name: "Cancel" }));
+  expect(await screen.findByText("The change of address is cancelled: its link no longer works.")).toBeTruthy();
+  await waitFor(() => expect(screen.queryByText(/^Change to/)).toBeNull());
+  expect(screen.getByRole("button", { name: "Change address" })).toBeTruthy();
+  expect(calls.filter((c) => c.method === "DELETE").map((c) => [c.path, c.auth])).toEqual([["/v1/me/email", "Bearer t"]]);
+}, 30_000);
+
+test("a change still sending says nothing of its e-mail; cancelled meanwhile (404) reads /me again without an error", async () => {
+  session.set("t");
+  let pending: unknown = { email: "new@example.com", requested: "2026-11-26T10:00:00Z", expires: EXPIRES, email_status: { status: "sent", error: null, sent: "2026-11-26T10:00:02Z" } };
+  fakeApi({
+    ...signedIn(),
+    ...meWith(() => pending),
+    "DELETE /v1/me/email": () => { pending = null; return [404, err("not_found", "no change of address is waiting", "email")]; },
+  });
+  renderAt("/account");
+  const user = userEvent.setup();
+  await screen.findByText(para(/^Change to new@example\.com waits/));
+  expect(screen.queryByText(/^The e-mail to/)).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Cancel" }));
+  await waitFor(() => expect(screen.queryByText(/^Change to/)).toBeNull());
+  expect(screen.queryByRole("alert")).toBeNull();
+}, 30_000);

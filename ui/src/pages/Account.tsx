@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
 import { DeliveryState } from "../components/EmailDelivery";
+import { EmailChange } from "../components/EmailChange";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
 import { TwoFactor } from "../components/TwoFactor";
 
@@ -50,8 +51,9 @@ function EmailPreferences() {
 interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens: number }
 
 /** The signed-in user's account: its address (confirmed or not; mail to it held back after a bounce
- * or a spam complaint, and lifting that), the password change, which ends every session and API
- * token, e-mail preferences and two-factor authentication. */
+ * or a spam complaint, and lifting that; changing it, proven by a link to the new address), the
+ * password change, which ends every session and API token, e-mail preferences and two-factor
+ * authentication. */
 export default function AccountPage() {
   const me = useMe();
   const navigate = useNavigate();
@@ -80,12 +82,14 @@ export default function AccountPage() {
   return (
     <section className="narrow">
       <h1>Your account</h1>
+      <h2>E-mail address</h2>
       <p className="muted">
         Signed in as <strong>{email ?? "…"}</strong>
         {me.data?.user.email_verified === true ? <> <span className="badge badge-ok">confirmed</span></>
           : me.data?.user.email_verified === false ? <> <span className="badge badge-warn">not confirmed</span> (the banner above sends a new link)</> : null}.
       </p>
       <DeliveryState />
+      <EmailChange me={me.data} />
       <h2>Change password</h2>
       <p className="muted">This ends every session and revokes every API token you have: you sign in again with the new password.</p>
       <form ref={form} onSubmit={submit} noValidate>
