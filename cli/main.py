@@ -22,6 +22,7 @@ from cli.commands import (  # noqa: F401  (they register their commands)
     mfa,
     notify,
     observe,
+    org_admin,
     password,
     promote,
     registries,

@@ -1,5 +1,5 @@
 """login, logout, orgs, account (show, sessions, verify-email, change-email, confirm-email-change, resume-email,
-notifications)."""
+notifications). orgs create/rename/delete and account delete: commands/org_admin.py."""
 from __future__ import annotations
 
 import os
@@ -165,7 +165,9 @@ def logout(json: Json = False) -> None:
                  lambda: s.out.line("Logged out." if token else "Not logged in."))
 
 
-orgs_app = typer.Typer(help="Organizations you belong to; `orgs use` picks the default.", no_args_is_help=False)
+orgs_app = typer.Typer(help="Organizations you belong to; `orgs use` picks the default. `orgs create`, `orgs rename` "
+                            "and `orgs delete` make, rename and delete them.",
+                       no_args_is_help=False)
 app.add_typer(orgs_app, name="orgs")
 
 
@@ -179,7 +181,13 @@ def _list_orgs(json: bool) -> None:
         items, [("id", "ID"), ("name", "NAME"), ("role", "ROLE"), ("default", "DEFAULT")], "no organizations"))
 
 
-@orgs_app.callback(invoke_without_command=True, epilog="[bold]Examples[/bold]\n\n  launchbay orgs\n\n  launchbay orgs use Acme")
+@orgs_app.callback(invoke_without_command=True, epilog="""[bold]Examples[/bold]
+
+  launchbay orgs
+
+  launchbay orgs use Acme
+
+  launchbay orgs create "Side project" --use     [dim]# `orgs rename`, `orgs delete ORG --confirm NAME`[/dim]""")
 def orgs(ctx: typer.Context, json: Json = False) -> None:
     """List your organizations (the default one is marked)."""
     if ctx.invoked_subcommand is None:
@@ -203,7 +211,7 @@ def orgs_use(ref: Annotated[str, typer.Argument(metavar="ORG", help="Organizatio
 
 account_app = typer.Typer(help="Your own account: who you are logged in as, where you are logged in (and signing "
                                "those sessions out), confirming your e-mail address, changing it, having e-mail sent to "
-                               "it again after it bounced, and which e-mails about your work you get.",
+                               "it again after it bounced, which e-mails about your work you get, and deleting it.",
                           no_args_is_help=True)
 app.add_typer(account_app, name="account")
 ON_OFF = {"on": True, "off": False}
@@ -225,7 +233,9 @@ API_TOKEN_PREFIX = "lb_"   # an API token; a log-in session's token is a JWT
 
   launchbay account resume-email
 
-  launchbay account notifications --deploy-failures off""")
+  launchbay account notifications --deploy-failures off
+
+  launchbay account delete                            [dim]# for good: asks you to type "delete", then your password[/dim]""")
 def _account() -> None:
     pass
 
