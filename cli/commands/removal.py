@@ -1,4 +1,4 @@
-"""services delete, envs delete: what goes is named first, then typed again to confirm (as for
+"""projects delete, services delete, envs delete: what goes is named first, then typed again to confirm (as for
 resources), since both remove what they made in AWS. The API refuses what it cannot do yet
 (an environment that still has services, or holds a protected resource) and says why."""
 from __future__ import annotations
@@ -8,9 +8,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import config
 from cli.app import Env, Json, Org, Project
 from cli.client import segment
-from cli.commands.catalog import envs_app, services_app
+from cli.commands.catalog import envs_app, projects_app, services_app
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session
 
@@ -88,3 +89,25 @@ def envs_delete(
     s.out.result(got or {"id": env["id"], "name": env["name"], "deleted": True},
                  lambda: s.out.line(f"{env['name']}: {(got or {}).get('status', 'deleted')}"
                                     + ("; a worker removes what it made in AWS" if got else "")))
+
+
+@projects_app.command("delete", epilog="""[bold]Examples[/bold]
+
+  launchbay projects delete shop --confirm shop
+
+  launchbay projects delete shop                 [dim]# on a terminal: asks for the name[/dim]""")
+def projects_delete(
+    ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Project id or name.")], confirm: Confirm = None,
+    org: Org = None, json: Json = False,
+) -> None:
+    """Delete a project once its services are deleted: a worker tears its environments down in AWS
+    (each `deleting` meanwhile). The default project, if it was this one, is forgotten."""
+    s = Session(json, org=org, project=ref)
+    project = s.project()
+    _confirmed(s, project["name"], confirm, f"project {project['name']}")
+    s.client.request("DELETE", s.org_path(f"/projects/{segment(project['id'])}"))
+    if s.saved.get("project") == project["id"]:
+        config.save({**s.saved, "project": None, "env": None})
+    s.out.result({"id": project["id"], "name": project["name"], "deleted": True},
+                 lambda: s.out.line(f"Deleted project {project['name']} ({project['id']}); a worker tears down "
+                                    "its environments in AWS"))

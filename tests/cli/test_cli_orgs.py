@@ -21,9 +21,11 @@ def _names(cli: Cli) -> list[str]:
 
 
 def _delete_project(cli: Cli, org_id: str, project_id: str) -> None:
-    """No CLI command deletes a project yet: the API, with the login saved here."""
-    status, body = http(cli.api_url, "DELETE", f"/orgs/{org_id}/projects/{project_id}", token=_saved(cli)["token"])
-    assert status in (202, 204), body
+    """`projects delete`, its name typed again (the project has no services: it goes at once)."""
+    name = next(p["name"] for p in cli("projects", "--org", org_id, "--json").json()["items"] if p["id"] == project_id)
+    gone = cli("projects", "delete", project_id, "--org", org_id, "--confirm", name)
+    assert f"Deleted project {name} ({project_id})" in gone.stdout, gone.stdout
+    assert "project" not in _saved(cli) or _saved(cli)["project"] != project_id   # the default, if it was, forgotten
 
 
 def test_create_with_and_without_use_the_same_name_refused_and_rename(cli, account):

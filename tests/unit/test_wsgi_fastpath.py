@@ -31,6 +31,10 @@ def _both(app, **options):
     return make_wsgi_app(app, fast=True, **options), make_wsgi_app(app, fast=False, **options)
 
 
+# Writes that succeed and change nothing here: signing out every other session of a user who has one.
+NO_OP_WRITES = {("DELETE", "/v1/me/sessions", "")}
+
+
 def _compare(app, envs, writes_refused=False, **options):
     fast, slow = _both(app, **options)
     shortcut = 0
@@ -39,7 +43,7 @@ def _compare(app, envs, writes_refused=False, **options):
         answer = _answer(fast, env_fast)
         where = (env_fast["REQUEST_METHOD"], env_fast["PATH_INFO"], env_fast.get("QUERY_STRING"))
         assert answer == _answer(slow, env_slow), where
-        if writes_refused and env_fast["REQUEST_METHOD"] not in ("GET", "HEAD", "OPTIONS"):
+        if writes_refused and env_fast["REQUEST_METHOD"] not in ("GET", "HEAD", "OPTIONS") and where not in NO_OP_WRITES:
             assert answer[0] >= 400, where  # nothing changed between the two roads' answers
         shortcut += plain(env_fast["PATH_INFO"], env_fast.get("QUERY_STRING", ""))
     return shortcut
