@@ -205,6 +205,7 @@ class LeanHandler(RestAPIEventHandler):
     _event: Any = None
     _context: Any = None
     _chain: Any = None
+    _outer: Any = None
     _middleware_key: Tuple[Any, ...] = ()
 
     def _main_rest_api_handler(self, event: Any, context: Any) -> Response:
@@ -287,8 +288,11 @@ class Dispatcher:
         middleware = [func for func, kind in registered if kind in ("http", "all") and func not in self.leave_out]
         handler = LeanHandler(app.routes, app.api, app.log, app.debug, middleware_handlers=middleware)
         handler._middleware_key = registered
-        handler._chain = handler._build_middleware_handlers(
-            [handler._global_error_handler] + list(middleware), original_handler=handler._wrapped_event)
+        # Chalice's chain is [_global_error_handler] + middleware around _wrapped_event, each link a
+        # MiddlewareHandler; here the error handler's try is in __call__ and the outermost
+        # middleware is called directly: two Python calls fewer per request, the same order.
+        handler._outer = middleware[0] if middleware else None
+        handler._chain = handler._build_middleware_handlers(middleware[1:], original_handler=handler._wrapped_event)
         self._local.handler = handler
         return handler
 
@@ -303,8 +307,13 @@ class Dispatcher:
         handler.routes, handler.api, handler.log, handler.debug = app.routes, app.api, app.log, app.debug
         handler._event, handler._context = event, context
         try:
-            app.current_request = handler.create_request_object(event, context)
-            return to_dict(handler._chain(handler.current_request), handler.api.binary_types)
+            app.current_request = request = handler.create_request_object(event, context)
+            outer, chain = handler._outer, handler._chain
+            try:   # Chalice's _global_error_handler
+                response = chain(request) if outer is None else outer(request, chain)
+            except Exception:
+                response = handler._unhandled_exception_to_response()
+            return to_dict(response, handler.api.binary_types)
         finally:
             handler._event = handler._context = handler.current_request = handler.lambda_context = None
 

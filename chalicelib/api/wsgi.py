@@ -229,11 +229,16 @@ def _gateway_class() -> type:
             self._dispatch = Dispatcher(app_object, leave_out=(module("chalicelib.api.http").secure_headers,))
             self._plain = plain
 
-        def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes]) -> Any:
+        def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes],
+                           source_ip: str = "127.0.0.1", request_id: str = "", escaped: bool = False) -> Any:
             """The short road (chalicelib/api/fastpath.py) when LocalGateway would do nothing but
             build the event and call the app: a plain path that matches a route, no OPTIONS that
-            the gateway answers itself, no authorizer. Anything else: LocalGateway's road."""
-            if self.fast and not _REQUEST.escaped:
+            the gateway answers itself, no authorizer. Anything else: LocalGateway's road.
+            source_ip, request_id (the client's X-Request-Id, or "": one is made) and escaped (the
+            path carries a percent-encoded '?' or '#', escaped by _escape) come as arguments, and
+            reach LocalGateway's road through _REQUEST, a thread-local (its signature is Chalice's).
+            headers: lowercase names (WSGIAdapter._headers); the short road's event keeps this dict."""
+            if self.fast and not escaped:
                 route_path, _, query = path.partition("?")
                 found = self._plain(route_path, query) and self._table.match(route_path)
                 if found:
@@ -241,13 +246,16 @@ def _gateway_class() -> type:
                     entry = entries.get(method) if entries is not None else None
                     if entries is not None and (method != "OPTIONS" or "OPTIONS" in entries) \
                             and (entry is None or not entry.authorizer):
-                        context = self._generate_lambda_context()  # first: it settles the request id
-                        return self._dispatch(self._plain_event(method, route_path, query, found, headers, body),
-                                              context)
+                        context = self._context(request_id or _new_request_id())
+                        return self._dispatch(self._plain_event(method, route_path, query, found, headers, body,
+                                                                source_ip, context.aws_request_id), context)
+            info = _REQUEST
+            info.source_ip, info.request_id, info.escaped = source_ip, request_id, escaped
             return super().handle_request(method, path, headers, body)
 
         def _plain_event(self, method: str, path: str, query: str, found: Tuple[str, Dict[str, str]],
-                         headers: Dict[str, str], body: Optional[bytes]) -> Dict[str, Any]:
+                         headers: Dict[str, str], body: Optional[bytes], source_ip: str,
+                         request_id: str) -> Dict[str, Any]:
             """The event that LocalGateway and _generate_lambda_event below build for a plain path."""
             binary = False
             data: Any = body
@@ -261,9 +269,9 @@ def _gateway_class() -> type:
                         data, binary = base64.b64encode(body).decode("ascii"), True
             return {
                 "requestContext": {"httpMethod": method, "resourcePath": found[0],
-                                   "identity": {"sourceIp": _REQUEST.source_ip}, "path": path,
-                                   "requestId": _REQUEST.request_id},
-                "headers": {k.lower(): v for k, v in headers.items()},
+                                   "identity": {"sourceIp": source_ip}, "path": path,
+                                   "requestId": request_id},
+                "headers": headers,   # lowercase names already (WSGIAdapter._headers), as LocalGateway's
                 "pathParameters": found[1],
                 "stageVariables": {},
                 "multiValueQueryStringParameters": (parse_qs(query, keep_blank_values=True) or None) if query else None,
@@ -271,17 +279,20 @@ def _gateway_class() -> type:
                 "isBase64Encoded": binary,
             }
 
-        def _generate_lambda_context(self):
-            # A light stand-in for LocalGateway's LambdaContext, with the config looked up
-            # once, and the client's X-Request-Id, if any, as aws_request_id.
+        def _context(self, request_id: str) -> _Context:
+            # A light stand-in for LocalGateway's LambdaContext, with the config looked up once.
             args = self._context_args
             if args is None:
                 timeout = self._config.lambda_timeout
                 args = self._context_args = (self._config.function_name, self._config.lambda_memory_size,
                                              (self.MAX_LAMBDA_EXECUTION_TIME if timeout is None else timeout) * 1000)
+            return _Context(*args, request_id)
+
+        def _generate_lambda_context(self):
+            # LocalGateway's road: the client's X-Request-Id, if any, as aws_request_id.
             if not _REQUEST.request_id:
                 _REQUEST.request_id = _new_request_id()
-            return _Context(*args, _REQUEST.request_id)
+            return self._context(_REQUEST.request_id)
 
         def _generate_lambda_event(self, method, path, headers, body):
             event = super()._generate_lambda_event(method, path, headers, body)
@@ -535,10 +546,8 @@ class WSGIAdapter:
                 return self._error(start_response, 400, "bad_request", str(e))
             path = self._path(environ)
             query = environ.get("QUERY_STRING", "")
-            _REQUEST.escaped = "?" in path or "#" in path
-            target = (_escape(path) if _REQUEST.escaped else path) + ("?" + query if query else "")
-            _REQUEST.source_ip = self._source_ip(environ)
-            _REQUEST.request_id = self._client_request_id(environ)
+            escaped = "?" in path or "#" in path
+            target = (_escape(path) if escaped else path) + ("?" + query if query else "")
             try:
                 headers = self._headers(environ)
                 if body is None:
@@ -546,7 +555,9 @@ class WSGIAdapter:
                     # Content-Type; with no body the type means nothing, and Chalice
                     # would answer 415 on routes that accept JSON only.
                     headers.pop("content-type", None)
-                response = self.gateway.handle_request(method=method, path=target, headers=headers, body=body)
+                response = self.gateway.handle_request(
+                    method=method, path=target, headers=headers, body=body, source_ip=self._source_ip(environ),
+                    request_id=self._client_request_id(environ), escaped=escaped)
             except LocalGatewayException as e:
                 if e.CODE == 403 and b"Missing Authentication Token" in (e.body or b""):
                     return self._error(start_response, 404, "not_found", "no route for %s %s" % (method, path))
@@ -659,11 +670,13 @@ class LazyApplication:
             served = self.ui.serve(environ, start_response)
             if served is not None:
                 return served
-        try:
-            adapter = self.load()
-        except Exception:
-            log.exception("could not load the API application %s", self.target)
-            return WSGIAdapter._error(with_headers(environ, start_response), 500, *INTERNAL)
+        adapter = self._adapter
+        if adapter is None:
+            try:
+                adapter = self.load()
+            except Exception:
+                log.exception("could not load the API application %s", self.target)
+                return WSGIAdapter._error(with_headers(environ, start_response), 500, *INTERNAL)
         return adapter(environ, start_response)
 
 

@@ -278,3 +278,10 @@ def test_plain_paths_and_queries_come_out_of_urlparse_unchanged():
         assert parse_qs(parsed.query, keep_blank_values=True) == parse_qs(query, keep_blank_values=True)
     assert checked > 2000
     assert not plain("//host/x", "") and not plain("/a;b", "") and not plain("/a", "b#c") and not plain("x", "")
+
+
+def test_the_request_helper_reads_the_slot_the_adapter_makes():
+    """chalicelib.api.http.request() reads the app's per-thread request under wsgi's key."""
+    from chalicelib.api import http, wsgi
+
+    assert http._TLS_KEY == wsgi._TLS_KEY
