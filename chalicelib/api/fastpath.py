@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from chalice.app import (
     CaseInsensitiveMapping,
+    MultiDict,
     Request,
     Response,
     RestAPIEventHandler,
@@ -207,6 +208,32 @@ class LeanHandler(RestAPIEventHandler):
     _chain: Any = None
     _outer: Any = None
     _middleware_key: Tuple[Any, ...] = ()
+
+    def create_request_object(self, event: Any, context: Any) -> Optional[Request]:
+        """RestAPIEventHandler's (chalice 1.34.0): `Request(event, context)`, the same attributes,
+        but its headers are copied without lowercasing each name again: the short road's event
+        names them in lowercase already (WSGIAdapter._headers)."""
+        if event.get("requestContext", {}).get("resourcePath") is None:
+            return super().create_request_object(event, context)
+        request = Request.__new__(Request)
+        query_params = event["multiValueQueryStringParameters"]
+        request.query_params = None if query_params is None else MultiDict(query_params)
+        headers = CaseInsensitiveMapping.__new__(CaseInsensitiveMapping)
+        headers._dict = dict(event["headers"] or ())
+        request.headers = headers
+        request.uri_params = event["pathParameters"]
+        request.method = event["requestContext"]["httpMethod"]
+        request._is_base64_encoded = event.get("isBase64Encoded", False)
+        request._body = event["body"]
+        request._json_body = None
+        request._raw_body = b""
+        request.context = event["requestContext"]
+        request.stage_vars = event["stageVariables"]
+        request.path = event["requestContext"]["resourcePath"]
+        request.lambda_context = context
+        request._event_dict = event
+        self.current_request = request
+        return request
 
     def _main_rest_api_handler(self, event: Any, context: Any) -> Response:
         ctx = event.get("requestContext", {})

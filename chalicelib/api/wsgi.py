@@ -338,8 +338,17 @@ def _unescape(value: str) -> str:
 
 # the server's to set, not the app's
 _HOP_HEADERS = frozenset(("content-length", "connection", "transfer-encoding", "keep-alive"))
-# environ key -> header name ("" for keys that are not headers)
-_HEADER_NAMES: Dict[str, str] = {}
+# an environ's keys -> ((key, header name), ...) for those that are headers (WSGIAdapter._headers)
+_HEADER_PLANS: Dict[Tuple[str, ...], Tuple[Tuple[str, str], ...]] = {}
+
+
+def _header_name(key: str) -> str:
+    """The header an environ key carries, lowercase, or "" for a key that is not one."""
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-").lower()
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return key.replace("_", "-").lower()
+    return ""
 
 
 class _TooLarge(Exception):
@@ -396,20 +405,20 @@ class WSGIAdapter:
 
     @staticmethod
     def _headers(environ: Dict[str, Any]) -> Dict[str, str]:
+        # Which environ keys are headers, and their names, is worked out once per set of keys (a
+        # client sends the same headers each time): the loop then visits the few headers only,
+        # not the twenty-odd keys of the environ. Bounded: clients choose header names.
+        keys = tuple(environ)
+        plan = _HEADER_PLANS.get(keys)
+        if plan is None:
+            plan = tuple((key, name) for key in keys if (name := _header_name(key)))
+            if len(_HEADER_PLANS) >= 256:
+                _HEADER_PLANS.clear()
+            _HEADER_PLANS[keys] = plan
         headers: Dict[str, str] = {}
-        names = _HEADER_NAMES
-        for key, value in environ.items():
-            name = names.get(key)
-            if name is None:
-                if key.startswith("HTTP_"):
-                    name = key[5:].replace("_", "-").lower()
-                elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                    name = key.replace("_", "-").lower()
-                else:
-                    name = ""
-                if len(names) < 512:  # clients choose header names: bounded
-                    names[key] = name
-            if not name or (not value and key in ("CONTENT_TYPE", "CONTENT_LENGTH")):
+        for key, name in plan:
+            value = environ[key]
+            if not value and (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH"):
                 continue
             if isinstance(value, str) and not value.isascii():
                 try:
