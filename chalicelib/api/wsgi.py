@@ -61,7 +61,7 @@ import threading
 import time
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs
 
 from chalicelib.api.lazy import load_all, module
@@ -617,9 +617,22 @@ class _WithHeaders:
         headers.extend(self.missing({name.lower() for name, _ in headers}))
         return self.start_response(status, headers) if exc_info is None else self.start_response(status, headers, exc_info)
 
-    def missing(self, have: Any) -> List[Tuple[str, str]]:
+    def missing(self, have: Any) -> Sequence[Tuple[str, str]]:
         """The headers every answer carries that an answer with these (lowercase) names lacks."""
-        return [(k, v) for k, low, v in self.extra if low not in have]
+        extra = self.extra
+        split = _SPLIT.get(id(extra))
+        if split is None or split[0] is not extra:   # (the entry holds extra: its id is not reused)
+            if len(_SPLIT) >= 64:
+                _SPLIT.clear()
+            split = _SPLIT[id(extra)] = (extra, frozenset(low for _, low, _ in extra),
+                                         tuple((k, v) for k, _, v in extra))
+        if have.isdisjoint(split[1]):   # the usual answer: it has none of them, so all of them
+            return split[2]
+        return [(k, v) for k, low, v in extra if low not in have]
+
+
+# id(every_answer_headers' tuple) -> (that tuple, its lowercase names, its (name, value) pairs)
+_SPLIT: Dict[int, Tuple[Any, FrozenSet[str], Tuple[Tuple[str, str], ...]]] = {}
 
 
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
