@@ -181,14 +181,14 @@ class SqliteCollection:
 
     # -- reads ----------------------------------------------------------------
     def get(self, id: str) -> Optional[Doc]:
-        row = self.store._conn().execute(self._get_sql, (id,)).fetchone()
+        row = self.store._reader().execute(self._get_sql, (id,)).fetchone()
         return _loads(row[0]) if row else None
 
     def find_one(self, where: Doc) -> Optional[Doc]:
         sql, params = _where(where)
         statement = self._statements.get(sql) or self._statement(
             sql, lambda: f"SELECT body FROM {self.table} WHERE {sql} LIMIT 1")  # nosec B608  # see _col
-        row = self.store._conn().execute(statement, params).fetchone()
+        row = self.store._reader().execute(statement, params).fetchone()
         return _loads(row[0]) if row else None
 
     def find(self, where: Doc, order: str = "-created", limit: int = 50,
@@ -200,7 +200,7 @@ class SqliteCollection:
         if after:
             value, last_id = decode_cursor(after)
             params += [value, value, last_id]
-        rows = self.store._conn().execute(statement, params + [limit + 1]).fetchall()
+        rows = self.store._reader().execute(statement, params + [limit + 1]).fetchall()
         docs = [_loads(r[0]) for r in rows[:limit]]
         nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(rows) > limit else None
         return docs, nxt
@@ -298,7 +298,7 @@ class _Snapshot:
     def __enter__(self) -> None:
         conn = self.store._conn()
         if not conn.in_transaction:
-            conn.execute("BEGIN")
+            self.store._local.reader.execute("BEGIN")
             self.conn = conn
 
     def __exit__(self, *exc: Any) -> None:
@@ -307,8 +307,9 @@ class _Snapshot:
         live: Optional[sqlite3.Connection] = getattr(self.store._local, "conn", None)
         if conn is None or live is not conn:
             return   # not begun here, or the connection was closed meanwhile
-        if conn.in_transaction and not self.store._local.depth:   # not ended by a write
-            conn.execute("COMMIT")
+        local = self.store._local
+        if conn.in_transaction and not local.depth:   # not ended by a write
+            local.reader.execute("COMMIT")
 
 
 class SqliteStore:
@@ -332,7 +333,16 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             local.conn, local.pid, local.depth, local.busy_ms = conn, _pid[0], 0, BUSY_TIMEOUT_MS
+            local.reader = conn.cursor()
         return local.conn
+
+    def _reader(self) -> sqlite3.Cursor:
+        """This thread's cursor for reads that fetch their rows at once (get, find_one, find):
+        `conn.execute` makes, registers and frees a cursor per query."""
+        local = self._local
+        if getattr(local, "pid", None) != _pid[0]:
+            self._conn()
+        return local.reader
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE, waiting for the write lock at most the context's budget."""
