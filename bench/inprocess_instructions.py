@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Instructions per authenticated `GET /v1/orgs/{org}/projects`, in process: the WSGI callable
-called directly with a gunicorn-like environ, no server. Deterministic (callgrind), and about
-twenty times quicker than bench/instructions.py, so a change to the API's own code can be measured
+called directly with a gunicorn-like environ, no server. Deterministic (callgrind), and several
+times quicker than bench/instructions.py (about 35 s), so a change to the API's own code can be measured
 before the gunicorn figure confirms it.
 
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/inprocess_instructions.py [--requests 500]
