@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from chalice.app import (
     CaseInsensitiveMapping,
+    MultiDict,
     Request,
     Response,
     RestAPIEventHandler,
@@ -205,7 +206,34 @@ class LeanHandler(RestAPIEventHandler):
     _event: Any = None
     _context: Any = None
     _chain: Any = None
+    _outer: Any = None
     _middleware_key: Tuple[Any, ...] = ()
+
+    def create_request_object(self, event: Any, context: Any) -> Optional[Request]:
+        """RestAPIEventHandler's (chalice 1.34.0): `Request(event, context)`, the same attributes,
+        but its headers are copied without lowercasing each name again: the short road's event
+        names them in lowercase already (WSGIAdapter._headers)."""
+        if event.get("requestContext", {}).get("resourcePath") is None:
+            return super().create_request_object(event, context)
+        request = Request.__new__(Request)
+        query_params = event["multiValueQueryStringParameters"]
+        request.query_params = None if query_params is None else MultiDict(query_params)
+        headers = CaseInsensitiveMapping.__new__(CaseInsensitiveMapping)
+        headers._dict = dict(event["headers"] or ())
+        request.headers = headers
+        request.uri_params = event["pathParameters"]
+        request.method = event["requestContext"]["httpMethod"]
+        request._is_base64_encoded = event.get("isBase64Encoded", False)
+        request._body = event["body"]
+        request._json_body = None
+        request._raw_body = b""
+        request.context = event["requestContext"]
+        request.stage_vars = event["stageVariables"]
+        request.path = event["requestContext"]["resourcePath"]
+        request.lambda_context = context
+        request._event_dict = event
+        self.current_request = request
+        return request
 
     def _main_rest_api_handler(self, event: Any, context: Any) -> Response:
         ctx = event.get("requestContext", {})
@@ -287,8 +315,11 @@ class Dispatcher:
         middleware = [func for func, kind in registered if kind in ("http", "all") and func not in self.leave_out]
         handler = LeanHandler(app.routes, app.api, app.log, app.debug, middleware_handlers=middleware)
         handler._middleware_key = registered
-        handler._chain = handler._build_middleware_handlers(
-            [handler._global_error_handler] + list(middleware), original_handler=handler._wrapped_event)
+        # Chalice's chain is [_global_error_handler] + middleware around _wrapped_event, each link a
+        # MiddlewareHandler; here the error handler's try is in __call__ and the outermost
+        # middleware is called directly: two Python calls fewer per request, the same order.
+        handler._outer = middleware[0] if middleware else None
+        handler._chain = handler._build_middleware_handlers(middleware[1:], original_handler=handler._wrapped_event)
         self._local.handler = handler
         return handler
 
@@ -303,8 +334,13 @@ class Dispatcher:
         handler.routes, handler.api, handler.log, handler.debug = app.routes, app.api, app.log, app.debug
         handler._event, handler._context = event, context
         try:
-            app.current_request = handler.create_request_object(event, context)
-            return to_dict(handler._chain(handler.current_request), handler.api.binary_types)
+            app.current_request = request = handler.create_request_object(event, context)
+            outer, chain = handler._outer, handler._chain
+            try:   # Chalice's _global_error_handler
+                response = chain(request) if outer is None else outer(request, chain)
+            except Exception:
+                response = handler._unhandled_exception_to_response()
+            return to_dict(response, handler.api.binary_types)
         finally:
             handler._event = handler._context = handler.current_request = handler.lambda_context = None
 

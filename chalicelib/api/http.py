@@ -229,7 +229,15 @@ def install(app: Any) -> None:
         return error_response(404, "not_found", f"no route for {req.method} {(req.context or {}).get('path') or '/'}")
 
 
+# The Ports of the request being served (set by `endpoint` for the view's run): a request asks
+# for them a few times (its snapshot, authentication, the view), and they do not change within it.
+_PORTS: contextvars.ContextVar = contextvars.ContextVar("launchbay_ports", default=None)
+
+
 def ports():
+    found = _PORTS.get()
+    if found is not None:
+        return found
     global _wiring_module
     if _wiring_module is None:
         _wiring_module = module("chalicelib.wiring")
@@ -246,8 +254,11 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
         def handler(*args: Any, **kwargs: Any) -> Response:
             token = _ACTOR.set(None)
             budget = STORE_WAIT.set(_store_wait())  # a locked or slow store: 503 in seconds, not 30
+            held = _PORTS.set(None)
             try:
-                with ports().store.snapshot():   # the request's reads: one snapshot (SQLite: one lock)
+                p = ports()
+                _PORTS.set(p)
+                with p.store.snapshot():   # the request's reads: one snapshot (SQLite: one lock)
                     if auth:  # the declaration enforces it: a view cannot forget to authenticate
                         _ACTOR.set(_authenticate(bp))
                     out = view(*args, **kwargs)
@@ -266,6 +277,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 log.exception("unhandled error on %s %s", method, path)
                 return error_response(500, *INTERNAL)
             finally:
+                _PORTS.reset(held)
                 STORE_WAIT.reset(budget)
                 _ACTOR.reset(token)
             if isinstance(out, Response):
@@ -303,7 +315,22 @@ def _store_wait() -> Optional[float]:
     return getattr(header_settings(), "api_store_wait", None)
 
 
+# The key under which chalicelib.api.wsgi.make_thread_local keeps an app's per-thread request
+# (tests/unit/test_wsgi_fastpath.py checks the two agree).
+_TLS_KEY = "_launchbay_tls"
+
+
 def request(bp: Blueprint):
+    """bp.current_request: read straight from the app's per-thread slot where the WSGI adapter
+    made one (Blueprint's property and the app's each cost a Python call), else as Chalice does
+    (Lambda, chalice.test.Client; it raises when the blueprint is not registered)."""
+    app = bp._current_app
+    if app is not None:
+        tls = app.__dict__.get(_TLS_KEY)
+        if tls is not None:
+            req = getattr(tls, "current_request", None)
+            if req is not None:
+                return req
     return bp.current_request
 
 

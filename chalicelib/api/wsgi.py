@@ -61,7 +61,7 @@ import threading
 import time
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs
 
 from chalicelib.api.lazy import load_all, module
@@ -229,11 +229,16 @@ def _gateway_class() -> type:
             self._dispatch = Dispatcher(app_object, leave_out=(module("chalicelib.api.http").secure_headers,))
             self._plain = plain
 
-        def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes]) -> Any:
+        def handle_request(self, method: str, path: str, headers: Dict[str, str], body: Optional[bytes],
+                           source_ip: str = "127.0.0.1", request_id: str = "", escaped: bool = False) -> Any:
             """The short road (chalicelib/api/fastpath.py) when LocalGateway would do nothing but
             build the event and call the app: a plain path that matches a route, no OPTIONS that
-            the gateway answers itself, no authorizer. Anything else: LocalGateway's road."""
-            if self.fast and not _REQUEST.escaped:
+            the gateway answers itself, no authorizer. Anything else: LocalGateway's road.
+            source_ip, request_id (the client's X-Request-Id, or "": one is made) and escaped (the
+            path carries a percent-encoded '?' or '#', escaped by _escape) come as arguments, and
+            reach LocalGateway's road through _REQUEST, a thread-local (its signature is Chalice's).
+            headers: lowercase names (WSGIAdapter._headers); the short road's event keeps this dict."""
+            if self.fast and not escaped:
                 route_path, _, query = path.partition("?")
                 found = self._plain(route_path, query) and self._table.match(route_path)
                 if found:
@@ -241,13 +246,16 @@ def _gateway_class() -> type:
                     entry = entries.get(method) if entries is not None else None
                     if entries is not None and (method != "OPTIONS" or "OPTIONS" in entries) \
                             and (entry is None or not entry.authorizer):
-                        context = self._generate_lambda_context()  # first: it settles the request id
-                        return self._dispatch(self._plain_event(method, route_path, query, found, headers, body),
-                                              context)
+                        context = self._context(request_id or _new_request_id())
+                        return self._dispatch(self._plain_event(method, route_path, query, found, headers, body,
+                                                                source_ip, context.aws_request_id), context)
+            info = _REQUEST
+            info.source_ip, info.request_id, info.escaped = source_ip, request_id, escaped
             return super().handle_request(method, path, headers, body)
 
         def _plain_event(self, method: str, path: str, query: str, found: Tuple[str, Dict[str, str]],
-                         headers: Dict[str, str], body: Optional[bytes]) -> Dict[str, Any]:
+                         headers: Dict[str, str], body: Optional[bytes], source_ip: str,
+                         request_id: str) -> Dict[str, Any]:
             """The event that LocalGateway and _generate_lambda_event below build for a plain path."""
             binary = False
             data: Any = body
@@ -261,9 +269,9 @@ def _gateway_class() -> type:
                         data, binary = base64.b64encode(body).decode("ascii"), True
             return {
                 "requestContext": {"httpMethod": method, "resourcePath": found[0],
-                                   "identity": {"sourceIp": _REQUEST.source_ip}, "path": path,
-                                   "requestId": _REQUEST.request_id},
-                "headers": {k.lower(): v for k, v in headers.items()},
+                                   "identity": {"sourceIp": source_ip}, "path": path,
+                                   "requestId": request_id},
+                "headers": headers,   # lowercase names already (WSGIAdapter._headers), as LocalGateway's
                 "pathParameters": found[1],
                 "stageVariables": {},
                 "multiValueQueryStringParameters": (parse_qs(query, keep_blank_values=True) or None) if query else None,
@@ -271,17 +279,20 @@ def _gateway_class() -> type:
                 "isBase64Encoded": binary,
             }
 
-        def _generate_lambda_context(self):
-            # A light stand-in for LocalGateway's LambdaContext, with the config looked up
-            # once, and the client's X-Request-Id, if any, as aws_request_id.
+        def _context(self, request_id: str) -> _Context:
+            # A light stand-in for LocalGateway's LambdaContext, with the config looked up once.
             args = self._context_args
             if args is None:
                 timeout = self._config.lambda_timeout
                 args = self._context_args = (self._config.function_name, self._config.lambda_memory_size,
                                              (self.MAX_LAMBDA_EXECUTION_TIME if timeout is None else timeout) * 1000)
+            return _Context(*args, request_id)
+
+        def _generate_lambda_context(self):
+            # LocalGateway's road: the client's X-Request-Id, if any, as aws_request_id.
             if not _REQUEST.request_id:
                 _REQUEST.request_id = _new_request_id()
-            return _Context(*args, _REQUEST.request_id)
+            return self._context(_REQUEST.request_id)
 
         def _generate_lambda_event(self, method, path, headers, body):
             event = super()._generate_lambda_event(method, path, headers, body)
@@ -327,8 +338,17 @@ def _unescape(value: str) -> str:
 
 # the server's to set, not the app's
 _HOP_HEADERS = frozenset(("content-length", "connection", "transfer-encoding", "keep-alive"))
-# environ key -> header name ("" for keys that are not headers)
-_HEADER_NAMES: Dict[str, str] = {}
+# an environ's keys -> ((key, header name), ...) for those that are headers (WSGIAdapter._headers)
+_HEADER_PLANS: Dict[Tuple[str, ...], Tuple[Tuple[str, str], ...]] = {}
+
+
+def _header_name(key: str) -> str:
+    """The header an environ key carries, lowercase, or "" for a key that is not one."""
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-").lower()
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return key.replace("_", "-").lower()
+    return ""
 
 
 class _TooLarge(Exception):
@@ -385,20 +405,20 @@ class WSGIAdapter:
 
     @staticmethod
     def _headers(environ: Dict[str, Any]) -> Dict[str, str]:
+        # Which environ keys are headers, and their names, is worked out once per set of keys (a
+        # client sends the same headers each time): the loop then visits the few headers only,
+        # not the twenty-odd keys of the environ. Bounded: clients choose header names.
+        keys = tuple(environ)
+        plan = _HEADER_PLANS.get(keys)
+        if plan is None:
+            plan = tuple((key, name) for key in keys if (name := _header_name(key)))
+            if len(_HEADER_PLANS) >= 256:
+                _HEADER_PLANS.clear()
+            _HEADER_PLANS[keys] = plan
         headers: Dict[str, str] = {}
-        names = _HEADER_NAMES
-        for key, value in environ.items():
-            name = names.get(key)
-            if name is None:
-                if key.startswith("HTTP_"):
-                    name = key[5:].replace("_", "-").lower()
-                elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                    name = key.replace("_", "-").lower()
-                else:
-                    name = ""
-                if len(names) < 512:  # clients choose header names: bounded
-                    names[key] = name
-            if not name or (not value and key in ("CONTENT_TYPE", "CONTENT_LENGTH")):
+        for key, name in plan:
+            value = environ[key]
+            if not value and (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH"):
                 continue
             if isinstance(value, str) and not value.isascii():
                 try:
@@ -535,10 +555,8 @@ class WSGIAdapter:
                 return self._error(start_response, 400, "bad_request", str(e))
             path = self._path(environ)
             query = environ.get("QUERY_STRING", "")
-            _REQUEST.escaped = "?" in path or "#" in path
-            target = (_escape(path) if _REQUEST.escaped else path) + ("?" + query if query else "")
-            _REQUEST.source_ip = self._source_ip(environ)
-            _REQUEST.request_id = self._client_request_id(environ)
+            escaped = "?" in path or "#" in path
+            target = (_escape(path) if escaped else path) + ("?" + query if query else "")
             try:
                 headers = self._headers(environ)
                 if body is None:
@@ -546,7 +564,9 @@ class WSGIAdapter:
                     # Content-Type; with no body the type means nothing, and Chalice
                     # would answer 415 on routes that accept JSON only.
                     headers.pop("content-type", None)
-                response = self.gateway.handle_request(method=method, path=target, headers=headers, body=body)
+                response = self.gateway.handle_request(
+                    method=method, path=target, headers=headers, body=body, source_ip=self._source_ip(environ),
+                    request_id=self._client_request_id(environ), escaped=escaped)
             except LocalGatewayException as e:
                 if e.CODE == 403 and b"Missing Authentication Token" in (e.body or b""):
                     return self._error(start_response, 404, "not_found", "no route for %s %s" % (method, path))
@@ -597,9 +617,22 @@ class _WithHeaders:
         headers.extend(self.missing({name.lower() for name, _ in headers}))
         return self.start_response(status, headers) if exc_info is None else self.start_response(status, headers, exc_info)
 
-    def missing(self, have: Any) -> List[Tuple[str, str]]:
+    def missing(self, have: Any) -> Sequence[Tuple[str, str]]:
         """The headers every answer carries that an answer with these (lowercase) names lacks."""
-        return [(k, v) for k, low, v in self.extra if low not in have]
+        extra = self.extra
+        split = _SPLIT.get(id(extra))
+        if split is None or split[0] is not extra:   # (the entry holds extra: its id is not reused)
+            if len(_SPLIT) >= 64:
+                _SPLIT.clear()
+            split = _SPLIT[id(extra)] = (extra, frozenset(low for _, low, _ in extra),
+                                         tuple((k, v) for k, _, v in extra))
+        if have.isdisjoint(split[1]):   # the usual answer: it has none of them, so all of them
+            return split[2]
+        return [(k, v) for k, low, v in extra if low not in have]
+
+
+# id(every_answer_headers' tuple) -> (that tuple, its lowercase names, its (name, value) pairs)
+_SPLIT: Dict[int, Tuple[Any, FrozenSet[str], Tuple[Tuple[str, str], ...]]] = {}
 
 
 def with_headers(environ: Dict[str, Any], start_response: Callable) -> Callable:
@@ -659,11 +692,13 @@ class LazyApplication:
             served = self.ui.serve(environ, start_response)
             if served is not None:
                 return served
-        try:
-            adapter = self.load()
-        except Exception:
-            log.exception("could not load the API application %s", self.target)
-            return WSGIAdapter._error(with_headers(environ, start_response), 500, *INTERNAL)
+        adapter = self._adapter
+        if adapter is None:
+            try:
+                adapter = self.load()
+            except Exception:
+                log.exception("could not load the API application %s", self.target)
+                return WSGIAdapter._error(with_headers(environ, start_response), 500, *INTERNAL)
         return adapter(environ, start_response)
 
 

@@ -165,36 +165,57 @@ class SqliteCollection:
         # index name -> the field a client should change (the last of a compound key)
         self._unique_fields = {f"ux_{name}__{'__'.join(f)}": f[-1] for f in indexes_for(name).unique}
         self.searchable = bool(indexes_for(name).search)
+        # The reads' SQL, made once per shape (a where's fields, an order, a cursor or none): the
+        # same str object each time, so sqlite3's statement cache finds it without the text being
+        # built and hashed again. Shapes come from code; bounded all the same.
+        self._get_sql = f"SELECT body FROM {self.table} WHERE id = ?"  # nosec B608  # see _col
+        self._statements: dict[Any, Any] = {}
+
+    def _statement(self, key: Any, make: Any) -> Any:
+        found = self._statements.get(key)
+        if found is None:
+            found = make()
+            if len(self._statements) < 512:
+                self._statements[key] = found
+        return found
 
     # -- reads ----------------------------------------------------------------
     def get(self, id: str) -> Optional[Doc]:
-        row = self.store._conn().execute(f"SELECT body FROM {self.table} WHERE id = ?", (id,)).fetchone()  # nosec B608  # see _col
+        row = self.store._reader().execute(self._get_sql, (id,)).fetchone()
         return _loads(row[0]) if row else None
 
     def find_one(self, where: Doc) -> Optional[Doc]:
         sql, params = _where(where)
-        row = self.store._conn().execute(f"SELECT body FROM {self.table} WHERE {sql} LIMIT 1", params).fetchone()  # nosec B608  # see _col
+        statement = self._statements.get(sql) or self._statement(
+            sql, lambda: f"SELECT body FROM {self.table} WHERE {sql} LIMIT 1")  # nosec B608  # see _col
+        row = self.store._reader().execute(statement, params).fetchone()
         return _loads(row[0]) if row else None
 
     def find(self, where: Doc, order: str = "-created", limit: int = 50,
              after: Optional[str] = None) -> tuple[list[Doc], Optional[str]]:
-        field, desc = parse_order(order)
         sql, params = _where(where)
-        col = _col(field)
+        key = (sql, order, not after)
+        shape = self._statements.get(key) or self._statement(key, lambda: self._find_sql(sql, order, bool(after)))
+        statement, field, desc = shape
         if after:
             value, last_id = decode_cursor(after)
+            params += [value, value, last_id]
+        rows = self.store._reader().execute(statement, params + [limit + 1]).fetchall()
+        docs = [_loads(r[0]) for r in rows[:limit]]
+        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(rows) > limit else None
+        return docs, nxt
+
+    def _find_sql(self, sql: str, order: str, after: bool) -> tuple[str, str, bool]:
+        field, desc = parse_order(order)
+        col = _col(field)
+        if after:
             cmp = "<" if desc else ">"
             # (col, id) < (v, last) spelled so that SQLite takes a range of the (..., col, id)
             # index (it does not for the row value with expression columns); same result, NULLs too
             sql += f" AND {col} {cmp}= ? AND ({col} {cmp} ? OR id {cmp} ?)"
-            params += [value, value, last_id]
         direction = "DESC" if desc else "ASC"
-        rows = self.store._conn().execute(
-            f"SELECT body FROM {self.table} WHERE {sql} ORDER BY {col} {direction}, id {direction} LIMIT ?",  # nosec B608  # see _col
-            params + [limit + 1]).fetchall()
-        docs = [_loads(r[0]) for r in rows[:limit]]
-        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(rows) > limit else None
-        return docs, nxt
+        return (f"SELECT body FROM {self.table} WHERE {sql} ORDER BY {col} {direction}, id {direction} LIMIT ?",  # nosec B608  # see _col
+                field, desc)
 
     def count(self, where: Doc) -> int:
         sql, params = _where(where)
@@ -277,7 +298,7 @@ class _Snapshot:
     def __enter__(self) -> None:
         conn = self.store._conn()
         if not conn.in_transaction:
-            conn.execute("BEGIN")
+            self.store._local.reader.execute("BEGIN")
             self.conn = conn
 
     def __exit__(self, *exc: Any) -> None:
@@ -286,8 +307,9 @@ class _Snapshot:
         live: Optional[sqlite3.Connection] = getattr(self.store._local, "conn", None)
         if conn is None or live is not conn:
             return   # not begun here, or the connection was closed meanwhile
-        if conn.in_transaction and not self.store._local.depth:   # not ended by a write
-            conn.execute("COMMIT")
+        local = self.store._local
+        if conn.in_transaction and not local.depth:   # not ended by a write
+            local.reader.execute("COMMIT")
 
 
 class SqliteStore:
@@ -311,7 +333,16 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             local.conn, local.pid, local.depth, local.busy_ms = conn, _pid[0], 0, BUSY_TIMEOUT_MS
+            local.reader = conn.cursor()
         return local.conn
+
+    def _reader(self) -> sqlite3.Cursor:
+        """This thread's cursor for reads that fetch their rows at once (get, find_one, find):
+        `conn.execute` makes, registers and frees a cursor per query."""
+        local = self._local
+        if getattr(local, "pid", None) != _pid[0]:
+            self._conn()
+        return local.reader
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE, waiting for the write lock at most the context's budget."""

@@ -282,3 +282,83 @@ def test_plain_paths_and_queries_come_out_of_urlparse_unchanged():
         assert parse_qs(parsed.query, keep_blank_values=True) == parse_qs(query, keep_blank_values=True)
     assert checked > 2000
     assert not plain("//host/x", "") and not plain("/a;b", "") and not plain("/a", "b#c") and not plain("x", "")
+
+
+def test_the_request_helper_reads_the_slot_the_adapter_makes():
+    """chalicelib.api.http.request() reads the app's per-thread request under wsgi's key."""
+    from chalicelib.api import http, wsgi
+
+    assert http._TLS_KEY == wsgi._TLS_KEY
+
+
+def _headers_as_before(env):
+    """WSGIAdapter._headers as it was written before it planned per set of keys."""
+    headers = {}
+    for key, value in env.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key.replace("_", "-").lower()
+        else:
+            continue
+        if not value and key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            continue
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value = value.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        headers[name] = value
+    return headers
+
+
+def test_headers_from_the_environ_as_before(monkeypatch):
+    from chalicelib.api import wsgi
+
+    envs = [environ("/x"), environ("/x", headers={"Authorization": "Bearer t", "X-A_B": "1"}),
+            environ("/x", method="POST", body=b"{}", content_type="application/json"),
+            {**environ("/x"), "CONTENT_TYPE": "", "CONTENT_LENGTH": "", "HTTP_CONTENT_TYPE": "text/plain"},
+            {**environ("/x"), "HTTP_X_NAME": "caf\u00c3\u00a9", "HTTP_X_BAD": "\u00ff\u00fe"},
+            {"HTTP_B": "2", "HTTP_A": "1", "CONTENT_TYPE": "a/b"}, {"CONTENT_TYPE": "a/b", "HTTP_CONTENT_TYPE": "c/d"}]
+    for env in envs * 2:   # the second time from the plans
+        got = wsgi.WSGIAdapter._headers(env)
+        assert got == _headers_as_before(env) and list(got) == list(_headers_as_before(env))
+    monkeypatch.setattr(wsgi, "_HEADER_PLANS", {})
+    for i in range(300):   # clients choose header names: the plans stay bounded
+        assert wsgi.WSGIAdapter._headers({f"HTTP_X_{i}": "v"}) == {f"x-{i}": "v"}
+    assert len(wsgi._HEADER_PLANS) <= 256
+
+
+def test_the_short_roads_request_object_is_chalices():
+    """LeanHandler.create_request_object builds what chalice.app.Request(event, context) does."""
+    from chalice.app import Request
+
+    from chalicelib.api.fastpath import LeanHandler
+
+    app = Chalice("t")
+    handler = LeanHandler(app.routes, app.api, app.log, app.debug)
+    context = object()
+    events = [
+        {"requestContext": {"httpMethod": "GET", "resourcePath": "/a/{b}", "path": "/a/1"},
+         "headers": {"authorization": "Bearer x", "accept": "*/*"}, "pathParameters": {"b": "1"},
+         "stageVariables": {}, "multiValueQueryStringParameters": {"q": ["1", "2"]}, "body": None,
+         "isBase64Encoded": False},
+        {"requestContext": {"httpMethod": "POST", "resourcePath": "/a"}, "headers": {}, "pathParameters": {},
+         "stageVariables": None, "multiValueQueryStringParameters": None, "body": "aGk=", "isBase64Encoded": True},
+        {"requestContext": {"httpMethod": "PUT", "resourcePath": "/a"}, "headers": None, "pathParameters": None,
+         "stageVariables": {}, "multiValueQueryStringParameters": None, "body": '{"a": 1}'},
+    ]
+    for event in events:
+        ours, theirs = handler.create_request_object(event, context), Request(event, context)
+        assert handler.current_request is ours
+        mine, chalices = vars(ours), vars(theirs)
+        assert mine.keys() == chalices.keys()
+        for name in chalices:
+            if name in ("headers", "query_params"):
+                assert type(mine[name]) is type(chalices[name])
+                assert (None if mine[name] is None else dict(mine[name]._dict)) \
+                    == (None if chalices[name] is None else dict(chalices[name]._dict))
+            else:
+                assert mine[name] == chalices[name], name
+        assert ours.raw_body == theirs.raw_body and ours.to_dict() == theirs.to_dict()
+    assert handler.create_request_object({"requestContext": {}}, context) is None
