@@ -104,3 +104,19 @@ def test_a_purge_no_worker_finished_is_queued_again(api, ports, monkeypatch):
     assert org_deletion.resume(ports) == 1 and published == [org, org]
     org_deletion.purge(ports, org)
     assert org_deletion.resume(ports) == 0
+
+
+def test_a_real_worker_purges_what_the_api_queued(api, ports, launchbay_env):
+    """The API's 202, then a Celery worker (the default queue, as `make run` starts it) finishes the purge."""
+    from tests.support.processes import CeleryWorker, wait_for
+
+    body, org, boss, *_ = _org_with_things(api)
+    assert boss.call("DELETE", f"/orgs/{org}?confirm=Doomed")[0] == 202
+    assert ports.store.collection("org_deletions").get(org) is not None
+    worker = CeleryWorker(launchbay_env, ["default"], name="purge").start()
+    try:
+        wait_for(lambda: ports.store.collection("org_deletions").get(org) is None, 60, what="the purge finished")
+    finally:
+        worker.stop()
+    assert ports.store.collection("env_groups").count({"org_id": org}) == 0
+    assert ports.store.collection("audit_events").count({"org_id": org}) == 0
