@@ -33,4 +33,4 @@ export function dropOrg(qc: QueryClient, id: string) {
 }
 
 /** Passed in the router's state to the page after an organization's deletion (Layout shows it). */
-export interface OrgDeletedState { orgDeleted?: { name: string; members_removed: number } }
+export interface OrgDeletedState { orgDeleted?: { name: string; others_removed: number } }

@@ -16,10 +16,10 @@ import type { OrgDeletedState } from "../api/orgs";
 function OrgNotice() {
   const state = useLocation().state as (OrgDeletedState & { orgCreated?: string }) | null;
   if (state?.orgDeleted) {
-    const { name, members_removed: n } = state.orgDeleted;
+    const { name, others_removed: n } = state.orgDeleted;
     return (
       <p className="notice org-notice" role="status">
-        The organization {name} was deleted{n ? ` (${n} other member${n === 1 ? "" : "s"} removed and told by e-mail)` : ""}.
+        The organization {name} was deleted{n ? ` (${n} other member${n === 1 ? "" : "s"} removed; they are told by e-mail)` : ""}.
       </p>
     );
   }

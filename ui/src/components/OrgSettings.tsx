@@ -63,7 +63,8 @@ function DeleteOrg({ org }: { org: Org }) {
     const answer = done.current;
     const next = qc.getQueryData<Me>(keys.me)?.organizations.find((o) => o.id !== org.id);
     dropOrg(qc, org.id);
-    const state: OrgDeletedState = { orgDeleted: { name: answer?.name ?? org.name, members_removed: answer?.members_removed ?? 0 } };
+    // (members_removed counts the caller's own membership too)
+  const state: OrgDeletedState = { orgDeleted: { name: answer?.name ?? org.name, others_removed: Math.max(0, (answer?.members_removed ?? 1) - 1) } };
     navigate(next ? `/orgs/${next.id}` : "/", { replace: true, state });
     void qc.invalidateQueries({ queryKey: keys.me });
   };

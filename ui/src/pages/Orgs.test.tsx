@@ -113,7 +113,7 @@ test("settings: deleting with the name typed again; 409 (projects remain) said a
       attempt += 1;
       if (attempt === 1) return [409, err("conflict", "the organization still has projects (shop): delete them first", "org")];
       orgs = orgs.filter((o) => o.id !== "o2");
-      return [202, { status: "deleting", id: "o2", name: "Beta", members_removed: 2, revoked_api_tokens: 1 }];
+      return [202, { status: "deleting", id: "o2", name: "Beta", members_removed: 3, revoked_api_tokens: 1 }];
     },
   });
   const router = renderAt("/orgs/o2/members");
@@ -132,7 +132,7 @@ test("settings: deleting with the name typed again; 409 (projects remain) said a
 
   await user.click(go);
   await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o"));
-  expect((await screen.findByText(/was deleted/)).textContent).toBe("The organization Beta was deleted (2 other members removed and told by e-mail).");
+  expect((await screen.findByText(/was deleted/)).textContent).toBe("The organization Beta was deleted (2 other members removed; they are told by e-mail).");
   const switcher = screen.getByRole("combobox", { name: "Organization" });
   expect(within(switcher).queryByRole("option", { name: "Beta" })).toBeNull();
   const del = calls.find((c) => c.method === "DELETE")!;
@@ -144,7 +144,7 @@ test("the last organization deleted: the empty home page says so and offers to c
   let orgs: O[] = [{ id: "o", name: "Acme", role: "owner" }];
   fakeApi({
     ...signedIn(), "GET /v1/me": meOf(() => orgs), ...membersPage(),
-    "DELETE /v1/orgs/o": () => { orgs = []; return [202, { status: "deleting", id: "o", name: "Acme", members_removed: 0, revoked_api_tokens: 0 }]; },
+    "DELETE /v1/orgs/o": () => { orgs = []; return [202, { status: "deleting", id: "o", name: "Acme", members_removed: 1, revoked_api_tokens: 0 }]; },
   });
   const router = renderAt("/orgs/o/members");
   const user = userEvent.setup();
