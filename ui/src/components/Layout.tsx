@@ -6,13 +6,30 @@ import { useHealth, useMe } from "../api/queries";
 import { DeliveryBanner } from "./EmailDelivery";
 import { LoadingVoice } from "./Empty";
 import { JoinedNotice } from "./Joined";
+import { NewOrgButton } from "./NewOrg";
 import { SearchPalette } from "./SearchPalette";
 import { usePageFocus } from "./usePageFocus";
 import { VerifyBanner } from "./VerifyBanner";
+import type { OrgDeletedState } from "../api/orgs";
+
+/** After an organization was created or deleted (the router's state of the page that follows). */
+function OrgNotice() {
+  const state = useLocation().state as (OrgDeletedState & { orgCreated?: string }) | null;
+  if (state?.orgDeleted) {
+    const { name, others_removed: n } = state.orgDeleted;
+    return (
+      <p className="notice org-notice" role="status">
+        The organization {name} was deleted{n ? ` (${n} other member${n === 1 ? "" : "s"} removed; they are told by e-mail)` : ""}.
+      </p>
+    );
+  }
+  if (state?.orgCreated) return <p className="notice org-notice" role="status">The organization {state.orgCreated} was created: you are its owner.</p>;
+  return null;
+}
 
 /** The frame of every signed-in screen: top bar, organization switcher, sandbox banner, the banners
  * of an address mail is held back from and of an unconfirmed address, what an invitation's link
- * joined at log-in, Ctrl-K. */
+ * joined at log-in, Ctrl-K; "New organization" beside the switcher, and the notice of one created or deleted. */
 export function Layout() {
   const { org: orgParam } = useParams();
   const me = useMe();
@@ -56,7 +73,7 @@ export function Layout() {
   const sandbox = health.data?.mode === "sandbox" || health.data?.sandbox === true;
   return (
     <div className="shell">
-      {/* the first stop of Tab: past the top bar's ten stops, straight to the page */}
+      {/* the first stop of Tab: past the top bar's stops, straight to the page */}
       <a className="skip-link" href="#main" onClick={(e) => {
         e.preventDefault();
         const to = main.current?.querySelector<HTMLElement>("h1") ?? main.current;
@@ -79,6 +96,7 @@ export function Layout() {
             </select>
           </label>
         )}
+        <NewOrgButton />
         <nav aria-label="Main" className="mainnav">
           {org && <NavLink to={`/orgs/${org}`} end>Projects</NavLink>}
           {org && <NavLink to={`/orgs/${org}/members`}>Members</NavLink>}
@@ -100,6 +118,7 @@ export function Layout() {
       <VerifyBanner />
       <main className="content" id="main" ref={main} tabIndex={-1}>
         <JoinedNotice />
+        <OrgNotice />
         <LoadingVoice><Outlet /></LoadingVoice>
       </main>
       {searching && org && <SearchPalette org={org} onClose={() => setSearching(false)} />}

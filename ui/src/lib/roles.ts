@@ -15,7 +15,8 @@ export const PERMISSIONS = {
   "aws_account.write": "admin",
   "git.write": "admin",
   "registry.write": "admin",   // private registries' credentials: they read the organization's images
-  "org.write": "admin",   // the organization's settings (require_mfa)
+  "org.write": "admin",   // the organization's settings (name, require_mfa)
+  "org.delete": "owner",   // the organization itself, once its projects are gone
   "env_group.write": "admin",   // environment groups: shared variables and secrets of the services linking them
 } as const satisfies Record<string, RoleName>;
 export type Action = keyof typeof PERMISSIONS;

@@ -54,6 +54,20 @@ test("members and invitations tables have column headers, the actions column nam
   expect(within(invitations).getAllByRole("columnheader").at(-1)!.textContent).toBe("Actions");
 });
 
+test("the account's sessions are a table with column headers, the actions column named; one h1 on the page", async () => {
+  session.set("t");
+  fakeApi({
+    ...signedIn(),
+    "GET /v1/me/notifications": () => [200, { deploy_failures: true, approvals: true, email: "me@example.com", about: {} }],
+    "GET /v1/me/sessions": () => [200, { items: [{ id: "s1", created: "2026-11-20T00:00:00Z", expires: "2026-12-20T00:00:00Z", source_ip: "127.0.0.1", user_agent: "launchbay-cli", current: true }], next: null }],
+  });
+  renderAt("/account");
+  const sessions = await screen.findByRole("table", { name: "Sessions" });
+  expect(within(sessions).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Client", "Address", "Signed in", "Actions"]);
+  expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+  expect(screen.getByRole("region", { name: "Delete account" })).toBeTruthy();
+});
+
 test("an unknown address says so in a heading of its own", async () => {
   session.set("t");
   fakeApi(signedIn());

@@ -4,8 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { useMe } from "../api/queries";
 import { DeliveryState } from "../components/EmailDelivery";
+import { DeleteAccount } from "../components/DeleteAccount";
 import { EmailChange } from "../components/EmailChange";
 import { Field, FormError, useFocusFirstError } from "../components/Field";
+import { Sessions } from "../components/Sessions";
 import { TwoFactor } from "../components/TwoFactor";
 
 const FIELDS = ["current_password", "new_password"];
@@ -52,8 +54,8 @@ interface PasswordAnswer { token: string; expires_in: number; revoked_api_tokens
 
 /** The signed-in user's account: its address (confirmed or not; mail to it held back after a bounce
  * or a spam complaint, and lifting that; changing it, proven by a link to the new address), the
- * password change, which ends every session and API token, e-mail preferences and two-factor
- * authentication. */
+ * password change, which ends every session and API token, e-mail preferences, two-factor
+ * authentication, where you're signed in (signing sessions out), and deleting the account. */
 export default function AccountPage() {
   const me = useMe();
   const navigate = useNavigate();
@@ -106,6 +108,8 @@ export default function AccountPage() {
       </form>
       <EmailPreferences />
       <TwoFactor status={me.data?.mfa} />
+      <Sessions />
+      <DeleteAccount me={me.data} />
     </section>
   );
 }

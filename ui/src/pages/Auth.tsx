@@ -60,7 +60,10 @@ export function Login() {
   const auth = useAuth("login", setChallenge, invitation);
   const form = useFocusFirstError<HTMLFormElement>(auth.error);
   const location = useLocation();
-  const state = location.state as { expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string } | null;
+  const state = location.state as {
+    expired?: boolean; passwordChanged?: boolean; revoked?: number; signedOut?: boolean; email?: string;
+    accountDeleted?: boolean; left?: string[];
+  } | null;
   // ?email= from a link (the password reset's "Sign in", an invitation e-mail's)
   const [email, setEmail] = useState(state?.email ?? params.get("email") ?? "");
   const [password, setPassword] = useState("");
@@ -72,7 +75,11 @@ export function Login() {
   return (
     <div className="auth">
       <h1>Sign in to Launchbay</h1>
-      {state?.passwordChanged ? (
+      {state?.accountDeleted ? (
+        <p className="notice" role="status">
+          Your account was deleted{state.left?.length ? `; you left ${state.left.join(", ")}` : ""}.
+        </p>
+      ) : state?.passwordChanged ? (
         <p className="notice" role="status">
           Your password was changed and every session ended
           {state.revoked ? ` (${state.revoked} API token${state.revoked === 1 ? "" : "s"} revoked)` : ""}. Sign in with your new password.

@@ -9,13 +9,15 @@ import { Field, withWait } from "../components/Field";
 import { ago } from "../lib/format";
 import { PROJECT_ROLES } from "../lib/roles";
 import { InlineQuestion } from "../components/InlineQuestion";
+import { OrgSettings } from "../components/OrgSettings";
 
 const ROLES: Role[] = ["owner", "admin", "developer", "viewer"];
 
 export default function MembersPage() {
   const { org = "" } = useParams();
   const me = useMe();
-  const myRole = me.data?.organizations.find((o) => o.id === org)?.role;
+  const mine = me.data?.organizations.find((o) => o.id === org);
+  const myRole = mine?.role;
   const manager = myRole === "owner" || myRole === "admin";
   const members = useMembers(org);
   const projects = useProjects(org);
@@ -44,7 +46,8 @@ export default function MembersPage() {
         A developer or viewer may also have a role in a project: it decides that project&apos;s work (its environments,
         services, secrets, resources and deploys) instead of their organization role, higher or lower.
       </p>
-      <RequireMfa org={org} required={Boolean(me.data?.organizations.find((o) => o.id === org)?.require_mfa)} />
+      {/* owners and admins switch it in the settings at the end */}
+      {!(mine && manager) && <RequireMfa org={org} required={Boolean(mine?.require_mfa)} />}
       {manager && (
         <form className="inline-form" onSubmit={submit} noValidate>
           <Field label="Invite by email" error={err?.forField("email")}><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} /></Field>
@@ -78,6 +81,7 @@ export default function MembersPage() {
         </tbody>
       </table>
       {manager && <Invitations org={org} items={invitations.data?.items} error={invitations.error} />}
+      {mine && manager && <OrgSettings org={mine}><RequireMfa org={org} required={Boolean(mine.require_mfa)} /></OrgSettings>}
     </section>
   );
 }

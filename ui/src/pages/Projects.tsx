@@ -6,6 +6,7 @@ import type { Project } from "../api/models";
 import { keys, useCan, useMe, useProjects } from "../api/queries";
 import { Empty, ErrorNote, Loading, PageError } from "../components/Empty";
 import { Field } from "../components/Field";
+import { NewOrgForm } from "../components/NewOrg";
 import { ago } from "../lib/format";
 
 /** "/": the first organization's projects. */
@@ -20,7 +21,8 @@ export function Home() {
     return (
       <section>
         <h1>Welcome to Launchbay</h1>
-        <Empty title="You belong to no organization yet">Ask an owner to invite you, or sign up with a new one.</Empty>
+        <Empty title="You belong to no organization yet">Ask an owner to invite you, or create one: you become its owner.</Empty>
+        <NewOrgForm />
       </section>
     );
   }

@@ -27,10 +27,12 @@ export function fakeApi(answers: Record<string, Answer>): Call[] {
 
 export const err = (code: string, message: string, field: string | null) => ({ error: { code, message, field } });
 
-/** What every signed-in screen asks: who am I (an owner of org "o") and the health (sandbox or not). */
+/** What every signed-in screen asks: who am I (an owner of org "o") and the health (sandbox or not);
+ * and the account page's sessions (none listed). */
 export const signedIn = (sandbox = true): Record<string, Answer> => ({
   "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [{ id: "o", name: "Acme", role: "owner" }] }],
   "GET /v1/health": () => [200, { mode: sandbox ? "sandbox" : "aws", sandbox }],
+  "GET /v1/me/sessions": () => [200, { items: [], next: null }],
 });
 
 export function renderAt(path: string) {
