@@ -238,6 +238,10 @@ def ports():
     found = _PORTS.get()
     if found is not None:
         return found
+    return _wired_ports()
+
+
+def _wired_ports():
     global _wiring_module
     if _wiring_module is None:
         _wiring_module = module("chalicelib.wiring")
@@ -253,14 +257,16 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
         @functools.wraps(view)
         def handler(*args: Any, **kwargs: Any) -> Response:
             token = _ACTOR.set(None)
-            budget = STORE_WAIT.set(_store_wait())  # a locked or slow store: 503 in seconds, not 30
+            # a locked or slow store: 503 in seconds, not 30 (header_settings(): a stand-in when the
+            # settings themselves are broken)
+            budget = STORE_WAIT.set(getattr(header_settings(), "api_store_wait", None))
             held = _PORTS.set(None)
             try:
-                p = ports()
+                p = _wired_ports()   # the request's own (not another endpoint's in this context)
                 _PORTS.set(p)
                 with p.store.snapshot():   # the request's reads: one snapshot (SQLite: one lock)
                     if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                        _ACTOR.set(_authenticate(bp))
+                        _ACTOR.set(_authenticate(bp, p))
                     out = view(*args, **kwargs)
             except DomainError as exc:
                 extra: Optional[dict] = None
@@ -280,6 +286,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 _PORTS.reset(held)
                 STORE_WAIT.reset(budget)
                 _ACTOR.reset(token)
+            if type(out) is dict and status != 204:   # the usual answer: a JSON object
+                return Response(_encode(out), {"Content-Type": "application/json"}, status)
             if isinstance(out, Response):
                 return out
             code, payload = status, out
@@ -308,11 +316,6 @@ def _encode(payload: Any) -> Any:
         return _orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
         return payload
-
-
-def _store_wait() -> Optional[float]:
-    # header_settings() falls back to a stand-in when the settings themselves are broken
-    return getattr(header_settings(), "api_store_wait", None)
 
 
 # The key under which chalicelib.api.wsgi.make_thread_local keeps an app's per-thread request
@@ -344,14 +347,20 @@ def user_agent(bp: Blueprint) -> str:
     return str(request_header(request(bp).headers or {}, "user-agent", "") or "")
 
 
-def _authenticate(bp: Blueprint):
+def _authenticate(bp: Blueprint, p: Any = None):
+    """`p`: the request's Ports, when the caller has them at hand."""
     global _accounts_module
     if _accounts_module is None:
         _accounts_module = module("chalicelib.accounts.service")
     req = request(bp)
     ctx = req.context or {}
-    authorization = request_header(req.headers, "authorization") if req.headers is not None else None
-    return _accounts_module.authenticate(ports(), authorization, ((ctx.get("identity") or {}).get("sourceIp")) or "")
+    headers = req.headers
+    if type(headers) is CaseInsensitiveMapping:   # request_header, inline
+        authorization = headers._dict.get("authorization")
+    else:
+        authorization = request_header(headers, "authorization") if headers is not None else None
+    return _accounts_module.authenticate(p if p is not None else ports(), authorization,
+                                         ((ctx.get("identity") or {}).get("sourceIp")) or "")
 
 
 def actor(bp: Blueprint):
@@ -470,7 +479,10 @@ def _limit(params: dict[str, str], default: int, maximum: int) -> int:
 
 
 def page(bp: Blueprint, default: int = 50) -> tuple[int, Optional[str]]:
-    params = query(bp)
+    raw = request(bp).query_params
+    if not raw:   # no query string (the usual first page): the default limit, no cursor
+        return default, None
+    params = dict(raw)
     return _limit(params, default, 200), params.get("cursor") or None
 
 

@@ -546,7 +546,9 @@ class WSGIAdapter:
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
         try:
             try:
-                body = self._read_body(environ)
+                # no Content-Length and no Transfer-Encoding (a GET, say): no body, as _read_body says
+                body = self._read_body(environ) if ("CONTENT_LENGTH" in environ
+                                                    or "HTTP_TRANSFER_ENCODING" in environ) else None
             except _TooLarge:
                 return self._error(
                     start_response, 413, "payload_too_large",
@@ -564,9 +566,13 @@ class WSGIAdapter:
                     # Content-Type; with no body the type means nothing, and Chalice
                     # would answer 415 on routes that accept JSON only.
                     headers.pop("content-type", None)
+                # _source_ip and _client_request_id, without their calls where there is nothing to weigh
+                source_ip = self._source_ip(environ) if self.trusted_proxy_hops else \
+                    (environ.get("REMOTE_ADDR") or "127.0.0.1")
+                request_id = self._client_request_id(environ) if "HTTP_X_REQUEST_ID" in environ else ""
                 response = self.gateway.handle_request(
-                    method=method, path=target, headers=headers, body=body, source_ip=self._source_ip(environ),
-                    request_id=self._client_request_id(environ), escaped=escaped)
+                    method=method, path=target, headers=headers, body=body, source_ip=source_ip,
+                    request_id=request_id, escaped=escaped)
             except LocalGatewayException as e:
                 if e.CODE == 403 and b"Missing Authentication Token" in (e.body or b""):
                     return self._error(start_response, 404, "not_found", "no route for %s %s" % (method, path))

@@ -58,6 +58,10 @@ def _loads(body: str) -> Any:
         return json.loads(body)
 
 
+_orjson_loads = orjson.loads
+_JSONDecodeError = orjson.JSONDecodeError
+
+
 def _param(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         raise ValueError("only scalar values can be compared")
@@ -180,16 +184,32 @@ class SqliteCollection:
         return found
 
     # -- reads ----------------------------------------------------------------
+    # get, find_one, find: the thread's reader cursor (SqliteStore._reader) and orjson (_loads)
+    # called here, without those two Python calls per read; _loads when orjson refuses a body.
     def get(self, id: str) -> Optional[Doc]:
-        row = self.store._reader().execute(self._get_sql, (id,)).fetchone()
-        return _loads(row[0]) if row else None
+        local = self.store._local
+        reader = local.reader if getattr(local, "pid", None) == _pid[0] else self.store._reader()
+        row = reader.execute(self._get_sql, (id,)).fetchone()
+        if not row:
+            return None
+        try:
+            return _orjson_loads(row[0])
+        except _JSONDecodeError:
+            return _loads(row[0])
 
     def find_one(self, where: Doc) -> Optional[Doc]:
         sql, params = _where(where)
         statement = self._statements.get(sql) or self._statement(
             sql, lambda: f"SELECT body FROM {self.table} WHERE {sql} LIMIT 1")  # nosec B608  # see _col
-        row = self.store._reader().execute(statement, params).fetchone()
-        return _loads(row[0]) if row else None
+        local = self.store._local
+        reader = local.reader if getattr(local, "pid", None) == _pid[0] else self.store._reader()
+        row = reader.execute(statement, params).fetchone()
+        if not row:
+            return None
+        try:
+            return _orjson_loads(row[0])
+        except _JSONDecodeError:
+            return _loads(row[0])
 
     def find(self, where: Doc, order: str = "-created", limit: int = 50,
              after: Optional[str] = None) -> tuple[list[Doc], Optional[str]]:
@@ -200,9 +220,20 @@ class SqliteCollection:
         if after:
             value, last_id = decode_cursor(after)
             params += [value, value, last_id]
-        rows = self.store._reader().execute(statement, params + [limit + 1]).fetchall()
-        docs = [_loads(r[0]) for r in rows[:limit]]
-        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if len(rows) > limit else None
+        params.append(limit + 1)
+        local = self.store._local
+        reader = local.reader if getattr(local, "pid", None) == _pid[0] else self.store._reader()
+        rows = reader.execute(statement, params).fetchall()
+        if len(rows) > limit:
+            del rows[limit:]
+            more = True
+        else:
+            more = False
+        try:
+            docs = [_orjson_loads(r[0]) for r in rows]
+        except _JSONDecodeError:
+            docs = [_loads(r[0]) for r in rows]
+        nxt = encode_cursor(docs[-1].get(field), docs[-1]["id"]) if more else None
         return docs, nxt
 
     def _find_sql(self, sql: str, order: str, after: bool) -> tuple[str, str, bool]:

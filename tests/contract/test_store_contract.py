@@ -231,6 +231,24 @@ def test_sqlite_snapshot_reads_one_state_of_the_store(tmp_path):
     assert projects.get(doc["id"])["name"] == "v2"
 
 
+def test_sqlite_reads_decode_what_orjson_refuses_as_the_stdlib_wrote_it(tmp_path):
+    """get, find_one and find decode with orjson; a body it refuses (a lone surrogate: json.dumps
+    writes it as an escape, SQLite's JSON functions read it) is read by the stdlib, in a page
+    with ordinary bodies too."""
+    from chalicelib.store.sqlite import SqliteStore
+    store = SqliteStore(tmp_path / "db.sqlite")
+    projects = store.collection("projects")
+    odd = projects.insert(project(name="odd", note="\ud800"))
+    plain = projects.insert(project(name="plain"))
+    assert projects.get(odd["id"]) == odd
+    assert projects.find_one({"name": "odd"}) == odd
+    assert projects.get(plain["id"]) == plain
+    docs, nxt = projects.find({"org_id": "org_a"}, limit=1)
+    assert len(docs) == 1 and nxt is not None
+    docs, nxt = projects.find({"org_id": "org_a"}, limit=5)
+    assert sorted(docs, key=lambda d: d["name"]) == [odd, plain] and nxt is None
+
+
 def test_unknown_collection_fails_loudly(store):
     with pytest.raises(KeyError):
         store.collection("nope")
