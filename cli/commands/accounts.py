@@ -12,7 +12,7 @@ from cli import config
 from cli.app import Api, Json, Org, app
 from cli.client import ApiError, Client, segment
 from cli.commands.members import DEAD_LINK, accept_invitation, joined_words
-from cli.commands.mfa import CodeOption, RecoveryOption, finish_login, second_factor
+from cli.commands.mfa import CodeOption, RecoveryOption, finish_login, second_factor, with_second_factor
 from cli.commands.password import link_email, on_terminal, sentence, token_of
 from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick
@@ -566,18 +566,7 @@ def account_change_email(
     body: dict[str, Any] = {"email": new_address.strip(), "password": current_password(password_stdin)}
     if code or recovery_code:
         body.update(second_factor(code, recovery_code))
-    try:
-        sent = _ask_change(s.client, body)
-    except ApiError as exc:
-        if exc.status == 422 and exc.field == "code" and "code" not in body and "recovery_code" not in body:
-            if not on_terminal():
-                raise exc.reworded(f"{exc.message}: give --code CODE (or --recovery-code)") from None
-            body.update(second_factor(None, False))   # two-factor authentication is on: ask for the code
-            sent = _ask_change(s.client, body)
-        else:
-            raise
-    finally:
-        body.pop("password", None)
+    sent = with_second_factor(lambda b: _ask_change(s.client, b), body, lambda: on_terminal())
 
     def said() -> None:
         s.out.line(sentence(sent.get("message") or f"a link to confirm {sent.get('email')} is on its way"))

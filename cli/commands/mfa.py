@@ -2,7 +2,7 @@
 disable, recovery-codes. `launchbay login` asks for the code when it is on."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -33,6 +33,27 @@ def second_factor(code: Optional[str], recovery: bool) -> dict[str, str]:
             raise CliError("give either --code or --recovery-code, not both")
         return {"recovery_code": secret_input("Recovery code: ")}
     return {"code": code or secret_input("Code from your authenticator app: ")}
+
+
+def with_second_factor(send: Callable[[dict[str, Any]], dict[str, Any]], body: dict[str, Any],
+                       on_terminal: Callable[[], bool]) -> dict[str, Any]:
+    """send(body) for a request that takes the password (and the second factor when it is on): when
+    the API says a code is needed and none was given, ask for it on a terminal and send again; off a
+    terminal, say which option gives it. The password leaves `body` afterwards, whatever happened."""
+    from cli.client import ApiError
+
+    try:
+        try:
+            return send(body)
+        except ApiError as exc:
+            if not (exc.status == 422 and exc.field == "code" and "code" not in body and "recovery_code" not in body):
+                raise
+            if not on_terminal():
+                raise exc.reworded(f"{exc.message}: give --code CODE (or --recovery-code)") from None
+            body.update(second_factor(None, False))   # two-factor authentication is on: ask for the code
+            return send(body)
+    finally:
+        body.pop("password", None)
 
 
 def _status_line(mfa: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from cli.commands.accounts import (
     current_password,
     orgs_app,
 )
-from cli.commands.mfa import CodeOption, RecoveryOption, second_factor
+from cli.commands.mfa import CodeOption, RecoveryOption, second_factor, with_second_factor
 from cli.commands.password import on_terminal
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session, pick
@@ -244,19 +244,7 @@ def account_delete(
     body: dict[str, Any] = {"password": current_password(password_stdin)}
     if code or recovery_code:
         body.update(second_factor(code, recovery_code))
-    try:
-        try:
-            got = _delete_account(s.client, body)
-        except ApiError as exc:
-            if exc.status == 422 and exc.field == "code" and "code" not in body and "recovery_code" not in body:
-                if not on_terminal():
-                    raise exc.reworded(f"{exc.message}: give --code CODE (or --recovery-code)") from None
-                body.update(second_factor(None, False))   # two-factor authentication is on: ask for the code
-                got = _delete_account(s.client, body)
-            else:
-                raise
-    finally:
-        body.pop("password", None)
+    got = with_second_factor(lambda b: _delete_account(s.client, b), body, lambda: on_terminal())
     forgot = _forget_ended_session(s)
     left = got.get("left_organizations") or []
 
