@@ -13,7 +13,14 @@ from cli.app import Api, Json, Org, app
 from cli.client import ApiError, Client, segment
 from cli.commands.members import DEAD_LINK, accept_invitation, joined_words
 from cli.commands.mfa import CodeOption, RecoveryOption, finish_login, second_factor, with_second_factor
-from cli.commands.password import link_email, on_terminal, sentence, token_of
+from cli.commands.password import (
+    PasswordArgument,
+    link_email,
+    on_terminal,
+    refuse_password_argument,
+    sentence,
+    token_of,
+)
 from cli.commands.prompts import line_input, secret_input
 from cli.session import CliError, Session, pick
 
@@ -535,7 +542,7 @@ def account_change_email(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read your current password from stdin "
                                                                           f"(else ${PASSWORD_ENV}, else asked "
                                                                           "without echo).")] = False,
-    password: Annotated[Optional[str], typer.Option("--password", hidden=True)] = None,
+    password: PasswordArgument = None,
     code: CodeOption = None,
     recovery_code: RecoveryOption = False,
     json: Json = False,
@@ -549,10 +556,7 @@ def account_change_email(
     $LAUNCHBAY_PASSWORD, or a hidden prompt, never the command line. With two-factor authentication
     on, the code of your authenticator app too (--code, or asked on a terminal), or --recovery-code.
     One request a minute, 5 an hour. --cancel stops the link waiting."""
-    if password is not None:
-        raise typer.BadParameter("the password is never taken as an argument (it stays in the shell history and the "
-                                 f"process list): pipe it in with --password-stdin, set ${PASSWORD_ENV}, or leave "
-                                 "both out to be asked", param_hint="--password")
+    refuse_password_argument(password, PASSWORD_ENV)
     if cancel:
         if new_address:
             raise typer.BadParameter("give either the new address (to change to it) or --cancel, not both",

@@ -23,7 +23,7 @@ from cli.commands.accounts import (
     orgs_app,
 )
 from cli.commands.mfa import CodeOption, RecoveryOption, second_factor, with_second_factor
-from cli.commands.password import on_terminal
+from cli.commands.password import PasswordArgument, on_terminal, refuse_password_argument
 from cli.commands.prompts import line_input
 from cli.session import CliError, Session, pick
 
@@ -211,7 +211,7 @@ def account_delete(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read your password from stdin "
                                                                           f"(else ${PASSWORD_ENV}, else asked "
                                                                           "without echo).")] = False,
-    password: Annotated[Optional[str], typer.Option("--password", hidden=True)] = None,
+    password: PasswordArgument = None,
     code: CodeOption = None,
     recovery_code: RecoveryOption = False,
     json: Json = False,
@@ -226,10 +226,7 @@ def account_delete(
     prompt, never the command line; with two-factor authentication on, a code too (--code, or asked
     on a terminal), or --recovery-code. Confirm with --yes, or by typing "delete" on a terminal.
     The login saved here is forgotten."""
-    if password is not None:
-        raise typer.BadParameter("the password is never taken as an argument (it stays in the shell history and the "
-                                 f"process list): pipe it in with --password-stdin, set ${PASSWORD_ENV}, or leave "
-                                 "both out to be asked", param_hint="--password")
+    refuse_password_argument(password, PASSWORD_ENV)
     s = Session(json)
     _session_only(s, "an account")
     if not yes:

@@ -36,6 +36,17 @@ def _password() -> None:
     pass
 
 
+# A hidden --password: given anyway, it is refused with where a password is read from instead.
+PasswordArgument = Annotated[Optional[str], typer.Option("--password", hidden=True)]
+
+
+def refuse_password_argument(password: Optional[str], env_var: str) -> None:
+    if password is not None:
+        raise typer.BadParameter("the password is never taken as an argument (it stays in the shell history and the "
+                                 f"process list): pipe it in with --password-stdin, set ${env_var}, or leave "
+                                 "both out to be asked", param_hint="--password")
+
+
 def on_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
@@ -138,7 +149,7 @@ def password_reset(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the new password from stdin "
                                                                           f"(else ${PASSWORD_ENV}, else asked "
                                                                           "twice without echo).")] = False,
-    password: Annotated[Optional[str], typer.Option("--password", hidden=True)] = None,
+    password: PasswordArgument = None,
     api: Api = None,
     json: Json = False,
 ) -> None:
@@ -149,10 +160,7 @@ def password_reset(
     The new password is never taken from the command line (it would end up in the shell history and
     the process list): it is read from stdin (--password-stdin), from $LAUNCHBAY_NEW_PASSWORD, or
     asked twice without echo on a terminal."""
-    if password is not None:
-        raise typer.BadParameter("the password is never taken as an argument (it stays in the shell history and the "
-                                 f"process list): pipe it in with --password-stdin, set ${PASSWORD_ENV}, or leave "
-                                 "both out to be asked", param_hint="--password")
+    refuse_password_argument(password, PASSWORD_ENV)
     s, client = _anonymous(json, api)
     reset_token = _token(token)
     value = new_password(password_stdin)
