@@ -5,6 +5,7 @@ import { api, ApiError, session, unwrap } from "../api/client";
 import type { Me } from "../api/models";
 import { orgSettingsPath, type AccountDeleted } from "../api/orgs";
 import { Field, FormError, useFocusFirstError } from "./Field";
+import { asksForCode, SecondFactorField, secondFactorBody, secondFactorError } from "./SecondFactor";
 
 const WORD = "delete";
 const errorAt = (e: unknown, field: string) => (e instanceof ApiError ? e.forField(field) : undefined);
@@ -25,9 +26,9 @@ export function DeleteAccount({ me }: { me: Me | undefined }) {
   const showCode = !!me?.mfa?.enabled || codeAsked;
   const del = useMutation({
     mutationFn: () => unwrap<AccountDeleted>(api.POST("/v1/me/delete", {
-      body: { password, ...(showCode ? (recovery ? { recovery_code: code.trim() } : { code: code.replace(/\s/g, "") }) : {}) },
+      body: { password, ...secondFactorBody(showCode, recovery, code) },
     })),
-    onError: (e) => { if (e instanceof ApiError && (e.forField("code") || e.forField("recovery_code"))) setCodeAsked(true); },
+    onError: (e) => { if (asksForCode(e)) setCodeAsked(true); },
     onSuccess: (answer) => {
       session.set(null);   // every session of the account is dead already
       qc.clear();
@@ -39,7 +40,7 @@ export function DeleteAccount({ me }: { me: Me | undefined }) {
   const fields = ["password", ...(showCode ? ["code", "recovery_code"] : [])];
   const blocking = err?.status === 409 && err.forField("organizations") ? err : null;
   const general = err && (blocking || fields.some((f) => err.forField(f))) ? null : del.error;
-  const codeError = recovery ? (errorAt(del.error, "recovery_code") ?? errorAt(del.error, "code")) : errorAt(del.error, "code");
+  const codeError = secondFactorError(del.error, recovery);
   // the organizations the refusal names (the caller's, as owner), to open their settings
   const named = blocking ? (me?.organizations ?? []).filter((o) => o.role === "owner" && blocking.message.includes(o.name)) : [];
   const close = () => { setOpen(false); setPassword(""); setCode(""); setTyped(""); setRecovery(false); del.reset(); };
@@ -57,12 +58,7 @@ export function DeleteAccount({ me }: { me: Me | undefined }) {
             <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
           </Field>
           {showCode && (
-            <Field key={recovery ? "r" : "c"} label={recovery ? "Recovery code" : "Code from your app"} error={codeError}
-              hint={recovery ? "One of your recovery codes (each works once)." : "Two-factor authentication is on: the code your authenticator app shows."}>
-              {recovery
-                ? <input autoComplete="off" autoCapitalize="none" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} />
-                : <input inputMode="numeric" autoComplete="one-time-code" maxLength={8} value={code} onChange={(e) => setCode(e.target.value)} />}
-            </Field>
+            <SecondFactorField recovery={recovery} code={code} setCode={setCode} error={codeError} />
           )}
           <Field label={`Type ${WORD} to confirm`}>
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="mono" />

@@ -5,6 +5,7 @@ import type { EmailStatus, Me } from "../api/models";
 import { keys } from "../api/queries";
 import type { EmailChangeSent } from "../api/verification";
 import { Field, FormError, useFocusFirstError, withWait } from "./Field";
+import { asksForCode, SecondFactorField, secondFactorBody, secondFactorError } from "./SecondFactor";
 
 const errorAt = (e: unknown, field: string) => (e instanceof ApiError ? e.forField(field) : undefined);
 
@@ -56,10 +57,10 @@ export function EmailChange({ me }: { me: Me | undefined }) {
     mutationFn: () => unwrap<EmailChangeSent>(api.POST("/v1/me/email", {
       body: {
         email: email.trim(), password,
-        ...(showCode ? (recovery ? { recovery_code: code.trim() } : { code: code.replace(/\s/g, "") }) : {}),
+        ...secondFactorBody(showCode, recovery, code),
       },
     })),
-    onError: (e) => { if (e instanceof ApiError && (e.forField("code") || e.forField("recovery_code"))) setCodeAsked(true); },
+    onError: (e) => { if (asksForCode(e)) setCodeAsked(true); },
     onSuccess: () => {
       setOpen(false); setPassword(""); setCode(""); setRecovery(false); cancel.reset();
       void qc.invalidateQueries({ queryKey: keys.me });   // the change waiting for its link shows
@@ -72,7 +73,7 @@ export function EmailChange({ me }: { me: Me | undefined }) {
   const fields = ["email", "password", ...(showCode ? ["code", "recovery_code"] : [])];
   const emailError = err?.status === 429 ? withWait(err) : err?.forField("email");
   const general = err && (err.status === 429 || fields.some((f) => err.forField(f))) ? null : change.error;
-  const codeError = recovery ? (errorAt(change.error, "recovery_code") ?? errorAt(change.error, "code")) : errorAt(change.error, "code");
+  const codeError = secondFactorError(change.error, recovery);
   const sent = change.data;
 
   const start = (address: string) => { setEmail(address); setOpen(true); change.reset(); cancel.reset(); };
@@ -131,12 +132,7 @@ export function EmailChange({ me }: { me: Me | undefined }) {
             <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
           </Field>
           {showCode && (
-            <Field key={recovery ? "r" : "c"} label={recovery ? "Recovery code" : "Code from your app"} error={codeError}
-              hint={recovery ? "One of your recovery codes (each works once)." : "Two-factor authentication is on: the code your authenticator app shows."}>
-              {recovery
-                ? <input autoComplete="off" autoCapitalize="none" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} />
-                : <input inputMode="numeric" autoComplete="one-time-code" maxLength={8} value={code} onChange={(e) => setCode(e.target.value)} />}
-            </Field>
+            <SecondFactorField recovery={recovery} code={code} setCode={setCode} error={codeError} />
           )}
           <FormError error={general} />
           <div className="actions">
