@@ -1,9 +1,9 @@
-import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { joinedWords, type EmailChanged } from "../api/verification";
 import { FormError } from "../components/Field";
+import { useSentOncePerToken } from "../lib/linkToken";
 import { useTitle } from "./Auth";
 
 const HOW_TO_ASK_AGAIN = "A link works once, within 24 hours; asking for the change again, or cancelling it, ends the earlier link.";
@@ -26,14 +26,7 @@ export default function ConfirmEmailChange() {
       qc.clear();
     },
   });
-  // Once per token: a link works once, and StrictMode runs an effect twice in development.
-  const { mutate } = confirm;
-  const asked = useRef("");
-  useEffect(() => {
-    if (!token || asked.current === token) return;
-    asked.current = token;
-    mutate();
-  }, [token, mutate]);
+  useSentOncePerToken(token, confirm.mutate);
   const signedIn = Boolean(session.token);
 
   if (!token) {

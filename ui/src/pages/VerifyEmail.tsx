@@ -1,10 +1,10 @@
-import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, session, unwrap } from "../api/client";
 import { keys } from "../api/queries";
 import type { AddressConfirmed } from "../api/verification";
 import { FormError } from "../components/Field";
+import { useSentOncePerToken } from "../lib/linkToken";
 import { useTitle } from "./Auth";
 
 const HOW_TO_RENEW = "A link works once, within 3 days; a newer link replaces the older ones.";
@@ -21,15 +21,7 @@ export default function VerifyEmail() {
     mutationFn: () => unwrap<AddressConfirmed>(api.POST("/v1/auth/verify-email", { body: { token } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.me }),   // the banner goes
   });
-  // Once per token: a link works once, and StrictMode runs an effect twice in development (the
-  // ref survives that second run).
-  const { mutate } = confirm;
-  const asked = useRef("");
-  useEffect(() => {
-    if (!token || asked.current === token) return;
-    asked.current = token;
-    mutate();
-  }, [token, mutate]);
+  useSentOncePerToken(token, confirm.mutate);
   const signedIn = Boolean(session.token);
 
   if (!token) {
