@@ -24,6 +24,7 @@ import secrets
 import time
 from typing import Any, Optional
 
+from chalicelib.accounts import sessions as user_sessions
 from chalicelib.accounts import throttle
 from chalicelib.audit import service as audit
 from chalicelib.core import security
@@ -174,13 +175,6 @@ def _user(ports: Ports, actor: Actor) -> dict[str, Any]:
     return user
 
 
-def _end_other_sessions(ports: Ports, actor: Actor) -> int:
-    where: dict[str, Any] = {"user_id": actor.user_id}
-    if actor.session_id:
-        where["id"] = {"$ne": actor.session_id}
-    return ports.store.collection("sessions").delete_many(where)
-
-
 # --- the routes ---------------------------------------------------------------------------
 
 def _check_password(ports: Ports, actor: Actor, user: dict[str, Any], password: str) -> None:
@@ -229,7 +223,7 @@ def confirm(ports: Ports, actor: Actor, code: str) -> dict[str, Any]:
                          "mfa_last_step": step, "mfa_recovery": hashes}, expect={"mfa_pending": pending})
         if done is None:
             raise StateConflict("the setup changed meanwhile: start it again", field="mfa")
-        ended = _end_other_sessions(ports, actor)
+        ended = user_sessions.delete_others(ports, actor)
         _audit_everywhere(ports, actor, "user.mfa.enable", {"other_sessions_ended": ended})
     return {"recovery_codes": shown, "mfa": status(done)}
 
@@ -244,7 +238,7 @@ def disable(ports: Ports, actor: Actor, password: str, code: Optional[str], reco
     verify_second_factor(ports, user, code, recovery_code, actor.source_ip)
     with ports.store.transaction():
         done = ports.store.collection("users").update(user["id"], {k: None for k in FIELDS})
-        ended = _end_other_sessions(ports, actor)
+        ended = user_sessions.delete_others(ports, actor)
         _audit_everywhere(ports, actor, "user.mfa.disable", {"other_sessions_ended": ended,
                                                              "with": "code" if code else "recovery code"})
     return {"mfa": status(done or {})}

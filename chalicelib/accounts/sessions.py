@@ -51,16 +51,21 @@ def end(ports: Ports, actor: Actor, session_id: str) -> None:
     sessions.delete(session_id)
 
 
-def end_others(ports: Ports, actor: Actor) -> dict[str, Any]:
-    """Every session of the caller's but the one making the request (all, for an API token), recorded
-    in the audit log of each of their organizations. -> how many ended."""
-    _reaching_all(actor)
+def delete_others(ports: Ports, actor: Actor) -> int:
+    """Every session of the caller's but the one making the request (all, for an API token). -> how many."""
     where: dict[str, Any] = {"user_id": actor.user_id}
     if actor.session_id:
         where["id"] = {"$ne": actor.session_id}
+    return ports.store.collection("sessions").delete_many(where)
+
+
+def end_others(ports: Ports, actor: Actor) -> dict[str, Any]:
+    """DELETE /v1/me/sessions: `delete_others`, recorded in the audit log of each of the caller's
+    organizations. -> how many ended."""
+    _reaching_all(actor)
     store = ports.store
     with store.transaction():
-        ended = store.collection("sessions").delete_many(where)
+        ended = delete_others(ports, actor)
         if ended:
             orgs, _ = store.collection("memberships").find({"user_id": actor.user_id}, limit=MAX_AUDITED_ORGS)
             for m in orgs:
