@@ -10,7 +10,7 @@ from typing import Any, Optional
 from chalicelib.accounts import mfa, throttle
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, StateConflict, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, StateConflict, Unauthorized
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import iter_all
 
@@ -72,7 +72,9 @@ def update(ports: Ports, actor: Actor, org_id: str, name: Optional[str], require
     role = authorize(ports, actor, org_id, "org.write")
     orgs = ports.store.collection("organizations")
     org = orgs.get(org_id)
-    if name is not None and org is not None and name != org["name"]:
+    if org is None:   # deleted since the role was read
+        raise NotFound("organization not found", field="org")
+    if name is not None and name != org["name"]:
         _refuse_same_name(ports, actor.user_id, name, but=org_id)
         with ports.store.transaction():
             renamed = orgs.update(org_id, {"name": name}, expect={"name": org["name"]})
@@ -82,5 +84,5 @@ def update(ports: Ports, actor: Actor, org_id: str, name: Optional[str], require
         org = renamed
     if require_mfa is not None:
         return mfa.set_org_policy(ports, actor, org_id, require_mfa)
-    return public_org(org or {"id": org_id, "name": name or "", "created": ""}, role)
+    return public_org(org, role)
 
