@@ -10,9 +10,10 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import mfa, owners
+from chalicelib.accounts.sessions import require_log_in
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Forbidden, StateConflict, Unauthorized
+from chalicelib.core.errors import StateConflict, Unauthorized
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 from chalicelib.store.port import iter_all
@@ -43,8 +44,7 @@ def _refusal(orgs: list[dict[str, Any]]) -> StateConflict:
 def delete(ports: Ports, actor: Actor, password: str, code: Optional[str], recovery_code: Optional[str]) -> dict[str, Any]:
     from chalicelib.accounts.service import check_password
 
-    if actor.token_id:
-        raise Forbidden("an account is deleted from a log-in session, not an API token", field="authorization")
+    require_log_in(actor, "an account is deleted")
     store = ports.store
     user = store.collection("users").get(actor.user_id)
     if user is None:

@@ -16,9 +16,10 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import links, mfa, throttle
+from chalicelib.accounts.sessions import require_log_in
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, Unauthorized
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
@@ -41,11 +42,6 @@ def _user(ports: Ports, actor: Actor) -> dict[str, Any]:
     return user
 
 
-def _refuse_tokens(actor: Actor) -> None:
-    if actor.token_id:
-        raise Forbidden("the e-mail address is changed from a log-in session, not an API token", field="authorization")
-
-
 def pending(ports: Ports, user: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The change waiting for its link, for GET /v1/me: the new address, until when, and what became
     of the e-mail to it (a mistyped address bounces). None when none waits."""
@@ -63,7 +59,7 @@ def request(ports: Ports, actor: Actor, new_email: str, password: str, code: Opt
     """Mails a link to `new_email` (replacing an earlier request's) and a notice to the current address."""
     from chalicelib.accounts.service import check_password
 
-    _refuse_tokens(actor)
+    require_log_in(actor, "the e-mail address is changed")
     store = ports.store
     user = _user(ports, actor)
     if new_email == user["email"]:
@@ -110,7 +106,7 @@ def request(ports: Ports, actor: Actor, new_email: str, password: str, code: Opt
 
 def cancel(ports: Ports, actor: Actor) -> None:
     """The waiting change's link stops working. 404 at `email` when none waits."""
-    _refuse_tokens(actor)
+    require_log_in(actor, "the e-mail address is changed")
     user = _user(ports, actor)
     if pending(ports, user) is None:
         raise NotFound("no change of address is waiting", field="email")

@@ -337,9 +337,7 @@ def mark_memberships(ports: Ports, org_id: str, user_id: Optional[str] = None) -
 
 
 def session_only_policy(actor: Actor) -> None:
-    if actor.token_id:
-        raise Forbidden("an organization's two-factor policy is changed from a log-in session, not an API token",
-                        field="authorization")
+    user_sessions.require_log_in(actor, "an organization's two-factor policy is changed")
 
 
 def policy_refusal(org: dict[str, Any]) -> Forbidden:

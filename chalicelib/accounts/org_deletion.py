@@ -14,8 +14,9 @@ import time
 from typing import Any, Optional
 
 from chalicelib import tasks
+from chalicelib.accounts.sessions import require_log_in
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Forbidden, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import Invalid, NotFound, StateConflict
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
@@ -33,8 +34,7 @@ def delete(ports: Ports, actor: Actor, org_id: str, confirm: Optional[str], requ
     """-> {status: "deleting", ...}: access is gone now; the worker removes the rest."""
     from chalicelib.accounts.service import authorize
 
-    if actor.token_id:
-        raise Forbidden("an organization is deleted from a log-in session, not an API token", field="authorization")
+    require_log_in(actor, "an organization is deleted")
     authorize(ports, actor, org_id, "org.delete")
     store = ports.store
     org = store.collection("organizations").get(org_id)

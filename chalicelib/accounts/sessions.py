@@ -17,6 +17,13 @@ MAX_LISTED = 200      # sessions shown; each log-in makes one, expired ones are 
 MAX_AUDITED_ORGS = 100
 
 
+def require_log_in(actor: Actor, what: str) -> None:
+    """What only a person at a log-in session does (`what`, in words: "an organization is deleted"):
+    an API token, a script's credential, is refused (403 at `authorization`)."""
+    if actor.token_id:
+        raise Forbidden(f"{what} from a log-in session, not an API token", field="authorization")
+
+
 def _reaching_all(actor: Actor) -> None:
     if actor.token_org_id:   # sessions reach every organization of the user
         raise Forbidden("a token limited to one organization cannot see or end log-in sessions", field="authorization")
