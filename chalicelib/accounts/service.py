@@ -10,7 +10,7 @@ from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
 from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, Unauthorized
 from chalicelib.core.ids import epoch_from_iso, iso_from_epoch, new_id, now_iso
-from chalicelib.store.port import Conflict, iter_all
+from chalicelib.store.port import Conflict, FirstOfEach, iter_all
 
 
 def public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -41,11 +41,11 @@ def _new_session(ports: Ports, user: dict[str, Any], source_ip: str = "", user_a
     ttl, now = ports.settings.jwt_ttl_seconds, time.time()
     sessions = ports.store.collection("sessions")
     sid = new_id("ses")
-    sessions.insert({"id": sid, "user_id": user["id"], "created": now_iso(), "expires": iso_from_epoch(now + ttl),
-                     "source_ip": source_ip, "user_agent": user_agent[:MAX_USER_AGENT]})
+    sessions.insert({"id": sid, "user_id": user["id"], "email": user["email"], "created": now_iso(),
+                     "expires": iso_from_epoch(now + ttl), "source_ip": source_ip,
+                     "user_agent": user_agent[:MAX_USER_AGENT]})
     sessions.delete_many({"user_id": user["id"], "expires": {"$lt": now_iso()}})  # tidy as we go
-    token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ttl, now=now, email=user["email"],
-                               session_id=sid)
+    token = security.issue_jwt(user["id"], ports.settings.jwt_secret, ttl, now=now, session_id=sid)
     return {"token": token, "expires_in": ttl}
 
 
@@ -219,20 +219,34 @@ def _api_token(ports: Ports, raw: str) -> dict[str, Any]:
     return tok
 
 
-def _session_claims(ports: Ports, raw: str) -> dict[str, Any]:
+_SESSION_AND_MEMBERSHIP = FirstOfEach((("sessions", ("id",)), ("memberships", ("org_id", "user_id"))))
+
+
+def _session(ports: Ports, raw: str, org_id: Optional[str], source_ip: str) -> Actor:
     """A signed, unexpired access token whose session still exists (not logged out, no
     password change since): one read by primary key on every request, never remembered, so a
-    log-out or a password change holds at once in every worker and container."""
+    log-out or a password change holds at once in every worker and container.
+    org_id: the organization the request's path names; the caller's membership there is read in
+    the same statement (store.first_of_each) and handed to the request's first membership_in."""
     claims = security.decode_jwt(raw, ports.settings.jwt_secret)
-    sid = claims.get("sid")
-    session = ports.store.collection("sessions").get(sid) if isinstance(sid, str) else None
-    if session is None or session["user_id"] != claims["sub"] or session.get("kind") == "mfa":
+    sid, user_id = claims.get("sid"), claims["sub"]
+    if not isinstance(sid, str):
         raise Unauthorized("the session has ended: log in again")
-    return claims
+    if org_id:
+        session, member = ports.store.first_of_each(_SESSION_AND_MEMBERSHIP, (sid, org_id, user_id))
+    else:
+        session, member = ports.store.collection("sessions").get(sid), None
+    if session is None or session["user_id"] != user_id or session.get("kind") == "mfa":
+        raise Unauthorized("the session has ended: log in again")
+    # the address: the session's since tokens stopped carrying it (a change of address ends every
+    # session, so it cannot be stale); the token's for sessions opened before
+    return Actor(user_id=user_id, email=session.get("email") or claims.get("email", ""), source_ip=source_ip,
+                 session_id=sid, prefetched=[org_id, member] if org_id else None)
 
 
-def authenticate(ports: Ports, authorization: Optional[str], source_ip: str = "") -> Actor:
-    """`Authorization: Bearer <JWT or API token>` -> Actor, or Unauthorized."""
+def authenticate(ports: Ports, authorization: Optional[str], source_ip: str = "",
+                 org_id: Optional[str] = None) -> Actor:
+    """`Authorization: Bearer <JWT or API token>` -> Actor, or Unauthorized. org_id: see _session."""
     raw = _bearer(authorization)
     if raw.startswith(security.API_TOKEN_PREFIX):
         tok = _api_token(ports, raw)
@@ -242,8 +256,7 @@ def authenticate(ports: Ports, authorization: Optional[str], source_ip: str = ""
         return Actor(user_id=user["id"], email=user["email"], token_id=tok["id"],
                      token_org_id=tok.get("org_id"), source_ip=source_ip)
     # What a user may reach is still decided per request by their memberships.
-    claims = _session_claims(ports, raw)
-    return Actor(user_id=claims["sub"], email=claims.get("email", ""), source_ip=source_ip, session_id=claims["sid"])
+    return _session(ports, raw, org_id, source_ip)
 
 
 def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> None:
@@ -258,6 +271,13 @@ def logout(ports: Ports, authorization: Optional[str], source_ip: str = "") -> N
 def membership_in(ports: Ports, actor: Actor, org_id: str) -> Optional[dict[str, Any]]:
     if actor.token_org_id and actor.token_org_id != org_id:
         return None
+    pre = actor.prefetched
+    if pre and pre[0] == org_id:
+        # read with the session, in this request's snapshot; taken once, so that a later check
+        # in the request (after a write, say) reads the store again as before
+        member = pre[1]
+        pre.clear()
+        return member
     return ports.store.collection("memberships").find_one({"org_id": org_id, "user_id": actor.user_id})
 
 

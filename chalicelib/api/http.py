@@ -266,7 +266,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                 _PORTS.set(p)
                 with p.store.snapshot():   # the request's reads: one snapshot (SQLite: one lock)
                     if auth:  # the declaration enforces it: a view cannot forget to authenticate
-                        _ACTOR.set(_authenticate(bp, p))
+                        _ACTOR.set(_authenticate(bp, p, kwargs.get("org")))
                     out = view(*args, **kwargs)
             except DomainError as exc:
                 extra: Optional[dict] = None
@@ -347,8 +347,9 @@ def user_agent(bp: Blueprint) -> str:
     return str(request_header(request(bp).headers or {}, "user-agent", "") or "")
 
 
-def _authenticate(bp: Blueprint, p: Any = None):
-    """`p`: the request's Ports, when the caller has them at hand."""
+def _authenticate(bp: Blueprint, p: Any = None, org: Optional[str] = None):
+    """`p`: the request's Ports, when the caller has them at hand. `org`: the organization the
+    path names, whose membership is read with the session (accounts.service.authenticate)."""
     global _accounts_module
     if _accounts_module is None:
         _accounts_module = module("chalicelib.accounts.service")
@@ -360,7 +361,7 @@ def _authenticate(bp: Blueprint, p: Any = None):
     else:
         authorization = request_header(headers, "authorization") if headers is not None else None
     return _accounts_module.authenticate(p if p is not None else ports(), authorization,
-                                         ((ctx.get("identity") or {}).get("sourceIp")) or "")
+                                         ((ctx.get("identity") or {}).get("sourceIp")) or "", org)
 
 
 def actor(bp: Blueprint):

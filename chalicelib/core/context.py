@@ -66,6 +66,9 @@ class Actor:
     token_org_id: Optional[str] = None  # API tokens may be limited to one organization
     source_ip: str = ""
     session_id: Optional[str] = None    # the log-in session of an access token (None: an API token)
+    # [org_id, membership or None]: read with the session (accounts.service.authenticate) for the
+    # organization the request's path names, and taken by the request's first membership_in
+    prefetched: Optional[list] = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:

@@ -42,17 +42,24 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None, email: str = "",
+def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None,
               session_id: str | None = None) -> str:
     """`sid` names the server-side session the token belongs to: authentication checks it
-    still exists, which is what makes log-out and password changes revoke the token."""
+    still exists, which is what makes log-out and password changes revoke the token. Nothing
+    else rides in it (the address is the session's): the token is sent on every request, and
+    every character of it costs the server about 60 instructions to parse (docs/benchmarks.md)."""
     import jwt
 
     now = time.time() if now is None else now
-    claims = {"sub": user_id, "email": email, "iat": int(now), "exp": int(now + ttl), "typ": "access"}
+    claims = {"sub": user_id, "exp": int(now + ttl), "typ": "access"}
     if session_id:
         claims["sid"] = session_id
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, secret, algorithm="HS256", headers=_SHORT_HEADER)
+
+
+# {"alg":"HS256"}: the header without its optional "typ":"JWT" (the claims' own typ says what the
+# token is for); decoding needs neither
+_SHORT_HEADER = {"typ": None}
 
 
 def decode_jwt(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
@@ -71,8 +78,8 @@ def issue_challenge(user_id: str, secret: str, ttl: int, challenge_id: str, now:
     import jwt
 
     now = time.time() if now is None else now
-    claims = {"sub": user_id, "iat": int(now), "exp": int(now + ttl), "typ": "mfa", "sid": challenge_id}
-    return jwt.encode(claims, secret, algorithm="HS256")
+    claims = {"sub": user_id, "exp": int(now + ttl), "typ": "mfa", "sid": challenge_id}
+    return jwt.encode(claims, secret, algorithm="HS256", headers=_SHORT_HEADER)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from typing import Any, Callable, ContextManager, Iterator, Optional
+from typing import Any, Callable, ContextManager, Iterator, Optional, Sequence
 
 from chalicelib.core.errors import STORE_WAIT, StoreUnavailable
-from chalicelib.store.port import Conflict, Doc, decode_cursor, encode_cursor, parse_order
+from chalicelib.store.port import Conflict, Doc, FirstOfEach, decode_cursor, encode_cursor, parse_order
 from chalicelib.store.schema import COLLECTIONS, OUTBOX, RETIRED_UNIQUE, indexes_for, outbox_record, touches_search
 
 _session: contextvars.ContextVar = contextvars.ContextVar("launchbay_mongo_session", default=None)
@@ -218,6 +218,17 @@ class MongoStore:
             indexes_for(name)
             coll = self._collections.setdefault(name, MongoCollection(self, name))
         return coll
+
+    def first_of_each(self, plan: FirstOfEach, values: Sequence[Any]) -> list[Optional[Doc]]:
+        """One find_one per read (a $unionWith would make it one round trip; each of these is one
+        indexed read already)."""
+        if None in values:
+            raise ValueError("first_of_each compares with values, not None")
+        out, at = [], 0
+        for name, fields in plan.reads:
+            out.append(self.collection(name).find_one(dict(zip(fields, values[at:at + len(fields)]))))
+            at += len(fields)
+        return out
 
     def snapshot(self) -> ContextManager[None]:
         """Nothing here: each read sees the latest data. (SQLite's snapshot is there to spare

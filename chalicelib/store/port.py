@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import Any, ContextManager, Iterator, Optional, Protocol
+from dataclasses import dataclass
+from typing import Any, ContextManager, Iterator, Optional, Protocol, Sequence
 
 Doc = dict[str, Any]
 OPERATORS = ("$in", "$lt", "$lte", "$gt", "$gte", "$ne")
@@ -36,12 +37,23 @@ class Collection(Protocol):
     def count(self, where: Doc) -> int: ...
 
 
+@dataclass(frozen=True, eq=False)   # hashed by identity: adapters keep what they make of it per plan
+class FirstOfEach:
+    """Reads by equality fixed in code, made together by Store.first_of_each: for each
+    (collection, fields), the document (any one, as find_one) whose fields equal the next values
+    given, or None. In one round trip where the adapter can (SQLite: one statement of scalar
+    subqueries); authentication reads the caller's session and membership with it. Made once, at
+    import: the adapter prepares each plan once. Values are never None (equality, not IS NULL)."""
+    reads: tuple[tuple[str, tuple[str, ...]], ...]
+
+
 class Store(Protocol):
     kind: str
 
     def collection(self, name: str) -> Collection: ...
     def transaction(self) -> ContextManager[None]: ...
     def snapshot(self) -> ContextManager[None]: ...
+    def first_of_each(self, plan: "FirstOfEach", values: Sequence[Any]) -> list[Optional[Doc]]: ...
     def next_number(self, key: str) -> int: ...
     def ping(self) -> dict[str, Any]: ...
 

@@ -185,6 +185,26 @@ def test_transaction_groups_writes(store):
     assert store.ping()["ok"] is True
 
 
+def test_first_of_each_reads_several_collections_at_once(store):
+    """first_of_each answers each (collection, fields) of its plan as find_one would with the next
+    values, in the order planned, None where nothing matches; authentication reads the session
+    and the membership with it."""
+    from chalicelib.store.port import FirstOfEach
+    projects, users = store.collection("projects"), store.collection("users")
+    p = projects.insert(project(name="one", description="é \u2028 x"))
+    u = users.insert({"id": new_id("usr"), "email": "first@x.io", "created": now_iso()})
+    plan = FirstOfEach((("projects", ("id",)), ("users", ("email",)), ("projects", ("org_id", "name"))))
+    assert store.first_of_each(plan, (p["id"], "first@x.io", "org_a", "missing")) == [p, u, None]
+    assert store.first_of_each(plan, ("prj_missing", "nobody@x.io", "org_a", "one")) == [None, None, p]
+    with store.snapshot():   # the same inside a request's snapshot, and it sees a write made there
+        projects.update(p["id"], {"name": "renamed"})
+        assert store.first_of_each(plan, (p["id"], "first@x.io", "org_a", "renamed"))[2] == {**p, "name": "renamed"}
+    with pytest.raises(ValueError):   # equality only: a None would silently match nothing
+        store.first_of_each(plan, (None, "first@x.io", "org_a", "one"))
+    with pytest.raises(KeyError):   # an unknown collection is refused, as collection() does
+        store.first_of_each(FirstOfEach((("no_such_collection", ("id",)),)), ("x",))
+
+
 def test_writes_inside_a_snapshot_are_kept_and_read_back(store):
     """An API request reads inside store.snapshot() and may write: the write ends the snapshot
     (SQLite) and the reads after it see it; nothing is lost when the block fails."""
@@ -232,7 +252,7 @@ def test_sqlite_snapshot_reads_one_state_of_the_store(tmp_path):
 
 
 def test_sqlite_reads_decode_what_orjson_refuses_as_the_stdlib_wrote_it(tmp_path):
-    """get, find_one and find decode with orjson; a body it refuses (a lone surrogate: json.dumps
+    """get, find_one, find and first_of_each decode with orjson; a body it refuses (a lone surrogate: json.dumps
     writes it as an escape, SQLite's JSON functions read it) is read by the stdlib, in a page
     with ordinary bodies too."""
     from chalicelib.store.sqlite import SqliteStore
@@ -247,6 +267,9 @@ def test_sqlite_reads_decode_what_orjson_refuses_as_the_stdlib_wrote_it(tmp_path
     assert len(docs) == 1 and nxt is not None
     docs, nxt = projects.find({"org_id": "org_a"}, limit=5)
     assert sorted(docs, key=lambda d: d["name"]) == [odd, plain] and nxt is None
+    from chalicelib.store.port import FirstOfEach
+    plan = FirstOfEach((("projects", ("id",)), ("projects", ("name",))))
+    assert store.first_of_each(plan, (plain["id"], "odd")) == [plain, odd]
 
 
 def test_unknown_collection_fails_loudly(store):

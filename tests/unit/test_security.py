@@ -9,18 +9,22 @@ SECRET = "s" * 40
 
 
 def test_jwt_roundtrip_and_cached_tokens_still_expire(monkeypatch):
-    token = security.issue_jwt("usr_1", SECRET, ttl=60, email="a@b.io")
+    token = security.issue_jwt("usr_1", SECRET, ttl=60)
     claims = security.decode_jwt(token, SECRET)
-    assert claims["sub"] == "usr_1" and claims["email"] == "a@b.io"
+    assert claims["sub"] == "usr_1"
     real = time.time
     monkeypatch.setattr(security.time, "time", lambda: real() + 120)   # the cached token is now past exp
     with pytest.raises(Unauthorized, match="expired"):
         security.decode_jwt(token, SECRET)
 
 
-def test_jwt_names_its_session():
-    claims = security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60, session_id="ses_1"), SECRET)
+def test_jwt_names_its_session_and_carries_nothing_else():
+    token = security.issue_jwt("usr_1", SECRET, ttl=60, session_id="ses_1")
+    claims = security.decode_jwt(token, SECRET)
     assert claims["sid"] == "ses_1"
+    assert set(claims) == {"sub", "sid", "exp", "typ"}   # the address is the session's
+    import jwt
+    assert jwt.get_unverified_header(token) == {"alg": "HS256"}
     assert "sid" not in security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60), SECRET)
 
 
