@@ -57,9 +57,11 @@ class Ports:
         return self.mailer_factory()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Actor:
-    """Who is calling: a user (by JWT or API token), or the platform itself."""
+    """Who is calling: a user (by JWT or API token), or the platform itself. Read-only by
+    convention, not frozen: a frozen dataclass's __init__ sets each field through
+    object.__setattr__, about 10k instructions per request (docs/benchmarks.md)."""
     user_id: str
     email: str = ""
     token_id: Optional[str] = None

@@ -64,11 +64,25 @@ _SHORT_HEADER = {"typ": None}
 
 def decode_jwt(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
     """A token of that type only: an MFA challenge (`typ` "mfa") is never an access token, nor
-    the other way round."""
-    claims = _verified_claims(token, secret, typ)
-    if claims["exp"] <= time.time():  # checked on every call: the cache must not outlive a token
+    the other way round. Signature checks are remembered per process (a client sends the same
+    token many times; up to _MAX_VERIFIED, then forgotten all at once); failures never are. The
+    expiry is checked on every call, so a remembered token still expires."""
+    hit = _VERIFIED.get(token)
+    if hit is None or hit[0] != secret or hit[1] != typ:
+        hit = (secret, typ, _verified_claims(token, secret, typ))
+        if len(_VERIFIED) >= _MAX_VERIFIED:
+            _VERIFIED.clear()
+        _VERIFIED[token] = hit
+    claims = hit[2]
+    if claims["exp"] <= time.time():
         raise Unauthorized("token expired")
     return claims
+
+
+# token -> (secret, typ, claims): a dict rather than functools.lru_cache, whose key building and
+# recency list cost about 3k instructions per request (docs/benchmarks.md)
+_VERIFIED: dict[str, tuple[str, str, dict[str, Any]]] = {}
+_MAX_VERIFIED = 4096
 
 
 def issue_challenge(user_id: str, secret: str, ttl: int, challenge_id: str, now: float | None = None) -> str:
@@ -82,10 +96,7 @@ def issue_challenge(user_id: str, secret: str, ttl: int, challenge_id: str, now:
     return jwt.encode(claims, secret, algorithm="HS256", headers=_SHORT_HEADER)
 
 
-@functools.lru_cache(maxsize=4096)
 def _verified_claims(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
-    """Signature checks are cached per process (a client sends the same token many times);
-    failures raise and so are never cached."""
     import jwt
 
     try:

@@ -28,6 +28,20 @@ def test_jwt_names_its_session_and_carries_nothing_else():
     assert "sid" not in security.decode_jwt(security.issue_jwt("usr_1", SECRET, ttl=60), SECRET)
 
 
+def test_a_remembered_token_is_not_taken_for_another_secret_or_type(monkeypatch):
+    token = security.issue_jwt("usr_1", SECRET, ttl=60, session_id="ses_1")
+    assert security.decode_jwt(token, SECRET)["sid"] == "ses_1"          # now remembered
+    with pytest.raises(Unauthorized):
+        security.decode_jwt(token, "t" * 40)                           # another key: checked again
+    with pytest.raises(Unauthorized):
+        security.decode_jwt(token, SECRET, typ="mfa")                  # an access token is no challenge
+    assert security.decode_jwt(token, SECRET)["sub"] == "usr_1"
+    monkeypatch.setattr(security, "_MAX_VERIFIED", 3)                  # bounded: forgotten all at once
+    for n in range(5):
+        security.decode_jwt(security.issue_jwt(f"usr_{n}", SECRET, ttl=60), SECRET)
+        assert len(security._VERIFIED) <= 3
+
+
 def test_jwt_rejects_other_secrets_and_garbage():
     token = security.issue_jwt("usr_1", SECRET, ttl=60)
     for bad, secret in ((token, "t" * 40), ("not.a.jwt", SECRET), (token + "x", SECRET)):
