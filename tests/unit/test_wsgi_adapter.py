@@ -587,3 +587,25 @@ def test_every_answer_carries_the_security_headers_even_the_adapters_own(app, mo
         assert header(headers, "set-cookie") == ["a=1", "b=2"] and header(headers, "x-one") == "1"  # the app's kept
     finally:
         wiring.reset()
+
+
+def test_request_ids_are_uuid4s_unique_within_and_across_forked_workers():
+    """Ids made for requests without an X-Request-Id: uuid4's format, a counter within a process
+    and a new random start in every forked worker."""
+    import os
+    import uuid
+
+    from chalicelib.api.wsgi import _new_request_id
+
+    ids = [_new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000 and all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # a worker forked from the preloaded master
+        os.write(write, _new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    os.close(write)
+    assert child not in ids and child[:24] != ids[0][:24]
