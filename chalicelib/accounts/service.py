@@ -297,7 +297,7 @@ def authorize(ports: Ports, actor: Actor, org_id: str, action: str, project_id: 
     m = membership_in(ports, actor, org_id)
     if m is None:
         raise NotFound("organization not found", field="org")
-    role, scoped = roles.effective(m, action, project_id)
+    role, scoped = roles.effective(m, action, project_id) if project_id else (m["role"], False)
     required = m.get("require_mfa")
     if required is None:   # a membership from before memberships carried it: the organization says
         required = bool((ports.store.collection("organizations").get(org_id) or {}).get("require_mfa"))

@@ -707,8 +707,9 @@ class LazyApplication:
         return adapter
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable) -> Any:
-        if self.ui is not None:
-            served = self.ui.serve(environ, start_response)
+        ui = self.ui
+        if ui is not None and not environ.get("PATH_INFO", "").startswith("/v1/"):   # /v1/... is the API's
+            served = ui.serve(environ, start_response)
             if served is not None:
                 return served
         adapter = self._adapter
