@@ -10,10 +10,10 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import mfa, owners
-from chalicelib.accounts.sessions import require_log_in
+from chalicelib.accounts.sessions import caller, require_log_in
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import StateConflict, Unauthorized
+from chalicelib.core.errors import StateConflict
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 from chalicelib.store.port import iter_all
@@ -46,9 +46,7 @@ def delete(ports: Ports, actor: Actor, password: str, code: Optional[str], recov
 
     require_log_in(actor, "an account is deleted")
     store = ports.store
-    user = store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = caller(ports, actor)
     check_password(ports, user, password, actor.source_ip)
     if mfa.enabled(user):
         mfa.verify_second_factor(ports, user, code, recovery_code, actor.source_ip)

@@ -16,10 +16,10 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import links, mfa, throttle
-from chalicelib.accounts.sessions import require_log_in
+from chalicelib.accounts.sessions import caller, require_log_in
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
@@ -33,13 +33,6 @@ ASKS_PER_WINDOW = 5  # per user per hour: the new address may be a stranger's
 MAX_AUDITED_ORGS = 100
 INVALID = "this link is not valid, was used or cancelled already, or has expired: ask for the change again"
 TAKEN = "an account with this email already exists"
-
-
-def _user(ports: Ports, actor: Actor) -> dict[str, Any]:
-    user = ports.store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
-    return user
 
 
 def pending(ports: Ports, user: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -61,7 +54,7 @@ def request(ports: Ports, actor: Actor, new_email: str, password: str, code: Opt
 
     require_log_in(actor, "the e-mail address is changed")
     store = ports.store
-    user = _user(ports, actor)
+    user = caller(ports, actor)
     if new_email == user["email"]:
         raise Invalid("this is the account's address already", field="email")
     check_password(ports, user, password, actor.source_ip)
@@ -107,7 +100,7 @@ def request(ports: Ports, actor: Actor, new_email: str, password: str, code: Opt
 def cancel(ports: Ports, actor: Actor) -> None:
     """The waiting change's link stops working. 404 at `email` when none waits."""
     require_log_in(actor, "the e-mail address is changed")
-    user = _user(ports, actor)
+    user = caller(ports, actor)
     if pending(ports, user) is None:
         raise NotFound("no change of address is waiting", field="email")
     ports.store.collection(COLLECTION).delete_many({"user_id": user["id"]})

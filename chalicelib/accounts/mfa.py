@@ -168,13 +168,6 @@ def _session_only(actor: Actor) -> None:
                         "cannot set it up, change or disable it", field="authorization")
 
 
-def _user(ports: Ports, actor: Actor) -> dict[str, Any]:
-    user = ports.store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
-    return user
-
-
 # --- the routes ---------------------------------------------------------------------------
 
 def _check_password(ports: Ports, actor: Actor, user: dict[str, Any], password: str) -> None:
@@ -190,7 +183,7 @@ def setup(ports: Ports, actor: Actor, password: str) -> dict[str, Any]:
     import pyotp
 
     _session_only(actor)
-    user = _user(ports, actor)
+    user = user_sessions.caller(ports, actor)
     if enabled(user):
         raise StateConflict("two-factor authentication is on already: disable it first to set up a new "
                             "authenticator", field="mfa")
@@ -205,7 +198,7 @@ def setup(ports: Ports, actor: Actor, password: str) -> dict[str, Any]:
 def confirm(ports: Ports, actor: Actor, code: str) -> dict[str, Any]:
     """A valid code of the pending secret turns 2FA on -> the recovery codes, this once."""
     _session_only(actor)
-    user = _user(ports, actor)
+    user = user_sessions.caller(ports, actor)
     if enabled(user):
         raise StateConflict("two-factor authentication is on already", field="mfa")
     pending = user.get("mfa_pending")
@@ -231,7 +224,7 @@ def confirm(ports: Ports, actor: Actor, code: str) -> dict[str, Any]:
 def disable(ports: Ports, actor: Actor, password: str, code: Optional[str], recovery_code: Optional[str]) -> dict[str, Any]:
     """The password and a current code (or a recovery code) turn 2FA off."""
     _session_only(actor)
-    user = _user(ports, actor)
+    user = user_sessions.caller(ports, actor)
     if not enabled(user):
         raise StateConflict("two-factor authentication is not on", field="mfa")
     _check_password(ports, actor, user, password)
@@ -247,7 +240,7 @@ def disable(ports: Ports, actor: Actor, password: str, code: Optional[str], reco
 def regenerate_recovery_codes(ports: Ports, actor: Actor, code: str) -> dict[str, Any]:
     """A current code replaces every recovery code with 10 new ones, shown this once."""
     _session_only(actor)
-    user = _user(ports, actor)
+    user = user_sessions.caller(ports, actor)
     if not enabled(user):
         raise StateConflict("two-factor authentication is not on", field="mfa")
     verify_second_factor(ports, user, code, None, actor.source_ip)
@@ -304,7 +297,7 @@ def set_org_policy(ports: Ports, actor: Actor, org_id: str, require: bool) -> di
 
     session_only_policy(actor)
     role = authorize(ports, actor, org_id, "org.write")
-    if require and not enabled(_user(ports, actor)):
+    if require and not enabled(user_sessions.caller(ports, actor)):
         raise StateConflict("turn on two-factor authentication for yourself first (it would lock you out)",
                             field="require_mfa")
     orgs = ports.store.collection("organizations")

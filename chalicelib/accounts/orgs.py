@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from chalicelib.accounts import mfa, throttle
+from chalicelib.accounts.sessions import caller
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, StateConflict, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, StateConflict
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import iter_all
 
@@ -41,8 +42,7 @@ def create(ports: Ports, actor: Actor, name: str) -> dict[str, Any]:
     if actor.token_org_id:
         raise Forbidden("a token limited to one organization cannot create another", field="authorization")
     store = ports.store
-    if store.collection("users").get(actor.user_id) is None:
-        raise Unauthorized("token is not valid")
+    caller(ports, actor)   # the account still exists
     owned = store.collection("memberships").count({"user_id": actor.user_id, "role": "owner"})
     if owned >= MAX_OWNED:
         raise StateConflict(f"you own {owned} organizations, the most one person may: delete one you no longer "

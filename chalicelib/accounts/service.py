@@ -5,6 +5,7 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import mfa, roles, throttle
+from chalicelib.accounts import sessions as user_sessions
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
@@ -185,9 +186,7 @@ def change_password(ports: Ports, actor: Actor, current: str, new: str, request_
     if actor.token_org_id:  # the fresh session would reach beyond the token's organization
         raise Forbidden("a token limited to one organization cannot change the password", field="authorization")
     store = ports.store
-    user = store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = user_sessions.caller(ports, actor)
     if actor.token_id and mfa.enabled(user):   # the fresh session would skip the second factor
         raise Forbidden("with two-factor authentication on, the password is changed from a log-in session, "
                         "not an API token", field="authorization")
@@ -340,9 +339,7 @@ def load_in_org(ports: Ports, actor: Actor, org_id: str, action: str, collection
 
 
 def me(ports: Ports, actor: Actor) -> dict[str, Any]:
-    user = ports.store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = user_sessions.caller(ports, actor)
     mems, _ = ports.store.collection("memberships").find({"user_id": actor.user_id}, limit=200)
     orgs = []
     for m in mems:
@@ -365,9 +362,7 @@ def lift_suppression(ports: Ports, actor: Actor) -> None:
     """The caller's mailbox works again: e-mail to their address resumes. 404 when none was held back."""
     from chalicelib.mail import feedback
 
-    user = ports.store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = user_sessions.caller(ports, actor)
     if not feedback.lift(ports, user["email"]):
         raise NotFound("e-mail to this address is not held back", field="email")
 
@@ -377,9 +372,7 @@ def notification_preferences(ports: Ports, actor: Actor, changes: Optional[dict[
     from chalicelib.notify import personal
 
     users = ports.store.collection("users")
-    user = users.get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = user_sessions.caller(ports, actor)
     if changes:
         user = users.update(user["id"], {"notifications": {**(user.get("notifications") or {}), **changes}}) or user
     prefs = personal.preferences(user)

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Forbidden, NotFound
+from chalicelib.core.errors import Forbidden, NotFound, Unauthorized
 from chalicelib.core.ids import now_iso
 from chalicelib.store.port import iter_all
 
@@ -22,6 +22,14 @@ def require_log_in(actor: Actor, what: str) -> None:
     an API token, a script's credential, is refused (403 at `authorization`)."""
     if actor.token_id:
         raise Forbidden(f"{what} from a log-in session, not an API token", field="authorization")
+
+
+def caller(ports: Ports, actor: Actor) -> dict[str, Any]:
+    """The caller's user document; 401 when the account is gone (deleted since the token was issued)."""
+    user = ports.store.collection("users").get(actor.user_id)
+    if user is None:
+        raise Unauthorized("token is not valid")
+    return user
 
 
 def _reaching_all(actor: Actor) -> None:

@@ -13,8 +13,9 @@ import time
 from typing import Any, Optional
 
 from chalicelib.accounts import links, throttle
+from chalicelib.accounts.sessions import caller
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, StateConflict, Unauthorized
+from chalicelib.core.errors import AlreadyExists, Invalid, StateConflict
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import feedback as mail_feedback
 from chalicelib.mail import messages
@@ -75,9 +76,7 @@ def resend(ports: Ports, actor: Actor, request_base: str) -> dict[str, Any]:
     """A new link to the caller's address; 409 when it is proven already or mail to it is held back
     (mail/feedback.py: the link would not go out), 429 within a minute of the last."""
     store = ports.store
-    user = store.collection("users").get(actor.user_id)
-    if user is None:
-        raise Unauthorized("token is not valid")
+    user = caller(ports, actor)
     if is_verified(user):
         raise AlreadyExists("this e-mail address is confirmed already", field="email")
     held = mail_feedback.suppression(ports, user["email"])
