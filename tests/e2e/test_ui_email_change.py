@@ -18,7 +18,7 @@ import re
 import uuid
 
 from tests.e2e.ui_a11y import assert_accessible
-from tests.e2e.ui_browser import BROWSER_MARKS, expect, shot, watch_errors
+from tests.e2e.ui_browser import BROWSER_MARKS, expect, shot, sign_up, watch_errors
 from tests.support import mailbox
 
 pytestmark = BROWSER_MARKS
@@ -33,12 +33,7 @@ def test_change_the_address_follow_the_link_and_log_in_with_it(page, base, tmp_p
     tag = uuid.uuid4().hex[:6]
     old, new = f"old-{tag}@example.com", f"new-{tag}@example.com"
 
-    page.goto("/signup")
-    page.get_by_label("Email").fill(old)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Acme", level=1)).to_be_visible()
+    sign_up(page, old, PASSWORD)
     page.get_by_role("navigation", name="User").get_by_role("link", name=old).click()
     expect(page.get_by_role("heading", name="Your account", level=1)).to_be_visible()
 

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 from tests.e2e.ui_a11y import assert_accessible
-from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, watch_errors
+from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, sign_up, watch_errors
 from tests.support import mailbox
 
 pytestmark = BROWSER_MARKS
@@ -37,12 +37,7 @@ def test_forgot_password_reset_link_and_sign_in(page, base, tmp_path, notify_wor
     data_dir = tmp_path / "data"   # the `base` fixture's stack keeps its data (and its mailbox) there
     email = f"reset-{uuid.uuid4().hex[:6]}@example.com"
 
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(OLD)
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Acme")).to_be_visible()
+    sign_up(page, email, OLD)
     page.get_by_role("navigation", name="User").get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 

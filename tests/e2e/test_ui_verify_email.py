@@ -19,7 +19,7 @@ import re
 import uuid
 
 from tests.e2e.ui_a11y import assert_accessible
-from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, watch_errors
+from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, sign_up, watch_errors
 from tests.support import mailbox
 
 pytestmark = BROWSER_MARKS
@@ -36,12 +36,7 @@ def test_sign_up_confirm_the_address_and_the_banner_goes(page, base, tmp_path, n
     data_dir = tmp_path / "data"   # the `base` fixture's stack keeps its data (and its mailbox) there
     email = f"proof-{uuid.uuid4().hex[:6]}@example.com"
 
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Acme", level=1)).to_be_visible()
+    sign_up(page, email, PASSWORD)
     banner = _banner(page)
     expect(banner).to_have_attribute("role", "status")
     expect(banner).to_contain_text(

@@ -103,16 +103,22 @@ def deploy_and_wait(page, final: str, timeout: int = 90_000):
     return page.url
 
 
+def sign_up(page, email: str, password: str = "a long password", org: str = "Acme") -> None:
+    """Sign up through the form, creating organization `org`, and wait for its home page."""
+    page.goto("/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Organization").fill(org)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name=org, level=1)).to_be_visible()
+
+
 def sign_up_with_project(page, prefix: str, project: str = "shop") -> str:
     """A new user (e-mail `<prefix>-…@example.com`) with organization Acme and an empty project,
     through the screens -> the project page's URL."""
     import uuid
 
-    page.goto("/signup")
-    page.get_by_label("Email").fill(f"{prefix}-{uuid.uuid4().hex[:6]}@example.com")
-    page.get_by_label("Password").fill("a long password")
-    page.get_by_label("Organization").fill("Acme")
-    page.get_by_role("button", name="Create account").click()
+    sign_up(page, f"{prefix}-{uuid.uuid4().hex[:6]}@example.com")
     page.get_by_label("New project").fill(project)
     page.get_by_role("button", name="Create project").click()
     expect(page.get_by_text("No services yet")).to_be_visible()
