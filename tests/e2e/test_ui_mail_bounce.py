@@ -23,7 +23,7 @@ from chalicelib import tasks
 from chalicelib.core.ids import iso_from_epoch
 from chalicelib.mail import feedback
 from tests.e2e.ui_a11y import assert_accessible
-from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, watch_errors
+from tests.e2e.ui_browser import BROWSER_MARKS, expect, fits_375, shot, sign_up, watch_errors
 from tests.support import mailbox
 from tests.support.processes import wait_for
 
@@ -32,15 +32,6 @@ pytestmark = BROWSER_MARKS
 PASSWORD = "a long password"
 BOUNCE = "bounce@simulator.amazonses.com"
 WORDS = "smtp; 550 5.1.1 user unknown"
-
-
-def _sign_up(page, email: str, org: str) -> None:
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Organization").fill(org)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name=org, level=1)).to_be_visible()
 
 
 def _feedback_now(ports, done, what: str):
@@ -59,7 +50,7 @@ def _feedback_now(ports, done, what: str):
 
 def test_an_invitation_that_bounces_shows_bounced_with_the_servers_words(page, base, tmp_path, ports, notify_worker):
     data_dir = tmp_path / "data"   # the `base` fixture's stack keeps its data (and its mailbox) there
-    _sign_up(page, f"owner-{uuid.uuid4().hex[:6]}@example.com", "Bounce Co")
+    sign_up(page, f"owner-{uuid.uuid4().hex[:6]}@example.com", PASSWORD, "Bounce Co")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Members").click()
     page.get_by_label("Invite by email").fill(BOUNCE)
     page.get_by_role("button", name="Invite").click()
@@ -98,7 +89,7 @@ def test_an_invitation_that_bounces_shows_bounced_with_the_servers_words(page, b
 def test_a_complaint_holds_the_address_back_until_lifted_from_the_banner(page, base, tmp_path, ports, notify_worker):
     data_dir = tmp_path / "data"
     email = f"complaint+{uuid.uuid4().hex[:6]}@simulator.amazonses.com"
-    _sign_up(page, email, "Spam Co")
+    sign_up(page, email, PASSWORD, "Spam Co")
     mailbox.wait_mail(data_dir, email, "Confirm your e-mail address")   # the confirmation e-mail went out
     _feedback_now(ports, lambda: feedback.suppression(ports, email), "the complaint recorded")
 
