@@ -38,6 +38,20 @@ def get_store() -> "Store":
     return store
 
 
+def import_adapters() -> None:
+    """Imports the modules of the adapters the settings choose, building nothing: for a server
+    that forks its workers from a process that loaded the app (gunicorn's preload_app), so that a
+    new worker's first request does not import them (~20 ms, with the store's driver). No client
+    or connection is made here: those are made in each worker on first use (a MongoClient must
+    not cross a fork)."""
+    import importlib
+
+    s = get_settings()
+    for name in ("chalicelib.store.mongo" if s.mongodb_uri else "chalicelib.store.sqlite",
+                 "chalicelib.store.migrations", "chalicelib.queue", "chalicelib.core.context"):
+        importlib.import_module(name)
+
+
 @functools.lru_cache(maxsize=1)
 def get_search() -> "SearchIndex":
     s = get_settings()

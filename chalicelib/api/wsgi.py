@@ -701,9 +701,16 @@ class LazyApplication:
         """load(), and every route's module with it (lazy.load_all), for a server that forks its
         workers from a process that loaded the app (gunicorn's preload_app): otherwise each new
         worker imports them on the first request that reaches each route, ~0.27 s of CPU in all,
-        which showed as p99 spikes of 300 ms under load every time gunicorn recycled a worker."""
+        which showed as p99 spikes of 300 ms under load every time gunicorn recycled a worker.
+        Also the modules the first request would import inside functions (PyJWT, the store's
+        adapter and driver: ~70 ms, which a new worker's first request paid)."""
         adapter = self.load()
         load_all()
+        from chalicelib import wiring
+        from chalicelib.core import security
+
+        security.import_jwt()
+        wiring.import_adapters()
         return adapter
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable) -> Any:

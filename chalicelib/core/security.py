@@ -62,6 +62,13 @@ def issue_jwt(user_id: str, secret: str, ttl: int, now: float | None = None,
 _SHORT_HEADER = {"typ": None}
 
 
+def import_jwt() -> None:
+    """Imports PyJWT (and with it cryptography, ~45 ms): a server that forks its workers calls
+    this before the fork, so that no worker pays it on its first authenticated request. Lambda
+    does not: `import app` stays cheap, and a cold start that never sees a token never pays it."""
+    import jwt  # noqa: F401
+
+
 def decode_jwt(token: str, secret: str, typ: str = "access") -> dict[str, Any]:
     """A token of that type only: an MFA challenge (`typ` "mfa") is never an access token, nor
     the other way round. Signature checks are remembered per process (a client sends the same

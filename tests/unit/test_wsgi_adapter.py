@@ -16,6 +16,7 @@ import threading
 import time
 import wsgiref.util
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.validate import validator
 
@@ -609,3 +610,36 @@ def test_request_ids_are_uuid4s_unique_within_and_across_forked_workers():
     os.close(read)
     os.close(write)
     assert child not in ids and child[:24] != ids[0][:24]
+
+
+_FIRST_REQUEST = r'''
+import io, sys, wsgiref.util
+from chalicelib.api.wsgi import LazyApplication
+
+app = LazyApplication("app:app")
+app.preload()   # what gunicorn.conf.py's when_ready does in the master before it forks workers
+before = set(sys.modules)
+env = {}
+wsgiref.util.setup_testing_defaults(env)
+env.update({"PATH_INFO": sys.argv[1], "HTTP_AUTHORIZATION": "Bearer " + sys.argv[2], "wsgi.input": io.BytesIO()})
+seen = []
+b"".join(app(env, lambda status, headers, exc=None: seen.append(status)))
+print(seen[0])
+print(" ".join(sorted(set(sys.modules) - before)))
+'''
+
+
+def test_after_preload_the_first_authenticated_request_imports_nothing(make_org):
+    """A worker forked from the preloaded master serves its first request without importing a
+    module: PyJWT (with cryptography) and the store's adapter and driver were imported inside
+    functions, ~70 ms on a new worker's first request (seen as p99 spikes when gunicorn recycles
+    a worker, or when a worker that had been idle took its first request)."""
+    import subprocess
+
+    org = make_org()
+    out = subprocess.run([sys.executable, "-c", _FIRST_REQUEST, f"/v1/orgs/{org.id}/projects", org.owner["token"]],
+                         capture_output=True, text=True, timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr[-3000:]
+    status, imported = (out.stdout.splitlines() + [""])[:2]
+    assert status == "200 OK", out.stdout + out.stderr[-2000:]
+    assert imported == "", f"the first request imported: {imported}"
