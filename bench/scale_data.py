@@ -86,6 +86,7 @@ class SqliteWriter:
             for prefix, keys in (("ux", ix.unique), ("ix", ix.index)):
                 for fields in keys:
                     self.conn.execute(f"DROP INDEX IF EXISTS {prefix}_{name}__{'__'.join(fields)}")
+        self.conn.execute("PRAGMA user_version=0")   # the schema is no longer whole: SqliteStore() builds it again
 
     def write(self, name: str, docs: list[dict]) -> None:
         rows = [(d["id"], json.dumps(d, separators=(",", ":"))) for d in docs]

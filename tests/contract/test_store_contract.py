@@ -293,6 +293,45 @@ def test_sqlite_transaction_rolls_back(tmp_path):
     assert _sqlite_transaction_rolls_back(tmp_path) == 0
 
 
+def test_sqlite_schema_is_built_once_per_version_of_it(tmp_path, monkeypatch):
+    """The DDL runs when the file's user_version is not the schema's fingerprint: on a new file,
+    after a schema change, or after someone set it to 0 (bench/scale_data.py drops indexes and
+    does). Otherwise a new store (each worker process) reads one PRAGMA and runs none of it."""
+    import sqlite3
+
+    from chalicelib.store import sqlite as adapter
+
+    path = tmp_path / "lb.db"
+    fingerprint, ddl = adapter._schema_statements()
+    first = adapter.SqliteStore(path)
+    first.collection("projects").insert(project(name="kept"))
+
+    def version() -> int:
+        with sqlite3.connect(path) as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def index_exists(name: str) -> bool:
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone() is not None
+
+    assert version() == fingerprint > 0 and index_exists("ix_projects__org_id__created__id")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX ix_projects__org_id__created__id")
+    adapter.SqliteStore(path)   # current fingerprint: nothing runs, so the index stays dropped
+    assert not index_exists("ix_projects__org_id__created__id")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=0")
+    adapter.SqliteStore(path)   # not current: built again
+    assert index_exists("ix_projects__org_id__created__id") and version() == fingerprint
+
+    # a new index in the schema: its new fingerprint makes the next store build it, data kept
+    changed = (fingerprint ^ 1, ddl + ("CREATE INDEX IF NOT EXISTS ix_test_new ON c_projects(id)",))
+    monkeypatch.setattr(adapter, "_schema_statements", lambda: changed)
+    store = adapter.SqliteStore(path)
+    assert index_exists("ix_test_new") and version() == changed[0]
+    assert store.collection("projects").count({"name": "kept"}) == 1
+
+
 def _worker(path, n, queue):
     from chalicelib.store.sqlite import SqliteStore
     store = SqliteStore(path)
