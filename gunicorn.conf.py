@@ -2,7 +2,8 @@
 
     gunicorn -c gunicorn.conf.py chalicelib.api.wsgi:application
 
-Process workers (`sync`) by default: Chalice keeps the current request on the
+Process workers (gunicorn's `sync`, waiting in epoll with EPOLLEXCLUSIVE: see
+chalicelib/api/gunicorn_worker.py) by default: Chalice keeps the current request on the
 shared app object, so the API is served one request per process at a time (the
 WSGI adapter also makes that state thread-local, as a second line of defence).
 The sync worker closes the connection after each response (no keep-alive): put
@@ -57,7 +58,10 @@ wsgi_app = "chalicelib.api.wsgi:application"
 bind = _bind()
 workers = _int("LAUNCHBAY_WEB_WORKERS", _int("WEB_CONCURRENCY", default_workers()), 1, 64)
 threads = _int("LAUNCHBAY_WEB_THREADS", 1, 1, 64)
-worker_class = "gthread" if threads > 1 else "sync"
+# One request per process at a time, as gunicorn's `sync`, but an idle worker is woken per
+# connection (the one that served last) instead of all of them (chalicelib/api/gunicorn_worker.py);
+# `-k sync` on the command line picks gunicorn's own.
+worker_class = "gthread" if threads > 1 else "chalicelib.api.gunicorn_worker.ExclusiveSyncWorker"
 timeout = _int("LAUNCHBAY_WEB_TIMEOUT", 30, 1, 3600)
 graceful_timeout = min(timeout, 30)
 keepalive = _int("LAUNCHBAY_WEB_KEEPALIVE", 5, 0, 300)

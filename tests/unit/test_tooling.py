@@ -97,7 +97,7 @@ def gunicorn_conf(monkeypatch, **env):
 def test_gunicorn_defaults(monkeypatch):
     conf = gunicorn_conf(monkeypatch)
     assert conf["bind"] == ["127.0.0.1:8000"]
-    assert conf["worker_class"] == "sync" and conf["threads"] == 1
+    assert conf["worker_class"] == "chalicelib.api.gunicorn_worker.ExclusiveSyncWorker" and conf["threads"] == 1
     assert conf["workers"] == conf["default_workers"]()
     assert conf["accesslog"] == "-" and "%(M)s" in conf["access_log_format"]
     assert conf["control_socket_disable"] is True
@@ -199,7 +199,7 @@ def test_gunicorn_serves_the_adapter_with_process_workers(tiny_app_dir):
         out, _ = proc.communicate(timeout=WAIT)
     assert proc.returncode == 0
     log = out.decode(errors="replace")
-    assert "Using worker: sync" in log
+    assert "Using worker: chalicelib.api.gunicorn_worker.ExclusiveSyncWorker" in log
     # The access log line carries the request id and the duration in ms.
     assert re.search(r'"GET /v1/health HTTP/1.1" 200 \d+ \d+ms rid=rid-\d+', log), log[-2000:]
 
