@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(900, alias="LAUNCHBAY_LOGIN_WINDOW_SECONDS", ge=1)
     signups_per_address: int = Field(20, alias="LAUNCHBAY_SIGNUPS_PER_ADDRESS", ge=1)
     tokens_per_user: int = Field(30, alias="LAUNCHBAY_TOKENS_PER_USER", ge=1)
+    # Organizations one person may own at once (each is a place to deploy from).
+    orgs_per_user: int = Field(20, alias="LAUNCHBAY_ORGS_PER_USER", ge=1, le=10000)
     # Password resets asked per address (e-mail) and per client, in rate_window_seconds.
     resets_per_email: int = Field(5, alias="LAUNCHBAY_RESETS_PER_EMAIL", ge=1)
     resets_per_address: int = Field(20, alias="LAUNCHBAY_RESETS_PER_ADDRESS", ge=1)

@@ -15,7 +15,6 @@ from chalicelib.core.errors import AlreadyExists, Forbidden, Invalid, NotFound, 
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import iter_all
 
-MAX_OWNED = 20          # organizations one user may own: each is a place to deploy from
 CREATES_PER_WINDOW = 10  # per user per rate window (an hour)
 
 
@@ -43,12 +42,13 @@ def create(ports: Ports, actor: Actor, name: str) -> dict[str, Any]:
         raise Forbidden("a token limited to one organization cannot create another", field="authorization")
     store = ports.store
     caller(ports, actor)   # the account still exists
+    s = ports.settings
     owned = store.collection("memberships").count({"user_id": actor.user_id, "role": "owner"})
-    if owned >= MAX_OWNED:
-        raise StateConflict(f"you own {owned} organizations, the most one person may: delete one you no longer "
+    if owned >= s.orgs_per_user:
+        raise StateConflict(f"you own {owned} organizations, the most one person may here "
+                            f"(LAUNCHBAY_ORGS_PER_USER={s.orgs_per_user}): delete one you no longer "
                             "use, or make someone else its owner and leave it", field="name")
     _refuse_same_name(ports, actor.user_id, name)
-    s = ports.settings
     throttle.hit(s, "org-create", actor.user_id, CREATES_PER_WINDOW, s.rate_window_seconds,
                  "too many organizations created: try again later", field="name")
     now = now_iso()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.accounts import orgs as org_rules
+from chalicelib import wiring
 from tests.api.conftest import Api, signup
 from tests.support.api import signup_invited
 
@@ -43,8 +43,9 @@ def test_tokens_limited_to_one_organization_cannot_create_one(api):
     assert Api(api.client, wide["token"]).call("POST", "/orgs", {"name": "From CI"})[0] == 201
 
 
-def test_the_number_owned_is_bounded(api, monkeypatch):
-    monkeypatch.setattr(org_rules, "MAX_OWNED", 3)
+def test_the_number_owned_is_bounded_by_the_setting(api, monkeypatch):
+    monkeypatch.setenv("LAUNCHBAY_ORGS_PER_USER", "3")
+    wiring.reset()
     me = Api(api.client, signup(api, "many@x.io", org="One")["token"])
     assert [me.call("POST", "/orgs", {"name": n})[0] for n in ("Two", "Three")] == [201, 201]
     status, err = me.call("POST", "/orgs", {"name": "Four"})

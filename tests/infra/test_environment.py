@@ -18,6 +18,7 @@ DEFAULT_IN_AWS = {
     "LAUNCHBAY_LOGIN_WINDOW_SECONDS": "throttle defaults",
     "LAUNCHBAY_SIGNUPS_PER_ADDRESS": "throttle defaults",
     "LAUNCHBAY_TOKENS_PER_USER": "throttle defaults",
+    "LAUNCHBAY_ORGS_PER_USER": "20 organizations owned per person",
     "LAUNCHBAY_RATE_WINDOW_SECONDS": "throttle defaults",
     "LAUNCHBAY_SECRETS_DATA_KEY": "the alternative to LAUNCHBAY_SECRETS_KEY; the stacks use the secret",
     "LAUNCHBAY_LOG_RETENTION_DAYS": "14 days in the search index",
