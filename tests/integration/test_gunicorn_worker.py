@@ -39,33 +39,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": str(WORKERS),
-           "LAUNCHBAY_WEB_THREADS": "1", "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_WEB_PRELOAD": "0",
-           "LAUNCHBAY_LOG_LEVEL": "info"}
+def _start(tmp_path, *ports: int):
+    env = {**os.environ, "LAUNCHBAY_BIND": ",".join(f"127.0.0.1:{p}" for p in ports),
+           "LAUNCHBAY_WEB_WORKERS": str(WORKERS), "LAUNCHBAY_WEB_THREADS": "1", "LAUNCHBAY_ACCESS_LOG": "off",
+           "LAUNCHBAY_WEB_PRELOAD": "0", "LAUNCHBAY_LOG_LEVEL": "info"}
     log = open(tmp_path / "gunicorn.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                              "tests.integration.test_gunicorn_worker:pid_app"],
                             cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30
+    for port in ports:
         while True:
             try:
                 _get(port)
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
+                    os.killpg(proc.pid, signal.SIGKILL)
                     log.seek(0)
                     pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
                 time.sleep(0.1)
+    return proc, log
+
+
+def _stop(proc, log) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    proc, log = _start(tmp_path, port)
+    try:
         yield proc, port, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        _stop(proc, log)
 
 
 def _get(port: int, path: str = "/") -> int:
@@ -128,6 +139,18 @@ def test_a_stop_signal_still_wakes_idle_workers(server):
     proc.wait(15)
     assert time.monotonic() - started < 5
     assert proc.returncode == 0
+
+
+def test_several_addresses_are_each_served(tmp_path):
+    """LAUNCHBAY_BIND with two addresses: gunicorn's loop for several listeners gets the socket
+    that is ready from the epoll set, on either."""
+    first, second = _free_port(), _free_port()
+    proc, log = _start(tmp_path, first, second)
+    try:
+        served = [_get(port) for _ in range(20) for port in (first, second)]
+        assert len(served) == 40 and set(served) <= _worker_pids(proc.pid)
+    finally:
+        _stop(proc, log)
 
 
 def test_without_epollexclusive_it_is_gunicorns_sync_worker(monkeypatch):
