@@ -3,7 +3,9 @@
 `api_url` serves app.app through chalicelib.api.wsgi on a random loopback port (wsgiref, in a
 thread) with the `launchbay_env` settings (real Redis, moto sandbox). `cli(...)` runs the typer
 app with typer's CliRunner, its config folder in tmp_path, so every command goes through
-argument parsing, the HTTP client and the API exactly as a user's would."""
+argument parsing, the HTTP client and the API exactly as a user's would. `cli.in_terminal(...)` runs
+it as its own process on a real pseudo-terminal instead, for what only a terminal does: prompts,
+typed answers, and passwords that are not echoed."""
 from __future__ import annotations
 
 import json
@@ -94,6 +96,57 @@ class Cli:
         if ok is True:
             assert run.exit_code == 0, f"launchbay {' '.join(args)} -> {run.exit_code}\n{run.stdout}\n{run.stderr}"
         return run
+
+
+    def in_terminal(self, *args: str, replies: tuple[tuple[str, str], ...] = (), timeout: float = 90,
+                    env: dict | None = None) -> Run:
+        """`launchbay ARGS` as its own process on a real pseudo-terminal (its controlling terminal,
+        its stdin, stdout and stderr), each prompt answered when its text appears: what a user at
+        a terminal sees and types, echo and all. -> Run, with everything the terminal showed in
+        stdout (stderr mixed in, as a terminal shows it)."""
+        import os
+        import pty
+        import select
+        import signal
+        import sys
+        import time
+
+        given = {**self.env, **(env or {})}
+        env = {k: v for k, v in os.environ.items() if k not in given}
+        env.update({k: v for k, v in given.items() if v is not None})
+        root = str(Path(__file__).resolve().parents[2])
+        pid, fd = pty.fork()
+        if pid == 0:   # the child: exec at once (this process has threads: the API's server)
+            try:
+                os.chdir(root)
+                os.execve(sys.executable, [sys.executable, "-m", "cli", *args], env)
+            finally:
+                os._exit(127)
+        shown, answered, pending = b"", 0, list(replies)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    raise AssertionError(f"launchbay {' '.join(args)}: no end within {timeout} s; the terminal "
+                                         f"showed:\n{shown.decode(errors='replace')}")
+                if not select.select([fd], [], [], 0.2)[0]:
+                    continue
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:   # EIO: the process ended and closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+                while pending and pending[0][0].encode() in shown[answered:]:
+                    answered = shown.index(pending[0][0].encode(), answered) + len(pending[0][0])
+                    os.write(fd, pending.pop(0)[1].encode() + b"\n")
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        assert not pending, f"never asked {pending[0][0]!r}; the terminal showed:\n{shown.decode(errors='replace')}"
+        return Run(os.waitstatus_to_exitcode(status), shown.decode(errors="replace").replace("\r\n", "\n"), "")
 
 
 @pytest.fixture

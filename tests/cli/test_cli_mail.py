@@ -91,28 +91,24 @@ def test_password_forgot_then_reset_with_the_e_mailed_token(cli, launchbay_env, 
     cli("login", "--email", address, input=NEW_PASSWORD + "\n")
 
 
-def test_password_reset_takes_the_whole_link_and_asks_twice_on_a_terminal(cli, launchbay_env, notify_worker,
-                                                                         monkeypatch):
-    from cli.commands import password
-
+def test_password_reset_takes_the_whole_link_and_asks_twice_on_a_terminal(cli, launchbay_env, notify_worker):
     address, _ = _signup(cli)
     cli("password", "forgot", address)
     [mail] = reset_mails(launchbay_env, address)
     link = mail.link("/reset-password")        # the whole link, as copied from the e-mail
     assert link.startswith(cli.api_url.removesuffix("/v1") + "/reset-password?token=")
 
-    answers: list[str] = []
-    monkeypatch.setattr(password, "on_terminal", lambda: True)
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": answers.pop(0))
+    # on a real terminal: asked twice, neither echoed
+    twice = ("New password: ", NEW_PASSWORD), ("The new password again: ", NEW_PASSWORD + "typo")
+    differ = cli.in_terminal("password", "reset", "--token", link, replies=twice)
+    assert differ.exit_code == 1 and "the two passwords differ: nothing was changed" in differ.stdout, differ.stdout
+    assert NEW_PASSWORD not in differ.stdout
 
-    answers[:] = [NEW_PASSWORD, NEW_PASSWORD + "typo"]
-    differ = cli("password", "reset", "--token", link, ok=False)
-    assert differ.exit_code == 1 and "the two passwords differ: nothing was changed" in differ.stderr
-    assert answers == []
-
-    answers[:] = [NEW_PASSWORD, NEW_PASSWORD]
-    done = cli("password", "reset", "--token", link, "--json").json()                   # the token still works
-    assert done["status"] == "changed" and done["email"] == address and done["revoked_api_tokens"] == 0
+    twice = ("New password: ", NEW_PASSWORD), ("The new password again: ", NEW_PASSWORD)
+    done = cli.in_terminal("password", "reset", "--token", link, "--json", replies=twice)   # the token still works
+    assert done.exit_code == 0 and NEW_PASSWORD not in done.stdout, done.stdout
+    answer = json.loads(done.stdout[done.stdout.index("{"):])
+    assert answer["status"] == "changed" and answer["email"] == address and answer["revoked_api_tokens"] == 0
     assert http(cli.api_url, "POST", "/auth/login", {"email": address, "password": NEW_PASSWORD})[0] == 200
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from cli.commands import org_admin
 from tests.cli.conftest import PASSWORD, Cli, http
 
 
@@ -65,7 +64,7 @@ def test_create_with_and_without_use_the_same_name_refused_and_rename(cli, accou
         assert "Examples" in cli("orgs", command, "--help").stdout
 
 
-def test_delete_needs_the_name_is_refused_with_a_project_then_forgets_the_default(cli, account, monkeypatch):
+def test_delete_needs_the_name_is_refused_with_a_project_then_forgets_the_default(cli, account):
     unconfirmed = cli("orgs", "delete", "Acme", ok=False)                     # no terminal to ask on
     assert unconfirmed.exit_code == 1 and "--confirm 'Acme'" in unconfirmed.stderr, unconfirmed.stderr
     as_json = cli("orgs", "delete", "Acme", "--json", ok=False)
@@ -79,13 +78,13 @@ def test_delete_needs_the_name_is_refused_with_a_project_then_forgets_the_defaul
     assert _names(cli) == ["Acme"] and _saved(cli)["org"] == account.org_id   # a refusal changes nothing
 
     spare = cli("orgs", "create", "Spare", "--json").json()
-    monkeypatch.setattr(org_admin, "on_terminal", lambda: True)              # typed on a terminal
-    mistyped = cli("orgs", "delete", "Spare", input="Sprae\n", ok=False)
-    assert mistyped.exit_code == 1 and "nothing was deleted" in mistyped.stderr
-    gone = cli("orgs", "delete", "Spare", input="Spare\n")
+    ask = "and cannot be undone. Type its name to go on: "                # typed on a real terminal
+    mistyped = cli.in_terminal("orgs", "delete", "Spare", replies=((ask, "Sprae"),))
+    assert mistyped.exit_code == 1 and "Sprae" in mistyped.stdout and "nothing was deleted" in mistyped.stdout
+    gone = cli.in_terminal("orgs", "delete", "Spare", replies=((ask, "Spare"),))
+    assert gone.exit_code == 0, gone.stdout
     assert f"Deleted organization Spare ({spare['id']}): access ended for 1 member" in gone.stdout, gone.stdout
     assert "default organization here" not in gone.stdout
-    monkeypatch.undo()
 
     _delete_project(cli, account.org_id, account.project_id)
     done = cli("orgs", "delete", account.org_id, "--confirm", "Acme", "--json").json()
@@ -110,7 +109,7 @@ def test_an_api_token_deletes_neither(cli, account, tmp_path):
     assert _names(cli) == ["Acme"]
 
 
-def test_account_delete_refused_as_the_only_owner_then_done(cli, account, monkeypatch):
+def test_account_delete_refused_as_the_only_owner_then_done(cli, account):
     no_yes = cli("account", "delete", "--password-stdin", input=PASSWORD + "\n", ok=False)
     assert no_yes.exit_code == 1 and "--yes" in no_yes.stderr
     argv = cli("account", "delete", "--yes", "--password", PASSWORD, ok=False)
@@ -131,13 +130,14 @@ def test_account_delete_refused_as_the_only_owner_then_done(cli, account, monkey
     _delete_project(cli, account.org_id, account.project_id)
     cli("orgs", "delete", "Acme", "--confirm", "Acme")
     session = _saved(cli)["token"]
-    monkeypatch.setattr(org_admin, "on_terminal", lambda: True)              # "delete" typed on a terminal
-    not_typed = cli("account", "delete", input="yes\n", env={"LAUNCHBAY_PASSWORD": PASSWORD}, ok=False)
-    assert not_typed.exit_code == 1 and "nothing was deleted" in not_typed.stderr
-    gone = cli("account", "delete", input="delete\n", env={"LAUNCHBAY_PASSWORD": PASSWORD})
+    ask = "Type delete to go on: "                                       # on a real terminal
+    not_typed = cli.in_terminal("account", "delete", replies=((ask, "yes"),))
+    assert not_typed.exit_code == 1 and "nothing was deleted" in not_typed.stdout, not_typed.stdout
+    gone = cli.in_terminal("account", "delete", replies=((ask, "delete"), ("Password: ", PASSWORD)),
+                           env={"LAUNCHBAY_PASSWORD": None})
+    assert gone.exit_code == 0 and PASSWORD not in gone.stdout, gone.stdout      # the password is not echoed
     assert f"Your account {account.email} is deleted" in gone.stdout, gone.stdout
     assert "The login saved here is forgotten" in gone.stdout
-    monkeypatch.undo()
     assert "token" not in _saved(cli)
     assert http(cli.api_url, "GET", "/me", token=session)[0] == 401
     after = cli("account", "show", ok=False)

@@ -102,7 +102,7 @@ def test_login_checks_the_password_first_and_nothing_shows_it(cli, account, regi
                                                                             "removed": True}
 
 
-def test_the_password_is_never_an_argument(cli, account, registry, monkeypatch):
+def test_the_password_is_never_an_argument(cli, account, registry):
     host = registry.host
 
     def refused(*args, env=None, input=None) -> str:
@@ -131,17 +131,11 @@ def test_the_password_is_never_an_argument(cli, account, registry, monkeypatch):
                          input="x\n", ok=False).stderr)["error"]
     assert (err["field"], err["status"]) == ("host", 422)
 
-    # on a terminal: the user name and the password are asked, the password without echo
-    import getpass
-
-    import typer.testing
-
-    asked = []
-    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
-    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or SECRET)
-    made = cli("registries", "login", host, input="bot\n")
-    assert asked == ["Password: "] and "Username: " in made.stderr + made.stdout
-    assert f"Signed in to {host} as bot" in made.stdout and SECRET not in made.stdout + made.stderr
+    # on a real terminal: the user name and the password are asked, the name echoed as typed, the
+    # password not
+    made = cli.in_terminal("registries", "login", host, replies=(("Username: ", "bot"), ("Password: ", SECRET)))
+    assert made.exit_code == 0 and "Username: bot" in made.stdout, made.stdout
+    assert f"Signed in to {host} as bot" in made.stdout and SECRET not in made.stdout
 
 
 def test_members_see_the_credentials_and_only_admins_change_them(cli, account, registry, tmp_path):

@@ -99,16 +99,14 @@ def test_resource_usage_and_api_errors(cli, account):
     assert unlinked.exit_code == 1 and "no service 'web'" in unlinked.stderr
 
 
-def test_delete_asks_for_the_name_on_a_terminal(cli, account, monkeypatch):
-    import typer.testing
-
+def test_delete_asks_for_the_name_on_a_terminal(cli, account):
+    """On a real terminal (the name typed shows, as typing does)."""
     cli("resources", "create", "uploads", "--kind", "bucket", "--no-protect")
-    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)   # the runner's stdin: a TTY
-    wrong = cli("resources", "delete", "uploads", input="uploadz\n", ok=False)
-    assert wrong.exit_code == 1 and "Type its name to go on" in wrong.stderr and "nothing was deleted" in wrong.stderr
+    wrong = cli.in_terminal("resources", "delete", "uploads", replies=(("Type its name to go on", "uploadz"),))
+    assert wrong.exit_code == 1 and "uploadz" in wrong.stdout and "nothing was deleted" in wrong.stdout, wrong.stdout
     assert cli("resources", "show", "uploads", "--json").json()["status"] == "creating"
-    asked = cli("resources", "delete", "uploads", input="uploads\n")
-    assert "deletes its data" in asked.stderr and "uploads: deleting" in asked.stdout
+    asked = cli.in_terminal("resources", "delete", "uploads", replies=(("Type its name to go on", "uploads"),))
+    assert asked.exit_code == 0 and "deletes its data" in asked.stdout and "uploads: deleting" in asked.stdout, asked.stdout
     assert cli("resources", "show", "uploads", "--json").json()["status"] == "deleting"
 
 
@@ -403,9 +401,7 @@ def test_a_worker_scales_on_a_queue_from_the_cli(cli, account):
     assert cli("services", "show", "consumer", "--json").json()["autoscaling"]["queue"]["messages_per_task"] == 20
 
 
-def test_purge_asks_for_the_name_and_says_how_many_went(cli, account, ports, monkeypatch):
-    import typer.testing
-
+def test_purge_asks_for_the_name_and_says_how_many_went(cli, account, ports):
     from tests.resources.test_resources import settle
 
     made = cli("resources", "create", "jobs", "--kind", "queue", "--max-receives", "1", "--no-protect", "--json").json()
@@ -426,16 +422,15 @@ def test_purge_asks_for_the_name_and_says_how_many_went(cli, account, ports, mon
     assert bucket.exit_code == 1 and "files is a bucket, not a queue" in bucket.stderr
     assert cli("resources", "messages", "jobs", "--json").json()["visible"] == 4
 
-    # on a terminal it asks for the name, as delete does
-    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
-    refused = cli("resources", "purge", "jobs", input="job\n", ok=False)
+    # on a real terminal it asks for the name, as delete does
+    ask = "Type its name to go on"
+    refused = cli.in_terminal("resources", "purge", "jobs", replies=((ask, "job"),))
     assert refused.exit_code == 1 and "Purging the waiting messages of queue jobs (production) deletes them for " \
-        "good. Type its name to go on" in refused.stderr and "nothing was purged" in refused.stderr
-    purged = cli("resources", "purge", "jobs", input="jobs\n")
-    assert "Purged 4 waiting messages from jobs" in purged.stdout, purged.stdout
+        "good." in refused.stdout and "nothing was purged" in refused.stdout, refused.stdout
+    purged = cli.in_terminal("resources", "purge", "jobs", replies=((ask, "jobs"),))
+    assert purged.exit_code == 0 and "Purged 4 waiting messages from jobs" in purged.stdout, purged.stdout
     counts = cli("resources", "messages", "jobs", "--json").json()
     assert (counts["visible"], counts["dead"]) == (0, 1)                 # the dead letter stays to be looked at
-    monkeypatch.undo()
 
     again = cli("resources", "purge", "jobs", "--confirm", "jobs", ok=False)   # SQS: one purge a minute (409)
     assert again.exit_code == 1 and "at most once a minute" in again.stderr and "field: queue" in again.stderr
