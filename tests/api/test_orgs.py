@@ -2,6 +2,8 @@
 and admins; one user never holds two of one name."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib import wiring
@@ -76,3 +78,21 @@ def test_owners_and_admins_rename_it(api):
     assert status == 200 and out["require_mfa"] is False
     outsider = Api(api.client, signup(api, "out@x.io", org="Out")["token"])
     assert outsider.call("PATCH", f"/orgs/{org}", {"name": "Mine"})[0] == 404
+
+
+def test_creating_organizations_is_throttled_with_retry_after(api):
+    """At most orgs.CREATES_PER_WINDOW new organizations per person per rate window: the next
+    answers 429 at `name` with Retry-After, and creates nothing."""
+    from chalicelib.accounts.orgs import CREATES_PER_WINDOW
+
+    token = signup(api, "busy@x.io", org="First")["token"]
+    me = Api(api.client, token)
+    made = [me.call("POST", "/orgs", {"name": f"Org {i}"})[0] for i in range(CREATES_PER_WINDOW)]
+    assert made == [201] * CREATES_PER_WINDOW
+    r = api.client.http.post("/v1/orgs", headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                             body='{"name": "One too many"}')
+    err = json.loads(r.body)["error"]
+    assert r.status_code == 429 and err["code"] == "too_many_requests" and err["field"] == "name", err
+    assert 0 < int(r.headers["Retry-After"]) <= 3600
+    names = {o["name"] for o in me.call("GET", "/me")[1]["organizations"]}
+    assert "One too many" not in names and len(names) == CREATES_PER_WINDOW + 1

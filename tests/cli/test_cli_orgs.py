@@ -144,3 +144,25 @@ def test_account_delete_refused_as_the_only_owner_then_done(cli, account):
     assert after.exit_code == 1 and "not logged in" in after.stderr
     again = cli("login", "--email", account.email, input=PASSWORD + "\n", ok=False)
     assert again.exit_code == 1 and "401" in again.stderr
+
+
+def test_account_delete_asks_for_the_code_when_two_factor_authentication_is_on(cli, account):
+    """The second-factor step of `account delete`: off a terminal it says which option gives the
+    code; on a real terminal it asks for it (hidden) after the word and the password."""
+    from tests.cli.test_cli_mfa import enable
+
+    _, authenticator = enable(cli)
+    _delete_project(cli, account.org_id, account.project_id)
+    cli("orgs", "delete", "Acme", "--confirm", "Acme")
+    no_code = cli("account", "delete", "--yes", env={"LAUNCHBAY_PASSWORD": PASSWORD}, ok=False)
+    assert no_code.exit_code == 1 and "give --code CODE (or --recovery-code)" in no_code.stderr, no_code.stderr
+    assert cli("account", "show", "--json").json()["user"]["email"] == account.email   # still there
+
+    code = authenticator.code()
+    gone = cli.in_terminal("account", "delete", replies=(("Type delete to go on: ", "delete"), ("Password: ", PASSWORD),
+                                                         ("Code from your authenticator app: ", code)),
+                           env={"LAUNCHBAY_PASSWORD": None})
+    assert gone.exit_code == 0, gone.stdout
+    assert f"Your account {account.email} is deleted" in gone.stdout and PASSWORD not in gone.stdout
+    assert f"app: {code}" not in gone.stdout                                    # the code is not echoed either
+    assert http(cli.api_url, "POST", "/auth/login", {"email": account.email, "password": PASSWORD})[0] == 401
