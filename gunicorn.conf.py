@@ -58,8 +58,8 @@ wsgi_app = "chalicelib.api.wsgi:application"
 bind = _bind()
 workers = _int("LAUNCHBAY_WEB_WORKERS", _int("WEB_CONCURRENCY", default_workers()), 1, 64)
 threads = _int("LAUNCHBAY_WEB_THREADS", 1, 1, 64)
-# One request per process at a time, as gunicorn's `sync`, but an idle worker is woken per
-# connection (the one that served last) instead of all of them (chalicelib/api/gunicorn_worker.py);
+# One request per process at a time, as gunicorn's `sync`, but one idle worker is woken per
+# connection (the first waiting in the socket's queue) instead of all of them (chalicelib/api/gunicorn_worker.py);
 # `-k sync` on the command line picks gunicorn's own.
 worker_class = "gthread" if threads > 1 else "chalicelib.api.gunicorn_worker.ExclusiveSyncWorker"
 timeout = _int("LAUNCHBAY_WEB_TIMEOUT", 30, 1, 3600)
