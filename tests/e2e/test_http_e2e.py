@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
 from tests.support.processes import ROOT, CeleryWorker, wait_for
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Http:
@@ -44,7 +38,7 @@ class Http:
 
 @pytest.fixture
 def stack(launchbay_env):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **launchbay_env, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": "2",
            "LAUNCHBAY_ACCESS_LOG": "off", "PYTHONPATH": str(ROOT)}
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)

@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.support.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(port, method, path, body=None, token=None, conn=None):
@@ -39,7 +34,7 @@ def _call(port, method, path, body=None, token=None, conn=None):
 
 
 def test_gthread_workers_keep_each_request_its_own(launchbay_env, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **launchbay_env, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": "1",
            "LAUNCHBAY_WEB_THREADS": "8", "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_LOG_LEVEL": "info"}
     log = open(tmp_path / "gunicorn.log", "wb")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 
@@ -31,12 +33,6 @@ def pid_app(environ, start_response):
     body = str(os.getpid()).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start(tmp_path, *ports: int):
@@ -71,7 +67,7 @@ def _stop(proc, log) -> None:
 
 @pytest.fixture
 def server(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc, log = _start(tmp_path, port)
     try:
         yield proc, port, log
@@ -144,7 +140,7 @@ def test_a_stop_signal_still_wakes_idle_workers(server):
 def test_several_addresses_are_each_served(tmp_path):
     """LAUNCHBAY_BIND with two addresses: gunicorn's loop for several listeners gets the socket
     that is ready from the epoll set, on either."""
-    first, second = _free_port(), _free_port()
+    first, second = free_port(), free_port()
     proc, log = _start(tmp_path, first, second)
     try:
         served = [_get(port) for _ in range(20) for port in (first, second)]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from tests.support.net import free_port
+
 _START_TIMEOUT = 30.0
 _SANDBOX_SERVER = Path(__file__).resolve().parents[2] / "scripts" / "sandbox_server.py"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _answers(url: str) -> bool:
@@ -56,7 +51,7 @@ def start_moto_server(python: str | None = None, attempts: int = 3) -> tuple[str
     python = python or sys.executable
     last_error = ""
     for _ in range(attempts):  # the free port can be taken between probe and bind
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 # Generous upper bounds so a slow machine does not hang the suite; nothing asserts on time.
@@ -41,12 +43,6 @@ def load_script(name: str, module_name: str):
 # dev.py does `from with_redis import ...`: register that one under its own name.
 with_redis = load_script("with_redis", "with_redis")
 dev = load_script("dev", "launchbay_dev_script")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pid_alive(pid: int) -> bool:
