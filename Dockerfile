@@ -1,6 +1,15 @@
-# Launchbay API container: the Chalice app behind gunicorn (sync workers).
+# Launchbay API container: the Chalice app behind gunicorn (sync workers, its C request parser).
 #   docker build -t launchbay-api .
 #   docker run -p 8000:8000 -e LAUNCHBAY_JWT_SECRET=... -e REDIS_URL=redis://redis:6379/0 launchbay-api
+# gunicorn's C request parser (gunicorn_h1c) comes as source only: built here, with a compiler
+# the final image does not carry.
+FROM python:3.11-slim AS wheels
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels gunicorn_h1c==0.6.10
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,8 +24,10 @@ WORKDIR /app
 # Lambda provides boto3; a container must bring it (and the X-Ray SDK for per-request segments). tantivy backs the embedded
 # search index when OPENSEARCH_URL is not set. Pins as in requirements-dev.txt.
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt \
-        chalice==1.34.0 gunicorn==27.0.1 boto3==1.44.8 tantivy==0.27.0 aws-xray-sdk==2.15.0
+COPY --from=wheels /wheels /wheels
+RUN pip install --no-cache-dir -r requirements.txt /wheels/*.whl \
+        chalice==1.34.0 gunicorn==27.0.1 boto3==1.44.8 tantivy==0.27.0 aws-xray-sdk==2.15.0 \
+    && rm -rf /wheels
 
 RUN groupadd --gid 10001 launchbay \
     && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin launchbay \

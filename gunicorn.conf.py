@@ -71,6 +71,10 @@ backlog = 2048
 # the API (~0.35 s of CPU) next to the busy ones, which showed as p99 spikes of 300+ ms under load.
 max_requests = 20000
 max_requests_jitter = 2000
+# gunicorn's C parser (gunicorn_h1c, picohttpparser) when it is installed, else its Python one; the
+# same limits and refusals (tests/integration/test_http_parser.py), a fraction of the CPU on each
+# request's headers (an API token is ~200 characters). The log says which at start-up.
+http_parser = "auto"
 # Request limits (the body limit is enforced by the adapter: LAUNCHBAY_MAX_BODY_BYTES).
 limit_request_line = 8190
 limit_request_fields = 100
@@ -94,6 +98,14 @@ loglevel = os.environ.get("LAUNCHBAY_LOG_LEVEL", "info").strip().lower() or "inf
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}i)s "%(a)s"'
 
 
+def http_parser_in_use(cfg):
+    """What gunicorn parses requests with under these settings (its own test, so "auto" tells
+    the truth: a missing or too old gunicorn_h1c, or a setting the C parser lacks, means Python)."""
+    from gunicorn.http import message
+
+    return "gunicorn_h1c (C)" if message._check_fast_parser(cfg) else "Python"
+
+
 def when_ready(server):
     """With preload_app: load the API in the master before the first fork, then freeze what
     is loaded out of the garbage collector's reach (gc.freeze: the workers' collections no
@@ -102,6 +114,7 @@ def when_ready(server):
     Nothing of the load stays open across the fork: the SQLite store closes its connections
     before any fork (chalicelib/store/sqlite.py), Redis and AWS clients connect on first use.
     A broken import or setting stops the master at start-up."""
+    server.log.info("HTTP parser: %s", http_parser_in_use(server.cfg))
     if not server.cfg.preload_app:
         return
     app = server.app.wsgi()

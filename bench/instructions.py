@@ -13,6 +13,11 @@ exact recorded answer (status, headers, body) with and without the API's `Author
 sent: so the API's count splits into gunicorn's own work on what its request and answer carry,
 and the API's code. User-space instructions only: system calls (SQLite's locks, say) are not in
 it. Needs valgrind (`apt-get install valgrind`); about two minutes. Exit 1 if a server fails.
+
+Every server runs with gunicorn's Python request parser (`--http-parser python`): the C parser
+that gunicorn.conf.py takes when installed (gunicorn_h1c) uses an SSE4.2 string instruction
+(PCMPESTRI in a mode valgrind 3.19 does not decode: the worker dies of SIGILL under it). Its
+effect is measured in time, by bench/load.py.
 """
 from __future__ import annotations
 
@@ -66,7 +71,8 @@ def count(env: Dict[str, str], target: str, path: str, headers: Dict[str, str], 
     """Instructions per request of one gunicorn worker serving `target`, under callgrind."""
     port = free_port()
     run_env = dict(env, LAUNCHBAY_BIND=f"{HOST}:{port}", LAUNCHBAY_WEB_WORKERS="1", LAUNCHBAY_ACCESS_LOG="off",
-                   LAUNCHBAY_LOG_LEVEL="warning", LAUNCHBAY_WEB_TIMEOUT="600")
+                   LAUNCHBAY_LOG_LEVEL="warning", LAUNCHBAY_WEB_TIMEOUT="600",
+                   GUNICORN_CMD_ARGS="--http-parser python")   # valgrind cannot run the C parser (above)
     log = open(out_dir / "valgrind.log", "a")
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={out_dir}/cg.%p",
@@ -161,7 +167,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         (api - canned_auth, "the API's own code"),
                         (flask - bare, "Flask's own code (its hello-world)")):
             print(f"{n:>10,}  {what}")
-        print(f"the API per request: {100 * api / flask:.0f} % of Flask's hello-world")
+        print(f"the API per request: {100 * api / flask:.0f} % of Flask's hello-world (gunicorn's Python parser)")
         return 0
     except RuntimeError as exc:
         log = tmp / "valgrind.log"

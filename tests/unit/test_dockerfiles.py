@@ -79,6 +79,8 @@ def test_copied_paths_exist_and_are_not_dockerignored(name):
     copies = instructions(df, "COPY") + instructions(df, "ADD")
     assert copies
     for inst in copies:
+        if "--from=" in inst["value"]:   # from an earlier stage, not from the repository
+            continue
         args = [a for a in shlex.split(inst["value"]) if not a.startswith("--")]
         for src in args[:-1]:
             assert (ROOT / src).exists(), "%s copies %s, which does not exist" % (name, src)
@@ -95,6 +97,22 @@ def test_api_image_runs_gunicorn_with_the_repo_config():
     copied = " ".join(i["value"] for i in instructions(df, "COPY"))
     for path in ("app.py", "gunicorn.conf.py", "chalicelib/", "requirements.txt"):
         assert path in copied
+
+
+def test_api_image_brings_gunicorns_c_parser_but_no_compiler():
+    """gunicorn_h1c is source only: a first stage builds its wheel, the last installs it; the
+    compiler stays in the first stage."""
+    df = parse("Dockerfile")
+    stages = [i for i in df.structure if i["instruction"] == "FROM"]
+    assert len(stages) == 2 and stages[0]["value"].split() == ["python:3.11-slim", "AS", "wheels"]
+    last = stages[-1]["startline"]
+    runs = instructions(df, "RUN")
+    built = [r["value"] for r in runs if r["startline"] < last]
+    final = [r["value"] for r in runs if r["startline"] > last]
+    assert any("gcc" in r for r in built) and any("pip wheel" in r and "gunicorn_h1c==" in r for r in built)
+    assert not any("gcc" in r or "apt-get" in r for r in final)
+    assert any("pip install" in r and "/wheels/*.whl" in r for r in final)
+    assert pins(ROOT / "requirements-dev.txt")["gunicorn_h1c"] in " ".join(built)
 
 
 def test_worker_image_runs_celery_without_the_search_queue():

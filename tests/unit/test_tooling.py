@@ -196,6 +196,8 @@ def test_gunicorn_serves_the_adapter_with_process_workers(tiny_app_dir):
     assert proc.returncode == 0
     log = out.decode(errors="replace")
     assert "Using worker: chalicelib.api.gunicorn_worker.ExclusiveSyncWorker" in log
+    # gunicorn's C request parser, which requirements-dev.txt installs (tests/integration/test_http_parser.py)
+    assert "HTTP parser: gunicorn_h1c (C)" in log
     # The access log line carries the request id and the duration in ms.
     assert re.search(r'"GET /v1/health HTTP/1.1" 200 \d+ \d+ms rid=rid-\d+', log), log[-2000:]
 
