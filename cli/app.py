@@ -79,6 +79,9 @@ def report(exc: Exception) -> None:
         out.err.print(dumps(doc), markup=False, highlight=False, soft_wrap=True)
     else:
         out.err.print(f"Error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        for named in exc.resources if isinstance(exc, ApiError) else ():   # what the refusal names, with ids
+            out.err.print(f"  {named['type']} {named['name']} ({named['id']})", markup=False, highlight=False,
+                          soft_wrap=True)
         if isinstance(exc, ApiError) and exc.status == 401 and exc.message in STALE_LOGIN:
             out.err.print(STALE_HINT, markup=False, highlight=False, soft_wrap=True)
 

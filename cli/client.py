@@ -16,19 +16,22 @@ USER_AGENT = "launchbay-cli"
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, field: Optional[str] = None,
-                 retry_after: Optional[int] = None):
+                 retry_after: Optional[int] = None, resources: Optional[list[dict[str, str]]] = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.retry_after = retry_after   # seconds, from a 429's (or 503's) Retry-After header
+        self.resources = resources or []   # what a refusal names: [{type, id, name}]
 
     def reworded(self, message: str) -> "ApiError":
         """The same error in the command line's words (the API's name a request body field)."""
-        return ApiError(self.status, self.code, message, self.field, self.retry_after)
+        return ApiError(self.status, self.code, message, self.field, self.retry_after, self.resources)
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field, "status": self.status}
         if self.retry_after is not None:
             doc["retry_after"] = self.retry_after
+        if self.resources:
+            doc["resources"] = self.resources
         return {"error": doc}
 
     def __str__(self) -> str:
@@ -117,5 +120,8 @@ def _error(status: int, raw: bytes, retry_after: Optional[str] = None) -> ApiErr
     if not isinstance(err, dict):
         err = {}
     wait = int(retry_after) if retry_after and retry_after.strip().isdigit() else None   # seconds (not an HTTP date)
+    named = err.get("resources")
+    resources = [r for r in named if isinstance(r, dict) and {"type", "id", "name"} <= set(r)] \
+        if isinstance(named, list) else []
     return ApiError(status, err.get("code") or "http_%d" % status, err.get("message") or f"HTTP {status}",
-                    err.get("field"), wait)
+                    err.get("field"), wait, resources)

@@ -38,7 +38,8 @@ def _refusal(orgs: list[dict[str, Any]]) -> StateConflict:
     names = ", ".join(o["name"] for o in orgs[:MAX_NAMED]) + (" and more" if len(orgs) > MAX_NAMED else "")
     return StateConflict(f"you are the only owner of {names}: make another member an owner, or delete the "
                          "organization (DELETE /v1/orgs/{id}?confirm=NAME), then delete your account",
-                         field="organizations")
+                         field="organizations",
+                         resources=[{"type": "organization", "id": o["id"], "name": o["name"]} for o in orgs])
 
 
 def delete(ports: Ports, actor: Actor, password: str, code: Optional[str], recovery_code: Optional[str]) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def delete(ports: Ports, actor: Actor, password: str, code: Optional[str], recov
         except StateConflict:   # another owner left meanwhile: give back what was taken, refuse
             for org_id in taken:
                 owners.give_one(ports, org_id)
-            raise _refusal([store.collection("organizations").get(m["org_id"]) or {"name": m["org_id"]}
+            raise _refusal([store.collection("organizations").get(m["org_id"]) or {"id": m["org_id"], "name": m["org_id"]}
                             for m in memberships if m["role"] == "owner" and m["org_id"] not in taken][:1]) from None
         for m in memberships:
             store.collection("memberships").delete(m["id"])

@@ -52,8 +52,9 @@ _ACTOR: contextvars.ContextVar = contextvars.ContextVar("launchbay_actor", defau
 
 
 def error_response(status: int, code: str, message: str, field_name: Optional[str] = None,
-                   headers: Optional[dict] = None, fields: Optional[list[dict[str, str]]] = None) -> Response:
-    return Response(error_document(code, message, field_name, fields), status_code=status,
+                   headers: Optional[dict] = None, fields: Optional[list[dict[str, str]]] = None,
+                   resources: Optional[list[dict[str, str]]] = None) -> Response:
+    return Response(error_document(code, message, field_name, fields, resources), status_code=status,
                     headers={"Content-Type": "application/json", **(headers or {})})
 
 
@@ -274,7 +275,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, status: int = 
                     extra = {"WWW-Authenticate": "Bearer"}
                 elif exc.retry_after:   # 503s (Unavailable), throttles
                     extra = {"Retry-After": str(exc.retry_after)}
-                return error_response(exc.status, exc.code, exc.message, exc.field, extra, exc.fields)
+                return error_response(exc.status, exc.code, exc.message, exc.field, extra, exc.fields, exc.resources)
             except Exception as exc:  # never a stack trace to the client
                 from chalicelib.store.port import BadCursor
 

@@ -13,7 +13,12 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type
     "field": {"type": ["string", "null"], "description": "the (first) field at fault, as the request names it"},
     "fields": {"type": "array", "description": "invalid input (422): every field at fault, in the request's order",
                "items": {"type": "object", "required": ["field", "message"],
-                         "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}},
+                         "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+    "resources": {"type": "array", "description": "what a refusal names (409: the organizations an account is the "
+                  "only owner of, say), to link to by id",
+                  "items": {"type": "object", "required": ["type", "id", "name"],
+                            "properties": {"type": {"type": "string"}, "id": {"type": "string"},
+                                           "name": {"type": "string"}}}}},
     "required": ["code", "message", "field"]}}}
 
 _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

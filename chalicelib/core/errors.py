@@ -12,11 +12,16 @@ INTERNAL = ("internal_error", "internal error; it has been logged")
 
 
 def error_document(code: str, message: str, field: Optional[str] = None,
-                   fields: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
-    """The error body. `fields` lists every invalid field when there is more than one problem."""
+                   fields: Optional[list[dict[str, str]]] = None,
+                   resources: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
+    """The error body. `fields` lists every invalid field when there is more than one problem;
+    `resources`, the things a refusal names ({type, id, name}), so a client can link to them
+    rather than find them by name in the message."""
     error: dict[str, Any] = {"code": code, "message": message, "field": field}
     if fields:
         error["fields"] = fields
+    if resources:
+        error["resources"] = resources
     return {"error": error}
 
 
@@ -26,11 +31,13 @@ class DomainError(Exception):
     retry_after: Optional[int] = None   # seconds, sent as Retry-After (503s, throttles)
 
     def __init__(self, message: str, field: Optional[str] = None,
-                 fields: Optional[list[dict[str, Any]]] = None):
+                 fields: Optional[list[dict[str, Any]]] = None,
+                 resources: Optional[list[dict[str, str]]] = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.fields = fields
+        self.resources = resources
 
 
 class Invalid(DomainError):

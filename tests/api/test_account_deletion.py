@@ -58,6 +58,8 @@ def test_an_organizations_only_owner_is_refused_until_it_has_another_or_is_delet
     org = owner["organization"]["id"]
     status, err = me.call("POST", "/me/delete", {"password": PW})
     assert status == 409 and err["error"]["field"] == "organizations" and "Solo Co" in err["error"]["message"]
+    # named by id too, so a client links to them rather than looking for names in the message
+    assert err["error"]["resources"] == [{"type": "organization", "id": org, "name": "Solo Co"}]
     assert me.call("GET", "/me")[0] == 200                                 # nothing changed
     assert me.call("DELETE", f"/orgs/{org}?confirm=Solo Co")[0] == 202
     status, out = me.call("POST", "/me/delete", {"password": PW})
@@ -73,6 +75,21 @@ def test_an_organizations_only_owner_is_refused_until_it_has_another_or_is_delet
     assert [m["role"] for m in second.call("GET", f"/orgs/{org2}/members")[1]["items"]] == ["owner"]
     status, err = second.call("POST", "/me/delete", {"password": PW})   # now the only owner
     assert status == 409 and "Two Owners" in err["error"]["message"]
+    assert err["error"]["resources"] == [{"type": "organization", "id": org2, "name": "Two Owners"}]
+
+
+def test_the_refusal_names_every_organization_by_id_though_its_message_names_five(api):
+    owner = signup(api, "many@acct.io", org="Org 0")
+    me = Api(api.client, owner["token"])
+    ids = {owner["organization"]["id"]: "Org 0"}
+    for i in range(1, 7):
+        status, org = me.call("POST", "/orgs", {"name": f"Org {i}"})
+        assert status == 201, org
+        ids[org["id"]] = f"Org {i}"
+    status, err = me.call("POST", "/me/delete", {"password": PW})
+    assert status == 409 and err["error"]["message"].count("Org ") == 5 and " and more:" in err["error"]["message"]
+    named = err["error"]["resources"]
+    assert {r["id"]: r["name"] for r in named} == ids and {r["type"] for r in named} == {"organization"}
 
 
 def test_with_two_factor_authentication_a_code_is_asked(api):

@@ -122,9 +122,11 @@ def test_account_delete_refused_as_the_only_owner_then_done(cli, account):
     owner = cli("account", "delete", "--yes", "--password-stdin", input=PASSWORD + "\n", ok=False)
     assert owner.exit_code == 1 and "409" in owner.stderr and "field: organizations" in owner.stderr, owner.stderr
     assert "only owner of Acme" in owner.stderr and "launchbay orgs delete ORG" in owner.stderr
+    assert f"  organization Acme ({account.org_id})" in owner.stderr.splitlines()   # by id, under the message
     as_json = cli("account", "delete", "--yes", "--json", env={"LAUNCHBAY_PASSWORD": PASSWORD}, ok=False)
     err = json.loads(as_json.stderr)["error"]
     assert as_json.stdout == "" and err["status"] == 409 and err["field"] == "organizations"
+    assert err["resources"] == [{"type": "organization", "id": account.org_id, "name": "Acme"}]
     assert cli("account", "show", "--json").json()["user"]["email"] == account.email   # still there
 
     _delete_project(cli, account.org_id, account.project_id)

@@ -43,6 +43,8 @@ export class ApiError extends Error {
   readonly fields: Record<string, string>;
   /** A 429's (or 503's) Retry-After in seconds from now; null without one. */
   readonly retryAfter: number | null;
+  /** What a refusal names, by id (a 409's organizations, say); empty when it names nothing. */
+  readonly resources: { type: string; id: string; name: string }[];
 
   constructor(status: number, body: unknown, retryAfter: string | null = null) {
     const err = (body as Partial<ErrorBody> | undefined)?.error;
@@ -55,6 +57,7 @@ export class ApiError extends Error {
     if (this.field && !fields[this.field]) fields[this.field] = this.message;
     this.fields = fields;
     this.retryAfter = parseRetryAfter(retryAfter);
+    this.resources = err?.resources ?? [];
   }
 
   /** The message for one form field ("health_check.path" also matches "health_check"). */

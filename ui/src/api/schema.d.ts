@@ -2513,6 +2513,12 @@ export interface components {
                     message: string;
                 }[];
                 message: string;
+                /** @description what a refusal names (409: the organizations an account is the only owner of, say), to link to by id */
+                resources?: {
+                    id: string;
+                    name: string;
+                    type: string;
+                }[];
             };
         };
         /** FreezeIn */

@@ -12,7 +12,7 @@ const errorAt = (e: unknown, field: string) => (e instanceof ApiError ? e.forFie
 
 /** Account page, the danger zone: POST /v1/me/delete with the password (and a code, or a recovery code,
  * when two-factor authentication is on) once "delete" is typed. Refused (409) while the account is an
- * organization's only owner: the message, and links to those organizations' settings. Deleted: the
+ * organization's only owner: the message, and links to the settings of every organization it names by id. Deleted: the
  * session is forgotten and the log-in page says so. */
 export function DeleteAccount({ me }: { me: Me | undefined }) {
   const qc = useQueryClient();
@@ -41,8 +41,8 @@ export function DeleteAccount({ me }: { me: Me | undefined }) {
   const blocking = err?.status === 409 && err.forField("organizations") ? err : null;
   const general = err && (blocking || fields.some((f) => err.forField(f))) ? null : del.error;
   const codeError = secondFactorError(del.error, recovery);
-  // the organizations the refusal names (the caller's, as owner), to open their settings
-  const named = blocking ? (me?.organizations ?? []).filter((o) => o.role === "owner" && blocking.message.includes(o.name)) : [];
+  // the organizations the refusal names, by id (its message names five at most), to open their settings
+  const named = blocking ? blocking.resources.filter((r) => r.type === "organization") : [];
   const close = () => { setOpen(false); setPassword(""); setCode(""); setTyped(""); setRecovery(false); del.reset(); };
   const submit = (e: FormEvent) => { e.preventDefault(); if (typed.trim() === WORD && password) del.mutate(); };
   return (

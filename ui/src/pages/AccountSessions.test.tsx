@@ -57,17 +57,20 @@ test("signing out this device is a log-out", async () => {
   expect(session.token).toBeNull();
 }, 30_000);
 
-test("delete account: typed 'delete', the password's refusal at its field, 409 links the organizations' settings", async () => {
+test("delete account: typed 'delete', the password's refusal at its field, 409 links the organizations it names by id", async () => {
   session.set("t");
   let attempt = 0;
   const calls = fakeApi({
     ...signedIn(), ...quiet, "GET /v1/me/sessions": () => [200, { items: [], next: null }],
+    // "Acme" has another owner; the refusal's message names "Acme Labs", which holds "Acme" too
     "GET /v1/me": () => [200, { user: { id: "u", email: "me@example.com" }, organizations: [
-      { id: "o", name: "Acme", role: "owner" }, { id: "o2", name: "Beta", role: "developer" }] }],
+      { id: "o", name: "Acme", role: "owner" }, { id: "o3", name: "Acme Labs", role: "owner" },
+      { id: "o2", name: "Beta", role: "developer" }] }],
     "POST /v1/me/delete": () => {
       attempt += 1;
       if (attempt === 1) return [403, err("forbidden", "the password is wrong", "password")];
-      return [409, err("conflict", "you are the only owner of Acme: make another member an owner, or delete the organization first", "organizations")];
+      const refusal = err("conflict", "you are the only owner of Acme Labs: make another member an owner, or delete the organization first", "organizations");
+      return [409, { error: { ...refusal.error, resources: [{ type: "organization", id: "o3", name: "Acme Labs" }] } }];
     },
   });
   const router = renderAt("/account");
@@ -82,13 +85,14 @@ test("delete account: typed 'delete', the password's refusal at its field, 409 l
   await user.click(go);
   expect((await within(fieldOf(form, "Your password")).findByRole("alert")).textContent).toBe("the password is wrong");
   await user.click(go);
-  const refusal = await within(form).findByText(/only owner of Acme/);
-  const link = within(refusal.closest("[data-refusal]") as HTMLElement).getByRole("link", { name: "Acme: members and settings" });
-  expect(link.getAttribute("href")).toBe("/orgs/o/members#settings");
+  const refusal = await within(form).findByText(/only owner of Acme Labs/);
+  const link = within(refusal.closest("[data-refusal]") as HTMLElement).getByRole("link", { name: "Acme Labs: members and settings" });
+  expect(link.getAttribute("href")).toBe("/orgs/o3/members#settings");
   expect(within(form).queryByRole("link", { name: /Beta/ })).toBeNull();
+  expect(within(form).queryByRole("link", { name: "Acme: members and settings" })).toBeNull();
   expect(calls.filter((c) => c.path === "/v1/me/delete").at(-1)!.body).toEqual({ password: "wrong one" });
   await user.click(link);
-  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o/members"));
+  await waitFor(() => expect(router.state.location.pathname).toBe("/orgs/o3/members"));
   expect(session.token).toBe("t");
 }, 30_000);
 
