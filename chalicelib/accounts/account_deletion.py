@@ -13,7 +13,7 @@ from chalicelib.accounts import mfa, owners
 from chalicelib.accounts.sessions import caller, require_log_in
 from chalicelib.audit import service as audit
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import StateConflict
+from chalicelib.core.errors import StateConflict, named
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
 from chalicelib.store.port import iter_all
@@ -38,8 +38,7 @@ def _refusal(orgs: list[dict[str, Any]]) -> StateConflict:
     names = ", ".join(o["name"] for o in orgs[:MAX_NAMED]) + (" and more" if len(orgs) > MAX_NAMED else "")
     return StateConflict(f"you are the only owner of {names}: make another member an owner, or delete the "
                          "organization (DELETE /v1/orgs/{id}?confirm=NAME), then delete your account",
-                         field="organizations",
-                         resources=[{"type": "organization", "id": o["id"], "name": o["name"]} for o in orgs])
+                         field="organizations", resources=named("organization", orgs))
 
 
 def delete(ports: Ports, actor: Actor, password: str, code: Optional[str], recovery_code: Optional[str]) -> dict[str, Any]:

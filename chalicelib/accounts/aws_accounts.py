@@ -15,7 +15,7 @@ from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.cloud import access
 from chalicelib.core.context import SYSTEM, Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict, named
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict, Store
 
@@ -105,10 +105,12 @@ def update(ports: Ports, actor: Actor, org_id: str, conn_id: str, changes: dict[
     current = get(ports, actor, org_id, conn_id, WRITE)
     if "regions" in changes:
         changes["regions"] = check_regions(changes["regions"])
-        used = sorted({str(e["region"]) for e in users(ports, conn_id) if e.get("region")} - set(changes["regions"]))
+        envs = [e for e in users(ports, conn_id) if e.get("region") and e["region"] not in changes["regions"]]
+        used = sorted({str(e["region"]) for e in envs})
         if used:
             raise StateConflict(f"environments deploy to {', '.join(used)} through this connection: keep "
-                                "those regions or move the environments first", field="regions")
+                                "those regions or move the environments first", field="regions",
+                                resources=named("environment", sorted(envs, key=lambda e: (e["name"], e["id"]))))
     try:
         with ports.store.transaction():
             doc = ports.store.collection(COLLECTION).update(current["id"], {**changes, "updated": now_iso()})
@@ -126,7 +128,7 @@ def delete(ports: Ports, actor: Actor, org_id: str, conn_id: str) -> None:
     if envs:
         names = ", ".join(sorted(e["name"] for e in envs))
         raise StateConflict(f"environments deploy through this connection ({names}): point them elsewhere first",
-                            field="aws_account")
+                            field="aws_account", resources=named("environment", sorted(envs, key=lambda e: (e["name"], e["id"]))))
     with ports.store.transaction():
         ports.store.collection(COLLECTION).delete(current["id"])
         audit.record(ports, actor, org_id, "aws_account.delete", "aws_account", conn_id,

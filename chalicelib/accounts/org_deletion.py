@@ -16,7 +16,7 @@ from typing import Any, Optional
 from chalicelib import tasks
 from chalicelib.accounts.sessions import require_log_in
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import Invalid, NotFound, StateConflict
+from chalicelib.core.errors import MAX_RESOURCES, Invalid, NotFound, StateConflict, named
 from chalicelib.core.ids import epoch_from_iso, now_iso
 from chalicelib.mail import messages
 from chalicelib.mail import service as mail
@@ -42,11 +42,11 @@ def delete(ports: Ports, actor: Actor, org_id: str, confirm: Optional[str], requ
         raise NotFound("organization not found", field="org")
     if confirm != org["name"]:
         raise Invalid(f"to delete it, confirm with its name: ?confirm={org['name']}", field="confirm")
-    projects, _ = store.collection("projects").find({"org_id": org_id}, order="created", limit=MAX_NAMED + 1)
+    projects, _ = store.collection("projects").find({"org_id": org_id}, order="created", limit=MAX_RESOURCES)
     if projects:
         names = ", ".join(p["name"] for p in projects[:MAX_NAMED]) + (" and more" if len(projects) > MAX_NAMED else "")
         raise StateConflict(f"the organization still has projects ({names}): delete them first (that tears "
-                            "down what they run in AWS)", field="org")
+                            "down what they run in AWS)", field="org", resources=named("project", projects))
     leaving = store.collection("environments").count({"org_id": org_id})
     if leaving:
         raise StateConflict(f"{leaving} environment(s) of deleted projects are still being torn down in AWS: "

@@ -15,7 +15,7 @@ from chalicelib.accounts.service import authorize, load_in_org
 from chalicelib.audit import service as audit
 from chalicelib.core import security
 from chalicelib.core.context import SYSTEM, Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import MAX_RESOURCES, AlreadyExists, Invalid, NotFound, StateConflict, named
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict, iter_all
 
@@ -309,9 +309,12 @@ def delete_environment(ports: Ports, actor: Actor, org_id: str, project_id: str,
     else the environment in `deleting`, its teardown queued (deploys/env_teardown.py)."""
     env = get_environment(ports, actor, org_id, project_id, ref, "project.delete")
     _refuse_protected(ports, env)
-    if ports.store.collection("services").count({"environment_id": env["id"]}):
+    services, _ = ports.store.collection("services").find({"environment_id": env["id"]}, order="name",
+                                                          limit=MAX_RESOURCES)
+    if services:
         raise StateConflict(f"environment {env['name']!r} still has services: delete them first (or plan and "
-                            "apply a launchbay.yaml without it, with allow_delete)", field="environment")
+                            "apply a launchbay.yaml without it, with allow_delete)", field="environment",
+                            resources=named("service", services))
     return begin_delete(ports, actor, env)
 
 

@@ -25,6 +25,19 @@ def error_document(code: str, message: str, field: Optional[str] = None,
     return {"error": error}
 
 
+MAX_RESOURCES = 100   # an error body names at most this many (a refusal's message says how many in all)
+
+
+def named(kind: str, docs: Any) -> list[dict[str, str]]:
+    """`resources` for an error: {type, id, name} of each document (an id, a name), at most MAX_RESOURCES."""
+    out: list[dict[str, str]] = []
+    for doc in docs:
+        if len(out) >= MAX_RESOURCES:
+            break
+        out.append({"type": kind, "id": str(doc["id"]), "name": str(doc.get("name") or doc["id"])})
+    return out
+
+
 class DomainError(Exception):
     status = 400
     code = "bad_request"

@@ -20,7 +20,7 @@ from chalicelib.audit import service as audit
 from chalicelib.catalog.environments import check_secret_name, put_secret_value
 from chalicelib.cloud import naming
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict, named
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict, iter_all
 
@@ -186,7 +186,8 @@ def delete_group(ports: Ports, actor: Actor, org_id: str, name: str) -> None:
         more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
         raise StateConflict(f"environment group {name!r} is linked to {len(names)} service"
                             f"{'' if len(names) == 1 else 's'}: {', '.join(names[:MAX_NAMED])}{more}; remove it from "
-                            "their env_groups first", field="group")
+                            "their env_groups first", field="group",
+                            resources=named("service", sorted(linked, key=lambda s: (s["name"], s["id"]))))
     with ports.store.transaction():
         had = ports.store.collection("secrets").count({"scope_id": doc["id"]})
         ports.store.collection("secrets").delete_many({"scope_id": doc["id"]})

@@ -17,7 +17,7 @@ from chalicelib.catalog import environments as envs
 from chalicelib.catalog.service import refresh_config_hash
 from chalicelib.core import security
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict, Unavailable
+from chalicelib.core.errors import AlreadyExists, DomainError, Invalid, NotFound, StateConflict, Unavailable, named
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.lifecycle.resources import BUSY, move_resource
 from chalicelib.resources import drains
@@ -233,7 +233,8 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
                             "(PATCH deletion_protection=false)", field="deletion_protection")
     users = linked_by(ports, doc)
     if users:
-        raise StateConflict(f"{doc['name']} is linked by {', '.join(users)}: unlink it first", field="resource")
+        raise StateConflict(f"{doc['name']} is linked by {', '.join(users)}: unlink it first", field="resource",
+                            resources=named("service", _linking_services(ports, doc)))
     if doc["status"] == "deleting":
         return doc
     if doc["status"] in BUSY - {"deleting"} and doc["status"] != "creating":
@@ -247,6 +248,13 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
 
 
 # --- links -----------------------------------------------------------------------------
+
+def _linking_services(ports: Ports, res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The services (still stored) that link the resource, by name."""
+    links, _ = ports.store.collection("resource_links").find({"resource_id": res["id"]}, limit=200)
+    found = {link["service_id"]: ports.store.collection("services").get(link["service_id"]) for link in links}
+    return sorted((s for s in found.values() if s), key=lambda s: (s["name"], s["id"]))
+
 
 def linked_by(ports: Ports, res: dict[str, Any], limit: int = 20) -> list[str]:
     """The services that link the resource, as a person finds them: "web (production)", sorted;

@@ -172,7 +172,11 @@ def test_two_organizations_deploy_into_their_own_accounts(make_org, ports, launc
     assert not [c for c in platform_ecs.describe_clusters(clusters=[dep_a["target"]["cluster"]])["clusters"]
                 if c["status"] == "ACTIVE"]                                  # nothing in the platform's account
     # the connection is in use: it cannot be removed, nor its region dropped, nor the environment moved
-    assert a.call("DELETE", f"/aws-accounts/{conn_a['id']}")[0] == 409
+    status, err = a.call("DELETE", f"/aws-accounts/{conn_a['id']}")
+    assert status == 409 and err["error"]["resources"] == [{"type": "environment", "id": env_a["id"], "name": "production"}]
+    status, err = a.call("PATCH", f"/aws-accounts/{conn_a['id']}", {"regions": ["us-west-2"]})
+    assert status == 409 and err["error"]["field"] == "regions" and "us-east-1" in err["error"]["message"]
+    assert err["error"]["resources"] == [{"type": "environment", "id": env_a["id"], "name": "production"}]
     assert point(a, prj_a, None)[0] == 409
 
 

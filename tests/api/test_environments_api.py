@@ -42,7 +42,8 @@ def test_a_project_starts_with_production_and_takes_more(api):
     _, only = a.call("GET", f"/orgs/{org}/projects/{prj}/services?environment=staging")
     assert [s["environment"] for s in only["items"]] == ["staging"]
     # an environment with services is not deleted; an empty one is
-    assert a.call("DELETE", f"/orgs/{org}/projects/{prj}/environments/staging")[0] == 409
+    status, err = a.call("DELETE", f"/orgs/{org}/projects/{prj}/environments/staging")
+    assert status == 409 and err["error"]["resources"] == [{"type": "service", "id": svc["id"], "name": "web"}]
     a.call("POST", f"/orgs/{org}/projects/{prj}/environments", {"name": "scratch"})
     assert a.call("DELETE", f"/orgs/{org}/projects/{prj}/environments/scratch")[0] == 204
 

@@ -42,6 +42,7 @@ def test_what_is_refused(api):
     project = boss.call("POST", f"/orgs/{org}/projects", {"name": "web"})[1]
     status, err = boss.call("DELETE", f"/orgs/{org}?confirm=Doomed")
     assert status == 409 and err["error"]["field"] == "org" and "web" in err["error"]["message"]
+    assert err["error"]["resources"] == [{"type": "project", "id": project["id"], "name": "web"}]
     outsider = Api(api.client, signup(api, "x@del.io", org="X")["token"])
     assert outsider.call("DELETE", f"/orgs/{org}?confirm=Doomed")[0] == 404
     assert boss.call("DELETE", f"/orgs/{org}/projects/{project['id']}")[0] in (202, 204)

@@ -238,6 +238,7 @@ def test_needs_deploy_follows_group_changes_and_the_group_deploy(make_org, ports
     assert sorted(s["name"] for s in got["services"]) == ["fresh", "web"] and got["services"][0]["project"] == "p"
     status, err = org.call("DELETE", "/env-groups/shared")
     assert status == 409 and "fresh" in err["error"]["message"] and "web" in err["error"]["message"]
+    assert err["error"]["resources"] == [{"type": "service", "id": s["id"], "name": s["name"]} for s in (fresh, web)]
     for svc in (web, fresh):
         org.call("PATCH", f"/services/{svc['id']}", {"env_groups": []})
     assert org.call("DELETE", "/env-groups/shared")[0] == 204

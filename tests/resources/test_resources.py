@@ -129,6 +129,7 @@ def test_delete_needs_confirmation_no_protection_no_links_and_keeps_a_final_snap
     status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
     assert status == 409 and err["error"]["field"] == "resource"          # still linked: by whom, in words
     assert err["error"]["message"] == "db is linked by web (production), worker (production): unlink it first"
+    assert err["error"]["resources"] == [{"type": "service", "id": s["id"], "name": s["name"]} for s in (web, worker)]
     assert org.call("DELETE", f"/services/{web['id']}/links/{res['id']}")[0] == 204
     status, err = org.call("DELETE", f"/resources/{res['id']}?confirm=db")
     assert status == 409 and err["error"]["message"] == "db is linked by worker (production): unlink it first"
