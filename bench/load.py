@@ -3,7 +3,7 @@
 and a Flask hello-world under the same gunicorn settings, in the same run.
 
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/load.py [--data-dir /tmp/lb-scale] \
-        [--levels 1,4,16,64] [--duration 3] [--rounds 2]
+        [--levels 1,4,16,64] [--duration 3] [--rounds 2] [--goal-only]
 
 Three gunicorn servers with gunicorn.conf.py (sync workers, or gthread with --threads; the same worker count, access log
 off): bench/hello_wsgi.py, a one-route Flask app (`make_flask_app` below) and the API
@@ -20,7 +20,12 @@ sees when the server is not saturated. wrk from Debian if on PATH (`apt-get inst
 wrk`), else the Python generator of bench/api_throughput.py. Prints requests/s, p50 and p99 per
 route and level (requests/s: mean of rounds; p99: worst round, and the spread), the load average,
 and the goals for the authenticated list route (`GET /v1/orgs/{org}/projects`): requests/s at or
-above Flask's hello-world and at least 50 % of the bare hello-world's, p99 < 25 ms.
+above Flask's hello-world and at least 50 % of the bare hello-world's, p99 < 25 ms. The share of
+Flask's is judged per round, the list route against Flask's run just before it: the median of those
+paired ratios (each round's pair shares the machine's background load of its few seconds, which on
+a shared machine moves a server's CPU per request by half between rounds), with every round's ratio
+and the ratio of the rounds' means beside it. --goal-only loads the three servers of the goals only
+(bare, Flask, the list route), so that more rounds fit in the same time.
 Loopback only; every run is bounded in time. Exit 1 if setup fails or a request fails.
 """
 from __future__ import annotations
@@ -93,6 +98,11 @@ def api_routes(port: int, data_dir: Optional[Path]) -> Tuple[Dict[str, str], Lis
     return {"Authorization": "Bearer " + token}, routes
 
 
+def paired_ratios(mine: List[Dict[str, float]], theirs: List[Dict[str, float]], key: str) -> List[float]:
+    """Round by round, mine[key] / theirs[key]: the two runs of a round sit side by side in time."""
+    return [a[key] / b[key] for a, b in zip(mine, theirs) if b.get(key) and a.get(key) == a.get(key)]
+
+
 def _median(xs: List[float]) -> float:
     xs = sorted(x for x in xs if x == x)   # NaN (not measured) left out
     return xs[len(xs) // 2] if xs else float("nan")
@@ -108,13 +118,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--threads", type=int, default=1,
                    help="LAUNCHBAY_WEB_THREADS for all three servers (default 1: sync workers; more: gthread)")
     p.add_argument("--python-client", action="store_true", help="the Python load generator even if wrk exists")
+    p.add_argument("--goal-only", action="store_true",
+                   help="only the bare hello-world, Flask's and the list route (the goals' three): more rounds per minute")
     p.add_argument("--no-paced", action="store_true",
                    help="skip the paced runs (latency of hello, Flask and the list route at half the list route's "
                         "throughput; wrk only)")
     args = p.parse_args(argv)
     levels = [min(max(int(x), 1), 256) for x in args.levels.split(",") if x.strip()]
     args.duration = min(max(args.duration, 1.0), 30.0)
-    args.rounds = min(max(args.rounds, 1), 10)
+    args.rounds = min(max(args.rounds, 1), 30)
     wrk = None if args.python_client else shutil.which("wrk")
     scale_dir = Path(args.data_dir).resolve() if args.data_dir else None
     tmp = None if scale_dir else tempfile.mkdtemp(prefix="launchbay-load-")
@@ -132,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         api.wait_ready("/v1/openapi.json")  # /v1/health would try AWS, which this bench never reaches
         headers, routes = api_routes(api.port, scale_dir)
         targets = [("hello (bare WSGI)", hello, "/", {}), ("hello (Flask)", flask, "/", {})]
-        targets += [(label, api, path, headers) for label, path in routes]
+        targets += [(label, api, path, headers) for label, path in routes if not args.goal_only or label == LIST_ROUTE]
         print("%s; %d gunicorn %s workers per server; %.0f s per target x %d rounds per level; store: %s\n"
               % ("wrk" if wrk else "python load generator", args.workers,
                  "sync" if args.threads <= 1 else "gthread (%d threads)" % args.threads, args.duration, args.rounds,
@@ -192,12 +204,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         for c in levels:
             api_s, bare, fl = summary[(LIST_ROUTE, c)], summary[("hello (bare WSGI)", c)], summary[("hello (Flask)", c)]
             ratio = api_s["rps"] / bare["rps"] if bare["rps"] else float("nan")
+            paired = paired_ratios(results[(LIST_ROUTE, c)], results[("hello (Flask)", c)], "rps")
+            of_flask = _median(paired)
             print("  %3d connections: %.0f req/s = %.0f %% of bare (goal >= 50 %%: %s), %.0f %% of Flask "
                   "(goal >= 100 %%: %s), p99 %.1f ms (goal < %.0f: %s)"
-                  % (c, api_s["rps"], ratio * 100, "met" if ratio >= 0.5 else "NOT met",
-                     100 * api_s["rps"] / fl["rps"] if fl["rps"] else float("nan"),
-                     "met" if api_s["rps"] >= fl["rps"] else "NOT met", api_s["p99"], GOAL_P99_MS,
+                  % (c, api_s["rps"], ratio * 100, "met" if ratio >= 0.5 else "NOT met", 100 * of_flask,
+                     "met" if of_flask >= 1.0 else "NOT met", api_s["p99"], GOAL_P99_MS,
                      "met" if api_s["p99"] < GOAL_P99_MS else "NOT met"))
+            print("        (of Flask: the median of %d rounds, each against Flask's run beside it: %s %%; the rounds' "
+                  "means: %.0f %%)" % (len(paired), " / ".join("%.0f" % (100 * r) for r in paired),
+                                        100 * api_s["rps"] / fl["rps"] if fl["rps"] else float("nan")))
             # Little's law: a client that keeps c requests in flight waits c / throughput on average
             floor = 1000.0 * c / api_s["rps"] if api_s["rps"] else float("nan")
             pr = paced.get((LIST_ROUTE, c))
@@ -207,8 +223,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                       max(r["p99_ms"] for r in paced[("hello (bare WSGI)", c)]),
                       max(r["p99_ms"] for r in paced[("hello (Flask)", c)])) if pr else ""))
             if api_s["cpu"] == api_s["cpu"]:   # not NaN: measured (wrk on Linux)
+                cpu_paired = paired_ratios(results[(LIST_ROUTE, c)], results[("hello (Flask)", c)], "cpu_us")
                 print("        (server CPU per request: %.0f us; bare %.0f us, Flask %.0f us: the API costs %.0f %% "
-                      "of Flask's CPU per request)" % (api_s["cpu"], bare["cpu"], fl["cpu"], 100 * api_s["cpu"] / fl["cpu"]))
+                      "of Flask's CPU per request, the median of the rounds' pairs; the medians' ratio %.0f %%)"
+                      % (api_s["cpu"], bare["cpu"], fl["cpu"], 100 * _median(cpu_paired), 100 * api_s["cpu"] / fl["cpu"]))
         return 1 if errors else 0
     except (RuntimeError, KeyError, OSError, ValueError) as e:
         print("bench failed: %s" % e, file=sys.stderr)
