@@ -11,7 +11,7 @@ from chalicelib.audit import service as audit
 from chalicelib.catalog import domains, environments
 from chalicelib.catalog.models import service_problems, with_defaults
 from chalicelib.core.context import Actor, Ports
-from chalicelib.core.errors import AlreadyExists, Invalid, NotFound, StateConflict
+from chalicelib.core.errors import MAX_RESOURCES, AlreadyExists, Invalid, NotFound, StateConflict, named
 from chalicelib.core.ids import new_id, now_iso
 from chalicelib.store.port import Conflict, iter_all
 
@@ -146,8 +146,10 @@ def delete_project(ports: Ports, actor: Actor, org_id: str, project_id: str) -> 
     """The project goes at once; each of its environments that deployed stays `deleting` until a
     worker has removed what it made in AWS (chalicelib/deploys/env_teardown.py)."""
     get_project(ports, actor, org_id, project_id, "project.delete")
-    if ports.store.collection("services").count({"project_id": project_id}):
-        raise StateConflict("the project still has services: delete them first", field="project")
+    services, _ = ports.store.collection("services").find({"project_id": project_id}, order="name", limit=MAX_RESOURCES)
+    if services:
+        raise StateConflict("the project still has services: delete them first", field="project",
+                            resources=named("service", services))
     with ports.store.transaction():
         queued = [environments.mark_deleting(ports, actor, env)
                   for env in list(iter_all(ports.store.collection("environments"), {"project_id": project_id}))]

@@ -33,6 +33,15 @@ def test_project_crud(api):
     assert a.call("GET", f"/orgs/{org}/projects/{prj['id']}")[0] == 404
 
 
+def test_a_project_with_services_is_not_deleted_and_the_refusal_names_them(api):
+    a, org, _ = owner_api(api)
+    prj, svc = make_service(a, org)
+    status, err = a.call("DELETE", f"/orgs/{org}/projects/{prj['id']}")
+    assert status == 409 and err["error"]["field"] == "project"
+    assert err["error"]["resources"] == [{"type": "service", "id": svc["id"], "name": svc["name"]}]
+    assert a.call("GET", f"/orgs/{org}/projects/{prj['id']}")[0] == 200
+
+
 def test_project_listing_pages(api):
     a, org, _ = owner_api(api)
     for i in range(5):

@@ -87,7 +87,9 @@ def test_demo_connection_environments_invitation_password_and_log_out(page, base
     # what is still used cannot go: the API's 409 in words
     envs.get_by_role("button", name="Delete staging").click()
     page.get_by_role("group", name="Delete staging?").get_by_role("button", name="Yes, delete").click()
-    expect(page.get_by_role("alert").filter(has_text="still has services")).to_be_visible()
+    refusal = page.get_by_role("alert").filter(has_text="still has services")
+    expect(refusal).to_be_visible()
+    expect(refusal.get_by_role("link", name="web")).to_have_attribute("href", f"/orgs/{org}/services/{created['body']['id']}")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="AWS accounts").click()
     page.get_by_role("button", name=f"Remove {demo}").click()
     page.get_by_role("group", name=f"Remove {demo}?").get_by_role("button", name="Yes, remove").click()

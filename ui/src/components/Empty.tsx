@@ -1,4 +1,5 @@
 import { createContext, useContext, useEffect, useId, useMemo, useState, type ReactNode } from "react";
+import { NamedResources, namesResources } from "./Named";
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
@@ -43,15 +44,19 @@ export function LoadingVoice({ children }: { children: ReactNode }) {
   );
 }
 
-/** An error in words; with `retry`, a "Try again" button beside it. */
+/** An error in words; with `retry`, a "Try again" button beside it. A refusal that names what it is
+ * about (error.resources: what still uses the thing to delete) lists them under it, linked. */
 export function ErrorNote({ error, retry }: { error: unknown; retry?: () => void }) {
   if (!error) return null;
-  return (
-    <p className="form-error" role="alert">
+  const words = (
+    <>
       {error instanceof Error ? error.message : String(error)}
       {retry && <> <button type="button" className="link" onClick={retry}>Try again</button></>}
-    </p>
+    </>
   );
+  if (namesResources(error))
+    return <div className="form-error" role="alert"><p>{words}</p><NamedResources error={error} /></div>;
+  return <p className="form-error" role="alert">{words}</p>;
 }
 
 /** A page that could not be read: still a page (its h1 says what was asked for), the reason, and a

@@ -180,13 +180,14 @@ test("linked services link to them; Deploy linked services shows what deployed a
   expect(within(result).getByRole("list", { name: "Skipped" }).textContent).toBe("worker: its live release runs this configuration already");
 }, 30_000);
 
-test("delete asks for the name; the API's 409 names the services linking it", async () => {
+test("delete asks for the name; the API's 409 names the services linking it, each linked to its page", async () => {
   session.set("t");
   const message = "environment group 'datadog' is linked to 1 service: web (production); remove it from their env_groups first";
+  const refusal = { error: { ...err("conflict", message, "group").error, resources: [{ type: "service", id: "s1", name: "web" }] } };
   fakeApi({
     ...signedIn(),
     "GET /v1/orgs/o/env-groups/datadog": () => [200, group()],
-    "DELETE /v1/orgs/o/env-groups/datadog": () => [409, err("conflict", message, "group")],
+    "DELETE /v1/orgs/o/env-groups/datadog": () => [409, refusal],
   });
   renderAt("/orgs/o/env-groups/datadog");
   const user = userEvent.setup();
@@ -194,7 +195,9 @@ test("delete asks for the name; the API's 409 names the services linking it", as
   await user.type(screen.getByLabelText("Type datadog to confirm"), "datadog");
   await user.click(screen.getByRole("button", { name: "Delete datadog" }));
   const zone = screen.getByRole("region", { name: "Delete this environment group" });
-  expect((await within(zone).findByRole("alert")).textContent).toContain(message);
+  const alert = await within(zone).findByRole("alert");
+  expect(alert.textContent).toContain(message);
+  expect(within(alert).getByRole("link", { name: "web" }).getAttribute("href")).toBe("/orgs/o/services/s1");
 }, 30_000);
 
 test.each(["developer", "viewer"])("a %s reads the groups but gets no create, edit or delete controls", async (role) => {

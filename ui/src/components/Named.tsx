@@ -1,0 +1,32 @@
+import { Link, useParams } from "react-router";
+import { ApiError } from "../api/client";
+import { orgSettingsPath } from "../api/orgs";
+
+type Named = ApiError["resources"][number];
+
+/** Where the page of a thing a refusal names is (error.resources); null: it has no page of its own. */
+function pathOf(org: string | undefined, r: Named): string | null {
+  if (r.type === "organization") return orgSettingsPath(r.id);
+  if (!org) return null;
+  if (r.type === "service") return `/orgs/${org}/services/${r.id}`;
+  if (r.type === "project") return `/orgs/${org}/projects/${r.id}`;
+  return null;   // an environment: its project's page shows it
+}
+
+/** What a refusal names, by id (a 409 that refuses a delete: what still uses it), each linked to its page. */
+export function NamedResources({ error }: { error: unknown }) {
+  const { org } = useParams();
+  const named = error instanceof ApiError ? error.resources : [];
+  if (!named.length) return null;
+  return (
+    <ul className="named-resources">
+      {named.map((r) => {
+        const path = pathOf(org, r);
+        return <li key={`${r.type}:${r.id}`}>{path ? <Link to={path}>{r.name}</Link> : r.name} <span className="muted">({r.type})</span></li>;
+      })}
+    </ul>
+  );
+}
+
+/** Whether the error names things (then it is shown as a block, its list under the message). */
+export const namesResources = (error: unknown) => error instanceof ApiError && error.resources.length > 0;
