@@ -8,8 +8,11 @@ An environment can also promote by itself (`promote_to`, chalicelib/catalog/envi
 
 `plan` says per service what a promotion would do (deploy, or skip and why) and what to look at
 first (warnings: names the source sets that the target lacks, an image in another account's
-registry), without changing anything; `promote` applies the same plan. Each deploy is a normal
-deployment (`promoted_from` says where its release came from): an environment that requires
+registry, architectures that differ), without changing anything; `promote` applies the same plan.
+A release Launchbay built from source was built for one CPU architecture: it is not promoted to a
+service that runs on the other (a registry's image may hold both, so there it is a warning).
+
+Each deploy is a normal deployment (`promoted_from` says where its release came from): an environment that requires
 approval holds it for an admin, and a retry of a promotion skips what is already on its way.
 """
 from __future__ import annotations
@@ -190,6 +193,11 @@ def _entry(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: di
         entry["reason"] = f"{src['name']} in {target['name']} is {dst['status']}: resume it first"
     elif entry["to"]["live"] and entry["to"]["live"]["image"] == entry["from"]["image"]:
         entry["reason"] = f"{target['name']} already runs this image (release #{entry['to']['live']['number']})"
+    elif built_for := _built_elsewhere(live, dst):
+        entry["reason"] = (f"{src['name']}'s release #{live['number']} was built for {built_for} only, and "
+                           f"{src['name']} runs on {_arch(dst)} in {target['name']}: its tasks would not start. "
+                           f"Give both the same architecture, or deploy {target['name']}'s {src['name']} from source "
+                           f"(it builds for {_arch(dst)})")
     else:
         pending = _pending_promotion(ports, dst["id"], live["id"])
         if pending is not None:
@@ -201,8 +209,21 @@ def _entry(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: di
                          reason=f"deploys {source['name']}'s release #{live['number']} to {target['name']}"
                                 + (" (waits for approval by an admin or owner)" if held else ""))
     if live is not None and dst is not None:
-        entry["warnings"] = _warnings(ports, source, target, src, dst, entry["from"]["image"])
+        entry["warnings"] = _warnings(ports, source, target, src, dst, entry["from"]["image"], live.get("spec") or {})
     return entry
+
+
+def _arch(service_or_spec: dict[str, Any]) -> str:
+    return service_or_spec.get("architecture") or "x86_64"
+
+
+def _built_elsewhere(live: dict[str, Any], dst: dict[str, Any]) -> Optional[str]:
+    """The CPU architecture a release Launchbay built from source was built for (one only: it builds
+    on a host of that CPU, deploys/build.py), when the target service runs on the other; else None."""
+    spec = live.get("spec") or {}
+    if spec.get("source") and _arch(spec) != _arch(dst):
+        return _arch(spec)
+    return None
 
 
 def _pending_promotion(ports: Ports, service_id: str, from_deployment_id: str) -> Optional[dict[str, Any]]:
@@ -221,13 +242,17 @@ def _names(ports: Ports, service: dict[str, Any]) -> dict[str, str]:
 
 
 def _warnings(ports: Ports, source: dict[str, Any], target: dict[str, Any], src: dict[str, Any],
-              dst: dict[str, Any], image: str) -> list[str]:
+              dst: dict[str, Any], image: str, spec: dict[str, Any]) -> list[str]:
     out = []
     have, lack = _names(ports, dst), _names(ports, src)
     missing = sorted(set(lack) - set(have))
     if missing:
         out.append(f"{src['name']} in {target['name']} lacks what {source['name']} gives it: "
                    + ", ".join(f"{name} ({lack[name]})" for name in missing))
+    if not spec.get("source") and _arch(spec) != _arch(dst):   # an image from a registry: it may hold both
+        out.append(f"{src['name']} runs on {_arch(spec)} in {source['name']} and on {_arch(dst)} in {target['name']}: "
+                   f"the image must have a variant for both (a multi-platform image), or {target['name']}'s tasks "
+                   "will not start")
     if src["kind"] != dst["kind"]:
         out.append(f"{src['name']} is a {src['kind']} service in {source['name']} and a {dst['kind']} service "
                    f"in {target['name']}")

@@ -338,3 +338,42 @@ def test_a_promotion_into_another_account_lets_that_account_pull_the_image(api, 
     step = next(s for s in again["steps"] if s["name"] == "image")
     assert again["status"] == "live" and step["plan"]["action"] == "no-op", step
     assert ports.store.collection("deployments").count({"service_id": web_prod["id"]}) == 2
+
+
+def test_architectures_that_differ_warn_for_an_image_and_skip_a_release_built_here(api, ports, git_root):
+    """An image from a registry may hold a variant for each CPU: the plan warns. A release Launchbay
+    built from source was built for one CPU only: promoting it to a service on the other would
+    start tasks that cannot run, so the plan skips it and says what to do."""
+    from tests.support.git_repos import make_repo
+
+    make_repo(git_root, "acme/shop", {"Dockerfile": "FROM alpine:3.20\nCMD [\"sh\", \"-c\", \"echo hi\"]\n"})
+    org = new_org(api)
+    prj, envs = _staging_and_production(org)
+    for name in ("web", "api"):
+        assert org.deploy(ports, org.service(name=name, image="nginx:1.27"))["status"] == "live"
+    web = org.service(name="web", image="nginx:1.28", environment="staging", architecture="arm64")
+    assert org.deploy(ports, web)["status"] == "live"
+    built = org.service(name="api", image=None, source={"repo": "acme/shop", "branch": "main"},
+                        environment="staging", architecture="arm64")
+    release = org.deploy(ports, built)
+    assert release["status"] == "live", release.get("error")
+
+    status, plan = org.call("GET", f"{envs}/staging/promote?to=production")
+    assert status == 200, plan
+    by = {e["service"]: e for e in plan["services"]}
+    assert by["web"]["action"] == "deploy" and by["web"]["warnings"] == [
+        "web runs on arm64 in staging and on x86_64 in production: the image must have a variant for both "
+        "(a multi-platform image), or production's tasks will not start"]
+    assert by["api"]["action"] == "skip" and by["api"]["reason"] == (
+        f"api's release #{release['number']} was built for arm64 only, and api runs on x86_64 in production: its "
+        "tasks would not start. Give both the same architecture, or deploy production's api from source (it builds "
+        "for x86_64)")
+    status, done = org.call("POST", f"{envs}/staging/promote", {"to": "production"})
+    assert status == 202 and [e["service"] for e in done["services"] if e.get("deployment")] == ["web"], done
+
+    # the same architecture on both sides: the built release goes as it is
+    api_prod = next(s for s in org.call("GET", f"/projects/{prj['id']}/services?environment=production")[1]["items"]
+                    if s["name"] == "api")
+    assert org.call("PATCH", f"/services/{api_prod['id']}", {"architecture": "arm64"})[0] == 200
+    by = {e["service"]: e for e in org.call("GET", f"{envs}/staging/promote?to=production")[1]["services"]}
+    assert by["api"]["action"] == "deploy" and by["api"]["warnings"] == [], by["api"]
