@@ -249,23 +249,23 @@ def delete_resource(ports: Ports, actor: Actor, org_id: str, resource_id: str, c
 
 # --- links -----------------------------------------------------------------------------
 
+def _linking(ports: Ports, res: dict[str, Any]) -> dict[str, Optional[dict[str, Any]]]:
+    """Service id -> the service linking the resource (None: a service being removed); a service
+    linking it under two variables is there once."""
+    links, _ = ports.store.collection("resource_links").find({"resource_id": res["id"]}, limit=200)
+    return {link["service_id"]: ports.store.collection("services").get(link["service_id"]) for link in links}
+
+
 def _linking_services(ports: Ports, res: dict[str, Any]) -> list[dict[str, Any]]:
     """The services (still stored) that link the resource, by name."""
-    links, _ = ports.store.collection("resource_links").find({"resource_id": res["id"]}, limit=200)
-    found = {link["service_id"]: ports.store.collection("services").get(link["service_id"]) for link in links}
-    return sorted((s for s in found.values() if s), key=lambda s: (s["name"], s["id"]))
+    return sorted((s for s in _linking(ports, res).values() if s), key=lambda s: (s["name"], s["id"]))
 
 
 def linked_by(ports: Ports, res: dict[str, Any], limit: int = 20) -> list[str]:
     """The services that link the resource, as a person finds them: "web (production)", sorted;
     past `limit`, "and N more"."""
-    links, _ = ports.store.collection("resource_links").find({"resource_id": res["id"]}, limit=200)
-    names = set()   # a service linking it under two variables is named once
-    for link in links:
-        svc = ports.store.collection("services").get(link["service_id"])
-        names.add(f"{svc['name']} ({svc.get('environment') or res.get('environment')})" if svc
-                  else f"a service being removed ({link['service_id']})")
-    ordered = sorted(names)
+    ordered = sorted({f"{svc['name']} ({svc.get('environment') or res.get('environment')})" if svc
+                      else f"a service being removed ({service_id})" for service_id, svc in _linking(ports, res).items()})
     return ordered[:limit] + ([f"and {len(ordered) - limit} more"] if len(ordered) > limit else [])
 
 
