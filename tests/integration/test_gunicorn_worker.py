@@ -10,14 +10,13 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.net import free_port
+from tests.support.net import free_port, start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -36,33 +35,10 @@ def pid_app(environ, start_response):
 
 
 def _start(tmp_path, *ports: int):
-    env = {**os.environ, "LAUNCHBAY_BIND": ",".join(f"127.0.0.1:{p}" for p in ports),
-           "LAUNCHBAY_WEB_WORKERS": str(WORKERS), "LAUNCHBAY_WEB_THREADS": "1", "LAUNCHBAY_ACCESS_LOG": "off",
-           "LAUNCHBAY_WEB_PRELOAD": "0", "LAUNCHBAY_LOG_LEVEL": "info"}
-    log = open(tmp_path / "gunicorn.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                             "tests.integration.test_gunicorn_worker:pid_app"],
-                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    for port in ports:
-        while True:
-            try:
-                _get(port)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
-                time.sleep(0.1)
-    return proc, log
-
-
-def _stop(proc, log) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
+    return start_gunicorn("tests.integration.test_gunicorn_worker:pid_app",
+                          {"LAUNCHBAY_WEB_WORKERS": str(WORKERS), "LAUNCHBAY_WEB_THREADS": "1",
+                           "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_WEB_PRELOAD": "0", "LAUNCHBAY_LOG_LEVEL": "info"},
+                          list(ports), tmp_path / "gunicorn.log", ready=_get)
 
 
 @pytest.fixture
@@ -72,7 +48,7 @@ def server(tmp_path):
     try:
         yield proc, port, log
     finally:
-        _stop(proc, log)
+        stop_gunicorn(proc, log)
 
 
 def _get(port: int, path: str = "/") -> int:
@@ -146,7 +122,7 @@ def test_several_addresses_are_each_served(tmp_path):
         served = [_get(port) for _ in range(20) for port in (first, second)]
         assert len(served) == 40 and set(served) <= _worker_pids(proc.pid)
     finally:
-        _stop(proc, log)
+        stop_gunicorn(proc, log)
 
 
 def test_without_epollexclusive_it_is_gunicorns_sync_worker(monkeypatch):

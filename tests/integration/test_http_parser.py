@@ -6,17 +6,12 @@ obsolete folding, the limits, bad methods and versions. The one difference, writ
 parser refuses HTTP/1.2, which the Python one serves as HTTP/1.1."""
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.net import free_port
+from tests.support.net import free_port, start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,24 +70,11 @@ CASES = {
 
 def _start(tmp_path: Path, parser: str):
     port = free_port()
-    env = {**os.environ, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": "1",
-           "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_WEB_PRELOAD": "0", "LAUNCHBAY_LOG_LEVEL": "info",
-           "GUNICORN_CMD_ARGS": f"--http-parser {parser}"}
-    log = open(tmp_path / f"gunicorn-{parser}.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                             "tests.integration.test_http_parser:echo_app"],
-                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return proc, port, log
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)
-                log.seek(0)
-                pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
-            time.sleep(0.1)
+    proc, log = start_gunicorn("tests.integration.test_http_parser:echo_app",
+                               {"LAUNCHBAY_WEB_WORKERS": "1", "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_WEB_PRELOAD": "0",
+                                "LAUNCHBAY_LOG_LEVEL": "info", "GUNICORN_CMD_ARGS": f"--http-parser {parser}"},
+                               [port], tmp_path / f"gunicorn-{parser}.log")
+    return proc, port, log
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +86,7 @@ def servers(tmp_path_factory):
             {parser: log for parser, (_proc, _port, log) in started.items()}
     finally:
         for proc, _port, log in started.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            log.close()
+            stop_gunicorn(proc, log)
 
 
 def _send(port: int, raw: bytes) -> bytes:
