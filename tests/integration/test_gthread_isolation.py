@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from tests.support.net import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.net import free_port, start_gunicorn
 
 
 def _call(port, method, path, body=None, token=None, conn=None):
@@ -34,23 +27,16 @@ def _call(port, method, path, body=None, token=None, conn=None):
 
 
 def test_gthread_workers_keep_each_request_its_own(launchbay_env, tmp_path):
+    def up(port: int) -> None:
+        if _call(port, "GET", "/v1/openapi.json")[0] != 200:
+            raise OSError("the API does not answer yet")
+
     port = free_port()
-    env = {**os.environ, **launchbay_env, "LAUNCHBAY_BIND": f"127.0.0.1:{port}", "LAUNCHBAY_WEB_WORKERS": "1",
-           "LAUNCHBAY_WEB_THREADS": "8", "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_LOG_LEVEL": "info"}
-    log = open(tmp_path / "gunicorn.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                             "chalicelib.api.wsgi:application"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc, log = start_gunicorn("chalicelib.api.wsgi:application",
+                               {**launchbay_env, "LAUNCHBAY_WEB_WORKERS": "1", "LAUNCHBAY_WEB_THREADS": "8",
+                                "LAUNCHBAY_ACCESS_LOG": "off", "LAUNCHBAY_LOG_LEVEL": "info"},
+                               [port], tmp_path / "gunicorn.log", ready=up, timeout=60)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if _call(port, "GET", "/v1/openapi.json")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.time() < deadline and proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            time.sleep(0.2)
         users = {}
         for name in ("a", "b"):
             email = f"gthread-{name}-{uuid.uuid4().hex[:8]}@example.com"

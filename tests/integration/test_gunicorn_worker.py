@@ -12,13 +12,11 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.support.net import free_port, start_gunicorn, stop_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 
 pytestmark = pytest.mark.skipif(not hasattr(select, "EPOLLEXCLUSIVE"), reason="epoll with EPOLLEXCLUSIVE is Linux-only")

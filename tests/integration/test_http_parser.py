@@ -13,8 +13,6 @@ import pytest
 
 from tests.support.net import free_port, start_gunicorn, stop_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
-
 try:
     import gunicorn_h1c  # noqa: F401
 except ImportError:   # pragma: no cover - requirements-dev.txt installs it

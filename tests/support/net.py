@@ -26,17 +26,18 @@ def _accepts(port: int) -> None:
 
 
 def start_gunicorn(target: str, env: dict[str, str], ports: list[int], log_path: Path,
-                   ready: Optional[Callable[[int], object]] = None) -> tuple[subprocess.Popen, IO[str]]:
+                   ready: Optional[Callable[[int], object]] = None,
+                   timeout: float = 30) -> tuple[subprocess.Popen, IO[str]]:
     """gunicorn with the repository's gunicorn.conf.py serving `target` (module:callable) on
     127.0.0.1 at each of `ports`, in its own process group; returns once `ready(port)` (default: a
     TCP connection is accepted) stops raising OSError for every port, or fails the test with the
-    server's log. -> (process, its log, open)."""
+    server's log after `timeout` seconds. -> (process, its log, open)."""
     env = {**os.environ, "LAUNCHBAY_BIND": ",".join(f"127.0.0.1:{p}" for p in ports), **env}
     log = open(log_path, "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), target],
                             cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     check = ready or _accepts
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     for port in ports:
         while True:
             try:
