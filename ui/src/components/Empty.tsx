@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useId, useMemo, useState, type ReactNode } from "react";
-import { NamedResources, namesResources } from "./Named";
+import { ErrorAlert } from "./Named";
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
@@ -48,15 +48,12 @@ export function LoadingVoice({ children }: { children: ReactNode }) {
  * about (error.resources: what still uses the thing to delete) lists them under it, linked. */
 export function ErrorNote({ error, retry }: { error: unknown; retry?: () => void }) {
   if (!error) return null;
-  const words = (
-    <>
+  return (
+    <ErrorAlert error={error}>
       {error instanceof Error ? error.message : String(error)}
       {retry && <> <button type="button" className="link" onClick={retry}>Try again</button></>}
-    </>
+    </ErrorAlert>
   );
-  if (namesResources(error))
-    return <div className="form-error" role="alert"><p>{words}</p><NamedResources error={error} /></div>;
-  return <p className="form-error" role="alert">{words}</p>;
 }
 
 /** A page that could not be read: still a page (its h1 says what was asked for), the reason, and a

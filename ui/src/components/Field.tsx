@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, type ReactElement, type ReactNode, cloneElement } from "react";
 import { ApiError } from "../api/client";
 import { retryWords } from "../lib/format";
-import { NamedResources, namesResources } from "./Named";
+import { ErrorAlert } from "./Named";
 
 /** A labelled control with its hint and the API's error for that field next to it. */
 export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<Record<string, unknown>> }) {
@@ -26,10 +26,7 @@ export function Field({ label, error, hint, children }: { label: string; error?:
 /** An error that belongs to no single field (or to a field not on this form); a 429's also says when
  * to try again, from its Retry-After (every throttled form: log-in, sign-up, tokens, resets…). */
 export function FormError({ error }: { error: unknown }) {
-  if (!error) return null;
-  if (namesResources(error))   // what the refusal names, linked under it
-    return <div className="form-error" role="alert"><p>{withWait(error)}</p><NamedResources error={error} /></div>;
-  return <p className="form-error" role="alert">{withWait(error)}</p>;
+  return error ? <ErrorAlert error={error}>{withWait(error)}</ErrorAlert> : null;
 }
 
 /** An error's message; a 429's also says when to try again (its Retry-After). */

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../api/client";
 import { orgSettingsPath } from "../api/orgs";
@@ -14,10 +15,8 @@ function pathOf(org: string | undefined, r: Named): string | null {
 }
 
 /** What a refusal names, by id (a 409 that refuses a delete: what still uses it), each linked to its page. */
-export function NamedResources({ error }: { error: unknown }) {
+function NamedResources({ named }: { named: Named[] }) {
   const { org } = useParams();
-  const named = error instanceof ApiError ? error.resources : [];
-  if (!named.length) return null;
   return (
     <ul className="named-resources">
       {named.map((r) => {
@@ -28,5 +27,9 @@ export function NamedResources({ error }: { error: unknown }) {
   );
 }
 
-/** Whether the error names things (then it is shown as a block, its list under the message). */
-export const namesResources = (error: unknown) => error instanceof ApiError && error.resources.length > 0;
+/** An error's alert: its words in a paragraph, and what it names (error.resources) listed under them. */
+export function ErrorAlert({ error, children }: { error: unknown; children: ReactNode }) {
+  if (!(error instanceof ApiError && error.resources.length > 0))
+    return <p className="form-error" role="alert">{children}</p>;
+  return <div className="form-error" role="alert"><p>{children}</p><NamedResources named={error.resources} /></div>;
+}
