@@ -59,7 +59,8 @@ bind = _bind()
 workers = _int("LAUNCHBAY_WEB_WORKERS", _int("WEB_CONCURRENCY", default_workers()), 1, 64)
 threads = _int("LAUNCHBAY_WEB_THREADS", 1, 1, 64)
 # One request per process at a time, as gunicorn's `sync`, but one idle worker is woken per
-# connection (the first waiting in the socket's queue) instead of all of them (chalicelib/api/gunicorn_worker.py);
+# connection (the first waiting in the socket's queue) instead of all of them, and each distinct answer
+# header is checked once per worker, not on every answer (chalicelib/api/gunicorn_worker.py);
 # `-k sync` on the command line picks gunicorn's own.
 worker_class = "gthread" if threads > 1 else "chalicelib.api.gunicorn_worker.ExclusiveSyncWorker"
 timeout = _int("LAUNCHBAY_WEB_TIMEOUT", 30, 1, 3600)

@@ -9,9 +9,13 @@ worker is woken only when it is busy. The same choice unicorn made for its prefo
 Measured on 2 cores (docs/benchmarks.md): +20-25 % requests/s and -20 % CPU per request at one
 connection, for a hello-world and the API alike; no change once every worker is busy.
 
+Its answers are gunicorn's Response checking each distinct header once per worker
+(chalicelib/api/gunicorn_response.py): the API's seven constant headers cost gunicorn's checks on
+every answer otherwise.
+
 Nothing else changes: one request at a time per process, accept() before each wait (so a worker
 that finishes drains the backlog first), the same heartbeat and signals. Where epoll or
-EPOLLEXCLUSIVE (Linux 4.5+) is missing, the worker is gunicorn's sync worker as it is.
+EPOLLEXCLUSIVE (Linux 4.5+) is missing, the worker waits in select() as gunicorn's does.
 
 Used by gunicorn.conf.py (`worker_class`) for sync workers; only the API container imports it.
 """
@@ -20,9 +24,15 @@ from __future__ import annotations
 import errno
 import os
 import select
+import sys
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
+from gunicorn import util
+from gunicorn.http import wsgi
 from gunicorn.workers.sync import StopWaiting, SyncWorker
+
+from chalicelib.api.gunicorn_response import CheckedOnceResponse
 
 EPOLLEXCLUSIVE: int = getattr(select, "EPOLLEXCLUSIVE", 0)
 
@@ -80,3 +90,46 @@ class ExclusiveSyncWorker(SyncWorker):
             elif fd in self._by_fd:
                 ready.append(self._by_fd[fd])
         return ready or None
+
+    def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
+        # gunicorn 27.0.1's SyncWorker.handle_request, with CheckedOnceResponse for its answers
+        environ: Dict[str, Any] = {}
+        resp = None
+        try:
+            self.cfg.pre_request(self, req)
+            request_start = datetime.now()
+            resp, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg,
+                                        response_class=CheckedOnceResponse)
+            # the sync worker closes every connection (no keep-alive behind a buffering proxy)
+            resp.force_close()
+            self.nr += 1
+            if self.nr >= self.max_requests:
+                self.log.info("Autorestarting worker after current request.")
+                self.alive = False
+            respiter = self.wsgi(environ, resp.start_response)
+            try:
+                if isinstance(respiter, environ["wsgi.file_wrapper"]):
+                    resp.write_file(respiter)
+                else:
+                    for item in respiter:
+                        resp.write(item)
+                resp.close()
+            finally:
+                request_time = datetime.now() - request_start
+                self.log.access(resp, req, environ, request_time)
+                if hasattr(respiter, "close"):
+                    respiter.close()
+        except OSError:
+            util.reraise(*sys.exc_info())   # to handle()'s own OSError handling
+        except (Exception, SystemExit):
+            if resp and resp.headers_sent:
+                # a timeout's abort is SystemExit: a 500 written after the headers would corrupt the answer
+                self.log.exception("Error handling request")
+                util.close_graceful(client)
+                raise StopIteration() from None
+            raise
+        finally:
+            try:
+                self.cfg.post_request(self, req, environ, resp)
+            except Exception:
+                self.log.exception("Exception in post_request hook")

@@ -23,12 +23,15 @@ pytestmark = pytest.mark.skipif(not hasattr(select, "EPOLLEXCLUSIVE"), reason="e
 
 
 def pid_app(environ, start_response):
-    """Answers its worker's pid; `?sleep=S` first sleeps S seconds (a slow request)."""
+    """Answers its worker's pid; `?sleep=S` first sleeps S seconds (a slow request); `?inject`
+    answers a header whose value would start a second header (gunicorn must refuse it)."""
     query = environ.get("QUERY_STRING", "")
     if query.startswith("sleep="):
         time.sleep(float(query[6:]))
     body = str(os.getpid()).encode()
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    extra = [("X-Injected", "a\r\nSet-Cookie: s=1")] if query == "inject" else []
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body))),
+                              ("X-Frame-Options", "DENY")] + extra)
     return [body]
 
 
@@ -56,6 +59,16 @@ def _get(port: int, path: str = "/") -> int:
         resp = conn.getresponse()
         assert resp.status == 200
         return int(resp.read())
+    finally:
+        conn.close()
+
+
+def _raw(port: int, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
     finally:
         conn.close()
 
@@ -109,6 +122,18 @@ def test_a_stop_signal_still_wakes_idle_workers(server):
     proc.wait(15)
     assert time.monotonic() - started < 5
     assert proc.returncode == 0
+
+
+def test_headers_are_checked_on_every_answer_not_only_the_first(server):
+    """The worker's answers remember the header pairs they accepted (chalicelib/api/gunicorn_response.py):
+    the same headers on every answer, and a bad one refused every time, after good answers too."""
+    proc, port, log = server
+    for _ in range(3 * WORKERS):
+        status, headers, body = _raw(port, "/")
+        assert status == 200 and [h for h in headers if h[0] not in ("Server", "Date", "Connection")] == [
+            ("Content-Type", "text/plain"), ("Content-Length", str(len(body))), ("X-Frame-Options", "DENY")]
+        status, headers, _ = _raw(port, "/?inject")
+        assert status == 500 and not [h for h in headers if h[0] in ("Set-Cookie", "X-Injected")]
 
 
 def test_several_addresses_are_each_served(tmp_path):
