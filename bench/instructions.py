@@ -16,8 +16,14 @@ it. Needs valgrind (`apt-get install valgrind`); about two minutes. Exit 1 if a 
 
 Every server runs with gunicorn's Python request parser (`--http-parser python`): the C parser
 that gunicorn.conf.py takes when installed (gunicorn_h1c) uses an SSE4.2 string instruction
-(PCMPESTRI in a mode valgrind 3.19 does not decode: the worker dies of SIGILL under it). Its
-effect is measured in time, by bench/load.py.
+(PCMPESTRI in a mode valgrind 3.19 does not decode: the worker dies of SIGILL under it). To count
+the C parser, build gunicorn_h1c once without SSE4.2 (its scalar code: a ceiling of what the SIMD
+build costs) into a folder of its own and name it with --scalar-c-parser:
+
+    pip download --no-binary :all: --no-deps gunicorn_h1c==0.6.10 && tar xzf gunicorn_h1c-0.6.10.tar.gz
+    sed -i 's/extra_compile_args.append("-msse4.2")/pass/' gunicorn_h1c-0.6.10/setup.py
+    .venv/bin/pip install --no-deps --target /tmp/h1c-scalar ./gunicorn_h1c-0.6.10
+    .venv/bin/python bench/instructions.py --scalar-c-parser /tmp/h1c-scalar
 """
 from __future__ import annotations
 
@@ -67,12 +73,16 @@ def record_answer(env: Dict[str, str], path_out: Path) -> Tuple[Dict[str, str], 
 
 
 def count(env: Dict[str, str], target: str, path: str, headers: Dict[str, str], requests: int,
-          out_dir: Path) -> int:
+          out_dir: Path, scalar_c_parser: Optional[str] = None) -> int:
     """Instructions per request of one gunicorn worker serving `target`, under callgrind."""
     port = free_port()
     run_env = dict(env, LAUNCHBAY_BIND=f"{HOST}:{port}", LAUNCHBAY_WEB_WORKERS="1", LAUNCHBAY_ACCESS_LOG="off",
-                   LAUNCHBAY_LOG_LEVEL="warning", LAUNCHBAY_WEB_TIMEOUT="600",
-                   GUNICORN_CMD_ARGS="--http-parser python")   # valgrind cannot run the C parser (above)
+                   LAUNCHBAY_LOG_LEVEL="warning", LAUNCHBAY_WEB_TIMEOUT="600")
+    if scalar_c_parser:   # gunicorn_h1c built without SSE4.2 first on the path
+        run_env["PYTHONPATH"] = os.pathsep.join(filter(None, [scalar_c_parser, env.get("PYTHONPATH")]))
+        run_env["GUNICORN_CMD_ARGS"] = "--http-parser fast"   # the C parser or an error
+    else:                 # valgrind cannot run the installed C parser (above)
+        run_env["GUNICORN_CMD_ARGS"] = "--http-parser python"
     log = open(out_dir / "valgrind.log", "a")
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={out_dir}/cg.%p",
@@ -139,8 +149,16 @@ def _dumped(out_dir: Path, pid: str) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=500, help="measured requests per server (default 500)")
+    p.add_argument("--scalar-c-parser", metavar="DIR",
+                   help="a folder holding gunicorn_h1c built without SSE4.2: count with gunicorn's C parser (see above)")
     args = p.parse_args(argv)
     requests = min(max(args.requests, 50), 5000)
+    parser = "gunicorn's Python parser"
+    if args.scalar_c_parser:
+        if not list(Path(args.scalar_c_parser).glob("gunicorn_h1c/_parser*.so")):
+            print(f"no gunicorn_h1c build in {args.scalar_c_parser}", file=sys.stderr)
+            return 2
+        parser = "gunicorn's C parser, scalar build"
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         print("valgrind not found: apt-get install valgrind", file=sys.stderr)
         return 2
@@ -157,7 +175,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    (f"the API, {LIST_ROUTE} (authenticated)", "chalicelib.api.wsgi:application", path, auth)]
         counts = []
         for label, target, url, headers in targets:
-            n = count(env, target, url, headers, requests, tmp)
+            n = count(env, target, url, headers, requests, tmp, args.scalar_c_parser)
             counts.append(n)
             print(f"{n:>10,}  {label}", flush=True)
         bare, canned, canned_auth, flask, api = counts
@@ -167,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         (api - canned_auth, "the API's own code"),
                         (flask - bare, "Flask's own code (its hello-world)")):
             print(f"{n:>10,}  {what}")
-        print(f"the API per request: {100 * api / flask:.0f} % of Flask's hello-world (gunicorn's Python parser)")
+        print(f"the API per request: {100 * api / flask:.1f} % of Flask's hello-world ({parser})")
         return 0
     except RuntimeError as exc:
         log = tmp / "valgrind.log"
