@@ -18,7 +18,8 @@ runs paced (wrk's delay() hook: a connection waits before its next request), hel
 the list route at the same offered load, half what the list route carried: the latency a client
 sees when the server is not saturated. wrk from Debian if on PATH (`apt-get install
 wrk`), else the Python generator of bench/api_throughput.py. Prints requests/s, p50 and p99 per
-route and level (requests/s: mean of rounds; p99: worst round, and the spread), the load average,
+route and level (requests/s: mean of rounds; p99: of all the rounds' requests together, from each
+run's latency at every 0.1 %, and the worst round's beside it), the load average,
 and the goals for the authenticated list route (`GET /v1/orgs/{org}/projects`): requests/s at or
 above Flask's hello-world and at least 50 % of the bare hello-world's, p99 < 25 ms. The share of
 Flask's is judged per round, the list route against Flask's run just before it: the median of those
@@ -43,7 +44,7 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_throughput import Server, default_workers, python_load, request, wrk_load  # noqa: E402
+from bench.api_throughput import Server, default_workers, pooled_percentile, python_load, quantiles, request, wrk_load  # noqa: E402
 from bench.endpoints import bench_env  # noqa: E402
 
 GOAL_P99_MS = 25.0
@@ -159,7 +160,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         r = wrk_load(wrk, server.port, path, hdrs, c, args.duration, warm, cpu=server.cpu_seconds)
                     else:
                         r = python_load(server.port, path, hdrs, c, args.duration, warm)
-                        r.pop("latencies", None)
+                        r["quantiles_ms"] = quantiles(r.pop("latencies", []))
                     results.setdefault((label, c), []).append(r)
             if wrk and not args.no_paced:
                 # The saturating runs above keep every connection busy, so their latency is mostly
@@ -172,8 +173,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         paced.setdefault((label, c), []).append(
                             wrk_load(wrk, server.port, path, hdrs, c, args.duration, 0.0, delay_ms=delay))
             print("level %d done; load average %.2f %.2f %.2f" % ((c,) + os.getloadavg()), flush=True)
-        print("\n| connections | route | req/s | server CPU us/req | p50 ms | p99 ms (worst) | p99 per round | errors |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("\n| connections | route | req/s | server CPU us/req | p50 ms | p99 ms (all rounds' requests) "
+              "| p99 ms (worst round) | p99 per round | errors |")
+        print("|---|---|---|---|---|---|---|---|---|")
         summary: Dict[Tuple[str, int], Dict[str, float]] = {}
         errors = 0
         for c in levels:
@@ -181,22 +183,24 @@ def main(argv: Optional[List[str]] = None) -> int:
                 rs = results[(label, c)]
                 s = summary[(label, c)] = {"rps": sum(r["rps"] for r in rs) / len(rs),
                                            "p50": sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
-                                           "p99": max(r["p99_ms"] for r in rs),
+                                           "p99": pooled_percentile(rs, 99.0),
+                                           "p99_worst": max(r["p99_ms"] for r in rs),
                                            "cpu": _median([r.get("cpu_us", float("nan")) for r in rs])}
                 errors += sum(int(r["errors"]) for r in rs)
-                print("| %d | %s | %.0f | %.0f | %.2f | %.2f | %s | %d |" % (
-                    c, label, s["rps"], s["cpu"], s["p50"], s["p99"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
+                print("| %d | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %s | %d |" % (
+                    c, label, s["rps"], s["cpu"], s["p50"], s["p99"], s["p99_worst"], " / ".join("%.1f" % r["p99_ms"] for r in rs),
                     sum(int(r["errors"]) for r in rs)))
         if paced:
             print("\nPaced (each connection waits after an answer, so that the offered load is about half of what "
                   "the list route carried at that level; the same for the three):")
-            print("\n| connections | route | req/s | p50 ms | p99 ms (worst) | p99 per round | errors |")
-            print("|---|---|---|---|---|---|---|")
+            print("\n| connections | route | req/s | p50 ms | p99 ms (all rounds' requests) | p99 ms (worst round) "
+                  "| p99 per round | errors |")
+            print("|---|---|---|---|---|---|---|---|")
             for (label, c), rs in paced.items():
                 errors += sum(int(r["errors"]) for r in rs)
-                print("| %d | %s | %.0f | %.2f | %.2f | %s | %d |" % (
+                print("| %d | %s | %.0f | %.2f | %.2f | %.2f | %s | %d |" % (
                     c, label, sum(r["rps"] for r in rs) / len(rs), sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
-                    max(r["p99_ms"] for r in rs), " / ".join("%.1f" % r["p99_ms"] for r in rs),
+                    pooled_percentile(rs, 99.0), max(r["p99_ms"] for r in rs), " / ".join("%.1f" % r["p99_ms"] for r in rs),
                     sum(int(r["errors"]) for r in rs)))
         print("\nload average after: %.2f %.2f %.2f (on %d cores; other work on the machine skews the figures)"
               % (os.getloadavg() + (os.cpu_count() or 1,)))
@@ -207,10 +211,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             paired = paired_ratios(results[(LIST_ROUTE, c)], results[("hello (Flask)", c)], "rps")
             of_flask = _median(paired)
             print("  %3d connections: %.0f req/s = %.0f %% of bare (goal >= 50 %%: %s), %.0f %% of Flask "
-                  "(goal >= 100 %%: %s), p99 %.1f ms (goal < %.0f: %s)"
+                  "(goal >= 100 %%: %s), p99 %.1f ms over all its rounds' requests (goal < %.0f: %s; worst round %.1f)"
                   % (c, api_s["rps"], ratio * 100, "met" if ratio >= 0.5 else "NOT met", 100 * of_flask,
                      "met" if of_flask >= 1.0 else "NOT met", api_s["p99"], GOAL_P99_MS,
-                     "met" if api_s["p99"] < GOAL_P99_MS else "NOT met"))
+                     "met" if api_s["p99"] < GOAL_P99_MS else "NOT met", api_s["p99_worst"]))
             print("        (of Flask: the median of %d rounds, each against Flask's run beside it: %s %%; the rounds' "
                   "means: %.0f %%)" % (len(paired), " / ".join("%.0f" % (100 * r) for r in paired),
                                         100 * api_s["rps"] / fl["rps"] if fl["rps"] else float("nan")))
@@ -219,9 +223,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             pr = paced.get((LIST_ROUTE, c))
             print("        (saturated, the mean wait is %d / %.0f req/s = %.1f ms%s)"
                   % (c, api_s["rps"], floor, "; paced at %.0f req/s: p99 %.1f ms (bare %.1f, Flask %.1f)" % (
-                      sum(r["rps"] for r in pr) / len(pr), max(r["p99_ms"] for r in pr),
-                      max(r["p99_ms"] for r in paced[("hello (bare WSGI)", c)]),
-                      max(r["p99_ms"] for r in paced[("hello (Flask)", c)])) if pr else ""))
+                      sum(r["rps"] for r in pr) / len(pr), pooled_percentile(pr, 99.0),
+                      pooled_percentile(paced[("hello (bare WSGI)", c)], 99.0),
+                      pooled_percentile(paced[("hello (Flask)", c)], 99.0)) if pr else ""))
             if api_s["cpu"] == api_s["cpu"]:   # not NaN: measured (wrk on Linux)
                 cpu_paired = paired_ratios(results[(LIST_ROUTE, c)], results[("hello (Flask)", c)], "cpu_us")
                 print("        (server CPU per request: %.0f us; bare %.0f us, Flask %.0f us: the API costs %.0f %% "
