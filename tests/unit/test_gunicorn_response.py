@@ -99,3 +99,43 @@ def test_at_most_max_remembered_pairs_are_kept(monkeypatch):
         wire, _ = answer(CheckedOnceResponse, API_HEADERS + [("ETag", f'"{i}"')])
         assert f'ETag: "{i}"\r\n'.encode() in wire
     assert gunicorn_response._checked == first
+
+
+def test_the_workers_handle_request_is_gunicorns_but_for_the_response_class():
+    """ExclusiveSyncWorker.handle_request is a copy of gunicorn's (to pass its response class): if a
+    gunicorn upgrade changes the original, this fails, and the copy is to be made again."""
+    import ast
+    import inspect
+    import textwrap
+
+    from gunicorn.workers.sync import SyncWorker
+
+    from chalicelib.api.gunicorn_worker import ExclusiveSyncWorker
+
+    class Plain(ast.NodeTransformer):
+        """Our copy's typing and its one intended change, undone."""
+
+        def visit_FunctionDef(self, node):
+            node.returns = None
+            for arg in node.args.args:
+                arg.annotation = None
+            return self.generic_visit(node)
+
+        def visit_AnnAssign(self, node):
+            return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+
+        def visit_Call(self, node):
+            node.keywords = [k for k in node.keywords if k.arg != "response_class"]
+            return self.generic_visit(node)
+
+        def visit_Raise(self, node):
+            node.cause = None
+            return node
+
+    def tree(fn, plain=False):
+        t = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        return ast.dump(Plain().visit(t) if plain else t, annotate_fields=False)
+
+    ours = inspect.getsource(ExclusiveSyncWorker.handle_request)
+    assert "response_class=CheckedOnceResponse" in ours
+    assert tree(ExclusiveSyncWorker.handle_request, plain=True) == tree(SyncWorker.handle_request)
