@@ -19,7 +19,6 @@ Exit code 1 if setup fails or any measured request fails.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import multiprocessing as mp
@@ -233,10 +232,11 @@ end
 """
 
 
-def quantiles(latencies_ms: List[float]) -> List[float]:
-    """Sorted latencies -> the latency at every 0.1 % (what wrk_load's done() prints)."""
-    n = len(latencies_ms)
-    return [latencies_ms[min(n - 1, max(0, -(-n * i // 1000) - 1))] for i in range(1, 1001)] if n else []
+def quantiles(latencies: List[float]) -> List[float]:
+    """Sorted latencies -> the latency at every 0.1 %, in their unit (what wrk_load's done() prints,
+    in ms; python_load's latencies are in seconds)."""
+    n = len(latencies)
+    return [latencies[min(n - 1, max(0, -(-n * i // 1000) - 1))] for i in range(1, 1001)] if n else []
 
 
 def pooled_percentile(runs: List[Dict[str, Any]], pct: float) -> float:
@@ -267,7 +267,7 @@ def wrk_load(wrk: str, port: int, path: str, headers: Dict[str, str], concurrenc
     # done() prints the run's latency at every 0.1 % (for percentiles over several runs, pooled_percentile);
     # no request() or response() hook, so wrk keeps its fast path
     lua = WRK_QUANTILES + ("function delay()\n  return %d\nend\n" % int(delay_ms) if delay_ms > 0 else "")
-    script = Path(tempfile.gettempdir()) / ("bench-wrk-%d-%s.lua" % (int(delay_ms), hashlib.sha1(lua.encode()).hexdigest()[:8]))
+    script = Path(tempfile.gettempdir()) / ("bench-wrk-quantiles-%d.lua" % int(delay_ms))
     script.write_text(lua)
     hdr_args += ["-s", str(script)]
     threads = max(1, min(concurrency, os.cpu_count() or 1))

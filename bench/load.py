@@ -160,7 +160,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         r = wrk_load(wrk, server.port, path, hdrs, c, args.duration, warm, cpu=server.cpu_seconds)
                     else:
                         r = python_load(server.port, path, hdrs, c, args.duration, warm)
-                        r["quantiles_ms"] = quantiles(r.pop("latencies", []))
+                        r["quantiles_ms"] = quantiles([1000.0 * sec for sec in r.pop("latencies", [])])   # s -> ms
                     results.setdefault((label, c), []).append(r)
             if wrk and not args.no_paced:
                 # The saturating runs above keep every connection busy, so their latency is mostly
